@@ -1,0 +1,32 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+// Two projects: `unit` (pure code and things that start their own local servers) and `storage`
+// (a real database; run once per database by scripts/test-all.sh with DETOUR_TEST_DB=sqlite|postgresql).
+export default defineConfig({
+  resolve: { alias: { "@": path.resolve(__dirname) } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["lib/**/*.test.ts", "e2e/mock-upstream/**/*.test.ts", "scripts/**/*.test.ts"],
+          exclude: ["**/*.storage.test.ts", "node_modules/**"],
+          environment: "node",
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "storage",
+          include: ["tests/storage/**/*.storage.test.ts", "lib/**/*.storage.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
