@@ -1,0 +1,31 @@
+import { Logo } from "@/components/logo";
+import { requireSession } from "@/lib/auth/session";
+import { NavLinks } from "./_components/nav-links";
+import { SignOutButton } from "./_components/sign-out-button";
+
+// Every page under the dashboard needs a session: this layout is the guard.
+export const dynamic = "force-dynamic";
+
+export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
+  const user = await requireSession();
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <div>
+          <div className="brand">
+            <Logo /> Detour
+          </div>
+          <div className="workspace" title="Workspace">
+            {user.workspaceName}
+          </div>
+        </div>
+        <NavLinks />
+        <div className="account">
+          <span title="Signed in as">{user.email}</span>
+          <SignOutButton />
+        </div>
+      </aside>
+      <main className="main">{children}</main>
+    </div>
+  );
+}

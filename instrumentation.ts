@@ -1,0 +1,10 @@
+/**
+ * Runs once when a Detour server process starts, before it serves requests: validates the
+ * environment, migrates, checks the encryption key against the database, creates the first admin.
+ * Any failure prints why and exits, so a misconfigured Detour never half-runs.
+ */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { startServerProcess } = await import("./lib/server-start");
+  await startServerProcess();
+}

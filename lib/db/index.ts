@@ -1,0 +1,41 @@
+/**
+ * The database client. One codebase, two databases: a SQLite file (default) or PostgreSQL when
+ * DATABASE_URL says so. Prisma generates one client per database from the same models; both have
+ * the same API, so the rest of the code is typed against the SQLite client's types.
+ */
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
+import { PrismaClient as PostgresClient } from "../generated/postgresql/client";
+import type { Env } from "../env";
+import { getEnv } from "../env";
+
+export type Db = SqliteClient;
+export type DatabaseTarget = Env["database"];
+
+export function createDb(target: DatabaseTarget): Db {
+  if (target.kind === "postgresql") {
+    const adapter = new PrismaPg({ connectionString: target.url, max: 10, connectionTimeoutMillis: 5_000 });
+    // Same models, same API: the PostgreSQL client is used through the SQLite client's type.
+    return new PostgresClient({ adapter }) as unknown as Db;
+  }
+  mkdirSync(path.dirname(target.file), { recursive: true });
+  const adapter = new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 10_000 });
+  return new SqliteClient({ adapter });
+}
+
+const globalForDb = globalThis as unknown as { detourDb?: Db };
+
+/** The process-wide client for the configured database. */
+export function getDb(): Db {
+  globalForDb.detourDb ??= createDb(getEnv().database);
+  return globalForDb.detourDb;
+}
+
+export function describeDatabase(target: DatabaseTarget): string {
+  if (target.kind === "sqlite") return `SQLite ${target.file}`;
+  const url = new URL(target.url);
+  return `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}

@@ -1,0 +1,119 @@
+/**
+ * Applies the committed SQL migrations (prisma/migrations/<sqlite|postgresql>/NNNN_name.sql) in
+ * order, each in a transaction, recording name and checksum in `_detour_migrations`. An applied
+ * migration whose file has changed stops start-up: history is never rewritten silently.
+ * PostgreSQL takes an advisory lock so that several instances starting at once migrate once.
+ */
+import Database from "better-sqlite3";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import type { DatabaseTarget } from "./index";
+
+export type Migration = { name: string; sql: string; checksum: string };
+export type MigrateResult = { applied: string[]; alreadyApplied: number };
+
+const MIGRATION_FILE = /^\d{4}_[a-z0-9_]+\.sql$/;
+const LOCK_ID = 7_214_563_001; // pg_advisory_lock key for Detour migrations
+
+export function migrationsDir(kind: DatabaseTarget["kind"], root = process.cwd()): string {
+  return path.join(root, "prisma", "migrations", kind);
+}
+
+export function loadMigrations(dir: string): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => MIGRATION_FILE.test(f))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(path.join(dir, file), "utf8");
+      return { name: file.replace(/\.sql$/, ""), sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+}
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MigrationError";
+  }
+}
+
+function checkHistory(applied: Map<string, string>, migrations: Migration[]): Migration[] {
+  const known = new Set(migrations.map((m) => m.name));
+  for (const name of applied.keys()) {
+    if (!known.has(name)) {
+      throw new MigrationError(
+        `The database has migration ${name}, which this version of Detour does not know: it was migrated by a newer version.`,
+      );
+    }
+  }
+  for (const m of migrations) {
+    const sum = applied.get(m.name);
+    if (sum !== undefined && sum !== m.checksum) {
+      throw new MigrationError(`Migration ${m.name} was changed after it was applied (checksum differs). Restore the file.`);
+    }
+  }
+  return migrations.filter((m) => !applied.has(m.name));
+}
+
+function migrateSqlite(file: string, migrations: Migration[]): MigrateResult {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: 10_000 });
+  try {
+    db.pragma("journal_mode = WAL");
+    db.exec(`CREATE TABLE IF NOT EXISTS "_detour_migrations" (
+      "name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TEXT NOT NULL)`);
+    // BEGIN IMMEDIATE takes the write lock before reading the history: concurrent starts serialise.
+    const run = db.transaction(() => {
+      const rows = db.prepare(`SELECT name, checksum FROM "_detour_migrations"`).all() as { name: string; checksum: string }[];
+      const pending = checkHistory(new Map(rows.map((r) => [r.name, r.checksum])), migrations);
+      for (const m of pending) {
+        db.exec(m.sql);
+        db.prepare(`INSERT INTO "_detour_migrations" (name, checksum, applied_at) VALUES (?, ?, ?)`).run(
+          m.name,
+          m.checksum,
+          new Date().toISOString(),
+        );
+      }
+      return { applied: pending.map((m) => m.name), alreadyApplied: rows.length };
+    });
+    return run.immediate();
+  } finally {
+    db.close();
+  }
+}
+
+async function migratePostgres(url: string, migrations: Migration[]): Promise<MigrateResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [LOCK_ID]);
+    await client.query(`CREATE TABLE IF NOT EXISTS "_detour_migrations" (
+      "name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ name: string; checksum: string }>(
+      `SELECT name, checksum FROM "_detour_migrations"`,
+    );
+    const pending = checkHistory(new Map(rows.map((r) => [r.name, r.checksum])), migrations);
+    for (const m of pending) {
+      await client.query("BEGIN");
+      try {
+        await client.query(m.sql);
+        await client.query(`INSERT INTO "_detour_migrations" (name, checksum) VALUES ($1, $2)`, [m.name, m.checksum]);
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK");
+        throw new MigrationError(`Migration ${m.name} failed: ${(err as Error).message}`);
+      }
+    }
+    return { applied: pending.map((m) => m.name), alreadyApplied: rows.length };
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_ID]).catch(() => undefined);
+    await client.end();
+  }
+}
+
+export async function migrate(target: DatabaseTarget, dir = migrationsDir(target.kind)): Promise<MigrateResult> {
+  const migrations = loadMigrations(dir);
+  if (migrations.length === 0) throw new MigrationError(`No migrations found in ${dir}`);
+  return target.kind === "sqlite" ? migrateSqlite(target.file, migrations) : migratePostgres(target.url, migrations);
+}

@@ -1,0 +1,102 @@
+/**
+ * The environment, parsed once with zod. A bad value stops start-up with a message naming it.
+ * Import `getEnv()` on the server only.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || /^(postgres|postgresql):\/\//.test(v) || v.startsWith("file:"),
+    "must be a postgresql://... URL, or file:<path> for SQLite (leave unset for ./data/detour.db)",
+  ),
+  DETOUR_DATA_DIR: optionalString,
+  DETOUR_ENCRYPTION_KEY: optionalString,
+  DETOUR_ADMIN_EMAIL: optionalString.refine(
+    (v) => v === undefined || z.email().safeParse(v).success,
+    "must be an email address",
+  ),
+  DETOUR_ADMIN_PASSWORD: optionalString.refine(
+    (v) => v === undefined || v.length >= 8,
+    "must be at least 8 characters",
+  ),
+  DETOUR_ADMIN_API_KEY: optionalString.refine(
+    (v) => v === undefined || v.length >= 20,
+    "must be at least 20 characters",
+  ),
+  NEXTAUTH_SECRET: optionalString.refine(
+    (v) => v === undefined || v.length >= 32,
+    "must be at least 32 characters",
+  ),
+  NEXTAUTH_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    "must be an http(s) URL",
+  ),
+  DETOUR_ALLOWED_PRIVATE_HOSTS: optionalString,
+  REDIS_URL: optionalString.refine(
+    (v) => v === undefined || /^rediss?:\/\//.test(v),
+    "must be a redis:// or rediss:// URL",
+  ),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export type Env = RawEnv & {
+  dataDir: string;
+  database: { kind: "sqlite"; file: string } | { kind: "postgresql"; url: string };
+  allowedPrivateHosts: string[];
+};
+
+export class EnvError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses an environment (default: process.env). Throws EnvError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const value = source[name];
+        const shown = name.includes("KEY") || name.includes("PASSWORD") || name.includes("SECRET")
+          ? "(value hidden)"
+          : JSON.stringify(value);
+        return `${name} ${issue.message} (got ${shown})`;
+      }),
+    );
+  }
+  const raw = result.data;
+  const dataDir = path.resolve(/* turbopackIgnore: true */ process.cwd(), raw.DETOUR_DATA_DIR ?? "data");
+  let database: Env["database"];
+  if (raw.DATABASE_URL && !raw.DATABASE_URL.startsWith("file:")) {
+    database = { kind: "postgresql", url: raw.DATABASE_URL };
+  } else {
+    const file = raw.DATABASE_URL ? raw.DATABASE_URL.slice("file:".length) : path.join(dataDir, "detour.db");
+    database = { kind: "sqlite", file: path.resolve(/* turbopackIgnore: true */ process.cwd(), file) };
+  }
+  const allowedPrivateHosts = (raw.DETOUR_ALLOWED_PRIVATE_HOSTS ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  return { ...raw, dataDir, database, allowedPrivateHosts };
+}
+
+let cached: Env | undefined;
+
+/** The process's environment, parsed on first use and cached. */
+export function getEnv(): Env {
+  cached ??= parseEnv();
+  return cached;
+}

@@ -1,0 +1,13 @@
+/** Detour's own log lines (pino, JSON to stdout). Never log provider keys or request secrets. */
+import pino from "pino";
+
+const globalForLogger = globalThis as unknown as { detourLogger?: pino.Logger };
+
+export const logger: pino.Logger = (globalForLogger.detourLogger ??= pino({
+  level: process.env.LOG_LEVEL ?? "info",
+  base: { app: "detour" },
+  redact: {
+    paths: ["key", "apiKey", "api_key", "authorization", "*.authorization", "*.api_key", "*.key", "password"],
+    censor: "[redacted]",
+  },
+}));
