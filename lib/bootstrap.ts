@@ -5,6 +5,7 @@
  */
 import { decryptSecret, encryptSecret, generatePassword, hashPassword } from "./crypto";
 import { createDb, describeDatabase, type Db } from "./db";
+import { isUniqueViolation } from "./db/conflict";
 import { migrate } from "./db/migrate";
 import type { Env } from "./env";
 import { logger } from "./logger";
@@ -66,7 +67,7 @@ export async function bootstrap(env: Env, key: { key: Buffer; origin: string }, 
       adminCreated = { email, generatedPassword };
     } catch (err) {
       // Two instances starting on an empty database at once: the other one created the admin.
-      if ((await countUsers(db)) === 0) throw err;
+      if (!isUniqueViolation(err)) throw err;
     }
   }
   await syncEnvAdminApiKey(db, workspace.id, env.DETOUR_ADMIN_API_KEY);

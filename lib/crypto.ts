@@ -85,12 +85,10 @@ export function decryptSecret(ciphertext: string, key: Buffer): string {
   return Buffer.concat([decipher.update(Buffer.from(body, "base64")), decipher.final()]).toString("utf8");
 }
 
-/** A display hint that never reveals the key: `sk-...abcd` (prefix up to the first dash, last 4). */
+/** A display hint that never reveals the key: `sk-...abcd` for OpenAI-style keys, else `...abcd`. */
 export function maskSecret(secret: string): string {
-  const last4 = secret.length > 8 ? secret.slice(-4) : "";
-  const dash = secret.indexOf("-");
-  const prefix = dash > 0 && dash <= 8 && secret.length > 12 ? secret.slice(0, dash + 1) : "";
-  return `${prefix}...${last4}`;
+  const last4 = secret.length >= 12 ? secret.slice(-4) : "";
+  return `${secret.startsWith("sk-") ? "sk-" : ""}...${last4}`;
 }
 
 export function sha256Hex(value: string): string {

@@ -5,8 +5,6 @@
  */
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
 import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client";
 import type { Env } from "../env";
@@ -21,7 +19,7 @@ export function createDb(target: DatabaseTarget): Db {
     // Same models, same API: the PostgreSQL client is used through the SQLite client's type.
     return new PostgresClient({ adapter }) as unknown as Db;
   }
-  mkdirSync(path.dirname(target.file), { recursive: true });
+  // The directory exists: the migrator creates it before any client is used.
   const adapter = new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 10_000 });
   return new SqliteClient({ adapter });
 }

@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import { hashApiKey } from "../crypto";
+import { retryOnUniqueViolation } from "../db/conflict";
 
 export type ApiKeyScope = "gateway" | "admin";
 
@@ -31,7 +32,8 @@ export async function syncEnvAdminApiKey(db: Db, workspaceId: string, key: strin
     data: { revokedAt: new Date() },
   });
   if (!key || !hash) return;
-  await db.apiKey.upsert({
+  await retryOnUniqueViolation(() =>
+    db.apiKey.upsert({
     where: { hash },
     update: { revokedAt: null, workspaceId, scope: "admin", source: "env" },
     create: {
@@ -42,7 +44,8 @@ export async function syncEnvAdminApiKey(db: Db, workspaceId: string, key: strin
       scope: "admin",
       source: "env",
     },
-  });
+    }),
+  );
 }
 
 export async function touchApiKey(db: Db, id: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { retryOnUniqueViolation } from "../db/conflict";
 
 export async function getMeta(db: Db, key: string): Promise<string | null> {
   const row = await db.appMeta.findUnique({ where: { key } });
@@ -7,6 +8,6 @@ export async function getMeta(db: Db, key: string): Promise<string | null> {
 
 /** Sets the value only when the key is absent; returns the value that is stored afterwards. */
 export async function setMetaIfAbsent(db: Db, key: string, value: string): Promise<string> {
-  const row = await db.appMeta.upsert({ where: { key }, update: {}, create: { key, value } });
+  const row = await retryOnUniqueViolation(() => db.appMeta.upsert({ where: { key }, update: {}, create: { key, value } }));
   return row.value;
 }

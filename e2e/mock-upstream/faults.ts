@@ -1,0 +1,146 @@
+// Writing answers: the normal one, and each injected fault.
+import { randomUUID } from "node:crypto";
+import type { OutgoingHttpHeaders } from "node:http";
+import { retryHeaders, statusErrorBody, type StatusContext } from "./errors";
+import type { Exchange } from "./exchange";
+import type { StreamPlan } from "./formats";
+import type { Fault, Provider } from "./types";
+
+export const JSON_TYPE = "application/json";
+export const SSE_TYPE = "text/event-stream; charset=utf-8";
+
+/** The normal answer, built lazily (a fault may need only part of it). */
+export interface Reply {
+  /** The request asked for an SSE stream (and the route can stream). */
+  stream: boolean;
+  json(): string;
+  plan(): StreamPlan;
+}
+
+export interface ResponseContext {
+  ex: Exchange;
+  provider: Provider;
+  chunkDelayMs: number;
+  status: StatusContext;
+}
+
+let served = 0;
+const RPM_LIMIT = 10_000;
+
+/** Headers like the real APIs send (request ids, processing time, rate-limit counters). */
+export function apiHeaders(provider: Provider, started: number, contentType: string): OutgoingHttpHeaders {
+  const remaining = String(RPM_LIMIT - 1 - (served++ % RPM_LIMIT));
+  if (provider === "azure") {
+    const id = randomUUID();
+    return {
+      "content-type": contentType,
+      "apim-request-id": id,
+      "x-request-id": id,
+      "x-ms-region": "East US",
+      "x-ratelimit-remaining-requests": remaining,
+      "x-ratelimit-remaining-tokens": "29999000",
+    };
+  }
+  return {
+    "content-type": contentType,
+    "x-request-id": `req_${randomUUID().replaceAll("-", "")}`,
+    "openai-organization": "org-mockupstream",
+    "openai-processing-ms": String(Date.now() - started),
+    "openai-version": "2020-10-01",
+    "x-ratelimit-limit-requests": String(RPM_LIMIT),
+    "x-ratelimit-remaining-requests": remaining,
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-limit-tokens": "30000000",
+    "x-ratelimit-remaining-tokens": "29999000",
+    "x-ratelimit-reset-tokens": "0s",
+  };
+}
+
+const headersFor = (ctx: ResponseContext, contentType: string) => apiHeaders(ctx.provider, ctx.ex.started, contentType);
+
+const allFrames = (p: StreamPlan): string[] => [...p.head, ...p.content, ...p.tail];
+
+/** Normal answer; `slowMs` (slow_chunks) spaces stream frames, or 5 JSON body pieces when not streaming. */
+export function deliver(ctx: ResponseContext, reply: Reply, slowMs?: number): void {
+  const { ex } = ctx;
+  if (reply.stream) {
+    ex.head(200, headersFor(ctx, SSE_TYPE));
+    ex.writeFrames(allFrames(reply.plan()), slowMs ?? ctx.chunkDelayMs, () => ex.res.end());
+    return;
+  }
+  const json = reply.json();
+  if (slowMs === undefined || slowMs <= 0) {
+    ex.send(200, headersFor(ctx, JSON_TYPE), json);
+    return;
+  }
+  const buf = Buffer.from(json);
+  const size = Math.ceil(buf.length / 5);
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) pieces.push(buf.subarray(i, i + size));
+  const headers = headersFor(ctx, JSON_TYPE);
+  headers["content-length"] = buf.length;
+  ex.head(200, headers);
+  ex.writeFrames(pieces, slowMs, () => ex.res.end());
+}
+
+const GARBAGE =
+  "data: this is not json\n\n" +
+  'data: {"id":"chatcmpl-garbage","object":"chat.completion.chunk","choices":[{"delta":\n\n' +
+  "data: <html><body>502 Bad Gateway</body></html>\n\n";
+
+export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): void {
+  const { ex } = ctx;
+  switch (fault.kind) {
+    case "status": {
+      const { status, retryAfterSeconds, retryAfterMs } = fault;
+      const body = fault.body
+        ? JSON.stringify(fault.body)
+        : statusErrorBody(status, { ...ctx.status, retryAfterSeconds, retryAfterMs });
+      const headers = { ...headersFor(ctx, JSON_TYPE), ...retryHeaders(ctx.provider, retryAfterSeconds, retryAfterMs) };
+      ex.send(status, headers, body);
+      return;
+    }
+    case "hang":
+      return; // released by the client closing or by server close()
+    case "delay":
+      ex.later(fault.ms, () => deliver(ctx, reply));
+      return;
+    case "reset":
+      ex.kill(true);
+      return;
+    case "stream_break_before_first_chunk":
+      ex.head(200, headersFor(ctx, reply.stream ? SSE_TYPE : JSON_TYPE));
+      ex.res.flushHeaders();
+      ex.kill(false);
+      return;
+    case "stream_break_after_chunks": {
+      if (reply.stream) {
+        const plan = reply.plan();
+        ex.head(200, headersFor(ctx, SSE_TYPE));
+        const frames = [...plan.head, ...plan.content.slice(0, fault.chunks)];
+        ex.writeFrames(frames, ctx.chunkDelayMs, () => ex.kill(false));
+        return;
+      }
+      // Not streaming: announce the full length, send half of the body, then close.
+      const buf = Buffer.from(reply.json());
+      const headers = headersFor(ctx, JSON_TYPE);
+      headers["content-length"] = buf.length;
+      ex.head(200, headers);
+      ex.res.write(buf.subarray(0, Math.floor(buf.length / 2)));
+      ex.kill(false);
+      return;
+    }
+    case "malformed_json": {
+      const json = reply.json();
+      ex.send(200, headersFor(ctx, JSON_TYPE), json.slice(0, Math.max(1, Math.floor(json.length / 2))));
+      return;
+    }
+    case "sse_garbage":
+      ex.head(200, headersFor(ctx, SSE_TYPE));
+      ex.res.end(GARBAGE);
+      return;
+    case "slow_chunks":
+      deliver(ctx, reply, fault.delayMs);
+      return;
+  }
+}

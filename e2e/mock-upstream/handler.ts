@@ -1,0 +1,156 @@
+// Provider API requests: record, authenticate, validate, pick a fault, answer.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  AZURE_ACCESS_DENIED,
+  AZURE_DEPLOYMENT_NOT_FOUND,
+  AZURE_NOT_FOUND,
+  OPENAI_MISSING_KEY,
+  openAiInvalidKey,
+} from "./errors";
+import { Exchange } from "./exchange";
+import { applyFault, apiHeaders, deliver, JSON_TYPE, type Reply, type ResponseContext } from "./faults";
+import {
+  chatCompletionJson,
+  chatStream,
+  completionJson,
+  completionStream,
+  embeddingsJson,
+  MODELS_JSON,
+  type Envelope,
+  type StreamPlan,
+} from "./formats";
+import { chatGeneration, completionGeneration, embeddingInputs, parseRequestBody } from "./parse";
+import type { RequestLog } from "./record";
+import type { RuleBook } from "./rules";
+import type { ApiPath, Provider } from "./types";
+
+export interface ApiRoute {
+  provider: Provider;
+  path: ApiPath;
+  deployment?: string;
+}
+
+export interface ServerState {
+  latencyMs: number;
+  chunkDelayMs: number;
+  azurePromptFilterChunk: boolean;
+  azureDeployments?: Record<string, string>;
+  rules: RuleBook;
+  log: RequestLog;
+  inflight: Set<Exchange>;
+  closing: boolean;
+}
+
+const noop = (): void => {};
+
+function bearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S.*)$/i.exec(header);
+  return m?.[1]?.trim();
+}
+
+export function handleApi(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: ApiRoute,
+  query: URLSearchParams | undefined,
+): void {
+  const started = Date.now();
+  const rec = state.log.begin(route.provider, route.path, route.deployment);
+  const ex = new Exchange(req, res, rec, started);
+  state.inflight.add(ex);
+  res.on("close", () => {
+    ex.dispose();
+    state.inflight.delete(ex);
+    if (!res.writableFinished && !ex.killed && !state.closing) rec.aborted = true;
+    state.log.settle(rec, Date.now() - started);
+  });
+  req.on("error", noop);
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    if (ex.closed) return;
+    respond(state, ex, route, query, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  });
+}
+
+function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSearchParams | undefined, raw: Buffer): void {
+  const { rec } = ex;
+  const { provider, path, deployment } = route;
+  const azure = provider === "azure";
+  const fail = (status: number, body: string): void => {
+    state.log.markReceived(rec);
+    ex.later(state.latencyMs, () => ex.send(status, apiHeaders(provider, ex.started, JSON_TYPE), body));
+  };
+
+  if (azure) {
+    const version = query?.get("api-version");
+    if (!version) return fail(404, AZURE_NOT_FOUND);
+    rec.apiVersion = version;
+  }
+  const headers = ex.req.headers;
+  const key = azure ? headers["api-key"] : bearer(headers.authorization);
+  if (typeof key === "string" && key !== "") rec.key = key;
+  if (rec.key === undefined) return fail(401, azure ? AZURE_ACCESS_DENIED : OPENAI_MISSING_KEY);
+  if (rec.key.startsWith("sk-invalid")) return fail(401, azure ? AZURE_ACCESS_DENIED : openAiInvalidKey(rec.key));
+  const deployments = state.azureDeployments;
+  if (deployment !== undefined && deployments && !Object.hasOwn(deployments, deployment)) {
+    return fail(404, AZURE_DEPLOYMENT_NOT_FOUND);
+  }
+
+  const parsed = parseRequestBody(raw, provider, path);
+  if (!parsed.ok) return fail(parsed.status, parsed.body);
+  const { body, model, stream, includeUsage } = parsed.value;
+  if (model !== undefined) rec.model = model;
+  rec.stream = stream;
+  rec.includeUsage = includeUsage;
+
+  const picked = state.rules.pick({ provider, key: rec.key, deployment, path, model, stream });
+  if (picked) {
+    rec.fault = picked.fault.kind;
+    rec.ruleId = picked.id;
+  }
+  state.log.markReceived(rec);
+
+  const env: Envelope = {
+    provider,
+    model: azure ? (deployments?.[deployment ?? ""] ?? model ?? deployment ?? "") : (model ?? ""),
+    created: Math.floor(ex.started / 1000),
+    includeUsage,
+    promptFilterChunk: state.azurePromptFilterChunk,
+  };
+  const reply = makeReply(path, env, rec.key, body, stream);
+  const ctx: ResponseContext = {
+    ex,
+    provider,
+    chunkDelayMs: state.chunkDelayMs,
+    status: { provider, path, key: rec.key, model: env.model, apiVersion: rec.apiVersion },
+  };
+  ex.later(state.latencyMs, () => (picked ? applyFault(ctx, picked.fault, reply) : deliver(ctx, reply)));
+}
+
+function makeReply(path: ApiPath, env: Envelope, key: string, body: Record<string, unknown>, stream: boolean): Reply {
+  const none = (): StreamPlan => ({ head: [], content: [], tail: [] });
+  switch (path) {
+    case "models":
+      return { stream: false, json: () => MODELS_JSON, plan: none };
+    case "embeddings":
+      return {
+        stream: false,
+        json: () => {
+          const e = embeddingInputs(body);
+          return embeddingsJson(env.model, e.inputs, e.promptTokens, e.dims, e.base64);
+        },
+        plan: none,
+      };
+    case "chat/completions": {
+      const gen = chatGeneration(env.provider, key, body);
+      return { stream, json: () => chatCompletionJson(env, gen), plan: () => chatStream(env, gen) };
+    }
+    case "completions": {
+      const gen = completionGeneration(env.provider, key, body);
+      return { stream, json: () => completionJson(env, gen), plan: () => completionStream(env, gen) };
+    }
+  }
+}

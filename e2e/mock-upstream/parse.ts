@@ -1,0 +1,117 @@
+// Request bodies: JSON parsing, OpenAI-style validation, and the deterministic "generation".
+import { OPENAI_BAD_JSON, openAiError } from "./errors";
+import { answerText, tokenCount, type Generation } from "./formats";
+import type { ApiPath, Provider } from "./types";
+
+export interface ParsedBody {
+  body: Record<string, unknown>;
+  model?: string;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export type ParseResult = { ok: true; value: ParsedBody } | { ok: false; status: number; body: string };
+
+const fail = (body: string, status = 400): ParseResult => ({ ok: false, status, body });
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function missing(param: string): ParseResult {
+  return fail(openAiError(`Missing required parameter: '${param}'.`, "invalid_request_error", "missing_required_parameter", param));
+}
+
+export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath): ParseResult {
+  if (path === "models") return { ok: true, value: { body: {}, stream: false, includeUsage: false } };
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch {
+    return fail(OPENAI_BAD_JSON);
+  }
+  if (!isObject(body)) return fail(OPENAI_BAD_JSON);
+
+  const model = typeof body.model === "string" && body.model !== "" ? body.model : undefined;
+  // Azure takes the model from the deployment; OpenAI requires it.
+  if (provider === "openai" && model === undefined) {
+    return fail(openAiError("you must provide a model parameter", "invalid_request_error"));
+  }
+  if (path === "chat/completions") {
+    if (body.messages === undefined) return missing("messages");
+    if (!Array.isArray(body.messages)) {
+      return fail(openAiError("Invalid type for 'messages': expected an array of objects.", "invalid_request_error", "invalid_type", "messages"));
+    }
+    if (body.messages.length === 0) {
+      return fail(
+        openAiError(
+          "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+          "invalid_request_error",
+          "empty_array",
+          "messages",
+        ),
+      );
+    }
+  }
+  if (path === "embeddings" && body.input === undefined) return missing("input");
+
+  const stream = path !== "embeddings" && body.stream === true;
+  const opts = body.stream_options;
+  const includeUsage = stream && isObject(opts) && opts.include_usage === true;
+  return { ok: true, value: { body, model, stream, includeUsage } };
+}
+
+/** Text of a chat message's content: a string or an array of `{type:"text", text}` parts. */
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let s = "";
+  for (const part of content) if (isObject(part) && typeof part.text === "string") s += part.text;
+  return s;
+}
+
+export function chatGeneration(provider: Provider, key: string, body: Record<string, unknown>): Generation {
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  let chars = 0;
+  let lastUser = "";
+  for (const m of messages) {
+    if (!isObject(m)) continue;
+    const text = contentText(m.content);
+    chars += text.length;
+    if (m.role === "user") lastUser = text;
+  }
+  return { texts: [answerText(provider, key, lastUser)], promptTokens: Math.max(1, tokenCount(chars)) };
+}
+
+/** Prompts or embedding inputs as strings (token arrays are stringified; their token count is their length). */
+function textInputs(v: unknown): { texts: string[]; tokens: number } {
+  const items: unknown[] = Array.isArray(v) && v.length > 0 && typeof v[0] !== "number" ? v : [v ?? ""];
+  const texts: string[] = [];
+  let tokens = 0;
+  for (const item of items) {
+    if (typeof item === "string") {
+      texts.push(item);
+      tokens += tokenCount(item.length);
+    } else if (Array.isArray(item)) {
+      texts.push(item.join(" "));
+      tokens += item.length;
+    } else {
+      const s = JSON.stringify(item) ?? "";
+      texts.push(s);
+      tokens += tokenCount(s.length);
+    }
+  }
+  return { texts, tokens: Math.max(1, tokens) };
+}
+
+export function completionGeneration(provider: Provider, key: string, body: Record<string, unknown>): Generation {
+  const { texts, tokens } = textInputs(body.prompt);
+  return { texts: texts.map((p) => answerText(provider, key, p)), promptTokens: tokens };
+}
+
+export function embeddingInputs(body: Record<string, unknown>): { inputs: string[]; promptTokens: number; dims: number; base64: boolean } {
+  const { texts, tokens } = textInputs(body.input);
+  const d = body.dimensions;
+  const dims = typeof d === "number" && Number.isInteger(d) && d > 0 && d <= 4096 ? d : 8;
+  return { inputs: texts, promptTokens: tokens, dims, base64: body.encoding_format === "base64" };
+}

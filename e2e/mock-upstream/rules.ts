@@ -1,0 +1,189 @@
+// Fault rules: validation of untrusted input, matching in insertion order, `times` and `probability`.
+import type { ApiPath, Fault, FaultMatch, FaultRule, Provider, ScriptedRule } from "./types";
+
+export interface MatchContext {
+  provider: Provider;
+  key?: string;
+  deployment?: string;
+  path: ApiPath;
+  model?: string;
+  stream: boolean;
+}
+
+interface Entry {
+  id: string;
+  rule: FaultRule;
+  remaining?: number;
+  applied: number;
+}
+
+export interface PickedRule {
+  id: string;
+  fault: Fault;
+}
+
+/** Small seeded PRNG (mulberry32) so `probability` runs are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class RuleBook {
+  private entries: Entry[] = [];
+  private nextId = 1;
+
+  constructor(private random: () => number) {}
+
+  setRandom(random: () => number): void {
+    this.random = random;
+  }
+
+  add(input: unknown): string {
+    const rule = parseFaultRule(input);
+    const id = `rule_${this.nextId++}`;
+    this.entries.push({ id, rule, remaining: rule.times, applied: 0 });
+    return id;
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+
+  list(): ScriptedRule[] {
+    return this.entries.map((e) => ({ ...structuredClone(e.rule), id: e.id, remaining: e.remaining, applied: e.applied }));
+  }
+
+  /** First live matching rule that wins its probability draw; consumes one of its `times`. */
+  pick(ctx: MatchContext): PickedRule | undefined {
+    if (this.entries.length === 0) return undefined;
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (!matches(e.rule.match, ctx)) continue;
+      const p = e.rule.probability ?? 1;
+      if (p < 1 && this.random() >= p) continue;
+      e.applied++;
+      if (e.remaining !== undefined) {
+        e.remaining--;
+        if (e.remaining <= 0) this.entries.splice(i, 1);
+      }
+      return { id: e.id, fault: e.rule.fault };
+    }
+    return undefined;
+  }
+}
+
+function matches(m: FaultMatch | undefined, ctx: MatchContext): boolean {
+  if (!m) return true;
+  return (
+    (m.provider === undefined || m.provider === ctx.provider) &&
+    (m.key === undefined || m.key === ctx.key) &&
+    (m.deployment === undefined || m.deployment === ctx.deployment) &&
+    (m.path === undefined || m.path === ctx.path) &&
+    (m.model === undefined || m.model === ctx.model) &&
+    (m.stream === undefined || m.stream === ctx.stream)
+  );
+}
+
+// ---------- validation ----------
+
+const PROVIDERS: readonly string[] = ["openai", "azure"];
+const PATHS: readonly string[] = ["chat/completions", "completions", "embeddings", "models"];
+
+export class RuleError extends Error {}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function num(o: Record<string, unknown>, field: string, min: number, required: boolean, integer = true): number | undefined {
+  const v = o[field];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+    throw new RuleError(`${field} must be ${integer ? "an integer" : "a number"} >= ${min}`);
+  }
+  return v;
+}
+
+function str(o: Record<string, unknown>, field: string, allowed?: readonly string[]): string | undefined {
+  const v = o[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || (allowed && !allowed.includes(v))) {
+    throw new RuleError(`match.${field} must be ${allowed ? `one of ${allowed.join(", ")}` : "a string"}`);
+  }
+  return v;
+}
+
+function parseMatch(v: unknown): FaultMatch | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new RuleError("match must be an object");
+  const m: FaultMatch = {};
+  const provider = str(v, "provider", PROVIDERS);
+  if (provider !== undefined) m.provider = provider as Provider;
+  const path = str(v, "path", PATHS);
+  if (path !== undefined) m.path = path as ApiPath;
+  for (const f of ["key", "deployment", "model"] as const) {
+    const s = str(v, f);
+    if (s !== undefined) m[f] = s;
+  }
+  if (v.stream !== undefined) {
+    if (typeof v.stream !== "boolean") throw new RuleError("match.stream must be a boolean");
+    m.stream = v.stream;
+  }
+  return m;
+}
+
+export function parseFault(v: unknown): Fault {
+  if (!isObject(v)) throw new RuleError("fault must be an object with a kind");
+  switch (v.kind) {
+    case "status": {
+      const status = num(v, "status", 100, true)!;
+      if (status > 599) throw new RuleError("status must be 100..599");
+      const f: Fault = { kind: "status", status };
+      const s = num(v, "retryAfterSeconds", 0, false);
+      if (s !== undefined) f.retryAfterSeconds = s;
+      const ms = num(v, "retryAfterMs", 0, false);
+      if (ms !== undefined) f.retryAfterMs = ms;
+      if (v.body !== undefined) {
+        if (!isObject(v.body)) throw new RuleError("body must be an object");
+        f.body = structuredClone(v.body);
+      }
+      return f;
+    }
+    case "delay":
+      return { kind: "delay", ms: num(v, "ms", 0, true)! };
+    case "stream_break_after_chunks":
+      return { kind: "stream_break_after_chunks", chunks: num(v, "chunks", 0, true)! };
+    case "slow_chunks":
+      return { kind: "slow_chunks", delayMs: num(v, "delayMs", 0, true)! };
+    case "hang":
+    case "reset":
+    case "stream_break_before_first_chunk":
+    case "malformed_json":
+    case "sse_garbage":
+      return { kind: v.kind };
+    default:
+      throw new RuleError(`unknown fault kind: ${JSON.stringify(v.kind)}`);
+  }
+}
+
+/** Validates and deep-copies a rule (throws RuleError with a readable message). */
+export function parseFaultRule(v: unknown): FaultRule {
+  if (!isObject(v)) throw new RuleError("rule must be an object");
+  const rule: FaultRule = { fault: parseFault(v.fault) };
+  const match = parseMatch(v.match);
+  if (match) rule.match = match;
+  const times = num(v, "times", 1, false);
+  if (times !== undefined) rule.times = times;
+  const p = num(v, "probability", 0, false, false);
+  if (p !== undefined) {
+    if (p > 1) throw new RuleError("probability must be 0..1");
+    rule.probability = p;
+  }
+  return rule;
+}

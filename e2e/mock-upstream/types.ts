@@ -1,0 +1,134 @@
+// Public types of the mock upstream (OpenAI + Azure OpenAI wire formats, with fault injection).
+
+export type Provider = "openai" | "azure";
+
+/** Route suffix, identical for both providers (Azure: /openai/deployments/{d}/<path>). */
+export type ApiPath = "chat/completions" | "completions" | "embeddings" | "models";
+
+export type Fault =
+  /** That status with the provider's error body (or `body` verbatim); 429 can carry retry headers. */
+  | { kind: "status"; status: number; retryAfterSeconds?: number; retryAfterMs?: number; body?: Record<string, unknown> }
+  /** Never answers; released when the client aborts or the server closes. */
+  | { kind: "hang" }
+  /** Answers normally after `ms` (before headers). */
+  | { kind: "delay"; ms: number }
+  /** TCP reset without any response. */
+  | { kind: "reset" }
+  /** 200 headers, then the connection is closed before any body byte. */
+  | { kind: "stream_break_before_first_chunk" }
+  /** 200 headers + preamble chunks + the first `chunks` content chunks, then the connection is closed. */
+  | { kind: "stream_break_after_chunks"; chunks: number }
+  /** 200 application/json with a truncated (invalid) JSON body. */
+  | { kind: "malformed_json" }
+  /** 200 text/event-stream with non-JSON `data:` lines, then a normal end. */
+  | { kind: "sse_garbage" }
+  /** Normal answer with `delayMs` between stream chunks (between body pieces when not streaming). */
+  | { kind: "slow_chunks"; delayMs: number };
+
+export type FaultKind = Fault["kind"];
+
+export interface FaultMatch {
+  provider?: Provider;
+  key?: string;
+  deployment?: string;
+  path?: ApiPath;
+  model?: string;
+  stream?: boolean;
+}
+
+export interface FaultRule {
+  match?: FaultMatch;
+  fault: Fault;
+  /** Applies to the next N matching requests, then expires. Absent = forever. */
+  times?: number;
+  /** 0..1, default 1. A rule that loses the draw is skipped and later rules are checked. */
+  probability?: number;
+}
+
+/** A scripted rule as listed by `rules()` / `GET /__mock/script`. */
+export interface ScriptedRule extends FaultRule {
+  id: string;
+  /** Applications left when `times` was given. */
+  remaining?: number;
+  applied: number;
+}
+
+export interface RecordedRequest {
+  seq: number;
+  /** Epoch ms when the request headers arrived. */
+  time: number;
+  provider: Provider;
+  path: ApiPath;
+  deployment?: string;
+  apiVersion?: string;
+  /** Full key as sent (Bearer token for OpenAI, `api-key` header for Azure). */
+  key?: string;
+  model?: string;
+  stream: boolean;
+  includeUsage: boolean;
+  /** Fault kind applied to this request, if any. */
+  fault?: FaultKind;
+  ruleId?: string;
+  /** Status line sent (absent when nothing was sent: hang, reset, client gone first). */
+  status?: number;
+  /** The client went away before the response finished (deliberate mock faults do not count). */
+  aborted: boolean;
+  /** The exchange is over (finished, broken or aborted). */
+  settled: boolean;
+  durationMs?: number;
+}
+
+export interface RequestFilter {
+  provider?: Provider;
+  key?: string;
+  deployment?: string;
+  path?: ApiPath;
+  model?: string;
+  fault?: FaultKind;
+}
+
+export interface MockUpstreamOptions {
+  /** 0 (default) = random free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Added before every API response's headers. Default 0. */
+  latencyMs?: number;
+  /** Delay between SSE chunks of normal streams. Default 0 (whole stream in one write). */
+  chunkDelayMs?: number;
+  /** Seed for the PRNG behind `probability`; absent = Math.random. */
+  seed?: number;
+  /** Request record ring-buffer size. Default 10,000. */
+  maxRecords?: number;
+  /** Azure streams start with a prompt_filter_results chunk with empty choices. Default true. */
+  azurePromptFilterChunk?: boolean;
+  /** Azure deployment -> underlying model. When given, unknown deployments get 404 DeploymentNotFound. */
+  azureDeployments?: Record<string, string>;
+}
+
+export interface WaitOptions {
+  /** Default 5000. */
+  timeoutMs?: number;
+  /** true (default): wait until the exchange is over; false: until the request is parsed and its fault chosen. */
+  settled?: boolean;
+}
+
+export interface MockUpstream {
+  /** http://HOST:PORT (OpenAI base: `${url}/v1`, Azure base: `${url}/openai`). */
+  url: string;
+  port: number;
+  /** Adds a fault rule (validated; throws on an invalid rule). Returns its id. */
+  script(rule: FaultRule): string;
+  clearScript(): void;
+  rules(): ScriptedRule[];
+  /** Clears rules and records (and re-seeds the PRNG). */
+  reset(): void;
+  /** Snapshot copies, oldest first. */
+  requests(filter?: RequestFilter): RecordedRequest[];
+  /** Resolves with the first record (already present or future) that matches. */
+  waitForRequest(
+    match?: RequestFilter | ((r: RecordedRequest) => boolean),
+    opts?: WaitOptions,
+  ): Promise<RecordedRequest>;
+  close(): Promise<void>;
+}

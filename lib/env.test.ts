@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import path from "node:path";
+import { EnvError, parseEnv } from "./env";
+
+describe("parseEnv", () => {
+  it("defaults to SQLite under ./data on port 3000", () => {
+    const env = parseEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.dataDir).toBe(path.resolve("data"));
+    expect(env.database).toEqual({ kind: "sqlite", file: path.resolve("data/detour.db") });
+  });
+  it("switches to PostgreSQL when DATABASE_URL says so, and parses the private-host allow list", () => {
+    const env = parseEnv({ DATABASE_URL: "postgresql://u@127.0.0.1:5432/db", DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1, LocalHost ,," });
+    expect(env.database).toEqual({ kind: "postgresql", url: "postgresql://u@127.0.0.1:5432/db" });
+    expect(env.allowedPrivateHosts).toEqual(["127.0.0.1", "localhost"]);
+    expect(parseEnv({ DATABASE_URL: "file:/tmp/x.db" }).database).toEqual({ kind: "sqlite", file: "/tmp/x.db" });
+  });
+  it("names every bad variable and hides secret values", () => {
+    let error: unknown;
+    try {
+      parseEnv({ PORT: "eighty", DATABASE_URL: "mysql://x", DETOUR_ADMIN_API_KEY: "short-secret", DETOUR_ADMIN_EMAIL: "not-an-email" });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(EnvError);
+    const message = (error as EnvError).message;
+    expect(message).toMatch(/PORT .*"eighty"/);
+    expect(message).toMatch(/DATABASE_URL must be a postgresql:\/\/\.\.\. URL/);
+    expect(message).toMatch(/DETOUR_ADMIN_API_KEY must be at least 20 characters \(got \(value hidden\)\)/);
+    expect(message).toMatch(/DETOUR_ADMIN_EMAIL must be an email address/);
+    expect(message).not.toContain("short-secret");
+    expect((error as EnvError).problems).toHaveLength(4);
+  });
+  it("treats empty values as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", DETOUR_ADMIN_PASSWORD: " " }).database.kind).toBe("sqlite");
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Stable snake_case JSON for a parsed config, for storage and the UI's JSON view: known keys in a
+ * fixed reading order (name and strategy first, nested targets last), user data (`override_params`,
+ * condition queries) with keys sorted, absent keys left out. The top-level `weight` (always the
+ * default, and meaningless without a parent) is left out too. Equal configs give equal text.
+ */
+import { isPlainObject } from "./keys";
+import type { Config } from "./schema";
+
+const NODE_ORDER = [
+  "name",
+  "weight",
+  "strategy",
+  "virtual_key",
+  "provider",
+  "api_key",
+  "custom_host",
+  "resource_name",
+  "deployment_id",
+  "api_version",
+  "override_params",
+  "retry",
+  "cache",
+  "request_timeout",
+  "on_status_codes",
+  "targets",
+] as const;
+const STRATEGY_ORDER = ["mode", "on_status_codes", "conditions", "default"] as const;
+const CONDITION_ORDER = ["query", "then"] as const;
+const RETRY_ORDER = ["attempts", "on_status_codes", "use_retry_after_header"] as const;
+const CACHE_ORDER = ["mode", "max_age"] as const;
+
+type Json = unknown;
+
+export function toCanonicalJson(config: Config, indent = 2): string {
+  const { weight: _rootWeight, ...rest } = canonicalNode(config);
+  return JSON.stringify(rest, null, indent);
+}
+
+function canonicalNode(node: Record<string, unknown>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const key of NODE_ORDER) {
+    const value = node[key];
+    if (value === undefined) continue;
+    if (key === "targets" && Array.isArray(value)) out[key] = value.map((child) => canonicalNode(asRecord(child)));
+    else if (key === "strategy") out[key] = canonicalStrategy(asRecord(value));
+    else if (key === "retry") out[key] = pick(asRecord(value), RETRY_ORDER);
+    else if (key === "cache") out[key] = pick(asRecord(value), CACHE_ORDER);
+    else out[key] = sortedUserData(value);
+  }
+  return out;
+}
+
+function canonicalStrategy(strategy: Record<string, unknown>): Record<string, Json> {
+  const out = pick(strategy, STRATEGY_ORDER);
+  if (Array.isArray(strategy.conditions)) {
+    out.conditions = strategy.conditions.map((condition) => {
+      const ordered = pick(asRecord(condition), CONDITION_ORDER);
+      return { ...ordered, query: sortedUserData(ordered.query) };
+    });
+  }
+  return out;
+}
+
+function pick(source: Record<string, unknown>, order: readonly string[]): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const key of order) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
+function sortedUserData(value: unknown): Json {
+  if (Array.isArray(value)) return value.map(sortedUserData);
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, Json> = {};
+  for (const key of Object.keys(value).sort()) {
+    if (value[key] !== undefined) out[key] = sortedUserData(value[key]);
+  }
+  return out;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return isPlainObject(value) ? value : {};
+}

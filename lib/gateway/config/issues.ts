@@ -1,0 +1,49 @@
+/**
+ * Turns zod issues into `{ path, message }` pairs with JavaScript-like paths:
+ * `targets[1].retry.attempts`, `strategy.mode`, `strategy.conditions[0].query["metadata.tier"].$in`.
+ * The root is the empty path.
+ */
+import type { z } from "zod";
+
+export type ConfigIssue = { path: string; message: string };
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+export function formatIssuePath(segments: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (typeof segment === "string" && IDENTIFIER.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}
+
+export function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  const out: ConfigIssue[] = [];
+  for (const { path: segments, message } of issues.flatMap(splitUnknownKeys)) {
+    const path = formatIssuePath(segments);
+    const text = path === "" && /^(must|is) /.test(message) ? `config ${message}` : message;
+    const key = `${path}\u0000${text}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ path, message: text });
+  }
+  return out;
+}
+
+/** Unknown keys: one issue per key, its path pointing at the key so a UI can highlight it. */
+function splitUnknownKeys(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string }[] {
+  if (issue.code !== "unrecognized_keys") return [{ path: issue.path, message: issue.message }];
+  const lines = issue.message.split("\n");
+  return issue.keys.map((key, index) => ({
+    path: [...issue.path, key],
+    message: lines.length === issue.keys.length ? (lines[index] ?? issue.message) : issue.message,
+  }));
+}
+
+/** One line for an error body: `targets[1].retry.attempts: must be an integer from 0 to 5; ...`. */
+export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
+  return issues.map(({ path, message }) => (path ? `${path}: ${message}` : message)).join("; ");
+}

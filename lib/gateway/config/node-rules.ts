@@ -1,0 +1,120 @@
+/**
+ * Rules across the fields of one config node, run by the schema after each node's own fields
+ * parse. A node is either a strategy node (`strategy` + `targets`) or a leaf target whose
+ * credential is `virtual_key`, or `provider` (+ `api_key`), or nothing (the request's default
+ * `x-portkey-virtual-key` is used then).
+ */
+import type { z } from "zod";
+import type { PathSegment } from "./keys";
+
+/** The fields the rules read: structural so that the recursive schema can call them. */
+export type NodeFields = {
+  strategy?: { mode: string; conditions?: { then: string }[]; default?: string };
+  targets?: { name?: string; weight: number }[];
+  virtual_key?: string;
+  provider?: string;
+  api_key?: string;
+  custom_host?: string;
+  resource_name?: string;
+  deployment_id?: string;
+  api_version?: string;
+  on_status_codes?: number[];
+};
+
+type Report = (path: PathSegment[], message: string) => void;
+
+const LEAF_ONLY_KEYS = ["virtual_key", "provider", "api_key", "resource_name", "deployment_id", "api_version"] as const;
+const AZURE_KEYS = ["resource_name", "deployment_id", "api_version"] as const;
+
+function reporter(ctx: z.core.$RefinementCtx): Report {
+  return (path, message) => ctx.addIssue({ code: "custom", path, message });
+}
+
+export function checkNode(node: NodeFields, ctx: z.core.$RefinementCtx): void {
+  const report = reporter(ctx);
+  if (node.targets === undefined && node.strategy === undefined) {
+    checkLeafCredentials(node, report);
+    return;
+  }
+  if (node.strategy === undefined) {
+    report(
+      ["strategy"],
+      "is required when targets are given: {\"mode\": one of single, fallback, loadbalance, conditional}",
+    );
+  }
+  if (node.targets === undefined) {
+    report(["targets"], "is required when strategy is given: a non-empty list of targets");
+  }
+  for (const key of LEAF_ONLY_KEYS) {
+    if (node[key] !== undefined) report([key], "cannot be set on a node with targets; set it on each target");
+  }
+  if (node.strategy && node.targets) checkStrategyNode(node.strategy, node.targets, report);
+}
+
+/** Rules for the top level only (on top of `checkNode`). */
+export function checkRoot(config: NodeFields, ctx: z.core.$RefinementCtx): void {
+  if (config.on_status_codes !== undefined) {
+    reporter(ctx)(
+      ["on_status_codes"],
+      "has no effect at the top level (it tells a parent fallback when to move past a target); " +
+        "use strategy.on_status_codes",
+    );
+  }
+}
+
+function checkLeafCredentials(node: NodeFields, report: Report): void {
+  if (node.virtual_key !== undefined && node.provider !== undefined) {
+    report(["provider"], "a target takes either virtual_key or provider (+ api_key), not both");
+  }
+  if (node.api_key !== undefined && node.provider === undefined) {
+    report(
+      ["api_key"],
+      node.virtual_key !== undefined
+        ? "cannot be combined with virtual_key (the virtual key holds the provider key)"
+        : "needs provider (one of openai, azure-openai)",
+    );
+  }
+  if (node.provider === "azure-openai") {
+    if (node.resource_name === undefined && node.custom_host === undefined) {
+      report(["resource_name"], "is required with provider azure-openai (or set custom_host)");
+    }
+    if (node.deployment_id === undefined) report(["deployment_id"], "is required with provider azure-openai");
+    if (node.api_version === undefined) report(["api_version"], "is required with provider azure-openai");
+    return;
+  }
+  for (const key of AZURE_KEYS) {
+    if (node[key] === undefined) continue;
+    const extra = node.virtual_key !== undefined ? " (an Azure virtual key carries its own deployments)" : "";
+    report([key], `is only used with provider azure-openai${extra}`);
+  }
+}
+
+function checkStrategyNode(
+  strategy: NonNullable<NodeFields["strategy"]>,
+  targets: NonNullable<NodeFields["targets"]>,
+  report: Report,
+): void {
+  if (strategy.mode === "loadbalance" && !targets.some((target) => target.weight > 0)) {
+    report(["targets"], "loadbalance needs at least one target with weight > 0");
+  }
+  if (strategy.mode !== "conditional") return;
+
+  const names = new Set<string>();
+  targets.forEach((target, index) => {
+    if (target.name === undefined) return;
+    if (names.has(target.name)) {
+      const message = `duplicate target name "${target.name}": names must be unique under a conditional strategy`;
+      report(["targets", index, "name"], message);
+    }
+    names.add(target.name);
+  });
+  const known = names.size > 0 ? `targets here are named ${[...names].join(", ")}` : "no target here has a name";
+  strategy.conditions?.forEach((condition, index) => {
+    if (!names.has(condition.then)) {
+      report(["strategy", "conditions", index, "then"], `"${condition.then}" names no target of this node; ${known}`);
+    }
+  });
+  if (strategy.default !== undefined && !names.has(strategy.default)) {
+    report(["strategy", "default"], `"${strategy.default}" names no target of this node; ${known}`);
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The config object of GATEWAY.md §4: one zod schema for the gateway and the UI config builder.
+ *
+ * - `configSchema` accepts snake_case and camelCase keys (normalised to snake_case first, so the
+ *   output is snake_case only) and also checks the rules that only apply at the top level.
+ * - `targetSchema` is the snake_case node schema (a config and a target share it: a config is a
+ *   node, possibly a bare single target); a UI form can use it and `ConfigInput` directly.
+ * - `parseConfig` / `parseConfigJson` return `{ ok, config }` or issues `{ path, message }` with
+ *   paths like `targets[1].retry.attempts`.
+ */
+import { z } from "zod";
+import { validateQuery, type Query } from "./condition-query";
+import { toConfigIssues, type ConfigIssue } from "./issues";
+import { isPlainObject, normalizeConfigKeys } from "./keys";
+import { booleanValue, enumOf, intInRange, listOf, nonEmptyString, strictObject } from "./messages";
+import { checkNode, checkRoot } from "./node-rules";
+
+export const STRATEGY_MODES = ["single", "fallback", "loadbalance", "conditional"] as const;
+export const PROVIDERS = ["openai", "azure-openai"] as const;
+export const CACHE_MODES = ["simple"] as const;
+export const MAX_RETRY_ATTEMPTS = 5;
+export const MAX_REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
+export const DEFAULT_TARGET_WEIGHT = 1;
+
+export type StrategyMode = (typeof STRATEGY_MODES)[number];
+export type Provider = (typeof PROVIDERS)[number];
+
+const statusCodeList = listOf(intInRange(100, 599, " (an HTTP status code)"), "HTTP status codes").min(1, {
+  error: "must list at least one status code (omit the key to use the default)",
+});
+
+export const retrySettingsSchema = strictObject(
+  {
+    attempts: intInRange(0, MAX_RETRY_ATTEMPTS),
+    on_status_codes: statusCodeList.optional(),
+    use_retry_after_header: booleanValue().optional(),
+  },
+  "an object such as {\"attempts\": 3}",
+);
+
+export const cacheSettingsSchema = strictObject(
+  {
+    mode: enumOf(CACHE_MODES, (input) => `cache mode ${JSON.stringify(input)} is not supported; supported: simple`),
+    max_age: z
+      .number({ error: "must be a positive whole number of seconds" })
+      .int({ error: "must be a positive whole number of seconds" })
+      .positive({ error: "must be a positive whole number of seconds" })
+      .optional(),
+  },
+  "an object such as {\"mode\": \"simple\"}",
+);
+
+export const querySchema = z
+  .custom<Query>((value) => isPlainObject(value), { error: "must be an object such as {\"metadata.tier\": \"pro\"}" })
+  .superRefine((query, ctx) => {
+    for (const issue of validateQuery(query)) {
+      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    }
+  });
+
+export const conditionSchema = strictObject(
+  { query: querySchema, then: nonEmptyString("the name of one of this node's targets") },
+  "an object {\"query\": {...}, \"then\": \"<target name>\"}",
+);
+
+/** Keys that belong to one strategy mode only: named when used with another mode. */
+const MODE_ONLY_KEYS: Record<string, StrategyMode> = {
+  on_status_codes: "fallback",
+  conditions: "conditional",
+  default: "conditional",
+};
+const modeHint = (key: string) => {
+  const mode = MODE_ONLY_KEYS[key];
+  return mode ? `${key} is only allowed with mode ${mode}` : undefined;
+};
+const strategyWhat = "an object such as {\"mode\": \"fallback\"}";
+
+export const strategySchema = z.discriminatedUnion(
+  "mode",
+  [
+    strictObject({ mode: z.literal("single") }, strategyWhat, modeHint),
+    strictObject({ mode: z.literal("fallback"), on_status_codes: statusCodeList.optional() }, strategyWhat, modeHint),
+    strictObject({ mode: z.literal("loadbalance") }, strategyWhat, modeHint),
+    strictObject(
+      {
+        mode: z.literal("conditional"),
+        conditions: listOf(conditionSchema, "conditions {query, then}").min(1, {
+          error: "must list at least one condition",
+        }),
+        default: nonEmptyString("the name of one of this node's targets").optional(),
+      },
+      strategyWhat,
+      modeHint,
+    ),
+  ],
+  {
+    error: (issue) => {
+      // zod types this map as union issues only, but a non-object strategy reports invalid_type here.
+      const code: string = issue.code;
+      if (code === "invalid_type") return `must be ${strategyWhat}`;
+      if (code !== "invalid_union") return undefined;
+      const mode = isPlainObject(issue.input) ? issue.input.mode : undefined;
+      return mode === undefined
+        ? `is required: one of ${STRATEGY_MODES.join(", ")}`
+        : `must be one of ${STRATEGY_MODES.join(", ")}`;
+    },
+  },
+);
+
+const nodeHint = (key: string) => {
+  if (key === "mode") return "mode belongs in strategy, e.g. {\"strategy\": {\"mode\": \"fallback\"}}";
+  if (key === "options") return "options is the legacy Portkey name; use targets";
+  return undefined;
+};
+
+const customHost = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://example.com/v1" })
+  .max(2048, { error: "must be at most 2048 characters" });
+
+export const targetSchema = strictObject(
+  {
+    strategy: strategySchema.optional(),
+    get targets() {
+      return listOf(targetSchema, "targets").min(1, { error: "must list at least one target" }).optional();
+    },
+    name: nonEmptyString().optional(),
+    weight: z
+      .number({ error: "must be a number >= 0" })
+      .min(0, { error: "must be a number >= 0" })
+      .default(DEFAULT_TARGET_WEIGHT),
+    virtual_key: nonEmptyString("a virtual key slug").optional(),
+    provider: enumOf(
+      PROVIDERS,
+      (input) => `unknown provider ${JSON.stringify(input)}; supported: ${PROVIDERS.join(", ")}`,
+    ).optional(),
+    api_key: nonEmptyString().optional(),
+    custom_host: customHost.optional(),
+    resource_name: nonEmptyString().optional(),
+    deployment_id: nonEmptyString().optional(),
+    api_version: nonEmptyString().optional(),
+    override_params: z.record(z.string(), z.unknown(), { error: "must be an object of body parameters" }).optional(),
+    retry: retrySettingsSchema.optional(),
+    cache: cacheSettingsSchema.optional(),
+    request_timeout: intInRange(1, MAX_REQUEST_TIMEOUT_MS, " milliseconds").optional(),
+    on_status_codes: statusCodeList.optional(),
+  },
+  "an object (a target or a strategy node)",
+  nodeHint,
+).superRefine((node, ctx) => checkNode(node, ctx));
+
+/**
+ * The whole config: camelCase keys normalised (conflicting spellings and over-deep nesting are
+ * reported), then the node schema plus the top-level rules.
+ */
+export const configSchema = z.preprocess(
+  (input, ctx) => {
+    const { value, conflicts } = normalizeConfigKeys(input);
+    for (const conflict of conflicts) ctx.addIssue({ code: "custom", path: conflict.path, message: conflict.message });
+    return value;
+  },
+  targetSchema.superRefine((config, ctx) => checkRoot(config, ctx)),
+);
+
+export type Config = z.output<typeof configSchema>;
+export type Target = z.output<typeof targetSchema>;
+export type ConfigInput = z.input<typeof targetSchema>;
+export type Strategy = z.output<typeof strategySchema>;
+export type RetrySettings = z.output<typeof retrySettingsSchema>;
+export type CacheSettings = z.output<typeof cacheSettingsSchema>;
+export type Condition = z.output<typeof conditionSchema>;
+export type { Query } from "./condition-query";
+
+export { formatConfigIssues, formatIssuePath, type ConfigIssue } from "./issues";
+export { toCanonicalJson } from "./canonical-json";
+
+export type ParseConfigResult = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] };
+
+/** Validates a config object (snake_case or camelCase keys); never throws. */
+export function parseConfig(input: unknown): ParseConfigResult {
+  let result: ReturnType<typeof configSchema.safeParse>;
+  try {
+    result = configSchema.safeParse(input);
+  } catch (error) {
+    // Only a pathological input gets here (e.g. a stack overflow on an absurdly nested condition query).
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, issues: [{ path: "", message: `config could not be validated: ${reason}` }] };
+  }
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, issues: toConfigIssues(result.error.issues) };
+}
+
+/** Parses config JSON text (e.g. an inline `x-portkey-config` header), reporting bad JSON first. */
+export function parseConfigJson(text: string): ParseConfigResult {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, issues: [{ path: "", message: `config is not valid JSON: ${reason}` }] };
+  }
+  return parseConfig(input);
+}

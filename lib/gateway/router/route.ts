@@ -1,0 +1,236 @@
+/**
+ * Routes one request over a resolved target tree (GATEWAY.md §5), recursively:
+ * - single: the first child;
+ * - fallback: children in order; after a child answers, stop unless its status is in
+ *   `on_status_codes` (the child's own list, else the strategy's) or, with no list, unless it is
+ *   not 2xx. A stream broken before its first chunk always moves on. When every child fails, the
+ *   last child's outcome is returned;
+ * - loadbalance: one child drawn by weight (never one of weight 0); no fallback among them;
+ * - conditional: the child named by the first matching condition, else by `default`, else
+ *   `NoMatchingConditionError` (400).
+ * A leaf runs its retries (retry-policy.ts) before its parent decides anything. Every attempt is
+ * recorded in order with the reason Detour moved on from it. A client abort stops everything:
+ * `route()` then rejects with `RouteAbortedError`, whose `attempts` hold what was tried.
+ */
+import { chooseConditionalTarget, type ConditionContext } from "./conditions";
+import { InvalidRouteTreeError, NoMatchingConditionError, RouteAbortedError, RouteError } from "./errors";
+import { isRetryTrigger, MAX_TOTAL_RETRY_WAIT_MS, retryDelayMs } from "./retry-policy";
+import { runAttempt, type AttemptEnv } from "./run-attempt";
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  RouteChild,
+  RouteLeaf,
+  RouteNode,
+  RouteOptions,
+  RouteResult,
+  RouteStrategyNode,
+  Schedule,
+  StrategySpec,
+} from "./types";
+import { pickWeighted } from "./weighted";
+
+type RouteEnv<T, R> = AttemptEnv<T, R> & {
+  context: ConditionContext;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  now: () => number;
+  attempts: AttemptRecord<T>[];
+};
+
+/** What a subtree answered: the outcome, the leaf it came from, and that leaf's last attempt. */
+type NodeResult<T, R> = { outcome: AttemptOutcome<R>; leaf: RouteLeaf<T>; retryCount: number; last: AttemptRecord<T> };
+
+export async function route<T, R = unknown>(
+  root: RouteNode<T>,
+  options: RouteOptions<T, R>,
+): Promise<RouteResult<T, R>> {
+  const env: RouteEnv<T, R> = {
+    attempt: options.attempt,
+    signal: options.signal ?? new AbortController().signal,
+    schedule: options.schedule ?? realSchedule,
+    timeoutResponse: options.timeoutResponse,
+    context: { metadata: options.metadata, params: options.params },
+    sleep: options.sleep ?? realSleep,
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+    attempts: [],
+  };
+  try {
+    const answer = await runNode(root, env);
+    const first = env.attempts[0];
+    return {
+      outcome: answer.outcome,
+      path: answer.leaf.path,
+      target: answer.leaf.target,
+      retryCount: answer.retryCount,
+      fallbackUsed: first !== undefined && first.path !== answer.leaf.path,
+      attempts: env.attempts,
+    };
+  } catch (error) {
+    if (error instanceof RouteError) error.attempts = env.attempts;
+    throw error;
+  }
+}
+
+function runNode<T, R>(node: RouteNode<T>, env: RouteEnv<T, R>): Promise<NodeResult<T, R>> {
+  if (node.kind === "leaf") return runLeaf(node, env);
+  const { strategy } = node;
+  switch (strategy.mode) {
+    case "single":
+      return runNode(childAt(node, 0).node, env);
+    case "fallback":
+      return runFallback(node, strategy, env);
+    case "loadbalance": {
+      const drawn = pickWeighted(node.children, (child) => child.weight, env.random);
+      if (!drawn) throw new InvalidRouteTreeError(node.path, "loadbalance has no target with weight > 0");
+      return runNode(drawn.node, env);
+    }
+    case "conditional":
+      return runNode(conditionalChild(node, strategy, env.context).node, env);
+  }
+}
+
+async function runFallback<T, R>(
+  node: RouteStrategyNode<T>,
+  strategy: Extract<StrategySpec, { mode: "fallback" }>,
+  env: RouteEnv<T, R>,
+): Promise<NodeResult<T, R>> {
+  let result: NodeResult<T, R> | undefined;
+  for (const [index, child] of node.children.entries()) {
+    result = await runNode(child.node, env);
+    if (index === node.children.length - 1) break;
+    const reason = fallbackReason(result.outcome, child.onStatusCodes ?? strategy.onStatusCodes);
+    if (reason === undefined) break;
+    result.last.reason ??= reason;
+  }
+  if (!result) throw new InvalidRouteTreeError(node.path, "fallback has no targets");
+  return result;
+}
+
+/** Why a fallback moves past this outcome, or undefined when the outcome is the answer. */
+export function fallbackReason(
+  outcome: AttemptOutcome<unknown>,
+  onStatusCodes: number[] | undefined,
+): string | undefined {
+  if (outcome.errorClass === "stream_broken") return "fallback: stream broken before its first chunk";
+  if (onStatusCodes) {
+    if (!onStatusCodes.includes(outcome.status)) return undefined;
+    const detail = outcome.errorClass ? ` (${describeOutcome(outcome)})` : "";
+    return `fallback: status ${outcome.status} in on_status_codes${detail}`;
+  }
+  const is2xx = outcome.status >= 200 && outcome.status < 300 && outcome.errorClass === undefined;
+  return is2xx ? undefined : `fallback: ${describeOutcome(outcome)}`;
+}
+
+function describeOutcome(outcome: AttemptOutcome<unknown>): string {
+  switch (outcome.errorClass) {
+    case "timeout":
+      return "timeout";
+    case "network":
+      return "network error";
+    case "stream_broken":
+      return "stream broken before its first chunk";
+    case "aborted":
+      return "client disconnected";
+    case undefined:
+      return `status ${outcome.status}`;
+  }
+}
+
+function conditionalChild<T>(
+  node: RouteStrategyNode<T>,
+  strategy: Extract<StrategySpec, { mode: "conditional" }>,
+  context: ConditionContext,
+): RouteChild<T> {
+  const name = chooseConditionalTarget(strategy.conditions, strategy.default, context);
+  if (name === undefined) throw new NoMatchingConditionError(node.path);
+  const child = node.children.find((candidate) => candidate.name === name);
+  if (!child) throw new InvalidRouteTreeError(node.path, `no target is named "${name}"`);
+  return child;
+}
+
+function childAt<T>(node: RouteStrategyNode<T>, index: number): RouteChild<T> {
+  const child = node.children[index];
+  if (!child) throw new InvalidRouteTreeError(node.path, "the strategy has no targets");
+  return child;
+}
+
+/** A target with its retries: the retry count is 0, n (answered on retry n) or -1 (gave up). */
+async function runLeaf<T, R>(leaf: RouteLeaf<T>, env: RouteEnv<T, R>): Promise<NodeResult<T, R>> {
+  const policy = leaf.settings.retry;
+  let waitedMs = 0;
+  for (let retryIndex = 0; ; retryIndex++) {
+    const { outcome, record } = await attemptOnce(leaf, retryIndex, env);
+    if (!policy || !isRetryTrigger(outcome, policy)) return { outcome, leaf, retryCount: retryIndex, last: record };
+    if (retryIndex >= policy.attempts) return { outcome, leaf, retryCount: -1, last: record };
+    const delayMs = retryDelayMs(outcome, policy, retryIndex + 1, env.random, env.now());
+    if (waitedMs + delayMs > MAX_TOTAL_RETRY_WAIT_MS) return { outcome, leaf, retryCount: -1, last: record };
+    record.reason = `retry: ${describeOutcome(outcome)}`;
+    waitedMs += delayMs;
+    await sleepUnlessAborted(delayMs, env);
+  }
+}
+
+async function attemptOnce<T, R>(
+  leaf: RouteLeaf<T>,
+  retryIndex: number,
+  env: RouteEnv<T, R>,
+): Promise<{ outcome: AttemptOutcome<R>; record: AttemptRecord<T> }> {
+  if (env.signal.aborted) throw new RouteAbortedError();
+  const startedAt = env.now();
+  const settled = await runAttempt(leaf, retryIndex, env);
+  const record: AttemptRecord<T> = {
+    index: env.attempts.length,
+    path: leaf.path,
+    target: leaf.target,
+    retryIndex,
+    latencyMs: Math.max(0, env.now() - startedAt),
+  };
+  env.attempts.push(record);
+  if (settled.kind === "aborted") {
+    record.errorClass = "aborted";
+    record.reason = "client disconnected";
+    throw new RouteAbortedError();
+  }
+  record.status = settled.outcome.status;
+  if (settled.outcome.errorClass) record.errorClass = settled.outcome.errorClass;
+  return { outcome: settled.outcome, record };
+}
+
+function sleepUnlessAborted<T, R>(ms: number, env: RouteEnv<T, R>): Promise<void> {
+  const { signal } = env;
+  if (signal.aborted) return Promise.reject(new RouteAbortedError());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new RouteAbortedError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    env.sleep(ms, signal).then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) reject(new RouteAbortedError());
+        else resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(signal.aborted ? new RouteAbortedError() : error);
+      },
+    );
+  });
+}
+
+const realSchedule: Schedule = (ms, fn) => {
+  const timer = setTimeout(fn, ms);
+  return () => clearTimeout(timer);
+};
+
+function realSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}

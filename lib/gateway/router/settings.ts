@@ -1,0 +1,42 @@
+/**
+ * Settings inheritance from a parent node to a child (GATEWAY.md §4): `retry` and `cache` are
+ * replaced whole, `override_params` shallow-merge with the child winning, `request_timeout` and
+ * `custom_host` are inherited when the child has none.
+ */
+import type { Target } from "../config/schema";
+import type { NodeSettings } from "./types";
+
+export function mergeSettings(parent: NodeSettings, child: NodeSettings): NodeSettings {
+  const merged: NodeSettings = {};
+  const retry = child.retry ?? parent.retry;
+  const cache = child.cache ?? parent.cache;
+  const requestTimeoutMs = child.requestTimeoutMs ?? parent.requestTimeoutMs;
+  const customHost = child.customHost ?? parent.customHost;
+  if (retry) merged.retry = retry;
+  if (cache) merged.cache = cache;
+  if (parent.overrideParams || child.overrideParams) {
+    merged.overrideParams = { ...parent.overrideParams, ...child.overrideParams };
+  }
+  if (requestTimeoutMs !== undefined) merged.requestTimeoutMs = requestTimeoutMs;
+  if (customHost !== undefined) merged.customHost = customHost;
+  return merged;
+}
+
+/** A config node's own settings (nothing inherited yet), in the router's camelCase. */
+export function settingsFromTarget(target: Target): NodeSettings {
+  const settings: NodeSettings = {};
+  if (target.retry) {
+    const { attempts, on_status_codes, use_retry_after_header } = target.retry;
+    settings.retry = { attempts };
+    if (on_status_codes) settings.retry.onStatusCodes = on_status_codes;
+    if (use_retry_after_header !== undefined) settings.retry.useRetryAfterHeader = use_retry_after_header;
+  }
+  if (target.cache) {
+    settings.cache = { mode: target.cache.mode };
+    if (target.cache.max_age !== undefined) settings.cache.maxAgeSeconds = target.cache.max_age;
+  }
+  if (target.override_params) settings.overrideParams = target.override_params;
+  if (target.request_timeout !== undefined) settings.requestTimeoutMs = target.request_timeout;
+  if (target.custom_host !== undefined) settings.customHost = target.custom_host;
+  return settings;
+}

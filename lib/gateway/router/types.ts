@@ -1,0 +1,140 @@
+/**
+ * Types of the router: a resolved tree of routing nodes (GATEWAY.md §4, §5), the injected
+ * `attempt()` that talks to one upstream target, and what a routed request reports back.
+ * `T` is whatever the resolver puts in a leaf (a concrete provider target); `R` is the opaque
+ * payload an attempt returns (e.g. the upstream response), handed back untouched.
+ */
+import type { Query } from "../config/condition-query";
+
+export type StrategyMode = "single" | "fallback" | "loadbalance" | "conditional";
+
+export type RetryPolicy = {
+  /** Retries after the first try: 0..5 (GATEWAY.md §4). */
+  attempts: number;
+  /** Statuses that trigger a retry; default 429, 500, 502, 503, 504. */
+  onStatusCodes?: number[];
+  useRetryAfterHeader?: boolean;
+};
+
+/** Settings of a node after inheritance from its parents (see `mergeSettings`). */
+export type NodeSettings = {
+  retry?: RetryPolicy;
+  cache?: { mode: "simple"; maxAgeSeconds?: number };
+  overrideParams?: Record<string, unknown>;
+  requestTimeoutMs?: number;
+  customHost?: string;
+};
+
+export type RouteLeaf<T> = {
+  kind: "leaf";
+  /** JSON path of the target: `config`, `config.targets[0]`, `config.targets[0].targets[1]`. */
+  path: string;
+  target: T;
+  settings: NodeSettings;
+};
+
+export type StrategySpec =
+  | { mode: "single" }
+  | { mode: "fallback"; onStatusCodes?: number[] }
+  | { mode: "loadbalance" }
+  | { mode: "conditional"; conditions: { query: Query; then: string }[]; default?: string };
+
+export type RouteChild<T> = {
+  name?: string;
+  weight: number;
+  /** The target's own `on_status_codes`: overrides the parent fallback's list for this child. */
+  onStatusCodes?: number[];
+  node: RouteNode<T>;
+};
+
+export type RouteStrategyNode<T> = {
+  kind: "strategy";
+  path: string;
+  strategy: StrategySpec;
+  children: RouteChild<T>[];
+  settings: NodeSettings;
+};
+
+export type RouteNode<T> = RouteLeaf<T> | RouteStrategyNode<T>;
+
+/**
+ * Why an attempt failed without an upstream status of its own: `timeout` (request_timeout hit,
+ * status 408), `network` (no response), `stream_broken` (the stream broke before its first content
+ * chunk), `aborted` (the client went away; set by the router only).
+ */
+export type AttemptErrorClass = "timeout" | "network" | "stream_broken" | "aborted";
+
+export type AttemptOutcome<R = unknown> = {
+  status: number;
+  /** Upstream response headers, names lower-case (read for Retry-After). */
+  headers?: Record<string, string>;
+  errorClass?: AttemptErrorClass;
+  response?: R;
+};
+
+export type AttemptInfo = {
+  /** 0 for the first try of a target, n for its n-th retry. */
+  retryIndex: number;
+  /** Aborted when the attempt times out or the client disconnects: pass it to the upstream fetch. */
+  signal: AbortSignal;
+};
+
+/**
+ * Calls one upstream target and resolves once the response headers are in (the body may still
+ * stream). It must resolve, not reject, for upstream failures: a network error is
+ * `{ status: 502, errorClass: "network" }` (or any status the caller prefers). A rejection that is
+ * not caused by the abort signal is treated as a bug and makes `route()` reject with it.
+ */
+export type AttemptFn<T, R = unknown> = (
+  leaf: { target: T; path: string; settings: NodeSettings },
+  info: AttemptInfo,
+) => Promise<AttemptOutcome<R>>;
+
+export type AttemptRecord<T> = {
+  /** Position in the request's attempt list, from 0. */
+  index: number;
+  path: string;
+  target: T;
+  retryIndex: number;
+  /** Absent only for an attempt cut short by the client. */
+  status?: number;
+  errorClass?: AttemptErrorClass;
+  latencyMs: number;
+  /** Why Detour moved on from this attempt (`retry: status 429`, `fallback: timeout`, ...); absent on the answer. */
+  reason?: string;
+};
+
+export type RouteResult<T, R = unknown> = {
+  outcome: AttemptOutcome<R>;
+  /** Path of the leaf that answered (`x-portkey-last-used-option-index`). */
+  path: string;
+  target: T;
+  /** `x-portkey-retry-attempt-count`: 0 no retry, n answered on retry n, -1 retries exhausted. */
+  retryCount: number;
+  /** True when a target other than the first one tried answered. */
+  fallbackUsed: boolean;
+  attempts: AttemptRecord<T>[];
+};
+
+/** A timer: run `fn` after `ms`, return a function that cancels it. */
+export type Schedule = (ms: number, fn: () => void) => () => void;
+
+export type RouteOptions<T, R = unknown> = {
+  attempt: AttemptFn<T, R>;
+  /** The client's connection: when it aborts, routing stops at once. */
+  signal?: AbortSignal;
+  /** `x-portkey-metadata`, read by conditional routing as `metadata.<key>`. */
+  metadata?: Record<string, unknown>;
+  /** The request body, read by conditional routing as `params.<key>`. */
+  params?: Record<string, unknown>;
+  /** Waits between retries; default a real timer. Should reject or resolve early on abort. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** In [0, 1): draws for loadbalance and back-off jitter. Default Math.random. */
+  random?: () => number;
+  /** Wall clock in ms (latency, HTTP-date Retry-After). Default Date.now. */
+  now?: () => number;
+  /** Timer for request timeouts. Default setTimeout. */
+  schedule?: Schedule;
+  /** Payload for a timed-out attempt's outcome (e.g. the OpenAI-shaped timeout error body). */
+  timeoutResponse?: (info: { path: string; timeoutMs: number }) => R;
+};

@@ -1,0 +1,83 @@
+/**
+ * `npm start`: the one command that runs Detour on a fresh machine (after `npm ci`).
+ * Checks the environment, generates the Prisma clients and builds the app when they are missing or
+ * stale, then serves with `next start` on PORT (default 3000). The server process itself migrates
+ * the database and creates the first admin before it serves (instrumentation.ts).
+ *   --dev       serve with `next dev` instead (no build)
+ *   --prepare   generate and build only, do not serve
+ */
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { EnvError, parseEnv } from "../lib/env";
+import { BUILD_INPUTS, SCHEMA_INPUTS, hashFiles } from "./source-hash";
+
+const root = path.resolve(__dirname, "..");
+const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+const args = new Set(process.argv.slice(2));
+
+function readStamp(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
+}
+
+function step(message: string): void {
+  process.stdout.write(`[detour] ${message}\n`);
+}
+
+function ensureClients(): void {
+  const stampFile = path.join(root, "lib/generated/.schema-hash");
+  const hash = hashFiles(root, SCHEMA_INPUTS);
+  if (readStamp(stampFile) === hash && existsSync(path.join(root, "lib/generated/postgresql/client.ts"))) return;
+  step("generating the Prisma clients (SQLite and PostgreSQL)");
+  execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/prisma-generate.ts")], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  mkdirSync(path.dirname(stampFile), { recursive: true });
+  writeFileSync(stampFile, hash + "\n");
+}
+
+function ensureBuild(): void {
+  const stampFile = path.join(root, ".next/detour-source-hash");
+  const hash = hashFiles(root, BUILD_INPUTS);
+  if (readStamp(stampFile) === hash && existsSync(path.join(root, ".next/BUILD_ID"))) {
+    step("build is up to date");
+    return;
+  }
+  step("building the app (next build)");
+  execFileSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  writeFileSync(stampFile, hash + "\n");
+}
+
+function serve(dev: boolean, port: number): void {
+  const child = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(port)], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+function main(): void {
+  let env;
+  try {
+    env = parseEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      process.stderr.write(`\nDetour cannot start: ${err.message}\n\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  ensureClients();
+  const dev = args.has("--dev");
+  if (!dev) ensureBuild();
+  if (args.has("--prepare")) return;
+  step(`serving on http://localhost:${env.PORT} (${env.database.kind === "sqlite" ? `SQLite ${env.database.file}` : "PostgreSQL"})`);
+  serve(dev, env.PORT);
+}
+
+main();
