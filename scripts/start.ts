@@ -24,15 +24,24 @@ function step(message: string): void {
   process.stdout.write(`[detour] ${message}\n`);
 }
 
+function runOrExit(what: string, run: () => unknown): void {
+  try {
+    run();
+  } catch {
+    process.stderr.write(`\nDetour cannot start: ${what} failed (its output is above).\n`);
+    process.exit(1);
+  }
+}
+
 function ensureClients(): void {
   const stampFile = path.join(root, "lib/generated/.schema-hash");
   const hash = hashFiles(root, SCHEMA_INPUTS);
   if (readStamp(stampFile) === hash && existsSync(path.join(root, "lib/generated/postgresql/client.ts"))) return;
   step("generating the Prisma clients (SQLite and PostgreSQL)");
-  execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/prisma-generate.ts")], {
+  runOrExit("generating the Prisma clients", () => execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/prisma-generate.ts")], {
     cwd: root,
     stdio: "inherit",
-  });
+  }));
   mkdirSync(path.dirname(stampFile), { recursive: true });
   writeFileSync(stampFile, hash + "\n");
 }
@@ -45,7 +54,9 @@ function ensureBuild(): void {
     return;
   }
   step("building the app (next build)");
-  execFileSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  runOrExit("next build", () =>
+    execFileSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } }),
+  );
   writeFileSync(stampFile, hash + "\n");
 }
 

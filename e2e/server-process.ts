@@ -1,0 +1,57 @@
+/** Starts the built app as its own process (one PID: node running next start), for start-up tests. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+
+export type ServerProcess = { child: ChildProcess; port: number; output: () => string; stop: () => Promise<void> };
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as net.AddressInfo).port;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort();
+  let output = "";
+  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn", ...env } as unknown as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  return {
+    child,
+    port,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
+}
+
+/** Resolves with the health status once the server answers, or with the exit code if it exits first. */
+export async function waitForHealthOrExit(server: ServerProcess, timeoutMs = 60_000): Promise<{ health?: number; body?: unknown; exitCode?: number | null }> {
+  const exited = once(server.child, "exit").then(([code]) => ({ exitCode: code as number | null }));
+  const deadline = Date.now() + timeoutMs;
+  const healthy = (async () => {
+    while (Date.now() < deadline) {
+      if (server.child.exitCode !== null) return null;
+      try {
+        const res = await fetch(`http://127.0.0.1:${server.port}/api/health`);
+        return { health: res.status, body: await res.json() };
+      } catch {
+        await new Promise((r) => setTimeout(r, 200)); // polling a port that is not listening yet
+      }
+    }
+    throw new Error(`server did not answer within ${timeoutMs} ms:\n${server.output()}`);
+  })();
+  const first = await Promise.race([exited, healthy]);
+  return first ?? (await exited);
+}

@@ -1,0 +1,57 @@
+import { expect, test } from "@playwright/test";
+import { E2E_ADMIN } from "../playwright.config";
+import { screenshotPath } from "./fixtures";
+
+test.describe("sign-in", () => {
+  test("every dashboard page needs a session", async ({ page, request }) => {
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login/);
+    await expect(page.getByRole("heading", { name: "Sign in to Detour" })).toBeVisible();
+    const res = await request.get("/", { maxRedirects: 0 });
+    expect(res.status()).toBe(307);
+    expect(res.headers()["location"]).toContain("/login");
+  });
+
+  test("a wrong password shows a clear error and no session", async ({ page }, info) => {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(E2E_ADMIN.email);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
+    await page.screenshot({ path: screenshotPath(info.outputDir, "login-wrong-password"), fullPage: true });
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  test("an unknown email gets the same error", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill("nobody@detour.test");
+    await page.getByLabel("Password").fill(E2E_ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
+  });
+
+  test("sign in returns to the page asked for, and sign-out ends the session", async ({ page }, info) => {
+    await page.goto("/?from=test");
+    await expect(page).toHaveURL(/callbackUrl=%2F%3Ffrom%3Dtest|callbackUrl=%2F/);
+    await page.getByLabel("Email").fill(E2E_ADMIN.email);
+    await page.getByLabel("Password").fill(E2E_ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+    await expect(page.getByText(E2E_ADMIN.email)).toBeVisible();
+    await page.screenshot({ path: screenshotPath(info.outputDir, "overview"), fullPage: true });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login/);
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  test("the callback URL cannot send the user to another site", async ({ page }) => {
+    await page.goto("/login?callbackUrl=https%3A%2F%2Fevil.example%2F");
+    await page.getByLabel("Email").fill(E2E_ADMIN.email);
+    await page.getByLabel("Password").fill(E2E_ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+    expect(new URL(page.url()).host).toBe(new URL(test.info().project.use.baseURL!).host);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Azure OpenAI (GATEWAY.md §1):
+ * `https://{resource}.openai.azure.com/openai/deployments/{deployment}/{endpoint}?api-version={v}`
+ * with `api-key: <key>`; a `custom_host` replaces `https://{resource}.openai.azure.com/openai`.
+ * The OpenAI body is reused as is (`model` stays in it; Azure ignores it and answers with the
+ * deployment's model). Only the URL, the auth header and the deployment choice differ from OpenAI.
+ */
+import { invalidRequest, normalizeUpstreamError } from "../errors";
+import { checkHeaderValue, jsonHeaders, serializeBody } from "../request-parts";
+import type { BuildResult, Endpoint, GatewayErrorLike, ProviderAdapter, ProviderCredentials } from "../types";
+import { isUnsafeSegment, joinUrl, parseBaseUrl } from "../url";
+import { chooseAzureDeployment, deploymentModelName } from "./deployments";
+
+export { DEFAULT_AZURE_API_VERSION, chooseAzureDeployment, deploymentModelName } from "./deployments";
+
+// Azure resource (custom subdomain) names: letters, digits and hyphens, not at either end. Checked
+// so a resource name can never change the host (e.g. "evil.example/x#").
+const RESOURCE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/i;
+
+/** The base URL: `custom_host` when given, else the resource's endpoint; or a 400. */
+function azureBase(creds: ProviderCredentials): { url: URL } | { error: GatewayErrorLike } {
+  if (creds.customHost !== undefined) {
+    const parsed = parseBaseUrl(creds.customHost);
+    return "problem" in parsed
+      ? invalidRequest(`custom_host ${parsed.problem}`, "invalid_custom_host", "custom_host")
+      : parsed;
+  }
+  const resource = creds.resourceName?.trim();
+  if (!resource) {
+    return invalidRequest(
+      "an Azure OpenAI target needs resource_name (https://{resource_name}.openai.azure.com) or custom_host",
+      "missing_resource_name",
+      "resource_name",
+    );
+  }
+  if (!RESOURCE_NAME.test(resource)) {
+    return invalidRequest(
+      `resource_name ${JSON.stringify(resource.slice(0, 80))} is not an Azure resource name (letters, digits and hyphens)`,
+      "invalid_resource_name",
+      "resource_name",
+    );
+  }
+  const parsed = parseBaseUrl(`https://${resource.toLowerCase()}.openai.azure.com/openai`);
+  return "problem" in parsed ? invalidRequest("invalid resource_name", "invalid_resource_name", "resource_name") : parsed;
+}
+
+export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: ProviderCredentials): BuildResult {
+  const base = azureBase(creds);
+  if ("error" in base) return base;
+  const choice = chooseAzureDeployment(body.model, creds);
+  if ("error" in choice) return choice;
+  if (isUnsafeSegment(choice.deployment)) {
+    return invalidRequest(`deployment name ${JSON.stringify(choice.deployment)} is not valid`, "invalid_deployment", "deployment_id");
+  }
+  const keyProblem = checkHeaderValue(creds.apiKey, "Azure OpenAI API key", "missing_provider_api_key");
+  if (keyProblem) return keyProblem;
+  const text = serializeBody(body);
+  if ("error" in text) return text;
+  return {
+    url: joinUrl(base.url, ["deployments", choice.deployment], endpoint, { "api-version": choice.apiVersion }),
+    method: "POST",
+    headers: { ...jsonHeaders(body), "api-key": creds.apiKey },
+    body: text.text,
+    deployment: choice.deployment,
+    apiVersion: choice.apiVersion,
+  };
+}
+
+export const azureOpenAiAdapter: ProviderAdapter = {
+  id: "azure-openai",
+  buildRequest: buildAzureRequest,
+  normalizeError: (status, bodyText) => normalizeUpstreamError("Azure OpenAI", status, bodyText),
+  /** The model names the key's deployments answer to (a fixed deployment_id serves whatever is asked: []). */
+  listModels: (creds) =>
+    creds.deploymentId ? [] : [...new Set((creds.deployments ?? []).map(deploymentModelName).filter(Boolean))],
+};

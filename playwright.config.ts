@@ -1,0 +1,68 @@
+import { defineConfig, devices } from "@playwright/test";
+
+/**
+ * End-to-end tests in Debian's Chromium (/usr/bin/chromium; Playwright cannot download browsers
+ * here) against a production build served by `next start` on a fresh SQLite data directory.
+ */
+export const E2E_PORT = Number(process.env.DETOUR_E2E_PORT ?? 3100);
+export const E2E_ADMIN = { email: "e2e-admin@detour.test", password: "e2e-password-0123" };
+export const E2E_ADMIN_API_KEY = "detour-e2e-admin-key-0123456789";
+
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export default defineConfig({
+  testDir: "e2e",
+  testMatch: /.*\.(spec|setup)\.ts$/,
+  outputDir: "test-results",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  globalSetup: "./e2e/global-setup.ts",
+  use: {
+    baseURL: `http://localhost:${E2E_PORT}`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs },
+  },
+  projects: [
+    { name: "setup", testMatch: /auth\.setup\.ts$/, use: { ...devices["Desktop Chrome"] } },
+    {
+      name: "chromium",
+      testIgnore: /auth\.setup\.ts$/,
+      dependencies: ["setup"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+  ],
+  webServer: {
+    // A fresh data directory every run: the first start migrates and creates the admin below.
+    command: `rm -rf .e2e/data && exec node node_modules/next/dist/bin/next start -p ${E2E_PORT}`,
+    url: `http://127.0.0.1:${E2E_PORT}/api/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DETOUR_DATA_DIR: ".e2e/data",
+      DETOUR_ADMIN_EMAIL: E2E_ADMIN.email,
+      DETOUR_ADMIN_PASSWORD: E2E_ADMIN.password,
+      DETOUR_ADMIN_API_KEY: E2E_ADMIN_API_KEY,
+      DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: "",
+    },
+  },
+});
