@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
@@ -10,6 +11,8 @@ export default async function OverviewPage() {
   const user = await requireSession("/");
   const overview = await getWorkspaceOverview(getDb(), user.workspaceId);
   const env = getEnv();
+  const h = await headers();
+  const origin = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("x-forwarded-host") ?? h.get("host") ?? "localhost"}`;
   const stats = [
     { label: "Requests (24 h)", value: overview.requests24h },
     { label: "Rescued by fallback (24 h)", value: overview.fallbacks24h },
@@ -31,7 +34,7 @@ export default async function OverviewPage() {
       <section className="panel" aria-labelledby="connect-heading">
         <h2 id="connect-heading">Point your app at Detour</h2>
         <p className="muted">Keep your OpenAI code; change only the base URL and send your Detour API key.</p>
-        <pre>{`base URL:  <this server>/v1
+        <pre>{`base URL:  ${origin}/v1
 headers:   x-portkey-api-key: <Detour API key>
            x-portkey-config:  <config id, pc-...>`}</pre>
         <p className="muted">

@@ -31,7 +31,7 @@ export function isUnsafeSegment(segment: string): boolean {
 export function joinUrl(base: URL, segments: string[], fixedPath: string, query: Record<string, string> = {}): string {
   const url = new URL(base.href);
   const parts = [...segments.map((s) => encodeURIComponent(s)), fixedPath];
-  url.pathname = `${url.pathname}/${parts.join("/")}`;
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/${parts.join("/")}`;
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   return url.href;
 }

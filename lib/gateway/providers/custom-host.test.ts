@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { createCustomHostValidator, validateCustomHost, type LookupAll } from "./custom-host";
+
+function fakeDns(table: Record<string, string[]>) {
+  const calls: string[] = [];
+  const lookup: LookupAll = async (hostname) => {
+    calls.push(hostname);
+    const found = table[hostname];
+    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
+    return found;
+  };
+  return { lookup, calls };
+}
+
+const DNS = {
+  "api.example.com": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"],
+  "internal.example.com": ["10.0.0.7"],
+  "split.example.com": ["93.184.215.14", "192.168.0.9"],
+  "mapped.example.com": ["::ffff:127.0.0.1"],
+};
+
+describe("custom_host private-address rule", () => {
+  it("accepts a public host and refuses one that resolves to a private address, naming the host", async () => {
+    const { lookup } = fakeDns(DNS);
+    const validate = createCustomHostValidator({ lookup });
+    expect(await validate("https://api.example.com/v1", [])).toEqual({ ok: true });
+    const refused = await validate("https://internal.example.com/v1", []);
+    expect(refused).toEqual({
+      ok: false,
+      message:
+        'custom_host host "internal.example.com" resolves to 10.0.0.7, a private address; loopback, private and ' +
+        "link-local hosts are refused unless listed in DETOUR_ALLOWED_PRIVATE_HOSTS",
+    });
+  });
+
+  it("refuses when any of the addresses is private, or IPv4-mapped loopback", async () => {
+    const validate = createCustomHostValidator({ lookup: fakeDns(DNS).lookup });
+    expect(await validate("https://split.example.com", [])).toMatchObject({ ok: false });
+    expect(await validate("https://mapped.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("loopback") });
+  });
+
+  it("classifies IP literals without DNS, including normalised forms", async () => {
+    const { lookup, calls } = fakeDns({});
+    const validate = createCustomHostValidator({ lookup });
+    for (const url of ["http://127.0.0.1:4010/v1", "http://[::1]/v1", "http://169.254.169.254/", "http://0x7f.1/", "http://2130706433/", "http://[::ffff:10.0.0.1]/"]) {
+      expect(await validate(url, []), url).toMatchObject({ ok: false });
+    }
+    expect(await validate("https://8.8.8.8/v1", [])).toEqual({ ok: true });
+    expect(calls).toEqual([]);
+  });
+
+  it("lets the operator allow hosts, compared lower-case as written (host or host:port)", async () => {
+    const { lookup, calls } = fakeDns(DNS);
+    const validate = createCustomHostValidator({ lookup });
+    expect(await validate("http://127.0.0.1:4010/v1", ["127.0.0.1", "localhost"])).toEqual({ ok: true });
+    expect(await validate("http://LocalHost:4010/v1", ["localhost"])).toEqual({ ok: true });
+    expect(await validate("https://Internal.Example.com/v1", ["INTERNAL.example.com"])).toEqual({ ok: true });
+    expect(await validate("http://[::1]:8080/", ["::1"])).toEqual({ ok: true });
+    expect(await validate("http://[::1]:8080/", ["[::1]:8080"])).toEqual({ ok: true });
+    expect(await validate("http://127.0.0.1:4010/", ["127.0.0.1:9999"])).toMatchObject({ ok: false });
+    expect(await validate("http://127.0.0.2/", ["127.0.0.1"])).toMatchObject({ ok: false });
+    expect(calls).toEqual([]);
+  });
+
+  it("refuses other schemes, bad URLs and names that do not resolve", async () => {
+    const validate = createCustomHostValidator({ lookup: fakeDns(DNS).lookup });
+    expect(await validate("ftp://api.example.com/", [])).toMatchObject({ ok: false, message: expect.stringContaining("http or https") });
+    expect(await validate("not a url", [])).toMatchObject({ ok: false, message: expect.stringContaining("not a valid URL") });
+    expect(await validate("https://nope.invalid/", [])).toEqual({
+      ok: false,
+      message: 'custom_host host "nope.invalid" could not be resolved (ENOTFOUND)',
+    });
+  });
+
+  it("caches lookups for the TTL, shares one lookup between concurrent checks, and does not cache failures", async () => {
+    let clock = 0;
+    const { lookup, calls } = fakeDns(DNS);
+    const validate = createCustomHostValidator({ lookup, now: () => clock, ttlMs: 60_000 });
+    await Promise.all([validate("https://api.example.com/a", []), validate("https://api.example.com/b", [])]);
+    clock = 59_999;
+    await validate("https://api.example.com/c", []);
+    expect(calls).toEqual(["api.example.com"]);
+    clock = 60_000;
+    await validate("https://api.example.com/c", []);
+    expect(calls).toEqual(["api.example.com", "api.example.com"]);
+    await validate("https://nope.invalid/", []);
+    await validate("https://nope.invalid/", []);
+    expect(calls.filter((h) => h === "nope.invalid")).toHaveLength(2);
+  });
+
+  it("refuses a host whose lookup hangs, after the lookup timeout", async () => {
+    const validate = createCustomHostValidator({ lookup: () => new Promise<string[]>(() => {}), lookupTimeoutMs: 20 });
+    expect(await validate("https://slow.example.com/", [])).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("could not be resolved (timed out after 20 ms)"),
+    });
+  });
+
+  it("resolves real names with the system resolver: localhost is loopback", async () => {
+    expect(await validateCustomHost("http://localhost:4010/v1", [])).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^custom_host host "localhost" (resolves to .*, a loopback address|could not be resolved)/),
+    });
+    expect(await validateCustomHost("http://localhost:4010/v1", ["localhost"])).toEqual({ ok: true });
+  });
+});

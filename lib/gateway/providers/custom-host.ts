@@ -1,0 +1,121 @@
+/**
+ * The private-address rule for `custom_host` (GATEWAY.md §7): an http(s) URL whose host resolves
+ * to a loopback, private or link-local address is refused (400 naming the host) unless the host is
+ * in DETOUR_ALLOWED_PRIVATE_HOSTS. IP literals are classified without DNS; names are resolved
+ * (every address must be public) and the answer cached briefly so the check stays off the hot path.
+ *
+ * Limit: this checks the name when the request arrives; the HTTP client resolves it again when it
+ * connects (a DNS-rebinding window). Closing it needs the check inside the client's own lookup.
+ */
+import { lookup } from "node:dns/promises";
+import { isIpLiteral, nonPublicKind } from "./ip-ranges";
+
+export type CustomHostCheck = { ok: true } | { ok: false; message: string };
+
+/** All addresses of a host name (IPv4 and IPv6). */
+export type LookupAll = (hostname: string) => Promise<string[]>;
+
+export type CustomHostValidatorOptions = {
+  lookup?: LookupAll;
+  now?: () => number;
+  /** How long a resolved name is trusted. Default 60 s. Failed lookups are not cached. */
+  ttlMs?: number;
+  /** A lookup slower than this refuses the host. Default 5 s. */
+  lookupTimeoutMs?: number;
+  /** Cached names kept at most (the oldest are dropped). Default 1000. */
+  maxEntries?: number;
+};
+
+export const ALLOW_LIST_ENV = "DETOUR_ALLOWED_PRIVATE_HOSTS";
+
+const systemLookup: LookupAll = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+
+const refuse = (message: string): CustomHostCheck => ({ ok: false, message });
+const withArticle = (kind: string) => `${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind}`;
+const quote = (text: string) => JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text);
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer.unref?.();
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+/** True when the operator allowed this host: compared lower-case, without a trailing dot; `host:port` entries work too. */
+function isAllowed(url: URL, allowed: readonly string[]): boolean {
+  const norm = (h: string) => h.trim().toLowerCase().replace(/\.$/, "");
+  const hostname = norm(url.hostname);
+  const candidates = new Set([hostname, hostname.replace(/^\[(.*)\]$/, "$1"), norm(url.host)]);
+  return allowed.some((entry) => {
+    const e = norm(entry);
+    return e !== "" && (candidates.has(e) || candidates.has(e.replace(/^\[(.*)\]$/, "$1")));
+  });
+}
+
+/** A validator with its own lookup cache; `validateCustomHost` is the process-wide one. */
+export function createCustomHostValidator(options: CustomHostValidatorOptions = {}) {
+  const resolve = options.lookup ?? systemLookup;
+  const now = options.now ?? Date.now;
+  const ttlMs = options.ttlMs ?? 60_000;
+  const timeoutMs = options.lookupTimeoutMs ?? 5_000;
+  const maxEntries = options.maxEntries ?? 1_000;
+  const cache = new Map<string, { expiresAt: number; addresses: Promise<string[]> }>();
+
+  function cachedLookup(hostname: string): Promise<string[]> {
+    const hit = cache.get(hostname);
+    if (hit && hit.expiresAt > now()) return hit.addresses;
+    cache.delete(hostname);
+    const addresses = withTimeout(resolve(hostname), timeoutMs);
+    cache.set(hostname, { expiresAt: now() + ttlMs, addresses });
+    addresses.catch(() => {
+      if (cache.get(hostname)?.addresses === addresses) cache.delete(hostname);
+    });
+    while (cache.size > maxEntries) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+    return addresses;
+  }
+
+  return async function validateCustomHost(rawUrl: string, allowedPrivateHosts: readonly string[]): Promise<CustomHostCheck> {
+    let url: URL;
+    try {
+      url = new URL(rawUrl.trim());
+    } catch {
+      return refuse(`custom_host ${quote(rawUrl)} is not a valid URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return refuse(`custom_host ${quote(rawUrl)} must use http or https`);
+    }
+    const host = url.hostname;
+    if (isAllowed(url, allowedPrivateHosts)) return { ok: true };
+    const hint = `; loopback, private and link-local hosts are refused unless listed in ${ALLOW_LIST_ENV}`;
+    if (isIpLiteral(host)) {
+      const kind = nonPublicKind(host);
+      return kind ? refuse(`custom_host host ${quote(host)} is ${withArticle(kind)} address${hint}`) : { ok: true };
+    }
+    let addresses: string[];
+    try {
+      addresses = await cachedLookup(host);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const reason = typeof code === "string" ? code : error instanceof Error ? error.message : "lookup failed";
+      return refuse(`custom_host host ${quote(host)} could not be resolved (${reason})`);
+    }
+    if (addresses.length === 0) return refuse(`custom_host host ${quote(host)} could not be resolved (no addresses)`);
+    for (const address of addresses) {
+      const kind = nonPublicKind(address) ?? (isIpLiteral(address) ? undefined : "unrecognised");
+      if (kind) return refuse(`custom_host host ${quote(host)} resolves to ${address}, ${withArticle(kind)} address${hint}`);
+    }
+    return { ok: true };
+  };
+}
+
+/** GATEWAY.md §7 check of a custom host, with a shared 60 s lookup cache. */
+export const validateCustomHost = createCustomHostValidator();

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { isBuildError, type BuildResult, type UpstreamRequest } from "../types";
+import { buildOpenAiRequest, openAiAdapter } from ".";
+
+const KEY = "sk-test-1234";
+const chat = { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] };
+
+function built(result: BuildResult): UpstreamRequest {
+  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
+  return result;
+}
+
+function refused(result: BuildResult) {
+  if (!isBuildError(result)) throw new Error(`expected an error, got ${result.url}`);
+  return result.error;
+}
+
+describe("OpenAI request", () => {
+  it.each([
+    ["chat/completions", "https://api.openai.com/v1/chat/completions"],
+    ["completions", "https://api.openai.com/v1/completions"],
+    ["embeddings", "https://api.openai.com/v1/embeddings"],
+  ] as const)("posts %s to %s with a Bearer key", (endpoint, url) => {
+    const req = built(buildOpenAiRequest(endpoint, chat, { provider: "openai", apiKey: KEY }));
+    expect(req).toEqual({
+      url,
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(chat),
+    });
+  });
+
+  it("accepts an event stream when the body streams", () => {
+    const req = built(buildOpenAiRequest("chat/completions", { ...chat, stream: true }, { provider: "openai", apiKey: KEY }));
+    expect(req.headers.accept).toBe("text/event-stream");
+  });
+
+  it("sends the body unchanged", () => {
+    const body = { model: "gpt-4o", messages: [], temperature: 0.2, extra: { nested: [1, "x"] } };
+    const req = built(buildOpenAiRequest("chat/completions", body, { provider: "openai", apiKey: KEY }));
+    expect(JSON.parse(req.body ?? "")).toEqual(body);
+  });
+
+  it.each([
+    ["http://127.0.0.1:4010/v1", "http://127.0.0.1:4010/v1/embeddings"],
+    ["http://127.0.0.1:4010/v1/", "http://127.0.0.1:4010/v1/embeddings"],
+    ["https://proxy.example.com/openai//", "https://proxy.example.com/openai/embeddings"],
+    ["https://proxy.example.com", "https://proxy.example.com/embeddings"],
+    ["https://proxy.example.com/v1?tenant=a", "https://proxy.example.com/v1/embeddings?tenant=a"],
+  ])("custom_host %s replaces the base: %s", (customHost, url) => {
+    const req = built(buildOpenAiRequest("embeddings", { model: "m", input: "x" }, { provider: "openai", apiKey: KEY, customHost }));
+    expect(req.url).toBe(url);
+  });
+
+  it("sends organization and project headers when given", () => {
+    const creds = { provider: "openai" as const, apiKey: KEY, organization: "org-1", project: "proj_2" };
+    const req = built(buildOpenAiRequest("chat/completions", chat, creds));
+    expect(req.headers).toMatchObject({ "openai-organization": "org-1", "openai-project": "proj_2" });
+  });
+
+  it.each([
+    ["ftp://example.com/v1", "custom_host must use http or https"],
+    ["not a url", "custom_host is not a valid URL"],
+    ["https://user:pw@example.com/v1", "custom_host must not contain a user name or password"],
+  ])("refuses custom_host %s with a 400", (customHost, message) => {
+    const error = refused(buildOpenAiRequest("chat/completions", chat, { provider: "openai", apiKey: KEY, customHost }));
+    expect(error).toMatchObject({ status: 400, message, param: "custom_host", code: "invalid_custom_host" });
+  });
+
+  it("refuses a missing key and a key that cannot be a header value, without echoing it", () => {
+    expect(refused(buildOpenAiRequest("chat/completions", chat, { provider: "openai", apiKey: "" }))).toMatchObject({
+      status: 400,
+      code: "missing_provider_api_key",
+    });
+    const error = refused(buildOpenAiRequest("chat/completions", chat, { provider: "openai", apiKey: "sk-a\r\nx-evil: 1" }));
+    expect(error.status).toBe(400);
+    expect(error.message).not.toContain("sk-a");
+  });
+
+  it("refuses a body that cannot be serialised instead of throwing", () => {
+    const body: Record<string, unknown> = { model: "gpt-4o", n: BigInt(1) };
+    expect(refused(buildOpenAiRequest("chat/completions", body, { provider: "openai", apiKey: KEY })).code).toBe("invalid_body");
+  });
+
+  it("does not know which models a key reaches", () => {
+    expect(openAiAdapter.listModels?.({ provider: "openai", apiKey: KEY })).toEqual([]);
+  });
+});
