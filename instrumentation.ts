@@ -1,10 +1,13 @@
 /**
  * Runs once when a Detour server process starts, before it serves requests: validates the
  * environment, migrates, checks the encryption key against the database, creates the first admin.
- * Any failure prints why and exits, so a misconfigured Detour never half-runs.
+ * Any failure prints why and exits, so a misconfigured Detour never half-runs. Then the request-log
+ * writer's shutdown hooks are installed, so queued log rows are written before the process exits.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { startServerProcess } = await import("./lib/server-start");
   await startServerProcess();
+  const { getLogWriter } = await import("./lib/logs/writer");
+  getLogWriter().installShutdownHooks();
 }

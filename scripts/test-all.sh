@@ -63,6 +63,14 @@ if [ "$RUN_PG" = true ]; then
   DETOUR_TEST_DB=postgresql npx vitest run --project storage --reporter=default --reporter=json --outputFile.json="$REPORTS/storage-postgresql.json" || FAILED=1
 fi
 
+say "gateway tests on SQLite (real HTTP: production build + mock upstream)"
+DETOUR_TEST_DB=sqlite npx vitest run --project gateway --reporter=default --reporter=json --outputFile.json="$REPORTS/gateway-sqlite.json" || FAILED=1
+
+if [ "$RUN_PG" = true ]; then
+  say "gateway tests on PostgreSQL"
+  DETOUR_TEST_DB=postgresql npx vitest run --project gateway --reporter=default --reporter=json --outputFile.json="$REPORTS/gateway-postgresql.json" || FAILED=1
+fi
+
 say "end-to-end tests in Chromium"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/e2e.json" npx playwright test --reporter=list,json,html || FAILED=1
 

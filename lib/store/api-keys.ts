@@ -48,6 +48,6 @@ export async function syncEnvAdminApiKey(db: Db, workspaceId: string, key: strin
   );
 }
 
-export async function touchApiKey(db: Db, id: string): Promise<void> {
-  await db.apiKey.update({ where: { id }, data: { lastUsedAt: new Date() } });
+export async function touchApiKeys(db: Db, ids: string[], at: Date): Promise<void> {
+  if (ids.length) await db.apiKey.updateMany({ where: { id: { in: ids } }, data: { lastUsedAt: at } });
 }

@@ -1,0 +1,4 @@
+import { handleChatCompletions } from "@/lib/gateway/routes";
+
+export const dynamic = "force-dynamic";
+export const POST = handleChatCompletions;

@@ -1,0 +1,4 @@
+import { handleCompletions } from "@/lib/gateway/routes";
+
+export const dynamic = "force-dynamic";
+export const POST = handleCompletions;

@@ -1,0 +1,4 @@
+import { handleListModels } from "@/lib/gateway/routes";
+
+export const dynamic = "force-dynamic";
+export const GET = handleListModels;

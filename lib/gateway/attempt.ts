@@ -1,0 +1,121 @@
+/**
+ * One call of one upstream target, as the router's `attempt()`: build the provider request, send
+ * it over the pooled agent, and settle once the answer is known: the full body for JSON and errors,
+ * the first content event for streams (so a stream that breaks before it can still fall back).
+ */
+import type { Readable } from "node:stream";
+import { normalizeUpstreamError } from "./providers/errors";
+import type { Endpoint, OpenAiErrorBody } from "./providers/types";
+import { isBuildError } from "./providers/types";
+import type { ResolvedTarget } from "./resolve";
+import type { AttemptFn, AttemptOutcome } from "./router";
+import { SseRelay } from "./sse";
+import { flatHeaders, passThroughHeaders, sendUpstream } from "./upstream";
+
+export type UpstreamPayload =
+  | { kind: "json"; text: string; json: Record<string, unknown>; headers: Headers; deployment?: string }
+  | { kind: "stream"; relay: SseRelay; headers: Headers; deployment?: string }
+  /** An error answer in OpenAI's shape: the provider's own, or Detour's (`gateway: true`). */
+  | { kind: "error"; body: OpenAiErrorBody; headers: Headers | null; gateway: boolean; message: string };
+
+export type AttemptTiming = { upstreamMs: number };
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export type AttemptSetup = {
+  endpoint: Endpoint;
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** The caller did not ask for usage in the stream: Detour asks, then strips that chunk. */
+  stripUsageChunk: boolean;
+  maxLogBytes: number;
+  timing: AttemptTiming;
+};
+
+export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, UpstreamPayload> {
+  return async (leaf, info) => {
+    const { adapter, creds } = leaf.target;
+    const overrides = leaf.settings.overrideParams;
+    let body = overrides ? { ...setup.body, ...overrides } : setup.body;
+    if (setup.stream && setup.stripUsageChunk) {
+      const streamOptions = typeof body.stream_options === "object" && body.stream_options !== null ? body.stream_options : {};
+      body = { ...body, stream_options: { ...streamOptions, include_usage: true } };
+    }
+    const built = adapter.buildRequest(setup.endpoint, body, creds);
+    if (isBuildError(built)) {
+      const { status, message, type, param, code } = built.error;
+      return { status, response: { kind: "error", body: { error: { message, type, param, code } }, headers: null, gateway: true, message } };
+    }
+
+    const started = performance.now();
+    try {
+      const res = await sendUpstream(built, info.signal);
+      const headers = passThroughHeaders(res.headers);
+      const flat = flatHeaders(res.headers);
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        const text = await readBounded(res.body as Readable, MAX_ERROR_BODY);
+        const normalized = adapter.normalizeError(res.statusCode, text);
+        return errorOutcome(res.statusCode, normalized.body, headers, flat, normalized.body.error.message);
+      }
+      if (setup.stream) {
+        const relay = new SseRelay(res.body as Readable, { stripUsageChunk: setup.stripUsageChunk, maxLogBytes: setup.maxLogBytes });
+        const first = await relay.waitForFirstContent();
+        if (!first.ok) {
+          relay.discard();
+          return { ...errorOutcome(502, upstreamError(first.message, "upstream_stream_broken"), headers, flat, first.message), errorClass: "stream_broken" };
+        }
+        const payload: UpstreamPayload = { kind: "stream", relay, headers };
+        if (built.deployment) payload.deployment = built.deployment;
+        return { status: res.statusCode, headers: flat, response: payload };
+      }
+      const text = await res.body.text();
+      const json = parseObject(text);
+      if (!json) {
+        const message = `${adapter.id} answered ${res.statusCode} with a body that is not a JSON object`;
+        return errorOutcome(502, upstreamError(message, "upstream_invalid_json"), headers, flat, message);
+      }
+      const payload: UpstreamPayload = { kind: "json", text, json, headers };
+      if (built.deployment) payload.deployment = built.deployment;
+      return { status: res.statusCode, headers: flat, response: payload };
+    } catch (err) {
+      if (info.signal.aborted) throw err;
+      const message = `could not reach ${adapter.id}: ${describeNetworkError(err)}`;
+      return { status: 502, errorClass: "network", response: { kind: "error", body: upstreamError(message, "upstream_unreachable"), headers: null, gateway: true, message } };
+    } finally {
+      setup.timing.upstreamMs += performance.now() - started;
+    }
+  };
+}
+
+function errorOutcome(status: number, body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>, message: string): AttemptOutcome<UpstreamPayload> {
+  return { status, headers: flat, response: { kind: "error", body, headers, gateway: false, message } };
+}
+
+function upstreamError(message: string, code: string): OpenAiErrorBody {
+  return { error: { message, type: "server_error", param: null, code } };
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function readBounded(body: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    if (size < max) chunks.push(buf.subarray(0, max - size));
+    size += buf.length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? "unknown error";
+}

@@ -1,0 +1,61 @@
+/**
+ * A small in-memory cache for what the gateway reads on every request (API keys, saved configs,
+ * virtual keys), so the request path does not query the database each time. Entries are dropped
+ * explicitly when the control plane changes them (`invalidate`), and expire after `ttlMs` as a
+ * safety net. Concurrent misses for one key share a single load.
+ */
+export type CacheOptions = { ttlMs: number; maxEntries: number; now?: () => number };
+
+type Entry<V> = { value: V; expiresAt: number };
+
+export class LoadingCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly loading = new Map<string, Promise<V>>();
+  private generation = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: CacheOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async get(key: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > this.now()) return hit.value;
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const generation = this.generation;
+    const promise = load()
+      .then((value) => {
+        // A value loaded while an invalidation happened may be stale: hand it out once, keep it not.
+        if (generation === this.generation) this.set(key, value);
+        return value;
+      })
+      .finally(() => this.loading.delete(key));
+    this.loading.set(key, promise);
+    return promise;
+  }
+
+  private set(key: string, value: V): void {
+    if (this.entries.size >= this.options.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, { value, expiresAt: this.now() + this.options.ttlMs });
+  }
+
+  invalidate(key: string): void {
+    this.generation++;
+    this.entries.delete(key);
+    this.loading.delete(key);
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+    this.loading.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Upstream HTTP: one undici Agent per process with keep-alive pooling, shared by every request.
+ * `undici.request` is used rather than fetch: it is markedly cheaper per call (STACK.md).
+ */
+import { Agent, request as undiciRequest, type Dispatcher } from "undici";
+import type { UpstreamRequest } from "./providers/types";
+
+const globalForUpstream = globalThis as unknown as { detourAgent?: Agent };
+
+export function getUpstreamAgent(): Agent {
+  globalForUpstream.detourAgent ??= new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 120_000,
+    connections: 256,
+    pipelining: 1,
+    // Detour bounds the wait for headers itself (request_timeout); bodies of long streams may idle.
+    headersTimeout: 600_000,
+    bodyTimeout: 300_000,
+    connect: { timeout: 10_000 },
+  });
+  return globalForUpstream.detourAgent;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+export async function sendUpstream(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+  return undiciRequest(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    signal,
+    dispatcher: getUpstreamAgent(),
+  });
+}
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+  "content-encoding",
+  "set-cookie",
+]);
+
+/** Upstream response headers a caller may see (hop-by-hop, length and encoding removed). */
+export function passThroughHeaders(headers: Dispatcher.ResponseData["headers"]): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    if (Array.isArray(value)) for (const v of value) out.append(name, v);
+    else out.set(name, value);
+  }
+  return out;
+}
+
+/** Lower-case single-valued headers, for Retry-After and friends. */
+export function flatHeaders(headers: Dispatcher.ResponseData["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+import type { Db } from "../db";
+import type { LogRecord } from "../logs/types";
+
+// Interactive transaction limits: waiting for a pooled connection, and the whole batch.
+const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
+
+/**
+ * Writes request logs with their attempts and metadata rows in one transaction: BEGIN, one id
+ * lookup, one createMany per table, COMMIT. Idempotent: logs whose id is already stored are
+ * skipped together with their attempts and metadata (those were committed with the log), so a
+ * retry after a lost COMMIT acknowledgement neither duplicates nor fails. Prisma 7 has
+ * `skipDuplicates` on PostgreSQL only, so both databases use the same in-transaction pre-filter.
+ */
+export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Promise<void> {
+  const unique = dedupeById(records);
+  if (unique.length === 0) return;
+  await db.$transaction(async (tx) => {
+    const stored = await tx.requestLog.findMany({ where: { id: { in: unique.map((r) => r.id) } }, select: { id: true } });
+    const storedIds = new Set(stored.map((r) => r.id));
+    const fresh = unique.filter((r) => !storedIds.has(r.id));
+    if (fresh.length === 0) return;
+    await tx.requestLog.createMany({ data: fresh.map(toLogRow) });
+    const attempts = fresh.flatMap(toAttemptRows);
+    if (attempts.length > 0) await tx.requestAttempt.createMany({ data: attempts });
+    const metadata = fresh.flatMap(toMetadataRows);
+    if (metadata.length > 0) await tx.requestLogMetadata.createMany({ data: metadata });
+  }, TX_OPTIONS);
+}
+
+// Errors that the same data will hit again however often it is retried (constraint and value
+// errors); anything else (connection, timeout, lock) is worth retrying.
+const PERMANENT_CODES = new Set(["P2000", "P2002", "P2003", "P2004", "P2005", "P2006", "P2007", "P2011", "P2012", "P2019", "P2020", "P2023"]);
+
+/** For LogWriter's `isPermanentError`: true when retrying the same records cannot succeed. */
+export function isPermanentLogWriteError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "PrismaClientValidationError") return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && PERMANENT_CODES.has(code);
+}
+
+function dedupeById(records: readonly LogRecord[]): LogRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => !seen.has(r.id) && seen.add(r.id));
+}
+
+// PostgreSQL text cannot hold NUL; replace it on both databases so they store the same thing.
+function text(value: string): string;
+function text(value: string | null): string | null;
+function text(value: string | null): string | null {
+  return value !== null && value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+}
+
+function toLogRow(r: LogRecord) {
+  return {
+    id: r.id,
+    workspaceId: r.workspaceId,
+    createdAt: r.createdAt,
+    traceId: text(r.traceId),
+    metadata: r.metadata === null ? null : JSON.stringify(r.metadata),
+    apiKeyId: r.apiKeyId,
+    configSlug: r.configSlug,
+    configVersion: r.configVersion,
+    method: r.method,
+    path: text(r.path),
+    modelRequested: text(r.modelRequested),
+    stream: r.stream,
+    status: r.status,
+    errorType: r.errorType,
+    provider: r.provider,
+    model: text(r.model),
+    virtualKeySlug: r.virtualKeySlug,
+    virtualKeyVersion: r.virtualKeyVersion,
+    promptTokens: r.promptTokens,
+    completionTokens: r.completionTokens,
+    totalTokens: r.totalTokens,
+    cost: r.cost,
+    latencyMs: Math.round(r.latencyMs),
+    overheadMs: r.overheadMs,
+    retryCount: r.retryCount,
+    cacheStatus: r.cacheStatus,
+    fallbackUsed: r.fallbackUsed,
+    requestBody: text(r.requestBody),
+    requestBodyTruncated: r.requestBodyTruncated,
+    responseBody: text(r.responseBody),
+    responseBodyTruncated: r.responseBodyTruncated,
+    requestHeaders: text(r.requestHeaders),
+    responseHeaders: text(r.responseHeaders),
+  };
+}
+
+function toAttemptRows(r: LogRecord) {
+  return r.attempts.map((a) => ({
+    logId: r.id,
+    index: a.index,
+    targetPath: text(a.targetPath),
+    provider: a.provider,
+    virtualKeySlug: a.virtualKeySlug,
+    virtualKeyVersion: a.virtualKeyVersion,
+    model: text(a.model),
+    status: a.status,
+    errorClass: a.errorClass,
+    errorMessage: text(a.errorMessage),
+    latencyMs: Math.round(a.latencyMs),
+    retry: a.retry,
+    startedAt: a.startedAt,
+  }));
+}
+
+function toMetadataRows(r: LogRecord) {
+  if (r.metadata === null) return [];
+  return Object.entries(r.metadata).map(([key, value]) => ({ logId: r.id, workspaceId: r.workspaceId, key: text(key), value: text(value) }));
+}
