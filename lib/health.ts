@@ -1,12 +1,23 @@
 import type { Db } from "./db";
 
-export type Health = { status: "ok" | "error"; db: "ok" | "error"; database: "sqlite" | "postgresql"; reason?: string; uptime_s: number; version: string };
+export type LogQueueHealth = { queued: number; written: number; dropped: number; rejected: number; failed_writes: number; last_error: string | null };
+
+export type Health = {
+  status: "ok" | "error";
+  db: "ok" | "error";
+  database: "sqlite" | "postgresql";
+  reason?: string;
+  uptime_s: number;
+  version: string;
+  /** The request-log writer: rows waiting, written, and any lost (dropped: queue full; rejected: refused by the database). */
+  log_queue?: LogQueueHealth;
+};
 
 const DB_TIMEOUT_MS = 2_000;
 
 /** Checks the database with a trivial query, bounded in time. */
-export async function checkHealth(db: Db, kind: Health["database"], version: string): Promise<Health> {
-  const base = { database: kind, uptime_s: Math.round(process.uptime()), version };
+export async function checkHealth(db: Db, kind: Health["database"], version: string, logQueue?: LogQueueHealth): Promise<Health> {
+  const base = { database: kind, uptime_s: Math.round(process.uptime()), version, ...(logQueue ? { log_queue: logQueue } : {}) };
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

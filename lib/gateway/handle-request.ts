@@ -3,6 +3,7 @@
  * (with the upstream attempt) -> response with Detour's headers -> one log row, queued (never
  * written on the request path).
  */
+import { getEnv } from "../env";
 import { logger } from "../logger";
 import { getLogWriter } from "../logs/writer";
 import { newLogId, type LogRecord } from "../logs/types";
@@ -55,7 +56,7 @@ export async function handleInference(request: Request, endpoint: Endpoint): Pro
   try {
     s.key = await authenticate(request.headers);
     s.ctx = parseRequestContext(request.headers);
-    const { body, text } = await readJsonBody(request);
+    const { body, text } = await readJsonBody(request, getEnv().DETOUR_MAX_BODY_BYTES);
     s.body = body;
     s.requestText = text;
     s.routing = await resolveRouting(s.ctx, s.key.workspaceId);

@@ -1,11 +1,14 @@
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { checkHealth } from "@/lib/health";
+import { getLogWriter } from "@/lib/logs/writer";
 import pkg from "@/package.json";
 
 export const dynamic = "force-dynamic";
 
 export async function GET(): Promise<Response> {
-  const health = await checkHealth(getDb(), getEnv().database.kind, pkg.version);
+  const s = getLogWriter().stats();
+  const logQueue = { queued: s.queued, written: s.written, dropped: s.dropped, rejected: s.rejected, failed_writes: s.failedWrites, last_error: s.lastError };
+  const health = await checkHealth(getDb(), getEnv().database.kind, pkg.version, logQueue);
   return Response.json(health, { status: health.status === "ok" ? 200 : 503, headers: { "cache-control": "no-store" } });
 }
