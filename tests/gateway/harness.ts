@@ -44,7 +44,9 @@ async function readLog(db: Db, id: string) {
   return db.requestLog.findUnique({ where: { id }, include: { attempts: { orderBy: { index: "asc" } }, metadataEntries: true } });
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export type HarnessOptions = { port?: number; adminPassword?: string };
+
+export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const mock = await startMockUpstream({ port: 0 });
   const empty = await createEmptyTarget();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-gw-"));
@@ -52,7 +54,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const encryptionKey = Buffer.from(keyHex, "hex");
   const databaseUrl = empty.target.kind === "sqlite" ? `file:${empty.target.file}` : empty.target.url;
   const db = createDb(empty.target);
-  const boot = await bootstrap(parseEnv({ DETOUR_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DETOUR_ADMIN_PASSWORD: "gateway-tests-pw" }), { key: encryptionKey, origin: "test" }, db);
+  const boot = await bootstrap(parseEnv({ DETOUR_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DETOUR_ADMIN_PASSWORD: options.adminPassword ?? "gateway-tests-pw" }), { key: encryptionKey, origin: "test" }, db);
   const workspaceId = boot.workspaceId;
   const apiKey = generateApiKey();
   await db.apiKey.create({ data: { workspaceId, name: "gateway tests", prefix: apiKeyDisplayPrefix(apiKey), hash: hashApiKey(apiKey), scope: "gateway" } });
@@ -64,7 +66,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
     NODE_ENV: "production",
     ...env,
-  });
+  }, options.port);
   const ready = await waitForHealthOrExit(server);
   if (ready.health !== 200) throw new Error(`Detour did not start: ${server.output()}`);
   const url = `http://127.0.0.1:${server.port}`;
