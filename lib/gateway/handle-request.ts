@@ -17,6 +17,7 @@ import type { Endpoint } from "./providers/types";
 import { parseRequestContext, type RequestContext } from "./request-context";
 import { resolveRouting, type ResolvedTarget, type Routing } from "./resolve";
 import { route, RouteAbortedError, NoMatchingConditionError, type RouteResult } from "./router";
+import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey, type CachedAnswer } from "./response-cache";
 import { readUsage } from "./sse";
 import { lookupApiKey, markUsed } from "./state";
 
@@ -36,7 +37,10 @@ type Served = {
   routing: Routing | null;
   timing: AttemptTiming;
   sleptMs: number;
+  cacheStatus: "HIT" | "MISS" | "REFRESH" | "DISABLED";
 };
+
+type CachePlan = { key: string; ttlMs: number };
 
 export async function handleInference(request: Request, endpoint: Endpoint): Promise<Response> {
   const s: Served = {
@@ -52,6 +56,7 @@ export async function handleInference(request: Request, endpoint: Endpoint): Pro
     routing: null,
     timing: { upstreamMs: 0 },
     sleptMs: 0,
+    cacheStatus: "DISABLED",
   };
   try {
     s.key = await authenticate(request.headers);
@@ -60,7 +65,12 @@ export async function handleInference(request: Request, endpoint: Endpoint): Pro
     s.body = body;
     s.requestText = text;
     s.routing = await resolveRouting(s.ctx, s.key.workspaceId);
-    return await routeAndRespond(s, s.routing, body);
+    const cache = planCache(s, s.routing, body);
+    if (cache && s.cacheStatus === "MISS") {
+      const hit = await getResponseCache().get(cache.key);
+      if (hit) return respondFromCache(s, hit);
+    }
+    return await routeAndRespond(s, s.routing, body, cache);
   } catch (err) {
     return errorResponse(s, err);
   }
@@ -74,7 +84,39 @@ async function authenticate(headers: Headers): Promise<AuthenticatedKey> {
   return key;
 }
 
-async function routeAndRespond(s: Served, routing: Routing, body: Record<string, unknown>): Promise<Response> {
+/** Caching applies to non-streaming requests whose config sets `cache` at its top level. */
+function planCache(s: Served, routing: Routing, body: Record<string, unknown>): CachePlan | null {
+  const settings = routing.tree.settings.cache;
+  if (!settings || body.stream === true || !s.key || !s.ctx) return null;
+  s.cacheStatus = s.ctx.cacheForceRefresh ? "REFRESH" : "MISS";
+  const config = routing.config ? `${routing.config.slug}@${routing.config.version}` : s.ctx.config?.kind === "inline" ? s.ctx.config.text : "";
+  return {
+    key: responseCacheKey({ workspaceId: s.key.workspaceId, endpoint: s.endpoint, config: `${config}\0${s.ctx.virtualKey ?? ""}`, body }),
+    ttlMs: (settings.maxAgeSeconds ?? DEFAULT_MAX_AGE_S) * 1000,
+  };
+}
+
+function respondFromCache(s: Served, hit: CachedAnswer): Response {
+  s.cacheStatus = "HIT";
+  const own = ownMs(s);
+  const headers = new Headers({
+    "content-type": hit.contentType,
+    "x-portkey-trace-id": s.ctx!.traceId,
+    "x-portkey-request-id": s.logId,
+    "x-portkey-last-used-option-index": hit.path,
+    "x-portkey-retry-attempt-count": "0",
+    "x-portkey-cache-status": "HIT",
+    "x-portkey-provider": hit.provider,
+    "x-portkey-fallback": "false",
+    "server-timing": `gateway;dur=${own.toFixed(2)}`,
+  });
+  const usage = usageFields({ usage: hit.usage, model: hit.model }, modelRequested(s));
+  // Nothing was spent upstream: a cache hit costs 0 (not "unknown").
+  enqueueLog(s, { status: hit.status, errorType: null, result: null, provider: hit.provider, overheadMs: own, usage: { ...usage, cost: 0 }, responseText: hit.text });
+  return new Response(hit.text, { status: hit.status, headers });
+}
+
+async function routeAndRespond(s: Served, routing: Routing, body: Record<string, unknown>, cache: CachePlan | null): Promise<Response> {
   const stream = body.stream === true && s.endpoint !== "embeddings";
   const callerWantsUsage = isObject(body.stream_options) && body.stream_options.include_usage === true;
   const result = await route<ResolvedTarget, UpstreamPayload>(routing.tree, {
@@ -121,7 +163,13 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
   }
 
   if (payload?.kind === "json") {
-    const fields = usageFields({ usage: readUsage(payload.json.usage), model: typeof payload.json.model === "string" ? payload.json.model : null }, modelRequested(s));
+    const served = { usage: readUsage(payload.json.usage), model: typeof payload.json.model === "string" ? payload.json.model : null };
+    const fields = usageFields(served, modelRequested(s));
+    if (cache) {
+      void getResponseCache()
+        .set(cache.key, { status: result.outcome.status, text: payload.text, contentType: "application/json", provider: result.target.provider, path: result.path, ...served }, cache.ttlMs)
+        .catch((err: unknown) => logger.warn({ err: String(err) }, "response cache write failed"));
+    }
     enqueueLog(s, { status: result.outcome.status, errorType: null, result, overheadMs: own, usage: fields, responseText: payload.text });
     headers.set("content-type", "application/json");
     return new Response(payload.text, { status: result.outcome.status, headers });
@@ -147,7 +195,7 @@ function setGatewayHeaders(headers: Headers, s: Served, result: RouteResult<Reso
   headers.set("x-portkey-request-id", s.logId);
   headers.set("x-portkey-last-used-option-index", result.path);
   headers.set("x-portkey-retry-attempt-count", String(result.retryCount));
-  headers.set("x-portkey-cache-status", "DISABLED");
+  headers.set("x-portkey-cache-status", s.cacheStatus);
   headers.set("x-portkey-provider", result.target.provider);
   headers.set("x-portkey-fallback", String(result.fallbackUsed));
   headers.set("server-timing", `gateway;dur=${own.toFixed(2)}`);
@@ -174,7 +222,7 @@ function errorResponse(s: Served, err: unknown): Response {
     "x-portkey-gateway-exception": "true",
     "x-portkey-trace-id": s.ctx?.traceId ?? s.request.headers.get("x-portkey-trace-id")?.trim() ?? s.logId,
     "x-portkey-request-id": s.logId,
-    "x-portkey-cache-status": "DISABLED",
+    "x-portkey-cache-status": s.cacheStatus,
     "server-timing": `gateway;dur=${own.toFixed(2)}`,
   });
   const text = JSON.stringify(error.toBody());
@@ -196,6 +244,8 @@ type LogInput = {
   status: number;
   errorType: string | null;
   result: Pick<RouteResult<ResolvedTarget, UpstreamPayload>, "attempts" | "fallbackUsed" | "retryCount" | "target"> | null;
+  /** The answering provider when there is no routing result (a cache hit). */
+  provider?: string;
   overheadMs: number;
   usage: ReturnType<typeof usageFields>;
   responseText: string | null;
@@ -221,7 +271,7 @@ function enqueueLog(s: Served, input: LogInput): void {
     stream: s.body?.stream === true,
     status: input.status,
     errorType: input.errorType,
-    provider: answered?.provider ?? null,
+    provider: answered?.provider ?? input.provider ?? null,
     model: input.usage.model,
     virtualKeySlug: answered?.virtualKey?.slug ?? null,
     virtualKeyVersion: answered?.virtualKey?.version ?? null,
@@ -232,7 +282,7 @@ function enqueueLog(s: Served, input: LogInput): void {
     latencyMs: Math.round(performance.now() - s.t0),
     overheadMs: Math.round(input.overheadMs * 1000) / 1000,
     retryCount: input.result?.retryCount ?? 0,
-    cacheStatus: "DISABLED",
+    cacheStatus: s.cacheStatus,
     fallbackUsed: input.result?.fallbackUsed ?? false,
     ...bodies,
     responseBodyTruncated: bodies.responseBodyTruncated || (input.responseTruncated ?? false),
