@@ -2,6 +2,8 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   reactStrictMode: true,
+  // Several builds can live side by side (parallel work, benchmarks): DETOUR_NEXT_DIST_DIR picks one.
+  distDir: process.env.DETOUR_NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
   // The build checks the app's own code; `npm run typecheck` (part of `npm test`) checks everything.
   typescript: { tsconfigPath: "tsconfig.build.json" },

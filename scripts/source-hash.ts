@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
-const SKIP_DIRS = new Set(["node_modules", ".next", "generated", "data", "test-results", "playwright-report", ".e2e"]);
+const SKIP_DIRS = new Set(["node_modules", ".next", ".git", "generated", "data", "test-results", "playwright-report", ".e2e"]);
 
 function listFiles(root: string, entry: string, out: string[]): void {
   const full = path.join(root, entry);
@@ -13,7 +13,7 @@ function listFiles(root: string, entry: string, out: string[]): void {
     return;
   }
   for (const name of readdirSync(full)) {
-    if (SKIP_DIRS.has(name)) continue;
+    if (SKIP_DIRS.has(name) || name.startsWith(".next-")) continue;
     if (/\.test\.tsx?$/.test(name)) continue; // tests do not change the build
     listFiles(root, path.join(entry, name), out);
   }

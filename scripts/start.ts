@@ -15,6 +15,7 @@ import { BUILD_INPUTS, SCHEMA_INPUTS, hashFiles } from "./source-hash";
 const root = path.resolve(__dirname, "..");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
 const args = new Set(process.argv.slice(2));
+const distDir = process.env.DETOUR_NEXT_DIST_DIR || ".next";
 
 function readStamp(file: string): string | null {
   return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
@@ -47,9 +48,9 @@ function ensureClients(): void {
 }
 
 function ensureBuild(): void {
-  const stampFile = path.join(root, ".next/detour-source-hash");
+  const stampFile = path.join(root, distDir, "detour-source-hash");
   const hash = hashFiles(root, BUILD_INPUTS);
-  if (readStamp(stampFile) === hash && existsSync(path.join(root, ".next/BUILD_ID"))) {
+  if (readStamp(stampFile) === hash && existsSync(path.join(root, distDir, "BUILD_ID"))) {
     step("build is up to date");
     return;
   }
