@@ -33,7 +33,7 @@ export default defineConfig({
         test: {
           // Real HTTP against the production build (`npm run build` first) and the mock upstream.
           name: "gateway",
-          include: ["tests/gateway/**/*.test.ts"],
+          include: ["tests/gateway/**/*.test.ts", "tests/api/**/*.test.ts"],
           environment: "node",
           fileParallelism: false,
           testTimeout: 60_000,
