@@ -53,7 +53,8 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const headers = passThroughHeaders(res.headers);
       const flat = flatHeaders(res.headers);
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        const text = await readBounded(res.body as Readable, MAX_ERROR_BODY);
+        // A provider may echo the key it was given; it must never reach the caller or a log row.
+        const text = redactSecret(await readBounded(res.body as Readable, MAX_ERROR_BODY), creds.apiKey);
         const normalized = adapter.normalizeError(res.statusCode, text);
         return errorOutcome(res.statusCode, normalized.body, headers, flat, normalized.body.error.message);
       }
@@ -113,6 +114,10 @@ async function readBounded(body: Readable, max: number): Promise<string> {
     size += buf.length;
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+export function redactSecret(text: string, secret: string): string {
+  return secret.length >= 8 && text.includes(secret) ? text.split(secret).join("[redacted]") : text;
 }
 
 function describeNetworkError(err: unknown): string {

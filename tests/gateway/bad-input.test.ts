@@ -128,3 +128,24 @@ describe("bad input", () => {
     expect(ok.status).toBe(200);
   });
 });
+
+describe("provider keys in upstream errors", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it("a provider error that echoes the key is redacted before the caller and the log see it", async () => {
+    const secret = "sk-echoed-secret-key-0123456789";
+    const slug = await h.openaiKey("Echo", secret);
+    h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 400, body: { error: { message: `bad key ${secret}`, type: "invalid_request_error", param: null, code: "x" } } } });
+    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": slug }), body: JSON.stringify(chatBody()) });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text).not.toContain(secret);
+    expect(text).toContain("[redacted]");
+    const log = await h.waitForLog(res.headers.get("x-portkey-request-id")!);
+    expect(JSON.stringify(log)).not.toContain(secret);
+  });
+});
