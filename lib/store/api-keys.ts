@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { hashApiKey } from "../crypto";
 import { retryOnUniqueViolation } from "../db/conflict";
+import { lockWorkspace } from "./workspace-lock";
 
 export type ApiKeyScope = "gateway" | "admin";
 
@@ -50,4 +51,67 @@ export async function syncEnvAdminApiKey(db: Db, workspaceId: string, key: strin
 
 export async function touchApiKeys(db: Db, ids: string[], at: Date): Promise<void> {
   if (ids.length) await db.apiKey.updateMany({ where: { id: { in: ids } }, data: { lastUsedAt: at } });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control plane (management API). The key itself is never stored: only its hash and display prefix.
+
+export type ApiKeyRow = {
+  id: string;
+  name: string;
+  prefix: string;
+  scope: string;
+  source: string;
+  createdById: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+};
+
+const rowSelect = { id: true, name: true, prefix: true, scope: true, source: true, createdById: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;
+
+/** The workspace's API keys (revoked ones too, unless only active ones are asked for), newest first. */
+export async function listApiKeys(db: Db, workspaceId: string, options: { status?: "active" | "revoked"; skip: number; take: number }): Promise<{ total: number; rows: ApiKeyRow[] }> {
+  const where = { workspaceId, ...(options.status === "active" ? { revokedAt: null } : options.status === "revoked" ? { NOT: { revokedAt: null } } : {}) };
+  const [total, rows] = await Promise.all([
+    db.apiKey.count({ where }),
+    db.apiKey.findMany({ where, select: rowSelect, orderBy: [{ createdAt: "desc" }, { id: "asc" }], skip: options.skip, take: options.take }),
+  ]);
+  return { total, rows };
+}
+
+export async function findApiKey(db: Db, workspaceId: string, id: string): Promise<ApiKeyRow | null> {
+  return db.apiKey.findFirst({ where: { workspaceId, id }, select: rowSelect });
+}
+
+export type SaveApiKeyResult<T> = ({ ok: true } & T) | { ok: false; reason: "not_found" | "name_taken" | "revoked" | "env_managed" };
+
+/** Stores a new key (hashed); the name must be free among the workspace's active keys. */
+export async function createNamedApiKey(
+  db: Db,
+  input: { workspaceId: string; name: string; scope: ApiKeyScope; hash: string; prefix: string; createdById: string },
+): Promise<SaveApiKeyResult<{ row: ApiKeyRow }>> {
+  return db.$transaction(async (tx) => {
+    await lockWorkspace(tx, input.workspaceId);
+    const clash = await tx.apiKey.findFirst({ where: { workspaceId: input.workspaceId, name: input.name, revokedAt: null }, select: { id: true } });
+    if (clash) return { ok: false as const, reason: "name_taken" as const };
+    const row = await tx.apiKey.create({ data: { ...input, source: "user" }, select: rowSelect });
+    return { ok: true as const, row };
+  });
+}
+
+/**
+ * Revokes a key of the workspace; returns its hash so the caller can drop it from the gateway's
+ * cache. A key registered from DETOUR_ADMIN_API_KEY is not revoked here (the next start would
+ * register it again): the operator changes or unsets the variable instead.
+ */
+export async function revokeApiKey(db: Db, workspaceId: string, id: string): Promise<SaveApiKeyResult<{ row: ApiKeyRow; hash: string }>> {
+  return db.$transaction(async (tx) => {
+    const key = await tx.apiKey.findFirst({ where: { workspaceId, id }, select: { ...rowSelect, hash: true } });
+    if (!key) return { ok: false as const, reason: "not_found" as const };
+    if (key.revokedAt) return { ok: false as const, reason: "revoked" as const };
+    if (key.source === "env") return { ok: false as const, reason: "env_managed" as const };
+    const { hash, ...row } = await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() }, select: { ...rowSelect, hash: true } });
+    return { ok: true as const, row, hash };
+  });
 }

@@ -1,0 +1,6 @@
+import { withManagement } from "@/lib/api/handler";
+import { getApiKeyHandler, revokeApiKeyHandler } from "@/lib/api/api-keys";
+
+export const dynamic = "force-dynamic";
+export const GET = withManagement<{ id: string }>(getApiKeyHandler);
+export const DELETE = withManagement<{ id: string }>(revokeApiKeyHandler);

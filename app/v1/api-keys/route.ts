@@ -1,0 +1,6 @@
+import { withManagement } from "@/lib/api/handler";
+import { createApiKeyHandler, listApiKeysHandler } from "@/lib/api/api-keys";
+
+export const dynamic = "force-dynamic";
+export const GET = withManagement(listApiKeysHandler);
+export const POST = withManagement(createApiKeyHandler);

@@ -1,0 +1,83 @@
+/**
+ * Detour API keys (`/v1/api-keys`). The key is shown once, in the answer to its creation; only
+ * its SHA-256 hash and a display prefix are stored. Revocation drops the key from the gateway's
+ * cache before the answer, so the next request with it gets 401 (management routes read the
+ * database on every call).
+ *
+ * The key registered from DETOUR_ADMIN_API_KEY cannot be revoked here: every start registers it
+ * again, so a revocation would silently undo itself. The operator changes or unsets the variable.
+ */
+import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../crypto";
+import { getDb } from "../db";
+import { invalidateApiKeyHash } from "../gateway/state";
+import { createNamedApiKey, findApiKey, listApiKeys, revokeApiKey, type ApiKeyRow, type SaveApiKeyResult } from "../store/api-keys";
+import { createApiKeySchema, listApiKeysQuerySchema } from "./api-key-schemas";
+import { ApiError, apiErrors } from "./errors";
+import { readJson, type ApiContext } from "./handler";
+import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
+
+type IdParams = { id: string };
+
+export function apiKeyView(k: ApiKeyRow) {
+  return {
+    object: "api-key",
+    id: k.id,
+    name: k.name,
+    scope: k.scope,
+    prefix: k.prefix,
+    masked_key: `${k.prefix}...`,
+    source: k.source,
+    status: k.revokedAt ? "revoked" : "active",
+    created_at: iso(k.createdAt),
+    created_by: k.createdById,
+    last_used_at: iso(k.lastUsedAt),
+    revoked_at: iso(k.revokedAt),
+  };
+}
+
+function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
+  if (result.ok) return result;
+  switch (result.reason) {
+    case "name_taken":
+      throw new ApiError(409, "name_taken", `An active API key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
+    case "revoked":
+      throw new ApiError(409, "api_key_revoked", `API key ${JSON.stringify(id)} is already revoked.`);
+    case "env_managed":
+      throw new ApiError(409, "env_managed_key", `API key ${JSON.stringify(id)} comes from DETOUR_ADMIN_API_KEY and is registered again at every start; change or unset that variable and restart instead.`);
+    default:
+      throw apiErrors.notFound("API key", id);
+  }
+}
+
+export async function createApiKeyHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
+  const body = parseInput(createApiKeySchema, await readJson(request));
+  assertOwnWorkspace(principal, body.workspace_id);
+  const key = generateApiKey();
+  const hash = hashApiKey(key);
+  const { row } = unwrap(
+    await createNamedApiKey(getDb(), { workspaceId: principal.workspaceId, name: body.name, scope: body.scope, hash, prefix: apiKeyDisplayPrefix(key), createdById: principal.actor }),
+    "",
+    body.name,
+  );
+  invalidateApiKeyHash(hash);
+  return Response.json({ ...apiKeyView(row), key }, { status: 201, headers: { "cache-control": "no-store" } });
+}
+
+export async function listApiKeysHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {
+  const query = parseInput(pageQuerySchema.extend(listApiKeysQuerySchema.shape), queryObject(url));
+  assertOwnWorkspace(principal, query.workspace_id);
+  const { total, rows } = await listApiKeys(getDb(), principal.workspaceId, { status: query.status, ...paging(query) });
+  return Response.json({ object: "list", total, data: rows.map(apiKeyView) });
+}
+
+export async function getApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
+  const row = await findApiKey(getDb(), principal.workspaceId, params.id);
+  if (!row) throw apiErrors.notFound("API key", params.id);
+  return Response.json(apiKeyView(row));
+}
+
+export async function revokeApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
+  const { row, hash } = unwrap(await revokeApiKey(getDb(), principal.workspaceId, params.id), params.id);
+  invalidateApiKeyHash(hash);
+  return Response.json(apiKeyView(row));
+}

@@ -1,0 +1,171 @@
+/**
+ * Saved configs (`/v1/configs`): Portkey's Admin API subset, so the portkey-ai SDK's `configs`
+ * resource works. Every content change is a new version under the same slug; the gateway's cache
+ * entry is dropped on every change, so the next request uses the newest version. Rolling back is
+ * `POST /v1/configs/{slug}/versions/{version}/restore`: a new version with the old content.
+ */
+import { getDb } from "../db";
+import { parseConfigJson, toCanonicalJson, type Config } from "../gateway/config/schema";
+import { invalidateConfig } from "../gateway/state";
+import {
+  createNamedConfig,
+  findConfig,
+  findConfigVersion,
+  listConfigs,
+  listConfigVersions,
+  softDeleteConfig,
+  updateConfig,
+  type ConfigDetail,
+  type ConfigSummary,
+  type ConfigVersionRow,
+  type SaveConfigResult,
+} from "../store/configs";
+import { createConfigSchema, listConfigsQuerySchema, updateConfigSchema } from "./config-schemas";
+import { ApiError, apiErrors, type ApiIssue } from "./errors";
+import type { ApiContext } from "./handler";
+import { readJson } from "./handler";
+import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
+
+type SlugParams = { slug: string };
+type VersionParams = { slug: string; version: string };
+
+/** Issues inside the config object get their own code, the rest of the body `bad_request`. */
+const configCode = (issues: ApiIssue[]) => (issues.every((i) => i.path === "config" || i.path.startsWith("config.") || i.path.startsWith("config[")) ? "invalid_config" : "bad_request");
+
+/** Stored as compact canonical JSON: equal configs give equal text. */
+const storedText = (config: Config) => toCanonicalJson(config, 0);
+
+function parseStored(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function summaryView(c: ConfigSummary) {
+  return {
+    object: "config",
+    id: c.id,
+    slug: c.slug,
+    name: c.name,
+    status: c.status,
+    is_default: c.isDefault,
+    version: c.version,
+    created_at: iso(c.createdAt),
+    updated_at: iso(c.updatedAt),
+  };
+}
+
+function detailView(c: ConfigDetail) {
+  return { ...summaryView(c), version_id: c.versionId, created_by: c.createdById, config: parseStored(c.body) };
+}
+
+function versionView(v: ConfigVersionRow, current: number) {
+  return { object: "config-version", id: v.id, version: v.version, is_current: v.version === current, author: v.author, note: v.note, created_at: iso(v.createdAt), config: parseStored(v.body) };
+}
+
+const nameTaken = (name: string) => new ApiError(409, "name_taken", `A config named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
+
+function unwrap<T>(result: SaveConfigResult<T>, slug: string, name?: string): T {
+  if (result.ok) return result;
+  if (result.reason === "name_taken") throw nameTaken(name ?? "");
+  throw apiErrors.notFound("Config", slug);
+}
+
+export async function createConfigHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
+  const body = parseInput(createConfigSchema, await readJson(request), configCode);
+  assertOwnWorkspace(principal, body.workspace_id);
+  const saved = unwrap(
+    await createNamedConfig(getDb(), { workspaceId: principal.workspaceId, name: body.name, body: storedText(body.config), isDefault: body.is_default ?? false, author: principal.actor }),
+    "",
+    body.name,
+  );
+  invalidateConfig(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
+  return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version }, { status: 201 });
+}
+
+export async function listConfigsHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {
+  const query = parseInput(pageQuerySchema.extend(listConfigsQuerySchema.shape), queryObject(url));
+  assertOwnWorkspace(principal, query.workspace_id);
+  const { total, rows } = await listConfigs(getDb(), principal.workspaceId, { status: query.status, ...paging(query) });
+  return Response.json({ object: "list", total, data: rows.map(summaryView) });
+}
+
+export async function getConfigHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  const config = await findConfig(getDb(), principal.workspaceId, params.slug);
+  if (!config) throw apiErrors.notFound("Config", params.slug);
+  return Response.json(detailView(config));
+}
+
+export async function updateConfigHandler({ request, principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  const body = parseInput(updateConfigSchema, await readJson(request), configCode);
+  assertOwnWorkspace(principal, body.workspace_id);
+  const current = await findConfig(getDb(), principal.workspaceId, params.slug);
+  if (!current) throw apiErrors.notFound("Config", params.slug);
+  if (body.slug !== undefined && body.slug !== current.slug) {
+    throw apiErrors.badRequest(`slug: the slug of a config never changes (this one is ${current.slug}); send name to rename it`, "slug");
+  }
+  if (body.name === undefined && body.config === undefined && body.status === undefined && body.is_default === undefined) {
+    throw apiErrors.badRequest("Nothing to change: send name, config, status or is_default.");
+  }
+  const saved = unwrap(
+    await updateConfig(
+      getDb(),
+      principal.workspaceId,
+      current.id,
+      { name: body.name, status: body.status, isDefault: body.is_default, body: body.config === undefined ? undefined : storedText(body.config) },
+      principal.actor,
+    ),
+    params.slug,
+    body.name,
+  );
+  invalidateConfig(principal.workspaceId, saved.slug);
+  return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version, new_version: saved.newVersion });
+}
+
+export async function deleteConfigHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  const deleted = await softDeleteConfig(getDb(), principal.workspaceId, params.slug);
+  if (!deleted) throw apiErrors.notFound("Config", params.slug);
+  invalidateConfig(principal.workspaceId, deleted.slug);
+  return Response.json({ object: "config", id: deleted.id, slug: deleted.slug, status: "deleted", deleted: true });
+}
+
+export async function listConfigVersionsHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  const found = await listConfigVersions(getDb(), principal.workspaceId, params.slug);
+  if (!found) throw apiErrors.notFound("Config", params.slug);
+  return Response.json({ object: "list", slug: found.config.slug, total: found.versions.length, data: found.versions.map((v) => versionView(v, found.config.version)) });
+}
+
+/** `{version}` in a path: the version number, or a version id (`version_id` of an answer). */
+function versionRef(value: string): number | string {
+  return /^\d{1,9}$/.test(value) ? Number(value) : value;
+}
+
+async function findVersionOrThrow(workspaceId: string, params: VersionParams) {
+  const found = await findConfigVersion(getDb(), workspaceId, params.slug, versionRef(params.version));
+  if (found) return found;
+  if (!(await findConfig(getDb(), workspaceId, params.slug))) throw apiErrors.notFound("Config", params.slug);
+  throw new ApiError(404, "not_found", `Config ${JSON.stringify(params.slug)} has no version ${JSON.stringify(params.version)}.`, "version");
+}
+
+export async function getConfigVersionHandler({ principal, params }: ApiContext<VersionParams>): Promise<Response> {
+  const found = await findVersionOrThrow(principal.workspaceId, params);
+  return Response.json(versionView(found.version, found.config.version));
+}
+
+/** Rolling back: the old version's content becomes a new, current version (history is never rewritten). */
+export async function restoreConfigVersionHandler({ principal, params }: ApiContext<VersionParams>): Promise<Response> {
+  const found = await findVersionOrThrow(principal.workspaceId, params);
+  const parsed = parseConfigJson(found.version.body);
+  if (!parsed.ok) {
+    const issues = parsed.issues.map((i) => ({ path: i.path ? `config.${i.path}` : "config", message: i.message }));
+    throw new ApiError(400, "invalid_config", `Version ${found.version.version} is not a valid config any more: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, "config", issues);
+  }
+  const saved = unwrap(
+    await updateConfig(getDb(), principal.workspaceId, found.config.id, { body: storedText(parsed.config), note: `restored from version ${found.version.version}` }, principal.actor),
+    params.slug,
+  );
+  invalidateConfig(principal.workspaceId, saved.slug);
+  return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version, restored_from: found.version.version });
+}

@@ -1,0 +1,67 @@
+/** The management API's body schemas (shared with the dashboard's forms), without HTTP. */
+import { describe, expect, it } from "vitest";
+import { ApiError } from "./errors";
+import { createApiKeySchema } from "./api-key-schemas";
+import { createConfigSchema, updateConfigSchema } from "./config-schemas";
+import { parseInput } from "./input";
+import { createVirtualKeySchema, deploymentsFrom, virtualKeyShapeIssues } from "./virtual-key-schemas";
+
+function issuesOf(run: () => unknown): { code: string; issues: { path: string; message: string }[] } {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof ApiError) return { code: err.code, issues: err.issues ?? [] };
+    throw err;
+  }
+  throw new Error("expected a validation error");
+}
+
+describe("virtual key schemas", () => {
+  it("normalises the SDK's camelCase into snake_case, nested deployments included", () => {
+    const body = parseInput(createVirtualKeySchema, {
+      name: " Azure ",
+      provider: "azure-openai",
+      key: "k",
+      resourceName: "res",
+      deploymentConfig: [{ deploymentName: "d1", apiVersion: "2024-06-01", is_default: true }, { deployment_name: "d2", alias: "gpt-4o-mini" }],
+    });
+    expect(body).toMatchObject({ name: "Azure", resource_name: "res" });
+    expect(deploymentsFrom(body)).toEqual([
+      { deploymentName: "d1", alias: null, apiVersion: "2024-06-01", isDefault: true },
+      { deploymentName: "d2", alias: "gpt-4o-mini", apiVersion: null, isDefault: false },
+    ]);
+  });
+
+  it("makes a single deployment the default and reports every rule with its path", () => {
+    expect(deploymentsFrom({ deployments: [{ deployment_name: "only" }] })).toEqual([{ deploymentName: "only", alias: null, apiVersion: null, isDefault: true }]);
+    const { issues } = issuesOf(() =>
+      parseInput(createVirtualKeySchema, { name: "n", provider: "azure-openai", key: "k", deployments: [{ deployment_name: "a", is_default: true }, { deployment_name: "a", is_default: true }] }),
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual(["deployments[1].deployment_name", "deployments[1].is_default", "resource_name"]);
+  });
+
+  it("checks a merged key the same way (used by PUT)", () => {
+    expect(virtualKeyShapeIssues({ provider: "openai", resourceName: null, apiVersion: null, customHost: null, deployments: [] })).toEqual([]);
+    expect(virtualKeyShapeIssues({ provider: "azure-openai", resourceName: null, apiVersion: null, customHost: "https://proxy.example.com/openai", deployments: [{ deploymentName: "d", alias: null, apiVersion: null, isDefault: true }] })).toEqual([]);
+  });
+});
+
+describe("config schemas", () => {
+  it("validates the config with the engine's schema; issues are under config.", () => {
+    const { code, issues } = issuesOf(() => parseInput(createConfigSchema, { name: "n", config: { targets: [{ provider: "nope" }] } }, () => "invalid_config"));
+    expect(code).toBe("invalid_config");
+    expect(issues[0]).toMatchObject({ path: "config.targets[0].provider" });
+  });
+
+  it("accepts is_default as 0/1 and refuses a status of deleted", () => {
+    expect(parseInput(createConfigSchema, { name: "n", config: { virtual_key: "vk" }, isDefault: 1 }).is_default).toBe(true);
+    expect(issuesOf(() => parseInput(updateConfigSchema, { status: "deleted" })).issues[0]!.message).toContain("DELETE");
+  });
+});
+
+describe("API key schema", () => {
+  it("defaults to the gateway scope", () => {
+    expect(parseInput(createApiKeySchema, { name: "ci" })).toMatchObject({ name: "ci", scope: "gateway" });
+    expect(issuesOf(() => parseInput(createApiKeySchema, { name: "ci", scope: "root" })).issues[0]!.path).toBe("scope");
+  });
+});

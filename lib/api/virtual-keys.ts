@@ -1,0 +1,172 @@
+/**
+ * Virtual keys (`/v1/virtual-keys`): Portkey's Admin API subset, so the portkey-ai SDK's
+ * `virtualKeys` resource works. No answer ever holds a provider key: only `masked_api_key`.
+ *
+ * Rotation is `PUT` with a new `key`: the slug stays, the old secret is retired (kept encrypted,
+ * with who and when) and the gateway's cache entry is dropped before the answer is sent. Requests
+ * that resolved the key before that keep the secret they hold; every request that starts after
+ * the answer loads the new version. Revocation (`DELETE`) works the same way: the next request
+ * naming the key gets 403 `virtual_key_revoked`.
+ */
+import { getDb } from "../db";
+import { getEnv } from "../env";
+import { validateCustomHost } from "../gateway/providers/custom-host";
+import { invalidateVirtualKey } from "../gateway/state";
+import { getEncryptionKey } from "../secrets";
+import {
+  createNamedVirtualKey,
+  findVirtualKey,
+  listVirtualKeys,
+  revokeVirtualKeyBySlugOrId,
+  updateVirtualKey,
+  type SaveVirtualKeyResult,
+  type VirtualKeyDetail,
+  type VirtualKeyPatch,
+} from "../store/virtual-keys";
+import { ApiError, apiErrors } from "./errors";
+import { readJson, type ApiContext } from "./handler";
+import { assertOwnWorkspace, iso, issuesError, pageQuerySchema, paging, parseInput, queryObject } from "./input";
+import { createVirtualKeySchema, deploymentsFrom, listVirtualKeysQuerySchema, updateVirtualKeySchema, virtualKeyShapeIssues, type VirtualKeyShape } from "./virtual-key-schemas";
+
+type SlugParams = { slug: string };
+
+export function virtualKeyView(vk: VirtualKeyDetail) {
+  const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
+  return {
+    object: "virtual-key",
+    id: vk.id,
+    slug: vk.slug,
+    name: vk.name,
+    provider: vk.provider,
+    status: vk.status,
+    note: vk.note,
+    masked_api_key: current?.hint ?? null,
+    resource_name: vk.resourceName,
+    api_version: vk.apiVersion,
+    custom_host: vk.customHost,
+    deployments: vk.deployments.map((d) => ({ deployment_name: d.deploymentName, alias: d.alias, api_version: d.apiVersion, is_default: d.isDefault })),
+    version: vk.currentVersion,
+    created_at: iso(vk.createdAt),
+    created_by: vk.createdById,
+    updated_at: iso(vk.updatedAt),
+    last_used_at: iso(vk.lastUsedAt),
+    rotated_at: iso(vk.rotatedAt),
+    revoked_at: iso(vk.revokedAt),
+    revoked_by: vk.revokedById,
+    versions: vk.versions.map((v) => ({
+      version: v.version,
+      masked_api_key: v.hint,
+      created_at: iso(v.createdAt),
+      created_by: v.createdById,
+      retired_at: iso(v.retiredAt),
+      retired_by: v.retiredById,
+    })),
+  };
+}
+
+/** The private-address rule (GATEWAY.md §7) at save time too, so a key that could never be used is refused at once. */
+async function checkCustomHost(customHost: string | null | undefined): Promise<void> {
+  if (!customHost) return;
+  const check = await validateCustomHost(customHost, getEnv().allowedPrivateHosts);
+  if (!check.ok) throw apiErrors.badRequest(`custom_host: ${check.message}`, "custom_host", "custom_host_not_allowed");
+}
+
+const nameTaken = (name: string) => new ApiError(409, "name_taken", `An active virtual key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
+const revoked = (slug: string) => new ApiError(409, "virtual_key_revoked", `Virtual key ${JSON.stringify(slug)} is revoked: it cannot be changed or revoked again (create a new key).`);
+
+function unwrap<T>(result: SaveVirtualKeyResult<T>, slug: string, name?: string): T {
+  if (result.ok) return result;
+  if (result.reason === "name_taken") throw nameTaken(name ?? "");
+  if (result.reason === "revoked") throw revoked(slug);
+  throw apiErrors.notFound("Virtual key", slug);
+}
+
+async function viewOf(workspaceId: string, slug: string) {
+  const vk = await findVirtualKey(getDb(), workspaceId, slug);
+  if (!vk) throw apiErrors.notFound("Virtual key", slug);
+  return virtualKeyView(vk);
+}
+
+export async function createVirtualKeyHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
+  const body = parseInput(createVirtualKeySchema, await readJson(request));
+  assertOwnWorkspace(principal, body.workspace_id);
+  await checkCustomHost(body.custom_host);
+  const saved = unwrap(
+    await createNamedVirtualKey(getDb(), getEncryptionKey(), {
+      workspaceId: principal.workspaceId,
+      name: body.name,
+      provider: body.provider,
+      secret: body.key,
+      note: body.note ?? null,
+      resourceName: body.resource_name ?? null,
+      apiVersion: body.api_version ?? null,
+      customHost: body.custom_host ?? null,
+      deployments: deploymentsFrom(body) ?? [],
+      createdById: principal.actor,
+    }),
+    "",
+    body.name,
+  );
+  invalidateVirtualKey(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
+  return Response.json(await viewOf(principal.workspaceId, saved.slug), { status: 201 });
+}
+
+export async function listVirtualKeysHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {
+  const query = parseInput(pageQuerySchema.extend(listVirtualKeysQuerySchema.shape), queryObject(url));
+  assertOwnWorkspace(principal, query.workspace_id);
+  const { total, rows } = await listVirtualKeys(getDb(), principal.workspaceId, { status: query.status, ...paging(query) });
+  return Response.json({ object: "list", total, data: rows.map(virtualKeyView) });
+}
+
+export async function getVirtualKeyHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  return Response.json(await viewOf(principal.workspaceId, params.slug));
+}
+
+export async function updateVirtualKeyHandler({ request, principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  const body = parseInput(updateVirtualKeySchema, await readJson(request));
+  assertOwnWorkspace(principal, body.workspace_id);
+  const current = await findVirtualKey(getDb(), principal.workspaceId, params.slug);
+  if (!current) throw apiErrors.notFound("Virtual key", params.slug);
+  if (current.status !== "active") throw revoked(current.slug);
+  if (body.provider !== undefined && body.provider !== current.provider) {
+    throw apiErrors.badRequest(`provider: a virtual key's provider never changes (this one is ${current.provider}); create a new key instead`, "provider");
+  }
+
+  const deployments = deploymentsFrom(body);
+  const patch: VirtualKeyPatch = {
+    name: body.name,
+    note: body.note,
+    resourceName: body.resource_name,
+    apiVersion: body.api_version,
+    customHost: body.custom_host,
+    deployments,
+    secret: body.key,
+  };
+  if (Object.values(patch).every((v) => v === undefined)) {
+    throw apiErrors.badRequest("Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host or deployments.");
+  }
+  const touchesProvider = [body.resource_name, body.api_version, body.custom_host, deployments].some((v) => v !== undefined);
+  if (touchesProvider) {
+    const merged: VirtualKeyShape = {
+      provider: current.provider,
+      resourceName: body.resource_name !== undefined ? body.resource_name : current.resourceName,
+      apiVersion: body.api_version !== undefined ? body.api_version : current.apiVersion,
+      customHost: body.custom_host !== undefined ? body.custom_host : current.customHost,
+      deployments: deployments ?? current.deployments,
+    };
+    const issues = virtualKeyShapeIssues(merged, { deployments: body.deployment_name !== undefined ? "deployment_name" : "deployments" });
+    if (issues.length) throw issuesError(issues);
+    await checkCustomHost(body.custom_host);
+  }
+
+  const saved = unwrap(await updateVirtualKey(getDb(), getEncryptionKey(), principal.workspaceId, current.id, patch, principal.actor), params.slug, body.name);
+  // Before the answer: every request that starts after it loads the new version.
+  invalidateVirtualKey(principal.workspaceId, saved.slug);
+  return Response.json({ ...(await viewOf(principal.workspaceId, saved.slug)), rotated: saved.rotated });
+}
+
+export async function deleteVirtualKeyHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  const saved = unwrap(await revokeVirtualKeyBySlugOrId(getDb(), principal.workspaceId, params.slug, principal.actor), params.slug);
+  invalidateVirtualKey(principal.workspaceId, saved.slug);
+  return Response.json(await viewOf(principal.workspaceId, saved.slug));
+}
