@@ -1,0 +1,98 @@
+/**
+ * `GET /v1/logs` and `GET /v1/logs/{id}` (GATEWAY.md sections 8 and 9): the query is parsed by the
+ * one log query schema (lib/logs/query.ts), read from the caller's workspace only
+ * (lib/store/log-query.ts) and answered in the API's snake_case. Bodies are returned as stored
+ * (JSON text, bounded, provider keys already redacted); whoever renders them escapes them.
+ */
+import { getDb } from "../db";
+import { encodeCursor, parseLogQuery } from "../logs/query";
+import { getLogWithAttempts, listLogs, type LogDetailRow, type LogListRow } from "../store/log-query";
+import { apiErrors, fromZodError } from "./errors";
+import type { ApiContext } from "./handler";
+
+export async function listLogsHandler({ url, principal }: ApiContext<Record<string, never>>): Promise<Response> {
+  const parsed = parseLogQuery(url.searchParams);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  const page = await listLogs(getDb(), principal.workspaceId, parsed.data);
+  return Response.json({ object: "list", data: page.rows.map(toLogItem), next_cursor: page.next ? encodeCursor(page.next) : null });
+}
+
+// Log ids are `log_` + 26 characters; anything much longer cannot be one.
+const MAX_ID = 128;
+
+export async function getLogHandler({ params, principal }: ApiContext<{ id: string }>): Promise<Response> {
+  const id = params.id;
+  const row = id.length <= MAX_ID ? await getLogWithAttempts(getDb(), principal.workspaceId, id) : null;
+  if (!row) throw apiErrors.notFound("Log", id.slice(0, MAX_ID));
+  return Response.json(toLogDetail(row));
+}
+
+/** A list row in section 9's snake_case (no bodies). */
+export function toLogItem(r: LogListRow) {
+  return {
+    id: r.id,
+    created_at: r.createdAt.toISOString(),
+    trace_id: r.traceId,
+    metadata: parseObject(r.metadata) ?? {},
+    status: r.status,
+    provider: r.provider,
+    model: r.model,
+    stream: r.stream,
+    virtual_key: r.virtualKeySlug,
+    virtual_key_version: r.virtualKeyVersion,
+    config: r.configSlug,
+    config_version: r.configVersion,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.totalTokens,
+    cost: r.cost,
+    latency_ms: r.latencyMs,
+    overhead_ms: r.overheadMs,
+    retry_count: r.retryCount,
+    cache_status: r.cacheStatus,
+    fallback_used: r.fallbackUsed,
+    error_type: r.errorType,
+    model_requested: r.modelRequested,
+    path: r.path,
+  };
+}
+
+/** One log: the list fields, the stored request and response, and the attempts in order. */
+export function toLogDetail(r: LogDetailRow) {
+  return {
+    ...toLogItem(r),
+    method: r.method,
+    api_key_id: r.apiKeyId,
+    request_body: r.requestBody,
+    request_body_truncated: r.requestBodyTruncated,
+    response_body: r.responseBody,
+    response_body_truncated: r.responseBodyTruncated,
+    request_headers: parseObject(r.requestHeaders) ?? {},
+    response_headers: parseObject(r.responseHeaders) ?? {},
+    attempts: r.attempts.map((a) => ({
+      index: a.index,
+      target_path: a.targetPath,
+      provider: a.provider,
+      model: a.model,
+      virtual_key: a.virtualKeySlug,
+      virtual_key_version: a.virtualKeyVersion,
+      status: a.status,
+      error: a.errorClass,
+      error_message: a.errorMessage,
+      latency_ms: a.latencyMs,
+      retry: a.retry,
+      started_at: a.startedAt.toISOString(),
+    })),
+  };
+}
+
+/** JSON text stored by the log writer -> the object; null when absent or not an object. */
+function parseObject(text: string | null): Record<string, unknown> | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,162 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { fromZodError } from "../api/errors";
+import {
+  DEFAULT_LOG_SORT,
+  LOG_FILTERS,
+  decodeCursor,
+  encodeCursor,
+  logQuerySchema,
+  logQueryToSearchParams,
+  parseLogQuery,
+  type LogCursor,
+} from "./query";
+
+const ok = (query: string | Record<string, string | string[] | undefined>) => {
+  const r = parseLogQuery(typeof query === "string" ? new URLSearchParams(query) : query);
+  if (!r.success) throw new Error(fromZodError(r.error).message);
+  return r.data;
+};
+const fail = (query: string) => {
+  const r = parseLogQuery(new URLSearchParams(query));
+  if (r.success) throw new Error(`${query} parsed`);
+  return fromZodError(r.error);
+};
+
+describe("log query schema", () => {
+  it("defaults: no filters, newest first, 50 a page, no cursor", () => {
+    expect(ok("")).toEqual({ filters: {}, sort: DEFAULT_LOG_SORT, limit: 50, cursor: null });
+    expect(DEFAULT_LOG_SORT).toEqual({ field: "created_at", direction: "desc" });
+  });
+
+  it("parses every filter to typed values", () => {
+    const q = ok(
+      "trace_id=t-1&status=5xx,429,4XX,429&cost_min=0.5&cost_max=2&fallback=false&provider=azure-openai&model=gpt-4o&config=pc-a-000001&virtual_key=vk-1&from=2026-01-01&to=2026-01-02T03:04:05.678%2B02:00&metadata.env=prod&metadata.a.b=",
+    );
+    expect(q.filters).toEqual({
+      trace_id: "t-1",
+      status: { codes: [429], classes: [4, 5] },
+      cost_min: 0.5,
+      cost_max: 2,
+      fallback: false,
+      provider: "azure-openai",
+      model: "gpt-4o",
+      config: "pc-a-000001",
+      virtual_key: "vk-1",
+      from: new Date("2026-01-01T00:00:00Z"),
+      to: new Date("2026-01-02T01:04:05.678Z"),
+      metadata: { env: "prod", "a.b": "" },
+    });
+  });
+
+  it("accepts Next's searchParams object as well as URLSearchParams", () => {
+    expect(ok({ status: "503", "metadata.team": "x", limit: "10", sort: undefined })).toMatchObject({ filters: { status: { codes: [503], classes: [] }, metadata: { team: "x" } }, limit: 10 });
+    expect(fromZodError(parseLogQuery({ status: ["500", "502"] }).error!).param).toBe("status");
+  });
+
+  it.each([
+    ["sort=created_at", { field: "created_at", direction: "asc" }],
+    ["sort=-created_at", { field: "created_at", direction: "desc" }],
+    ["sort=cost", { field: "cost", direction: "asc" }],
+    ["sort=-cost", { field: "cost", direction: "desc" }],
+    ["sort=cost&order=desc", { field: "cost", direction: "desc" }],
+    ["sort=-latency_ms&order=desc", { field: "latency_ms", direction: "desc" }],
+    ["order=asc", { field: "created_at", direction: "asc" }],
+  ])("sort %s", (query, sort) => {
+    expect(ok(query).sort).toEqual(sort);
+  });
+
+  it.each([
+    ["status=2xx,abc", "status"],
+    ["status=99", "status"],
+    ["status=6xx", "status"],
+    ["cost_min=.5", "cost_min"],
+    ["cost_max=-0", "cost_max"],
+    ["cost_max=1%2C5", "cost_max"],
+    ["fallback=TRUE", "fallback"],
+    ["from=2026-01-01T00:00", "from"],
+    ["to=1735689600", "to"],
+    ["model=a%00b", "model"],
+    [`trace_id=${"x".repeat(257)}`, "trace_id"],
+    [`metadata.k=${"v".repeat(1025)}`, "metadata.k"],
+    [Array.from({ length: 11 }, (_, i) => `metadata.k${i}=v`).join("&"), "metadata"],
+    ["limit=1.5", "limit"],
+    ["limit=-1", "limit"],
+    ["sort=-cost&order=asc", "order"],
+    ["cursor=", "cursor"],
+    ["Status=5xx", "Status"],
+    ["trace_id=x&TRACE_ID=y", "TRACE_ID"],
+  ])("rejects %s naming %s", (query, param) => {
+    const e = fail(query);
+    expect(e.param).toBe(param);
+    expect(e.message.startsWith(`${param}: `)).toBe(true);
+  });
+
+  it("names every bad value at once; unknown or repeated parameters are reported before values are checked", () => {
+    expect(fail("status=x&limit=0&fallback=no").issues!.map((i) => i.path).sort()).toEqual(["fallback", "limit", "status"]);
+    expect(fail("status=x&typo=1&other=2&limit=1&limit=2").issues!.map((i) => i.path).sort()).toEqual(["limit", "other", "typo"]);
+  });
+
+  it("the registry and the schema agree: every filter is a parameter, nothing else filters", () => {
+    expect(LOG_FILTERS.map((f) => f.id)).toEqual(["trace_id", "status", "cost_min", "cost_max", "fallback", "provider", "model", "config", "virtual_key", "from", "to", "metadata"]);
+    for (const f of LOG_FILTERS) {
+      expect(f.label.length).toBeGreaterThan(0);
+      expect(f.hint.length).toBeGreaterThan(0);
+    }
+    expect(fail("stauts=5xx").message).toContain("allowed: trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, from, to, metadata.<key>, sort, order, limit, cursor");
+  });
+
+  it("logQueryToSearchParams is the inverse of the schema", () => {
+    for (const query of ["", "status=429,5xx&metadata.env=prod&metadata.x%20y=a%26b&sort=-cost&limit=10", "from=2026-01-01T00:00:00.000Z&fallback=true&cost_min=0.25&order=asc", "provider=openai&model=gpt-4o&config=pc-1&virtual_key=vk&trace_id=t&to=2026-02-01"]) {
+      const parsed = ok(query);
+      expect(ok(logQueryToSearchParams(parsed).toString())).toEqual(parsed);
+    }
+  });
+
+  it("stays browser-safe: no Node imports (the dashboard imports it)", () => {
+    const source = readFileSync(path.join(__dirname, "query.ts"), "utf8");
+    expect(source).not.toMatch(/from "node:|require\(|from "\.\.\/(db|store)|Buffer\./);
+    expect(logQuerySchema).toBeDefined();
+  });
+});
+
+describe("log cursor", () => {
+  const cursors: LogCursor[] = [
+    { sort: { field: "created_at", direction: "desc" }, value: "2026-01-02T03:04:05.678Z", id: "log_01JABCDEF" },
+    { sort: { field: "cost", direction: "asc" }, value: 0.1 + 0.2, id: "log_x" },
+    { sort: { field: "cost", direction: "desc" }, value: null, id: "log_é😀" },
+    { sort: { field: "latency_ms", direction: "asc" }, value: 0, id: "a" },
+  ];
+
+  it.each(cursors)("round-trips exactly as opaque base64url (%#)", (cursor) => {
+    const encoded = encodeCursor(cursor);
+    expect(encoded).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(encoded)).toEqual(cursor);
+  });
+
+  it("a cursor parses only with the sort it was made for", () => {
+    const c = encodeCursor(cursors[1]!);
+    expect(ok(`sort=cost&cursor=${c}`).cursor).toEqual(cursors[1]);
+    expect(fail(`sort=-cost&cursor=${c}`).message).toMatch(/made for sort=cost, not sort=-cost/);
+    expect(fail(`cursor=${c}`).param).toBe("cursor");
+  });
+
+  it.each([
+    ["not base64", "!!!"],
+    ["not JSON", btoa("hello").replace(/=+$/, "")],
+    ["wrong shape", encodeJson({ f: "cost", d: "desc", v: "1", i: "x" })],
+    ["unknown sort", encodeJson({ f: "status", d: "desc", v: 1, i: "x" })],
+    ["extra keys", encodeJson({ f: "cost", d: "desc", v: 1, i: "x", sql: "1=1" })],
+    ["negative latency", encodeJson({ f: "latency_ms", d: "asc", v: -1, i: "x" })],
+    ["time not ISO", encodeJson({ f: "created_at", d: "asc", v: "yesterday", i: "x" })],
+    ["empty id", encodeJson({ f: "created_at", d: "asc", v: "2026-01-01T00:00:00.000Z", i: "" })],
+    ["too long", "A".repeat(2000)],
+  ])("rejects a cursor that is %s", (_, raw) => {
+    expect(decodeCursor(raw)).toBeNull();
+  });
+});
+
+function encodeJson(value: unknown): string {
+  return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
