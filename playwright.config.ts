@@ -22,7 +22,7 @@ const chromiumArgs = [
 export default defineConfig({
   testDir: "e2e",
   testMatch: /.*\.(spec|setup)\.ts$/,
-  outputDir: "test-results",
+  outputDir: process.env.DETOUR_E2E_PORT ? `test-results/port-${E2E_PORT}` : "test-results",
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -47,7 +47,7 @@ export default defineConfig({
   ],
   webServer: {
     // A fresh data directory every run: the first start migrates and creates the admin below.
-    command: `rm -rf .e2e/data && exec node node_modules/next/dist/bin/next start -p ${E2E_PORT}`,
+    command: `rm -rf .e2e/data-${E2E_PORT} && exec node node_modules/next/dist/bin/next start -p ${E2E_PORT}`,
     url: `http://127.0.0.1:${E2E_PORT}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,
@@ -56,7 +56,7 @@ export default defineConfig({
     env: {
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
-      DETOUR_DATA_DIR: ".e2e/data",
+      DETOUR_DATA_DIR: `.e2e/data-${E2E_PORT}`,
       DETOUR_ADMIN_EMAIL: E2E_ADMIN.email,
       DETOUR_ADMIN_PASSWORD: E2E_ADMIN.password,
       DETOUR_ADMIN_API_KEY: E2E_ADMIN_API_KEY,
