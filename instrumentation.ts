@@ -2,7 +2,9 @@
  * Runs once when a Detour server process starts, before it serves requests: validates the
  * environment, migrates, checks the encryption key against the database, creates the first admin.
  * Any failure prints why and exits, so a misconfigured Detour never half-runs. Then the request-log
- * writer's shutdown hooks are installed, so queued log rows are written before the process exits.
+ * writer's shutdown hooks are installed, so queued log rows are written before the process exits,
+ * and (with REDIS_URL) the gateway subscribes to cross-instance cache invalidation without waiting
+ * for Redis: a Redis that is down never stops Detour from serving.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -10,4 +12,6 @@ export async function register(): Promise<void> {
   await startServerProcess();
   const { getLogWriter } = await import("./lib/logs/writer");
   getLogWriter().installShutdownHooks();
+  const { startGatewayState } = await import("./lib/gateway/state");
+  startGatewayState();
 }

@@ -33,7 +33,8 @@ export default defineConfig({
         test: {
           // Real HTTP against the production build (`npm run build` first) and the mock upstream.
           name: "gateway",
-          include: ["tests/gateway/**/*.test.ts", "tests/api/**/*.test.ts"],
+          // tests/multi: several instances on PostgreSQL + Redis (cross-instance cache invalidation).
+          include: ["tests/gateway/**/*.test.ts", "tests/api/**/*.test.ts", "tests/multi/**/*.test.ts"],
           environment: "node",
           fileParallelism: false,
           testTimeout: 60_000,

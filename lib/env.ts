@@ -44,6 +44,10 @@ const envSchema = z.object({
     (v) => v === undefined || /^rediss?:\/\//.test(v),
     "must be a redis:// or rediss:// URL",
   ),
+  /** Prefix of Detour's Redis keys and channels (`<prefix>:invalidate`), so several deployments or test runs can share one Redis. */
+  DETOUR_REDIS_PREFIX: optionalString
+    .refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/.test(v), "must be 1-64 letters, digits, ':', '.', '_' or '-'")
+    .transform((v) => v ?? "detour"),
   DETOUR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(20 * 1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -2,7 +2,7 @@
 # `npm test`: every test Detour has, in one command, on a fresh machine of this kind.
 #   installs what is missing (npm packages, Debian's chromium), generates and builds,
 #   type-checks, runs unit tests, storage tests on SQLite and on PostgreSQL, then the e2e suite.
-# With CI=true, PostgreSQL is mandatory: it is started when down and its tests never skip.
+# With CI=true, PostgreSQL and Redis are mandatory: they are started when down and their tests never skip.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
@@ -10,6 +10,8 @@ REPORTS=.test-reports
 rm -rf "$REPORTS" && mkdir -p "$REPORTS"
 PG_URL="${DETOUR_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 export DETOUR_TEST_PG_URL="$PG_URL"
+REDIS_URL_TEST="${DETOUR_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+export DETOUR_TEST_REDIS_URL="$REDIS_URL_TEST"
 CI="${CI:-false}"
 
 say() { printf '\n\033[1m[test] %s\033[0m\n' "$*"; }
@@ -41,6 +43,20 @@ if ! pg_up; then
     [ "$CI" = "true" ] && die "PostgreSQL is not reachable at $PG_URL (mandatory with CI=true)"
     say "WARNING: PostgreSQL unreachable at $PG_URL: its storage tests are SKIPPED (they are mandatory in CI)"
     RUN_PG=false
+  fi
+fi
+
+# 3b. Redis (tests/multi: several instances with cross-instance cache invalidation): start it when down; mandatory in CI
+redis_up() { node -e "const u=new URL(process.argv[1]);const s=require('net').connect(Number(u.port||6379),u.hostname);s.on('connect',()=>s.write('PING\r\n'));s.on('data',d=>process.exit(String(d).startsWith('+PONG')?0:1));s.on('error',()=>process.exit(1));setTimeout(()=>process.exit(1),3000)" "$REDIS_URL_TEST"; }
+if ! redis_up; then
+  if command -v redis-server >/dev/null; then
+    say "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null || true
+    for _ in $(seq 1 10); do redis_up && break; sleep 1; done
+  fi
+  if ! redis_up; then
+    [ "$CI" = "true" ] && die "Redis is not reachable at $REDIS_URL_TEST (mandatory with CI=true)"
+    say "WARNING: Redis unreachable at $REDIS_URL_TEST: the multi-instance tests (tests/multi) are SKIPPED (they are mandatory in CI)"
   fi
 fi
 

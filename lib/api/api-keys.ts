@@ -59,7 +59,7 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
     "",
     body.name,
   );
-  invalidateApiKeyHash(hash);
+  await invalidateApiKeyHash(hash);
   return Response.json({ ...apiKeyView(row), key }, { status: 201, headers: { "cache-control": "no-store" } });
 }
 
@@ -78,6 +78,6 @@ export async function getApiKeyHandler({ principal, params }: ApiContext<IdParam
 
 export async function revokeApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
   const { row, hash } = unwrap(await revokeApiKey(getDb(), principal.workspaceId, params.id), params.id);
-  invalidateApiKeyHash(hash);
+  await invalidateApiKeyHash(hash);
   return Response.json(apiKeyView(row));
 }

@@ -81,7 +81,7 @@ export async function createConfigHandler({ request, principal }: ApiContext<Rec
     "",
     body.name,
   );
-  invalidateConfig(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
+  await invalidateConfig(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
   return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version }, { status: 201 });
 }
 
@@ -120,14 +120,14 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
     params.slug,
     body.name,
   );
-  invalidateConfig(principal.workspaceId, saved.slug);
+  await invalidateConfig(principal.workspaceId, saved.slug);
   return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version, new_version: saved.newVersion });
 }
 
 export async function deleteConfigHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const deleted = await softDeleteConfig(getDb(), principal.workspaceId, params.slug);
   if (!deleted) throw apiErrors.notFound("Config", params.slug);
-  invalidateConfig(principal.workspaceId, deleted.slug);
+  await invalidateConfig(principal.workspaceId, deleted.slug);
   return Response.json({ object: "config", id: deleted.id, slug: deleted.slug, status: "deleted", deleted: true });
 }
 
@@ -166,6 +166,6 @@ export async function restoreConfigVersionHandler({ principal, params }: ApiCont
     await updateConfig(getDb(), principal.workspaceId, found.config.id, { body: storedText(parsed.config), note: `restored from version ${found.version.version}` }, principal.actor),
     params.slug,
   );
-  invalidateConfig(principal.workspaceId, saved.slug);
+  await invalidateConfig(principal.workspaceId, saved.slug);
   return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version, restored_from: found.version.version });
 }

@@ -107,7 +107,7 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
     "",
     body.name,
   );
-  invalidateVirtualKey(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
+  await invalidateVirtualKey(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
   return Response.json(await viewOf(principal.workspaceId, saved.slug), { status: 201 });
 }
 
@@ -161,12 +161,12 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
 
   const saved = unwrap(await updateVirtualKey(getDb(), getEncryptionKey(), principal.workspaceId, current.id, patch, principal.actor), params.slug, body.name);
   // Before the answer: every request that starts after it loads the new version.
-  invalidateVirtualKey(principal.workspaceId, saved.slug);
+  await invalidateVirtualKey(principal.workspaceId, saved.slug);
   return Response.json({ ...(await viewOf(principal.workspaceId, saved.slug)), rotated: saved.rotated });
 }
 
 export async function deleteVirtualKeyHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const saved = unwrap(await revokeVirtualKeyBySlugOrId(getDb(), principal.workspaceId, params.slug, principal.actor), params.slug);
-  invalidateVirtualKey(principal.workspaceId, saved.slug);
+  await invalidateVirtualKey(principal.workspaceId, saved.slug);
   return Response.json(await viewOf(principal.workspaceId, saved.slug));
 }

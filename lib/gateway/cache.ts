@@ -3,10 +3,14 @@
  * virtual keys), so the request path does not query the database each time. Entries are dropped
  * explicitly when the control plane changes them (`invalidate`), and expire after `ttlMs` as a
  * safety net. Concurrent misses for one key share a single load.
+ *
+ * `ttlMs` may be a function: it is read on every lookup and applies to the age of each entry, so
+ * shortening it (as `state.ts` does while cross-instance invalidation is disconnected) also
+ * shortens the life of entries already cached.
  */
-export type CacheOptions = { ttlMs: number; maxEntries: number; now?: () => number };
+export type CacheOptions = { ttlMs: number | (() => number); maxEntries: number; now?: () => number };
 
-type Entry<V> = { value: V; expiresAt: number };
+type Entry<V> = { value: V; loadedAt: number };
 
 export class LoadingCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
@@ -20,7 +24,7 @@ export class LoadingCache<V> {
 
   async get(key: string, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > this.now()) return hit.value;
+    if (hit && this.now() - hit.loadedAt < this.ttl()) return hit.value;
     const pending = this.loading.get(key);
     if (pending) return pending;
     const generation = this.generation;
@@ -40,7 +44,12 @@ export class LoadingCache<V> {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(key, { value, expiresAt: this.now() + this.options.ttlMs });
+    this.entries.set(key, { value, loadedAt: this.now() });
+  }
+
+  private ttl(): number {
+    const ttl = this.options.ttlMs;
+    return typeof ttl === "function" ? ttl() : ttl;
   }
 
   invalidate(key: string): void {

@@ -1,20 +1,29 @@
 /**
  * What the gateway reads on every request, cached in memory: API keys by hash, saved configs and
  * virtual keys (decrypted, in memory only) by workspace and slug. The control plane calls the
- * `invalidate*` functions when it changes one, so rotation and revocation take effect at once in
- * this process; the TTL bounds staleness for anything changed elsewhere.
+ * `invalidate*` functions when it changes one: they drop this process's entry at once and, when
+ * REDIS_URL is set, publish the invalidation to every other instance (`invalidation.ts`) and
+ * resolve once Redis acknowledged it (or failed: never throws). The TTL bounds staleness for
+ * anything changed without Detour's code, and is shortened while the invalidation channel is down.
  */
 import { decryptSecret, hashApiKey } from "../crypto";
 import { getDb } from "../db";
+import { getEnv } from "../env";
+import { logger } from "../logger";
 import { getEncryptionKey } from "../secrets";
+import { instanceId, publish, redisKey, subscribe } from "../shared/redis";
 import { findActiveApiKey, touchApiKeys, type AuthenticatedKey } from "../store/api-keys";
 import { getConfigForGateway } from "../store/configs";
 import { getVirtualKeyForGateway, touchVirtualKeys } from "../store/virtual-keys";
 import { LoadingCache } from "./cache";
 import { parseConfigJson, type Config, type ConfigIssue } from "./config/schema";
+import { InvalidationBus, type InvalidationKind } from "./invalidation";
 import type { AzureDeployment } from "./providers/types";
 
-const TTL_MS = 60_000;
+/** Cache TTL: the only bound without Redis, a safety net with it. */
+export const TTL_MS = 60_000;
+/** Cache TTL while REDIS_URL is set but the invalidation channel is not subscribed (changes elsewhere may be missed). */
+export const DISCONNECTED_TTL_MS = 10_000;
 
 export type CachedVirtualKey = {
   id: string;
@@ -40,19 +49,89 @@ type GatewayState = {
   touchedApiKeys: Set<string>;
   touchedVirtualKeys: Set<string>;
   touchTimer?: NodeJS.Timeout;
+  /** Cross-instance invalidation; null without REDIS_URL. */
+  bus: InvalidationBus | null;
 };
 
 const globalForState = globalThis as unknown as { detourGatewayState?: GatewayState };
 
 function state(): GatewayState {
-  globalForState.detourGatewayState ??= {
-    apiKeys: new LoadingCache({ ttlMs: TTL_MS, maxEntries: 10_000 }),
-    configs: new LoadingCache({ ttlMs: TTL_MS, maxEntries: 10_000 }),
-    virtualKeys: new LoadingCache({ ttlMs: TTL_MS, maxEntries: 10_000 }),
-    touchedApiKeys: new Set(),
-    touchedVirtualKeys: new Set(),
-  };
+  if (!globalForState.detourGatewayState) {
+    const ttlMs = cacheTtlMs;
+    const s: GatewayState = {
+      apiKeys: new LoadingCache({ ttlMs, maxEntries: 10_000 }),
+      configs: new LoadingCache({ ttlMs, maxEntries: 10_000 }),
+      virtualKeys: new LoadingCache({ ttlMs, maxEntries: 10_000 }),
+      touchedApiKeys: new Set(),
+      touchedVirtualKeys: new Set(),
+      bus: null,
+    };
+    globalForState.detourGatewayState = s;
+    s.bus = startBus(s);
+  }
   return globalForState.detourGatewayState;
+}
+
+/** The TTL in force: shortened while Redis is configured but the invalidation channel is down. */
+export function cacheTtlMs(): number {
+  const bus = globalForState.detourGatewayState?.bus;
+  return bus && !bus.connected ? DISCONNECTED_TTL_MS : TTL_MS;
+}
+
+function startBus(s: GatewayState): InvalidationBus | null {
+  if (!getEnv().REDIS_URL) return null;
+  try {
+    return createBus(s);
+  } catch (err) {
+    // Never let Redis break the gateway: without the bus, the TTL bounds staleness as without REDIS_URL.
+    logger.error({ err: (err as Error).message }, "could not start cross-instance cache invalidation");
+    return null;
+  }
+}
+
+function createBus(s: GatewayState): InvalidationBus {
+  const channel = redisKey("invalidate");
+  const bus = new InvalidationBus({
+    instanceId: instanceId(),
+    transport: { publish: (message) => publish(channel, message), listen: (listener) => subscribe(channel, listener) },
+    target: {
+      invalidate: (kind, key) => cacheOf(s, kind).invalidate(key),
+      clearAll: () => clearCaches(s),
+    },
+    log: {
+      warn: (obj, msg) => logger.warn(obj, msg),
+      info: (obj, msg) => logger.info(obj, msg),
+      debug: (obj, msg) => logger.debug(obj, msg),
+    },
+  });
+  bus.start();
+  return bus;
+}
+
+function cacheOf(s: GatewayState, kind: InvalidationKind): LoadingCache<unknown> {
+  return kind === "api_key" ? s.apiKeys : kind === "config" ? s.configs : s.virtualKeys;
+}
+
+function clearCaches(s: GatewayState): void {
+  s.apiKeys.clear();
+  s.configs.clear();
+  s.virtualKeys.clear();
+}
+
+/**
+ * Creates the caches and, with REDIS_URL, connects and subscribes to the invalidation channel.
+ * Called at server start (instrumentation) so the subscription is up before the first request;
+ * any first lookup would do it too. Does not wait for Redis.
+ */
+export function startGatewayState(): void {
+  state();
+}
+
+/** Drops `key` of `kind` here, then on every other instance; resolves after Redis acknowledged (never rejects). */
+async function invalidate(kind: InvalidationKind, key: string): Promise<void> {
+  const s = state();
+  cacheOf(s, kind).invalidate(key);
+  if (s.bus) await s.bus.publish(kind, key);
 }
 
 export async function lookupApiKey(presented: string): Promise<AuthenticatedKey | null> {
@@ -91,20 +170,20 @@ export async function lookupVirtualKey(workspaceId: string, slug: string): Promi
   });
 }
 
-export function invalidateApiKeyHash(hash: string): void {
-  state().apiKeys.invalidate(hash);
+// The local entry is gone when these return (synchronously); the returned promise settles once the
+// other instances have been told (Redis acknowledged the PUBLISH), or at once without REDIS_URL.
+export function invalidateApiKeyHash(hash: string): Promise<void> {
+  return invalidate("api_key", hash);
 }
-export function invalidateConfig(workspaceId: string, slug: string): void {
-  state().configs.invalidate(`${workspaceId}:${slug}`);
+export function invalidateConfig(workspaceId: string, slug: string): Promise<void> {
+  return invalidate("config", `${workspaceId}:${slug}`);
 }
-export function invalidateVirtualKey(workspaceId: string, slug: string): void {
-  state().virtualKeys.invalidate(`${workspaceId}:${slug}`);
+export function invalidateVirtualKey(workspaceId: string, slug: string): Promise<void> {
+  return invalidate("virtual_key", `${workspaceId}:${slug}`);
 }
+/** Clears this process's caches (not the other instances'). */
 export function clearGatewayCaches(): void {
-  const s = state();
-  s.apiKeys.clear();
-  s.configs.clear();
-  s.virtualKeys.clear();
+  clearCaches(state());
 }
 
 /** Records "last used" for keys; written at most every few seconds, off the request path. */
