@@ -6,9 +6,10 @@
  * (counted in `dropped`), or when the database refuses a record for good (`rejected`, after the
  * batch was split down to that record); every loss is counted and reported through onError.
  */
-import { getDb } from "../db";
+import { getEnv } from "../env";
 import { logger } from "../logger";
-import { insertLogBatch, isPermanentLogWriteError } from "../store/logs";
+import { createLogSink } from "../store/log-sink";
+import { isPermanentLogWriteError } from "../store/logs";
 import type { LogRecord } from "./types";
 
 export type LogWriteFn = (batch: readonly LogRecord[]) => Promise<void>;
@@ -346,7 +347,7 @@ const globalForLogs = globalThis as unknown as { detourLogWriter?: LogWriter };
 /** The process-wide writer over the app's database (shared by every Next.js bundle). */
 export function getLogWriter(): LogWriter {
   globalForLogs.detourLogWriter ??= new LogWriter({
-    write: (batch) => insertLogBatch(getDb(), batch),
+    write: createLogSink(getEnv().database).write,
     isPermanentError: isPermanentLogWriteError,
     onError: logWriterError,
   });

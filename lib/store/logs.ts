@@ -31,15 +31,22 @@ export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Pro
 // errors); anything else (connection, timeout, lock) is worth retrying.
 const PERMANENT_CODES = new Set(["P2000", "P2002", "P2003", "P2004", "P2005", "P2006", "P2007", "P2011", "P2012", "P2019", "P2020", "P2023"]);
 
-/** For LogWriter's `isPermanentError`: true when retrying the same records cannot succeed. */
+/**
+ * For LogWriter's `isPermanentError`: true when retrying the same records cannot succeed — Prisma's
+ * constraint/value errors, SQLite constraint errors, PostgreSQL data (22xxx) and integrity (23xxx)
+ * errors. Busy/locked/connection errors are worth retrying.
+ */
 export function isPermanentLogWriteError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === "PrismaClientValidationError") return true;
   const code = (err as { code?: unknown }).code;
-  return typeof code === "string" && PERMANENT_CODES.has(code);
+  if (typeof code !== "string") return false;
+  if (PERMANENT_CODES.has(code)) return true;
+  if (err.name === "SqliteError") return code.startsWith("SQLITE_CONSTRAINT") || code === "SQLITE_MISMATCH" || code === "SQLITE_TOOBIG";
+  return /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
-function dedupeById(records: readonly LogRecord[]): LogRecord[] {
+export function dedupeById(records: readonly LogRecord[]): LogRecord[] {
   const seen = new Set<string>();
   return records.filter((r) => !seen.has(r.id) && seen.add(r.id));
 }
@@ -51,7 +58,7 @@ function text(value: string | null): string | null {
   return value !== null && value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
 }
 
-function toLogRow(r: LogRecord) {
+export function toLogRow(r: LogRecord) {
   return {
     id: r.id,
     workspaceId: r.workspaceId,
@@ -89,7 +96,7 @@ function toLogRow(r: LogRecord) {
   };
 }
 
-function toAttemptRows(r: LogRecord) {
+export function toAttemptRows(r: LogRecord) {
   return r.attempts.map((a) => ({
     logId: r.id,
     index: a.index,
@@ -107,7 +114,7 @@ function toAttemptRows(r: LogRecord) {
   }));
 }
 
-function toMetadataRows(r: LogRecord) {
+export function toMetadataRows(r: LogRecord) {
   if (r.metadata === null) return [];
   return Object.entries(r.metadata).map(([key, value]) => ({ logId: r.id, workspaceId: r.workspaceId, key: text(key), value: text(value) }));
 }

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { newLogId, type LogRecord } from "@/lib/logs/types";
 import { LogWriter, type LogWriteFn } from "@/lib/logs/writer";
-import { insertLogBatch, isPermanentLogWriteError } from "@/lib/store/logs";
+import { insertLogBatch as prismaInsertLogBatch, isPermanentLogWriteError } from "@/lib/store/logs";
+import { createLogSink, type LogSink } from "@/lib/store/log-sink";
+import type { Db } from "@/lib/db";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "./test-db";
 
@@ -64,7 +66,17 @@ function makeRecord(workspaceId: string, i: number): LogRecord {
 const { attempts: _a, metadata: _m, ...sampleColumns } = makeRecord("ws", 0);
 const LOG_COLUMNS = Object.keys(sampleColumns) as (keyof typeof sampleColumns)[];
 
-describe(`request log writer on ${TEST_DB_KIND}`, () => {
+// Both write paths store the same rows: Prisma's (used by tests and tools) and the drivers' (the
+// LogWriter's, for speed). Every case runs against each.
+const WRITE_PATHS = ["prisma", "driver"] as const;
+
+describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (writePath) => {
+  let sink: LogSink | null = null;
+  const insertLogBatch = (db: Db, batch: readonly LogRecord[]) => {
+    if (writePath === "prisma") return prismaInsertLogBatch(db, batch);
+    sink ??= createLogSink(t.target);
+    return sink.write(batch);
+  };
   let t: TestDatabase;
   let workspaceId: string;
   let n = 0;
@@ -75,7 +87,10 @@ describe(`request log writer on ${TEST_DB_KIND}`, () => {
     t = await createTestDatabase();
     workspaceId = (await ensureDefaultWorkspace(t.db)).id;
   });
-  afterAll(async () => t?.drop());
+  afterAll(async () => {
+    await sink?.close();
+    await t?.drop();
+  });
   beforeEach(async () => {
     await t.db.requestLog.deleteMany({});
   });

@@ -1,0 +1,124 @@
+/**
+ * The request-log writer's database path: the same rows as `insertLogBatch` (lib/store/logs.ts),
+ * written with the database drivers directly. Prisma's per-query compile costs ~0.7 ms of CPU per
+ * log row, and on SQLite its synchronous driver held the event loop for a whole 200-row batch
+ * (bench/log-write-cost.ts). Here: prepared statements, INSERT ... ON CONFLICT DO NOTHING by id
+ * (exactly once across retries), and on SQLite short transactions of at most 50 logs with the
+ * event loop turning between them.
+ */
+import Database from "better-sqlite3";
+import pg from "pg";
+import type { DatabaseTarget } from "../db";
+import type { LogRecord } from "../logs/types";
+import { dedupeById, toAttemptRows, toLogRow, toMetadataRows } from "./logs";
+
+type LogRow = ReturnType<typeof toLogRow>;
+type AttemptRow = ReturnType<typeof toAttemptRows>[number] & { id: string };
+type MetadataRow = ReturnType<typeof toMetadataRows>[number];
+
+const LOG_COLUMNS = [
+  "id", "workspaceId", "createdAt", "traceId", "metadata", "apiKeyId", "configSlug", "configVersion", "method", "path",
+  "modelRequested", "stream", "status", "errorType", "provider", "model", "virtualKeySlug", "virtualKeyVersion",
+  "promptTokens", "completionTokens", "totalTokens", "cost", "latencyMs", "overheadMs", "retryCount", "cacheStatus",
+  "fallbackUsed", "requestBody", "requestBodyTruncated", "responseBody", "responseBodyTruncated", "requestHeaders", "responseHeaders",
+] as const satisfies readonly (keyof LogRow)[];
+const ATTEMPT_COLUMNS = [
+  "id", "logId", "index", "targetPath", "provider", "virtualKeySlug", "virtualKeyVersion", "model", "status", "errorClass",
+  "errorMessage", "latencyMs", "retry", "startedAt",
+] as const satisfies readonly (keyof AttemptRow)[];
+const METADATA_COLUMNS = ["logId", "workspaceId", "key", "value"] as const satisfies readonly (keyof MetadataRow)[];
+
+const SQLITE_CHUNK = 50;
+
+export type LogBatchWrite = (batch: readonly LogRecord[]) => Promise<void>;
+export type LogSink = { write: LogBatchWrite; close(): Promise<void> };
+
+function attemptRows(record: LogRecord): AttemptRow[] {
+  // Deterministic ids: a retried batch collides with what it already wrote instead of duplicating.
+  return toAttemptRows(record).map((a) => ({ ...a, id: `${a.logId}:${a.index}` }));
+}
+
+const quoted = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
+
+export function createLogSink(target: DatabaseTarget): LogSink {
+  return target.kind === "sqlite" ? sqliteSink(target.file) : postgresSink(target.url);
+}
+
+function sqliteSink(file: string): LogSink {
+  let db: Database.Database | null = null;
+  let statements: { log: Database.Statement; attempt: Database.Statement; metadata: Database.Statement; insertChunk: (records: LogRecord[]) => void } | null = null;
+  // Prisma's SQLite adapter stores DateTime as ISO text with "+00:00" and booleans as 0/1.
+  const value = (v: unknown) => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : typeof v === "boolean" ? (v ? 1 : 0) : v);
+  const open = () => {
+    if (statements) return statements;
+    db = new Database(file, { timeout: 5_000 });
+    db.pragma("journal_mode = WAL");
+    const insert = (table: string, cols: readonly string[]) =>
+      db!.prepare(`INSERT INTO "${table}" (${quoted(cols)}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`);
+    const log = insert("RequestLog", LOG_COLUMNS);
+    const attempt = insert("RequestAttempt", ATTEMPT_COLUMNS);
+    const metadata = insert("RequestLogMetadata", METADATA_COLUMNS);
+    const insertChunk = db.transaction((records: LogRecord[]) => {
+      for (const r of records) {
+        const row = toLogRow(r);
+        if (log.run(LOG_COLUMNS.map((c) => value(row[c]))).changes === 0) continue; // already written
+        for (const a of attemptRows(r)) attempt.run(ATTEMPT_COLUMNS.map((c) => value(a[c])));
+        for (const m of toMetadataRows(r)) metadata.run(METADATA_COLUMNS.map((c) => value(m[c])));
+      }
+    });
+    statements = { log, attempt, metadata, insertChunk };
+    return statements;
+  };
+  return {
+    write: async (batch) => {
+      const records = dedupeById(batch);
+      const { insertChunk } = open();
+      for (let i = 0; i < records.length; i += SQLITE_CHUNK) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve)); // let requests run between chunks
+        insertChunk(records.slice(i, i + SQLITE_CHUNK));
+      }
+    },
+    close: async () => {
+      (db as Database.Database | null)?.close();
+      db = null;
+      statements = null;
+    },
+  };
+}
+
+function postgresSink(url: string): LogSink {
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  pool.on("error", () => undefined); // an idle client's error surfaces on the next query instead
+  const value = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+  const insert = async (client: pg.PoolClient, table: string, cols: readonly string[], rows: readonly Record<string, unknown>[], conflict: string) => {
+    if (rows.length === 0) return [];
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => `(${cols.map((c) => `$${params.push(value(row[c]))}`).join(", ")})`);
+    const res = await client.query<{ id?: string }>(
+      `INSERT INTO "${table}" (${quoted(cols)}) VALUES ${tuples.join(", ")} ON CONFLICT ${conflict} DO NOTHING${table === "RequestLog" ? ' RETURNING "id"' : ""}`,
+      params,
+    );
+    return res.rows;
+  };
+  return {
+    write: async (batch) => {
+      const records = dedupeById(batch);
+      if (records.length === 0) return;
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const written = new Set((await insert(client, "RequestLog", LOG_COLUMNS, records.map(toLogRow), '("id")')).map((r) => r.id));
+        const fresh = records.filter((r) => written.has(r.id));
+        await insert(client, "RequestAttempt", ATTEMPT_COLUMNS, fresh.flatMap(attemptRows), '("id")');
+        await insert(client, "RequestLogMetadata", METADATA_COLUMNS, fresh.flatMap(toMetadataRows), '("logId", "key")');
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
