@@ -245,3 +245,33 @@ export async function getLogWithAttempts(db: Db, workspaceId: string, id: string
 }
 
 export type LogDetailRow = NonNullable<Awaited<ReturnType<typeof getLogWithAttempts>>>;
+
+/** A failed attempt of a listed log, for the list's fallback icon (which target failed, and how). */
+export type FailedAttemptSummary = {
+  logId: string;
+  index: number;
+  targetPath: string;
+  provider: string | null;
+  virtualKeySlug: string | null;
+  status: number | null;
+  errorClass: string | null;
+};
+
+/**
+ * The failed attempts (no 2xx, or an error class) of the given logs, in order: one query for a
+ * whole page (the ids of its fallback rows), on the RequestAttempt (logId, index) unique index.
+ * Pass ids of rows already read from the caller's workspace (listLogs checks every row's
+ * workspace): a relation filter on the workspace here would make Prisma add a sub-select of every
+ * log id in the workspace, which costs more than the attempts themselves at 100k rows.
+ */
+export async function listFailedAttempts(db: Db, logIds: readonly string[]): Promise<FailedAttemptSummary[]> {
+  if (logIds.length === 0) return [];
+  return db.requestAttempt.findMany({
+    where: {
+      logId: { in: [...logIds] },
+      OR: [{ status: null }, { status: { lt: 200 } }, { status: { gte: 300 } }, { errorClass: { not: null } }],
+    },
+    orderBy: [{ logId: "asc" }, { index: "asc" }],
+    select: { logId: true, index: true, targetPath: true, provider: true, virtualKeySlug: true, status: true, errorClass: true },
+  });
+}

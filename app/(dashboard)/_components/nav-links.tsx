@@ -4,7 +4,12 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 
 // Pages join this list as they are built.
-const LINKS = [{ href: "/", label: "Overview" }];
+const LINKS = [
+  { href: "/", label: "Overview" },
+  { href: "/logs", label: "Logs" },
+  { href: "/virtual-keys", label: "Virtual keys" },
+  { href: "/api-keys", label: "API keys" },
+];
 
 export function NavLinks() {
   const pathname = usePathname();

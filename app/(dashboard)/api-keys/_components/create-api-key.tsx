@@ -1,0 +1,137 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useId, useState } from "react";
+import { Button } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
+import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
+import { TextInput } from "@/components/ui/field";
+import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/components/ui/submit-json";
+import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
+import type { ApiKeyScope } from "@/lib/store/api-keys";
+
+type Created = { id: string; key: string; name: string; scope: ApiKeyScope; prefix: string };
+
+const SCOPES: { value: ApiKeyScope; label: string; description: string }[] = [
+  { value: "gateway", label: "Gateway", description: "Inference only: chat completions, completions, embeddings, models." },
+  { value: "admin", label: "Admin", description: "Inference and the management API: configs, virtual keys, API keys, logs." },
+];
+
+/**
+ * "Create API key": a name and a scope, then the key itself, shown once with a copy button. Detour
+ * keeps only its hash, so closing the dialog drops the only copy from the page.
+ */
+export function CreateApiKey({ nameMax }: { nameMax: number }) {
+  const [open, setOpen] = useState(false);
+  const [created, setCreated] = useState<Created | null>(null);
+  const [busy, setBusy] = useState(false);
+  const close = () => {
+    setOpen(false);
+    setCreated(null);
+  };
+  return (
+    <>
+      <Button variant="primary" onClick={() => setOpen(true)}>
+        Create API key
+      </Button>
+      <Dialog open={open} onClose={close} busy={busy} title={created ? `Copy the key for “${created.name}”` : "Create API key"}>
+        {created ? <ShowKeyOnce created={created} onDone={close} /> : <CreateApiKeyForm nameMax={nameMax} onBusy={setBusy} onCreated={setCreated} onCancel={close} />}
+      </Dialog>
+    </>
+  );
+}
+
+function CreateApiKeyForm({ nameMax, onBusy, onCreated, onCancel }: { nameMax: number; onBusy: (b: boolean) => void; onCreated: (c: Created) => void; onCancel: () => void }) {
+  const router = useRouter();
+  const id = useId();
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formErrors, setFormErrors] = useState<string[]>([]);
+  const [pending, setPending] = useState(false);
+  const focus = useFocusFirstInvalid();
+
+  async function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    setPending(true);
+    onBusy(true);
+    const result = await sendJson<Created>("/v1/api-keys", "POST", { name: String(data.get("name") ?? "").trim(), scope: String(data.get("scope") ?? "gateway") });
+    setPending(false);
+    onBusy(false);
+    if (!result.ok) {
+      setErrors(result.fieldErrors);
+      setFormErrors(unplacedErrors(result, (path) => path === "name" || path === "scope"));
+      focus.refused();
+      return;
+    }
+    onCreated(result.data);
+    router.refresh(); // the list behind the dialog shows the new row (prefix only)
+  }
+
+  return (
+    <form ref={focus.ref} onSubmit={submit} onChange={(e) => setErrors((current) => withoutErrorOf(current, e.target))} noValidate>
+      <DialogBody>
+        {formErrors.length ? (
+          <div role="alert" className="alert-error">
+            {formErrors.join(" ")}
+          </div>
+        ) : null}
+        <TextInput label="Name" name="name" required maxLength={nameMax} error={errors.name} placeholder="billing-service" autoComplete="off" hint="Which app or person uses it: you will see it in the logs." />
+        <fieldset className="ak-scopes" aria-describedby={errors.scope ? `${id}-scope-error` : undefined}>
+          <legend>Scope</legend>
+          {SCOPES.map((s, i) => (
+            <div className="ak-scope" key={s.value}>
+              <input type="radio" id={`${id}-${s.value}`} name="scope" value={s.value} defaultChecked={i === 0} aria-describedby={`${id}-${s.value}-d`} />
+              <label htmlFor={`${id}-${s.value}`}>{s.label}</label>
+              <span id={`${id}-${s.value}-d`} className="field-hint">
+                {s.description}
+              </span>
+            </div>
+          ))}
+          {errors.scope ? (
+            <div id={`${id}-scope-error`} className="field-error">
+              {errors.scope}
+            </div>
+          ) : null}
+        </fieldset>
+      </DialogBody>
+      <DialogFooter>
+        <Button onClick={onCancel} disabled={pending}>
+          Cancel
+        </Button>
+        <Button type="submit" variant="primary" disabled={pending}>
+          {pending ? "Creating…" : "Create key"}
+        </Button>
+      </DialogFooter>
+    </form>
+  );
+}
+
+function ShowKeyOnce({ created, onDone }: { created: Created; onDone: () => void }) {
+  const id = useId();
+  return (
+    <>
+      <DialogBody>
+        <p className="ak-once">
+          <strong>This is the only time Detour shows this key.</strong> It stores only a hash: copy the key into your secret manager now.
+        </p>
+        <div className="field">
+          <label htmlFor={id}>New API key</label>
+          <div className="ui-secret">
+            <input id={id} className="mono" readOnly value={created.key} onFocus={(e) => e.currentTarget.select()} spellCheck={false} />
+            <CopyButton value={created.key} label="Copy API key">
+              Copy
+            </CopyButton>
+          </div>
+          <div className="field-hint">
+            Scope <strong>{created.scope}</strong>. Send it as <code>x-portkey-api-key</code> (or <code>Authorization: Bearer</code>).
+          </div>
+        </div>
+      </DialogBody>
+      <DialogFooter>
+        <Button variant="primary" onClick={onDone} data-autofocus>
+          Done
+        </Button>
+      </DialogFooter>
+    </>
+  );
+}

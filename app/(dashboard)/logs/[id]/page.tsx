@@ -1,0 +1,159 @@
+/**
+ * `/logs/[id]`: one request as Detour saw it: what was asked, every attempt in order with why
+ * Detour moved on, what came back (bodies and headers as escaped text), its metadata, its trace,
+ * and the config version that routed it.
+ */
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { toLogDetail } from "@/lib/api/logs";
+import { requireSession } from "@/lib/auth/session";
+import { getDb } from "@/lib/db";
+import { logQueryToSearchParams } from "@/lib/logs/query";
+import { findConfigVersion } from "@/lib/store/configs";
+import { getLogWithAttempts } from "@/lib/store/log-query";
+import { formatCost, formatCount, formatMs, formatTime } from "../_components/format";
+import { StatusBadge } from "../_components/status-badge";
+import { AttemptTimeline } from "./_components/attempt-timeline";
+import { JsonBlock, KeyValueTable } from "./_components/json-block";
+
+type Params = { id: string };
+
+export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Log ${id.slice(0, 40)}` };
+}
+
+// Log ids are `log_` + 26 characters; anything much longer cannot be one.
+const MAX_ID = 128;
+
+export default async function LogDetailPage({ params }: { params: Promise<Params> }) {
+  const { id } = await params;
+  const user = await requireSession(`/logs/${encodeURIComponent(id)}`);
+  const db = getDb();
+  const row = id.length <= MAX_ID ? await getLogWithAttempts(db, user.workspaceId, id) : null;
+  if (!row) notFound();
+  const log = toLogDetail(row);
+  const configVersion = log.config && log.config_version !== null ? await findConfigVersion(db, user.workspaceId, log.config, log.config_version) : null;
+  const traceHref = `/logs?${logQueryToSearchParams({ filters: { trace_id: log.trace_id } })}`;
+  const modelText = log.model_requested && log.model && log.model_requested !== log.model ? `${log.model} (asked for ${log.model_requested})` : (log.model ?? log.model_requested ?? "—");
+
+  const facts: [string, React.ReactNode][] = [
+    ["Time (UTC)", <span className="mono" key="t">{formatTime(log.created_at, true)}</span>],
+    ["Trace ID", (
+      <span key="trace">
+        <code>{log.trace_id}</code> · <Link href={traceHref}>All requests of this trace</Link>
+      </span>
+    )],
+    ["Request", <span className="mono" key="p">{log.method} {log.path}{log.stream ? " (stream)" : ""}</span>],
+    ["Model", modelText],
+    ["Provider", log.provider ?? "—"],
+    ["Virtual key", log.virtual_key ? (
+      <span key="vk">
+        <Link className="mono" href={`/virtual-keys/${encodeURIComponent(log.virtual_key)}`}>{log.virtual_key}</Link>
+        {log.virtual_key_version !== null ? <span className="muted"> key version {log.virtual_key_version}</span> : null}
+      </span>
+    ) : "—"],
+    ["Config", log.config ? (
+      <span key="cfg" className="mono">
+        {log.config} v{log.config_version ?? "?"}
+        {configVersion ? null : <span className="muted"> (version not found: the config was deleted)</span>}
+      </span>
+    ) : "none (headers or inline)"],
+    ["Tokens", log.total_tokens === null ? "—" : `${formatCount(log.total_tokens)} (${formatCount(log.prompt_tokens)} prompt + ${formatCount(log.completion_tokens)} completion)`],
+    ["Cost", <span key="c" title={log.cost === null ? "unknown: no usage, or a model without a price" : undefined}>{formatCost(log.cost)}</span>],
+    ["Latency", `${formatMs(log.latency_ms)} (Detour's overhead ${log.overhead_ms} ms)`],
+    ["Retries", log.retry_count < 0 ? "gave up after its retries" : String(log.retry_count)],
+    ["Cache", log.cache_status],
+    ["Error", log.error_type ?? "—"],
+    ["API key", log.api_key_id ? <code key="k">{log.api_key_id}</code> : "—"],
+  ];
+
+  return (
+    <article className="log-detail" aria-labelledby="log-title">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link href="/logs">Logs</Link> <span aria-hidden="true">/</span> <span className="mono">{log.id}</span>
+      </nav>
+      <header className="log-detail-head">
+        <h1 id="log-title">
+          Request <span className="mono">{log.id}</span>
+        </h1>
+        <div className="log-detail-badges">
+          <StatusBadge status={log.status} />
+          {log.fallback_used ? <span className="badge badge-warn">Fallback used</span> : null}
+          {log.retry_count !== 0 ? <span className="badge">{log.retry_count < 0 ? "retries exhausted" : `${log.retry_count} ${log.retry_count === 1 ? "retry" : "retries"}`}</span> : null}
+          {log.cache_status === "HIT" ? <span className="badge">cache hit</span> : null}
+          <span className="muted">
+            {log.provider ?? "no provider"} · {formatMs(log.latency_ms)} · {formatCost(log.cost)}
+          </span>
+        </div>
+      </header>
+
+      <div className="detail-grid">
+        <section className="panel" aria-labelledby="summary-h">
+          <h2 id="summary-h">Summary</h2>
+          <dl className="facts">
+            {facts.map(([term, value]) => (
+              <div key={term}>
+                <dt>{term}</dt>
+                <dd>{value}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+
+        <section className="panel" aria-labelledby="attempts-h">
+          <h2 id="attempts-h">
+            Attempts <span className="muted">({log.attempts.length})</span>
+          </h2>
+          <AttemptTimeline log={log} />
+        </section>
+      </div>
+
+      <div className="detail-grid">
+        <section className="panel" aria-labelledby="req-h">
+          <h2 id="req-h">Request</h2>
+          <h3>Body</h3>
+          <JsonBlock label="Request body" text={log.request_body} truncated={log.request_body_truncated} />
+          <h3>Headers</h3>
+          <KeyValueTable label="Request headers" entries={log.request_headers} emptyText="No headers stored." />
+        </section>
+        <section className="panel" aria-labelledby="res-h">
+          <h2 id="res-h">Response</h2>
+          <h3>Body</h3>
+          <JsonBlock label="Response body" text={log.response_body} truncated={log.response_body_truncated} emptyText={log.stream ? "A stream: its events are not stored." : "Not stored."} />
+          <h3>Headers</h3>
+          <KeyValueTable label="Response headers" entries={log.response_headers} emptyText="No headers stored." />
+        </section>
+      </div>
+
+      <div className="detail-grid">
+        <section className="panel" aria-labelledby="meta-h">
+          <h2 id="meta-h">Metadata</h2>
+          <KeyValueTable label="Metadata" entries={log.metadata} emptyText="No metadata (x-portkey-metadata) was sent." />
+        </section>
+        <section className="panel" aria-labelledby="config-h">
+          <h2 id="config-h">Config that routed it</h2>
+          {!log.config ? (
+            <p className="muted">No saved config: the request named its targets in headers or an inline config.</p>
+          ) : configVersion ? (
+            <>
+              <p>
+                <Link href={`/configs/${encodeURIComponent(log.config)}`}>
+                  <span className="mono">{log.config}</span>
+                </Link>{" "}
+                “{configVersion.config.name}”, version {configVersion.version.version}
+                {configVersion.version.version !== configVersion.config.version ? <span className="muted"> (current: v{configVersion.config.version})</span> : <span className="muted"> (current)</span>}
+              </p>
+              <JsonBlock label={`Config ${log.config} version ${configVersion.version.version}`} text={configVersion.version.body} />
+            </>
+          ) : (
+            <p className="muted">
+              <span className="mono">{log.config}</span> v{log.config_version ?? "?"} is no longer available (the config was deleted).
+            </p>
+          )}
+        </section>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,167 @@
+"use client";
+
+/**
+ * The log filters, one field per entry of the filter registry (LOG_FILTERS in lib/logs/query.ts),
+ * so a filter added there appears here. What is typed is checked by the same schema as the URL
+ * (parseLogQuery) before the page navigates; problems are listed by parameter.
+ */
+import { useEffect, useRef, useState } from "react";
+import { DataTableToolbar, ToolbarInput, ToolbarSelect } from "@/components/data-table/toolbar";
+import { LOG_FILTERS, METADATA_PREFIX, parseLogQuery, type LogFilterDef, type LogFilters } from "@/lib/logs/query";
+import { describeQueryIssues, fieldOf, type QueryIssue } from "./query-issues";
+
+export type FilterSuggestions = Partial<Record<string, readonly string[]>>;
+
+const PLACEHOLDERS: Partial<Record<string, string>> = {
+  trace_id: "trace id",
+  status: "5xx or 429,503",
+  cost_min: "0.001",
+  cost_max: "0.5",
+  from: "2026-01-31T12:00:00Z",
+  to: "2026-02-01",
+  metadata: "env=prod; team=search",
+};
+
+const QUICK_RANGES = [
+  { value: "", label: "Custom" },
+  { value: "900", label: "Last 15 min" },
+  { value: "3600", label: "Last hour" },
+  { value: "86400", label: "Last 24 hours" },
+  { value: "604800", label: "Last 7 days" },
+  { value: "2592000", label: "Last 30 days" },
+];
+
+/** `env=prod; team=search` -> metadata.env=prod, metadata.team=search (a pair without `=` is an issue). */
+function parseMetadataText(text: string, into: URLSearchParams, issues: QueryIssue[]): void {
+  for (const pair of text.split(";").map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      issues.push({ param: "metadata", label: "Metadata", message: `"${pair.slice(0, 40)}" is not key=value (separate several with ;)` });
+      continue;
+    }
+    into.set(`${METADATA_PREFIX}${pair.slice(0, eq).trim()}`, pair.slice(eq + 1).trim());
+  }
+}
+
+/** The form's fields as URL parameters, and what is wrong with them. */
+export function readFilterForm(form: HTMLFormElement): { filters: LogFilters | null; issues: QueryIssue[] } {
+  const data = new FormData(form);
+  const params = new URLSearchParams();
+  const issues: QueryIssue[] = [];
+  for (const def of LOG_FILTERS) {
+    const value = String(data.get(def.id) ?? "").trim();
+    if (value === "") continue;
+    if (def.type === "key_value") parseMetadataText(value, params, issues);
+    else params.set(def.id, value);
+  }
+  const parsed = parseLogQuery(params);
+  if (!parsed.success) issues.push(...describeQueryIssues(parsed.error));
+  return { filters: issues.length === 0 && parsed.success ? parsed.data.filters : null, issues };
+}
+
+export function LogFiltersForm({
+  urlKey,
+  values,
+  suggestions,
+  urlIssues,
+  busy,
+  onApply,
+  onClear,
+}: {
+  /** Changes with the URL: the fields then show the URL's values again. */
+  urlKey: string;
+  /** The URL's own text for each filter (`metadata` joined as `k=v; k2=v2`), valid or not. */
+  values: Record<string, string>;
+  suggestions: FilterSuggestions;
+  /** Problems with the URL's query, shown until the form is applied. */
+  urlIssues: readonly QueryIssue[];
+  busy: boolean;
+  onApply: (filters: LogFilters) => void;
+  onClear: () => void;
+}) {
+  const [issues, setIssues] = useState<readonly QueryIssue[]>(urlIssues);
+  const formRef = useRef<HTMLFormElement>(null);
+  const [shownKey, setShownKey] = useState(urlKey);
+  if (shownKey !== urlKey) {
+    // A new URL (applied here, a link, the back button): its problems replace the form's.
+    setShownKey(urlKey);
+    setIssues(urlIssues);
+  }
+  useEffect(() => {
+    const form = formRef.current;
+    if (!form) return;
+    for (const def of LOG_FILTERS) {
+      const el = form.elements.namedItem(def.id);
+      if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = values[def.id] ?? "";
+    }
+    const quick = form.elements.namedItem("logs-quick-range");
+    if (quick instanceof HTMLSelectElement) quick.value = "";
+    // Only a new URL rewrites the fields; `values` is derived from it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [urlKey]);
+  const invalid = new Set(issues.map((i) => fieldOf(i.param)));
+
+  const field = (def: LogFilterDef) => {
+    const common = { name: def.id, label: def.label, hint: def.hint, defaultValue: values[def.id] ?? "", invalid: invalid.has(def.id) };
+    switch (def.type) {
+      case "boolean":
+        return (
+          <ToolbarSelect
+            key={def.id}
+            {...common}
+            options={[
+              { value: "", label: "Any" },
+              { value: "true", label: "Yes" },
+              { value: "false", label: "No" },
+            ]}
+          />
+        );
+      case "number":
+        return <ToolbarInput key={def.id} {...common} className="dt-field-narrow" inputMode="decimal" placeholder={PLACEHOLDERS[def.id]} />;
+      default:
+        return <ToolbarInput key={def.id} {...common} className={def.id === "trace_id" || def.type === "key_value" ? "dt-field-wide" : undefined} placeholder={PLACEHOLDERS[def.id]} suggestions={suggestions[def.id]} />;
+    }
+  };
+
+  return (
+    <DataTableToolbar
+      label="Filter logs"
+      formRef={formRef}
+      issues={issues}
+      busy={busy}
+      onApply={(form) => {
+        const { filters, issues: found } = readFilterForm(form);
+        setIssues(found);
+        if (filters) onApply(filters);
+      }}
+      onClear={onClear}
+      actions={
+        <div className="dt-field dt-field-inline">
+          <label htmlFor="logs-quick-range">Quick range</label>
+          <select
+            id="logs-quick-range"
+            defaultValue=""
+            onChange={(e) => {
+              const seconds = Number(e.target.value);
+              const form = e.currentTarget.form;
+              if (!seconds || !form) return;
+              const from = form.elements.namedItem("from") as HTMLInputElement | null;
+              const to = form.elements.namedItem("to") as HTMLInputElement | null;
+              if (from) from.value = new Date(Date.now() - seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+              if (to) to.value = "";
+              form.requestSubmit();
+            }}
+          >
+            {QUICK_RANGES.map((r) => (
+              <option key={r.value} value={r.value}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      }
+    >
+      {LOG_FILTERS.map(field)}
+    </DataTableToolbar>
+  );
+}

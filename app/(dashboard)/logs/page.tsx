@@ -1,0 +1,130 @@
+/**
+ * `/logs`: the log explorer. The URL is the table's state: this server component parses it with
+ * the log query schema (the one `GET /v1/logs` uses), reads one page from the store, and hands the
+ * rows to the client table with links for the next and previous pages. An invalid URL is not an
+ * error page: the filters show what it said and which parameter is wrong.
+ */
+import type { Metadata } from "next";
+import type { CursorPaginationProps } from "@/components/data-table/cursor-pagination";
+import { CURSOR_STACK_PARAM, cursorLinks, formatCursorStack, parseCursorStack } from "@/components/data-table/cursor-stack";
+import { toLogItem } from "@/lib/api/logs";
+import { requireSession } from "@/lib/auth/session";
+import { getDb } from "@/lib/db";
+import { PROVIDERS } from "@/lib/gateway/config/schema";
+import { PRICE_TABLE } from "@/lib/logs/cost";
+import { encodeCursor, LOG_FILTERS, logQueryToSearchParams, METADATA_PREFIX, parseLogQuery, type LogQuery } from "@/lib/logs/query";
+import { listConfigs } from "@/lib/store/configs";
+import { listFailedAttempts, listLogs } from "@/lib/store/log-query";
+import { listActiveVirtualKeySlugs } from "@/lib/store/virtual-keys";
+import type { FilterSuggestions } from "./_components/log-filters";
+import type { FailedAttempt, LogListItem } from "./_components/log-row";
+import { LogsExplorer } from "./_components/logs-explorer";
+import { describeQueryIssues } from "./_components/query-issues";
+
+export const metadata: Metadata = { title: "Logs" };
+
+type SearchParams = Record<string, string | string[] | undefined>;
+
+const PAGE_SIZES = [25, 50, 100, 200];
+
+const FILTER_IDS = new Set<string>(LOG_FILTERS.map((f) => f.id));
+
+/** Each filter's text as the URL wrote it (for the form), metadata pairs joined as `k=v; k2=v2`. */
+function filterValues(params: SearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  const metadata: string[] = [];
+  for (const [key, raw] of Object.entries(params)) {
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value === undefined) continue;
+    if (key.startsWith(METADATA_PREFIX)) metadata.push(`${key.slice(METADATA_PREFIX.length)}=${value}`);
+    else if (FILTER_IDS.has(key)) out[key] = value;
+  }
+  if (metadata.length) out.metadata = metadata.join("; ");
+  return out;
+}
+
+/** A link to the list: the query (its cursor and sort included) and the stack of earlier pages. */
+function listHref(query: Partial<LogQuery>, cursor: string | null = null, stack: readonly (string | null)[] = []): string {
+  const params = logQueryToSearchParams({ ...query, cursor: null });
+  if (cursor) params.set("cursor", cursor);
+  const formatted = formatCursorStack(stack);
+  if (formatted) params.set(CURSOR_STACK_PARAM, formatted);
+  const qs = params.toString();
+  return qs ? `/logs?${qs}` : "/logs";
+}
+
+async function loadSuggestions(workspaceId: string): Promise<FilterSuggestions> {
+  const db = getDb();
+  const [configs, keys] = await Promise.all([listConfigs(db, workspaceId, { skip: 0, take: 200 }), listActiveVirtualKeySlugs(db, workspaceId)]);
+  return {
+    status: ["2xx", "4xx", "5xx", "429", "500", "502", "503", "504", "4xx,5xx"],
+    provider: [...PROVIDERS],
+    model: Object.keys(PRICE_TABLE),
+    config: configs.rows.map((c) => c.slug),
+    virtual_key: keys,
+  };
+}
+
+export default async function LogsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const user = await requireSession("/logs");
+  const { [CURSOR_STACK_PARAM]: rawStack, ...params } = await searchParams;
+  const parsed = parseLogQuery(params);
+  // Suggestions are a convenience: a failure leaves the datalists empty, not the page broken.
+  const suggestionsPromise = loadSuggestions(user.workspaceId).catch((): FilterSuggestions => ({}));
+  const urlKey = new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => [k, x])))).toString();
+  const values = filterValues(params);
+
+  if (!parsed.success) {
+    return (
+      <>
+        <h1>Logs</h1>
+        <LogsExplorer queryString="" urlKey={urlKey} filterValues={values} urlIssues={describeQueryIssues(parsed.error)} suggestions={await suggestionsPromise} rows={null} pagination={null} />
+      </>
+    );
+  }
+
+  const query = parsed.data;
+  const db = getDb();
+  const page = await listLogs(db, user.workspaceId, query);
+  // Rows of this workspace only (listLogs checks each), so their attempts are too.
+  const failed = await listFailedAttempts(
+    db,
+    page.rows.filter((r) => r.fallbackUsed).map((r) => r.id),
+  );
+  const failedByLog = new Map<string, FailedAttempt[]>();
+  for (const a of failed) {
+    const list = failedByLog.get(a.logId) ?? [];
+    list.push({ index: a.index, target_path: a.targetPath, provider: a.provider, virtual_key: a.virtualKeySlug, status: a.status, error: a.errorClass });
+    failedByLog.set(a.logId, list);
+  }
+  const rows: LogListItem[] = page.rows.map((r) => ({ ...toLogItem(r), failed_attempts: failedByLog.get(r.id) ?? [] }));
+
+  const base = { filters: query.filters, sort: query.sort, limit: query.limit };
+  const currentCursor = query.cursor ? encodeCursor(query.cursor) : null;
+  const links = cursorLinks(parseCursorStack(typeof rawStack === "string" ? rawStack : undefined), currentCursor, page.next ? encodeCursor(page.next) : null);
+  const pagination: CursorPaginationProps = {
+    noun: rows.length === 1 ? "request" : "requests",
+    rowCount: rows.length,
+    pageNumber: links.pageNumber,
+    firstHref: currentCursor ? listHref(base) : null,
+    previousHref: links.previous ? listHref(base, links.previous.cursor, links.previous.stack) : null,
+    nextHref: links.next ? listHref(base, links.next.cursor, links.next.stack) : null,
+    pageSize: query.limit,
+    pageSizeHrefs: Object.fromEntries(PAGE_SIZES.map((n) => [n, listHref({ ...base, limit: n })])),
+  };
+
+  return (
+    <>
+      <h1>Logs</h1>
+      <LogsExplorer
+        queryString={logQueryToSearchParams(base).toString()}
+        urlKey={urlKey}
+        filterValues={values}
+        urlIssues={[]}
+        suggestions={await suggestionsPromise}
+        rows={rows}
+        pagination={pagination}
+      />
+    </>
+  );
+}

@@ -1,0 +1,204 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { Badge } from "@/components/ui/badge";
+import { CopyButton } from "@/components/ui/copy-button";
+import { DescriptionItem, DescriptionList } from "@/components/ui/description-list";
+import { RelativeTime } from "@/components/ui/time";
+import { ToastRegion } from "@/components/ui/toast";
+import { requireSession, type SessionUser } from "@/lib/auth/session";
+import { getDb } from "@/lib/db";
+import { findApiKey } from "@/lib/store/api-keys";
+import { findVirtualKey, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
+import { providerLabel } from "../_components/labels";
+import { VIRTUAL_KEY_LIMITS } from "../_components/limits";
+import { VirtualKeyActions } from "../_components/virtual-key-actions";
+
+type Params = { slug: string };
+
+export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
+  return { title: `${(await params).slug} · Virtual keys` };
+}
+
+/** One virtual key: its settings, its deployments and every secret version it has had (who and when). */
+export default async function VirtualKeyPage({ params }: { params: Promise<Params> }) {
+  const { slug } = await params;
+  const user = await requireSession(`/virtual-keys/${encodeURIComponent(slug)}`);
+  const db = getDb();
+  const vk = await findVirtualKey(db, user.workspaceId, slug);
+  if (!vk) notFound();
+  const now = Date.now();
+  const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
+  const actors = await actorNames(user, [vk.createdById, vk.revokedById, ...vk.versions.flatMap((v) => [v.createdById, v.retiredById])]);
+  const who = (actor: string | null) => (actor ? (actors.get(actor) ?? actor) : <span className="muted">—</span>);
+  const active = vk.status === "active";
+  const azure = vk.provider === "azure-openai";
+
+  return (
+    <>
+      <nav className="breadcrumb" aria-label="Breadcrumb">
+        <Link href="/virtual-keys">Virtual keys</Link>
+        <span aria-hidden="true">/</span>
+        <span aria-current="page">{vk.name}</span>
+      </nav>
+      <header className="page-header">
+        <div>
+          <h1 className="title-with-badge">
+            {vk.name}
+            {active ? <Badge tone="ok">Active</Badge> : <Badge tone="danger">Revoked</Badge>}
+          </h1>
+          {vk.note ? <p className="page-sub">{vk.note}</p> : null}
+        </div>
+        {active ? (
+          <div className="page-actions">
+            <VirtualKeyActions vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }} keyMax={VIRTUAL_KEY_LIMITS.key} size="md" />
+          </div>
+        ) : null}
+      </header>
+
+      {!active ? (
+        <div className="alert-error vk-revoked-banner" role="note">
+          Revoked <RelativeTime value={vk.revokedAt} now={now} /> by {who(vk.revokedById)}. Requests naming <code>{vk.slug}</code> get 403 virtual_key_revoked.
+        </div>
+      ) : null}
+
+      <section className="panel" aria-labelledby="vk-settings">
+        <h2 id="vk-settings" className="sr-only">
+          Settings
+        </h2>
+        <DescriptionList>
+          <DescriptionItem id="slug" term="Slug">
+            <span className="ui-cell-copy">
+              <code>{vk.slug}</code>
+              <CopyButton value={vk.slug} label="Copy slug" />
+            </span>
+          </DescriptionItem>
+          <DescriptionItem id="provider" term="Provider">
+            {providerLabel(vk.provider)}
+          </DescriptionItem>
+          <DescriptionItem id="current-key" term="Current key">
+            <code>{current?.hint ?? "—"}</code> <span className="ui-version">v{vk.currentVersion}</span>
+          </DescriptionItem>
+          <DescriptionItem id="rotated" term="Rotated">
+            <RelativeTime value={vk.rotatedAt} now={now} />
+          </DescriptionItem>
+          <DescriptionItem id="last-used" term="Last used">
+            <RelativeTime value={vk.lastUsedAt} now={now} />
+          </DescriptionItem>
+          <DescriptionItem id="created" term="Created">
+            <RelativeTime value={vk.createdAt} now={now} />
+            <span className="ui-cell-sub">by {who(vk.createdById)}</span>
+          </DescriptionItem>
+          {azure ? (
+            <>
+              <DescriptionItem id="resource" term="Resource name">
+                {vk.resourceName ? <code>{vk.resourceName}</code> : <span className="muted">—</span>}
+              </DescriptionItem>
+              <DescriptionItem id="api-version" term="API version">
+                {vk.apiVersion ? <code>{vk.apiVersion}</code> : <span className="muted">default</span>}
+              </DescriptionItem>
+            </>
+          ) : null}
+          <DescriptionItem id="upstream" term="Upstream" wide>
+            <code>{upstreamUrl(vk)}</code>
+            {vk.customHost ? <span className="muted"> (custom host)</span> : null}
+          </DescriptionItem>
+        </DescriptionList>
+        <p className="vk-usage muted">
+          Use it: <code>x-portkey-virtual-key: {vk.slug}</code>, or <code>&quot;virtual_key&quot;: &quot;{vk.slug}&quot;</code> in a config target.
+        </p>
+      </section>
+
+      {azure ? (
+        <section className="panel panel-flush" aria-labelledby="vk-deployments">
+          <h2 id="vk-deployments">Deployments</h2>
+          <table className="ui-table">
+            <thead>
+              <tr>
+                <th scope="col">Alias (model)</th>
+                <th scope="col">Deployment</th>
+                <th scope="col">API version</th>
+                <th scope="col">Default</th>
+              </tr>
+            </thead>
+            <tbody>
+              {vk.deployments.map((d) => (
+                <tr key={d.deploymentName}>
+                  <td>{d.alias ? <code>{d.alias}</code> : <span className="muted">—</span>}</td>
+                  <td>
+                    <code>{d.deploymentName}</code>
+                  </td>
+                  <td>{d.apiVersion ? <code>{d.apiVersion}</code> : <span className="muted">key&apos;s ({vk.apiVersion ?? "default"})</span>}</td>
+                  <td>{d.isDefault ? <Badge tone="info">Default</Badge> : null}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+
+      <section className="panel panel-flush" aria-labelledby="vk-history">
+        <h2 id="vk-history">
+          Version history <span className="muted">({vk.versions.length})</span>
+        </h2>
+        <table className="ui-table">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Key</th>
+              <th scope="col">State</th>
+              <th scope="col">Added</th>
+              <th scope="col">Added by</th>
+              <th scope="col">Retired</th>
+              <th scope="col">Retired by</th>
+            </tr>
+          </thead>
+          <tbody>
+            {vk.versions.map((v) => (
+              <tr key={v.version} className={v.retiredAt ? "is-muted" : undefined}>
+                <td>v{v.version}</td>
+                <td>
+                  <code>{v.hint}</code>
+                </td>
+                <td>{v.retiredAt ? <Badge>Retired</Badge> : active ? <Badge tone="ok">Current</Badge> : <Badge tone="danger">Revoked</Badge>}</td>
+                <td>
+                  <RelativeTime value={v.createdAt} now={now} />
+                </td>
+                <td>{who(v.createdById)}</td>
+                <td>
+                  <RelativeTime value={v.retiredAt} now={now} empty="—" />
+                </td>
+                <td>{v.retiredAt ? who(v.retiredById) : <span className="muted">—</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <ToastRegion />
+    </>
+  );
+}
+
+/** `user:<id>` and `api_key:<id>` as people read them: "you", the API key's name, else a short id. */
+async function actorNames(user: SessionUser, actors: (string | null)[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const distinct = [...new Set(actors.filter((a): a is string => !!a))];
+  await Promise.all(
+    distinct.map(async (actor) => {
+      const [kind, id = ""] = actor.split(":", 2);
+      if (kind === "user") names.set(actor, id === user.id ? user.email : `user …${id.slice(-6)}`);
+      else if (kind === "api_key") {
+        const key = await findApiKey(getDb(), user.workspaceId, id);
+        names.set(actor, key ? `API key “${key.name}”` : `API key …${id.slice(-6)}`);
+      }
+    }),
+  );
+  return names;
+}
+
+/** Where requests with this key go (before the endpoint path). */
+function upstreamUrl(vk: VirtualKeyDetail): string {
+  if (vk.customHost) return vk.customHost;
+  if (vk.provider !== "azure-openai") return "https://api.openai.com/v1";
+  return vk.resourceName ? `https://${vk.resourceName}.openai.azure.com/openai` : "—";
+}

@@ -1,0 +1,196 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
+import { TextInput, Textarea } from "@/components/ui/field";
+import { SecretInput } from "@/components/ui/secret-input";
+import { Select } from "@/components/ui/select";
+import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/components/ui/submit-json";
+import { notify } from "@/components/ui/toast";
+import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
+import type { Provider } from "@/lib/gateway/config/schema";
+// The canonical (snake_case) body: the schema's output type, since its input type is `unknown` (it preprocesses aliases).
+import type { CreateVirtualKeyBody } from "@/lib/api/virtual-key-schemas";
+import { DeploymentsEditor, newDeploymentRow, type DeploymentRow } from "./deployments-editor";
+import { PROVIDER_LABELS } from "./labels";
+
+export type VirtualKeyLimits = { name: number; note: number; key: number; defaultApiVersion: string };
+
+type Created = { slug: string; name: string; masked_api_key: string | null };
+
+const PROVIDER_OPTIONS = (Object.keys(PROVIDER_LABELS) as Provider[]).map((value) => ({ value, label: PROVIDER_LABELS[value] }));
+
+/** "Create virtual key" (also on the `c` key when no field has the focus) and its dialog. */
+export function CreateVirtualKey({ limits, label = "Create virtual key" }: { limits: VirtualKeyLimits; label?: string }) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      if (event.key !== "c" || event.metaKey || event.ctrlKey || event.altKey || event.shiftKey || event.defaultPrevented) return;
+      const target = event.target as HTMLElement | null;
+      if (target?.closest("input, textarea, select, [contenteditable], dialog[open]") || document.querySelector("dialog[open]")) return;
+      event.preventDefault();
+      setOpen(true);
+    }
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  return (
+    <>
+      <Button variant="primary" onClick={() => setOpen(true)} aria-keyshortcuts="c">
+        {label}
+        <kbd className="ui-kbd" aria-hidden="true">
+          C
+        </kbd>
+      </Button>
+      <Dialog open={open} onClose={() => setOpen(false)} title="Create virtual key" size="lg" busy={busy}>
+        <CreateVirtualKeyForm limits={limits} onBusy={setBusy} onDone={() => setOpen(false)} />
+      </Dialog>
+    </>
+  );
+}
+
+const PLACED = /^(name|provider|key|note|custom_host|resource_name|api_version|deployments|deployment_name)(\[|$)/;
+
+function CreateVirtualKeyForm({ limits, onBusy, onDone }: { limits: VirtualKeyLimits; onBusy: (busy: boolean) => void; onDone: () => void }) {
+  const router = useRouter();
+  const [provider, setProvider] = useState<Provider>("openai");
+  const [rows, setRows] = useState<DeploymentRow[]>(() => [newDeploymentRow()]);
+  const [defaultUid, setDefaultUid] = useState<number | null>(() => rows[0]?.uid ?? null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formErrors, setFormErrors] = useState<string[]>([]);
+  const [pending, setPending] = useState(false);
+  const focus = useFocusFirstInvalid();
+  const azure = provider === "azure-openai";
+
+  async function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const text = (name: string) => String(data.get(name) ?? "").trim();
+    const body: CreateVirtualKeyBody = {
+      name: text("name"),
+      provider,
+      key: String(data.get("key") ?? ""),
+      ...(text("note") ? { note: text("note") } : {}),
+      ...(text("custom_host") ? { custom_host: text("custom_host") } : {}),
+      ...(azure
+        ? {
+            ...(text("resource_name") ? { resource_name: text("resource_name") } : {}),
+            ...(text("api_version") ? { api_version: text("api_version") } : {}),
+            deployments: rows.map((r) => ({
+              deployment_name: r.deployment.trim(),
+              ...(r.alias.trim() ? { alias: r.alias.trim() } : {}),
+              ...(r.apiVersion.trim() ? { api_version: r.apiVersion.trim() } : {}),
+              is_default: r.uid === defaultUid,
+            })),
+          }
+        : {}),
+    };
+    setPending(true);
+    onBusy(true);
+    const result = await sendJson<Created>("/v1/virtual-keys", "POST", body);
+    setPending(false);
+    onBusy(false);
+    if (!result.ok) {
+      setErrors(result.fieldErrors);
+      setFormErrors(unplacedErrors(result, (path) => PLACED.test(path)));
+      focus.refused();
+      return;
+    }
+    form.reset(); // the provider key leaves the DOM with the dialog; this also clears it from the form state
+    onDone();
+    notify(`Created “${result.data.name}” (${result.data.slug}), key ${result.data.masked_api_key ?? "saved"}.`);
+    router.refresh();
+  }
+
+  return (
+    <form ref={focus.ref} onSubmit={submit} onChange={(e) => setErrors((current) => withoutErrorOf(current, e.target))} noValidate>
+      <DialogBody>
+        {formErrors.length ? (
+          <div role="alert" className="alert-error">
+            {formErrors.length === 1 ? formErrors[0] : <ul>{formErrors.map((e) => <li key={e}>{e}</li>)}</ul>}
+          </div>
+        ) : null}
+        <div className="ui-form-grid">
+          <TextInput label="Name" name="name" required maxLength={limits.name} error={errors.name} placeholder="openai-prod" autoComplete="off" />
+          <Select
+            label="Provider"
+            name="provider"
+            value={provider}
+            onChange={(e) => setProvider(e.target.value as Provider)}
+            options={PROVIDER_OPTIONS}
+            error={errors.provider}
+          />
+        </div>
+        <SecretInput
+          label="Provider API key"
+          name="key"
+          required
+          maxLength={limits.key}
+          error={errors.key}
+          placeholder={azure ? "Azure resource key" : "sk-..."}
+          hint="Encrypted at rest. Only its last 4 characters are ever shown again."
+        />
+        {azure ? (
+          <>
+            <div className="ui-form-grid">
+              <TextInput
+                label="Resource name"
+                name="resource_name"
+                error={errors.resource_name}
+                placeholder="my-resource"
+                autoComplete="off"
+                hint={<>The &lt;name&gt; in https://&lt;name&gt;.openai.azure.com</>}
+              />
+              <TextInput
+                label="API version"
+                aside="optional"
+                name="api_version"
+                error={errors.api_version}
+                placeholder={limits.defaultApiVersion}
+                autoComplete="off"
+                hint={`For every deployment without its own; empty means ${limits.defaultApiVersion}.`}
+              />
+            </div>
+            <DeploymentsEditor
+              rows={rows}
+              defaultUid={defaultUid}
+              onChange={(next, nextDefault) => {
+                // Adding or removing a row shifts the indexes the errors are keyed by: drop the table's errors.
+                if (next.length !== rows.length) setErrors((current) => Object.fromEntries(Object.entries(current).filter(([path]) => !path.startsWith("deployments"))));
+                setRows(next);
+                setDefaultUid(nextDefault);
+              }}
+              errors={errors}
+              apiVersionPlaceholder="inherited"
+            />
+          </>
+        ) : null}
+        <TextInput
+          label="Custom host"
+          aside="optional"
+          name="custom_host"
+          type="url"
+          error={errors.custom_host}
+          placeholder={azure ? "https://gateway.example.com/openai" : "https://api.openai.com/v1"}
+          autoComplete="off"
+          hint={azure ? "Replaces https://<resource>.openai.azure.com/openai, e.g. an API Management gateway." : "Leave empty for api.openai.com; set it for an OpenAI-compatible server."}
+        />
+        <Textarea label="Note" aside="optional" name="note" maxLength={limits.note} error={errors.note} placeholder="Who owns it, where it is billed" />
+      </DialogBody>
+      <DialogFooter aside={<span className="muted">Requests name it by its slug: x-portkey-virtual-key</span>}>
+        <Button onClick={onDone} disabled={pending}>
+          Cancel
+        </Button>
+        <Button type="submit" variant="primary" disabled={pending}>
+          {pending ? "Creating…" : "Create key"}
+        </Button>
+      </DialogFooter>
+    </form>
+  );
+}

@@ -1,0 +1,151 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import { CopyButton } from "@/components/ui/copy-button";
+import { EmptyState } from "@/components/ui/empty-state";
+import { FilterTabs } from "@/components/ui/filter-tabs";
+import { listHref, parseListQuery } from "@/components/ui/list-query";
+import { Pagination } from "@/components/ui/pagination";
+import { RelativeTime, formatAbsolute } from "@/components/ui/time";
+import { ToastRegion } from "@/components/ui/toast";
+import { requireSession } from "@/lib/auth/session";
+import { getDb } from "@/lib/db";
+import { listVirtualKeys, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
+import { CreateVirtualKey } from "./_components/create-virtual-key";
+import { providerLabel, shortHost } from "./_components/labels";
+import { VIRTUAL_KEY_LIMITS as LIMITS } from "./_components/limits";
+import { VirtualKeyActions } from "./_components/virtual-key-actions";
+
+export const metadata: Metadata = { title: "Virtual keys" };
+
+const PAGE_SIZE = 100;
+const BASE = "/virtual-keys";
+
+/** Every virtual key of the workspace, newest first, rendered on the server one page (100 rows) at a time. */
+export default async function VirtualKeysPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requireSession(BASE);
+  const query = parseListQuery(await searchParams);
+  const db = getDb();
+  const [list, active, revoked] = await Promise.all([
+    listVirtualKeys(db, user.workspaceId, { status: query.status, skip: (query.page - 1) * PAGE_SIZE, take: PAGE_SIZE }),
+    listVirtualKeys(db, user.workspaceId, { status: "active", skip: 0, take: 0 }),
+    listVirtualKeys(db, user.workspaceId, { status: "revoked", skip: 0, take: 0 }),
+  ]);
+  const now = Date.now();
+  const all = active.total + revoked.total;
+
+  return (
+    <>
+      <header className="page-header">
+        <div>
+          <h1>Virtual keys</h1>
+          <p className="page-sub">
+            Provider keys, encrypted at rest. Apps name them by slug (<code>x-portkey-virtual-key</code> or a config target); rotate one here and the next request
+            uses the new key.
+          </p>
+        </div>
+        {all > 0 ? (
+          <div className="page-actions">
+            <CreateVirtualKey limits={LIMITS} />
+          </div>
+        ) : null}
+      </header>
+
+      {all === 0 ? (
+        <EmptyState title="No virtual keys yet" action={<CreateVirtualKey limits={LIMITS} label="Create your first virtual key" />}>
+          A virtual key holds one provider key (OpenAI or Azure OpenAI) behind a slug, so apps and configs never see the secret and you can rotate it without a deploy.
+        </EmptyState>
+      ) : (
+        <>
+          <div className="list-toolbar">
+            <FilterTabs
+              label="Filter by status"
+              tabs={[
+                { href: listHref(BASE, { status: undefined }), label: "All", count: all, current: !query.status },
+                { href: listHref(BASE, { status: "active" }), label: "Active", count: active.total, current: query.status === "active" },
+                { href: listHref(BASE, { status: "revoked" }), label: "Revoked", count: revoked.total, current: query.status === "revoked" },
+              ]}
+            />
+            <Pagination page={query.page} pageSize={PAGE_SIZE} total={list.total} hrefFor={(page) => listHref(BASE, { status: query.status, page })} />
+          </div>
+          {list.rows.length === 0 ? (
+            <p className="muted ui-table-empty">No {query.status ?? ""} keys on this page.</p>
+          ) : (
+            <div className="ui-table-wrap">
+              <table className="ui-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Name / slug</th>
+                    <th scope="col">Provider</th>
+                    <th scope="col">Key</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" title="Recorded within about 5 seconds of a request">Last used</th>
+                    <th scope="col">Rotated</th>
+                    <th scope="col" className="ui-col-actions">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.rows.map((vk) => (
+                    <VirtualKeyRow key={vk.id} vk={vk} now={now} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+      <ToastRegion />
+    </>
+  );
+}
+
+function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
+  const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
+  const revoked = vk.status !== "active";
+  const where = vk.customHost ? shortHost(vk.customHost) : vk.resourceName ? `${vk.resourceName}.openai.azure.com` : null;
+  return (
+    <tr className={revoked ? "is-muted" : undefined}>
+      <td className="ui-cell-main">
+        <Link href={`/virtual-keys/${vk.slug}`} title={vk.note ?? undefined}>
+          {vk.name}
+        </Link>
+        <span className="ui-cell-copy ui-cell-sub">
+          <code>{vk.slug}</code>
+          <CopyButton value={vk.slug} label={`Copy slug ${vk.slug}`} />
+        </span>
+      </td>
+      <td>
+        {providerLabel(vk.provider)}
+        {vk.deployments.length ? <span className="muted"> · {vk.deployments.length === 1 ? "1 deployment" : `${vk.deployments.length} deployments`}</span> : null}
+        {where ? (
+          <span className="ui-cell-sub ui-cell-clip" title={vk.customHost ?? undefined}>
+            {where}
+          </span>
+        ) : null}
+      </td>
+      <td>
+        <code>{current?.hint ?? "—"}</code> <span className="ui-version">v{vk.currentVersion}</span>
+      </td>
+      <td>
+        {revoked ? (
+          <Badge tone="danger" title={vk.revokedAt ? `Revoked ${formatAbsolute(vk.revokedAt)}` : undefined}>
+            Revoked
+          </Badge>
+        ) : (
+          <Badge tone="ok">Active</Badge>
+        )}
+      </td>
+      <td>
+        <RelativeTime value={vk.lastUsedAt} now={now} />
+      </td>
+      <td>
+        <RelativeTime value={vk.rotatedAt} now={now} />
+      </td>
+      <td className="ui-col-actions">
+        {revoked ? null : <VirtualKeyActions vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }} keyMax={LIMITS.key} />}
+      </td>
+    </tr>
+  );
+}

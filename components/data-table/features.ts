@@ -1,0 +1,21 @@
+/**
+ * The one feature set of Detour's server-driven tables: sorting only, and manual (the server sorts,
+ * filters and pages; the table renders what it was given). Columns are written with
+ * `createColumnHelper<DataTableFeatures, Row>()` so their types match the table's.
+ */
+import { rowSortingFeature, tableFeatures, type ColumnDef, type RowData } from "@tanstack/react-table";
+
+/** Presentation hints a column may carry (`meta` on its definition). */
+export type DataTableColumnMeta = {
+  /** Class on the column's header and cells, e.g. `num` to right-align numbers. */
+  className?: string;
+  /** Shown as the header's tooltip (what the column holds, its unit). */
+  description?: string;
+};
+
+export const dataTableFeatures = tableFeatures({ rowSortingFeature, columnMeta: {} as DataTableColumnMeta });
+
+export type DataTableFeatures = typeof dataTableFeatures;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a column list mixes value types, as in TanStack's own `columns()` helper
+export type DataTableColumns<TData extends RowData> = ReadonlyArray<ColumnDef<DataTableFeatures, TData, any>>;
