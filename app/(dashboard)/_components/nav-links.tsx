@@ -6,9 +6,11 @@ import { usePathname } from "next/navigation";
 // Pages join this list as they are built.
 const LINKS = [
   { href: "/", label: "Overview" },
+  { href: "/configs", label: "Configs" },
   { href: "/logs", label: "Logs" },
   { href: "/virtual-keys", label: "Virtual keys" },
   { href: "/api-keys", label: "API keys" },
+  { href: "/analytics", label: "Analytics" },
 ];
 
 export function NavLinks() {

@@ -1,0 +1,144 @@
+"use client";
+
+/**
+ * The analytics charts (recharts). Each chart is a figure with a visible heading and a plot whose
+ * accessible name (role="img") summarises it in words, since the SVG itself says nothing to a
+ * screen reader. Series are keyed by index (`s0`, `s1`...) because model names contain dots, which
+ * recharts would read as paths.
+ */
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { Analytics, AnalyticsPoint, Counts } from "@/lib/store/analytics";
+
+const COLORS = ["#2f5bea", "#12b76a", "#f79009", "#7a5af8", "#ee46bc", "#06aed4"];
+const OTHER_COLOR = "#98a2b3";
+
+type Series = { id: string; name: string; color: string };
+type Row = Record<string, number | string | null>;
+
+const fmtInt = (n: number) => n.toLocaleString("en-US");
+const fmtUsd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: n < 1 ? 4 : 2 })}`;
+const fmtPct = (n: number) => `${(n * 100).toFixed(1)}%`;
+const fmtMs = (n: number) => `${Math.round(n).toLocaleString("en-US")} ms`;
+
+/** Bucket starts in UTC, so the server and the browser print the same text. */
+function tickLabel(iso: string, bucket: Analytics["bucket"], long: boolean): string {
+  const [date, time] = iso.split("T") as [string, string];
+  const md = date.slice(5);
+  if (bucket === "day") return md;
+  return long ? `${md} ${time.slice(0, 5)}` : time.slice(0, 5);
+}
+
+function seriesOf(data: Analytics): Series[] {
+  return data.keys.map((k, i) => ({ id: `s${i}`, name: k, color: k === "other" ? OTHER_COLOR : COLORS[i % COLORS.length]! }));
+}
+
+/** One row per bucket: `t` and one value per series. */
+function rowsOf(data: Analytics, pick: (c: Counts) => number | null, total: (p: AnalyticsPoint) => number | null): Row[] {
+  return data.series.map((p) => {
+    const row: Row = { t: p.start, total: total(p) };
+    data.keys.forEach((k, i) => (row[`s${i}`] = pick(p.byKey[k]!)));
+    return row;
+  });
+}
+
+function peak(data: Analytics, value: (p: AnalyticsPoint) => number | null, fmt: (n: number) => string): string {
+  let best: AnalyticsPoint | null = null;
+  for (const p of data.series) {
+    const v = value(p);
+    if (v !== null && v > 0 && (best === null || v > (value(best) ?? 0))) best = p;
+  }
+  if (!best) return "none in any bucket";
+  return `highest ${fmt(value(best)!)} at ${tickLabel(best.start, data.bucket, true)} UTC`;
+}
+
+type ChartProps = { data: Analytics; rangeLabel: string; longTicks: boolean };
+
+function ChartFigure({ id, title, summary, children }: { id: string; title: string; summary: string; children: React.ReactElement }) {
+  return (
+    <figure className="an-chart" aria-labelledby={`${id}-title`}>
+      <figcaption id={`${id}-title`} className="an-chart-title">
+        {title}
+      </figcaption>
+      <div className="an-chart-plot" role="img" aria-label={summary} data-testid={`chart-${id}`}>
+        <ResponsiveContainer width="100%" height={220}>
+          {children}
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+function axes(data: Analytics, longTicks: boolean, fmt: (n: number) => string) {
+  return [
+    <CartesianGrid key="grid" stroke="#eceef2" vertical={false} />,
+    <XAxis key="x" dataKey="t" tickFormatter={(v: string) => tickLabel(v, data.bucket, longTicks)} tick={{ fontSize: 11 }} minTickGap={24} />,
+    <YAxis key="y" tickFormatter={(v: number) => fmt(v)} tick={{ fontSize: 11 }} width={64} allowDecimals />,
+    <Tooltip key="tip" labelFormatter={(v) => `${tickLabel(String(v), data.bucket, true)} UTC`} formatter={(v) => (typeof v === "number" ? fmt(v) : String(v ?? "–"))} />,
+  ];
+}
+
+/** A stacked bar per bucket: by split key when there is a split, else one bar. */
+function StackedCounts({ id, title, data, rangeLabel, longTicks, pick, fmt, totalOf }: ChartProps & { id: string; title: string; pick: (c: Counts) => number; fmt: (n: number) => string; totalOf: (c: Counts) => number }) {
+  const series = seriesOf(data);
+  const rows = rowsOf(data, pick, (p) => pick(p));
+  const total = totalOf(data.totals);
+  const parts = data.byKey.length ? `; by ${data.splitBy}: ${data.byKey.map((k) => `${k.key} ${fmt(totalOf(k))}`).join(", ")}` : "";
+  const summary = `${title} per ${data.bucket}, ${rangeLabel.toLowerCase()}: ${fmt(total)} in total, ${peak(data, (p) => pick(p), fmt)}${parts}.`;
+  return (
+    <ChartFigure id={id} title={title} summary={summary}>
+      <BarChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        {axes(data, longTicks, fmt)}
+        {series.length ? series.map((s) => <Bar key={s.id} dataKey={s.id} name={s.name} stackId="a" fill={s.color} isAnimationActive={false} />) : <Bar dataKey="total" name={title} fill={COLORS[0]} isAnimationActive={false} />}
+        {series.length ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
+      </BarChart>
+    </ChartFigure>
+  );
+}
+
+function ErrorRateChart({ data, rangeLabel, longTicks }: ChartProps) {
+  const series = seriesOf(data);
+  const rate = (c: Counts) => (c.requests ? c.errors / c.requests : null);
+  const rows = rowsOf(data, rate, rate);
+  const overall = data.totals.errorRate;
+  const parts = data.byKey.length ? `; by ${data.splitBy}: ${data.byKey.map((k) => `${k.key} ${rate(k) === null ? "no requests" : fmtPct(rate(k)!)}`).join(", ")}` : "";
+  const summary = `Error rate (status 400 and above) per ${data.bucket}, ${rangeLabel.toLowerCase()}: ${overall === null ? "no requests" : fmtPct(overall)} overall, ${peak(data, rate, fmtPct)}${parts}.`;
+  return (
+    <ChartFigure id="error-rate" title="Error rate" summary={summary}>
+      <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        {axes(data, longTicks, fmtPct)}
+        {series.length ? series.map((s) => <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={{ r: 2 }} connectNulls isAnimationActive={false} />) : <Line dataKey="total" name="Error rate" stroke="#b42318" dot={{ r: 2 }} connectNulls isAnimationActive={false} />}
+        {series.length ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
+      </LineChart>
+    </ChartFigure>
+  );
+}
+
+function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
+  const rows = data.series.map((p) => ({ t: p.start, p50: p.p50, p95: p.p95 }));
+  const { p50, p95 } = data.totals;
+  const summary = `Latency per ${data.bucket}, ${rangeLabel.toLowerCase()}: p50 ${p50 === null ? "none" : fmtMs(p50)}, p95 ${p95 === null ? "none" : fmtMs(p95)} over the range; p95 ${peak(data, (p) => p.p95, fmtMs)}.`;
+  return (
+    <ChartFigure id="latency" title="Latency p50 / p95 (all requests)" summary={summary}>
+      <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        {axes(data, longTicks, fmtMs)}
+        <Line dataKey="p50" name="p50" stroke="#2f5bea" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+        <Line dataKey="p95" name="p95" stroke="#f79009" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+      </LineChart>
+    </ChartFigure>
+  );
+}
+
+export function AnalyticsCharts({ data, rangeLabel }: { data: Analytics; rangeLabel: string }) {
+  const longTicks = data.bucket === "hour" && data.series.length > 24;
+  const common = { data, rangeLabel, longTicks };
+  return (
+    <div className="an-grid">
+      <StackedCounts id="requests" title="Requests" {...common} pick={(c) => c.requests} totalOf={(c) => c.requests} fmt={fmtInt} />
+      <ErrorRateChart {...common} />
+      <StackedCounts id="cost" title="Cost (USD)" {...common} pick={(c) => c.cost} totalOf={(c) => c.cost} fmt={fmtUsd} />
+      <LatencyChart {...common} />
+      <StackedCounts id="rescued" title="Rescued by fallback" {...common} pick={(c) => c.rescued} totalOf={(c) => c.rescued} fmt={fmtInt} />
+    </div>
+  );
+}

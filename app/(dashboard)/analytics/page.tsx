@@ -1,0 +1,113 @@
+/**
+ * `/analytics`: requests, error rate, cost, latency p50/p95 and requests rescued by fallback over
+ * a time range, optionally split by provider or model. The URL is the state (`?range=&split=`),
+ * parsed here with one zod schema; an invalid parameter shows an error naming it, with the
+ * controls to pick a valid value. Aggregation happens in the database (lib/store/analytics.ts);
+ * the client components only draw.
+ */
+import type { Metadata } from "next";
+import { EmptyState } from "@/components/ui/empty-state";
+import { requireSession } from "@/lib/auth/session";
+import { getDb } from "@/lib/db";
+import { bucketStart, getAnalytics, type Analytics } from "@/lib/store/analytics";
+import { AnalyticsCharts } from "./_components/analytics-charts";
+import { AnalyticsControls } from "./_components/analytics-controls";
+import { analyticsQuerySchema, RANGES, type AnalyticsUrlQuery } from "./_components/analytics-query";
+
+export const metadata: Metadata = { title: "Analytics" };
+
+type SearchParams = Record<string, string | string[] | undefined>;
+
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+function SummaryCards({ data }: { data: Analytics }) {
+  const t = data.totals;
+  const stats = [
+    { label: "Requests", value: t.requests.toLocaleString("en-US") },
+    { label: "Error rate", value: t.errorRate === null ? "–" : `${(t.errorRate * 100).toFixed(1)}%` },
+    { label: "Cost", value: `$${t.cost.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: t.cost < 1 ? 4 : 2 })}` },
+    { label: "Latency p50", value: t.p50 === null ? "–" : `${Math.round(t.p50).toLocaleString("en-US")} ms` },
+    { label: "Latency p95", value: t.p95 === null ? "–" : `${Math.round(t.p95).toLocaleString("en-US")} ms` },
+    { label: "Rescued by fallback", value: t.rescued.toLocaleString("en-US") },
+  ];
+  return (
+    <section className="cards an-cards" aria-label="Totals for the range">
+      {stats.map((s) => (
+        <div className="card" key={s.label} data-testid={`total-${s.label.toLowerCase().replaceAll(" ", "-")}`}>
+          <div className="label">{s.label}</div>
+          <div className="value">{s.value}</div>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+export default async function AnalyticsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const user = await requireSession("/analytics");
+  const params = await searchParams;
+  const parsed = analyticsQuerySchema.safeParse({ range: first(params.range), split: first(params.split) });
+  const header = (
+    <div className="page-header">
+      <div>
+        <h1>Analytics</h1>
+        <p className="page-sub">Requests through the gateway over time, in UTC buckets. Errors are responses with status 400 and above; rescued requests succeeded on a fallback target.</p>
+      </div>
+    </div>
+  );
+
+  if (!parsed.success) {
+    const fallback: AnalyticsUrlQuery = analyticsQuerySchema.parse({
+      range: parsed.error.issues.some((i) => i.path[0] === "range") ? undefined : first(params.range),
+      split: parsed.error.issues.some((i) => i.path[0] === "split") ? undefined : first(params.split),
+    });
+    return (
+      <>
+        {header}
+        <AnalyticsControls query={fallback} />
+        <div className="alert-error" role="alert">
+          <p>
+            <strong>The URL has an invalid parameter.</strong>
+          </p>
+          <ul>
+            {parsed.error.issues.map((i) => (
+              <li key={String(i.path[0])}>
+                <code>{String(i.path[0])}</code>: {i.message}
+              </li>
+            ))}
+          </ul>
+          <p>Pick a value above to continue.</p>
+        </div>
+      </>
+    );
+  }
+
+  const query = parsed.data;
+  const range = RANGES[query.range];
+  const now = new Date();
+  const step = range.bucket === "hour" ? 3_600_000 : 86_400_000;
+  const from = new Date(bucketStart(now, range.bucket).getTime() - (range.buckets - 1) * step);
+  const data = await getAnalytics(getDb(), {
+    workspaceId: user.workspaceId,
+    from,
+    to: new Date(now.getTime() + 1),
+    bucket: range.bucket,
+    splitBy: query.split === "none" ? null : query.split,
+  });
+
+  return (
+    <>
+      {header}
+      <AnalyticsControls query={query} />
+      {data.totals.requests === 0 ? (
+        <EmptyState title="No requests in this range">
+          Requests sent through the gateway appear here within a second. Try a longer time range, or send a request with a Detour API key.
+        </EmptyState>
+      ) : (
+        <>
+          <SummaryCards data={data} />
+          <AnalyticsCharts data={data} rangeLabel={range.label} />
+        </>
+      )}
+    </>
+  );
+}

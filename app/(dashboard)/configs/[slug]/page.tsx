@@ -1,0 +1,82 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { Badge } from "@/components/ui/badge";
+import { ToastRegion } from "@/components/ui/toast";
+import { requireSession } from "@/lib/auth/session";
+import { getDb } from "@/lib/db";
+import { listConfigVersions } from "@/lib/store/configs";
+import { ConfigActions } from "../_components/config-actions";
+import { ConfigBuilder } from "../_components/config-builder";
+import { isObject, prettyBody } from "../_components/draft";
+import { actorNames, requestOrigin, virtualKeyOptions } from "../_components/server-data";
+import { UseConfig } from "../_components/use-config";
+import { VersionsPanel } from "../_components/versions-panel";
+
+type Params = { slug: string };
+
+export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
+  return { title: `${(await params).slug} · Configs` };
+}
+
+/** One config: its id and snippets, the builder on its current version, and its version history. */
+export default async function ConfigPage({ params, searchParams }: { params: Promise<Params>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { slug } = await params;
+  const user = await requireSession(`/configs/${encodeURIComponent(slug)}`);
+  const found = await listConfigVersions(getDb(), user.workspaceId, slug);
+  if (!found) notFound();
+  const { config, versions } = found;
+  const newest = versions[0];
+  if (!newest) notFound();
+  const [virtualKeys, origin, actors, search] = await Promise.all([virtualKeyOptions(user.workspaceId), requestOrigin(), actorNames(user, versions.map((v) => v.author)), searchParams]);
+  const savedParam = Number(Array.isArray(search.saved) ? search.saved[0] : search.saved);
+  const justSaved = Number.isInteger(savedParam) && savedParam === config.version ? savedParam : undefined;
+  let current: unknown = {};
+  try {
+    current = JSON.parse(newest.body);
+  } catch {
+    current = {};
+  }
+
+  return (
+    <>
+      <nav className="breadcrumb" aria-label="Breadcrumb">
+        <Link href="/configs">Configs</Link>
+        <span aria-hidden="true">/</span>
+        <span aria-current="page">{config.name}</span>
+      </nav>
+      <header className="page-header">
+        <div>
+          <h1 className="title-with-badge">
+            {config.name}
+            {config.status === "archived" ? <Badge>Archived</Badge> : <Badge tone="ok">Active</Badge>}
+            <span className="ui-version">v{config.version}</span>
+          </h1>
+        </div>
+        <div className="page-actions">
+          <ConfigActions slug={config.slug} name={config.name} status={config.status} />
+        </div>
+      </header>
+
+      <UseConfig slug={config.slug} origin={origin} justSaved={justSaved} />
+
+      <h2 className="cfg-section-title">Edit</h2>
+      <ConfigBuilder key={newest.id} slug={config.slug} initialName={config.name} initialConfig={isObject(current) ? current : {}} virtualKeys={virtualKeys} />
+
+      <VersionsPanel
+        key={`versions-${newest.id}`}
+        slug={config.slug}
+        current={config.version}
+        now={Date.now()}
+        versions={versions.map((v) => ({
+          version: v.version,
+          author: v.author ? (actors.get(v.author) ?? v.author) : "—",
+          createdAt: v.createdAt.toISOString(),
+          note: v.note,
+          text: prettyBody(v.body),
+        }))}
+      />
+      <ToastRegion />
+    </>
+  );
+}

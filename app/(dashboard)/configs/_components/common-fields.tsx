@@ -1,0 +1,88 @@
+"use client";
+
+import { TextInput } from "@/components/ui/field";
+import { MAX_RETRY_ATTEMPTS, MAX_REQUEST_TIMEOUT_MS } from "@/lib/gateway/config/schema";
+import { controlId, numberOrUndefined, type BuilderContext } from "./builder-context";
+import { isObject, withoutEmpty, type Json, type Path } from "./draft";
+import { JsonObjectField } from "./json-object-field";
+import { StatusCodesInput } from "./status-codes-input";
+
+/** Retry, request timeout and override params: settings every node may carry (children inherit them). */
+export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx: BuilderContext }) {
+  const retry: Json = isObject(node.retry) ? node.retry : {};
+  const retryPath = [...path, "retry"];
+  const setRetry = (key: string, value: unknown) => {
+    const next: Json = { ...retry };
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+    ctx.update(retryPath, withoutEmpty(next));
+  };
+  const retryError = ctx.issues.at(retryPath);
+  const attempts = retry.attempts;
+
+  return (
+    <>
+      <fieldset className="cfg-subset">
+        <legend>Retry</legend>
+        {retryError ? <p className="field-error">{retryError}</p> : null}
+        <div className="cfg-grid-3">
+          <TextInput
+            label="Retry attempts"
+            id={controlId(path, "retry-attempts")}
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={MAX_RETRY_ATTEMPTS}
+            value={typeof attempts === "number" || typeof attempts === "string" ? String(attempts) : ""}
+            onChange={(e) => setRetry("attempts", numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))}
+            error={ctx.issues.under([...retryPath, "attempts"])}
+            hint={`0 to ${MAX_RETRY_ATTEMPTS}; empty means no retry.`}
+          />
+          <StatusCodesInput
+            label="Retry on status codes"
+            value={retry.on_status_codes}
+            onChange={(codes) => setRetry("on_status_codes", codes)}
+            error={ctx.issues.under([...retryPath, "on_status_codes"])}
+            hint="Empty: 429, 500, 502, 503, 504."
+            placeholder="default"
+          />
+          <div className="field cfg-check">
+            <label>
+              <input
+                type="checkbox"
+                checked={retry.use_retry_after_header === true}
+                onChange={(e) => setRetry("use_retry_after_header", e.target.checked ? true : undefined)}
+              />
+              Honour Retry-After
+            </label>
+            <div className="field-hint">Wait as long as the provider asks (retry-after, retry-after-ms).</div>
+            {ctx.issues.at([...retryPath, "use_retry_after_header"]) ? <div className="field-error">{ctx.issues.at([...retryPath, "use_retry_after_header"])}</div> : null}
+          </div>
+        </div>
+      </fieldset>
+      <div className="ui-form-grid">
+        <TextInput
+          label="Request timeout (ms)"
+          aside="optional"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={MAX_REQUEST_TIMEOUT_MS}
+          value={typeof node.request_timeout === "number" || typeof node.request_timeout === "string" ? String(node.request_timeout) : ""}
+          onChange={(e) => ctx.update([...path, "request_timeout"], numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))}
+          error={ctx.issues.at([...path, "request_timeout"])}
+          hint="Per attempt, until the response headers arrive; on expiry the attempt counts as 408."
+        />
+        <JsonObjectField
+          label="Override params"
+          aside="optional"
+          value={node.override_params}
+          onChange={(next) => ctx.update([...path, "override_params"], next)}
+          error={ctx.issues.under([...path, "override_params"])}
+          placeholder={'{"temperature": 0.2}'}
+          hint="Merged over the request body; a child's win over its parent's."
+        />
+      </div>
+    </>
+  );
+}

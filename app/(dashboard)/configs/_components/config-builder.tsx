@@ -1,0 +1,169 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useMemo, useRef, useState } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, TextInput } from "@/components/ui/field";
+import { sendJson } from "@/components/ui/submit-json";
+import { notify } from "@/components/ui/toast";
+import { CONFIG_NAME_MAX } from "@/lib/api/config-schemas";
+import { parseConfig, type ConfigIssue } from "@/lib/gateway/config/schema";
+import type { BuilderContext, VirtualKeyOption } from "./builder-context";
+import { indexIssues, isObject, prettyJson, setIn, type Json, type Path } from "./draft";
+import { NodeEditor } from "./node-editor";
+
+type Saved = { slug: string; version: number };
+
+/**
+ * The config builder: a form for the whole config and its JSON, kept in step both ways (one draft
+ * object; the JSON text follows the form, and valid JSON typed in the view replaces the draft).
+ * Validated live by the engine's own schema; each issue shows at its field and in the JSON view.
+ */
+export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }: { slug?: string; initialName: string; initialConfig: Json; virtualKeys: VirtualKeyOption[] }) {
+  const router = useRouter();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [name, setName] = useState(initialName);
+  const [draft, setDraft] = useState<unknown>(initialConfig);
+  const [jsonText, setJsonText] = useState(() => prettyJson(initialConfig));
+  const [jsonError, setJsonError] = useState<string | null>(null);
+  const [serverIssues, setServerIssues] = useState<ConfigIssue[]>([]);
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const editing = slug !== undefined;
+  const savedText = useMemo(() => prettyJson(initialConfig), [initialConfig]);
+  const changed = !editing || name.trim() !== initialName || prettyJson(draft) !== savedText;
+
+  const parsed = useMemo(() => parseConfig(draft), [draft]);
+  const issues = useMemo(() => indexIssues(parsed.ok ? serverIssues : [...parsed.issues, ...serverIssues]), [parsed, serverIssues]);
+
+  const ctx: BuilderContext = {
+    issues,
+    virtualKeys,
+    update: (path: Path, value: unknown) => {
+      setDraft((current: unknown) => {
+        const next = setIn(current, path, value);
+        setJsonText(prettyJson(next));
+        return next;
+      });
+      setJsonError(null);
+      setServerIssues([]);
+      setFormError(null);
+    },
+  };
+
+  function onJsonChange(text: string) {
+    setJsonText(text);
+    setServerIssues([]);
+    setFormError(null);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      setJsonError(`Not valid JSON: ${err instanceof Error ? err.message : String(err)}. The form shows the last valid config.`);
+      return;
+    }
+    setJsonError(null);
+    setDraft(value);
+  }
+
+  function focusFirstInvalid() {
+    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>("[aria-invalid='true']:is(input, select, textarea)")?.focus());
+  }
+
+  async function save(event: React.FormEvent) {
+    event.preventDefault();
+    setFormError(null);
+    if (jsonError || !parsed.ok || !name.trim()) {
+      if (!name.trim()) setNameError("is required: a name people recognise, e.g. “chat fallback”");
+      setFormError(jsonError ? "The JSON view does not parse: fix it or use the form." : !parsed.ok ? `Fix ${parsed.issues.length === 1 ? "the problem" : `the ${parsed.issues.length} problems`} shown at the fields before saving.` : null);
+      focusFirstInvalid();
+      return;
+    }
+    setPending(true);
+    const body = editing ? { ...(name.trim() !== initialName ? { name: name.trim() } : {}), config: draft } : { name: name.trim(), config: draft };
+    const result = await sendJson<Saved>(editing ? `/v1/configs/${encodeURIComponent(slug)}` : "/v1/configs", editing ? "PUT" : "POST", body);
+    setPending(false);
+    if (!result.ok) {
+      const fromServer: ConfigIssue[] = [];
+      for (const [path, message] of Object.entries(result.fieldErrors)) {
+        if (path === "name") setNameError(message);
+        else if (path === "config" || path.startsWith("config.") || path.startsWith("config[")) fromServer.push({ path: path.replace(/^config\.?/, ""), message });
+      }
+      setServerIssues(fromServer);
+      setFormError(result.message);
+      focusFirstInvalid();
+      return;
+    }
+    notify(editing ? `Saved version ${result.data.version} of “${name.trim()}”.` : `Created “${name.trim()}” (${result.data.slug}).`);
+    router.push(`/configs/${result.data.slug}?saved=${result.data.version}`);
+    router.refresh();
+  }
+
+  const jsonHint = jsonError ? undefined : parsed.ok && !serverIssues.length ? (
+    <span className="cfg-valid">Valid: the gateway can run this config.</span>
+  ) : (
+    <span className="cfg-issue-list">
+      {issues.all.length === 1 ? "1 problem:" : `${issues.all.length} problems:`}
+      {issues.all.map((issue) => (
+        <span key={`${issue.path}:${issue.message}`} className="cfg-issue">
+          <code>{issue.path || "config"}</code> {issue.message}
+        </span>
+      ))}
+    </span>
+  );
+
+  return (
+    <form
+      ref={formRef}
+      className="cfg-builder"
+      onSubmit={save}
+      noValidate
+      aria-label={editing ? "Edit config" : "New config"}
+      onKeyDown={(e) => {
+        if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
+          e.preventDefault();
+          formRef.current?.requestSubmit();
+        }
+      }}
+    >
+      <div className="cfg-builder-form">
+        {formError ? (
+          <div role="alert" className="alert-error">
+            {formError}
+          </div>
+        ) : null}
+        <section className="panel">
+          <TextInput
+            label="Config name"
+            value={name}
+            maxLength={CONFIG_NAME_MAX}
+            onChange={(e) => {
+              setName(e.target.value);
+              setNameError(null);
+            }}
+            error={nameError}
+            placeholder="chat fallback"
+            autoComplete="off"
+            hint={editing ? <>The id stays <code>{slug}</code> whatever the name.</> : "The id (pc-…) is made from it and never changes."}
+          />
+        </section>
+        <section className="panel" aria-labelledby="cfg-routing">
+          <h2 id="cfg-routing">Routing</h2>
+          <NodeEditor node={isObject(draft) ? draft : {}} path={[]} label="Config" ctx={ctx} />
+        </section>
+      </div>
+      <div className="cfg-json-pane">
+        <Field label="Config JSON" error={jsonError} hint={jsonHint}>
+          {(ids) => <textarea {...ids} className="cfg-json" spellCheck={false} value={jsonText} onChange={(e) => onJsonChange(e.target.value)} rows={24} />}
+        </Field>
+        <div className="cfg-save-row">
+          <Button type="submit" variant="primary" disabled={pending || !changed} aria-keyshortcuts="Control+S">
+            {pending ? "Saving…" : editing ? "Save new version" : "Save config"}
+          </Button>
+          <span className="muted">{editing && !changed ? "No changes to save." : "Ctrl+S saves."}</span>
+        </div>
+      </div>
+    </form>
+  );
+}

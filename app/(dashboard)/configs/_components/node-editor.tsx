@@ -1,0 +1,200 @@
+"use client";
+
+import { Button } from "@/components/ui/button";
+import { TextInput } from "@/components/ui/field";
+import { Select } from "@/components/ui/select";
+import { STRATEGY_MODES, type StrategyMode } from "@/lib/gateway/config/schema";
+import { controlId, numberOrUndefined, type BuilderContext } from "./builder-context";
+import { CommonFields } from "./common-fields";
+import { isObject, type Json, type Path } from "./draft";
+import { ConditionsEditor } from "./conditions-editor";
+import { StatusCodesInput } from "./status-codes-input";
+import { TargetSourceFields, withoutKeys } from "./target-fields";
+
+const MODE_LABELS: Record<StrategyMode, string> = {
+  single: "Single: the first target",
+  fallback: "Fallback: targets in order",
+  loadbalance: "Load balance: by weight",
+  conditional: "Conditional: by metadata or params",
+};
+const MODE_OPTIONS = [{ value: "", label: "None: this is one target" }, ...STRATEGY_MODES.map((m) => ({ value: m, label: MODE_LABELS[m] }))];
+const SOURCE_KEYS = ["virtual_key", "provider", "api_key", "custom_host", "resource_name", "deployment_id", "api_version"] as const;
+
+export function nodeMode(node: Json): StrategyMode | "" {
+  const mode = isObject(node.strategy) ? node.strategy.mode : undefined;
+  return typeof mode === "string" && (STRATEGY_MODES as readonly string[]).includes(mode) ? (mode as StrategyMode) : node.targets !== undefined ? "single" : "";
+}
+
+/**
+ * One node of the config tree: the root, or a target (which may itself be a strategy with nested
+ * targets). Its own settings sit in a group "<label> settings"; its targets in "<label> targets".
+ */
+export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json; path: Path; label: string; parentMode?: StrategyMode | ""; ctx: BuilderContext }) {
+  const mode = nodeMode(node);
+  const isRoot = path.length === 0;
+  const strategy: Json = isObject(node.strategy) ? node.strategy : {};
+  const targets: unknown[] = Array.isArray(node.targets) ? node.targets : [];
+
+  function switchMode(next: string) {
+    if (next === "") {
+      // Back to one target: the first target's source moves up.
+      const first = isObject(targets[0]) ? targets[0] : {};
+      const source = Object.fromEntries(SOURCE_KEYS.filter((k) => first[k] !== undefined).map((k) => [k, first[k]]));
+      ctx.update(path, { ...withoutKeys(node, ["strategy", "targets"]), ...source });
+      return;
+    }
+    const nextStrategy: Json = { mode: next };
+    if (next === "fallback" && strategy.on_status_codes !== undefined) nextStrategy.on_status_codes = strategy.on_status_codes;
+    if (next === "conditional") {
+      for (const k of ["conditions", "default"]) if (strategy[k] !== undefined) nextStrategy[k] = strategy[k];
+    }
+    let nextTargets = targets;
+    if (!nextTargets.length) {
+      const source = Object.fromEntries(SOURCE_KEYS.filter((k) => node[k] !== undefined).map((k) => [k, node[k]]));
+      nextTargets = [source, {}];
+    }
+    ctx.update(path, { ...withoutKeys(node, SOURCE_KEYS), strategy: nextStrategy, targets: nextTargets });
+  }
+
+  const settings = (
+    <div role="group" aria-label={`${label} settings`} className="cfg-node-settings">
+      {!isRoot ? (
+        <div className="ui-form-grid">
+          <TextInput
+            label="Target name"
+            aside={parentMode === "conditional" ? "conditions route here by name" : "optional"}
+            value={typeof node.name === "string" ? node.name : ""}
+            onChange={(e) => ctx.update([...path, "name"], e.target.value === "" ? undefined : e.target.value)}
+            error={ctx.issues.at([...path, "name"])}
+            autoComplete="off"
+          />
+          {parentMode === "loadbalance" ? (
+            <TextInput
+              label="Weight"
+              type="number"
+              min={0}
+              step="any"
+              value={typeof node.weight === "number" || typeof node.weight === "string" ? String(node.weight) : ""}
+              placeholder="1"
+              onChange={(e) => ctx.update([...path, "weight"], numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))}
+              error={ctx.issues.at([...path, "weight"])}
+              hint="Drawn with probability weight / total; 0 is never drawn."
+            />
+          ) : null}
+        </div>
+      ) : null}
+      <div className="ui-form-grid">
+        <Select label="Strategy mode" id={controlId(path, "mode")} value={mode} onChange={(e) => switchMode(e.target.value)} options={MODE_OPTIONS} error={ctx.issues.under([...path, "strategy", "mode"]) ?? ctx.issues.at([...path, "strategy"])} />
+        {mode === "fallback" ? (
+          <StatusCodesInput
+            label="Fallback on status codes"
+            value={strategy.on_status_codes}
+            onChange={(codes) => ctx.update([...path, "strategy", "on_status_codes"], codes)}
+            error={ctx.issues.under([...path, "strategy", "on_status_codes"])}
+            hint="Empty: any non-2xx (timeouts and network errors too) moves to the next target."
+            placeholder="any non-2xx"
+          />
+        ) : null}
+      </div>
+      {mode === "conditional" ? <ConditionsEditor strategy={strategy} targets={targets} path={path} ctx={ctx} /> : null}
+      {mode === "" ? <TargetSourceFields node={node} path={path} ctx={ctx} /> : null}
+      {isRoot ? (
+        <CommonFields node={node} path={path} ctx={ctx} />
+      ) : (
+        <details className="cfg-more" open={hasCommon(node) || !!ctx.issues.under([...path, "retry"]) || !!ctx.issues.at([...path, "request_timeout"]) || !!ctx.issues.under([...path, "override_params"]) || undefined}>
+          <summary>Retry, timeout and override params{hasCommon(node) ? " (set)" : ""}</summary>
+          <CommonFields node={node} path={path} ctx={ctx} />
+        </details>
+      )}
+    </div>
+  );
+
+  if (mode === "") return settings;
+  return (
+    <>
+      {settings}
+      <TargetList targets={targets} path={path} label={label} mode={mode} ctx={ctx} />
+    </>
+  );
+}
+
+function TargetList({ targets, path, label, mode, ctx }: { targets: unknown[]; path: Path; label: string; mode: StrategyMode; ctx: BuilderContext }) {
+  const listPath = [...path, "targets"];
+  const nameOf = (i: number) => (path.length === 0 ? `Target ${i + 1}` : `${label}.${i + 1}`);
+  const listError = ctx.issues.at(listPath);
+
+  function move(from: number, to: number, what: "up" | "down") {
+    const next = [...targets];
+    const [item] = next.splice(from, 1);
+    next.splice(to, 0, item);
+    ctx.update(listPath, next);
+    // The focus follows the moved target (or stays on the other arrow at the end of the list).
+    requestAnimationFrame(() => {
+      const button = document.getElementById(controlId([...listPath, to], what)) as HTMLButtonElement | null;
+      (button && !button.disabled ? button : document.getElementById(controlId([...listPath, to], what === "up" ? "down" : "up")))?.focus();
+    });
+  }
+
+  function remove(index: number) {
+    ctx.update(listPath, targets.filter((_, i) => i !== index));
+    requestAnimationFrame(() => document.getElementById(controlId(listPath, "add"))?.focus());
+  }
+
+  return (
+    <div role="group" aria-label={`${label} targets`} className="cfg-targets">
+      <h3 className="cfg-targets-title">
+        {path.length === 0 ? "Targets" : `Targets of ${label}`} <span className="muted">{mode === "fallback" ? "tried in this order" : mode === "single" ? "the first one serves" : mode === "loadbalance" ? "one drawn per request" : "chosen by the conditions"}</span>
+      </h3>
+      {listError ? <p className="field-error">{listError}</p> : null}
+      <ol className="cfg-target-list">
+        {targets.map((child, index) => {
+          const name = nameOf(index);
+          const childPath = [...listPath, index];
+          const childNode = isObject(child) ? child : {};
+          return (
+            <li key={index}>
+              <fieldset className="cfg-node" aria-invalid={ctx.issues.under(childPath) ? true : undefined}>
+                <legend>{name}</legend>
+                <div className="cfg-node-tools">
+                  <Button variant="ghost" size="sm" className="btn-icon" id={controlId(childPath, "up")} aria-label={`Move ${name} up`} title={`Move ${name} up`} disabled={index === 0} onClick={() => move(index, index - 1, "up")}>
+                    <Arrow up />
+                  </Button>
+                  <Button variant="ghost" size="sm" className="btn-icon" id={controlId(childPath, "down")} aria-label={`Move ${name} down`} title={`Move ${name} down`} disabled={index === targets.length - 1} onClick={() => move(index, index + 1, "down")}>
+                    <Arrow />
+                  </Button>
+                  <Button variant="ghost" size="sm" className="btn-icon" aria-label={`Remove ${name}`} title={`Remove ${name}`} onClick={() => remove(index)}>
+                    <svg width="12" height="12" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round">
+                      <path d="M6 6l12 12M18 6L6 18" />
+                    </svg>
+                  </Button>
+                </div>
+                {isObject(child) || child === undefined ? null : <p className="field-error">{ctx.issues.at(childPath) ?? "must be an object"}</p>}
+                <NodeEditor node={childNode} path={childPath} label={name} parentMode={mode} ctx={ctx} />
+              </fieldset>
+            </li>
+          );
+        })}
+      </ol>
+      <div className="cfg-add-row">
+        <Button size="sm" id={controlId(listPath, "add")} onClick={() => ctx.update(listPath, [...targets, {}])}>
+          Add target{path.length === 0 ? "" : ` to ${label}`}
+        </Button>
+        <Button size="sm" variant="ghost" onClick={() => ctx.update(listPath, [...targets, { strategy: { mode: "fallback" }, targets: [{}, {}] }])}>
+          Add nested strategy{path.length === 0 ? "" : ` to ${label}`}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function hasCommon(node: Json): boolean {
+  return node.retry !== undefined || node.request_timeout !== undefined || node.override_params !== undefined;
+}
+
+function Arrow({ up = false }: { up?: boolean }) {
+  return (
+    <svg width="12" height="12" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round" strokeLinejoin="round">
+      <path d={up ? "M12 19V5M5 12l7-7 7 7" : "M12 5v14M5 12l7 7 7-7"} />
+    </svg>
+  );
+}

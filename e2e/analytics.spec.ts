@@ -1,0 +1,148 @@
+/**
+ * /analytics end to end: requests sent through Detour (a fallback config whose OpenAI target
+ * answers 503 from the mock upstream, so some are rescued, and one direct call that fails), then
+ * the page driven by its labelled selects: charts drawn (SVG) with accessible names, totals that
+ * count at least this run's requests, an invalid URL naming its parameter. Nothing is inserted
+ * directly and no other spec's rows are relied on.
+ */
+import { expect, test } from "@playwright/test";
+import { Portkey } from "portkey-ai";
+import { E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
+import { ADMIN_STATE, screenshotPath } from "./fixtures";
+import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
+
+test.use({ storageState: ADMIN_STATE });
+test.describe.configure({ mode: "serial" });
+
+const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+const API = `http://127.0.0.1:${E2E_PORT}/v1`;
+const SENT = { rescued: 3, failed: 1 };
+const TOTAL = SENT.rescued + SENT.failed;
+
+let mock: MockUpstream;
+
+async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${API}${path}`, {
+    method,
+    headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+const ask = (content: string) => ({ model: "gpt-4o", messages: [{ role: "user" as const, content }] });
+const cardValue = (text: string | null) => Number((text ?? "").replace(/[^0-9.]/g, ""));
+
+let gatewayKeyId: string | null = null;
+
+test.beforeAll(async () => {
+  mock = await startMockUpstream({ port: 0 });
+  const created = await admin<{ id: string; key: string }>("POST", "/api-keys", { name: `e2e analytics ${RUN}`, scope: "gateway" });
+  gatewayKeyId = created.id;
+  const apiKey = created.key;
+  const openaiKey = (await admin<{ slug: string }>("POST", "/virtual-keys", { name: `Analytics OpenAI ${RUN}`, provider: "openai", key: "sk-e2e-openai-000000000000003333", custom_host: `${mock.url}/v1` })).slug;
+  const azureKey = (
+    await admin<{ slug: string }>("POST", "/virtual-keys", {
+      name: `Analytics Azure ${RUN}`,
+      provider: "azure-openai",
+      key: "e2e-azure-0000000000000000004444",
+      resource_name: "detour-e2e",
+      api_version: "2024-10-21",
+      custom_host: `${mock.url}/openai`,
+      deployments: [{ deployment_name: "gpt4o-prod", alias: "gpt-4o", is_default: true }],
+    })
+  ).slug;
+  const configSlug = (
+    await admin<{ slug: string }>("POST", "/configs", {
+      name: `Analytics fallback ${RUN}`,
+      config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }] },
+    })
+  ).slug;
+  mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 } });
+  const metadata = { e2e_run: RUN };
+
+  const viaFallback = new Portkey({ apiKey, baseURL: API, config: configSlug, metadata });
+  for (let i = 0; i < SENT.rescued; i++) await viaFallback.chat.completions.create(ask(`Analytics question ${i}`));
+  const failing = new Portkey({ apiKey, baseURL: API, virtualKey: openaiKey, metadata });
+  await expect(failing.chat.completions.create(ask("Will this fail?"))).rejects.toMatchObject({ status: 503 });
+
+  // Log rows are written in batches off the request path.
+  await expect
+    .poll(async () => (await admin<{ data: unknown[] }>("GET", `/logs?metadata.e2e_run=${RUN}&limit=200`)).data.length, { timeout: 15_000 })
+    .toBe(TOTAL);
+});
+
+// Other specs count the workspace's active API keys: leave none behind.
+test.afterAll(async () => {
+  if (gatewayKeyId) await admin("DELETE", `/api-keys/${gatewayKeyId}`).catch(() => undefined);
+  await mock?.close();
+});
+
+test("charts this run's requests, and the range and split selects change the URL", async ({ page }, testInfo) => {
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.location().url.endsWith("/favicon.ico")) errors.push(msg.text());
+  });
+
+  await page.goto("/");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Analytics" }).click();
+  await expect(page).toHaveURL(/\/analytics$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Analytics" })).toBeVisible();
+
+  const range = page.getByLabel("Time range");
+  const split = page.getByLabel("Split by");
+  await expect(range).toHaveValue("24h");
+  await expect(split).toHaveValue("none");
+
+  // Totals: at least this run's requests, rescues and one error.
+  const totals = page.getByRole("region", { name: "Totals for the range" });
+  expect(cardValue(await totals.getByTestId("total-requests").locator(".value").textContent())).toBeGreaterThanOrEqual(TOTAL);
+  expect(cardValue(await totals.getByTestId("total-rescued-by-fallback").locator(".value").textContent())).toBeGreaterThanOrEqual(SENT.rescued);
+  expect(cardValue(await totals.getByTestId("total-error-rate").locator(".value").textContent())).toBeGreaterThan(0);
+
+  // Five charts, each an SVG with a summary as its accessible name.
+  for (const name of [/^Requests per hour, last 24 hours: \d+ in total/, /^Error rate \(status 400 and above\) per hour/, /^Cost \(USD\) per hour/, /^Latency per hour, last 24 hours: p50 \d+ ms, p95 \d+ ms/, /^Rescued by fallback per hour, last 24 hours: \d+ in total/]) {
+    const chart = page.getByRole("img", { name });
+    await expect(chart).toBeVisible();
+    await expect(chart.locator("svg.recharts-surface").first()).toBeVisible();
+  }
+  await expect(page.getByRole("figure", { name: "Requests", exact: true })).toBeVisible();
+
+  // Split by provider: the URL changes, the stacked chart names the providers it sent to.
+  await split.selectOption("provider");
+  await expect(page).toHaveURL(/[?&]split=provider/);
+  await expect(page.getByRole("img", { name: /^Requests per hour, .*; by provider: .*azure-openai \d+/ })).toBeVisible();
+  await expect(page.getByRole("img", { name: /^Rescued by fallback .*; by provider: .*azure-openai \d+/ })).toBeVisible();
+
+  // Last 30 days, by model: daily buckets.
+  await range.selectOption("30d");
+  await expect(page).toHaveURL(/[?&]range=30d/);
+  await expect(page).toHaveURL(/[?&]split=provider/);
+  await split.selectOption("model");
+  await expect(page).toHaveURL(/range=30d&split=model/);
+  await expect(page.getByLabel("Time range")).toHaveValue("30d");
+  const requests = page.getByRole("img", { name: /^Requests per day, last 30 days: \d+ in total.*; by model: .*gpt-4o/ });
+  await expect(requests).toBeVisible();
+  await expect(requests.locator(".recharts-bar-rectangle").first()).toBeVisible();
+
+  await page.getByLabel("Time range").selectOption("7d");
+  await expect(page).toHaveURL(/range=7d&split=model/);
+  await expect(page.getByRole("img", { name: /^Requests per hour, last 7 days/ })).toBeVisible();
+  await page.screenshot({ path: screenshotPath(testInfo.outputDir, "analytics"), fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test("an invalid parameter is named, with the controls to fix it", async ({ page }) => {
+  await page.goto("/analytics?range=1y&split=model");
+  const alert = page.getByRole("alert").filter({ hasText: "invalid parameter" });
+  await expect(alert).toBeVisible();
+  await expect(alert.locator("code")).toHaveText("range");
+  await expect(page.getByLabel("Time range")).toHaveValue("24h");
+  await expect(page.getByLabel("Split by")).toHaveValue("model");
+  await page.getByLabel("Time range").selectOption("7d");
+  await expect(page).toHaveURL(/range=7d&split=model/);
+  await expect(page.getByRole("alert").filter({ hasText: "invalid parameter" })).toHaveCount(0);
+});

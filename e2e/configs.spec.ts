@@ -1,0 +1,227 @@
+/**
+ * The Configs pages end to end: a fallback config built in the browser (OpenAI then Azure virtual
+ * keys pointing at the mock upstream, on_status_codes [429, 503]), live validation at the field and
+ * in the JSON view, the id copied from the clipboard and used by the real portkey-ai SDK while the
+ * mock's OpenAI side answers 503 (Azure answers); then an edit (a new version), the versions list,
+ * a diff between two versions and a rollback.
+ */
+import { expect, test, type Page } from "@playwright/test";
+import { Portkey } from "portkey-ai";
+import { E2E_ADMIN, E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
+import { ADMIN_STATE, screenshotPath } from "./fixtures";
+import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
+
+test.use({ storageState: ADMIN_STATE, permissions: ["clipboard-read", "clipboard-write"] });
+test.describe.configure({ mode: "serial" });
+
+const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+const API = `http://127.0.0.1:${E2E_PORT}/v1`;
+const CONFIG_NAME = `e2e fallback ${RUN}`;
+const OPENAI_SECRET = "sk-e2e-configs-openai-00001111";
+
+let mock: MockUpstream;
+let gatewayKey: string;
+let gatewayKeyId: string;
+let openaiKey: string;
+let azureKey: string;
+let configId: string;
+
+async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${API}${path}`, {
+    method,
+    headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+test.beforeAll(async () => {
+  mock = await startMockUpstream({ port: 0 });
+  ({ key: gatewayKey, id: gatewayKeyId } = await admin<{ key: string; id: string }>("POST", "/api-keys", { name: `e2e configs ${RUN}`, scope: "gateway" }));
+  openaiKey = (await admin<{ slug: string }>("POST", "/virtual-keys", { name: `Cfg OpenAI ${RUN}`, provider: "openai", key: OPENAI_SECRET, custom_host: `${mock.url}/v1` })).slug;
+  azureKey = (
+    await admin<{ slug: string }>("POST", "/virtual-keys", {
+      name: `Cfg Azure ${RUN}`,
+      provider: "azure-openai",
+      key: "e2e-configs-azure-000000002222",
+      resource_name: "detour-e2e",
+      api_version: "2024-10-21",
+      custom_host: `${mock.url}/openai`,
+      deployments: [{ deployment_name: "gpt4o-prod", alias: "gpt-4o", is_default: true }],
+    })
+  ).slug;
+});
+
+test.afterAll(async () => {
+  // Leave the workspace as found: other specs count keys and configs.
+  if (configId) await admin("DELETE", `/configs/${configId}`).catch(() => undefined);
+  for (const slug of [openaiKey, azureKey]) if (slug) await admin("DELETE", `/virtual-keys/${slug}`).catch(() => undefined);
+  if (gatewayKeyId) await admin("DELETE", `/api-keys/${gatewayKeyId}`).catch(() => undefined);
+  await mock?.close();
+});
+
+/** The errors the page logs (hydration mismatches, failed loads), to be asserted empty. */
+function consoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.location().url.endsWith("/favicon.ico")) errors.push(`${msg.text()} ${msg.location().url}`);
+  });
+  page.on("pageerror", (err) => errors.push(err.message));
+  return errors;
+}
+
+async function jsonView(page: Page): Promise<unknown> {
+  return JSON.parse(await page.getByLabel("Config JSON").inputValue());
+}
+
+test("build a fallback config in the browser, copy its id, and the portkey-ai SDK falls back to Azure", async ({ page }, info) => {
+  const errors = consoleErrors(page);
+  await page.goto("/configs");
+  await expect(page.getByRole("heading", { name: "Configs", level: 1 })).toBeVisible();
+  await page.getByRole("link", { name: /^(New config|Build your first config)$/ }).click();
+  await expect(page.getByRole("heading", { name: "New config", level: 1 })).toBeVisible();
+
+  await page.getByLabel("Config name").fill(CONFIG_NAME);
+  const root = page.getByRole("group", { name: "Config settings" });
+  await expect(root.getByLabel("Strategy mode")).toHaveValue("fallback");
+
+  // Status codes as chips: Enter adds one, a space too; each chip has a remove button with a name.
+  const codes = root.getByLabel("Fallback on status codes");
+  await codes.fill("429");
+  await codes.press("Enter");
+  await codes.pressSequentially("503 ");
+  await expect(root.getByRole("button", { name: "Remove 429" })).toBeVisible();
+  await expect(root.getByRole("button", { name: "Remove 503" })).toBeVisible();
+  await codes.pressSequentially("5x3");
+  await codes.press("Enter");
+  await expect(codes).toHaveAccessibleDescription(/not a 3-digit HTTP status code/);
+  await codes.fill("");
+
+  // Ordered targets with the virtual key picker (keyboard: select by label).
+  await page.getByRole("group", { name: "Target 1", exact: true }).getByLabel("Virtual key").selectOption(openaiKey);
+  await page.getByRole("group", { name: "Target 2", exact: true }).getByLabel("Virtual key").selectOption(azureKey);
+  expect(await jsonView(page)).toEqual({ strategy: { mode: "fallback", on_status_codes: [429, 503] }, targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }] });
+  await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
+
+  // An invalid value: the engine's message at the field and in the JSON view; saving is refused.
+  const attempts = root.getByLabel("Retry attempts");
+  await attempts.fill("9");
+  await expect(attempts).toHaveAttribute("aria-invalid", "true");
+  await expect(attempts).toHaveAccessibleDescription(/must be an integer from 0 to 5/);
+  await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/retry\.attempts must be an integer from 0 to 5/);
+  expect(await jsonView(page)).toMatchObject({ retry: { attempts: 9 } });
+  await page.getByRole("button", { name: "Save config" }).click();
+  await expect(page.getByRole("form", { name: "New config" }).getByRole("alert")).toContainText("Fix the problem");
+  await expect(attempts).toBeFocused();
+  await page.screenshot({ path: screenshotPath(info.outputDir, "configs-builder-invalid"), fullPage: true });
+  await attempts.fill("");
+  await expect(attempts).not.toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("form", { name: "New config" }).getByRole("alert")).toHaveCount(0);
+  expect(await jsonView(page)).not.toHaveProperty("retry");
+
+  // The other way round: JSON typed in the view fills the form.
+  const edited = { strategy: { mode: "fallback", on_status_codes: [429, 503] }, targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }], request_timeout: 30000 };
+  await page.getByLabel("Config JSON").fill(JSON.stringify(edited, null, 2));
+  await expect(root.getByLabel("Request timeout (ms)")).toHaveValue("30000");
+  await page.getByLabel("Config JSON").fill("{ not json");
+  await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Not valid JSON/);
+  await expect(root.getByLabel("Request timeout (ms)")).toHaveValue("30000"); // the form keeps the last valid config
+  await root.getByLabel("Request timeout (ms)").fill("45000"); // a form edit rewrites the JSON view
+  await expect(page.getByLabel("Config JSON")).not.toHaveAccessibleDescription(/Not valid JSON/);
+  expect(await jsonView(page)).toEqual({ ...edited, request_timeout: 45000 });
+  await page.screenshot({ path: screenshotPath(info.outputDir, "configs-builder"), fullPage: true });
+
+  await page.getByRole("button", { name: "Save config" }).click();
+  await expect(page).toHaveURL(/\/configs\/pc-[a-z0-9]+-[0-9a-f]{6}\?saved=1$/);
+  await expect(page.getByRole("heading", { name: "Saved: version 1" })).toBeFocused();
+  await page.getByRole("button", { name: "Copy config id" }).click();
+  configId = await page.evaluate(() => navigator.clipboard.readText());
+  expect(configId).toMatch(/^pc-/);
+  expect(page.url()).toContain(`/configs/${configId}?`);
+  // The snippets name the id and this server.
+  await expect(page.getByRole("tabpanel", { name: "Python (portkey_ai)" })).toContainText(`config="${configId}"`);
+  await page.getByRole("tab", { name: "Python (portkey_ai)" }).press("ArrowRight");
+  await expect(page.getByRole("tab", { name: "Node (portkey-ai)" })).toBeFocused();
+  await expect(page.getByRole("tabpanel", { name: "Node (portkey-ai)" })).toContainText(`baseURL: "http://localhost:${E2E_PORT}/v1"`);
+  await page.getByRole("tab", { name: "curl" }).click();
+  await expect(page.getByRole("tabpanel", { name: "curl" })).toContainText(`x-portkey-config: ${configId}`);
+  await page.getByRole("tab", { name: "OpenAI SDK (headers)" }).click();
+  await expect(page.getByRole("tabpanel", { name: "OpenAI SDK (headers)" })).toContainText(`"x-portkey-config": "${configId}"`);
+
+  // The real SDK with the copied id: OpenAI answers 503, Azure answers.
+  mock.reset();
+  mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 } });
+  const client = new Portkey({ apiKey: gatewayKey, baseURL: API, config: configId });
+  for (let i = 0; i < 2; i++) {
+    const res = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: `ping ${i}` }] });
+    expect(res.choices[0]?.message?.content).toContain("Mock answer from azure");
+  }
+  expect(mock.requests({ provider: "openai", key: OPENAI_SECRET }).map((r) => r.status)).toEqual([503, 503]);
+  expect(mock.requests({ provider: "azure" }).map((r) => r.status)).toEqual([200, 200]);
+  expect(errors).toEqual([]);
+});
+
+test("edit the config (a new version), see who changed it, diff two versions and roll back", async ({ page }, info) => {
+  test.skip(!configId, "needs the config of the first test");
+  const errors = consoleErrors(page);
+  await page.goto(`/configs/${configId}`);
+  await expect(page.getByRole("heading", { name: CONFIG_NAME, level: 1 })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Save new version" })).toBeDisabled(); // nothing changed yet
+
+  const root = page.getByRole("group", { name: "Config settings" });
+  await root.getByRole("button", { name: "Remove 503" }).click();
+  await root.getByLabel("Retry attempts").fill("2");
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await expect(page).toHaveURL(new RegExp(`/configs/${configId}\\?saved=2$`));
+  await expect(page.getByRole("heading", { name: "Saved: version 2" })).toBeVisible();
+
+  const versions = page.getByRole("table", { name: /Versions/ });
+  await expect(versions.locator("tbody tr")).toHaveCount(2);
+  const v2 = versions.getByRole("row").filter({ hasText: "v2" });
+  await expect(v2).toContainText("Current");
+  await expect(v2).toContainText(E2E_ADMIN.email);
+  await expect(v2).toContainText("just now");
+  await expect(versions.getByRole("row").filter({ hasText: "v1" })).toContainText(E2E_ADMIN.email);
+
+  // The diff, v1 -> v2 by default: 503 removed, retry added.
+  const diff = page.getByRole("region", { name: "Diff from version 1 to version 2" });
+  await expect(diff.locator(".is-removed").filter({ hasText: "503" })).toHaveCount(1);
+  await expect(diff.locator(".is-added").filter({ hasText: '"attempts": 2' })).toHaveCount(1);
+  await expect(diff.locator(".is-added, .is-removed").filter({ hasText: "virtual_key" })).toHaveCount(0);
+  await page.getByRole("heading", { name: "Compare versions" }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath(info.outputDir, "configs-versions-diff"), fullPage: true });
+  // Either side can be chosen.
+  await page.getByLabel("From version", { exact: true }).selectOption("2");
+  await expect(page.getByRole("region", { name: "Diff from version 2 to version 2" })).toBeVisible();
+  await expect(page.getByText("No differences")).toBeVisible();
+
+  // Roll back to v1: a new version v3 with v1's content.
+  await page.getByRole("button", { name: "Restore version 1" }).click();
+  const dialog = page.getByRole("dialog", { name: "Restore version 1?" });
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await dialog.getByRole("button", { name: "Restore version 1" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("heading", { name: "Saved: version 3" })).toBeVisible();
+  await expect(versions.locator("tbody tr")).toHaveCount(3);
+  await expect(versions.getByRole("row").filter({ hasText: "v3" })).toContainText("restored from version 1");
+  await expect(page.getByRole("group", { name: "Config settings" }).getByRole("button", { name: "Remove 503" })).toBeVisible();
+  expect(await jsonView(page)).toEqual({ strategy: { mode: "fallback", on_status_codes: [429, 503] }, targets: [{ weight: 1, virtual_key: openaiKey }, { weight: 1, virtual_key: azureKey }], request_timeout: 45000 });
+  const stored = await admin<{ version: number; config: unknown }>("GET", `/configs/${configId}`);
+  expect(stored.version).toBe(3);
+  expect(stored.config).toMatchObject({ strategy: { on_status_codes: [429, 503] } });
+
+  // The list: name, id with a copy button, last change, status.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Configs" }).click();
+  await expect(page.getByRole("heading", { name: "Configs", level: 1 })).toBeVisible();
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: CONFIG_NAME, exact: true }) });
+  await expect(row).toContainText(configId);
+  await expect(row).toContainText("v3");
+  await expect(row).toContainText("Active");
+  await expect(row).toContainText("just now");
+  await row.getByRole("button", { name: `Copy config id ${configId}` }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(configId);
+  await page.screenshot({ path: screenshotPath(info.outputDir, "configs-list"), fullPage: true });
+  expect(errors).toEqual([]);
+});

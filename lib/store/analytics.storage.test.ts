@@ -1,0 +1,142 @@
+/** getAnalytics on known rows: counts, error rates, cost sums, rescued counts, exact percentiles, bucket edges, the split with "other", workspace isolation. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newLogId, type LogRecord } from "@/lib/logs/types";
+import { getAnalytics, type Analytics } from "@/lib/store/analytics";
+import { insertLogBatch } from "@/lib/store/logs";
+import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "@/tests/storage/test-db";
+
+const T0 = Date.UTC(2026, 0, 10, 0, 0, 0);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+type Row = { at: number; status?: number; provider?: string | null; model?: string | null; cost?: number | null; latencyMs: number; fallbackUsed?: boolean };
+
+let seq = 0;
+function log(workspaceId: string, r: Row): LogRecord {
+  const createdAt = new Date(r.at);
+  const i = seq++;
+  return {
+    id: `${newLogId(createdAt)}${i}`, workspaceId, createdAt, traceId: `t${i}`, metadata: null, apiKeyId: null, configSlug: null, configVersion: null,
+    method: "POST", path: "/v1/chat/completions", modelRequested: "gpt-4o", stream: false, status: r.status ?? 200, errorType: null,
+    provider: r.provider === undefined ? "openai" : r.provider, model: r.model === undefined ? "gpt-4o" : r.model, virtualKeySlug: null, virtualKeyVersion: null,
+    promptTokens: 1, completionTokens: 1, totalTokens: 2, cost: r.cost === undefined ? null : r.cost, latencyMs: r.latencyMs, overheadMs: 1, retryCount: 0,
+    cacheStatus: "DISABLED", fallbackUsed: r.fallbackUsed ?? false, requestBody: null, requestBodyTruncated: false, responseBody: null,
+    responseBodyTruncated: false, requestHeaders: null, responseHeaders: null, attempts: [],
+  };
+}
+
+describe(`getAnalytics (${TEST_DB_KIND})`, () => {
+  let t: TestDatabase;
+  let ws: string;
+  const hours = (splitBy: "provider" | "model" | null) => getAnalytics(t.db, { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 3 * HOUR), bucket: "hour", splitBy }, TEST_DB_KIND);
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    ws = (await ensureDefaultWorkspace(t.db)).id;
+    const other = (await t.db.workspace.create({ data: { name: "Other", slug: "other-ws" } })).id;
+    const rows: Row[] = [
+      // Outside the hourly range on both sides.
+      { at: T0 - 1, latencyMs: 9999, cost: 5 },
+      { at: T0 + 3 * HOUR, latencyMs: 9999, cost: 5 },
+      // Hour 0 (its first and last millisecond included).
+      { at: T0, latencyMs: 100, cost: 0.01 },
+      { at: T0 + 10, status: 503, latencyMs: 200 },
+      { at: T0 + 20, provider: "azure-openai", latencyMs: 300, cost: 0.02, fallbackUsed: true }, // rescued
+      { at: T0 + HOUR - 1, provider: "azure-openai", model: "gpt-4o-mini", status: 429, latencyMs: 400, fallbackUsed: true }, // fallback, not rescued
+      // Hour 1: many models (top 6 + other) and one request that failed before routing.
+      { at: T0 + HOUR, model: "m-a", latencyMs: 10, cost: 0.5 },
+      { at: T0 + HOUR + 1, model: "m-a", latencyMs: 20, cost: 0.25 },
+      { at: T0 + HOUR + 2, model: "m-a", latencyMs: 30 },
+      { at: T0 + HOUR + 3, model: "m-b", latencyMs: 40 },
+      { at: T0 + HOUR + 4, model: "m-b", latencyMs: 50, status: 500 },
+      { at: T0 + HOUR + 5, model: "m-c", latencyMs: 60 },
+      { at: T0 + HOUR + 6, model: "m-d", latencyMs: 70 },
+      { at: T0 + HOUR + 7, model: "m-e", latencyMs: 80, cost: 1 },
+      { at: T0 + HOUR + 8, model: "m-f", latencyMs: 90, fallbackUsed: true },
+      { at: T0 + HOUR + 9, model: "m-g", latencyMs: 100 },
+      { at: T0 + HOUR + 10, provider: null, model: null, status: 400, latencyMs: 110 },
+      // The next day.
+      { at: T0 + DAY, latencyMs: 7, cost: 0.125 },
+    ];
+    await insertLogBatch(t.db, [
+      ...rows.map((r) => log(ws, r)),
+      // Another workspace, same hours: never counted.
+      log(other, { at: T0 + 5, latencyMs: 5000, cost: 100, status: 500 }),
+      log(other, { at: T0 + HOUR + 5, latencyMs: 5000, cost: 100, fallbackUsed: true }),
+    ]);
+  });
+  afterAll(async () => t?.drop());
+
+  it("counts requests, errors, cost and rescued per hour, empty hours included", async () => {
+    const a = await hours(null);
+    expect(a.keys).toEqual([]);
+    expect(a.series.map((p) => p.start)).toEqual([0, 1, 2].map((h) => new Date(T0 + h * HOUR).toISOString()));
+    const [h0, h1, h2] = a.series as [Analytics["series"][number], Analytics["series"][number], Analytics["series"][number]];
+    expect({ ...h0, byKey: undefined }).toMatchObject({ requests: 4, errors: 2, rescued: 1 });
+    expect(h0.cost).toBeCloseTo(0.03, 12);
+    expect(h1).toMatchObject({ requests: 11, errors: 2, rescued: 1 });
+    expect(h1.cost).toBeCloseTo(1.75, 12);
+    expect(h2).toMatchObject({ requests: 0, errors: 0, cost: 0, rescued: 0, p50: null, p95: null });
+    expect(a.totals).toMatchObject({ requests: 15, errors: 4, rescued: 2 });
+    expect(a.totals.errorRate).toBeCloseTo(4 / 15, 12);
+    expect(a.totals.cost).toBeCloseTo(1.78, 12);
+  });
+
+  it("computes latency p50/p95 like percentile_cont (linear interpolation), per bucket and overall", async () => {
+    const a = await hours(null);
+    // Hour 0: 100, 200, 300, 400 -> p50 at rank 1.5, p95 at rank 2.85.
+    expect(a.series[0]!.p50).toBeCloseTo(250, 9);
+    expect(a.series[0]!.p95).toBeCloseTo(385, 9);
+    // Hour 1: 10..110 (11 values) -> p50 = 60, p95 at rank 9.5 = 105.
+    expect(a.series[1]!.p50).toBeCloseTo(60, 9);
+    expect(a.series[1]!.p95).toBeCloseTo(105, 9);
+    // All 15: 10..110, 100, 200, 300, 400 sorted -> p50 rank 7 = 80; p95 rank 13.3 = 300 + 0.3 * 100.
+    expect(a.totals.p50).toBeCloseTo(80, 9);
+    expect(a.totals.p95).toBeCloseTo(330, 9);
+  });
+
+  it("splits by model: the top 6 by requests (ties by name), the rest as other, no provider/model as unknown", async () => {
+    const a = await hours("model");
+    expect(a.keys).toEqual(["gpt-4o", "m-a", "m-b", "gpt-4o-mini", "m-c", "m-d", "other"]);
+    const totals = Object.fromEntries(a.byKey.map((k) => [k.key, k.requests]));
+    expect(totals).toEqual({ "gpt-4o": 3, "m-a": 3, "m-b": 2, "gpt-4o-mini": 1, "m-c": 1, "m-d": 1, other: 4 }); // m-e, m-f, m-g, unknown
+    const other = a.byKey.find((k) => k.key === "other")!;
+    expect(other).toMatchObject({ errors: 1, rescued: 1 });
+    expect(other.cost).toBeCloseTo(1, 12);
+    expect(a.series[0]!.byKey["gpt-4o"]).toMatchObject({ requests: 3, errors: 1, rescued: 1 });
+    expect(a.series[0]!.byKey["m-a"]).toEqual({ requests: 0, errors: 0, cost: 0, rescued: 0 });
+    expect(a.series[1]!.byKey["m-a"]!.cost).toBeCloseTo(0.75, 12);
+    expect(a.series[2]!.byKey).toEqual(Object.fromEntries(a.keys.map((k) => [k, { requests: 0, errors: 0, cost: 0, rescued: 0 }])));
+    // The split parts add up to the bucket.
+    for (const p of a.series) expect(Object.values(p.byKey).reduce((s, c) => s + c.requests, 0)).toBe(p.requests);
+  });
+
+  it("splits by provider, with no other when there are few keys", async () => {
+    const a = await hours("provider");
+    expect(a.keys).toEqual(["openai", "azure-openai", "unknown"]);
+    expect(a.byKey.map((k) => [k.key, k.requests, k.errors, k.rescued])).toEqual([
+      ["openai", 12, 2, 1],
+      ["azure-openai", 2, 1, 1],
+      ["unknown", 1, 1, 0],
+    ]);
+  });
+
+  it("buckets by UTC day", async () => {
+    const a = await getAnalytics(t.db, { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 2 * DAY), bucket: "day", splitBy: null }, TEST_DB_KIND);
+    expect(a.series.map((p) => [p.start, p.requests])).toEqual([
+      [new Date(T0).toISOString(), 16],
+      [new Date(T0 + DAY).toISOString(), 1],
+    ]);
+    expect(a.series[1]!.cost).toBeCloseTo(0.125, 12);
+    expect(a.series[1]!.p50).toBe(7);
+    expect(a.series[1]!.p95).toBe(7);
+  });
+
+  it("returns zeros and no percentiles for a workspace or range without rows", async () => {
+    const a = await getAnalytics(t.db, { workspaceId: "ws_none", from: new Date(T0), to: new Date(T0 + 2 * HOUR), bucket: "hour", splitBy: "provider" }, TEST_DB_KIND);
+    expect(a.keys).toEqual([]);
+    expect(a.series).toHaveLength(2);
+    expect(a.totals).toEqual({ requests: 0, errors: 0, cost: 0, rescued: 0, errorRate: null, p50: null, p95: null });
+  });
+});
