@@ -116,6 +116,17 @@ test("charts this run's requests, and the range and split selects change the URL
   await expect(page).toHaveURL(/[?&]split=provider/);
   await expect(page.getByRole("img", { name: /^Requests per hour, .*; by provider: .*azure-openai \d+/ })).toBeVisible();
   await expect(page.getByRole("img", { name: /^Rescued by fallback .*; by provider: .*azure-openai \d+/ })).toBeVisible();
+  // Latency per provider: one p95 line per provider by default, every provider's p50 / p95 in the name; the toggle draws p50.
+  const latency = page.getByRole("figure", { name: "Latency p95 by provider" });
+  await expect(latency).toBeVisible();
+  const perKey = (shown: string) =>
+    page.getByRole("img", { name: new RegExp(`^Latency per hour, last 24 hours: p50 [\\d,]+ ms, p95 [\\d,]+ ms over the range; by provider, highest p50 / p95 in any hour: .*azure-openai [\\d,]+ ms / [\\d,]+ ms.*; highest ${shown} [\\d,]+ ms \\(.+\\) at .+ UTC; lines show ${shown} per provider\\.$`) });
+  await expect(perKey("p95")).toBeVisible();
+  await expect(perKey("p95").locator(".recharts-line")).not.toHaveCount(0);
+  await latency.getByRole("group", { name: "Latency percentile" }).getByRole("button", { name: "p50" }).click();
+  await expect(page.getByRole("figure", { name: "Latency p50 by provider" })).toBeVisible();
+  await expect(perKey("p50")).toBeVisible();
+  await expect(page.getByRole("button", { name: "p50" })).toHaveAttribute("aria-pressed", "true");
 
   // Last 30 days, by model: daily buckets.
   await range.selectOption("30d");

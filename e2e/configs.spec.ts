@@ -25,6 +25,7 @@ let gatewayKeyId: string;
 let openaiKey: string;
 let azureKey: string;
 let configId: string;
+let cacheConfigId: string | undefined;
 
 async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${API}${path}`, {
@@ -57,6 +58,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   // Leave the workspace as found: other specs count keys and configs.
   if (configId) await admin("DELETE", `/configs/${configId}`).catch(() => undefined);
+  if (cacheConfigId) await admin("DELETE", `/configs/${cacheConfigId}`).catch(() => undefined);
   for (const slug of [openaiKey, azureKey]) if (slug) await admin("DELETE", `/virtual-keys/${slug}`).catch(() => undefined);
   if (gatewayKeyId) await admin("DELETE", `/api-keys/${gatewayKeyId}`).catch(() => undefined);
   await mock?.close();
@@ -223,5 +225,93 @@ test("edit the config (a new version), see who changed it, diff two versions and
   await row.getByRole("button", { name: `Copy config id ${configId}` }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(configId);
   await page.screenshot({ path: screenshotPath(info.outputDir, "configs-list"), fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test("cache and a target's own on_status_codes in the form and the JSON view; camelCase JSON fills the form", async ({ page }) => {
+  const errors = consoleErrors(page);
+  await page.goto("/configs/new");
+  await expect(page.getByRole("heading", { name: "New config", level: 1 })).toBeVisible();
+  await page.getByLabel("Config name").fill(`e2e cache ${RUN}`);
+  const root = page.getByRole("group", { name: "Config settings" });
+  const target1 = page.getByRole("group", { name: "Target 1", exact: true });
+  const target2 = page.getByRole("group", { name: "Target 2", exact: true });
+  await expect(root.getByLabel("Strategy mode")).toHaveValue("fallback");
+  await target1.getByLabel("Virtual key").selectOption(openaiKey);
+  await target2.getByLabel("Virtual key").selectOption(azureKey);
+
+  // Cache: off by default; the max age appears once it is on.
+  const cache = root.getByLabel("Cache", { exact: true });
+  await expect(cache).toHaveValue("");
+  await expect(root.getByLabel("Cache max age (seconds)")).toHaveCount(0);
+  await cache.selectOption("simple");
+  await root.getByLabel("Cache max age (seconds)").fill("60");
+  // A bad max age: the engine's message at the field.
+  await root.getByLabel("Cache max age (seconds)").fill("0");
+  await expect(root.getByLabel("Cache max age (seconds)")).toHaveAccessibleDescription(/must be a positive whole number of seconds/);
+  await root.getByLabel("Cache max age (seconds)").fill("60");
+  await expect(root.getByLabel("Cache max age (seconds)")).not.toHaveAttribute("aria-invalid", "true");
+
+  // A target's own list, under a fallback parent, with the hint that it overrides the parent's.
+  const own = target1.getByLabel("This target's fallback status codes");
+  await expect(own).toHaveAccessibleDescription(/Overrides the parent fallback's list for this target/);
+  await own.fill("429");
+  await own.press("Enter");
+  await expect(target1.getByRole("button", { name: "Remove 429" })).toBeVisible();
+  expect(await jsonView(page)).toEqual({
+    strategy: { mode: "fallback" },
+    targets: [{ virtual_key: openaiKey, on_status_codes: [429] }, { virtual_key: azureKey }],
+    cache: { mode: "simple", max_age: 60 },
+  });
+  await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
+
+  // camelCase typed in the JSON view: normalised as the engine does, so the form shows the values.
+  const camel = {
+    strategy: { mode: "fallback", onStatusCodes: [503] },
+    targets: [{ virtualKey: openaiKey, onStatusCodes: [429, 500] }, { virtualKey: azureKey }],
+    cache: { mode: "simple", maxAge: 120 },
+    requestTimeout: 30000,
+  };
+  await page.getByLabel("Config JSON").fill(JSON.stringify(camel, null, 2));
+  await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
+  await expect(root.getByLabel("Request timeout (ms)")).toHaveValue("30000");
+  await expect(root.getByLabel("Cache", { exact: true })).toHaveValue("simple");
+  await expect(root.getByLabel("Cache max age (seconds)")).toHaveValue("120");
+  await expect(root.getByRole("button", { name: "Remove 503" })).toBeVisible();
+  await expect(target1.getByLabel("Virtual key")).toHaveValue(openaiKey);
+  await expect(target2.getByLabel("Virtual key")).toHaveValue(azureKey);
+  await expect(target1.getByRole("button", { name: "Remove 429" })).toBeVisible();
+  await expect(target1.getByRole("button", { name: "Remove 500" })).toBeVisible();
+  // A form edit rewrites the JSON view in snake_case.
+  await root.getByLabel("Request timeout (ms)").fill("31000");
+  expect(await jsonView(page)).toEqual({
+    strategy: { mode: "fallback", on_status_codes: [503] },
+    targets: [{ virtual_key: openaiKey, on_status_codes: [429, 500] }, { virtual_key: azureKey }],
+    cache: { mode: "simple", max_age: 120 },
+    request_timeout: 31000,
+  });
+
+  await page.getByRole("button", { name: "Save config" }).click();
+  await expect(page).toHaveURL(/\/configs\/pc-[a-z0-9]+-[0-9a-f]{6}\?saved=1$/);
+  cacheConfigId = new URL(page.url()).pathname.split("/").pop();
+  expect(cacheConfigId).toMatch(/^pc-/);
+  const stored = await admin<{ config: Record<string, unknown> }>("GET", `/configs/${cacheConfigId}`);
+  expect(stored.config).toMatchObject({
+    cache: { mode: "simple", max_age: 120 },
+    strategy: { mode: "fallback", on_status_codes: [503] },
+    targets: [{ virtual_key: openaiKey, on_status_codes: [429, 500] }, { virtual_key: azureKey }],
+    request_timeout: 31000,
+  });
+  expect(stored.config.targets).toHaveLength(2);
+  expect((stored.config.targets as Record<string, unknown>[])[1]).not.toHaveProperty("on_status_codes");
+
+  // The saved config loads back into the form.
+  await expect(page.getByRole("group", { name: "Config settings" }).getByLabel("Cache max age (seconds)")).toHaveValue("120");
+  await expect(page.getByRole("group", { name: "Target 1", exact: true }).getByRole("button", { name: "Remove 500" })).toBeVisible();
+
+  await admin("DELETE", `/configs/${cacheConfigId}`);
+  const gone = await fetch(`${API}/configs/${cacheConfigId}`, { headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY } });
+  expect(gone.status).toBe(404);
+  cacheConfigId = undefined;
   expect(errors).toEqual([]);
 });

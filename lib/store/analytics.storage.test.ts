@@ -122,6 +122,48 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
     ]);
   });
 
+  it("computes latency p50/p95 per split key like percentile_cont, per bucket, other folded before ranking", async () => {
+    const close = (pct: { p50: number | null; p95: number | null } | undefined, p50: number | null, p95: number | null) => {
+      expect(pct).toBeDefined();
+      for (const [got, want] of [[pct!.p50, p50], [pct!.p95, p95]] as const) {
+        if (want === null) expect(got).toBeNull();
+        else expect(got).toBeCloseTo(want, 9);
+      }
+    };
+    const m = await hours("model");
+    const [h0, h1, h2] = m.series as [Analytics["series"][number], Analytics["series"][number], Analytics["series"][number]];
+    expect(Object.keys(h0.latencyByKey)).toEqual(m.keys);
+    // Hour 0, gpt-4o: 100, 200, 300 -> p50 200, p95 at rank 1.9 = 290. gpt-4o-mini: 400 alone.
+    close(h0.latencyByKey["gpt-4o"], 200, 290);
+    close(h0.latencyByKey["gpt-4o-mini"], 400, 400);
+    close(h0.latencyByKey["m-a"], null, null);
+    close(h0.latencyByKey.other, null, null);
+    // Hour 1: m-a 10, 20, 30 -> 20 / 29; m-b 40, 50 -> 45 / 49.5; other = m-e 80, m-f 90, m-g 100,
+    // unknown 110 -> p50 at rank 1.5 = 95, p95 at rank 2.85 = 108.5 (one percentile over the
+    // folded rows, not a mix of the folded keys' percentiles).
+    close(h1.latencyByKey["m-a"], 20, 29);
+    close(h1.latencyByKey["m-b"], 45, 49.5);
+    close(h1.latencyByKey["m-c"], 60, 60);
+    close(h1.latencyByKey["m-d"], 70, 70);
+    close(h1.latencyByKey.other, 95, 108.5);
+    close(h1.latencyByKey["gpt-4o"], null, null);
+    for (const k of m.keys) close(h2.latencyByKey[k], null, null);
+
+    const p = await hours("provider");
+    // openai: hour 0 100, 200 -> 150 / 195; hour 1 10..100 (10 values) -> rank 4.5 = 55, rank 8.55 = 95.5.
+    close(p.series[0]!.latencyByKey.openai, 150, 195);
+    close(p.series[1]!.latencyByKey.openai, 55, 95.5);
+    close(p.series[0]!.latencyByKey["azure-openai"], 350, 395);
+    close(p.series[1]!.latencyByKey["azure-openai"], null, null);
+    close(p.series[0]!.latencyByKey.unknown, null, null);
+    close(p.series[1]!.latencyByKey.unknown, 110, 110);
+  });
+
+  it("has no per-key latency without a split", async () => {
+    const a = await hours(null);
+    for (const p of a.series) expect(p.latencyByKey).toEqual({});
+  });
+
   it("buckets by UTC day", async () => {
     const a = await getAnalytics(t.db, { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 2 * DAY), bucket: "day", splitBy: null }, TEST_DB_KIND);
     expect(a.series.map((p) => [p.start, p.requests])).toEqual([

@@ -14,6 +14,13 @@
  *   both databases, and the sort happens inside the database, not in JS.
  * The split keeps the TOP_KEYS keys with most requests in the range; the rest are folded into
  * "other". Requests without a provider/model (failed before routing) are under "unknown".
+ *
+ * Latency per split key (only with a split): a percentile cannot be folded after the fact, so once
+ * the counts query has ranked the keys, a third query maps each row to its key in SQL (the top keys
+ * are bound as parameters, everything else is "other") and computes p50/p95 per (bucket, key) with
+ * the same technique as above: `percentile_cont` on PostgreSQL, window ranks + interpolation on
+ * SQLite (one more sort; no per-key range percentiles, which would cost a second). It runs after the counts
+ * query (it needs the keys) and alongside nothing else, so a split costs one more range scan.
  */
 import type { Db } from "../db";
 import { Prisma } from "../generated/sqlite/client";
@@ -42,7 +49,10 @@ export type AnalyticsPoint = Counts & {
   p95: number | null;
   /** Per split key (only with splitBy; every key of `keys` is present). */
   byKey: Record<string, Counts>;
+  /** Latency percentiles per split key (only with splitBy; every key of `keys` is present, null when it has no requests in the bucket). */
+  latencyByKey: Record<string, Pct>;
 };
+export type Pct = { p50: number | null; p95: number | null };
 export type AnalyticsTotals = Counts & { errorRate: number | null; p50: number | null; p95: number | null };
 export type Analytics = {
   bucket: AnalyticsBucket;
@@ -80,7 +90,13 @@ function currentDialect(): Dialect {
 export async function getAnalytics(db: Db, query: AnalyticsQuery, dialect: Dialect = currentDialect()): Promise<Analytics> {
   const sql = dialect === "sqlite" ? sqliteSql(query) : postgresSql(query);
   const [groups, pct] = await Promise.all([db.$queryRaw<GroupRow[]>(sql.groups), db.$queryRaw<PctRow[]>(sql.percentiles)]);
-  return assemble(query, groups, readPercentiles(pct, dialect));
+  const split = splitKeys(query, groups);
+  let keyPct: KeyPercentiles = new Map();
+  if (query.splitBy && split.top.length) {
+    const ksql = dialect === "sqlite" ? sqliteKeyPercentiles(query, split.top) : postgresKeyPercentiles(query, split.top);
+    keyPct = readKeyPercentiles(await db.$queryRaw<KeyPctRow[]>(ksql), dialect);
+  }
+  return assemble(query, groups, readPercentiles(pct, dialect), split, keyPct);
 }
 
 type GroupRow = { bucket: string; key: string | null; requests: number | bigint; errors: number | bigint | null; cost: number | null; rescued: number | bigint | null };
@@ -92,6 +108,23 @@ type GroupRow = { bucket: string; key: string | null; requests: number | bigint;
 type PctRow = { bucket: string | null; p50?: number | null; p95?: number | null; v?: number | bigint; i?: number | bigint; n?: number | bigint; gi?: number | bigint; gn?: number | bigint };
 
 type DialectSql = { groups: Prisma.Sql; percentiles: Prisma.Sql };
+
+/** Per (bucket, key). PostgreSQL: p50/p95. SQLite: the rows at ranks around each percentile within their (bucket, key) (i of n), 0-based. */
+type KeyPctRow = { bucket: string; key: string; p50?: number | null; p95?: number | null; v?: number | bigint; i?: number | bigint; n?: number | bigint };
+
+/**
+ * The split key of a row as `assemble` folds it: null is "unknown", a top key is itself, the rest
+ * "other". `top` is never empty (the caller skips the query otherwise).
+ */
+function foldedKey(split: AnalyticsSplit, top: string[]): Prisma.Sql {
+  const raw = Prisma.sql`COALESCE(${splitColumn(split)}, ${UNKNOWN_KEY})`;
+  return Prisma.sql`CASE WHEN ${raw} IN (${Prisma.join(top)}) THEN ${raw} ELSE ${OTHER_KEY} END`;
+}
+
+/** The ranks around p * (n - 1), as the percentile queries select them (CAST truncates = floor here). */
+function ranksAround(i: Prisma.Sql, n: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`${i} IN (CAST(0.5 * (${n} - 1) AS INTEGER), CAST(0.5 * (${n} - 1) AS INTEGER) + 1, CAST(0.95 * (${n} - 1) AS INTEGER), CAST(0.95 * (${n} - 1) AS INTEGER) + 1)`;
+}
 
 /** SQLite stores DateTime as ISO text with an explicit offset; compare with the same shape. */
 function sqliteTime(d: Date): string {
@@ -126,15 +159,55 @@ function sqliteSql(q: AnalyticsQuery): DialectSql {
   };
 }
 
-function postgresSql(q: AnalyticsQuery): DialectSql {
-  const bucket =
-    q.bucket === "hour"
-      ? Prisma.sql`to_char(date_trunc('hour', "createdAt"), 'YYYY-MM-DD"T"HH24')`
-      : Prisma.sql`to_char(date_trunc('day', "createdAt"), 'YYYY-MM-DD')`;
-  const key = splitColumn(q.splitBy);
-  // timestamp(3) without time zone holding UTC: compare with the UTC wall-clock text.
+/**
+ * SQLite per-key ranks: one scan of the range, one sort (within (bucket, key)). Per-key percentiles
+ * over the whole range would need a second sort (+~150 ms at 30 days / 100k rows), so there are none.
+ */
+function sqliteKeyPercentiles(q: AnalyticsQuery, top: string[]): Prisma.Sql {
+  const bucket = q.bucket === "hour" ? Prisma.sql`substr("createdAt", 1, 13)` : Prisma.sql`substr("createdAt", 1, 10)`;
+  const where = Prisma.sql`"workspaceId" = ${q.workspaceId} AND "createdAt" >= ${sqliteTime(q.from)} AND "createdAt" < ${sqliteTime(q.to)}`;
+  return Prisma.sql`
+    SELECT bucket, key, v, i, n FROM (
+      SELECT bucket, key, v,
+        ROW_NUMBER() OVER (PARTITION BY bucket, key ORDER BY v) - 1 AS i,
+        COUNT(*) OVER (PARTITION BY bucket, key) AS n
+      FROM (
+        SELECT ${bucket} AS bucket, ${foldedKey(q.splitBy!, top)} AS key, "latencyMs" AS v
+        FROM "RequestLog" WHERE ${where}
+      ) AS rows
+    ) AS ranked
+    WHERE ${ranksAround(Prisma.sql`i`, Prisma.sql`n`)}`;
+}
+
+/** PostgreSQL per-key percentiles per (bucket, key). */
+function postgresKeyPercentiles(q: AnalyticsQuery, top: string[]): Prisma.Sql {
+  return Prisma.sql`
+    SELECT bucket, key,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS p50,
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY v) AS p95
+    FROM (
+      SELECT ${postgresBucket(q.bucket)} AS bucket, ${foldedKey(q.splitBy!, top)} AS key, "latencyMs" AS v
+      FROM "RequestLog" WHERE ${postgresWhere(q)}
+    ) AS rows
+    GROUP BY bucket, key`;
+}
+
+function postgresBucket(bucket: AnalyticsBucket): Prisma.Sql {
+  return bucket === "hour"
+    ? Prisma.sql`to_char(date_trunc('hour', "createdAt"), 'YYYY-MM-DD"T"HH24')`
+    : Prisma.sql`to_char(date_trunc('day', "createdAt"), 'YYYY-MM-DD')`;
+}
+
+/** timestamp(3) without time zone holding UTC: compare with the UTC wall-clock text. */
+function postgresWhere(q: AnalyticsQuery): Prisma.Sql {
   const t = (d: Date) => d.toISOString().slice(0, 23);
-  const where = Prisma.sql`"workspaceId" = ${q.workspaceId} AND "createdAt" >= ${t(q.from)}::timestamp AND "createdAt" < ${t(q.to)}::timestamp`;
+  return Prisma.sql`"workspaceId" = ${q.workspaceId} AND "createdAt" >= ${t(q.from)}::timestamp AND "createdAt" < ${t(q.to)}::timestamp`;
+}
+
+function postgresSql(q: AnalyticsQuery): DialectSql {
+  const bucket = postgresBucket(q.bucket);
+  const key = splitColumn(q.splitBy);
+  const where = postgresWhere(q);
   return {
     groups: Prisma.sql`
       SELECT ${bucket} AS bucket, ${key} AS key, COUNT(*) AS requests,
@@ -160,7 +233,6 @@ function splitColumn(split: AnalyticsSplit | null): Prisma.Sql {
   return Prisma.sql`NULL`;
 }
 
-type Pct = { p50: number | null; p95: number | null };
 type Percentiles = { byBucket: Map<string, Pct>; overall: Pct };
 
 /** Percentiles per bucket label and for the range, from either dialect's rows. */
@@ -192,6 +264,26 @@ function readPercentiles(rows: PctRow[], dialect: Dialect): Percentiles {
   return { byBucket, overall: global.n ? { p50: interpolate(global.at, global.n, 0.5), p95: interpolate(global.at, global.n, 0.95) } : none };
 }
 
+type KeyPercentiles = Map<string, Map<string, Pct>>;
+
+/** Per-key percentiles per bucket label, then key, from either dialect's rows. */
+function readKeyPercentiles(rows: KeyPctRow[], dialect: Dialect): KeyPercentiles {
+  const byCell: KeyPercentiles = new Map();
+  const cell = (bucket: string) => byCell.get(bucket) ?? byCell.set(bucket, new Map()).get(bucket)!;
+  if (dialect === "postgresql") {
+    for (const r of rows) cell(r.bucket).set(r.key, { p50: num(r.p50), p95: num(r.p95) });
+    return byCell;
+  }
+  const ranked = new Map<string, Map<string, { n: number; at: Map<number, number> }>>();
+  for (const r of rows) {
+    const inBucket = ranked.get(r.bucket) ?? ranked.set(r.bucket, new Map()).get(r.bucket)!;
+    const c = inBucket.get(r.key) ?? inBucket.set(r.key, { n: Number(r.n), at: new Map() }).get(r.key)!;
+    c.at.set(Number(r.i), Number(r.v));
+  }
+  for (const [bucket, inBucket] of ranked) for (const [key, { n, at }] of inBucket) cell(bucket).set(key, { p50: interpolate(at, n, 0.5), p95: interpolate(at, n, 0.95) });
+  return byCell;
+}
+
 /** percentile_cont: linear interpolation between the values at ranks floor and ceil of p * (n - 1). */
 export function interpolate(at: Map<number, number>, n: number, p: number): number | null {
   if (n === 0) return null;
@@ -216,7 +308,28 @@ function add(into: Counts, r: Counts): void {
   into.rescued += r.rescued;
 }
 
-function assemble(q: AnalyticsQuery, groups: GroupRow[], pct: Percentiles): Analytics {
+type SplitKeys = {
+  /** The chart's keys: `top`, then "other" when some keys were folded. */
+  keys: string[];
+  /** The top keys by requests (never "other" unless a real key is named so). */
+  top: string[];
+  /** Raw key (null as "unknown") to its chart key. */
+  keyOf: Map<string, string>;
+};
+
+/** The top keys by requests over the range (ties by name, so the order is stable); the rest fold into "other". */
+function splitKeys(q: AnalyticsQuery, groups: GroupRow[]): SplitKeys {
+  const keyOf = new Map<string, string>();
+  if (!q.splitBy) return { keys: [], top: [], keyOf };
+  const perKey = new Map<string, number>();
+  for (const g of groups) perKey.set(g.key ?? UNKNOWN_KEY, (perKey.get(g.key ?? UNKNOWN_KEY) ?? 0) + Number(g.requests));
+  const ranked = [...perKey].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+  const top = ranked.slice(0, TOP_KEYS);
+  for (const k of ranked) keyOf.set(k, top.includes(k) ? k : OTHER_KEY);
+  return { keys: ranked.length > TOP_KEYS ? [...top, OTHER_KEY] : top, top, keyOf };
+}
+
+function assemble(q: AnalyticsQuery, groups: GroupRow[], pct: Percentiles, split: SplitKeys, keyPct: KeyPercentiles): Analytics {
   const rows = groups.map((g) => ({
     bucket: g.bucket,
     key: g.key ?? UNKNOWN_KEY,
@@ -225,18 +338,8 @@ function assemble(q: AnalyticsQuery, groups: GroupRow[], pct: Percentiles): Anal
     cost: num(g.cost) ?? 0,
     rescued: num(g.rescued) ?? 0,
   }));
-
-  // The top keys by requests over the range (ties by name, so the order is stable); the rest fold into "other".
-  let keys: string[] = [];
-  const keyOf = new Map<string, string>();
-  if (q.splitBy) {
-    const perKey = new Map<string, number>();
-    for (const r of rows) perKey.set(r.key, (perKey.get(r.key) ?? 0) + r.requests);
-    const ranked = [...perKey].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
-    const top = ranked.slice(0, TOP_KEYS);
-    for (const k of ranked) keyOf.set(k, top.includes(k) ? k : OTHER_KEY);
-    keys = ranked.length > TOP_KEYS ? [...top, OTHER_KEY] : top;
-  }
+  const { keys, keyOf } = split;
+  const noPct = (): Pct => ({ p50: null, p95: null });
 
   const series: AnalyticsPoint[] = [];
   const index = new Map<string, AnalyticsPoint>();
@@ -245,7 +348,14 @@ function assemble(q: AnalyticsQuery, groups: GroupRow[], pct: Percentiles): Anal
     const start = new Date(t);
     const label = bucketLabel(start, q.bucket);
     const p = pct.byBucket.get(label) ?? { p50: null, p95: null };
-    const point: AnalyticsPoint = { start: start.toISOString(), ...zero(), ...p, byKey: Object.fromEntries(keys.map((k) => [k, zero()])) };
+    const cells = keyPct.get(label);
+    const point: AnalyticsPoint = {
+      start: start.toISOString(),
+      ...zero(),
+      ...p,
+      byKey: Object.fromEntries(keys.map((k) => [k, zero()])),
+      latencyByKey: Object.fromEntries(keys.map((k) => [k, cells?.get(k) ?? noPct()])),
+    };
     series.push(point);
     index.set(label, point);
   }

@@ -5,7 +5,12 @@
  * accessible name (role="img") summarises it in words, since the SVG itself says nothing to a
  * screen reader. Series are keyed by index (`s0`, `s1`...) because model names contain dots, which
  * recharts would read as paths.
+ *
+ * Latency with a split draws one line per key for one percentile at a time (p95 by default, a
+ * p50/p95 toggle switches): 14 lines in one small chart would not be readable. The summary names
+ * every key's highest p50 and p95 whichever is drawn.
  */
+import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { Analytics, AnalyticsPoint, Counts } from "@/lib/store/analytics";
 
@@ -53,12 +58,15 @@ function peak(data: Analytics, value: (p: AnalyticsPoint) => number | null, fmt:
 
 type ChartProps = { data: Analytics; rangeLabel: string; longTicks: boolean };
 
-function ChartFigure({ id, title, summary, children }: { id: string; title: string; summary: string; children: React.ReactElement }) {
+function ChartFigure({ id, title, summary, actions, children }: { id: string; title: string; summary: string; actions?: React.ReactNode; children: React.ReactElement }) {
   return (
     <figure className="an-chart" aria-labelledby={`${id}-title`}>
-      <figcaption id={`${id}-title`} className="an-chart-title">
-        {title}
-      </figcaption>
+      <div className="an-chart-head">
+        <figcaption id={`${id}-title`} className="an-chart-title">
+          {title}
+        </figcaption>
+        {actions}
+      </div>
       <div className="an-chart-plot" role="img" aria-label={summary} data-testid={`chart-${id}`}>
         <ResponsiveContainer width="100%" height={220}>
           {children}
@@ -113,16 +121,61 @@ function ErrorRateChart({ data, rangeLabel, longTicks }: ChartProps) {
   );
 }
 
+type Percentile = "p50" | "p95";
+
 function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
-  const rows = data.series.map((p) => ({ t: p.start, p50: p.p50, p95: p.p95 }));
+  const [shown, setShown] = useState<Percentile>("p95");
   const { p50, p95 } = data.totals;
-  const summary = `Latency per ${data.bucket}, ${rangeLabel.toLowerCase()}: p50 ${p50 === null ? "none" : fmtMs(p50)}, p95 ${p95 === null ? "none" : fmtMs(p95)} over the range; p95 ${peak(data, (p) => p.p95, fmtMs)}.`;
+  const ms = (n: number | null) => (n === null ? "none" : fmtMs(n));
+  const overall = `Latency per ${data.bucket}, ${rangeLabel.toLowerCase()}: p50 ${ms(p50)}, p95 ${ms(p95)} over the range`;
+  if (!data.keys.length) {
+    const rows = data.series.map((p) => ({ t: p.start, p50: p.p50, p95: p.p95 }));
+    const summary = `${overall}; p95 ${peak(data, (p) => p.p95, fmtMs)}.`;
+    return (
+      <ChartFigure id="latency" title="Latency p50 / p95 (all requests)" summary={summary}>
+        <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          {axes(data, longTicks, fmtMs)}
+          <Line dataKey="p50" name="p50" stroke="#2f5bea" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line dataKey="p95" name="p95" stroke="#f79009" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+        </LineChart>
+      </ChartFigure>
+    );
+  }
+  const series = seriesOf(data);
+  const rows: Row[] = data.series.map((p) => {
+    const row: Row = { t: p.start };
+    data.keys.forEach((k, i) => (row[`s${i}`] = p.latencyByKey[k]?.[shown] ?? null));
+    return row;
+  });
+  const highest = (pct: Percentile) => {
+    let best: { v: number; key: string; start: string } | null = null;
+    for (const p of data.series) for (const k of data.keys) {
+      const v = p.latencyByKey[k]?.[pct] ?? null;
+      if (v !== null && (best === null || v > best.v)) best = { v, key: k, start: p.start };
+    }
+    return best ? `highest ${pct} ${fmtMs(best.v)} (${best.key}) at ${tickLabel(best.start, data.bucket, true)} UTC` : `no ${pct} in any bucket`;
+  };
+  // Each key's highest p50 and p95 in any bucket (percentiles over the range per key are not computed).
+  const max = (k: string, pct: Percentile) => Math.max(...data.series.map((p) => p.latencyByKey[k]?.[pct] ?? -1));
+  const parts = data.keys.map((k) => (max(k, "p95") < 0 ? `${k} none` : `${k} ${fmtMs(max(k, "p50"))} / ${fmtMs(max(k, "p95"))}`)).join(", ");
+  const summary = `${overall}; by ${data.splitBy}, highest p50 / p95 in any ${data.bucket}: ${parts}; ${highest(shown)}; lines show ${shown} per ${data.splitBy}.`;
+  const toggle = (
+    <div className="an-toggle" role="group" aria-label="Latency percentile">
+      {(["p50", "p95"] as const).map((p) => (
+        <button key={p} type="button" className="btn btn-sm" aria-pressed={shown === p} onClick={() => setShown(p)}>
+          {p}
+        </button>
+      ))}
+    </div>
+  );
   return (
-    <ChartFigure id="latency" title="Latency p50 / p95 (all requests)" summary={summary}>
+    <ChartFigure id="latency" title={`Latency ${shown} by ${data.splitBy}`} summary={summary} actions={toggle}>
       <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         {axes(data, longTicks, fmtMs)}
-        <Line dataKey="p50" name="p50" stroke="#2f5bea" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-        <Line dataKey="p95" name="p95" stroke="#f79009" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+        {series.map((s) => (
+          <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+        ))}
         <Legend wrapperStyle={{ fontSize: 12 }} />
       </LineChart>
     </ChartFigure>

@@ -1,13 +1,16 @@
 "use client";
 
 import { TextInput } from "@/components/ui/field";
-import { MAX_RETRY_ATTEMPTS, MAX_REQUEST_TIMEOUT_MS } from "@/lib/gateway/config/schema";
+import { Select } from "@/components/ui/select";
+import { CACHE_MODES, MAX_RETRY_ATTEMPTS, MAX_REQUEST_TIMEOUT_MS } from "@/lib/gateway/config/schema";
 import { controlId, numberOrUndefined, type BuilderContext } from "./builder-context";
 import { isObject, withoutEmpty, type Json, type Path } from "./draft";
 import { JsonObjectField } from "./json-object-field";
 import { StatusCodesInput } from "./status-codes-input";
 
-/** Retry, request timeout and override params: settings every node may carry (children inherit them). */
+const CACHE_LABELS: Record<string, string> = { simple: "Simple: identical requests answered from memory" };
+
+/** Retry, cache, request timeout and override params: settings every node may carry (children inherit them). */
 export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx: BuilderContext }) {
   const retry: Json = isObject(node.retry) ? node.retry : {};
   const retryPath = [...path, "retry"];
@@ -19,6 +22,17 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
   };
   const retryError = ctx.issues.at(retryPath);
   const attempts = retry.attempts;
+
+  const cache: Json | undefined = isObject(node.cache) ? node.cache : undefined;
+  const cachePath = [...path, "cache"];
+  const cacheMode = node.cache === undefined ? "" : typeof cache?.mode === "string" ? cache.mode : "simple";
+  const cacheOptions = [
+    { value: "", label: "Off" },
+    ...CACHE_MODES.map((m) => ({ value: m, label: CACHE_LABELS[m] ?? m })),
+    ...(cacheMode && !(CACHE_MODES as readonly string[]).includes(cacheMode) ? [{ value: cacheMode, label: `${cacheMode} (not supported)` }] : []),
+  ];
+  const maxAge = cache?.max_age;
+  const setCacheMode = (mode: string) => ctx.update(cachePath, mode === "" ? undefined : { ...(cache ?? {}), mode });
 
   return (
     <>
@@ -60,6 +74,31 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
           </div>
         </div>
       </fieldset>
+      <div className="ui-form-grid">
+        <Select
+          label="Cache"
+          id={controlId(path, "cache-mode")}
+          value={cacheMode}
+          onChange={(e) => setCacheMode(e.target.value)}
+          options={cacheOptions}
+          error={ctx.issues.under([...cachePath, "mode"]) ?? ctx.issues.at(cachePath)}
+          hint="Off: every request goes to the provider."
+        />
+        {node.cache !== undefined ? (
+          <TextInput
+            label="Cache max age (seconds)"
+            aside="optional"
+            id={controlId(path, "cache-max-age")}
+            type="number"
+            inputMode="numeric"
+            min={1}
+            value={typeof maxAge === "number" || typeof maxAge === "string" ? String(maxAge) : ""}
+            onChange={(e) => ctx.update([...cachePath, "max_age"], numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))}
+            error={ctx.issues.under([...cachePath, "max_age"])}
+            hint="How long a cached answer is served; empty: 7 days."
+          />
+        ) : null}
+      </div>
       <div className="ui-form-grid">
         <TextInput
           label="Request timeout (ms)"

@@ -7,7 +7,8 @@ import { Field, TextInput } from "@/components/ui/field";
 import { sendJson } from "@/components/ui/submit-json";
 import { notify } from "@/components/ui/toast";
 import { CONFIG_NAME_MAX } from "@/lib/api/config-schemas";
-import { parseConfig, type ConfigIssue } from "@/lib/gateway/config/schema";
+import { normalizeConfigKeys } from "@/lib/gateway/config/keys";
+import { formatIssuePath, parseConfig, type ConfigIssue } from "@/lib/gateway/config/schema";
 import type { BuilderContext, VirtualKeyOption } from "./builder-context";
 import { indexIssues, isObject, prettyJson, setIn, type Json, type Path } from "./draft";
 import { NodeEditor } from "./node-editor";
@@ -27,6 +28,8 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
   const [jsonText, setJsonText] = useState(() => prettyJson(initialConfig));
   const [jsonError, setJsonError] = useState<string | null>(null);
   const [serverIssues, setServerIssues] = useState<ConfigIssue[]>([]);
+  // Keys the JSON view gave in both spellings with different values (normalisation keeps the first).
+  const [keyIssues, setKeyIssues] = useState<ConfigIssue[]>([]);
   const [nameError, setNameError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -35,7 +38,8 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
   const changed = !editing || name.trim() !== initialName || prettyJson(draft) !== savedText;
 
   const parsed = useMemo(() => parseConfig(draft), [draft]);
-  const issues = useMemo(() => indexIssues(parsed.ok ? serverIssues : [...parsed.issues, ...serverIssues]), [parsed, serverIssues]);
+  const issues = useMemo(() => indexIssues([...keyIssues, ...(parsed.ok ? [] : parsed.issues), ...serverIssues]), [keyIssues, parsed, serverIssues]);
+  const valid = parsed.ok && !keyIssues.length;
 
   const ctx: BuilderContext = {
     issues,
@@ -47,6 +51,7 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
         return next;
       });
       setJsonError(null);
+      setKeyIssues([]);
       setServerIssues([]);
       setFormError(null);
     },
@@ -64,7 +69,11 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
       return;
     }
     setJsonError(null);
-    setDraft(value);
+    // The form works on snake_case: camelCase keys (onStatusCodes, virtualKey…) are renamed the
+    // way the engine does before the draft takes the value.
+    const normalized = normalizeConfigKeys(value);
+    setKeyIssues(normalized.conflicts.map((c) => ({ path: formatIssuePath(c.path), message: c.message })));
+    setDraft(normalized.value);
   }
 
   function focusFirstInvalid() {
@@ -74,9 +83,9 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
   async function save(event: React.FormEvent) {
     event.preventDefault();
     setFormError(null);
-    if (jsonError || !parsed.ok || !name.trim()) {
+    if (jsonError || !valid || !name.trim()) {
       if (!name.trim()) setNameError("is required: a name people recognise, e.g. “chat fallback”");
-      setFormError(jsonError ? "The JSON view does not parse: fix it or use the form." : !parsed.ok ? `Fix ${parsed.issues.length === 1 ? "the problem" : `the ${parsed.issues.length} problems`} shown at the fields before saving.` : null);
+      setFormError(jsonError ? "The JSON view does not parse: fix it or use the form." : !valid ? `Fix ${issues.all.length === 1 ? "the problem" : `the ${issues.all.length} problems`} shown at the fields before saving.` : null);
       focusFirstInvalid();
       return;
     }
@@ -100,7 +109,7 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
     router.refresh();
   }
 
-  const jsonHint = jsonError ? undefined : parsed.ok && !serverIssues.length ? (
+  const jsonHint = jsonError ? undefined : valid && !serverIssues.length ? (
     <span className="cfg-valid">Valid: the gateway can run this config.</span>
   ) : (
     <span className="cfg-issue-list">

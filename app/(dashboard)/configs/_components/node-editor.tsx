@@ -81,6 +81,27 @@ export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json;
               hint="Drawn with probability weight / total; 0 is never drawn."
             />
           ) : null}
+          {parentMode === "fallback" || node.on_status_codes !== undefined ? (
+            <StatusCodesInput
+              label="This target's fallback status codes"
+              aside="optional"
+              value={node.on_status_codes}
+              onChange={(codes) => ctx.update([...path, "on_status_codes"], codes)}
+              error={ctx.issues.under([...path, "on_status_codes"])}
+              hint={parentMode === "fallback" ? "Overrides the parent fallback's list for this target only; empty: the parent's list applies." : "Only read under a fallback strategy: this target's parent is not one."}
+              placeholder="parent's list"
+            />
+          ) : null}
+        </div>
+      ) : node.on_status_codes !== undefined ? (
+        <div className="ui-form-grid">
+          <StatusCodesInput
+            label="This target's fallback status codes"
+            value={node.on_status_codes}
+            onChange={(codes) => ctx.update([...path, "on_status_codes"], codes)}
+            error={ctx.issues.under([...path, "on_status_codes"])}
+            hint="Only a target under a fallback strategy takes its own list; use Fallback on status codes below."
+          />
         </div>
       ) : null}
       <div className="ui-form-grid">
@@ -101,8 +122,8 @@ export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json;
       {isRoot ? (
         <CommonFields node={node} path={path} ctx={ctx} />
       ) : (
-        <details className="cfg-more" open={hasCommon(node) || !!ctx.issues.under([...path, "retry"]) || !!ctx.issues.at([...path, "request_timeout"]) || !!ctx.issues.under([...path, "override_params"]) || undefined}>
-          <summary>Retry, timeout and override params{hasCommon(node) ? " (set)" : ""}</summary>
+        <details className="cfg-more" open={hasCommon(node) || !!ctx.issues.under([...path, "retry"]) || !!ctx.issues.under([...path, "cache"]) || !!ctx.issues.at([...path, "request_timeout"]) || !!ctx.issues.under([...path, "override_params"]) || undefined}>
+          <summary>Retry, cache, timeout and override params{hasCommon(node) ? " (set)" : ""}</summary>
           <CommonFields node={node} path={path} ctx={ctx} />
         </details>
       )}
@@ -188,7 +209,7 @@ function TargetList({ targets, path, label, mode, ctx }: { targets: unknown[]; p
 }
 
 function hasCommon(node: Json): boolean {
-  return node.retry !== undefined || node.request_timeout !== undefined || node.override_params !== undefined;
+  return node.retry !== undefined || node.cache !== undefined || node.request_timeout !== undefined || node.override_params !== undefined;
 }
 
 function Arrow({ up = false }: { up?: boolean }) {

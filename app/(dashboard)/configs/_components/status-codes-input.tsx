@@ -10,6 +10,7 @@ import { Field } from "@/components/ui/field";
  */
 export function StatusCodesInput({
   label,
+  aside,
   hint,
   error,
   value,
@@ -17,6 +18,7 @@ export function StatusCodesInput({
   placeholder = "e.g. 429",
 }: {
   label: string;
+  aside?: React.ReactNode;
   hint?: React.ReactNode;
   error?: string;
   value: unknown;
@@ -48,7 +50,7 @@ export function StatusCodesInput({
   }
 
   return (
-    <Field label={label} hint={hint ?? "Enter, comma or space adds a code; Backspace removes the last."} error={typing ?? error}>
+    <Field label={label} aside={aside} hint={hint ?? "Enter, comma or space adds a code; Backspace removes the last."} error={typing ?? error}>
       {(ids) => (
         <div className="cfg-chips" data-invalid={ids["aria-invalid"] ? "true" : undefined}>
           <ul className="cfg-chip-list" aria-label={codes.length ? `Codes chosen: ${codes.join(", ")}` : "No codes chosen"}>
