@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   }
   console.log(`\n[demo] ${total} requests, ${rescued} rescued by the fallback to Azure.`);
   console.log(`[demo] Open ${h.url} and sign in as admin@detour.local / ${adminPassword}`);
-  console.log("[demo] The overview counts the requests and the ones rescued by fallback; every request is a log row with its attempts.");
+  console.log(`[demo] Logs: ${h.url}/logs?fallback=true shows the rescued requests (fallback icon); open one to see its two attempts.`);
+  console.log(`[demo] One request: ${h.url}/logs?trace_id=demo-001 · Analytics: ${h.url}/analytics · Config: ${h.url}/configs/${configId}`);
   console.log(`[demo] Call it yourself: curl ${h.baseURL}/chat/completions -H 'x-portkey-api-key: ${h.apiKey}' -H 'x-portkey-config: ${configId}' -H 'content-type: application/json' -d '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'`);
   if (process.argv.includes("--once")) return stop();
   console.log("[demo] Serving until Ctrl-C.");
