@@ -8,7 +8,7 @@ const nextConfig: NextConfig = {
   // The build checks the app's own code; `npm run typecheck` (part of `npm test`) checks everything.
   typescript: { tsconfigPath: "tsconfig.build.json" },
   // Native and driver packages stay outside the bundle and load from node_modules at run time.
-  serverExternalPackages: ["better-sqlite3", "pg", "pino", "ioredis", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
+  serverExternalPackages: ["better-sqlite3", "pg", "pino", "ioredis", "prom-client", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
 };
 
 export default nextConfig;

@@ -40,6 +40,10 @@ const envSchema = z.object({
     "must be an http(s) URL",
   ),
   DETOUR_ALLOWED_PRIVATE_HOSTS: optionalString,
+  DETOUR_METRICS_TOKEN: optionalString.refine(
+    (v) => v === undefined || v.length >= 16,
+    "must be at least 16 characters",
+  ),
   REDIS_URL: optionalString.refine(
     (v) => v === undefined || /^rediss?:\/\//.test(v),
     "must be a redis:// or rediss:// URL",

@@ -6,6 +6,7 @@
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { getLogWriter } from "../logs/writer";
+import { observeRequest } from "../metrics";
 import { newLogId, type LogRecord } from "../logs/types";
 import { presentedApiKey } from "../auth/api-key";
 import type { AuthenticatedKey } from "../store/api-keys";
@@ -290,6 +291,7 @@ function enqueueLog(s: Served, input: LogInput): void {
     responseHeaders: null,
     attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime()) : [],
   };
+  observeRequest(record);
   getLogWriter().enqueue(record);
 }
 

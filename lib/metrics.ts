@@ -1,0 +1,91 @@
+/**
+ * Prometheus metrics (prom-client), served at GET /metrics. Request metrics are observed from each
+ * finished request's log record (one place, synchronous, no I/O); the log queue's figures are read
+ * from the writer when scraped. Label values are bounded: at most MAX_MODELS distinct models, the
+ * rest count as "other", so user-supplied model names cannot blow up the series count.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { LogRecord } from "./logs/types";
+import type { LogWriterStats } from "./logs/writer";
+
+const MAX_MODELS = 100;
+const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
+const OVERHEAD_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50];
+
+type Metrics = {
+  registry: Registry;
+  requests: Counter<"provider" | "model" | "status" | "cache">;
+  latency: Histogram<"provider">;
+  overhead: Histogram<"provider">;
+  fallbacks: Counter<"provider">;
+  retries: Counter<"provider">;
+  attempts: Counter<"provider" | "outcome">;
+  tokens: Counter<"provider" | "kind">;
+  cost: Counter<"provider">;
+  logQueue: Gauge<"state">;
+  models: Set<string>;
+};
+
+const globalForMetrics = globalThis as unknown as { detourMetrics?: Metrics };
+
+function metrics(): Metrics {
+  if (globalForMetrics.detourMetrics) return globalForMetrics.detourMetrics;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "detour_" });
+  const m: Metrics = {
+    registry,
+    requests: new Counter({ name: "detour_requests_total", help: "Requests answered on /v1 inference routes", labelNames: ["provider", "model", "status", "cache"], registers: [registry] }),
+    latency: new Histogram({ name: "detour_request_duration_ms", help: "Total request latency (ms), upstream included", labelNames: ["provider"], buckets: LATENCY_BUCKETS_MS, registers: [registry] }),
+    overhead: new Histogram({ name: "detour_overhead_ms", help: "Detour's own time per request (ms), upstream and back-off excluded", labelNames: ["provider"], buckets: OVERHEAD_BUCKETS_MS, registers: [registry] }),
+    fallbacks: new Counter({ name: "detour_fallbacks_total", help: "Requests answered by a target other than the first tried", labelNames: ["provider"], registers: [registry] }),
+    retries: new Counter({ name: "detour_retries_total", help: "Retry attempts made (attempts beyond each target's first)", labelNames: ["provider"], registers: [registry] }),
+    attempts: new Counter({ name: "detour_upstream_attempts_total", help: "Upstream attempts by outcome (ok, status class, or error class)", labelNames: ["provider", "outcome"], registers: [registry] }),
+    tokens: new Counter({ name: "detour_tokens_total", help: "Tokens reported by providers", labelNames: ["provider", "kind"], registers: [registry] }),
+    cost: new Counter({ name: "detour_cost_usd_total", help: "Cost in USD of answered requests (known models only)", labelNames: ["provider"], registers: [registry] }),
+    logQueue: new Gauge({ name: "detour_log_rows", help: "Request-log writer: rows queued now, and written / dropped / rejected since start", labelNames: ["state"], registers: [registry] }),
+    models: new Set(),
+  };
+  globalForMetrics.detourMetrics = m;
+  return m;
+}
+
+function modelLabel(m: Metrics, model: string | null): string {
+  if (!model) return "none";
+  if (m.models.has(model)) return model;
+  if (m.models.size >= MAX_MODELS) return "other";
+  m.models.add(model);
+  return model;
+}
+
+/** Records one finished request. Called once per log record; never throws. */
+export function observeRequest(record: LogRecord): void {
+  try {
+    const m = metrics();
+    const provider = record.provider ?? "none";
+    m.requests.inc({ provider, model: modelLabel(m, record.model), status: String(record.status), cache: record.cacheStatus });
+    m.latency.observe({ provider }, record.latencyMs);
+    m.overhead.observe({ provider }, record.overheadMs);
+    if (record.fallbackUsed) m.fallbacks.inc({ provider });
+    for (const a of record.attempts) {
+      const attemptProvider = a.provider ?? "none";
+      if (a.retry > 0) m.retries.inc({ provider: attemptProvider });
+      const outcome = a.errorClass && a.errorClass !== "upstream_status" ? a.errorClass : a.status === null ? "none" : a.status < 300 ? "ok" : `${Math.floor(a.status / 100)}xx`;
+      m.attempts.inc({ provider: attemptProvider, outcome });
+    }
+    if (record.promptTokens) m.tokens.inc({ provider, kind: "prompt" }, record.promptTokens);
+    if (record.completionTokens) m.tokens.inc({ provider, kind: "completion" }, record.completionTokens);
+    if (record.cost) m.cost.inc({ provider }, record.cost);
+  } catch {
+    // Metrics must never break the request path.
+  }
+}
+
+/** The Prometheus text exposition, with the log queue's current figures. */
+export async function renderMetrics(logStats: LogWriterStats): Promise<{ contentType: string; body: string }> {
+  const m = metrics();
+  m.logQueue.set({ state: "queued" }, logStats.queued);
+  m.logQueue.set({ state: "written" }, logStats.written);
+  m.logQueue.set({ state: "dropped" }, logStats.dropped);
+  m.logQueue.set({ state: "rejected" }, logStats.rejected);
+  return { contentType: m.registry.contentType, body: await m.registry.metrics() };
+}

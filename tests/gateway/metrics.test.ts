@@ -1,0 +1,68 @@
+/** GET /metrics: Prometheus text with request, fallback, retry, latency/overhead and log-queue figures; protected. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatBody, startHarness, type Harness } from "./harness";
+
+const ADMIN_KEY = "detour-metrics-test-admin-key-000";
+const METRICS_TOKEN = "metrics-scraper-token-0123456789";
+
+function sample(text: string, name: string, labels: Record<string, string>): number | null {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inner = line.slice(name.length + 1, line.indexOf("}"));
+    if (wanted.every((w) => inner.split(",").includes(w))) return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return null;
+}
+
+describe("metrics", () => {
+  let h: Harness;
+  let openaiVk: string;
+  let azureVk: string;
+
+  beforeAll(async () => {
+    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY, DETOUR_METRICS_TOKEN: METRICS_TOKEN });
+    openaiVk = await h.openaiKey("OpenAI");
+    azureVk = await h.azureKey("Azure");
+  });
+  afterAll(async () => h?.close());
+
+  const scrape = async (headers: Record<string, string>) => {
+    const res = await fetch(`${h.url}/metrics`, { headers });
+    return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
+  };
+
+  it("is refused without credentials, and with a gateway-scope key", async () => {
+    expect((await scrape({})).status).toBe(401);
+    expect((await scrape({ "x-portkey-api-key": h.apiKey })).status).toBe(403);
+    expect((await scrape({ authorization: "Bearer not-the-token-000000000" })).status).toBe(401);
+  });
+
+  it("counts requests, fallbacks, retries and attempts, with latency and overhead histograms", async () => {
+    const fallback = JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiVk, retry: { attempts: 1 } }, { virtual_key: azureVk }] });
+    h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 }, times: 6 });
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-config": fallback }), body: JSON.stringify(chatBody()) });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    const ok = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": openaiVk }), body: JSON.stringify(chatBody()) });
+    await ok.arrayBuffer();
+
+    const m = await scrape({ authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(m.status).toBe(200);
+    expect(m.type).toContain("text/plain");
+    expect(sample(m.text, "detour_requests_total", { provider: "azure-openai", status: "200" })).toBe(3);
+    expect(sample(m.text, "detour_requests_total", { provider: "openai", status: "200" })).toBe(1);
+    expect(sample(m.text, "detour_fallbacks_total", { provider: "azure-openai" })).toBe(3);
+    expect(sample(m.text, "detour_retries_total", { provider: "openai" })).toBe(3);
+    expect(sample(m.text, "detour_upstream_attempts_total", { provider: "openai", outcome: "5xx" })).toBe(6);
+    expect(sample(m.text, "detour_request_duration_ms_count", { provider: "azure-openai" })).toBe(3);
+    expect(sample(m.text, "detour_overhead_ms_count", { provider: "openai" })).toBe(1);
+    expect(m.text).toMatch(/^detour_log_rows\{state="written"\} \d+/m);
+    expect(sample(m.text, "detour_log_rows", { state: "dropped" })).toBe(0);
+    expect(m.text).toContain("detour_process_resident_memory_bytes");
+    // The admin key works too.
+    expect((await scrape({ "x-portkey-api-key": ADMIN_KEY })).status).toBe(200);
+  });
+});
