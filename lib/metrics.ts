@@ -9,6 +9,8 @@ import type { LogRecord } from "./logs/types";
 import type { LogWriterStats } from "./logs/writer";
 
 const MAX_MODELS = 100;
+/** Distinct `target` values of detour_circuit_open; circuits beyond it are not shown. */
+const MAX_CIRCUIT_TARGETS = 200;
 const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
 const OVERHEAD_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50];
 
@@ -23,7 +25,11 @@ type Metrics = {
   tokens: Counter<"provider" | "kind">;
   cost: Counter<"provider">;
   logQueue: Gauge<"state">;
+  rateLimited: Counter<"scope">;
   models: Set<string>;
+  circuitSkips: Counter<"provider">;
+  circuitOpen: Gauge<"target">;
+  circuitTargets: Set<string>;
 };
 
 const globalForMetrics = globalThis as unknown as { detourMetrics?: Metrics };
@@ -43,7 +49,11 @@ function metrics(): Metrics {
     tokens: new Counter({ name: "detour_tokens_total", help: "Tokens reported by providers", labelNames: ["provider", "kind"], registers: [registry] }),
     cost: new Counter({ name: "detour_cost_usd_total", help: "Cost in USD of answered requests (known models only)", labelNames: ["provider"], registers: [registry] }),
     logQueue: new Gauge({ name: "detour_log_rows", help: "Request-log writer: rows queued now, and written / dropped / rejected since start", labelNames: ["state"], registers: [registry] }),
+    rateLimited: new Counter({ name: "detour_rate_limited_total", help: "Requests refused with 429 by Detour's own rate limits, by the limited key's scope (api_key, virtual_key)", labelNames: ["scope"], registers: [registry] }),
     models: new Set(),
+    circuitSkips: new Counter({ name: "detour_circuit_skips_total", help: "Targets skipped without a call because their circuit was open", labelNames: ["provider"], registers: [registry] }),
+    circuitOpen: new Gauge({ name: "detour_circuit_open", help: "1 while a target's circuit is open (as last seen by this instance), else 0", labelNames: ["target"], registers: [registry] }),
+    circuitTargets: new Set(),
   };
   globalForMetrics.detourMetrics = m;
   return m;
@@ -68,6 +78,11 @@ export function observeRequest(record: LogRecord): void {
     if (record.fallbackUsed) m.fallbacks.inc({ provider });
     for (const a of record.attempts) {
       const attemptProvider = a.provider ?? "none";
+      if (a.errorClass === "circuit_open") {
+        // A skip is not an upstream attempt.
+        m.circuitSkips.inc({ provider: attemptProvider });
+        continue;
+      }
       if (a.retry > 0) m.retries.inc({ provider: attemptProvider });
       const outcome = a.errorClass && a.errorClass !== "upstream_status" ? a.errorClass : a.status === null ? "none" : a.status < 300 ? "ok" : `${Math.floor(a.status / 100)}xx`;
       m.attempts.inc({ provider: attemptProvider, outcome });
@@ -75,6 +90,29 @@ export function observeRequest(record: LogRecord): void {
     if (record.promptTokens) m.tokens.inc({ provider, kind: "prompt" }, record.promptTokens);
     if (record.completionTokens) m.tokens.inc({ provider, kind: "completion" }, record.completionTokens);
     if (record.cost) m.cost.inc({ provider }, record.cost);
+  } catch {
+    // Metrics must never break the request path.
+  }
+}
+
+/** Counts one request refused by Detour's own rate limit. Never throws. */
+export function observeRateLimited(scope: "api_key" | "virtual_key"): void {
+  try {
+    metrics().rateLimited.inc({ scope });
+  } catch {
+    // Metrics must never break the request path.
+  }
+}
+
+/** Sets detour_circuit_open for one target (at most MAX_CIRCUIT_TARGETS labels); never throws. */
+export function setCircuitOpen(target: string, open: boolean): void {
+  try {
+    const m = metrics();
+    if (!m.circuitTargets.has(target)) {
+      if (m.circuitTargets.size >= MAX_CIRCUIT_TARGETS) return;
+      m.circuitTargets.add(target);
+    }
+    m.circuitOpen.set({ target }, open ? 1 : 0);
   } catch {
     // Metrics must never break the request path.
   }

@@ -10,8 +10,9 @@
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../crypto";
 import { getDb } from "../db";
 import { invalidateApiKeyHash } from "../gateway/state";
-import { createNamedApiKey, findApiKey, listApiKeys, revokeApiKey, type ApiKeyRow, type SaveApiKeyResult } from "../store/api-keys";
-import { createApiKeySchema, listApiKeysQuerySchema } from "./api-key-schemas";
+import { createNamedApiKey, findApiKey, listApiKeys, revokeApiKey, updateApiKeyLimits, type ApiKeyRow, type SaveApiKeyResult } from "../store/api-keys";
+import { createApiKeySchema, listApiKeysQuerySchema, updateApiKeySchema } from "./api-key-schemas";
+import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
 import { ApiError, apiErrors } from "./errors";
 import { readJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
@@ -32,6 +33,7 @@ export function apiKeyView(k: ApiKeyRow) {
     created_by: k.createdById,
     last_used_at: iso(k.lastUsedAt),
     revoked_at: iso(k.revokedAt),
+    rate_limits: rateLimitsView(k),
   };
 }
 
@@ -55,7 +57,7 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
   const key = generateApiKey();
   const hash = hashApiKey(key);
   const { row } = unwrap(
-    await createNamedApiKey(getDb(), { workspaceId: principal.workspaceId, name: body.name, scope: body.scope, hash, prefix: apiKeyDisplayPrefix(key), createdById: principal.actor }),
+    await createNamedApiKey(getDb(), { workspaceId: principal.workspaceId, name: body.name, scope: body.scope, hash, prefix: apiKeyDisplayPrefix(key), createdById: principal.actor, ...rateLimitColumns(body.rate_limits) }),
     "",
     body.name,
   );
@@ -73,6 +75,15 @@ export async function listApiKeysHandler({ principal, url }: ApiContext<Record<s
 export async function getApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
   const row = await findApiKey(getDb(), principal.workspaceId, params.id);
   if (!row) throw apiErrors.notFound("API key", params.id);
+  return Response.json(apiKeyView(row));
+}
+
+/** PUT: the key's rate limits; the gateway's cache entry is dropped (on every instance) before the answer. */
+export async function updateApiKeyHandler({ request, principal, params }: ApiContext<IdParams>): Promise<Response> {
+  const body = parseInput(updateApiKeySchema, await readJson(request));
+  assertOwnWorkspace(principal, body.workspace_id);
+  const { row, hash } = unwrap(await updateApiKeyLimits(getDb(), principal.workspaceId, params.id, rateLimitColumns(body.rate_limits)), params.id);
+  await invalidateApiKeyHash(hash);
   return Response.json(apiKeyView(row));
 }
 

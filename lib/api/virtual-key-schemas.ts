@@ -11,6 +11,7 @@ import { z } from "zod";
 import { PROVIDERS } from "../gateway/config/schema";
 import { booleanValue, enumOf, listOf, nonEmptyString, strictObject } from "../gateway/config/messages";
 import { renameAliases } from "./input";
+import { rateLimitsSchema } from "./rate-limit-schemas";
 
 export const VIRTUAL_KEY_NAME_MAX = 100;
 export const VIRTUAL_KEY_NOTE_MAX = 1000;
@@ -60,10 +61,11 @@ const ALIASES = {
   deploymentConfig: "deployments",
   deployment_config: "deployments",
   workspaceId: "workspace_id",
+  rateLimits: "rate_limits",
 };
 
 const unsupported = (key: string) =>
-  ["usage_limits", "rate_limits", "usageLimits", "rateLimits", "expires_at"].includes(key)
+  ["usage_limits", "usageLimits", "expires_at"].includes(key)
     ? `${key} is a Portkey virtual-key field that Detour does not support`
     : key === "slug"
       ? "the slug is chosen by Detour and never changes"
@@ -77,6 +79,8 @@ const commonFields = {
   /** Portkey's single-deployment shorthand: one deployment, the default. */
   deployment_name: trimmed("an Azure deployment name", 200).optional(),
   deployments: deploymentListSchema.optional(),
+  /** Detour's own limits: {rpm?, tpm?} (not Portkey's list form). */
+  rate_limits: rateLimitsSchema.optional(),
   workspace_id: z.string().optional(),
 };
 

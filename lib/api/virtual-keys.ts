@@ -26,6 +26,7 @@ import {
 import { ApiError, apiErrors } from "./errors";
 import { readJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, issuesError, pageQuerySchema, paging, parseInput, queryObject } from "./input";
+import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
 import { createVirtualKeySchema, deploymentsFrom, listVirtualKeysQuerySchema, updateVirtualKeySchema, virtualKeyShapeIssues, type VirtualKeyShape } from "./virtual-key-schemas";
 
 type SlugParams = { slug: string };
@@ -46,6 +47,7 @@ export function virtualKeyView(vk: VirtualKeyDetail) {
     custom_host: vk.customHost,
     deployments: vk.deployments.map((d) => ({ deployment_name: d.deploymentName, alias: d.alias, api_version: d.apiVersion, is_default: d.isDefault })),
     version: vk.currentVersion,
+    rate_limits: rateLimitsView(vk),
     created_at: iso(vk.createdAt),
     created_by: vk.createdById,
     updated_at: iso(vk.updatedAt),
@@ -103,6 +105,7 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
       customHost: body.custom_host ?? null,
       deployments: deploymentsFrom(body) ?? [],
       createdById: principal.actor,
+      ...rateLimitColumns(body.rate_limits),
     }),
     "",
     body.name,
@@ -141,9 +144,10 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     customHost: body.custom_host,
     deployments,
     secret: body.key,
+    ...rateLimitColumns(body.rate_limits),
   };
-  if (Object.values(patch).every((v) => v === undefined)) {
-    throw apiErrors.badRequest("Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host or deployments.");
+  if (Object.values(patch).every((v) => v === undefined) && body.rate_limits === undefined) {
+    throw apiErrors.badRequest("Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, deployments or rate_limits.");
   }
   const touchesProvider = [body.resource_name, body.api_version, body.custom_host, deployments].some((v) => v !== undefined);
   if (touchesProvider) {

@@ -31,6 +31,17 @@ function statusType(status: number): GatewayErrorType {
   return "invalid_request_error";
 }
 
+/** Detour's own rate limit (not the provider's): 429 `detour_rate_limit` with `retry-after`. */
+export class RateLimitError extends GatewayError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    readonly scope: "api_key" | "virtual_key",
+  ) {
+    super(429, "detour_rate_limit", message, "rate_limit_error");
+  }
+}
+
 export const badRequest = (code: string, message: string, param: string | null = null) => new GatewayError(400, code, message, "invalid_request_error", param);
 export const notFound = (code: string, message: string) => new GatewayError(404, code, message);
 export const unauthorized = (code: string, message: string) => new GatewayError(401, code, message);

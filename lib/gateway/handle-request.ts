@@ -6,13 +6,15 @@
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { getLogWriter } from "../logs/writer";
-import { observeRequest } from "../metrics";
+import { observeRateLimited, observeRequest } from "../metrics";
 import { newLogId, type LogRecord } from "../logs/types";
 import { presentedApiKey } from "../auth/api-key";
 import type { AuthenticatedKey } from "../store/api-keys";
 import { createAttempt, type AttemptTiming, type UpstreamPayload } from "./attempt";
 import { readJsonBody } from "./body";
-import { GatewayError, timeoutErrorBody, unauthorized } from "./errors";
+import { circuitRouteOptions } from "./circuit-hooks";
+import { GatewayError, RateLimitError, timeoutErrorBody, unauthorized } from "./errors";
+import { apiKeySubjects, countTokens, enforceRateLimits, virtualKeySubjects } from "./rate-limit-checks";
 import { attemptRows, bodyFields, redactedHeaders, usageFields } from "./log-record";
 import type { Endpoint } from "./providers/types";
 import { parseRequestContext, type RequestContext } from "./request-context";
@@ -62,10 +64,12 @@ export async function handleInference(request: Request, endpoint: Endpoint): Pro
   try {
     s.key = await authenticate(request.headers);
     s.ctx = parseRequestContext(request.headers);
+    await enforceRateLimits(apiKeySubjects(s.key));
     const { body, text } = await readJsonBody(request, getEnv().DETOUR_MAX_BODY_BYTES);
     s.body = body;
     s.requestText = text;
     s.routing = await resolveRouting(s.ctx, s.key.workspaceId);
+    await enforceRateLimits(virtualKeySubjects(s.routing));
     const cache = planCache(s, s.routing, body);
     if (cache && s.cacheStatus === "MISS") {
       const hit = await getResponseCache().get(cache.key);
@@ -132,6 +136,7 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
     signal: s.request.signal,
     metadata: s.ctx?.metadata ?? {},
     params: body,
+    ...circuitRouteOptions(s.key?.workspaceId ?? ""),
     sleep: (ms, signal) => trackedSleep(s, ms, signal),
     timeoutResponse: ({ timeoutMs }) => {
       const errorBody = timeoutErrorBody(timeoutMs);
@@ -226,6 +231,10 @@ function errorResponse(s: Served, err: unknown): Response {
     "x-portkey-cache-status": s.cacheStatus,
     "server-timing": `gateway;dur=${own.toFixed(2)}`,
   });
+  if (error instanceof RateLimitError) {
+    headers.set("retry-after", String(error.retryAfterSeconds));
+    observeRateLimited(error.scope);
+  }
   const text = JSON.stringify(error.toBody());
   // Unauthenticated requests belong to no workspace: they are not logged.
   if (s.key) {
@@ -292,6 +301,7 @@ function enqueueLog(s: Served, input: LogInput): void {
     attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime()) : [],
   };
   observeRequest(record);
+  countTokens(record, answered, s.key);
   getLogWriter().enqueue(record);
 }
 

@@ -17,7 +17,7 @@ export type ResolvedTarget = {
   provider: ProviderId;
   adapter: ProviderAdapter;
   creds: ProviderCredentials;
-  virtualKey: { id: string; slug: string; version: number } | null;
+  virtualKey: { id: string; slug: string; version: number; rpmLimit: number | null; tpmLimit: number | null } | null;
 };
 
 export type Routing = {
@@ -89,7 +89,7 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
     if (vk.resourceName) creds.resourceName = vk.resourceName;
     if (vk.apiVersion) creds.apiVersion = vk.apiVersion;
     if (vk.customHost) creds.customHost = vk.customHost;
-    virtualKey = { id: vk.id, slug: vk.slug, version: vk.version };
+    virtualKey = { id: vk.id, slug: vk.slug, version: vk.version, rpmLimit: vk.rpmLimit, tpmLimit: vk.tpmLimit };
   } else if (t.provider || ctx.direct) {
     const provider = (t.provider ?? ctx.direct?.provider) as string;
     const adapter = getProviderAdapter(provider);

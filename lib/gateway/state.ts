@@ -11,13 +11,14 @@ import { getDb } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { getEncryptionKey } from "../secrets";
-import { instanceId, publish, redisKey, subscribe } from "../shared/redis";
+import { getRedis, instanceId, publish, redisKey, subscribe } from "../shared/redis";
 import { findActiveApiKey, touchApiKeys, type AuthenticatedKey } from "../store/api-keys";
 import { getConfigForGateway } from "../store/configs";
 import { getVirtualKeyForGateway, touchVirtualKeys } from "../store/virtual-keys";
 import { LoadingCache } from "./cache";
 import { parseConfigJson, type Config, type ConfigIssue } from "./config/schema";
 import { InvalidationBus, type InvalidationKind } from "./invalidation";
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limit";
 import type { AzureDeployment } from "./providers/types";
 
 /** Cache TTL: the only bound without Redis, a safety net with it. */
@@ -36,6 +37,9 @@ export type CachedVirtualKey = {
   apiVersion?: string;
   customHost?: string;
   deployments: AzureDeployment[];
+  /** Detour's own limits (null: none). */
+  rpmLimit: number | null;
+  tpmLimit: number | null;
 };
 
 export type CachedConfig =
@@ -51,6 +55,8 @@ type GatewayState = {
   touchTimer?: NodeJS.Timeout;
   /** Cross-instance invalidation; null without REDIS_URL. */
   bus: InvalidationBus | null;
+  /** Rate limits: in Redis with REDIS_URL (shared by every instance), else in memory. */
+  rateLimiter?: RateLimiter;
 };
 
 const globalForState = globalThis as unknown as { detourGatewayState?: GatewayState };
@@ -162,6 +168,8 @@ export async function lookupVirtualKey(workspaceId: string, slug: string): Promi
       version: row.version,
       apiKey: row.status === "active" ? decryptSecret(row.ciphertext, getEncryptionKey()) : "",
       deployments: row.deployments,
+      rpmLimit: row.rpmLimit,
+      tpmLimit: row.tpmLimit,
     };
     if (row.resourceName) key.resourceName = row.resourceName;
     if (row.apiVersion) key.apiVersion = row.apiVersion;
@@ -184,6 +192,15 @@ export function invalidateVirtualKey(workspaceId: string, slug: string): Promise
 /** Clears this process's caches (not the other instances'). */
 export function clearGatewayCaches(): void {
   clearCaches(state());
+}
+
+/** The process's rate limiter: Redis-backed (shared, fails open) with REDIS_URL, in memory without. */
+export function rateLimiter(): RateLimiter {
+  const s = state();
+  s.rateLimiter ??= getEnv().REDIS_URL
+    ? new RedisRateLimiter({ client: () => getRedis()?.command ?? null, prefix: redisKey("rl"), warn: (obj, msg) => logger.warn(obj, msg) })
+    : new MemoryRateLimiter();
+  return s.rateLimiter;
 }
 
 /** Records "last used" for keys; written at most every few seconds, off the request path. */

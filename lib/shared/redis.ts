@@ -7,7 +7,8 @@
  * logged (once per outage, not once per retry) and the connections reconnect with a capped
  * exponential back-off for ever. Commands fail fast while disconnected (no offline queue) and time
  * out after COMMAND_TIMEOUT_MS, so a broken Redis can delay a management answer by about a second
- * at most. The inference request path never waits on Redis.
+ * at most. The inference request path waits on Redis only for the rate-limit check of a key that
+ * has limits (`lib/gateway/rate-limit.ts`: bounded to 250 ms, fails open).
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";

@@ -10,16 +10,19 @@ export type AuthenticatedKey = {
   workspaceId: string;
   scope: ApiKeyScope;
   name: string;
+  /** Detour's own limits (null: none), enforced by the gateway (`lib/gateway/rate-limit.ts`). */
+  rpmLimit: number | null;
+  tpmLimit: number | null;
 };
 
 /** Looks a presented key up by its hash; revoked or unknown keys give null. */
 export async function findActiveApiKey(db: Db, presented: string): Promise<AuthenticatedKey | null> {
   const row = await db.apiKey.findUnique({
     where: { hash: hashApiKey(presented) },
-    select: { id: true, workspaceId: true, scope: true, name: true, revokedAt: true },
+    select: { id: true, workspaceId: true, scope: true, name: true, revokedAt: true, rpmLimit: true, tpmLimit: true },
   });
   if (!row || row.revokedAt) return null;
-  return { id: row.id, workspaceId: row.workspaceId, scope: row.scope as ApiKeyScope, name: row.name };
+  return { id: row.id, workspaceId: row.workspaceId, scope: row.scope as ApiKeyScope, name: row.name, rpmLimit: row.rpmLimit, tpmLimit: row.tpmLimit };
 }
 
 /**
@@ -66,9 +69,11 @@ export type ApiKeyRow = {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  rpmLimit: number | null;
+  tpmLimit: number | null;
 };
 
-const rowSelect = { id: true, name: true, prefix: true, scope: true, source: true, createdById: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;
+const rowSelect = { id: true, name: true, prefix: true, scope: true, source: true, createdById: true, createdAt: true, lastUsedAt: true, revokedAt: true, rpmLimit: true, tpmLimit: true } as const;
 
 /** The workspace's API keys (revoked ones too, unless only active ones are asked for), newest first. */
 export async function listApiKeys(db: Db, workspaceId: string, options: { status?: "active" | "revoked"; skip: number; take: number }): Promise<{ total: number; rows: ApiKeyRow[] }> {
@@ -89,7 +94,7 @@ export type SaveApiKeyResult<T> = ({ ok: true } & T) | { ok: false; reason: "not
 /** Stores a new key (hashed); the name must be free among the workspace's active keys. */
 export async function createNamedApiKey(
   db: Db,
-  input: { workspaceId: string; name: string; scope: ApiKeyScope; hash: string; prefix: string; createdById: string },
+  input: { workspaceId: string; name: string; scope: ApiKeyScope; hash: string; prefix: string; createdById: string; rpmLimit?: number | null; tpmLimit?: number | null },
 ): Promise<SaveApiKeyResult<{ row: ApiKeyRow }>> {
   return db.$transaction(async (tx) => {
     await lockWorkspace(tx, input.workspaceId);
@@ -112,6 +117,22 @@ export async function revokeApiKey(db: Db, workspaceId: string, id: string): Pro
     if (key.revokedAt) return { ok: false as const, reason: "revoked" as const };
     if (key.source === "env") return { ok: false as const, reason: "env_managed" as const };
     const { hash, ...row } = await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() }, select: { ...rowSelect, hash: true } });
+    return { ok: true as const, row, hash };
+  });
+}
+
+/** Sets an active key's rate limits (only the ones given); returns its hash so the caller can drop it from the gateway's cache. */
+export async function updateApiKeyLimits(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  limits: { rpmLimit?: number | null; tpmLimit?: number | null },
+): Promise<SaveApiKeyResult<{ row: ApiKeyRow; hash: string }>> {
+  return db.$transaction(async (tx) => {
+    const key = await tx.apiKey.findFirst({ where: { workspaceId, id }, select: { id: true, revokedAt: true } });
+    if (!key) return { ok: false as const, reason: "not_found" as const };
+    if (key.revokedAt) return { ok: false as const, reason: "revoked" as const };
+    const { hash, ...row } = await tx.apiKey.update({ where: { id: key.id }, data: limits, select: { ...rowSelect, hash: true } });
     return { ok: true as const, row, hash };
   });
 }

@@ -17,6 +17,8 @@ export type VirtualKeyForGateway = {
   version: number;
   ciphertext: string;
   deployments: { deploymentName: string; alias: string | null; apiVersion: string | null; isDefault: boolean }[];
+  rpmLimit: number | null;
+  tpmLimit: number | null;
 };
 
 /** The key named `slug` in the workspace (any status), or null when the workspace has none by that slug. */
@@ -43,6 +45,8 @@ export async function getVirtualKeyForGateway(db: Db, workspaceId: string, slug:
     version: secret?.version ?? row.currentVersion,
     ciphertext: secret?.ciphertext ?? "",
     deployments: row.deployments.map((d) => ({ deploymentName: d.deploymentName, alias: d.alias, apiVersion: d.apiVersion, isDefault: d.isDefault })),
+    rpmLimit: row.rpmLimit,
+    tpmLimit: row.tpmLimit,
   };
 }
 
@@ -68,6 +72,8 @@ export type NewVirtualKey = {
   customHost?: string | null;
   deployments?: { deploymentName: string; alias?: string | null; apiVersion?: string | null; isDefault?: boolean }[];
   createdById?: string | null;
+  rpmLimit?: number | null;
+  tpmLimit?: number | null;
 };
 
 export async function createVirtualKey(db: Db, encryptionKey: Buffer, input: NewVirtualKey): Promise<{ id: string; slug: string }> {
@@ -85,6 +91,8 @@ function virtualKeyCreateData(encryptionKey: Buffer, input: NewVirtualKey) {
     apiVersion: input.apiVersion ?? null,
     customHost: input.customHost ?? null,
     createdById: input.createdById ?? null,
+    rpmLimit: input.rpmLimit ?? null,
+    tpmLimit: input.tpmLimit ?? null,
     currentVersion: 1,
     secrets: { create: { version: 1, ciphertext: encryptSecret(input.secret, encryptionKey), hint: maskSecret(input.secret), createdById: input.createdById ?? null } },
     deployments: { create: deploymentRows(input.deployments ?? []) },
@@ -142,6 +150,8 @@ export type VirtualKeyDetail = {
   apiVersion: string | null;
   customHost: string | null;
   currentVersion: number;
+  rpmLimit: number | null;
+  tpmLimit: number | null;
   createdById: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -165,6 +175,8 @@ const detailSelect = {
   apiVersion: true,
   customHost: true,
   currentVersion: true,
+  rpmLimit: true,
+  tpmLimit: true,
   createdById: true,
   createdAt: true,
   updatedAt: true,
@@ -229,6 +241,9 @@ export type VirtualKeyPatch = {
   deployments?: NonNullable<NewVirtualKey["deployments"]>;
   /** A new provider key: a rotation. */
   secret?: string;
+  /** Rate limits; null removes one. */
+  rpmLimit?: number | null;
+  tpmLimit?: number | null;
 };
 
 /**
@@ -257,6 +272,8 @@ export async function updateVirtualKey(
       ...(patch.resourceName !== undefined ? { resourceName: patch.resourceName } : {}),
       ...(patch.apiVersion !== undefined ? { apiVersion: patch.apiVersion } : {}),
       ...(patch.customHost !== undefined ? { customHost: patch.customHost } : {}),
+      ...(patch.rpmLimit !== undefined ? { rpmLimit: patch.rpmLimit } : {}),
+      ...(patch.tpmLimit !== undefined ? { tpmLimit: patch.tpmLimit } : {}),
     };
     if (patch.deployments !== undefined) {
       await tx.virtualKeyDeployment.deleteMany({ where: { virtualKeyId: vk.id } });

@@ -23,12 +23,14 @@ const NODE_ORDER = [
   "cache",
   "request_timeout",
   "on_status_codes",
+  "circuit_breaker",
   "targets",
 ] as const;
 const STRATEGY_ORDER = ["mode", "on_status_codes", "conditions", "default"] as const;
 const CONDITION_ORDER = ["query", "then"] as const;
 const RETRY_ORDER = ["attempts", "on_status_codes", "use_retry_after_header"] as const;
 const CACHE_ORDER = ["mode", "max_age"] as const;
+const CIRCUIT_BREAKER_ORDER = ["failure_threshold", "cooldown_ms", "failure_status_codes"] as const;
 
 type Json = unknown;
 
@@ -46,6 +48,7 @@ function canonicalNode(node: Record<string, unknown>): Record<string, Json> {
     else if (key === "strategy") out[key] = canonicalStrategy(asRecord(value));
     else if (key === "retry") out[key] = pick(asRecord(value), RETRY_ORDER);
     else if (key === "cache") out[key] = pick(asRecord(value), CACHE_ORDER);
+    else if (key === "circuit_breaker") out[key] = pick(asRecord(value), CIRCUIT_BREAKER_ORDER);
     else out[key] = sortedUserData(value);
   }
   return out;

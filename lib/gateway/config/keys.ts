@@ -22,11 +22,13 @@ export const NODE_KEYS = [
   "cache",
   "request_timeout",
   "on_status_codes",
+  "circuit_breaker",
 ] as const;
 export const STRATEGY_KEYS = ["mode", "on_status_codes", "conditions", "default"] as const;
 export const CONDITION_KEYS = ["query", "then"] as const;
 export const RETRY_KEYS = ["attempts", "on_status_codes", "use_retry_after_header"] as const;
 export const CACHE_KEYS = ["mode", "max_age"] as const;
+export const CIRCUIT_BREAKER_KEYS = ["failure_threshold", "cooldown_ms", "failure_status_codes"] as const;
 
 /** One level of the config tree: its keys and the keys holding nested levels. */
 type Level = {
@@ -39,7 +41,12 @@ const conditionLevel: Level = { keys: CONDITION_KEYS };
 const strategyLevel: Level = { keys: STRATEGY_KEYS, arrays: { conditions: conditionLevel } };
 const nodeLevel: Level = {
   keys: NODE_KEYS,
-  objects: { strategy: strategyLevel, retry: { keys: RETRY_KEYS }, cache: { keys: CACHE_KEYS } },
+  objects: {
+    strategy: strategyLevel,
+    retry: { keys: RETRY_KEYS },
+    cache: { keys: CACHE_KEYS },
+    circuit_breaker: { keys: CIRCUIT_BREAKER_KEYS },
+  },
   arrays: {},
 };
 nodeLevel.arrays = { targets: nodeLevel };

@@ -1,7 +1,8 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { CACHE_KEYS, NODE_KEYS, RETRY_KEYS } from "./keys";
+import { CACHE_KEYS, CIRCUIT_BREAKER_KEYS, NODE_KEYS, RETRY_KEYS } from "./keys";
 import {
   cacheSettingsSchema,
+  circuitBreakerSettingsSchema,
   formatConfigIssues,
   parseConfig,
   parseConfigJson,
@@ -311,6 +312,7 @@ describe("schema and normaliser stay in sync", () => {
     expect(Object.keys(targetSchema.shape).sort()).toEqual([...NODE_KEYS].sort());
     expect(Object.keys(retrySettingsSchema.shape).sort()).toEqual([...RETRY_KEYS].sort());
     expect(Object.keys(cacheSettingsSchema.shape).sort()).toEqual([...CACHE_KEYS].sort());
+    expect(Object.keys(circuitBreakerSettingsSchema.shape).sort()).toEqual([...CIRCUIT_BREAKER_KEYS].sort());
   });
 });
 
@@ -328,5 +330,41 @@ describe("hostile input", () => {
     let node: Record<string, unknown> = { virtual_key: "leaf" };
     for (let i = 0; i < 10; i++) node = { strategy: { mode: "single" }, targets: [node] };
     expect(parseConfig(node).ok).toBe(true);
+  });
+});
+
+describe("circuit_breaker", () => {
+  const fallback = (target: Record<string, unknown>) => ({
+    strategy: { mode: "fallback" },
+    targets: [{ virtual_key: "a", ...target }, { virtual_key: "b" }],
+  });
+
+  it("accepts snake_case and camelCase on a target or a strategy node", () => {
+    const snake = valid(fallback({ circuit_breaker: { failure_threshold: 2, cooldown_ms: 1000, failure_status_codes: [503] } }));
+    const camel = valid(fallback({ circuitBreaker: { failureThreshold: 2, cooldownMs: 1000, failureStatusCodes: [503] } }));
+    expect(camel).toEqual(snake);
+    expect(snake.targets?.[0]?.circuit_breaker).toEqual({ failure_threshold: 2, cooldown_ms: 1000, failure_status_codes: [503] });
+    expect(valid({ ...fallback({}), circuit_breaker: { failure_threshold: 100, cooldown_ms: 600000 } }).circuit_breaker).toBeDefined();
+  });
+
+  it("bounds and requires its fields, with paths in the issues", () => {
+    const at = (cb: unknown, path: string) => issueAt(fallback({ circuit_breaker: cb }), `targets[0].circuit_breaker${path}`);
+    expect(at({ failure_threshold: 0, cooldown_ms: 1000 }, ".failure_threshold")).toBe("must be an integer from 1 to 100 (consecutive failures)");
+    expect(at({ failure_threshold: 101, cooldown_ms: 1000 }, ".failure_threshold")).toMatch(/1 to 100/);
+    expect(at({ failure_threshold: 2, cooldown_ms: 999 }, ".cooldown_ms")).toBe("must be an integer from 1000 to 600000 milliseconds");
+    expect(at({ failure_threshold: 2, cooldown_ms: 1500.5 }, ".cooldown_ms")).toMatch(/1000 to 600000/);
+    expect(at({ cooldown_ms: 1000 }, ".failure_threshold")).toMatch(/^is required/);
+    expect(at({ failure_threshold: 2, cooldown_ms: 1000, failure_status_codes: [] }, ".failure_status_codes")).toMatch(/at least one/);
+    expect(at({ failure_threshold: 2, cooldown_ms: 1000, failure_status_codes: [99] }, ".failure_status_codes[0]")).toMatch(/100 to 599/);
+    expect(at({ failure_threshold: 2, cooldown_ms: 1000, threshold: 3 }, ".threshold")).toMatch(/^unknown key threshold/);
+    expect(at(5, "")).toMatch(/^must be an object such as/);
+  });
+
+  it("is in the canonical JSON, after on_status_codes and before targets, and round-trips", () => {
+    const config = valid({ circuitBreaker: { failureStatusCodes: [500], cooldownMs: 2000, failureThreshold: 3 }, ...fallback({}) });
+    const text = toCanonicalJson(config);
+    expect(Object.keys(JSON.parse(text))).toEqual(["strategy", "circuit_breaker", "targets"]);
+    expect(Object.keys(JSON.parse(text).circuit_breaker)).toEqual(["failure_threshold", "cooldown_ms", "failure_status_codes"]);
+    expect(toCanonicalJson(valid(JSON.parse(text)))).toBe(text);
   });
 });

@@ -21,6 +21,9 @@ export const CACHE_MODES = ["simple"] as const;
 export const MAX_RETRY_ATTEMPTS = 5;
 export const MAX_REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_TARGET_WEIGHT = 1;
+export const MAX_CIRCUIT_FAILURE_THRESHOLD = 100;
+export const MIN_CIRCUIT_COOLDOWN_MS = 1000;
+export const MAX_CIRCUIT_COOLDOWN_MS = 10 * 60 * 1000;
 
 export type StrategyMode = (typeof STRATEGY_MODES)[number];
 export type Provider = (typeof PROVIDERS)[number];
@@ -48,6 +51,16 @@ export const cacheSettingsSchema = strictObject(
       .optional(),
   },
   "an object such as {\"mode\": \"simple\"}",
+);
+
+/** Opt-in circuit breaking for the target(s) of this node (inherited; a child's own setting replaces it). */
+export const circuitBreakerSettingsSchema = strictObject(
+  {
+    failure_threshold: intInRange(1, MAX_CIRCUIT_FAILURE_THRESHOLD, " (consecutive failures)"),
+    cooldown_ms: intInRange(MIN_CIRCUIT_COOLDOWN_MS, MAX_CIRCUIT_COOLDOWN_MS, " milliseconds"),
+    failure_status_codes: statusCodeList.optional(),
+  },
+  "an object such as {\"failure_threshold\": 5, \"cooldown_ms\": 30000}",
 );
 
 export const querySchema = z
@@ -143,6 +156,7 @@ export const targetSchema = strictObject(
     cache: cacheSettingsSchema.optional(),
     request_timeout: intInRange(1, MAX_REQUEST_TIMEOUT_MS, " milliseconds").optional(),
     on_status_codes: statusCodeList.optional(),
+    circuit_breaker: circuitBreakerSettingsSchema.optional(),
   },
   "an object (a target or a strategy node)",
   nodeHint,
@@ -167,6 +181,7 @@ export type ConfigInput = z.input<typeof targetSchema>;
 export type Strategy = z.output<typeof strategySchema>;
 export type RetrySettings = z.output<typeof retrySettingsSchema>;
 export type CacheSettings = z.output<typeof cacheSettingsSchema>;
+export type CircuitBreakerSettings = z.output<typeof circuitBreakerSettingsSchema>;
 export type Condition = z.output<typeof conditionSchema>;
 export type { Query } from "./condition-query";
 

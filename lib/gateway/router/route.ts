@@ -9,7 +9,9 @@
  * - conditional: the child named by the first matching condition, else by `default`, else
  *   `NoMatchingConditionError` (400).
  * A leaf runs its retries (retry-policy.ts) before its parent decides anything. Every attempt is
- * recorded in order with the reason Detour moved on from it. A client abort stops everything:
+ * recorded in order with the reason Detour moved on from it. A leaf refused by `admit()` (circuit
+ * breaker) is skipped without a call: a fallback moves on, and when the last child is skipped the
+ * last real outcome is the answer (a 503 `circuit_open` only when nothing was tried). A client abort stops everything:
  * `route()` then rejects with `RouteAbortedError`, whose `attempts` hold what was tried.
  */
 import { chooseConditionalTarget, type ConditionContext } from "./conditions";
@@ -36,10 +38,20 @@ type RouteEnv<T, R> = AttemptEnv<T, R> & {
   random: () => number;
   now: () => number;
   attempts: AttemptRecord<T>[];
+  admit?: RouteOptions<T, R>["admit"];
+  report?: RouteOptions<T, R>["report"];
+  skippedResponse?: RouteOptions<T, R>["skippedResponse"];
 };
 
 /** What a subtree answered: the outcome, the leaf it came from, and that leaf's last attempt. */
-type NodeResult<T, R> = { outcome: AttemptOutcome<R>; leaf: RouteLeaf<T>; retryCount: number; last: AttemptRecord<T> };
+type NodeResult<T, R> = {
+  outcome: AttemptOutcome<R>;
+  leaf: RouteLeaf<T>;
+  retryCount: number;
+  last: AttemptRecord<T>;
+  /** The answer is a skip (admit() refused the leaf): nothing was sent. */
+  skipped?: boolean;
+};
 
 export async function route<T, R = unknown>(
   root: RouteNode<T>,
@@ -55,6 +67,9 @@ export async function route<T, R = unknown>(
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
     attempts: [],
+    admit: options.admit,
+    report: options.report,
+    skippedResponse: options.skippedResponse,
   };
   try {
     const answer = await runNode(root, env);
@@ -97,14 +112,21 @@ async function runFallback<T, R>(
   env: RouteEnv<T, R>,
 ): Promise<NodeResult<T, R>> {
   let result: NodeResult<T, R> | undefined;
+  let lastTried: NodeResult<T, R> | undefined;
   for (const [index, child] of node.children.entries()) {
     result = await runNode(child.node, env);
+    if (!result.skipped) lastTried = result;
     if (index === node.children.length - 1) break;
     const reason = fallbackReason(result.outcome, child.onStatusCodes ?? strategy.onStatusCodes);
     if (reason === undefined) break;
     result.last.reason ??= reason;
   }
   if (!result) throw new InvalidRouteTreeError(node.path, "fallback has no targets");
+  if (result.skipped && lastTried) {
+    // Every target after the last one tried was skipped: the last real outcome is the answer.
+    delete lastTried.last.reason;
+    return lastTried;
+  }
   return result;
 }
 
@@ -113,6 +135,7 @@ export function fallbackReason(
   outcome: AttemptOutcome<unknown>,
   onStatusCodes: number[] | undefined,
 ): string | undefined {
+  if (outcome.errorClass === "circuit_open") return "skipped: circuit open";
   if (outcome.errorClass === "stream_broken") return "fallback: stream broken before its first chunk";
   if (onStatusCodes) {
     if (!onStatusCodes.includes(outcome.status)) return undefined;
@@ -133,6 +156,8 @@ function describeOutcome(outcome: AttemptOutcome<unknown>): string {
       return "stream broken before its first chunk";
     case "aborted":
       return "client disconnected";
+    case "circuit_open":
+      return "circuit open";
     case undefined:
       return `status ${outcome.status}`;
   }
@@ -158,10 +183,15 @@ function childAt<T>(node: RouteStrategyNode<T>, index: number): RouteChild<T> {
 
 /** A target with its retries: the retry count is 0, n (answered on retry n) or -1 (gave up). */
 async function runLeaf<T, R>(leaf: RouteLeaf<T>, env: RouteEnv<T, R>): Promise<NodeResult<T, R>> {
-  const policy = leaf.settings.retry;
+  const admission = await admitLeaf(leaf, env);
+  if (!admission.ok) return skipLeaf(leaf, admission.reason, env);
+  const probe = admission.probe === true;
+  // A probe is one request: no retries on it.
+  const policy = probe ? undefined : leaf.settings.retry;
   let waitedMs = 0;
   for (let retryIndex = 0; ; retryIndex++) {
     const { outcome, record } = await attemptOnce(leaf, retryIndex, env);
+    env.report?.(leaf, outcome, { probe });
     if (!policy || !isRetryTrigger(outcome, policy)) return { outcome, leaf, retryCount: retryIndex, last: record };
     if (retryIndex >= policy.attempts) return { outcome, leaf, retryCount: -1, last: record };
     const delayMs = retryDelayMs(outcome, policy, retryIndex + 1, env.random, env.now());
@@ -170,6 +200,34 @@ async function runLeaf<T, R>(leaf: RouteLeaf<T>, env: RouteEnv<T, R>): Promise<N
     waitedMs += delayMs;
     await sleepUnlessAborted(delayMs, env);
   }
+}
+
+async function admitLeaf<T, R>(leaf: RouteLeaf<T>, env: RouteEnv<T, R>) {
+  if (env.signal.aborted) throw new RouteAbortedError();
+  if (!env.admit) return { ok: true as const };
+  try {
+    return await env.admit(leaf);
+  } catch {
+    return { ok: true as const };
+  }
+}
+
+/** A leaf refused by admit(): recorded (no status), answered as 503 `circuit_open` if it is the answer. */
+function skipLeaf<T, R>(leaf: RouteLeaf<T>, reason: string, env: RouteEnv<T, R>): NodeResult<T, R> {
+  if (env.signal.aborted) throw new RouteAbortedError();
+  const record: AttemptRecord<T> = {
+    index: env.attempts.length,
+    path: leaf.path,
+    target: leaf.target,
+    retryIndex: 0,
+    errorClass: "circuit_open",
+    latencyMs: 0,
+    reason: `skipped: ${reason}`,
+  };
+  env.attempts.push(record);
+  const outcome: AttemptOutcome<R> = { status: 503, errorClass: "circuit_open" };
+  if (env.skippedResponse) outcome.response = env.skippedResponse({ path: leaf.path, target: leaf.target, reason });
+  return { outcome, leaf, retryCount: 0, last: record, skipped: true };
 }
 
 async function attemptOnce<T, R>(

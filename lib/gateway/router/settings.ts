@@ -1,7 +1,7 @@
 /**
  * Settings inheritance from a parent node to a child (GATEWAY.md §4): `retry` and `cache` are
  * replaced whole, `override_params` shallow-merge with the child winning, `request_timeout` and
- * `custom_host` are inherited when the child has none.
+ * `custom_host` are inherited when the child has none; `circuit_breaker` is inherited and replaced whole.
  */
 import type { Target } from "../config/schema";
 import type { NodeSettings } from "./types";
@@ -12,6 +12,7 @@ export function mergeSettings(parent: NodeSettings, child: NodeSettings): NodeSe
   const cache = child.cache ?? parent.cache;
   const requestTimeoutMs = child.requestTimeoutMs ?? parent.requestTimeoutMs;
   const customHost = child.customHost ?? parent.customHost;
+  const circuitBreaker = child.circuitBreaker ?? parent.circuitBreaker;
   if (retry) merged.retry = retry;
   if (cache) merged.cache = cache;
   if (parent.overrideParams || child.overrideParams) {
@@ -19,6 +20,7 @@ export function mergeSettings(parent: NodeSettings, child: NodeSettings): NodeSe
   }
   if (requestTimeoutMs !== undefined) merged.requestTimeoutMs = requestTimeoutMs;
   if (customHost !== undefined) merged.customHost = customHost;
+  if (circuitBreaker) merged.circuitBreaker = circuitBreaker;
   return merged;
 }
 
@@ -38,5 +40,10 @@ export function settingsFromTarget(target: Target): NodeSettings {
   if (target.override_params) settings.overrideParams = target.override_params;
   if (target.request_timeout !== undefined) settings.requestTimeoutMs = target.request_timeout;
   if (target.custom_host !== undefined) settings.customHost = target.custom_host;
+  if (target.circuit_breaker) {
+    const { failure_threshold, cooldown_ms, failure_status_codes } = target.circuit_breaker;
+    settings.circuitBreaker = { failureThreshold: failure_threshold, cooldownMs: cooldown_ms };
+    if (failure_status_codes) settings.circuitBreaker.failureStatusCodes = failure_status_codes;
+  }
   return settings;
 }

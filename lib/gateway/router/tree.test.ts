@@ -138,3 +138,19 @@ describe("pickWeighted", () => {
     expect(pickWeighted([], () => 1, () => 0.5)).toBeUndefined();
   });
 });
+
+describe("circuit_breaker inheritance", () => {
+  it("is inherited by every target below the node that sets it; a child's own replaces it whole", () => {
+    const parsed = parseConfig({
+      strategy: { mode: "fallback" },
+      circuit_breaker: { failure_threshold: 3, cooldown_ms: 5000 },
+      targets: [{ virtual_key: "a" }, { virtual_key: "b", circuitBreaker: { failureThreshold: 1, cooldownMs: 1000, failureStatusCodes: [500] } }],
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const leaves = listRouteLeaves(buildRouteTree(parsed.config));
+    expect(leaves.map((l) => l.settings.circuitBreaker)).toEqual([
+      { failureThreshold: 3, cooldownMs: 5000 },
+      { failureThreshold: 1, cooldownMs: 1000, failureStatusCodes: [500] },
+    ]);
+  });
+});

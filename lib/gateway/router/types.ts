@@ -23,6 +23,17 @@ export type NodeSettings = {
   overrideParams?: Record<string, unknown>;
   requestTimeoutMs?: number;
   customHost?: string;
+  /** Opt-in circuit breaker (`circuit_breaker`), inherited by every target below the node that sets it. */
+  circuitBreaker?: CircuitBreakerPolicy;
+};
+
+export type CircuitBreakerPolicy = {
+  /** Consecutive failures that open the circuit: 1..100. */
+  failureThreshold: number;
+  /** How long an open circuit skips the target before one probe is let through: 1000..600000 ms. */
+  cooldownMs: number;
+  /** Statuses that count as failures; default 429, 500, 502, 503, 504. Network errors and timeouts always do. */
+  failureStatusCodes?: number[];
 };
 
 export type RouteLeaf<T> = {
@@ -60,9 +71,10 @@ export type RouteNode<T> = RouteLeaf<T> | RouteStrategyNode<T>;
 /**
  * Why an attempt failed without an upstream status of its own: `timeout` (request_timeout hit,
  * status 408), `network` (no response), `stream_broken` (the stream broke before its first content
- * chunk), `aborted` (the client went away; set by the router only).
+ * chunk), `aborted` (the client went away; set by the router only), `circuit_open` (the target was skipped
+ * without a call because `admit()` refused it; no status in its record).
  */
-export type AttemptErrorClass = "timeout" | "network" | "stream_broken" | "aborted";
+export type AttemptErrorClass = "timeout" | "network" | "stream_broken" | "aborted" | "circuit_open";
 
 export type AttemptOutcome<R = unknown> = {
   status: number;
@@ -137,4 +149,17 @@ export type RouteOptions<T, R = unknown> = {
   schedule?: Schedule;
   /** Payload for a timed-out attempt's outcome (e.g. the OpenAI-shaped timeout error body). */
   timeoutResponse?: (info: { path: string; timeoutMs: number }) => R;
+  /**
+   * Asked once per leaf before its first attempt (e.g. by a circuit breaker). `{ ok: false }` skips
+   * the leaf without calling attempt(): an attempt record with errorClass `circuit_open`, no status,
+   * reason `skipped: <reason>`, and a failure for the parent fallback (it always moves on). A `probe`
+   * admission makes a single attempt (no retries). A rejection is treated like `{ ok: true }`.
+   */
+  admit?: (leaf: RouteLeaf<T>) => Admission | Promise<Admission>;
+  /** Told the outcome of every attempt that reached an outcome (not client aborts), in order. */
+  report?: (leaf: RouteLeaf<T>, outcome: AttemptOutcome<R>, info: { probe: boolean }) => void;
+  /** Payload of a skipped leaf's outcome (status 503), e.g. Detour's OpenAI-shaped `circuit_open` error. */
+  skippedResponse?: (info: { path: string; target: T; reason: string }) => R;
 };
+
+export type Admission = { ok: true; probe?: boolean } | { ok: false; reason: string };

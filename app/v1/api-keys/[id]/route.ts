@@ -1,6 +1,7 @@
 import { withManagement } from "@/lib/api/handler";
-import { getApiKeyHandler, revokeApiKeyHandler } from "@/lib/api/api-keys";
+import { getApiKeyHandler, revokeApiKeyHandler, updateApiKeyHandler } from "@/lib/api/api-keys";
 
 export const dynamic = "force-dynamic";
 export const GET = withManagement<{ id: string }>(getApiKeyHandler);
+export const PUT = withManagement<{ id: string }>(updateApiKeyHandler);
 export const DELETE = withManagement<{ id: string }>(revokeApiKeyHandler);

@@ -1,0 +1,76 @@
+/**
+ * Circuit state shared through Redis: a circuit opened by failures seen on instance A makes
+ * instance B skip that target without calling it. With B cut off from Redis, B fails open (calls
+ * the target) instead of failing requests.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { admin, chatVia, probeServices, SERVICES_REQUIRED, startCluster, waitFor, type Cluster } from "./harness";
+
+const services = await probeServices();
+
+describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: circuit breaker state in Redis", () => {
+  let c: Cluster;
+
+  beforeAll(async () => {
+    if (!services.ok) throw new Error(`PostgreSQL and Redis are required with CI=true: ${services.reason}`);
+    c = await startCluster();
+  });
+  afterAll(async () => c?.close());
+
+  const newVk = async (name: string, key: string) => {
+    const r = await admin(c.a, "POST", "/virtual-keys", { name: `${name} ${randomBytes(3).toString("hex")}`, provider: "openai", key, custom_host: `${c.mock.url}/v1` });
+    expect(r.status, r.text).toBe(201);
+    return r.json.slug as string;
+  };
+
+  it("B skips a target whose circuit A opened; B without Redis fails open", async () => {
+    const badKey = `sk-bad-${randomBytes(8).toString("hex")}`;
+    const goodKey = `sk-good-${randomBytes(8).toString("hex")}`;
+    const [bad, good] = [await newVk("bad", badKey), await newVk("good", goodKey)];
+    c.mock.script({ match: { key: badKey }, fault: { kind: "status", status: 503 } });
+    const config = JSON.stringify({
+      strategy: { mode: "fallback" },
+      targets: [{ virtual_key: bad, circuit_breaker: { failure_threshold: 2, cooldown_ms: 60_000 } }, { virtual_key: good }],
+    });
+    const headers = { "x-portkey-config": config };
+    const badCalls = () => c.mock.requests({ key: badKey }).length;
+
+    for (let i = 0; i < 2; i++) {
+      const r = await chatVia(c.a, c.mock, c.gatewayKey, headers);
+      expect(r.status).toBe(200);
+      expect(r.key).toBe(goodKey);
+    }
+    expect(badCalls()).toBe(2);
+
+    // The result that opened the circuit is recorded fire-and-forget: give it a moment.
+    await waitFor(
+      async () => {
+        const n = badCalls();
+        await chatVia(c.b, c.mock, c.gatewayKey, headers);
+        return badCalls() === n;
+      },
+      2_000,
+      "B skips the open circuit",
+    );
+    const before = badCalls();
+    const r = await chatVia(c.b, c.mock, c.gatewayKey, headers);
+    expect(r.status).toBe(200);
+    expect(r.key).toBe(goodKey);
+    expect(badCalls()).toBe(before);
+
+    // B loses Redis: its circuits count as closed, so it calls the failing target again (and falls back).
+    await c.redisProxy.cut();
+    try {
+      await waitFor(async () => (await c.b.health()).body.redis === "error", 5_000, "B notices Redis is gone");
+      const cut = await chatVia(c.b, c.mock, c.gatewayKey, headers);
+      expect(cut.status).toBe(200);
+      expect(badCalls()).toBe(before + 1);
+      // A, still on Redis, keeps skipping it.
+      await chatVia(c.a, c.mock, c.gatewayKey, headers);
+      expect(badCalls()).toBe(before + 1);
+    } finally {
+      await c.redisProxy.restore();
+    }
+  });
+});
