@@ -87,9 +87,13 @@ export function LogFiltersForm({
     setShownKey(urlKey);
     setIssues(urlIssues);
   }
+  const appliedKey = useRef(urlKey);
   useEffect(() => {
     const form = formRef.current;
-    if (!form) return;
+    // On mount the server-rendered defaults already match the URL: rewriting them here would wipe
+    // what a fast user typed before hydration. Only a later URL change rewrites the fields.
+    if (!form || appliedKey.current === urlKey) return;
+    appliedKey.current = urlKey;
     for (const def of LOG_FILTERS) {
       const el = form.elements.namedItem(def.id);
       if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = values[def.id] ?? "";
