@@ -7,7 +7,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { Portkey } from "portkey-ai";
-import { E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
+import { admin, API } from "./admin-api";
 import { ADMIN_STATE, screenshotPath } from "./fixtures";
 import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
 
@@ -15,22 +15,10 @@ test.use({ storageState: ADMIN_STATE });
 test.describe.configure({ mode: "serial" });
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-const API = `http://127.0.0.1:${E2E_PORT}/v1`;
 const SENT = { rescued: 3, failed: 1 };
 const TOTAL = SENT.rescued + SENT.failed;
 
 let mock: MockUpstream;
-
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${API}${path}`, {
-    method,
-    headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
 
 const ask = (content: string) => ({ model: "gpt-4o", messages: [{ role: "user" as const, content }] });
 const cardValue = (text: string | null) => Number((text ?? "").replace(/[^0-9.]/g, ""));

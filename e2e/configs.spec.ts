@@ -8,6 +8,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { Portkey } from "portkey-ai";
 import { E2E_ADMIN, E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
+import { admin, API } from "./admin-api";
 import { ADMIN_STATE, screenshotPath } from "./fixtures";
 import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
 
@@ -15,7 +16,6 @@ test.use({ storageState: ADMIN_STATE, permissions: ["clipboard-read", "clipboard
 test.describe.configure({ mode: "serial" });
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-const API = `http://127.0.0.1:${E2E_PORT}/v1`;
 const CONFIG_NAME = `e2e fallback ${RUN}`;
 const OPENAI_SECRET = "sk-e2e-configs-openai-00001111";
 
@@ -26,17 +26,6 @@ let openaiKey: string;
 let azureKey: string;
 let configId: string;
 let cacheConfigId: string | undefined;
-
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${API}${path}`, {
-    method,
-    headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });

@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from "@playwright/test";
 import { Portkey } from "portkey-ai";
-import { E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
+import { admin, API } from "./admin-api";
 import { ADMIN_STATE, screenshotPath } from "./fixtures";
 import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
 
@@ -24,7 +24,6 @@ const TRACE = {
   markup: `trace-markup-${RUN}`,
 };
 const MARKUP = "<script>alert(1)</script><b>bold?</b><img src=x onerror=alert(2)>";
-const API = `http://127.0.0.1:${E2E_PORT}/v1`;
 const RUN_FILTER = `metadata.e2e_run=${RUN}`;
 
 let mock: MockUpstream;
@@ -34,17 +33,6 @@ let azureKey: string;
 /** Requests sent, by trace: what the list must show. */
 const sent = { fallback: 2, ok: 2, failed: 1, markup: 1 };
 const TOTAL = sent.fallback + sent.ok + sent.failed + sent.markup;
-
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${API}${path}`, {
-    method,
-    headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
 
 type ApiLog = { id: string; trace_id: string; status: number; cost: number | null; fallback_used: boolean };
 

@@ -1,0 +1,16 @@
+/** The management API as the e2e specs call it: with the admin key the e2e server registers at start. */
+import { E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
+
+export const API = `http://127.0.0.1:${E2E_PORT}/v1`;
+
+/** One management call; a non-2xx answer throws with its body, so setup failures say why. */
+export async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${API}${path}`, {
+    method,
+    headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
