@@ -33,5 +33,11 @@ describe("parseEnv", () => {
   });
   it("treats empty values as unset", () => {
     expect(parseEnv({ DATABASE_URL: "", DETOUR_ADMIN_PASSWORD: " " }).database.kind).toBe("sqlite");
+    expect(parseEnv({ DETOUR_METRICS_PORT: "" }).DETOUR_METRICS_PORT).toBeUndefined();
+  });
+  it("parses the metrics listener's port and host (loopback by default)", () => {
+    expect(parseEnv({ DETOUR_METRICS_PORT: "9464" })).toMatchObject({ DETOUR_METRICS_PORT: 9464, DETOUR_METRICS_HOST: "127.0.0.1" });
+    expect(parseEnv({ DETOUR_METRICS_PORT: "9464", DETOUR_METRICS_HOST: "0.0.0.0" }).DETOUR_METRICS_HOST).toBe("0.0.0.0");
+    expect(() => parseEnv({ DETOUR_METRICS_PORT: "70000" })).toThrow(/DETOUR_METRICS_PORT .*"70000"/);
   });
 });

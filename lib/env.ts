@@ -44,6 +44,9 @@ const envSchema = z.object({
     (v) => v === undefined || v.length >= 16,
     "must be at least 16 characters",
   ),
+  /** When set, GET /metrics is also served on this port by a plain node:http listener (for a scraper on an internal network). */
+  DETOUR_METRICS_PORT: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
+  DETOUR_METRICS_HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
   REDIS_URL: optionalString.refine(
     (v) => v === undefined || /^rediss?:\/\//.test(v),
     "must be a redis:// or rediss:// URL",
@@ -53,6 +56,10 @@ const envSchema = z.object({
     .refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/.test(v), "must be 1-64 letters, digits, ':', '.', '_' or '-'")
     .transform((v) => v ?? "detour"),
   DETOUR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(20 * 1024 * 1024),
+  /** Largest total size of `<dataDir>/log-spill/` (request logs kept on disk while the database is down); 0 turns spilling off. */
+  DETOUR_LOG_SPILL_MAX_MB: z.coerce.number().int().min(0).max(1024 * 1024).default(1024),
+  /** Request logs queued in memory above which, while the database fails, the oldest go to the spill file (max queue: 10000). */
+  DETOUR_LOG_SPILL_HIGH_WATER: z.coerce.number().int().min(200).max(9_000).default(1_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -4,6 +4,7 @@ import { describeDatabase, getDb } from "./db";
 import { MigrationError } from "./db/migrate";
 import { EnvError, getEnv } from "./env";
 import { logger } from "./logger";
+import { startMetricsServer } from "./metrics-server";
 import { getEncryptionKeyInfo } from "./secrets";
 
 function fail(message: string): never {
@@ -42,6 +43,7 @@ export async function startServerProcess(): Promise<void> {
     } else if (result.adminCreated) {
       logger.info({ email: result.adminCreated.email }, "created the first admin from DETOUR_ADMIN_EMAIL / DETOUR_ADMIN_PASSWORD");
     }
+    await startMetricsServer(env).catch((err: Error) => fail(err.message));
     logger.info({ database: describeDatabase(env.database) }, "Detour is ready");
   } catch (err) {
     if (err instanceof EnvError || err instanceof EncryptionKeyError || err instanceof StartupError || err instanceof MigrationError) {

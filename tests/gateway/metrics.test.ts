@@ -1,5 +1,6 @@
 /** GET /metrics: Prometheus text with request, fallback, retry, latency/overhead and log-queue figures; protected. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "@/e2e/server-process";
 import { chatBody, startHarness, type Harness } from "./harness";
 
 const ADMIN_KEY = "detour-metrics-test-admin-key-000";
@@ -19,9 +20,11 @@ describe("metrics", () => {
   let h: Harness;
   let openaiVk: string;
   let azureVk: string;
+  let metricsPort: number;
 
   beforeAll(async () => {
-    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY, DETOUR_METRICS_TOKEN: METRICS_TOKEN });
+    metricsPort = await freePort();
+    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY, DETOUR_METRICS_TOKEN: METRICS_TOKEN, DETOUR_METRICS_PORT: String(metricsPort) });
     openaiVk = await h.openaiKey("OpenAI");
     azureVk = await h.azureKey("Azure");
   });
@@ -64,5 +67,16 @@ describe("metrics", () => {
     expect(m.text).toContain("detour_process_resident_memory_bytes");
     // The admin key works too.
     expect((await scrape({ "x-portkey-api-key": ADMIN_KEY })).status).toBe(200);
+  });
+
+  it("is also served on DETOUR_METRICS_PORT (loopback), with the same token, and only /metrics there", async () => {
+    const separate = `http://127.0.0.1:${metricsPort}`;
+    expect((await fetch(`${separate}/metrics`)).status).toBe(401);
+    expect((await fetch(`${separate}/metrics`, { headers: { "x-portkey-api-key": ADMIN_KEY } })).status).toBe(401);
+    const res = await fetch(`${separate}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(sample(text, "detour_requests_total", { provider: "openai", status: "200" })).toBe(1);
+    expect((await fetch(`${separate}/v1/models`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(404);
   });
 });
