@@ -4,7 +4,8 @@
  * leaf gets its provider adapter and credentials (virtual keys decrypted in memory only).
  */
 import { getEnv } from "../env";
-import { parseConfig, parseConfigJson, formatConfigIssues, PROVIDERS, type Config } from "./config/schema";
+import { parseInlineConfig, parseVirtualKeyConfig } from "./config/parse-memo";
+import { formatConfigIssues, PROVIDERS, type Config } from "./config/schema";
 import { badRequest, forbidden, GatewayError, notFound } from "./errors";
 import { validateCustomHost } from "./providers/custom-host";
 import { getProviderAdapter } from "./providers/registry";
@@ -46,11 +47,15 @@ async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ c
     return { config: found.config, saved: { slug, version: found.version } };
   }
   if (ctx.config?.kind === "inline") {
-    const parsed = parseConfigJson(ctx.config.text);
+    const parsed = parseInlineConfig(ctx.config.text);
     if (!parsed.ok) throw badRequest("invalid_config", `Invalid config in x-portkey-config: ${formatConfigIssues(parsed.issues)}`, "x-portkey-config");
     return { config: parsed.config, saved: null };
   }
-  if (ctx.virtualKey) return { config: checked({ virtual_key: ctx.virtualKey }), saved: null };
+  if (ctx.virtualKey) {
+    const parsed = parseVirtualKeyConfig(ctx.virtualKey);
+    if (!parsed.ok) throw badRequest("invalid_config", formatConfigIssues(parsed.issues));
+    return { config: parsed.config, saved: null };
+  }
   if (ctx.direct) {
     if (!getProviderAdapter(ctx.direct.provider)) {
       throw badRequest("unknown_provider", `Unknown provider ${JSON.stringify(ctx.direct.provider)} in x-portkey-provider; supported: ${PROVIDERS.join(", ")}.`, "x-portkey-provider");
@@ -58,12 +63,6 @@ async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ c
     return { config: { provider: ctx.direct.provider as ProviderId, weight: 1 } as Config, saved: null };
   }
   throw badRequest("no_target", "Nothing to route to: send x-portkey-config (a config id or JSON), x-portkey-virtual-key, or x-portkey-provider with the provider key in Authorization.");
-}
-
-function checked(input: unknown): Config {
-  const parsed = parseConfig(input);
-  if (!parsed.ok) throw badRequest("invalid_config", formatConfigIssues(parsed.issues));
-  return parsed.config;
 }
 
 function withTimeout<T>(node: RouteNode<T>, ms: number): RouteNode<T> {
