@@ -5,15 +5,17 @@
  * Identity of a circuit: the concrete upstream in a workspace, so configs sharing it share its
  * circuit: `<workspace>:vk:<virtual key slug>` for a virtual key, else
  * `<workspace>:<provider>:<sha256(provider, custom host, resource, deployment)[0..16]>`.
- * The process's breaker uses Redis when REDIS_URL is set (shared by every instance), else memory.
+ * The process's breaker uses Redis when REDIS_URL is set (shared by every instance, mirrored in
+ * memory so closed circuits cost no Redis call), else memory.
  */
 import { createHash } from "node:crypto";
 import { logger } from "../logger";
 import { setCircuitOpen } from "../metrics";
-import { getRedis, isRedisConfigured } from "../shared/redis";
+import { getRedis, instanceId, isRedisConfigured, publish, subscribe } from "../shared/redis";
 import { getEnv } from "../env";
 import type { UpstreamPayload } from "./attempt";
 import { CircuitBreaker, MemoryCircuitStore, RedisCircuitStore } from "./circuit";
+import { MirroredCircuitStore, parseAnnouncement } from "./circuit-mirror";
 import type { ResolvedTarget } from "./resolve";
 import type { RouteLeaf, RouteOptions } from "./router";
 
@@ -34,19 +36,48 @@ function state() {
     else open.delete(id);
     setCircuitOpen(labels.get(id) ?? "other", isOpen);
   };
-  const store = isRedisConfigured()
-    ? new RedisCircuitStore(() => getRedis()?.command ?? null, getEnv().DETOUR_REDIS_PREFIX, {
-        onError: (reason) => {
-          if (s.redisDown) return;
-          s.redisDown = true;
-          logger.warn({ reason }, "circuit breaker: Redis unavailable, circuits count as closed");
-          setTimeout(() => (s.redisDown = false), 30_000).unref();
-        },
-      })
-    : new MemoryCircuitStore();
+  const store = isRedisConfigured() ? sharedStore(s, onState) : new MemoryCircuitStore();
   s.breaker = new CircuitBreaker(store, Date.now, { onState });
   globalForCircuit.detourCircuit = s;
   return s;
+}
+
+/**
+ * Circuits shared through Redis, mirrored locally (circuit-mirror.ts): transitions are announced on
+ * `<DETOUR_REDIS_PREFIX>:circuit`, so a closed circuit costs no Redis call on the request path.
+ */
+function sharedStore(s: { redisDown: boolean }, onState: (id: string, open: boolean) => void): MirroredCircuitStore {
+  const prefix = getEnv().DETOUR_REDIS_PREFIX;
+  const redisStore = new RedisCircuitStore(() => getRedis()?.command ?? null, prefix, {
+    onError: (reason) => {
+      if (s.redisDown) return;
+      s.redisDown = true;
+      logger.warn({ reason }, "circuit breaker: Redis unavailable, circuits this instance does not know to be open count as closed");
+      setTimeout(() => (s.redisDown = false), 30_000).unref();
+    },
+  });
+  const channel = `${prefix}:circuit`;
+  const origin = instanceId();
+  const mirror = new MirroredCircuitStore(redisStore, (a) => {
+    publish(channel, JSON.stringify({ ...a, origin })).catch((err: Error) => {
+      logger.warn({ err: err.message, circuit: a.id }, "circuit breaker: could not announce a state change (other instances learn it from the store)");
+    });
+  });
+  try {
+    subscribe(channel, {
+      message: (raw) => {
+        const a = parseAnnouncement(raw);
+        if (!a || a.origin === origin) return;
+        mirror.apply(a);
+        onState(a.id, a.open);
+      },
+      up: () => mirror.setLive(true),
+      down: () => mirror.setLive(false),
+    });
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, "circuit breaker: could not subscribe to announcements; every decision asks Redis");
+  }
+  return mirror;
 }
 
 export function circuitId(workspaceId: string, target: ResolvedTarget): string {

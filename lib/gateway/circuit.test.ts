@@ -30,7 +30,7 @@ function stateMachineTests(makeStore: () => CircuitStore) {
     expect(await store.admit("b", policy, t + 1000)).toBe("probe");
     expect(await store.admit("b", policy, t + 1001)).toBe("open");
     // A late result of a request admitted before the circuit opened changes nothing.
-    expect(await store.record("b", policy, pass, t + 1002)).toBe("none");
+    expect(await store.record("b", policy, pass, t + 1002)).toBe("ignored_open");
     expect(await store.admit("b", policy, t + 1003)).toBe("open");
     expect(await store.record("b", policy, { failure: false, probe: true }, t + 1010)).toBe("recovered");
     expect(await store.admit("b", policy, t + 1011)).toBe("closed");

@@ -24,8 +24,11 @@ import type { AttemptOutcome, CircuitBreakerPolicy } from "./router";
 export const DEFAULT_CIRCUIT_FAILURE_STATUS_CODES = [429, 500, 502, 503, 504];
 
 export type CircuitDecision = "closed" | "open" | "probe";
-/** What a recorded result did: `opened` (closed -> open), `reopened` (failed probe), `recovered` (probe succeeded). */
-export type CircuitTransition = "none" | "opened" | "reopened" | "recovered";
+/**
+ * What a recorded result did: `opened` (closed -> open), `reopened` (failed probe), `recovered`
+ * (probe succeeded), `ignored_open` (the circuit was already open and this was not the probe).
+ */
+export type CircuitTransition = "none" | "opened" | "reopened" | "recovered" | "ignored_open";
 
 export interface CircuitStore {
   admit(id: string, policy: CircuitBreakerPolicy, now: number): Promise<CircuitDecision>;
@@ -66,7 +69,7 @@ export class MemoryCircuitStore implements CircuitStore {
   recordSync(id: string, policy: CircuitBreakerPolicy, { failure, probe }: { failure: boolean; probe: boolean }, now: number): CircuitTransition {
     const entry = this.entries.get(id);
     if (entry && entry.openUntil > 0) {
-      if (!probe) return "none";
+      if (!probe) return "ignored_open";
       if (!failure) {
         this.entries.delete(id);
         return "recovered";
@@ -119,7 +122,7 @@ local ttl = tonumber(ARGV[3])
 local failure = ARGV[5] == '1'
 local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
 if open_until > 0 then
-  if ARGV[6] ~= '1' then return 'none' end
+  if ARGV[6] ~= '1' then return 'ignored_open' end
   if not failure then
     redis.call('DEL', KEYS[1])
     return 'recovered'
@@ -176,7 +179,7 @@ export class RedisCircuitStore implements CircuitStore {
   async record(id: string, policy: CircuitBreakerPolicy, result: { failure: boolean; probe: boolean }, now: number): Promise<CircuitTransition> {
     const args = [now, policy.cooldownMs, idleTtlMs(policy), policy.failureThreshold, result.failure ? 1 : 0, result.probe ? 1 : 0];
     const answer = await this.run(RECORD_SCRIPT, id, args);
-    return answer === "opened" || answer === "reopened" || answer === "recovered" ? answer : "none";
+    return answer === "opened" || answer === "reopened" || answer === "recovered" || answer === "ignored_open" ? answer : "none";
   }
 
   private async run(script: string, id: string, args: number[]): Promise<string | null> {
@@ -227,7 +230,7 @@ export class CircuitBreaker {
   async record(id: string, policy: CircuitBreakerPolicy, outcome: AttemptOutcome<unknown>, probe: boolean): Promise<CircuitTransition> {
     if (outcome.errorClass === "aborted" || outcome.errorClass === "circuit_open") return "none";
     const transition = await this.store.record(id, policy, { failure: isCircuitFailure(outcome, policy), probe }, this.now());
-    if (transition === "opened" || transition === "reopened") this.events.onState?.(id, true);
+    if (transition === "opened" || transition === "reopened" || transition === "ignored_open") this.events.onState?.(id, true);
     if (transition === "recovered") this.events.onState?.(id, false);
     return transition;
   }

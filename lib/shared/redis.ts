@@ -8,7 +8,9 @@
  * exponential back-off for ever. Commands fail fast while disconnected (no offline queue) and time
  * out after COMMAND_TIMEOUT_MS, so a broken Redis can delay a management answer by about a second
  * at most. The inference request path waits on Redis only for the rate-limit check of a key that
- * has limits (`lib/gateway/rate-limit.ts`: bounded to 250 ms, fails open).
+ * has limits (`lib/gateway/rate-limit.ts`: bounded to 250 ms, fails open) and for a circuit-breaker
+ * target whose circuit is not known to be closed (`lib/gateway/circuit-mirror.ts`: after a cooldown,
+ * or while the announcements channel is down; bounded to 250 ms, fails open).
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
@@ -40,7 +42,7 @@ type ConnectionState = {
 type RedisGlobal = {
   instanceId?: string;
   connections?: { command: ConnectionState; subscriber: ConnectionState; url: string; prefix: string } | null;
-  /** Whether subscribe()'s channel is currently subscribed (undefined: nobody subscribed). */
+  /** Whether subscribe()'s channels are currently subscribed (undefined: nobody subscribed). */
   subscribed?: boolean;
 };
 
@@ -196,40 +198,33 @@ export type SubscriptionListener = {
 };
 
 /**
- * Subscribes the process's subscriber connection to `channel` (once per process; later calls
- * replace the listener) and keeps it subscribed across reconnections, with a heartbeat that drops
- * a silently dead connection so it reconnects.
+ * Subscribes the process's subscriber connection to `channel` (one listener per channel; a later
+ * call for the same channel replaces it) and keeps every subscribed channel subscribed across
+ * reconnections, with a heartbeat that drops a silently dead connection so it reconnects.
  */
 export function subscribe(channel: string, listener: SubscriptionListener): void {
   const redis = getRedis();
   if (!redis) throw new Error("REDIS_URL is not set");
-  const sub = redis.subscriber as Redis & { detourListener?: SubscriptionListener; detourHeartbeat?: NodeJS.Timeout };
-  const first = sub.detourListener === undefined;
-  sub.detourListener = listener;
-  if (!first) return;
-
+  const sub = redis.subscriber as Redis & { detourListeners?: Map<string, SubscriptionListener>; detourHeartbeat?: NodeJS.Timeout };
   const s = g();
+  if (sub.detourListeners) {
+    const known = sub.detourListeners.has(channel);
+    sub.detourListeners.set(channel, listener);
+    // A new channel on a live connection: subscribe it now (reconnections subscribe them all).
+    if (!known && s.subscribed) subscribeChannels(sub, [channel], sub.detourListeners);
+    return;
+  }
+  const listeners = new Map([[channel, listener]]);
+  sub.detourListeners = listeners;
+
   s.subscribed = false;
   const markDown = (reason: string) => {
     if (!s.subscribed) return;
     s.subscribed = false;
-    sub.detourListener!.down(reason);
+    for (const l of listeners.values()) l.down(reason);
   };
-  const doSubscribe = () => {
-    sub.subscribe(channel).then(
-      () => {
-        s.subscribed = true;
-        sub.detourListener!.up();
-      },
-      (err: Error) => {
-        logger.warn({ channel, err: err.message }, "Redis SUBSCRIBE failed; reconnecting");
-        sub.disconnect(true);
-      },
-    );
-  };
-  sub.on("message", (ch: string, raw: string) => {
-    if (ch === channel) sub.detourListener!.message(raw);
-  });
+  const doSubscribe = () => subscribeChannels(sub, [...listeners.keys()], listeners);
+  sub.on("message", (ch: string, raw: string) => listeners.get(ch)?.message(raw));
   sub.on("ready", doSubscribe);
   sub.on("close", () => markDown("connection closed"));
   sub.on("end", () => markDown("connection ended"));
@@ -244,6 +239,19 @@ export function subscribe(channel: string, listener: SubscriptionListener): void
     });
   }, HEARTBEAT_MS);
   sub.detourHeartbeat.unref();
+}
+
+function subscribeChannels(sub: Redis, channels: string[], listeners: Map<string, SubscriptionListener>): void {
+  sub.subscribe(...channels).then(
+    () => {
+      g().subscribed = true;
+      for (const ch of channels) listeners.get(ch)?.up();
+    },
+    (err: Error) => {
+      logger.warn({ channels, err: err.message }, "Redis SUBSCRIBE failed; reconnecting");
+      sub.disconnect(true);
+    },
+  );
 }
 
 export type RedisHealth = { redis: "ok" | "error" | "disabled"; redis_reason?: string };

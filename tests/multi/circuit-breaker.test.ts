@@ -1,7 +1,8 @@
 /**
  * Circuit state shared through Redis: a circuit opened by failures seen on instance A makes
- * instance B skip that target without calling it. With B cut off from Redis, B fails open (calls
- * the target) instead of failing requests.
+ * instance B skip that target without calling it (B hears of it on the circuit announcements
+ * channel). With B cut off from Redis, B still skips what it knows to be open and fails open
+ * (calls the target) for circuits it knows nothing about, instead of failing requests.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +25,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: circuit 
     return r.json.slug as string;
   };
 
-  it("B skips a target whose circuit A opened; B without Redis fails open", async () => {
+  it("B skips a target whose circuit A opened; without Redis B keeps what it knows and fails open for the rest", async () => {
     const badKey = `sk-bad-${randomBytes(8).toString("hex")}`;
     const goodKey = `sk-good-${randomBytes(8).toString("hex")}`;
     const [bad, good] = [await newVk("bad", badKey), await newVk("good", goodKey)];
@@ -59,16 +60,35 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: circuit 
     expect(r.key).toBe(goodKey);
     expect(badCalls()).toBe(before);
 
-    // B loses Redis: its circuits count as closed, so it calls the failing target again (and falls back).
+    // B loses Redis. It still skips the circuit it heard was open (what it knows stays true until the
+    // cooldown ends); a circuit it knows nothing about counts as closed (fails open), and its failures
+    // cannot be recorded, so it keeps calling that target (and falls back).
+    const otherBadKey = `sk-bad2-${randomBytes(8).toString("hex")}`;
+    const otherBad = await newVk("bad2", otherBadKey);
+    c.mock.script({ match: { key: otherBadKey }, fault: { kind: "status", status: 503 } });
+    const otherHeaders = {
+      "x-portkey-config": JSON.stringify({
+        strategy: { mode: "fallback" },
+        targets: [{ virtual_key: otherBad, circuit_breaker: { failure_threshold: 2, cooldown_ms: 60_000 } }, { virtual_key: good }],
+      }),
+    };
+    const otherBadCalls = () => c.mock.requests({ key: otherBadKey }).length;
     await c.redisProxy.cut();
     try {
       await waitFor(async () => (await c.b.health()).body.redis === "error", 5_000, "B notices Redis is gone");
       const cut = await chatVia(c.b, c.mock, c.gatewayKey, headers);
       expect(cut.status).toBe(200);
-      expect(badCalls()).toBe(before + 1);
-      // A, still on Redis, keeps skipping it.
+      expect(cut.key).toBe(goodKey);
+      expect(badCalls()).toBe(before);
+      for (let i = 0; i < 3; i++) {
+        const r2 = await chatVia(c.b, c.mock, c.gatewayKey, otherHeaders);
+        expect(r2.status).toBe(200);
+        expect(r2.key).toBe(goodKey);
+      }
+      expect(otherBadCalls()).toBe(3);
+      // A, still on Redis, keeps skipping the first one.
       await chatVia(c.a, c.mock, c.gatewayKey, headers);
-      expect(badCalls()).toBe(before + 1);
+      expect(badCalls()).toBe(before);
     } finally {
       await c.redisProxy.restore();
     }
