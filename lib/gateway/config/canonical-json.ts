@@ -3,34 +3,17 @@
  * fixed reading order (name and strategy first, nested targets last), user data (`override_params`,
  * condition queries) with keys sorted, absent keys left out. The top-level `weight` (always the
  * default, and meaningless without a parent) is left out too. Equal configs give equal text.
+ * The orders are the key lists of keys.ts (one list per level, written in reading order there).
  */
-import { isPlainObject } from "./keys";
+import { CACHE_KEYS, CIRCUIT_BREAKER_KEYS, CONDITION_KEYS, isPlainObject, NODE_KEYS, RETRY_KEYS, STRATEGY_KEYS } from "./keys";
 import type { Config } from "./schema";
 
-const NODE_ORDER = [
-  "name",
-  "weight",
-  "strategy",
-  "virtual_key",
-  "provider",
-  "api_key",
-  "custom_host",
-  "resource_name",
-  "deployment_id",
-  "api_version",
-  "override_params",
-  "retry",
-  "cache",
-  "request_timeout",
-  "on_status_codes",
-  "circuit_breaker",
-  "targets",
-] as const;
-const STRATEGY_ORDER = ["mode", "on_status_codes", "conditions", "default"] as const;
-const CONDITION_ORDER = ["query", "then"] as const;
-const RETRY_ORDER = ["attempts", "on_status_codes", "use_retry_after_header"] as const;
-const CACHE_ORDER = ["mode", "max_age"] as const;
-const CIRCUIT_BREAKER_ORDER = ["failure_threshold", "cooldown_ms", "failure_status_codes"] as const;
+const NODE_ORDER = NODE_KEYS;
+const STRATEGY_ORDER = STRATEGY_KEYS;
+const CONDITION_ORDER = CONDITION_KEYS;
+const RETRY_ORDER = RETRY_KEYS;
+const CACHE_ORDER = CACHE_KEYS;
+const CIRCUIT_BREAKER_ORDER = CIRCUIT_BREAKER_KEYS;
 
 type Json = unknown;
 

@@ -5,11 +5,11 @@
  * condition's `query`) are copied as they are: their keys belong to the caller.
  */
 
+/** A node's keys, in the reading order canonical JSON uses (name and strategy first, nested targets last). */
 export const NODE_KEYS = [
-  "strategy",
-  "targets",
   "name",
   "weight",
+  "strategy",
   "virtual_key",
   "provider",
   "api_key",
@@ -23,7 +23,9 @@ export const NODE_KEYS = [
   "request_timeout",
   "on_status_codes",
   "circuit_breaker",
+  "targets",
 ] as const;
+// The other levels' keys, also in canonical order.
 export const STRATEGY_KEYS = ["mode", "on_status_codes", "conditions", "default"] as const;
 export const CONDITION_KEYS = ["query", "then"] as const;
 export const RETRY_KEYS = ["attempts", "on_status_codes", "use_retry_after_header"] as const;
