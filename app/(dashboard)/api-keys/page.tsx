@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
-import { FilterTabs } from "@/components/ui/filter-tabs";
-import { listHref, parseListQuery } from "@/components/ui/list-query";
-import { Pagination } from "@/components/ui/pagination";
+import { parseListQuery } from "@/components/ui/list-query";
+import { StatusList } from "@/components/ui/status-list";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { API_KEY_NAME_MAX } from "@/lib/api/api-key-schemas";
@@ -49,45 +48,28 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
       {all === 0 ? (
         <EmptyState title="No API keys yet">Create one for each app that calls Detour, so you can revoke one without touching the others.</EmptyState>
       ) : (
-        <>
-          <div className="list-toolbar">
-            <FilterTabs
-              label="Filter by status"
-              tabs={[
-                { href: listHref(BASE, { status: undefined }), label: "All", count: all, current: !query.status },
-                { href: listHref(BASE, { status: "active" }), label: "Active", count: active.total, current: query.status === "active" },
-                { href: listHref(BASE, { status: "revoked" }), label: "Revoked", count: revoked.total, current: query.status === "revoked" },
-              ]}
-            />
-            <Pagination page={query.page} pageSize={PAGE_SIZE} total={list.total} hrefFor={(page) => listHref(BASE, { status: query.status, page })} />
-          </div>
-          {list.rows.length === 0 ? (
-            <p className="muted ui-table-empty">No {query.status ?? ""} keys on this page.</p>
-          ) : (
-            <div className="ui-table-wrap">
-              <table className="ui-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Scope</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                    <th scope="col" title="Recorded within about 5 seconds of a request">Last used</th>
-                    <th scope="col" className="ui-col-actions">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.rows.map((key) => (
-                    <ApiKeyTableRow key={key.id} apiKey={key} now={now} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </>
+        <StatusList
+          base={BASE}
+          query={query}
+          pageSize={PAGE_SIZE}
+          counts={{ active: active.total, revoked: revoked.total }}
+          total={list.total}
+          rowCount={list.rows.length}
+          columns={
+            <>
+              <th scope="col">Name</th>
+              <th scope="col">Key</th>
+              <th scope="col">Scope</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+              <th scope="col" title="Recorded within about 5 seconds of a request">Last used</th>
+            </>
+          }
+        >
+          {list.rows.map((key) => (
+            <ApiKeyTableRow key={key.id} apiKey={key} now={now} />
+          ))}
+        </StatusList>
       )}
       <ToastRegion />
     </>

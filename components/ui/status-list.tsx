@@ -1,0 +1,62 @@
+import type { ReactNode } from "react";
+import { FilterTabs } from "./filter-tabs";
+import { listHref, type ListQuery } from "./list-query";
+import { Pagination } from "./pagination";
+
+export type StatusCounts = { active: number; revoked: number };
+
+/**
+ * The body of a list page whose rows are active or revoked (API keys, virtual keys): status tabs
+ * with counts, pagination in the URL, and the table (`columns` in its head, `children` as rows).
+ */
+export function StatusList({
+  base,
+  query,
+  pageSize,
+  counts,
+  total,
+  rowCount,
+  columns,
+  children,
+}: {
+  base: string;
+  query: ListQuery;
+  pageSize: number;
+  counts: StatusCounts;
+  /** Rows matching the current status filter (all pages). */
+  total: number;
+  /** Rows on this page. */
+  rowCount: number;
+  columns: ReactNode;
+  children: ReactNode;
+}) {
+  const tab = (status: ListQuery["status"], label: string, count: number) => ({ href: listHref(base, { status }), label, count, current: query.status === status });
+  return (
+    <>
+      <div className="list-toolbar">
+        <FilterTabs
+          label="Filter by status"
+          tabs={[tab(undefined, "All", counts.active + counts.revoked), tab("active", "Active", counts.active), tab("revoked", "Revoked", counts.revoked)]}
+        />
+        <Pagination page={query.page} pageSize={pageSize} total={total} hrefFor={(page) => listHref(base, { status: query.status, page })} />
+      </div>
+      {rowCount === 0 ? (
+        <p className="muted ui-table-empty">No {query.status ?? ""} keys on this page.</p>
+      ) : (
+        <div className="ui-table-wrap">
+          <table className="ui-table">
+            <thead>
+              <tr>
+                {columns}
+                <th scope="col" className="ui-col-actions">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>{children}</tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
