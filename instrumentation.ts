@@ -12,6 +12,9 @@ export async function register(): Promise<void> {
   await startServerProcess();
   const { getLogWriter } = await import("./lib/logs/writer");
   getLogWriter().installShutdownHooks();
+  // Count log spill files left by an earlier run before serving, so /api/health is complete from
+  // the first answer (bounded: a huge spill directory must not hold the start for long).
+  await Promise.race([getLogWriter().ready(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   const { startGatewayState } = await import("./lib/gateway/state");
   startGatewayState();
 }

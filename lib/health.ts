@@ -1,7 +1,46 @@
 import type { Db } from "./db";
+import type { LogWriterStats } from "./logs/log-writer";
 import type { RedisHealth } from "./shared/redis";
 
-export type LogQueueHealth = { queued: number; written: number; dropped: number; rejected: number; failed_writes: number; last_error: string | null };
+export type LogQueueHealth = {
+  queued: number;
+  written: number;
+  dropped: number;
+  rejected: number;
+  failed_writes: number;
+  last_error: string | null;
+  /** Rows moved to `<dataDir>/log-spill/` while the database was failing (since start). */
+  spilled: number;
+  /** Rows and bytes in spill files not yet replayed (this process's and those it found). */
+  spill_pending_rows: number;
+  spill_pending_bytes: number;
+  spill_files: number;
+  /** Rows replayed from spill files into the database (since start). */
+  replayed: number;
+  /** Failed spill appends or replay I/O errors. */
+  spill_errors: number;
+  /** Unreadable lines skipped in spill files (a line torn by a crash mid-append). */
+  torn_lines: number;
+};
+
+/** The log writer's figures as /api/health reports them. */
+export function logQueueHealth(s: LogWriterStats): LogQueueHealth {
+  return {
+    queued: s.queued,
+    written: s.written,
+    dropped: s.dropped,
+    rejected: s.rejected,
+    failed_writes: s.failedWrites,
+    last_error: s.lastError,
+    spilled: s.spill.spilled,
+    spill_pending_rows: s.spill.pendingRows,
+    spill_pending_bytes: s.spill.pendingBytes,
+    spill_files: s.spill.files,
+    replayed: s.spill.replayed,
+    spill_errors: s.spill.errors,
+    torn_lines: s.spill.tornLines,
+  };
+}
 
 export type Health = {
   status: "ok" | "error";
@@ -10,7 +49,7 @@ export type Health = {
   reason?: string;
   uptime_s: number;
   version: string;
-  /** The request-log writer: rows waiting, written, and any lost (dropped: queue full; rejected: refused by the database). */
+  /** The request-log writer: rows waiting, written, and any lost (dropped: queue full or spill refused; rejected: refused by the database); spill files. */
   log_queue?: LogQueueHealth;
   /**
    * Redis (cross-instance cache invalidation): "disabled" without REDIS_URL. "error" (with

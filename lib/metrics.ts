@@ -25,6 +25,10 @@ type Metrics = {
   tokens: Counter<"provider" | "kind">;
   cost: Counter<"provider">;
   logQueue: Gauge<"state">;
+  spillBytes: Gauge;
+  spillFiles: Gauge;
+  spillErrors: Gauge;
+  spillTornLines: Gauge;
   rateLimited: Counter<"scope">;
   models: Set<string>;
   circuitSkips: Counter<"provider">;
@@ -48,7 +52,11 @@ function metrics(): Metrics {
     attempts: new Counter({ name: "detour_upstream_attempts_total", help: "Upstream attempts by outcome (ok, status class, or error class)", labelNames: ["provider", "outcome"], registers: [registry] }),
     tokens: new Counter({ name: "detour_tokens_total", help: "Tokens reported by providers", labelNames: ["provider", "kind"], registers: [registry] }),
     cost: new Counter({ name: "detour_cost_usd_total", help: "Cost in USD of answered requests (known models only)", labelNames: ["provider"], registers: [registry] }),
-    logQueue: new Gauge({ name: "detour_log_rows", help: "Request-log writer: rows queued now, and written / dropped / rejected since start", labelNames: ["state"], registers: [registry] }),
+    logQueue: new Gauge({ name: "detour_log_rows", help: "Request-log writer: rows queued now and waiting in spill files (spill_pending), and written / dropped / rejected / spilled / replayed since start", labelNames: ["state"], registers: [registry] }),
+    spillBytes: new Gauge({ name: "detour_log_spill_pending_bytes", help: "Bytes of request logs waiting in spill files (<data dir>/log-spill) for the database", registers: [registry] }),
+    spillFiles: new Gauge({ name: "detour_log_spill_files", help: "Spill files waiting to be replayed into the database", registers: [registry] }),
+    spillErrors: new Gauge({ name: "detour_log_spill_errors", help: "Spill file write or read errors since start", registers: [registry] }),
+    spillTornLines: new Gauge({ name: "detour_log_spill_torn_lines", help: "Torn (partly written) spill lines skipped since start", registers: [registry] }),
     rateLimited: new Counter({ name: "detour_rate_limited_total", help: "Requests refused with 429 by Detour's own rate limits, by the limited key's scope (api_key, virtual_key)", labelNames: ["scope"], registers: [registry] }),
     models: new Set(),
     circuitSkips: new Counter({ name: "detour_circuit_skips_total", help: "Targets skipped without a call because their circuit was open", labelNames: ["provider"], registers: [registry] }),
@@ -125,5 +133,12 @@ export async function renderMetrics(logStats: LogWriterStats): Promise<{ content
   m.logQueue.set({ state: "written" }, logStats.written);
   m.logQueue.set({ state: "dropped" }, logStats.dropped);
   m.logQueue.set({ state: "rejected" }, logStats.rejected);
+  m.logQueue.set({ state: "spilled" }, logStats.spill.spilled);
+  m.logQueue.set({ state: "replayed" }, logStats.spill.replayed);
+  m.logQueue.set({ state: "spill_pending" }, logStats.spill.pendingRows);
+  m.spillBytes.set(logStats.spill.pendingBytes);
+  m.spillFiles.set(logStats.spill.files);
+  m.spillErrors.set(logStats.spill.errors);
+  m.spillTornLines.set(logStats.spill.tornLines);
   return { contentType: m.registry.contentType, body: await m.registry.metrics() };
 }

@@ -86,8 +86,12 @@ function sqliteSink(file: string): LogSink {
   };
 }
 
+// A database that is blackholed (no RST) must still fail a write in bounded time, so the writer
+// backs off and spills: bounded connect, client-side query timeout, TCP keep-alive.
+const PG_POOL = { max: 2, connectionTimeoutMillis: 5_000, query_timeout: 15_000, keepAlive: true, idleTimeoutMillis: 30_000 } as const;
+
 function postgresSink(url: string): LogSink {
-  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: url, ...PG_POOL });
   pool.on("error", () => undefined); // an idle client's error surfaces on the next query instead
   const value = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
   const insert = async (client: pg.PoolClient, table: string, cols: readonly string[], rows: readonly Record<string, unknown>[], conflict: string) => {
@@ -113,11 +117,12 @@ function postgresSink(url: string): LogSink {
         await insert(client, "RequestLogMetadata", METADATA_COLUMNS, fresh.flatMap(toMetadataRows), '("logId", "key")');
         await client.query("COMMIT");
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        // Discard the connection (the server rolls the transaction back): after a timeout or a
+        // reset, a ROLLBACK on it could wait as long again, and the client must not be reused.
+        client.release(err instanceof Error ? err : true);
         throw err;
-      } finally {
-        client.release();
       }
+      client.release();
     },
     close: () => pool.end(),
   };

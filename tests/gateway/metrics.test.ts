@@ -64,6 +64,11 @@ describe("metrics", () => {
     expect(sample(m.text, "detour_overhead_ms_count", { provider: "openai" })).toBe(1);
     expect(m.text).toMatch(/^detour_log_rows\{state="written"\} \d+/m);
     expect(sample(m.text, "detour_log_rows", { state: "dropped" })).toBe(0);
+    // The database is up: nothing spilled to disk, nothing waiting there.
+    expect(sample(m.text, "detour_log_rows", { state: "spilled" })).toBe(0);
+    expect(sample(m.text, "detour_log_rows", { state: "spill_pending" })).toBe(0);
+    expect(m.text).toMatch(/^detour_log_spill_files 0$/m);
+    expect(m.text).toMatch(/^detour_log_spill_pending_bytes 0$/m);
     expect(m.text).toContain("detour_process_resident_memory_bytes");
     // The admin key works too.
     expect((await scrape({ "x-portkey-api-key": ADMIN_KEY })).status).toBe(200);

@@ -2,7 +2,8 @@
  * Several Detour instances (the production build, each its own `next start` process on its own
  * port) on one fresh PostgreSQL database and one Redis, like a real multi-instance deployment,
  * with one mock upstream. Instance B reaches Redis through a TCP proxy the test can cut and
- * restore, to prove what happens when Redis goes away and comes back.
+ * restore, to prove what happens when Redis goes away and comes back. With `pgProxy`, both reach
+ * PostgreSQL through another one (`cluster.pgProxy`), to take the database away.
  *
  * Needs PostgreSQL (DETOUR_TEST_PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres) and
  * Redis (DETOUR_TEST_REDIS_URL, default redis://127.0.0.1:6379), whatever DETOUR_TEST_DB says:
@@ -72,16 +73,26 @@ function redisPing(url: string): Promise<void> {
   });
 }
 
-/** A TCP proxy to `target`, on a fixed port, that can be cut (connections dropped, new ones refused) and restored. */
+/**
+ * A TCP proxy to `target`, on a fixed port, that can be cut (connections dropped, new ones
+ * refused), blackholed (connections accepted and kept, nothing forwarded, no error: a network
+ * that swallows packets) and restored.
+ */
 export class TcpProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private blackholed = false;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
   async start(port = 0): Promise<void> {
     const server = net.createServer((client) => {
+      if (this.blackholed) {
+        this.sockets.add(client);
+        client.on("error", () => client.destroy()).pause();
+        return;
+      }
       const upstream = net.connect(this.target);
       this.sockets.add(client).add(upstream);
       const drop = () => {
@@ -111,8 +122,21 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Accepts connections again on the same port. */
+  /** Existing connections stop forwarding (both ways) and new ones hang: no reset, no answer. */
+  blackhole(): void {
+    this.blackholed = true;
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
+  }
+
+  /** Accepts (and forwards) connections again on the same port; connections held by a blackhole are dropped. */
   async restore(): Promise<void> {
+    if (this.blackholed) {
+      this.blackholed = false;
+      await this.cut();
+    }
     await this.start(this.port);
   }
 
@@ -139,6 +163,11 @@ export type Cluster = {
   prefix: string;
   /** Instance B's way to Redis. */
   redisProxy: TcpProxy;
+  /** Both instances' way to PostgreSQL, with `startCluster({ pgProxy: true })`. */
+  pgProxy: TcpProxy | null;
+  /** The database (direct URL), the data directories, and each instance's environment (to start it again). */
+  databaseUrl: string;
+  env: { a: Record<string, string>; b: Record<string, string> };
   /** A gateway-scope key for inference (stored directly, as the harness does). */
   gatewayKey: string;
   close(): Promise<void>;
@@ -163,7 +192,7 @@ async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> 
   };
 }
 
-function instance(name: string, server: ServerProcess): Instance {
+export function instance(name: string, server: ServerProcess): Instance {
   const url = `http://127.0.0.1:${server.port}`;
   return {
     name,
@@ -177,8 +206,10 @@ function instance(name: string, server: ServerProcess): Instance {
   };
 }
 
+export type ClusterOptions = { pgProxy?: boolean; extraEnv?: Record<string, string> };
+
 /** Two instances (A direct to Redis, B through `redisProxy`), started side by side on one new database. */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => {});
@@ -192,6 +223,18 @@ export async function startCluster(): Promise<Cluster> {
     const redisProxy = new TcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
     await redisProxy.start();
     cleanups.push(() => redisProxy.close());
+    let pgProxy: TcpProxy | null = null;
+    let instanceDbUrl = database.url;
+    if (options.pgProxy) {
+      const direct = new URL(database.url);
+      const proxy = new TcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+      await proxy.start();
+      cleanups.push(() => proxy.close());
+      direct.hostname = "127.0.0.1";
+      direct.port = String(proxy.port);
+      instanceDbUrl = direct.toString();
+      pgProxy = proxy;
+    }
 
     const keyHex = randomBytes(32).toString("hex");
     const prefix = `detour-test-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
@@ -210,7 +253,7 @@ export async function startCluster(): Promise<Cluster> {
     await db.apiKey.create({ data: { workspaceId: boot.workspaceId, name: "multi tests", prefix: apiKeyDisplayPrefix(gatewayKey), hash: hashApiKey(gatewayKey), scope: "gateway" } });
 
     const common = {
-      DATABASE_URL: database.url,
+      DATABASE_URL: instanceDbUrl,
       DETOUR_ENCRYPTION_KEY: keyHex,
       NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
       DETOUR_ADMIN_API_KEY: ADMIN_KEY,
@@ -218,11 +261,13 @@ export async function startCluster(): Promise<Cluster> {
       DETOUR_REDIS_PREFIX: prefix,
       NODE_ENV: "production",
       LOG_LEVEL: "info",
+      ...options.extraEnv,
     };
-    const [serverA, serverB] = await Promise.all([
-      startServer({ ...common, DETOUR_DATA_DIR: dataDirs[0]!, REDIS_URL }),
-      startServer({ ...common, DETOUR_DATA_DIR: dataDirs[1]!, REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` }),
-    ]);
+    const env = {
+      a: { ...common, DETOUR_DATA_DIR: dataDirs[0]!, REDIS_URL },
+      b: { ...common, DETOUR_DATA_DIR: dataDirs[1]!, REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` },
+    };
+    const [serverA, serverB] = await Promise.all([startServer(env.a), startServer(env.b)]);
     cleanups.push(() => serverA.stop(), () => serverB.stop());
     const ready = await Promise.all([waitForHealthOrExit(serverA), waitForHealthOrExit(serverB)]);
     ready.forEach((r, i) => {
@@ -232,7 +277,7 @@ export async function startCluster(): Promise<Cluster> {
     const b = instance("B", serverB);
     // Both subscribed before the tests start (the subscription is set up at start, not awaited).
     await Promise.all([a, b].map((i) => waitFor(async () => (await i.health()).body.redis === "ok", 10_000, `instance ${i.name}: redis ok in /api/health`)));
-    return { a, b, mock, db, workspaceId: boot.workspaceId, prefix, redisProxy, gatewayKey, close: cleanup };
+    return { a, b, mock, db, workspaceId: boot.workspaceId, prefix, redisProxy, pgProxy, databaseUrl: database.url, env, gatewayKey, close: cleanup };
   } catch (err) {
     await cleanup();
     throw err;

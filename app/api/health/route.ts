@@ -1,6 +1,6 @@
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
-import { checkHealth } from "@/lib/health";
+import { checkHealth, logQueueHealth } from "@/lib/health";
 import { getLogWriter } from "@/lib/logs/writer";
 import { checkRedis, type RedisHealth } from "@/lib/shared/redis";
 import pkg from "@/package.json";
@@ -8,8 +8,7 @@ import pkg from "@/package.json";
 export const dynamic = "force-dynamic";
 
 export async function GET(): Promise<Response> {
-  const s = getLogWriter().stats();
-  const logQueue = { queued: s.queued, written: s.written, dropped: s.dropped, rejected: s.rejected, failed_writes: s.failedWrites, last_error: s.lastError };
+  const logQueue = logQueueHealth(getLogWriter().stats());
   // Redis (bounded by 1 s) is checked alongside the database (bounded by 2 s); it never fails the status.
   const redis = checkRedis().catch((err: unknown): RedisHealth => ({ redis: "error", redis_reason: (err as Error).message }));
   const health = await checkHealth(getDb(), getEnv().database.kind, pkg.version, logQueue, redis);

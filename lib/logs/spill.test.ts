@@ -1,0 +1,277 @@
+/**
+ * Spill and replay, on a real temporary directory with a fake database write that fails, then
+ * succeeds, and stores like `INSERT ... ON CONFLICT (id) DO NOTHING`.
+ */
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LogWriter } from "./log-writer";
+import { LogSpill, SpillFullError } from "./spill";
+import { SpillFiles, parseSpillLine } from "./spill-files";
+import type { LogRecord } from "./types";
+
+let seq = 0;
+function record(): LogRecord {
+  seq += 1;
+  const id = `log_${String(seq).padStart(26, "0")}`;
+  return {
+    id, workspaceId: "ws", createdAt: new Date(1_700_000_000_000 + seq), traceId: `t-${seq}`, metadata: { team: "a" }, apiKeyId: null,
+    configSlug: null, configVersion: null, method: "POST", path: "/v1/chat/completions", modelRequested: "gpt-4o", stream: false,
+    status: 200, errorType: null, provider: "openai", model: "gpt-4o", virtualKeySlug: null, virtualKeyVersion: null, promptTokens: 1,
+    completionTokens: 2, totalTokens: 3, cost: null, latencyMs: 10, overheadMs: 0.5, retryCount: 0, cacheStatus: "DISABLED",
+    fallbackUsed: false, requestBody: "{}", requestBodyTruncated: false, responseBody: "{}", responseBodyTruncated: false,
+    requestHeaders: null, responseHeaders: null,
+    attempts: [{ index: 0, targetPath: "config", provider: "openai", virtualKeySlug: null, virtualKeyVersion: null, model: "gpt-4o", status: 200, errorClass: null, errorMessage: null, latencyMs: 9, retry: 0, startedAt: new Date(1_700_000_000_000) }],
+  };
+}
+const records = (n: number) => Array.from({ length: n }, record);
+
+/** A database: down until `up = true`; stores each id once; `calls` sees every attempted batch. */
+function fakeDb() {
+  const rows = new Map<string, LogRecord>();
+  const order: string[] = [];
+  const db = {
+    up: false,
+    hang: false,
+    calls: 0,
+    rows,
+    order,
+    write: async (batch: readonly LogRecord[]) => {
+      db.calls += 1;
+      if (db.hang) await new Promise(() => {});
+      if (!db.up) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+      for (const r of batch) if (!rows.has(r.id)) rows.set(r.id, r) && order.push(r.id);
+    },
+  };
+  return db;
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "detour-spill-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const owner = (pid: number, run = "0000000a") => ({ host: "abcdef01", pid, run });
+const files = (o = owner(100)) => new SpillFiles({ dir, owner: o, isAlive: (pid) => pid === 100 || pid === 200, sync: false });
+const spillOf = (db: ReturnType<typeof fakeDb>, extra: Partial<ConstructorParameters<typeof LogSpill>[0]> = {}) =>
+  new LogSpill({ files: files(), maxBytes: 64 * 1024 * 1024, write: db.write, batchSize: 50, idleSealMs: 20, retryBaseMs: 10, retryMaxMs: 40, ...extra });
+const names = () => readdirSync(dir).sort();
+
+describe("spill files", () => {
+  it("appends NDJSON to this process's .open file, seals it, and a claim renames it for one process only", async () => {
+    const f = files();
+    const rs = records(3);
+    await f.append(rs.slice(0, 2));
+    await f.append(rs.slice(2));
+    expect(names()).toEqual([expect.stringMatching(/^spill-\d{13}-000001-abcdef01-100-0000000a\.ndjson\.open$/)]);
+    expect(await f.claimNext()).toBeNull(); // our own open file is never claimed
+    await f.seal();
+    const other = files(owner(200));
+    const [a, b] = await Promise.all([f.claimNext(), other.claimNext()]);
+    expect([a, b].filter(Boolean)).toHaveLength(1); // the rename is atomic: one winner
+    const lines = readFileSync((a ?? b)!.path, "utf8").trim().split("\n");
+    expect(lines.map((l) => parseSpillLine(l))).toEqual(rs); // Dates revived
+  });
+
+  it("leaves a live process's open and claimed files alone, takes a dead or stale one's", async () => {
+    const live = files(owner(200));
+    await live.append(records(1));
+    const deadOpen = `spill-0000000000001-000001-abcdef01-300-00000001.ndjson.open`;
+    const deadClaim = `spill-0000000000002-000001-abcdef01-200-00000002.ndjson.claimed-abcdef01-301-00000003`;
+    const foreignFresh = `spill-0000000000003-000001-99999999-5-00000004.ndjson.open`;
+    for (const n of [deadOpen, deadClaim, foreignFresh]) writeFileSync(path.join(dir, n), `${JSON.stringify(record())}\n`);
+    const f = files();
+    expect((await f.claimNext())?.base).toBe(deadOpen.slice(0, -".ndjson.open".length));
+    expect((await f.claimNext())?.base).toBe(deadClaim.split(".")[0]);
+    expect(await f.claimNext()).toBeNull(); // the live pid's file and another host's fresh file stay
+    const later = new SpillFiles({ dir, owner: owner(100), isAlive: () => true, sync: false, now: () => Date.now() + 120_000 });
+    expect((await later.claimNext())?.base).toBe(foreignFresh.split(".")[0]); // untouched for staleMs: abandoned
+    await live.seal();
+  });
+
+  it("a pid reused by a new run (containers: pid 1) does not keep an earlier run's file", async () => {
+    writeFileSync(path.join(dir, "spill-0000000000001-000001-abcdef01-100-0000000f.ndjson.open"), `${JSON.stringify(record())}\n`);
+    expect(await files().claimNext()).not.toBeNull();
+  });
+});
+
+describe("LogSpill replay", () => {
+  it("replays files oldest first, each row once, and deletes a file only once all of it is committed", async () => {
+    const db = fakeDb();
+    const spill = spillOf(db);
+    const first = records(120);
+    const second = records(80);
+    await spill.append(first);
+    await (spill as unknown as { files: SpillFiles }).files.seal(); // a rotation: two files
+    await spill.append(second);
+    expect(spill.stats()).toMatchObject({ spilled: 200, pendingRows: 200, files: 2 });
+    // Down: the idle seal triggers replays that fail and back off; the files stay.
+    await waitFor(() => db.calls >= 2, "failed replays");
+    expect(names()).toHaveLength(2); // sealed, or claimed for a moment by a replay attempt
+    expect(db.rows.size).toBe(0);
+    db.up = true;
+    spill.resumed();
+    await waitFor(() => spill.stats().pendingRows === 0 && names().length === 0, "drain");
+    expect(db.order).toEqual([...first, ...second].map((r) => r.id));
+    expect(db.rows.get(first[0]!.id)).toEqual(first[0]);
+    expect(spill.stats()).toMatchObject({ replayed: 200, pendingBytes: 0, files: 0, tornLines: 0, rejected: 0 });
+    await spill.close();
+  });
+
+  it("a replay that fails mid-file releases it; the retry re-sends the committed part harmlessly (exactly once)", async () => {
+    const db = fakeDb();
+    db.up = true;
+    const spill = spillOf(db);
+    const rs = records(150);
+    await spill.append(rs);
+    let writes = 0;
+    const inner = db.write;
+    db.write = async (batch) => {
+      writes += 1;
+      if (writes === 2) throw new Error("connection terminated unexpectedly");
+      await inner(batch);
+    };
+    await (spill as unknown as { files: SpillFiles }).files.seal();
+    spill.kick();
+    await waitFor(() => names().length === 0, "replayed after the retry");
+    expect(db.rows.size).toBe(150);
+    expect(new Set(db.order).size).toBe(db.order.length);
+    expect(spill.stats().replayed).toBeGreaterThanOrEqual(150);
+    await spill.close();
+  });
+
+  it("skips and counts a torn last line (a crash mid-append), replays the rest", async () => {
+    const db = fakeDb();
+    db.up = true;
+    const rs = records(3);
+    const name = "spill-0000000000001-000001-abcdef01-999-00000001.ndjson.open";
+    writeFileSync(path.join(dir, name), rs.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    appendFileSync(path.join(dir, name), JSON.stringify(record()).slice(0, 40));
+    const spill = spillOf(db);
+    spill.start(); // crash recovery: the dead process's open file
+    await waitFor(() => names().length === 0, "recovery replay");
+    expect(db.order).toEqual(rs.map((r) => r.id));
+    expect(spill.stats()).toMatchObject({ tornLines: 1, replayed: 3, pendingRows: 0 });
+    await spill.close();
+  });
+
+  it("counts an earlier run's files before anything is replayed (health is complete from the start)", async () => {
+    const db = fakeDb(); // down: nothing can be replayed
+    const rs = records(4);
+    writeFileSync(path.join(dir, "spill-0000000000001-000001-abcdef01-999-00000001.ndjson"), rs.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    const spill = spillOf(db);
+    const writer = new LogWriter({ write: db.write, spill });
+    await writer.ready();
+    expect(writer.stats().spill).toMatchObject({ files: 1, pendingRows: 4, replayed: 0 });
+    await spill.close();
+  });
+
+  it("sets aside a row the database refuses for good and replays the others", async () => {
+    const db = fakeDb();
+    db.up = true;
+    const rs = records(10);
+    const bad = rs[4]!.id;
+    const permanent = Object.assign(new Error("foreign key"), { code: "23503" });
+    const write = async (batch: readonly LogRecord[]) => {
+      if (batch.some((r) => r.id === bad)) throw permanent;
+      await db.write(batch);
+    };
+    const spill = spillOf(db, { write, isPermanentError: (e) => e === permanent });
+    await spill.append(rs);
+    spill.resumed();
+    await waitFor(() => names().length === 0, "replay");
+    expect(db.rows.size).toBe(9);
+    expect(spill.stats()).toMatchObject({ rejected: 1, replayed: 10 });
+    await spill.close();
+  });
+
+  it("refuses appends beyond maxBytes (the caller counts them as dropped)", async () => {
+    const spill = spillOf(fakeDb(), { maxBytes: 2_000 });
+    await spill.append(records(3));
+    await expect(spill.append(records(3))).rejects.toBeInstanceOf(SpillFullError);
+    expect(spill.stats().spilled).toBe(3);
+    await spill.close();
+  });
+});
+
+describe("LogWriter with a spill", () => {
+  it("keeps memory bounded during an outage, loses nothing, and writes every row once afterwards", async () => {
+    const db = fakeDb();
+    const spill = spillOf(db);
+    const w = new LogWriter({ write: db.write, spill, maxQueue: 2_000, batchSize: 100, spillHighWater: 400, retryBaseMs: 5, retryMaxMs: 20, flushIntervalMs: 5 });
+    const all: LogRecord[] = [];
+    let maxQueued = 0;
+    for (let i = 0; i < 100; i++) {
+      const burst = records(50); // 5000 records in all (~5000 a second), far above maxQueue
+      burst.forEach((r) => w.enqueue(r));
+      all.push(...burst);
+      maxQueued = Math.max(maxQueued, w.stats().queued);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await waitFor(() => w.stats().queued < 400, "spilled below the high-water mark");
+    expect(maxQueued).toBeLessThan(2_000); // never full: nothing refused
+    expect(w.stats()).toMatchObject({ dropped: 0 });
+    expect(w.stats().spill.spilled).toBeGreaterThan(4_000);
+    db.up = true;
+    await waitFor(() => w.stats().queued === 0 && w.stats().spill.pendingRows === 0 && names().length === 0, "queue and spill drained");
+    expect(db.rows.size).toBe(5_000);
+    expect(new Set(db.order)).toEqual(new Set(all.map((r) => r.id)));
+    expect(w.stats().written + w.stats().spill.spilled).toBe(5_000);
+    await w.close(1_000);
+  });
+
+  it("at shutdown with the database refusing, close() spills everything at once and ends in time", async () => {
+    const db = fakeDb();
+    const spill = spillOf(db, { idleSealMs: 60_000 });
+    const w = new LogWriter({ write: db.write, spill, batchSize: 50, retryBaseMs: 5_000 });
+    const rs = records(300);
+    rs.forEach((r) => w.enqueue(r));
+    await waitFor(() => db.calls >= 1, "first failed write");
+    const started = Date.now();
+    expect(await w.close(2_000)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(w.stats()).toMatchObject({ queued: 0, dropped: 0 });
+    expect(names()).toEqual([expect.stringMatching(/\.ndjson$/)]); // sealed for whoever replays it
+    const lines = readFileSync(path.join(dir, names()[0]!), "utf8").trim().split("\n");
+    expect(lines.map((l) => parseSpillLine(l)!.id)).toEqual(rs.map((r) => r.id));
+  });
+
+  it("at shutdown with the database hanging, the in-flight batch is spilled too before the timeout", async () => {
+    const db = fakeDb();
+    db.hang = true;
+    const w = new LogWriter({ write: db.write, spill: spillOf(db, { idleSealMs: 60_000 }), batchSize: 50 });
+    const rs = records(120);
+    rs.forEach((r) => w.enqueue(r));
+    await waitFor(() => db.calls >= 1, "a write in flight");
+    const started = Date.now();
+    expect(await w.close(500)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(500);
+    const ids = names().flatMap((n) => readFileSync(path.join(dir, n), "utf8").trim().split("\n")).map((l) => parseSpillLine(l)!.id);
+    expect(ids.sort()).toEqual(rs.map((r) => r.id).sort());
+    expect(w.stats()).toMatchObject({ queued: 0, dropped: 0 });
+  });
+
+  it("counts records as dropped when the spill refuses them", async () => {
+    const db = fakeDb();
+    const w = new LogWriter({ write: db.write, spill: spillOf(db, { maxBytes: 1 }), batchSize: 10, spillHighWater: 10, retryBaseMs: 5 });
+    records(5).forEach((r) => w.enqueue(r));
+    await waitFor(() => db.calls >= 1, "first failed write");
+    expect(await w.close(1_000)).toBe(true);
+    expect(w.stats()).toMatchObject({ queued: 0, dropped: 0 }); // the first append fits under the cap
+    const w2 = new LogWriter({ write: db.write, spill: spillOf(db, { maxBytes: 1 }), batchSize: 10, retryBaseMs: 5 });
+    records(5).forEach((r) => w2.enqueue(r));
+    await waitFor(() => db.calls >= 2, "failed write");
+    expect(await w2.close(1_000)).toBe(true);
+    expect(w2.stats().dropped).toBe(5); // the directory already holds more than 1 byte
+  });
+});
