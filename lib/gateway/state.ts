@@ -5,6 +5,8 @@
  * REDIS_URL is set, publish the invalidation to every other instance (`invalidation.ts`) and
  * resolve once Redis acknowledged it (or failed: never throws). The TTL bounds staleness for
  * anything changed without Detour's code, and is shortened while the invalidation channel is down.
+ * An entry past its TTL is reloaded in the background while it keeps serving (STALE_MS), so a
+ * database outage does not stop inference for the keys and configs in use.
  */
 import { decryptSecret, hashApiKey } from "../crypto";
 import { getDb } from "../db";
@@ -25,6 +27,12 @@ import type { AzureDeployment } from "./providers/types";
 export const TTL_MS = 60_000;
 /** Cache TTL while REDIS_URL is set but the invalidation channel is not subscribed (changes elsewhere may be missed). */
 export const DISCONNECTED_TTL_MS = 10_000;
+/**
+ * Past its TTL an entry keeps serving while it reloads in the background, and for this long while
+ * reloads fail (the database is unreachable): requests never wait for a periodic refresh, and an
+ * outage of the database does not stop inference for keys and configs in use.
+ */
+export const STALE_MS = 5 * 60_000;
 
 export type CachedVirtualKey = {
   id: string;
@@ -61,13 +69,29 @@ type GatewayState = {
 
 const globalForState = globalThis as unknown as { detourGatewayState?: GatewayState };
 
+/** Logs failed background reloads (the database is unreachable: cached values keep serving), at most once per 10 s per cache. */
+function reloadErrorLogger(what: string): (key: string, err: unknown) => void {
+  let lastAt = -Infinity;
+  let missed = 0;
+  return (_key, err) => {
+    const now = Date.now();
+    if (now - lastAt < 10_000) {
+      missed++;
+      return;
+    }
+    logger.warn({ err: (err as Error).message, failedReloadsSinceLastWarning: missed }, `could not reload cached ${what}; serving the values cached last (up to ${STALE_MS / 60_000} min past their TTL)`);
+    lastAt = now;
+    missed = 0;
+  };
+}
+
 function state(): GatewayState {
   if (!globalForState.detourGatewayState) {
-    const ttlMs = cacheTtlMs;
+    const options = (what: string) => ({ ttlMs: cacheTtlMs, maxEntries: 10_000, staleMs: STALE_MS, onReloadError: reloadErrorLogger(what) });
     const s: GatewayState = {
-      apiKeys: new LoadingCache({ ttlMs, maxEntries: 10_000 }),
-      configs: new LoadingCache({ ttlMs, maxEntries: 10_000 }),
-      virtualKeys: new LoadingCache({ ttlMs, maxEntries: 10_000 }),
+      apiKeys: new LoadingCache(options("API keys")),
+      configs: new LoadingCache(options("configs")),
+      virtualKeys: new LoadingCache(options("virtual keys")),
       touchedApiKeys: new Set(),
       touchedVirtualKeys: new Set(),
       bus: null,
