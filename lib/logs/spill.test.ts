@@ -9,21 +9,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogWriter } from "./log-writer";
 import { LogSpill, SpillFullError } from "./spill";
 import { SpillFiles, parseSpillLine } from "./spill-files";
+import { testLogRecord } from "./test-record";
 import type { LogRecord } from "./types";
 
-let seq = 0;
 function record(): LogRecord {
-  seq += 1;
-  const id = `log_${String(seq).padStart(26, "0")}`;
-  return {
-    id, workspaceId: "ws", createdAt: new Date(1_700_000_000_000 + seq), traceId: `t-${seq}`, metadata: { team: "a" }, apiKeyId: null,
-    configSlug: null, configVersion: null, method: "POST", path: "/v1/chat/completions", modelRequested: "gpt-4o", stream: false,
-    status: 200, errorType: null, provider: "openai", model: "gpt-4o", virtualKeySlug: null, virtualKeyVersion: null, promptTokens: 1,
-    completionTokens: 2, totalTokens: 3, cost: null, latencyMs: 10, overheadMs: 0.5, retryCount: 0, cacheStatus: "DISABLED",
-    fallbackUsed: false, requestBody: "{}", requestBodyTruncated: false, responseBody: "{}", responseBodyTruncated: false,
-    requestHeaders: null, responseHeaders: null,
-    attempts: [{ index: 0, targetPath: "config", provider: "openai", virtualKeySlug: null, virtualKeyVersion: null, model: "gpt-4o", status: 200, errorClass: null, errorMessage: null, latencyMs: 9, retry: 0, startedAt: new Date(1_700_000_000_000) }],
-  };
+  const r = testLogRecord({ metadata: { team: "a" }, promptTokens: 1, completionTokens: 2, totalTokens: 3, requestBody: "{}", responseBody: "{}" });
+  const startedAt = new Date(1_700_000_000_000);
+  const createdAt = new Date(1_700_000_000_000 + Number(r.id.slice(4)));
+  return { ...r, createdAt, traceId: `t-${r.id}`, attempts: [{ index: 0, targetPath: "config", provider: "openai", virtualKeySlug: null, virtualKeyVersion: null, model: "gpt-4o", status: 200, errorClass: null, errorMessage: null, latencyMs: 9, retry: 0, startedAt }] };
 }
 const records = (n: number) => Array.from({ length: n }, record);
 

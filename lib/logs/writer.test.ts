@@ -1,49 +1,10 @@
 import { EventEmitter } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { testLogRecord } from "./test-record";
 import { boundBody, newLogId, type LogRecord } from "./types";
 import { LogWriter, type LogWriterErrorInfo, type LogWriterOptions, type ShutdownProcess } from "./writer";
 
-let seq = 0;
-function record(overrides: Partial<LogRecord> = {}): LogRecord {
-  seq += 1;
-  return {
-    id: `log_${String(seq).padStart(26, "0")}`,
-    workspaceId: "ws",
-    createdAt: new Date(0),
-    traceId: `trace-${seq}`,
-    metadata: null,
-    apiKeyId: null,
-    configSlug: null,
-    configVersion: null,
-    method: "POST",
-    path: "/v1/chat/completions",
-    modelRequested: "gpt-4o",
-    stream: false,
-    status: 200,
-    errorType: null,
-    provider: "openai",
-    model: "gpt-4o",
-    virtualKeySlug: null,
-    virtualKeyVersion: null,
-    promptTokens: null,
-    completionTokens: null,
-    totalTokens: null,
-    cost: null,
-    latencyMs: 10,
-    overheadMs: 0.5,
-    retryCount: 0,
-    cacheStatus: "DISABLED",
-    fallbackUsed: false,
-    requestBody: null,
-    requestBodyTruncated: false,
-    responseBody: null,
-    responseBodyTruncated: false,
-    requestHeaders: null,
-    responseHeaders: null,
-    attempts: [],
-    ...overrides,
-  };
-}
+const record = testLogRecord;
 
 /** A fake database write: records every call; each call's outcome comes from `outcome` (default ok). */
 function fakeWrite(outcome: (call: number, batch: readonly LogRecord[]) => "ok" | Error | Promise<void> = () => "ok") {

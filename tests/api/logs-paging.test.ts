@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testLogRecord } from "@/lib/logs/test-record";
 import type { AttemptRecordRow, LogRecord } from "@/lib/logs/types";
 import { insertLogBatch } from "@/lib/store/logs";
 import { chatBody, startHarness, type Harness } from "../gateway/harness";
@@ -19,23 +20,11 @@ let counter = 0;
 /** A log row; ids are `log_` + upper-case hex, so every database and collation orders them alike. */
 function record(workspaceId: string, fields: Partial<LogRecord> = {}): LogRecord {
   counter += 1;
-  return {
+  return testLogRecord({
     id: `log_${String(counter).padStart(6, "0")}${randomBytes(5).toString("hex").toUpperCase()}`,
     workspaceId,
     createdAt: new Date(BASE + counter * 1000),
     traceId: `trace-${counter}`,
-    metadata: null,
-    apiKeyId: null,
-    configSlug: null,
-    configVersion: null,
-    method: "POST",
-    path: "/v1/chat/completions",
-    modelRequested: "gpt-4o",
-    stream: false,
-    status: 200,
-    errorType: null,
-    provider: "openai",
-    model: "gpt-4o",
     virtualKeySlug: "openai-main-aaaaaa",
     virtualKeyVersion: 1,
     promptTokens: 10,
@@ -44,18 +33,8 @@ function record(workspaceId: string, fields: Partial<LogRecord> = {}): LogRecord
     cost: 0.001,
     latencyMs: 100,
     overheadMs: 1,
-    retryCount: 0,
-    cacheStatus: "DISABLED",
-    fallbackUsed: false,
-    requestBody: null,
-    requestBodyTruncated: false,
-    responseBody: null,
-    responseBodyTruncated: false,
-    requestHeaders: null,
-    responseHeaders: null,
-    attempts: [],
     ...fields,
-  };
+  });
 }
 
 type Page = { data: { id: string; cost: number | null }[]; next_cursor: string | null };

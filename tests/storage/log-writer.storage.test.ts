@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { testLogRecord } from "@/lib/logs/test-record";
 import { newLogId, type LogRecord } from "@/lib/logs/types";
 import { LogWriter, type LogWriteFn } from "@/lib/logs/writer";
 import { insertLogBatch as prismaInsertLogBatch, isPermanentLogWriteError } from "@/lib/store/logs";
@@ -12,7 +13,7 @@ const BASE_TIME = Date.UTC(2025, 5, 1, 12, 0, 0, 123);
 function makeRecord(workspaceId: string, i: number): LogRecord {
   const createdAt = new Date(BASE_TIME + i);
   const attemptCount = i % 3;
-  return {
+  return testLogRecord({
     id: newLogId(createdAt),
     workspaceId,
     createdAt,
@@ -21,13 +22,8 @@ function makeRecord(workspaceId: string, i: number): LogRecord {
     apiKeyId: "key_1",
     configSlug: i % 2 === 0 ? "pc-fallback" : null,
     configVersion: i % 2 === 0 ? 3 : null,
-    method: "POST",
-    path: "/v1/chat/completions",
-    modelRequested: "gpt-4o",
     stream: i % 5 === 0,
     status: i % 7 === 0 ? 502 : 200,
-    errorType: null,
-    provider: "openai",
     model: "gpt-4o-2024-08-06",
     virtualKeySlug: "openai-main",
     virtualKeyVersion: 2,
@@ -38,14 +34,11 @@ function makeRecord(workspaceId: string, i: number): LogRecord {
     latencyMs: 100 + i,
     overheadMs: 1.25 + i / 1000,
     retryCount: attemptCount > 0 ? attemptCount - 1 : 0,
-    cacheStatus: "DISABLED",
     fallbackUsed: attemptCount === 2,
     requestBody: `{"model":"gpt-4o","n":${i}}`,
-    requestBodyTruncated: false,
     responseBody: i % 9 === 0 ? null : "héllo €",
     responseBodyTruncated: i % 9 === 1,
     requestHeaders: '{"content-type":"application/json"}',
-    responseHeaders: null,
     attempts: Array.from({ length: attemptCount }, (_, index) => ({
       index,
       targetPath: `config.targets[${index}]`,
@@ -60,7 +53,7 @@ function makeRecord(workspaceId: string, i: number): LogRecord {
       retry: 0,
       startedAt: new Date(BASE_TIME + i + index),
     })),
-  };
+  });
 }
 
 const { attempts: _a, metadata: _m, ...sampleColumns } = makeRecord("ws", 0);
