@@ -56,6 +56,8 @@ const envSchema = z.object({
     .refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/.test(v), "must be 1-64 letters, digits, ':', '.', '_' or '-'")
     .transform((v) => v ?? "detour"),
   DETOUR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(20 * 1024 * 1024),
+  /** Total time allowed to receive a request body; past it: 408 request_body_timeout. */
+  DETOUR_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   /** Largest total size of `<dataDir>/log-spill/` (request logs kept on disk while the database is down); 0 turns spilling off. */
   DETOUR_LOG_SPILL_MAX_MB: z.coerce.number().int().min(0).max(1024 * 1024).default(1024),
   /** Request logs queued in memory above which, while the database fails, the oldest go to the spill file (max queue: 10000). */

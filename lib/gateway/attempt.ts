@@ -63,7 +63,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         const first = await relay.waitForFirstContent();
         if (!first.ok) {
           relay.discard();
-          return { ...errorOutcome(502, upstreamError(first.message, "upstream_stream_broken"), headers, flat, first.message), errorClass: "stream_broken" };
+          return detourVerdict(502, "stream_broken", upstreamError(`${adapter.id} answered ${res.statusCode}, but ${first.message}`, "upstream_stream_broken"), headers, flat);
         }
         const payload: UpstreamPayload = { kind: "stream", relay, headers };
         if (built.deployment) payload.deployment = built.deployment;
@@ -72,8 +72,8 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const text = await res.body.text();
       const json = parseObject(text);
       if (!json) {
-        const message = `${adapter.id} answered ${res.statusCode} with a body that is not a JSON object`;
-        return errorOutcome(502, upstreamError(message, "upstream_invalid_json"), headers, flat, message);
+        const message = `${adapter.id} answered ${res.statusCode} with a body that is not a JSON object (${describeBody(text)})`;
+        return detourVerdict(502, "invalid_json", upstreamError(message, "upstream_invalid_json"), headers, flat);
       }
       const payload: UpstreamPayload = { kind: "json", text, json, headers };
       if (built.deployment) payload.deployment = built.deployment;
@@ -90,6 +90,16 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
 
 function errorOutcome(status: number, body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>, message: string): AttemptOutcome<UpstreamPayload> {
   return { status, headers: flat, response: { kind: "error", body, headers, gateway: false, message } };
+}
+
+/** Detour's own judgement of a 2xx it cannot pass on (broken stream, bad JSON): a gateway error. */
+function detourVerdict(status: number, errorClass: "stream_broken" | "invalid_json", body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>): AttemptOutcome<UpstreamPayload> {
+  return { status, errorClass, headers: flat, response: { kind: "error", body, headers, gateway: true, message: body.error.message } };
+}
+
+function describeBody(text: string): string {
+  if (!text) return "empty";
+  return `${Buffer.byteLength(text)} bytes, starting ${JSON.stringify(text.slice(0, 40))}`;
 }
 
 function upstreamError(message: string, code: string): OpenAiErrorBody {

@@ -5,6 +5,9 @@
 export type GatewayErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "rate_limit_error" | "server_error" | "timeout_error";
 
 export class GatewayError extends Error {
+  /** Answer with `connection: close` (the request body was not read to its end). */
+  closeConnection = false;
+
   constructor(
     readonly status: number,
     readonly code: string,

@@ -3,7 +3,6 @@
  * (with the upstream attempt) -> response with Detour's headers -> one log row, queued (never
  * written on the request path).
  */
-import { getEnv } from "../env";
 import { logger } from "../logger";
 import { getLogWriter } from "../logs/writer";
 import { observeRateLimited, observeRequest } from "../metrics";
@@ -11,7 +10,7 @@ import { newLogId, type LogRecord } from "../logs/types";
 import { presentedApiKey } from "../auth/api-key";
 import type { AuthenticatedKey } from "../store/api-keys";
 import { createAttempt, type AttemptTiming, type UpstreamPayload } from "./attempt";
-import { readJsonBody } from "./body";
+import { bodyLimits, readJsonBody } from "./body";
 import { circuitRouteOptions } from "./circuit-hooks";
 import { GatewayError, RateLimitError, timeoutErrorBody, unauthorized } from "./errors";
 import { apiKeySubjects, countTokens, enforceRateLimits, virtualKeySubjects } from "./rate-limit-checks";
@@ -65,7 +64,7 @@ export async function handleInference(request: Request, endpoint: Endpoint): Pro
     s.key = await authenticate(request.headers);
     s.ctx = parseRequestContext(request.headers);
     await enforceRateLimits(apiKeySubjects(s.key));
-    const { body, text } = await readJsonBody(request, getEnv().DETOUR_MAX_BODY_BYTES);
+    const { body, text } = await readJsonBody(request, bodyLimits());
     s.body = body;
     s.requestText = text;
     s.routing = await resolveRouting(s.ctx, s.key.workspaceId);
@@ -231,6 +230,7 @@ function errorResponse(s: Served, err: unknown): Response {
     "x-portkey-cache-status": s.cacheStatus,
     "server-timing": `gateway;dur=${own.toFixed(2)}`,
   });
+  if (error.closeConnection) headers.set("connection", "close");
   if (error instanceof RateLimitError) {
     headers.set("retry-after", String(error.retryAfterSeconds));
     observeRateLimited(error.scope);

@@ -38,6 +38,8 @@ export class SseRelay {
   private logTruncated = false;
   private sawDone = false;
   private finished = false;
+  /** Data lines before the first content event that were not JSON (an upstream sending garbage). */
+  private garbage = 0;
 
   constructor(
     private readonly body: Readable,
@@ -54,12 +56,12 @@ export class SseRelay {
     try {
       for (;;) {
         const next = await this.iterator.next();
-        if (next.done) return { ok: false, message: "the upstream stream ended before its first content chunk" };
+        if (next.done) return { ok: false, message: `its stream ended before the first content chunk${this.garbage ? ` (${this.garbage} data lines were not JSON)` : ""}` };
         const found = this.absorb(next.value.toString("utf8"), true);
         if (found) return { ok: true };
       }
     } catch (err) {
-      return { ok: false, message: `the upstream stream broke before its first content chunk: ${(err as Error).message}` };
+      return { ok: false, message: `its stream broke before the first content chunk: ${(err as Error).message}` };
     }
   }
 
@@ -96,6 +98,8 @@ export class SseRelay {
           if (this.options.stripUsageChunk && choices !== null && choices.length === 0) keep = false;
         }
         content = (choices !== null && choices.length > 0) || usage !== null || json.error !== undefined;
+      } else if (lookForContent) {
+        this.garbage++;
       }
     }
     if (keep) this.ready.push(event + "\n\n");

@@ -11,7 +11,10 @@ export function getUpstreamAgent(): Agent {
   globalForUpstream.detourAgent ??= new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
-    connections: 256,
+    // No cap per origin: each connection carries one in-flight request (no pipelining), so their
+    // number follows the callers' concurrency. A cap queues streams behind streams that last
+    // minutes, and the queue time would count against request_timeout (issue 6: 1,500 streams).
+    connections: null,
     pipelining: 1,
     // Detour bounds the wait for headers itself (request_timeout); bodies of long streams may idle.
     headersTimeout: 600_000,

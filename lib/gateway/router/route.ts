@@ -154,6 +154,8 @@ function describeOutcome(outcome: AttemptOutcome<unknown>): string {
       return "network error";
     case "stream_broken":
       return "stream broken before its first chunk";
+    case "invalid_json":
+      return "2xx body that is not JSON";
     case "aborted":
       return "client disconnected";
     case "circuit_open":
