@@ -15,23 +15,20 @@
  * fresh SQLite in a temp dir, request logging on as always) and Portkey's gateway, each its own
  * process; autocannon runs here. Detour's database is seeded from this process before it starts.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import Database from "better-sqlite3";
-import { freePort, startServer, waitForHealthOrExit, type ServerProcess } from "../e2e/server-process";
-import { BUILD_INPUTS, hashFiles } from "../scripts/source-hash";
-// Detour's own modules (bootstrap, stores) are imported in main(), after LOG_LEVEL is set: their
+import { freePort, waitForHealthOrExit, type ServerProcess } from "../e2e/server-process";
+import { loadAutocannon, measure as measureCase, runOnce as runAutocannon, type Autocannon, type CaseResult, type Target } from "./lib/autocannon";
+import { countLogs, seedDetour, startMock } from "./lib/detour";
+import { benchDir, buildInfo, exitedOutputs, log, onCleanup, root, runMain, sleep, spawnProc, startDetour, waitForHttp } from "./lib/procs";
+import { fmt, signed, statusText, summary, table, type Summary } from "./lib/stats";
+// Detour's own modules (bootstrap, stores) are imported in main() (bench/lib/detour.ts's seedDetour), after LOG_LEVEL is set: their
 // logger must not print to stdout, which carries the Markdown report.
 
-const root = path.resolve(__dirname, "..");
-const benchDir = __dirname;
-const requireFromBench = createRequire(path.join(benchDir, "package.json"));
 
 // ---------- options ----------
 
@@ -55,321 +52,38 @@ const EXPECTED_S = 30 + 6 * PREWARM_S + 16 * (WARMUP_S + DURATION_S + 1) + 6 * (
 const HARD_TIMEOUT_MS = Math.max(300, 1.5 * EXPECTED_S) * 1000;
 const PAUSE_MS = 500; // between cases, so one case's tail does not bleed into the next
 
-// ---------- autocannon (loaded from bench/node_modules; typed here so the app's tsc needs nothing) ----------
-
-type AcResult = {
-  "2xx": number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  duration: number;
-  statusCodeStats: Record<string, { count: number }>;
-};
-type AcClient = { on(event: "headers", fn: (info: { statusCode: number; headers: string[] }) => void): void };
-type AcInstance = {
-  on(event: "response", fn: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void): void;
-  stop(): void;
-};
-type AcOptions = {
-  url: string;
-  method: "POST" | "GET";
-  headers: Record<string, string>;
-  body?: string;
-  connections: number;
-  amount: number;
-  timeout: number;
-  sampleInt: number;
-  setupClient?: (client: AcClient) => void;
-};
-type Autocannon = (options: AcOptions, cb: (err: Error | null, result: AcResult) => void) => AcInstance;
-
-function loadAutocannon(): Autocannon {
-  try {
-    return requireFromBench("autocannon") as Autocannon;
-  } catch {
-    throw new Error("autocannon is not installed: run `npm --prefix bench ci` first");
-  }
-}
-
-// ---------- processes ----------
-
-type Proc = { name: string; child: ChildProcess; output: () => string };
-const procs: Proc[] = [];
-let detour: ServerProcess | null = null;
-const tempDirs: string[] = [];
-
-function spawnProc(name: string, args: string[], env: Record<string, string>): Proc {
-  let output = "";
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } as unknown as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const keep = (d: Buffer) => {
-    output += d.toString();
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const p = { name, child, output: () => output };
-  procs.push(p);
-  return p;
-}
-
-function alive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (!alive(child)) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => alive(child) && child.kill("SIGKILL"), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-let cleaning: Promise<void> | null = null;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    const all: ChildProcess[] = [...procs.map((p) => p.child), ...(detour ? [detour.child] : [])];
-    await Promise.all(all.map((c) => stopChild(c)));
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  })();
-  return cleaning;
-}
-
-// Last resort if we die without cleanup: no orphan servers.
-process.on("exit", () => {
-  for (const c of [...procs.map((p) => p.child), ...(detour ? [detour.child] : [])]) if (alive(c)) c.kill("SIGKILL");
-});
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => {
-    log(`${sig}: stopping everything`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-
-function log(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-async function waitForHttp(url: string, proc: Proc, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!alive(proc.child)) throw new Error(`${proc.name} exited before it answered:\n${proc.output()}`);
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      return;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`${proc.name} did not answer ${url} within ${timeoutMs} ms:\n${proc.output()}`);
-}
-
-/**
- * Detour as its own process: e2e/server-process.ts's startServer (`node next start`, one PID), or,
- * with node flags (--cpu-prof is refused in NODE_OPTIONS), the same command spawned here.
- */
-async function startDetour(env: Record<string, string>, nodeArgs: string[]): Promise<ServerProcess> {
-  if (nodeArgs.length === 0) return startServer(env);
-  const port = await freePort();
-  const p = spawnProc("Detour", [...nodeArgs, "node_modules/next/dist/bin/next", "start", "-p", String(port)], {
-    NEXT_TELEMETRY_DISABLED: "1",
-    ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
-    ...env,
-  });
-  return { child: p.child, port, output: p.output, stop: () => stopChild(p.child) };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** utime + stime of a process and all its descendants, in ms (Linux /proc). */
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function treeCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const raw = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
-      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  let ticks = 0;
-  const todo = [pid];
-  while (todo.length) {
-    const p = todo.pop()!;
-    ticks += stats.get(p)?.ticks ?? 0;
-    for (const [child, s] of stats) if (s.ppid === p) todo.push(child);
-  }
-  return (ticks * 1000) / CLK_TCK;
-}
-
-// ---------- statistics ----------
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-function summary(values: number[]) {
-  const s = [...values].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
-  return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), mean };
-}
-
-// ---------- load cases ----------
-
-type Target = { url: string; headers: Record<string, string>; body: string; pid?: number };
-
-type CaseResult = {
-  name: string;
-  group: "single" | "fallback" | "baseline503";
-  system: "direct" | "detour" | "portkey";
-  c: number;
-  requests: number;
-  seconds: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  statuses: Record<string, number>;
-  errors: number;
-  serverCpuMsPerReq: number;
-  mockCpuMsPerReq: number;
-  loadgenCpuMsPerReq: number;
-  serverTiming: ReturnType<typeof summary> | null;
-  cutOff: boolean;
-};
+// ---------- load cases (bench/lib/autocannon.ts) ----------
 
 let autocannon: Autocannon;
 let mockPid: number | undefined;
+let detour: ServerProcess | null = null;
 /** Every request Detour answered (warm-ups, probes and streams included), for the log check. */
 let detourAnswered = 0;
 let detourCutOff = false;
 
 function runOnce(target: Target, c: number, amount: number, collect: { latencies?: number[]; serverTiming?: number[] }, watchdogMs: number) {
-  return new Promise<{ result: AcResult; cutOff: boolean; seconds: number }>((resolve, reject) => {
-    let cutOff = false;
-    const t0 = performance.now();
-    let last = t0;
-    const instance = autocannon(
-      {
-        url: target.url,
-        method: "POST",
-        headers: target.headers,
-        body: target.body,
-        connections: c,
-        amount,
-        timeout: 30,
-        // autocannon only notices the end at its next sample tick: keep that wait short (the
-        // elapsed time is taken from the last response anyway)
-        sampleInt: 50,
-        setupClient: collect.serverTiming
-          ? (client) =>
-              client.on("headers", ({ headers }) => {
-                for (let i = 0; i < headers.length; i += 2) {
-                  if (headers[i]!.toLowerCase() !== "server-timing") continue;
-                  const m = /dur=([\d.]+)/.exec(headers[i + 1] ?? "");
-                  if (m) collect.serverTiming!.push(Number(m[1]));
-                }
-              })
-          : undefined,
-      },
-      (err, result) => {
-        clearTimeout(watchdog);
-        if (err) reject(err);
-        else resolve({ result, cutOff, seconds: (last - t0) / 1000 });
-      },
-    );
-    instance.on("response", (_client, _status, _bytes, ms) => {
-      last = performance.now();
-      collect.latencies?.push(ms);
-    });
-    const watchdog = setTimeout(() => {
-      cutOff = true;
-      instance.stop();
-    }, watchdogMs);
-  });
+  return runAutocannon(autocannon, target, c, amount, collect, watchdogMs);
 }
 
-/**
- * Warm-up in chunks of a fixed number of requests for WARMUP_S (gives the rate), then one measured run of a fixed
- * number of requests sized to last about DURATION_S. Fixed amounts mean autocannon never cuts
- * requests off mid-flight, so "requests answered" is exact for the log check.
- */
-async function measure(name: string, group: CaseResult["group"], system: CaseResult["system"], target: Target, c: number): Promise<CaseResult> {
-  let chunk = Math.max(c * 10, 50);
-  const warmStart = performance.now();
-  let warmDone = 0;
-  let warmSeconds = 0;
-  let lastRate = 0;
-  while (performance.now() - warmStart < WARMUP_S * 1000) {
-    const { result, cutOff, seconds } = await runOnce(target, c, chunk, {}, 20_000);
-    const n = result["2xx"] + result.non2xx;
-    if (system === "detour") {
-      detourAnswered += n;
-      if (cutOff) detourCutOff = true;
-    }
-    warmDone += n;
-    warmSeconds += seconds;
-    lastRate = n / Math.max(seconds, 0.001);
-    // next chunk: about half a second of work at the rate seen so far
-    chunk = Math.max(c * 10, 50, Math.round((warmDone / Math.max(warmSeconds, 0.001)) * 0.5));
-    if (n === 0) throw new Error(`${name}: no answers during warm-up (errors ${result.errors})`);
-  }
-  // the last warm-up chunk is the best guess of the warm rate (the first ones include JIT warm-up)
-  const rate = Math.max(lastRate, warmDone / Math.max(warmSeconds, 0.001));
-  const amount = Math.max(c * 20, Math.round(rate * DURATION_S));
-
-  const latencies: number[] = [];
-  const timings: number[] = [];
-  const cpu0 = { server: treeCpuMs(target.pid), mock: treeCpuMs(mockPid), gen: process.cpuUsage() };
-  const { result, cutOff, seconds } = await runOnce(target, c, amount, { latencies, serverTiming: system === "detour" ? timings : undefined }, DURATION_S * 3000 + 5_000);
-  const genCpu = process.cpuUsage(cpu0.gen);
-  const answered = result["2xx"] + result.non2xx;
-  if (system === "detour") {
-    detourAnswered += answered;
-    if (cutOff) detourCutOff = true;
-  }
-  const statuses: Record<string, number> = {};
-  for (const [code, s] of Object.entries(result.statusCodeStats)) statuses[code] = s.count;
-  const lat = summary(latencies);
-  const r: CaseResult = {
+function measure(name: string, group: CaseResult["group"], system: CaseResult["system"], target: Target, c: number): Promise<CaseResult> {
+  return measureCase({
+    autocannon,
     name,
     group,
     system,
+    target,
     c,
-    requests: answered,
-    seconds,
-    rps: answered / seconds,
-    p50: lat.p50,
-    p99: lat.p99,
-    statuses,
-    errors: result.errors + result.timeouts,
-    serverCpuMsPerReq: target.pid === undefined ? NaN : (treeCpuMs(target.pid) - cpu0.server) / (answered || 1),
-    mockCpuMsPerReq: (treeCpuMs(mockPid) - cpu0.mock) / (answered || 1),
-    loadgenCpuMsPerReq: (genCpu.user + genCpu.system) / 1000 / (answered || 1),
-    serverTiming: timings.length ? summary(timings) : null,
-    cutOff,
-  };
-  log(
-    `${name.padEnd(34)} c=${String(c).padStart(2)}  ${fmt(r.rps, 0).padStart(6)} req/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  ` +
-      `statuses ${JSON.stringify(statuses)}${r.errors ? ` errors ${r.errors}` : ""}  CPU ms/req: server ${fmt(r.serverCpuMsPerReq, 3)} mock ${fmt(r.mockCpuMsPerReq, 3)} loadgen ${fmt(r.loadgenCpuMsPerReq, 3)}  ` +
-      `(warm-up ${warmDone} req, measured ${answered} in ${fmt(seconds, 1)} s)${cutOff ? " CUT OFF" : ""}`,
-  );
-  await sleep(PAUSE_MS);
-  return r;
+    warmupS: WARMUP_S,
+    durationS: DURATION_S,
+    pauseMs: PAUSE_MS,
+    mockPid,
+    serverTiming: system === "detour",
+    onAnswered: (n, cutOff) => {
+      if (system !== "detour") return;
+      detourAnswered += n;
+      if (cutOff) detourCutOff = true;
+    },
+  });
 }
 
 // ---------- streaming (c=1, own loop: autocannon cannot see time to first byte) ----------
@@ -380,10 +94,10 @@ type StreamResult = {
   mode: "burst" | "paced";
   n: number;
   failures: number;
-  headers: ReturnType<typeof summary>;
-  firstChunk: ReturnType<typeof summary>;
-  total: ReturnType<typeof summary>;
-  serverTiming: ReturnType<typeof summary> | null;
+  headers: Summary;
+  firstChunk: Summary;
+  total: Summary;
+  serverTiming: Summary | null;
 };
 
 function streamOnce(agent: http.Agent, target: Target): Promise<{ headersMs: number; firstChunkMs: number; totalMs: number; ok: boolean; serverTiming: number | null }> {
@@ -462,94 +176,45 @@ async function measureStream(name: string, system: CaseResult["system"], mode: S
   }
 }
 
-// ---------- formatting ----------
-
-function fmt(n: number, digits = 2): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : "–";
-}
-function signed(n: number, digits = 2): string {
-  return Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${n.toFixed(digits)}` : "–";
-}
-function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
-}
-function statusText(s: Record<string, number>, errors: number): string {
-  const parts = Object.entries(s).map(([k, v]) => `${k}×${v}`);
-  if (errors) parts.push(`errors×${errors}`);
-  return parts.join(" ");
-}
-
 // ---------- main ----------
 
 async function main(): Promise<void> {
   const started = Date.now();
   process.chdir(root); // next start and the mock's CLI are started from the repo root
   process.env.LOG_LEVEL ??= "warn";
-  const { bootstrap } = await import("../lib/bootstrap");
-  const { apiKeyDisplayPrefix, generateApiKey, hashApiKey } = await import("../lib/crypto");
-  const { createDb } = await import("../lib/db");
-  const { parseEnv } = await import("../lib/env");
-  const { createConfig } = await import("../lib/store/configs");
-  const { createVirtualKey } = await import("../lib/store/virtual-keys");
   autocannon = loadAutocannon();
   const portkeyBin = path.join(benchDir, "node_modules/@portkey-ai/gateway/build/start-server.js");
   if (!existsSync(portkeyBin)) throw new Error("@portkey-ai/gateway is not installed: run `npm --prefix bench ci` first");
   // The build `next start` serves: .next/, or DETOUR_NEXT_DIST_DIR (passed on by startServer).
-  const distDir = process.env.DETOUR_NEXT_DIST_DIR || ".next";
-  if (!existsSync(path.join(root, distDir, "BUILD_ID"))) throw new Error(`no production build in ${distDir}/: run \`npm run build\` first`);
-  const stampFile = path.join(root, distDir, "detour-source-hash");
-  const stamp = existsSync(stampFile) ? readFileSync(stampFile, "utf8").trim() : null;
-  const buildCurrent = stamp === hashFiles(root, BUILD_INPUTS);
-  if (!buildCurrent) log(`WARNING: ${distDir}/ is older than the sources (npm run build would rebuild): measuring the build as it is`);
-  const gitHead = (() => {
-    try {
-      return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root }).toString().trim();
-    } catch {
-      return "unknown";
-    }
-  })();
+  const { distDir, current: buildCurrent, gitHead } = buildInfo();
 
   // 1. the mock upstream, its own process
-  const mockPort = await freePort();
-  const mock = spawnProc("mock upstream", ["--import", "tsx", "e2e/mock-upstream/cli.ts", "--port", String(mockPort), "--max-records", "1000"], {});
-  const mockUrl = `http://127.0.0.1:${mockPort}`;
-  await waitForHttp(`${mockUrl}/__mock/health`, mock);
-  mockPid = mock.child.pid;
+  const mock = await startMock();
+  const mockUrl = mock.url;
+  mockPid = mock.pid;
   const KEY_OK = "sk-bench-ok-0001";
   const KEY_FAIL = "sk-bench-fail-0002";
   const KEY_PACED = "sk-bench-paced-0003";
-  for (const rule of [
-    { match: { key: KEY_FAIL }, fault: { kind: "status", status: 503 } },
-    { match: { key: KEY_PACED }, fault: { kind: "slow_chunks", delayMs: 10 } },
-  ]) {
-    const res = await fetch(`${mockUrl}/__mock/script`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
-    if (!res.ok) throw new Error(`mock refused rule ${JSON.stringify(rule)}: ${await res.text()}`);
-  }
+  await mock.script({ match: { key: KEY_FAIL }, fault: { kind: "status", status: 503 } });
+  await mock.script({ match: { key: KEY_PACED }, fault: { kind: "slow_chunks", delayMs: 10 } });
   log(`mock upstream on ${mockUrl} (pid ${mockPid})`);
 
   // 2. Detour: fresh SQLite, seeded here, then the production build as its own process
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-bench-"));
-  tempDirs.push(dataDir);
+  onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
   const dbFile = path.join(dataDir, "detour.db");
   const keyHex = randomBytes(32).toString("hex");
-  const encryptionKey = Buffer.from(keyHex, "hex");
-  const env = parseEnv({ DETOUR_DATA_DIR: dataDir, DATABASE_URL: `file:${dbFile}`, DETOUR_ADMIN_PASSWORD: "bench-admin-password" });
-  const db = createDb(env.database);
-  const boot = await bootstrap(env, { key: encryptionKey, origin: "bench" }, db);
-  const workspaceId = boot.workspaceId;
-  const apiKey = generateApiKey();
-  await db.apiKey.create({ data: { workspaceId, name: "bench", prefix: apiKeyDisplayPrefix(apiKey), hash: hashApiKey(apiKey), scope: "gateway" } });
-  const vk = async (name: string, secret: string) => (await createVirtualKey(db, encryptionKey, { workspaceId, name, provider: "openai", secret, customHost: `${mockUrl}/v1` })).slug;
-  const vkOk = await vk("bench ok", KEY_OK);
-  const vkFail = await vk("bench fail", KEY_FAIL);
-  const vkPaced = await vk("bench paced", KEY_PACED);
-  const fallbackSlug = (
-    await createConfig(db, { workspaceId, name: "bench fallback", body: JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }] }), author: "bench" })
-  ).slug;
-  await db.$disconnect();
+  const seed = await seedDetour(`file:${dbFile}`, dataDir, keyHex, mockUrl);
+  const apiKey = seed.apiKey;
+  const vkOk = await seed.openaiKey("bench ok", KEY_OK);
+  const vkFail = await seed.openaiKey("bench fail", KEY_FAIL);
+  const vkPaced = await seed.openaiKey("bench paced", KEY_PACED);
+  const fallbackSlug = await seed.config("bench fallback", { strategy: { mode: "fallback" }, targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }] });
+  await seed.close();
 
   const profDir = opts["cpu-prof"] ? path.resolve(opts["cpu-prof"]) : null;
   detour = await startDetour(
+    "Detour",
     {
       DETOUR_DATA_DIR: dataDir,
       DATABASE_URL: `file:${dbFile}`,
@@ -655,11 +320,7 @@ async function main(): Promise<void> {
     await sleep(250);
   }
   const q = health.log_queue;
-  const sqlite = new Database(dbFile, { readonly: true, fileMustExist: true });
-  const rows = (sqlite.prepare("SELECT count(*) AS n FROM RequestLog").get() as { n: number }).n;
-  const byStatus = sqlite.prepare("SELECT status, count(*) AS n FROM RequestLog GROUP BY status ORDER BY status").all() as { status: number; n: number }[];
-  const attempts = (sqlite.prepare("SELECT count(*) AS n FROM RequestAttempt").get() as { n: number }).n;
-  sqlite.close();
+  const { rows, byStatus, attempts } = await countLogs(`file:${dbFile}`);
   const logOk = !!q && q.queued === 0 && q.dropped === 0 && q.rejected === 0 && q.written === detourAnswered && rows === detourAnswered;
   const logLine =
     `Detour answered ${detourAnswered} requests; log rows in SQLite: ${rows} (${byStatus.map((s) => `${s.status}×${s.n}`).join(", ")}), ` +
@@ -815,19 +476,4 @@ async function main(): Promise<void> {
   if (!logOk) process.exitCode = 1;
 }
 
-const hardTimeout = setTimeout(() => {
-  log(`hard timeout (${HARD_TIMEOUT_MS / 1000} s): stopping everything`);
-  void cleanup().then(() => process.exit(124));
-}, HARD_TIMEOUT_MS);
-hardTimeout.unref();
-
-main()
-  .catch((err: unknown) => {
-    log(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    if (detour && !alive(detour.child)) log(`Detour output:\n${detour.output()}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-    log("all processes stopped");
-  });
+runMain(main, HARD_TIMEOUT_MS, () => exitedOutputs());
