@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
+import { testLogRecord } from "../lib/logs/test-record";
 import type { LogRecord } from "../lib/logs/types";
 
 const { values } = parseArgs({ options: { rows: { type: "string", default: "4000" } } });
@@ -58,23 +59,11 @@ async function main(): Promise<void> {
 
     const record = (): LogRecord => {
       const now = new Date();
-      return {
+      return testLogRecord({
         id: newLogId(now),
         workspaceId,
         createdAt: now,
         traceId: randomBytes(16).toString("hex"),
-        metadata: null,
-        apiKeyId: null,
-        configSlug: null,
-        configVersion: null,
-        method: "POST",
-        path: "/v1/chat/completions",
-        modelRequested: "gpt-4o",
-        stream: false,
-        status: 200,
-        errorType: null,
-        provider: "openai",
-        model: "gpt-4o",
         virtualKeySlug: "bench-ok-1a2b3c",
         virtualKeyVersion: 1,
         promptTokens: 9,
@@ -83,17 +72,11 @@ async function main(): Promise<void> {
         cost: 0.000222,
         latencyMs: 2,
         overheadMs: 0.21,
-        retryCount: 0,
-        cacheStatus: "DISABLED",
-        fallbackUsed: false,
         requestBody: REQUEST_BODY,
-        requestBodyTruncated: false,
         responseBody: RESPONSE_BODY,
-        responseBodyTruncated: false,
         requestHeaders: REQUEST_HEADERS,
-        responseHeaders: null,
         attempts: [{ index: 0, targetPath: "config", provider: "openai", virtualKeySlug: "bench-ok-1a2b3c", virtualKeyVersion: 1, model: null, status: 200, errorClass: null, errorMessage: null, latencyMs: 1, retry: 0, startedAt: now }],
-      };
+      });
     };
 
     const lines: string[] = [];

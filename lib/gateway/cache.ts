@@ -48,8 +48,19 @@ export class LoadingCache<V> {
         return hit.value;
       }
     }
-    const pending = this.loading.get(key);
-    if (pending) return pending;
+    return this.loading.get(key) ?? this.startLoad(key, load);
+  }
+
+  private reloadInBackground(key: string, hit: Entry<V>, load: () => Promise<V>): void {
+    if (this.loading.has(key) || this.now() < hit.retryAt) return;
+    this.startLoad(key, load).catch((err: unknown) => {
+      hit.retryAt = this.now() + (this.options.retryMs ?? 1_000);
+      this.options.onReloadError?.(key, err);
+    });
+  }
+
+  /** One load of `key` shared by every caller until it settles. */
+  private startLoad(key: string, load: () => Promise<V>): Promise<V> {
     const generation = this.generation;
     const promise = load()
       .then((value) => {
@@ -60,22 +71,6 @@ export class LoadingCache<V> {
       .finally(() => this.loading.delete(key));
     this.loading.set(key, promise);
     return promise;
-  }
-
-  private reloadInBackground(key: string, hit: Entry<V>, load: () => Promise<V>): void {
-    if (this.loading.has(key) || this.now() < hit.retryAt) return;
-    const generation = this.generation;
-    const promise = load()
-      .then((value) => {
-        if (generation === this.generation) this.set(key, value);
-        return value;
-      })
-      .finally(() => this.loading.delete(key));
-    this.loading.set(key, promise);
-    promise.catch((err: unknown) => {
-      hit.retryAt = this.now() + (this.options.retryMs ?? 1_000);
-      this.options.onReloadError?.(key, err);
-    });
   }
 
   private set(key: string, value: V): void {

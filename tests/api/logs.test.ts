@@ -6,6 +6,7 @@
  * (admin key, session, gateway key 403, none 401). Run once per database (DETOUR_TEST_DB).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testLogRecord } from "@/lib/logs/test-record";
 import type { LogRecord } from "@/lib/logs/types";
 import { encodeCursor } from "@/lib/logs/query";
 import { insertLogBatch } from "@/lib/store/logs";
@@ -47,19 +48,16 @@ const id = (n: number) => `log_FX${String(n).padStart(2, "0")}`;
 const ids = (...ns: number[]) => ns.map(id);
 
 function fixtureRecord(workspaceId: string, [n, minute, status, provider, model, cost, latencyMs, fallbackUsed, configSlug, vk, metadata, traceId]: Row): LogRecord {
-  return {
+  return testLogRecord({
     id: id(n),
     workspaceId,
     createdAt: at(minute),
     traceId,
     metadata,
-    apiKeyId: null,
     configSlug,
     configVersion: configSlug ? 1 : null,
-    method: "POST",
     path: model?.startsWith("text-embedding") ? "/v1/embeddings" : "/v1/chat/completions",
     modelRequested: model,
-    stream: false,
     status,
     errorType: status === 400 ? "bad_config" : null,
     provider,
@@ -72,17 +70,10 @@ function fixtureRecord(workspaceId: string, [n, minute, status, provider, model,
     cost,
     latencyMs,
     overheadMs: 1.5,
-    retryCount: 0,
     cacheStatus: cost === 0 ? "HIT" : "DISABLED",
     fallbackUsed,
     requestBody: `{"n":${n}}`,
-    requestBodyTruncated: false,
-    responseBody: null,
-    responseBodyTruncated: false,
-    requestHeaders: null,
-    responseHeaders: null,
-    attempts: [],
-  };
+  });
 }
 
 describe("GET /v1/logs: filters, sorting, validation", () => {
