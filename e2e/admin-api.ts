@@ -14,3 +14,22 @@ export async function admin<T>(method: string, path: string, body?: unknown): Pr
   if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(json)}`);
   return json;
 }
+
+/** An OpenAI virtual key whose custom host is the mock upstream; returns its slug. */
+export async function openaiVirtualKey(name: string, key: string, mockUrl: string): Promise<string> {
+  return (await admin<{ slug: string }>("POST", "/virtual-keys", { name, provider: "openai", key, custom_host: `${mockUrl}/v1` })).slug;
+}
+
+/** An Azure OpenAI virtual key on the mock upstream, deployment `gpt4o-prod` (alias gpt-4o, the default); returns its slug. */
+export async function azureVirtualKey(name: string, key: string, mockUrl: string): Promise<string> {
+  const body = {
+    name,
+    provider: "azure-openai",
+    key,
+    resource_name: "detour-e2e",
+    api_version: "2024-10-21",
+    custom_host: `${mockUrl}/openai`,
+    deployments: [{ deployment_name: "gpt4o-prod", alias: "gpt-4o", is_default: true }],
+  };
+  return (await admin<{ slug: string }>("POST", "/virtual-keys", body)).slug;
+}

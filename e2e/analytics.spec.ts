@@ -7,7 +7,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { Portkey } from "portkey-ai";
-import { admin, API } from "./admin-api";
+import { admin, API, azureVirtualKey, openaiVirtualKey } from "./admin-api";
 import { ADMIN_STATE, screenshotPath } from "./fixtures";
 import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
 
@@ -30,18 +30,8 @@ test.beforeAll(async () => {
   const created = await admin<{ id: string; key: string }>("POST", "/api-keys", { name: `e2e analytics ${RUN}`, scope: "gateway" });
   gatewayKeyId = created.id;
   const apiKey = created.key;
-  const openaiKey = (await admin<{ slug: string }>("POST", "/virtual-keys", { name: `Analytics OpenAI ${RUN}`, provider: "openai", key: "sk-e2e-openai-000000000000003333", custom_host: `${mock.url}/v1` })).slug;
-  const azureKey = (
-    await admin<{ slug: string }>("POST", "/virtual-keys", {
-      name: `Analytics Azure ${RUN}`,
-      provider: "azure-openai",
-      key: "e2e-azure-0000000000000000004444",
-      resource_name: "detour-e2e",
-      api_version: "2024-10-21",
-      custom_host: `${mock.url}/openai`,
-      deployments: [{ deployment_name: "gpt4o-prod", alias: "gpt-4o", is_default: true }],
-    })
-  ).slug;
+  const openaiKey = await openaiVirtualKey(`Analytics OpenAI ${RUN}`, "sk-e2e-openai-000000000000003333", mock.url);
+  const azureKey = await azureVirtualKey(`Analytics Azure ${RUN}`, "e2e-azure-0000000000000000004444", mock.url);
   const configSlug = (
     await admin<{ slug: string }>("POST", "/configs", {
       name: `Analytics fallback ${RUN}`,

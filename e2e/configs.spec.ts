@@ -8,7 +8,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { Portkey } from "portkey-ai";
 import { E2E_ADMIN, E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
-import { admin, API } from "./admin-api";
+import { admin, API, azureVirtualKey, openaiVirtualKey } from "./admin-api";
 import { ADMIN_STATE, screenshotPath } from "./fixtures";
 import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
 
@@ -30,18 +30,8 @@ let cacheConfigId: string | undefined;
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
   ({ key: gatewayKey, id: gatewayKeyId } = await admin<{ key: string; id: string }>("POST", "/api-keys", { name: `e2e configs ${RUN}`, scope: "gateway" }));
-  openaiKey = (await admin<{ slug: string }>("POST", "/virtual-keys", { name: `Cfg OpenAI ${RUN}`, provider: "openai", key: OPENAI_SECRET, custom_host: `${mock.url}/v1` })).slug;
-  azureKey = (
-    await admin<{ slug: string }>("POST", "/virtual-keys", {
-      name: `Cfg Azure ${RUN}`,
-      provider: "azure-openai",
-      key: "e2e-configs-azure-000000002222",
-      resource_name: "detour-e2e",
-      api_version: "2024-10-21",
-      custom_host: `${mock.url}/openai`,
-      deployments: [{ deployment_name: "gpt4o-prod", alias: "gpt-4o", is_default: true }],
-    })
-  ).slug;
+  openaiKey = await openaiVirtualKey(`Cfg OpenAI ${RUN}`, OPENAI_SECRET, mock.url);
+  azureKey = await azureVirtualKey(`Cfg Azure ${RUN}`, "e2e-configs-azure-000000002222", mock.url);
 });
 
 test.afterAll(async () => {

@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from "@playwright/test";
 import { Portkey } from "portkey-ai";
-import { admin, API } from "./admin-api";
+import { admin, API, azureVirtualKey, openaiVirtualKey } from "./admin-api";
 import { ADMIN_STATE, screenshotPath } from "./fixtures";
 import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
 
@@ -45,18 +45,8 @@ const ask = (content: string) => ({ model: "gpt-4o", messages: [{ role: "user" a
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
   const apiKey = (await admin<{ key: string }>("POST", "/api-keys", { name: `e2e logs ${RUN}`, scope: "gateway" })).key;
-  openaiKey = (await admin<{ slug: string }>("POST", "/virtual-keys", { name: `E2E OpenAI ${RUN}`, provider: "openai", key: "sk-e2e-openai-000000000000001111", custom_host: `${mock.url}/v1` })).slug;
-  azureKey = (
-    await admin<{ slug: string }>("POST", "/virtual-keys", {
-      name: `E2E Azure ${RUN}`,
-      provider: "azure-openai",
-      key: "e2e-azure-0000000000000000002222",
-      resource_name: "detour-e2e",
-      api_version: "2024-10-21",
-      custom_host: `${mock.url}/openai`,
-      deployments: [{ deployment_name: "gpt4o-prod", alias: "gpt-4o", is_default: true }],
-    })
-  ).slug;
+  openaiKey = await openaiVirtualKey(`E2E OpenAI ${RUN}`, "sk-e2e-openai-000000000000001111", mock.url);
+  azureKey = await azureVirtualKey(`E2E Azure ${RUN}`, "e2e-azure-0000000000000000002222", mock.url);
   configSlug = (
     await admin<{ slug: string }>("POST", "/configs", {
       name: `E2E fallback ${RUN}`,
