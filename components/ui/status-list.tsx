@@ -5,6 +5,18 @@ import { Pagination } from "./pagination";
 
 export type StatusCounts = { active: number; revoked: number };
 
+type StatusListFn<R> = (options: { status?: "active" | "revoked"; skip: number; take: number }) => Promise<{ total: number; rows: R[] }>;
+
+/** The rows of the page `query` asks for, and the counts the status tabs show (three queries at once). */
+export async function loadStatusList<R>(list: StatusListFn<R>, query: ListQuery, pageSize: number): Promise<{ page: { total: number; rows: R[] }; counts: StatusCounts; all: number }> {
+  const [page, active, revoked] = await Promise.all([
+    list({ status: query.status, skip: (query.page - 1) * pageSize, take: pageSize }),
+    list({ status: "active", skip: 0, take: 0 }),
+    list({ status: "revoked", skip: 0, take: 0 }),
+  ]);
+  return { page, counts: { active: active.total, revoked: revoked.total }, all: active.total + revoked.total };
+}
+
 /**
  * The body of a list page whose rows are active or revoked (API keys, virtual keys): status tabs
  * with counts, pagination in the URL, and the table (`columns` in its head, `children` as rows).

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { parseListQuery } from "@/components/ui/list-query";
-import { StatusList } from "@/components/ui/status-list";
+import { loadStatusList, StatusList } from "@/components/ui/status-list";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { API_KEY_NAME_MAX } from "@/lib/api/api-key-schemas";
@@ -22,13 +22,8 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
   const user = await requireSession(BASE);
   const query = parseListQuery(await searchParams);
   const db = getDb();
-  const [list, active, revoked] = await Promise.all([
-    listApiKeys(db, user.workspaceId, { status: query.status, skip: (query.page - 1) * PAGE_SIZE, take: PAGE_SIZE }),
-    listApiKeys(db, user.workspaceId, { status: "active", skip: 0, take: 0 }),
-    listApiKeys(db, user.workspaceId, { status: "revoked", skip: 0, take: 0 }),
-  ]);
+  const { page: list, counts, all } = await loadStatusList((options) => listApiKeys(db, user.workspaceId, options), query, PAGE_SIZE);
   const now = Date.now();
-  const all = active.total + revoked.total;
 
   return (
     <>
@@ -52,7 +47,7 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
           base={BASE}
           query={query}
           pageSize={PAGE_SIZE}
-          counts={{ active: active.total, revoked: revoked.total }}
+          counts={counts}
           total={list.total}
           rowCount={list.rows.length}
           columns={

@@ -4,7 +4,7 @@ import { Badge } from "@/components/ui/badge";
 import { CopyButton } from "@/components/ui/copy-button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { parseListQuery } from "@/components/ui/list-query";
-import { StatusList } from "@/components/ui/status-list";
+import { loadStatusList, StatusList } from "@/components/ui/status-list";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
@@ -25,13 +25,8 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
   const user = await requireSession(BASE);
   const query = parseListQuery(await searchParams);
   const db = getDb();
-  const [list, active, revoked] = await Promise.all([
-    listVirtualKeys(db, user.workspaceId, { status: query.status, skip: (query.page - 1) * PAGE_SIZE, take: PAGE_SIZE }),
-    listVirtualKeys(db, user.workspaceId, { status: "active", skip: 0, take: 0 }),
-    listVirtualKeys(db, user.workspaceId, { status: "revoked", skip: 0, take: 0 }),
-  ]);
+  const { page: list, counts, all } = await loadStatusList((options) => listVirtualKeys(db, user.workspaceId, options), query, PAGE_SIZE);
   const now = Date.now();
-  const all = active.total + revoked.total;
 
   return (
     <>
@@ -59,7 +54,7 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
           base={BASE}
           query={query}
           pageSize={PAGE_SIZE}
-          counts={{ active: active.total, revoked: revoked.total }}
+          counts={counts}
           total={list.total}
           rowCount={list.rows.length}
           columns={

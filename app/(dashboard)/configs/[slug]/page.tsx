@@ -9,7 +9,8 @@ import { listConfigVersions } from "@/lib/store/configs";
 import { ConfigActions } from "../_components/config-actions";
 import { ConfigBuilder } from "../_components/config-builder";
 import { isObject, prettyBody } from "../_components/draft";
-import { actorNames, requestOrigin, virtualKeyOptions } from "../_components/server-data";
+import { actorNames } from "../../_components/actor-names";
+import { requestOrigin, virtualKeyOptions } from "../_components/server-data";
 import { UseConfig } from "../_components/use-config";
 import { VersionsPanel } from "../_components/versions-panel";
 

@@ -6,10 +6,10 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { DescriptionItem, DescriptionList } from "@/components/ui/description-list";
 import { RelativeTime } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
-import { requireSession, type SessionUser } from "@/lib/auth/session";
+import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { findApiKey } from "@/lib/store/api-keys";
 import { findVirtualKey, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
+import { actorNames } from "../../_components/actor-names";
 import { providerLabel } from "../_components/labels";
 import { VIRTUAL_KEY_LIMITS } from "../_components/limits";
 import { VirtualKeyActions } from "../_components/virtual-key-actions";
@@ -177,23 +177,6 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
       <ToastRegion />
     </>
   );
-}
-
-/** `user:<id>` and `api_key:<id>` as people read them: "you", the API key's name, else a short id. */
-async function actorNames(user: SessionUser, actors: (string | null)[]): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  const distinct = [...new Set(actors.filter((a): a is string => !!a))];
-  await Promise.all(
-    distinct.map(async (actor) => {
-      const [kind, id = ""] = actor.split(":", 2);
-      if (kind === "user") names.set(actor, id === user.id ? user.email : `user …${id.slice(-6)}`);
-      else if (kind === "api_key") {
-        const key = await findApiKey(getDb(), user.workspaceId, id);
-        names.set(actor, key ? `API key “${key.name}”` : `API key …${id.slice(-6)}`);
-      }
-    }),
-  );
-  return names;
 }
 
 /** Where requests with this key go (before the endpoint path). */
