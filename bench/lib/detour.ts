@@ -7,12 +7,12 @@
  * Detour's own modules are imported inside the functions (not at the top), so that the caller can
  * set LOG_LEVEL first: their logger must not print to stdout, which carries the Markdown report.
  */
-import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { FaultRule, ScriptedRule } from "../../e2e/mock-upstream/types";
 import { freePort } from "../../e2e/server-process";
 import { log, onCleanup, sleep, spawnProc, waitForHttp, type Proc } from "./procs";
+import { createPgDatabase as createTestPgDatabase } from "../../tests/pg-database";
 
 // ---------- mock upstream ----------
 
@@ -45,29 +45,15 @@ export const PG_ADMIN_URL = process.env.DETOUR_BENCH_PG_URL ?? "postgresql://pos
 
 /** A new, empty PostgreSQL database on PG_ADMIN_URL's server; dropped (WITH FORCE) at clean-up. */
 export async function createPgDatabase(prefix: string): Promise<string> {
-  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5_000 });
+  let database: Awaited<ReturnType<typeof createTestPgDatabase>>;
   try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
+    database = await createTestPgDatabase(PG_ADMIN_URL, prefix);
   } catch (err) {
     throw new Error(`cannot create a PostgreSQL database on ${PG_ADMIN_URL}: ${(err as Error).message}`);
-  } finally {
-    await admin.end().catch(() => {});
   }
-  onCleanup(`drop database ${name}`, async () => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5_000 });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  log(`PostgreSQL database ${name} created (dropped at the end)`);
-  return url.toString();
+  onCleanup(`drop database ${database.name}`, database.drop);
+  log(`PostgreSQL database ${database.name} created (dropped at the end)`);
+  return database.url;
 }
 
 // ---------- seeding ----------

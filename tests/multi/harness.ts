@@ -22,6 +22,7 @@ import { startServer, waitForHealthOrExit, type ServerProcess } from "@/e2e/serv
 import { bootstrap } from "@/lib/bootstrap";
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "@/lib/crypto";
 import { createDb, type Db } from "@/lib/db";
+import { createPgDatabase } from "../pg-database";
 import { parseEnv } from "@/lib/env";
 
 export const PG_ADMIN_URL = process.env.DETOUR_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -173,25 +174,6 @@ export type Cluster = {
   close(): Promise<void>;
 };
 
-async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `detour_multi_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5_000 });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 export function instance(name: string, server: ServerProcess): Instance {
   const url = `http://127.0.0.1:${server.port}`;
   return {
@@ -217,7 +199,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   try {
     const mock = await startMockUpstream({ port: 0 });
     cleanups.push(() => mock.close());
-    const database = await createPgDatabase();
+    const database = await createPgDatabase(PG_ADMIN_URL, "detour_multi");
     cleanups.push(() => database.drop());
     const redis = new URL(REDIS_URL);
     const redisProxy = new TcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
