@@ -72,6 +72,7 @@ export const MAX_BODY_BYTES = 32 * 1024;
 export type BoundedBody = { body: string; truncated: boolean };
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 /** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character. */
 export function boundBody(text: string, maxBytes: number = MAX_BODY_BYTES): BoundedBody {
@@ -80,9 +81,12 @@ export function boundBody(text: string, maxBytes: number = MAX_BODY_BYTES): Boun
   const limit = Math.max(0, Math.floor(maxBytes));
   // encodeInto stops before the first character that would not fit whole, and reports how much
   // of the string it consumed: that prefix is the answer, with no need to encode the rest.
-  const { read } = utf8.encodeInto(text, new Uint8Array(limit));
+  const bytes = new Uint8Array(limit);
+  const { read, written } = utf8.encodeInto(text, bytes);
   if (read >= text.length) return { body: text, truncated: false };
-  return { body: text.slice(0, read), truncated: true };
+  // Decoded from the bytes, not `text.slice()`: V8 may keep a slice as a view that pins the whole
+  // text (a body of up to DETOUR_MAX_BODY_BYTES) in memory for as long as the log record lives.
+  return { body: utf8Decoder.decode(bytes.subarray(0, written)), truncated: true };
 }
 
 // Crockford base32 is in ASCII order, so ids sort as strings in time order.
