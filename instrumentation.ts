@@ -4,7 +4,8 @@
  * Any failure prints why and exits, so a misconfigured Detour never half-runs. Then the request-log
  * writer's shutdown hooks are installed, so queued log rows are written before the process exits,
  * and (with REDIS_URL) the gateway subscribes to cross-instance cache invalidation without waiting
- * for Redis: a Redis that is down never stops Detour from serving.
+ * for Redis: a Redis that is down never stops Detour from serving. Last, the inference handlers are
+ * published for Detour's HTTP server (lib/gateway/inference-routes.ts).
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -17,4 +18,7 @@ export async function register(): Promise<void> {
   await Promise.race([getLogWriter().ready(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   const { startGatewayState } = await import("./lib/gateway/state");
   startGatewayState();
+  // Detour's HTTP server (scripts/server.ts) answers the inference routes with these handlers.
+  const { publishInferenceRoutes } = await import("./lib/gateway/inference-routes");
+  publishInferenceRoutes();
 }

@@ -2,7 +2,7 @@ import { defineConfig, devices } from "@playwright/test";
 
 /**
  * End-to-end tests in Debian's Chromium (/usr/bin/chromium; Playwright cannot download browsers
- * here) against a production build served by `next start` on a fresh SQLite data directory.
+ * here) against a production build served by Detour's server (scripts/server.ts) on a fresh SQLite data directory.
  */
 export const E2E_PORT = Number(process.env.DETOUR_E2E_PORT ?? 3100);
 export const E2E_ADMIN = { email: "e2e-admin@detour.test", password: "e2e-password-0123" };
@@ -47,7 +47,7 @@ export default defineConfig({
   ],
   webServer: {
     // A fresh data directory every run: the first start migrates and creates the admin below.
-    command: `rm -rf .e2e/data-${E2E_PORT} && exec node node_modules/next/dist/bin/next start -p ${E2E_PORT}`,
+    command: `rm -rf .e2e/data-${E2E_PORT} && exec node --require tsx/cjs scripts/server.ts`,
     url: `http://127.0.0.1:${E2E_PORT}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,
@@ -55,6 +55,7 @@ export default defineConfig({
     stderr: "pipe",
     env: {
       NODE_ENV: "production",
+      PORT: String(E2E_PORT),
       NEXT_TELEMETRY_DISABLED: "1",
       DETOUR_DATA_DIR: `.e2e/data-${E2E_PORT}`,
       DETOUR_ADMIN_EMAIL: E2E_ADMIN.email,

@@ -11,12 +11,14 @@
  * Markdown goes to stdout, progress to stderr. Every process started here is stopped at the end,
  * also on failure or Ctrl-C; the whole run is bounded by a hard timeout. Loopback only.
  *
- * Processes: the mock upstream (e2e/mock-upstream/cli.ts), Detour (`next start`, production build,
- * fresh SQLite in a temp dir, request logging on as always) and Portkey's gateway, each its own
- * process; autocannon runs here. Detour's database is seeded from this process before it starts.
+ * Processes: the mock upstream (e2e/mock-upstream/cli.ts), Detour (scripts/server.ts, production
+ * build, fresh SQLite in a temp dir, request logging on as always), the same build under `next start`
+ * (Next's route handlers answer the inference routes: the baseline for what scripts/server.ts saves)
+ * and Portkey's gateway, each its own process; autocannon runs here. Detour's databases are seeded
+ * from this process before it starts.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -47,8 +49,8 @@ if (![DURATION_S, WARMUP_S, STREAM_S].every((n) => Number.isFinite(n) && n > 0 &
   throw new Error("--duration, --warmup and --stream-seconds must be numbers of seconds in (0, 30]");
 }
 const PREWARM_S = 1.5; // per gateway target, before any case is measured
-// Expected run time with these settings (16 load cases, 6 stream cases, start-up), and a hard cap.
-const EXPECTED_S = 30 + 6 * PREWARM_S + 16 * (WARMUP_S + DURATION_S + 1) + 6 * (Math.min(WARMUP_S, 1) + STREAM_S + 0.5);
+// Expected run time with these settings (18 load cases, 6 stream cases, start-up), and a hard cap.
+const EXPECTED_S = 40 + 7 * PREWARM_S + 18 * (WARMUP_S + DURATION_S + 1) + 6 * (Math.min(WARMUP_S, 1) + STREAM_S + 0.5);
 const HARD_TIMEOUT_MS = Math.max(300, 1.5 * EXPECTED_S) * 1000;
 const PAUSE_MS = 500; // between cases, so one case's tail does not bleed into the next
 
@@ -180,12 +182,12 @@ async function measureStream(name: string, system: CaseResult["system"], mode: S
 
 async function main(): Promise<void> {
   const started = Date.now();
-  process.chdir(root); // next start and the mock's CLI are started from the repo root
+  process.chdir(root); // Detour and the mock's CLI are started from the repo root
   process.env.LOG_LEVEL ??= "warn";
   autocannon = loadAutocannon();
   const portkeyBin = path.join(benchDir, "node_modules/@portkey-ai/gateway/build/start-server.js");
   if (!existsSync(portkeyBin)) throw new Error("@portkey-ai/gateway is not installed: run `npm --prefix bench ci` first");
-  // The build `next start` serves: .next/, or DETOUR_NEXT_DIST_DIR (passed on by startServer).
+  // The build Detour serves: .next/, or DETOUR_NEXT_DIST_DIR (passed on by startServer).
   const { distDir, current: buildCurrent, gitHead } = buildInfo();
 
   // 1. the mock upstream, its own process
@@ -230,6 +232,28 @@ async function main(): Promise<void> {
   const detourUrl = `http://127.0.0.1:${detour.port}`;
   log(`Detour on ${detourUrl} (pid ${detour.child.pid}, SQLite ${dbFile})${profDir ? `, CPU profile to ${profDir}` : ""}`);
 
+  // 2b. the same build under `next start`, where Next's route handlers answer the inference routes
+  // (what Detour's server skips): its own data dir and database, only its API key is used.
+  const nextDataDir = path.join(dataDir, "via-next");
+  mkdirSync(nextDataDir);
+  const nextDbFile = path.join(nextDataDir, "detour.db");
+  const nextSeed = await seedDetour(`file:${nextDbFile}`, nextDataDir, keyHex, mockUrl);
+  await nextSeed.close();
+  const nextPort = await freePort();
+  const viaNext = spawnProc("Detour via next start", ["node_modules/next/dist/bin/next", "start", "-p", String(nextPort)], {
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
+    DETOUR_DATA_DIR: nextDataDir,
+    DATABASE_URL: `file:${nextDbFile}`,
+    DETOUR_ENCRYPTION_KEY: keyHex,
+    DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
+    NODE_ENV: "production",
+    LOG_LEVEL: "info",
+  });
+  const viaNextUrl = `http://127.0.0.1:${nextPort}`;
+  await waitForHttp(`${viaNextUrl}/api/health`, viaNext, 60_000);
+  log(`Detour via next start on ${viaNextUrl} (pid ${viaNext.child.pid})`);
+
   // 3. Portkey's gateway, its own process (127.0.0.1/localhost are trusted custom hosts by default)
   const portkeyPort = await freePort();
   const portkey = spawnProc("portkey gateway", [portkeyBin, `--port=${portkeyPort}`, "--headless"], { NODE_ENV: "production" });
@@ -259,6 +283,7 @@ async function main(): Promise<void> {
     direct503: { url: `${mockUrl}/v1/chat/completions`, headers: directHeaders(KEY_FAIL), body, pid: mockPid },
     detourVk: { url: `${detourUrl}/v1/chat/completions`, headers: { ...detourAuth, "x-portkey-virtual-key": vkOk }, body, pid: detour.child.pid },
     detourProvider: { url: `${detourUrl}/v1/chat/completions`, headers: { ...detourAuth, ...providerHeaders(KEY_OK) }, body, pid: detour.child.pid },
+    detourViaNext: { url: `${viaNextUrl}/v1/chat/completions`, headers: { ...json, "x-portkey-api-key": nextSeed.apiKey, ...providerHeaders(KEY_OK) }, body, pid: viaNext.child.pid },
     portkey: { url: `${portkeyUrl}/v1/chat/completions`, headers: providerHeaders(KEY_OK), body, pid: portkey.child.pid },
     detourFallback: { url: `${detourUrl}/v1/chat/completions`, headers: { ...detourAuth, "x-portkey-config": fallbackSlug }, body, pid: detour.child.pid },
     detourFallbackInline: { url: `${detourUrl}/v1/chat/completions`, headers: { ...detourAuth, "x-portkey-config": inlineFallback }, body, pid: detour.child.pid },
@@ -269,7 +294,7 @@ async function main(): Promise<void> {
   for (const [name, t] of Object.entries(T)) {
     const res = await fetch(t.url, { method: "POST", headers: t.headers, body: t.body });
     const text = await res.text();
-    if (t.url.startsWith(detourUrl)) detourAnswered += 1;
+    if (t.url.startsWith(`${detourUrl}/`)) detourAnswered += 1;
     const want = name === "direct503" ? 503 : 200;
     if (res.status !== want) throw new Error(`${name}: expected ${want}, got ${res.status}: ${text.slice(0, 300)}`);
     const index = res.headers.get("x-portkey-last-used-option-index");
@@ -278,11 +303,11 @@ async function main(): Promise<void> {
   log("all targets answer as expected; warming every gateway path up (JIT), then measuring");
   // Without this the first gateway case of a run pays for the JIT warm-up of code shared by all.
   for (const [name, t] of Object.entries(T)) {
-    if (t.url.startsWith(mockUrl)) continue;
+    if (t.url.startsWith(`${mockUrl}/`)) continue;
     const end = performance.now() + PREWARM_S * 1000;
     while (performance.now() < end) {
       const { result } = await runOnce(t, 8, 200, {}, 20_000);
-      if (t.url.startsWith(detourUrl)) detourAnswered += result["2xx"] + result.non2xx;
+      if (t.url.startsWith(`${detourUrl}/`)) detourAnswered += result["2xx"] + result.non2xx;
       if (result["2xx"] === 0) throw new Error(`${name}: no 2xx during the pre-warm`);
     }
   }
@@ -294,6 +319,7 @@ async function main(): Promise<void> {
     results.push(await measure("direct to mock, 503", "baseline503", "direct", T.direct503, c));
     results.push(await measure("Detour (virtual key)", "single", "detour", T.detourVk, c));
     results.push(await measure("Detour (provider headers)", "single", "detour", T.detourProvider, c));
+    results.push(await measure("Detour via next start (provider headers)", "single", "detour-next", T.detourViaNext, c));
     results.push(await measure("Portkey (provider headers)", "single", "portkey", T.portkey, c));
     results.push(await measure("Detour fallback (saved config)", "fallback", "detour", T.detourFallback, c));
     results.push(await measure("Detour fallback (inline config)", "fallback", "detour", T.detourFallbackInline, c));
@@ -350,6 +376,7 @@ async function main(): Promise<void> {
       [
         ["Detour (virtual key) req/s ÷ Portkey req/s", ratio("Detour (virtual key)", "Portkey (provider headers)", 1), ratio("Detour (virtual key)", "Portkey (provider headers)", 32)],
         ["Detour (provider headers) req/s ÷ Portkey req/s", ratio("Detour (provider headers)", "Portkey (provider headers)", 1), ratio("Detour (provider headers)", "Portkey (provider headers)", 32)],
+        ["Detour (provider headers) req/s ÷ the same build under `next start`", ratio("Detour (provider headers)", "Detour via next start (provider headers)", 1), ratio("Detour (provider headers)", "Detour via next start (provider headers)", 32)],
         ["Detour fallback (saved) req/s ÷ Portkey fallback req/s", ratio("Detour fallback (saved config)", "Portkey fallback (inline config)", 1), ratio("Detour fallback (saved config)", "Portkey fallback (inline config)", 32)],
         ...(["Detour (virtual key)", "Portkey (provider headers)"] as const).map((n) => [`${n}: p50 added to direct, ms`, signed(get(n, 1).p50 - get("direct to mock", 1).p50), signed(get(n, 32).p50 - get("direct to mock", 32).p50)]),
         ...(["Detour fallback (saved config)", "Portkey fallback (inline config)"] as const).map((n) => {

@@ -6,7 +6,7 @@
  *   npx tsx scripts/start.ts --prepare                     # a production build
  *   DETOUR_DATA_DIR=<scratch dir> npx tsx e2e/logs-page-load.ts [--runs 15]
  *
- * It starts `next start` on that data directory (e2e/server-process.ts), signs in through
+ * It starts Detour (scripts/server.ts) on that data directory (e2e/server-process.ts), signs in through
  * next-auth's credentials endpoint, then requests each URL --runs times after a warm-up and prints
  * the median and p90 of the full response (HTML of a page of 50 rows, RSC payload included) as a
  * Markdown table.

@@ -1,9 +1,12 @@
-/** Starts the built app as its own process (one PID: node running next start), for start-up tests. */
+/** Starts the built app as its own process (one PID: node running scripts/server.ts), for tests and benchmarks. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
 
 export type ServerProcess = { child: ChildProcess; port: number; output: () => string; stop: () => Promise<void> };
+
+/** `node` arguments that serve the production build: Detour's HTTP server (scripts/server.ts); PORT sets the port. */
+export const SERVER_NODE_ARGS = ["--require", "tsx/cjs", "scripts/server.ts"];
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -18,13 +21,14 @@ export async function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string>, fixedPort?: number): Promise<ServerProcess> {
   const port = fixedPort ?? (await freePort());
   let output = "";
-  const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], {
+  const child = spawn(process.execPath, SERVER_NODE_ARGS, {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "warn",
       ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
+      PORT: String(port),
       ...env,
     } as unknown as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],

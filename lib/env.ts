@@ -13,6 +13,8 @@ const optionalString = z
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** The address Detour's HTTP server binds (scripts/server.ts); unset: every interface. */
+  DETOUR_HOST: optionalString,
   DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^(postgres|postgresql):\/\//.test(v) || v.startsWith("file:"),
     "must be a postgresql://... URL, or file:<path> for SQLite (leave unset for ./data/detour.db)",

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the one command that runs Detour on a fresh machine (after `npm ci`).
  * Checks the environment, generates the Prisma clients and builds the app when they are missing or
- * stale, then serves with `next start` on PORT (default 3000). The server process itself migrates
+ * stale, then serves the build with Detour's HTTP server (scripts/server.ts: Next.js, with the /v1
+ * inference routes answered directly) on PORT (default 3000). The server process itself migrates
  * the database and creates the first admin before it serves (instrumentation.ts).
  *   --dev       serve with `next dev` instead (no build)
  *   --prepare   generate and build only, do not serve
@@ -62,10 +63,13 @@ function ensureBuild(): void {
 }
 
 function serve(dev: boolean, port: number): void {
-  const child = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(port)], {
+  // Production: Detour's HTTP server (scripts/server.ts) over the build. Dev: `next dev`, where the
+  // route files answer every route.
+  const args = dev ? [nextBin, "dev", "-p", String(port)] : ["--require", "tsx/cjs", path.join(root, "scripts/server.ts")];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" },
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => child.kill(signal));

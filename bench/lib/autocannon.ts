@@ -49,7 +49,8 @@ export type Target = { url: string; headers: Record<string, string>; body: strin
 export type CaseResult = {
   name: string;
   group: "single" | "fallback" | "baseline503";
-  system: "direct" | "detour" | "portkey";
+  /** detour-next: the same build served by `next start`, where Next's route handlers answer /v1 too. */
+  system: "direct" | "detour" | "detour-next" | "portkey";
   c: number;
   requests: number;
   seconds: number;

@@ -7,7 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { freePort, startServer, type ServerProcess } from "../../e2e/server-process";
+import { freePort, SERVER_NODE_ARGS, startServer, type ServerProcess } from "../../e2e/server-process";
 import { BUILD_INPUTS, hashFiles } from "../../scripts/source-hash";
 
 export const root = path.resolve(__dirname, "../..");
@@ -145,17 +145,18 @@ export async function waitForHttp(url: string, proc: Proc, timeoutMs = 30_000): 
 }
 
 /**
- * Detour as its own process, stopped at clean-up: e2e/server-process.ts's startServer (`node next
- * start`, one PID), or, with node flags (--cpu-prof is refused in NODE_OPTIONS), the same command
+ * Detour as its own process, stopped at clean-up: e2e/server-process.ts's startServer (`node
+ * scripts/server.ts`, one PID), or, with node flags (--cpu-prof is refused in NODE_OPTIONS), the same command
  * spawned here. The build served is .next/ or DETOUR_NEXT_DIST_DIR.
  */
 export async function startDetour(name: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   if (nodeArgs.length === 0) return track(name, await startServer(env));
   const port = await freePort();
-  const p = spawnProc(name, [...nodeArgs, "node_modules/next/dist/bin/next", "start", "-p", String(port)], {
+  const p = spawnProc(name, [...nodeArgs, ...SERVER_NODE_ARGS], {
     NEXT_TELEMETRY_DISABLED: "1",
     ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
     ...env,
+    PORT: String(port),
   });
   return { child: p.child, port, output: p.output, stop: () => stopChild(p.child) };
 }

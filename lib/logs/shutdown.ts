@@ -21,7 +21,7 @@ export type ShutdownTarget = {
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
- * On SIGTERM/SIGINT only starts writing eagerly: `next start` has its own handler that drains
+ * On SIGTERM/SIGINT only starts writing eagerly: the server (scripts/server.ts) has its own handler that drains
  * in-flight requests (whose logs must still be accepted) and then calls process.exit, which is
  * deferred here until the writer is closed and flushed (at most `timeoutMs`). When nothing else
  * handles the signal, exits with 128 + signal number itself.

@@ -1,5 +1,5 @@
 /**
- * A real Detour (the production build, `next start` as its own process) on a fresh database, a
+ * A real Detour (the production build served by scripts/server.ts, its own process) on a fresh database, a
  * real mock OpenAI/Azure upstream, and helpers to seed keys and configs and read the log rows.
  * Gateway tests talk to Detour over HTTP only.
  */

@@ -1,5 +1,5 @@
 /**
- * Several Detour instances (the production build, each its own `next start` process on its own
+ * Several Detour instances (the production build, each its own process (scripts/server.ts) on its own
  * port) on one fresh PostgreSQL database and one Redis, like a real multi-instance deployment,
  * with one mock upstream. Instance B reaches Redis through a TCP proxy the test can cut and
  * restore, to prove what happens when Redis goes away and comes back. With `pgProxy`, both reach

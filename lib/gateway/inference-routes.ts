@@ -1,0 +1,30 @@
+/**
+ * The four /v1 inference routes as one table, published for Detour's HTTP server
+ * (`scripts/server.ts`). That server answers these routes itself, with the same handlers the
+ * route files in `app/v1/` export, and passes every other request to Next.js: a request to the
+ * gateway then skips Next's router and route-module wrapper, which cost more CPU per request than
+ * all of Detour's own work (docs/PERFORMANCE.md).
+ *
+ * The table is published on `globalThis` by instrumentation.ts, from inside the Next.js build, so
+ * the server runs the one compiled copy of `lib/` that Next's own routes use (the same caches,
+ * log writer, metrics and Redis connections), never a second one.
+ */
+import { handleChatCompletions, handleCompletions, handleEmbeddings, handleListModels } from "./routes";
+
+export type InferenceHandler = (request: Request) => Promise<Response>;
+/** `${method} ${pathname}` -> handler. */
+export type InferenceRoutes = ReadonlyMap<string, InferenceHandler>;
+
+const INFERENCE_ROUTES: InferenceRoutes = new Map([
+  ["POST /v1/chat/completions", handleChatCompletions],
+  ["POST /v1/completions", handleCompletions],
+  ["POST /v1/embeddings", handleEmbeddings],
+  ["GET /v1/models", handleListModels],
+]);
+
+/** The global the server reads; its type is repeated there, as the server does not import lib/. */
+export const INFERENCE_ROUTES_GLOBAL = "__detourInferenceRoutes";
+
+export function publishInferenceRoutes(): void {
+  (globalThis as Record<string, unknown>)[INFERENCE_ROUTES_GLOBAL] = INFERENCE_ROUTES;
+}

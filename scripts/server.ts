@@ -1,0 +1,112 @@
+/**
+ * Detour's HTTP server: the production build of the Next.js app, behind one node:http listener
+ * that answers the four /v1 inference routes with the gateway's handlers directly and hands every
+ * other request (pages, management API, auth, health, metrics) to Next.js.
+ *
+ * Why: a Next.js route handler costs ~0.7 ms of CPU per request before any of its own code runs
+ * (its router, the route-module wrapper, the Web/Node conversions); Detour's whole gateway work is
+ * ~0.1-0.2 ms. The inference routes run the same handlers the route files in `app/v1/` export,
+ * published by instrumentation.ts from inside the Next build (lib/gateway/inference-routes.ts),
+ * so there is one copy of the engine and its state. Node's request and response are converted to
+ * and from the Web `Request`/`Response` by @hono/node-server, which streams both ways and aborts
+ * `request.signal` when the client goes away.
+ *
+ * Run with `node --require tsx/cjs scripts/server.ts` (one process, as `npm start` and the tests do;
+ * tsx's CommonJS hook only: `--import tsx` would add a loader thread, ~30 MiB of resident memory).
+ * Environment: PORT (default 3000), DETOUR_HOST (default every interface), DETOUR_NEXT_DIST_DIR
+ * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
+ * lib/env.ts is imported here: the engine itself comes from the build, never a second copy.
+ * `next dev` (`npm run dev`) does not use this file: there the route files answer the inference
+ * routes, with the same handlers.
+ */
+import http from "node:http";
+import path from "node:path";
+import { getRequestListener } from "@hono/node-server";
+import { EnvError, parseEnv } from "../lib/env";
+
+// tsx turns source maps on; Node then keeps the map of every module loaded after, Next's included
+// (~60 MiB of resident memory). `next start` runs without them: so does this server.
+process.setSourceMapsEnabled(false);
+
+type InferenceHandler = (request: Request) => Promise<Response>;
+type InferenceRoutes = ReadonlyMap<string, InferenceHandler>;
+/** Published by lib/gateway/inference-routes.ts (not imported here: that would be a second copy of lib/). */
+const INFERENCE_ROUTES_GLOBAL = "__detourInferenceRoutes";
+
+const root = path.resolve(__dirname, "..");
+
+async function main(): Promise<void> {
+  // The full check runs again inside the server (instrumentation.ts); this one only needs the address.
+  const { PORT: port, DETOUR_HOST: host } = parseEnv();
+  // Production build, production mode (as `next start` sets it).
+  Object.assign(process.env, { NODE_ENV: "production" });
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: root, port, hostname: host ?? "localhost" });
+  await app.prepare();
+  const handleWithNext = app.getRequestHandler();
+  const published = globalThis as Record<string, unknown>;
+  // The handler chosen below rides on the Node request to the listener's callback.
+  const chosen = new WeakMap<object, InferenceHandler>();
+  const handleInference = getRequestListener((request: Request, env) => chosen.get(env.incoming)!(request), {
+    // Next.js shares this process: keep the global Request and Response as they are.
+    overrideGlobalObjects: false,
+  });
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const pathname = q === -1 ? url : url.slice(0, q);
+    // Until the first request has run instrumentation.ts (Next does that lazily), the routes are not
+    // published yet and Next's route files answer, with the same handlers.
+    const handler = (published[INFERENCE_ROUTES_GLOBAL] as InferenceRoutes | undefined)?.get(`${req.method} ${pathname}`);
+    if (handler) {
+      chosen.set(req, handler);
+      void handleInference(req, res);
+    } else {
+      void handleWithNext(req, res);
+    }
+  });
+  server.on("error", (err: NodeJS.ErrnoException) => {
+    const why = err.code === "EADDRINUSE" ? `port ${port} is already in use (set PORT)` : err.code === "EADDRNOTAVAIL" ? `DETOUR_HOST ${host} is not an address of this machine` : err.message;
+    process.stderr.write(`Detour cannot start: ${why}\n`);
+    process.exit(1);
+  });
+  server.listen(port, host, () => {
+    // Next runs instrumentation.ts on the first request it handles: ask for /api/health at once, so
+    // the start-up checks run (and a misconfigured Detour exits) now, not at a user's first request.
+    const self = !host || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+    fetch(`http://${self}:${port}/api/health`)
+      .then((res) => res.arrayBuffer())
+      .then(() => {
+        if (!published[INFERENCE_ROUTES_GLOBAL]) {
+          // Next would answer them through the route files, correctly but at several times the cost.
+          process.stderr.write("Detour cannot start: instrumentation.ts ran but did not publish the inference routes.\n");
+          process.exit(1);
+        }
+        process.stdout.write(`[detour] ready on http://${host ?? "localhost"}:${port}\n`);
+      })
+      .catch((err: unknown) => process.stderr.write(`[detour] start-up health check failed: ${String(err)}\n`));
+  });
+
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close Next, then exit with
+  // 128 + signal (the request-log writer defers that exit until its queue is written).
+  let closing = false;
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      server.close(() => {
+        void app.close().finally(() => process.exit(code));
+      });
+      // close() drops the connections idle now; a keep-alive connection whose request ends later
+      // would hold the exit for its keep-alive timeout: drop those as they become idle.
+      setInterval(() => server.closeIdleConnections(), 100).unref();
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof EnvError) process.stderr.write(`Detour cannot start: ${err.message}\n`);
+  else process.stderr.write(`Detour cannot start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
