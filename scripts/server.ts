@@ -21,6 +21,7 @@
  */
 import http from "node:http";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { EnvError, parseEnv } from "../lib/env";
 
@@ -47,7 +48,16 @@ async function main(): Promise<void> {
   const published = globalThis as Record<string, unknown>;
   // The handler chosen below rides on the Node request to the listener's callback.
   const chosen = new WeakMap<object, InferenceHandler>();
-  const handleInference = getRequestListener((request: Request, env) => chosen.get(env.incoming)!(request), {
+  const handleInference = getRequestListener((request: Request, env) => {
+    const incoming = env.incoming as http.IncomingMessage;
+    // The body as a Web stream straight from Node's request. The adapter's own `body` builds a
+    // complete Web Request first (~8% of the CPU of a proxied request).
+    if (incoming.method !== "GET") {
+      let body: ReadableStream<Uint8Array> | undefined;
+      Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(incoming) as ReadableStream<Uint8Array>) });
+    }
+    return chosen.get(incoming)!(request);
+  }, {
     // Next.js shares this process: keep the global Request and Response as they are.
     overrideGlobalObjects: false,
   });

@@ -262,17 +262,34 @@ type LogInput = {
   responseTruncated?: boolean;
 };
 
+/**
+ * Queues the request's log row. The row is built (bodies bounded and redacted, attempts, metrics,
+ * token counts) on the next turn of the event loop, after the answer has been handed to the
+ * client: none of that work delays the response. Times are taken now.
+ */
 function enqueueLog(s: Served, input: LogInput): void {
-  if (!s.key) return;
+  const key = s.key;
+  if (!key) return;
+  const latencyMs = Math.round(performance.now() - s.t0);
+  setImmediate(() => {
+    try {
+      buildAndEnqueueLog(s, key, input, latencyMs);
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), logId: s.logId }, "could not build a request log row");
+    }
+  });
+}
+
+function buildAndEnqueueLog(s: Served, key: AuthenticatedKey, input: LogInput, latencyMs: number): void {
   const answered = input.result?.target ?? null;
   const bodies = bodyFields(s.requestText, input.responseText);
   const record: LogRecord = {
     id: s.logId,
-    workspaceId: s.key.workspaceId,
+    workspaceId: key.workspaceId,
     createdAt: s.startedAt,
     traceId: s.ctx?.traceId ?? s.logId,
     metadata: s.ctx?.metadata ?? null,
-    apiKeyId: s.key.id,
+    apiKeyId: key.id,
     configSlug: s.routing?.config?.slug ?? (s.ctx?.config?.kind === "id" ? s.ctx.config.slug : null),
     configVersion: s.routing?.config?.version ?? null,
     method: s.request.method,
@@ -289,7 +306,7 @@ function enqueueLog(s: Served, input: LogInput): void {
     completionTokens: input.usage.completionTokens,
     totalTokens: input.usage.totalTokens,
     cost: input.usage.cost,
-    latencyMs: Math.round(performance.now() - s.t0),
+    latencyMs,
     overheadMs: Math.round(input.overheadMs * 1000) / 1000,
     retryCount: input.result?.retryCount ?? 0,
     cacheStatus: s.cacheStatus,
@@ -301,7 +318,7 @@ function enqueueLog(s: Served, input: LogInput): void {
     attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime()) : [],
   };
   observeRequest(record);
-  countTokens(record, answered, s.key);
+  countTokens(record, answered, key);
   getLogWriter().enqueue(record);
 }
 

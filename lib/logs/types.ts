@@ -97,9 +97,17 @@ const RANDOM_CHARS = 16;
 let lastTime = -1;
 const lastRandom = new Uint8Array(RANDOM_CHARS);
 
+// Random bytes are drawn 4 KiB at a time: one system call per 256 ids, not one per id.
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+
 function freshRandom(): void {
-  crypto.getRandomValues(lastRandom);
-  for (let i = 0; i < RANDOM_CHARS; i++) lastRandom[i] = lastRandom[i]! & 31;
+  if (poolOffset + RANDOM_CHARS > pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  for (let i = 0; i < RANDOM_CHARS; i++) lastRandom[i] = pool[poolOffset + i]! & 31;
+  poolOffset += RANDOM_CHARS;
 }
 
 /** Adds one to the random part; false when it overflowed (2^80 ids in one millisecond). */
