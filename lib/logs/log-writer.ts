@@ -53,6 +53,12 @@ export type LogWriterOptions = {
   spill?: LogWriterSpill;
   /** Queued records above which, while writes fail, the oldest go to the spill (down to half of it). Default maxQueue / 10. */
   spillHighWater?: number;
+  /**
+   * A batch write in flight for this long counts as failing for the spill (default 2000 ms): a
+   * database that hangs (blackholed, locked) is noticed before its query timeout, and the queue
+   * goes to the spill instead of filling up and dropping records.
+   */
+  stallMs?: number;
 };
 
 export type LogWriterStats = {
@@ -91,6 +97,10 @@ export class LogWriter {
   private backingOff = false;
   private spillingAll = false;
   private failuresInARow = 0;
+  /** When the batch write in flight started (null: none in flight). */
+  private writeStartedAt: number | null = null;
+  /** Records went to the spill since the last successful write: replay them once writes succeed. */
+  private spilledSinceWrite = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerIsImmediate = false;
   private closed = false;
@@ -116,6 +126,7 @@ export class LogWriter {
       isPermanentError: options.isPermanentError ?? (() => false),
       now: options.now ?? Date.now,
       spillHighWater: Math.max(batchSize, options.spillHighWater ?? Math.floor(maxQueue / 10)),
+      stallMs: options.stallMs ?? 2_000,
     };
     this.onError = options.onError;
     this.spill = options.spill;
@@ -130,7 +141,7 @@ export class LogWriter {
     this.records.push(record);
     this.held += 1;
     this.accepted += 1;
-    if (this.spill && this.failuresInARow > 0 && (this.shuttingDown || (this.inSpill === 0 && this.pending() >= this.o.spillHighWater))) {
+    if (this.spill && this.databaseUnwell() && (this.shuttingDown || (this.inSpill === 0 && this.pending() >= this.o.spillHighWater))) {
       setImmediate(() => void (this.shuttingDown ? this.spillAll() : this.spillOldest())); // off the caller's path
     }
     this.schedule();
@@ -181,7 +192,7 @@ export class LogWriter {
   async close(timeoutMs = 10_000): Promise<boolean> {
     this.closed = true;
     let deadline: ReturnType<typeof setTimeout> | null = null;
-    if (this.spill && this.failuresInARow > 0) void this.spillAll();
+    if (this.spill && this.databaseUnwell()) void this.spillAll();
     else if (this.spill) deadline = setTimeout(() => void this.spillAll(), Math.floor(timeoutMs * 0.7));
     const flushed = await this.flush(timeoutMs);
     if (deadline) clearTimeout(deadline);
@@ -197,7 +208,7 @@ export class LogWriter {
       {
         beginShutdown: () => {
           this.shuttingDown = true;
-          if (this.spill && this.failuresInARow > 0) void this.spillAll();
+          if (this.spill && this.databaseUnwell()) void this.spillAll();
           this.schedule();
         },
         close: (ms) => this.close(ms),
@@ -210,6 +221,11 @@ export class LogWriter {
       },
       options,
     );
+  }
+
+  /** The last write failed, or the one in flight has been waiting for `stallMs`. */
+  private databaseUnwell(): boolean {
+    return this.failuresInARow > 0 || (this.writeStartedAt !== null && this.o.now() - this.writeStartedAt >= this.o.stallMs);
   }
 
   /** Records queued or being written (not those on their way to the spill). */
@@ -259,17 +275,21 @@ export class LogWriter {
   /** Writes the head batch; false when the loop must stop and wait for a back-off timer. */
   private async writeBatch(batch: LogRecord[]): Promise<boolean> {
     let failure: { err: unknown } | null = null;
+    this.writeStartedAt = this.o.now();
     try {
       await this.o.write(batch);
     } catch (err) {
       failure = { err };
+    } finally {
+      this.writeStartedAt = null;
     }
     // Spilled while in flight (shutdown): settled already; replaying it later is a no-op.
     if (!this.records.isHead(batch)) return failure === null;
     if (failure) return this.handleFailure(batch, failure.err);
     this.records.shiftHead();
-    if (this.failuresInARow > 0) this.spill?.resumed();
+    if (this.failuresInARow > 0 || this.spilledSinceWrite) this.spill?.resumed();
     this.failuresInARow = 0;
+    this.spilledSinceWrite = false;
     this.counts.written += batch.length;
     this.lastWriteAt = new Date(this.o.now());
     this.settle(batch.length);
@@ -304,7 +324,7 @@ export class LogWriter {
 
   /** While writes fail: moves the oldest queued records to the spill, down to half the high-water mark. */
   private async spillOldest(): Promise<void> {
-    if (this.inSpill > 0 || this.failuresInARow === 0) return;
+    if (this.inSpill > 0 || !this.databaseUnwell()) return;
     const records = this.records.takeOldest(this.pending() - Math.floor(this.o.spillHighWater / 2));
     if (records.length === 0) return;
     await this.spillRecords(records);
@@ -324,6 +344,7 @@ export class LogWriter {
 
   private async spillRecords(records: LogRecord[]): Promise<void> {
     this.inSpill += records.length;
+    this.spilledSinceWrite = true;
     try {
       await this.spill!.append(records);
     } catch (err) {

@@ -254,6 +254,34 @@ describe("LogWriter with a spill", () => {
     expect(w.stats()).toMatchObject({ queued: 0, dropped: 0 });
   });
 
+  it("a write that hangs counts as failing after stallMs: the queue goes to the spill, not over its bound, and is replayed once the write returns", async () => {
+    const db = fakeDb();
+    db.up = true;
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const write = async (batch: readonly LogRecord[]) => {
+      if (first) {
+        first = false;
+        await hung; // a blackholed database: no answer, no error, until its query timeout
+      }
+      await db.write(batch);
+    };
+    const w = new LogWriter({ write, spill: spillOf(db), maxQueue: 1_000, batchSize: 100, spillHighWater: 200, stallMs: 50, flushIntervalMs: 5 });
+    const all = records(2_500); // 2.5x the queue's bound arrive while the first write hangs
+    for (let i = 0; i < all.length; i += 100) {
+      all.slice(i, i + 100).forEach((r) => w.enqueue(r));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(w.stats()).toMatchObject({ dropped: 0 });
+    expect(w.stats().spill.spilled).toBeGreaterThan(2_000);
+    release();
+    await waitFor(() => w.stats().queued === 0 && w.stats().spill.pendingRows === 0 && names().length === 0, "queue and spill drained");
+    expect(db.rows.size).toBe(2_500);
+    expect(new Set(db.order)).toEqual(new Set(all.map((r) => r.id)));
+    await w.close(1_000);
+  });
+
   it("counts records as dropped when the spill refuses them", async () => {
     const db = fakeDb();
     const w = new LogWriter({ write: db.write, spill: spillOf(db, { maxBytes: 1 }), batchSize: 10, spillHighWater: 10, retryBaseMs: 5 });
