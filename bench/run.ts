@@ -27,6 +27,7 @@ import { freePort, waitForHealthOrExit, type ServerProcess } from "../e2e/server
 import { loadAutocannon, measure as measureCase, runOnce as runAutocannon, type Autocannon, type CaseResult, type Target } from "./lib/autocannon";
 import { countLogs, seedDetour, startMock } from "./lib/detour";
 import { benchDir, buildInfo, exitedOutputs, log, onCleanup, root, runMain, sleep, spawnProc, startDetour, waitForHttp } from "./lib/procs";
+import { startLoad } from "./lib/closed-loop";
 import { fmt, signed, statusText, summary, table, type Summary } from "./lib/stats";
 // Detour's own modules (bootstrap, stores) are imported in main() (bench/lib/detour.ts's seedDetour), after LOG_LEVEL is set: their
 // logger must not print to stdout, which carries the Markdown report.
@@ -49,8 +50,8 @@ if (![DURATION_S, WARMUP_S, STREAM_S].every((n) => Number.isFinite(n) && n > 0 &
   throw new Error("--duration, --warmup and --stream-seconds must be numbers of seconds in (0, 30]");
 }
 const PREWARM_S = 1.5; // per gateway target, before any case is measured
-// Expected run time with these settings (18 load cases, 6 stream cases, start-up), and a hard cap.
-const EXPECTED_S = 40 + 7 * PREWARM_S + 18 * (WARMUP_S + DURATION_S + 1) + 6 * (Math.min(WARMUP_S, 1) + STREAM_S + 0.5);
+// Expected run time with these settings (18 load cases, two undici round-trip cases, 6 stream cases, start-up), and a hard cap.
+const EXPECTED_S = 40 + 7 * PREWARM_S + 18 * (WARMUP_S + DURATION_S + 1) + DURATION_S + 6 * (Math.min(WARMUP_S, 1) + STREAM_S + 0.5);
 const HARD_TIMEOUT_MS = Math.max(300, 1.5 * EXPECTED_S) * 1000;
 const PAUSE_MS = 500; // between cases, so one case's tail does not bleed into the next
 
@@ -326,6 +327,15 @@ async function main(): Promise<void> {
     results.push(await measure("Portkey fallback (inline config)", "fallback", "portkey", T.portkeyFallback, c));
   }
 
+  // 6b. the same two direct calls at c=1 through undici, the HTTP client Detour uses upstream: a
+  // gateway's failed attempt costs what its own client takes for the round trip, not autocannon's.
+  const viaUndici = async (key: string): Promise<Summary> => {
+    const run = await startLoad([{ name: "direct", origin: mockUrl, path: "/v1/chat/completions", headers: directHeaders(key), body }], 1, DURATION_S / 2).done;
+    log(`direct to mock via undici (${key === KEY_OK ? "200" : "503"}), c=1: p50 ${fmt(summary(run.latencies).p50)} ms over ${run.answered} requests`);
+    return summary(run.latencies);
+  };
+  const undiciDirect = { ok: await viaUndici(KEY_OK), fail: await viaUndici(KEY_FAIL) };
+
   // 7. streaming, c=1: mock sends the whole stream at once (burst), or 10 ms between chunks (paced)
   const streams: StreamResult[] = [];
   for (const mode of ["burst", "paced"] as const) {
@@ -383,6 +393,7 @@ async function main(): Promise<void> {
           const single = n.startsWith("Detour") ? "Detour (virtual key)" : "Portkey (provider headers)";
           return [`${n}: p50 − its single-target p50, ms (one 503 round trip direct: ${fmt(get("direct to mock, 503", 1).p50)})`, signed(get(n, 1).p50 - get(single, 1).p50), signed(get(n, 32).p50 - get(single, 32).p50)];
         }),
+        ["one 503 round trip direct, p50: autocannon / undici (Detour's upstream client), ms", `${fmt(get("direct to mock, 503", 1).p50)} / ${fmt(undiciDirect.fail.p50)}`, "–"],
         ["Detour / Portkey server CPU per request (single target)", `${fmt(get("Detour (virtual key)", 1).serverCpuMsPerReq)} / ${fmt(get("Portkey (provider headers)", 1).serverCpuMsPerReq)} ms`, `${fmt(get("Detour (virtual key)", 32).serverCpuMsPerReq)} / ${fmt(get("Portkey (provider headers)", 32).serverCpuMsPerReq)} ms`],
         ["Detour / Portkey p99 (single target)", `${fmt(get("Detour (virtual key)", 1).p99)} / ${fmt(get("Portkey (provider headers)", 1).p99)} ms`, `${fmt(get("Detour (virtual key)", 32).p99)} / ${fmt(get("Portkey (provider headers)", 32).p99)} ms`],
         ["stream first chunk added to direct, p50: Detour / Portkey (burst)", `${signed(burst("detour").firstChunk.p50 - burst("direct").firstChunk.p50)} / ${signed(burst("portkey").firstChunk.p50 - burst("direct").firstChunk.p50)} ms`, "–"],
