@@ -54,7 +54,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const flat = flatHeaders(res.headers);
       if (res.statusCode < 200 || res.statusCode >= 300) {
         // A provider may echo the key it was given; it must never reach the caller or a log row.
-        const text = redactSecret(await readBounded(res.body as Readable, MAX_ERROR_BODY), creds.apiKey);
+        const text = redactSecret(await readErrorBody(res), creds.apiKey);
         const normalized = adapter.normalizeError(res.statusCode, text);
         return errorOutcome(res.statusCode, normalized.body, headers, flat, normalized.body.error.message);
       }
@@ -113,6 +113,13 @@ function parseObject(text: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+/** An error body, up to MAX_ERROR_BODY bytes: read whole when its declared length fits, else bounded. */
+function readErrorBody(res: Awaited<ReturnType<typeof sendUpstream>>): Promise<string> {
+  const declared = Number(res.headers["content-length"]);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= MAX_ERROR_BODY) return res.body.text();
+  return readBounded(res.body as Readable, MAX_ERROR_BODY);
 }
 
 async function readBounded(body: Readable, max: number): Promise<string> {
