@@ -11,7 +11,7 @@
  * is stopped at the end, on failure, on Ctrl-C and on the hard timeout; the temp database is
  * dropped and this run's Redis keys (its own DETOUR_REDIS_PREFIX) are deleted.
  *
- * Soak (default): the mock upstream (seeded PRNG) and two Detour instances (`next start`, own ports
+ * Soak (default): the mock upstream (seeded PRNG) and two Detour instances (scripts/server.ts, own ports
  * and data dirs) on one fresh PostgreSQL database and one Redis, seeded like tests/multi/harness.ts.
  * A saved fallback config: the primary target (an OpenAI virtual key, retry 1 with retry-after
  * honoured) fails on `--fault-rate` of its upstream calls (503, 429 + retry-after-ms, TCP resets,
@@ -428,7 +428,7 @@ async function soak(): Promise<void> {
   out.push(machineLine(build, load0));
   out.push("");
   out.push(
-    `Two instances (\`next start\`, own ports and data dirs, each with an inspector on loopback to force a full GC before the heap is read at the start and the end) on one fresh PostgreSQL database and Redis (prefix \`${prefix}\`), mock upstream seeded ${SEED}. ` +
+    `Two instances (\`scripts/server.ts\`, own ports and data dirs, each with an inspector on loopback to force a full GC before the heap is read at the start and the end) on one fresh PostgreSQL database and Redis (prefix \`${prefix}\`), mock upstream seeded ${SEED}. ` +
       `Closed loop of ${C} clients, round robin over the two instances, ${fmt(SOAK_S, 0)} s after a ${WARMUP_S} s warm-up; direct-to-mock baseline ${BASELINE_S} s at the same concurrency, no faults. ` +
       `Config (saved, \`${configSlug}\`): \`${JSON.stringify({ ...configBody, targets: [{ virtual_key: "<openai primary>", retry: configBody.targets[0]!.retry }, { virtual_key: "<azure fallback>" }] })}\`. ` +
       `The primary's upstream fails ${fmt(FAULT_RATE * 100, 0)}% of calls (${FAULT_MIX.map((m) => `${m.label} ${fmt(FAULT_RATE * m.share * 100, 1)}%`).join(", ")}); the Azure fallback never fails, so every request should be answered 200.`,
@@ -736,5 +736,5 @@ async function dbCompare(): Promise<void> {
 
 // ---------- main ----------
 
-process.chdir(root); // next start and the mock's CLI are started from the repo root
+process.chdir(root); // Detour and the mock's CLI are started from the repo root
 runMain(DB_COMPARE ? dbCompare : soak, HARD_TIMEOUT_MS, () => exitedOutputs());
