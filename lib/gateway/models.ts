@@ -5,13 +5,11 @@
  */
 import type { Readable } from "node:stream";
 import { presentedApiKey } from "../auth/api-key";
-import { getDb } from "../db";
-import { listActiveVirtualKeySlugs } from "../store/virtual-keys";
 import { GatewayError, unauthorized } from "./errors";
 import { parseRequestContext } from "./request-context";
 import { resolveRouting, type ResolvedTarget } from "./resolve";
 import { listRouteLeaves, type RouteNode } from "./router";
-import { lookupApiKey } from "./state";
+import { lookupActiveVirtualKeySlugs, lookupApiKey } from "./state";
 import { sendUpstream } from "./upstream";
 
 const UPSTREAM_TIMEOUT_MS = 10_000;
@@ -29,7 +27,7 @@ export async function handleModels(request: Request): Promise<Response> {
     if (ctx.config || ctx.virtualKey || ctx.direct) {
       leaves.push(...targetsOf((await resolveRouting(ctx, key.workspaceId)).tree));
     } else {
-      for (const slug of await listActiveVirtualKeySlugs(getDb(), key.workspaceId)) {
+      for (const slug of await lookupActiveVirtualKeySlugs(key.workspaceId)) {
         leaves.push(...targetsOf((await resolveRouting({ ...ctx, virtualKey: slug }, key.workspaceId)).tree));
       }
     }

@@ -1,6 +1,7 @@
 /**
  * What the gateway reads on every request, cached in memory: API keys by hash, saved configs and
- * virtual keys (decrypted, in memory only) by workspace and slug. The control plane calls the
+ * virtual keys (decrypted, in memory only) by workspace and slug, and each workspace's list of
+ * active virtual keys (for GET /v1/models; dropped whenever one of its keys changes). The control plane calls the
  * `invalidate*` functions when it changes one: they drop this process's entry at once and, when
  * REDIS_URL is set, publish the invalidation to every other instance (`invalidation.ts`) and
  * resolve once Redis acknowledged it (or failed: never throws). The TTL bounds staleness for
@@ -16,7 +17,7 @@ import { getEncryptionKey } from "../secrets";
 import { getRedis, instanceId, publish, redisKey, subscribe } from "../shared/redis";
 import { findActiveApiKey, touchApiKeys, type AuthenticatedKey } from "../store/api-keys";
 import { getConfigForGateway } from "../store/configs";
-import { getVirtualKeyForGateway, touchVirtualKeys } from "../store/virtual-keys";
+import { getVirtualKeyForGateway, listActiveVirtualKeySlugs, touchVirtualKeys } from "../store/virtual-keys";
 import { LoadingCache } from "./cache";
 import { parseConfigJson, type Config, type ConfigIssue } from "./config/schema";
 import { InvalidationBus, type InvalidationKind } from "./invalidation";
@@ -58,6 +59,8 @@ type GatewayState = {
   apiKeys: LoadingCache<AuthenticatedKey | null>;
   configs: LoadingCache<CachedConfig | null>;
   virtualKeys: LoadingCache<CachedVirtualKey | null>;
+  /** The slugs of a workspace's active virtual keys (GET /v1/models without a config or key), by workspace id. */
+  virtualKeyLists: LoadingCache<string[]>;
   touchedApiKeys: Set<string>;
   touchedVirtualKeys: Set<string>;
   touchTimer?: NodeJS.Timeout;
@@ -92,6 +95,7 @@ function state(): GatewayState {
       apiKeys: new LoadingCache(options("API keys")),
       configs: new LoadingCache(options("configs")),
       virtualKeys: new LoadingCache(options("virtual keys")),
+      virtualKeyLists: new LoadingCache({ ...options("virtual key lists"), maxEntries: 1_000 }),
       touchedApiKeys: new Set(),
       touchedVirtualKeys: new Set(),
       bus: null,
@@ -125,7 +129,7 @@ function createBus(s: GatewayState): InvalidationBus {
     instanceId: instanceId(),
     transport: { publish: (message) => publish(channel, message), listen: (listener) => subscribe(channel, listener) },
     target: {
-      invalidate: (kind, key) => cacheOf(s, kind).invalidate(key),
+      invalidate: (kind, key) => dropLocal(s, kind, key),
       clearAll: () => clearCaches(s),
     },
     log: {
@@ -142,10 +146,17 @@ function cacheOf(s: GatewayState, kind: InvalidationKind): LoadingCache<unknown>
   return kind === "api_key" ? s.apiKeys : kind === "config" ? s.configs : s.virtualKeys;
 }
 
+/** Drops `key` of `kind` in this process; a virtual key's change also drops its workspace's key list. */
+function dropLocal(s: GatewayState, kind: InvalidationKind, key: string): void {
+  cacheOf(s, kind).invalidate(key);
+  if (kind === "virtual_key") s.virtualKeyLists.invalidate(key.slice(0, key.lastIndexOf(":")));
+}
+
 function clearCaches(s: GatewayState): void {
   s.apiKeys.clear();
   s.configs.clear();
   s.virtualKeys.clear();
+  s.virtualKeyLists.clear();
 }
 
 /**
@@ -160,7 +171,7 @@ export function startGatewayState(): void {
 /** Drops `key` of `kind` here, then on every other instance; resolves after Redis acknowledged (never rejects). */
 async function invalidate(kind: InvalidationKind, key: string): Promise<void> {
   const s = state();
-  cacheOf(s, kind).invalidate(key);
+  dropLocal(s, kind, key);
   if (s.bus) await s.bus.publish(kind, key);
 }
 
@@ -178,6 +189,11 @@ export async function lookupConfig(workspaceId: string, slug: string): Promise<C
       ? { ok: true, slug: row.slug, status: row.status, version: row.version, config: parsed.config }
       : { ok: false, slug: row.slug, status: row.status, version: row.version, issues: parsed.issues };
   });
+}
+
+/** The slugs of the workspace's active virtual keys, cached like the keys themselves (dropped when one changes). */
+export function lookupActiveVirtualKeySlugs(workspaceId: string): Promise<string[]> {
+  return state().virtualKeyLists.get(workspaceId, () => listActiveVirtualKeySlugs(getDb(), workspaceId));
 }
 
 export async function lookupVirtualKey(workspaceId: string, slug: string): Promise<CachedVirtualKey | null> {

@@ -306,6 +306,27 @@ describe("management API: virtual keys", () => {
     expect((await api.del(`/virtual-keys/${slug}`)).status).toBe(409);
   });
 
+  it("GET /v1/models with neither config nor key lists the workspace's keys: one created or revoked through the API shows at once", async () => {
+    const models = async () =>
+      ((await (await fetch(`${h.baseURL}/models`, { headers: h.headers() })).json()) as { data: { id: string }[] }).data.map((m) => m.id);
+    const alias = `listed-model-${Date.now()}`;
+    const before = await models(); // the workspace's list is cached now
+    expect(before).not.toContain(alias);
+    const created = await api.post("/virtual-keys", {
+      name: `listed ${alias}`,
+      provider: "azure-openai",
+      key: "azure-secret-listed-000000000000000",
+      resourceName: "detour-list",
+      apiVersion: "2024-10-21",
+      customHost: `${h.mock.url}/openai`,
+      deploymentConfig: [{ deploymentName: "listed-prod", alias, is_default: true }],
+    });
+    expect(created.status).toBe(201);
+    expect(await models()).toContain(alias);
+    expect((await api.del(`/virtual-keys/${created.json.slug}`)).status).toBe(200);
+    expect(await models()).not.toContain(alias);
+  });
+
   it("a gateway-scope key cannot manage virtual keys (403)", async () => {
     const gw = withKey(h, h.apiKey);
     for (const r of [await gw.get("/virtual-keys"), await gw.post("/virtual-keys", { name: "n", provider: "openai", key: "sk-x" })]) {
