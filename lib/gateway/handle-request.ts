@@ -6,7 +6,7 @@
 import { logger } from "../logger";
 import { getLogWriter } from "../logs/writer";
 import { observeRateLimited, observeRequest } from "../metrics";
-import { newLogId, type LogRecord } from "../logs/types";
+import { newLogId } from "../logs/types";
 import { presentedApiKey } from "../auth/api-key";
 import type { AuthenticatedKey } from "../store/api-keys";
 import { createAttempt, type AttemptTiming, type UpstreamPayload } from "./attempt";
@@ -14,7 +14,7 @@ import { bodyLimits, readJsonBody } from "./body";
 import { circuitRouteOptions } from "./circuit-hooks";
 import { GatewayError, RateLimitError, timeoutErrorBody, unauthorized } from "./errors";
 import { apiKeySubjects, countTokens, enforceRateLimits, virtualKeySubjects } from "./rate-limit-checks";
-import { attemptRows, bodyFields, redactedHeaders, usageFields } from "./log-record";
+import { buildLogRecord, usageFields, type LogInput } from "./log-record";
 import type { Endpoint } from "./providers/types";
 import { parseRequestContext, type RequestContext } from "./request-context";
 import { resolveRouting, type ResolvedTarget, type Routing } from "./resolve";
@@ -250,17 +250,6 @@ function errorResponse(s: Served, err: unknown): Response {
   return new Response(text, { status: error.status, headers });
 }
 
-type LogInput = {
-  status: number;
-  errorType: string | null;
-  result: Pick<RouteResult<ResolvedTarget, UpstreamPayload>, "attempts" | "fallbackUsed" | "retryCount" | "target"> | null;
-  /** The answering provider when there is no routing result (a cache hit). */
-  provider?: string;
-  overheadMs: number;
-  usage: ReturnType<typeof usageFields>;
-  responseText: string | null;
-  responseTruncated?: boolean;
-};
 
 /**
  * Queues the request's log row. The row is built (bodies bounded and redacted, attempts, metrics,
@@ -273,54 +262,16 @@ function enqueueLog(s: Served, input: LogInput): void {
   const latencyMs = Math.round(performance.now() - s.t0);
   setImmediate(() => {
     try {
-      buildAndEnqueueLog(s, key, input, latencyMs);
+      const record = buildLogRecord(s, key, input, latencyMs);
+      observeRequest(record);
+      countTokens(record, input.result?.target ?? null, key);
+      getLogWriter().enqueue(record);
     } catch (err) {
       logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), logId: s.logId }, "could not build a request log row");
     }
   });
 }
 
-function buildAndEnqueueLog(s: Served, key: AuthenticatedKey, input: LogInput, latencyMs: number): void {
-  const answered = input.result?.target ?? null;
-  const bodies = bodyFields(s.requestText, input.responseText);
-  const record: LogRecord = {
-    id: s.logId,
-    workspaceId: key.workspaceId,
-    createdAt: s.startedAt,
-    traceId: s.ctx?.traceId ?? s.logId,
-    metadata: s.ctx?.metadata ?? null,
-    apiKeyId: key.id,
-    configSlug: s.routing?.config?.slug ?? (s.ctx?.config?.kind === "id" ? s.ctx.config.slug : null),
-    configVersion: s.routing?.config?.version ?? null,
-    method: s.request.method,
-    path: `/v1/${s.endpoint}`,
-    modelRequested: modelRequested(s),
-    stream: s.body?.stream === true,
-    status: input.status,
-    errorType: input.errorType,
-    provider: answered?.provider ?? input.provider ?? null,
-    model: input.usage.model,
-    virtualKeySlug: answered?.virtualKey?.slug ?? null,
-    virtualKeyVersion: answered?.virtualKey?.version ?? null,
-    promptTokens: input.usage.promptTokens,
-    completionTokens: input.usage.completionTokens,
-    totalTokens: input.usage.totalTokens,
-    cost: input.usage.cost,
-    latencyMs,
-    overheadMs: Math.round(input.overheadMs * 1000) / 1000,
-    retryCount: input.result?.retryCount ?? 0,
-    cacheStatus: s.cacheStatus,
-    fallbackUsed: input.result?.fallbackUsed ?? false,
-    ...bodies,
-    responseBodyTruncated: bodies.responseBodyTruncated || (input.responseTruncated ?? false),
-    requestHeaders: redactedHeaders(s.request.headers),
-    responseHeaders: null,
-    attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime()) : [],
-  };
-  observeRequest(record);
-  countTokens(record, answered, key);
-  getLogWriter().enqueue(record);
-}
 
 function modelRequested(s: Served): string | null {
   return typeof s.body?.model === "string" ? s.body.model : null;

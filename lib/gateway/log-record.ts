@@ -1,8 +1,12 @@
 /** Turns a served request into its log row (GATEWAY.md §9). Secrets never reach the row. */
 import { costUsd } from "../logs/cost";
 import { boundBody, type AttemptRecordRow, type LogRecord } from "../logs/types";
-import type { ResolvedTarget } from "./resolve";
-import type { AttemptRecord } from "./router";
+import type { AuthenticatedKey } from "../store/api-keys";
+import type { UpstreamPayload } from "./attempt";
+import type { Endpoint } from "./providers/types";
+import type { RequestContext } from "./request-context";
+import type { ResolvedTarget, Routing } from "./resolve";
+import type { AttemptRecord, RouteResult } from "./router";
 import type { StreamUsage } from "./sse";
 
 const SECRET_HEADERS = new Set(["authorization", "x-portkey-api-key", "api-key", "cookie", "proxy-authorization"]);
@@ -61,6 +65,73 @@ export function bodyFields(requestText: string | null, responseText: string | nu
     requestBodyTruncated: req?.truncated ?? false,
     responseBody: res?.body ?? null,
     responseBodyTruncated: res?.truncated ?? false,
+  };
+}
+
+/** The request side of a log row (handle-request.ts's served request). */
+export type RequestForLog = {
+  logId: string;
+  startedAt: Date;
+  request: Request;
+  endpoint: Endpoint;
+  ctx: RequestContext | null;
+  routing: Routing | null;
+  body: Record<string, unknown> | null;
+  requestText: string | null;
+  cacheStatus: LogRecord["cacheStatus"];
+};
+
+/** The answer side of a log row. */
+export type LogInput = {
+  status: number;
+  errorType: string | null;
+  result: Pick<RouteResult<ResolvedTarget, UpstreamPayload>, "attempts" | "fallbackUsed" | "retryCount" | "target"> | null;
+  /** The answering provider when there is no routing result (a cache hit). */
+  provider?: string;
+  overheadMs: number;
+  usage: ReturnType<typeof usageFields>;
+  responseText: string | null;
+  responseTruncated?: boolean;
+};
+
+/** The log row of a served request (built once its answer has been handed over; times taken before). */
+export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: LogInput, latencyMs: number): LogRecord {
+  const answered = input.result?.target ?? null;
+  const bodies = bodyFields(s.requestText, input.responseText);
+  const modelRequested = typeof s.body?.model === "string" ? s.body.model : null;
+  return {
+    id: s.logId,
+    workspaceId: key.workspaceId,
+    createdAt: s.startedAt,
+    traceId: s.ctx?.traceId ?? s.logId,
+    metadata: s.ctx?.metadata ?? null,
+    apiKeyId: key.id,
+    configSlug: s.routing?.config?.slug ?? (s.ctx?.config?.kind === "id" ? s.ctx.config.slug : null),
+    configVersion: s.routing?.config?.version ?? null,
+    method: s.request.method,
+    path: `/v1/${s.endpoint}`,
+    modelRequested,
+    stream: s.body?.stream === true,
+    status: input.status,
+    errorType: input.errorType,
+    provider: answered?.provider ?? input.provider ?? null,
+    model: input.usage.model,
+    virtualKeySlug: answered?.virtualKey?.slug ?? null,
+    virtualKeyVersion: answered?.virtualKey?.version ?? null,
+    promptTokens: input.usage.promptTokens,
+    completionTokens: input.usage.completionTokens,
+    totalTokens: input.usage.totalTokens,
+    cost: input.usage.cost,
+    latencyMs,
+    overheadMs: Math.round(input.overheadMs * 1000) / 1000,
+    retryCount: input.result?.retryCount ?? 0,
+    cacheStatus: s.cacheStatus,
+    fallbackUsed: input.result?.fallbackUsed ?? false,
+    ...bodies,
+    responseBodyTruncated: bodies.responseBodyTruncated || (input.responseTruncated ?? false),
+    requestHeaders: redactedHeaders(s.request.headers),
+    responseHeaders: null,
+    attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime()) : [],
   };
 }
 
