@@ -11,3 +11,8 @@ export const logger: pino.Logger = (globalForLogger.detourLogger ??= pino({
     censor: "[redacted]",
   },
 }));
+
+/** An error as a log field: name, message and stack for an Error, else its text. */
+export function errorDetail(err: unknown): { name: string; message: string; stack?: string } | string {
+  return err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err);
+}

@@ -15,7 +15,8 @@
  * tsx's CommonJS hook only: `--import tsx` would add a loader thread, ~30 MiB of resident memory).
  * Environment: PORT (default 3000), DETOUR_HOST (default every interface), DETOUR_NEXT_DIST_DIR
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
- * lib/env.ts is imported here: the engine itself comes from the build, never a second copy.
+ * lib/env.ts (and the routes' types) is imported here: the engine itself comes from the build,
+ * never a second copy.
  * `next dev` (`npm run dev`) does not use this file: there the route files answer the inference
  * routes, with the same handlers.
  */
@@ -24,14 +25,13 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { EnvError, parseEnv } from "../lib/env";
+import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/inference-routes";
 
 // tsx turns source maps on; Node then keeps the map of every module loaded after, Next's included
 // (~60 MiB of resident memory). `next start` runs without them: so does this server.
 process.setSourceMapsEnabled(false);
 
-type InferenceHandler = (request: Request) => Promise<Response>;
-type InferenceRoutes = ReadonlyMap<string, InferenceHandler>;
-/** Published by lib/gateway/inference-routes.ts (not imported here: that would be a second copy of lib/). */
+/** Published by lib/gateway/inference-routes.ts (its value is not imported here: that would load a second copy of lib/). */
 const INFERENCE_ROUTES_GLOBAL = "__detourInferenceRoutes";
 
 const root = path.resolve(__dirname, "..");

@@ -10,7 +10,7 @@ import { isBuildError } from "./providers/types";
 import type { ResolvedTarget } from "./resolve";
 import type { AttemptFn, AttemptOutcome } from "./router";
 import { SseRelay } from "./sse";
-import { flatHeaders, passThroughHeaders, sendUpstream } from "./upstream";
+import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "./upstream";
 
 export type UpstreamPayload =
   | { kind: "json"; text: string; json: Record<string, unknown>; headers: Headers; deployment?: string }
@@ -116,7 +116,7 @@ function parseObject(text: string): Record<string, unknown> | null {
 }
 
 /** An error body, up to MAX_ERROR_BODY bytes: read whole when its declared length fits, else bounded. */
-function readErrorBody(res: Awaited<ReturnType<typeof sendUpstream>>): Promise<string> {
+function readErrorBody(res: UpstreamResponse): Promise<string> {
   const declared = Number(res.headers["content-length"]);
   if (Number.isInteger(declared) && declared >= 0 && declared <= MAX_ERROR_BODY) return res.body.text();
   return readBounded(res.body as Readable, MAX_ERROR_BODY);

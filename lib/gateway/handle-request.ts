@@ -3,7 +3,7 @@
  * (with the upstream attempt) -> response with Detour's headers -> one log row, queued (never
  * written on the request path).
  */
-import { logger } from "../logger";
+import { errorDetail, logger } from "../logger";
 import { getLogWriter } from "../logs/writer";
 import { observeRateLimited, observeRequest } from "../metrics";
 import { newLogId } from "../logs/types";
@@ -218,7 +218,7 @@ function errorResponse(s: Served, err: unknown): Response {
     error = new GatewayError(CLIENT_CLOSED, "client_closed", "The client closed the request.");
     attempts = err.attempts as typeof attempts;
   } else {
-    logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), traceId: s.ctx?.traceId }, "unexpected gateway error");
+    logger.error({ err: errorDetail(err), traceId: s.ctx?.traceId }, "unexpected gateway error");
     error = new GatewayError(500, "internal_error", "Detour hit an unexpected error while handling this request; it is logged with the request id.");
   }
   const own = ownMs(s);
@@ -267,7 +267,7 @@ function enqueueLog(s: Served, input: LogInput): void {
       countTokens(record, input.result?.target ?? null, key);
       getLogWriter().enqueue(record);
     } catch (err) {
-      logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), logId: s.logId }, "could not build a request log row");
+      logger.error({ err: errorDetail(err), logId: s.logId }, "could not build a request log row");
     }
   });
 }

@@ -22,7 +22,7 @@ const INFERENCE_ROUTES: InferenceRoutes = new Map([
   ["GET /v1/models", handleListModels],
 ]);
 
-/** The global the server reads; its type is repeated there, as the server imports nothing of the engine (only lib/env.ts). */
+/** The global the server reads; the name is repeated there, as the server imports only types from the engine. */
 export const INFERENCE_ROUTES_GLOBAL = "__detourInferenceRoutes";
 
 export function publishInferenceRoutes(): void {
