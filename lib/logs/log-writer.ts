@@ -141,7 +141,7 @@ export class LogWriter {
     this.records.push(record);
     this.held += 1;
     this.accepted += 1;
-    if (this.spill && this.databaseUnwell() && (this.shuttingDown || (this.inSpill === 0 && this.pending() >= this.o.spillHighWater))) {
+    if (this.spill && (this.shuttingDown || (this.inSpill === 0 && this.pending() >= this.o.spillHighWater)) && this.databaseUnwell()) {
       setImmediate(() => void (this.shuttingDown ? this.spillAll() : this.spillOldest())); // off the caller's path
     }
     this.schedule();
