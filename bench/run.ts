@@ -215,19 +215,17 @@ async function main(): Promise<void> {
   const fallbackSlug = await seed.config("bench fallback", { strategy: { mode: "fallback" }, targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }] });
   await seed.close();
 
+  // The environment of both Detour processes (this one and the one under `next start`, below).
+  const detourEnv = (dir: string, file: string) => ({
+    DETOUR_DATA_DIR: dir,
+    DATABASE_URL: `file:${file}`,
+    DETOUR_ENCRYPTION_KEY: keyHex,
+    DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
+    NODE_ENV: "production",
+    LOG_LEVEL: "info", // the default of `npm start`
+  });
   const profDir = opts["cpu-prof"] ? path.resolve(opts["cpu-prof"]) : null;
-  detour = await startDetour(
-    "Detour",
-    {
-      DETOUR_DATA_DIR: dataDir,
-      DATABASE_URL: `file:${dbFile}`,
-      DETOUR_ENCRYPTION_KEY: keyHex,
-      DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
-      NODE_ENV: "production",
-      LOG_LEVEL: "info", // the default of `npm start`
-    },
-    profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [],
-  );
+  detour = await startDetour("Detour", detourEnv(dataDir, dbFile), profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
   const ready = await waitForHealthOrExit(detour);
   if (ready.health !== 200) throw new Error(`Detour did not start (${JSON.stringify(ready)}):\n${detour.output()}`);
   const detourUrl = `http://127.0.0.1:${detour.port}`;
@@ -244,12 +242,7 @@ async function main(): Promise<void> {
   const viaNext = spawnProc("Detour via next start", ["node_modules/next/dist/bin/next", "start", "-p", String(nextPort)], {
     NEXT_TELEMETRY_DISABLED: "1",
     ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
-    DETOUR_DATA_DIR: nextDataDir,
-    DATABASE_URL: `file:${nextDbFile}`,
-    DETOUR_ENCRYPTION_KEY: keyHex,
-    DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
-    NODE_ENV: "production",
-    LOG_LEVEL: "info",
+    ...detourEnv(nextDataDir, nextDbFile),
   });
   const viaNextUrl = `http://127.0.0.1:${nextPort}`;
   await waitForHttp(`${viaNextUrl}/api/health`, viaNext, 60_000);

@@ -20,24 +20,39 @@ function record(): LogRecord {
 }
 const records = (n: number) => Array.from({ length: n }, record);
 
-/** A database: down until `up = true`; stores each id once; `calls` sees every attempted batch. */
+/**
+ * A database: down until `up = true`; stores each id once; `calls` sees every attempted batch.
+ * `hang`: every write waits for ever; `held`: writes wait until that promise settles (see hold()).
+ */
 function fakeDb() {
   const rows = new Map<string, LogRecord>();
   const order: string[] = [];
   const db = {
     up: false,
     hang: false,
+    held: null as Promise<void> | null,
     calls: 0,
     rows,
     order,
     write: async (batch: readonly LogRecord[]) => {
       db.calls += 1;
       if (db.hang) await new Promise(() => {});
+      if (db.held) await db.held;
       if (!db.up) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
       for (const r of batch) if (!rows.has(r.id)) rows.set(r.id, r) && order.push(r.id);
     },
   };
   return db;
+}
+
+/** Makes the database's writes wait (no answer, no error: blackholed) until the returned function is called. */
+function hold(db: ReturnType<typeof fakeDb>): () => void {
+  let release: () => void = () => undefined;
+  db.held = new Promise<void>((resolve) => (release = resolve));
+  return () => {
+    db.held = null;
+    release();
+  };
 }
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
@@ -257,17 +272,8 @@ describe("LogWriter with a spill", () => {
   it("a write that hangs counts as failing after stallMs: the queue goes to the spill, not over its bound, and is replayed once the write returns", async () => {
     const db = fakeDb();
     db.up = true;
-    let release: () => void = () => undefined;
-    const hung = new Promise<void>((resolve) => (release = resolve));
-    let first = true;
-    const write = async (batch: readonly LogRecord[]) => {
-      if (first) {
-        first = false;
-        await hung; // a blackholed database: no answer, no error, until its query timeout
-      }
-      await db.write(batch);
-    };
-    const w = new LogWriter({ write, spill: spillOf(db), maxQueue: 1_000, batchSize: 100, spillHighWater: 200, stallMs: 50, flushIntervalMs: 5 });
+    const release = hold(db); // a blackholed database: no answer, no error, until its query timeout
+    const w = new LogWriter({ write: db.write, spill: spillOf(db), maxQueue: 1_000, batchSize: 100, spillHighWater: 200, stallMs: 50, flushIntervalMs: 5 });
     const all = records(2_500); // 2.5x the queue's bound arrive while the first write hangs
     for (let i = 0; i < all.length; i += 100) {
       all.slice(i, i + 100).forEach((r) => w.enqueue(r));
