@@ -138,6 +138,49 @@ describe("stream faults", () => {
     ]);
   });
 
+  it("stream_break_after_role_chunk (OpenAI): exactly the role chunk OpenAI opens with, then the connection drops", async () => {
+    mock.script({ fault: { kind: "stream_break_after_role_chunk" } });
+    const res = await openai(mock.url, "chat/completions", { ...streamBody, stream_options: { include_usage: true } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const read = await readBody(res);
+    expect(causeCode(read.error)).toBe("UND_ERR_SOCKET");
+    const chunks = sseJson(read.text);
+    expect(chunks).toHaveLength(1);
+    expect(Object.keys(chunks[0]!)).toEqual(["id", "object", "created", "model", "service_tier", "system_fingerprint", "choices", "usage", "obfuscation"]);
+    expect(chunks[0]).toMatchObject({ object: "chat.completion.chunk", model: "gpt-4o-mini", service_tier: "default", usage: null });
+    expect(chunks[0]!.id).toMatch(/^chatcmpl-/);
+    expect(chunks[0]!.choices).toEqual([{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }]);
+    expect(read.text).not.toContain("[DONE]");
+    expect(mock.requests()[0]).toMatchObject({ fault: "stream_break_after_role_chunk", status: 200, aborted: false, settled: true });
+  });
+
+  it("stream_break_after_role_chunk (Azure): prompt_filter_results, then the role chunk, then the connection drops", async () => {
+    mock.script({ match: { provider: "azure" }, fault: { kind: "stream_break_after_role_chunk" } });
+    const read = await readBody(await azure(mock.url, "dep", "chat/completions", { ...streamBody, model: undefined }));
+    expect(read.error).toBeDefined();
+    const chunks = sseJson(read.text);
+    expect(chunks).toHaveLength(2);
+    expect(chunks[0]).toMatchObject({ choices: [], id: "", model: "", object: "", created: 0, prompt_filter_results: [{ prompt_index: 0 }] });
+    expect(chunks[1]!.choices).toEqual([
+      { index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null, content_filter_results: {} },
+    ]);
+    expect(chunks[1]).not.toHaveProperty("obfuscation");
+  });
+
+  it("stream_break_after_role_chunk on completions (no role chunk there) and without streaming", async () => {
+    mock.script({ fault: { kind: "stream_break_after_role_chunk" } });
+    const body = { prompt: "Hi", stream: true };
+    const az = await readBody(await azure(mock.url, "instruct", "completions", body));
+    expect(sseJson(az.text).map((c) => [c.choices.length, c.prompt_filter_results?.length])).toEqual([[0, 1]]);
+    expect(az.error).toBeDefined();
+    const oa = await readBody(await openai(mock.url, "completions", { ...body, model: "gpt-3.5-turbo-instruct" }));
+    expect(oa).toMatchObject({ text: "", error: expect.anything() });
+    const plain = await openai(mock.url, "chat/completions", chatBody("x"));
+    expect(plain.headers.get("content-type")).toBe("application/json");
+    expect(await readBody(plain)).toMatchObject({ text: "", error: expect.anything() });
+  });
+
   it("malformed_json: 200 application/json with a body that does not parse", async () => {
     mock.script({ fault: { kind: "malformed_json" } });
     const res = await openai(mock.url, "chat/completions", chatBody("x"));

@@ -130,6 +130,12 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
       ex.kill(false);
       return;
     }
+    case "stream_break_after_role_chunk":
+      // The real APIs' first events (Azure's prompt_filter_results, the chat role chunk), then the break.
+      ex.head(200, headersFor(ctx, reply.stream ? SSE_TYPE : JSON_TYPE));
+      ex.res.flushHeaders();
+      ex.writeFrames(reply.stream ? reply.plan().head : [], ctx.chunkDelayMs, () => ex.kill(false));
+      return;
     case "malformed_json": {
       const json = reply.json();
       ex.send(200, headersFor(ctx, JSON_TYPE), json.slice(0, Math.max(1, Math.floor(json.length / 2))));

@@ -37,11 +37,19 @@ export interface Envelope {
   model: string;
   created: number;
   includeUsage: boolean;
+  /**
+   * OpenAI chat streams: every chunk ends with an `obfuscation` string (random padding), as the API
+   * does unless `stream_options.include_obfuscation` is false. Azure does not send it.
+   */
+  includeObfuscation: boolean;
   /** Azure only: first stream chunk carries prompt_filter_results with empty choices. */
   promptFilterChunk: boolean;
 }
 
-/** A stream as SSE frames: `head` (filter/role chunks), `content` (text deltas), `tail` (finish, usage, [DONE]). */
+/**
+ * A stream as SSE frames: `head` (what comes before any text: Azure's prompt_filter_results event,
+ * the chat role chunk), `content` (text deltas), `tail` (finish, usage, [DONE]).
+ */
 export interface StreamPlan {
   head: string[];
   content: string[];
@@ -95,6 +103,16 @@ function completionTokens(gen: Generation): number {
   return n;
 }
 
+const OBFUSCATION_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Random padding like OpenAI's `obfuscation` field (0 to 15 characters). */
+export function obfuscation(): string {
+  let out = "";
+  const n = Math.floor(Math.random() * 16);
+  for (let i = 0; i < n; i++) out += OBFUSCATION_CHARS[Math.floor(Math.random() * OBFUSCATION_CHARS.length)];
+  return out;
+}
+
 function azurePromptChunk(prompts: number): string {
   return frame({ choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: promptFilterResults(prompts) });
 }
@@ -124,6 +142,12 @@ export function chatCompletionJson(env: Envelope, gen: Generation): string {
   return JSON.stringify(body);
 }
 
+/**
+ * OpenAI: `{id, object, created, model, service_tier, system_fingerprint, choices, usage?, obfuscation?}`,
+ * opening with the role chunk `delta: {role: "assistant", content: "", refusal: null}`. Azure: the
+ * prompt_filter_results event (`choices: []`), then the same chunks with per-choice
+ * `content_filter_results` (`{}` on the role and finish chunks) and no service_tier or obfuscation.
+ */
 export function chatStream(env: Envelope, gen: Generation): StreamPlan {
   const azure = env.provider === "azure";
   const id = `chatcmpl-${randomId(29)}`;
@@ -133,6 +157,7 @@ export function chatStream(env: Envelope, gen: Generation): StreamPlan {
     o.system_fingerprint = SYSTEM_FINGERPRINT;
     o.choices = choices;
     if (env.includeUsage) o.usage = usage;
+    if (!azure && env.includeObfuscation) o.obfuscation = obfuscation();
     return frame(o);
   };
   const choice = (delta: object, finish: string | null, filters: object) =>

@@ -101,7 +101,7 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
 
   const parsed = parseRequestBody(raw, provider, path);
   if (!parsed.ok) return fail(parsed.status, parsed.body);
-  const { body, model, stream, includeUsage } = parsed.value;
+  const { body, model, stream, includeUsage, includeObfuscation } = parsed.value;
   if (model !== undefined) rec.model = model;
   rec.stream = stream;
   rec.includeUsage = includeUsage;
@@ -118,6 +118,7 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
     model: azure ? (deployments?.[deployment ?? ""] ?? model ?? deployment ?? "") : (model ?? ""),
     created: Math.floor(ex.started / 1000),
     includeUsage,
+    includeObfuscation,
     promptFilterChunk: state.azurePromptFilterChunk,
   };
   const reply = makeReply(path, env, rec.key, body, stream);

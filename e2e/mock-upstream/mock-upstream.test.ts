@@ -67,9 +67,12 @@ describe("OpenAI routes", () => {
       expect(c).toMatchObject({ object: "chat.completion.chunk", model: "gpt-4o-mini" });
       expect(c).not.toHaveProperty("usage");
     }
+    // Field by field as OpenAI sends it (openai-openapi CreateChatCompletionStreamResponse): obfuscation last.
+    expect(Object.keys(chunks[0]!)).toEqual(["id", "object", "created", "model", "service_tier", "system_fingerprint", "choices", "obfuscation"]);
     expect(chunks[0]!.choices).toEqual([
       { index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null },
     ]);
+    for (const c of chunks) expect(c.obfuscation).toMatch(/^[A-Za-z0-9]{0,15}$/);
     const pieces = chunks.slice(1, 6).map((c) => c.choices[0].delta.content as string);
     expect(pieces.join("")).toBe(`Mock answer from openai (key ...abcd) to: Stream me`);
     expect(chunks[6]!.choices).toEqual([{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }]);
@@ -84,6 +87,13 @@ describe("OpenAI routes", () => {
     expect(last.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: tokens(content), total_tokens: 2 + tokens(content) });
     for (const c of chunks.slice(0, -1)) expect(c.usage).toBeNull();
     expect(mock.requests()[0]).toMatchObject({ stream: true, includeUsage: true });
+  });
+
+  it("leaves out obfuscation when stream_options.include_obfuscation is false", async () => {
+    const body = chatBody("Plain", { stream: true, stream_options: { include_obfuscation: false } });
+    const chunks = sseJson(await (await openai(mock.url, "chat/completions", body)).text());
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const c of chunks) expect(c).not.toHaveProperty("obfuscation");
   });
 
   it("answers completions (JSON, one choice per prompt, and streaming)", async () => {

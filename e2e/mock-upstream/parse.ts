@@ -8,6 +8,8 @@ export interface ParsedBody {
   model?: string;
   stream: boolean;
   includeUsage: boolean;
+  /** `stream_options.include_obfuscation` is not false (OpenAI's default). */
+  includeObfuscation: boolean;
 }
 
 export type ParseResult = { ok: true; value: ParsedBody } | { ok: false; status: number; body: string };
@@ -23,7 +25,7 @@ function missing(param: string): ParseResult {
 }
 
 export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath): ParseResult {
-  if (path === "models") return { ok: true, value: { body: {}, stream: false, includeUsage: false } };
+  if (path === "models") return { ok: true, value: { body: {}, stream: false, includeUsage: false, includeObfuscation: false } };
   let body: unknown;
   try {
     body = JSON.parse(raw.toString("utf8"));
@@ -58,7 +60,8 @@ export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath)
   const stream = path !== "embeddings" && body.stream === true;
   const opts = body.stream_options;
   const includeUsage = stream && isObject(opts) && opts.include_usage === true;
-  return { ok: true, value: { body, model, stream, includeUsage } };
+  const includeObfuscation = stream && !(isObject(opts) && opts.include_obfuscation === false);
+  return { ok: true, value: { body, model, stream, includeUsage, includeObfuscation } };
 }
 
 /** Text of a chat message's content: a string or an array of `{type:"text", text}` parts. */

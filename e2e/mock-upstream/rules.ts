@@ -164,6 +164,7 @@ export function parseFault(v: unknown): Fault {
     case "hang":
     case "reset":
     case "stream_break_before_first_chunk":
+    case "stream_break_after_role_chunk":
     case "malformed_json":
     case "sse_garbage":
       return { kind: v.kind };

@@ -18,6 +18,11 @@ export type Fault =
   | { kind: "stream_break_before_first_chunk" }
   /** 200 headers + preamble chunks + the first `chunks` content chunks, then the connection is closed. */
   | { kind: "stream_break_after_chunks"; chunks: number }
+  /**
+   * 200 headers + the stream's opening events and no text: the role chunk (chat), after Azure's
+   * prompt_filter_results event; then the connection is closed. Not streaming: headers, then closed.
+   */
+  | { kind: "stream_break_after_role_chunk" }
   /** 200 application/json with a truncated (invalid) JSON body. */
   | { kind: "malformed_json" }
   /** 200 text/event-stream with non-JSON `data:` lines, then a normal end. */

@@ -1,8 +1,16 @@
 /**
- * Server-sent events from an upstream stream, relayed event by event: nothing is held back past
- * the blank line that ends an event. Before the first content event the relay can still be
- * abandoned (the router then falls back); after it, a broken upstream becomes an SSE error event
- * for the caller, never a silent end. Usage and the answering model are read on the way through.
+ * Server-sent events from an upstream stream, relayed event by event. Events before the first
+ * content event (Azure's prompt_filter_results event, the role-only delta every OpenAI and Azure
+ * chat stream opens with, empty deltas) are held; until content arrives the relay can still be
+ * abandoned (the router then falls back, and the held events go nowhere). The held events are
+ * sent ahead of the first content event, in order; from then on nothing is held back past the
+ * blank line that ends an event, and a broken upstream becomes an SSE error event for the
+ * caller, never a silent end. Usage and the answering model are read on the way through.
+ *
+ * Content: text (non-empty `content`, `refusal` or completions `text`), `tool_calls`,
+ * `function_call` (or any other non-empty delta field), a non-null `finish_reason`, a non-null
+ * `usage`, a non-null `error`, or `[DONE]`. Events are only parsed as JSON until the first content
+ * event; after it, only those that carry `"usage":{` (or until the model is known).
  */
 import type { Readable } from "node:stream";
 
@@ -26,7 +34,14 @@ type Options = {
   /** Drop the usage-only chunk (`choices: []` with `usage`): Detour asked for it, the caller did not. */
   stripUsageChunk: boolean;
   maxLogBytes: number;
+  /**
+   * Bound on the events held before the first content event (default 1 MiB). An upstream that sends
+   * more than this without content is relayed as it is from there on (no fallback), so memory stays bounded.
+   */
+  maxHeldBytes?: number;
 };
+
+const MAX_HELD_BYTES = 1024 * 1024;
 
 export class SseRelay {
   private buffer = "";
@@ -40,6 +55,8 @@ export class SseRelay {
   private finished = false;
   /** Data lines before the first content event that were not JSON (an upstream sending garbage). */
   private garbage = 0;
+  /** Characters of the events held so far, while waiting for the first content event. */
+  private held = 0;
 
   constructor(
     private readonly body: Readable,
@@ -49,23 +66,35 @@ export class SseRelay {
   }
 
   /**
-   * Reads until the first event that carries content (choices, usage, an error or [DONE]).
-   * Resolves false when the stream ends or fails before that: the attempt counts as broken.
+   * Reads until the first event that carries content (see the top of this file), holding the
+   * events before it. Resolves false when the stream ends or fails before that: the attempt
+   * counts as broken and the held events are dropped with the relay.
    */
   async waitForFirstContent(): Promise<{ ok: true } | { ok: false; message: string }> {
+    const maxHeld = this.options.maxHeldBytes ?? MAX_HELD_BYTES;
     try {
       for (;;) {
         const next = await this.iterator.next();
-        if (next.done) return { ok: false, message: `its stream ended before the first content chunk${this.garbage ? ` (${this.garbage} data lines were not JSON)` : ""}` };
+        if (next.done) return { ok: false, message: `its stream ended before the first content chunk${this.describeHeld()}` };
         const found = this.absorb(next.value.toString("utf8"), true);
-        if (found) return { ok: true };
+        if (found || this.held + this.buffer.length > maxHeld) return { ok: true };
       }
     } catch (err) {
       return { ok: false, message: `its stream broke before the first content chunk: ${(err as Error).message}` };
     }
   }
 
-  /** Splits complete events off the buffer into `ready`; returns true when one of them has content. */
+  private describeHeld(): string {
+    const parts: string[] = [];
+    if (this.ready.length) parts.push(`after ${this.ready.length} event${this.ready.length === 1 ? "" : "s"} without content`);
+    if (this.garbage) parts.push(`${this.garbage} data lines were not JSON`);
+    return parts.length ? ` (${parts.join("; ")})` : "";
+  }
+
+  /**
+   * Splits complete events off the buffer into `ready`; returns true when one of them has content.
+   * Once one has, the rest of this read is inspected as after content (no JSON parse per event).
+   */
   private absorb(text: string, lookForContent: boolean): boolean {
     this.buffer += text;
     let content = false;
@@ -74,7 +103,8 @@ export class SseRelay {
       if (!match) break;
       const event = this.buffer.slice(0, match.index);
       this.buffer = this.buffer.slice(match.index + match[0].length);
-      if (this.inspect(event, lookForContent)) content = true;
+      if (this.inspect(event, lookForContent && !content)) content = true;
+      else if (lookForContent && !content) this.held += event.length;
     }
     return content;
   }
@@ -97,7 +127,7 @@ export class SseRelay {
           this.usage = usage;
           if (this.options.stripUsageChunk && choices !== null && choices.length === 0) keep = false;
         }
-        content = (choices !== null && choices.length > 0) || usage !== null || json.error !== undefined;
+        if (lookForContent) content = carriesContent(json, choices);
       } else if (lookForContent) {
         this.garbage++;
       }
@@ -165,6 +195,31 @@ export class SseRelay {
   discard(): void {
     this.body.destroy();
   }
+}
+
+/**
+ * Whether a parsed event is content: a non-null usage or error, or a choice with a non-null
+ * finish_reason, non-empty completions `text`, or a delta with anything beyond its role and empty
+ * values (`content: ""`, `refusal: null`, `tool_calls: []`). A role-only delta, an empty delta,
+ * Azure's prompt_filter_results event and content_filter_results-only choices are not.
+ */
+export function carriesContent(json: Record<string, unknown>, choices: unknown[] | null): boolean {
+  if (json.usage != null || json.error != null) return true;
+  if (choices === null) return false;
+  for (const choice of choices) {
+    if (typeof choice !== "object" || choice === null) continue;
+    const c = choice as Record<string, unknown>;
+    if (c.finish_reason != null) return true;
+    if (typeof c.text === "string" && c.text !== "") return true;
+    const delta = c.delta;
+    if (typeof delta !== "object" || delta === null) continue;
+    for (const [key, value] of Object.entries(delta)) {
+      if (key === "role" || value === null || value === "") continue;
+      if (Array.isArray(value) && value.length === 0) continue;
+      return true;
+    }
+  }
+  return false;
 }
 
 function dataOf(event: string): string | null {
