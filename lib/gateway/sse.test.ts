@@ -61,7 +61,7 @@ describe("SseRelay: what counts as the first content event", () => {
 
   it("a role chunk and then the end of the stream: broken, and the message says events came without content", async () => {
     const first = await relayOf([roleChunk()]).waitForFirstContent();
-    expect(first).toEqual({ ok: false, message: "its stream ended before the first content chunk (after 1 event without content)" });
+    expect(first).toEqual({ ok: false, message: "its stream ended before the first content chunk (1 event without content)" });
   });
 
   it("an Azure stream that breaks after prompt_filter_results and the role chunk has not started", async () => {

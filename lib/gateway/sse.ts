@@ -86,7 +86,8 @@ export class SseRelay {
 
   private describeHeld(): string {
     const parts: string[] = [];
-    if (this.ready.length) parts.push(`after ${this.ready.length} event${this.ready.length === 1 ? "" : "s"} without content`);
+    const empty = this.ready.length - this.garbage;
+    if (empty > 0) parts.push(`${empty} event${empty === 1 ? "" : "s"} without content`);
     if (this.garbage) parts.push(`${this.garbage} data lines were not JSON`);
     return parts.length ? ` (${parts.join("; ")})` : "";
   }
