@@ -166,6 +166,7 @@ export function parseFault(v: unknown): Fault {
     case "stream_break_before_first_chunk":
     case "malformed_json":
     case "sse_garbage":
+    case "echo_key":
       return { kind: v.kind };
     default:
       throw new RuleError(`unknown fault kind: ${JSON.stringify(v.kind)}`);
