@@ -3,6 +3,7 @@
  * load the encryption key and prove it matches the database, create the default workspace and the
  * first admin, register DETOUR_ADMIN_API_KEY. Any failure stops start-up with a message saying why.
  */
+import { sealClearKeys } from "./config-secrets";
 import { decryptSecret, encryptSecret, generatePassword, hashPassword } from "./crypto";
 import { createDb, describeDatabase, type Db } from "./db";
 import { isUniqueViolation } from "./db/conflict";
@@ -11,6 +12,7 @@ import type { Env } from "./env";
 import { logger } from "./logger";
 import { setMetaIfAbsent } from "./store/app-meta";
 import { syncEnvAdminApiKey } from "./store/api-keys";
+import { listConfigVersionsWithKeys, replaceConfigVersionBody } from "./store/configs";
 import { countUsers, createUserInWorkspace } from "./store/users";
 import { ensureDefaultWorkspace } from "./store/workspaces";
 
@@ -44,6 +46,31 @@ export async function verifyEncryptionKey(db: Db, key: Buffer, keyOrigin: string
   );
 }
 
+/**
+ * Encrypts the provider keys (`api_key` targets) that earlier versions stored in clear in saved
+ * config versions, so no installation keeps one at rest in clear. Idempotent (a sealed key is
+ * left alone) and safe with several instances starting at once. Returns how many versions changed.
+ */
+export async function sealStoredConfigKeys(db: Db, key: Buffer): Promise<number> {
+  let changed = 0;
+  let after: string | null = null;
+  for (;;) {
+    const rows = await listConfigVersionsWithKeys(db, after, 200);
+    for (const row of rows) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(row.body);
+      } catch {
+        continue; // not JSON: the gateway refuses it as an invalid saved config anyway
+      }
+      const sealed = sealClearKeys(parsed, key);
+      if (sealed.changed && (await replaceConfigVersionBody(db, row.id, row.body, JSON.stringify(sealed.config)))) changed++;
+    }
+    if (rows.length < 200) return changed;
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
 export type BootstrapResult = {
   workspaceId: string;
   adminCreated: { email: string; generatedPassword?: string } | null;
@@ -55,6 +82,8 @@ export async function bootstrap(env: Env, key: { key: Buffer; origin: string }, 
   if (applied.length) logger.info({ applied, database: describeDatabase(env.database) }, "migrations applied");
 
   await verifyEncryptionKey(db, key.key, key.origin);
+  const sealed = await sealStoredConfigKeys(db, key.key);
+  if (sealed) logger.info({ versions: sealed }, "provider keys stored in clear in saved configs were encrypted");
   const workspace = await ensureDefaultWorkspace(db);
 
   let adminCreated: BootstrapResult["adminCreated"] = null;

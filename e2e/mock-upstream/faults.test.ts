@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockUpstream, type MockUpstream } from "./server";
-import { azure, causeCode, chatBody, openai, readBody, sseData, sseJson } from "./testing";
+import { azure, AZURE_KEY, causeCode, chatBody, openai, OPENAI_KEY, readBody, sseData, sseJson } from "./testing";
 
 let mock: MockUpstream;
 beforeAll(async () => {
@@ -198,6 +198,36 @@ describe("stream faults", () => {
     const data = sseData(await res.text());
     expect(data.length).toBeGreaterThanOrEqual(2);
     for (const d of data) expect(() => JSON.parse(d)).toThrow();
+  });
+
+  it("echo_key: a 200 JSON answer that carries the request's key (OpenAI and Azure)", async () => {
+    mock.script({ fault: { kind: "echo_key" }, times: 2 });
+    const res = await openai(mock.url, "chat/completions", chatBody("x"));
+    expect(res.status).toBe(200);
+    const answer = await res.json();
+    expect(answer.echo).toEqual({ api_key: OPENAI_KEY });
+    expect(answer.choices[0].message.content).toContain(`Your key is ${OPENAI_KEY}.`);
+    const az = await (await azure(mock.url, "dep", "completions", { prompt: "x", max_tokens: 5 })).json();
+    expect(az.echo).toEqual({ api_key: AZURE_KEY });
+    expect(az.choices[0].text).toContain(AZURE_KEY);
+    expect(mock.requests().map((r) => [r.fault, r.status])).toEqual([
+      ["echo_key", 200],
+      ["echo_key", 200],
+    ]);
+  });
+
+  it("echo_key (stream): role chunk, one content chunk, then an error event holding the key, then the end", async () => {
+    const key = 'sk-echo-"quoted"\\-key-0001';
+    mock.script({ fault: { kind: "echo_key" }, times: 1 });
+    const res = await openai(mock.url, "chat/completions", streamBody, key);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const { text, error } = await readBody(res);
+    expect(error).toBeUndefined();
+    const events = sseJson(text);
+    expect(events[0]!.choices[0].delta).toMatchObject({ role: "assistant" });
+    expect(events.at(-2)!.choices[0].delta.content).toBeTruthy();
+    expect(events.at(-1)).toEqual({ error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" } });
+    expect(sseData(text)).not.toContain("[DONE]");
   });
 
   it("slow_chunks: chunks arrive delayMs apart; aborting mid-stream is recorded", async () => {

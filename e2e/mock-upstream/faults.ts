@@ -148,5 +148,28 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
     case "slow_chunks":
       deliver(ctx, reply, fault.delayMs);
       return;
+    case "echo_key":
+      echoKey(ctx, reply);
+      return;
   }
+}
+
+/** `echo_key`: the request's key in a 200 answer (JSON: an `echo` field and the text; stream: an error event after the first content chunk). */
+function echoKey(ctx: ResponseContext, reply: Reply): void {
+  const { ex } = ctx;
+  const key = ctx.status.key ?? "";
+  if (reply.stream) {
+    const plan = reply.plan();
+    const error = { error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" } };
+    ex.head(200, headersFor(ctx, SSE_TYPE));
+    ex.writeFrames([...plan.head, ...plan.content.slice(0, 1), `data: ${JSON.stringify(error)}\n\n`], ctx.chunkDelayMs, () => ex.res.end());
+    return;
+  }
+  const answer = JSON.parse(reply.json()) as Record<string, unknown>;
+  const choices = answer.choices as { message?: { content?: string }; text?: string }[] | undefined;
+  const first = choices?.[0];
+  if (first?.message) first.message.content = `${first.message.content ?? ""} Your key is ${key}.`;
+  else if (first && typeof first.text === "string") first.text += ` Your key is ${key}.`;
+  answer.echo = { api_key: key };
+  ex.send(200, headersFor(ctx, JSON_TYPE), JSON.stringify(answer));
 }

@@ -167,6 +167,7 @@ export function parseFault(v: unknown): Fault {
     case "stream_break_after_role_chunk":
     case "malformed_json":
     case "sse_garbage":
+    case "echo_key":
       return { kind: v.kind };
     default:
       throw new RuleError(`unknown fault kind: ${JSON.stringify(v.kind)}`);

@@ -28,7 +28,13 @@ export type Fault =
   /** 200 text/event-stream with non-JSON `data:` lines, then a normal end. */
   | { kind: "sse_garbage" }
   /** Normal answer with `delayMs` between stream chunks (between body pieces when not streaming). */
-  | { kind: "slow_chunks"; delayMs: number };
+  | { kind: "slow_chunks"; delayMs: number }
+  /**
+   * The key the request carried, echoed: a 200 JSON answer with it in an `echo` field and in the
+   * text (non-streaming), or the preamble + the first content chunk, then an `error` event whose
+   * message holds it (streaming). For tests that a gateway keeps keys out of its logs.
+   */
+  | { kind: "echo_key" };
 
 export type FaultKind = Fault["kind"];
 

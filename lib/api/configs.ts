@@ -4,9 +4,11 @@
  * entry is dropped on every change, so the next request uses the newest version. Rolling back is
  * `POST /v1/configs/{slug}/versions/{version}/restore`: a new version with the old content.
  */
+import { envelopesByMask, maskConfigKeys, sealClearKeys, sealConfigInput } from "../config-secrets";
 import { getDb } from "../db";
 import { parseConfigJson, toCanonicalJson, type Config } from "../gateway/config/schema";
 import { invalidateConfig } from "../gateway/state";
+import { getEncryptionKey } from "../secrets";
 import {
   createNamedConfig,
   findConfig,
@@ -43,6 +45,28 @@ function parseStored(body: string): unknown {
   }
 }
 
+/** A stored config as answers show it: provider keys masked, never in clear or as ciphertext. */
+const shownConfig = (body: string): unknown => maskConfigKeys(parseStored(body), getEncryptionKey());
+
+/**
+ * A config from a client, as stored: new provider keys sealed, masks (`sk-...abcd#1a2b3c4d`)
+ * replaced by the key they stand for among `stored` (this config's versions). A mask that stands
+ * for none is a 400 naming where it is.
+ */
+function sealedText(config: Config, stored: string[]): string {
+  const key = getEncryptionKey();
+  const known = envelopesByMask(stored.map(parseStored), key);
+  const { config: sealed, unknownMasks } = sealConfigInput(config, key, known);
+  if (unknownMasks.length) {
+    const issues = unknownMasks.map((m) => ({
+      path: `config.${m.path}`,
+      message: `is a masked key (${m.mask}) that stands for no key stored in this config; send the provider key itself`,
+    }));
+    throw new ApiError(400, "invalid_config", issues.map((i) => `${i.path}: ${i.message}`).join("; "), issues[0]!.path, issues);
+  }
+  return storedText(sealed);
+}
+
 function summaryView(c: ConfigSummary) {
   return {
     object: "config",
@@ -58,11 +82,11 @@ function summaryView(c: ConfigSummary) {
 }
 
 function detailView(c: ConfigDetail) {
-  return { ...summaryView(c), version_id: c.versionId, created_by: c.createdById, config: parseStored(c.body) };
+  return { ...summaryView(c), version_id: c.versionId, created_by: c.createdById, config: shownConfig(c.body) };
 }
 
 function versionView(v: ConfigVersionRow, current: number) {
-  return { object: "config-version", id: v.id, version: v.version, is_current: v.version === current, author: v.author, note: v.note, created_at: iso(v.createdAt), config: parseStored(v.body) };
+  return { object: "config-version", id: v.id, version: v.version, is_current: v.version === current, author: v.author, note: v.note, created_at: iso(v.createdAt), config: shownConfig(v.body) };
 }
 
 const nameTaken = (name: string) => new ApiError(409, "name_taken", `A config named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
@@ -77,7 +101,7 @@ export async function createConfigHandler({ request, principal }: ApiContext<Rec
   const body = parseInput(createConfigSchema, await readJson(request), configCode);
   assertOwnWorkspace(principal, body.workspace_id);
   const saved = unwrap(
-    await createNamedConfig(getDb(), { workspaceId: principal.workspaceId, name: body.name, body: storedText(body.config), isDefault: body.is_default ?? false, author: principal.actor }),
+    await createNamedConfig(getDb(), { workspaceId: principal.workspaceId, name: body.name, body: sealedText(body.config, []), isDefault: body.is_default ?? false, author: principal.actor }),
     "",
     body.name,
   );
@@ -109,12 +133,13 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
   if (body.name === undefined && body.config === undefined && body.status === undefined && body.is_default === undefined) {
     throw apiErrors.badRequest("Nothing to change: send name, config, status or is_default.");
   }
+  const stored = body.config === undefined ? null : await storedBodies(principal.workspaceId, current.id);
   const saved = unwrap(
     await updateConfig(
       getDb(),
       principal.workspaceId,
       current.id,
-      { name: body.name, status: body.status, isDefault: body.is_default, body: body.config === undefined ? undefined : storedText(body.config) },
+      { name: body.name, status: body.status, isDefault: body.is_default, body: body.config === undefined ? undefined : sealedText(body.config, stored ?? []) },
       principal.actor,
     ),
     params.slug,
@@ -122,6 +147,12 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
   );
   await invalidateConfig(principal.workspaceId, saved.slug);
   return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version, new_version: saved.newVersion });
+}
+
+/** The stored text of every version of a config, newest first: the keys a mask sent back may stand for. */
+async function storedBodies(workspaceId: string, configId: string): Promise<string[]> {
+  const found = await listConfigVersions(getDb(), workspaceId, configId);
+  return found ? found.versions.map((v) => v.body) : [];
 }
 
 export async function deleteConfigHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
@@ -163,7 +194,7 @@ export async function restoreConfigVersionHandler({ principal, params }: ApiCont
     throw new ApiError(400, "invalid_config", `Version ${found.version.version} is not a valid config any more: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, "config", issues);
   }
   const saved = unwrap(
-    await updateConfig(getDb(), principal.workspaceId, found.config.id, { body: storedText(parsed.config), note: `restored from version ${found.version.version}` }, principal.actor),
+    await updateConfig(getDb(), principal.workspaceId, found.config.id, { body: storedText(sealClearKeys(parsed.config, getEncryptionKey()).config), note: `restored from version ${found.version.version}` }, principal.actor),
     params.slug,
   );
   await invalidateConfig(principal.workspaceId, saved.slug);

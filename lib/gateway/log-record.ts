@@ -1,4 +1,4 @@
-/** Turns a served request into its log row (GATEWAY.md §9). Secrets never reach the row. */
+/** Turns a served request into its log row (GATEWAY.md §9). Secrets never reach the row (`log-redaction.ts`). */
 import { costUsd } from "../logs/cost";
 import { boundBody, type AttemptRecordRow, type LogRecord } from "../logs/types";
 import type { AuthenticatedKey } from "../store/api-keys";
@@ -8,19 +8,14 @@ import type { RequestContext } from "./request-context";
 import type { ResolvedTarget, Routing } from "./resolve";
 import type { AttemptRecord, RouteResult } from "./router";
 import type { StreamUsage } from "./sse";
+import { Redactor, redactHeaders, routingSecrets } from "./log-redaction";
 
-const SECRET_HEADERS = new Set(["authorization", "x-portkey-api-key", "api-key", "cookie", "proxy-authorization"]);
-
-/** Request headers as JSON with credentials removed. */
-export function redactedHeaders(headers: Headers): string {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    out[name] = SECRET_HEADERS.has(name) ? "[redacted]" : value;
-  });
-  return JSON.stringify(out);
+/** Request headers as JSON with credentials removed (`log-redaction.ts`); the secrets they carried are added to `secrets`. */
+export function redactedHeaders(headers: Headers, secrets: Set<string> = new Set()): string {
+  return JSON.stringify(redactHeaders(headers, secrets));
 }
 
-export function attemptRows(attempts: AttemptRecord<ResolvedTarget>[], startedAt: number): AttemptRecordRow[] {
+export function attemptRows(attempts: AttemptRecord<ResolvedTarget>[], startedAt: number, redactor: Redactor = new Redactor([])): AttemptRecordRow[] {
   let elapsed = 0;
   return attempts.map((a) => {
     const row: AttemptRecordRow = {
@@ -32,7 +27,7 @@ export function attemptRows(attempts: AttemptRecord<ResolvedTarget>[], startedAt
       model: null,
       status: a.status ?? null,
       errorClass: a.errorClass ?? (a.status !== undefined && (a.status < 200 || a.status >= 300) ? "upstream_status" : null),
-      errorMessage: a.reason ?? null,
+      errorMessage: a.reason === undefined ? null : redactor.text(a.reason),
       latencyMs: Math.round(a.latencyMs),
       retry: a.retryIndex,
       startedAt: new Date(startedAt + elapsed),
@@ -57,9 +52,10 @@ export function usageFields(served: Served, modelRequested: string | null) {
   return { model, promptTokens, completionTokens, totalTokens, cost };
 }
 
-export function bodyFields(requestText: string | null, responseText: string | null) {
-  const req = requestText === null ? null : boundBody(requestText);
-  const res = responseText === null ? null : boundBody(responseText);
+/** Bodies redacted, then bounded (so a bound never cuts a secret in two); `responseCut`: the response text was already cut short (a stream's log text). */
+export function bodyFields(requestText: string | null, responseText: string | null, redactor: Redactor = new Redactor([]), responseCut = false) {
+  const req = requestText === null ? null : boundBody(redactor.text(requestText));
+  const res = responseText === null ? null : boundBody(redactor.cutText(responseText, responseCut));
   return {
     requestBody: req?.body ?? null,
     requestBodyTruncated: req?.truncated ?? false,
@@ -94,17 +90,40 @@ export type LogInput = {
   responseTruncated?: boolean;
 };
 
-/** The log row of a served request (built once its answer has been handed over; times taken before). */
+/**
+ * Every provider key this request used or carried: its targets' (attempted or not, virtual keys'
+ * decrypted ones included), the direct-mode Bearer key, and what credential headers and the
+ * inline config held (collected by `redactHeaders`).
+ */
+function requestSecrets(s: RequestForLog, input: LogInput, fromHeaders: Set<string>): Set<string> {
+  const secrets = new Set(fromHeaders);
+  for (const a of input.result?.attempts ?? []) if (a.target.creds.apiKey) secrets.add(a.target.creds.apiKey);
+  routingSecrets(s.routing?.tree, secrets);
+  if (s.ctx?.direct?.apiKey) secrets.add(s.ctx.direct.apiKey);
+  return secrets;
+}
+
+function redactMetadata(metadata: Record<string, string> | null, redactor: Redactor): Record<string, string> | null {
+  if (!metadata || redactor.empty) return metadata;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) out[k] = redactor.text(v);
+  return out;
+}
+
+/** The log row of a served request (built once its answer has been handed over; times taken before). No provider key reaches it. */
 export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: LogInput, latencyMs: number): LogRecord {
   const answered = input.result?.target ?? null;
-  const bodies = bodyFields(s.requestText, input.responseText);
+  const headerSecrets = new Set<string>();
+  const headers = redactedHeaders(s.request.headers, headerSecrets);
+  const redactor = new Redactor(requestSecrets(s, input, headerSecrets));
+  const bodies = bodyFields(s.requestText, input.responseText, redactor, input.responseTruncated ?? false);
   const modelRequested = typeof s.body?.model === "string" ? s.body.model : null;
   return {
     id: s.logId,
     workspaceId: key.workspaceId,
     createdAt: s.startedAt,
     traceId: s.ctx?.traceId ?? s.logId,
-    metadata: s.ctx?.metadata ?? null,
+    metadata: redactMetadata(s.ctx?.metadata ?? null, redactor),
     apiKeyId: key.id,
     configSlug: s.routing?.config?.slug ?? (s.ctx?.config?.kind === "id" ? s.ctx.config.slug : null),
     configVersion: s.routing?.config?.version ?? null,
@@ -129,9 +148,9 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
     fallbackUsed: input.result?.fallbackUsed ?? false,
     ...bodies,
     responseBodyTruncated: bodies.responseBodyTruncated || (input.responseTruncated ?? false),
-    requestHeaders: redactedHeaders(s.request.headers),
+    requestHeaders: redactor.text(headers),
     responseHeaders: null,
-    attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime()) : [],
+    attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime(), redactor) : [],
   };
 }
 

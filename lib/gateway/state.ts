@@ -9,6 +9,7 @@
  * An entry past its TTL is reloaded in the background while it keeps serving (STALE_MS), so a
  * database outage does not stop inference for the keys and configs in use.
  */
+import { openConfigKeys } from "../config-secrets";
 import { decryptSecret, hashApiKey } from "../crypto";
 import { getDb } from "../db";
 import { getEnv } from "../env";
@@ -185,8 +186,9 @@ export async function lookupConfig(workspaceId: string, slug: string): Promise<C
     const row = await getConfigForGateway(getDb(), workspaceId, slug);
     if (!row) return null;
     const parsed = parseConfigJson(row.body);
+    // Provider keys are stored sealed: opened once here, so the cached config holds them in memory only.
     return parsed.ok
-      ? { ok: true, slug: row.slug, status: row.status, version: row.version, config: parsed.config }
+      ? { ok: true, slug: row.slug, status: row.status, version: row.version, config: openConfigKeys(parsed.config, getEncryptionKey()) }
       : { ok: false, slug: row.slug, status: row.status, version: row.version, issues: parsed.issues };
   });
 }

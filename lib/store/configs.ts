@@ -207,3 +207,26 @@ export async function softDeleteConfig(db: Db, workspaceId: string, slugOrId: st
     return cfg;
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Start-up sealing of provider keys that earlier versions stored in clear (lib/bootstrap.ts).
+
+/** Versions whose text may hold a provider key (`api_key` or `apiKey`), in id order after `after`. */
+export async function listConfigVersionsWithKeys(db: Db, after: string | null, take: number): Promise<{ id: string; body: string }[]> {
+  return db.configVersion.findMany({
+    where: { OR: [{ body: { contains: '"api_key"' } }, { body: { contains: '"apiKey"' } }], ...(after ? { id: { gt: after } } : {}) },
+    orderBy: { id: "asc" },
+    take,
+    select: { id: true, body: true },
+  });
+}
+
+/**
+ * Replaces a version's text when it is still `expected` (a version's content never changes
+ * otherwise; two instances sealing one row at once both write an equivalent envelope). True when
+ * this call changed it.
+ */
+export async function replaceConfigVersionBody(db: Db, id: string, expected: string, body: string): Promise<boolean> {
+  const { count } = await db.configVersion.updateMany({ where: { id, body: expected }, data: { body } });
+  return count === 1;
+}

@@ -4,7 +4,9 @@ import { notFound } from "next/navigation";
 import { Badge } from "@/components/ui/badge";
 import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
+import { maskConfigText } from "@/lib/config-secrets";
 import { getDb } from "@/lib/db";
+import { getEncryptionKey } from "@/lib/secrets";
 import { listConfigVersions } from "@/lib/store/configs";
 import { ConfigActions } from "../_components/config-actions";
 import { ConfigBuilder } from "../_components/config-builder";
@@ -32,9 +34,11 @@ export default async function ConfigPage({ params, searchParams }: { params: Pro
   const [virtualKeys, origin, actors, search] = await Promise.all([virtualKeyOptions(user.workspaceId), requestOrigin(), actorNames(user, versions.map((v) => v.author)), searchParams]);
   const savedParam = Number(Array.isArray(search.saved) ? search.saved[0] : search.saved);
   const justSaved = Number.isInteger(savedParam) && savedParam === config.version ? savedParam : undefined;
+  // Provider keys are shown masked (sk-...abcd#1a2b3c4d); saving the mask back keeps the stored key.
+  const key = getEncryptionKey();
   let current: unknown = {};
   try {
-    current = JSON.parse(newest.body);
+    current = JSON.parse(maskConfigText(newest.body, key));
   } catch {
     current = {};
   }
@@ -74,7 +78,7 @@ export default async function ConfigPage({ params, searchParams }: { params: Pro
           author: v.author ? (actors.get(v.author) ?? v.author) : "—",
           createdAt: v.createdAt.toISOString(),
           note: v.note,
-          text: prettyBody(v.body),
+          text: prettyBody(maskConfigText(v.body, key)),
         }))}
       />
       <ToastRegion />

@@ -2,6 +2,7 @@
 
 import { TextInput } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
+import { isConfigKeyMask } from "@/lib/gateway/config/credentials";
 import { PROVIDERS } from "@/lib/gateway/config/schema";
 import type { BuilderContext } from "./builder-context";
 import type { Json, Path } from "./draft";
@@ -15,6 +16,8 @@ export function TargetSourceFields({ node, path, ctx }: { node: Json; path: Path
   const text = (key: string) => (typeof node[key] === "string" ? (node[key] as string) : "");
   const set = (key: string, value: string) => ctx.update([...path, key], value.trim() === "" ? undefined : value);
   const vk = text("virtual_key");
+  // A saved key comes back as its mask (sk-...abcd#1a2b3c4d): shown as text, it is not the key.
+  const keyIsMask = isConfigKeyMask(text("api_key"));
   const known = ctx.virtualKeys.some((k) => k.slug === vk);
   const vkOptions = [
     { value: "", label: ctx.virtualKeys.length ? "Choose a virtual key…" : "No active virtual keys yet" },
@@ -66,12 +69,16 @@ export function TargetSourceFields({ node, path, ctx }: { node: Json; path: Path
             <TextInput
               label="Provider API key"
               aside="optional"
-              type="password"
+              type={keyIsMask ? "text" : "password"}
               autoComplete="off"
               value={text("api_key")}
               onChange={(e) => set("api_key", e.target.value)}
               error={ctx.issues.at([...path, "api_key"])}
-              hint="Stored in the config in clear text; a virtual key keeps it encrypted."
+              hint={
+                keyIsMask
+                  ? "The saved key, masked: saving keeps it. Type a new key to replace it."
+                  : "Stored encrypted and shown masked once saved; a virtual key can also be shared by several configs."
+              }
             />
             <TextInput
               label="Custom host"

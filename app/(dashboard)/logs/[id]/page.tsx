@@ -8,8 +8,10 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { toLogDetail } from "@/lib/api/logs";
 import { requireSession } from "@/lib/auth/session";
+import { maskConfigText } from "@/lib/config-secrets";
 import { getDb } from "@/lib/db";
 import { logQueryToSearchParams } from "@/lib/logs/query";
+import { getEncryptionKey } from "@/lib/secrets";
 import { findConfigVersion } from "@/lib/store/configs";
 import { getLogWithAttempts } from "@/lib/store/log-query";
 import { formatCost, formatCount, formatMs, formatTime } from "../_components/format";
@@ -145,7 +147,7 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
                 “{configVersion.config.name}”, version {configVersion.version.version}
                 {configVersion.version.version !== configVersion.config.version ? <span className="muted"> (current: v{configVersion.config.version})</span> : <span className="muted"> (current)</span>}
               </p>
-              <JsonBlock label={`Config ${log.config} version ${configVersion.version.version}`} text={configVersion.version.body} />
+              <JsonBlock label={`Config ${log.config} version ${configVersion.version.version}`} text={maskConfigText(configVersion.version.body, getEncryptionKey())} />
             </>
           ) : (
             <p className="muted">
