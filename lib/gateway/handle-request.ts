@@ -17,7 +17,7 @@ import { attemptBudgetExhausted, GatewayError, RateLimitError, timeoutErrorBody,
 import { apiKeySubjects, countTokens, enforceRateLimits, virtualKeySubjects } from "./rate-limit-checks";
 import { buildLogRecord, usageFields, type LogInput } from "./log-record";
 import type { Endpoint } from "./providers/types";
-import { parseRequestContext, type RequestContext } from "./request-context";
+import { parseRequestContext, toHeaderValue, type RequestContext } from "./request-context";
 import { resolveRouting, type ResolvedTarget, type Routing } from "./resolve";
 import { route, AttemptBudgetError, RouteAbortedError, NoMatchingConditionError, type RouteResult } from "./router";
 import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey, type CachedAnswer } from "./response-cache";
@@ -106,7 +106,7 @@ function respondFromCache(s: Served, hit: CachedAnswer): Response {
   const own = ownMs(s);
   const headers = new Headers({
     "content-type": hit.contentType,
-    "x-portkey-trace-id": s.ctx!.traceId,
+    "x-portkey-trace-id": toHeaderValue(s.ctx!.traceId),
     "x-portkey-request-id": s.logId,
     "x-portkey-last-used-option-index": hit.path,
     "x-portkey-retry-attempt-count": "0",
@@ -198,7 +198,7 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
 }
 
 function setGatewayHeaders(headers: Headers, s: Served, result: RouteResult<ResolvedTarget, UpstreamPayload>, own: number): void {
-  headers.set("x-portkey-trace-id", s.ctx!.traceId);
+  headers.set("x-portkey-trace-id", toHeaderValue(s.ctx!.traceId));
   headers.set("x-portkey-request-id", s.logId);
   headers.set("x-portkey-last-used-option-index", result.path);
   headers.set("x-portkey-retry-attempt-count", String(result.retryCount));
@@ -230,7 +230,7 @@ function errorResponse(s: Served, err: unknown): Response {
   const headers = new Headers({
     "content-type": "application/json",
     "x-portkey-gateway-exception": "true",
-    "x-portkey-trace-id": s.ctx?.traceId ?? s.request.headers.get("x-portkey-trace-id")?.trim() ?? s.logId,
+    "x-portkey-trace-id": s.ctx ? toHeaderValue(s.ctx.traceId) : (s.request.headers.get("x-portkey-trace-id")?.trim() ?? s.logId),
     "x-portkey-request-id": s.logId,
     "x-portkey-cache-status": s.cacheStatus,
     "server-timing": `gateway;dur=${own.toFixed(2)}`,

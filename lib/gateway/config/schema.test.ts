@@ -284,6 +284,13 @@ describe("parseConfigJson", () => {
   it("parses valid JSON and reports a non-object clearly", () => {
     expect(parseConfigJson('{"virtualKey":"a"}')).toEqual({ ok: true, config: { virtual_key: "a", weight: 1 } });
     expect(parseConfigJson("[]")).toEqual({ ok: false, issues: [{ path: "", message: "config must be an object (a target or a strategy node)" }] });
+    for (const text of ["[1,2]", "42", "null", "true"]) {
+      expect(parseConfigJson(text)).toEqual({ ok: false, issues: [{ path: "", message: "config must be an object (a target or a strategy node)" }] });
+    }
+    expect(parseConfigJson('"pc-abc-123456"')).toEqual({
+      ok: false,
+      issues: [{ path: "", message: 'config must be an object (a target or a strategy node); a saved config\'s id is sent as it is, without quotes ("pc-abc-123456")' }],
+    });
   });
 });
 

@@ -232,5 +232,9 @@ export function parseConfigJson(text: string): ParseConfigResult {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, issues: [{ path: "", message: `config is not valid JSON: ${reason}` }] };
   }
+  if (typeof input === "string") {
+    const message = `config must be an object (a target or a strategy node); a saved config's id is sent as it is, without quotes (${JSON.stringify(input.slice(0, 64))})`;
+    return { ok: false, issues: [{ path: "", message }] };
+  }
   return parseConfig(input);
 }
