@@ -40,4 +40,11 @@ describe("parseEnv", () => {
     expect(parseEnv({ DETOUR_METRICS_PORT: "9464", DETOUR_METRICS_HOST: "0.0.0.0" }).DETOUR_METRICS_HOST).toBe("0.0.0.0");
     expect(() => parseEnv({ DETOUR_METRICS_PORT: "70000" })).toThrow(/DETOUR_METRICS_PORT .*"70000"/);
   });
+  it("bounds the upstream attempts of one request (1 to 20, default 20)", () => {
+    expect(parseEnv({}).DETOUR_MAX_UPSTREAM_ATTEMPTS).toBe(20);
+    expect(parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "3" }).DETOUR_MAX_UPSTREAM_ATTEMPTS).toBe(3);
+    expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "21" })).toThrow(/DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number from 1 to 20 \(a valid config never plans more than 20\) \(got "21"\)/);
+    expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "0" })).toThrow(/DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number from 1 to 20/);
+    expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "lots" })).toThrow(/DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number/);
+  });
 });

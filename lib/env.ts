@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { MAX_UPSTREAM_ATTEMPTS } from "./gateway/config/limits";
 
 const optionalString = z
   .string()
@@ -58,6 +59,17 @@ const envSchema = z.object({
     .refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/.test(v), "must be 1-64 letters, digits, ':', '.', '_' or '-'")
     .transform((v) => v ?? "detour"),
   DETOUR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(20 * 1024 * 1024),
+  /**
+   * Upstream attempts one request may make, retries included (the router's budget). Every valid
+   * config fits in MAX_UPSTREAM_ATTEMPTS (20); a lower value stops longer plans at run time with 502
+   * attempt_budget_exhausted.
+   */
+  DETOUR_MAX_UPSTREAM_ATTEMPTS: z.coerce
+    .number({ error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS}` })
+    .int({ error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS}` })
+    .min(1, { error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS}` })
+    .max(MAX_UPSTREAM_ATTEMPTS, { error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS} (a valid config never plans more than ${MAX_UPSTREAM_ATTEMPTS})` })
+    .default(MAX_UPSTREAM_ATTEMPTS),
   /** Total time allowed to receive a request body; past it: 408 request_body_timeout. */
   DETOUR_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   /** Largest total size of `<dataDir>/log-spill/` (request logs kept on disk while the database is down); 0 turns spilling off. */

@@ -25,6 +25,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { EnvError, parseEnv } from "../lib/env";
+import { handleClientError } from "./client-error";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/inference-routes";
 
 // tsx turns source maps on; Node then keeps the map of every module loaded after, Next's included
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
       void handleWithNext(req, res);
     }
   });
+  // Requests the HTTP parser refuses (oversized headers: 431, malformed: 400): a JSON error, then close.
+  server.on("clientError", (err: Error, socket) => handleClientError(err, socket, http.maxHeaderSize));
   server.on("error", (err: NodeJS.ErrnoException) => {
     const why = err.code === "EADDRINUSE" ? `port ${port} is already in use (set PORT)` : err.code === "EADDRNOTAVAIL" ? `DETOUR_HOST ${host} is not an address of this machine` : err.message;
     process.stderr.write(`Detour cannot start: ${why}\n`);

@@ -61,3 +61,16 @@ export function timeoutErrorBody(timeoutMs: number) {
     },
   };
 }
+
+/**
+ * Routing stopped because the request used its whole budget of upstream attempts
+ * (DETOUR_MAX_UPSTREAM_ATTEMPTS, retries included): 502 `attempt_budget_exhausted`.
+ */
+export function attemptBudgetExhausted(limit: number, lastStatus: number | undefined): GatewayError {
+  const last = lastStatus === undefined ? "" : ` The last attempt answered status ${lastStatus}.`;
+  return new GatewayError(
+    502,
+    "attempt_budget_exhausted",
+    `Detour stopped routing after ${limit} upstream attempts, the limit for one request (retries included; DETOUR_MAX_UPSTREAM_ATTEMPTS).${last}`,
+  );
+}

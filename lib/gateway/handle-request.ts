@@ -3,6 +3,7 @@
  * (with the upstream attempt) -> response with Detour's headers -> one log row, queued (never
  * written on the request path).
  */
+import { getEnv } from "../env";
 import { errorDetail, logger } from "../logger";
 import { getLogWriter } from "../logs/writer";
 import { observeRateLimited, observeRequest } from "../metrics";
@@ -12,13 +13,13 @@ import type { AuthenticatedKey } from "../store/api-keys";
 import { createAttempt, type AttemptTiming, type UpstreamPayload } from "./attempt";
 import { bodyLimits, readJsonBody } from "./body";
 import { circuitRouteOptions } from "./circuit-hooks";
-import { GatewayError, RateLimitError, timeoutErrorBody, unauthorized } from "./errors";
+import { attemptBudgetExhausted, GatewayError, RateLimitError, timeoutErrorBody, unauthorized } from "./errors";
 import { apiKeySubjects, countTokens, enforceRateLimits, virtualKeySubjects } from "./rate-limit-checks";
 import { buildLogRecord, usageFields, type LogInput } from "./log-record";
 import type { Endpoint } from "./providers/types";
-import { parseRequestContext, type RequestContext } from "./request-context";
+import { parseRequestContext, toHeaderValue, type RequestContext } from "./request-context";
 import { resolveRouting, type ResolvedTarget, type Routing } from "./resolve";
-import { route, RouteAbortedError, NoMatchingConditionError, type RouteResult } from "./router";
+import { route, AttemptBudgetError, RouteAbortedError, NoMatchingConditionError, type RouteResult } from "./router";
 import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey, type CachedAnswer } from "./response-cache";
 import { readUsage } from "./sse";
 import { lookupApiKey, markUsed } from "./state";
@@ -105,7 +106,7 @@ function respondFromCache(s: Served, hit: CachedAnswer): Response {
   const own = ownMs(s);
   const headers = new Headers({
     "content-type": hit.contentType,
-    "x-portkey-trace-id": s.ctx!.traceId,
+    "x-portkey-trace-id": toHeaderValue(s.ctx!.traceId),
     "x-portkey-request-id": s.logId,
     "x-portkey-last-used-option-index": hit.path,
     "x-portkey-retry-attempt-count": "0",
@@ -135,6 +136,7 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
     signal: s.request.signal,
     metadata: s.ctx?.metadata ?? {},
     params: body,
+    maxAttempts: getEnv().DETOUR_MAX_UPSTREAM_ATTEMPTS,
     ...circuitRouteOptions(s.key?.workspaceId ?? ""),
     sleep: (ms, signal) => trackedSleep(s, ms, signal),
     timeoutResponse: ({ timeoutMs }) => {
@@ -196,7 +198,7 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
 }
 
 function setGatewayHeaders(headers: Headers, s: Served, result: RouteResult<ResolvedTarget, UpstreamPayload>, own: number): void {
-  headers.set("x-portkey-trace-id", s.ctx!.traceId);
+  headers.set("x-portkey-trace-id", toHeaderValue(s.ctx!.traceId));
   headers.set("x-portkey-request-id", s.logId);
   headers.set("x-portkey-last-used-option-index", result.path);
   headers.set("x-portkey-retry-attempt-count", String(result.retryCount));
@@ -214,6 +216,9 @@ function errorResponse(s: Served, err: unknown): Response {
   } else if (err instanceof NoMatchingConditionError) {
     error = new GatewayError(400, "no_matching_condition", `No condition of the conditional strategy at ${err.path} matched this request, and it has no default.`);
     attempts = err.attempts as typeof attempts;
+  } else if (err instanceof AttemptBudgetError) {
+    error = attemptBudgetExhausted(err.limit, err.lastStatus);
+    attempts = err.attempts as typeof attempts;
   } else if (err instanceof RouteAbortedError) {
     error = new GatewayError(CLIENT_CLOSED, "client_closed", "The client closed the request.");
     attempts = err.attempts as typeof attempts;
@@ -225,7 +230,7 @@ function errorResponse(s: Served, err: unknown): Response {
   const headers = new Headers({
     "content-type": "application/json",
     "x-portkey-gateway-exception": "true",
-    "x-portkey-trace-id": s.ctx?.traceId ?? s.request.headers.get("x-portkey-trace-id")?.trim() ?? s.logId,
+    "x-portkey-trace-id": s.ctx ? toHeaderValue(s.ctx.traceId) : (s.request.headers.get("x-portkey-trace-id")?.trim() ?? s.logId),
     "x-portkey-request-id": s.logId,
     "x-portkey-cache-status": s.cacheStatus,
     "server-timing": `gateway;dur=${own.toFixed(2)}`,

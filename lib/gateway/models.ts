@@ -6,7 +6,7 @@
 import type { Readable } from "node:stream";
 import { presentedApiKey } from "../auth/api-key";
 import { GatewayError, unauthorized } from "./errors";
-import { parseRequestContext } from "./request-context";
+import { parseRequestContext, toHeaderValue } from "./request-context";
 import { resolveRouting, type ResolvedTarget } from "./resolve";
 import { listRouteLeaves, type RouteNode } from "./router";
 import { lookupActiveVirtualKeySlugs, lookupApiKey } from "./state";
@@ -34,7 +34,7 @@ export async function handleModels(request: Request): Promise<Response> {
     const lists = await Promise.all(leaves.map((t) => modelsOf(t, request.signal)));
     const seen = new Map<string, ModelEntry>();
     for (const entry of lists.flat()) if (!seen.has(entry.id)) seen.set(entry.id, entry);
-    return Response.json({ object: "list", data: [...seen.values()] }, { headers: { "x-portkey-trace-id": ctx.traceId } });
+    return Response.json({ object: "list", data: [...seen.values()] }, { headers: { "x-portkey-trace-id": toHeaderValue(ctx.traceId) } });
   } catch (err) {
     const error = err instanceof GatewayError ? err : new GatewayError(500, "internal_error", "Detour hit an unexpected error while listing models.");
     return Response.json(error.toBody(), { status: error.status, headers: { "x-portkey-gateway-exception": "true" } });

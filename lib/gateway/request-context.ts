@@ -1,8 +1,14 @@
 /**
  * The request headers of GATEWAY.md §2, parsed once. Bad values are 400s that name the header.
+ *
+ * Header values are UTF-8 text: Node hands them over as latin1 (one character per byte, the same on
+ * scripts/server.ts through @hono/node-server and in `next dev` route files), so every x-portkey-*
+ * value read here is decoded as UTF-8 when its bytes are valid UTF-8 (`{"user":"Zoë 🚀"}`), and kept
+ * as it came otherwise. A value sent back as a header (the trace id) goes through `toHeaderValue`.
  */
 import { randomUUID } from "node:crypto";
 import { badRequest } from "./errors";
+import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "./metadata-keys";
 
 export type DirectProvider = {
   provider: string;
@@ -28,23 +34,23 @@ const MAX_TRACE_ID = 256;
 const MAX_METADATA_BYTES = 8 * 1024;
 
 export function parseRequestContext(headers: Headers): RequestContext {
-  const traceHeader = headers.get("x-portkey-trace-id")?.trim();
+  const traceHeader = textHeader(headers, "x-portkey-trace-id");
   if (traceHeader && traceHeader.length > MAX_TRACE_ID) {
     throw badRequest("invalid_trace_id", `x-portkey-trace-id is longer than ${MAX_TRACE_ID} characters.`);
   }
-  const configHeader = headers.get("x-portkey-config")?.trim() || null;
+  const configHeader = textHeader(headers, "x-portkey-config");
   let config: RequestContext["config"] = null;
-  if (configHeader) config = configHeader.startsWith("{") ? { kind: "inline", text: configHeader } : { kind: "id", slug: configHeader };
+  if (configHeader) config = isJsonText(configHeader) ? { kind: "inline", text: configHeader } : { kind: "id", slug: configHeader };
 
-  const providerHeader = headers.get("x-portkey-provider")?.trim() || null;
+  const providerHeader = textHeader(headers, "x-portkey-provider");
   let direct: DirectProvider | null = null;
   if (providerHeader) {
     const auth = headers.get("authorization")?.trim() ?? "";
     const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? null;
     direct = { provider: providerHeader, apiKey: bearer };
-    const resource = headers.get("x-portkey-azure-resource-name")?.trim();
-    const deployment = headers.get("x-portkey-azure-deployment-id")?.trim();
-    const apiVersion = headers.get("x-portkey-azure-api-version")?.trim();
+    const resource = textHeader(headers, "x-portkey-azure-resource-name");
+    const deployment = textHeader(headers, "x-portkey-azure-deployment-id");
+    const apiVersion = textHeader(headers, "x-portkey-azure-api-version");
     if (resource) direct.resourceName = resource;
     if (deployment) direct.deploymentId = deployment;
     if (apiVersion) direct.apiVersion = apiVersion;
@@ -54,17 +60,69 @@ export function parseRequestContext(headers: Headers): RequestContext {
     traceId: traceHeader || randomUUID(),
     metadata: parseMetadata(headers.get("x-portkey-metadata")),
     config,
-    virtualKey: headers.get("x-portkey-virtual-key")?.trim() || null,
+    virtualKey: textHeader(headers, "x-portkey-virtual-key"),
     direct,
     requestTimeoutMs: parseTimeout(headers.get("x-portkey-request-timeout")),
-    customHost: headers.get("x-portkey-custom-host")?.trim() || null,
+    customHost: textHeader(headers, "x-portkey-custom-host"),
     cacheForceRefresh: headers.has("x-portkey-cache-force-refresh"),
   };
 }
 
-function parseMetadata(raw: string | null): Record<string, string> | null {
-  if (!raw || !raw.trim()) return null;
-  if (raw.length > MAX_METADATA_BYTES) throw badRequest("invalid_metadata", `x-portkey-metadata is larger than ${MAX_METADATA_BYTES} bytes.`);
+/** A header's value as UTF-8 text, trimmed; null when absent or blank. */
+function textHeader(headers: Headers, name: string): string | null {
+  const raw = headers.get(name);
+  return raw === null ? null : decodeHeaderValue(raw).trim() || null;
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/;
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A header value as Node delivers it (latin1: one character per byte) decoded as UTF-8 when its
+ * bytes are valid UTF-8; otherwise (a real latin1 byte such as a lone 0xE9) unchanged. ASCII, the
+ * common case, is returned at once.
+ */
+export function decodeHeaderValue(raw: string): string {
+  if (!NON_ASCII.test(raw) || BEYOND_LATIN1.test(raw)) return raw;
+  try {
+    return utf8.decode(Uint8Array.from(raw, (char) => char.charCodeAt(0)));
+  } catch {
+    return raw;
+  }
+}
+
+/** Text to send as a header value: its UTF-8 bytes, one character each (what Headers and Node accept). */
+export function toHeaderValue(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  let out = "";
+  for (const byte of new TextEncoder().encode(text)) out += String.fromCharCode(byte);
+  return out;
+}
+
+/**
+ * Whether an x-portkey-config value is JSON (an inline config, valid or not) rather than a saved
+ * config's id (`pc-...`): an object or array, or any other JSON value (a number, `null`, a quoted
+ * string), which is an invalid config (400), not an unknown id (404). Only values that can start
+ * JSON are parsed, so a config id costs no exception.
+ */
+function isJsonText(text: string): boolean {
+  const first = text[0] ?? "";
+  if (first === "{" || first === "[") return true;
+  if (!/^["\-0-9tfn]/.test(first)) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseMetadata(header: string | null): Record<string, string> | null {
+  if (!header || !header.trim()) return null;
+  // The limit counts bytes: Node's latin1 string has one character per byte.
+  if (header.length > MAX_METADATA_BYTES) throw badRequest("invalid_metadata", `x-portkey-metadata is larger than ${MAX_METADATA_BYTES} bytes.`);
+  const raw = decodeHeaderValue(header);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -76,6 +134,9 @@ function parseMetadata(raw: string | null): Record<string, string> | null {
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
+    if (isReservedMetadataKey(key)) {
+      throw badRequest("invalid_metadata", `x-portkey-metadata key ${JSON.stringify(key)} is not allowed (reserved: ${RESERVED_METADATA_KEYS.join(", ")}).`);
+    }
     if (typeof value !== "string") {
       throw badRequest("invalid_metadata", `x-portkey-metadata.${key} must be a string (got ${value === null ? "null" : typeof value}).`);
     }

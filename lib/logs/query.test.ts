@@ -81,6 +81,9 @@ describe("log query schema", () => {
     [`trace_id=${"x".repeat(257)}`, "trace_id"],
     [`metadata.k=${"v".repeat(1025)}`, "metadata.k"],
     [Array.from({ length: 11 }, (_, i) => `metadata.k${i}=v`).join("&"), "metadata"],
+    ["metadata.__proto__=x", "metadata.__proto__"],
+    ["metadata.constructor=x&metadata.env=prod", "metadata.constructor"],
+    ["metadata.prototype=x", "metadata.prototype"],
     ["limit=1.5", "limit"],
     ["limit=-1", "limit"],
     ["sort=-cost&order=asc", "order"],
@@ -91,6 +94,14 @@ describe("log query schema", () => {
     const e = fail(query);
     expect(e.param).toBe(param);
     expect(e.message.startsWith(`${param}: `)).toBe(true);
+  });
+
+  it("refuses a metadata filter on a reserved key instead of silently dropping it", () => {
+    expect(fail("metadata.__proto__=x").message).toBe('metadata.__proto__: filters by "__proto__", which is not a metadata key (reserved: __proto__, constructor, prototype)');
+    // The dashboard passes Next's searchParams object.
+    const fromObject = parseLogQuery({ "metadata.__proto__": "x" });
+    expect(!fromObject.success && fromZodError(fromObject.error).param).toBe("metadata.__proto__");
+    expect(ok("metadata.toString=x").filters.metadata).toEqual({ toString: "x" });
   });
 
   it("names every bad value at once; unknown or repeated parameters are reported before values are checked", () => {

@@ -19,9 +19,11 @@
  *   only valid with that same sort. Rows written after the first page (newer rows, when sorting
  *   newest first) sort before the cursor, so they never shift, repeat or hide a row of later pages.
  * - Unknown parameters, empty values and parameters given twice are errors (a typo must not
- *   silently return everything); every error names its parameter.
+ *   silently return everything); every error names its parameter. So is a metadata filter on a
+ *   reserved key (`__proto__`, `constructor`, `prototype`: never stored, see x-portkey-metadata).
  */
 import { z } from "zod";
+import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "../gateway/metadata-keys";
 
 // ---------------------------------------------------------------------------------------------
 // The filter registry
@@ -239,7 +241,13 @@ function normalize(input: unknown, ctx: z.core.$RefinementCtx): unknown {
       continue;
     }
     if (key === "metadata") ctx.addIssue({ code: "custom", path: [key], message: `filters by one key: ${HINTS.metadata}` });
-    else if (key.startsWith(METADATA_PREFIX)) metadata[key.slice(METADATA_PREFIX.length)] = values[0];
+    else if (key.startsWith(METADATA_PREFIX)) {
+      const name = key.slice(METADATA_PREFIX.length);
+      // Refused, not dropped: an assignment of __proto__ would silently lose the filter.
+      if (isReservedMetadataKey(name)) {
+        ctx.addIssue({ code: "custom", path: [key], message: `filters by ${JSON.stringify(name)}, which is not a metadata key (reserved: ${RESERVED_METADATA_KEYS.join(", ")})` });
+      } else metadata[name] = values[0];
+    }
     else if (PARAMS.has(key)) out[key] = values[0];
     else ctx.addIssue({ code: "custom", path: [key], message: `is not a log query parameter; allowed: ${ALLOWED.join(", ")}` });
   }

@@ -57,7 +57,8 @@ function pick(source: Record<string, unknown>, order: readonly string[]): Record
 function sortedUserData(value: unknown): Json {
   if (Array.isArray(value)) return value.map(sortedUserData);
   if (!isPlainObject(value)) return value;
-  const out: Record<string, Json> = {};
+  // Null prototype: a user key named __proto__ stays a key (an assignment would set the prototype).
+  const out = Object.create(null) as Record<string, Json>;
   for (const key of Object.keys(value).sort()) {
     if (value[key] !== undefined) out[key] = sortedUserData(value[key]);
   }

@@ -80,12 +80,14 @@ export function normalizeConfigKeys(input: unknown): { value: unknown; conflicts
 
 function normalizeLevel(input: unknown, level: Level, path: PathSegment[], conflicts: KeyConflict[]): unknown {
   if (!isPlainObject(input)) return input;
-  const out: Record<string, unknown> = {};
-  const spelledAs: Record<string, string> = {};
+  // Null-prototype objects: a key such as `toString`, `constructor` or `__proto__` is an own key
+  // like any other (never an inherited function, never a prototype), so the schema reports it as unknown.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const spelledAs = new Map<string, string>();
   for (const [rawKey, rawValue] of Object.entries(input)) {
     const key = canonicalKey(rawKey, level.keys);
     const value = normalizeChild(key, rawValue, level, [...path, key], conflicts);
-    const earlier = spelledAs[key];
+    const earlier = spelledAs.get(key);
     if (earlier !== undefined) {
       if (!jsonEqual(out[key], value)) {
         const message = `is given twice, as ${earlier} and ${rawKey}, with different values: keep one`;
@@ -93,7 +95,7 @@ function normalizeLevel(input: unknown, level: Level, path: PathSegment[], confl
       }
       continue;
     }
-    spelledAs[key] = rawKey;
+    spelledAs.set(key, rawKey);
     out[key] = value;
   }
   return out;
@@ -106,9 +108,9 @@ function normalizeChild(
   path: PathSegment[],
   conflicts: KeyConflict[],
 ): unknown {
-  const objectLevel = level.objects?.[key];
+  const objectLevel = ownValue(level.objects, key);
   if (objectLevel) return normalizeLevel(value, objectLevel, path, conflicts);
-  const itemLevel = level.arrays?.[key];
+  const itemLevel = ownValue(level.arrays, key);
   if (itemLevel && Array.isArray(value)) {
     if (key === "targets" && path.filter((segment) => segment === "targets").length > MAX_TARGET_DEPTH) {
       conflicts.push({ path, message: `is nested too deeply: at most ${MAX_TARGET_DEPTH} levels of targets` });
@@ -117,6 +119,11 @@ function normalizeChild(
     return value.map((item, index) => normalizeLevel(item, itemLevel, [...path, index], conflicts));
   }
   return value;
+}
+
+/** `record[key]` when it is the record's own entry (never `toString` & co. from Object.prototype). */
+export function ownValue<V>(record: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function canonicalKey(rawKey: string, known: readonly string[]): string {
@@ -136,7 +143,7 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && jsonEqual(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
   }
   return false;
 }

@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import type { PathSegment } from "./keys";
+import { MAX_UPSTREAM_ATTEMPTS, worstCaseAttempts, type PlanNode } from "./limits";
 
 /** The fields the rules read: structural so that the recursive schema can call them. */
 export type NodeFields = {
@@ -52,7 +53,15 @@ export function checkNode(node: NodeFields, ctx: z.core.$RefinementCtx): void {
 }
 
 /** Rules for the top level only (on top of `checkNode`). */
-export function checkRoot(config: NodeFields, ctx: z.core.$RefinementCtx): void {
+export function checkRoot(config: NodeFields & PlanNode, ctx: z.core.$RefinementCtx): void {
+  const worst = worstCaseAttempts(config);
+  if (worst > MAX_UPSTREAM_ATTEMPTS) {
+    reporter(ctx)(
+      [],
+      `config can make up to ${worst} upstream attempts for one request (when every target fails, retries included); ` +
+        `at most ${MAX_UPSTREAM_ATTEMPTS} are allowed: lower retry.attempts or use fewer fallback targets`,
+    );
+  }
   if (config.on_status_codes !== undefined) {
     reporter(ctx)(
       ["on_status_codes"],

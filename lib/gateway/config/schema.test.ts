@@ -4,11 +4,14 @@ import {
   cacheSettingsSchema,
   circuitBreakerSettingsSchema,
   formatConfigIssues,
+  MAX_CONFIG_TARGETS,
+  MAX_UPSTREAM_ATTEMPTS,
   parseConfig,
   parseConfigJson,
   retrySettingsSchema,
   targetSchema,
   toCanonicalJson,
+  worstCaseAttempts,
   type Config,
   type ConfigIssue,
   type Target,
@@ -281,6 +284,13 @@ describe("parseConfigJson", () => {
   it("parses valid JSON and reports a non-object clearly", () => {
     expect(parseConfigJson('{"virtualKey":"a"}')).toEqual({ ok: true, config: { virtual_key: "a", weight: 1 } });
     expect(parseConfigJson("[]")).toEqual({ ok: false, issues: [{ path: "", message: "config must be an object (a target or a strategy node)" }] });
+    for (const text of ["[1,2]", "42", "null", "true"]) {
+      expect(parseConfigJson(text)).toEqual({ ok: false, issues: [{ path: "", message: "config must be an object (a target or a strategy node)" }] });
+    }
+    expect(parseConfigJson('"pc-abc-123456"')).toEqual({
+      ok: false,
+      issues: [{ path: "", message: 'config must be an object (a target or a strategy node); a saved config\'s id is sent as it is, without quotes ("pc-abc-123456")' }],
+    });
   });
 });
 
@@ -366,5 +376,70 @@ describe("circuit_breaker", () => {
     expect(Object.keys(JSON.parse(text))).toEqual(["strategy", "circuit_breaker", "targets"]);
     expect(Object.keys(JSON.parse(text).circuit_breaker)).toEqual(["failure_threshold", "cooldown_ms", "failure_status_codes"]);
     expect(toCanonicalJson(valid(JSON.parse(text)))).toBe(text);
+  });
+});
+
+describe("limits: targets and upstream attempts", () => {
+  const leaves = (n: number) => Array.from({ length: n }, (_, i) => ({ virtual_key: `k${i}` }));
+
+  it(`refuses more than ${MAX_CONFIG_TARGETS} leaf targets (nested ones included) with one issue naming the count and the limit`, () => {
+    const flat = issues({ strategy: { mode: "loadbalance" }, targets: leaves(1000) });
+    expect(flat).toEqual([{ path: "targets", message: `holds 1000 targets (leaf targets, nested ones included); a config may hold at most ${MAX_CONFIG_TARGETS}` }]);
+    const nested = { strategy: { mode: "loadbalance" }, targets: [
+      { strategy: { mode: "loadbalance" }, targets: leaves(30) },
+      { strategy: { mode: "loadbalance" }, targets: leaves(21) },
+    ] };
+    expect(issueAt(nested, "targets")).toMatch(/^holds 51 targets/);
+  });
+
+  it(`accepts exactly ${MAX_CONFIG_TARGETS} targets`, () => {
+    expect(valid({ strategy: { mode: "loadbalance" }, targets: leaves(MAX_CONFIG_TARGETS) }).targets).toHaveLength(MAX_CONFIG_TARGETS);
+  });
+
+  it("computes the worst case with the router's rules (fallback adds up, the others take one child, retry inherited)", () => {
+    const retry = (attempts: number) => ({ retry: { attempts } });
+    expect(worstCaseAttempts(valid({ virtual_key: "a" }))).toBe(1);
+    expect(worstCaseAttempts(valid({ virtual_key: "a", ...retry(5) }))).toBe(6);
+    expect(worstCaseAttempts(valid({ ...fallback(leaves(3)), ...retry(2) }))).toBe(9);
+    expect(worstCaseAttempts(valid({ ...fallback([{ virtual_key: "a", ...retry(0) }, { virtual_key: "b" }]), ...retry(4) }))).toBe(6);
+    expect(worstCaseAttempts(valid({ strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "a", ...retry(5) }, { virtual_key: "b", ...retry(1) }] }))).toBe(6);
+    expect(worstCaseAttempts(valid({ strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "a", ...retry(1) }, { virtual_key: "b", weight: 0, ...retry(5) }] }))).toBe(2);
+    expect(worstCaseAttempts(valid({ strategy: { mode: "single" }, targets: [{ virtual_key: "a" }, { virtual_key: "b", ...retry(5) }] }))).toBe(1);
+    const nested = fallback([{ ...fallback(leaves(2)), ...retry(1) }, { strategy: { mode: "loadbalance" }, targets: leaves(10) }]);
+    expect(worstCaseAttempts(valid(nested))).toBe(2 * 2 + 1);
+  });
+
+  it(`refuses a config that can make more than ${MAX_UPSTREAM_ATTEMPTS} upstream attempts for one request, naming both numbers`, () => {
+    const message = issueAt({ ...fallback(leaves(4)), retry: { attempts: 5 } }, "");
+    expect(message).toBe(
+      `config can make up to 24 upstream attempts for one request (when every target fails, retries included); at most ${MAX_UPSTREAM_ATTEMPTS} are allowed: lower retry.attempts or use fewer fallback targets`,
+    );
+    expect(issueAt(fallback(leaves(MAX_UPSTREAM_ATTEMPTS + 1)), "")).toMatch(/^config can make up to 21 upstream attempts/);
+    expect(parseConfig(fallback(leaves(MAX_UPSTREAM_ATTEMPTS))).ok).toBe(true);
+    // 50 targets under loadbalance with the most retries: one target a request, 6 attempts.
+    expect(parseConfig({ strategy: { mode: "loadbalance" }, retry: { attempts: 5 }, targets: leaves(50) }).ok).toBe(true);
+  });
+});
+
+describe("keys that are names of JavaScript internals", () => {
+  it.each(["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf"])("%s is an unknown key like any other, at every level", (key) => {
+    const allowed = /^unknown key \S+; allowed here: /;
+    const at = (input: unknown, path: string) => {
+      const message = issueAt(input, path);
+      expect(message).toMatch(allowed);
+      expect(message).not.toMatch(/native code|function|undefined|\[object/);
+    };
+    // As JSON text: an object literal would turn "__proto__" into a prototype instead of a key.
+    const top = parseConfigJson(`{"virtual_key": "a", "${key}": {"provider": "openai", "api_key": "k"}}`);
+    expect(!top.ok && top.issues).toEqual([{ path: key, message: expect.stringMatching(allowed) }]);
+    at(JSON.parse(`{"virtual_key": "a", "retry": {"attempts": 1, "${key}": 2}}`), `retry.${key}`);
+    at(JSON.parse(`{"strategy": {"mode": "fallback", "${key}": 1}, "targets": [{"virtual_key": "a"}]}`), `strategy.${key}`);
+    at(JSON.parse(`{"strategy": {"mode": "fallback"}, "targets": [{"virtual_key": "a", "${key}": 1}]}`), `targets[0].${key}`);
+  });
+
+  it("refuses __proto__ in override_params (it cannot be forwarded as a body parameter)", () => {
+    const result = parseConfigJson('{"virtual_key": "a", "override_params": {"__proto__": {"x": 1}, "a": 1}}');
+    expect(!result.ok && result.issues).toEqual([{ path: "override_params.__proto__", message: "__proto__ is not a body parameter" }]);
+    expect(valid(JSON.parse('{"virtual_key": "a", "override_params": {"constructor": 1}}')).override_params).toEqual({ constructor: 1 });
   });
 });

@@ -11,7 +11,8 @@
 import { z } from "zod";
 import { validateQuery, type Query } from "./condition-query";
 import { toConfigIssues, type ConfigIssue } from "./issues";
-import { isPlainObject, normalizeConfigKeys } from "./keys";
+import { isPlainObject, normalizeConfigKeys, ownValue } from "./keys";
+import { countLeafTargets, MAX_CONFIG_TARGETS } from "./limits";
 import { booleanValue, enumOf, intInRange, listOf, nonEmptyString, strictObject } from "./messages";
 import { checkNode, checkRoot } from "./node-rules";
 
@@ -83,7 +84,7 @@ const MODE_ONLY_KEYS: Record<string, StrategyMode> = {
   default: "conditional",
 };
 const modeHint = (key: string) => {
-  const mode = MODE_ONLY_KEYS[key];
+  const mode = ownValue(MODE_ONLY_KEYS, key);
   return mode ? `${key} is only allowed with mode ${mode}` : undefined;
 };
 const strategyWhat = "an object such as {\"mode\": \"fallback\"}";
@@ -130,6 +131,16 @@ const customHost = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://example.com/v1" })
   .max(2048, { error: "must be at most 2048 characters" });
 
+/** Body parameters (user data, any key) except `__proto__`, which a JavaScript object cannot carry as a key. */
+const bodyParams = z
+  .custom<Record<string, unknown>>((value) => isPlainObject(value), { error: "must be an object of body parameters" })
+  .superRefine((params, ctx) => {
+    if (Object.hasOwn(params, "__proto__")) {
+      ctx.addIssue({ code: "custom", path: ["__proto__"], message: "__proto__ is not a body parameter" });
+    }
+  })
+  .transform((params) => ({ ...params }));
+
 export const targetSchema = strictObject(
   {
     strategy: strategySchema.optional(),
@@ -151,7 +162,7 @@ export const targetSchema = strictObject(
     resource_name: nonEmptyString().optional(),
     deployment_id: nonEmptyString().optional(),
     api_version: nonEmptyString().optional(),
-    override_params: z.record(z.string(), z.unknown(), { error: "must be an object of body parameters" }).optional(),
+    override_params: bodyParams.optional(),
     retry: retrySettingsSchema.optional(),
     cache: cacheSettingsSchema.optional(),
     request_timeout: intInRange(1, MAX_REQUEST_TIMEOUT_MS, " milliseconds").optional(),
@@ -170,6 +181,12 @@ export const configSchema = z.preprocess(
   (input, ctx) => {
     const { value, conflicts } = normalizeConfigKeys(input);
     for (const conflict of conflicts) ctx.addIssue({ code: "custom", path: conflict.path, message: conflict.message });
+    // Counted before the (recursive) schema runs: an issue here stops validation, so a huge config costs one message.
+    const leaves = countLeafTargets(value);
+    if (leaves > MAX_CONFIG_TARGETS) {
+      const message = `holds ${leaves} targets (leaf targets, nested ones included); a config may hold at most ${MAX_CONFIG_TARGETS}`;
+      ctx.addIssue({ code: "custom", path: ["targets"], message });
+    }
     return value;
   },
   targetSchema.superRefine((config, ctx) => checkRoot(config, ctx)),
@@ -187,6 +204,8 @@ export type { Query } from "./condition-query";
 
 export { formatConfigIssues, formatIssuePath, type ConfigIssue } from "./issues";
 export { toCanonicalJson } from "./canonical-json";
+export { MAX_CONFIG_TARGETS, MAX_UPSTREAM_ATTEMPTS, worstCaseAttempts } from "./limits";
+export { MAX_TARGET_DEPTH } from "./keys";
 
 export type ParseConfigResult = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] };
 
@@ -212,6 +231,10 @@ export function parseConfigJson(text: string): ParseConfigResult {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, issues: [{ path: "", message: `config is not valid JSON: ${reason}` }] };
+  }
+  if (typeof input === "string") {
+    const message = `config must be an object (a target or a strategy node); a saved config's id is sent as it is, without quotes (${JSON.stringify(input.slice(0, 64))})`;
+    return { ok: false, issues: [{ path: "", message }] };
   }
   return parseConfig(input);
 }

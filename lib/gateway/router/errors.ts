@@ -5,7 +5,7 @@
 import type { AttemptRecord } from "./types";
 
 export abstract class RouteError extends Error {
-  abstract readonly code: "no_matching_condition" | "client_aborted" | "invalid_route_tree";
+  abstract readonly code: "no_matching_condition" | "client_aborted" | "invalid_route_tree" | "attempt_budget_exhausted";
   /** Attempts made before routing stopped. Filled in by `route()`. */
   attempts: AttemptRecord<unknown>[] = [];
 }
@@ -41,5 +41,21 @@ export class InvalidRouteTreeError extends RouteError {
   ) {
     super(`cannot route at ${path}: ${detail}`);
     this.name = "InvalidRouteTreeError";
+  }
+}
+
+/**
+ * The request's upstream attempts (retries included) reached `limit` and routing wanted another:
+ * nothing more is tried. The caller answers with a gateway error naming the limit.
+ */
+export class AttemptBudgetError extends RouteError {
+  readonly code = "attempt_budget_exhausted";
+  constructor(
+    readonly limit: number,
+    /** The last attempt's status (undefined when it had none). */
+    readonly lastStatus: number | undefined,
+  ) {
+    super(`routing stopped after ${limit} upstream attempts, the limit for one request`);
+    this.name = "AttemptBudgetError";
   }
 }

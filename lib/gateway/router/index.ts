@@ -12,5 +12,5 @@ export {
   retryAfterMs,
   retryDelayMs,
 } from "./retry-policy";
-export { RouteError, NoMatchingConditionError, RouteAbortedError, InvalidRouteTreeError } from "./errors";
+export { RouteError, NoMatchingConditionError, RouteAbortedError, InvalidRouteTreeError, AttemptBudgetError } from "./errors";
 export type * from "./types";

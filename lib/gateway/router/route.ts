@@ -13,9 +13,13 @@
  * breaker) is skipped without a call: a fallback moves on, and when the last child is skipped the
  * last real outcome is the answer (a 503 `circuit_open` only when nothing was tried). A client abort stops everything:
  * `route()` then rejects with `RouteAbortedError`, whose `attempts` hold what was tried.
+ * At most `maxAttempts` upstream attempts are made (retries included; skips are free): when routing
+ * wants one more (a retry, or the next target of a fallback), it stops at once, before any back-off
+ * wait, and rejects with `AttemptBudgetError`, whose `attempts` hold the ones made.
  */
 import { chooseConditionalTarget, type ConditionContext } from "./conditions";
-import { InvalidRouteTreeError, NoMatchingConditionError, RouteAbortedError, RouteError } from "./errors";
+import { MAX_UPSTREAM_ATTEMPTS } from "../config/limits";
+import { AttemptBudgetError, InvalidRouteTreeError, NoMatchingConditionError, RouteAbortedError, RouteError } from "./errors";
 import { isRetryTrigger, MAX_TOTAL_RETRY_WAIT_MS, retryDelayMs } from "./retry-policy";
 import { runAttempt, type AttemptEnv } from "./run-attempt";
 import type {
@@ -38,6 +42,9 @@ type RouteEnv<T, R> = AttemptEnv<T, R> & {
   random: () => number;
   now: () => number;
   attempts: AttemptRecord<T>[];
+  /** Attempts that called attempt() (the records minus skips). */
+  made: number;
+  maxAttempts: number;
   admit?: RouteOptions<T, R>["admit"];
   report?: RouteOptions<T, R>["report"];
   skippedResponse?: RouteOptions<T, R>["skippedResponse"];
@@ -67,6 +74,8 @@ export async function route<T, R = unknown>(
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
     attempts: [],
+    made: 0,
+    maxAttempts: options.maxAttempts ?? MAX_UPSTREAM_ATTEMPTS,
     admit: options.admit,
     report: options.report,
     skippedResponse: options.skippedResponse,
@@ -185,6 +194,7 @@ function childAt<T>(node: RouteStrategyNode<T>, index: number): RouteChild<T> {
 
 /** A target with its retries: the retry count is 0, n (answered on retry n) or -1 (gave up). */
 async function runLeaf<T, R>(leaf: RouteLeaf<T>, env: RouteEnv<T, R>): Promise<NodeResult<T, R>> {
+  ensureBudget(env);
   const admission = await admitLeaf(leaf, env);
   if (!admission.ok) return skipLeaf(leaf, admission.reason, env);
   const probe = admission.probe === true;
@@ -198,10 +208,19 @@ async function runLeaf<T, R>(leaf: RouteLeaf<T>, env: RouteEnv<T, R>): Promise<N
     if (retryIndex >= policy.attempts) return { outcome, leaf, retryCount: -1, last: record };
     const delayMs = retryDelayMs(outcome, policy, retryIndex + 1, env.random, env.now());
     if (waitedMs + delayMs > MAX_TOTAL_RETRY_WAIT_MS) return { outcome, leaf, retryCount: -1, last: record };
+    ensureBudget(env);
     record.reason = `retry: ${describeOutcome(outcome)}`;
     waitedMs += delayMs;
     await sleepUnlessAborted(delayMs, env);
   }
+}
+
+/** Throws `AttemptBudgetError` when no upstream attempt is left for the one routing is about to make. */
+function ensureBudget<T, R>(env: RouteEnv<T, R>): void {
+  if (env.made < env.maxAttempts) return;
+  const last = env.attempts.findLast((record) => record.errorClass !== "circuit_open");
+  if (last) last.reason = `stopped: ${env.maxAttempts} upstream attempts made, the limit for one request`;
+  throw new AttemptBudgetError(env.maxAttempts, last?.status);
 }
 
 async function admitLeaf<T, R>(leaf: RouteLeaf<T>, env: RouteEnv<T, R>) {
@@ -239,6 +258,7 @@ async function attemptOnce<T, R>(
 ): Promise<{ outcome: AttemptOutcome<R>; record: AttemptRecord<T> }> {
   if (env.signal.aborted) throw new RouteAbortedError();
   const startedAt = env.now();
+  env.made += 1;
   const settled = await runAttempt(leaf, retryIndex, env);
   const record: AttemptRecord<T> = {
     index: env.attempts.length,

@@ -158,6 +158,12 @@ export type RouteOptions<T, R = unknown> = {
   admit?: (leaf: RouteLeaf<T>) => Admission | Promise<Admission>;
   /** Told the outcome of every attempt that reached an outcome (not client aborts), in order. */
   report?: (leaf: RouteLeaf<T>, outcome: AttemptOutcome<R>, info: { probe: boolean }) => void;
+  /**
+   * Upstream attempts allowed for this request, retries included (skips do not count). When routing
+   * wants one more, it stops and rejects with `AttemptBudgetError`. Default MAX_UPSTREAM_ATTEMPTS (20),
+   * the budget every validated config fits in.
+   */
+  maxAttempts?: number;
   /** Payload of a skipped leaf's outcome (status 503), e.g. Detour's OpenAI-shaped `circuit_open` error. */
   skippedResponse?: (info: { path: string; target: T; reason: string }) => R;
 };
