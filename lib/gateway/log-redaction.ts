@@ -9,6 +9,7 @@
  */
 import { forEachConfigCredential, mapConfigCredentials } from "./config/credentials";
 import { isPlainObject } from "./config/keys";
+import { decodeHeaderValue } from "./request-context";
 import type { ResolvedTarget } from "./resolve";
 import type { RouteNode } from "./router";
 
@@ -124,7 +125,9 @@ function redactHosts(node: unknown): unknown {
 /** Request headers with credentials redacted (see the file comment); the secrets they carried are added to `secrets`. */
 export function redactHeaders(headers: Headers, secrets: Set<string>): Record<string, string> {
   const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
+  headers.forEach((raw, name) => {
+    // Node hands header values over as latin1: store the UTF-8 text that was sent.
+    const value = decodeHeaderValue(raw);
     if (SECRET_HEADERS.has(name)) {
       if (name !== "cookie") secrets.add(headerSecret(value));
       out[name] = REDACTED;
