@@ -23,7 +23,12 @@ export type Fault =
   /** 200 text/event-stream with non-JSON `data:` lines, then a normal end. */
   | { kind: "sse_garbage" }
   /** Normal answer with `delayMs` between stream chunks (between body pieces when not streaming). */
-  | { kind: "slow_chunks"; delayMs: number };
+  | { kind: "slow_chunks"; delayMs: number }
+  /** A redirect: `status` (default 302; 301, 302, 303, 307 or 308) with `location` (default http://redirected.invalid + the request's path). */
+  | { kind: "redirect"; status?: RedirectStatus; location?: string };
+
+export const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
+export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
 
 export type FaultKind = Fault["kind"];
 

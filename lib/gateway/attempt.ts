@@ -3,11 +3,16 @@
  * it over the pooled agent, and settle once the answer is known: the full body for JSON and errors,
  * the first content event for streams (so a stream that breaks before it can still fall back).
  *
- * A connection the upstream lookup refused (the name resolved to a non-public address when Detour connected) is a
+ * Detour's verdicts on an answer it cannot pass on are gateway errors that count as failed
+ * attempts (fallback and retry see them like any 502): a broken stream, a 2xx that is not JSON, and
+ * a redirect (any 3xx: 502 `upstream_redirect`; redirects are never followed, and their `location`
+ * is never passed on, so a provider key cannot be walked to another host). A connection the
+ * upstream lookup refused (the name resolved to a non-public address when Detour connected) is a
  * 400 `custom_host_not_allowed` for a custom host, a 502 `upstream_address_not_allowed` otherwise.
  */
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { originOf } from "./providers/origin";
 import type { Endpoint, OpenAiErrorBody } from "./providers/types";
 import { isBuildError } from "./providers/types";
 import type { ResolvedTarget } from "./resolve";
@@ -58,6 +63,14 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const res = await sendUpstream(built, info.signal, setup.dispatcher);
       const headers = passThroughHeaders(res.headers);
       const flat = flatHeaders(res.headers);
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        (res.body as Readable).destroy(); // never read, never relayed: the location stays here
+        headers.delete("location");
+        delete flat.location;
+        const where = originOf(built.url) ?? adapter.id;
+        const message = `${adapter.id} at ${where} answered ${res.statusCode} (a redirect); Detour does not follow upstream redirects: point custom_host at the URL that answers`;
+        return detourVerdict(502, "redirect", upstreamError(message, "upstream_redirect"), headers, flat);
+      }
       if (res.statusCode < 200 || res.statusCode >= 300) {
         // A provider may echo the key it was given; it must never reach the caller or a log row.
         const text = redactSecret(await readErrorBody(res), creds.apiKey);
@@ -109,8 +122,8 @@ function addressRefused(detail: string, customHost: boolean): AttemptOutcome<Ups
   return { status, errorClass: "address_not_allowed", response: { kind: "error", body, headers: null, gateway: true, message: body.error.message } };
 }
 
-/** Detour's own judgement of a 2xx it cannot pass on (broken stream, bad JSON): a gateway error. */
-function detourVerdict(status: number, errorClass: "stream_broken" | "invalid_json", body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>): AttemptOutcome<UpstreamPayload> {
+/** Detour's own judgement of an answer it cannot pass on (broken stream, bad JSON, redirect): a gateway error. */
+function detourVerdict(status: number, errorClass: "stream_broken" | "invalid_json" | "redirect", body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>): AttemptOutcome<UpstreamPayload> {
   return { status, errorClass, headers: flat, response: { kind: "error", body, headers, gateway: true, message: body.error.message } };
 }
 
