@@ -117,7 +117,7 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
         <h2 id="vk-destinations">Where its key may go</h2>
         <p className="muted vk-destinations-hint">
           Detour sends this key only to these origins. A request or config that points it anywhere else (<code>x-portkey-custom-host</code>, a config&apos;s{" "}
-          <code>custom_host</code> or <code>resource_name</code>) gets 400 <code>custom_host_not_allowed_for_virtual_key</code>.
+          <code>custom_host</code>) gets 400 <code>custom_host_not_allowed_for_virtual_key</code>.
         </p>
         <ul className="vk-destinations" aria-label="Allowed destinations">
           {destinations(vk).map((d) => (
