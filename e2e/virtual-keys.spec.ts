@@ -218,6 +218,47 @@ test("rotate the OpenAI key in the UI: the page shows the new masked key and his
   await expect(row.getByRole("cell").nth(5)).toHaveText(/^(just now|\d+ s ago)$/); // the Rotated column
 });
 
+test("allow another host for a key on its page: the gateway refuses it before, serves it after", async ({ page }) => {
+  test.skip(!slugs.openai, "needs the OpenAI key from the first test");
+  const elsewhere = `http://localhost:${mock.port}`;
+  const viaElsewhere = () =>
+    fetch(new URL("/v1/chat/completions", test.info().project.use.baseURL), {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-api-key": E2E_ADMIN_API_KEY, "x-portkey-virtual-key": slugs.openai!, "x-portkey-custom-host": `${elsewhere}/v1` },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ping" }] }),
+    });
+  const refused = await viaElsewhere();
+  expect(refused.status).toBe(400);
+  expect((await refused.json()).error).toMatchObject({ code: "custom_host_not_allowed_for_virtual_key" });
+
+  await openKeyPage(page, OPENAI.name);
+  const region = page.getByRole("region", { name: "Where its key may go" });
+  const list = region.getByRole("list", { name: "Allowed destinations" });
+  await expect(list.getByRole("listitem")).toHaveText([/^https:\/\/api\.openai\.com\s+provider default$/, new RegExp(`^${mock.url.replace(/[.]/g, "\\.")}\\s+custom host$`)]);
+
+  const field = region.getByLabel("Allowed hosts");
+  await field.fill(`${elsewhere}/v1`);
+  await region.getByRole("button", { name: "Save allowed hosts" }).click();
+  await expect(region.getByText(/^Line 1: .*without a path/)).toBeVisible();
+  await expect(field).toBeFocused();
+  await expect(field).toHaveAttribute("aria-invalid", "true");
+
+  await field.fill(`${elsewhere.toUpperCase().replace("HTTP://", "http://")}/`);
+  await region.getByRole("button", { name: "Save allowed hosts" }).click();
+  await expect(page.getByRole("status")).toContainText(`Saved the allowed hosts of “${OPENAI.name}”`);
+  await expect(field).toHaveValue(elsewhere); // normalised by the API
+  await expect(list.getByRole("listitem")).toHaveCount(3);
+  await expect(list.getByRole("listitem").nth(2)).toHaveText(new RegExp(`^${elsewhere.replace(/[.]/g, "\\.")}\\s+allowed host$`));
+
+  const before = mock.requests({ provider: "openai" }).length;
+  const served = await viaElsewhere();
+  expect(served.status).toBe(200);
+  expect(mock.requests({ provider: "openai" }).slice(before).map((r) => r.key)).toEqual([OPENAI.newKey]);
+
+  await page.reload();
+  await expect(page.getByRole("region", { name: "Where its key may go" }).getByLabel("Allowed hosts")).toHaveValue(elsewhere);
+});
+
 test("revoke a key after confirming: the gateway answers 403 and the list says revoked", async ({ page }, info) => {
   test.skip(!slugs.azure, "needs the Azure key from the second test");
   expect((await chat(slugs.azure!, "gpt-4o")).status).toBe(200);

@@ -55,6 +55,34 @@ describe("status faults", () => {
   });
 });
 
+describe("redirect faults", () => {
+  it("answers a redirect with a location (default 302 to redirected.invalid + the request's path), once per rule use", async () => {
+    mock.script({ fault: { kind: "redirect" }, times: 1 });
+    const res = await openai(mock.url, "chat/completions", chatBody("x"), undefined, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("http://redirected.invalid/v1/chat/completions");
+    expect(res.headers.get("content-type")).toBe("text/html");
+    expect(await res.text()).toContain('href="http://redirected.invalid/v1/chat/completions"');
+    expect((await openai(mock.url, "chat/completions", chatBody("x"))).status).toBe(200);
+    expect(mock.requests().map((r) => [r.fault, r.status])).toEqual([
+      ["redirect", 302],
+      [undefined, 200],
+    ]);
+  });
+
+  it.each([301, 303, 307, 308])("sends status %i with the location given, on Azure too", async (status) => {
+    mock.script({ fault: { kind: "redirect", status: status as 301, location: "https://collector.example/steal" } });
+    const res = await azure(mock.url, "dep", "chat/completions", chatBody("x"), undefined, { redirect: "manual" });
+    expect(res.status).toBe(status);
+    expect(res.headers.get("location")).toBe("https://collector.example/steal");
+  });
+
+  it("refuses a redirect rule with another status or an empty location", () => {
+    expect(() => mock.script({ fault: { kind: "redirect", status: 200 as 301 } })).toThrow(/redirect status must be one of 301, 302, 303, 307, 308/);
+    expect(() => mock.script({ fault: { kind: "redirect", location: "" } })).toThrow(/location must be a non-empty string/);
+  });
+});
+
 describe("connection faults", () => {
   it("hang: no answer until the client aborts, recorded as aborted", async () => {
     mock.script({ fault: { kind: "hang" } });

@@ -151,6 +151,13 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
     case "echo_key":
       echoKey(ctx, reply);
       return;
+    case "redirect": {
+      // Like a web server or load balancer in front of the API: a short HTML body and a location.
+      const location = fault.location ?? `http://redirected.invalid${ex.req.url ?? "/"}`;
+      const body = `<html><body>Moved: <a href="${location}">${location}</a></body></html>`;
+      ex.send(fault.status ?? 302, { "content-type": "text/html", location }, body);
+      return;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 // Fault rules: validation of untrusted input, matching in insertion order, `times` and `probability`.
-import type { ApiPath, Fault, FaultMatch, FaultRule, Provider, ScriptedRule } from "./types";
+import { REDIRECT_STATUSES, type ApiPath, type Fault, type FaultMatch, type FaultRule, type Provider, type RedirectStatus, type ScriptedRule } from "./types";
 
 export interface MatchContext {
   provider: Provider;
@@ -161,6 +161,19 @@ export function parseFault(v: unknown): Fault {
       return { kind: "stream_break_after_chunks", chunks: num(v, "chunks", 0, true)! };
     case "slow_chunks":
       return { kind: "slow_chunks", delayMs: num(v, "delayMs", 0, true)! };
+    case "redirect": {
+      const f: Fault = { kind: "redirect" };
+      const status = num(v, "status", 0, false);
+      if (status !== undefined) {
+        if (!(REDIRECT_STATUSES as readonly number[]).includes(status)) throw new RuleError(`redirect status must be one of ${REDIRECT_STATUSES.join(", ")}`);
+        f.status = status as RedirectStatus;
+      }
+      if (v.location !== undefined) {
+        if (typeof v.location !== "string" || v.location === "") throw new RuleError("redirect location must be a non-empty string");
+        f.location = v.location;
+      }
+      return f;
+    }
     case "hang":
     case "reset":
     case "stream_break_before_first_chunk":

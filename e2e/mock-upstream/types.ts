@@ -34,7 +34,12 @@ export type Fault =
    * text (non-streaming), or the preamble + the first content chunk, then an `error` event whose
    * message holds it (streaming). For tests that a gateway keeps keys out of its logs.
    */
-  | { kind: "echo_key" };
+  | { kind: "echo_key" }
+  /** A redirect: `status` (default 302; 301, 302, 303, 307 or 308) with `location` (default http://redirected.invalid + the request's path). */
+  | { kind: "redirect"; status?: RedirectStatus; location?: string };
+
+export const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
+export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
 
 export type FaultKind = Fault["kind"];
 

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { PROVIDERS } from "../gateway/config/schema";
 import { booleanValue, enumOf, listOf, nonEmptyString, strictObject } from "../gateway/config/messages";
+import { originOf, originProblem } from "../gateway/providers/origin";
 import { renameAliases } from "./input";
 import { rateLimitsSchema } from "./rate-limit-schemas";
 
@@ -17,6 +18,7 @@ export const VIRTUAL_KEY_NAME_MAX = 100;
 export const VIRTUAL_KEY_NOTE_MAX = 1000;
 export const PROVIDER_KEY_MAX = 8192;
 export const MAX_DEPLOYMENTS = 100;
+export const MAX_ALLOWED_HOSTS = 20;
 
 const trimmed = (what: string, max: number) =>
   nonEmptyString(what)
@@ -34,7 +36,35 @@ const apiVersionSchema = trimmed("an Azure api-version such as 2024-10-21", 100)
 const customHostSchema = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://example.com/v1" })
   .max(2048, { error: "must be at most 2048 characters" })
+  .refine((v) => !hasUserInfo(v), { error: "must not contain a user name or password (user info in a URL is refused: put credentials in the key)" })
   .nullable();
+
+function hasUserInfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== "" || parsed.password !== "";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `allowed_hosts`: origins (scheme, host, port) besides the provider's default host and
+ * `custom_host` that the key's secret may be sent to. Stored normalised (`originOf`), without duplicates.
+ */
+export const allowedHostsSchema = listOf(
+  z
+    .string({ error: "must be an origin such as https://example.com" })
+    .max(2048, { error: "must be at most 2048 characters" })
+    .superRefine((v, ctx) => {
+      const problem = originProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: `${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}...` : v)} ${problem}` });
+    })
+    .transform((v) => originOf(v) ?? v),
+  "origins such as https://example.com or http://10.0.0.5:8080",
+)
+  .max(MAX_ALLOWED_HOSTS, { error: `must list at most ${MAX_ALLOWED_HOSTS} origins` })
+  .transform((list) => [...new Set(list)]);
 
 export const deploymentSchema = z.preprocess(
   renameAliases({ deploymentName: "deployment_name", apiVersion: "api_version", isDefault: "is_default" }),
@@ -57,6 +87,7 @@ const ALIASES = {
   resourceName: "resource_name",
   apiVersion: "api_version",
   customHost: "custom_host",
+  allowedHosts: "allowed_hosts",
   deploymentName: "deployment_name",
   deploymentConfig: "deployments",
   deployment_config: "deployments",
@@ -76,6 +107,8 @@ const commonFields = {
   resource_name: resourceNameSchema.optional(),
   api_version: apiVersionSchema.optional(),
   custom_host: customHostSchema.optional(),
+  /** Origins the secret may also be sent to (admins only: the management API needs a session or an admin key). */
+  allowed_hosts: allowedHostsSchema.optional(),
   /** Portkey's single-deployment shorthand: one deployment, the default. */
   deployment_name: trimmed("an Azure deployment name", 200).optional(),
   deployments: deploymentListSchema.optional(),

@@ -45,6 +45,7 @@ export function virtualKeyView(vk: VirtualKeyDetail) {
     resource_name: vk.resourceName,
     api_version: vk.apiVersion,
     custom_host: vk.customHost,
+    allowed_hosts: vk.allowedHosts,
     deployments: vk.deployments.map((d) => ({ deployment_name: d.deploymentName, alias: d.alias, api_version: d.apiVersion, is_default: d.isDefault })),
     version: vk.currentVersion,
     rate_limits: rateLimitsView(vk),
@@ -66,11 +67,23 @@ export function virtualKeyView(vk: VirtualKeyDetail) {
   };
 }
 
-/** The private-address rule (GATEWAY.md §7) at save time too, so a key that could never be used is refused at once. */
-async function checkCustomHost(customHost: string | null | undefined): Promise<void> {
-  if (!customHost) return;
-  const check = await validateCustomHost(customHost, getEnv().allowedPrivateHosts);
-  if (!check.ok) throw apiErrors.badRequest(`custom_host: ${check.message}`, "custom_host", "custom_host_not_allowed");
+/**
+ * The private-address rule (GATEWAY.md §7) at save time too, the same check the gateway runs when
+ * the key is used, so a key that could never be used is refused at once: its custom host and every
+ * origin of its allow-list.
+ */
+async function checkHosts(customHost: string | null | undefined, allowedHosts: string[] | undefined): Promise<void> {
+  const allowed = getEnv().allowedPrivateHosts;
+  if (customHost) {
+    const check = await validateCustomHost(customHost, allowed);
+    if (!check.ok) throw apiErrors.badRequest(`custom_host: ${check.message}`, "custom_host", "custom_host_not_allowed");
+  }
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  for (const [i, origin] of (allowedHosts ?? []).entries()) {
+    const check = await validateCustomHost(origin, allowed);
+    if (!check.ok) issues.push({ path: ["allowed_hosts", i], message: check.message.replace(/^custom_host /, "") });
+  }
+  if (issues.length) throw issuesError(issues, "custom_host_not_allowed");
 }
 
 const nameTaken = (name: string) => new ApiError(409, "name_taken", `An active virtual key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
@@ -92,7 +105,7 @@ async function viewOf(workspaceId: string, slug: string) {
 export async function createVirtualKeyHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const body = parseInput(createVirtualKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
-  await checkCustomHost(body.custom_host);
+  await checkHosts(body.custom_host, body.allowed_hosts);
   const saved = unwrap(
     await createNamedVirtualKey(getDb(), getEncryptionKey(), {
       workspaceId: principal.workspaceId,
@@ -103,6 +116,7 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
       resourceName: body.resource_name ?? null,
       apiVersion: body.api_version ?? null,
       customHost: body.custom_host ?? null,
+      allowedHosts: body.allowed_hosts ?? [],
       deployments: deploymentsFrom(body) ?? [],
       createdById: principal.actor,
       ...rateLimitColumns(body.rate_limits),
@@ -142,12 +156,13 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     resourceName: body.resource_name,
     apiVersion: body.api_version,
     customHost: body.custom_host,
+    allowedHosts: body.allowed_hosts,
     deployments,
     secret: body.key,
     ...rateLimitColumns(body.rate_limits),
   };
   if (Object.values(patch).every((v) => v === undefined) && body.rate_limits === undefined) {
-    throw apiErrors.badRequest("Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, deployments or rate_limits.");
+    throw apiErrors.badRequest("Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments or rate_limits.");
   }
   const touchesProvider = [body.resource_name, body.api_version, body.custom_host, deployments].some((v) => v !== undefined);
   if (touchesProvider) {
@@ -160,8 +175,9 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     };
     const issues = virtualKeyShapeIssues(merged, { deployments: body.deployment_name !== undefined ? "deployment_name" : "deployments" });
     if (issues.length) throw issuesError(issues);
-    await checkCustomHost(body.custom_host);
+    await checkHosts(body.custom_host, undefined);
   }
+  await checkHosts(undefined, body.allowed_hosts);
 
   const saved = unwrap(await updateVirtualKey(getDb(), getEncryptionKey(), principal.workspaceId, current.id, patch, principal.actor), params.slug, body.name);
   // Before the answer: every request that starts after it loads the new version.

@@ -2,15 +2,24 @@
  * One call of one upstream target, as the router's `attempt()`: build the provider request, send
  * it over the pooled agent, and settle once the answer is known: the full body for JSON and errors,
  * the first content event for streams (so a stream that breaks before it can still fall back).
+ *
+ * Detour's verdicts on an answer it cannot pass on are gateway errors that count as failed
+ * attempts (fallback and retry see them like any 502): a broken stream, a 2xx that is not JSON, and
+ * a redirect (any 3xx: 502 `upstream_redirect`; redirects are never followed, and their `location`
+ * is never passed on, so a provider key cannot be walked to another host). A connection the
+ * upstream lookup refused (the name resolved to a non-public address when Detour connected) is a
+ * 400 `custom_host_not_allowed` for a custom host, a 502 `upstream_address_not_allowed` otherwise.
  */
 import type { Readable } from "node:stream";
-import { normalizeUpstreamError } from "./providers/errors";
+import type { Dispatcher } from "undici";
+import { originOf } from "./providers/origin";
 import type { Endpoint, OpenAiErrorBody } from "./providers/types";
 import { isBuildError } from "./providers/types";
 import type { ResolvedTarget } from "./resolve";
 import type { AttemptFn, AttemptOutcome } from "./router";
 import { SseRelay } from "./sse";
 import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "./upstream";
+import { findAddressNotAllowed } from "./upstream-lookup";
 
 export type UpstreamPayload =
   | { kind: "json"; text: string; json: Record<string, unknown>; headers: Headers; deployment?: string }
@@ -30,6 +39,8 @@ export type AttemptSetup = {
   stripUsageChunk: boolean;
   maxLogBytes: number;
   timing: AttemptTiming;
+  /** The HTTP client (default: the process-wide agent); tests pass one with their own DNS. */
+  dispatcher?: Dispatcher;
 };
 
 export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, UpstreamPayload> {
@@ -49,9 +60,17 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
 
     const started = performance.now();
     try {
-      const res = await sendUpstream(built, info.signal);
+      const res = await sendUpstream(built, info.signal, setup.dispatcher);
       const headers = passThroughHeaders(res.headers);
       const flat = flatHeaders(res.headers);
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        (res.body as Readable).destroy(); // never read, never relayed: the location stays here
+        headers.delete("location");
+        delete flat.location;
+        const where = originOf(built.url) ?? adapter.id;
+        const message = `${adapter.id} at ${where} answered ${res.statusCode} (a redirect); Detour does not follow upstream redirects: point custom_host at the URL that answers`;
+        return detourVerdict(502, "redirect", upstreamError(message, "upstream_redirect"), headers, flat);
+      }
       if (res.statusCode < 200 || res.statusCode >= 300) {
         // A provider may echo the key it was given; it must never reach the caller or a log row.
         const text = redactSecret(await readErrorBody(res), creds.apiKey);
@@ -80,6 +99,8 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       return { status: res.statusCode, headers: flat, response: payload };
     } catch (err) {
       if (info.signal.aborted) throw err;
+      const refused = findAddressNotAllowed(err);
+      if (refused) return addressRefused(refused.message, creds.customHost !== undefined);
       const message = `could not reach ${adapter.id}: ${describeNetworkError(err)}`;
       return { status: 502, errorClass: "network", response: { kind: "error", body: upstreamError(message, "upstream_unreachable"), headers: null, gateway: true, message } };
     } finally {
@@ -92,8 +113,17 @@ function errorOutcome(status: number, body: OpenAiErrorBody, headers: Headers, f
   return { status, headers: flat, response: { kind: "error", body, headers, gateway: false, message } };
 }
 
-/** Detour's own judgement of a 2xx it cannot pass on (broken stream, bad JSON): a gateway error. */
-function detourVerdict(status: number, errorClass: "stream_broken" | "invalid_json", body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>): AttemptOutcome<UpstreamPayload> {
+/** The connect-time private-address rule refused the address the upstream's name resolved to. */
+function addressRefused(detail: string, customHost: boolean): AttemptOutcome<UpstreamPayload> {
+  const status = customHost ? 400 : 502;
+  const body: OpenAiErrorBody = customHost
+    ? { error: { message: `custom_host ${detail}`, type: "invalid_request_error", param: "custom_host", code: "custom_host_not_allowed" } }
+    : upstreamError(`upstream ${detail}`, "upstream_address_not_allowed");
+  return { status, errorClass: "address_not_allowed", response: { kind: "error", body, headers: null, gateway: true, message: body.error.message } };
+}
+
+/** Detour's own judgement of an answer it cannot pass on (broken stream, bad JSON, redirect): a gateway error. */
+function detourVerdict(status: number, errorClass: "stream_broken" | "invalid_json" | "redirect", body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>): AttemptOutcome<UpstreamPayload> {
   return { status, errorClass, headers: flat, response: { kind: "error", body, headers, gateway: true, message: body.error.message } };
 }
 

@@ -7,12 +7,13 @@ import { getEnv } from "../env";
 import { parseInlineConfig, parseVirtualKeyConfig } from "./config/parse-memo";
 import { formatConfigIssues, PROVIDERS, type Config } from "./config/schema";
 import { badRequest, forbidden, GatewayError, notFound } from "./errors";
-import { validateCustomHost } from "./providers/custom-host";
+import { checkCustomHostWithoutDns, validateCustomHost, type CustomHostCheck } from "./providers/custom-host";
 import { getProviderAdapter } from "./providers/registry";
 import type { ProviderAdapter, ProviderCredentials, ProviderId } from "./providers/types";
 import type { RequestContext } from "./request-context";
 import { buildRouteTree, mapRouteLeaves, type LeafTarget, type RouteLeaf, type RouteNode } from "./router";
 import { lookupConfig, lookupVirtualKey } from "./state";
+import { assertVirtualKeyDestination, type DestinationSource } from "./virtual-key-hosts";
 
 export type ResolvedTarget = {
   provider: ProviderId;
@@ -77,6 +78,7 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
   const slug = t.virtual_key ?? (t.provider ? undefined : ctx.virtualKey ?? undefined);
   let creds: ProviderCredentials;
   let virtualKey: ResolvedTarget["virtualKey"] = null;
+  let allowedOrigins: ReadonlySet<string> | null = null;
 
   if (slug) {
     const vk = await lookupVirtualKey(workspaceId, slug);
@@ -89,6 +91,7 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
     if (vk.apiVersion) creds.apiVersion = vk.apiVersion;
     if (vk.customHost) creds.customHost = vk.customHost;
     virtualKey = { id: vk.id, slug: vk.slug, version: vk.version, rpmLimit: vk.rpmLimit, tpmLimit: vk.tpmLimit };
+    allowedOrigins = vk.allowedOrigins;
   } else if (t.provider || ctx.direct) {
     const provider = (t.provider ?? ctx.direct?.provider) as string;
     const adapter = getProviderAdapter(provider);
@@ -110,11 +113,28 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
   if (t.deployment_id) creds.deploymentId = t.deployment_id;
   if (t.api_version) creds.apiVersion = t.api_version;
   const customHost = ctx.customHost ?? leaf.settings.customHost ?? creds.customHost;
+  const adapter = getProviderAdapter(creds.provider)!;
+  const allowedPrivateHosts = getEnv().allowedPrivateHosts;
+  const refused = (check: CustomHostCheck | "resolve") => check !== "resolve" && !check.ok ? badRequest("custom_host_not_allowed", check.message, "custom_host") : null;
+  // Order: what needs no DNS (bad URL, user info, private IP literal), then the virtual key's own
+  // rule (a destination it refuses is never resolved), then the addresses of a host name.
+  const early = customHost ? refused(checkCustomHostWithoutDns(customHost, allowedPrivateHosts)) : null;
+  if (early) throw early;
+  if (virtualKey && allowedOrigins) {
+    const destination = customHost ? { ...creds, customHost } : creds;
+    assertVirtualKeyDestination(virtualKey.slug, allowedOrigins, adapter, destination, destinationSource(ctx, leaf, where));
+  }
   if (customHost) {
-    const check = await validateCustomHost(customHost, getEnv().allowedPrivateHosts);
-    if (!check.ok) throw badRequest("custom_host_not_allowed", check.message, "custom_host");
+    const late = refused(await validateCustomHost(customHost, allowedPrivateHosts));
+    if (late) throw late;
     creds.customHost = customHost;
   }
-  const adapter = getProviderAdapter(creds.provider)!;
   return { provider: adapter.id, adapter, creds, virtualKey };
+}
+
+/** Which input chose a virtual-key target's destination (for the error naming it). */
+function destinationSource(ctx: RequestContext, leaf: RouteLeaf<LeafTarget>, where: string): DestinationSource {
+  if (ctx.customHost) return { what: "the x-portkey-custom-host header", param: "x-portkey-custom-host" };
+  if (leaf.settings.customHost) return { what: `the config's custom_host${where}`, param: "custom_host" };
+  return { what: "this target", param: "virtual_key" };
 }

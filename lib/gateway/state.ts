@@ -23,7 +23,9 @@ import { LoadingCache } from "./cache";
 import { parseConfigJson, type Config, type ConfigIssue } from "./config/schema";
 import { InvalidationBus, type InvalidationKind } from "./invalidation";
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limit";
+import { getProviderAdapter } from "./providers/registry";
 import type { AzureDeployment } from "./providers/types";
+import { virtualKeyOrigins } from "./virtual-key-hosts";
 
 /** Cache TTL: the only bound without Redis, a safety net with it. */
 export const TTL_MS = 60_000;
@@ -46,6 +48,8 @@ export type CachedVirtualKey = {
   resourceName?: string;
   apiVersion?: string;
   customHost?: string;
+  /** Origins the key's secret may be sent to (provider default, customHost, allowed_hosts): `virtual-key-hosts.ts`. */
+  allowedOrigins: ReadonlySet<string>;
   deployments: AzureDeployment[];
   /** Detour's own limits (null: none). */
   rpmLimit: number | null;
@@ -209,6 +213,7 @@ export async function lookupVirtualKey(workspaceId: string, slug: string): Promi
       status: row.status,
       version: row.version,
       apiKey: row.status === "active" ? decryptSecret(row.ciphertext, getEncryptionKey()) : "",
+      allowedOrigins: virtualKeyOriginsOf(row),
       deployments: row.deployments,
       rpmLimit: row.rpmLimit,
       tpmLimit: row.tpmLimit,
@@ -218,6 +223,11 @@ export async function lookupVirtualKey(workspaceId: string, slug: string): Promi
     if (row.customHost) key.customHost = row.customHost;
     return key;
   });
+}
+
+function virtualKeyOriginsOf(row: { provider: string; resourceName: string | null; customHost: string | null; allowedHosts: string[] }): ReadonlySet<string> {
+  const adapter = getProviderAdapter(row.provider);
+  return adapter ? virtualKeyOrigins(adapter, row) : new Set();
 }
 
 // The local entry is gone when these return (synchronously); the returned promise settles once the

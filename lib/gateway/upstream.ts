@@ -1,14 +1,25 @@
 /**
  * Upstream HTTP: one undici Agent per process with keep-alive pooling, shared by every request.
  * `undici.request` is used rather than fetch: it is markedly cheaper per call (STACK.md).
+ * Its connections resolve names with `upstream-lookup.ts`, which refuses non-public addresses at
+ * connect time (DNS rebinding), and it never follows redirects (`attempt.ts` answers 502).
  */
+import type { LookupFunction } from "node:net";
 import { Agent, request as undiciRequest, type Dispatcher } from "undici";
+import { getEnv } from "../env";
 import type { UpstreamRequest } from "./providers/types";
+import { createGuardedLookup } from "./upstream-lookup";
 
 const globalForUpstream = globalThis as unknown as { detourAgent?: Agent };
 
 export function getUpstreamAgent(): Agent {
-  globalForUpstream.detourAgent ??= new Agent({
+  globalForUpstream.detourAgent ??= createUpstreamAgent({ lookup: createGuardedLookup({ allowedHosts: getEnv().allowedPrivateHosts }) });
+  return globalForUpstream.detourAgent;
+}
+
+/** The agent's settings; `lookup` resolves names for its connections (tests inject their own resolver). */
+export function createUpstreamAgent(options: { lookup: LookupFunction }): Agent {
+  return new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
     // No cap per origin: each connection carries one in-flight request (no pipelining), so their
@@ -19,20 +30,19 @@ export function getUpstreamAgent(): Agent {
     // Detour bounds the wait for headers itself (request_timeout); bodies of long streams may idle.
     headersTimeout: 600_000,
     bodyTimeout: 300_000,
-    connect: { timeout: 10_000 },
+    connect: { timeout: 10_000, lookup: options.lookup },
   });
-  return globalForUpstream.detourAgent;
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
-export async function sendUpstream(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+export async function sendUpstream(req: UpstreamRequest, signal: AbortSignal, dispatcher: Dispatcher = getUpstreamAgent()): Promise<UpstreamResponse> {
   return undiciRequest(req.url, {
     method: req.method,
     headers: req.headers,
     body: req.body,
     signal,
-    dispatcher: getUpstreamAgent(),
+    dispatcher,
   });
 }
 

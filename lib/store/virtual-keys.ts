@@ -14,6 +14,8 @@ export type VirtualKeyForGateway = {
   resourceName: string | null;
   apiVersion: string | null;
   customHost: string | null;
+  /** Origins an admin allows besides the default host and customHost. */
+  allowedHosts: string[];
   version: number;
   ciphertext: string;
   deployments: { deploymentName: string; alias: string | null; apiVersion: string | null; isDefault: boolean }[];
@@ -42,12 +44,23 @@ export async function getVirtualKeyForGateway(db: Db, workspaceId: string, slug:
     resourceName: row.resourceName,
     apiVersion: row.apiVersion,
     customHost: row.customHost,
+    allowedHosts: parseAllowedHosts(row.allowedHosts),
     version: secret?.version ?? row.currentVersion,
     ciphertext: secret?.ciphertext ?? "",
     deployments: row.deployments.map((d) => ({ deploymentName: d.deploymentName, alias: d.alias, apiVersion: d.apiVersion, isDefault: d.isDefault })),
     rpmLimit: row.rpmLimit,
     tpmLimit: row.tpmLimit,
   };
+}
+
+/** The stored allow-list (JSON text): its strings, or none when the text is not a JSON array (fail closed). */
+export function parseAllowedHosts(text: string | null | undefined): string[] {
+  try {
+    const value: unknown = JSON.parse(text ?? "[]");
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Slugs of the workspace's active keys (for GET /v1/models without a config). */
@@ -70,6 +83,8 @@ export type NewVirtualKey = {
   resourceName?: string | null;
   apiVersion?: string | null;
   customHost?: string | null;
+  /** Origins (already validated and normalised). */
+  allowedHosts?: string[];
   deployments?: { deploymentName: string; alias?: string | null; apiVersion?: string | null; isDefault?: boolean }[];
   createdById?: string | null;
   rpmLimit?: number | null;
@@ -90,6 +105,7 @@ function virtualKeyCreateData(encryptionKey: Buffer, input: NewVirtualKey) {
     resourceName: input.resourceName ?? null,
     apiVersion: input.apiVersion ?? null,
     customHost: input.customHost ?? null,
+    allowedHosts: JSON.stringify(input.allowedHosts ?? []),
     createdById: input.createdById ?? null,
     rpmLimit: input.rpmLimit ?? null,
     tpmLimit: input.tpmLimit ?? null,
@@ -149,6 +165,7 @@ export type VirtualKeyDetail = {
   resourceName: string | null;
   apiVersion: string | null;
   customHost: string | null;
+  allowedHosts: string[];
   currentVersion: number;
   rpmLimit: number | null;
   tpmLimit: number | null;
@@ -174,6 +191,7 @@ const detailSelect = {
   resourceName: true,
   apiVersion: true,
   customHost: true,
+  allowedHosts: true,
   currentVersion: true,
   rpmLimit: true,
   tpmLimit: true,
@@ -188,10 +206,10 @@ const detailSelect = {
   secrets: { orderBy: { version: "desc" }, select: { version: true, hint: true, createdAt: true, createdById: true, retiredAt: true, retiredById: true } },
 } as const;
 
-type DetailRow = Omit<VirtualKeyDetail, "versions"> & { secrets: VirtualKeyVersionRow[] };
+type DetailRow = Omit<VirtualKeyDetail, "versions" | "allowedHosts"> & { allowedHosts: string; secrets: VirtualKeyVersionRow[] };
 
-function toDetail({ secrets, ...row }: DetailRow): VirtualKeyDetail {
-  return { ...row, versions: secrets };
+function toDetail({ secrets, allowedHosts, ...row }: DetailRow): VirtualKeyDetail {
+  return { ...row, allowedHosts: parseAllowedHosts(allowedHosts), versions: secrets };
 }
 
 const bySlugOrId = (workspaceId: string, slugOrId: string) => ({ workspaceId, OR: [{ slug: slugOrId }, { id: slugOrId }] });
@@ -237,6 +255,8 @@ export type VirtualKeyPatch = {
   resourceName?: string | null;
   apiVersion?: string | null;
   customHost?: string | null;
+  /** Replaces the whole allow-list (origins, validated and normalised). */
+  allowedHosts?: string[];
   /** Replaces the whole list. */
   deployments?: NonNullable<NewVirtualKey["deployments"]>;
   /** A new provider key: a rotation. */
@@ -272,6 +292,7 @@ export async function updateVirtualKey(
       ...(patch.resourceName !== undefined ? { resourceName: patch.resourceName } : {}),
       ...(patch.apiVersion !== undefined ? { apiVersion: patch.apiVersion } : {}),
       ...(patch.customHost !== undefined ? { customHost: patch.customHost } : {}),
+      ...(patch.allowedHosts !== undefined ? { allowedHosts: JSON.stringify(patch.allowedHosts) } : {}),
       ...(patch.rpmLimit !== undefined ? { rpmLimit: patch.rpmLimit } : {}),
       ...(patch.tpmLimit !== undefined ? { tpmLimit: patch.tpmLimit } : {}),
     };

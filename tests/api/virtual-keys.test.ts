@@ -142,6 +142,78 @@ describe("management API: virtual keys", () => {
     expect(await h.db.virtualKey.count({ where: { name: "x" } })).toBe(0);
   });
 
+  it("saving runs the gateway's custom-host check: user info and special-purpose addresses are refused", async () => {
+    const cases: [string, RegExp][] = [
+      ["http://evil@127.0.0.1/v1", /must not contain a user name or password/], // 127.0.0.1 is allowed here: only the user info is wrong
+      ["https://user:pw@api.example.com/v1", /must not contain a user name or password/],
+      ["http://168.63.129.16/v1", /Azure wire server/],
+      ["http://192.0.0.192/v1", /reserved/],
+      ["http://198.18.0.1/v1", /reserved/],
+      ["http://[64:ff9b:1::a00:1]/v1", /local-use NAT64/],
+      ["http://[2002:a9fe:a9fe::1]/v1", /link-local \(169\.254\.169\.254 in 6to4\)/],
+      ["http://[::ffff:0:a00:1]/v1", /private \(10\.0\.0\.1 in IPv4-translated\)/],
+    ];
+    for (const [customHost, message] of cases) {
+      const created = await api.post("/virtual-keys", { name: "special host", provider: "openai", key: "sk-special-0000000000000000", custom_host: customHost });
+      expect(created.status, customHost).toBe(400);
+      expect(errorOf(created), customHost).toMatchObject({ param: "custom_host", message: expect.stringMatching(message) });
+      expect(created.text).not.toContain("pw@");
+    }
+    expect(await h.db.virtualKey.count({ where: { name: "special host" } })).toBe(0);
+    const existing = await openai("special host update", "sk-special-update-000000000000");
+    const updated = await api.put(`/virtual-keys/${existing.json.slug}`, { custom_host: "http://evil@127.0.0.1/v1" });
+    expect(updated.status).toBe(400);
+    expect(errorOf(updated)).toMatchObject({ param: "custom_host", message: expect.stringMatching(/user name or password/) });
+    expect((await api.get(`/virtual-keys/${existing.json.slug}`)).json.custom_host).toBe(`${h.mock.url}/v1`);
+  });
+
+  it("allowed_hosts: origins validated with clear errors, stored normalised, returned by GET, and used by the gateway at once", async () => {
+    const port = new URL(h.mock.url).port;
+    const bad: [unknown, string, RegExp][] = [
+      ["https://a.example", "allowed_hosts", /must be a list of origins/],
+      [["https://a.example/v1"], "allowed_hosts[0]", /must be an origin \(scheme, host and port\) without a path/],
+      [["ftp://a.example"], "allowed_hosts[0]", /must use http or https/],
+      [["https://u@a.example"], "allowed_hosts[0]", /must not contain a user name or password/],
+      [["https://a.example?x=1"], "allowed_hosts[0]", /without a query string/],
+      [["a.example"], "allowed_hosts[0]", /is not a valid URL/],
+      [[42], "allowed_hosts[0]", /must be an origin such as https:\/\/example.com/],
+      [Array.from({ length: 21 }, (_, i) => `https://h${i}.example`), "allowed_hosts", /at most 20 origins/],
+      [["http://10.0.0.5:8080"], "allowed_hosts[0]", /10\.0\.0\.5.*private address/],
+    ];
+    for (const [allowed, param, message] of bad) {
+      const r = await api.post("/virtual-keys", { name: "allow-list", provider: "openai", key: "sk-allow-0000000000000000", custom_host: `${h.mock.url}/v1`, allowed_hosts: allowed });
+      expect(r.status, JSON.stringify(allowed)).toBe(400);
+      expect(errorOf(r).param, JSON.stringify(allowed)).toBe(param);
+      expect(errorOf(r).message, JSON.stringify(allowed)).toMatch(message);
+    }
+
+    // (No DNS in tests: public IP literals, and localhost, which the harness allows as a private host.)
+    const normalised = ["https://8.8.8.8", "http://[2606:4700::1111]:8080", `http://localhost:${port}`];
+    const created = await openai("allow-list", "sk-allow-0000000000000000", { allowedHosts: ["HTTPS://8.8.8.8:443/", "https://8.8.8.8", "http://[2606:4700:0::1111]:8080", `http://LOCALHOST.:${port}`] });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.allowed_hosts).toEqual(normalised);
+    const slug = created.json.slug;
+    expect((await api.get(`/virtual-keys/${slug}`)).json.allowed_hosts).toEqual(normalised);
+    expect((await api.put(`/virtual-keys/${slug}`, { allowed_hosts: [] })).json.allowed_hosts).toEqual([]);
+
+    // The gateway refuses another origin for this key, then serves it once an admin lists it.
+    const elsewhere = `http://localhost:${port}/v1`;
+    await chat(h, h.apiKey, { "x-portkey-virtual-key": slug }); // cached by the gateway now
+    const refused = await chat(h, h.apiKey, { "x-portkey-virtual-key": slug, "x-portkey-custom-host": elsewhere });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: "custom_host_not_allowed_for_virtual_key" });
+    const put = await api.put(`/virtual-keys/${slug}`, { allowed_hosts: [`http://localhost:${port}`] });
+    expect(put.status, put.text).toBe(200);
+    expect(put.json.allowed_hosts).toEqual([`http://localhost:${port}`]);
+    h.mock.reset();
+    const served = await chat(h, h.apiKey, { "x-portkey-virtual-key": slug, "x-portkey-custom-host": elsewhere });
+    expect(served.status).toBe(200);
+    expect(h.mock.requests()).toMatchObject([{ key: "sk-allow-0000000000000000" }]);
+    const cleared = await api.put(`/virtual-keys/${slug}`, { allowed_hosts: [] });
+    expect(cleared.json.allowed_hosts).toEqual([]);
+    expect((await chat(h, h.apiKey, { "x-portkey-virtual-key": slug, "x-portkey-custom-host": elsewhere })).status).toBe(400);
+  });
+
   it("duplicate names among active keys -> 409; a revoked key's name is free again", async () => {
     const first = await openai("dup name", "sk-dup-0000000000000001");
     const dup = await openai("dup name", "sk-dup-0000000000000002");

@@ -106,7 +106,7 @@ describe("bad input and amplification", () => {
       expect(log.traceId).toBe("trace-zoë-🚀");
       // The stored request headers are UTF-8 text too (shown on /logs/<id>).
       const stored = JSON.parse(log.requestHeaders!) as Record<string, string>;
-      expect(JSON.parse(stored["x-portkey-metadata"])).toEqual({ user: "Zoë 🚀", team: "日本" });
+      expect(JSON.parse(stored["x-portkey-metadata"]!)).toEqual({ user: "Zoë 🚀", team: "日本" });
       expect(stored["x-portkey-trace-id"]).toBe("trace-zoë-🚀");
 
       const found = await admin.get(`/logs?${new URLSearchParams({ "metadata.user": "Zoë 🚀" })}`);

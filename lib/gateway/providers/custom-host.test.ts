@@ -17,6 +17,10 @@ const DNS = {
   "internal.example.com": ["10.0.0.7"],
   "split.example.com": ["93.184.215.14", "192.168.0.9"],
   "mapped.example.com": ["::ffff:127.0.0.1"],
+  "wire.example.com": ["168.63.129.16"],
+  "bench.example.com": ["198.18.0.1"],
+  "nat64.example.com": ["64:ff9b:1::a00:1"],
+  "sixtofour.example.com": ["2002:a9fe:a9fe::1"],
 };
 
 describe("custom_host private-address rule", () => {
@@ -28,8 +32,8 @@ describe("custom_host private-address rule", () => {
     expect(refused).toEqual({
       ok: false,
       message:
-        'custom_host host "internal.example.com" resolves to 10.0.0.7, a private address; loopback, private and ' +
-        "link-local hosts are refused unless listed in DETOUR_ALLOWED_PRIVATE_HOSTS",
+        'custom_host host "internal.example.com" resolves to 10.0.0.7, a private address; loopback, private, link-local ' +
+        "and other special-purpose addresses are refused unless the host is listed in DETOUR_ALLOWED_PRIVATE_HOSTS",
     });
   });
 
@@ -37,6 +41,26 @@ describe("custom_host private-address rule", () => {
     const validate = createCustomHostValidator({ lookup: fakeDns(DNS).lookup });
     expect(await validate("https://split.example.com", [])).toMatchObject({ ok: false });
     expect(await validate("https://mapped.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("loopback") });
+  });
+
+  it("refuses names resolving to special-purpose ranges the old hand list missed", async () => {
+    const validate = createCustomHostValidator({ lookup: fakeDns(DNS).lookup });
+    expect(await validate("https://wire.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("168.63.129.16, an Azure wire server address") });
+    expect(await validate("https://bench.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("198.18.0.1, a reserved address") });
+    expect(await validate("https://nat64.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("local-use NAT64") });
+    expect(await validate("https://sixtofour.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("link-local (169.254.169.254 in 6to4)") });
+    for (const url of ["http://192.0.0.192/", "http://[64:ff9b:1::1]/", "http://[2002:c0a8:101::1]/", "http://[::ffff:0:7f00:1]/"]) {
+      expect(await validate(url, []), url).toMatchObject({ ok: false });
+    }
+  });
+
+  it("refuses user info in the URL, even for an allowed or public host", async () => {
+    const { lookup, calls } = fakeDns(DNS);
+    const validate = createCustomHostValidator({ lookup });
+    for (const url of ["http://evil@127.0.0.1/v1", "https://user:pw@api.example.com/v1", "https://:pw@api.example.com/"]) {
+      expect(await validate(url, ["127.0.0.1"]), url).toMatchObject({ ok: false, message: expect.stringContaining("must not contain a user name or password") });
+    }
+    expect(calls).toEqual([]);
   });
 
   it("classifies IP literals without DNS, including normalised forms", async () => {

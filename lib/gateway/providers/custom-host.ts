@@ -1,11 +1,15 @@
 /**
  * The private-address rule for `custom_host` (GATEWAY.md §7): an http(s) URL whose host resolves
- * to a loopback, private or link-local address is refused (400 naming the host) unless the host is
- * in DETOUR_ALLOWED_PRIVATE_HOSTS. IP literals are classified without DNS; names are resolved
- * (every address must be public) and the answer cached briefly so the check stays off the hot path.
+ * to an address that is not public unicast (`ip-ranges.ts`: loopback, private, link-local and the
+ * other special-purpose ranges) is refused (400 naming the host) unless the host is in
+ * DETOUR_ALLOWED_PRIVATE_HOSTS. A URL with user info (`http://user@host`) is refused too. IP
+ * literals are classified without DNS; names are resolved (every address must be public) and the
+ * answer cached briefly so the check stays off the hot path. The management API runs the same
+ * check when a virtual key is saved.
  *
- * Limit: this checks the name when the request arrives; the HTTP client resolves it again when it
- * connects (a DNS-rebinding window). Closing it needs the check inside the client's own lookup.
+ * This check gives the caller a clear 400 before anything is sent. It is not the last word: a name
+ * may resolve to another address when the HTTP client connects (DNS rebinding), so the upstream
+ * client checks the address it actually connects to as well (`upstream-lookup.ts`).
  */
 import { lookup } from "node:dns/promises";
 import { isIpLiteral, nonPublicKind } from "./ip-ranges";
@@ -27,6 +31,7 @@ export type CustomHostValidatorOptions = {
 };
 
 export const ALLOW_LIST_ENV = "DETOUR_ALLOWED_PRIVATE_HOSTS";
+export const NON_PUBLIC_HINT = `loopback, private, link-local and other special-purpose addresses are refused unless the host is listed in ${ALLOW_LIST_ENV}`;
 
 const systemLookup: LookupAll = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
@@ -48,11 +53,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** True when the operator allowed this host: compared lower-case, without a trailing dot; `host:port` entries work too. */
 function isAllowed(url: URL, allowed: readonly string[]): boolean {
-  const norm = (h: string) => h.trim().toLowerCase().replace(/\.$/, "");
-  const hostname = norm(url.hostname);
-  const candidates = new Set([hostname, hostname.replace(/^\[(.*)\]$/, "$1"), norm(url.host)]);
+  return isAllowedPrivateHost(url.hostname, allowed, url.host);
+}
+
+const normHost = (h: string) => h.trim().toLowerCase().replace(/\.$/, "");
+
+/**
+ * True when DETOUR_ALLOWED_PRIVATE_HOSTS (`allowed`) names `hostname` (or `hostAndPort`, when
+ * given): lower-case, without a trailing dot, IPv6 with or without brackets.
+ */
+export function isAllowedPrivateHost(hostname: string, allowed: readonly string[], hostAndPort?: string): boolean {
+  const name = normHost(hostname);
+  const candidates = new Set([name, name.replace(/^\[(.*)\]$/, "$1")]);
+  if (hostAndPort) candidates.add(normHost(hostAndPort));
   return allowed.some((entry) => {
-    const e = norm(entry);
+    const e = normHost(entry);
     return e !== "" && (candidates.has(e) || candidates.has(e.replace(/^\[(.*)\]$/, "$1")));
   });
 }
@@ -84,22 +99,9 @@ export function createCustomHostValidator(options: CustomHostValidatorOptions = 
   }
 
   return async function validateCustomHost(rawUrl: string, allowedPrivateHosts: readonly string[]): Promise<CustomHostCheck> {
-    let url: URL;
-    try {
-      url = new URL(rawUrl.trim());
-    } catch {
-      return refuse(`custom_host ${quote(rawUrl)} is not a valid URL`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      return refuse(`custom_host ${quote(rawUrl)} must use http or https`);
-    }
-    const host = url.hostname;
-    if (isAllowed(url, allowedPrivateHosts)) return { ok: true };
-    const hint = `; loopback, private and link-local hosts are refused unless listed in ${ALLOW_LIST_ENV}`;
-    if (isIpLiteral(host)) {
-      const kind = nonPublicKind(host);
-      return kind ? refuse(`custom_host host ${quote(host)} is ${withArticle(kind)} address${hint}`) : { ok: true };
-    }
+    const first = checkCustomHostWithoutDns(rawUrl, allowedPrivateHosts);
+    if (first !== "resolve") return first;
+    const host = new URL(rawUrl.trim()).hostname;
     let addresses: string[];
     try {
       addresses = await cachedLookup(host);
@@ -111,10 +113,36 @@ export function createCustomHostValidator(options: CustomHostValidatorOptions = 
     if (addresses.length === 0) return refuse(`custom_host host ${quote(host)} could not be resolved (no addresses)`);
     for (const address of addresses) {
       const kind = nonPublicKind(address) ?? (isIpLiteral(address) ? undefined : "unrecognised");
-      if (kind) return refuse(`custom_host host ${quote(host)} resolves to ${address}, ${withArticle(kind)} address${hint}`);
+      if (kind) return refuse(`custom_host host ${quote(host)} resolves to ${address}, ${withArticle(kind)} address; ${NON_PUBLIC_HINT}`);
     }
     return { ok: true };
   };
+}
+
+/**
+ * The part of the rule that needs no DNS: the URL, its scheme, user info, the operator's allow-list
+ * and IP-literal hosts. "resolve" means the host is a name whose addresses decide.
+ */
+export function checkCustomHostWithoutDns(rawUrl: string, allowedPrivateHosts: readonly string[]): CustomHostCheck | "resolve" {
+  let url: URL;
+  try {
+    url = new URL(rawUrl.trim());
+  } catch {
+    return refuse(`custom_host ${quote(rawUrl)} is not a valid URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return refuse(`custom_host ${quote(rawUrl)} must use http or https`);
+  }
+  if (url.username || url.password) {
+    return refuse(`custom_host must not contain a user name or password (${quote(`${url.protocol}//${url.host}`)} with user info was given)`);
+  }
+  const host = url.hostname;
+  if (isAllowed(url, allowedPrivateHosts)) return { ok: true };
+  if (isIpLiteral(host)) {
+    const kind = nonPublicKind(host);
+    return kind ? refuse(`custom_host host ${quote(host)} is ${withArticle(kind)} address; ${NON_PUBLIC_HINT}`) : { ok: true };
+  }
+  return "resolve";
 }
 
 /** GATEWAY.md §7 check of a custom host, with a shared 60 s lookup cache. */

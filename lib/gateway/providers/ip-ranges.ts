@@ -1,110 +1,100 @@
 /**
- * Which IP addresses a `custom_host` may not reach (GATEWAY.md §7): loopback, private, link-local
- * and other non-public ranges, IPv4 and IPv6, including IPv4 addresses embedded in IPv6
- * (IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d).
+ * Which IP addresses an upstream connection may not reach (GATEWAY.md §7). The range table is
+ * ipaddr.js's (IANA special-purpose registries for IPv4 and IPv6): every address whose range is not
+ * `unicast` is refused, plus the documented extras below. IPv6 addresses that carry an IPv4 address
+ * (IPv4-mapped ::ffff:a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d, NAT64 64:ff9b::a.b.c.d, 6to4
+ * 2002:aabb:ccdd::) are judged by the IPv4 address they carry.
  */
 import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 
-type V4Range = { base: number; bits: number; kind: string };
-
-const v4 = (dotted: string, bits: number, kind: string): V4Range => ({ base: parseIPv4(dotted) ?? 0, bits, kind });
-
-const V4_RANGES: V4Range[] = [
-  v4("0.0.0.0", 8, "unspecified"),
-  v4("10.0.0.0", 8, "private"),
-  v4("100.64.0.0", 10, "carrier-grade NAT"),
-  v4("127.0.0.0", 8, "loopback"),
-  v4("169.254.0.0", 16, "link-local"),
-  v4("172.16.0.0", 12, "private"),
-  v4("192.168.0.0", 16, "private"),
-  v4("224.0.0.0", 4, "multicast"),
-  v4("240.0.0.0", 4, "reserved"), // includes the broadcast address 255.255.255.255
+/** Addresses ipaddr.js counts as unicast that Detour refuses anyway, each with its reason. */
+const EXTRA_V4: readonly { cidr: [ipaddr.IPv4, number]; kind: string }[] = [
+  // Azure's wire server (DHCP, health probes, VM agent): reachable from every Azure VM.
+  { cidr: ipaddr.IPv4.parseCIDR("168.63.129.16/32"), kind: "Azure wire server" },
+];
+const EXTRA_V6: readonly { cidr: [ipaddr.IPv6, number]; kind: string }[] = [
+  // IPv4-compatible (::a.b.c.d, deprecated by RFC 4291): never a public destination.
+  { cidr: ipaddr.IPv6.parseCIDR("::/96"), kind: "IPv4-compatible (deprecated)" },
+  // Local-use NAT64 (RFC 8215): translates to whatever the local network decides.
+  { cidr: ipaddr.IPv6.parseCIDR("64:ff9b:1::/48"), kind: "local-use NAT64" },
 ];
 
-/** Dotted-quad IPv4 as an unsigned 32-bit number, or undefined. */
-export function parseIPv4(text: string): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    value = value * 256 + n;
-  }
-  return value;
+/** ipaddr.js range names in words; a name not listed is split from camelCase. */
+const LABELS: Record<string, string> = {
+  private: "private",
+  loopback: "loopback",
+  linkLocal: "link-local",
+  uniqueLocal: "unique-local (private)",
+  deprecatedSiteLocal: "site-local (private)",
+  carrierGradeNat: "carrier-grade NAT",
+  unspecified: "unspecified",
+  broadcast: "broadcast",
+  multicast: "multicast",
+  reserved: "reserved",
+  benchmarking: "benchmarking",
+  teredo: "Teredo",
+  amt: "AMT",
+  as112: "AS112",
+  as112v6: "AS112",
+};
+
+const label = (range: string) => LABELS[range] ?? range.replace(/([a-z])([A-Z0-9])/g, "$1 $2").toLowerCase();
+
+/** IPv6 ranges that carry an IPv4 address: the scheme's name and the two groups holding it. */
+const CARRIERS: Readonly<Record<string, { name: string; groups: [number, number] }>> = {
+  ipv4Mapped: { name: "IPv4-mapped", groups: [6, 7] },
+  rfc6145: { name: "IPv4-translated", groups: [6, 7] },
+  rfc6052: { name: "NAT64", groups: [6, 7] }, // 64:ff9b::/96; local-use 64:ff9b:1::/48 is an extra
+  "6to4": { name: "6to4", groups: [1, 2] },
+};
+
+function classifyIPv4(address: ipaddr.IPv4): string | undefined {
+  for (const extra of EXTRA_V4) if (address.match(extra.cidr)) return extra.kind;
+  const range = address.range();
+  return range === "unicast" ? undefined : label(range);
 }
 
-/** IPv6 text (optionally with a zone "%eth0" or a dotted IPv4 tail) as eight 16-bit groups, or undefined. */
-export function parseIPv6(text: string): number[] | undefined {
-  let rest = text.replace(/%.*$/, "");
-  const groups: number[] = [];
-  const tail = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(rest);
-  let tailGroups: number[] = [];
-  if (tail) {
-    const value = parseIPv4(tail[2] ?? "");
-    if (value === undefined) return undefined;
-    tailGroups = [Math.floor(value / 65536), value % 65536];
-    rest = (tail[1] ?? "").endsWith("::") ? (tail[1] ?? "") : (tail[1] ?? "").slice(0, -1);
+function classifyIPv6(address: ipaddr.IPv6): string | undefined {
+  const range = address.range();
+  // The extras hold no address ipaddr.js names otherwise (:: and ::1 keep their own names).
+  if (range === "unicast" || range === "rfc6052") {
+    for (const extra of EXTRA_V6) if (address.match(extra.cidr)) return extra.kind;
   }
-  const halves = rest.split("::");
-  if (halves.length > 2) return undefined;
-  const parse = (half: string | undefined) => (half ? half.split(":") : []);
-  const head = parse(halves[0]);
-  const back = parse(halves[1]);
-  for (const g of [...head, ...back]) if (!/^[0-9a-f]{1,4}$/i.test(g)) return undefined;
-  const explicit = head.length + back.length + tailGroups.length;
-  if (halves.length === 1 ? explicit !== 8 : explicit > 7) return undefined;
-  groups.push(...head.map((g) => parseInt(g, 16)));
-  groups.push(...new Array<number>(8 - explicit).fill(0));
-  groups.push(...back.map((g) => parseInt(g, 16)), ...tailGroups);
-  return groups;
+  if (range === "unicast") return undefined;
+  const carrier = CARRIERS[range];
+  if (!carrier) return label(range);
+  const [hi, lo] = carrier.groups.map((i) => address.parts[i] ?? 0) as [number, number];
+  const inner = new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  const kind = classifyIPv4(inner);
+  return kind ? `${kind} (${inner.toString()} in ${carrier.name})` : undefined;
 }
 
-function classifyIPv4(value: number): string | undefined {
-  for (const range of V4_RANGES) {
-    const size = 2 ** (32 - range.bits);
-    if (Math.floor(value / size) === Math.floor(range.base / size)) return range.kind;
-  }
-  return undefined;
-}
-
-function classifyIPv6(g: number[]): string | undefined {
-  const at = (i: number) => g[i] ?? 0;
-  const embedded = at(6) * 65536 + at(7);
-  const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0);
-  if (zeroTo(8)) return "unspecified";
-  if (zeroTo(7) && at(7) === 1) return "loopback";
-  if (zeroTo(5) && at(5) === 0xffff) return classifyIPv4(embedded); // IPv4-mapped
-  if (zeroTo(6)) return classifyIPv4(embedded); // IPv4-compatible (deprecated)
-  if (at(0) === 0x64 && at(1) === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return classifyIPv4(embedded); // NAT64
-  const first = at(0);
-  if ((first & 0xfe00) === 0xfc00) return "unique-local (private)";
-  if ((first & 0xffc0) === 0xfe80) return "link-local";
-  if ((first & 0xffc0) === 0xfec0) return "site-local (private)";
-  if ((first & 0xff00) === 0xff00) return "multicast";
+/**
+ * Why `address` (an IPv4 or IPv6 literal, IPv6 with or without brackets or a zone) may not be
+ * connected to, e.g. "loopback", "private", "link-local"; undefined for a public unicast address.
+ * Text that is not an IP literal also gives undefined: check `isIpLiteral` first.
+ */
+export function nonPublicKind(address: string): string | undefined {
+  const bare = stripBrackets(address).replace(/%.*$/, "");
+  const family = isIP(bare);
+  if (family === 4) return classifyIPv4(ipaddr.IPv4.parse(bare));
+  if (family === 6) return classifyIPv6(ipaddr.IPv6.parse(canonicalIPv6(bare)));
   return undefined;
 }
 
 /**
- * Why `address` (an IPv4 or IPv6 literal, IPv6 with or without brackets) may not be used, e.g.
- * "loopback", "private", "link-local"; undefined for a public address. Text that is not an IP
- * literal also gives undefined: check `isIpLiteral` first.
+ * IPv6 text in WHATWG URL's canonical form (hex groups only). ipaddr.js reads a dotted tail after
+ * "::" as IPv4-mapped ("::8.8.8.8" as ::ffff:8.8.8.8), where the address is really ::808:808.
  */
-export function nonPublicKind(address: string): string | undefined {
-  const bare = address.replace(/^\[(.*)\]$/, "$1");
-  const family = isIP(bare.replace(/%.*$/, ""));
-  if (family === 4) {
-    const value = parseIPv4(bare);
-    return value === undefined ? undefined : classifyIPv4(value);
-  }
-  if (family === 6) {
-    const groups = parseIPv6(bare);
-    return groups === undefined ? "unparseable IPv6" : classifyIPv6(groups);
-  }
-  return undefined;
+function canonicalIPv6(text: string): string {
+  return stripBrackets(new URL(`http://[${text}]`).hostname);
 }
 
 export function isIpLiteral(host: string): boolean {
-  return isIP(host.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "")) !== 0;
+  return isIP(stripBrackets(host).replace(/%.*$/, "")) !== 0;
+}
+
+function stripBrackets(host: string): string {
+  return host.replace(/^\[(.*)\]$/, "$1");
 }

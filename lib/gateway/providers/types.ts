@@ -80,6 +80,12 @@ export interface ProviderAdapter {
   buildRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: ProviderCredentials): BuildResult;
   /** Maps an upstream error answer (any body text, even empty or HTML) to OpenAI's shape; the status is kept. */
   normalizeError(status: number, bodyText: string): NormalizedError;
+  /**
+   * The base URL used when there is no `custom_host` (OpenAI: https://api.openai.com/v1; Azure: the
+   * resource's own https://{resource}.openai.azure.com/openai), or undefined when these credentials
+   * name none (an Azure target without a valid resource name).
+   */
+  defaultBaseUrl(creds: ProviderCredentials): string | undefined;
   /** Models reachable with these credentials; an empty list means "not known / any model". */
   listModels?(creds: ProviderCredentials): string[];
 }

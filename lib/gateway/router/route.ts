@@ -165,6 +165,10 @@ function describeOutcome(outcome: AttemptOutcome<unknown>): string {
       return "stream broken before its first chunk";
     case "invalid_json":
       return "2xx body that is not JSON";
+    case "redirect":
+      return "upstream redirect";
+    case "address_not_allowed":
+      return "upstream address not allowed";
     case "aborted":
       return "client disconnected";
     case "circuit_open":

@@ -8,7 +8,11 @@ import { RelativeTime } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
+import { MAX_ALLOWED_HOSTS } from "@/lib/api/virtual-key-schemas";
+import { originOf } from "@/lib/gateway/providers/origin";
+import { getProviderAdapter } from "@/lib/gateway/providers/registry";
 import { findVirtualKey, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
+import { AllowedHostsForm } from "../_components/allowed-hosts-form";
 import { actorNames } from "../../_components/actor-names";
 import { providerLabel } from "../_components/labels";
 import { VIRTUAL_KEY_LIMITS } from "../_components/limits";
@@ -109,6 +113,22 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
         </p>
       </section>
 
+      <section className="panel" aria-labelledby="vk-destinations">
+        <h2 id="vk-destinations">Where its key may go</h2>
+        <p className="muted vk-destinations-hint">
+          Detour sends this key only to these origins. A request or config that points it anywhere else (<code>x-portkey-custom-host</code>, a config&apos;s{" "}
+          <code>custom_host</code>) gets 400 <code>custom_host_not_allowed_for_virtual_key</code>.
+        </p>
+        <ul className="vk-destinations" aria-label="Allowed destinations">
+          {destinations(vk).map((d) => (
+            <li key={`${d.origin}-${d.why}`}>
+              <code>{d.origin}</code> <span className="muted">{d.why}</span>
+            </li>
+          ))}
+        </ul>
+        {active ? <AllowedHostsForm slug={vk.slug} name={vk.name} initial={vk.allowedHosts} max={MAX_ALLOWED_HOSTS} /> : null}
+      </section>
+
       {azure ? (
         <section className="panel panel-flush" aria-labelledby="vk-deployments">
           <h2 id="vk-deployments">Deployments</h2>
@@ -177,6 +197,19 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
       <ToastRegion />
     </>
   );
+}
+
+/** The origins the gateway lets this key's secret go to (`lib/gateway/virtual-key-hosts.ts`), and why. */
+function destinations(vk: VirtualKeyDetail): { origin: string; why: string }[] {
+  const out: { origin: string; why: string }[] = [];
+  const adapter = getProviderAdapter(vk.provider);
+  const defaultUrl = adapter?.defaultBaseUrl({ provider: adapter.id, apiKey: "", ...(vk.resourceName ? { resourceName: vk.resourceName } : {}) });
+  const providerDefault = defaultUrl ? originOf(defaultUrl) : undefined;
+  if (providerDefault) out.push({ origin: providerDefault, why: "provider default" });
+  const custom = vk.customHost ? originOf(vk.customHost) : undefined;
+  if (custom) out.push({ origin: custom, why: "custom host" });
+  for (const origin of vk.allowedHosts) out.push({ origin, why: "allowed host" });
+  return out;
 }
 
 /** Where requests with this key go (before the endpoint path). */

@@ -40,8 +40,13 @@ function azureBase(creds: ProviderCredentials): { url: URL } | { error: GatewayE
       "resource_name",
     );
   }
-  const parsed = parseBaseUrl(`https://${resource.toLowerCase()}.openai.azure.com/openai`);
+  const parsed = parseBaseUrl(azureResourceBaseUrl(resource));
   return "problem" in parsed ? invalidRequest("invalid resource_name", "invalid_resource_name", "resource_name") : parsed;
+}
+
+/** The resource's own endpoint, https://{resource}.openai.azure.com/openai. */
+export function azureResourceBaseUrl(resource: string): string {
+  return `https://${resource.toLowerCase()}.openai.azure.com/openai`;
 }
 
 export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: ProviderCredentials): BuildResult {
@@ -69,6 +74,10 @@ export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unkno
 export const azureOpenAiAdapter: ProviderAdapter = {
   id: "azure-openai",
   buildRequest: buildAzureRequest,
+  defaultBaseUrl: (creds) => {
+    const resource = creds.resourceName?.trim();
+    return resource && RESOURCE_NAME.test(resource) ? azureResourceBaseUrl(resource) : undefined;
+  },
   normalizeError: (status, bodyText) => normalizeUpstreamError("Azure OpenAI", status, bodyText),
   /** The model names the key's deployments answer to (a fixed deployment_id serves whatever is asked: []). */
   listModels: (creds) =>

@@ -33,6 +33,7 @@ export function buildOpenAiRequest(endpoint: Endpoint, body: Record<string, unkn
 export const openAiAdapter: ProviderAdapter = {
   id: "openai",
   buildRequest: buildOpenAiRequest,
+  defaultBaseUrl: () => OPENAI_BASE_URL,
   normalizeError: (status, bodyText) => normalizeUpstreamError("OpenAI", status, bodyText),
   // An OpenAI key reaches whatever models its account has: not known without asking OpenAI.
   listModels: () => [],
