@@ -32,3 +32,12 @@ describe("clientAddress", () => {
     expect(normaliseAddress("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
   });
 });
+
+describe("DETOUR_TRUST_PROXY", () => {
+  it("defaults to 0 (X-Forwarded-For ignored), takes 0-10 hops, and names itself when wrong", async () => {
+    const { parseEnv } = await import("../env");
+    expect(parseEnv({}).DETOUR_TRUST_PROXY).toBe(0);
+    expect(parseEnv({ DETOUR_TRUST_PROXY: " 2 " }).DETOUR_TRUST_PROXY).toBe(2);
+    for (const bad of ["yes", "-1", "11", "1.5"]) expect(() => parseEnv({ DETOUR_TRUST_PROXY: bad })).toThrow(/DETOUR_TRUST_PROXY/);
+  });
+});
