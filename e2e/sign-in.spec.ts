@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
-import { screenshotPath } from "./fixtures";
+import { ADMIN_STATE, screenshotPath } from "./fixtures";
 
 test.describe("sign-in", () => {
   test("every dashboard page needs a session", async ({ page, request }) => {
@@ -53,5 +53,35 @@ test.describe("sign-in", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
     expect(new URL(page.url()).host).toBe(new URL(test.info().project.use.baseURL!).host);
+  });
+
+  // The issue's cases as typed in the address bar (the query is decoded once: `/\host/x`, `/<TAB>/host`), and relatives.
+  for (const hostile of ["/%5Cevil.example/x", "/%09/evil.example", "/%2F%2Fevil.example", "//evil.example/x", "/%0A/evil.example"]) {
+    test(`a hostile callbackUrl ${hostile} lands on the dashboard after sign-in`, async ({ page }) => {
+      await page.goto(`/login?callbackUrl=${hostile}`);
+      await page.getByLabel("Email").fill(E2E_ADMIN.email);
+      await page.getByLabel("Password").fill(E2E_ADMIN.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+      expect(new URL(page.url()).host).toBe(new URL(test.info().project.use.baseURL!).host);
+    });
+  }
+});
+
+test.describe("sign-in page with a session", () => {
+  test.use({ storageState: ADMIN_STATE });
+  for (const hostile of ["/%5Cevil.example/x", "/%09/evil.example"]) {
+    test(`a signed-in visit to /login?callbackUrl=${hostile} stays on this site`, async ({ page, request }) => {
+      await page.goto(`/login?callbackUrl=${hostile}`);
+      await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+      expect(new URL(page.url()).host).toBe(new URL(test.info().project.use.baseURL!).host);
+      const res = await request.get(`/login?callbackUrl=${hostile}`, { maxRedirects: 0 });
+      expect(res.status()).toBe(307);
+      expect(res.headers()["location"]).toBe("/");
+    });
+  }
+  test("a same-site callbackUrl is honoured", async ({ page }) => {
+    await page.goto("/login?callbackUrl=%2Flogs%3Fstatus%3D200");
+    await expect(page).toHaveURL(/\/logs\?status=200$/);
   });
 });

@@ -76,6 +76,15 @@ const envSchema = z.object({
   DETOUR_LOG_SPILL_MAX_MB: z.coerce.number().int().min(0).max(1024 * 1024).default(1024),
   /** Request logs queued in memory above which, while the database fails, the oldest go to the spill file (max queue: 10000). */
   DETOUR_LOG_SPILL_HIGH_WATER: z.coerce.number().int().min(200).max(9_000).default(1_000),
+  /**
+   * How many reverse proxies in front of Detour append the client's address to X-Forwarded-For
+   * (0, the default: the header is ignored and the TCP peer's address is used). Sign-in throttling
+   * per address takes the address that many hops from the socket (lib/auth/client-address.ts).
+   */
+  DETOUR_TRUST_PROXY: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number({ error: "must be the number of reverse proxies in front of Detour (0-10)" }).int("must be a whole number of proxies (0-10)").min(0).max(10).default(0),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

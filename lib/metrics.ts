@@ -34,6 +34,8 @@ type Metrics = {
   circuitSkips: Counter<"provider">;
   circuitOpen: Gauge<"target">;
   circuitTargets: Set<string>;
+  signIns: Counter<"outcome">;
+  signInLocks: Counter<"scope">;
 };
 
 const globalForMetrics = globalThis as unknown as { detourMetrics?: Metrics };
@@ -62,6 +64,8 @@ function metrics(): Metrics {
     circuitSkips: new Counter({ name: "detour_circuit_skips_total", help: "Targets skipped without a call because their circuit was open", labelNames: ["provider"], registers: [registry] }),
     circuitOpen: new Gauge({ name: "detour_circuit_open", help: "1 while a target's circuit is open (as last seen by this instance), else 0", labelNames: ["target"], registers: [registry] }),
     circuitTargets: new Set(),
+    signIns: new Counter({ name: "detour_sign_in_attempts_total", help: "Dashboard sign-in attempts (and password-change checks) by outcome: success, failure (wrong email or password), locked (refused while throttled)", labelNames: ["outcome"], registers: [registry] }),
+    signInLocks: new Counter({ name: "detour_sign_in_locks_total", help: "Temporary sign-in locks started after repeated failures, by scope (account, address)", labelNames: ["scope"], registers: [registry] }),
   };
   globalForMetrics.detourMetrics = m;
   return m;
@@ -109,6 +113,24 @@ export function observeRateLimited(scope: "api_key" | "virtual_key"): void {
     metrics().rateLimited.inc({ scope });
   } catch {
     // Metrics must never break the request path.
+  }
+}
+
+/** Counts one sign-in attempt by outcome. Never throws. */
+export function observeSignIn(outcome: "success" | "failure" | "locked"): void {
+  try {
+    metrics().signIns.inc({ outcome });
+  } catch {
+    // Metrics must never break a request.
+  }
+}
+
+/** Counts one sign-in lock (account or address). Never throws. */
+export function observeSignInLock(scope: "account" | "address"): void {
+  try {
+    metrics().signInLocks.inc({ scope });
+  } catch {
+    // Metrics must never break a request.
   }
 }
 

@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   });
 
   const server = http.createServer((req, res) => {
+    // The peer's address for sign-in throttling, always overwritten (lib/auth/client-address.ts).
+    req.headers["x-detour-client-address"] = req.socket.remoteAddress ?? "";
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const pathname = q === -1 ? url : url.slice(0, q);

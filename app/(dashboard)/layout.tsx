@@ -1,9 +1,11 @@
+import Link from "next/link";
 import { Logo } from "@/components/logo";
 import { requireSession } from "@/lib/auth/session";
 import { NavLinks } from "./_components/nav-links";
 import { SignOutButton } from "./_components/sign-out-button";
 
-// Every page under the dashboard needs a session: this layout is the guard.
+// Every page under the dashboard needs a session: this layout is the guard (getSessionUser also
+// refuses signed-out sessions and those from before a password change: lib/auth/session-state.ts).
 export const dynamic = "force-dynamic";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
@@ -21,7 +23,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
         </div>
         <NavLinks />
         <div className="account">
-          <span title="Signed in as">{user.email}</span>
+          <Link href="/account" title="Signed in as: your account">
+            {user.email}
+          </Link>
           <SignOutButton />
         </div>
       </aside>

@@ -29,3 +29,21 @@ export async function getUserForSignIn(db: Db, email: string) {
 export async function recordSignIn(db: Db, userId: string): Promise<void> {
   await db.user.update({ where: { id: userId }, data: { lastLoginAt: new Date() } });
 }
+
+/** The password hash and session version of a signed-in user (the password change checks the current password). */
+export async function getUserCredentials(db: Db, userId: string): Promise<{ id: string; email: string; passwordHash: string; sessionVersion: number } | null> {
+  return db.user.findUnique({ where: { id: userId }, select: { id: true, email: true, passwordHash: true, sessionVersion: true } });
+}
+
+/**
+ * Sets a new password hash and bumps the session version, so every session signed in before the
+ * change is refused (lib/auth/session-state.ts). Returns the new version. The update is
+ * conditional on the version the caller read: two concurrent changes cannot both succeed.
+ */
+export async function changePasswordHash(db: Db, userId: string, expectedVersion: number, passwordHash: string): Promise<number | null> {
+  const { count } = await db.user.updateMany({
+    where: { id: userId, sessionVersion: expectedVersion },
+    data: { passwordHash, sessionVersion: { increment: 1 }, passwordChangedAt: new Date() },
+  });
+  return count === 1 ? expectedVersion + 1 : null;
+}

@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 
 export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
   const router = useRouter();
@@ -25,10 +26,13 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
         redirect: false,
       });
       if (!result || result.error) {
-        setError(result?.error === "CredentialsSignin" || !result ? "Wrong email or password." : `Sign-in failed: ${result.error}`);
+        // Anything but a wrong password is a message from the server: a temporary lock (how long
+        // to wait) or "unavailable" (lib/auth/options.ts).
+        setError(result?.error === "CredentialsSignin" || !result?.error ? "Wrong email or password." : result.error);
         return;
       }
-      router.replace(callbackUrl);
+      // Sanitised again here: this is the navigation an open redirect would abuse.
+      router.replace(safeCallbackPath(callbackUrl));
       router.refresh();
     } catch {
       setError("Could not reach the server. Try again.");

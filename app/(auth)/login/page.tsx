@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Logo } from "@/components/logo";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { getSessionUser } from "@/lib/auth/session";
 import { LoginForm } from "./login-form";
 
@@ -8,7 +9,7 @@ export const metadata: Metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
   const { callbackUrl } = await searchParams;
-  const target = safeCallback(callbackUrl);
+  const target = safeCallbackPath(callbackUrl);
   if (await getSessionUser()) redirect(target);
   return (
     <main className="auth-page">
@@ -20,9 +21,4 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       </div>
     </main>
   );
-}
-
-/** Only same-site paths: an open redirect after sign-in would be a phishing aid. */
-function safeCallback(value: string | undefined): string {
-  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
 }

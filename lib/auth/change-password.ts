@@ -1,0 +1,94 @@
+/**
+ * POST /api/account/password (session only, same-origin JSON): `{current_password, new_password,
+ * confirm_password}`. The current password is checked through the sign-in throttle (wrong guesses
+ * count against the account like failed sign-ins); the new one must be PASSWORD_MIN_LENGTH to
+ * PASSWORD_MAX_LENGTH characters and differ from the current one. On success the user's session
+ * version is bumped, so every other session is refused from its next request, and this session
+ * gets a new cookie (new session id, the new version) and stays signed in.
+ */
+import { cookies } from "next/headers";
+import { z } from "zod";
+import { ApiError, apiErrors, errorResponse } from "../api/errors";
+import { hashPassword, verifyPassword } from "../crypto";
+import { getDb } from "../db";
+import { getEnv } from "../env";
+import { errorDetail, logger } from "../logger";
+import { changePasswordHash, getUserCredentials } from "../store/users";
+import { clientAddress } from "./client-address";
+import { assertSameOriginJson } from "./same-origin";
+import { getSessionUser } from "./session";
+import { readSessionToken, sessionSetCookie } from "./session-cookie";
+import { newSessionClaims, readSessionClaims } from "./session-state";
+import { getSignInThrottle } from "./sign-in-throttle";
+
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 256;
+const MAX_BODY_BYTES = 16 * 1024;
+
+export const changePasswordSchema = z
+  .object({
+    current_password: z.string().min(1, "Enter your current password.").max(1024),
+    new_password: z
+      .string()
+      .min(PASSWORD_MIN_LENGTH, `The new password must be at least ${PASSWORD_MIN_LENGTH} characters.`)
+      .max(PASSWORD_MAX_LENGTH, `The new password must be at most ${PASSWORD_MAX_LENGTH} characters.`),
+    confirm_password: z.string(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.confirm_password !== v.new_password) ctx.addIssue({ code: "custom", path: ["confirm_password"], message: "The two new passwords differ." });
+    if (v.new_password === v.current_password) ctx.addIssue({ code: "custom", path: ["new_password"], message: "The new password is the current one." });
+  });
+
+export async function handleChangePassword(request: Request): Promise<Response> {
+  try {
+    assertSameOriginJson(request);
+    const user = await getSessionUser();
+    if (!user) throw apiErrors.unauthorized("Sign in to change your password.");
+    const jar = (await cookies()).getAll();
+    const current = await readSessionToken(jar);
+    const claims = readSessionClaims(current?.token);
+    if (!current || !claims) throw apiErrors.unauthorized("Sign in to change your password.");
+
+    const text = await request.text();
+    if (text.length > MAX_BODY_BYTES) throw new ApiError(413, "payload_too_large", `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw apiErrors.badRequest("Request body is not valid JSON.", null, "invalid_json");
+    }
+    const body = changePasswordSchema.parse(raw);
+
+    const db = getDb();
+    const address = clientAddress(request.headers, getEnv().DETOUR_TRUST_PROXY);
+    const result = await getSignInThrottle().attempt({ email: user.email, address }, async () => {
+      const creds = await getUserCredentials(db, user.id);
+      return creds && (await verifyPassword(body.current_password, creds.passwordHash)) ? creds : null;
+    });
+    if (result.outcome === "locked") {
+      const retryAfter = String(Math.ceil(result.retryAfterMs / 1000));
+      return errorBody(429, "rate_limit_error", "sign_in_locked", result.message, "current_password", { "retry-after": retryAfter });
+    }
+    if (result.outcome === "failure") throw apiErrors.badRequest("The current password is wrong.", "current_password", "wrong_password");
+
+    const version = await changePasswordHash(db, user.id, claims.sv, await hashPassword(body.new_password));
+    if (version === null) throw apiErrors.conflict("Your password was changed elsewhere meanwhile; sign in again.");
+    // This session carries on under the new version (with a new id); every other one is refused.
+    const fresh = newSessionClaims(user.id, version, claims.authTime);
+    const setCookie = await sessionSetCookie(current.name, { ...current.token, ...fresh });
+    logger.info({ user_id: user.id, address }, "password changed; other sessions ended");
+    return new Response(JSON.stringify({ ok: true, other_sessions_ended: true }), {
+      status: 200,
+      headers: { "content-type": "application/json", "cache-control": "no-store", "set-cookie": setCookie },
+    });
+  } catch (err) {
+    // lib/api/errors.ts has no type for 415; keep the one error shape.
+    if (err instanceof ApiError && err.status === 415) return errorBody(415, "invalid_request_error", String(err.code), err.message, null);
+    return errorResponse(err, (e) => logger.error({ err: errorDetail(e) }, "password change failed"));
+  }
+}
+
+function errorBody(status: number, type: string, code: string, message: string, param: string | null, headers: Record<string, string> = {}): Response {
+  return Response.json({ error: { message, type, code, param } }, { status, headers: { "cache-control": "no-store", ...headers } });
+}
