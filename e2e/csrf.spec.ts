@@ -22,11 +22,14 @@ let vk: string;
 
 function evilPage(formName: string, fetchName: string, noCorsName: string): string {
   const body = (name: string) => JSON.stringify({ name, config: { virtual_key: vk } });
-  // text/plain form encoding sends `<input name>=<value>\r\n`: this name and value make it JSON.
-  const formField = `${body(formName).slice(0, -1)},"pad":"`;
+  // text/plain form encoding sends `<input name>=<value>\r\n`: split inside the name string, this
+  // is a valid create body for a config named `${formName}=`.
+  const json = body(formName);
+  const split = json.indexOf(formName) + formName.length;
+  const attr = (text: string) => text.replace(/&/g, "&amp;").replace(/'/g, "&#39;");
   return `<!doctype html><html><body>
 <form id="attack" method="POST" action="${DETOUR}/v1/configs" enctype="text/plain">
-  <input type="hidden" name='${formField.replace(/'/g, "&#39;")}' value='"}'>
+  <input type="hidden" name='${attr(json.slice(0, split))}' value='${attr(json.slice(split))}'>
 </form>
 <script>
   window.attempts = Promise.all([
@@ -46,6 +49,7 @@ test.beforeAll(async () => {
   vk = (await admin<{ slug: string }>("POST", "/virtual-keys", { name: `CSRF target ${RUN}`, provider: "openai", key: "sk-e2e-csrf-000000000000" })).slug;
   evil = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname !== "/") return void res.writeHead(404).end(); // the browser's /favicon.ico
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.end(evilPage(url.searchParams.get("form")!, url.searchParams.get("fetch")!, url.searchParams.get("nocors")!));
   });
@@ -83,5 +87,5 @@ test("a page on another port of the same host cannot create configs with the ses
   // check they create their configs): the CORS one cannot read the answer, the no-cors one gets an
   // opaque answer. The server is the judge: nothing was created.
   expect(fetchOutcomes).toEqual([expect.stringMatching(/^refused by the browser/), "opaque opaque"]);
-  expect(await configsNamed(Object.values(names))).toEqual([]);
+  expect(await configsNamed([`${names.form}=`, names.fetch, names.nocors])).toEqual([]);
 });
