@@ -1,4 +1,7 @@
 import type { NextConfig } from "next";
+import { API_SECURITY_HEADERS, BASE_SECURITY_HEADERS, type HeaderList } from "./lib/http/security-headers";
+
+const asNext = (list: HeaderList) => list.map(([key, value]) => ({ key, value }));
 
 const nextConfig: NextConfig = {
   reactStrictMode: true,
@@ -9,6 +12,19 @@ const nextConfig: NextConfig = {
   typescript: { tsconfigPath: "tsconfig.build.json" },
   // Native and driver packages stay outside the bundle and load from node_modules at run time.
   serverExternalPackages: ["better-sqlite3", "pg", "pino", "ioredis", "prom-client", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
+  // Security headers (lib/http/security-headers.ts): the base set on every answer, the API's CSP on
+  // the API paths (pages get theirs, with a nonce, from proxy.ts). In production the inference
+  // routes are answered before Next.js: scripts/server.ts sets the same API headers there.
+  async headers() {
+    const api = asNext(API_SECURITY_HEADERS);
+    return [
+      { source: "/:path*", headers: asNext(BASE_SECURITY_HEADERS) },
+      { source: "/v1", headers: api },
+      { source: "/v1/:path*", headers: api },
+      { source: "/api/:path*", headers: api },
+      { source: "/metrics", headers: api },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -15,8 +15,13 @@
  * tsx's CommonJS hook only: `--import tsx` would add a loader thread, ~30 MiB of resident memory).
  * Environment: PORT (default 3000), DETOUR_HOST (default every interface), DETOUR_NEXT_DIST_DIR
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
- * lib/env.ts (and the routes' types) is imported here: the engine itself comes from the build,
- * never a second copy.
+ * lib/env.ts, two dependency-free tables of constants (security headers, body limits) and the
+ * routes' types are imported here: the engine itself comes from the build, never a second copy.
+ *
+ * Besides routing, this listener sets the API security headers on the inference answers (a
+ * precomputed list; Next sets them on everything else, next.config.ts and proxy.ts) and refuses a
+ * non-inference request whose declared body is over its limit (lib/api/body-limits.ts) with a 413
+ * before Next.js reads a byte of it.
  * `next dev` (`npm run dev`) does not use this file: there the route files answer the inference
  * routes, with the same handlers.
  */
@@ -24,7 +29,9 @@ import http from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
+import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
+import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
 import { handleClientError } from "./client-error";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/inference-routes";
 
@@ -64,8 +71,6 @@ async function main(): Promise<void> {
   });
 
   const server = http.createServer((req, res) => {
-    // The peer's address for sign-in throttling, always overwritten (lib/auth/client-address.ts).
-    req.headers["x-detour-client-address"] = req.socket.remoteAddress ?? "";
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const pathname = q === -1 ? url : url.slice(0, q);
@@ -73,9 +78,13 @@ async function main(): Promise<void> {
     // published yet and Next's route files answer, with the same handlers.
     const handler = (published[INFERENCE_ROUTES_GLOBAL] as InferenceRoutes | undefined)?.get(`${req.method} ${pathname}`);
     if (handler) {
+      for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
       chosen.set(req, handler);
       void handleInference(req, res);
-    } else {
+    } else if (!refuseDeclaredOversize(req, res, pathname)) {
+      // The peer's address for sign-in throttling, always overwritten (lib/auth/client-address.ts).
+      // Not on the inference path: it would be stored with the request log's headers.
+      req.headers["x-detour-client-address"] = req.socket.remoteAddress ?? "";
       void handleWithNext(req, res);
     }
   });
@@ -118,6 +127,24 @@ async function main(): Promise<void> {
       setInterval(() => server.closeIdleConnections(), 100).unref();
     });
   }
+}
+
+/**
+ * A declared body over its route's limit (sign-in 64 KiB, management API 1 MiB): 413 at once in the
+ * management API's error shape, before Next.js reads a byte, and `connection: close`: Node closes
+ * the connection once the answer is out, so the rest of the upload is not drained. A chunked body
+ * is counted by the route that reads it (lib/api/read-body.ts).
+ */
+function refuseDeclaredOversize(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): boolean {
+  const declared = req.headers["content-length"];
+  if (declared === undefined) return false;
+  const limit = bodyLimitFor(pathname);
+  if (limit === null || !(Number(declared) > limit)) return false;
+  const body = tooLargeBody(limit);
+  for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
+  res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store", connection: "close" });
+  res.end(body);
+  return true;
 }
 
 main().catch((err: unknown) => {

@@ -10,9 +10,14 @@ export const ERROR_STATUS = {
   invalid_config: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** A cookie-authenticated write from another origin (lib/api/csrf.ts). */
+  cross_origin_write: 403,
+  /** A cookie-authenticated write that says neither where it comes from (no Origin, no Sec-Fetch-Site). */
+  origin_required: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   internal_error: 500,
 } as const;
 
@@ -39,6 +44,7 @@ export const apiErrors = {
   conflict: (message: string, param: string | null = null) => new ApiError(409, "conflict", message, param),
   forbidden: (message: string) => new ApiError(403, "forbidden", message),
   unauthorized: (message: string) => new ApiError(401, "unauthorized", message),
+  payloadTooLarge: (message: string) => new ApiError(413, "payload_too_large", message),
 };
 
 const TYPES: Record<number, string> = {
@@ -48,6 +54,7 @@ const TYPES: Record<number, string> = {
   404: "not_found_error",
   409: "conflict_error",
   413: "invalid_request_error",
+  415: "invalid_request_error",
 };
 
 /** `a.b[0].c` from a zod path. */
@@ -69,5 +76,6 @@ export function errorResponse(err: unknown, onUnexpected: (err: unknown) => void
   }
   const body: Record<string, unknown> = { message: error.message, type: TYPES[error.status] ?? "server_error", code: error.code, param: error.param };
   if (error.issues) body.issues = error.issues;
-  return Response.json({ error: body }, { status: error.status });
+  // A 413 leaves the rest of the body unread: the connection cannot carry another request.
+  return Response.json({ error: body }, { status: error.status, headers: error.status === 413 ? { connection: "close" } : undefined });
 }

@@ -1,13 +1,19 @@
 /**
  * The wrapper every management route uses (route files are wiring): authenticate with a session
- * (the dashboard) or an admin-scope API key (scripts, the portkey-ai SDK), await Next's params,
- * parse JSON bodies, and map every error to the one error shape.
+ * (the dashboard) or an admin-scope API key (scripts, the portkey-ai SDK), refuse a cookie-
+ * authenticated write from another origin or without a JSON body (csrf.ts), await Next's params,
+ * parse JSON bodies within 1 MiB (body-limits.ts), map every error to the one error shape, and
+ * mark every answer `Cache-Control: no-store` (each one holds a workspace's data).
  */
 import { authenticateApiKey } from "../auth/api-key";
 import { getSessionUser } from "../auth/session";
 import { getDb } from "../db";
+import { getEnv } from "../env";
 import { logger } from "../logger";
+import { MANAGEMENT_MAX_BODY_BYTES } from "./body-limits";
+import { checkCookieWrite } from "./csrf";
 import { apiErrors, ApiError, errorResponse } from "./errors";
+import { readBodyWithin, refuseDeclaredOversize } from "./read-body";
 
 export type Principal = {
   workspaceId: string;
@@ -21,19 +27,24 @@ export type ApiContext<P> = { request: Request; principal: Principal; params: P;
 
 type RouteContext<P> = { params: Promise<P> };
 
-const MAX_JSON_BYTES = 1024 * 1024;
-
 export function withManagement<P = Record<string, never>>(handler: (ctx: ApiContext<P>) => Promise<Response>) {
   return async (request: Request, route: RouteContext<P>): Promise<Response> => {
+    let response: Response;
     try {
+      // A declared oversize body is refused before anything else (scripts/server.ts does the same
+      // before Next.js reads a byte; this covers `next dev` and the routes that read no body).
+      refuseDeclaredOversize(request, MANAGEMENT_MAX_BODY_BYTES);
       const principal = await authenticate(request);
+      if (principal.apiKeyId === null) checkCookieWrite(request, getEnv().NEXTAUTH_URL);
       const params = (await route?.params) ?? ({} as P);
-      return await handler({ request, principal, params, url: new URL(request.url) });
+      response = await handler({ request, principal, params, url: new URL(request.url) });
     } catch (err) {
-      return errorResponse(err, (e) =>
+      response = errorResponse(err, (e) =>
         logger.error({ err: e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : String(e), path: new URL(request.url).pathname }, "management API error"),
       );
     }
+    response.headers.set("cache-control", "no-store");
+    return response;
   };
 }
 
@@ -49,10 +60,9 @@ async function authenticate(request: Request): Promise<Principal> {
   return { workspaceId: user.workspaceId, actor: `user:${user.id}`, userId: user.id, apiKeyId: null };
 }
 
-/** The request's JSON body (an object), or a 400 that says what is wrong with it. */
+/** The request's JSON body (an object), or a 413 past 1 MiB (nothing more read), or a 400 that says what is wrong with it. */
 export async function readJson(request: Request): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  if (text.length > MAX_JSON_BYTES) throw new ApiError(413, "payload_too_large", `Request body is larger than ${MAX_JSON_BYTES} bytes.`);
+  const text = (await readBodyWithin(request, MANAGEMENT_MAX_BODY_BYTES)).toString("utf8");
   if (!text.trim()) throw apiErrors.badRequest("Request body is empty; send a JSON object.");
   let value: unknown;
   try {

@@ -6,7 +6,7 @@
  */
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import type { DatabaseTarget } from "./index";
@@ -56,11 +56,41 @@ function checkHistory(applied: Map<string, string>, migrations: Migration[]): Mi
   return migrations.filter((m) => !applied.has(m.name));
 }
 
-function migrateSqlite(file: string, migrations: Migration[]): MigrateResult {
-  mkdirSync(path.dirname(file), { recursive: true });
+/**
+ * The SQLite file holds every secret Detour keeps (encrypted provider keys, API key hashes, the
+ * request logs): it is created owner-only (0600) like the key files, in a directory created 0700,
+ * and a file left more open by an earlier version is tightened. SQLite gives its -wal and -shm
+ * files the database file's mode; they are tightened too once the journal mode is set.
+ */
+function openOwnerOnly(file: string): Database.Database {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // "a": create if missing (mode 0600, whatever the umask leaves of it is fixed below), never truncate.
+  closeSync(openSync(file, "a", 0o600));
+  tighten(file);
   const db = new Database(file, { timeout: 10_000 });
   try {
     db.pragma("journal_mode = WAL");
+    for (const suffix of ["-wal", "-shm"]) tighten(file + suffix);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function tighten(file: string): void {
+  try {
+    chmodSync(file, 0o600);
+  } catch (err) {
+    // Missing (-shm before first use) or not ours to change (a file provisioned by someone else): leave it.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "EPERM") throw err;
+  }
+}
+
+function migrateSqlite(file: string, migrations: Migration[]): MigrateResult {
+  const db = openOwnerOnly(file);
+  try {
     db.exec(`CREATE TABLE IF NOT EXISTS "_detour_migrations" (
       "name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TEXT NOT NULL)`);
     // BEGIN IMMEDIATE takes the write lock before reading the history: concurrent starts serialise.

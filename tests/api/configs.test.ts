@@ -265,8 +265,8 @@ describe("management API: configs", () => {
     await h.db.apiKey.updateMany({ where: { name: { startsWith: "admin " } }, data: { revokedAt: new Date() } });
     expect((await withKey(h, revokedKey).get("/configs")).status).toBe(401);
 
-    // The dashboard's way in: a next-auth session cookie.
-    const session = apiClient(h, { cookie: await signIn(h) });
+    // The dashboard's way in: a next-auth session cookie (and, as a browser sends it, Detour's own Origin).
+    const session = apiClient(h, { cookie: await signIn(h), origin: h.url });
     const created = await session.post("/configs", { name: "from the UI", config: routedTo("gpt-4o") });
     expect(created.status).toBe(201);
     const user = await h.db.user.findFirst({ where: { email: "admin@detour.local" } });

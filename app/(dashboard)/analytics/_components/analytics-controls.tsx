@@ -1,5 +1,6 @@
 "use client";
 
+import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under the CSP
 import { useRouter } from "next/navigation";
 import { useTransition } from "react";
 import { Select } from "@/components/ui/select";

@@ -5,6 +5,7 @@
  * so a filter added there appears here. What is typed is checked by the same schema as the URL
  * (parseLogQuery) before the page navigates; problems are listed by parameter.
  */
+import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under the CSP
 import { useEffect, useRef, useState } from "react";
 import { DataTableToolbar, ToolbarInput, ToolbarSelect } from "@/components/data-table/toolbar";
 import { LOG_FILTERS, METADATA_PREFIX, parseLogQuery, type LogFilterDef, type LogFilters } from "@/lib/logs/query";

@@ -6,6 +6,7 @@
  * (filters applied, a sort header clicked, a trace id clicked) into a new URL built by
  * logQueryToSearchParams, which the server then answers. Nothing is filtered or sorted here.
  */
+import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under the CSP
 import type { SortingState } from "@tanstack/react-table";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
