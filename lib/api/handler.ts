@@ -60,9 +60,9 @@ async function authenticate(request: Request): Promise<Principal> {
   return { workspaceId: user.workspaceId, actor: `user:${user.id}`, userId: user.id, apiKeyId: null };
 }
 
-/** The request's JSON body (an object), or a 413 past 1 MiB (nothing more read), or a 400 that says what is wrong with it. */
-export async function readJson(request: Request): Promise<Record<string, unknown>> {
-  const text = (await readBodyWithin(request, MANAGEMENT_MAX_BODY_BYTES)).toString("utf8");
+/** The request's JSON body (an object), or a 413 past `limit` (default 1 MiB; nothing more read), or a 400 that says what is wrong with it. */
+export async function readJson(request: Request, limit = MANAGEMENT_MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const text = (await readBodyWithin(request, limit)).toString("utf8");
   if (!text.trim()) throw apiErrors.badRequest("Request body is empty; send a JSON object.");
   let value: unknown;
   try {

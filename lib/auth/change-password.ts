@@ -8,14 +8,15 @@
  */
 import { cookies } from "next/headers";
 import { z } from "zod";
-import { ApiError, apiErrors, errorResponse } from "../api/errors";
+import { checkCookieWrite } from "../api/csrf";
+import { apiErrors, errorResponse } from "../api/errors";
+import { readJson } from "../api/handler";
 import { hashPassword, verifyPassword } from "../crypto";
 import { getDb } from "../db";
 import { getEnv } from "../env";
 import { errorDetail, logger } from "../logger";
 import { changePasswordHash, getUserCredentials } from "../store/users";
 import { clientAddress } from "./client-address";
-import { assertSameOriginJson } from "./same-origin";
 import { getSessionUser } from "./session";
 import { readSessionToken, sessionSetCookie } from "./session-cookie";
 import { newSessionClaims, readSessionClaims } from "./session-state";
@@ -42,7 +43,8 @@ export const changePasswordSchema = z
 
 export async function handleChangePassword(request: Request): Promise<Response> {
   try {
-    assertSameOriginJson(request);
+    // The management API's rules for a cookie-authenticated write: same origin, a JSON body.
+    checkCookieWrite(request, getEnv().NEXTAUTH_URL);
     const user = await getSessionUser();
     if (!user) throw apiErrors.unauthorized("Sign in to change your password.");
     const jar = (await cookies()).getAll();
@@ -50,15 +52,7 @@ export async function handleChangePassword(request: Request): Promise<Response> 
     const claims = readSessionClaims(current?.token);
     if (!current || !claims) throw apiErrors.unauthorized("Sign in to change your password.");
 
-    const text = await request.text();
-    if (text.length > MAX_BODY_BYTES) throw new ApiError(413, "payload_too_large", `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw apiErrors.badRequest("Request body is not valid JSON.", null, "invalid_json");
-    }
-    const body = changePasswordSchema.parse(raw);
+    const body = changePasswordSchema.parse(await readJson(request, MAX_BODY_BYTES));
 
     const db = getDb();
     const address = clientAddress(request.headers, getEnv().DETOUR_TRUST_PROXY);
@@ -83,8 +77,6 @@ export async function handleChangePassword(request: Request): Promise<Response> 
       headers: { "content-type": "application/json", "cache-control": "no-store", "set-cookie": setCookie },
     });
   } catch (err) {
-    // lib/api/errors.ts has no type for 415; keep the one error shape.
-    if (err instanceof ApiError && err.status === 415) return errorBody(415, "invalid_request_error", String(err.code), err.message, null);
     return errorResponse(err, (e) => logger.error({ err: errorDetail(e) }, "password change failed"));
   }
 }

@@ -86,7 +86,7 @@ describe("sessions end on the server", () => {
     const good = { current_password: "rules-password-123", new_password: "a-new-password-789", confirm_password: "a-new-password-789" };
     const error = async (r: Response) => ({ status: r.status, ...((await r.json()) as { error: Record<string, unknown> }).error });
 
-    expect(await error(await changePassword(jar, good, { origin: "http://evil.example" }))).toMatchObject({ status: 403, code: "cross_site_request" });
+    expect(await error(await changePassword(jar, good, { origin: "http://evil.example" }))).toMatchObject({ status: 403, code: "cross_origin_write" });
     expect(await error(await changePassword(jar, JSON.stringify(good), { "content-type": "text/plain" }))).toMatchObject({ status: 415, code: "unsupported_media_type" });
     expect(await error(await changePassword({}, good))).toMatchObject({ status: 401, code: "unauthorized" });
     expect(await error(await changePassword(jar, { ...good, new_password: "short", confirm_password: "short" }))).toMatchObject({ status: 400, param: "new_password", message: expect.stringContaining("at least 12 characters") });
