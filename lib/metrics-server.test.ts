@@ -59,6 +59,9 @@ describe("metrics listener (DETOUR_METRICS_PORT)", () => {
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
+    expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
     const text = await res.text();
     expect(text).toMatch(/^detour_requests_total\{provider="openai",model="gpt-4o-mini",status="200",cache="DISABLED"\} \d+/m);
     expect(text).toContain("detour_log_rows");

@@ -8,6 +8,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { safeEqual } from "./crypto";
+import { API_SECURITY_HEADERS } from "./http/security-headers";
 import type { Env } from "./env";
 import { logger } from "./logger";
 import { getLogWriter } from "./logs/writer";
@@ -23,6 +24,8 @@ function plain(res: http.ServerResponse, status: number, text: string, headers: 
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, token: string | undefined): Promise<void> {
+  // The same security headers as every other answer of Detour's (docs/SECURITY.md, Headers).
+  for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
   const pathname = new URL(req.url ?? "/", "http://metrics.invalid").pathname;
   if (pathname !== "/metrics") return plain(res, 404, "Not found: this port serves GET /metrics only");
   if (req.method !== "GET" && req.method !== "HEAD") return plain(res, 405, "Method not allowed: use GET", { allow: "GET, HEAD" });
