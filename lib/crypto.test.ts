@@ -57,10 +57,12 @@ describe("AES-256-GCM secrets", () => {
 
 describe("loadEncryptionKey", () => {
   it("generates a key once into the data directory with mode 0600, then reuses it", () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "detour-key-"));
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "detour-key-")), "data");
     const first = loadEncryptionKey(undefined, dir);
     expect(first).toMatchObject({ source: "file", generated: true });
     expect(statSync(path.join(dir, "encryption.key")).mode & 0o777).toBe(0o600);
+    // The data directory it created is the owner's only (it holds the key and the SQLite file).
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(readFileSync(path.join(dir, "encryption.key"), "utf8").trim()).toBe(first.key.toString("hex"));
     const second = loadEncryptionKey(undefined, dir);
     expect(second.generated).toBe(false);

@@ -54,7 +54,8 @@ export function loadEncryptionKey(envValue: string | undefined, dataDir: string)
   if (existsSync(file)) {
     return { key: parseEncryptionKey(readFileSync(file, "utf8"), file), source: "file", generated: false, file };
   }
-  mkdirSync(dataDir, { recursive: true });
+  // Created 0700 whichever file comes first (the key, the session secret or the SQLite database).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
   try {
     writeFileSync(file, key.toString("hex") + "\n", { mode: 0o600, flag: "wx" });

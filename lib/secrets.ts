@@ -30,7 +30,7 @@ export function getAuthSecret(): string {
     if (existsSync(file)) {
       secret = readFileSync(file, "utf8").trim();
     } else {
-      mkdirSync(env.dataDir, { recursive: true });
+      mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
       secret = randomBytes(32).toString("hex");
       try {
         writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
