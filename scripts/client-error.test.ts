@@ -55,6 +55,9 @@ describe("clientError answers", () => {
     expect(headers["content-type"]).toBe("application/json");
     expect(headers.connection).toBe("close");
     expect(Number(headers["content-length"])).toBe(Buffer.byteLength(body));
+    // The security headers of every other API answer (docs/SECURITY.md, Headers).
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     expect(JSON.parse(body)).toEqual({
       error: {
         message: `Request headers are larger than the limit of ${LIMIT} bytes (request line and headers together).`,

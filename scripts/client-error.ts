@@ -16,6 +16,7 @@
  * Self-contained (node:http types only): scripts/server.ts calls it.
  */
 import type { Duplex } from "node:stream";
+import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
 
 const CLOSE_AFTER_MS = 5_000;
 
@@ -60,6 +61,7 @@ export function handleClientError(error: ClientError, socket: Duplex, maxHeaderS
     `Content-Length: ${Buffer.byteLength(body)}`,
     "Cache-Control: no-store",
     "X-Portkey-Gateway-Exception: true",
+    ...API_SECURITY_HEADERS.map(([name, value]) => `${name}: ${value}`),
     "Connection: close",
   ];
   socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
