@@ -294,3 +294,42 @@ test("cache and a target's own on_status_codes in the form and the JSON view; ca
   cacheConfigId = undefined;
   expect(errors).toEqual([]);
 });
+
+test("saving a config that sends a virtual key to a host it does not allow: the API's 400 at the target, nothing saved", async ({ page }, info) => {
+  const errors = consoleErrors(page);
+  const name = `e2e elsewhere ${RUN}`;
+  await page.goto("/configs/new");
+  await expect(page.getByRole("heading", { name: "New config", level: 1 })).toBeVisible();
+  await page.getByLabel("Config name").fill(name);
+  // The target's custom_host typed in the JSON view (the form has no custom host field for a virtual-key target).
+  const config = { strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiKey }, { virtual_key: openaiKey, custom_host: "https://elsewhere.example/v1" }] };
+  await page.getByLabel("Config JSON").fill(JSON.stringify(config, null, 2));
+  await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/); // the engine's schema has nothing against it
+  const target2 = page.getByRole("group", { name: "Target 2", exact: true });
+  await expect(target2.getByLabel("Virtual key")).toHaveValue(openaiKey);
+  await expect(target2).not.toHaveAttribute("aria-invalid", "true");
+
+  await page.getByRole("button", { name: "Save config" }).click();
+  const alert = page.getByRole("form", { name: "New config" }).getByRole("alert");
+  await expect(alert).toContainText(`targets[1].custom_host: Virtual key "${openaiKey}" may only send its provider key`);
+  await expect(alert).toContainText(`adds "https://elsewhere.example" to the virtual key's allowed_hosts`);
+  // The issue sits at the target's custom_host: the target is marked invalid and the JSON view lists it at that path.
+  await expect(target2).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("group", { name: "Target 1", exact: true })).not.toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(
+    new RegExp(`1 problem:\\s*targets\\[1\\]\\.custom_host Virtual key "${openaiKey}" may only send its provider key .* points it at https://elsewhere\\.example\\.`),
+  );
+  await expect(page).toHaveURL(/\/configs\/new$/);
+  await page.screenshot({ path: screenshotPath(info.outputDir, "configs-builder-vk-host-refused"), fullPage: true });
+  const list = await admin<{ data: { name: string }[] }>("GET", "/configs");
+  expect(list.data.map((c) => c.name)).not.toContain(name);
+
+  // Pointing the target back at the key's own host saves.
+  await page.getByLabel("Config JSON").fill(JSON.stringify({ ...config, targets: [config.targets[0], { virtual_key: openaiKey, custom_host: `${mock.url}/v1` }] }, null, 2));
+  await expect(target2).not.toHaveAttribute("aria-invalid", "true");
+  await page.getByRole("button", { name: "Save config" }).click();
+  await expect(page).toHaveURL(/\/configs\/pc-[a-z0-9]+-[0-9a-f]{6}\?saved=1$/);
+  await admin("DELETE", `/configs/${new URL(page.url()).pathname.split("/").pop()}`);
+  // The browser reports the refused POST itself as a failed load; nothing else may be logged.
+  expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+});

@@ -3,6 +3,8 @@
  * resource works. Every content change is a new version under the same slug; the gateway's cache
  * entry is dropped on every change, so the next request uses the newest version. Rolling back is
  * `POST /v1/configs/{slug}/versions/{version}/restore`: a new version with the old content.
+ * A config (created, updated or restored) that would send a virtual key's secret to a custom host
+ * the key does not allow is refused at save, as the gateway refuses it at use (config-destinations.ts).
  */
 import { envelopesByMask, maskConfigKeys, sealClearKeys, sealConfigInput } from "../config-secrets";
 import { getDb } from "../db";
@@ -22,6 +24,7 @@ import {
   type ConfigVersionRow,
   type SaveConfigResult,
 } from "../store/configs";
+import { assertVirtualKeyHosts } from "./config-destinations";
 import { createConfigSchema, listConfigsQuerySchema, updateConfigSchema } from "./config-schemas";
 import { ApiError, apiErrors, type ApiIssue } from "./errors";
 import type { ApiContext } from "./handler";
@@ -100,6 +103,7 @@ function unwrap<T>(result: SaveConfigResult<T>, slug: string, name?: string): T 
 export async function createConfigHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const body = parseInput(createConfigSchema, await readJson(request), configCode);
   assertOwnWorkspace(principal, body.workspace_id);
+  await assertVirtualKeyHosts(principal.workspaceId, body.config);
   const saved = unwrap(
     await createNamedConfig(getDb(), { workspaceId: principal.workspaceId, name: body.name, body: sealedText(body.config, []), isDefault: body.is_default ?? false, author: principal.actor }),
     "",
@@ -133,6 +137,7 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
   if (body.name === undefined && body.config === undefined && body.status === undefined && body.is_default === undefined) {
     throw apiErrors.badRequest("Nothing to change: send name, config, status or is_default.");
   }
+  if (body.config !== undefined) await assertVirtualKeyHosts(principal.workspaceId, body.config);
   const stored = body.config === undefined ? null : await storedBodies(principal.workspaceId, current.id);
   const saved = unwrap(
     await updateConfig(
@@ -193,6 +198,8 @@ export async function restoreConfigVersionHandler({ principal, params }: ApiCont
     const issues = parsed.issues.map((i) => ({ path: i.path ? `config.${i.path}` : "config", message: i.message }));
     throw new ApiError(400, "invalid_config", `Version ${found.version.version} is not a valid config any more: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, "config", issues);
   }
+  // A version saved before the rule (or before its key's allow-list changed) may break it.
+  await assertVirtualKeyHosts(principal.workspaceId, parsed.config, `Version ${found.version.version} cannot be restored: `);
   const saved = unwrap(
     await updateConfig(getDb(), principal.workspaceId, found.config.id, { body: storedText(sealClearKeys(parsed.config, getEncryptionKey()).config), note: `restored from version ${found.version.version}` }, principal.actor),
     params.slug,

@@ -42,10 +42,32 @@ export function virtualKeyOrigins(adapter: ProviderAdapter, vk: VirtualKeyHostDe
 export type DestinationSource = { what: string; param: string };
 
 /**
- * Throws the 400 when the target's final credentials (custom host, else the adapter's default for
- * its resource) send the key outside `allowed`. A destination that is not a URL is left to the
- * custom-host check, which refuses it with its own message.
+ * The origin the target's final credentials (custom host, else the adapter's default for its
+ * resource) would send the key to when `allowed` does not include it; undefined when the
+ * destination is allowed or is not a URL (left to the custom-host check, which refuses it with its
+ * own message). Shared by the gateway (at use) and the configs API (at save).
  */
+export function refusedVirtualKeyOrigin(allowed: ReadonlySet<string>, adapter: ProviderAdapter, creds: ProviderCredentials): string | undefined {
+  const destination = creds.customHost ?? adapter.defaultBaseUrl(creds);
+  const origin = destination ? originOf(destination) : undefined;
+  return !origin || allowed.has(origin) ? undefined : origin;
+}
+
+/**
+ * Why `origin` is refused for virtual key `slug`: the allowed origins, what chose the destination
+ * (`what`, e.g. "the config's custom_host (config.targets[1])") and how an admin allows it. The
+ * one wording of `custom_host_not_allowed_for_virtual_key`, at use and at save.
+ */
+export function virtualKeyDestinationMessage(slug: string, allowed: ReadonlySet<string>, origin: string, what: string): string {
+  const list = [...allowed].join(", ") || "none";
+  return (
+    `Virtual key ${JSON.stringify(slug)} may only send its provider key to its provider's default host or its own custom host (${list}); ` +
+    `${what} points it at ${origin}. To allow that host, an admin adds ${JSON.stringify(origin)} to the virtual key's allowed_hosts ` +
+    `(PUT /v1/virtual-keys/${slug} or the key's dashboard page).`
+  );
+}
+
+/** Throws the gateway's 400 when the target's final credentials send the key outside `allowed`. */
 export function assertVirtualKeyDestination(
   slug: string,
   allowed: ReadonlySet<string>,
@@ -53,15 +75,6 @@ export function assertVirtualKeyDestination(
   creds: ProviderCredentials,
   source: DestinationSource,
 ): void {
-  const destination = creds.customHost ?? adapter.defaultBaseUrl(creds);
-  const origin = destination ? originOf(destination) : undefined;
-  if (!origin || allowed.has(origin)) return;
-  const list = [...allowed].join(", ") || "none";
-  throw badRequest(
-    "custom_host_not_allowed_for_virtual_key",
-    `Virtual key ${JSON.stringify(slug)} may only send its provider key to its provider's default host or its own custom host (${list}); ` +
-      `${source.what} points it at ${origin}. To allow that host, an admin adds ${JSON.stringify(origin)} to the virtual key's allowed_hosts ` +
-      `(PUT /v1/virtual-keys/${slug} or the key's dashboard page).`,
-    source.param,
-  );
+  const origin = refusedVirtualKeyOrigin(allowed, adapter, creds);
+  if (origin) throw badRequest("custom_host_not_allowed_for_virtual_key", virtualKeyDestinationMessage(slug, allowed, origin, source.what), source.param);
 }

@@ -53,6 +53,19 @@ export async function getVirtualKeyForGateway(db: Db, workspaceId: string, slug:
   };
 }
 
+/** Where a virtual key's secret may go: what the configs API checks a saved config's custom hosts against. */
+export type VirtualKeyHosts = { slug: string; provider: string; resourceName: string | null; customHost: string | null; allowedHosts: string[] };
+
+/** The workspace's ACTIVE keys among `slugs` (one query; unknown and revoked slugs are left out). */
+export async function findActiveVirtualKeyHosts(db: Db, workspaceId: string, slugs: readonly string[]): Promise<VirtualKeyHosts[]> {
+  if (!slugs.length) return [];
+  const rows = await db.virtualKey.findMany({
+    where: { workspaceId, status: "active", slug: { in: [...new Set(slugs)] } },
+    select: { slug: true, provider: true, resourceName: true, customHost: true, allowedHosts: true },
+  });
+  return rows.map((row) => ({ ...row, allowedHosts: parseAllowedHosts(row.allowedHosts) }));
+}
+
 /** The stored allow-list (JSON text): its strings, or none when the text is not a JSON array (fail closed). */
 export function parseAllowedHosts(text: string | null | undefined): string[] {
   try {
