@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   cross_origin_write: 403,
   /** A cookie-authenticated write that says neither where it comes from (no Origin, no Sec-Fetch-Site). */
   origin_required: 403,
+  /** A saved config that would send a virtual key to a host the key does not allow (lib/api/config-destinations.ts). */
+  custom_host_not_allowed_for_virtual_key: 400,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
