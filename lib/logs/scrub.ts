@@ -77,12 +77,12 @@ export async function runLogScrub(db: Db, options: LogScrubOptions): Promise<Log
     }
     if (window.lastId !== null) {
       cursor = window.lastId;
-      await saveScrubCursor(db, name, cursor);
+      await saveScrubCursor(db, options.dialect, name, cursor);
     }
     if (window.rows < batchSize) break;
     if (pauseMs > 0) await sleep(pauseMs);
   }
-  await markScrubComplete(db, name, (options.now ?? (() => new Date()))());
+  await markScrubComplete(db, options.dialect, name, (options.now ?? (() => new Date()))());
   return summary;
 }
 

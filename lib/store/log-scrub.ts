@@ -12,7 +12,6 @@
  */
 import { Prisma } from "../generated/sqlite/client";
 import type { Db } from "../db";
-import { isUniqueViolation, retryOnUniqueViolation } from "../db/conflict";
 import type { LogScrub, StoredLogText } from "../logs/scrub-row";
 
 export type Dialect = "sqlite" | "postgresql";
@@ -64,36 +63,44 @@ export async function loadLogTexts(db: Db, ids: readonly string[]): Promise<Stor
   });
 }
 
+type LogColumn = keyof LogScrub["log"];
+const LOG_COLUMNS: Record<LogColumn, Prisma.Sql> = {
+  requestHeaders: Prisma.raw('"requestHeaders"'),
+  requestBody: Prisma.raw('"requestBody"'),
+  responseBody: Prisma.raw('"responseBody"'),
+  metadata: Prisma.raw('"metadata"'),
+};
+
 /**
  * Writes one scrubbed log, each column only where it still holds the text the scrub read
  * (compare-and-set). Returns false when the log changed since it was read (another instance
  * scrubbed it first, or it was deleted): nothing of it is written then, and the caller does not
  * count it.
  *
- * One single-statement update per row, no transaction: an interactive transaction would hold
- * SQLite's write lock across awaits, and the log writer's synchronous driver would then wait for
- * it with the event loop held. Attempts and metadata rows are written before the log row, whose
- * stored headers are what reveals the secrets: a scrub cut short in between leaves the headers as
- * they were, so the next run derives the same secrets and finishes the row. Every write is the
- * same for every instance (the same text in, the same text out), so two instances cannot write
- * different things.
+ * Single raw UPDATE statements, no transaction: an interactive transaction (or a Prisma write
+ * that runs as one) may hold SQLite's write lock across awaits, and the log writer's synchronous
+ * driver would then wait for it with the event loop held. Attempts and metadata rows are written
+ * before the log row, whose stored headers are what reveals the secrets: a scrub cut short in
+ * between leaves the headers as they were, so the next run derives the same secrets and finishes
+ * the row. Every instance writes the same text for the same text read, so two cannot disagree.
  */
 export async function writeScrubbedLog(db: Db, scrub: LogScrub): Promise<boolean> {
+  const changes = Object.entries(scrub.log) as [LogColumn, { from: string; to: string }][];
   const where: Prisma.RequestLogWhereInput = { id: scrub.id };
-  const data: Prisma.RequestLogUpdateManyMutationInput = {};
-  for (const [column, c] of Object.entries(scrub.log) as [keyof LogScrub["log"], { from: string; to: string }][]) {
-    where[column] = c.from;
-    data[column] = c.to;
-  }
+  for (const [column, c] of changes) where[column] = c.from;
   if ((await db.requestLog.count({ where })) === 0) return false;
   for (const a of scrub.attempts) {
-    await db.requestAttempt.updateMany({ where: { id: a.id, logId: scrub.id, errorMessage: a.errorMessage.from }, data: { errorMessage: a.errorMessage.to } });
+    await db.$executeRaw`UPDATE "RequestAttempt" SET "errorMessage" = ${a.errorMessage.to}
+      WHERE "id" = ${a.id} AND "logId" = ${scrub.id} AND "errorMessage" = ${a.errorMessage.from}`;
   }
   for (const m of scrub.metadataEntries) {
-    await db.requestLogMetadata.updateMany({ where: { logId: scrub.id, key: m.key, value: m.value.from }, data: { value: m.value.to } });
+    await db.$executeRaw`UPDATE "RequestLogMetadata" SET "value" = ${m.value.to}
+      WHERE "logId" = ${scrub.id} AND "key" = ${m.key} AND "value" = ${m.value.from}`;
   }
-  if (Object.keys(data).length === 0) return true;
-  const { count } = await db.requestLog.updateMany({ where, data });
+  if (changes.length === 0) return true;
+  const set = Prisma.join(changes.map(([column, c]) => Prisma.sql`${LOG_COLUMNS[column]} = ${c.to}`), ", ");
+  const same = Prisma.join(changes.map(([column, c]) => Prisma.sql`${LOG_COLUMNS[column]} = ${c.from}`), " AND ");
+  const count = await db.$executeRaw`UPDATE "RequestLog" SET ${set} WHERE "id" = ${scrub.id} AND ${same}`;
   return count > 0;
 }
 
@@ -106,22 +113,23 @@ export async function getScrubProgress(db: Db, name: string): Promise<ScrubProgr
   return { cursor: value(`${name}.cursor`), complete: value(`${name}.complete`) !== null };
 }
 
-/**
- * Records that every log up to `cursor` is done. The cursor only moves forward: with several
- * instances scrubbing at once, one that is behind does not move it back.
- */
-export async function saveScrubCursor(db: Db, name: string, cursor: string): Promise<void> {
-  const key = `${name}.cursor`;
-  const { count } = await db.appMeta.updateMany({ where: { key, value: { lt: cursor } }, data: { value: cursor } });
-  if (count > 0) return;
-  await db.appMeta.createMany({ data: [{ key, value: cursor }] }).catch((err: unknown) => {
-    // Another instance created it first: the value stored is at least as far as this one, or the next save moves it.
-    if (!isUniqueViolation(err)) throw err;
-  });
+/** A DateTime parameter as each database's column holds it (Prisma's SQLite adapter: ISO text with "+00:00"). */
+function timestamp(dialect: Dialect, at: Date): Prisma.Sql {
+  const iso = at.toISOString();
+  return dialect === "sqlite" ? Prisma.sql`${iso.replace("Z", "+00:00")}` : Prisma.sql`CAST(${iso} AS TIMESTAMP(3))`;
 }
 
-/** Records that the scrub is finished (`at`: when): it never runs again. */
-export async function markScrubComplete(db: Db, name: string, at: Date): Promise<void> {
-  const key = `${name}.complete`;
-  await retryOnUniqueViolation(() => db.appMeta.upsert({ where: { key }, update: {}, create: { key, value: at.toISOString() } }));
+/**
+ * Records that every log up to `cursor` is done, in one statement. The cursor only moves forward:
+ * with several instances scrubbing at once, one that is behind does not move it back.
+ */
+export async function saveScrubCursor(db: Db, dialect: Dialect, name: string, cursor: string, at: Date = new Date()): Promise<void> {
+  await db.$executeRaw`INSERT INTO "AppMeta" ("key", "value", "updatedAt") VALUES (${`${name}.cursor`}, ${cursor}, ${timestamp(dialect, at)})
+    ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "updatedAt" = excluded."updatedAt" WHERE "AppMeta"."value" < excluded."value"`;
+}
+
+/** Records that the scrub is finished (`at`: when), in one statement: it never runs again. */
+export async function markScrubComplete(db: Db, dialect: Dialect, name: string, at: Date): Promise<void> {
+  await db.$executeRaw`INSERT INTO "AppMeta" ("key", "value", "updatedAt") VALUES (${`${name}.complete`}, ${at.toISOString()}, ${timestamp(dialect, at)})
+    ON CONFLICT ("key") DO NOTHING`;
 }

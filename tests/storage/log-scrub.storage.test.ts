@@ -12,6 +12,7 @@ import { scrubStoredLog } from "@/lib/logs/scrub-row";
 import { testLogRecord } from "@/lib/logs/test-record";
 import type { LogRecord } from "@/lib/logs/types";
 import { getScrubProgress, loadLogTexts, saveScrubCursor, writeScrubbedLog } from "@/lib/store/log-scrub";
+import { createLogSink } from "@/lib/store/log-sink";
 import { insertLogBatch } from "@/lib/store/logs";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "./test-db";
@@ -219,7 +220,7 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
 
   it("resumes after the last recorded id", async () => {
     const { before, dirty, records, openai } = await seed();
-    await saveScrubCursor(t.db, name, openai.id);
+    await saveScrubCursor(t.db, TEST_DB_KIND, name, openai.id);
     const summary = await runLogScrub(t.db, opts());
     const rest = records.length - records.findIndex((r) => r.id === openai.id) - 1;
     expect(summary).toMatchObject({ status: "complete", resumedFrom: openai.id, scanned: rest, scrubbed: 2 });
@@ -229,11 +230,14 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
   });
 
   it("keeps the cursor moving forward only", async () => {
-    await saveScrubCursor(t.db, name, "log_5");
-    await saveScrubCursor(t.db, name, "log_3");
+    await saveScrubCursor(t.db, TEST_DB_KIND, name, "log_5");
+    await saveScrubCursor(t.db, TEST_DB_KIND, name, "log_3");
     expect(await getScrubProgress(t.db, name)).toEqual({ cursor: "log_5", complete: false });
-    await saveScrubCursor(t.db, name, "log_7");
+    const at = new Date(Date.UTC(2026, 5, 7, 8, 9, 10, 11));
+    await saveScrubCursor(t.db, TEST_DB_KIND, name, "log_7", at);
     expect(await getScrubProgress(t.db, name)).toEqual({ cursor: "log_7", complete: false });
+    // Written with raw SQL, read back by Prisma as any AppMeta row.
+    expect(await t.db.appMeta.findUnique({ where: { key: `${name}.cursor` } })).toEqual({ key: `${name}.cursor`, value: "log_7", updatedAt: at });
   });
 
   it("two instances at once: each row written once, nothing corrupted", async () => {
@@ -248,6 +252,37 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
       expect((await getScrubProgress(t.db, name)).complete).toBe(true);
     } finally {
       await other.$disconnect();
+    }
+  });
+
+  it("runs beside the request-log writer: every log batch written, no lock held across the event loop", async () => {
+    const { before, dirty } = await seed();
+    // More dirty rows, so the scrub writes while the writer inserts.
+    const more = Array.from({ length: 4 }, () => fixtures(workspaceId).records).flat();
+    await insertLogBatch(t.db, more);
+    const sink = createLogSink(t.target);
+    try {
+      let scrubbing = true;
+      const written: string[] = [];
+      const writer = (async () => {
+        while (scrubbing) {
+          const batch = Array.from({ length: 5 }, () => testLogRecord({ workspaceId, requestHeaders: headers({ "x-portkey-config": '{"api_key":"[redacted]"}' }) }));
+          await sink.write(batch); // throws SQLITE_BUSY if the scrub held the write lock across awaits
+          written.push(...batch.map((r) => r.id));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      const summary = await runLogScrub(t.db, opts({ batchSize: 2 })).finally(() => (scrubbing = false));
+      await writer;
+      expect(summary.scrubbed).toBe(15);
+      expect(written.length).toBeGreaterThan(0);
+      expect(await t.db.requestLog.count({ where: { id: { in: written } } })).toBe(written.length);
+      const after = await readRows(t.db);
+      expectNoSecret(after);
+      const seeded = new Set(before.map((r) => r.id));
+      expectScrubbed(after.filter((r) => seeded.has(r.id)), before, dirty);
+    } finally {
+      await sink.close();
     }
   });
 
