@@ -21,4 +21,6 @@ export async function register(): Promise<void> {
   // Detour's HTTP server (scripts/server.ts) answers the inference routes with these handlers.
   const { publishInferenceRoutes } = await import("./lib/gateway/inference-routes");
   publishInferenceRoutes();
+  // Rows stored by earlier versions may hold inline configs' provider keys: scrubbed once, in the background (lib/logs/scrub.ts).
+  (await import("./lib/logs/scrub")).startLogScrub();
 }

@@ -18,7 +18,7 @@ export const REDACTED = "[redacted]";
 /** Headers whose whole value is a credential. */
 export const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "x-portkey-api-key", "api-key", "x-api-key", "cookie"]);
 /** Headers whose value is a config or a URL that may hold a credential: redacted field by field. */
-const CONFIG_HEADER = "x-portkey-config";
+export const CONFIG_HEADER = "x-portkey-config";
 const HOST_HEADER = "x-portkey-custom-host";
 
 /**
@@ -122,22 +122,27 @@ function redactHosts(node: unknown): unknown {
   return out;
 }
 
+/**
+ * One request header's value as it is stored (see the file comment), from its UTF-8 text; the
+ * secrets it carried are added to `secrets`. Also used on stored rows by the one-time scrub of
+ * rows written before this rule (`lib/logs/scrub-row.ts`).
+ */
+export function redactHeaderValue(name: string, value: string, secrets: Set<string>): string {
+  if (SECRET_HEADERS.has(name)) {
+    if (name !== "cookie") secrets.add(headerSecret(value));
+    return REDACTED;
+  }
+  if (name === CONFIG_HEADER && value.trim().startsWith("{")) return redactConfigText(value.trim(), secrets);
+  if (name === HOST_HEADER) return redactUrlCredentials(value);
+  return value;
+}
+
 /** Request headers with credentials redacted (see the file comment); the secrets they carried are added to `secrets`. */
 export function redactHeaders(headers: Headers, secrets: Set<string>): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((raw, name) => {
     // Node hands header values over as latin1: store the UTF-8 text that was sent.
-    const value = decodeHeaderValue(raw);
-    if (SECRET_HEADERS.has(name)) {
-      if (name !== "cookie") secrets.add(headerSecret(value));
-      out[name] = REDACTED;
-    } else if (name === CONFIG_HEADER && value.trim().startsWith("{")) {
-      out[name] = redactConfigText(value.trim(), secrets);
-    } else if (name === HOST_HEADER) {
-      out[name] = redactUrlCredentials(value);
-    } else {
-      out[name] = value;
-    }
+    out[name] = redactHeaderValue(name, decodeHeaderValue(raw), secrets);
   });
   return out;
 }
