@@ -43,8 +43,16 @@ describe("redactConfigText", () => {
     expect([...secrets].sort()).toEqual(["az-two-1111111111", "sk-one-0000000000"]);
   });
 
-  it("replaces a config that is not a JSON object whole", () => {
+  it("replaces a config that is not JSON whole", () => {
     expect(redactConfigText('{"api_key": "sk-unterminated', new Set())).toBe("[redacted] (not valid JSON)");
+  });
+
+  it("walks invalid configs too: arrays, unknown keys and __proto__ keep no key", () => {
+    const secrets = new Set<string>();
+    const text = '[{"api_key":"sk-in-array-00000001"},{"foo":{"apiKey":"sk-under-unknown-02"}},{"__proto__":{"api_key":"sk-under-proto-003"}},7]';
+    const out = redactConfigText(text, secrets);
+    expect(out).toBe('[{"api_key":"[redacted]"},{"foo":{"apiKey":"[redacted]"}},{"__proto__":{"api_key":"[redacted]"}},7]');
+    expect([...secrets].sort()).toEqual(["sk-in-array-00000001", "sk-under-proto-003", "sk-under-unknown-02"]);
   });
 });
 
@@ -67,5 +75,13 @@ describe("redactHeaders", () => {
     });
     expect([...secrets].sort()).toEqual(["dtr_abc", "sk-direct-22222222", "sk-inline-3333333"]);
     expect(redactUrlCredentials("https://example.com/v1")).toBe("https://example.com/v1");
+  });
+
+  it("redacts a config header that is JSON but not an object (an invalid config is logged too); keeps a saved config's id", () => {
+    const secrets = new Set<string>();
+    const stored = redactHeaders(new Headers({ "x-portkey-config": '[{"provider":"openai","api_key":"sk-array-config-444"}]' }), secrets);
+    expect(stored["x-portkey-config"]).toBe('[{"provider":"openai","api_key":"[redacted]"}]');
+    expect([...secrets]).toEqual(["sk-array-config-444"]);
+    expect(redactHeaders(new Headers({ "x-portkey-config": "pc-fallback-3f9a1c" }), new Set())["x-portkey-config"]).toBe("pc-fallback-3f9a1c");
   });
 });

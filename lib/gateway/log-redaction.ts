@@ -7,9 +7,8 @@
  * messages: an upstream that echoes a key cannot plant it in the log. The work is a string search
  * per secret and text (a replacement only where one is found), off the request path.
  */
-import { forEachConfigCredential, mapConfigCredentials } from "./config/credentials";
-import { isPlainObject } from "./config/keys";
-import { decodeHeaderValue } from "./request-context";
+import { CREDENTIAL_KEYS } from "./config/credentials";
+import { decodeHeaderValue, isJsonText } from "./request-context";
 import type { ResolvedTarget } from "./resolve";
 import type { RouteNode } from "./router";
 
@@ -95,8 +94,10 @@ export function redactUrlCredentials(url: string): string {
 
 /**
  * An inline config (header text) with its credential fields (`api_key`, `apiKey`) redacted and
- * custom hosts' user-info removed; the keys found are added to `secrets`. Text that is not a JSON
- * object cannot be redacted field by field: it is replaced whole.
+ * custom hosts' user-info removed; the keys found are added to `secrets`. The whole JSON value is
+ * walked (arrays, unknown keys, any depth), not only the config schema's places: the configs that
+ * reach the log include invalid ones, shaped any way a client sent them. Text that is not JSON
+ * cannot be redacted field by field: it is replaced whole.
  */
 export function redactConfigText(text: string, secrets: Set<string>): string {
   let parsed: unknown;
@@ -105,19 +106,23 @@ export function redactConfigText(text: string, secrets: Set<string>): string {
   } catch {
     return `${REDACTED} (not valid JSON)`;
   }
-  if (!isPlainObject(parsed)) return `${REDACTED} (not a JSON object)`;
-  forEachConfigCredential(parsed, (value) => secrets.add(value));
-  const redacted = mapConfigCredentials(parsed, () => REDACTED);
-  return JSON.stringify(redactHosts(redacted));
+  return JSON.stringify(redactJsonCredentials(parsed, secrets));
 }
 
-function redactHosts(node: unknown): unknown {
-  if (!isPlainObject(node)) return node;
-  const out: Record<string, unknown> = {};
+function redactJsonCredentials(node: unknown, secrets: Set<string>): unknown {
+  if (Array.isArray(node)) return node.map((child) => redactJsonCredentials(child, secrets));
+  if (typeof node !== "object" || node === null) return node;
+  // A null prototype keeps a "__proto__" key as data (a plain object would take it as its prototype).
+  const out: Record<string, unknown> = Object.create(null);
   for (const [key, value] of Object.entries(node)) {
-    if ((key === "custom_host" || key === "customHost") && typeof value === "string") out[key] = redactUrlCredentials(value);
-    else if (key === "targets" && Array.isArray(value)) out[key] = value.map(redactHosts);
-    else out[key] = value;
+    if (CREDENTIAL_KEYS.includes(key) && typeof value === "string") {
+      secrets.add(value);
+      out[key] = REDACTED;
+    } else if ((key === "custom_host" || key === "customHost") && typeof value === "string") {
+      out[key] = redactUrlCredentials(value);
+    } else {
+      out[key] = redactJsonCredentials(value, secrets);
+    }
   }
   return out;
 }
@@ -132,7 +137,8 @@ export function redactHeaderValue(name: string, value: string, secrets: Set<stri
     if (name !== "cookie") secrets.add(headerSecret(value));
     return REDACTED;
   }
-  if (name === CONFIG_HEADER && value.trim().startsWith("{")) return redactConfigText(value.trim(), secrets);
+  // Any JSON is an inline config (request-context.ts), valid or not; a saved config's id is kept.
+  if (name === CONFIG_HEADER && isJsonText(value.trim())) return redactConfigText(value.trim(), secrets);
   if (name === HOST_HEADER) return redactUrlCredentials(value);
   return value;
 }

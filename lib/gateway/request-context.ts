@@ -106,7 +106,7 @@ export function toHeaderValue(text: string): string {
  * string), which is an invalid config (400), not an unknown id (404). Only values that can start
  * JSON are parsed, so a config id costs no exception.
  */
-function isJsonText(text: string): boolean {
+export function isJsonText(text: string): boolean {
   const first = text[0] ?? "";
   if (first === "{" || first === "[") return true;
   if (!/^["\-0-9tfn]/.test(first)) return false;
