@@ -1,16 +1,16 @@
 /**
  * Request body limits outside the inference routes (those have their own, DETOUR_MAX_BODY_BYTES,
- * lib/gateway/body.ts). Framework-free and dependency-free: scripts/server.ts imports it to refuse
- * a declared oversize body before Next.js reads a byte, and the route-level readers (readJson in
- * handler.ts, the next-auth route) use the same numbers, so `next dev` enforces them too.
+ * lib/gateway/body.ts). Framework-free and free of the engine (it reads only the inference paths'
+ * table): scripts/server.ts imports it to refuse a declared oversize body before Next.js reads a
+ * byte, and the route-level readers (readJson in handler.ts, the next-auth route) use the same
+ * numbers, so `next dev` enforces them too.
  */
+import { INFERENCE_PATHS } from "../gateway/inference-paths";
 
 /** Sign-in, sign-out and every other `/api/auth/*` body: a few form fields. */
 export const AUTH_MAX_BODY_BYTES = 64 * 1024;
 /** Management API bodies (a config, a virtual key, an API key). */
 export const MANAGEMENT_MAX_BODY_BYTES = 1024 * 1024;
-
-const INFERENCE_PATHS = new Set(["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models"]);
 
 /** The largest body accepted on `pathname`, or null for the inference routes (their own limit applies). */
 export function bodyLimitFor(pathname: string): number | null {

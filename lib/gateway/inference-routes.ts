@@ -9,6 +9,7 @@
  * the server runs the one compiled copy of `lib/` that Next's own routes use (the same caches,
  * log writer, metrics and Redis connections), never a second one.
  */
+import { INFERENCE_ROUTE_KEYS } from "./inference-paths";
 import { handleChatCompletions, handleCompletions, handleEmbeddings, handleListModels } from "./routes";
 
 export type InferenceHandler = (request: Request) => Promise<Response>;
@@ -16,10 +17,10 @@ export type InferenceHandler = (request: Request) => Promise<Response>;
 export type InferenceRoutes = ReadonlyMap<string, InferenceHandler>;
 
 const INFERENCE_ROUTES: InferenceRoutes = new Map([
-  ["POST /v1/chat/completions", handleChatCompletions],
-  ["POST /v1/completions", handleCompletions],
-  ["POST /v1/embeddings", handleEmbeddings],
-  ["GET /v1/models", handleListModels],
+  [INFERENCE_ROUTE_KEYS.chatCompletions, handleChatCompletions],
+  [INFERENCE_ROUTE_KEYS.completions, handleCompletions],
+  [INFERENCE_ROUTE_KEYS.embeddings, handleEmbeddings],
+  [INFERENCE_ROUTE_KEYS.models, handleListModels],
 ]);
 
 /** The global the server reads; the name is repeated there, as the server imports only types from the engine. */

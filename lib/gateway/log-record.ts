@@ -95,9 +95,9 @@ export type LogInput = {
  * decrypted ones included), the direct-mode Bearer key, and what credential headers and the
  * inline config held (collected by `redactHeaders`).
  */
-function requestSecrets(s: RequestForLog, input: LogInput, fromHeaders: Set<string>): Set<string> {
+function requestSecrets(s: RequestForLog, fromHeaders: Set<string>): Set<string> {
   const secrets = new Set(fromHeaders);
-  for (const a of input.result?.attempts ?? []) if (a.target.creds.apiKey) secrets.add(a.target.creds.apiKey);
+  // Every attempted target is a leaf of the routing tree.
   routingSecrets(s.routing?.tree, secrets);
   if (s.ctx?.direct?.apiKey) secrets.add(s.ctx.direct.apiKey);
   return secrets;
@@ -115,7 +115,7 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
   const answered = input.result?.target ?? null;
   const headerSecrets = new Set<string>();
   const headers = redactedHeaders(s.request.headers, headerSecrets);
-  const redactor = new Redactor(requestSecrets(s, input, headerSecrets));
+  const redactor = new Redactor(requestSecrets(s, headerSecrets));
   const bodies = bodyFields(s.requestText, input.responseText, redactor, input.responseTruncated ?? false);
   const modelRequested = typeof s.body?.model === "string" ? s.body.model : null;
   return {
