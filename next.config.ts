@@ -11,7 +11,15 @@ const nextConfig: NextConfig = {
   // The build checks the app's own code; `npm run typecheck` (part of `npm test`) checks everything.
   typescript: { tsconfigPath: "tsconfig.build.json" },
   // Native and driver packages stay outside the bundle and load from node_modules at run time.
-  serverExternalPackages: ["better-sqlite3", "pg", "pino", "ioredis", "prom-client", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
+  serverExternalPackages: [
+    "better-sqlite3",
+    "pg",
+    "pino",
+    "ioredis",
+    "prom-client",
+    "@prisma/adapter-better-sqlite3",
+    "@prisma/adapter-pg",
+  ],
   // Security headers (lib/http/security-headers.ts): the base set on every answer, the API's CSP on
   // the API paths (pages get theirs, with a nonce, from proxy.ts). In production the inference
   // routes are answered before Next.js: scripts/server.ts sets the same API headers there.

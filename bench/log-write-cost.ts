@@ -27,8 +27,26 @@ const RESPONSE_BODY = JSON.stringify({
   object: "chat.completion",
   created: 1795619717,
   model: "gpt-4o",
-  choices: [{ index: 0, message: { role: "assistant", content: "Mock answer from openai (key ...0001) to: What are the 7 wonders of the world?", refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }],
-  usage: { prompt_tokens: 9, completion_tokens: 20, total_tokens: 29, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } },
+  choices: [
+    {
+      index: 0,
+      message: {
+        role: "assistant",
+        content: "Mock answer from openai (key ...0001) to: What are the 7 wonders of the world?",
+        refusal: null,
+        annotations: [],
+      },
+      logprobs: null,
+      finish_reason: "stop",
+    },
+  ],
+  usage: {
+    prompt_tokens: 9,
+    completion_tokens: 20,
+    total_tokens: 29,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  },
   service_tier: "default",
   system_fingerprint: "fp_7c2f1a9d3e",
 });
@@ -75,7 +93,22 @@ async function main(): Promise<void> {
         requestBody: REQUEST_BODY,
         responseBody: RESPONSE_BODY,
         requestHeaders: REQUEST_HEADERS,
-        attempts: [{ index: 0, targetPath: "config", provider: "openai", virtualKeySlug: "bench-ok-1a2b3c", virtualKeyVersion: 1, model: null, status: 200, errorClass: null, errorMessage: null, latencyMs: 1, retry: 0, startedAt: now }],
+        attempts: [
+          {
+            index: 0,
+            targetPath: "config",
+            provider: "openai",
+            virtualKeySlug: "bench-ok-1a2b3c",
+            virtualKeyVersion: 1,
+            model: null,
+            status: 200,
+            errorClass: null,
+            errorMessage: null,
+            latencyMs: 1,
+            retry: 0,
+            startedAt: now,
+          },
+        ],
       });
     };
 
@@ -116,15 +149,35 @@ async function main(): Promise<void> {
       process.stderr.write(`[log-write-cost] ${label}, batch ${batch}: done\n`);
     };
 
-    for (const batch of [1, 10, 50, 200]) await measure("insertLogBatch (Prisma 7 + better-sqlite3 adapter)", batch, (rows) => insertLogBatch(db, rows));
+    for (const batch of [1, 10, 50, 200])
+      await measure("insertLogBatch (Prisma 7 + better-sqlite3 adapter)", batch, (rows) => insertLogBatch(db, rows));
 
     // The same rows, plain better-sqlite3: one prepared INSERT per table, one transaction per batch.
     const raw = new Database(file);
     raw.pragma("journal_mode = WAL");
     const cols = (raw.prepare(`PRAGMA table_info("RequestLog")`).all() as { name: string }[]).map((c) => c.name);
-    const insertLog = raw.prepare(`INSERT INTO "RequestLog" (${cols.map((c) => `"${c}"`).join(",")}) VALUES (${cols.map((c) => `@${c}`).join(",")})`);
-    const attemptCols = ["id", "logId", "index", "targetPath", "provider", "virtualKeySlug", "virtualKeyVersion", "model", "status", "errorClass", "errorMessage", "latencyMs", "retry", "startedAt"];
-    const insertAttempt = raw.prepare(`INSERT INTO "RequestAttempt" (${attemptCols.map((c) => `"${c}"`).join(",")}) VALUES (${attemptCols.map((c) => `@${c}`).join(",")})`);
+    const insertLog = raw.prepare(
+      `INSERT INTO "RequestLog" (${cols.map((c) => `"${c}"`).join(",")}) VALUES (${cols.map((c) => `@${c}`).join(",")})`,
+    );
+    const attemptCols = [
+      "id",
+      "logId",
+      "index",
+      "targetPath",
+      "provider",
+      "virtualKeySlug",
+      "virtualKeyVersion",
+      "model",
+      "status",
+      "errorClass",
+      "errorMessage",
+      "latencyMs",
+      "retry",
+      "startedAt",
+    ];
+    const insertAttempt = raw.prepare(
+      `INSERT INTO "RequestAttempt" (${attemptCols.map((c) => `"${c}"`).join(",")}) VALUES (${attemptCols.map((c) => `@${c}`).join(",")})`,
+    );
     const sqlValue = (v: unknown) => (v instanceof Date ? v.getTime() : typeof v === "boolean" ? (v ? 1 : 0) : v === undefined ? null : v);
     const writeRaw = raw.transaction((rows: LogRecord[]) => {
       for (const r of rows) {

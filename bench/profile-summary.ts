@@ -44,7 +44,8 @@ function area(cf: CallFrame): string {
   if (cf.functionName === "(idle)") return "idle";
   if (cf.functionName === "(program)") return "(program: native, not attributed)";
   if (cf.functionName === "(root)") return "(root)";
-  if (u.includes("/lib/generated/") || u.includes("@prisma/client") || u.includes("/@prisma/")) return "Prisma (client, query compiler, adapter)";
+  if (u.includes("/lib/generated/") || u.includes("@prisma/client") || u.includes("/@prisma/"))
+    return "Prisma (client, query compiler, adapter)";
   if (u.includes("better-sqlite3")) return "better-sqlite3";
   if (u.includes("/undici/")) return "undici (npm)";
   if (u.startsWith("node:internal/deps/undici")) return "Node's fetch/Request/Response (undici inside Node)";
@@ -52,15 +53,24 @@ function area(cf: CallFrame): string {
   if (u.includes("/next/")) return "Next.js";
   if (u.includes("pino") || u.includes("sonic-boom") || u.includes("thread-stream")) return "pino";
   if (u.includes("/zod/")) return "zod";
-  if (u.includes("/.next/") || u.includes("/.next-")) return "app bundle (Detour's lib/ and the npm undici bundled into it, Next runtime chunks)";
+  if (u.includes("/.next/") || u.includes("/.next-"))
+    return "app bundle (Detour's lib/ and the npm undici bundled into it, Next runtime chunks)";
   if (u.startsWith("node:")) return "Node internals (http, streams, net)";
   if (u === "") return "(native / builtins)";
-  return "other: " + u.replace(/^.*node_modules\//, "").split("/").slice(0, 2).join("/");
+  return (
+    "other: " +
+    u
+      .replace(/^.*node_modules\//, "")
+      .split("/")
+      .slice(0, 2)
+      .join("/")
+  );
 }
 
 const areas = new Map<string, number>();
 const fnSelf = new Map<string, number>();
-const fnName = (cf: CallFrame) => `${cf.functionName || "(anonymous)"} ${cf.url.replace(/^.*?(node_modules\/|\.next[^/]*\/)/, "$1")}:${cf.lineNumber + 1}`;
+const fnName = (cf: CallFrame) =>
+  `${cf.functionName || "(anonymous)"} ${cf.url.replace(/^.*?(node_modules\/|\.next[^/]*\/)/, "$1")}:${cf.lineNumber + 1}`;
 for (const [id, us] of selfUs) {
   const cf = byId.get(id)!.callFrame;
   const a = area(cf);

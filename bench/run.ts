@@ -24,14 +24,20 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { freePort, waitForHealthOrExit, type ServerProcess } from "../e2e/server-process";
-import { loadAutocannon, measure as measureCase, runOnce as runAutocannon, type Autocannon, type CaseResult, type Target } from "./lib/autocannon";
+import {
+  loadAutocannon,
+  measure as measureCase,
+  runOnce as runAutocannon,
+  type Autocannon,
+  type CaseResult,
+  type Target,
+} from "./lib/autocannon";
 import { countLogs, seedDetour, startMock } from "./lib/detour";
 import { benchDir, buildInfo, exitedOutputs, log, onCleanup, root, runMain, sleep, spawnProc, startDetour, waitForHttp } from "./lib/procs";
 import { startLoad } from "./lib/closed-loop";
 import { fmt, signed, statusText, summary, table, type Summary } from "./lib/stats";
 // Detour's own modules (bootstrap, stores) are imported in main() (bench/lib/detour.ts's seedDetour), after LOG_LEVEL is set: their
 // logger must not print to stdout, which carries the Markdown report.
-
 
 // ---------- options ----------
 
@@ -64,7 +70,13 @@ let detour: ServerProcess | null = null;
 let detourAnswered = 0;
 let detourCutOff = false;
 
-function runOnce(target: Target, c: number, amount: number, collect: { latencies?: number[]; serverTiming?: number[] }, watchdogMs: number) {
+function runOnce(
+  target: Target,
+  c: number,
+  amount: number,
+  collect: { latencies?: number[]; serverTiming?: number[] },
+  watchdogMs: number,
+) {
   return runAutocannon(autocannon, target, c, amount, collect, watchdogMs);
 }
 
@@ -103,7 +115,10 @@ type StreamResult = {
   serverTiming: Summary | null;
 };
 
-function streamOnce(agent: http.Agent, target: Target): Promise<{ headersMs: number; firstChunkMs: number; totalMs: number; ok: boolean; serverTiming: number | null }> {
+function streamOnce(
+  agent: http.Agent,
+  target: Target,
+): Promise<{ headersMs: number; firstChunkMs: number; totalMs: number; ok: boolean; serverTiming: number | null }> {
   return new Promise((resolve, reject) => {
     const url = new URL(target.url);
     const t0 = performance.now();
@@ -111,7 +126,14 @@ function streamOnce(agent: http.Agent, target: Target): Promise<{ headersMs: num
     let firstChunkMs = NaN;
     let text = "";
     const req = http.request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { ...target.headers, "content-length": Buffer.byteLength(target.body) } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { ...target.headers, "content-length": Buffer.byteLength(target.body) },
+      },
       (res) => {
         headersMs = performance.now() - t0;
         const st = /dur=([\d.]+)/.exec(String(res.headers["server-timing"] ?? ""));
@@ -138,7 +160,12 @@ function streamOnce(agent: http.Agent, target: Target): Promise<{ headersMs: num
   });
 }
 
-async function measureStream(name: string, system: CaseResult["system"], mode: StreamResult["mode"], target: Target): Promise<StreamResult> {
+async function measureStream(
+  name: string,
+  system: CaseResult["system"],
+  mode: StreamResult["mode"],
+  target: Target,
+): Promise<StreamResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const run = async (seconds: number, record: boolean) => {
     const out = { headers: [] as number[], first: [] as number[], total: [] as number[], st: [] as number[], failures: 0 };
@@ -212,7 +239,10 @@ async function main(): Promise<void> {
   const vkOk = await seed.openaiKey("bench ok", KEY_OK);
   const vkFail = await seed.openaiKey("bench fail", KEY_FAIL);
   const vkPaced = await seed.openaiKey("bench paced", KEY_PACED);
-  const fallbackSlug = await seed.config("bench fallback", { strategy: { mode: "fallback" }, targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }] });
+  const fallbackSlug = await seed.config("bench fallback", {
+    strategy: { mode: "fallback" },
+    targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }],
+  });
   await seed.close();
 
   // The environment of both Detour processes (this one and the one under `next start`, below).
@@ -257,10 +287,19 @@ async function main(): Promise<void> {
 
   // 4. targets
   const body = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
-  const streamBody = JSON.stringify({ model: "gpt-4o", stream: true, messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
+  const streamBody = JSON.stringify({
+    model: "gpt-4o",
+    stream: true,
+    messages: [{ role: "user", content: "What are the 7 wonders of the world?" }],
+  });
   // Detour always asks the upstream for the usage chunk (and strips it when the caller did not ask):
   // with paced chunks that extra frame costs one more interval, so paced streams ask for it too.
-  const pacedStreamBody = JSON.stringify({ model: "gpt-4o", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
+  const pacedStreamBody = JSON.stringify({
+    model: "gpt-4o",
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: "user", content: "What are the 7 wonders of the world?" }],
+  });
   const json = { "content-type": "application/json" };
   const detourAuth = { ...json, "x-portkey-api-key": apiKey };
   const inlineFallback = JSON.stringify({
@@ -271,17 +310,52 @@ async function main(): Promise<void> {
     ],
   });
   const directHeaders = (key: string) => ({ ...json, authorization: `Bearer ${key}` });
-  const providerHeaders = (key: string) => ({ ...json, "x-portkey-provider": "openai", authorization: `Bearer ${key}`, "x-portkey-custom-host": `${mockUrl}/v1` });
+  const providerHeaders = (key: string) => ({
+    ...json,
+    "x-portkey-provider": "openai",
+    authorization: `Bearer ${key}`,
+    "x-portkey-custom-host": `${mockUrl}/v1`,
+  });
   const T = {
     direct: { url: `${mockUrl}/v1/chat/completions`, headers: directHeaders(KEY_OK), body, pid: mockPid },
     direct503: { url: `${mockUrl}/v1/chat/completions`, headers: directHeaders(KEY_FAIL), body, pid: mockPid },
-    detourVk: { url: `${detourUrl}/v1/chat/completions`, headers: { ...detourAuth, "x-portkey-virtual-key": vkOk }, body, pid: detour.child.pid },
-    detourProvider: { url: `${detourUrl}/v1/chat/completions`, headers: { ...detourAuth, ...providerHeaders(KEY_OK) }, body, pid: detour.child.pid },
-    detourViaNext: { url: `${viaNextUrl}/v1/chat/completions`, headers: { ...json, "x-portkey-api-key": nextSeed.apiKey, ...providerHeaders(KEY_OK) }, body, pid: viaNext.child.pid },
+    detourVk: {
+      url: `${detourUrl}/v1/chat/completions`,
+      headers: { ...detourAuth, "x-portkey-virtual-key": vkOk },
+      body,
+      pid: detour.child.pid,
+    },
+    detourProvider: {
+      url: `${detourUrl}/v1/chat/completions`,
+      headers: { ...detourAuth, ...providerHeaders(KEY_OK) },
+      body,
+      pid: detour.child.pid,
+    },
+    detourViaNext: {
+      url: `${viaNextUrl}/v1/chat/completions`,
+      headers: { ...json, "x-portkey-api-key": nextSeed.apiKey, ...providerHeaders(KEY_OK) },
+      body,
+      pid: viaNext.child.pid,
+    },
     portkey: { url: `${portkeyUrl}/v1/chat/completions`, headers: providerHeaders(KEY_OK), body, pid: portkey.child.pid },
-    detourFallback: { url: `${detourUrl}/v1/chat/completions`, headers: { ...detourAuth, "x-portkey-config": fallbackSlug }, body, pid: detour.child.pid },
-    detourFallbackInline: { url: `${detourUrl}/v1/chat/completions`, headers: { ...detourAuth, "x-portkey-config": inlineFallback }, body, pid: detour.child.pid },
-    portkeyFallback: { url: `${portkeyUrl}/v1/chat/completions`, headers: { ...json, "x-portkey-config": inlineFallback }, body, pid: portkey.child.pid },
+    detourFallback: {
+      url: `${detourUrl}/v1/chat/completions`,
+      headers: { ...detourAuth, "x-portkey-config": fallbackSlug },
+      body,
+      pid: detour.child.pid,
+    },
+    detourFallbackInline: {
+      url: `${detourUrl}/v1/chat/completions`,
+      headers: { ...detourAuth, "x-portkey-config": inlineFallback },
+      body,
+      pid: detour.child.pid,
+    },
+    portkeyFallback: {
+      url: `${portkeyUrl}/v1/chat/completions`,
+      headers: { ...json, "x-portkey-config": inlineFallback },
+      body,
+      pid: portkey.child.pid,
+    },
   } satisfies Record<string, Target>;
 
   // 5. sanity: every target answers 200 (503 for the failing baseline), fallbacks really fall back
@@ -292,7 +366,8 @@ async function main(): Promise<void> {
     const want = name === "direct503" ? 503 : 200;
     if (res.status !== want) throw new Error(`${name}: expected ${want}, got ${res.status}: ${text.slice(0, 300)}`);
     const index = res.headers.get("x-portkey-last-used-option-index");
-    if (name.toLowerCase().includes("fallback") && index !== "config.targets[1]") throw new Error(`${name}: answered by ${index}, not by the second target`);
+    if (name.toLowerCase().includes("fallback") && index !== "config.targets[1]")
+      throw new Error(`${name}: answered by ${index}, not by the second target`);
   }
   log("all targets answer as expected; warming every gateway path up (JIT), then measuring");
   // Without this the first gateway case of a run pays for the JIT warm-up of code shared by all.
@@ -323,8 +398,14 @@ async function main(): Promise<void> {
   // 6b. the same two direct calls at c=1 through undici, the HTTP client Detour uses upstream: a
   // gateway's failed attempt costs what its own client takes for the round trip, not autocannon's.
   const viaUndici = async (key: string): Promise<Summary> => {
-    const run = await startLoad([{ name: "direct", origin: mockUrl, path: "/v1/chat/completions", headers: directHeaders(key), body }], 1, DURATION_S / 2).done;
-    log(`direct to mock via undici (${key === KEY_OK ? "200" : "503"}), c=1: p50 ${fmt(summary(run.latencies).p50)} ms over ${run.answered} requests`);
+    const run = await startLoad(
+      [{ name: "direct", origin: mockUrl, path: "/v1/chat/completions", headers: directHeaders(key), body }],
+      1,
+      DURATION_S / 2,
+    ).done;
+    log(
+      `direct to mock via undici (${key === KEY_OK ? "200" : "503"}), c=1: p50 ${fmt(summary(run.latencies).p50)} ms over ${run.answered} requests`,
+    );
     return summary(run.latencies);
   };
   const undiciDirect = { ok: await viaUndici(KEY_OK), fail: await viaUndici(KEY_FAIL) };
@@ -335,9 +416,23 @@ async function main(): Promise<void> {
     const key = mode === "burst" ? KEY_OK : KEY_PACED;
     const vkSlug = mode === "burst" ? vkOk : vkPaced;
     const streamBody_ = mode === "burst" ? streamBody : pacedStreamBody;
-    streams.push(await measureStream("direct to mock", "direct", mode, { url: T.direct.url, headers: directHeaders(key), body: streamBody_ }));
-    streams.push(await measureStream("Detour (virtual key)", "detour", mode, { url: T.detourVk.url, headers: { ...detourAuth, "x-portkey-virtual-key": vkSlug }, body: streamBody_ }));
-    streams.push(await measureStream("Portkey (provider headers)", "portkey", mode, { url: T.portkey.url, headers: providerHeaders(key), body: streamBody_ }));
+    streams.push(
+      await measureStream("direct to mock", "direct", mode, { url: T.direct.url, headers: directHeaders(key), body: streamBody_ }),
+    );
+    streams.push(
+      await measureStream("Detour (virtual key)", "detour", mode, {
+        url: T.detourVk.url,
+        headers: { ...detourAuth, "x-portkey-virtual-key": vkSlug },
+        body: streamBody_,
+      }),
+    );
+    streams.push(
+      await measureStream("Portkey (provider headers)", "portkey", mode, {
+        url: T.portkey.url,
+        headers: providerHeaders(key),
+        body: streamBody_,
+      }),
+    );
   }
 
   // 8. Detour's log rows == requests it answered
@@ -363,7 +458,10 @@ async function main(): Promise<void> {
   out.push(`## Detour benchmark, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`);
   out.push("");
   out.push(
-    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "?"}), shared with other work; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}. ` +
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "?"}), shared with other work; load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}. ` +
       `Node ${process.version}. Detour ${gitHead} (production build in ${distDir}/${buildCurrent ? "" : ", STALE: older than the sources"}, SQLite, request logging on), ` +
       `@portkey-ai/gateway 1.15.2, mock upstream from e2e/mock-upstream, autocannon. Every gateway path is pre-warmed ${PREWARM_S} s (JIT); then each case: ${WARMUP_S} s warm-up, then ~${DURATION_S} s measured; latencies are per request as the client saw them.`,
   );
@@ -377,19 +475,59 @@ async function main(): Promise<void> {
     table(
       ["figure", "c=1", "c=32"],
       [
-        ["Detour (virtual key) req/s ÷ Portkey req/s", ratio("Detour (virtual key)", "Portkey (provider headers)", 1), ratio("Detour (virtual key)", "Portkey (provider headers)", 32)],
-        ["Detour (provider headers) req/s ÷ Portkey req/s", ratio("Detour (provider headers)", "Portkey (provider headers)", 1), ratio("Detour (provider headers)", "Portkey (provider headers)", 32)],
-        ["Detour (provider headers) req/s ÷ the same build under `next start`", ratio("Detour (provider headers)", "Detour via next start (provider headers)", 1), ratio("Detour (provider headers)", "Detour via next start (provider headers)", 32)],
-        ["Detour fallback (saved) req/s ÷ Portkey fallback req/s", ratio("Detour fallback (saved config)", "Portkey fallback (inline config)", 1), ratio("Detour fallback (saved config)", "Portkey fallback (inline config)", 32)],
-        ...(["Detour (virtual key)", "Portkey (provider headers)"] as const).map((n) => [`${n}: p50 added to direct, ms`, signed(get(n, 1).p50 - get("direct to mock", 1).p50), signed(get(n, 32).p50 - get("direct to mock", 32).p50)]),
+        [
+          "Detour (virtual key) req/s ÷ Portkey req/s",
+          ratio("Detour (virtual key)", "Portkey (provider headers)", 1),
+          ratio("Detour (virtual key)", "Portkey (provider headers)", 32),
+        ],
+        [
+          "Detour (provider headers) req/s ÷ Portkey req/s",
+          ratio("Detour (provider headers)", "Portkey (provider headers)", 1),
+          ratio("Detour (provider headers)", "Portkey (provider headers)", 32),
+        ],
+        [
+          "Detour (provider headers) req/s ÷ the same build under `next start`",
+          ratio("Detour (provider headers)", "Detour via next start (provider headers)", 1),
+          ratio("Detour (provider headers)", "Detour via next start (provider headers)", 32),
+        ],
+        [
+          "Detour fallback (saved) req/s ÷ Portkey fallback req/s",
+          ratio("Detour fallback (saved config)", "Portkey fallback (inline config)", 1),
+          ratio("Detour fallback (saved config)", "Portkey fallback (inline config)", 32),
+        ],
+        ...(["Detour (virtual key)", "Portkey (provider headers)"] as const).map((n) => [
+          `${n}: p50 added to direct, ms`,
+          signed(get(n, 1).p50 - get("direct to mock", 1).p50),
+          signed(get(n, 32).p50 - get("direct to mock", 32).p50),
+        ]),
         ...(["Detour fallback (saved config)", "Portkey fallback (inline config)"] as const).map((n) => {
           const single = n.startsWith("Detour") ? "Detour (virtual key)" : "Portkey (provider headers)";
-          return [`${n}: p50 − its single-target p50, ms (one 503 round trip direct: ${fmt(get("direct to mock, 503", 1).p50)})`, signed(get(n, 1).p50 - get(single, 1).p50), signed(get(n, 32).p50 - get(single, 32).p50)];
+          return [
+            `${n}: p50 − its single-target p50, ms (one 503 round trip direct: ${fmt(get("direct to mock, 503", 1).p50)})`,
+            signed(get(n, 1).p50 - get(single, 1).p50),
+            signed(get(n, 32).p50 - get(single, 32).p50),
+          ];
         }),
-        ["one 503 round trip direct, p50: autocannon / undici (Detour's upstream client), ms", `${fmt(get("direct to mock, 503", 1).p50)} / ${fmt(undiciDirect.fail.p50)}`, "–"],
-        ["Detour / Portkey server CPU per request (single target)", `${fmt(get("Detour (virtual key)", 1).serverCpuMsPerReq)} / ${fmt(get("Portkey (provider headers)", 1).serverCpuMsPerReq)} ms`, `${fmt(get("Detour (virtual key)", 32).serverCpuMsPerReq)} / ${fmt(get("Portkey (provider headers)", 32).serverCpuMsPerReq)} ms`],
-        ["Detour / Portkey p99 (single target)", `${fmt(get("Detour (virtual key)", 1).p99)} / ${fmt(get("Portkey (provider headers)", 1).p99)} ms`, `${fmt(get("Detour (virtual key)", 32).p99)} / ${fmt(get("Portkey (provider headers)", 32).p99)} ms`],
-        ["stream first chunk added to direct, p50: Detour / Portkey (burst)", `${signed(burst("detour").firstChunk.p50 - burst("direct").firstChunk.p50)} / ${signed(burst("portkey").firstChunk.p50 - burst("direct").firstChunk.p50)} ms`, "–"],
+        [
+          "one 503 round trip direct, p50: autocannon / undici (Detour's upstream client), ms",
+          `${fmt(get("direct to mock, 503", 1).p50)} / ${fmt(undiciDirect.fail.p50)}`,
+          "–",
+        ],
+        [
+          "Detour / Portkey server CPU per request (single target)",
+          `${fmt(get("Detour (virtual key)", 1).serverCpuMsPerReq)} / ${fmt(get("Portkey (provider headers)", 1).serverCpuMsPerReq)} ms`,
+          `${fmt(get("Detour (virtual key)", 32).serverCpuMsPerReq)} / ${fmt(get("Portkey (provider headers)", 32).serverCpuMsPerReq)} ms`,
+        ],
+        [
+          "Detour / Portkey p99 (single target)",
+          `${fmt(get("Detour (virtual key)", 1).p99)} / ${fmt(get("Portkey (provider headers)", 1).p99)} ms`,
+          `${fmt(get("Detour (virtual key)", 32).p99)} / ${fmt(get("Portkey (provider headers)", 32).p99)} ms`,
+        ],
+        [
+          "stream first chunk added to direct, p50: Detour / Portkey (burst)",
+          `${signed(burst("detour").firstChunk.p50 - burst("direct").firstChunk.p50)} / ${signed(burst("portkey").firstChunk.p50 - burst("direct").firstChunk.p50)} ms`,
+          "–",
+        ],
       ],
     ),
   );
@@ -414,7 +552,12 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  out.push(table(["case", "c", "req/s", "p50 ms", "p99 ms", "overhead p50 ms (vs direct)", "req/s vs direct", "server CPU ms/req", "answers"], singleRows));
+  out.push(
+    table(
+      ["case", "c", "req/s", "p50 ms", "p99 ms", "overhead p50 ms (vs direct)", "req/s vs direct", "server CPU ms/req", "answers"],
+      singleRows,
+    ),
+  );
   out.push("");
   out.push("Server CPU = user+system CPU of the process under test (for direct: the mock) divided by requests answered.");
   out.push("");
@@ -431,7 +574,14 @@ async function main(): Promise<void> {
     const d503 = get("direct to mock, 503", c);
     const floor = d.p50 + d503.p50;
     for (const r of results.filter((x) => x.c === c && x.group === "fallback")) {
-      const single = get(r.system === "detour" ? (r.name.includes("inline") ? "Detour (provider headers)" : "Detour (virtual key)") : "Portkey (provider headers)", c);
+      const single = get(
+        r.system === "detour"
+          ? r.name.includes("inline")
+            ? "Detour (provider headers)"
+            : "Detour (virtual key)"
+          : "Portkey (provider headers)",
+        c,
+      );
       fbRows.push([
         r.name,
         String(c),
@@ -451,7 +601,21 @@ async function main(): Promise<void> {
   }
   out.push(
     table(
-      ["case", "c", "req/s", "p50 ms", "p99 ms", "floor p50 ms", "p50 − floor", "p50 − same gateway single p50", "one 503 round trip p50", "req/s vs same gateway single", "req/s vs direct", "server CPU ms/req", "answers"],
+      [
+        "case",
+        "c",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "floor p50 ms",
+        "p50 − floor",
+        "p50 − same gateway single p50",
+        "one 503 round trip p50",
+        "req/s vs same gateway single",
+        "req/s vs direct",
+        "server CPU ms/req",
+        "answers",
+      ],
       fbRows,
     ),
   );
@@ -483,7 +647,24 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  out.push(table(["case", "mode", "n", "headers p50 ms", "first chunk p50 ms", "first chunk p99 ms", "total p50 ms", "total p99 ms", "added to first chunk (p50)", "added to total (p50)", "failures"], stRows));
+  out.push(
+    table(
+      [
+        "case",
+        "mode",
+        "n",
+        "headers p50 ms",
+        "first chunk p50 ms",
+        "first chunk p99 ms",
+        "total p50 ms",
+        "total p99 ms",
+        "added to first chunk (p50)",
+        "added to total (p50)",
+        "failures",
+      ],
+      stRows,
+    ),
+  );
   out.push("");
   out.push("### Detour's own time (`server-timing: gateway;dur=`, upstream excluded)");
   out.push("");

@@ -38,8 +38,32 @@ import { freePort, waitForHealthOrExit, type ServerProcess } from "../e2e/server
 import { loadAutocannon, measure, runOnce, type Autocannon, type CaseResult, type Target } from "./lib/autocannon";
 import { startLoad, type Endpoint, type LoadResult } from "./lib/closed-loop";
 import { heapAfterGcMiB } from "./lib/inspector";
-import { countLogs, createPgDatabase, logQueue, PG_ADMIN_URL, queryDb, seedDetour, startMock, waitForLogDrain, type LogQueue, type Mock } from "./lib/detour";
-import { buildInfo, exitedOutputs, log, onCleanup, root, runMain, setLogTag, sleep, startDetour, treeCpuMs, treeRssMiB, type BuildInfo } from "./lib/procs";
+import {
+  countLogs,
+  createPgDatabase,
+  logQueue,
+  PG_ADMIN_URL,
+  queryDb,
+  seedDetour,
+  startMock,
+  waitForLogDrain,
+  type LogQueue,
+  type Mock,
+} from "./lib/detour";
+import {
+  buildInfo,
+  exitedOutputs,
+  log,
+  onCleanup,
+  root,
+  runMain,
+  setLogTag,
+  sleep,
+  startDetour,
+  treeCpuMs,
+  treeRssMiB,
+  type BuildInfo,
+} from "./lib/procs";
 import { fmt, signed, statusText, summary, table } from "./lib/stats";
 
 setLogTag("soak");
@@ -63,7 +87,8 @@ const { values: opts } = parseArgs({
 });
 const num = (name: keyof typeof opts, min: number, max: number): number => {
   const v = Number(opts[name]);
-  if (!Number.isFinite(v) || v < min || v > max) throw new Error(`--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(opts[name])}`);
+  if (!Number.isFinite(v) || v < min || v > max)
+    throw new Error(`--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(opts[name])}`);
   return v;
 };
 const MINUTES = num("minutes", 0.1, 60);
@@ -79,7 +104,9 @@ const CASE_S = num("duration", 1, 30);
 const CASE_WARMUP_S = num("warmup", 0.5, 30);
 
 const SOAK_S = MINUTES * 60;
-const HARD_TIMEOUT_MS = DB_COMPARE ? Math.max(300, 1.5 * (60 + 4 * 3 + 10 * (CASE_WARMUP_S + CASE_S + 1))) * 1000 : Math.max(300, 1.5 * (90 + WARMUP_S + BASELINE_S + SOAK_S + 60)) * 1000;
+const HARD_TIMEOUT_MS = DB_COMPARE
+  ? Math.max(300, 1.5 * (60 + 4 * 3 + 10 * (CASE_WARMUP_S + CASE_S + 1))) * 1000
+  : Math.max(300, 1.5 * (90 + WARMUP_S + BASELINE_S + SOAK_S + 60)) * 1000;
 
 const REDIS_URL = process.env.DETOUR_BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const BODY = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
@@ -178,7 +205,10 @@ const n = (v: unknown) => Number(v ?? 0);
 /** JS heap used and active handles, from Detour's Prometheus metrics (prom-client's default metrics). */
 async function processMetrics(baseUrl: string): Promise<{ heapUsedMiB: number; handles: number }> {
   try {
-    const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      signal: AbortSignal.timeout(5_000),
+    });
     const text = await res.text();
     const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, "m").exec(text)?.[1] ?? NaN);
     return { heapUsedMiB: value("detour_nodejs_heap_size_used_bytes") / 2 ** 20, handles: value("detour_nodejs_active_handles_total") };
@@ -229,7 +259,9 @@ async function soak(): Promise<void> {
     left -= FAULT_RATE * m.share;
     if (p > 0) ruleIds.push(await mock.script({ match: { key: KEY_PRIMARY }, fault: m.fault as never, probability: Math.min(1, p) }));
   }
-  log(`mock upstream on ${mock.url} (pid ${mock.pid}, seed ${SEED}); primary key fails ${FAULT_RATE * 100}% of calls: ${FAULT_MIX.map((m) => `${m.label} ${fmt(FAULT_RATE * m.share * 100, 1)}%`).join(", ")}`);
+  log(
+    `mock upstream on ${mock.url} (pid ${mock.pid}, seed ${SEED}); primary key fails ${FAULT_RATE * 100}% of calls: ${FAULT_MIX.map((m) => `${m.label} ${fmt(FAULT_RATE * m.share * 100, 1)}%`).join(", ")}`,
+  );
 
   // 2. one fresh PostgreSQL database, seeded once (as a first deploy would), two instances on it
   const databaseUrl = await createPgDatabase("detour_soak");
@@ -248,10 +280,17 @@ async function soak(): Promise<void> {
   const apiKey = seed.apiKey;
   await seed.close();
 
-  const env = { ...commonEnv(keyHex), DATABASE_URL: databaseUrl, REDIS_URL, DETOUR_REDIS_PREFIX: prefix, DETOUR_METRICS_TOKEN: METRICS_TOKEN };
+  const env = {
+    ...commonEnv(keyHex),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    DETOUR_REDIS_PREFIX: prefix,
+    DETOUR_METRICS_TOKEN: METRICS_TOKEN,
+  };
   // Each instance with an inspector on loopback, to force a full GC before reading the heap at the start and the end.
   const inspectPorts = [await freePort(), await freePort()];
-  const start = (x: "A" | "B", k: number) => startInstance(`Detour ${x}`, { ...env, DETOUR_DATA_DIR: dataDirs[k]!, NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPorts[k]}` });
+  const start = (x: "A" | "B", k: number) =>
+    startInstance(`Detour ${x}`, { ...env, DETOUR_DATA_DIR: dataDirs[k]!, NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPorts[k]}` });
   const [a, b] = await Promise.all([start("A", 0), start("B", 1)]);
   const instances = [
     { name: "A", ...a },
@@ -262,7 +301,8 @@ async function soak(): Promise<void> {
     for (;;) {
       const h = (await (await fetch(`${i.url}/api/health`)).json()) as { redis?: string; database?: string };
       if (h.redis === "ok" && h.database === "postgresql") break;
-      if (Date.now() > deadline) throw new Error(`instance ${i.name}: /api/health never showed redis ok on postgresql: ${JSON.stringify(h)}`);
+      if (Date.now() > deadline)
+        throw new Error(`instance ${i.name}: /api/health never showed redis ok on postgresql: ${JSON.stringify(h)}`);
       await sleep(200);
     }
   }
@@ -275,7 +315,13 @@ async function soak(): Promise<void> {
     headers: { ...JSON_HEADERS, "x-portkey-api-key": apiKey, "x-portkey-config": configSlug },
     body: BODY,
   }));
-  const directEndpoint: Endpoint = { name: "direct", origin: mock.url, path: "/v1/chat/completions", headers: { ...JSON_HEADERS, authorization: `Bearer ${KEY_DIRECT}` }, body: BODY };
+  const directEndpoint: Endpoint = {
+    name: "direct",
+    origin: mock.url,
+    path: "/v1/chat/completions",
+    headers: { ...JSON_HEADERS, authorization: `Bearer ${KEY_DIRECT}` },
+    body: BODY,
+  };
   /** Every answer Detour gave (probes, warm-up and soak), per instance: the log check. */
   const answered = [0, 0];
   let clientErrors = 0;
@@ -295,15 +341,22 @@ async function soak(): Promise<void> {
   const warm = await startLoad(detourEndpoints, C, WARMUP_S).done;
   warm.perEndpoint.forEach((t, k) => (answered[k]! += t.answered));
   clientErrors += warm.errors;
-  log(`warm-up: ${warm.answered} answered (${fmt(warm.answered / warm.seconds, 0)} req/s), statuses ${JSON.stringify(Object.fromEntries(mergeStatuses(warm)))}`);
+  log(
+    `warm-up: ${warm.answered} answered (${fmt(warm.answered / warm.seconds, 0)} req/s), statuses ${JSON.stringify(Object.fromEntries(mergeStatuses(warm)))}`,
+  );
   log(`direct-to-mock baseline: ${BASELINE_S} s at c=${C} (no faults)`);
   const mockCpu0 = treeCpuMs(mock.pid);
   const direct = await startLoad([directEndpoint], C, BASELINE_S).done;
   const directMockCpu = treeCpuMs(mock.pid) - mockCpu0;
   const directLat = summary(direct.latencies);
-  log(`direct: ${fmt(direct.answered / direct.seconds, 0)} req/s, p50 ${fmt(directLat.p50)} ms, p99 ${fmt(directLat.p99)} ms, statuses ${JSON.stringify(Object.fromEntries(mergeStatuses(direct)))}`);
+  log(
+    `direct: ${fmt(direct.answered / direct.seconds, 0)} req/s, p50 ${fmt(directLat.p50)} ms, p99 ${fmt(directLat.p99)} ms, statuses ${JSON.stringify(Object.fromEntries(mergeStatuses(direct)))}`,
+  );
   // The soak's own log rows are the ones created after every earlier row (warm-up and probes).
-  await waitForLogDrain(instances.map((i) => i.url), 30_000);
+  await waitForLogDrain(
+    instances.map((i) => i.url),
+    30_000,
+  );
   const [before] = await queryDb<{ last: unknown; rows: unknown }>(databaseUrl, {
     sqlite: "",
     postgresql: `SELECT to_char(max("createdAt"), 'YYYY-MM-DD HH24:MI:SS.MS') AS last, count(*) AS rows FROM "RequestLog"`,
@@ -313,7 +366,16 @@ async function soak(): Promise<void> {
   await sleep(1_000);
 
   // 5. the soak, sampling RSS and progress along the way
-  type Sample = { t: number; rps: number; rss: number[]; heap: number[]; handles: number[]; queued: number[]; written: number[]; load1: number };
+  type Sample = {
+    t: number;
+    rps: number;
+    rss: number[];
+    heap: number[];
+    handles: number[];
+    queued: number[];
+    written: number[];
+    load1: number;
+  };
   const samples: Sample[] = [];
   const pids = instances.map((i) => i.server.child.pid);
   const readSample = async (t: number, rps: number): Promise<Sample> => {
@@ -332,8 +394,15 @@ async function soak(): Promise<void> {
   };
   const gcStart = await Promise.all(inspectPorts.map((p) => heapAfterGcMiB(p)));
   samples.push(await readSample(0, NaN));
-  const cpu0 = { inst: pids.map((p) => treeCpuMs(p)), mock: treeCpuMs(mock.pid), pg: await pgBackendTicks(databaseUrl), gen: process.cpuUsage() };
-  log(`soak: ${fmt(SOAK_S, 0)} s at c=${C}, round robin over A and B; RSS at start A ${fmt(samples[0]!.rss[0]!, 0)} MiB, B ${fmt(samples[0]!.rss[1]!, 0)} MiB`);
+  const cpu0 = {
+    inst: pids.map((p) => treeCpuMs(p)),
+    mock: treeCpuMs(mock.pid),
+    pg: await pgBackendTicks(databaseUrl),
+    gen: process.cpuUsage(),
+  };
+  log(
+    `soak: ${fmt(SOAK_S, 0)} s at c=${C}, round robin over A and B; RSS at start A ${fmt(samples[0]!.rss[0]!, 0)} MiB, B ${fmt(samples[0]!.rss[1]!, 0)} MiB`,
+  );
   const run = startLoad(detourEndpoints, C, SOAK_S);
   const every = (SOAK_S * 1000) / SAMPLES;
   const soakStart = performance.now();
@@ -370,10 +439,15 @@ async function soak(): Promise<void> {
   res.perEndpoint.forEach((t, k) => (answered[k]! += t.answered));
   clientErrors += res.errors;
   const lat = summary(res.latencies);
-  log(`soak done: ${res.answered} answered in ${fmt(res.seconds, 1)} s (${fmt(res.answered / res.seconds, 0)} req/s), p50 ${fmt(lat.p50)} ms, p99 ${fmt(lat.p99)} ms, client errors ${res.errors}`);
+  log(
+    `soak done: ${res.answered} answered in ${fmt(res.seconds, 1)} s (${fmt(res.answered / res.seconds, 0)} req/s), p50 ${fmt(lat.p50)} ms, p99 ${fmt(lat.p99)} ms, client errors ${res.errors}`,
+  );
 
   // 6. the writers drain; rows == answers
-  const drained = await waitForLogDrain(instances.map((i) => i.url), 60_000);
+  const drained = await waitForLogDrain(
+    instances.map((i) => i.url),
+    60_000,
+  );
   await sleep(2_000); // idle: RSS once the queues are empty
   const gcEnd = await Promise.all(inspectPorts.map((p) => heapAfterGcMiB(p)));
   const idle = await readSample((performance.now() - soakStart) / 1000, NaN);
@@ -398,7 +472,9 @@ async function soak(): Promise<void> {
     `SELECT "targetPath" AS target, coalesce(a.status::text, '-') AS status, coalesce("errorClass", '-') AS error_class, count(*) AS n FROM "RequestAttempt" a ` +
       `JOIN "RequestLog" l ON l.id = a."logId" ${soakOnly.replace('"createdAt"', 'l."createdAt"')} GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC`,
   );
-  const errorTypes = await pgq(`SELECT status, coalesce("errorType", '-') AS error_type, count(*) AS n FROM "RequestLog" WHERE status <> 200 GROUP BY 1, 2 ORDER BY 3 DESC`); // all rows
+  const errorTypes = await pgq(
+    `SELECT status, coalesce("errorType", '-') AS error_type, count(*) AS n FROM "RequestLog" WHERE status <> 200 GROUP BY 1, 2 ORDER BY 3 DESC`,
+  ); // all rows
   // Every non-200 row (all phases), with its attempts: did an upstream answer that status (the last
   // attempt's status, no Detour error type), or did Detour produce it?
   const nonOkRows = await pgq(
@@ -408,7 +484,13 @@ async function soak(): Promise<void> {
       `FROM "RequestAttempt" x WHERE x."logId" = l.id) AS attempts, left(l."responseBody", 160) AS body FROM "RequestLog" l WHERE l.status <> 200 ORDER BY l."createdAt"`,
   );
   const fiveXx = nonOkRows.filter((r) => n(r.status) >= 500);
-  const logOk = logs.rows === totalAnswered && n(agg?.rows) === res.answered && written === totalAnswered && lost === 0 && q.every((x) => x?.queued === 0) && clientErrors === 0;
+  const logOk =
+    logs.rows === totalAnswered &&
+    n(agg?.rows) === res.answered &&
+    written === totalAnswered &&
+    lost === 0 &&
+    q.every((x) => x?.queued === 0) &&
+    clientErrors === 0;
   const upstream5xx = fiveXx.filter((r) => r.error_type === null && n(r.last_status) === n(r.status));
   const detour5xx = fiveXx.filter((r) => !(r.error_type === null && n(r.last_status) === n(r.status)));
   const rules = await mock.rules();
@@ -417,7 +499,10 @@ async function soak(): Promise<void> {
   const primaryCalls = attemptsBy.filter((r) => r.target === "config.targets[0]").reduce((s, r) => s + n(r.n), 0);
 
   // 8. report
-  const client5xx = [...res.perEndpoint, ...warm.perEndpoint].reduce((s, t) => s + [...t.statuses].filter(([st]) => st >= 500).reduce((x, [, c]) => x + c, 0), 0);
+  const client5xx = [...res.perEndpoint, ...warm.perEndpoint].reduce(
+    (s, t) => s + [...t.statuses].filter(([st]) => st >= 500).reduce((x, [, c]) => x + c, 0),
+    0,
+  );
   const soakStatuses = mergeStatuses(res);
   const nonOk = [...soakStatuses].filter(([st]) => st < 200 || st > 299).reduce((s, [, c]) => s + c, 0);
   const rps = res.answered / res.seconds;
@@ -442,19 +527,47 @@ async function soak(): Promise<void> {
       [
         ["req/s through Detour (A + B) / direct to mock, same c", `${fmt(rps, 0)} / ${fmt(directRps, 0)}`, "–"],
         ["client p50 / p99, ms: Detour / direct", `${fmt(lat.p50)} / ${fmt(lat.p99)}; ${fmt(directLat.p50)} / ${fmt(directLat.p99)}`, "–"],
-        ["overhead vs direct, p50 / p99, ms (includes retries, back-off and timeouts of the faults)", `${signed(lat.p50 - directLat.p50)} / ${signed(lat.p99 - directLat.p99)}`, "–"],
+        [
+          "overhead vs direct, p50 / p99, ms (includes retries, back-off and timeouts of the faults)",
+          `${signed(lat.p50 - directLat.p50)} / ${signed(lat.p99 - directLat.p99)}`,
+          "–",
+        ],
         ["Detour's own time (log `overheadMs`, 200s) p50 / p99, ms", `${fmt(n(agg?.own_p50), 2)} / ${fmt(n(agg?.own_p99), 2)}`, "–"],
-        ["5xx answered to the client (warm-up + soak)", `${client5xx} (Detour produced ${detour5xx.length}, upstream status passed on ${upstream5xx.length}, from the log rows)`, "0"],
-        ["other non-2xx (soak) / client errors (no answer)", `${nonOk - [...soakStatuses].filter(([st]) => st >= 500).reduce((s, [, c]) => s + c, 0)} / ${clientErrors}`, "0"],
-        ["log rows == requests answered", `all: ${logs.rows} rows, ${totalAnswered} answered, log_queue written ${written}, dropped+rejected ${lost}; soak: ${n(agg?.rows)} rows, ${res.answered} answered => ${logOk ? "exact" : "MISMATCH"}`, "exact"],
+        [
+          "5xx answered to the client (warm-up + soak)",
+          `${client5xx} (Detour produced ${detour5xx.length}, upstream status passed on ${upstream5xx.length}, from the log rows)`,
+          "0",
+        ],
+        [
+          "other non-2xx (soak) / client errors (no answer)",
+          `${nonOk - [...soakStatuses].filter(([st]) => st >= 500).reduce((s, [, c]) => s + c, 0)} / ${clientErrors}`,
+          "0",
+        ],
+        [
+          "log rows == requests answered",
+          `all: ${logs.rows} rows, ${totalAnswered} answered, log_queue written ${written}, dropped+rejected ${lost}; soak: ${n(agg?.rows)} rows, ${res.answered} answered => ${logOk ? "exact" : "MISMATCH"}`,
+          "exact",
+        ],
         ...[0, 1].map((k) => [
           `RSS ${instances[k]!.name}, MiB: start (after warm-up) → end of load (after the drain and a full GC); growth over the second half of the soak`,
           `${fmt(samples[0]!.rss[k]!, 0)} → ${fmt(samples.at(-1)!.rss[k]!, 0)} (${fmt(idle.rss[k]!, 0)}); ${signed(secondHalfSlope(samples, k), 1)} MiB/min (JS heap used ${fmt(samples[0]!.heap[k]!, 0)} → ${fmt(samples.at(-1)!.heap[k]!, 0)} MiB)`,
           "flat",
         ]),
-        ["JS heap after a full GC, A / B, MiB: start → end (drained)", `${fmt(gcStart[0]!, 1)} → ${fmt(gcEnd[0]!, 1)} / ${fmt(gcStart[1]!, 1)} → ${fmt(gcEnd[1]!, 1)}`, "flat"],
-        ["soak: fallbacks / requests retried (retries), from the log rows", `${n(agg?.fallbacks)} / ${n(agg?.retried)} (${n(agg?.retries)}) of ${n(agg?.rows)} rows`, "–"],
-        ["Detour CPU per request, A / B, ms", `${fmt(cpu.inst[0]! / (res.perEndpoint[0]!.answered || 1), 3)} / ${fmt(cpu.inst[1]! / (res.perEndpoint[1]!.answered || 1), 3)}`, "–"],
+        [
+          "JS heap after a full GC, A / B, MiB: start → end (drained)",
+          `${fmt(gcStart[0]!, 1)} → ${fmt(gcEnd[0]!, 1)} / ${fmt(gcStart[1]!, 1)} → ${fmt(gcEnd[1]!, 1)}`,
+          "flat",
+        ],
+        [
+          "soak: fallbacks / requests retried (retries), from the log rows",
+          `${n(agg?.fallbacks)} / ${n(agg?.retried)} (${n(agg?.retries)}) of ${n(agg?.rows)} rows`,
+          "–",
+        ],
+        [
+          "Detour CPU per request, A / B, ms",
+          `${fmt(cpu.inst[0]! / (res.perEndpoint[0]!.answered || 1), 3)} / ${fmt(cpu.inst[1]! / (res.perEndpoint[1]!.answered || 1), 3)}`,
+          "–",
+        ],
       ],
     ),
   );
@@ -463,7 +576,17 @@ async function soak(): Promise<void> {
   out.push("");
   out.push(
     table(
-      ["t, s", "req/s (since previous)", "RSS A, MiB", "RSS B, MiB", "JS heap used A / B, MiB", "active handles A / B", "log queue A / B", "written A / B", "load avg 1 min"],
+      [
+        "t, s",
+        "req/s (since previous)",
+        "RSS A, MiB",
+        "RSS B, MiB",
+        "JS heap used A / B, MiB",
+        "active handles A / B",
+        "log queue A / B",
+        "written A / B",
+        "load avg 1 min",
+      ],
       [...samples, { ...idle, t: idle.t }].map((s, k) => [
         k === samples.length ? `${fmt(s.t, 0)} (drained, after a full GC)` : fmt(s.t, 0),
         fmt(s.rps, 0),
@@ -484,7 +607,13 @@ async function soak(): Promise<void> {
     table(
       ["run", "instance", "answered", "statuses", "client errors"],
       [
-        ["direct baseline", "mock", String(direct.answered), statusText(Object.fromEntries(mergeStatuses(direct)), 0), String(direct.errors)],
+        [
+          "direct baseline",
+          "mock",
+          String(direct.answered),
+          statusText(Object.fromEntries(mergeStatuses(direct)), 0),
+          String(direct.errors),
+        ],
         ...(["warm-up", "soak"] as const).flatMap((label) =>
           (label === "soak" ? res : warm).perEndpoint.map((t, k) => [
             label,
@@ -498,11 +627,18 @@ async function soak(): Promise<void> {
     ),
   );
   out.push("");
-  out.push(`Answered by: ${[...res.lastUsedIndex].map(([k, v]) => `${k} ×${v}`).join(", ")}; answers with a retry (\`x-portkey-retry-attempt-count\` ≠ 0): ${res.retriedAnswers}.`);
+  out.push(
+    `Answered by: ${[...res.lastUsedIndex].map(([k, v]) => `${k} ×${v}`).join(", ")}; answers with a retry (\`x-portkey-retry-attempt-count\` ≠ 0): ${res.retriedAnswers}.`,
+  );
   out.push("");
   out.push("### Upstream attempts during the soak (log) and faults injected (mock)");
   out.push("");
-  out.push(table(["target", "status", "error class", "attempts"], attemptsBy.map((r) => [String(r.target), String(r.status), String(r.error_class), String(r.n)])));
+  out.push(
+    table(
+      ["target", "status", "error class", "attempts"],
+      attemptsBy.map((r) => [String(r.target), String(r.status), String(r.error_class), String(r.n)]),
+    ),
+  );
   out.push("");
   out.push(
     `Faults the mock injected on the primary during the soak: ${applied.map((x) => `${x.label} ×${x.applied}`).join(", ")}; ` +
@@ -516,26 +652,36 @@ async function soak(): Promise<void> {
   if (nonOkRows.length) {
     out.push(`Non-200 log rows, all phases (first 10 of ${nonOkRows.length}):`);
     out.push("");
-    const cell = (v: unknown) => `\`${String(v ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ")}\``;
+    const cell = (v: unknown) =>
+      `\`${String(v ?? "")
+        .replace(/\|/g, "\\|")
+        .replace(/\n/g, " ")}\``;
     out.push(
       table(
         ["log id", "phase", "status", "error type", "latency ms", "attempts (target status class latency)", "produced by", "body"],
-        nonOkRows.slice(0, 10).map((r) => [
-          String(r.id),
-          r.in_soak ? "soak" : "probe/warm-up",
-          String(r.status),
-          String(r.error_type ?? "-"),
-          String(r.latency),
-          cell(r.attempts),
-          r.error_type === null && n(r.last_status) === n(r.status) ? "upstream (status passed on)" : "Detour",
-          cell(r.body),
-        ]),
+        nonOkRows
+          .slice(0, 10)
+          .map((r) => [
+            String(r.id),
+            r.in_soak ? "soak" : "probe/warm-up",
+            String(r.status),
+            String(r.error_type ?? "-"),
+            String(r.latency),
+            cell(r.attempts),
+            r.error_type === null && n(r.last_status) === n(r.status) ? "upstream (status passed on)" : "Detour",
+            cell(r.body),
+          ]),
       ),
     );
     out.push("");
   }
   if (res.nonOkSamples.length) {
-    out.push(`First non-2xx answers the client saw: ${res.nonOkSamples.slice(0, 5).map((s) => `${s.endpoint} ${s.status} (${s.requestId ?? "no request id"}): \`${s.body.slice(0, 160).replace(/\n/g, " ")}\``).join("; ")}.`);
+    out.push(
+      `First non-2xx answers the client saw: ${res.nonOkSamples
+        .slice(0, 5)
+        .map((s) => `${s.endpoint} ${s.status} (${s.requestId ?? "no request id"}): \`${s.body.slice(0, 160).replace(/\n/g, " ")}\``)
+        .join("; ")}.`,
+    );
     out.push("");
   }
   out.push(
@@ -596,19 +742,39 @@ async function dbCompare(): Promise<void> {
     const seed = await seedDetour(d.dbUrl, d.dir, keyHex, mock.url);
     const vkOk = await seed.openaiKey("bench ok", KEY_OK);
     const vkFail = await seed.openaiKey("bench fail", KEY_FAIL);
-    const fallback = await seed.config("bench fallback", { strategy: { mode: "fallback" }, targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }] });
+    const fallback = await seed.config("bench fallback", {
+      strategy: { mode: "fallback" },
+      targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }],
+    });
     setups.push({ apiKey: seed.apiKey, vkOk, fallback });
     await seed.close();
   }
   const env = commonEnv(keyHex);
-  const started2 = await Promise.all(dbs.map((d) => startInstance(`Detour (${d.name})`, { ...env, DATABASE_URL: d.dbUrl, DETOUR_DATA_DIR: d.dir })));
+  const started2 = await Promise.all(
+    dbs.map((d) => startInstance(`Detour (${d.name})`, { ...env, DATABASE_URL: d.dbUrl, DETOUR_DATA_DIR: d.dir })),
+  );
   const inst = dbs.map((d, k) => ({ ...d, ...started2[k]!, ...setups[k]!, answered: 0, cutOff: false }));
   for (const i of inst) log(`Detour on ${i.name}: ${i.url} (pid ${i.server.child.pid})`);
 
-  const direct: Target = { url: `${mock.url}/v1/chat/completions`, headers: { ...JSON_HEADERS, authorization: `Bearer ${KEY_OK}` }, body: BODY, pid: mock.pid };
+  const direct: Target = {
+    url: `${mock.url}/v1/chat/completions`,
+    headers: { ...JSON_HEADERS, authorization: `Bearer ${KEY_OK}` },
+    body: BODY,
+    pid: mock.pid,
+  };
   const targets = inst.map((i) => ({
-    single: { url: `${i.url}/v1/chat/completions`, headers: { ...JSON_HEADERS, "x-portkey-api-key": i.apiKey, "x-portkey-virtual-key": i.vkOk }, body: BODY, pid: i.server.child.pid } satisfies Target,
-    fallback: { url: `${i.url}/v1/chat/completions`, headers: { ...JSON_HEADERS, "x-portkey-api-key": i.apiKey, "x-portkey-config": i.fallback }, body: BODY, pid: i.server.child.pid } satisfies Target,
+    single: {
+      url: `${i.url}/v1/chat/completions`,
+      headers: { ...JSON_HEADERS, "x-portkey-api-key": i.apiKey, "x-portkey-virtual-key": i.vkOk },
+      body: BODY,
+      pid: i.server.child.pid,
+    } satisfies Target,
+    fallback: {
+      url: `${i.url}/v1/chat/completions`,
+      headers: { ...JSON_HEADERS, "x-portkey-api-key": i.apiKey, "x-portkey-config": i.fallback },
+      body: BODY,
+      pid: i.server.child.pid,
+    } satisfies Target,
   }));
   // probes, then a JIT pre-warm of every path
   for (const [k, t] of targets.entries()) {
@@ -617,7 +783,8 @@ async function dbCompare(): Promise<void> {
       await res.text();
       inst[k]!.answered += 1;
       if (res.status !== 200) throw new Error(`${inst[k]!.name} ${kind}: answered ${res.status}`);
-      if (kind === "fallback" && res.headers.get("x-portkey-last-used-option-index") !== "config.targets[1]") throw new Error(`${inst[k]!.name}: the fallback did not fall back`);
+      if (kind === "fallback" && res.headers.get("x-portkey-last-used-option-index") !== "config.targets[1]")
+        throw new Error(`${inst[k]!.name}: the fallback did not fall back`);
       const end = performance.now() + 1_500;
       while (performance.now() < end) {
         const { result } = await runOnce(autocannon, target, 8, 200, {}, 20_000);
@@ -631,7 +798,12 @@ async function dbCompare(): Promise<void> {
   const common = { autocannon, warmupS: CASE_WARMUP_S, durationS: CASE_S, pauseMs: 500, mockPid: mock.pid };
   let caseNo = 0;
   for (const c of [1, 32]) {
-    rows.push({ ...(await measure({ ...common, name: "direct to mock", group: "single", system: "direct", target: direct, c })), db: "direct", kind: "direct", pgCpuMsPerReq: NaN });
+    rows.push({
+      ...(await measure({ ...common, name: "direct to mock", group: "single", system: "direct", target: direct, c })),
+      db: "direct",
+      kind: "direct",
+      pgCpuMsPerReq: NaN,
+    });
     for (const kind of ["single", "fallback"] as const) {
       // which database goes first alternates from case to case, so neither always follows the direct case
       const order = caseNo++ % 2 === 0 ? [0, 1] : [1, 0];
@@ -652,7 +824,12 @@ async function dbCompare(): Promise<void> {
             if (cutOff) i.cutOff = true;
           },
         });
-        rows.push({ ...r, db: i.name, kind, pgCpuMsPerReq: pg0 ? pgBackendCpuMs(pg0, await pgBackendTicks(i.dbUrl)) / (r.requests || 1) : NaN });
+        rows.push({
+          ...r,
+          db: i.name,
+          kind,
+          pgCpuMsPerReq: pg0 ? pgBackendCpuMs(pg0, await pgBackendTicks(i.dbUrl)) / (r.requests || 1) : NaN,
+        });
       }
     }
   }
@@ -663,7 +840,14 @@ async function dbCompare(): Promise<void> {
   for (const i of inst) {
     const [qq] = await waitForLogDrain([i.url], 30_000);
     const logs = await countLogs(i.dbUrl);
-    const ok = !!qq && qq.queued === 0 && qq.dropped === 0 && qq.rejected === 0 && qq.written === i.answered && logs.rows === i.answered && !i.cutOff;
+    const ok =
+      !!qq &&
+      qq.queued === 0 &&
+      qq.dropped === 0 &&
+      qq.rejected === 0 &&
+      qq.written === i.answered &&
+      logs.rows === i.answered &&
+      !i.cutOff;
     allOk &&= ok;
     logLines.push([
       i.name,
@@ -691,7 +875,20 @@ async function dbCompare(): Promise<void> {
   const tableRows: string[][] = [];
   for (const c of [1, 32]) {
     const d = get("direct", "direct", c);
-    tableRows.push(["direct to mock", "–", String(c), fmt(d.rps, 0), fmt(d.p50), fmt(d.p99), "–", "–", fmt(d.serverCpuMsPerReq, 3), "–", "–", statusText(d.statuses, d.errors)]);
+    tableRows.push([
+      "direct to mock",
+      "–",
+      String(c),
+      fmt(d.rps, 0),
+      fmt(d.p50),
+      fmt(d.p99),
+      "–",
+      "–",
+      fmt(d.serverCpuMsPerReq, 3),
+      "–",
+      "–",
+      statusText(d.statuses, d.errors),
+    ]);
     for (const kind of ["single", "fallback"] as const) {
       for (const db of ["SQLite", "PostgreSQL"] as const) {
         const r = get(db, kind, c);
@@ -715,7 +912,20 @@ async function dbCompare(): Promise<void> {
   }
   out.push(
     table(
-      ["case", "database", "c", "req/s", "p50 ms", "p99 ms", "overhead p50 vs direct, ms", "req/s PostgreSQL ÷ SQLite", "Detour CPU ms/req", "PostgreSQL backends CPU ms/req", "own time p50 / p99, ms", "answers"],
+      [
+        "case",
+        "database",
+        "c",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "overhead p50 vs direct, ms",
+        "req/s PostgreSQL ÷ SQLite",
+        "Detour CPU ms/req",
+        "PostgreSQL backends CPU ms/req",
+        "own time p50 / p99, ms",
+        "answers",
+      ],
       tableRows,
     ),
   );
@@ -727,7 +937,9 @@ async function dbCompare(): Promise<void> {
   out.push("");
   out.push("### Request log, per database");
   out.push("");
-  out.push(table(["database", "answered", "log rows", "log_queue written", "dropped", "rejected", "attempt rows", "rows == answered"], logLines));
+  out.push(
+    table(["database", "answered", "log rows", "log_queue written", "dropped", "rejected", "attempt rows", "rows == answered"], logLines),
+  );
   out.push("");
   out.push(`Run took ${fmt((Date.now() - started) / 1000, 0)} s.`);
   process.stdout.write(out.join("\n") + "\n");

@@ -78,11 +78,19 @@ test("charts this run's requests, and the range and split selects change the URL
   // Totals: at least this run's requests, rescues and one error.
   const totals = page.getByRole("region", { name: "Totals for the range" });
   expect(cardValue(await totals.getByTestId("total-requests").locator(".value").textContent())).toBeGreaterThanOrEqual(TOTAL);
-  expect(cardValue(await totals.getByTestId("total-rescued-by-fallback").locator(".value").textContent())).toBeGreaterThanOrEqual(SENT.rescued);
+  expect(cardValue(await totals.getByTestId("total-rescued-by-fallback").locator(".value").textContent())).toBeGreaterThanOrEqual(
+    SENT.rescued,
+  );
   expect(cardValue(await totals.getByTestId("total-error-rate").locator(".value").textContent())).toBeGreaterThan(0);
 
   // Five charts, each an SVG with a summary as its accessible name.
-  for (const name of [/^Requests per hour, last 24 hours: \d+ in total/, /^Error rate \(status 400 and above\) per hour/, /^Cost \(USD\) per hour/, /^Latency per hour, last 24 hours: p50 \d+ ms, p95 \d+ ms/, /^Rescued by fallback per hour, last 24 hours: \d+ in total/]) {
+  for (const name of [
+    /^Requests per hour, last 24 hours: \d+ in total/,
+    /^Error rate \(status 400 and above\) per hour/,
+    /^Cost \(USD\) per hour/,
+    /^Latency per hour, last 24 hours: p50 \d+ ms, p95 \d+ ms/,
+    /^Rescued by fallback per hour, last 24 hours: \d+ in total/,
+  ]) {
     const chart = page.getByRole("img", { name });
     await expect(chart).toBeVisible();
     await expect(chart.locator("svg.recharts-surface").first()).toBeVisible();
@@ -98,7 +106,11 @@ test("charts this run's requests, and the range and split selects change the URL
   const latency = page.getByRole("figure", { name: "Latency p95 by provider" });
   await expect(latency).toBeVisible();
   const perKey = (shown: string) =>
-    page.getByRole("img", { name: new RegExp(`^Latency per hour, last 24 hours: p50 [\\d,]+ ms, p95 [\\d,]+ ms over the range; by provider, highest p50 / p95 in any hour: .*azure-openai [\\d,]+ ms / [\\d,]+ ms.*; highest ${shown} [\\d,]+ ms \\(.+\\) at .+ UTC; lines show ${shown} per provider\\.$`) });
+    page.getByRole("img", {
+      name: new RegExp(
+        `^Latency per hour, last 24 hours: p50 [\\d,]+ ms, p95 [\\d,]+ ms over the range; by provider, highest p50 / p95 in any hour: .*azure-openai [\\d,]+ ms / [\\d,]+ ms.*; highest ${shown} [\\d,]+ ms \\(.+\\) at .+ UTC; lines show ${shown} per provider\\.$`,
+      ),
+    });
   await expect(perKey("p95")).toBeVisible();
   await expect(perKey("p95").locator(".recharts-line")).not.toHaveCount(0);
   await latency.getByRole("group", { name: "Latency percentile" }).getByRole("button", { name: "p50" }).click();

@@ -48,7 +48,10 @@ async function createKey(page: Page, name: string, scope: "Gateway" | "Admin"): 
 test("the list shows the key from DETOUR_ADMIN_API_KEY, which cannot be revoked here", async ({ page }) => {
   await page.goto("/api-keys");
   await expect(page.getByRole("heading", { name: "API keys", level: 1 })).toBeVisible();
-  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" })).toHaveAttribute(
+    "aria-current",
+    "page",
+  );
   const envRow = page.getByRole("row").filter({ hasText: "DETOUR_ADMIN_API_KEY" }).filter({ hasText: "from the environment" });
   await expect(envRow).toContainText("admin");
   await expect(envRow).toContainText("Active");
@@ -122,7 +125,10 @@ test("revoke a key after confirming: requests with it get 401 at once", async ({
   const res = await call("/v1/models", gatewayKey);
   expect(res.status).toBe(401);
 
-  await page.getByRole("navigation", { name: "Filter by status" }).getByRole("link", { name: /Active/ }).click();
+  await page
+    .getByRole("navigation", { name: "Filter by status" })
+    .getByRole("link", { name: /Active/ })
+    .click();
   await expect(page).toHaveURL(/status=active/);
   await expect(page.getByRole("row").filter({ hasText: GATEWAY_NAME })).toHaveCount(0);
   await expect(page.getByRole("row").filter({ hasText: ADMIN_NAME })).toHaveCount(1);

@@ -23,8 +23,17 @@ let configId: string;
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
-  ({ key: gatewayKey, id: gatewayKeyId } = await admin<{ key: string; id: string }>("POST", "/api-keys", { name: `e2e config keys ${RUN}`, scope: "gateway" }));
-  const config = { strategy: { mode: "fallback" }, targets: [{ provider: "openai", api_key: SECRET, custom_host: `${mock.url}/v1` }, { provider: "openai", api_key: "sk-e2e-second-target-000000", custom_host: `${mock.url}/v1` }] };
+  ({ key: gatewayKey, id: gatewayKeyId } = await admin<{ key: string; id: string }>("POST", "/api-keys", {
+    name: `e2e config keys ${RUN}`,
+    scope: "gateway",
+  }));
+  const config = {
+    strategy: { mode: "fallback" },
+    targets: [
+      { provider: "openai", api_key: SECRET, custom_host: `${mock.url}/v1` },
+      { provider: "openai", api_key: "sk-e2e-second-target-000000", custom_host: `${mock.url}/v1` },
+    ],
+  };
   configId = (await admin<{ slug: string }>("POST", "/configs", { name: `e2e config keys ${RUN}`, config })).slug;
 });
 

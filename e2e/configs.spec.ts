@@ -29,7 +29,10 @@ let cacheConfigId: string | undefined;
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
-  ({ key: gatewayKey, id: gatewayKeyId } = await admin<{ key: string; id: string }>("POST", "/api-keys", { name: `e2e configs ${RUN}`, scope: "gateway" }));
+  ({ key: gatewayKey, id: gatewayKeyId } = await admin<{ key: string; id: string }>("POST", "/api-keys", {
+    name: `e2e configs ${RUN}`,
+    scope: "gateway",
+  }));
   openaiKey = await openaiVirtualKey(`Cfg OpenAI ${RUN}`, OPENAI_SECRET, mock.url);
   azureKey = await azureVirtualKey(`Cfg Azure ${RUN}`, "e2e-configs-azure-000000002222", mock.url);
 });
@@ -83,7 +86,10 @@ test("build a fallback config in the browser, copy its id, and the portkey-ai SD
   // Ordered targets with the virtual key picker (keyboard: select by label).
   await page.getByRole("group", { name: "Target 1", exact: true }).getByLabel("Virtual key").selectOption(openaiKey);
   await page.getByRole("group", { name: "Target 2", exact: true }).getByLabel("Virtual key").selectOption(azureKey);
-  expect(await jsonView(page)).toEqual({ strategy: { mode: "fallback", on_status_codes: [429, 503] }, targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }] });
+  expect(await jsonView(page)).toEqual({
+    strategy: { mode: "fallback", on_status_codes: [429, 503] },
+    targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }],
+  });
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
 
   // An invalid value: the engine's message at the field and in the JSON view; saving is refused.
@@ -103,7 +109,11 @@ test("build a fallback config in the browser, copy its id, and the portkey-ai SD
   expect(await jsonView(page)).not.toHaveProperty("retry");
 
   // The other way round: JSON typed in the view fills the form.
-  const edited = { strategy: { mode: "fallback", on_status_codes: [429, 503] }, targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }], request_timeout: 30000 };
+  const edited = {
+    strategy: { mode: "fallback", on_status_codes: [429, 503] },
+    targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }],
+    request_timeout: 30000,
+  };
   await page.getByLabel("Config JSON").fill(JSON.stringify(edited, null, 2));
   await expect(root.getByLabel("Request timeout (ms)")).toHaveValue("30000");
   await page.getByLabel("Config JSON").fill("{ not json");
@@ -188,7 +198,14 @@ test("edit the config (a new version), see who changed it, diff two versions and
   await expect(versions.locator("tbody tr")).toHaveCount(3);
   await expect(versions.getByRole("row").filter({ hasText: "v3" })).toContainText("restored from version 1");
   await expect(page.getByRole("group", { name: "Config settings" }).getByRole("button", { name: "Remove 503" })).toBeVisible();
-  expect(await jsonView(page)).toEqual({ strategy: { mode: "fallback", on_status_codes: [429, 503] }, targets: [{ weight: 1, virtual_key: openaiKey }, { weight: 1, virtual_key: azureKey }], request_timeout: 45000 });
+  expect(await jsonView(page)).toEqual({
+    strategy: { mode: "fallback", on_status_codes: [429, 503] },
+    targets: [
+      { weight: 1, virtual_key: openaiKey },
+      { weight: 1, virtual_key: azureKey },
+    ],
+    request_timeout: 45000,
+  });
   const stored = await admin<{ version: number; config: unknown }>("GET", `/configs/${configId}`);
   expect(stored.version).toBe(3);
   expect(stored.config).toMatchObject({ strategy: { on_status_codes: [429, 503] } });
@@ -295,14 +312,19 @@ test("cache and a target's own on_status_codes in the form and the JSON view; ca
   expect(errors).toEqual([]);
 });
 
-test("saving a config that sends a virtual key to a host it does not allow: the API's 400 at the target, nothing saved", async ({ page }, info) => {
+test("saving a config that sends a virtual key to a host it does not allow: the API's 400 at the target, nothing saved", async ({
+  page,
+}, info) => {
   const errors = consoleErrors(page);
   const name = `e2e elsewhere ${RUN}`;
   await page.goto("/configs/new");
   await expect(page.getByRole("heading", { name: "New config", level: 1 })).toBeVisible();
   await page.getByLabel("Config name").fill(name);
   // The target's custom_host typed in the JSON view (the form has no custom host field for a virtual-key target).
-  const config = { strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiKey }, { virtual_key: openaiKey, custom_host: "https://elsewhere.example/v1" }] };
+  const config = {
+    strategy: { mode: "fallback" },
+    targets: [{ virtual_key: openaiKey }, { virtual_key: openaiKey, custom_host: "https://elsewhere.example/v1" }],
+  };
   await page.getByLabel("Config JSON").fill(JSON.stringify(config, null, 2));
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/); // the engine's schema has nothing against it
   const target2 = page.getByRole("group", { name: "Target 2", exact: true });
@@ -317,7 +339,9 @@ test("saving a config that sends a virtual key to a host it does not allow: the 
   await expect(target2).toHaveAttribute("aria-invalid", "true");
   await expect(page.getByRole("group", { name: "Target 1", exact: true })).not.toHaveAttribute("aria-invalid", "true");
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(
-    new RegExp(`1 problem:\\s*targets\\[1\\]\\.custom_host Virtual key "${openaiKey}" may only send its provider key .* points it at https://elsewhere\\.example\\.`),
+    new RegExp(
+      `1 problem:\\s*targets\\[1\\]\\.custom_host Virtual key "${openaiKey}" may only send its provider key .* points it at https://elsewhere\\.example\\.`,
+    ),
   );
   await expect(page).toHaveURL(/\/configs\/new$/);
   await page.screenshot({ path: screenshotPath(info.outputDir, "configs-builder-vk-host-refused"), fullPage: true });
@@ -325,7 +349,9 @@ test("saving a config that sends a virtual key to a host it does not allow: the 
   expect(list.data.map((c) => c.name)).not.toContain(name);
 
   // Pointing the target back at the key's own host saves.
-  await page.getByLabel("Config JSON").fill(JSON.stringify({ ...config, targets: [config.targets[0], { virtual_key: openaiKey, custom_host: `${mock.url}/v1` }] }, null, 2));
+  await page
+    .getByLabel("Config JSON")
+    .fill(JSON.stringify({ ...config, targets: [config.targets[0], { virtual_key: openaiKey, custom_host: `${mock.url}/v1` }] }, null, 2));
   await expect(target2).not.toHaveAttribute("aria-invalid", "true");
   await page.getByRole("button", { name: "Save config" }).click();
   await expect(page).toHaveURL(/\/configs\/pc-[a-z0-9]+-[0-9a-f]{6}\?saved=1$/);

@@ -46,7 +46,13 @@ const configsNamed = async (names: string[]) =>
   (await admin<{ data: { name: string }[] }>("GET", "/configs?page_size=500")).data.filter((c) => names.includes(c.name));
 
 test.beforeAll(async () => {
-  vk = (await admin<{ slug: string }>("POST", "/virtual-keys", { name: `CSRF target ${RUN}`, provider: "openai", key: "sk-e2e-csrf-000000000000" })).slug;
+  vk = (
+    await admin<{ slug: string }>("POST", "/virtual-keys", {
+      name: `CSRF target ${RUN}`,
+      provider: "openai",
+      key: "sk-e2e-csrf-000000000000",
+    })
+  ).slug;
   evil = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== "/") return void res.writeHead(404).end(); // the browser's /favicon.ico
@@ -67,17 +73,22 @@ test("a page on another port of the same host cannot create configs with the ses
   // The session is real: from Detour's own origin, the same browser context creates a config.
   await page.goto("/configs");
   await expect(page.getByRole("heading", { name: "Configs", level: 1 })).toBeVisible();
-  const own = await page.evaluate(async (body) => {
-    const res = await fetch("/v1/configs", { method: "POST", headers: { "content-type": "application/json" }, body });
-    return { status: res.status, slug: ((await res.json()) as { slug?: string }).slug };
-  }, JSON.stringify({ name: `csrf own ${RUN}`, config: { virtual_key: vk } }));
+  const own = await page.evaluate(
+    async (body) => {
+      const res = await fetch("/v1/configs", { method: "POST", headers: { "content-type": "application/json" }, body });
+      return { status: res.status, slug: ((await res.json()) as { slug?: string }).slug };
+    },
+    JSON.stringify({ name: `csrf own ${RUN}`, config: { virtual_key: vk } }),
+  );
   expect(own.status).toBe(201);
   await admin("DELETE", `/configs/${own.slug}`);
 
   await page.goto(`${evilOrigin}/?${new URLSearchParams(names)}`);
   const fetchOutcomes = await page.evaluate(() => (window as unknown as { attempts: Promise<string[]> }).attempts);
   // The form: a top-level POST navigation to Detour.
-  const formAnswer = page.waitForResponse((res) => res.url() === `${DETOUR}/v1/configs` && res.request().method() === "POST" && res.request().resourceType() === "document");
+  const formAnswer = page.waitForResponse(
+    (res) => res.url() === `${DETOUR}/v1/configs` && res.request().method() === "POST" && res.request().resourceType() === "document",
+  );
   await page.locator("#attack").evaluate((form: HTMLFormElement) => form.submit());
   const answer = await formAnswer;
   expect(answer.status()).toBe(403);

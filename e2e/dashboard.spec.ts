@@ -13,7 +13,10 @@ test("the dashboard shows the workspace, the signed-in user and the overview", a
   await expect(summary.getByText("Requests (24 h)")).toBeVisible();
   // DETOUR_ADMIN_API_KEY counts as the workspace's one API key.
   await expect(summary.locator(".card", { hasText: "API keys" }).locator(".value")).toHaveText("1");
-  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" })).toHaveAttribute(
+    "aria-current",
+    "page",
+  );
   await page.screenshot({ path: screenshotPath(info.outputDir, "dashboard"), fullPage: true });
 });
 

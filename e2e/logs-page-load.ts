@@ -71,7 +71,11 @@ async function main() {
     const base = `http://127.0.0.1:${server.port}`;
     const cookie = await signIn(base);
 
-    const api = async (q: string) => (await (await fetch(`${base}/v1/logs?${q}`, { headers: { "x-portkey-api-key": ADMIN_KEY } })).json()) as { data: { id: string; trace_id: string }[]; next_cursor: string | null };
+    const api = async (q: string) =>
+      (await (await fetch(`${base}/v1/logs?${q}`, { headers: { "x-portkey-api-key": ADMIN_KEY } })).json()) as {
+        data: { id: string; trace_id: string }[];
+        next_cursor: string | null;
+      };
     const sampleFallback = (await api("fallback=true&limit=1")).data[0]!;
     // A cursor 20 pages deep (1,000 rows in), to show a deep page costs what the first does.
     let cursor: string | null = null;
@@ -108,7 +112,9 @@ async function main() {
       const samples: number[] = [];
       for (let i = 0; i < RUNS; i++) samples.push((await time(`${base}${path}`, cookie)).ms);
       samples.sort((a, b) => a - b);
-      console.log(`| ${name} | ${pct(samples, 0.5).toFixed(1)} | ${pct(samples, 0.9).toFixed(1)} | ${first.rows} | ${(first.bytes / 1024).toFixed(0)} |`);
+      console.log(
+        `| ${name} | ${pct(samples, 0.5).toFixed(1)} | ${pct(samples, 0.9).toFixed(1)} | ${first.rows} | ${(first.bytes / 1024).toFixed(0)} |`,
+      );
     }
   } finally {
     await server.stop();

@@ -148,7 +148,11 @@ test("filtering by trace id shows the fallback icon on those rows and on no othe
   }
   await page.screenshot({ path: screenshotPath(info.outputDir, "logs-list"), fullPage: true });
 
-  await dataRows(page).filter({ has: page.getByRole("img", { name: "Fallback used" }) }).first().getByRole("link", { name: TRACE.fallback }).click();
+  await dataRows(page)
+    .filter({ has: page.getByRole("img", { name: "Fallback used" }) })
+    .first()
+    .getByRole("link", { name: TRACE.fallback })
+    .click();
   await expect(page).toHaveURL(new RegExp(`trace_id=${TRACE.fallback}`));
   await expect(page).toHaveURL(/metadata\.e2e_run=/); // the other filters stay
   await expect(dataRows(page)).toHaveCount(sent.fallback);

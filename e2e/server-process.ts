@@ -48,7 +48,10 @@ export async function startServer(env: Record<string, string>, fixedPort?: numbe
 }
 
 /** Resolves with the health status once the server answers, or with the exit code if it exits first. */
-export async function waitForHealthOrExit(server: ServerProcess, timeoutMs = 60_000): Promise<{ health?: number; body?: unknown; exitCode?: number | null }> {
+export async function waitForHealthOrExit(
+  server: ServerProcess,
+  timeoutMs = 60_000,
+): Promise<{ health?: number; body?: unknown; exitCode?: number | null }> {
   const exited = once(server.child, "exit").then(([code]) => ({ exitCode: code as number | null }));
   const deadline = Date.now() + timeoutMs;
   const healthy = (async () => {

@@ -18,7 +18,13 @@ test.describe("sessions end on the server; sign-in throttling", () => {
 
   test.beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-e2e-sessions-"));
-    server = await startServer({ DETOUR_DATA_DIR: dataDir, DETOUR_ADMIN_EMAIL: email, DETOUR_ADMIN_PASSWORD: firstPassword, LOG_LEVEL: "warn", NODE_ENV: "production" });
+    server = await startServer({
+      DETOUR_DATA_DIR: dataDir,
+      DETOUR_ADMIN_EMAIL: email,
+      DETOUR_ADMIN_PASSWORD: firstPassword,
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+    });
     const ready = await waitForHealthOrExit(server);
     if (ready.health !== 200) throw new Error(`Detour did not start: ${server.output()}`);
     base = `http://localhost:${server.port}`;

@@ -25,7 +25,10 @@ test.afterAll(async () => {
   // Leave the workspace as found (other specs count its keys; the mock is about to go away).
   for (const slug of [slugs.openai, slugs.azure]) {
     if (!slug) continue;
-    const res = await fetch(new URL(`/v1/virtual-keys/${slug}`, test.info().project.use.baseURL), { method: "DELETE", headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY } });
+    const res = await fetch(new URL(`/v1/virtual-keys/${slug}`, test.info().project.use.baseURL), {
+      method: "DELETE",
+      headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY },
+    });
     expect([200, 409]).toContain(res.status); // 409: already revoked by the test
   }
   await mock?.close();
@@ -157,12 +160,20 @@ test("create an Azure key with a deployments table (alias -> deployment, default
 
   // The table is what the gateway uses: alias -> deployment with its api-version; other models -> the default.
   expect((await chat(slugs.azure, "gpt-4o")).status).toBe(200);
-  expect(await mock.waitForRequest({ provider: "azure", deployment: "gpt4o-prod" })).toMatchObject({ key: AZURE.key, apiVersion: "2024-06-01" });
+  expect(await mock.waitForRequest({ provider: "azure", deployment: "gpt4o-prod" })).toMatchObject({
+    key: AZURE.key,
+    apiVersion: "2024-06-01",
+  });
   expect((await chat(slugs.azure, "some-other-model")).status).toBe(200);
-  expect(await mock.waitForRequest({ provider: "azure", deployment: "mini-prod" })).toMatchObject({ key: AZURE.key, apiVersion: "2025-01-01-preview" });
+  expect(await mock.waitForRequest({ provider: "azure", deployment: "mini-prod" })).toMatchObject({
+    key: AZURE.key,
+    apiVersion: "2025-01-01-preview",
+  });
 });
 
-test("rotate the OpenAI key in the UI: the page shows the new masked key and history, the next request uses the new key", async ({ page }, info) => {
+test("rotate the OpenAI key in the UI: the page shows the new masked key and history, the next request uses the new key", async ({
+  page,
+}, info) => {
   test.skip(!slugs.openai, "needs the OpenAI key from the first test");
   await openKeyPage(page, OPENAI.name);
   const settings = page.getByRole("region", { name: "Settings" });
@@ -208,7 +219,12 @@ test("rotate the OpenAI key in the UI: the page shows the new masked key and his
   const res = await chat(slugs.openai!);
   expect(res.status).toBe(200);
   await mock.waitForRequest({ provider: "openai", key: OPENAI.newKey });
-  expect(mock.requests({ provider: "openai" }).slice(before).map((r) => r.key)).toEqual([OPENAI.newKey]);
+  expect(
+    mock
+      .requests({ provider: "openai" })
+      .slice(before)
+      .map((r) => r.key),
+  ).toEqual([OPENAI.newKey]);
 
   // The list shows the new masked key, its version and when it was rotated.
   await page.goto("/virtual-keys");
@@ -224,7 +240,12 @@ test("allow another host for a key on its page: the gateway refuses it before, s
   const viaElsewhere = () =>
     fetch(new URL("/v1/chat/completions", test.info().project.use.baseURL), {
       method: "POST",
-      headers: { "content-type": "application/json", "x-portkey-api-key": E2E_ADMIN_API_KEY, "x-portkey-virtual-key": slugs.openai!, "x-portkey-custom-host": `${elsewhere}/v1` },
+      headers: {
+        "content-type": "application/json",
+        "x-portkey-api-key": E2E_ADMIN_API_KEY,
+        "x-portkey-virtual-key": slugs.openai!,
+        "x-portkey-custom-host": `${elsewhere}/v1`,
+      },
       body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ping" }] }),
     });
   const refused = await viaElsewhere();
@@ -234,7 +255,10 @@ test("allow another host for a key on its page: the gateway refuses it before, s
   await openKeyPage(page, OPENAI.name);
   const region = page.getByRole("region", { name: "Where its key may go" });
   const list = region.getByRole("list", { name: "Allowed destinations" });
-  await expect(list.getByRole("listitem")).toHaveText([/^https:\/\/api\.openai\.com\s+provider default$/, new RegExp(`^${mock.url.replace(/[.]/g, "\\.")}\\s+custom host$`)]);
+  await expect(list.getByRole("listitem")).toHaveText([
+    /^https:\/\/api\.openai\.com\s+provider default$/,
+    new RegExp(`^${mock.url.replace(/[.]/g, "\\.")}\\s+custom host$`),
+  ]);
 
   const field = region.getByLabel("Allowed hosts");
   await field.fill(`${elsewhere}/v1`);
@@ -253,7 +277,12 @@ test("allow another host for a key on its page: the gateway refuses it before, s
   const before = mock.requests({ provider: "openai" }).length;
   const served = await viaElsewhere();
   expect(served.status).toBe(200);
-  expect(mock.requests({ provider: "openai" }).slice(before).map((r) => r.key)).toEqual([OPENAI.newKey]);
+  expect(
+    mock
+      .requests({ provider: "openai" })
+      .slice(before)
+      .map((r) => r.key),
+  ).toEqual([OPENAI.newKey]);
 
   await page.reload();
   await expect(page.getByRole("region", { name: "Where its key may go" }).getByLabel("Allowed hosts")).toHaveValue(elsewhere);
@@ -289,7 +318,10 @@ test("revoke a key after confirming: the gateway answers 403 and the list says r
 
   // The other key still works; the filter shows revoked keys on their own.
   expect((await chat(slugs.openai!)).status).toBe(200);
-  await page.getByRole("navigation", { name: "Filter by status" }).getByRole("link", { name: /Revoked/ }).click();
+  await page
+    .getByRole("navigation", { name: "Filter by status" })
+    .getByRole("link", { name: /Revoked/ })
+    .click();
   await expect(page).toHaveURL(/status=revoked/);
   await expect(page.getByRole("link", { name: AZURE.name, exact: true })).toBeVisible();
   await expect(page.getByRole("link", { name: OPENAI.name, exact: true })).toHaveCount(0);
@@ -299,6 +331,9 @@ test("revoke a key after confirming: the gateway answers 403 and the list says r
   await expect(page.getByRole("button", { name: "Rotate key" })).toHaveCount(0);
 
   await page.goto("/virtual-keys");
-  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Virtual keys" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Virtual keys" })).toHaveAttribute(
+    "aria-current",
+    "page",
+  );
   await page.screenshot({ path: screenshotPath(info.outputDir, "virtual-keys"), fullPage: true });
 });

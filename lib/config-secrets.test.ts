@@ -1,10 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { configKeyMask, envelopesByMask, isEnvelope, maskConfigKeys, openConfigKeys, sealClearKeys, sealConfigInput } from "./config-secrets";
+import {
+  configKeyMask,
+  envelopesByMask,
+  isEnvelope,
+  maskConfigKeys,
+  openConfigKeys,
+  sealClearKeys,
+  sealConfigInput,
+} from "./config-secrets";
 import { isConfigKeyMask } from "./gateway/config/credentials";
 
 const key = randomBytes(32);
-const config = { strategy: { mode: "fallback" }, targets: [{ provider: "openai", api_key: "sk-proj-0123456789abcd" }, { virtual_key: "vk" }, { targets: [{ provider: "azure-openai", apiKey: "short" }] }] };
+const config = {
+  strategy: { mode: "fallback" },
+  targets: [
+    { provider: "openai", api_key: "sk-proj-0123456789abcd" },
+    { virtual_key: "vk" },
+    { targets: [{ provider: "azure-openai", apiKey: "short" }] },
+  ],
+};
 
 describe("saved-config provider keys", () => {
   it("seals keys in clear, opens them back, and leaves sealed ones alone", () => {
@@ -32,7 +47,14 @@ describe("saved-config provider keys", () => {
     const stored = sealClearKeys(config, key).config;
     const known = envelopesByMask([stored], key);
     const shown = maskConfigKeys(stored, key);
-    const edited = { ...shown, targets: [{ ...shown.targets[0], api_key: shown.targets[0]!.api_key }, { provider: "openai", api_key: "sk-new-key-000000000" }, { provider: "openai", api_key: "...wxyz#0000abcd" }] };
+    const edited = {
+      ...shown,
+      targets: [
+        { ...shown.targets[0], api_key: shown.targets[0]!.api_key },
+        { provider: "openai", api_key: "sk-new-key-000000000" },
+        { provider: "openai", api_key: "...wxyz#0000abcd" },
+      ],
+    };
     const { config: sealed, unknownMasks } = sealConfigInput(edited, key, known);
     expect(sealed.targets[0]!.api_key).toBe(stored.targets[0]!.api_key);
     expect(openConfigKeys(sealed, key).targets[1]!.api_key).toBe("sk-new-key-000000000");

@@ -26,7 +26,9 @@ describe("parseEncryptionKey", () => {
   });
   it("refuses anything else with a message that says what is expected", () => {
     expect(() => parseEncryptionKey("too-short")).toThrow(EncryptionKeyError);
-    expect(() => parseEncryptionKey("too-short")).toThrow(/DETOUR_ENCRYPTION_KEY must be 32 bytes, given as 64 hex characters or as base64/);
+    expect(() => parseEncryptionKey("too-short")).toThrow(
+      /DETOUR_ENCRYPTION_KEY must be 32 bytes, given as 64 hex characters or as base64/,
+    );
     expect(() => parseEncryptionKey(randomBytes(16).toString("base64"))).toThrow(/decodes to 16 bytes/);
     expect(() => parseEncryptionKey("g".repeat(64))).toThrow(/decodes to 48 bytes/);
     expect(() => parseEncryptionKey("not base64 at all!")).toThrow(/neither/);

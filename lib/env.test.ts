@@ -43,8 +43,12 @@ describe("parseEnv", () => {
   it("bounds the upstream attempts of one request (1 to 20, default 20)", () => {
     expect(parseEnv({}).DETOUR_MAX_UPSTREAM_ATTEMPTS).toBe(20);
     expect(parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "3" }).DETOUR_MAX_UPSTREAM_ATTEMPTS).toBe(3);
-    expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "21" })).toThrow(/DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number from 1 to 20 \(a valid config never plans more than 20\) \(got "21"\)/);
-    expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "0" })).toThrow(/DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number from 1 to 20/);
+    expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "21" })).toThrow(
+      /DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number from 1 to 20 \(a valid config never plans more than 20\) \(got "21"\)/,
+    );
+    expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "0" })).toThrow(
+      /DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number from 1 to 20/,
+    );
     expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "lots" })).toThrow(/DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number/);
   });
 });

@@ -22,43 +22,30 @@ const envSchema = z.object({
   ),
   DETOUR_DATA_DIR: optionalString,
   DETOUR_ENCRYPTION_KEY: optionalString,
-  DETOUR_ADMIN_EMAIL: optionalString.refine(
-    (v) => v === undefined || z.email().safeParse(v).success,
-    "must be an email address",
-  ),
-  DETOUR_ADMIN_PASSWORD: optionalString.refine(
-    (v) => v === undefined || v.length >= 8,
-    "must be at least 8 characters",
-  ),
-  DETOUR_ADMIN_API_KEY: optionalString.refine(
-    (v) => v === undefined || v.length >= 20,
-    "must be at least 20 characters",
-  ),
-  NEXTAUTH_SECRET: optionalString.refine(
-    (v) => v === undefined || v.length >= 32,
-    "must be at least 32 characters",
-  ),
-  NEXTAUTH_URL: optionalString.refine(
-    (v) => v === undefined || /^https?:\/\//.test(v),
-    "must be an http(s) URL",
-  ),
+  DETOUR_ADMIN_EMAIL: optionalString.refine((v) => v === undefined || z.email().safeParse(v).success, "must be an email address"),
+  DETOUR_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, "must be at least 8 characters"),
+  DETOUR_ADMIN_API_KEY: optionalString.refine((v) => v === undefined || v.length >= 20, "must be at least 20 characters"),
+  NEXTAUTH_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
+  NEXTAUTH_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), "must be an http(s) URL"),
   DETOUR_ALLOWED_PRIVATE_HOSTS: optionalString,
-  DETOUR_METRICS_TOKEN: optionalString.refine(
-    (v) => v === undefined || v.length >= 16,
-    "must be at least 16 characters",
-  ),
+  DETOUR_METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
   /** When set, GET /metrics is also served on this port by a plain node:http listener (for a scraper on an internal network). */
-  DETOUR_METRICS_PORT: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
-  DETOUR_METRICS_HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
-  REDIS_URL: optionalString.refine(
-    (v) => v === undefined || /^rediss?:\/\//.test(v),
-    "must be a redis:// or rediss:// URL",
+  DETOUR_METRICS_PORT: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().min(1).max(65535).optional(),
   ),
+  DETOUR_METRICS_HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\//.test(v), "must be a redis:// or rediss:// URL"),
   /** Prefix of Detour's Redis keys and channels (`<prefix>:invalidate`), so several deployments or test runs can share one Redis. */
   DETOUR_REDIS_PREFIX: optionalString
     .refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/.test(v), "must be 1-64 letters, digits, ':', '.', '_' or '-'")
     .transform((v) => v ?? "detour"),
-  DETOUR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(20 * 1024 * 1024),
+  DETOUR_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(20 * 1024 * 1024),
   /**
    * Upstream attempts one request may make, retries included (the router's budget). Every valid
    * config fits in MAX_UPSTREAM_ATTEMPTS (20); a lower value stops longer plans at run time with 502
@@ -68,12 +55,19 @@ const envSchema = z.object({
     .number({ error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS}` })
     .int({ error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS}` })
     .min(1, { error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS}` })
-    .max(MAX_UPSTREAM_ATTEMPTS, { error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS} (a valid config never plans more than ${MAX_UPSTREAM_ATTEMPTS})` })
+    .max(MAX_UPSTREAM_ATTEMPTS, {
+      error: `must be a whole number from 1 to ${MAX_UPSTREAM_ATTEMPTS} (a valid config never plans more than ${MAX_UPSTREAM_ATTEMPTS})`,
+    })
     .default(MAX_UPSTREAM_ATTEMPTS),
   /** Total time allowed to receive a request body; past it: 408 request_body_timeout. */
   DETOUR_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   /** Largest total size of `<dataDir>/log-spill/` (request logs kept on disk while the database is down); 0 turns spilling off. */
-  DETOUR_LOG_SPILL_MAX_MB: z.coerce.number().int().min(0).max(1024 * 1024).default(1024),
+  DETOUR_LOG_SPILL_MAX_MB: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024)
+    .default(1024),
   /** Request logs queued in memory above which, while the database fails, the oldest go to the spill file (max queue: 10000). */
   DETOUR_LOG_SPILL_HIGH_WATER: z.coerce.number().int().min(200).max(9_000).default(1_000),
   /**
@@ -83,7 +77,12 @@ const envSchema = z.object({
    */
   DETOUR_TRUST_PROXY: z.preprocess(
     (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-    z.coerce.number({ error: "must be the number of reverse proxies in front of Detour (0-10)" }).int("must be a whole number of proxies (0-10)").min(0).max(10).default(0),
+    z.coerce
+      .number({ error: "must be the number of reverse proxies in front of Detour (0-10)" })
+      .int("must be a whole number of proxies (0-10)")
+      .min(0)
+      .max(10)
+      .default(0),
   ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -111,9 +110,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       result.error.issues.map((issue) => {
         const name = issue.path.join(".");
         const value = source[name];
-        const shown = name.includes("KEY") || name.includes("PASSWORD") || name.includes("SECRET")
-          ? "(value hidden)"
-          : JSON.stringify(value);
+        const shown =
+          name.includes("KEY") || name.includes("PASSWORD") || name.includes("SECRET") ? "(value hidden)" : JSON.stringify(value);
         return `${name} ${issue.message} (got ${shown})`;
       }),
     );

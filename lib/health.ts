@@ -67,9 +67,21 @@ const DB_TIMEOUT_MS = 2_000;
  * (or its promise, awaited alongside the database check); default: disabled. It is reported,
  * never turned into `status: "error"`.
  */
-export async function checkHealth(db: Db, kind: Health["database"], version: string, logQueue?: LogQueueHealth, redis: RedisHealth | Promise<RedisHealth> = { redis: "disabled" }): Promise<Health> {
+export async function checkHealth(
+  db: Db,
+  kind: Health["database"],
+  version: string,
+  logQueue?: LogQueueHealth,
+  redis: RedisHealth | Promise<RedisHealth> = { redis: "disabled" },
+): Promise<Health> {
   const [dbResult, redisResult] = await Promise.all([checkDb(db), redis]);
-  const base = { database: kind, uptime_s: Math.round(process.uptime()), version, ...(logQueue ? { log_queue: logQueue } : {}), ...redisResult };
+  const base = {
+    database: kind,
+    uptime_s: Math.round(process.uptime()),
+    version,
+    ...(logQueue ? { log_queue: logQueue } : {}),
+    ...redisResult,
+  };
   return dbResult === null ? { status: "ok", db: "ok", ...base } : { status: "error", db: "error", reason: dbResult, ...base };
 }
 

@@ -37,7 +37,9 @@ describe("metrics listener (DETOUR_METRICS_PORT)", () => {
   });
 
   it("refuses the main port, naming both variables", async () => {
-    await expect(startMetricsServer({ ...env({ port: 3000 }) })).rejects.toThrow("DETOUR_METRICS_PORT must differ from PORT (both are 3000)");
+    await expect(startMetricsServer({ ...env({ port: 3000 }) })).rejects.toThrow(
+      "DETOUR_METRICS_PORT must differ from PORT (both are 3000)",
+    );
   });
 
   it("names the variable when the port is taken", async () => {
@@ -45,7 +47,9 @@ describe("metrics listener (DETOUR_METRICS_PORT)", () => {
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", () => resolve()));
     const { port } = taken.address() as AddressInfo;
     try {
-      await expect(startMetricsServer(env({ port }))).rejects.toThrow(`DETOUR_METRICS_PORT ${port} on 127.0.0.1: cannot listen (EADDRINUSE)`);
+      await expect(startMetricsServer(env({ port }))).rejects.toThrow(
+        `DETOUR_METRICS_PORT ${port} on 127.0.0.1: cannot listen (EADDRINUSE)`,
+      );
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
@@ -54,12 +58,26 @@ describe("metrics listener (DETOUR_METRICS_PORT)", () => {
   it("serves Prometheus text without a token (loopback by default), /metrics only, GET/HEAD only", async () => {
     const address = await startMetricsServer(env({ port: await freePort() }));
     expect(address?.address).toBe("127.0.0.1");
-    observeRequest({ provider: "openai", model: "gpt-4o-mini", status: 200, cacheStatus: "DISABLED", latencyMs: 12, overheadMs: 0.1, fallbackUsed: false, attempts: [], promptTokens: 3, completionTokens: 5, cost: null } as unknown as LogRecord);
+    observeRequest({
+      provider: "openai",
+      model: "gpt-4o-mini",
+      status: 200,
+      cacheStatus: "DISABLED",
+      latencyMs: 12,
+      overheadMs: 0.1,
+      fallbackUsed: false,
+      attempts: [],
+      promptTokens: 3,
+      completionTokens: 5,
+      cost: null,
+    } as unknown as LogRecord);
     const base = `http://127.0.0.1:${address!.port}`;
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
-    expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    expect(res.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     const text = await res.text();

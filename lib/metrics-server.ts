@@ -32,7 +32,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, token
   if (token) {
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
     if (!bearer || !safeEqual(bearer, token)) {
-      return plain(res, 401, "Unauthorized: send Authorization: Bearer <DETOUR_METRICS_TOKEN>", { "www-authenticate": 'Bearer realm="detour-metrics"' });
+      return plain(res, 401, "Unauthorized: send Authorization: Bearer <DETOUR_METRICS_TOKEN>", {
+        "www-authenticate": 'Bearer realm="detour-metrics"',
+      });
     }
   }
   const { contentType, body } = await renderMetrics(getLogWriter().stats());

@@ -46,26 +46,110 @@ function metrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: "detour_" });
   const m: Metrics = {
     registry,
-    requests: new Counter({ name: "detour_requests_total", help: "Requests answered on /v1 inference routes", labelNames: ["provider", "model", "status", "cache"], registers: [registry] }),
-    latency: new Histogram({ name: "detour_request_duration_ms", help: "Total request latency (ms), upstream included", labelNames: ["provider"], buckets: LATENCY_BUCKETS_MS, registers: [registry] }),
-    overhead: new Histogram({ name: "detour_overhead_ms", help: "Detour's own time per request (ms), upstream and back-off excluded", labelNames: ["provider"], buckets: OVERHEAD_BUCKETS_MS, registers: [registry] }),
-    fallbacks: new Counter({ name: "detour_fallbacks_total", help: "Requests answered by a target other than the first tried", labelNames: ["provider"], registers: [registry] }),
-    retries: new Counter({ name: "detour_retries_total", help: "Retry attempts made (attempts beyond each target's first)", labelNames: ["provider"], registers: [registry] }),
-    attempts: new Counter({ name: "detour_upstream_attempts_total", help: "Upstream attempts by outcome (ok, status class, or error class)", labelNames: ["provider", "outcome"], registers: [registry] }),
-    tokens: new Counter({ name: "detour_tokens_total", help: "Tokens reported by providers", labelNames: ["provider", "kind"], registers: [registry] }),
-    cost: new Counter({ name: "detour_cost_usd_total", help: "Cost in USD of answered requests (known models only)", labelNames: ["provider"], registers: [registry] }),
-    logQueue: new Gauge({ name: "detour_log_rows", help: "Request-log writer: rows queued now and waiting in spill files (spill_pending), and written / dropped / rejected / spilled / replayed since start", labelNames: ["state"], registers: [registry] }),
-    spillBytes: new Gauge({ name: "detour_log_spill_pending_bytes", help: "Bytes of request logs waiting in spill files (<data dir>/log-spill) for the database", registers: [registry] }),
-    spillFiles: new Gauge({ name: "detour_log_spill_files", help: "Spill files waiting to be replayed into the database", registers: [registry] }),
+    requests: new Counter({
+      name: "detour_requests_total",
+      help: "Requests answered on /v1 inference routes",
+      labelNames: ["provider", "model", "status", "cache"],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: "detour_request_duration_ms",
+      help: "Total request latency (ms), upstream included",
+      labelNames: ["provider"],
+      buckets: LATENCY_BUCKETS_MS,
+      registers: [registry],
+    }),
+    overhead: new Histogram({
+      name: "detour_overhead_ms",
+      help: "Detour's own time per request (ms), upstream and back-off excluded",
+      labelNames: ["provider"],
+      buckets: OVERHEAD_BUCKETS_MS,
+      registers: [registry],
+    }),
+    fallbacks: new Counter({
+      name: "detour_fallbacks_total",
+      help: "Requests answered by a target other than the first tried",
+      labelNames: ["provider"],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: "detour_retries_total",
+      help: "Retry attempts made (attempts beyond each target's first)",
+      labelNames: ["provider"],
+      registers: [registry],
+    }),
+    attempts: new Counter({
+      name: "detour_upstream_attempts_total",
+      help: "Upstream attempts by outcome (ok, status class, or error class)",
+      labelNames: ["provider", "outcome"],
+      registers: [registry],
+    }),
+    tokens: new Counter({
+      name: "detour_tokens_total",
+      help: "Tokens reported by providers",
+      labelNames: ["provider", "kind"],
+      registers: [registry],
+    }),
+    cost: new Counter({
+      name: "detour_cost_usd_total",
+      help: "Cost in USD of answered requests (known models only)",
+      labelNames: ["provider"],
+      registers: [registry],
+    }),
+    logQueue: new Gauge({
+      name: "detour_log_rows",
+      help: "Request-log writer: rows queued now and waiting in spill files (spill_pending), and written / dropped / rejected / spilled / replayed since start",
+      labelNames: ["state"],
+      registers: [registry],
+    }),
+    spillBytes: new Gauge({
+      name: "detour_log_spill_pending_bytes",
+      help: "Bytes of request logs waiting in spill files (<data dir>/log-spill) for the database",
+      registers: [registry],
+    }),
+    spillFiles: new Gauge({
+      name: "detour_log_spill_files",
+      help: "Spill files waiting to be replayed into the database",
+      registers: [registry],
+    }),
     spillErrors: new Gauge({ name: "detour_log_spill_errors", help: "Spill file write or read errors since start", registers: [registry] }),
-    spillTornLines: new Gauge({ name: "detour_log_spill_torn_lines", help: "Torn (partly written) spill lines skipped since start", registers: [registry] }),
-    rateLimited: new Counter({ name: "detour_rate_limited_total", help: "Requests refused with 429 by Detour's own rate limits, by the limited key's scope (api_key, virtual_key)", labelNames: ["scope"], registers: [registry] }),
+    spillTornLines: new Gauge({
+      name: "detour_log_spill_torn_lines",
+      help: "Torn (partly written) spill lines skipped since start",
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: "detour_rate_limited_total",
+      help: "Requests refused with 429 by Detour's own rate limits, by the limited key's scope (api_key, virtual_key)",
+      labelNames: ["scope"],
+      registers: [registry],
+    }),
     models: new Set(),
-    circuitSkips: new Counter({ name: "detour_circuit_skips_total", help: "Targets skipped without a call because their circuit was open", labelNames: ["provider"], registers: [registry] }),
-    circuitOpen: new Gauge({ name: "detour_circuit_open", help: "1 while a target's circuit is open (as last seen by this instance), else 0", labelNames: ["target"], registers: [registry] }),
+    circuitSkips: new Counter({
+      name: "detour_circuit_skips_total",
+      help: "Targets skipped without a call because their circuit was open",
+      labelNames: ["provider"],
+      registers: [registry],
+    }),
+    circuitOpen: new Gauge({
+      name: "detour_circuit_open",
+      help: "1 while a target's circuit is open (as last seen by this instance), else 0",
+      labelNames: ["target"],
+      registers: [registry],
+    }),
     circuitTargets: new Set(),
-    signIns: new Counter({ name: "detour_sign_in_attempts_total", help: "Dashboard sign-in attempts (and password-change checks) by outcome: success, failure (wrong email or password), locked (refused while throttled)", labelNames: ["outcome"], registers: [registry] }),
-    signInLocks: new Counter({ name: "detour_sign_in_locks_total", help: "Temporary sign-in locks started after repeated failures, by scope (account, address)", labelNames: ["scope"], registers: [registry] }),
+    signIns: new Counter({
+      name: "detour_sign_in_attempts_total",
+      help: "Dashboard sign-in attempts (and password-change checks) by outcome: success, failure (wrong email or password), locked (refused while throttled)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    signInLocks: new Counter({
+      name: "detour_sign_in_locks_total",
+      help: "Temporary sign-in locks started after repeated failures, by scope (account, address)",
+      labelNames: ["scope"],
+      registers: [registry],
+    }),
   };
   globalForMetrics.detourMetrics = m;
   return m;
@@ -96,7 +180,14 @@ export function observeRequest(record: LogRecord): void {
         continue;
       }
       if (a.retry > 0) m.retries.inc({ provider: attemptProvider });
-      const outcome = a.errorClass && a.errorClass !== "upstream_status" ? a.errorClass : a.status === null ? "none" : a.status < 300 ? "ok" : `${Math.floor(a.status / 100)}xx`;
+      const outcome =
+        a.errorClass && a.errorClass !== "upstream_status"
+          ? a.errorClass
+          : a.status === null
+            ? "none"
+            : a.status < 300
+              ? "ok"
+              : `${Math.floor(a.status / 100)}xx`;
       m.attempts.inc({ provider: attemptProvider, outcome });
     }
     if (record.promptTokens) m.tokens.inc({ provider, kind: "prompt" }, record.promptTokens);

@@ -32,7 +32,9 @@ function exchange(port: number, data: string | string[], then?: string): Promise
 function parse(response: string) {
   const [head = "", body = ""] = response.split("\r\n\r\n");
   const [statusLine, ...headerLines] = head.split("\r\n");
-  const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+  const headers = Object.fromEntries(
+    headerLines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+  );
   return { statusLine, headers, body };
 }
 
@@ -82,7 +84,11 @@ describe("clientError answers", () => {
   });
 
   it("answers an oversized second request on a keep-alive connection", async () => {
-    const response = await exchange(port, `GET / HTTP/1.1\r\nHost: x\r\n\r\n`, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"c".repeat(LIMIT * 2)}\r\n\r\n`);
+    const response = await exchange(
+      port,
+      `GET / HTTP/1.1\r\nHost: x\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"c".repeat(LIMIT * 2)}\r\n\r\n`,
+    );
     expect(response.startsWith("HTTP/1.1 200 OK")).toBe(true);
     expect(response).toContain("HTTP/1.1 431 Request Header Fields Too Large");
     expect(response).toContain('"code":"request_headers_too_large"');

@@ -37,9 +37,20 @@ export function clientErrorAnswer(error: ClientError, maxHeaderSize: number): Cl
     case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
       return answer(413, "Payload Too Large", "chunk_extensions_too_large", "Chunk extensions of the request body are too large.");
     case "ERR_HTTP_REQUEST_TIMEOUT":
-      return answer(408, "Request Timeout", "request_timeout", "The request was not received in time; the connection is closed.", "timeout_error");
+      return answer(
+        408,
+        "Request Timeout",
+        "request_timeout",
+        "The request was not received in time; the connection is closed.",
+        "timeout_error",
+      );
     default:
-      return answer(400, "Bad Request", "malformed_request", `Malformed HTTP request${error.code?.startsWith("HPE_") ? ` (${error.code})` : ""}.`);
+      return answer(
+        400,
+        "Bad Request",
+        "malformed_request",
+        `Malformed HTTP request${error.code?.startsWith("HPE_") ? ` (${error.code})` : ""}.`,
+      );
   }
 }
 

@@ -16,7 +16,10 @@ const total = Number(process.env.DEMO_REQUESTS ?? 40);
 const adminPassword = "detour-demo-password";
 
 async function main(): Promise<void> {
-  execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/start.ts"), "--prepare"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/start.ts"), "--prepare"], {
+    cwd: root,
+    stdio: "inherit",
+  });
   console.log("\n[demo] starting the mock upstream and Detour ...");
   const h = await startHarness({ LOG_LEVEL: "warn" }, { port, adminPassword });
   const stop = async () => {
@@ -28,7 +31,10 @@ async function main(): Promise<void> {
 
   const openaiVk = await h.openaiKey("OpenAI (mock)");
   const azureVk = await h.azureKey("Azure OpenAI (mock)");
-  const configId = await h.config("OpenAI to Azure fallback", { strategy: { mode: "fallback", on_status_codes: [429, 500, 502, 503] }, targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }] });
+  const configId = await h.config("OpenAI to Azure fallback", {
+    strategy: { mode: "fallback", on_status_codes: [429, 500, 502, 503] },
+    targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }],
+  });
   // The OpenAI side fails about 40% of the time: 503 overloads and 429 rate limits.
   h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 }, probability: 0.25 });
   h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 429, retryAfterSeconds: 1 }, probability: 0.2 });
@@ -41,13 +47,18 @@ async function main(): Promise<void> {
     const started = performance.now();
     try {
       const res = await portkey.chat.completions.create(
-        { model: i % 3 === 0 ? "gpt-4o-mini" : "gpt-4o", messages: [{ role: "user", content: `Request ${i}: what are the 7 wonders of the world?` }] },
+        {
+          model: i % 3 === 0 ? "gpt-4o-mini" : "gpt-4o",
+          messages: [{ role: "user", content: `Request ${i}: what are the 7 wonders of the world?` }],
+        },
         { traceID: traceId },
       );
       const headers = (res as unknown as { getHeaders(): Record<string, string> }).getHeaders();
       const fallback = headers["fallback"] === "true";
       if (fallback) rescued++;
-      console.log(`${traceId}  200  served by ${headers["provider"]?.padEnd(12)} ${fallback ? "<- fallback rescued it" : "                      "}  ${Math.round(performance.now() - started)} ms`);
+      console.log(
+        `${traceId}  200  served by ${headers["provider"]?.padEnd(12)} ${fallback ? "<- fallback rescued it" : "                      "}  ${Math.round(performance.now() - started)} ms`,
+      );
     } catch (err) {
       console.log(`${traceId}  ${(err as { status?: number }).status ?? "ERR"}  ${(err as Error).message.slice(0, 80)}`);
     }
@@ -56,7 +67,9 @@ async function main(): Promise<void> {
   console.log(`[demo] Open ${h.url} and sign in as admin@detour.local / ${adminPassword}`);
   console.log(`[demo] Logs: ${h.url}/logs?fallback=true shows the rescued requests (fallback icon); open one to see its two attempts.`);
   console.log(`[demo] One request: ${h.url}/logs?trace_id=demo-001 · Analytics: ${h.url}/analytics · Config: ${h.url}/configs/${configId}`);
-  console.log(`[demo] Call it yourself: curl ${h.baseURL}/chat/completions -H 'x-portkey-api-key: ${h.apiKey}' -H 'x-portkey-config: ${configId}' -H 'content-type: application/json' -d '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'`);
+  console.log(
+    `[demo] Call it yourself: curl ${h.baseURL}/chat/completions -H 'x-portkey-api-key: ${h.apiKey}' -H 'x-portkey-config: ${configId}' -H 'content-type: application/json' -d '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'`,
+  );
   if (process.argv.includes("--once")) return stop();
   console.log("[demo] Serving until Ctrl-C.");
 }

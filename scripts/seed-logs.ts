@@ -55,7 +55,9 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log("usage: npx tsx scripts/seed-logs.ts [--rows N] [--database-url URL] [--workspace SLUG] [--days 30] [--batch 1000] [--prisma] [--measure [--runs 15] [--explain]]");
+  console.log(
+    "usage: npx tsx scripts/seed-logs.ts [--rows N] [--database-url URL] [--workspace SLUG] [--days 30] [--batch 1000] [--prisma] [--measure [--runs 15] [--explain]]",
+  );
   process.exit(0);
 }
 
@@ -106,7 +108,11 @@ const STATUSES = [
   [504, 10],
 ] as const;
 const TEAMS = ["search", "support", "billing", "growth", "infra", "mobile", "web", "data"];
-const ENVS = [["prod", 70], ["staging", 20], ["dev", 10]] as const;
+const ENVS = [
+  ["prod", 70],
+  ["staging", 20],
+  ["dev", 10],
+] as const;
 const CONFIGS = ["pc-openai-3f2a1c", "pc-azure-9b8e7d", "pc-fallba-1a2b3c", "pc-loadba-4d5e6f", "pc-cheap-7a8b9c"];
 const VKS = [
   ["openai-prod-a1b2c3", "openai"],
@@ -128,7 +134,7 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
   const promptTokens = ok ? 20 + Math.floor(rand() * 4000) : null;
   const completionTokens = ok ? (embeddings ? 0 : 5 + Math.floor(rand() * 1500)) : null;
   const cost = ok ? costUsd({ model, promptTokens: promptTokens!, completionTokens: completionTokens! }) : null;
-  const latencyMs = Math.round(embeddings ? 40 + rand() * 200 : 150 + (-Math.log(1 - rand()) * 1200));
+  const latencyMs = Math.round(embeddings ? 40 + rand() * 200 : 150 + -Math.log(1 - rand()) * 1200);
   const metadata = rand() < 0.7 ? { env: weighted(ENVS), team: pick(TEAMS), user: `user-${Math.floor(rand() * 1000)}` } : null;
   const configSlug = rand() < 0.6 ? pick(CONFIGS) : null;
   const stream = !embeddings && rand() < 0.3;
@@ -147,8 +153,22 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
       virtualKeySlug: vk,
       virtualKeyVersion: 1,
       model,
-      status: failed ? (last ? status : weighted([[503, 3], [429, 2], [null, 1]] as const)) : status,
-      errorClass: failed ? (last ? (status >= 500 ? "upstream_5xx" : "upstream_4xx") : pick(["upstream_5xx", "timeout", "network", "rate_limited"])) : null,
+      status: failed
+        ? last
+          ? status
+          : weighted([
+              [503, 3],
+              [429, 2],
+              [null, 1],
+            ] as const)
+        : status,
+      errorClass: failed
+        ? last
+          ? status >= 500
+            ? "upstream_5xx"
+            : "upstream_4xx"
+          : pick(["upstream_5xx", "timeout", "network", "rate_limited"])
+        : null,
       errorMessage: failed ? "upstream answered with an error" : null,
       latencyMs: aLatency,
       retry: index,
@@ -156,9 +176,20 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
     });
     t += aLatency;
   }
-  const requestBody = JSON.stringify(embeddings ? { model, input: "The quick brown fox" } : { model, messages: [{ role: "user", content: "What are the 7 wonders of the world?" }], stream });
+  const requestBody = JSON.stringify(
+    embeddings
+      ? { model, input: "The quick brown fox" }
+      : { model, messages: [{ role: "user", content: "What are the 7 wonders of the world?" }], stream },
+  );
   const responseBody = ok
-    ? JSON.stringify(embeddings ? { object: "list", data: [{ index: 0, embedding: "[1536 floats]" }] } : { id: `chatcmpl-${randomBytes(6).toString("hex")}`, choices: [{ message: { role: "assistant", content: "The Great Pyramid of Giza, ..." } }] })
+    ? JSON.stringify(
+        embeddings
+          ? { object: "list", data: [{ index: 0, embedding: "[1536 floats]" }] }
+          : {
+              id: `chatcmpl-${randomBytes(6).toString("hex")}`,
+              choices: [{ message: { role: "assistant", content: "The Great Pyramid of Giza, ..." } }],
+            },
+      )
     : JSON.stringify({ error: { message: "upstream error", type: "server_error" } });
   return {
     id: newLogId(createdAt),
@@ -202,9 +233,14 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
 type BatchWriter = { write(records: LogRecord[]): Promise<void>; close(): Promise<void> };
 
 function tableRows(records: LogRecord[]) {
-  const logs = records.map(({ attempts: _a, metadata, ...log }) => ({ ...log, metadata: metadata === null ? null : JSON.stringify(metadata) }));
+  const logs = records.map(({ attempts: _a, metadata, ...log }) => ({
+    ...log,
+    metadata: metadata === null ? null : JSON.stringify(metadata),
+  }));
   const attempts = records.flatMap((r) => r.attempts.map((a) => ({ id: `att_${randomBytes(10).toString("hex")}`, logId: r.id, ...a })));
-  const metadata = records.flatMap((r) => Object.entries(r.metadata ?? {}).map(([key, value]) => ({ logId: r.id, workspaceId: r.workspaceId, key, value })));
+  const metadata = records.flatMap((r) =>
+    Object.entries(r.metadata ?? {}).map(([key, value]) => ({ logId: r.id, workspaceId: r.workspaceId, key, value })),
+  );
   return { RequestLog: logs, RequestAttempt: attempts, RequestLogMetadata: metadata } as Record<string, Record<string, unknown>[]>;
 }
 
@@ -222,7 +258,9 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
           const key = `${table}:${cols.join(",")}`;
           let stmt = statements.get(key);
           if (!stmt) {
-            stmt = conn.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`);
+            stmt = conn.prepare(
+              `INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+            );
             statements.set(key, stmt);
           }
           stmt.run(...cols.map((c) => value(row[c])));
@@ -238,7 +276,10 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
       await client.query("BEGIN");
       for (const [table, rows] of Object.entries(tableRows(records))) {
         // One statement per table: the rows as JSON, typed by the table's own row type.
-        if (rows.length) await client.query(`INSERT INTO "${table}" SELECT * FROM json_populate_recordset(null::"${table}", $1::json)`, [JSON.stringify(rows)]);
+        if (rows.length)
+          await client.query(`INSERT INTO "${table}" SELECT * FROM json_populate_recordset(null::"${table}", $1::json)`, [
+            JSON.stringify(rows),
+          ]);
       }
       await client.query("COMMIT");
     },
@@ -247,7 +288,9 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
 }
 
 async function seed(db: Db, target: DatabaseTarget, workspaceId: string): Promise<void> {
-  const writer: BatchWriter = args.prisma ? { write: (records) => insertLogBatch(db, records), close: async () => undefined } : await driverWriter(target);
+  const writer: BatchWriter = args.prisma
+    ? { write: (records) => insertLogBatch(db, records), close: async () => undefined }
+    : await driverWriter(target);
   const now = Date.now();
   const span = DAYS * 24 * 3600 * 1000;
   // Sorted times, so ids (time-ordered, monotonic per process) follow created_at like the gateway's.
@@ -278,7 +321,12 @@ type Shape = { name: string; query: string; cursorAt?: number };
 
 async function measure(db: Db, target: DatabaseTarget, workspaceId: string, queries: CapturedQuery[]): Promise<void> {
   const total = await db.requestLog.count({ where: { workspaceId } });
-  const sample = await db.requestLog.findFirst({ where: { workspaceId }, orderBy: { createdAt: "desc" }, skip: Math.floor(total / 2), select: { traceId: true } });
+  const sample = await db.requestLog.findFirst({
+    where: { workspaceId },
+    orderBy: { createdAt: "desc" },
+    skip: Math.floor(total / 2),
+    select: { traceId: true },
+  });
   const shapes: Shape[] = [
     { name: "no filter (newest first)", query: "" },
     { name: "trace_id", query: `trace_id=${sample?.traceId ?? "none"}` },
@@ -303,7 +351,8 @@ async function measure(db: Db, target: DatabaseTarget, workspaceId: string, quer
     const parsed = parseLogQuery(new URLSearchParams(shape.query));
     if (!parsed.success) throw new Error(`${shape.name}: ${parsed.error.message}`);
     let query: LogQuery = parsed.data;
-    if (shape.cursorAt !== undefined) query = { ...query, cursor: await cursorAt(db, workspaceId, query, Math.floor(total * shape.cursorAt)) };
+    if (shape.cursorAt !== undefined)
+      query = { ...query, cursor: await cursorAt(db, workspaceId, query, Math.floor(total * shape.cursorAt)) };
     prepared.push({ shape, query });
   }
   for (let i = 0; i < 5; i++) for (const { query } of prepared) await listLogs(db, workspaceId, query);
@@ -325,7 +374,9 @@ async function measure(db: Db, target: DatabaseTarget, workspaceId: string, quer
       queries.length = 0;
       await listLogs(db, workspaceId, query);
       for (const captured of queries.filter((c) => /ORDER BY/.test(c.sql))) {
-        console.log(`\n<details><summary>${shape.name}</summary>\n\n\`\`\`\n${captured.sql}\n-- params ${captured.params}\n${await explain(target, captured)}\n\`\`\`\n</details>\n`);
+        console.log(
+          `\n<details><summary>${shape.name}</summary>\n\n\`\`\`\n${captured.sql}\n-- params ${captured.params}\n${await explain(target, captured)}\n\`\`\`\n</details>\n`,
+        );
       }
     }
   }
@@ -352,7 +403,11 @@ async function explain(target: DatabaseTarget, q: CapturedQuery): Promise<string
   if (target.kind === "sqlite") {
     const conn = new Database(target.file, { readonly: true });
     try {
-      const plan = conn.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...params.map(sqliteParam)) as { id: number; parent: number; detail: string }[];
+      const plan = conn.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...params.map(sqliteParam)) as {
+        id: number;
+        parent: number;
+        detail: string;
+      }[];
       return plan.map((p) => `${p.parent ? "  " : ""}${p.detail}`).join("\n");
     } finally {
       conn.close();
@@ -370,7 +425,8 @@ async function explain(target: DatabaseTarget, q: CapturedQuery): Promise<string
 
 function sqliteParam(p: unknown): unknown {
   if (typeof p === "boolean") return p ? 1 : 0;
-  if (typeof p === "string" && /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)$/.test(p)) return new Date(p).toISOString().replace("Z", "+00:00");
+  if (typeof p === "string" && /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)$/.test(p))
+    return new Date(p).toISOString().replace("Z", "+00:00");
   return p;
 }
 
@@ -388,7 +444,10 @@ function createClient(target: DatabaseTarget, queries: CapturedQuery[]): Db {
     target.kind === "postgresql"
       ? (new PostgresClient({ adapter: new PrismaPg({ connectionString: target.url, max: 4 }), log: [...log] }) as unknown as Db)
       : new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 10_000 }), log: [...log] });
-  if (args.explain) (client as unknown as { $on(e: "query", cb: (ev: { query: string; params: string }) => void): void }).$on("query", (ev) => queries.push({ sql: ev.query, params: ev.params }));
+  if (args.explain)
+    (client as unknown as { $on(e: "query", cb: (ev: { query: string; params: string }) => void): void }).$on("query", (ev) =>
+      queries.push({ sql: ev.query, params: ev.params }),
+    );
   return client;
 }
 

@@ -56,19 +56,22 @@ async function main(): Promise<void> {
   const published = globalThis as Record<string, unknown>;
   // The handler chosen below rides on the Node request to the listener's callback.
   const chosen = new WeakMap<object, InferenceHandler>();
-  const handleInference = getRequestListener((request: Request, env) => {
-    const incoming = env.incoming as http.IncomingMessage;
-    // The body as a Web stream straight from Node's request. The adapter's own `body` builds a
-    // complete Web Request first (~8% of the CPU of a proxied request).
-    if (incoming.method !== "GET") {
-      let body: ReadableStream<Uint8Array> | undefined;
-      Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(incoming) as ReadableStream<Uint8Array>) });
-    }
-    return chosen.get(incoming)!(request);
-  }, {
-    // Next.js shares this process: keep the global Request and Response as they are.
-    overrideGlobalObjects: false,
-  });
+  const handleInference = getRequestListener(
+    (request: Request, env) => {
+      const incoming = env.incoming as http.IncomingMessage;
+      // The body as a Web stream straight from Node's request. The adapter's own `body` builds a
+      // complete Web Request first (~8% of the CPU of a proxied request).
+      if (incoming.method !== "GET") {
+        let body: ReadableStream<Uint8Array> | undefined;
+        Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(incoming) as ReadableStream<Uint8Array>) });
+      }
+      return chosen.get(incoming)!(request);
+    },
+    {
+      // Next.js shares this process: keep the global Request and Response as they are.
+      overrideGlobalObjects: false,
+    },
+  );
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? "/";
@@ -91,7 +94,12 @@ async function main(): Promise<void> {
   // Requests the HTTP parser refuses (oversized headers: 431, malformed: 400): a JSON error, then close.
   server.on("clientError", (err: Error, socket) => handleClientError(err, socket, http.maxHeaderSize));
   server.on("error", (err: NodeJS.ErrnoException) => {
-    const why = err.code === "EADDRINUSE" ? `port ${port} is already in use (set PORT)` : err.code === "EADDRNOTAVAIL" ? `DETOUR_HOST ${host} is not an address of this machine` : err.message;
+    const why =
+      err.code === "EADDRINUSE"
+        ? `port ${port} is already in use (set PORT)`
+        : err.code === "EADDRNOTAVAIL"
+          ? `DETOUR_HOST ${host} is not an address of this machine`
+          : err.message;
     process.stderr.write(`Detour cannot start: ${why}\n`);
     process.exit(1);
   });
@@ -115,7 +123,10 @@ async function main(): Promise<void> {
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close Next, then exit with
   // 128 + signal (the request-log writer defers that exit until its queue is written).
   let closing = false;
-  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const) {
     process.on(signal, () => {
       if (closing) return;
       closing = true;
@@ -142,7 +153,12 @@ function refuseDeclaredOversize(req: http.IncomingMessage, res: http.ServerRespo
   if (limit === null || !(Number(declared) > limit)) return false;
   const body = tooLargeBody(limit);
   for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
-  res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store", connection: "close" });
+  res.writeHead(413, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    connection: "close",
+  });
   res.end(body);
   return true;
 }

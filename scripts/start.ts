@@ -40,10 +40,12 @@ function ensureClients(): void {
   const hash = hashFiles(root, SCHEMA_INPUTS);
   if (readStamp(stampFile) === hash && existsSync(path.join(root, "lib/generated/postgresql/client.ts"))) return;
   step("generating the Prisma clients (SQLite and PostgreSQL)");
-  runOrExit("generating the Prisma clients", () => execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/prisma-generate.ts")], {
-    cwd: root,
-    stdio: "inherit",
-  }));
+  runOrExit("generating the Prisma clients", () =>
+    execFileSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/prisma-generate.ts")], {
+      cwd: root,
+      stdio: "inherit",
+    }),
+  );
   mkdirSync(path.dirname(stampFile), { recursive: true });
   writeFileSync(stampFile, hash + "\n");
 }
@@ -57,7 +59,11 @@ function ensureBuild(): void {
   }
   step("building the app (next build)");
   runOrExit("next build", () =>
-    execFileSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } }),
+    execFileSync(process.execPath, [nextBin, "build"], {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    }),
   );
   writeFileSync(stampFile, hash + "\n");
 }

@@ -3,10 +3,16 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 const dir = process.argv[2] ?? ".test-reports";
-let passed = 0, failed = 0, skipped = 0;
-for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+let passed = 0,
+  failed = 0,
+  skipped = 0;
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort()) {
   const report = JSON.parse(readFileSync(path.join(dir, file), "utf8"));
-  let p = 0, f = 0, s = 0;
+  let p = 0,
+    f = 0,
+    s = 0;
   if (report.stats && "expected" in report.stats) {
     // Playwright
     p = report.stats.expected + (report.stats.flaky ?? 0);
@@ -20,7 +26,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
     s = report.numPendingTests + (report.numTodoTests ?? 0);
   }
   console.log(`  ${file.replace(/\.json$/, "").padEnd(20)} ${p} passed, ${f} failed, ${s} skipped`);
-  passed += p; failed += f; skipped += s;
+  passed += p;
+  failed += f;
+  skipped += s;
 }
 if (passed === 0) {
   console.log("no test ran");

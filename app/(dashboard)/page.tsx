@@ -37,9 +37,7 @@ export default async function OverviewPage() {
         <pre>{`base URL:  ${origin}/v1
 headers:   x-portkey-api-key: <Detour API key>
            x-portkey-config:  <config id, pc-...>`}</pre>
-        <p className="muted">
-          Storage: {env.database.kind === "sqlite" ? "SQLite (embedded)" : "PostgreSQL"}.
-        </p>
+        <p className="muted">Storage: {env.database.kind === "sqlite" ? "SQLite (embedded)" : "PostgreSQL"}.</p>
       </section>
     </>
   );

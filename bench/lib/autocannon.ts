@@ -168,7 +168,14 @@ export async function measure(o: MeasureOptions): Promise<CaseResult> {
   const latencies: number[] = [];
   const timings: number[] = [];
   const cpu0 = { server: treeCpuMs(target.pid), mock: treeCpuMs(o.mockPid), gen: process.cpuUsage() };
-  const { result, cutOff, seconds } = await runOnce(autocannon, target, c, amount, { latencies, serverTiming: o.serverTiming ? timings : undefined }, o.durationS * 3000 + 5_000);
+  const { result, cutOff, seconds } = await runOnce(
+    autocannon,
+    target,
+    c,
+    amount,
+    { latencies, serverTiming: o.serverTiming ? timings : undefined },
+    o.durationS * 3000 + 5_000,
+  );
   const genCpu = process.cpuUsage(cpu0.gen);
   const answered = result["2xx"] + result.non2xx;
   o.onAnswered?.(answered, cutOff);

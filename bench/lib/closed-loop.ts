@@ -39,7 +39,14 @@ const CLIENT_TIMEOUT_MS = 30_000;
 
 export function startLoad(endpoints: Endpoint[], c: number, seconds: number): LoadRun {
   const pools = endpoints.map(
-    (e) => new Pool(e.origin, { connections: c, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: CLIENT_TIMEOUT_MS, bodyTimeout: CLIENT_TIMEOUT_MS }),
+    (e) =>
+      new Pool(e.origin, {
+        connections: c,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: CLIENT_TIMEOUT_MS,
+        bodyTimeout: CLIENT_TIMEOUT_MS,
+      }),
   );
   const perEndpoint: EndpointTally[] = endpoints.map(() => ({ answered: 0, statuses: new Map(), errors: 0, errorKinds: new Map() }));
   const live = { answered: 0, errors: 0, inFlight: 0 };
@@ -82,7 +89,8 @@ export function startLoad(endpoints: Endpoint[], c: number, seconds: number): Lo
         if (typeof retries === "string" && retries !== "0") retriedAnswers += 1;
         if (res.statusCode < 200 || res.statusCode > 299) {
           const requestId = typeof h["x-portkey-request-id"] === "string" ? h["x-portkey-request-id"] : null;
-          if (nonOkSamples.length < 20) nonOkSamples.push({ endpoint: e.name, status: res.statusCode, requestId, body: text.slice(0, 300) });
+          if (nonOkSamples.length < 20)
+            nonOkSamples.push({ endpoint: e.name, status: res.statusCode, requestId, body: text.slice(0, 300) });
           if (res.statusCode >= 500 && requestId && serverErrorIds.length < 10_000) serverErrorIds.push(requestId);
         }
       } catch (err) {

@@ -16,7 +16,13 @@ import { createPgDatabase as createTestPgDatabase } from "../../tests/pg-databas
 
 // ---------- mock upstream ----------
 
-export type Mock = { url: string; pid: number | undefined; proc: Proc; script(rule: FaultRule): Promise<string>; rules(): Promise<ScriptedRule[]> };
+export type Mock = {
+  url: string;
+  pid: number | undefined;
+  proc: Proc;
+  script(rule: FaultRule): Promise<string>;
+  rules(): Promise<ScriptedRule[]>;
+};
 
 /** e2e/mock-upstream/cli.ts as its own process on a free port (`seed` makes rule probabilities reproducible). */
 export async function startMock(options: { seed?: number; maxRecords?: number } = {}): Promise<Mock> {
@@ -31,7 +37,11 @@ export async function startMock(options: { seed?: number; maxRecords?: number } 
     pid: proc.child.pid,
     proc,
     script: async (rule) => {
-      const res = await fetch(`${url}/__mock/script`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+      const res = await fetch(`${url}/__mock/script`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(rule),
+      });
       if (!res.ok) throw new Error(`mock refused rule ${JSON.stringify(rule)}: ${await res.text()}`);
       return ((await res.json()) as { id: string }).id;
     },
@@ -85,11 +95,14 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
   const db = createDb(env.database);
   const { workspaceId } = await bootstrap(env, { key: encryptionKey, origin: "bench" }, db);
   const apiKey = generateApiKey();
-  await db.apiKey.create({ data: { workspaceId, name: "bench", prefix: apiKeyDisplayPrefix(apiKey), hash: hashApiKey(apiKey), scope: "gateway" } });
+  await db.apiKey.create({
+    data: { workspaceId, name: "bench", prefix: apiKeyDisplayPrefix(apiKey), hash: hashApiKey(apiKey), scope: "gateway" },
+  });
   return {
     workspaceId,
     apiKey,
-    openaiKey: async (name, secret) => (await createVirtualKey(db, encryptionKey, { workspaceId, name, provider: "openai", secret, customHost: `${mockUrl}/v1` })).slug,
+    openaiKey: async (name, secret) =>
+      (await createVirtualKey(db, encryptionKey, { workspaceId, name, provider: "openai", secret, customHost: `${mockUrl}/v1` })).slug,
     azureKey: async (name, secret, deploymentName, alias) =>
       (
         await createVirtualKey(db, encryptionKey, {
@@ -110,7 +123,14 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
 
 // ---------- request log ----------
 
-export type LogQueue = { queued: number; written: number; dropped: number; rejected: number; failed_writes: number; last_error?: string | null };
+export type LogQueue = {
+  queued: number;
+  written: number;
+  dropped: number;
+  rejected: number;
+  failed_writes: number;
+  last_error?: string | null;
+};
 
 export async function logQueue(baseUrl: string): Promise<LogQueue | undefined> {
   const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(5_000) });
@@ -148,11 +168,18 @@ export async function queryDb<T>(databaseUrl: string, sql: { sqlite: string; pos
 }
 
 /** Request-log rows (total and by status) and attempt rows. */
-export async function countLogs(databaseUrl: string): Promise<{ rows: number; byStatus: { status: number; n: number }[]; attempts: number }> {
-  const byStatus = (await queryDb<{ status: number; n: number | string }>(databaseUrl, {
-    sqlite: `SELECT status, count(*) AS n FROM RequestLog GROUP BY status ORDER BY status`,
-    postgresql: `SELECT status, count(*) AS n FROM "RequestLog" GROUP BY status ORDER BY status`,
-  })).map((r) => ({ status: Number(r.status), n: Number(r.n) }));
-  const [a] = await queryDb<{ n: number | string }>(databaseUrl, { sqlite: `SELECT count(*) AS n FROM RequestAttempt`, postgresql: `SELECT count(*) AS n FROM "RequestAttempt"` });
+export async function countLogs(
+  databaseUrl: string,
+): Promise<{ rows: number; byStatus: { status: number; n: number }[]; attempts: number }> {
+  const byStatus = (
+    await queryDb<{ status: number; n: number | string }>(databaseUrl, {
+      sqlite: `SELECT status, count(*) AS n FROM RequestLog GROUP BY status ORDER BY status`,
+      postgresql: `SELECT status, count(*) AS n FROM "RequestLog" GROUP BY status ORDER BY status`,
+    })
+  ).map((r) => ({ status: Number(r.status), n: Number(r.n) }));
+  const [a] = await queryDb<{ n: number | string }>(databaseUrl, {
+    sqlite: `SELECT count(*) AS n FROM RequestAttempt`,
+    postgresql: `SELECT count(*) AS n FROM "RequestAttempt"`,
+  });
   return { rows: byStatus.reduce((s, r) => s + r.n, 0), byStatus, attempts: Number(a?.n ?? 0) };
 }

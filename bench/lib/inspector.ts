@@ -8,8 +8,14 @@ import { WebSocket } from "undici";
 
 type Message = { id?: number; result?: Record<string, unknown>; error?: { message: string } };
 
-async function call(port: number, methods: { method: string; params?: Record<string, unknown> }[], timeoutMs = 20_000): Promise<Record<string, unknown>[]> {
-  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(5_000) })).json()) as { webSocketDebuggerUrl: string }[];
+async function call(
+  port: number,
+  methods: { method: string; params?: Record<string, unknown> }[],
+  timeoutMs = 20_000,
+): Promise<Record<string, unknown>[]> {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(5_000) })).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
   const url = list[0]?.webSocketDebuggerUrl;
   if (!url) throw new Error(`no inspector target on port ${port}`);
   const ws = new WebSocket(url);
@@ -38,7 +44,12 @@ async function call(port: number, methods: { method: string; params?: Record<str
 /** Full GC, then the JS heap used (MiB). NaN when the inspector does not answer. */
 export async function heapAfterGcMiB(port: number): Promise<number> {
   try {
-    const r = await call(port, [{ method: "HeapProfiler.enable" }, { method: "HeapProfiler.collectGarbage" }, { method: "HeapProfiler.collectGarbage" }, { method: "Runtime.getHeapUsage" }]);
+    const r = await call(port, [
+      { method: "HeapProfiler.enable" },
+      { method: "HeapProfiler.collectGarbage" },
+      { method: "HeapProfiler.collectGarbage" },
+      { method: "Runtime.getHeapUsage" },
+    ]);
     return Number(r[3]?.usedSize) / 2 ** 20;
   } catch {
     return NaN;

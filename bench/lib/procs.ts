@@ -244,7 +244,8 @@ export function buildInfo(): BuildInfo {
   try {
     gitHead = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root }).toString().trim();
     // bench/ itself is not part of the build
-    if (execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"], { cwd: root }).toString().trim()) gitHead += " + uncommitted changes";
+    if (execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"], { cwd: root }).toString().trim())
+      gitHead += " + uncommitted changes";
   } catch {
     // not a git checkout
   }

@@ -12,7 +12,14 @@ export function summary(values: ArrayLike<number>): Summary {
   const s = Float64Array.from(values).sort();
   let sum = 0;
   for (const v of s) sum += v;
-  return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), mean: sum / (s.length || 1), max: s.length ? s[s.length - 1]! : NaN };
+  return {
+    n: s.length,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    mean: sum / (s.length || 1),
+    max: s.length ? s[s.length - 1]! : NaN,
+  };
 }
 
 export function fmt(n: number, digits = 2): string {

@@ -8,7 +8,13 @@ import type { Header, RowData } from "@tanstack/react-table";
 import type { ReactNode } from "react";
 import type { DataTableFeatures } from "./features";
 
-export function DataTableColumnHeader<TData extends RowData>({ header, children }: { header: Header<DataTableFeatures, TData, unknown>; children: ReactNode }) {
+export function DataTableColumnHeader<TData extends RowData>({
+  header,
+  children,
+}: {
+  header: Header<DataTableFeatures, TData, unknown>;
+  children: ReactNode;
+}) {
   const column = header.column;
   const meta = column.columnDef.meta;
   const className = meta?.className;
@@ -24,7 +30,12 @@ export function DataTableColumnHeader<TData extends RowData>({ header, children 
   const hint = next === "asc" ? "sort ascending" : next === "desc" ? "sort descending" : "back to the default order";
   return (
     <th scope="col" className={className} aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}>
-      <button type="button" className="dt-sort" onClick={column.getToggleSortingHandler()} title={`${meta?.description ? `${meta.description}: ` : ""}${hint}`}>
+      <button
+        type="button"
+        className="dt-sort"
+        onClick={column.getToggleSortingHandler()}
+        title={`${meta?.description ? `${meta.description}: ` : ""}${hint}`}
+      >
         {children}
         <SortArrow direction={sorted} />
       </button>
@@ -34,7 +45,15 @@ export function DataTableColumnHeader<TData extends RowData>({ header, children 
 
 function SortArrow({ direction }: { direction: false | "asc" | "desc" }) {
   return (
-    <svg className="dt-sort-arrow" data-direction={direction || "none"} width="10" height="10" viewBox="0 0 10 10" aria-hidden="true" focusable="false">
+    <svg
+      className="dt-sort-arrow"
+      data-direction={direction || "none"}
+      width="10"
+      height="10"
+      viewBox="0 0 10 10"
+      aria-hidden="true"
+      focusable="false"
+    >
       {direction !== "desc" ? <path d="M5 1 8.5 4.5h-7z" opacity={direction === "asc" ? 1 : 0.35} /> : null}
       {direction !== "asc" ? <path d="M5 9 1.5 5.5h7z" opacity={direction === "desc" ? 1 : 0.35} /> : null}
     </svg>

@@ -22,11 +22,22 @@ export type CursorPaginationProps = {
   pageSizeHrefs: Record<number, string>;
 };
 
-export function CursorPagination({ noun, rowCount, pageNumber, firstHref, previousHref, nextHref, pageSize, pageSizeHrefs }: CursorPaginationProps) {
+export function CursorPagination({
+  noun,
+  rowCount,
+  pageNumber,
+  firstHref,
+  previousHref,
+  nextHref,
+  pageSize,
+  pageSizeHrefs,
+}: CursorPaginationProps) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const sizeId = useId();
-  const sizes = Object.keys(pageSizeHrefs).map(Number).sort((a, b) => a - b);
+  const sizes = Object.keys(pageSizeHrefs)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (!sizes.includes(pageSize)) sizes.push(pageSize);
   return (
     <nav className="dt-pagination" aria-label="Pagination">

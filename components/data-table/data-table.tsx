@@ -31,7 +31,18 @@ export type DataTableProps<TData extends RowData> = {
 
 const INTERACTIVE = "a, button, input, select, textarea, summary, [tabindex]";
 
-export function DataTable<TData extends RowData>({ label, columns, data, getRowId, sorting, onSortingChange, rowHref, rowClassName, busy, empty }: DataTableProps<TData>) {
+export function DataTable<TData extends RowData>({
+  label,
+  columns,
+  data,
+  getRowId,
+  sorting,
+  onSortingChange,
+  rowHref,
+  rowClassName,
+  busy,
+  empty,
+}: DataTableProps<TData>) {
   const router = useRouter();
   const table = useTable({
     features: dataTableFeatures,

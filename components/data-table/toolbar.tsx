@@ -131,7 +131,15 @@ export function ToolbarInput({
 }
 
 /** A labelled select. */
-export function ToolbarSelect({ name, label, defaultValue, hint, invalid, className, options }: FieldProps & { options: readonly { value: string; label: string }[] }) {
+export function ToolbarSelect({
+  name,
+  label,
+  defaultValue,
+  hint,
+  invalid,
+  className,
+  options,
+}: FieldProps & { options: readonly { value: string; label: string }[] }) {
   const id = useId();
   return (
     <div className={["dt-field", className].filter(Boolean).join(" ")}>

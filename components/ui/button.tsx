@@ -10,6 +10,8 @@ export type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
 
 /** The one button. `type` defaults to "button" so a button inside a form never submits by accident. */
 export function Button({ variant = "default", size = "md", className, type = "button", ...props }: ButtonProps) {
-  const classes = ["btn", variant !== "default" ? `btn-${variant}` : "", size === "sm" ? "btn-sm" : "", className ?? ""].filter(Boolean).join(" ");
+  const classes = ["btn", variant !== "default" ? `btn-${variant}` : "", size === "sm" ? "btn-sm" : "", className ?? ""]
+    .filter(Boolean)
+    .join(" ");
   return <button type={type} className={classes} {...props} />;
 }

@@ -8,7 +8,17 @@ export function DescriptionList({ children }: { children: React.ReactNode }) {
   return <div className="ui-dl">{children}</div>;
 }
 
-export function DescriptionItem({ id, term, wide = false, children }: { id: string; term: string; wide?: boolean; children: React.ReactNode }) {
+export function DescriptionItem({
+  id,
+  term,
+  wide = false,
+  children,
+}: {
+  id: string;
+  term: string;
+  wide?: boolean;
+  children: React.ReactNode;
+}) {
   const termId = `dl-${id}`;
   return (
     <div role="group" aria-labelledby={termId} className={wide ? "ui-dl-item ui-dl-wide" : "ui-dl-item"}>

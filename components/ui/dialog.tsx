@@ -43,7 +43,10 @@ function OpenDialog({ onClose, title, description, busy = false, size = "md", ch
     unmounting.current = false;
     const opener = document.activeElement;
     dialog.showModal();
-    const target = dialog.querySelector<HTMLElement>("[data-autofocus]") ?? dialog.querySelector<HTMLElement>(FIRST_FIELD) ?? dialog.querySelector<HTMLElement>(FIRST_BUTTON);
+    const target =
+      dialog.querySelector<HTMLElement>("[data-autofocus]") ??
+      dialog.querySelector<HTMLElement>(FIRST_FIELD) ??
+      dialog.querySelector<HTMLElement>(FIRST_BUTTON);
     target?.focus();
     return () => {
       unmounting.current = true;
@@ -71,7 +74,16 @@ function OpenDialog({ onClose, title, description, busy = false, size = "md", ch
       <div className="ui-dialog-header">
         <h2 id={titleId}>{title}</h2>
         <button type="button" className="btn btn-ghost btn-icon ui-dialog-close" aria-label="Close" onClick={onClose} disabled={busy}>
-          <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.4" strokeLinecap="round">
+          <svg
+            width="14"
+            height="14"
+            viewBox="0 0 24 24"
+            aria-hidden="true"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2.4"
+            strokeLinecap="round"
+          >
             <path d="M6 6l12 12M18 6L6 18" />
           </svg>
         </button>

@@ -18,7 +18,15 @@ export type FieldProps = {
 
 type ControlIds = { id: string; "aria-describedby"?: string; "aria-invalid"?: true };
 
-export function Field({ label, hint, error, aside, className, id, children }: FieldProps & { id?: string; children: (ids: ControlIds) => React.ReactNode }) {
+export function Field({
+  label,
+  hint,
+  error,
+  aside,
+  className,
+  id,
+  children,
+}: FieldProps & { id?: string; children: (ids: ControlIds) => React.ReactNode }) {
   const generated = useId();
   const controlId = id ?? generated;
   const hintId = hint ? `${controlId}-hint` : undefined;
@@ -57,7 +65,15 @@ export function TextInput({ label, hint, error, aside, className, id, ...input }
   );
 }
 
-export function Textarea({ label, hint, error, aside, className, id, ...textarea }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function Textarea({
+  label,
+  hint,
+  error,
+  aside,
+  className,
+  id,
+  ...textarea
+}: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   return (
     <Field label={label} hint={hint} error={error} aside={aside} className={className} id={id}>
       {(ids) => <textarea rows={2} {...textarea} {...ids} />}

@@ -4,7 +4,19 @@ import Link from "next/link";
  * Server-side paging: "101–200 of 2,345" with previous/next links (the URL is the state, so the
  * browser's back button and a shared link land on the same page). Renders nothing for one page.
  */
-export function Pagination({ page, pageSize, total, hrefFor, label = "Pages" }: { page: number; pageSize: number; total: number; hrefFor: (page: number) => string; label?: string }) {
+export function Pagination({
+  page,
+  pageSize,
+  total,
+  hrefFor,
+  label = "Pages",
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  hrefFor: (page: number) => string;
+  label?: string;
+}) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   if (pages <= 1) return null;
   const first = (page - 1) * pageSize + 1;

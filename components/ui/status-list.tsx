@@ -8,7 +8,11 @@ export type StatusCounts = { active: number; revoked: number };
 type StatusListFn<R> = (options: { status?: "active" | "revoked"; skip: number; take: number }) => Promise<{ total: number; rows: R[] }>;
 
 /** The rows of the page `query` asks for, and the counts the status tabs show (three queries at once). */
-export async function loadStatusList<R>(list: StatusListFn<R>, query: ListQuery, pageSize: number): Promise<{ page: { total: number; rows: R[] }; counts: StatusCounts; all: number }> {
+export async function loadStatusList<R>(
+  list: StatusListFn<R>,
+  query: ListQuery,
+  pageSize: number,
+): Promise<{ page: { total: number; rows: R[] }; counts: StatusCounts; all: number }> {
   const [page, active, revoked] = await Promise.all([
     list({ status: query.status, skip: (query.page - 1) * pageSize, take: pageSize }),
     list({ status: "active", skip: 0, take: 0 }),
@@ -42,15 +46,29 @@ export function StatusList({
   columns: ReactNode;
   children: ReactNode;
 }) {
-  const tab = (status: ListQuery["status"], label: string, count: number) => ({ href: listHref(base, { status }), label, count, current: query.status === status });
+  const tab = (status: ListQuery["status"], label: string, count: number) => ({
+    href: listHref(base, { status }),
+    label,
+    count,
+    current: query.status === status,
+  });
   return (
     <>
       <div className="list-toolbar">
         <FilterTabs
           label="Filter by status"
-          tabs={[tab(undefined, "All", counts.active + counts.revoked), tab("active", "Active", counts.active), tab("revoked", "Revoked", counts.revoked)]}
+          tabs={[
+            tab(undefined, "All", counts.active + counts.revoked),
+            tab("active", "Active", counts.active),
+            tab("revoked", "Revoked", counts.revoked),
+          ]}
         />
-        <Pagination page={query.page} pageSize={pageSize} total={total} hrefFor={(page) => listHref(base, { status: query.status, page })} />
+        <Pagination
+          page={query.page}
+          pageSize={pageSize}
+          total={total}
+          hrefFor={(page) => listHref(base, { status: query.status, page })}
+        />
       </div>
       {rowCount === 0 ? (
         <p className="muted ui-table-empty">No {query.status ?? ""} keys on this page.</p>

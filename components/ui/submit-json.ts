@@ -22,7 +22,13 @@ export async function sendJson<T>(url: string, method: "POST" | "PUT" | "PATCH" 
       cache: "no-store",
     });
   } catch {
-    return { ok: false, status: 0, code: "network_error", message: "Could not reach Detour. Check the connection and try again.", fieldErrors: {} };
+    return {
+      ok: false,
+      status: 0,
+      code: "network_error",
+      message: "Could not reach Detour. Check the connection and try again.",
+      fieldErrors: {},
+    };
   }
   const parsed: unknown = await res.json().catch(() => null);
   if (res.ok) return { ok: true, status: res.status, data: parsed as T };
@@ -31,7 +37,8 @@ export async function sendJson<T>(url: string, method: "POST" | "PUT" | "PATCH" 
   const fieldErrors: FieldErrors = {};
   if (Array.isArray(error?.issues)) {
     for (const issue of error.issues as { path?: unknown; message?: unknown }[]) {
-      if (typeof issue?.path === "string" && issue.path && typeof issue.message === "string" && !(issue.path in fieldErrors)) fieldErrors[issue.path] = issue.message;
+      if (typeof issue?.path === "string" && issue.path && typeof issue.message === "string" && !(issue.path in fieldErrors))
+        fieldErrors[issue.path] = issue.message;
     }
   } else if (typeof error?.param === "string" && error.param) {
     fieldErrors[error.param] = stripParam(message, error.param);
@@ -57,7 +64,8 @@ export function unplacedErrors(result: { message: string; fieldErrors: FieldErro
  * its group's kind (`*.is_default`), since choosing one changes all of them.
  */
 export function withoutErrorOf(errors: FieldErrors, target: EventTarget | null): FieldErrors {
-  if (!(target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) || !target.name) return errors;
+  if (!(target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) || !target.name)
+    return errors;
   const radioKind = target instanceof HTMLInputElement && target.type === "radio" ? target.dataset.errorSuffix : undefined;
   const keep = Object.entries(errors).filter(([path]) => (radioKind ? !path.endsWith(radioKind) : path !== target.name));
   return keep.length === Object.keys(errors).length ? errors : Object.fromEntries(keep);

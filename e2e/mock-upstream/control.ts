@@ -35,7 +35,14 @@ function filterFrom(query: URLSearchParams | undefined): RequestFilter {
   return f;
 }
 
-function route(target: ControlTarget, method: string, action: string, query: URLSearchParams | undefined, raw: string, res: ServerResponse): void {
+function route(
+  target: ControlTarget,
+  method: string,
+  action: string,
+  query: URLSearchParams | undefined,
+  raw: string,
+  res: ServerResponse,
+): void {
   const op = `${method} ${action}`;
   switch (op) {
     case "POST script": {

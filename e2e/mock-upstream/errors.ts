@@ -75,7 +75,11 @@ function openAiStatusBody(status: number, ctx: StatusContext): string {
     case 403:
       return openAiError("Country, region, or territory not supported", "request_forbidden", "unsupported_country_region_territory");
     case 404:
-      return openAiError(`The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found");
+      return openAiError(
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+        "invalid_request_error",
+        "model_not_found",
+      );
     case 429:
       return openAiError(
         `Rate limit reached for ${model} in organization org-mockupstream on requests per min (RPM): Limit 500, ` +

@@ -78,7 +78,9 @@ describe("redirect faults", () => {
   });
 
   it("refuses a redirect rule with another status or an empty location", () => {
-    expect(() => mock.script({ fault: { kind: "redirect", status: 200 as 301 } })).toThrow(/redirect status must be one of 301, 302, 303, 307, 308/);
+    expect(() => mock.script({ fault: { kind: "redirect", status: 200 as 301 } })).toThrow(
+      /redirect status must be one of 301, 302, 303, 307, 308/,
+    );
     expect(() => mock.script({ fault: { kind: "redirect", location: "" } })).toThrow(/location must be a non-empty string/);
   });
 });
@@ -175,10 +177,22 @@ describe("stream faults", () => {
     expect(causeCode(read.error)).toBe("UND_ERR_SOCKET");
     const chunks = sseJson(read.text);
     expect(chunks).toHaveLength(1);
-    expect(Object.keys(chunks[0]!)).toEqual(["id", "object", "created", "model", "service_tier", "system_fingerprint", "choices", "usage", "obfuscation"]);
+    expect(Object.keys(chunks[0]!)).toEqual([
+      "id",
+      "object",
+      "created",
+      "model",
+      "service_tier",
+      "system_fingerprint",
+      "choices",
+      "usage",
+      "obfuscation",
+    ]);
     expect(chunks[0]).toMatchObject({ object: "chat.completion.chunk", model: "gpt-4o-mini", service_tier: "default", usage: null });
     expect(chunks[0]!.id).toMatch(/^chatcmpl-/);
-    expect(chunks[0]!.choices).toEqual([{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }]);
+    expect(chunks[0]!.choices).toEqual([
+      { index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null },
+    ]);
     expect(read.text).not.toContain("[DONE]");
     expect(mock.requests()[0]).toMatchObject({ fault: "stream_break_after_role_chunk", status: 200, aborted: false, settled: true });
   });
@@ -189,9 +203,22 @@ describe("stream faults", () => {
     expect(read.error).toBeDefined();
     const chunks = sseJson(read.text);
     expect(chunks).toHaveLength(2);
-    expect(chunks[0]).toMatchObject({ choices: [], id: "", model: "", object: "", created: 0, prompt_filter_results: [{ prompt_index: 0 }] });
+    expect(chunks[0]).toMatchObject({
+      choices: [],
+      id: "",
+      model: "",
+      object: "",
+      created: 0,
+      prompt_filter_results: [{ prompt_index: 0 }],
+    });
     expect(chunks[1]!.choices).toEqual([
-      { index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null, content_filter_results: {} },
+      {
+        index: 0,
+        delta: { role: "assistant", content: "", refusal: null },
+        logprobs: null,
+        finish_reason: null,
+        content_filter_results: {},
+      },
     ]);
     expect(chunks[1]).not.toHaveProperty("obfuscation");
   });
@@ -254,7 +281,9 @@ describe("stream faults", () => {
     const events = sseJson(text);
     expect(events[0]!.choices[0].delta).toMatchObject({ role: "assistant" });
     expect(events.at(-2)!.choices[0].delta.content).toBeTruthy();
-    expect(events.at(-1)).toEqual({ error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" } });
+    expect(events.at(-1)).toEqual({
+      error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" },
+    });
     expect(sseData(text)).not.toContain("[DONE]");
   });
 

@@ -93,9 +93,7 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
   switch (fault.kind) {
     case "status": {
       const { status, retryAfterSeconds, retryAfterMs } = fault;
-      const body = fault.body
-        ? JSON.stringify(fault.body)
-        : statusErrorBody(status, { ...ctx.status, retryAfterSeconds, retryAfterMs });
+      const body = fault.body ? JSON.stringify(fault.body) : statusErrorBody(status, { ...ctx.status, retryAfterSeconds, retryAfterMs });
       const headers = { ...headersFor(ctx, JSON_TYPE), ...retryHeaders(ctx.provider, retryAfterSeconds, retryAfterMs) };
       ex.send(status, headers, body);
       return;
@@ -167,7 +165,9 @@ function echoKey(ctx: ResponseContext, reply: Reply): void {
   const key = ctx.status.key ?? "";
   if (reply.stream) {
     const plan = reply.plan();
-    const error = { error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" } };
+    const error = {
+      error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" },
+    };
     ex.head(200, headersFor(ctx, SSE_TYPE));
     ex.writeFrames([...plan.head, ...plan.content.slice(0, 1), `data: ${JSON.stringify(error)}\n\n`], ctx.chunkDelayMs, () => ex.res.end());
     return;

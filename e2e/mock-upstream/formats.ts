@@ -168,9 +168,7 @@ export function chatStream(env: Envelope, gen: Generation): StreamPlan {
   const head: string[] = [];
   if (azure && env.promptFilterChunk) head.push(azurePromptChunk(1));
   head.push(chunk([choice({ role: "assistant", content: "", refusal: null }, null, {})]));
-  const content = splitPieces(gen.texts[0] ?? "").map((piece) =>
-    chunk([choice({ content: piece }, null, CONTENT_FILTER_RESULTS)]),
-  );
+  const content = splitPieces(gen.texts[0] ?? "").map((piece) => chunk([choice({ content: piece }, null, CONTENT_FILTER_RESULTS)]));
   const tail = [chunk([choice({}, "stop", {})])];
   if (env.includeUsage) tail.push(chunk([], chatUsage(gen.promptTokens, completionTokens(gen))));
   tail.push(DONE_FRAME);

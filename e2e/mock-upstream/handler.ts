@@ -1,12 +1,6 @@
 // Provider API requests: record, authenticate, validate, pick a fault, answer.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  AZURE_ACCESS_DENIED,
-  AZURE_DEPLOYMENT_NOT_FOUND,
-  AZURE_NOT_FOUND,
-  OPENAI_MISSING_KEY,
-  openAiInvalidKey,
-} from "./errors";
+import { AZURE_ACCESS_DENIED, AZURE_DEPLOYMENT_NOT_FOUND, AZURE_NOT_FOUND, OPENAI_MISSING_KEY, openAiInvalidKey } from "./errors";
 import { Exchange } from "./exchange";
 import { applyFault, apiHeaders, deliver, JSON_TYPE, type Reply, type ResponseContext } from "./faults";
 import {

@@ -34,9 +34,7 @@ describe("OpenAI routes", () => {
       object: "chat.completion",
       model: "gpt-4o-mini",
       system_fingerprint: expect.stringMatching(/^fp_/),
-      choices: [
-        { index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: "stop" },
-      ],
+      choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: "stop" }],
       usage: { prompt_tokens: 11, completion_tokens: tokens(content), total_tokens: 11 + tokens(content) },
     });
     expect(json.choices).toHaveLength(1);
@@ -47,7 +45,11 @@ describe("OpenAI routes", () => {
     const long = "0123456789".repeat(6);
     const res = await openai(mock.url, "chat/completions", {
       model: "m",
-      messages: [{ role: "user", content: "first" }, { role: "assistant", content: "x" }, { role: "user", content: long }],
+      messages: [
+        { role: "user", content: "first" },
+        { role: "assistant", content: "x" },
+        { role: "user", content: long },
+      ],
     });
     const json = await res.json();
     expect(json.choices[0].message.content).toBe(`Mock answer from openai (key ...abcd) to: ${long.slice(0, 40)}`);
@@ -68,7 +70,16 @@ describe("OpenAI routes", () => {
       expect(c).not.toHaveProperty("usage");
     }
     // Field by field as OpenAI sends it (openai-openapi CreateChatCompletionStreamResponse): obfuscation last.
-    expect(Object.keys(chunks[0]!)).toEqual(["id", "object", "created", "model", "service_tier", "system_fingerprint", "choices", "obfuscation"]);
+    expect(Object.keys(chunks[0]!)).toEqual([
+      "id",
+      "object",
+      "created",
+      "model",
+      "service_tier",
+      "system_fingerprint",
+      "choices",
+      "obfuscation",
+    ]);
     expect(chunks[0]!.choices).toEqual([
       { index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null },
     ]);

@@ -42,7 +42,9 @@ export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath)
   if (path === "chat/completions") {
     if (body.messages === undefined) return missing("messages");
     if (!Array.isArray(body.messages)) {
-      return fail(openAiError("Invalid type for 'messages': expected an array of objects.", "invalid_request_error", "invalid_type", "messages"));
+      return fail(
+        openAiError("Invalid type for 'messages': expected an array of objects.", "invalid_request_error", "invalid_type", "messages"),
+      );
     }
     if (body.messages.length === 0) {
       return fail(

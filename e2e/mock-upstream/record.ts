@@ -79,8 +79,7 @@ export class RequestLog {
   }
 
   wait(match: RequestFilter | Predicate | undefined, opts: WaitOptions = {}): Promise<RecordedRequest> {
-    const pred: Predicate =
-      typeof match === "function" ? match : match ? (r) => matchesFilter(r, match) : () => true;
+    const pred: Predicate = typeof match === "function" ? match : match ? (r) => matchesFilter(r, match) : () => true;
     const settled = opts.settled ?? true;
     const ready = (r: RecordedRequest) => (settled ? r.settled : this.received.has(r)) && pred(r);
     const existing = this.ordered().find(ready);

@@ -1,5 +1,14 @@
 // Fault rules: validation of untrusted input, matching in insertion order, `times` and `probability`.
-import { REDIRECT_STATUSES, type ApiPath, type Fault, type FaultMatch, type FaultRule, type Provider, type RedirectStatus, type ScriptedRule } from "./types";
+import {
+  REDIRECT_STATUSES,
+  type ApiPath,
+  type Fault,
+  type FaultMatch,
+  type FaultRule,
+  type Provider,
+  type RedirectStatus,
+  type ScriptedRule,
+} from "./types";
 
 export interface MatchContext {
   provider: Provider;
@@ -165,7 +174,8 @@ export function parseFault(v: unknown): Fault {
       const f: Fault = { kind: "redirect" };
       const status = num(v, "status", 0, false);
       if (status !== undefined) {
-        if (!(REDIRECT_STATUSES as readonly number[]).includes(status)) throw new RuleError(`redirect status must be one of ${REDIRECT_STATUSES.join(", ")}`);
+        if (!(REDIRECT_STATUSES as readonly number[]).includes(status))
+          throw new RuleError(`redirect status must be one of ${REDIRECT_STATUSES.join(", ")}`);
         f.status = status as RedirectStatus;
       }
       if (v.location !== undefined) {

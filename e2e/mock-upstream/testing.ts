@@ -4,7 +4,13 @@ export const OPENAI_KEY = "sk-test-openai-abcd";
 export const AZURE_KEY = "azure-key-0000-wxyz";
 export const AZURE_VERSION = "2024-10-21";
 
-export function openai(base: string, path: string, body: unknown, key: string | null = OPENAI_KEY, init: RequestInit = {}): Promise<Response> {
+export function openai(
+  base: string,
+  path: string,
+  body: unknown,
+  key: string | null = OPENAI_KEY,
+  init: RequestInit = {},
+): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key !== null) headers.authorization = `Bearer ${key}`;
   return fetch(`${base}/v1/${path}`, { method: "POST", headers, body: JSON.stringify(body), ...init });

@@ -142,9 +142,6 @@ export interface MockUpstream {
   /** Snapshot copies, oldest first. */
   requests(filter?: RequestFilter): RecordedRequest[];
   /** Resolves with the first record (already present or future) that matches. */
-  waitForRequest(
-    match?: RequestFilter | ((r: RecordedRequest) => boolean),
-    opts?: WaitOptions,
-  ): Promise<RecordedRequest>;
+  waitForRequest(match?: RequestFilter | ((r: RecordedRequest) => boolean), opts?: WaitOptions): Promise<RecordedRequest>;
   close(): Promise<void>;
 }

@@ -10,7 +10,10 @@ import { rateLimitsSchema } from "./rate-limit-schemas";
 export const API_KEY_SCOPES = ["gateway", "admin"] as const;
 export const API_KEY_NAME_MAX = 100;
 
-export const apiKeyScopeSchema = enumOf(API_KEY_SCOPES, (input) => `unknown scope ${JSON.stringify(input)}; one of gateway (inference only), admin (management too)`);
+export const apiKeyScopeSchema = enumOf(
+  API_KEY_SCOPES,
+  (input) => `unknown scope ${JSON.stringify(input)}; one of gateway (inference only), admin (management too)`,
+);
 
 export const createApiKeySchema = z.preprocess(
   renameAliases({ workspaceId: "workspace_id", rateLimits: "rate_limits" }),
@@ -24,7 +27,7 @@ export const createApiKeySchema = z.preprocess(
       workspace_id: z.string().optional(),
     },
     "a JSON object {name, scope, rate_limits?}",
-    (key) => (key === "scopes" ? "Detour has one scope per key: send scope: \"gateway\" or \"admin\"" : undefined),
+    (key) => (key === "scopes" ? 'Detour has one scope per key: send scope: "gateway" or "admin"' : undefined),
   ),
 );
 
@@ -34,7 +37,10 @@ export const updateApiKeySchema = z.preprocess(
   strictObject(
     { rate_limits: rateLimitsSchema, workspace_id: z.string().optional() },
     "a JSON object {rate_limits: {rpm?, tpm?}}",
-    (key) => (["name", "scope", "key"].includes(key) ? `${key} of an API key cannot be changed; only rate_limits can (create a new key instead)` : undefined),
+    (key) =>
+      ["name", "scope", "key"].includes(key)
+        ? `${key} of an API key cannot be changed; only rate_limits can (create a new key instead)`
+        : undefined,
   ),
 );
 

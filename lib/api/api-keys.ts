@@ -10,7 +10,15 @@
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../crypto";
 import { getDb } from "../db";
 import { invalidateApiKeyHash } from "../gateway/state";
-import { createNamedApiKey, findApiKey, listApiKeys, revokeApiKey, updateApiKeyLimits, type ApiKeyRow, type SaveApiKeyResult } from "../store/api-keys";
+import {
+  createNamedApiKey,
+  findApiKey,
+  listApiKeys,
+  revokeApiKey,
+  updateApiKeyLimits,
+  type ApiKeyRow,
+  type SaveApiKeyResult,
+} from "../store/api-keys";
 import { createApiKeySchema, listApiKeysQuerySchema, updateApiKeySchema } from "./api-key-schemas";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
 import { ApiError, apiErrors } from "./errors";
@@ -41,11 +49,20 @@ function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
   if (result.ok) return result;
   switch (result.reason) {
     case "name_taken":
-      throw new ApiError(409, "name_taken", `An active API key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
+      throw new ApiError(
+        409,
+        "name_taken",
+        `An active API key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`,
+        "name",
+      );
     case "revoked":
       throw new ApiError(409, "api_key_revoked", `API key ${JSON.stringify(id)} is already revoked.`);
     case "env_managed":
-      throw new ApiError(409, "env_managed_key", `API key ${JSON.stringify(id)} comes from DETOUR_ADMIN_API_KEY and is registered again at every start; change or unset that variable and restart instead.`);
+      throw new ApiError(
+        409,
+        "env_managed_key",
+        `API key ${JSON.stringify(id)} comes from DETOUR_ADMIN_API_KEY and is registered again at every start; change or unset that variable and restart instead.`,
+      );
     default:
       throw apiErrors.notFound("API key", id);
   }
@@ -57,7 +74,15 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
   const key = generateApiKey();
   const hash = hashApiKey(key);
   const { row } = unwrap(
-    await createNamedApiKey(getDb(), { workspaceId: principal.workspaceId, name: body.name, scope: body.scope, hash, prefix: apiKeyDisplayPrefix(key), createdById: principal.actor, ...rateLimitColumns(body.rate_limits) }),
+    await createNamedApiKey(getDb(), {
+      workspaceId: principal.workspaceId,
+      name: body.name,
+      scope: body.scope,
+      hash,
+      prefix: apiKeyDisplayPrefix(key),
+      createdById: principal.actor,
+      ...rateLimitColumns(body.rate_limits),
+    }),
     "",
     body.name,
   );
@@ -82,7 +107,10 @@ export async function getApiKeyHandler({ principal, params }: ApiContext<IdParam
 export async function updateApiKeyHandler({ request, principal, params }: ApiContext<IdParams>): Promise<Response> {
   const body = parseInput(updateApiKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
-  const { row, hash } = unwrap(await updateApiKeyLimits(getDb(), principal.workspaceId, params.id, rateLimitColumns(body.rate_limits)), params.id);
+  const { row, hash } = unwrap(
+    await updateApiKeyLimits(getDb(), principal.workspaceId, params.id, rateLimitColumns(body.rate_limits)),
+    params.id,
+  );
   await invalidateApiKeyHash(hash);
   return Response.json(apiKeyView(row));
 }

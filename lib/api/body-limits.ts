@@ -26,5 +26,7 @@ export function tooLargeMessage(limit: number): string {
 
 /** The 413 body in the management API's error shape (`{error: {message, type, code, param}}`). */
 export function tooLargeBody(limit: number): string {
-  return JSON.stringify({ error: { message: tooLargeMessage(limit), type: "invalid_request_error", code: "payload_too_large", param: null } });
+  return JSON.stringify({
+    error: { message: tooLargeMessage(limit), type: "invalid_request_error", code: "payload_too_large", param: null },
+  });
 }

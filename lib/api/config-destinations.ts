@@ -33,7 +33,15 @@ export async function virtualKeyHostIssues(workspaceId: string, config: Config):
     if (slug && customHost) leaves.push({ leaf, slug, customHost });
   }
   if (!leaves.length) return [];
-  const keys = new Map((await findActiveVirtualKeyHosts(getDb(), workspaceId, leaves.map((l) => l.slug))).map((k) => [k.slug, k]));
+  const keys = new Map(
+    (
+      await findActiveVirtualKeyHosts(
+        getDb(),
+        workspaceId,
+        leaves.map((l) => l.slug),
+      )
+    ).map((k) => [k.slug, k]),
+  );
   const issues: ApiIssue[] = [];
   for (const { leaf, slug, customHost } of leaves) {
     const key = keys.get(slug);
@@ -44,7 +52,10 @@ export async function virtualKeyHostIssues(workspaceId: string, config: Config):
     if (!origin) continue;
     const setAt = customHostSetAt(config, leaf.path);
     const where = leaf.path === ROOT_PATH ? "" : setAt === leaf.path ? ` (${leaf.path})` : ` (set at ${setAt}, inherited by ${leaf.path})`;
-    issues.push({ path: `${setAt}.custom_host`, message: virtualKeyDestinationMessage(slug, allowed, origin, `the config's custom_host${where}`) });
+    issues.push({
+      path: `${setAt}.custom_host`,
+      message: virtualKeyDestinationMessage(slug, allowed, origin, `the config's custom_host${where}`),
+    });
   }
   return issues;
 }

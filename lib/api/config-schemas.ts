@@ -60,7 +60,8 @@ export const updateConfigSchema = z.preprocess(
       workspace_id: z.string().optional(),
     },
     "a JSON object {name?, config?, status?, is_default?}",
-    (key) => (key === "version_id" ? "to make an old version current again, POST /v1/configs/{slug}/versions/{version}/restore" : undefined),
+    (key) =>
+      key === "version_id" ? "to make an old version current again, POST /v1/configs/{slug}/versions/{version}/restore" : undefined,
   ),
 );
 

@@ -35,7 +35,10 @@ type SlugParams = { slug: string };
 type VersionParams = { slug: string; version: string };
 
 /** Issues inside the config object get their own code, the rest of the body `bad_request`. */
-const configCode = (issues: ApiIssue[]) => (issues.every((i) => i.path === "config" || i.path.startsWith("config.") || i.path.startsWith("config[")) ? "invalid_config" : "bad_request");
+const configCode = (issues: ApiIssue[]) =>
+  issues.every((i) => i.path === "config" || i.path.startsWith("config.") || i.path.startsWith("config["))
+    ? "invalid_config"
+    : "bad_request";
 
 /** Stored as compact canonical JSON: equal configs give equal text. */
 const storedText = (config: Config) => toCanonicalJson(config, 0);
@@ -89,10 +92,20 @@ function detailView(c: ConfigDetail) {
 }
 
 function versionView(v: ConfigVersionRow, current: number) {
-  return { object: "config-version", id: v.id, version: v.version, is_current: v.version === current, author: v.author, note: v.note, created_at: iso(v.createdAt), config: shownConfig(v.body) };
+  return {
+    object: "config-version",
+    id: v.id,
+    version: v.version,
+    is_current: v.version === current,
+    author: v.author,
+    note: v.note,
+    created_at: iso(v.createdAt),
+    config: shownConfig(v.body),
+  };
 }
 
-const nameTaken = (name: string) => new ApiError(409, "name_taken", `A config named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
+const nameTaken = (name: string) =>
+  new ApiError(409, "name_taken", `A config named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
 
 function unwrap<T>(result: SaveConfigResult<T>, slug: string, name?: string): T {
   if (result.ok) return result;
@@ -105,12 +118,21 @@ export async function createConfigHandler({ request, principal }: ApiContext<Rec
   assertOwnWorkspace(principal, body.workspace_id);
   await assertVirtualKeyHosts(principal.workspaceId, body.config);
   const saved = unwrap(
-    await createNamedConfig(getDb(), { workspaceId: principal.workspaceId, name: body.name, body: sealedText(body.config, []), isDefault: body.is_default ?? false, author: principal.actor }),
+    await createNamedConfig(getDb(), {
+      workspaceId: principal.workspaceId,
+      name: body.name,
+      body: sealedText(body.config, []),
+      isDefault: body.is_default ?? false,
+      author: principal.actor,
+    }),
     "",
     body.name,
   );
   await invalidateConfig(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
-  return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version }, { status: 201 });
+  return Response.json(
+    { object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version },
+    { status: 201 },
+  );
 }
 
 export async function listConfigsHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {
@@ -144,14 +166,26 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
       getDb(),
       principal.workspaceId,
       current.id,
-      { name: body.name, status: body.status, isDefault: body.is_default, body: body.config === undefined ? undefined : sealedText(body.config, stored ?? []) },
+      {
+        name: body.name,
+        status: body.status,
+        isDefault: body.is_default,
+        body: body.config === undefined ? undefined : sealedText(body.config, stored ?? []),
+      },
       principal.actor,
     ),
     params.slug,
     body.name,
   );
   await invalidateConfig(principal.workspaceId, saved.slug);
-  return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version, new_version: saved.newVersion });
+  return Response.json({
+    object: "config",
+    id: saved.id,
+    slug: saved.slug,
+    version_id: saved.versionId,
+    version: saved.version,
+    new_version: saved.newVersion,
+  });
 }
 
 /** The stored text of every version of a config, newest first: the keys a mask sent back may stand for. */
@@ -170,7 +204,12 @@ export async function deleteConfigHandler({ principal, params }: ApiContext<Slug
 export async function listConfigVersionsHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const found = await listConfigVersions(getDb(), principal.workspaceId, params.slug);
   if (!found) throw apiErrors.notFound("Config", params.slug);
-  return Response.json({ object: "list", slug: found.config.slug, total: found.versions.length, data: found.versions.map((v) => versionView(v, found.config.version)) });
+  return Response.json({
+    object: "list",
+    slug: found.config.slug,
+    total: found.versions.length,
+    data: found.versions.map((v) => versionView(v, found.config.version)),
+  });
 }
 
 /** `{version}` in a path: the version number, or a version id (`version_id` of an answer). */
@@ -182,7 +221,12 @@ async function findVersionOrThrow(workspaceId: string, params: VersionParams) {
   const found = await findConfigVersion(getDb(), workspaceId, params.slug, versionRef(params.version));
   if (found) return found;
   if (!(await findConfig(getDb(), workspaceId, params.slug))) throw apiErrors.notFound("Config", params.slug);
-  throw new ApiError(404, "not_found", `Config ${JSON.stringify(params.slug)} has no version ${JSON.stringify(params.version)}.`, "version");
+  throw new ApiError(
+    404,
+    "not_found",
+    `Config ${JSON.stringify(params.slug)} has no version ${JSON.stringify(params.version)}.`,
+    "version",
+  );
 }
 
 export async function getConfigVersionHandler({ principal, params }: ApiContext<VersionParams>): Promise<Response> {
@@ -196,14 +240,33 @@ export async function restoreConfigVersionHandler({ principal, params }: ApiCont
   const parsed = parseConfigJson(found.version.body);
   if (!parsed.ok) {
     const issues = parsed.issues.map((i) => ({ path: i.path ? `config.${i.path}` : "config", message: i.message }));
-    throw new ApiError(400, "invalid_config", `Version ${found.version.version} is not a valid config any more: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, "config", issues);
+    throw new ApiError(
+      400,
+      "invalid_config",
+      `Version ${found.version.version} is not a valid config any more: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      "config",
+      issues,
+    );
   }
   // A version saved before the rule (or before its key's allow-list changed) may break it.
   await assertVirtualKeyHosts(principal.workspaceId, parsed.config, `Version ${found.version.version} cannot be restored: `);
   const saved = unwrap(
-    await updateConfig(getDb(), principal.workspaceId, found.config.id, { body: storedText(sealClearKeys(parsed.config, getEncryptionKey()).config), note: `restored from version ${found.version.version}` }, principal.actor),
+    await updateConfig(
+      getDb(),
+      principal.workspaceId,
+      found.config.id,
+      { body: storedText(sealClearKeys(parsed.config, getEncryptionKey()).config), note: `restored from version ${found.version.version}` },
+      principal.actor,
+    ),
     params.slug,
   );
   await invalidateConfig(principal.workspaceId, saved.slug);
-  return Response.json({ object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version, restored_from: found.version.version });
+  return Response.json({
+    object: "config",
+    id: saved.id,
+    slug: saved.slug,
+    version_id: saved.versionId,
+    version: saved.version,
+    restored_from: found.version.version,
+  });
 }

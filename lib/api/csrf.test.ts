@@ -24,30 +24,41 @@ describe("checkCookieWrite", () => {
   const json = { "content-type": "application/json", "content-length": "2" };
 
   it("lets reads through whatever their origin", () => {
-    for (const method of ["GET", "HEAD", "OPTIONS"]) expect(refusal(req(method, { origin: "http://evil.example", "sec-fetch-site": "cross-site" }))).toBeNull();
+    for (const method of ["GET", "HEAD", "OPTIONS"])
+      expect(refusal(req(method, { origin: "http://evil.example", "sec-fetch-site": "cross-site" }))).toBeNull();
   });
 
   it("Sec-Fetch-Site decides when present: same-origin passes, anything else is refused", () => {
     expect(refusal(req("POST", { ...json, "sec-fetch-site": "same-origin" }, "{}"))).toBeNull();
     for (const site of ["same-site", "cross-site", "none"]) {
-      expect(refusal(req("POST", { ...json, "sec-fetch-site": site, origin: "http://detour.local:3000" }, "{}"))).toMatchObject({ status: 403, code: "cross_origin_write" });
+      expect(refusal(req("POST", { ...json, "sec-fetch-site": site, origin: "http://detour.local:3000" }, "{}"))).toMatchObject({
+        status: 403,
+        code: "cross_origin_write",
+      });
     }
   });
 
   it("else Origin must be Detour's: the Host's, or NEXTAUTH_URL's", () => {
     expect(refusal(req("POST", { ...json, origin: "http://detour.local:3000" }, "{}"))).toBeNull();
     expect(refusal(req("POST", { ...json, origin: "http://DETOUR.local:3000" }, "{}"))).toBeNull();
-    expect(refusal(req("POST", { ...json, origin: "http://detour.local:3001" }, "{}"))).toMatchObject({ status: 403, code: "cross_origin_write" });
+    expect(refusal(req("POST", { ...json, origin: "http://detour.local:3001" }, "{}"))).toMatchObject({
+      status: 403,
+      code: "cross_origin_write",
+    });
     expect(refusal(req("POST", { ...json, origin: "https://detour.local:3000" }, "{}"))).toMatchObject({ code: "cross_origin_write" });
     expect(refusal(req("POST", { ...json, origin: "null" }, "{}"))).toMatchObject({ code: "cross_origin_write" });
     expect(refusal(req("POST", { ...json, origin: "https://gw.example.com" }, "{}"), "https://gw.example.com/")).toBeNull();
-    expect(refusal(req("POST", { ...json, origin: "https://gw.example.com:8443" }, "{}"), "https://gw.example.com/")).toMatchObject({ code: "cross_origin_write" });
+    expect(refusal(req("POST", { ...json, origin: "https://gw.example.com:8443" }, "{}"), "https://gw.example.com/")).toMatchObject({
+      code: "cross_origin_write",
+    });
   });
 
   it("takes the scheme from X-Forwarded-Proto (TLS ended by a proxy that keeps the Host)", () => {
     expect(refusal(req("POST", { ...json, origin: "https://detour.local:3000", "x-forwarded-proto": "https" }, "{}"))).toBeNull();
     expect(detourOrigins(req("POST", { "x-forwarded-proto": "https, http" }), undefined)).toEqual(["https://detour.local:3000"]);
-    expect(detourOrigins(req("POST", { host: "gw.example.com:443", "x-forwarded-proto": "https" }), "https://gw.example.com")).toEqual(["https://gw.example.com"]);
+    expect(detourOrigins(req("POST", { host: "gw.example.com:443", "x-forwarded-proto": "https" }), "https://gw.example.com")).toEqual([
+      "https://gw.example.com",
+    ]);
   });
 
   it("refuses a write with neither header (origin_required), naming the way out", () => {
@@ -58,8 +69,17 @@ describe("checkCookieWrite", () => {
 
   it("needs a JSON content type for a write with a body (415), not for one without", () => {
     const same = { origin: "http://detour.local:3000" };
-    for (const type of ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx"]) {
-      expect(refusal(req("POST", { ...same, "content-type": type }, "{}")), type).toMatchObject({ status: 415, code: "unsupported_media_type" });
+    for (const type of [
+      "text/plain",
+      "text/plain;charset=UTF-8",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/jsonx",
+    ]) {
+      expect(refusal(req("POST", { ...same, "content-type": type }, "{}")), type).toMatchObject({
+        status: 415,
+        code: "unsupported_media_type",
+      });
     }
     expect(refusal(req("POST", { ...same }, "{}"))).toMatchObject({ status: 415 });
     expect(refusal(req("POST", { ...same, "content-type": "Application/JSON; charset=utf-8" }, "{}"))).toBeNull();

@@ -35,15 +35,27 @@ function checkSameOrigin(request: Request, publicUrl: string | undefined): void 
   const site = request.headers.get("sec-fetch-site");
   if (site !== null) {
     if (site.trim().toLowerCase() === "same-origin") return;
-    throw new ApiError(403, "cross_origin_write", `Cross-origin write refused: a signed-in dashboard session may only change data from Detour's own pages, and the browser says this request comes from a ${JSON.stringify(site)} page (Sec-Fetch-Site). ${API_KEY_HINT}`);
+    throw new ApiError(
+      403,
+      "cross_origin_write",
+      `Cross-origin write refused: a signed-in dashboard session may only change data from Detour's own pages, and the browser says this request comes from a ${JSON.stringify(site)} page (Sec-Fetch-Site). ${API_KEY_HINT}`,
+    );
   }
   const origin = request.headers.get("origin");
   if (origin === null) {
-    throw new ApiError(403, "origin_required", `Write refused: a request authenticated by the dashboard's session cookie must say where it comes from (an Origin or Sec-Fetch-Site header, which browsers send). ${API_KEY_HINT}`);
+    throw new ApiError(
+      403,
+      "origin_required",
+      `Write refused: a request authenticated by the dashboard's session cookie must say where it comes from (an Origin or Sec-Fetch-Site header, which browsers send). ${API_KEY_HINT}`,
+    );
   }
   const allowed = detourOrigins(request, publicUrl);
   if (!allowed.includes(normalizeOrigin(origin) ?? "")) {
-    throw new ApiError(403, "cross_origin_write", `Cross-origin write refused: a signed-in dashboard session may only change data from Detour's own pages (${allowed.join(" or ") || "unknown origin"}); this request comes from ${JSON.stringify(origin)} (Origin). ${API_KEY_HINT}`);
+    throw new ApiError(
+      403,
+      "cross_origin_write",
+      `Cross-origin write refused: a signed-in dashboard session may only change data from Detour's own pages (${allowed.join(" or ") || "unknown origin"}); this request comes from ${JSON.stringify(origin)} (Origin). ${API_KEY_HINT}`,
+    );
   }
 }
 
@@ -54,7 +66,12 @@ function checkJsonBody(request: Request): void {
   const type = request.headers.get("content-type");
   const mediaType = type?.split(";")[0]!.trim().toLowerCase();
   if (mediaType === "application/json") return;
-  throw new ApiError(415, "unsupported_media_type", `A write from the dashboard session must send its body as JSON (Content-Type: application/json); got ${type ? JSON.stringify(type) : "no Content-Type"}.`, "content-type");
+  throw new ApiError(
+    415,
+    "unsupported_media_type",
+    `A write from the dashboard session must send its body as JSON (Content-Type: application/json); got ${type ? JSON.stringify(type) : "no Content-Type"}.`,
+    "content-type",
+  );
 }
 
 /** Detour's own origins for this request: NEXTAUTH_URL's when set, and the one its Host names. */

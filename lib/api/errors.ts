@@ -61,7 +61,10 @@ const TYPES: Record<number, string> = {
 
 /** `a.b[0].c` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), "");
+  return path.reduce<string>(
+    (out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    "",
+  );
 }
 
 export function fromZodError(err: ZodError, prefix = ""): ApiError {
@@ -74,9 +77,17 @@ export function errorResponse(err: unknown, onUnexpected: (err: unknown) => void
   const error = err instanceof ApiError ? err : err instanceof ZodError ? fromZodError(err) : null;
   if (!error) {
     onUnexpected(err);
-    return Response.json({ error: { message: "Detour hit an unexpected error; it is logged.", type: "server_error", code: "internal_error", param: null } }, { status: 500 });
+    return Response.json(
+      { error: { message: "Detour hit an unexpected error; it is logged.", type: "server_error", code: "internal_error", param: null } },
+      { status: 500 },
+    );
   }
-  const body: Record<string, unknown> = { message: error.message, type: TYPES[error.status] ?? "server_error", code: error.code, param: error.param };
+  const body: Record<string, unknown> = {
+    message: error.message,
+    type: TYPES[error.status] ?? "server_error",
+    code: error.code,
+    param: error.param,
+  };
   if (error.issues) body.issues = error.issues;
   // A 413 leaves the rest of the body unread: the connection cannot carry another request.
   return Response.json({ error: body }, { status: error.status, headers: error.status === 413 ? { connection: "close" } : undefined });

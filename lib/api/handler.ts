@@ -40,7 +40,13 @@ export function withManagement<P = Record<string, never>>(handler: (ctx: ApiCont
       response = await handler({ request, principal, params, url: new URL(request.url) });
     } catch (err) {
       response = errorResponse(err, (e) =>
-        logger.error({ err: e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : String(e), path: new URL(request.url).pathname }, "management API error"),
+        logger.error(
+          {
+            err: e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : String(e),
+            path: new URL(request.url).pathname,
+          },
+          "management API error",
+        ),
       );
     }
     response.headers.set("cache-control", "no-store");
@@ -70,6 +76,7 @@ export async function readJson(request: Request, limit = MANAGEMENT_MAX_BODY_BYT
   } catch (err) {
     throw apiErrors.badRequest(`Request body is not valid JSON: ${(err as Error).message}`, null, "invalid_json");
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw apiErrors.badRequest("Request body must be a JSON object.");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw apiErrors.badRequest("Request body must be a JSON object.");
   return value as Record<string, unknown>;
 }

@@ -23,7 +23,11 @@ export function renameAliases(aliases: Record<string, string>) {
       const value = out[alias];
       delete out[alias];
       if (canonical in out && JSON.stringify(out[canonical]) !== JSON.stringify(value)) {
-        ctx.addIssue({ code: "custom", path: [alias], message: `${alias} and ${canonical} name the same field with different values; send one of them` });
+        ctx.addIssue({
+          code: "custom",
+          path: [alias],
+          message: `${alias} and ${canonical} name the same field with different values; send one of them`,
+        });
         continue;
       }
       out[canonical] = value;
@@ -33,7 +37,11 @@ export function renameAliases(aliases: Record<string, string>) {
 }
 
 /** Parses `input` with `schema`, or throws a 400 listing every issue with its path (`deployments[1].alias`). */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code: ApiErrorCode | ((issues: ApiIssue[]) => ApiErrorCode) = "bad_request"): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  code: ApiErrorCode | ((issues: ApiIssue[]) => ApiErrorCode) = "bad_request",
+): z.output<S> {
   let result: ReturnType<S["safeParse"]>;
   try {
     result = schema.safeParse(input) as ReturnType<S["safeParse"]>;
@@ -42,7 +50,10 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code:
     throw apiErrors.badRequest(`The request could not be validated: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (result.success) return result.data as z.output<S>;
-  const issues = toConfigIssues(result.error.issues).map((i) => ({ path: i.path, message: i.message.replace(/^config (must|is) /, "$1 ") }));
+  const issues = toConfigIssues(result.error.issues).map((i) => ({
+    path: i.path,
+    message: i.message.replace(/^config (must|is) /, "$1 "),
+  }));
   const message = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
   throw new ApiError(400, typeof code === "function" ? code(issues) : code, message, issues[0]?.path || null, issues);
 }
@@ -85,7 +96,9 @@ export function paging(query: { page_size: number; current_page: number }): { sk
  */
 export function assertOwnWorkspace(principal: Principal, workspaceId: string | undefined | null): void {
   if (workspaceId === undefined || workspaceId === null || workspaceId === "" || workspaceId === principal.workspaceId) return;
-  throw apiErrors.forbidden(`workspace_id ${JSON.stringify(workspaceId)} is not this key's workspace; Detour scopes every call to the workspace of the caller (${principal.workspaceId}).`);
+  throw apiErrors.forbidden(
+    `workspace_id ${JSON.stringify(workspaceId)} is not this key's workspace; Detour scopes every call to the workspace of the caller (${principal.workspaceId}).`,
+  );
 }
 
 /** Dates as ISO text, null as null. */

@@ -12,7 +12,10 @@ export const RATE_LIMIT_MAX = 2_000_000_000;
 
 const limit = intInRange(1, RATE_LIMIT_MAX).nullable();
 
-export const rateLimitsSchema = strictObject({ rpm: limit.optional(), tpm: limit.optional() }, "an object {rpm?, tpm?} (integers from 1, or null for no limit), or null").nullable();
+export const rateLimitsSchema = strictObject(
+  { rpm: limit.optional(), tpm: limit.optional() },
+  "an object {rpm?, tpm?} (integers from 1, or null for no limit), or null",
+).nullable();
 
 export type RateLimitsBody = z.output<typeof rateLimitsSchema>;
 

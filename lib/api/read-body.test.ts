@@ -7,17 +7,21 @@ const KiB = 1024;
 /** A body of `chunks` x 1 KiB that records how many were pulled and whether it was cancelled. */
 function source(chunks: number) {
   const seen = { pulled: 0 };
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (seen.pulled === chunks) return controller.close();
-      seen.pulled++;
-      controller.enqueue(new Uint8Array(KiB));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (seen.pulled === chunks) return controller.close();
+        seen.pulled++;
+        controller.enqueue(new Uint8Array(KiB));
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { stream, seen };
 }
 
-const post = (body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}) => new Request("http://x/", { method: "POST", body, headers, duplex: "half" } as RequestInit);
+const post = (body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
+  new Request("http://x/", { method: "POST", body, headers, duplex: "half" } as RequestInit);
 
 describe("readBodyWithin", () => {
   it("refuses a declared length over the limit before reading a byte", async () => {

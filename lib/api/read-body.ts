@@ -50,7 +50,12 @@ export function withBodyLimit<C>(limit: number, handler: (request: NextRequest, 
     } catch (err) {
       return errorResponse(err, () => undefined);
     }
-    const bounded = new NextRequest(request.url, { method: request.method, headers: request.headers, body: body.length > 0 ? (body as Uint8Array<ArrayBuffer>) : null, signal: request.signal });
+    const bounded = new NextRequest(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: body.length > 0 ? (body as Uint8Array<ArrayBuffer>) : null,
+      signal: request.signal,
+    });
     return handler(bounded, context);
   };
 }

@@ -23,7 +23,10 @@ describe("virtual key schemas", () => {
       provider: "azure-openai",
       key: "k",
       resourceName: "res",
-      deploymentConfig: [{ deploymentName: "d1", apiVersion: "2024-06-01", is_default: true }, { deployment_name: "d2", alias: "gpt-4o-mini" }],
+      deploymentConfig: [
+        { deploymentName: "d1", apiVersion: "2024-06-01", is_default: true },
+        { deployment_name: "d2", alias: "gpt-4o-mini" },
+      ],
     });
     expect(body).toMatchObject({ name: "Azure", resource_name: "res" });
     expect(deploymentsFrom(body)).toEqual([
@@ -33,22 +36,44 @@ describe("virtual key schemas", () => {
   });
 
   it("makes a single deployment the default and reports every rule with its path", () => {
-    expect(deploymentsFrom({ deployments: [{ deployment_name: "only" }] })).toEqual([{ deploymentName: "only", alias: null, apiVersion: null, isDefault: true }]);
+    expect(deploymentsFrom({ deployments: [{ deployment_name: "only" }] })).toEqual([
+      { deploymentName: "only", alias: null, apiVersion: null, isDefault: true },
+    ]);
     const { issues } = issuesOf(() =>
-      parseInput(createVirtualKeySchema, { name: "n", provider: "azure-openai", key: "k", deployments: [{ deployment_name: "a", is_default: true }, { deployment_name: "a", is_default: true }] }),
+      parseInput(createVirtualKeySchema, {
+        name: "n",
+        provider: "azure-openai",
+        key: "k",
+        deployments: [
+          { deployment_name: "a", is_default: true },
+          { deployment_name: "a", is_default: true },
+        ],
+      }),
     );
     expect(issues.map((i) => i.path).sort()).toEqual(["deployments[1].deployment_name", "deployments[1].is_default", "resource_name"]);
   });
 
   it("checks a merged key the same way (used by PUT)", () => {
-    expect(virtualKeyShapeIssues({ provider: "openai", resourceName: null, apiVersion: null, customHost: null, deployments: [] })).toEqual([]);
-    expect(virtualKeyShapeIssues({ provider: "azure-openai", resourceName: null, apiVersion: null, customHost: "https://proxy.example.com/openai", deployments: [{ deploymentName: "d", alias: null, apiVersion: null, isDefault: true }] })).toEqual([]);
+    expect(virtualKeyShapeIssues({ provider: "openai", resourceName: null, apiVersion: null, customHost: null, deployments: [] })).toEqual(
+      [],
+    );
+    expect(
+      virtualKeyShapeIssues({
+        provider: "azure-openai",
+        resourceName: null,
+        apiVersion: null,
+        customHost: "https://proxy.example.com/openai",
+        deployments: [{ deploymentName: "d", alias: null, apiVersion: null, isDefault: true }],
+      }),
+    ).toEqual([]);
   });
 });
 
 describe("config schemas", () => {
   it("validates the config with the engine's schema; issues are under config.", () => {
-    const { code, issues } = issuesOf(() => parseInput(createConfigSchema, { name: "n", config: { targets: [{ provider: "nope" }] } }, () => "invalid_config"));
+    const { code, issues } = issuesOf(() =>
+      parseInput(createConfigSchema, { name: "n", config: { targets: [{ provider: "nope" }] } }, () => "invalid_config"),
+    );
     expect(code).toBe("invalid_config");
     expect(issues[0]).toMatchObject({ path: "config.targets[0].provider" });
   });

@@ -26,9 +26,14 @@ const trimmed = (what: string, max: number) =>
     .transform((v) => v.trim());
 
 export const virtualKeyNameSchema = trimmed("a non-empty name", VIRTUAL_KEY_NAME_MAX);
-export const providerKeySchema = nonEmptyString("the provider's API key (a non-empty string)").max(PROVIDER_KEY_MAX, { error: `must be at most ${PROVIDER_KEY_MAX} characters` });
+export const providerKeySchema = nonEmptyString("the provider's API key (a non-empty string)").max(PROVIDER_KEY_MAX, {
+  error: `must be at most ${PROVIDER_KEY_MAX} characters`,
+});
 export const providerSchema = enumOf(PROVIDERS, (input) => `unknown provider ${JSON.stringify(input)}; supported: ${PROVIDERS.join(", ")}`);
-const noteSchema = z.string({ error: "must be a string or null" }).max(VIRTUAL_KEY_NOTE_MAX, { error: `must be at most ${VIRTUAL_KEY_NOTE_MAX} characters` }).nullable();
+const noteSchema = z
+  .string({ error: "must be a string or null" })
+  .max(VIRTUAL_KEY_NOTE_MAX, { error: `must be at most ${VIRTUAL_KEY_NOTE_MAX} characters` })
+  .nullable();
 const resourceNameSchema = trimmed("an Azure resource name (the <name> in https://<name>.openai.azure.com)", 200)
   .refine((v) => /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(v), { error: "must be an Azure resource name: letters, digits and hyphens" })
   .nullable();
@@ -36,7 +41,9 @@ const apiVersionSchema = trimmed("an Azure api-version such as 2024-10-21", 100)
 const customHostSchema = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://example.com/v1" })
   .max(2048, { error: "must be at most 2048 characters" })
-  .refine((v) => !hasUserInfo(v), { error: "must not contain a user name or password (user info in a URL is refused: put credentials in the key)" })
+  .refine((v) => !hasUserInfo(v), {
+    error: "must not contain a user name or password (user info in a URL is refused: put credentials in the key)",
+  })
   .nullable();
 
 function hasUserInfo(url: string): boolean {
@@ -79,9 +86,12 @@ export const deploymentSchema = z.preprocess(
   ),
 );
 
-const deploymentListSchema = listOf(deploymentSchema, "deployments {deployment_name, alias?, api_version?, is_default?}").max(MAX_DEPLOYMENTS, {
-  error: `must list at most ${MAX_DEPLOYMENTS} deployments`,
-});
+const deploymentListSchema = listOf(deploymentSchema, "deployments {deployment_name, alias?, api_version?, is_default?}").max(
+  MAX_DEPLOYMENTS,
+  {
+    error: `must list at most ${MAX_DEPLOYMENTS} deployments`,
+  },
+);
 
 const ALIASES = {
   resourceName: "resource_name",
@@ -131,9 +141,17 @@ type Issue = { path: PropertyKey[]; message: string };
 type DeploymentInput = z.output<typeof deploymentSchema>;
 
 /** `deployment_name` (shorthand) or `deployments` as the store's list; undefined when neither is given. */
-export function deploymentsFrom(body: { deployment_name?: string; deployments?: DeploymentInput[] }): VirtualKeyShape["deployments"] | undefined {
+export function deploymentsFrom(body: {
+  deployment_name?: string;
+  deployments?: DeploymentInput[];
+}): VirtualKeyShape["deployments"] | undefined {
   if (body.deployments) {
-    const list = body.deployments.map((d) => ({ deploymentName: d.deployment_name, alias: d.alias ?? null, apiVersion: d.api_version ?? null, isDefault: d.is_default ?? false }));
+    const list = body.deployments.map((d) => ({
+      deploymentName: d.deployment_name,
+      alias: d.alias ?? null,
+      apiVersion: d.api_version ?? null,
+      isDefault: d.is_default ?? false,
+    }));
     if (list.length === 1 && !list[0]!.isDefault) list[0]!.isDefault = true;
     return list;
   }
@@ -146,21 +164,35 @@ export function virtualKeyShapeIssues(shape: VirtualKeyShape, paths: { deploymen
   const issues: Issue[] = [];
   const defaults = shape.deployments.flatMap((d, i) => (d.isDefault ? [i] : []));
   if (defaults.length > 1) {
-    for (const i of defaults.slice(1)) issues.push({ path: [paths.deployments, i, "is_default"], message: `only one deployment can be the default (deployment ${defaults[0]} already is)` });
+    for (const i of defaults.slice(1))
+      issues.push({
+        path: [paths.deployments, i, "is_default"],
+        message: `only one deployment can be the default (deployment ${defaults[0]} already is)`,
+      });
   }
   const seen = new Map<string, number>();
   shape.deployments.forEach((d, i) => {
     const first = seen.get(d.deploymentName);
-    if (first !== undefined) issues.push({ path: [paths.deployments, i, "deployment_name"], message: `deployment ${JSON.stringify(d.deploymentName)} is already listed at ${paths.deployments}[${first}]` });
+    if (first !== undefined)
+      issues.push({
+        path: [paths.deployments, i, "deployment_name"],
+        message: `deployment ${JSON.stringify(d.deploymentName)} is already listed at ${paths.deployments}[${first}]`,
+      });
     else seen.set(d.deploymentName, i);
   });
   if (shape.provider === "azure-openai") {
-    if (!shape.resourceName && !shape.customHost) issues.push({ path: ["resource_name"], message: "is required for azure-openai (or set custom_host)" });
-    if (shape.deployments.length === 0) issues.push({ path: [paths.deployments], message: "azure-openai needs at least one deployment: give deployments [{deployment_name, alias, is_default}] or deployment_name" });
+    if (!shape.resourceName && !shape.customHost)
+      issues.push({ path: ["resource_name"], message: "is required for azure-openai (or set custom_host)" });
+    if (shape.deployments.length === 0)
+      issues.push({
+        path: [paths.deployments],
+        message: "azure-openai needs at least one deployment: give deployments [{deployment_name, alias, is_default}] or deployment_name",
+      });
   } else {
     if (shape.resourceName) issues.push({ path: ["resource_name"], message: `is only for azure-openai keys, not ${shape.provider}` });
     if (shape.apiVersion) issues.push({ path: ["api_version"], message: `is only for azure-openai keys, not ${shape.provider}` });
-    if (shape.deployments.length) issues.push({ path: [paths.deployments], message: `deployments are only for azure-openai keys, not ${shape.provider}` });
+    if (shape.deployments.length)
+      issues.push({ path: [paths.deployments], message: `deployments are only for azure-openai keys, not ${shape.provider}` });
   }
   return issues;
 }
@@ -171,7 +203,11 @@ function addIssues(ctx: z.RefinementCtx, issues: Issue[]): void {
 
 function bothDeploymentForms(body: { deployment_name?: string; deployments?: unknown[] }, ctx: z.RefinementCtx): boolean {
   if (body.deployment_name === undefined || body.deployments === undefined) return false;
-  ctx.addIssue({ code: "custom", path: ["deployment_name"], message: "give either deployment_name (one deployment) or deployments (a list), not both" });
+  ctx.addIssue({
+    code: "custom",
+    path: ["deployment_name"],
+    message: "give either deployment_name (one deployment) or deployments (a list), not both",
+  });
   return true;
 }
 

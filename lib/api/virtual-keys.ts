@@ -27,7 +27,14 @@ import { ApiError, apiErrors } from "./errors";
 import { readJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, issuesError, pageQuerySchema, paging, parseInput, queryObject } from "./input";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
-import { createVirtualKeySchema, deploymentsFrom, listVirtualKeysQuerySchema, updateVirtualKeySchema, virtualKeyShapeIssues, type VirtualKeyShape } from "./virtual-key-schemas";
+import {
+  createVirtualKeySchema,
+  deploymentsFrom,
+  listVirtualKeysQuerySchema,
+  updateVirtualKeySchema,
+  virtualKeyShapeIssues,
+  type VirtualKeyShape,
+} from "./virtual-key-schemas";
 
 type SlugParams = { slug: string };
 
@@ -46,7 +53,12 @@ export function virtualKeyView(vk: VirtualKeyDetail) {
     api_version: vk.apiVersion,
     custom_host: vk.customHost,
     allowed_hosts: vk.allowedHosts,
-    deployments: vk.deployments.map((d) => ({ deployment_name: d.deploymentName, alias: d.alias, api_version: d.apiVersion, is_default: d.isDefault })),
+    deployments: vk.deployments.map((d) => ({
+      deployment_name: d.deploymentName,
+      alias: d.alias,
+      api_version: d.apiVersion,
+      is_default: d.isDefault,
+    })),
     version: vk.currentVersion,
     rate_limits: rateLimitsView(vk),
     created_at: iso(vk.createdAt),
@@ -86,8 +98,19 @@ async function checkHosts(customHost: string | null | undefined, allowedHosts: s
   if (issues.length) throw issuesError(issues, "custom_host_not_allowed");
 }
 
-const nameTaken = (name: string) => new ApiError(409, "name_taken", `An active virtual key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
-const revoked = (slug: string) => new ApiError(409, "virtual_key_revoked", `Virtual key ${JSON.stringify(slug)} is revoked: it cannot be changed or revoked again (create a new key).`);
+const nameTaken = (name: string) =>
+  new ApiError(
+    409,
+    "name_taken",
+    `An active virtual key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`,
+    "name",
+  );
+const revoked = (slug: string) =>
+  new ApiError(
+    409,
+    "virtual_key_revoked",
+    `Virtual key ${JSON.stringify(slug)} is revoked: it cannot be changed or revoked again (create a new key).`,
+  );
 
 function unwrap<T>(result: SaveVirtualKeyResult<T>, slug: string, name?: string): T {
   if (result.ok) return result;
@@ -146,7 +169,10 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
   if (!current) throw apiErrors.notFound("Virtual key", params.slug);
   if (current.status !== "active") throw revoked(current.slug);
   if (body.provider !== undefined && body.provider !== current.provider) {
-    throw apiErrors.badRequest(`provider: a virtual key's provider never changes (this one is ${current.provider}); create a new key instead`, "provider");
+    throw apiErrors.badRequest(
+      `provider: a virtual key's provider never changes (this one is ${current.provider}); create a new key instead`,
+      "provider",
+    );
   }
 
   const deployments = deploymentsFrom(body);
@@ -162,7 +188,9 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     ...rateLimitColumns(body.rate_limits),
   };
   if (Object.values(patch).every((v) => v === undefined) && body.rate_limits === undefined) {
-    throw apiErrors.badRequest("Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments or rate_limits.");
+    throw apiErrors.badRequest(
+      "Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments or rate_limits.",
+    );
   }
   const touchesProvider = [body.resource_name, body.api_version, body.custom_host, deployments].some((v) => v !== undefined);
   if (touchesProvider) {
@@ -179,7 +207,11 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
   }
   await checkHosts(undefined, body.allowed_hosts);
 
-  const saved = unwrap(await updateVirtualKey(getDb(), getEncryptionKey(), principal.workspaceId, current.id, patch, principal.actor), params.slug, body.name);
+  const saved = unwrap(
+    await updateVirtualKey(getDb(), getEncryptionKey(), principal.workspaceId, current.id, patch, principal.actor),
+    params.slug,
+    body.name,
+  );
   // Before the answer: every request that starts after it loads the new version.
   await invalidateVirtualKey(principal.workspaceId, saved.slug);
   return Response.json({ ...(await viewOf(principal.workspaceId, saved.slug)), rotated: saved.rotated });

@@ -26,7 +26,12 @@ export async function authenticateApiKey(db: Db, headers: Headers, required: Api
   const key = await findActiveApiKey(db, presented);
   if (!key) return { ok: false, status: 401, code: "invalid_api_key", message: "Invalid or revoked Detour API key." };
   if (required === "admin" && key.scope !== "admin") {
-    return { ok: false, status: 403, code: "insufficient_scope", message: "This API key has the gateway scope; management routes need an admin-scope key." };
+    return {
+      ok: false,
+      status: 403,
+      code: "insufficient_scope",
+      message: "This API key has the gateway scope; management routes need an admin-scope key.",
+    };
   }
   return { ok: true, key };
 }

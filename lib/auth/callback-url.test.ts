@@ -70,13 +70,15 @@ describe("safeCallbackPath", () => {
   it("never returns anything a browser would resolve off-site (fuzzed prefixes)", () => {
     const pieces = ["/", "\\", "%2F", "%5C", "%09", "%0A", "\t", "\n", "%252F", "evil.example", "%2e", ".", "@", ":", " "];
     let checked = 0;
-    for (const a of pieces) for (const b of pieces) for (const c of pieces) {
-      const out = safeCallbackPath(`/${a}${b}${c}/x`);
-      expect(out.startsWith("/") && !out.startsWith("//")).toBe(true);
-      expect(landsOn(out)).toBe("http://localhost:3000");
-      expect(landsOn(decodeURIComponent(out.replace(/%(?![0-9a-f]{2})/gi, "%25")))).toBe("http://localhost:3000");
-      checked++;
-    }
+    for (const a of pieces)
+      for (const b of pieces)
+        for (const c of pieces) {
+          const out = safeCallbackPath(`/${a}${b}${c}/x`);
+          expect(out.startsWith("/") && !out.startsWith("//")).toBe(true);
+          expect(landsOn(out)).toBe("http://localhost:3000");
+          expect(landsOn(decodeURIComponent(out.replace(/%(?![0-9a-f]{2})/gi, "%25")))).toBe("http://localhost:3000");
+          checked++;
+        }
     expect(checked).toBe(pieces.length ** 3);
   });
 });
@@ -88,10 +90,15 @@ describe("safeRedirect (next-auth's redirect callback)", () => {
     expect(safeRedirect({ url: "http://localhost:3000/configs", baseUrl })).toBe("http://localhost:3000/configs");
     expect(safeRedirect({ url: "/", baseUrl: "http://localhost:3000/" })).toBe("http://localhost:3000/");
   });
-  it.each(["https://evil.example/", "http://localhost:3001/", "http://localhost:3000@evil.example/", "/\\evil.example", "/%09/evil.example", "//evil.example", "not a url"])(
-    "sends %j to the site's root",
-    (url) => {
-      expect(safeRedirect({ url, baseUrl })).toBe("http://localhost:3000/");
-    },
-  );
+  it.each([
+    "https://evil.example/",
+    "http://localhost:3001/",
+    "http://localhost:3000@evil.example/",
+    "/\\evil.example",
+    "/%09/evil.example",
+    "//evil.example",
+    "not a url",
+  ])("sends %j to the site's root", (url) => {
+    expect(safeRedirect({ url, baseUrl })).toBe("http://localhost:3000/");
+  });
 });

@@ -37,8 +37,10 @@ export const changePasswordSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.confirm_password !== v.new_password) ctx.addIssue({ code: "custom", path: ["confirm_password"], message: "The two new passwords differ." });
-    if (v.new_password === v.current_password) ctx.addIssue({ code: "custom", path: ["new_password"], message: "The new password is the current one." });
+    if (v.confirm_password !== v.new_password)
+      ctx.addIssue({ code: "custom", path: ["confirm_password"], message: "The two new passwords differ." });
+    if (v.new_password === v.current_password)
+      ctx.addIssue({ code: "custom", path: ["new_password"], message: "The new password is the current one." });
   });
 
 export async function handleChangePassword(request: Request): Promise<Response> {
@@ -81,6 +83,13 @@ export async function handleChangePassword(request: Request): Promise<Response> 
   }
 }
 
-function errorBody(status: number, type: string, code: string, message: string, param: string | null, headers: Record<string, string> = {}): Response {
+function errorBody(
+  status: number,
+  type: string,
+  code: string,
+  message: string,
+  param: string | null,
+  headers: Record<string, string> = {},
+): Response {
   return Response.json({ error: { message, type, code, param } }, { status, headers: { "cache-control": "no-store", ...headers } });
 }

@@ -25,7 +25,10 @@ function header(headers: HeaderBag, name: string): string | undefined {
 export function clientAddress(headers: HeaderBag, trustProxyHops: number): string {
   const hops = [header(headers, CLIENT_ADDRESS_HEADER)?.trim() ?? ""];
   if (trustProxyHops > 0) {
-    const forwarded = (header(headers, "x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const forwarded = (header(headers, "x-forwarded-for") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     // Nearest first: the socket, then X-Forwarded-For read from its right end.
     hops.push(...forwarded.reverse());
   }

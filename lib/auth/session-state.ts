@@ -42,7 +42,11 @@ export function sessionExpiresAt(claims: Pick<SessionClaims, "authTime">): Date 
 }
 
 /** Throws SessionRefusedError unless the session is still good (see the rules above). */
-export async function assertSessionActive(db: Db, token: Record<string, unknown> | null | undefined, now = Date.now()): Promise<SessionClaims> {
+export async function assertSessionActive(
+  db: Db,
+  token: Record<string, unknown> | null | undefined,
+  now = Date.now(),
+): Promise<SessionClaims> {
   const claims = readSessionClaims(token);
   if (!claims) throw new SessionRefusedError("no_claims");
   if (sessionExpiresAt(claims).getTime() <= now) throw new SessionRefusedError("expired");

@@ -4,7 +4,12 @@ import { delayAfter, formatWait, lockMessage, SIGN_IN_LIMITS, SignInThrottle } f
 
 const memory = (scope: "account" | "address") => {
   const l = SIGN_IN_LIMITS[scope];
-  return new RateLimiterMemory({ points: l.failures, duration: l.windowSeconds, blockDuration: l.lockSeconds, keyPrefix: `t-${scope}-${Math.random()}` });
+  return new RateLimiterMemory({
+    points: l.failures,
+    duration: l.windowSeconds,
+    blockDuration: l.lockSeconds,
+    keyPrefix: `t-${scope}-${Math.random()}`,
+  });
 };
 
 function throttle() {
@@ -26,7 +31,12 @@ describe("SignInThrottle", () => {
     expect(outcomes).toEqual([...Array(9).fill("failure"), "locked"]);
     expect(waits).toEqual([500, 1000, 2000, 4000, 4000]);
     const locked = await t.attempt({ email: "A@X.test ", address: "192.0.2.1" }, right);
-    expect(locked).toMatchObject({ outcome: "locked", scope: "account", lockedNow: false, message: "Too many failed sign-ins for this account. Try again in 15 minutes." });
+    expect(locked).toMatchObject({
+      outcome: "locked",
+      scope: "account",
+      lockedNow: false,
+      message: "Too many failed sign-ins for this account. Try again in 15 minutes.",
+    });
   });
 
   it("refuses the right password while locked, without checking it", async () => {
@@ -52,14 +62,20 @@ describe("SignInThrottle", () => {
     let last;
     for (let i = 0; i < 50; i++) last = await t.attempt({ email: `spray-${i}@x.test`, address: "198.51.100.7" }, wrong);
     expect(last).toMatchObject({ outcome: "locked", scope: "address", lockedNow: true });
-    expect(await t.attempt({ email: "fresh@x.test", address: "198.51.100.7" }, right)).toMatchObject({ outcome: "locked", scope: "address", message: "Too many failed sign-ins from your network address. Try again in 15 minutes." });
+    expect(await t.attempt({ email: "fresh@x.test", address: "198.51.100.7" }, right)).toMatchObject({
+      outcome: "locked",
+      scope: "address",
+      message: "Too many failed sign-ins from your network address. Try again in 15 minutes.",
+    });
     expect((await t.attempt({ email: "fresh@x.test", address: "198.51.100.8" }, right)).outcome).toBe("success");
   });
 
   it("counts concurrent attempts: 30 at once cannot all be checked", async () => {
     const { t } = throttle();
     let checked = 0;
-    const results = await Promise.all(Array.from({ length: 30 }, () => t.attempt({ email: "d@x.test", address: "192.0.2.9" }, async () => (checked++, null))));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => t.attempt({ email: "d@x.test", address: "192.0.2.9" }, async () => (checked++, null))),
+    );
     expect(checked).toBe(10);
     expect(results.filter((r) => r.outcome === "locked").length).toBe(21);
   });
@@ -67,7 +83,9 @@ describe("SignInThrottle", () => {
   it("an error while checking the password is not counted", async () => {
     const { t } = throttle();
     for (let i = 0; i < 12; i++) {
-      await expect(t.attempt({ email: "e@x.test", address: "192.0.2.10" }, async () => Promise.reject(new Error("db down")))).rejects.toThrow("db down");
+      await expect(
+        t.attempt({ email: "e@x.test", address: "192.0.2.10" }, async () => Promise.reject(new Error("db down"))),
+      ).rejects.toThrow("db down");
     }
     expect((await t.attempt({ email: "e@x.test", address: "192.0.2.10" }, right)).outcome).toBe("success");
   });

@@ -17,7 +17,13 @@ export function createDb(target: DatabaseTarget): Db {
   if (target.kind === "postgresql") {
     // Bounded connect and queries, TCP keep-alive: with PostgreSQL blackholed, a query fails in
     // bounded time instead of hanging on a dead socket (interactive transactions are bounded at 30 s too).
-    const adapter = new PrismaPg({ connectionString: target.url, max: 10, connectionTimeoutMillis: 5_000, query_timeout: 30_000, keepAlive: true });
+    const adapter = new PrismaPg({
+      connectionString: target.url,
+      max: 10,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 30_000,
+      keepAlive: true,
+    });
     // Same models, same API: the PostgreSQL client is used through the SQLite client's type.
     return new PostgresClient({ adapter }) as unknown as Db;
   }

@@ -120,9 +120,7 @@ async function migratePostgres(url: string, migrations: Migration[]): Promise<Mi
     await client.query("SELECT pg_advisory_lock($1)", [LOCK_ID]);
     await client.query(`CREATE TABLE IF NOT EXISTS "_detour_migrations" (
       "name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TIMESTAMPTZ NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ name: string; checksum: string }>(
-      `SELECT name, checksum FROM "_detour_migrations"`,
-    );
+    const { rows } = await client.query<{ name: string; checksum: string }>(`SELECT name, checksum FROM "_detour_migrations"`);
     const pending = checkHistory(new Map(rows.map((r) => [r.name, r.checksum])), migrations);
     for (const m of pending) {
       await client.query("BEGIN");

@@ -7,8 +7,6 @@ export function derivePostgresSchema(sqliteSchema: string): string {
   }
   return (
     "// GENERATED from prisma/schema.prisma by scripts/prisma-generate.ts. Do not edit.\n" +
-    sqliteSchema
-      .replace(provider, 'provider = "postgresql"')
-      .replace(output, 'output   = "../../lib/generated/postgresql"')
+    sqliteSchema.replace(provider, 'provider = "postgresql"').replace(output, 'output   = "../../lib/generated/postgresql"')
   );
 }

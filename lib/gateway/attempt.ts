@@ -55,7 +55,10 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
     const built = adapter.buildRequest(setup.endpoint, body, creds);
     if (isBuildError(built)) {
       const { status, message, type, param, code } = built.error;
-      return { status, response: { kind: "error", body: { error: { message, type, param, code } }, headers: null, gateway: true, message } };
+      return {
+        status,
+        response: { kind: "error", body: { error: { message, type, param, code } }, headers: null, gateway: true, message },
+      };
     }
 
     const started = performance.now();
@@ -82,7 +85,13 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         const first = await relay.waitForFirstContent();
         if (!first.ok) {
           relay.discard();
-          return detourVerdict(502, "stream_broken", upstreamError(`${adapter.id} answered ${res.statusCode}, but ${first.message}`, "upstream_stream_broken"), headers, flat);
+          return detourVerdict(
+            502,
+            "stream_broken",
+            upstreamError(`${adapter.id} answered ${res.statusCode}, but ${first.message}`, "upstream_stream_broken"),
+            headers,
+            flat,
+          );
         }
         const payload: UpstreamPayload = { kind: "stream", relay, headers };
         if (built.deployment) payload.deployment = built.deployment;
@@ -102,14 +111,24 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const refused = findAddressNotAllowed(err);
       if (refused) return addressRefused(refused.message, creds.customHost !== undefined);
       const message = `could not reach ${adapter.id}: ${describeNetworkError(err)}`;
-      return { status: 502, errorClass: "network", response: { kind: "error", body: upstreamError(message, "upstream_unreachable"), headers: null, gateway: true, message } };
+      return {
+        status: 502,
+        errorClass: "network",
+        response: { kind: "error", body: upstreamError(message, "upstream_unreachable"), headers: null, gateway: true, message },
+      };
     } finally {
       setup.timing.upstreamMs += performance.now() - started;
     }
   };
 }
 
-function errorOutcome(status: number, body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>, message: string): AttemptOutcome<UpstreamPayload> {
+function errorOutcome(
+  status: number,
+  body: OpenAiErrorBody,
+  headers: Headers,
+  flat: Record<string, string>,
+  message: string,
+): AttemptOutcome<UpstreamPayload> {
   return { status, headers: flat, response: { kind: "error", body, headers, gateway: false, message } };
 }
 
@@ -119,11 +138,21 @@ function addressRefused(detail: string, customHost: boolean): AttemptOutcome<Ups
   const body: OpenAiErrorBody = customHost
     ? { error: { message: `custom_host ${detail}`, type: "invalid_request_error", param: "custom_host", code: "custom_host_not_allowed" } }
     : upstreamError(`upstream ${detail}`, "upstream_address_not_allowed");
-  return { status, errorClass: "address_not_allowed", response: { kind: "error", body, headers: null, gateway: true, message: body.error.message } };
+  return {
+    status,
+    errorClass: "address_not_allowed",
+    response: { kind: "error", body, headers: null, gateway: true, message: body.error.message },
+  };
 }
 
 /** Detour's own judgement of an answer it cannot pass on (broken stream, bad JSON, redirect): a gateway error. */
-function detourVerdict(status: number, errorClass: "stream_broken" | "invalid_json" | "redirect", body: OpenAiErrorBody, headers: Headers, flat: Record<string, string>): AttemptOutcome<UpstreamPayload> {
+function detourVerdict(
+  status: number,
+  errorClass: "stream_broken" | "invalid_json" | "redirect",
+  body: OpenAiErrorBody,
+  headers: Headers,
+  flat: Record<string, string>,
+): AttemptOutcome<UpstreamPayload> {
   return { status, errorClass, headers: flat, response: { kind: "error", body, headers, gateway: true, message: body.error.message } };
 }
 

@@ -18,7 +18,12 @@ const LINGER_MS = 10_000;
 export type BodyLimits = { maxBytes: number; timeoutMs: number };
 
 function bodyTimedOut(timeoutMs: number, size: number): GatewayError {
-  const error = new GatewayError(408, "request_body_timeout", `The request body was not received within ${timeoutMs} ms (${size} bytes arrived).`, "timeout_error");
+  const error = new GatewayError(
+    408,
+    "request_body_timeout",
+    `The request body was not received within ${timeoutMs} ms (${size} bytes arrived).`,
+    "timeout_error",
+  );
   error.closeConnection = true;
   return error;
 }
@@ -35,9 +40,13 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
   for (;;) if ((await reader.read()).done) return;
 }
 
-export async function readJsonBody(request: Request, limits: BodyLimits = { maxBytes: DEFAULT_MAX_BODY_BYTES, timeoutMs: DEFAULT_BODY_TIMEOUT_MS }): Promise<{ body: Record<string, unknown>; text: string }> {
+export async function readJsonBody(
+  request: Request,
+  limits: BodyLimits = { maxBytes: DEFAULT_MAX_BODY_BYTES, timeoutMs: DEFAULT_BODY_TIMEOUT_MS },
+): Promise<{ body: Record<string, unknown>; text: string }> {
   const { maxBytes, timeoutMs } = limits;
-  const tooLarge = () => new GatewayError(413, "request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`, "invalid_request_error");
+  const tooLarge = () =>
+    new GatewayError(413, "request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`, "invalid_request_error");
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     if (request.body) discardRest(request.body);

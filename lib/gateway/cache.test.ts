@@ -4,7 +4,14 @@ import { LoadingCache } from "./cache";
 function setup(staleMs = 300_000) {
   const clock = { now: 0 };
   const errors: string[] = [];
-  const cache = new LoadingCache<string>({ ttlMs: 1_000, maxEntries: 10, now: () => clock.now, staleMs, retryMs: 500, onReloadError: (key, err) => errors.push(`${key}: ${(err as Error).message}`) });
+  const cache = new LoadingCache<string>({
+    ttlMs: 1_000,
+    maxEntries: 10,
+    now: () => clock.now,
+    staleMs,
+    retryMs: 500,
+    onReloadError: (key, err) => errors.push(`${key}: ${(err as Error).message}`),
+  });
   const db = { value: "v1", up: true, loads: 0, release: null as null | (() => void), hold: false };
   const load = () => {
     db.loads++;

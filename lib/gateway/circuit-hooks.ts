@@ -60,7 +60,10 @@ function sharedStore(s: { redisDown: boolean }, onState: (id: string, open: bool
   const origin = instanceId();
   const mirror = new MirroredCircuitStore(redisStore, (a) => {
     publish(channel, JSON.stringify({ ...a, origin })).catch((err: Error) => {
-      logger.warn({ err: err.message, circuit: a.id }, "circuit breaker: could not announce a state change (other instances learn it from the store)");
+      logger.warn(
+        { err: err.message, circuit: a.id },
+        "circuit breaker: could not announce a state change (other instances learn it from the store)",
+      );
     });
   });
   try {

@@ -123,7 +123,12 @@ describe("mirrored circuit store", () => {
   });
 
   it("parses announcements and refuses anything else", () => {
-    expect(parseAnnouncement('{"origin":"h:1:ab","id":"w:vk:x","open":true,"until":5}')).toEqual({ origin: "h:1:ab", id: "w:vk:x", open: true, until: 5 });
+    expect(parseAnnouncement('{"origin":"h:1:ab","id":"w:vk:x","open":true,"until":5}')).toEqual({
+      origin: "h:1:ab",
+      id: "w:vk:x",
+      open: true,
+      until: 5,
+    });
     expect(parseAnnouncement("not json")).toBeNull();
     expect(parseAnnouncement('{"id":"x","open":true,"until":5}')).toBeNull();
     expect(parseAnnouncement('{"origin":"o","id":"x","open":"yes","until":5}')).toBeNull();

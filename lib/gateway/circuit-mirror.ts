@@ -70,7 +70,12 @@ export class MirroredCircuitStore implements CircuitStore {
     return decision;
   }
 
-  async record(id: string, policy: CircuitBreakerPolicy, result: { failure: boolean; probe: boolean }, now: number): Promise<CircuitTransition> {
+  async record(
+    id: string,
+    policy: CircuitBreakerPolicy,
+    result: { failure: boolean; probe: boolean },
+    now: number,
+  ): Promise<CircuitTransition> {
     const transition = await this.shared.record(id, policy, result, now);
     if (transition === "opened" || transition === "reopened") {
       const until = now + policy.cooldownMs;

@@ -92,7 +92,11 @@ describe("CircuitBreaker", () => {
     now += 1000;
     expect(await breaker.admit("x", policy)).toBe("probe");
     expect(await breaker.record("x", policy, { status: 200 }, true)).toBe("recovered");
-    expect(events).toEqual([["x", true], ["x", true], ["x", false]]);
+    expect(events).toEqual([
+      ["x", true],
+      ["x", true],
+      ["x", false],
+    ]);
   });
 });
 
@@ -100,7 +104,10 @@ const REDIS_URL = process.env.DETOUR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 describe("RedisCircuitStore", async () => {
   const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  const available = await probe.connect().then(() => true, () => false);
+  const available = await probe.connect().then(
+    () => true,
+    () => false,
+  );
   probe.disconnect();
   const prefix = `detour-test-${randomBytes(4).toString("hex")}`;
   let client: Redis;

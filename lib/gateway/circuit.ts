@@ -62,11 +62,21 @@ export class MemoryCircuitStore implements CircuitStore {
     return "probe";
   }
 
-  async record(id: string, policy: CircuitBreakerPolicy, result: { failure: boolean; probe: boolean }, now: number): Promise<CircuitTransition> {
+  async record(
+    id: string,
+    policy: CircuitBreakerPolicy,
+    result: { failure: boolean; probe: boolean },
+    now: number,
+  ): Promise<CircuitTransition> {
     return this.recordSync(id, policy, result, now);
   }
 
-  recordSync(id: string, policy: CircuitBreakerPolicy, { failure, probe }: { failure: boolean; probe: boolean }, now: number): CircuitTransition {
+  recordSync(
+    id: string,
+    policy: CircuitBreakerPolicy,
+    { failure, probe }: { failure: boolean; probe: boolean },
+    now: number,
+  ): CircuitTransition {
     const entry = this.entries.get(id);
     if (entry && entry.openUntil > 0) {
       if (!probe) return "ignored_open";
@@ -176,7 +186,12 @@ export class RedisCircuitStore implements CircuitStore {
     return answer === "open" || answer === "probe" ? answer : "closed";
   }
 
-  async record(id: string, policy: CircuitBreakerPolicy, result: { failure: boolean; probe: boolean }, now: number): Promise<CircuitTransition> {
+  async record(
+    id: string,
+    policy: CircuitBreakerPolicy,
+    result: { failure: boolean; probe: boolean },
+    now: number,
+  ): Promise<CircuitTransition> {
     const args = [now, policy.cooldownMs, idleTtlMs(policy), policy.failureThreshold, result.failure ? 1 : 0, result.probe ? 1 : 0];
     const answer = await this.run(RECORD_SCRIPT, id, args);
     return answer === "opened" || answer === "reopened" || answer === "recovered" || answer === "ignored_open" ? answer : "none";

@@ -2,7 +2,14 @@
  * Detour's own errors on /v1/*: OpenAI's error shape, so SDKs parse them, plus
  * `x-portkey-gateway-exception: true`. Messages say what is wrong and never leak internals.
  */
-export type GatewayErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "rate_limit_error" | "server_error" | "timeout_error";
+export type GatewayErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "permission_error"
+  | "not_found_error"
+  | "rate_limit_error"
+  | "server_error"
+  | "timeout_error";
 
 export class GatewayError extends Error {
   /** Answer with `connection: close` (the request body was not read to its end). */
@@ -45,7 +52,8 @@ export class RateLimitError extends GatewayError {
   }
 }
 
-export const badRequest = (code: string, message: string, param: string | null = null) => new GatewayError(400, code, message, "invalid_request_error", param);
+export const badRequest = (code: string, message: string, param: string | null = null) =>
+  new GatewayError(400, code, message, "invalid_request_error", param);
 export const notFound = (code: string, message: string) => new GatewayError(404, code, message);
 export const unauthorized = (code: string, message: string) => new GatewayError(401, code, message);
 export const forbidden = (code: string, message: string) => new GatewayError(403, code, message);

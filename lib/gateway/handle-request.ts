@@ -94,7 +94,11 @@ function planCache(s: Served, routing: Routing, body: Record<string, unknown>): 
   const settings = routing.tree.settings.cache;
   if (!settings || body.stream === true || !s.key || !s.ctx) return null;
   s.cacheStatus = s.ctx.cacheForceRefresh ? "REFRESH" : "MISS";
-  const config = routing.config ? `${routing.config.slug}@${routing.config.version}` : s.ctx.config?.kind === "inline" ? s.ctx.config.text : "";
+  const config = routing.config
+    ? `${routing.config.slug}@${routing.config.version}`
+    : s.ctx.config?.kind === "inline"
+      ? s.ctx.config.text
+      : "";
   return {
     key: responseCacheKey({ workspaceId: s.key.workspaceId, endpoint: s.endpoint, config: `${config}\0${s.ctx.virtualKey ?? ""}`, body }),
     ttlMs: (settings.maxAgeSeconds ?? DEFAULT_MAX_AGE_S) * 1000,
@@ -117,7 +121,15 @@ function respondFromCache(s: Served, hit: CachedAnswer): Response {
   });
   const usage = usageFields({ usage: hit.usage, model: hit.model }, modelRequested(s));
   // Nothing was spent upstream: a cache hit costs 0 (not "unknown").
-  enqueueLog(s, { status: hit.status, errorType: null, result: null, provider: hit.provider, overheadMs: own, usage: { ...usage, cost: 0 }, responseText: hit.text });
+  enqueueLog(s, {
+    status: hit.status,
+    errorType: null,
+    result: null,
+    provider: hit.provider,
+    overheadMs: own,
+    usage: { ...usage, cost: 0 },
+    responseText: hit.text,
+  });
   return new Response(hit.text, { status: hit.status, headers });
 }
 
@@ -174,7 +186,18 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
     const fields = usageFields(served, modelRequested(s));
     if (cache) {
       void getResponseCache()
-        .set(cache.key, { status: result.outcome.status, text: payload.text, contentType: "application/json", provider: result.target.provider, path: result.path, ...served }, cache.ttlMs)
+        .set(
+          cache.key,
+          {
+            status: result.outcome.status,
+            text: payload.text,
+            contentType: "application/json",
+            provider: result.target.provider,
+            path: result.path,
+            ...served,
+          },
+          cache.ttlMs,
+        )
         .catch((err: unknown) => logger.warn({ err: String(err) }, "response cache write failed"));
     }
     enqueueLog(s, { status: result.outcome.status, errorType: null, result, overheadMs: own, usage: fields, responseText: payload.text });
@@ -182,12 +205,13 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
     return new Response(payload.text, { status: result.outcome.status, headers });
   }
 
-  const errorBody = payload?.kind === "error" ? payload.body : { error: { message: "upstream failed", type: "server_error", param: null, code: null } };
+  const errorBody =
+    payload?.kind === "error" ? payload.body : { error: { message: "upstream failed", type: "server_error", param: null, code: null } };
   if (payload?.kind === "error" && payload.gateway) headers.set("x-portkey-gateway-exception", "true");
   const text = JSON.stringify(errorBody);
   enqueueLog(s, {
     status: result.outcome.status,
-    errorType: payload?.kind === "error" && payload.gateway ? errorBody.error.code ?? "gateway_error" : null,
+    errorType: payload?.kind === "error" && payload.gateway ? (errorBody.error.code ?? "gateway_error") : null,
     result,
     overheadMs: own,
     usage: usageFields({ usage: null, model: null }, modelRequested(s)),
@@ -214,7 +238,11 @@ function errorResponse(s: Served, err: unknown): Response {
   if (err instanceof GatewayError) {
     error = err;
   } else if (err instanceof NoMatchingConditionError) {
-    error = new GatewayError(400, "no_matching_condition", `No condition of the conditional strategy at ${err.path} matched this request, and it has no default.`);
+    error = new GatewayError(
+      400,
+      "no_matching_condition",
+      `No condition of the conditional strategy at ${err.path} matched this request, and it has no default.`,
+    );
     attempts = err.attempts as typeof attempts;
   } else if (err instanceof AttemptBudgetError) {
     error = attemptBudgetExhausted(err.limit, err.lastStatus);
@@ -224,7 +252,11 @@ function errorResponse(s: Served, err: unknown): Response {
     attempts = err.attempts as typeof attempts;
   } else {
     logger.error({ err: errorDetail(err), traceId: s.ctx?.traceId }, "unexpected gateway error");
-    error = new GatewayError(500, "internal_error", "Detour hit an unexpected error while handling this request; it is logged with the request id.");
+    error = new GatewayError(
+      500,
+      "internal_error",
+      "Detour hit an unexpected error while handling this request; it is logged with the request id.",
+    );
   }
   const own = ownMs(s);
   const headers = new Headers({
@@ -255,7 +287,6 @@ function errorResponse(s: Served, err: unknown): Response {
   return new Response(text, { status: error.status, headers });
 }
 
-
 /**
  * Queues the request's log row. The row is built (bodies bounded and redacted, attempts, metrics,
  * token counts) on the next turn of the event loop, after the answer has been handed to the
@@ -276,7 +307,6 @@ function enqueueLog(s: Served, input: LogInput): void {
     }
   });
 }
-
 
 function modelRequested(s: Served): string | null {
   return typeof s.body?.model === "string" ? s.body.model : null;

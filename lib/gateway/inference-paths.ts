@@ -11,4 +11,6 @@ export const INFERENCE_ROUTE_KEYS = {
 } as const;
 
 /** The inference routes' paths. */
-export const INFERENCE_PATHS: ReadonlySet<string> = new Set(Object.values(INFERENCE_ROUTE_KEYS).map((key) => key.slice(key.indexOf(" ") + 1)));
+export const INFERENCE_PATHS: ReadonlySet<string> = new Set(
+  Object.values(INFERENCE_ROUTE_KEYS).map((key) => key.slice(key.indexOf(" ") + 1)),
+);

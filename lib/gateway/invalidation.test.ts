@@ -153,7 +153,10 @@ describe("InvalidationBus", () => {
     a.transport.publishError = new Error("Redis is not connected (reconnecting)");
     await expect(a.bus.publish("virtual_key", "ws:vk-1")).resolves.toBe(false);
     expect(a.bus.stats.publishFailures).toBe(1);
-    expect(a.logged.find((l) => l.level === "warn")?.obj).toMatchObject({ kind: "virtual_key", err: "Redis is not connected (reconnecting)" });
+    expect(a.logged.find((l) => l.level === "warn")?.obj).toMatchObject({
+      kind: "virtual_key",
+      err: "Redis is not connected (reconnecting)",
+    });
     expect(await b.read("virtual_key", "ws:vk-1", "sk-new")).toBe("sk-old"); // B could not be told
   });
 

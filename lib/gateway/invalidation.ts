@@ -41,7 +41,14 @@ export type BusTarget = {
 type LogFn = (obj: Record<string, unknown>, msg: string) => void;
 export type BusLog = { warn: LogFn; info: LogFn; debug: LogFn };
 
-export type BusStats = { published: number; publishFailures: number; received: number; applied: number; ownIgnored: number; clearedAll: number };
+export type BusStats = {
+  published: number;
+  publishFailures: number;
+  received: number;
+  applied: number;
+  ownIgnored: number;
+  clearedAll: number;
+};
 
 export class InvalidationBus {
   private listening = false;
@@ -112,7 +119,9 @@ export class InvalidationBus {
       return;
     }
     // "all", or something this version does not understand: dropping everything is always safe.
-    this.clearAll(msg.kind === "all" ? `requested by ${msg.origin}` : `unknown invalidation kind ${JSON.stringify(msg.kind)} from ${msg.origin}`);
+    this.clearAll(
+      msg.kind === "all" ? `requested by ${msg.origin}` : `unknown invalidation kind ${JSON.stringify(msg.kind)} from ${msg.origin}`,
+    );
   }
 
   private onUp(): void {
@@ -140,7 +149,10 @@ export class InvalidationBus {
 
   private onDown(reason: string): void {
     this.subscribed = false;
-    this.options.log.warn({ reason }, "cache invalidation channel: not subscribed; other instances' changes reach this one only after the shortened cache TTL until it reconnects");
+    this.options.log.warn(
+      { reason },
+      "cache invalidation channel: not subscribed; other instances' changes reach this one only after the shortened cache TTL until it reconnects",
+    );
   }
 
   private clearAll(reason: string): void {

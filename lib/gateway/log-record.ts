@@ -15,7 +15,11 @@ export function redactedHeaders(headers: Headers, secrets: Set<string> = new Set
   return JSON.stringify(redactHeaders(headers, secrets));
 }
 
-export function attemptRows(attempts: AttemptRecord<ResolvedTarget>[], startedAt: number, redactor: Redactor = new Redactor([])): AttemptRecordRow[] {
+export function attemptRows(
+  attempts: AttemptRecord<ResolvedTarget>[],
+  startedAt: number,
+  redactor: Redactor = new Redactor([]),
+): AttemptRecordRow[] {
   let elapsed = 0;
   return attempts.map((a) => {
     const row: AttemptRecordRow = {
@@ -47,13 +51,19 @@ export function usageFields(served: Served, modelRequested: string | null) {
   const u = served.usage;
   const promptTokens = u?.promptTokens ?? null;
   const completionTokens = u?.completionTokens ?? null;
-  const totalTokens = u?.totalTokens ?? (promptTokens !== null || completionTokens !== null ? (promptTokens ?? 0) + (completionTokens ?? 0) : null);
+  const totalTokens =
+    u?.totalTokens ?? (promptTokens !== null || completionTokens !== null ? (promptTokens ?? 0) + (completionTokens ?? 0) : null);
   const cost = u && model ? costUsd({ model, promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0 }) : null;
   return { model, promptTokens, completionTokens, totalTokens, cost };
 }
 
 /** Bodies redacted, then bounded (so a bound never cuts a secret in two); `responseCut`: the response text was already cut short (a stream's log text). */
-export function bodyFields(requestText: string | null, responseText: string | null, redactor: Redactor = new Redactor([]), responseCut = false) {
+export function bodyFields(
+  requestText: string | null,
+  responseText: string | null,
+  redactor: Redactor = new Redactor([]),
+  responseCut = false,
+) {
   const req = requestText === null ? null : boundBody(redactor.text(requestText));
   const res = responseText === null ? null : boundBody(redactor.cutText(responseText, responseCut));
   return {

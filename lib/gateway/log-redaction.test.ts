@@ -10,14 +10,16 @@ describe("Redactor", () => {
     const out = r.text(json);
     expect(out).toBe('{"echo":"[redacted]","note":"abc"}');
     expect(JSON.parse(out)).toEqual({ echo: "[redacted]", note: "abc" });
-    expect(r.text(`raw ${secret} and ascii ${secretForms(secret).find((f) => f.includes("\\u00e9"))}`)).toBe("raw [redacted] and ascii [redacted]");
+    expect(r.text(`raw ${secret} and ascii ${secretForms(secret).find((f) => f.includes("\\u00e9"))}`)).toBe(
+      "raw [redacted] and ascii [redacted]",
+    );
     expect(r.text('{"slash":"sk-a\\"b\\\\c\\/é-0123"}')).toBe('{"slash":"[redacted]"}');
   });
 
   it("redacts the beginning of a secret at the end of a text that was cut short", () => {
     const r = new Redactor(["sk-live-0123456789abcdef"]);
-    expect(r.cutText("data: {\"error\":\"key sk-live-01234", true)).toBe('data: {"error":"key [redacted]');
-    expect(r.cutText("data: {\"error\":\"key sk-live-01234", false)).toBe('data: {"error":"key sk-live-01234');
+    expect(r.cutText('data: {"error":"key sk-live-01234', true)).toBe('data: {"error":"key [redacted]');
+    expect(r.cutText('data: {"error":"key sk-live-01234', false)).toBe('data: {"error":"key sk-live-01234');
     expect(r.cutText("ends with sk", true)).toBe("ends with sk"); // too short to say it is the key
   });
 });
@@ -49,7 +51,8 @@ describe("redactConfigText", () => {
 
   it("walks invalid configs too: arrays, unknown keys and __proto__ keep no key", () => {
     const secrets = new Set<string>();
-    const text = '[{"api_key":"sk-in-array-00000001"},{"foo":{"apiKey":"sk-under-unknown-02"}},{"__proto__":{"api_key":"sk-under-proto-003"}},7]';
+    const text =
+      '[{"api_key":"sk-in-array-00000001"},{"foo":{"apiKey":"sk-under-unknown-02"}},{"__proto__":{"api_key":"sk-under-proto-003"}},7]';
     const out = redactConfigText(text, secrets);
     expect(out).toBe('[{"api_key":"[redacted]"},{"foo":{"apiKey":"[redacted]"}},{"__proto__":{"api_key":"[redacted]"}},7]');
     expect([...secrets].sort()).toEqual(["sk-in-array-00000001", "sk-under-proto-003", "sk-under-unknown-02"]);
@@ -82,6 +85,8 @@ describe("redactHeaders", () => {
     const stored = redactHeaders(new Headers({ "x-portkey-config": '[{"provider":"openai","api_key":"sk-array-config-444"}]' }), secrets);
     expect(stored["x-portkey-config"]).toBe('[{"provider":"openai","api_key":"[redacted]"}]');
     expect([...secrets]).toEqual(["sk-array-config-444"]);
-    expect(redactHeaders(new Headers({ "x-portkey-config": "pc-fallback-3f9a1c" }), new Set())["x-portkey-config"]).toBe("pc-fallback-3f9a1c");
+    expect(redactHeaders(new Headers({ "x-portkey-config": "pc-fallback-3f9a1c" }), new Set())["x-portkey-config"]).toBe(
+      "pc-fallback-3f9a1c",
+    );
   });
 });

@@ -32,7 +32,12 @@ const MIN_TAIL = 4;
 /** The forms a secret takes in stored text: as it is, JSON-escaped (`"` `\` controls), with `\/`, and ASCII-only JSON (`\u00e9`). Longest first. */
 export function secretForms(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
-  const forms = new Set([secret, json, json.replaceAll("/", "\\/"), json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)]);
+  const forms = new Set([
+    secret,
+    json,
+    json.replaceAll("/", "\\/"),
+    json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  ]);
   return [...forms].sort((a, b) => b.length - a.length);
 }
 

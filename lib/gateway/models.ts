@@ -36,7 +36,8 @@ export async function handleModels(request: Request): Promise<Response> {
     for (const entry of lists.flat()) if (!seen.has(entry.id)) seen.set(entry.id, entry);
     return Response.json({ object: "list", data: [...seen.values()] }, { headers: { "x-portkey-trace-id": toHeaderValue(ctx.traceId) } });
   } catch (err) {
-    const error = err instanceof GatewayError ? err : new GatewayError(500, "internal_error", "Detour hit an unexpected error while listing models.");
+    const error =
+      err instanceof GatewayError ? err : new GatewayError(500, "internal_error", "Detour hit an unexpected error while listing models.");
     return Response.json(error.toBody(), { status: error.status, headers: { "x-portkey-gateway-exception": "true" } });
   }
 }

@@ -22,7 +22,13 @@ export function virtualKeySubjects(routing: Routing): RateLimitSubject[] {
   for (const leaf of listRouteLeaves(routing.tree)) {
     const vk = leaf.target.virtualKey;
     if (!vk || seen.has(vk.id) || (vk.rpmLimit === null && vk.tpmLimit === null)) continue;
-    seen.set(vk.id, { scope: "virtual_key", id: vk.id, label: `virtual key ${JSON.stringify(vk.slug)}`, rpm: vk.rpmLimit, tpm: vk.tpmLimit });
+    seen.set(vk.id, {
+      scope: "virtual_key",
+      id: vk.id,
+      label: `virtual key ${JSON.stringify(vk.slug)}`,
+      rpm: vk.rpmLimit,
+      tpm: vk.tpmLimit,
+    });
   }
   return [...seen.values()];
 }

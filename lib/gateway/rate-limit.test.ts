@@ -3,7 +3,14 @@ import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRateLimiter, RedisRateLimiter, WINDOW_MS, rateLimitMessage, type RateLimitSubject } from "./rate-limit";
 
-const key = (over: Partial<RateLimitSubject> = {}): RateLimitSubject => ({ scope: "api_key", id: `k-${randomBytes(4).toString("hex")}`, label: 'API key "t"', rpm: null, tpm: null, ...over });
+const key = (over: Partial<RateLimitSubject> = {}): RateLimitSubject => ({
+  scope: "api_key",
+  id: `k-${randomBytes(4).toString("hex")}`,
+  label: 'API key "t"',
+  rpm: null,
+  tpm: null,
+  ...over,
+});
 
 describe("MemoryRateLimiter", () => {
   it("allows rpm requests per window, rejects the next with the time to the window's end, and frees at the boundary", async () => {
@@ -42,7 +49,10 @@ describe("MemoryRateLimiter", () => {
     await l.addTokens([k], 40);
     const d = await l.acquire([k]);
     expect(d).toMatchObject({ ok: false, kind: "tpm", used: 100, limit: 100 });
-    if (!d.ok) expect(rateLimitMessage(d)).toBe('Detour rate limit exceeded for API key "t" (100 tokens per minute). This limit is set in Detour, not by the provider.');
+    if (!d.ok)
+      expect(rateLimitMessage(d)).toBe(
+        'Detour rate limit exceeded for API key "t" (100 tokens per minute). This limit is set in Detour, not by the provider.',
+      );
     now = WINDOW_MS;
     expect((await l.acquire([k])).ok).toBe(true);
     expect((await l.acquire([key()])).ok).toBe(true);
@@ -52,7 +62,13 @@ describe("MemoryRateLimiter", () => {
 const REDIS_URL = process.env.DETOUR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 describe("RedisRateLimiter (needs Redis at DETOUR_TEST_REDIS_URL or 127.0.0.1:6379)", async () => {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   const up = await probe.connect().then(
     () => true,
     () => false,

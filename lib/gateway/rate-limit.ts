@@ -155,7 +155,10 @@ export class RedisRateLimiter implements RateLimiter {
       return await Promise.race([
         client.eval(script, keys.length, ...keys, ...args),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`rate-limit script took longer than ${this.options.timeoutMs ?? REDIS_LIMIT_TIMEOUT_MS} ms`)), this.options.timeoutMs ?? REDIS_LIMIT_TIMEOUT_MS);
+          timer = setTimeout(
+            () => reject(new Error(`rate-limit script took longer than ${this.options.timeoutMs ?? REDIS_LIMIT_TIMEOUT_MS} ms`)),
+            this.options.timeoutMs ?? REDIS_LIMIT_TIMEOUT_MS,
+          );
         }),
       ]);
     } finally {
@@ -167,7 +170,10 @@ export class RedisRateLimiter implements RateLimiter {
     const now = Date.now();
     if (now - this.lastWarnAt < 10_000) return;
     this.lastWarnAt = now;
-    this.options.warn({ err: err instanceof Error ? err.message : String(err) }, `rate limits not enforced: ${what} failed in Redis; allowing requests (fail open)`);
+    this.options.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      `rate limits not enforced: ${what} failed in Redis; allowing requests (fail open)`,
+    );
   }
 
   async acquire(subjects: RateLimitSubject[]): Promise<RateLimitDecision> {
@@ -193,7 +199,11 @@ export class RedisRateLimiter implements RateLimiter {
   async addTokens(subjects: Pick<RateLimitSubject, "scope" | "id">[], tokens: number): Promise<void> {
     if (!(tokens > 0) || !subjects.length) return;
     try {
-      await this.run(ADD_TOKENS_LUA, subjects.map((s) => `${this.options.prefix}:${counterName("tpm", s)}`), [Math.round(tokens)]);
+      await this.run(
+        ADD_TOKENS_LUA,
+        subjects.map((s) => `${this.options.prefix}:${counterName("tpm", s)}`),
+        [Math.round(tokens)],
+      );
     } catch (err) {
       this.failOpen(err, "counting tokens");
     }

@@ -121,7 +121,8 @@ export function isJsonText(text: string): boolean {
 function parseMetadata(header: string | null): Record<string, string> | null {
   if (!header || !header.trim()) return null;
   // The limit counts bytes: Node's latin1 string has one character per byte.
-  if (header.length > MAX_METADATA_BYTES) throw badRequest("invalid_metadata", `x-portkey-metadata is larger than ${MAX_METADATA_BYTES} bytes.`);
+  if (header.length > MAX_METADATA_BYTES)
+    throw badRequest("invalid_metadata", `x-portkey-metadata is larger than ${MAX_METADATA_BYTES} bytes.`);
   const raw = decodeHeaderValue(header);
   let parsed: unknown;
   try {
@@ -135,7 +136,10 @@ function parseMetadata(header: string | null): Record<string, string> | null {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (isReservedMetadataKey(key)) {
-      throw badRequest("invalid_metadata", `x-portkey-metadata key ${JSON.stringify(key)} is not allowed (reserved: ${RESERVED_METADATA_KEYS.join(", ")}).`);
+      throw badRequest(
+        "invalid_metadata",
+        `x-portkey-metadata key ${JSON.stringify(key)} is not allowed (reserved: ${RESERVED_METADATA_KEYS.join(", ")}).`,
+      );
     }
     if (typeof value !== "string") {
       throw badRequest("invalid_metadata", `x-portkey-metadata.${key} must be a string (got ${value === null ? "null" : typeof value}).`);
@@ -149,7 +153,10 @@ function parseTimeout(raw: string | null): number | null {
   if (raw === null || raw.trim() === "") return null;
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms <= 0 || ms > 10 * 60 * 1000) {
-    throw badRequest("invalid_request_timeout", `x-portkey-request-timeout must be a whole number of milliseconds from 1 to 600000 (got ${JSON.stringify(raw.slice(0, 40))}).`);
+    throw badRequest(
+      "invalid_request_timeout",
+      `x-portkey-request-timeout must be a whole number of milliseconds from 1 to 600000 (got ${JSON.stringify(raw.slice(0, 40))}).`,
+    );
   }
   return ms;
 }

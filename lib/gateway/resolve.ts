@@ -43,13 +43,18 @@ async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ c
       throw notFound("config_not_found", `Config ${JSON.stringify(slug)} does not exist in this workspace (x-portkey-config).`);
     }
     if (!found.ok) {
-      throw new GatewayError(500, "invalid_saved_config", `Saved config ${slug} (version ${found.version}) is no longer valid: ${formatConfigIssues(found.issues)}`);
+      throw new GatewayError(
+        500,
+        "invalid_saved_config",
+        `Saved config ${slug} (version ${found.version}) is no longer valid: ${formatConfigIssues(found.issues)}`,
+      );
     }
     return { config: found.config, saved: { slug, version: found.version } };
   }
   if (ctx.config?.kind === "inline") {
     const parsed = parseInlineConfig(ctx.config.text);
-    if (!parsed.ok) throw badRequest("invalid_config", `Invalid config in x-portkey-config: ${formatConfigIssues(parsed.issues)}`, "x-portkey-config");
+    if (!parsed.ok)
+      throw badRequest("invalid_config", `Invalid config in x-portkey-config: ${formatConfigIssues(parsed.issues)}`, "x-portkey-config");
     return { config: parsed.config, saved: null };
   }
   if (ctx.virtualKey) {
@@ -59,11 +64,18 @@ async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ c
   }
   if (ctx.direct) {
     if (!getProviderAdapter(ctx.direct.provider)) {
-      throw badRequest("unknown_provider", `Unknown provider ${JSON.stringify(ctx.direct.provider)} in x-portkey-provider; supported: ${PROVIDERS.join(", ")}.`, "x-portkey-provider");
+      throw badRequest(
+        "unknown_provider",
+        `Unknown provider ${JSON.stringify(ctx.direct.provider)} in x-portkey-provider; supported: ${PROVIDERS.join(", ")}.`,
+        "x-portkey-provider",
+      );
     }
     return { config: { provider: ctx.direct.provider as ProviderId, weight: 1 } as Config, saved: null };
   }
-  throw badRequest("no_target", "Nothing to route to: send x-portkey-config (a config id or JSON), x-portkey-virtual-key, or x-portkey-provider with the provider key in Authorization.");
+  throw badRequest(
+    "no_target",
+    "Nothing to route to: send x-portkey-config (a config id or JSON), x-portkey-virtual-key, or x-portkey-provider with the provider key in Authorization.",
+  );
 }
 
 function withTimeout<T>(node: RouteNode<T>, ms: number): RouteNode<T> {
@@ -75,7 +87,7 @@ function withTimeout<T>(node: RouteNode<T>, ms: number): RouteNode<T> {
 async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, workspaceId: string): Promise<ResolvedTarget> {
   const t = leaf.target;
   const where = leaf.path === "config" ? "" : ` (${leaf.path})`;
-  const slug = t.virtual_key ?? (t.provider ? undefined : ctx.virtualKey ?? undefined);
+  const slug = t.virtual_key ?? (t.provider ? undefined : (ctx.virtualKey ?? undefined));
   let creds: ProviderCredentials;
   let virtualKey: ResolvedTarget["virtualKey"] = null;
   let allowedOrigins: ReadonlySet<string> | null = null;
@@ -95,10 +107,16 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
   } else if (t.provider || ctx.direct) {
     const provider = (t.provider ?? ctx.direct?.provider) as string;
     const adapter = getProviderAdapter(provider);
-    if (!adapter) throw badRequest("unknown_provider", `Unknown provider ${JSON.stringify(provider)}${where}; supported: ${PROVIDERS.join(", ")}.`);
+    if (!adapter)
+      throw badRequest("unknown_provider", `Unknown provider ${JSON.stringify(provider)}${where}; supported: ${PROVIDERS.join(", ")}.`);
     const apiKey = t.api_key ?? (ctx.direct && ctx.direct.provider === provider ? ctx.direct.apiKey : null);
     if (!apiKey) {
-      throw new GatewayError(401, "missing_provider_api_key", `No ${provider} API key${where}: give the target an api_key or a virtual_key, or send the provider key as Authorization: Bearer with x-portkey-provider.`, "authentication_error");
+      throw new GatewayError(
+        401,
+        "missing_provider_api_key",
+        `No ${provider} API key${where}: give the target an api_key or a virtual_key, or send the provider key as Authorization: Bearer with x-portkey-provider.`,
+        "authentication_error",
+      );
     }
     creds = { provider: adapter.id, apiKey };
     const direct = ctx.direct;
@@ -106,7 +124,10 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
     if (direct?.deploymentId) creds.deploymentId = direct.deploymentId;
     if (direct?.apiVersion) creds.apiVersion = direct.apiVersion;
   } else {
-    throw badRequest("no_credentials", `Target${where || " config"} has no credentials: set virtual_key or provider, or send x-portkey-virtual-key.`);
+    throw badRequest(
+      "no_credentials",
+      `Target${where || " config"} has no credentials: set virtual_key or provider, or send x-portkey-virtual-key.`,
+    );
   }
 
   if (t.resource_name) creds.resourceName = t.resource_name;
@@ -115,7 +136,8 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
   const customHost = ctx.customHost ?? leaf.settings.customHost ?? creds.customHost;
   const adapter = getProviderAdapter(creds.provider)!;
   const allowedPrivateHosts = getEnv().allowedPrivateHosts;
-  const refused = (check: CustomHostCheck | "resolve") => check !== "resolve" && !check.ok ? badRequest("custom_host_not_allowed", check.message, "custom_host") : null;
+  const refused = (check: CustomHostCheck | "resolve") =>
+    check !== "resolve" && !check.ok ? badRequest("custom_host_not_allowed", check.message, "custom_host") : null;
   // Order: what needs no DNS (bad URL, user info, private IP literal), then the virtual key's own
   // rule (a destination it refuses is never resolved), then the addresses of a host name.
   const early = customHost ? refused(checkCustomHostWithoutDns(customHost, allowedPrivateHosts)) : null;

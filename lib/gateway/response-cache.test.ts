@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { MemoryResponseCache, responseCacheKey, type CachedAnswer } from "./response-cache";
 
-const answer = (text: string): CachedAnswer => ({ status: 200, text, contentType: "application/json", provider: "openai", path: "config", model: "gpt-4o", usage: null });
+const answer = (text: string): CachedAnswer => ({
+  status: 200,
+  text,
+  contentType: "application/json",
+  provider: "openai",
+  path: "config",
+  model: "gpt-4o",
+  usage: null,
+});
 
 describe("MemoryResponseCache", () => {
   it("answers until max age passes", async () => {

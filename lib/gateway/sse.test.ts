@@ -5,10 +5,22 @@ import { carriesContent, SseRelay, type StreamSummary } from "./sse";
 const frame = (o: unknown): string => `data: ${JSON.stringify(o)}\n\n`;
 const DONE = "data: [DONE]\n\n";
 
-const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", service_tier: "default", system_fingerprint: "fp_1" };
+const base = {
+  id: "chatcmpl-1",
+  object: "chat.completion.chunk",
+  created: 1,
+  model: "gpt-4o-mini",
+  service_tier: "default",
+  system_fingerprint: "fp_1",
+};
 /** OpenAI's first chunk, as the API sends it. */
 const roleChunk = (extra: Record<string, unknown> = {}) =>
-  frame({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }], ...extra, obfuscation: "aB3d" });
+  frame({
+    ...base,
+    choices: [{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }],
+    ...extra,
+    obfuscation: "aB3d",
+  });
 const textChunk = (text: string, extra: Record<string, unknown> = {}) =>
   frame({ ...base, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], ...extra, obfuscation: "x" });
 const stopChunk = (extra: Record<string, unknown> = {}) =>
@@ -18,10 +30,33 @@ const usageChunk = frame({ ...base, choices: [], usage: { prompt_tokens: 3, comp
 const SAFE = { filtered: false, severity: "safe" };
 const FILTERS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
 /** Azure's first event: prompt filter results, empty choices. */
-const azurePromptFilter = frame({ choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTERS }] });
-const azureRole = frame({ choices: [{ content_filter_results: {}, delta: { content: "", refusal: null, role: "assistant" }, finish_reason: null, index: 0, logprobs: null }], created: 1, id: "chatcmpl-2", model: "gpt-4o", object: "chat.completion.chunk", system_fingerprint: "fp_2" });
+const azurePromptFilter = frame({
+  choices: [],
+  created: 0,
+  id: "",
+  model: "",
+  object: "",
+  prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTERS }],
+});
+const azureRole = frame({
+  choices: [
+    { content_filter_results: {}, delta: { content: "", refusal: null, role: "assistant" }, finish_reason: null, index: 0, logprobs: null },
+  ],
+  created: 1,
+  id: "chatcmpl-2",
+  model: "gpt-4o",
+  object: "chat.completion.chunk",
+  system_fingerprint: "fp_2",
+});
 const azureText = (text: string) =>
-  frame({ choices: [{ content_filter_results: FILTERS, delta: { content: text }, finish_reason: null, index: 0, logprobs: null }], created: 1, id: "chatcmpl-2", model: "gpt-4o", object: "chat.completion.chunk", system_fingerprint: "fp_2" });
+  frame({
+    choices: [{ content_filter_results: FILTERS, delta: { content: text }, finish_reason: null, index: 0, logprobs: null }],
+    created: 1,
+    id: "chatcmpl-2",
+    model: "gpt-4o",
+    object: "chat.completion.chunk",
+    system_fingerprint: "fp_2",
+  });
 
 /** An upstream body: each string is one network read; `break` fails the stream after them all. */
 function upstream(reads: string[], end: "end" | "break" = "end"): Readable {
@@ -81,7 +116,9 @@ describe("SseRelay: what counts as the first content event", () => {
 
   it("[DONE], an error event and a finish_reason are content", async () => {
     expect((await relayOf([roleChunk(), DONE]).waitForFirstContent()).ok).toBe(true);
-    expect((await relayOf([roleChunk(), frame({ error: { message: "boom", type: "server_error" } })], "break").waitForFirstContent()).ok).toBe(true);
+    expect(
+      (await relayOf([roleChunk(), frame({ error: { message: "boom", type: "server_error" } })], "break").waitForFirstContent()).ok,
+    ).toBe(true);
     expect((await relayOf([roleChunk(), stopChunk()], "break").waitForFirstContent()).ok).toBe(true);
   });
 
@@ -114,7 +151,14 @@ describe("carriesContent", () => {
   it.each([
     ["text", { content: "Hi" }],
     ["a refusal", { refusal: "I can't help with that." }],
-    ["tool_calls", { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "f", arguments: "" } }] }],
+    [
+      "tool_calls",
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "f", arguments: "" } }],
+      },
+    ],
     ["function_call", { role: "assistant", content: null, function_call: { name: "f", arguments: "" } }],
     ["audio (a delta field Detour does not list)", { audio: { id: "audio_1", data: "AAAA" } }],
   ])("content: %s", (_, delta) => {
@@ -128,7 +172,16 @@ describe("carriesContent", () => {
 
   it("Azure: prompt_filter_results with empty choices and content_filter_results-only choices are not content", () => {
     expect(carriesContent(JSON.parse(azurePromptFilter.slice(6)), [])).toBe(false);
-    const filterOnly = { choices: [{ index: 0, finish_reason: null, content_filter_results: FILTERS, content_filter_offsets: { check_offset: 0, start_offset: 0, end_offset: 10 } }] };
+    const filterOnly = {
+      choices: [
+        {
+          index: 0,
+          finish_reason: null,
+          content_filter_results: FILTERS,
+          content_filter_offsets: { check_offset: 0, start_offset: 0, end_offset: 10 },
+        },
+      ],
+    };
     expect(carriesContent(filterOnly, filterOnly.choices)).toBe(false);
     expect(chat({ role: "assistant", content: "" }, null, { content_filter_results: {} })).toBe(false);
   });
@@ -142,7 +195,13 @@ describe("carriesContent", () => {
 
   it("completions: empty text is not content; text or a finish_reason is", () => {
     const c = (text: string, finish: string | null) => {
-      const json = { id: "cmpl-1", object: "text_completion", created: 1, model: "m", choices: [{ text, index: 0, logprobs: null, finish_reason: finish }] };
+      const json = {
+        id: "cmpl-1",
+        object: "text_completion",
+        created: 1,
+        model: "m",
+        choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+      };
       return carriesContent(json, json.choices);
     };
     expect(c("", null)).toBe(false);
@@ -153,7 +212,13 @@ describe("carriesContent", () => {
 
 describe("SseRelay: the held events reach the caller first, in order, and only once", () => {
   it("OpenAI: the caller gets exactly the upstream's events, the role chunk first", async () => {
-    const events = [roleChunk({ usage: null }), textChunk("Hel", { usage: null }), textChunk("lo", { usage: null }), stopChunk({ usage: null }), DONE];
+    const events = [
+      roleChunk({ usage: null }),
+      textChunk("Hel", { usage: null }),
+      textChunk("lo", { usage: null }),
+      stopChunk({ usage: null }),
+      DONE,
+    ];
     const relay = relayOf([events[0]!, events[1]! + events[2]!, events[3]! + events[4]!]);
     expect((await relay.waitForFirstContent()).ok).toBe(true);
     const { text, summary } = await drain(relay);
@@ -172,7 +237,14 @@ describe("SseRelay: the held events reach the caller first, in order, and only o
   });
 
   it("completions: an empty first text is held and sent ahead of the first text", async () => {
-    const chunk = (text: string, finish: string | null) => frame({ id: "cmpl-1", object: "text_completion", created: 1, choices: [{ text, index: 0, logprobs: null, finish_reason: finish }], model: "gpt-3.5-turbo-instruct" });
+    const chunk = (text: string, finish: string | null) =>
+      frame({
+        id: "cmpl-1",
+        object: "text_completion",
+        created: 1,
+        choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+        model: "gpt-3.5-turbo-instruct",
+      });
     const broken = relayOf([chunk("", null)], "break");
     expect((await broken.waitForFirstContent()).ok).toBe(false);
     const events = [chunk("", null), chunk("Hello", null), chunk("", "stop"), DONE];
@@ -182,7 +254,11 @@ describe("SseRelay: the held events reach the caller first, in order, and only o
   });
 
   it("the stripped usage chunk is still read for usage; the held role chunk still goes first", async () => {
-    const relay = relayOf([roleChunk({ usage: null }), textChunk("Hi", { usage: null }), stopChunk({ usage: null }) + usageChunk + DONE], "end", { stripUsageChunk: true });
+    const relay = relayOf(
+      [roleChunk({ usage: null }), textChunk("Hi", { usage: null }), stopChunk({ usage: null }) + usageChunk + DONE],
+      "end",
+      { stripUsageChunk: true },
+    );
     expect((await relay.waitForFirstContent()).ok).toBe(true);
     const { text, summary } = await drain(relay);
     expect(text).toBe(roleChunk({ usage: null }) + textChunk("Hi", { usage: null }) + stopChunk({ usage: null }) + DONE);
@@ -191,7 +267,11 @@ describe("SseRelay: the held events reach the caller first, in order, and only o
 
   it("after the first content event, text events are not parsed as JSON (the hot path did not get dearer)", async () => {
     const rest = Array.from({ length: 20 }, (_, i) => textChunk(`t${i}`, { usage: null }));
-    const relay = relayOf([roleChunk({ usage: null }) + textChunk("first", { usage: null }) + rest[0]!, ...rest.slice(1), stopChunk({ usage: null }) + usageChunk + DONE]);
+    const relay = relayOf([
+      roleChunk({ usage: null }) + textChunk("first", { usage: null }) + rest[0]!,
+      ...rest.slice(1),
+      stopChunk({ usage: null }) + usageChunk + DONE,
+    ]);
     const parse = vi.spyOn(JSON, "parse");
     expect((await relay.waitForFirstContent()).ok).toBe(true);
     // The role chunk and the first text chunk: nothing after the first content event of that read.

@@ -87,7 +87,10 @@ function reloadErrorLogger(what: string): (key: string, err: unknown) => void {
       missed++;
       return;
     }
-    logger.warn({ err: (err as Error).message, failedReloadsSinceLastWarning: missed }, `could not reload cached ${what}; serving the values cached last (up to ${STALE_MS / 60_000} min past their TTL)`);
+    logger.warn(
+      { err: (err as Error).message, failedReloadsSinceLastWarning: missed },
+      `could not reload cached ${what}; serving the values cached last (up to ${STALE_MS / 60_000} min past their TTL)`,
+    );
     lastAt = now;
     missed = 0;
   };
@@ -95,7 +98,12 @@ function reloadErrorLogger(what: string): (key: string, err: unknown) => void {
 
 function state(): GatewayState {
   if (!globalForState.detourGatewayState) {
-    const options = (what: string) => ({ ttlMs: cacheTtlMs, maxEntries: 10_000, staleMs: STALE_MS, onReloadError: reloadErrorLogger(what) });
+    const options = (what: string) => ({
+      ttlMs: cacheTtlMs,
+      maxEntries: 10_000,
+      staleMs: STALE_MS,
+      onReloadError: reloadErrorLogger(what),
+    });
     const s: GatewayState = {
       apiKeys: new LoadingCache(options("API keys")),
       configs: new LoadingCache(options("configs")),
@@ -225,7 +233,12 @@ export async function lookupVirtualKey(workspaceId: string, slug: string): Promi
   });
 }
 
-function virtualKeyOriginsOf(row: { provider: string; resourceName: string | null; customHost: string | null; allowedHosts: string[] }): ReadonlySet<string> {
+function virtualKeyOriginsOf(row: {
+  provider: string;
+  resourceName: string | null;
+  customHost: string | null;
+  allowedHosts: string[];
+}): ReadonlySet<string> {
   const adapter = getProviderAdapter(row.provider);
   return adapter ? virtualKeyOrigins(adapter, row) : new Set();
 }

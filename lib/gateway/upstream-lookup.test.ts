@@ -22,7 +22,10 @@ function controlledDns(table: Record<string, string[]>) {
     asked.push(hostname);
     const found = table[hostname];
     if (!found) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), []);
-    callback(null, found.map((address): LookupAddress => ({ address, family: address.includes(":") ? 6 : 4 })));
+    callback(
+      null,
+      found.map((address): LookupAddress => ({ address, family: address.includes(":") ? 6 : 4 })),
+    );
   };
   const lookupAll = async (hostname: string) =>
     new Promise<string[]>((ok, fail) => resolve(hostname, {}, (err, list) => (err ? fail(err) : ok(list.map((a) => a.address)))));
@@ -62,8 +65,13 @@ describe("the guarded lookup", () => {
     const lookup = createGuardedLookup({ allowedHosts: [], resolve: dns.resolve });
     const split = await lookupOnce(lookup, "split.example.com", true);
     expect(split.err).toBeInstanceOf(AddressNotAllowedError);
-    expect(split.err?.message).toMatch(/^host "split.example.com" resolved to 169.254.169.254, a link-local address, when Detour connected; .*DETOUR_ALLOWED_PRIVATE_HOSTS/);
-    expect((await lookupOnce(lookup, "wire.example.com", false)).err).toMatchObject({ code: "EDETOUR_ADDRESS_NOT_ALLOWED", kind: "Azure wire server" });
+    expect(split.err?.message).toMatch(
+      /^host "split.example.com" resolved to 169.254.169.254, a link-local address, when Detour connected; .*DETOUR_ALLOWED_PRIVATE_HOSTS/,
+    );
+    expect((await lookupOnce(lookup, "wire.example.com", false)).err).toMatchObject({
+      code: "EDETOUR_ADDRESS_NOT_ALLOWED",
+      kind: "Azure wire server",
+    });
   });
 
   it("lets DETOUR_ALLOWED_PRIVATE_HOSTS names through by name (case and trailing dot ignored), not by address", async () => {
@@ -81,7 +89,12 @@ describe("the guarded lookup", () => {
 
 describe("connections of the upstream agent", () => {
   const url = (host: string) => `${mock.url.replace("127.0.0.1", host)}/v1/chat/completions`;
-  const request = (target: string) => ({ url: target, method: "POST" as const, headers: { "content-type": "application/json", authorization: "Bearer sk-test-openai-abcd" }, body: JSON.stringify(chatBody("hi")) });
+  const request = (target: string) => ({
+    url: target,
+    method: "POST" as const,
+    headers: { "content-type": "application/json", authorization: "Bearer sk-test-openai-abcd" },
+    body: JSON.stringify(chatBody("hi")),
+  });
 
   it("a name that passed the request-time check and now resolves to loopback is never connected to (DNS rebinding)", async () => {
     const dns = controlledDns({ "rebind.example.com": ["93.184.215.14"] });
@@ -133,13 +146,16 @@ describe("connections of the upstream agent", () => {
       creds: { provider: "openai", apiKey: "sk-test-openai-abcd", ...(customHost ? { customHost } : {}) },
       virtualKey: null,
     });
-    const run = (t: ResolvedTarget) => attempt({ target: t, path: "config", settings: {} }, { retryIndex: 0, signal: AbortSignal.timeout(10_000) });
+    const run = (t: ResolvedTarget) =>
+      attempt({ target: t, path: "config", settings: {} }, { retryIndex: 0, signal: AbortSignal.timeout(10_000) });
     try {
       const custom = await run(target(`${mock.url.replace("127.0.0.1", "rebind.example.com")}/v1`));
       expect(custom).toMatchObject({ status: 400, errorClass: "address_not_allowed" });
       const customBody = (custom.response as Extract<UpstreamPayload, { kind: "error" }>).body.error;
       expect(customBody).toMatchObject({ code: "custom_host_not_allowed", type: "invalid_request_error", param: "custom_host" });
-      expect(customBody.message).toMatch(/^custom_host host "rebind.example.com" resolved to 127.0.0.1, a loopback address, when Detour connected/);
+      expect(customBody.message).toMatch(
+        /^custom_host host "rebind.example.com" resolved to 127.0.0.1, a loopback address, when Detour connected/,
+      );
 
       const fallbackDefault = await run(target());
       expect(fallbackDefault).toMatchObject({ status: 502, errorClass: "address_not_allowed" });

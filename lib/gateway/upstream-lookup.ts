@@ -25,7 +25,9 @@ export class AddressNotAllowedError extends Error {
     readonly address: string,
     readonly kind: string,
   ) {
-    super(`host ${JSON.stringify(host)} resolved to ${address}, ${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind} address, when Detour connected; ${NON_PUBLIC_HINT}`);
+    super(
+      `host ${JSON.stringify(host)} resolved to ${address}, ${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind} address, when Detour connected; ${NON_PUBLIC_HINT}`,
+    );
     this.name = "AddressNotAllowedError";
   }
 }

@@ -36,7 +36,11 @@ export function createUpstreamAgent(options: { lookup: LookupFunction }): Agent 
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
-export async function sendUpstream(req: UpstreamRequest, signal: AbortSignal, dispatcher: Dispatcher = getUpstreamAgent()): Promise<UpstreamResponse> {
+export async function sendUpstream(
+  req: UpstreamRequest,
+  signal: AbortSignal,
+  dispatcher: Dispatcher = getUpstreamAgent(),
+): Promise<UpstreamResponse> {
   return undiciRequest(req.url, {
     method: req.method,
     headers: req.headers,

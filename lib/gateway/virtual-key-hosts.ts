@@ -47,7 +47,11 @@ export type DestinationSource = { what: string; param: string };
  * destination is allowed or is not a URL (left to the custom-host check, which refuses it with its
  * own message). Shared by the gateway (at use) and the configs API (at save).
  */
-export function refusedVirtualKeyOrigin(allowed: ReadonlySet<string>, adapter: ProviderAdapter, creds: ProviderCredentials): string | undefined {
+export function refusedVirtualKeyOrigin(
+  allowed: ReadonlySet<string>,
+  adapter: ProviderAdapter,
+  creds: ProviderCredentials,
+): string | undefined {
   const destination = creds.customHost ?? adapter.defaultBaseUrl(creds);
   const origin = destination ? originOf(destination) : undefined;
   return !origin || allowed.has(origin) ? undefined : origin;
@@ -76,5 +80,10 @@ export function assertVirtualKeyDestination(
   source: DestinationSource,
 ): void {
   const origin = refusedVirtualKeyOrigin(allowed, adapter, creds);
-  if (origin) throw badRequest("custom_host_not_allowed_for_virtual_key", virtualKeyDestinationMessage(slug, allowed, origin, source.what), source.param);
+  if (origin)
+    throw badRequest(
+      "custom_host_not_allowed_for_virtual_key",
+      virtualKeyDestinationMessage(slug, allowed, origin, source.what),
+      source.param,
+    );
 }

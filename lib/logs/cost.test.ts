@@ -11,9 +11,27 @@ describe("price table", () => {
   });
 
   it("covers the common OpenAI models, with sane prices", () => {
-    for (const model of ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o1", "o3", "o3-mini", "o4-mini",
-      "gpt-4-turbo", "gpt-4", "gpt-3.5-turbo", "gpt-3.5-turbo-instruct", "text-embedding-3-small", "text-embedding-3-large",
-      "text-embedding-ada-002", "gpt-5", "gpt-5-mini", "gpt-5-nano"]) {
+    for (const model of [
+      "gpt-4o",
+      "gpt-4o-mini",
+      "gpt-4.1",
+      "gpt-4.1-mini",
+      "gpt-4.1-nano",
+      "o1",
+      "o3",
+      "o3-mini",
+      "o4-mini",
+      "gpt-4-turbo",
+      "gpt-4",
+      "gpt-3.5-turbo",
+      "gpt-3.5-turbo-instruct",
+      "text-embedding-3-small",
+      "text-embedding-3-large",
+      "text-embedding-ada-002",
+      "gpt-5",
+      "gpt-5-mini",
+      "gpt-5-nano",
+    ]) {
       expect(PRICE_TABLE[model], model).toBeDefined();
     }
     for (const [model, price] of Object.entries(PRICE_TABLE)) {
@@ -40,7 +58,16 @@ describe("costUsd", () => {
   });
 
   it("returns null, never 0, for an unknown or missing model", () => {
-    for (const model of ["gpt-9", "claude-3-opus", "ft:gpt-4o-mini-2024-07-18:org::abc", "gpt-4o-audio-preview", "", "  ", null, undefined]) {
+    for (const model of [
+      "gpt-9",
+      "claude-3-opus",
+      "ft:gpt-4o-mini-2024-07-18:org::abc",
+      "gpt-4o-audio-preview",
+      "",
+      "  ",
+      null,
+      undefined,
+    ]) {
       expect(cost(model, 100, 100), String(model)).toBeNull();
     }
   });

@@ -74,7 +74,10 @@ const DATED_SNAPSHOT = /^(.+)-\d{4}-\d{2}-\d{2}$/;
 
 /** Lower-case, trimmed, Azure's "gpt-35-..." spelled as OpenAI's "gpt-3.5-...". */
 function canonicalName(model: string): string {
-  return model.trim().toLowerCase().replace(/^gpt-35(?=-|$)/, "gpt-3.5");
+  return model
+    .trim()
+    .toLowerCase()
+    .replace(/^gpt-35(?=-|$)/, "gpt-3.5");
 }
 
 /**

@@ -74,7 +74,16 @@ export type LogWriterStats = {
   spill: LogSpillStats;
 };
 
-const NO_SPILL: LogSpillStats = { spilled: 0, pendingRows: 0, pendingBytes: 0, files: 0, replayed: 0, rejected: 0, errors: 0, tornLines: 0 };
+const NO_SPILL: LogSpillStats = {
+  spilled: 0,
+  pendingRows: 0,
+  pendingBytes: 0,
+  files: 0,
+  replayed: 0,
+  rejected: 0,
+  errors: 0,
+  tornLines: 0,
+};
 const DROP_REPORT_INTERVAL_MS = 10_000;
 
 type Waiter = { target: number; done: () => void };
@@ -155,7 +164,16 @@ export class LogWriter {
   stats(): LogWriterStats {
     const spill = this.spill?.stats() ?? NO_SPILL;
     const { written, dropped, rejected, failedWrites } = this.counts;
-    return { queued: this.held, written, dropped, rejected: rejected + spill.rejected, failedWrites, lastError: this.lastError, lastWriteAt: this.lastWriteAt, spill };
+    return {
+      queued: this.held,
+      written,
+      dropped,
+      rejected: rejected + spill.rejected,
+      failedWrites,
+      lastError: this.lastError,
+      lastWriteAt: this.lastWriteAt,
+      spill,
+    };
   }
 
   /**
@@ -169,7 +187,11 @@ export class LogWriter {
       // Not unref'd: a flush at shutdown must keep the process alive until it ends (bounded).
       const timeout = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        this.report(new Error(`request log flush timed out after ${timeoutMs} ms`), { kind: "unwritten", count: this.held, reason: "flush_timeout" });
+        this.report(new Error(`request log flush timed out after ${timeoutMs} ms`), {
+          kind: "unwritten",
+          count: this.held,
+          reason: "flush_timeout",
+        });
         resolve(false);
       }, timeoutMs);
       const waiter: Waiter = {
@@ -216,7 +238,8 @@ export class LogWriter {
         queued: () => this.held,
         atExit: () => {
           this.reportDrops(this.closed ? "closed" : "queue_full", true);
-          if (this.held > 0) this.report(new Error("request logs left unwritten at exit"), { kind: "unwritten", count: this.held, reason: "exit" });
+          if (this.held > 0)
+            this.report(new Error("request logs left unwritten at exit"), { kind: "unwritten", count: this.held, reason: "exit" });
         },
       },
       options,

@@ -51,7 +51,10 @@ describe("log query schema", () => {
   });
 
   it("accepts Next's searchParams object as well as URLSearchParams", () => {
-    expect(ok({ status: "503", "metadata.team": "x", limit: "10", sort: undefined })).toMatchObject({ filters: { status: { codes: [503], classes: [] }, metadata: { team: "x" } }, limit: 10 });
+    expect(ok({ status: "503", "metadata.team": "x", limit: "10", sort: undefined })).toMatchObject({
+      filters: { status: { codes: [503], classes: [] }, metadata: { team: "x" } },
+      limit: 10,
+    });
     expect(fromZodError(parseLogQuery({ status: ["500", "502"] }).error!).param).toBe("status");
   });
 
@@ -97,7 +100,9 @@ describe("log query schema", () => {
   });
 
   it("refuses a metadata filter on a reserved key instead of silently dropping it", () => {
-    expect(fail("metadata.__proto__=x").message).toBe('metadata.__proto__: filters by "__proto__", which is not a metadata key (reserved: __proto__, constructor, prototype)');
+    expect(fail("metadata.__proto__=x").message).toBe(
+      'metadata.__proto__: filters by "__proto__", which is not a metadata key (reserved: __proto__, constructor, prototype)',
+    );
     // The dashboard passes Next's searchParams object.
     const fromObject = parseLogQuery({ "metadata.__proto__": "x" });
     expect(!fromObject.success && fromZodError(fromObject.error).param).toBe("metadata.__proto__");
@@ -105,21 +110,49 @@ describe("log query schema", () => {
   });
 
   it("names every bad value at once; unknown or repeated parameters are reported before values are checked", () => {
-    expect(fail("status=x&limit=0&fallback=no").issues!.map((i) => i.path).sort()).toEqual(["fallback", "limit", "status"]);
-    expect(fail("status=x&typo=1&other=2&limit=1&limit=2").issues!.map((i) => i.path).sort()).toEqual(["limit", "other", "typo"]);
+    expect(
+      fail("status=x&limit=0&fallback=no")
+        .issues!.map((i) => i.path)
+        .sort(),
+    ).toEqual(["fallback", "limit", "status"]);
+    expect(
+      fail("status=x&typo=1&other=2&limit=1&limit=2")
+        .issues!.map((i) => i.path)
+        .sort(),
+    ).toEqual(["limit", "other", "typo"]);
   });
 
   it("the registry and the schema agree: every filter is a parameter, nothing else filters", () => {
-    expect(LOG_FILTERS.map((f) => f.id)).toEqual(["trace_id", "status", "cost_min", "cost_max", "fallback", "provider", "model", "config", "virtual_key", "from", "to", "metadata"]);
+    expect(LOG_FILTERS.map((f) => f.id)).toEqual([
+      "trace_id",
+      "status",
+      "cost_min",
+      "cost_max",
+      "fallback",
+      "provider",
+      "model",
+      "config",
+      "virtual_key",
+      "from",
+      "to",
+      "metadata",
+    ]);
     for (const f of LOG_FILTERS) {
       expect(f.label.length).toBeGreaterThan(0);
       expect(f.hint.length).toBeGreaterThan(0);
     }
-    expect(fail("stauts=5xx").message).toContain("allowed: trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, from, to, metadata.<key>, sort, order, limit, cursor");
+    expect(fail("stauts=5xx").message).toContain(
+      "allowed: trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, from, to, metadata.<key>, sort, order, limit, cursor",
+    );
   });
 
   it("logQueryToSearchParams is the inverse of the schema", () => {
-    for (const query of ["", "status=429,5xx&metadata.env=prod&metadata.x%20y=a%26b&sort=-cost&limit=10", "from=2026-01-01T00:00:00.000Z&fallback=true&cost_min=0.25&order=asc", "provider=openai&model=gpt-4o&config=pc-1&virtual_key=vk&trace_id=t&to=2026-02-01"]) {
+    for (const query of [
+      "",
+      "status=429,5xx&metadata.env=prod&metadata.x%20y=a%26b&sort=-cost&limit=10",
+      "from=2026-01-01T00:00:00.000Z&fallback=true&cost_min=0.25&order=asc",
+      "provider=openai&model=gpt-4o&config=pc-1&virtual_key=vk&trace_id=t&to=2026-02-01",
+    ]) {
       const parsed = ok(query);
       expect(ok(logQueryToSearchParams(parsed).toString())).toEqual(parsed);
     }

@@ -108,8 +108,7 @@ const number = (id: LogFilterId) =>
     .transform(Number)
     .refine((n) => n <= MAX_COST, `must be at most ${MAX_COST}`);
 
-const boolean = (id: LogFilterId) =>
-  z.enum(["true", "false"], { error: `must be ${HINTS[id]}` }).transform((v) => v === "true");
+const boolean = (id: LogFilterId) => z.enum(["true", "false"], { error: `must be ${HINTS[id]}` }).transform((v) => v === "true");
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const datetime = (id: LogFilterId) =>
@@ -122,7 +121,13 @@ const datetime = (id: LogFilterId) =>
     .refine((d) => !Number.isNaN(d.getTime()), `must be ${HINTS[id]}`);
 
 const keyValue = z
-  .record(z.string(), z.string().max(MAX_METADATA_VALUE, `must be at most ${MAX_METADATA_VALUE} characters`).refine(printable, "must not contain control characters"))
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(MAX_METADATA_VALUE, `must be at most ${MAX_METADATA_VALUE} characters`)
+      .refine(printable, "must not contain control characters"),
+  )
   .superRefine((m, ctx) => {
     const keys = Object.keys(m);
     if (keys.length > MAX_METADATA_FILTERS) ctx.addIssue({ code: "custom", message: `at most ${MAX_METADATA_FILTERS} metadata filters` });
@@ -174,8 +179,18 @@ export function formatSort(sort: LogSort): string {
 
 const cursorPayload = z.discriminatedUnion("f", [
   z.strictObject({ f: z.literal("created_at"), d: z.enum(["asc", "desc"]), v: z.iso.datetime(), i: z.string().min(1).max(MAX_TEXT) }),
-  z.strictObject({ f: z.literal("cost"), d: z.enum(["asc", "desc"]), v: z.number().finite().min(0).nullable(), i: z.string().min(1).max(MAX_TEXT) }),
-  z.strictObject({ f: z.literal("latency_ms"), d: z.enum(["asc", "desc"]), v: z.number().int().min(0), i: z.string().min(1).max(MAX_TEXT) }),
+  z.strictObject({
+    f: z.literal("cost"),
+    d: z.enum(["asc", "desc"]),
+    v: z.number().finite().min(0).nullable(),
+    i: z.string().min(1).max(MAX_TEXT),
+  }),
+  z.strictObject({
+    f: z.literal("latency_ms"),
+    d: z.enum(["asc", "desc"]),
+    v: z.number().int().min(0),
+    i: z.string().min(1).max(MAX_TEXT),
+  }),
 ]);
 
 /** Opaque to clients: base64url of a small JSON object. */
@@ -245,29 +260,34 @@ function normalize(input: unknown, ctx: z.core.$RefinementCtx): unknown {
       const name = key.slice(METADATA_PREFIX.length);
       // Refused, not dropped: an assignment of __proto__ would silently lose the filter.
       if (isReservedMetadataKey(name)) {
-        ctx.addIssue({ code: "custom", path: [key], message: `filters by ${JSON.stringify(name)}, which is not a metadata key (reserved: ${RESERVED_METADATA_KEYS.join(", ")})` });
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `filters by ${JSON.stringify(name)}, which is not a metadata key (reserved: ${RESERVED_METADATA_KEYS.join(", ")})`,
+        });
       } else metadata[name] = values[0];
-    }
-    else if (PARAMS.has(key)) out[key] = values[0];
+    } else if (PARAMS.has(key)) out[key] = values[0];
     else ctx.addIssue({ code: "custom", path: [key], message: `is not a log query parameter; allowed: ${ALLOWED.join(", ")}` });
   }
   if (Object.keys(metadata).length > 0) out.metadata = metadata;
   return out;
 }
 
-const baseSchema = z
-  .strictObject({
-    ...filterShape,
-    sort: z.enum(SORT_VALUES as [string, ...string[]], { error: `must be one of ${SORT_VALUES.join(", ")}` }).optional(),
-    order: z.enum(["asc", "desc"], { error: "must be asc or desc" }).optional(),
-    limit: z
-      .string()
-      .regex(/^\d{1,4}$/, `must be a whole number from ${LOG_PAGE_LIMIT.min} to ${LOG_PAGE_LIMIT.max}`)
-      .transform(Number)
-      .refine((n) => n >= LOG_PAGE_LIMIT.min && n <= LOG_PAGE_LIMIT.max, `must be a whole number from ${LOG_PAGE_LIMIT.min} to ${LOG_PAGE_LIMIT.max}`)
-      .optional(),
-    cursor: z.string().optional(),
-  });
+const baseSchema = z.strictObject({
+  ...filterShape,
+  sort: z.enum(SORT_VALUES as [string, ...string[]], { error: `must be one of ${SORT_VALUES.join(", ")}` }).optional(),
+  order: z.enum(["asc", "desc"], { error: "must be asc or desc" }).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, `must be a whole number from ${LOG_PAGE_LIMIT.min} to ${LOG_PAGE_LIMIT.max}`)
+    .transform(Number)
+    .refine(
+      (n) => n >= LOG_PAGE_LIMIT.min && n <= LOG_PAGE_LIMIT.max,
+      `must be a whole number from ${LOG_PAGE_LIMIT.min} to ${LOG_PAGE_LIMIT.max}`,
+    )
+    .optional(),
+  cursor: z.string().optional(),
+});
 
 /**
  * The one schema for the log query: parse a URLSearchParams or Next's `searchParams` with it.
@@ -281,7 +301,8 @@ export const logQuerySchema = z.preprocess(
     let sort = DEFAULT_LOG_SORT;
     if (rawSort !== undefined) {
       const desc = rawSort.startsWith("-");
-      if (desc && order === "asc") ctx.addIssue({ code: "custom", path: ["order"], message: `order=asc contradicts sort=${rawSort} (the - prefix means descending)` });
+      if (desc && order === "asc")
+        ctx.addIssue({ code: "custom", path: ["order"], message: `order=asc contradicts sort=${rawSort} (the - prefix means descending)` });
       sort = { field: rawSort.replace(/^-/, "") as LogSortField, direction: desc || order === "desc" ? "desc" : "asc" };
     } else if (order !== undefined) {
       sort = { field: DEFAULT_LOG_SORT.field, direction: order };
@@ -296,7 +317,11 @@ export const logQuerySchema = z.preprocess(
     if (rawCursor !== undefined) {
       cursor = decodeCursor(rawCursor);
       if (!cursor) {
-        ctx.addIssue({ code: "custom", path: ["cursor"], message: "is not a valid cursor; pass next_cursor from the previous page unchanged" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["cursor"],
+          message: "is not a valid cursor; pass next_cursor from the previous page unchanged",
+        });
       } else if (cursor.sort.field !== sort.field || cursor.sort.direction !== sort.direction) {
         ctx.addIssue({
           code: "custom",
@@ -332,7 +357,8 @@ export function logQueryToSearchParams(query: Partial<LogQuery>): URLSearchParam
       out.set(def.id, String(value));
     }
   }
-  if (query.sort && (query.sort.field !== DEFAULT_LOG_SORT.field || query.sort.direction !== DEFAULT_LOG_SORT.direction)) out.set("sort", formatSort(query.sort));
+  if (query.sort && (query.sort.field !== DEFAULT_LOG_SORT.field || query.sort.direction !== DEFAULT_LOG_SORT.direction))
+    out.set("sort", formatSort(query.sort));
   if (query.limit !== undefined && query.limit !== LOG_PAGE_LIMIT.default) out.set("limit", String(query.limit));
   if (query.cursor) out.set("cursor", encodeCursor(query.cursor));
   return out;

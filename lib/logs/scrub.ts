@@ -62,7 +62,14 @@ export async function runLogScrub(db: Db, options: LogScrubOptions): Promise<Log
   const batchSize = options.batchSize ?? LOG_SCRUB_BATCH;
   const pauseMs = options.pauseMs ?? LOG_SCRUB_PAUSE_MS;
   const progress = await getScrubProgress(db, name);
-  const summary: LogScrubSummary = { status: "complete", resumedFrom: progress.cursor, scanned: 0, candidates: 0, scrubbed: 0, conflicts: 0 };
+  const summary: LogScrubSummary = {
+    status: "complete",
+    resumedFrom: progress.cursor,
+    scanned: 0,
+    candidates: 0,
+    scrubbed: 0,
+    conflicts: 0,
+  };
   if (progress.complete) return { ...summary, status: "already_complete" };
   let cursor = progress.cursor;
   for (;;) {

@@ -72,7 +72,8 @@ export function parseSpillLine(line: string): LogRecord | null {
     return null;
   }
   const r = value as LogRecord;
-  if (!r || typeof r !== "object" || typeof r.id !== "string" || typeof r.workspaceId !== "string" || !Array.isArray(r.attempts)) return null;
+  if (!r || typeof r !== "object" || typeof r.id !== "string" || typeof r.workspaceId !== "string" || !Array.isArray(r.attempts))
+    return null;
   return { ...r, createdAt: new Date(r.createdAt), attempts: r.attempts.map((a) => ({ ...a, startedAt: new Date(a.startedAt) })) };
 }
 
@@ -111,7 +112,12 @@ export class SpillFiles {
     try {
       for (let i = 0; i < records.length; i += APPEND_CHUNK) {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve)); // let requests run between chunks
-        const data = Buffer.from(records.slice(i, i + APPEND_CHUNK).map((r) => `${JSON.stringify(r)}\n`).join(""));
+        const data = Buffer.from(
+          records
+            .slice(i, i + APPEND_CHUNK)
+            .map((r) => `${JSON.stringify(r)}\n`)
+            .join(""),
+        );
         await file.fh.write(data);
         bytes += data.length;
         file.bytes += data.length;

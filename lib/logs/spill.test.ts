@@ -13,10 +13,37 @@ import { testLogRecord } from "./test-record";
 import type { LogRecord } from "./types";
 
 function record(): LogRecord {
-  const r = testLogRecord({ metadata: { team: "a" }, promptTokens: 1, completionTokens: 2, totalTokens: 3, requestBody: "{}", responseBody: "{}" });
+  const r = testLogRecord({
+    metadata: { team: "a" },
+    promptTokens: 1,
+    completionTokens: 2,
+    totalTokens: 3,
+    requestBody: "{}",
+    responseBody: "{}",
+  });
   const startedAt = new Date(1_700_000_000_000);
   const createdAt = new Date(1_700_000_000_000 + Number(r.id.slice(4)));
-  return { ...r, createdAt, traceId: `t-${r.id}`, attempts: [{ index: 0, targetPath: "config", provider: "openai", virtualKeySlug: null, virtualKeyVersion: null, model: "gpt-4o", status: 200, errorClass: null, errorMessage: null, latencyMs: 9, retry: 0, startedAt }] };
+  return {
+    ...r,
+    createdAt,
+    traceId: `t-${r.id}`,
+    attempts: [
+      {
+        index: 0,
+        targetPath: "config",
+        provider: "openai",
+        virtualKeySlug: null,
+        virtualKeyVersion: null,
+        model: "gpt-4o",
+        status: 200,
+        errorClass: null,
+        errorMessage: null,
+        latencyMs: 9,
+        retry: 0,
+        startedAt,
+      },
+    ],
+  };
 }
 const records = (n: number) => Array.from({ length: n }, record);
 
@@ -72,7 +99,16 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const owner = (pid: number, run = "0000000a") => ({ host: "abcdef01", pid, run });
 const files = (o = owner(100)) => new SpillFiles({ dir, owner: o, isAlive: (pid) => pid === 100 || pid === 200, sync: false });
 const spillOf = (db: ReturnType<typeof fakeDb>, extra: Partial<ConstructorParameters<typeof LogSpill>[0]> = {}) =>
-  new LogSpill({ files: files(), maxBytes: 64 * 1024 * 1024, write: db.write, batchSize: 50, idleSealMs: 20, retryBaseMs: 10, retryMaxMs: 40, ...extra });
+  new LogSpill({
+    files: files(),
+    maxBytes: 64 * 1024 * 1024,
+    write: db.write,
+    batchSize: 50,
+    idleSealMs: 20,
+    retryBaseMs: 10,
+    retryMaxMs: 40,
+    ...extra,
+  });
 const names = () => readdirSync(dir).sort();
 
 describe("spill files", () => {
@@ -87,7 +123,9 @@ describe("spill files", () => {
     const other = files(owner(200));
     const [a, b] = await Promise.all([f.claimNext(), other.claimNext()]);
     expect([a, b].filter(Boolean)).toHaveLength(1); // the rename is atomic: one winner
-    const lines = readFileSync((a ?? b)!.path, "utf8").trim().split("\n");
+    const lines = readFileSync((a ?? b)!.path, "utf8")
+      .trim()
+      .split("\n");
     expect(lines.map((l) => parseSpillLine(l))).toEqual(rs); // Dates revived
   });
 
@@ -176,7 +214,10 @@ describe("LogSpill replay", () => {
   it("counts an earlier run's files before anything is replayed (health is complete from the start)", async () => {
     const db = fakeDb(); // down: nothing can be replayed
     const rs = records(4);
-    writeFileSync(path.join(dir, "spill-0000000000001-000001-abcdef01-999-00000001.ndjson"), rs.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    writeFileSync(
+      path.join(dir, "spill-0000000000001-000001-abcdef01-999-00000001.ndjson"),
+      rs.map((r) => `${JSON.stringify(r)}\n`).join(""),
+    );
     const spill = spillOf(db);
     const writer = new LogWriter({ write: db.write, spill });
     await writer.ready();
@@ -216,7 +257,16 @@ describe("LogWriter with a spill", () => {
   it("keeps memory bounded during an outage, loses nothing, and writes every row once afterwards", async () => {
     const db = fakeDb();
     const spill = spillOf(db);
-    const w = new LogWriter({ write: db.write, spill, maxQueue: 2_000, batchSize: 100, spillHighWater: 400, retryBaseMs: 5, retryMaxMs: 20, flushIntervalMs: 5 });
+    const w = new LogWriter({
+      write: db.write,
+      spill,
+      maxQueue: 2_000,
+      batchSize: 100,
+      spillHighWater: 400,
+      retryBaseMs: 5,
+      retryMaxMs: 20,
+      flushIntervalMs: 5,
+    });
     const all: LogRecord[] = [];
     let maxQueued = 0;
     for (let i = 0; i < 100; i++) {
@@ -264,7 +314,9 @@ describe("LogWriter with a spill", () => {
     const started = Date.now();
     expect(await w.close(500)).toBe(true);
     expect(Date.now() - started).toBeLessThan(500);
-    const ids = names().flatMap((n) => readFileSync(path.join(dir, n), "utf8").trim().split("\n")).map((l) => parseSpillLine(l)!.id);
+    const ids = names()
+      .flatMap((n) => readFileSync(path.join(dir, n), "utf8").trim().split("\n"))
+      .map((l) => parseSpillLine(l)!.id);
     expect(ids.sort()).toEqual(rs.map((r) => r.id).sort());
     expect(w.stats()).toMatchObject({ queued: 0, dropped: 0 });
   });
@@ -273,7 +325,15 @@ describe("LogWriter with a spill", () => {
     const db = fakeDb();
     db.up = true;
     const release = hold(db); // a blackholed database: no answer, no error, until its query timeout
-    const w = new LogWriter({ write: db.write, spill: spillOf(db), maxQueue: 1_000, batchSize: 100, spillHighWater: 200, stallMs: 50, flushIntervalMs: 5 });
+    const w = new LogWriter({
+      write: db.write,
+      spill: spillOf(db),
+      maxQueue: 1_000,
+      batchSize: 100,
+      spillHighWater: 200,
+      stallMs: 50,
+      flushIntervalMs: 5,
+    });
     const all = records(2_500); // 2.5x the queue's bound arrive while the first write hangs
     for (let i = 0; i < all.length; i += 100) {
       all.slice(i, i + 100).forEach((r) => w.enqueue(r));

@@ -175,7 +175,13 @@ describe("LogWriter bounded queue", () => {
   });
 
   it("never throws from enqueue, even when the error hook throws", () => {
-    const w = writer({ write: async () => {}, maxQueue: 0, onError: () => { throw new Error("hook broke"); } });
+    const w = writer({
+      write: async () => {},
+      maxQueue: 0,
+      onError: () => {
+        throw new Error("hook broke");
+      },
+    });
     expect(() => w.enqueue(record())).not.toThrow();
     expect(w.stats().dropped).toBe(1);
   });
@@ -196,7 +202,12 @@ describe("LogWriter flush and close", () => {
 
   it("flush returns false after its timeout when the database stays down, keeping the records", async () => {
     const reports: LogWriterErrorInfo[] = [];
-    const w = writer({ write: async () => { throw new Error("down"); }, onError: (_e, info) => reports.push(info) });
+    const w = writer({
+      write: async () => {
+        throw new Error("down");
+      },
+      onError: (_e, info) => reports.push(info),
+    });
     w.enqueue(record());
     const flushed = w.flush(1_000);
     await vi.advanceTimersByTimeAsync(1_000);

@@ -25,16 +25,23 @@ export function getLogWriter(): LogWriter {
   if (globalForLogs.detourLogWriter) return globalForLogs.detourLogWriter;
   const env = getEnv();
   const write = createLogSink(env.database).write;
-  const spill = env.DETOUR_LOG_SPILL_MAX_MB > 0
-    ? new LogSpill({
-        files: new SpillFiles({ dir: path.join(env.dataDir, "log-spill") }),
-        maxBytes: env.DETOUR_LOG_SPILL_MAX_MB * 1024 * 1024,
-        write,
-        isPermanentError: isPermanentLogWriteError,
-        onError: logWriterError,
-      })
-    : undefined;
-  globalForLogs.detourLogWriter = new LogWriter({ write, spill, spillHighWater: env.DETOUR_LOG_SPILL_HIGH_WATER, isPermanentError: isPermanentLogWriteError, onError: logWriterError });
+  const spill =
+    env.DETOUR_LOG_SPILL_MAX_MB > 0
+      ? new LogSpill({
+          files: new SpillFiles({ dir: path.join(env.dataDir, "log-spill") }),
+          maxBytes: env.DETOUR_LOG_SPILL_MAX_MB * 1024 * 1024,
+          write,
+          isPermanentError: isPermanentLogWriteError,
+          onError: logWriterError,
+        })
+      : undefined;
+  globalForLogs.detourLogWriter = new LogWriter({
+    write,
+    spill,
+    spillHighWater: env.DETOUR_LOG_SPILL_HIGH_WATER,
+    isPermanentError: isPermanentLogWriteError,
+    onError: logWriterError,
+  });
   spill?.start();
   return globalForLogs.detourLogWriter;
 }

@@ -30,7 +30,10 @@ describe("Redis helpers", () => {
     const defaults = parseEnv({});
     expect(defaults.REDIS_URL).toBeUndefined();
     expect(defaults.DETOUR_REDIS_PREFIX).toBe("detour");
-    expect(parseEnv({ REDIS_URL: "redis://127.0.0.1:6379", DETOUR_REDIS_PREFIX: "detour-eu:prod" })).toMatchObject({ REDIS_URL: "redis://127.0.0.1:6379", DETOUR_REDIS_PREFIX: "detour-eu:prod" });
+    expect(parseEnv({ REDIS_URL: "redis://127.0.0.1:6379", DETOUR_REDIS_PREFIX: "detour-eu:prod" })).toMatchObject({
+      REDIS_URL: "redis://127.0.0.1:6379",
+      DETOUR_REDIS_PREFIX: "detour-eu:prod",
+    });
     expect(() => parseEnv({ DETOUR_REDIS_PREFIX: "has space" })).toThrow(/DETOUR_REDIS_PREFIX/);
     expect(() => parseEnv({ REDIS_URL: "http://cache:6379" })).toThrow(/REDIS_URL must be a redis:\/\//);
   });
@@ -38,7 +41,13 @@ describe("Redis helpers", () => {
   it("health: Redis disabled by default; a Redis error is reported without failing the status", async () => {
     const db = { $queryRawUnsafe: async () => [{ "?column?": 1 }] } as unknown as Db;
     expect(await checkHealth(db, "sqlite", "t")).toMatchObject({ status: "ok", db: "ok", redis: "disabled" });
-    const down = await checkHealth(db, "postgresql", "t", undefined, Promise.resolve({ redis: "error" as const, redis_reason: "Redis is not connected (reconnecting)" }));
+    const down = await checkHealth(
+      db,
+      "postgresql",
+      "t",
+      undefined,
+      Promise.resolve({ redis: "error" as const, redis_reason: "Redis is not connected (reconnecting)" }),
+    );
     expect(down).toMatchObject({ status: "ok", db: "ok", redis: "error", redis_reason: "Redis is not connected (reconnecting)" });
   });
 });

@@ -126,7 +126,10 @@ export function getRedis(): { command: Redis; subscriber: Redis; prefix: string 
         command: connect(env.REDIS_URL, "command"),
         subscriber: connect(env.REDIS_URL, "subscriber"),
       };
-      logger.info({ redis: redactRedisUrl(env.REDIS_URL), prefix: env.DETOUR_REDIS_PREFIX }, "Redis configured: cross-instance cache invalidation on");
+      logger.info(
+        { redis: redactRedisUrl(env.REDIS_URL), prefix: env.DETOUR_REDIS_PREFIX },
+        "Redis configured: cross-instance cache invalidation on",
+      );
     }
   }
   const c = s.connections;
@@ -272,7 +275,10 @@ export async function checkRedis(): Promise<RedisHealth> {
     return { redis: "error", redis_reason: `${(err as Error).message}${detail}` };
   }
   if (g().subscribed === false) {
-    return { redis: "error", redis_reason: `subscriber is not subscribed (${redis.subscriber.status}${c.subscriber.lastError ? `: ${c.subscriber.lastError}` : ""})` };
+    return {
+      redis: "error",
+      redis_reason: `subscriber is not subscribed (${redis.subscriber.status}${c.subscriber.lastError ? `: ${c.subscriber.lastError}` : ""})`,
+    };
   }
   return { redis: "ok" };
 }

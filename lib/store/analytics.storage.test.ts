@@ -10,26 +10,63 @@ const T0 = Date.UTC(2026, 0, 10, 0, 0, 0);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-type Row = { at: number; status?: number; provider?: string | null; model?: string | null; cost?: number | null; latencyMs: number; fallbackUsed?: boolean };
+type Row = {
+  at: number;
+  status?: number;
+  provider?: string | null;
+  model?: string | null;
+  cost?: number | null;
+  latencyMs: number;
+  fallbackUsed?: boolean;
+};
 
 let seq = 0;
 function log(workspaceId: string, r: Row): LogRecord {
   const createdAt = new Date(r.at);
   const i = seq++;
   return {
-    id: `${newLogId(createdAt)}${i}`, workspaceId, createdAt, traceId: `t${i}`, metadata: null, apiKeyId: null, configSlug: null, configVersion: null,
-    method: "POST", path: "/v1/chat/completions", modelRequested: "gpt-4o", stream: false, status: r.status ?? 200, errorType: null,
-    provider: r.provider === undefined ? "openai" : r.provider, model: r.model === undefined ? "gpt-4o" : r.model, virtualKeySlug: null, virtualKeyVersion: null,
-    promptTokens: 1, completionTokens: 1, totalTokens: 2, cost: r.cost === undefined ? null : r.cost, latencyMs: r.latencyMs, overheadMs: 1, retryCount: 0,
-    cacheStatus: "DISABLED", fallbackUsed: r.fallbackUsed ?? false, requestBody: null, requestBodyTruncated: false, responseBody: null,
-    responseBodyTruncated: false, requestHeaders: null, responseHeaders: null, attempts: [],
+    id: `${newLogId(createdAt)}${i}`,
+    workspaceId,
+    createdAt,
+    traceId: `t${i}`,
+    metadata: null,
+    apiKeyId: null,
+    configSlug: null,
+    configVersion: null,
+    method: "POST",
+    path: "/v1/chat/completions",
+    modelRequested: "gpt-4o",
+    stream: false,
+    status: r.status ?? 200,
+    errorType: null,
+    provider: r.provider === undefined ? "openai" : r.provider,
+    model: r.model === undefined ? "gpt-4o" : r.model,
+    virtualKeySlug: null,
+    virtualKeyVersion: null,
+    promptTokens: 1,
+    completionTokens: 1,
+    totalTokens: 2,
+    cost: r.cost === undefined ? null : r.cost,
+    latencyMs: r.latencyMs,
+    overheadMs: 1,
+    retryCount: 0,
+    cacheStatus: "DISABLED",
+    fallbackUsed: r.fallbackUsed ?? false,
+    requestBody: null,
+    requestBodyTruncated: false,
+    responseBody: null,
+    responseBodyTruncated: false,
+    requestHeaders: null,
+    responseHeaders: null,
+    attempts: [],
   };
 }
 
 describe(`getAnalytics (${TEST_DB_KIND})`, () => {
   let t: TestDatabase;
   let ws: string;
-  const hours = (splitBy: "provider" | "model" | null) => getAnalytics(t.db, { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 3 * HOUR), bucket: "hour", splitBy }, TEST_DB_KIND);
+  const hours = (splitBy: "provider" | "model" | null) =>
+    getAnalytics(t.db, { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 3 * HOUR), bucket: "hour", splitBy }, TEST_DB_KIND);
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -125,7 +162,10 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
   it("computes latency p50/p95 per split key like percentile_cont, per bucket, other folded before ranking", async () => {
     const close = (pct: { p50: number | null; p95: number | null } | undefined, p50: number | null, p95: number | null) => {
       expect(pct).toBeDefined();
-      for (const [got, want] of [[pct!.p50, p50], [pct!.p95, p95]] as const) {
+      for (const [got, want] of [
+        [pct!.p50, p50],
+        [pct!.p95, p95],
+      ] as const) {
         if (want === null) expect(got).toBeNull();
         else expect(got).toBeCloseTo(want, 9);
       }
@@ -165,7 +205,11 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
   });
 
   it("buckets by UTC day", async () => {
-    const a = await getAnalytics(t.db, { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 2 * DAY), bucket: "day", splitBy: null }, TEST_DB_KIND);
+    const a = await getAnalytics(
+      t.db,
+      { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 2 * DAY), bucket: "day", splitBy: null },
+      TEST_DB_KIND,
+    );
     expect(a.series.map((p) => [p.start, p.requests])).toEqual([
       [new Date(T0).toISOString(), 16],
       [new Date(T0 + DAY).toISOString(), 1],
@@ -176,7 +220,11 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
   });
 
   it("returns zeros and no percentiles for a workspace or range without rows", async () => {
-    const a = await getAnalytics(t.db, { workspaceId: "ws_none", from: new Date(T0), to: new Date(T0 + 2 * HOUR), bucket: "hour", splitBy: "provider" }, TEST_DB_KIND);
+    const a = await getAnalytics(
+      t.db,
+      { workspaceId: "ws_none", from: new Date(T0), to: new Date(T0 + 2 * HOUR), bucket: "hour", splitBy: "provider" },
+      TEST_DB_KIND,
+    );
     expect(a.keys).toEqual([]);
     expect(a.series).toHaveLength(2);
     expect(a.totals).toEqual({ requests: 0, errors: 0, cost: 0, rescued: 0, errorRate: null, p50: null, p95: null });

@@ -99,18 +99,42 @@ export async function getAnalytics(db: Db, query: AnalyticsQuery, dialect: Diale
   return assemble(query, groups, readPercentiles(pct, dialect), split, keyPct);
 }
 
-type GroupRow = { bucket: string; key: string | null; requests: number | bigint; errors: number | bigint | null; cost: number | null; rescued: number | bigint | null };
+type GroupRow = {
+  bucket: string;
+  key: string | null;
+  requests: number | bigint;
+  errors: number | bigint | null;
+  cost: number | null;
+  rescued: number | bigint | null;
+};
 /**
  * PostgreSQL: p50/p95 per bucket, and for the whole range on the row whose bucket is null.
  * SQLite: the rows at ranks around each percentile, within their bucket (i of n) and within the
  * range (gi of gn), 0-based.
  */
-type PctRow = { bucket: string | null; p50?: number | null; p95?: number | null; v?: number | bigint; i?: number | bigint; n?: number | bigint; gi?: number | bigint; gn?: number | bigint };
+type PctRow = {
+  bucket: string | null;
+  p50?: number | null;
+  p95?: number | null;
+  v?: number | bigint;
+  i?: number | bigint;
+  n?: number | bigint;
+  gi?: number | bigint;
+  gn?: number | bigint;
+};
 
 type DialectSql = { groups: Prisma.Sql; percentiles: Prisma.Sql };
 
 /** Per (bucket, key). PostgreSQL: p50/p95. SQLite: the rows at ranks around each percentile within their (bucket, key) (i of n), 0-based. */
-type KeyPctRow = { bucket: string; key: string; p50?: number | null; p95?: number | null; v?: number | bigint; i?: number | bigint; n?: number | bigint };
+type KeyPctRow = {
+  bucket: string;
+  key: string;
+  p50?: number | null;
+  p95?: number | null;
+  v?: number | bigint;
+  i?: number | bigint;
+  n?: number | bigint;
+};
 
 /**
  * The split key of a row as `assemble` folds it: null is "unknown", a top key is itself, the rest
@@ -261,7 +285,10 @@ function readPercentiles(rows: PctRow[], dialect: Dialect): Percentiles {
   // A row returned for its global rank only adds a harmless extra rank to its bucket's map: the
   // bucket's own ranks around each percentile are always returned too.
   for (const [bucket, { n, at }] of ranked) byBucket.set(bucket, { p50: interpolate(at, n, 0.5), p95: interpolate(at, n, 0.95) });
-  return { byBucket, overall: global.n ? { p50: interpolate(global.at, global.n, 0.5), p95: interpolate(global.at, global.n, 0.95) } : none };
+  return {
+    byBucket,
+    overall: global.n ? { p50: interpolate(global.at, global.n, 0.5), p95: interpolate(global.at, global.n, 0.95) } : none,
+  };
 }
 
 type KeyPercentiles = Map<string, Map<string, Pct>>;
@@ -280,7 +307,8 @@ function readKeyPercentiles(rows: KeyPctRow[], dialect: Dialect): KeyPercentiles
     const c = inBucket.get(r.key) ?? inBucket.set(r.key, { n: Number(r.n), at: new Map() }).get(r.key)!;
     c.at.set(Number(r.i), Number(r.v));
   }
-  for (const [bucket, inBucket] of ranked) for (const [key, { n, at }] of inBucket) cell(bucket).set(key, { p50: interpolate(at, n, 0.5), p95: interpolate(at, n, 0.95) });
+  for (const [bucket, inBucket] of ranked)
+    for (const [key, { n, at }] of inBucket) cell(bucket).set(key, { p50: interpolate(at, n, 0.5), p95: interpolate(at, n, 0.95) });
   return byCell;
 }
 

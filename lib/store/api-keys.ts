@@ -22,7 +22,14 @@ export async function findActiveApiKey(db: Db, presented: string): Promise<Authe
     select: { id: true, workspaceId: true, scope: true, name: true, revokedAt: true, rpmLimit: true, tpmLimit: true },
   });
   if (!row || row.revokedAt) return null;
-  return { id: row.id, workspaceId: row.workspaceId, scope: row.scope as ApiKeyScope, name: row.name, rpmLimit: row.rpmLimit, tpmLimit: row.tpmLimit };
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    scope: row.scope as ApiKeyScope,
+    name: row.name,
+    rpmLimit: row.rpmLimit,
+    tpmLimit: row.tpmLimit,
+  };
 }
 
 /**
@@ -38,16 +45,16 @@ export async function syncEnvAdminApiKey(db: Db, workspaceId: string, key: strin
   if (!key || !hash) return;
   await retryOnUniqueViolation(() =>
     db.apiKey.upsert({
-    where: { hash },
-    update: { revokedAt: null, workspaceId, scope: "admin", source: "env" },
-    create: {
-      workspaceId,
-      name: "DETOUR_ADMIN_API_KEY",
-      prefix: key.slice(0, 4),
-      hash,
-      scope: "admin",
-      source: "env",
-    },
+      where: { hash },
+      update: { revokedAt: null, workspaceId, scope: "admin", source: "env" },
+      create: {
+        workspaceId,
+        name: "DETOUR_ADMIN_API_KEY",
+        prefix: key.slice(0, 4),
+        hash,
+        scope: "admin",
+        source: "env",
+      },
     }),
   );
 }
@@ -73,14 +80,39 @@ export type ApiKeyRow = {
   tpmLimit: number | null;
 };
 
-const rowSelect = { id: true, name: true, prefix: true, scope: true, source: true, createdById: true, createdAt: true, lastUsedAt: true, revokedAt: true, rpmLimit: true, tpmLimit: true } as const;
+const rowSelect = {
+  id: true,
+  name: true,
+  prefix: true,
+  scope: true,
+  source: true,
+  createdById: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+  rpmLimit: true,
+  tpmLimit: true,
+} as const;
 
 /** The workspace's API keys (revoked ones too, unless only active ones are asked for), newest first. */
-export async function listApiKeys(db: Db, workspaceId: string, options: { status?: "active" | "revoked"; skip: number; take: number }): Promise<{ total: number; rows: ApiKeyRow[] }> {
-  const where = { workspaceId, ...(options.status === "active" ? { revokedAt: null } : options.status === "revoked" ? { NOT: { revokedAt: null } } : {}) };
+export async function listApiKeys(
+  db: Db,
+  workspaceId: string,
+  options: { status?: "active" | "revoked"; skip: number; take: number },
+): Promise<{ total: number; rows: ApiKeyRow[] }> {
+  const where = {
+    workspaceId,
+    ...(options.status === "active" ? { revokedAt: null } : options.status === "revoked" ? { NOT: { revokedAt: null } } : {}),
+  };
   const [total, rows] = await Promise.all([
     db.apiKey.count({ where }),
-    db.apiKey.findMany({ where, select: rowSelect, orderBy: [{ createdAt: "desc" }, { id: "asc" }], skip: options.skip, take: options.take }),
+    db.apiKey.findMany({
+      where,
+      select: rowSelect,
+      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+      skip: options.skip,
+      take: options.take,
+    }),
   ]);
   return { total, rows };
 }
@@ -94,11 +126,23 @@ export type SaveApiKeyResult<T> = ({ ok: true } & T) | { ok: false; reason: "not
 /** Stores a new key (hashed); the name must be free among the workspace's active keys. */
 export async function createNamedApiKey(
   db: Db,
-  input: { workspaceId: string; name: string; scope: ApiKeyScope; hash: string; prefix: string; createdById: string; rpmLimit?: number | null; tpmLimit?: number | null },
+  input: {
+    workspaceId: string;
+    name: string;
+    scope: ApiKeyScope;
+    hash: string;
+    prefix: string;
+    createdById: string;
+    rpmLimit?: number | null;
+    tpmLimit?: number | null;
+  },
 ): Promise<SaveApiKeyResult<{ row: ApiKeyRow }>> {
   return db.$transaction(async (tx) => {
     await lockWorkspace(tx, input.workspaceId);
-    const clash = await tx.apiKey.findFirst({ where: { workspaceId: input.workspaceId, name: input.name, revokedAt: null }, select: { id: true } });
+    const clash = await tx.apiKey.findFirst({
+      where: { workspaceId: input.workspaceId, name: input.name, revokedAt: null },
+      select: { id: true },
+    });
     if (clash) return { ok: false as const, reason: "name_taken" as const };
     const row = await tx.apiKey.create({ data: { ...input, source: "user" }, select: rowSelect });
     return { ok: true as const, row };
@@ -116,7 +160,11 @@ export async function revokeApiKey(db: Db, workspaceId: string, id: string): Pro
     if (!key) return { ok: false as const, reason: "not_found" as const };
     if (key.revokedAt) return { ok: false as const, reason: "revoked" as const };
     if (key.source === "env") return { ok: false as const, reason: "env_managed" as const };
-    const { hash, ...row } = await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() }, select: { ...rowSelect, hash: true } });
+    const { hash, ...row } = await tx.apiKey.update({
+      where: { id: key.id },
+      data: { revokedAt: new Date() },
+      select: { ...rowSelect, hash: true },
+    });
     return { ok: true as const, row, hash };
   });
 }

@@ -9,7 +9,12 @@ export type ConfigForGateway = { slug: string; status: string; version: number; 
 export async function getConfigForGateway(db: Db, workspaceId: string, slug: string): Promise<ConfigForGateway | null> {
   const row = await db.config.findFirst({
     where: { workspaceId, slug },
-    select: { slug: true, status: true, currentVersion: true, versions: { orderBy: { version: "desc" }, take: 1, select: { version: true, body: true } } },
+    select: {
+      slug: true,
+      status: true,
+      currentVersion: true,
+      versions: { orderBy: { version: "desc" }, take: 1, select: { version: true, body: true } },
+    },
   });
   const version = row?.versions[0];
   if (!row || !version) return null;
@@ -17,17 +22,32 @@ export async function getConfigForGateway(db: Db, workspaceId: string, slug: str
 }
 
 /** A new config with its first version; the slug (`pc-...`) is unique and never reused. */
-export async function createConfig(db: Db, input: { workspaceId: string; name: string; body: string; author: string | null }): Promise<{ id: string; slug: string; versionId: string }> {
+export async function createConfig(
+  db: Db,
+  input: { workspaceId: string; name: string; body: string; author: string | null },
+): Promise<{ id: string; slug: string; versionId: string }> {
   const slug = newConfigSlug(input.name);
   const row = await db.config.create({
-    data: { workspaceId: input.workspaceId, slug, name: input.name, currentVersion: 1, versions: { create: { version: 1, body: input.body, author: input.author } } },
+    data: {
+      workspaceId: input.workspaceId,
+      slug,
+      name: input.name,
+      currentVersion: 1,
+      versions: { create: { version: 1, body: input.body, author: input.author } },
+    },
     select: { id: true, slug: true, versions: { select: { id: true } } },
   });
   return { id: row.id, slug: row.slug, versionId: row.versions[0]!.id };
 }
 
 /** Every change is a new version; the slug stays. */
-export async function addConfigVersion(db: Db, workspaceId: string, slug: string, body: string, author: string | null): Promise<{ version: number; versionId: string } | null> {
+export async function addConfigVersion(
+  db: Db,
+  workspaceId: string,
+  slug: string,
+  body: string,
+  author: string | null,
+): Promise<{ version: number; versionId: string } | null> {
   return db.$transaction(async (tx) => {
     const cfg = await tx.config.findFirst({ where: { workspaceId, slug, status: { not: "deleted" } }, select: { id: true } });
     if (!cfg) return null;
@@ -39,8 +59,18 @@ export async function addConfigVersion(db: Db, workspaceId: string, slug: string
  * The next version number is taken with an atomic increment first: it locks the config row, so two
  * concurrent updates get versions n+1 and n+2 instead of colliding.
  */
-async function appendVersion(tx: Tx, configId: string, body: string, author: string | null, note: string | null): Promise<{ version: number; versionId: string }> {
-  const { currentVersion: version } = await tx.config.update({ where: { id: configId }, data: { currentVersion: { increment: 1 } }, select: { currentVersion: true } });
+async function appendVersion(
+  tx: Tx,
+  configId: string,
+  body: string,
+  author: string | null,
+  note: string | null,
+): Promise<{ version: number; versionId: string }> {
+  const { currentVersion: version } = await tx.config.update({
+    where: { id: configId },
+    data: { currentVersion: { increment: 1 } },
+    select: { currentVersion: true },
+  });
   const created = await tx.configVersion.create({ data: { configId, version, body, author, note }, select: { id: true } });
   return { version, versionId: created.id };
 }
@@ -65,20 +95,61 @@ export type ConfigDetail = ConfigSummary & { versionId: string; body: string; cr
 
 export type ConfigVersionRow = { id: string; version: number; body: string; author: string | null; note: string | null; createdAt: Date };
 
-const summarySelect = { id: true, slug: true, name: true, status: true, isDefault: true, currentVersion: true, createdAt: true, updatedAt: true } as const;
+const summarySelect = {
+  id: true,
+  slug: true,
+  name: true,
+  status: true,
+  isDefault: true,
+  currentVersion: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
 
-function toSummary(row: { id: string; slug: string; name: string; status: string; isDefault: boolean; currentVersion: number; createdAt: Date; updatedAt: Date }): ConfigSummary {
-  return { id: row.id, slug: row.slug, name: row.name, status: row.status, isDefault: row.isDefault, version: row.currentVersion, createdAt: row.createdAt, updatedAt: row.updatedAt };
+function toSummary(row: {
+  id: string;
+  slug: string;
+  name: string;
+  status: string;
+  isDefault: boolean;
+  currentVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}): ConfigSummary {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    status: row.status,
+    isDefault: row.isDefault,
+    version: row.currentVersion,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
 }
 
-const visible = (workspaceId: string, slugOrId: string) => ({ workspaceId, status: { not: "deleted" }, OR: [{ slug: slugOrId }, { id: slugOrId }] });
+const visible = (workspaceId: string, slugOrId: string) => ({
+  workspaceId,
+  status: { not: "deleted" },
+  OR: [{ slug: slugOrId }, { id: slugOrId }],
+});
 
 /** The workspace's configs (deleted ones never), newest change first. */
-export async function listConfigs(db: Db, workspaceId: string, options: { status?: "active" | "archived"; skip: number; take: number }): Promise<{ total: number; rows: ConfigSummary[] }> {
+export async function listConfigs(
+  db: Db,
+  workspaceId: string,
+  options: { status?: "active" | "archived"; skip: number; take: number },
+): Promise<{ total: number; rows: ConfigSummary[] }> {
   const where = { workspaceId, status: options.status ?? { not: "deleted" } };
   const [total, rows] = await Promise.all([
     db.config.count({ where }),
-    db.config.findMany({ where, select: summarySelect, orderBy: [{ updatedAt: "desc" }, { id: "asc" }], skip: options.skip, take: options.take }),
+    db.config.findMany({
+      where,
+      select: summarySelect,
+      orderBy: [{ updatedAt: "desc" }, { id: "asc" }],
+      skip: options.skip,
+      take: options.take,
+    }),
   ]);
   return { total, rows: rows.map(toSummary) };
 }
@@ -95,22 +166,40 @@ export async function findConfig(db: Db, workspaceId: string, slugOrId: string):
 }
 
 /** Every version of a config (not deleted), newest first; null when there is no such config. */
-export async function listConfigVersions(db: Db, workspaceId: string, slugOrId: string): Promise<{ config: ConfigSummary; versions: ConfigVersionRow[] } | null> {
+export async function listConfigVersions(
+  db: Db,
+  workspaceId: string,
+  slugOrId: string,
+): Promise<{ config: ConfigSummary; versions: ConfigVersionRow[] } | null> {
   const row = await db.config.findFirst({
     where: visible(workspaceId, slugOrId),
-    select: { ...summarySelect, versions: { orderBy: { version: "desc" }, select: { id: true, version: true, body: true, author: true, note: true, createdAt: true } } },
+    select: {
+      ...summarySelect,
+      versions: {
+        orderBy: { version: "desc" },
+        select: { id: true, version: true, body: true, author: true, note: true, createdAt: true },
+      },
+    },
   });
   if (!row) return null;
   return { config: toSummary(row), versions: row.versions };
 }
 
 /** One version of a config (not deleted), by number or by version id. */
-export async function findConfigVersion(db: Db, workspaceId: string, slugOrId: string, version: number | string): Promise<{ config: ConfigSummary; version: ConfigVersionRow } | null> {
+export async function findConfigVersion(
+  db: Db,
+  workspaceId: string,
+  slugOrId: string,
+  version: number | string,
+): Promise<{ config: ConfigSummary; version: ConfigVersionRow } | null> {
   const row = await db.config.findFirst({
     where: visible(workspaceId, slugOrId),
     select: {
       ...summarySelect,
-      versions: { where: typeof version === "number" ? { version } : { id: version }, select: { id: true, version: true, body: true, author: true, note: true, createdAt: true } },
+      versions: {
+        where: typeof version === "number" ? { version } : { id: version },
+        select: { id: true, version: true, body: true, author: true, note: true, createdAt: true },
+      },
     },
   });
   const found = row?.versions[0];
@@ -121,7 +210,10 @@ export async function findConfigVersion(db: Db, workspaceId: string, slugOrId: s
 export type SaveConfigResult<T> = ({ ok: true } & T) | { ok: false; reason: "not_found" | "name_taken" };
 
 async function nameTaken(tx: Tx, workspaceId: string, name: string, exceptId?: string): Promise<boolean> {
-  const clash = await tx.config.findFirst({ where: { workspaceId, name, status: { not: "deleted" }, ...(exceptId ? { NOT: { id: exceptId } } : {}) }, select: { id: true } });
+  const clash = await tx.config.findFirst({
+    where: { workspaceId, name, status: { not: "deleted" }, ...(exceptId ? { NOT: { id: exceptId } } : {}) },
+    select: { id: true },
+  });
   return clash !== null;
 }
 
@@ -192,7 +284,11 @@ export async function updateConfig(
         const added = await appendVersion(tx, cfg.id, patch.body, author, patch.note ?? null);
         return { ok: true as const, id: cfg.id, slug: cfg.slug, ...added, newVersion: true };
       }
-      const newest = await tx.configVersion.findFirst({ where: { configId: cfg.id }, orderBy: { version: "desc" }, select: { id: true, version: true } });
+      const newest = await tx.configVersion.findFirst({
+        where: { configId: cfg.id },
+        orderBy: { version: "desc" },
+        select: { id: true, version: true },
+      });
       return { ok: true as const, id: cfg.id, slug: cfg.slug, version: newest!.version, versionId: newest!.id, newVersion: false };
     }),
   );

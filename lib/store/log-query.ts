@@ -44,7 +44,9 @@ const FILTER_QUERIES: { [K in LogFilterId]-?: (value: NonNullable<LogFilters[K]>
   to: (v) => ({ createdAt: { lt: v } }),
   // One semi-join per key on RequestLogMetadata (workspaceId, key, value); the workspace is repeated
   // inside so the index's leading column is bound.
-  metadata: (v, workspaceId) => ({ AND: Object.entries(v).map(([key, value]) => ({ metadataEntries: { some: { workspaceId, key, value } } })) }),
+  metadata: (v, workspaceId) => ({
+    AND: Object.entries(v).map(([key, value]) => ({ metadataEntries: { some: { workspaceId, key, value } } })),
+  }),
 };
 
 function statusWhere(s: StatusFilter): Where {
@@ -180,7 +182,9 @@ async function candidateIds(db: Db, workspaceId: string, query: LogQuery): Promi
       const count = await db.requestLogMetadata.count({ where, orderBy: { value: "asc" }, take: METADATA_CANDIDATES + 1 });
       if (count === 0) return [];
       if (count > METADATA_CANDIDATES || (smallest !== null && count >= smallest.length)) continue;
-      smallest = (await db.requestLogMetadata.findMany({ where, orderBy: { value: "asc" }, select: { logId: true }, take: METADATA_CANDIDATES })).map((m) => m.logId);
+      smallest = (
+        await db.requestLogMetadata.findMany({ where, orderBy: { value: "asc" }, select: { logId: true }, take: METADATA_CANDIDATES })
+      ).map((m) => m.logId);
     }
     if (smallest) return smallest;
   }

@@ -98,8 +98,14 @@ export async function writeScrubbedLog(db: Db, scrub: LogScrub): Promise<boolean
       WHERE "logId" = ${scrub.id} AND "key" = ${m.key} AND "value" = ${m.value.from}`;
   }
   if (changes.length === 0) return true;
-  const set = Prisma.join(changes.map(([column, c]) => Prisma.sql`${LOG_COLUMNS[column]} = ${c.to}`), ", ");
-  const same = Prisma.join(changes.map(([column, c]) => Prisma.sql`${LOG_COLUMNS[column]} = ${c.from}`), " AND ");
+  const set = Prisma.join(
+    changes.map(([column, c]) => Prisma.sql`${LOG_COLUMNS[column]} = ${c.to}`),
+    ", ",
+  );
+  const same = Prisma.join(
+    changes.map(([column, c]) => Prisma.sql`${LOG_COLUMNS[column]} = ${c.from}`),
+    " AND ",
+  );
   const count = await db.$executeRaw`UPDATE "RequestLog" SET ${set} WHERE "id" = ${scrub.id} AND ${same}`;
   return count > 0;
 }

@@ -17,14 +17,55 @@ type AttemptRow = ReturnType<typeof toAttemptRows>[number] & { id: string };
 type MetadataRow = ReturnType<typeof toMetadataRows>[number];
 
 const LOG_COLUMNS = [
-  "id", "workspaceId", "createdAt", "traceId", "metadata", "apiKeyId", "configSlug", "configVersion", "method", "path",
-  "modelRequested", "stream", "status", "errorType", "provider", "model", "virtualKeySlug", "virtualKeyVersion",
-  "promptTokens", "completionTokens", "totalTokens", "cost", "latencyMs", "overheadMs", "retryCount", "cacheStatus",
-  "fallbackUsed", "requestBody", "requestBodyTruncated", "responseBody", "responseBodyTruncated", "requestHeaders", "responseHeaders",
+  "id",
+  "workspaceId",
+  "createdAt",
+  "traceId",
+  "metadata",
+  "apiKeyId",
+  "configSlug",
+  "configVersion",
+  "method",
+  "path",
+  "modelRequested",
+  "stream",
+  "status",
+  "errorType",
+  "provider",
+  "model",
+  "virtualKeySlug",
+  "virtualKeyVersion",
+  "promptTokens",
+  "completionTokens",
+  "totalTokens",
+  "cost",
+  "latencyMs",
+  "overheadMs",
+  "retryCount",
+  "cacheStatus",
+  "fallbackUsed",
+  "requestBody",
+  "requestBodyTruncated",
+  "responseBody",
+  "responseBodyTruncated",
+  "requestHeaders",
+  "responseHeaders",
 ] as const satisfies readonly (keyof LogRow)[];
 const ATTEMPT_COLUMNS = [
-  "id", "logId", "index", "targetPath", "provider", "virtualKeySlug", "virtualKeyVersion", "model", "status", "errorClass",
-  "errorMessage", "latencyMs", "retry", "startedAt",
+  "id",
+  "logId",
+  "index",
+  "targetPath",
+  "provider",
+  "virtualKeySlug",
+  "virtualKeyVersion",
+  "model",
+  "status",
+  "errorClass",
+  "errorMessage",
+  "latencyMs",
+  "retry",
+  "startedAt",
 ] as const satisfies readonly (keyof AttemptRow)[];
 const METADATA_COLUMNS = ["logId", "workspaceId", "key", "value"] as const satisfies readonly (keyof MetadataRow)[];
 
@@ -46,7 +87,12 @@ export function createLogSink(target: DatabaseTarget): LogSink {
 
 function sqliteSink(file: string): LogSink {
   let db: Database.Database | null = null;
-  let statements: { log: Database.Statement; attempt: Database.Statement; metadata: Database.Statement; insertChunk: (records: LogRecord[]) => void } | null = null;
+  let statements: {
+    log: Database.Statement;
+    attempt: Database.Statement;
+    metadata: Database.Statement;
+    insertChunk: (records: LogRecord[]) => void;
+  } | null = null;
   // Prisma's SQLite adapter stores DateTime as ISO text with "+00:00" and booleans as 0/1.
   const value = (v: unknown) => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : typeof v === "boolean" ? (v ? 1 : 0) : v);
   const open = () => {
@@ -94,7 +140,13 @@ function postgresSink(url: string): LogSink {
   const pool = new pg.Pool({ connectionString: url, ...PG_POOL });
   pool.on("error", () => undefined); // an idle client's error surfaces on the next query instead
   const value = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
-  const insert = async (client: pg.PoolClient, table: string, cols: readonly string[], rows: readonly Record<string, unknown>[], conflict: string) => {
+  const insert = async (
+    client: pg.PoolClient,
+    table: string,
+    cols: readonly string[],
+    rows: readonly Record<string, unknown>[],
+    conflict: string,
+  ) => {
     if (rows.length === 0) return [];
     const params: unknown[] = [];
     const tuples = rows.map((row) => `(${cols.map((c) => `$${params.push(value(row[c]))}`).join(", ")})`);

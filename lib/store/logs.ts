@@ -29,7 +29,20 @@ export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Pro
 
 // Errors that the same data will hit again however often it is retried (constraint and value
 // errors); anything else (connection, timeout, lock) is worth retrying.
-const PERMANENT_CODES = new Set(["P2000", "P2002", "P2003", "P2004", "P2005", "P2006", "P2007", "P2011", "P2012", "P2019", "P2020", "P2023"]);
+const PERMANENT_CODES = new Set([
+  "P2000",
+  "P2002",
+  "P2003",
+  "P2004",
+  "P2005",
+  "P2006",
+  "P2007",
+  "P2011",
+  "P2012",
+  "P2019",
+  "P2020",
+  "P2023",
+]);
 
 /**
  * For LogWriter's `isPermanentError`: true when retrying the same records cannot succeed — Prisma's
@@ -116,5 +129,10 @@ export function toAttemptRows(r: LogRecord) {
 
 export function toMetadataRows(r: LogRecord) {
   if (r.metadata === null) return [];
-  return Object.entries(r.metadata).map(([key, value]) => ({ logId: r.id, workspaceId: r.workspaceId, key: text(key), value: text(value) }));
+  return Object.entries(r.metadata).map(([key, value]) => ({
+    logId: r.id,
+    workspaceId: r.workspaceId,
+    key: text(key),
+    value: text(value),
+  }));
 }

@@ -25,7 +25,11 @@ export async function getSessionState(db: Db, userId: string, sessionId: string)
  * Signs a session out for good: its id is refused until `expiresAt` (when its token expires
  * anyway). Idempotent. Rows already past their expiry are deleted on the way (indexed).
  */
-export async function revokeSession(db: Db, input: { sessionId: string; userId: string; expiresAt: Date }, now = new Date()): Promise<void> {
+export async function revokeSession(
+  db: Db,
+  input: { sessionId: string; userId: string; expiresAt: Date },
+  now = new Date(),
+): Promise<void> {
   await db.revokedSession.upsert({
     where: { sessionId: input.sessionId },
     create: { sessionId: input.sessionId, userId: input.userId, expiresAt: input.expiresAt },

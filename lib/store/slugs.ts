@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 
 /** Lower-case letters and digits of a name, at most `max` of them ("OpenAI to Azure" -> "openaitoaz"). */
 export function nameLetters(name: string, max: number): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, max) || "x";
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "")
+      .slice(0, max) || "x"
+  );
 }
 
 /** A config id: `pc-<first letters of the name>-<6 hex>`. */

@@ -31,7 +31,10 @@ export async function recordSignIn(db: Db, userId: string): Promise<void> {
 }
 
 /** The password hash and session version of a signed-in user (the password change checks the current password). */
-export async function getUserCredentials(db: Db, userId: string): Promise<{ id: string; email: string; passwordHash: string; sessionVersion: number } | null> {
+export async function getUserCredentials(
+  db: Db,
+  userId: string,
+): Promise<{ id: string; email: string; passwordHash: string; sessionVersion: number } | null> {
   return db.user.findUnique({ where: { id: userId }, select: { id: true, email: true, passwordHash: true, sessionVersion: true } });
 }
 

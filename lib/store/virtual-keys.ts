@@ -47,14 +47,25 @@ export async function getVirtualKeyForGateway(db: Db, workspaceId: string, slug:
     allowedHosts: parseAllowedHosts(row.allowedHosts),
     version: secret?.version ?? row.currentVersion,
     ciphertext: secret?.ciphertext ?? "",
-    deployments: row.deployments.map((d) => ({ deploymentName: d.deploymentName, alias: d.alias, apiVersion: d.apiVersion, isDefault: d.isDefault })),
+    deployments: row.deployments.map((d) => ({
+      deploymentName: d.deploymentName,
+      alias: d.alias,
+      apiVersion: d.apiVersion,
+      isDefault: d.isDefault,
+    })),
     rpmLimit: row.rpmLimit,
     tpmLimit: row.tpmLimit,
   };
 }
 
 /** Where a virtual key's secret may go: what the configs API checks a saved config's custom hosts against. */
-export type VirtualKeyHosts = { slug: string; provider: string; resourceName: string | null; customHost: string | null; allowedHosts: string[] };
+export type VirtualKeyHosts = {
+  slug: string;
+  provider: string;
+  resourceName: string | null;
+  customHost: string | null;
+  allowedHosts: string[];
+};
 
 /** The workspace's ACTIVE keys among `slugs` (one query; unknown and revoked slugs are left out). */
 export async function findActiveVirtualKeyHosts(db: Db, workspaceId: string, slugs: readonly string[]): Promise<VirtualKeyHosts[]> {
@@ -78,7 +89,11 @@ export function parseAllowedHosts(text: string | null | undefined): string[] {
 
 /** Slugs of the workspace's active keys (for GET /v1/models without a config). */
 export async function listActiveVirtualKeySlugs(db: Db, workspaceId: string): Promise<string[]> {
-  const rows = await db.virtualKey.findMany({ where: { workspaceId, status: "active" }, select: { slug: true }, orderBy: { createdAt: "asc" } });
+  const rows = await db.virtualKey.findMany({
+    where: { workspaceId, status: "active" },
+    select: { slug: true },
+    orderBy: { createdAt: "asc" },
+  });
   return rows.map((r) => r.slug);
 }
 
@@ -123,7 +138,14 @@ function virtualKeyCreateData(encryptionKey: Buffer, input: NewVirtualKey) {
     rpmLimit: input.rpmLimit ?? null,
     tpmLimit: input.tpmLimit ?? null,
     currentVersion: 1,
-    secrets: { create: { version: 1, ciphertext: encryptSecret(input.secret, encryptionKey), hint: maskSecret(input.secret), createdById: input.createdById ?? null } },
+    secrets: {
+      create: {
+        version: 1,
+        ciphertext: encryptSecret(input.secret, encryptionKey),
+        hint: maskSecret(input.secret),
+        createdById: input.createdById ?? null,
+      },
+    },
     deployments: { create: deploymentRows(input.deployments ?? []) },
   };
 }
@@ -139,7 +161,14 @@ function deploymentRows(deployments: NonNullable<NewVirtualKey["deployments"]>) 
 }
 
 /** A rotation: the new secret becomes the next version, the current one is retired (kept for audit). */
-export async function rotateVirtualKeySecret(db: Db, encryptionKey: Buffer, workspaceId: string, slug: string, secret: string, byId: string | null): Promise<{ version: number } | null> {
+export async function rotateVirtualKeySecret(
+  db: Db,
+  encryptionKey: Buffer,
+  workspaceId: string,
+  slug: string,
+  secret: string,
+  byId: string | null,
+): Promise<{ version: number } | null> {
   return db.$transaction(async (tx) => {
     const vk = await tx.virtualKey.findFirst({ where: { workspaceId, slug }, select: { id: true } });
     if (!vk) return null;
@@ -151,22 +180,45 @@ export async function rotateVirtualKeySecret(db: Db, encryptionKey: Buffer, work
  * The version number is taken with an atomic increment first: it locks the key's row, so two
  * concurrent rotations become versions n+1 and n+2 (the later one retiring the earlier).
  */
-async function rotateInTx(tx: Tx, virtualKeyId: string, encryptionKey: Buffer, secret: string, byId: string | null, now: Date): Promise<{ version: number }> {
-  const { currentVersion: version } = await tx.virtualKey.update({ where: { id: virtualKeyId }, data: { currentVersion: { increment: 1 }, rotatedAt: now }, select: { currentVersion: true } });
+async function rotateInTx(
+  tx: Tx,
+  virtualKeyId: string,
+  encryptionKey: Buffer,
+  secret: string,
+  byId: string | null,
+  now: Date,
+): Promise<{ version: number }> {
+  const { currentVersion: version } = await tx.virtualKey.update({
+    where: { id: virtualKeyId },
+    data: { currentVersion: { increment: 1 }, rotatedAt: now },
+    select: { currentVersion: true },
+  });
   await tx.virtualKeySecret.updateMany({ where: { virtualKeyId, retiredAt: null }, data: { retiredAt: now, retiredById: byId } });
-  await tx.virtualKeySecret.create({ data: { virtualKeyId, version, ciphertext: encryptSecret(secret, encryptionKey), hint: maskSecret(secret), createdById: byId } });
+  await tx.virtualKeySecret.create({
+    data: { virtualKeyId, version, ciphertext: encryptSecret(secret, encryptionKey), hint: maskSecret(secret), createdById: byId },
+  });
   return { version };
 }
 
 export async function revokeVirtualKey(db: Db, workspaceId: string, slug: string, byId: string | null): Promise<boolean> {
-  const { count } = await db.virtualKey.updateMany({ where: { workspaceId, slug, status: "active" }, data: { status: "revoked", revokedAt: new Date(), revokedById: byId } });
+  const { count } = await db.virtualKey.updateMany({
+    where: { workspaceId, slug, status: "active" },
+    data: { status: "revoked", revokedAt: new Date(), revokedById: byId },
+  });
   return count > 0;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Control plane (management API). Nothing here selects a ciphertext: secrets leave only as hints.
 
-export type VirtualKeyVersionRow = { version: number; hint: string; createdAt: Date; createdById: string | null; retiredAt: Date | null; retiredById: string | null };
+export type VirtualKeyVersionRow = {
+  version: number;
+  hint: string;
+  createdAt: Date;
+  createdById: string | null;
+  retiredAt: Date | null;
+  retiredById: string | null;
+};
 
 export type VirtualKeyDetail = {
   id: string;
@@ -216,7 +268,10 @@ const detailSelect = {
   revokedAt: true,
   revokedById: true,
   deployments: { orderBy: { position: "asc" }, select: { deploymentName: true, alias: true, apiVersion: true, isDefault: true } },
-  secrets: { orderBy: { version: "desc" }, select: { version: true, hint: true, createdAt: true, createdById: true, retiredAt: true, retiredById: true } },
+  secrets: {
+    orderBy: { version: "desc" },
+    select: { version: true, hint: true, createdAt: true, createdById: true, retiredAt: true, retiredById: true },
+  },
 } as const;
 
 type DetailRow = Omit<VirtualKeyDetail, "versions" | "allowedHosts"> & { allowedHosts: string; secrets: VirtualKeyVersionRow[] };
@@ -228,11 +283,21 @@ function toDetail({ secrets, allowedHosts, ...row }: DetailRow): VirtualKeyDetai
 const bySlugOrId = (workspaceId: string, slugOrId: string) => ({ workspaceId, OR: [{ slug: slugOrId }, { id: slugOrId }] });
 
 /** The workspace's virtual keys (revoked ones too, unless a status is asked for), newest first. */
-export async function listVirtualKeys(db: Db, workspaceId: string, options: { status?: "active" | "revoked"; skip: number; take: number }): Promise<{ total: number; rows: VirtualKeyDetail[] }> {
+export async function listVirtualKeys(
+  db: Db,
+  workspaceId: string,
+  options: { status?: "active" | "revoked"; skip: number; take: number },
+): Promise<{ total: number; rows: VirtualKeyDetail[] }> {
   const where = { workspaceId, ...(options.status ? { status: options.status } : {}) };
   const [total, rows] = await Promise.all([
     db.virtualKey.count({ where }),
-    db.virtualKey.findMany({ where, select: detailSelect, orderBy: [{ createdAt: "desc" }, { id: "asc" }], skip: options.skip, take: options.take }),
+    db.virtualKey.findMany({
+      where,
+      select: detailSelect,
+      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+      skip: options.skip,
+      take: options.take,
+    }),
   ]);
   return { total, rows: rows.map(toDetail) };
 }
@@ -246,12 +311,19 @@ export async function findVirtualKey(db: Db, workspaceId: string, slugOrId: stri
 export type SaveVirtualKeyResult<T> = ({ ok: true } & T) | { ok: false; reason: "not_found" | "name_taken" | "revoked" };
 
 async function activeNameTaken(tx: Tx, workspaceId: string, name: string, exceptId?: string): Promise<boolean> {
-  const clash = await tx.virtualKey.findFirst({ where: { workspaceId, name, status: "active", ...(exceptId ? { NOT: { id: exceptId } } : {}) }, select: { id: true } });
+  const clash = await tx.virtualKey.findFirst({
+    where: { workspaceId, name, status: "active", ...(exceptId ? { NOT: { id: exceptId } } : {}) },
+    select: { id: true },
+  });
   return clash !== null;
 }
 
 /** A new key (management API): the name must be free among the workspace's active keys. */
-export async function createNamedVirtualKey(db: Db, encryptionKey: Buffer, input: NewVirtualKey): Promise<SaveVirtualKeyResult<{ id: string; slug: string }>> {
+export async function createNamedVirtualKey(
+  db: Db,
+  encryptionKey: Buffer,
+  input: NewVirtualKey,
+): Promise<SaveVirtualKeyResult<{ id: string; slug: string }>> {
   return retryOnUniqueViolation(() =>
     db.$transaction(async (tx) => {
       await lockWorkspace(tx, input.workspaceId);
@@ -293,7 +365,10 @@ export async function updateVirtualKey(
 ): Promise<SaveVirtualKeyResult<{ id: string; slug: string; version: number; rotated: boolean }>> {
   return db.$transaction(async (tx) => {
     await lockWorkspace(tx, workspaceId);
-    const vk = await tx.virtualKey.findFirst({ where: bySlugOrId(workspaceId, slugOrId), select: { id: true, slug: true, name: true, status: true, currentVersion: true } });
+    const vk = await tx.virtualKey.findFirst({
+      where: bySlugOrId(workspaceId, slugOrId),
+      select: { id: true, slug: true, name: true, status: true, currentVersion: true },
+    });
     if (!vk) return { ok: false as const, reason: "not_found" as const };
     if (vk.status !== "active") return { ok: false as const, reason: "revoked" as const };
     if (patch.name !== undefined && patch.name !== vk.name && (await activeNameTaken(tx, workspaceId, patch.name, vk.id))) {
@@ -314,7 +389,8 @@ export async function updateVirtualKey(
       await tx.virtualKeyDeployment.createMany({ data: deploymentRows(patch.deployments).map((d) => ({ ...d, virtualKeyId: vk.id })) });
     }
     // The deployments are part of the key: replacing them counts as a change of the key (updatedAt).
-    if (Object.keys(data).length || patch.deployments !== undefined) await tx.virtualKey.update({ where: { id: vk.id }, data: { ...data, updatedAt: new Date() } });
+    if (Object.keys(data).length || patch.deployments !== undefined)
+      await tx.virtualKey.update({ where: { id: vk.id }, data: { ...data, updatedAt: new Date() } });
     if (patch.secret === undefined) return { ok: true as const, id: vk.id, slug: vk.slug, version: vk.currentVersion, rotated: false };
     const { version } = await rotateInTx(tx, vk.id, encryptionKey, patch.secret, actor, new Date());
     return { ok: true as const, id: vk.id, slug: vk.slug, version, rotated: true };
@@ -322,7 +398,12 @@ export async function updateVirtualKey(
 }
 
 /** Revokes an active key by slug or id; its secrets stay (encrypted) for the audit trail. */
-export async function revokeVirtualKeyBySlugOrId(db: Db, workspaceId: string, slugOrId: string, actor: string): Promise<SaveVirtualKeyResult<{ id: string; slug: string }>> {
+export async function revokeVirtualKeyBySlugOrId(
+  db: Db,
+  workspaceId: string,
+  slugOrId: string,
+  actor: string,
+): Promise<SaveVirtualKeyResult<{ id: string; slug: string }>> {
   return db.$transaction(async (tx) => {
     const vk = await tx.virtualKey.findFirst({ where: bySlugOrId(workspaceId, slugOrId), select: { id: true, slug: true, status: true } });
     if (!vk) return { ok: false as const, reason: "not_found" as const };

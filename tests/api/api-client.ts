@@ -48,7 +48,12 @@ export function apiClient(h: Harness, auth: Record<string, string>): ApiClient {
 export const withKey = (h: Harness, key: string) => apiClient(h, { "x-portkey-api-key": key });
 
 /** Stores an API key row directly (as the bootstrap would) and returns the key. */
-export async function insertApiKey(h: Harness, workspaceId: string, scope: "gateway" | "admin", name = `${scope} ${randomBytes(3).toString("hex")}`): Promise<string> {
+export async function insertApiKey(
+  h: Harness,
+  workspaceId: string,
+  scope: "gateway" | "admin",
+  name = `${scope} ${randomBytes(3).toString("hex")}`,
+): Promise<string> {
   const key = generateApiKey();
   await h.db.apiKey.create({ data: { workspaceId, name, prefix: apiKeyDisplayPrefix(key), hash: hashApiKey(key), scope } });
   return key;
@@ -88,7 +93,10 @@ function cookiesOf(headers: Headers): Record<string, string> {
   return out;
 }
 
-const cookieHeader = (jar: Record<string, string>) => Object.entries(jar).map(([k, v]) => `${k}=${v}`).join("; ");
+const cookieHeader = (jar: Record<string, string>) =>
+  Object.entries(jar)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("; ");
 
 /** POST /v1/chat/completions with a Detour key and extra headers. */
 export async function chat(h: Harness, apiKey: string, headers: Record<string, string>, body: Record<string, unknown> = chatBody()) {
@@ -108,9 +116,17 @@ export async function chat(h: Harness, apiKey: string, headers: Record<string, s
 }
 
 /** Asserts the one error shape: `{error: {message, type, code, param}}`, no stack traces. */
-export function errorOf(answer: ApiAnswer): { message: string; type: string; code: string; param: string | null; issues?: { path: string; message: string }[] } {
+export function errorOf(answer: ApiAnswer): {
+  message: string;
+  type: string;
+  code: string;
+  param: string | null;
+  issues?: { path: string; message: string }[];
+} {
   const error = answer.json?.error;
-  if (!error || typeof error.message !== "string" || typeof error.code !== "string") throw new Error(`not an error body (${answer.status}): ${answer.text.slice(0, 300)}`);
-  if (/\bat .+\(.+:\d+:\d+\)|node_modules|\.ts:\d+/.test(answer.text)) throw new Error(`error body leaks internals: ${answer.text.slice(0, 300)}`);
+  if (!error || typeof error.message !== "string" || typeof error.code !== "string")
+    throw new Error(`not an error body (${answer.status}): ${answer.text.slice(0, 300)}`);
+  if (/\bat .+\(.+:\d+:\d+\)|node_modules|\.ts:\d+/.test(answer.text))
+    throw new Error(`error body leaks internals: ${answer.text.slice(0, 300)}`);
   return error;
 }

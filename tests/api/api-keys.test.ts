@@ -23,7 +23,13 @@ describe("management API: API keys", () => {
     const r = await api.post("/api-keys", { name: "ci runner", scope: "gateway" });
     expect(r.status).toBe(201);
     expect(r.headers.get("cache-control")).toBe("no-store");
-    expect(r.json).toMatchObject({ id: expect.any(String), key: expect.stringMatching(/^dtr_[A-Za-z0-9_-]{40}$/), name: "ci runner", scope: "gateway", created_at: expect.any(String) });
+    expect(r.json).toMatchObject({
+      id: expect.any(String),
+      key: expect.stringMatching(/^dtr_[A-Za-z0-9_-]{40}$/),
+      name: "ci runner",
+      scope: "gateway",
+      created_at: expect.any(String),
+    });
     const key: string = r.json.key;
     expect(r.json.prefix).toBe(key.slice(0, 10));
 
@@ -31,7 +37,15 @@ describe("management API: API keys", () => {
       expect(read.status).toBe(200);
       expect(read.text).not.toContain(key);
     }
-    expect((await api.get(`/api-keys/${r.json.id}`)).json).toMatchObject({ id: r.json.id, name: "ci runner", scope: "gateway", status: "active", masked_key: `${key.slice(0, 10)}...`, source: "user", revoked_at: null });
+    expect((await api.get(`/api-keys/${r.json.id}`)).json).toMatchObject({
+      id: r.json.id,
+      name: "ci runner",
+      scope: "gateway",
+      status: "active",
+      masked_key: `${key.slice(0, 10)}...`,
+      source: "user",
+      revoked_at: null,
+    });
     const row = await h.db.apiKey.findUnique({ where: { id: r.json.id } });
     expect(row).toMatchObject({ hash: hashApiKey(key), scope: "gateway" });
     expect(JSON.stringify(row)).not.toContain(key);

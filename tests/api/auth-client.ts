@@ -15,14 +15,23 @@ export function cookiesOf(headers: Headers): Jar {
   return out;
 }
 
-export const cookieHeader = (jar: Jar) => Object.entries(jar).filter(([, v]) => v !== "").map(([k, v]) => `${k}=${v}`).join("; ");
+export const cookieHeader = (jar: Jar) =>
+  Object.entries(jar)
+    .filter(([, v]) => v !== "")
+    .map(([k, v]) => `${k}=${v}`)
+    .join("; ");
 
 export const sessionCookieOf = (jar: Jar) => Object.entries(jar).find(([name]) => name.includes("session-token"))?.[1] || null;
 
 export type SignInAnswer = { status: number; error: string | null; jar: Jar; session: string | null; ms: number };
 
 /** One POST /api/auth/callback/credentials (after GET /api/auth/csrf), as the login page's signIn() sends it. */
-export async function attemptSignIn(h: { url: string }, email: string, password: string, headers: Record<string, string> = {}): Promise<SignInAnswer> {
+export async function attemptSignIn(
+  h: { url: string },
+  email: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<SignInAnswer> {
   const csrfRes = await fetch(`${h.url}/api/auth/csrf`, { headers });
   const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
   const jar = cookiesOf(csrfRes.headers);

@@ -124,7 +124,11 @@ describe("body limits outside the inference routes", () => {
 
   it("a body within the limit is read and parsed: sign-in works, a 1 MiB - 4 KiB body gets its validation answer", async () => {
     expect(await signIn(h)).toContain("session-token");
-    const r = await withKey(h, ADMIN_KEY).post("/configs", { name: "near the limit", config: { virtual_key: "vk" }, padding: "x".repeat(MiB - 4096) });
+    const r = await withKey(h, ADMIN_KEY).post("/configs", {
+      name: "near the limit",
+      config: { virtual_key: "vk" },
+      padding: "x".repeat(MiB - 4096),
+    });
     expect(r.status).toBe(400);
     expect(r.text).toContain("padding");
   });

@@ -38,7 +38,13 @@ describe("management API: provider keys inside saved configs", () => {
 
   it("stores the key encrypted, answers it masked everywhere, and the gateway routes with it", async () => {
     const secret = "sk-saved-config-key-0001abcd";
-    const created = await api.post("/configs", { name: "direct key", config: { strategy: { mode: "fallback" }, targets: [direct(secret), { provider: "openai", apiKey: "sk-second-target-key-0002wxyz", custom_host: `${h.mock.url}/v1` }] } });
+    const created = await api.post("/configs", {
+      name: "direct key",
+      config: {
+        strategy: { mode: "fallback" },
+        targets: [direct(secret), { provider: "openai", apiKey: "sk-second-target-key-0002wxyz", custom_host: `${h.mock.url}/v1` }],
+      },
+    });
     expect(created.status).toBe(201);
     const slug = created.json.slug as string;
 
@@ -101,7 +107,9 @@ describe("management API: provider keys inside saved configs", () => {
     const foreignMask = (await api.get(`/configs/${other.json.slug}`)).json.config.api_key as string;
     const created = await api.post("/configs", { name: "mask check", config: direct("sk-mask-check-key-4444444444") });
 
-    const r = await api.put(`/configs/${created.json.slug}`, { config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: "vk-x" }, { ...direct("x"), api_key: foreignMask }] } });
+    const r = await api.put(`/configs/${created.json.slug}`, {
+      config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: "vk-x" }, { ...direct("x"), api_key: foreignMask }] },
+    });
     expect(r.status).toBe(400);
     const error = errorOf(r);
     expect(error.code).toBe("invalid_config");

@@ -24,22 +24,45 @@ describe("management API: a saved config may not send a virtual key where the ga
     h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY });
     api = withKey(h, ADMIN_KEY);
     vk = await h.openaiKey("Main", "sk-openai-savecheck-0000000000aaaa");
-    listed = await h.vk({ name: "Listed", provider: "openai", secret: "sk-openai-savecheck-0000000000bbbb", customHost: `${h.mock.url}/v1`, allowedHosts: ["https://proxy.example:8443"] });
-    azure = await h.vk({ name: "Azure own", provider: "azure-openai", secret: "azure-savecheck-00000000000000cccc", resourceName: "detour-own", deployments: [{ deploymentName: "d", isDefault: true }] });
+    listed = await h.vk({
+      name: "Listed",
+      provider: "openai",
+      secret: "sk-openai-savecheck-0000000000bbbb",
+      customHost: `${h.mock.url}/v1`,
+      allowedHosts: ["https://proxy.example:8443"],
+    });
+    azure = await h.vk({
+      name: "Azure own",
+      provider: "azure-openai",
+      secret: "azure-savecheck-00000000000000cccc",
+      resourceName: "detour-own",
+      deployments: [{ deploymentName: "d", isDefault: true }],
+    });
   });
   afterAll(async () => h?.close());
 
-  function expectRefused(answer: Awaited<ReturnType<ApiClient["post"]>>, slug: string, path: string, what: RegExp, origins = `https://api.openai.com, ${h.mock.url}`, at = ELSEWHERE) {
+  function expectRefused(
+    answer: Awaited<ReturnType<ApiClient["post"]>>,
+    slug: string,
+    path: string,
+    what: RegExp,
+    origins = `https://api.openai.com, ${h.mock.url}`,
+    at = ELSEWHERE,
+  ) {
     expect(answer.status, answer.text).toBe(400);
     const error = errorOf(answer);
     expect(error).toMatchObject({ type: "invalid_request_error", code: CODE, param: path });
     expect(error.issues).toHaveLength(1);
     const issue = error.issues![0]!;
     expect(issue.path).toBe(path);
-    expect(issue.message).toContain(`Virtual key "${slug}" may only send its provider key to its provider's default host or its own custom host (${origins});`);
+    expect(issue.message).toContain(
+      `Virtual key "${slug}" may only send its provider key to its provider's default host or its own custom host (${origins});`,
+    );
     expect(issue.message).toMatch(what);
     expect(issue.message).toContain(`points it at ${at}.`);
-    expect(issue.message).toContain(`an admin adds "${at}" to the virtual key's allowed_hosts (PUT /v1/virtual-keys/${slug} or the key's dashboard page)`);
+    expect(issue.message).toContain(
+      `an admin adds "${at}" to the virtual key's allowed_hosts (PUT /v1/virtual-keys/${slug} or the key's dashboard page)`,
+    );
     expect(error.message).toContain(`${path}: ${issue.message}`);
     return error;
   }
@@ -60,11 +83,27 @@ describe("management API: a saved config may not send a virtual key where the ga
   });
 
   it("create: an inherited custom_host is reported where it is set, naming the target that inherits it", async () => {
-    const atRoot = { strategy: { mode: "fallback" }, custom_host: `${ELSEWHERE}/v1`, targets: [{ provider: "openai", api_key: "sk-own-savecheck-000000000000dddd" }, { virtual_key: vk }] };
-    expectRefused(await api.post("/configs", { name: "inherited root", config: atRoot }), vk, "config.custom_host", /the config's custom_host \(set at config, inherited by config\.targets\[1\]\) points it at/);
+    const atRoot = {
+      strategy: { mode: "fallback" },
+      custom_host: `${ELSEWHERE}/v1`,
+      targets: [{ provider: "openai", api_key: "sk-own-savecheck-000000000000dddd" }, { virtual_key: vk }],
+    };
+    expectRefused(
+      await api.post("/configs", { name: "inherited root", config: atRoot }),
+      vk,
+      "config.custom_host",
+      /the config's custom_host \(set at config, inherited by config\.targets\[1\]\) points it at/,
+    );
     const nested = {
       strategy: { mode: "fallback" },
-      targets: [{ virtual_key: vk }, { strategy: { mode: "loadbalance" }, custom_host: `${ELSEWHERE}/v1`, targets: [{ provider: "openai", api_key: "sk-own-savecheck-000000000000eeee" }, { virtual_key: vk }] }],
+      targets: [
+        { virtual_key: vk },
+        {
+          strategy: { mode: "loadbalance" },
+          custom_host: `${ELSEWHERE}/v1`,
+          targets: [{ provider: "openai", api_key: "sk-own-savecheck-000000000000eeee" }, { virtual_key: vk }],
+        },
+      ],
     };
     expectRefused(
       await api.post("/configs", { name: "inherited nested", config: nested }),
@@ -73,7 +112,12 @@ describe("management API: a saved config may not send a virtual key where the ga
       /the config's custom_host \(set at config\.targets\[1\], inherited by config\.targets\[1\]\.targets\[1\]\) points it at/,
     );
     // A bare single-target config: the root is the target.
-    expectRefused(await api.post("/configs", { name: "bare", config: { virtual_key: vk, custom_host: `${ELSEWHERE}/v1` } }), vk, "config.custom_host", /the config's custom_host points it at/);
+    expectRefused(
+      await api.post("/configs", { name: "bare", config: { virtual_key: vk, custom_host: `${ELSEWHERE}/v1` } }),
+      vk,
+      "config.custom_host",
+      /the config's custom_host points it at/,
+    );
     expect(await names()).not.toContain("inherited root");
   });
 
@@ -81,7 +125,15 @@ describe("management API: a saved config may not send a virtual key where the ga
     const created = await api.post("/configs", { name: "update me", config: { virtual_key: vk } });
     expect(created.status, created.text).toBe(201);
     const slug = created.json.slug as string;
-    const r = await api.put(`/configs/${slug}`, { config: { strategy: { mode: "loadbalance" }, targets: [{ virtual_key: vk, weight: 1 }, { virtual_key: vk, weight: 1, custom_host: `${ELSEWHERE}/v2` }] } });
+    const r = await api.put(`/configs/${slug}`, {
+      config: {
+        strategy: { mode: "loadbalance" },
+        targets: [
+          { virtual_key: vk, weight: 1 },
+          { virtual_key: vk, weight: 1, custom_host: `${ELSEWHERE}/v2` },
+        ],
+      },
+    });
     expectRefused(r, vk, "config.targets[1].custom_host", /the config's custom_host \(config\.targets\[1\]\) points it at/);
     expect((await api.get(`/configs/${slug}`)).json).toMatchObject({ version: 1, config: { virtual_key: vk } });
 
@@ -93,7 +145,9 @@ describe("management API: a saved config may not send a virtual key where the ga
     const created = await api.post("/configs", { name: "restore me", config: { virtual_key: vk } });
     const slug = created.json.slug as string;
     await h.updateConfig(slug, { virtual_key: vk, custom_host: `${ELSEWHERE}/v1` }); // version 2, written before the rule
-    expect((await api.put(`/configs/${slug}`, { config: { virtual_key: vk, override_params: { model: "gpt-4o-mini" } } })).status).toBe(200); // version 3
+    expect((await api.put(`/configs/${slug}`, { config: { virtual_key: vk, override_params: { model: "gpt-4o-mini" } } })).status).toBe(
+      200,
+    ); // version 3
     const r = await api.post(`/configs/${slug}/versions/2/restore`);
     const error = expectRefused(r, vk, "config.custom_host", /the config's custom_host points it at/);
     expect(error.message).toMatch(/^Version 2 cannot be restored: config\.custom_host: Virtual key/);
@@ -103,7 +157,12 @@ describe("management API: a saved config may not send a virtual key where the ga
     // Allowed when saved, then the admin narrows the key's allow-list: restoring it is refused.
     // (The virtual-keys API resolves an allowed host: a loopback origin the server allows.)
     const LOCAL = "http://127.0.0.1:9";
-    const key = await api.post("/virtual-keys", { name: "Narrowed", provider: "openai", key: "sk-openai-savecheck-0000000000ffff", allowed_hosts: [LOCAL] });
+    const key = await api.post("/virtual-keys", {
+      name: "Narrowed",
+      provider: "openai",
+      key: "sk-openai-savecheck-0000000000ffff",
+      allowed_hosts: [LOCAL],
+    });
     expect(key.status, key.text).toBe(201);
     const narrowed = key.json.slug as string;
     const allowed = await api.post("/configs", { name: "allowed then not", config: { virtual_key: narrowed, custom_host: `${LOCAL}/v1` } });
@@ -112,7 +171,18 @@ describe("management API: a saved config may not send a virtual key where the ga
     expect((await api.put(`/virtual-keys/${narrowed}`, { allowed_hosts: [] })).status).toBe(200);
     const again = await api.post(`/configs/${allowed.json.slug}/versions/1/restore`);
     expect(again.status, again.text).toBe(400);
-    expect(errorOf(again)).toMatchObject({ code: CODE, param: "config.custom_host", issues: [{ path: "config.custom_host", message: expect.stringContaining(`Virtual key "${narrowed}" may only send its provider key to its provider's default host or its own custom host (https://api.openai.com); the config's custom_host points it at ${LOCAL}.`) }] });
+    expect(errorOf(again)).toMatchObject({
+      code: CODE,
+      param: "config.custom_host",
+      issues: [
+        {
+          path: "config.custom_host",
+          message: expect.stringContaining(
+            `Virtual key "${narrowed}" may only send its provider key to its provider's default host or its own custom host (https://api.openai.com); the config's custom_host points it at ${LOCAL}.`,
+          ),
+        },
+      ],
+    });
   });
 
   it("saves what the key allows: its own custom host (another path, another spelling), its provider's default host, an allowed_hosts entry", async () => {
@@ -122,20 +192,37 @@ describe("management API: a saved config may not send a virtual key where the ga
       { virtual_key: vk, custom_host: `${scheme.toUpperCase()}://${rest}/other/path/` },
       { virtual_key: listed, custom_host: "https://PROXY.example:8443/openai/v1" },
       { virtual_key: azure, custom_host: "https://detour-own.openai.azure.com/openai" },
-      { strategy: { mode: "fallback" }, custom_host: "https://proxy.example:8443/v1", targets: [{ virtual_key: listed }, { provider: "openai", api_key: "sk-own-savecheck-000000000000abcd" }] },
+      {
+        strategy: { mode: "fallback" },
+        custom_host: "https://proxy.example:8443/v1",
+        targets: [{ virtual_key: listed }, { provider: "openai", api_key: "sk-own-savecheck-000000000000abcd" }],
+      },
     ];
     for (const [i, config] of ok.entries()) {
       const r = await api.post("/configs", { name: `allowed ${i}`, config });
       expect(r.status, `${JSON.stringify(config)}: ${r.text}`).toBe(201);
     }
     // The listed key, at an origin its list does not name (another port): refused.
-    expectRefused(await api.post("/configs", { name: "listed elsewhere", config: { virtual_key: listed, custom_host: "https://proxy.example/v1" } }), listed, "config.custom_host", /^/, `https://api.openai.com, ${h.mock.url}, https://proxy.example:8443`, "https://proxy.example");
+    expectRefused(
+      await api.post("/configs", { name: "listed elsewhere", config: { virtual_key: listed, custom_host: "https://proxy.example/v1" } }),
+      listed,
+      "config.custom_host",
+      /^/,
+      `https://api.openai.com, ${h.mock.url}, https://proxy.example:8443`,
+      "https://proxy.example",
+    );
   });
 
   it("a direct api_key target may name any custom host; a key that does not exist or is revoked is left to the gateway", async () => {
-    const direct = await api.post("/configs", { name: "direct elsewhere", config: { provider: "openai", api_key: "sk-own-savecheck-000000000000beef", custom_host: `${ELSEWHERE}/v1` } });
+    const direct = await api.post("/configs", {
+      name: "direct elsewhere",
+      config: { provider: "openai", api_key: "sk-own-savecheck-000000000000beef", custom_host: `${ELSEWHERE}/v1` },
+    });
     expect(direct.status, direct.text).toBe(201);
-    const unknown = await api.post("/configs", { name: "unknown key", config: { virtual_key: "vk-does-not-exist", custom_host: `${ELSEWHERE}/v1` } });
+    const unknown = await api.post("/configs", {
+      name: "unknown key",
+      config: { virtual_key: "vk-does-not-exist", custom_host: `${ELSEWHERE}/v1` },
+    });
     expect(unknown.status, unknown.text).toBe(201);
     const revoked = await h.openaiKey("Revoked", "sk-openai-savecheck-000000000revk");
     await h.revoke(revoked);
@@ -145,10 +232,20 @@ describe("management API: a saved config may not send a virtual key where the ga
 
   it("reads the keys of the caller's workspace only: another workspace's key is an unknown slug here", async () => {
     const b = await createWorkspace(h, "Save check B");
-    const theirs = await withKey(h, b.adminKey).post("/virtual-keys", { name: "B key", provider: "openai", key: "sk-openai-savecheck-00000000bbbbb" });
+    const theirs = await withKey(h, b.adminKey).post("/virtual-keys", {
+      name: "B key",
+      provider: "openai",
+      key: "sk-openai-savecheck-00000000bbbbb",
+    });
     expect(theirs.status, theirs.text).toBe(201);
     const config = { virtual_key: theirs.json.slug, custom_host: `${ELSEWHERE}/v1` };
-    expectRefused(await withKey(h, b.adminKey).post("/configs", { name: "B elsewhere", config }), theirs.json.slug, "config.custom_host", /^/, "https://api.openai.com");
+    expectRefused(
+      await withKey(h, b.adminKey).post("/configs", { name: "B elsewhere", config }),
+      theirs.json.slug,
+      "config.custom_host",
+      /^/,
+      "https://api.openai.com",
+    );
     expect((await api.post("/configs", { name: "A names B's key", config })).status).toBe(201);
   });
 });

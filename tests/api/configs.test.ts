@@ -31,17 +31,36 @@ describe("management API: configs", () => {
   it("creates a config: {id, slug pc-<name letters>-<6 hex>, version_id}; the gateway serves it at once", async () => {
     const r = await api.post("/configs", { name: "Prod fallback", config: routedTo("gpt-4o-mini") });
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ id: expect.any(String), slug: expect.stringMatching(/^pc-prodfa-[0-9a-f]{6}$/), version_id: expect.any(String), version: 1 });
+    expect(r.json).toMatchObject({
+      id: expect.any(String),
+      slug: expect.stringMatching(/^pc-prodfa-[0-9a-f]{6}$/),
+      version_id: expect.any(String),
+      version: 1,
+    });
     expect(await modelServedFor(r.json.slug)).toMatchObject({ status: 200, model: "gpt-4o-mini" });
   });
 
   it("gets a config by slug or id, with the canonical snake_case JSON (camelCase input accepted)", async () => {
-    const created = await api.post("/configs", { name: "camel case", config: { strategy: { mode: "fallback", onStatusCodes: [429] }, targets: [{ virtualKey: vk, retry: { attempts: 2 } }, { virtual_key: vk }] } });
+    const created = await api.post("/configs", {
+      name: "camel case",
+      config: {
+        strategy: { mode: "fallback", onStatusCodes: [429] },
+        targets: [{ virtualKey: vk, retry: { attempts: 2 } }, { virtual_key: vk }],
+      },
+    });
     expect(created.status).toBe(201);
     for (const ref of [created.json.slug, created.json.id]) {
       const r = await api.get(`/configs/${ref}`);
       expect(r.status).toBe(200);
-      expect(r.json).toMatchObject({ id: created.json.id, slug: created.json.slug, name: "camel case", status: "active", is_default: false, version: 1, version_id: created.json.version_id });
+      expect(r.json).toMatchObject({
+        id: created.json.id,
+        slug: created.json.slug,
+        name: "camel case",
+        status: "active",
+        is_default: false,
+        version: 1,
+        version_id: created.json.version_id,
+      });
       expect(r.json.config).toEqual({
         strategy: { mode: "fallback", on_status_codes: [429] },
         targets: [
@@ -124,7 +143,11 @@ describe("management API: configs", () => {
       [1, false],
     ]);
     const adminKeyId = (await h.db.apiKey.findFirst({ where: { source: "env" } }))!.id;
-    expect(r.json.data[1]).toMatchObject({ id: created.json.version_id, author: `api_key:${adminKeyId}`, config: { virtual_key: vk, override_params: { model: "gpt-4o-mini" } } });
+    expect(r.json.data[1]).toMatchObject({
+      id: created.json.version_id,
+      author: `api_key:${adminKeyId}`,
+      config: { virtual_key: vk, override_params: { model: "gpt-4o-mini" } },
+    });
 
     expect((await api.get(`/configs/${slug}/versions/1`)).json).toMatchObject({ version: 1, id: created.json.version_id });
     expect((await api.get(`/configs/${slug}/versions/${created.json.version_id}`)).json).toMatchObject({ version: 1 });
@@ -163,7 +186,12 @@ describe("management API: configs", () => {
     expect(afterDelete.json.error.code).toBe("config_not_found");
     expect(h.mock.requests()).toHaveLength(0);
 
-    for (const answer of [await api.get(`/configs/${slug}`), await api.put(`/configs/${slug}`, { name: "x" }), await api.del(`/configs/${slug}`), await api.get(`/configs/${slug}/versions`)]) {
+    for (const answer of [
+      await api.get(`/configs/${slug}`),
+      await api.put(`/configs/${slug}`, { name: "x" }),
+      await api.del(`/configs/${slug}`),
+      await api.get(`/configs/${slug}/versions`),
+    ]) {
       expect(answer.status).toBe(404);
       expect(errorOf(answer)).toMatchObject({ code: "not_found", type: "not_found_error" });
       expect(errorOf(answer).message).toContain(slug);
@@ -178,7 +206,9 @@ describe("management API: configs", () => {
   });
 
   it("slugs stay unique across many configs with the same name letters", async () => {
-    const slugs = await Promise.all(Array.from({ length: 12 }, (_, i) => api.post("/configs", { name: `Same letters ${i}`, config: routedTo("gpt-4o") })));
+    const slugs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => api.post("/configs", { name: `Same letters ${i}`, config: routedTo("gpt-4o") })),
+    );
     expect(slugs.every((r) => r.status === 201)).toBe(true);
     expect(new Set(slugs.map((r) => r.json.slug)).size).toBe(12);
   });
@@ -200,7 +230,10 @@ describe("management API: configs", () => {
   });
 
   it("validation: the engine's schema with paths, 400 invalid_config; body errors name the field", async () => {
-    const bad = await api.post("/configs", { name: "bad", config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: vk }, { virtual_key: vk, retry: { attempts: 9 } }] } });
+    const bad = await api.post("/configs", {
+      name: "bad",
+      config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: vk }, { virtual_key: vk, retry: { attempts: 9 } }] },
+    });
     expect(bad.status).toBe(400);
     const err = errorOf(bad);
     expect(err).toMatchObject({ code: "invalid_config", type: "invalid_request_error", param: "config.targets[1].retry.attempts" });
@@ -233,7 +266,7 @@ describe("management API: configs", () => {
   });
 
   it("bad JSON bodies get 400 in the one shape", async () => {
-    const broken = await api.call("POST", "/configs", "{\"name\": ", { "content-type": "application/json" });
+    const broken = await api.call("POST", "/configs", '{"name": ', { "content-type": "application/json" });
     expect(broken.status).toBe(400);
     expect(errorOf(broken).code).toBe("invalid_json");
     expect(errorOf(await api.call("POST", "/configs", "[1,2]", { "content-type": "application/json" })).message).toContain("JSON object");

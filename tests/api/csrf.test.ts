@@ -17,7 +17,8 @@ describe("management API: CSRF on cookie-authenticated writes", () => {
   let otherPortOrigin: string;
 
   const configBody = (name: string) => ({ name, config: { virtual_key: vk } });
-  const countNamed = async (name: string) => (await admin.get("/configs?page_size=500")).json.data.filter((c: { name: string }) => c.name === name).length;
+  const countNamed = async (name: string) =>
+    (await admin.get("/configs?page_size=500")).json.data.filter((c: { name: string }) => c.name === name).length;
 
   beforeAll(async () => {
     h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD });
@@ -44,7 +45,10 @@ describe("management API: CSRF on cookie-authenticated writes", () => {
     const byOrigin = await session.call("POST", "/configs", configBody("csrf port"), { origin: otherPortOrigin });
     expect(byOrigin.status).toBe(403);
     expect(errorOf(byOrigin).code).toBe("cross_origin_write");
-    const bySite = await session.call("POST", "/configs", configBody("csrf port"), { origin: otherPortOrigin, "sec-fetch-site": "same-site" });
+    const bySite = await session.call("POST", "/configs", configBody("csrf port"), {
+      origin: otherPortOrigin,
+      "sec-fetch-site": "same-site",
+    });
     expect(bySite.status).toBe(403);
     expect(errorOf(bySite).message).toContain("same-site");
     expect(await countNamed("csrf port")).toBe(0);
@@ -77,7 +81,11 @@ describe("management API: CSRF on cookie-authenticated writes", () => {
 
   it("refuses a same-origin text/plain body (a form's encoding) with 415 unsupported_media_type", async () => {
     const body = JSON.stringify(configBody("csrf text"));
-    for (const headers of <Record<string, string>[]>[{ origin: ownOrigin, "content-type": "text/plain" }, { "sec-fetch-site": "same-origin", "content-type": "text/plain;charset=UTF-8" }, { origin: ownOrigin, "content-type": "application/x-www-form-urlencoded" }]) {
+    for (const headers of <Record<string, string>[]>[
+      { origin: ownOrigin, "content-type": "text/plain" },
+      { "sec-fetch-site": "same-origin", "content-type": "text/plain;charset=UTF-8" },
+      { origin: ownOrigin, "content-type": "application/x-www-form-urlencoded" },
+    ]) {
       const r = await session.call("POST", "/configs", body, headers);
       expect(r.status).toBe(415);
       const error = errorOf(r);
@@ -92,9 +100,14 @@ describe("management API: CSRF on cookie-authenticated writes", () => {
     expect(created.status).toBe(201);
     const put = await session.call("PUT", `/configs/${created.json.slug}`, { name: "csrf renamed" }, { origin: "http://evil.example" });
     expect(put.status).toBe(403);
-    const del = await session.call("DELETE", `/configs/${created.json.slug}`, undefined, { origin: otherPortOrigin, "sec-fetch-site": "same-site" });
+    const del = await session.call("DELETE", `/configs/${created.json.slug}`, undefined, {
+      origin: otherPortOrigin,
+      "sec-fetch-site": "same-site",
+    });
     expect(del.status).toBe(403);
-    const restore = await session.call("POST", `/configs/${created.json.slug}/versions/1/restore`, undefined, { origin: "http://evil.example" });
+    const restore = await session.call("POST", `/configs/${created.json.slug}/versions/1/restore`, undefined, {
+      origin: "http://evil.example",
+    });
     expect(restore.status).toBe(403);
     const after = await admin.get(`/configs/${created.json.slug}`);
     expect(after.status).toBe(200);
@@ -102,7 +115,12 @@ describe("management API: CSRF on cookie-authenticated writes", () => {
   });
 
   it("refuses cross-origin writes to virtual keys and API keys too", async () => {
-    const vkWrite = await session.call("POST", "/virtual-keys", { name: "csrf vk", provider: "openai", key: "sk-csrf-0000000000000000" }, { origin: "http://evil.example" });
+    const vkWrite = await session.call(
+      "POST",
+      "/virtual-keys",
+      { name: "csrf vk", provider: "openai", key: "sk-csrf-0000000000000000" },
+      { origin: "http://evil.example" },
+    );
     expect(vkWrite.status).toBe(403);
     const keyWrite = await session.call("POST", "/api-keys", { name: "csrf key", scope: "admin" }, { "sec-fetch-site": "cross-site" });
     expect(keyWrite.status).toBe(403);
@@ -110,9 +128,15 @@ describe("management API: CSRF on cookie-authenticated writes", () => {
   });
 
   it("accepts the dashboard's own writes: Sec-Fetch-Site: same-origin, or Detour's Origin, with JSON", async () => {
-    const bySite = await session.call("POST", "/configs", configBody("csrf ok site"), { "sec-fetch-site": "same-origin", origin: ownOrigin });
+    const bySite = await session.call("POST", "/configs", configBody("csrf ok site"), {
+      "sec-fetch-site": "same-origin",
+      origin: ownOrigin,
+    });
     expect(bySite.status).toBe(201);
-    const byOrigin = await session.call("POST", "/configs", configBody("csrf ok origin"), { origin: ownOrigin, "content-type": "application/json; charset=utf-8" });
+    const byOrigin = await session.call("POST", "/configs", configBody("csrf ok origin"), {
+      origin: ownOrigin,
+      "content-type": "application/json; charset=utf-8",
+    });
     expect(byOrigin.status).toBe(201);
     const del = await session.call("DELETE", `/configs/${byOrigin.json.slug}`, undefined, { origin: ownOrigin });
     expect(del.status).toBe(200);
@@ -121,15 +145,30 @@ describe("management API: CSRF on cookie-authenticated writes", () => {
   });
 
   it("accepts the origin of NEXTAUTH_URL (the public URL behind a reverse proxy) and X-Forwarded-Proto's scheme", async () => {
-    const proxied = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY, NEXTAUTH_URL: "https://detour.example.com" }, { adminPassword: ADMIN_PASSWORD });
+    const proxied = await startHarness(
+      { DETOUR_ADMIN_API_KEY: ADMIN_KEY, NEXTAUTH_URL: "https://detour.example.com" },
+      { adminPassword: ADMIN_PASSWORD },
+    );
     try {
       const proxiedVk = await proxied.openaiKey("OpenAI proxied");
       const proxiedSession = apiClient(proxied, { cookie: await signIn(proxied) });
       const body = (name: string) => ({ name, config: { virtual_key: proxiedVk } });
-      expect((await proxiedSession.call("POST", "/configs", body("proxied public"), { origin: "https://detour.example.com" })).status).toBe(201);
-      expect((await proxiedSession.call("POST", "/configs", body("proxied lookalike"), { origin: "https://detour.example.com.evil.example" })).status).toBe(403);
+      expect((await proxiedSession.call("POST", "/configs", body("proxied public"), { origin: "https://detour.example.com" })).status).toBe(
+        201,
+      );
+      expect(
+        (await proxiedSession.call("POST", "/configs", body("proxied lookalike"), { origin: "https://detour.example.com.evil.example" }))
+          .status,
+      ).toBe(403);
       const host = new URL(proxied.url).host;
-      expect((await proxiedSession.call("POST", "/configs", body("proxied forwarded"), { origin: `https://${host}`, "x-forwarded-proto": "https" })).status).toBe(201);
+      expect(
+        (
+          await proxiedSession.call("POST", "/configs", body("proxied forwarded"), {
+            origin: `https://${host}`,
+            "x-forwarded-proto": "https",
+          })
+        ).status,
+      ).toBe(201);
       expect((await proxiedSession.call("POST", "/configs", body("proxied scheme"), { origin: `https://${host}` })).status).toBe(403);
     } finally {
       await proxied.close();
@@ -137,7 +176,10 @@ describe("management API: CSRF on cookie-authenticated writes", () => {
   });
 
   it("does not apply to API-key requests: any Origin, any Sec-Fetch-Site", async () => {
-    const r = await admin.call("POST", "/configs", configBody("csrf api key"), { origin: "http://evil.example", "sec-fetch-site": "cross-site" });
+    const r = await admin.call("POST", "/configs", configBody("csrf api key"), {
+      origin: "http://evil.example",
+      "sec-fetch-site": "cross-site",
+    });
     expect(r.status).toBe(201);
     const del = await admin.call("DELETE", `/configs/${r.json.slug}`, undefined, { origin: "http://evil.example" });
     expect(del.status).toBe(200);

@@ -63,7 +63,12 @@ describe("management API: workspace isolation", () => {
   });
 
   it("lists show only the caller's workspace; names are per workspace", async () => {
-    const vkB = await b.post("/virtual-keys", { name: "shared name", provider: "openai", key: "sk-workspace-b-00000000000000bbbb", custom_host: `${h.mock.url}/v1` });
+    const vkB = await b.post("/virtual-keys", {
+      name: "shared name",
+      provider: "openai",
+      key: "sk-workspace-b-00000000000000bbbb",
+      custom_host: `${h.mock.url}/v1`,
+    });
     const configB = await b.post("/configs", { name: "shared name", config: { virtual_key: vkB.json.slug } });
     const keyB = await b.post("/api-keys", { name: "shared name" });
     expect([vkB.status, configB.status, keyB.status]).toEqual([201, 201, 201]);
@@ -113,7 +118,13 @@ describe("management API: workspace isolation", () => {
 
   it("B's gateway key gets 403 on every management route", async () => {
     const gw = withKey(h, wsB.gatewayKey);
-    for (const r of [await gw.get("/configs"), await gw.get("/virtual-keys"), await gw.get("/api-keys"), await gw.del(`/api-keys/${keyA.id}`), await gw.post("/configs/x/versions/1/restore")]) {
+    for (const r of [
+      await gw.get("/configs"),
+      await gw.get("/virtual-keys"),
+      await gw.get("/api-keys"),
+      await gw.del(`/api-keys/${keyA.id}`),
+      await gw.post("/configs/x/versions/1/restore"),
+    ]) {
       expect(r.status).toBe(403);
       expect(errorOf(r).code).toBe("insufficient_scope");
     }

@@ -63,7 +63,13 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
    * Walks every page of `sort` in a fresh workspace of `initial` rows, writing `perPage` new rows
    * (from `makeNew`) before each next page. Returns the ids seen, in order, and the rows written.
    */
-  async function walkWhileWriting(sort: string, initial: LogRecord[], makeNew: (ws: string, i: number) => LogRecord, perPage = 3, limit = 4) {
+  async function walkWhileWriting(
+    sort: string,
+    initial: LogRecord[],
+    makeNew: (ws: string, i: number) => LogRecord,
+    perPage = 3,
+    limit = 4,
+  ) {
     const ws = await createWorkspace(h, `paging ${sort}`);
     const api = withKey(h, ws.adminKey);
     const first = initial.map((r) => ({ ...r, workspaceId: ws.workspaceId }));
@@ -89,14 +95,17 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
     const initial = Array.from({ length: 17 }, () => record("x"));
     // New rows arrive with later times (as the gateway writes them); some share a time with the newest.
     const newest = initial[initial.length - 1]!.createdAt;
-    const { seen, first } = await walkWhileWriting("-created_at", initial, (ws, i) => record(ws, { createdAt: i % 2 ? newest : new Date(Date.now() + i) }));
+    const { seen, first } = await walkWhileWriting("-created_at", initial, (ws, i) =>
+      record(ws, { createdAt: i % 2 ? newest : new Date(Date.now() + i) }),
+    );
     expect(seen).toEqual(first.map((r) => r.id).reverse());
   });
 
   it("every other sort: each row already there is seen exactly once, in order, while rows are written", async () => {
     const costs = [0.5, null, 0, 0.25, null, 0.25, 0, 1, null, 0.125, 0.25, 0, null, 2, 0.5];
     const latencies = [100, 50, 100, 900, 50, 100, 30, 100, 700, 50, 100, 100, 20, 100, 60];
-    const newRow = (ws: string, i: number) => record(ws, { cost: [null, 0, 0.25, 3][i % 4]!, latencyMs: [100, 50, 5000][i % 3]!, createdAt: new Date(BASE - 1000 * (i + 1)) });
+    const newRow = (ws: string, i: number) =>
+      record(ws, { cost: [null, 0, 0.25, 3][i % 4]!, latencyMs: [100, 50, 5000][i % 3]!, createdAt: new Date(BASE - 1000 * (i + 1)) });
     const cmp = (x: number | null, y: number | null) => (x === y ? 0 : x === null ? 1 : y === null ? -1 : x - y); // nulls last
     const orders: [string, (p: LogRecord, q: LogRecord) => number][] = [
       ["cost", (p, q) => cmp(p.cost, q.cost) || (p.id < q.id ? -1 : 1)],
@@ -111,11 +120,17 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
       expect(new Set(seen).size, sort).toBe(seen.length); // no duplicates
       const firstIds = new Set(first.map((r) => r.id));
       // Every row present from the start is seen (no gaps), in the sort order.
-      expect(seen.filter((x) => firstIds.has(x)), sort).toEqual([...first].sort(order).map((r) => r.id));
+      expect(
+        seen.filter((x) => firstIds.has(x)),
+        sort,
+      ).toEqual([...first].sort(order).map((r) => r.id));
       // Rows written later show up only where they sort after the cursor: what was seen is in order.
       const byId = new Map([...first, ...written].map((r) => [r.id, r]));
       const seenRows = seen.map((x) => byId.get(x)!);
-      expect(seenRows.map((r) => r.id), sort).toEqual([...seenRows].sort(order).map((r) => r.id));
+      expect(
+        seenRows.map((r) => r.id),
+        sort,
+      ).toEqual([...seenRows].sort(order).map((r) => r.id));
       // (New rows sort after the cursor in these orders, so some were seen: the walk did overlap the writes.)
       if (sort !== "created_at") expect(seen.length, sort).toBeGreaterThan(first.length);
     }
@@ -149,19 +164,61 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
       expect(got, query).toEqual(expected.slice(0, got.length).map((r) => r.id));
       expect(got.length, query).toBe(Math.min(expected.length, limit * pages));
     };
-    await expectPages("metadata.kind=bulk", newestFirst.filter((r) => r.metadata!.kind === "bulk"), 50, 3);
-    await expectPages("metadata.kind=rare", newestFirst.filter((r) => r.metadata!.kind === "rare"), 2, 5);
-    await expectPages("metadata.kind=rare&metadata.shard=0", newestFirst.filter((r) => r.metadata!.kind === "rare" && r.metadata!.shard === "0"), 50, 1);
-    await expectPages("metadata.kind=bulk&status=503", newestFirst.filter((r) => r.metadata!.kind === "bulk" && r.status === 503), 40, 3);
-    await expectPages("status=5xx", newestFirst.filter((r) => r.status >= 500), 30, 4);
-    await expectPages("status=429,500", newestFirst.filter((r) => r.status === 429 || r.status === 500), 30, 4);
-    await expectPages("status=2xx&sort=created_at", rows.filter((r) => r.status === 200), 100, 3);
-    const byCostDesc = [...rows].sort((p, q) => (p.cost === null || q.cost === null ? (p.cost === q.cost ? 0 : p.cost === null ? 1 : -1) : q.cost - p.cost) || (p.id < q.id ? 1 : -1));
+    await expectPages(
+      "metadata.kind=bulk",
+      newestFirst.filter((r) => r.metadata!.kind === "bulk"),
+      50,
+      3,
+    );
+    await expectPages(
+      "metadata.kind=rare",
+      newestFirst.filter((r) => r.metadata!.kind === "rare"),
+      2,
+      5,
+    );
+    await expectPages(
+      "metadata.kind=rare&metadata.shard=0",
+      newestFirst.filter((r) => r.metadata!.kind === "rare" && r.metadata!.shard === "0"),
+      50,
+      1,
+    );
+    await expectPages(
+      "metadata.kind=bulk&status=503",
+      newestFirst.filter((r) => r.metadata!.kind === "bulk" && r.status === 503),
+      40,
+      3,
+    );
+    await expectPages(
+      "status=5xx",
+      newestFirst.filter((r) => r.status >= 500),
+      30,
+      4,
+    );
+    await expectPages(
+      "status=429,500",
+      newestFirst.filter((r) => r.status === 429 || r.status === 500),
+      30,
+      4,
+    );
+    await expectPages(
+      "status=2xx&sort=created_at",
+      rows.filter((r) => r.status === 200),
+      100,
+      3,
+    );
+    const byCostDesc = [...rows].sort(
+      (p, q) =>
+        (p.cost === null || q.cost === null ? (p.cost === q.cost ? 0 : p.cost === null ? 1 : -1) : q.cost - p.cost) ||
+        (p.id < q.id ? 1 : -1),
+    );
     await expectPages("sort=-cost", byCostDesc, 200, 12);
   });
 
   it("one log: every field, the stored bodies verbatim, the headers as an object, the attempts in order", async () => {
-    const requestBody = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "<script>alert(1)</script> & \"quotes\" é 😀" }] });
+    const requestBody = JSON.stringify({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: '<script>alert(1)</script> & "quotes" é 😀' }],
+    });
     const attempt = (index: number, fields: Partial<AttemptRecordRow>): AttemptRecordRow => ({
       index,
       targetPath: `config.targets[${index}]`,
@@ -221,14 +278,74 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
       response_headers: {},
     });
     expect(r.json.attempts).toEqual([
-      { index: 0, target_path: "config.targets[0]", provider: "openai", model: "gpt-4o", virtual_key: "openai-main-aaaaaa", virtual_key_version: 2, status: 503, error: "upstream_5xx", error_message: "Service Unavailable", latency_ms: 100, retry: 0, started_at: new Date(BASE).toISOString() },
-      { index: 1, target_path: "config.targets[1]", provider: "openai", model: "gpt-4o", virtual_key: "openai-main-aaaaaa", virtual_key_version: 2, status: null, error: "timeout", error_message: "no answer within 500 ms", latency_ms: 500, retry: 1, started_at: new Date(BASE + 1).toISOString() },
-      { index: 2, target_path: "config.targets[2]", provider: "azure-openai", model: "gpt-4o", virtual_key: "azure-east-bbbbbb", virtual_key_version: 1, status: 200, error: null, error_message: null, latency_ms: 300, retry: 0, started_at: new Date(BASE + 2).toISOString() },
+      {
+        index: 0,
+        target_path: "config.targets[0]",
+        provider: "openai",
+        model: "gpt-4o",
+        virtual_key: "openai-main-aaaaaa",
+        virtual_key_version: 2,
+        status: 503,
+        error: "upstream_5xx",
+        error_message: "Service Unavailable",
+        latency_ms: 100,
+        retry: 0,
+        started_at: new Date(BASE).toISOString(),
+      },
+      {
+        index: 1,
+        target_path: "config.targets[1]",
+        provider: "openai",
+        model: "gpt-4o",
+        virtual_key: "openai-main-aaaaaa",
+        virtual_key_version: 2,
+        status: null,
+        error: "timeout",
+        error_message: "no answer within 500 ms",
+        latency_ms: 500,
+        retry: 1,
+        started_at: new Date(BASE + 1).toISOString(),
+      },
+      {
+        index: 2,
+        target_path: "config.targets[2]",
+        provider: "azure-openai",
+        model: "gpt-4o",
+        virtual_key: "azure-east-bbbbbb",
+        virtual_key_version: 1,
+        status: 200,
+        error: null,
+        error_message: null,
+        latency_ms: 300,
+        retry: 0,
+        started_at: new Date(BASE + 2).toISOString(),
+      },
     ]);
     // The list has the same fields without bodies, headers and attempts.
     const listed = (await page(a, new URLSearchParams({ trace_id: "detail-trace" }))).data[0] as Record<string, unknown>;
-    const { request_body, response_body, request_headers, response_headers, attempts, method, api_key_id, request_body_truncated, response_body_truncated, ...rest } = r.json;
-    void [request_body, response_body, request_headers, response_headers, attempts, method, api_key_id, request_body_truncated, response_body_truncated];
+    const {
+      request_body,
+      response_body,
+      request_headers,
+      response_headers,
+      attempts,
+      method,
+      api_key_id,
+      request_body_truncated,
+      response_body_truncated,
+      ...rest
+    } = r.json;
+    void [
+      request_body,
+      response_body,
+      request_headers,
+      response_headers,
+      attempts,
+      method,
+      api_key_id,
+      request_body_truncated,
+      response_body_truncated,
+    ];
     expect(listed).toEqual(rest);
     for (const hidden of ["request_body", "response_body", "request_headers", "attempts"]) expect(listed).not.toHaveProperty(hidden);
   });
@@ -238,9 +355,18 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
     const logB = record(wsB.workspaceId, { traceId: "shared-trace", metadata: { env: "isolation" } });
     await insertLogBatch(h.db, [logA, logB]);
     for (const q of ["", "trace_id=shared-trace", "metadata.env=isolation", "status=2xx", "sort=-cost", "sort=latency_ms"]) {
-      expect((await page(b, new URLSearchParams(q))).data.map((d) => d.id), q).toEqual([logB.id]);
-      expect((await page(a, new URLSearchParams(q))).data.map((d) => d.id), q).toContain(logA.id);
-      expect((await page(a, new URLSearchParams(q))).data.map((d) => d.id), q).not.toContain(logB.id);
+      expect(
+        (await page(b, new URLSearchParams(q))).data.map((d) => d.id),
+        q,
+      ).toEqual([logB.id]);
+      expect(
+        (await page(a, new URLSearchParams(q))).data.map((d) => d.id),
+        q,
+      ).toContain(logA.id);
+      expect(
+        (await page(a, new URLSearchParams(q))).data.map((d) => d.id),
+        q,
+      ).not.toContain(logB.id);
     }
     const cross = await b.get(`/logs/${logA.id}`);
     expect(cross.status).toBe(404);
@@ -258,24 +384,51 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
     h.mock.reset();
     const openai = await h.openaiKey("OpenAI logs");
     const azure = await h.azureKey("Azure logs");
-    const config = await h.config("Logs fallback", { strategy: { mode: "fallback" }, targets: [{ virtual_key: openai }, { virtual_key: azure }] });
+    const config = await h.config("Logs fallback", {
+      strategy: { mode: "fallback" },
+      targets: [{ virtual_key: openai }, { virtual_key: azure }],
+    });
     const trace = `pipeline-${randomBytes(4).toString("hex")}`;
     const metadata = JSON.stringify({ team: "pipeline", run: trace });
-    const direct = await chat(h, h.apiKey, { "x-portkey-virtual-key": openai, "x-portkey-trace-id": trace, "x-portkey-metadata": metadata });
+    const direct = await chat(h, h.apiKey, {
+      "x-portkey-virtual-key": openai,
+      "x-portkey-trace-id": trace,
+      "x-portkey-metadata": metadata,
+    });
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 } });
-    const fellBack = await chat(h, h.apiKey, { "x-portkey-config": config, "x-portkey-trace-id": trace, "x-portkey-metadata": metadata }, chatBody({ model: "gpt-4o-mini" }));
+    const fellBack = await chat(
+      h,
+      h.apiKey,
+      { "x-portkey-config": config, "x-portkey-trace-id": trace, "x-portkey-metadata": metadata },
+      chatBody({ model: "gpt-4o-mini" }),
+    );
     expect([direct.status, fellBack.status]).toEqual([200, 200]);
     await h.waitForLog(direct.requestId);
     await h.waitForLog(fellBack.requestId);
 
     const listed = await page(a, new URLSearchParams({ trace_id: trace }));
     expect(listed.data.map((d) => d.id)).toEqual([fellBack.requestId, direct.requestId]);
-    expect((await page(a, new URLSearchParams({ "metadata.run": trace, fallback: "true" }))).data.map((d) => d.id)).toEqual([fellBack.requestId]);
-    expect((await page(a, new URLSearchParams({ "metadata.run": trace, config, provider: "azure-openai", model: "gpt-4o-mini" }))).data.map((d) => d.id)).toEqual([fellBack.requestId]);
-    expect((await page(a, new URLSearchParams({ "metadata.run": trace, virtual_key: openai, status: "2xx" }))).data.map((d) => d.id)).toEqual([direct.requestId]);
+    expect((await page(a, new URLSearchParams({ "metadata.run": trace, fallback: "true" }))).data.map((d) => d.id)).toEqual([
+      fellBack.requestId,
+    ]);
+    expect(
+      (await page(a, new URLSearchParams({ "metadata.run": trace, config, provider: "azure-openai", model: "gpt-4o-mini" }))).data.map(
+        (d) => d.id,
+      ),
+    ).toEqual([fellBack.requestId]);
+    expect(
+      (await page(a, new URLSearchParams({ "metadata.run": trace, virtual_key: openai, status: "2xx" }))).data.map((d) => d.id),
+    ).toEqual([direct.requestId]);
 
     const detail = (await a.get(`/logs/${fellBack.requestId}`)).json;
-    expect(detail).toMatchObject({ trace_id: trace, metadata: { team: "pipeline", run: trace }, config, fallback_used: true, provider: "azure-openai", status: 200 });
+    expect(detail).toMatchObject({
+      trace_id: trace,
+      metadata: { team: "pipeline", run: trace },
+      config,
+      fallback_used: true,
+      provider: "azure-openai",
+      status: 200,
+    });
     expect(detail.attempts.map((x: Record<string, unknown>) => [x.index, x.target_path, x.provider, x.status])).toEqual([
       [0, "config.targets[0]", "openai", 503],
       [1, "config.targets[1]", "azure-openai", 200],
@@ -287,8 +440,10 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
   it(`the indexes the log queries use exist (${TEST_DB_KIND})`, async () => {
     const rows: { name: string }[] =
       TEST_DB_KIND === "sqlite"
-        ? await h.db.$queryRaw`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('RequestLog', 'RequestLogMetadata', 'RequestAttempt')`
-        : await h.db.$queryRaw`SELECT indexname AS name FROM pg_indexes WHERE tablename IN ('RequestLog', 'RequestLogMetadata', 'RequestAttempt')`;
+        ? await h.db
+            .$queryRaw`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('RequestLog', 'RequestLogMetadata', 'RequestAttempt')`
+        : await h.db
+            .$queryRaw`SELECT indexname AS name FROM pg_indexes WHERE tablename IN ('RequestLog', 'RequestLogMetadata', 'RequestAttempt')`;
     const names = rows.map((r) => r.name);
     for (const index of [
       "RequestLog_workspaceId_createdAt_idx",

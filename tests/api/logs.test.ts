@@ -16,7 +16,20 @@ import { ADMIN_KEY, ADMIN_PASSWORD, apiClient, createWorkspace, errorOf, signIn,
 const T0 = Date.parse("2025-03-01T10:00:00.000Z");
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 
-type Row = [n: number, minute: number, status: number, provider: string | null, model: string | null, cost: number | null, latencyMs: number, fallback: boolean, config: string | null, vk: string | null, metadata: Record<string, string> | null, trace: string];
+type Row = [
+  n: number,
+  minute: number,
+  status: number,
+  provider: string | null,
+  model: string | null,
+  cost: number | null,
+  latencyMs: number,
+  fallback: boolean,
+  config: string | null,
+  vk: string | null,
+  metadata: Record<string, string> | null,
+  trace: string,
+];
 
 const A = "pc-alpha-000001";
 const F = "pc-fallb-000002";
@@ -47,7 +60,10 @@ const ROWS: Row[] = [
 const id = (n: number) => `log_FX${String(n).padStart(2, "0")}`;
 const ids = (...ns: number[]) => ns.map(id);
 
-function fixtureRecord(workspaceId: string, [n, minute, status, provider, model, cost, latencyMs, fallbackUsed, configSlug, vk, metadata, traceId]: Row): LogRecord {
+function fixtureRecord(
+  workspaceId: string,
+  [n, minute, status, provider, model, cost, latencyMs, fallbackUsed, configSlug, vk, metadata, traceId]: Row,
+): LogRecord {
   return testLogRecord({
     id: id(n),
     workspaceId,
@@ -84,7 +100,10 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
     h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD });
     const ws = await createWorkspace(h, "Log fixtures");
     api = withKey(h, ws.adminKey);
-    await insertLogBatch(h.db, ROWS.map((r) => fixtureRecord(ws.workspaceId, r)));
+    await insertLogBatch(
+      h.db,
+      ROWS.map((r) => fixtureRecord(ws.workspaceId, r)),
+    );
   });
   afterAll(async () => h?.close());
 
@@ -146,7 +165,13 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
       path: "/v1/embeddings",
     });
     expect(body.data.find((d) => d.id === id(5))!.metadata).toEqual({});
-    expect(body.data.find((d) => d.id === id(9))).toMatchObject({ status: 400, error_type: "bad_config", provider: null, model: null, cost: null });
+    expect(body.data.find((d) => d.id === id(9))).toMatchObject({
+      status: 400,
+      error_type: "bad_config",
+      provider: null,
+      model: null,
+      cost: null,
+    });
   });
 
   // Each filter alone, with the exact rows expected (newest first).
@@ -295,7 +320,7 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
   });
 
   it("filter values are data, never SQL", async () => {
-    for (const value of ["' OR 1=1 --", "x\" OR \"1\"=\"1", "%", "_", "*"]) {
+    for (const value of ["' OR 1=1 --", 'x" OR "1"="1', "%", "_", "*"]) {
       for (const param of ["trace_id", "provider", "model", "config", "virtual_key", "metadata.env"]) {
         expect(await idsOf(new URLSearchParams({ [param]: value }))).toEqual([]);
       }

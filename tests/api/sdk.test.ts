@@ -35,8 +35,18 @@ describe("portkey-ai SDK: configs and virtual keys", () => {
   beforeEach(() => h.mock.reset());
 
   it("creates keys and a config, rotates the key, and the config id is then served with the new key", async () => {
-    const openai = await admin.virtualKeys.create({ name: "SDK OpenAI", provider: "openai", key: oldSecret, note: "made by the SDK", customHost: `${h.mock.url}/v1` });
-    expect(openai).toMatchObject({ slug: expect.stringMatching(/^sdkopenai-[0-9a-f]{6}$/), id: expect.any(String), masked_api_key: "sk-...old1" });
+    const openai = await admin.virtualKeys.create({
+      name: "SDK OpenAI",
+      provider: "openai",
+      key: oldSecret,
+      note: "made by the SDK",
+      customHost: `${h.mock.url}/v1`,
+    });
+    expect(openai).toMatchObject({
+      slug: expect.stringMatching(/^sdkopenai-[0-9a-f]{6}$/),
+      id: expect.any(String),
+      masked_api_key: "sk-...old1",
+    });
     expect(JSON.stringify(openai)).not.toContain(oldSecret);
     const azure = await admin.virtualKeys.create({
       name: "SDK Azure",
@@ -47,14 +57,26 @@ describe("portkey-ai SDK: configs and virtual keys", () => {
       customHost: `${h.mock.url}/openai`,
       deploymentConfig: [{ deploymentName: "gpt4o-prod", alias: "gpt-4o", is_default: true }],
     });
-    expect(azure).toMatchObject({ provider: "azure-openai", resource_name: "detour-sdk", deployments: [{ deployment_name: "gpt4o-prod", alias: "gpt-4o", is_default: true }] });
+    expect(azure).toMatchObject({
+      provider: "azure-openai",
+      resource_name: "detour-sdk",
+      deployments: [{ deployment_name: "gpt4o-prod", alias: "gpt-4o", is_default: true }],
+    });
 
-    const config = await admin.configs.create({ name: "SDK fallback", config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: openai.slug }, { virtual_key: azure.slug }] } });
-    expect(config).toMatchObject({ id: expect.any(String), slug: expect.stringMatching(/^pc-sdkfal-[0-9a-f]{6}$/), version_id: expect.any(String) });
+    const config = await admin.configs.create({
+      name: "SDK fallback",
+      config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: openai.slug }, { virtual_key: azure.slug }] },
+    });
+    expect(config).toMatchObject({
+      id: expect.any(String),
+      slug: expect.stringMatching(/^pc-sdkfal-[0-9a-f]{6}$/),
+      version_id: expect.any(String),
+    });
     const slug = config.slug!;
 
     const client = new Portkey({ apiKey: h.apiKey, baseURL: h.baseURL, config: slug });
-    const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
+    const ask = () =>
+      client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
     const first = await ask();
     expect(first.choices[0]?.message?.content).toContain("Mock answer from openai");
     expect(h.mock.requests().map((r) => r.key)).toEqual([oldSecret]);
@@ -73,7 +95,12 @@ describe("portkey-ai SDK: configs and virtual keys", () => {
 
     const retrieved = await admin.virtualKeys.retrieve({ slug: openai.slug });
     expect(retrieved).toMatchObject({ slug: openai.slug, status: "active", masked_api_key: "sk-...new2" });
-    expect((retrieved as unknown as { versions: { version: number; retired_at: string | null }[] }).versions.map((v) => [v.version, v.retired_at === null])).toEqual([
+    expect(
+      (retrieved as unknown as { versions: { version: number; retired_at: string | null }[] }).versions.map((v) => [
+        v.version,
+        v.retired_at === null,
+      ]),
+    ).toEqual([
       [2, true],
       [1, false],
     ]);
@@ -82,19 +109,37 @@ describe("portkey-ai SDK: configs and virtual keys", () => {
   });
 
   it("configs: list, retrieve, update (a new version, the same slug) and delete", async () => {
-    const vk = await admin.virtualKeys.create({ name: "SDK for configs", provider: "openai", key: "sk-sdk-configs-0000000000000000cfg", customHost: `${h.mock.url}/v1` });
-    const created = await admin.configs.create({ name: "SDK versions", config: { virtual_key: vk.slug, override_params: { model: "gpt-4o-mini" } }, isDefault: 0 });
+    const vk = await admin.virtualKeys.create({
+      name: "SDK for configs",
+      provider: "openai",
+      key: "sk-sdk-configs-0000000000000000cfg",
+      customHost: `${h.mock.url}/v1`,
+    });
+    const created = await admin.configs.create({
+      name: "SDK versions",
+      config: { virtual_key: vk.slug, override_params: { model: "gpt-4o-mini" } },
+      isDefault: 0,
+    });
     const slug = created.slug!;
 
     const listed = await admin.configs.list();
     expect(listed).toMatchObject({ object: "list", total: expect.any(Number) });
     expect(listed.data?.map((c) => c.slug)).toContain(slug);
 
-    const updated = await admin.configs.update({ slug, name: "SDK versions v2", config: { virtual_key: vk.slug, override_params: { model: "gpt-4o" } } });
+    const updated = await admin.configs.update({
+      slug,
+      name: "SDK versions v2",
+      config: { virtual_key: vk.slug, override_params: { model: "gpt-4o" } },
+    });
     expect(updated).toMatchObject({ slug, version: 2, version_id: expect.any(String) });
     expect(updated.version_id).not.toBe(created.version_id);
     const retrieved = await admin.configs.retrieve({ slug });
-    expect(retrieved).toMatchObject({ slug, name: "SDK versions v2", version_id: updated.version_id, config: { virtual_key: vk.slug, override_params: { model: "gpt-4o" } } });
+    expect(retrieved).toMatchObject({
+      slug,
+      name: "SDK versions v2",
+      version_id: updated.version_id,
+      config: { virtual_key: vk.slug, override_params: { model: "gpt-4o" } },
+    });
 
     const client = new Portkey({ apiKey: h.apiKey, baseURL: h.baseURL, config: slug });
     await client.chat.completions.create({ model: "anything", messages: [{ role: "user", content: "hi" }] });
@@ -109,7 +154,12 @@ describe("portkey-ai SDK: configs and virtual keys", () => {
   });
 
   it("virtual keys: delete revokes, the next request fails with 403; validation errors reach the SDK as 400", async () => {
-    const vk = await admin.virtualKeys.create({ name: "SDK revoke", provider: "openai", key: "sk-sdk-revoke-00000000000000000rev", customHost: `${h.mock.url}/v1` });
+    const vk = await admin.virtualKeys.create({
+      name: "SDK revoke",
+      provider: "openai",
+      key: "sk-sdk-revoke-00000000000000000rev",
+      customHost: `${h.mock.url}/v1`,
+    });
     const client = new Portkey({ apiKey: h.apiKey, baseURL: h.baseURL, virtualKey: vk.slug! });
     await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
     await admin.virtualKeys.delete({ slug: vk.slug });
@@ -122,7 +172,11 @@ describe("portkey-ai SDK: configs and virtual keys", () => {
   });
 
   it("API keys: list, retrieve and delete work through the SDK's apiKeys resource", async () => {
-    const created = await fetch(`${h.baseURL}/api-keys`, { method: "POST", headers: { "content-type": "application/json", "x-portkey-api-key": ADMIN_KEY }, body: JSON.stringify({ name: "for the SDK" }) }).then((r) => r.json());
+    const created = await fetch(`${h.baseURL}/api-keys`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-api-key": ADMIN_KEY },
+      body: JSON.stringify({ name: "for the SDK" }),
+    }).then((r) => r.json());
     const listed = await admin.apiKeys.list({});
     expect(listed.data?.map((k) => k.id)).toContain(created.id);
     expect(await admin.apiKeys.retrieve({ id: created.id })).toMatchObject({ id: created.id, name: "for the SDK", scope: "gateway" });

@@ -63,11 +63,24 @@ describe("security headers", () => {
   });
 
   it("management API: API headers and Cache-Control: no-store on /v1/logs, /v1/configs, /v1/virtual-keys, /v1/api-keys, errors included", async () => {
-    const logged = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": vk }), body: JSON.stringify(chatBody()) });
+    const logged = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": vk }),
+      body: JSON.stringify(chatBody()),
+    });
     const logId = logged.headers.get("x-portkey-request-id")!;
     await h.waitForLog(logId);
     const configSlug = await h.config("headers config", { virtual_key: vk });
-    const paths = ["/v1/logs", `/v1/logs/${logId}`, "/v1/configs", `/v1/configs/${configSlug}`, `/v1/configs/${configSlug}/versions`, "/v1/virtual-keys", `/v1/virtual-keys/${vk}`, "/v1/api-keys"];
+    const paths = [
+      "/v1/logs",
+      `/v1/logs/${logId}`,
+      "/v1/configs",
+      `/v1/configs/${configSlug}`,
+      `/v1/configs/${configSlug}/versions`,
+      "/v1/virtual-keys",
+      `/v1/virtual-keys/${vk}`,
+      "/v1/api-keys",
+    ];
     for (const path of paths) {
       for (const auth of <Record<string, string>[]>[{ "x-portkey-api-key": ADMIN_KEY }, { cookie }, {}]) {
         const res = await fetch(`${h.url}${path}`, { headers: auth });
@@ -79,10 +92,18 @@ describe("security headers", () => {
   });
 
   it("inference routes (answered by scripts/server.ts): API headers on answers, streams and errors", async () => {
-    const chat = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": vk }), body: JSON.stringify(chatBody()) });
+    const chat = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": vk }),
+      body: JSON.stringify(chatBody()),
+    });
     expect(chat.status).toBe(200);
     expectApi(chat.headers, "chat");
-    const stream = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": vk }), body: JSON.stringify(chatBody({ stream: true })) });
+    const stream = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": vk }),
+      body: JSON.stringify(chatBody({ stream: true })),
+    });
     expect(stream.status).toBe(200);
     await stream.text();
     expectApi(stream.headers, "stream");

@@ -17,8 +17,16 @@ describe("sessions end on the server", () => {
 
   beforeAll(async () => {
     h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD });
-    await createUserInWorkspace(h.db, { email: "pw@detour.test", passwordHash: await hashPassword("first-password-123"), workspaceId: h.workspaceId });
-    await createUserInWorkspace(h.db, { email: "rules@detour.test", passwordHash: await hashPassword("rules-password-123"), workspaceId: h.workspaceId });
+    await createUserInWorkspace(h.db, {
+      email: "pw@detour.test",
+      passwordHash: await hashPassword("first-password-123"),
+      workspaceId: h.workspaceId,
+    });
+    await createUserInWorkspace(h.db, {
+      email: "rules@detour.test",
+      passwordHash: await hashPassword("rules-password-123"),
+      workspaceId: h.workspaceId,
+    });
   });
   afterAll(async () => h?.close());
 
@@ -65,7 +73,11 @@ describe("sessions end on the server", () => {
     expect(await api(a)).toBe(200);
     expect(await api(b)).toBe(200);
 
-    const res = await changePassword(a, { current_password: "first-password-123", new_password: "second-password-456", confirm_password: "second-password-456" });
+    const res = await changePassword(a, {
+      current_password: "first-password-123",
+      new_password: "second-password-456",
+      confirm_password: "second-password-456",
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, other_sessions_ended: true });
     const renewed = { ...a, ...cookiesOf(res.headers) };
@@ -86,12 +98,29 @@ describe("sessions end on the server", () => {
     const good = { current_password: "rules-password-123", new_password: "a-new-password-789", confirm_password: "a-new-password-789" };
     const error = async (r: Response) => ({ status: r.status, ...((await r.json()) as { error: Record<string, unknown> }).error });
 
-    expect(await error(await changePassword(jar, good, { origin: "http://evil.example" }))).toMatchObject({ status: 403, code: "cross_origin_write" });
-    expect(await error(await changePassword(jar, JSON.stringify(good), { "content-type": "text/plain" }))).toMatchObject({ status: 415, code: "unsupported_media_type" });
+    expect(await error(await changePassword(jar, good, { origin: "http://evil.example" }))).toMatchObject({
+      status: 403,
+      code: "cross_origin_write",
+    });
+    expect(await error(await changePassword(jar, JSON.stringify(good), { "content-type": "text/plain" }))).toMatchObject({
+      status: 415,
+      code: "unsupported_media_type",
+    });
     expect(await error(await changePassword({}, good))).toMatchObject({ status: 401, code: "unauthorized" });
-    expect(await error(await changePassword(jar, { ...good, new_password: "short", confirm_password: "short" }))).toMatchObject({ status: 400, param: "new_password", message: expect.stringContaining("at least 12 characters") });
-    expect(await error(await changePassword(jar, { ...good, confirm_password: "something-else-1" }))).toMatchObject({ status: 400, param: "confirm_password" });
-    expect(await error(await changePassword(jar, { ...good, current_password: "not-the-password" }))).toMatchObject({ status: 400, code: "wrong_password", param: "current_password" });
+    expect(await error(await changePassword(jar, { ...good, new_password: "short", confirm_password: "short" }))).toMatchObject({
+      status: 400,
+      param: "new_password",
+      message: expect.stringContaining("at least 12 characters"),
+    });
+    expect(await error(await changePassword(jar, { ...good, confirm_password: "something-else-1" }))).toMatchObject({
+      status: 400,
+      param: "confirm_password",
+    });
+    expect(await error(await changePassword(jar, { ...good, current_password: "not-the-password" }))).toMatchObject({
+      status: 400,
+      code: "wrong_password",
+      param: "current_password",
+    });
     expect(await error(await changePassword(jar, "{not json"))).toMatchObject({ status: 400, code: "invalid_json" });
     // Nothing above changed the password.
     expect(await api(jar)).toBe(200);

@@ -26,7 +26,11 @@ describe("sign-in throttle", () => {
 
   beforeAll(async () => {
     h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD });
-    await createUserInWorkspace(h.db, { email: "second@detour.test", passwordHash: await hashPassword("second-user-password"), workspaceId: h.workspaceId });
+    await createUserInWorkspace(h.db, {
+      email: "second@detour.test",
+      passwordHash: await hashPassword("second-user-password"),
+      workspaceId: h.workspaceId,
+    });
   });
   afterAll(async () => h?.close());
 
@@ -74,9 +78,14 @@ describe("sign-in throttle", () => {
     for (let i = 0; i < spray.length; i += 13) {
       answers.push(
         ...(await Promise.all(
-          spray.slice(i, i + 13).map((n) =>
-            attemptSignIn(h, `spray-${n}@detour.test`, "guess", { "x-forwarded-for": `203.0.113.${n}`, "x-detour-client-address": `198.51.100.${n}` }),
-          ),
+          spray
+            .slice(i, i + 13)
+            .map((n) =>
+              attemptSignIn(h, `spray-${n}@detour.test`, "guess", {
+                "x-forwarded-for": `203.0.113.${n}`,
+                "x-detour-client-address": `198.51.100.${n}`,
+              }),
+            ),
         )),
       );
     }
@@ -86,6 +95,8 @@ describe("sign-in throttle", () => {
     expect(fresh.error).toMatch(ADDRESS_LOCK);
     expect(fresh.session).toBeNull();
     const after = await metrics();
-    expect(sample(after, "detour_sign_in_locks_total", 'scope="address"') - sample(before, "detour_sign_in_locks_total", 'scope="address"')).toBe(1);
+    expect(
+      sample(after, "detour_sign_in_locks_total", 'scope="address"') - sample(before, "detour_sign_in_locks_total", 'scope="address"'),
+    ).toBe(1);
   });
 });

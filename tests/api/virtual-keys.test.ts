@@ -29,7 +29,8 @@ describe("management API: virtual keys", () => {
   afterAll(async () => h?.close());
   beforeEach(() => h.mock.reset());
 
-  const openai = (name: string, key: string, extra: Record<string, unknown> = {}) => api.post("/virtual-keys", { name, provider: "openai", key, custom_host: `${h.mock.url}/v1`, ...extra });
+  const openai = (name: string, key: string, extra: Record<string, unknown> = {}) =>
+    api.post("/virtual-keys", { name, provider: "openai", key, custom_host: `${h.mock.url}/v1`, ...extra });
 
   it("creates an OpenAI key: the answer and every later read hold only the masked key", async () => {
     const secret = "sk-openai-created-00000000000000abcd";
@@ -51,9 +52,23 @@ describe("management API: virtual keys", () => {
       created_by: `api_key:${adminKeyId}`,
       last_used_at: null,
       rotated_at: null,
-      versions: [{ version: 1, masked_api_key: "sk-...abcd", created_at: expect.any(String), created_by: `api_key:${adminKeyId}`, retired_at: null, retired_by: null }],
+      versions: [
+        {
+          version: 1,
+          masked_api_key: "sk-...abcd",
+          created_at: expect.any(String),
+          created_by: `api_key:${adminKeyId}`,
+          retired_at: null,
+          retired_by: null,
+        },
+      ],
     });
-    const reads = [r, await api.get(`/virtual-keys/${r.json.slug}`), await api.get(`/virtual-keys/${r.json.id}`), await api.get("/virtual-keys")];
+    const reads = [
+      r,
+      await api.get(`/virtual-keys/${r.json.slug}`),
+      await api.get(`/virtual-keys/${r.json.id}`),
+      await api.get("/virtual-keys"),
+    ];
     for (const read of reads) {
       expect(read.status).toBe(200 + (read === r ? 1 : 0));
       expect(read.text).not.toContain(secret);
@@ -93,15 +108,31 @@ describe("management API: virtual keys", () => {
         { deployment_name: "mini-prod", alias: "gpt-4o-mini", api_version: "2024-06-01", is_default: false },
       ],
     });
-    await chat(h, h.apiKey, { "x-portkey-virtual-key": r.json.slug }, { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
-    await chat(h, h.apiKey, { "x-portkey-virtual-key": r.json.slug }, { model: "something-else", messages: [{ role: "user", content: "hi" }] });
+    await chat(
+      h,
+      h.apiKey,
+      { "x-portkey-virtual-key": r.json.slug },
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] },
+    );
+    await chat(
+      h,
+      h.apiKey,
+      { "x-portkey-virtual-key": r.json.slug },
+      { model: "something-else", messages: [{ role: "user", content: "hi" }] },
+    );
     expect(h.mock.requests().map((q) => [q.provider, q.key, q.deployment, q.apiVersion])).toEqual([
       ["azure", secret, "mini-prod", "2024-06-01"],
       ["azure", secret, "gpt4o-prod", "2024-10-21"],
     ]);
 
     // Portkey's single-deployment shorthand: one deployment, the default.
-    const single = await api.post("/virtual-keys", { name: "Azure single", provider: "azure-openai", key: secret, resource_name: "detour-one", deployment_name: "only-one" });
+    const single = await api.post("/virtual-keys", {
+      name: "Azure single",
+      provider: "azure-openai",
+      key: secret,
+      resource_name: "detour-one",
+      deployment_name: "only-one",
+    });
     expect(single.json.deployments).toEqual([{ deployment_name: "only-one", alias: null, api_version: null, is_default: true }]);
   });
 
@@ -115,8 +146,22 @@ describe("management API: virtual keys", () => {
       [{ name: "x", provider: "openai", key: "" }, "key", /non-empty/],
       [{ ...azure, resource_name: undefined }, "resource_name", /required for azure-openai/],
       [azure, "deployments", /at least one deployment/],
-      [{ ...azure, deployments: [{ deployment_name: "a", is_default: true }, { deployment_name: "b", is_default: true }] }, "deployments[1].is_default", /only one deployment can be the default/],
-      [{ ...azure, deployments: [{ deployment_name: "a" }, { deployment_name: "a", alias: "x" }] }, "deployments[1].deployment_name", /already listed/],
+      [
+        {
+          ...azure,
+          deployments: [
+            { deployment_name: "a", is_default: true },
+            { deployment_name: "b", is_default: true },
+          ],
+        },
+        "deployments[1].is_default",
+        /only one deployment can be the default/,
+      ],
+      [
+        { ...azure, deployments: [{ deployment_name: "a" }, { deployment_name: "a", alias: "x" }] },
+        "deployments[1].deployment_name",
+        /already listed/,
+      ],
       [{ ...azure, deployments: [{ alias: "gpt-4o" }] }, "deployments[0].deployment_name", /required/],
       [{ ...azure, deployments: [{ deploymentName: "a", colour: "red" }] }, "deployments[0].colour", /unknown key/],
       [{ ...azure, deployment_name: "a", deployments: [{ deployment_name: "b" }] }, "deployment_name", /not both/],
@@ -124,7 +169,11 @@ describe("management API: virtual keys", () => {
       [{ name: "x", provider: "openai", key: "sk-x", resource_name: "res" }, "resource_name", /only for azure-openai/],
       [{ name: "x", provider: "openai", key: "sk-x", deployment_name: "a" }, "deployment_name", /only for azure-openai/],
       [{ name: "x", provider: "openai", key: "sk-x", custom_host: "ftp://example.com" }, "custom_host", /http\(s\) URL/],
-      [{ name: "x", provider: "openai", key: "sk-x", usage_limits: { credit_limit: 10 } }, "usage_limits", /Portkey virtual-key field that Detour does not support/],
+      [
+        { name: "x", provider: "openai", key: "sk-x", usage_limits: { credit_limit: 10 } },
+        "usage_limits",
+        /Portkey virtual-key field that Detour does not support/,
+      ],
       [{ name: "x", provider: "openai", key: "sk-x", resourceName: "a", resource_name: "b" }, "resourceName", /same field/],
     ];
     for (const [body, param, message] of cases) {
@@ -154,7 +203,12 @@ describe("management API: virtual keys", () => {
       ["http://[::ffff:0:a00:1]/v1", /private \(10\.0\.0\.1 in IPv4-translated\)/],
     ];
     for (const [customHost, message] of cases) {
-      const created = await api.post("/virtual-keys", { name: "special host", provider: "openai", key: "sk-special-0000000000000000", custom_host: customHost });
+      const created = await api.post("/virtual-keys", {
+        name: "special host",
+        provider: "openai",
+        key: "sk-special-0000000000000000",
+        custom_host: customHost,
+      });
       expect(created.status, customHost).toBe(400);
       expect(errorOf(created), customHost).toMatchObject({ param: "custom_host", message: expect.stringMatching(message) });
       expect(created.text).not.toContain("pw@");
@@ -181,7 +235,13 @@ describe("management API: virtual keys", () => {
       [["http://10.0.0.5:8080"], "allowed_hosts[0]", /10\.0\.0\.5.*private address/],
     ];
     for (const [allowed, param, message] of bad) {
-      const r = await api.post("/virtual-keys", { name: "allow-list", provider: "openai", key: "sk-allow-0000000000000000", custom_host: `${h.mock.url}/v1`, allowed_hosts: allowed });
+      const r = await api.post("/virtual-keys", {
+        name: "allow-list",
+        provider: "openai",
+        key: "sk-allow-0000000000000000",
+        custom_host: `${h.mock.url}/v1`,
+        allowed_hosts: allowed,
+      });
       expect(r.status, JSON.stringify(allowed)).toBe(400);
       expect(errorOf(r).param, JSON.stringify(allowed)).toBe(param);
       expect(errorOf(r).message, JSON.stringify(allowed)).toMatch(message);
@@ -189,7 +249,9 @@ describe("management API: virtual keys", () => {
 
     // (No DNS in tests: public IP literals, and localhost, which the harness allows as a private host.)
     const normalised = ["https://8.8.8.8", "http://[2606:4700::1111]:8080", `http://localhost:${port}`];
-    const created = await openai("allow-list", "sk-allow-0000000000000000", { allowedHosts: ["HTTPS://8.8.8.8:443/", "https://8.8.8.8", "http://[2606:4700:0::1111]:8080", `http://LOCALHOST.:${port}`] });
+    const created = await openai("allow-list", "sk-allow-0000000000000000", {
+      allowedHosts: ["HTTPS://8.8.8.8:443/", "https://8.8.8.8", "http://[2606:4700:0::1111]:8080", `http://LOCALHOST.:${port}`],
+    });
     expect(created.status, created.text).toBe(201);
     expect(created.json.allowed_hosts).toEqual(normalised);
     const slug = created.json.slug;
@@ -229,10 +291,18 @@ describe("management API: virtual keys", () => {
     const a = await openai("listed", "sk-list-000000000000000a");
     const all = await api.get("/virtual-keys");
     expect(all.json).toMatchObject({ object: "list", total: expect.any(Number) });
-    expect(all.json.data.find((k: { slug: string }) => k.slug === a.json.slug)).toMatchObject({ name: "listed", status: "active", masked_api_key: "sk-...000a" });
+    expect(all.json.data.find((k: { slug: string }) => k.slug === a.json.slug)).toMatchObject({
+      name: "listed",
+      status: "active",
+      masked_api_key: "sk-...000a",
+    });
     expect((await api.get("/virtual-keys?status=revoked")).json.data.every((k: { status: string }) => k.status === "revoked")).toBe(true);
     expect((await api.get("/virtual-keys?page_size=1")).json.data).toHaveLength(1);
-    for (const r of [await api.get("/virtual-keys/nope-000000"), await api.put("/virtual-keys/nope-000000", { name: "y" }), await api.del("/virtual-keys/nope-000000")]) {
+    for (const r of [
+      await api.get("/virtual-keys/nope-000000"),
+      await api.put("/virtual-keys/nope-000000", { name: "y" }),
+      await api.del("/virtual-keys/nope-000000"),
+    ]) {
       expect(r.status).toBe(404);
       expect(errorOf(r)).toMatchObject({ code: "not_found" });
       expect(errorOf(r).message).toContain("nope-000000");
@@ -240,18 +310,37 @@ describe("management API: virtual keys", () => {
   });
 
   it("updates name, note and Azure deployments (the merged key must stay valid); the provider never changes", async () => {
-    const created = await api.post("/virtual-keys", { name: "Azure edit", provider: "azure-openai", key: "azure-edit-000000000000000000", resource_name: "detour-edit", custom_host: `${h.mock.url}/openai`, deployment_name: "old-dep" });
+    const created = await api.post("/virtual-keys", {
+      name: "Azure edit",
+      provider: "azure-openai",
+      key: "azure-edit-000000000000000000",
+      resource_name: "detour-edit",
+      custom_host: `${h.mock.url}/openai`,
+      deployment_name: "old-dep",
+    });
     const slug = created.json.slug;
     await chat(h, h.apiKey, { "x-portkey-virtual-key": slug }); // cached by the gateway now
-    const r = await api.put(`/virtual-keys/${slug}`, { name: "Azure edited", note: null, deployments: [{ deploymentName: "new-dep", alias: "gpt-4o", isDefault: true }] });
+    const r = await api.put(`/virtual-keys/${slug}`, {
+      name: "Azure edited",
+      note: null,
+      deployments: [{ deploymentName: "new-dep", alias: "gpt-4o", isDefault: true }],
+    });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ slug, name: "Azure edited", version: 1, rotated: false, deployments: [{ deployment_name: "new-dep", alias: "gpt-4o", is_default: true }] });
+    expect(r.json).toMatchObject({
+      slug,
+      name: "Azure edited",
+      version: 1,
+      rotated: false,
+      deployments: [{ deployment_name: "new-dep", alias: "gpt-4o", is_default: true }],
+    });
     h.mock.reset();
     await chat(h, h.apiKey, { "x-portkey-virtual-key": slug });
     expect(h.mock.requests()[0]).toMatchObject({ deployment: "new-dep" });
 
     expect(errorOf(await api.put(`/virtual-keys/${slug}`, { deployments: [] }))).toMatchObject({ param: "deployments" });
-    expect(errorOf(await api.put(`/virtual-keys/${slug}`, { resource_name: null, custom_host: null }))).toMatchObject({ param: "resource_name" });
+    expect(errorOf(await api.put(`/virtual-keys/${slug}`, { resource_name: null, custom_host: null }))).toMatchObject({
+      param: "resource_name",
+    });
     expect(errorOf(await api.put(`/virtual-keys/${slug}`, { provider: "openai" }))).toMatchObject({ param: "provider" });
     expect(errorOf(await api.put(`/virtual-keys/${slug}`, {})).message).toContain("Nothing to change");
     expect(errorOf(await api.put(`/virtual-keys/${slug}`, { slug: "other" })).param).toBe("slug");
@@ -271,8 +360,22 @@ describe("management API: virtual keys", () => {
     expect(r.text).not.toContain(newSecret);
     expect(r.json).toMatchObject({ slug, version: 2, rotated: true, masked_api_key: "sk-...new2", rotated_at: expect.any(String) });
     expect(r.json.versions).toEqual([
-      { version: 2, masked_api_key: "sk-...new2", created_at: expect.any(String), created_by: `api_key:${adminKeyId}`, retired_at: null, retired_by: null },
-      { version: 1, masked_api_key: "sk-...old1", created_at: expect.any(String), created_by: `api_key:${adminKeyId}`, retired_at: expect.any(String), retired_by: `api_key:${adminKeyId}` },
+      {
+        version: 2,
+        masked_api_key: "sk-...new2",
+        created_at: expect.any(String),
+        created_by: `api_key:${adminKeyId}`,
+        retired_at: null,
+        retired_by: null,
+      },
+      {
+        version: 1,
+        masked_api_key: "sk-...old1",
+        created_at: expect.any(String),
+        created_by: `api_key:${adminKeyId}`,
+        retired_at: expect.any(String),
+        retired_by: `api_key:${adminKeyId}`,
+      },
     ]);
 
     const after = await chat(h, h.apiKey, { "x-portkey-virtual-key": slug });
@@ -303,7 +406,10 @@ describe("management API: virtual keys", () => {
       const text = await res.text();
       return { status: res.status, text, requestId: res.headers.get("x-portkey-request-id")! };
     };
-    const inFlight = [...Array.from({ length: 12 }, () => chat(h, h.apiKey, { "x-portkey-virtual-key": slug })), ...Array.from({ length: 3 }, streamed)];
+    const inFlight = [
+      ...Array.from({ length: 12 }, () => chat(h, h.apiKey, { "x-portkey-virtual-key": slug })),
+      ...Array.from({ length: 3 }, streamed),
+    ];
     await until(() => h.mock.requests({ key: oldSecret }).length === 15);
 
     // Requests keep arriving while the rotation happens: each one is served by one key or the other.
@@ -342,7 +448,11 @@ describe("management API: virtual keys", () => {
   it("concurrent rotations each get their own version", async () => {
     const created = await openai("rotate twice", "sk-rotate-twice-000000000000000");
     const slug = created.json.slug;
-    const answers = await Promise.all(["sk-twice-a-0000000000000a", "sk-twice-b-0000000000000b", "sk-twice-c-0000000000000c"].map((key) => api.put(`/virtual-keys/${slug}`, { key })));
+    const answers = await Promise.all(
+      ["sk-twice-a-0000000000000a", "sk-twice-b-0000000000000b", "sk-twice-c-0000000000000c"].map((key) =>
+        api.put(`/virtual-keys/${slug}`, { key }),
+      ),
+    );
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     const vk = (await api.get(`/virtual-keys/${slug}`)).json;
     expect(vk.version).toBe(4);
@@ -374,7 +484,9 @@ describe("management API: virtual keys", () => {
     expect(h.mock.requests()).toHaveLength(0);
 
     expect((await api.get(`/virtual-keys/${slug}`)).json.status).toBe("revoked");
-    expect(errorOf(await api.put(`/virtual-keys/${slug}`, { key: "sk-new-000000000000000000" }))).toMatchObject({ code: "virtual_key_revoked" });
+    expect(errorOf(await api.put(`/virtual-keys/${slug}`, { key: "sk-new-000000000000000000" }))).toMatchObject({
+      code: "virtual_key_revoked",
+    });
     expect((await api.del(`/virtual-keys/${slug}`)).status).toBe(409);
   });
 

@@ -27,7 +27,8 @@ describe("abuse: clients", () => {
   });
   beforeEach(() => h.mock.reset());
 
-  const headers = (trace: string, extra: Record<string, string> = {}) => h.headers({ "x-portkey-virtual-key": vk, "x-portkey-trace-id": trace, ...extra });
+  const headers = (trace: string, extra: Record<string, string> = {}) =>
+    h.headers({ "x-portkey-virtual-key": vk, "x-portkey-trace-id": trace, ...extra });
 
   async function logByTrace(traceId: string) {
     const deadline = Date.now() + 10_000;
@@ -38,7 +39,12 @@ describe("abuse: clients", () => {
     }
   }
 
-  function expectError(r: { status: number; body: string; headers: Record<string, string> }, status: number, code: string, message: RegExp) {
+  function expectError(
+    r: { status: number; body: string; headers: Record<string, string> },
+    status: number,
+    code: string,
+    message: RegExp,
+  ) {
     expect(r.status).toBe(status);
     const json = JSON.parse(r.body) as { error: { code: string; message: string; type: string } };
     expect(json.error).toMatchObject({ code, message: expect.stringMatching(message), type: expect.any(String) });
@@ -47,7 +53,12 @@ describe("abuse: clients", () => {
 
   it("a declared content-length over the limit is a 413 before the body is read, and is logged", async () => {
     // Only the head and 1 KiB are ever sent: the answer cannot have waited for the body.
-    const r = await rawRequest({ port: h.server.port, path: "/v1/chat/completions", headers: { ...headers("big-declared"), "content-length": String(10 * LIMIT) }, send: (s) => writeSafely(s, "x".repeat(1024)).then(() => undefined) });
+    const r = await rawRequest({
+      port: h.server.port,
+      path: "/v1/chat/completions",
+      headers: { ...headers("big-declared"), "content-length": String(10 * LIMIT) },
+      send: (s) => writeSafely(s, "x".repeat(1024)).then(() => undefined),
+    });
     expectError(r, 413, "request_too_large", new RegExp(`limit of ${LIMIT} bytes`));
     const log = await logByTrace("big-declared");
     expect(log).toMatchObject({ status: 413, errorType: "request_too_large", provider: null, requestBody: null });
@@ -65,7 +76,12 @@ describe("abuse: clients", () => {
         c.close();
       },
     });
-    const chunkedRes = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: headers("big-fetch-chunked"), body: stream, duplex: "half" } as RequestInit);
+    const chunkedRes = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: headers("big-fetch-chunked"),
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(chunkedRes.status).toBe(413);
     expect(((await chunkedRes.json()) as { error: { code: string } }).error.code).toBe("request_too_large");
     expect(h.mock.requests()).toHaveLength(0);
@@ -92,7 +108,12 @@ describe("abuse: clients", () => {
   });
 
   it("a body that stalls is a 408 after DETOUR_BODY_TIMEOUT_MS; the connection is closed, the upstream never called", async () => {
-    const r = await rawRequest({ port: h.server.port, path: "/v1/chat/completions", headers: { ...headers("stalled"), "content-length": "2000" }, send: (s) => writeSafely(s, '{"model": "gpt-4o", "mess').then(() => undefined) });
+    const r = await rawRequest({
+      port: h.server.port,
+      path: "/v1/chat/completions",
+      headers: { ...headers("stalled"), "content-length": "2000" },
+      send: (s) => writeSafely(s, '{"model": "gpt-4o", "mess').then(() => undefined),
+    });
     expectError(r, 408, "request_body_timeout", /not received within 1000 ms \(25 bytes arrived\)/);
     expect(r.headers.connection).toBe("close");
     expect(r.end).toBe("eof");
@@ -102,7 +123,9 @@ describe("abuse: clients", () => {
 
   it("a client that gives up halfway through its body is logged as 499 client_closed", async () => {
     const socket = net.connect(h.server.port, "127.0.0.1");
-    const head = Object.entries(headers("gave-up")).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    const head = Object.entries(headers("gave-up"))
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
     socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 5000\r\n${head}\r\n{"model": "gpt-4o"`);
     await sleep(200);
     socket.destroy();
@@ -120,7 +143,9 @@ describe("abuse: clients", () => {
       received += d.length;
       if (received > 64 * 1024) socket.pause(); // reads a little, then stops reading for good
     });
-    const head = Object.entries(h.headers({ "x-portkey-config": config, "x-portkey-trace-id": "stopped-reading" })).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    const head = Object.entries(h.headers({ "x-portkey-config": config, "x-portkey-trace-id": "stopped-reading" }))
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
     socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${head}\r\n${body}`);
     // Wait until the upstream is held back: what it wrote stops growing (socket buffers full).
     let last = -1;
@@ -130,7 +155,9 @@ describe("abuse: clients", () => {
     }
     const heldAt = fire.written();
     const rssHeld = rssMiB(h.server.child.pid!);
-    console.log(`[abuse-client] reader stopped after ${received} bytes; upstream held at ${(heldAt / 2 ** 20).toFixed(1)} MiB of 1024; server RSS MiB ${rssBefore} -> ${rssHeld}`);
+    console.log(
+      `[abuse-client] reader stopped after ${received} bytes; upstream held at ${(heldAt / 2 ** 20).toFixed(1)} MiB of 1024; server RSS MiB ${rssBefore} -> ${rssHeld}`,
+    );
     // The upstream offers 1 GiB; what left it is bounded by socket and stream buffers, not by the stream's size.
     expect(heldAt).toBeLessThan(64 * 2 ** 20);
     expect(rssHeld - rssBefore).toBeLessThan(128);
@@ -141,7 +168,11 @@ describe("abuse: clients", () => {
 
   it("the server is healthy after all of that and serves normally", async () => {
     expect((await fetch(`${h.url}/api/health`)).status).toBe(200);
-    const ok = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: headers("after"), body: JSON.stringify(chatBody()) });
+    const ok = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: headers("after"),
+      body: JSON.stringify(chatBody()),
+    });
     expect(ok.status).toBe(200);
   });
 });

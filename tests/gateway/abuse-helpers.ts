@@ -52,7 +52,13 @@ export function rawRequest(req: RawRequest): Promise<RawResponse> {
       finish("error");
     });
     socket.on("close", () => finish(error ? "error" : "eof"));
-    const head = [`POST ${req.path} HTTP/1.1`, "host: 127.0.0.1", ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`), "", ""].join("\r\n");
+    const head = [
+      `POST ${req.path} HTTP/1.1`,
+      "host: 127.0.0.1",
+      ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`),
+      "",
+      "",
+    ].join("\r\n");
     socket.write(head);
     req.send(socket).catch(() => undefined);
   });
@@ -65,7 +71,8 @@ export async function writeSafely(socket: net.Socket, chunk: string | Buffer): P
 }
 
 /** One HTTP/1.1 chunk of a chunked body. */
-export const chunked = (piece: string | Buffer) => Buffer.concat([Buffer.from(`${Buffer.byteLength(piece).toString(16)}\r\n`), Buffer.from(piece), Buffer.from("\r\n")]);
+export const chunked = (piece: string | Buffer) =>
+  Buffer.concat([Buffer.from(`${Buffer.byteLength(piece).toString(16)}\r\n`), Buffer.from(piece), Buffer.from("\r\n")]);
 
 function parseResponse(data: Buffer): (Omit<RawResponse, "end" | "error"> & { complete: boolean }) | null {
   const split = data.indexOf("\r\n\r\n");
@@ -158,6 +165,10 @@ export async function startFirehose(totalBytes: number): Promise<Firehose> {
     url: `http://127.0.0.1:${port}`,
     written: () => written,
     closedEarly: () => closedEarly,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

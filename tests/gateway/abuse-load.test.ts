@@ -39,7 +39,8 @@ describe("abuse: load and memory", () => {
         return await streamOnce(traceId);
       } catch (err) {
         const code = (err as { code?: string }).code ?? "";
-        if (attempt >= 3 || !/ECONNRESET|ECONNREFUSED|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET/.test(code)) return { status: -1, events: [`${code} ${String(err)}`] };
+        if (attempt >= 3 || !/ECONNRESET|ECONNREFUSED|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET/.test(code))
+          return { status: -1, events: [`${code} ${String(err)}`] };
         connectRetries++;
       }
     }
@@ -96,7 +97,9 @@ describe("abuse: load and memory", () => {
     for (const [, d] of marks) overlap = Math.max(overlap, (open += d));
     await sleep(1000);
     const after = rssMiB(pid);
-    console.log(`[abuse-load] ${STREAMS} streams: upstream overlap ${overlap}, connect retries ${connectRetries}; server RSS MiB before ${before}, peak ${peak}, after ${after}`);
+    console.log(
+      `[abuse-load] ${STREAMS} streams: upstream overlap ${overlap}, connect retries ${connectRetries}; server RSS MiB before ${before}, peak ${peak}, after ${after}`,
+    );
     // The overlap depends on how fast this shared machine lets Detour start streams: reported, not
     // asserted; the test below proves deterministically that no connection pool caps it.
     // Measured ~125 MiB over the idle process for 1,000 streams, ~250 MiB for 2,000; 400 MiB (0.2 MiB
@@ -113,7 +116,13 @@ describe("abuse: load and memory", () => {
     const n = 400;
     const controller = new AbortController();
     const calls = Array.from({ length: n }, (_, i) =>
-      request(`${h.baseURL}/chat/completions`, { method: "POST", dispatcher: client, signal: controller.signal, headers: h.headers({ "x-portkey-virtual-key": vk, "x-portkey-trace-id": `hang-${i}` }), body: JSON.stringify(chatBody()) }).catch(() => null),
+      request(`${h.baseURL}/chat/completions`, {
+        method: "POST",
+        dispatcher: client,
+        signal: controller.signal,
+        headers: h.headers({ "x-portkey-virtual-key": vk, "x-portkey-trace-id": `hang-${i}` }),
+        body: JSON.stringify(chatBody()),
+      }).catch(() => null),
     );
     const deadline = Date.now() + 40_000;
     while (h.mock.requests().length < n && Date.now() < deadline) await sleep(200);

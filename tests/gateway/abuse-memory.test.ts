@@ -22,14 +22,28 @@ describe("abuse: memory", () => {
     // A capped old generation makes V8 collect instead of growing lazily (uncapped, RSS climbed
     // ~25 MiB a round for 8 rounds, all of it garbage): a real leak then exhausts the heap and
     // kills the server, which the health check at the end catches, and RSS becomes comparable.
-    h = await startHarness({ DETOUR_MAX_BODY_BYTES: String(LIMIT), DETOUR_BODY_TIMEOUT_MS: "300", NODE_OPTIONS: "--max-old-space-size=160" });
+    h = await startHarness({
+      DETOUR_MAX_BODY_BYTES: String(LIMIT),
+      DETOUR_BODY_TIMEOUT_MS: "300",
+      NODE_OPTIONS: "--max-old-space-size=160",
+    });
     const openai = await h.openaiKey("OpenAI", "sk-faulty-00000000000000");
     const azure = await h.azureKey("Azure");
     slowVk = await h.openaiKey("Slow", "sk-slow-0000000000000000");
     fallback = JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: openai }, { virtual_key: azure }] });
     // The first target fails about half the time, in every way the mock knows; Azure rescues.
-    for (const kind of ["reset", "malformed_json", "sse_garbage", "stream_break_before_first_chunk", "stream_break_after_chunks"] as const) {
-      h.mock.script({ match: { key: "sk-faulty-00000000000000" }, fault: kind === "stream_break_after_chunks" ? { kind, chunks: 2 } : { kind }, probability: 0.15 });
+    for (const kind of [
+      "reset",
+      "malformed_json",
+      "sse_garbage",
+      "stream_break_before_first_chunk",
+      "stream_break_after_chunks",
+    ] as const) {
+      h.mock.script({
+        match: { key: "sk-faulty-00000000000000" },
+        fault: kind === "stream_break_after_chunks" ? { kind, chunks: 2 } : { kind },
+        probability: 0.15,
+      });
     }
     h.mock.script({ match: { key: "sk-slow-0000000000000000" }, fault: { kind: "slow_chunks", delayMs: 50 } });
   });
@@ -43,13 +57,25 @@ describe("abuse: memory", () => {
     const kind = i % 8;
     const big = "x".repeat(100 * 1024); // every body is large, so a leak of bodies shows in RSS
     const send = (headers: Record<string, string>, body: string, signal?: AbortSignal) =>
-      request(`${h.baseURL}/chat/completions`, { method: "POST", dispatcher: client, headers: h.headers(headers), body, signal }).then((r) => r.body.text());
-    if (kind <= 2) await send({ "x-portkey-config": fallback }, JSON.stringify(chatBody({ stream: kind === 2, messages: [{ role: "user", content: big }] })));
+      request(`${h.baseURL}/chat/completions`, { method: "POST", dispatcher: client, headers: h.headers(headers), body, signal }).then(
+        (r) => r.body.text(),
+      );
+    if (kind <= 2)
+      await send(
+        { "x-portkey-config": fallback },
+        JSON.stringify(chatBody({ stream: kind === 2, messages: [{ role: "user", content: big }] })),
+      );
     else if (kind === 3) await send({ "x-portkey-config": fallback }, "x".repeat(LIMIT + 1024)).catch(() => undefined);
     else if (kind === 4) {
       // A stream the client abandons after its first chunk.
       const controller = new AbortController();
-      const res = await request(`${h.baseURL}/chat/completions`, { method: "POST", dispatcher: client, signal: controller.signal, headers: h.headers({ "x-portkey-virtual-key": slowVk }), body: JSON.stringify(chatBody({ stream: true, messages: [{ role: "user", content: big }] })) });
+      const res = await request(`${h.baseURL}/chat/completions`, {
+        method: "POST",
+        dispatcher: client,
+        signal: controller.signal,
+        headers: h.headers({ "x-portkey-virtual-key": slowVk }),
+        body: JSON.stringify(chatBody({ stream: true, messages: [{ role: "user", content: big }] })),
+      });
       for await (const _ of res.body) break;
       controller.abort();
     } else if (kind === 5) await stalledBody();
@@ -60,7 +86,9 @@ describe("abuse: memory", () => {
   function stalledBody(): Promise<void> {
     return new Promise((resolve) => {
       const socket = net.connect(h.server.port, "127.0.0.1");
-      const head = Object.entries(h.headers({ "x-portkey-config": fallback })).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+      const head = Object.entries(h.headers({ "x-portkey-config": fallback }))
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join("");
       socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 4000\r\n${head}\r\n{"model":`);
       socket.on("data", () => undefined);
       socket.on("close", () => resolve());

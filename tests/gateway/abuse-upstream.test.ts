@@ -22,7 +22,11 @@ describe("abuse: upstream faults as final answers", () => {
   beforeEach(() => h.mock.reset());
 
   async function call(stream: boolean, extra: Record<string, string> = {}) {
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": vk, ...extra }), body: JSON.stringify(chatBody({ stream })) });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": vk, ...extra }),
+      body: JSON.stringify(chatBody({ stream })),
+    });
     const text = await res.text();
     return { res, text, requestId: res.headers.get("x-portkey-request-id")! };
   }
@@ -50,14 +54,31 @@ describe("abuse: upstream faults as final answers", () => {
     it(`${kind}: a 200 with a truncated JSON body is a 502 (never a 200 that looks fine)`, async () => {
       h.mock.script({ match: { provider: "openai" }, fault: { kind: "malformed_json" } });
       const r = await call(stream);
-      if (stream) await expectUpstreamError(r, "upstream_stream_broken", /openai answered 200, but its stream ended before the first content chunk/, "stream_broken");
-      else await expectUpstreamError(r, "upstream_invalid_json", /openai answered 200 with a body that is not a JSON object \(\d+ bytes, starting "\{/, "invalid_json");
+      if (stream)
+        await expectUpstreamError(
+          r,
+          "upstream_stream_broken",
+          /openai answered 200, but its stream ended before the first content chunk/,
+          "stream_broken",
+        );
+      else
+        await expectUpstreamError(
+          r,
+          "upstream_invalid_json",
+          /openai answered 200 with a body that is not a JSON object \(\d+ bytes, starting "\{/,
+          "invalid_json",
+        );
     });
   }
 
   it("stream: SSE garbage (data lines that are not JSON, no [DONE]) is a 502 that says so", async () => {
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "sse_garbage" } });
-    await expectUpstreamError(await call(true), "upstream_stream_broken", /ended before the first content chunk \(3 data lines were not JSON\)/, "stream_broken");
+    await expectUpstreamError(
+      await call(true),
+      "upstream_stream_broken",
+      /ended before the first content chunk \(3 data lines were not JSON\)/,
+      "stream_broken",
+    );
   });
 
   it("stream: 200 headers then a closed connection is a 502, not an empty 200 stream", async () => {

@@ -19,7 +19,11 @@ describe("bad input", () => {
   beforeEach(() => h.mock.reset());
 
   async function post(headers: Record<string, string>, body: string | object = chatBody(), path = "chat/completions") {
-    const res = await fetch(`${h.baseURL}/${path}`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+    const res = await fetch(`${h.baseURL}/${path}`, {
+      method: "POST",
+      headers,
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
     const json = (await res.json()) as ErrorBody;
     return { res, status: res.status, json, requestId: res.headers.get("x-portkey-request-id")! };
   }
@@ -36,7 +40,11 @@ describe("bad input", () => {
   it("a missing or invalid Detour API key is a 401 and is not logged", async () => {
     const missing = await post({ "content-type": "application/json", "x-portkey-virtual-key": openaiVk });
     expectGatewayError(missing, 401, "missing_api_key", /Missing Detour API key/);
-    const invalid = await post({ "content-type": "application/json", "x-portkey-api-key": "dtr_not_a_real_key_000000000000000000000", "x-portkey-virtual-key": openaiVk });
+    const invalid = await post({
+      "content-type": "application/json",
+      "x-portkey-api-key": "dtr_not_a_real_key_000000000000000000000",
+      "x-portkey-virtual-key": openaiVk,
+    });
     expectGatewayError(invalid, 401, "invalid_api_key", /Invalid or revoked/);
     await new Promise((r) => setTimeout(r, 600)); // two writer flush intervals
     expect(await h.db.requestLog.count({ where: { id: { in: [missing.requestId, invalid.requestId] } } })).toBe(0);
@@ -59,7 +67,12 @@ describe("bad input", () => {
 
   it("an oversized body is a 413", async () => {
     const big = chatBody({ messages: [{ role: "user", content: "x".repeat(70 * 1024) }] });
-    expectGatewayError(await post(h.headers({ "x-portkey-virtual-key": openaiVk }), big), 413, "request_too_large", /larger than the limit of 65536 bytes/);
+    expectGatewayError(
+      await post(h.headers({ "x-portkey-virtual-key": openaiVk }), big),
+      413,
+      "request_too_large",
+      /larger than the limit of 65536 bytes/,
+    );
   });
 
   it("an unknown provider is a 400 that lists the supported ones", async () => {
@@ -71,9 +84,17 @@ describe("bad input", () => {
 
   it.each([
     ["not JSON", "{strategy:", /not valid JSON/],
-    ["an unknown mode", { strategy: { mode: "roundrobin" }, targets: [{ virtual_key: "a" }] }, /strategy\.mode.*single, fallback, loadbalance, conditional/],
+    [
+      "an unknown mode",
+      { strategy: { mode: "roundrobin" }, targets: [{ virtual_key: "a" }] },
+      /strategy\.mode.*single, fallback, loadbalance, conditional/,
+    ],
     ["retry attempts out of range", { retry: { attempts: 9 }, virtual_key: "a" }, /retry\.attempts/],
-    ["a status code that is not one", { strategy: { mode: "fallback", on_status_codes: [99] }, targets: [{ virtual_key: "a" }] }, /strategy\.on_status_codes\[0\]/],
+    [
+      "a status code that is not one",
+      { strategy: { mode: "fallback", on_status_codes: [99] }, targets: [{ virtual_key: "a" }] },
+      /strategy\.on_status_codes\[0\]/,
+    ],
     ["a misspelt key", { strategy: { mode: "fallback", on_status_code: [429] }, targets: [{ virtual_key: "a" }] }, /on_status_code/],
     ["a negative weight", { strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "a", weight: -1 }] }, /targets\[0\]\.weight/],
     ["a custom_host that is not a URL", { virtual_key: "a", custom_host: "not a url" }, /custom_host/],
@@ -86,9 +107,26 @@ describe("bad input", () => {
   });
 
   it("an unknown config id or virtual key is a 404 naming it", async () => {
-    expectGatewayError(await post(h.headers({ "x-portkey-config": "pc-nothing-000000" })), 404, "config_not_found", /Config "pc-nothing-000000" does not exist/);
-    expectGatewayError(await post(h.headers({ "x-portkey-virtual-key": "no-such-key" })), 404, "virtual_key_not_found", /Virtual key "no-such-key" does not exist/);
-    const inConfig = await post(h.headers({ "x-portkey-config": JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiVk }, { virtual_key: "ghost" }] }) }));
+    expectGatewayError(
+      await post(h.headers({ "x-portkey-config": "pc-nothing-000000" })),
+      404,
+      "config_not_found",
+      /Config "pc-nothing-000000" does not exist/,
+    );
+    expectGatewayError(
+      await post(h.headers({ "x-portkey-virtual-key": "no-such-key" })),
+      404,
+      "virtual_key_not_found",
+      /Virtual key "no-such-key" does not exist/,
+    );
+    const inConfig = await post(
+      h.headers({
+        "x-portkey-config": JSON.stringify({
+          strategy: { mode: "fallback" },
+          targets: [{ virtual_key: openaiVk }, { virtual_key: "ghost" }],
+        }),
+      }),
+    );
     expectGatewayError(inConfig, 404, "virtual_key_not_found", /"ghost".*config\.targets\[1\]/);
   });
 
@@ -103,9 +141,24 @@ describe("bad input", () => {
   });
 
   it("bad x-portkey-metadata and x-portkey-request-timeout are 400s naming the header", async () => {
-    expectGatewayError(await post(h.headers({ "x-portkey-virtual-key": openaiVk, "x-portkey-metadata": "{nope" })), 400, "invalid_metadata", /x-portkey-metadata/);
-    expectGatewayError(await post(h.headers({ "x-portkey-virtual-key": openaiVk, "x-portkey-metadata": '{"n": 1}' })), 400, "invalid_metadata", /x-portkey-metadata\.n must be a string/);
-    expectGatewayError(await post(h.headers({ "x-portkey-virtual-key": openaiVk, "x-portkey-request-timeout": "-5" })), 400, "invalid_request_timeout", /x-portkey-request-timeout/);
+    expectGatewayError(
+      await post(h.headers({ "x-portkey-virtual-key": openaiVk, "x-portkey-metadata": "{nope" })),
+      400,
+      "invalid_metadata",
+      /x-portkey-metadata/,
+    );
+    expectGatewayError(
+      await post(h.headers({ "x-portkey-virtual-key": openaiVk, "x-portkey-metadata": '{"n": 1}' })),
+      400,
+      "invalid_metadata",
+      /x-portkey-metadata\.n must be a string/,
+    );
+    expectGatewayError(
+      await post(h.headers({ "x-portkey-virtual-key": openaiVk, "x-portkey-request-timeout": "-5" })),
+      400,
+      "invalid_request_timeout",
+      /x-portkey-request-timeout/,
+    );
   });
 
   it("a custom_host on a private address is refused, naming the host", async () => {
@@ -114,7 +167,10 @@ describe("bad input", () => {
   });
 
   it("an Azure model with no matching deployment and no default is a clear 400", async () => {
-    const slug = await h.azureKey("Azure no default", undefined, [{ deploymentName: "only-4o", alias: "gpt-4o" }, { deploymentName: "only-mini", alias: "gpt-4o-mini" }]);
+    const slug = await h.azureKey("Azure no default", undefined, [
+      { deploymentName: "only-4o", alias: "gpt-4o" },
+      { deploymentName: "only-mini", alias: "gpt-4o-mini" },
+    ]);
     const r = await post(h.headers({ "x-portkey-virtual-key": slug }), chatBody({ model: "gpt-4.1" }));
     expect(r.status).toBe(400);
     expect(r.json.error.message).toMatch(/gpt-4\.1/);
@@ -139,8 +195,19 @@ describe("provider keys in upstream errors", () => {
   it("a provider error that echoes the key is redacted before the caller and the log see it", async () => {
     const secret = "sk-echoed-secret-key-0123456789";
     const slug = await h.openaiKey("Echo", secret);
-    h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 400, body: { error: { message: `bad key ${secret}`, type: "invalid_request_error", param: null, code: "x" } } } });
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": slug }), body: JSON.stringify(chatBody()) });
+    h.mock.script({
+      match: { provider: "openai" },
+      fault: {
+        kind: "status",
+        status: 400,
+        body: { error: { message: `bad key ${secret}`, type: "invalid_request_error", param: null, code: "x" } },
+      },
+    });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": slug }),
+      body: JSON.stringify(chatBody()),
+    });
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(text).not.toContain(secret);

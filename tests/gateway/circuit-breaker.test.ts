@@ -23,13 +23,22 @@ describe("circuit breaker", () => {
   afterAll(async () => h?.close());
 
   async function chat(headers: Record<string, string>) {
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers(headers), body: JSON.stringify(chatBody()) });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers(headers),
+      body: JSON.stringify(chatBody()),
+    });
     const text = await res.text();
     return { res, status: res.status, json: JSON.parse(text) as Record<string, any>, requestId: res.headers.get("x-portkey-request-id")! };
   }
   const openaiCalls = () => h.mock.requests({ provider: "openai" }).length;
   const attemptsOf = async (requestId: string) =>
-    (await h.waitForLog(requestId)).attempts.map((a) => ({ provider: a.provider, status: a.status, errorClass: a.errorClass, errorMessage: a.errorMessage }));
+    (await h.waitForLog(requestId)).attempts.map((a) => ({
+      provider: a.provider,
+      status: a.status,
+      errorClass: a.errorClass,
+      errorMessage: a.errorMessage,
+    }));
 
   it("skips a failing target until its cooldown ends, probes it once, and closes when it recovers", async () => {
     h.mock.reset();
@@ -61,7 +70,10 @@ describe("circuit breaker", () => {
     ]);
 
     // Another config sharing the virtual key shares its circuit.
-    const inline = JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiVk, circuit_breaker: breaker }, { virtual_key: azureVk }] });
+    const inline = JSON.stringify({
+      strategy: { mode: "fallback" },
+      targets: [{ virtual_key: openaiVk, circuit_breaker: breaker }, { virtual_key: azureVk }],
+    });
     expect((await chat({ "x-portkey-config": inline })).status).toBe(200);
     expect(openaiCalls()).toBe(2);
 

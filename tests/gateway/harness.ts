@@ -54,19 +54,28 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const encryptionKey = Buffer.from(keyHex, "hex");
   const databaseUrl = empty.target.kind === "sqlite" ? `file:${empty.target.file}` : empty.target.url;
   const db = createDb(empty.target);
-  const boot = await bootstrap(parseEnv({ DETOUR_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DETOUR_ADMIN_PASSWORD: options.adminPassword ?? "gateway-tests-pw" }), { key: encryptionKey, origin: "test" }, db);
+  const boot = await bootstrap(
+    parseEnv({ DETOUR_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DETOUR_ADMIN_PASSWORD: options.adminPassword ?? "gateway-tests-pw" }),
+    { key: encryptionKey, origin: "test" },
+    db,
+  );
   const workspaceId = boot.workspaceId;
   const apiKey = generateApiKey();
-  await db.apiKey.create({ data: { workspaceId, name: "gateway tests", prefix: apiKeyDisplayPrefix(apiKey), hash: hashApiKey(apiKey), scope: "gateway" } });
+  await db.apiKey.create({
+    data: { workspaceId, name: "gateway tests", prefix: apiKeyDisplayPrefix(apiKey), hash: hashApiKey(apiKey), scope: "gateway" },
+  });
 
-  const server = await startServer({
-    DETOUR_DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
-    DETOUR_ENCRYPTION_KEY: keyHex,
-    DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
-    NODE_ENV: "production",
-    ...env,
-  }, options.port);
+  const server = await startServer(
+    {
+      DETOUR_DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      DETOUR_ENCRYPTION_KEY: keyHex,
+      DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
+      NODE_ENV: "production",
+      ...env,
+    },
+    options.port,
+  );
   const ready = await waitForHealthOrExit(server);
   if (ready.health !== 200) throw new Error(`Detour did not start: ${server.output()}`);
   const url = `http://127.0.0.1:${server.port}`;
@@ -82,8 +91,23 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     vk: async (input) => (await createVirtualKey(db, encryptionKey, { workspaceId, ...input })).slug,
     openaiKey: (name = "OpenAI", secret = `sk-openai-${randomBytes(8).toString("hex")}`) =>
       h.vk({ name, provider: "openai", secret, customHost: `${mock.url}/v1` }),
-    azureKey: (name = "Azure", secret = `azure-${randomBytes(12).toString("hex")}`, deployments = [{ deploymentName: "gpt4o-prod", alias: "gpt-4o", isDefault: true }, { deploymentName: "mini-prod", alias: "gpt-4o-mini" }]) =>
-      h.vk({ name, provider: "azure-openai", secret, resourceName: "detour-test", apiVersion: "2024-10-21", customHost: `${mock.url}/openai`, deployments }),
+    azureKey: (
+      name = "Azure",
+      secret = `azure-${randomBytes(12).toString("hex")}`,
+      deployments = [
+        { deploymentName: "gpt4o-prod", alias: "gpt-4o", isDefault: true },
+        { deploymentName: "mini-prod", alias: "gpt-4o-mini" },
+      ],
+    ) =>
+      h.vk({
+        name,
+        provider: "azure-openai",
+        secret,
+        resourceName: "detour-test",
+        apiVersion: "2024-10-21",
+        customHost: `${mock.url}/openai`,
+        deployments,
+      }),
     config: async (name, body) => (await createConfig(db, { workspaceId, name, body: JSON.stringify(body), author: "test" })).slug,
     updateConfig: async (slug, body) => {
       await addConfigVersion(db, workspaceId, slug, JSON.stringify(body), "test");

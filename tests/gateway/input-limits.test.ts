@@ -31,7 +31,11 @@ describe("bad input and amplification", () => {
   beforeEach(() => h.mock.reset());
 
   async function post(headers: Record<string, string>) {
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers(headers), body: JSON.stringify(chatBody()) });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers(headers),
+      body: JSON.stringify(chatBody()),
+    });
     const text = await res.text();
     return { res, status: res.status, text, json: JSON.parse(text) as ErrorBody, requestId: res.headers.get("x-portkey-request-id")! };
   }
@@ -44,19 +48,28 @@ describe("bad input and amplification", () => {
       const r = await post({ "x-portkey-config": config, "x-portkey-virtual-key": vk });
       expect(r.status).toBe(400);
       expect(r.json.error).toMatchObject({ code: "invalid_config", type: "invalid_request_error", param: "x-portkey-config" });
-      expect(r.json.error.message).toBe("Invalid config in x-portkey-config: targets: holds 1000 targets (leaf targets, nested ones included); a config may hold at most 50");
+      expect(r.json.error.message).toBe(
+        "Invalid config in x-portkey-config: targets: holds 1000 targets (leaf targets, nested ones included); a config may hold at most 50",
+      );
       expect(h.mock.requests()).toHaveLength(0);
     });
 
     it("refuses to save such a config through the management API too", async () => {
-      const saved = await admin.post("/configs", { name: "too many", config: { strategy: { mode: "loadbalance" }, targets: Array.from({ length: 51 }, () => ({ virtual_key: vk })) } });
+      const saved = await admin.post("/configs", {
+        name: "too many",
+        config: { strategy: { mode: "loadbalance" }, targets: Array.from({ length: 51 }, () => ({ virtual_key: vk })) },
+      });
       expect(saved.status).toBe(400);
       expect(saved.text).toMatch(/holds 51 targets \(leaf targets, nested ones included\); a config may hold at most 50/);
     });
 
     it("refuses a config whose worst case exceeds 20 upstream attempts, naming both numbers", async () => {
       h.mock.script({ fault: { kind: "status", status: 503 } });
-      const config = { strategy: { mode: "fallback" }, retry: { attempts: 5 }, targets: Array.from({ length: 4 }, () => ({ virtual_key: vk })) };
+      const config = {
+        strategy: { mode: "fallback" },
+        retry: { attempts: 5 },
+        targets: Array.from({ length: 4 }, () => ({ virtual_key: vk })),
+      };
       const r = await post({ "x-portkey-config": JSON.stringify(config) });
       expect(r.status).toBe(400);
       expect(r.json.error.code).toBe("invalid_config");
@@ -82,7 +95,10 @@ describe("bad input and amplification", () => {
 
     it("counts fallback targets and retries together", async () => {
       h.mock.script({ fault: { kind: "status", status: 500 } });
-      const config = { strategy: { mode: "fallback" }, targets: [{ virtual_key: vk, retry: { attempts: 1 } }, { virtual_key: vk }, { virtual_key: vk }] };
+      const config = {
+        strategy: { mode: "fallback" },
+        targets: [{ virtual_key: vk, retry: { attempts: 1 } }, { virtual_key: vk }, { virtual_key: vk }],
+      };
       const r = await post({ "x-portkey-config": JSON.stringify(config) });
       expect(r.status).toBe(502);
       expect(r.json.error.code).toBe("attempt_budget_exhausted");
@@ -102,7 +118,10 @@ describe("bad input and amplification", () => {
       expect(r.res.headers.get("x-portkey-trace-id")).toBe(utf8Header("trace-zoë-🚀"));
       const log = await h.waitForLog(r.requestId);
       expect(JSON.parse(log.metadata!)).toEqual({ user: "Zoë 🚀", team: "日本" });
-      expect(log.metadataEntries.map((e) => [e.key, e.value]).sort()).toEqual([["team", "日本"], ["user", "Zoë 🚀"]]);
+      expect(log.metadataEntries.map((e) => [e.key, e.value]).sort()).toEqual([
+        ["team", "日本"],
+        ["user", "Zoë 🚀"],
+      ]);
       expect(log.traceId).toBe("trace-zoë-🚀");
       // The stored request headers are UTF-8 text too (shown on /logs/<id>).
       const stored = JSON.parse(log.requestHeaders!) as Record<string, string>;
@@ -120,7 +139,10 @@ describe("bad input and amplification", () => {
     it.each(["__proto__", "constructor", "prototype"])("refuses the metadata key %s with a 400 naming it", async (key) => {
       const r = await post({ "x-portkey-virtual-key": vk, "x-portkey-metadata": `{"${key}":"x"}` });
       expect(r.status).toBe(400);
-      expect(r.json.error).toMatchObject({ code: "invalid_metadata", message: `x-portkey-metadata key "${key}" is not allowed (reserved: __proto__, constructor, prototype).` });
+      expect(r.json.error).toMatchObject({
+        code: "invalid_metadata",
+        message: `x-portkey-metadata key "${key}" is not allowed (reserved: __proto__, constructor, prototype).`,
+      });
       expect(h.mock.requests()).toHaveLength(0);
     });
 
@@ -135,18 +157,23 @@ describe("bad input and amplification", () => {
       const r = await post({ "x-portkey-config": `{"virtual_key":"${vk}","${key}":1}` });
       expect(r.status).toBe(400);
       expect(r.json.error.code).toBe("invalid_config");
-      expect(r.json.error.message).toMatch(new RegExp(`^Invalid config in x-portkey-config: ${key}: unknown key ${key}; allowed here: strategy, targets, `));
+      expect(r.json.error.message).toMatch(
+        new RegExp(`^Invalid config in x-portkey-config: ${key}: unknown key ${key}; allowed here: strategy, targets, `),
+      );
       expect(r.json.error.message).not.toMatch(/native code|function|could not be validated/);
     });
   });
 
   describe("item 14: JSON that is not a config object, oversized headers", () => {
-    it.each(["[1,2]", "42", "null", "true", '"pc-abc-123456"'])("x-portkey-config %s is a 400 invalid_config, not an unknown config id", async (value) => {
-      const r = await post({ "x-portkey-config": value });
-      expect(r.status).toBe(400);
-      expect(r.json.error).toMatchObject({ code: "invalid_config", param: "x-portkey-config" });
-      expect(r.json.error.message).toMatch(/^Invalid config in x-portkey-config: config must be an object/);
-    });
+    it.each(["[1,2]", "42", "null", "true", '"pc-abc-123456"'])(
+      "x-portkey-config %s is a 400 invalid_config, not an unknown config id",
+      async (value) => {
+        const r = await post({ "x-portkey-config": value });
+        expect(r.status).toBe(400);
+        expect(r.json.error).toMatchObject({ code: "invalid_config", param: "x-portkey-config" });
+        expect(r.json.error.message).toMatch(/^Invalid config in x-portkey-config: config must be an object/);
+      },
+    );
 
     it("answers oversized headers with a complete 431 whose JSON body names the limit", async () => {
       const request = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nx-portkey-api-key: ${h.apiKey}\r\nx-portkey-metadata: {"pad":"${"x".repeat(20_000)}"}\r\ncontent-length: 2\r\n\r\n{}`;
@@ -189,6 +216,8 @@ function exchange(port: number, data: string): Promise<string> {
 function parseResponse(response: string) {
   const split = response.indexOf("\r\n\r\n");
   const [statusLine = "", ...lines] = response.slice(0, split).split("\r\n");
-  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+  );
   return { statusLine, headers, body: response.slice(split + 4) };
 }

@@ -18,7 +18,11 @@ function strings(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-const decodeHtml = (html: string) => html.replace(/&quot;|&#x27;|&#39;|&lt;|&gt;|&amp;/g, (e) => ({ "&quot;": '"', "&#x27;": "'", "&#39;": "'", "&lt;": "<", "&gt;": ">", "&amp;": "&" })[e]!);
+const decodeHtml = (html: string) =>
+  html.replace(
+    /&quot;|&#x27;|&#39;|&lt;|&gt;|&amp;/g,
+    (e) => ({ "&quot;": '"', "&#x27;": "'", "&#39;": "'", "&lt;": "<", "&gt;": ">", "&amp;": "&" })[e]!,
+  );
 
 describe("provider keys never reach the request log", () => {
   let h: Harness;
@@ -31,7 +35,10 @@ describe("provider keys never reach the request log", () => {
   afterAll(async () => h?.close());
   beforeEach(() => h.mock.reset());
 
-  async function send(headers: Record<string, string>, body: Record<string, unknown> = chatBody()): Promise<{ status: number; text: string; id: string }> {
+  async function send(
+    headers: Record<string, string>,
+    body: Record<string, unknown> = chatBody(),
+  ): Promise<{ status: number; text: string; id: string }> {
     const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers(headers), body: JSON.stringify(body) });
     return { status: res.status, text: await res.text(), id: res.headers.get("x-portkey-request-id") ?? "" };
   }
@@ -61,12 +68,23 @@ describe("provider keys never reach the request log", () => {
     expect(h.mock.requests()[0]?.key).toBe(secret);
     await expectNowhere(r.id, secret);
     const row = await h.waitForLog(r.id);
-    expect(JSON.parse(JSON.parse(row.requestHeaders!)["x-portkey-config"])).toEqual({ provider: "openai", api_key: "[redacted]", custom_host: `${h.mock.url}/v1` });
+    expect(JSON.parse(JSON.parse(row.requestHeaders!)["x-portkey-config"])).toEqual({
+      provider: "openai",
+      api_key: "[redacted]",
+      custom_host: `${h.mock.url}/v1`,
+    });
   });
 
   it("an inline config's api_key for Azure (camelCase too) is redacted", async () => {
     const secret = "azure-inline-key-8a7b6c5d4e3f2a1b";
-    const config = { provider: "azure-openai", apiKey: secret, resource_name: "detour-test", deployment_id: "gpt4o-prod", api_version: "2024-10-21", custom_host: `${h.mock.url}/openai` };
+    const config = {
+      provider: "azure-openai",
+      apiKey: secret,
+      resource_name: "detour-test",
+      deployment_id: "gpt4o-prod",
+      api_version: "2024-10-21",
+      custom_host: `${h.mock.url}/openai`,
+    };
     const r = await send({ "x-portkey-config": JSON.stringify(config) });
     expect(r.status).toBe(200);
     expect(h.mock.requests({ provider: "azure" })[0]?.key).toBe(secret);
@@ -101,7 +119,11 @@ describe("provider keys never reach the request log", () => {
   it("a direct-mode Bearer key with characters JSON escapes, echoed JSON-escaped, is redacted in every form", async () => {
     const secret = 'sk-direct-"quoted"\\back-77aa88bb';
     h.mock.script({ match: { key: secret }, fault: { kind: "echo_key" } });
-    const r = await send({ "x-portkey-provider": "openai", authorization: `Bearer ${secret}`, "x-portkey-custom-host": `${h.mock.url}/v1` });
+    const r = await send({
+      "x-portkey-provider": "openai",
+      authorization: `Bearer ${secret}`,
+      "x-portkey-custom-host": `${h.mock.url}/v1`,
+    });
     expect(r.status).toBe(200);
     expect(r.text).toContain(JSON.stringify(secret).slice(1, -1));
     const stored = await expectNowhere(r.id, secret);
@@ -111,7 +133,10 @@ describe("provider keys never reach the request log", () => {
   it("an upstream error message holding the key (a 401 that falls back) is redacted from the attempt's message", async () => {
     const secret = "sk-invalid-fallback-3c4d5e6f7a8b";
     const good = await h.openaiKey("good", "sk-good-fallback-000000000011");
-    const config = { strategy: { mode: "fallback", on_status_codes: [401] }, targets: [{ provider: "openai", api_key: secret, custom_host: `${h.mock.url}/v1` }, { virtual_key: good }] };
+    const config = {
+      strategy: { mode: "fallback", on_status_codes: [401] },
+      targets: [{ provider: "openai", api_key: secret, custom_host: `${h.mock.url}/v1` }, { virtual_key: good }],
+    };
     const r = await send({ "x-portkey-config": JSON.stringify(config) });
     expect(r.status).toBe(200);
     const row = await h.waitForLog(r.id);

@@ -24,7 +24,11 @@ describe("metrics", () => {
 
   beforeAll(async () => {
     metricsPort = await freePort();
-    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY, DETOUR_METRICS_TOKEN: METRICS_TOKEN, DETOUR_METRICS_PORT: String(metricsPort) });
+    h = await startHarness({
+      DETOUR_ADMIN_API_KEY: ADMIN_KEY,
+      DETOUR_METRICS_TOKEN: METRICS_TOKEN,
+      DETOUR_METRICS_PORT: String(metricsPort),
+    });
     openaiVk = await h.openaiKey("OpenAI");
     azureVk = await h.azureKey("Azure");
   });
@@ -42,14 +46,25 @@ describe("metrics", () => {
   });
 
   it("counts requests, fallbacks, retries and attempts, with latency and overhead histograms", async () => {
-    const fallback = JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiVk, retry: { attempts: 1 } }, { virtual_key: azureVk }] });
+    const fallback = JSON.stringify({
+      strategy: { mode: "fallback" },
+      targets: [{ virtual_key: openaiVk, retry: { attempts: 1 } }, { virtual_key: azureVk }],
+    });
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 }, times: 6 });
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-config": fallback }), body: JSON.stringify(chatBody()) });
+      const res = await fetch(`${h.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: h.headers({ "x-portkey-config": fallback }),
+        body: JSON.stringify(chatBody()),
+      });
       expect(res.status).toBe(200);
       await res.arrayBuffer();
     }
-    const ok = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": openaiVk }), body: JSON.stringify(chatBody()) });
+    const ok = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": openaiVk }),
+      body: JSON.stringify(chatBody()),
+    });
     await ok.arrayBuffer();
 
     const m = await scrape({ authorization: `Bearer ${METRICS_TOKEN}` });

@@ -33,7 +33,11 @@ describe("rate limits (one instance, in memory)", () => {
     return { status: res.status, json: (await res.json()) as any };
   };
   const chat = async (apiKey: string, headers: Record<string, string>, body: Record<string, unknown> = chatBody()) => {
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: { ...h.headers(headers), "x-portkey-api-key": apiKey }, body: JSON.stringify(body) });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { ...h.headers(headers), "x-portkey-api-key": apiKey },
+      body: JSON.stringify(body),
+    });
     return { res, text: await res.text() };
   };
   const metric = async (scope: string) => {
@@ -50,14 +54,23 @@ describe("rate limits (one instance, in memory)", () => {
     expect(put.status).toBe(200);
     expect(put.json.rate_limits).toEqual({ rpm: 10, tpm: 500 });
     expect((await admin("GET", `/api-keys/${created.json.id}`)).json.rate_limits).toEqual({ rpm: 10, tpm: 500 });
-    expect((await admin("PUT", `/api-keys/${created.json.id}`, { rate_limits: { rpm: null } })).json.rate_limits).toEqual({ rpm: null, tpm: 500 });
+    expect((await admin("PUT", `/api-keys/${created.json.id}`, { rate_limits: { rpm: null } })).json.rate_limits).toEqual({
+      rpm: null,
+      tpm: 500,
+    });
     const bad = await admin("PUT", `/api-keys/${created.json.id}`, { rate_limits: { rpm: 0 } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.param).toBe("rate_limits.rpm");
     expect((await admin("PUT", `/api-keys/${created.json.id}`, { rate_limits: { rph: 5 } })).status).toBe(400);
     expect((await admin("PUT", `/api-keys/${created.json.id}`, { name: "x" })).status).toBe(400);
 
-    const vk = await admin("POST", "/virtual-keys", { name: `limits ${randomBytes(3).toString("hex")}`, provider: "openai", key: "sk-x", custom_host: `${h.mock.url}/v1`, rate_limits: { tpm: 1000 } });
+    const vk = await admin("POST", "/virtual-keys", {
+      name: `limits ${randomBytes(3).toString("hex")}`,
+      provider: "openai",
+      key: "sk-x",
+      custom_host: `${h.mock.url}/v1`,
+      rate_limits: { tpm: 1000 },
+    });
     expect(vk.status).toBe(201);
     expect(vk.json.rate_limits).toEqual({ rpm: null, tpm: 1000 });
     const vkPut = await admin("PUT", `/virtual-keys/${vk.json.slug}`, { rateLimits: { rpm: 7 } });
@@ -107,7 +120,13 @@ describe("rate limits (one instance, in memory)", () => {
   });
 
   it("tpm on a virtual key: once the tokens counted this minute reach the limit, requests naming it get 429", async () => {
-    const created = await admin("POST", "/virtual-keys", { name: `tpm ${randomBytes(3).toString("hex")}`, provider: "openai", key: "sk-tpm", custom_host: `${h.mock.url}/v1`, rate_limits: { tpm: 1 } });
+    const created = await admin("POST", "/virtual-keys", {
+      name: `tpm ${randomBytes(3).toString("hex")}`,
+      provider: "openai",
+      key: "sk-tpm",
+      custom_host: `${h.mock.url}/v1`,
+      rate_limits: { tpm: 1 },
+    });
     expect(created.status).toBe(201);
     const vk: string = created.json.slug;
     await awayFromWindowEnd();

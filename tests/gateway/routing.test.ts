@@ -26,7 +26,10 @@ describe("routing", () => {
   }
 
   it("routes by a saved config id and logs its slug and version", async () => {
-    const slug = await h.config("OpenAI then Azure", { strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }] });
+    const slug = await h.config("OpenAI then Azure", {
+      strategy: { mode: "fallback" },
+      targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }],
+    });
     expect(slug).toMatch(/^pc-openai-[0-9a-f]{6}$/);
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 500 } });
     const r = await chat({ "x-portkey-config": slug });
@@ -52,7 +55,11 @@ describe("routing", () => {
   });
 
   it("direct mode: x-portkey-provider with the provider key in Authorization", async () => {
-    const r = await chat({ "x-portkey-provider": "openai", authorization: "Bearer sk-direct-0000000000000000bbbb", "x-portkey-custom-host": `${h.mock.url}/v1` });
+    const r = await chat({
+      "x-portkey-provider": "openai",
+      authorization: "Bearer sk-direct-0000000000000000bbbb",
+      "x-portkey-custom-host": `${h.mock.url}/v1`,
+    });
     expect(r.status).toBe(200);
     expect(h.mock.requests()[0]).toMatchObject({ provider: "openai", key: "sk-direct-0000000000000000bbbb" });
     const log = await h.waitForLog(r.requestId);
@@ -77,11 +84,21 @@ describe("routing", () => {
   });
 
   it("loadbalance shares follow the weights within statistical tolerance", async () => {
-    const config = { strategy: { mode: "loadbalance" }, targets: [{ virtual_key: openaiVk, weight: 3 }, { virtual_key: azureVk, weight: 1 }] };
+    const config = {
+      strategy: { mode: "loadbalance" },
+      targets: [
+        { virtual_key: openaiVk, weight: 3 },
+        { virtual_key: azureVk, weight: 1 },
+      ],
+    };
     const n = 200;
     const served = { openai: 0, "azure-openai": 0 } as Record<string, number>;
     for (let i = 0; i < n; i++) {
-      const res = await fetch(`${h.baseURL}/embeddings`, { method: "POST", headers: h.headers({ "x-portkey-config": JSON.stringify(config) }), body: JSON.stringify({ model: "text-embedding-3-small", input: "x" }) });
+      const res = await fetch(`${h.baseURL}/embeddings`, {
+        method: "POST",
+        headers: h.headers({ "x-portkey-config": JSON.stringify(config) }),
+        body: JSON.stringify({ model: "text-embedding-3-small", input: "x" }),
+      });
       await res.arrayBuffer();
       served[res.headers.get("x-portkey-provider")!]!++;
     }
@@ -172,7 +189,10 @@ describe("routing", () => {
   it("conditional routing on metadata", async () => {
     const config = {
       strategy: { mode: "conditional", conditions: [{ query: { "metadata.tier": { $eq: "pro" } }, then: "azure" }], default: "openai" },
-      targets: [{ name: "openai", virtual_key: openaiVk }, { name: "azure", virtual_key: azureVk }],
+      targets: [
+        { name: "openai", virtual_key: openaiVk },
+        { name: "azure", virtual_key: azureVk },
+      ],
     };
     const pro = await chat({ "x-portkey-config": JSON.stringify(config), "x-portkey-metadata": JSON.stringify({ tier: "pro" }) });
     expect(pro.res.headers.get("x-portkey-provider")).toBe("azure-openai");
@@ -183,11 +203,19 @@ describe("routing", () => {
   });
 
   it("completions and embeddings go through the same routing; /v1/models lists what is reachable", async () => {
-    const c = await fetch(`${h.baseURL}/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": azureVk }), body: JSON.stringify({ model: "gpt-4o-mini", prompt: "Say hi" }) });
+    const c = await fetch(`${h.baseURL}/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": azureVk }),
+      body: JSON.stringify({ model: "gpt-4o-mini", prompt: "Say hi" }),
+    });
     expect(c.status).toBe(200);
     expect(((await c.json()) as { object: string }).object).toBe("text_completion");
     expect(h.mock.requests().at(-1)).toMatchObject({ provider: "azure", deployment: "mini-prod", path: "completions" });
-    const e = await fetch(`${h.baseURL}/embeddings`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": openaiVk }), body: JSON.stringify({ model: "text-embedding-3-small", input: ["a", "b"] }) });
+    const e = await fetch(`${h.baseURL}/embeddings`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": openaiVk }),
+      body: JSON.stringify({ model: "text-embedding-3-small", input: ["a", "b"] }),
+    });
     const ej = (await e.json()) as { data: unknown[] };
     expect(ej.data).toHaveLength(2);
     const m = await fetch(`${h.baseURL}/models`, { headers: h.headers({ "x-portkey-virtual-key": azureVk }) });

@@ -27,8 +27,17 @@ describe("seed scenario: OpenAI -> Azure OpenAI fallback", () => {
 
   it("portkey-ai SDK: OpenAI 503 -> Azure answers with the same model, headers say which target served", async () => {
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 } });
-    const portkey = new Portkey({ apiKey: h.apiKey, baseURL: h.baseURL, virtualKey: openaiVk, config: JSON.stringify(fallbackConfig()), traceID: "my-trace-id" });
-    const response = await portkey.chat.completions.create({ messages: [{ role: "user", content: "What are the 7 wonders of the world?" }], model: "gpt-4o" });
+    const portkey = new Portkey({
+      apiKey: h.apiKey,
+      baseURL: h.baseURL,
+      virtualKey: openaiVk,
+      config: JSON.stringify(fallbackConfig()),
+      traceID: "my-trace-id",
+    });
+    const response = await portkey.chat.completions.create({
+      messages: [{ role: "user", content: "What are the 7 wonders of the world?" }],
+      model: "gpt-4o",
+    });
     expect(response.choices[0]?.message?.content).toContain("Mock answer from azure");
     // The SDK hands back Detour's x-portkey-* headers without their prefix.
     const headers = (response as unknown as { getHeaders(): Record<string, string> }).getHeaders();
@@ -47,7 +56,17 @@ describe("seed scenario: OpenAI -> Azure OpenAI fallback", () => {
     expect(served[1]).toMatchObject({ key: azureSecret, deployment: "gpt4o-prod", apiVersion: "2024-10-21", model: "gpt-4o" });
 
     const log = await h.waitForLog(headers["request-id"]!);
-    expect(log).toMatchObject({ traceId: "my-trace-id", status: 200, provider: "azure-openai", fallbackUsed: true, virtualKeySlug: azureVk, virtualKeyVersion: 1, modelRequested: "gpt-4o", retryCount: 0, stream: false });
+    expect(log).toMatchObject({
+      traceId: "my-trace-id",
+      status: 200,
+      provider: "azure-openai",
+      fallbackUsed: true,
+      virtualKeySlug: azureVk,
+      virtualKeyVersion: 1,
+      modelRequested: "gpt-4o",
+      retryCount: 0,
+      stream: false,
+    });
     expect(log.totalTokens).toBeGreaterThan(0);
     expect(log.cost).toBeGreaterThan(0);
     expect(log.attempts.map((a) => [a.targetPath, a.provider, a.status, a.virtualKeySlug])).toEqual([
@@ -61,7 +80,11 @@ describe("seed scenario: OpenAI -> Azure OpenAI fallback", () => {
 
   it("openai SDK with Portkey headers: the same fallback, served by Azure", async () => {
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 } });
-    const client = new OpenAI({ apiKey: "unused-by-detour", baseURL: h.baseURL, defaultHeaders: { "x-portkey-api-key": h.apiKey, "x-portkey-config": JSON.stringify(fallbackConfig()) } });
+    const client = new OpenAI({
+      apiKey: "unused-by-detour",
+      baseURL: h.baseURL,
+      defaultHeaders: { "x-portkey-api-key": h.apiKey, "x-portkey-config": JSON.stringify(fallbackConfig()) },
+    });
     const { data, response } = await client.chat.completions.create(chatBody()).withResponse();
     expect(data.choices[0]?.message.content).toContain("Mock answer from azure");
     expect(data.model).toBe("gpt-4o");
@@ -71,7 +94,10 @@ describe("seed scenario: OpenAI -> Azure OpenAI fallback", () => {
   });
 
   it("with on_status_codes [429], a 503 is returned as is and a 429 falls back", async () => {
-    const config = { strategy: { mode: "fallback", on_status_codes: [429] }, targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }] };
+    const config = {
+      strategy: { mode: "fallback", on_status_codes: [429] },
+      targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }],
+    };
     const portkey = new Portkey({ apiKey: h.apiKey, baseURL: h.baseURL, config: JSON.stringify(config) });
 
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 }, times: 1 });
@@ -93,9 +119,16 @@ describe("seed scenario: OpenAI -> Azure OpenAI fallback", () => {
   });
 
   it("the 503 answered as is carries OpenAI's error body and is logged without fallback", async () => {
-    const config = { strategy: { mode: "fallback", on_status_codes: [429] }, targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }] };
+    const config = {
+      strategy: { mode: "fallback", on_status_codes: [429] },
+      targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }],
+    };
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 } });
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-config": JSON.stringify(config) }), body: JSON.stringify(chatBody()) });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-config": JSON.stringify(config) }),
+      body: JSON.stringify(chatBody()),
+    });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { message: string; type: string } };
     expect(body.error.message).toMatch(/overloaded/i);

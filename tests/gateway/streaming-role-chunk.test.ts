@@ -9,14 +9,23 @@ import OpenAI from "openai";
 import { answerText } from "@/e2e/mock-upstream/formats";
 import { chatBody, startHarness, type Harness } from "./harness";
 
-type Chunk = { choices: { delta?: { role?: string; content?: string }; text?: string; finish_reason?: string | null }[]; prompt_filter_results?: unknown; error?: unknown };
+type Chunk = {
+  choices: { delta?: { role?: string; content?: string }; text?: string; finish_reason?: string | null }[];
+  prompt_filter_results?: unknown;
+  error?: unknown;
+};
 
 function events(text: string): string[] {
-  return text.split("\n\n").filter(Boolean).map((e) => e.replace(/^data: /, ""));
+  return text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((e) => e.replace(/^data: /, ""));
 }
 
 function chunks(text: string): Chunk[] {
-  return events(text).filter((e) => e !== "[DONE]").map((e) => JSON.parse(e) as Chunk);
+  return events(text)
+    .filter((e) => e !== "[DONE]")
+    .map((e) => JSON.parse(e) as Chunk);
 }
 
 const roleChunks = (cs: Chunk[]) => cs.filter((c) => c.choices.some((ch) => ch.delta?.role !== undefined));
@@ -39,11 +48,17 @@ describe("streams that break after the role chunk fall back", () => {
   afterAll(async () => h?.close());
   beforeEach(() => h.mock.reset());
 
-  const openaiFirst = () => JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }] });
-  const azureFirst = () => JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: azureVk }, { virtual_key: openaiVk }] });
+  const openaiFirst = () =>
+    JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }] });
+  const azureFirst = () =>
+    JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: azureVk }, { virtual_key: openaiVk }] });
 
   async function stream(config: string, path = "chat/completions", body: Record<string, unknown> = chatBody({ stream: true })) {
-    const res = await fetch(`${h.baseURL}/${path}`, { method: "POST", headers: h.headers({ "x-portkey-config": config }), body: JSON.stringify(body) });
+    const res = await fetch(`${h.baseURL}/${path}`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-config": config }),
+      body: JSON.stringify(body),
+    });
     return { res, text: await res.text(), requestId: res.headers.get("x-portkey-request-id")! };
   }
 
@@ -83,7 +98,9 @@ describe("streams that break after the role chunk fall back", () => {
     const cs = chunks(r.text);
     expect(cs.some((c) => c.prompt_filter_results !== undefined)).toBe(false);
     expect(roleChunks(cs)).toHaveLength(1);
-    expect(cs[0]!.choices).toEqual([{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }]);
+    expect(cs[0]!.choices).toEqual([
+      { index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null },
+    ]);
     expect(chatText(cs)).toBe(answerText("openai", openaiSecret, prompt));
     expect(events(r.text).at(-1)).toBe("[DONE]");
 
@@ -125,7 +142,12 @@ describe("streams that break after the role chunk fall back", () => {
 
   it("openai SDK: the accumulated text is exactly the fallback's answer", async () => {
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "stream_break_after_role_chunk" } });
-    const client = new OpenAI({ apiKey: "unused", baseURL: h.baseURL, maxRetries: 0, defaultHeaders: { "x-portkey-api-key": h.apiKey, "x-portkey-config": openaiFirst() } });
+    const client = new OpenAI({
+      apiKey: "unused",
+      baseURL: h.baseURL,
+      maxRetries: 0,
+      defaultHeaders: { "x-portkey-api-key": h.apiKey, "x-portkey-config": openaiFirst() },
+    });
     const s = await client.chat.completions.create({ ...chatBody(), stream: true });
     let text = "";
     let roles = 0;
@@ -144,7 +166,11 @@ describe("streams that break after the role chunk fall back", () => {
 
   it("a single target that breaks after its role chunk is a 502 that says so, not a 200 with an error event", async () => {
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "stream_break_after_role_chunk" } });
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": openaiVk }), body: JSON.stringify(chatBody({ stream: true })) });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": openaiVk }),
+      body: JSON.stringify(chatBody({ stream: true })),
+    });
     expect(res.status).toBe(502);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("upstream_stream_broken");

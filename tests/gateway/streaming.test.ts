@@ -7,7 +7,10 @@ import OpenAI from "openai";
 import { chatBody, startHarness, type Harness } from "./harness";
 
 function events(text: string): string[] {
-  return text.split("\n\n").filter(Boolean).map((e) => e.replace(/^data: /, ""));
+  return text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((e) => e.replace(/^data: /, ""));
 }
 
 /** The answer text assembled from the stream's deltas. */
@@ -57,7 +60,11 @@ describe("streaming", () => {
   });
 
   it("keeps the usage chunk when the caller asked for it (openai SDK)", async () => {
-    const client = new OpenAI({ apiKey: "x", baseURL: h.baseURL, defaultHeaders: { "x-portkey-api-key": h.apiKey, "x-portkey-virtual-key": openaiVk } });
+    const client = new OpenAI({
+      apiKey: "x",
+      baseURL: h.baseURL,
+      defaultHeaders: { "x-portkey-api-key": h.apiKey, "x-portkey-virtual-key": openaiVk },
+    });
     const s = await client.chat.completions.create({ ...chatBody(), stream: true, stream_options: { include_usage: true } });
     let content = "";
     let usage: unknown = null;
@@ -104,7 +111,11 @@ describe("streaming", () => {
   it("delivers chunks as they come: the first chunk arrives long before a slow stream ends", async () => {
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "slow_chunks", delayMs: 150 } });
     const started = Date.now();
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": openaiVk }), body: JSON.stringify(chatBody({ stream: true })) });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": openaiVk }),
+      body: JSON.stringify(chatBody({ stream: true })),
+    });
     const reader = res.body!.getReader();
     const first = await reader.read();
     const firstAt = Date.now() - started;
@@ -123,7 +134,12 @@ describe("streaming", () => {
   it("a client that disconnects mid-stream aborts the upstream request", async () => {
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "slow_chunks", delayMs: 300 } });
     const controller = new AbortController();
-    const res = await fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": openaiVk }), body: JSON.stringify(chatBody({ stream: true })), signal: controller.signal });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": openaiVk }),
+      body: JSON.stringify(chatBody({ stream: true })),
+      signal: controller.signal,
+    });
     const requestId = res.headers.get("x-portkey-request-id")!;
     const reader = res.body!.getReader();
     await reader.read();
@@ -137,7 +153,12 @@ describe("streaming", () => {
   it("a client that disconnects while the upstream hangs aborts the upstream request", async () => {
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "hang" } });
     const controller = new AbortController();
-    const pending = fetch(`${h.baseURL}/chat/completions`, { method: "POST", headers: h.headers({ "x-portkey-virtual-key": openaiVk }), body: JSON.stringify(chatBody()), signal: controller.signal }).catch((e: Error) => e);
+    const pending = fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": openaiVk }),
+      body: JSON.stringify(chatBody()),
+      signal: controller.signal,
+    }).catch((e: Error) => e);
     await h.mock.waitForRequest({ provider: "openai" }, { settled: false, timeoutMs: 5_000 });
     controller.abort();
     await pending;

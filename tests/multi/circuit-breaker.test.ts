@@ -20,7 +20,12 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: circuit 
   afterAll(async () => c?.close());
 
   const newVk = async (name: string, key: string) => {
-    const r = await admin(c.a, "POST", "/virtual-keys", { name: `${name} ${randomBytes(3).toString("hex")}`, provider: "openai", key, custom_host: `${c.mock.url}/v1` });
+    const r = await admin(c.a, "POST", "/virtual-keys", {
+      name: `${name} ${randomBytes(3).toString("hex")}`,
+      provider: "openai",
+      key,
+      custom_host: `${c.mock.url}/v1`,
+    });
     expect(r.status, r.text).toBe(201);
     return r.json.slug as string;
   };

@@ -227,12 +227,25 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const db = createDb({ kind: "postgresql", url: database.url });
     cleanups.push(() => db.$disconnect());
     const boot = await bootstrap(
-      parseEnv({ DETOUR_DATA_DIR: dataDirs[2], DATABASE_URL: database.url, DETOUR_ADMIN_PASSWORD: "multi-tests-pw", DETOUR_ADMIN_API_KEY: ADMIN_KEY }),
+      parseEnv({
+        DETOUR_DATA_DIR: dataDirs[2],
+        DATABASE_URL: database.url,
+        DETOUR_ADMIN_PASSWORD: "multi-tests-pw",
+        DETOUR_ADMIN_API_KEY: ADMIN_KEY,
+      }),
       { key: Buffer.from(keyHex, "hex"), origin: "test" },
       db,
     );
     const gatewayKey = generateApiKey();
-    await db.apiKey.create({ data: { workspaceId: boot.workspaceId, name: "multi tests", prefix: apiKeyDisplayPrefix(gatewayKey), hash: hashApiKey(gatewayKey), scope: "gateway" } });
+    await db.apiKey.create({
+      data: {
+        workspaceId: boot.workspaceId,
+        name: "multi tests",
+        prefix: apiKeyDisplayPrefix(gatewayKey),
+        hash: hashApiKey(gatewayKey),
+        scope: "gateway",
+      },
+    });
 
     const common = {
       DATABASE_URL: instanceDbUrl,
@@ -250,7 +263,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       b: { ...common, DETOUR_DATA_DIR: dataDirs[1]!, REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` },
     };
     const [serverA, serverB] = await Promise.all([startServer(env.a), startServer(env.b)]);
-    cleanups.push(() => serverA.stop(), () => serverB.stop());
+    cleanups.push(
+      () => serverA.stop(),
+      () => serverB.stop(),
+    );
     const ready = await Promise.all([waitForHealthOrExit(serverA), waitForHealthOrExit(serverB)]);
     ready.forEach((r, i) => {
       if (r.health !== 200) throw new Error(`Detour instance ${"AB"[i]} did not start: ${[serverA, serverB][i]!.output()}`);
@@ -258,8 +274,23 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const a = instance("A", serverA);
     const b = instance("B", serverB);
     // Both subscribed before the tests start (the subscription is set up at start, not awaited).
-    await Promise.all([a, b].map((i) => waitFor(async () => (await i.health()).body.redis === "ok", 10_000, `instance ${i.name}: redis ok in /api/health`)));
-    return { a, b, mock, db, workspaceId: boot.workspaceId, prefix, redisProxy, pgProxy, databaseUrl: database.url, env, gatewayKey, close: cleanup };
+    await Promise.all(
+      [a, b].map((i) => waitFor(async () => (await i.health()).body.redis === "ok", 10_000, `instance ${i.name}: redis ok in /api/health`)),
+    );
+    return {
+      a,
+      b,
+      mock,
+      db,
+      workspaceId: boot.workspaceId,
+      prefix,
+      redisProxy,
+      pgProxy,
+      databaseUrl: database.url,
+      env,
+      gatewayKey,
+      close: cleanup,
+    };
   } catch (err) {
     await cleanup();
     throw err;
@@ -280,7 +311,11 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
  * Measures how long after `since` (performance.now()) `probe` first returns true, probing back to
  * back (a probe is a real request, a few ms). Gives up after `limitMs` and returns what it saw.
  */
-export async function msUntil(since: number, probe: () => Promise<boolean>, limitMs: number): Promise<{ ms: number; ok: boolean; probes: number }> {
+export async function msUntil(
+  since: number,
+  probe: () => Promise<boolean>,
+  limitMs: number,
+): Promise<{ ms: number; ok: boolean; probes: number }> {
   let probes = 0;
   for (;;) {
     probes++;
@@ -294,7 +329,13 @@ export async function msUntil(since: number, probe: () => Promise<boolean>, limi
 export type JsonAnswer = { status: number; json: any; text: string };
 
 /** A request to an instance's `/v1`, JSON in and out. */
-export async function call(i: Instance, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonAnswer> {
+export async function call(
+  i: Instance,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer> {
   const res = await fetch(`${i.baseURL}${path}`, {
     method,
     headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
@@ -311,12 +352,24 @@ export async function call(i: Instance, method: string, path: string, body?: unk
 }
 
 /** The management API on `i` with the admin key. */
-export const admin = (i: Instance, method: string, path: string, body?: unknown) => call(i, method, path, body, { "x-portkey-api-key": ADMIN_KEY });
+export const admin = (i: Instance, method: string, path: string, body?: unknown) =>
+  call(i, method, path, body, { "x-portkey-api-key": ADMIN_KEY });
 
 /** A chat completion through `i`; `key` is the provider key the mock saw for it (undefined if none was sent). */
-export async function chatVia(i: Instance, mock: MockUpstream, apiKey: string, headers: Record<string, string>): Promise<JsonAnswer & { key: string | undefined }> {
+export async function chatVia(
+  i: Instance,
+  mock: MockUpstream,
+  apiKey: string,
+  headers: Record<string, string>,
+): Promise<JsonAnswer & { key: string | undefined }> {
   const before = mock.requests().length ? mock.requests().at(-1)!.seq : 0;
-  const r = await call(i, "POST", "/chat/completions", { model: "gpt-4o", messages: [{ role: "user", content: "hello" }] }, { "x-portkey-api-key": apiKey, ...headers });
+  const r = await call(
+    i,
+    "POST",
+    "/chat/completions",
+    { model: "gpt-4o", messages: [{ role: "user", content: "hello" }] },
+    { "x-portkey-api-key": apiKey, ...headers },
+  );
   const mine = mock.requests().filter((x) => x.seq > before);
   return { ...r, key: mine.at(-1)?.key };
 }

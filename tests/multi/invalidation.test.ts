@@ -14,27 +14,36 @@ const PROPAGATION_LIMIT_MS = 1_000;
 
 const services = await probeServices();
 if (!services.ok && !SERVICES_REQUIRED) {
-  console.warn(`\n[tests/multi] SKIPPED: ${services.reason}. These tests need PostgreSQL and Redis; with CI=true they fail instead of skipping.\n`);
+  console.warn(
+    `\n[tests/multi] SKIPPED: ${services.reason}. These tests need PostgreSQL and Redis; with CI=true they fail instead of skipping.\n`,
+  );
 }
 
 describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-instance cache invalidation over Redis", () => {
   let c: Cluster;
   const measured: Record<string, string> = {};
-  const note = (name: string, r: { ms: number; probes: number }) => (measured[name] = `${Math.round(r.ms)} ms (${r.probes} probe${r.probes === 1 ? "" : "s"})`);
+  const note = (name: string, r: { ms: number; probes: number }) =>
+    (measured[name] = `${Math.round(r.ms)} ms (${r.probes} probe${r.probes === 1 ? "" : "s"})`);
 
   beforeAll(async () => {
     if (!services.ok) throw new Error(`PostgreSQL and Redis are required with CI=true: ${services.reason}`);
     c = await startCluster();
   });
   afterAll(async () => {
-    if (Object.keys(measured).length) console.log(`[tests/multi] measured (each probe is a full request through the instance): ${JSON.stringify(measured, null, 1)}`);
+    if (Object.keys(measured).length)
+      console.log(`[tests/multi] measured (each probe is a full request through the instance): ${JSON.stringify(measured, null, 1)}`);
     await c?.close();
   });
 
   const secret = (name: string) => `sk-${name}-${randomBytes(6).toString("hex")}`;
   /** A virtual key created through A's management API, pointing at the mock. */
   const newVk = async (name: string, key: string) => {
-    const r = await admin(c.a, "POST", "/virtual-keys", { name: `${name} ${randomBytes(3).toString("hex")}`, provider: "openai", key, custom_host: `${c.mock.url}/v1` });
+    const r = await admin(c.a, "POST", "/virtual-keys", {
+      name: `${name} ${randomBytes(3).toString("hex")}`,
+      provider: "openai",
+      key,
+      custom_host: `${c.mock.url}/v1`,
+    });
     expect(r.status, r.text).toBe(201);
     return r.json.slug as string;
   };
@@ -137,7 +146,12 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
 
   it("Redis lost under B: B keeps serving (health ok, redis error), its own changes still apply locally; once Redis is back B drops what it missed and A drops what B could not publish", async () => {
     const keys = { x1: secret("x1"), x2: secret("x2"), y1: secret("y1"), y2: secret("y2") };
-    const vk = { x1: await newVk("x1", keys.x1), x2: await newVk("x2", keys.x2), y1: await newVk("y1", keys.y1), y2: await newVk("y2", keys.y2) };
+    const vk = {
+      x1: await newVk("x1", keys.x1),
+      x2: await newVk("x2", keys.x2),
+      y1: await newVk("y1", keys.y1),
+      y2: await newVk("y2", keys.y2),
+    };
     const x = await newConfig("x", vk.x1);
     const y = await newConfig("y", vk.y1);
     expect((await viaConfig(c.b, x)).key).toBe(keys.x1);

@@ -16,12 +16,24 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, waitForHealthOrExit, type ServerProcess } from "@/e2e/server-process";
-import { ADMIN_KEY, admin, instance, probeServices, SERVICES_REQUIRED, startCluster, waitFor, type Cluster, type Instance } from "./harness";
+import {
+  ADMIN_KEY,
+  admin,
+  instance,
+  probeServices,
+  SERVICES_REQUIRED,
+  startCluster,
+  waitFor,
+  type Cluster,
+  type Instance,
+} from "./harness";
 
 const services = await probeServices();
 const SQLITE_PASS = process.env.DETOUR_TEST_DB === "sqlite";
 if (!services.ok && !SERVICES_REQUIRED) {
-  console.warn(`\n[tests/multi] SKIPPED: ${services.reason}. These tests need PostgreSQL and Redis; with CI=true they fail instead of skipping.\n`);
+  console.warn(
+    `\n[tests/multi] SKIPPED: ${services.reason}. These tests need PostgreSQL and Redis; with CI=true they fail instead of skipping.\n`,
+  );
 }
 
 const OUTAGE_HALF_MS = 15_000;
@@ -45,7 +57,12 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     if (!services.ok) throw new Error(`PostgreSQL and Redis are required with CI=true: ${services.reason}`);
     // High-water mark at its minimum: spilling starts after 200 queued rows whatever this machine's request rate.
     c = await startCluster({ pgProxy: true, extraEnv: { LOG_LEVEL: "warn", DETOUR_LOG_SPILL_HIGH_WATER: "200" } });
-    const r = await admin(c.a, "POST", "/virtual-keys", { name: `dur ${randomBytes(3).toString("hex")}`, provider: "openai", key: "sk-dur", custom_host: `${c.mock.url}/v1` });
+    const r = await admin(c.a, "POST", "/virtual-keys", {
+      name: `dur ${randomBytes(3).toString("hex")}`,
+      provider: "openai",
+      key: "sk-dur",
+      custom_host: `${c.mock.url}/v1`,
+    });
     expect(r.status, r.text).toBe(201);
     vk = r.json.slug;
   });
@@ -59,7 +76,12 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
   const send = async (i: Instance, trace: string, as = { apiKey: c.gatewayKey, vk }): Promise<Answer> => {
     const res = await fetch(`${i.baseURL}/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-portkey-api-key": as.apiKey, "x-portkey-virtual-key": as.vk, "x-portkey-trace-id": trace },
+      headers: {
+        "content-type": "application/json",
+        "x-portkey-api-key": as.apiKey,
+        "x-portkey-virtual-key": as.vk,
+        "x-portkey-trace-id": trace,
+      },
       body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "hello" }] }),
     });
     await res.arrayBuffer();
@@ -86,7 +108,8 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
 
     let running = true;
     const client = async (i: Instance, n: number) => {
-      for (let k = 0; running; k++) answers.push(await send(i, `${prefix}${i.name}-${n}-${k}`).catch((err: Error) => ({ status: -1, id: err.message })));
+      for (let k = 0; running; k++)
+        answers.push(await send(i, `${prefix}${i.name}-${n}-${k}`).catch((err: Error) => ({ status: -1, id: err.message })));
     };
     const load = [c.a, c.b].flatMap((i) => Array.from({ length: CLIENTS_PER_INSTANCE }, (_, n) => client(i, n)));
     const pgProxy = c.pgProxy!;
@@ -103,10 +126,14 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
       pgProxy.blackhole();
       await new Promise((r) => setTimeout(r, OUTAGE_HALF_MS));
       await pgProxy.cut();
-      await waitFor(async () => {
-        spillSeen = { a: spillFiles(c.env.a.DETOUR_DATA_DIR!), b: spillFiles(c.env.b.DETOUR_DATA_DIR!) };
-        return spillSeen.a.length > 0 && spillSeen.b.length > 0;
-      }, OUTAGE_HALF_MS - 1_000, "spill files under both data directories during the outage");
+      await waitFor(
+        async () => {
+          spillSeen = { a: spillFiles(c.env.a.DETOUR_DATA_DIR!), b: spillFiles(c.env.b.DETOUR_DATA_DIR!) };
+          return spillSeen.a.length > 0 && spillSeen.b.length > 0;
+        },
+        OUTAGE_HALF_MS - 1_000,
+        "spill files under both data directories during the outage",
+      );
       await new Promise((r) => setTimeout(r, Math.max(0, 2 * OUTAGE_HALF_MS - (performance.now() - outageStart) - 1_000)));
       outageHealth = await c.a.health();
       outageHealthB = await c.b.health();
@@ -132,7 +159,8 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     expect(rows.ids.length).toBe(answers.length); // rows written == requests answered
     expect(new Set(rows.ids)).toEqual(new Set(answers.map((a) => a.id))); // the same ids (ids are unique: primary key)
     expect(rows.attempts).toBe(rows.ids.length); // one attempt each, none twice
-    for (const h of [ha, hb]) expect(h.body.log_queue).toMatchObject({ dropped: 0, rejected: 0, queued: 0, spill_pending_rows: 0, torn_lines: 0, spill_errors: 0 });
+    for (const h of [ha, hb])
+      expect(h.body.log_queue).toMatchObject({ dropped: 0, rejected: 0, queued: 0, spill_pending_rows: 0, torn_lines: 0, spill_errors: 0 });
     const spilled = ha.body.log_queue.spilled + hb.body.log_queue.spilled;
     expect(spilled).toBeGreaterThan(0);
     expect(ha.body.log_queue.replayed + hb.body.log_queue.replayed).toBeGreaterThanOrEqual(spilled);
@@ -154,14 +182,20 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     const n = 200;
     // A new API key and virtual key, first used now: cached for the next 60 s whatever the first test took.
     const key = await admin(c.a, "POST", "/api-keys", { name: `dur ${randomBytes(3).toString("hex")}` });
-    const vk2 = await admin(c.a, "POST", "/virtual-keys", { name: `dur ${randomBytes(3).toString("hex")}`, provider: "openai", key: "sk-dur", custom_host: `${c.mock.url}/v1` });
+    const vk2 = await admin(c.a, "POST", "/virtual-keys", {
+      name: `dur ${randomBytes(3).toString("hex")}`,
+      provider: "openai",
+      key: "sk-dur",
+      custom_host: `${c.mock.url}/v1`,
+    });
     expect([key.status, vk2.status], key.text + vk2.text).toEqual([201, 201]);
     const credentials = { apiKey: key.json.key as string, vk: vk2.json.slug as string };
     const answers: Answer[] = [await send(c.a, `${prefix}warm`, credentials)];
     let stopMs = 0;
     await c.pgProxy!.cut();
     try {
-      for (let k = 0; k < n; k += 20) answers.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => send(c.a, `${prefix}${k + j}`, credentials)))));
+      for (let k = 0; k < n; k += 20)
+        answers.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => send(c.a, `${prefix}${k + j}`, credentials)))));
       const stopStarted = performance.now();
       await c.a.server.stop();
       stopMs = performance.now() - stopStarted;
@@ -190,6 +224,8 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     expect(spillFiles(dataDir)).toEqual([]);
     const h = await c.a.health();
     expect(h.body.log_queue.replayed).toBeGreaterThanOrEqual(n);
-    console.log(`[log-durability] SIGTERM with the database down: exit in ${(stopMs / 1000).toFixed(1)} s, ${files.length} spill file(s); after the restart ${h.body.log_queue.replayed} rows replayed in ${(replayMs / 1000).toFixed(1)} s; rows ${rows.ids.length} == answered ${answers.length}`);
+    console.log(
+      `[log-durability] SIGTERM with the database down: exit in ${(stopMs / 1000).toFixed(1)} s, ${files.length} spill file(s); after the restart ${h.body.log_queue.replayed} rows replayed in ${(replayMs / 1000).toFixed(1)} s; rows ${rows.ids.length} == answered ${answers.length}`,
+    );
   }, 120_000);
 });

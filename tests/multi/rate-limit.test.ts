@@ -11,7 +11,9 @@ const WINDOW_MS = 60_000;
 
 const services = await probeServices();
 if (!services.ok && !SERVICES_REQUIRED) {
-  console.warn(`\n[tests/multi] SKIPPED: ${services.reason}. These tests need PostgreSQL and Redis; with CI=true they fail instead of skipping.\n`);
+  console.warn(
+    `\n[tests/multi] SKIPPED: ${services.reason}. These tests need PostgreSQL and Redis; with CI=true they fail instead of skipping.\n`,
+  );
 }
 
 /** The windows are fixed and clock-aligned: start a burst well inside one. */
@@ -27,7 +29,12 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: rate lim
   beforeAll(async () => {
     if (!services.ok) throw new Error(`PostgreSQL and Redis are required with CI=true: ${services.reason}`);
     c = await startCluster();
-    const r = await admin(c.a, "POST", "/virtual-keys", { name: `rl ${randomBytes(3).toString("hex")}`, provider: "openai", key: "sk-rl", custom_host: `${c.mock.url}/v1` });
+    const r = await admin(c.a, "POST", "/virtual-keys", {
+      name: `rl ${randomBytes(3).toString("hex")}`,
+      provider: "openai",
+      key: "sk-rl",
+      custom_host: `${c.mock.url}/v1`,
+    });
     expect(r.status, r.text).toBe(201);
     vk = r.json.slug;
   });

@@ -11,7 +11,9 @@ import { probeServices, SERVICES_REQUIRED, startCluster, type Cluster } from "./
 
 const services = await probeServices();
 if (!services.ok && !SERVICES_REQUIRED) {
-  console.warn(`\n[tests/multi] SKIPPED: ${services.reason}. These tests need PostgreSQL and Redis; with CI=true they fail instead of skipping.\n`);
+  console.warn(
+    `\n[tests/multi] SKIPPED: ${services.reason}. These tests need PostgreSQL and Redis; with CI=true they fail instead of skipping.\n`,
+  );
 }
 
 const LOCKED = /^Too many failed sign-ins for this account\. Try again in 15 minutes\.$/;

@@ -78,20 +78,33 @@ describe(`bootstrap on ${TEST_DB_KIND}`, () => {
     const result = await bootstrap(envFor(target, { DETOUR_ADMIN_API_KEY: ADMIN_KEY }), key, db);
     const rows = await db.apiKey.findMany();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ hash: hashApiKey(ADMIN_KEY), scope: "admin", source: "env", workspaceId: result.workspaceId, revokedAt: null });
+    expect(rows[0]).toMatchObject({
+      hash: hashApiKey(ADMIN_KEY),
+      scope: "admin",
+      source: "env",
+      workspaceId: result.workspaceId,
+      revokedAt: null,
+    });
     expect(JSON.stringify(rows)).not.toContain(ADMIN_KEY);
 
     const auth = await authenticateApiKey(db, new Headers({ "x-portkey-api-key": ADMIN_KEY }), "admin");
     expect(auth).toMatchObject({ ok: true, key: { scope: "admin", workspaceId: result.workspaceId } });
     const bearer = await authenticateApiKey(db, new Headers({ authorization: `Bearer ${ADMIN_KEY}` }), "admin");
     expect(bearer.ok).toBe(true);
-    expect(await authenticateApiKey(db, new Headers({ "x-portkey-api-key": "not-the-key-000000000000" }), "admin")).toMatchObject({ ok: false, status: 401, code: "invalid_api_key" });
+    expect(await authenticateApiKey(db, new Headers({ "x-portkey-api-key": "not-the-key-000000000000" }), "admin")).toMatchObject({
+      ok: false,
+      status: 401,
+      code: "invalid_api_key",
+    });
     expect(await authenticateApiKey(db, new Headers(), "admin")).toMatchObject({ ok: false, status: 401, code: "missing_api_key" });
 
     // Restarting with another value revokes the old one at once.
     const next = "detour-test-admin-key-rotated-000001";
     await bootstrap(envFor(target, { DETOUR_ADMIN_API_KEY: next }), key, db);
-    expect(await authenticateApiKey(db, new Headers({ "x-portkey-api-key": ADMIN_KEY }), "admin")).toMatchObject({ ok: false, code: "invalid_api_key" });
+    expect(await authenticateApiKey(db, new Headers({ "x-portkey-api-key": ADMIN_KEY }), "admin")).toMatchObject({
+      ok: false,
+      code: "invalid_api_key",
+    });
     expect((await authenticateApiKey(db, new Headers({ "x-portkey-api-key": next }), "admin")).ok).toBe(true);
 
     // And unsetting it revokes it too.
@@ -102,8 +115,14 @@ describe(`bootstrap on ${TEST_DB_KIND}`, () => {
   it("gives a gateway-scope key 403 on admin routes", async () => {
     const result = await bootstrap(envFor(target), key, db);
     const gatewayKey = "dtr_gateway_scope_key_for_test_0000";
-    await db.apiKey.create({ data: { workspaceId: result.workspaceId, name: "gw", prefix: "dtr_ga", hash: hashApiKey(gatewayKey), scope: "gateway" } });
-    expect(await authenticateApiKey(db, new Headers({ "x-portkey-api-key": gatewayKey }), "admin")).toMatchObject({ ok: false, status: 403, code: "insufficient_scope" });
+    await db.apiKey.create({
+      data: { workspaceId: result.workspaceId, name: "gw", prefix: "dtr_ga", hash: hashApiKey(gatewayKey), scope: "gateway" },
+    });
+    expect(await authenticateApiKey(db, new Headers({ "x-portkey-api-key": gatewayKey }), "admin")).toMatchObject({
+      ok: false,
+      status: 403,
+      code: "insufficient_scope",
+    });
     expect((await authenticateApiKey(db, new Headers({ "x-portkey-api-key": gatewayKey }), "gateway")).ok).toBe(true);
   });
 

@@ -37,8 +37,14 @@ describe(`saved configs' provider keys at rest on ${TEST_DB_KIND}`, () => {
   it("start-up encrypts every api_key an earlier version stored in clear, leaves the rest as it was, and is idempotent", async () => {
     const { workspaceId } = await bootstrap(envFor(target), key, db);
     // Rows as earlier versions wrote them: the key in clear (snake_case canonical text, and raw camelCase JSON).
-    const v1 = { strategy: { mode: "fallback" }, targets: [{ provider: "openai", api_key: "sk-clear-at-rest-0000000001" }, { virtual_key: "vk-1" }] };
-    const v2 = { targets: [{ targets: [{ provider: "azure-openai", apiKey: "azure-clear-at-rest-000002", resourceName: "r" }] }], strategy: { mode: "loadbalance" } };
+    const v1 = {
+      strategy: { mode: "fallback" },
+      targets: [{ provider: "openai", api_key: "sk-clear-at-rest-0000000001" }, { virtual_key: "vk-1" }],
+    };
+    const v2 = {
+      targets: [{ targets: [{ provider: "azure-openai", apiKey: "azure-clear-at-rest-000002", resourceName: "r" }] }],
+      strategy: { mode: "loadbalance" },
+    };
     const { slug } = await createConfig(db, { workspaceId, name: "legacy", body: JSON.stringify(v1), author: null });
     await addConfigVersion(db, workspaceId, slug, JSON.stringify(v2), null);
     const plain = await createConfig(db, { workspaceId, name: "no keys", body: JSON.stringify({ virtual_key: "vk-1" }), author: null });

@@ -31,15 +31,30 @@ function fixtures(workspaceId: string) {
   const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6));
   const rec = (o: Partial<LogRecord>) => testLogRecord({ workspaceId, createdAt: at, ...o });
   const attempt = (index: number, errorMessage: string | null) => ({
-    index, targetPath: `config.targets[${index}]`, provider: "openai", virtualKeySlug: null, virtualKeyVersion: null, model: "gpt-4o",
-    status: 401, errorClass: "upstream_4xx", errorMessage, latencyMs: 12, retry: 0, startedAt: at,
+    index,
+    targetPath: `config.targets[${index}]`,
+    provider: "openai",
+    virtualKeySlug: null,
+    virtualKeyVersion: null,
+    model: "gpt-4o",
+    status: 401,
+    errorClass: "upstream_4xx",
+    errorMessage,
+    latencyMs: 12,
+    retry: 0,
+    startedAt: at,
   });
 
   const openaiConfig = JSON.stringify({ provider: "openai", api_key: OPENAI_KEY, override_params: { temperature: 0.2 } });
   const openai = rec({
     status: 401,
     metadata: { user: "u1", echo: `key=${OPENAI_KEY}` },
-    requestHeaders: headers({ "content-type": "application/json", "x-portkey-api-key": "[redacted]", "x-portkey-config": openaiConfig, "x-debug": OPENAI_KEY }),
+    requestHeaders: headers({
+      "content-type": "application/json",
+      "x-portkey-api-key": "[redacted]",
+      "x-portkey-config": openaiConfig,
+      "x-debug": OPENAI_KEY,
+    }),
     requestBody: '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}',
     responseBody: JSON.stringify({ error: { message: `Incorrect API key provided: ${OPENAI_KEY}.`, type: "invalid_request_error" } }),
     responseHeaders: '{"content-type":"application/json"}',
@@ -60,11 +75,19 @@ function fixtures(workspaceId: string) {
     requestBody: `{"messages":[{"role":"user","content":"my key is ${AZURE_KEY}"}]}`,
     responseBody: `data: {"error":"bad key ${AZURE_KEY.slice(0, 12)}`,
     responseBodyTruncated: true,
-    attempts: [attempt(0, `azure said: key ${AZURE_KEY} is invalid`), attempt(1, JSON.stringify({ error: `unknown key ${OPENAI_KEY_2}` }).replaceAll("/", "\\/")), attempt(2, null)],
+    attempts: [
+      attempt(0, `azure said: key ${AZURE_KEY} is invalid`),
+      attempt(1, JSON.stringify({ error: `unknown key ${OPENAI_KEY_2}` }).replaceAll("/", "\\/")),
+      attempt(2, null),
+    ],
   });
 
   // A config header that is not JSON: stored whole as "[redacted] (not valid JSON)", as new rows are.
-  const malformed = rec({ requestHeaders: headers({ "x-portkey-config": `{"provider":"openai","api_key":"${BROKEN_KEY}"` }), status: 400, errorType: "invalid_config" });
+  const malformed = rec({
+    requestHeaders: headers({ "x-portkey-config": `{"provider":"openai","api_key":"${BROKEN_KEY}"` }),
+    status: 400,
+    errorType: "invalid_config",
+  });
 
   const clean: LogRecord[] = [
     rec({ requestHeaders: null, requestBody: "{}", responseBody: "{}" }),
@@ -85,7 +108,13 @@ function fixtures(workspaceId: string) {
     // A config with a key field that is not a string (refused by the gateway): nothing to redact.
     rec({ requestHeaders: headers({ "x-portkey-config": '{"provider":"openai","api_key":12345678901}' }) }),
   ];
-  const fillers = Array.from({ length: 9 }, (_, i) => rec({ requestHeaders: headers({ "content-type": "application/json" }), requestBody: `{"n":${i}}`, metadata: i % 2 ? { i: String(i) } : null }));
+  const fillers = Array.from({ length: 9 }, (_, i) =>
+    rec({
+      requestHeaders: headers({ "content-type": "application/json" }),
+      requestBody: `{"n":${i}}`,
+      metadata: i % 2 ? { i: String(i) } : null,
+    }),
+  );
 
   const records = [clean[0]!, openai, clean[1]!, azure, clean[2]!, malformed, ...clean.slice(3), ...fillers];
   for (const r of records) r.id = `log_scrub_${String(++idSeq).padStart(8, "0")}`; // ids in this order
@@ -112,7 +141,12 @@ function fixtures(workspaceId: string) {
           "x-portkey-config": JSON.stringify({
             strategy: { mode: "fallback" },
             targets: [
-              { provider: "azure-openai", apiKey: "[redacted]", resource_name: "res", deployments: [{ deployment_id: "d1", model: "gpt-4o" }] },
+              {
+                provider: "azure-openai",
+                apiKey: "[redacted]",
+                resource_name: "res",
+                deployments: [{ deployment_id: "d1", model: "gpt-4o" }],
+              },
               { provider: "openai", api_key: "[redacted]", custom_host: "https://[redacted]@proxy.example/v1" },
             ],
           }),
@@ -144,15 +178,18 @@ function scrubbed(before: StoredRow, change: Record<string, unknown>): StoredRow
     ...before,
     ...columns,
     attempts: attempts ? before.attempts.map((a, i) => ({ ...a, errorMessage: attempts[i]! })) : before.attempts,
-    metadataEntries: metadataEntries ? before.metadataEntries.map((m) => ({ ...m, value: metadataEntries[m.key]! })) : before.metadataEntries,
+    metadataEntries: metadataEntries
+      ? before.metadataEntries.map((m) => ({ ...m, value: metadataEntries[m.key]! }))
+      : before.metadataEntries,
   };
 }
 
 function expectNoSecret(rows: StoredRow[]): void {
   const text = JSON.stringify(rows);
-  for (const secret of SECRETS) for (const form of [...secretForms(secret), ...secretForms(secret).map((f) => JSON.stringify(f).slice(1, -1))]) {
-    expect(text, `a form of ${secret.slice(0, 8)}...`).not.toContain(form);
-  }
+  for (const secret of SECRETS)
+    for (const form of [...secretForms(secret), ...secretForms(secret).map((f) => JSON.stringify(f).slice(1, -1))]) {
+      expect(text, `a form of ${secret.slice(0, 8)}...`).not.toContain(form);
+    }
   // A key's beginning at the end of a cut text.
   expect(text).not.toContain(AZURE_KEY.slice(0, 12));
 }
@@ -185,7 +222,12 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
   }
 
   /** Every row as the scrub must leave it: dirty ones with their changes, all others exactly as before. */
-  function expectScrubbed(after: StoredRow[], before: StoredRow[], dirty: Map<string, Record<string, unknown>>, only?: (id: string) => boolean) {
+  function expectScrubbed(
+    after: StoredRow[],
+    before: StoredRow[],
+    dirty: Map<string, Record<string, unknown>>,
+    only?: (id: string) => boolean,
+  ) {
     expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
     after.forEach((row, i) => {
       const change = dirty.get(row.id);
@@ -214,7 +256,12 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
 
     // Run again from the start (another progress name): the scrubbed rows are stable, nothing is written.
     name = `${name}_again`;
-    expect(await runLogScrub(t.db, opts({ batchSize: 500 }))).toMatchObject({ status: "complete", scanned: records.length, scrubbed: 0, conflicts: 0 });
+    expect(await runLogScrub(t.db, opts({ batchSize: 500 }))).toMatchObject({
+      status: "complete",
+      scanned: records.length,
+      scrubbed: 0,
+      conflicts: 0,
+    });
     expect(await readRows(t.db)).toEqual(after);
   });
 
@@ -237,7 +284,11 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
     await saveScrubCursor(t.db, TEST_DB_KIND, name, "log_7", at);
     expect(await getScrubProgress(t.db, name)).toEqual({ cursor: "log_7", complete: false });
     // Written with raw SQL, read back by Prisma as any AppMeta row.
-    expect(await t.db.appMeta.findUnique({ where: { key: `${name}.cursor` } })).toEqual({ key: `${name}.cursor`, value: "log_7", updatedAt: at });
+    expect(await t.db.appMeta.findUnique({ where: { key: `${name}.cursor` } })).toEqual({
+      key: `${name}.cursor`,
+      value: "log_7",
+      updatedAt: at,
+    });
   });
 
   it("two instances at once: each row written once, nothing corrupted", async () => {
@@ -266,7 +317,9 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
       const written: string[] = [];
       const writer = (async () => {
         while (scrubbing) {
-          const batch = Array.from({ length: 5 }, () => testLogRecord({ workspaceId, requestHeaders: headers({ "x-portkey-config": '{"api_key":"[redacted]"}' }) }));
+          const batch = Array.from({ length: 5 }, () =>
+            testLogRecord({ workspaceId, requestHeaders: headers({ "x-portkey-config": '{"api_key":"[redacted]"}' }) }),
+          );
           await sink.write(batch); // throws SQLITE_BUSY if the scrub held the write lock across awaits
           written.push(...batch.map((r) => r.id));
           await new Promise((resolve) => setImmediate(resolve));
@@ -280,7 +333,11 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
       const after = await readRows(t.db);
       expectNoSecret(after);
       const seeded = new Set(before.map((r) => r.id));
-      expectScrubbed(after.filter((r) => seeded.has(r.id)), before, dirty);
+      expectScrubbed(
+        after.filter((r) => seeded.has(r.id)),
+        before,
+        dirty,
+      );
     } finally {
       await sink.close();
     }

@@ -89,7 +89,11 @@ describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (wr
   });
 
   async function counts() {
-    const [logs, attempts, metadata] = await Promise.all([t.db.requestLog.count(), t.db.requestAttempt.count(), t.db.requestLogMetadata.count()]);
+    const [logs, attempts, metadata] = await Promise.all([
+      t.db.requestLog.count(),
+      t.db.requestAttempt.count(),
+      t.db.requestLogMetadata.count(),
+    ]);
     return { logs, attempts, metadata };
   }
   const expectedCounts = (records: LogRecord[]) => ({
@@ -157,13 +161,20 @@ describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (wr
 
   it("classifies a record the database refuses as permanent; the writer rejects only that one", async () => {
     const orphan = { ...makeRecord("no-such-workspace", n++), attempts: [] };
-    const err = await insertLogBatch(t.db, [orphan]).then(() => null, (e: unknown) => e);
+    const err = await insertLogBatch(t.db, [orphan]).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).not.toBeNull();
     expect(isPermanentLogWriteError(err)).toBe(true);
     expect(isPermanentLogWriteError(new Error("connection reset"))).toBe(false);
 
     const good = nextRecords(9);
-    const writer = new LogWriter({ write: (batch) => insertLogBatch(t.db, batch), isPermanentError: isPermanentLogWriteError, flushIntervalMs: 5 });
+    const writer = new LogWriter({
+      write: (batch) => insertLogBatch(t.db, batch),
+      isPermanentError: isPermanentLogWriteError,
+      flushIntervalMs: 5,
+    });
     [...good.slice(0, 4), orphan, ...good.slice(4)].forEach((r) => writer.enqueue(r));
     expect(await writer.close(20_000)).toBe(true);
     expect(writer.stats()).toMatchObject({ written: 9, rejected: 1, queued: 0 });

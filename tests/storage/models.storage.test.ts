@@ -40,8 +40,18 @@ describe(`data model on ${TEST_DB_KIND}`, () => {
     });
     const retiredAt = new Date();
     await t.db.$transaction([
-      t.db.virtualKeySecret.update({ where: { virtualKeyId_version: { virtualKeyId: vk.id, version: 1 } }, data: { retiredAt, retiredById: "user-1" } }),
-      t.db.virtualKeySecret.create({ data: { virtualKeyId: vk.id, version: 2, ciphertext: encryptSecret("azure-key-two-0002", key), hint: maskSecret("azure-key-two-0002") } }),
+      t.db.virtualKeySecret.update({
+        where: { virtualKeyId_version: { virtualKeyId: vk.id, version: 1 } },
+        data: { retiredAt, retiredById: "user-1" },
+      }),
+      t.db.virtualKeySecret.create({
+        data: {
+          virtualKeyId: vk.id,
+          version: 2,
+          ciphertext: encryptSecret("azure-key-two-0002", key),
+          hint: maskSecret("azure-key-two-0002"),
+        },
+      }),
       t.db.virtualKey.update({ where: { id: vk.id }, data: { currentVersion: 2, rotatedAt: retiredAt } }),
     ]);
     const loaded = await t.db.virtualKey.findUniqueOrThrow({
@@ -74,13 +84,17 @@ describe(`data model on ${TEST_DB_KIND}`, () => {
         versions: { create: { version: 1, body: JSON.stringify({ strategy: { mode: "fallback" }, targets: [] }), author: "user:1" } },
       },
     });
-    await t.db.configVersion.create({ data: { configId: cfg.id, version: 2, body: '{"strategy":{"mode":"single"}}', author: "api_key:2" } });
+    await t.db.configVersion.create({
+      data: { configId: cfg.id, version: 2, body: '{"strategy":{"mode":"single"}}', author: "api_key:2" },
+    });
     const versions = await t.db.configVersion.findMany({ where: { configId: cfg.id }, orderBy: { version: "desc" } });
     expect(versions.map((v) => [v.version, v.author])).toEqual([
       [2, "api_key:2"],
       [1, "user:1"],
     ]);
-    await expect(t.db.config.create({ data: { workspaceId, slug: "pc-openai-3f9a1c", name: "dup" } })).rejects.toMatchObject({ code: "P2002" });
+    await expect(t.db.config.create({ data: { workspaceId, slug: "pc-openai-3f9a1c", name: "dup" } })).rejects.toMatchObject({
+      code: "P2002",
+    });
   });
 
   it("stores a request log with its attempts and metadata, and reads them back by the indexed filters", async () => {
@@ -113,8 +127,26 @@ describe(`data model on ${TEST_DB_KIND}`, () => {
         requestBody: '{"model":"gpt-4o"}',
         attempts: {
           create: [
-            { index: 0, targetPath: "config.targets[0]", provider: "openai", virtualKeySlug: "openai-prod", status: 503, errorClass: "upstream_status", latencyMs: 40, startedAt: createdAt },
-            { index: 1, targetPath: "config.targets[1]", provider: "azure-openai", virtualKeySlug: "azure-prod-1a2b3c", virtualKeyVersion: 2, status: 200, latencyMs: 760, startedAt: createdAt },
+            {
+              index: 0,
+              targetPath: "config.targets[0]",
+              provider: "openai",
+              virtualKeySlug: "openai-prod",
+              status: 503,
+              errorClass: "upstream_status",
+              latencyMs: 40,
+              startedAt: createdAt,
+            },
+            {
+              index: 1,
+              targetPath: "config.targets[1]",
+              provider: "azure-openai",
+              virtualKeySlug: "azure-prod-1a2b3c",
+              virtualKeyVersion: 2,
+              status: 200,
+              latencyMs: 760,
+              startedAt: createdAt,
+            },
           ],
         },
         metadataEntries: { create: [{ workspaceId, key: "team", value: "search" }] },
@@ -143,7 +175,19 @@ describe(`data model on ${TEST_DB_KIND}`, () => {
       [1, "azure-openai", 200],
     ]);
     // An unknown model's cost is null, not 0.
-    await t.db.requestLog.create({ data: { id: "log_0002", workspaceId, createdAt, traceId: "t2", path: "/v1/chat/completions", status: 200, latencyMs: 5, overheadMs: 0.1, cost: null } });
+    await t.db.requestLog.create({
+      data: {
+        id: "log_0002",
+        workspaceId,
+        createdAt,
+        traceId: "t2",
+        path: "/v1/chat/completions",
+        status: 200,
+        latencyMs: 5,
+        overheadMs: 0.1,
+        cost: null,
+      },
+    });
     expect((await t.db.requestLog.findUniqueOrThrow({ where: { id: "log_0002" } })).cost).toBeNull();
   });
 

@@ -4,7 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "@/lib/crypto";
-import { assertSessionActive, newSessionClaims, revokeSessionToken, SESSION_MAX_AGE_S, SessionRefusedError } from "@/lib/auth/session-state";
+import {
+  assertSessionActive,
+  newSessionClaims,
+  revokeSessionToken,
+  SESSION_MAX_AGE_S,
+  SessionRefusedError,
+} from "@/lib/auth/session-state";
 import { getSessionState, pruneRevokedSessions, revokeSession } from "@/lib/store/sessions";
 import { changePasswordHash, createUserInWorkspace, getUserCredentials } from "@/lib/store/users";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
@@ -17,7 +23,13 @@ describe(`session revocation on ${TEST_DB_KIND}`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const ws = await ensureDefaultWorkspace(t.db);
-    userId = (await createUserInWorkspace(t.db, { email: "Sessions@Detour.test", passwordHash: await hashPassword("first-password-1"), workspaceId: ws.id })).id;
+    userId = (
+      await createUserInWorkspace(t.db, {
+        email: "Sessions@Detour.test",
+        passwordHash: await hashPassword("first-password-1"),
+        workspaceId: ws.id,
+      })
+    ).id;
   });
   afterAll(async () => t?.drop());
 

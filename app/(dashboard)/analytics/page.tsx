@@ -50,7 +50,10 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Pr
     <div className="page-header">
       <div>
         <h1>Analytics</h1>
-        <p className="page-sub">Requests through the gateway over time, in UTC buckets. Errors are responses with status 400 and above; rescued requests succeeded on a fallback target.</p>
+        <p className="page-sub">
+          Requests through the gateway over time, in UTC buckets. Errors are responses with status 400 and above; rescued requests succeeded
+          on a fallback target.
+        </p>
       </div>
     </div>
   );

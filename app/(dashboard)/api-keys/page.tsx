@@ -31,8 +31,8 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
         <div>
           <h1>API keys</h1>
           <p className="page-sub">
-            What your apps send in <code>x-portkey-api-key</code>. <strong>Gateway</strong> keys call inference only; <strong>admin</strong> keys can also manage configs,
-            keys and logs. Detour stores a hash: a key is shown once, when it is created.
+            What your apps send in <code>x-portkey-api-key</code>. <strong>Gateway</strong> keys call inference only; <strong>admin</strong>{" "}
+            keys can also manage configs, keys and logs. Detour stores a hash: a key is shown once, when it is created.
           </p>
         </div>
         <div className="page-actions">
@@ -41,7 +41,9 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
       </header>
 
       {all === 0 ? (
-        <EmptyState title="No API keys yet">Create one for each app that calls Detour, so you can revoke one without touching the others.</EmptyState>
+        <EmptyState title="No API keys yet">
+          Create one for each app that calls Detour, so you can revoke one without touching the others.
+        </EmptyState>
       ) : (
         <StatusList
           base={BASE}
@@ -57,7 +59,9 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
               <th scope="col">Scope</th>
               <th scope="col">Status</th>
               <th scope="col">Created</th>
-              <th scope="col" title="Recorded within about 5 seconds of a request">Last used</th>
+              <th scope="col" title="Recorded within about 5 seconds of a request">
+                Last used
+              </th>
             </>
           }
         >
@@ -106,7 +110,10 @@ function ApiKeyTableRow({ apiKey: k, now }: { apiKey: ApiKeyRow; now: number }) 
             revoked <RelativeTime value={k.revokedAt} now={now} />
           </span>
         ) : fromEnv ? (
-          <span className="muted" title="Registered again at every start from DETOUR_ADMIN_API_KEY: change or unset the variable and restart to retire it.">
+          <span
+            className="muted"
+            title="Registered again at every start from DETOUR_ADMIN_API_KEY: change or unset the variable and restart to retire it."
+          >
             set by DETOUR_ADMIN_API_KEY
           </span>
         ) : (

@@ -57,8 +57,8 @@ export default async function ConfigsPage({ searchParams }: { searchParams: Prom
         <div>
           <h1>Configs</h1>
           <p className="page-sub">
-            Routing recipes (fallback, load balance, conditional, retries, timeouts). Apps name one by its id: <code>x-portkey-config: pc-…</code>. Every save is a new
-            version; roll back from a config&apos;s page.
+            Routing recipes (fallback, load balance, conditional, retries, timeouts). Apps name one by its id:{" "}
+            <code>x-portkey-config: pc-…</code>. Every save is a new version; roll back from a config&apos;s page.
           </p>
         </div>
         {all > 0 ? <div className="page-actions">{newButton("New config")}</div> : null}
@@ -66,7 +66,8 @@ export default async function ConfigsPage({ searchParams }: { searchParams: Prom
 
       {all === 0 ? (
         <EmptyState title="No configs yet" action={newButton("Build your first config")}>
-          A config says where a request goes: OpenAI then Azure when OpenAI answers 429, a weighted split, or a route by metadata, with retries and timeouts.
+          A config says where a request goes: OpenAI then Azure when OpenAI answers 429, a weighted split, or a route by metadata, with
+          retries and timeouts.
         </EmptyState>
       ) : (
         <>

@@ -55,7 +55,10 @@ function listHref(query: Partial<LogQuery>, cursor: string | null = null, stack:
 
 async function loadSuggestions(workspaceId: string): Promise<FilterSuggestions> {
   const db = getDb();
-  const [configs, keys] = await Promise.all([listConfigs(db, workspaceId, { skip: 0, take: 200 }), listActiveVirtualKeySlugs(db, workspaceId)]);
+  const [configs, keys] = await Promise.all([
+    listConfigs(db, workspaceId, { skip: 0, take: 200 }),
+    listActiveVirtualKeySlugs(db, workspaceId),
+  ]);
   return {
     status: ["2xx", "4xx", "5xx", "429", "500", "502", "503", "504", "4xx,5xx"],
     provider: [...PROVIDERS],
@@ -71,14 +74,24 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
   const parsed = parseLogQuery(params);
   // Suggestions are a convenience: a failure leaves the datalists empty, not the page broken.
   const suggestionsPromise = loadSuggestions(user.workspaceId).catch((): FilterSuggestions => ({}));
-  const urlKey = new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => [k, x])))).toString();
+  const urlKey = new URLSearchParams(
+    Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => [k, x]))),
+  ).toString();
   const values = filterValues(params);
 
   if (!parsed.success) {
     return (
       <>
         <h1>Logs</h1>
-        <LogsExplorer queryString="" urlKey={urlKey} filterValues={values} urlIssues={describeQueryIssues(parsed.error)} suggestions={await suggestionsPromise} rows={null} pagination={null} />
+        <LogsExplorer
+          queryString=""
+          urlKey={urlKey}
+          filterValues={values}
+          urlIssues={describeQueryIssues(parsed.error)}
+          suggestions={await suggestionsPromise}
+          rows={null}
+          pagination={null}
+        />
       </>
     );
   }
@@ -94,14 +107,25 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
   const failedByLog = new Map<string, FailedAttempt[]>();
   for (const a of failed) {
     const list = failedByLog.get(a.logId) ?? [];
-    list.push({ index: a.index, target_path: a.targetPath, provider: a.provider, virtual_key: a.virtualKeySlug, status: a.status, error: a.errorClass });
+    list.push({
+      index: a.index,
+      target_path: a.targetPath,
+      provider: a.provider,
+      virtual_key: a.virtualKeySlug,
+      status: a.status,
+      error: a.errorClass,
+    });
     failedByLog.set(a.logId, list);
   }
   const rows: LogListItem[] = page.rows.map((r) => ({ ...toLogItem(r), failed_attempts: failedByLog.get(r.id) ?? [] }));
 
   const base = { filters: query.filters, sort: query.sort, limit: query.limit };
   const currentCursor = query.cursor ? encodeCursor(query.cursor) : null;
-  const links = cursorLinks(parseCursorStack(typeof rawStack === "string" ? rawStack : undefined), currentCursor, page.next ? encodeCursor(page.next) : null);
+  const links = cursorLinks(
+    parseCursorStack(typeof rawStack === "string" ? rawStack : undefined),
+    currentCursor,
+    page.next ? encodeCursor(page.next) : null,
+  );
   const pagination: CursorPaginationProps = {
     noun: rows.length === 1 ? "request" : "requests",
     rowCount: rows.length,

@@ -34,8 +34,8 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
         <div>
           <h1>Virtual keys</h1>
           <p className="page-sub">
-            Provider keys, encrypted at rest. Apps name them by slug (<code>x-portkey-virtual-key</code> or a config target); rotate one here and the next request
-            uses the new key.
+            Provider keys, encrypted at rest. Apps name them by slug (<code>x-portkey-virtual-key</code> or a config target); rotate one
+            here and the next request uses the new key.
           </p>
         </div>
         {all > 0 ? (
@@ -47,7 +47,8 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
 
       {all === 0 ? (
         <EmptyState title="No virtual keys yet" action={<CreateVirtualKey limits={LIMITS} label="Create your first virtual key" />}>
-          A virtual key holds one provider key (OpenAI or Azure OpenAI) behind a slug, so apps and configs never see the secret and you can rotate it without a deploy.
+          A virtual key holds one provider key (OpenAI or Azure OpenAI) behind a slug, so apps and configs never see the secret and you can
+          rotate it without a deploy.
         </EmptyState>
       ) : (
         <StatusList
@@ -63,7 +64,9 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
               <th scope="col">Provider</th>
               <th scope="col">Key</th>
               <th scope="col">Status</th>
-              <th scope="col" title="Recorded within about 5 seconds of a request">Last used</th>
+              <th scope="col" title="Recorded within about 5 seconds of a request">
+                Last used
+              </th>
               <th scope="col">Rotated</th>
             </>
           }
@@ -95,7 +98,9 @@ function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
       </td>
       <td>
         {providerLabel(vk.provider)}
-        {vk.deployments.length ? <span className="muted"> · {vk.deployments.length === 1 ? "1 deployment" : `${vk.deployments.length} deployments`}</span> : null}
+        {vk.deployments.length ? (
+          <span className="muted"> · {vk.deployments.length === 1 ? "1 deployment" : `${vk.deployments.length} deployments`}</span>
+        ) : null}
         {where ? (
           <span className="ui-cell-sub ui-cell-clip" title={vk.customHost ?? undefined}>
             {where}
@@ -121,7 +126,12 @@ function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
         <RelativeTime value={vk.rotatedAt} now={now} />
       </td>
       <td className="ui-col-actions">
-        {revoked ? null : <VirtualKeyActions vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }} keyMax={LIMITS.key} />}
+        {revoked ? null : (
+          <VirtualKeyActions
+            vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }}
+            keyMax={LIMITS.key}
+          />
+        )}
       </td>
     </tr>
   );

@@ -44,7 +44,7 @@ const FIELD_KEY_HINT = "a key must be metadata.<key>, params.<key>, $and or $or"
 
 /** Every problem in `query`, with paths relative to the query itself. */
 export function validateQuery(query: unknown, path: PathSegment[] = []): QueryIssue[] {
-  if (!isPlainObject(query)) return [{ path, message: "must be an object such as {\"metadata.tier\": \"pro\"}" }];
+  if (!isPlainObject(query)) return [{ path, message: 'must be an object such as {"metadata.tier": "pro"}' }];
   const issues: QueryIssue[] = [];
   for (const [key, value] of Object.entries(query)) {
     const keyPath = [...path, key];
@@ -90,9 +90,7 @@ function validateOperator(operator: string, operand: unknown, path: PathSegment[
     case "$gte":
     case "$lt":
     case "$lte":
-      return typeof operand === "string" || isFiniteNumber(operand)
-        ? []
-        : [{ path, message: `${operator} takes a number or a string` }];
+      return typeof operand === "string" || isFiniteNumber(operand) ? [] : [{ path, message: `${operator} takes a number or a string` }];
     case "$in":
     case "$nin":
       return Array.isArray(operand) && operand.every(isLiteral)

@@ -101,13 +101,7 @@ function normalizeLevel(input: unknown, level: Level, path: PathSegment[], confl
   return out;
 }
 
-function normalizeChild(
-  key: string,
-  value: unknown,
-  level: Level,
-  path: PathSegment[],
-  conflicts: KeyConflict[],
-): unknown {
+function normalizeChild(key: string, value: unknown, level: Level, path: PathSegment[], conflicts: KeyConflict[]): unknown {
   const objectLevel = ownValue(level.objects, key);
   if (objectLevel) return normalizeLevel(value, objectLevel, path, conflicts);
   const itemLevel = ownValue(level.arrays, key);

@@ -30,9 +30,7 @@ function describeUnknownKey(key: string, known: readonly string[], hint?: Unknow
   if (specific) return specific;
   if (UNSUPPORTED_PORTKEY_KEYS.has(key)) return `${key} is a Portkey config key that Detour does not support`;
   const suggestion = suggestKey(key, known);
-  return suggestion
-    ? `unknown key ${key} (did you mean ${suggestion}?)`
-    : `unknown key ${key}; allowed here: ${known.join(", ")}`;
+  return suggestion ? `unknown key ${key} (did you mean ${suggestion}?)` : `unknown key ${key}; allowed here: ${known.join(", ")}`;
 }
 
 /** One line per key, in the order of `keys` (`toConfigIssues` splits them into one issue each). */
@@ -41,11 +39,7 @@ export function unknownKeysMessage(keys: readonly string[], known: readonly stri
 }
 
 /** A strict object: unknown keys are errors naming the key, a non-object says what it should be. */
-export function strictObject<Shape extends z.core.$ZodLooseShape>(
-  shape: Shape,
-  what: string,
-  hint?: UnknownKeyHint,
-) {
+export function strictObject<Shape extends z.core.$ZodLooseShape>(shape: Shape, what: string, hint?: UnknownKeyHint) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) => {
@@ -79,10 +73,7 @@ export function booleanValue() {
 }
 
 /** A z.enum whose error lists the allowed values (or a caller's wording). */
-export function enumOf<const Values extends readonly [string, ...string[]]>(
-  values: Values,
-  describe?: (input: unknown) => string,
-) {
+export function enumOf<const Values extends readonly [string, ...string[]]>(values: Values, describe?: (input: unknown) => string) {
   const allowed = values.join(", ");
   return z.enum(values, {
     error: (issue) => {

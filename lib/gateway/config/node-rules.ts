@@ -38,10 +38,7 @@ export function checkNode(node: NodeFields, ctx: z.core.$RefinementCtx): void {
     return;
   }
   if (node.strategy === undefined) {
-    report(
-      ["strategy"],
-      "is required when targets are given: {\"mode\": one of single, fallback, loadbalance, conditional}",
-    );
+    report(["strategy"], 'is required when targets are given: {"mode": one of single, fallback, loadbalance, conditional}');
   }
   if (node.targets === undefined) {
     report(["targets"], "is required when strategy is given: a non-empty list of targets");
@@ -65,8 +62,7 @@ export function checkRoot(config: NodeFields & PlanNode, ctx: z.core.$Refinement
   if (config.on_status_codes !== undefined) {
     reporter(ctx)(
       ["on_status_codes"],
-      "has no effect at the top level (it tells a parent fallback when to move past a target); " +
-        "use strategy.on_status_codes",
+      "has no effect at the top level (it tells a parent fallback when to move past a target); " + "use strategy.on_status_codes",
     );
   }
 }

@@ -152,7 +152,13 @@ describe("strategy", () => {
     const conditional = (strategy: Record<string, unknown>) => ({ strategy: { mode: "conditional", ...strategy }, targets });
     expect(issueAt(conditional({}), "strategy.conditions")).toMatch(/^is required/);
     expect(issueAt(conditional({ conditions: [] }), "strategy.conditions")).toBe("must list at least one condition");
-    const bad = conditional({ conditions: [{ query: {}, then: "fast" }, { query: {}, then: "slow" }], default: "nope" });
+    const bad = conditional({
+      conditions: [
+        { query: {}, then: "fast" },
+        { query: {}, then: "slow" },
+      ],
+      default: "nope",
+    });
     expect(issueAt(bad, "strategy.conditions[1].then")).toBe('"slow" names no target of this node; targets here are named fast, cheap');
     expect(issueAt(bad, "strategy.default")).toMatch(/"nope" names no target/);
     const duplicate = { ...conditional({ conditions: [{ query: {}, then: "a" }] }), targets: [{ name: "a" }, { name: "a" }] };
@@ -192,7 +198,9 @@ describe("field rules", () => {
     expect(issueAt(withTarget({ retry: { attempts: 6 } }), "targets[1].retry.attempts")).toBe("must be an integer from 0 to 5");
     expect(issueAt(withTarget({ retry: { attempts: 1.5 } }), "targets[1].retry.attempts")).toBe("must be an integer from 0 to 5");
     expect(issueAt(withTarget({ retry: {} }), "targets[1].retry.attempts")).toMatch(/^is required/);
-    expect(issueAt({ retry: { attempts: 1, use_retry_after_header: "yes" } }, "retry.use_retry_after_header")).toBe("must be true or false");
+    expect(issueAt({ retry: { attempts: 1, use_retry_after_header: "yes" } }, "retry.use_retry_after_header")).toBe(
+      "must be true or false",
+    );
     expect(issueAt({ retry: { attempts: 1, on_status_codes: [700] } }, "retry.on_status_codes[0]")).toMatch(/100 to 599/);
   });
 
@@ -236,9 +244,9 @@ describe("credentials", () => {
   it("requires Azure's fields with azure-openai and only there", () => {
     const found = issues({ provider: "azure-openai", api_key: "k" }).map((issue) => issue.path);
     expect(found).toEqual(["resource_name", "deployment_id", "api_version"]);
-    expect(valid({ provider: "azure-openai", custom_host: "https://gw.example/openai", deployment_id: "d", api_version: "v" }).provider).toBe(
-      "azure-openai",
-    );
+    expect(
+      valid({ provider: "azure-openai", custom_host: "https://gw.example/openai", deployment_id: "d", api_version: "v" }).provider,
+    ).toBe("azure-openai");
     expect(issueAt({ provider: "openai", deployment_id: "d" }, "deployment_id")).toBe("is only used with provider azure-openai");
   });
 });
@@ -262,7 +270,9 @@ describe("condition queries", () => {
   });
 
   it("names unknown operators, bad fields, bad operands and regexes that do not compile", () => {
-    expect(issueAt(conditional({ "metadata.tier": { $foo: 1 } }), at('["metadata.tier"].$foo'))).toMatch(/^unknown operator \$foo; allowed: \$eq/);
+    expect(issueAt(conditional({ "metadata.tier": { $foo: 1 } }), at('["metadata.tier"].$foo'))).toMatch(
+      /^unknown operator \$foo; allowed: \$eq/,
+    );
     expect(issueAt(conditional({ $not: [] }), at(".$not"))).toMatch(/unknown operator \$not/);
     expect(issueAt(conditional({ tier: "pro" }), at(".tier"))).toMatch(/metadata.<key>, params.<key>/);
     expect(issueAt(conditional({ "params.n": { $in: "a" } }), at('["params.n"].$in'))).toMatch(/takes a list/);
@@ -283,13 +293,25 @@ describe("parseConfigJson", () => {
 
   it("parses valid JSON and reports a non-object clearly", () => {
     expect(parseConfigJson('{"virtualKey":"a"}')).toEqual({ ok: true, config: { virtual_key: "a", weight: 1 } });
-    expect(parseConfigJson("[]")).toEqual({ ok: false, issues: [{ path: "", message: "config must be an object (a target or a strategy node)" }] });
+    expect(parseConfigJson("[]")).toEqual({
+      ok: false,
+      issues: [{ path: "", message: "config must be an object (a target or a strategy node)" }],
+    });
     for (const text of ["[1,2]", "42", "null", "true"]) {
-      expect(parseConfigJson(text)).toEqual({ ok: false, issues: [{ path: "", message: "config must be an object (a target or a strategy node)" }] });
+      expect(parseConfigJson(text)).toEqual({
+        ok: false,
+        issues: [{ path: "", message: "config must be an object (a target or a strategy node)" }],
+      });
     }
     expect(parseConfigJson('"pc-abc-123456"')).toEqual({
       ok: false,
-      issues: [{ path: "", message: 'config must be an object (a target or a strategy node); a saved config\'s id is sent as it is, without quotes ("pc-abc-123456")' }],
+      issues: [
+        {
+          path: "",
+          message:
+            'config must be an object (a target or a strategy node); a saved config\'s id is sent as it is, without quotes ("pc-abc-123456")',
+        },
+      ],
     });
   });
 });
@@ -359,7 +381,9 @@ describe("circuit_breaker", () => {
 
   it("bounds and requires its fields, with paths in the issues", () => {
     const at = (cb: unknown, path: string) => issueAt(fallback({ circuit_breaker: cb }), `targets[0].circuit_breaker${path}`);
-    expect(at({ failure_threshold: 0, cooldown_ms: 1000 }, ".failure_threshold")).toBe("must be an integer from 1 to 100 (consecutive failures)");
+    expect(at({ failure_threshold: 0, cooldown_ms: 1000 }, ".failure_threshold")).toBe(
+      "must be an integer from 1 to 100 (consecutive failures)",
+    );
     expect(at({ failure_threshold: 101, cooldown_ms: 1000 }, ".failure_threshold")).toMatch(/1 to 100/);
     expect(at({ failure_threshold: 2, cooldown_ms: 999 }, ".cooldown_ms")).toBe("must be an integer from 1000 to 600000 milliseconds");
     expect(at({ failure_threshold: 2, cooldown_ms: 1500.5 }, ".cooldown_ms")).toMatch(/1000 to 600000/);
@@ -384,11 +408,19 @@ describe("limits: targets and upstream attempts", () => {
 
   it(`refuses more than ${MAX_CONFIG_TARGETS} leaf targets (nested ones included) with one issue naming the count and the limit`, () => {
     const flat = issues({ strategy: { mode: "loadbalance" }, targets: leaves(1000) });
-    expect(flat).toEqual([{ path: "targets", message: `holds 1000 targets (leaf targets, nested ones included); a config may hold at most ${MAX_CONFIG_TARGETS}` }]);
-    const nested = { strategy: { mode: "loadbalance" }, targets: [
-      { strategy: { mode: "loadbalance" }, targets: leaves(30) },
-      { strategy: { mode: "loadbalance" }, targets: leaves(21) },
-    ] };
+    expect(flat).toEqual([
+      {
+        path: "targets",
+        message: `holds 1000 targets (leaf targets, nested ones included); a config may hold at most ${MAX_CONFIG_TARGETS}`,
+      },
+    ]);
+    const nested = {
+      strategy: { mode: "loadbalance" },
+      targets: [
+        { strategy: { mode: "loadbalance" }, targets: leaves(30) },
+        { strategy: { mode: "loadbalance" }, targets: leaves(21) },
+      ],
+    };
     expect(issueAt(nested, "targets")).toMatch(/^holds 51 targets/);
   });
 
@@ -402,10 +434,35 @@ describe("limits: targets and upstream attempts", () => {
     expect(worstCaseAttempts(valid({ virtual_key: "a", ...retry(5) }))).toBe(6);
     expect(worstCaseAttempts(valid({ ...fallback(leaves(3)), ...retry(2) }))).toBe(9);
     expect(worstCaseAttempts(valid({ ...fallback([{ virtual_key: "a", ...retry(0) }, { virtual_key: "b" }]), ...retry(4) }))).toBe(6);
-    expect(worstCaseAttempts(valid({ strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "a", ...retry(5) }, { virtual_key: "b", ...retry(1) }] }))).toBe(6);
-    expect(worstCaseAttempts(valid({ strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "a", ...retry(1) }, { virtual_key: "b", weight: 0, ...retry(5) }] }))).toBe(2);
-    expect(worstCaseAttempts(valid({ strategy: { mode: "single" }, targets: [{ virtual_key: "a" }, { virtual_key: "b", ...retry(5) }] }))).toBe(1);
-    const nested = fallback([{ ...fallback(leaves(2)), ...retry(1) }, { strategy: { mode: "loadbalance" }, targets: leaves(10) }]);
+    expect(
+      worstCaseAttempts(
+        valid({
+          strategy: { mode: "loadbalance" },
+          targets: [
+            { virtual_key: "a", ...retry(5) },
+            { virtual_key: "b", ...retry(1) },
+          ],
+        }),
+      ),
+    ).toBe(6);
+    expect(
+      worstCaseAttempts(
+        valid({
+          strategy: { mode: "loadbalance" },
+          targets: [
+            { virtual_key: "a", ...retry(1) },
+            { virtual_key: "b", weight: 0, ...retry(5) },
+          ],
+        }),
+      ),
+    ).toBe(2);
+    expect(
+      worstCaseAttempts(valid({ strategy: { mode: "single" }, targets: [{ virtual_key: "a" }, { virtual_key: "b", ...retry(5) }] })),
+    ).toBe(1);
+    const nested = fallback([
+      { ...fallback(leaves(2)), ...retry(1) },
+      { strategy: { mode: "loadbalance" }, targets: leaves(10) },
+    ]);
     expect(worstCaseAttempts(valid(nested))).toBe(2 * 2 + 1);
   });
 
@@ -422,20 +479,23 @@ describe("limits: targets and upstream attempts", () => {
 });
 
 describe("keys that are names of JavaScript internals", () => {
-  it.each(["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf"])("%s is an unknown key like any other, at every level", (key) => {
-    const allowed = /^unknown key \S+; allowed here: /;
-    const at = (input: unknown, path: string) => {
-      const message = issueAt(input, path);
-      expect(message).toMatch(allowed);
-      expect(message).not.toMatch(/native code|function|undefined|\[object/);
-    };
-    // As JSON text: an object literal would turn "__proto__" into a prototype instead of a key.
-    const top = parseConfigJson(`{"virtual_key": "a", "${key}": {"provider": "openai", "api_key": "k"}}`);
-    expect(!top.ok && top.issues).toEqual([{ path: key, message: expect.stringMatching(allowed) }]);
-    at(JSON.parse(`{"virtual_key": "a", "retry": {"attempts": 1, "${key}": 2}}`), `retry.${key}`);
-    at(JSON.parse(`{"strategy": {"mode": "fallback", "${key}": 1}, "targets": [{"virtual_key": "a"}]}`), `strategy.${key}`);
-    at(JSON.parse(`{"strategy": {"mode": "fallback"}, "targets": [{"virtual_key": "a", "${key}": 1}]}`), `targets[0].${key}`);
-  });
+  it.each(["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf"])(
+    "%s is an unknown key like any other, at every level",
+    (key) => {
+      const allowed = /^unknown key \S+; allowed here: /;
+      const at = (input: unknown, path: string) => {
+        const message = issueAt(input, path);
+        expect(message).toMatch(allowed);
+        expect(message).not.toMatch(/native code|function|undefined|\[object/);
+      };
+      // As JSON text: an object literal would turn "__proto__" into a prototype instead of a key.
+      const top = parseConfigJson(`{"virtual_key": "a", "${key}": {"provider": "openai", "api_key": "k"}}`);
+      expect(!top.ok && top.issues).toEqual([{ path: key, message: expect.stringMatching(allowed) }]);
+      at(JSON.parse(`{"virtual_key": "a", "retry": {"attempts": 1, "${key}": 2}}`), `retry.${key}`);
+      at(JSON.parse(`{"strategy": {"mode": "fallback", "${key}": 1}, "targets": [{"virtual_key": "a"}]}`), `strategy.${key}`);
+      at(JSON.parse(`{"strategy": {"mode": "fallback"}, "targets": [{"virtual_key": "a", "${key}": 1}]}`), `targets[0].${key}`);
+    },
+  );
 
   it("refuses __proto__ in override_params (it cannot be forwarded as a body parameter)", () => {
     const result = parseConfigJson('{"virtual_key": "a", "override_params": {"__proto__": {"x": 1}, "a": 1}}');

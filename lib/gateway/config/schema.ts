@@ -39,7 +39,7 @@ export const retrySettingsSchema = strictObject(
     on_status_codes: statusCodeList.optional(),
     use_retry_after_header: booleanValue().optional(),
   },
-  "an object such as {\"attempts\": 3}",
+  'an object such as {"attempts": 3}',
 );
 
 export const cacheSettingsSchema = strictObject(
@@ -51,7 +51,7 @@ export const cacheSettingsSchema = strictObject(
       .positive({ error: "must be a positive whole number of seconds" })
       .optional(),
   },
-  "an object such as {\"mode\": \"simple\"}",
+  'an object such as {"mode": "simple"}',
 );
 
 /** Opt-in circuit breaking for the target(s) of this node (inherited; a child's own setting replaces it). */
@@ -61,11 +61,11 @@ export const circuitBreakerSettingsSchema = strictObject(
     cooldown_ms: intInRange(MIN_CIRCUIT_COOLDOWN_MS, MAX_CIRCUIT_COOLDOWN_MS, " milliseconds"),
     failure_status_codes: statusCodeList.optional(),
   },
-  "an object such as {\"failure_threshold\": 5, \"cooldown_ms\": 30000}",
+  'an object such as {"failure_threshold": 5, "cooldown_ms": 30000}',
 );
 
 export const querySchema = z
-  .custom<Query>((value) => isPlainObject(value), { error: "must be an object such as {\"metadata.tier\": \"pro\"}" })
+  .custom<Query>((value) => isPlainObject(value), { error: 'must be an object such as {"metadata.tier": "pro"}' })
   .superRefine((query, ctx) => {
     for (const issue of validateQuery(query)) {
       ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
@@ -74,7 +74,7 @@ export const querySchema = z
 
 export const conditionSchema = strictObject(
   { query: querySchema, then: nonEmptyString("the name of one of this node's targets") },
-  "an object {\"query\": {...}, \"then\": \"<target name>\"}",
+  'an object {"query": {...}, "then": "<target name>"}',
 );
 
 /** Keys that belong to one strategy mode only: named when used with another mode. */
@@ -87,7 +87,7 @@ const modeHint = (key: string) => {
   const mode = ownValue(MODE_ONLY_KEYS, key);
   return mode ? `${key} is only allowed with mode ${mode}` : undefined;
 };
-const strategyWhat = "an object such as {\"mode\": \"fallback\"}";
+const strategyWhat = 'an object such as {"mode": "fallback"}';
 
 export const strategySchema = z.discriminatedUnion(
   "mode",
@@ -114,15 +114,13 @@ export const strategySchema = z.discriminatedUnion(
       if (code === "invalid_type") return `must be ${strategyWhat}`;
       if (code !== "invalid_union") return undefined;
       const mode = isPlainObject(issue.input) ? issue.input.mode : undefined;
-      return mode === undefined
-        ? `is required: one of ${STRATEGY_MODES.join(", ")}`
-        : `must be one of ${STRATEGY_MODES.join(", ")}`;
+      return mode === undefined ? `is required: one of ${STRATEGY_MODES.join(", ")}` : `must be one of ${STRATEGY_MODES.join(", ")}`;
     },
   },
 );
 
 const nodeHint = (key: string) => {
-  if (key === "mode") return "mode belongs in strategy, e.g. {\"strategy\": {\"mode\": \"fallback\"}}";
+  if (key === "mode") return 'mode belongs in strategy, e.g. {"strategy": {"mode": "fallback"}}';
   if (key === "options") return "options is the legacy Portkey name; use targets";
   return undefined;
 };
@@ -148,15 +146,9 @@ export const targetSchema = strictObject(
       return listOf(targetSchema, "targets").min(1, { error: "must list at least one target" }).optional();
     },
     name: nonEmptyString().optional(),
-    weight: z
-      .number({ error: "must be a number >= 0" })
-      .min(0, { error: "must be a number >= 0" })
-      .default(DEFAULT_TARGET_WEIGHT),
+    weight: z.number({ error: "must be a number >= 0" }).min(0, { error: "must be a number >= 0" }).default(DEFAULT_TARGET_WEIGHT),
     virtual_key: nonEmptyString("a virtual key slug").optional(),
-    provider: enumOf(
-      PROVIDERS,
-      (input) => `unknown provider ${JSON.stringify(input)}; supported: ${PROVIDERS.join(", ")}`,
-    ).optional(),
+    provider: enumOf(PROVIDERS, (input) => `unknown provider ${JSON.stringify(input)}; supported: ${PROVIDERS.join(", ")}`).optional(),
     api_key: nonEmptyString().optional(),
     custom_host: customHost.optional(),
     resource_name: nonEmptyString().optional(),

@@ -45,10 +45,22 @@ describe("custom_host private-address rule", () => {
 
   it("refuses names resolving to special-purpose ranges the old hand list missed", async () => {
     const validate = createCustomHostValidator({ lookup: fakeDns(DNS).lookup });
-    expect(await validate("https://wire.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("168.63.129.16, an Azure wire server address") });
-    expect(await validate("https://bench.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("198.18.0.1, a reserved address") });
-    expect(await validate("https://nat64.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("local-use NAT64") });
-    expect(await validate("https://sixtofour.example.com", [])).toMatchObject({ ok: false, message: expect.stringContaining("link-local (169.254.169.254 in 6to4)") });
+    expect(await validate("https://wire.example.com", [])).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("168.63.129.16, an Azure wire server address"),
+    });
+    expect(await validate("https://bench.example.com", [])).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("198.18.0.1, a reserved address"),
+    });
+    expect(await validate("https://nat64.example.com", [])).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("local-use NAT64"),
+    });
+    expect(await validate("https://sixtofour.example.com", [])).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("link-local (169.254.169.254 in 6to4)"),
+    });
     for (const url of ["http://192.0.0.192/", "http://[64:ff9b:1::1]/", "http://[2002:c0a8:101::1]/", "http://[::ffff:0:7f00:1]/"]) {
       expect(await validate(url, []), url).toMatchObject({ ok: false });
     }
@@ -58,7 +70,10 @@ describe("custom_host private-address rule", () => {
     const { lookup, calls } = fakeDns(DNS);
     const validate = createCustomHostValidator({ lookup });
     for (const url of ["http://evil@127.0.0.1/v1", "https://user:pw@api.example.com/v1", "https://:pw@api.example.com/"]) {
-      expect(await validate(url, ["127.0.0.1"]), url).toMatchObject({ ok: false, message: expect.stringContaining("must not contain a user name or password") });
+      expect(await validate(url, ["127.0.0.1"]), url).toMatchObject({
+        ok: false,
+        message: expect.stringContaining("must not contain a user name or password"),
+      });
     }
     expect(calls).toEqual([]);
   });
@@ -66,7 +81,14 @@ describe("custom_host private-address rule", () => {
   it("classifies IP literals without DNS, including normalised forms", async () => {
     const { lookup, calls } = fakeDns({});
     const validate = createCustomHostValidator({ lookup });
-    for (const url of ["http://127.0.0.1:4010/v1", "http://[::1]/v1", "http://169.254.169.254/", "http://0x7f.1/", "http://2130706433/", "http://[::ffff:10.0.0.1]/"]) {
+    for (const url of [
+      "http://127.0.0.1:4010/v1",
+      "http://[::1]/v1",
+      "http://169.254.169.254/",
+      "http://0x7f.1/",
+      "http://2130706433/",
+      "http://[::ffff:10.0.0.1]/",
+    ]) {
       expect(await validate(url, []), url).toMatchObject({ ok: false });
     }
     expect(await validate("https://8.8.8.8/v1", [])).toEqual({ ok: true });

@@ -33,8 +33,7 @@ export type CustomHostValidatorOptions = {
 export const ALLOW_LIST_ENV = "DETOUR_ALLOWED_PRIVATE_HOSTS";
 export const NON_PUBLIC_HINT = `loopback, private, link-local and other special-purpose addresses are refused unless the host is listed in ${ALLOW_LIST_ENV}`;
 
-const systemLookup: LookupAll = async (hostname) =>
-  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+const systemLookup: LookupAll = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
 const refuse = (message: string): CustomHostCheck => ({ ok: false, message });
 const withArticle = (kind: string) => `${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind}`;
@@ -134,7 +133,9 @@ export function checkCustomHostWithoutDns(rawUrl: string, allowedPrivateHosts: r
     return refuse(`custom_host ${quote(rawUrl)} must use http or https`);
   }
   if (url.username || url.password) {
-    return refuse(`custom_host must not contain a user name or password (${quote(`${url.protocol}//${url.host}`)} with user info was given)`);
+    return refuse(
+      `custom_host must not contain a user name or password (${quote(`${url.protocol}//${url.host}`)} with user info was given)`,
+    );
   }
   const host = url.hostname;
   if (isAllowed(url, allowedPrivateHosts)) return { ok: true };

@@ -63,7 +63,9 @@ describe("OpenAI adapter over HTTP", () => {
   });
 
   it("normalises an invalid key and a scripted 500 to OpenAI's shape", async () => {
-    const bad = await send(built(openAiAdapter.buildRequest("chat/completions", BODIES["chat/completions"], { ...openAiCreds(), apiKey: "sk-invalid-0000" })));
+    const bad = await send(
+      built(openAiAdapter.buildRequest("chat/completions", BODIES["chat/completions"], { ...openAiCreds(), apiKey: "sk-invalid-0000" })),
+    );
     expect(openAiAdapter.normalizeError(bad.status, await bad.text())).toMatchObject({
       status: 401,
       body: { error: { type: "invalid_request_error", code: "invalid_api_key", param: null } },
@@ -72,7 +74,14 @@ describe("OpenAI adapter over HTTP", () => {
     const res = await send(built(openAiAdapter.buildRequest("embeddings", BODIES.embeddings, openAiCreds())));
     expect(openAiAdapter.normalizeError(res.status, await res.text())).toEqual({
       status: 500,
-      body: { error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } },
+      body: {
+        error: {
+          message: "The server had an error while processing your request. Sorry about that!",
+          type: "server_error",
+          param: null,
+          code: null,
+        },
+      },
     });
   });
 });

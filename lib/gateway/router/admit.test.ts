@@ -8,8 +8,10 @@ const A = "config.targets[0]";
 const B = "config.targets[1]";
 const C = "config.targets[2]";
 
-const refuse = (...paths: string[]) => (l: RouteLeaf<string>): Admission =>
-  paths.includes(l.path) ? { ok: false, reason: "circuit open" } : { ok: true };
+const refuse =
+  (...paths: string[]) =>
+  (l: RouteLeaf<string>): Admission =>
+    paths.includes(l.path) ? { ok: false, reason: "circuit open" } : { ok: true };
 
 describe("admit(): skipping a leaf", () => {
   it("skips a refused leaf without calling attempt(), records it, and falls back", async () => {
@@ -20,7 +22,15 @@ describe("admit(): skipping a leaf", () => {
     expect(result.path).toBe(B);
     expect(result.fallbackUsed).toBe(true);
     expect(result.attempts).toEqual([
-      { index: 0, path: A, target: `target@${A}`, retryIndex: 0, errorClass: "circuit_open", latencyMs: 0, reason: "skipped: circuit open" },
+      {
+        index: 0,
+        path: A,
+        target: `target@${A}`,
+        retryIndex: 0,
+        errorClass: "circuit_open",
+        latencyMs: 0,
+        reason: "skipped: circuit open",
+      },
       expect.objectContaining({ index: 1, path: B, status: 200 }),
     ]);
     expect(result.attempts[0]).not.toHaveProperty("status");

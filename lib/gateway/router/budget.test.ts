@@ -53,7 +53,12 @@ describe("the attempt budget", () => {
 
   it("answers normally when the last allowed attempt succeeds or no further attempt is wanted", async () => {
     const retried = scriptedAttempt({ config: [status(503), status(503), ok()] });
-    const result = await route(leaf("config", { retry: { attempts: 5 } }), { attempt: retried.attempt, sleep: () => Promise.resolve(), random: half, maxAttempts: 3 });
+    const result = await route(leaf("config", { retry: { attempts: 5 } }), {
+      attempt: retried.attempt,
+      sleep: () => Promise.resolve(),
+      random: half,
+      maxAttempts: 3,
+    });
     expect(result.outcome.status).toBe(200);
     expect(result.retryCount).toBe(2);
 

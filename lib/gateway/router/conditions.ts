@@ -8,13 +8,7 @@
  * "true"/"false". A missing value matches only `$ne` and `$nin`. Query shape is validated by the
  * config schema; anything malformed that still reaches here simply does not match.
  */
-import {
-  isFieldOperator,
-  isLiteral,
-  type FieldOperator,
-  type Query,
-  type QueryLiteral,
-} from "../config/condition-query";
+import { isFieldOperator, isLiteral, type FieldOperator, type Query, type QueryLiteral } from "../config/condition-query";
 
 export type ConditionContext = { metadata?: Record<string, unknown>; params?: Record<string, unknown> };
 

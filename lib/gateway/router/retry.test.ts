@@ -66,10 +66,7 @@ describe("what is retried", () => {
   });
 
   it("retries inside a target before the fallback moves on", async () => {
-    const tree = strategy(T, { mode: "fallback" }, [
-      leaf("config.targets[0]", { retry: { attempts: 1 } }),
-      leaf("config.targets[1]"),
-    ]);
+    const tree = strategy(T, { mode: "fallback" }, [leaf("config.targets[0]", { retry: { attempts: 1 } }), leaf("config.targets[1]")]);
     const { attempt, calls } = scriptedAttempt({ "config.targets[0]": [status(503)], "config.targets[1]": [ok()] });
     const result = await route(tree, { attempt, sleep: () => Promise.resolve(), random: half });
     expect(calls.map((c) => `${c.path}#${c.retryIndex}`)).toEqual(["config.targets[0]#0", "config.targets[0]#1", "config.targets[1]#0"]);
@@ -117,9 +114,7 @@ describe("waits between retries", () => {
   });
 
   it("stops retrying when the total wait would pass 60 s, returning the last outcome", async () => {
-    const { run, waits, calls } = routeLeaf({ attempts: 5, useRetryAfterHeader: true }, [
-      status(429, { "retry-after": "25" }),
-    ]);
+    const { run, waits, calls } = routeLeaf({ attempts: 5, useRetryAfterHeader: true }, [status(429, { "retry-after": "25" })]);
     const result = await run();
     expect(waits).toEqual([25_000, 25_000]); // a third wait would make 75 s
     expect(calls).toHaveLength(3);
@@ -128,9 +123,7 @@ describe("waits between retries", () => {
   });
 
   it("does not retry at all when a single wait passes 60 s", async () => {
-    const { run, waits, calls } = routeLeaf({ attempts: 3, useRetryAfterHeader: true }, [
-      status(429, { "retry-after": "61" }),
-    ]);
+    const { run, waits, calls } = routeLeaf({ attempts: 3, useRetryAfterHeader: true }, [status(429, { "retry-after": "61" })]);
     const result = await run();
     expect(waits).toEqual([]);
     expect(calls).toHaveLength(1);

@@ -74,10 +74,7 @@ describe("fallback", () => {
   });
 
   it("lets a target's own on_status_codes override the strategy's", async () => {
-    const tree = strategy("config", { mode: "fallback", onStatusCodes: [429] }, [
-      { node: leaf(A), onStatusCodes: [503] },
-      leaf(B),
-    ]);
+    const tree = strategy("config", { mode: "fallback", onStatusCodes: [429] }, [{ node: leaf(A), onStatusCodes: [503] }, leaf(B)]);
     const { attempt } = scriptedAttempt({ [A]: [status(503)], [B]: [ok()] });
     expect((await route(tree, { attempt })).path).toBe(B);
   });

@@ -60,10 +60,7 @@ type NodeResult<T, R> = {
   skipped?: boolean;
 };
 
-export async function route<T, R = unknown>(
-  root: RouteNode<T>,
-  options: RouteOptions<T, R>,
-): Promise<RouteResult<T, R>> {
+export async function route<T, R = unknown>(root: RouteNode<T>, options: RouteOptions<T, R>): Promise<RouteResult<T, R>> {
   const env: RouteEnv<T, R> = {
     attempt: options.attempt,
     signal: options.signal ?? new AbortController().signal,
@@ -140,10 +137,7 @@ async function runFallback<T, R>(
 }
 
 /** Why a fallback moves past this outcome, or undefined when the outcome is the answer. */
-export function fallbackReason(
-  outcome: AttemptOutcome<unknown>,
-  onStatusCodes: number[] | undefined,
-): string | undefined {
+export function fallbackReason(outcome: AttemptOutcome<unknown>, onStatusCodes: number[] | undefined): string | undefined {
   if (outcome.errorClass === "circuit_open") return "skipped: circuit open";
   if (outcome.errorClass === "stream_broken") return "fallback: stream broken before its first chunk";
   if (onStatusCodes) {

@@ -23,11 +23,7 @@ export type AttemptEnv<T, R> = {
   timeoutResponse?: (info: { path: string; timeoutMs: number }) => R;
 };
 
-export function runAttempt<T, R>(
-  leaf: RouteLeaf<T>,
-  retryIndex: number,
-  env: AttemptEnv<T, R>,
-): Promise<AttemptSettled<R>> {
+export function runAttempt<T, R>(leaf: RouteLeaf<T>, retryIndex: number, env: AttemptEnv<T, R>): Promise<AttemptSettled<R>> {
   const client = env.signal;
   if (client.aborted) return Promise.resolve({ kind: "aborted" });
 
@@ -52,10 +48,13 @@ export function runAttempt<T, R>(
 
     let pending: Promise<AttemptOutcome<R>>;
     try {
-      pending = env.attempt({ target: leaf.target, path: leaf.path, settings: leaf.settings }, {
-        retryIndex,
-        signal: controller.signal,
-      });
+      pending = env.attempt(
+        { target: leaf.target, path: leaf.path, settings: leaf.settings },
+        {
+          retryIndex,
+          signal: controller.signal,
+        },
+      );
     } catch (error) {
       reject(error);
       return;

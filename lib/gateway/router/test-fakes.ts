@@ -2,16 +2,7 @@
  * Fakes for the router's tests: a scripted attempt(), a manual clock and timer, a seeded random,
  * and tree builders. Not imported by production code.
  */
-import type {
-  AttemptFn,
-  AttemptOutcome,
-  NodeSettings,
-  RouteChild,
-  RouteLeaf,
-  RouteNode,
-  Schedule,
-  StrategySpec,
-} from "./types";
+import type { AttemptFn, AttemptOutcome, NodeSettings, RouteChild, RouteLeaf, RouteNode, Schedule, StrategySpec } from "./types";
 
 /** `hang`: never answers on its own (only a timeout or a client abort ends it). */
 export type ScriptStep = AttemptOutcome<string> | "hang";

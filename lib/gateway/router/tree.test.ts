@@ -109,9 +109,7 @@ describe("buildRouteTree", () => {
 
 describe("mapRouteLeaves", () => {
   it("resolves every leaf (async) and the result routes", async () => {
-    const tree = buildRouteTree(
-      config({ strategy: { mode: "fallback" }, targets: [{ virtual_key: "a" }, { virtual_key: "b" }] }),
-    );
+    const tree = buildRouteTree(config({ strategy: { mode: "fallback" }, targets: [{ virtual_key: "a" }, { virtual_key: "b" }] }));
     const resolved = await mapRouteLeaves(tree, async (leaf) => `resolved:${leaf.target.virtual_key}`);
     expect(listRouteLeaves(resolved).map((l) => l.target)).toEqual(["resolved:a", "resolved:b"]);
     const { attempt } = scriptedAttempt({ "config.targets[0]": [{ status: 500 }], "config.targets[1]": [ok()] });
@@ -127,15 +125,57 @@ describe("pickWeighted", () => {
     { id: "b", weight: 1 },
   ];
   it("maps random() onto cumulative weights, skipping weight 0", () => {
-    expect(pickWeighted(items, (i) => i.weight, () => 0)?.id).toBe("a");
-    expect(pickWeighted(items, (i) => i.weight, () => 0.49)?.id).toBe("a");
-    expect(pickWeighted(items, (i) => i.weight, () => 0.5)?.id).toBe("b");
-    expect(pickWeighted(items, (i) => i.weight, () => 0.999999)?.id).toBe("b");
-    expect(pickWeighted(items, (i) => i.weight, () => 1)?.id).toBe("b");
+    expect(
+      pickWeighted(
+        items,
+        (i) => i.weight,
+        () => 0,
+      )?.id,
+    ).toBe("a");
+    expect(
+      pickWeighted(
+        items,
+        (i) => i.weight,
+        () => 0.49,
+      )?.id,
+    ).toBe("a");
+    expect(
+      pickWeighted(
+        items,
+        (i) => i.weight,
+        () => 0.5,
+      )?.id,
+    ).toBe("b");
+    expect(
+      pickWeighted(
+        items,
+        (i) => i.weight,
+        () => 0.999999,
+      )?.id,
+    ).toBe("b");
+    expect(
+      pickWeighted(
+        items,
+        (i) => i.weight,
+        () => 1,
+      )?.id,
+    ).toBe("b");
   });
   it("returns undefined when nothing can be drawn", () => {
-    expect(pickWeighted([{ weight: 0 }], (i) => i.weight, () => 0.5)).toBeUndefined();
-    expect(pickWeighted([], () => 1, () => 0.5)).toBeUndefined();
+    expect(
+      pickWeighted(
+        [{ weight: 0 }],
+        (i) => i.weight,
+        () => 0.5,
+      ),
+    ).toBeUndefined();
+    expect(
+      pickWeighted(
+        [],
+        () => 1,
+        () => 0.5,
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -144,7 +184,10 @@ describe("circuit_breaker inheritance", () => {
     const parsed = parseConfig({
       strategy: { mode: "fallback" },
       circuit_breaker: { failure_threshold: 3, cooldown_ms: 5000 },
-      targets: [{ virtual_key: "a" }, { virtual_key: "b", circuitBreaker: { failureThreshold: 1, cooldownMs: 1000, failureStatusCodes: [500] } }],
+      targets: [
+        { virtual_key: "a" },
+        { virtual_key: "b", circuitBreaker: { failureThreshold: 1, cooldownMs: 1000, failureStatusCodes: [500] } },
+      ],
     });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
     const leaves = listRouteLeaves(buildRouteTree(parsed.config));

@@ -41,9 +41,7 @@ function toStrategySpec(strategy: Strategy): StrategySpec {
     case "loadbalance":
       return { mode: "loadbalance" };
     case "fallback":
-      return strategy.on_status_codes
-        ? { mode: "fallback", onStatusCodes: strategy.on_status_codes }
-        : { mode: "fallback" };
+      return strategy.on_status_codes ? { mode: "fallback", onStatusCodes: strategy.on_status_codes } : { mode: "fallback" };
     case "conditional": {
       const spec: StrategySpec = { mode: "conditional", conditions: strategy.conditions };
       if (strategy.default !== undefined) spec.default = strategy.default;
@@ -59,10 +57,12 @@ export async function mapRouteLeaves<From, To>(
 ): Promise<RouteNode<To>> {
   if (node.kind === "leaf") return { ...node, target: await resolve(node) };
   const children = await Promise.all(
-    node.children.map(async (child): Promise<RouteChild<To>> => ({
-      ...child,
-      node: await mapRouteLeaves(child.node, resolve),
-    })),
+    node.children.map(
+      async (child): Promise<RouteChild<To>> => ({
+        ...child,
+        node: await mapRouteLeaves(child.node, resolve),
+      }),
+    ),
   );
   return { ...node, children };
 }

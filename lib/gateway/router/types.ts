@@ -74,7 +74,15 @@ export type RouteNode<T> = RouteLeaf<T> | RouteStrategyNode<T>;
  * chunk), `aborted` (the client went away; set by the router only), `circuit_open` (the target was skipped
  * without a call because `admit()` refused it; no status in its record).
  */
-export type AttemptErrorClass = "timeout" | "network" | "stream_broken" | "invalid_json" | "redirect" | "address_not_allowed" | "aborted" | "circuit_open";
+export type AttemptErrorClass =
+  | "timeout"
+  | "network"
+  | "stream_broken"
+  | "invalid_json"
+  | "redirect"
+  | "address_not_allowed"
+  | "aborted"
+  | "circuit_open";
 
 export type AttemptOutcome<R = unknown> = {
   status: number;

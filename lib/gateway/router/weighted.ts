@@ -2,11 +2,7 @@
  * Weighted random choice, written once: each item is drawn with probability weight / Σ weights;
  * items with weight 0 (or a negative or non-finite weight) are never drawn.
  */
-export function pickWeighted<Item>(
-  items: readonly Item[],
-  weightOf: (item: Item) => number,
-  random: () => number,
-): Item | undefined {
+export function pickWeighted<Item>(items: readonly Item[], weightOf: (item: Item) => number, random: () => number): Item | undefined {
   const eligible = items.filter((item) => isDrawable(weightOf(item)));
   const total = eligible.reduce((sum, item) => sum + weightOf(item), 0);
   if (eligible.length === 0 || total <= 0) return undefined;

@@ -41,7 +41,9 @@ export function ChangePasswordForm({ minLength, maxLength }: { minLength: number
       const body = (await res.json().catch(() => ({}))) as ApiErrorBody;
       const issues = body.error?.issues ?? (body.error?.param ? [{ path: body.error.param, message: body.error.message ?? "" }] : []);
       const byField: FieldErrors = {};
-      for (const issue of issues) if (issue.path in { current_password: 1, new_password: 1, confirm_password: 1 }) byField[issue.path as keyof FieldErrors] ??= issue.message;
+      for (const issue of issues)
+        if (issue.path in { current_password: 1, new_password: 1, confirm_password: 1 })
+          byField[issue.path as keyof FieldErrors] ??= issue.message;
       setFieldErrors(byField);
       if (!Object.keys(byField).length) setError(body.error?.message ?? `The password was not changed (HTTP ${res.status}).`);
     } catch {

@@ -58,7 +58,19 @@ function peak(data: Analytics, value: (p: AnalyticsPoint) => number | null, fmt:
 
 type ChartProps = { data: Analytics; rangeLabel: string; longTicks: boolean };
 
-function ChartFigure({ id, title, summary, actions, children }: { id: string; title: string; summary: string; actions?: React.ReactNode; children: React.ReactElement }) {
+function ChartFigure({
+  id,
+  title,
+  summary,
+  actions,
+  children,
+}: {
+  id: string;
+  title: string;
+  summary: string;
+  actions?: React.ReactNode;
+  children: React.ReactElement;
+}) {
   return (
     <figure className="an-chart" aria-labelledby={`${id}-title`}>
       <div className="an-chart-head">
@@ -79,14 +91,33 @@ function ChartFigure({ id, title, summary, actions, children }: { id: string; ti
 function axes(data: Analytics, longTicks: boolean, fmt: (n: number) => string) {
   return [
     <CartesianGrid key="grid" stroke="#eceef2" vertical={false} />,
-    <XAxis key="x" dataKey="t" tickFormatter={(v: string) => tickLabel(v, data.bucket, longTicks)} tick={{ fontSize: 11 }} minTickGap={24} />,
+    <XAxis
+      key="x"
+      dataKey="t"
+      tickFormatter={(v: string) => tickLabel(v, data.bucket, longTicks)}
+      tick={{ fontSize: 11 }}
+      minTickGap={24}
+    />,
     <YAxis key="y" tickFormatter={(v: number) => fmt(v)} tick={{ fontSize: 11 }} width={64} allowDecimals />,
-    <Tooltip key="tip" labelFormatter={(v) => `${tickLabel(String(v), data.bucket, true)} UTC`} formatter={(v) => (typeof v === "number" ? fmt(v) : String(v ?? "–"))} />,
+    <Tooltip
+      key="tip"
+      labelFormatter={(v) => `${tickLabel(String(v), data.bucket, true)} UTC`}
+      formatter={(v) => (typeof v === "number" ? fmt(v) : String(v ?? "–"))}
+    />,
   ];
 }
 
 /** A stacked bar per bucket: by split key when there is a split, else one bar. */
-function StackedCounts({ id, title, data, rangeLabel, longTicks, pick, fmt, totalOf }: ChartProps & { id: string; title: string; pick: (c: Counts) => number; fmt: (n: number) => string; totalOf: (c: Counts) => number }) {
+function StackedCounts({
+  id,
+  title,
+  data,
+  rangeLabel,
+  longTicks,
+  pick,
+  fmt,
+  totalOf,
+}: ChartProps & { id: string; title: string; pick: (c: Counts) => number; fmt: (n: number) => string; totalOf: (c: Counts) => number }) {
   const series = seriesOf(data);
   const rows = rowsOf(data, pick, (p) => pick(p));
   const total = totalOf(data.totals);
@@ -96,7 +127,11 @@ function StackedCounts({ id, title, data, rangeLabel, longTicks, pick, fmt, tota
     <ChartFigure id={id} title={title} summary={summary}>
       <BarChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         {axes(data, longTicks, fmt)}
-        {series.length ? series.map((s) => <Bar key={s.id} dataKey={s.id} name={s.name} stackId="a" fill={s.color} isAnimationActive={false} />) : <Bar dataKey="total" name={title} fill={COLORS[0]} isAnimationActive={false} />}
+        {series.length ? (
+          series.map((s) => <Bar key={s.id} dataKey={s.id} name={s.name} stackId="a" fill={s.color} isAnimationActive={false} />)
+        ) : (
+          <Bar dataKey="total" name={title} fill={COLORS[0]} isAnimationActive={false} />
+        )}
         {series.length ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
       </BarChart>
     </ChartFigure>
@@ -108,13 +143,21 @@ function ErrorRateChart({ data, rangeLabel, longTicks }: ChartProps) {
   const rate = (c: Counts) => (c.requests ? c.errors / c.requests : null);
   const rows = rowsOf(data, rate, rate);
   const overall = data.totals.errorRate;
-  const parts = data.byKey.length ? `; by ${data.splitBy}: ${data.byKey.map((k) => `${k.key} ${rate(k) === null ? "no requests" : fmtPct(rate(k)!)}`).join(", ")}` : "";
+  const parts = data.byKey.length
+    ? `; by ${data.splitBy}: ${data.byKey.map((k) => `${k.key} ${rate(k) === null ? "no requests" : fmtPct(rate(k)!)}`).join(", ")}`
+    : "";
   const summary = `Error rate (status 400 and above) per ${data.bucket}, ${rangeLabel.toLowerCase()}: ${overall === null ? "no requests" : fmtPct(overall)} overall, ${peak(data, rate, fmtPct)}${parts}.`;
   return (
     <ChartFigure id="error-rate" title="Error rate" summary={summary}>
       <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         {axes(data, longTicks, fmtPct)}
-        {series.length ? series.map((s) => <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={{ r: 2 }} connectNulls isAnimationActive={false} />) : <Line dataKey="total" name="Error rate" stroke="#b42318" dot={{ r: 2 }} connectNulls isAnimationActive={false} />}
+        {series.length ? (
+          series.map((s) => (
+            <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          ))
+        ) : (
+          <Line dataKey="total" name="Error rate" stroke="#b42318" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+        )}
         {series.length ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
       </LineChart>
     </ChartFigure>
@@ -150,15 +193,20 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
   });
   const highest = (pct: Percentile) => {
     let best: { v: number; key: string; start: string } | null = null;
-    for (const p of data.series) for (const k of data.keys) {
-      const v = p.latencyByKey[k]?.[pct] ?? null;
-      if (v !== null && (best === null || v > best.v)) best = { v, key: k, start: p.start };
-    }
-    return best ? `highest ${pct} ${fmtMs(best.v)} (${best.key}) at ${tickLabel(best.start, data.bucket, true)} UTC` : `no ${pct} in any bucket`;
+    for (const p of data.series)
+      for (const k of data.keys) {
+        const v = p.latencyByKey[k]?.[pct] ?? null;
+        if (v !== null && (best === null || v > best.v)) best = { v, key: k, start: p.start };
+      }
+    return best
+      ? `highest ${pct} ${fmtMs(best.v)} (${best.key}) at ${tickLabel(best.start, data.bucket, true)} UTC`
+      : `no ${pct} in any bucket`;
   };
   // Each key's highest p50 and p95 in any bucket (percentiles over the range per key are not computed).
   const max = (k: string, pct: Percentile) => Math.max(...data.series.map((p) => p.latencyByKey[k]?.[pct] ?? -1));
-  const parts = data.keys.map((k) => (max(k, "p95") < 0 ? `${k} none` : `${k} ${fmtMs(max(k, "p50"))} / ${fmtMs(max(k, "p95"))}`)).join(", ");
+  const parts = data.keys
+    .map((k) => (max(k, "p95") < 0 ? `${k} none` : `${k} ${fmtMs(max(k, "p50"))} / ${fmtMs(max(k, "p95"))}`))
+    .join(", ");
   const summary = `${overall}; by ${data.splitBy}, highest p50 / p95 in any ${data.bucket}: ${parts}; ${highest(shown)}; lines show ${shown} per ${data.splitBy}.`;
   const toggle = (
     <div className="an-toggle" role="group" aria-label="Latency percentile">

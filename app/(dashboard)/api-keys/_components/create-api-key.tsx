@@ -35,13 +35,27 @@ export function CreateApiKey({ nameMax }: { nameMax: number }) {
         Create API key
       </Button>
       <Dialog open={open} onClose={close} busy={busy} title={created ? `Copy the key for “${created.name}”` : "Create API key"}>
-        {created ? <ShowKeyOnce created={created} onDone={close} /> : <CreateApiKeyForm nameMax={nameMax} onBusy={setBusy} onCreated={setCreated} onCancel={close} />}
+        {created ? (
+          <ShowKeyOnce created={created} onDone={close} />
+        ) : (
+          <CreateApiKeyForm nameMax={nameMax} onBusy={setBusy} onCreated={setCreated} onCancel={close} />
+        )}
       </Dialog>
     </>
   );
 }
 
-function CreateApiKeyForm({ nameMax, onBusy, onCreated, onCancel }: { nameMax: number; onBusy: (b: boolean) => void; onCreated: (c: Created) => void; onCancel: () => void }) {
+function CreateApiKeyForm({
+  nameMax,
+  onBusy,
+  onCreated,
+  onCancel,
+}: {
+  nameMax: number;
+  onBusy: (b: boolean) => void;
+  onCreated: (c: Created) => void;
+  onCancel: () => void;
+}) {
   const router = useRouter();
   const id = useId();
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -54,7 +68,10 @@ function CreateApiKeyForm({ nameMax, onBusy, onCreated, onCancel }: { nameMax: n
     const data = new FormData(event.currentTarget);
     setPending(true);
     onBusy(true);
-    const result = await sendJson<Created>("/v1/api-keys", "POST", { name: String(data.get("name") ?? "").trim(), scope: String(data.get("scope") ?? "gateway") });
+    const result = await sendJson<Created>("/v1/api-keys", "POST", {
+      name: String(data.get("name") ?? "").trim(),
+      scope: String(data.get("scope") ?? "gateway"),
+    });
     setPending(false);
     onBusy(false);
     if (!result.ok) {
@@ -75,12 +92,28 @@ function CreateApiKeyForm({ nameMax, onBusy, onCreated, onCancel }: { nameMax: n
             {formErrors.join(" ")}
           </div>
         ) : null}
-        <TextInput label="Name" name="name" required maxLength={nameMax} error={errors.name} placeholder="billing-service" autoComplete="off" hint="Which app or person uses it: you will see it in the logs." />
+        <TextInput
+          label="Name"
+          name="name"
+          required
+          maxLength={nameMax}
+          error={errors.name}
+          placeholder="billing-service"
+          autoComplete="off"
+          hint="Which app or person uses it: you will see it in the logs."
+        />
         <fieldset className="ak-scopes" aria-describedby={errors.scope ? `${id}-scope-error` : undefined}>
           <legend>Scope</legend>
           {SCOPES.map((s, i) => (
             <div className="ak-scope" key={s.value}>
-              <input type="radio" id={`${id}-${s.value}`} name="scope" value={s.value} defaultChecked={i === 0} aria-describedby={`${id}-${s.value}-d`} />
+              <input
+                type="radio"
+                id={`${id}-${s.value}`}
+                name="scope"
+                value={s.value}
+                defaultChecked={i === 0}
+                aria-describedby={`${id}-${s.value}-d`}
+              />
               <label htmlFor={`${id}-${s.value}`}>{s.label}</label>
               <span id={`${id}-${s.value}-d`} className="field-hint">
                 {s.description}

@@ -24,9 +24,17 @@ export function RevokeApiKey({ id, name, maskedKey }: { id: string; name: string
       <Button size="sm" variant="danger" onClick={() => setOpen(true)}>
         Revoke<span className="sr-only"> {name}</span>
       </Button>
-      <ConfirmDialog open={open} onClose={() => setOpen(false)} title={`Revoke “${name}”?`} confirmLabel="Revoke key" pendingLabel="Revoking…" onConfirm={revoke}>
+      <ConfirmDialog
+        open={open}
+        onClose={() => setOpen(false)}
+        title={`Revoke “${name}”?`}
+        confirmLabel="Revoke key"
+        pendingLabel="Revoking…"
+        onConfirm={revoke}
+      >
         <p>
-          Requests with <code>{maskedKey}</code> get <strong>401</strong> from the next request on, on the gateway and on the management API.
+          Requests with <code>{maskedKey}</code> get <strong>401</strong> from the next request on, on the gateway and on the management
+          API.
         </p>
         <p className="muted">There is no undo: apps using it need a new key.</p>
       </ConfirmDialog>

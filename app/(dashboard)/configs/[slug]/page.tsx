@@ -23,7 +23,13 @@ export async function generateMetadata({ params }: { params: Promise<Params> }):
 }
 
 /** One config: its id and snippets, the builder on its current version, and its version history. */
-export default async function ConfigPage({ params, searchParams }: { params: Promise<Params>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function ConfigPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<Params>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { slug } = await params;
   const user = await requireSession(`/configs/${encodeURIComponent(slug)}`);
   const found = await listConfigVersions(getDb(), user.workspaceId, slug);
@@ -31,7 +37,15 @@ export default async function ConfigPage({ params, searchParams }: { params: Pro
   const { config, versions } = found;
   const newest = versions[0];
   if (!newest) notFound();
-  const [virtualKeys, origin, actors, search] = await Promise.all([virtualKeyOptions(user.workspaceId), requestOrigin(), actorNames(user, versions.map((v) => v.author)), searchParams]);
+  const [virtualKeys, origin, actors, search] = await Promise.all([
+    virtualKeyOptions(user.workspaceId),
+    requestOrigin(),
+    actorNames(
+      user,
+      versions.map((v) => v.author),
+    ),
+    searchParams,
+  ]);
   const savedParam = Number(Array.isArray(search.saved) ? search.saved[0] : search.saved);
   const justSaved = Number.isInteger(savedParam) && savedParam === config.version ? savedParam : undefined;
   // Provider keys are shown masked (sk-...abcd#1a2b3c4d); saving the mask back keeps the stored key.
@@ -66,7 +80,13 @@ export default async function ConfigPage({ params, searchParams }: { params: Pro
       <UseConfig slug={config.slug} origin={origin} justSaved={justSaved} />
 
       <h2 className="cfg-section-title">Edit</h2>
-      <ConfigBuilder key={newest.id} slug={config.slug} initialName={config.name} initialConfig={isObject(current) ? current : {}} virtualKeys={virtualKeys} />
+      <ConfigBuilder
+        key={newest.id}
+        slug={config.slug}
+        initialName={config.name}
+        initialConfig={isObject(current) ? current : {}}
+        virtualKeys={virtualKeys}
+      />
 
       <VersionsPanel
         key={`versions-${newest.id}`}

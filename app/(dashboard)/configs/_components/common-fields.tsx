@@ -29,7 +29,9 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
   const cacheOptions = [
     { value: "", label: "Off" },
     ...CACHE_MODES.map((m) => ({ value: m, label: CACHE_LABELS[m] ?? m })),
-    ...(cacheMode && !(CACHE_MODES as readonly string[]).includes(cacheMode) ? [{ value: cacheMode, label: `${cacheMode} (not supported)` }] : []),
+    ...(cacheMode && !(CACHE_MODES as readonly string[]).includes(cacheMode)
+      ? [{ value: cacheMode, label: `${cacheMode} (not supported)` }]
+      : []),
   ];
   const maxAge = cache?.max_age;
   const setCacheMode = (mode: string) => ctx.update(cachePath, mode === "" ? undefined : { ...(cache ?? {}), mode });
@@ -48,7 +50,9 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
             min={0}
             max={MAX_RETRY_ATTEMPTS}
             value={typeof attempts === "number" || typeof attempts === "string" ? String(attempts) : ""}
-            onChange={(e) => setRetry("attempts", numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))}
+            onChange={(e) =>
+              setRetry("attempts", numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))
+            }
             error={ctx.issues.under([...retryPath, "attempts"])}
             hint={`0 to ${MAX_RETRY_ATTEMPTS}; empty means no retry.`}
           />
@@ -70,7 +74,9 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
               Honour Retry-After
             </label>
             <div className="field-hint">Wait as long as the provider asks (retry-after, retry-after-ms).</div>
-            {ctx.issues.at([...retryPath, "use_retry_after_header"]) ? <div className="field-error">{ctx.issues.at([...retryPath, "use_retry_after_header"])}</div> : null}
+            {ctx.issues.at([...retryPath, "use_retry_after_header"]) ? (
+              <div className="field-error">{ctx.issues.at([...retryPath, "use_retry_after_header"])}</div>
+            ) : null}
           </div>
         </div>
       </fieldset>
@@ -93,7 +99,12 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
             inputMode="numeric"
             min={1}
             value={typeof maxAge === "number" || typeof maxAge === "string" ? String(maxAge) : ""}
-            onChange={(e) => ctx.update([...cachePath, "max_age"], numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))}
+            onChange={(e) =>
+              ctx.update(
+                [...cachePath, "max_age"],
+                numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined),
+              )
+            }
             error={ctx.issues.under([...cachePath, "max_age"])}
             hint="How long a cached answer is served; empty: 7 days."
           />
@@ -108,7 +119,12 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
           min={1}
           max={MAX_REQUEST_TIMEOUT_MS}
           value={typeof node.request_timeout === "number" || typeof node.request_timeout === "string" ? String(node.request_timeout) : ""}
-          onChange={(e) => ctx.update([...path, "request_timeout"], numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))}
+          onChange={(e) =>
+            ctx.update(
+              [...path, "request_timeout"],
+              numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined),
+            )
+          }
           error={ctx.issues.at([...path, "request_timeout"])}
           hint="Per attempt, until the response headers arrive; on expiry the attempt counts as 408."
         />

@@ -7,14 +7,26 @@ import { isObject, type Json, type Path } from "./draft";
 import { JsonObjectField } from "./json-object-field";
 
 /** A conditional node's rules: each a query and the name of the target it routes to, plus a default. */
-export function ConditionsEditor({ strategy, targets, path, ctx }: { strategy: Json; targets: unknown[]; path: Path; ctx: BuilderContext }) {
+export function ConditionsEditor({
+  strategy,
+  targets,
+  path,
+  ctx,
+}: {
+  strategy: Json;
+  targets: unknown[];
+  path: Path;
+  ctx: BuilderContext;
+}) {
   const conditions: unknown[] = Array.isArray(strategy.conditions) ? strategy.conditions : [];
   const condPath = [...path, "strategy", "conditions"];
   const names = targets.map((t) => (isObject(t) && typeof t.name === "string" ? t.name : "")).filter(Boolean);
   const nameOptions = (current: unknown) => [
     { value: "", label: names.length ? "Choose a target…" : "Name the targets first" },
     ...names.map((n) => ({ value: n, label: n })),
-    ...(typeof current === "string" && current && !names.includes(current) ? [{ value: current, label: `${current} (no such target)` }] : []),
+    ...(typeof current === "string" && current && !names.includes(current)
+      ? [{ value: current, label: `${current} (no such target)` }]
+      : []),
   ];
 
   return (
@@ -35,9 +47,31 @@ export function ConditionsEditor({ strategy, targets, path, ctx }: { strategy: J
                 error={ctx.issues.under([...at, "query"])}
                 placeholder={'{"metadata.tier": {"$eq": "pro"}}'}
               />
-              <Select label={`Condition ${n} routes to`} value={typeof cond.then === "string" ? cond.then : ""} onChange={(e) => ctx.update([...at, "then"], e.target.value || undefined)} options={nameOptions(cond.then)} error={ctx.issues.at([...at, "then"])} />
-              <Button size="sm" variant="ghost" className="btn-icon cfg-condition-remove" aria-label={`Remove condition ${n}`} title={`Remove condition ${n}`} onClick={() => ctx.update(condPath, conditions.length > 1 ? conditions.filter((_, i) => i !== index) : undefined)}>
-                <svg width="12" height="12" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round">
+              <Select
+                label={`Condition ${n} routes to`}
+                value={typeof cond.then === "string" ? cond.then : ""}
+                onChange={(e) => ctx.update([...at, "then"], e.target.value || undefined)}
+                options={nameOptions(cond.then)}
+                error={ctx.issues.at([...at, "then"])}
+              />
+              <Button
+                size="sm"
+                variant="ghost"
+                className="btn-icon cfg-condition-remove"
+                aria-label={`Remove condition ${n}`}
+                title={`Remove condition ${n}`}
+                onClick={() => ctx.update(condPath, conditions.length > 1 ? conditions.filter((_, i) => i !== index) : undefined)}
+              >
+                <svg
+                  width="12"
+                  height="12"
+                  viewBox="0 0 24 24"
+                  aria-hidden="true"
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth="2.6"
+                  strokeLinecap="round"
+                >
                   <path d="M6 6l12 12M18 6L6 18" />
                 </svg>
               </Button>

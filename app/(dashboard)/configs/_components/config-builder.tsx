@@ -21,7 +21,17 @@ type Saved = { slug: string; version: number };
  * object; the JSON text follows the form, and valid JSON typed in the view replaces the draft).
  * Validated live by the engine's own schema; each issue shows at its field and in the JSON view.
  */
-export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }: { slug?: string; initialName: string; initialConfig: Json; virtualKeys: VirtualKeyOption[] }) {
+export function ConfigBuilder({
+  slug,
+  initialName,
+  initialConfig,
+  virtualKeys,
+}: {
+  slug?: string;
+  initialName: string;
+  initialConfig: Json;
+  virtualKeys: VirtualKeyOption[];
+}) {
   const router = useRouter();
   const formRef = useRef<HTMLFormElement>(null);
   const [name, setName] = useState(initialName);
@@ -39,7 +49,10 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
   const changed = !editing || name.trim() !== initialName || prettyJson(draft) !== savedText;
 
   const parsed = useMemo(() => parseConfig(draft), [draft]);
-  const issues = useMemo(() => indexIssues([...keyIssues, ...(parsed.ok ? [] : parsed.issues), ...serverIssues]), [keyIssues, parsed, serverIssues]);
+  const issues = useMemo(
+    () => indexIssues([...keyIssues, ...(parsed.ok ? [] : parsed.issues), ...serverIssues]),
+    [keyIssues, parsed, serverIssues],
+  );
   const valid = parsed.ok && !keyIssues.length;
 
   const ctx: BuilderContext = {
@@ -86,19 +99,32 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
     setFormError(null);
     if (jsonError || !valid || !name.trim()) {
       if (!name.trim()) setNameError("is required: a name people recognise, e.g. “chat fallback”");
-      setFormError(jsonError ? "The JSON view does not parse: fix it or use the form." : !valid ? `Fix ${issues.all.length === 1 ? "the problem" : `the ${issues.all.length} problems`} shown at the fields before saving.` : null);
+      setFormError(
+        jsonError
+          ? "The JSON view does not parse: fix it or use the form."
+          : !valid
+            ? `Fix ${issues.all.length === 1 ? "the problem" : `the ${issues.all.length} problems`} shown at the fields before saving.`
+            : null,
+      );
       focusFirstInvalid();
       return;
     }
     setPending(true);
-    const body = editing ? { ...(name.trim() !== initialName ? { name: name.trim() } : {}), config: draft } : { name: name.trim(), config: draft };
-    const result = await sendJson<Saved>(editing ? `/v1/configs/${encodeURIComponent(slug)}` : "/v1/configs", editing ? "PUT" : "POST", body);
+    const body = editing
+      ? { ...(name.trim() !== initialName ? { name: name.trim() } : {}), config: draft }
+      : { name: name.trim(), config: draft };
+    const result = await sendJson<Saved>(
+      editing ? `/v1/configs/${encodeURIComponent(slug)}` : "/v1/configs",
+      editing ? "PUT" : "POST",
+      body,
+    );
     setPending(false);
     if (!result.ok) {
       const fromServer: ConfigIssue[] = [];
       for (const [path, message] of Object.entries(result.fieldErrors)) {
         if (path === "name") setNameError(message);
-        else if (path === "config" || path.startsWith("config.") || path.startsWith("config[")) fromServer.push({ path: path.replace(/^config\.?/, ""), message });
+        else if (path === "config" || path.startsWith("config.") || path.startsWith("config["))
+          fromServer.push({ path: path.replace(/^config\.?/, ""), message });
       }
       setServerIssues(fromServer);
       setFormError(result.message);
@@ -155,7 +181,15 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
             error={nameError}
             placeholder="chat fallback"
             autoComplete="off"
-            hint={editing ? <>The id stays <code>{slug}</code> whatever the name.</> : "The id (pc-…) is made from it and never changes."}
+            hint={
+              editing ? (
+                <>
+                  The id stays <code>{slug}</code> whatever the name.
+                </>
+              ) : (
+                "The id (pc-…) is made from it and never changes."
+              )
+            }
           />
         </section>
         <section className="panel" aria-labelledby="cfg-routing">
@@ -165,7 +199,16 @@ export function ConfigBuilder({ slug, initialName, initialConfig, virtualKeys }:
       </div>
       <div className="cfg-json-pane">
         <Field label="Config JSON" error={jsonError} hint={jsonHint}>
-          {(ids) => <textarea {...ids} className="cfg-json" spellCheck={false} value={jsonText} onChange={(e) => onJsonChange(e.target.value)} rows={24} />}
+          {(ids) => (
+            <textarea
+              {...ids}
+              className="cfg-json"
+              spellCheck={false}
+              value={jsonText}
+              onChange={(e) => onJsonChange(e.target.value)}
+              rows={24}
+            />
+          )}
         </Field>
         <div className="cfg-save-row">
           <Button type="submit" variant="primary" disabled={pending || !changed} aria-keyshortcuts="Control+S">

@@ -8,7 +8,10 @@ export function diffLines(before: string, after: string): DiffLine[] {
   const b = after.split("\n");
   if (a.length * b.length > MAX_CELLS) {
     // Too big for the table: show the whole change as removed then added.
-    return [...a.map((text, i) => ({ kind: "removed" as const, text, oldNo: i + 1 })), ...b.map((text, i) => ({ kind: "added" as const, text, newNo: i + 1 }))];
+    return [
+      ...a.map((text, i) => ({ kind: "removed" as const, text, oldNo: i + 1 })),
+      ...b.map((text, i) => ({ kind: "added" as const, text, newNo: i + 1 })),
+    ];
   }
   // lcs[i][j] = length of the LCS of a[i..] and b[j..]
   const width = b.length + 1;

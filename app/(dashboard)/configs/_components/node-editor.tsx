@@ -17,19 +17,38 @@ const MODE_LABELS: Record<StrategyMode, string> = {
   loadbalance: "Load balance: by weight",
   conditional: "Conditional: by metadata or params",
 };
-const MODE_OPTIONS = [{ value: "", label: "None: this is one target" }, ...STRATEGY_MODES.map((m) => ({ value: m, label: MODE_LABELS[m] }))];
+const MODE_OPTIONS = [
+  { value: "", label: "None: this is one target" },
+  ...STRATEGY_MODES.map((m) => ({ value: m, label: MODE_LABELS[m] })),
+];
 const SOURCE_KEYS = ["virtual_key", "provider", "api_key", "custom_host", "resource_name", "deployment_id", "api_version"] as const;
 
 export function nodeMode(node: Json): StrategyMode | "" {
   const mode = isObject(node.strategy) ? node.strategy.mode : undefined;
-  return typeof mode === "string" && (STRATEGY_MODES as readonly string[]).includes(mode) ? (mode as StrategyMode) : node.targets !== undefined ? "single" : "";
+  return typeof mode === "string" && (STRATEGY_MODES as readonly string[]).includes(mode)
+    ? (mode as StrategyMode)
+    : node.targets !== undefined
+      ? "single"
+      : "";
 }
 
 /**
  * One node of the config tree: the root, or a target (which may itself be a strategy with nested
  * targets). Its own settings sit in a group "<label> settings"; its targets in "<label> targets".
  */
-export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json; path: Path; label: string; parentMode?: StrategyMode | ""; ctx: BuilderContext }) {
+export function NodeEditor({
+  node,
+  path,
+  label,
+  parentMode,
+  ctx,
+}: {
+  node: Json;
+  path: Path;
+  label: string;
+  parentMode?: StrategyMode | "";
+  ctx: BuilderContext;
+}) {
   const mode = nodeMode(node);
   const isRoot = path.length === 0;
   const strategy: Json = isObject(node.strategy) ? node.strategy : {};
@@ -76,7 +95,9 @@ export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json;
               step="any"
               value={typeof node.weight === "number" || typeof node.weight === "string" ? String(node.weight) : ""}
               placeholder="1"
-              onChange={(e) => ctx.update([...path, "weight"], numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))}
+              onChange={(e) =>
+                ctx.update([...path, "weight"], numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined))
+              }
               error={ctx.issues.at([...path, "weight"])}
               hint="Drawn with probability weight / total; 0 is never drawn."
             />
@@ -88,7 +109,11 @@ export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json;
               value={node.on_status_codes}
               onChange={(codes) => ctx.update([...path, "on_status_codes"], codes)}
               error={ctx.issues.under([...path, "on_status_codes"])}
-              hint={parentMode === "fallback" ? "Overrides the parent fallback's list for this target only; empty: the parent's list applies." : "Only read under a fallback strategy: this target's parent is not one."}
+              hint={
+                parentMode === "fallback"
+                  ? "Overrides the parent fallback's list for this target only; empty: the parent's list applies."
+                  : "Only read under a fallback strategy: this target's parent is not one."
+              }
               placeholder="parent's list"
             />
           ) : null}
@@ -105,7 +130,14 @@ export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json;
         </div>
       ) : null}
       <div className="ui-form-grid">
-        <Select label="Strategy mode" id={controlId(path, "mode")} value={mode} onChange={(e) => switchMode(e.target.value)} options={MODE_OPTIONS} error={ctx.issues.under([...path, "strategy", "mode"]) ?? ctx.issues.at([...path, "strategy"])} />
+        <Select
+          label="Strategy mode"
+          id={controlId(path, "mode")}
+          value={mode}
+          onChange={(e) => switchMode(e.target.value)}
+          options={MODE_OPTIONS}
+          error={ctx.issues.under([...path, "strategy", "mode"]) ?? ctx.issues.at([...path, "strategy"])}
+        />
         {mode === "fallback" ? (
           <StatusCodesInput
             label="Fallback on status codes"
@@ -122,7 +154,17 @@ export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json;
       {isRoot ? (
         <CommonFields node={node} path={path} ctx={ctx} />
       ) : (
-        <details className="cfg-more" open={hasCommon(node) || !!ctx.issues.under([...path, "retry"]) || !!ctx.issues.under([...path, "cache"]) || !!ctx.issues.at([...path, "request_timeout"]) || !!ctx.issues.under([...path, "override_params"]) || undefined}>
+        <details
+          className="cfg-more"
+          open={
+            hasCommon(node) ||
+            !!ctx.issues.under([...path, "retry"]) ||
+            !!ctx.issues.under([...path, "cache"]) ||
+            !!ctx.issues.at([...path, "request_timeout"]) ||
+            !!ctx.issues.under([...path, "override_params"]) ||
+            undefined
+          }
+        >
           <summary>Retry, cache, timeout and override params{hasCommon(node) ? " (set)" : ""}</summary>
           <CommonFields node={node} path={path} ctx={ctx} />
         </details>
@@ -139,7 +181,19 @@ export function NodeEditor({ node, path, label, parentMode, ctx }: { node: Json;
   );
 }
 
-function TargetList({ targets, path, label, mode, ctx }: { targets: unknown[]; path: Path; label: string; mode: StrategyMode; ctx: BuilderContext }) {
+function TargetList({
+  targets,
+  path,
+  label,
+  mode,
+  ctx,
+}: {
+  targets: unknown[];
+  path: Path;
+  label: string;
+  mode: StrategyMode;
+  ctx: BuilderContext;
+}) {
   const listPath = [...path, "targets"];
   const nameOf = (i: number) => (path.length === 0 ? `Target ${i + 1}` : `${label}.${i + 1}`);
   const listError = ctx.issues.at(listPath);
@@ -157,14 +211,26 @@ function TargetList({ targets, path, label, mode, ctx }: { targets: unknown[]; p
   }
 
   function remove(index: number) {
-    ctx.update(listPath, targets.filter((_, i) => i !== index));
+    ctx.update(
+      listPath,
+      targets.filter((_, i) => i !== index),
+    );
     requestAnimationFrame(() => document.getElementById(controlId(listPath, "add"))?.focus());
   }
 
   return (
     <div role="group" aria-label={`${label} targets`} className="cfg-targets">
       <h3 className="cfg-targets-title">
-        {path.length === 0 ? "Targets" : `Targets of ${label}`} <span className="muted">{mode === "fallback" ? "tried in this order" : mode === "single" ? "the first one serves" : mode === "loadbalance" ? "one drawn per request" : "chosen by the conditions"}</span>
+        {path.length === 0 ? "Targets" : `Targets of ${label}`}{" "}
+        <span className="muted">
+          {mode === "fallback"
+            ? "tried in this order"
+            : mode === "single"
+              ? "the first one serves"
+              : mode === "loadbalance"
+                ? "one drawn per request"
+                : "chosen by the conditions"}
+        </span>
       </h3>
       {listError ? <p className="field-error">{listError}</p> : null}
       <ol className="cfg-target-list">
@@ -177,19 +243,55 @@ function TargetList({ targets, path, label, mode, ctx }: { targets: unknown[]; p
               <fieldset className="cfg-node" aria-invalid={ctx.issues.under(childPath) ? true : undefined}>
                 <legend>{name}</legend>
                 <div className="cfg-node-tools">
-                  <Button variant="ghost" size="sm" className="btn-icon" id={controlId(childPath, "up")} aria-label={`Move ${name} up`} title={`Move ${name} up`} disabled={index === 0} onClick={() => move(index, index - 1, "up")}>
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    className="btn-icon"
+                    id={controlId(childPath, "up")}
+                    aria-label={`Move ${name} up`}
+                    title={`Move ${name} up`}
+                    disabled={index === 0}
+                    onClick={() => move(index, index - 1, "up")}
+                  >
                     <Arrow up />
                   </Button>
-                  <Button variant="ghost" size="sm" className="btn-icon" id={controlId(childPath, "down")} aria-label={`Move ${name} down`} title={`Move ${name} down`} disabled={index === targets.length - 1} onClick={() => move(index, index + 1, "down")}>
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    className="btn-icon"
+                    id={controlId(childPath, "down")}
+                    aria-label={`Move ${name} down`}
+                    title={`Move ${name} down`}
+                    disabled={index === targets.length - 1}
+                    onClick={() => move(index, index + 1, "down")}
+                  >
                     <Arrow />
                   </Button>
-                  <Button variant="ghost" size="sm" className="btn-icon" aria-label={`Remove ${name}`} title={`Remove ${name}`} onClick={() => remove(index)}>
-                    <svg width="12" height="12" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round">
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    className="btn-icon"
+                    aria-label={`Remove ${name}`}
+                    title={`Remove ${name}`}
+                    onClick={() => remove(index)}
+                  >
+                    <svg
+                      width="12"
+                      height="12"
+                      viewBox="0 0 24 24"
+                      aria-hidden="true"
+                      fill="none"
+                      stroke="currentColor"
+                      strokeWidth="2.6"
+                      strokeLinecap="round"
+                    >
                       <path d="M6 6l12 12M18 6L6 18" />
                     </svg>
                   </Button>
                 </div>
-                {isObject(child) || child === undefined ? null : <p className="field-error">{ctx.issues.at(childPath) ?? "must be an object"}</p>}
+                {isObject(child) || child === undefined ? null : (
+                  <p className="field-error">{ctx.issues.at(childPath) ?? "must be an object"}</p>
+                )}
                 <NodeEditor node={childNode} path={childPath} label={name} parentMode={mode} ctx={ctx} />
               </fieldset>
             </li>
@@ -200,7 +302,11 @@ function TargetList({ targets, path, label, mode, ctx }: { targets: unknown[]; p
         <Button size="sm" id={controlId(listPath, "add")} onClick={() => ctx.update(listPath, [...targets, {}])}>
           Add target{path.length === 0 ? "" : ` to ${label}`}
         </Button>
-        <Button size="sm" variant="ghost" onClick={() => ctx.update(listPath, [...targets, { strategy: { mode: "fallback" }, targets: [{}, {}] }])}>
+        <Button
+          size="sm"
+          variant="ghost"
+          onClick={() => ctx.update(listPath, [...targets, { strategy: { mode: "fallback" }, targets: [{}, {}] }])}
+        >
           Add nested strategy{path.length === 0 ? "" : ` to ${label}`}
         </Button>
       </div>
@@ -214,7 +320,17 @@ function hasCommon(node: Json): boolean {
 
 function Arrow({ up = false }: { up?: boolean }) {
   return (
-    <svg width="12" height="12" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round" strokeLinejoin="round">
+    <svg
+      width="12"
+      height="12"
+      viewBox="0 0 24 24"
+      aria-hidden="true"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2.6"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
       <path d={up ? "M12 19V5M5 12l7-7 7 7" : "M12 5v14M5 12l7 7 7-7"} />
     </svg>
   );

@@ -50,7 +50,12 @@ export function StatusCodesInput({
   }
 
   return (
-    <Field label={label} aside={aside} hint={hint ?? "Enter, comma or space adds a code; Backspace removes the last."} error={typing ?? error}>
+    <Field
+      label={label}
+      aside={aside}
+      hint={hint ?? "Enter, comma or space adds a code; Backspace removes the last."}
+      error={typing ?? error}
+    >
       {(ids) => (
         <div className="cfg-chips" data-invalid={ids["aria-invalid"] ? "true" : undefined}>
           <ul className="cfg-chip-list" aria-label={codes.length ? `Codes chosen: ${codes.join(", ")}` : "No codes chosen"}>
@@ -58,7 +63,16 @@ export function StatusCodesInput({
               <li key={`${String(code)}-${index}`} className="cfg-chip">
                 <span>{String(code)}</span>
                 <button type="button" className="cfg-chip-remove" aria-label={`Remove ${String(code)}`} onClick={() => remove(index)}>
-                  <svg width="10" height="10" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="3" strokeLinecap="round">
+                  <svg
+                    width="10"
+                    height="10"
+                    viewBox="0 0 24 24"
+                    aria-hidden="true"
+                    fill="none"
+                    stroke="currentColor"
+                    strokeWidth="3"
+                    strokeLinecap="round"
+                  >
                     <path d="M6 6l12 12M18 6L6 18" />
                   </svg>
                 </button>

@@ -93,9 +93,28 @@ export function TargetSourceFields({ node, path, ctx }: { node: Json; path: Path
           </div>
           {node.provider === "azure-openai" ? (
             <div className="cfg-grid-3">
-              <TextInput label="Resource name" value={text("resource_name")} onChange={(e) => set("resource_name", e.target.value)} error={ctx.issues.at([...path, "resource_name"])} autoComplete="off" />
-              <TextInput label="Deployment" value={text("deployment_id")} onChange={(e) => set("deployment_id", e.target.value)} error={ctx.issues.at([...path, "deployment_id"])} autoComplete="off" />
-              <TextInput label="API version" value={text("api_version")} onChange={(e) => set("api_version", e.target.value)} error={ctx.issues.at([...path, "api_version"])} placeholder="2024-10-21" autoComplete="off" />
+              <TextInput
+                label="Resource name"
+                value={text("resource_name")}
+                onChange={(e) => set("resource_name", e.target.value)}
+                error={ctx.issues.at([...path, "resource_name"])}
+                autoComplete="off"
+              />
+              <TextInput
+                label="Deployment"
+                value={text("deployment_id")}
+                onChange={(e) => set("deployment_id", e.target.value)}
+                error={ctx.issues.at([...path, "deployment_id"])}
+                autoComplete="off"
+              />
+              <TextInput
+                label="API version"
+                value={text("api_version")}
+                onChange={(e) => set("api_version", e.target.value)}
+                error={ctx.issues.at([...path, "api_version"])}
+                placeholder="2024-10-21"
+                autoComplete="off"
+              />
             </div>
           ) : null}
         </>

@@ -19,7 +19,20 @@ export function UseConfig({ slug, origin, justSaved }: { slug: string; origin: s
 
   function onKey(event: React.KeyboardEvent, index: number) {
     const last = snippets.length - 1;
-    const next = event.key === "ArrowRight" ? (index === last ? 0 : index + 1) : event.key === "ArrowLeft" ? (index === 0 ? last : index - 1) : event.key === "Home" ? 0 : event.key === "End" ? last : null;
+    const next =
+      event.key === "ArrowRight"
+        ? index === last
+          ? 0
+          : index + 1
+        : event.key === "ArrowLeft"
+          ? index === 0
+            ? last
+            : index - 1
+          : event.key === "Home"
+            ? 0
+            : event.key === "End"
+              ? last
+              : null;
     if (next === null) return;
     event.preventDefault();
     setActive(snippets[next]!.id);
@@ -43,7 +56,8 @@ export function UseConfig({ slug, origin, justSaved }: { slug: string; origin: s
         </CopyButton>
       </div>
       <p className="muted">
-        Send it as <code>x-portkey-config: {slug}</code> or as <code>config</code> in a Portkey SDK; the base URL is <code>{origin}/v1</code>.
+        Send it as <code>x-portkey-config: {slug}</code> or as <code>config</code> in a Portkey SDK; the base URL is{" "}
+        <code>{origin}/v1</code>.
       </p>
       <div role="tablist" aria-label="Code snippets" className="cfg-tabs">
         {snippets.map((s, index) => (
@@ -66,7 +80,14 @@ export function UseConfig({ slug, origin, justSaved }: { slug: string; origin: s
         ))}
       </div>
       {snippets.map((s) => (
-        <div key={s.id} role="tabpanel" id={`cfg-panel-${s.id}`} aria-labelledby={`cfg-tab-${s.id}`} hidden={active !== s.id} className="cfg-snippet">
+        <div
+          key={s.id}
+          role="tabpanel"
+          id={`cfg-panel-${s.id}`}
+          aria-labelledby={`cfg-tab-${s.id}`}
+          hidden={active !== s.id}
+          className="cfg-snippet"
+        >
           <CopyButton value={s.code} label={`Copy ${s.label} snippet`} className="cfg-snippet-copy">
             Copy
           </CopyButton>

@@ -103,7 +103,11 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
                 {line.newNo ?? ""}
               </span>
               <span className="cfg-diff-sign">{line.kind === "added" ? "+" : line.kind === "removed" ? "−" : " "}</span>
-              {line.kind === "added" ? <span className="sr-only">added: </span> : line.kind === "removed" ? <span className="sr-only">removed: </span> : null}
+              {line.kind === "added" ? (
+                <span className="sr-only">added: </span>
+              ) : line.kind === "removed" ? (
+                <span className="sr-only">removed: </span>
+              ) : null}
               <code>{line.text}</code>
             </div>
           ))}
@@ -120,8 +124,8 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
         onConfirm={() => restore(restoring!)}
       >
         <p>
-          Its content becomes a new version (v{(versions[0]?.version ?? 0) + 1}) and the gateway uses it from the next request. Nothing is deleted: the rollback
-          shows in the history and can itself be rolled back.
+          Its content becomes a new version (v{(versions[0]?.version ?? 0) + 1}) and the gateway uses it from the next request. Nothing is
+          deleted: the rollback shows in the history and can itself be rolled back.
         </p>
       </ConfirmDialog>
     </>

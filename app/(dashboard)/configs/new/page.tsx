@@ -23,7 +23,9 @@ export default async function NewConfigPage() {
       <header className="page-header">
         <div>
           <h1>New config</h1>
-          <p className="page-sub">Build it in the form or type JSON on the right: both stay in step, and the gateway&apos;s own schema checks it as you go.</p>
+          <p className="page-sub">
+            Build it in the form or type JSON on the right: both stay in step, and the gateway&apos;s own schema checks it as you go.
+          </p>
         </div>
       </header>
       <ConfigBuilder initialName="" initialConfig={STARTER} virtualKeys={virtualKeys} />

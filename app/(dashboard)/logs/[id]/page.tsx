@@ -36,34 +36,72 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
   const row = id.length <= MAX_ID ? await getLogWithAttempts(db, user.workspaceId, id) : null;
   if (!row) notFound();
   const log = toLogDetail(row);
-  const configVersion = log.config && log.config_version !== null ? await findConfigVersion(db, user.workspaceId, log.config, log.config_version) : null;
+  const configVersion =
+    log.config && log.config_version !== null ? await findConfigVersion(db, user.workspaceId, log.config, log.config_version) : null;
   const traceHref = `/logs?${logQueryToSearchParams({ filters: { trace_id: log.trace_id } })}`;
-  const modelText = log.model_requested && log.model && log.model_requested !== log.model ? `${log.model} (asked for ${log.model_requested})` : (log.model ?? log.model_requested ?? "—");
+  const modelText =
+    log.model_requested && log.model && log.model_requested !== log.model
+      ? `${log.model} (asked for ${log.model_requested})`
+      : (log.model ?? log.model_requested ?? "—");
 
   const facts: [string, React.ReactNode][] = [
-    ["Time (UTC)", <span className="mono" key="t">{formatTime(log.created_at, true)}</span>],
-    ["Trace ID", (
+    [
+      "Time (UTC)",
+      <span className="mono" key="t">
+        {formatTime(log.created_at, true)}
+      </span>,
+    ],
+    [
+      "Trace ID",
       <span key="trace">
         <code>{log.trace_id}</code> · <Link href={traceHref}>All requests of this trace</Link>
-      </span>
-    )],
-    ["Request", <span className="mono" key="p">{log.method} {log.path}{log.stream ? " (stream)" : ""}</span>],
+      </span>,
+    ],
+    [
+      "Request",
+      <span className="mono" key="p">
+        {log.method} {log.path}
+        {log.stream ? " (stream)" : ""}
+      </span>,
+    ],
     ["Model", modelText],
     ["Provider", log.provider ?? "—"],
-    ["Virtual key", log.virtual_key ? (
-      <span key="vk">
-        <Link className="mono" href={`/virtual-keys/${encodeURIComponent(log.virtual_key)}`}>{log.virtual_key}</Link>
-        {log.virtual_key_version !== null ? <span className="muted"> key version {log.virtual_key_version}</span> : null}
-      </span>
-    ) : "—"],
-    ["Config", log.config ? (
-      <span key="cfg" className="mono">
-        {log.config} v{log.config_version ?? "?"}
-        {configVersion ? null : <span className="muted"> (version not found: the config was deleted)</span>}
-      </span>
-    ) : "none (headers or inline)"],
-    ["Tokens", log.total_tokens === null ? "—" : `${formatCount(log.total_tokens)} (${formatCount(log.prompt_tokens)} prompt + ${formatCount(log.completion_tokens)} completion)`],
-    ["Cost", <span key="c" title={log.cost === null ? "unknown: no usage, or a model without a price" : undefined}>{formatCost(log.cost)}</span>],
+    [
+      "Virtual key",
+      log.virtual_key ? (
+        <span key="vk">
+          <Link className="mono" href={`/virtual-keys/${encodeURIComponent(log.virtual_key)}`}>
+            {log.virtual_key}
+          </Link>
+          {log.virtual_key_version !== null ? <span className="muted"> key version {log.virtual_key_version}</span> : null}
+        </span>
+      ) : (
+        "—"
+      ),
+    ],
+    [
+      "Config",
+      log.config ? (
+        <span key="cfg" className="mono">
+          {log.config} v{log.config_version ?? "?"}
+          {configVersion ? null : <span className="muted"> (version not found: the config was deleted)</span>}
+        </span>
+      ) : (
+        "none (headers or inline)"
+      ),
+    ],
+    [
+      "Tokens",
+      log.total_tokens === null
+        ? "—"
+        : `${formatCount(log.total_tokens)} (${formatCount(log.prompt_tokens)} prompt + ${formatCount(log.completion_tokens)} completion)`,
+    ],
+    [
+      "Cost",
+      <span key="c" title={log.cost === null ? "unknown: no usage, or a model without a price" : undefined}>
+        {formatCost(log.cost)}
+      </span>,
+    ],
     ["Latency", `${formatMs(log.latency_ms)} (Detour's overhead ${log.overhead_ms} ms)`],
     ["Retries", log.retry_count < 0 ? "gave up after its retries" : String(log.retry_count)],
     ["Cache", log.cache_status],
@@ -83,7 +121,11 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
         <div className="log-detail-badges">
           <StatusBadge status={log.status} />
           {log.fallback_used ? <span className="badge badge-warn">Fallback used</span> : null}
-          {log.retry_count !== 0 ? <span className="badge">{log.retry_count < 0 ? "retries exhausted" : `${log.retry_count} ${log.retry_count === 1 ? "retry" : "retries"}`}</span> : null}
+          {log.retry_count !== 0 ? (
+            <span className="badge">
+              {log.retry_count < 0 ? "retries exhausted" : `${log.retry_count} ${log.retry_count === 1 ? "retry" : "retries"}`}
+            </span>
+          ) : null}
           {log.cache_status === "HIT" ? <span className="badge">cache hit</span> : null}
           <span className="muted">
             {log.provider ?? "no provider"} · {formatMs(log.latency_ms)} · {formatCost(log.cost)}
@@ -123,7 +165,12 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
         <section className="panel" aria-labelledby="res-h">
           <h2 id="res-h">Response</h2>
           <h3>Body</h3>
-          <JsonBlock label="Response body" text={log.response_body} truncated={log.response_body_truncated} emptyText={log.stream ? "A stream: its events are not stored." : "Not stored."} />
+          <JsonBlock
+            label="Response body"
+            text={log.response_body}
+            truncated={log.response_body_truncated}
+            emptyText={log.stream ? "A stream: its events are not stored." : "Not stored."}
+          />
           <h3>Headers</h3>
           <KeyValueTable label="Response headers" entries={log.response_headers} emptyText="No headers stored." />
         </section>
@@ -145,9 +192,16 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
                   <span className="mono">{log.config}</span>
                 </Link>{" "}
                 “{configVersion.config.name}”, version {configVersion.version.version}
-                {configVersion.version.version !== configVersion.config.version ? <span className="muted"> (current: v{configVersion.config.version})</span> : <span className="muted"> (current)</span>}
+                {configVersion.version.version !== configVersion.config.version ? (
+                  <span className="muted"> (current: v{configVersion.config.version})</span>
+                ) : (
+                  <span className="muted"> (current)</span>
+                )}
               </p>
-              <JsonBlock label={`Config ${log.config} version ${configVersion.version.version}`} text={maskConfigText(configVersion.version.body, getEncryptionKey())} />
+              <JsonBlock
+                label={`Config ${log.config} version ${configVersion.version.version}`}
+                text={maskConfigText(configVersion.version.body, getEncryptionKey())}
+              />
             </>
           ) : (
             <p className="muted">

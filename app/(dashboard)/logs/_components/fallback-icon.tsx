@@ -20,7 +20,14 @@ export function FallbackGlyph() {
   return (
     <>
       <path d="M2 13V8.5a3 3 0 0 1 3-3h6.5" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
-      <path d="M9.5 2.8 12.3 5.5 9.5 8.2" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+      <path
+        d="M9.5 2.8 12.3 5.5 9.5 8.2"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
       <circle cx="2" cy="13.2" r="1.4" fill="currentColor" />
     </>
   );

@@ -34,7 +34,10 @@ const QUICK_RANGES = [
 
 /** `env=prod; team=search` -> metadata.env=prod, metadata.team=search (a pair without `=` is an issue). */
 function parseMetadataText(text: string, into: URLSearchParams, issues: QueryIssue[]): void {
-  for (const pair of text.split(";").map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf("=");
     if (eq <= 0) {
       issues.push({ param: "metadata", label: "Metadata", message: `"${pair.slice(0, 40)}" is not key=value (separate several with ;)` });
@@ -124,7 +127,15 @@ export function LogFiltersForm({
       case "number":
         return <ToolbarInput key={def.id} {...common} className="dt-field-narrow" inputMode="decimal" placeholder={PLACEHOLDERS[def.id]} />;
       default:
-        return <ToolbarInput key={def.id} {...common} className={def.id === "trace_id" || def.type === "key_value" ? "dt-field-wide" : undefined} placeholder={PLACEHOLDERS[def.id]} suggestions={suggestions[def.id]} />;
+        return (
+          <ToolbarInput
+            key={def.id}
+            {...common}
+            className={def.id === "trace_id" || def.type === "key_value" ? "dt-field-wide" : undefined}
+            placeholder={PLACEHOLDERS[def.id]}
+            suggestions={suggestions[def.id]}
+          />
+        );
     }
   };
 

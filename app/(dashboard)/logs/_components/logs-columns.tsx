@@ -41,7 +41,11 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
       meta: { className: "col-status", description: "The status Detour answered with" },
       cell: ({ row }) => {
         const r = row.original;
-        const notes = [r.error_type ? `error: ${r.error_type}` : null, r.retry_count > 0 ? `${r.retry_count} ${r.retry_count === 1 ? "retry" : "retries"}` : null, r.retry_count < 0 ? "gave up retrying" : null].filter(Boolean);
+        const notes = [
+          r.error_type ? `error: ${r.error_type}` : null,
+          r.retry_count > 0 ? `${r.retry_count} ${r.retry_count === 1 ? "retry" : "retries"}` : null,
+          r.retry_count < 0 ? "gave up retrying" : null,
+        ].filter(Boolean);
         return (
           <span className="cell-status">
             <StatusBadge status={r.status} title={notes.join(" · ") || undefined} />
@@ -71,7 +75,8 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
       ),
       enableSorting: false,
       meta: { className: "col-icon" },
-      cell: ({ row }) => (row.original.fallback_used ? <FallbackIcon failed={row.original.failed_attempts} servedBy={row.original.provider} /> : null),
+      cell: ({ row }) =>
+        row.original.fallback_used ? <FallbackIcon failed={row.original.failed_attempts} servedBy={row.original.provider} /> : null,
     }),
     col.accessor("model", {
       header: "Model",
@@ -96,7 +101,17 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
       meta: { className: "num", description: "Total tokens (prompt + completion)" },
       cell: ({ row }) => {
         const r = row.original;
-        return <span title={r.total_tokens === null ? "no usage reported" : `${formatCount(r.prompt_tokens)} prompt + ${formatCount(r.completion_tokens)} completion`}>{formatCount(r.total_tokens)}</span>;
+        return (
+          <span
+            title={
+              r.total_tokens === null
+                ? "no usage reported"
+                : `${formatCount(r.prompt_tokens)} prompt + ${formatCount(r.completion_tokens)} completion`
+            }
+          >
+            {formatCount(r.total_tokens)}
+          </span>
+        );
       },
     }),
     col.accessor("cost", {
@@ -126,7 +141,15 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
       header: "Config",
       enableSorting: false,
       meta: { className: "col-slug mono" },
-      cell: ({ row }) => (row.original.config ? <span title={`${row.original.config}, version ${row.original.config_version ?? "?"}`}>{row.original.config}{row.original.config_version !== null ? <span className="muted"> v{row.original.config_version}</span> : null}</span> : <span className="muted">—</span>),
+      cell: ({ row }) =>
+        row.original.config ? (
+          <span title={`${row.original.config}, version ${row.original.config_version ?? "?"}`}>
+            {row.original.config}
+            {row.original.config_version !== null ? <span className="muted"> v{row.original.config_version}</span> : null}
+          </span>
+        ) : (
+          <span className="muted">—</span>
+        ),
     }),
     col.accessor("virtual_key", {
       header: "Virtual key",

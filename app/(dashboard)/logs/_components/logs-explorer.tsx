@@ -13,7 +13,14 @@ import { useRouter } from "next/navigation";
 import { useMemo, useTransition } from "react";
 import { CursorPagination, type CursorPaginationProps } from "@/components/data-table/cursor-pagination";
 import { DataTable } from "@/components/data-table/data-table";
-import { DEFAULT_LOG_SORT, logQueryToSearchParams, parseLogQuery, type LogFilters, type LogSort, type LogSortField } from "@/lib/logs/query";
+import {
+  DEFAULT_LOG_SORT,
+  logQueryToSearchParams,
+  parseLogQuery,
+  type LogFilters,
+  type LogSort,
+  type LogSortField,
+} from "@/lib/logs/query";
 import { LogFiltersForm, type FilterSuggestions } from "./log-filters";
 import type { LogListItem } from "./log-row";
 import { createLogColumns, logDetailHref, SORTABLE_LOG_COLUMNS } from "./logs-columns";
@@ -46,14 +53,19 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
   }, [queryString]);
 
   const go = (to: string) => startTransition(() => router.push(to));
-  const columns = useMemo(() => createLogColumns({ traceHref: (traceId) => href({ ...current.filters, trace_id: traceId }, current.sort, current.limit) }), [current]);
+  const columns = useMemo(
+    () => createLogColumns({ traceHref: (traceId) => href({ ...current.filters, trace_id: traceId }, current.sort, current.limit) }),
+    [current],
+  );
   const sorting: SortingState = [{ id: current.sort.field, desc: current.sort.direction === "desc" }];
   const hasFilters = Object.keys(current.filters).length > 0 || Object.keys(filterValues).length > 0;
 
   const onSortingChange = (next: SortingState) => {
     const first = next[0];
     const sort: LogSort =
-      first && (SORTABLE_LOG_COLUMNS as readonly string[]).includes(first.id) ? { field: first.id as LogSortField, direction: first.desc ? "desc" : "asc" } : DEFAULT_LOG_SORT;
+      first && (SORTABLE_LOG_COLUMNS as readonly string[]).includes(first.id)
+        ? { field: first.id as LogSortField, direction: first.desc ? "desc" : "asc" }
+        : DEFAULT_LOG_SORT;
     go(href(current.filters, sort, current.limit));
   };
 

@@ -9,8 +9,13 @@ const LABELS: Record<string, string> = Object.fromEntries(LOG_FILTERS.map((f) =>
 export function describeQueryIssues(error: z.ZodError): QueryIssue[] {
   return error.issues.map((issue) => {
     const [first, ...rest] = issue.path.map(String);
-    const param = first === "metadata" && rest.length ? `${METADATA_PREFIX}${rest.join(".")}` : [first, ...rest].filter(Boolean).join(".") || "query";
-    return { param, label: LABELS[first ?? ""] ?? (param.startsWith(METADATA_PREFIX) ? LABELS.metadata : undefined), message: issue.message };
+    const param =
+      first === "metadata" && rest.length ? `${METADATA_PREFIX}${rest.join(".")}` : [first, ...rest].filter(Boolean).join(".") || "query";
+    return {
+      param,
+      label: LABELS[first ?? ""] ?? (param.startsWith(METADATA_PREFIX) ? LABELS.metadata : undefined),
+      message: issue.message,
+    };
   });
 }
 

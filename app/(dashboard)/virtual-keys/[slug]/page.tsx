@@ -55,14 +55,19 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
         </div>
         {active ? (
           <div className="page-actions">
-            <VirtualKeyActions vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }} keyMax={VIRTUAL_KEY_LIMITS.key} size="md" />
+            <VirtualKeyActions
+              vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }}
+              keyMax={VIRTUAL_KEY_LIMITS.key}
+              size="md"
+            />
           </div>
         ) : null}
       </header>
 
       {!active ? (
         <div className="alert-error vk-revoked-banner" role="note">
-          Revoked <RelativeTime value={vk.revokedAt} now={now} /> by {who(vk.revokedById)}. Requests naming <code>{vk.slug}</code> get 403 virtual_key_revoked.
+          Revoked <RelativeTime value={vk.revokedAt} now={now} /> by {who(vk.revokedById)}. Requests naming <code>{vk.slug}</code> get 403
+          virtual_key_revoked.
         </div>
       ) : null}
 
@@ -109,15 +114,16 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
           </DescriptionItem>
         </DescriptionList>
         <p className="vk-usage muted">
-          Use it: <code>x-portkey-virtual-key: {vk.slug}</code>, or <code>&quot;virtual_key&quot;: &quot;{vk.slug}&quot;</code> in a config target.
+          Use it: <code>x-portkey-virtual-key: {vk.slug}</code>, or <code>&quot;virtual_key&quot;: &quot;{vk.slug}&quot;</code> in a config
+          target.
         </p>
       </section>
 
       <section className="panel" aria-labelledby="vk-destinations">
         <h2 id="vk-destinations">Where its key may go</h2>
         <p className="muted vk-destinations-hint">
-          Detour sends this key only to these origins. A request or config that points it anywhere else (<code>x-portkey-custom-host</code>, a config&apos;s{" "}
-          <code>custom_host</code>) gets 400 <code>custom_host_not_allowed_for_virtual_key</code>.
+          Detour sends this key only to these origins. A request or config that points it anywhere else (<code>x-portkey-custom-host</code>,
+          a config&apos;s <code>custom_host</code>) gets 400 <code>custom_host_not_allowed_for_virtual_key</code>.
         </p>
         <ul className="vk-destinations" aria-label="Allowed destinations">
           {destinations(vk).map((d) => (
@@ -148,7 +154,9 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
                   <td>
                     <code>{d.deploymentName}</code>
                   </td>
-                  <td>{d.apiVersion ? <code>{d.apiVersion}</code> : <span className="muted">key&apos;s ({vk.apiVersion ?? "default"})</span>}</td>
+                  <td>
+                    {d.apiVersion ? <code>{d.apiVersion}</code> : <span className="muted">key&apos;s ({vk.apiVersion ?? "default"})</span>}
+                  </td>
                   <td>{d.isDefault ? <Badge tone="info">Default</Badge> : null}</td>
                 </tr>
               ))}
@@ -180,7 +188,9 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
                 <td>
                   <code>{v.hint}</code>
                 </td>
-                <td>{v.retiredAt ? <Badge>Retired</Badge> : active ? <Badge tone="ok">Current</Badge> : <Badge tone="danger">Revoked</Badge>}</td>
+                <td>
+                  {v.retiredAt ? <Badge>Retired</Badge> : active ? <Badge tone="ok">Current</Badge> : <Badge tone="danger">Revoked</Badge>}
+                </td>
                 <td>
                   <RelativeTime value={v.createdAt} now={now} />
                 </td>
@@ -203,7 +213,11 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
 function destinations(vk: VirtualKeyDetail): { origin: string; why: string }[] {
   const out: { origin: string; why: string }[] = [];
   const adapter = getProviderAdapter(vk.provider);
-  const defaultUrl = adapter?.defaultBaseUrl({ provider: adapter.id, apiKey: "", ...(vk.resourceName ? { resourceName: vk.resourceName } : {}) });
+  const defaultUrl = adapter?.defaultBaseUrl({
+    provider: adapter.id,
+    apiKey: "",
+    ...(vk.resourceName ? { resourceName: vk.resourceName } : {}),
+  });
   const providerDefault = defaultUrl ? originOf(defaultUrl) : undefined;
   if (providerDefault) out.push({ origin: providerDefault, why: "provider default" });
   const custom = vk.customHost ? originOf(vk.customHost) : undefined;

@@ -28,7 +28,9 @@ export function AllowedHostsForm({ slug, name, initial, max }: { slug: string; n
     event.preventDefault();
     setPending(true);
     setError(null);
-    const result = await sendJson<{ allowed_hosts: string[] }>(`/v1/virtual-keys/${encodeURIComponent(slug)}`, "PUT", { allowed_hosts: lines });
+    const result = await sendJson<{ allowed_hosts: string[] }>(`/v1/virtual-keys/${encodeURIComponent(slug)}`, "PUT", {
+      allowed_hosts: lines,
+    });
     setPending(false);
     if (!result.ok) {
       const perLine = Object.entries(result.fieldErrors)
@@ -42,7 +44,11 @@ export function AllowedHostsForm({ slug, name, initial, max }: { slug: string; n
       return;
     }
     setText(result.data.allowed_hosts.join("\n"));
-    notify(result.data.allowed_hosts.length ? `Saved the allowed hosts of “${name}”.` : `“${name}” now goes only to its default host and custom host.`);
+    notify(
+      result.data.allowed_hosts.length
+        ? `Saved the allowed hosts of “${name}”.`
+        : `“${name}” now goes only to its default host and custom host.`,
+    );
     router.refresh();
   }
 

@@ -56,7 +56,15 @@ export function CreateVirtualKey({ limits, label = "Create virtual key" }: { lim
 
 const PLACED = /^(name|provider|key|note|custom_host|resource_name|api_version|deployments|deployment_name)(\[|$)/;
 
-function CreateVirtualKeyForm({ limits, onBusy, onDone }: { limits: VirtualKeyLimits; onBusy: (busy: boolean) => void; onDone: () => void }) {
+function CreateVirtualKeyForm({
+  limits,
+  onBusy,
+  onDone,
+}: {
+  limits: VirtualKeyLimits;
+  onBusy: (busy: boolean) => void;
+  onDone: () => void;
+}) {
   const router = useRouter();
   const [provider, setProvider] = useState<Provider>("openai");
   const [rows, setRows] = useState<DeploymentRow[]>(() => [newDeploymentRow()]);
@@ -113,11 +121,27 @@ function CreateVirtualKeyForm({ limits, onBusy, onDone }: { limits: VirtualKeyLi
       <DialogBody>
         {formErrors.length ? (
           <div role="alert" className="alert-error">
-            {formErrors.length === 1 ? formErrors[0] : <ul>{formErrors.map((e) => <li key={e}>{e}</li>)}</ul>}
+            {formErrors.length === 1 ? (
+              formErrors[0]
+            ) : (
+              <ul>
+                {formErrors.map((e) => (
+                  <li key={e}>{e}</li>
+                ))}
+              </ul>
+            )}
           </div>
         ) : null}
         <div className="ui-form-grid">
-          <TextInput label="Name" name="name" required maxLength={limits.name} error={errors.name} placeholder="openai-prod" autoComplete="off" />
+          <TextInput
+            label="Name"
+            name="name"
+            required
+            maxLength={limits.name}
+            error={errors.name}
+            placeholder="openai-prod"
+            autoComplete="off"
+          />
           <Select
             label="Provider"
             name="provider"
@@ -162,7 +186,8 @@ function CreateVirtualKeyForm({ limits, onBusy, onDone }: { limits: VirtualKeyLi
               defaultUid={defaultUid}
               onChange={(next, nextDefault) => {
                 // Adding or removing a row shifts the indexes the errors are keyed by: drop the table's errors.
-                if (next.length !== rows.length) setErrors((current) => Object.fromEntries(Object.entries(current).filter(([path]) => !path.startsWith("deployments"))));
+                if (next.length !== rows.length)
+                  setErrors((current) => Object.fromEntries(Object.entries(current).filter(([path]) => !path.startsWith("deployments"))));
                 setRows(next);
                 setDefaultUid(nextDefault);
               }}
@@ -179,9 +204,20 @@ function CreateVirtualKeyForm({ limits, onBusy, onDone }: { limits: VirtualKeyLi
           error={errors.custom_host}
           placeholder={azure ? "https://gateway.example.com/openai" : "https://api.openai.com/v1"}
           autoComplete="off"
-          hint={azure ? "Replaces https://<resource>.openai.azure.com/openai, e.g. an API Management gateway." : "Leave empty for api.openai.com; set it for an OpenAI-compatible server."}
+          hint={
+            azure
+              ? "Replaces https://<resource>.openai.azure.com/openai, e.g. an API Management gateway."
+              : "Leave empty for api.openai.com; set it for an OpenAI-compatible server."
+          }
         />
-        <Textarea label="Note" aside="optional" name="note" maxLength={limits.note} error={errors.note} placeholder="Who owns it, where it is billed" />
+        <Textarea
+          label="Note"
+          aside="optional"
+          name="note"
+          maxLength={limits.note}
+          error={errors.note}
+          placeholder="Who owns it, where it is billed"
+        />
       </DialogBody>
       <DialogFooter aside={<span className="muted">Requests name it by its slug: x-portkey-virtual-key</span>}>
         <Button onClick={onDone} disabled={pending}>

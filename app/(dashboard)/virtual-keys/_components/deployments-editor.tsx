@@ -49,7 +49,8 @@ export function DeploymentsEditor({
     <fieldset className="vk-deployments" aria-describedby={listError ? `${id}-error` : undefined}>
       <legend>Deployments</legend>
       <p className="field-hint vk-deployments-hint">
-        A request&apos;s <code>model</code> picks the row with that alias (a row without one answers to its deployment name); other models go to the default.
+        A request&apos;s <code>model</code> picks the row with that alias (a row without one answers to its deployment name); other models
+        go to the default.
       </p>
       <table className="ui-table ui-table-compact vk-deployments-table">
         <thead>
@@ -57,15 +58,9 @@ export function DeploymentsEditor({
             <th scope="col" className="vk-col-num">
               #
             </th>
-            <th scope="col">
-              Alias
-            </th>
-            <th scope="col">
-              Deployment
-            </th>
-            <th scope="col">
-              API version
-            </th>
+            <th scope="col">Alias</th>
+            <th scope="col">Deployment</th>
+            <th scope="col">API version</th>
             <th scope="col" className="vk-col-default">
               Default
             </th>
@@ -84,9 +79,7 @@ export function DeploymentsEditor({
             const rowErrors = [cell("alias"), cell("deployment_name"), cell("api_version"), defaultError].filter(Boolean);
             return (
               <tr key={row.uid} aria-invalid={rowErrors.length ? true : undefined}>
-                <td className="vk-col-num">
-                  {n}
-                </td>
+                <td className="vk-col-num">{n}</td>
                 <td>
                   <label htmlFor={cellId("alias")} className="sr-only">
                     Alias {n}
@@ -145,8 +138,23 @@ export function DeploymentsEditor({
                   {defaultError ? <div className="field-error">{defaultError}</div> : null}
                 </td>
                 <td className="vk-col-remove">
-                  <button type="button" className="btn btn-ghost btn-icon" aria-label={`Remove deployment ${n}`} onClick={() => remove(row.uid)} disabled={rows.length === 1}>
-                    <svg width="13" height="13" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.4" strokeLinecap="round">
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-icon"
+                    aria-label={`Remove deployment ${n}`}
+                    onClick={() => remove(row.uid)}
+                    disabled={rows.length === 1}
+                  >
+                    <svg
+                      width="13"
+                      height="13"
+                      viewBox="0 0 24 24"
+                      aria-hidden="true"
+                      fill="none"
+                      stroke="currentColor"
+                      strokeWidth="2.4"
+                      strokeLinecap="round"
+                    >
                       <path d="M6 6l12 12M18 6L6 18" />
                     </svg>
                   </button>

@@ -40,12 +40,21 @@ export function VirtualKeyActions({ vk, keyMax, size = "sm" }: { vk: VirtualKeyS
         {named ? <span className="sr-only"> {vk.name}</span> : null}
       </Button>
       <RotateDialog vk={vk} keyMax={keyMax} open={dialog === "rotate"} onClose={close} />
-      <ConfirmDialog open={dialog === "revoke"} onClose={close} title={`Revoke “${vk.name}”?`} confirmLabel="Revoke key" pendingLabel="Revoking…" onConfirm={revoke}>
+      <ConfirmDialog
+        open={dialog === "revoke"}
+        onClose={close}
+        title={`Revoke “${vk.name}”?`}
+        confirmLabel="Revoke key"
+        pendingLabel="Revoking…"
+        onConfirm={revoke}
+      >
         <p>
-          Every request naming <code>{vk.slug}</code> gets <strong>403 virtual_key_revoked</strong> from the next request on, including requests whose config names it in
-          any target (a fallback target too): move those configs to another key first.
+          Every request naming <code>{vk.slug}</code> gets <strong>403 virtual_key_revoked</strong> from the next request on, including
+          requests whose config names it in any target (a fallback target too): move those configs to another key first.
         </p>
-        <p className="muted">There is no undo: to use this provider account again, create a new virtual key. The key stays listed for the audit trail.</p>
+        <p className="muted">
+          There is no undo: to use this provider account again, create a new virtual key. The key stays listed for the audit trail.
+        </p>
       </ConfirmDialog>
     </div>
   );

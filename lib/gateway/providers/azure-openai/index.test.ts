@@ -53,9 +53,7 @@ describe("Azure OpenAI request", () => {
   });
 
   it("URL-encodes the deployment and the api-version", () => {
-    const req = built(
-      buildAzureRequest("chat/completions", chat, { ...creds, deploymentId: "a b/c?d#e", apiVersion: "2024&x=1" }),
-    );
+    const req = built(buildAzureRequest("chat/completions", chat, { ...creds, deploymentId: "a b/c?d#e", apiVersion: "2024&x=1" }));
     expect(req.url).toBe(
       "https://my-resource.openai.azure.com/openai/deployments/a%20b%2Fc%3Fd%23e/chat/completions?api-version=2024%26x%3D1",
     );

@@ -21,9 +21,7 @@ const RESOURCE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/i;
 function azureBase(creds: ProviderCredentials): { url: URL } | { error: GatewayErrorLike } {
   if (creds.customHost !== undefined) {
     const parsed = parseBaseUrl(creds.customHost);
-    return "problem" in parsed
-      ? invalidRequest(`custom_host ${parsed.problem}`, "invalid_custom_host", "custom_host")
-      : parsed;
+    return "problem" in parsed ? invalidRequest(`custom_host ${parsed.problem}`, "invalid_custom_host", "custom_host") : parsed;
   }
   const resource = creds.resourceName?.trim();
   if (!resource) {
@@ -80,6 +78,5 @@ export const azureOpenAiAdapter: ProviderAdapter = {
   },
   normalizeError: (status, bodyText) => normalizeUpstreamError("Azure OpenAI", status, bodyText),
   /** The model names the key's deployments answer to (a fixed deployment_id serves whatever is asked: []). */
-  listModels: (creds) =>
-    creds.deploymentId ? [] : [...new Set((creds.deployments ?? []).map(deploymentModelName).filter(Boolean))],
+  listModels: (creds) => (creds.deploymentId ? [] : [...new Set((creds.deployments ?? []).map(deploymentModelName).filter(Boolean))]),
 };

@@ -11,7 +11,17 @@ export function prettyJson(text: string): { text: string; isJson: boolean } {
   }
 }
 
-export function JsonBlock({ label, text, truncated, emptyText = "Not stored." }: { label: string; text: string | null; truncated?: boolean; emptyText?: string }) {
+export function JsonBlock({
+  label,
+  text,
+  truncated,
+  emptyText = "Not stored.",
+}: {
+  label: string;
+  text: string | null;
+  truncated?: boolean;
+  emptyText?: string;
+}) {
   if (text === null || text === "") return <p className="muted">{emptyText}</p>;
   const pretty = prettyJson(text);
   return (
