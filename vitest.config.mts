@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["lib/**/*.test.ts", "e2e/mock-upstream/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "testing/**/*.test.ts", "scripts/**/*.test.ts"],
           exclude: ["**/*.storage.test.ts", "node_modules/**"],
           environment: "node",
         },

@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { testLogRecord } from "../lib/logs/test-record";
+import { testLogRecord } from "../testing/sample-log-record";
 import type { LogRecord } from "../lib/logs/types";
 
 const { values } = parseArgs({ options: { rows: { type: "string", default: "4000" } } });

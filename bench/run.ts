@@ -11,7 +11,7 @@
  * Markdown goes to stdout, progress to stderr. Every process started here is stopped at the end,
  * also on failure or Ctrl-C; the whole run is bounded by a hard timeout. Loopback only.
  *
- * Processes: the mock upstream (e2e/mock-upstream/cli.ts), Detour (scripts/server.ts, production
+ * Processes: the mock upstream (testing/mock-upstream/cli.ts), Detour (scripts/server.ts, production
  * build, fresh SQLite in a temp dir, request logging on as always), the same build under `next start`
  * (Next's route handlers answer the inference routes: the baseline for what scripts/server.ts saves)
  * and Portkey's gateway, each its own process; autocannon runs here. Detour's databases are seeded
@@ -23,7 +23,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { freePort, waitForHealthOrExit, type ServerProcess } from "../e2e/server-process";
+import { freePort, waitForHealthOrExit, type ServerProcess } from "../testing/server-process";
 import {
   loadAutocannon,
   measure as measureCase,
@@ -463,7 +463,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(" ")}. ` +
       `Node ${process.version}. Detour ${gitHead} (production build in ${distDir}/${buildCurrent ? "" : ", STALE: older than the sources"}, SQLite, request logging on), ` +
-      `@portkey-ai/gateway 1.15.2, mock upstream from e2e/mock-upstream, autocannon. Every gateway path is pre-warmed ${PREWARM_S} s (JIT); then each case: ${WARMUP_S} s warm-up, then ~${DURATION_S} s measured; latencies are per request as the client saw them.`,
+      `@portkey-ai/gateway 1.15.2, mock upstream from testing/mock-upstream, autocannon. Every gateway path is pre-warmed ${PREWARM_S} s (JIT); then each case: ${WARMUP_S} s warm-up, then ~${DURATION_S} s measured; latencies are per request as the client saw them.`,
   );
   out.push("");
   // The ratios that matter, first: everything ran against the same mock in the same run.

@@ -12,7 +12,7 @@
  * dropped and this run's Redis keys (its own DETOUR_REDIS_PREFIX) are deleted.
  *
  * Soak (default): the mock upstream (seeded PRNG) and two Detour instances (scripts/server.ts, own ports
- * and data dirs) on one fresh PostgreSQL database and one Redis, seeded like tests/multi/harness.ts.
+ * and data dirs) on one fresh PostgreSQL database and one Redis, seeded like testing/multi-instance-harness.ts.
  * A saved fallback config: the primary target (an OpenAI virtual key, retry 1 with retry-after
  * honoured) fails on `--fault-rate` of its upstream calls (503, 429 + retry-after-ms, TCP resets,
  * hangs past request_timeout); the fallback target (an Azure virtual key) never fails. So every
@@ -34,7 +34,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import Redis from "ioredis";
 import pg from "pg";
-import { freePort, waitForHealthOrExit, type ServerProcess } from "../e2e/server-process";
+import { freePort, waitForHealthOrExit, type ServerProcess } from "../testing/server-process";
 import { loadAutocannon, measure, runOnce, type Autocannon, type CaseResult, type Target } from "./lib/autocannon";
 import { startLoad, type Endpoint, type LoadResult } from "./lib/closed-loop";
 import { heapAfterGcMiB } from "./lib/inspector";

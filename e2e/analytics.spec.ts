@@ -7,9 +7,9 @@
  */
 import { expect, test } from "@playwright/test";
 import { Portkey } from "portkey-ai";
-import { admin, API, azureVirtualKey, openaiVirtualKey } from "./admin-api";
-import { ADMIN_STATE, screenshotPath } from "./fixtures";
-import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
+import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
+import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE });
 test.describe.configure({ mode: "serial" });

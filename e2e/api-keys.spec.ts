@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { ADMIN_STATE, screenshotPath } from "./fixtures";
+import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
 
 /**
  * The API keys page: create (the key is shown once, with a copy button), scopes, revoke. Each key

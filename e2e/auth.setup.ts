@@ -1,6 +1,6 @@
 import { expect, test as setup } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
-import { ADMIN_STATE } from "./fixtures";
+import { ADMIN_STATE } from "../testing/e2e-fixtures";
 
 setup("sign in as the admin created on first start", async ({ page }) => {
   await page.goto("/");

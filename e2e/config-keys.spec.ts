@@ -4,9 +4,9 @@
  * typing a new key replaces it, and the versions' diff shows the change without the key.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { admin, API } from "./admin-api";
-import { ADMIN_STATE } from "./fixtures";
-import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
+import { admin, API } from "../testing/e2e-admin-api";
+import { ADMIN_STATE } from "../testing/e2e-fixtures";
+import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE });
 test.describe.configure({ mode: "serial" });

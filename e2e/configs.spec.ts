@@ -8,9 +8,9 @@
 import { expect, test, type Page } from "@playwright/test";
 import { Portkey } from "portkey-ai";
 import { E2E_ADMIN, E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
-import { admin, API, azureVirtualKey, openaiVirtualKey } from "./admin-api";
-import { ADMIN_STATE, screenshotPath } from "./fixtures";
-import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
+import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
+import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE, permissions: ["clipboard-read", "clipboard-write"] });
 test.describe.configure({ mode: "serial" });

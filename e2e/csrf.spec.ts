@@ -8,8 +8,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
 import { E2E_PORT } from "../playwright.config";
-import { admin } from "./admin-api";
-import { ADMIN_STATE } from "./fixtures";
+import { admin } from "../testing/e2e-admin-api";
+import { ADMIN_STATE } from "../testing/e2e-fixtures";
 
 test.use({ storageState: ADMIN_STATE });
 

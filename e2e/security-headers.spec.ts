@@ -3,7 +3,7 @@
  * pages is blocked, on first load and after client-side navigation, signed in and signed out.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { ADMIN_STATE } from "./fixtures";
+import { ADMIN_STATE } from "../testing/e2e-fixtures";
 
 type Violation = { directive: string; blocked: string; sample: string };
 

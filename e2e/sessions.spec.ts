@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { screenshotPath } from "./fixtures";
-import { startServer, waitForHealthOrExit, type ServerProcess } from "./server-process";
+import { screenshotPath } from "../testing/e2e-fixtures";
+import { startServer, waitForHealthOrExit, type ServerProcess } from "../testing/server-process";
 
 // A Detour of its own (fresh data directory, its own admin): these tests sign out, change the
 // admin's password and lock an account, which must not disturb the shared e2e server's sessions.

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
-import { ADMIN_STATE, screenshotPath } from "./fixtures";
+import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
 
 test.describe("sign-in", () => {
   test("every dashboard page needs a session", async ({ page, request }) => {

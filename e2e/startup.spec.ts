@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { startServer, waitForHealthOrExit } from "./server-process";
+import { startServer, waitForHealthOrExit } from "../testing/server-process";
 
 // Start-up checks run the production build as separate processes; no browser needed.
 test.describe("start-up", () => {

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { ADMIN_STATE, screenshotPath } from "./fixtures";
-import { startMockUpstream, type MockUpstream } from "./mock-upstream/server";
+import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
+import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 /**
  * The Virtual keys page, driven like a person would, with real requests through the gateway to the

@@ -1,6 +1,6 @@
 import type { Db } from "./db";
 import type { LogWriterStats } from "./logs/log-writer";
-import type { RedisHealth } from "./shared/redis";
+import type { RedisHealth } from "./redis";
 
 export type LogQueueHealth = {
   queued: number;

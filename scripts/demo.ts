@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { Portkey } from "portkey-ai";
-import { startHarness } from "../tests/gateway/harness";
+import { startHarness } from "../testing/gateway-harness";
 
 const root = path.resolve(__dirname, "..");
 const port = Number(process.env.PORT ?? 3000);

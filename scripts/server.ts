@@ -6,7 +6,7 @@
  * Why: a Next.js route handler costs ~0.7 ms of CPU per request before any of its own code runs
  * (its router, the route-module wrapper, the Web/Node conversions); Detour's whole gateway work is
  * ~0.1-0.2 ms. The inference routes run the same handlers the route files in `app/v1/` export,
- * published by instrumentation.ts from inside the Next build (lib/gateway/inference-routes.ts),
+ * published by instrumentation.ts from inside the Next build (lib/gateway/endpoints/handler-table.ts),
  * so there is one copy of the engine and its state. Node's request and response are converted to
  * and from the Web `Request`/`Response` by @hono/node-server, which streams both ways and aborts
  * `request.signal` when the client goes away.
@@ -33,13 +33,13 @@ import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
 import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
 import { handleClientError } from "./client-error";
-import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/inference-routes";
+import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/endpoints/handler-table";
 
 // tsx turns source maps on; Node then keeps the map of every module loaded after, Next's included
 // (~60 MiB of resident memory). `next start` runs without them: so does this server.
 process.setSourceMapsEnabled(false);
 
-/** Published by lib/gateway/inference-routes.ts (its value is not imported here: that would load a second copy of lib/). */
+/** Published by lib/gateway/endpoints/handler-table.ts (its value is not imported here: that would load a second copy of lib/). */
 const INFERENCE_ROUTES_GLOBAL = "__detourInferenceRoutes";
 
 const root = path.resolve(__dirname, "..");

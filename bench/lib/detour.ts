@@ -1,6 +1,6 @@
 /**
  * Detour-side set-up shared by the benchmarks: the mock upstream as its own process, a temp
- * PostgreSQL database, a database seeded the way tests/gateway/harness.ts does it (bootstrap, a
+ * PostgreSQL database, a database seeded the way testing/gateway-harness.ts does it (bootstrap, a
  * gateway API key, virtual keys whose customHost is the mock, saved configs), Detour's
  * `/api/health` log queue, and request-log row counts read straight from the database.
  *
@@ -9,10 +9,10 @@
  */
 import Database from "better-sqlite3";
 import pg from "pg";
-import type { FaultRule, ScriptedRule } from "../../e2e/mock-upstream/types";
-import { freePort } from "../../e2e/server-process";
+import type { FaultRule, ScriptedRule } from "../../testing/mock-upstream/types";
+import { freePort } from "../../testing/server-process";
 import { log, onCleanup, sleep, spawnProc, waitForHttp, type Proc } from "./procs";
-import { createPgDatabase as createTestPgDatabase } from "../../tests/pg-database";
+import { createPgDatabase as createTestPgDatabase } from "../../testing/pg-database";
 
 // ---------- mock upstream ----------
 
@@ -24,10 +24,18 @@ export type Mock = {
   rules(): Promise<ScriptedRule[]>;
 };
 
-/** e2e/mock-upstream/cli.ts as its own process on a free port (`seed` makes rule probabilities reproducible). */
+/** testing/mock-upstream/cli.ts as its own process on a free port (`seed` makes rule probabilities reproducible). */
 export async function startMock(options: { seed?: number; maxRecords?: number } = {}): Promise<Mock> {
   const port = await freePort();
-  const args = ["--import", "tsx", "e2e/mock-upstream/cli.ts", "--port", String(port), "--max-records", String(options.maxRecords ?? 1000)];
+  const args = [
+    "--import",
+    "tsx",
+    "testing/mock-upstream/cli.ts",
+    "--port",
+    String(port),
+    "--max-records",
+    String(options.maxRecords ?? 1000),
+  ];
   if (options.seed !== undefined) args.push("--seed", String(options.seed));
   const proc = spawnProc("mock upstream", args, {});
   const url = `http://127.0.0.1:${port}`;

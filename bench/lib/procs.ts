@@ -7,7 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { freePort, SERVER_NODE_ARGS, startServer, type ServerProcess } from "../../e2e/server-process";
+import { freePort, SERVER_NODE_ARGS, startServer, type ServerProcess } from "../../testing/server-process";
 import { BUILD_INPUTS, hashFiles } from "../../scripts/source-hash";
 
 export const root = path.resolve(__dirname, "../..");
@@ -49,7 +49,7 @@ export function spawnProc(name: string, args: string[], env: Record<string, stri
   return p;
 }
 
-/** Stops `server` with everything else at clean-up (e2e/server-process.ts's startServer does not track it). */
+/** Stops `server` with everything else at clean-up (testing/server-process.ts's startServer does not track it). */
 export function track(name: string, server: ServerProcess): ServerProcess {
   procs.push({ name, child: server.child, output: server.output });
   return server;
@@ -145,7 +145,7 @@ export async function waitForHttp(url: string, proc: Proc, timeoutMs = 30_000): 
 }
 
 /**
- * Detour as its own process, stopped at clean-up: e2e/server-process.ts's startServer (`node
+ * Detour as its own process, stopped at clean-up: testing/server-process.ts's startServer (`node
  * scripts/server.ts`, one PID), or, with node flags (--cpu-prof is refused in NODE_OPTIONS), the same command
  * spawned here. The build served is .next/ or DETOUR_NEXT_DIST_DIR.
  */

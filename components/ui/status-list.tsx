@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { FilterTabs } from "./filter-tabs";
-import { listHref, type ListQuery } from "./list-query";
+import { listHref, type ListQuery } from "../../lib/dashboard/list-query";
 import { Pagination } from "./pagination";
 
 export type StatusCounts = { active: number; revoked: number };

@@ -9,7 +9,7 @@
  */
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../crypto";
 import { getDb } from "../db";
-import { invalidateApiKeyHash } from "../gateway/state";
+import { invalidateApiKeyHash } from "../gateway/cache/lookups";
 import {
   createNamedApiKey,
   findApiKey,

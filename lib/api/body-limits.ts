@@ -1,11 +1,11 @@
 /**
  * Request body limits outside the inference routes (those have their own, DETOUR_MAX_BODY_BYTES,
- * lib/gateway/body.ts). Framework-free and free of the engine (it reads only the inference paths'
+ * lib/gateway/request/body.ts). Framework-free and free of the engine (it reads only the inference paths'
  * table): scripts/server.ts imports it to refuse a declared oversize body before Next.js reads a
  * byte, and the route-level readers (readJson in handler.ts, the next-auth route) use the same
  * numbers, so `next dev` enforces them too.
  */
-import { INFERENCE_PATHS } from "../gateway/inference-paths";
+import { INFERENCE_PATHS } from "../gateway/endpoints/paths";
 
 /** Sign-in, sign-out and every other `/api/auth/*` body: a few form fields. */
 export const AUTH_MAX_BODY_BYTES = 64 * 1024;

@@ -1,7 +1,7 @@
 /**
  * A saved config may not send a virtual key's secret where the gateway would refuse it: the
  * configs API runs, at save (create, update, restore), the check the gateway runs at use
- * (`custom_host_not_allowed_for_virtual_key`, lib/gateway/virtual-key-hosts.ts). Each target with
+ * (`custom_host_not_allowed_for_virtual_key`, lib/gateway/upstream/virtual-key-hosts.ts). Each target with
  * its own `virtual_key` gets its effective custom host from the router's own tree building
  * (`buildRouteTree`: `custom_host` inherited down the tree) and is compared with the key's allowed
  * origins (its provider's default host, its own custom host, its `allowed_hosts`), computed as
@@ -12,7 +12,7 @@ import { getDb } from "../db";
 import type { Config, Target } from "../gateway/config/schema";
 import { getProviderAdapter } from "../gateway/providers/registry";
 import { buildRouteTree, listRouteLeaves, ROOT_PATH, type LeafTarget, type RouteLeaf } from "../gateway/router";
-import { refusedVirtualKeyOrigin, virtualKeyDestinationMessage, virtualKeyOrigins } from "../gateway/virtual-key-hosts";
+import { refusedVirtualKeyOrigin, virtualKeyDestinationMessage, virtualKeyOrigins } from "../gateway/upstream/virtual-key-hosts";
 import { findActiveVirtualKeyHosts } from "../store/virtual-keys";
 import { ApiError, type ApiIssue } from "./errors";
 

@@ -9,7 +9,7 @@
 import { envelopesByMask, maskConfigKeys, sealClearKeys, sealConfigInput } from "../config-secrets";
 import { getDb } from "../db";
 import { parseConfigJson, toCanonicalJson, type Config } from "../gateway/config/schema";
-import { invalidateConfig } from "../gateway/state";
+import { invalidateConfig } from "../gateway/cache/lookups";
 import { getEncryptionKey } from "../secrets";
 import {
   createNamedConfig,

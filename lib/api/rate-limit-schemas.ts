@@ -1,6 +1,6 @@
 /**
  * `rate_limits` on API keys and virtual keys (`rateLimits` accepted too): Detour's own limits,
- * enforced by the gateway (`lib/gateway/rate-limit.ts`). `rpm` = requests per minute, `tpm` =
+ * enforced by the gateway (`lib/gateway/rate-limit/limiter.ts`). `rpm` = requests per minute, `tpm` =
  * tokens per minute (counted from the providers' usage); `null` removes a limit, a missing field
  * leaves it as it is; `rate_limits: null` removes both.
  */

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { PROVIDERS } from "../gateway/config/schema";
 import { booleanValue, enumOf, listOf, nonEmptyString, strictObject } from "../gateway/config/messages";
-import { originOf, originProblem } from "../gateway/providers/origin";
+import { originOf, originProblem } from "../gateway/upstream/origin";
 import { renameAliases } from "./input";
 import { rateLimitsSchema } from "./rate-limit-schemas";
 

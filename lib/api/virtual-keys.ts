@@ -10,8 +10,8 @@
  */
 import { getDb } from "../db";
 import { getEnv } from "../env";
-import { validateCustomHost } from "../gateway/providers/custom-host";
-import { invalidateVirtualKey } from "../gateway/state";
+import { validateCustomHost } from "../gateway/upstream/custom-host";
+import { invalidateVirtualKey } from "../gateway/cache/lookups";
 import { getEncryptionKey } from "../secrets";
 import {
   createNamedVirtualKey,

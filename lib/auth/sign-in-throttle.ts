@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type IRateLimiterOptions } from "rate-limiter-flexible";
 import { logger } from "../logger";
 import { observeSignIn, observeSignInLock } from "../metrics";
-import { getRedis, redisKey } from "../shared/redis";
+import { getRedis, redisKey } from "../redis";
 
 export const SIGN_IN_LIMITS = {
   account: { failures: 10, windowSeconds: 60 * 60, lockSeconds: 15 * 60, freeFailures: 5 },

@@ -2,7 +2,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import { BatchQueue } from "./batch-queue";
-import { testLogRecord } from "./test-record";
+import { testLogRecord } from "../../testing/sample-log-record";
 import type { LogRecord } from "./types";
 
 v8.setFlagsFromString("--expose-gc");

@@ -23,7 +23,7 @@
  *   reserved key (`__proto__`, `constructor`, `prototype`: never stored, see x-portkey-metadata).
  */
 import { z } from "zod";
-import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "../gateway/metadata-keys";
+import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "../gateway/request/metadata-keys";
 
 // ---------------------------------------------------------------------------------------------
 // The filter registry

@@ -12,7 +12,7 @@
  * reported as such: it is not written.
  */
 import { isPlainObject } from "../gateway/config/keys";
-import { CONFIG_HEADER, REDACTED, Redactor, redactHeaderValue } from "../gateway/log-redaction";
+import { CONFIG_HEADER, REDACTED, Redactor, redactHeaderValue } from "../gateway/request/log-redaction";
 
 export type StoredLogText = {
   id: string;

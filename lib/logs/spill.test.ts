@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogWriter } from "./log-writer";
 import { LogSpill, SpillFullError } from "./spill";
 import { SpillFiles, parseSpillLine } from "./spill-files";
-import { testLogRecord } from "./test-record";
+import { testLogRecord } from "../../testing/sample-log-record";
 import type { LogRecord } from "./types";
 
 function record(): LogRecord {

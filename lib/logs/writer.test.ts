@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { testLogRecord } from "./test-record";
+import { testLogRecord } from "../../testing/sample-log-record";
 import { boundBody, newLogId, type LogRecord } from "./types";
 import { LogWriter, type LogWriterErrorInfo, type LogWriterOptions, type ShutdownProcess } from "./writer";
 

@@ -4,7 +4,7 @@ import { newLogId, type LogRecord } from "@/lib/logs/types";
 import { getAnalytics, type Analytics } from "@/lib/store/analytics";
 import { insertLogBatch } from "@/lib/store/logs";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
-import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "@/tests/storage/test-db";
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "@/testing/test-db";
 
 const T0 = Date.UTC(2026, 0, 10, 0, 0, 0);
 const HOUR = 3_600_000;

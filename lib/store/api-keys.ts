@@ -10,7 +10,7 @@ export type AuthenticatedKey = {
   workspaceId: string;
   scope: ApiKeyScope;
   name: string;
-  /** Detour's own limits (null: none), enforced by the gateway (`lib/gateway/rate-limit.ts`). */
+  /** Detour's own limits (null: none), enforced by the gateway (`lib/gateway/rate-limit/limiter.ts`). */
   rpmLimit: number | null;
   tpmLimit: number | null;
 };

@@ -4,7 +4,7 @@ import { newLogId, type AttemptRecordRow, type LogRecord } from "@/lib/logs/type
 import { listFailedAttempts } from "@/lib/store/log-query";
 import { insertLogBatch } from "@/lib/store/logs";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
-import { createTestDatabase, type TestDatabase } from "@/tests/storage/test-db";
+import { createTestDatabase, type TestDatabase } from "@/testing/test-db";
 
 const T0 = Date.UTC(2026, 0, 31, 12, 0, 0);
 

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "@/lib/crypto";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, chat, errorOf, withKey, type ApiClient } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, chat, errorOf, withKey, type ApiClient } from "../../testing/api-client";
 
 describe("management API: API keys", () => {
   let h: Harness;

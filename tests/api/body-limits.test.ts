@@ -7,9 +7,9 @@
  */
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rssMiB, sleep } from "../gateway/abuse-helpers";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, ADMIN_PASSWORD, signIn, withKey } from "./api-client";
+import { rssMiB, sleep } from "../../testing/abuse-helpers";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, ADMIN_PASSWORD, signIn, withKey } from "../../testing/api-client";
 
 const MiB = 1024 * 1024;
 const BIG = 21 * MiB;

@@ -6,8 +6,8 @@
  * routes with the decrypted key against the mock upstream.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, ADMIN_PASSWORD, chat, errorOf, withKey, type ApiClient } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, ADMIN_PASSWORD, chat, errorOf, withKey, type ApiClient } from "../../testing/api-client";
 
 const MASK = /^sk-\.\.\.[\s\S]{4}#[0-9a-f]{8}$/;
 

@@ -7,8 +7,8 @@
  * does not exist or is revoked is left to the gateway, as before.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, chat, createWorkspace, errorOf, withKey, type ApiClient } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, chat, createWorkspace, errorOf, withKey, type ApiClient } from "../../testing/api-client";
 
 const ELSEWHERE = "https://elsewhere.example";
 const CODE = "custom_host_not_allowed_for_virtual_key";

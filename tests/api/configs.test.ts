@@ -4,8 +4,18 @@
  * reused), validation with paths, duplicate names, auth (admin key, session, gateway key, none).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, ADMIN_PASSWORD, apiClient, chat, errorOf, insertApiKey, signIn, withKey, type ApiClient } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import {
+  ADMIN_KEY,
+  ADMIN_PASSWORD,
+  apiClient,
+  chat,
+  errorOf,
+  insertApiKey,
+  signIn,
+  withKey,
+  type ApiClient,
+} from "../../testing/api-client";
 
 describe("management API: configs", () => {
   let h: Harness;

@@ -4,8 +4,8 @@
  * JSON; API-key requests are not affected. Each refused write must change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, ADMIN_PASSWORD, apiClient, errorOf, signIn, withKey, type ApiClient } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, ADMIN_PASSWORD, apiClient, errorOf, signIn, withKey, type ApiClient } from "../../testing/api-client";
 
 describe("management API: CSRF on cookie-authenticated writes", () => {
   let h: Harness;

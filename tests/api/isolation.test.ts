@@ -4,8 +4,8 @@
  * things answer 404, exactly like things that do not exist.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, chat, createWorkspace, errorOf, withKey, type ApiClient, type OtherWorkspace } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, chat, createWorkspace, errorOf, withKey, type ApiClient, type OtherWorkspace } from "../../testing/api-client";
 
 describe("management API: workspace isolation", () => {
   let h: Harness;

@@ -7,12 +7,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testLogRecord } from "@/lib/logs/test-record";
+import { testLogRecord } from "@/testing/sample-log-record";
 import type { AttemptRecordRow, LogRecord } from "@/lib/logs/types";
 import { insertLogBatch } from "@/lib/store/logs";
-import { chatBody, startHarness, type Harness } from "../gateway/harness";
-import { TEST_DB_KIND } from "../storage/test-db";
-import { ADMIN_KEY, chat, createWorkspace, errorOf, withKey, type ApiClient, type OtherWorkspace } from "./api-client";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
+import { TEST_DB_KIND } from "../../testing/test-db";
+import { ADMIN_KEY, chat, createWorkspace, errorOf, withKey, type ApiClient, type OtherWorkspace } from "../../testing/api-client";
 
 const BASE = Date.parse("2025-06-01T00:00:00.000Z");
 let counter = 0;

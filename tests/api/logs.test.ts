@@ -6,12 +6,12 @@
  * (admin key, session, gateway key 403, none 401). Run once per database (DETOUR_TEST_DB).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testLogRecord } from "@/lib/logs/test-record";
+import { testLogRecord } from "@/testing/sample-log-record";
 import type { LogRecord } from "@/lib/logs/types";
 import { encodeCursor } from "@/lib/logs/query";
 import { insertLogBatch } from "@/lib/store/logs";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, ADMIN_PASSWORD, apiClient, createWorkspace, errorOf, signIn, withKey, type ApiClient } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, ADMIN_PASSWORD, apiClient, createWorkspace, errorOf, signIn, withKey, type ApiClient } from "../../testing/api-client";
 
 const T0 = Date.parse("2025-03-01T10:00:00.000Z");
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);

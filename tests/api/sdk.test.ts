@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Portkey } from "portkey-ai";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY } from "../../testing/api-client";
 
 /** The SDK's APIError: `status`, and `error` = the response body (`{error: {message, code, ...}}`). */
 type SdkError = { status?: number; message: string; error?: { error?: { code?: string; message?: string } } };

@@ -4,8 +4,8 @@
  * scripts/server.ts, not Next.js), auth, health and metrics; errors included.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatBody, startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, ADMIN_PASSWORD, signIn } from "./api-client";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, ADMIN_PASSWORD, signIn } from "../../testing/api-client";
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 

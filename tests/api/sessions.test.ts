@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "@/lib/crypto";
 import { createUserInWorkspace } from "@/lib/store/users";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, ADMIN_PASSWORD } from "./api-client";
-import { attemptSignIn, cookieHeader, cookiesOf, signOut, type Jar } from "./auth-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, ADMIN_PASSWORD } from "../../testing/api-client";
+import { attemptSignIn, cookieHeader, cookiesOf, signOut, type Jar } from "../../testing/auth-client";
 
 describe("sessions end on the server", () => {
   let h: Harness;

@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "@/lib/crypto";
 import { createUserInWorkspace } from "@/lib/store/users";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, ADMIN_PASSWORD } from "./api-client";
-import { attemptSignIn, sample } from "./auth-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, ADMIN_PASSWORD } from "../../testing/api-client";
+import { attemptSignIn, sample } from "../../testing/auth-client";
 
 const ADMIN = "admin@detour.local";
 const ACCOUNT_LOCK = /^Too many failed sign-ins for this account\. Try again in 15 minutes\.$/;
@@ -78,14 +78,12 @@ describe("sign-in throttle", () => {
     for (let i = 0; i < spray.length; i += 13) {
       answers.push(
         ...(await Promise.all(
-          spray
-            .slice(i, i + 13)
-            .map((n) =>
-              attemptSignIn(h, `spray-${n}@detour.test`, "guess", {
-                "x-forwarded-for": `203.0.113.${n}`,
-                "x-detour-client-address": `198.51.100.${n}`,
-              }),
-            ),
+          spray.slice(i, i + 13).map((n) =>
+            attemptSignIn(h, `spray-${n}@detour.test`, "guess", {
+              "x-forwarded-for": `203.0.113.${n}`,
+              "x-detour-client-address": `198.51.100.${n}`,
+            }),
+          ),
         )),
       );
     }

@@ -5,8 +5,8 @@
  * and revocation (the next request fails with 403).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../gateway/harness";
-import { ADMIN_KEY, chat, errorOf, withKey, type ApiClient } from "./api-client";
+import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { ADMIN_KEY, chat, errorOf, withKey, type ApiClient } from "../../testing/api-client";
 
 const until = async (check: () => boolean, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;

@@ -6,8 +6,8 @@
  */
 import net from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatBody, startHarness, type Harness } from "./harness";
-import { chunked, rawRequest, rssMiB, sleep, startFirehose, writeSafely, type Firehose } from "./abuse-helpers";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
+import { chunked, rawRequest, rssMiB, sleep, startFirehose, writeSafely, type Firehose } from "../../testing/abuse-helpers";
 
 const LIMIT = 64 * 1024;
 

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, request } from "undici";
-import { chatBody, startHarness, type Harness } from "./harness";
-import { rssMiB, sleep, sseData } from "./abuse-helpers";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
+import { rssMiB, sleep, sseData } from "../../testing/abuse-helpers";
 
 const STREAMS = 2000;
 

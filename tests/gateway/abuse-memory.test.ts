@@ -5,8 +5,8 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, request } from "undici";
-import { chatBody, startHarness, type Harness } from "./harness";
-import { rssMiB, sleep } from "./abuse-helpers";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
+import { rssMiB, sleep } from "../../testing/abuse-helpers";
 
 const ROUNDS = 8;
 const PER_ROUND = 160;

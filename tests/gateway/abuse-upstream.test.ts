@@ -5,8 +5,8 @@
  * routing.test.ts and streaming.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatBody, startHarness, type Harness } from "./harness";
-import { sseData } from "./abuse-helpers";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
+import { sseData } from "../../testing/abuse-helpers";
 
 type ErrorBody = { error: { message: string; type: string; param: null; code: string } };
 

@@ -3,7 +3,7 @@
  * wrongly, and the server stays healthy.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
 

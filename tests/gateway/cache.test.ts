@@ -1,6 +1,6 @@
 /** `cache: {mode: "simple"}`: MISS then HIT for the same request; force-refresh; streams bypass it. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 describe("simple cache", () => {
   let h: Harness;

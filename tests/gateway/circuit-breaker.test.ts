@@ -5,7 +5,7 @@
  * cooldown exactly one probe reaches it, and once it recovers the circuit closes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 const METRICS_TOKEN = "metrics-scraper-token-circuit-0001";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

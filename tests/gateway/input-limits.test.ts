@@ -7,8 +7,8 @@
  */
 import net from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { insertApiKey, withKey, type ApiClient } from "../api/api-client";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { insertApiKey, withKey, type ApiClient } from "../../testing/api-client";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
 

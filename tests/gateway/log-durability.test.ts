@@ -3,7 +3,7 @@
  * every answered request has exactly one row after SIGTERM, and the health check shows the queue.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 describe("request-log durability", () => {
   let h: Harness;

@@ -5,8 +5,8 @@
  * even when the upstream echoes the key in a 200 body or a stream's error event.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ADMIN_KEY, ADMIN_PASSWORD, signIn, withKey } from "../api/api-client";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { ADMIN_KEY, ADMIN_PASSWORD, signIn, withKey } from "../../testing/api-client";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 const forms = (secret: string) => [secret, JSON.stringify(secret).slice(1, -1)];
 

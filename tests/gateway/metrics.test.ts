@@ -1,7 +1,7 @@
 /** GET /metrics: Prometheus text with request, fallback, retry, latency/overhead and log-queue figures; protected. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@/e2e/server-process";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { freePort } from "@/testing/server-process";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 const ADMIN_KEY = "detour-metrics-test-admin-key-000";
 const METRICS_TOKEN = "metrics-scraper-token-0123456789";

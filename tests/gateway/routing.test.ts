@@ -3,7 +3,7 @@
  * loadbalance shares, retries with Retry-After, timeouts, all-fail. Log rows checked in the DB.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 describe("routing", () => {
   let h: Harness;

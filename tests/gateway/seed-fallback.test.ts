@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import OpenAI from "openai";
 import { Portkey } from "portkey-ai";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 describe("seed scenario: OpenAI -> Azure OpenAI fallback", () => {
   let h: Harness;

@@ -8,8 +8,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, waitForHealthOrExit } from "@/e2e/server-process";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { startServer, waitForHealthOrExit } from "@/testing/server-process";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 describe("Detour's HTTP server", () => {
   let h: Harness;

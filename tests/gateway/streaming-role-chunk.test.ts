@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import OpenAI from "openai";
-import { answerText } from "@/e2e/mock-upstream/formats";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { answerText } from "@/testing/mock-upstream/formats";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 type Chunk = {
   choices: { delta?: { role?: string; content?: string }; text?: string; finish_reason?: string | null }[];

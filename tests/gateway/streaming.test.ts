@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import OpenAI from "openai";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 function events(text: string): string[] {
   return text

@@ -9,9 +9,9 @@
  *    failed attempt a fallback moves past.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startMockUpstream } from "@/e2e/mock-upstream/server";
-import type { MockUpstream } from "@/e2e/mock-upstream/types";
-import { chatBody, startHarness, type Harness } from "./harness";
+import { startMockUpstream } from "@/testing/mock-upstream/server";
+import type { MockUpstream } from "@/testing/mock-upstream/types";
+import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
 describe("where provider keys go", () => {
   let h: Harness;

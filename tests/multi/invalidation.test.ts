@@ -8,7 +8,17 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addConfigVersion } from "@/lib/store/configs";
-import { admin, chatVia, msUntil, probeServices, SERVICES_REQUIRED, startCluster, waitFor, type Cluster, type Instance } from "./harness";
+import {
+  admin,
+  chatVia,
+  msUntil,
+  probeServices,
+  SERVICES_REQUIRED,
+  startCluster,
+  waitFor,
+  type Cluster,
+  type Instance,
+} from "../../testing/multi-instance-harness";
 
 const PROPAGATION_LIMIT_MS = 1_000;
 

@@ -15,7 +15,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, waitForHealthOrExit, type ServerProcess } from "@/e2e/server-process";
+import { startServer, waitForHealthOrExit, type ServerProcess } from "@/testing/server-process";
 import {
   ADMIN_KEY,
   admin,
@@ -26,7 +26,7 @@ import {
   waitFor,
   type Cluster,
   type Instance,
-} from "./harness";
+} from "../../testing/multi-instance-harness";
 
 const services = await probeServices();
 const SQLITE_PASS = process.env.DETOUR_TEST_DB === "sqlite";

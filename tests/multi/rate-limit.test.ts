@@ -5,7 +5,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, chatVia, probeServices, SERVICES_REQUIRED, startCluster, waitFor, type Cluster } from "./harness";
+import {
+  admin,
+  chatVia,
+  probeServices,
+  SERVICES_REQUIRED,
+  startCluster,
+  waitFor,
+  type Cluster,
+} from "../../testing/multi-instance-harness";
 
 const WINDOW_MS = 60_000;
 

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "@/lib/crypto";
 import { createUserInWorkspace } from "@/lib/store/users";
-import { attemptSignIn } from "../api/auth-client";
-import { probeServices, SERVICES_REQUIRED, startCluster, type Cluster } from "./harness";
+import { attemptSignIn } from "../../testing/auth-client";
+import { probeServices, SERVICES_REQUIRED, startCluster, type Cluster } from "../../testing/multi-instance-harness";
 
 const services = await probeServices();
 if (!services.ok && !SERVICES_REQUIRED) {

@@ -10,7 +10,7 @@ import { authenticateApiKey } from "@/lib/auth/api-key";
 import { createDb, type Db } from "@/lib/db";
 import { parseEnv, type Env } from "@/lib/env";
 import { hashApiKey, verifyPassword } from "@/lib/crypto";
-import { createEmptyTarget, TEST_DB_KIND } from "./test-db";
+import { createEmptyTarget, TEST_DB_KIND } from "../../testing/test-db";
 
 const ADMIN_KEY = "detour-test-admin-key-0123456789";
 

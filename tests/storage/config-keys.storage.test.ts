@@ -12,7 +12,7 @@ import { isEnvelope, openConfigKeys } from "@/lib/config-secrets";
 import { createDb, type Db } from "@/lib/db";
 import { parseEnv, type Env } from "@/lib/env";
 import { addConfigVersion, createConfig } from "@/lib/store/configs";
-import { createEmptyTarget, TEST_DB_KIND } from "./test-db";
+import { createEmptyTarget, TEST_DB_KIND } from "../../testing/test-db";
 
 function envFor(target: Env["database"]): Env {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-data-"));

@@ -6,16 +6,16 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@/lib/db";
-import { secretForms } from "@/lib/gateway/log-redaction";
+import { secretForms } from "@/lib/gateway/request/log-redaction";
 import { runLogScrub } from "@/lib/logs/scrub";
 import { scrubStoredLog } from "@/lib/logs/scrub-row";
-import { testLogRecord } from "@/lib/logs/test-record";
+import { testLogRecord } from "@/testing/sample-log-record";
 import type { LogRecord } from "@/lib/logs/types";
 import { getScrubProgress, loadLogTexts, saveScrubCursor, writeScrubbedLog } from "@/lib/store/log-scrub";
 import { createLogSink } from "@/lib/store/log-sink";
 import { insertLogBatch } from "@/lib/store/logs";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
-import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "./test-db";
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 const OPENAI_KEY = "sk-proj-OldLogKey0123456789abcdefXYZ";
 const AZURE_KEY = "azure0123456789abcdef0123456789ab";

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { testLogRecord } from "@/lib/logs/test-record";
+import { testLogRecord } from "@/testing/sample-log-record";
 import { newLogId, type LogRecord } from "@/lib/logs/types";
 import { LogWriter, type LogWriteFn } from "@/lib/logs/writer";
 import { insertLogBatch as prismaInsertLogBatch, isPermanentLogWriteError } from "@/lib/store/logs";
 import { createLogSink, type LogSink } from "@/lib/store/log-sink";
 import type { Db } from "@/lib/db";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
-import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "./test-db";
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 const BASE_TIME = Date.UTC(2025, 5, 1, 12, 0, 0, 123);
 

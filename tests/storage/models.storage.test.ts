@@ -7,7 +7,7 @@ import { createDb } from "@/lib/db";
 import { decryptSecret, encryptSecret, maskSecret } from "@/lib/crypto";
 import { checkHealth } from "@/lib/health";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
-import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "./test-db";
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 describe(`data model on ${TEST_DB_KIND}`, () => {
   let t: TestDatabase;

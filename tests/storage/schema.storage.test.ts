@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, copyFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { migrate, migrationsDir, MigrationError } from "@/lib/db/migrate";
-import { createEmptyTarget, createTestDatabase, TEST_DB_KIND, type TestDatabase } from "./test-db";
-import { readSchemaModels } from "./schema-parse";
+import { createEmptyTarget, createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
+import { readSchemaModels } from "../../testing/schema-parse";
 
 type Column = { name: string; nullable: boolean };
 

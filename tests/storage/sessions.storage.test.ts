@@ -14,7 +14,7 @@ import {
 import { getSessionState, pruneRevokedSessions, revokeSession } from "@/lib/store/sessions";
 import { changePasswordHash, createUserInWorkspace, getUserCredentials } from "@/lib/store/users";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
-import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "./test-db";
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 describe(`session revocation on ${TEST_DB_KIND}`, () => {
   let t: TestDatabase;

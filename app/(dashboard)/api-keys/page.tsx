@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
-import { parseListQuery } from "@/components/ui/list-query";
+import { parseListQuery } from "@/lib/dashboard/list-query";
 import { loadStatusList, StatusList } from "@/components/ui/status-list";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";

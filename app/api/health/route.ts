@@ -2,7 +2,7 @@ import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { checkHealth, logQueueHealth } from "@/lib/health";
 import { getLogWriter } from "@/lib/logs/writer";
-import { checkRedis, type RedisHealth } from "@/lib/shared/redis";
+import { checkRedis, type RedisHealth } from "@/lib/redis";
 import pkg from "@/package.json";
 
 export const dynamic = "force-dynamic";

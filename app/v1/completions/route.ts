@@ -1,4 +1,4 @@
-import { handleCompletions } from "@/lib/gateway/routes";
+import { handleCompletions } from "@/lib/gateway/endpoints/handlers";
 
 export const dynamic = "force-dynamic";
 export const POST = handleCompletions;

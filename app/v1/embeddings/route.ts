@@ -1,4 +1,4 @@
-import { handleEmbeddings } from "@/lib/gateway/routes";
+import { handleEmbeddings } from "@/lib/gateway/endpoints/handlers";
 
 export const dynamic = "force-dynamic";
 export const POST = handleEmbeddings;

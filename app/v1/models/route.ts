@@ -1,4 +1,4 @@
-import { handleListModels } from "@/lib/gateway/routes";
+import { handleListModels } from "@/lib/gateway/endpoints/handlers";
 
 export const dynamic = "force-dynamic";
 export const GET = handleListModels;

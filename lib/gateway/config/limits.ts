@@ -9,7 +9,7 @@
  *   loadbalance and conditional one child (the largest worst case counts), a target makes
  *   1 + `retry.attempts` attempts (`retry` inherited down the tree, replaced whole).
  * Refused at validation, so a saved config can always run its whole plan; the router enforces the
- * same budget at run time (router/route.ts `maxAttempts`), which an operator may lower
+ * same budget at run time (router/route-request.ts `maxAttempts`), which an operator may lower
  * (DETOUR_MAX_UPSTREAM_ATTEMPTS).
  * Framework-free and browser-safe: the dashboard's config builder refuses what the gateway refuses.
  */

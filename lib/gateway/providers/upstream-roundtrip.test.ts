@@ -1,12 +1,12 @@
 /**
  * Adapters against a real HTTP server: requests built by the adapters, sent with fetch to the mock
- * OpenAI/Azure upstream (e2e/mock-upstream), checked through the mock's request record.
+ * OpenAI/Azure upstream (testing/mock-upstream), checked through the mock's request record.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startMockUpstream, type MockUpstream } from "@/e2e/mock-upstream/server";
-import { sseData } from "@/e2e/mock-upstream/testing";
+import { startMockUpstream, type MockUpstream } from "@/testing/mock-upstream/server";
+import { sseData } from "@/testing/mock-upstream/testing";
 import { azureOpenAiAdapter } from "./azure-openai";
-import { validateCustomHost } from "./custom-host";
+import { validateCustomHost } from "../upstream/custom-host";
 import { openAiAdapter } from "./openai";
 import { isBuildError, type BuildResult, type Endpoint, type ProviderCredentials, type UpstreamRequest } from "./types";
 

@@ -1,7 +1,7 @@
 /** The router's admit()/report() hooks (circuit breaking): skipped leaves, probes, fallback semantics. */
 import { describe, expect, it } from "vitest";
-import { route } from "./route";
-import { leaf, networkError, ok, recordingSleep, scriptedAttempt, status, strategy } from "./test-fakes";
+import { route } from "./route-request";
+import { leaf, networkError, ok, recordingSleep, scriptedAttempt, status, strategy } from "../../../testing/router-fakes";
 import type { Admission, AttemptOutcome, RouteLeaf } from "./types";
 
 const A = "config.targets[0]";

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { MAX_UPSTREAM_ATTEMPTS } from "../config/limits";
 import { AttemptBudgetError } from "./errors";
-import { route } from "./route";
-import { leaf, ok, recordingSleep, scriptedAttempt, status, strategy } from "./test-fakes";
+import { route } from "./route-request";
+import { leaf, ok, recordingSleep, scriptedAttempt, status, strategy } from "../../../testing/router-fakes";
 import type { Admission, RouteLeaf } from "./types";
 
 const A = "config.targets[0]";

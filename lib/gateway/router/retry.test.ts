@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelayMs, isRetryTrigger, retryAfterMs } from "./retry-policy";
-import { route } from "./route";
-import { fakeClock, leaf, networkError, ok, recordingSleep, scriptedAttempt, status, strategy } from "./test-fakes";
+import { route } from "./route-request";
+import { fakeClock, leaf, networkError, ok, recordingSleep, scriptedAttempt, status, strategy } from "../../../testing/router-fakes";
 import type { RetryPolicy } from "./types";
 
 const T = "config";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RouteAbortedError } from "./errors";
-import { route } from "./route";
-import { fakeClock, leaf, ok, scriptedAttempt, strategy } from "./test-fakes";
+import { route } from "./route-request";
+import { fakeClock, leaf, ok, scriptedAttempt, strategy } from "../../../testing/router-fakes";
 
 const A = "config.targets[0]";
 const B = "config.targets[1]";

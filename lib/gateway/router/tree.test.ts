@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig, type Config } from "../config/schema";
-import { route } from "./route";
+import { route } from "./route-request";
 import { mergeSettings } from "./settings";
-import { ok, scriptedAttempt } from "./test-fakes";
+import { ok, scriptedAttempt } from "../../../testing/router-fakes";
 import { buildRouteTree, listRouteLeaves, mapRouteLeaves } from "./tree";
 import { pickWeighted } from "./weighted";
 

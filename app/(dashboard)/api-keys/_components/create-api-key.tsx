@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
 import { TextInput } from "@/components/ui/field";
-import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/components/ui/submit-json";
+import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/lib/browser/submit-json";
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
 import type { ApiKeyScope } from "@/lib/store/api-keys";
 

@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
-import { sendJson } from "@/components/ui/submit-json";
+import { sendJson } from "@/lib/browser/submit-json";
 import { notify } from "@/components/ui/toast";
 
 export function RevokeApiKey({ id, name, maskedKey }: { id: string; name: string; maskedKey: string }) {

@@ -13,7 +13,7 @@ import { ConfigBuilder } from "../_components/config-builder";
 import { isObject, prettyBody } from "../_components/draft";
 import { actorNames } from "../../_components/actor-names";
 import { requestOrigin, virtualKeyOptions } from "../_components/server-data";
-import { UseConfig } from "../_components/use-config";
+import { ConfigSnippets } from "../_components/config-snippets";
 import { VersionsPanel } from "../_components/versions-panel";
 
 type Params = { slug: string };
@@ -77,7 +77,7 @@ export default async function ConfigPage({
         </div>
       </header>
 
-      <UseConfig slug={config.slug} origin={origin} justSaved={justSaved} />
+      <ConfigSnippets slug={config.slug} origin={origin} justSaved={justSaved} />
 
       <h2 className="cfg-section-title">Edit</h2>
       <ConfigBuilder

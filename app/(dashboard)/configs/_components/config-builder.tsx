@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, TextInput } from "@/components/ui/field";
-import { sendJson } from "@/components/ui/submit-json";
+import { sendJson } from "@/lib/browser/submit-json";
 import { notify } from "@/components/ui/toast";
 import { CONFIG_NAME_MAX } from "@/lib/api/config-schemas";
 import { normalizeConfigKeys } from "@/lib/gateway/config/keys";

@@ -6,7 +6,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Select } from "@/components/ui/select";
-import { sendJson } from "@/components/ui/submit-json";
+import { sendJson } from "@/lib/browser/submit-json";
 import { RelativeTime } from "@/components/ui/time";
 import { notify } from "@/components/ui/toast";
 import { diffLines } from "./line-diff";

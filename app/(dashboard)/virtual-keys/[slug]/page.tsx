@@ -9,7 +9,7 @@ import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { MAX_ALLOWED_HOSTS } from "@/lib/api/virtual-key-schemas";
-import { originOf } from "@/lib/gateway/providers/origin";
+import { originOf } from "@/lib/gateway/upstream/origin";
 import { getProviderAdapter } from "@/lib/gateway/providers/registry";
 import { findVirtualKey, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
 import { AllowedHostsForm } from "../_components/allowed-hosts-form";
@@ -209,7 +209,7 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
   );
 }
 
-/** The origins the gateway lets this key's secret go to (`lib/gateway/virtual-key-hosts.ts`), and why. */
+/** The origins the gateway lets this key's secret go to (`lib/gateway/upstream/virtual-key-hosts.ts`), and why. */
 function destinations(vk: VirtualKeyDetail): { origin: string; why: string }[] {
   const out: { origin: string; why: string }[] = [];
   const adapter = getProviderAdapter(vk.provider);

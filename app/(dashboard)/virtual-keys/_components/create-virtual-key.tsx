@@ -7,7 +7,7 @@ import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
 import { TextInput, Textarea } from "@/components/ui/field";
 import { SecretInput } from "@/components/ui/secret-input";
 import { Select } from "@/components/ui/select";
-import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/components/ui/submit-json";
+import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/lib/browser/submit-json";
 import { notify } from "@/components/ui/toast";
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
 import type { Provider } from "@/lib/gateway/config/schema";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useId } from "react";
-import type { FieldErrors } from "@/components/ui/submit-json";
+import type { FieldErrors } from "@/lib/browser/submit-json";
 
 /**
  * Azure deployments as a small table: model alias -> deployment, an optional api-version per row,

@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
 import { SecretInput } from "@/components/ui/secret-input";
-import { sendJson } from "@/components/ui/submit-json";
+import { sendJson } from "@/lib/browser/submit-json";
 import { notify } from "@/components/ui/toast";
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
 

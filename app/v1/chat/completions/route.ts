@@ -1,4 +1,4 @@
-import { handleChatCompletions } from "@/lib/gateway/routes";
+import { handleChatCompletions } from "@/lib/gateway/endpoints/handlers";
 
 export const dynamic = "force-dynamic";
 export const POST = handleChatCompletions;

@@ -1,0 +1,31 @@
+/**
+ * The four /v1 inference routes as one table, published for Detour's HTTP server
+ * (`scripts/server.ts`). That server answers these routes itself, with the same handlers the
+ * route files in `app/v1/` export, and passes every other request to Next.js: a request to the
+ * gateway then skips Next's router and route-module wrapper, which cost more CPU per request than
+ * all of Detour's own work (docs/PERFORMANCE.md).
+ *
+ * The table is published on `globalThis` by instrumentation.ts, from inside the Next.js build, so
+ * the server runs the one compiled copy of `lib/` that Next's own routes use (the same caches,
+ * log writer, metrics and Redis connections), never a second one.
+ */
+import { INFERENCE_ROUTE_KEYS } from "./paths";
+import { handleChatCompletions, handleCompletions, handleEmbeddings, handleListModels } from "./handlers";
+
+export type InferenceHandler = (request: Request) => Promise<Response>;
+/** `${method} ${pathname}` -> handler. */
+export type InferenceRoutes = ReadonlyMap<string, InferenceHandler>;
+
+const INFERENCE_ROUTES: InferenceRoutes = new Map([
+  [INFERENCE_ROUTE_KEYS.chatCompletions, handleChatCompletions],
+  [INFERENCE_ROUTE_KEYS.completions, handleCompletions],
+  [INFERENCE_ROUTE_KEYS.embeddings, handleEmbeddings],
+  [INFERENCE_ROUTE_KEYS.models, handleListModels],
+]);
+
+/** The global the server reads; the name is repeated there, as the server imports only types from the engine. */
+export const INFERENCE_ROUTES_GLOBAL = "__detourInferenceRoutes";
+
+export function publishInferenceRoutes(): void {
+  (globalThis as Record<string, unknown>)[INFERENCE_ROUTES_GLOBAL] = INFERENCE_ROUTES;
+}

@@ -1,0 +1,69 @@
+/**
+ * GET /v1/models: the models reachable with the caller's config or virtual key (all the workspace's
+ * active virtual keys when the request names neither). Azure: the deployments' model names;
+ * OpenAI: the provider's own list, fetched with the key (bounded in time).
+ */
+import type { Readable } from "node:stream";
+import { presentedApiKey } from "../../auth/api-key";
+import { GatewayError, unauthorized } from "../errors";
+import { parseRequestContext, toHeaderValue } from "../request/headers";
+import { resolveRouting, type ResolvedTarget } from "../request/resolve-targets";
+import { listRouteLeaves, type RouteNode } from "../router";
+import { lookupActiveVirtualKeySlugs, lookupApiKey } from "../cache/lookups";
+import { sendUpstream } from "../upstream/agent";
+
+const UPSTREAM_TIMEOUT_MS = 10_000;
+
+type ModelEntry = { id: string; object: "model"; created: number; owned_by: string };
+
+export async function handleModels(request: Request): Promise<Response> {
+  try {
+    const presented = presentedApiKey(request.headers);
+    if (!presented) throw unauthorized("missing_api_key", "Missing Detour API key: send it in the x-portkey-api-key header.");
+    const key = await lookupApiKey(presented);
+    if (!key) throw unauthorized("invalid_api_key", "Invalid or revoked Detour API key.");
+    const ctx = parseRequestContext(request.headers);
+    const leaves: ResolvedTarget[] = [];
+    if (ctx.config || ctx.virtualKey || ctx.direct) {
+      leaves.push(...targetsOf((await resolveRouting(ctx, key.workspaceId)).tree));
+    } else {
+      for (const slug of await lookupActiveVirtualKeySlugs(key.workspaceId)) {
+        leaves.push(...targetsOf((await resolveRouting({ ...ctx, virtualKey: slug }, key.workspaceId)).tree));
+      }
+    }
+    const lists = await Promise.all(leaves.map((t) => modelsOf(t, request.signal)));
+    const seen = new Map<string, ModelEntry>();
+    for (const entry of lists.flat()) if (!seen.has(entry.id)) seen.set(entry.id, entry);
+    return Response.json({ object: "list", data: [...seen.values()] }, { headers: { "x-portkey-trace-id": toHeaderValue(ctx.traceId) } });
+  } catch (err) {
+    const error =
+      err instanceof GatewayError ? err : new GatewayError(500, "internal_error", "Detour hit an unexpected error while listing models.");
+    return Response.json(error.toBody(), { status: error.status, headers: { "x-portkey-gateway-exception": "true" } });
+  }
+}
+
+function targetsOf(tree: RouteNode<ResolvedTarget>): ResolvedTarget[] {
+  return listRouteLeaves(tree).map((leaf) => leaf.target);
+}
+
+async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Promise<ModelEntry[]> {
+  const listed = target.adapter.listModels?.(target.creds) ?? [];
+  if (listed.length || target.provider !== "openai") {
+    return listed.map((id) => ({ id, object: "model", created: 0, owned_by: target.provider }));
+  }
+  const base = (target.creds.customHost ?? "https://api.openai.com/v1").replace(/\/+$/, "");
+  try {
+    const res = await sendUpstream(
+      { url: `${base}/models`, method: "GET", headers: { authorization: `Bearer ${target.creds.apiKey}`, accept: "application/json" } },
+      AbortSignal.any([clientSignal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),
+    );
+    if (res.statusCode !== 200) {
+      (res.body as Readable).destroy();
+      return [];
+    }
+    const json = (await res.body.json()) as { data?: ModelEntry[] };
+    return Array.isArray(json.data) ? json.data.filter((m) => typeof m?.id === "string") : [];
+  } catch {
+    return [];
+  }
+}

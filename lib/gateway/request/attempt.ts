@@ -1,0 +1,202 @@
+/**
+ * One call of one upstream target, as the router's `attempt()`: build the provider request, send
+ * it over the pooled agent, and settle once the answer is known: the full body for JSON and errors,
+ * the first content event for streams (so a stream that breaks before it can still fall back).
+ *
+ * Detour's verdicts on an answer it cannot pass on are gateway errors that count as failed
+ * attempts (fallback and retry see them like any 502): a broken stream, a 2xx that is not JSON, and
+ * a redirect (any 3xx: 502 `upstream_redirect`; redirects are never followed, and their `location`
+ * is never passed on, so a provider key cannot be walked to another host). A connection the
+ * upstream lookup refused (the name resolved to a non-public address when Detour connected) is a
+ * 400 `custom_host_not_allowed` for a custom host, a 502 `upstream_address_not_allowed` otherwise.
+ */
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import { originOf } from "../upstream/origin";
+import type { Endpoint, OpenAiErrorBody } from "../providers/types";
+import { isBuildError } from "../providers/types";
+import type { ResolvedTarget } from "./resolve-targets";
+import type { AttemptFn, AttemptOutcome } from "../router";
+import { SseRelay } from "./sse-relay";
+import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
+import { findAddressNotAllowed } from "../upstream/lookup";
+
+export type UpstreamPayload =
+  | { kind: "json"; text: string; json: Record<string, unknown>; headers: Headers; deployment?: string }
+  | { kind: "stream"; relay: SseRelay; headers: Headers; deployment?: string }
+  /** An error answer in OpenAI's shape: the provider's own, or Detour's (`gateway: true`). */
+  | { kind: "error"; body: OpenAiErrorBody; headers: Headers | null; gateway: boolean; message: string };
+
+export type AttemptTiming = { upstreamMs: number };
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export type AttemptSetup = {
+  endpoint: Endpoint;
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** The caller did not ask for usage in the stream: Detour asks, then strips that chunk. */
+  stripUsageChunk: boolean;
+  maxLogBytes: number;
+  timing: AttemptTiming;
+  /** The HTTP client (default: the process-wide agent); tests pass one with their own DNS. */
+  dispatcher?: Dispatcher;
+};
+
+export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, UpstreamPayload> {
+  return async (leaf, info) => {
+    const { adapter, creds } = leaf.target;
+    const overrides = leaf.settings.overrideParams;
+    let body = overrides ? { ...setup.body, ...overrides } : setup.body;
+    if (setup.stream && setup.stripUsageChunk) {
+      const streamOptions = typeof body.stream_options === "object" && body.stream_options !== null ? body.stream_options : {};
+      body = { ...body, stream_options: { ...streamOptions, include_usage: true } };
+    }
+    const built = adapter.buildRequest(setup.endpoint, body, creds);
+    if (isBuildError(built)) {
+      const { status, message, type, param, code } = built.error;
+      return {
+        status,
+        response: { kind: "error", body: { error: { message, type, param, code } }, headers: null, gateway: true, message },
+      };
+    }
+
+    const started = performance.now();
+    try {
+      const res = await sendUpstream(built, info.signal, setup.dispatcher);
+      const headers = passThroughHeaders(res.headers);
+      const flat = flatHeaders(res.headers);
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        (res.body as Readable).destroy(); // never read, never relayed: the location stays here
+        headers.delete("location");
+        delete flat.location;
+        const where = originOf(built.url) ?? adapter.id;
+        const message = `${adapter.id} at ${where} answered ${res.statusCode} (a redirect); Detour does not follow upstream redirects: point custom_host at the URL that answers`;
+        return detourVerdict(502, "redirect", upstreamError(message, "upstream_redirect"), headers, flat);
+      }
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        // A provider may echo the key it was given; it must never reach the caller or a log row.
+        const text = redactSecret(await readErrorBody(res), creds.apiKey);
+        const normalized = adapter.normalizeError(res.statusCode, text);
+        return errorOutcome(res.statusCode, normalized.body, headers, flat, normalized.body.error.message);
+      }
+      if (setup.stream) {
+        const relay = new SseRelay(res.body as Readable, { stripUsageChunk: setup.stripUsageChunk, maxLogBytes: setup.maxLogBytes });
+        const first = await relay.waitForFirstContent();
+        if (!first.ok) {
+          relay.discard();
+          return detourVerdict(
+            502,
+            "stream_broken",
+            upstreamError(`${adapter.id} answered ${res.statusCode}, but ${first.message}`, "upstream_stream_broken"),
+            headers,
+            flat,
+          );
+        }
+        const payload: UpstreamPayload = { kind: "stream", relay, headers };
+        if (built.deployment) payload.deployment = built.deployment;
+        return { status: res.statusCode, headers: flat, response: payload };
+      }
+      const text = await res.body.text();
+      const json = parseObject(text);
+      if (!json) {
+        const message = `${adapter.id} answered ${res.statusCode} with a body that is not a JSON object (${describeBody(text)})`;
+        return detourVerdict(502, "invalid_json", upstreamError(message, "upstream_invalid_json"), headers, flat);
+      }
+      const payload: UpstreamPayload = { kind: "json", text, json, headers };
+      if (built.deployment) payload.deployment = built.deployment;
+      return { status: res.statusCode, headers: flat, response: payload };
+    } catch (err) {
+      if (info.signal.aborted) throw err;
+      const refused = findAddressNotAllowed(err);
+      if (refused) return addressRefused(refused.message, creds.customHost !== undefined);
+      const message = `could not reach ${adapter.id}: ${describeNetworkError(err)}`;
+      return {
+        status: 502,
+        errorClass: "network",
+        response: { kind: "error", body: upstreamError(message, "upstream_unreachable"), headers: null, gateway: true, message },
+      };
+    } finally {
+      setup.timing.upstreamMs += performance.now() - started;
+    }
+  };
+}
+
+function errorOutcome(
+  status: number,
+  body: OpenAiErrorBody,
+  headers: Headers,
+  flat: Record<string, string>,
+  message: string,
+): AttemptOutcome<UpstreamPayload> {
+  return { status, headers: flat, response: { kind: "error", body, headers, gateway: false, message } };
+}
+
+/** The connect-time private-address rule refused the address the upstream's name resolved to. */
+function addressRefused(detail: string, customHost: boolean): AttemptOutcome<UpstreamPayload> {
+  const status = customHost ? 400 : 502;
+  const body: OpenAiErrorBody = customHost
+    ? { error: { message: `custom_host ${detail}`, type: "invalid_request_error", param: "custom_host", code: "custom_host_not_allowed" } }
+    : upstreamError(`upstream ${detail}`, "upstream_address_not_allowed");
+  return {
+    status,
+    errorClass: "address_not_allowed",
+    response: { kind: "error", body, headers: null, gateway: true, message: body.error.message },
+  };
+}
+
+/** Detour's own judgement of an answer it cannot pass on (broken stream, bad JSON, redirect): a gateway error. */
+function detourVerdict(
+  status: number,
+  errorClass: "stream_broken" | "invalid_json" | "redirect",
+  body: OpenAiErrorBody,
+  headers: Headers,
+  flat: Record<string, string>,
+): AttemptOutcome<UpstreamPayload> {
+  return { status, errorClass, headers: flat, response: { kind: "error", body, headers, gateway: true, message: body.error.message } };
+}
+
+function describeBody(text: string): string {
+  if (!text) return "empty";
+  return `${Buffer.byteLength(text)} bytes, starting ${JSON.stringify(text.slice(0, 40))}`;
+}
+
+function upstreamError(message: string, code: string): OpenAiErrorBody {
+  return { error: { message, type: "server_error", param: null, code } };
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An error body, up to MAX_ERROR_BODY bytes: read whole when its declared length fits, else bounded. */
+function readErrorBody(res: UpstreamResponse): Promise<string> {
+  const declared = Number(res.headers["content-length"]);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= MAX_ERROR_BODY) return res.body.text();
+  return readBounded(res.body as Readable, MAX_ERROR_BODY);
+}
+
+async function readBounded(body: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    if (size < max) chunks.push(buf.subarray(0, max - size));
+    size += buf.length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function redactSecret(text: string, secret: string): string {
+  return secret.length >= 8 && text.includes(secret) ? text.split(secret).join("[redacted]") : text;
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? "unknown error";
+}

@@ -1,0 +1,107 @@
+/**
+ * Reads and parses the JSON request body within the size limit (413 past it), the time limit (408
+ * past it) and as JSON (400). The request stream is never cancelled before the answer is written
+ * (cancelling destroys the socket, and the client would see a reset instead of the answer):
+ * - 413: answered at once (before reading, when `content-length` says so); the rest of the upload
+ *   is then read and discarded in the background for up to LINGER_MS, so a client still sending
+ *   gets the 413 instead of EPIPE, and the connection stays usable; past that it is closed.
+ * - 408: the body stalled; answered with `connection: close`, so Node closes it after the answer.
+ */
+import { getEnv } from "../../env";
+import { GatewayError, badRequest } from "../errors";
+
+export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+/** How long the rest of an oversized upload is drained after the 413 (nginx's lingering_time, shorter). */
+const LINGER_MS = 10_000;
+
+export type BodyLimits = { maxBytes: number; timeoutMs: number };
+
+function bodyTimedOut(timeoutMs: number, size: number): GatewayError {
+  const error = new GatewayError(
+    408,
+    "request_body_timeout",
+    `The request body was not received within ${timeoutMs} ms (${size} bytes arrived).`,
+    "timeout_error",
+  );
+  error.closeConnection = true;
+  return error;
+}
+
+/** Reads and drops what is left of the body, for at most LINGER_MS; then lets the connection go. */
+function discardRest(body: ReadableStream<Uint8Array>, reader = body.getReader()): void {
+  const stop = setTimeout(() => void reader.cancel().catch(() => undefined), LINGER_MS);
+  void drain(reader)
+    .catch(() => undefined)
+    .finally(() => clearTimeout(stop));
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  for (;;) if ((await reader.read()).done) return;
+}
+
+export async function readJsonBody(
+  request: Request,
+  limits: BodyLimits = { maxBytes: DEFAULT_MAX_BODY_BYTES, timeoutMs: DEFAULT_BODY_TIMEOUT_MS },
+): Promise<{ body: Record<string, unknown>; text: string }> {
+  const { maxBytes, timeoutMs } = limits;
+  const tooLarge = () =>
+    new GatewayError(413, "request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`, "invalid_request_error");
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    if (request.body) discardRest(request.body);
+    throw tooLarge();
+  }
+  if (!request.body) throw badRequest("invalid_body", "Request body is empty; send a JSON object.");
+
+  const reader = request.body.getReader();
+  let timedOut = false;
+  // One timer per request, no extra await: on expiry the pending read is released (rejects).
+  const timer = setTimeout(() => {
+    timedOut = true;
+    reader.releaseLock();
+  }, timeoutMs);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        clearTimeout(timer);
+        discardRest(request.body, reader);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    if (timedOut) throw bodyTimedOut(timeoutMs, size);
+    if (err instanceof GatewayError) throw err;
+    // The request stream fails only when the client's connection does (aborted, reset).
+    throw new GatewayError(499, "client_closed", "The client closed the request while sending its body.");
+  } finally {
+    clearTimeout(timer);
+  }
+  return parseBody(Buffer.concat(chunks).toString("utf8"));
+}
+
+function parseBody(text: string): { body: Record<string, unknown>; text: string } {
+  if (!text.trim()) throw badRequest("invalid_body", "Request body is empty; send a JSON object.");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw badRequest("invalid_json", `Request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw badRequest("invalid_body", "Request body must be a JSON object.");
+  }
+  return { body: parsed as Record<string, unknown>, text };
+}
+
+/** The limits from the environment (`DETOUR_MAX_BODY_BYTES`, `DETOUR_BODY_TIMEOUT_MS`). */
+export function bodyLimits(): BodyLimits {
+  const env = getEnv();
+  return { maxBytes: env.DETOUR_MAX_BODY_BYTES, timeoutMs: env.DETOUR_BODY_TIMEOUT_MS };
+}

@@ -1,0 +1,167 @@
+/** Turns a served request into its log row (GATEWAY.md §9). Secrets never reach the row (`log-redaction.ts`). */
+import { costUsd } from "../../logs/cost";
+import { boundBody, type AttemptRecordRow, type LogRecord } from "../../logs/types";
+import type { AuthenticatedKey } from "../../store/api-keys";
+import type { UpstreamPayload } from "./attempt";
+import type { Endpoint } from "../providers/types";
+import type { RequestContext } from "./headers";
+import type { ResolvedTarget, Routing } from "./resolve-targets";
+import type { AttemptRecord, RouteResult } from "../router";
+import type { StreamUsage } from "./sse-relay";
+import { Redactor, redactHeaders, routingSecrets } from "./log-redaction";
+
+/** Request headers as JSON with credentials removed (`log-redaction.ts`); the secrets they carried are added to `secrets`. */
+export function redactedHeaders(headers: Headers, secrets: Set<string> = new Set()): string {
+  return JSON.stringify(redactHeaders(headers, secrets));
+}
+
+export function attemptRows(
+  attempts: AttemptRecord<ResolvedTarget>[],
+  startedAt: number,
+  redactor: Redactor = new Redactor([]),
+): AttemptRecordRow[] {
+  let elapsed = 0;
+  return attempts.map((a) => {
+    const row: AttemptRecordRow = {
+      index: a.index,
+      targetPath: a.path,
+      provider: a.target.provider,
+      virtualKeySlug: a.target.virtualKey?.slug ?? null,
+      virtualKeyVersion: a.target.virtualKey?.version ?? null,
+      model: null,
+      status: a.status ?? null,
+      errorClass: a.errorClass ?? (a.status !== undefined && (a.status < 200 || a.status >= 300) ? "upstream_status" : null),
+      errorMessage: a.reason === undefined ? null : redactor.text(a.reason),
+      latencyMs: Math.round(a.latencyMs),
+      retry: a.retryIndex,
+      startedAt: new Date(startedAt + elapsed),
+    };
+    elapsed += a.latencyMs;
+    return row;
+  });
+}
+
+export type Served = {
+  usage: StreamUsage | null;
+  model: string | null;
+};
+
+export function usageFields(served: Served, modelRequested: string | null) {
+  const model = served.model ?? modelRequested;
+  const u = served.usage;
+  const promptTokens = u?.promptTokens ?? null;
+  const completionTokens = u?.completionTokens ?? null;
+  const totalTokens =
+    u?.totalTokens ?? (promptTokens !== null || completionTokens !== null ? (promptTokens ?? 0) + (completionTokens ?? 0) : null);
+  const cost = u && model ? costUsd({ model, promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0 }) : null;
+  return { model, promptTokens, completionTokens, totalTokens, cost };
+}
+
+/** Bodies redacted, then bounded (so a bound never cuts a secret in two); `responseCut`: the response text was already cut short (a stream's log text). */
+export function bodyFields(
+  requestText: string | null,
+  responseText: string | null,
+  redactor: Redactor = new Redactor([]),
+  responseCut = false,
+) {
+  const req = requestText === null ? null : boundBody(redactor.text(requestText));
+  const res = responseText === null ? null : boundBody(redactor.cutText(responseText, responseCut));
+  return {
+    requestBody: req?.body ?? null,
+    requestBodyTruncated: req?.truncated ?? false,
+    responseBody: res?.body ?? null,
+    responseBodyTruncated: res?.truncated ?? false,
+  };
+}
+
+/** The request side of a log row (handle-inference.ts's served request). */
+export type RequestForLog = {
+  logId: string;
+  startedAt: Date;
+  request: Request;
+  endpoint: Endpoint;
+  ctx: RequestContext | null;
+  routing: Routing | null;
+  body: Record<string, unknown> | null;
+  requestText: string | null;
+  cacheStatus: LogRecord["cacheStatus"];
+};
+
+/** The answer side of a log row. */
+export type LogInput = {
+  status: number;
+  errorType: string | null;
+  result: Pick<RouteResult<ResolvedTarget, UpstreamPayload>, "attempts" | "fallbackUsed" | "retryCount" | "target"> | null;
+  /** The answering provider when there is no routing result (a cache hit). */
+  provider?: string;
+  overheadMs: number;
+  usage: ReturnType<typeof usageFields>;
+  responseText: string | null;
+  responseTruncated?: boolean;
+};
+
+/**
+ * Every provider key this request used or carried: its targets' (attempted or not, virtual keys'
+ * decrypted ones included), the direct-mode Bearer key, and what credential headers and the
+ * inline config held (collected by `redactHeaders`).
+ */
+function requestSecrets(s: RequestForLog, fromHeaders: Set<string>): Set<string> {
+  const secrets = new Set(fromHeaders);
+  // Every attempted target is a leaf of the routing tree.
+  routingSecrets(s.routing?.tree, secrets);
+  if (s.ctx?.direct?.apiKey) secrets.add(s.ctx.direct.apiKey);
+  return secrets;
+}
+
+function redactMetadata(metadata: Record<string, string> | null, redactor: Redactor): Record<string, string> | null {
+  if (!metadata || redactor.empty) return metadata;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) out[k] = redactor.text(v);
+  return out;
+}
+
+/** The log row of a served request (built once its answer has been handed over; times taken before). No provider key reaches it. */
+export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: LogInput, latencyMs: number): LogRecord {
+  const answered = input.result?.target ?? null;
+  const headerSecrets = new Set<string>();
+  const headers = redactedHeaders(s.request.headers, headerSecrets);
+  const redactor = new Redactor(requestSecrets(s, headerSecrets));
+  const bodies = bodyFields(s.requestText, input.responseText, redactor, input.responseTruncated ?? false);
+  const modelRequested = typeof s.body?.model === "string" ? s.body.model : null;
+  return {
+    id: s.logId,
+    workspaceId: key.workspaceId,
+    createdAt: s.startedAt,
+    traceId: s.ctx?.traceId ?? s.logId,
+    metadata: redactMetadata(s.ctx?.metadata ?? null, redactor),
+    apiKeyId: key.id,
+    configSlug: s.routing?.config?.slug ?? (s.ctx?.config?.kind === "id" ? s.ctx.config.slug : null),
+    configVersion: s.routing?.config?.version ?? null,
+    method: s.request.method,
+    path: `/v1/${s.endpoint}`,
+    modelRequested,
+    stream: s.body?.stream === true,
+    status: input.status,
+    errorType: input.errorType,
+    provider: answered?.provider ?? input.provider ?? null,
+    model: input.usage.model,
+    virtualKeySlug: answered?.virtualKey?.slug ?? null,
+    virtualKeyVersion: answered?.virtualKey?.version ?? null,
+    promptTokens: input.usage.promptTokens,
+    completionTokens: input.usage.completionTokens,
+    totalTokens: input.usage.totalTokens,
+    cost: input.usage.cost,
+    latencyMs,
+    overheadMs: Math.round(input.overheadMs * 1000) / 1000,
+    retryCount: input.result?.retryCount ?? 0,
+    cacheStatus: s.cacheStatus,
+    fallbackUsed: input.result?.fallbackUsed ?? false,
+    ...bodies,
+    responseBodyTruncated: bodies.responseBodyTruncated || (input.responseTruncated ?? false),
+    requestHeaders: redactor.text(headers),
+    responseHeaders: null,
+    attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime(), redactor) : [],
+  };
+}
+
+export type { LogRecord };

@@ -1,0 +1,162 @@
+/**
+ * From the request's headers to a tree of concrete targets: the config (saved id, inline JSON, a
+ * bare virtual key or direct provider mode) is validated, built into the router's tree, and every
+ * leaf gets its provider adapter and credentials (virtual keys decrypted in memory only).
+ */
+import { getEnv } from "../../env";
+import { parseInlineConfig, parseVirtualKeyConfig } from "../cache/parse-memo";
+import { formatConfigIssues, PROVIDERS, type Config } from "../config/schema";
+import { badRequest, forbidden, GatewayError, notFound } from "../errors";
+import { checkCustomHostWithoutDns, validateCustomHost, type CustomHostCheck } from "../upstream/custom-host";
+import { getProviderAdapter } from "../providers/registry";
+import type { ProviderAdapter, ProviderCredentials, ProviderId } from "../providers/types";
+import type { RequestContext } from "./headers";
+import { buildRouteTree, mapRouteLeaves, type LeafTarget, type RouteLeaf, type RouteNode } from "../router";
+import { lookupConfig, lookupVirtualKey } from "../cache/lookups";
+import { assertVirtualKeyDestination, type DestinationSource } from "../upstream/virtual-key-hosts";
+
+export type ResolvedTarget = {
+  provider: ProviderId;
+  adapter: ProviderAdapter;
+  creds: ProviderCredentials;
+  virtualKey: { id: string; slug: string; version: number; rpmLimit: number | null; tpmLimit: number | null } | null;
+};
+
+export type Routing = {
+  tree: RouteNode<ResolvedTarget>;
+  config: { slug: string; version: number } | null;
+};
+
+export async function resolveRouting(ctx: RequestContext, workspaceId: string): Promise<Routing> {
+  const { config, saved } = await loadConfig(ctx, workspaceId);
+  let tree = buildRouteTree(config) as RouteNode<LeafTarget>;
+  if (ctx.requestTimeoutMs !== null) tree = withTimeout(tree, ctx.requestTimeoutMs);
+  const resolved = await mapRouteLeaves(tree, (leaf) => resolveLeaf(leaf, ctx, workspaceId));
+  return { tree: resolved, config: saved };
+}
+
+async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ config: Config; saved: Routing["config"] }> {
+  if (ctx.config?.kind === "id") {
+    const slug = ctx.config.slug;
+    const found = await lookupConfig(workspaceId, slug);
+    if (!found || found.status === "deleted") {
+      throw notFound("config_not_found", `Config ${JSON.stringify(slug)} does not exist in this workspace (x-portkey-config).`);
+    }
+    if (!found.ok) {
+      throw new GatewayError(
+        500,
+        "invalid_saved_config",
+        `Saved config ${slug} (version ${found.version}) is no longer valid: ${formatConfigIssues(found.issues)}`,
+      );
+    }
+    return { config: found.config, saved: { slug, version: found.version } };
+  }
+  if (ctx.config?.kind === "inline") {
+    const parsed = parseInlineConfig(ctx.config.text);
+    if (!parsed.ok)
+      throw badRequest("invalid_config", `Invalid config in x-portkey-config: ${formatConfigIssues(parsed.issues)}`, "x-portkey-config");
+    return { config: parsed.config, saved: null };
+  }
+  if (ctx.virtualKey) {
+    const parsed = parseVirtualKeyConfig(ctx.virtualKey);
+    if (!parsed.ok) throw badRequest("invalid_config", formatConfigIssues(parsed.issues));
+    return { config: parsed.config, saved: null };
+  }
+  if (ctx.direct) {
+    if (!getProviderAdapter(ctx.direct.provider)) {
+      throw badRequest(
+        "unknown_provider",
+        `Unknown provider ${JSON.stringify(ctx.direct.provider)} in x-portkey-provider; supported: ${PROVIDERS.join(", ")}.`,
+        "x-portkey-provider",
+      );
+    }
+    return { config: { provider: ctx.direct.provider as ProviderId, weight: 1 } as Config, saved: null };
+  }
+  throw badRequest(
+    "no_target",
+    "Nothing to route to: send x-portkey-config (a config id or JSON), x-portkey-virtual-key, or x-portkey-provider with the provider key in Authorization.",
+  );
+}
+
+function withTimeout<T>(node: RouteNode<T>, ms: number): RouteNode<T> {
+  const settings = { ...node.settings, requestTimeoutMs: ms };
+  if (node.kind === "leaf") return { ...node, settings };
+  return { ...node, settings, children: node.children.map((c) => ({ ...c, node: withTimeout(c.node, ms) })) };
+}
+
+async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, workspaceId: string): Promise<ResolvedTarget> {
+  const t = leaf.target;
+  const where = leaf.path === "config" ? "" : ` (${leaf.path})`;
+  const slug = t.virtual_key ?? (t.provider ? undefined : (ctx.virtualKey ?? undefined));
+  let creds: ProviderCredentials;
+  let virtualKey: ResolvedTarget["virtualKey"] = null;
+  let allowedOrigins: ReadonlySet<string> | null = null;
+
+  if (slug) {
+    const vk = await lookupVirtualKey(workspaceId, slug);
+    if (!vk) throw notFound("virtual_key_not_found", `Virtual key ${JSON.stringify(slug)} does not exist in this workspace${where}.`);
+    if (vk.status !== "active") throw forbidden("virtual_key_revoked", `Virtual key ${JSON.stringify(slug)} was revoked${where}.`);
+    const adapter = getProviderAdapter(vk.provider);
+    if (!adapter) throw new GatewayError(500, "unknown_provider", `Virtual key ${slug} names an unsupported provider.`);
+    creds = { provider: adapter.id, apiKey: vk.apiKey, deployments: vk.deployments };
+    if (vk.resourceName) creds.resourceName = vk.resourceName;
+    if (vk.apiVersion) creds.apiVersion = vk.apiVersion;
+    if (vk.customHost) creds.customHost = vk.customHost;
+    virtualKey = { id: vk.id, slug: vk.slug, version: vk.version, rpmLimit: vk.rpmLimit, tpmLimit: vk.tpmLimit };
+    allowedOrigins = vk.allowedOrigins;
+  } else if (t.provider || ctx.direct) {
+    const provider = (t.provider ?? ctx.direct?.provider) as string;
+    const adapter = getProviderAdapter(provider);
+    if (!adapter)
+      throw badRequest("unknown_provider", `Unknown provider ${JSON.stringify(provider)}${where}; supported: ${PROVIDERS.join(", ")}.`);
+    const apiKey = t.api_key ?? (ctx.direct && ctx.direct.provider === provider ? ctx.direct.apiKey : null);
+    if (!apiKey) {
+      throw new GatewayError(
+        401,
+        "missing_provider_api_key",
+        `No ${provider} API key${where}: give the target an api_key or a virtual_key, or send the provider key as Authorization: Bearer with x-portkey-provider.`,
+        "authentication_error",
+      );
+    }
+    creds = { provider: adapter.id, apiKey };
+    const direct = ctx.direct;
+    if (direct?.resourceName) creds.resourceName = direct.resourceName;
+    if (direct?.deploymentId) creds.deploymentId = direct.deploymentId;
+    if (direct?.apiVersion) creds.apiVersion = direct.apiVersion;
+  } else {
+    throw badRequest(
+      "no_credentials",
+      `Target${where || " config"} has no credentials: set virtual_key or provider, or send x-portkey-virtual-key.`,
+    );
+  }
+
+  if (t.resource_name) creds.resourceName = t.resource_name;
+  if (t.deployment_id) creds.deploymentId = t.deployment_id;
+  if (t.api_version) creds.apiVersion = t.api_version;
+  const customHost = ctx.customHost ?? leaf.settings.customHost ?? creds.customHost;
+  const adapter = getProviderAdapter(creds.provider)!;
+  const allowedPrivateHosts = getEnv().allowedPrivateHosts;
+  const refused = (check: CustomHostCheck | "resolve") =>
+    check !== "resolve" && !check.ok ? badRequest("custom_host_not_allowed", check.message, "custom_host") : null;
+  // Order: what needs no DNS (bad URL, user info, private IP literal), then the virtual key's own
+  // rule (a destination it refuses is never resolved), then the addresses of a host name.
+  const early = customHost ? refused(checkCustomHostWithoutDns(customHost, allowedPrivateHosts)) : null;
+  if (early) throw early;
+  if (virtualKey && allowedOrigins) {
+    const destination = customHost ? { ...creds, customHost } : creds;
+    assertVirtualKeyDestination(virtualKey.slug, allowedOrigins, adapter, destination, destinationSource(ctx, leaf, where));
+  }
+  if (customHost) {
+    const late = refused(await validateCustomHost(customHost, allowedPrivateHosts));
+    if (late) throw late;
+    creds.customHost = customHost;
+  }
+  return { provider: adapter.id, adapter, creds, virtualKey };
+}
+
+/** Which input chose a virtual-key target's destination (for the error naming it). */
+function destinationSource(ctx: RequestContext, leaf: RouteLeaf<LeafTarget>, where: string): DestinationSource {
+  if (ctx.customHost) return { what: "the x-portkey-custom-host header", param: "x-portkey-custom-host" };
+  if (leaf.settings.customHost) return { what: `the config's custom_host${where}`, param: "custom_host" };
+  return { what: "this target", param: "virtual_key" };
+}

@@ -1,0 +1,285 @@
+import { Readable } from "node:stream";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { carriesContent, SseRelay, type StreamSummary } from "./sse-relay";
+
+const frame = (o: unknown): string => `data: ${JSON.stringify(o)}\n\n`;
+const DONE = "data: [DONE]\n\n";
+
+const base = {
+  id: "chatcmpl-1",
+  object: "chat.completion.chunk",
+  created: 1,
+  model: "gpt-4o-mini",
+  service_tier: "default",
+  system_fingerprint: "fp_1",
+};
+/** OpenAI's first chunk, as the API sends it. */
+const roleChunk = (extra: Record<string, unknown> = {}) =>
+  frame({
+    ...base,
+    choices: [{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }],
+    ...extra,
+    obfuscation: "aB3d",
+  });
+const textChunk = (text: string, extra: Record<string, unknown> = {}) =>
+  frame({ ...base, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], ...extra, obfuscation: "x" });
+const stopChunk = (extra: Record<string, unknown> = {}) =>
+  frame({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }], ...extra });
+const usageChunk = frame({ ...base, choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+
+const SAFE = { filtered: false, severity: "safe" };
+const FILTERS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
+/** Azure's first event: prompt filter results, empty choices. */
+const azurePromptFilter = frame({
+  choices: [],
+  created: 0,
+  id: "",
+  model: "",
+  object: "",
+  prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTERS }],
+});
+const azureRole = frame({
+  choices: [
+    { content_filter_results: {}, delta: { content: "", refusal: null, role: "assistant" }, finish_reason: null, index: 0, logprobs: null },
+  ],
+  created: 1,
+  id: "chatcmpl-2",
+  model: "gpt-4o",
+  object: "chat.completion.chunk",
+  system_fingerprint: "fp_2",
+});
+const azureText = (text: string) =>
+  frame({
+    choices: [{ content_filter_results: FILTERS, delta: { content: text }, finish_reason: null, index: 0, logprobs: null }],
+    created: 1,
+    id: "chatcmpl-2",
+    model: "gpt-4o",
+    object: "chat.completion.chunk",
+    system_fingerprint: "fp_2",
+  });
+
+/** An upstream body: each string is one network read; `break` fails the stream after them all. */
+function upstream(reads: string[], end: "end" | "break" = "end"): Readable {
+  return Readable.from(
+    (async function* () {
+      for (const r of reads) yield Buffer.from(r);
+      if (end === "break") throw new Error("socket hang up");
+    })(),
+  );
+}
+
+function relayOf(reads: string[], end: "end" | "break" = "end", options: Partial<ConstructorParameters<typeof SseRelay>[1]> = {}) {
+  return new SseRelay(upstream(reads, end), { stripUsageChunk: false, maxLogBytes: 64 * 1024, ...options });
+}
+
+async function drain(relay: SseRelay): Promise<{ text: string; summary: StreamSummary }> {
+  let summary: StreamSummary | null = null;
+  const reader = relay.toReadableStream((s) => (summary = s)).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  return { text, summary: summary! };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("SseRelay: what counts as the first content event", () => {
+  it("an OpenAI stream that breaks right after its role chunk has not started: the attempt is broken", async () => {
+    const first = await relayOf([roleChunk()], "break").waitForFirstContent();
+    expect(first.ok).toBe(false);
+    expect(!first.ok && first.message).toMatch(/broke before the first content chunk: socket hang up/);
+  });
+
+  it("a role chunk and then the end of the stream: broken, and the message says events came without content", async () => {
+    const first = await relayOf([roleChunk()]).waitForFirstContent();
+    expect(first).toEqual({ ok: false, message: "its stream ended before the first content chunk (1 event without content)" });
+  });
+
+  it("an Azure stream that breaks after prompt_filter_results and the role chunk has not started", async () => {
+    expect((await relayOf([azurePromptFilter, azureRole], "break").waitForFirstContent()).ok).toBe(false);
+    expect((await relayOf([azurePromptFilter + azureRole]).waitForFirstContent()).ok).toBe(false);
+  });
+
+  it('a chunk with "usage": null (stream_options.include_usage) is not content; a usage chunk is', async () => {
+    expect((await relayOf([roleChunk({ usage: null }), roleChunk({ usage: null })], "break").waitForFirstContent()).ok).toBe(false);
+    expect((await relayOf([roleChunk({ usage: null }), usageChunk]).waitForFirstContent()).ok).toBe(true);
+  });
+
+  it("the first text delta is content, in the same read as the role chunk or a later one", async () => {
+    expect((await relayOf([roleChunk() + textChunk("Hi")], "break").waitForFirstContent()).ok).toBe(true);
+    expect((await relayOf([roleChunk(), textChunk("Hi")], "break").waitForFirstContent()).ok).toBe(true);
+  });
+
+  it("[DONE], an error event and a finish_reason are content", async () => {
+    expect((await relayOf([roleChunk(), DONE]).waitForFirstContent()).ok).toBe(true);
+    expect(
+      (await relayOf([roleChunk(), frame({ error: { message: "boom", type: "server_error" } })], "break").waitForFirstContent()).ok,
+    ).toBe(true);
+    expect((await relayOf([roleChunk(), stopChunk()], "break").waitForFirstContent()).ok).toBe(true);
+  });
+
+  it("an upstream that holds back more than maxHeldBytes without content is relayed as it is (memory stays bounded)", async () => {
+    const empties = Array.from({ length: 50 }, () => roleChunk());
+    const relay = relayOf(empties, "break", { maxHeldBytes: 2048 });
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(summary.end).toBe("broken");
+    expect(text.startsWith(empties.join("").slice(0, 2048))).toBe(true);
+  });
+});
+
+describe("carriesContent", () => {
+  const chat = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) => {
+    const json = { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish, ...extra }] };
+    return carriesContent(json, json.choices);
+  };
+
+  it.each([
+    ["role only", { role: "assistant" }],
+    ["role, empty content, null refusal (OpenAI's first chunk)", { role: "assistant", content: "", refusal: null }],
+    ["an empty delta", {}],
+    ["null content", { content: null }],
+    ["empty tool_calls", { tool_calls: [] }],
+  ])("not content: %s", (_, delta) => {
+    expect(chat(delta)).toBe(false);
+  });
+
+  it.each([
+    ["text", { content: "Hi" }],
+    ["a refusal", { refusal: "I can't help with that." }],
+    [
+      "tool_calls",
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "f", arguments: "" } }],
+      },
+    ],
+    ["function_call", { role: "assistant", content: null, function_call: { name: "f", arguments: "" } }],
+    ["audio (a delta field Detour does not list)", { audio: { id: "audio_1", data: "AAAA" } }],
+  ])("content: %s", (_, delta) => {
+    expect(chat(delta)).toBe(true);
+  });
+
+  it("a finish_reason is content even with an empty delta", () => {
+    expect(chat({}, "stop")).toBe(true);
+    expect(chat({}, "tool_calls")).toBe(true);
+  });
+
+  it("Azure: prompt_filter_results with empty choices and content_filter_results-only choices are not content", () => {
+    expect(carriesContent(JSON.parse(azurePromptFilter.slice(6)), [])).toBe(false);
+    const filterOnly = {
+      choices: [
+        {
+          index: 0,
+          finish_reason: null,
+          content_filter_results: FILTERS,
+          content_filter_offsets: { check_offset: 0, start_offset: 0, end_offset: 10 },
+        },
+      ],
+    };
+    expect(carriesContent(filterOnly, filterOnly.choices)).toBe(false);
+    expect(chat({ role: "assistant", content: "" }, null, { content_filter_results: {} })).toBe(false);
+  });
+
+  it("usage and error: null is not content, a value is", () => {
+    expect(carriesContent({ ...base, choices: [], usage: null }, [])).toBe(false);
+    expect(carriesContent({ ...base, choices: [], usage: { prompt_tokens: 1 } }, [])).toBe(true);
+    expect(carriesContent({ error: null }, null)).toBe(false);
+    expect(carriesContent({ error: { message: "x" } }, null)).toBe(true);
+  });
+
+  it("completions: empty text is not content; text or a finish_reason is", () => {
+    const c = (text: string, finish: string | null) => {
+      const json = {
+        id: "cmpl-1",
+        object: "text_completion",
+        created: 1,
+        model: "m",
+        choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+      };
+      return carriesContent(json, json.choices);
+    };
+    expect(c("", null)).toBe(false);
+    expect(c("Hello", null)).toBe(true);
+    expect(c("", "stop")).toBe(true);
+  });
+});
+
+describe("SseRelay: the held events reach the caller first, in order, and only once", () => {
+  it("OpenAI: the caller gets exactly the upstream's events, the role chunk first", async () => {
+    const events = [
+      roleChunk({ usage: null }),
+      textChunk("Hel", { usage: null }),
+      textChunk("lo", { usage: null }),
+      stopChunk({ usage: null }),
+      DONE,
+    ];
+    const relay = relayOf([events[0]!, events[1]! + events[2]!, events[3]! + events[4]!]);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(events.join(""));
+    expect(summary).toMatchObject({ end: "done", model: "gpt-4o-mini" });
+    expect(summary.logText).toBe(text);
+  });
+
+  it("Azure: prompt_filter_results, then the role chunk, then the text, in the upstream's order", async () => {
+    const events = [azurePromptFilter, azureRole, azureText("Hi"), DONE];
+    const relay = relayOf([events[0]!, events[1]!, events[2]!, events[3]!]);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(events.join(""));
+    expect(summary.model).toBe("gpt-4o");
+  });
+
+  it("completions: an empty first text is held and sent ahead of the first text", async () => {
+    const chunk = (text: string, finish: string | null) =>
+      frame({
+        id: "cmpl-1",
+        object: "text_completion",
+        created: 1,
+        choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+        model: "gpt-3.5-turbo-instruct",
+      });
+    const broken = relayOf([chunk("", null)], "break");
+    expect((await broken.waitForFirstContent()).ok).toBe(false);
+    const events = [chunk("", null), chunk("Hello", null), chunk("", "stop"), DONE];
+    const relay = relayOf([events[0]!, events[1]!, events[2]! + events[3]!]);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    expect((await drain(relay)).text).toBe(events.join(""));
+  });
+
+  it("the stripped usage chunk is still read for usage; the held role chunk still goes first", async () => {
+    const relay = relayOf(
+      [roleChunk({ usage: null }), textChunk("Hi", { usage: null }), stopChunk({ usage: null }) + usageChunk + DONE],
+      "end",
+      { stripUsageChunk: true },
+    );
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(roleChunk({ usage: null }) + textChunk("Hi", { usage: null }) + stopChunk({ usage: null }) + DONE);
+    expect(summary.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
+  });
+
+  it("after the first content event, text events are not parsed as JSON (the hot path did not get dearer)", async () => {
+    const rest = Array.from({ length: 20 }, (_, i) => textChunk(`t${i}`, { usage: null }));
+    const relay = relayOf([
+      roleChunk({ usage: null }) + textChunk("first", { usage: null }) + rest[0]!,
+      ...rest.slice(1),
+      stopChunk({ usage: null }) + usageChunk + DONE,
+    ]);
+    const parse = vi.spyOn(JSON, "parse");
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    // The role chunk and the first text chunk: nothing after the first content event of that read.
+    expect(parse).toHaveBeenCalledTimes(2);
+    parse.mockClear();
+    const { summary } = await drain(relay);
+    // Only the usage chunk is parsed after content.
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(summary.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
+  });
+});

@@ -1,8 +1,0 @@
-/** The /v1 inference route handlers (route files re-export these). */
-import { handleInference } from "./handle-request";
-import { handleModels } from "./models";
-
-export const handleChatCompletions = (request: Request) => handleInference(request, "chat/completions");
-export const handleCompletions = (request: Request) => handleInference(request, "completions");
-export const handleEmbeddings = (request: Request) => handleInference(request, "embeddings");
-export const handleListModels = (request: Request) => handleModels(request);

@@ -1,0 +1,85 @@
+/**
+ * Upstream HTTP: one undici Agent per process with keep-alive pooling, shared by every request.
+ * `undici.request` is used rather than fetch: it is markedly cheaper per call (STACK.md).
+ * Its connections resolve names with `upstream-lookup.ts`, which refuses non-public addresses at
+ * connect time (DNS rebinding), and it never follows redirects (`attempt.ts` answers 502).
+ */
+import type { LookupFunction } from "node:net";
+import { Agent, request as undiciRequest, type Dispatcher } from "undici";
+import { getEnv } from "../../env";
+import type { UpstreamRequest } from "../providers/types";
+import { createGuardedLookup } from "./lookup";
+
+const globalForUpstream = globalThis as unknown as { detourAgent?: Agent };
+
+export function getUpstreamAgent(): Agent {
+  globalForUpstream.detourAgent ??= createUpstreamAgent({ lookup: createGuardedLookup({ allowedHosts: getEnv().allowedPrivateHosts }) });
+  return globalForUpstream.detourAgent;
+}
+
+/** The agent's settings; `lookup` resolves names for its connections (tests inject their own resolver). */
+export function createUpstreamAgent(options: { lookup: LookupFunction }): Agent {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 120_000,
+    // No cap per origin: each connection carries one in-flight request (no pipelining), so their
+    // number follows the callers' concurrency. A cap queues streams behind streams that last
+    // minutes, and the queue time would count against request_timeout (issue 6: 1,500 streams).
+    connections: null,
+    pipelining: 1,
+    // Detour bounds the wait for headers itself (request_timeout); bodies of long streams may idle.
+    headersTimeout: 600_000,
+    bodyTimeout: 300_000,
+    connect: { timeout: 10_000, lookup: options.lookup },
+  });
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+export async function sendUpstream(
+  req: UpstreamRequest,
+  signal: AbortSignal,
+  dispatcher: Dispatcher = getUpstreamAgent(),
+): Promise<UpstreamResponse> {
+  return undiciRequest(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    signal,
+    dispatcher,
+  });
+}
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+  "content-encoding",
+  "set-cookie",
+]);
+
+/** Upstream response headers a caller may see (hop-by-hop, length and encoding removed). */
+export function passThroughHeaders(headers: Dispatcher.ResponseData["headers"]): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    if (Array.isArray(value)) for (const v of value) out.append(name, v);
+    else out.set(name, value);
+  }
+  return out;
+}
+
+/** Lower-case single-valued headers, for Retry-After and friends. */
+export function flatHeaders(headers: Dispatcher.ResponseData["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
