@@ -133,7 +133,7 @@ export class SseRelay {
         this.garbage++;
       }
     }
-    if (keep) this.ready.push(event + "\n\n");
+    if (keep) this.ready.push(`${event}\n\n`);
     return content;
   }
 

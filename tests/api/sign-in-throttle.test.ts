@@ -78,14 +78,12 @@ describe("sign-in throttle", () => {
     for (let i = 0; i < spray.length; i += 13) {
       answers.push(
         ...(await Promise.all(
-          spray
-            .slice(i, i + 13)
-            .map((n) =>
-              attemptSignIn(h, `spray-${n}@detour.test`, "guess", {
-                "x-forwarded-for": `203.0.113.${n}`,
-                "x-detour-client-address": `198.51.100.${n}`,
-              }),
-            ),
+          spray.slice(i, i + 13).map((n) =>
+            attemptSignIn(h, `spray-${n}@detour.test`, "guess", {
+              "x-forwarded-for": `203.0.113.${n}`,
+              "x-detour-client-address": `198.51.100.${n}`,
+            }),
+          ),
         )),
       );
     }

@@ -124,7 +124,7 @@ function matchesRegex(actual: unknown, pattern: string): boolean {
     if (regexCache.size > 1000) regexCache.clear();
     regexCache.set(pattern, regex);
   }
-  return regex !== null && regex.test(String(actual));
+  return regex?.test(String(actual)) ?? false;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
