@@ -39,6 +39,7 @@ export function ConditionsEditor({
           const at = [...condPath, index];
           const n = index + 1;
           return (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a condition is its position in the draft (its path and its label "Condition n"); its fields read the draft
             <li key={index} className="cfg-condition">
               <JsonObjectField
                 label={`Condition ${n} query`}

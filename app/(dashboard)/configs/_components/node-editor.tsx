@@ -76,7 +76,7 @@ export function NodeEditor({
   }
 
   const settings = (
-    <div role="group" aria-label={`${label} settings`} className="cfg-node-settings">
+    <fieldset aria-label={`${label} settings`} className="cfg-node-settings">
       {!isRoot ? (
         <div className="ui-form-grid">
           <TextInput
@@ -169,7 +169,7 @@ export function NodeEditor({
           <CommonFields node={node} path={path} ctx={ctx} />
         </details>
       )}
-    </div>
+    </fieldset>
   );
 
   if (mode === "") return settings;
@@ -219,7 +219,7 @@ function TargetList({
   }
 
   return (
-    <div role="group" aria-label={`${label} targets`} className="cfg-targets">
+    <fieldset aria-label={`${label} targets`} className="cfg-targets">
       <h3 className="cfg-targets-title">
         {path.length === 0 ? "Targets" : `Targets of ${label}`}{" "}
         <span className="muted">
@@ -239,6 +239,7 @@ function TargetList({
           const childPath = [...listPath, index];
           const childNode = isObject(child) ? child : {};
           return (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a target is its position in the draft (its path config.targets[i], which issues and control ids name); its fields read the draft
             <li key={index}>
               <fieldset className="cfg-node" aria-invalid={ctx.issues.under(childPath) ? true : undefined}>
                 <legend>{name}</legend>
@@ -310,7 +311,7 @@ function TargetList({
           Add nested strategy{path.length === 0 ? "" : ` to ${label}`}
         </Button>
       </div>
-    </div>
+    </fieldset>
   );
 }
 
