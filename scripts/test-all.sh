@@ -37,27 +37,42 @@ say "type-checking"
 npx tsc --noEmit || die "typecheck"
 
 FAILED=0
+# A suite that did not run is listed by the summary as "not run: <suite> (why)", not counted as skipped tests.
+not_run() { printf '%s\n' "$2" >"$REPORTS/$1.not-run"; }
+# After a run: no JSON report means the suite stopped before its tests ran.
+reported() { [ -f "$REPORTS/$1.json" ] || { not_run "$1" "stopped before its tests ran: no report"; FAILED=1; }; }
+
 say "unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json" || FAILED=1
+reported unit
 
 say "storage tests on SQLite"
 DETOUR_TEST_DB=sqlite npx vitest run --project storage --reporter=default --reporter=json --outputFile.json="$REPORTS/storage-sqlite.json" || FAILED=1
+reported storage-sqlite
 
 if [ "$SERVICES_PG_UP" = true ]; then
   say "storage tests on PostgreSQL"
   DETOUR_TEST_DB=postgresql npx vitest run --project storage --reporter=default --reporter=json --outputFile.json="$REPORTS/storage-postgresql.json" || FAILED=1
+  reported storage-postgresql
+else
+  not_run storage-postgresql "$SERVICES_PG_WHY"
 fi
 
 say "gateway tests on SQLite (real HTTP: production build + mock upstream)"
 DETOUR_TEST_DB=sqlite npx vitest run --project gateway --reporter=default --reporter=json --outputFile.json="$REPORTS/gateway-sqlite.json" || FAILED=1
+reported gateway-sqlite
 
 if [ "$SERVICES_PG_UP" = true ]; then
   say "gateway tests on PostgreSQL"
   DETOUR_TEST_DB=postgresql npx vitest run --project gateway --reporter=default --reporter=json --outputFile.json="$REPORTS/gateway-postgresql.json" || FAILED=1
+  reported gateway-postgresql
+else
+  not_run gateway-postgresql "$SERVICES_PG_WHY"
 fi
 
 say "end-to-end tests in Chromium"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/e2e.json" npx playwright test --reporter=list,json,html || FAILED=1
+reported e2e
 
 node scripts/test-summary.mjs "$REPORTS" || FAILED=1
 exit $FAILED
