@@ -9,6 +9,7 @@
  * config schema; anything malformed that still reaches here simply does not match.
  */
 import { isFieldOperator, isLiteral, type FieldOperator, type Query, type QueryLiteral } from "../config/condition-query";
+import { isRecord } from "../../is-record";
 
 export type ConditionContext = { metadata?: Record<string, unknown>; params?: Record<string, unknown> };
 
@@ -125,8 +126,4 @@ function matchesRegex(actual: unknown, pattern: string): boolean {
     regexCache.set(pattern, regex);
   }
   return regex?.test(String(actual)) ?? false;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
