@@ -29,9 +29,46 @@ svc_redis_up() {
   node -e "const u=new URL(process.argv[1]);const s=require('net').connect(Number(u.port||6379),u.hostname);s.on('connect',()=>s.write('PING\r\n'));s.on('data',d=>process.exit(String(d).startsWith('+PONG')?0:1));s.on('error',()=>process.exit(1));setTimeout(()=>process.exit(1),3000)" "$DETOUR_TEST_REDIS_URL"
 }
 
+# Start commands: 1 when the server is not installed here (then nothing is waited for).
+svc_start_pg() { # the first local cluster
+  command -v pg_ctlcluster >/dev/null || return 1
+  local version
+  version="$(ls /etc/postgresql | head -1)"
+  svc_say "PostgreSQL: starting cluster $version/main"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+}
+svc_start_redis() {
+  command -v redis-server >/dev/null || return 1
+  svc_say "Redis: starting redis-server on 127.0.0.1:6379 (no persistence)"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null || true
+}
+
+# svc_ensure <name> <url> <probe> <start> <seconds to wait> <what does not run without it>
+# Says what it found or did and sets SVC_UP (true|false) and SVC_WHY; 1 when it is missing with CI=true.
+svc_ensure() {
+  local name=$1 url=$2 probe=$3 start=$4 wait=$5 consequence=$6
+  SVC_UP=false SVC_WHY=""
+  if $probe; then
+    svc_say "$name: already running at $url"
+    SVC_UP=true
+    return 0
+  fi
+  if $start; then
+    for _ in $(seq 1 "$wait"); do $probe && break; sleep 1; done
+  fi
+  if $probe; then
+    svc_say "$name: started, answering at $url"
+    SVC_UP=true
+    return 0
+  fi
+  SVC_WHY="$name unreachable at $url"
+  [ "${CI:-false}" = "true" ] && { svc_fail "$SVC_WHY (mandatory with CI=true)"; return 1; }
+  svc_say "WARNING: $SVC_WHY: $consequence (they are mandatory in CI)"
+}
+
 # setup_services [--no-chromium]: returns 1 when something mandatory is missing.
 setup_services() {
-  local chromium=true ci="${CI:-false}"
+  local chromium=true
   [ "${1:-}" = "--no-chromium" ] && chromium=false
   SERVICES_PG_UP=false SERVICES_REDIS_UP=false SERVICES_PG_WHY="" SERVICES_REDIS_WHY=""
   [ -d node_modules/pg ] || { svc_fail "npm packages are missing: run npm ci first"; return 1; }
@@ -50,47 +87,11 @@ setup_services() {
     svc_say "chromium: installed (/usr/bin/chromium)"
   fi
 
-  # PostgreSQL: start the first local cluster when it does not answer
-  if svc_pg_up; then
-    svc_say "PostgreSQL: already running at $DETOUR_TEST_PG_URL"
-    SERVICES_PG_UP=true
-  else
-    if command -v pg_ctlcluster >/dev/null; then
-      local version
-      version="$(ls /etc/postgresql | head -1)"
-      svc_say "PostgreSQL: starting cluster $version/main"
-      pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
-      for _ in $(seq 1 30); do svc_pg_up && break; sleep 1; done
-    fi
-    if svc_pg_up; then
-      svc_say "PostgreSQL: started, answering at $DETOUR_TEST_PG_URL"
-      SERVICES_PG_UP=true
-    else
-      SERVICES_PG_WHY="PostgreSQL unreachable at $DETOUR_TEST_PG_URL"
-      [ "$ci" = "true" ] && { svc_fail "$SERVICES_PG_WHY (mandatory with CI=true)"; return 1; }
-      svc_say "WARNING: $SERVICES_PG_WHY: its storage and gateway tests will not run (they are mandatory in CI)"
-    fi
-  fi
-
-  # Redis (tests/multi: several instances sharing caches, limits and circuits through it)
-  if svc_redis_up; then
-    svc_say "Redis: already running at $DETOUR_TEST_REDIS_URL"
-    SERVICES_REDIS_UP=true
-  else
-    if command -v redis-server >/dev/null; then
-      svc_say "Redis: starting redis-server on 127.0.0.1:6379 (no persistence)"
-      redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null || true
-      for _ in $(seq 1 10); do svc_redis_up && break; sleep 1; done
-    fi
-    if svc_redis_up; then
-      svc_say "Redis: started, answering at $DETOUR_TEST_REDIS_URL"
-      SERVICES_REDIS_UP=true
-    else
-      SERVICES_REDIS_WHY="Redis unreachable at $DETOUR_TEST_REDIS_URL"
-      [ "$ci" = "true" ] && { svc_fail "$SERVICES_REDIS_WHY (mandatory with CI=true)"; return 1; }
-      svc_say "WARNING: $SERVICES_REDIS_WHY: the multi-instance tests (tests/multi) are SKIPPED (they are mandatory in CI)"
-    fi
-  fi
+  svc_ensure PostgreSQL "$DETOUR_TEST_PG_URL" svc_pg_up svc_start_pg 30 "its storage and gateway tests will not run" || return 1
+  SERVICES_PG_UP=$SVC_UP SERVICES_PG_WHY=$SVC_WHY
+  # Redis: tests/multi, several instances sharing caches, limits and circuits through it
+  svc_ensure Redis "$DETOUR_TEST_REDIS_URL" svc_redis_up svc_start_redis 10 "the multi-instance tests (tests/multi) are SKIPPED" || return 1
+  SERVICES_REDIS_UP=$SVC_UP SERVICES_REDIS_WHY=$SVC_WHY
   return 0
 }
 
