@@ -101,7 +101,7 @@ for (const [id, us] of selfUs) {
 }
 
 const ms = (us: number) => (us / 1000).toFixed(0).padStart(7);
-const pct = (us: number) => ((100 * us) / totalUs).toFixed(1).padStart(5) + "%";
+const pct = (us: number) => `${((100 * us) / totalUs).toFixed(1).padStart(5)}%`;
 const busy = totalUs - (areas.get("idle") ?? 0);
 process.stdout.write(`profile ${file}: ${(totalUs / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy\n\nself time by area:\n`);
 for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1])) process.stdout.write(`${ms(us)} ms ${pct(us)}  ${a}\n`);

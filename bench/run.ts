@@ -681,10 +681,10 @@ async function main(): Promise<void> {
   out.push("");
   out.push("### Request log");
   out.push("");
-  out.push(logLine + ".");
+  out.push(`${logLine}.`);
   out.push("");
   out.push(`Run took ${fmt((Date.now() - started) / 1000, 0)} s.`);
-  process.stdout.write(out.join("\n") + "\n");
+  process.stdout.write(`${out.join("\n")}\n`);
   if (!logOk) process.exitCode = 1;
 }
 

@@ -339,7 +339,9 @@ async function soak(): Promise<void> {
   // 4. warm-up (JIT, pools, caches), then the direct baseline at the same concurrency, no faults
   log(`warm-up: ${WARMUP_S} s at c=${C} through both instances`);
   const warm = await startLoad(detourEndpoints, C, WARMUP_S).done;
-  warm.perEndpoint.forEach((t, k) => (answered[k]! += t.answered));
+  warm.perEndpoint.forEach((t, k) => {
+    answered[k]! += t.answered;
+  });
   clientErrors += warm.errors;
   log(
     `warm-up: ${warm.answered} answered (${fmt(warm.answered / warm.seconds, 0)} req/s), statuses ${JSON.stringify(Object.fromEntries(mergeStatuses(warm)))}`,
@@ -436,7 +438,9 @@ async function soak(): Promise<void> {
     })(),
   };
   samples.push(await readSample(tEnd, (res.answered - lastCount) / (tEnd - lastT)));
-  res.perEndpoint.forEach((t, k) => (answered[k]! += t.answered));
+  res.perEndpoint.forEach((t, k) => {
+    answered[k]! += t.answered;
+  });
   clientErrors += res.errors;
   const lat = summary(res.latencies);
   log(
@@ -695,7 +699,7 @@ async function soak(): Promise<void> {
   );
   out.push("");
   out.push(`Run took ${fmt((Date.now() - started) / 1000, 0)} s.`);
-  process.stdout.write(out.join("\n") + "\n");
+  process.stdout.write(`${out.join("\n")}\n`);
   if (!logOk || client5xx > 0) process.exitCode = 1;
 }
 
@@ -942,7 +946,7 @@ async function dbCompare(): Promise<void> {
   );
   out.push("");
   out.push(`Run took ${fmt((Date.now() - started) / 1000, 0)} s.`);
-  process.stdout.write(out.join("\n") + "\n");
+  process.stdout.write(`${out.join("\n")}\n`);
   if (!allOk) process.exitCode = 1;
 }
 

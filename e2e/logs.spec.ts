@@ -143,6 +143,7 @@ test("filtering by trace id shows the fallback icon on those rows and on no othe
   await expect(dataRows(page)).toHaveCount(TOTAL);
   await expect(page.getByRole("img", { name: "Fallback used" })).toHaveCount(sent.fallback);
   for (const row of await dataRows(page).all()) {
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText(), the text as rendered (no hidden parts)
     const trace = await row.locator("td.col-trace").innerText();
     await expect(row.getByRole("img", { name: "Fallback used" })).toHaveCount(trace === TRACE.fallback ? 1 : 0);
   }

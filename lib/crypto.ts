@@ -58,7 +58,7 @@ export function loadEncryptionKey(envValue: string | undefined, dataDir: string)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
   try {
-    writeFileSync(file, key.toString("hex") + "\n", { mode: 0o600, flag: "wx" });
+    writeFileSync(file, `${key.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
   } catch (err) {
     // Another process generated it first: use theirs.
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;

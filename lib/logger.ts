@@ -3,14 +3,15 @@ import pino from "pino";
 
 const globalForLogger = globalThis as unknown as { detourLogger?: pino.Logger };
 
-export const logger: pino.Logger = (globalForLogger.detourLogger ??= pino({
+globalForLogger.detourLogger ??= pino({
   level: process.env.LOG_LEVEL ?? "info",
   base: { app: "detour" },
   redact: {
     paths: ["key", "apiKey", "api_key", "authorization", "*.authorization", "*.api_key", "*.key", "password"],
     censor: "[redacted]",
   },
-}));
+});
+export const logger: pino.Logger = globalForLogger.detourLogger;
 
 /** An error as a log field: name, message and stack for an Error, else its text. */
 export function errorDetail(err: unknown): { name: string; message: string; stack?: string } | string {

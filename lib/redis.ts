@@ -170,9 +170,11 @@ export async function whenReady(client: Redis, timeoutMs = COMMAND_TIMEOUT_MS): 
   try {
     await withTimeout(
       new Promise<void>((resolve, reject) => {
-        client.once("ready", (onReady = resolve));
+        onReady = resolve;
         // A refused connection closes at once: no reason to wait for the timeout.
-        client.once("close", (onClose = () => reject(new Error("Redis is not connected (the connection attempt failed)"))));
+        onClose = () => reject(new Error("Redis is not connected (the connection attempt failed)"));
+        client.once("ready", onReady);
+        client.once("close", onClose);
       }),
       timeoutMs,
       "connecting to Redis",

@@ -33,7 +33,7 @@ export function getAuthSecret(): string {
       mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
       secret = randomBytes(32).toString("hex");
       try {
-        writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+        writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
         chmodSync(file, 0o600);
       } catch (err) {
         // Another process created it first: use theirs.

@@ -28,18 +28,17 @@ export async function startServerProcess(): Promise<void> {
     const origin = keyInfo.source === "env" ? "DETOUR_ENCRYPTION_KEY" : `key file ${keyInfo.file}`;
     const result = await bootstrap(env, { key: keyInfo.key, origin }, getDb());
     if (result.adminCreated?.generatedPassword) {
-      process.stdout.write(
-        [
-          "",
-          "==================================================================",
-          " Detour created the first admin. This password is shown only once:",
-          `   email:    ${result.adminCreated.email}`,
-          `   password: ${result.adminCreated.generatedPassword}`,
-          " (set DETOUR_ADMIN_EMAIL / DETOUR_ADMIN_PASSWORD before the first start to choose them)",
-          "==================================================================",
-          "",
-        ].join("\n") + "\n",
-      );
+      const banner = [
+        "",
+        "==================================================================",
+        " Detour created the first admin. This password is shown only once:",
+        `   email:    ${result.adminCreated.email}`,
+        `   password: ${result.adminCreated.generatedPassword}`,
+        " (set DETOUR_ADMIN_EMAIL / DETOUR_ADMIN_PASSWORD before the first start to choose them)",
+        "==================================================================",
+        "",
+      ];
+      process.stdout.write(`${banner.join("\n")}\n`);
     } else if (result.adminCreated) {
       logger.info({ email: result.adminCreated.email }, "created the first admin from DETOUR_ADMIN_EMAIL / DETOUR_ADMIN_PASSWORD");
     }

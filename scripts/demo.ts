@@ -54,10 +54,10 @@ async function main(): Promise<void> {
         { traceID: traceId },
       );
       const headers = (res as unknown as { getHeaders(): Record<string, string> }).getHeaders();
-      const fallback = headers["fallback"] === "true";
+      const fallback = headers.fallback === "true";
       if (fallback) rescued++;
       console.log(
-        `${traceId}  200  served by ${headers["provider"]?.padEnd(12)} ${fallback ? "<- fallback rescued it" : "                      "}  ${Math.round(performance.now() - started)} ms`,
+        `${traceId}  200  served by ${headers.provider?.padEnd(12)} ${fallback ? "<- fallback rescued it" : "                      "}  ${Math.round(performance.now() - started)} ms`,
       );
     } catch (err) {
       console.log(`${traceId}  ${(err as { status?: number }).status ?? "ERR"}  ${(err as Error).message.slice(0, 80)}`);

@@ -83,7 +83,10 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.leng
 function weighted<T>(items: readonly (readonly [T, number])[]): T {
   const total = items.reduce((s, [, w]) => s + w, 0);
   let r = rand() * total;
-  for (const [item, w] of items) if ((r -= w) < 0) return item;
+  for (const [item, w] of items) {
+    r -= w;
+    if (r < 0) return item;
+  }
   return items[items.length - 1]![0];
 }
 

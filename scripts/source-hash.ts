@@ -24,7 +24,7 @@ export function hashFiles(root: string, entries: string[]): string {
   for (const entry of entries) listFiles(root, entry, files);
   const hash = createHash("sha256");
   for (const file of files.sort()) {
-    hash.update(file + "\0");
+    hash.update(`${file}\0`);
     hash.update(readFileSync(path.join(root, file)));
     hash.update("\0");
   }

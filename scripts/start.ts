@@ -10,7 +10,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { EnvError, parseEnv } from "../lib/env";
+import { EnvError, type Env, parseEnv } from "../lib/env";
 import { BUILD_INPUTS, SCHEMA_INPUTS, hashFiles } from "./source-hash";
 
 const root = path.resolve(__dirname, "..");
@@ -47,7 +47,7 @@ function ensureClients(): void {
     }),
   );
   mkdirSync(path.dirname(stampFile), { recursive: true });
-  writeFileSync(stampFile, hash + "\n");
+  writeFileSync(stampFile, `${hash}\n`);
 }
 
 function ensureBuild(): void {
@@ -65,7 +65,7 @@ function ensureBuild(): void {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
     }),
   );
-  writeFileSync(stampFile, hash + "\n");
+  writeFileSync(stampFile, `${hash}\n`);
 }
 
 function serve(dev: boolean, port: number): void {
@@ -84,7 +84,7 @@ function serve(dev: boolean, port: number): void {
 }
 
 function main(): void {
-  let env;
+  let env: Env;
   try {
     env = parseEnv();
   } catch (err) {

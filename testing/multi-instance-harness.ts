@@ -221,7 +221,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const keyHex = randomBytes(32).toString("hex");
     const prefix = `detour-test-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
     const dataDirs = ["a", "b", "boot"].map((n) => mkdtempSync(path.join(os.tmpdir(), `detour-multi-${n}-`)));
-    cleanups.push(async () => dataDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+    cleanups.push(async () => {
+      for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+    });
 
     // Migrate, create the workspace and first admin once here, as a first deploy would.
     const db = createDb({ kind: "postgresql", url: database.url });

@@ -72,7 +72,11 @@ export function CursorPagination({
 
 function PageLink({ href, label, rel }: { href: string | null; label: string; rel?: string }) {
   if (!href) {
+    // A disabled link (ARIA's pattern: role link, aria-disabled, no href): announced as a link
+    // that cannot be followed, and out of the tab order since there is nothing to activate.
     return (
+      // biome-ignore lint/a11y/useSemanticElements: an <a> without href is not a link; with one it could be followed
+      // biome-ignore lint/a11y/useFocusableInteractive: disabled, so not focusable (nothing to activate)
       <span className="btn btn-sm" aria-disabled="true" role="link">
         {label}
       </span>

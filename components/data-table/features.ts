@@ -17,5 +17,5 @@ export const dataTableFeatures = tableFeatures({ rowSortingFeature, columnMeta: 
 
 export type DataTableFeatures = typeof dataTableFeatures;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a column list mixes value types, as in TanStack's own `columns()` helper
+// biome-ignore lint/suspicious/noExplicitAny: a column list mixes value types, as in TanStack's own `columns()` helper
 export type DataTableColumns<TData extends RowData> = ReadonlyArray<ColumnDef<DataTableFeatures, TData, any>>;

@@ -119,9 +119,9 @@ export function ToolbarInput({
         spellCheck={false}
         aria-invalid={invalid || undefined}
       />
-      {listId ? (
+      {listId && suggestions ? (
         <datalist id={listId}>
-          {suggestions!.map((s) => (
+          {suggestions.map((s) => (
             <option key={s} value={s} />
           ))}
         </datalist>

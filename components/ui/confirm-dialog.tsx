@@ -26,7 +26,7 @@ export function ConfirmDialog({
   confirmLabel: string;
   pendingLabel?: string;
   tone?: "danger" | "primary";
-  onConfirm: () => Promise<string | null | void>;
+  onConfirm: () => Promise<string | null>;
 }) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -21,6 +21,7 @@ export function DescriptionItem({
 }) {
   const termId = `dl-${id}`;
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a label and its value, not form controls: <fieldset> would announce a form section
     <div role="group" aria-labelledby={termId} className={wide ? "ui-dl-item ui-dl-wide" : "ui-dl-item"}>
       <div id={termId} className="ui-dl-term">
         {term}

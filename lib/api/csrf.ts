@@ -64,7 +64,7 @@ function checkJsonBody(request: Request): void {
   const hasBody = (length !== null && length.trim() !== "0") || request.headers.has("transfer-encoding");
   if (!hasBody) return;
   const type = request.headers.get("content-type");
-  const mediaType = type?.split(";")[0]!.trim().toLowerCase();
+  const mediaType = type?.split(";")[0]?.trim().toLowerCase();
   if (mediaType === "application/json") return;
   throw new ApiError(
     415,
@@ -83,7 +83,7 @@ export function detourOrigins(request: Request, publicUrl: string | undefined): 
   }
   const host = request.headers.get("host");
   if (host) {
-    const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]!.trim().toLowerCase();
+    const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
     const scheme = forwarded === "http" || forwarded === "https" ? forwarded : new URL(request.url).protocol.slice(0, -1);
     const own = normalizeOrigin(`${scheme}://${host}`);
     if (own && !out.includes(own)) out.push(own);

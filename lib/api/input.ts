@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { formatIssuePath, toConfigIssues } from "../gateway/config/issues";
-import { isPlainObject } from "../gateway/config/keys";
+import { isRecord } from "../is-record";
 import { ApiError, apiErrors, type ApiErrorCode, type ApiIssue } from "./errors";
 import type { Principal } from "./handler";
 
@@ -16,7 +16,7 @@ import type { Principal } from "./handler";
  */
 export function renameAliases(aliases: Record<string, string>) {
   return (input: unknown, ctx: { addIssue(issue: { code: "custom"; path: PropertyKey[]; message: string; input?: unknown }): void }) => {
-    if (!isPlainObject(input)) return input;
+    if (!isRecord(input)) return input;
     const out: Record<string, unknown> = { ...input };
     for (const [alias, canonical] of Object.entries(aliases)) {
       if (!(alias in out)) continue;

@@ -9,6 +9,7 @@ import { encodeCursor, parseLogQuery } from "../logs/query";
 import { getLogWithAttempts, listLogs, type LogDetailRow, type LogListRow } from "../store/log-query";
 import { apiErrors, fromZodError } from "./errors";
 import type { ApiContext } from "./handler";
+import { isRecord } from "../is-record";
 
 export async function listLogsHandler({ url, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const parsed = parseLogQuery(url.searchParams);
@@ -91,7 +92,7 @@ function parseObject(text: string | null): Record<string, unknown> | null {
   if (text === null) return null;
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return isRecord(value) ? value : null;
   } catch {
     return null;
   }

@@ -4,7 +4,7 @@
  * tokens per minute (counted from the providers' usage); `null` removes a limit, a missing field
  * leaves it as it is; `rate_limits: null` removes both.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { intInRange, strictObject } from "../gateway/config/messages";
 
 /** Fits the INTEGER columns on both databases. */

@@ -53,6 +53,7 @@ function isSafeForm(value: string): boolean {
 /** The value as received: `/` then no second `/` or `\`; no backslash, control character or whitespace anywhere. */
 function isPlainPath(s: string): boolean {
   if (s[0] !== "/" || s[1] === "/" || s[1] === "\\") return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the check rejects control characters in a redirect path
   return !/[\\\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(s);
 }
 
@@ -63,6 +64,7 @@ function isPlainPath(s: string): boolean {
  */
 function isHarmlessDecodedPath(s: string): boolean {
   if (s[0] !== "/" || s[1] === "/" || s[1] === "\\") return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the check rejects control characters (browsers drop tabs and newlines)
   return !/[\u0000-\u001f\u007f]/.test(s);
 }
 

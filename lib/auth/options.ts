@@ -17,7 +17,7 @@ import { getUserForSignIn, recordSignIn } from "../store/users";
 import { safeRedirect } from "./callback-url";
 import { clientAddress } from "./client-address";
 import { assertSessionActive, newSessionClaims, readSessionClaims, revokeSessionToken, SESSION_MAX_AGE_S } from "./session-state";
-import { getSignInThrottle } from "./sign-in-throttle";
+import { type AttemptResult, getSignInThrottle } from "./sign-in-throttle";
 
 // Without NEXTAUTH_URL, next-auth takes the origin from the request's Host header, so the same
 // build works on any PORT and host name.
@@ -32,21 +32,25 @@ export const SIGN_IN_UNAVAILABLE = "Sign-in is unavailable right now. Try again 
 
 type RequestLike = { headers?: Record<string, string | string[] | undefined> } | undefined;
 
+/** The user and workspace membership the password signs in to; null for an unknown email, a wrong password or no workspace. */
+async function checkPassword(db: ReturnType<typeof getDb>, email: string, password: string) {
+  const user = await getUserForSignIn(db, email);
+  // Verify against a dummy hash when the user is unknown, so timing does not reveal which emails exist.
+  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  const membership = user?.memberships[0];
+  return user && ok && membership ? { user, membership } : null;
+}
+type SignInMatch = NonNullable<Awaited<ReturnType<typeof checkPassword>>>;
+
 export async function authorizeCredentials(raw: unknown, req?: RequestLike) {
   const parsed = credentialsSchema.safeParse(raw);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
   const address = clientAddress(req?.headers, getEnv().DETOUR_TRUST_PROXY);
   const db = getDb();
-  let result;
+  let result: AttemptResult<SignInMatch>;
   try {
-    result = await getSignInThrottle().attempt({ email, address }, async () => {
-      const user = await getUserForSignIn(db, email);
-      // Verify against a dummy hash when the user is unknown, so timing does not reveal which emails exist.
-      const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-      const membership = user?.memberships[0];
-      return user && ok && membership ? { user, membership } : null;
-    });
+    result = await getSignInThrottle().attempt({ email, address }, () => checkPassword(db, email, password));
   } catch (err) {
     logger.error({ err: errorDetail(err), address }, "sign-in failed on an internal error");
     throw new SignInRefusedError(SIGN_IN_UNAVAILABLE);
@@ -66,7 +70,7 @@ export async function authorizeCredentials(raw: unknown, req?: RequestLike) {
   };
 }
 
-const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$" + "A".repeat(86) + "==";
+const DUMMY_HASH = `scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$${"A".repeat(86)}==`;
 
 export const authOptions: NextAuthOptions = {
   secret: getAuthSecretLazy(),

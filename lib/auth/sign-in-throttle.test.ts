@@ -43,7 +43,10 @@ describe("SignInThrottle", () => {
     const { t } = throttle();
     for (let i = 0; i < 10; i++) await t.attempt({ email: "b@x.test", address: "192.0.2.2" }, wrong);
     let checked = false;
-    const r = await t.attempt({ email: "b@x.test", address: "192.0.2.3" }, async () => ((checked = true), { id: "u" }));
+    const r = await t.attempt({ email: "b@x.test", address: "192.0.2.3" }, async () => {
+      checked = true;
+      return { id: "u" };
+    });
     expect(r.outcome).toBe("locked");
     expect(checked).toBe(false);
   });
@@ -59,7 +62,7 @@ describe("SignInThrottle", () => {
 
   it("locks an address after 50 failures across many accounts; other addresses are unaffected", async () => {
     const { t } = throttle();
-    let last;
+    let last: Awaited<ReturnType<typeof t.attempt>> | undefined;
     for (let i = 0; i < 50; i++) last = await t.attempt({ email: `spray-${i}@x.test`, address: "198.51.100.7" }, wrong);
     expect(last).toMatchObject({ outcome: "locked", scope: "address", lockedNow: true });
     expect(await t.attempt({ email: "fresh@x.test", address: "198.51.100.7" }, right)).toMatchObject({
@@ -74,7 +77,12 @@ describe("SignInThrottle", () => {
     const { t } = throttle();
     let checked = 0;
     const results = await Promise.all(
-      Array.from({ length: 30 }, () => t.attempt({ email: "d@x.test", address: "192.0.2.9" }, async () => (checked++, null))),
+      Array.from({ length: 30 }, () =>
+        t.attempt({ email: "d@x.test", address: "192.0.2.9" }, async () => {
+          checked++;
+          return null;
+        }),
+      ),
     );
     expect(checked).toBe(10);
     expect(results.filter((r) => r.outcome === "locked").length).toBe(21);

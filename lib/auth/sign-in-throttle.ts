@@ -69,7 +69,7 @@ export function accountKey(email: string): string {
   return createHash("sha256").update(email.trim().toLowerCase()).digest("hex").slice(0, 32);
 }
 
-const isLocked = (res: RateLimiterRes | null, points: number) => res !== null && res.consumedPoints > points;
+const isLocked = (res: RateLimiterRes | null, points: number): res is RateLimiterRes => res !== null && res.consumedPoints > points;
 
 export class SignInThrottle {
   constructor(
@@ -91,8 +91,8 @@ export class SignInThrottle {
     const log = { account: acct.slice(0, 12), address: addr };
 
     const [acctNow, addrNow] = await Promise.all([this.account.get(acct), this.address.get(addr)]);
-    if (isLocked(acctNow, A.failures)) return this.refused("account", acctNow!.msBeforeNext, false, log);
-    if (isLocked(addrNow, B.failures)) return this.refused("address", addrNow!.msBeforeNext, false, log);
+    if (isLocked(acctNow, A.failures)) return this.refused("account", acctNow.msBeforeNext, false, log);
+    if (isLocked(addrNow, B.failures)) return this.refused("address", addrNow.msBeforeNext, false, log);
 
     // Take this attempt's point first: concurrent attempts each see the others.
     let a: RateLimiterRes;

@@ -70,6 +70,7 @@ const MAX_METADATA_VALUE = 1024;
 export type StatusFilter = { codes: number[]; classes: number[] };
 
 // No control characters: they are never part of a trace id, slug or model name.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the check rejects control characters in a filter value
 const printable = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 
 const text = (id: LogFilterId) =>

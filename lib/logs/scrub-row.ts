@@ -11,7 +11,7 @@
  * byte for byte (a config without a key is not re-serialised), and a row where nothing changes is
  * reported as such: it is not written.
  */
-import { isPlainObject } from "../gateway/config/keys";
+import { isRecord } from "../is-record";
 import { CONFIG_HEADER, REDACTED, Redactor, redactHeaderValue } from "../gateway/request/log-redaction";
 
 export type StoredLogText = {
@@ -45,7 +45,7 @@ function redactStoredHeaders(text: string, secrets: Set<string>): string | null 
   } catch {
     return null;
   }
-  if (!isPlainObject(parsed)) return null;
+  if (!isRecord(parsed)) return null;
   // Null prototype: a stored header named `__proto__` stays an ordinary own key.
   const out = Object.create(null) as Record<string, unknown>;
   let changed = false;

@@ -271,7 +271,7 @@ describe("LogWriter with a spill", () => {
     let maxQueued = 0;
     for (let i = 0; i < 100; i++) {
       const burst = records(50); // 5000 records in all (~5000 a second), far above maxQueue
-      burst.forEach((r) => w.enqueue(r));
+      for (const r of burst) w.enqueue(r);
       all.push(...burst);
       maxQueued = Math.max(maxQueued, w.stats().queued);
       await new Promise((r) => setTimeout(r, 10));
@@ -293,7 +293,7 @@ describe("LogWriter with a spill", () => {
     const spill = spillOf(db, { idleSealMs: 60_000 });
     const w = new LogWriter({ write: db.write, spill, batchSize: 50, retryBaseMs: 5_000 });
     const rs = records(300);
-    rs.forEach((r) => w.enqueue(r));
+    for (const r of rs) w.enqueue(r);
     await waitFor(() => db.calls >= 1, "first failed write");
     const started = Date.now();
     expect(await w.close(2_000)).toBe(true);
@@ -309,7 +309,7 @@ describe("LogWriter with a spill", () => {
     db.hang = true;
     const w = new LogWriter({ write: db.write, spill: spillOf(db, { idleSealMs: 60_000 }), batchSize: 50 });
     const rs = records(120);
-    rs.forEach((r) => w.enqueue(r));
+    for (const r of rs) w.enqueue(r);
     await waitFor(() => db.calls >= 1, "a write in flight");
     const started = Date.now();
     expect(await w.close(500)).toBe(true);
@@ -336,7 +336,7 @@ describe("LogWriter with a spill", () => {
     });
     const all = records(2_500); // 2.5x the queue's bound arrive while the first write hangs
     for (let i = 0; i < all.length; i += 100) {
-      all.slice(i, i + 100).forEach((r) => w.enqueue(r));
+      for (const r of all.slice(i, i + 100)) w.enqueue(r);
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(w.stats()).toMatchObject({ dropped: 0 });
@@ -351,12 +351,12 @@ describe("LogWriter with a spill", () => {
   it("counts records as dropped when the spill refuses them", async () => {
     const db = fakeDb();
     const w = new LogWriter({ write: db.write, spill: spillOf(db, { maxBytes: 1 }), batchSize: 10, spillHighWater: 10, retryBaseMs: 5 });
-    records(5).forEach((r) => w.enqueue(r));
+    for (const r of records(5)) w.enqueue(r);
     await waitFor(() => db.calls >= 1, "first failed write");
     expect(await w.close(1_000)).toBe(true);
     expect(w.stats()).toMatchObject({ queued: 0, dropped: 0 }); // the first append fits under the cap
     const w2 = new LogWriter({ write: db.write, spill: spillOf(db, { maxBytes: 1 }), batchSize: 10, retryBaseMs: 5 });
-    records(5).forEach((r) => w2.enqueue(r));
+    for (const r of records(5)) w2.enqueue(r);
     await waitFor(() => db.calls >= 2, "failed write");
     expect(await w2.close(1_000)).toBe(true);
     expect(w2.stats().dropped).toBe(5); // the directory already holds more than 1 byte

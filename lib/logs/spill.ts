@@ -10,7 +10,7 @@
  * backs off. Loss happens only when the disk write fails or the directory holds `maxBytes`.
  */
 import type { LogRecord } from "./types";
-import { SpillFiles, type Claimed } from "./spill-files";
+import type { SpillFiles, Claimed } from "./spill-files";
 
 export type SpillWriteFn = (batch: readonly LogRecord[]) => Promise<void>;
 

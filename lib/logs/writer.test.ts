@@ -48,7 +48,7 @@ describe("LogWriter batching", () => {
     const db = fakeWrite();
     const w = writer({ write: db.write, batchSize: 3 });
     const records = Array.from({ length: 7 }, () => record());
-    records.forEach((r) => w.enqueue(r));
+    for (const r of records) w.enqueue(r);
     expect(db.calls).toHaveLength(0); // enqueue itself never writes
     await settle();
     expect(db.calls.map((c) => c.ids.length)).toEqual([3, 3]);
@@ -106,10 +106,10 @@ describe("LogWriter failures", () => {
     const db = fakeWrite((call) => (call <= 3 ? new Error(`database down ${call}`) : "ok"));
     const w = writer({ write: db.write, batchSize: 2, onError: (_err, info) => errors.push(info) });
     const records = Array.from({ length: 5 }, () => record());
-    records.slice(0, 3).forEach((r) => w.enqueue(r));
+    for (const r of records.slice(0, 3)) w.enqueue(r);
     await settle();
     expect(db.calls.map((c) => c.at)).toEqual([0]);
-    records.slice(3).forEach((r) => w.enqueue(r)); // arrive while the writer backs off
+    for (const r of records.slice(3)) w.enqueue(r); // arrive while the writer backs off
     await vi.advanceTimersByTimeAsync(199);
     expect(db.calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1 + 400 + 800);
@@ -143,7 +143,7 @@ describe("LogWriter failures", () => {
     const db = fakeWrite((_call, batch) => (batch.some((r) => r.traceId === "poison") ? new Error("constraint") : "ok"));
     const w = writer({ write: db.write, batchSize: 8, isPermanentError: () => true, onError: (_e, info) => errors.push(info) });
     const records = [record(), record(), poison, record(), record()];
-    records.forEach((r) => w.enqueue(r));
+    for (const r of records) w.enqueue(r);
     const flushed = w.flush(1_000);
     await settle();
     expect(await flushed).toBe(true);

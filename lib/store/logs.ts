@@ -68,7 +68,7 @@ export function dedupeById(records: readonly LogRecord[]): LogRecord[] {
 function text(value: string): string;
 function text(value: string | null): string | null;
 function text(value: string | null): string | null {
-  return value !== null && value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+  return value?.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
 }
 
 export function toLogRow(r: LogRecord) {

@@ -26,10 +26,9 @@ function int(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
-function parseOptions(argv: string[]): MockUpstreamOptions {
-  let values;
+function parseFlags(argv: string[]) {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args: argv,
       options: {
         port: { type: "string" },
@@ -42,10 +41,14 @@ function parseOptions(argv: string[]): MockUpstreamOptions {
         "no-azure-filter-chunk": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
-    }));
+    }).values;
   } catch (e) {
     fail((e as Error).message);
   }
+}
+
+function parseOptions(argv: string[]): MockUpstreamOptions {
+  const values = parseFlags(argv);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);

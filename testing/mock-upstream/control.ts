@@ -50,29 +50,36 @@ function route(
       try {
         rule = JSON.parse(raw);
       } catch {
-        return sendJson(res, 400, { error: "body must be a JSON FaultRule" });
+        sendJson(res, 400, { error: "body must be a JSON FaultRule" });
+        return;
       }
       try {
-        return sendJson(res, 200, { id: target.script(rule as FaultRule) });
+        sendJson(res, 200, { id: target.script(rule as FaultRule) });
       } catch (e) {
-        if (e instanceof RuleError) return sendJson(res, 400, { error: e.message });
-        throw e;
+        if (!(e instanceof RuleError)) throw e;
+        sendJson(res, 400, { error: e.message });
       }
+      return;
     }
     case "GET script":
-      return sendJson(res, 200, target.rules());
+      sendJson(res, 200, target.rules());
+      return;
     case "DELETE script":
       target.clearScript();
-      return sendJson(res, 200, { ok: true });
+      sendJson(res, 200, { ok: true });
+      return;
     case "POST reset":
       target.reset();
-      return sendJson(res, 200, { ok: true });
+      sendJson(res, 200, { ok: true });
+      return;
     case "GET requests":
-      return sendJson(res, 200, target.requests(filterFrom(query)));
+      sendJson(res, 200, target.requests(filterFrom(query)));
+      return;
     case "GET health":
-      return sendJson(res, 200, { ok: true });
+      sendJson(res, 200, { ok: true });
+      return;
     default:
-      return sendJson(res, 404, { error: `unknown control route: ${method} /__mock/${action}` });
+      sendJson(res, 404, { error: `unknown control route: ${method} /__mock/${action}` });
   }
 }
 

@@ -22,7 +22,8 @@ export class Exchange {
       fn();
       return;
     }
-    const timers = (this.timers ??= new Set());
+    this.timers ??= new Set();
+    const timers = this.timers;
     const t = setTimeout(() => {
       timers.delete(t);
       if (!this.closed) fn();

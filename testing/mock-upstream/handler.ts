@@ -80,21 +80,34 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
 
   if (azure) {
     const version = query?.get("api-version");
-    if (!version) return fail(404, AZURE_NOT_FOUND);
+    if (!version) {
+      fail(404, AZURE_NOT_FOUND);
+      return;
+    }
     rec.apiVersion = version;
   }
   const headers = ex.req.headers;
   const key = azure ? headers["api-key"] : bearer(headers.authorization);
   if (typeof key === "string" && key !== "") rec.key = key;
-  if (rec.key === undefined) return fail(401, azure ? AZURE_ACCESS_DENIED : OPENAI_MISSING_KEY);
-  if (rec.key.startsWith("sk-invalid")) return fail(401, azure ? AZURE_ACCESS_DENIED : openAiInvalidKey(rec.key));
+  if (rec.key === undefined) {
+    fail(401, azure ? AZURE_ACCESS_DENIED : OPENAI_MISSING_KEY);
+    return;
+  }
+  if (rec.key.startsWith("sk-invalid")) {
+    fail(401, azure ? AZURE_ACCESS_DENIED : openAiInvalidKey(rec.key));
+    return;
+  }
   const deployments = state.azureDeployments;
   if (deployment !== undefined && deployments && !Object.hasOwn(deployments, deployment)) {
-    return fail(404, AZURE_DEPLOYMENT_NOT_FOUND);
+    fail(404, AZURE_DEPLOYMENT_NOT_FOUND);
+    return;
   }
 
   const parsed = parseRequestBody(raw, provider, path);
-  if (!parsed.ok) return fail(parsed.status, parsed.body);
+  if (!parsed.ok) {
+    fail(parsed.status, parsed.body);
+    return;
+  }
   const { body, model, stream, includeUsage, includeObfuscation } = parsed.value;
   if (model !== undefined) rec.model = model;
   rec.stream = stream;

@@ -2,6 +2,7 @@
 import { OPENAI_BAD_JSON, openAiError } from "./errors";
 import { answerText, tokenCount, type Generation } from "./formats";
 import type { ApiPath, Provider } from "./types";
+import { isRecord } from "../../lib/is-record";
 
 export interface ParsedBody {
   body: Record<string, unknown>;
@@ -16,10 +17,6 @@ export type ParseResult = { ok: true; value: ParsedBody } | { ok: false; status:
 
 const fail = (body: string, status = 400): ParseResult => ({ ok: false, status, body });
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function missing(param: string): ParseResult {
   return fail(openAiError(`Missing required parameter: '${param}'.`, "invalid_request_error", "missing_required_parameter", param));
 }
@@ -32,7 +29,7 @@ export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath)
   } catch {
     return fail(OPENAI_BAD_JSON);
   }
-  if (!isObject(body)) return fail(OPENAI_BAD_JSON);
+  if (!isRecord(body)) return fail(OPENAI_BAD_JSON);
 
   const model = typeof body.model === "string" && body.model !== "" ? body.model : undefined;
   // Azure takes the model from the deployment; OpenAI requires it.
@@ -61,8 +58,8 @@ export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath)
 
   const stream = path !== "embeddings" && body.stream === true;
   const opts = body.stream_options;
-  const includeUsage = stream && isObject(opts) && opts.include_usage === true;
-  const includeObfuscation = stream && !(isObject(opts) && opts.include_obfuscation === false);
+  const includeUsage = stream && isRecord(opts) && opts.include_usage === true;
+  const includeObfuscation = stream && !(isRecord(opts) && opts.include_obfuscation === false);
   return { ok: true, value: { body, model, stream, includeUsage, includeObfuscation } };
 }
 
@@ -71,7 +68,7 @@ function contentText(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   let s = "";
-  for (const part of content) if (isObject(part) && typeof part.text === "string") s += part.text;
+  for (const part of content) if (isRecord(part) && typeof part.text === "string") s += part.text;
   return s;
 }
 
@@ -80,7 +77,7 @@ export function chatGeneration(provider: Provider, key: string, body: Record<str
   let chars = 0;
   let lastUser = "";
   for (const m of messages) {
-    if (!isObject(m)) continue;
+    if (!isRecord(m)) continue;
     const text = contentText(m.content);
     chars += text.length;
     if (m.role === "user") lastUser = text;

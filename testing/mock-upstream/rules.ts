@@ -9,6 +9,7 @@ import {
   type RedirectStatus,
   type ScriptedRule,
 } from "./types";
+import { isRecord } from "../../lib/is-record";
 
 export interface MatchContext {
   provider: Provider;
@@ -106,10 +107,6 @@ const PATHS: readonly string[] = ["chat/completions", "completions", "embeddings
 
 export class RuleError extends Error {}
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function num(o: Record<string, unknown>, field: string, min: number, required: boolean, integer = true): number | undefined {
   const v = o[field];
   if (v === undefined && !required) return undefined;
@@ -130,7 +127,7 @@ function str(o: Record<string, unknown>, field: string, allowed?: readonly strin
 
 function parseMatch(v: unknown): FaultMatch | undefined {
   if (v === undefined) return undefined;
-  if (!isObject(v)) throw new RuleError("match must be an object");
+  if (!isRecord(v)) throw new RuleError("match must be an object");
   const m: FaultMatch = {};
   const provider = str(v, "provider", PROVIDERS);
   if (provider !== undefined) m.provider = provider as Provider;
@@ -148,7 +145,7 @@ function parseMatch(v: unknown): FaultMatch | undefined {
 }
 
 export function parseFault(v: unknown): Fault {
-  if (!isObject(v)) throw new RuleError("fault must be an object with a kind");
+  if (!isRecord(v)) throw new RuleError("fault must be an object with a kind");
   switch (v.kind) {
     case "status": {
       const status = num(v, "status", 100, true)!;
@@ -159,7 +156,7 @@ export function parseFault(v: unknown): Fault {
       const ms = num(v, "retryAfterMs", 0, false);
       if (ms !== undefined) f.retryAfterMs = ms;
       if (v.body !== undefined) {
-        if (!isObject(v.body)) throw new RuleError("body must be an object");
+        if (!isRecord(v.body)) throw new RuleError("body must be an object");
         f.body = structuredClone(v.body);
       }
       return f;
@@ -199,7 +196,7 @@ export function parseFault(v: unknown): Fault {
 
 /** Validates and deep-copies a rule (throws RuleError with a readable message). */
 export function parseFaultRule(v: unknown): FaultRule {
-  if (!isObject(v)) throw new RuleError("rule must be an object");
+  if (!isRecord(v)) throw new RuleError("rule must be an object");
   const rule: FaultRule = { fault: parseFault(v.fault) };
   const match = parseMatch(v.match);
   if (match) rule.match = match;

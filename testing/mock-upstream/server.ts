@@ -76,9 +76,15 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     const pathname = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? undefined : new URLSearchParams(url.slice(q + 1));
     const method = req.method ?? "GET";
-    if (pathname.startsWith("/__mock/")) return handleControl(control, req, res, pathname.slice(8), query);
+    if (pathname.startsWith("/__mock/")) {
+      handleControl(control, req, res, pathname.slice(8), query);
+      return;
+    }
     const route = matchApiRoute(method, pathname);
-    if (route) return handleApi(state, req, res, route, query);
+    if (route) {
+      handleApi(state, req, res, route, query);
+      return;
+    }
     req.resume();
     notFound(res, method, pathname);
   };

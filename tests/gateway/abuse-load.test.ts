@@ -94,7 +94,10 @@ describe("abuse: load and memory", () => {
     const marks = spans.flatMap(([a, b]) => [[a, 1] as const, [b, -1] as const]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     let open = 0;
     let overlap = 0;
-    for (const [, d] of marks) overlap = Math.max(overlap, (open += d));
+    for (const [, d] of marks) {
+      open += d;
+      overlap = Math.max(overlap, open);
+    }
     await sleep(1000);
     const after = rssMiB(pid);
     console.log(

@@ -42,8 +42,8 @@ describe("seed scenario: OpenAI -> Azure OpenAI fallback", () => {
     // The SDK hands back Detour's x-portkey-* headers without their prefix.
     const headers = (response as unknown as { getHeaders(): Record<string, string> }).getHeaders();
     expect(headers["last-used-option-index"]).toBe("config.targets[1]");
-    expect(headers["provider"]).toBe("azure-openai");
-    expect(headers["fallback"]).toBe("true");
+    expect(headers.provider).toBe("azure-openai");
+    expect(headers.fallback).toBe("true");
     expect(headers["trace-id"]).toBe("my-trace-id");
     expect(headers["retry-attempt-count"]).toBe("0");
 

@@ -127,7 +127,14 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     const answered = performance.now();
     expect(del.status, del.text).toBe(200);
     let last = warm;
-    const seen = await msUntil(answered, async () => (last = await viaVk(c.b, vk)).status === 403, 5_000);
+    const seen = await msUntil(
+      answered,
+      async () => {
+        last = await viaVk(c.b, vk);
+        return last.status === 403;
+      },
+      5_000,
+    );
     note("virtual_key_revocation", seen);
     expect(seen.ok, `B still served the revoked key ${Math.round(seen.ms)} ms after A answered`).toBe(true);
     expect(seen.ms).toBeLessThan(PROPAGATION_LIMIT_MS);
@@ -147,7 +154,14 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     const answered = performance.now();
     expect(del.status, del.text).toBe(200);
     let last: Awaited<ReturnType<typeof viaVk>> | undefined;
-    const seen = await msUntil(answered, async () => (last = await viaVk(c.b, vk, apiKey)).status === 401, 5_000);
+    const seen = await msUntil(
+      answered,
+      async () => {
+        last = await viaVk(c.b, vk, apiKey);
+        return last.status === 401;
+      },
+      5_000,
+    );
     note("api_key_revocation", seen);
     expect(seen.ok, `B still accepted the revoked API key ${Math.round(seen.ms)} ms after A answered`).toBe(true);
     expect(seen.ms).toBeLessThan(PROPAGATION_LIMIT_MS);

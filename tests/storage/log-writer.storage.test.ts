@@ -105,7 +105,7 @@ describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (wr
   it("writes 1,000 records through the writer: every log once, with its attempts and metadata", async () => {
     const records = nextRecords(1_000);
     const writer = writerFor((batch) => insertLogBatch(t.db, batch));
-    records.forEach((r) => writer.enqueue(r));
+    for (const r of records) writer.enqueue(r);
     expect(await writer.close(20_000)).toBe(true);
     expect(writer.stats()).toMatchObject({ queued: 0, written: 1_000, dropped: 0, failedWrites: 0 });
     expect(await counts()).toEqual(expectedCounts(records));
@@ -144,7 +144,7 @@ describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (wr
       }
       await insertLogBatch(t.db, batch);
     });
-    records.forEach((r) => writer.enqueue(r));
+    for (const r of records) writer.enqueue(r);
     expect(await writer.close(20_000)).toBe(true);
     expect(writer.stats()).toMatchObject({ queued: 0, written: 450, dropped: 0, failedWrites: 3 });
     expect(await counts()).toEqual(expectedCounts(records));
@@ -175,7 +175,7 @@ describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (wr
       isPermanentError: isPermanentLogWriteError,
       flushIntervalMs: 5,
     });
-    [...good.slice(0, 4), orphan, ...good.slice(4)].forEach((r) => writer.enqueue(r));
+    for (const r of [...good.slice(0, 4), orphan, ...good.slice(4)]) writer.enqueue(r);
     expect(await writer.close(20_000)).toBe(true);
     expect(writer.stats()).toMatchObject({ written: 9, rejected: 1, queued: 0 });
     expect(await counts()).toEqual(expectedCounts(good));

@@ -50,6 +50,7 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
       ) : null}
       <div className="field">
         <label htmlFor="email">Email</label>
+        {/* biome-ignore lint/a11y/noAutofocus: the sign-in page has one task; focus starts where it begins */}
         <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
       </div>
       <div className="field">

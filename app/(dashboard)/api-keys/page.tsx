@@ -90,8 +90,8 @@ function ApiKeyTableRow({ apiKey: k, now }: { apiKey: ApiKeyRow; now: number }) 
       </td>
       <td>{k.scope === "admin" ? <Badge tone="warn">admin</Badge> : <Badge>gateway</Badge>}</td>
       <td>
-        {revoked ? (
-          <Badge tone="danger" title={`Revoked ${formatAbsolute(k.revokedAt!)}`}>
+        {k.revokedAt !== null ? (
+          <Badge tone="danger" title={`Revoked ${formatAbsolute(k.revokedAt)}`}>
             Revoked
           </Badge>
         ) : (

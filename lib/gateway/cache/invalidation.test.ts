@@ -61,13 +61,19 @@ function instance(broker: FakeBroker, id: string) {
     retryMs: 5,
     target: {
       invalidate: (kind, key) => caches[kind].invalidate(key),
-      clearAll: () => Object.values(caches).forEach((c) => c.clear()),
+      clearAll: () => {
+        for (const c of Object.values(caches)) c.clear();
+      },
     },
   });
   bus.start();
   let loads = 0;
   /** Reads through the cache; the loader returns `value` (what the "database" holds now). */
-  const read = (kind: InvalidationKind, key: string, value: string) => caches[kind].get(key, async () => (loads++, value));
+  const read = (kind: InvalidationKind, key: string, value: string) =>
+    caches[kind].get(key, async () => {
+      loads++;
+      return value;
+    });
   return { bus, transport, caches, logged, read, loads: () => loads };
 }
 

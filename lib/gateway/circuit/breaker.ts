@@ -200,7 +200,7 @@ export class RedisCircuitStore implements CircuitStore {
   private async run(script: string, id: string, args: number[]): Promise<string | null> {
     const client = this.client();
     // Never wait for a connection on the request path: not ready means closed.
-    if (!client || client.status !== "ready") {
+    if (client?.status !== "ready") {
       this.options.onError?.(`Redis is not connected (${client?.status ?? "not configured"})`);
       return null;
     }

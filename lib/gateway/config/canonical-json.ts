@@ -5,7 +5,8 @@
  * default, and meaningless without a parent) is left out too. Equal configs give equal text.
  * The orders are the key lists of keys.ts (one list per level, written in reading order there).
  */
-import { CACHE_KEYS, CIRCUIT_BREAKER_KEYS, CONDITION_KEYS, isPlainObject, NODE_KEYS, RETRY_KEYS, STRATEGY_KEYS } from "./keys";
+import { CACHE_KEYS, CIRCUIT_BREAKER_KEYS, CONDITION_KEYS, NODE_KEYS, RETRY_KEYS, STRATEGY_KEYS } from "./keys";
+import { isRecord } from "../../is-record";
 import type { Config } from "./schema";
 
 const NODE_ORDER = NODE_KEYS;
@@ -56,7 +57,7 @@ function pick(source: Record<string, unknown>, order: readonly string[]): Record
 
 function sortedUserData(value: unknown): Json {
   if (Array.isArray(value)) return value.map(sortedUserData);
-  if (!isPlainObject(value)) return value;
+  if (!isRecord(value)) return value;
   // Null prototype: a user key named __proto__ stays a key (an assignment would set the prototype).
   const out = Object.create(null) as Record<string, Json>;
   for (const key of Object.keys(value).sort()) {
@@ -66,5 +67,5 @@ function sortedUserData(value: unknown): Json {
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
-  return isPlainObject(value) ? value : {};
+  return isRecord(value) ? value : {};
 }

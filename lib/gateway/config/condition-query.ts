@@ -5,7 +5,8 @@
  * value is a literal (equality) or an object of operators. The matcher lives in
  * `router/conditions.ts`; this file defines the types and validates a query, naming every bad part.
  */
-import { isPlainObject, type PathSegment } from "./keys";
+import type { PathSegment } from "./keys";
+import { isRecord } from "../../is-record";
 
 export type QueryLiteral = string | number | boolean | null;
 
@@ -44,7 +45,7 @@ const FIELD_KEY_HINT = "a key must be metadata.<key>, params.<key>, $and or $or"
 
 /** Every problem in `query`, with paths relative to the query itself. */
 export function validateQuery(query: unknown, path: PathSegment[] = []): QueryIssue[] {
-  if (!isPlainObject(query)) return [{ path, message: 'must be an object such as {"metadata.tier": "pro"}' }];
+  if (!isRecord(query)) return [{ path, message: 'must be an object such as {"metadata.tier": "pro"}' }];
   const issues: QueryIssue[] = [];
   for (const [key, value] of Object.entries(query)) {
     const keyPath = [...path, key];
@@ -70,7 +71,7 @@ function validateQueryList(value: unknown, path: PathSegment[], operator: string
 
 function validateFieldCondition(value: unknown, path: PathSegment[]): QueryIssue[] {
   if (isLiteral(value)) return [];
-  if (!isPlainObject(value)) {
+  if (!isRecord(value)) {
     return [{ path, message: "must be a string, number, boolean, null or an object of operators" }];
   }
   const operators = Object.entries(value);

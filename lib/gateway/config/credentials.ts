@@ -4,7 +4,7 @@
  * redaction, the saved-config vault (`lib/config-secrets.ts`) and the builder all walk configs
  * with it, so they agree on where a provider key can be.
  */
-import { isPlainObject } from "./keys";
+import { isRecord } from "../../is-record";
 
 /** Node keys that hold a provider key (snake_case canonical, camelCase accepted). */
 export const CREDENTIAL_KEYS: readonly string[] = ["api_key", "apiKey"];
@@ -19,7 +19,7 @@ export function mapConfigCredentials<T>(node: T, fn: (value: string, path: strin
 }
 
 function mapNode(node: unknown, prefix: string, fn: (value: string, path: string) => string): unknown {
-  if (!isPlainObject(node)) return node;
+  if (!isRecord(node)) return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (CREDENTIAL_KEYS.includes(key) && typeof value === "string") {

@@ -4,6 +4,7 @@
  * every known key is accepted too. Keys whose values are user data (`override_params`, a
  * condition's `query`) are copied as they are: their keys belong to the caller.
  */
+import { isRecord } from "../../is-record";
 
 /** A node's keys, in the reading order canonical JSON uses (name and strategy first, nested targets last). */
 export const NODE_KEYS = [
@@ -79,7 +80,7 @@ export function normalizeConfigKeys(input: unknown): { value: unknown; conflicts
 }
 
 function normalizeLevel(input: unknown, level: Level, path: PathSegment[], conflicts: KeyConflict[]): unknown {
-  if (!isPlainObject(input)) return input;
+  if (!isRecord(input)) return input;
   // Null-prototype objects: a key such as `toString`, `constructor` or `__proto__` is an own key
   // like any other (never an inherited function, never a prototype), so the schema reports it as unknown.
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
@@ -126,16 +127,12 @@ function canonicalKey(rawKey: string, known: readonly string[]): string {
   return snake !== rawKey && known.includes(snake) ? snake : rawKey;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
   }
-  if (isPlainObject(a) && isPlainObject(b)) {
+  if (isRecord(a) && isRecord(b)) {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
   }

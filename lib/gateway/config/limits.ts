@@ -13,14 +13,14 @@
  * (DETOUR_MAX_UPSTREAM_ATTEMPTS).
  * Framework-free and browser-safe: the dashboard's config builder refuses what the gateway refuses.
  */
-import { isPlainObject } from "./keys";
+import { isRecord } from "../../is-record";
 
 export const MAX_CONFIG_TARGETS = 50;
 export const MAX_UPSTREAM_ATTEMPTS = 20;
 
 /** Leaf targets of a (normalised, not yet validated) config: every node that holds no `targets` list. */
 export function countLeafTargets(node: unknown): number {
-  if (!isPlainObject(node) || !Array.isArray(node.targets)) return 1;
+  if (!isRecord(node) || !Array.isArray(node.targets)) return 1;
   let count = 0;
   for (const child of node.targets as unknown[]) count += countLeafTargets(child);
   return count;

@@ -11,7 +11,8 @@
 import { z } from "zod";
 import { validateQuery, type Query } from "./condition-query";
 import { toConfigIssues, type ConfigIssue } from "./issues";
-import { isPlainObject, normalizeConfigKeys, ownValue } from "./keys";
+import { normalizeConfigKeys, ownValue } from "./keys";
+import { isRecord } from "../../is-record";
 import { countLeafTargets, MAX_CONFIG_TARGETS } from "./limits";
 import { booleanValue, enumOf, intInRange, listOf, nonEmptyString, strictObject } from "./messages";
 import { checkNode, checkRoot } from "./node-rules";
@@ -65,7 +66,7 @@ export const circuitBreakerSettingsSchema = strictObject(
 );
 
 export const querySchema = z
-  .custom<Query>((value) => isPlainObject(value), { error: 'must be an object such as {"metadata.tier": "pro"}' })
+  .custom<Query>((value) => isRecord(value), { error: 'must be an object such as {"metadata.tier": "pro"}' })
   .superRefine((query, ctx) => {
     for (const issue of validateQuery(query)) {
       ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
@@ -113,7 +114,7 @@ export const strategySchema = z.discriminatedUnion(
       const code: string = issue.code;
       if (code === "invalid_type") return `must be ${strategyWhat}`;
       if (code !== "invalid_union") return undefined;
-      const mode = isPlainObject(issue.input) ? issue.input.mode : undefined;
+      const mode = isRecord(issue.input) ? issue.input.mode : undefined;
       return mode === undefined ? `is required: one of ${STRATEGY_MODES.join(", ")}` : `must be one of ${STRATEGY_MODES.join(", ")}`;
     },
   },
@@ -131,7 +132,7 @@ const customHost = z
 
 /** Body parameters (user data, any key) except `__proto__`, which a JavaScript object cannot carry as a key. */
 const bodyParams = z
-  .custom<Record<string, unknown>>((value) => isPlainObject(value), { error: "must be an object of body parameters" })
+  .custom<Record<string, unknown>>((value) => isRecord(value), { error: "must be an object of body parameters" })
   .superRefine((params, ctx) => {
     if (Object.hasOwn(params, "__proto__")) {
       ctx.addIssue({ code: "custom", path: ["__proto__"], message: "__proto__ is not a body parameter" });

@@ -3,6 +3,7 @@
  * answers mapped to OpenAI's `{error:{message,type,param,code}}` (GATEWAY.md §6).
  */
 import type { GatewayErrorLike, NormalizedError, OpenAiErrorBody } from "./types";
+import { isRecord } from "../../is-record";
 
 /** Longest upstream text quoted in a normalised message. */
 export const MAX_QUOTED_BODY_CHARS = 500;
@@ -10,10 +11,6 @@ export const MAX_QUOTED_BODY_CHARS = 500;
 /** A 400 Detour answers itself (bad target or credentials), with a stable machine-readable code. */
 export function invalidRequest(message: string, code: string, param: string | null = null): { error: GatewayErrorLike } {
   return { error: { status: 400, message, type: "invalid_request_error", param, code } };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function stringOrNull(value: unknown): string | null {

@@ -20,6 +20,7 @@ import type { AttemptFn, AttemptOutcome } from "../router";
 import { SseRelay } from "./sse-relay";
 import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
 import { findAddressNotAllowed } from "../upstream/lookup";
+import { isRecord } from "../../is-record";
 
 export type UpstreamPayload =
   | { kind: "json"; text: string; json: Record<string, unknown>; headers: Headers; deployment?: string }
@@ -168,7 +169,7 @@ function upstreamError(message: string, code: string): OpenAiErrorBody {
 function parseObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return isRecord(value) ? value : null;
   } catch {
     return null;
   }

@@ -23,6 +23,7 @@ import { route, AttemptBudgetError, RouteAbortedError, NoMatchingConditionError,
 import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey, type CachedAnswer } from "../cache/response-cache";
 import { readUsage } from "./sse-relay";
 import { lookupApiKey, markUsed } from "../cache/lookups";
+import { isRecord } from "../../is-record";
 
 /** Requests the client abandoned are logged with nginx's "client closed request". */
 const CLIENT_CLOSED = 499;
@@ -135,7 +136,7 @@ function respondFromCache(s: Served, hit: CachedAnswer): Response {
 
 async function routeAndRespond(s: Served, routing: Routing, body: Record<string, unknown>, cache: CachePlan | null): Promise<Response> {
   const stream = body.stream === true && s.endpoint !== "embeddings";
-  const callerWantsUsage = isObject(body.stream_options) && body.stream_options.include_usage === true;
+  const callerWantsUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
   const result = await route<ResolvedTarget, UpstreamPayload>(routing.tree, {
     attempt: createAttempt({
       endpoint: s.endpoint,
@@ -336,8 +337,4 @@ function trackedSleep(s: Served, ms: number, signal: AbortSignal): Promise<void>
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

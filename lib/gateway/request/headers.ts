@@ -74,7 +74,9 @@ function textHeader(headers: Headers, name: string): string | null {
   return raw === null ? null : decodeHeaderValue(raw).trim() || null;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a range from U+0000: any character outside ASCII
 const NON_ASCII = /[^\u0000-\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a range from U+0000: any character outside Latin-1
 const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -119,7 +121,7 @@ export function isJsonText(text: string): boolean {
 }
 
 function parseMetadata(header: string | null): Record<string, string> | null {
-  if (!header || !header.trim()) return null;
+  if (!header?.trim()) return null;
   // The limit counts bytes: Node's latin1 string has one character per byte.
   if (header.length > MAX_METADATA_BYTES)
     throw badRequest("invalid_metadata", `x-portkey-metadata is larger than ${MAX_METADATA_BYTES} bytes.`);

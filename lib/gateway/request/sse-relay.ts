@@ -13,6 +13,7 @@
  * event; after it, only those that carry `"usage":{` (or until the model is known).
  */
 import type { Readable } from "node:stream";
+import { isRecord } from "../../is-record";
 
 export type StreamUsage = { promptTokens: number | null; completionTokens: number | null; totalTokens: number | null };
 
@@ -133,7 +134,7 @@ export class SseRelay {
         this.garbage++;
       }
     }
-    if (keep) this.ready.push(event + "\n\n");
+    if (keep) this.ready.push(`${event}\n\n`);
     return content;
   }
 
@@ -237,7 +238,7 @@ function dataOf(event: string): string | null {
 function safeParse(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return isRecord(value) ? value : null;
   } catch {
     return null;
   }

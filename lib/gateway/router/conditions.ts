@@ -9,6 +9,7 @@
  * config schema; anything malformed that still reaches here simply does not match.
  */
 import { isFieldOperator, isLiteral, type FieldOperator, type Query, type QueryLiteral } from "../config/condition-query";
+import { isRecord } from "../../is-record";
 
 export type ConditionContext = { metadata?: Record<string, unknown>; params?: Record<string, unknown> };
 
@@ -124,9 +125,5 @@ function matchesRegex(actual: unknown, pattern: string): boolean {
     if (regexCache.size > 1000) regexCache.clear();
     regexCache.set(pattern, regex);
   }
-  return regex !== null && regex.test(String(actual));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return regex?.test(String(actual)) ?? false;
 }

@@ -41,7 +41,9 @@ function seriesOf(data: Analytics): Series[] {
 function rowsOf(data: Analytics, pick: (c: Counts) => number | null, total: (p: AnalyticsPoint) => number | null): Row[] {
   return data.series.map((p) => {
     const row: Row = { t: p.start, total: total(p) };
-    data.keys.forEach((k, i) => (row[`s${i}`] = pick(p.byKey[k]!)));
+    data.keys.forEach((k, i) => {
+      row[`s${i}`] = pick(p.byKey[k]!);
+    });
     return row;
   });
 }
@@ -188,7 +190,9 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
   const series = seriesOf(data);
   const rows: Row[] = data.series.map((p) => {
     const row: Row = { t: p.start };
-    data.keys.forEach((k, i) => (row[`s${i}`] = p.latencyByKey[k]?.[shown] ?? null));
+    data.keys.forEach((k, i) => {
+      row[`s${i}`] = p.latencyByKey[k]?.[shown] ?? null;
+    });
     return row;
   });
   const highest = (pct: Percentile) => {
@@ -209,13 +213,13 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
     .join(", ");
   const summary = `${overall}; by ${data.splitBy}, highest p50 / p95 in any ${data.bucket}: ${parts}; ${highest(shown)}; lines show ${shown} per ${data.splitBy}.`;
   const toggle = (
-    <div className="an-toggle" role="group" aria-label="Latency percentile">
+    <fieldset className="an-toggle" aria-label="Latency percentile">
       {(["p50", "p95"] as const).map((p) => (
         <button key={p} type="button" className="btn btn-sm" aria-pressed={shown === p} onClick={() => setShown(p)}>
           {p}
         </button>
       ))}
-    </div>
+    </fieldset>
   );
   return (
     <ChartFigure id="latency" title={`Latency ${shown} by ${data.splitBy}`} summary={summary} actions={toggle}>

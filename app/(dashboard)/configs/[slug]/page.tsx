@@ -10,7 +10,8 @@ import { getEncryptionKey } from "@/lib/secrets";
 import { listConfigVersions } from "@/lib/store/configs";
 import { ConfigActions } from "../_components/config-actions";
 import { ConfigBuilder } from "../_components/config-builder";
-import { isObject, prettyBody } from "../_components/draft";
+import { prettyBody } from "../_components/draft";
+import { isRecord } from "@/lib/is-record";
 import { actorNames } from "../../_components/actor-names";
 import { requestOrigin, virtualKeyOptions } from "../_components/server-data";
 import { ConfigSnippets } from "../_components/config-snippets";
@@ -84,7 +85,7 @@ export default async function ConfigPage({
         key={newest.id}
         slug={config.slug}
         initialName={config.name}
-        initialConfig={isObject(current) ? current : {}}
+        initialConfig={isRecord(current) ? current : {}}
         virtualKeys={virtualKeys}
       />
 

@@ -4,7 +4,8 @@ import { TextInput } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { CACHE_MODES, MAX_RETRY_ATTEMPTS, MAX_REQUEST_TIMEOUT_MS } from "@/lib/gateway/config/schema";
 import { controlId, numberOrUndefined, type BuilderContext } from "./builder-context";
-import { isObject, withoutEmpty, type Json, type Path } from "./draft";
+import { withoutEmpty, type Json, type Path } from "./draft";
+import { isRecord } from "@/lib/is-record";
 import { JsonObjectField } from "./json-object-field";
 import { StatusCodesInput } from "./status-codes-input";
 
@@ -12,7 +13,7 @@ const CACHE_LABELS: Record<string, string> = { simple: "Simple: identical reques
 
 /** Retry, cache, request timeout and override params: settings every node may carry (children inherit them). */
 export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx: BuilderContext }) {
-  const retry: Json = isObject(node.retry) ? node.retry : {};
+  const retry: Json = isRecord(node.retry) ? node.retry : {};
   const retryPath = [...path, "retry"];
   const setRetry = (key: string, value: unknown) => {
     const next: Json = { ...retry };
@@ -23,7 +24,7 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
   const retryError = ctx.issues.at(retryPath);
   const attempts = retry.attempts;
 
-  const cache: Json | undefined = isObject(node.cache) ? node.cache : undefined;
+  const cache: Json | undefined = isRecord(node.cache) ? node.cache : undefined;
   const cachePath = [...path, "cache"];
   const cacheMode = node.cache === undefined ? "" : typeof cache?.mode === "string" ? cache.mode : "simple";
   const cacheOptions = [

@@ -3,7 +3,8 @@
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/select";
 import type { BuilderContext } from "./builder-context";
-import { isObject, type Json, type Path } from "./draft";
+import type { Json, Path } from "./draft";
+import { isRecord } from "@/lib/is-record";
 import { JsonObjectField } from "./json-object-field";
 
 /** A conditional node's rules: each a query and the name of the target it routes to, plus a default. */
@@ -20,7 +21,7 @@ export function ConditionsEditor({
 }) {
   const conditions: unknown[] = Array.isArray(strategy.conditions) ? strategy.conditions : [];
   const condPath = [...path, "strategy", "conditions"];
-  const names = targets.map((t) => (isObject(t) && typeof t.name === "string" ? t.name : "")).filter(Boolean);
+  const names = targets.map((t) => (isRecord(t) && typeof t.name === "string" ? t.name : "")).filter(Boolean);
   const nameOptions = (current: unknown) => [
     { value: "", label: names.length ? "Choose a target…" : "Name the targets first" },
     ...names.map((n) => ({ value: n, label: n })),
@@ -35,10 +36,11 @@ export function ConditionsEditor({
       {ctx.issues.at(condPath) ? <p className="field-error">{ctx.issues.at(condPath)}</p> : null}
       <ol className="cfg-conditions">
         {conditions.map((c, index) => {
-          const cond = isObject(c) ? c : {};
+          const cond = isRecord(c) ? c : {};
           const at = [...condPath, index];
           const n = index + 1;
           return (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a condition is its position in the draft (its path and its label "Condition n"); its fields read the draft
             <li key={index} className="cfg-condition">
               <JsonObjectField
                 label={`Condition ${n} query`}

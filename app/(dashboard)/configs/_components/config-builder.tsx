@@ -11,7 +11,8 @@ import { CONFIG_NAME_MAX } from "@/lib/api/config-schemas";
 import { normalizeConfigKeys } from "@/lib/gateway/config/keys";
 import { formatIssuePath, parseConfig, type ConfigIssue } from "@/lib/gateway/config/schema";
 import type { BuilderContext, VirtualKeyOption } from "./builder-context";
-import { indexIssues, isObject, prettyJson, setIn, type Json, type Path } from "./draft";
+import { indexIssues, prettyJson, setIn, type Json, type Path } from "./draft";
+import { isRecord } from "@/lib/is-record";
 import { NodeEditor } from "./node-editor";
 
 type Saved = { slug: string; version: number };
@@ -194,7 +195,7 @@ export function ConfigBuilder({
         </section>
         <section className="panel" aria-labelledby="cfg-routing">
           <h2 id="cfg-routing">Routing</h2>
-          <NodeEditor node={isObject(draft) ? draft : {}} path={[]} label="Config" ctx={ctx} />
+          <NodeEditor node={isRecord(draft) ? draft : {}} path={[]} label="Config" ctx={ctx} />
         </section>
       </div>
       <div className="cfg-json-pane">

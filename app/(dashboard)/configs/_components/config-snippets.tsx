@@ -45,12 +45,8 @@ export function ConfigSnippets({ slug, origin, justSaved }: { slug: string; orig
         {justSaved ? `Saved: version ${justSaved}` : "Use this config"}
       </h2>
       <div className="cfg-id-row">
-        <span className="cfg-id-label" id="cfg-id-label">
-          Config id
-        </span>
-        <code className="cfg-id" aria-labelledby="cfg-id-label">
-          {slug}
-        </code>
+        <span className="cfg-id-label">Config id</span>
+        <code className="cfg-id">{slug}</code>
         <CopyButton value={slug} label="Copy config id">
           Copy id
         </CopyButton>
@@ -91,9 +87,12 @@ export function ConfigSnippets({ slug, origin, justSaved }: { slug: string; orig
           <CopyButton value={s.code} label={`Copy ${s.label} snippet`} className="cfg-snippet-copy">
             Copy
           </CopyButton>
-          <pre tabIndex={0} aria-label={`${s.label} snippet`}>
-            <code>{s.code}</code>
-          </pre>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region; focusable so the keyboard can scroll it */}
+          <section className="cfg-snippet-code" tabIndex={0} aria-label={`${s.label} snippet`}>
+            <pre>
+              <code>{s.code}</code>
+            </pre>
+          </section>
         </div>
       ))}
     </section>

@@ -4,16 +4,13 @@
  * (`targets[1].retry.attempts`), so an issue finds its field by string equality.
  */
 import { formatIssuePath, type ConfigIssue } from "@/lib/gateway/config/schema";
+import { isRecord } from "@/lib/is-record";
 
 export type Json = Record<string, unknown>;
 export type Seg = string | number;
 export type Path = readonly Seg[];
 
 export const pathKey = (path: Path): string => formatIssuePath(path);
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export function getIn(root: unknown, path: Path): unknown {
   let node: unknown = root;
@@ -35,7 +32,7 @@ export function setIn(root: unknown, path: Path, value: unknown): unknown {
     else list[head] = next;
     return list;
   }
-  const obj: Json = isObject(root) ? { ...root } : {};
+  const obj: Json = isRecord(root) ? { ...root } : {};
   const next = setIn(obj[head], rest, value);
   if (next === undefined) delete obj[head];
   else obj[head] = next;

@@ -2,7 +2,8 @@
 
 import { useState } from "react";
 import { Textarea } from "@/components/ui/field";
-import { isObject, prettyJson } from "./draft";
+import { prettyJson } from "./draft";
+import { isRecord } from "@/lib/is-record";
 
 /**
  * A JSON object typed as text (override params, a condition's query). The text is kept while it is
@@ -67,7 +68,7 @@ export function JsonObjectField({
         }
         setParseError(null);
         // Anything else (a list, a number) goes to the draft too, so the engine's message shows.
-        onChange(isObject(parsed) || parsed !== undefined ? parsed : undefined);
+        onChange(isRecord(parsed) || parsed !== undefined ? parsed : undefined);
       }}
     />
   );

@@ -6,7 +6,8 @@ import { Select } from "@/components/ui/select";
 import { STRATEGY_MODES, type StrategyMode } from "@/lib/gateway/config/schema";
 import { controlId, numberOrUndefined, type BuilderContext } from "./builder-context";
 import { CommonFields } from "./common-fields";
-import { isObject, type Json, type Path } from "./draft";
+import type { Json, Path } from "./draft";
+import { isRecord } from "@/lib/is-record";
 import { ConditionsEditor } from "./conditions-editor";
 import { StatusCodesInput } from "./status-codes-input";
 import { TargetSourceFields, withoutKeys } from "./target-fields";
@@ -24,7 +25,7 @@ const MODE_OPTIONS = [
 const SOURCE_KEYS = ["virtual_key", "provider", "api_key", "custom_host", "resource_name", "deployment_id", "api_version"] as const;
 
 export function nodeMode(node: Json): StrategyMode | "" {
-  const mode = isObject(node.strategy) ? node.strategy.mode : undefined;
+  const mode = isRecord(node.strategy) ? node.strategy.mode : undefined;
   return typeof mode === "string" && (STRATEGY_MODES as readonly string[]).includes(mode)
     ? (mode as StrategyMode)
     : node.targets !== undefined
@@ -51,13 +52,13 @@ export function NodeEditor({
 }) {
   const mode = nodeMode(node);
   const isRoot = path.length === 0;
-  const strategy: Json = isObject(node.strategy) ? node.strategy : {};
+  const strategy: Json = isRecord(node.strategy) ? node.strategy : {};
   const targets: unknown[] = Array.isArray(node.targets) ? node.targets : [];
 
   function switchMode(next: string) {
     if (next === "") {
       // Back to one target: the first target's source moves up.
-      const first = isObject(targets[0]) ? targets[0] : {};
+      const first = isRecord(targets[0]) ? targets[0] : {};
       const source = Object.fromEntries(SOURCE_KEYS.filter((k) => first[k] !== undefined).map((k) => [k, first[k]]));
       ctx.update(path, { ...withoutKeys(node, ["strategy", "targets"]), ...source });
       return;
@@ -76,7 +77,7 @@ export function NodeEditor({
   }
 
   const settings = (
-    <div role="group" aria-label={`${label} settings`} className="cfg-node-settings">
+    <fieldset aria-label={`${label} settings`} className="cfg-node-settings">
       {!isRoot ? (
         <div className="ui-form-grid">
           <TextInput
@@ -169,7 +170,7 @@ export function NodeEditor({
           <CommonFields node={node} path={path} ctx={ctx} />
         </details>
       )}
-    </div>
+    </fieldset>
   );
 
   if (mode === "") return settings;
@@ -219,7 +220,7 @@ function TargetList({
   }
 
   return (
-    <div role="group" aria-label={`${label} targets`} className="cfg-targets">
+    <fieldset aria-label={`${label} targets`} className="cfg-targets">
       <h3 className="cfg-targets-title">
         {path.length === 0 ? "Targets" : `Targets of ${label}`}{" "}
         <span className="muted">
@@ -237,8 +238,9 @@ function TargetList({
         {targets.map((child, index) => {
           const name = nameOf(index);
           const childPath = [...listPath, index];
-          const childNode = isObject(child) ? child : {};
+          const childNode = isRecord(child) ? child : {};
           return (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a target is its position in the draft (its path config.targets[i], which issues and control ids name); its fields read the draft
             <li key={index}>
               <fieldset className="cfg-node" aria-invalid={ctx.issues.under(childPath) ? true : undefined}>
                 <legend>{name}</legend>
@@ -289,7 +291,7 @@ function TargetList({
                     </svg>
                   </Button>
                 </div>
-                {isObject(child) || child === undefined ? null : (
+                {isRecord(child) || child === undefined ? null : (
                   <p className="field-error">{ctx.issues.at(childPath) ?? "must be an object"}</p>
                 )}
                 <NodeEditor node={childNode} path={childPath} label={name} parentMode={mode} ctx={ctx} />
@@ -310,7 +312,7 @@ function TargetList({
           Add nested strategy{path.length === 0 ? "" : ` to ${label}`}
         </Button>
       </div>
-    </div>
+    </fieldset>
   );
 }
 

@@ -3,6 +3,17 @@
 import { useState } from "react";
 import { Field } from "@/components/ui/field";
 
+/** Each chip's text and a key that stays with it when another chip goes: the code, and which repeat of it (typed JSON may repeat one). */
+function chipsOf(codes: readonly unknown[]) {
+  const seen = new Map<string, number>();
+  return codes.map((code, index) => {
+    const text = String(code);
+    const repeat = seen.get(text) ?? 0;
+    seen.set(text, repeat + 1);
+    return { text, index, key: repeat === 0 ? text : `${text}#${repeat}` };
+  });
+}
+
 /**
  * HTTP status codes as chips: type a code and press Enter, comma or space to add it; Backspace in
  * the empty box removes the last one; each chip is a button "Remove 429". An empty list is
@@ -59,10 +70,10 @@ export function StatusCodesInput({
       {(ids) => (
         <div className="cfg-chips" data-invalid={ids["aria-invalid"] ? "true" : undefined}>
           <ul className="cfg-chip-list" aria-label={codes.length ? `Codes chosen: ${codes.join(", ")}` : "No codes chosen"}>
-            {codes.map((code, index) => (
-              <li key={`${String(code)}-${index}`} className="cfg-chip">
-                <span>{String(code)}</span>
-                <button type="button" className="cfg-chip-remove" aria-label={`Remove ${String(code)}`} onClick={() => remove(index)}>
+            {chipsOf(codes).map(({ text, key, index }) => (
+              <li key={key} className="cfg-chip">
+                <span>{text}</span>
+                <button type="button" className="cfg-chip-remove" aria-label={`Remove ${text}`} onClick={() => remove(index)}>
                   <svg
                     width="10"
                     height="10"

@@ -20,8 +20,10 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
   const [to, setTo] = useState(versions[0]?.version ?? 1);
   const [restoring, setRestoring] = useState<number | null>(null);
   const options = versions.map((v) => ({ value: String(v.version), label: `v${v.version}${v.version === current ? " (current)" : ""}` }));
-  const textOf = (n: number) => versions.find((v) => v.version === n)?.text ?? "";
-  const diff = useMemo(() => diffLines(textOf(from), textOf(to)), [from, to, versions]); // eslint-disable-line react-hooks/exhaustive-deps
+  const diff = useMemo(() => {
+    const textOf = (n: number) => versions.find((v) => v.version === n)?.text ?? "";
+    return diffLines(textOf(from), textOf(to));
+  }, [from, to, versions]);
   const added = diff.filter((l) => l.kind === "added").length;
   const removed = diff.filter((l) => l.kind === "removed").length;
 
@@ -93,9 +95,11 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
             )}
           </p>
         </div>
-        <div role="region" aria-label={`Diff from version ${from} to version ${to}`} className="cfg-diff" tabIndex={0}>
-          {diff.map((line, i) => (
-            <div key={i} className={`cfg-diff-line is-${line.kind}`}>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region; focusable so the keyboard can scroll it */}
+        <section aria-label={`Diff from version ${from} to version ${to}`} className="cfg-diff" tabIndex={0}>
+          {diff.map((line) => (
+            // A removed line has only an old number, an added one only a new one: the pair is unique.
+            <div key={`${line.oldNo ?? ""}:${line.newNo ?? ""}`} className={`cfg-diff-line is-${line.kind}`}>
               <span className="cfg-diff-no" aria-hidden="true">
                 {line.oldNo ?? ""}
               </span>
@@ -111,7 +115,7 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
               <code>{line.text}</code>
             </div>
           ))}
-        </div>
+        </section>
       </section>
 
       <ConfirmDialog
@@ -121,7 +125,7 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
         confirmLabel={`Restore version ${restoring ?? ""}`}
         pendingLabel="Restoring…"
         tone="primary"
-        onConfirm={() => restore(restoring!)}
+        onConfirm={async () => (restoring === null ? null : restore(restoring))}
       >
         <p>
           Its content becomes a new version (v{(versions[0]?.version ?? 0) + 1}) and the gateway uses it from the next request. Nothing is

@@ -37,6 +37,7 @@ export function FallbackIcon({ failed, servedBy }: { failed: readonly FailedAtte
   const tipId = useId();
   const summary = fallbackSummary(failed, servedBy);
   return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: focusable so a keyboard user can open the tooltip (shown on focus), as on hover
     <span className="fallback-icon" tabIndex={0}>
       <svg role="img" aria-label="Fallback used" aria-describedby={tipId} width="16" height="16" viewBox="0 0 16 16" focusable="false">
         <FallbackGlyph />

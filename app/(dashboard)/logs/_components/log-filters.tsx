@@ -104,9 +104,9 @@ export function LogFiltersForm({
     }
     const quick = form.elements.namedItem("logs-quick-range");
     if (quick instanceof HTMLSelectElement) quick.value = "";
-    // Only a new URL rewrites the fields; `values` is derived from it.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [urlKey]);
+    // Only a new URL rewrites the fields (`values` is derived from it; the check above skips a
+    // render where only `values` changed).
+  }, [urlKey, values]);
   const invalid = new Set(issues.map((i) => fieldOf(i.param)));
 
   const field = (def: LogFilterDef) => {

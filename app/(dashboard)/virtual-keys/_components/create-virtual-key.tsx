@@ -43,6 +43,7 @@ export function CreateVirtualKey({ limits, label = "Create virtual key" }: { lim
     <>
       <Button variant="primary" onClick={() => setOpen(true)} aria-keyshortcuts="c">
         {label}
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a <kbd> is not focusable; hidden so the button's name stays "Create…" (aria-keyshortcuts announces the key) */}
         <kbd className="ui-kbd" aria-hidden="true">
           C
         </kbd>

@@ -28,7 +28,7 @@ export function DeploymentsEditor({
   apiVersionPlaceholder: string;
 }) {
   const id = useId();
-  const listError = errors["deployments"] ?? errors["deployment_name"];
+  const listError = errors.deployments ?? errors.deployment_name;
 
   function update(uid: number, patch: Partial<DeploymentRow>) {
     onChange(

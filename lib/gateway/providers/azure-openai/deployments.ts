@@ -19,7 +19,7 @@ export const DEFAULT_AZURE_API_VERSION = "2024-10-21";
 
 export type DeploymentChoice = { deployment: string; apiVersion: string };
 
-const nonEmpty = (value: string | null | undefined): string | undefined => (value && value.trim() ? value : undefined);
+const nonEmpty = (value: string | null | undefined): string | undefined => (value?.trim() ? value : undefined);
 
 /** The model names a deployment answers to: its alias, or its own name when it has no alias. */
 export function deploymentModelName(d: AzureDeployment): string {

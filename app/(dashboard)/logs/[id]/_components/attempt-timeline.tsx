@@ -37,8 +37,9 @@ export function AttemptTimeline({ log }: { log: Detail }) {
         return (
           <li key={a.index} className={`timeline-item ${ok ? "is-ok" : "is-failed"}`}>
             <div className="timeline-head">
-              <span className="timeline-index" aria-label={`Attempt ${a.index + 1}`}>
-                #{a.index + 1}
+              <span className="timeline-index">
+                <span className="sr-only">Attempt {a.index + 1}</span>
+                <span aria-hidden="true">#{a.index + 1}</span>
               </span>
               <code className="timeline-target">{a.target_path}</code>
               <span>{a.provider ?? "—"}</span>

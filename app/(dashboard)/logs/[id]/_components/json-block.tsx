@@ -33,10 +33,11 @@ export function JsonBlock({
           {!pretty.isJson ? (truncated ? "Shown as stored (incomplete JSON)." : "Not JSON; shown as stored.") : null}
         </p>
       ) : null}
-      {/* A scrollable region: focusable so the keyboard can scroll it, named for screen readers. */}
-      <pre className="code-block" tabIndex={0} role="region" aria-label={label}>
-        {pretty.text}
-      </pre>
+      {/* A scrollable region, named for screen readers. */}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region; focusable so the keyboard can scroll it */}
+      <section className="code-block" tabIndex={0} aria-label={label}>
+        <pre>{pretty.text}</pre>
+      </section>
     </div>
   );
 }
