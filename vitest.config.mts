@@ -2,8 +2,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` (pure code and things that start their own local servers) and `storage`
-// (a real database; run once per database by scripts/test-all.sh with DETOUR_TEST_DB=sqlite|postgresql).
+// Three projects: `unit` (pure code and things that start their own local servers), `storage`
+// (a real database) and `gateway` (real HTTP against the production build). scripts/test-all.sh
+// runs storage and gateway once per database (DETOUR_TEST_DB=sqlite|postgresql).
 export default defineConfig({
   resolve: { alias: { "@": path.dirname(fileURLToPath(import.meta.url)) } },
   test: {

@@ -11,8 +11,9 @@
  * another, created when missing). Rows are spread over the last --days (30) days: a mix of
  * providers, models (some without a price: cost null), statuses (2xx/4xx/5xx), fallbacks with
  * 2-3 attempts, metadata (env, team, user) and small bodies. Batches are written with the database
- * driver in one transaction each (100k rows in seconds); --prisma writes them through the log
- * writer's insertLogBatch instead (the production path, about 1 ms a row).
+ * driver in one transaction each (100k rows in seconds); --prisma writes them through Prisma's
+ * insertLogBatch instead (lib/store/logs.ts, about 1 ms a row). The running app's log writer uses
+ * neither: it writes through lib/store/log-sink.ts.
  *
  * --measure runs each main query shape through lib/store/log-query.ts (the code behind the API)
  * --runs times after a warm-up and prints the median and p90 in ms as a Markdown table;

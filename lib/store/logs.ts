@@ -5,7 +5,9 @@ import type { LogRecord } from "../logs/types";
 const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
 
 /**
- * Writes request logs with their attempts and metadata rows in one transaction: BEGIN, one id
+ * Writes request logs through Prisma (tests, seeding and bench/log-write-cost.ts; the running app's
+ * log writer uses lib/store/log-sink.ts, the same rows through the drivers) with their attempts and
+ * metadata rows in one transaction: BEGIN, one id
  * lookup, one createMany per table, COMMIT. Idempotent: logs whose id is already stored are
  * skipped together with their attempts and metadata (those were committed with the log), so a
  * retry after a lost COMMIT acknowledgement neither duplicates nor fails. Prisma 7 has

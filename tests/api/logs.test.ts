@@ -1,5 +1,5 @@
 /**
- * GET /v1/logs over real HTTP against 14 known rows (inserted with the log writer's insertLogBatch
+ * GET /v1/logs over real HTTP against 14 known rows (inserted with insertLogBatch, lib/store/logs.ts,
  * into a workspace of their own): every filter of GATEWAY.md section 8 and combinations with the
  * exact ids expected, every sort both ways (ties by id, logs without a cost last), paging through
  * each sort page by page, bad values and unknown parameters (400 naming the parameter), and auth
