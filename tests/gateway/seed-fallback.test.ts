@@ -1,6 +1,6 @@
 /**
- * The cookbook's scenario (../shared/seed/) with the real SDKs, base URL pointed at Detour:
- * OpenAI answers 503 -> Azure answers with the same model; with on_status_codes [429] a 503 comes
+ * The scenario Detour grew from (Portkey's "OpenAI to Azure OpenAI fallback" cookbook) with the
+ * real SDKs, base URL pointed at Detour: OpenAI answers 503 -> Azure answers with the same model; with on_status_codes [429] a 503 comes
  * back as is and a 429 falls back. Each case's log row and attempts are checked in the database.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
