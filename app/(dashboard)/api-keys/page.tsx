@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { parseListQuery } from "@/lib/dashboard/list-query";
-import { loadStatusList, StatusList } from "@/components/ui/status-list";
+import { loadStatusList, StatusList } from "../_components/status-list";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { API_KEY_NAME_MAX } from "@/lib/api/api-key-schemas";

@@ -4,7 +4,7 @@ import { Badge } from "@/components/ui/badge";
 import { CopyButton } from "@/components/ui/copy-button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { parseListQuery } from "@/lib/dashboard/list-query";
-import { loadStatusList, StatusList } from "@/components/ui/status-list";
+import { loadStatusList, StatusList } from "../_components/status-list";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
