@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
-import { FilterTabs } from "../../../components/ui/filter-tabs";
-import { listHref, type ListQuery } from "../../../lib/dashboard/list-query";
-import { Pagination } from "../../../components/ui/pagination";
+import { FilterTabs } from "@/components/ui/filter-tabs";
+import { listHref, type ListQuery } from "@/lib/dashboard/list-query";
+import { Pagination } from "@/components/ui/pagination";
 
 export type StatusCounts = { active: number; revoked: number };
 
