@@ -314,9 +314,11 @@ describe("LogWriter with a spill", () => {
     const rs = records(300);
     rs.forEach((r) => w.enqueue(r));
     await waitFor(() => db.calls >= 1, "first failed write");
+    // "At once": not at 70% of the timeout (42 s here), when a writer that does not know the
+    // database is failing spills what is left. 10 s is generous for one append of 300 rows.
     const started = Date.now();
-    expect(await w.close(2_000)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await w.close(60_000)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(w.stats()).toMatchObject({ queued: 0, dropped: 0 });
     expect(names()).toEqual([expect.stringMatching(/\.ndjson$/)]); // sealed for whoever replays it
     const lines = readFileSync(path.join(dir, names()[0]!), "utf8").trim().split("\n");
@@ -330,9 +332,10 @@ describe("LogWriter with a spill", () => {
     const rs = records(120);
     rs.forEach((r) => w.enqueue(r));
     await waitFor(() => db.calls >= 1, "a write in flight");
-    const started = Date.now();
-    expect(await w.close(500)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(500);
+    // The hung write is not known to fail: at 70% of the timeout (2.8 s) what is left, the batch in
+    // flight included, goes to the spill, and close() resolves true only if that happened before
+    // the timeout (false when the flush times out). 1.2 s for that one append is generous.
+    expect(await w.close(4_000)).toBe(true);
     const ids = names()
       .flatMap((n) => readFileSync(path.join(dir, n), "utf8").trim().split("\n"))
       .map((l) => parseSpillLine(l)!.id);
