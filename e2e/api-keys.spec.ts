@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
+import { admin } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
 
 /**
@@ -12,7 +13,7 @@ test.describe.configure({ mode: "serial" });
 const run = Date.now().toString(36);
 const GATEWAY_NAME = `billing-e2e-${run}`;
 const ADMIN_NAME = `ops-e2e-${run}`;
-let gatewayKey = "";
+const REVOKE_NAME = `revoke-e2e-${run}`;
 
 async function call(path: string, key: string, method = "GET"): Promise<Response> {
   return fetch(new URL(path, test.info().project.use.baseURL), { method, headers: { "x-portkey-api-key": key } });
@@ -22,7 +23,7 @@ async function call(path: string, key: string, method = "GET"): Promise<Response
 test.afterAll(async () => {
   const res = await call("/v1/api-keys?status=active", E2E_ADMIN_API_KEY);
   const { data } = (await res.json()) as { data: { id: string; name: string }[] };
-  for (const key of data.filter((k) => k.name === GATEWAY_NAME || k.name === ADMIN_NAME)) {
+  for (const key of data.filter((k) => [GATEWAY_NAME, ADMIN_NAME, REVOKE_NAME].includes(k.name))) {
     expect((await call(`/v1/api-keys/${key.id}`, E2E_ADMIN_API_KEY, "DELETE")).status).toBe(200);
   }
 });
@@ -71,7 +72,7 @@ test("create a gateway key: shown once with a copy button, works for inference o
   await name.getByRole("button", { name: "Cancel" }).click();
   await expect(name).toBeHidden();
 
-  gatewayKey = await createKey(page, GATEWAY_NAME, "Gateway");
+  const gatewayKey = await createKey(page, GATEWAY_NAME, "Gateway");
   const shown = page.getByRole("dialog", { name: `Copy the key for “${GATEWAY_NAME}”` });
   await shown.getByRole("button", { name: "Copy API key" }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(gatewayKey);
@@ -105,24 +106,26 @@ test("an admin key can use the management API", async ({ page }, info) => {
   const res = await call("/v1/api-keys", adminKey);
   expect(res.status).toBe(200);
   const list = (await res.json()) as { data: { name: string }[] };
-  expect(list.data.map((k) => k.name)).toEqual(expect.arrayContaining([GATEWAY_NAME, ADMIN_NAME]));
+  expect(list.data.map((k) => k.name)).toEqual(expect.arrayContaining([ADMIN_NAME, "DETOUR_ADMIN_API_KEY"]));
   await page.screenshot({ path: screenshotPath(info.outputDir, "api-keys"), fullPage: true });
 });
 
 test("revoke a key after confirming: requests with it get 401 at once", async ({ page }, info) => {
-  test.skip(!gatewayKey, "needs the gateway key from the test above");
+  // Its own key, in use (so the gateway has it cached as active) before it is revoked.
+  const { key } = await admin<{ key: string }>("POST", "/api-keys", { name: REVOKE_NAME, scope: "gateway" });
+  expect((await call("/v1/models", key)).status).toBe(200);
   await page.goto("/api-keys");
-  const row = page.getByRole("row").filter({ hasText: GATEWAY_NAME });
-  await row.getByRole("button", { name: `Revoke ${GATEWAY_NAME}` }).click();
-  const confirm = page.getByRole("dialog", { name: `Revoke “${GATEWAY_NAME}”?` });
-  await expect(confirm).toContainText(`${gatewayKey.slice(0, 10)}...`);
+  const row = page.getByRole("row").filter({ hasText: REVOKE_NAME });
+  await row.getByRole("button", { name: `Revoke ${REVOKE_NAME}` }).click();
+  const confirm = page.getByRole("dialog", { name: `Revoke “${REVOKE_NAME}”?` });
+  await expect(confirm).toContainText(`${key.slice(0, 10)}...`);
   await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
   await confirm.getByRole("button", { name: "Revoke key" }).click();
   await expect(confirm).toBeHidden();
-  await expect(page.getByRole("status")).toContainText(`Revoked API key “${GATEWAY_NAME}”`);
+  await expect(page.getByRole("status")).toContainText(`Revoked API key “${REVOKE_NAME}”`);
   await expect(row.getByRole("cell").nth(3)).toHaveText("Revoked");
 
-  const res = await call("/v1/models", gatewayKey);
+  const res = await call("/v1/models", key);
   expect(res.status).toBe(401);
 
   await page
@@ -130,7 +133,7 @@ test("revoke a key after confirming: requests with it get 401 at once", async ({
     .getByRole("link", { name: /Active/ })
     .click();
   await expect(page).toHaveURL(/status=active/);
-  await expect(page.getByRole("row").filter({ hasText: GATEWAY_NAME })).toHaveCount(0);
-  await expect(page.getByRole("row").filter({ hasText: ADMIN_NAME })).toHaveCount(1);
+  await expect(page.getByRole("row").filter({ hasText: REVOKE_NAME })).toHaveCount(0);
+  await expect(page.getByRole("row").filter({ hasText: "DETOUR_ADMIN_API_KEY" })).toHaveCount(1); // active keys stay listed
   await page.screenshot({ path: screenshotPath(info.outputDir, "api-keys-active"), fullPage: true });
 });

@@ -17,6 +17,7 @@ test.describe.configure({ mode: "serial" });
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 const CONFIG_NAME = `e2e fallback ${RUN}`;
+const EDIT_NAME = `e2e versions ${RUN}`;
 const OPENAI_SECRET = "sk-e2e-configs-openai-00001111";
 
 let mock: MockUpstream;
@@ -25,6 +26,7 @@ let gatewayKeyId: string;
 let openaiKey: string;
 let azureKey: string;
 let configId: string;
+let editConfigId: string | undefined;
 let cacheConfigId: string | undefined;
 
 test.beforeAll(async () => {
@@ -40,6 +42,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   // Leave the workspace as found: other specs count keys and configs.
   if (configId) await admin("DELETE", `/configs/${configId}`).catch(() => undefined);
+  if (editConfigId) await admin("DELETE", `/configs/${editConfigId}`).catch(() => undefined);
   if (cacheConfigId) await admin("DELETE", `/configs/${cacheConfigId}`).catch(() => undefined);
   for (const slug of [openaiKey, azureKey]) if (slug) await admin("DELETE", `/virtual-keys/${slug}`).catch(() => undefined);
   if (gatewayKeyId) await admin("DELETE", `/api-keys/${gatewayKeyId}`).catch(() => undefined);
@@ -58,6 +61,18 @@ function consoleErrors(page: Page): string[] {
 
 async function jsonView(page: Page): Promise<unknown> {
   return JSON.parse(await page.getByLabel("Config JSON").inputValue());
+}
+
+/** Saves a new config typed into the builder's JSON view (as the signed-in admin); returns its id. */
+async function saveNewConfig(page: Page, name: string, config: unknown): Promise<string> {
+  await page.goto("/configs/new");
+  await expect(page.getByRole("heading", { name: "New config", level: 1 })).toBeVisible();
+  await page.getByLabel("Config name").fill(name);
+  await page.getByLabel("Config JSON").fill(JSON.stringify(config, null, 2));
+  await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
+  await page.getByRole("button", { name: "Save config" }).click();
+  await expect(page).toHaveURL(/\/configs\/pc-[a-z0-9]+-[0-9a-f]{6}\?saved=1$/);
+  return new URL(page.url()).pathname.split("/").pop()!;
 }
 
 test("build a fallback config in the browser, copy its id, and the portkey-ai SDK falls back to Azure", async ({ page }, info) => {
@@ -155,17 +170,23 @@ test("build a fallback config in the browser, copy its id, and the portkey-ai SD
 });
 
 test("edit the config (a new version), see who changed it, diff two versions and roll back", async ({ page }, info) => {
-  test.skip(!configId, "needs the config of the first test");
   const errors = consoleErrors(page);
-  await page.goto(`/configs/${configId}`);
-  await expect(page.getByRole("heading", { name: CONFIG_NAME, level: 1 })).toBeVisible();
+  // Its own config, version 1 saved in the browser: the fallback config the first test builds.
+  const slug = await saveNewConfig(page, EDIT_NAME, {
+    strategy: { mode: "fallback", on_status_codes: [429, 503] },
+    targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }],
+    request_timeout: 45000,
+  });
+  editConfigId = slug;
+  await page.goto(`/configs/${slug}`);
+  await expect(page.getByRole("heading", { name: EDIT_NAME, level: 1 })).toBeVisible();
   await expect(page.getByRole("button", { name: "Save new version" })).toBeDisabled(); // nothing changed yet
 
   const root = page.getByRole("group", { name: "Config settings" });
   await root.getByRole("button", { name: "Remove 503" }).click();
   await root.getByLabel("Retry attempts").fill("2");
   await page.getByRole("button", { name: "Save new version" }).click();
-  await expect(page).toHaveURL(new RegExp(`/configs/${configId}\\?saved=2$`));
+  await expect(page).toHaveURL(new RegExp(`/configs/${slug}\\?saved=2$`));
   await expect(page.getByRole("heading", { name: "Saved: version 2" })).toBeVisible();
 
   const versions = page.getByRole("table", { name: /Versions/ });
@@ -206,20 +227,20 @@ test("edit the config (a new version), see who changed it, diff two versions and
     ],
     request_timeout: 45000,
   });
-  const stored = await admin<{ version: number; config: unknown }>("GET", `/configs/${configId}`);
+  const stored = await admin<{ version: number; config: unknown }>("GET", `/configs/${slug}`);
   expect(stored.version).toBe(3);
   expect(stored.config).toMatchObject({ strategy: { on_status_codes: [429, 503] } });
 
   // The list: name, id with a copy button, last change, status.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Configs" }).click();
   await expect(page.getByRole("heading", { name: "Configs", level: 1 })).toBeVisible();
-  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: CONFIG_NAME, exact: true }) });
-  await expect(row).toContainText(configId);
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: EDIT_NAME, exact: true }) });
+  await expect(row).toContainText(slug);
   await expect(row).toContainText("v3");
   await expect(row).toContainText("Active");
   await expect(row).toContainText("just now");
-  await row.getByRole("button", { name: `Copy config id ${configId}` }).click();
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(configId);
+  await row.getByRole("button", { name: `Copy config id ${slug}` }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(slug);
   await page.screenshot({ path: screenshotPath(info.outputDir, "configs-list"), fullPage: true });
   expect(errors).toEqual([]);
 });

@@ -27,6 +27,7 @@ const MARKUP = "<script>alert(1)</script><b>bold?</b><img src=x onerror=alert(2)
 const RUN_FILTER = `metadata.e2e_run=${RUN}`;
 
 let mock: MockUpstream;
+let apiKeyId: string | undefined;
 let configSlug: string;
 let openaiKey: string;
 let azureKey: string;
@@ -44,7 +45,9 @@ const ask = (content: string) => ({ model: "gpt-4o", messages: [{ role: "user" a
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
-  const apiKey = (await admin<{ key: string }>("POST", "/api-keys", { name: `e2e logs ${RUN}`, scope: "gateway" })).key;
+  const created = await admin<{ id: string; key: string }>("POST", "/api-keys", { name: `e2e logs ${RUN}`, scope: "gateway" });
+  apiKeyId = created.id;
+  const apiKey = created.key;
   openaiKey = await openaiVirtualKey(`E2E OpenAI ${RUN}`, "sk-e2e-openai-000000000000001111", mock.url);
   azureKey = await azureVirtualKey(`E2E Azure ${RUN}`, "e2e-azure-0000000000000000002222", mock.url);
   configSlug = (
@@ -81,7 +84,12 @@ test.beforeAll(async () => {
   await expect.poll(async () => (await runLogs()).length, { timeout: 15_000 }).toBe(TOTAL);
 });
 
+// Leave the workspace as found (other specs count its active API keys, virtual keys and configs);
+// the log rows stay, narrowed to this run by their metadata.
 test.afterAll(async () => {
+  if (configSlug) await admin("DELETE", `/configs/${configSlug}`).catch(() => undefined);
+  for (const slug of [openaiKey, azureKey]) if (slug) await admin("DELETE", `/virtual-keys/${slug}`).catch(() => undefined);
+  if (apiKeyId) await admin("DELETE", `/api-keys/${apiKeyId}`).catch(() => undefined);
   await mock?.close();
 });
 

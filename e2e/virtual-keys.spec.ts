@@ -1,30 +1,40 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
+import { azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 /**
  * The Virtual keys page, driven like a person would, with real requests through the gateway to the
- * mock upstream: create an OpenAI and an Azure key in the dialog, rotate the OpenAI key and see the
- * next request carry the new key, revoke a key and see the gateway answer 403.
+ * mock upstream: create an OpenAI and an Azure key in the dialog, rotate an OpenAI key and see the
+ * next request carry the new key, revoke a key and see the gateway answer 403. Each test makes the
+ * keys it works on (through the dialog, or the management API), so each runs on its own too.
  */
 test.use({ storageState: ADMIN_STATE });
 test.describe.configure({ mode: "serial" });
 
 const run = Date.now().toString(36);
-const OPENAI = { name: `openai-e2e-${run}`, oldKey: "sk-e2e-old-key-aaaa1111", newKey: "sk-e2e-new-key-bbbb9999" };
+const OPENAI = { name: `openai-e2e-${run}`, key: "sk-e2e-created-key-eeee5555" };
 const AZURE = { name: `azure-e2e-${run}`, key: "azure-e2e-secret-cccc2222" };
+const ROTATE = { name: `rotate-e2e-${run}`, oldKey: "sk-e2e-old-key-aaaa1111", newKey: "sk-e2e-new-key-bbbb9999" };
+const HOSTS = { name: `hosts-e2e-${run}`, key: "sk-e2e-hosts-key-dddd4444" };
+const REVOKE = { name: `revoke-azure-e2e-${run}`, key: "azure-e2e-revoke-ffff6666" };
+const KEPT = { name: `kept-openai-e2e-${run}`, key: "sk-e2e-kept-key-gggg7777" };
 
 let mock: MockUpstream;
-const slugs: { openai?: string; azure?: string } = {};
+/** Every key this spec made (removed at the end). */
+const slugs: string[] = [];
+const made = (slug: string) => {
+  slugs.push(slug);
+  return slug;
+};
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
 });
 test.afterAll(async () => {
   // Leave the workspace as found (other specs count its keys; the mock is about to go away).
-  for (const slug of [slugs.openai, slugs.azure]) {
-    if (!slug) continue;
+  for (const slug of slugs) {
     const res = await fetch(new URL(`/v1/virtual-keys/${slug}`, test.info().project.use.baseURL), {
       method: "DELETE",
       headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY },
@@ -75,7 +85,7 @@ test("create an OpenAI key in the dialog: errors show at the field, the secret i
   await name.fill(OPENAI.name);
   await expect(dialog.getByLabel("Provider", { exact: true })).toHaveValue("openai");
   const secret = dialog.getByLabel("Provider API key");
-  await secret.fill(OPENAI.oldKey);
+  await secret.fill(OPENAI.key);
   await expect(secret).toHaveAttribute("type", "password");
   const toggle = dialog.getByRole("button", { name: "Show key" });
   await toggle.click();
@@ -100,15 +110,15 @@ test("create an OpenAI key in the dialog: errors show at the field, the secret i
 
   const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: OPENAI.name, exact: true }) });
   await expect(row).toContainText("OpenAI");
-  await expect(row).toContainText("sk-...1111");
+  await expect(row).toContainText("sk-...5555");
   await expect(row).toContainText("Active");
   await expect(row.getByRole("button", { name: /^Copy slug / })).toBeVisible();
-  expect(await page.content()).not.toContain(OPENAI.oldKey);
+  expect(await page.content()).not.toContain(OPENAI.key);
 
-  slugs.openai = await openKeyPage(page, OPENAI.name);
-  const res = await chat(slugs.openai);
+  const slug = made(await openKeyPage(page, OPENAI.name));
+  const res = await chat(slug);
   expect(res.status, await res.clone().text()).toBe(200);
-  expect((await mock.waitForRequest({ provider: "openai", key: OPENAI.oldKey })).status).toBe(200);
+  expect((await mock.waitForRequest({ provider: "openai", key: OPENAI.key })).status).toBe(200);
 });
 
 test("create an Azure key with a deployments table (alias -> deployment, default, api-version)", async ({ page }, info) => {
@@ -153,35 +163,38 @@ test("create an Azure key with a deployments table (alias -> deployment, default
   await expect(row).toContainText("2 deployments");
   expect(await page.content()).not.toContain(AZURE.key);
 
-  slugs.azure = await openKeyPage(page, AZURE.name);
+  const slug = made(await openKeyPage(page, AZURE.name));
   const deployments = page.getByRole("region", { name: "Deployments" });
   await expect(deployments.getByRole("row").filter({ hasText: "mini-prod" })).toContainText("Default");
   await expect(deployments.getByRole("row").filter({ hasText: "gpt4o-prod" })).toContainText("2024-06-01");
 
   // The table is what the gateway uses: alias -> deployment with its api-version; other models -> the default.
-  expect((await chat(slugs.azure, "gpt-4o")).status).toBe(200);
+  expect((await chat(slug, "gpt-4o")).status).toBe(200);
   expect(await mock.waitForRequest({ provider: "azure", deployment: "gpt4o-prod" })).toMatchObject({
     key: AZURE.key,
     apiVersion: "2024-06-01",
   });
-  expect((await chat(slugs.azure, "some-other-model")).status).toBe(200);
+  expect((await chat(slug, "some-other-model")).status).toBe(200);
   expect(await mock.waitForRequest({ provider: "azure", deployment: "mini-prod" })).toMatchObject({
     key: AZURE.key,
     apiVersion: "2025-01-01-preview",
   });
 });
 
-test("rotate the OpenAI key in the UI: the page shows the new masked key and history, the next request uses the new key", async ({
+test("rotate an OpenAI key in the UI: the page shows the new masked key and history, the next request uses the new key", async ({
   page,
 }, info) => {
-  test.skip(!slugs.openai, "needs the OpenAI key from the first test");
-  await openKeyPage(page, OPENAI.name);
+  const slug = made(await openaiVirtualKey(ROTATE.name, ROTATE.oldKey, mock.url));
+  // In use before the rotation: the gateway holds the old key in its cache.
+  expect((await chat(slug)).status).toBe(200);
+  expect((await mock.waitForRequest({ provider: "openai", key: ROTATE.oldKey })).status).toBe(200);
+  await openKeyPage(page, ROTATE.name);
   const settings = page.getByRole("region", { name: "Settings" });
   await expect(settings.getByRole("group", { name: "Current key" })).toHaveText(/sk-\.\.\.1111\s*v1$/);
   await expect(settings.getByRole("group", { name: "Rotated" })).toHaveText(/never$/);
 
   await page.getByRole("button", { name: "Rotate key" }).click();
-  const dialog = page.getByRole("dialog", { name: `Rotate “${OPENAI.name}”` });
+  const dialog = page.getByRole("dialog", { name: `Rotate “${ROTATE.name}”` });
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText("sk-...1111");
   const input = dialog.getByLabel("New provider key");
@@ -195,10 +208,10 @@ test("rotate the OpenAI key in the UI: the page shows the new masked key and his
 
   await page.keyboard.press("Enter");
   await expect(dialog).toBeVisible();
-  await dialog.getByLabel("New provider key").fill(OPENAI.newKey);
+  await dialog.getByLabel("New provider key").fill(ROTATE.newKey);
   await dialog.getByRole("button", { name: "Rotate key" }).click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByRole("status")).toContainText(`Rotated “${OPENAI.name}”: now sk-...9999 (version 2)`);
+  await expect(page.getByRole("status")).toContainText(`Rotated “${ROTATE.name}”: now sk-...9999 (version 2)`);
 
   await expect(settings.getByRole("group", { name: "Current key" })).toHaveText(/sk-\.\.\.9999\s*v2$/);
   await expect(settings.getByRole("group", { name: "Rotated" }).getByRole("time")).toHaveText(/^(just now|\d+ s ago)$/);
@@ -211,31 +224,31 @@ test("rotate the OpenAI key in the UI: the page shows the new masked key and his
   await expect(versions.nth(2)).toContainText("v1");
   await expect(versions.nth(2)).toContainText("sk-...1111");
   await expect(versions.nth(2)).toContainText("Retired");
-  expect(await page.content()).not.toContain(OPENAI.newKey);
+  expect(await page.content()).not.toContain(ROTATE.newKey);
   await page.screenshot({ path: screenshotPath(info.outputDir, "virtual-key-detail"), fullPage: true });
 
   // The very next request goes upstream with the new key.
   const before = mock.requests({ provider: "openai" }).length;
-  const res = await chat(slugs.openai!);
+  const res = await chat(slug);
   expect(res.status).toBe(200);
-  await mock.waitForRequest({ provider: "openai", key: OPENAI.newKey });
+  await mock.waitForRequest({ provider: "openai", key: ROTATE.newKey });
   expect(
     mock
       .requests({ provider: "openai" })
       .slice(before)
       .map((r) => r.key),
-  ).toEqual([OPENAI.newKey]);
+  ).toEqual([ROTATE.newKey]);
 
   // The list shows the new masked key, its version and when it was rotated.
   await page.goto("/virtual-keys");
-  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: OPENAI.name, exact: true }) });
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: ROTATE.name, exact: true }) });
   await expect(row).toContainText("sk-...9999");
   await expect(row).toContainText("v2");
   await expect(row.getByRole("cell").nth(5)).toHaveText(/^(just now|\d+ s ago)$/); // the Rotated column
 });
 
 test("allow another host for a key on its page: the gateway refuses it before, serves it after", async ({ page }) => {
-  test.skip(!slugs.openai, "needs the OpenAI key from the first test");
+  const slug = made(await openaiVirtualKey(HOSTS.name, HOSTS.key, mock.url));
   const elsewhere = `http://localhost:${mock.port}`;
   const viaElsewhere = () =>
     fetch(new URL("/v1/chat/completions", test.info().project.use.baseURL), {
@@ -243,7 +256,7 @@ test("allow another host for a key on its page: the gateway refuses it before, s
       headers: {
         "content-type": "application/json",
         "x-portkey-api-key": E2E_ADMIN_API_KEY,
-        "x-portkey-virtual-key": slugs.openai!,
+        "x-portkey-virtual-key": slug,
         "x-portkey-custom-host": `${elsewhere}/v1`,
       },
       body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ping" }] }),
@@ -252,7 +265,7 @@ test("allow another host for a key on its page: the gateway refuses it before, s
   expect(refused.status).toBe(400);
   expect((await refused.json()).error).toMatchObject({ code: "custom_host_not_allowed_for_virtual_key" });
 
-  await openKeyPage(page, OPENAI.name);
+  await openKeyPage(page, HOSTS.name);
   const region = page.getByRole("region", { name: "Where its key may go" });
   const list = region.getByRole("list", { name: "Allowed destinations" });
   await expect(list.getByRole("listitem")).toHaveText([
@@ -269,7 +282,7 @@ test("allow another host for a key on its page: the gateway refuses it before, s
 
   await field.fill(`${elsewhere.toUpperCase().replace("HTTP://", "http://")}/`);
   await region.getByRole("button", { name: "Save allowed hosts" }).click();
-  await expect(page.getByRole("status")).toContainText(`Saved the allowed hosts of “${OPENAI.name}”`);
+  await expect(page.getByRole("status")).toContainText(`Saved the allowed hosts of “${HOSTS.name}”`);
   await expect(field).toHaveValue(elsewhere); // normalised by the API
   await expect(list.getByRole("listitem")).toHaveCount(3);
   await expect(list.getByRole("listitem").nth(2)).toHaveText(new RegExp(`^${elsewhere.replace(/[.]/g, "\\.")}\\s+allowed host$`));
@@ -282,51 +295,52 @@ test("allow another host for a key on its page: the gateway refuses it before, s
       .requests({ provider: "openai" })
       .slice(before)
       .map((r) => r.key),
-  ).toEqual([OPENAI.newKey]);
+  ).toEqual([HOSTS.key]);
 
   await page.reload();
   await expect(page.getByRole("region", { name: "Where its key may go" }).getByLabel("Allowed hosts")).toHaveValue(elsewhere);
 });
 
 test("revoke a key after confirming: the gateway answers 403 and the list says revoked", async ({ page }, info) => {
-  test.skip(!slugs.azure, "needs the Azure key from the second test");
-  expect((await chat(slugs.azure!, "gpt-4o")).status).toBe(200);
+  const slug = made(await azureVirtualKey(REVOKE.name, REVOKE.key, mock.url));
+  const kept = made(await openaiVirtualKey(KEPT.name, KEPT.key, mock.url));
+  expect((await chat(slug, "gpt-4o")).status).toBe(200);
 
   await page.goto("/virtual-keys");
-  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: AZURE.name, exact: true }) });
-  await row.getByRole("button", { name: `Revoke ${AZURE.name}` }).click();
-  const confirm = page.getByRole("dialog", { name: `Revoke “${AZURE.name}”?` });
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: REVOKE.name, exact: true }) });
+  await row.getByRole("button", { name: `Revoke ${REVOKE.name}` }).click();
+  const confirm = page.getByRole("dialog", { name: `Revoke “${REVOKE.name}”?` });
   await expect(confirm).toBeVisible();
   await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused(); // Enter right away does no harm
   await confirm.getByRole("button", { name: "Cancel" }).click();
   await expect(confirm).toBeHidden();
   await expect(row).toContainText("Active");
-  expect((await chat(slugs.azure!, "gpt-4o")).status).toBe(200);
+  expect((await chat(slug, "gpt-4o")).status).toBe(200);
 
-  await row.getByRole("button", { name: `Revoke ${AZURE.name}` }).click();
+  await row.getByRole("button", { name: `Revoke ${REVOKE.name}` }).click();
   await confirm.getByRole("button", { name: "Revoke key" }).click();
   await expect(confirm).toBeHidden();
-  await expect(page.getByRole("status")).toContainText(`Revoked “${AZURE.name}”`);
+  await expect(page.getByRole("status")).toContainText(`Revoked “${REVOKE.name}”`);
   await expect(row).toContainText("Revoked");
   await expect(row.getByRole("button", { name: /^Revoke/ })).toHaveCount(0);
 
   const upstreamBefore = mock.requests({ provider: "azure" }).length;
-  const res = await chat(slugs.azure!, "gpt-4o");
+  const res = await chat(slug, "gpt-4o");
   expect(res.status).toBe(403);
   expect(await res.json()).toMatchObject({ error: { code: "virtual_key_revoked" } });
   expect(mock.requests({ provider: "azure" })).toHaveLength(upstreamBefore); // nothing went upstream
 
   // The other key still works; the filter shows revoked keys on their own.
-  expect((await chat(slugs.openai!)).status).toBe(200);
+  expect((await chat(kept)).status).toBe(200);
   await page
     .getByRole("navigation", { name: "Filter by status" })
     .getByRole("link", { name: /Revoked/ })
     .click();
   await expect(page).toHaveURL(/status=revoked/);
-  await expect(page.getByRole("link", { name: AZURE.name, exact: true })).toBeVisible();
-  await expect(page.getByRole("link", { name: OPENAI.name, exact: true })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: REVOKE.name, exact: true })).toBeVisible();
+  await expect(page.getByRole("link", { name: KEPT.name, exact: true })).toHaveCount(0);
 
-  await page.goto(`/virtual-keys/${slugs.azure}`);
+  await page.goto(`/virtual-keys/${slug}`);
   await expect(page.getByRole("note")).toContainText("Revoked");
   await expect(page.getByRole("button", { name: "Rotate key" })).toHaveCount(0);
 

@@ -9,6 +9,15 @@ import { chatBody, startHarness, type Harness } from "../../testing/gateway-harn
 import { rssMiB, sleep, sseData } from "../../testing/abuse-helpers";
 
 const STREAMS = 2000;
+/**
+ * Nothing here is asserted on time, so the tests' time limits only catch a hung run. 2,000 streams
+ * of ~9 s, opened in waves over ~4 s, then 2,000 log rows, take ~20 s on an idle machine; on a loaded
+ * 2-core machine (this process also runs the mock upstream) several times that, so the gateway
+ * project's 60 s default would fail a run that is merely slow. The wait for the log rows (an event
+ * wait) gets a limit as generous.
+ */
+const LOAD_TEST = { timeout: 300_000 };
+const ROWS_WAIT_MS = 180_000;
 
 describe("abuse: load and memory", () => {
   let h: Harness;
@@ -57,7 +66,7 @@ describe("abuse: load and memory", () => {
   }
 
   async function waitForRows(prefix: string, n: number): Promise<number> {
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + ROWS_WAIT_MS;
     for (;;) {
       const count = await h.db.requestLog.count({ where: { traceId: { startsWith: prefix } } });
       if (count >= n || Date.now() > deadline) return count;
@@ -65,7 +74,7 @@ describe("abuse: load and memory", () => {
     }
   }
 
-  it(`${STREAMS} concurrent streams all complete, each logged once, with bounded memory`, async () => {
+  it(`${STREAMS} concurrent streams all complete, each logged once, with bounded memory`, LOAD_TEST, async () => {
     // ~9 frames 1 s apart: every stream lasts ~9 s, longer than opening them all takes, so they overlap in Detour and upstream.
     h.mock.script({ match: { stream: true }, fault: { kind: "slow_chunks", delayMs: 1000 } });
     const before = rssMiB(pid);
@@ -111,7 +120,7 @@ describe("abuse: load and memory", () => {
     expect((await fetch(`${h.url}/api/health`)).status).toBe(200);
   });
 
-  it("400 requests waiting on a slow upstream are all in flight upstream at once (no pool queue)", async () => {
+  it("400 requests waiting on a slow upstream are all in flight upstream at once (no pool queue)", LOAD_TEST, async () => {
     // A cap on upstream connections (undici's default pool, or a fixed 256) would hold requests
     // beyond it in a queue, where long streams make the wait minutes long and eat request_timeout.
     h.mock.reset();

@@ -52,21 +52,27 @@ describe("abuse: memory", () => {
     await h?.close();
   });
 
-  /** One request of the mix; i picks its kind. Returns nothing: outcomes are checked by other tests. */
-  async function one(i: number): Promise<void> {
+  /**
+   * One request of the mix; i picks its kind (i % 8). Resolves with what the client got: the status,
+   * "200 chunk" for the abandoned stream once its first chunk arrived, or "error <code>".
+   */
+  async function one(i: number): Promise<string> {
     const kind = i % 8;
     const big = "x".repeat(100 * 1024); // every body is large, so a leak of bodies shows in RSS
     const send = (headers: Record<string, string>, body: string, signal?: AbortSignal) =>
       request(`${h.baseURL}/chat/completions`, { method: "POST", dispatcher: client, headers: h.headers(headers), body, signal }).then(
-        (r) => r.body.text(),
+        async (r) => {
+          await r.body.text();
+          return String(r.statusCode);
+        },
       );
     if (kind <= 2)
-      await send(
+      return send(
         { "x-portkey-config": fallback },
         JSON.stringify(chatBody({ stream: kind === 2, messages: [{ role: "user", content: big }] })),
       );
-    else if (kind === 3) await send({ "x-portkey-config": fallback }, "x".repeat(LIMIT + 1024)).catch(() => undefined);
-    else if (kind === 4) {
+    if (kind === 3) return send({ "x-portkey-config": fallback }, "x".repeat(LIMIT + 1024));
+    if (kind === 4) {
       // A stream the client abandons after its first chunk.
       const controller = new AbortController();
       const res = await request(`${h.baseURL}/chat/completions`, {
@@ -76,31 +82,48 @@ describe("abuse: memory", () => {
         headers: h.headers({ "x-portkey-virtual-key": slowVk }),
         body: JSON.stringify(chatBody({ stream: true, messages: [{ role: "user", content: big }] })),
       });
-      for await (const _ of res.body) break;
+      let chunks = 0;
+      for await (const _ of res.body) {
+        chunks++;
+        break;
+      }
       controller.abort();
-    } else if (kind === 5) await stalledBody();
-    else await send({ "x-portkey-config": fallback }, JSON.stringify(chatBody({ stream: kind === 7 })));
+      return `${res.statusCode}${chunks > 0 ? " chunk" : " no chunk"}`;
+    }
+    if (kind === 5) return stalledBody();
+    return send({ "x-portkey-config": fallback }, JSON.stringify(chatBody({ stream: kind === 7 })));
   }
 
-  /** Half a body, then silence until Detour answers 408 and closes. */
-  function stalledBody(): Promise<void> {
+  /** Half a body, then silence until Detour answers 408 and closes; resolves with the status Detour answered. */
+  function stalledBody(): Promise<string> {
     return new Promise((resolve) => {
+      let answer = "";
       const socket = net.connect(h.server.port, "127.0.0.1");
       const head = Object.entries(h.headers({ "x-portkey-config": fallback }))
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join("");
       socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 4000\r\n${head}\r\n{"model":`);
-      socket.on("data", () => undefined);
-      socket.on("close", () => resolve());
-      socket.on("error", () => resolve());
+      socket.on("data", (d: Buffer) => {
+        answer += d.toString("latin1");
+      });
+      socket.on("close", () => resolve(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? "no answer"));
+      socket.on("error", () => resolve(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? "no answer"));
       setTimeout(() => socket.destroy(), 10_000).unref();
     });
   }
 
+  /** What each kind of request got, over all rounds: kind -> outcome -> count. */
+  const outcomes: Record<number, Record<string, number>> = {};
   async function round(n: number): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < n) await one(next++).catch(() => undefined);
+      while (next < n) {
+        const i = next++;
+        const outcome = await one(i).catch((err: { code?: string; message?: string }) => `error ${err.code ?? err.message}`);
+        const byKind = outcomes[i % 8] ?? {};
+        byKind[outcome] = (byKind[outcome] ?? 0) + 1;
+        outcomes[i % 8] = byKind;
+      }
     };
     await Promise.all(Array.from({ length: 24 }, worker));
   }
@@ -114,6 +137,21 @@ describe("abuse: memory", () => {
       samples.push(rssMiB(pid));
     }
     console.log(`[abuse-memory] server RSS MiB: idle ${samples[0]}, after each round ${samples.slice(1).join(", ")}`);
+    console.log(`[abuse-memory] outcomes by kind: ${JSON.stringify(outcomes)}`);
+    // The requests were served as each kind must be (a server that refused or failed them all would
+    // also keep its memory flat): every normal request answered 200 (the faulty first target rescued by
+    // Azure), the oversized body 413, the abandoned stream 200 with its first chunk, the stalled body 408.
+    const each = (ROUNDS * PER_ROUND) / 8;
+    expect(outcomes).toEqual({
+      0: { "200": each },
+      1: { "200": each },
+      2: { "200": each },
+      3: { "413": each },
+      4: { "200 chunk": each },
+      5: { "408": each },
+      6: { "200": each },
+      7: { "200": each },
+    });
     // RSS rises during the first rounds (code paths compiled, pools and caches filled) and then
     // wanders by some tens of MiB with GC timing (measured: 257-302 MiB over 10 rounds). Warm-up =
     // rounds 1-3; plateau = their maximum; the last 3 rounds must stay under plateau + 64 MiB.

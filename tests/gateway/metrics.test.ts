@@ -38,6 +38,18 @@ describe("metrics", () => {
     const res = await fetch(`${h.url}/metrics`, { headers });
     return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
   };
+  const scrapeText = async () => (await scrape({ authorization: `Bearer ${METRICS_TOKEN}` })).text;
+  /** A sample's value, 0 when the series does not exist yet (each test counts from what it finds). */
+  const value = (text: string, name: string, labels: Record<string, string>) => sample(text, name, labels) ?? 0;
+  const chatVia = async (headers: Record<string, string>) => {
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers(headers),
+      body: JSON.stringify(chatBody()),
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
 
   it("is refused without credentials, and with a gateway-scope key", async () => {
     expect((await scrape({})).status).toBe(401);
@@ -50,33 +62,26 @@ describe("metrics", () => {
       strategy: { mode: "fallback" },
       targets: [{ virtual_key: openaiVk, retry: { attempts: 1 } }, { virtual_key: azureVk }],
     });
+    // Counted from what this test finds: the other tests (in any order) leave their own requests.
+    const expected: [name: string, labels: Record<string, string>, added: number][] = [
+      ["detour_requests_total", { provider: "azure-openai", status: "200" }, 3],
+      ["detour_requests_total", { provider: "openai", status: "200" }, 1],
+      ["detour_fallbacks_total", { provider: "azure-openai" }, 3],
+      ["detour_retries_total", { provider: "openai" }, 3],
+      ["detour_upstream_attempts_total", { provider: "openai", outcome: "5xx" }, 6],
+      ["detour_request_duration_ms_count", { provider: "azure-openai" }, 3],
+      ["detour_overhead_ms_count", { provider: "openai" }, 1],
+    ];
+    const before = await scrapeText();
     h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 }, times: 6 });
-    for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${h.baseURL}/chat/completions`, {
-        method: "POST",
-        headers: h.headers({ "x-portkey-config": fallback }),
-        body: JSON.stringify(chatBody()),
-      });
-      expect(res.status).toBe(200);
-      await res.arrayBuffer();
-    }
-    const ok = await fetch(`${h.baseURL}/chat/completions`, {
-      method: "POST",
-      headers: h.headers({ "x-portkey-virtual-key": openaiVk }),
-      body: JSON.stringify(chatBody()),
-    });
-    await ok.arrayBuffer();
+    for (let i = 0; i < 3; i++) expect(await chatVia({ "x-portkey-config": fallback })).toBe(200);
+    expect(await chatVia({ "x-portkey-virtual-key": openaiVk })).toBe(200);
 
     const m = await scrape({ authorization: `Bearer ${METRICS_TOKEN}` });
     expect(m.status).toBe(200);
     expect(m.type).toContain("text/plain");
-    expect(sample(m.text, "detour_requests_total", { provider: "azure-openai", status: "200" })).toBe(3);
-    expect(sample(m.text, "detour_requests_total", { provider: "openai", status: "200" })).toBe(1);
-    expect(sample(m.text, "detour_fallbacks_total", { provider: "azure-openai" })).toBe(3);
-    expect(sample(m.text, "detour_retries_total", { provider: "openai" })).toBe(3);
-    expect(sample(m.text, "detour_upstream_attempts_total", { provider: "openai", outcome: "5xx" })).toBe(6);
-    expect(sample(m.text, "detour_request_duration_ms_count", { provider: "azure-openai" })).toBe(3);
-    expect(sample(m.text, "detour_overhead_ms_count", { provider: "openai" })).toBe(1);
+    const added = (name: string, labels: Record<string, string>) => value(m.text, name, labels) - value(before, name, labels);
+    expect(expected.map(([name, labels]) => [name, labels, added(name, labels)])).toEqual(expected);
     expect(m.text).toMatch(/^detour_log_rows\{state="written"\} \d+/m);
     expect(sample(m.text, "detour_log_rows", { state: "dropped" })).toBe(0);
     // The database is up: nothing spilled to disk, nothing waiting there.
@@ -93,10 +98,15 @@ describe("metrics", () => {
     const separate = `http://127.0.0.1:${metricsPort}`;
     expect((await fetch(`${separate}/metrics`)).status).toBe(401);
     expect((await fetch(`${separate}/metrics`, { headers: { "x-portkey-api-key": ADMIN_KEY } })).status).toBe(401);
+    // The same registry as /metrics on the main port: a request of this test shows on both.
+    const labels = { provider: "openai", status: "200" };
+    const before = value(await scrapeText(), "detour_requests_total", labels);
+    expect(await chatVia({ "x-portkey-virtual-key": openaiVk })).toBe(200);
     const res = await fetch(`${separate}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(sample(text, "detour_requests_total", { provider: "openai", status: "200" })).toBe(1);
+    expect(value(text, "detour_requests_total", labels)).toBe(before + 1);
+    expect(value(await scrapeText(), "detour_requests_total", labels)).toBe(before + 1);
     expect((await fetch(`${separate}/v1/models`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(404);
   });
 });

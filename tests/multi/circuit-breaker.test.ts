@@ -5,15 +5,19 @@
  * (calls the target) for circuits it knows nothing about, instead of failing requests.
  */
 import { randomBytes } from "node:crypto";
+import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ADMIN_KEY,
   admin,
   chatVia,
   probeServices,
+  REDIS_URL,
   SERVICES_REQUIRED,
   startCluster,
   waitFor,
   type Cluster,
+  type Instance,
 } from "../../testing/multi-instance-harness";
 
 const services = await probeServices();
@@ -37,6 +41,18 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: circuit 
     expect(r.status, r.text).toBe(201);
     return r.json.slug as string;
   };
+  const metricsOf = async (i: Instance) => (await fetch(`${i.url}/metrics`, { headers: { "x-portkey-api-key": ADMIN_KEY } })).text();
+  /** How many connections Redis counts on this run's circuit announcements channel. */
+  const circuitSubscribers = async () => {
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const [, count] = (await redis.pubsub("NUMSUB", `${c.prefix}:circuit`)) as [string, number];
+      return Number(count);
+    } finally {
+      redis.disconnect();
+    }
+  };
 
   it("B skips a target whose circuit A opened; without Redis B keeps what it knows and fails open for the rest", async () => {
     const badKey = `sk-bad-${randomBytes(8).toString("hex")}`;
@@ -50,6 +66,15 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: circuit 
     const headers = { "x-portkey-config": config };
     const badCalls = () => c.mock.requests({ key: badKey }).length;
 
+    // An instance sets up its breaker, and subscribes to the announcements, on its first request with a
+    // circuit_breaker target: give both one (a healthy target), then wait until Redis counts both
+    // subscribers, so that B is listening (and skips without asking Redis) when A opens the circuit.
+    const healthy = {
+      "x-portkey-config": JSON.stringify({ virtual_key: good, circuit_breaker: { failure_threshold: 2, cooldown_ms: 60_000 } }),
+    };
+    for (const i of [c.a, c.b]) expect((await chatVia(i, c.mock, c.gatewayKey, healthy)).key).toBe(goodKey);
+    await waitFor(async () => (await circuitSubscribers()) === 2, 10_000, "A and B to subscribe to the circuit announcements");
+
     for (let i = 0; i < 2; i++) {
       const r = await chatVia(c.a, c.mock, c.gatewayKey, headers);
       expect(r.status).toBe(200);
@@ -57,21 +82,22 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: circuit 
     }
     expect(badCalls()).toBe(2);
 
-    // The result that opened the circuit is recorded fire-and-forget: give it a moment.
+    // The result that opened the circuit is recorded fire-and-forget, then announced: wait, without
+    // sending B a request, until B has heard it (its circuit gauge turns to 1; B has never routed to
+    // this target, so the gauge's label is "other"). B, listening, counts a circuit nobody announced
+    // as closed without asking Redis: had it missed the announcement, its next request would call the
+    // bad target once (and learn from that failure), which a loop of requests would hide.
     await waitFor(
-      async () => {
-        const n = badCalls();
-        await chatVia(c.b, c.mock, c.gatewayKey, headers);
-        return badCalls() === n;
-      },
-      2_000,
-      "B skips the open circuit",
+      async () => /^detour_circuit_open\{target="[^"]*"\} 1$/m.test(await metricsOf(c.b)),
+      10_000,
+      "B to hear that A opened the circuit",
     );
     const before = badCalls();
+    expect(before).toBe(2);
     const r = await chatVia(c.b, c.mock, c.gatewayKey, headers);
     expect(r.status).toBe(200);
     expect(r.key).toBe(goodKey);
-    expect(badCalls()).toBe(before);
+    expect(badCalls()).toBe(2); // B skipped it on its first request: no call of its own
 
     // B loses Redis. It still skips the circuit it heard was open (what it knows stays true until the
     // cooldown ends); a circuit it knows nothing about counts as closed (fails open), and its failures

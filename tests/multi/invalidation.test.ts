@@ -1,9 +1,9 @@
 /**
  * Several instances, one PostgreSQL, one Redis: a change made through instance A's management API
- * takes effect on instance B within one second of A's answer (Redis pub/sub invalidation of B's
- * in-memory caches), measured and asserted. B's cache is warmed before every change, and a change
- * written to the database without going through Detour is shown NOT to reach B, so what these
- * tests measure is the invalidation, not a cache miss. Then Redis goes away under B and comes back.
+ * takes effect on instance B promptly (Redis pub/sub invalidation of B's in-memory caches), measured
+ * and asserted. B's cache is warmed before every change, and a change written to the database
+ * without going through Detour is shown NOT to reach B within the same bound, so what these tests
+ * measure is the invalidation, not a cache miss. Then Redis goes away under B and comes back.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +20,13 @@ import {
   type Instance,
 } from "../../testing/multi-instance-harness";
 
-const PROPAGATION_LIMIT_MS = 1_000;
+/**
+ * How soon after A's answer B must act on a change. Measured: tens of ms (each probe is a full
+ * request through B). 3 s is generous for that on a loaded 2-core machine, and still says what is
+ * meant: the control in (a) shows B keeps a change it was not told about for at least as long, and
+ * B's cache lives 60 s, so only the invalidation can make B act within it.
+ */
+const PROPAGATION_LIMIT_MS = 3_000;
 
 const services = await probeServices();
 if (!services.ok && !SERVICES_REQUIRED) {
@@ -73,7 +79,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     }
   });
 
-  it("(a) a config update (PUT /configs/{slug}) on A changes the target B uses within 1 s; a change behind Detour's back does not", async () => {
+  it("(a) a config update (PUT /configs/{slug}) on A changes the target B uses promptly; a change behind Detour's back does not", async () => {
     const [k1, k2, k3] = [secret("one"), secret("two"), secret("three")];
     const [vk1, vk2, vk3] = [await newVk("one", k1), await newVk("two", k2), await newVk("three", k3)];
     const slug = await newConfig("switch", vk1);
@@ -86,7 +92,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     // Control: a new version written straight to the database (no management API, no publish) is
     // not seen by B, whose cache entry lives 60 s: B does not read the database per request.
     await addConfigVersion(c.db, c.workspaceId, slug, JSON.stringify({ virtual_key: vk2 }), "test");
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, PROPAGATION_LIMIT_MS + 500));
     expect((await viaConfig(c.b, slug)).key).toBe(k1);
 
     const put = await admin(c.a, "PUT", `/configs/${slug}`, { config: { virtual_key: vk3 } });
@@ -98,7 +104,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     expect(seen.ms).toBeLessThan(PROPAGATION_LIMIT_MS);
   });
 
-  it("(b) a virtual key rotation (PUT /virtual-keys/{slug} with a new key) on A makes B send the new key within 1 s", async () => {
+  it("(b) a virtual key rotation (PUT /virtual-keys/{slug} with a new key) on A makes B send the new key promptly", async () => {
     const [oldKey, newKey] = [secret("rot-old"), secret("rot-new")];
     const vk = await newVk("rotate", oldKey);
     const warm = await viaVk(c.b, vk);
@@ -116,7 +122,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     expect(seen.ms).toBeLessThan(PROPAGATION_LIMIT_MS);
   });
 
-  it("(c) a virtual key revocation (DELETE /virtual-keys/{slug}) on A makes B refuse it within 1 s", async () => {
+  it("(c) a virtual key revocation (DELETE /virtual-keys/{slug}) on A makes B refuse it promptly", async () => {
     const key = secret("revoke");
     const vk = await newVk("revoke", key);
     const warm = await viaVk(c.b, vk);
@@ -142,7 +148,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     expect(last.key).toBeUndefined(); // nothing went upstream
   });
 
-  it("(d) an API key revocation (DELETE /api-keys/{id}) on A makes B answer 401 within 1 s", async () => {
+  it("(d) an API key revocation (DELETE /api-keys/{id}) on A makes B answer 401 promptly", async () => {
     const vk = await newVk("for api key", secret("apikey"));
     const created = await admin(c.a, "POST", "/api-keys", { name: `revoke me ${randomBytes(3).toString("hex")}` });
     expect(created.status, created.text).toBe(201);
@@ -178,8 +184,6 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     };
     const x = await newConfig("x", vk.x1);
     const y = await newConfig("y", vk.y1);
-    expect((await viaConfig(c.b, x)).key).toBe(keys.x1);
-    const warmedB = performance.now();
     expect((await viaConfig(c.a, y)).key).toBe(keys.y1);
 
     await c.redisProxy.cut();
@@ -189,21 +193,28 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     expect(health.body).toMatchObject({ status: "ok", db: "ok", redis: "error", redis_reason: expect.any(String) });
     expect((await c.a.health()).body.redis).toBe("ok");
 
-    // A's change is published, but B is not listening: B keeps its (warm) entry for now.
-    expect((await admin(c.a, "PUT", `/configs/${x}`, { config: { virtual_key: vk.x2 } })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await viaConfig(c.b, x)).key).toBe(keys.x1);
-
     // A change through B succeeds without Redis, promptly, and B itself applies it at once...
     const t0 = performance.now();
     const put = await admin(c.b, "PUT", `/configs/${y}`, { config: { virtual_key: vk.y2 } });
     const answerMs = performance.now() - t0;
     measured.management_answer_with_redis_down = `${Math.round(answerMs)} ms`;
     expect(put.status, put.text).toBe(200);
-    expect(answerMs).toBeLessThan(1_500);
+    // Redis may hold the answer up by about a second at most (lib/shared/redis.ts: connecting and
+    // PUBLISH are each bounded by COMMAND_TIMEOUT_MS, 1 s); 4 s leaves the request itself 2 s on a
+    // loaded machine and still fails an answer that waits for Redis to come back (not before the
+    // test restores it, below).
+    expect(answerMs).toBeLessThan(4_000);
     expect((await viaConfig(c.b, y)).key).toBe(keys.y2);
     // ...but A could not be told.
     expect((await viaConfig(c.a, y)).key).toBe(keys.y1);
+
+    // B caches x while it is not listening (its first use of x: a fresh entry, under the shortened
+    // TTL of 10 s); then A's change is published, but B is not listening: B keeps its entry for now.
+    expect((await viaConfig(c.b, x)).key).toBe(keys.x1);
+    const warmedB = performance.now();
+    expect((await admin(c.a, "PUT", `/configs/${x}`, { config: { virtual_key: vk.x2 } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await viaConfig(c.b, x)).key).toBe(keys.x1);
 
     // Redis back: B resubscribes and clears its caches; B publishes {kind: "all"} for what it could not publish.
     const restored = performance.now();
@@ -214,7 +225,9 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
     note("a_after_reconnect", aSees);
     expect(bSees.ok, "B did not drop its stale entry after reconnecting").toBe(true);
     expect(aSees.ok, "A did not drop the entry B could not tell it about").toBe(true);
-    // B's entry was younger than the shortened TTL (10 s) when it went: the reconnection dropped it, not the TTL.
+    // B's entry was younger than the shortened TTL (10 s) when it went: the reconnection dropped it,
+    // not the TTL. About a second of work separates the two (the entry is made just before the
+    // restore), so the bound is generous.
     expect(performance.now() - warmedB).toBeLessThan(10_000);
     await waitFor(async () => (await c.b.health()).body.redis === "ok", 5_000, "B to report redis ok again");
     expect(c.b.server.output()).toMatch(/could not publish a cache invalidation/);

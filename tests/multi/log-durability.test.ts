@@ -6,14 +6,19 @@
  *    back each answered request has exactly one row (ids equal as sets, attempts once each).
  *  - SIGTERM while the database is down: the instance exits within its flush timeout with the
  *    queue in the spill file; started again on the same data directory, it replays every row.
+ * "Once" is also asserted on what reached the database: a trigger notes every row each committed
+ * INSERT offered (ON CONFLICT DO NOTHING hides a re-sent row from the table, not from the trigger).
+ * The proxy is taken away only between a request and its answer (TcpProxy.whenQuiet), so no
+ * write can commit with its answer lost, the one case where sending a row again is expected.
  *
  * tests/multi always uses PostgreSQL, and scripts/test-all.sh runs the gateway project twice
  * (DETOUR_TEST_DB=sqlite, then postgresql): this file skips the SQLite pass so its minute of
  * outage runs once per full suite. With CI=true PostgreSQL and Redis are mandatory.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, waitForHealthOrExit, type ServerProcess } from "@/testing/server-process";
 import {
@@ -65,6 +70,16 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     });
     expect(r.status, r.text).toBe(201);
     vk = r.json.slug;
+    // Every row offered by a committed INSERT into "RequestLog", conflicting ones included (a BEFORE
+    // INSERT trigger fires before ON CONFLICT decides; a rolled-back write leaves nothing).
+    await sql(`
+      CREATE SCHEMA detour_test;
+      CREATE TABLE detour_test.log_sends (id text NOT NULL);
+      CREATE FUNCTION detour_test.note_log_send() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO detour_test.log_sends (id) VALUES (NEW.id); RETURN NEW; END $$;
+      CREATE TRIGGER detour_test_note_log_send BEFORE INSERT ON "RequestLog"
+        FOR EACH ROW EXECUTE FUNCTION detour_test.note_log_send();
+    `);
   });
   let restarted: ServerProcess | null = null;
   afterAll(async () => {
@@ -87,6 +102,23 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     await res.arrayBuffer();
     return { status: res.status, id: res.headers.get("x-portkey-request-id") };
   };
+
+  /** Runs SQL on the test's database directly (not through the proxy). */
+  const sql = async (text: string, params: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: c.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as Record<string, unknown>[];
+    } finally {
+      await client.end();
+    }
+  };
+
+  /** The log ids the database took from INSERTs, one entry per time a row was sent. */
+  const sendsFor = async (prefix: string) =>
+    (
+      await sql(`SELECT s.id FROM detour_test.log_sends s JOIN "RequestLog" l ON l.id = s.id WHERE l."traceId" LIKE $1 || '%'`, [prefix])
+    ).map((r) => r.id as string);
 
   const rowsFor = async (prefix: string) => {
     const logs = await c.db.requestLog.findMany({ where: { traceId: { startsWith: prefix } }, select: { id: true } });
@@ -123,7 +155,7 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
       await new Promise((r) => setTimeout(r, 2_000));
       const outageStart = performance.now();
       const answeredBefore = answers.length;
-      pgProxy.blackhole();
+      await pgProxy.whenQuiet(() => pgProxy.blackhole());
       await new Promise((r) => setTimeout(r, OUTAGE_HALF_MS));
       await pgProxy.cut();
       await waitFor(
@@ -159,11 +191,17 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     expect(rows.ids.length).toBe(answers.length); // rows written == requests answered
     expect(new Set(rows.ids)).toEqual(new Set(answers.map((a) => a.id))); // the same ids (ids are unique: primary key)
     expect(rows.attempts).toBe(rows.ids.length); // one attempt each, none twice
+    // Each row was sent to the database once: not written and spilled, not replayed twice.
+    const sends = await sendsFor(prefix);
+    expect(sends.length, "rows sent to the database").toBe(answers.length);
+    expect(new Set(sends)).toEqual(new Set(rows.ids));
     for (const h of [ha, hb])
       expect(h.body.log_queue).toMatchObject({ dropped: 0, rejected: 0, queued: 0, spill_pending_rows: 0, torn_lines: 0, spill_errors: 0 });
     const spilled = ha.body.log_queue.spilled + hb.body.log_queue.spilled;
     expect(spilled).toBeGreaterThan(0);
-    expect(ha.body.log_queue.replayed + hb.body.log_queue.replayed).toBeGreaterThanOrEqual(spilled);
+    // The instances' own counts say the same: each row written or spilled, each spilled row replayed once.
+    for (const h of [ha, hb]) expect(h.body.log_queue.replayed).toBe(h.body.log_queue.spilled);
+    expect(ha.body.log_queue.written + hb.body.log_queue.written + spilled).toBe(answers.length);
     // /metrics says the same as the health check.
     const metrics = await (await fetch(`${c.a.url}/metrics`, { headers: { "x-portkey-api-key": ADMIN_KEY } })).text();
     expect(metrics).toContain(`detour_log_rows{state="spilled"} ${ha.body.log_queue.spilled}`);
@@ -191,8 +229,10 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     expect([key.status, vk2.status], key.text + vk2.text).toEqual([201, 201]);
     const credentials = { apiKey: key.json.key as string, vk: vk2.json.slug as string };
     const answers: Answer[] = [await send(c.a, `${prefix}warm`, credentials)];
+    // The warm row written (nothing of A's waiting) before the database goes, between a request and its answer.
+    await waitFor(() => drained(c.a), 10_000, "A's warm row written");
     let stopMs = 0;
-    await c.pgProxy!.cut();
+    await c.pgProxy!.whenQuiet(() => c.pgProxy!.cut());
     try {
       for (let k = 0; k < n; k += 20)
         answers.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => send(c.a, `${prefix}${k + j}`, credentials)))));
@@ -208,6 +248,12 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     const files = spillFiles(dataDir);
     expect(files.length).toBeGreaterThan(0);
     expect(files.every((f) => f.endsWith(".ndjson"))).toBe(true); // sealed at exit
+    const spilledLines = files.flatMap((f) =>
+      readFileSync(path.join(dataDir, "log-spill", f), "utf8")
+        .split("\n")
+        .filter(Boolean),
+    );
+    expect(spilledLines).toHaveLength(n); // the requests made while the database was down
 
     const server = await startServer(c.env.a);
     restarted = server;
@@ -222,8 +268,11 @@ describe.skipIf((!services.ok && !SERVICES_REQUIRED) || SQLITE_PASS)("request lo
     expect(new Set(rows.ids)).toEqual(new Set(answers.map((a) => a.id)));
     expect(rows.attempts).toBe(answers.length);
     expect(spillFiles(dataDir)).toEqual([]);
+    const sends = await sendsFor(prefix);
+    expect(sends.length, "rows sent to the database").toBe(answers.length); // the warm row, then each spilled row once
+    expect(new Set(sends)).toEqual(new Set(rows.ids));
     const h = await c.a.health();
-    expect(h.body.log_queue.replayed).toBeGreaterThanOrEqual(n);
+    expect(h.body.log_queue.replayed).toBe(n);
     console.log(
       `[log-durability] SIGTERM with the database down: exit in ${(stopMs / 1000).toFixed(1)} s, ${files.length} spill file(s); after the restart ${h.body.log_queue.replayed} rows replayed in ${(replayMs / 1000).toFixed(1)} s; rows ${rows.ids.length} == answered ${answers.length}`,
     );
