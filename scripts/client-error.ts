@@ -16,6 +16,7 @@
  * Self-contained (node:http types only): scripts/server.ts calls it.
  */
 import type { Duplex } from "node:stream";
+import { ERROR_CATALOG, type ErrorCode } from "../lib/errors";
 import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
 
 const CLOSE_AFTER_MS = 5_000;
@@ -29,26 +30,18 @@ export function clientErrorAnswer(error: ClientError, maxHeaderSize: number): Cl
   switch (error.code) {
     case "HPE_HEADER_OVERFLOW":
       return answer(
-        431,
-        "Request Header Fields Too Large",
         "request_headers_too_large",
+        "Request Header Fields Too Large",
         `Request headers are larger than the limit of ${maxHeaderSize} bytes (request line and headers together).`,
       );
     case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
-      return answer(413, "Payload Too Large", "chunk_extensions_too_large", "Chunk extensions of the request body are too large.");
+      return answer("chunk_extensions_too_large", "Payload Too Large", "Chunk extensions of the request body are too large.");
     case "ERR_HTTP_REQUEST_TIMEOUT":
-      return answer(
-        408,
-        "Request Timeout",
-        "request_timeout",
-        "The request was not received in time; the connection is closed.",
-        "timeout_error",
-      );
+      return answer("request_timeout", "Request Timeout", "The request was not received in time; the connection is closed.");
     default:
       return answer(
-        400,
-        "Bad Request",
         "malformed_request",
+        "Bad Request",
         `Malformed HTTP request${error.code?.startsWith("HPE_") ? ` (${error.code})` : ""}.`,
       );
   }
@@ -81,7 +74,9 @@ export function handleClientError(error: ClientError, socket: Duplex, maxHeaderS
   socket.once("close", () => clearTimeout(timer));
 }
 
-function answer(status: number, statusText: string, code: string, message: string, type = "invalid_request_error"): ClientErrorAnswer {
+/** The code's status and type come from the catalog (lib/errors.ts); `statusText` is the status's reason phrase. */
+function answer(code: ErrorCode, statusText: string, message: string): ClientErrorAnswer {
+  const { status, type } = ERROR_CATALOG[code];
   return { status, statusText, body: JSON.stringify({ error: { message, type, param: null, code } }) };
 }
 

@@ -21,7 +21,8 @@ import {
 } from "../store/api-keys";
 import { createApiKeySchema, listApiKeysQuerySchema, updateApiKeySchema } from "./api-key-schemas";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
-import { ApiError, apiErrors } from "./errors";
+import { DetourError } from "../errors";
+import { notFound } from "./errors";
 import { readJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
 
@@ -49,22 +50,20 @@ function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
   if (result.ok) return result;
   switch (result.reason) {
     case "name_taken":
-      throw new ApiError(
-        409,
+      throw new DetourError(
         "name_taken",
         `An active API key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`,
-        "name",
+        { param: "name" },
       );
     case "revoked":
-      throw new ApiError(409, "api_key_revoked", `API key ${JSON.stringify(id)} is already revoked.`);
+      throw new DetourError("api_key_revoked", `API key ${JSON.stringify(id)} is already revoked.`);
     case "env_managed":
-      throw new ApiError(
-        409,
+      throw new DetourError(
         "env_managed_key",
         `API key ${JSON.stringify(id)} comes from DETOUR_ADMIN_API_KEY and is registered again at every start; change or unset that variable and restart instead.`,
       );
     default:
-      throw apiErrors.notFound("API key", id);
+      throw notFound("API key", id);
   }
 }
 
@@ -99,7 +98,7 @@ export async function listApiKeysHandler({ principal, url }: ApiContext<Record<s
 
 export async function getApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
   const row = await findApiKey(getDb(), principal.workspaceId, params.id);
-  if (!row) throw apiErrors.notFound("API key", params.id);
+  if (!row) throw notFound("API key", params.id);
   return Response.json(apiKeyView(row));
 }
 

@@ -5,6 +5,7 @@
  * byte, and the route-level readers (readJson in handler.ts, the next-auth route) use the same
  * numbers, so `next dev` enforces them too.
  */
+import { ERROR_CATALOG } from "../errors";
 import { INFERENCE_PATHS } from "../gateway/endpoints/paths";
 
 /** Sign-in, sign-out and every other `/api/auth/*` body: a few form fields. */
@@ -27,6 +28,6 @@ export function tooLargeMessage(limit: number): string {
 /** The 413 body in the management API's error shape (`{error: {message, type, code, param}}`). */
 export function tooLargeBody(limit: number): string {
   return JSON.stringify({
-    error: { message: tooLargeMessage(limit), type: "invalid_request_error", code: "payload_too_large", param: null },
+    error: { message: tooLargeMessage(limit), type: ERROR_CATALOG.payload_too_large.type, code: "payload_too_large", param: null },
   });
 }

@@ -14,7 +14,7 @@ import { getProviderAdapter } from "../gateway/providers/registry";
 import { buildRouteTree, listRouteLeaves, ROOT_PATH, type LeafTarget, type RouteLeaf } from "../gateway/router";
 import { refusedVirtualKeyOrigin, virtualKeyDestinationMessage, virtualKeyOrigins } from "../gateway/upstream/virtual-key-hosts";
 import { findActiveVirtualKeyHosts } from "../store/virtual-keys";
-import { ApiError, type ApiIssue } from "./errors";
+import { type ErrorIssue, issuesError } from "../errors";
 
 export const VIRTUAL_KEY_HOST_CODE = "custom_host_not_allowed_for_virtual_key";
 
@@ -25,7 +25,7 @@ type KeyLeaf = { leaf: RouteLeaf<LeafTarget>; slug: string; customHost: string }
  * The issues (path `config.<node>.custom_host`, where the host is set) of every target of `config`
  * that would send its virtual key to an origin the key does not allow; empty when none does.
  */
-export async function virtualKeyHostIssues(workspaceId: string, config: Config): Promise<ApiIssue[]> {
+export async function virtualKeyHostIssues(workspaceId: string, config: Config): Promise<ErrorIssue[]> {
   const leaves: KeyLeaf[] = [];
   for (const leaf of listRouteLeaves(buildRouteTree(config))) {
     const slug = leaf.target.virtual_key;
@@ -42,7 +42,7 @@ export async function virtualKeyHostIssues(workspaceId: string, config: Config):
       )
     ).map((k) => [k.slug, k]),
   );
-  const issues: ApiIssue[] = [];
+  const issues: ErrorIssue[] = [];
   for (const { leaf, slug, customHost } of leaves) {
     const key = keys.get(slug);
     const adapter = key ? getProviderAdapter(key.provider) : undefined;
@@ -64,8 +64,7 @@ export async function virtualKeyHostIssues(workspaceId: string, config: Config):
 export async function assertVirtualKeyHosts(workspaceId: string, config: Config, prefix = ""): Promise<void> {
   const issues = await virtualKeyHostIssues(workspaceId, config);
   if (!issues.length) return;
-  const message = prefix + issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-  throw new ApiError(400, VIRTUAL_KEY_HOST_CODE, message, issues[0]!.path, issues);
+  throw issuesError(VIRTUAL_KEY_HOST_CODE, issues, { prefix });
 }
 
 /**

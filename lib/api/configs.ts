@@ -26,7 +26,8 @@ import {
 } from "../store/configs";
 import { assertVirtualKeyHosts } from "./config-destinations";
 import { createConfigSchema, listConfigsQuerySchema, updateConfigSchema } from "./config-schemas";
-import { ApiError, apiErrors, type ApiIssue } from "./errors";
+import { DetourError, type ErrorIssue, issuesError } from "../errors";
+import { notFound } from "./errors";
 import type { ApiContext } from "./handler";
 import { readJson } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
@@ -35,7 +36,7 @@ type SlugParams = { slug: string };
 type VersionParams = { slug: string; version: string };
 
 /** Issues inside the config object get their own code, the rest of the body `bad_request`. */
-const configCode = (issues: ApiIssue[]) =>
+const configCode = (issues: ErrorIssue[]) =>
   issues.every((i) => i.path === "config" || i.path.startsWith("config.") || i.path.startsWith("config["))
     ? "invalid_config"
     : "bad_request";
@@ -68,7 +69,7 @@ function sealedText(config: Config, stored: string[]): string {
       path: `config.${m.path}`,
       message: `is a masked key (${m.mask}) that stands for no key stored in this config; send the provider key itself`,
     }));
-    throw new ApiError(400, "invalid_config", issues.map((i) => `${i.path}: ${i.message}`).join("; "), issues[0]!.path, issues);
+    throw issuesError("invalid_config", issues);
   }
   return storedText(sealed);
 }
@@ -105,12 +106,14 @@ function versionView(v: ConfigVersionRow, current: number) {
 }
 
 const nameTaken = (name: string) =>
-  new ApiError(409, "name_taken", `A config named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, "name");
+  new DetourError("name_taken", `A config named ${JSON.stringify(name)} already exists in this workspace; choose another name.`, {
+    param: "name",
+  });
 
 function unwrap<T>(result: SaveConfigResult<T>, slug: string, name?: string): T {
   if (result.ok) return result;
   if (result.reason === "name_taken") throw nameTaken(name ?? "");
-  throw apiErrors.notFound("Config", slug);
+  throw notFound("Config", slug);
 }
 
 export async function createConfigHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
@@ -144,7 +147,7 @@ export async function listConfigsHandler({ principal, url }: ApiContext<Record<s
 
 export async function getConfigHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const config = await findConfig(getDb(), principal.workspaceId, params.slug);
-  if (!config) throw apiErrors.notFound("Config", params.slug);
+  if (!config) throw notFound("Config", params.slug);
   return Response.json(detailView(config));
 }
 
@@ -152,12 +155,14 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
   const body = parseInput(updateConfigSchema, await readJson(request), configCode);
   assertOwnWorkspace(principal, body.workspace_id);
   const current = await findConfig(getDb(), principal.workspaceId, params.slug);
-  if (!current) throw apiErrors.notFound("Config", params.slug);
+  if (!current) throw notFound("Config", params.slug);
   if (body.slug !== undefined && body.slug !== current.slug) {
-    throw apiErrors.badRequest(`slug: the slug of a config never changes (this one is ${current.slug}); send name to rename it`, "slug");
+    throw new DetourError("bad_request", `slug: the slug of a config never changes (this one is ${current.slug}); send name to rename it`, {
+      param: "slug",
+    });
   }
   if (body.name === undefined && body.config === undefined && body.status === undefined && body.is_default === undefined) {
-    throw apiErrors.badRequest("Nothing to change: send name, config, status or is_default.");
+    throw new DetourError("bad_request", "Nothing to change: send name, config, status or is_default.");
   }
   if (body.config !== undefined) await assertVirtualKeyHosts(principal.workspaceId, body.config);
   const stored = body.config === undefined ? null : await storedBodies(principal.workspaceId, current.id);
@@ -196,14 +201,14 @@ async function storedBodies(workspaceId: string, configId: string): Promise<stri
 
 export async function deleteConfigHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const deleted = await softDeleteConfig(getDb(), principal.workspaceId, params.slug);
-  if (!deleted) throw apiErrors.notFound("Config", params.slug);
+  if (!deleted) throw notFound("Config", params.slug);
   await invalidateConfig(principal.workspaceId, deleted.slug);
   return Response.json({ object: "config", id: deleted.id, slug: deleted.slug, status: "deleted", deleted: true });
 }
 
 export async function listConfigVersionsHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const found = await listConfigVersions(getDb(), principal.workspaceId, params.slug);
-  if (!found) throw apiErrors.notFound("Config", params.slug);
+  if (!found) throw notFound("Config", params.slug);
   return Response.json({
     object: "list",
     slug: found.config.slug,
@@ -220,13 +225,10 @@ function versionRef(value: string): number | string {
 async function findVersionOrThrow(workspaceId: string, params: VersionParams) {
   const found = await findConfigVersion(getDb(), workspaceId, params.slug, versionRef(params.version));
   if (found) return found;
-  if (!(await findConfig(getDb(), workspaceId, params.slug))) throw apiErrors.notFound("Config", params.slug);
-  throw new ApiError(
-    404,
-    "not_found",
-    `Config ${JSON.stringify(params.slug)} has no version ${JSON.stringify(params.version)}.`,
-    "version",
-  );
+  if (!(await findConfig(getDb(), workspaceId, params.slug))) throw notFound("Config", params.slug);
+  throw new DetourError("not_found", `Config ${JSON.stringify(params.slug)} has no version ${JSON.stringify(params.version)}.`, {
+    param: "version",
+  });
 }
 
 export async function getConfigVersionHandler({ principal, params }: ApiContext<VersionParams>): Promise<Response> {
@@ -240,13 +242,10 @@ export async function restoreConfigVersionHandler({ principal, params }: ApiCont
   const parsed = parseConfigJson(found.version.body);
   if (!parsed.ok) {
     const issues = parsed.issues.map((i) => ({ path: i.path ? `config.${i.path}` : "config", message: i.message }));
-    throw new ApiError(
-      400,
-      "invalid_config",
-      `Version ${found.version.version} is not a valid config any more: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-      "config",
-      issues,
-    );
+    throw issuesError("invalid_config", issues, {
+      prefix: `Version ${found.version.version} is not a valid config any more: `,
+      param: "config",
+    });
   }
   // A version saved before the rule (or before its key's allow-list changed) may break it.
   await assertVirtualKeyHosts(principal.workspaceId, parsed.config, `Version ${found.version.version} cannot be restored: `);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkCookieWrite, detourOrigins } from "./csrf";
-import { ApiError } from "./errors";
+import { DetourError } from "../errors";
 
 const URL_ = "http://localhost:3000/v1/configs";
 
@@ -15,7 +15,7 @@ function refusal(request: Request, publicUrl?: string): { status: number; code: 
     checkCookieWrite(request, publicUrl);
     return null;
   } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
+    if (!(err instanceof DetourError)) throw err;
     return { status: err.status, code: String(err.code), message: err.message };
   }
 }

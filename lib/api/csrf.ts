@@ -18,7 +18,7 @@
  *    415 `unsupported_media_type`: an HTML form can only send urlencoded, multipart or text/plain
  *    bodies, and a cross-site `fetch` of JSON needs a CORS preflight, which Detour never grants.
  */
-import { ApiError } from "./errors";
+import { DetourError } from "../errors";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -35,24 +35,21 @@ function checkSameOrigin(request: Request, publicUrl: string | undefined): void 
   const site = request.headers.get("sec-fetch-site");
   if (site !== null) {
     if (site.trim().toLowerCase() === "same-origin") return;
-    throw new ApiError(
-      403,
+    throw new DetourError(
       "cross_origin_write",
       `Cross-origin write refused: a signed-in dashboard session may only change data from Detour's own pages, and the browser says this request comes from a ${JSON.stringify(site)} page (Sec-Fetch-Site). ${API_KEY_HINT}`,
     );
   }
   const origin = request.headers.get("origin");
   if (origin === null) {
-    throw new ApiError(
-      403,
+    throw new DetourError(
       "origin_required",
       `Write refused: a request authenticated by the dashboard's session cookie must say where it comes from (an Origin or Sec-Fetch-Site header, which browsers send). ${API_KEY_HINT}`,
     );
   }
   const allowed = detourOrigins(request, publicUrl);
   if (!allowed.includes(normalizeOrigin(origin) ?? "")) {
-    throw new ApiError(
-      403,
+    throw new DetourError(
       "cross_origin_write",
       `Cross-origin write refused: a signed-in dashboard session may only change data from Detour's own pages (${allowed.join(" or ") || "unknown origin"}); this request comes from ${JSON.stringify(origin)} (Origin). ${API_KEY_HINT}`,
     );
@@ -66,11 +63,10 @@ function checkJsonBody(request: Request): void {
   const type = request.headers.get("content-type");
   const mediaType = type?.split(";")[0]?.trim().toLowerCase();
   if (mediaType === "application/json") return;
-  throw new ApiError(
-    415,
+  throw new DetourError(
     "unsupported_media_type",
     `A write from the dashboard session must send its body as JSON (Content-Type: application/json); got ${type ? JSON.stringify(type) : "no Content-Type"}.`,
-    "content-type",
+    { param: "content-type" },
   );
 }
 

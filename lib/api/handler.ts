@@ -12,7 +12,8 @@ import { getEnv } from "../env";
 import { logger } from "../logger";
 import { MANAGEMENT_MAX_BODY_BYTES } from "./body-limits";
 import { checkCookieWrite } from "./csrf";
-import { apiErrors, ApiError, errorResponse } from "./errors";
+import { DetourError } from "../errors";
+import { errorResponse } from "./errors";
 import { readBodyWithin, refuseDeclaredOversize } from "./read-body";
 
 export type Principal = {
@@ -58,25 +59,25 @@ async function authenticate(request: Request): Promise<Principal> {
   const hasKey = request.headers.has("x-portkey-api-key") || /^Bearer\s/i.test(request.headers.get("authorization") ?? "");
   if (hasKey) {
     const auth = await authenticateApiKey(getDb(), request.headers, "admin");
-    if (!auth.ok) throw new ApiError(auth.status, auth.code, auth.message);
+    if (!auth.ok) throw new DetourError(auth.code, auth.message);
     return { workspaceId: auth.key.workspaceId, actor: `api_key:${auth.key.id}`, userId: null, apiKeyId: auth.key.id };
   }
   const user = await getSessionUser();
-  if (!user) throw apiErrors.unauthorized("Sign in, or send an admin-scope Detour API key in x-portkey-api-key.");
+  if (!user) throw new DetourError("unauthorized", "Sign in, or send an admin-scope Detour API key in x-portkey-api-key.");
   return { workspaceId: user.workspaceId, actor: `user:${user.id}`, userId: user.id, apiKeyId: null };
 }
 
 /** The request's JSON body (an object), or a 413 past `limit` (default 1 MiB; nothing more read), or a 400 that says what is wrong with it. */
 export async function readJson(request: Request, limit = MANAGEMENT_MAX_BODY_BYTES): Promise<Record<string, unknown>> {
   const text = (await readBodyWithin(request, limit)).toString("utf8");
-  if (!text.trim()) throw apiErrors.badRequest("Request body is empty; send a JSON object.");
+  if (!text.trim()) throw new DetourError("bad_request", "Request body is empty; send a JSON object.");
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw apiErrors.badRequest(`Request body is not valid JSON: ${(err as Error).message}`, null, "invalid_json");
+    throw new DetourError("invalid_json", `Request body is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw apiErrors.badRequest("Request body must be a JSON object.");
+    throw new DetourError("bad_request", "Request body must be a JSON object.");
   return value as Record<string, unknown>;
 }

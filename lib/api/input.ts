@@ -5,9 +5,9 @@
  * `workspace_id` that Portkey clients may send.
  */
 import { z } from "zod";
-import { formatIssuePath, toConfigIssues } from "../gateway/config/issues";
+import { DetourError, type ErrorIssue, type IssueCode, issuesError } from "../errors";
+import { toConfigIssues } from "../gateway/config/issues";
 import { isRecord } from "../is-record";
-import { ApiError, apiErrors, type ApiErrorCode, type ApiIssue } from "./errors";
 import type { Principal } from "./handler";
 
 /**
@@ -40,29 +40,21 @@ export function renameAliases(aliases: Record<string, string>) {
 export function parseInput<S extends z.ZodType>(
   schema: S,
   input: unknown,
-  code: ApiErrorCode | ((issues: ApiIssue[]) => ApiErrorCode) = "bad_request",
+  code: IssueCode | ((issues: ErrorIssue[]) => IssueCode) = "bad_request",
 ): z.output<S> {
   let result: ReturnType<S["safeParse"]>;
   try {
     result = schema.safeParse(input) as ReturnType<S["safeParse"]>;
   } catch (err) {
     // Only a pathological input gets here (e.g. a stack overflow on an absurdly nested config).
-    throw apiErrors.badRequest(`The request could not be validated: ${err instanceof Error ? err.message : String(err)}`);
+    throw new DetourError("bad_request", `The request could not be validated: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (result.success) return result.data as z.output<S>;
   const issues = toConfigIssues(result.error.issues).map((i) => ({
     path: i.path,
     message: i.message.replace(/^config (must|is) /, "$1 "),
   }));
-  const message = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
-  throw new ApiError(400, typeof code === "function" ? code(issues) : code, message, issues[0]?.path || null, issues);
-}
-
-/** A 400 from issues found outside a schema (paths as zod paths). */
-export function issuesError(found: { path: PropertyKey[]; message: string }[], code: ApiErrorCode = "bad_request"): ApiError {
-  const issues = found.map((i) => ({ path: formatIssuePath(i.path), message: i.message }));
-  const message = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
-  return new ApiError(400, code, message, issues[0]?.path || null, issues);
+  throw issuesError(typeof code === "function" ? code(issues) : code, issues);
 }
 
 export const MAX_PAGE_SIZE = 500;
@@ -96,7 +88,8 @@ export function paging(query: { page_size: number; current_page: number }): { sk
  */
 export function assertOwnWorkspace(principal: Principal, workspaceId: string | undefined | null): void {
   if (workspaceId === undefined || workspaceId === null || workspaceId === "" || workspaceId === principal.workspaceId) return;
-  throw apiErrors.forbidden(
+  throw new DetourError(
+    "forbidden",
     `workspace_id ${JSON.stringify(workspaceId)} is not this key's workspace; Detour scopes every call to the workspace of the caller (${principal.workspaceId}).`,
   );
 }

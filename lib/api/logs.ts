@@ -7,13 +7,14 @@
 import { getDb } from "../db";
 import { encodeCursor, parseLogQuery } from "../logs/query";
 import { getLogWithAttempts, listLogs, type LogDetailRow, type LogListRow } from "../store/log-query";
-import { apiErrors, fromZodError } from "./errors";
+import { issuesError } from "../errors";
+import { notFound, zodIssues } from "./errors";
 import type { ApiContext } from "./handler";
 import { isRecord } from "../is-record";
 
 export async function listLogsHandler({ url, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const parsed = parseLogQuery(url.searchParams);
-  if (!parsed.success) throw fromZodError(parsed.error);
+  if (!parsed.success) throw issuesError("bad_request", zodIssues(parsed.error));
   const page = await listLogs(getDb(), principal.workspaceId, parsed.data);
   return Response.json({ object: "list", data: page.rows.map(toLogItem), next_cursor: page.next ? encodeCursor(page.next) : null });
 }
@@ -24,7 +25,7 @@ const MAX_ID = 128;
 export async function getLogHandler({ params, principal }: ApiContext<{ id: string }>): Promise<Response> {
   const id = params.id;
   const row = id.length <= MAX_ID ? await getLogWithAttempts(getDb(), principal.workspaceId, id) : null;
-  if (!row) throw apiErrors.notFound("Log", id.slice(0, MAX_ID));
+  if (!row) throw notFound("Log", id.slice(0, MAX_ID));
   return Response.json(toLogDetail(row));
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "./errors";
+import { DetourError } from "../errors";
 import { readBodyWithin } from "./read-body";
 
 const KiB = 1024;
@@ -27,7 +27,7 @@ describe("readBodyWithin", () => {
   it("refuses a declared length over the limit before reading a byte", async () => {
     const { stream, seen } = source(100_000);
     const err = await readBodyWithin(post(stream, { "content-length": String(100_000 * KiB) }), 64 * KiB).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toBeInstanceOf(DetourError);
     expect(err).toMatchObject({ status: 413, code: "payload_too_large" });
     expect(seen.pulled).toBe(0);
   });

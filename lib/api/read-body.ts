@@ -9,13 +9,14 @@
  */
 import { NextRequest } from "next/server";
 import { tooLargeMessage } from "./body-limits";
-import { apiErrors, errorResponse } from "./errors";
+import { DetourError } from "../errors";
+import { errorResponse } from "./errors";
 
 /** A 413 when the declared `content-length` is over `limit` (nothing read; the connection closes after the answer). */
 export function refuseDeclaredOversize(request: Request, limit: number): void {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (!(declared > limit)) return;
-  throw apiErrors.payloadTooLarge(tooLargeMessage(limit));
+  throw new DetourError("payload_too_large", tooLargeMessage(limit));
 }
 
 export async function readBodyWithin(request: Request, limit: number): Promise<Buffer> {
@@ -30,7 +31,7 @@ export async function readBodyWithin(request: Request, limit: number): Promise<B
     size += value.byteLength;
     if (size > limit) {
       reader.releaseLock();
-      throw apiErrors.payloadTooLarge(tooLargeMessage(limit));
+      throw new DetourError("payload_too_large", tooLargeMessage(limit));
     }
     chunks.push(value);
   }

@@ -1,16 +1,16 @@
 /** The management API's body schemas (shared with the dashboard's forms), without HTTP. */
 import { describe, expect, it } from "vitest";
-import { ApiError } from "./errors";
+import { DetourError } from "../errors";
 import { createApiKeySchema } from "./api-key-schemas";
 import { createConfigSchema, updateConfigSchema } from "./config-schemas";
 import { parseInput } from "./input";
 import { createVirtualKeySchema, deploymentsFrom, virtualKeyShapeIssues } from "./virtual-key-schemas";
 
-function issuesOf(run: () => unknown): { code: string; issues: { path: string; message: string }[] } {
+function issuesOf(run: () => unknown): { code: string; issues: readonly { path: string; message: string }[] } {
   try {
     run();
   } catch (err) {
-    if (err instanceof ApiError) return { code: err.code, issues: err.issues ?? [] };
+    if (err instanceof DetourError) return { code: err.code, issues: err.issues ?? [] };
     throw err;
   }
   throw new Error("expected a validation error");

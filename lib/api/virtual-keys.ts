@@ -23,9 +23,10 @@ import {
   type VirtualKeyDetail,
   type VirtualKeyPatch,
 } from "../store/virtual-keys";
-import { ApiError, apiErrors } from "./errors";
+import { DetourError, issuesError } from "../errors";
+import { notFound } from "./errors";
 import { readJson, type ApiContext } from "./handler";
-import { assertOwnWorkspace, iso, issuesError, pageQuerySchema, paging, parseInput, queryObject } from "./input";
+import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
 import {
   createVirtualKeySchema,
@@ -88,40 +89,39 @@ async function checkHosts(customHost: string | null | undefined, allowedHosts: s
   const allowed = getEnv().allowedPrivateHosts;
   if (customHost) {
     const check = await validateCustomHost(customHost, allowed);
-    if (!check.ok) throw apiErrors.badRequest(`custom_host: ${check.message}`, "custom_host", "custom_host_not_allowed");
+    if (!check.ok) throw new DetourError("custom_host_not_allowed", `custom_host: ${check.message}`, { param: "custom_host" });
   }
   const issues: { path: PropertyKey[]; message: string }[] = [];
   for (const [i, origin] of (allowedHosts ?? []).entries()) {
     const check = await validateCustomHost(origin, allowed);
     if (!check.ok) issues.push({ path: ["allowed_hosts", i], message: check.message.replace(/^custom_host /, "") });
   }
-  if (issues.length) throw issuesError(issues, "custom_host_not_allowed");
+  if (issues.length) throw issuesError("custom_host_not_allowed", issues);
 }
 
 const nameTaken = (name: string) =>
-  new ApiError(
-    409,
+  new DetourError(
     "name_taken",
     `An active virtual key named ${JSON.stringify(name)} already exists in this workspace; choose another name.`,
-    "name",
+    { param: "name" },
   );
 const revoked = (slug: string) =>
-  new ApiError(
-    409,
+  new DetourError(
     "virtual_key_revoked",
     `Virtual key ${JSON.stringify(slug)} is revoked: it cannot be changed or revoked again (create a new key).`,
+    { status: 409 },
   );
 
 function unwrap<T>(result: SaveVirtualKeyResult<T>, slug: string, name?: string): T {
   if (result.ok) return result;
   if (result.reason === "name_taken") throw nameTaken(name ?? "");
   if (result.reason === "revoked") throw revoked(slug);
-  throw apiErrors.notFound("Virtual key", slug);
+  throw notFound("Virtual key", slug);
 }
 
 async function viewOf(workspaceId: string, slug: string) {
   const vk = await findVirtualKey(getDb(), workspaceId, slug);
-  if (!vk) throw apiErrors.notFound("Virtual key", slug);
+  if (!vk) throw notFound("Virtual key", slug);
   return virtualKeyView(vk);
 }
 
@@ -166,12 +166,13 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
   const body = parseInput(updateVirtualKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
   const current = await findVirtualKey(getDb(), principal.workspaceId, params.slug);
-  if (!current) throw apiErrors.notFound("Virtual key", params.slug);
+  if (!current) throw notFound("Virtual key", params.slug);
   if (current.status !== "active") throw revoked(current.slug);
   if (body.provider !== undefined && body.provider !== current.provider) {
-    throw apiErrors.badRequest(
+    throw new DetourError(
+      "bad_request",
       `provider: a virtual key's provider never changes (this one is ${current.provider}); create a new key instead`,
-      "provider",
+      { param: "provider" },
     );
   }
 
@@ -188,7 +189,8 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     ...rateLimitColumns(body.rate_limits),
   };
   if (Object.values(patch).every((v) => v === undefined) && body.rate_limits === undefined) {
-    throw apiErrors.badRequest(
+    throw new DetourError(
+      "bad_request",
       "Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments or rate_limits.",
     );
   }
@@ -202,7 +204,7 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
       deployments: deployments ?? current.deployments,
     };
     const issues = virtualKeyShapeIssues(merged, { deployments: body.deployment_name !== undefined ? "deployment_name" : "deployments" });
-    if (issues.length) throw issuesError(issues);
+    if (issues.length) throw issuesError("bad_request", issues);
     await checkHosts(body.custom_host, undefined);
   }
   await checkHosts(undefined, body.allowed_hosts);

@@ -3,6 +3,7 @@
  * when no provider key is being passed there (direct mode sends the provider's key in Authorization).
  */
 import type { Db } from "../db";
+import { ERROR_CATALOG } from "../errors";
 import { findActiveApiKey, type ApiKeyScope, type AuthenticatedKey } from "../store/api-keys";
 
 export function presentedApiKey(headers: Headers): string | null {
@@ -21,14 +22,25 @@ export type ApiKeyAuth =
 export async function authenticateApiKey(db: Db, headers: Headers, required: ApiKeyScope): Promise<ApiKeyAuth> {
   const presented = presentedApiKey(headers);
   if (!presented) {
-    return { ok: false, status: 401, code: "missing_api_key", message: "Missing Detour API key: send it in the x-portkey-api-key header." };
+    return {
+      ok: false,
+      status: ERROR_CATALOG.missing_api_key.status,
+      code: "missing_api_key",
+      message: "Missing Detour API key: send it in the x-portkey-api-key header.",
+    };
   }
   const key = await findActiveApiKey(db, presented);
-  if (!key) return { ok: false, status: 401, code: "invalid_api_key", message: "Invalid or revoked Detour API key." };
+  if (!key)
+    return {
+      ok: false,
+      status: ERROR_CATALOG.invalid_api_key.status,
+      code: "invalid_api_key",
+      message: "Invalid or revoked Detour API key.",
+    };
   if (required === "admin" && key.scope !== "admin") {
     return {
       ok: false,
-      status: 403,
+      status: ERROR_CATALOG.insufficient_scope.status,
       code: "insufficient_scope",
       message: "This API key has the gateway scope; management routes need an admin-scope key.",
     };

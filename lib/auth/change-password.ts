@@ -9,10 +9,11 @@
 import { cookies } from "next/headers";
 import { z } from "zod";
 import { checkCookieWrite } from "../api/csrf";
-import { apiErrors, errorResponse } from "../api/errors";
+import { errorResponse } from "../api/errors";
 import { readJson } from "../api/handler";
 import { hashPassword, verifyPassword } from "../crypto";
 import { getDb } from "../db";
+import { DetourError } from "../errors";
 import { getEnv } from "../env";
 import { errorDetail, logger } from "../logger";
 import { changePasswordHash, getUserCredentials } from "../store/users";
@@ -48,11 +49,11 @@ export async function handleChangePassword(request: Request): Promise<Response> 
     // The management API's rules for a cookie-authenticated write: same origin, a JSON body.
     checkCookieWrite(request, getEnv().NEXTAUTH_URL);
     const user = await getSessionUser();
-    if (!user) throw apiErrors.unauthorized("Sign in to change your password.");
+    if (!user) throw new DetourError("unauthorized", "Sign in to change your password.");
     const jar = (await cookies()).getAll();
     const current = await readSessionToken(jar);
     const claims = readSessionClaims(current?.token);
-    if (!current || !claims) throw apiErrors.unauthorized("Sign in to change your password.");
+    if (!current || !claims) throw new DetourError("unauthorized", "Sign in to change your password.");
 
     const body = changePasswordSchema.parse(await readJson(request, MAX_BODY_BYTES));
 
@@ -63,13 +64,20 @@ export async function handleChangePassword(request: Request): Promise<Response> 
       return creds && (await verifyPassword(body.current_password, creds.passwordHash)) ? creds : null;
     });
     if (result.outcome === "locked") {
-      const retryAfter = String(Math.ceil(result.retryAfterMs / 1000));
-      return errorBody(429, "rate_limit_error", "sign_in_locked", result.message, "current_password", { "retry-after": retryAfter });
+      // 429 with `retry-after` (the catalog's headers); never cached.
+      const locked = new DetourError("sign_in_locked", result.message, {
+        param: "current_password",
+        retryAfterSeconds: Math.ceil(result.retryAfterMs / 1000),
+      });
+      const response = errorResponse(locked, () => undefined);
+      response.headers.set("cache-control", "no-store");
+      return response;
     }
-    if (result.outcome === "failure") throw apiErrors.badRequest("The current password is wrong.", "current_password", "wrong_password");
+    if (result.outcome === "failure")
+      throw new DetourError("wrong_password", "The current password is wrong.", { param: "current_password" });
 
     const version = await changePasswordHash(db, user.id, claims.sv, await hashPassword(body.new_password));
-    if (version === null) throw apiErrors.conflict("Your password was changed elsewhere meanwhile; sign in again.");
+    if (version === null) throw new DetourError("conflict", "Your password was changed elsewhere meanwhile; sign in again.");
     // This session carries on under the new version (with a new id); every other one is refused.
     const fresh = newSessionClaims(user.id, version, claims.authTime);
     const setCookie = await sessionSetCookie(current.name, { ...current.token, ...fresh });
@@ -81,15 +89,4 @@ export async function handleChangePassword(request: Request): Promise<Response> 
   } catch (err) {
     return errorResponse(err, (e) => logger.error({ err: errorDetail(e) }, "password change failed"));
   }
-}
-
-function errorBody(
-  status: number,
-  type: string,
-  code: string,
-  message: string,
-  param: string | null,
-  headers: Record<string, string> = {},
-): Response {
-  return Response.json({ error: { message, type, code, param } }, { status, headers: { "cache-control": "no-store", ...headers } });
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fromZodError } from "../api/errors";
+import type { ZodError } from "zod";
+import { zodIssues } from "../api/errors";
+import { issuesError } from "../errors";
 import {
   DEFAULT_LOG_SORT,
   LOG_FILTERS,
@@ -13,15 +15,17 @@ import {
   type LogCursor,
 } from "./query";
 
+/** The 400 the log API answers for a query that fails (lib/api/logs.ts). */
+const queryError = (error: ZodError) => issuesError("bad_request", zodIssues(error));
 const ok = (query: string | Record<string, string | string[] | undefined>) => {
   const r = parseLogQuery(typeof query === "string" ? new URLSearchParams(query) : query);
-  if (!r.success) throw new Error(fromZodError(r.error).message);
+  if (!r.success) throw new Error(queryError(r.error).message);
   return r.data;
 };
 const fail = (query: string) => {
   const r = parseLogQuery(new URLSearchParams(query));
   if (r.success) throw new Error(`${query} parsed`);
-  return fromZodError(r.error);
+  return queryError(r.error);
 };
 
 describe("log query schema", () => {
@@ -55,7 +59,7 @@ describe("log query schema", () => {
       filters: { status: { codes: [503], classes: [] }, metadata: { team: "x" } },
       limit: 10,
     });
-    expect(fromZodError(parseLogQuery({ status: ["500", "502"] }).error!).param).toBe("status");
+    expect(queryError(parseLogQuery({ status: ["500", "502"] }).error!).param).toBe("status");
   });
 
   it.each([
@@ -105,7 +109,7 @@ describe("log query schema", () => {
     );
     // The dashboard passes Next's searchParams object.
     const fromObject = parseLogQuery({ "metadata.__proto__": "x" });
-    expect(!fromObject.success && fromZodError(fromObject.error).param).toBe("metadata.__proto__");
+    expect(!fromObject.success && queryError(fromObject.error).param).toBe("metadata.__proto__");
     expect(ok("metadata.toString=x").filters.metadata).toEqual({ toString: "x" });
   });
 

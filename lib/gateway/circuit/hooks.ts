@@ -13,6 +13,7 @@ import { logger } from "../../logger";
 import { setCircuitOpen } from "../../metrics";
 import { getRedis, instanceId, isRedisConfigured, publish, subscribe } from "../../redis";
 import { getEnv } from "../../env";
+import { errorBody } from "../../errors";
 import type { UpstreamPayload } from "../request/attempt";
 import { CircuitBreaker, MemoryCircuitStore, RedisCircuitStore } from "./breaker";
 import { MirroredCircuitStore, parseAnnouncement } from "./mirror";
@@ -124,7 +125,7 @@ export function circuitRouteOptions(workspaceId: string): Hooks {
       const message = `Target ${path} (${target.provider}${target.virtualKey ? ` ${target.virtualKey.slug}` : ""}) was skipped: its circuit is open after repeated failures.`;
       return {
         kind: "error",
-        body: { error: { message, type: "server_error", param: null, code: "circuit_open" } },
+        body: errorBody("circuit_open", message),
         headers: null,
         gateway: true,
         message,

@@ -1,23 +1,15 @@
 /**
  * Turns zod issues into `{ path, message }` pairs with JavaScript-like paths:
  * `targets[1].retry.attempts`, `strategy.mode`, `strategy.conditions[0].query["metadata.tier"].$in`.
- * The root is the empty path.
+ * The root is the empty path. Paths are rendered and issues joined by lib/errors.ts (formatIssuePath,
+ * joinIssues, re-exported here as the config module's names).
  */
 import type { z } from "zod";
+import { type ErrorIssue, formatIssuePath, joinIssues } from "../../errors";
 
-export type ConfigIssue = { path: string; message: string };
+export type ConfigIssue = ErrorIssue;
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-export function formatIssuePath(segments: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (typeof segment === "string" && IDENTIFIER.test(segment)) out += out ? `.${segment}` : segment;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
-  return out;
-}
+export { formatIssuePath, joinIssues as formatConfigIssues };
 
 export function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
@@ -41,9 +33,4 @@ function splitUnknownKeys(issue: z.core.$ZodIssue): { path: PropertyKey[]; messa
     path: [...issue.path, key],
     message: lines.length === issue.keys.length ? (lines[index] ?? issue.message) : issue.message,
   }));
-}
-
-/** One line for an error body: `targets[1].retry.attempts: must be an integer from 0 to 5; ...`. */
-export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
-  return issues.map(({ path, message }) => (path ? `${path}: ${message}` : message)).join("; ");
 }

@@ -5,7 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import { presentedApiKey } from "../../auth/api-key";
-import { GatewayError, unauthorized } from "../errors";
+import { DetourError } from "../../errors";
 import { parseRequestContext, toHeaderValue } from "../request/headers";
 import { resolveRouting, type ResolvedTarget } from "../request/resolve-targets";
 import { listRouteLeaves, type RouteNode } from "../router";
@@ -19,9 +19,9 @@ type ModelEntry = { id: string; object: "model"; created: number; owned_by: stri
 export async function handleModels(request: Request): Promise<Response> {
   try {
     const presented = presentedApiKey(request.headers);
-    if (!presented) throw unauthorized("missing_api_key", "Missing Detour API key: send it in the x-portkey-api-key header.");
+    if (!presented) throw new DetourError("missing_api_key", "Missing Detour API key: send it in the x-portkey-api-key header.");
     const key = await lookupApiKey(presented);
-    if (!key) throw unauthorized("invalid_api_key", "Invalid or revoked Detour API key.");
+    if (!key) throw new DetourError("invalid_api_key", "Invalid or revoked Detour API key.");
     const ctx = parseRequestContext(request.headers);
     const leaves: ResolvedTarget[] = [];
     if (ctx.config || ctx.virtualKey || ctx.direct) {
@@ -37,7 +37,7 @@ export async function handleModels(request: Request): Promise<Response> {
     return Response.json({ object: "list", data: [...seen.values()] }, { headers: { "x-portkey-trace-id": toHeaderValue(ctx.traceId) } });
   } catch (err) {
     const error =
-      err instanceof GatewayError ? err : new GatewayError(500, "internal_error", "Detour hit an unexpected error while listing models.");
+      err instanceof DetourError ? err : new DetourError("internal_error", "Detour hit an unexpected error while listing models.");
     return Response.json(error.toBody(), { status: error.status, headers: { "x-portkey-gateway-exception": "true" } });
   }
 }

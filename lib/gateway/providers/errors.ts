@@ -2,15 +2,19 @@
  * Errors of the provider layer: refusals built before any upstream call, and upstream error
  * answers mapped to OpenAI's `{error:{message,type,param,code}}` (GATEWAY.md §6).
  */
-import type { GatewayErrorLike, NormalizedError, OpenAiErrorBody } from "./types";
+import type { NormalizedError, OpenAiErrorBody } from "./types";
+import { type CodeWithStatus, DetourError } from "../../errors";
 import { isRecord } from "../../is-record";
 
 /** Longest upstream text quoted in a normalised message. */
 export const MAX_QUOTED_BODY_CHARS = 500;
 
+/** The codes of a refused build: each may be answered with 400. */
+export type BuildErrorCode = CodeWithStatus<400>;
+
 /** A 400 Detour answers itself (bad target or credentials), with a stable machine-readable code. */
-export function invalidRequest(message: string, code: string, param: string | null = null): { error: GatewayErrorLike } {
-  return { error: { status: 400, message, type: "invalid_request_error", param, code } };
+export function invalidRequest(message: string, code: BuildErrorCode, param: string | null = null): { error: DetourError } {
+  return { error: new DetourError(code, message, { status: 400, param }) };
 }
 
 function stringOrNull(value: unknown): string | null {

@@ -1,5 +1,5 @@
 /** Pieces every adapter's request shares: the JSON body, the content headers, header-safe credentials. */
-import { invalidRequest } from "./errors";
+import { type BuildErrorCode, invalidRequest } from "./errors";
 import type { GatewayErrorLike } from "./types";
 
 /** `content-type` and `accept` (SSE when the body asks to stream). */
@@ -26,7 +26,7 @@ const HEADER_SAFE = /^[\x20-\x7e]+$/;
  * A 400 when a credential sent as a header is missing or cannot be sent. The message names the
  * field, never its value.
  */
-export function checkHeaderValue(value: string | undefined, what: string, code: string): { error: GatewayErrorLike } | undefined {
+export function checkHeaderValue(value: string | undefined, what: string, code: BuildErrorCode): { error: GatewayErrorLike } | undefined {
   if (value === undefined || value.trim() === "") return invalidRequest(`no ${what} was given for this target`, code);
   if (!HEADER_SAFE.test(value)) {
     return invalidRequest(`the ${what} contains characters that cannot be sent in an HTTP header`, code);

@@ -5,7 +5,7 @@
 import { logger } from "../../logger";
 import type { LogRecord } from "../../logs/types";
 import type { AuthenticatedKey } from "../../store/api-keys";
-import { RateLimitError } from "../errors";
+import { DetourError } from "../../errors";
 import { rateLimitMessage, type RateLimitSubject } from "./limiter";
 import type { ResolvedTarget, Routing } from "../request/resolve-targets";
 import { listRouteLeaves } from "../router";
@@ -38,7 +38,10 @@ export async function enforceRateLimits(subjects: RateLimitSubject[]): Promise<v
   if (!subjects.length) return;
   const decision = await rateLimiter().acquire(subjects);
   if (decision.ok) return;
-  throw new RateLimitError(rateLimitMessage(decision), Math.max(1, Math.ceil(decision.retryAfterMs / 1000)), decision.subject.scope);
+  throw new DetourError("detour_rate_limit", rateLimitMessage(decision), {
+    retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
+    rateLimitScope: decision.subject.scope,
+  });
 }
 
 /** Adds a finished request's tokens to the TPM windows of its API key and of the virtual key that answered. */

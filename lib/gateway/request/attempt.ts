@@ -21,6 +21,7 @@ import { SseRelay } from "./sse-relay";
 import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
 import { findAddressNotAllowed } from "../upstream/lookup";
 import { isRecord } from "../../is-record";
+import { type DetourErrorBody, ERROR_CATALOG, errorBody } from "../../errors";
 
 export type UpstreamPayload =
   | { kind: "json"; text: string; json: Record<string, unknown>; headers: Headers; deployment?: string }
@@ -73,7 +74,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         delete flat.location;
         const where = originOf(built.url) ?? adapter.id;
         const message = `${adapter.id} at ${where} answered ${res.statusCode} (a redirect); Detour does not follow upstream redirects: point custom_host at the URL that answers`;
-        return detourVerdict(502, "redirect", upstreamError(message, "upstream_redirect"), headers, flat);
+        return detourVerdict("redirect", errorBody("upstream_redirect", message), headers, flat);
       }
       if (res.statusCode < 200 || res.statusCode >= 300) {
         // A provider may echo the key it was given; it must never reach the caller or a log row.
@@ -87,9 +88,8 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         if (!first.ok) {
           relay.discard();
           return detourVerdict(
-            502,
             "stream_broken",
-            upstreamError(`${adapter.id} answered ${res.statusCode}, but ${first.message}`, "upstream_stream_broken"),
+            errorBody("upstream_stream_broken", `${adapter.id} answered ${res.statusCode}, but ${first.message}`),
             headers,
             flat,
           );
@@ -102,7 +102,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const json = parseObject(text);
       if (!json) {
         const message = `${adapter.id} answered ${res.statusCode} with a body that is not a JSON object (${describeBody(text)})`;
-        return detourVerdict(502, "invalid_json", upstreamError(message, "upstream_invalid_json"), headers, flat);
+        return detourVerdict("invalid_json", errorBody("upstream_invalid_json", message), headers, flat);
       }
       const payload: UpstreamPayload = { kind: "json", text, json, headers };
       if (built.deployment) payload.deployment = built.deployment;
@@ -113,9 +113,9 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       if (refused) return addressRefused(refused.message, creds.customHost !== undefined);
       const message = `could not reach ${adapter.id}: ${describeNetworkError(err)}`;
       return {
-        status: 502,
+        status: ERROR_CATALOG.upstream_unreachable.status,
         errorClass: "network",
-        response: { kind: "error", body: upstreamError(message, "upstream_unreachable"), headers: null, gateway: true, message },
+        response: { kind: "error", body: errorBody("upstream_unreachable", message), headers: null, gateway: true, message },
       };
     } finally {
       setup.timing.upstreamMs += performance.now() - started;
@@ -135,12 +135,11 @@ function errorOutcome(
 
 /** The connect-time private-address rule refused the address the upstream's name resolved to. */
 function addressRefused(detail: string, customHost: boolean): AttemptOutcome<UpstreamPayload> {
-  const status = customHost ? 400 : 502;
-  const body: OpenAiErrorBody = customHost
-    ? { error: { message: `custom_host ${detail}`, type: "invalid_request_error", param: "custom_host", code: "custom_host_not_allowed" } }
-    : upstreamError(`upstream ${detail}`, "upstream_address_not_allowed");
+  const body = customHost
+    ? errorBody("custom_host_not_allowed", `custom_host ${detail}`, "custom_host")
+    : errorBody("upstream_address_not_allowed", `upstream ${detail}`);
   return {
-    status,
+    status: ERROR_CATALOG[body.error.code].status,
     errorClass: "address_not_allowed",
     response: { kind: "error", body, headers: null, gateway: true, message: body.error.message },
   };
@@ -148,22 +147,22 @@ function addressRefused(detail: string, customHost: boolean): AttemptOutcome<Ups
 
 /** Detour's own judgement of an answer it cannot pass on (broken stream, bad JSON, redirect): a gateway error. */
 function detourVerdict(
-  status: number,
   errorClass: "stream_broken" | "invalid_json" | "redirect",
-  body: OpenAiErrorBody,
+  body: DetourErrorBody,
   headers: Headers,
   flat: Record<string, string>,
 ): AttemptOutcome<UpstreamPayload> {
-  return { status, errorClass, headers: flat, response: { kind: "error", body, headers, gateway: true, message: body.error.message } };
+  return {
+    status: ERROR_CATALOG[body.error.code].status,
+    errorClass,
+    headers: flat,
+    response: { kind: "error", body, headers, gateway: true, message: body.error.message },
+  };
 }
 
 function describeBody(text: string): string {
   if (!text) return "empty";
   return `${Buffer.byteLength(text)} bytes, starting ${JSON.stringify(text.slice(0, 40))}`;
-}
-
-function upstreamError(message: string, code: string): OpenAiErrorBody {
-  return { error: { message, type: "server_error", param: null, code } };
 }
 
 function parseObject(text: string): Record<string, unknown> | null {

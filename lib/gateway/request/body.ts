@@ -8,7 +8,7 @@
  * - 408: the body stalled; answered with `connection: close`, so Node closes it after the answer.
  */
 import { getEnv } from "../../env";
-import { GatewayError, badRequest } from "../errors";
+import { DetourError } from "../../errors";
 
 export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
@@ -17,15 +17,9 @@ const LINGER_MS = 10_000;
 
 export type BodyLimits = { maxBytes: number; timeoutMs: number };
 
-function bodyTimedOut(timeoutMs: number, size: number): GatewayError {
-  const error = new GatewayError(
-    408,
-    "request_body_timeout",
-    `The request body was not received within ${timeoutMs} ms (${size} bytes arrived).`,
-    "timeout_error",
-  );
-  error.closeConnection = true;
-  return error;
+/** A 408 answered with `connection: close` (the catalog's): Node closes the connection after the answer. */
+function bodyTimedOut(timeoutMs: number, size: number): DetourError {
+  return new DetourError("request_body_timeout", `The request body was not received within ${timeoutMs} ms (${size} bytes arrived).`);
 }
 
 /** Reads and drops what is left of the body, for at most LINGER_MS; then lets the connection go. */
@@ -45,14 +39,13 @@ export async function readJsonBody(
   limits: BodyLimits = { maxBytes: DEFAULT_MAX_BODY_BYTES, timeoutMs: DEFAULT_BODY_TIMEOUT_MS },
 ): Promise<{ body: Record<string, unknown>; text: string }> {
   const { maxBytes, timeoutMs } = limits;
-  const tooLarge = () =>
-    new GatewayError(413, "request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`, "invalid_request_error");
+  const tooLarge = () => new DetourError("request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`);
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     if (request.body) discardRest(request.body);
     throw tooLarge();
   }
-  if (!request.body) throw badRequest("invalid_body", "Request body is empty; send a JSON object.");
+  if (!request.body) throw new DetourError("invalid_body", "Request body is empty; send a JSON object.");
 
   const reader = request.body.getReader();
   let timedOut = false;
@@ -77,9 +70,9 @@ export async function readJsonBody(
     }
   } catch (err) {
     if (timedOut) throw bodyTimedOut(timeoutMs, size);
-    if (err instanceof GatewayError) throw err;
+    if (err instanceof DetourError) throw err;
     // The request stream fails only when the client's connection does (aborted, reset).
-    throw new GatewayError(499, "client_closed", "The client closed the request while sending its body.");
+    throw new DetourError("client_closed", "The client closed the request while sending its body.");
   } finally {
     clearTimeout(timer);
   }
@@ -87,15 +80,15 @@ export async function readJsonBody(
 }
 
 function parseBody(text: string): { body: Record<string, unknown>; text: string } {
-  if (!text.trim()) throw badRequest("invalid_body", "Request body is empty; send a JSON object.");
+  if (!text.trim()) throw new DetourError("invalid_body", "Request body is empty; send a JSON object.");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw badRequest("invalid_json", `Request body is not valid JSON: ${(err as Error).message}`);
+    throw new DetourError("invalid_json", `Request body is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw badRequest("invalid_body", "Request body must be a JSON object.");
+    throw new DetourError("invalid_body", "Request body must be a JSON object.");
   }
   return { body: parsed as Record<string, unknown>, text };
 }

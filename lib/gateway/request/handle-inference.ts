@@ -13,20 +13,21 @@ import type { AuthenticatedKey } from "../../store/api-keys";
 import { createAttempt, type AttemptTiming, type UpstreamPayload } from "./attempt";
 import { bodyLimits, readJsonBody } from "./body";
 import { circuitRouteOptions } from "../circuit/hooks";
-import { attemptBudgetExhausted, GatewayError, RateLimitError, timeoutErrorBody, unauthorized } from "../errors";
+import { DetourError, ERROR_CATALOG } from "../../errors";
+import { gatewayError, timeoutErrorBody } from "../errors";
 import { apiKeySubjects, countTokens, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
 import { buildLogRecord, usageFields, type LogInput } from "./log-record";
 import type { Endpoint } from "../providers/types";
 import { parseRequestContext, toHeaderValue, type RequestContext } from "./headers";
 import { resolveRouting, type ResolvedTarget, type Routing } from "./resolve-targets";
-import { route, AttemptBudgetError, RouteAbortedError, NoMatchingConditionError, type RouteResult } from "../router";
+import { route, RouteError, type RouteResult } from "../router";
 import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey, type CachedAnswer } from "../cache/response-cache";
 import { readUsage } from "./sse-relay";
 import { lookupApiKey, markUsed } from "../cache/lookups";
 import { isRecord } from "../../is-record";
 
 /** Requests the client abandoned are logged with nginx's "client closed request". */
-const CLIENT_CLOSED = 499;
+const CLIENT_CLOSED = ERROR_CATALOG.client_closed.status;
 
 type Served = {
   t0: number;
@@ -84,9 +85,9 @@ export async function handleInference(request: Request, endpoint: Endpoint): Pro
 
 async function authenticate(headers: Headers): Promise<AuthenticatedKey> {
   const presented = presentedApiKey(headers);
-  if (!presented) throw unauthorized("missing_api_key", "Missing Detour API key: send it in the x-portkey-api-key header.");
+  if (!presented) throw new DetourError("missing_api_key", "Missing Detour API key: send it in the x-portkey-api-key header.");
   const key = await lookupApiKey(presented);
-  if (!key) throw unauthorized("invalid_api_key", "Invalid or revoked Detour API key.");
+  if (!key) throw new DetourError("invalid_api_key", "Invalid or revoked Detour API key.");
   return key;
 }
 
@@ -234,27 +235,12 @@ function setGatewayHeaders(headers: Headers, s: Served, result: RouteResult<Reso
 }
 
 function errorResponse(s: Served, err: unknown): Response {
-  let error: GatewayError;
-  let attempts: RouteResult<ResolvedTarget, UpstreamPayload>["attempts"] = [];
-  if (err instanceof GatewayError) {
-    error = err;
-  } else if (err instanceof NoMatchingConditionError) {
-    error = new GatewayError(
-      400,
-      "no_matching_condition",
-      `No condition of the conditional strategy at ${err.path} matched this request, and it has no default.`,
-    );
-    attempts = err.attempts as typeof attempts;
-  } else if (err instanceof AttemptBudgetError) {
-    error = attemptBudgetExhausted(err.limit, err.lastStatus);
-    attempts = err.attempts as typeof attempts;
-  } else if (err instanceof RouteAbortedError) {
-    error = new GatewayError(CLIENT_CLOSED, "client_closed", "The client closed the request.");
-    attempts = err.attempts as typeof attempts;
-  } else {
+  let error = gatewayError(err);
+  const attempts: RouteResult<ResolvedTarget, UpstreamPayload>["attempts"] =
+    error && err instanceof RouteError ? (err.attempts as RouteResult<ResolvedTarget, UpstreamPayload>["attempts"]) : [];
+  if (!error) {
     logger.error({ err: errorDetail(err), traceId: s.ctx?.traceId }, "unexpected gateway error");
-    error = new GatewayError(
-      500,
+    error = new DetourError(
       "internal_error",
       "Detour hit an unexpected error while handling this request; it is logged with the request id.",
     );
@@ -268,11 +254,8 @@ function errorResponse(s: Served, err: unknown): Response {
     "x-portkey-cache-status": s.cacheStatus,
     "server-timing": `gateway;dur=${own.toFixed(2)}`,
   });
-  if (error.closeConnection) headers.set("connection", "close");
-  if (error instanceof RateLimitError) {
-    headers.set("retry-after", String(error.retryAfterSeconds));
-    observeRateLimited(error.scope);
-  }
+  if (error.headers) for (const name in error.headers) headers.set(name, error.headers[name]!);
+  if (error.rateLimitScope) observeRateLimited(error.rateLimitScope);
   const text = JSON.stringify(error.toBody());
   // Unauthenticated requests belong to no workspace: they are not logged.
   if (s.key) {

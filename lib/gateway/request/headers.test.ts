@@ -1,6 +1,6 @@
 /** Header parsing: UTF-8 text in x-portkey-* values, reserved metadata keys, inline config vs config id. */
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../errors";
+import { DetourError } from "../../errors";
 import { decodeHeaderValue, parseRequestContext, toHeaderValue } from "./headers";
 
 /** What Node hands over for a header sent as UTF-8: one latin1 character per byte. */
@@ -10,12 +10,12 @@ function parse(headers: Record<string, string>) {
   return parseRequestContext(new Headers(headers));
 }
 
-function refusal(headers: Record<string, string>): GatewayError {
+function refusal(headers: Record<string, string>): DetourError {
   try {
     parse(headers);
   } catch (error) {
-    expect(error).toBeInstanceOf(GatewayError);
-    return error as GatewayError;
+    expect(error).toBeInstanceOf(DetourError);
+    return error as DetourError;
   }
   throw new Error("expected a 400");
 }

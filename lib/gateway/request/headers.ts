@@ -7,7 +7,7 @@
  * as it came otherwise. A value sent back as a header (the trace id) goes through `toHeaderValue`.
  */
 import { randomUUID } from "node:crypto";
-import { badRequest } from "../errors";
+import { DetourError } from "../../errors";
 import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "./metadata-keys";
 
 export type DirectProvider = {
@@ -36,7 +36,7 @@ const MAX_METADATA_BYTES = 8 * 1024;
 export function parseRequestContext(headers: Headers): RequestContext {
   const traceHeader = textHeader(headers, "x-portkey-trace-id");
   if (traceHeader && traceHeader.length > MAX_TRACE_ID) {
-    throw badRequest("invalid_trace_id", `x-portkey-trace-id is longer than ${MAX_TRACE_ID} characters.`);
+    throw new DetourError("invalid_trace_id", `x-portkey-trace-id is longer than ${MAX_TRACE_ID} characters.`);
   }
   const configHeader = textHeader(headers, "x-portkey-config");
   let config: RequestContext["config"] = null;
@@ -124,27 +124,30 @@ function parseMetadata(header: string | null): Record<string, string> | null {
   if (!header?.trim()) return null;
   // The limit counts bytes: Node's latin1 string has one character per byte.
   if (header.length > MAX_METADATA_BYTES)
-    throw badRequest("invalid_metadata", `x-portkey-metadata is larger than ${MAX_METADATA_BYTES} bytes.`);
+    throw new DetourError("invalid_metadata", `x-portkey-metadata is larger than ${MAX_METADATA_BYTES} bytes.`);
   const raw = decodeHeaderValue(header);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw badRequest("invalid_metadata", "x-portkey-metadata must be a JSON object of string values; it is not valid JSON.");
+    throw new DetourError("invalid_metadata", "x-portkey-metadata must be a JSON object of string values; it is not valid JSON.");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw badRequest("invalid_metadata", "x-portkey-metadata must be a JSON object of string values.");
+    throw new DetourError("invalid_metadata", "x-portkey-metadata must be a JSON object of string values.");
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (isReservedMetadataKey(key)) {
-      throw badRequest(
+      throw new DetourError(
         "invalid_metadata",
         `x-portkey-metadata key ${JSON.stringify(key)} is not allowed (reserved: ${RESERVED_METADATA_KEYS.join(", ")}).`,
       );
     }
     if (typeof value !== "string") {
-      throw badRequest("invalid_metadata", `x-portkey-metadata.${key} must be a string (got ${value === null ? "null" : typeof value}).`);
+      throw new DetourError(
+        "invalid_metadata",
+        `x-portkey-metadata.${key} must be a string (got ${value === null ? "null" : typeof value}).`,
+      );
     }
     out[key] = value;
   }
@@ -155,7 +158,7 @@ function parseTimeout(raw: string | null): number | null {
   if (raw === null || raw.trim() === "") return null;
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms <= 0 || ms > 10 * 60 * 1000) {
-    throw badRequest(
+    throw new DetourError(
       "invalid_request_timeout",
       `x-portkey-request-timeout must be a whole number of milliseconds from 1 to 600000 (got ${JSON.stringify(raw.slice(0, 40))}).`,
     );

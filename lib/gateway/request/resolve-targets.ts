@@ -6,7 +6,7 @@
 import { getEnv } from "../../env";
 import { parseInlineConfig, parseVirtualKeyConfig } from "../cache/parse-memo";
 import { formatConfigIssues, PROVIDERS, type Config } from "../config/schema";
-import { badRequest, forbidden, GatewayError, notFound } from "../errors";
+import { DetourError } from "../../errors";
 import { checkCustomHostWithoutDns, validateCustomHost, type CustomHostCheck } from "../upstream/custom-host";
 import { getProviderAdapter } from "../providers/registry";
 import type { ProviderAdapter, ProviderCredentials, ProviderId } from "../providers/types";
@@ -40,11 +40,10 @@ async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ c
     const slug = ctx.config.slug;
     const found = await lookupConfig(workspaceId, slug);
     if (!found || found.status === "deleted") {
-      throw notFound("config_not_found", `Config ${JSON.stringify(slug)} does not exist in this workspace (x-portkey-config).`);
+      throw new DetourError("config_not_found", `Config ${JSON.stringify(slug)} does not exist in this workspace (x-portkey-config).`);
     }
     if (!found.ok) {
-      throw new GatewayError(
-        500,
+      throw new DetourError(
         "invalid_saved_config",
         `Saved config ${slug} (version ${found.version}) is no longer valid: ${formatConfigIssues(found.issues)}`,
       );
@@ -54,25 +53,27 @@ async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ c
   if (ctx.config?.kind === "inline") {
     const parsed = parseInlineConfig(ctx.config.text);
     if (!parsed.ok)
-      throw badRequest("invalid_config", `Invalid config in x-portkey-config: ${formatConfigIssues(parsed.issues)}`, "x-portkey-config");
+      throw new DetourError("invalid_config", `Invalid config in x-portkey-config: ${formatConfigIssues(parsed.issues)}`, {
+        param: "x-portkey-config",
+      });
     return { config: parsed.config, saved: null };
   }
   if (ctx.virtualKey) {
     const parsed = parseVirtualKeyConfig(ctx.virtualKey);
-    if (!parsed.ok) throw badRequest("invalid_config", formatConfigIssues(parsed.issues));
+    if (!parsed.ok) throw new DetourError("invalid_config", formatConfigIssues(parsed.issues));
     return { config: parsed.config, saved: null };
   }
   if (ctx.direct) {
     if (!getProviderAdapter(ctx.direct.provider)) {
-      throw badRequest(
+      throw new DetourError(
         "unknown_provider",
         `Unknown provider ${JSON.stringify(ctx.direct.provider)} in x-portkey-provider; supported: ${PROVIDERS.join(", ")}.`,
-        "x-portkey-provider",
+        { param: "x-portkey-provider" },
       );
     }
     return { config: { provider: ctx.direct.provider as ProviderId, weight: 1 } as Config, saved: null };
   }
-  throw badRequest(
+  throw new DetourError(
     "no_target",
     "Nothing to route to: send x-portkey-config (a config id or JSON), x-portkey-virtual-key, or x-portkey-provider with the provider key in Authorization.",
   );
@@ -94,10 +95,11 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
 
   if (slug) {
     const vk = await lookupVirtualKey(workspaceId, slug);
-    if (!vk) throw notFound("virtual_key_not_found", `Virtual key ${JSON.stringify(slug)} does not exist in this workspace${where}.`);
-    if (vk.status !== "active") throw forbidden("virtual_key_revoked", `Virtual key ${JSON.stringify(slug)} was revoked${where}.`);
+    if (!vk)
+      throw new DetourError("virtual_key_not_found", `Virtual key ${JSON.stringify(slug)} does not exist in this workspace${where}.`);
+    if (vk.status !== "active") throw new DetourError("virtual_key_revoked", `Virtual key ${JSON.stringify(slug)} was revoked${where}.`);
     const adapter = getProviderAdapter(vk.provider);
-    if (!adapter) throw new GatewayError(500, "unknown_provider", `Virtual key ${slug} names an unsupported provider.`);
+    if (!adapter) throw new DetourError("unknown_provider", `Virtual key ${slug} names an unsupported provider.`, { status: 500 });
     creds = { provider: adapter.id, apiKey: vk.apiKey, deployments: vk.deployments };
     if (vk.resourceName) creds.resourceName = vk.resourceName;
     if (vk.apiVersion) creds.apiVersion = vk.apiVersion;
@@ -108,14 +110,15 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
     const provider = (t.provider ?? ctx.direct?.provider) as string;
     const adapter = getProviderAdapter(provider);
     if (!adapter)
-      throw badRequest("unknown_provider", `Unknown provider ${JSON.stringify(provider)}${where}; supported: ${PROVIDERS.join(", ")}.`);
+      throw new DetourError(
+        "unknown_provider",
+        `Unknown provider ${JSON.stringify(provider)}${where}; supported: ${PROVIDERS.join(", ")}.`,
+      );
     const apiKey = t.api_key ?? (ctx.direct && ctx.direct.provider === provider ? ctx.direct.apiKey : null);
     if (!apiKey) {
-      throw new GatewayError(
-        401,
+      throw new DetourError(
         "missing_provider_api_key",
         `No ${provider} API key${where}: give the target an api_key or a virtual_key, or send the provider key as Authorization: Bearer with x-portkey-provider.`,
-        "authentication_error",
       );
     }
     creds = { provider: adapter.id, apiKey };
@@ -124,7 +127,7 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
     if (direct?.deploymentId) creds.deploymentId = direct.deploymentId;
     if (direct?.apiVersion) creds.apiVersion = direct.apiVersion;
   } else {
-    throw badRequest(
+    throw new DetourError(
       "no_credentials",
       `Target${where || " config"} has no credentials: set virtual_key or provider, or send x-portkey-virtual-key.`,
     );
@@ -137,7 +140,7 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
   const adapter = getProviderAdapter(creds.provider)!;
   const allowedPrivateHosts = getEnv().allowedPrivateHosts;
   const refused = (check: CustomHostCheck | "resolve") =>
-    check !== "resolve" && !check.ok ? badRequest("custom_host_not_allowed", check.message, "custom_host") : null;
+    check !== "resolve" && !check.ok ? new DetourError("custom_host_not_allowed", check.message, { param: "custom_host" }) : null;
   // Order: what needs no DNS (bad URL, user info, private IP literal), then the virtual key's own
   // rule (a destination it refuses is never resolved), then the addresses of a host name.
   const early = customHost ? refused(checkCustomHostWithoutDns(customHost, allowedPrivateHosts)) : null;

@@ -14,6 +14,7 @@
  */
 import type { Readable } from "node:stream";
 import { isRecord } from "../../is-record";
+import { errorBody } from "../../errors";
 
 export type StreamUsage = { promptTokens: number | null; completionTokens: number | null; totalTokens: number | null };
 
@@ -175,7 +176,7 @@ export class SseRelay {
             controller.enqueue(encoder.encode(out));
           } catch (err) {
             const message = `The upstream stream broke after it started: ${(err as Error).message}`;
-            const event = `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code: "upstream_stream_broken" } })}\n\n`;
+            const event = `data: ${JSON.stringify(errorBody("upstream_stream_broken", message))}\n\n`;
             this.record(event);
             controller.enqueue(encoder.encode(event));
             controller.close();

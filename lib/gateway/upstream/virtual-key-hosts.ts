@@ -15,7 +15,7 @@
  * The allowed origins are computed once when the key is loaded into the gateway's cache, so the
  * check is a set lookup per target (no database read on the request path).
  */
-import { badRequest } from "../errors";
+import { DetourError } from "../../errors";
 import { originOf } from "./origin";
 import type { ProviderAdapter, ProviderCredentials } from "../providers/types";
 
@@ -81,9 +81,7 @@ export function assertVirtualKeyDestination(
 ): void {
   const origin = refusedVirtualKeyOrigin(allowed, adapter, creds);
   if (origin)
-    throw badRequest(
-      "custom_host_not_allowed_for_virtual_key",
-      virtualKeyDestinationMessage(slug, allowed, origin, source.what),
-      source.param,
-    );
+    throw new DetourError("custom_host_not_allowed_for_virtual_key", virtualKeyDestinationMessage(slug, allowed, origin, source.what), {
+      param: source.param,
+    });
 }
