@@ -29,6 +29,7 @@ import type { InferenceRoutes } from "./gateway/endpoints/handler-table";
 import type { LogWriter } from "./logs/log-writer";
 import type { Metrics } from "./metrics";
 import type { RedisState } from "./redis";
+import type { LogSink } from "./store/log-sink";
 import { RUNTIME_SLOT, type RuntimeSlot } from "./runtime-slot";
 
 /** Every part is `undefined` until its accessor (or the start sequence) creates it. */
@@ -48,8 +49,9 @@ export type Runtime = {
   metricsServer: Server | undefined;
   /** lib/redis.ts: the connections (with REDIS_URL), the instance id. */
   redis: RedisState | undefined;
-  /** lib/logs/writer.ts getLogWriter(). */
+  /** lib/logs/writer.ts getLogWriter(), and the database connection it writes with (lib/store/log-sink.ts). */
   logWriter: LogWriter | undefined;
+  logSink: LogSink | undefined;
   /** lib/logs/scrub.ts startLogScrub() ran. */
   logScrubStarted: boolean;
   /** lib/gateway/cache/lookups.ts: API keys, configs, virtual keys; invalidation bus; rate limiter. */
@@ -84,6 +86,7 @@ function createRuntime(): Runtime {
     metricsServer: undefined,
     redis: undefined,
     logWriter: undefined,
+    logSink: undefined,
     logScrubStarted: false,
     gateway: undefined,
     parseMemos: undefined,

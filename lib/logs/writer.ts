@@ -26,10 +26,12 @@ export function getLogWriter(): LogWriter {
   return rt.logWriter;
 }
 
-/** Creates the writer and starts replaying spill files. */
+/** Creates the writer (its database connection kept in the runtime, closed at shutdown) and starts replaying spill files. */
 function createLogWriter(): LogWriter {
   const env = getEnv();
-  const write = createLogSink(env.database).write;
+  const rt = getRuntime();
+  rt.logSink = createLogSink(env.database);
+  const write = rt.logSink.write;
   const spill =
     env.DETOUR_LOG_SPILL_MAX_MB > 0
       ? new LogSpill({
