@@ -8,17 +8,18 @@
  * ~0.1-0.2 ms. The inference routes run the same handlers the route files in `app/v1/` export,
  * published in the process's runtime by the start sequence inside the Next build
  * (lib/server-start.ts, lib/gateway/endpoints/handler-table.ts) and read here from the runtime's
- * global slot (lib/runtime-slot.ts), so there is one copy of the engine and its state. Node's request and response are converted to
- * and from the Web `Request`/`Response` by @hono/node-server, which streams both ways and aborts
- * `request.signal` when the client goes away.
+ * global slot (lib/runtime-slot.ts), so there is one copy of the engine and its state. Node's
+ * request and response are converted to and from the Web `Request`/`Response` by
+ * @hono/node-server, which streams both ways and aborts `request.signal` when the client goes away.
  *
  * Run with `node --require tsx/cjs scripts/server.ts` (one process, as `npm start` and the tests do;
  * tsx's CommonJS hook only: `--import tsx` would add a loader thread, ~30 MiB of resident memory).
  * Environment: PORT (default 3000), DETOUR_HOST (default every interface), DETOUR_NEXT_DIST_DIR
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
- * lib/env.ts, two dependency-free tables of constants (security headers, body limits), the runtime's
- * slot (lib/runtime-slot.ts) and the runtime's types are imported here: the engine itself comes from
- * the build, never a second copy.
+ * lib/env.ts (parseEnv; its module also loads lib/runtime.ts, types and the slot only, and creates
+ * nothing), two dependency-free tables of constants (security headers, body limits), the runtime's
+ * slot (lib/runtime-slot.ts) and the runtime's types are imported here: the engine itself comes
+ * from the build, never a second copy.
  *
  * Besides routing, this listener sets the API security headers on the inference answers (a
  * precomputed list; Next sets them on everything else, next.config.ts and proxy.ts) and refuses a
@@ -123,7 +124,8 @@ async function main(): Promise<void> {
   });
 
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close Next, then exit with
-  // 128 + signal (the request-log writer defers that exit until its queue is written).
+  // 128 + signal (the shutdown hooks defer that exit until the runtime's shutdown sequence has run:
+  // log writer, then Redis and database connections; lib/server-start.ts).
   let closing = false;
   for (const [signal, code] of [
     ["SIGTERM", 143],

@@ -179,7 +179,7 @@ function clearCaches(s: GatewayState): void {
 
 /**
  * Creates the caches and, with REDIS_URL, connects and subscribes to the invalidation channel.
- * Called at server start (instrumentation) so the subscription is up before the first request;
+ * Called by the start sequence (lib/server-start.ts) so the subscription is up before the first request;
  * any first lookup would do it too. Does not wait for Redis.
  */
 export function startGatewayState(): void {
