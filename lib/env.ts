@@ -5,6 +5,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { MAX_UPSTREAM_ATTEMPTS } from "./gateway/config/limits";
+import { getRuntime } from "./runtime";
 
 const optionalString = z
   .string()
@@ -132,10 +133,9 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   return { ...raw, dataDir, database, allowedPrivateHosts };
 }
 
-let cached: Env | undefined;
-
-/** The process's environment, parsed on first use and cached. */
+/** The process's environment, parsed on first use and kept in the runtime. */
 export function getEnv(): Env {
-  cached ??= parseEnv();
-  return cached;
+  const rt = getRuntime();
+  rt.env ??= parseEnv();
+  return rt.env;
 }

@@ -1,9 +1,9 @@
 /** Detour's own log lines (pino, JSON to stdout). Never log provider keys or request secrets. */
 import pino from "pino";
+import { getRuntime } from "./runtime";
 
-const globalForLogger = globalThis as unknown as { detourLogger?: pino.Logger };
-
-globalForLogger.detourLogger ??= pino({
+const rt = getRuntime();
+rt.logger ??= pino({
   level: process.env.LOG_LEVEL ?? "info",
   base: { app: "detour" },
   redact: {
@@ -11,7 +11,8 @@ globalForLogger.detourLogger ??= pino({
     censor: "[redacted]",
   },
 });
-export const logger: pino.Logger = globalForLogger.detourLogger;
+/** The process's one logger (kept in the runtime: every copy of this module logs through it). */
+export const logger: pino.Logger = rt.logger;
 
 /** An error as a log field: name, message and stack for an Error, else its text. */
 export function errorDetail(err: unknown): { name: string; message: string; stack?: string } | string {

@@ -1,17 +1,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startMetricsServer } from "./metrics-server";
+import { startMetricsServer, stopMetricsServer } from "./metrics-server";
 import { observeRequest } from "./metrics";
 import type { LogRecord } from "./logs/types";
-
-const globalForServer = globalThis as unknown as { detourMetricsServer?: http.Server };
-
-async function stopListener(): Promise<void> {
-  const server = globalForServer.detourMetricsServer;
-  globalForServer.detourMetricsServer = undefined;
-  if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
-}
+import { getRuntime } from "./runtime";
 
 async function freePort(): Promise<number> {
   const probe = http.createServer();
@@ -29,11 +22,11 @@ const env = (over: { port?: number; token?: string } = {}) => ({
 });
 
 describe("metrics listener (DETOUR_METRICS_PORT)", () => {
-  afterEach(stopListener);
+  afterEach(stopMetricsServer);
 
   it("does nothing when the port is not set", async () => {
     expect(await startMetricsServer(env())).toBeNull();
-    expect(globalForServer.detourMetricsServer).toBeUndefined();
+    expect(getRuntime().metricsServer).toBeUndefined();
   });
 
   it("refuses the main port, naming both variables", async () => {

@@ -13,10 +13,9 @@ import type { Env } from "./env";
 import { logger } from "./logger";
 import { getLogWriter } from "./logs/writer";
 import { renderMetrics } from "./metrics";
+import { getRuntime } from "./runtime";
 
 type MetricsServerEnv = Pick<Env, "PORT" | "DETOUR_METRICS_PORT" | "DETOUR_METRICS_HOST" | "DETOUR_METRICS_TOKEN">;
-
-const globalForServer = globalThis as unknown as { detourMetricsServer?: http.Server };
 
 function plain(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers });
@@ -50,7 +49,8 @@ export async function startMetricsServer(env: MetricsServerEnv): Promise<Address
   const port = env.DETOUR_METRICS_PORT;
   if (port === undefined) return null;
   if (port === env.PORT) throw new Error(`DETOUR_METRICS_PORT must differ from PORT (both are ${port})`);
-  const existing = globalForServer.detourMetricsServer;
+  const rt = getRuntime();
+  const existing = rt.metricsServer;
   if (existing?.listening) return existing.address() as AddressInfo;
   const server = http.createServer((req, res) => {
     handle(req, res, env.DETOUR_METRICS_TOKEN).catch((err: unknown) => {
@@ -68,8 +68,19 @@ export async function startMetricsServer(env: MetricsServerEnv): Promise<Address
     server.listen(port, env.DETOUR_METRICS_HOST, () => resolve());
   });
   server.unref(); // never keeps the process alive on shutdown
-  globalForServer.detourMetricsServer = server;
+  rt.metricsServer = server;
   const address = server.address() as AddressInfo;
   logger.info({ host: address.address, port: address.port, token: Boolean(env.DETOUR_METRICS_TOKEN) }, "metrics listener ready");
   return address;
+}
+
+/** Stops the listener, if running (the shutdown sequence, tests): no new scrapes, open connections closed. */
+export async function stopMetricsServer(): Promise<void> {
+  const rt = getRuntime();
+  const server = rt.metricsServer;
+  rt.metricsServer = undefined;
+  if (!server?.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
 }

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { LogRecord } from "./logs/types";
 import type { LogWriterStats } from "./logs/writer";
+import { getRuntime } from "./runtime";
 
 const MAX_MODELS = 100;
 /** Distinct `target` values of detour_circuit_open; circuits beyond it are not shown. */
@@ -14,7 +15,8 @@ const MAX_CIRCUIT_TARGETS = 200;
 const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
 const OVERHEAD_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50];
 
-type Metrics = {
+/** The registry and its metrics (one per process: the runtime's `metrics`). */
+export type Metrics = {
   registry: Registry;
   requests: Counter<"provider" | "model" | "status" | "cache">;
   latency: Histogram<"provider">;
@@ -38,13 +40,16 @@ type Metrics = {
   signInLocks: Counter<"scope">;
 };
 
-const globalForMetrics = globalThis as unknown as { detourMetrics?: Metrics };
-
 function metrics(): Metrics {
-  if (globalForMetrics.detourMetrics) return globalForMetrics.detourMetrics;
+  const rt = getRuntime();
+  rt.metrics ??= createMetrics();
+  return rt.metrics;
+}
+
+function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "detour_" });
-  const m: Metrics = {
+  return {
     registry,
     requests: new Counter({
       name: "detour_requests_total",
@@ -151,8 +156,6 @@ function metrics(): Metrics {
       registers: [registry],
     }),
   };
-  globalForMetrics.detourMetrics = m;
-  return m;
 }
 
 function modelLabel(m: Metrics, model: string | null): string {

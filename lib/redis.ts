@@ -1,7 +1,7 @@
 /**
  * Redis, when `REDIS_URL` is set: one command connection and one subscriber connection per process,
- * created lazily on first use, kept in `globalThis` (Next bundles route handlers and
- * instrumentation separately; the process must still have exactly one pair).
+ * created lazily on first use, kept in the process's runtime (lib/runtime.ts: Next bundles route
+ * handlers and instrumentation separately; the process must still have exactly one pair).
  *
  * Rules: nothing here ever throws into a caller or crashes the process; connection errors are
  * logged (once per outage, not once per retry) and the connections reconnect with a capped
@@ -17,6 +17,7 @@ import os from "node:os";
 import Redis, { type RedisOptions } from "ioredis";
 import { getEnv } from "./env";
 import { logger } from "./logger";
+import { getRuntime } from "./runtime";
 
 export const CONNECT_TIMEOUT_MS = 2_000;
 export const COMMAND_TIMEOUT_MS = 1_000;
@@ -37,20 +38,23 @@ type ConnectionState = {
   lastError: string | null;
   /** True between an error/close being logged and the next "ready", so an outage is logged once. */
   down: boolean;
+  /** closeRedis() is closing it: its close is not an outage. */
+  closing: boolean;
 };
 
-type RedisGlobal = {
-  instanceId?: string;
-  connections?: { command: ConnectionState; subscriber: ConnectionState; url: string; prefix: string } | null;
+/** The runtime's `redis`: this process's connections and identity. */
+export type RedisState = {
+  instanceId: string | undefined;
+  /** undefined: not created yet; null: REDIS_URL is not set. */
+  connections: { command: ConnectionState; subscriber: ConnectionState; url: string; prefix: string } | null | undefined;
   /** Whether subscribe()'s channels are currently subscribed (undefined: nobody subscribed). */
-  subscribed?: boolean;
+  subscribed: boolean | undefined;
 };
 
-const globalForRedis = globalThis as unknown as { detourRedis?: RedisGlobal };
-
-function g(): RedisGlobal {
-  globalForRedis.detourRedis ??= {};
-  return globalForRedis.detourRedis;
+function g(): RedisState {
+  const rt = getRuntime();
+  rt.redis ??= { instanceId: undefined, connections: undefined, subscribed: undefined };
+  return rt.redis;
 }
 
 /** This process's id in cross-instance messages: host, pid and a random part (pids repeat across containers). */
@@ -86,7 +90,7 @@ function connect(url: string, role: Role): ConnectionState {
     lazyConnect: false,
   };
   const client = new Redis(url, options);
-  const state: ConnectionState = { client, lastError: null, down: false };
+  const state: ConnectionState = { client, lastError: null, down: false, closing: false };
   const where = redactRedisUrl(url);
   client.on("error", (err: Error) => {
     state.lastError = err.message || String(err);
@@ -98,7 +102,7 @@ function connect(url: string, role: Role): ConnectionState {
     }
   });
   client.on("close", () => {
-    if (!state.down) {
+    if (!state.down && !state.closing) {
       state.down = true;
       state.lastError ??= "connection closed";
       logger.warn({ redis: where, role }, "Redis connection closed; reconnecting");
@@ -285,7 +289,10 @@ export async function checkRedis(): Promise<RedisHealth> {
   return { redis: "ok" };
 }
 
-/** Closes both connections (tests, shutdown). The next getRedis() connects again. */
+/**
+ * Closes both connections (shutdown, tests): QUIT when connected (bounded by COMMAND_TIMEOUT_MS),
+ * else drops the connection and its reconnecting. Never rejects. The next getRedis() connects again.
+ */
 export async function closeRedis(): Promise<void> {
   const s = g();
   const c = s.connections;
@@ -294,5 +301,15 @@ export async function closeRedis(): Promise<void> {
   if (!c) return;
   const sub = c.subscriber.client as Redis & { detourHeartbeat?: NodeJS.Timeout };
   clearInterval(sub.detourHeartbeat);
-  await Promise.allSettled([c.command.client.quit(), c.subscriber.client.quit()]);
+  await Promise.all([closeConnection(c.command), closeConnection(c.subscriber)]);
+}
+
+async function closeConnection(c: ConnectionState): Promise<void> {
+  c.closing = true;
+  if (c.client.status !== "ready") return c.client.disconnect();
+  try {
+    await withTimeout(c.client.quit(), COMMAND_TIMEOUT_MS, "QUIT");
+  } catch {
+    c.client.disconnect();
+  }
 }

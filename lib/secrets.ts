@@ -7,13 +7,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import path from "node:path";
 import { loadEncryptionKey, type LoadedKey } from "./crypto";
 import { getEnv } from "./env";
-
-const globalForSecrets = globalThis as unknown as { detourKey?: LoadedKey; detourAuthSecret?: string };
+import { getRuntime } from "./runtime";
 
 export function getEncryptionKeyInfo(): LoadedKey {
+  const rt = getRuntime();
+  if (rt.encryptionKey) return rt.encryptionKey;
   const env = getEnv();
-  globalForSecrets.detourKey ??= loadEncryptionKey(env.DETOUR_ENCRYPTION_KEY, env.dataDir);
-  return globalForSecrets.detourKey;
+  rt.encryptionKey = loadEncryptionKey(env.DETOUR_ENCRYPTION_KEY, env.dataDir);
+  return rt.encryptionKey;
 }
 
 export function getEncryptionKey(): Buffer {
@@ -22,7 +23,8 @@ export function getEncryptionKey(): Buffer {
 
 /** NEXTAUTH_SECRET, or a secret generated once into `<dataDir>/auth.secret`. */
 export function getAuthSecret(): string {
-  if (globalForSecrets.detourAuthSecret) return globalForSecrets.detourAuthSecret;
+  const rt = getRuntime();
+  if (rt.authSecret) return rt.authSecret;
   const env = getEnv();
   let secret = env.NEXTAUTH_SECRET;
   if (!secret) {
@@ -42,6 +44,6 @@ export function getAuthSecret(): string {
       }
     }
   }
-  globalForSecrets.detourAuthSecret = secret;
+  rt.authSecret = secret;
   return secret;
 }

@@ -6,17 +6,20 @@
  * Why: a Next.js route handler costs ~0.7 ms of CPU per request before any of its own code runs
  * (its router, the route-module wrapper, the Web/Node conversions); Detour's whole gateway work is
  * ~0.1-0.2 ms. The inference routes run the same handlers the route files in `app/v1/` export,
- * published by instrumentation.ts from inside the Next build (lib/gateway/endpoints/handler-table.ts),
- * so there is one copy of the engine and its state. Node's request and response are converted to
- * and from the Web `Request`/`Response` by @hono/node-server, which streams both ways and aborts
- * `request.signal` when the client goes away.
+ * published in the process's runtime by the start sequence inside the Next build
+ * (lib/server-start.ts, lib/gateway/endpoints/handler-table.ts) and read here from the runtime's
+ * global slot (lib/runtime-slot.ts), so there is one copy of the engine and its state. Node's
+ * request and response are converted to and from the Web `Request`/`Response` by
+ * @hono/node-server, which streams both ways and aborts `request.signal` when the client goes away.
  *
  * Run with `node --require tsx/cjs scripts/server.ts` (one process, as `npm start` and the tests do;
  * tsx's CommonJS hook only: `--import tsx` would add a loader thread, ~30 MiB of resident memory).
  * Environment: PORT (default 3000), DETOUR_HOST (default every interface), DETOUR_NEXT_DIST_DIR
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
- * lib/env.ts, two dependency-free tables of constants (security headers, body limits) and the
- * routes' types are imported here: the engine itself comes from the build, never a second copy.
+ * lib/env.ts (parseEnv; its module also loads lib/runtime.ts, types and the slot only, and creates
+ * nothing), two dependency-free tables of constants (security headers, body limits), the runtime's
+ * slot (lib/runtime-slot.ts) and the runtime's types are imported here: the engine itself comes
+ * from the build, never a second copy.
  *
  * Besides routing, this listener sets the API security headers on the inference answers (a
  * precomputed list; Next sets them on everything else, next.config.ts and proxy.ts) and refuses a
@@ -32,15 +35,13 @@ import { getRequestListener } from "@hono/node-server";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
 import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
+import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/endpoints/handler-table";
 
 // tsx turns source maps on; Node then keeps the map of every module loaded after, Next's included
 // (~60 MiB of resident memory). `next start` runs without them: so does this server.
 process.setSourceMapsEnabled(false);
-
-/** Published by lib/gateway/endpoints/handler-table.ts (its value is not imported here: that would load a second copy of lib/). */
-const INFERENCE_ROUTES_GLOBAL = "__detourInferenceRoutes";
 
 const root = path.resolve(__dirname, "..");
 
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
   const app = next({ dev: false, dir: root, port, hostname: host ?? "localhost" });
   await app.prepare();
   const handleWithNext = app.getRequestHandler();
-  const published = globalThis as Record<string, unknown>;
+  // The inference handlers, once the start sequence has published them in the runtime.
+  let inferenceRoutes: InferenceRoutes | undefined;
   // The handler chosen below rides on the Node request to the listener's callback.
   const chosen = new WeakMap<object, InferenceHandler>();
   const handleInference = getRequestListener(
@@ -79,7 +81,8 @@ async function main(): Promise<void> {
     const pathname = q === -1 ? url : url.slice(0, q);
     // Until the first request has run instrumentation.ts (Next does that lazily), the routes are not
     // published yet and Next's route files answer, with the same handlers.
-    const handler = (published[INFERENCE_ROUTES_GLOBAL] as InferenceRoutes | undefined)?.get(`${req.method} ${pathname}`);
+    inferenceRoutes ??= peekRuntime()?.inferenceHandlers;
+    const handler = inferenceRoutes?.get(`${req.method} ${pathname}`);
     if (handler) {
       for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
       chosen.set(req, handler);
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     fetch(`http://${self}:${port}/api/health`)
       .then((res) => res.arrayBuffer())
       .then(() => {
-        if (!published[INFERENCE_ROUTES_GLOBAL]) {
+        if (!peekRuntime()?.inferenceHandlers) {
           // Next would answer them through the route files, correctly but at several times the cost.
           process.stderr.write("Detour cannot start: instrumentation.ts ran but did not publish the inference routes.\n");
           process.exit(1);
@@ -121,7 +124,8 @@ async function main(): Promise<void> {
   });
 
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close Next, then exit with
-  // 128 + signal (the request-log writer defers that exit until its queue is written).
+  // 128 + signal (the shutdown hooks defer that exit until the runtime's shutdown sequence has run:
+  // log writer, then Redis and database connections; lib/server-start.ts).
   let closing = false;
   for (const [signal, code] of [
     ["SIGTERM", 143],

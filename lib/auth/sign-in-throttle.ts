@@ -20,6 +20,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type IRateLimiterO
 import { logger } from "../logger";
 import { observeSignIn, observeSignInLock } from "../metrics";
 import { getRedis, redisKey } from "../redis";
+import { getRuntime } from "../runtime";
 
 export const SIGN_IN_LIMITS = {
   account: { failures: 10, windowSeconds: 60 * 60, lockSeconds: 15 * 60, freeFailures: 5 },
@@ -175,10 +176,9 @@ export function createLimiter(scope: LockScope): Limiter {
   });
 }
 
-const globalForThrottle = globalThis as unknown as { detourSignInThrottle?: SignInThrottle };
-
-/** The process's throttle (one per process: Next bundles the sign-in route and the account route apart). */
+/** The process's throttle (kept in the runtime: Next bundles the sign-in route and the account route apart). */
 export function getSignInThrottle(): SignInThrottle {
-  globalForThrottle.detourSignInThrottle ??= new SignInThrottle(createLimiter("account"), createLimiter("address"));
-  return globalForThrottle.detourSignInThrottle;
+  const rt = getRuntime();
+  rt.signInThrottle ??= new SignInThrottle(createLimiter("account"), createLimiter("address"));
+  return rt.signInThrottle;
 }

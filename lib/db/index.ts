@@ -9,6 +9,7 @@ import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client";
 import type { Env } from "../env";
 import { getEnv } from "../env";
+import { getRuntime } from "../runtime";
 
 export type Db = SqliteClient;
 export type DatabaseTarget = Env["database"];
@@ -32,12 +33,11 @@ export function createDb(target: DatabaseTarget): Db {
   return new SqliteClient({ adapter });
 }
 
-const globalForDb = globalThis as unknown as { detourDb?: Db };
-
-/** The process-wide client for the configured database. */
+/** The process-wide client for the configured database (created on first use, kept in the runtime). */
 export function getDb(): Db {
-  globalForDb.detourDb ??= createDb(getEnv().database);
-  return globalForDb.detourDb;
+  const rt = getRuntime();
+  rt.db ??= createDb(getEnv().database);
+  return rt.db;
 }
 
 export function describeDatabase(target: DatabaseTarget): string {

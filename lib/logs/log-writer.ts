@@ -10,11 +10,11 @@
  * batch was split down to that record); every loss is counted and reported through onError.
  */
 import { BatchQueue } from "./batch-queue";
-import { installShutdownHooks, type ShutdownProcess } from "./shutdown";
+import { installShutdownHooks, type ShutdownProcess, type ShutdownTarget } from "../shutdown-hooks";
 import type { LogSpillStats } from "./spill";
 import type { LogRecord } from "./types";
 
-export type { ShutdownProcess } from "./shutdown";
+export type { ShutdownProcess } from "../shutdown-hooks";
 
 export type LogWriteFn = (batch: readonly LogRecord[]) => Promise<void>;
 
@@ -222,28 +222,34 @@ export class LogWriter {
     return flushed;
   }
 
-  /** Flushes the queue before the process ends (see shutdown.ts); idempotent. Detour's instrumentation calls it once at start-up. */
+  /**
+   * The writer as the process's shutdown hooks drive it (lib/shutdown-hooks.ts). Detour's process
+   * installs the hooks once, with this target and the runtime's shutdown order as `close`
+   * (lib/server-start.ts), which closes the writer in its turn.
+   */
+  shutdownTarget(): ShutdownTarget {
+    return {
+      beginShutdown: () => {
+        this.shuttingDown = true;
+        if (this.spill && this.databaseUnwell()) void this.spillAll();
+        this.schedule();
+      },
+      close: (ms) => this.close(ms),
+      flush: (ms) => this.flush(ms),
+      queued: () => this.held,
+      atExit: () => {
+        this.reportDrops(this.closed ? "closed" : "queue_full", true);
+        if (this.held > 0)
+          this.report(new Error("request logs left unwritten at exit"), { kind: "unwritten", count: this.held, reason: "exit" });
+      },
+    };
+  }
+
+  /** Flushes the queue before the process ends, for this writer alone (tests); idempotent. */
   installShutdownHooks(options: { timeoutMs?: number; proc?: ShutdownProcess } = {}): void {
     if (this.hooksInstalled) return;
     this.hooksInstalled = true;
-    installShutdownHooks(
-      {
-        beginShutdown: () => {
-          this.shuttingDown = true;
-          if (this.spill && this.databaseUnwell()) void this.spillAll();
-          this.schedule();
-        },
-        close: (ms) => this.close(ms),
-        flush: (ms) => this.flush(ms),
-        queued: () => this.held,
-        atExit: () => {
-          this.reportDrops(this.closed ? "closed" : "queue_full", true);
-          if (this.held > 0)
-            this.report(new Error("request logs left unwritten at exit"), { kind: "unwritten", count: this.held, reason: "exit" });
-        },
-      },
-      options,
-    );
+    installShutdownHooks(this.shutdownTarget(), options);
   }
 
   /** The last write failed, or the one in flight has been waiting for `stallMs`. */

@@ -15,6 +15,7 @@
 import { getDb, type Db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
+import { getRuntime } from "../runtime";
 import {
   getScrubProgress,
   loadLogTexts,
@@ -100,18 +101,22 @@ function failure(err: unknown): { name: string; code?: string; message: string }
   return { name: e.name, ...(typeof code === "string" ? { code } : {}), message: e.message.split("\n")[0]!.slice(0, 200) };
 }
 
-const globalForScrub = globalThis as unknown as { detourLogScrubStarted?: boolean };
-
-/** Starts the scrub in the background on the app's database (once per process); returns at once. */
+/**
+ * Starts the scrub in the background on the app's database (once per process); returns at once.
+ * Once the process is shutting down it neither starts, nor reports a failure, nor retries.
+ */
 export function startLogScrub(delayMs = LOG_SCRUB_DELAY_MS, retryMs = LOG_SCRUB_RETRY_MS): void {
-  if (globalForScrub.detourLogScrubStarted) return;
-  globalForScrub.detourLogScrubStarted = true;
+  const rt = getRuntime();
+  if (rt.logScrubStarted) return;
+  rt.logScrubStarted = true;
   const attempt = () => {
+    if (rt.stopping) return;
     runLogScrub(getDb(), { dialect: getEnv().database.kind }).then(
       (summary) => {
         if (summary.status === "complete") logger.info(summary, "request log scrub of earlier rows' provider keys complete");
       },
       (err: unknown) => {
+        if (rt.stopping) return; // the database was closed under it: it resumes at the next start
         logger.warn({ error: failure(err), retryInMs: retryMs }, "request log scrub failed; it resumes later from its last recorded id");
         setTimeout(attempt, retryMs).unref();
       },

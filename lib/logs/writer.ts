@@ -5,6 +5,7 @@
 import path from "node:path";
 import { getEnv } from "../env";
 import { logger } from "../logger";
+import { getRuntime } from "../runtime";
 import { createLogSink } from "../store/log-sink";
 import { isPermanentLogWriteError } from "../store/logs";
 import { describeError, LogWriter, type LogWriterErrorInfo } from "./log-writer";
@@ -18,13 +19,19 @@ function logWriterError(err: unknown, info: LogWriterErrorInfo | LogSpillErrorIn
   logger[level]({ ...info, error: describeError(err) }, `request log writer: ${info.kind}`);
 }
 
-const globalForLogs = globalThis as unknown as { detourLogWriter?: LogWriter };
-
-/** The process-wide writer over the app's database (shared by every Next.js bundle); starts replaying spill files. */
+/** The process-wide writer over the app's database (kept in the runtime: shared by every Next.js bundle). */
 export function getLogWriter(): LogWriter {
-  if (globalForLogs.detourLogWriter) return globalForLogs.detourLogWriter;
+  const rt = getRuntime();
+  rt.logWriter ??= createLogWriter();
+  return rt.logWriter;
+}
+
+/** Creates the writer (its database connection kept in the runtime, closed at shutdown) and starts replaying spill files. */
+function createLogWriter(): LogWriter {
   const env = getEnv();
-  const write = createLogSink(env.database).write;
+  const rt = getRuntime();
+  rt.logSink = createLogSink(env.database);
+  const write = rt.logSink.write;
   const spill =
     env.DETOUR_LOG_SPILL_MAX_MB > 0
       ? new LogSpill({
@@ -35,7 +42,7 @@ export function getLogWriter(): LogWriter {
           onError: logWriterError,
         })
       : undefined;
-  globalForLogs.detourLogWriter = new LogWriter({
+  const writer = new LogWriter({
     write,
     spill,
     spillHighWater: env.DETOUR_LOG_SPILL_HIGH_WATER,
@@ -43,5 +50,5 @@ export function getLogWriter(): LogWriter {
     onError: logWriterError,
   });
   spill?.start();
-  return globalForLogs.detourLogWriter;
+  return writer;
 }

@@ -10,6 +10,7 @@ import { authenticateApiKey } from "@/lib/auth/api-key";
 import { createDb, type Db } from "@/lib/db";
 import { parseEnv, type Env } from "@/lib/env";
 import { hashApiKey, verifyPassword } from "@/lib/crypto";
+import { getRuntime } from "@/lib/runtime";
 import { createEmptyTarget, TEST_DB_KIND } from "../../testing/test-db";
 
 const ADMIN_KEY = "detour-test-admin-key-0123456789";
@@ -60,7 +61,7 @@ describe(`bootstrap on ${TEST_DB_KIND}`, () => {
     const result = await bootstrap(env, key, db);
     expect(result.adminCreated).toEqual({ email: "Ops@Example.com", generatedPassword: undefined });
     // authorizeCredentials uses the process-wide client; point it at this database for the check.
-    (globalThis as { detourDb?: Db }).detourDb = db;
+    getRuntime().db = db;
     try {
       const ok = await authorizeCredentials({ email: "ops@example.com", password: "correct horse battery" });
       expect(ok).toMatchObject({ email: "ops@example.com", workspaceId: result.workspaceId, workspaceName: "Default workspace" });
@@ -70,7 +71,7 @@ describe(`bootstrap on ${TEST_DB_KIND}`, () => {
       const user = await db.user.findUniqueOrThrow({ where: { email: "ops@example.com" } });
       expect(user.lastLoginAt).toBeInstanceOf(Date);
     } finally {
-      delete (globalThis as { detourDb?: Db }).detourDb;
+      getRuntime().db = undefined;
     }
   });
 

@@ -16,6 +16,7 @@ import { getEnv } from "../../env";
 import { logger } from "../../logger";
 import { getEncryptionKey } from "../../secrets";
 import { getRedis, instanceId, publish, redisKey, subscribe } from "../../redis";
+import { getRuntime } from "../../runtime";
 import { findActiveApiKey, touchApiKeys, type AuthenticatedKey } from "../../store/api-keys";
 import { getConfigForGateway } from "../../store/configs";
 import { getVirtualKeyForGateway, listActiveVirtualKeySlugs, touchVirtualKeys } from "../../store/virtual-keys";
@@ -60,7 +61,8 @@ export type CachedConfig =
   | { ok: true; slug: string; status: string; version: number; config: Config }
   | { ok: false; slug: string; status: string; version: number; issues: ConfigIssue[] };
 
-type GatewayState = {
+/** The runtime's `gateway`: what this module caches and keeps for the process. */
+export type GatewayState = {
   apiKeys: LoadingCache<AuthenticatedKey | null>;
   configs: LoadingCache<CachedConfig | null>;
   virtualKeys: LoadingCache<CachedVirtualKey | null>;
@@ -71,11 +73,9 @@ type GatewayState = {
   touchTimer?: NodeJS.Timeout;
   /** Cross-instance invalidation; null without REDIS_URL. */
   bus: InvalidationBus | null;
-  /** Rate limits: in Redis with REDIS_URL (shared by every instance), else in memory. */
-  rateLimiter?: RateLimiter;
+  /** Rate limits: in Redis with REDIS_URL (shared by every instance), else in memory; created on first use. */
+  rateLimiter: RateLimiter | undefined;
 };
-
-const globalForState = globalThis as unknown as { detourGatewayState?: GatewayState };
 
 /** Logs failed background reloads (the database is unreachable: cached values keep serving), at most once per 10 s per cache. */
 function reloadErrorLogger(what: string): (key: string, err: unknown) => void {
@@ -97,31 +97,36 @@ function reloadErrorLogger(what: string): (key: string, err: unknown) => void {
 }
 
 function state(): GatewayState {
-  if (!globalForState.detourGatewayState) {
-    const options = (what: string) => ({
-      ttlMs: cacheTtlMs,
-      maxEntries: 10_000,
-      staleMs: STALE_MS,
-      onReloadError: reloadErrorLogger(what),
-    });
-    const s: GatewayState = {
-      apiKeys: new LoadingCache(options("API keys")),
-      configs: new LoadingCache(options("configs")),
-      virtualKeys: new LoadingCache(options("virtual keys")),
-      virtualKeyLists: new LoadingCache({ ...options("virtual key lists"), maxEntries: 1_000 }),
-      touchedApiKeys: new Set(),
-      touchedVirtualKeys: new Set(),
-      bus: null,
-    };
-    globalForState.detourGatewayState = s;
-    s.bus = startBus(s);
-  }
-  return globalForState.detourGatewayState;
+  const rt = getRuntime();
+  return rt.gateway ?? createState();
+}
+
+function createState(): GatewayState {
+  const options = (what: string) => ({
+    ttlMs: cacheTtlMs,
+    maxEntries: 10_000,
+    staleMs: STALE_MS,
+    onReloadError: reloadErrorLogger(what),
+  });
+  const s: GatewayState = {
+    apiKeys: new LoadingCache(options("API keys")),
+    configs: new LoadingCache(options("configs")),
+    virtualKeys: new LoadingCache(options("virtual keys")),
+    virtualKeyLists: new LoadingCache({ ...options("virtual key lists"), maxEntries: 1_000 }),
+    touchedApiKeys: new Set(),
+    touchedVirtualKeys: new Set(),
+    bus: null,
+    rateLimiter: undefined,
+  };
+  // In the runtime before the bus starts: the bus's callbacks and cacheTtlMs() read it there.
+  getRuntime().gateway = s;
+  s.bus = startBus(s);
+  return s;
 }
 
 /** The TTL in force: shortened while Redis is configured but the invalidation channel is down. */
 export function cacheTtlMs(): number {
-  const bus = globalForState.detourGatewayState?.bus;
+  const bus = getRuntime().gateway?.bus;
   return bus && !bus.connected ? DISCONNECTED_TTL_MS : TTL_MS;
 }
 
@@ -174,7 +179,7 @@ function clearCaches(s: GatewayState): void {
 
 /**
  * Creates the caches and, with REDIS_URL, connects and subscribes to the invalidation channel.
- * Called at server start (instrumentation) so the subscription is up before the first request;
+ * Called by the start sequence (lib/server-start.ts) so the subscription is up before the first request;
  * any first lookup would do it too. Does not wait for Redis.
  */
 export function startGatewayState(): void {

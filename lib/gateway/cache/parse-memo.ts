@@ -5,6 +5,7 @@
  * are never mutated after parsing (saved configs are shared the same way), so entries never go
  * stale; the memo is bounded in entries and in the length of the text it keeps.
  */
+import { getRuntime } from "../../runtime";
 import { parseConfig, parseConfigJson, type ParseConfigResult } from "../config/schema";
 
 const MAX_ENTRIES = 1_000;
@@ -42,11 +43,13 @@ export class ParseMemo {
   }
 }
 
-const globalForMemo = globalThis as unknown as { detourConfigParseMemo?: { inline: ParseMemo; virtualKey: ParseMemo } };
+/** The runtime's `parseMemos`: inline configs by text, virtual-key configs by slug. */
+export type ParseMemos = { inline: ParseMemo; virtualKey: ParseMemo };
 
-function memos() {
-  globalForMemo.detourConfigParseMemo ??= { inline: new ParseMemo(), virtualKey: new ParseMemo() };
-  return globalForMemo.detourConfigParseMemo;
+function memos(): ParseMemos {
+  const rt = getRuntime();
+  rt.parseMemos ??= { inline: new ParseMemo(), virtualKey: new ParseMemo() };
+  return rt.parseMemos;
 }
 
 /** parseConfigJson(text), remembered. */

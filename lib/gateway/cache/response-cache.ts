@@ -5,6 +5,7 @@
  * (Redis) store will implement.
  */
 import { createHash } from "node:crypto";
+import { getRuntime } from "../../runtime";
 
 export type CachedAnswer = {
   status: number;
@@ -68,11 +69,11 @@ export class MemoryResponseCache implements ResponseCache {
   }
 }
 
-const globalForCache = globalThis as unknown as { detourResponseCache?: ResponseCache };
-
+/** The process's response cache (kept in the runtime), created on first use. */
 export function getResponseCache(): ResponseCache {
-  globalForCache.detourResponseCache ??= new MemoryResponseCache();
-  return globalForCache.detourResponseCache;
+  const rt = getRuntime();
+  rt.responseCache ??= new MemoryResponseCache();
+  return rt.responseCache;
 }
 
 /** Same workspace, endpoint, routing config and body -> same key. */

@@ -14,6 +14,7 @@ import { setCircuitOpen } from "../../metrics";
 import { getRedis, instanceId, isRedisConfigured, publish, subscribe } from "../../redis";
 import { getEnv } from "../../env";
 import { errorBody } from "../../errors";
+import { getRuntime } from "../../runtime";
 import type { UpstreamPayload } from "../request/attempt";
 import { CircuitBreaker, MemoryCircuitStore, RedisCircuitStore } from "./breaker";
 import { MirroredCircuitStore, parseAnnouncement } from "./mirror";
@@ -22,15 +23,19 @@ import type { RouteLeaf, RouteOptions } from "../router";
 
 type Hooks = Pick<RouteOptions<ResolvedTarget, UpstreamPayload>, "admit" | "report" | "skippedResponse">;
 
-const globalForCircuit = globalThis as unknown as {
-  detourCircuit?: { breaker: CircuitBreaker; open: Set<string>; labels: Map<string, string>; redisDown: boolean };
-};
+/** The runtime's `circuit`: the process's breaker, the circuits it knows to be open, their metric labels. */
+export type CircuitState = { breaker: CircuitBreaker; open: Set<string>; labels: Map<string, string>; redisDown: boolean };
 
-function state() {
-  if (globalForCircuit.detourCircuit) return globalForCircuit.detourCircuit;
+function state(): CircuitState {
+  const rt = getRuntime();
+  rt.circuit ??= createState();
+  return rt.circuit;
+}
+
+function createState(): CircuitState {
   const open = new Set<string>();
   const labels = new Map<string, string>();
-  const s = { breaker: undefined as unknown as CircuitBreaker, open, labels, redisDown: false };
+  const s: CircuitState = { breaker: undefined as unknown as CircuitBreaker, open, labels, redisDown: false };
   const onState = (id: string, isOpen: boolean) => {
     if (isOpen === open.has(id)) return;
     if (isOpen) open.add(id);
@@ -39,7 +44,6 @@ function state() {
   };
   const store = isRedisConfigured() ? sharedStore(s, onState) : new MemoryCircuitStore();
   s.breaker = new CircuitBreaker(store, Date.now, { onState });
-  globalForCircuit.detourCircuit = s;
   return s;
 }
 

@@ -5,10 +5,12 @@
  * gateway then skips Next's router and route-module wrapper, which cost more CPU per request than
  * all of Detour's own work (docs/PERFORMANCE.md).
  *
- * The table is published on `globalThis` by instrumentation.ts, from inside the Next.js build, so
- * the server runs the one compiled copy of `lib/` that Next's own routes use (the same caches,
- * log writer, metrics and Redis connections), never a second one.
+ * The table is published in the process's runtime (`inferenceHandlers`, lib/runtime.ts) by the
+ * start sequence (lib/server-start.ts), from inside the Next.js build, so the server runs the one
+ * compiled copy of `lib/` that Next's own routes use (the same caches, log writer, metrics and
+ * Redis connections), never a second one.
  */
+import { getRuntime } from "../../runtime";
 import { INFERENCE_ROUTE_KEYS } from "./paths";
 import { handleChatCompletions, handleCompletions, handleEmbeddings, handleListModels } from "./handlers";
 
@@ -23,9 +25,7 @@ const INFERENCE_ROUTES: InferenceRoutes = new Map([
   [INFERENCE_ROUTE_KEYS.models, handleListModels],
 ]);
 
-/** The global the server reads; the name is repeated there, as the server imports only types from the engine. */
-export const INFERENCE_ROUTES_GLOBAL = "__detourInferenceRoutes";
-
+/** Publishes the table for the server, which reads it with `peekRuntime()?.inferenceHandlers` (lib/runtime-slot.ts). */
 export function publishInferenceRoutes(): void {
-  (globalThis as Record<string, unknown>)[INFERENCE_ROUTES_GLOBAL] = INFERENCE_ROUTES;
+  getRuntime().inferenceHandlers = INFERENCE_ROUTES;
 }

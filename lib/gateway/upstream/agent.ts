@@ -7,14 +7,15 @@
 import type { LookupFunction } from "node:net";
 import { Agent, request as undiciRequest, type Dispatcher } from "undici";
 import { getEnv } from "../../env";
+import { getRuntime } from "../../runtime";
 import type { UpstreamRequest } from "../providers/types";
 import { createGuardedLookup } from "./lookup";
 
-const globalForUpstream = globalThis as unknown as { detourAgent?: Agent };
-
+/** The process's agent (kept in the runtime), created on first use. */
 export function getUpstreamAgent(): Agent {
-  globalForUpstream.detourAgent ??= createUpstreamAgent({ lookup: createGuardedLookup({ allowedHosts: getEnv().allowedPrivateHosts }) });
-  return globalForUpstream.detourAgent;
+  const rt = getRuntime();
+  rt.upstreamAgent ??= createUpstreamAgent({ lookup: createGuardedLookup({ allowedHosts: getEnv().allowedPrivateHosts }) });
+  return rt.upstreamAgent;
 }
 
 /** The agent's settings; `lookup` resolves names for its connections (tests inject their own resolver). */

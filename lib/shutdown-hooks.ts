@@ -1,4 +1,8 @@
-/** The request-log writer's process hooks: nothing queued is lost when the process ends gracefully. */
+/**
+ * The process's shutdown hooks: nothing queued is lost when the process ends gracefully. Detour
+ * installs them once at start with the runtime's shutdown order as `close` (lib/server-start.ts);
+ * a LogWriter can install them for itself alone (tests).
+ */
 
 /** What installShutdownHooks needs from `process` (a fake in tests). */
 export type ShutdownProcess = {
@@ -7,11 +11,12 @@ export type ShutdownProcess = {
   exit(code?: number | string | null): void;
 };
 
-/** The writer as the hooks see it. */
+/** What the hooks drive: the request-log writer, with `close` standing for the whole shutdown. */
 export type ShutdownTarget = {
   /** A signal arrived: write eagerly (records are still accepted). */
   beginShutdown(): void;
-  close(timeoutMs: number): Promise<boolean>;
+  /** Runs before the process exits; must not reject. */
+  close(timeoutMs: number): Promise<unknown>;
   flush(timeoutMs: number): Promise<boolean>;
   queued(): number;
   /** The process is exiting now: report what is lost. */

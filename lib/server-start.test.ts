@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Db } from "./db";
+import type { LogWriter } from "./logs/log-writer";
+import { getRuntime } from "./runtime";
+import { stopServerProcess } from "./server-start";
+import type { LogSink } from "./store/log-sink";
+
+describe("the shutdown sequence", () => {
+  afterEach(() => {
+    const rt = getRuntime();
+    Object.assign(rt, { stopping: false, logWriter: undefined, logSink: undefined, db: undefined });
+  });
+
+  it("closes the log writer first, then the connections; bounded, never rejects", async () => {
+    const steps: string[] = [];
+    const rt = getRuntime();
+    rt.logWriter = {
+      close: async (ms: number) => {
+        steps.push(`writer ${ms} stopping=${rt.stopping}`);
+        return true;
+      },
+    } as unknown as LogWriter;
+    // A database that never answers: the sequence still ends, about 1 s later.
+    rt.db = { $disconnect: () => new Promise(() => steps.push("db")) } as unknown as Db;
+    rt.logSink = {
+      close: async () => {
+        steps.push("sink");
+        throw new Error("already closed");
+      },
+    } as unknown as LogSink;
+    const started = performance.now();
+    await expect(stopServerProcess(5_000)).resolves.toBeUndefined();
+    const ms = performance.now() - started;
+    expect(steps).toEqual(["writer 5000 stopping=true", "db", "sink"]);
+    expect(ms).toBeGreaterThanOrEqual(900);
+    expect(ms).toBeLessThan(3_000);
+  });
+});
