@@ -17,7 +17,8 @@ import { attemptBudgetExhausted, GatewayError, RateLimitError, timeoutErrorBody,
 import { apiKeySubjects, countTokens, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
 import { buildLogRecord, usageFields, type LogInput } from "./log-record";
 import type { Endpoint } from "../providers/types";
-import { parseRequestContext, toHeaderValue, type RequestContext } from "./headers";
+import { parseRequestContext, type RequestContext } from "./headers";
+import { setGatewayHeaders } from "./gateway-headers";
 import { resolveRouting, type ResolvedTarget, type Routing } from "./resolve-targets";
 import { route, AttemptBudgetError, RouteAbortedError, NoMatchingConditionError, type RouteResult } from "../router";
 import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey, type CachedAnswer } from "../cache/response-cache";
@@ -109,17 +110,8 @@ function planCache(s: Served, routing: Routing, body: Record<string, unknown>): 
 function respondFromCache(s: Served, hit: CachedAnswer): Response {
   s.cacheStatus = "HIT";
   const own = ownMs(s);
-  const headers = new Headers({
-    "content-type": hit.contentType,
-    "x-portkey-trace-id": toHeaderValue(s.ctx!.traceId),
-    "x-portkey-request-id": s.logId,
-    "x-portkey-last-used-option-index": hit.path,
-    "x-portkey-retry-attempt-count": "0",
-    "x-portkey-cache-status": "HIT",
-    "x-portkey-provider": hit.provider,
-    "x-portkey-fallback": "false",
-    "server-timing": `gateway;dur=${own.toFixed(2)}`,
-  });
+  const headers = new Headers({ "content-type": hit.contentType });
+  setGatewayHeaders(headers, s, own, { path: hit.path, retryCount: 0, fallbackUsed: false, target: { provider: hit.provider } }, false);
   const usage = usageFields({ usage: hit.usage, model: hit.model }, modelRequested(s));
   // Nothing was spent upstream: a cache hit costs 0 (not "unknown").
   enqueueLog(s, {
@@ -162,7 +154,8 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
   const payload = result.outcome.response;
   const headers = payload && payload.kind !== "error" ? new Headers(payload.headers) : new Headers(payload?.headers ?? undefined);
   const own = ownMs(s);
-  setGatewayHeaders(headers, s, result, own);
+  const gatewayError = payload?.kind === "error" && payload.gateway;
+  setGatewayHeaders(headers, s, own, result, gatewayError);
 
   if (payload?.kind === "stream") {
     headers.set("content-type", "text/event-stream; charset=utf-8");
@@ -208,11 +201,10 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
 
   const errorBody =
     payload?.kind === "error" ? payload.body : { error: { message: "upstream failed", type: "server_error", param: null, code: null } };
-  if (payload?.kind === "error" && payload.gateway) headers.set("x-portkey-gateway-exception", "true");
   const text = JSON.stringify(errorBody);
   enqueueLog(s, {
     status: result.outcome.status,
-    errorType: payload?.kind === "error" && payload.gateway ? (errorBody.error.code ?? "gateway_error") : null,
+    errorType: gatewayError ? (errorBody.error.code ?? "gateway_error") : null,
     result,
     overheadMs: own,
     usage: usageFields({ usage: null, model: null }, modelRequested(s)),
@@ -220,17 +212,6 @@ async function routeAndRespond(s: Served, routing: Routing, body: Record<string,
   });
   headers.set("content-type", "application/json");
   return new Response(text, { status: result.outcome.status, headers });
-}
-
-function setGatewayHeaders(headers: Headers, s: Served, result: RouteResult<ResolvedTarget, UpstreamPayload>, own: number): void {
-  headers.set("x-portkey-trace-id", toHeaderValue(s.ctx!.traceId));
-  headers.set("x-portkey-request-id", s.logId);
-  headers.set("x-portkey-last-used-option-index", result.path);
-  headers.set("x-portkey-retry-attempt-count", String(result.retryCount));
-  headers.set("x-portkey-cache-status", s.cacheStatus);
-  headers.set("x-portkey-provider", result.target.provider);
-  headers.set("x-portkey-fallback", String(result.fallbackUsed));
-  headers.set("server-timing", `gateway;dur=${own.toFixed(2)}`);
 }
 
 function errorResponse(s: Served, err: unknown): Response {
@@ -260,14 +241,8 @@ function errorResponse(s: Served, err: unknown): Response {
     );
   }
   const own = ownMs(s);
-  const headers = new Headers({
-    "content-type": "application/json",
-    "x-portkey-gateway-exception": "true",
-    "x-portkey-trace-id": s.ctx ? toHeaderValue(s.ctx.traceId) : (s.request.headers.get("x-portkey-trace-id")?.trim() ?? s.logId),
-    "x-portkey-request-id": s.logId,
-    "x-portkey-cache-status": s.cacheStatus,
-    "server-timing": `gateway;dur=${own.toFixed(2)}`,
-  });
+  const headers = new Headers({ "content-type": "application/json" });
+  setGatewayHeaders(headers, s, own, null, true);
   if (error.closeConnection) headers.set("connection", "close");
   if (error instanceof RateLimitError) {
     headers.set("retry-after", String(error.retryAfterSeconds));
