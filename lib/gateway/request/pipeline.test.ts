@@ -62,3 +62,13 @@ describe("pipeline", () => {
     return pending;
   });
 });
+
+describe("pipeline contract", () => {
+  it("refuses a stage that hands back a new object instead of its context", async () => {
+    const copy = (ctx: Ctx): WithN => ({ ...ctx, n: 2 });
+    const p = pipeline<Ctx>().stage(copy).answer(answer).onError(onError);
+    const res = await p.run({ seen: [], n: null });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain("stage copy handed back neither its context nor a Response");
+  });
+});
