@@ -74,7 +74,7 @@ export function bodyFields(
   };
 }
 
-/** The request side of a log row (handle-inference.ts's served request). */
+/** The request side of a log row (the served request, served.ts). */
 export type RequestForLog = {
   logId: string;
   startedAt: Date;

@@ -1,0 +1,58 @@
+/** Detour's response headers: one function for the routed, cached and error answers. */
+import { describe, expect, it } from "vitest";
+import { type HeaderSource, setGatewayHeaders } from "./gateway-headers";
+import type { RequestContext } from "./headers";
+
+function served(over: Partial<HeaderSource> = {}, requestHeaders: Record<string, string> = {}): HeaderSource {
+  const request = new Request("http://detour.test/v1/chat/completions", { method: "POST", headers: requestHeaders });
+  return { logId: "log_01", request, ctx: null, cacheStatus: "DISABLED", ...over };
+}
+
+const ctx = { traceId: "trace-Zoë" } as RequestContext;
+const entries = (h: Headers) => Object.fromEntries(h);
+
+describe("setGatewayHeaders", () => {
+  it("a routed answer: every x-portkey-* routing header and server-timing, over the upstream's own", () => {
+    const h = new Headers({ "x-portkey-provider": "spoofed", "x-request-id": "up-1" });
+    setGatewayHeaders(
+      h,
+      served({ ctx, cacheStatus: "MISS" }),
+      1.234,
+      { path: "config.targets[1]", retryCount: -1, fallbackUsed: true, target: { provider: "openai" } },
+      false,
+    );
+    expect(entries(h)).toEqual({
+      "x-request-id": "up-1",
+      "x-portkey-trace-id": Buffer.from("trace-Zoë", "utf8").toString("latin1"),
+      "x-portkey-request-id": "log_01",
+      "x-portkey-last-used-option-index": "config.targets[1]",
+      "x-portkey-retry-attempt-count": "-1",
+      "x-portkey-cache-status": "MISS",
+      "x-portkey-provider": "openai",
+      "x-portkey-fallback": "true",
+      "server-timing": "gateway;dur=1.23",
+    });
+  });
+
+  it("Detour's own error on a routed answer adds x-portkey-gateway-exception", () => {
+    const h = new Headers();
+    setGatewayHeaders(h, served({ ctx }), 0, { path: "config", retryCount: 0, fallbackUsed: false, target: { provider: "openai" } }, true);
+    expect(h.get("x-portkey-gateway-exception")).toBe("true");
+    expect(h.get("x-portkey-fallback")).toBe("false");
+  });
+
+  it("an error before routing: no routing headers; before the headers were parsed, the trace id as sent, else the request id", () => {
+    const sent = new Headers();
+    setGatewayHeaders(sent, served({}, { "x-portkey-trace-id": "  mine  " }), 0.5, null, true);
+    expect(entries(sent)).toEqual({
+      "x-portkey-trace-id": "mine",
+      "x-portkey-request-id": "log_01",
+      "x-portkey-cache-status": "DISABLED",
+      "x-portkey-gateway-exception": "true",
+      "server-timing": "gateway;dur=0.50",
+    });
+    const none = new Headers();
+    setGatewayHeaders(none, served(), 0, null, true);
+    expect(none.get("x-portkey-trace-id")).toBe("log_01");
+  });
+});

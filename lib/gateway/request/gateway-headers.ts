@@ -1,0 +1,32 @@
+/** Detour's response headers on an inference answer (GATEWAY.md §3): the x-portkey-* ones and `server-timing`. */
+import { type RequestContext, toHeaderValue } from "./headers";
+
+/** What the headers are made of: the request's ids, its parsed headers (null before they are parsed) and its cache status. */
+export type HeaderSource = { logId: string; request: Request; ctx: RequestContext | null; cacheStatus: string };
+
+/** What answered a routed request: the router's result, or a cached answer (its path, `0`, `false`). */
+export type Answered = { path: string; retryCount: number; fallbackUsed: boolean; target: { provider: string } };
+
+/**
+ * Sets Detour's headers on `headers` (after any upstream headers, so these win; a Headers object
+ * lists its names sorted, so the order of the calls does not show). `answered` null: an
+ * error Detour raised before or outside routing, which carries no routing headers. `exception`:
+ * Detour's own error (`x-portkey-gateway-exception: true`). `ownMs`: Detour's own time (`ownMs()`).
+ */
+export function setGatewayHeaders(headers: Headers, s: HeaderSource, ownMs: number, answered: Answered | null, exception: boolean): void {
+  // Refused before its headers were parsed (401, a bad header): the trace id as sent, else the request id.
+  headers.set(
+    "x-portkey-trace-id",
+    s.ctx ? toHeaderValue(s.ctx.traceId) : (s.request.headers.get("x-portkey-trace-id")?.trim() ?? s.logId),
+  );
+  headers.set("x-portkey-request-id", s.logId);
+  if (answered) {
+    headers.set("x-portkey-last-used-option-index", answered.path);
+    headers.set("x-portkey-retry-attempt-count", String(answered.retryCount));
+    headers.set("x-portkey-provider", answered.target.provider);
+    headers.set("x-portkey-fallback", String(answered.fallbackUsed));
+  }
+  headers.set("x-portkey-cache-status", s.cacheStatus);
+  if (exception) headers.set("x-portkey-gateway-exception", "true");
+  headers.set("server-timing", `gateway;dur=${ownMs.toFixed(2)}`);
+}

@@ -1,0 +1,137 @@
+/**
+ * The context of one inference request (`Served`), the narrower types it has as the stages of
+ * handle-inference.ts fill it in, and what every answer shares: Detour's own time and the queued log row.
+ */
+import { errorDetail, logger } from "../../logger";
+import { newLogId } from "../../logs/types";
+import { getLogWriter } from "../../logs/writer";
+import { observeRequest } from "../../metrics";
+import type { AuthenticatedKey } from "../../store/api-keys";
+import type { Endpoint } from "../providers/types";
+import { countTokens } from "../rate-limit/checks";
+import type { ResolvedTarget, Routing } from "./resolve-targets";
+import type { RouteResult } from "../router";
+import type { AttemptTiming, UpstreamPayload } from "./attempt";
+import type { RequestContext } from "./headers";
+import { buildLogRecord, type LogInput } from "./log-record";
+
+/** Where the answer goes in the response cache, when the config caches (`cacheLookup`). */
+export type CachePlan = { key: string; ttlMs: number };
+
+/**
+ * One request as the stages see it. Every field exists from the start (one object shape); the ones
+ * a stage fills in are null until then. The error answer and the log row read it as is.
+ */
+export type Served = {
+  t0: number;
+  startedAt: Date;
+  logId: string;
+  request: Request;
+  endpoint: Endpoint;
+  /** The x-portkey-* request headers (`parseHeaders`). */
+  ctx: RequestContext | null;
+  /** The Detour API key (`authenticate`). */
+  key: AuthenticatedKey | null;
+  /** The body as received and as parsed (`readBody`). */
+  requestText: string | null;
+  body: Record<string, unknown> | null;
+  /** Config and targets (`resolveTargets`). */
+  routing: Routing | null;
+  /** Null when the request is not cached (`cacheLookup`). */
+  cache: CachePlan | null;
+  /** The router's answer (`routeUpstream`). */
+  result: RouteResult<ResolvedTarget, UpstreamPayload> | null;
+  /** Time spent waiting on upstreams (the attempts add to it) and in retry back-off: not Detour's own. */
+  timing: AttemptTiming;
+  sleptMs: number;
+  cacheStatus: "HIT" | "MISS" | "REFRESH" | "DISABLED";
+};
+
+/** `S` with the fields `K` known to be set. */
+export type Known<S, K extends keyof S> = S & { [P in K]: NonNullable<S[P]> };
+
+/** The context after each stage that fills something in. */
+export type Authenticated = Known<Served, "key">;
+export type WithHeaders = Known<Authenticated, "ctx">;
+export type WithBody = Known<WithHeaders, "body" | "requestText">;
+export type Resolved = Known<WithBody, "routing">;
+export type Routed = Known<Resolved, "result">;
+
+export function newServed(request: Request, endpoint: Endpoint): Served {
+  return {
+    t0: performance.now(),
+    startedAt: new Date(),
+    logId: newLogId(),
+    request,
+    endpoint,
+    ctx: null,
+    key: null,
+    requestText: null,
+    body: null,
+    routing: null,
+    cache: null,
+    result: null,
+    timing: { upstreamMs: 0 },
+    sleptMs: 0,
+    cacheStatus: "DISABLED",
+  };
+}
+
+/** Sets a field of the context and hands the same object back, typed with that field known. */
+export function fill<S extends Served, K extends keyof Served>(s: S, field: K, value: NonNullable<Served[K]>): Known<S, K> {
+  (s as Served)[field] = value;
+  return s as Known<S, K>;
+}
+
+export function modelRequested(s: Served): string | null {
+  return typeof s.body?.model === "string" ? s.body.model : null;
+}
+
+/** Detour's own time so far: elapsed minus time spent waiting on upstreams and retry back-off. */
+export function ownMs(s: Served): number {
+  return Math.max(0, performance.now() - s.t0 - s.timing.upstreamMs - s.sleptMs);
+}
+
+/** The router's wait between retries, counted in `sleptMs` (not Detour's own time). */
+export function trackedSleep(s: Served, ms: number, signal: AbortSignal): Promise<void> {
+  const started = performance.now();
+  return new Promise<void>((resolve, reject) => {
+    const done = () => {
+      s.sleptMs += performance.now() - started;
+      signal.removeEventListener("abort", onAbort);
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      done();
+      reject(signal.reason);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Queues the request's log row. The row is built (bodies bounded and redacted, attempts, metrics,
+ * token counts) on the next turn of the event loop, after the answer has been handed to the
+ * client: none of that work delays the response. Times are taken now. Requests without an API key
+ * belong to no workspace: they are not logged.
+ */
+export function enqueueLog(s: Served, input: LogInput): void {
+  const key = s.key;
+  if (!key) return;
+  const latencyMs = Math.round(performance.now() - s.t0);
+  setImmediate(() => {
+    try {
+      const record = buildLogRecord(s, key, input, latencyMs);
+      observeRequest(record);
+      countTokens(record, input.result?.target ?? null, key);
+      getLogWriter().enqueue(record);
+    } catch (err) {
+      logger.error({ err: errorDetail(err), logId: s.logId }, "could not build a request log row");
+    }
+  });
+}

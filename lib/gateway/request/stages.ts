@@ -1,0 +1,130 @@
+/**
+ * The stages of an inference request before its answer (handle-inference.ts lists them in order).
+ * Each takes the context typed as the stages before it leave it (served.ts) and fills in its part.
+ */
+import { getEnv } from "../../env";
+import { presentedApiKey } from "../../auth/api-key";
+import { isRecord } from "../../is-record";
+import { lookupApiKey, markUsed } from "../cache/lookups";
+import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey } from "../cache/response-cache";
+import { circuitRouteOptions } from "../circuit/hooks";
+import { DetourError } from "../../errors";
+import { timeoutErrorBody } from "../errors";
+import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
+import { route } from "../router";
+import { createAttempt, type UpstreamPayload } from "./attempt";
+import { bodyLimits, readJsonBody } from "./body";
+import { parseRequestContext } from "./headers";
+import { resolveRouting, type ResolvedTarget } from "./resolve-targets";
+import { respondFromCache } from "./respond";
+import {
+  fill,
+  trackedSleep,
+  type Authenticated,
+  type CachePlan,
+  type Resolved,
+  type Routed,
+  type Served,
+  type WithBody,
+  type WithHeaders,
+} from "./served";
+
+/** The Detour API key (x-portkey-api-key): 401 when it is missing, unknown or revoked. */
+export async function authenticate(s: Served): Promise<Authenticated> {
+  const presented = presentedApiKey(s.request.headers);
+  if (!presented) throw new DetourError("missing_api_key", "Missing Detour API key: send it in the x-portkey-api-key header.");
+  const key = await lookupApiKey(presented);
+  if (!key) throw new DetourError("invalid_api_key", "Invalid or revoked Detour API key.");
+  return fill(s, "key", key);
+}
+
+/** The x-portkey-* request headers, parsed once: 400 naming a bad one. */
+export function parseHeaders(s: Authenticated): WithHeaders {
+  return fill(s, "ctx", parseRequestContext(s.request.headers));
+}
+
+/** The API key's own limits: 429 when one is reached. A key without limits costs no await. */
+export function rateLimitByApiKey(s: Authenticated): Promise<void> | undefined {
+  const subjects = apiKeySubjects(s.key);
+  return subjects.length ? enforceRateLimits(subjects) : undefined;
+}
+
+/** The JSON body, within the size and time limits (413, 408; 400 when it is not a JSON object). */
+export async function readBody(s: WithHeaders): Promise<WithBody> {
+  const { body, text } = await readJsonBody(s.request, bodyLimits());
+  return fill(fill(s, "body", body), "requestText", text);
+}
+
+/** Config (saved, inline, a virtual key or direct mode) and its targets with their credentials. */
+export async function resolveTargets(s: WithBody): Promise<Resolved> {
+  return fill(s, "routing", await resolveRouting(s.ctx, s.key.workspaceId));
+}
+
+/** The limits of every virtual key the targets can use, each counted once, before any upstream call: 429. */
+export function rateLimitByVirtualKeys(s: Resolved): Promise<void> | undefined {
+  const subjects = virtualKeySubjects(s.routing);
+  return subjects.length ? enforceRateLimits(subjects) : undefined;
+}
+
+/**
+ * The response cache, for non-streaming requests whose config sets `cache` at its top level: sets
+ * the plan and the cache status; a fresh cached answer (not asked to refresh) answers the request.
+ */
+export function cacheLookup(s: Resolved): Promise<Response | undefined> | undefined {
+  const settings = s.routing.tree.settings.cache;
+  if (!settings || s.body.stream === true) return undefined;
+  s.cacheStatus = s.ctx.cacheForceRefresh ? "REFRESH" : "MISS";
+  const config = s.routing.config
+    ? `${s.routing.config.slug}@${s.routing.config.version}`
+    : s.ctx.config?.kind === "inline"
+      ? s.ctx.config.text
+      : "";
+  const plan: CachePlan = {
+    key: responseCacheKey({
+      workspaceId: s.key.workspaceId,
+      endpoint: s.endpoint,
+      config: `${config}\0${s.ctx.virtualKey ?? ""}`,
+      body: s.body,
+    }),
+    ttlMs: (settings.maxAgeSeconds ?? DEFAULT_MAX_AGE_S) * 1000,
+  };
+  s.cache = plan;
+  return s.cacheStatus === "MISS" ? cachedAnswer(s, plan.key) : undefined;
+}
+
+async function cachedAnswer(s: Resolved, key: string): Promise<Response | undefined> {
+  const hit = await getResponseCache().get(key);
+  return hit ? respondFromCache(s, hit) : undefined;
+}
+
+/** The router over the targets, each attempt an upstream call (retries, fallbacks, timeouts, circuit breakers). */
+export async function routeUpstream(s: Resolved): Promise<Routed> {
+  const body = s.body;
+  const stream = body.stream === true && s.endpoint !== "embeddings";
+  const callerWantsUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+  const result = await route<ResolvedTarget, UpstreamPayload>(s.routing.tree, {
+    attempt: createAttempt({
+      endpoint: s.endpoint,
+      body,
+      stream,
+      stripUsageChunk: stream && !callerWantsUsage,
+      maxLogBytes: 32 * 1024,
+      timing: s.timing,
+    }),
+    signal: s.request.signal,
+    metadata: s.ctx.metadata ?? {},
+    params: body,
+    maxAttempts: getEnv().DETOUR_MAX_UPSTREAM_ATTEMPTS,
+    ...circuitRouteOptions(s.key.workspaceId),
+    sleep: (ms, signal) => trackedSleep(s, ms, signal),
+    timeoutResponse,
+  });
+  markUsed(s.key.id, [...new Set(result.attempts.flatMap((a) => (a.target.virtualKey ? [a.target.virtualKey.id] : [])))]);
+  return fill(s, "result", result);
+}
+
+/** The answer of an attempt past its request_timeout: Detour's 408. */
+function timeoutResponse({ timeoutMs }: { timeoutMs: number }): UpstreamPayload {
+  const errorBody = timeoutErrorBody(timeoutMs);
+  return { kind: "error", body: errorBody, headers: null, gateway: true, message: errorBody.error.message };
+}
