@@ -4,7 +4,8 @@ import { ApiError } from "./errors";
 import { createApiKeySchema } from "./api-key-schemas";
 import { createConfigSchema, updateConfigSchema } from "./config-schemas";
 import { parseInput } from "./input";
-import { createVirtualKeySchema, deploymentsFrom, virtualKeyShapeIssues } from "./virtual-key-schemas";
+import { deploymentsFrom } from "../gateway/providers/azure-openai/key-fields";
+import { createVirtualKeySchema, virtualKeyShapeIssues } from "./virtual-key-schemas";
 
 function issuesOf(run: () => unknown): { code: string; issues: { path: string; message: string }[] } {
   try {
