@@ -8,6 +8,9 @@ import { azureOpenAiInfo } from "./azure-openai/info";
 import { openAiInfo } from "./openai/info";
 import type { ProviderInfo } from "./types";
 
+/** The data parts by name, for code that names one provider (scripts, demo data). */
+export { azureOpenAiInfo, openAiInfo };
+
 /** Every provider, in the order error messages and the dashboard list them. */
 export const PROVIDER_CATALOG = [openAiInfo, azureOpenAiInfo] as const;
 
