@@ -54,6 +54,16 @@ describe("virtual key schemas", () => {
     expect(issues.map((i) => i.path).sort()).toEqual(["deployments[1].deployment_name", "deployments[1].is_default", "resource_name"]);
   });
 
+  it("refuses at save a resource name the gateway refuses at use (one rule)", () => {
+    const body = { name: "n", provider: "azure-openai", key: "k", deployment_name: "d" };
+    for (const resourceName of ["res-", "-res", "r".repeat(65), "res.example"]) {
+      expect(issuesOf(() => parseInput(createVirtualKeySchema, { ...body, resource_name: resourceName })).issues).toEqual([
+        { path: "resource_name", message: "must be an Azure resource name: letters, digits and hyphens" },
+      ]);
+    }
+    expect(parseInput(createVirtualKeySchema, { ...body, resource_name: " My-Res-1 " }).resource_name).toBe("My-Res-1");
+  });
+
   it("checks a merged key the same way (used by PUT)", () => {
     expect(virtualKeyShapeIssues({ provider: "openai", resourceName: null, apiVersion: null, customHost: null, deployments: [] })).toEqual(
       [],
