@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { openAiAdapter } from "../openai";
+import type { ProviderAdapter } from "../types";
 import { azureOpenAiAdapter } from ".";
+
+// Called as shared code calls it: through the interface.
+const openai: ProviderAdapter = openAiAdapter;
 
 const deployments = [{ deploymentName: "prod-4o", alias: "gpt-4o", apiVersion: null, isDefault: true }];
 
@@ -33,7 +37,7 @@ describe("how credentials resolve", () => {
   });
 
   it("gives OpenAI the key only, whatever else the target or headers carry", () => {
-    expect(openAiAdapter.credentials("sk-x", { resourceName: "res", deployments }, { resource_name: "r" }, { api_version: "v" })).toEqual({
+    expect(openai.credentials("sk-x", { resourceName: "res", deployments }, { resource_name: "r" }, { api_version: "v" })).toEqual({
       provider: "openai",
       apiKey: "sk-x",
     });
@@ -42,6 +46,6 @@ describe("how credentials resolve", () => {
   it("keeps the circuit breaker's upstream part of earlier versions (resource, deployment)", () => {
     expect(azureOpenAiAdapter.upstreamKey({ provider: "azure-openai", apiKey: "", resourceName: "r", deploymentId: "d" })).toBe("r\0d");
     expect(azureOpenAiAdapter.upstreamKey({ provider: "azure-openai", apiKey: "" })).toBe("\0");
-    expect(openAiAdapter.upstreamKey()).toBe("\0");
+    expect(openai.upstreamKey({ provider: "openai", apiKey: "" })).toBe("\0");
   });
 });
