@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { Portkey } from "portkey-ai";
+import { azureOpenAiInfo, openAiInfo } from "../lib/gateway/providers/catalog";
 import { startHarness } from "../testing/gateway-harness";
 
 const root = path.resolve(__dirname, "..");
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 }, probability: 0.25 });
   h.mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 429, retryAfterSeconds: 1 }, probability: 0.2 });
 
-  console.log(`[demo] virtual keys: ${openaiVk} (openai), ${azureVk} (azure-openai); config: ${configId}\n`);
+  console.log(`[demo] virtual keys: ${openaiVk} (${openAiInfo.id}), ${azureVk} (${azureOpenAiInfo.id}); config: ${configId}\n`);
   const portkey = new Portkey({ apiKey: h.apiKey, baseURL: h.baseURL, config: configId });
   let rescued = 0;
   for (let i = 1; i <= total; i++) {

@@ -29,6 +29,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as SqliteClient } from "../lib/generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../lib/generated/postgresql/client";
+import { azureOpenAiInfo, openAiInfo } from "../lib/gateway/providers/catalog";
 import type { Db, DatabaseTarget } from "../lib/db";
 import { describeDatabase } from "../lib/db";
 import { migrate } from "../lib/db/migrate";
@@ -119,12 +120,12 @@ const ENVS = [
 ] as const;
 const CONFIGS = ["pc-openai-3f2a1c", "pc-azure-9b8e7d", "pc-fallba-1a2b3c", "pc-loadba-4d5e6f", "pc-cheap-7a8b9c"];
 const VKS = [
-  ["openai-prod-a1b2c3", "openai"],
-  ["openai-batch-d4e5f6", "openai"],
-  ["openai-dev-0a0b0c", "openai"],
-  ["azure-eastus-112233", "azure-openai"],
-  ["azure-westeu-445566", "azure-openai"],
-  ["azure-dev-778899", "azure-openai"],
+  ["openai-prod-a1b2c3", openAiInfo.id],
+  ["openai-batch-d4e5f6", openAiInfo.id],
+  ["openai-dev-0a0b0c", openAiInfo.id],
+  ["azure-eastus-112233", azureOpenAiInfo.id],
+  ["azure-westeu-445566", azureOpenAiInfo.id],
+  ["azure-dev-778899", azureOpenAiInfo.id],
 ] as const;
 
 function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogRecord {
@@ -337,7 +338,7 @@ async function measure(db: Db, target: DatabaseTarget, workspaceId: string, quer
     { name: "status=5xx", query: "status=5xx" },
     { name: "status=503", query: "status=503" },
     { name: "fallback=true", query: "fallback=true" },
-    { name: "provider + model", query: "provider=azure-openai&model=gpt-4o" },
+    { name: "provider + model", query: `provider=${azureOpenAiInfo.id}&model=gpt-4o` },
     { name: "config", query: `config=${CONFIGS[2]}` },
     { name: "cost range, sort -cost", query: "cost_min=0.001&cost_max=0.01&sort=-cost" },
     { name: "sort -cost (nulls last)", query: "sort=-cost" },

@@ -4,7 +4,8 @@ import { DetourError } from "../errors";
 import { createApiKeySchema } from "./api-key-schemas";
 import { createConfigSchema, updateConfigSchema } from "./config-schemas";
 import { parseInput } from "./input";
-import { createVirtualKeySchema, deploymentsFrom, virtualKeyShapeIssues } from "./virtual-key-schemas";
+import { deploymentsFrom } from "../gateway/providers/azure-openai/key-fields";
+import { createVirtualKeySchema, virtualKeyShapeIssues } from "./virtual-key-schemas";
 
 function issuesOf(run: () => unknown): { code: string; issues: readonly { path: string; message: string }[] } {
   try {
@@ -51,6 +52,16 @@ describe("virtual key schemas", () => {
       }),
     );
     expect(issues.map((i) => i.path).sort()).toEqual(["deployments[1].deployment_name", "deployments[1].is_default", "resource_name"]);
+  });
+
+  it("refuses at save a resource name the gateway refuses at use (one rule)", () => {
+    const body = { name: "n", provider: "azure-openai", key: "k", deployment_name: "d" };
+    for (const resourceName of ["res-", "-res", "r".repeat(65), "res.example"]) {
+      expect(issuesOf(() => parseInput(createVirtualKeySchema, { ...body, resource_name: resourceName })).issues).toEqual([
+        { path: "resource_name", message: "must be an Azure resource name: letters, digits and hyphens" },
+      ]);
+    }
+    expect(parseInput(createVirtualKeySchema, { ...body, resource_name: " My-Res-1 " }).resource_name).toBe("My-Res-1");
   });
 
   it("checks a merged key the same way (used by PUT)", () => {

@@ -30,7 +30,7 @@ import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObje
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
 import {
   createVirtualKeySchema,
-  deploymentsFrom,
+  keyDetailsFrom,
   listVirtualKeysQuerySchema,
   updateVirtualKeySchema,
   virtualKeyShapeIssues,
@@ -129,6 +129,7 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
   const body = parseInput(createVirtualKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
   await checkHosts(body.custom_host, body.allowed_hosts);
+  const details = keyDetailsFrom(body);
   const saved = unwrap(
     await createNamedVirtualKey(getDb(), getEncryptionKey(), {
       workspaceId: principal.workspaceId,
@@ -136,11 +137,11 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
       provider: body.provider,
       secret: body.key,
       note: body.note ?? null,
-      resourceName: body.resource_name ?? null,
-      apiVersion: body.api_version ?? null,
+      resourceName: details.resourceName ?? null,
+      apiVersion: details.apiVersion ?? null,
       customHost: body.custom_host ?? null,
       allowedHosts: body.allowed_hosts ?? [],
-      deployments: deploymentsFrom(body) ?? [],
+      deployments: details.deployments ?? [],
       createdById: principal.actor,
       ...rateLimitColumns(body.rate_limits),
     }),
@@ -176,12 +177,12 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     );
   }
 
-  const deployments = deploymentsFrom(body);
+  const { resourceName, apiVersion, deployments } = keyDetailsFrom(body);
   const patch: VirtualKeyPatch = {
     name: body.name,
     note: body.note,
-    resourceName: body.resource_name,
-    apiVersion: body.api_version,
+    resourceName,
+    apiVersion,
     customHost: body.custom_host,
     allowedHosts: body.allowed_hosts,
     deployments,
@@ -194,16 +195,16 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
       "Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments or rate_limits.",
     );
   }
-  const touchesProvider = [body.resource_name, body.api_version, body.custom_host, deployments].some((v) => v !== undefined);
+  const touchesProvider = [resourceName, apiVersion, body.custom_host, deployments].some((v) => v !== undefined);
   if (touchesProvider) {
     const merged: VirtualKeyShape = {
       provider: current.provider,
-      resourceName: body.resource_name !== undefined ? body.resource_name : current.resourceName,
-      apiVersion: body.api_version !== undefined ? body.api_version : current.apiVersion,
+      resourceName: resourceName !== undefined ? resourceName : current.resourceName,
+      apiVersion: apiVersion !== undefined ? apiVersion : current.apiVersion,
       customHost: body.custom_host !== undefined ? body.custom_host : current.customHost,
       deployments: deployments ?? current.deployments,
     };
-    const issues = virtualKeyShapeIssues(merged, { deployments: body.deployment_name !== undefined ? "deployment_name" : "deployments" });
+    const issues = virtualKeyShapeIssues(merged, body);
     if (issues.length) throw issuesError("bad_request", issues);
     await checkHosts(body.custom_host, undefined);
   }

@@ -23,6 +23,7 @@
  *   reserved key (`__proto__`, `constructor`, `prototype`: never stored, see x-portkey-metadata).
  */
 import { z } from "zod";
+import { PROVIDER_IDS } from "../gateway/providers/catalog";
 import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "../gateway/request/metadata-keys";
 
 // ---------------------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ export const LOG_FILTERS = [
   { id: "cost_min", label: "Cost at least (USD)", type: "number", hint: "a number >= 0, e.g. 0.01" },
   { id: "cost_max", label: "Cost at most (USD)", type: "number", hint: "a number >= 0, e.g. 0.5" },
   { id: "fallback", label: "Fallback used", type: "boolean", hint: "true or false" },
-  { id: "provider", label: "Provider", type: "text", hint: "a provider, e.g. openai or azure-openai" },
+  { id: "provider", label: "Provider", type: "text", hint: `a provider, e.g. ${PROVIDER_IDS.join(" or ")}` },
   { id: "model", label: "Model", type: "text", hint: "the model that answered, e.g. gpt-4o" },
   { id: "config", label: "Config", type: "text", hint: "a config slug (pc-...)" },
   { id: "virtual_key", label: "Virtual key", type: "text", hint: "a virtual key slug" },

@@ -10,6 +10,8 @@ import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { listVirtualKeys, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
+import { getProviderAdapter } from "@/lib/gateway/providers/registry";
+import { keyDefaultBaseUrl } from "@/lib/gateway/upstream/virtual-key-hosts";
 import { CreateVirtualKey } from "./_components/create-virtual-key";
 import { providerLabel, shortHost } from "./_components/labels";
 import { VIRTUAL_KEY_LIMITS as LIMITS } from "./_components/limits";
@@ -81,10 +83,21 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
   );
 }
 
+/**
+ * The host a key's own details name (Azure: its resource, my-res.openai.azure.com), or null when
+ * its provider's default host is the same for every key (OpenAI's).
+ */
+function keyHost(vk: VirtualKeyDetail): string | null {
+  const adapter = getProviderAdapter(vk.provider);
+  const url = adapter ? keyDefaultBaseUrl(adapter, vk) : undefined;
+  if (!adapter || !url || url === keyDefaultBaseUrl(adapter, {})) return null;
+  return new URL(url).host;
+}
+
 function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
   const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
   const revoked = vk.status !== "active";
-  const where = vk.customHost ? shortHost(vk.customHost) : vk.resourceName ? `${vk.resourceName}.openai.azure.com` : null;
+  const where = vk.customHost ? shortHost(vk.customHost) : keyHost(vk);
   return (
     <tr className={revoked ? "is-muted" : undefined}>
       <td className="ui-cell-main">

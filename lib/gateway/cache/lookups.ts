@@ -25,7 +25,7 @@ import { parseConfigJson, type Config, type ConfigIssue } from "../config/schema
 import { InvalidationBus, type InvalidationKind } from "./invalidation";
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "../rate-limit/limiter";
 import { getProviderAdapter } from "../providers/registry";
-import type { AzureDeployment } from "../providers/types";
+import type { VirtualKeyDeployment } from "../providers/types";
 import { virtualKeyOrigins } from "../upstream/virtual-key-hosts";
 
 /** Cache TTL: the only bound without Redis, a safety net with it. */
@@ -51,7 +51,7 @@ export type CachedVirtualKey = {
   customHost?: string;
   /** Origins the key's secret may be sent to (provider default, customHost, allowed_hosts): `virtual-key-hosts.ts`. */
   allowedOrigins: ReadonlySet<string>;
-  deployments: AzureDeployment[];
+  deployments: VirtualKeyDeployment[];
   /** Detour's own limits (null: none). */
   rpmLimit: number | null;
   tpmLimit: number | null;

@@ -4,7 +4,7 @@
  *
  * Identity of a circuit: the concrete upstream in a workspace, so configs sharing it share its
  * circuit: `<workspace>:vk:<virtual key slug>` for a virtual key, else
- * `<workspace>:<provider>:<sha256(provider, custom host, resource, deployment)[0..16]>`.
+ * `<workspace>:<provider>:<sha256(provider, custom host, the adapter's upstreamKey)[0..16]>` (Azure's: resource, deployment).
  * The process's breaker uses Redis when REDIS_URL is set (shared by every instance, mirrored in
  * memory so closed circuits cost no Redis call), else memory.
  */
@@ -92,7 +92,7 @@ export function circuitId(workspaceId: string, target: ResolvedTarget): string {
   if (target.virtualKey) return `${workspaceId}:vk:${target.virtualKey.slug}`;
   const { creds } = target;
   const hash = createHash("sha256")
-    .update([target.provider, creds.customHost ?? "", creds.resourceName ?? "", creds.deploymentId ?? ""].join("\0"))
+    .update(`${target.provider}\0${creds.customHost ?? ""}\0${target.adapter.upstreamKey(creds)}`)
     .digest("hex")
     .slice(0, 16);
   return `${workspaceId}:${target.provider}:${hash}`;

@@ -5,8 +5,12 @@
  * condition's `query`) are copied as they are: their keys belong to the caller.
  */
 import { isRecord } from "../../is-record";
+import { PROVIDER_TARGET_KEYS } from "../providers/catalog";
 
-/** A node's keys, in the reading order canonical JSON uses (name and strategy first, nested targets last). */
+/**
+ * A node's keys, in the reading order canonical JSON uses (name and strategy first, nested targets
+ * last); the providers' own target keys (lib/gateway/providers/catalog.ts) follow `custom_host`.
+ */
 export const NODE_KEYS = [
   "name",
   "weight",
@@ -15,9 +19,7 @@ export const NODE_KEYS = [
   "provider",
   "api_key",
   "custom_host",
-  "resource_name",
-  "deployment_id",
-  "api_version",
+  ...PROVIDER_TARGET_KEYS,
   "override_params",
   "retry",
   "cache",

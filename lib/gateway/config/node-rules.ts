@@ -2,9 +2,11 @@
  * Rules across the fields of one config node, run by the schema after each node's own fields
  * parse. A node is either a strategy node (`strategy` + `targets`) or a leaf target whose
  * credential is `virtual_key`, or `provider` (+ `api_key`), or nothing (the request's default
- * `x-portkey-virtual-key` is used then).
+ * `x-portkey-virtual-key` is used then). The rules of each provider's own keys are the provider's
+ * (`checkTarget` in lib/gateway/providers/<name>/info.ts).
  */
 import type { z } from "zod";
+import { PROVIDER_IDS, PROVIDER_INFOS, PROVIDER_TARGET_KEYS, type ProviderTargetKey } from "../providers/catalog";
 import type { PathSegment } from "./keys";
 import { MAX_UPSTREAM_ATTEMPTS, worstCaseAttempts, type PlanNode } from "./limits";
 
@@ -16,16 +18,12 @@ export type NodeFields = {
   provider?: string;
   api_key?: string;
   custom_host?: string;
-  resource_name?: string;
-  deployment_id?: string;
-  api_version?: string;
   on_status_codes?: number[];
-};
+} & { [K in ProviderTargetKey]?: string };
 
 type Report = (path: PathSegment[], message: string) => void;
 
-const LEAF_ONLY_KEYS = ["virtual_key", "provider", "api_key", "resource_name", "deployment_id", "api_version"] as const;
-const AZURE_KEYS = ["resource_name", "deployment_id", "api_version"] as const;
+const LEAF_ONLY_KEYS = ["virtual_key", "provider", "api_key", ...PROVIDER_TARGET_KEYS] as const;
 
 function reporter(ctx: z.core.$RefinementCtx): Report {
   return (path, message) => ctx.addIssue({ code: "custom", path, message });
@@ -76,22 +74,10 @@ function checkLeafCredentials(node: NodeFields, report: Report): void {
       ["api_key"],
       node.virtual_key !== undefined
         ? "cannot be combined with virtual_key (the virtual key holds the provider key)"
-        : "needs provider (one of openai, azure-openai)",
+        : `needs provider (one of ${PROVIDER_IDS.join(", ")})`,
     );
   }
-  if (node.provider === "azure-openai") {
-    if (node.resource_name === undefined && node.custom_host === undefined) {
-      report(["resource_name"], "is required with provider azure-openai (or set custom_host)");
-    }
-    if (node.deployment_id === undefined) report(["deployment_id"], "is required with provider azure-openai");
-    if (node.api_version === undefined) report(["api_version"], "is required with provider azure-openai");
-    return;
-  }
-  for (const key of AZURE_KEYS) {
-    if (node[key] === undefined) continue;
-    const extra = node.virtual_key !== undefined ? " (an Azure virtual key carries its own deployments)" : "";
-    report([key], `is only used with provider azure-openai${extra}`);
-  }
+  for (const provider of PROVIDER_INFOS) provider.checkTarget(node, report);
 }
 
 function checkStrategyNode(

@@ -16,9 +16,11 @@ import { isRecord } from "../../is-record";
 import { countLeafTargets, MAX_CONFIG_TARGETS } from "./limits";
 import { booleanValue, enumOf, intInRange, listOf, nonEmptyString, strictObject } from "./messages";
 import { checkNode, checkRoot } from "./node-rules";
+import { PROVIDER_IDS, PROVIDER_TARGET_KEYS, type ProviderId, type ProviderTargetKey } from "../providers/catalog";
 
 export const STRATEGY_MODES = ["single", "fallback", "loadbalance", "conditional"] as const;
-export const PROVIDERS = ["openai", "azure-openai"] as const;
+/** The provider ids (lib/gateway/providers/catalog.ts). */
+export const PROVIDERS = PROVIDER_IDS;
 export const CACHE_MODES = ["simple"] as const;
 export const MAX_RETRY_ATTEMPTS = 5;
 export const MAX_REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
@@ -28,7 +30,7 @@ export const MIN_CIRCUIT_COOLDOWN_MS = 1000;
 export const MAX_CIRCUIT_COOLDOWN_MS = 10 * 60 * 1000;
 
 export type StrategyMode = (typeof STRATEGY_MODES)[number];
-export type Provider = (typeof PROVIDERS)[number];
+export type Provider = ProviderId;
 
 const statusCodeList = listOf(intInRange(100, 599, " (an HTTP status code)"), "HTTP status codes").min(1, {
   error: "must list at least one status code (omit the key to use the default)",
@@ -140,28 +142,48 @@ const bodyParams = z
   })
   .transform((params) => ({ ...params }));
 
+/** The keys a `provider` target of one provider takes (`resource_name`...): each provider's own, all non-empty strings. */
+const providerTargetFields = Object.fromEntries(PROVIDER_TARGET_KEYS.map((key) => [key, nonEmptyString().optional()])) as {
+  [K in ProviderTargetKey]: z.ZodOptional<ReturnType<typeof nonEmptyString>>;
+};
+
+/**
+ * `shape` with `extra`'s keys inserted after its key `after` (the schema's key order is the order of
+ * its messages), its getters kept as getters: the recursive `targets` must not run before
+ * `targetSchema` exists, and a spread in the literal would make its type circular.
+ */
+function insertAfter<S extends object, E extends object>(shape: S, after: keyof S & string, extra: E): S & E {
+  const out = {} as S & E;
+  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(shape))) {
+    Object.defineProperty(out, key, descriptor);
+    if (key === after) Object.assign(out, extra);
+  }
+  return out;
+}
+
 export const targetSchema = strictObject(
-  {
-    strategy: strategySchema.optional(),
-    get targets() {
-      return listOf(targetSchema, "targets").min(1, { error: "must list at least one target" }).optional();
+  insertAfter(
+    {
+      strategy: strategySchema.optional(),
+      get targets() {
+        return listOf(targetSchema, "targets").min(1, { error: "must list at least one target" }).optional();
+      },
+      name: nonEmptyString().optional(),
+      weight: z.number({ error: "must be a number >= 0" }).min(0, { error: "must be a number >= 0" }).default(DEFAULT_TARGET_WEIGHT),
+      virtual_key: nonEmptyString("a virtual key slug").optional(),
+      provider: enumOf(PROVIDERS, (input) => `unknown provider ${JSON.stringify(input)}; supported: ${PROVIDERS.join(", ")}`).optional(),
+      api_key: nonEmptyString().optional(),
+      custom_host: customHost.optional(),
+      override_params: bodyParams.optional(),
+      retry: retrySettingsSchema.optional(),
+      cache: cacheSettingsSchema.optional(),
+      request_timeout: intInRange(1, MAX_REQUEST_TIMEOUT_MS, " milliseconds").optional(),
+      on_status_codes: statusCodeList.optional(),
+      circuit_breaker: circuitBreakerSettingsSchema.optional(),
     },
-    name: nonEmptyString().optional(),
-    weight: z.number({ error: "must be a number >= 0" }).min(0, { error: "must be a number >= 0" }).default(DEFAULT_TARGET_WEIGHT),
-    virtual_key: nonEmptyString("a virtual key slug").optional(),
-    provider: enumOf(PROVIDERS, (input) => `unknown provider ${JSON.stringify(input)}; supported: ${PROVIDERS.join(", ")}`).optional(),
-    api_key: nonEmptyString().optional(),
-    custom_host: customHost.optional(),
-    resource_name: nonEmptyString().optional(),
-    deployment_id: nonEmptyString().optional(),
-    api_version: nonEmptyString().optional(),
-    override_params: bodyParams.optional(),
-    retry: retrySettingsSchema.optional(),
-    cache: cacheSettingsSchema.optional(),
-    request_timeout: intInRange(1, MAX_REQUEST_TIMEOUT_MS, " milliseconds").optional(),
-    on_status_codes: statusCodeList.optional(),
-    circuit_breaker: circuitBreakerSettingsSchema.optional(),
-  },
+    "custom_host",
+    providerTargetFields,
+  ),
   "an object (a target or a strategy node)",
   nodeHint,
 ).superRefine((node, ctx) => checkNode(node, ctx));

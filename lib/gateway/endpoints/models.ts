@@ -1,7 +1,8 @@
 /**
  * GET /v1/models: the models reachable with the caller's config or virtual key (all the workspace's
- * active virtual keys when the request names neither). Azure: the deployments' model names;
- * OpenAI: the provider's own list, fetched with the key (bounded in time).
+ * active virtual keys when the request names neither): what each target's adapter lists
+ * (`listModels`: Azure's deployments' model names), else the provider's own list fetched with the
+ * key (`modelsRequest`: OpenAI's GET /models, bounded in time).
  */
 import type { Readable } from "node:stream";
 import { presentedApiKey } from "../../auth/api-key";
@@ -48,15 +49,10 @@ function targetsOf(tree: RouteNode<ResolvedTarget>): ResolvedTarget[] {
 
 async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Promise<ModelEntry[]> {
   const listed = target.adapter.listModels?.(target.creds) ?? [];
-  if (listed.length || target.provider !== "openai") {
-    return listed.map((id) => ({ id, object: "model", created: 0, owned_by: target.provider }));
-  }
-  const base = (target.creds.customHost ?? "https://api.openai.com/v1").replace(/\/+$/, "");
+  const request = listed.length ? undefined : target.adapter.modelsRequest?.(target.creds);
+  if (!request) return listed.map((id) => ({ id, object: "model", created: 0, owned_by: target.provider }));
   try {
-    const res = await sendUpstream(
-      { url: `${base}/models`, method: "GET", headers: { authorization: `Bearer ${target.creds.apiKey}`, accept: "application/json" } },
-      AbortSignal.any([clientSignal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),
-    );
+    const res = await sendUpstream(request, AbortSignal.any([clientSignal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]));
     if (res.statusCode !== 200) {
       (res.body as Readable).destroy();
       return [];

@@ -1,19 +1,31 @@
-/** The provider adapters by id (GATEWAY.md §1): one adapter per provider Detour speaks. */
-import { PROVIDERS } from "../config/schema";
+/**
+ * The provider adapters by id (GATEWAY.md §1; README.md in this folder): the server part of each
+ * provider module. catalog.ts lists the same providers' data parts (for client code too); this
+ * record must have an adapter for every id there, which the type below enforces.
+ */
 import { azureOpenAiAdapter } from "./azure-openai";
+import { providerInfo, PROVIDER_CATALOG } from "./catalog";
 import { openAiAdapter } from "./openai";
-import type { ProviderAdapter, ProviderId } from "./types";
+import type { KeyFields, ProviderAdapter, ProviderId } from "./types";
 
-export const PROVIDER_ADAPTERS: Readonly<Record<ProviderId, ProviderAdapter>> = Object.freeze({
-  openai: openAiAdapter,
-  "azure-openai": azureOpenAiAdapter,
-});
+const ADAPTERS = { openai: openAiAdapter, "azure-openai": azureOpenAiAdapter } as const satisfies Record<ProviderId, ProviderAdapter>;
 
-export function isProviderId(value: unknown): value is ProviderId {
-  return typeof value === "string" && (PROVIDERS as readonly string[]).includes(value);
-}
+export const PROVIDER_ADAPTERS: Readonly<Record<ProviderId, ProviderAdapter>> = Object.freeze(ADAPTERS);
+
+export { isProviderId } from "./catalog";
 
 /** The adapter for `provider` (e.g. from `x-portkey-provider`), or undefined for an unknown one (answer 400). */
 export function getProviderAdapter(provider: string): ProviderAdapter | undefined {
-  return isProviderId(provider) ? PROVIDER_ADAPTERS[provider] : undefined;
+  return providerInfo(provider) ? PROVIDER_ADAPTERS[provider as ProviderId] : undefined;
 }
+
+/** Every adapter, in catalog order. */
+export const ADAPTER_LIST: readonly ProviderAdapter[] = PROVIDER_CATALOG.map((p) => PROVIDER_ADAPTERS[p.id]);
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** Every provider's own virtual-key body fields (zod), merged: what `/v1/virtual-keys` bodies may hold besides the common fields. */
+export type ProviderKeyShape = UnionToIntersection<(typeof ADAPTERS)[ProviderId]["keyFields"]["shape"]>;
+
+/** The virtual-key body fields of every provider, in catalog order. */
+export const PROVIDER_KEY_FIELDS: readonly KeyFields[] = ADAPTER_LIST.map((a) => a.keyFields);

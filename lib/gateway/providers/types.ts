@@ -1,44 +1,66 @@
 /**
- * Provider adapters (GATEWAY.md §1): data and pure functions that turn a request body and
- * plain credentials into the upstream request, and an upstream error into OpenAI's error shape.
- * No HTTP and no framework here: the caller sends the request and streams the answer.
+ * The interface of a provider module (README.md in this folder): the data part the browser may load
+ * too (`ProviderInfo`, listed in catalog.ts) and the adapter the gateway calls (`ProviderAdapter`,
+ * listed in registry.ts). Adapters are data and pure functions that turn a request body and plain
+ * credentials into the upstream request, and an upstream error into OpenAI's error shape. No HTTP
+ * and no framework here: the caller sends the request and streams the answer.
  */
-import type { Provider } from "../config/schema";
+import type { z } from "zod";
+import type { ProviderId } from "./catalog";
 
-export type ProviderId = Provider;
+export type { ProviderId, ProviderTargetKey } from "./catalog";
 
 export const ENDPOINTS = ["chat/completions", "completions", "embeddings"] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
-/** One Azure deployment reachable through a virtual key (mirrors `VirtualKeyDeployment`). */
-export type AzureDeployment = {
+/** One deployment a virtual key stores (`VirtualKeyDeployment`): Azure's deployments today. */
+export type VirtualKeyDeployment = {
   deploymentName: string;
-  /** The model name a request asks for (e.g. "gpt-4o"); null/empty = none (see azure-openai/deployments.ts). */
+  /** The model name a request asks for (e.g. "gpt-4o"); null/empty = none. */
   alias?: string | null;
   apiVersion?: string | null;
   isDefault: boolean;
 };
 
-/** What an adapter needs to reach the provider: resolved from a virtual key, a target or direct-mode headers. */
+/**
+ * What a virtual key stores besides its secret: the store's columns, shared by every provider (a
+ * provider uses the ones its `ProviderInfo.keyFields` names; a new kind of field needs a column).
+ */
+export type StoredKeyDetails = {
+  resourceName?: string | null;
+  apiVersion?: string | null;
+  customHost?: string | null;
+  deployments?: readonly VirtualKeyDeployment[];
+};
+
+/** A key's provider and stored details after a create or an update: what `KeyFields.issues` checks. */
+export type VirtualKeyShape = {
+  provider: string;
+  resourceName: string | null;
+  apiVersion: string | null;
+  customHost: string | null;
+  deployments: { deploymentName: string; alias: string | null; apiVersion: string | null; isDefault: boolean }[];
+};
+
+/**
+ * What an adapter needs to reach the provider, built by its own `credentials` hook from a virtual
+ * key, a target or direct-mode headers. Shared code reads `provider`, `apiKey` and `customHost`
+ * only; each adapter types its own further fields (e.g. Azure's resource name and deployments).
+ */
 export type ProviderCredentials = {
   provider: ProviderId;
   /** Decrypted provider key: in memory only, never logged. */
   apiKey: string;
-  /** Replaces https://api.openai.com/v1 (openai) or https://{resource}.openai.azure.com/openai (azure). */
+  /** Replaces the provider's default base URL (see `ProviderAdapter.defaultBaseUrl`). */
   customHost?: string;
-  /** Azure: the resource in https://{resourceName}.openai.azure.com. */
-  resourceName?: string;
-  /** Azure: the key's api-version, for deployments without their own. */
-  apiVersion?: string;
-  /** Azure: deployments of a virtual key, chosen by the body's `model`. */
-  deployments?: AzureDeployment[];
-  /** Azure: a fixed deployment (target-level `deployment_id`, direct mode); wins over `deployments`. */
-  deploymentId?: string;
-  /** OpenAI: sent as `OpenAI-Organization`. */
-  organization?: string;
-  /** OpenAI: sent as `OpenAI-Project`. */
-  project?: string;
+  [field: string]: unknown;
 };
+
+/**
+ * Where a target's provider keys are read from (a parsed config target, or direct-mode headers):
+ * keyed by target key (`resource_name`...); a provider reads its own keys and ignores the rest.
+ */
+export type TargetFieldValues = { readonly [key: string]: unknown };
 
 /** The upstream call, ready for fetch / undici. Header names are lower-case. */
 export type UpstreamRequest = {
@@ -47,9 +69,9 @@ export type UpstreamRequest = {
   headers: Record<string, string>;
   /** JSON text of the body. */
   body?: string;
-  /** Azure: the deployment chosen (for the log). */
+  /** The deployment chosen, for providers that route by deployment (Azure). */
   deployment?: string;
-  /** Azure: the api-version sent. */
+  /** The api-version sent, for providers that version their API per request (Azure). */
   apiVersion?: string;
 };
 
@@ -74,10 +96,84 @@ export type OpenAiErrorBody = {
 
 export type NormalizedError = { status: number; body: OpenAiErrorBody };
 
-export interface ProviderAdapter {
+/** Where a rule reports: a path below the node (config) or the body (virtual key) and a message. */
+export type Issue = { path: PropertyKey[]; message: string };
+
+/** A leaf config target as `ProviderInfo.checkTarget` reads it (after its own fields parsed). */
+export type TargetNode = TargetFieldValues & {
+  readonly virtual_key?: string;
+  readonly provider?: string;
+  readonly custom_host?: string;
+};
+
+/** A virtual-key field a provider's keys may use (the body's name of a stored column). */
+export type KeyFieldName = "resource_name" | "api_version" | "deployments";
+
+/** How the dashboard shows one of a provider's fields. */
+export type FieldText = { label: string; placeholder?: string; hint?: string; optional?: boolean };
+
+/**
+ * The data part of a provider module (`<name>/info.ts`): plain values and pure functions with no
+ * imports beyond the module's own dependency-free files, so that client components can load it
+ * (through catalog.ts).
+ */
+export type ProviderInfo = {
+  /** The id configs, virtual keys and `x-portkey-provider` name the provider by. */
+  id: string;
+  /** How the dashboard and upstream error messages name it ("Azure OpenAI"). */
+  label: string;
+  /**
+   * Config keys of a `provider` target that only this provider reads (non-empty strings), in the
+   * order the config schema and canonical JSON list them, with the builder's wording.
+   */
+  targetFields: readonly (FieldText & { key: string })[];
+  /** Direct-mode request headers (`x-portkey-provider`) and the target key each one sets. */
+  directHeaders: Readonly<Record<string, string>>;
+  /**
+   * Config rules for a leaf target, run for every leaf target (whatever its provider): this
+   * provider's required keys when `node.provider` is this provider, and its own keys refused on
+   * any other target.
+   */
+  checkTarget(node: TargetNode, report: (path: (string | number)[], message: string) => void): void;
+  /** The virtual-key fields this provider's keys use, with the dashboard's wording. */
+  keyFields: Readonly<Partial<Record<KeyFieldName, FieldText>>>;
+  /** The dashboard's "Create virtual key" dialog: the secret's placeholder and the custom host's wording. */
+  keyForm: { secretPlaceholder: string; customHost: FieldText };
+};
+
+/** The virtual-key body fields (`/v1/virtual-keys`) a provider owns: their schemas, spellings and rules. */
+export type KeyFields = {
+  /** Snake_case body fields only this provider's keys use (zod), merged into the create and update bodies. */
+  shape: z.core.$ZodLooseShape;
+  /** Other accepted spellings (the portkey-ai SDK's camelCase) and the field each one names. */
+  aliases: Readonly<Record<string, string>>;
+  /** The stored details these fields give (a field absent from the body stays undefined). */
+  read(body: Record<string, unknown>): Partial<Pick<VirtualKeyShape, "resourceName" | "apiVersion" | "deployments">>;
+  /** Issues with the body's own fields that stop the checks of the merged key (e.g. two forms of one field). */
+  bodyIssues?(body: Record<string, unknown>): Issue[];
+  /**
+   * Issues with a key's stored details after a create or an update, run for every key of every
+   * provider: the rules of this provider's fields (its own keys' required ones, its fields refused
+   * on other providers' keys). `body` is what was sent, to name the field an issue is at.
+   */
+  issues(key: VirtualKeyShape, body: Record<string, unknown>): Issue[];
+};
+
+/** The server part of a provider module (`<name>/index.ts`), listed in registry.ts. */
+export interface ProviderAdapter<C extends ProviderCredentials = ProviderCredentials> {
   id: ProviderId;
+  /** The module's data part (the same object catalog.ts lists). */
+  info: ProviderInfo;
+  /** The virtual-key body fields this provider owns. */
+  keyFields: KeyFields;
+  /**
+   * The credentials of one target: `key` is the virtual key's stored details (null for a
+   * `provider` + `api_key` target or direct mode); `target` the target's own provider keys and
+   * `direct` those of the direct-mode headers (`target` wins). The custom host is the caller's.
+   */
+  credentials(apiKey: string, key: StoredKeyDetails | null, target: TargetFieldValues, direct?: TargetFieldValues): C;
   /** Builds the upstream request, or refuses it with a gateway error (never throws). */
-  buildRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: ProviderCredentials): BuildResult;
+  buildRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: C): BuildResult;
   /** Maps an upstream error answer (any body text, even empty or HTML) to OpenAI's shape; the status is kept. */
   normalizeError(status: number, bodyText: string): NormalizedError;
   /**
@@ -85,9 +181,16 @@ export interface ProviderAdapter {
    * resource's own https://{resource}.openai.azure.com/openai), or undefined when these credentials
    * name none (an Azure target without a valid resource name).
    */
-  defaultBaseUrl(creds: ProviderCredentials): string | undefined;
+  defaultBaseUrl(creds: C): string | undefined;
+  /**
+   * What, besides the provider and the custom host, tells this provider's upstreams apart: part of
+   * a circuit breaker's id for targets without a virtual key.
+   */
+  upstreamKey(creds: C): string;
   /** Models reachable with these credentials; an empty list means "not known / any model". */
-  listModels?(creds: ProviderCredentials): string[];
+  listModels?(creds: C): string[];
+  /** The upstream request that lists the models (GET /v1/models) when `listModels` knows none. */
+  modelsRequest?(creds: C): UpstreamRequest;
 }
 
 export function isBuildError(result: BuildResult): result is { error: GatewayErrorLike } {

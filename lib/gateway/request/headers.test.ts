@@ -39,7 +39,7 @@ describe("UTF-8 header values", () => {
     expect(ctx.traceId).toBe("trace-ü");
     expect(ctx.virtualKey).toBe("schlüssel");
     expect(ctx.customHost).toBe("https://bücher.example/v1");
-    expect(ctx.direct?.deploymentId).toBe("déploiement");
+    expect(ctx.direct?.fields?.deployment_id).toBe("déploiement");
   });
 
   it("keeps bytes that are not valid UTF-8 as they came (a real latin1 value)", () => {

@@ -8,14 +8,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { DetourError } from "../../errors";
+import { PROVIDER_DIRECT_HEADERS } from "../providers/catalog";
 import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "./metadata-keys";
 
 export type DirectProvider = {
   provider: string;
   apiKey: string | null;
-  resourceName?: string;
-  deploymentId?: string;
-  apiVersion?: string;
+  /** The providers' own direct-mode headers that were sent (`x-portkey-azure-resource-name`...), by target key. */
+  fields?: Record<string, string>;
 };
 
 export type RequestContext = {
@@ -48,12 +48,12 @@ export function parseRequestContext(headers: Headers): RequestContext {
     const auth = headers.get("authorization")?.trim() ?? "";
     const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? null;
     direct = { provider: providerHeader, apiKey: bearer };
-    const resource = textHeader(headers, "x-portkey-azure-resource-name");
-    const deployment = textHeader(headers, "x-portkey-azure-deployment-id");
-    const apiVersion = textHeader(headers, "x-portkey-azure-api-version");
-    if (resource) direct.resourceName = resource;
-    if (deployment) direct.deploymentId = deployment;
-    if (apiVersion) direct.apiVersion = apiVersion;
+    for (const [name, key] of PROVIDER_DIRECT_HEADERS) {
+      const value = textHeader(headers, name);
+      if (!value) continue;
+      direct.fields ??= {};
+      direct.fields[key] = value;
+    }
   }
 
   return {

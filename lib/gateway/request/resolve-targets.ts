@@ -1,7 +1,8 @@
 /**
  * From the request's headers to a tree of concrete targets: the config (saved id, inline JSON, a
  * bare virtual key or direct provider mode) is validated, built into the router's tree, and every
- * leaf gets its provider adapter and credentials (virtual keys decrypted in memory only).
+ * leaf gets its provider adapter and credentials (virtual keys decrypted in memory only): what a
+ * provider reads from a virtual key, a target or direct-mode headers is its adapter's `credentials`.
  */
 import { getEnv } from "../../env";
 import { parseInlineConfig, parseVirtualKeyConfig } from "../cache/parse-memo";
@@ -89,7 +90,9 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
   const t = leaf.target;
   const where = leaf.path === "config" ? "" : ` (${leaf.path})`;
   const slug = t.virtual_key ?? (t.provider ? undefined : (ctx.virtualKey ?? undefined));
+  let adapter: ProviderAdapter;
   let creds: ProviderCredentials;
+  let keyHost: string | undefined;
   let virtualKey: ResolvedTarget["virtualKey"] = null;
   let allowedOrigins: ReadonlySet<string> | null = null;
 
@@ -98,22 +101,22 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
     if (!vk)
       throw new DetourError("virtual_key_not_found", `Virtual key ${JSON.stringify(slug)} does not exist in this workspace${where}.`);
     if (vk.status !== "active") throw new DetourError("virtual_key_revoked", `Virtual key ${JSON.stringify(slug)} was revoked${where}.`);
-    const adapter = getProviderAdapter(vk.provider);
-    if (!adapter) throw new DetourError("unknown_provider", `Virtual key ${slug} names an unsupported provider.`, { status: 500 });
-    creds = { provider: adapter.id, apiKey: vk.apiKey, deployments: vk.deployments };
-    if (vk.resourceName) creds.resourceName = vk.resourceName;
-    if (vk.apiVersion) creds.apiVersion = vk.apiVersion;
-    if (vk.customHost) creds.customHost = vk.customHost;
+    const found = getProviderAdapter(vk.provider);
+    if (!found) throw new DetourError("unknown_provider", `Virtual key ${slug} names an unsupported provider.`, { status: 500 });
+    adapter = found;
+    creds = adapter.credentials(vk.apiKey, vk, t);
+    keyHost = vk.customHost || undefined;
     virtualKey = { id: vk.id, slug: vk.slug, version: vk.version, rpmLimit: vk.rpmLimit, tpmLimit: vk.tpmLimit };
     allowedOrigins = vk.allowedOrigins;
   } else if (t.provider || ctx.direct) {
     const provider = (t.provider ?? ctx.direct?.provider) as string;
-    const adapter = getProviderAdapter(provider);
-    if (!adapter)
+    const found = getProviderAdapter(provider);
+    if (!found)
       throw new DetourError(
         "unknown_provider",
         `Unknown provider ${JSON.stringify(provider)}${where}; supported: ${PROVIDERS.join(", ")}.`,
       );
+    adapter = found;
     const apiKey = t.api_key ?? (ctx.direct && ctx.direct.provider === provider ? ctx.direct.apiKey : null);
     if (!apiKey) {
       throw new DetourError(
@@ -121,11 +124,7 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
         `No ${provider} API key${where}: give the target an api_key or a virtual_key, or send the provider key as Authorization: Bearer with x-portkey-provider.`,
       );
     }
-    creds = { provider: adapter.id, apiKey };
-    const direct = ctx.direct;
-    if (direct?.resourceName) creds.resourceName = direct.resourceName;
-    if (direct?.deploymentId) creds.deploymentId = direct.deploymentId;
-    if (direct?.apiVersion) creds.apiVersion = direct.apiVersion;
+    creds = adapter.credentials(apiKey, null, t, ctx.direct?.fields);
   } else {
     throw new DetourError(
       "no_credentials",
@@ -133,11 +132,7 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
     );
   }
 
-  if (t.resource_name) creds.resourceName = t.resource_name;
-  if (t.deployment_id) creds.deploymentId = t.deployment_id;
-  if (t.api_version) creds.apiVersion = t.api_version;
-  const customHost = ctx.customHost ?? leaf.settings.customHost ?? creds.customHost;
-  const adapter = getProviderAdapter(creds.provider)!;
+  const customHost = ctx.customHost ?? leaf.settings.customHost ?? keyHost;
   const allowedPrivateHosts = getEnv().allowedPrivateHosts;
   const refused = (check: CustomHostCheck | "resolve") =>
     check !== "resolve" && !check.ok ? new DetourError("custom_host_not_allowed", check.message, { param: "custom_host" }) : null;

@@ -2,8 +2,8 @@
  * Where a virtual key's secret may go. A virtual key is an admin's secret lent to gateway-scope
  * callers; they choose the model and the body, never the destination. So its decrypted provider
  * key is sent only to:
- *   - its provider's default host (OpenAI: https://api.openai.com; Azure: the key's own resource,
- *     https://{resource_name}.openai.azure.com),
+ *   - its provider's default host for the key (the adapter's `defaultBaseUrl`; OpenAI:
+ *     https://api.openai.com; Azure: the key's own resource, https://{resource_name}.openai.azure.com),
  *   - the custom host stored on the key,
  *   - an origin an admin listed in the key's `allowed_hosts`.
  * Origins are compared (scheme + host + port, normalised by `originOf`): another path on an allowed
@@ -17,21 +17,27 @@
  */
 import { DetourError } from "../../errors";
 import { originOf } from "./origin";
-import type { ProviderAdapter, ProviderCredentials } from "../providers/types";
+import type { ProviderAdapter, ProviderCredentials, StoredKeyDetails } from "../providers/types";
 
-export type VirtualKeyHostDetails = {
-  resourceName?: string | null;
-  customHost?: string | null;
+export type VirtualKeyHostDetails = StoredKeyDetails & {
   /** The admin-set allow-list (origins). */
   allowedHosts: readonly string[];
 };
 
+const NO_TARGET_KEYS = Object.freeze({});
+
+/**
+ * The base URL the provider sends a key's secret to when the key has no custom host (the
+ * adapter's default for the key's stored details), or undefined when these name none.
+ */
+export function keyDefaultBaseUrl(adapter: ProviderAdapter, vk: StoredKeyDetails): string | undefined {
+  return adapter.defaultBaseUrl(adapter.credentials("", vk, NO_TARGET_KEYS));
+}
+
 /** Every origin the key's secret may be sent to (computed when the key is cached). */
 export function virtualKeyOrigins(adapter: ProviderAdapter, vk: VirtualKeyHostDetails): ReadonlySet<string> {
   const origins = new Set<string>();
-  const creds: ProviderCredentials = { provider: adapter.id, apiKey: "" };
-  if (vk.resourceName) creds.resourceName = vk.resourceName;
-  for (const url of [adapter.defaultBaseUrl(creds), vk.customHost ?? undefined, ...vk.allowedHosts]) {
+  for (const url of [keyDefaultBaseUrl(adapter, vk), vk.customHost ?? undefined, ...vk.allowedHosts]) {
     const origin = url ? originOf(url) : undefined;
     if (origin) origins.add(origin);
   }

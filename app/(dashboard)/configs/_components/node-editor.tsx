@@ -10,7 +10,7 @@ import type { Json, Path } from "./draft";
 import { isRecord } from "@/lib/is-record";
 import { ConditionsEditor } from "./conditions-editor";
 import { StatusCodesInput } from "./status-codes-input";
-import { TargetSourceFields, withoutKeys } from "./target-fields";
+import { DIRECT_KEYS, TargetSourceFields, withoutKeys } from "./target-fields";
 
 const MODE_LABELS: Record<StrategyMode, string> = {
   single: "Single: the first target",
@@ -22,7 +22,7 @@ const MODE_OPTIONS = [
   { value: "", label: "None: this is one target" },
   ...STRATEGY_MODES.map((m) => ({ value: m, label: MODE_LABELS[m] })),
 ];
-const SOURCE_KEYS = ["virtual_key", "provider", "api_key", "custom_host", "resource_name", "deployment_id", "api_version"] as const;
+const SOURCE_KEYS = ["virtual_key", ...DIRECT_KEYS] as const;
 
 export function nodeMode(node: Json): StrategyMode | "" {
   const mode = isRecord(node.strategy) ? node.strategy.mode : undefined;

@@ -3,12 +3,13 @@
 import { TextInput } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { isConfigKeyMask } from "@/lib/gateway/config/credentials";
-import { PROVIDERS } from "@/lib/gateway/config/schema";
+import { PROVIDER_IDS, PROVIDER_INFOS, PROVIDER_TARGET_KEYS, providerInfo, providerLabel } from "@/lib/gateway/providers/catalog";
 import type { BuilderContext } from "./builder-context";
 import type { Json, Path } from "./draft";
 
-const PROVIDER_LABELS: Record<string, string> = { openai: "OpenAI", "azure-openai": "Azure OpenAI" };
-const DIRECT_KEYS = ["provider", "api_key", "custom_host", "resource_name", "deployment_id", "api_version"] as const;
+/** The keys of a target that names its provider directly: each provider's own keys come from the provider catalog. */
+export const DIRECT_KEYS = ["provider", "api_key", "custom_host", ...PROVIDER_TARGET_KEYS] as const;
+const PROVIDER_OPTIONS = PROVIDER_INFOS.map((p) => ({ value: p.id, label: p.label }));
 
 /** Where a target sends requests: a virtual key from the picker, or a provider with its own key. */
 export function TargetSourceFields({ node, path, ctx }: { node: Json; path: Path; ctx: BuilderContext }) {
@@ -19,15 +20,20 @@ export function TargetSourceFields({ node, path, ctx }: { node: Json; path: Path
   // A saved key comes back as its mask (sk-...abcd#1a2b3c4d): shown as text, it is not the key.
   const keyIsMask = isConfigKeyMask(text("api_key"));
   const known = ctx.virtualKeys.some((k) => k.slug === vk);
+  // The chosen provider's own keys (Azure: resource, deployment, api-version).
+  const ownFields = (typeof node.provider === "string" ? providerInfo(node.provider)?.targetFields : undefined) ?? [];
   const vkOptions = [
     { value: "", label: ctx.virtualKeys.length ? "Choose a virtual key…" : "No active virtual keys yet" },
-    ...ctx.virtualKeys.map((k) => ({ value: k.slug, label: `${k.name} (${k.slug}) · ${PROVIDER_LABELS[k.provider] ?? k.provider}` })),
+    ...ctx.virtualKeys.map((k) => ({ value: k.slug, label: `${k.name} (${k.slug}) · ${providerLabel(k.provider)}` })),
     ...(vk && !known ? [{ value: vk, label: `${vk} (not an active key of this workspace)` }] : []),
   ];
 
   function switchSource(next: string) {
     if (next === "provider") {
-      ctx.update(path, { ...withoutKeys(node, ["virtual_key"]), provider: typeof node.provider === "string" ? node.provider : "openai" });
+      ctx.update(path, {
+        ...withoutKeys(node, ["virtual_key"]),
+        provider: typeof node.provider === "string" ? node.provider : PROVIDER_IDS[0],
+      });
     } else {
       ctx.update(path, withoutKeys(node, DIRECT_KEYS));
     }
@@ -50,7 +56,7 @@ export function TargetSourceFields({ node, path, ctx }: { node: Json; path: Path
             label="Provider"
             value={text("provider")}
             onChange={(e) => set("provider", e.target.value)}
-            options={PROVIDERS.map((p) => ({ value: p, label: PROVIDER_LABELS[p] ?? p }))}
+            options={PROVIDER_OPTIONS}
             error={ctx.issues.at([...path, "provider"])}
           />
         ) : (
@@ -91,30 +97,19 @@ export function TargetSourceFields({ node, path, ctx }: { node: Json; path: Path
               placeholder="https://api.openai.com/v1"
             />
           </div>
-          {node.provider === "azure-openai" ? (
+          {ownFields.length ? (
             <div className="cfg-grid-3">
-              <TextInput
-                label="Resource name"
-                value={text("resource_name")}
-                onChange={(e) => set("resource_name", e.target.value)}
-                error={ctx.issues.at([...path, "resource_name"])}
-                autoComplete="off"
-              />
-              <TextInput
-                label="Deployment"
-                value={text("deployment_id")}
-                onChange={(e) => set("deployment_id", e.target.value)}
-                error={ctx.issues.at([...path, "deployment_id"])}
-                autoComplete="off"
-              />
-              <TextInput
-                label="API version"
-                value={text("api_version")}
-                onChange={(e) => set("api_version", e.target.value)}
-                error={ctx.issues.at([...path, "api_version"])}
-                placeholder="2024-10-21"
-                autoComplete="off"
-              />
+              {ownFields.map((field) => (
+                <TextInput
+                  key={field.key}
+                  label={field.label}
+                  value={text(field.key)}
+                  onChange={(e) => set(field.key, e.target.value)}
+                  error={ctx.issues.at([...path, field.key])}
+                  placeholder={field.placeholder}
+                  autoComplete="off"
+                />
+              ))}
             </div>
           ) : null}
         </>

@@ -10,7 +10,9 @@ import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { MAX_ALLOWED_HOSTS } from "@/lib/api/virtual-key-schemas";
 import { originOf } from "@/lib/gateway/upstream/origin";
+import { providerInfo } from "@/lib/gateway/providers/catalog";
 import { getProviderAdapter } from "@/lib/gateway/providers/registry";
+import { keyDefaultBaseUrl } from "@/lib/gateway/upstream/virtual-key-hosts";
 import { findVirtualKey, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
 import { AllowedHostsForm } from "../_components/allowed-hosts-form";
 import { actorNames } from "../../_components/actor-names";
@@ -36,7 +38,8 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
   const actors = await actorNames(user, [vk.createdById, vk.revokedById, ...vk.versions.flatMap((v) => [v.createdById, v.retiredById])]);
   const who = (actor: string | null) => (actor ? (actors.get(actor) ?? actor) : <span className="muted">—</span>);
   const active = vk.status === "active";
-  const azure = vk.provider === "azure-openai";
+  // The fields this provider's keys use (lib/gateway/providers/<name>/info.ts).
+  const fields = providerInfo(vk.provider)?.keyFields ?? {};
 
   return (
     <>
@@ -98,15 +101,15 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
             <RelativeTime value={vk.createdAt} now={now} />
             <span className="ui-cell-sub">by {who(vk.createdById)}</span>
           </DescriptionItem>
-          {azure ? (
-            <>
-              <DescriptionItem id="resource" term="Resource name">
-                {vk.resourceName ? <code>{vk.resourceName}</code> : <span className="muted">—</span>}
-              </DescriptionItem>
-              <DescriptionItem id="api-version" term="API version">
-                {vk.apiVersion ? <code>{vk.apiVersion}</code> : <span className="muted">default</span>}
-              </DescriptionItem>
-            </>
+          {fields.resource_name ? (
+            <DescriptionItem id="resource" term={fields.resource_name.label}>
+              {vk.resourceName ? <code>{vk.resourceName}</code> : <span className="muted">—</span>}
+            </DescriptionItem>
+          ) : null}
+          {fields.api_version ? (
+            <DescriptionItem id="api-version" term={fields.api_version.label}>
+              {vk.apiVersion ? <code>{vk.apiVersion}</code> : <span className="muted">default</span>}
+            </DescriptionItem>
           ) : null}
           <DescriptionItem id="upstream" term="Upstream" wide>
             <code>{upstreamUrl(vk)}</code>
@@ -135,9 +138,9 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
         {active ? <AllowedHostsForm slug={vk.slug} name={vk.name} initial={vk.allowedHosts} max={MAX_ALLOWED_HOSTS} /> : null}
       </section>
 
-      {azure ? (
+      {fields.deployments ? (
         <section className="panel panel-flush" aria-labelledby="vk-deployments">
-          <h2 id="vk-deployments">Deployments</h2>
+          <h2 id="vk-deployments">{fields.deployments.label}</h2>
           <table className="ui-table">
             <thead>
               <tr>
@@ -212,12 +215,7 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
 /** The origins the gateway lets this key's secret go to (`lib/gateway/upstream/virtual-key-hosts.ts`), and why. */
 function destinations(vk: VirtualKeyDetail): { origin: string; why: string }[] {
   const out: { origin: string; why: string }[] = [];
-  const adapter = getProviderAdapter(vk.provider);
-  const defaultUrl = adapter?.defaultBaseUrl({
-    provider: adapter.id,
-    apiKey: "",
-    ...(vk.resourceName ? { resourceName: vk.resourceName } : {}),
-  });
+  const defaultUrl = providerDefaultUrl(vk);
   const providerDefault = defaultUrl ? originOf(defaultUrl) : undefined;
   if (providerDefault) out.push({ origin: providerDefault, why: "provider default" });
   const custom = vk.customHost ? originOf(vk.customHost) : undefined;
@@ -226,9 +224,13 @@ function destinations(vk: VirtualKeyDetail): { origin: string; why: string }[] {
   return out;
 }
 
+/** The provider's own base URL for this key (its adapter's default), when it names one. */
+function providerDefaultUrl(vk: VirtualKeyDetail): string | undefined {
+  const adapter = getProviderAdapter(vk.provider);
+  return adapter ? keyDefaultBaseUrl(adapter, vk) : undefined;
+}
+
 /** Where requests with this key go (before the endpoint path). */
 function upstreamUrl(vk: VirtualKeyDetail): string {
-  if (vk.customHost) return vk.customHost;
-  if (vk.provider !== "azure-openai") return "https://api.openai.com/v1";
-  return vk.resourceName ? `https://${vk.resourceName}.openai.azure.com/openai` : "—";
+  return vk.customHost ?? providerDefaultUrl(vk) ?? "—";
 }

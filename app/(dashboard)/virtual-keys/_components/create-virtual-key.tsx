@@ -11,16 +11,17 @@ import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/li
 import { notify } from "@/components/ui/toast";
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
 import type { Provider } from "@/lib/gateway/config/schema";
+import { PROVIDER_IDS, PROVIDER_INFOS, providerInfo } from "@/lib/gateway/providers/catalog";
 // The canonical (snake_case) body: the schema's output type, since its input type is `unknown` (it preprocesses aliases).
 import type { CreateVirtualKeyBody } from "@/lib/api/virtual-key-schemas";
 import { DeploymentsEditor, newDeploymentRow, type DeploymentRow } from "./deployments-editor";
-import { PROVIDER_LABELS } from "./labels";
 
-export type VirtualKeyLimits = { name: number; note: number; key: number; defaultApiVersion: string };
+export type VirtualKeyLimits = { name: number; note: number; key: number };
 
 type Created = { slug: string; name: string; masked_api_key: string | null };
 
-const PROVIDER_OPTIONS = (Object.keys(PROVIDER_LABELS) as Provider[]).map((value) => ({ value, label: PROVIDER_LABELS[value] }));
+// The providers and the fields each one's keys use come from the provider catalog (lib/gateway/providers/catalog.ts).
+const PROVIDER_OPTIONS = PROVIDER_INFOS.map((p) => ({ value: p.id, label: p.label }));
 
 /** "Create virtual key" (also on the `c` key when no field has the focus) and its dialog. */
 export function CreateVirtualKey({ limits, label = "Create virtual key" }: { limits: VirtualKeyLimits; label?: string }) {
@@ -67,14 +68,15 @@ function CreateVirtualKeyForm({
   onDone: () => void;
 }) {
   const router = useRouter();
-  const [provider, setProvider] = useState<Provider>("openai");
+  const [provider, setProvider] = useState<Provider>(PROVIDER_IDS[0]);
   const [rows, setRows] = useState<DeploymentRow[]>(() => [newDeploymentRow()]);
   const [defaultUid, setDefaultUid] = useState<number | null>(() => rows[0]?.uid ?? null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const [pending, setPending] = useState(false);
   const focus = useFocusFirstInvalid();
-  const azure = provider === "azure-openai";
+  const info = providerInfo(provider) ?? PROVIDER_INFOS[0]!;
+  const fields = info.keyFields;
 
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -87,10 +89,10 @@ function CreateVirtualKeyForm({
       key: String(data.get("key") ?? ""),
       ...(text("note") ? { note: text("note") } : {}),
       ...(text("custom_host") ? { custom_host: text("custom_host") } : {}),
-      ...(azure
+      ...(fields.resource_name && text("resource_name") ? { resource_name: text("resource_name") } : {}),
+      ...(fields.api_version && text("api_version") ? { api_version: text("api_version") } : {}),
+      ...(fields.deployments
         ? {
-            ...(text("resource_name") ? { resource_name: text("resource_name") } : {}),
-            ...(text("api_version") ? { api_version: text("api_version") } : {}),
             deployments: rows.map((r) => ({
               deployment_name: r.deployment.trim(),
               ...(r.alias.trim() ? { alias: r.alias.trim() } : {}),
@@ -158,58 +160,58 @@ function CreateVirtualKeyForm({
           required
           maxLength={limits.key}
           error={errors.key}
-          placeholder={azure ? "Azure resource key" : "sk-..."}
+          placeholder={info.keyForm.secretPlaceholder}
           hint="Encrypted at rest. Only its last 4 characters are ever shown again."
         />
-        {azure ? (
-          <>
-            <div className="ui-form-grid">
+        {fields.resource_name || fields.api_version ? (
+          <div className="ui-form-grid">
+            {fields.resource_name ? (
               <TextInput
-                label="Resource name"
+                label={fields.resource_name.label}
                 name="resource_name"
                 error={errors.resource_name}
-                placeholder="my-resource"
+                placeholder={fields.resource_name.placeholder}
                 autoComplete="off"
-                hint={<>The &lt;name&gt; in https://&lt;name&gt;.openai.azure.com</>}
+                hint={fields.resource_name.hint}
               />
+            ) : null}
+            {fields.api_version ? (
               <TextInput
-                label="API version"
-                aside="optional"
+                label={fields.api_version.label}
+                aside={fields.api_version.optional ? "optional" : undefined}
                 name="api_version"
                 error={errors.api_version}
-                placeholder={limits.defaultApiVersion}
+                placeholder={fields.api_version.placeholder}
                 autoComplete="off"
-                hint={`For every deployment without its own; empty means ${limits.defaultApiVersion}.`}
+                hint={fields.api_version.hint}
               />
-            </div>
-            <DeploymentsEditor
-              rows={rows}
-              defaultUid={defaultUid}
-              onChange={(next, nextDefault) => {
-                // Adding or removing a row shifts the indexes the errors are keyed by: drop the table's errors.
-                if (next.length !== rows.length)
-                  setErrors((current) => Object.fromEntries(Object.entries(current).filter(([path]) => !path.startsWith("deployments"))));
-                setRows(next);
-                setDefaultUid(nextDefault);
-              }}
-              errors={errors}
-              apiVersionPlaceholder="inherited"
-            />
-          </>
+            ) : null}
+          </div>
+        ) : null}
+        {fields.deployments ? (
+          <DeploymentsEditor
+            rows={rows}
+            defaultUid={defaultUid}
+            onChange={(next, nextDefault) => {
+              // Adding or removing a row shifts the indexes the errors are keyed by: drop the table's errors.
+              if (next.length !== rows.length)
+                setErrors((current) => Object.fromEntries(Object.entries(current).filter(([path]) => !path.startsWith("deployments"))));
+              setRows(next);
+              setDefaultUid(nextDefault);
+            }}
+            errors={errors}
+            apiVersionPlaceholder={fields.deployments.placeholder ?? ""}
+          />
         ) : null}
         <TextInput
-          label="Custom host"
+          label={info.keyForm.customHost.label}
           aside="optional"
           name="custom_host"
           type="url"
           error={errors.custom_host}
-          placeholder={azure ? "https://gateway.example.com/openai" : "https://api.openai.com/v1"}
+          placeholder={info.keyForm.customHost.placeholder}
           autoComplete="off"
-          hint={
-            azure
-              ? "Replaces https://<resource>.openai.azure.com/openai, e.g. an API Management gateway."
-              : "Leave empty for api.openai.com; set it for an OpenAI-compatible server."
-          }
+          hint={info.keyForm.customHost.hint}
         />
         <Textarea
           label="Note"

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AzureDeployment } from "../types";
-import { chooseAzureDeployment, DEFAULT_AZURE_API_VERSION } from "./deployments";
+import { chooseAzureDeployment, DEFAULT_AZURE_API_VERSION, type AzureDeployment } from "./deployments";
 
 const dep = (deploymentName: string, alias: string | null, extra: Partial<AzureDeployment> = {}): AzureDeployment => ({
   deploymentName,

@@ -8,14 +8,14 @@
  * the key's, else DEFAULT_AZURE_API_VERSION.
  */
 import { invalidRequest } from "../errors";
-import type { AzureDeployment, GatewayErrorLike, ProviderCredentials } from "../types";
+import type { GatewayErrorLike, VirtualKeyDeployment } from "../types";
+import type { AzureCredentials } from "./credentials";
+import { DEFAULT_AZURE_API_VERSION } from "./info";
 
-/**
- * Used when neither the deployment nor the key names an api-version: the latest GA
- * (non-preview) data-plane inference version of Azure OpenAI that this code was written
- * against, 2024-10-21 (it serves chat/completions, completions and embeddings).
- */
-export const DEFAULT_AZURE_API_VERSION = "2024-10-21";
+export { DEFAULT_AZURE_API_VERSION } from "./info";
+
+/** One Azure deployment reachable through a virtual key (a row of `VirtualKeyDeployment`). */
+export type AzureDeployment = VirtualKeyDeployment;
 
 export type DeploymentChoice = { deployment: string; apiVersion: string };
 
@@ -26,7 +26,7 @@ export function deploymentModelName(d: AzureDeployment): string {
   return nonEmpty(d.alias) ?? d.deploymentName;
 }
 
-function describe(deployments: AzureDeployment[]): string {
+function describe(deployments: readonly AzureDeployment[]): string {
   const shown = deployments.slice(0, 10).map((d) => {
     const alias = nonEmpty(d.alias);
     const notes = [alias ? `alias ${JSON.stringify(alias)}` : "no alias", ...(d.isDefault ? ["default"] : [])];
@@ -36,7 +36,7 @@ function describe(deployments: AzureDeployment[]): string {
   return shown.join(", ") + more;
 }
 
-function pick(deployments: AzureDeployment[], model: string | undefined): AzureDeployment | undefined {
+function pick(deployments: readonly AzureDeployment[], model: string | undefined): AzureDeployment | undefined {
   if (model !== undefined) {
     const byAlias = deployments.find((d) => nonEmpty(d.alias) === model);
     if (byAlias) return byAlias;
@@ -49,7 +49,7 @@ function pick(deployments: AzureDeployment[], model: string | undefined): AzureD
 /** The deployment and api-version for a request asking for `model`, or a 400 naming what is known. */
 export function chooseAzureDeployment(
   model: unknown,
-  creds: Pick<ProviderCredentials, "deploymentId" | "deployments" | "apiVersion">,
+  creds: Pick<AzureCredentials, "deploymentId" | "deployments" | "apiVersion">,
 ): DeploymentChoice | { error: GatewayErrorLike } {
   const deployments = (creds.deployments ?? []).filter((d) => nonEmpty(d.deploymentName));
   const keyVersion = nonEmpty(creds.apiVersion);

@@ -7,18 +7,18 @@
  */
 import { invalidRequest, normalizeUpstreamError } from "../errors";
 import { checkHeaderValue, jsonHeaders, serializeBody } from "../request-parts";
-import type { BuildResult, Endpoint, GatewayErrorLike, ProviderAdapter, ProviderCredentials } from "../types";
+import type { BuildResult, Endpoint, GatewayErrorLike, ProviderAdapter } from "../types";
 import { isUnsafeSegment, joinUrl, parseBaseUrl } from "../url";
+import { azureCredentials, type AzureCredentials } from "./credentials";
 import { chooseAzureDeployment, deploymentModelName } from "./deployments";
+import { azureOpenAiInfo, isAzureResourceName } from "./info";
+import { azureKeyFields } from "./key-fields";
 
 export { DEFAULT_AZURE_API_VERSION, chooseAzureDeployment, deploymentModelName } from "./deployments";
-
-// Azure resource (custom subdomain) names: letters, digits and hyphens, not at either end. Checked
-// so a resource name can never change the host (e.g. "evil.example/x#").
-const RESOURCE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/i;
+export type { AzureCredentials } from "./credentials";
 
 /** The base URL: `custom_host` when given, else the resource's endpoint; or a 400. */
-function azureBase(creds: ProviderCredentials): { url: URL } | { error: GatewayErrorLike } {
+function azureBase(creds: AzureCredentials): { url: URL } | { error: GatewayErrorLike } {
   if (creds.customHost !== undefined) {
     const parsed = parseBaseUrl(creds.customHost);
     return "problem" in parsed ? invalidRequest(`custom_host ${parsed.problem}`, "invalid_custom_host", "custom_host") : parsed;
@@ -31,7 +31,7 @@ function azureBase(creds: ProviderCredentials): { url: URL } | { error: GatewayE
       "resource_name",
     );
   }
-  if (!RESOURCE_NAME.test(resource)) {
+  if (!isAzureResourceName(resource)) {
     return invalidRequest(
       `resource_name ${JSON.stringify(resource.slice(0, 80))} is not an Azure resource name (letters, digits and hyphens)`,
       "invalid_resource_name",
@@ -47,7 +47,7 @@ export function azureResourceBaseUrl(resource: string): string {
   return `https://${resource.toLowerCase()}.openai.azure.com/openai`;
 }
 
-export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: ProviderCredentials): BuildResult {
+export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: AzureCredentials): BuildResult {
   const base = azureBase(creds);
   if ("error" in base) return base;
   const choice = chooseAzureDeployment(body.model, creds);
@@ -69,14 +69,19 @@ export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unkno
   };
 }
 
-export const azureOpenAiAdapter: ProviderAdapter = {
-  id: "azure-openai",
+export const azureOpenAiAdapter = {
+  id: azureOpenAiInfo.id,
+  info: azureOpenAiInfo,
+  keyFields: azureKeyFields,
+  credentials: azureCredentials,
   buildRequest: buildAzureRequest,
   defaultBaseUrl: (creds) => {
     const resource = creds.resourceName?.trim();
-    return resource && RESOURCE_NAME.test(resource) ? azureResourceBaseUrl(resource) : undefined;
+    return resource && isAzureResourceName(resource) ? azureResourceBaseUrl(resource) : undefined;
   },
-  normalizeError: (status, bodyText) => normalizeUpstreamError("Azure OpenAI", status, bodyText),
+  // The circuit breaker tells Azure upstreams apart by resource and fixed deployment.
+  upstreamKey: (creds) => `${creds.resourceName ?? ""}\0${creds.deploymentId ?? ""}`,
+  normalizeError: (status, bodyText) => normalizeUpstreamError(azureOpenAiInfo.label, status, bodyText),
   /** The model names the key's deployments answer to (a fixed deployment_id serves whatever is asked: []). */
   listModels: (creds) => (creds.deploymentId ? [] : [...new Set((creds.deployments ?? []).map(deploymentModelName).filter(Boolean))]),
-};
+} satisfies ProviderAdapter<AzureCredentials>;

@@ -82,7 +82,15 @@ describe("OpenAI request", () => {
     expect(refused(buildOpenAiRequest("chat/completions", body, { provider: "openai", apiKey: KEY })).code).toBe("invalid_body");
   });
 
-  it("does not know which models a key reaches", () => {
+  it("does not know which models a key reaches: GET /models asks OpenAI (or the custom host)", () => {
     expect(openAiAdapter.listModels?.({ provider: "openai", apiKey: KEY })).toEqual([]);
+    expect(openAiAdapter.modelsRequest({ provider: "openai", apiKey: KEY })).toEqual({
+      url: "https://api.openai.com/v1/models",
+      method: "GET",
+      headers: { authorization: `Bearer ${KEY}`, accept: "application/json" },
+    });
+    expect(openAiAdapter.modelsRequest({ provider: "openai", apiKey: KEY, customHost: "http://127.0.0.1:4010/v1//" }).url).toBe(
+      "http://127.0.0.1:4010/v1/models",
+    );
   });
 });

@@ -7,10 +7,18 @@ import { invalidRequest, normalizeUpstreamError } from "../errors";
 import { checkHeaderValue, jsonHeaders, serializeBody } from "../request-parts";
 import type { BuildResult, Endpoint, ProviderAdapter, ProviderCredentials } from "../types";
 import { joinUrl, parseBaseUrl } from "../url";
+import { openAiInfo } from "./info";
 
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
-export function buildOpenAiRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: ProviderCredentials): BuildResult {
+export type OpenAiCredentials = ProviderCredentials & {
+  /** Sent as `OpenAI-Organization`. */
+  organization?: string;
+  /** Sent as `OpenAI-Project`. */
+  project?: string;
+};
+
+export function buildOpenAiRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: OpenAiCredentials): BuildResult {
   const base = parseBaseUrl(creds.customHost ?? OPENAI_BASE_URL);
   if ("problem" in base) return invalidRequest(`custom_host ${base.problem}`, "invalid_custom_host", "custom_host");
   const keyProblem = checkHeaderValue(creds.apiKey, "OpenAI API key", "missing_provider_api_key");
@@ -30,11 +38,23 @@ export function buildOpenAiRequest(endpoint: Endpoint, body: Record<string, unkn
   return { url: joinUrl(base.url, [], endpoint), method: "POST", headers, body: text.text };
 }
 
-export const openAiAdapter: ProviderAdapter = {
-  id: "openai",
+export const openAiAdapter = {
+  id: openAiInfo.id,
+  info: openAiInfo,
+  // An OpenAI key is the secret and an optional custom host: no fields of its own.
+  keyFields: { shape: {}, aliases: {}, read: () => ({}), issues: () => [] },
+  credentials: (apiKey) => ({ provider: openAiInfo.id, apiKey }),
   buildRequest: buildOpenAiRequest,
   defaultBaseUrl: () => OPENAI_BASE_URL,
-  normalizeError: (status, bodyText) => normalizeUpstreamError("OpenAI", status, bodyText),
+  // OpenAI upstreams differ by custom host only; the two empty fields keep the circuit ids of the
+  // days when every target's id hashed a resource name and a deployment.
+  upstreamKey: () => "\0",
+  normalizeError: (status, bodyText) => normalizeUpstreamError(openAiInfo.label, status, bodyText),
   // An OpenAI key reaches whatever models its account has: not known without asking OpenAI.
-  listModels: () => [],
-};
+  listModels: (_creds: OpenAiCredentials): string[] => [],
+  modelsRequest: (creds) => ({
+    url: `${(creds.customHost ?? OPENAI_BASE_URL).replace(/\/+$/, "")}/models`,
+    method: "GET",
+    headers: { authorization: `Bearer ${creds.apiKey}`, accept: "application/json" },
+  }),
+} satisfies ProviderAdapter<OpenAiCredentials>;
