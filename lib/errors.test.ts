@@ -1,4 +1,4 @@
-/** The error catalog: the same table as GATEWAY.md §6.4 (both ways), and the one error class built from it. */
+/** The error catalog: the same table as docs/GATEWAY.md §6.4 (both ways), and the one error class built from it. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -33,7 +33,7 @@ function documentedCodes(): Row[] {
 
 const catalog = Object.entries(ERROR_CATALOG) as [ErrorCode, (typeof ERROR_CATALOG)[ErrorCode]][];
 
-describe("the error catalog and GATEWAY.md §6.4", () => {
+describe("the error catalog and docs/GATEWAY.md §6.4", () => {
   const rows = documentedCodes();
   const byCode = new Map(rows.map((row) => [row.code, row]));
 
@@ -45,7 +45,7 @@ describe("the error catalog and GATEWAY.md §6.4", () => {
 
   it("documents every catalog code with its status and type", () => {
     for (const [code, entry] of catalog) {
-      expect(byCode.get(code), `${code} is missing from GATEWAY.md §6.4`).toMatchObject({ status: entry.status, type: entry.type });
+      expect(byCode.get(code), `${code} is missing from docs/GATEWAY.md §6.4`).toMatchObject({ status: entry.status, type: entry.type });
     }
   });
 

@@ -1,6 +1,6 @@
 /**
  * Every error Detour answers with itself, in one place: ERROR_CATALOG maps each `code` to its HTTP
- * status and OpenAI error `type` (GATEWAY.md §6.4 documents the same table; lib/errors.test.ts checks
+ * status and OpenAI error `type` (docs/GATEWAY.md §6.4 documents the same table; lib/errors.test.ts checks
  * the two agree both ways), and DetourError is the one error class, built from a code. Call sites
  * name a code and a message; the status and type come from here and are never written by hand.
  *
@@ -26,7 +26,7 @@ export type ErrorType =
 type Variant = { readonly status: number; readonly type: ErrorType };
 
 type CatalogEntry = Variant & {
-  /** Other statuses the code is answered with, each with its type (GATEWAY.md §6.4 names them under `when`). */
+  /** Other statuses the code is answered with, each with its type (docs/GATEWAY.md §6.4 names them under `when`). */
   readonly alternatives?: readonly Variant[];
   /** Answered with `connection: close`: the request was not read to its end, or the connection cannot carry another. */
   readonly closeConnection?: true;

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/logs` and `GET /v1/logs/{id}` (GATEWAY.md sections 8 and 9): the query is parsed by the
+ * `GET /v1/logs` and `GET /v1/logs/{id}` (docs/GATEWAY.md §8 and §9): the query is parsed by the
  * one log query schema (lib/logs/query.ts), read from the caller's workspace only
  * (lib/store/log-query.ts) and answered in the API's snake_case. Bodies are returned as stored
  * (JSON text, bounded, provider keys already redacted); whoever renders them escapes them.

@@ -81,7 +81,7 @@ export function virtualKeyView(vk: VirtualKeyDetail) {
 }
 
 /**
- * The private-address rule (GATEWAY.md §7) at save time too, the same check the gateway runs when
+ * The private-address rule (docs/GATEWAY.md §7) at save time too, the same check the gateway runs when
  * the key is used, so a key that could never be used is refused at once: its custom host and every
  * origin of its allow-list.
  */

@@ -32,7 +32,7 @@ export function gatewayError(err: unknown): DetourError | null {
   return null;
 }
 
-/** The body of a timed-out attempt (GATEWAY.md §5.2): 408 `timeout_error` with `code: null`, not a catalog code. */
+/** The body of a timed-out attempt (docs/GATEWAY.md §5.2): 408 `timeout_error` with `code: null`, not a catalog code. */
 export function timeoutErrorBody(timeoutMs: number): { error: { message: string; type: ErrorType; param: null; code: null } } {
   return {
     error: {

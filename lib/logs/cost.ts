@@ -1,5 +1,5 @@
 /**
- * Request cost in USD from a dated price table (GATEWAY.md §9): unknown model -> null, never 0.
+ * Request cost in USD from a dated price table (docs/GATEWAY.md §9): unknown model -> null, never 0.
  *
  * Prices are OpenAI's public list prices (standard tier, USD per 1M tokens) as they stood on
  * PRICE_TABLE_DATE; only prices known with confidence are listed. Azure OpenAI answers carry the

@@ -1,5 +1,5 @@
 /**
- * The log query (GATEWAY.md section 8): one filter registry, one zod schema for the URL's query
+ * The log query (docs/GATEWAY.md §8): one filter registry, one zod schema for the URL's query
  * parameters, and the opaque keyset cursor. Framework-free and browser-safe (no Node imports): the
  * management API (`GET /v1/logs`) and the dashboard's log explorer parse their URL with the same
  * `logQuerySchema`, and the registry feeds both the filter UI and the query builder

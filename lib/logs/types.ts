@@ -1,5 +1,5 @@
 /**
- * What one request log holds (GATEWAY.md section 9), as the engine hands it to the log writer.
+ * What one request log holds (docs/GATEWAY.md §9), as the engine hands it to the log writer.
  * Field names match the Prisma RequestLog / RequestAttempt columns; every nullable column is a
  * required `T | null` key so the engine states "unknown" explicitly. No Node-only imports here:
  * the dashboard may import these types.

@@ -1,6 +1,6 @@
 /**
  * GET /v1/logs over real HTTP against 14 known rows (inserted with insertLogBatch, lib/store/logs.ts,
- * into a workspace of their own): every filter of GATEWAY.md section 8 and combinations with the
+ * into a workspace of their own): every filter of docs/GATEWAY.md §8 and combinations with the
  * exact ids expected, every sort both ways (ties by id, logs without a cost last), paging through
  * each sort page by page, bad values and unknown parameters (400 naming the parameter), and auth
  * (admin key, session, gateway key 403, none 401). Run once per database (DETOUR_TEST_DB).

@@ -1,5 +1,5 @@
 /**
- * The `query` of a conditional strategy's condition (GATEWAY.md §5), a small MongoDB-like
+ * The `query` of a conditional strategy's condition (docs/GATEWAY.md §5), a small MongoDB-like
  * language over the request: keys are `metadata.<key>` or `params.<key>` (the body; deeper paths
  * such as `params.user.tier` are allowed), or `$and` / `$or` holding lists of queries. A field's
  * value is a literal (equality) or an object of operators. The matcher lives in

@@ -1,5 +1,5 @@
 /**
- * The credential-bearing fields of a config (GATEWAY.md §4): a node's `api_key`, in both accepted
+ * The credential-bearing fields of a config (docs/GATEWAY.md §4): a node's `api_key`, in both accepted
  * spellings, at any depth of nested `targets`. Pure and framework-free: the gateway's log
  * redaction, the saved-config vault (`lib/config-secrets.ts`) and the builder all walk configs
  * with it, so they agree on where a provider key can be.

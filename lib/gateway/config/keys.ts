@@ -1,6 +1,6 @@
 /**
  * The keys each level of a config object may hold, and the camelCase -> snake_case normalisation
- * that runs before validation. Snake_case is canonical (GATEWAY.md §4); the camelCase spelling of
+ * that runs before validation. Snake_case is canonical (docs/GATEWAY.md §4); the camelCase spelling of
  * every known key is accepted too. Keys whose values are user data (`override_params`, a
  * condition's `query`) are copied as they are: their keys belong to the caller.
  */

@@ -1,5 +1,5 @@
 /**
- * The config object of GATEWAY.md §4: one zod schema for the gateway and the UI config builder.
+ * The config object of docs/GATEWAY.md §4: one zod schema for the gateway and the UI config builder.
  *
  * - `configSchema` accepts snake_case and camelCase keys (normalised to snake_case first, so the
  *   output is snake_case only) and also checks the rules that only apply at the top level.

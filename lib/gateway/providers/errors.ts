@@ -1,6 +1,6 @@
 /**
  * Errors of the provider layer: refusals built before any upstream call, and upstream error
- * answers mapped to OpenAI's `{error:{message,type,param,code}}` (GATEWAY.md §6).
+ * answers mapped to OpenAI's `{error:{message,type,param,code}}` (docs/GATEWAY.md §6).
  */
 import type { NormalizedError, OpenAiErrorBody } from "./types";
 import { type CodeWithStatus, DetourError } from "../../errors";

@@ -1,5 +1,5 @@
 /**
- * The provider adapters by id (GATEWAY.md §1; README.md in this folder): the server part of each
+ * The provider adapters by id (docs/GATEWAY.md §1; README.md in this folder): the server part of each
  * provider module. catalog.ts lists the same providers' data parts (for client code too); this
  * record must have an adapter for every id there, which the type below enforces.
  */

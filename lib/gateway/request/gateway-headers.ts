@@ -1,4 +1,4 @@
-/** Detour's response headers on an inference answer (GATEWAY.md §3): the x-portkey-* ones and `server-timing`. */
+/** Detour's response headers on an inference answer (docs/GATEWAY.md §3): the x-portkey-* ones and `server-timing`. */
 import { type RequestContext, toHeaderValue } from "./headers";
 
 /** What the headers are made of: the request's ids, its parsed headers (null before they are parsed) and its cache status. */

@@ -39,7 +39,7 @@ const INFERENCE = pipeline<Served>()
   .stage(routeUpstream)
   // The router's answer (JSON, a relayed stream, or an error) with Detour's headers; queues the log row.
   .answer(respond)
-  // Anything a stage threw: Detour's own error answer (GATEWAY.md §6), logged once the API key is known.
+  // Anything a stage threw: Detour's own error answer (docs/GATEWAY.md §6), logged once the API key is known.
   .onError(errorResponse);
 
 export function handleInference(request: Request, endpoint: Endpoint): Promise<Response> {

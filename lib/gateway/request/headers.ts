@@ -1,5 +1,5 @@
 /**
- * The request headers of GATEWAY.md §2, parsed once. Bad values are 400s that name the header.
+ * The request headers of docs/GATEWAY.md §2, parsed once. Bad values are 400s that name the header.
  *
  * Header values are UTF-8 text: Node hands them over as latin1 (one character per byte, the same on
  * scripts/server.ts through @hono/node-server and in `next dev` route files), so every x-portkey-*

@@ -1,4 +1,4 @@
-/** Turns a served request into its log row (GATEWAY.md §9). Secrets never reach the row (`log-redaction.ts`). */
+/** Turns a served request into its log row (docs/GATEWAY.md §9). Secrets never reach the row (`log-redaction.ts`). */
 import { costUsd } from "../../logs/cost";
 import { boundBody, type AttemptRecordRow, type LogRecord } from "../../logs/types";
 import type { AuthenticatedKey } from "../../store/api-keys";

@@ -1,5 +1,5 @@
 /**
- * What keeps provider keys out of the request log (GATEWAY.md §9): headers that carry a credential
+ * What keeps provider keys out of the request log (docs/GATEWAY.md §9): headers that carry a credential
  * are stored as `[redacted]`, the credential fields of an inline `x-portkey-config` are redacted
  * (the rest of the config stays readable), and every secret the request used (the targets' keys,
  * virtual keys' included; the direct-mode Bearer key; the keys of the inline config) is replaced

@@ -1,5 +1,5 @@
 /**
- * Conditional routing's matcher (GATEWAY.md §5). A query's entries must all hold: `$and` / `$or`
+ * Conditional routing's matcher (docs/GATEWAY.md §5). A query's entries must all hold: `$and` / `$or`
  * over sub-queries, or `metadata.<key>` / `params.<key>` (deeper paths walk into objects) with a
  * literal (equality) or operators `$eq $ne $gt $gte $lt $lte $in $nin $regex`.
  *

@@ -1,4 +1,4 @@
-/** The router's public surface: route a request over a resolved target tree (GATEWAY.md §5). */
+/** The router's public surface: route a request over a resolved target tree (docs/GATEWAY.md §5). */
 export { route, fallbackReason } from "./route-request";
 export { buildRouteTree, mapRouteLeaves, listRouteLeaves, ROOT_PATH, type LeafTarget } from "./tree";
 export { mergeSettings, settingsFromTarget } from "./settings";

@@ -1,5 +1,5 @@
 /**
- * When a target's attempt is retried and how long Detour waits first (GATEWAY.md §5).
+ * When a target's attempt is retried and how long Detour waits first (docs/GATEWAY.md §5).
  * Back-off is exponential with full jitter: random() * min(8 s, 250 ms * 2^(n-1)) before retry n.
  * With `use_retry_after_header`, the upstream's `retry-after-ms`, `x-ms-retry-after-ms` or
  * `retry-after` (seconds or an HTTP date) replaces the back-off, in that order of preference.

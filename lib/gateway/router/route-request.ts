@@ -1,5 +1,5 @@
 /**
- * Routes one request over a resolved target tree (GATEWAY.md §5), recursively:
+ * Routes one request over a resolved target tree (docs/GATEWAY.md §5), recursively:
  * - single: the first child;
  * - fallback: children in order; after a child answers, stop unless its status is in
  *   `on_status_codes` (the child's own list, else the strategy's) or, with no list, unless it is

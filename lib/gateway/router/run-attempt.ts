@@ -6,7 +6,7 @@
  * AbortSignal; a timer from the injected `schedule` aborts it after `requestTimeoutMs`, and the
  * attempt then counts at once as `{ status: 408, errorClass: "timeout" }`, without waiting for
  * `attempt()` to notice. The timer is cleared when `attempt()` resolves, which is when the response
- * headers are in (GATEWAY.md §5: the timeout bounds each attempt until the headers arrive).
+ * headers are in (docs/GATEWAY.md §5: the timeout bounds each attempt until the headers arrive).
  * A client abort likewise aborts the attempt's signal and settles at once as "aborted".
  * Whatever `attempt()` resolves or rejects with after its signal was aborted is ignored, so it
  * must release its resources (e.g. the upstream body) on abort, as fetch does.

@@ -1,5 +1,5 @@
 /**
- * Settings inheritance from a parent node to a child (GATEWAY.md §4): `retry` and `cache` are
+ * Settings inheritance from a parent node to a child (docs/GATEWAY.md §4): `retry` and `cache` are
  * replaced whole, `override_params` shallow-merge with the child winning, `request_timeout` and
  * `custom_host` are inherited when the child has none; `circuit_breaker` is inherited and replaced whole.
  */

@@ -1,5 +1,5 @@
 /**
- * Types of the router: a resolved tree of routing nodes (GATEWAY.md §4, §5), the injected
+ * Types of the router: a resolved tree of routing nodes (docs/GATEWAY.md §4, §5), the injected
  * `attempt()` that talks to one upstream target, and what a routed request reports back.
  * `T` is whatever the resolver puts in a leaf (a concrete provider target); `R` is the opaque
  * payload an attempt returns (e.g. the upstream response), handed back untouched.
@@ -9,7 +9,7 @@ import type { Query } from "../config/condition-query";
 export type StrategyMode = "single" | "fallback" | "loadbalance" | "conditional";
 
 export type RetryPolicy = {
-  /** Retries after the first try: 0..5 (GATEWAY.md §4). */
+  /** Retries after the first try: 0..5 (docs/GATEWAY.md §4). */
   attempts: number;
   /** Statuses that trigger a retry; default 429, 500, 502, 503, 504. */
   onStatusCodes?: number[];

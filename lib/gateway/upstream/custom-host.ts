@@ -1,5 +1,5 @@
 /**
- * The private-address rule for `custom_host` (GATEWAY.md §7): an http(s) URL whose host resolves
+ * The private-address rule for `custom_host` (docs/GATEWAY.md §7): an http(s) URL whose host resolves
  * to an address that is not public unicast (`ip-ranges.ts`: loopback, private, link-local and the
  * other special-purpose ranges) is refused (400 naming the host) unless the host is in
  * DETOUR_ALLOWED_PRIVATE_HOSTS. A URL with user info (`http://user@host`) is refused too. IP
@@ -152,5 +152,5 @@ export function checkCustomHostWithoutDns(rawUrl: string, allowedPrivateHosts: r
   return "resolve";
 }
 
-/** GATEWAY.md §7 check of a custom host, with a shared 60 s lookup cache. */
+/** docs/GATEWAY.md §7 check of a custom host, with a shared 60 s lookup cache. */
 export const validateCustomHost = createCustomHostValidator();

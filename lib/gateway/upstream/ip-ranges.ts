@@ -1,5 +1,5 @@
 /**
- * Which IP addresses an upstream connection may not reach (GATEWAY.md §7). The range table is
+ * Which IP addresses an upstream connection may not reach (docs/GATEWAY.md §7). The range table is
  * ipaddr.js's (IANA special-purpose registries for IPv4 and IPv6): every address whose range is not
  * `unicast` is refused, plus the documented extras below. IPv6 addresses that carry an IPv4 address
  * (IPv4-mapped ::ffff:a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d, NAT64 64:ff9b::a.b.c.d, 6to4

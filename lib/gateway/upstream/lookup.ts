@@ -1,5 +1,5 @@
 /**
- * The upstream HTTP client's own DNS lookup, with the private-address rule (GATEWAY.md §7) applied
+ * The upstream HTTP client's own DNS lookup, with the private-address rule (docs/GATEWAY.md §7) applied
  * to the addresses it is about to connect to. The custom-host check at request time resolves the
  * name once (and caches it); a name can resolve to another address when the client connects (DNS
  * rebinding, a short TTL). Checking here, in the lookup the socket uses, means the address actually

@@ -1,7 +1,7 @@
 "use client";
 
 /**
- * The log list's columns (GATEWAY.md §9 fields). Column ids that can be sorted are the API's sort
+ * The log list's columns (docs/GATEWAY.md §9 fields). Column ids that can be sorted are the API's sort
  * fields (`created_at`, `cost`, `latency_ms`), so the table's sort state maps 1:1 onto `?sort=`.
  */
 import { createColumnHelper } from "@tanstack/react-table";

@@ -1,5 +1,5 @@
 /**
- * How an Azure OpenAI target's credentials resolve (GATEWAY.md §1): a virtual key's resource name,
+ * How an Azure OpenAI target's credentials resolve (docs/GATEWAY.md §1): a virtual key's resource name,
  * api-version and deployments; then the direct-mode headers (`x-portkey-azure-*`) and the config
  * target's own `resource_name`, `deployment_id` and `api_version`, the target's winning.
  */

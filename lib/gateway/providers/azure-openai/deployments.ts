@@ -1,5 +1,5 @@
 /**
- * Which Azure deployment serves a request, and with which api-version (GATEWAY.md §1).
+ * Which Azure deployment serves a request, and with which api-version (docs/GATEWAY.md §1).
  *
  * Order: a fixed `deploymentId` (target-level `deployment_id`, direct mode) wins; else the first
  * deployment whose alias equals the body's `model`; else the first deployment without an alias

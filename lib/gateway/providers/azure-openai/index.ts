@@ -1,5 +1,5 @@
 /**
- * Azure OpenAI (GATEWAY.md §1):
+ * Azure OpenAI (docs/GATEWAY.md §1):
  * `https://{resource}.openai.azure.com/openai/deployments/{deployment}/{endpoint}?api-version={v}`
  * with `api-key: <key>`; a `custom_host` replaces `https://{resource}.openai.azure.com/openai`.
  * The OpenAI body is reused as is (`model` stays in it; Azure ignores it and answers with the

@@ -1,5 +1,5 @@
 /**
- * OpenAI (GATEWAY.md §1): `https://api.openai.com/v1/<endpoint>`, `Authorization: Bearer <key>`;
+ * OpenAI (docs/GATEWAY.md §1): `https://api.openai.com/v1/<endpoint>`, `Authorization: Bearer <key>`;
  * a `custom_host` replaces `https://api.openai.com/v1` (trailing slashes tolerated). The body is
  * sent as is.
  */
