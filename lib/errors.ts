@@ -57,6 +57,8 @@ export const ERROR_CATALOG = {
   custom_host_not_allowed_for_virtual_key: invalidRequest,
   deployment_not_found: invalidRequest,
   detour_rate_limit: { status: 429, type: "rate_limit_error", retryAfter: true },
+  /** The target's provider does not serve the endpoint asked for (embeddings on Anthropic). */
+  endpoint_not_supported: invalidRequest,
   env_managed_key: conflict,
   forbidden,
   insufficient_scope: forbidden,
@@ -95,6 +97,8 @@ export const ERROR_CATALOG = {
   /** 500 when a stored virtual key names a provider this build does not support. */
   unknown_provider: { ...invalidRequest, alternatives: [serverError] },
   unsupported_media_type: { status: 415, type: "invalid_request_error" },
+  /** A request parameter the target's provider cannot honour, so translating it would change its meaning. */
+  unsupported_parameter: invalidRequest,
   upstream_address_not_allowed: badGateway,
   upstream_invalid_json: badGateway,
   upstream_redirect: badGateway,

@@ -17,6 +17,12 @@ export function invalidRequest(message: string, code: BuildErrorCode, param: str
   return { error: new DetourError(code, message, { status: 400, param }) };
 }
 
+/** The 400 for an endpoint the target's provider does not serve: names both (docs/GATEWAY.md §1). */
+export function endpointNotSupported(providerLabel: string, endpoint: string, detail?: string): { error: DetourError } {
+  const more = detail ? ` ${detail}` : "";
+  return invalidRequest(`${providerLabel} does not serve /v1/${endpoint}.${more}`, "endpoint_not_supported");
+}
+
 function stringOrNull(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);

@@ -10,8 +10,62 @@ import type { ProviderId } from "./catalog";
 
 export type { ProviderId, ProviderTargetKey } from "./catalog";
 
-export const ENDPOINTS = ["chat/completions", "completions", "embeddings"] as const;
+/**
+ * The inference endpoints, by path below `/v1/`: OpenAI's (chat completions, legacy completions,
+ * embeddings) and Anthropic's (messages, token counting). A provider serves some of them and refuses
+ * the rest with a 400 `endpoint_not_supported`.
+ */
+export const ENDPOINTS = ["chat/completions", "completions", "embeddings", "messages", "messages/count_tokens"] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
+
+/** The API a client speaks on an endpoint: its request, answer, stream and error formats. */
+export type Wire = "openai" | "anthropic";
+
+export function wireOf(endpoint: Endpoint): Wire {
+  return endpoint === "messages" || endpoint === "messages/count_tokens" ? "anthropic" : "openai";
+}
+
+/**
+ * Token counts of one answer as the request log keeps them; null = not reported. `promptTokens`
+ * counts every input token, cached ones included; `cacheReadTokens` and `cacheWriteTokens` are the
+ * parts of it read from and written to the provider's prompt cache (OpenAI reports reads only).
+ */
+export type TokenUsage = {
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
+};
+
+/**
+ * How an answer in the provider's own format becomes the one the client asked for, for an adapter
+ * that translates (Anthropic Messages answering a chat completion). Built by `buildRequest` with the
+ * request (`UpstreamRequest.translate`), so it knows what was asked: the model, whether the stream
+ * should end with a usage chunk.
+ */
+export interface ResponseTranslator {
+  /**
+   * A 2xx JSON answer in the client's format, with the provider's usage in full; an answer it
+   * cannot read is refused with a short description (Detour answers 502 `upstream_invalid_json`).
+   */
+  json(body: Record<string, unknown>): { body: Record<string, unknown>; usage: TokenUsage | null } | { problem: string };
+  /** A fresh translator for one SSE stream. */
+  stream(): StreamTranslator;
+}
+
+/** One upstream SSE stream, event by event, into the client's events. */
+export interface StreamTranslator {
+  /**
+   * One upstream event (its `event:` field, or null, and its `data:` lines joined by "\n") to the
+   * `data:` of the events the client gets, in order: JSON text, or "[DONE]"; none drops the event.
+   * Never throws. An upstream error event becomes the client format's error event (OpenAI's
+   * `{"error":{...}}`); the relay treats it as the end of the stream.
+   */
+  event(name: string | null, data: string): string[];
+  /** The provider's usage seen so far, in full (cache reads and writes included), or null. */
+  usage(): TokenUsage | null;
+}
 
 /** One deployment a virtual key stores (`VirtualKeyDeployment`): Azure's deployments today. */
 export type VirtualKeyDeployment = {
@@ -73,6 +127,8 @@ export type UpstreamRequest = {
   deployment?: string;
   /** The api-version sent, for providers that version their API per request (Azure). */
   apiVersion?: string;
+  /** Present when the provider answers in another format than the client asked for (see `ResponseTranslator`). */
+  translate?: ResponseTranslator;
 };
 
 /**

@@ -5,7 +5,8 @@
  * The OpenAI body is reused as is (`model` stays in it; Azure ignores it and answers with the
  * deployment's model). Only the URL, the auth header and the deployment choice differ from OpenAI.
  */
-import { invalidRequest, normalizeUpstreamError } from "../errors";
+import { endpointNotSupported, invalidRequest, normalizeUpstreamError } from "../errors";
+import { OPENAI_ENDPOINTS } from "../openai";
 import { checkHeaderValue, jsonHeaders, serializeBody } from "../request-parts";
 import type { BuildResult, Endpoint, GatewayErrorLike, ProviderAdapter } from "../types";
 import { isUnsafeSegment, joinUrl, parseBaseUrl } from "../url";
@@ -48,6 +49,7 @@ export function azureResourceBaseUrl(resource: string): string {
 }
 
 export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: AzureCredentials): BuildResult {
+  if (!OPENAI_ENDPOINTS.has(endpoint)) return endpointNotSupported(azureOpenAiInfo.label, endpoint);
   const base = azureBase(creds);
   if ("error" in base) return base;
   const choice = chooseAzureDeployment(body.model, creds);

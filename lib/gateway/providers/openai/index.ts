@@ -3,7 +3,7 @@
  * a `custom_host` replaces `https://api.openai.com/v1` (trailing slashes tolerated). The body is
  * sent as is.
  */
-import { invalidRequest, normalizeUpstreamError } from "../errors";
+import { endpointNotSupported, invalidRequest, normalizeUpstreamError } from "../errors";
 import { checkHeaderValue, jsonHeaders, serializeBody } from "../request-parts";
 import type { BuildResult, Endpoint, ProviderAdapter, ProviderCredentials } from "../types";
 import { joinUrl, parseBaseUrl } from "../url";
@@ -18,7 +18,11 @@ export type OpenAiCredentials = ProviderCredentials & {
   project?: string;
 };
 
+/** The endpoints OpenAI serves (Anthropic's are refused: a config sends those to Anthropic targets). */
+export const OPENAI_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["chat/completions", "completions", "embeddings"]);
+
 export function buildOpenAiRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: OpenAiCredentials): BuildResult {
+  if (!OPENAI_ENDPOINTS.has(endpoint)) return endpointNotSupported(openAiInfo.label, endpoint);
   const base = parseBaseUrl(creds.customHost ?? OPENAI_BASE_URL);
   if ("problem" in base) return invalidRequest(`custom_host ${base.problem}`, "invalid_custom_host", "custom_host");
   const keyProblem = checkHeaderValue(creds.apiKey, "OpenAI API key", "missing_provider_api_key");
