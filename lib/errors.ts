@@ -96,9 +96,9 @@ export const ERROR_CATALOG = {
   unauthorized: unauthenticated,
   /** 500 when a stored virtual key names a provider this build does not support. */
   unknown_provider: { ...invalidRequest, alternatives: [serverError] },
-  unsupported_media_type: { status: 415, type: "invalid_request_error" },
   /** A request parameter the target's provider cannot honour, so translating it would change its meaning. */
   unsupported_parameter: invalidRequest,
+  unsupported_media_type: { status: 415, type: "invalid_request_error" },
   upstream_address_not_allowed: badGateway,
   upstream_invalid_json: badGateway,
   upstream_redirect: badGateway,

@@ -12,12 +12,13 @@ import { isBuildError, type BuildResult, type Endpoint, type ProviderCredentials
 
 const OPENAI_KEY = "sk-roundtrip-openai-1111";
 const AZURE_KEY = "azure-roundtrip-key-2222";
-const BODIES: Record<Endpoint, Record<string, unknown>> = {
+type OpenAiEndpoint = Extract<Endpoint, "chat/completions" | "completions" | "embeddings">;
+const BODIES: Record<OpenAiEndpoint, Record<string, unknown>> = {
   "chat/completions": { model: "gpt-4o", messages: [{ role: "user", content: "Hello there" }] },
   completions: { model: "gpt-4o", prompt: "Say hi" },
   embeddings: { model: "text-embedding-3-small", input: "embed me" },
 };
-const ENDPOINTS = Object.keys(BODIES) as Endpoint[];
+const ENDPOINTS = Object.keys(BODIES) as OpenAiEndpoint[];
 
 let mock: MockUpstream;
 beforeAll(async () => {
