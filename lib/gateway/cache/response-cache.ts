@@ -7,6 +7,8 @@
 import { createHash } from "node:crypto";
 import { getRuntime } from "../../runtime";
 
+import type { TokenUsage } from "../providers/types";
+
 export type CachedAnswer = {
   status: number;
   text: string;
@@ -14,7 +16,8 @@ export type CachedAnswer = {
   provider: string;
   path: string;
   model: string | null;
-  usage: { promptTokens: number | null; completionTokens: number | null; totalTokens: number | null } | null;
+  /** Entries written before cache token counts were kept lack those two fields. */
+  usage: (Omit<TokenUsage, "cacheReadTokens" | "cacheWriteTokens"> & Partial<TokenUsage>) | null;
 };
 
 export interface ResponseCache {

@@ -11,7 +11,7 @@
  *   died) frees the claim after another `cooldown_ms`.
  * Results of requests admitted before the circuit opened, arriving late, are ignored while it is
  * open. A failure is a network error, a timeout, or a status in `failure_status_codes` (default
- * 429, 500, 502, 503, 504); anything else is a success.
+ * 429, 500, 502, 503, 504, 529); anything else is a success.
  *
  * Two stores with the same semantics: in memory (one process, the default) and Redis (shared by
  * every instance, one Lua script per decision, keys `<DETOUR_REDIS_PREFIX>:circuit:<id>`). The Redis
@@ -21,7 +21,7 @@
 import type Redis from "ioredis";
 import type { AttemptOutcome, CircuitBreakerPolicy } from "../router";
 
-export const DEFAULT_CIRCUIT_FAILURE_STATUS_CODES = [429, 500, 502, 503, 504];
+export const DEFAULT_CIRCUIT_FAILURE_STATUS_CODES = [429, 500, 502, 503, 504, 529];
 
 export type CircuitDecision = "closed" | "open" | "probe";
 /**

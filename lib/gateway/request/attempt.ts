@@ -13,21 +13,25 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { originOf } from "../upstream/origin";
-import type { Endpoint, OpenAiErrorBody } from "../providers/types";
+import type { Endpoint, OpenAiErrorBody, TokenUsage, Wire } from "../providers/types";
 import { isBuildError } from "../providers/types";
 import type { ResolvedTarget } from "./resolve-targets";
 import type { AttemptFn, AttemptOutcome } from "../router";
-import { SseRelay } from "./sse-relay";
+import { readAnthropicUsage, readUsage, SseRelay } from "./sse-relay";
 import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
 import { findAddressNotAllowed } from "../upstream/lookup";
 import { isRecord } from "../../is-record";
 import { type DetourErrorBody, ERROR_CATALOG, errorBody } from "../../errors";
 
 export type UpstreamPayload =
-  | { kind: "json"; text: string; json: Record<string, unknown>; headers: Headers; deployment?: string }
+  /** A 2xx JSON answer in the client's wire (translated when the provider answers in another format), with its usage. */
+  | { kind: "json"; text: string; json: Record<string, unknown>; usage: TokenUsage | null; headers: Headers; deployment?: string }
   | { kind: "stream"; relay: SseRelay; headers: Headers; deployment?: string }
-  /** An error answer in OpenAI's shape: the provider's own, or Detour's (`gateway: true`). */
-  | { kind: "error"; body: OpenAiErrorBody; headers: Headers | null; gateway: boolean; message: string };
+  /**
+   * An error answer in OpenAI's shape: the provider's own (`raw`: its body as sent, redacted, for a
+   * client of the provider's own wire), or Detour's (`gateway: true`).
+   */
+  | { kind: "error"; body: OpenAiErrorBody; headers: Headers | null; gateway: boolean; message: string; raw?: string };
 
 export type AttemptTiming = { upstreamMs: number };
 
@@ -35,6 +39,8 @@ const MAX_ERROR_BODY = 64 * 1024;
 
 export type AttemptSetup = {
   endpoint: Endpoint;
+  /** The client's wire (the endpoint's): how a JSON answer's usage is read and a stream is relayed. */
+  wire: Wire;
   body: Record<string, unknown>;
   stream: boolean;
   /** The caller did not ask for usage in the stream: Detour asks, then strips that chunk. */
@@ -80,10 +86,15 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         // A provider may echo the key it was given; it must never reach the caller or a log row.
         const text = redactSecret(await readErrorBody(res), creds.apiKey);
         const normalized = adapter.normalizeError(res.statusCode, text);
-        return errorOutcome(res.statusCode, normalized.body, headers, flat, normalized.body.error.message);
+        return errorOutcome(res.statusCode, normalized.body, headers, flat, normalized.body.error.message, text);
       }
       if (setup.stream) {
-        const relay = new SseRelay(res.body as Readable, { stripUsageChunk: setup.stripUsageChunk, maxLogBytes: setup.maxLogBytes });
+        const relay = new SseRelay(res.body as Readable, {
+          stripUsageChunk: setup.stripUsageChunk,
+          maxLogBytes: setup.maxLogBytes,
+          wire: setup.wire,
+          translate: built.translate?.stream(),
+        });
         const first = await relay.waitForFirstContent();
         if (!first.ok) {
           relay.discard();
@@ -104,7 +115,18 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         const message = `${adapter.id} answered ${res.statusCode} with a body that is not a JSON object (${describeBody(text)})`;
         return detourVerdict("invalid_json", errorBody("upstream_invalid_json", message), headers, flat);
       }
-      const payload: UpstreamPayload = { kind: "json", text, json, headers };
+      let payload: UpstreamPayload;
+      if (built.translate) {
+        const translated = built.translate.json(json);
+        if ("problem" in translated) {
+          const message = `${adapter.id} answered ${res.statusCode} with an answer Detour cannot translate: ${translated.problem}`;
+          return detourVerdict("invalid_json", errorBody("upstream_invalid_json", message), headers, flat);
+        }
+        payload = { kind: "json", text: JSON.stringify(translated.body), json: translated.body, usage: translated.usage, headers };
+      } else {
+        const usage = setup.wire === "anthropic" ? readAnthropicUsage(json.usage) : readUsage(json.usage);
+        payload = { kind: "json", text, json, usage, headers };
+      }
       if (built.deployment) payload.deployment = built.deployment;
       return { status: res.statusCode, headers: flat, response: payload };
     } catch (err) {
@@ -129,8 +151,9 @@ function errorOutcome(
   headers: Headers,
   flat: Record<string, string>,
   message: string,
+  raw: string,
 ): AttemptOutcome<UpstreamPayload> {
-  return { status, headers: flat, response: { kind: "error", body, headers, gateway: false, message } };
+  return { status, headers: flat, response: { kind: "error", body, headers, gateway: false, message, raw } };
 }
 
 /** The connect-time private-address rule refused the address the upstream's name resolved to. */

@@ -7,7 +7,7 @@ import type { Endpoint } from "../providers/types";
 import type { RequestContext } from "./headers";
 import type { ResolvedTarget, Routing } from "./resolve-targets";
 import type { AttemptRecord, RouteResult } from "../router";
-import type { StreamUsage } from "./sse-relay";
+import type { TokenUsage } from "../providers/types";
 import { Redactor, redactHeaders, routingSecrets } from "./log-redaction";
 
 /** Request headers as JSON with credentials removed (`log-redaction.ts`); the secrets they carried are added to `secrets`. */
@@ -42,7 +42,8 @@ export function attemptRows(
 }
 
 export type Served = {
-  usage: StreamUsage | null;
+  /** Cache token counts may be missing (a response cache entry written before they were kept). */
+  usage: Partial<TokenUsage> | null;
   model: string | null;
 };
 
@@ -51,10 +52,20 @@ export function usageFields(served: Served, modelRequested: string | null) {
   const u = served.usage;
   const promptTokens = u?.promptTokens ?? null;
   const completionTokens = u?.completionTokens ?? null;
+  const cacheReadTokens = u?.cacheReadTokens ?? null;
+  const cacheWriteTokens = u?.cacheWriteTokens ?? null;
   const totalTokens =
     u?.totalTokens ?? (promptTokens !== null || completionTokens !== null ? (promptTokens ?? 0) + (completionTokens ?? 0) : null);
-  const cost = u && model ? costUsd({ model, promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0 }) : null;
-  return { model, promptTokens, completionTokens, totalTokens, cost };
+  const cost =
+    u && model
+      ? costUsd({
+          model,
+          promptTokens: promptTokens ?? 0,
+          completionTokens: completionTokens ?? 0,
+          ...(cacheReadTokens !== null && { cachedPromptTokens: cacheReadTokens }),
+        })
+      : null;
+  return { model, promptTokens, completionTokens, totalTokens, cacheReadTokens, cacheWriteTokens, cost };
 }
 
 /** Bodies redacted, then bounded (so a bound never cuts a secret in two); `responseCut`: the response text was already cut short (a stream's log text). */

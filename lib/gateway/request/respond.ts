@@ -12,7 +12,8 @@ import { RouteError } from "../router";
 import { setGatewayHeaders } from "./gateway-headers";
 import { usageFields, type LogInput } from "./log-record";
 import { enqueueLog, modelRequested, ownMs, type Resolved, type Routed, type Served } from "./served";
-import { readUsage } from "./sse-relay";
+import { wireOf } from "../providers/types";
+import { errorText } from "./wire-errors";
 
 /** Requests the client abandoned are logged with nginx's "client closed request". */
 const CLIENT_CLOSED = ERROR_CATALOG.client_closed.status;
@@ -45,7 +46,7 @@ export function respond(s: Routed): Response {
   }
 
   if (payload?.kind === "json") {
-    const served = { usage: readUsage(payload.json.usage), model: typeof payload.json.model === "string" ? payload.json.model : null };
+    const served = { usage: payload.usage, model: typeof payload.json.model === "string" ? payload.json.model : null };
     const fields = usageFields(served, modelRequested(s));
     if (s.cache) {
       void getResponseCache()
@@ -70,7 +71,7 @@ export function respond(s: Routed): Response {
 
   const errorBody =
     payload?.kind === "error" ? payload.body : { error: { message: "upstream failed", type: "server_error", param: null, code: null } };
-  const text = JSON.stringify(errorBody);
+  const text = errorText(wireOf(s.endpoint), result.outcome.status, errorBody, payload?.kind === "error" ? payload.raw : undefined);
   enqueueLog(s, {
     status: result.outcome.status,
     errorType: gatewayError ? (errorBody.error.code ?? "gateway_error") : null,
@@ -119,7 +120,7 @@ export function errorResponse(s: Served, err: unknown): Response {
   setGatewayHeaders(headers, s, own, null, true);
   if (error.headers) for (const name in error.headers) headers.set(name, error.headers[name]!);
   if (error.rateLimitScope) observeRateLimited(error.rateLimitScope);
-  const text = JSON.stringify(error.toBody());
+  const text = errorText(wireOf(s.endpoint), error.status, error.toBody());
   const last = attempts[attempts.length - 1];
   if (s.key) {
     enqueueLog(s, {

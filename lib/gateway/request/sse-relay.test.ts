@@ -114,12 +114,24 @@ describe("SseRelay: what counts as the first content event", () => {
     expect((await relayOf([roleChunk(), textChunk("Hi")], "break").waitForFirstContent()).ok).toBe(true);
   });
 
-  it("[DONE], an error event and a finish_reason are content", async () => {
+  it("[DONE] and a finish_reason are content", async () => {
     expect((await relayOf([roleChunk(), DONE]).waitForFirstContent()).ok).toBe(true);
-    expect(
-      (await relayOf([roleChunk(), frame({ error: { message: "boom", type: "server_error" } })], "break").waitForFirstContent()).ok,
-    ).toBe(true);
     expect((await relayOf([roleChunk(), stopChunk()], "break").waitForFirstContent()).ok).toBe(true);
+  });
+
+  it("an error event before content fails the attempt (it falls back), naming the upstream's error", async () => {
+    const first = await relayOf([roleChunk(), frame({ error: { message: "boom", type: "server_error" } }), DONE]).waitForFirstContent();
+    expect(first).toEqual({ ok: false, message: "its stream sent an error before the first content chunk: server_error: boom" });
+  });
+
+  it("an error event after content is relayed as the last event: nothing after it, no Detour error added", async () => {
+    const error = frame({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } });
+    const relay = relayOf([roleChunk(), textChunk("Hi"), error, textChunk("never"), DONE]);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(roleChunk() + textChunk("Hi") + error);
+    expect(summary.end).toBe("broken");
+    expect(summary.errorMessage).toContain("invalid_request_error: Incorrect API key provided");
   });
 
   it("an upstream that holds back more than maxHeldBytes without content is relayed as it is (memory stays bounded)", async () => {
@@ -190,7 +202,8 @@ describe("carriesContent", () => {
     expect(carriesContent({ ...base, choices: [], usage: null }, [])).toBe(false);
     expect(carriesContent({ ...base, choices: [], usage: { prompt_tokens: 1 } }, [])).toBe(true);
     expect(carriesContent({ error: null }, null)).toBe(false);
-    expect(carriesContent({ error: { message: "x" } }, null)).toBe(true);
+    // An error is not content: the relay treats it as the upstream's failure (see waitForFirstContent).
+    expect(carriesContent({ error: { message: "x" } }, null)).toBe(false);
   });
 
   it("completions: empty text is not content; text or a finish_reason is", () => {
@@ -262,7 +275,7 @@ describe("SseRelay: the held events reach the caller first, in order, and only o
     expect((await relay.waitForFirstContent()).ok).toBe(true);
     const { text, summary } = await drain(relay);
     expect(text).toBe(roleChunk({ usage: null }) + textChunk("Hi", { usage: null }) + stopChunk({ usage: null }) + DONE);
-    expect(summary.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
+    expect(summary.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7, cacheReadTokens: null, cacheWriteTokens: null });
   });
 
   it("after the first content event, text events are not parsed as JSON (the hot path did not get dearer)", async () => {
@@ -280,6 +293,77 @@ describe("SseRelay: the held events reach the caller first, in order, and only o
     const { summary } = await drain(relay);
     // Only the usage chunk is parsed after content.
     expect(parse).toHaveBeenCalledTimes(1);
-    expect(summary.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
+    expect(summary.usage).toEqual({ promptTokens: 3, completionTokens: 4, totalTokens: 7, cacheReadTokens: null, cacheWriteTokens: null });
+  });
+});
+
+/** Anthropic's Messages stream events (https://docs.anthropic.com/en/docs/build-with-claude/streaming). */
+const ev = (name: string, data: Record<string, unknown>) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
+const messageStart = ev("message_start", {
+  message: {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    content: [],
+    model: "claude-sonnet-4-5-20250929",
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 25, cache_creation_input_tokens: 100, cache_read_input_tokens: 2000, output_tokens: 1 },
+  },
+});
+const ping = ev("ping", {});
+const blockStart = ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
+const textDelta = (text: string) => ev("content_block_delta", { index: 0, delta: { type: "text_delta", text } });
+const blockStop = ev("content_block_stop", { index: 0 });
+const messageDelta = ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 15 } });
+const messageStop = ev("message_stop", {});
+const overloaded = ev("error", { error: { type: "overloaded_error", message: "Overloaded" } });
+
+describe("SseRelay on Anthropic's wire (/v1/messages)", () => {
+  const anthropic = (reads: string[], end: "end" | "break" = "end") => relayOf(reads, end, { wire: "anthropic" });
+
+  it("message_start and ping are not content; the first content block is", async () => {
+    expect((await anthropic([messageStart, ping], "end").waitForFirstContent()).ok).toBe(false);
+    expect((await anthropic([messageStart, ping, blockStart], "break").waitForFirstContent()).ok).toBe(true);
+  });
+
+  it("relays every event as sent, ends at message_stop, and reads model and usage (cache reads and writes kept)", async () => {
+    const events = [messageStart, ping, blockStart, textDelta("Hello"), textDelta(" there"), blockStop, messageDelta, messageStop];
+    const relay = anthropic(events);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(events.join(""));
+    expect(summary).toMatchObject({ end: "done", model: "claude-sonnet-4-5-20250929", errorMessage: null });
+    expect(summary.usage).toEqual({
+      promptTokens: 2125,
+      completionTokens: 15,
+      totalTokens: 2140,
+      cacheReadTokens: 2000,
+      cacheWriteTokens: 100,
+    });
+  });
+
+  it("an error event before the first content block fails the attempt (fallback); after it, it ends the stream", async () => {
+    expect(await anthropic([messageStart, overloaded]).waitForFirstContent()).toEqual({
+      ok: false,
+      message: "its stream sent an error before the first content chunk: overloaded_error: Overloaded",
+    });
+    const relay = anthropic([messageStart, blockStart, textDelta("Hi"), overloaded, messageStop]);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(messageStart + blockStart + textDelta("Hi") + overloaded);
+    expect(summary.end).toBe("broken");
+  });
+
+  it("a stream that breaks after it started ends with Anthropic's error event, not OpenAI's", async () => {
+    const relay = anthropic([messageStart, blockStart, textDelta("Hi")], "break");
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    const last = text.slice(text.lastIndexOf("event: error"));
+    expect(last.startsWith("event: error\ndata: ")).toBe(true);
+    const data = JSON.parse(last.slice("event: error\ndata: ".length)) as { type: string; error: { type: string; message: string } };
+    expect(data).toMatchObject({ type: "error", error: { type: "api_error" } });
+    expect(data.error.message).toContain("The upstream stream broke after it started");
+    expect(summary.end).toBe("broken");
   });
 });

@@ -1,27 +1,39 @@
 /**
- * Server-sent events from an upstream stream, relayed event by event. Events before the first
+ * Server-sent events from an upstream stream, relayed event by event in the client's wire format
+ * (OpenAI's chat/completions chunks, or Anthropic's Messages events). Events before the first
  * content event (Azure's prompt_filter_results event, the role-only delta every OpenAI and Azure
- * chat stream opens with, empty deltas) are held; until content arrives the relay can still be
- * abandoned (the router then falls back, and the held events go nowhere). The held events are
- * sent ahead of the first content event, in order; from then on nothing is held back past the
- * blank line that ends an event, and a broken upstream becomes an SSE error event for the
- * caller, never a silent end. Usage and the answering model are read on the way through.
+ * chat stream opens with, empty deltas; Anthropic's message_start and ping) are held; until content
+ * arrives the relay can still be abandoned (the router then falls back, and the held events go
+ * nowhere). The held events are sent ahead of the first content event, in order; from then on
+ * nothing is held back past the blank line that ends an event, and a broken upstream becomes an
+ * SSE error event for the caller, never a silent end. Usage and the answering model are read on
+ * the way through.
  *
- * Content: text (non-empty `content`, `refusal` or completions `text`), `tool_calls`,
+ * An upstream that answers in another format than the client's (Anthropic answering a chat
+ * completion) comes with a `StreamTranslator`: each upstream event is translated first, and the
+ * relay then reads the translated events as the client's wire (providers/types.ts).
+ *
+ * OpenAI content: text (non-empty `content`, `refusal` or completions `text`), `tool_calls`,
  * `function_call` (or any other non-empty delta field), a non-null `finish_reason`, a non-null
- * `usage`, a non-null `error`, or `[DONE]`. Events are only parsed as JSON until the first content
- * event; after it, only those that carry `"usage":{` (or until the model is known).
+ * `usage`, or `[DONE]`. Anthropic content: `content_block_*`, `message_delta`, `message_stop`.
+ * An error event (OpenAI's `{"error":{...}}`, Anthropic's `event: error`) before content fails the
+ * attempt (it falls back like a broken stream); after content it is relayed and ends the stream.
+ * OpenAI events are only parsed as JSON until the first content event; after it, only those that
+ * carry `"usage":{` or `"error":{` (or until the model is known). Anthropic events are parsed by
+ * name: message_start, message_delta and error only.
  */
 import type { Readable } from "node:stream";
 import { isRecord } from "../../is-record";
 import { errorBody } from "../../errors";
+import type { StreamTranslator, TokenUsage, Wire } from "../providers/types";
 
-export type StreamUsage = { promptTokens: number | null; completionTokens: number | null; totalTokens: number | null };
+/** @deprecated name: the token counts of a stream are a `TokenUsage`. */
+export type StreamUsage = TokenUsage;
 
 export type StreamSummary = {
-  /** "done": the upstream sent [DONE]; "broken": it failed after content; "client_closed": the caller left. */
+  /** "done": the upstream ended its stream; "broken": it failed after content; "client_closed": the caller left. */
   end: "done" | "broken" | "client_closed";
-  usage: StreamUsage | null;
+  usage: TokenUsage | null;
   model: string | null;
   errorMessage: string | null;
   /** The relayed text, bounded, for the request log. */
@@ -41,19 +53,31 @@ type Options = {
    * more than this without content is relayed as it is from there on (no fallback), so memory stays bounded.
    */
   maxHeldBytes?: number;
+  /** The client's wire (default OpenAI's). */
+  wire?: Wire;
+  /** Translates each upstream event into the client's wire first (an upstream of another format). */
+  translate?: StreamTranslator;
 };
 
 const MAX_HELD_BYTES = 1024 * 1024;
+
+/** What one event (in the client's wire) is to the relay: not content (held before the first content event), content, or the upstream's error event. */
+const Verdict = { Empty: 0, Content: 1, Error: 2 } as const;
+type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 export class SseRelay {
   private buffer = "";
   private readonly ready: string[] = [];
   private readonly iterator: AsyncIterator<Buffer>;
-  private usage: StreamUsage | null = null;
+  private readonly wire: Wire;
+  private usage: TokenUsage | null = null;
   private model: string | null = null;
   private logText = "";
   private logTruncated = false;
+  /** The upstream ended its stream ([DONE], message_stop). */
   private sawDone = false;
+  /** The upstream's error event, once relayed: the stream ends after it. */
+  private upstreamError: string | null = null;
   private finished = false;
   /** Data lines before the first content event that were not JSON (an upstream sending garbage). */
   private garbage = 0;
@@ -65,12 +89,13 @@ export class SseRelay {
     private readonly options: Options,
   ) {
     this.iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.wire = options.wire ?? "openai";
   }
 
   /**
    * Reads until the first event that carries content (see the top of this file), holding the
-   * events before it. Resolves false when the stream ends or fails before that: the attempt
-   * counts as broken and the held events are dropped with the relay.
+   * events before it. Resolves false when the stream ends, fails or sends an error before that:
+   * the attempt counts as broken and the held events are dropped with the relay.
    */
   async waitForFirstContent(): Promise<{ ok: true } | { ok: false; message: string }> {
     const maxHeld = this.options.maxHeldBytes ?? MAX_HELD_BYTES;
@@ -79,6 +104,9 @@ export class SseRelay {
         const next = await this.iterator.next();
         if (next.done) return { ok: false, message: `its stream ended before the first content chunk${this.describeHeld()}` };
         const found = this.absorb(next.value.toString("utf8"), true);
+        if (this.upstreamError !== null) {
+          return { ok: false, message: `its stream sent an error before the first content chunk: ${this.upstreamError}` };
+        }
         if (found || this.held + this.buffer.length > maxHeld) return { ok: true };
       }
     } catch (err) {
@@ -97,32 +125,66 @@ export class SseRelay {
   /**
    * Splits complete events off the buffer into `ready`; returns true when one of them has content.
    * Once one has, the rest of this read is inspected as after content (no JSON parse per event).
+   * Stops at an upstream error event: nothing after it is relayed.
    */
   private absorb(text: string, lookForContent: boolean): boolean {
     this.buffer += text;
     let content = false;
     for (;;) {
+      if (this.upstreamError !== null) {
+        this.buffer = "";
+        break;
+      }
       const match = EVENT_END.exec(this.buffer);
       if (!match) break;
       const event = this.buffer.slice(0, match.index);
       this.buffer = this.buffer.slice(match.index + match[0].length);
-      if (this.inspect(event, lookForContent && !content)) content = true;
+      const verdict = this.options.translate
+        ? this.translated(event, lookForContent && !content)
+        : this.inspect(event, lookForContent && !content);
+      if (verdict === Verdict.Content) content = true;
       else if (lookForContent && !content) this.held += event.length;
     }
     return content;
   }
 
-  /** Reads one event; queues it unless it must be stripped. Returns whether it carries content. */
-  private inspect(event: string, lookForContent: boolean): boolean {
+  /** Translates one upstream event and reads what it became. */
+  private translated(event: string, lookForContent: boolean): Verdict {
+    const { name, data } = fieldsOf(event);
+    if (data === null) return Verdict.Empty;
+    let verdict: Verdict = Verdict.Empty;
+    for (const out of this.options.translate!.event(name, data)) {
+      if (this.upstreamError !== null) break;
+      const v = this.inspect(`data: ${out}`, lookForContent && verdict !== Verdict.Content);
+      if (v === Verdict.Content) verdict = v;
+    }
+    return verdict;
+  }
+
+  /** Reads one event of the client's wire; queues it unless it must be stripped. */
+  private inspect(event: string, lookForContent: boolean): Verdict {
+    const verdict = this.wire === "anthropic" ? this.inspectAnthropic(event) : this.inspectOpenAi(event, lookForContent);
+    if (verdict === Verdict.Error) {
+      // Before content the attempt fails (nothing is relayed); after it the error is the last event.
+      if (!lookForContent) this.ready.push(`${event}\n\n`);
+    }
+    return verdict;
+  }
+
+  private inspectOpenAi(event: string, lookForContent: boolean): Verdict {
     const data = dataOf(event);
     let keep = true;
-    let content = false;
+    let verdict: Verdict = Verdict.Empty;
     if (data === "[DONE]") {
       this.sawDone = true;
-      content = true;
-    } else if (data !== null && (lookForContent || data.includes('"usage":{') || this.model === null)) {
+      verdict = Verdict.Content;
+    } else if (data !== null && (lookForContent || this.model === null || data.includes('"usage":{') || data.includes('"error":{'))) {
       const json = safeParse(data);
       if (json) {
+        if (json.error != null) {
+          this.upstreamError = errorMessageOf(json.error);
+          return Verdict.Error;
+        }
         const choices = Array.isArray(json.choices) ? json.choices : null;
         if (this.model === null && typeof json.model === "string" && json.model) this.model = json.model;
         const usage = readUsage(json.usage);
@@ -130,13 +192,52 @@ export class SseRelay {
           this.usage = usage;
           if (this.options.stripUsageChunk && choices !== null && choices.length === 0) keep = false;
         }
-        if (lookForContent) content = carriesContent(json, choices);
+        if (lookForContent && carriesContent(json, choices)) verdict = Verdict.Content;
       } else if (lookForContent) {
         this.garbage++;
       }
     }
     if (keep) this.ready.push(`${event}\n\n`);
-    return content;
+    return verdict;
+  }
+
+  /** Anthropic's Messages events, by name: https://docs.anthropic.com/en/docs/build-with-claude/streaming */
+  private inspectAnthropic(event: string): Verdict {
+    const { name, data } = fieldsOf(event);
+    let verdict: Verdict = Verdict.Content;
+    switch (name) {
+      case "message_start": {
+        const message = data === null ? null : safeParse(data)?.message;
+        if (isRecord(message)) {
+          if (typeof message.model === "string" && message.model) this.model = message.model;
+          this.usage = mergeUsage(this.usage, readAnthropicUsage(message.usage));
+        }
+        verdict = Verdict.Empty;
+        break;
+      }
+      case "ping":
+        verdict = Verdict.Empty;
+        break;
+      case "message_delta": {
+        const json = data === null ? null : safeParse(data);
+        if (json) this.usage = mergeUsage(this.usage, readAnthropicUsage(json.usage));
+        break;
+      }
+      case "message_stop":
+        this.sawDone = true;
+        break;
+      case "error": {
+        const json = data === null ? null : safeParse(data);
+        this.upstreamError = errorMessageOf(json?.error ?? json);
+        return Verdict.Error;
+      }
+      case null:
+        if (data !== null && safeParse(data) === null) this.garbage++;
+        verdict = Verdict.Empty;
+        break;
+    }
+    this.ready.push(`${event}\n\n`);
+    return verdict;
   }
 
   private record(text: string): void {
@@ -149,26 +250,42 @@ export class SseRelay {
     }
   }
 
+  /** Detour's error event in the client's wire, for a stream that broke after it started. */
+  private brokenEvent(message: string): string {
+    const body = errorBody("upstream_stream_broken", message);
+    if (this.wire === "anthropic") {
+      const anthropic = { type: "error", error: { type: "api_error", message: body.error.message } };
+      return `event: error\ndata: ${JSON.stringify(anthropic)}\n\n`;
+    }
+    return `data: ${JSON.stringify(body)}\n\n`;
+  }
+
+  private finalUsage(): TokenUsage | null {
+    return this.options.translate?.usage() ?? this.usage;
+  }
+
   /** The caller's stream: the events read so far, then the rest as they come. */
   toReadableStream(onEnd: (summary: StreamSummary) => void): ReadableStream<Uint8Array> {
     const finish = (end: StreamSummary["end"], errorMessage: string | null) => {
       if (this.finished) return;
       this.finished = true;
-      onEnd({ end, usage: this.usage, model: this.model, errorMessage, logText: this.logText, logTruncated: this.logTruncated });
+      onEnd({ end, usage: this.finalUsage(), model: this.model, errorMessage, logText: this.logText, logTruncated: this.logTruncated });
     };
     return new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
           try {
             while (this.ready.length === 0) {
-              if (this.sawDone) {
+              if (this.sawDone || this.upstreamError !== null) {
                 controller.close();
                 this.body.destroy();
-                finish("done", null);
+                if (this.upstreamError !== null)
+                  finish("broken", `The upstream sent an error after the stream started: ${this.upstreamError}`);
+                else finish("done", null);
                 return;
               }
               const next = await this.iterator.next();
-              if (next.done) throw new Error("the upstream stream ended without [DONE]");
+              if (next.done) throw new Error(`the upstream stream ended without ${this.wire === "anthropic" ? "message_stop" : "[DONE]"}`);
               this.absorb(next.value.toString("utf8"), false);
             }
             const out = this.ready.splice(0, this.ready.length).join("");
@@ -176,7 +293,7 @@ export class SseRelay {
             controller.enqueue(encoder.encode(out));
           } catch (err) {
             const message = `The upstream stream broke after it started: ${(err as Error).message}`;
-            const event = `data: ${JSON.stringify(errorBody("upstream_stream_broken", message))}\n\n`;
+            const event = this.brokenEvent(message);
             this.record(event);
             controller.enqueue(encoder.encode(event));
             controller.close();
@@ -201,13 +318,13 @@ export class SseRelay {
 }
 
 /**
- * Whether a parsed event is content: a non-null usage or error, or a choice with a non-null
+ * Whether a parsed event is content: a non-null usage, or a choice with a non-null
  * finish_reason, non-empty completions `text`, or a delta with anything beyond its role and empty
  * values (`content: ""`, `refusal: null`, `tool_calls: []`). A role-only delta, an empty delta,
  * Azure's prompt_filter_results event and content_filter_results-only choices are not.
  */
 export function carriesContent(json: Record<string, unknown>, choices: unknown[] | null): boolean {
-  if (json.usage != null || json.error != null) return true;
+  if (json.usage != null) return true;
   if (choices === null) return false;
   for (const choice of choices) {
     if (typeof choice !== "object" || choice === null) continue;
@@ -236,6 +353,21 @@ function dataOf(event: string): string | null {
   return data;
 }
 
+/** An event's `event:` name (null when it has none) and its `data:` lines joined. */
+function fieldsOf(event: string): { name: string | null; data: string | null } {
+  let name: string | null = null;
+  let data: string | null = null;
+  for (const line of event.split(/\r?\n/)) {
+    if (line.startsWith("data:")) {
+      const value = line.slice(line[5] === " " ? 6 : 5);
+      data = data === null ? value : `${data}\n${value}`;
+    } else if (line.startsWith("event:")) {
+      name = line.slice(line[6] === " " ? 7 : 6);
+    }
+  }
+  return { name, data };
+}
+
 function safeParse(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
@@ -245,10 +377,66 @@ function safeParse(text: string): Record<string, unknown> | null {
   }
 }
 
-export function readUsage(value: unknown): StreamUsage | null {
+function errorMessageOf(error: unknown): string {
+  if (isRecord(error)) {
+    const message = typeof error.message === "string" ? error.message : null;
+    const type = typeof error.type === "string" ? error.type : typeof error.code === "string" ? error.code : null;
+    if (message && type) return `${type}: ${message}`;
+    if (message || type) return (message ?? type)!;
+  }
+  if (typeof error === "string" && error) return error;
+  return "an error event without a message";
+}
+
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/** OpenAI's usage object (chat, completions and embeddings): cached prompt tokens are reads. */
+export function readUsage(value: unknown): TokenUsage | null {
   if (typeof value !== "object" || value === null) return null;
   const u = value as Record<string, unknown>;
-  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
-  const usage = { promptTokens: num(u.prompt_tokens), completionTokens: num(u.completion_tokens), totalTokens: num(u.total_tokens) };
+  const details = u.prompt_tokens_details;
+  const usage = {
+    promptTokens: num(u.prompt_tokens),
+    completionTokens: num(u.completion_tokens),
+    totalTokens: num(u.total_tokens),
+    cacheReadTokens: isRecord(details) ? num(details.cached_tokens) : null,
+    cacheWriteTokens: null,
+  };
   return usage.promptTokens === null && usage.completionTokens === null && usage.totalTokens === null ? null : usage;
+}
+
+/**
+ * Anthropic's usage object (message_start's message, message_delta, a Messages answer): its
+ * `input_tokens` leave out the cached ones, so the prompt is input + cache reads + cache writes.
+ */
+export function readAnthropicUsage(value: unknown): TokenUsage | null {
+  if (!isRecord(value)) return null;
+  const input = num(value.input_tokens);
+  const output = num(value.output_tokens);
+  const read = num(value.cache_read_input_tokens);
+  const write = num(value.cache_creation_input_tokens);
+  if (input === null && output === null && read === null && write === null) return null;
+  const prompt = input === null && read === null && write === null ? null : (input ?? 0) + (read ?? 0) + (write ?? 0);
+  return {
+    promptTokens: prompt,
+    completionTokens: output,
+    totalTokens: prompt === null && output === null ? null : (prompt ?? 0) + (output ?? 0),
+    cacheReadTokens: read,
+    cacheWriteTokens: write,
+  };
+}
+
+/** Later counts replace earlier ones field by field (message_delta's cumulative counts over message_start's). */
+function mergeUsage(before: TokenUsage | null, next: TokenUsage | null): TokenUsage | null {
+  if (!next) return before;
+  if (!before) return next;
+  const promptTokens = next.promptTokens ?? before.promptTokens;
+  const completionTokens = next.completionTokens ?? before.completionTokens;
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens === null && completionTokens === null ? null : (promptTokens ?? 0) + (completionTokens ?? 0),
+    cacheReadTokens: next.cacheReadTokens ?? before.cacheReadTokens,
+    cacheWriteTokens: next.cacheWriteTokens ?? before.cacheWriteTokens,
+  };
 }

@@ -12,6 +12,7 @@ import { DetourError } from "../../errors";
 import { timeoutErrorBody } from "../errors";
 import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
 import { route } from "../router";
+import { type Endpoint, wireOf } from "../providers/types";
 import { createAttempt, type UpstreamPayload } from "./attempt";
 import { bodyLimits, readJsonBody } from "./body";
 import { parseRequestContext } from "./headers";
@@ -97,14 +98,20 @@ async function cachedAnswer(s: Resolved, key: string): Promise<Response | undefi
   return hit ? respondFromCache(s, hit) : undefined;
 }
 
+/** The endpoints that answer with an event stream when the body says `stream: true`. */
+const STREAMING_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["chat/completions", "completions", "messages"]);
+
 /** The router over the targets, each attempt an upstream call (retries, fallbacks, timeouts, circuit breakers). */
 export async function routeUpstream(s: Resolved): Promise<Routed> {
   const body = s.body;
-  const stream = body.stream === true && s.endpoint !== "embeddings";
-  const callerWantsUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+  const wire = wireOf(s.endpoint);
+  const stream = body.stream === true && STREAMING_ENDPOINTS.has(s.endpoint);
+  // OpenAI's wire reports a stream's usage only when asked: Detour asks, and strips the chunk again.
+  const callerWantsUsage = wire !== "openai" || (isRecord(body.stream_options) && body.stream_options.include_usage === true);
   const result = await route<ResolvedTarget, UpstreamPayload>(s.routing.tree, {
     attempt: createAttempt({
       endpoint: s.endpoint,
+      wire,
       body,
       stream,
       stripUsageChunk: stream && !callerWantsUsage,

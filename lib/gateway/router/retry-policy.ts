@@ -6,7 +6,7 @@
  */
 import type { AttemptOutcome, RetryPolicy } from "./types";
 
-export const DEFAULT_RETRY_STATUS_CODES: readonly number[] = [429, 500, 502, 503, 504];
+export const DEFAULT_RETRY_STATUS_CODES: readonly number[] = [429, 500, 502, 503, 504, 529];
 /** A target's retries stop once their waits would add up to more than this. */
 export const MAX_TOTAL_RETRY_WAIT_MS = 60_000;
 export const BACKOFF_BASE_MS = 250;
@@ -14,7 +14,7 @@ export const BACKOFF_MAX_MS = 8_000;
 
 /**
  * True when the outcome calls for another try (attempts left or not): a status in the policy's
- * codes (default 429, 500, 502, 503, 504), or a failure without a usable upstream answer
+ * codes (default 429, 500, 502, 503, 504, 529), or a failure without a usable upstream answer
  * (network error, timeout, stream broken before its first chunk) whatever the codes.
  */
 export function isRetryTrigger(outcome: AttemptOutcome<unknown>, policy: RetryPolicy | undefined): boolean {

@@ -45,9 +45,9 @@ describe("retry count", () => {
 });
 
 describe("what is retried", () => {
-  it("retries 429, 500, 502, 503, 504 by default, not other statuses", () => {
+  it("retries 429, 500, 502, 503, 504 and Anthropic's 529 by default, not other statuses", () => {
     const policy = { attempts: 1 };
-    for (const code of [429, 500, 502, 503, 504]) expect(isRetryTrigger(status(code), policy)).toBe(true);
+    for (const code of [429, 500, 502, 503, 504, 529]) expect(isRetryTrigger(status(code), policy)).toBe(true);
     for (const code of [200, 400, 401, 404, 408, 501]) expect(isRetryTrigger(status(code), policy)).toBe(false);
   });
 

@@ -11,7 +11,7 @@ export type StrategyMode = "single" | "fallback" | "loadbalance" | "conditional"
 export type RetryPolicy = {
   /** Retries after the first try: 0..5 (docs/GATEWAY.md §4). */
   attempts: number;
-  /** Statuses that trigger a retry; default 429, 500, 502, 503, 504. */
+  /** Statuses that trigger a retry; default 429, 500, 502, 503, 504, 529. */
   onStatusCodes?: number[];
   useRetryAfterHeader?: boolean;
 };
@@ -32,7 +32,7 @@ export type CircuitBreakerPolicy = {
   failureThreshold: number;
   /** How long an open circuit skips the target before one probe is let through: 1000..600000 ms. */
   cooldownMs: number;
-  /** Statuses that count as failures; default 429, 500, 502, 503, 504. Network errors and timeouts always do. */
+  /** Statuses that count as failures; default 429, 500, 502, 503, 504, 529. Network errors and timeouts always do. */
   failureStatusCodes?: number[];
 };
 

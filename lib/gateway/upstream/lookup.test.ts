@@ -133,6 +133,7 @@ describe("connections of the upstream agent", () => {
     const agent = createUpstreamAgent({ lookup: createGuardedLookup({ allowedHosts: [], resolve: dns.resolve }) });
     const attempt = createAttempt({
       endpoint: "chat/completions",
+      wire: "openai",
       body: chatBody("hi"),
       stream: false,
       stripUsageChunk: false,
