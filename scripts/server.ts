@@ -1,6 +1,6 @@
 /**
  * Detour's HTTP server: the production build of the Next.js app, behind one node:http listener
- * that answers the four /v1 inference routes with the gateway's handlers directly and hands every
+ * that answers the /v1 inference routes with the gateway's handlers directly and hands every
  * other request (pages, management API, auth, health, metrics) to Next.js.
  *
  * Why: a Next.js route handler costs ~0.7 ms of CPU per request before any of its own code runs

@@ -1,6 +1,9 @@
 /**
- * Callers authenticate with a Detour API key in `x-portkey-api-key`, or in `Authorization: Bearer`
- * when no provider key is being passed there (direct mode sends the provider's key in Authorization).
+ * Callers authenticate with a Detour API key in `x-portkey-api-key`; else, when no provider key is
+ * being passed (direct mode, `x-portkey-provider`, sends the provider's key in `Authorization` or
+ * `x-api-key`), in `Authorization: Bearer` (the OpenAI SDK's `apiKey`, Anthropic's
+ * `ANTHROPIC_AUTH_TOKEN`) or `x-api-key` (the Anthropic SDK's `apiKey`, `ANTHROPIC_API_KEY`): a
+ * client that can only set a base URL and a key then reaches Detour unchanged (docs/GATEWAY.md §2).
  */
 import type { Db } from "../db";
 import { ERROR_CATALOG } from "../errors";
@@ -12,7 +15,7 @@ export function presentedApiKey(headers: Headers): string | null {
   if (headers.get("x-portkey-provider")) return null; // Authorization carries the provider key
   const auth = headers.get("authorization");
   const match = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
-  return match?.[1]?.trim() || null;
+  return match?.[1]?.trim() || headers.get("x-api-key")?.trim() || null;
 }
 
 export type ApiKeyAuth =

@@ -35,6 +35,8 @@ export type LogRecord = {
   apiKeyId: string | null;
   configSlug: string | null;
   configVersion: number | null;
+  /** The config is the API key's default (the request named none). */
+  configFromKey: boolean;
   method: string;
   path: string;
   modelRequested: string | null;
@@ -49,6 +51,9 @@ export type LogRecord = {
   promptTokens: number | null;
   completionTokens: number | null;
   totalTokens: number | null;
+  /** Parts of promptTokens read from / written to the provider's prompt cache; null = not reported. */
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
   /** USD; null when the model is not in the price table (never 0 for "unknown"). */
   cost: number | null;
   latencyMs: number;

@@ -83,6 +83,8 @@ export function toLogRow(r: LogRecord) {
     apiKeyId: r.apiKeyId,
     configSlug: r.configSlug,
     configVersion: r.configVersion,
+    // Records spilled by an older version lack the fields added since (lib/logs/spill.ts).
+    configFromKey: r.configFromKey ?? false,
     method: r.method,
     path: text(r.path),
     modelRequested: text(r.modelRequested),
@@ -96,6 +98,8 @@ export function toLogRow(r: LogRecord) {
     promptTokens: r.promptTokens,
     completionTokens: r.completionTokens,
     totalTokens: r.totalTokens,
+    cacheReadTokens: r.cacheReadTokens ?? null,
+    cacheWriteTokens: r.cacheWriteTokens ?? null,
     cost: r.cost,
     latencyMs: Math.round(r.latencyMs),
     overheadMs: r.overheadMs,

@@ -1,5 +1,5 @@
 /**
- * The four /v1 inference routes as one table, published for Detour's HTTP server
+ * The /v1 inference routes as one table, published for Detour's HTTP server
  * (`scripts/server.ts`). That server answers these routes itself, with the same handlers the
  * route files in `app/v1/` export, and passes every other request to Next.js: a request to the
  * gateway then skips Next's router and route-module wrapper, which cost more CPU per request than
@@ -12,7 +12,14 @@
  */
 import { getRuntime } from "../../runtime";
 import { INFERENCE_ROUTE_KEYS } from "./paths";
-import { handleChatCompletions, handleCompletions, handleEmbeddings, handleListModels } from "./handlers";
+import {
+  handleChatCompletions,
+  handleCompletions,
+  handleCountTokens,
+  handleEmbeddings,
+  handleListModels,
+  handleMessages,
+} from "./handlers";
 
 export type InferenceHandler = (request: Request) => Promise<Response>;
 /** `${method} ${pathname}` -> handler. */
@@ -22,6 +29,8 @@ const INFERENCE_ROUTES: InferenceRoutes = new Map([
   [INFERENCE_ROUTE_KEYS.chatCompletions, handleChatCompletions],
   [INFERENCE_ROUTE_KEYS.completions, handleCompletions],
   [INFERENCE_ROUTE_KEYS.embeddings, handleEmbeddings],
+  [INFERENCE_ROUTE_KEYS.messages, handleMessages],
+  [INFERENCE_ROUTE_KEYS.countTokens, handleCountTokens],
   [INFERENCE_ROUTE_KEYS.models, handleListModels],
 ]);
 

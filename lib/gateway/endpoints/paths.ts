@@ -7,6 +7,8 @@ export const INFERENCE_ROUTE_KEYS = {
   chatCompletions: "POST /v1/chat/completions",
   completions: "POST /v1/completions",
   embeddings: "POST /v1/embeddings",
+  messages: "POST /v1/messages",
+  countTokens: "POST /v1/messages/count_tokens",
   models: "GET /v1/models",
 } as const;
 

@@ -45,8 +45,9 @@ export function parseRequestContext(headers: Headers): RequestContext {
   const providerHeader = textHeader(headers, "x-portkey-provider");
   let direct: DirectProvider | null = null;
   if (providerHeader) {
+    // The provider key: Authorization: Bearer (OpenAI's SDKs), else x-api-key (Anthropic's).
     const auth = headers.get("authorization")?.trim() ?? "";
-    const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? null;
+    const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() || headers.get("x-api-key")?.trim() || null;
     direct = { provider: providerHeader, apiKey: bearer };
     for (const [name, key] of PROVIDER_DIRECT_HEADERS) {
       const value = textHeader(headers, name);

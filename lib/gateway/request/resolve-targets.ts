@@ -25,7 +25,8 @@ export type ResolvedTarget = {
 
 export type Routing = {
   tree: RouteNode<ResolvedTarget>;
-  config: { slug: string; version: number } | null;
+  /** The saved config that routed the request; `fromKey`: the API key's default (the request named none). */
+  config: { slug: string; version: number; fromKey?: boolean } | null;
 };
 
 export async function resolveRouting(ctx: RequestContext, workspaceId: string): Promise<Routing> {

@@ -1,0 +1,4 @@
+import { handleCountTokens } from "@/lib/gateway/endpoints/handlers";
+
+export const dynamic = "force-dynamic";
+export const POST = handleCountTokens;

@@ -1,0 +1,4 @@
+import { handleMessages } from "@/lib/gateway/endpoints/handlers";
+
+export const dynamic = "force-dynamic";
+export const POST = handleMessages;
