@@ -230,6 +230,12 @@ export interface ProviderAdapter<C extends ProviderCredentials = ProviderCredent
   credentials(apiKey: string, key: StoredKeyDetails | null, target: TargetFieldValues, direct?: TargetFieldValues): C;
   /** Builds the upstream request, or refuses it with a gateway error (never throws). */
   buildRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: C): BuildResult;
+  /**
+   * Request headers a client of this provider's own wire sends that its upstream must get as sent
+   * (Anthropic: `anthropic-version`, `anthropic-beta` on `/v1/messages`): they replace what
+   * `buildRequest` set. Lower-case names; only for endpoints of the provider's own wire.
+   */
+  clientHeaders?: { wire: Wire; names: readonly string[] };
   /** Maps an upstream error answer (any body text, even empty or HTML) to OpenAI's shape; the status is kept. */
   normalizeError(status: number, bodyText: string): NormalizedError;
   /**

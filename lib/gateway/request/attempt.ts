@@ -47,6 +47,8 @@ export type AttemptSetup = {
   stripUsageChunk: boolean;
   maxLogBytes: number;
   timing: AttemptTiming;
+  /** The client's request headers (a provider's `clientHeaders` are read from them). */
+  requestHeaders?: Headers;
   /** The HTTP client (default: the process-wide agent); tests pass one with their own DNS. */
   dispatcher?: Dispatcher;
 };
@@ -67,6 +69,14 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         status,
         response: { kind: "error", body: { error: { message, type, param, code } }, headers: null, gateway: true, message },
       };
+    }
+
+    const passed = adapter.clientHeaders;
+    if (passed && passed.wire === setup.wire && setup.requestHeaders) {
+      for (const name of passed.names) {
+        const value = setup.requestHeaders.get(name);
+        if (value !== null) built.headers[name] = value;
+      }
     }
 
     const started = performance.now();

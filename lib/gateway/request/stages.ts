@@ -112,6 +112,7 @@ export async function routeUpstream(s: Resolved): Promise<Routed> {
     attempt: createAttempt({
       endpoint: s.endpoint,
       wire,
+      requestHeaders: s.request.headers,
       body,
       stream,
       stripUsageChunk: stream && !callerWantsUsage,
