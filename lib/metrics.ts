@@ -195,6 +195,9 @@ export function observeRequest(record: LogRecord): void {
     }
     if (record.promptTokens) m.tokens.inc({ provider, kind: "prompt" }, record.promptTokens);
     if (record.completionTokens) m.tokens.inc({ provider, kind: "completion" }, record.completionTokens);
+    // Parts of the prompt count above: what the provider's prompt cache served and stored.
+    if (record.cacheReadTokens) m.tokens.inc({ provider, kind: "cache_read" }, record.cacheReadTokens);
+    if (record.cacheWriteTokens) m.tokens.inc({ provider, kind: "cache_write" }, record.cacheWriteTokens);
     if (record.cost) m.cost.inc({ provider }, record.cost);
   } catch {
     // Metrics must never break the request path.

@@ -94,7 +94,7 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       "Tokens",
       log.total_tokens === null
         ? "—"
-        : `${formatCount(log.total_tokens)} (${formatCount(log.prompt_tokens)} prompt + ${formatCount(log.completion_tokens)} completion)`,
+        : `${formatCount(log.total_tokens)} (${formatCount(log.prompt_tokens)} prompt + ${formatCount(log.completion_tokens)} completion)${cacheText(log.cache_read_tokens, log.cache_write_tokens)}`,
     ],
     [
       "Cost",
@@ -212,4 +212,12 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       </div>
     </article>
   );
+}
+
+/** The prompt's cached part, when the provider reported one: "; prompt cache: 2,000 read, 100 written". */
+function cacheText(read: number | null, written: number | null): string {
+  const parts: string[] = [];
+  if (read) parts.push(`${formatCount(read)} read`);
+  if (written) parts.push(`${formatCount(written)} written`);
+  return parts.length ? `; prompt cache: ${parts.join(", ")}` : "";
 }
