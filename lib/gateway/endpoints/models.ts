@@ -7,6 +7,7 @@
 import type { Readable } from "node:stream";
 import { presentedApiKey } from "../../auth/api-key";
 import { DetourError } from "../../errors";
+import { isRecord } from "../../is-record";
 import { parseRequestContext, toHeaderValue } from "../request/headers";
 import { resolveRouting, type ResolvedTarget } from "../request/resolve-targets";
 import { listRouteLeaves, type RouteNode } from "../router";
@@ -47,6 +48,20 @@ function targetsOf(tree: RouteNode<ResolvedTarget>): ResolvedTarget[] {
   return listRouteLeaves(tree).map((leaf) => leaf.target);
 }
 
+/**
+ * One entry of a provider's list in OpenAI's shape: OpenAI's own entries as they are; others
+ * (Anthropic's `{type: "model", id, display_name, created_at}`) get `created` from `created_at`
+ * and the provider as `owned_by`.
+ */
+function modelEntry(m: unknown, provider: string): ModelEntry[] {
+  if (!isRecord(m) || typeof m.id !== "string" || !m.id) return [];
+  const createdAt = typeof m.created_at === "string" ? Date.parse(m.created_at) : Number.NaN;
+  const created =
+    typeof m.created === "number" && Number.isFinite(m.created) ? m.created : Number.isNaN(createdAt) ? 0 : Math.floor(createdAt / 1000);
+  const ownedBy = typeof m.owned_by === "string" && m.owned_by ? m.owned_by : provider;
+  return [{ id: m.id, object: "model", created, owned_by: ownedBy }];
+}
+
 async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Promise<ModelEntry[]> {
   const listed = target.adapter.listModels?.(target.creds) ?? [];
   const request = listed.length ? undefined : target.adapter.modelsRequest?.(target.creds);
@@ -57,8 +72,8 @@ async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Prom
       (res.body as Readable).destroy();
       return [];
     }
-    const json = (await res.body.json()) as { data?: ModelEntry[] };
-    return Array.isArray(json.data) ? json.data.filter((m) => typeof m?.id === "string") : [];
+    const json = (await res.body.json()) as { data?: unknown };
+    return Array.isArray(json.data) ? json.data.flatMap((m) => modelEntry(m, target.provider)) : [];
   } catch {
     return [];
   }
