@@ -57,8 +57,10 @@ async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Prom
       (res.body as Readable).destroy();
       return [];
     }
-    const json = (await res.body.json()) as { data?: ModelEntry[] };
-    return Array.isArray(json.data) ? json.data.filter((m) => typeof m?.id === "string") : [];
+    const json = (await res.body.json()) as { data?: ModelEntry[] } | ModelEntry[] | null;
+    // Together AI answers a bare array rather than OpenAI's {object: "list", data}.
+    const list = Array.isArray(json) ? json : json?.data;
+    return Array.isArray(list) ? list.filter((m) => typeof m?.id === "string") : [];
   } catch {
     return [];
   }
