@@ -77,6 +77,7 @@ export const ERROR_CATALOG = {
   invalid_trace_id: invalidRequest,
   malformed_request: { ...invalidRequest, closeConnection: true },
   missing_api_key: unauthenticated,
+  missing_custom_host: invalidRequest,
   missing_deployment: invalidRequest,
   /** 400 when the key given cannot be sent (blank, or characters a header cannot carry). */
   missing_provider_api_key: { ...unauthenticated, alternatives: [invalidRequest] },

@@ -34,7 +34,7 @@ import type { Db, DatabaseTarget } from "../lib/db";
 import { describeDatabase } from "../lib/db";
 import { migrate } from "../lib/db/migrate";
 import { parseEnv } from "../lib/env";
-import { costUsd } from "../lib/logs/cost";
+import { cost as costOf } from "../lib/logs/cost";
 import { parseLogQuery, type LogCursor, type LogQuery } from "../lib/logs/query";
 import { newLogId, type AttemptRecordRow, type LogRecord } from "../lib/logs/types";
 import { listLogs } from "../lib/store/log-query";
@@ -138,7 +138,7 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
   const ok = status < 400;
   const promptTokens = ok ? 20 + Math.floor(rand() * 4000) : null;
   const completionTokens = ok ? (embeddings ? 0 : 5 + Math.floor(rand() * 1500)) : null;
-  const cost = ok ? costUsd({ model, promptTokens: promptTokens!, completionTokens: completionTokens! }) : null;
+  const cost = ok ? costOf(provider, model, { promptTokens, completionTokens }) : null;
   const latencyMs = Math.round(embeddings ? 40 + rand() * 200 : 150 + -Math.log(1 - rand()) * 1200);
   const metadata = rand() < 0.7 ? { env: weighted(ENVS), team: pick(TEAMS), user: `user-${Math.floor(rand() * 1000)}` } : null;
   const configSlug = rand() < 0.6 ? pick(CONFIGS) : null;

@@ -1,8 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { costUsd, findModelPrice, PRICE_TABLE, PRICE_TABLE_DATE } from "./cost";
+import {
+  ANTHROPIC_PRICE_DATE,
+  ANTHROPIC_PRICES,
+  cost as costOf,
+  DEEPSEEK_PRICE_DATE,
+  findModelPrice as findPrice,
+  GROQ_PRICE_DATE,
+  PRICE_TABLE,
+  PRICE_TABLE_DATE,
+  PRICE_TABLES,
+  PRICED_MODELS,
+} from "./cost";
 
-const cost = (model: string | null | undefined, promptTokens: number, completionTokens = 0, cachedPromptTokens?: number) =>
-  costUsd({ model, promptTokens, completionTokens, cachedPromptTokens });
+// OpenAI's table through the provider-aware lookup (the tests of the days of one table).
+const cost = (model: string | null | undefined, promptTokens: number, completionTokens = 0, cacheReadTokens?: number) =>
+  costOf("openai", model, { promptTokens, completionTokens, cacheReadTokens });
+const findModelPrice = (model: string | null | undefined) => findPrice("openai", model);
 
 describe("price table", () => {
   it("is dated", () => {
@@ -131,5 +144,92 @@ describe("costUsd", () => {
   it("ignores inherited object keys as model names", () => {
     expect(cost("constructor", 10, 10)).toBeNull();
     expect(cost("__proto__", 10, 10)).toBeNull();
+  });
+});
+
+describe("prices by provider", () => {
+  it("dates every table and keeps every price sane", () => {
+    for (const date of [ANTHROPIC_PRICE_DATE, GROQ_PRICE_DATE, DEEPSEEK_PRICE_DATE]) expect(Number.isNaN(Date.parse(date))).toBe(false);
+    for (const [provider, table] of Object.entries(PRICE_TABLES)) {
+      for (const [model, price] of Object.entries(table)) {
+        const where = `${provider} ${model}`;
+        expect(price.input, where).toBeGreaterThan(0);
+        if (price.cachedInput !== undefined) expect(price.cachedInput, where).toBeLessThan(price.input);
+        if (price.cacheWrite !== undefined) expect(price.cacheWrite, where).toBeGreaterThan(price.input);
+        expect(model, where).toBe(model.toLowerCase());
+      }
+    }
+    expect(PRICED_MODELS).toContain("gpt-4o");
+    expect(PRICED_MODELS).toContain("claude-sonnet-4-5");
+    expect(new Set(PRICED_MODELS).size).toBe(PRICED_MODELS.length);
+  });
+
+  it("prices OpenAI's models for openai and azure-openai alike, and for no other provider", () => {
+    const usage = { promptTokens: 1000, completionTokens: 500 };
+    expect(costOf("openai", "gpt-4o-mini", usage)).toBe(0.00045);
+    expect(costOf("azure-openai", "gpt-35-turbo", usage)).toBe(costOf("openai", "gpt-3.5-turbo", usage));
+    for (const provider of ["groq", "openrouter", "openai-compatible", "ollama", "anthropic", "no-such", "", null, undefined]) {
+      expect(costOf(provider, "gpt-4o-mini", usage), String(provider)).toBeNull();
+    }
+  });
+
+  it("prices the same open model by the provider that served it", () => {
+    const usage = { promptTokens: 1_000_000, completionTokens: 1_000_000 };
+    expect(costOf("groq", "llama-3.3-70b-versatile", usage)).toBe(1.38);
+    expect(costOf("groq", "llama-3.1-8b-instant", usage)).toBe(0.13);
+    expect(costOf("together-ai", "llama-3.3-70b-versatile", usage)).toBeNull();
+    expect(costOf("openrouter", "meta-llama/llama-3.3-70b-instruct", usage)).toBeNull();
+    expect(costOf("ollama", "llama3.2", usage)).toBeNull();
+    expect(costOf("groq", "llama-9", usage)).toBeNull();
+  });
+
+  it("prices DeepSeek's cache hits at their own rate", () => {
+    expect(costOf("deepseek", "deepseek-chat", { promptTokens: 1_000_000, completionTokens: 1_000_000, cacheReadTokens: 500_000 })).toBe(
+      0.574, // 500k * 0.28 + 500k * 0.028 + 1M * 0.42
+    );
+  });
+
+  it("prices Claude by family: dated snapshots and -latest aliases, never a shorter family", () => {
+    expect(findPrice("anthropic", "claude-sonnet-4-20250514")?.key).toBe("claude-sonnet-4");
+    expect(findPrice("anthropic", "claude-sonnet-4-5-20250929")?.key).toBe("claude-sonnet-4-5");
+    expect(findPrice("anthropic", "claude-opus-4-1-20250805")?.key).toBe("claude-opus-4-1");
+    expect(findPrice("anthropic", "claude-3-7-sonnet-20250219")?.key).toBe("claude-3-7-sonnet");
+    expect(findPrice("anthropic", "claude-3-5-haiku-latest")?.key).toBe("claude-3-5-haiku");
+    expect(findPrice("anthropic", "claude-haiku-4-5-20251001")?.key).toBe("claude-haiku-4-5");
+    expect(findPrice("anthropic", "claude-3-haiku-20240307")?.key).toBe("claude-3-haiku");
+    expect(findPrice("anthropic", "claude-opus-4-0")?.price).toEqual(ANTHROPIC_PRICES["claude-opus-4"]);
+    expect(findPrice("anthropic", "claude-opus-4-2")).toBeNull();
+    expect(findPrice("anthropic", "claude-sonnet-4-5-2025")).toBeNull();
+    expect(findPrice("anthropic", "claude-2.1")).toBeNull();
+  });
+
+  it("prices Claude's cache writes and reads at their own rates; promptTokens includes both", () => {
+    const usage = { promptTokens: 1_000_000, completionTokens: 100_000, cacheReadTokens: 600_000, cacheWriteTokens: 300_000 };
+    // 100k fresh * 3 + 600k read * 0.30 + 300k written * 3.75 + 100k out * 15
+    expect(costOf("anthropic", "claude-sonnet-4-5", usage)).toBe(3.105);
+    // Opus 4.1: 100k * 15 + 600k * 1.5 + 300k * 18.75 + 100k * 75
+    expect(costOf("anthropic", "claude-opus-4-1-20250805", usage)).toBe(15.525);
+    expect(costOf("anthropic", "claude-3-5-haiku-20241022", { promptTokens: 2000, completionTokens: 1000 })).toBe(0.0056);
+    expect(costOf("anthropic", "claude-haiku-4-5", { promptTokens: 0, completionTokens: 0 })).toBe(0);
+  });
+
+  it("never bills more cached tokens than the prompt holds (reads first), and refuses bad counts", () => {
+    // 1000 prompt tokens: 800 read, only 200 of the 500 writes fit.
+    expect(
+      costOf("anthropic", "claude-sonnet-4", { promptTokens: 1000, completionTokens: 0, cacheReadTokens: 800, cacheWriteTokens: 500 }),
+    ).toBe(
+      0.00099, // 800 * 0.30e-6 + 200 * 3.75e-6
+    );
+    expect(costOf("anthropic", "claude-sonnet-4", { promptTokens: 10, completionTokens: 0, cacheWriteTokens: -1 })).toBeNull();
+    expect(costOf("anthropic", "claude-sonnet-4", { promptTokens: null, completionTokens: null })).toBe(0);
+    // A cache write without a write price (OpenAI) is billed as input.
+    expect(costOf("openai", "gpt-4o", { promptTokens: 1_000_000, completionTokens: 0, cacheWriteTokens: 1_000_000 })).toBe(2.5);
+  });
+
+  it("ignores inherited names as providers and models", () => {
+    const usage = { promptTokens: 10, completionTokens: 10 };
+    expect(costOf("constructor", "gpt-4o", usage)).toBeNull();
+    expect(costOf("__proto__", "gpt-4o", usage)).toBeNull();
+    expect(costOf("anthropic", "toString", usage)).toBeNull();
   });
 });

@@ -1,14 +1,17 @@
 /**
- * Request cost in USD from a dated price table (docs/GATEWAY.md §9): unknown model -> null, never 0.
+ * Request cost in USD from dated price tables, one per provider (docs/GATEWAY.md §9): the same open
+ * model costs differently on Groq and on Together, so a price is looked up by provider and model.
+ * Unknown provider or model -> null, never 0 and never a guess.
  *
- * Prices are OpenAI's public list prices (standard tier, USD per 1M tokens) as they stood on
- * PRICE_TABLE_DATE; only prices known with confidence are listed. Azure OpenAI answers carry the
- * same model names and are priced from this table too (Azure's own prices can differ slightly by
- * region and deployment type). Not modelled: Batch/Flex/Priority tiers, fine-tuned models
- * (`ft:...` -> null), audio/realtime/image tokens; cached input only when the caller passes it.
+ * OpenAI's table holds its public list prices (standard tier, USD per 1M tokens) as they stood on
+ * PRICE_TABLE_DATE; Azure OpenAI answers carry the same model names and are priced from it too
+ * (Azure's own prices can differ slightly by region and deployment type). The other tables carry
+ * their own dates and only the models priced with confidence from the provider's pricing page.
+ * Not modelled: Batch/Flex/Priority tiers, fine-tuned models (`ft:...` -> null), audio/realtime/
+ * image tokens, long-context surcharges, per-request fees (Perplexity's search fees: no table).
  */
 
-/** The day the prices below reflect (OpenAI's list prices, standard tier). */
+/** The day OpenAI's prices below reflect (its list prices, standard tier). */
 export const PRICE_TABLE_DATE = "2025-08-07";
 
 export type ModelPrice = {
@@ -16,15 +19,23 @@ export type ModelPrice = {
   input: number;
   /** USD per 1M output (completion) tokens; absent for input-only models (embeddings). */
   output?: number;
-  /** USD per 1M cached input tokens, where OpenAI discounts them. */
+  /** USD per 1M input tokens read from the provider's prompt cache, where it discounts them. */
   cachedInput?: number;
+  /** USD per 1M input tokens written to the prompt cache (Anthropic's 5-minute writes), where it charges extra. */
+  cacheWrite?: number;
 };
 
-const p = (input: number, output?: number, cachedInput?: number): ModelPrice => ({ input, output, cachedInput });
+const p = (input: number, output?: number, cachedInput?: number, cacheWrite?: number): ModelPrice => ({
+  input,
+  output,
+  cachedInput,
+  cacheWrite,
+});
 
 /**
- * Keys are model families or exact snapshot names. A name `<key>-YYYY-MM-DD` (a dated snapshot)
- * is priced as `<key>`; other suffixes (e.g. "-audio-preview", "-1106") only when listed here.
+ * OpenAI's table (also Azure OpenAI's). Keys are model families or exact snapshot names. A name
+ * `<key>-YYYY-MM-DD` (a dated snapshot) is priced as `<key>`; other suffixes (e.g.
+ * "-audio-preview", "-1106") only when listed here.
  */
 export const PRICE_TABLE: Readonly<Record<string, ModelPrice>> = Object.freeze({
   "gpt-5": p(1.25, 10, 0.125),
@@ -70,7 +81,66 @@ export const PRICE_TABLE: Readonly<Record<string, ModelPrice>> = Object.freeze({
   "text-embedding-ada-002": p(0.1),
 });
 
-const DATED_SNAPSHOT = /^(.+)-\d{4}-\d{2}-\d{2}$/;
+/** The day Anthropic's prices below reflect (https://docs.anthropic.com/en/docs/about-claude/pricing). */
+export const ANTHROPIC_PRICE_DATE = "2025-10-15";
+
+/**
+ * Anthropic's table: input, output, 5-minute cache writes and cache reads (hits). A dated snapshot
+ * `<key>-YYYYMMDD` and the `<key>-latest` alias are priced as `<key>`; `claude-opus-4-0` and
+ * `claude-sonnet-4-0` are the aliases of Claude Opus 4 and Sonnet 4. Sonnet 4 and 4.5 requests
+ * over 200K input tokens (the 1M-context beta) cost more and are not modelled.
+ */
+export const ANTHROPIC_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
+  "claude-opus-4-1": p(15, 75, 1.5, 18.75),
+  "claude-opus-4": p(15, 75, 1.5, 18.75),
+  "claude-opus-4-0": p(15, 75, 1.5, 18.75),
+  "claude-sonnet-4-5": p(3, 15, 0.3, 3.75),
+  "claude-sonnet-4": p(3, 15, 0.3, 3.75),
+  "claude-sonnet-4-0": p(3, 15, 0.3, 3.75),
+  "claude-3-7-sonnet": p(3, 15, 0.3, 3.75),
+  "claude-haiku-4-5": p(1, 5, 0.1, 1.25),
+  "claude-3-5-haiku": p(0.8, 4, 0.08, 1),
+  "claude-3-opus": p(15, 75, 1.5, 18.75),
+  "claude-3-haiku": p(0.25, 1.25, 0.03, 0.3),
+});
+
+/** The day the Groq prices below reflect (https://groq.com/pricing, on-demand tier). */
+export const GROQ_PRICE_DATE = "2025-10-15";
+
+/** Groq's table, by Groq's model ids. */
+export const GROQ_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
+  "llama-3.3-70b-versatile": p(0.59, 0.79),
+  "llama-3.1-8b-instant": p(0.05, 0.08),
+});
+
+/** The day the DeepSeek prices below reflect (https://api-docs.deepseek.com/quick_start/pricing: DeepSeek-V3.2). */
+export const DEEPSEEK_PRICE_DATE = "2025-12-09";
+
+/** DeepSeek's table: cache-miss input, output and cache-hit input. */
+export const DEEPSEEK_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
+  "deepseek-chat": p(0.28, 0.42, 0.028),
+  "deepseek-reasoner": p(0.28, 0.42, 0.028),
+});
+
+/**
+ * The table of each provider, by provider id. A provider without one (mistral-ai, together-ai,
+ * fireworks-ai, x-ai, google: not priced yet with confidence; perplexity-ai: per-request search
+ * fees; openrouter: the price depends on the provider it routes to; ollama, openai-compatible:
+ * your own servers) has every cost null.
+ */
+export const PRICE_TABLES: Readonly<Record<string, Readonly<Record<string, ModelPrice>>>> = Object.freeze({
+  openai: PRICE_TABLE,
+  "azure-openai": PRICE_TABLE,
+  anthropic: ANTHROPIC_PRICES,
+  groq: GROQ_PRICES,
+  deepseek: DEEPSEEK_PRICES,
+});
+
+/** Every model name some table prices (the log explorer's model suggestions). */
+export const PRICED_MODELS: readonly string[] = [...new Set(Object.values(PRICE_TABLES).flatMap((table) => Object.keys(table)))];
+
+/** `<family>-YYYY-MM-DD` (OpenAI), `<family>-YYYYMMDD` (Anthropic) and `<family>-latest` (Anthropic's aliases). */
+const SNAPSHOT_SUFFIXES = [/^(.+)-\d{4}-\d{2}-\d{2}$/, /^(.+)-\d{8}$/, /^(.+)-latest$/];
 
 /** Lower-case, trimmed, Azure's "gpt-35-..." spelled as OpenAI's "gpt-3.5-...". */
 function canonicalName(model: string): string {
@@ -81,42 +151,62 @@ function canonicalName(model: string): string {
 }
 
 /**
- * The table entry that prices `model`: the exact name, else the family of a dated snapshot
- * (`gpt-4o-mini-2024-07-18` -> `gpt-4o-mini`, never `gpt-4o`: the rest after the family must be
- * exactly a date). Null when the table does not know the model.
+ * The entry of `provider`'s table that prices `model`: the exact name, else the family of a dated
+ * snapshot (`gpt-4o-mini-2024-07-18` -> `gpt-4o-mini`, never `gpt-4o`: the rest after the family
+ * must be exactly a date; `claude-sonnet-4-20250514` -> `claude-sonnet-4`). Null when the provider
+ * has no table or its table does not know the model.
  */
-export function findModelPrice(model: string | null | undefined): { key: string; price: ModelPrice } | null {
+export function findModelPrice(
+  provider: string | null | undefined,
+  model: string | null | undefined,
+): { key: string; price: ModelPrice } | null {
+  if (typeof provider !== "string" || !Object.hasOwn(PRICE_TABLES, provider)) return null;
+  const table = PRICE_TABLES[provider]!;
   if (typeof model !== "string") return null;
   const name = canonicalName(model);
   if (!name) return null;
-  const own = (key: string) => (Object.hasOwn(PRICE_TABLE, key) ? PRICE_TABLE[key] : undefined);
+  const own = (key: string) => (Object.hasOwn(table, key) ? table[key] : undefined);
   const exact = own(name);
   if (exact) return { key: name, price: exact };
-  const family = DATED_SNAPSHOT.exec(name)?.[1];
-  const price = family === undefined ? undefined : own(family);
-  return price && family ? { key: family, price } : null;
+  for (const suffix of SNAPSHOT_SUFFIXES) {
+    const family = suffix.exec(name)?.[1];
+    const price = family === undefined ? undefined : own(family);
+    if (price && family) return { key: family, price };
+  }
+  return null;
 }
+
+/** Token counts to price; null = not reported (counted as 0). */
+export type CostUsage = {
+  promptTokens: number | null;
+  completionTokens: number | null;
+  /** Part of `promptTokens` read from the prompt cache. */
+  cacheReadTokens?: number | null;
+  /** Part of `promptTokens` written to the prompt cache. */
+  cacheWriteTokens?: number | null;
+};
 
 const isTokenCount = (n: number) => Number.isFinite(n) && n >= 0;
 
 /**
- * USD cost of one request, rounded to 1e-10; null when the model is unknown or a token count is
- * not a finite number >= 0. `cachedPromptTokens` (part of `promptTokens`, from usage
- * `prompt_tokens_details.cached_tokens`) is billed at the cached price where the table has one.
+ * USD cost of one answer of `provider` for `model`, rounded to 1e-10; null when the provider or
+ * model is unknown or a token count is not a finite number >= 0. `promptTokens` includes the
+ * cache reads and writes: those are billed at the table's cache-read and cache-write prices where
+ * it has them (else at the input price), the rest of the prompt at the input price. Reads and
+ * writes together never count for more than the prompt (reads first).
  */
-export function costUsd(usage: {
-  model: string | null | undefined;
-  promptTokens: number;
-  completionTokens: number;
-  cachedPromptTokens?: number;
-}): number | null {
-  const found = findModelPrice(usage.model);
+export function cost(provider: string | null | undefined, model: string | null | undefined, usage: CostUsage): number | null {
+  const found = findModelPrice(provider, model);
   if (!found) return null;
-  const { promptTokens, completionTokens } = usage;
-  const cached = usage.cachedPromptTokens ?? 0;
-  if (!isTokenCount(promptTokens) || !isTokenCount(completionTokens) || !isTokenCount(cached)) return null;
-  const { input, output = 0, cachedInput = input } = found.price;
-  const cachedTokens = Math.min(cached, promptTokens);
-  const micro = (promptTokens - cachedTokens) * input + cachedTokens * cachedInput + completionTokens * output;
+  const promptTokens = usage.promptTokens ?? 0;
+  const completionTokens = usage.completionTokens ?? 0;
+  const reads = usage.cacheReadTokens ?? 0;
+  const writes = usage.cacheWriteTokens ?? 0;
+  if (![promptTokens, completionTokens, reads, writes].every(isTokenCount)) return null;
+  const { input, output = 0, cachedInput = input, cacheWrite = input } = found.price;
+  const readTokens = Math.min(reads, promptTokens);
+  const writeTokens = Math.min(writes, promptTokens - readTokens);
+  const fresh = promptTokens - readTokens - writeTokens;
+  const micro = fresh * input + readTokens * cachedInput + writeTokens * cacheWrite + completionTokens * output;
   return Number((micro / 1_000_000).toFixed(10));
 }

@@ -1,5 +1,6 @@
 // Error bodies and retry headers shaped like OpenAI's and Azure OpenAI's.
 import type { OutgoingHttpHeaders } from "node:http";
+import { isNamedProvider, namedErrorBody } from "./named-providers";
 import type { ApiPath, Provider } from "./types";
 
 export function openAiError(message: string, type: string, code: string | null = null, param: string | null = null): string {
@@ -137,6 +138,7 @@ function azureStatusBody(status: number, ctx: StatusContext): string {
 }
 
 export function statusErrorBody(status: number, ctx: StatusContext): string {
+  if (isNamedProvider(ctx.provider)) return namedErrorBody(ctx.provider, status, ctx.model);
   return ctx.provider === "azure" ? azureStatusBody(status, ctx) : openAiStatusBody(status, ctx);
 }
 

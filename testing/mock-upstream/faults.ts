@@ -4,6 +4,7 @@ import type { OutgoingHttpHeaders } from "node:http";
 import { retryHeaders, statusErrorBody, type StatusContext } from "./errors";
 import type { Exchange } from "./exchange";
 import type { StreamPlan } from "./formats";
+import { isNamedProvider, namedHeaders } from "./named-providers";
 import type { Fault, Provider } from "./types";
 
 export const JSON_TYPE = "application/json";
@@ -29,6 +30,7 @@ const RPM_LIMIT = 10_000;
 
 /** Headers like the real APIs send (request ids, processing time, rate-limit counters). */
 export function apiHeaders(provider: Provider, started: number, contentType: string): OutgoingHttpHeaders {
+  if (isNamedProvider(provider)) return namedHeaders(contentType);
   const remaining = String(RPM_LIMIT - 1 - (served++ % RPM_LIMIT));
   if (provider === "azure") {
     const id = randomUUID();

@@ -13,6 +13,7 @@ import {
   type Envelope,
   type StreamPlan,
 } from "./formats";
+import { isNamedProvider, namedAuthError, TOGETHER_MODELS_JSON } from "./named-providers";
 import { chatGeneration, completionGeneration, embeddingInputs, parseRequestBody } from "./parse";
 import type { RequestLog } from "./record";
 import type { RuleBook } from "./rules";
@@ -89,6 +90,11 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
   const headers = ex.req.headers;
   const key = azure ? headers["api-key"] : bearer(headers.authorization);
   if (typeof key === "string" && key !== "") rec.key = key;
+  if (isNamedProvider(provider) && (rec.key === undefined || rec.key.startsWith("sk-invalid"))) {
+    const refused = namedAuthError(provider, rec.key);
+    fail(refused.status, refused.body);
+    return;
+  }
   if (rec.key === undefined) {
     fail(401, azure ? AZURE_ACCESS_DENIED : OPENAI_MISSING_KEY);
     return;
@@ -142,7 +148,8 @@ function makeReply(path: ApiPath, env: Envelope, key: string, body: Record<strin
   const none = (): StreamPlan => ({ head: [], content: [], tail: [] });
   switch (path) {
     case "models":
-      return { stream: false, json: () => MODELS_JSON, plan: none };
+      // Together lists its models as a bare array, not OpenAI's {object: "list", data}.
+      return { stream: false, json: () => (env.provider === "together-ai" ? TOGETHER_MODELS_JSON : MODELS_JSON), plan: none };
     case "embeddings":
       return {
         stream: false,

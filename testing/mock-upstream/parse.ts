@@ -32,8 +32,8 @@ export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath)
   if (!isRecord(body)) return fail(OPENAI_BAD_JSON);
 
   const model = typeof body.model === "string" && body.model !== "" ? body.model : undefined;
-  // Azure takes the model from the deployment; OpenAI requires it.
-  if (provider === "openai" && model === undefined) {
+  // Azure takes the model from the deployment; OpenAI (and the compatible providers) require it.
+  if (provider !== "azure" && model === undefined) {
     return fail(openAiError("you must provide a model parameter", "invalid_request_error"));
   }
   if (path === "chat/completions") {

@@ -10,6 +10,7 @@ import {
   type ScriptedRule,
 } from "./types";
 import { isRecord } from "../../lib/is-record";
+import { NAMED_PROVIDER_IDS } from "./named-providers";
 
 export interface MatchContext {
   provider: Provider;
@@ -102,7 +103,7 @@ function matches(m: FaultMatch | undefined, ctx: MatchContext): boolean {
 
 // ---------- validation ----------
 
-const PROVIDERS: readonly string[] = ["openai", "azure"];
+const PROVIDERS: readonly string[] = ["openai", "azure", ...NAMED_PROVIDER_IDS];
 const PATHS: readonly string[] = ["chat/completions", "completions", "embeddings", "models"];
 
 export class RuleError extends Error {}

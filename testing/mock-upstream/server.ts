@@ -5,6 +5,7 @@ import { handleControl, type ControlTarget } from "./control";
 import { openAiInvalidUrl, AZURE_NOT_FOUND } from "./errors";
 import { handleApi, type ApiRoute, type ServerState } from "./handler";
 import { RequestLog } from "./record";
+import { matchNamedRoute, namedNotFound } from "./named-providers";
 import { RuleBook, seededRandom } from "./rules";
 import type { ApiPath, MockUpstream, MockUpstreamOptions } from "./types";
 
@@ -19,6 +20,8 @@ const OPENAI_ROUTES: Record<string, { method: string; path: ApiPath }> = {
 const AZURE_ROUTE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
 
 function matchApiRoute(method: string, pathname: string): ApiRoute | undefined {
+  const named = matchNamedRoute(method, pathname);
+  if (named) return named.path ? { provider: named.provider, path: named.path } : undefined;
   const o = OPENAI_ROUTES[pathname];
   if (o) return o.method === method ? { provider: "openai", path: o.path } : undefined;
   const m = AZURE_ROUTE.exec(pathname);
@@ -33,7 +36,12 @@ function matchApiRoute(method: string, pathname: string): ApiRoute | undefined {
 }
 
 function notFound(res: ServerResponse, method: string, pathname: string): void {
-  const body = pathname.startsWith("/openai/") ? AZURE_NOT_FOUND : openAiInvalidUrl(method, pathname);
+  const named = matchNamedRoute(method, pathname);
+  const body = named
+    ? namedNotFound(named.provider, method, pathname)
+    : pathname.startsWith("/openai/")
+      ? AZURE_NOT_FOUND
+      : openAiInvalidUrl(method, pathname);
   res.writeHead(404, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }

@@ -1,6 +1,8 @@
 // Public types of the mock upstream (OpenAI + Azure OpenAI wire formats, with fault injection).
+import type { NamedProvider } from "./named-providers";
 
-export type Provider = "openai" | "azure";
+/** `NamedProvider`: the OpenAI-compatible providers under their prefixes (named-providers.ts). */
+export type Provider = "openai" | "azure" | NamedProvider;
 
 /** Route suffix, identical for both providers (Azure: /openai/deployments/{d}/<path>). */
 export type ApiPath = "chat/completions" | "completions" | "embeddings" | "models";

@@ -11,7 +11,7 @@ import { toLogItem } from "@/lib/api/logs";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { PROVIDERS } from "@/lib/gateway/config/schema";
-import { PRICE_TABLE } from "@/lib/logs/cost";
+import { PRICED_MODELS } from "@/lib/logs/cost";
 import { encodeCursor, LOG_FILTERS, logQueryToSearchParams, METADATA_PREFIX, parseLogQuery, type LogQuery } from "@/lib/logs/query";
 import { listConfigs } from "@/lib/store/configs";
 import { listFailedAttempts, listLogs } from "@/lib/store/log-query";
@@ -62,7 +62,7 @@ async function loadSuggestions(workspaceId: string): Promise<FilterSuggestions> 
   return {
     status: ["2xx", "4xx", "5xx", "429", "500", "502", "503", "504", "4xx,5xx"],
     provider: [...PROVIDERS],
-    model: Object.keys(PRICE_TABLE),
+    model: [...PRICED_MODELS],
     config: configs.rows.map((c) => c.slug),
     virtual_key: keys,
   };

@@ -72,8 +72,10 @@ async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Prom
       (res.body as Readable).destroy();
       return [];
     }
-    const json = (await res.body.json()) as { data?: unknown };
-    return Array.isArray(json.data) ? json.data.flatMap((m) => modelEntry(m, target.provider)) : [];
+    const json = (await res.body.json()) as { data?: unknown } | unknown[] | null;
+    // Together AI answers a bare array rather than OpenAI's {object: "list", data}.
+    const list = Array.isArray(json) ? json : json?.data;
+    return Array.isArray(list) ? list.flatMap((m) => modelEntry(m, target.provider)) : [];
   } catch {
     return [];
   }

@@ -5,14 +5,40 @@
  * it, so nothing here (nor in any `info.ts`) may import server code; the adapters are in registry.ts.
  */
 import { azureOpenAiInfo } from "./azure-openai/info";
+import { deepSeekInfo } from "./deepseek/info";
+import { fireworksAiInfo } from "./fireworks-ai/info";
+import { googleInfo } from "./google/info";
+import { groqInfo } from "./groq/info";
+import { mistralAiInfo } from "./mistral-ai/info";
+import { ollamaInfo } from "./ollama/info";
+import { openAiCompatibleInfo } from "./openai-compatible/info";
 import { openAiInfo } from "./openai/info";
+import { openRouterInfo } from "./openrouter/info";
+import { perplexityAiInfo } from "./perplexity-ai/info";
+import { togetherAiInfo } from "./together-ai/info";
+import { xAiInfo } from "./x-ai/info";
 import type { ProviderInfo } from "./types";
 
 /** The data parts by name, for code that names one provider (scripts, demo data). */
 export { azureOpenAiInfo, openAiInfo };
 
 /** Every provider, in the order error messages and the dashboard list them. */
-export const PROVIDER_CATALOG = [openAiInfo, azureOpenAiInfo] as const;
+export const PROVIDER_CATALOG = [
+  openAiInfo,
+  azureOpenAiInfo,
+  // OpenAI-compatible providers (openai-compatible/define-info.ts), under Portkey's names.
+  groqInfo,
+  mistralAiInfo,
+  togetherAiInfo,
+  fireworksAiInfo,
+  deepSeekInfo,
+  xAiInfo,
+  perplexityAiInfo,
+  openRouterInfo,
+  ollamaInfo,
+  googleInfo,
+  openAiCompatibleInfo,
+] as const;
 
 type Catalog = typeof PROVIDER_CATALOG;
 

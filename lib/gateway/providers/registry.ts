@@ -5,10 +5,35 @@
  */
 import { azureOpenAiAdapter } from "./azure-openai";
 import { providerInfo, PROVIDER_CATALOG } from "./catalog";
+import { deepSeekAdapter } from "./deepseek";
+import { fireworksAiAdapter } from "./fireworks-ai";
+import { googleAdapter } from "./google";
+import { groqAdapter } from "./groq";
+import { mistralAiAdapter } from "./mistral-ai";
+import { ollamaAdapter } from "./ollama";
 import { openAiAdapter } from "./openai";
+import { openAiCompatibleAdapter } from "./openai-compatible";
+import { openRouterAdapter } from "./openrouter";
+import { perplexityAiAdapter } from "./perplexity-ai";
+import { togetherAiAdapter } from "./together-ai";
+import { xAiAdapter } from "./x-ai";
 import type { KeyFields, ProviderAdapter, ProviderId } from "./types";
 
-const ADAPTERS = { openai: openAiAdapter, "azure-openai": azureOpenAiAdapter } as const satisfies Record<ProviderId, ProviderAdapter>;
+const ADAPTERS = {
+  openai: openAiAdapter,
+  "azure-openai": azureOpenAiAdapter,
+  groq: groqAdapter,
+  "mistral-ai": mistralAiAdapter,
+  "together-ai": togetherAiAdapter,
+  "fireworks-ai": fireworksAiAdapter,
+  deepseek: deepSeekAdapter,
+  "x-ai": xAiAdapter,
+  "perplexity-ai": perplexityAiAdapter,
+  openrouter: openRouterAdapter,
+  ollama: ollamaAdapter,
+  google: googleAdapter,
+  "openai-compatible": openAiCompatibleAdapter,
+} as const satisfies Record<ProviderId, ProviderAdapter>;
 
 export const PROVIDER_ADAPTERS: Readonly<Record<ProviderId, ProviderAdapter>> = Object.freeze(ADAPTERS);
 

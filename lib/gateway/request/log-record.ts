@@ -1,5 +1,5 @@
 /** Turns a served request into its log row (docs/GATEWAY.md §9). Secrets never reach the row (`log-redaction.ts`). */
-import { costUsd } from "../../logs/cost";
+import { cost } from "../../logs/cost";
 import { boundBody, type AttemptRecordRow, type LogRecord } from "../../logs/types";
 import type { AuthenticatedKey } from "../../store/api-keys";
 import type { UpstreamPayload } from "./attempt";
@@ -47,7 +47,8 @@ export type Served = {
   model: string | null;
 };
 
-export function usageFields(served: Served, modelRequested: string | null) {
+/** `provider`: the answering provider, whose price table prices the answer (lib/logs/cost.ts). */
+export function usageFields(served: Served, modelRequested: string | null, provider: string | null = null) {
   const model = served.model ?? modelRequested;
   const u = served.usage;
   const promptTokens = u?.promptTokens ?? null;
@@ -56,16 +57,8 @@ export function usageFields(served: Served, modelRequested: string | null) {
   const cacheWriteTokens = u?.cacheWriteTokens ?? null;
   const totalTokens =
     u?.totalTokens ?? (promptTokens !== null || completionTokens !== null ? (promptTokens ?? 0) + (completionTokens ?? 0) : null);
-  const cost =
-    u && model
-      ? costUsd({
-          model,
-          promptTokens: promptTokens ?? 0,
-          completionTokens: completionTokens ?? 0,
-          ...(cacheReadTokens !== null && { cachedPromptTokens: cacheReadTokens }),
-        })
-      : null;
-  return { model, promptTokens, completionTokens, totalTokens, cacheReadTokens, cacheWriteTokens, cost };
+  const usd = u && model ? cost(provider, model, { promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens }) : null;
+  return { model, promptTokens, completionTokens, totalTokens, cacheReadTokens, cacheWriteTokens, cost: usd };
 }
 
 /** Bodies redacted, then bounded (so a bound never cuts a secret in two); `responseCut`: the response text was already cut short (a stream's log text). */

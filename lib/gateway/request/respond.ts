@@ -31,7 +31,7 @@ export function respond(s: Routed): Response {
     headers.set("content-type", "text/event-stream; charset=utf-8");
     headers.set("cache-control", "no-cache");
     const streamBody = payload.relay.toReadableStream((summary) => {
-      const fields = usageFields({ usage: summary.usage, model: summary.model }, modelRequested(s));
+      const fields = usageFields({ usage: summary.usage, model: summary.model }, modelRequested(s), result.target.provider);
       enqueueLog(s, {
         status: summary.end === "client_closed" ? CLIENT_CLOSED : result.outcome.status,
         errorType: summary.end === "done" ? null : summary.end === "broken" ? "upstream_stream_broken" : "client_closed",
@@ -47,7 +47,7 @@ export function respond(s: Routed): Response {
 
   if (payload?.kind === "json") {
     const served = { usage: payload.usage, model: typeof payload.json.model === "string" ? payload.json.model : null };
-    const fields = usageFields(served, modelRequested(s));
+    const fields = usageFields(served, modelRequested(s), result.target.provider);
     if (s.cache) {
       void getResponseCache()
         .set(
@@ -90,7 +90,7 @@ export function respondFromCache(s: Resolved, hit: CachedAnswer): Response {
   const own = ownMs(s);
   const headers = new Headers({ "content-type": hit.contentType });
   setGatewayHeaders(headers, s, own, { path: hit.path, retryCount: 0, fallbackUsed: false, target: { provider: hit.provider } }, false);
-  const usage = usageFields({ usage: hit.usage, model: hit.model }, modelRequested(s));
+  const usage = usageFields({ usage: hit.usage, model: hit.model }, modelRequested(s), hit.provider);
   enqueueLog(s, {
     status: hit.status,
     errorType: null,

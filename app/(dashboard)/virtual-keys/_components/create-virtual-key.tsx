@@ -205,7 +205,7 @@ function CreateVirtualKeyForm({
         ) : null}
         <TextInput
           label={info.keyForm.customHost.label}
-          aside="optional"
+          aside={info.keyForm.customHost.optional === false ? "required" : "optional"}
           name="custom_host"
           type="url"
           error={errors.custom_host}
