@@ -2,7 +2,7 @@
 
 export type Provider = "openai" | "azure";
 
-/** Route suffix, identical for both providers (Azure: /openai/deployments/{d}/<path>). */
+/** Route suffix, identical for both providers (Azure: /openai/deployments/{d}/<path> or /openai/v1/<path>). */
 export type ApiPath = "chat/completions" | "completions" | "embeddings" | "models";
 
 export type Fault =
@@ -75,9 +75,11 @@ export interface RecordedRequest {
   time: number;
   provider: Provider;
   path: ApiPath;
+  /** Azure: the path's deployment, or on the v1 API (/openai/v1/...) the body's model. */
   deployment?: string;
+  /** Azure: the `api-version` query; on the v1 API `v1` when none was sent (or `preview`). */
   apiVersion?: string;
-  /** Full key as sent (Bearer token for OpenAI, `api-key` header for Azure). */
+  /** Full key as sent (Bearer token for OpenAI, `api-key` header for Azure, or Bearer on Azure's v1 API). */
   key?: string;
   model?: string;
   stream: boolean;
