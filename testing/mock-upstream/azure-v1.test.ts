@@ -56,7 +56,7 @@ describe("Azure v1 routes", () => {
     expect((await azureV1(mock.url, "completions", { model: "instruct", prompt: "p" }, { query: "?api-version=preview" })).status).toBe(
       200,
     );
-    expect(mock.requests()[0]?.apiVersion).toBe("preview");
+    expect(mock.requests()[0]).toMatchObject({ apiVersion: "preview", url: "/openai/v1/completions?api-version=preview" });
     const dated = await azureV1(mock.url, "completions", { model: "instruct", prompt: "p" }, { query: "?api-version=2024-10-21" });
     expect(dated.status).toBe(404);
     expect(await dated.json()).toEqual({ error: { code: "404", message: "Resource not found" } });

@@ -54,7 +54,7 @@ export function handleApi(
   query: URLSearchParams | undefined,
 ): void {
   const started = Date.now();
-  const rec = state.log.begin(route.provider, route.path, route.deployment);
+  const rec = state.log.begin(route.provider, route.path, req.url ?? "/", route.deployment);
   const ex = new Exchange(req, res, rec, started);
   state.inflight.add(ex);
   res.on("close", () => {

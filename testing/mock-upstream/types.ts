@@ -75,6 +75,8 @@ export interface RecordedRequest {
   time: number;
   provider: Provider;
   path: ApiPath;
+  /** The request's path and query as received (e.g. `/openai/v1/chat/completions`). */
+  url: string;
   /** Azure: the path's deployment, or on the v1 API (/openai/v1/...) the body's model. */
   deployment?: string;
   /** Azure: the `api-version` query; on the v1 API `v1` when none was sent (or `preview`). */
