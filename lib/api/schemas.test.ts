@@ -58,7 +58,11 @@ describe("virtual key schemas", () => {
     const body = { name: "n", provider: "azure-openai", key: "k", deployment_name: "d" };
     for (const resourceName of ["res-", "-res", "r".repeat(65), "res.example"]) {
       expect(issuesOf(() => parseInput(createVirtualKeySchema, { ...body, resource_name: resourceName })).issues).toEqual([
-        { path: "resource_name", message: "must be an Azure resource name: letters, digits and hyphens" },
+        {
+          path: "resource_name",
+          message:
+            "must be a resource name (letters, digits and hyphens) or a full host <name>.openai.azure.com or <name>.services.ai.azure.com",
+        },
       ]);
     }
     expect(parseInput(createVirtualKeySchema, { ...body, resource_name: " My-Res-1 " }).resource_name).toBe("My-Res-1");

@@ -105,12 +105,15 @@ type Body = Record<string, unknown>;
 
 /**
  * The stored details a body gives, from every provider's fields (each undefined when the body does
- * not set it; null clears it on an update).
+ * not set it, unless the provider stores a default on new keys; null clears it on an update).
  */
-export function keyDetailsFrom(body: Body): Partial<Pick<VirtualKeyShape, "resourceName" | "apiVersion" | "deployments">> {
+export function keyDetailsFrom(
+  body: Body,
+  use: "create" | "update",
+): Partial<Pick<VirtualKeyShape, "resourceName" | "apiVersion" | "deployments">> {
   const details: Record<string, unknown> = {};
   for (const fields of PROVIDER_KEY_FIELDS) {
-    for (const [name, value] of Object.entries(fields.read(body))) if (value !== undefined) details[name] = value;
+    for (const [name, value] of Object.entries(fields.read(body, use))) if (value !== undefined) details[name] = value;
   }
   return details;
 }
@@ -144,7 +147,7 @@ export const createVirtualKeySchema = z.preprocess(
       addIssues(ctx, refused);
       return;
     }
-    const details = keyDetailsFrom(body);
+    const details = keyDetailsFrom(body, "create");
     const shape: VirtualKeyShape = {
       provider: body.provider,
       resourceName: details.resourceName ?? null,

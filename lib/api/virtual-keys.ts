@@ -129,7 +129,7 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
   const body = parseInput(createVirtualKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
   await checkHosts(body.custom_host, body.allowed_hosts);
-  const details = keyDetailsFrom(body);
+  const details = keyDetailsFrom(body, "create");
   const saved = unwrap(
     await createNamedVirtualKey(getDb(), getEncryptionKey(), {
       workspaceId: principal.workspaceId,
@@ -177,7 +177,7 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     );
   }
 
-  const { resourceName, apiVersion, deployments } = keyDetailsFrom(body);
+  const { resourceName, apiVersion, deployments } = keyDetailsFrom(body, "update");
   const patch: VirtualKeyPatch = {
     name: body.name,
     note: body.note,

@@ -22,7 +22,10 @@ import type { ApiPath, Provider } from "./types";
 export interface ApiRoute {
   provider: Provider;
   path: ApiPath;
+  /** Azure's dated form: the deployment of the path. */
   deployment?: string;
+  /** Azure's v1 API (/openai/v1/...): the deployment is the body's model. */
+  v1?: boolean;
 }
 
 export interface ServerState {
@@ -52,7 +55,7 @@ export function handleApi(
   query: URLSearchParams | undefined,
 ): void {
   const started = Date.now();
-  const rec = state.log.begin(route.provider, route.path, route.deployment);
+  const rec = state.log.begin(route.provider, route.path, req.url ?? "/", route.deployment);
   const ex = new Exchange(req, res, rec, started);
   state.inflight.add(ex);
   res.on("close", () => {
@@ -70,9 +73,21 @@ export function handleApi(
   });
 }
 
+/**
+ * Azure's api-version: required on the dated paths; on v1 optional, `v1` (the default, recorded as
+ * such) or `preview`. A missing or unknown one is Azure's 404 `Resource not found`.
+ */
+function azureApiVersion(route: ApiRoute, query: URLSearchParams | undefined): string | undefined {
+  const version = query?.get("api-version") ?? undefined;
+  if (!route.v1) return version || undefined;
+  if (version === undefined) return "v1";
+  return version === "v1" || version === "preview" ? version : undefined;
+}
+
 function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSearchParams | undefined, raw: Buffer): void {
   const { rec } = ex;
-  const { provider, path, deployment } = route;
+  const { provider, path } = route;
+  let deployment = route.deployment;
   const azure = provider === "azure";
   const fail = (status: number, body: string): void => {
     state.log.markReceived(rec);
@@ -80,7 +95,7 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
   };
 
   if (azure) {
-    const version = query?.get("api-version");
+    const version = azureApiVersion(route, query);
     if (!version) {
       fail(404, AZURE_NOT_FOUND);
       return;
@@ -88,7 +103,8 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
     rec.apiVersion = version;
   }
   const headers = ex.req.headers;
-  const key = azure ? headers["api-key"] : bearer(headers.authorization);
+  // Azure takes `api-key`; its v1 API also `Authorization: Bearer` (a key or an Entra token).
+  const key = azure ? (headers["api-key"] ?? (route.v1 ? bearer(headers.authorization) : undefined)) : bearer(headers.authorization);
   if (typeof key === "string" && key !== "") rec.key = key;
   if (isNamedProvider(provider) && (rec.key === undefined || rec.key.startsWith("sk-invalid"))) {
     const refused = namedAuthError(provider, rec.key);
@@ -109,13 +125,22 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
     return;
   }
 
-  const parsed = parseRequestBody(raw, provider, path);
+  const parsed = parseRequestBody(raw, provider, path, route.v1 === true);
   if (!parsed.ok) {
     fail(parsed.status, parsed.body);
     return;
   }
   const { body, model, stream, includeUsage, includeObfuscation } = parsed.value;
   if (model !== undefined) rec.model = model;
+  if (route.v1 && path !== "models") {
+    // v1: the body's model names the deployment, checked like the dated path's.
+    deployment = model;
+    if (deployment !== undefined) rec.deployment = deployment;
+    if (deployment !== undefined && deployments && !Object.hasOwn(deployments, deployment)) {
+      fail(404, AZURE_DEPLOYMENT_NOT_FOUND);
+      return;
+    }
+  }
   rec.stream = stream;
   rec.includeUsage = includeUsage;
 

@@ -21,7 +21,8 @@ function missing(param: string): ParseResult {
   return fail(openAiError(`Missing required parameter: '${param}'.`, "invalid_request_error", "missing_required_parameter", param));
 }
 
-export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath): ParseResult {
+/** `azureV1`: Azure's v1 API, which (like OpenAI) needs `model`: it names the deployment. */
+export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath, azureV1 = false): ParseResult {
   if (path === "models") return { ok: true, value: { body: {}, stream: false, includeUsage: false, includeObfuscation: false } };
   let body: unknown;
   try {
@@ -32,8 +33,9 @@ export function parseRequestBody(raw: Buffer, provider: Provider, path: ApiPath)
   if (!isRecord(body)) return fail(OPENAI_BAD_JSON);
 
   const model = typeof body.model === "string" && body.model !== "" ? body.model : undefined;
-  // Azure takes the model from the deployment; OpenAI (and the compatible providers) require it.
-  if (provider !== "azure" && model === undefined) {
+  // Azure's dated paths take the model from the deployment; OpenAI, the compatible providers and
+  // Azure's v1 API require it.
+  if ((provider !== "azure" || azureV1) && model === undefined) {
     return fail(openAiError("you must provide a model parameter", "invalid_request_error"));
   }
   if (path === "chat/completions") {

@@ -31,12 +31,13 @@ export class RequestLog {
 
   constructor(private readonly cap: number) {}
 
-  begin(provider: Provider, path: ApiPath, deployment?: string): RecordedRequest {
+  begin(provider: Provider, path: ApiPath, url: string, deployment?: string): RecordedRequest {
     const rec: RecordedRequest = {
       seq: ++this.seq,
       time: Date.now(),
       provider,
       path,
+      url,
       stream: false,
       includeUsage: false,
       aborted: false,

@@ -18,12 +18,21 @@ const OPENAI_ROUTES: Record<string, { method: string; path: ApiPath }> = {
   "/v1/models": { method: "GET", path: "models" },
 };
 const AZURE_ROUTE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
+// Azure's v1 API: OpenAI's paths below /openai/v1, the deployment in the body's model.
+const AZURE_V1_ROUTES: Record<string, { method: string; path: ApiPath }> = {
+  "/openai/v1/chat/completions": { method: "POST", path: "chat/completions" },
+  "/openai/v1/completions": { method: "POST", path: "completions" },
+  "/openai/v1/embeddings": { method: "POST", path: "embeddings" },
+  "/openai/v1/models": { method: "GET", path: "models" },
+};
 
 function matchApiRoute(method: string, pathname: string): ApiRoute | undefined {
   const named = matchNamedRoute(method, pathname);
   if (named) return named.path ? { provider: named.provider, path: named.path } : undefined;
   const o = OPENAI_ROUTES[pathname];
   if (o) return o.method === method ? { provider: "openai", path: o.path } : undefined;
+  const v1 = AZURE_V1_ROUTES[pathname];
+  if (v1) return v1.method === method ? { provider: "azure", path: v1.path, v1: true } : undefined;
   const m = AZURE_ROUTE.exec(pathname);
   if (!m || method !== "POST") return undefined;
   let deployment: string;

@@ -30,6 +30,22 @@ export function azure(
   return fetch(url, { method: "POST", headers, body: JSON.stringify(body), ...init });
 }
 
+/** Azure's v1 API: `POST /openai/v1/<path>`, the deployment in the body's model; `bearer` sends the key as `Authorization: Bearer`. */
+export function azureV1(
+  base: string,
+  path: string,
+  body: unknown,
+  opts: { key?: string | null; bearer?: boolean; query?: string } = {},
+): Promise<Response> {
+  const key = opts.key === undefined ? AZURE_KEY : opts.key;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (key !== null) {
+    if (opts.bearer) headers.authorization = `Bearer ${key}`;
+    else headers["api-key"] = key;
+  }
+  return fetch(`${base}/openai/v1/${path}${opts.query ?? ""}`, { method: "POST", headers, body: JSON.stringify(body) });
+}
+
 export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({
   model: "gpt-4o-mini",
   messages: [{ role: "user", content }],

@@ -4,7 +4,7 @@ import type { NamedProvider } from "./named-providers";
 /** `NamedProvider`: the OpenAI-compatible providers under their prefixes (named-providers.ts). */
 export type Provider = "openai" | "azure" | NamedProvider;
 
-/** Route suffix, identical for both providers (Azure: /openai/deployments/{d}/<path>). */
+/** Route suffix, identical for both providers (Azure: /openai/deployments/{d}/<path> or /openai/v1/<path>). */
 export type ApiPath = "chat/completions" | "completions" | "embeddings" | "models";
 
 export type Fault =
@@ -77,9 +77,13 @@ export interface RecordedRequest {
   time: number;
   provider: Provider;
   path: ApiPath;
+  /** The request's path and query as received (e.g. `/openai/v1/chat/completions`). */
+  url: string;
+  /** Azure: the path's deployment, or on the v1 API (/openai/v1/...) the body's model. */
   deployment?: string;
+  /** Azure: the `api-version` query; on the v1 API `v1` when none was sent (or `preview`). */
   apiVersion?: string;
-  /** Full key as sent (Bearer token for OpenAI, `api-key` header for Azure). */
+  /** Full key as sent (Bearer token for OpenAI, `api-key` header for Azure, or Bearer on Azure's v1 API). */
   key?: string;
   model?: string;
   stream: boolean;

@@ -203,8 +203,14 @@ export type KeyFields = {
   shape: z.core.$ZodLooseShape;
   /** Other accepted spellings (the portkey-ai SDK's camelCase) and the field each one names. */
   aliases: Readonly<Record<string, string>>;
-  /** The stored details these fields give (a field absent from the body stays undefined). */
-  read(body: Record<string, unknown>): Partial<Pick<VirtualKeyShape, "resourceName" | "apiVersion" | "deployments">>;
+  /**
+   * The stored details these fields give (a field absent from the body stays undefined, except a
+   * default the provider stores on every new key: `use` says whether the body creates a key).
+   */
+  read(
+    body: Record<string, unknown>,
+    use: "create" | "update",
+  ): Partial<Pick<VirtualKeyShape, "resourceName" | "apiVersion" | "deployments">>;
   /** Issues with the body's own fields that stop the checks of the merged key (e.g. two forms of one field). */
   bodyIssues?(body: Record<string, unknown>): Issue[];
   /**

@@ -58,4 +58,32 @@ describe("where a virtual key's secret may go", () => {
       ),
     ).toThrow(expect.objectContaining({ status: 400, code: "custom_host_not_allowed_for_virtual_key", param: "custom_host", message }));
   });
+
+  it("an Azure key's secret goes to the one host its resource_name names: Azure OpenAI's or Foundry's, not the other", () => {
+    const creds = (extra: Record<string, string>) => ({ provider: "azure-openai" as const, apiKey: "", ...extra });
+    const plain = virtualKeyOrigins(azure, { resourceName: "res", allowedHosts: [] });
+    const foundry = virtualKeyOrigins(azure, { resourceName: "res.services.ai.azure.com", allowedHosts: [] });
+    expect([...plain]).toEqual(["https://res.openai.azure.com"]);
+    expect([...foundry]).toEqual(["https://res.services.ai.azure.com"]);
+    expect(refusedVirtualKeyOrigin(foundry, azure, creds({ resourceName: "res.services.ai.azure.com" }))).toBeUndefined();
+    expect(refusedVirtualKeyOrigin(foundry, azure, creds({ resourceName: "res" }))).toBe("https://res.openai.azure.com");
+    expect(refusedVirtualKeyOrigin(plain, azure, creds({ resourceName: "res.services.ai.azure.com" }))).toBe(
+      "https://res.services.ai.azure.com",
+    );
+    // A v1 base URL on the resource's own host is that origin; Foundry's v1 URL for a plain key is not.
+    expect(refusedVirtualKeyOrigin(plain, azure, creds({ customHost: "https://res.openai.azure.com/openai/v1" }))).toBeUndefined();
+    expect(refusedVirtualKeyOrigin(plain, azure, creds({ customHost: "https://res.services.ai.azure.com/openai/v1" }))).toBe(
+      "https://res.services.ai.azure.com",
+    );
+    // A resource name of no accepted form gives no default host at all (nothing to send to).
+    expect([...virtualKeyOrigins(azure, { resourceName: "res.example.com", allowedHosts: [] })]).toEqual([]);
+  });
+
+  it("a key whose own custom host is a v1 base URL allows that origin", () => {
+    const v1 = virtualKeyOrigins(azure, { customHost: "https://gw.example/openai/v1", allowedHosts: [] });
+    expect([...v1]).toEqual(["https://gw.example"]);
+    expect(
+      refusedVirtualKeyOrigin(v1, azure, { provider: "azure-openai", apiKey: "", customHost: "https://gw.example/openai/v1/" }),
+    ).toBeUndefined();
+  });
 });

@@ -3,7 +3,9 @@
  * callers; they choose the model and the body, never the destination. So its decrypted provider
  * key is sent only to:
  *   - its provider's default host for the key (the adapter's `defaultBaseUrl`; OpenAI:
- *     https://api.openai.com; Azure: the key's own resource, https://{resource_name}.openai.azure.com),
+ *     https://api.openai.com; Azure: the key's own resource, https://{resource_name}.openai.azure.com,
+ *     or exactly the Azure OpenAI / Azure AI Foundry host its resource_name gives in full, e.g.
+ *     https://{name}.services.ai.azure.com, never the resource's other host),
  *   - the custom host stored on the key,
  *   - an origin an admin listed in the key's `allowed_hosts`.
  * Origins are compared (scheme + host + port, normalised by `originOf`): another path on an allowed

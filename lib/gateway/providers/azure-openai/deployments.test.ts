@@ -32,6 +32,9 @@ describe("Azure deployment choice", () => {
       apiVersion: DEFAULT_AZURE_API_VERSION,
     });
     expect(DEFAULT_AZURE_API_VERSION).toBe("2024-10-21");
+    // The builder's fallback on a v1 base URL; a version the deployment or key names still wins.
+    expect(chooseAzureDeployment("gpt-4o-mini", { deployments }, "v1")).toMatchObject({ apiVersion: "v1" });
+    expect(chooseAzureDeployment("gpt-4o", { deployments }, "v1")).toMatchObject({ apiVersion: "2024-06-01" });
   });
 
   it("uses the default deployment for a model no alias names, or no model at all", () => {

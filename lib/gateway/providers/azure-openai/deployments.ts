@@ -5,14 +5,15 @@
  * deployment whose alias equals the body's `model`; else the first deployment without an alias
  * whose own name equals `model` (Detour's addition: an unaliased deployment answers to its name);
  * else the first one marked default; else the only one. api-version: the deployment's own, else
- * the key's, else DEFAULT_AZURE_API_VERSION.
+ * the key's, else the caller's fallback (DEFAULT_AZURE_API_VERSION, or `v1` on a v1 base URL).
+ * Whether that version means the v1 API or a dated one is the request builder's business (forms.ts).
  */
 import { invalidRequest } from "../errors";
 import type { GatewayErrorLike, VirtualKeyDeployment } from "../types";
 import type { AzureCredentials } from "./credentials";
-import { DEFAULT_AZURE_API_VERSION } from "./info";
+import { DEFAULT_AZURE_API_VERSION } from "./forms";
 
-export { DEFAULT_AZURE_API_VERSION } from "./info";
+export { DEFAULT_AZURE_API_VERSION } from "./forms";
 
 /** One Azure deployment reachable through a virtual key (a row of `VirtualKeyDeployment`). */
 export type AzureDeployment = VirtualKeyDeployment;
@@ -50,13 +51,14 @@ function pick(deployments: readonly AzureDeployment[], model: string | undefined
 export function chooseAzureDeployment(
   model: unknown,
   creds: Pick<AzureCredentials, "deploymentId" | "deployments" | "apiVersion">,
+  fallbackVersion: string = DEFAULT_AZURE_API_VERSION,
 ): DeploymentChoice | { error: GatewayErrorLike } {
   const deployments = (creds.deployments ?? []).filter((d) => nonEmpty(d.deploymentName));
   const keyVersion = nonEmpty(creds.apiVersion);
   const fixed = nonEmpty(creds.deploymentId);
   if (fixed) {
     const known = deployments.find((d) => d.deploymentName === fixed);
-    return { deployment: fixed, apiVersion: nonEmpty(known?.apiVersion) ?? keyVersion ?? DEFAULT_AZURE_API_VERSION };
+    return { deployment: fixed, apiVersion: nonEmpty(known?.apiVersion) ?? keyVersion ?? fallbackVersion };
   }
   if (deployments.length === 0) {
     return invalidRequest(
@@ -67,7 +69,7 @@ export function chooseAzureDeployment(
   const asked = typeof model === "string" && model.trim() ? model : undefined;
   const chosen = pick(deployments, asked);
   if (chosen) {
-    return { deployment: chosen.deploymentName, apiVersion: nonEmpty(chosen.apiVersion) ?? keyVersion ?? DEFAULT_AZURE_API_VERSION };
+    return { deployment: chosen.deploymentName, apiVersion: nonEmpty(chosen.apiVersion) ?? keyVersion ?? fallbackVersion };
   }
   const what = asked === undefined ? "the request names no model" : `no Azure deployment serves model ${JSON.stringify(asked)}`;
   return invalidRequest(

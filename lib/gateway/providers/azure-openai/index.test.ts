@@ -96,3 +96,158 @@ describe("Azure OpenAI request", () => {
     expect(azureOpenAiAdapter.listModels?.({ ...creds, deploymentId: "fixed" })).toEqual([]);
   });
 });
+
+describe("Azure's v1 API and Azure AI Foundry hosts", () => {
+  const v1 = { ...creds, apiVersion: "v1" };
+  const sent = (req: UpstreamRequest) => JSON.parse(req.body ?? "") as Record<string, unknown>;
+
+  // Every combination of API form and host: [what, credentials, expected URL of chat/completions for "gpt-4o"].
+  const matrix: [string, ProviderCredentials, string][] = [
+    ["v1, resource", v1, "https://my-resource.openai.azure.com/openai/v1/chat/completions"],
+    ["dated, resource", creds, "https://my-resource.openai.azure.com/openai/deployments/prod-4o/chat/completions?api-version=2024-06-01"],
+    [
+      "v1, Foundry host",
+      { ...v1, resourceName: "My-Foundry.services.ai.azure.com" },
+      "https://my-foundry.services.ai.azure.com/openai/v1/chat/completions",
+    ],
+    [
+      "dated, Foundry host",
+      { ...creds, resourceName: "my-foundry.services.ai.azure.com" },
+      "https://my-foundry.services.ai.azure.com/openai/deployments/prod-4o/chat/completions?api-version=2024-06-01",
+    ],
+    [
+      "v1, Azure OpenAI host given in full",
+      { ...v1, resourceName: "my-resource.openai.azure.com" },
+      "https://my-resource.openai.azure.com/openai/v1/chat/completions",
+    ],
+    [
+      "v1, custom host ending in /openai",
+      { ...v1, customHost: "https://gw.example/aoai/openai/" },
+      "https://gw.example/aoai/openai/v1/chat/completions",
+    ],
+    [
+      "dated, custom host ending in /openai",
+      { ...creds, customHost: "https://gw.example/aoai/openai" },
+      "https://gw.example/aoai/openai/deployments/prod-4o/chat/completions?api-version=2024-06-01",
+    ],
+    [
+      "v1 base URL as custom host, no api-version anywhere",
+      {
+        ...creds,
+        apiVersion: undefined,
+        deployments: [{ deploymentName: "prod-4o", alias: "gpt-4o", isDefault: true }],
+        customHost: "https://x.openai.azure.com/openai/v1/",
+      },
+      "https://x.openai.azure.com/openai/v1/chat/completions",
+    ],
+    [
+      "v1 base URL as custom host with api-version v1",
+      { ...v1, customHost: "https://proxy.example/openai/v1" },
+      "https://proxy.example/openai/v1/chat/completions",
+    ],
+    [
+      "Foundry v1 base URL as custom host",
+      { ...v1, customHost: "https://my-foundry.services.ai.azure.com/openai/v1" },
+      "https://my-foundry.services.ai.azure.com/openai/v1/chat/completions",
+    ],
+    [
+      "v1 preview channel",
+      { ...creds, apiVersion: "preview" },
+      "https://my-resource.openai.azure.com/openai/v1/chat/completions?api-version=preview",
+    ],
+    ["v1 in another case", { ...creds, apiVersion: "V1" }, "https://my-resource.openai.azure.com/openai/v1/chat/completions"],
+  ];
+
+  it.each(matrix)("%s", (_what, c, url) => {
+    const req = built(buildAzureRequest("chat/completions", chat, c));
+    expect(req.url).toBe(url);
+    expect(req.headers["api-key"]).toBe(KEY);
+    expect(req.headers.authorization).toBeUndefined();
+    expect(req.deployment).toBe("prod-4o");
+    // v1 names the deployment in the body's model; the dated form keeps the body as sent.
+    expect(sent(req).model).toBe(url.includes("/deployments/") ? "gpt-4o" : "prod-4o");
+    expect(req.apiVersion).toBe(url.includes("/deployments/") ? "2024-06-01" : url.includes("preview") ? "preview" : "v1");
+  });
+
+  it.each(["chat/completions", "completions", "embeddings"] as const)(
+    "v1 posts %s below /openai/v1 with the deployment as model",
+    (endpoint) => {
+      const req = built(buildAzureRequest(endpoint, { ...chat, stream: true }, v1));
+      expect(req.url).toBe(`https://my-resource.openai.azure.com/openai/v1/${endpoint}`);
+      expect(sent(req)).toEqual({ ...chat, stream: true, model: "prod-4o" });
+      expect(req.headers.accept).toBe("text/event-stream");
+    },
+  );
+
+  it("chooses the deployment as the dated form does: alias, default, a fixed deployment_id; each deployment's own api-version decides its form", () => {
+    const mixed = {
+      ...v1,
+      deployments: [
+        { deploymentName: "prod-4o", alias: "gpt-4o", isDefault: false },
+        { deploymentName: "legacy", alias: "gpt-35-turbo-instruct", isDefault: false, apiVersion: "2024-10-21" },
+        { deploymentName: "prod-mini", alias: "gpt-4o-mini", isDefault: true },
+      ],
+    };
+    const by = (model: string, extra: Partial<ProviderCredentials> = {}) =>
+      built(buildAzureRequest("chat/completions", { ...chat, model }, { ...mixed, ...extra }));
+    expect([by("gpt-4.1").url, sent(by("gpt-4.1")).model]).toEqual([
+      "https://my-resource.openai.azure.com/openai/v1/chat/completions",
+      "prod-mini",
+    ]);
+    expect(by("gpt-35-turbo-instruct").url).toBe(
+      "https://my-resource.openai.azure.com/openai/deployments/legacy/chat/completions?api-version=2024-10-21",
+    );
+    expect(sent(by("gpt-35-turbo-instruct")).model).toBe("gpt-35-turbo-instruct");
+    expect(sent(by("gpt-4o", { deploymentId: "pinned" })).model).toBe("pinned");
+    // A key on a dated version with one deployment on v1.
+    const req = built(
+      buildAzureRequest(
+        "embeddings",
+        { model: "e" },
+        { ...creds, deploymentId: "embed", deployments: [{ deploymentName: "embed", isDefault: true, apiVersion: "v1" }] },
+      ),
+    );
+    expect([req.url, sent(req).model]).toEqual(["https://my-resource.openai.azure.com/openai/v1/embeddings", "embed"]);
+  });
+
+  it("sends a deployment name that would be a dot segment in the dated path as a plain model on v1", () => {
+    const req = built(buildAzureRequest("chat/completions", chat, { ...v1, deploymentId: ".." }));
+    expect([req.url, sent(req).model]).toEqual(["https://my-resource.openai.azure.com/openai/v1/chat/completions", ".."]);
+  });
+
+  it("refuses a dated api-version on a v1 base URL, naming both", () => {
+    const result = buildAzureRequest("chat/completions", chat, { ...creds, customHost: "https://x.openai.azure.com/openai/v1" });
+    expect(result).toMatchObject({ error: { status: 400, code: "invalid_custom_host", param: "custom_host" } });
+    const message = isBuildError(result) ? result.error.message : "";
+    expect(message).toContain('"2024-06-01" is a dated api-version');
+    expect(message).toContain("/openai/v1");
+  });
+
+  it("accepts exactly the two resource host forms, and no other host", () => {
+    for (const resourceName of ["x.openai.azure.com", "x.services.ai.azure.com", "X.Services.AI.Azure.Com"]) {
+      expect(isBuildError(buildAzureRequest("chat/completions", chat, { ...v1, resourceName })), resourceName).toBe(false);
+    }
+    for (const resourceName of [
+      "x.cognitiveservices.azure.com",
+      "x.services.ai.azure.com.evil.example",
+      "evil.example",
+      "a.b.openai.azure.com",
+      "x.openai.azure.com/",
+      "https://x.services.ai.azure.com",
+      ".services.ai.azure.com",
+    ]) {
+      const result = buildAzureRequest("chat/completions", chat, { ...v1, resourceName });
+      expect(result, resourceName).toMatchObject({ error: { status: 400, code: "invalid_resource_name", param: "resource_name" } });
+      if (isBuildError(result)) expect(result.error.message).toContain("<name>.services.ai.azure.com");
+    }
+  });
+
+  it("names the resource's own host as its default base URL (where a virtual key's secret may go)", () => {
+    const base = (resourceName?: string) => azureOpenAiAdapter.defaultBaseUrl({ provider: "azure-openai", apiKey: "", resourceName });
+    expect(base("Res")).toBe("https://res.openai.azure.com/openai");
+    expect(base("res.services.ai.azure.com")).toBe("https://res.services.ai.azure.com/openai");
+    expect(base("res.openai.azure.com")).toBe("https://res.openai.azure.com/openai");
+    expect(base("res.example.com")).toBeUndefined();
+    expect(base(undefined)).toBeUndefined();
+  });
+});

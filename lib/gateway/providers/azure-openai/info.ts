@@ -1,37 +1,56 @@
 /**
  * Azure OpenAI's data part (../README.md): its id and label, the config keys and virtual-key fields
- * it uses with their rules, and the dashboard's wording. No imports: client components load it
- * through ../catalog.ts.
+ * it uses with their rules, and the dashboard's wording. No imports but forms.ts (itself import-free):
+ * client components load it through ../catalog.ts.
  */
 import type { ProviderInfo } from "../types";
+import {
+  AZURE_V1,
+  DEFAULT_AZURE_API_VERSION,
+  isAzureResourceName,
+  isAzureV1BaseUrl,
+  isAzureV1Version,
+  NEW_KEY_AZURE_API_VERSION,
+  RESOURCE_NAME_FORMS,
+} from "./forms";
 
 const ID = "azure-openai";
 
-/**
- * Used when neither the deployment nor the key names an api-version: the latest GA
- * (non-preview) data-plane inference version of Azure OpenAI that this code was written
- * against, 2024-10-21 (it serves chat/completions, completions and embeddings).
- */
-export const DEFAULT_AZURE_API_VERSION = "2024-10-21";
-
-// Azure resource (custom subdomain) names: letters, digits and hyphens, not at either end. Checked
-// so a resource name can never change the host (e.g. "evil.example/x#").
-const RESOURCE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/i;
-
-/** The one rule for a resource name (the `<name>` in https://<name>.openai.azure.com): virtual keys at save, every target at use. */
-export function isAzureResourceName(name: string): boolean {
-  return RESOURCE_NAME.test(name);
-}
+export {
+  AZURE_V1,
+  AZURE_V1_PREVIEW,
+  DEFAULT_AZURE_API_VERSION,
+  NEW_KEY_AZURE_API_VERSION,
+  azureResourceHost,
+  canonicalApiVersion,
+  isAzureResourceName,
+  isAzureV1BaseUrl,
+  isAzureV1Version,
+} from "./forms";
 
 /** A target or a virtual key of Azure needs a resource name unless a custom host replaces the resource's endpoint. */
 export function lacksResourceName(resourceName: unknown, customHost: unknown): boolean {
   return !resourceName && !customHost;
 }
 
+/**
+ * Why an api-version cannot go with a custom host, or undefined: a custom host that is already the
+ * v1 base URL (`.../openai/v1`) serves only the v1 API, so a dated version there is a contradiction
+ * (Detour would otherwise have to drop one of the two silently).
+ */
+export function apiVersionConflict(apiVersion: unknown, customHost: unknown): string | undefined {
+  if (typeof apiVersion !== "string" || typeof customHost !== "string") return undefined;
+  if (!isAzureV1BaseUrl(customHost) || isAzureV1Version(apiVersion)) return undefined;
+  return (
+    `${JSON.stringify(apiVersion.slice(0, 40))} is a dated api-version, but custom_host ends in /openai/v1 (Azure's v1 API, ` +
+    `which takes none): use api_version "${AZURE_V1}", or a custom_host ending in /openai for the dated API`
+  );
+}
+
 const TARGET_FIELDS = [
   { key: "resource_name", label: "Resource name" },
   { key: "deployment_id", label: "Deployment" },
-  { key: "api_version", label: "API version", placeholder: DEFAULT_AZURE_API_VERSION },
+  { key: "api_version", label: "API version", placeholder: AZURE_V1 },
 ] as const;
 
 export const azureOpenAiInfo = {
@@ -49,7 +68,15 @@ export const azureOpenAiInfo = {
         report(["resource_name"], `is required with provider ${ID} (or set custom_host)`);
       }
       if (node.deployment_id === undefined) report(["deployment_id"], `is required with provider ${ID}`);
-      if (node.api_version === undefined) report(["api_version"], `is required with provider ${ID}`);
+      // A v1 base URL as custom_host names the API itself; any other target says which one it speaks.
+      if (node.api_version === undefined && !(typeof node.custom_host === "string" && isAzureV1BaseUrl(node.custom_host))) {
+        report(["api_version"], `is required with provider ${ID} ("${AZURE_V1}" or a dated version such as ${DEFAULT_AZURE_API_VERSION})`);
+      }
+      if (typeof node.resource_name === "string" && !isAzureResourceName(node.resource_name)) {
+        report(["resource_name"], `must be ${RESOURCE_NAME_FORMS}`);
+      }
+      const conflict = apiVersionConflict(node.api_version, node.custom_host);
+      if (conflict) report(["api_version"], conflict);
       return;
     }
     for (const { key } of TARGET_FIELDS) {
@@ -59,11 +86,17 @@ export const azureOpenAiInfo = {
     }
   },
   keyFields: {
-    resource_name: { label: "Resource name", placeholder: "my-resource", hint: "The <name> in https://<name>.openai.azure.com" },
+    resource_name: {
+      label: "Resource name",
+      placeholder: "my-resource",
+      hint: "The <name> in https://<name>.openai.azure.com; for an Azure AI Foundry host, the full <name>.services.ai.azure.com.",
+    },
     api_version: {
       label: "API version",
-      placeholder: DEFAULT_AZURE_API_VERSION,
-      hint: `For every deployment without its own; empty means ${DEFAULT_AZURE_API_VERSION}.`,
+      placeholder: NEW_KEY_AZURE_API_VERSION,
+      hint:
+        `For every deployment without its own: ${AZURE_V1} (Azure's v1 API, /openai/v1) or a dated version such as ` +
+        `${DEFAULT_AZURE_API_VERSION}; empty means ${NEW_KEY_AZURE_API_VERSION}.`,
       optional: true,
     },
     deployments: { label: "Deployments", placeholder: "inherited" },
@@ -73,7 +106,9 @@ export const azureOpenAiInfo = {
     customHost: {
       label: "Custom host",
       placeholder: "https://gateway.example.com/openai",
-      hint: "Replaces https://<resource>.openai.azure.com/openai, e.g. an API Management gateway.",
+      hint:
+        "Replaces https://<resource>.openai.azure.com/openai, e.g. an API Management gateway; a URL ending in /openai/v1 " +
+        "is Azure's v1 API.",
     },
   },
 } as const satisfies ProviderInfo;

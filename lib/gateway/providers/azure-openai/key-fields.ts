@@ -4,15 +4,22 @@
  * is_default?}]`, or Portkey's single-deployment shorthand `deployment_name`), the portkey-ai SDK's
  * spellings accepted too (`resourceName`, `apiVersion`, `deploymentName`, `deploymentConfig`).
  *
- * Rules: an Azure key needs a resource name or a custom host and at least one deployment; at most
- * one deployment is the default (a single one is the default when none is marked); deployment
- * names are unique; these fields on another provider's key are refused.
+ * Rules: an Azure key needs a resource name (or a full Azure OpenAI / Foundry host: forms.ts) or a
+ * custom host and at least one deployment; at most one deployment is the default (a single one is
+ * the default when none is marked); deployment names are unique; a dated api-version (the key's or a
+ * deployment's) cannot go with a custom host that is a v1 base URL; these fields on another
+ * provider's key are refused.
+ *
+ * A NEW key created without api_version stores `v1` (NEW_KEY_AZURE_API_VERSION): Azure's v1 API
+ * needs no dated version to keep up with. It is stored, not implied, so keys created before v1
+ * existed (api_version null: the dated default) keep what they had and change nothing.
  */
 import { z } from "zod";
 import { renameAliases } from "../../../api/input";
 import { booleanValue, listOf, nonEmptyString, strictObject } from "../../config/messages";
 import type { Issue, KeyFields, VirtualKeyShape } from "../types";
-import { azureOpenAiInfo, isAzureResourceName, lacksResourceName } from "./info";
+import { canonicalApiVersion, NEW_KEY_AZURE_API_VERSION, RESOURCE_NAME_FORMS } from "./forms";
+import { apiVersionConflict, azureOpenAiInfo, isAzureResourceName, lacksResourceName } from "./info";
 
 const ID = azureOpenAiInfo.id;
 export const MAX_DEPLOYMENTS = 100;
@@ -23,9 +30,11 @@ const trimmed = (what: string, max: number) =>
     .transform((v) => v.trim());
 
 const resourceNameSchema = trimmed("an Azure resource name (the <name> in https://<name>.openai.azure.com)", 200)
-  .refine(isAzureResourceName, { error: "must be an Azure resource name: letters, digits and hyphens" })
+  .refine(isAzureResourceName, { error: `must be ${RESOURCE_NAME_FORMS}` })
   .nullable();
-const apiVersionSchema = trimmed("an Azure api-version such as 2024-10-21", 100).nullable();
+const apiVersionSchema = trimmed('an Azure api-version: "v1" or a dated one such as 2024-10-21', 100)
+  .transform(canonicalApiVersion)
+  .nullable();
 
 export const deploymentSchema = z.preprocess(
   renameAliases({ deploymentName: "deployment_name", apiVersion: "api_version", isDefault: "is_default" }),
@@ -94,6 +103,18 @@ function deploymentIssues(deployments: VirtualKeyShape["deployments"], field: st
   return issues;
 }
 
+/** A dated api-version (the key's, a deployment's) beside a custom host that is a v1 base URL. */
+function apiVersionIssues(key: VirtualKeyShape, field: string): Issue[] {
+  const issues: Issue[] = [];
+  const keyConflict = apiVersionConflict(key.apiVersion, key.customHost);
+  if (keyConflict) issues.push({ path: ["api_version"], message: keyConflict });
+  key.deployments.forEach((d, i) => {
+    const conflict = apiVersionConflict(d.apiVersion, key.customHost);
+    if (conflict) issues.push({ path: [field, i, "api_version"], message: conflict });
+  });
+  return issues;
+}
+
 export const azureKeyFields = {
   shape,
   aliases: {
@@ -103,7 +124,11 @@ export const azureKeyFields = {
     deploymentConfig: "deployments",
     deployment_config: "deployments",
   },
-  read: (body: AzureKeyBody) => ({ resourceName: body.resource_name, apiVersion: body.api_version, deployments: deploymentsFrom(body) }),
+  read: (body: AzureKeyBody & { provider?: unknown }, use) => ({
+    resourceName: body.resource_name,
+    apiVersion: body.api_version === undefined && use === "create" && body.provider === ID ? NEW_KEY_AZURE_API_VERSION : body.api_version,
+    deployments: deploymentsFrom(body),
+  }),
   bodyIssues: (body: AzureKeyBody) =>
     body.deployment_name !== undefined && body.deployments !== undefined
       ? [{ path: ["deployment_name"], message: "give either deployment_name (one deployment) or deployments (a list), not both" }]
@@ -116,6 +141,7 @@ export const azureKeyFields = {
       if (lacksResourceName(key.resourceName, key.customHost)) {
         issues.push({ path: ["resource_name"], message: `is required for ${ID} (or set custom_host)` });
       }
+      issues.push(...apiVersionIssues(key, field));
       if (key.deployments.length === 0) {
         issues.push({
           path: [field],
