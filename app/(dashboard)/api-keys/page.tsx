@@ -73,12 +73,12 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
               <th scope="col">Name</th>
               <th scope="col">Key</th>
               <th scope="col">Scope</th>
-              <th scope="col">Default config</th>
               <th scope="col">Status</th>
               <th scope="col">Created</th>
               <th scope="col" title="Recorded within about 5 seconds of a request">
                 Last used
               </th>
+              <th scope="col">Default config</th>
             </>
           }
         >
@@ -117,9 +117,6 @@ function ApiKeyTableRow({
       </td>
       <td>{k.scope === "admin" ? <Badge tone="warn">admin</Badge> : <Badge>gateway</Badge>}</td>
       <td>
-        <DefaultConfigCell slug={k.defaultConfigSlug} config={k.defaultConfigSlug ? named.get(k.defaultConfigSlug) : undefined} />
-      </td>
-      <td>
         {k.revokedAt !== null ? (
           <Badge tone="danger" title={`Revoked ${formatAbsolute(k.revokedAt)}`}>
             Revoked
@@ -134,25 +131,26 @@ function ApiKeyTableRow({
       <td>
         <RelativeTime value={k.lastUsedAt} now={now} />
       </td>
+      <td>
+        <span className="ak-default">
+          <DefaultConfigCell slug={k.defaultConfigSlug} config={k.defaultConfigSlug ? named.get(k.defaultConfigSlug) : undefined} />
+          {revoked ? null : <EditDefaultConfig id={k.id} name={k.name} current={k.defaultConfigSlug} configs={configs} />}
+        </span>
+      </td>
       <td className="ui-col-actions">
         {revoked ? (
           <span className="muted">
             revoked <RelativeTime value={k.revokedAt} now={now} />
           </span>
-        ) : (
-          <span className="ak-actions">
-            <EditDefaultConfig id={k.id} name={k.name} current={k.defaultConfigSlug} configs={configs} />
-            {fromEnv ? (
-              <span
-                className="muted"
-                title="Registered again at every start from DETOUR_ADMIN_API_KEY: change or unset the variable and restart to retire it."
-              >
-                set by DETOUR_ADMIN_API_KEY
-              </span>
-            ) : (
-              <RevokeApiKey id={k.id} name={k.name} maskedKey={masked} />
-            )}
+        ) : fromEnv ? (
+          <span
+            className="muted"
+            title="Registered again at every start from DETOUR_ADMIN_API_KEY: change or unset the variable and restart to retire it."
+          >
+            set by DETOUR_ADMIN_API_KEY
           </span>
+        ) : (
+          <RevokeApiKey id={k.id} name={k.name} maskedKey={masked} />
         )}
       </td>
     </tr>

@@ -10,7 +10,7 @@ import { sendJson } from "@/lib/browser/submit-json";
 import { DefaultConfigSelect, NO_DEFAULT_CONFIG, type ConfigChoice } from "./default-config-select";
 
 /**
- * "Default config" on an active key's row: sets, changes or clears the config that routes the key's
+ * "Edit" in an active key's Default config cell: sets, changes or clears the config that routes the key's
  * requests that name none (PUT /v1/api-keys/{id} with default_config). The gateway uses the new one
  * from the next request on, on every instance, so the toast can say so.
  */
@@ -67,7 +67,7 @@ export function EditDefaultConfig({
   return (
     <>
       <Button size="sm" onClick={() => setOpen(true)}>
-        Default config<span className="sr-only"> of {name}</span>
+        Edit<span className="sr-only"> default config of {name}</span>
       </Button>
       <Dialog open={open} onClose={close} busy={pending} title={`Default config of “${name}”`}>
         <form ref={focus.ref} onSubmit={submit} onChange={() => setError(null)} noValidate>
