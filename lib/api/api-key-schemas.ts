@@ -1,6 +1,8 @@
 /**
  * Bodies of the Detour API-key routes (`/v1/api-keys`), for the API and the dashboard's forms.
  * Scopes: `gateway` (inference only) and `admin` (management too). The default is the smaller one.
+ * `default_config` (`defaultConfig` too) names the config that routes the key's requests that name
+ * none (docs/GATEWAY.md §2); whether it exists is checked by the store, in the key's transaction.
  */
 import { z } from "zod";
 import { enumOf, nonEmptyString, strictObject } from "../gateway/config/messages";
@@ -10,13 +12,24 @@ import { rateLimitsSchema } from "./rate-limit-schemas";
 export const API_KEY_SCOPES = ["gateway", "admin"] as const;
 export const API_KEY_NAME_MAX = 100;
 
+/** Config slugs are short (`pc-<6 letters>-<6 hex>`); ids are cuids. Anything longer cannot name one. */
+export const DEFAULT_CONFIG_MAX = 200;
+
+/** A config's id (`pc-...`, or its internal id) of the same workspace, or null for none. */
+export const defaultConfigSchema = nonEmptyString("a config id (pc-...) of this workspace, or null for none")
+  .max(DEFAULT_CONFIG_MAX, { error: `must be at most ${DEFAULT_CONFIG_MAX} characters` })
+  .transform((ref) => ref.trim())
+  .nullable();
+
+const ALIASES = { workspaceId: "workspace_id", rateLimits: "rate_limits", defaultConfig: "default_config" };
+
 export const apiKeyScopeSchema = enumOf(
   API_KEY_SCOPES,
   (input) => `unknown scope ${JSON.stringify(input)}; one of gateway (inference only), admin (management too)`,
 );
 
 export const createApiKeySchema = z.preprocess(
-  renameAliases({ workspaceId: "workspace_id", rateLimits: "rate_limits" }),
+  renameAliases(ALIASES),
   strictObject(
     {
       name: nonEmptyString("a non-empty name")
@@ -24,22 +37,26 @@ export const createApiKeySchema = z.preprocess(
         .transform((name) => name.trim()),
       scope: apiKeyScopeSchema.default("gateway"),
       rate_limits: rateLimitsSchema.optional(),
+      default_config: defaultConfigSchema.optional(),
       workspace_id: z.string().optional(),
     },
-    "a JSON object {name, scope, rate_limits?}",
+    "a JSON object {name, scope, rate_limits?, default_config?}",
     (key) => (key === "scopes" ? 'Detour has one scope per key: send scope: "gateway" or "admin"' : undefined),
   ),
 );
 
-/** PUT /v1/api-keys/{id}: the key's rate limits (its name, scope and secret never change; create a new key). */
+/**
+ * PUT /v1/api-keys/{id}: the key's rate limits and default config, each left as it is when absent
+ * (its name, scope and secret never change; create a new key). The handler refuses a body that changes nothing.
+ */
 export const updateApiKeySchema = z.preprocess(
-  renameAliases({ workspaceId: "workspace_id", rateLimits: "rate_limits" }),
+  renameAliases(ALIASES),
   strictObject(
-    { rate_limits: rateLimitsSchema, workspace_id: z.string().optional() },
-    "a JSON object {rate_limits: {rpm?, tpm?}}",
+    { rate_limits: rateLimitsSchema.optional(), default_config: defaultConfigSchema.optional(), workspace_id: z.string().optional() },
+    "a JSON object {rate_limits?: {rpm?, tpm?}, default_config?}",
     (key) =>
       ["name", "scope", "key"].includes(key)
-        ? `${key} of an API key cannot be changed; only rate_limits can (create a new key instead)`
+        ? `${key} of an API key cannot be changed; only rate_limits and default_config can (create a new key instead)`
         : undefined,
   ),
 );

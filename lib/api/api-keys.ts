@@ -4,6 +4,11 @@
  * cache before the answer, so the next request with it gets 401 (management routes read the
  * database on every call).
  *
+ * A key's default config (`default_config`) routes its requests that name none (docs/GATEWAY.md §2);
+ * it must be a config of the workspace that is not deleted, else 400 naming it. Setting, changing or
+ * clearing it drops the key from the gateway's cache on every instance before the answer, as a
+ * change of its rate limits does, so the next request anywhere is routed by the new one.
+ *
  * The key registered from DETOUR_ADMIN_API_KEY cannot be revoked here: every start registers it
  * again, so a revocation would silently undo itself. The operator changes or unsets the variable.
  */
@@ -15,13 +20,13 @@ import {
   findApiKey,
   listApiKeys,
   revokeApiKey,
-  updateApiKeyLimits,
+  updateApiKey,
   type ApiKeyRow,
   type SaveApiKeyResult,
 } from "../store/api-keys";
 import { createApiKeySchema, listApiKeysQuerySchema, updateApiKeySchema } from "./api-key-schemas";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
-import { DetourError } from "../errors";
+import { DetourError, issuesError } from "../errors";
 import { notFound } from "./errors";
 import { readJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
@@ -43,6 +48,7 @@ export function apiKeyView(k: ApiKeyRow) {
     last_used_at: iso(k.lastUsedAt),
     revoked_at: iso(k.revokedAt),
     rate_limits: rateLimitsView(k),
+    default_config: k.defaultConfigSlug,
   };
 }
 
@@ -57,6 +63,13 @@ function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
       );
     case "revoked":
       throw new DetourError("api_key_revoked", `API key ${JSON.stringify(id)} is already revoked.`);
+    case "config_not_found":
+      throw issuesError("bad_request", [
+        {
+          path: "default_config",
+          message: `config ${JSON.stringify(result.config)} does not exist in this workspace or was deleted; give the id (pc-...) of one of its configs, or null for none`,
+        },
+      ]);
     case "env_managed":
       throw new DetourError(
         "env_managed_key",
@@ -81,6 +94,7 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
       prefix: apiKeyDisplayPrefix(key),
       createdById: principal.actor,
       ...rateLimitColumns(body.rate_limits),
+      defaultConfig: body.default_config,
     }),
     "",
     body.name,
@@ -102,12 +116,18 @@ export async function getApiKeyHandler({ principal, params }: ApiContext<IdParam
   return Response.json(apiKeyView(row));
 }
 
-/** PUT: the key's rate limits; the gateway's cache entry is dropped (on every instance) before the answer. */
+/** PUT: the key's rate limits and default config; the gateway's cache entry is dropped (on every instance) before the answer. */
 export async function updateApiKeyHandler({ request, principal, params }: ApiContext<IdParams>): Promise<Response> {
   const body = parseInput(updateApiKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
+  if (body.rate_limits === undefined && body.default_config === undefined) {
+    throw new DetourError("bad_request", "Nothing to change: send rate_limits, default_config (a config id, or null for none) or both.");
+  }
   const { row, hash } = unwrap(
-    await updateApiKeyLimits(getDb(), principal.workspaceId, params.id, rateLimitColumns(body.rate_limits)),
+    await updateApiKey(getDb(), principal.workspaceId, params.id, {
+      ...rateLimitColumns(body.rate_limits),
+      defaultConfig: body.default_config,
+    }),
     params.id,
   );
   await invalidateApiKeyHash(hash);

@@ -1,7 +1,7 @@
 /** The management API's body schemas (shared with the dashboard's forms), without HTTP. */
 import { describe, expect, it } from "vitest";
 import { DetourError } from "../errors";
-import { createApiKeySchema } from "./api-key-schemas";
+import { createApiKeySchema, updateApiKeySchema } from "./api-key-schemas";
 import { createConfigSchema, updateConfigSchema } from "./config-schemas";
 import { parseInput } from "./input";
 import { deploymentsFrom } from "../gateway/providers/azure-openai/key-fields";
@@ -103,5 +103,21 @@ describe("API key schema", () => {
   it("defaults to the gateway scope", () => {
     expect(parseInput(createApiKeySchema, { name: "ci" })).toMatchObject({ name: "ci", scope: "gateway" });
     expect(issuesOf(() => parseInput(createApiKeySchema, { name: "ci", scope: "root" })).issues[0]!.path).toBe("scope");
+  });
+
+  it("default_config: a config id or null; defaultConfig is the same field; blank and non-strings are refused", () => {
+    expect(parseInput(createApiKeySchema, { name: "ci", default_config: " pc-a-123456 " }).default_config).toBe("pc-a-123456");
+    expect(parseInput(createApiKeySchema, { name: "ci", defaultConfig: "pc-a-123456" }).default_config).toBe("pc-a-123456");
+    expect(parseInput(updateApiKeySchema, { defaultConfig: null })).toEqual({ default_config: null });
+    expect(parseInput(updateApiKeySchema, { rate_limits: { rpm: 5 } }).default_config).toBeUndefined();
+    for (const bad of ["", "  ", 42, { id: "pc-a" }]) {
+      const found = issuesOf(() => parseInput(updateApiKeySchema, { default_config: bad }));
+      expect(found.issues[0], JSON.stringify(bad)).toMatchObject({ path: "default_config", message: expect.stringContaining("config id") });
+    }
+    const clash = issuesOf(() => parseInput(updateApiKeySchema, { default_config: "pc-a", defaultConfig: "pc-b" }));
+    expect(clash.issues[0]!.path).toBe("defaultConfig");
+    expect(issuesOf(() => parseInput(updateApiKeySchema, { name: "x" })).issues[0]!.message).toContain(
+      "only rate_limits and default_config",
+    );
   });
 });

@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { hashApiKey } from "../crypto";
 import { retryOnUniqueViolation } from "../db/conflict";
-import { lockWorkspace } from "./workspace-lock";
+import { lockWorkspace, type Tx } from "./workspace-lock";
 
 export type ApiKeyScope = "gateway" | "admin";
 
@@ -13,13 +13,28 @@ export type AuthenticatedKey = {
   /** Detour's own limits (null: none), enforced by the gateway (`lib/gateway/rate-limit/limiter.ts`). */
   rpmLimit: number | null;
   tpmLimit: number | null;
+  /**
+   * The config (slug) that routes the key's requests that name none (docs/GATEWAY.md §2): for
+   * clients that can set only a base URL and a key. It may name a config deleted since; the gateway
+   * then answers 404 saying so.
+   */
+  defaultConfigSlug: string | null;
 };
 
 /** Looks a presented key up by its hash; revoked or unknown keys give null. */
 export async function findActiveApiKey(db: Db, presented: string): Promise<AuthenticatedKey | null> {
   const row = await db.apiKey.findUnique({
     where: { hash: hashApiKey(presented) },
-    select: { id: true, workspaceId: true, scope: true, name: true, revokedAt: true, rpmLimit: true, tpmLimit: true },
+    select: {
+      id: true,
+      workspaceId: true,
+      scope: true,
+      name: true,
+      revokedAt: true,
+      rpmLimit: true,
+      tpmLimit: true,
+      defaultConfigSlug: true,
+    },
   });
   if (!row || row.revokedAt) return null;
   return {
@@ -29,6 +44,7 @@ export async function findActiveApiKey(db: Db, presented: string): Promise<Authe
     name: row.name,
     rpmLimit: row.rpmLimit,
     tpmLimit: row.tpmLimit,
+    defaultConfigSlug: row.defaultConfigSlug,
   };
 }
 
@@ -78,6 +94,7 @@ export type ApiKeyRow = {
   revokedAt: Date | null;
   rpmLimit: number | null;
   tpmLimit: number | null;
+  defaultConfigSlug: string | null;
 };
 
 const rowSelect = {
@@ -92,6 +109,7 @@ const rowSelect = {
   revokedAt: true,
   rpmLimit: true,
   tpmLimit: true,
+  defaultConfigSlug: true,
 } as const;
 
 /** The workspace's API keys (revoked ones too, unless only active ones are asked for), newest first. */
@@ -121,9 +139,25 @@ export async function findApiKey(db: Db, workspaceId: string, id: string): Promi
   return db.apiKey.findFirst({ where: { workspaceId, id }, select: rowSelect });
 }
 
-export type SaveApiKeyResult<T> = ({ ok: true } & T) | { ok: false; reason: "not_found" | "name_taken" | "revoked" | "env_managed" };
+export type SaveApiKeyResult<T> =
+  | ({ ok: true } & T)
+  | { ok: false; reason: "not_found" | "name_taken" | "revoked" | "env_managed" }
+  | { ok: false; reason: "config_not_found"; config: string };
 
-/** Stores a new key (hashed); the name must be free among the workspace's active keys. */
+/**
+ * A default config given by slug or id, as its slug: a config of the workspace that is not deleted
+ * (an archived one still routes, as with `x-portkey-config`), else null. Read in the key's own
+ * transaction so the check and the write see the same rows.
+ */
+async function defaultConfigSlugOf(tx: Tx, workspaceId: string, ref: string): Promise<string | null> {
+  const cfg = await tx.config.findFirst({
+    where: { workspaceId, status: { not: "deleted" }, OR: [{ slug: ref }, { id: ref }] },
+    select: { slug: true },
+  });
+  return cfg?.slug ?? null;
+}
+
+/** Stores a new key (hashed); the name must be free among the workspace's active keys, the default config must exist. */
 export async function createNamedApiKey(
   db: Db,
   input: {
@@ -135,8 +169,11 @@ export async function createNamedApiKey(
     createdById: string;
     rpmLimit?: number | null;
     tpmLimit?: number | null;
+    /** A config's slug or id; null or absent: none. */
+    defaultConfig?: string | null;
   },
 ): Promise<SaveApiKeyResult<{ row: ApiKeyRow }>> {
+  const { defaultConfig, ...data } = input;
   return db.$transaction(async (tx) => {
     await lockWorkspace(tx, input.workspaceId);
     const clash = await tx.apiKey.findFirst({
@@ -144,7 +181,12 @@ export async function createNamedApiKey(
       select: { id: true },
     });
     if (clash) return { ok: false as const, reason: "name_taken" as const };
-    const row = await tx.apiKey.create({ data: { ...input, source: "user" }, select: rowSelect });
+    let defaultConfigSlug: string | null = null;
+    if (defaultConfig) {
+      defaultConfigSlug = await defaultConfigSlugOf(tx, input.workspaceId, defaultConfig);
+      if (!defaultConfigSlug) return { ok: false as const, reason: "config_not_found" as const, config: defaultConfig };
+    }
+    const row = await tx.apiKey.create({ data: { ...data, defaultConfigSlug, source: "user" }, select: rowSelect });
     return { ok: true as const, row };
   });
 }
@@ -169,18 +211,53 @@ export async function revokeApiKey(db: Db, workspaceId: string, id: string): Pro
   });
 }
 
-/** Sets an active key's rate limits (only the ones given); returns its hash so the caller can drop it from the gateway's cache. */
-export async function updateApiKeyLimits(
+export type ApiKeyPatch = {
+  rpmLimit?: number | null;
+  tpmLimit?: number | null;
+  /** A config's slug or id; null: clear it; absent: leave it as it is. */
+  defaultConfig?: string | null;
+};
+
+/**
+ * Changes an active key's rate limits and default config (only the ones given); returns its hash so
+ * the caller can drop it from the gateway's cache (on every instance).
+ */
+export async function updateApiKey(
   db: Db,
   workspaceId: string,
   id: string,
-  limits: { rpmLimit?: number | null; tpmLimit?: number | null },
+  patch: ApiKeyPatch,
 ): Promise<SaveApiKeyResult<{ row: ApiKeyRow; hash: string }>> {
+  const { defaultConfig, ...limits } = patch;
   return db.$transaction(async (tx) => {
     const key = await tx.apiKey.findFirst({ where: { workspaceId, id }, select: { id: true, revokedAt: true } });
     if (!key) return { ok: false as const, reason: "not_found" as const };
     if (key.revokedAt) return { ok: false as const, reason: "revoked" as const };
-    const { hash, ...row } = await tx.apiKey.update({ where: { id: key.id }, data: limits, select: { ...rowSelect, hash: true } });
+    const data: { rpmLimit?: number | null; tpmLimit?: number | null; defaultConfigSlug?: string | null } = { ...limits };
+    if (defaultConfig === null) data.defaultConfigSlug = null;
+    else if (defaultConfig !== undefined) {
+      const slug = await defaultConfigSlugOf(tx, workspaceId, defaultConfig);
+      if (!slug) return { ok: false as const, reason: "config_not_found" as const, config: defaultConfig };
+      data.defaultConfigSlug = slug;
+    }
+    const { hash, ...row } = await tx.apiKey.update({ where: { id: key.id }, data, select: { ...rowSelect, hash: true } });
     return { ok: true as const, row, hash };
   });
+}
+
+/**
+ * The configs the keys name as their default, by slug: name and status ("deleted" included, so a
+ * page can say a key still names a config deleted since). Slugs of no config of the workspace are absent.
+ */
+export async function describeDefaultConfigs(
+  db: Db,
+  workspaceId: string,
+  slugs: readonly string[],
+): Promise<Map<string, { name: string; status: string }>> {
+  if (!slugs.length) return new Map();
+  const rows = await db.config.findMany({
+    where: { workspaceId, slug: { in: [...new Set(slugs)] } },
+    select: { slug: true, name: true, status: true },
+  });
+  return new Map(rows.map((r) => [r.slug, { name: r.name, status: r.status }]));
 }

@@ -1,11 +1,12 @@
 /**
  * /v1/api-keys over real HTTP: the key is shown once; scopes gateway (inference only) and admin
- * (management too); revocation takes effect on the next request, on the gateway and on management.
+ * (management too); revocation takes effect on the next request, on the gateway and on management;
+ * a key's default config is set, changed and cleared, and only to a live config of the key's workspace.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "@/lib/crypto";
 import { startHarness, type Harness } from "../../testing/gateway-harness";
-import { ADMIN_KEY, chat, errorOf, withKey, type ApiClient } from "../../testing/api-client";
+import { ADMIN_KEY, chat, createWorkspace, errorOf, withKey, type ApiClient } from "../../testing/api-client";
 
 describe("management API: API keys", () => {
   let h: Harness;
@@ -142,5 +143,91 @@ describe("management API: API keys", () => {
       if (!lastUsed) await new Promise((r) => setTimeout(r, 250));
     }
     expect(Date.parse(lastUsed ?? "")).not.toBeNaN();
+  });
+
+  describe("default_config", () => {
+    let configA: { id: string; slug: string };
+    let configB: { id: string; slug: string };
+
+    beforeAll(async () => {
+      configA = (await api.post("/configs", { name: "key default A", config: { virtual_key: vk } })).json;
+      configB = (await api.post("/configs", { name: "key default B", config: { virtual_key: vk } })).json;
+    });
+
+    it("create sets it (by id pc-... or the config's internal id); every answer shows it; absent means none", async () => {
+      const created = await api.post("/api-keys", { name: "with default", default_config: configA.slug });
+      expect(created.status).toBe(201);
+      expect(created.json).toMatchObject({ default_config: configA.slug });
+      expect((await api.get(`/api-keys/${created.json.id}`)).json.default_config).toBe(configA.slug);
+      const listed = (await api.get("/api-keys")).json.data.find((k: { id: string }) => k.id === created.json.id);
+      expect(listed.default_config).toBe(configA.slug);
+
+      const byId = await api.post("/api-keys", { name: "default by internal id", default_config: configB.id });
+      expect(byId.json.default_config).toBe(configB.slug); // stored as the slug the gateway reads
+      expect((await api.post("/api-keys", { name: "without default" })).json.default_config).toBeNull();
+    });
+
+    it("update changes and clears it, leaves it as it is when absent; rate limits alone keep it", async () => {
+      const key = (await api.post("/api-keys", { name: "default to change", default_config: configA.slug })).json;
+      const changed = await api.put(`/api-keys/${key.id}`, { default_config: configB.slug });
+      expect(changed.status).toBe(200);
+      expect(changed.json.default_config).toBe(configB.slug);
+
+      const limitsOnly = await api.put(`/api-keys/${key.id}`, { rate_limits: { rpm: 100 } });
+      expect(limitsOnly.json).toMatchObject({ default_config: configB.slug, rate_limits: { rpm: 100, tpm: null } });
+
+      const cleared = await api.put(`/api-keys/${key.id}`, { default_config: null });
+      expect(cleared.json).toMatchObject({ default_config: null, rate_limits: { rpm: 100 } });
+      expect((await h.db.apiKey.findUnique({ where: { id: key.id } }))?.defaultConfigSlug).toBeNull();
+
+      const nothing = await api.put(`/api-keys/${key.id}`, {});
+      expect(nothing.status).toBe(400);
+      expect(errorOf(nothing).message).toMatch(/Nothing to change.*default_config/);
+    });
+
+    it("accepts the camelCase spelling defaultConfig (create and update)", async () => {
+      const key = (await api.post("/api-keys", { name: "camel default", defaultConfig: configA.slug })).json;
+      expect(key.default_config).toBe(configA.slug);
+      expect((await api.put(`/api-keys/${key.id}`, { defaultConfig: null })).json.default_config).toBeNull();
+      const clash = await api.put(`/api-keys/${key.id}`, { defaultConfig: configA.slug, default_config: configB.slug });
+      expect(clash.status).toBe(400);
+      expect(errorOf(clash).param).toBe("defaultConfig");
+    });
+
+    it("refuses an unknown, a deleted or another workspace's config with 400 naming it, and changes nothing", async () => {
+      const deleted = (await api.post("/configs", { name: "key default deleted", config: { virtual_key: vk } })).json;
+      expect((await api.del(`/configs/${deleted.slug}`)).status).toBe(200);
+      const wsB = await createWorkspace(h, "Workspace of other configs");
+      const other = (await withKey(h, wsB.adminKey).post("/configs", { name: "B's config", config: { virtual_key: "b-vk" } })).json;
+      expect(other.slug).toMatch(/^pc-/);
+
+      const key = (await api.post("/api-keys", { name: "refusals", default_config: configA.slug })).json;
+      for (const ref of ["pc-nope-000000", deleted.slug, other.slug, other.id]) {
+        for (const r of [
+          await api.post("/api-keys", { name: `refused ${ref}`, default_config: ref }),
+          await api.put(`/api-keys/${key.id}`, { default_config: ref }),
+        ]) {
+          expect(r.status, ref).toBe(400);
+          expect(errorOf(r), ref).toMatchObject({ code: "bad_request", param: "default_config" });
+          expect(errorOf(r).message, ref).toContain(`config ${JSON.stringify(ref)} does not exist in this workspace or was deleted`);
+          expect(errorOf(r).issues, ref).toEqual([{ path: "default_config", message: expect.stringContaining(ref) }]);
+        }
+      }
+      expect((await api.get(`/api-keys/${key.id}`)).json.default_config).toBe(configA.slug);
+      const names = (await api.get("/api-keys")).json.data.map((k: { name: string }) => k.name);
+      expect(names.filter((n: string) => n.startsWith("refused "))).toEqual([]);
+
+      const blank = await api.post("/api-keys", { name: "blank default", default_config: "" });
+      expect(blank.status).toBe(400);
+      expect(errorOf(blank).param).toBe("default_config");
+    });
+
+    it("a revoked key's default config cannot be changed (409)", async () => {
+      const key = (await api.post("/api-keys", { name: "revoked default" })).json;
+      await api.del(`/api-keys/${key.id}`);
+      const r = await api.put(`/api-keys/${key.id}`, { default_config: configA.slug });
+      expect(r.status).toBe(409);
+      expect(errorOf(r).code).toBe("api_key_revoked");
+    });
   });
 });

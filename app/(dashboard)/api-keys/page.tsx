@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { parseListQuery } from "@/lib/dashboard/list-query";
@@ -8,13 +9,18 @@ import { ToastRegion } from "@/components/ui/toast";
 import { API_KEY_NAME_MAX } from "@/lib/api/api-key-schemas";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { listApiKeys, type ApiKeyRow } from "@/lib/store/api-keys";
+import { describeDefaultConfigs, listApiKeys, type ApiKeyRow } from "@/lib/store/api-keys";
+import { listConfigs } from "@/lib/store/configs";
 import { CreateApiKey } from "./_components/create-api-key";
+import type { ConfigChoice } from "./_components/default-config-select";
+import { EditDefaultConfig } from "./_components/edit-default-config";
 import { RevokeApiKey } from "./_components/revoke-api-key";
 
 export const metadata: Metadata = { title: "API keys" };
 
 const PAGE_SIZE = 100;
+/** Configs offered as a key's default (newest change first); a workspace with more is not expected. */
+const CONFIG_CHOICES = 500;
 const BASE = "/api-keys";
 
 /** Detour's own API keys (what apps send in x-portkey-api-key), newest first, one server-rendered page at a time. */
@@ -22,7 +28,16 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
   const user = await requireSession(BASE);
   const query = parseListQuery(await searchParams);
   const db = getDb();
-  const { page: list, counts, all } = await loadStatusList((options) => listApiKeys(db, user.workspaceId, options), query, PAGE_SIZE);
+  const [{ page: list, counts, all }, choices] = await Promise.all([
+    loadStatusList((options) => listApiKeys(db, user.workspaceId, options), query, PAGE_SIZE),
+    listConfigs(db, user.workspaceId, { skip: 0, take: CONFIG_CHOICES }),
+  ]);
+  const configs: ConfigChoice[] = choices.rows.map((c) => ({ slug: c.slug, name: c.name, status: c.status }));
+  const named = await describeDefaultConfigs(
+    db,
+    user.workspaceId,
+    list.rows.flatMap((k) => (k.defaultConfigSlug ? [k.defaultConfigSlug] : [])),
+  );
   const now = Date.now();
 
   return (
@@ -32,11 +47,12 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
           <h1>API keys</h1>
           <p className="page-sub">
             What your apps send in <code>x-portkey-api-key</code>. <strong>Gateway</strong> keys call inference only; <strong>admin</strong>{" "}
-            keys can also manage configs, keys and logs. Detour stores a hash: a key is shown once, when it is created.
+            keys can also manage configs, keys and logs. Detour stores a hash: a key is shown once, when it is created. A key&apos;s{" "}
+            <strong>default config</strong> routes its requests that name none, for clients that can set only a base URL and a key.
           </p>
         </div>
         <div className="page-actions">
-          <CreateApiKey nameMax={API_KEY_NAME_MAX} />
+          <CreateApiKey nameMax={API_KEY_NAME_MAX} configs={configs} />
         </div>
       </header>
 
@@ -62,11 +78,12 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
               <th scope="col" title="Recorded within about 5 seconds of a request">
                 Last used
               </th>
+              <th scope="col">Default config</th>
             </>
           }
         >
           {list.rows.map((key) => (
-            <ApiKeyTableRow key={key.id} apiKey={key} now={now} />
+            <ApiKeyTableRow key={key.id} apiKey={key} now={now} configs={configs} named={named} />
           ))}
         </StatusList>
       )}
@@ -75,7 +92,17 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
   );
 }
 
-function ApiKeyTableRow({ apiKey: k, now }: { apiKey: ApiKeyRow; now: number }) {
+function ApiKeyTableRow({
+  apiKey: k,
+  now,
+  configs,
+  named,
+}: {
+  apiKey: ApiKeyRow;
+  now: number;
+  configs: ConfigChoice[];
+  named: Map<string, { name: string; status: string }>;
+}) {
   const revoked = k.revokedAt !== null;
   const fromEnv = k.source === "env";
   const masked = `${k.prefix}...`;
@@ -104,6 +131,12 @@ function ApiKeyTableRow({ apiKey: k, now }: { apiKey: ApiKeyRow; now: number }) 
       <td>
         <RelativeTime value={k.lastUsedAt} now={now} />
       </td>
+      <td>
+        <span className="ak-default">
+          <DefaultConfigCell slug={k.defaultConfigSlug} config={k.defaultConfigSlug ? named.get(k.defaultConfigSlug) : undefined} />
+          {revoked ? null : <EditDefaultConfig id={k.id} name={k.name} current={k.defaultConfigSlug} configs={configs} />}
+        </span>
+      </td>
       <td className="ui-col-actions">
         {revoked ? (
           <span className="muted">
@@ -121,5 +154,29 @@ function ApiKeyTableRow({ apiKey: k, now }: { apiKey: ApiKeyRow; now: number }) 
         )}
       </td>
     </tr>
+  );
+}
+
+/** The key's default config: linked by name, or marked deleted (its requests then get 404 config_not_found until it gets another). */
+function DefaultConfigCell({ slug, config }: { slug: string | null; config: { name: string; status: string } | undefined }) {
+  if (!slug) return <span className="muted">none</span>;
+  if (!config || config.status === "deleted") {
+    return (
+      <span className="ui-cell-main">
+        <span className="mono">{slug}</span>{" "}
+        <Badge tone="danger" title="Requests with this key that name no config get 404 config_not_found: choose another default config.">
+          deleted
+        </Badge>
+      </span>
+    );
+  }
+  return (
+    <span className="ui-cell-main">
+      <Link href={`/configs/${encodeURIComponent(slug)}`}>{config.name}</Link>
+      <span className="ui-cell-sub mono">
+        {slug}
+        {config.status === "archived" ? " · archived" : ""}
+      </span>
+    </span>
   );
 }

@@ -29,29 +29,27 @@ export type Routing = {
   config: { slug: string; version: number; fromKey?: boolean } | null;
 };
 
-export async function resolveRouting(ctx: RequestContext, workspaceId: string): Promise<Routing> {
-  const { config, saved } = await loadConfig(ctx, workspaceId);
+/** `defaultConfigSlug`: the API key's default config, used when the request names no target (docs/GATEWAY.md §2). */
+export async function resolveRouting(ctx: RequestContext, workspaceId: string, defaultConfigSlug: string | null = null): Promise<Routing> {
+  const { config, saved } = await loadConfig(ctx, workspaceId, defaultConfigSlug);
   let tree = buildRouteTree(config) as RouteNode<LeafTarget>;
   if (ctx.requestTimeoutMs !== null) tree = withTimeout(tree, ctx.requestTimeoutMs);
   const resolved = await mapRouteLeaves(tree, (leaf) => resolveLeaf(leaf, ctx, workspaceId));
   return { tree: resolved, config: saved };
 }
 
-async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ config: Config; saved: Routing["config"] }> {
-  if (ctx.config?.kind === "id") {
-    const slug = ctx.config.slug;
-    const found = await lookupConfig(workspaceId, slug);
-    if (!found || found.status === "deleted") {
-      throw new DetourError("config_not_found", `Config ${JSON.stringify(slug)} does not exist in this workspace (x-portkey-config).`);
-    }
-    if (!found.ok) {
-      throw new DetourError(
-        "invalid_saved_config",
-        `Saved config ${slug} (version ${found.version}) is no longer valid: ${formatConfigIssues(found.issues)}`,
-      );
-    }
-    return { config: found.config, saved: { slug, version: found.version } };
-  }
+/**
+ * The config that routes the request, first match: x-portkey-config; else x-portkey-virtual-key;
+ * else direct mode; else the API key's default config, loaded as `x-portkey-config: <slug>` would
+ * be (`fromKey` marks it for the log); else 400 `no_target`. What the request names always wins
+ * over the key's default (docs/GATEWAY.md §2).
+ */
+async function loadConfig(
+  ctx: RequestContext,
+  workspaceId: string,
+  defaultConfigSlug: string | null,
+): Promise<{ config: Config; saved: Routing["config"] }> {
+  if (ctx.config?.kind === "id") return loadSavedConfig(workspaceId, ctx.config.slug, false);
   if (ctx.config?.kind === "inline") {
     const parsed = parseInlineConfig(ctx.config.text);
     if (!parsed.ok)
@@ -75,10 +73,35 @@ async function loadConfig(ctx: RequestContext, workspaceId: string): Promise<{ c
     }
     return { config: { provider: ctx.direct.provider as ProviderId, weight: 1 } as Config, saved: null };
   }
+  if (defaultConfigSlug) return loadSavedConfig(workspaceId, defaultConfigSlug, true);
   throw new DetourError(
     "no_target",
-    "Nothing to route to: send x-portkey-config (a config id or JSON), x-portkey-virtual-key, or x-portkey-provider with the provider key in Authorization.",
+    "Nothing to route to: send x-portkey-config (a config id or JSON), x-portkey-virtual-key, or x-portkey-provider with the provider key in Authorization, or give this API key a default config.",
   );
+}
+
+/** A saved config by slug, named by x-portkey-config or (`fromKey`) the API key's default config. */
+async function loadSavedConfig(
+  workspaceId: string,
+  slug: string,
+  fromKey: boolean,
+): Promise<{ config: Config; saved: NonNullable<Routing["config"]> }> {
+  const found = await lookupConfig(workspaceId, slug);
+  if (!found || found.status === "deleted") {
+    throw new DetourError(
+      "config_not_found",
+      fromKey
+        ? `Config ${JSON.stringify(slug)}, this API key's default config, does not exist in this workspace any more (it was deleted): give the key another default config (PUT /v1/api-keys/{id} with default_config, or the API keys page), or send x-portkey-config.`
+        : `Config ${JSON.stringify(slug)} does not exist in this workspace (x-portkey-config).`,
+    );
+  }
+  if (!found.ok) {
+    throw new DetourError(
+      "invalid_saved_config",
+      `Saved config ${slug} (version ${found.version}${fromKey ? ", this API key's default config" : ""}) is no longer valid: ${formatConfigIssues(found.issues)}`,
+    );
+  }
+  return { config: found.config, saved: fromKey ? { slug, version: found.version, fromKey: true } : { slug, version: found.version } };
 }
 
 function withTimeout<T>(node: RouteNode<T>, ms: number): RouteNode<T> {

@@ -56,9 +56,9 @@ export async function readBody(s: WithHeaders): Promise<WithBody> {
   return fill(fill(s, "body", body), "requestText", text);
 }
 
-/** Config (saved, inline, a virtual key or direct mode) and its targets with their credentials. */
+/** Config (saved, inline, a virtual key, direct mode, else the API key's default config) and its targets with their credentials. */
 export async function resolveTargets(s: WithBody): Promise<Resolved> {
-  return fill(s, "routing", await resolveRouting(s.ctx, s.key.workspaceId));
+  return fill(s, "routing", await resolveRouting(s.ctx, s.key.workspaceId, s.key.defaultConfigSlug));
 }
 
 /** The limits of every virtual key the targets can use, each counted once, before any upstream call: 429. */

@@ -9,8 +9,9 @@ import { TextInput } from "@/components/ui/field";
 import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/lib/browser/submit-json";
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
 import type { ApiKeyScope } from "@/lib/store/api-keys";
+import { DefaultConfigSelect, NO_DEFAULT_CONFIG, type ConfigChoice } from "./default-config-select";
 
-type Created = { id: string; key: string; name: string; scope: ApiKeyScope; prefix: string };
+type Created = { id: string; key: string; name: string; scope: ApiKeyScope; prefix: string; default_config: string | null };
 
 const SCOPES: { value: ApiKeyScope; label: string; description: string }[] = [
   { value: "gateway", label: "Gateway", description: "Inference only: chat completions, completions, embeddings, models." },
@@ -18,10 +19,10 @@ const SCOPES: { value: ApiKeyScope; label: string; description: string }[] = [
 ];
 
 /**
- * "Create API key": a name and a scope, then the key itself, shown once with a copy button. Detour
+ * "Create API key": a name, a scope and optionally a default config, then the key itself, shown once with a copy button. Detour
  * keeps only its hash, so closing the dialog drops the only copy from the page.
  */
-export function CreateApiKey({ nameMax }: { nameMax: number }) {
+export function CreateApiKey({ nameMax, configs }: { nameMax: number; configs: readonly ConfigChoice[] }) {
   const [open, setOpen] = useState(false);
   const [created, setCreated] = useState<Created | null>(null);
   const [busy, setBusy] = useState(false);
@@ -38,7 +39,7 @@ export function CreateApiKey({ nameMax }: { nameMax: number }) {
         {created ? (
           <ShowKeyOnce created={created} onDone={close} />
         ) : (
-          <CreateApiKeyForm nameMax={nameMax} onBusy={setBusy} onCreated={setCreated} onCancel={close} />
+          <CreateApiKeyForm nameMax={nameMax} configs={configs} onBusy={setBusy} onCreated={setCreated} onCancel={close} />
         )}
       </Dialog>
     </>
@@ -47,11 +48,13 @@ export function CreateApiKey({ nameMax }: { nameMax: number }) {
 
 function CreateApiKeyForm({
   nameMax,
+  configs,
   onBusy,
   onCreated,
   onCancel,
 }: {
   nameMax: number;
+  configs: readonly ConfigChoice[];
   onBusy: (b: boolean) => void;
   onCreated: (c: Created) => void;
   onCancel: () => void;
@@ -66,17 +69,19 @@ function CreateApiKeyForm({
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
+    const defaultConfig = String(data.get("default_config") ?? NO_DEFAULT_CONFIG);
     setPending(true);
     onBusy(true);
     const result = await sendJson<Created>("/v1/api-keys", "POST", {
       name: String(data.get("name") ?? "").trim(),
       scope: String(data.get("scope") ?? "gateway"),
+      ...(defaultConfig === NO_DEFAULT_CONFIG ? {} : { default_config: defaultConfig }),
     });
     setPending(false);
     onBusy(false);
     if (!result.ok) {
       setErrors(result.fieldErrors);
-      setFormErrors(unplacedErrors(result, (path) => path === "name" || path === "scope"));
+      setFormErrors(unplacedErrors(result, (path) => path === "name" || path === "scope" || path === "default_config"));
       focus.refused();
       return;
     }
@@ -126,6 +131,7 @@ function CreateApiKeyForm({
             </div>
           ) : null}
         </fieldset>
+        <DefaultConfigSelect configs={configs} error={errors.default_config} />
       </DialogBody>
       <DialogFooter>
         <Button onClick={onCancel} disabled={pending}>
@@ -156,7 +162,14 @@ function ShowKeyOnce({ created, onDone }: { created: Created; onDone: () => void
             </CopyButton>
           </div>
           <div className="field-hint">
-            Scope <strong>{created.scope}</strong>. Send it as <code>x-portkey-api-key</code> (or <code>Authorization: Bearer</code>).
+            Scope <strong>{created.scope}</strong>. Send it as <code>x-portkey-api-key</code> (or <code>Authorization: Bearer</code>, or{" "}
+            <code>x-api-key</code>).
+            {created.default_config ? (
+              <>
+                {" "}
+                Requests that name no config are routed by <code>{created.default_config}</code>.
+              </>
+            ) : null}
           </div>
         </div>
       </DialogBody>

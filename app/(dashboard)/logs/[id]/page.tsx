@@ -82,8 +82,13 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
     [
       "Config",
       log.config ? (
-        <span key="cfg" className="mono">
-          {log.config} v{log.config_version ?? "?"}
+        <span key="cfg">
+          <span className="mono">
+            {log.config} v{log.config_version ?? "?"}
+          </span>
+          {log.config_from_api_key ? (
+            <span title="The request named no config: its API key's default config routed it."> (the API key&apos;s default)</span>
+          ) : null}
           {configVersion ? null : <span className="muted"> (version not found: the config was deleted)</span>}
         </span>
       ) : (
@@ -198,6 +203,9 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
                   <span className="muted"> (current)</span>
                 )}
               </p>
+              {log.config_from_api_key ? (
+                <p className="muted">The request named no config: this is the default config of its API key.</p>
+              ) : null}
               <JsonBlock
                 label={`Config ${log.config} version ${configVersion.version.version}`}
                 text={maskConfigText(configVersion.version.body, getEncryptionKey())}
