@@ -4,15 +4,16 @@
  * provider, and the dashboard's labels are all derived from this list. Client components import
  * it, so nothing here (nor in any `info.ts`) may import server code; the adapters are in registry.ts.
  */
+import { anthropicInfo } from "./anthropic/info";
 import { azureOpenAiInfo } from "./azure-openai/info";
 import { openAiInfo } from "./openai/info";
 import type { ProviderInfo } from "./types";
 
 /** The data parts by name, for code that names one provider (scripts, demo data). */
-export { azureOpenAiInfo, openAiInfo };
+export { anthropicInfo, azureOpenAiInfo, openAiInfo };
 
 /** Every provider, in the order error messages and the dashboard list them. */
-export const PROVIDER_CATALOG = [openAiInfo, azureOpenAiInfo] as const;
+export const PROVIDER_CATALOG = [openAiInfo, azureOpenAiInfo, anthropicInfo] as const;
 
 type Catalog = typeof PROVIDER_CATALOG;
 

@@ -3,12 +3,16 @@
  * provider module. catalog.ts lists the same providers' data parts (for client code too); this
  * record must have an adapter for every id there, which the type below enforces.
  */
+import { anthropicAdapter } from "./anthropic";
 import { azureOpenAiAdapter } from "./azure-openai";
 import { providerInfo, PROVIDER_CATALOG } from "./catalog";
 import { openAiAdapter } from "./openai";
 import type { KeyFields, ProviderAdapter, ProviderId } from "./types";
 
-const ADAPTERS = { openai: openAiAdapter, "azure-openai": azureOpenAiAdapter } as const satisfies Record<ProviderId, ProviderAdapter>;
+const ADAPTERS = { openai: openAiAdapter, "azure-openai": azureOpenAiAdapter, anthropic: anthropicAdapter } as const satisfies Record<
+  ProviderId,
+  ProviderAdapter
+>;
 
 export const PROVIDER_ADAPTERS: Readonly<Record<ProviderId, ProviderAdapter>> = Object.freeze(ADAPTERS);
 
