@@ -1,4 +1,4 @@
-// Mock OpenAI / Azure OpenAI upstream on node:http, with scripted faults and a request record.
+// Mock OpenAI / Azure OpenAI / Anthropic upstream on node:http, with scripted faults and a request record.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleControl, type ControlTarget } from "./control";
@@ -16,9 +16,16 @@ const OPENAI_ROUTES: Record<string, { method: string; path: ApiPath }> = {
   "/v1/embeddings": { method: "POST", path: "embeddings" },
   "/v1/models": { method: "GET", path: "models" },
 };
+// Anthropic's routes share /v1 with OpenAI's (GET /v1/models too: told apart by its x-api-key header).
+const ANTHROPIC_ROUTES: Record<string, ApiPath> = { "/v1/messages": "messages", "/v1/messages/count_tokens": "messages/count_tokens" };
 const AZURE_ROUTE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
 
-function matchApiRoute(method: string, pathname: string): ApiRoute | undefined {
+function matchApiRoute(method: string, pathname: string, req: IncomingMessage): ApiRoute | undefined {
+  const a = ANTHROPIC_ROUTES[pathname];
+  if (a) return method === "POST" ? { provider: "anthropic", path: a } : undefined;
+  if (pathname === "/v1/models" && req.headers["x-api-key"] !== undefined && req.headers.authorization === undefined) {
+    return method === "GET" ? { provider: "anthropic", path: "models" } : undefined;
+  }
   const o = OPENAI_ROUTES[pathname];
   if (o) return o.method === method ? { provider: "openai", path: o.path } : undefined;
   const m = AZURE_ROUTE.exec(pathname);
@@ -54,6 +61,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     azureDeployments: opts.azureDeployments ? { ...opts.azureDeployments } : undefined,
     rules: new RuleBook(makeRandom()),
     log: new RequestLog(maxRecords),
+    promptCache: new Set(),
     inflight: new Set(),
     closing: false,
   };
@@ -66,6 +74,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       state.rules.clear();
       state.rules.setRandom(makeRandom());
       state.log.clear();
+      state.promptCache.clear();
     },
     requests: (filter) => state.log.list(filter),
   };
@@ -80,7 +89,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       handleControl(control, req, res, pathname.slice(8), query);
       return;
     }
-    const route = matchApiRoute(method, pathname);
+    const route = matchApiRoute(method, pathname, req);
     if (route) {
       handleApi(state, req, res, route, query);
       return;
