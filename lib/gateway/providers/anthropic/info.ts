@@ -9,8 +9,8 @@ import type { ProviderInfo } from "../types";
 const ID = "anthropic";
 
 /**
- * The `anthropic-version` header sent when the target names none: the one version of the Messages
- * API Anthropic has published (docs/GATEWAY.md §1.1, "Anthropic").
+ * The `anthropic-version` header sent when the target names none: the version Anthropic's own SDKs
+ * send (docs/GATEWAY.md §1.1).
  */
 export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 

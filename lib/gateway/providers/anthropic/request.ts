@@ -1,9 +1,9 @@
 /**
- * An OpenAI chat completions body as an Anthropic Messages body (docs/GATEWAY.md §1.1, "Anthropic:
- * translation rules"). Every OpenAI parameter is either translated, dropped because it does not
- * change what the answer means (`seed`, `store`, ...), or refused with a 400 that names it, so a
- * request never silently means something else on Claude than on GPT. A parameter this file does not
- * know is refused too: a new OpenAI field gets a rule before it is let through.
+ * An OpenAI chat completions body as an Anthropic Messages body (docs/GATEWAY.md §1.3). Every OpenAI
+ * parameter is either translated, dropped because it does not change what the answer means (`seed`,
+ * `store`, ...), or refused with a 400 that names it, so a request never silently means something
+ * else on Claude than on GPT. A parameter this file does not know is refused too: a new OpenAI field
+ * gets a rule before it is let through.
  */
 import { isRecord } from "../../../is-record";
 import { invalidRequest } from "../errors";

@@ -1,8 +1,8 @@
 /**
- * Anthropic Messages answers as OpenAI chat completions (docs/GATEWAY.md §1.1, "Anthropic:
- * translation rules"): a `message` as a `chat.completion`, and a Messages event stream, event by
- * event, as `chat.completion.chunk` events ending with "[DONE]". Built per request by the adapter
- * (`UpstreamRequest.translate`), so it knows whether the client asked for a usage chunk.
+ * Anthropic Messages answers as OpenAI chat completions (docs/GATEWAY.md §1.3): a `message` as a
+ * `chat.completion`, and a Messages event stream, event by event, as `chat.completion.chunk` events
+ * ending with "[DONE]". Built per request by the adapter (`UpstreamRequest.translate`), so it knows
+ * whether the client asked for a usage chunk.
  */
 import { isRecord } from "../../../is-record";
 import { truncateText } from "../errors";
