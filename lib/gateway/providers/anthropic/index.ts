@@ -18,6 +18,7 @@ import { anthropicChatTranslator } from "./response";
 
 export { DEFAULT_ANTHROPIC_VERSION } from "./info";
 export { DEFAULT_MAX_TOKENS, THINKING_BUDGETS, translateChatRequest } from "./request";
+export { anthropicTokenUsage, AnthropicStreamTranslator } from "./response";
 
 export const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
 

@@ -92,6 +92,11 @@ describe("malformed input gets a 400 invalid_body naming the field", () => {
   it.each([
     [{ messages: [] }, "messages", "messages must hold at least one message"],
     [{ messages: "hi" }, "messages", "messages must be an array of messages"],
+    [
+      { messages: [{ role: "system", content: "only rules" }] },
+      "messages",
+      "messages must hold a user, assistant or tool message (Anthropic needs a turn besides the system prompt)",
+    ],
     [{ model: "" }, "model", "model must be a non-empty string (the Anthropic model name)"],
     [
       { messages: [{ role: "robot", content: "x" }] },

@@ -413,6 +413,8 @@ function translateMessages(messages: unknown): { system: string | Block[] | unde
   // One system message given as a string stays a string; anything else is a list of text blocks.
   const plain = systemCount === 1 && systemString !== undefined && system.length <= 1 && !system[0]?.cache_control;
   const sys = systemCount === 0 || system.length === 0 ? undefined : plain ? systemString : system;
+  if (merged.length === 0)
+    invalid("messages", "must hold a user, assistant or tool message (Anthropic needs a turn besides the system prompt)");
   return { system: sys, turns: merged };
 }
 

@@ -4,7 +4,7 @@
  * error events).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { anthropicChatTranslator, finishReason } from "./response";
+import { anthropicChatTranslator, anthropicTokenUsage, finishReason } from "./response";
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 beforeEach(() => {
@@ -336,6 +336,24 @@ describe("JSON translation", () => {
     if ("problem" in tools || "problem" in empty) throw new Error("unexpected problem");
     expect((tools.body.choices as { message: { content: unknown } }[])[0]!.message.content).toBeNull();
     expect((empty.body.choices as unknown[])[0]).toMatchObject({ message: { content: "" }, finish_reason: "length" });
+  });
+
+  it("reads a passthrough message's usage for the log, cache reads and writes apart", () => {
+    expect(anthropicTokenUsage(answer.usage)).toEqual({
+      promptTokens: 420,
+      completionTokens: 60,
+      totalTokens: 480,
+      cacheReadTokens: 300,
+      cacheWriteTokens: 20,
+    });
+    expect(anthropicTokenUsage({ input_tokens: 5, output_tokens: 2 })).toEqual({
+      promptTokens: 5,
+      completionTokens: 2,
+      totalTokens: 7,
+      cacheReadTokens: null,
+      cacheWriteTokens: null,
+    });
+    expect(anthropicTokenUsage(undefined)).toBeNull();
   });
 
   it.each([

@@ -70,6 +70,14 @@ function tokenUsage(c: Counts): TokenUsage | null {
   };
 }
 
+/**
+ * Anthropic's `usage` (a message's, or a stream's `message_start` / `message_delta` one) as the
+ * request log keeps it: for `/v1/messages` answers, which are relayed untranslated.
+ */
+export function anthropicTokenUsage(usage: unknown): TokenUsage | null {
+  return tokenUsage(readCounts(usage));
+}
+
 function openAiUsage(c: Counts): Record<string, unknown> {
   const prompt = (c.input ?? 0) + (c.cacheWrite ?? 0) + (c.cacheRead ?? 0);
   const completion = c.output ?? 0;
