@@ -54,6 +54,17 @@ describe("parameters Anthropic cannot honour are refused, naming them", () => {
       'tools[0].type is "custom": only function tools translate to Anthropic',
     ],
     [{ some_new_param: 1 }, "some_new_param", "some_new_param is not an OpenAI chat parameter Detour can translate for Anthropic"],
+    [
+      { reasoning_effort: "low", temperature: 0.2 },
+      "temperature",
+      "temperature cannot be combined with reasoning_effort on Anthropic (extended thinking needs temperature 1)",
+    ],
+    [{ reasoning_effort: "low", top_k: 5 }, "top_k", "top_k cannot be combined with reasoning_effort on Anthropic"],
+    [
+      { reasoning_effort: "high", tools: [{ type: "function", function: { name: "f" } }], tool_choice: "required" },
+      "tool_choice",
+      "tool_choice cannot force a tool together with reasoning_effort on Anthropic: use auto or none",
+    ],
   ])("%j -> 400 unsupported_parameter at %s", (extra, param, message) => {
     expect(refusal({ ...base, ...extra })).toMatchObject({
       status: 400,
@@ -150,6 +161,15 @@ describe("malformed input gets a 400 invalid_body naming the field", () => {
 describe("translation rules", () => {
   it("takes max_completion_tokens over max_tokens", () => {
     expect(body({ max_tokens: 10, max_completion_tokens: 20 }).max_tokens).toBe(20);
+  });
+
+  it("lets thinking combine with temperature 1 and with tool_choice auto", () => {
+    const tools = [{ type: "function", function: { name: "f" } }];
+    expect(body({ reasoning_effort: "low", temperature: 1, tools, tool_choice: "auto" })).toMatchObject({
+      temperature: 1,
+      tool_choice: { type: "auto" },
+      thinking: { type: "enabled", budget_tokens: 2048 },
+    });
   });
 
   it("maps every reasoning effort to its documented budget; none sends no thinking", () => {

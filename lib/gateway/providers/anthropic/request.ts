@@ -148,9 +148,27 @@ function translate(chat: Record<string, unknown>): TranslatedChat {
   if (choice) body.tool_choice = choice;
   const format = outputFormat(chat.response_format);
   if (format) body.output_config = { format };
-  if (thinking !== undefined) body.thinking = { type: "enabled", budget_tokens: thinking };
+  if (thinking !== undefined) {
+    refuseWithThinking(body);
+    body.thinking = { type: "enabled", budget_tokens: thinking };
+  }
 
   return { body, includeUsage: includeUsage(chat) };
+}
+
+/**
+ * Anthropic's extended thinking does not combine with a temperature other than 1, with `top_k`,
+ * or with a forced tool: refused here, naming both sides, rather than by Anthropic.
+ */
+function refuseWithThinking(body: Record<string, unknown>): void {
+  if (body.temperature !== undefined && body.temperature !== 1) {
+    unsupported("temperature", "cannot be combined with reasoning_effort on Anthropic (extended thinking needs temperature 1)");
+  }
+  if (body.top_k !== undefined) unsupported("top_k", "cannot be combined with reasoning_effort on Anthropic");
+  const choice = body.tool_choice;
+  if (isRecord(choice) && (choice.type === "any" || choice.type === "tool")) {
+    unsupported("tool_choice", "cannot force a tool together with reasoning_effort on Anthropic: use auto or none");
+  }
 }
 
 /** Parameters that would change the answer's meaning on Anthropic when set to anything but their neutral value. */
