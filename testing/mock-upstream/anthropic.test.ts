@@ -336,6 +336,18 @@ describe("faults on Anthropic routes", () => {
     expect(sseEvents(text).map(([n]) => n)).toEqual(["message_start", "content_block_start", "ping", "content_block_delta"]);
   });
 
+  it("stream_break_after_role_chunk sends the opening events and no text; malformed_json cuts a message in half", async () => {
+    mock.script({ match: { provider: "anthropic", stream: true }, fault: { kind: "stream_break_after_role_chunk" }, times: 1 });
+    const { text } = await readBody(await anthropic(mock.url, "messages", messagesBody("x", { stream: true })));
+    expect(sseEvents(text).map(([n]) => n)).toEqual(["message_start", "content_block_start", "ping"]);
+    mock.script({ match: { provider: "anthropic" }, fault: { kind: "malformed_json" }, times: 1 });
+    const res = await anthropic(mock.url, "messages", messagesBody("x"));
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body.startsWith('{"id":"msg_01')).toBe(true);
+    expect(() => JSON.parse(body)).toThrow();
+  });
+
   it("echo_key puts the key into the answer: the text and echo (JSON), an error event (stream)", async () => {
     mock.script({ match: { provider: "anthropic" }, fault: { kind: "echo_key" }, times: 2 });
     const json = await (await anthropic(mock.url, "messages", messagesBody("x"))).json();
