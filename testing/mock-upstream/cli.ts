@@ -76,7 +76,9 @@ function parseOptions(argv: string[]): MockUpstreamOptions {
 async function main(): Promise<void> {
   const mock = await startMockUpstream(parseOptions(process.argv.slice(2)));
   process.stdout.write(`${mock.url}\n`);
-  process.stderr.write(`mock upstream: OpenAI base ${mock.url}/v1, Azure base ${mock.url}/openai, control ${mock.url}/__mock/\n`);
+  process.stderr.write(
+    `mock upstream: OpenAI base ${mock.url}/v1, Azure base ${mock.url}/openai, Anthropic base ${mock.url}, control ${mock.url}/__mock/\n`,
+  );
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;

@@ -1,6 +1,7 @@
-// Error bodies and retry headers shaped like OpenAI's and Azure OpenAI's.
+// Error bodies and retry headers shaped like OpenAI's, Azure OpenAI's and Anthropic's.
 import type { OutgoingHttpHeaders } from "node:http";
 import { isNamedProvider, namedErrorBody } from "./named-providers";
+import { anthropicRetryHeaders, anthropicStatusBody } from "./anthropic-format";
 import type { ApiPath, Provider } from "./types";
 
 export function openAiError(message: string, type: string, code: string | null = null, param: string | null = null): string {
@@ -59,6 +60,8 @@ export interface StatusContext {
   apiVersion?: string;
   retryAfterSeconds?: number;
   retryAfterMs?: number;
+  /** Anthropic: the `request-id` header the body's `request_id` repeats. */
+  requestId?: string;
 }
 
 function retryText(ctx: StatusContext): string {
@@ -101,7 +104,7 @@ function openAiStatusBody(status: number, ctx: StatusContext): string {
   }
 }
 
-const AZURE_OPERATIONS: Record<ApiPath, string> = {
+const AZURE_OPERATIONS: Partial<Record<ApiPath, string>> = {
   "chat/completions": "ChatCompletions_Create",
   completions: "Completions_Create",
   embeddings: "Embeddings_Create",
@@ -138,12 +141,14 @@ function azureStatusBody(status: number, ctx: StatusContext): string {
 }
 
 export function statusErrorBody(status: number, ctx: StatusContext): string {
+  if (ctx.provider === "anthropic") return anthropicStatusBody(status, ctx.model, ctx.requestId);
   if (isNamedProvider(ctx.provider)) return namedErrorBody(ctx.provider, status, ctx.model);
   return ctx.provider === "azure" ? azureStatusBody(status, ctx) : openAiStatusBody(status, ctx);
 }
 
-/** retry-after / retry-after-ms (both providers), plus x-ms-retry-after-ms on Azure. */
+/** retry-after / retry-after-ms (OpenAI and Azure), plus x-ms-retry-after-ms on Azure; Anthropic: retry-after only. */
 export function retryHeaders(provider: Provider, seconds?: number, ms?: number): OutgoingHttpHeaders {
+  if (provider === "anthropic") return anthropicRetryHeaders(seconds, ms);
   const h: OutgoingHttpHeaders = {};
   if (seconds !== undefined) h["retry-after"] = String(seconds);
   if (ms !== undefined) {

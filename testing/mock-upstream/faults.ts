@@ -1,6 +1,14 @@
 // Writing answers: the normal one, and each injected fault.
 import { randomUUID } from "node:crypto";
 import type { OutgoingHttpHeaders } from "node:http";
+import {
+  ANTHROPIC_ERROR_MESSAGES,
+  ANTHROPIC_ERROR_STATUS,
+  ANTHROPIC_SSE_GARBAGE,
+  anthropicError,
+  anthropicErrorEvent,
+  anthropicHeaders,
+} from "./anthropic-format";
 import { retryHeaders, statusErrorBody, type StatusContext } from "./errors";
 import type { Exchange } from "./exchange";
 import type { StreamPlan } from "./formats";
@@ -30,6 +38,7 @@ const RPM_LIMIT = 10_000;
 
 /** Headers like the real APIs send (request ids, processing time, rate-limit counters). */
 export function apiHeaders(provider: Provider, started: number, contentType: string): OutgoingHttpHeaders {
+  if (provider === "anthropic") return anthropicHeaders(contentType);
   if (isNamedProvider(provider)) return namedHeaders(contentType);
   const remaining = String(RPM_LIMIT - 1 - (served++ % RPM_LIMIT));
   if (provider === "azure") {
@@ -95,8 +104,11 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
   switch (fault.kind) {
     case "status": {
       const { status, retryAfterSeconds, retryAfterMs } = fault;
-      const body = fault.body ? JSON.stringify(fault.body) : statusErrorBody(status, { ...ctx.status, retryAfterSeconds, retryAfterMs });
       const headers = { ...headersFor(ctx, JSON_TYPE), ...retryHeaders(ctx.provider, retryAfterSeconds, retryAfterMs) };
+      const requestId = headers["request-id"] as string | undefined;
+      const body = fault.body
+        ? JSON.stringify(fault.body)
+        : statusErrorBody(status, { ...ctx.status, retryAfterSeconds, retryAfterMs, requestId });
       ex.send(status, headers, body);
       return;
     }
@@ -143,13 +155,20 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
     }
     case "sse_garbage":
       ex.head(200, headersFor(ctx, SSE_TYPE));
-      ex.res.end(GARBAGE);
+      ex.res.end(ctx.provider === "anthropic" ? ANTHROPIC_SSE_GARBAGE : GARBAGE);
       return;
     case "slow_chunks":
       deliver(ctx, reply, fault.delayMs);
       return;
     case "echo_key":
       echoKey(ctx, reply);
+      return;
+    case "sse_error_event":
+      sseErrorEvent(ctx, reply, fault.afterChunks, fault.errorType ?? (ctx.provider === "anthropic" ? "overloaded_error" : "server_error"));
+      return;
+    case "tool_use":
+      // The reply already holds the tool call (the handler builds it when this rule matched).
+      deliver(ctx, reply);
       return;
     case "redirect": {
       // Like a web server or load balancer in front of the API: a short HTML body and a location.
@@ -161,6 +180,30 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
   }
 }
 
+/**
+ * `sse_error_event`: a 200 stream cut by the provider's error event after `afterChunks` content
+ * chunks (the stream then ends, as Anthropic's does); not streaming, that error's status and body.
+ */
+function sseErrorEvent(ctx: ResponseContext, reply: Reply, afterChunks: number, errorType: string): void {
+  const { ex } = ctx;
+  const anthropic = ctx.provider === "anthropic";
+  if (!reply.stream) {
+    const status = ANTHROPIC_ERROR_STATUS[errorType] ?? 500;
+    const headers = headersFor(ctx, JSON_TYPE);
+    const body = anthropic
+      ? anthropicError(errorType, ANTHROPIC_ERROR_MESSAGES[errorType] ?? "Mock upstream error", headers["request-id"] as string)
+      : statusErrorBody(status, ctx.status);
+    ex.send(status, headers, body);
+    return;
+  }
+  const plan = reply.plan();
+  const error = anthropic
+    ? anthropicErrorEvent(errorType)
+    : `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request. Sorry about that!", type: errorType, param: null, code: null } })}\n\n`;
+  ex.head(200, headersFor(ctx, SSE_TYPE));
+  ex.writeFrames([...plan.head, ...plan.content.slice(0, afterChunks), error], ctx.chunkDelayMs, () => ex.res.end());
+}
+
 /** `echo_key`: the request's key in a 200 answer (JSON: an `echo` field and the text; stream: an error event after the first content chunk). */
 function echoKey(ctx: ResponseContext, reply: Reply): void {
   const { ex } = ctx;
@@ -170,11 +213,23 @@ function echoKey(ctx: ResponseContext, reply: Reply): void {
     const error = {
       error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" },
     };
+    const frame =
+      ctx.provider === "anthropic"
+        ? anthropicErrorEvent("authentication_error", `invalid x-api-key: ${key}`)
+        : `data: ${JSON.stringify(error)}\n\n`;
     ex.head(200, headersFor(ctx, SSE_TYPE));
-    ex.writeFrames([...plan.head, ...plan.content.slice(0, 1), `data: ${JSON.stringify(error)}\n\n`], ctx.chunkDelayMs, () => ex.res.end());
+    ex.writeFrames([...plan.head, ...plan.content.slice(0, 1), frame], ctx.chunkDelayMs, () => ex.res.end());
     return;
   }
   const answer = JSON.parse(reply.json()) as Record<string, unknown>;
+  if (ctx.provider === "anthropic") {
+    const blocks = Array.isArray(answer.content) ? (answer.content as { type?: string; text?: string }[]) : [];
+    const text = blocks.find((b) => b.type === "text");
+    if (text) text.text = `${text.text ?? ""} Your key is ${key}.`;
+    answer.echo = { api_key: key };
+    ex.send(200, headersFor(ctx, JSON_TYPE), JSON.stringify(answer));
+    return;
+  }
   const choices = answer.choices as { message?: { content?: string }; text?: string }[] | undefined;
   const first = choices?.[0];
   if (first?.message) first.message.content = `${first.message.content ?? ""} Your key is ${key}.`;

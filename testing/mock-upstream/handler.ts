@@ -1,5 +1,6 @@
 // Provider API requests: record, authenticate, validate, pick a fault, answer.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { respondAnthropic } from "./anthropic";
 import { AZURE_ACCESS_DENIED, AZURE_DEPLOYMENT_NOT_FOUND, AZURE_NOT_FOUND, OPENAI_MISSING_KEY, openAiInvalidKey } from "./errors";
 import { Exchange } from "./exchange";
 import { applyFault, apiHeaders, deliver, JSON_TYPE, type Reply, type ResponseContext } from "./faults";
@@ -35,6 +36,8 @@ export interface ServerState {
   azureDeployments?: Record<string, string>;
   rules: RuleBook;
   log: RequestLog;
+  /** Anthropic prompt-cache prefixes seen (cache writes, then reads); cleared by reset(). */
+  promptCache: Set<string>;
   inflight: Set<Exchange>;
   closing: boolean;
 }
@@ -85,6 +88,10 @@ function azureApiVersion(route: ApiRoute, query: URLSearchParams | undefined): s
 }
 
 function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSearchParams | undefined, raw: Buffer): void {
+  if (route.provider === "anthropic") {
+    respondAnthropic(state, ex, route, raw);
+    return;
+  }
   const { rec } = ex;
   const { provider, path } = route;
   let deployment = route.deployment;
@@ -172,6 +179,9 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
 function makeReply(path: ApiPath, env: Envelope, key: string, body: Record<string, unknown>, stream: boolean): Reply {
   const none = (): StreamPlan => ({ head: [], content: [], tail: [] });
   switch (path) {
+    case "messages":
+    case "messages/count_tokens":
+      throw new Error(`${path} is an Anthropic route`); // routed to respondAnthropic
     case "models":
       // Together lists its models as a bare array, not OpenAI's {object: "list", data}.
       return { stream: false, json: () => (env.provider === "together-ai" ? TOGETHER_MODELS_JSON : MODELS_JSON), plan: none };

@@ -103,8 +103,8 @@ function matches(m: FaultMatch | undefined, ctx: MatchContext): boolean {
 
 // ---------- validation ----------
 
-const PROVIDERS: readonly string[] = ["openai", "azure", ...NAMED_PROVIDER_IDS];
-const PATHS: readonly string[] = ["chat/completions", "completions", "embeddings", "models"];
+const PROVIDERS: readonly string[] = ["openai", "azure", "anthropic", ...NAMED_PROVIDER_IDS];
+const PATHS: readonly string[] = ["chat/completions", "completions", "embeddings", "models", "messages", "messages/count_tokens"];
 
 export class RuleError extends Error {}
 
@@ -181,6 +181,20 @@ export function parseFault(v: unknown): Fault {
         f.location = v.location;
       }
       return f;
+    }
+    case "sse_error_event": {
+      const f: Fault = { kind: "sse_error_event", afterChunks: num(v, "afterChunks", 0, true)! };
+      if (v.errorType !== undefined) {
+        if (typeof v.errorType !== "string" || !/^[a-z_]+$/.test(v.errorType))
+          throw new RuleError("errorType must be an error type such as overloaded_error");
+        f.errorType = v.errorType;
+      }
+      return f;
+    }
+    case "tool_use": {
+      if (v.name !== undefined && (typeof v.name !== "string" || v.name === ""))
+        throw new RuleError("tool_use name must be a non-empty string");
+      return v.name === undefined ? { kind: "tool_use" } : { kind: "tool_use", name: v.name };
     }
     case "hang":
     case "reset":

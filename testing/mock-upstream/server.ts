@@ -1,4 +1,4 @@
-// Mock OpenAI / Azure OpenAI upstream on node:http, with scripted faults and a request record.
+// Mock OpenAI / Azure OpenAI / Anthropic upstream on node:http, with scripted faults and a request record.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleControl, type ControlTarget } from "./control";
@@ -17,6 +17,8 @@ const OPENAI_ROUTES: Record<string, { method: string; path: ApiPath }> = {
   "/v1/embeddings": { method: "POST", path: "embeddings" },
   "/v1/models": { method: "GET", path: "models" },
 };
+// Anthropic's routes share /v1 with OpenAI's (GET /v1/models too: told apart by its x-api-key header).
+const ANTHROPIC_ROUTES: Record<string, ApiPath> = { "/v1/messages": "messages", "/v1/messages/count_tokens": "messages/count_tokens" };
 const AZURE_ROUTE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
 // Azure's v1 API: OpenAI's paths below /openai/v1, the deployment in the body's model.
 const AZURE_V1_ROUTES: Record<string, { method: string; path: ApiPath }> = {
@@ -26,9 +28,14 @@ const AZURE_V1_ROUTES: Record<string, { method: string; path: ApiPath }> = {
   "/openai/v1/models": { method: "GET", path: "models" },
 };
 
-function matchApiRoute(method: string, pathname: string): ApiRoute | undefined {
+function matchApiRoute(method: string, pathname: string, req: IncomingMessage): ApiRoute | undefined {
   const named = matchNamedRoute(method, pathname);
   if (named) return named.path ? { provider: named.provider, path: named.path } : undefined;
+  const a = ANTHROPIC_ROUTES[pathname];
+  if (a) return method === "POST" ? { provider: "anthropic", path: a } : undefined;
+  if (pathname === "/v1/models" && req.headers["x-api-key"] !== undefined && req.headers.authorization === undefined) {
+    return method === "GET" ? { provider: "anthropic", path: "models" } : undefined;
+  }
   const o = OPENAI_ROUTES[pathname];
   if (o) return o.method === method ? { provider: "openai", path: o.path } : undefined;
   const v1 = AZURE_V1_ROUTES[pathname];
@@ -71,6 +78,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     azureDeployments: opts.azureDeployments ? { ...opts.azureDeployments } : undefined,
     rules: new RuleBook(makeRandom()),
     log: new RequestLog(maxRecords),
+    promptCache: new Set(),
     inflight: new Set(),
     closing: false,
   };
@@ -83,6 +91,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       state.rules.clear();
       state.rules.setRandom(makeRandom());
       state.log.clear();
+      state.promptCache.clear();
     },
     requests: (filter) => state.log.list(filter),
   };
@@ -97,7 +106,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       handleControl(control, req, res, pathname.slice(8), query);
       return;
     }
-    const route = matchApiRoute(method, pathname);
+    const route = matchApiRoute(method, pathname, req);
     if (route) {
       handleApi(state, req, res, route, query);
       return;

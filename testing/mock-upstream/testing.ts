@@ -3,6 +3,8 @@
 export const OPENAI_KEY = "sk-test-openai-abcd";
 export const AZURE_KEY = "azure-key-0000-wxyz";
 export const AZURE_VERSION = "2024-10-21";
+export const ANTHROPIC_KEY = "sk-ant-test-wxyz";
+export const ANTHROPIC_VERSION = "2023-06-01";
 
 export function openai(
   base: string,
@@ -44,6 +46,41 @@ export function azureV1(
     else headers["api-key"] = key;
   }
   return fetch(`${base}/openai/v1/${path}${opts.query ?? ""}`, { method: "POST", headers, body: JSON.stringify(body) });
+}
+
+/** POST /v1/<path> the Anthropic way: x-api-key and anthropic-version (null leaves a header out). */
+export function anthropic(
+  base: string,
+  path: string,
+  body: unknown,
+  key: string | null = ANTHROPIC_KEY,
+  headers: Record<string, string | null> = {},
+): Promise<Response> {
+  const h: Record<string, string> = { "content-type": "application/json" };
+  if (key !== null) h["x-api-key"] = key;
+  const all = { "anthropic-version": ANTHROPIC_VERSION, ...headers };
+  for (const [name, value] of Object.entries(all)) if (value !== null) h[name] = value;
+  return fetch(`${base}/v1/${path}`, { method: "POST", headers: h, body: typeof body === "string" ? body : JSON.stringify(body) });
+}
+
+/** An Anthropic Messages body with one user message. */
+export const messagesBody = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: "claude-sonnet-4-5",
+  max_tokens: 1024,
+  messages: [{ role: "user", content }],
+  ...extra,
+});
+
+/** The (event, parsed data) pairs of an Anthropic SSE text, in order. */
+export function sseEvents(text: string): [string, Record<string, any>][] {
+  return text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((block) => {
+      const name = /^event: (.*)$/m.exec(block)?.[1] ?? "";
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
+      return [name, JSON.parse(data) as Record<string, any>];
+    });
 }
 
 export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({

@@ -1,11 +1,16 @@
-// Public types of the mock upstream (OpenAI + Azure OpenAI wire formats, with fault injection).
+// Public types of the mock upstream (OpenAI, Azure OpenAI, Anthropic and the OpenAI-compatible
+// providers' wire formats, with fault injection).
 import type { NamedProvider } from "./named-providers";
 
 /** `NamedProvider`: the OpenAI-compatible providers under their prefixes (named-providers.ts). */
-export type Provider = "openai" | "azure" | NamedProvider;
+export type Provider = "openai" | "azure" | "anthropic" | NamedProvider;
 
-/** Route suffix, identical for both providers (Azure: /openai/deployments/{d}/<path> or /openai/v1/<path>). */
-export type ApiPath = "chat/completions" | "completions" | "embeddings" | "models";
+/**
+ * Route suffix: below /v1/ (OpenAI, Anthropic), /openai/deployments/{d}/ or /openai/v1/ (Azure), or
+ * a named provider's base path. Anthropic serves `messages`, `messages/count_tokens` and `models`
+ * (GET /v1/models with `x-api-key`).
+ */
+export type ApiPath = "chat/completions" | "completions" | "embeddings" | "models" | "messages" | "messages/count_tokens";
 
 export type Fault =
   /** That status with the provider's error body (or `body` verbatim); 429 can carry retry headers. */
@@ -38,7 +43,19 @@ export type Fault =
    */
   | { kind: "echo_key" }
   /** A redirect: `status` (default 302; 301, 302, 303, 307 or 308) with `location` (default http://redirected.invalid + the request's path). */
-  | { kind: "redirect"; status?: RedirectStatus; location?: string };
+  | { kind: "redirect"; status?: RedirectStatus; location?: string }
+  /**
+   * An error inside a 200 stream: the preamble and `afterChunks` content chunks, then the provider's
+   * error event (Anthropic: `event: error` with `errorType`, default overloaded_error; OpenAI and
+   * Azure: `data: {"error":{...}}`), then the end. Not streaming: the status of that error type
+   * with its error body (overloaded_error: 529).
+   */
+  | { kind: "sse_error_event"; afterChunks: number; errorType?: string }
+  /**
+   * Anthropic: answer with a `tool_use` block for the tool named `name` (default: the request's
+   * first tool) whose input holds the schema's required properties; no tools: the normal answer.
+   */
+  | { kind: "tool_use"; name?: string };
 
 export const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
 export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
@@ -83,8 +100,11 @@ export interface RecordedRequest {
   deployment?: string;
   /** Azure: the `api-version` query; on the v1 API `v1` when none was sent (or `preview`). */
   apiVersion?: string;
-  /** Full key as sent (Bearer token for OpenAI, `api-key` header for Azure, or Bearer on Azure's v1 API). */
+  /** Full key as sent (Bearer token for OpenAI and the named providers, `api-key` header for Azure or Bearer on its v1 API, `x-api-key` for Anthropic). */
   key?: string;
+  /** Anthropic: the `anthropic-version` and `anthropic-beta` headers sent. */
+  anthropicVersion?: string;
+  anthropicBeta?: string;
   model?: string;
   stream: boolean;
   includeUsage: boolean;
@@ -136,7 +156,7 @@ export interface WaitOptions {
 }
 
 export interface MockUpstream {
-  /** http://HOST:PORT (OpenAI base: `${url}/v1`, Azure base: `${url}/openai`). */
+  /** http://HOST:PORT (OpenAI base: `${url}/v1`, Azure base: `${url}/openai`, Anthropic base: `${url}`). */
   url: string;
   port: number;
   /** Adds a fault rule (validated; throws on an invalid rule). Returns its id. */

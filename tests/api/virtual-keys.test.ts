@@ -141,7 +141,11 @@ describe("management API: virtual keys", () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ provider: "openai", key: "sk-x" }, "name", /required/],
       [{ name: "x", key: "sk-x" }, "provider", /required: one of openai, azure-openai/],
-      [{ name: "x", provider: "anthropic", key: "sk-x" }, "provider", /unknown provider "anthropic"; supported: openai, azure-openai/],
+      [
+        { name: "x", provider: "no-such-provider", key: "sk-x" },
+        "provider",
+        /unknown provider "no-such-provider"; supported: openai, azure-openai/,
+      ],
       [{ name: "x", provider: "openai" }, "key", /required/],
       [{ name: "x", provider: "openai", key: "" }, "key", /non-empty/],
       [{ ...azure, resource_name: undefined }, "resource_name", /required for azure-openai/],

@@ -76,8 +76,8 @@ describe("bad input", () => {
   });
 
   it("an unknown provider is a 400 that lists the supported ones", async () => {
-    const r = await post(h.headers({ "x-portkey-provider": "anthropic", authorization: "Bearer sk-x" }));
-    expectGatewayError(r, 400, "unknown_provider", /Unknown provider "anthropic".*supported: openai, azure-openai/);
+    const r = await post(h.headers({ "x-portkey-provider": "no-such-provider", authorization: "Bearer sk-x" }));
+    expectGatewayError(r, 400, "unknown_provider", /Unknown provider "no-such-provider".*supported: openai, azure-openai/);
     const inConfig = await post(h.headers({ "x-portkey-config": JSON.stringify({ provider: "bedrock", api_key: "k" }) }));
     expectGatewayError(inConfig, 400, "invalid_config", /provider/);
   });

@@ -4,6 +4,7 @@
  * provider, and the dashboard's labels are all derived from this list. Client components import
  * it, so nothing here (nor in any `info.ts`) may import server code; the adapters are in registry.ts.
  */
+import { anthropicInfo } from "./anthropic/info";
 import { azureOpenAiInfo } from "./azure-openai/info";
 import { deepSeekInfo } from "./deepseek/info";
 import { fireworksAiInfo } from "./fireworks-ai/info";
@@ -20,12 +21,13 @@ import { xAiInfo } from "./x-ai/info";
 import type { ProviderInfo } from "./types";
 
 /** The data parts by name, for code that names one provider (scripts, demo data). */
-export { azureOpenAiInfo, openAiInfo };
+export { anthropicInfo, azureOpenAiInfo, openAiInfo };
 
 /** Every provider, in the order error messages and the dashboard list them. */
 export const PROVIDER_CATALOG = [
   openAiInfo,
   azureOpenAiInfo,
+  anthropicInfo,
   // OpenAI-compatible providers (openai-compatible/define-info.ts), under Portkey's names.
   groqInfo,
   mistralAiInfo,

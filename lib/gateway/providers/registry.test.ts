@@ -26,7 +26,8 @@ describe("provider registry", () => {
   it("finds adapters by id and nothing for unknown or inherited names", () => {
     expect(getProviderAdapter("openai")?.id).toBe("openai");
     expect(getProviderAdapter("azure-openai")?.id).toBe("azure-openai");
-    for (const name of ["anthropic", "OpenAI", "toString", "__proto__", ""]) expect(getProviderAdapter(name)).toBeUndefined();
+    expect(getProviderAdapter("anthropic")?.id).toBe("anthropic");
+    for (const name of ["Anthropic", "OpenAI", "toString", "__proto__", ""]) expect(getProviderAdapter(name)).toBeUndefined();
     expect(isProviderId(42)).toBe(false);
   });
 

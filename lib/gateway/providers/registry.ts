@@ -3,6 +3,7 @@
  * provider module. catalog.ts lists the same providers' data parts (for client code too); this
  * record must have an adapter for every id there, which the type below enforces.
  */
+import { anthropicAdapter } from "./anthropic";
 import { azureOpenAiAdapter } from "./azure-openai";
 import { providerInfo, PROVIDER_CATALOG } from "./catalog";
 import { deepSeekAdapter } from "./deepseek";
@@ -22,6 +23,7 @@ import type { KeyFields, ProviderAdapter, ProviderId } from "./types";
 const ADAPTERS = {
   openai: openAiAdapter,
   "azure-openai": azureOpenAiAdapter,
+  anthropic: anthropicAdapter,
   groq: groqAdapter,
   "mistral-ai": mistralAiAdapter,
   "together-ai": togetherAiAdapter,
