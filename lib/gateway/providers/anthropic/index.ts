@@ -124,6 +124,9 @@ export const anthropicAdapter = {
   credentials: anthropicCredentials,
   buildRequest: buildAnthropicRequest,
   defaultBaseUrl: () => ANTHROPIC_BASE_URL,
+  // On /v1/messages the client's SDK sends the version its body is written for, and the betas it
+  // uses: those reach Anthropic as sent (over the target's anthropic_version / anthropic_beta).
+  clientHeaders: { wire: "anthropic", names: ["anthropic-version", "anthropic-beta"] },
   // Anthropic upstreams differ by custom host only.
   upstreamKey: () => "",
   // Anthropic's `{"type":"error","error":{"type","message"},"request_id"}` keeps its type
