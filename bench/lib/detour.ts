@@ -82,6 +82,7 @@ export type Seeded = {
   apiKey: string;
   openaiKey(name: string, secret: string): Promise<string>;
   azureKey(name: string, secret: string, deploymentName: string, alias: string): Promise<string>;
+  anthropicKey(name: string, secret: string): Promise<string>;
   config(name: string, body: unknown): Promise<string>;
   close(): Promise<void>;
 };
@@ -124,6 +125,8 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
           deployments: [{ deploymentName, alias, isDefault: true }],
         })
       ).slug,
+    anthropicKey: async (name, secret) =>
+      (await createVirtualKey(db, encryptionKey, { workspaceId, name, provider: "anthropic", secret, customHost: mockUrl })).slug,
     config: async (name, body) => (await createConfig(db, { workspaceId, name, body: JSON.stringify(body), author: "bench" })).slug,
     close: () => db.$disconnect(),
   };
