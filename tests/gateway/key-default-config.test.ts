@@ -105,6 +105,17 @@ describe("an API key's default config", () => {
     expect(none.json.error.message).toMatch(/x-portkey-config.*x-portkey-virtual-key.*x-portkey-provider.*default config/);
   });
 
+  it("GET /v1/models lists what the key's default config reaches when the request names nothing", async () => {
+    const azureOnly = (await api.post("/api-keys", { name: "models by default", default_config: azureConfig })).json;
+    const res = await fetch(`${h.baseURL}/models`, { headers: { "x-api-key": azureOnly.key } });
+    expect(res.status).toBe(200);
+    const ids = ((await res.json()) as { data: { id: string; owned_by: string }[] }).data;
+    // The Azure key's deployments only: not every virtual key of the workspace (the OpenAI one is not asked).
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((m) => m.owned_by === "azure-openai")).toBe(true);
+    expect(h.mock.requests({ provider: "openai" })).toHaveLength(0);
+  });
+
   it("a default config deleted since: 404 config_not_found saying it is the key's default and how to fix it", async () => {
     const doomed = (await api.post("/configs", { name: "doomed default", config: { virtual_key: openaiVk } })).json;
     const k = (await api.post("/api-keys", { name: "orphaned default", default_config: doomed.slug })).json;
@@ -120,6 +131,13 @@ describe("an API key's default config", () => {
     expect(r.json.error.message).toContain("this API key's default config");
     expect(r.json.error.message).toMatch(/default_config/);
     expect(h.mock.requests()).toHaveLength(0);
+    // The refusal is logged under the config the key named, marked as the key's.
+    expect(await h.waitForLog(r.requestId)).toMatchObject({
+      status: 404,
+      errorType: "config_not_found",
+      configSlug: doomed.slug,
+      configFromKey: true,
+    });
     // The key still names it (the API keys page shows it as deleted); a request naming its own config still works.
     expect((await api.get(`/api-keys/${k.id}`)).json.default_config).toBe(doomed.slug);
     expect((await chat({ "x-api-key": k.key, "x-portkey-config": azureConfig })).status).toBe(200);

@@ -1,6 +1,6 @@
 /**
- * GET /v1/models: the models reachable with the caller's config or virtual key (all the workspace's
- * active virtual keys when the request names neither): what each target's adapter lists
+ * GET /v1/models: the models reachable with the caller's config or virtual key, else its API key's
+ * default config (all the workspace's active virtual keys when there is none of these): what each target's adapter lists
  * (`listModels`: Azure's deployments' model names), else the provider's own list fetched with the
  * key (`modelsRequest`: OpenAI's GET /models, bounded in time).
  */
@@ -26,8 +26,9 @@ export async function handleModels(request: Request): Promise<Response> {
     if (!key) throw new DetourError("invalid_api_key", "Invalid or revoked Detour API key.");
     const ctx = parseRequestContext(request.headers);
     const leaves: ResolvedTarget[] = [];
-    if (ctx.config || ctx.virtualKey || ctx.direct) {
-      leaves.push(...targetsOf((await resolveRouting(ctx, key.workspaceId)).tree));
+    if (ctx.config || ctx.virtualKey || ctx.direct || key.defaultConfigSlug) {
+      // What the request names, else the API key's default config (as for inference, docs/GATEWAY.md §2).
+      leaves.push(...targetsOf((await resolveRouting(ctx, key.workspaceId, key.defaultConfigSlug)).tree));
     } else {
       for (const slug of await lookupActiveVirtualKeySlugs(key.workspaceId)) {
         leaves.push(...targetsOf((await resolveRouting({ ...ctx, virtualKey: slug }, key.workspaceId)).tree));

@@ -124,6 +124,17 @@ function redactMetadata(metadata: Record<string, string> | null, redactor: Redac
   return out;
 }
 
+/** Whether the request named no target (no config, virtual key or direct mode): its API key's default config routes it. */
+function namesNoTarget(s: RequestForLog): boolean {
+  return s.ctx !== null && !s.ctx.config && !s.ctx.virtualKey && !s.ctx.direct;
+}
+
+/** The config a request refused before routing asked for: the one it named (even one not found), else its API key's default. */
+function requestedConfig(s: RequestForLog, key: AuthenticatedKey): string | null {
+  if (s.ctx?.config?.kind === "id") return s.ctx.config.slug;
+  return namesNoTarget(s) ? key.defaultConfigSlug : null;
+}
+
 /** The log row of a served request (built once its answer has been handed over; times taken before). No provider key reaches it. */
 export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: LogInput, latencyMs: number): LogRecord {
   const answered = input.result?.target ?? null;
@@ -139,9 +150,9 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
     traceId: s.ctx?.traceId ?? s.logId,
     metadata: redactMetadata(s.ctx?.metadata ?? null, redactor),
     apiKeyId: key.id,
-    configSlug: s.routing?.config?.slug ?? (s.ctx?.config?.kind === "id" ? s.ctx.config.slug : null),
+    configSlug: s.routing?.config?.slug ?? requestedConfig(s, key),
     configVersion: s.routing?.config?.version ?? null,
-    configFromKey: s.routing?.config?.fromKey ?? false,
+    configFromKey: s.routing?.config?.fromKey ?? (s.routing === null && namesNoTarget(s) && key.defaultConfigSlug !== null),
     method: s.request.method,
     path: `/v1/${s.endpoint}`,
     modelRequested,

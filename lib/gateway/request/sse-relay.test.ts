@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { carriesContent, SseRelay, type StreamSummary } from "./sse-relay";
+import { carriesContent, readUsage, SseRelay, type StreamSummary } from "./sse-relay";
 
 const frame = (o: unknown): string => `data: ${JSON.stringify(o)}\n\n`;
 const DONE = "data: [DONE]\n\n";
@@ -365,5 +365,28 @@ describe("SseRelay on Anthropic's wire (/v1/messages)", () => {
     expect(data).toMatchObject({ type: "error", error: { type: "api_error" } });
     expect(data.error.message).toContain("The upstream stream broke after it started");
     expect(summary.end).toBe("broken");
+  });
+});
+
+describe("readUsage", () => {
+  it("keeps OpenAI's cached prompt tokens, and DeepSeek's prompt_cache_hit_tokens, as cache reads", () => {
+    expect(
+      readUsage({ prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, prompt_tokens_details: { cached_tokens: 64 } }),
+    ).toEqual({
+      promptTokens: 100,
+      completionTokens: 5,
+      totalTokens: 105,
+      cacheReadTokens: 64,
+      cacheWriteTokens: null,
+    });
+    const deepseek = {
+      prompt_tokens: 90,
+      completion_tokens: 3,
+      total_tokens: 93,
+      prompt_cache_hit_tokens: 80,
+      prompt_cache_miss_tokens: 10,
+    };
+    expect(readUsage(deepseek)).toMatchObject({ promptTokens: 90, cacheReadTokens: 80 });
+    expect(readUsage({ prompt_tokens: 1 })).toMatchObject({ cacheReadTokens: null });
   });
 });

@@ -390,7 +390,10 @@ function errorMessageOf(error: unknown): string {
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
-/** OpenAI's usage object (chat, completions and embeddings): cached prompt tokens are reads. */
+/**
+ * OpenAI's usage object (chat, completions and embeddings): cached prompt tokens are reads
+ * (`prompt_tokens_details.cached_tokens`; DeepSeek reports them as `prompt_cache_hit_tokens`).
+ */
 export function readUsage(value: unknown): TokenUsage | null {
   if (typeof value !== "object" || value === null) return null;
   const u = value as Record<string, unknown>;
@@ -399,7 +402,7 @@ export function readUsage(value: unknown): TokenUsage | null {
     promptTokens: num(u.prompt_tokens),
     completionTokens: num(u.completion_tokens),
     totalTokens: num(u.total_tokens),
-    cacheReadTokens: isRecord(details) ? num(details.cached_tokens) : null,
+    cacheReadTokens: (isRecord(details) ? num(details.cached_tokens) : null) ?? num(u.prompt_cache_hit_tokens),
     cacheWriteTokens: null,
   };
   return usage.promptTokens === null && usage.completionTokens === null && usage.totalTokens === null ? null : usage;
