@@ -124,6 +124,15 @@ describe("SseRelay: what counts as the first content event", () => {
     expect(first).toEqual({ ok: false, message: "its stream sent an error before the first content chunk: server_error: boom" });
   });
 
+  it("an error event in the same read as the first content event is relayed after it (the attempt has started)", async () => {
+    const error = frame({ error: { message: "boom", type: "server_error" } });
+    const relay = relayOf([roleChunk() + textChunk("Hi") + error + DONE]);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(roleChunk() + textChunk("Hi") + error);
+    expect(summary.end).toBe("broken");
+  });
+
   it("an error event after content is relayed as the last event: nothing after it, no Detour error added", async () => {
     const error = frame({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } });
     const relay = relayOf([roleChunk(), textChunk("Hi"), error, textChunk("never"), DONE]);

@@ -104,10 +104,12 @@ export class SseRelay {
         const next = await this.iterator.next();
         if (next.done) return { ok: false, message: `its stream ended before the first content chunk${this.describeHeld()}` };
         const found = this.absorb(next.value.toString("utf8"), true);
+        // An error in the same read after the first content event is relayed after it (see absorb).
+        if (found) return { ok: true };
         if (this.upstreamError !== null) {
           return { ok: false, message: `its stream sent an error before the first content chunk: ${this.upstreamError}` };
         }
-        if (found || this.held + this.buffer.length > maxHeld) return { ok: true };
+        if (this.held + this.buffer.length > maxHeld) return { ok: true };
       }
     } catch (err) {
       return { ok: false, message: `its stream broke before the first content chunk: ${(err as Error).message}` };
