@@ -3,7 +3,6 @@ import {
   ANTHROPIC_PRICE_DATE,
   ANTHROPIC_PRICES,
   cost as costOf,
-  DEEPSEEK_PRICE_DATE,
   findModelPrice as findPrice,
   GROQ_PRICE_DATE,
   PRICE_TABLE,
@@ -149,7 +148,7 @@ describe("costUsd", () => {
 
 describe("prices by provider", () => {
   it("dates every table and keeps every price sane", () => {
-    for (const date of [ANTHROPIC_PRICE_DATE, GROQ_PRICE_DATE, DEEPSEEK_PRICE_DATE]) expect(Number.isNaN(Date.parse(date))).toBe(false);
+    for (const date of [ANTHROPIC_PRICE_DATE, GROQ_PRICE_DATE]) expect(Number.isNaN(Date.parse(date))).toBe(false);
     for (const [provider, table] of Object.entries(PRICE_TABLES)) {
       for (const [model, price] of Object.entries(table)) {
         const where = `${provider} ${model}`;
@@ -157,6 +156,14 @@ describe("prices by provider", () => {
         if (price.cachedInput !== undefined) expect(price.cachedInput, where).toBeLessThan(price.input);
         if (price.cacheWrite !== undefined) expect(price.cacheWrite, where).toBeGreaterThan(price.input);
         expect(model, where).toBe(model.toLowerCase());
+        const { above } = price;
+        if (above === undefined) continue;
+        // A long-prompt tier costs more and names the same kinds of price, so no rate is ever filled in by guess.
+        expect(Number.isInteger(above.tokens) && above.tokens > 0, where).toBe(true);
+        expect(above.input, where).toBeGreaterThan(price.input);
+        for (const kind of ["output", "cachedInput", "cacheWrite"] as const) {
+          expect(above[kind] === undefined, `${where} ${kind}`).toBe(price[kind] === undefined);
+        }
       }
     }
     expect(PRICED_MODELS).toContain("gpt-4o");
@@ -183,10 +190,33 @@ describe("prices by provider", () => {
     expect(costOf("groq", "llama-9", usage)).toBeNull();
   });
 
-  it("prices DeepSeek's cache hits at their own rate", () => {
-    expect(costOf("deepseek", "deepseek-chat", { promptTokens: 1_000_000, completionTokens: 1_000_000, cacheReadTokens: 500_000 })).toBe(
-      0.574, // 500k * 0.28 + 500k * 0.028 + 1M * 0.42
-    );
+  it("leaves providers without a confirmed table at null", () => {
+    const usage = { promptTokens: 1000, completionTokens: 1000 };
+    const cases: [string, string][] = [
+      ["deepseek", "deepseek-chat"],
+      ["deepseek", "deepseek-reasoner"],
+      ["mistral-ai", "mistral-large-latest"],
+      ["together-ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo"],
+      ["fireworks-ai", "accounts/fireworks/models/llama-v3p3-70b-instruct"],
+      ["x-ai", "grok-4"],
+      ["google", "gemini-2.5-pro"],
+      ["perplexity-ai", "sonar"],
+      ["openai-compatible", "gpt-4o"],
+    ];
+    for (const [provider, model] of cases) expect(costOf(provider, model, usage), `${provider} ${model}`).toBeNull();
+    for (const provider of [
+      "deepseek",
+      "mistral-ai",
+      "together-ai",
+      "fireworks-ai",
+      "x-ai",
+      "google",
+      "perplexity-ai",
+      "openrouter",
+      "ollama",
+    ]) {
+      expect(Object.hasOwn(PRICE_TABLES, provider), provider).toBe(false);
+    }
   });
 
   it("prices Claude by family: dated snapshots and -latest aliases, never a shorter family", () => {
@@ -203,10 +233,61 @@ describe("prices by provider", () => {
     expect(findPrice("anthropic", "claude-2.1")).toBeNull();
   });
 
+  it("prices the current Claude models from Anthropic's pricing page", () => {
+    const usage = { promptTokens: 1_000_000, completionTokens: 1_000_000 };
+    expect(costOf("anthropic", "claude-opus-5-5", usage)).toBe(24);
+    expect(costOf("anthropic", "claude-opus-5", usage)).toBe(30);
+    expect(costOf("anthropic", "claude-opus-4-7", usage)).toBe(30);
+    expect(costOf("anthropic", "claude-fable-5-1", usage)).toBe(60);
+    expect(costOf("anthropic", "claude-sonnet-5", usage)).toBe(12);
+    expect(costOf("anthropic", "claude-sonnet-4-6", usage)).toBe(18);
+    expect(costOf("anthropic", "claude-haiku-4-5-20251001", usage)).toBe(6);
+    // Opus 5.5's cache reads are 0.05x its input price, Fable 5.1's 0.025x.
+    const cached = { promptTokens: 1_000_000, completionTokens: 0, cacheReadTokens: 1_000_000 };
+    expect(costOf("anthropic", "claude-opus-5-5", cached)).toBe(0.2);
+    expect(costOf("anthropic", "claude-fable-5-1", cached)).toBe(0.25);
+    expect(costOf("anthropic", "claude-fable-5", cached)).toBe(1);
+    // Left out on purpose: sources disagree (Sonnet 5.5), limited availability (Mythos), unknown.
+    for (const model of ["claude-sonnet-5-5", "claude-mythos-5", "claude-opus-6", "claude-opus-5-5-extra"]) {
+      expect(costOf("anthropic", model, usage), model).toBeNull();
+    }
+  });
+
+  it("prices Claude Haiku 5.5 by the prompt's size: every token of a prompt over 100K at the higher tier", () => {
+    const at = (promptTokens: number, completionTokens: number, cacheReadTokens = 0, cacheWriteTokens = 0) =>
+      costOf("anthropic", "claude-haiku-5-5", { promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens });
+    expect(at(100_000, 10_000)).toBe(0.015); // 100k * 0.10 + 10k * 0.50: exactly 100K is still the lower tier
+    expect(at(100_001, 10_000)).toBe(0.0750005); // 100,001 * 0.50 + 10k * 2.50
+    // The prompt's size counts cache reads and writes: 20k fresh + 60k read + 30k written = 110K.
+    // 20k * 0.50 + 60k * 0.05 + 30k * 0.625 + 1k * 2.50
+    expect(at(110_000, 1000, 60_000, 30_000)).toBe(0.03425);
+    // The same split under 100K: 20k * 0.10 + 50k * 0.01 + 20k * 0.125 + 1k * 0.50
+    expect(at(90_000, 1000, 50_000, 20_000)).toBe(0.0055);
+    expect(findPrice("anthropic", "claude-haiku-5-5-20261007")?.key).toBe("claude-haiku-5-5");
+  });
+
+  it("prices Claude Sonnet 4 and 4.5 above 200K prompt tokens at the long-context rates", () => {
+    const usage = (promptTokens: number) => ({ promptTokens, completionTokens: 100_000 });
+    expect(costOf("anthropic", "claude-sonnet-4-5", usage(200_000))).toBe(2.1); // 200k * 3 + 100k * 15
+    expect(costOf("anthropic", "claude-sonnet-4-5-20250929", usage(300_000))).toBe(4.05); // 300k * 6 + 100k * 22.50
+    expect(costOf("anthropic", "claude-sonnet-4-0", usage(300_000))).toBe(4.05);
+    // Cache reads and writes at their multipliers of the long-context input price: 0.60 and 7.50.
+    expect(
+      costOf("anthropic", "claude-sonnet-4", {
+        promptTokens: 400_000,
+        completionTokens: 0,
+        cacheReadTokens: 200_000,
+        cacheWriteTokens: 100_000,
+      }),
+    ).toBe(1.47); // 100k * 6 + 200k * 0.60 + 100k * 7.50
+    // Sonnet 4.6 has its 1M window at the standard price: no tier.
+    expect(costOf("anthropic", "claude-sonnet-4-6", usage(300_000))).toBe(2.4);
+  });
+
   it("prices Claude's cache writes and reads at their own rates; promptTokens includes both", () => {
     const usage = { promptTokens: 1_000_000, completionTokens: 100_000, cacheReadTokens: 600_000, cacheWriteTokens: 300_000 };
     // 100k fresh * 3 + 600k read * 0.30 + 300k written * 3.75 + 100k out * 15
-    expect(costOf("anthropic", "claude-sonnet-4-5", usage)).toBe(3.105);
+    expect(costOf("anthropic", "claude-sonnet-4-6", usage)).toBe(3.105);
     // Opus 4.1: 100k * 15 + 600k * 1.5 + 300k * 18.75 + 100k * 75
     expect(costOf("anthropic", "claude-opus-4-1-20250805", usage)).toBe(15.525);
     expect(costOf("anthropic", "claude-3-5-haiku-20241022", { promptTokens: 2000, completionTokens: 1000 })).toBe(0.0056);

@@ -6,15 +6,20 @@
  * OpenAI's table holds its public list prices (standard tier, USD per 1M tokens) as they stood on
  * PRICE_TABLE_DATE; Azure OpenAI answers carry the same model names and are priced from it too
  * (Azure's own prices can differ slightly by region and deployment type). The other tables carry
- * their own dates and only the models priced with confidence from the provider's pricing page.
+ * their own dates and source pages and only the models whose prices that page states; a model whose
+ * price could not be read from the provider's own page, or whose sources disagree, is left out.
+ * Prices that change with the prompt's size (Claude Haiku 5.5 above 100K prompt tokens, Claude
+ * Sonnet 4 and 4.5 above 200K) are modelled as a second tier (`above`), chosen per request.
  * Not modelled: Batch/Flex/Priority tiers, fine-tuned models (`ft:...` -> null), audio/realtime/
- * image tokens, long-context surcharges, per-request fees (Perplexity's search fees: no table).
+ * image tokens, 1-hour cache writes (billed as 5-minute writes: the usage does not tell them apart),
+ * regional surcharges, per-request fees (Perplexity's search fees: no table).
  */
 
 /** The day OpenAI's prices below reflect (its list prices, standard tier). */
 export const PRICE_TABLE_DATE = "2025-08-07";
 
-export type ModelPrice = {
+/** Prices of one tier, USD per 1M tokens. */
+export type PriceRates = {
   /** USD per 1M input (prompt) tokens. */
   input: number;
   /** USD per 1M output (completion) tokens; absent for input-only models (embeddings). */
@@ -25,12 +30,24 @@ export type ModelPrice = {
   cacheWrite?: number;
 };
 
+export type ModelPrice = PriceRates & {
+  /**
+   * The prices of every token of a request whose prompt (cache reads and writes included) holds
+   * more than `tokens` tokens, output included. Lists the same kinds of price as the base tier, so
+   * a long request is never priced from a guessed rate.
+   */
+  above?: PriceRates & { tokens: number };
+};
+
 const p = (input: number, output?: number, cachedInput?: number, cacheWrite?: number): ModelPrice => ({
   input,
   output,
   cachedInput,
   cacheWrite,
 });
+
+/** `base` up to `tokens` prompt tokens, `long` above. */
+const tiered = (base: ModelPrice, tokens: number, long: ModelPrice): ModelPrice => ({ ...base, above: { tokens, ...long } });
 
 /**
  * OpenAI's table (also Azure OpenAI's). Keys are model families or exact snapshot names. A name
@@ -81,30 +98,51 @@ export const PRICE_TABLE: Readonly<Record<string, ModelPrice>> = Object.freeze({
   "text-embedding-ada-002": p(0.1),
 });
 
-/** The day Anthropic's prices below reflect (https://docs.anthropic.com/en/docs/about-claude/pricing). */
-export const ANTHROPIC_PRICE_DATE = "2025-10-15";
+/**
+ * The day Anthropic's prices below were read from its pricing and model pages
+ * (https://platform.claude.com/docs/en/about-claude/pricing, .../docs/en/models/<model>/overview).
+ */
+export const ANTHROPIC_PRICE_DATE = "2026-12-05";
+
+/** Claude Sonnet 4 and 4.5 over 200K prompt tokens (their 1M-context beta): $6 / $22.50, the cache multipliers (x1.25 write, x0.1 read) on top. */
+const SONNET_4_LONG = p(6, 22.5, 0.6, 7.5);
 
 /**
  * Anthropic's table: input, output, 5-minute cache writes and cache reads (hits). A dated snapshot
  * `<key>-YYYYMMDD` and the `<key>-latest` alias are priced as `<key>`; `claude-opus-4-0` and
- * `claude-sonnet-4-0` are the aliases of Claude Opus 4 and Sonnet 4. Sonnet 4 and 4.5 requests
- * over 200K input tokens (the 1M-context beta) cost more and are not modelled.
+ * `claude-sonnet-4-0` are the aliases of Claude Opus 4 and Sonnet 4. Left out: Claude Sonnet 5.5
+ * (its pricing page and later reports disagree on its cache-read price), the Mythos models (limited
+ * availability) and Claude 2 and older.
  */
 export const ANTHROPIC_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
+  "claude-fable-5-1": p(10, 50, 0.25, 12.5),
+  "claude-fable-5": p(10, 50, 1, 12.5),
+  "claude-opus-5-5": p(4, 20, 0.2, 5),
+  "claude-opus-5": p(5, 25, 0.5, 6.25),
+  "claude-opus-4-8": p(5, 25, 0.5, 6.25),
+  "claude-opus-4-7": p(5, 25, 0.5, 6.25),
+  "claude-opus-4-6": p(5, 25, 0.5, 6.25),
+  "claude-opus-4-5": p(5, 25, 0.5, 6.25),
   "claude-opus-4-1": p(15, 75, 1.5, 18.75),
   "claude-opus-4": p(15, 75, 1.5, 18.75),
   "claude-opus-4-0": p(15, 75, 1.5, 18.75),
-  "claude-sonnet-4-5": p(3, 15, 0.3, 3.75),
-  "claude-sonnet-4": p(3, 15, 0.3, 3.75),
-  "claude-sonnet-4-0": p(3, 15, 0.3, 3.75),
+  "claude-sonnet-5": p(2, 10, 0.2, 2.5),
+  "claude-sonnet-4-6": p(3, 15, 0.3, 3.75),
+  "claude-sonnet-4-5": tiered(p(3, 15, 0.3, 3.75), 200_000, SONNET_4_LONG),
+  "claude-sonnet-4": tiered(p(3, 15, 0.3, 3.75), 200_000, SONNET_4_LONG),
+  "claude-sonnet-4-0": tiered(p(3, 15, 0.3, 3.75), 200_000, SONNET_4_LONG),
   "claude-3-7-sonnet": p(3, 15, 0.3, 3.75),
+  "claude-haiku-5-5": tiered(p(0.1, 0.5, 0.01, 0.125), 100_000, p(0.5, 2.5, 0.05, 0.625)),
   "claude-haiku-4-5": p(1, 5, 0.1, 1.25),
   "claude-3-5-haiku": p(0.8, 4, 0.08, 1),
   "claude-3-opus": p(15, 75, 1.5, 18.75),
   "claude-3-haiku": p(0.25, 1.25, 0.03, 0.3),
 });
 
-/** The day the Groq prices below reflect (https://groq.com/pricing, on-demand tier). */
+/**
+ * The day the Groq prices below reflect (https://groq.com/pricing, on-demand tier). Not re-read
+ * since: no newer copy of Groq's own page was found, and nothing found contradicts these two.
+ */
 export const GROQ_PRICE_DATE = "2025-10-15";
 
 /** Groq's table, by Groq's model ids. */
@@ -113,27 +151,21 @@ export const GROQ_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
   "llama-3.1-8b-instant": p(0.05, 0.08),
 });
 
-/** The day the DeepSeek prices below reflect (https://api-docs.deepseek.com/quick_start/pricing: DeepSeek-V3.2). */
-export const DEEPSEEK_PRICE_DATE = "2025-12-09";
-
-/** DeepSeek's table: cache-miss input, output and cache-hit input. */
-export const DEEPSEEK_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
-  "deepseek-chat": p(0.28, 0.42, 0.028),
-  "deepseek-reasoner": p(0.28, 0.42, 0.028),
-});
-
 /**
- * The table of each provider, by provider id. A provider without one (mistral-ai, together-ai,
- * fireworks-ai, x-ai, google: not priced yet with confidence; perplexity-ai: per-request search
- * fees; openrouter: the price depends on the provider it routes to; ollama, openai-compatible:
- * your own servers) has every cost null.
+ * The table of each provider, by provider id. A provider without one has every cost null:
+ * - deepseek: sources disagree. The copy of its own pricing page found lists older DeepSeek-V3
+ *   prices; a later report describes new model ids and peak/off-peak rates, which `cost()` could
+ *   not apply anyway (it is not told when a request ran). The 2025-12-09 V3.2 prices were dropped.
+ * - mistral-ai, together-ai, fireworks-ai, x-ai, google: no copy of the provider's own per-model
+ *   pricing page could be read, and secondary sources disagree; never a guessed price.
+ * - perplexity-ai: per-request search fees on top of tokens; openrouter: the price depends on the
+ *   provider it routes to; ollama, openai-compatible: your own servers.
  */
 export const PRICE_TABLES: Readonly<Record<string, Readonly<Record<string, ModelPrice>>>> = Object.freeze({
   openai: PRICE_TABLE,
   "azure-openai": PRICE_TABLE,
   anthropic: ANTHROPIC_PRICES,
   groq: GROQ_PRICES,
-  deepseek: DEEPSEEK_PRICES,
 });
 
 /** Every model name some table prices (the log explorer's model suggestions). */
@@ -193,7 +225,8 @@ const isTokenCount = (n: number) => Number.isFinite(n) && n >= 0;
  * model is unknown or a token count is not a finite number >= 0. `promptTokens` includes the
  * cache reads and writes: those are billed at the table's cache-read and cache-write prices where
  * it has them (else at the input price), the rest of the prompt at the input price. Reads and
- * writes together never count for more than the prompt (reads first).
+ * writes together never count for more than the prompt (reads first). A model with an `above` tier
+ * is billed entirely (output too) at that tier's prices when `promptTokens` exceeds its `tokens`.
  */
 export function cost(provider: string | null | undefined, model: string | null | undefined, usage: CostUsage): number | null {
   const found = findModelPrice(provider, model);
@@ -203,7 +236,9 @@ export function cost(provider: string | null | undefined, model: string | null |
   const reads = usage.cacheReadTokens ?? 0;
   const writes = usage.cacheWriteTokens ?? 0;
   if (![promptTokens, completionTokens, reads, writes].every(isTokenCount)) return null;
-  const { input, output = 0, cachedInput = input, cacheWrite = input } = found.price;
+  const { above } = found.price;
+  const rates: PriceRates = above !== undefined && promptTokens > above.tokens ? above : found.price;
+  const { input, output = 0, cachedInput = input, cacheWrite = input } = rates;
   const readTokens = Math.min(reads, promptTokens);
   const writeTokens = Math.min(writes, promptTokens - readTokens);
   const fresh = promptTokens - readTokens - writeTokens;
