@@ -331,9 +331,15 @@ const overloaded = ev("error", { error: { type: "overloaded_error", message: "Ov
 describe("SseRelay on Anthropic's wire (/v1/messages)", () => {
   const anthropic = (reads: string[], end: "end" | "break" = "end") => relayOf(reads, end, { wire: "anthropic" });
 
-  it("message_start and ping are not content; the first content block is", async () => {
-    expect((await anthropic([messageStart, ping], "end").waitForFirstContent()).ok).toBe(false);
-    expect((await anthropic([messageStart, ping, blockStart], "break").waitForFirstContent()).ok).toBe(true);
+  it("message_start, ping and a text block's empty start are not content; its first delta, or a tool_use start, is", async () => {
+    expect((await anthropic([messageStart, ping, blockStart], "end").waitForFirstContent()).ok).toBe(false);
+    expect((await anthropic([messageStart + ping + blockStart + overloaded]).waitForFirstContent()).ok).toBe(false);
+    expect((await anthropic([messageStart, ping, blockStart, textDelta("Hi")], "break").waitForFirstContent()).ok).toBe(true);
+    const toolStart = ev("content_block_start", {
+      index: 0,
+      content_block: { type: "tool_use", id: "toolu_1", name: "get_weather", input: {} },
+    });
+    expect((await anthropic([messageStart, toolStart], "break").waitForFirstContent()).ok).toBe(true);
   });
 
   it("relays every event as sent, ends at message_stop, and reads model and usage (cache reads and writes kept)", async () => {

@@ -15,7 +15,8 @@
  *
  * OpenAI content: text (non-empty `content`, `refusal` or completions `text`), `tool_calls`,
  * `function_call` (or any other non-empty delta field), a non-null `finish_reason`, a non-null
- * `usage`, or `[DONE]`. Anthropic content: `content_block_*`, `message_delta`, `message_stop`.
+ * `usage`, or `[DONE]`. Anthropic content: `content_block_*` (but a text or thinking block's empty
+ * opening `content_block_start`), `message_delta`, `message_stop`.
  * An error event (OpenAI's `{"error":{...}}`, Anthropic's `event: error`) before content fails the
  * attempt (it falls back like a broken stream); after content it is relayed and ends the stream.
  * OpenAI events are only parsed as JSON until the first content event; after it, only those that
@@ -165,7 +166,7 @@ export class SseRelay {
 
   /** Reads one event of the client's wire; queues it unless it must be stripped. */
   private inspect(event: string, lookForContent: boolean): Verdict {
-    const verdict = this.wire === "anthropic" ? this.inspectAnthropic(event) : this.inspectOpenAi(event, lookForContent);
+    const verdict = this.wire === "anthropic" ? this.inspectAnthropic(event, lookForContent) : this.inspectOpenAi(event, lookForContent);
     if (verdict === Verdict.Error) {
       // Before content the attempt fails (nothing is relayed); after it the error is the last event.
       if (!lookForContent) this.ready.push(`${event}\n\n`);
@@ -204,10 +205,15 @@ export class SseRelay {
   }
 
   /** Anthropic's Messages events, by name: https://docs.anthropic.com/en/docs/build-with-claude/streaming */
-  private inspectAnthropic(event: string): Verdict {
+  private inspectAnthropic(event: string, lookForContent: boolean): Verdict {
     const { name, data } = fieldsOf(event);
     let verdict: Verdict = Verdict.Content;
     switch (name) {
+      case "content_block_start": {
+        // A text or thinking block opens empty: like OpenAI's role chunk, it is not content yet.
+        if (lookForContent && data !== null && isEmptyBlock(safeParse(data)?.content_block)) verdict = Verdict.Empty;
+        break;
+      }
       case "message_start": {
         const message = data === null ? null : safeParse(data)?.message;
         if (isRecord(message)) {
@@ -377,6 +383,14 @@ function safeParse(text: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+/** A content block that opens with nothing in it: `{"type":"text","text":""}`, `{"type":"thinking","thinking":""}`. */
+function isEmptyBlock(block: unknown): boolean {
+  if (!isRecord(block)) return false;
+  if (block.type === "text") return block.text === "" || block.text === undefined;
+  if (block.type === "thinking") return block.thinking === "" || block.thinking === undefined;
+  return false;
 }
 
 function errorMessageOf(error: unknown): string {
