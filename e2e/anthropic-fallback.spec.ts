@@ -5,10 +5,10 @@
  * answers through the translation), then the log explorer: the fallback icon on the row, and the
  * detail's three attempts with Anthropic's answer (docs/GATEWAY.md §1.3).
  */
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
 import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
-import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
+import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE, permissions: ["clipboard-read", "clipboard-write"] });
@@ -43,15 +43,6 @@ test.afterAll(async () => {
   if (gatewayKeyId) await admin("DELETE", `/api-keys/${gatewayKeyId}`).catch(() => undefined);
   await mock?.close();
 });
-
-function consoleErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.location().url.endsWith("/favicon.ico")) errors.push(`${msg.text()} ${msg.location().url}`);
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return errors;
-}
 
 test("an Anthropic key in the dialog, an OpenAI -> Azure -> Anthropic config in the builder, the openai SDK rescued by Claude", async ({
   page,

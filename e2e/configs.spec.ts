@@ -9,7 +9,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { Portkey } from "portkey-ai";
 import { E2E_ADMIN, E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
 import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
-import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
+import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE, permissions: ["clipboard-read", "clipboard-write"] });
@@ -48,16 +48,6 @@ test.afterAll(async () => {
   if (gatewayKeyId) await admin("DELETE", `/api-keys/${gatewayKeyId}`).catch(() => undefined);
   await mock?.close();
 });
-
-/** The errors the page logs (hydration mismatches, failed loads), to be asserted empty. */
-function consoleErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.location().url.endsWith("/favicon.ico")) errors.push(`${msg.text()} ${msg.location().url}`);
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return errors;
-}
 
 async function jsonView(page: Page): Promise<unknown> {
   return JSON.parse(await page.getByLabel("Config JSON").inputValue());

@@ -10,7 +10,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { Portkey } from "portkey-ai";
 import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
-import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
+import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE });
@@ -92,17 +92,6 @@ test.afterAll(async () => {
   if (apiKeyId) await admin("DELETE", `/api-keys/${apiKeyId}`).catch(() => undefined);
   await mock?.close();
 });
-
-/** Errors the page logs to its console (hydration mismatches, failed loads), to be asserted empty. */
-function consoleErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    // The app has no favicon yet (not this page's concern).
-    if (msg.type() === "error" && !msg.location().url.endsWith("/favicon.ico")) errors.push(`${msg.text()} ${msg.location().url}`);
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return errors;
-}
 
 /** The list's data rows (not the header row). */
 function dataRows(page: Page) {
