@@ -142,7 +142,8 @@ describe("/v1/messages with the Anthropic SDK", () => {
     expect(data.input_tokens).toBeGreaterThan(0);
     expect(h.mock.requests()).toMatchObject([{ provider: "anthropic", path: "messages/count_tokens", key: PRIMARY }]);
     const log = await h.waitForLog(response.headers.get("x-portkey-request-id")!);
-    expect(log).toMatchObject({ path: "/v1/messages/count_tokens", status: 200, provider: "anthropic" });
+    // Counting is free: a known 0, not an unknown (null) cost.
+    expect(log).toMatchObject({ path: "/v1/messages/count_tokens", status: 200, provider: "anthropic", cost: 0 });
   });
 
   it("falls back from an overloaded Anthropic target (529) to a healthy one, and logs both attempts", async () => {

@@ -12,8 +12,11 @@ import { RouteError } from "../router";
 import { setGatewayHeaders } from "./gateway-headers";
 import { usageFields, type LogInput } from "./log-record";
 import { enqueueLog, modelRequested, ownMs, type Resolved, type Routed, type Served } from "./served";
-import { wireOf } from "../providers/types";
+import { type Endpoint, wireOf } from "../providers/types";
 import { errorText } from "./wire-errors";
+
+/** Endpoints whose answers the provider does not bill (Anthropic's token counting). */
+const FREE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["messages/count_tokens"]);
 
 /** Requests the client abandoned are logged with nginx's "client closed request". */
 const CLIENT_CLOSED = ERROR_CATALOG.client_closed.status;
@@ -48,6 +51,8 @@ export function respond(s: Routed): Response {
   if (payload?.kind === "json") {
     const served = { usage: payload.usage, model: typeof payload.json.model === "string" ? payload.json.model : null };
     const fields = usageFields(served, modelRequested(s), result.target.provider);
+    // Counting tokens generates nothing and is free: its cost is known to be 0, not unknown.
+    if (FREE_ENDPOINTS.has(s.endpoint)) fields.cost = 0;
     if (s.cache) {
       void getResponseCache()
         .set(
