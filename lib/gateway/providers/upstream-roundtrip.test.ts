@@ -3,12 +3,13 @@
  * OpenAI/Azure upstream (testing/mock-upstream), checked through the mock's request record.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { built } from "@/testing/build-result";
 import { startMockUpstream, type MockUpstream } from "@/testing/mock-upstream/server";
 import { sseData } from "@/testing/mock-upstream/testing";
 import { azureOpenAiAdapter } from "./azure-openai";
 import { validateCustomHost } from "../upstream/custom-host";
 import { openAiAdapter } from "./openai";
-import { isBuildError, type BuildResult, type Endpoint, type ProviderCredentials, type UpstreamRequest } from "./types";
+import { type Endpoint, type ProviderCredentials, type UpstreamRequest } from "./types";
 
 const OPENAI_KEY = "sk-roundtrip-openai-1111";
 const AZURE_KEY = "azure-roundtrip-key-2222";
@@ -26,11 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => mock.close());
 beforeEach(() => mock.reset());
-
-function built(result: BuildResult): UpstreamRequest {
-  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
-  return result;
-}
 
 const send = (req: UpstreamRequest) => fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
 

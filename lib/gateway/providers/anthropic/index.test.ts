@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isBuildError, type BuildResult, type TargetNode, type UpstreamRequest } from "../types";
+import { built, refused } from "@/testing/build-result";
+import { type TargetNode } from "../types";
 import { anthropicAdapter, buildAnthropicRequest, type AnthropicCredentials } from ".";
 import { anthropicInfo } from "./info";
 
@@ -7,16 +8,6 @@ const KEY = "sk-ant-test-1234";
 const creds = (extra: Partial<AnthropicCredentials> = {}): AnthropicCredentials => ({ provider: "anthropic", apiKey: KEY, ...extra });
 const chat = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }] };
 const messages = { model: "claude-sonnet-4-5", max_tokens: 100, messages: [{ role: "user", content: "hi" }], top_k: 5, container: "x" };
-
-function built(result: BuildResult): UpstreamRequest {
-  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
-  return result;
-}
-
-function refused(result: BuildResult) {
-  if (!isBuildError(result)) throw new Error(`expected an error, got ${result.url}`);
-  return result.error;
-}
 
 describe("Anthropic request", () => {
   it("posts a translated chat completion to /v1/messages with x-api-key and the default anthropic-version", () => {

@@ -4,8 +4,9 @@
  * adapter's translator and error normaliser.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { built } from "@/testing/build-result";
 import { startMockUpstream, type MockUpstream } from "@/testing/mock-upstream/server";
-import { isBuildError, type BuildResult, type UpstreamRequest } from "../types";
+import { type UpstreamRequest } from "../types";
 import { anthropicAdapter, type AnthropicCredentials } from ".";
 
 const KEY = "sk-ant-roundtrip-3333";
@@ -27,11 +28,6 @@ const chat = (content: string, extra: Record<string, unknown> = {}) => ({
   messages: [{ role: "user", content }],
   ...extra,
 });
-
-function built(result: BuildResult): UpstreamRequest {
-  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
-  return result;
-}
 
 const send = (req: UpstreamRequest) => fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
 

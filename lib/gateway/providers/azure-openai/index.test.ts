@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isBuildError, type BuildResult, type ProviderCredentials, type UpstreamRequest } from "../types";
+import { built } from "@/testing/build-result";
+import { isBuildError, type ProviderCredentials, type UpstreamRequest } from "../types";
 import { azureOpenAiAdapter, buildAzureRequest } from ".";
 
 const KEY = "azure-key-wxyz";
@@ -14,11 +15,6 @@ const creds: ProviderCredentials = {
     { deploymentName: "prod-mini", alias: "gpt-4o-mini", isDefault: true, apiVersion: "2024-10-21" },
   ],
 };
-
-function built(result: BuildResult): UpstreamRequest {
-  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
-  return result;
-}
 
 describe("Azure OpenAI request", () => {
   it.each(["chat/completions", "completions", "embeddings"] as const)("posts %s to the resource's deployment URL", (endpoint) => {

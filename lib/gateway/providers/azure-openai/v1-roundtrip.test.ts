@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockUpstream, type MockUpstream } from "@/testing/mock-upstream/server";
 import { sseJson } from "@/testing/mock-upstream/testing";
-import { isBuildError, type BuildResult, type UpstreamRequest } from "../types";
+import { built } from "@/testing/build-result";
+import type { UpstreamRequest } from "../types";
 import { buildAzureRequest, type AzureCredentials } from ".";
 
 const KEY = "azure-v1-roundtrip-3333";
@@ -16,10 +17,6 @@ beforeAll(async () => {
 afterAll(() => mock.close());
 beforeEach(() => mock.reset());
 
-function built(result: BuildResult): UpstreamRequest {
-  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
-  return result;
-}
 const send = (req: UpstreamRequest) => fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
 
 const deployments = [

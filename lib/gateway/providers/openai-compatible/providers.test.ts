@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { built, refused } from "@/testing/build-result";
 import { virtualKeyShapeIssues } from "../../../api/virtual-key-schemas";
 import { parseConfig } from "../../config/schema";
 import { getProviderAdapter } from "../registry";
-import { ENDPOINTS, isBuildError, type BuildResult, type Endpoint, type ProviderAdapter, type UpstreamRequest } from "../types";
+import { ENDPOINTS, type Endpoint, type ProviderAdapter } from "../types";
 
 const KEY = "key-test-1234";
 const chat = { model: "m", messages: [{ role: "user", content: "hi" }] };
@@ -65,16 +66,6 @@ function adapterOf(id: string): ProviderAdapter {
   const adapter = getProviderAdapter(id);
   if (!adapter) throw new Error(`no adapter for ${id}`);
   return adapter;
-}
-
-function built(result: BuildResult): UpstreamRequest {
-  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
-  return result;
-}
-
-function refused(result: BuildResult) {
-  if (!isBuildError(result)) throw new Error(`expected an error, got ${result.url}`);
-  return result.error;
 }
 
 const creds = (c: Case, customHost?: string) => ({ ...adapterOf(c.id).credentials(KEY, null, {}), ...(customHost ? { customHost } : {}) });

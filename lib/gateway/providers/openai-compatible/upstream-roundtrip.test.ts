@@ -5,11 +5,12 @@
  * back through `normalizeError` in OpenAI's shape.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { built } from "@/testing/build-result";
 import { NAMED_PROVIDERS, type NamedProvider } from "@/testing/mock-upstream/named-providers";
 import { startMockUpstream, type MockUpstream } from "@/testing/mock-upstream/server";
 import { sseData } from "@/testing/mock-upstream/testing";
 import { getProviderAdapter } from "../registry";
-import { isBuildError, type BuildResult, type ProviderAdapter, type UpstreamRequest } from "../types";
+import { isBuildError, type ProviderAdapter, type UpstreamRequest } from "../types";
 
 const KEY = "key-roundtrip-5678";
 const CHAT = { model: "mock-model", messages: [{ role: "user", content: "Hello there" }] };
@@ -26,11 +27,6 @@ function adapterOf(id: string): ProviderAdapter {
   const adapter = getProviderAdapter(id);
   if (!adapter) throw new Error(`no adapter for ${id}`);
   return adapter;
-}
-
-function built(result: BuildResult): UpstreamRequest {
-  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
-  return result;
 }
 
 const send = (req: UpstreamRequest) => fetch(req.url, { method: req.method, headers: req.headers, body: req.body });

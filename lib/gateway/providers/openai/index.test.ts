@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isBuildError, type BuildResult, type UpstreamRequest } from "../types";
+import { built, refused } from "@/testing/build-result";
 import { buildOpenAiRequest, openAiAdapter } from ".";
 
 const KEY = "sk-test-1234";
 const chat = { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] };
-
-function built(result: BuildResult): UpstreamRequest {
-  if (isBuildError(result)) throw new Error(`expected a request, got ${result.error.message}`);
-  return result;
-}
-
-function refused(result: BuildResult) {
-  if (!isBuildError(result)) throw new Error(`expected an error, got ${result.url}`);
-  return result.error;
-}
 
 describe("OpenAI request", () => {
   it.each([
