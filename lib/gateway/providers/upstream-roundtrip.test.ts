@@ -9,7 +9,7 @@ import { sseData } from "@/testing/mock-upstream/testing";
 import { azureOpenAiAdapter } from "./azure-openai";
 import { validateCustomHost } from "../upstream/custom-host";
 import { openAiAdapter } from "./openai";
-import { type Endpoint, type ProviderCredentials, type UpstreamRequest } from "./types";
+import type { Endpoint, ProviderCredentials, UpstreamRequest } from "./types";
 
 const OPENAI_KEY = "sk-roundtrip-openai-1111";
 const AZURE_KEY = "azure-roundtrip-key-2222";

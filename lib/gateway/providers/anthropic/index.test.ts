@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { built, refused } from "@/testing/build-result";
-import { type TargetNode } from "../types";
+import type { TargetNode } from "../types";
 import { anthropicAdapter, buildAnthropicRequest, type AnthropicCredentials } from ".";
 import { anthropicInfo } from "./info";
 

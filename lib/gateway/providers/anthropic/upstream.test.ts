@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { built } from "@/testing/build-result";
 import { startMockUpstream, type MockUpstream } from "@/testing/mock-upstream/server";
-import { type UpstreamRequest } from "../types";
+import type { UpstreamRequest } from "../types";
 import { anthropicAdapter, type AnthropicCredentials } from ".";
 
 const KEY = "sk-ant-roundtrip-3333";
