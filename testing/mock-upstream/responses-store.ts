@@ -43,8 +43,8 @@ export class ResponsesStore {
 
   put(provider: string, key: string, stored: StoredResponse): void {
     const name = account(provider, key);
-    let own = this.responses.get(name);
-    if (!own) this.responses.set(name, (own = new Map()));
+    const own = this.responses.get(name) ?? new Map<string, StoredResponse>();
+    this.responses.set(name, own);
     own.set(stored.id, stored);
   }
 
@@ -58,8 +58,8 @@ export class ResponsesStore {
    */
   conversation(provider: string, key: string, id: string): TurnContext | undefined {
     const name = account(provider, key);
-    let c = this.conversations.get(id);
-    if (!c) this.conversations.set(id, (c = { account: name, turns: 0, chars: 0, lastUserText: "" }));
+    const c = this.conversations.get(id) ?? { account: name, turns: 0, chars: 0, lastUserText: "" };
+    this.conversations.set(id, c);
     return c.account === name ? c : undefined;
   }
 
@@ -75,8 +75,8 @@ export class ResponsesStore {
    */
   cachedTokens(provider: string, key: string, cacheKey: string, inputTokens: number): number {
     const name = account(provider, key);
-    let own = this.cacheKeys.get(name);
-    if (!own) this.cacheKeys.set(name, (own = new Map()));
+    const own = this.cacheKeys.get(name) ?? new Map<string, number>();
+    this.cacheKeys.set(name, own);
     const seen = own.get(cacheKey);
     own.set(cacheKey, inputTokens);
     return Math.min(seen ?? 0, inputTokens);

@@ -166,7 +166,10 @@ export function respondResponses(
   let body: Json = {};
   if (path === "responses" || path === "responses/input_tokens") {
     const parsed = parseBody(raw, path);
-    if (!parsed.ok) return fail(parsed.status, parsed.body);
+    if (!parsed.ok) {
+      fail(parsed.status, parsed.body);
+      return;
+    }
     body = parsed.value;
   }
   const model = typeof body.model === "string" && body.model !== "" ? body.model : undefined;
@@ -175,23 +178,41 @@ export function respondResponses(
   const deployment = provider === "azure" ? model : undefined;
   if (deployment !== undefined) {
     rec.deployment = deployment;
-    if (state.azureDeployments && !Object.hasOwn(state.azureDeployments, deployment)) return fail(404, AZURE_DEPLOYMENT_NOT_FOUND);
+    if (state.azureDeployments && !Object.hasOwn(state.azureDeployments, deployment)) {
+      fail(404, AZURE_DEPLOYMENT_NOT_FOUND);
+      return;
+    }
   }
 
   let stored: StoredResponse | undefined;
   if (route.responseId !== undefined) {
     rec.responseId = route.responseId;
     stored = state.responses.get(provider, key, route.responseId);
-    if (!stored) return fail(404, responseNotFound(route.responseId));
+    if (!stored) {
+      fail(404, responseNotFound(route.responseId));
+      return;
+    }
   }
   const resume = path === "responses/{id}" && ex.req.method === "GET" && query?.get("stream") === "true";
-  if (resume && !stored?.events) return fail(400, NOT_RESUMABLE);
-  if (path === "responses/{id}/cancel" && stored?.response.background !== true) return fail(400, CANNOT_CANCEL);
-  if (path === "responses" && body.background === true && body.store === false) return fail(400, BACKGROUND_NEEDS_STORE);
+  if (resume && !stored?.events) {
+    fail(400, NOT_RESUMABLE);
+    return;
+  }
+  if (path === "responses/{id}/cancel" && stored?.response.background !== true) {
+    fail(400, CANNOT_CANCEL);
+    return;
+  }
+  if (path === "responses" && body.background === true && body.store === false) {
+    fail(400, BACKGROUND_NEEDS_STORE);
+    return;
+  }
   let turns: { context?: TurnContext; conversation?: string } = {};
   if (path === "responses" || path === "responses/input_tokens") {
     const checked = turnContext(a, body);
-    if (!checked.ok) return fail(checked.status, checked.body);
+    if (!checked.ok) {
+      fail(checked.status, checked.body);
+      return;
+    }
     turns = checked.value;
   }
 
