@@ -109,6 +109,11 @@ const AZURE_OPERATIONS: Partial<Record<ApiPath, string>> = {
   completions: "Completions_Create",
   embeddings: "Embeddings_Create",
   models: "Models_List",
+  responses: "Responses_Create",
+  "responses/{id}": "Responses_Get",
+  "responses/{id}/cancel": "Responses_Cancel",
+  "responses/{id}/input_items": "Responses_ListInputItems",
+  "responses/input_tokens": "Responses_InputTokens",
 };
 
 function azureStatusBody(status: number, ctx: StatusContext): string {

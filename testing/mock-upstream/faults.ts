@@ -24,7 +24,25 @@ export interface Reply {
   stream: boolean;
   json(): string;
   plan(): StreamPlan;
+  /** The Responses API's own shapes for the faults that end an answer early (responses-format.ts). */
+  responses?: ResponsesFaultShapes;
+  /** Called once a stream was written in full (a background response then reaches its final state). */
+  delivered?(): void;
 }
+
+/** How a Responses API answer ends when a fault cuts it: its own events, numbered after what was sent. */
+export interface ResponsesFaultShapes {
+  /** An `error` event `{type: "error", code, message, param: null, sequence_number}`. */
+  errorEvent(sequenceNumber: number, code: string, message: string): string;
+  /** The `response.failed` event (the stored response turns failed too). */
+  failedEvent(sequenceNumber: number): string;
+  /** The answer as a failed response (JSON). */
+  failedJson(): string;
+  /** The answer with the key appended to its text and an `echo: {api_key}` field (JSON). */
+  echoJson(key: string): string;
+}
+
+const SERVER_ERROR_MESSAGE = "The server had an error while processing your request. Sorry about that!";
 
 export interface ResponseContext {
   ex: Exchange;
@@ -76,7 +94,10 @@ export function deliver(ctx: ResponseContext, reply: Reply, slowMs?: number): vo
   const { ex } = ctx;
   if (reply.stream) {
     ex.head(200, headersFor(ctx, SSE_TYPE));
-    ex.writeFrames(allFrames(reply.plan()), slowMs ?? ctx.chunkDelayMs, () => ex.res.end());
+    ex.writeFrames(allFrames(reply.plan()), slowMs ?? ctx.chunkDelayMs, () => {
+      ex.res.end();
+      reply.delivered?.();
+    });
     return;
   }
   const json = reply.json();
@@ -166,8 +187,12 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
     case "sse_error_event":
       sseErrorEvent(ctx, reply, fault.afterChunks, fault.errorType ?? (ctx.provider === "anthropic" ? "overloaded_error" : "server_error"));
       return;
+    case "response_failed":
+      if (reply.responses) responseFailed(ctx, reply, reply.responses, fault.afterChunks);
+      else sseErrorEvent(ctx, reply, fault.afterChunks, ctx.provider === "anthropic" ? "api_error" : "server_error");
+      return;
     case "tool_use":
-      // The reply already holds the tool call (the handler builds it when this rule matched).
+      // The reply already holds the tool call (the handlers build it when this rule matched).
       deliver(ctx, reply);
       return;
     case "redirect": {
@@ -197,11 +222,27 @@ function sseErrorEvent(ctx: ResponseContext, reply: Reply, afterChunks: number, 
     return;
   }
   const plan = reply.plan();
+  const sent = [...plan.head, ...plan.content.slice(0, afterChunks)];
   const error = anthropic
     ? anthropicErrorEvent(errorType)
-    : `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request. Sorry about that!", type: errorType, param: null, code: null } })}\n\n`;
+    : reply.responses
+      ? reply.responses.errorEvent(sent.length, errorType, SERVER_ERROR_MESSAGE)
+      : `data: ${JSON.stringify({ error: { message: SERVER_ERROR_MESSAGE, type: errorType, param: null, code: null } })}\n\n`;
   ex.head(200, headersFor(ctx, SSE_TYPE));
-  ex.writeFrames([...plan.head, ...plan.content.slice(0, afterChunks), error], ctx.chunkDelayMs, () => ex.res.end());
+  ex.writeFrames([...sent, error], ctx.chunkDelayMs, () => ex.res.end());
+}
+
+/** `response_failed`: a 200 stream ending in `response.failed` after `afterChunks` deltas; not streaming, a 200 failed response. */
+function responseFailed(ctx: ResponseContext, reply: Reply, shapes: ResponsesFaultShapes, afterChunks: number): void {
+  const { ex } = ctx;
+  if (!reply.stream) {
+    ex.send(200, headersFor(ctx, JSON_TYPE), shapes.failedJson());
+    return;
+  }
+  const plan = reply.plan();
+  const sent = [...plan.head, ...plan.content.slice(0, afterChunks)];
+  ex.head(200, headersFor(ctx, SSE_TYPE));
+  ex.writeFrames([...sent, shapes.failedEvent(sent.length)], ctx.chunkDelayMs, () => ex.res.end());
 }
 
 /** `echo_key`: the request's key in a 200 answer (JSON: an `echo` field and the text; stream: an error event after the first content chunk). */
@@ -210,15 +251,21 @@ function echoKey(ctx: ResponseContext, reply: Reply): void {
   const key = ctx.status.key ?? "";
   if (reply.stream) {
     const plan = reply.plan();
-    const error = {
-      error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", param: null, code: "invalid_api_key" },
-    };
+    const sent = [...plan.head, ...plan.content.slice(0, 1)];
+    const message = `Incorrect API key provided: ${key}.`;
+    const error = { error: { message, type: "invalid_request_error", param: null, code: "invalid_api_key" } };
     const frame =
       ctx.provider === "anthropic"
         ? anthropicErrorEvent("authentication_error", `invalid x-api-key: ${key}`)
-        : `data: ${JSON.stringify(error)}\n\n`;
+        : reply.responses
+          ? reply.responses.errorEvent(sent.length, "invalid_api_key", message)
+          : `data: ${JSON.stringify(error)}\n\n`;
     ex.head(200, headersFor(ctx, SSE_TYPE));
-    ex.writeFrames([...plan.head, ...plan.content.slice(0, 1), frame], ctx.chunkDelayMs, () => ex.res.end());
+    ex.writeFrames([...sent, frame], ctx.chunkDelayMs, () => ex.res.end());
+    return;
+  }
+  if (reply.responses) {
+    ex.send(200, headersFor(ctx, JSON_TYPE), reply.responses.echoJson(key));
     return;
   }
   const answer = JSON.parse(reply.json()) as Record<string, unknown>;

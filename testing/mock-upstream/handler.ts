@@ -17,6 +17,8 @@ import {
 import { isNamedProvider, namedAuthError, TOGETHER_MODELS_JSON } from "./named-providers";
 import { chatGeneration, completionGeneration, embeddingInputs, parseRequestBody } from "./parse";
 import type { RequestLog } from "./record";
+import { respondResponses } from "./responses";
+import type { ResponsesStore } from "./responses-store";
 import type { RuleBook } from "./rules";
 import type { ApiPath, Provider } from "./types";
 
@@ -27,6 +29,8 @@ export interface ApiRoute {
   deployment?: string;
   /** Azure's v1 API (/openai/v1/...): the deployment is the body's model. */
   v1?: boolean;
+  /** The Responses API: the response id of the path (`responses/{id}...`). */
+  responseId?: string;
 }
 
 export interface ServerState {
@@ -38,6 +42,8 @@ export interface ServerState {
   log: RequestLog;
   /** Anthropic prompt-cache prefixes seen (cache writes, then reads); cleared by reset(). */
   promptCache: Set<string>;
+  /** The Responses API's stored responses and conversations, per account; cleared by reset(). */
+  responses: ResponsesStore;
   inflight: Set<Exchange>;
   closing: boolean;
 }
@@ -87,25 +93,27 @@ function azureApiVersion(route: ApiRoute, query: URLSearchParams | undefined): s
   return version === "v1" || version === "preview" ? version : undefined;
 }
 
-function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSearchParams | undefined, raw: Buffer): void {
-  if (route.provider === "anthropic") {
-    respondAnthropic(state, ex, route, raw);
-    return;
-  }
-  const { rec } = ex;
-  const { provider, path } = route;
-  let deployment = route.deployment;
-  const azure = provider === "azure";
-  const fail = (status: number, body: string): void => {
-    state.log.markReceived(rec);
-    ex.later(state.latencyMs, () => ex.send(status, apiHeaders(provider, ex.started, JSON_TYPE), body));
-  };
+/** Answers a refused request (auth, body, deployment) in the provider's format, after the usual latency. */
+function refuse(state: ServerState, ex: Exchange, provider: Provider, status: number, body: string): void {
+  state.log.markReceived(ex.rec);
+  ex.later(state.latencyMs, () => ex.send(status, apiHeaders(provider, ex.started, JSON_TYPE), body));
+}
 
+/**
+ * Azure's api-version, then the key (OpenAI: Bearer; Azure: `api-key`, on its v1 API also Bearer;
+ * the named providers' own refusals), then the dated path's deployment. Returns the key, or
+ * undefined when the request was refused (the answer is on its way).
+ */
+function authenticate(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSearchParams | undefined): string | undefined {
+  const { rec } = ex;
+  const { provider } = route;
+  const azure = provider === "azure";
+  const fail = (status: number, body: string): void => refuse(state, ex, provider, status, body);
   if (azure) {
     const version = azureApiVersion(route, query);
     if (!version) {
       fail(404, AZURE_NOT_FOUND);
-      return;
+      return undefined;
     }
     rec.apiVersion = version;
   }
@@ -116,21 +124,41 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
   if (isNamedProvider(provider) && (rec.key === undefined || rec.key.startsWith("sk-invalid"))) {
     const refused = namedAuthError(provider, rec.key);
     fail(refused.status, refused.body);
-    return;
+    return undefined;
   }
   if (rec.key === undefined) {
     fail(401, azure ? AZURE_ACCESS_DENIED : OPENAI_MISSING_KEY);
-    return;
+    return undefined;
   }
   if (rec.key.startsWith("sk-invalid")) {
     fail(401, azure ? AZURE_ACCESS_DENIED : openAiInvalidKey(rec.key));
-    return;
+    return undefined;
   }
-  const deployments = state.azureDeployments;
-  if (deployment !== undefined && deployments && !Object.hasOwn(deployments, deployment)) {
+  const deployment = route.deployment;
+  if (deployment !== undefined && state.azureDeployments && !Object.hasOwn(state.azureDeployments, deployment)) {
     fail(404, AZURE_DEPLOYMENT_NOT_FOUND);
+    return undefined;
+  }
+  return rec.key;
+}
+
+function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSearchParams | undefined, raw: Buffer): void {
+  if (route.provider === "anthropic") {
+    respondAnthropic(state, ex, route, raw);
     return;
   }
+  const key = authenticate(state, ex, route, query);
+  if (key === undefined) return;
+  if (route.path.startsWith("responses")) {
+    respondResponses(state, ex, route, query, raw, key);
+    return;
+  }
+  const { rec } = ex;
+  const { provider, path } = route;
+  let deployment = route.deployment;
+  const azure = provider === "azure";
+  const deployments = state.azureDeployments;
+  const fail = (status: number, body: string): void => refuse(state, ex, provider, status, body);
 
   const parsed = parseRequestBody(raw, provider, path, route.v1 === true);
   if (!parsed.ok) {
@@ -151,7 +179,7 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
   rec.stream = stream;
   rec.includeUsage = includeUsage;
 
-  const picked = state.rules.pick({ provider, key: rec.key, deployment, path, model, stream });
+  const picked = state.rules.pick({ provider, key, deployment, path, model, stream });
   if (picked) {
     rec.fault = picked.fault.kind;
     rec.ruleId = picked.id;
@@ -166,12 +194,12 @@ function respond(state: ServerState, ex: Exchange, route: ApiRoute, query: URLSe
     includeObfuscation,
     promptFilterChunk: state.azurePromptFilterChunk,
   };
-  const reply = makeReply(path, env, rec.key, body, stream);
+  const reply = makeReply(path, env, key, body, stream);
   const ctx: ResponseContext = {
     ex,
     provider,
     chunkDelayMs: state.chunkDelayMs,
-    status: { provider, path, key: rec.key, model: env.model, apiVersion: rec.apiVersion },
+    status: { provider, path, key, model: env.model, apiVersion: rec.apiVersion },
   };
   ex.later(state.latencyMs, () => (picked ? applyFault(ctx, picked.fault, reply) : deliver(ctx, reply)));
 }
@@ -182,6 +210,12 @@ function makeReply(path: ApiPath, env: Envelope, key: string, body: Record<strin
     case "messages":
     case "messages/count_tokens":
       throw new Error(`${path} is an Anthropic route`); // routed to respondAnthropic
+    case "responses":
+    case "responses/{id}":
+    case "responses/{id}/cancel":
+    case "responses/{id}/input_items":
+    case "responses/input_tokens":
+      throw new Error(`${path} is a Responses API route`); // routed to respondResponses
     case "models":
       // Together lists its models as a bare array, not OpenAI's {object: "list", data}.
       return { stream: false, json: () => (env.provider === "together-ai" ? TOGETHER_MODELS_JSON : MODELS_JSON), plan: none };

@@ -104,7 +104,19 @@ function matches(m: FaultMatch | undefined, ctx: MatchContext): boolean {
 // ---------- validation ----------
 
 const PROVIDERS: readonly string[] = ["openai", "azure", "anthropic", ...NAMED_PROVIDER_IDS];
-const PATHS: readonly string[] = ["chat/completions", "completions", "embeddings", "models", "messages", "messages/count_tokens"];
+const PATHS: readonly string[] = [
+  "chat/completions",
+  "completions",
+  "embeddings",
+  "models",
+  "messages",
+  "messages/count_tokens",
+  "responses",
+  "responses/{id}",
+  "responses/{id}/cancel",
+  "responses/{id}/input_items",
+  "responses/input_tokens",
+];
 
 export class RuleError extends Error {}
 
@@ -182,6 +194,8 @@ export function parseFault(v: unknown): Fault {
       }
       return f;
     }
+    case "response_failed":
+      return { kind: "response_failed", afterChunks: num(v, "afterChunks", 0, true)! };
     case "sse_error_event": {
       const f: Fault = { kind: "sse_error_event", afterChunks: num(v, "afterChunks", 0, true)! };
       if (v.errorType !== undefined) {

@@ -6,6 +6,8 @@ import { openAiInvalidUrl, AZURE_NOT_FOUND } from "./errors";
 import { handleApi, type ApiRoute, type ServerState } from "./handler";
 import { RequestLog } from "./record";
 import { matchNamedRoute, namedNotFound } from "./named-providers";
+import { matchResponsesRoute } from "./responses";
+import { ResponsesStore } from "./responses-store";
 import { RuleBook, seededRandom } from "./rules";
 import type { ApiPath, MockUpstream, MockUpstreamOptions } from "./types";
 
@@ -31,6 +33,8 @@ const AZURE_V1_ROUTES: Record<string, { method: string; path: ApiPath }> = {
 function matchApiRoute(method: string, pathname: string, req: IncomingMessage): ApiRoute | undefined {
   const named = matchNamedRoute(method, pathname);
   if (named) return named.path ? { provider: named.provider, path: named.path } : undefined;
+  const responses = matchResponsesRoute(method, pathname);
+  if (responses) return responses;
   const a = ANTHROPIC_ROUTES[pathname];
   if (a) return method === "POST" ? { provider: "anthropic", path: a } : undefined;
   if (pathname === "/v1/models" && req.headers["x-api-key"] !== undefined && req.headers.authorization === undefined) {
@@ -79,6 +83,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     rules: new RuleBook(makeRandom()),
     log: new RequestLog(maxRecords),
     promptCache: new Set(),
+    responses: new ResponsesStore(),
     inflight: new Set(),
     closing: false,
   };
@@ -92,6 +97,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       state.rules.setRandom(makeRandom());
       state.log.clear();
       state.promptCache.clear();
+      state.responses.clear();
     },
     requests: (filter) => state.log.list(filter),
   };

@@ -8,9 +8,18 @@ export type Provider = "openai" | "azure" | "anthropic" | NamedProvider;
 /**
  * Route suffix: below /v1/ (OpenAI, Anthropic), /openai/deployments/{d}/ or /openai/v1/ (Azure), or
  * a named provider's base path. Anthropic serves `messages`, `messages/count_tokens` and `models`
- * (GET /v1/models with `x-api-key`).
+ * (GET /v1/models with `x-api-key`). The Responses API's routes are recorded as templates
+ * (`responses/{id}`, not the id: that is `RecordedRequest.responseId`).
  */
-export type ApiPath = "chat/completions" | "completions" | "embeddings" | "models" | "messages" | "messages/count_tokens";
+export type ApiPath = "chat/completions" | "completions" | "embeddings" | "models" | "messages" | "messages/count_tokens" | ResponsesPath;
+
+/** OpenAI's Responses API (OpenAI, and Azure below /openai/v1/ or /openai/). */
+export type ResponsesPath =
+  | "responses"
+  | "responses/{id}"
+  | "responses/{id}/cancel"
+  | "responses/{id}/input_items"
+  | "responses/input_tokens";
 
 export type Fault =
   /** That status with the provider's error body (or `body` verbatim); 429 can carry retry headers. */
@@ -52,8 +61,15 @@ export type Fault =
    */
   | { kind: "sse_error_event"; afterChunks: number; errorType?: string }
   /**
-   * Anthropic: answer with a `tool_use` block for the tool named `name` (default: the request's
-   * first tool) whose input holds the schema's required properties; no tools: the normal answer.
+   * Responses API: a 200 stream of the opening events and `afterChunks` deltas ending in
+   * `response.failed` (status "failed", `error.code` "server_error"); not streaming, a 200 failed
+   * response. Other routes: as `sse_error_event` with `server_error`.
+   */
+  | { kind: "response_failed"; afterChunks: number }
+  /**
+   * Anthropic: answer with a `tool_use` block, the Responses API with a `function_call` item, for
+   * the tool named `name` (default: the request's first tool) whose input holds the schema's
+   * required properties; no tools: the normal answer.
    */
   | { kind: "tool_use"; name?: string };
 
@@ -96,8 +112,10 @@ export interface RecordedRequest {
   path: ApiPath;
   /** The request's path and query as received (e.g. `/openai/v1/chat/completions`). */
   url: string;
-  /** Azure: the path's deployment, or on the v1 API (/openai/v1/...) the body's model. */
+  /** Azure: the path's deployment, or on the v1 API (/openai/v1/...) and the Responses API the body's model. */
   deployment?: string;
+  /** Responses API: the response id of the URL, or of the response a create made. */
+  responseId?: string;
   /** Azure: the `api-version` query; on the v1 API `v1` when none was sent (or `preview`). */
   apiVersion?: string;
   /** Full key as sent (Bearer token for OpenAI and the named providers, `api-key` header for Azure or Bearer on its v1 API, `x-api-key` for Anthropic). */
