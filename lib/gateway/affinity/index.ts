@@ -27,7 +27,7 @@ function store(): AffinityStore {
 /** Synchronous for the caller: the local cache at once; Redis (when configured) in the background. The
  *  database row is written by the log writer from the log row's `affinity` (the caller puts it there). */
 export function rememberAffinity(record: AffinityRecord): void {
-  store().remember(record);
+  void store().remember(record);
 }
 
 /** Local cache -> Redis (when configured; a Redis error or timeout falls through) -> database. null = unknown. */
@@ -37,5 +37,5 @@ export function lookupAffinity(workspaceId: string, id: string): Promise<Affinit
 
 /** After a successful DELETE of a response: local, Redis, and the database row (off the request path). */
 export function forgetAffinity(workspaceId: string, id: string): void {
-  store().forget(workspaceId, id);
+  void store().forget(workspaceId, id);
 }

@@ -46,9 +46,10 @@ export class AffinityStore {
     this.cache = options.cache ?? new LocalAffinityCache();
   }
 
-  remember(record: AffinityRecord): void {
+  /** The local cache at once; the returned promise settles (never rejects) once Redis has it or failed. */
+  remember(record: AffinityRecord): Promise<void> {
     this.cache.set(record);
-    this.writeRedis(record);
+    return this.writeRedis(record);
   }
 
   async lookup(workspaceId: string, id: string): Promise<AffinityRecord | null> {
@@ -63,20 +64,22 @@ export class AffinityStore {
     const stored = await findResponseAffinity(this.options.db(), workspaceId, id);
     if (stored && generation === this.generation) {
       this.cache.set(stored);
-      this.writeRedis(stored);
+      void this.writeRedis(stored);
     }
     return stored;
   }
 
-  /** Off the request path: local at once, Redis and the database in the background. */
-  forget(workspaceId: string, id: string): void {
+  /** Local at once; the returned promise settles (never rejects) once Redis and the database are done. */
+  async forget(workspaceId: string, id: string): Promise<void> {
     this.generation++;
     this.cache.delete(workspaceId, id);
     const client = this.ready();
-    client?.del(this.key(workspaceId, id)).catch((err: unknown) => this.warnRedis(err, "DEL"));
-    deleteResponseAffinity(this.options.db(), workspaceId, id).catch((err: unknown) =>
-      this.options.warn({ err: message(err), workspaceId, id }, "response affinity: could not delete the database row"),
-    );
+    await Promise.all([
+      client?.del(this.key(workspaceId, id)).catch((err: unknown) => this.warnRedis(err, "DEL")),
+      deleteResponseAffinity(this.options.db(), workspaceId, id).catch((err: unknown) =>
+        this.options.warn({ err: message(err), workspaceId, id }, "response affinity: could not delete the database row"),
+      ),
+    ]);
   }
 
   private key(workspaceId: string, id: string): string {
@@ -89,12 +92,13 @@ export class AffinityStore {
     return client?.status === "ready" ? client : null;
   }
 
-  private writeRedis(record: AffinityRecord): void {
+  private async writeRedis(record: AffinityRecord): Promise<void> {
     const client = this.ready();
     if (!client) return;
-    client
-      .set(this.key(record.workspaceId, record.id), JSON.stringify(record), "EX", REDIS_TTL_SECONDS)
-      .catch((err: unknown) => this.warnRedis(err, "SET"));
+    await client.set(this.key(record.workspaceId, record.id), JSON.stringify(record), "EX", REDIS_TTL_SECONDS).then(
+      () => undefined,
+      (err: unknown) => this.warnRedis(err, "SET"),
+    );
   }
 
   private async readRedis(workspaceId: string, id: string): Promise<AffinityRecord | null> {
