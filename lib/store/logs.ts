@@ -119,7 +119,7 @@ export function toLogRow(r: LogRecord) {
     cacheReadTokens: r.cacheReadTokens ?? null,
     cacheWriteTokens: r.cacheWriteTokens ?? null,
     reasoningTokens: r.reasoningTokens ?? null,
-    responseId: r.responseId ?? null,
+    responseId: text(r.responseId ?? null),
     cost: r.cost,
     latencyMs: Math.round(r.latencyMs),
     overheadMs: r.overheadMs,
