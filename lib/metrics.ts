@@ -198,6 +198,8 @@ export function observeRequest(record: LogRecord): void {
     // Parts of the prompt count above: what the provider's prompt cache served and stored.
     if (record.cacheReadTokens) m.tokens.inc({ provider, kind: "cache_read" }, record.cacheReadTokens);
     if (record.cacheWriteTokens) m.tokens.inc({ provider, kind: "cache_write" }, record.cacheWriteTokens);
+    // Part of the completion count above: what the model spent on reasoning.
+    if (record.reasoningTokens) m.tokens.inc({ provider, kind: "reasoning" }, record.reasoningTokens);
     if (record.cost) m.cost.inc({ provider }, record.cost);
   } catch {
     // Metrics must never break the request path.

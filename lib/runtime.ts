@@ -21,6 +21,7 @@ import type { SignInThrottle } from "./auth/sign-in-throttle";
 import type { LoadedKey } from "./crypto";
 import type { Db } from "./db";
 import type { Env } from "./env";
+import type { AffinityStore } from "./gateway/affinity/store";
 import type { GatewayState } from "./gateway/cache/lookups";
 import type { ParseMemos } from "./gateway/cache/parse-memo";
 import type { ResponseCache } from "./gateway/cache/response-cache";
@@ -62,6 +63,8 @@ export type Runtime = {
   responseCache: ResponseCache | undefined;
   /** lib/gateway/circuit/hooks.ts: the circuit breaker and its open circuits. */
   circuit: CircuitState | undefined;
+  /** lib/gateway/affinity: where Responses API objects live (local cache, Redis, database). */
+  affinity: AffinityStore | undefined;
   /** lib/gateway/upstream/agent.ts getUpstreamAgent(). */
   upstreamAgent: Agent | undefined;
   /** lib/auth/sign-in-throttle.ts getSignInThrottle(). */
@@ -92,6 +95,7 @@ function createRuntime(): Runtime {
     parseMemos: undefined,
     responseCache: undefined,
     circuit: undefined,
+    affinity: undefined,
     upstreamAgent: undefined,
     signInThrottle: undefined,
     inferenceHandlers: undefined,

@@ -221,6 +221,8 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
     totalTokens: promptTokens === null ? null : promptTokens + completionTokens!,
     cacheReadTokens: null,
     cacheWriteTokens: null,
+    reasoningTokens: null,
+    responseId: null,
     cost,
     latencyMs,
     overheadMs: Math.round((0.5 + rand() * 4) * 100) / 100,
@@ -234,6 +236,7 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
     requestHeaders: JSON.stringify({ "content-type": "application/json", "x-portkey-api-key": "[redacted]" }),
     responseHeaders: JSON.stringify({ "content-type": "application/json" }),
     attempts,
+    affinity: [],
   };
 }
 
@@ -241,7 +244,7 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
 type BatchWriter = { write(records: LogRecord[]): Promise<void>; close(): Promise<void> };
 
 function tableRows(records: LogRecord[]) {
-  const logs = records.map(({ attempts: _a, metadata, ...log }) => ({
+  const logs = records.map(({ attempts: _a, affinity: _f, metadata, ...log }) => ({
     ...log,
     metadata: metadata === null ? null : JSON.stringify(metadata),
   }));

@@ -33,6 +33,8 @@ export function testLogRecord(overrides: Partial<LogRecord> = {}): LogRecord {
     totalTokens: null,
     cacheReadTokens: null,
     cacheWriteTokens: null,
+    reasoningTokens: null,
+    responseId: null,
     cost: null,
     latencyMs: 10,
     overheadMs: 0.5,
@@ -46,6 +48,7 @@ export function testLogRecord(overrides: Partial<LogRecord> = {}): LogRecord {
     requestHeaders: null,
     responseHeaders: null,
     attempts: [],
+    affinity: [],
     ...overrides,
   };
 }

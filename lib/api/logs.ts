@@ -50,6 +50,8 @@ export function toLogItem(r: LogListRow) {
     total_tokens: r.totalTokens,
     cache_read_tokens: r.cacheReadTokens,
     cache_write_tokens: r.cacheWriteTokens,
+    reasoning_tokens: r.reasoningTokens,
+    response_id: r.responseId,
     cost: r.cost,
     latency_ms: r.latencyMs,
     overhead_ms: r.overheadMs,

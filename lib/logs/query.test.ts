@@ -36,7 +36,7 @@ describe("log query schema", () => {
 
   it("parses every filter to typed values", () => {
     const q = ok(
-      "trace_id=t-1&status=5xx,429,4XX,429&cost_min=0.5&cost_max=2&fallback=false&provider=azure-openai&model=gpt-4o&config=pc-a-000001&virtual_key=vk-1&from=2026-01-01&to=2026-01-02T03:04:05.678%2B02:00&metadata.env=prod&metadata.a.b=",
+      "trace_id=t-1&status=5xx,429,4XX,429&cost_min=0.5&cost_max=2&fallback=false&provider=azure-openai&model=gpt-4o&config=pc-a-000001&virtual_key=vk-1&endpoint=%2Fv1%2Fresponses%2F%7Bid%7D&response_id=resp_1&from=2026-01-01&to=2026-01-02T03:04:05.678%2B02:00&metadata.env=prod&metadata.a.b=",
     );
     expect(q.filters).toEqual({
       trace_id: "t-1",
@@ -48,6 +48,8 @@ describe("log query schema", () => {
       model: "gpt-4o",
       config: "pc-a-000001",
       virtual_key: "vk-1",
+      endpoint: "/v1/responses/{id}",
+      response_id: "resp_1",
       from: new Date("2026-01-01T00:00:00Z"),
       to: new Date("2026-01-02T01:04:05.678Z"),
       metadata: { env: "prod", "a.b": "" },
@@ -85,6 +87,10 @@ describe("log query schema", () => {
     ["from=2026-01-01T00:00", "from"],
     ["to=1735689600", "to"],
     ["model=a%00b", "model"],
+    ["endpoint=v1/responses", "endpoint"],
+    ["endpoint=", "endpoint"],
+    ["response_id=", "response_id"],
+    [`response_id=${"r".repeat(257)}`, "response_id"],
     [`trace_id=${"x".repeat(257)}`, "trace_id"],
     [`metadata.k=${"v".repeat(1025)}`, "metadata.k"],
     [Array.from({ length: 11 }, (_, i) => `metadata.k${i}=v`).join("&"), "metadata"],
@@ -137,6 +143,8 @@ describe("log query schema", () => {
       "model",
       "config",
       "virtual_key",
+      "endpoint",
+      "response_id",
       "from",
       "to",
       "metadata",
@@ -146,7 +154,7 @@ describe("log query schema", () => {
       expect(f.hint.length).toBeGreaterThan(0);
     }
     expect(fail("stauts=5xx").message).toContain(
-      "allowed: trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, from, to, metadata.<key>, sort, order, limit, cursor",
+      "allowed: trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, endpoint, response_id, from, to, metadata.<key>, sort, order, limit, cursor",
     );
   });
 
@@ -156,6 +164,7 @@ describe("log query schema", () => {
       "status=429,5xx&metadata.env=prod&metadata.x%20y=a%26b&sort=-cost&limit=10",
       "from=2026-01-01T00:00:00.000Z&fallback=true&cost_min=0.25&order=asc",
       "provider=openai&model=gpt-4o&config=pc-1&virtual_key=vk&trace_id=t&to=2026-02-01",
+      "endpoint=/v1/responses&response_id=resp_abc",
     ]) {
       const parsed = ok(query);
       expect(ok(logQueryToSearchParams(parsed).toString())).toEqual(parsed);

@@ -51,6 +51,13 @@ export const LOG_FILTERS = [
   { id: "model", label: "Model", type: "text", hint: "the model that answered, e.g. gpt-4o" },
   { id: "config", label: "Config", type: "text", hint: "a config slug (pc-...)" },
   { id: "virtual_key", label: "Virtual key", type: "text", hint: "a virtual key slug" },
+  {
+    id: "endpoint",
+    label: "Endpoint",
+    type: "text",
+    hint: "a request path as logged, e.g. /v1/responses or /v1/responses/{id} (reads by id are logged with the template)",
+  },
+  { id: "response_id", label: "Response ID", type: "text", hint: "a Responses API id (resp_...)" },
   { id: "from", label: "From", type: "datetime", hint: "an ISO 8601 date or time (inclusive), e.g. 2026-01-31 or 2026-01-31T12:00:00Z" },
   { id: "to", label: "To", type: "datetime", hint: "an ISO 8601 date or time (exclusive), e.g. 2026-02-01 or 2026-01-31T13:00:00Z" },
   { id: "metadata", label: "Metadata", type: "key_value", hint: "metadata.<key>=<value>, e.g. metadata.env=prod" },
@@ -151,6 +158,10 @@ const filterShape = {
   model: text("model").optional(),
   config: text("config").optional(),
   virtual_key: text("virtual_key").optional(),
+  endpoint: text("endpoint")
+    .refine((s) => s.startsWith("/"), `must be ${HINTS.endpoint}`)
+    .optional(),
+  response_id: text("response_id").optional(),
   from: datetime("from").optional(),
   to: datetime("to").optional(),
   metadata: keyValue.optional(),

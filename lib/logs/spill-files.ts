@@ -74,7 +74,13 @@ export function parseSpillLine(line: string): LogRecord | null {
   const r = value as LogRecord;
   if (!r || typeof r !== "object" || typeof r.id !== "string" || typeof r.workspaceId !== "string" || !Array.isArray(r.attempts))
     return null;
-  return { ...r, createdAt: new Date(r.createdAt), attempts: r.attempts.map((a) => ({ ...a, startedAt: new Date(a.startedAt) })) };
+  return {
+    ...r,
+    createdAt: new Date(r.createdAt),
+    attempts: r.attempts.map((a) => ({ ...a, startedAt: new Date(a.startedAt) })),
+    // Lines spilled by an older version have no `affinity`.
+    affinity: Array.isArray(r.affinity) ? r.affinity.map((a) => ({ ...a, createdAt: new Date(a.createdAt) })) : [],
+  };
 }
 
 export class SpillFiles {

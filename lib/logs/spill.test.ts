@@ -20,6 +20,7 @@ function record(): LogRecord {
     promptTokens: 1,
     completionTokens: 2,
     totalTokens: 3,
+    reasoningTokens: 1,
     requestBody: "{}",
     responseBody: "{}",
   });
@@ -29,6 +30,24 @@ function record(): LogRecord {
     ...r,
     createdAt,
     traceId: `t-${r.id}`,
+    responseId: `resp_${r.id}`,
+    affinity: [
+      {
+        workspaceId: r.workspaceId,
+        id: `resp_${r.id}`,
+        kind: "response",
+        provider: "openai",
+        virtualKeyId: "vk_1",
+        virtualKeySlug: "openai-main",
+        virtualKeyVersion: 2,
+        deployment: null,
+        upstream: "api.openai.com",
+        credential: "0123456789abcdef0123456789abcdef",
+        configSlug: null,
+        targetPath: "config",
+        createdAt,
+      },
+    ],
     attempts: [
       {
         index: 0,
@@ -134,7 +153,15 @@ describe("spill files", () => {
     const lines = readFileSync((a ?? b)!.path, "utf8")
       .trim()
       .split("\n");
-    expect(lines.map((l) => parseSpillLine(l))).toEqual(rs); // Dates revived
+    expect(lines.map((l) => parseSpillLine(l))).toEqual(rs); // Dates revived, the affinity rows' too
+    expect(parseSpillLine(lines[0]!)!.affinity[0]!.createdAt).toBeInstanceOf(Date);
+  });
+
+  it("reads a line spilled before affinity rows existed as a record without any", () => {
+    const { affinity: _f, reasoningTokens: _r, responseId: _i, ...older } = record();
+    const parsed = parseSpillLine(JSON.stringify(older));
+    expect(parsed?.affinity).toEqual([]);
+    expect(parsed?.createdAt).toEqual(older.createdAt);
   });
 
   it("leaves a live process's open and claimed files alone, takes a dead or stale one's", async () => {

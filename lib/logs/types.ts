@@ -4,6 +4,10 @@
  * required `T | null` key so the engine states "unknown" explicitly. No Node-only imports here:
  * the dashboard may import these types.
  */
+import type { AffinityRecord } from "../gateway/affinity/types";
+
+/** A ResponseAffinity row written with its log row (lib/gateway/affinity): which target created a response or conversation. */
+export type AffinityRow = AffinityRecord;
 
 /** One call (or skip) of one target while serving the request, in order. */
 export type AttemptRecordRow = {
@@ -54,6 +58,10 @@ export type LogRecord = {
   /** Parts of promptTokens read from / written to the provider's prompt cache; null = not reported. */
   cacheReadTokens: number | null;
   cacheWriteTokens: number | null;
+  /** Part of completionTokens spent on reasoning; null = not reported. */
+  reasoningTokens: number | null;
+  /** The Responses API id (resp_...) this request created or read; null for other endpoints. */
+  responseId: string | null;
   /** USD; null when the model is not in the price table (never 0 for "unknown"). */
   cost: number | null;
   latencyMs: number;
@@ -70,6 +78,11 @@ export type LogRecord = {
   requestHeaders: string | null;
   responseHeaders: string | null;
   attempts: AttemptRecordRow[];
+  /**
+   * ResponseAffinity rows written in the same transaction as the log row (empty for most rows):
+   * the responses and conversations this request created. The first write of an id wins.
+   */
+  affinity: AffinityRow[];
 };
 
 export const MAX_BODY_BYTES = 32 * 1024;

@@ -49,6 +49,8 @@ function log(workspaceId: string, r: Row): LogRecord {
     totalTokens: 2,
     cacheReadTokens: null,
     cacheWriteTokens: null,
+    reasoningTokens: null,
+    responseId: null,
     cost: r.cost === undefined ? null : r.cost,
     latencyMs: r.latencyMs,
     overheadMs: 1,
@@ -62,6 +64,7 @@ function log(workspaceId: string, r: Row): LogRecord {
     requestHeaders: null,
     responseHeaders: null,
     attempts: [],
+    affinity: [],
   };
 }
 

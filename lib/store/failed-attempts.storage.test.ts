@@ -52,6 +52,8 @@ function log(workspaceId: string, i: number, attempts: AttemptRecordRow[]): LogR
     totalTokens: 2,
     cacheReadTokens: null,
     cacheWriteTokens: null,
+    reasoningTokens: null,
+    responseId: null,
     cost: 0.00001,
     latencyMs: 20,
     overheadMs: 1,
@@ -65,6 +67,7 @@ function log(workspaceId: string, i: number, attempts: AttemptRecordRow[]): LogR
     requestHeaders: null,
     responseHeaders: null,
     attempts,
+    affinity: [],
   };
 }
 

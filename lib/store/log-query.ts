@@ -40,6 +40,8 @@ const FILTER_QUERIES: { [K in LogFilterId]-?: (value: NonNullable<LogFilters[K]>
   model: (v) => ({ model: v }),
   config: (v) => ({ configSlug: v }),
   virtual_key: (v) => ({ virtualKeySlug: v }),
+  endpoint: (v) => ({ path: v }),
+  response_id: (v) => ({ responseId: v }),
   from: (v) => ({ createdAt: { gte: v } }),
   to: (v) => ({ createdAt: { lt: v } }),
   // One semi-join per key on RequestLogMetadata (workspaceId, key, value); the workspace is repeated
@@ -100,6 +102,8 @@ const LIST_SELECT = {
   totalTokens: true,
   cacheReadTokens: true,
   cacheWriteTokens: true,
+  reasoningTokens: true,
+  responseId: true,
   cost: true,
   latencyMs: true,
   overheadMs: true,

@@ -4,17 +4,19 @@
  * log row, and on SQLite its synchronous driver held the event loop for a whole 200-row batch
  * (bench/log-write-cost.ts). Here: prepared statements, INSERT ... ON CONFLICT DO NOTHING by id
  * (exactly once across retries), and on SQLite short transactions of at most 50 logs with the
- * event loop turning between them.
+ * event loop turning between them. A log's response-affinity rows go in with it, ON CONFLICT
+ * (workspaceId, id) DO NOTHING: the first write of a response or conversation id wins.
  */
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { DatabaseTarget } from "../db";
 import type { LogRecord } from "../logs/types";
-import { dedupeById, toAttemptRows, toLogRow, toMetadataRows } from "./logs";
+import { dedupeAffinity, dedupeById, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows } from "./logs";
 
 type LogRow = ReturnType<typeof toLogRow>;
 type AttemptRow = ReturnType<typeof toAttemptRows>[number] & { id: string };
 type MetadataRow = ReturnType<typeof toMetadataRows>[number];
+type AffinityRow = ReturnType<typeof toAffinityRows>[number];
 
 const LOG_COLUMNS = [
   "id",
@@ -41,6 +43,8 @@ const LOG_COLUMNS = [
   "totalTokens",
   "cacheReadTokens",
   "cacheWriteTokens",
+  "reasoningTokens",
+  "responseId",
   "cost",
   "latencyMs",
   "overheadMs",
@@ -71,6 +75,21 @@ const ATTEMPT_COLUMNS = [
   "startedAt",
 ] as const satisfies readonly (keyof AttemptRow)[];
 const METADATA_COLUMNS = ["logId", "workspaceId", "key", "value"] as const satisfies readonly (keyof MetadataRow)[];
+const AFFINITY_COLUMNS = [
+  "workspaceId",
+  "id",
+  "kind",
+  "provider",
+  "virtualKeyId",
+  "virtualKeySlug",
+  "virtualKeyVersion",
+  "deployment",
+  "upstream",
+  "credential",
+  "configSlug",
+  "targetPath",
+  "createdAt",
+] as const satisfies readonly (keyof AffinityRow)[];
 
 const SQLITE_CHUNK = 50;
 
@@ -94,6 +113,7 @@ function sqliteSink(file: string): LogSink {
     log: Database.Statement;
     attempt: Database.Statement;
     metadata: Database.Statement;
+    affinity: Database.Statement;
     insertChunk: (records: LogRecord[]) => void;
   } | null = null;
   // Prisma's SQLite adapter stores DateTime as ISO text with "+00:00" and booleans as 0/1.
@@ -107,15 +127,17 @@ function sqliteSink(file: string): LogSink {
     const log = insert("RequestLog", LOG_COLUMNS);
     const attempt = insert("RequestAttempt", ATTEMPT_COLUMNS);
     const metadata = insert("RequestLogMetadata", METADATA_COLUMNS);
+    const affinity = insert("ResponseAffinity", AFFINITY_COLUMNS);
     const insertChunk = db.transaction((records: LogRecord[]) => {
       for (const r of records) {
         const row = toLogRow(r);
         if (log.run(LOG_COLUMNS.map((c) => value(row[c]))).changes === 0) continue; // already written
         for (const a of attemptRows(r)) attempt.run(ATTEMPT_COLUMNS.map((c) => value(a[c])));
         for (const m of toMetadataRows(r)) metadata.run(METADATA_COLUMNS.map((c) => value(m[c])));
+        for (const a of toAffinityRows(r)) affinity.run(AFFINITY_COLUMNS.map((c) => value(a[c])));
       }
     });
-    statements = { log, attempt, metadata, insertChunk };
+    statements = { log, attempt, metadata, affinity, insertChunk };
     return statements;
   };
   return {
@@ -170,6 +192,7 @@ function postgresSink(url: string): LogSink {
         const fresh = records.filter((r) => written.has(r.id));
         await insert(client, "RequestAttempt", ATTEMPT_COLUMNS, fresh.flatMap(attemptRows), '("id")');
         await insert(client, "RequestLogMetadata", METADATA_COLUMNS, fresh.flatMap(toMetadataRows), '("logId", "key")');
+        await insert(client, "ResponseAffinity", AFFINITY_COLUMNS, dedupeAffinity(fresh.flatMap(toAffinityRows)), '("workspaceId", "id")');
         await client.query("COMMIT");
       } catch (err) {
         // Discard the connection (the server rolls the transaction back): after a timeout or a

@@ -6,12 +6,13 @@ const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
 
 /**
  * Writes request logs through Prisma (tests, seeding and bench/log-write-cost.ts; the running app's
- * log writer uses lib/store/log-sink.ts, the same rows through the drivers) with their attempts and
- * metadata rows in one transaction: BEGIN, one id
+ * log writer uses lib/store/log-sink.ts, the same rows through the drivers) with their attempts,
+ * metadata and response-affinity rows in one transaction: BEGIN, one id
  * lookup, one createMany per table, COMMIT. Idempotent: logs whose id is already stored are
- * skipped together with their attempts and metadata (those were committed with the log), so a
- * retry after a lost COMMIT acknowledgement neither duplicates nor fails. Prisma 7 has
- * `skipDuplicates` on PostgreSQL only, so both databases use the same in-transaction pre-filter.
+ * skipped together with their attempts, metadata and affinity rows (those were committed with the
+ * log), so a retry after a lost COMMIT acknowledgement neither duplicates nor fails. An affinity id
+ * already stored (by another log) keeps its first row. Prisma 7 has `skipDuplicates` on PostgreSQL
+ * only, so both databases use the same in-transaction pre-filters.
  */
 export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Promise<void> {
   const unique = dedupeById(records);
@@ -26,6 +27,15 @@ export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Pro
     if (attempts.length > 0) await tx.requestAttempt.createMany({ data: attempts });
     const metadata = fresh.flatMap(toMetadataRows);
     if (metadata.length > 0) await tx.requestLogMetadata.createMany({ data: metadata });
+    const affinity = dedupeAffinity(fresh.flatMap(toAffinityRows));
+    if (affinity.length === 0) return;
+    const taken = await tx.responseAffinity.findMany({
+      where: { OR: affinity.map((a) => ({ workspaceId: a.workspaceId, id: a.id })) },
+      select: { workspaceId: true, id: true },
+    });
+    const takenKeys = new Set(taken.map(affinityKey));
+    const unclaimed = affinity.filter((a) => !takenKeys.has(affinityKey(a)));
+    if (unclaimed.length > 0) await tx.responseAffinity.createMany({ data: unclaimed });
   }, TX_OPTIONS);
 }
 
@@ -66,6 +76,14 @@ export function dedupeById(records: readonly LogRecord[]): LogRecord[] {
   return records.filter((r) => !seen.has(r.id) && seen.add(r.id));
 }
 
+const affinityKey = (a: { workspaceId: string; id: string }) => `${a.workspaceId}\u0000${a.id}`;
+
+/** One row per (workspaceId, id), the first in the batch: the same id named twice keeps its first target. */
+export function dedupeAffinity<T extends { workspaceId: string; id: string }>(rows: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return rows.filter((a) => !seen.has(affinityKey(a)) && seen.add(affinityKey(a)));
+}
+
 // PostgreSQL text cannot hold NUL; replace it on both databases so they store the same thing.
 function text(value: string): string;
 function text(value: string | null): string | null;
@@ -100,6 +118,8 @@ export function toLogRow(r: LogRecord) {
     totalTokens: r.totalTokens,
     cacheReadTokens: r.cacheReadTokens ?? null,
     cacheWriteTokens: r.cacheWriteTokens ?? null,
+    reasoningTokens: r.reasoningTokens ?? null,
+    responseId: text(r.responseId ?? null),
     cost: r.cost,
     latencyMs: Math.round(r.latencyMs),
     overheadMs: r.overheadMs,
@@ -140,5 +160,24 @@ export function toMetadataRows(r: LogRecord) {
     workspaceId: r.workspaceId,
     key: text(key),
     value: text(value),
+  }));
+}
+
+export function toAffinityRows(r: LogRecord) {
+  // Records spilled by an older version have no `affinity`.
+  return (r.affinity ?? []).map((a) => ({
+    workspaceId: a.workspaceId,
+    id: text(a.id),
+    kind: a.kind,
+    provider: a.provider,
+    virtualKeyId: a.virtualKeyId,
+    virtualKeySlug: a.virtualKeySlug,
+    virtualKeyVersion: a.virtualKeyVersion,
+    deployment: text(a.deployment),
+    upstream: text(a.upstream),
+    credential: a.credential,
+    configSlug: a.configSlug,
+    targetPath: text(a.targetPath),
+    createdAt: a.createdAt,
   }));
 }

@@ -56,6 +56,13 @@ const ROWS: Row[] = [
   [14, 12, 502, "openai", "gpt-4o-mini", null, 900, true, F, OPENAI, { env: "prod", team: "billing" }, "trace-11"],
 ];
 
+/** Responses API rows: 11 created a response, 14 read it by id (logged with the template path). */
+const RESPONSE_ID = "resp_fx11";
+const RESPONSES: Partial<Record<number, Partial<LogRecord>>> = {
+  11: { path: "/v1/responses", responseId: RESPONSE_ID, reasoningTokens: 3 },
+  14: { path: "/v1/responses/{id}", responseId: RESPONSE_ID },
+};
+
 /** Ids are `log_FX01`..`log_FX14`: the same order on every database and collation. */
 const id = (n: number) => `log_FX${String(n).padStart(2, "0")}`;
 const ids = (...ns: number[]) => ns.map(id);
@@ -89,6 +96,7 @@ function fixtureRecord(
     cacheStatus: cost === 0 ? "HIT" : "DISABLED",
     fallbackUsed,
     requestBody: `{"n":${n}}`,
+    ...RESPONSES[n],
   });
 }
 
@@ -157,6 +165,8 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
       total_tokens: 15,
       cache_read_tokens: null,
       cache_write_tokens: null,
+      reasoning_tokens: null,
+      response_id: null,
       cost: 0.0001,
       latency_ms: 90,
       overhead_ms: 1.5,
@@ -168,6 +178,7 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
       path: "/v1/embeddings",
     });
     expect(body.data.find((d) => d.id === id(5))!.metadata).toEqual({});
+    expect(body.data.find((d) => d.id === id(11))).toMatchObject({ path: "/v1/responses", response_id: RESPONSE_ID, reasoning_tokens: 3 });
     expect(body.data.find((d) => d.id === id(9))).toMatchObject({
       status: 400,
       error_type: "bad_config",
@@ -214,6 +225,12 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
     ["metadata.env=nope", []],
     ["metadata.nokey=prod", []],
     [new URLSearchParams({ [`metadata.${USER_KEY}`]: USER_VALUE }).toString(), [8]],
+    ["endpoint=/v1/embeddings", [8]],
+    ["endpoint=/v1/responses", [11]],
+    ["endpoint=%2Fv1%2Fresponses%2F%7Bid%7D", [14]],
+    ["endpoint=/v1/nothing", []],
+    [`response_id=${RESPONSE_ID}`, [14, 11]],
+    ["response_id=resp_none", []],
   ];
   it.each(single)("filter %s", async (query, expected) => {
     expect(await idsOf(query)).toEqual(ids(...expected));
@@ -293,6 +310,8 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
     ["cursor=garbage!", "cursor", /not a valid cursor/],
     ["cursor=eyJmIjoiY29zdCJ9", "cursor", /not a valid cursor/],
     ["provider=", "provider", /must not be empty/],
+    ["endpoint=v1/responses", "endpoint", /a request path as logged/],
+    ["response_id=", "response_id", /must not be empty/],
     ["trace_id=a&trace_id=b", "trace_id", /given 2 times/],
     ["status=500&status=502", "status", /comma list/],
     ["metadata=env", "metadata", /metadata\.<key>=<value>/],
@@ -324,7 +343,7 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
 
   it("filter values are data, never SQL", async () => {
     for (const value of ["' OR 1=1 --", 'x" OR "1"="1', "%", "_", "*"]) {
-      for (const param of ["trace_id", "provider", "model", "config", "virtual_key", "metadata.env"]) {
+      for (const param of ["trace_id", "provider", "model", "config", "virtual_key", "response_id", "metadata.env"]) {
         expect(await idsOf(new URLSearchParams({ [param]: value }))).toEqual([]);
       }
     }

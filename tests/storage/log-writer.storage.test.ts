@@ -30,6 +30,8 @@ function makeRecord(workspaceId: string, i: number): LogRecord {
     promptTokens: 12,
     completionTokens: i,
     totalTokens: 12 + i,
+    reasoningTokens: i % 3 === 0 ? i : null,
+    responseId: i % 8 === 0 ? `resp_${i}` : null,
     cost: i % 6 === 0 ? null : 0.000123 * i,
     latencyMs: 100 + i,
     overheadMs: 1.25 + i / 1000,
@@ -56,7 +58,7 @@ function makeRecord(workspaceId: string, i: number): LogRecord {
   });
 }
 
-const { attempts: _a, metadata: _m, ...sampleColumns } = makeRecord("ws", 0);
+const { attempts: _a, metadata: _m, affinity: _f, ...sampleColumns } = makeRecord("ws", 0);
 const LOG_COLUMNS = Object.keys(sampleColumns) as (keyof typeof sampleColumns)[];
 
 // Both write paths store the same rows: Prisma's (used by tests and tools) and the drivers' (the

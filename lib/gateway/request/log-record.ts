@@ -168,6 +168,8 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
     totalTokens: input.usage.totalTokens,
     cacheReadTokens: input.usage.cacheReadTokens,
     cacheWriteTokens: input.usage.cacheWriteTokens,
+    reasoningTokens: null,
+    responseId: null,
     cost: input.usage.cost,
     latencyMs,
     overheadMs: Math.round(input.overheadMs * 1000) / 1000,
@@ -179,6 +181,7 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
     requestHeaders: redactor.text(headers),
     responseHeaders: null,
     attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime(), redactor) : [],
+    affinity: [],
   };
 }
 
