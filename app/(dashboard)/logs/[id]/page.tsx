@@ -11,11 +11,13 @@ import { requireSession } from "@/lib/auth/session";
 import { maskConfigText } from "@/lib/config-secrets";
 import { getDb } from "@/lib/db";
 import { logQueryToSearchParams } from "@/lib/logs/query";
+import { assembleResponseJson, assembleStream } from "@/lib/logs/stream-text";
 import { getEncryptionKey } from "@/lib/secrets";
 import { findConfigVersion } from "@/lib/store/configs";
 import { getLogWithAttempts } from "@/lib/store/log-query";
 import { formatCost, formatCount, formatMs, formatTime } from "../_components/format";
 import { StatusBadge } from "../_components/status-badge";
+import { AnswerView } from "./_components/answer-view";
 import { AttemptTimeline } from "./_components/attempt-timeline";
 import { JsonBlock, KeyValueTable } from "./_components/json-block";
 
@@ -44,7 +46,16 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       ? `${log.model} (asked for ${log.model_requested})`
       : (log.model ?? log.model_requested ?? "—");
 
-  const facts: [string, React.ReactNode][] = [
+  const responseId = optionalText(log, "response_id");
+  const reasoningTokens = optionalCount(log, "reasoning_tokens");
+  const answer = log.stream
+    ? assembleStream(log.path, log.response_body)
+    : log.path === "/v1/responses" || log.path.startsWith("/v1/responses/")
+      ? assembleResponseJson(log.response_body)
+      : null;
+
+  // A null entry is a fact this log does not have.
+  const facts: ([string, React.ReactNode] | null)[] = [
     [
       "Time (UTC)",
       <span className="mono" key="t">
@@ -58,12 +69,21 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       </span>,
     ],
     [
-      "Request",
+      "Endpoint",
       <span className="mono" key="p">
         {log.method} {log.path}
         {log.stream ? " (stream)" : ""}
       </span>,
     ],
+    responseId
+      ? [
+          "Response ID",
+          <span key="rid">
+            <code>{responseId}</code> ·{" "}
+            <Link href={`/logs?${new URLSearchParams({ response_id: responseId })}`}>All requests of this response</Link>
+          </span>,
+        ]
+      : null,
     ["Model", modelText],
     ["Provider", log.provider ?? "—"],
     [
@@ -101,6 +121,7 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
         ? "—"
         : `${formatCount(log.total_tokens)} (${formatCount(log.prompt_tokens)} prompt + ${formatCount(log.completion_tokens)} completion)${cacheText(log.cache_read_tokens, log.cache_write_tokens)}`,
     ],
+    reasoningTokens !== null ? ["Reasoning tokens", `${formatCount(reasoningTokens)} (part of the completion)`] : null,
     [
       "Cost",
       <span key="c" title={log.cost === null ? "unknown: no usage, or a model without a price" : undefined}>
@@ -142,12 +163,14 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
         <section className="panel" aria-labelledby="summary-h">
           <h2 id="summary-h">Summary</h2>
           <dl className="facts">
-            {facts.map(([term, value]) => (
-              <div key={term}>
-                <dt>{term}</dt>
-                <dd>{value}</dd>
-              </div>
-            ))}
+            {facts
+              .flatMap((fact) => (fact ? [fact] : []))
+              .map(([term, value]) => (
+                <div key={term}>
+                  <dt>{term}</dt>
+                  <dd>{value}</dd>
+                </div>
+              ))}
           </dl>
         </section>
 
@@ -169,13 +192,25 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
         </section>
         <section className="panel" aria-labelledby="res-h">
           <h2 id="res-h">Response</h2>
-          <h3>Body</h3>
-          <JsonBlock
-            label="Response body"
-            text={log.response_body}
-            truncated={log.response_body_truncated}
-            emptyText={log.stream ? "A stream: its events are not stored." : "Not stored."}
-          />
+          {answer && log.response_body && (answer.events > 0 || !log.stream) ? (
+            <AnswerView
+              answer={answer}
+              rawLabel={log.stream ? "Raw events" : "Raw JSON"}
+              rawText={log.response_body}
+              truncated={log.response_body_truncated}
+              stream={log.stream}
+            />
+          ) : (
+            <>
+              <h3>Body</h3>
+              <JsonBlock
+                label="Response body"
+                text={log.response_body}
+                truncated={log.response_body_truncated}
+                emptyText={log.stream ? "A stream: its events are not stored." : "Not stored."}
+              />
+            </>
+          )}
           <h3>Headers</h3>
           <KeyValueTable label="Response headers" entries={log.response_headers} emptyText="No headers stored." />
         </section>
@@ -220,6 +255,20 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       </div>
     </article>
   );
+}
+
+/**
+ * A field the log may carry (`response_id`, `reasoning_tokens`: added to the log row with the
+ * Responses API), read so that a log without it still renders.
+ */
+function optionalText(log: object, key: string): string | null {
+  const value = (log as Record<string, unknown>)[key];
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+function optionalCount(log: object, key: string): number | null {
+  const value = (log as Record<string, unknown>)[key];
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
 /** The prompt's cached part, when the provider reported one: "; prompt cache: 2,000 read, 100 written". */

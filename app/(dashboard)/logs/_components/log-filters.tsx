@@ -9,12 +9,14 @@ import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under 
 import { useEffect, useRef, useState } from "react";
 import { DataTableToolbar, ToolbarInput, ToolbarSelect } from "@/components/data-table/toolbar";
 import { LOG_FILTERS, METADATA_PREFIX, parseLogQuery, type LogFilterDef, type LogFilters } from "@/lib/logs/query";
+import { LOGGED_ENDPOINTS } from "./endpoints";
 import { describeQueryIssues, fieldOf, type QueryIssue } from "./query-issues";
 
 export type FilterSuggestions = Partial<Record<string, readonly string[]>>;
 
 const PLACEHOLDERS: Partial<Record<string, string>> = {
   trace_id: "trace id",
+  response_id: "resp_...",
   status: "5xx or 429,503",
   cost_min: "0.001",
   cost_max: "0.5",
@@ -111,6 +113,15 @@ export function LogFiltersForm({
 
   const field = (def: LogFilterDef) => {
     const common = { name: def.id, label: def.label, hint: def.hint, defaultValue: values[def.id] ?? "", invalid: invalid.has(def.id) };
+    if (def.id === "endpoint") {
+      // The URL may name a path that is not in the list: it stays an option, so applying keeps it.
+      const fromUrl = values.endpoint;
+      const paths = LOGGED_ENDPOINTS.map((e) => e.path);
+      if (fromUrl && !paths.includes(fromUrl)) paths.push(fromUrl);
+      return (
+        <ToolbarSelect key={def.id} {...common} options={[{ value: "", label: "Any" }, ...paths.map((p) => ({ value: p, label: p }))]} />
+      );
+    }
     switch (def.type) {
       case "boolean":
         return (
@@ -131,7 +142,7 @@ export function LogFiltersForm({
           <ToolbarInput
             key={def.id}
             {...common}
-            className={def.id === "trace_id" || def.type === "key_value" ? "dt-field-wide" : undefined}
+            className={def.id === "trace_id" || def.id === "response_id" || def.type === "key_value" ? "dt-field-wide" : undefined}
             placeholder={PLACEHOLDERS[def.id]}
             suggestions={suggestions[def.id]}
           />

@@ -8,6 +8,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import Link from "next/link";
 import type { DataTableColumns, DataTableFeatures } from "@/components/data-table/features";
 import type { LogSortField } from "@/lib/logs/query";
+import { describeEndpoint } from "./endpoints";
 import { FallbackGlyph, FallbackIcon } from "./fallback-icon";
 import { formatCost, formatCount, formatMs, formatTime } from "./format";
 import type { LogListItem } from "./log-row";
@@ -19,6 +20,12 @@ export const SORTABLE_LOG_COLUMNS: readonly LogSortField[] = ["created_at", "cos
 
 export function logDetailHref(id: string): string {
   return `/logs/${encodeURIComponent(id)}`;
+}
+
+/** The row's method, when the list item carries it (the path alone names most endpoints). */
+function rowMethod(row: LogListItem): string | null {
+  const method = (row as { method?: unknown }).method;
+  return typeof method === "string" ? method : null;
 }
 
 /** `traceHref` builds the list URL filtered by one trace (the current filters kept). */
@@ -77,6 +84,21 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
       meta: { className: "col-icon" },
       cell: ({ row }) =>
         row.original.fallback_used ? <FallbackIcon failed={row.original.failed_attempts} servedBy={row.original.provider} /> : null,
+    }),
+    col.accessor("path", {
+      id: "endpoint",
+      header: "Endpoint",
+      enableSorting: false,
+      meta: { className: "col-endpoint mono", description: "The method and path the request was sent to" },
+      cell: ({ row }) => {
+        const endpoint = describeEndpoint(rowMethod(row.original), row.original.path);
+        return (
+          <span title={endpoint.full}>
+            {endpoint.method ? <span className="muted">{endpoint.method} </span> : null}
+            {endpoint.short}
+          </span>
+        );
+      },
     }),
     col.accessor("model", {
       header: "Model",
