@@ -12,17 +12,58 @@ export type { ProviderId, ProviderTargetKey } from "./catalog";
 
 /**
  * The inference endpoints, by path below `/v1/`: OpenAI's (chat completions, legacy completions,
- * embeddings) and Anthropic's (messages, token counting). A provider serves some of them and refuses
- * the rest with a 400 `endpoint_not_supported`.
+ * embeddings, the Responses API), Anthropic's (messages, token counting). The Responses API's reads
+ * of one stored response are endpoints too, named by their path template (`responses/{id}`): the id
+ * travels beside the body (`ResourceCall`). A provider serves some of them and refuses the rest with
+ * a 400 `endpoint_not_supported`.
  */
-export const ENDPOINTS = ["chat/completions", "completions", "embeddings", "messages", "messages/count_tokens"] as const;
+export const ENDPOINTS = [
+  "chat/completions",
+  "completions",
+  "embeddings",
+  "messages",
+  "messages/count_tokens",
+  "responses",
+  "responses/input_tokens",
+  "responses/{id}",
+  "responses/{id}/cancel",
+  "responses/{id}/input_items",
+] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
-/** The API a client speaks on an endpoint: its request, answer, stream and error formats. */
-export type Wire = "openai" | "anthropic";
+/** The Responses API's endpoints: the create, token counting, and the calls on one stored response. */
+export const RESPONSES_ENDPOINTS: ReadonlySet<Endpoint> = new Set([
+  "responses",
+  "responses/input_tokens",
+  "responses/{id}",
+  "responses/{id}/cancel",
+  "responses/{id}/input_items",
+]);
+
+/** The calls on one stored response (GET, DELETE, cancel, input items): they carry its id, not a body. */
+export type ResourceEndpoint = "responses/{id}" | "responses/{id}/cancel" | "responses/{id}/input_items";
+
+/**
+ * A call on one stored resource: the HTTP method, the id that fills the template's `{id}` (checked
+ * by the route: letters, digits, `_` and `-`), and the query passed on (`stream`, `starting_after`,
+ * `include`, paging).
+ */
+export type ResourceCall = { method: "GET" | "DELETE" | "POST"; id: string; query: [string, string][] };
+
+/** The path below the provider's base for an endpoint: the template with the id filled in. */
+export function endpointPath(endpoint: Endpoint, call?: ResourceCall): string {
+  return call ? endpoint.replace("{id}", encodeURIComponent(call.id)) : endpoint;
+}
+
+/**
+ * The API a client speaks on an endpoint: its request, answer, stream and error formats. OpenAI's
+ * Responses API has OpenAI's errors but its own answers and stream events.
+ */
+export type Wire = "openai" | "anthropic" | "responses";
 
 export function wireOf(endpoint: Endpoint): Wire {
-  return endpoint === "messages" || endpoint === "messages/count_tokens" ? "anthropic" : "openai";
+  if (endpoint === "messages" || endpoint === "messages/count_tokens") return "anthropic";
+  return RESPONSES_ENDPOINTS.has(endpoint) ? "responses" : "openai";
 }
 
 /**
@@ -36,6 +77,8 @@ export type TokenUsage = {
   totalTokens: number | null;
   cacheReadTokens: number | null;
   cacheWriteTokens: number | null;
+  /** The part of `completionTokens` a reasoning model spent thinking (OpenAI's `reasoning_tokens`); absent = not reported. */
+  reasoningTokens?: number | null;
 };
 
 /**
@@ -119,7 +162,7 @@ export type TargetFieldValues = { readonly [key: string]: unknown };
 /** The upstream call, ready for fetch / undici. Header names are lower-case. */
 export type UpstreamRequest = {
   url: string;
-  method: "POST" | "GET";
+  method: "POST" | "GET" | "DELETE";
   headers: Record<string, string>;
   /** JSON text of the body. */
   body?: string;
@@ -234,8 +277,11 @@ export interface ProviderAdapter<C extends ProviderCredentials = ProviderCredent
    * `direct` those of the direct-mode headers (`target` wins). The custom host is the caller's.
    */
   credentials(apiKey: string, key: StoredKeyDetails | null, target: TargetFieldValues, direct?: TargetFieldValues): C;
-  /** Builds the upstream request, or refuses it with a gateway error (never throws). */
-  buildRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: C): BuildResult;
+  /**
+   * Builds the upstream request, or refuses it with a gateway error (never throws). `call` is given
+   * for the calls on one stored response (`ResourceEndpoint`); their `body` is then empty.
+   */
+  buildRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: C, call?: ResourceCall): BuildResult;
   /**
    * Request headers a client of this provider's own wire sends that its upstream must get as sent
    * (Anthropic: `anthropic-version`, `anthropic-beta` on `/v1/messages`): they replace what

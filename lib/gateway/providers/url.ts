@@ -26,12 +26,14 @@ export function isUnsafeSegment(segment: string): boolean {
 
 /**
  * `base` + "/" + the path parts: each of `segments` URL-encoded (so "/", "?" and "#" cannot escape
- * their segment), then `fixedPath` (e.g. "chat/completions") as is; `query` entries are set.
+ * their segment), then `fixedPath` (e.g. "chat/completions") as is; `query` entries are set (a
+ * record) or appended in order (a list of pairs: a name may repeat, as in `include[]=a&include[]=b`).
  */
-export function joinUrl(base: URL, segments: string[], fixedPath: string, query: Record<string, string> = {}): string {
+export function joinUrl(base: URL, segments: string[], fixedPath: string, query: Record<string, string> | [string, string][] = {}): string {
   const url = new URL(base.href);
   const parts = [...segments.map((s) => encodeURIComponent(s)), fixedPath];
   url.pathname = `${url.pathname.replace(/\/+$/, "")}/${parts.join("/")}`;
-  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  if (Array.isArray(query)) for (const [name, value] of query) url.searchParams.append(name, value);
+  else for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   return url.href;
 }

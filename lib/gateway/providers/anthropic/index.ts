@@ -84,7 +84,7 @@ function baseOf(creds: AnthropicCredentials): { url: URL } | { error: GatewayErr
 }
 
 export function buildAnthropicRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: AnthropicCredentials): BuildResult {
-  if (endpoint === "completions" || endpoint === "embeddings") {
+  if (endpoint !== "chat/completions" && endpoint !== "messages" && endpoint !== "messages/count_tokens") {
     return endpointNotSupported(
       anthropicInfo.label,
       endpoint,

@@ -247,3 +247,47 @@ describe("Azure's v1 API and Azure AI Foundry hosts", () => {
     expect(base(undefined)).toBeUndefined();
   });
 });
+
+describe("Azure OpenAI Responses API", () => {
+  const body = { model: "gpt-4o", input: "hi" };
+
+  it("dated form: /openai/responses with a Responses api-version, the deployment as the body's model", () => {
+    const req = built(buildAzureRequest("responses", body, creds));
+    expect(req.url).toBe("https://my-resource.openai.azure.com/openai/responses?api-version=2025-04-01-preview");
+    expect(JSON.parse(req.body ?? "")).toEqual({ model: "prod-4o", input: "hi" });
+    expect([req.deployment, req.apiVersion]).toEqual(["prod-4o", "2025-04-01-preview"]);
+    // A preview from 2025-03-01 on is kept as it is.
+    const newer = built(
+      buildAzureRequest("responses", body, { ...creds, apiVersion: "2025-05-01-preview", deployments: [], deploymentId: "d1" }),
+    );
+    expect(newer.url).toBe("https://my-resource.openai.azure.com/openai/responses?api-version=2025-05-01-preview");
+  });
+
+  it("v1 form: /openai/v1/responses, no api-version", () => {
+    const req = built(buildAzureRequest("responses", body, { ...creds, apiVersion: "v1" }));
+    expect(req.url).toBe("https://my-resource.openai.azure.com/openai/v1/responses");
+    expect(JSON.parse(req.body ?? "")).toEqual({ model: "prod-4o", input: "hi" });
+  });
+
+  it("calls on a stored response need no deployment; the caller cannot choose the api-version", () => {
+    const call = {
+      method: "GET" as const,
+      id: "resp_1",
+      query: [
+        ["api-version", "2020-01-01"],
+        ["stream", "true"],
+      ] as [string, string][],
+    };
+    const dated = built(buildAzureRequest("responses/{id}", {}, creds, call));
+    expect(dated).toEqual({
+      url: "https://my-resource.openai.azure.com/openai/responses/resp_1?stream=true&api-version=2025-04-01-preview",
+      method: "GET",
+      headers: { "api-key": KEY, accept: "text/event-stream" },
+      apiVersion: "2025-04-01-preview",
+    });
+    const v1 = built(
+      buildAzureRequest("responses/{id}/input_items", {}, { ...creds, apiVersion: "v1" }, { method: "GET", id: "resp_1", query: [] }),
+    );
+    expect(v1.url).toBe("https://my-resource.openai.azure.com/openai/v1/responses/resp_1/input_items");
+  });
+});

@@ -14,11 +14,24 @@
  * full as resource_name: forms.ts); a `custom_host` replaces `https://{host}/openai`, or is the v1
  * base itself when it ends in `/openai/v1`. The deployment is chosen the same way in both forms
  * (deployments.ts); only where it goes differs.
+ *
+ * The Responses API: v1 `https://{host}/openai/v1/responses...`; dated `https://{host}/openai/responses...?api-version=`
+ * (not below a deployment: the body's `model` names the deployment in both forms). The dated form serves
+ * it from api-version 2025-03-01-preview on: an older or non-preview version is replaced by
+ * `AZURE_RESPONSES_API_VERSION`. The calls on one stored response need no deployment.
  */
 import { endpointNotSupported, invalidRequest, normalizeUpstreamError } from "../errors";
-import { OPENAI_ENDPOINTS } from "../openai";
 import { checkHeaderValue, jsonHeaders, serializeBody } from "../request-parts";
-import type { BuildResult, Endpoint, GatewayErrorLike, ProviderAdapter } from "../types";
+import { OPENAI_ENDPOINTS, resourceCallParts } from "../openai";
+import {
+  type BuildResult,
+  type Endpoint,
+  endpointPath,
+  type GatewayErrorLike,
+  type ProviderAdapter,
+  RESPONSES_ENDPOINTS,
+  type ResourceCall,
+} from "../types";
 import { isUnsafeSegment, joinUrl, parseBaseUrl } from "../url";
 import { azureCredentials, type AzureCredentials } from "./credentials";
 import { chooseAzureDeployment, deploymentModelName } from "./deployments";
@@ -76,10 +89,25 @@ export function azureResourceBaseUrl(resource: string): string | undefined {
   return host === undefined ? undefined : `https://${host}/openai`;
 }
 
-export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unknown>, creds: AzureCredentials): BuildResult {
+/** The dated form's Responses API version when the target's own is older or not a preview (Azure's docs use it). */
+export const AZURE_RESPONSES_API_VERSION = "2025-04-01-preview";
+
+/** `version` when the dated Responses API serves it (a preview from 2025-03-01 on), else `AZURE_RESPONSES_API_VERSION`. */
+export function azureResponsesApiVersion(version: string): string {
+  return /^\d{4}-\d{2}-\d{2}-preview$/.test(version) && version >= "2025-03-01-preview" ? version : AZURE_RESPONSES_API_VERSION;
+}
+
+export function buildAzureRequest(
+  endpoint: Endpoint,
+  body: Record<string, unknown>,
+  creds: AzureCredentials,
+  call?: ResourceCall,
+): BuildResult {
   if (!OPENAI_ENDPOINTS.has(endpoint)) return endpointNotSupported(azureOpenAiInfo.label, endpoint);
   const base = azureBase(creds);
   if ("error" in base) return base;
+  if (call) return buildAzureResourceCall(endpoint, call, base, creds);
+  const responses = RESPONSES_ENDPOINTS.has(endpoint);
   const choice = chooseAzureDeployment(body.model, creds, base.v1 ? AZURE_V1 : DEFAULT_AZURE_API_VERSION);
   if ("error" in choice) return choice;
   const apiVersion = canonicalApiVersion(choice.apiVersion);
@@ -89,24 +117,56 @@ export function buildAzureRequest(endpoint: Endpoint, body: Record<string, unkno
     return invalidRequest(`the deployment ${JSON.stringify(choice.deployment)}: ${problem}`, "invalid_custom_host", "custom_host");
   }
   // Dated: the deployment is a path segment, so it must not climb out of it. v1: it is a JSON string.
-  if (!v1 && isUnsafeSegment(choice.deployment)) {
+  if (!v1 && !responses && isUnsafeSegment(choice.deployment)) {
     return invalidRequest(`deployment name ${JSON.stringify(choice.deployment)} is not valid`, "invalid_deployment", "deployment_id");
   }
   const keyProblem = checkHeaderValue(creds.apiKey, "Azure OpenAI API key", "missing_provider_api_key");
   if (keyProblem) return keyProblem;
-  const text = serializeBody(v1 ? { ...body, model: choice.deployment } : body);
+  const text = serializeBody(v1 || responses ? { ...body, model: choice.deployment } : body);
   if ("error" in text) return text;
+  const sentVersion = v1 || !responses ? apiVersion : azureResponsesApiVersion(apiVersion);
   const url = v1
     ? joinUrl(base.url, base.v1 ? [] : ["v1"], endpoint, apiVersion === AZURE_V1_PREVIEW ? { "api-version": AZURE_V1_PREVIEW } : {})
-    : joinUrl(base.url, ["deployments", choice.deployment], endpoint, { "api-version": apiVersion });
+    : responses
+      ? joinUrl(base.url, [], endpoint, { "api-version": sentVersion })
+      : joinUrl(base.url, ["deployments", choice.deployment], endpoint, { "api-version": apiVersion });
   return {
     url,
     method: "POST",
     headers: { ...jsonHeaders(body), "api-key": creds.apiKey },
     body: text.text,
     deployment: choice.deployment,
-    apiVersion,
+    apiVersion: sentVersion,
   };
+}
+
+/**
+ * A call on one stored response: the target's api-version (the key's, else v1 for a v1 custom host,
+ * else the dated default) picks the form; no deployment, no body.
+ */
+function buildAzureResourceCall(endpoint: Endpoint, call: ResourceCall, base: AzureBase, creds: AzureCredentials): BuildResult {
+  const apiVersion = canonicalApiVersion(creds.apiVersion?.trim() || (base.v1 ? AZURE_V1 : DEFAULT_AZURE_API_VERSION));
+  const v1 = isAzureV1Version(apiVersion);
+  if (base.v1 && !v1) {
+    const problem = apiVersionConflict(apiVersion, creds.customHost) ?? "custom_host ends in /openai/v1";
+    return invalidRequest(problem, "invalid_custom_host", "custom_host");
+  }
+  const keyProblem = checkHeaderValue(creds.apiKey, "Azure OpenAI API key", "missing_provider_api_key");
+  if (keyProblem) return keyProblem;
+  const path = endpointPath(endpoint, call);
+  const sentVersion = v1 ? apiVersion : azureResponsesApiVersion(apiVersion);
+  // The api-version is the target's, never the caller's.
+  const query = call.query.filter(([name]) => name !== "api-version");
+  const url = v1
+    ? joinUrl(
+        base.url,
+        base.v1 ? [] : ["v1"],
+        path,
+        apiVersion === AZURE_V1_PREVIEW ? [...query, ["api-version", AZURE_V1_PREVIEW]] : query,
+      )
+    : joinUrl(base.url, [], path, [...query, ["api-version", sentVersion]]);
+  const parts = resourceCallParts(call);
+  return { url, method: parts.method, headers: { ...parts.headers, "api-key": creds.apiKey }, apiVersion: sentVersion };
 }
 
 export const azureOpenAiAdapter = {

@@ -84,3 +84,44 @@ describe("OpenAI request", () => {
     );
   });
 });
+
+describe("OpenAI Responses API", () => {
+  const creds = { provider: "openai" as const, apiKey: KEY };
+
+  it.each(["responses", "responses/input_tokens"] as const)("posts %s with the body as is", (endpoint) => {
+    const body = { model: "gpt-4o", input: "hi", store: true };
+    const req = built(buildOpenAiRequest(endpoint, body, creds));
+    expect(req.url).toBe(`https://api.openai.com/v1/${endpoint}`);
+    expect(req.method).toBe("POST");
+    expect(JSON.parse(req.body ?? "")).toEqual(body);
+  });
+
+  it("a call on a stored response: its method, the id in the path, the query as received (repeats kept), no body", () => {
+    const req = built(
+      buildOpenAiRequest("responses/{id}", {}, creds, {
+        method: "GET",
+        id: "resp_123",
+        query: [
+          ["include[]", "reasoning.encrypted_content"],
+          ["include[]", "file_search_call.results"],
+          ["stream", "true"],
+          ["starting_after", "4"],
+        ],
+      }),
+    );
+    expect(req).toEqual({
+      url: "https://api.openai.com/v1/responses/resp_123?include%5B%5D=reasoning.encrypted_content&include%5B%5D=file_search_call.results&stream=true&starting_after=4",
+      method: "GET",
+      headers: { authorization: `Bearer ${KEY}`, accept: "text/event-stream" },
+    });
+    const cancel = built(buildOpenAiRequest("responses/{id}/cancel", {}, creds, { method: "POST", id: "resp_123", query: [] }));
+    expect([cancel.method, cancel.url, cancel.body, cancel.headers.accept]).toEqual([
+      "POST",
+      "https://api.openai.com/v1/responses/resp_123/cancel",
+      undefined,
+      "application/json",
+    ]);
+    const del = built(buildOpenAiRequest("responses/{id}", {}, creds, { method: "DELETE", id: "resp_9", query: [] }));
+    expect([del.method, del.url]).toEqual(["DELETE", "https://api.openai.com/v1/responses/resp_9"]);
+  });
+});
