@@ -5,7 +5,7 @@
  * default, and meaningless without a parent) is left out too. Equal configs give equal text.
  * The orders are the key lists of keys.ts (one list per level, written in reading order there).
  */
-import { CACHE_KEYS, CIRCUIT_BREAKER_KEYS, CONDITION_KEYS, NODE_KEYS, RETRY_KEYS, STRATEGY_KEYS } from "./keys";
+import { AFFINITY_KEYS, CACHE_KEYS, CIRCUIT_BREAKER_KEYS, CONDITION_KEYS, NODE_KEYS, RETRY_KEYS, STRATEGY_KEYS } from "./keys";
 import { isRecord } from "../../is-record";
 import type { Config } from "./schema";
 
@@ -33,6 +33,7 @@ function canonicalNode(node: Record<string, unknown>): Record<string, Json> {
     else if (key === "retry") out[key] = pick(asRecord(value), RETRY_ORDER);
     else if (key === "cache") out[key] = pick(asRecord(value), CACHE_ORDER);
     else if (key === "circuit_breaker") out[key] = pick(asRecord(value), CIRCUIT_BREAKER_ORDER);
+    else if (key === "affinity") out[key] = pick(asRecord(value), AFFINITY_KEYS);
     else out[key] = sortedUserData(value);
   }
   return out;

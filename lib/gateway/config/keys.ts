@@ -26,6 +26,7 @@ export const NODE_KEYS = [
   "request_timeout",
   "on_status_codes",
   "circuit_breaker",
+  "affinity",
   "targets",
 ] as const;
 // The other levels' keys, also in canonical order.
@@ -34,6 +35,7 @@ export const CONDITION_KEYS = ["query", "then"] as const;
 export const RETRY_KEYS = ["attempts", "on_status_codes", "use_retry_after_header"] as const;
 export const CACHE_KEYS = ["mode", "max_age"] as const;
 export const CIRCUIT_BREAKER_KEYS = ["failure_threshold", "cooldown_ms", "failure_status_codes"] as const;
+export const AFFINITY_KEYS = ["on_origin_failure"] as const;
 
 /** One level of the config tree: its keys and the keys holding nested levels. */
 type Level = {
@@ -51,6 +53,7 @@ const nodeLevel: Level = {
     retry: { keys: RETRY_KEYS },
     cache: { keys: CACHE_KEYS },
     circuit_breaker: { keys: CIRCUIT_BREAKER_KEYS },
+    affinity: { keys: AFFINITY_KEYS },
   },
   arrays: {},
 };

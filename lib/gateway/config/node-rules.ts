@@ -13,7 +13,7 @@ import { MAX_UPSTREAM_ATTEMPTS, worstCaseAttempts, type PlanNode } from "./limit
 /** The fields the rules read: structural so that the recursive schema can call them. */
 export type NodeFields = {
   strategy?: { mode: string; conditions?: { then: string }[]; default?: string };
-  targets?: { name?: string; weight: number }[];
+  targets?: { name?: string; weight: number; affinity?: unknown }[];
   virtual_key?: string;
   provider?: string;
   api_key?: string;
@@ -45,6 +45,9 @@ export function checkNode(node: NodeFields, ctx: z.core.$RefinementCtx): void {
     if (node[key] !== undefined) report([key], "cannot be set on a node with targets; set it on each target");
   }
   if (node.strategy && node.targets) checkStrategyNode(node.strategy, node.targets, report);
+  node.targets?.forEach((child, index) => {
+    if (child.affinity !== undefined) report(["targets", index, "affinity"], "is read at the top level of the config only");
+  });
 }
 
 /** Rules for the top level only (on top of `checkNode`). */

@@ -507,3 +507,31 @@ describe("keys that are names of JavaScript internals", () => {
     expect(valid(JSON.parse('{"virtual_key": "a", "override_params": {"constructor": 1}}')).override_params).toEqual({ constructor: 1 });
   });
 });
+
+describe("affinity", () => {
+  const config = (extra: Record<string, unknown>) => ({
+    strategy: { mode: "fallback" },
+    targets: [{ virtual_key: "a" }, { virtual_key: "b" }],
+    ...extra,
+  });
+
+  it("takes on_origin_failure at the top level, snake_case or camelCase, and keeps it in canonical JSON", () => {
+    const snake = valid(config({ affinity: { on_origin_failure: "fallback_without_state" } }));
+    expect(valid(config({ affinity: { onOriginFailure: "fallback_without_state" } }))).toEqual(snake);
+    expect(snake.affinity).toEqual({ on_origin_failure: "fallback_without_state" });
+    expect(toCanonicalJson(snake)).toContain('"affinity": {\n    "on_origin_failure": "fallback_without_state"\n  }');
+    expect(valid(config({ affinity: { on_origin_failure: "error" } })).affinity?.on_origin_failure).toBe("error");
+  });
+
+  it("refuses an unknown value, an unknown key, and the setting below the top level", () => {
+    expect(issueAt(config({ affinity: { on_origin_failure: "fallback" } }), "affinity.on_origin_failure")).toBe(
+      'must be one of error, fallback_without_state, not "fallback"',
+    );
+    expect(issueAt(config({ affinity: { mode: "x", on_origin_failure: "error" } }), "affinity.mode")).toMatch(/^unknown key mode/);
+    const nested = {
+      strategy: { mode: "fallback" },
+      targets: [{ virtual_key: "a", affinity: { on_origin_failure: "error" } }, { virtual_key: "b" }],
+    };
+    expect(issueAt(nested, "targets[0].affinity")).toBe("is read at the top level of the config only");
+  });
+});

@@ -67,6 +67,20 @@ export const circuitBreakerSettingsSchema = strictObject(
   'an object such as {"failure_threshold": 5, "cooldown_ms": 30000}',
 );
 
+/** What a Responses API follow-up does when the target holding its conversation fails (docs/GATEWAY.md §1.4). */
+export const AFFINITY_ON_ORIGIN_FAILURE = ["error", "fallback_without_state"] as const;
+
+/** Conversation affinity (top level only): `on_origin_failure`, default "error". */
+export const affinitySettingsSchema = strictObject(
+  {
+    on_origin_failure: enumOf(
+      AFFINITY_ON_ORIGIN_FAILURE,
+      (input) => `must be one of ${AFFINITY_ON_ORIGIN_FAILURE.join(", ")}, not ${JSON.stringify(input)}`,
+    ),
+  },
+  'an object such as {"on_origin_failure": "fallback_without_state"}',
+);
+
 export const querySchema = z
   .custom<Query>((value) => isRecord(value), { error: 'must be an object such as {"metadata.tier": "pro"}' })
   .superRefine((query, ctx) => {
@@ -180,6 +194,7 @@ export const targetSchema = strictObject(
       request_timeout: intInRange(1, MAX_REQUEST_TIMEOUT_MS, " milliseconds").optional(),
       on_status_codes: statusCodeList.optional(),
       circuit_breaker: circuitBreakerSettingsSchema.optional(),
+      affinity: affinitySettingsSchema.optional(),
     },
     "custom_host",
     providerTargetFields,

@@ -21,6 +21,8 @@ export function mergeSettings(parent: NodeSettings, child: NodeSettings): NodeSe
   if (requestTimeoutMs !== undefined) merged.requestTimeoutMs = requestTimeoutMs;
   if (customHost !== undefined) merged.customHost = customHost;
   if (circuitBreaker) merged.circuitBreaker = circuitBreaker;
+  const onOriginFailure = child.onOriginFailure ?? parent.onOriginFailure;
+  if (onOriginFailure) merged.onOriginFailure = onOriginFailure;
   return merged;
 }
 
@@ -45,5 +47,6 @@ export function settingsFromTarget(target: Target): NodeSettings {
     settings.circuitBreaker = { failureThreshold: failure_threshold, cooldownMs: cooldown_ms };
     if (failure_status_codes) settings.circuitBreaker.failureStatusCodes = failure_status_codes;
   }
+  if (target.affinity) settings.onOriginFailure = target.affinity.on_origin_failure;
   return settings;
 }

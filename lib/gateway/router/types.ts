@@ -25,6 +25,8 @@ export type NodeSettings = {
   customHost?: string;
   /** Opt-in circuit breaker (`circuit_breaker`), inherited by every target below the node that sets it. */
   circuitBreaker?: CircuitBreakerPolicy;
+  /** The config's `affinity.on_origin_failure` (top level only): a Responses follow-up whose origin fails. */
+  onOriginFailure?: "error" | "fallback_without_state";
 };
 
 export type CircuitBreakerPolicy = {
