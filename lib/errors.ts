@@ -73,6 +73,8 @@ export const ERROR_CATALOG = {
   invalid_provider_option: invalidRequest,
   invalid_request_timeout: invalidRequest,
   invalid_resource_name: invalidRequest,
+  /** The id in `/v1/responses/{id}` is not one (letters, digits, `_` and `-`, at most 256). */
+  invalid_response_id: invalidRequest,
   invalid_saved_config: serverError,
   invalid_trace_id: invalidRequest,
   malformed_request: { ...invalidRequest, closeConnection: true },
@@ -93,6 +95,10 @@ export const ERROR_CATALOG = {
   request_headers_too_large: { status: 431, type: "invalid_request_error", closeConnection: true },
   request_timeout: { status: 408, type: "timeout_error", closeConnection: true },
   request_too_large: { status: 413, type: "invalid_request_error" },
+  /** A Responses follow-up or call whose origin target cannot be built from this request (origin.ts). */
+  response_origin_not_routable: invalidRequest,
+  /** The target holding a response or conversation is failing, and the config does not fall back without state. */
+  response_origin_unavailable: { status: 503, type: "server_error" },
   sign_in_locked: { status: 429, type: "rate_limit_error", retryAfter: true },
   unauthorized: unauthenticated,
   /** 500 when a stored virtual key names a provider this build does not support. */

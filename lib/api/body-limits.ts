@@ -6,7 +6,7 @@
  * numbers, so `next dev` enforces them too.
  */
 import { ERROR_CATALOG } from "../errors";
-import { INFERENCE_PATHS } from "../gateway/endpoints/paths";
+import { isInferencePath } from "../gateway/endpoints/paths";
 
 /** Sign-in, sign-out and every other `/api/auth/*` body: a few form fields. */
 export const AUTH_MAX_BODY_BYTES = 64 * 1024;
@@ -16,7 +16,7 @@ export const MANAGEMENT_MAX_BODY_BYTES = 1024 * 1024;
 /** The largest body accepted on `pathname`, or null for the inference routes (their own limit applies). */
 export function bodyLimitFor(pathname: string): number | null {
   if (pathname === "/api/auth" || pathname.startsWith("/api/auth/")) return AUTH_MAX_BODY_BYTES;
-  if (INFERENCE_PATHS.has(pathname)) return null;
+  if (isInferencePath(pathname)) return null;
   return MANAGEMENT_MAX_BODY_BYTES;
 }
 

@@ -60,6 +60,7 @@ export function toLogItem(r: LogListRow) {
     fallback_used: r.fallbackUsed,
     error_type: r.errorType,
     model_requested: r.modelRequested,
+    method: r.method,
     path: r.path,
   };
 }

@@ -85,6 +85,7 @@ const LIST_SELECT = {
   createdAt: true,
   traceId: true,
   metadata: true,
+  method: true,
   path: true,
   modelRequested: true,
   stream: true,

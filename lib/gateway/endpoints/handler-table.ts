@@ -11,7 +11,7 @@
  * Redis connections), never a second one.
  */
 import { getRuntime } from "../../runtime";
-import { INFERENCE_ROUTE_KEYS } from "./paths";
+import { INFERENCE_ROUTE_KEYS, matchResponseCall } from "./paths";
 import {
   handleChatCompletions,
   handleCompletions,
@@ -19,20 +19,35 @@ import {
   handleEmbeddings,
   handleListModels,
   handleMessages,
+  handleResponseById,
+  handleResponses,
+  handleResponsesInputTokens,
 } from "./handlers";
 
 export type InferenceHandler = (request: Request) => Promise<Response>;
-/** `${method} ${pathname}` -> handler. */
-export type InferenceRoutes = ReadonlyMap<string, InferenceHandler>;
+/** `${method} ${pathname}` -> handler, or undefined when Next.js answers the request. */
+export type InferenceRoutes = { get(routeKey: string): InferenceHandler | undefined };
 
-const INFERENCE_ROUTES: InferenceRoutes = new Map([
+const FIXED_ROUTES: ReadonlyMap<string, InferenceHandler> = new Map([
   [INFERENCE_ROUTE_KEYS.chatCompletions, handleChatCompletions],
   [INFERENCE_ROUTE_KEYS.completions, handleCompletions],
   [INFERENCE_ROUTE_KEYS.embeddings, handleEmbeddings],
   [INFERENCE_ROUTE_KEYS.messages, handleMessages],
   [INFERENCE_ROUTE_KEYS.countTokens, handleCountTokens],
+  [INFERENCE_ROUTE_KEYS.responses, handleResponses],
+  [INFERENCE_ROUTE_KEYS.responsesInputTokens, handleResponsesInputTokens],
   [INFERENCE_ROUTE_KEYS.models, handleListModels],
 ]);
+
+/** The fixed paths by map lookup; the calls on one stored response (`/v1/responses/{id}...`) by pattern. */
+const INFERENCE_ROUTES: InferenceRoutes = {
+  get(routeKey) {
+    const fixed = FIXED_ROUTES.get(routeKey);
+    if (fixed) return fixed;
+    const space = routeKey.indexOf(" ");
+    return matchResponseCall(routeKey.slice(0, space), routeKey.slice(space + 1)) ? handleResponseById : undefined;
+  },
+};
 
 /** Publishes the table for the server, which reads it with `peekRuntime()?.inferenceHandlers` (lib/runtime-slot.ts). */
 export function publishInferenceRoutes(): void {

@@ -13,11 +13,11 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { originOf } from "../upstream/origin";
-import type { Endpoint, OpenAiErrorBody, TokenUsage, Wire } from "../providers/types";
+import type { Endpoint, OpenAiErrorBody, ResourceCall, TokenUsage, Wire } from "../providers/types";
 import { isBuildError } from "../providers/types";
 import type { ResolvedTarget } from "./resolve-targets";
 import type { AttemptFn, AttemptOutcome } from "../router";
-import { readAnthropicUsage, readUsage, SseRelay } from "./sse-relay";
+import { readAnthropicUsage, readResponsesUsage, readUsage, SseRelay } from "./sse-relay";
 import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
 import { findAddressNotAllowed } from "../upstream/lookup";
 import { isRecord } from "../../is-record";
@@ -51,6 +51,13 @@ export type AttemptSetup = {
   requestHeaders?: Headers;
   /** The HTTP client (default: the process-wide agent); tests pass one with their own DNS. */
   dispatcher?: Dispatcher;
+  /** A call on one stored response (GET/DELETE/cancel/input_items): its method, id and query. */
+  call?: ResourceCall;
+  /**
+   * Told the id of every Responses API response an attempt sees created (a JSON answer's `id`, a
+   * stream's `response.created`), with the target and deployment that hold it.
+   */
+  onResponseId?: (id: string, leaf: { target: ResolvedTarget; path: string }, deployment: string | undefined) => void;
 };
 
 export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, UpstreamPayload> {
@@ -62,7 +69,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const streamOptions = typeof body.stream_options === "object" && body.stream_options !== null ? body.stream_options : {};
       body = { ...body, stream_options: { ...streamOptions, include_usage: true } };
     }
-    const built = adapter.buildRequest(setup.endpoint, body, creds);
+    const built = adapter.buildRequest(setup.endpoint, body, creds, setup.call);
     if (isBuildError(built)) {
       const { status, message, type, param, code } = built.error;
       return {
@@ -104,6 +111,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
           maxLogBytes: setup.maxLogBytes,
           wire: setup.wire,
           translate: built.translate?.stream(),
+          onResponseId: setup.onResponseId && ((id) => setup.onResponseId!(id, leaf, built.deployment)),
         });
         const first = await relay.waitForFirstContent();
         if (!first.ok) {
@@ -134,8 +142,16 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         }
         payload = { kind: "json", text: JSON.stringify(translated.body), json: translated.body, usage: translated.usage, headers };
       } else {
-        const usage = setup.wire === "anthropic" ? readAnthropicUsage(json.usage) : readUsage(json.usage);
+        const usage =
+          setup.wire === "anthropic"
+            ? readAnthropicUsage(json.usage)
+            : setup.wire === "responses"
+              ? readResponsesUsage(json.usage)
+              : readUsage(json.usage);
         payload = { kind: "json", text, json, usage, headers };
+        if (setup.onResponseId && json.object === "response" && typeof json.id === "string" && json.id) {
+          setup.onResponseId(json.id, leaf, built.deployment);
+        }
       }
       if (built.deployment) payload.deployment = built.deployment;
       return { status: res.statusCode, headers: flat, response: payload };

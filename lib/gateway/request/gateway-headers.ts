@@ -2,7 +2,14 @@
 import { type RequestContext, toHeaderValue } from "./headers";
 
 /** What the headers are made of: the request's ids, its parsed headers (null before they are parsed) and its cache status. */
-export type HeaderSource = { logId: string; request: Request; ctx: RequestContext | null; cacheStatus: string };
+export type HeaderSource = {
+  logId: string;
+  request: Request;
+  ctx: RequestContext | null;
+  cacheStatus: string;
+  /** Responses API conversation affinity (`x-detour-affinity`), when the request continued a known response. */
+  affinity?: string | null;
+};
 
 /** What answered a routed request: the router's result, or a cached answer (its path, `0`, `false`). */
 export type Answered = { path: string; retryCount: number; fallbackUsed: boolean; target: { provider: string } };
@@ -28,5 +35,6 @@ export function setGatewayHeaders(headers: Headers, s: HeaderSource, ownMs: numb
   }
   headers.set("x-portkey-cache-status", s.cacheStatus);
   if (exception) headers.set("x-portkey-gateway-exception", "true");
+  if (s.affinity) headers.set("x-detour-affinity", s.affinity);
   headers.set("server-timing", `gateway;dur=${ownMs.toFixed(2)}`);
 }

@@ -5,13 +5,17 @@
  * (gateway-headers.ts) and queues one log row, built after the answer is handed over (never written
  * on the request path).
  */
-import type { Endpoint } from "../providers/types";
+import { DetourError } from "../../errors";
+import { matchResponseCall } from "../endpoints/paths";
+import type { Endpoint, ResourceCall } from "../providers/types";
+import { findOrigin, pinToOrigin } from "./origin";
 import { pipeline } from "./pipeline";
 import { errorResponse, respond } from "./respond";
 import { newServed, type Served } from "./served";
 import {
   authenticate,
   cacheLookup,
+  noBody,
   parseHeaders,
   rateLimitByApiKey,
   rateLimitByVirtualKeys,
@@ -29,10 +33,14 @@ const INFERENCE = pipeline<Served>()
   .stage(rateLimitByApiKey)
   // The JSON body within the size and time limits -> s.body, s.requestText. 413, 408, 400.
   .stage(readBody)
+  // Responses API: the target holding the response or conversation continued (previous_response_id) -> s.origin.
+  .stage(findOrigin)
   // Config (saved, inline, virtual key or direct mode) -> tree of targets with credentials -> s.routing.
   .stage(resolveTargets)
   // The rpm/tpm limits of the virtual keys the targets can use, before any upstream call: 429.
   .stage(rateLimitByVirtualKeys)
+  // Responses API: a follow-up goes to its origin only (s.routing narrowed, s.pinned); 400 when it cannot.
+  .stage(pinToOrigin)
   // Response cache (config `cache`, non-streaming) -> s.cache, cache status; a fresh cached answer ends here.
   .stage(cacheLookup)
   // The router over the targets, each attempt an upstream call -> s.result.
@@ -42,6 +50,57 @@ const INFERENCE = pipeline<Served>()
   // Anything a stage threw: Detour's own error answer (docs/GATEWAY.md §6), logged once the API key is known.
   .onError(errorResponse);
 
+/** The calls on one stored response (GET, DELETE, cancel, input items): no body, routed to the response's origin. */
+const RESPONSE_CALL = pipeline<Served>()
+  .stage(authenticate)
+  .stage(parseHeaders)
+  .stage(rateLimitByApiKey)
+  .stage(noBody)
+  .stage(findOrigin)
+  .stage(resolveTargets)
+  .stage(rateLimitByVirtualKeys)
+  // Pinned to the origin; a response with no record is looked for on each of the config's targets.
+  .stage(pinToOrigin)
+  .stage(routeUpstream)
+  .answer(respond)
+  .onError(errorResponse);
+
 export function handleInference(request: Request, endpoint: Endpoint): Promise<Response> {
   return INFERENCE.run(newServed(request, endpoint));
 }
+
+/** A response id as OpenAI and Azure write them (`resp_...`): what may go into the upstream path. */
+const RESPONSE_ID = /^[A-Za-z0-9_-]{1,256}$/;
+
+/** `GET|DELETE /v1/responses/{id}`, `POST .../cancel`, `GET .../input_items`: endpoint, id and query from the URL. */
+export function handleResponseCall(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const match = matchResponseCall(request.method, url.pathname);
+  const endpoint: Endpoint = match?.endpoint ?? "responses/{id}";
+  let id = "";
+  try {
+    id = decodeURIComponent(match?.id ?? "");
+  } catch {
+    // a malformed escape: refused below
+  }
+  const call: ResourceCall = { method: request.method as ResourceCall["method"], id, query: [...url.searchParams] };
+  const served = newServed(request, endpoint, call);
+  if (!match || !RESPONSE_ID.test(id)) {
+    return RESPONSE_CALL_REFUSED.run(served);
+  }
+  return RESPONSE_CALL.run(served);
+}
+
+/** A call with an id that cannot be one: 400 once the API key is known (so it is logged), else 401. */
+const RESPONSE_CALL_REFUSED = pipeline<Served>()
+  .stage(authenticate)
+  .stage(parseHeaders)
+  .stage((s) => {
+    throw new DetourError(
+      "invalid_response_id",
+      `${JSON.stringify(s.call?.id.slice(0, 80) ?? "")} is not a response id: an id has letters, digits, "_" and "-" only (resp_...).`,
+      { param: "response_id" },
+    );
+  })
+  .answer(respond)
+  .onError(errorResponse);

@@ -1,9 +1,9 @@
 /** Turns a served request into its log row (docs/GATEWAY.md §9). Secrets never reach the row (`log-redaction.ts`). */
 import { cost } from "../../logs/cost";
-import { boundBody, type AttemptRecordRow, type LogRecord } from "../../logs/types";
+import { boundBody, type AffinityRow, type AttemptRecordRow, type LogRecord } from "../../logs/types";
 import type { AuthenticatedKey } from "../../store/api-keys";
 import type { UpstreamPayload } from "./attempt";
-import type { Endpoint } from "../providers/types";
+import type { Endpoint, ResourceCall } from "../providers/types";
 import type { RequestContext } from "./headers";
 import type { ResolvedTarget, Routing } from "./resolve-targets";
 import type { AttemptRecord, RouteResult } from "../router";
@@ -55,10 +55,14 @@ export function usageFields(served: Served, modelRequested: string | null, provi
   const completionTokens = u?.completionTokens ?? null;
   const cacheReadTokens = u?.cacheReadTokens ?? null;
   const cacheWriteTokens = u?.cacheWriteTokens ?? null;
+  const reasoningTokens = u?.reasoningTokens ?? null;
   const totalTokens =
     u?.totalTokens ?? (promptTokens !== null || completionTokens !== null ? (promptTokens ?? 0) + (completionTokens ?? 0) : null);
-  const usd = u && model ? cost(provider, model, { promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens }) : null;
-  return { model, promptTokens, completionTokens, totalTokens, cacheReadTokens, cacheWriteTokens, cost: usd };
+  const counts = { promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens };
+  // An Azure answer may name its deployment rather than a model: then the model asked for prices it.
+  let usd = u && model ? cost(provider, model, counts) : null;
+  if (usd === null && u && modelRequested && modelRequested !== model) usd = cost(provider, modelRequested, counts);
+  return { model, promptTokens, completionTokens, totalTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens, cost: usd };
 }
 
 /** Bodies redacted, then bounded (so a bound never cuts a secret in two); `responseCut`: the response text was already cut short (a stream's log text). */
@@ -89,6 +93,10 @@ export type RequestForLog = {
   body: Record<string, unknown> | null;
   requestText: string | null;
   cacheStatus: LogRecord["cacheStatus"];
+  /** A call on one stored response: its id is the row's response id. */
+  call: ResourceCall | null;
+  /** Responses and conversations the request created (written with the row: where they live). */
+  created: AffinityRow[];
 };
 
 /** The answer side of a log row. */
@@ -168,8 +176,8 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
     totalTokens: input.usage.totalTokens,
     cacheReadTokens: input.usage.cacheReadTokens,
     cacheWriteTokens: input.usage.cacheWriteTokens,
-    reasoningTokens: null,
-    responseId: null,
+    reasoningTokens: input.usage.reasoningTokens,
+    responseId: s.call?.id ?? s.created.findLast((r) => r.kind === "response")?.id ?? null,
     cost: input.usage.cost,
     latencyMs,
     overheadMs: Math.round(input.overheadMs * 1000) / 1000,
@@ -181,7 +189,7 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
     requestHeaders: redactor.text(headers),
     responseHeaders: null,
     attempts: input.result ? attemptRows(input.result.attempts, s.startedAt.getTime(), redactor) : [],
-    affinity: [],
+    affinity: s.created,
   };
 }
 

@@ -12,11 +12,27 @@ import { RouteError } from "../router";
 import { setGatewayHeaders } from "./gateway-headers";
 import { usageFields, type LogInput } from "./log-record";
 import { enqueueLog, modelRequested, ownMs, type Resolved, type Routed, type Served } from "./served";
-import { type Endpoint, wireOf } from "../providers/types";
+import { type Endpoint, type TokenUsage, wireOf } from "../providers/types";
 import { errorText } from "./wire-errors";
+import { forgetAffinity } from "../affinity";
 
-/** Endpoints whose answers the provider does not bill (Anthropic's token counting). */
-const FREE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["messages/count_tokens"]);
+/**
+ * Endpoints whose answers the provider does not bill: token counting (Anthropic's, the Responses
+ * API's), and the calls on a stored response (reading, deleting, cancelling it: the usage a read
+ * shows was billed, and logged, when the response was created).
+ */
+const FREE_ENDPOINTS: ReadonlySet<Endpoint> = new Set([
+  "messages/count_tokens",
+  "responses/input_tokens",
+  "responses/{id}",
+  "responses/{id}/cancel",
+  "responses/{id}/input_items",
+]);
+
+/** The usage a log row counts: none for a call on a stored response (it was counted at its create). */
+function countedUsage(s: Served, served: { usage: TokenUsage | null; model: string | null }) {
+  return s.call ? { usage: null, model: served.model } : served;
+}
 
 /** Requests the client abandoned are logged with nginx's "client closed request". */
 const CLIENT_CLOSED = ERROR_CATALOG.client_closed.status;
@@ -34,7 +50,12 @@ export function respond(s: Routed): Response {
     headers.set("content-type", "text/event-stream; charset=utf-8");
     headers.set("cache-control", "no-cache");
     const streamBody = payload.relay.toReadableStream((summary) => {
-      const fields = usageFields({ usage: summary.usage, model: summary.model }, modelRequested(s), result.target.provider);
+      const fields = usageFields(
+        countedUsage(s, { usage: summary.usage, model: summary.model }),
+        modelRequested(s),
+        result.target.provider,
+      );
+      if (FREE_ENDPOINTS.has(s.endpoint)) fields.cost = 0;
       enqueueLog(s, {
         status: summary.end === "client_closed" ? CLIENT_CLOSED : result.outcome.status,
         errorType: summary.end === "done" ? null : summary.end === "broken" ? "upstream_stream_broken" : "client_closed",
@@ -48,9 +69,12 @@ export function respond(s: Routed): Response {
     return new Response(streamBody, { status: result.outcome.status, headers });
   }
 
+  // A deleted response is gone: so is its record (local, Redis, database).
+  if (s.call?.method === "DELETE" && result.outcome.status === 200) forgetAffinity(s.key.workspaceId, s.call.id);
+
   if (payload?.kind === "json") {
     const served = { usage: payload.usage, model: typeof payload.json.model === "string" ? payload.json.model : null };
-    const fields = usageFields(served, modelRequested(s), result.target.provider);
+    const fields = usageFields(countedUsage(s, served), modelRequested(s), result.target.provider);
     // Counting tokens generates nothing and is free: its cost is known to be 0, not unknown.
     if (FREE_ENDPOINTS.has(s.endpoint)) fields.cost = 0;
     if (s.cache) {

@@ -7,7 +7,9 @@ import { newLogId } from "../../logs/types";
 import { getLogWriter } from "../../logs/writer";
 import { observeRequest } from "../../metrics";
 import type { AuthenticatedKey } from "../../store/api-keys";
-import type { Endpoint } from "../providers/types";
+import type { AffinityRecord } from "../affinity";
+import type { Endpoint, ResourceCall } from "../providers/types";
+import type { Pinned } from "./origin";
 import { countTokens } from "../rate-limit/checks";
 import type { ResolvedTarget, Routing } from "./resolve-targets";
 import type { RouteResult } from "../router";
@@ -28,6 +30,19 @@ export type Served = {
   logId: string;
   request: Request;
   endpoint: Endpoint;
+  /** A call on one stored response (`responses/{id}`...): method, id and query; null for the other endpoints. */
+  call: ResourceCall | null;
+  /** The target holding the response or conversation the request continues (`findOrigin`), null when unknown or none. */
+  origin: AffinityRecord | null;
+  /** The routing pinned to that origin (`pinToOrigin`). */
+  pinned: Pinned | null;
+  /**
+   * Conversation affinity as answered (`x-detour-affinity`): "pinned" to the origin, "fallback_without_state"
+   * when it failed and the config let the request go elsewhere; null when the request continues nothing known.
+   */
+  affinity: "pinned" | "fallback_without_state" | null;
+  /** Responses and conversations this request created, with their target: written with its log row. */
+  created: AffinityRecord[];
   /** The x-portkey-* request headers (`parseHeaders`). */
   ctx: RequestContext | null;
   /** The Detour API key (`authenticate`). */
@@ -57,13 +72,18 @@ export type WithBody = Known<WithHeaders, "body" | "requestText">;
 export type Resolved = Known<WithBody, "routing">;
 export type Routed = Known<Resolved, "result">;
 
-export function newServed(request: Request, endpoint: Endpoint): Served {
+export function newServed(request: Request, endpoint: Endpoint, call: ResourceCall | null = null): Served {
   return {
     t0: performance.now(),
     startedAt: new Date(),
     logId: newLogId(),
     request,
     endpoint,
+    call,
+    origin: null,
+    pinned: null,
+    affinity: null,
+    created: [],
     ctx: null,
     key: null,
     requestText: null,

@@ -13,6 +13,13 @@
  * completion) comes with a `StreamTranslator`: each upstream event is translated first, and the
  * relay then reads the translated events as the client's wire (providers/types.ts).
  *
+ * OpenAI Responses content: any event but `response.created`, `response.in_progress`, `response.queued`,
+ * an `output_item.added` / `content_part.added` / `reasoning_summary_part.added` with nothing in it yet,
+ * and a built-in tool's progress events (`*.in_progress`, `*.searching`, `*.interpreting`, `*.generating`).
+ * `response.failed` and `error` before content fail the attempt; `response.failed` after content ends
+ * the stream as relayed (like an error). Events are read by their `event:` name; only `response.created`,
+ * the terminal events (`response.completed`, `.incomplete`, `.failed`) and `error` are parsed after content.
+ *
  * OpenAI content: text (non-empty `content`, `refusal` or completions `text`), `tool_calls`,
  * `function_call` (or any other non-empty delta field), a non-null `finish_reason`, a non-null
  * `usage`, or `[DONE]`. Anthropic content: `content_block_*` (but a text or thinking block's empty
@@ -36,6 +43,8 @@ export type StreamSummary = {
   end: "done" | "broken" | "client_closed";
   usage: TokenUsage | null;
   model: string | null;
+  /** A Responses stream's response id (from `response.created`). */
+  responseId: string | null;
   errorMessage: string | null;
   /** The relayed text, bounded, for the request log. */
   logText: string;
@@ -58,9 +67,20 @@ type Options = {
   wire?: Wire;
   /** Translates each upstream event into the client's wire first (an upstream of another format). */
   translate?: StreamTranslator;
+  /** Told the id of a Responses stream's response as soon as `response.created` carries it. */
+  onResponseId?: (id: string) => void;
 };
 
 const MAX_HELD_BYTES = 1024 * 1024;
+
+/** What ends a stream properly, per wire (named in the error of a stream that stopped without it). */
+const STREAM_END: Record<Wire, string> = { openai: "[DONE]", anthropic: "message_stop", responses: "response.completed" };
+
+/** A Responses event's `sequence_number`, read without parsing the event. */
+const SEQUENCE = /"sequence_number":\s*(\d+)/;
+
+/** A built-in tool's progress events (`response.web_search_call.searching`...): not content. */
+const TOOL_PROGRESS = /\.(in_progress|searching|interpreting|generating)$/;
 
 /** What one event (in the client's wire) is to the relay: not content (held before the first content event), content, or the upstream's error event. */
 const Verdict = { Empty: 0, Content: 1, Error: 2 } as const;
@@ -84,6 +104,9 @@ export class SseRelay {
   private garbage = 0;
   /** Characters of the events held so far, while waiting for the first content event. */
   private held = 0;
+  /** A Responses stream: its response's id and the last `sequence_number` seen (Detour's error event continues it). */
+  private responseId: string | null = null;
+  private lastSequence = -1;
 
   constructor(
     private readonly body: Readable,
@@ -166,7 +189,12 @@ export class SseRelay {
 
   /** Reads one event of the client's wire; queues it unless it must be stripped. */
   private inspect(event: string, lookForContent: boolean): Verdict {
-    const verdict = this.wire === "anthropic" ? this.inspectAnthropic(event, lookForContent) : this.inspectOpenAi(event, lookForContent);
+    const verdict =
+      this.wire === "anthropic"
+        ? this.inspectAnthropic(event, lookForContent)
+        : this.wire === "responses"
+          ? this.inspectResponses(event, lookForContent)
+          : this.inspectOpenAi(event, lookForContent);
     if (verdict === Verdict.Error) {
       // Before content the attempt fails (nothing is relayed); after it the error is the last event.
       if (!lookForContent) this.ready.push(`${event}\n\n`);
@@ -248,6 +276,74 @@ export class SseRelay {
     return verdict;
   }
 
+  /** OpenAI's Responses API events, by name: https://platform.openai.com/docs/api-reference/responses-streaming */
+  private inspectResponses(event: string, lookForContent: boolean): Verdict {
+    const { name: named, data } = fieldsOf(event);
+    const seq = data === null ? null : SEQUENCE.exec(data);
+    if (seq) this.lastSequence = Number(seq[1]);
+    let json: Record<string, unknown> | null | undefined;
+    let name = named;
+    if (name === null && data !== null) {
+      json = safeParse(data);
+      name = typeof json?.type === "string" ? json.type : null;
+    }
+    const parsed = (): Record<string, unknown> | null => {
+      if (json === undefined) json = data === null ? null : safeParse(data);
+      return json;
+    };
+    let verdict: Verdict = Verdict.Content;
+    switch (name) {
+      case "response.created":
+      case "response.queued":
+      case "response.in_progress": {
+        const response = parsed()?.response;
+        if (isRecord(response)) {
+          if (this.model === null && typeof response.model === "string" && response.model) this.model = response.model;
+          if (this.responseId === null && typeof response.id === "string" && response.id) {
+            this.responseId = response.id;
+            this.options.onResponseId?.(response.id);
+          }
+        }
+        verdict = Verdict.Empty;
+        break;
+      }
+      case "response.output_item.added":
+        if (lookForContent && !itemCarriesContent(parsed()?.item)) verdict = Verdict.Empty;
+        break;
+      case "response.content_part.added":
+      case "response.reasoning_summary_part.added":
+        if (lookForContent && isEmptyPart(parsed()?.part)) verdict = Verdict.Empty;
+        break;
+      case "response.completed":
+      case "response.incomplete":
+      case "response.failed": {
+        const response = parsed()?.response;
+        if (isRecord(response)) {
+          this.usage = readResponsesUsage(response.usage) ?? this.usage;
+          if (typeof response.model === "string" && response.model) this.model = response.model;
+        }
+        this.sawDone = true;
+        if (name === "response.failed") {
+          // Before content it fails the attempt (fallback); after it, it is relayed and the stream ends on it.
+          this.upstreamError = `response.failed: ${errorMessageOf(isRecord(response) ? response.error : null)}`;
+          if (lookForContent) return Verdict.Error;
+        }
+        break;
+      }
+      case "error":
+        this.upstreamError = errorMessageOf(parsed());
+        return Verdict.Error;
+      case null:
+        if (data !== null && parsed() === null) this.garbage++;
+        verdict = Verdict.Empty;
+        break;
+      default:
+        if (lookForContent && TOOL_PROGRESS.test(name)) verdict = Verdict.Empty;
+    }
+    this.ready.push(`${event}\n\n`);
+    return verdict;
+  }
+
   private record(text: string): void {
     if (this.logTruncated) return;
     if (this.logText.length + text.length > this.options.maxLogBytes) {
@@ -261,6 +357,16 @@ export class SseRelay {
   /** Detour's error event in the client's wire, for a stream that broke after it started. */
   private brokenEvent(message: string): string {
     const body = errorBody("upstream_stream_broken", message);
+    if (this.wire === "responses") {
+      const event = {
+        type: "error",
+        code: body.error.code,
+        message: body.error.message,
+        param: null,
+        sequence_number: this.lastSequence + 1,
+      };
+      return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
+    }
     if (this.wire === "anthropic") {
       const anthropic = { type: "error", error: { type: "api_error", message: body.error.message } };
       return `event: error\ndata: ${JSON.stringify(anthropic)}\n\n`;
@@ -277,7 +383,15 @@ export class SseRelay {
     const finish = (end: StreamSummary["end"], errorMessage: string | null) => {
       if (this.finished) return;
       this.finished = true;
-      onEnd({ end, usage: this.finalUsage(), model: this.model, errorMessage, logText: this.logText, logTruncated: this.logTruncated });
+      onEnd({
+        end,
+        usage: this.finalUsage(),
+        model: this.model,
+        responseId: this.responseId,
+        errorMessage,
+        logText: this.logText,
+        logTruncated: this.logTruncated,
+      });
     };
     return new ReadableStream<Uint8Array>(
       {
@@ -293,7 +407,7 @@ export class SseRelay {
                 return;
               }
               const next = await this.iterator.next();
-              if (next.done) throw new Error(`the upstream stream ended without ${this.wire === "anthropic" ? "message_stop" : "[DONE]"}`);
+              if (next.done) throw new Error(`the upstream stream ended without ${STREAM_END[this.wire]}`);
               this.absorb(next.value.toString("utf8"), false);
             }
             const out = this.ready.splice(0, this.ready.length).join("");
@@ -393,6 +507,34 @@ function isEmptyBlock(block: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a Responses output item arrives with something in it: a message with non-empty text or
+ * refusal, a function call with arguments, a reasoning item with summary text. A built-in tool's
+ * call (web search, file search...) opens empty and is content once its progress events end.
+ */
+function itemCarriesContent(item: unknown): boolean {
+  if (!isRecord(item)) return false;
+  switch (item.type) {
+    case "message":
+      return Array.isArray(item.content) && item.content.some((part) => !isEmptyPart(part));
+    case "function_call":
+    case "custom_tool_call":
+      return (typeof item.arguments === "string" && item.arguments !== "") || (typeof item.input === "string" && item.input !== "");
+    case "reasoning":
+      return Array.isArray(item.summary) && item.summary.some((part) => !isEmptyPart(part));
+    default:
+      return false;
+  }
+}
+
+/** A content or summary part with no text yet (`{"type":"output_text","text":""}`). */
+function isEmptyPart(part: unknown): boolean {
+  if (!isRecord(part)) return true;
+  if (typeof part.text === "string") return part.text === "";
+  if (typeof part.refusal === "string") return part.refusal === "";
+  return false;
+}
+
 function errorMessageOf(error: unknown): string {
   if (isRecord(error)) {
     const message = typeof error.message === "string" ? error.message : null;
@@ -414,14 +556,38 @@ export function readUsage(value: unknown): TokenUsage | null {
   if (typeof value !== "object" || value === null) return null;
   const u = value as Record<string, unknown>;
   const details = u.prompt_tokens_details;
-  const usage = {
+  const completionDetails = u.completion_tokens_details;
+  const usage: TokenUsage = {
     promptTokens: num(u.prompt_tokens),
     completionTokens: num(u.completion_tokens),
     totalTokens: num(u.total_tokens),
     cacheReadTokens: (isRecord(details) ? num(details.cached_tokens) : null) ?? num(u.prompt_cache_hit_tokens),
     cacheWriteTokens: null,
   };
+  const reasoning = isRecord(completionDetails) ? num(completionDetails.reasoning_tokens) : null;
+  if (reasoning !== null) usage.reasoningTokens = reasoning;
   return usage.promptTokens === null && usage.completionTokens === null && usage.totalTokens === null ? null : usage;
+}
+
+/**
+ * The Responses API's usage object: `input_tokens` (cached ones included, `input_tokens_details.cached_tokens`),
+ * `output_tokens` (reasoning included, `output_tokens_details.reasoning_tokens`), `total_tokens`.
+ */
+export function readResponsesUsage(value: unknown): TokenUsage | null {
+  if (!isRecord(value)) return null;
+  const input = num(value.input_tokens);
+  const output = num(value.output_tokens);
+  if (input === null && output === null) return null;
+  const inDetails = value.input_tokens_details;
+  const outDetails = value.output_tokens_details;
+  return {
+    promptTokens: input,
+    completionTokens: output,
+    totalTokens: num(value.total_tokens) ?? (input ?? 0) + (output ?? 0),
+    cacheReadTokens: isRecord(inDetails) ? num(inDetails.cached_tokens) : null,
+    cacheWriteTokens: null,
+    reasoningTokens: isRecord(outDetails) ? num(outDetails.reasoning_tokens) : null,
+  };
 }
 
 /**

@@ -12,7 +12,17 @@ import { DetourError } from "../../errors";
 import { timeoutErrorBody } from "../errors";
 import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
 import { route } from "../router";
-import { type Endpoint, wireOf } from "../providers/types";
+import { type Endpoint, RESPONSES_ENDPOINTS, wireOf } from "../providers/types";
+import {
+  conversationOf,
+  joinResults,
+  originFailed,
+  originRouting,
+  originUnavailable,
+  rememberOrigin,
+  treeWithoutOrigin,
+  withoutState,
+} from "./origin";
 import { createAttempt, type UpstreamPayload } from "./attempt";
 import { bodyLimits, readJsonBody } from "./body";
 import { parseRequestContext } from "./headers";
@@ -56,9 +66,24 @@ export async function readBody(s: WithHeaders): Promise<WithBody> {
   return fill(fill(s, "body", body), "requestText", text);
 }
 
-/** Config (saved, inline, a virtual key, direct mode, else the API key's default config) and its targets with their credentials. */
+/** A call on one stored response has no body: the context gets an empty one. */
+export function noBody(s: WithHeaders): WithBody {
+  return fill(fill(s, "body", {}), "requestText", "");
+}
+
+/**
+ * Config (saved, inline, a virtual key, direct mode, else the API key's default config) and its
+ * targets with their credentials. A Responses request that names none but continues a response
+ * whose origin is a virtual key is routed by that key (origin.ts).
+ */
 export async function resolveTargets(s: WithBody): Promise<Resolved> {
-  return fill(s, "routing", await resolveRouting(s.ctx, s.key.workspaceId, s.key.defaultConfigSlug));
+  try {
+    return fill(s, "routing", await resolveRouting(s.ctx, s.key.workspaceId, s.key.defaultConfigSlug));
+  } catch (err) {
+    const routing = err instanceof DetourError && err.code === "no_target" ? await originRouting(s) : null;
+    if (!routing) throw err;
+    return fill(s, "routing", routing);
+  }
 }
 
 /** The limits of every virtual key the targets can use, each counted once, before any upstream call: 429. */
@@ -73,7 +98,8 @@ export function rateLimitByVirtualKeys(s: Resolved): Promise<void> | undefined {
  */
 export function cacheLookup(s: Resolved): Promise<Response | undefined> | undefined {
   const settings = s.routing.tree.settings.cache;
-  if (!settings || s.body.stream === true) return undefined;
+  // A Responses create makes a stored response (an id, a conversation's state): never answered from a cache.
+  if (!settings || s.body.stream === true || RESPONSES_ENDPOINTS.has(s.endpoint)) return undefined;
   s.cacheStatus = s.ctx.cacheForceRefresh ? "REFRESH" : "MISS";
   const config = s.routing.config
     ? `${s.routing.config.slug}@${s.routing.config.version}`
@@ -99,16 +125,59 @@ async function cachedAnswer(s: Resolved, key: string): Promise<Response | undefi
 }
 
 /** The endpoints that answer with an event stream when the body says `stream: true`. */
-const STREAMING_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["chat/completions", "completions", "messages"]);
+const STREAMING_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["chat/completions", "completions", "messages", "responses"]);
 
-/** The router over the targets, each attempt an upstream call (retries, fallbacks, timeouts, circuit breakers). */
+/** Whether the request asks for an event stream: `stream: true`, or a resumed response stream (`GET /v1/responses/{id}?stream=true`). */
+function wantsStream(s: Resolved): boolean {
+  if (s.call)
+    return s.endpoint === "responses/{id}" && s.call.method === "GET" && s.call.query.some(([k, v]) => k === "stream" && v === "true");
+  return s.body.stream === true && STREAMING_ENDPOINTS.has(s.endpoint);
+}
+
+/**
+ * The router over the targets, each attempt an upstream call (retries, fallbacks, timeouts, circuit
+ * breakers). A Responses request pinned to its origin that fails there is answered 503, or routed
+ * again over the config's other targets without its state when the config says so (origin.ts).
+ */
 export async function routeUpstream(s: Resolved): Promise<Routed> {
-  const body = s.body;
+  let result = await routeOnce(s, s.routing.tree, s.body);
+  const pinned = s.pinned;
+  if (pinned) {
+    s.affinity = "pinned";
+    if (originFailed(result)) {
+      const rest =
+        !s.call && pinned.full.settings.onOriginFailure === "fallback_without_state" ? treeWithoutOrigin(pinned.full, pinned.record) : null;
+      if (rest) {
+        s.affinity = "fallback_without_state";
+        result = joinResults(result, await routeOnce(s, rest, withoutState(s.body)));
+      } else {
+        result = originUnavailable(s, result);
+      }
+    }
+  }
+  const ok = result.outcome.status >= 200 && result.outcome.status < 300;
+  // A conversation first used here lives on the target that answered.
+  const conversation = ok && s.endpoint === "responses" && s.affinity !== "fallback_without_state" ? conversationOf(s.body) : null;
+  if (conversation && !s.origin)
+    rememberOrigin(
+      s,
+      conversation,
+      "conversation",
+      result,
+      result.outcome.response?.kind === "error" ? undefined : result.outcome.response?.deployment,
+    );
+  markUsed(s.key.id, [...new Set(result.attempts.flatMap((a) => (a.target.virtualKey ? [a.target.virtualKey.id] : [])))]);
+  return fill(s, "result", result);
+}
+
+function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<string, unknown>) {
   const wire = wireOf(s.endpoint);
-  const stream = body.stream === true && STREAMING_ENDPOINTS.has(s.endpoint);
+  const stream = wantsStream(s);
   // OpenAI's wire reports a stream's usage only when asked: Detour asks, and strips the chunk again.
   const callerWantsUsage = wire !== "openai" || (isRecord(body.stream_options) && body.stream_options.include_usage === true);
-  const result = await route<ResolvedTarget, UpstreamPayload>(s.routing.tree, {
+  // A created response is recorded where it lives (unless it is not stored: then nobody can continue it).
+  const records = s.endpoint === "responses" && body.store !== false;
+  return route<ResolvedTarget, UpstreamPayload>(tree, {
     attempt: createAttempt({
       endpoint: s.endpoint,
       wire,
@@ -118,6 +187,8 @@ export async function routeUpstream(s: Resolved): Promise<Routed> {
       stripUsageChunk: stream && !callerWantsUsage,
       maxLogBytes: 32 * 1024,
       timing: s.timing,
+      ...(s.call ? { call: s.call } : {}),
+      ...(records ? { onResponseId: (id, leaf, deployment) => void rememberOrigin(s, id, "response", leaf, deployment) } : {}),
     }),
     signal: s.request.signal,
     metadata: s.ctx.metadata ?? {},
@@ -127,8 +198,6 @@ export async function routeUpstream(s: Resolved): Promise<Routed> {
     sleep: (ms, signal) => trackedSleep(s, ms, signal),
     timeoutResponse,
   });
-  markUsed(s.key.id, [...new Set(result.attempts.flatMap((a) => (a.target.virtualKey ? [a.target.virtualKey.id] : [])))]);
-  return fill(s, "result", result);
 }
 
 /** The answer of an attempt past its request_timeout: Detour's 408. */

@@ -40,7 +40,8 @@ export function toAnthropicError(status: number, body: OpenAiErrorBody): { type:
  * it is when it is already an Anthropic error and the client speaks Anthropic's wire.
  */
 export function errorText(wire: Wire, status: number, body: OpenAiErrorBody, raw?: string): string {
-  if (wire === "openai") return JSON.stringify(body);
+  // OpenAI's chat and Responses APIs share one error shape.
+  if (wire !== "anthropic") return JSON.stringify(body);
   if (raw !== undefined && isAnthropicError(raw)) return raw;
   return JSON.stringify(toAnthropicError(status, body));
 }

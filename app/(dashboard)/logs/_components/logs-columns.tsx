@@ -22,12 +22,6 @@ export function logDetailHref(id: string): string {
   return `/logs/${encodeURIComponent(id)}`;
 }
 
-/** The row's method, when the list item carries it (the path alone names most endpoints). */
-function rowMethod(row: LogListItem): string | null {
-  const method = (row as { method?: unknown }).method;
-  return typeof method === "string" ? method : null;
-}
-
 /** `traceHref` builds the list URL filtered by one trace (the current filters kept). */
 export function createLogColumns({ traceHref }: { traceHref: (traceId: string) => string }): DataTableColumns<LogListItem> {
   return col.columns([
@@ -91,7 +85,7 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
       enableSorting: false,
       meta: { className: "col-endpoint mono", description: "The method and path the request was sent to" },
       cell: ({ row }) => {
-        const endpoint = describeEndpoint(rowMethod(row.original), row.original.path);
+        const endpoint = describeEndpoint(row.original.method, row.original.path);
         return (
           <span title={endpoint.full}>
             {endpoint.method ? <span className="muted">{endpoint.method} </span> : null}

@@ -1,0 +1,4 @@
+import { handleResponseById } from "@/lib/gateway/endpoints/handlers";
+
+export const dynamic = "force-dynamic";
+export const GET = handleResponseById;

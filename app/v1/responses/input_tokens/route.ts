@@ -1,0 +1,4 @@
+import { handleResponsesInputTokens } from "@/lib/gateway/endpoints/handlers";
+
+export const dynamic = "force-dynamic";
+export const POST = handleResponsesInputTokens;
