@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { carriesContent, readUsage, SseRelay, type StreamSummary } from "./sse-relay";
+import { carriesContent, readResponsesUsage, readUsage, SseRelay, type StreamSummary } from "./sse-relay";
 
 const frame = (o: unknown): string => `data: ${JSON.stringify(o)}\n\n`;
 const DONE = "data: [DONE]\n\n";
@@ -380,6 +380,129 @@ describe("SseRelay on Anthropic's wire (/v1/messages)", () => {
     expect(data).toMatchObject({ type: "error", error: { type: "api_error" } });
     expect(data.error.message).toContain("The upstream stream broke after it started");
     expect(summary.end).toBe("broken");
+  });
+});
+
+describe("SseRelay on the Responses API's wire (/v1/responses)", () => {
+  let seq = 0;
+  const rev = (type: string, fields: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: seq++ })}\n\n`;
+  const response = (status: string, extra: Record<string, unknown> = {}) => ({
+    id: "resp_abc",
+    object: "response",
+    created_at: 1,
+    status,
+    model: "gpt-4o-2024-08-06",
+    output: [],
+    usage: null,
+    ...extra,
+  });
+  const usage = {
+    input_tokens: 120,
+    input_tokens_details: { cached_tokens: 100 },
+    output_tokens: 30,
+    output_tokens_details: { reasoning_tokens: 12 },
+    total_tokens: 150,
+  };
+  const opening = () => [
+    rev("response.created", { response: response("in_progress") }),
+    rev("response.in_progress", { response: response("in_progress") }),
+    rev("response.output_item.added", {
+      output_index: 0,
+      item: { id: "msg_1", type: "message", status: "in_progress", role: "assistant", content: [] },
+    }),
+    rev("response.content_part.added", {
+      item_id: "msg_1",
+      output_index: 0,
+      content_index: 0,
+      part: { type: "output_text", text: "", annotations: [] },
+    }),
+  ];
+  const delta = (text: string) =>
+    rev("response.output_text.delta", { item_id: "msg_1", output_index: 0, content_index: 0, delta: text, logprobs: [] });
+  const completed = () => rev("response.completed", { response: response("completed", { usage }) });
+  const responses = (reads: string[], end: "end" | "break" = "end", onResponseId?: (id: string) => void) =>
+    relayOf(reads, end, { wire: "responses", ...(onResponseId ? { onResponseId } : {}) });
+
+  it("created, in_progress and empty item and part openings are not content; a delta is; the response id is told at once", async () => {
+    seq = 0;
+    const ids: string[] = [];
+    expect((await responses(opening(), "end", (id) => ids.push(id)).waitForFirstContent()).ok).toBe(false);
+    expect(ids).toEqual(["resp_abc"]);
+    seq = 0;
+    expect((await responses([...opening(), delta("Hi")], "break").waitForFirstContent()).ok).toBe(true);
+    seq = 0;
+    const call = rev("response.output_item.added", {
+      output_index: 0,
+      item: { id: "fc_1", type: "function_call", call_id: "call_1", name: "f", arguments: "" },
+    });
+    const progress = rev("response.web_search_call.in_progress", { output_index: 0, item_id: "ws_1" });
+    expect((await responses([opening()[0]!, call, progress], "end").waitForFirstContent()).ok).toBe(false);
+  });
+
+  it("relays every event as sent, ends at response.completed, reads usage with cached and reasoning tokens", async () => {
+    seq = 0;
+    const events = [...opening(), delta("Hello"), delta(" there"), completed()];
+    const relay = responses(events);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(events.join(""));
+    expect(summary).toMatchObject({ end: "done", model: "gpt-4o-2024-08-06", responseId: "resp_abc", errorMessage: null });
+    expect(summary.usage).toEqual({
+      promptTokens: 120,
+      completionTokens: 30,
+      totalTokens: 150,
+      cacheReadTokens: 100,
+      cacheWriteTokens: null,
+      reasoningTokens: 12,
+    });
+  });
+
+  it("response.failed or an error event before content fails the attempt; response.failed after content ends the stream", async () => {
+    seq = 0;
+    const failed = rev("response.failed", {
+      response: response("failed", { error: { code: "server_error", message: "The model failed" } }),
+    });
+    expect(await responses([...opening(), failed]).waitForFirstContent()).toEqual({
+      ok: false,
+      message: "its stream sent an error before the first content chunk: response.failed: server_error: The model failed",
+    });
+    seq = 0;
+    const error = rev("error", { code: "server_error", message: "Overloaded", param: null });
+    expect((await responses([...opening(), error]).waitForFirstContent()).ok).toBe(false);
+    seq = 0;
+    const events = [...opening(), delta("Hi"), failed];
+    const relay = responses(events);
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    expect(text).toBe(events.join(""));
+    expect(summary.end).toBe("broken");
+  });
+
+  it("a stream that breaks after it started ends with the Responses error event, numbered after the last event", async () => {
+    seq = 0;
+    const relay = responses([...opening(), delta("Hi")], "break");
+    expect((await relay.waitForFirstContent()).ok).toBe(true);
+    const { text, summary } = await drain(relay);
+    const last = text.slice(text.lastIndexOf("event: error"));
+    const data = JSON.parse(last.slice("event: error\ndata: ".length)) as Record<string, unknown>;
+    expect(data).toMatchObject({ type: "error", code: "upstream_stream_broken", param: null, sequence_number: 5 });
+    expect(summary.end).toBe("broken");
+  });
+});
+
+describe("readResponsesUsage", () => {
+  it("reads input, output, cached and reasoning tokens; null without counts", () => {
+    expect(readResponsesUsage({ input_tokens: 5, output_tokens: 7, total_tokens: 12 })).toEqual({
+      promptTokens: 5,
+      completionTokens: 7,
+      totalTokens: 12,
+      cacheReadTokens: null,
+      cacheWriteTokens: null,
+      reasoningTokens: null,
+    });
+    expect(readResponsesUsage(null)).toBeNull();
+    expect(readResponsesUsage({})).toBeNull();
   });
 });
 
