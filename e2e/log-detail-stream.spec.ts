@@ -1,7 +1,8 @@
 /**
  * Streamed answers in the log explorer, end to end: real streams through Detour (the openai SDK on
  * /v1/chat/completions, one whole and one broken by the mock upstream's error event; the Anthropic
- * SDK on /v1/messages with a forced tool), then the /logs list's Endpoint column and filter, and
+ * SDK on /v1/messages with a forced tool; the openai SDK's Responses API, a text stream, a streamed
+ * function call and a read by id), then the /logs list's Endpoint column and filter, and
  * each detail page: the assembled text or tool call instead of the raw events, the final status or
  * error, and the raw events one click away. Markup in a tool's arguments is shown as text.
  */
@@ -26,7 +27,7 @@ let gatewayKeyId: string | undefined;
 let openaiKey: string | undefined;
 let anthropicKey: string | undefined;
 /** Log ids, from each answer's x-portkey-request-id. */
-const logs = { whole: "", broken: "", tool: "" };
+const logs = { whole: "", broken: "", tool: "", responses: "", responsesTool: "", responsesRead: "" };
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
@@ -93,9 +94,39 @@ test.beforeAll(async () => {
   expect(final.stop_reason).toBe("tool_use");
   logs.tool = (await stream.withResponse()).response.headers.get("x-portkey-request-id") ?? "";
 
+  // The Responses API: a text stream, a streamed function call, and a read of the first by id.
+  const streamResponse = async (body: OpenAI.Responses.ResponseCreateParamsStreaming) => {
+    const { data, response } = await openai.responses.create(body).withResponse();
+    let completed: OpenAI.Responses.Response | null = null;
+    for await (const event of data) if (event.type === "response.completed") completed = event.response;
+    expect(completed?.status).toBe("completed");
+    return { completed: completed!, logId: response.headers.get("x-portkey-request-id") ?? "" };
+  };
+  const answered = await streamResponse({ model: "gpt-4o", input: "Stream me a response", stream: true });
+  logs.responses = answered.logId;
+  const called = await streamResponse({
+    model: "gpt-4o",
+    input: "Weather in Paris?",
+    stream: true,
+    tool_choice: "required",
+    tools: [
+      {
+        type: "function",
+        name: "get_weather",
+        description: "Weather in a city",
+        strict: false,
+        parameters: { type: "object", properties: { city: { type: "string", enum: [MARKUP_CITY] } }, required: ["city"] },
+      },
+    ],
+  });
+  expect(called.completed.output.some((item) => item.type === "function_call")).toBe(true);
+  logs.responsesTool = called.logId;
+  const read = await openai.responses.retrieve(answered.completed.id).withResponse();
+  logs.responsesRead = read.response.headers.get("x-portkey-request-id") ?? "";
+
   for (const id of Object.values(logs)) expect(id).toMatch(/^log_/);
-  // The writer is batched: wait until the three rows are readable.
-  await expect.poll(async () => (await admin<{ data: unknown[] }>("GET", `/logs?${RUN_FILTER}`)).data.length, { timeout: 15_000 }).toBe(3);
+  // The writer is batched: wait until the six rows are readable.
+  await expect.poll(async () => (await admin<{ data: unknown[] }>("GET", `/logs?${RUN_FILTER}`)).data.length, { timeout: 15_000 }).toBe(6);
 });
 
 test.afterAll(async () => {
@@ -109,10 +140,12 @@ const dataRows = (page: Page) => page.getByRole("table", { name: "Request logs" 
 test("the list names each row's endpoint, and filters by endpoint when the API does", async ({ page }) => {
   const errors = consoleErrors(page);
   await page.goto(`/logs?${RUN_FILTER}`);
-  await expect(dataRows(page)).toHaveCount(3);
+  await expect(dataRows(page)).toHaveCount(6);
   await expect(page.getByRole("columnheader", { name: "Endpoint" })).toBeVisible();
   await expect(dataRows(page).filter({ hasText: "POST chat/completions" })).toHaveCount(2);
   await expect(dataRows(page).filter({ hasText: "POST messages" })).toHaveCount(1);
+  await expect(dataRows(page).filter({ hasText: "POST responses" })).toHaveCount(2);
+  await expect(dataRows(page).filter({ hasText: "GET responses/{id}" })).toHaveCount(1);
 
   // The Endpoint filter is the registry's (lib/logs/query.ts): it appears with the API's `endpoint` parameter.
   if ((LOG_FILTERS as readonly LogFilterDef[]).some((f) => f.id === "endpoint")) {
@@ -191,5 +224,30 @@ test("a streamed tool call's detail shows its name and pretty-printed arguments,
   expect(await page.locator("script", { hasText: "alert(1)" }).count()).toBe(0);
   expect(dialogs).toBe(0);
   await page.screenshot({ path: screenshotPath(info.outputDir, "tool-call-detail"), fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test("a Responses stream's detail shows the assembled text, its response id, and the function call of another", async ({ page }) => {
+  const errors = consoleErrors(page);
+  await page.goto(`/logs/${logs.responses}`);
+  await expect(page.getByText("POST /v1/responses (stream)")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Answer text" })).toContainText(
+    "Mock answer from openai (key ...5555) to: Stream me a response",
+  );
+  await expect(page.getByText("completed", { exact: true })).toBeVisible();
+  await expect(page.getByText(/^resp_/).first()).toBeVisible();
+  await page.getByText("Raw events", { exact: true }).click();
+  await expect(page.getByRole("region", { name: "Response body" })).toContainText("event: response.completed");
+
+  await page.goto(`/logs/${logs.responsesTool}`);
+  const calls = page.getByRole("list", { name: "Tool calls" });
+  await expect(calls.getByRole("listitem")).toHaveCount(1);
+  await expect(calls).toContainText("get_weather");
+  await expect(page.getByRole("region", { name: "Arguments of get_weather 1" })).toContainText(`"city": "${MARKUP_CITY}"`);
+  expect(await page.locator("script", { hasText: "alert(1)" }).count()).toBe(0);
+
+  // The read by id: its own row, the template path, the same response id.
+  await page.goto(`/logs/${logs.responsesRead}`);
+  await expect(page.getByText("GET /v1/responses/{id}")).toBeVisible();
   expect(errors).toEqual([]);
 });

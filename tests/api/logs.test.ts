@@ -175,6 +175,7 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
       fallback_used: false,
       error_type: null,
       model_requested: "text-embedding-3-small",
+      method: "POST",
       path: "/v1/embeddings",
     });
     expect(body.data.find((d) => d.id === id(5))!.metadata).toEqual({});
