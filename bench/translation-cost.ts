@@ -1,7 +1,9 @@
 /**
- * What translating costs Detour: a chat completion answered by an Anthropic target (OpenAI chat ->
- * Anthropic Messages and back, JSON and SSE) against the same request passed through to an OpenAI
- * target, and Anthropic's own /v1/messages passed through, all in one run against the mock upstream.
+ * What translating and each wire cost Detour: a chat completion answered by an Anthropic target
+ * (OpenAI chat -> Anthropic Messages and back, JSON and SSE) against the same request passed through
+ * to an OpenAI target, Anthropic's own /v1/messages passed through, and OpenAI's Responses API
+ * (a create, and a follow-up pinned to its origin by previous_response_id: the affinity lookup, a
+ * hit in the instance's cache here), all in one run against the mock upstream.
  *
  *   npx tsx bench/translation-cost.ts [--rounds 12] [--per-round 40]
  *
@@ -64,6 +66,14 @@ async function main(): Promise<void> {
   const chat = (stream: boolean) => JSON.stringify({ model: "claude-sonnet-4-5", messages: MESSAGES, ...(stream && { stream: true }) });
   const native = (stream: boolean) =>
     JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 256, messages: MESSAGES, ...(stream && { stream: true }) });
+  const responses = (stream: boolean, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ model: "gpt-4o", input: "What are the 7 wonders of the world?", ...extra, ...(stream && { stream: true }) });
+  const first = await fetch(`${origin}/v1/responses`, {
+    method: "POST",
+    headers: { ...auth, "x-portkey-virtual-key": openai },
+    body: responses(false),
+  });
+  const previous = ((await first.json()) as { id: string }).id;
   const cases: Case[] = [
     {
       name: "chat -> openai (pass-through)",
@@ -111,6 +121,30 @@ async function main(): Promise<void> {
       stream: true,
       baseline: "chat stream -> openai (pass-through)",
     },
+    {
+      name: "responses -> openai",
+      path: "/v1/responses",
+      headers: { ...auth, "x-portkey-virtual-key": openai },
+      body: responses(false),
+      stream: false,
+      baseline: "chat -> openai (pass-through)",
+    },
+    {
+      name: "responses follow-up -> openai (pinned)",
+      path: "/v1/responses",
+      headers: { ...auth, "x-portkey-virtual-key": openai },
+      body: responses(false, { previous_response_id: previous, store: false }),
+      stream: false,
+      baseline: "chat -> openai (pass-through)",
+    },
+    {
+      name: "responses stream -> openai",
+      path: "/v1/responses",
+      headers: { ...auth, "x-portkey-virtual-key": openai },
+      body: responses(true),
+      stream: true,
+      baseline: "chat stream -> openai (pass-through)",
+    },
   ];
 
   const send = async (c: Case): Promise<number> => {
@@ -151,7 +185,7 @@ async function main(): Promise<void> {
     const dcpu = base ? ` (${cpu - base.cpuMs / base.requests >= 0 ? "+" : ""}${(cpu - base.cpuMs / base.requests).toFixed(3)})` : "";
     return `| ${c.name} | ${t.requests} | ${p50.toFixed(3)}${d50} | ${q(t.timings, 0.9).toFixed(3)} | ${cpu.toFixed(3)}${dcpu} |`;
   };
-  console.log(`\n## Translation cost (c=1, ${ROUNDS} rounds x ${PER_ROUND} requests per case, ${new Date().toISOString()})\n`);
+  console.log(`\n## Translation and wire cost (c=1, ${ROUNDS} rounds x ${PER_ROUND} requests per case, ${new Date().toISOString()})\n`);
   console.log("| case | requests | server-timing p50 ms (vs pass-through) | p90 ms | CPU ms/request (vs pass-through) |");
   console.log("|---|---|---|---|---|");
   for (const c of cases) console.log(row(c));
