@@ -164,7 +164,8 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
     method: s.request.method,
     path: `/v1/${s.endpoint}`,
     modelRequested,
-    stream: s.body?.stream === true,
+    // A call by id streams when it resumes a background stream (`?stream=true`).
+    stream: s.body?.stream === true || (s.call?.query.some(([name, value]) => name === "stream" && value === "true") ?? false),
     status: input.status,
     errorType: input.errorType,
     provider: answered?.provider ?? input.provider ?? null,

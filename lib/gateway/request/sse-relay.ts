@@ -104,9 +104,12 @@ export class SseRelay {
   private garbage = 0;
   /** Characters of the events held so far, while waiting for the first content event. */
   private held = 0;
-  /** A Responses stream: its response's id and the last `sequence_number` seen (Detour's error event continues it). */
+  /**
+   * A Responses stream: its response's id, and the data of the last event read, whose
+   * `sequence_number` Detour's error event continues (read only if the stream breaks).
+   */
   private responseId: string | null = null;
-  private lastSequence = -1;
+  private lastData: string | null = null;
 
   constructor(
     private readonly body: Readable,
@@ -279,8 +282,7 @@ export class SseRelay {
   /** OpenAI's Responses API events, by name: https://platform.openai.com/docs/api-reference/responses-streaming */
   private inspectResponses(event: string, lookForContent: boolean): Verdict {
     const { name: named, data } = fieldsOf(event);
-    const seq = data === null ? null : SEQUENCE.exec(data);
-    if (seq) this.lastSequence = Number(seq[1]);
+    if (data !== null) this.lastData = data;
     let json: Record<string, unknown> | null | undefined;
     let name = named;
     if (name === null && data !== null) {
@@ -358,12 +360,13 @@ export class SseRelay {
   private brokenEvent(message: string): string {
     const body = errorBody("upstream_stream_broken", message);
     if (this.wire === "responses") {
+      const last = this.lastData === null ? null : SEQUENCE.exec(this.lastData);
       const event = {
         type: "error",
         code: body.error.code,
         message: body.error.message,
         param: null,
-        sequence_number: this.lastSequence + 1,
+        sequence_number: last ? Number(last[1]) + 1 : 0,
       };
       return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
     }
