@@ -214,7 +214,7 @@ describe("the Responses API: fallback, affinity, streams, logs", () => {
     expect(h.mock.requests().map((r) => r.provider)).toEqual(["openai", "azure", "openai", "azure"]);
   });
 
-  it("background: queued on create, polled by id on the same target until completed", async () => {
+  it("background: queued on create, polled by id on the same target; the first read that shows it finished counts its usage", async () => {
     openaiDown(1);
     const created = await client().responses.create({ model: "gpt-4o", input: "Take your time", background: true });
     expect(created.status).toBe("queued");
@@ -222,6 +222,8 @@ describe("the Responses API: fallback, affinity, streams, logs", () => {
     for (let i = 0; i < 5 && polled.status !== "completed"; i++) polled = await client().responses.retrieve(created.id);
     expect(polled.status).toBe("completed");
     expect(polled.output_text).toContain("azure");
+    // Read again after it finished: that read must not count the usage a second time.
+    await client().responses.retrieve(created.id);
     expect(
       new Set(
         h.mock
@@ -230,6 +232,19 @@ describe("the Responses API: fallback, affinity, streams, logs", () => {
           .map((r) => r.provider),
       ),
     ).toEqual(new Set(["azure"]));
+
+    const rows = () => h.db.requestLog.findMany({ where: { responseId: created.id }, orderBy: { createdAt: "asc" } });
+    const reads = h.mock.requests().filter((r) => r.path === "responses/{id}").length;
+    await expect.poll(async () => (await rows()).length, { timeout: 10_000 }).toBe(1 + reads);
+    const logged = await rows();
+    const counted = logged.filter((l) => l.promptTokens !== null);
+    expect(counted).toHaveLength(1);
+    expect(counted[0]!.method).toBe("GET");
+    expect(counted[0]!.promptTokens).toBe(polled.usage!.input_tokens);
+    expect(counted[0]!.completionTokens).toBe(polled.usage!.output_tokens);
+    expect(counted[0]!.cost).toBeGreaterThan(0);
+    // The other reads cost 0; the create (queued, no usage yet) has no cost.
+    expect(logged.filter((l) => l !== counted[0] && l.method === "GET").map((l) => l.cost)).toEqual(Array(reads - 1).fill(0));
   });
 
   it("a read is a lightweight log row: the template path, the response id, no tokens, cost 0", async () => {

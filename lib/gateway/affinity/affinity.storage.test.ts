@@ -209,6 +209,20 @@ describe(`affinity across instances through Redis, on ${TEST_DB_KIND}`, async ()
       expect(await clientB.get(key)).toBe(JSON.stringify(record));
     });
 
+    it("a background response's usage is claimed once across instances; without Redis, once per instance", async () => {
+      const id = uniqueId();
+      const a = instance(clientA, prefix);
+      const b = instance(clientB, prefix);
+      const first = await Promise.all([a.claimUsage(workspaceId, id), b.claimUsage(workspaceId, id)]);
+      expect(first.filter(Boolean)).toHaveLength(1);
+      expect(await a.claimUsage(workspaceId, id)).toBe(false);
+      expect(await b.claimUsage(workspaceId, id)).toBe(false);
+      expect(await clientA.ttl(`${prefix}:usage:${workspaceId}:${id}`)).toBeGreaterThan(29 * 86_400);
+      const alone = new AffinityStore({ redis: () => null, redisKey: (n) => n, db: () => t.db, warn: () => undefined });
+      expect(await alone.claimUsage(workspaceId, id)).toBe(true);
+      expect(await alone.claimUsage(workspaceId, id)).toBe(false);
+    });
+
     it("a malformed Redis value counts as unknown there and the database answers", async () => {
       const record = affinity(uniqueId());
       await insertLogBatch(t.db, [logWith([record])]);

@@ -35,6 +35,11 @@ export function lookupAffinity(workspaceId: string, id: string): Promise<Affinit
   return store().lookup(workspaceId, id);
 }
 
+/** Whether this answer is the first to show a background response's usage, and so counts it (store.ts). */
+export function claimBackgroundUsage(workspaceId: string, id: string): Promise<boolean> {
+  return store().claimUsage(workspaceId, id);
+}
+
 /** After a successful DELETE of a response: local, Redis, and the database row (off the request path). */
 export function forgetAffinity(workspaceId: string, id: string): void {
   void store().forget(workspaceId, id);

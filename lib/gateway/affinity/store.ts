@@ -12,6 +12,11 @@
  * A lookup that finds a record in Redis or the database puts it in the layers above. A database
  * error rejects the lookup: answering "unknown" would send the follow-up to a target that does not
  * have the object.
+ *
+ * It also settles who counts a background response's usage (`claimUsage`): the create answers before
+ * the response runs, so its tokens are first seen by whichever answer shows it finished (a read by
+ * id, or the create's own stream). The first claim wins: `SET NX` in Redis across instances (kept
+ * USAGE_CLAIM_TTL_SECONDS), this process's memory without Redis or while it fails.
  */
 import type Redis from "ioredis";
 import type { Db } from "../../db";
@@ -21,6 +26,10 @@ import type { AffinityRecord } from "./types";
 
 /** How long Redis keeps a record: a day. Older follow-ups are answered from the database. */
 export const REDIS_TTL_SECONDS = 86_400;
+/** How long Redis remembers that a background response's usage was counted: as long as OpenAI keeps a response. */
+export const USAGE_CLAIM_TTL_SECONDS = 30 * 86_400;
+/** Background responses whose usage this process counted (or saw counted), at most this many remembered. */
+const LOCAL_CLAIMS = 50_000;
 /** Upper bound on a Redis read on the request path; past it the database is asked. */
 export const REDIS_LOOKUP_TIMEOUT_MS = 250;
 const WARN_INTERVAL_MS = 60_000;
@@ -41,6 +50,8 @@ export class AffinityStore {
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   /** Bumped by every forget(): a lookup that started before one does not cache what it found. */
   private generation = 0;
+  /** Usage claims settled in this process (insertion-ordered, oldest dropped first). */
+  private readonly claims = new Set<string>();
 
   constructor(private readonly options: AffinityStoreOptions) {
     this.cache = options.cache ?? new LocalAffinityCache();
@@ -80,6 +91,26 @@ export class AffinityStore {
         this.options.warn({ err: message(err), workspaceId, id }, "response affinity: could not delete the database row"),
       ),
     ]);
+  }
+
+  /**
+   * True for the first caller (across instances when Redis is up) to claim a background response's
+   * usage: that answer's log row counts its tokens and cost; every later one is told false.
+   */
+  async claimUsage(workspaceId: string, id: string): Promise<boolean> {
+    const local = `${workspaceId}\0${id}`;
+    if (this.claims.has(local)) return false;
+    this.claims.add(local);
+    if (this.claims.size > LOCAL_CLAIMS) this.claims.delete(this.claims.values().next().value!);
+    const client = this.ready();
+    if (!client) return true;
+    try {
+      const won = await client.set(this.options.redisKey(`usage:${workspaceId}:${id}`), "1", "EX", USAGE_CLAIM_TTL_SECONDS, "NX");
+      return won === "OK";
+    } catch (err) {
+      this.warnRedis(err, "SET NX");
+      return true;
+    }
   }
 
   private key(workspaceId: string, id: string): string {

@@ -301,6 +301,11 @@ export interface ProviderAdapter<C extends ProviderCredentials = ProviderCredent
    * a circuit breaker's id for targets without a virtual key.
    */
   upstreamKey(creds: C): string;
+  /**
+   * The model an answer's `model` stands for when it names something else (an Azure deployment: its
+   * alias), for pricing an answer whose request named no model (a read of a stored response).
+   */
+  modelOfDeployment?(answered: string, creds: C): string | undefined;
   /** Models reachable with these credentials; an empty list means "not known / any model". */
   listModels?(creds: C): string[];
   /** The upstream request that lists the models (GET /v1/models) when `listModels` knows none. */

@@ -14,24 +14,50 @@ import { usageFields, type LogInput } from "./log-record";
 import { enqueueLog, modelRequested, ownMs, type Resolved, type Routed, type Served } from "./served";
 import { type Endpoint, type TokenUsage, wireOf } from "../providers/types";
 import { errorText } from "./wire-errors";
-import { forgetAffinity } from "../affinity";
+import { claimBackgroundUsage, forgetAffinity } from "../affinity";
+
+/** Endpoints whose answers the provider does not bill: token counting (Anthropic's, the Responses API's). */
+const FREE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["messages/count_tokens", "responses/input_tokens"]);
+
+/** The states a Responses API response ends in. */
+const FINISHED = new Set(["completed", "incomplete", "failed", "cancelled"]);
+
+type ServedUsage = { usage: TokenUsage | null; model: string | null };
 
 /**
- * Endpoints whose answers the provider does not bill: token counting (Anthropic's, the Responses
- * API's), and the calls on a stored response (reading, deleting, cancelling it: the usage a read
- * shows was billed, and logged, when the response was created).
+ * The usage and cost a log row counts, handed to `then` (at once, or once a claim is settled). A
+ * create counts its answer's usage. A call on a stored response (read, delete, cancel) counts none,
+ * at cost 0: the create counted it. Except a background response (`finishedInBackground`: its id
+ * when this answer shows it finished, with usage): its create answered before it ran, so the first
+ * answer to show it finished, on any instance, counts it (`claimBackgroundUsage`), and no other.
  */
-const FREE_ENDPOINTS: ReadonlySet<Endpoint> = new Set([
-  "messages/count_tokens",
-  "responses/input_tokens",
-  "responses/{id}",
-  "responses/{id}/cancel",
-  "responses/{id}/input_items",
-]);
+function withCountedUsage(
+  s: Routed,
+  served: ServedUsage,
+  finishedInBackground: string | null,
+  then: (fields: ReturnType<typeof usageFields>) => void,
+): void {
+  const { adapter, creds, provider } = s.result.target;
+  // A read names no model: an answer naming a deployment is priced by the model it stands for.
+  const asked = modelRequested(s) ?? (served.model ? (adapter.modelOfDeployment?.(served.model, creds) ?? null) : null);
+  const count = (counted: boolean) => {
+    const fields = usageFields(counted ? served : { usage: null, model: served.model }, asked, provider);
+    // Counting tokens generates nothing and is free; a call that counts nothing costs nothing: known to be 0, not unknown.
+    if (FREE_ENDPOINTS.has(s.endpoint) || (s.call && !counted)) fields.cost = 0;
+    then(fields);
+  };
+  if (finishedInBackground && served.usage) {
+    void claimBackgroundUsage(s.key.workspaceId, finishedInBackground).then(count);
+  } else {
+    count(!s.call);
+  }
+}
 
-/** The usage a log row counts: none for a call on a stored response (it was counted at its create). */
-function countedUsage(s: Served, served: { usage: TokenUsage | null; model: string | null }) {
-  return s.call ? { usage: null, model: served.model } : served;
+/** A Responses JSON answer's id when it shows a background response finished. */
+function finishedBackgroundId(json: Record<string, unknown>): string | null {
+  return json.object === "response" && json.background === true && typeof json.id === "string" && FINISHED.has(json.status as string)
+    ? json.id
+    : null;
 }
 
 /** Requests the client abandoned are logged with nginx's "client closed request". */
@@ -50,21 +76,18 @@ export function respond(s: Routed): Response {
     headers.set("content-type", "text/event-stream; charset=utf-8");
     headers.set("cache-control", "no-cache");
     const streamBody = payload.relay.toReadableStream((summary) => {
-      const fields = usageFields(
-        countedUsage(s, { usage: summary.usage, model: summary.model }),
-        modelRequested(s),
-        result.target.provider,
+      const background = summary.background ? summary.responseId : null;
+      withCountedUsage(s, { usage: summary.usage, model: summary.model }, background, (fields) =>
+        enqueueLog(s, {
+          status: summary.end === "client_closed" ? CLIENT_CLOSED : result.outcome.status,
+          errorType: summary.end === "done" ? null : summary.end === "broken" ? "upstream_stream_broken" : "client_closed",
+          result,
+          overheadMs: own,
+          usage: fields,
+          responseText: summary.logText,
+          responseTruncated: summary.logTruncated,
+        }),
       );
-      if (FREE_ENDPOINTS.has(s.endpoint)) fields.cost = 0;
-      enqueueLog(s, {
-        status: summary.end === "client_closed" ? CLIENT_CLOSED : result.outcome.status,
-        errorType: summary.end === "done" ? null : summary.end === "broken" ? "upstream_stream_broken" : "client_closed",
-        result,
-        overheadMs: own,
-        usage: fields,
-        responseText: summary.logText,
-        responseTruncated: summary.logTruncated,
-      });
     });
     return new Response(streamBody, { status: result.outcome.status, headers });
   }
@@ -74,9 +97,6 @@ export function respond(s: Routed): Response {
 
   if (payload?.kind === "json") {
     const served = { usage: payload.usage, model: typeof payload.json.model === "string" ? payload.json.model : null };
-    const fields = usageFields(countedUsage(s, served), modelRequested(s), result.target.provider);
-    // Counting tokens generates nothing and is free: its cost is known to be 0, not unknown.
-    if (FREE_ENDPOINTS.has(s.endpoint)) fields.cost = 0;
     if (s.cache) {
       void getResponseCache()
         .set(
@@ -93,7 +113,9 @@ export function respond(s: Routed): Response {
         )
         .catch((err: unknown) => logger.warn({ err: String(err) }, "response cache write failed"));
     }
-    enqueueLog(s, { status: result.outcome.status, errorType: null, result, overheadMs: own, usage: fields, responseText: payload.text });
+    withCountedUsage(s, served, finishedBackgroundId(payload.json), (fields) =>
+      enqueueLog(s, { status: result.outcome.status, errorType: null, result, overheadMs: own, usage: fields, responseText: payload.text }),
+    );
     headers.set("content-type", "application/json");
     return new Response(payload.text, { status: result.outcome.status, headers });
   }

@@ -45,6 +45,8 @@ export type StreamSummary = {
   model: string | null;
   /** A Responses stream's response id (from `response.created`). */
   responseId: string | null;
+  /** A Responses stream's response ran in the background (`background: true` in its final state). */
+  background: boolean;
   errorMessage: string | null;
   /** The relayed text, bounded, for the request log. */
   logText: string;
@@ -110,6 +112,7 @@ export class SseRelay {
    */
   private responseId: string | null = null;
   private lastData: string | null = null;
+  private background = false;
 
   constructor(
     private readonly body: Readable,
@@ -322,6 +325,7 @@ export class SseRelay {
         const response = parsed()?.response;
         if (isRecord(response)) {
           this.usage = readResponsesUsage(response.usage) ?? this.usage;
+          this.background = response.background === true;
           if (typeof response.model === "string" && response.model) this.model = response.model;
         }
         this.sawDone = true;
@@ -391,6 +395,7 @@ export class SseRelay {
         usage: this.finalUsage(),
         model: this.model,
         responseId: this.responseId,
+        background: this.background,
         errorMessage,
         logText: this.logText,
         logTruncated: this.logTruncated,

@@ -291,3 +291,10 @@ describe("Azure OpenAI Responses API", () => {
     expect(v1.url).toBe("https://my-resource.openai.azure.com/openai/v1/responses/resp_1/input_items");
   });
 });
+
+describe("Azure OpenAI: the model a deployment stands for", () => {
+  it("is its alias, or its own name without one; unknown names stand for nothing", () => {
+    expect(azureOpenAiAdapter.modelOfDeployment("prod-4o", creds as never)).toBe("gpt-4o");
+    expect(azureOpenAiAdapter.modelOfDeployment("elsewhere", creds as never)).toBeUndefined();
+  });
+});

@@ -184,5 +184,9 @@ export const azureOpenAiAdapter = {
    * Also for the v1 API: its GET /openai/v1/models lists the models the resource offers, not the
    * deployments a request can reach, and on v1 the body's `model` must name a deployment.
    */
+  modelOfDeployment: (answered, creds) => {
+    const deployment = creds.deployments?.find((d) => d.deploymentName === answered);
+    return deployment ? deploymentModelName(deployment) : undefined;
+  },
   listModels: (creds) => (creds.deploymentId ? [] : [...new Set((creds.deployments ?? []).map(deploymentModelName).filter(Boolean))]),
 } satisfies ProviderAdapter<AzureCredentials>;
