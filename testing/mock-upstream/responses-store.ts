@@ -53,20 +53,23 @@ export class ResponsesStore {
   }
 
   /**
-   * The conversation `id` as this account sees it: created on first use (the real API needs
-   * POST /v1/conversations first), undefined when another account uses it.
+   * The conversation `id` as this account sees it: a new one on first use (the real API needs
+   * POST /v1/conversations first), undefined when another account owns it. Nothing is stored
+   * here: the first answered turn makes the account its owner (`addTurn`), so a request a fault
+   * refused claims nothing.
    */
   conversation(provider: string, key: string, id: string): TurnContext | undefined {
     const name = account(provider, key);
-    const c = this.conversations.get(id) ?? { account: name, turns: 0, chars: 0, lastUserText: "" };
-    this.conversations.set(id, c);
+    const c = this.conversations.get(id);
+    if (!c) return { turns: 0, chars: 0, lastUserText: "" };
     return c.account === name ? c : undefined;
   }
 
-  /** Records a finished turn of a conversation this account owns. */
-  addTurn(id: string, turn: TurnContext): void {
-    const c = this.conversations.get(id);
-    if (c) Object.assign(c, turn);
+  /** Records a finished turn of a conversation; the first one makes this account its owner. */
+  addTurn(provider: string, key: string, id: string, turn: TurnContext): void {
+    const c = this.conversations.get(id) ?? { account: account(provider, key), turns: 0, chars: 0, lastUserText: "" };
+    Object.assign(c, turn);
+    this.conversations.set(id, c);
   }
 
   /**

@@ -346,7 +346,7 @@ function createReply(
       if (stream) stored.events = events;
     }
     if (body.store !== false) responses.put(a.provider, a.key, stored);
-    if (turns.conversation !== undefined) responses.addTurn(turns.conversation, stored.context);
+    if (turns.conversation !== undefined) responses.addTurn(a.provider, a.key, turns.conversation, stored.context);
     built = { stored, events };
     return built;
   };

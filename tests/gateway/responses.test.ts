@@ -116,6 +116,20 @@ describe("the Responses API: fallback, affinity, streams, logs", () => {
     await expect(client().responses.retrieve(second.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it("a conversation lives where it was first used: its next create goes there too", async () => {
+    openaiDown(1);
+    const conversation = `conv_${Date.now().toString(16)}`;
+    const first = await client().responses.create({ model: "gpt-4o", input: "Start", conversation });
+    expect(first.output_text).toContain("azure");
+    const { data, response } = await client()
+      .responses.create({ model: "gpt-4o", input: "Go on", conversation: { id: conversation } })
+      .withResponse();
+    expect(data.output_text).toContain("azure");
+    expect(data.output_text).toContain("(turn 2)");
+    expect(response.headers.get("x-detour-affinity")).toBe("pinned");
+    expect(h.mock.requests().map((r) => r.provider)).toEqual(["openai", "azure", "azure"]);
+  });
+
   it("a follow-up whose origin is down gets a 503 naming the target and the reason, not a silent fallback", async () => {
     openaiDown(1);
     const first = await client().responses.create({ model: "gpt-4o", input: "Remember this" });

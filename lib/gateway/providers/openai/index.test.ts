@@ -96,6 +96,34 @@ describe("OpenAI Responses API", () => {
     expect(JSON.parse(req.body ?? "")).toEqual(body);
   });
 
+  it("built-in tools, MCP and multimodal input pass through untouched (Detour runs none of them)", () => {
+    const body = {
+      model: "gpt-4o",
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "What is in this image, and what does the web say?" },
+            { type: "input_image", image_url: "data:image/png;base64,iVBORw0KGgo=", detail: "auto" },
+            { type: "input_file", file_id: "file-abc" },
+          ],
+        },
+        { type: "function_call_output", call_id: "call_1", output: '{"ok":true}' },
+      ],
+      tools: [
+        { type: "web_search" },
+        { type: "file_search", vector_store_ids: ["vs_1"] },
+        { type: "code_interpreter", container: { type: "auto" } },
+        { type: "mcp", server_label: "deepwiki", server_url: "https://mcp.deepwiki.com/mcp", require_approval: "never" },
+        { type: "function", name: "f", parameters: { type: "object", properties: {} }, strict: true },
+      ],
+      include: ["file_search_call.results"],
+      previous_response_id: "resp_prev",
+    };
+    const req = built(buildOpenAiRequest("responses", body, creds));
+    expect(req.body).toBe(JSON.stringify(body));
+  });
+
   it("a call on a stored response: its method, the id in the path, the query as received (repeats kept), no body", () => {
     const req = built(
       buildOpenAiRequest("responses/{id}", {}, creds, {
