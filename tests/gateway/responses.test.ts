@@ -19,6 +19,14 @@ function textOf(response: OpenAI.Responses.Response): string {
     .join("");
 }
 
+/** An event stream's events: each one's `event:` name and parsed `data:`. */
+function parseEvents(text: string): { name: string | undefined; data: { type: string; sequence_number: number; [k: string]: unknown } }[] {
+  return text
+    .trim()
+    .split("\n\n")
+    .map((block) => ({ name: /^event: (.*)$/m.exec(block)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) }));
+}
+
 describe("the Responses API: fallback, affinity, streams, logs", () => {
   let h: Harness;
   let openaiVk: string;
@@ -194,14 +202,7 @@ describe("the Responses API: fallback, affinity, streams, logs", () => {
     });
     expect(res.status).toBe(200);
     const text = await res.text();
-    const events = text
-      .trim()
-      .split("\n\n")
-      .map((block) => {
-        const name = /^event: (.*)$/m.exec(block)?.[1];
-        const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { type: string; sequence_number: number; code?: string };
-        return { name, data };
-      });
+    const events = parseEvents(text);
     const last = events[events.length - 1]!;
     expect(last.name).toBe("error");
     expect(last.data.type).toBe("error");
@@ -259,6 +260,44 @@ describe("the Responses API: fallback, affinity, streams, logs", () => {
     expect(counted[0]!.cost).toBeGreaterThan(0);
     // The other reads cost 0; the create (queued, no usage yet) has no cost.
     expect(logged.filter((l) => l !== counted[0] && l.method === "GET").map((l) => l.cost)).toEqual(Array(reads - 1).fill(0));
+  });
+
+  it("background: a stream resumed by id after its sequence number, and a cancel, both on the origin", async () => {
+    openaiDown(1);
+    const started = await fetch(`${h.baseURL}/responses`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-config": config }),
+      body: JSON.stringify({ model: "gpt-4o", input: "Stream in the background", background: true, stream: true }),
+    });
+    const events = parseEvents(await started.text());
+    const id = (events[0]!.data.response as { id: string }).id;
+    const resumed = await fetch(`${h.baseURL}/responses/${id}?stream=true&starting_after=3`, {
+      headers: h.headers({ "x-portkey-config": config }),
+    });
+    expect(resumed.status).toBe(200);
+    expect(resumed.headers.get("content-type")).toContain("text/event-stream");
+    expect(resumed.headers.get("x-detour-affinity")).toBe("pinned");
+    const replayed = parseEvents(await resumed.text());
+    expect(replayed.map((e) => e.data.sequence_number)).toEqual(events.slice(4).map((e) => e.data.sequence_number));
+    expect(replayed.at(-1)!.name).toBe("response.completed");
+
+    const queued = await client().responses.create({ model: "gpt-4o", input: "Cancel me", background: true });
+    const cancelled = await client().responses.cancel(queued.id);
+    expect(cancelled.status).toBe("cancelled");
+    // OpenAI answers again: the second response lives there, and so goes its cancel.
+    expect(
+      h.mock
+        .requests()
+        .slice(1)
+        .map((r) => [r.provider, r.path]),
+    ).toEqual([
+      ["azure", "responses"],
+      ["azure", "responses/{id}"],
+      ["openai", "responses"],
+      ["openai", "responses/{id}/cancel"],
+    ]);
+    const log = await h.waitForLog(resumed.headers.get("x-portkey-request-id")!);
+    expect([log.method, log.path, log.stream, log.responseId]).toEqual(["GET", "/v1/responses/{id}", true, id]);
   });
 
   it("a read is a lightweight log row: the template path, the response id, no tokens, cost 0", async () => {
