@@ -235,7 +235,9 @@ test("edit the config (a new version), see who changed it, diff two versions and
   expect(errors).toEqual([]);
 });
 
-test("cache and a target's own on_status_codes in the form and the JSON view; camelCase JSON fills the form", async ({ page }) => {
+test("cache, affinity and a target's own on_status_codes in the form and the JSON view; camelCase JSON fills the form", async ({
+  page,
+}) => {
   const errors = consoleErrors(page);
   await page.goto("/configs/new");
   await expect(page.getByRole("heading", { name: "New config", level: 1 })).toBeVisible();
@@ -265,10 +267,17 @@ test("cache and a target's own on_status_codes in the form and the JSON view; ca
   await own.fill("429");
   await own.press("Enter");
   await expect(target1.getByRole("button", { name: "Remove 429" })).toBeVisible();
+
+  // Conversation affinity (Responses API): at the config's top level only; the default adds nothing.
+  const originFailure = root.getByLabel("Responses API: a follow-up's target fails");
+  await expect(originFailure).toHaveValue("error");
+  await expect(target1.getByLabel("Responses API: a follow-up's target fails")).toHaveCount(0);
+  await originFailure.selectOption("fallback_without_state");
   expect(await jsonView(page)).toEqual({
     strategy: { mode: "fallback" },
     targets: [{ virtual_key: openaiKey, on_status_codes: [429] }, { virtual_key: azureKey }],
     cache: { mode: "simple", max_age: 60 },
+    affinity: { on_origin_failure: "fallback_without_state" },
   });
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
 
@@ -278,12 +287,14 @@ test("cache and a target's own on_status_codes in the form and the JSON view; ca
     targets: [{ virtualKey: openaiKey, onStatusCodes: [429, 500] }, { virtualKey: azureKey }],
     cache: { mode: "simple", maxAge: 120 },
     requestTimeout: 30000,
+    affinity: { onOriginFailure: "fallback_without_state" },
   };
   await page.getByLabel("Config JSON").fill(JSON.stringify(camel, null, 2));
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
   await expect(root.getByLabel("Request timeout (ms)")).toHaveValue("30000");
   await expect(root.getByLabel("Cache", { exact: true })).toHaveValue("simple");
   await expect(root.getByLabel("Cache max age (seconds)")).toHaveValue("120");
+  await expect(originFailure).toHaveValue("fallback_without_state");
   await expect(root.getByRole("button", { name: "Remove 503" })).toBeVisible();
   await expect(target1.getByLabel("Virtual key")).toHaveValue(openaiKey);
   await expect(target2.getByLabel("Virtual key")).toHaveValue(azureKey);
@@ -296,6 +307,7 @@ test("cache and a target's own on_status_codes in the form and the JSON view; ca
     targets: [{ virtual_key: openaiKey, on_status_codes: [429, 500] }, { virtual_key: azureKey }],
     cache: { mode: "simple", max_age: 120 },
     request_timeout: 31000,
+    affinity: { on_origin_failure: "fallback_without_state" },
   });
 
   await page.getByRole("button", { name: "Save config" }).click();
@@ -308,6 +320,7 @@ test("cache and a target's own on_status_codes in the form and the JSON view; ca
     strategy: { mode: "fallback", on_status_codes: [503] },
     targets: [{ virtual_key: openaiKey, on_status_codes: [429, 500] }, { virtual_key: azureKey }],
     request_timeout: 31000,
+    affinity: { on_origin_failure: "fallback_without_state" },
   });
   expect(stored.config.targets).toHaveLength(2);
   expect((stored.config.targets as Record<string, unknown>[])[1]).not.toHaveProperty("on_status_codes");

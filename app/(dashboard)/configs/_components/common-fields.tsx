@@ -2,7 +2,7 @@
 
 import { TextInput } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
-import { CACHE_MODES, MAX_RETRY_ATTEMPTS, MAX_REQUEST_TIMEOUT_MS } from "@/lib/gateway/config/schema";
+import { AFFINITY_ON_ORIGIN_FAILURE, CACHE_MODES, MAX_RETRY_ATTEMPTS, MAX_REQUEST_TIMEOUT_MS } from "@/lib/gateway/config/schema";
 import { controlId, numberOrUndefined, type BuilderContext } from "./builder-context";
 import { withoutEmpty, type Json, type Path } from "./draft";
 import { isRecord } from "@/lib/is-record";
@@ -10,6 +10,11 @@ import { JsonObjectField } from "./json-object-field";
 import { StatusCodesInput } from "./status-codes-input";
 
 const CACHE_LABELS: Record<string, string> = { simple: "Simple: identical requests answered from memory" };
+
+const ORIGIN_FAILURE_LABELS: Record<(typeof AFFINITY_ON_ORIGIN_FAILURE)[number], string> = {
+  error: "Answer 503: the conversation stays where it is",
+  fallback_without_state: "Fall back without the conversation's state",
+};
 
 /** Retry, cache, request timeout and override params: settings every node may carry (children inherit them). */
 export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx: BuilderContext }) {
@@ -36,6 +41,19 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
   ];
   const maxAge = cache?.max_age;
   const setCacheMode = (mode: string) => ctx.update(cachePath, mode === "" ? undefined : { ...(cache ?? {}), mode });
+
+  // Conversation affinity is read at the config's top level only.
+  const affinityPath = [...path, "affinity"];
+  const affinity: Json | undefined = isRecord(node.affinity) ? node.affinity : undefined;
+  const onOriginFailure = typeof affinity?.on_origin_failure === "string" ? affinity.on_origin_failure : "error";
+  const originOptions = [
+    ...AFFINITY_ON_ORIGIN_FAILURE.map((v) => ({ value: v, label: ORIGIN_FAILURE_LABELS[v] })),
+    ...(!(AFFINITY_ON_ORIGIN_FAILURE as readonly string[]).includes(onOriginFailure)
+      ? [{ value: onOriginFailure, label: `${onOriginFailure} (not supported)` }]
+      : []),
+  ];
+  const setOnOriginFailure = (value: string) =>
+    ctx.update(affinityPath, value === "error" ? undefined : { ...(affinity ?? {}), on_origin_failure: value });
 
   return (
     <>
@@ -108,6 +126,17 @@ export function CommonFields({ node, path, ctx }: { node: Json; path: Path; ctx:
             }
             error={ctx.issues.under([...cachePath, "max_age"])}
             hint="How long a cached answer is served; empty: 7 days."
+          />
+        ) : null}
+        {path.length === 0 ? (
+          <Select
+            label="Responses API: a follow-up's target fails"
+            id={controlId(path, "affinity-on-origin-failure")}
+            value={onOriginFailure}
+            onChange={(e) => setOnOriginFailure(e.target.value)}
+            options={originOptions}
+            error={ctx.issues.under(affinityPath)}
+            hint="A previous_response_id or conversation lives on the account that created it. Falling back sends only this request's input elsewhere."
           />
         ) : null}
       </div>
