@@ -69,7 +69,6 @@ export function toLogItem(r: LogListRow) {
 export function toLogDetail(r: LogDetailRow) {
   return {
     ...toLogItem(r),
-    method: r.method,
     api_key_id: r.apiKeyId,
     request_body: r.requestBody,
     request_body_truncated: r.requestBodyTruncated,
