@@ -18,6 +18,7 @@ type Row = {
   cost?: number | null;
   latencyMs: number;
   fallbackUsed?: boolean;
+  path?: string;
 };
 
 let seq = 0;
@@ -35,7 +36,7 @@ function log(workspaceId: string, r: Row): LogRecord {
     configVersion: null,
     configFromKey: false,
     method: "POST",
-    path: "/v1/chat/completions",
+    path: r.path ?? "/v1/chat/completions",
     modelRequested: "gpt-4o",
     stream: false,
     status: r.status ?? 200,
@@ -71,7 +72,7 @@ function log(workspaceId: string, r: Row): LogRecord {
 describe(`getAnalytics (${TEST_DB_KIND})`, () => {
   let t: TestDatabase;
   let ws: string;
-  const hours = (splitBy: "provider" | "model" | null) =>
+  const hours = (splitBy: "provider" | "model" | "endpoint" | null) =>
     getAnalytics(t.db, { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 3 * HOUR), bucket: "hour", splitBy }, TEST_DB_KIND);
 
   beforeAll(async () => {
@@ -93,8 +94,8 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
       { at: T0 + HOUR + 2, model: "m-a", latencyMs: 30 },
       { at: T0 + HOUR + 3, model: "m-b", latencyMs: 40 },
       { at: T0 + HOUR + 4, model: "m-b", latencyMs: 50, status: 500 },
-      { at: T0 + HOUR + 5, model: "m-c", latencyMs: 60 },
-      { at: T0 + HOUR + 6, model: "m-d", latencyMs: 70 },
+      { at: T0 + HOUR + 5, model: "m-c", latencyMs: 60, path: "/v1/responses" },
+      { at: T0 + HOUR + 6, model: "m-d", latencyMs: 70, path: "/v1/responses" },
       { at: T0 + HOUR + 7, model: "m-e", latencyMs: 80, cost: 1 },
       { at: T0 + HOUR + 8, model: "m-f", latencyMs: 90, fallbackUsed: true },
       { at: T0 + HOUR + 9, model: "m-g", latencyMs: 100 },
@@ -162,6 +163,15 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
       ["openai", 12, 2, 1],
       ["azure-openai", 2, 1, 1],
       ["unknown", 1, 1, 0],
+    ]);
+  });
+
+  it("splits by endpoint: each path the requests were sent to", async () => {
+    const a = await hours("endpoint");
+    expect(a.keys).toEqual(["/v1/chat/completions", "/v1/responses"]);
+    expect(a.byKey.map((k) => [k.key, k.requests, k.errors])).toEqual([
+      ["/v1/chat/completions", 13, 4],
+      ["/v1/responses", 2, 0],
     ]);
   });
 

@@ -27,7 +27,7 @@ import { Prisma } from "../generated/sqlite/client";
 import { getEnv } from "../env";
 
 export type AnalyticsBucket = "hour" | "day";
-export type AnalyticsSplit = "provider" | "model";
+export type AnalyticsSplit = "provider" | "model" | "endpoint";
 export type Dialect = "sqlite" | "postgresql";
 
 export type AnalyticsQuery = {
@@ -254,6 +254,7 @@ function postgresSql(q: AnalyticsQuery): DialectSql {
 function splitColumn(split: AnalyticsSplit | null): Prisma.Sql {
   if (split === "provider") return Prisma.sql`"provider"`;
   if (split === "model") return Prisma.sql`"model"`;
+  if (split === "endpoint") return Prisma.sql`"path"`;
   return Prisma.sql`NULL`;
 }
 
