@@ -249,5 +249,10 @@ test("a Responses stream's detail shows the assembled text, its response id, and
   // The read by id: its own row, the template path, the same response id.
   await page.goto(`/logs/${logs.responsesRead}`);
   await expect(page.getByText("GET /v1/responses/{id}")).toBeVisible();
+  // Every request of that response: its create and the read.
+  await page.getByRole("link", { name: "All requests of this response" }).click();
+  await expect(page).toHaveURL(/response_id=resp_/);
+  await expect(dataRows(page)).toHaveCount(2);
+  await expect(dataRows(page).filter({ hasText: "GET responses/{id}" })).toHaveCount(1);
   expect(errors).toEqual([]);
 });

@@ -46,8 +46,9 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       ? `${log.model} (asked for ${log.model_requested})`
       : (log.model ?? log.model_requested ?? "—");
 
-  const responseId = optionalText(log, "response_id");
-  const reasoningTokens = optionalCount(log, "reasoning_tokens");
+  const responseId = log.response_id;
+  // Providers report 0 for models that do not reason: shown only when there were some.
+  const reasoningTokens = log.reasoning_tokens ? log.reasoning_tokens : null;
   const answer = log.stream
     ? assembleStream(log.path, log.response_body)
     : log.path === "/v1/responses" || log.path.startsWith("/v1/responses/")
@@ -80,7 +81,7 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
           "Response ID",
           <span key="rid">
             <code>{responseId}</code> ·{" "}
-            <Link href={`/logs?${new URLSearchParams({ response_id: responseId })}`}>All requests of this response</Link>
+            <Link href={`/logs?${logQueryToSearchParams({ filters: { response_id: responseId } })}`}>All requests of this response</Link>
           </span>,
         ]
       : null,
@@ -255,20 +256,6 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       </div>
     </article>
   );
-}
-
-/**
- * A field the log may carry (`response_id`, `reasoning_tokens`: added to the log row with the
- * Responses API), read so that a log without it still renders.
- */
-function optionalText(log: object, key: string): string | null {
-  const value = (log as Record<string, unknown>)[key];
-  return typeof value === "string" && value !== "" ? value : null;
-}
-
-function optionalCount(log: object, key: string): number | null {
-  const value = (log as Record<string, unknown>)[key];
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
 /** The prompt's cached part, when the provider reported one: "; prompt cache: 2,000 read, 100 written". */
