@@ -29,7 +29,17 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
   const query = parseListQuery(await searchParams);
   const db = getDb();
   const [{ page: list, counts, all }, choices] = await Promise.all([
-    loadStatusList((options) => listApiKeys(db, user.workspaceId, options), query, PAGE_SIZE),
+    // "Active" lists every key not revoked: an expired one is marked so in its row, and can still be changed or revoked.
+    loadStatusList(
+      (options) =>
+        listApiKeys(db, user.workspaceId, {
+          ...options,
+          status: options.status === "active" ? "not_revoked" : options.status,
+          now: new Date(),
+        }),
+      query,
+      PAGE_SIZE,
+    ),
     listConfigs(db, user.workspaceId, { skip: 0, take: CONFIG_CHOICES }),
   ]);
   const configs: ConfigChoice[] = choices.rows.map((c) => ({ slug: c.slug, name: c.name, status: c.status }));
