@@ -269,14 +269,14 @@ describe("management API: API keys", () => {
         [{ expires_at: "2030-01-01T00:00:00" }, "expires_at", /ISO 8601/],
         [{ allowed_models: [] }, "allowed_models", /at least one model/],
         [{ allowed_models: "gpt-4o" }, "allowed_models", /list of model names/],
-        [{ allowed_models: ["gpt-4o", "gpt-4o"] }, "allowed_models.1", /listed twice/],
-        [{ allowed_models: [" "] }, "allowed_models.0", /must not be empty/],
+        [{ allowed_models: ["gpt-4o", "gpt-4o"] }, "allowed_models[1]", /listed twice/],
+        [{ allowed_models: [" "] }, "allowed_models[0]", /must not be empty/],
       ];
       for (const [body, path, message] of cases) {
         for (const r of [await api.post("/api-keys", { name: "refused lifecycle", ...body }), await api.put(`/api-keys/${key.id}`, body)]) {
           expect(r.status, JSON.stringify(body)).toBe(400);
           const issue = errorOf(r).issues?.find((i) => i.path === path);
-          expect(issue?.message, JSON.stringify(body)).toMatch(message);
+          expect(issue?.message, `${JSON.stringify(body)}: ${r.text}`).toMatch(message);
         }
       }
       const names = (await api.get("/api-keys")).json.data.map((k: { name: string }) => k.name);

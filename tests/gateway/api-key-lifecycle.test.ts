@@ -165,11 +165,13 @@ describe("API key lifecycle on the gateway", () => {
 
     it("portkey-ai SDK: the same 403 body; a request that names no model is refused too", async () => {
       const portkey = new Portkey({ apiKey: limited.key, baseURL: h.baseURL, virtualKey: vk });
-      const refused = (await failure(portkey.chat.completions.create({ ...chatBody(), model: "gpt-4.1" }))) as SdkError & {
-        error?: unknown;
-      };
+      // portkey-ai keeps the whole body in `error` ({error: {...}}), where openai keeps its inner object.
+      const refused = (await failure(portkey.chat.completions.create({ ...chatBody(), model: "gpt-4.1" }))) as {
+        status?: number;
+        error?: { error?: unknown };
+      } | null;
       expect(refused?.status).toBe(403);
-      expect(refused?.error).toMatchObject({
+      expect(refused?.error?.error).toMatchObject({
         type: "permission_error",
         code: "model_not_allowed",
         param: "model",

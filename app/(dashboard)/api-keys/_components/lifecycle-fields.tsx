@@ -30,12 +30,12 @@ export function modelsFromInput(value: string): string[] | null {
   return list.length ? list : null;
 }
 
-/** The first error at `field` or under it (`allowed_models.1`). */
+/** The first error at `field` or under it (`allowed_models[1]`: "Entry 2: ..."). */
 export function errorAt(errors: FieldErrors, field: string): string | undefined {
-  const key = Object.keys(errors).find((k) => k === field || k.startsWith(`${field}.`));
+  const key = Object.keys(errors).find((k) => k === field || k.startsWith(`${field}[`));
   if (!key) return undefined;
-  const index = key.slice(field.length + 1);
-  return index ? `Entry ${Number(index) + 1}: ${errors[key]}` : errors[key];
+  const index = /^\[(\d+)\]/.exec(key.slice(field.length));
+  return index ? `Entry ${Number(index[1]) + 1}: ${errors[key]}` : errors[key];
 }
 
 export function LifecycleFields({
