@@ -34,6 +34,8 @@ export function RotateApiKey({ id, name, maskedKey }: { id: string; name: string
     setOpen(false);
     setError(null);
     setRotated(null);
+    // Only now: the refreshed list no longer offers Rotate on this row, which would unmount this dialog and the key it shows.
+    if (rotated) router.refresh();
   }
 
   async function submit(event: React.FormEvent<HTMLFormElement>) {
@@ -48,7 +50,6 @@ export function RotateApiKey({ id, name, maskedKey }: { id: string; name: string
       return;
     }
     setRotated(result.data);
-    router.refresh();
   }
 
   const oldEnd = rotated?.old_key_expires_at ? formatAbsolute(new Date(rotated.old_key_expires_at)) : null;
