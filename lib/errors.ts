@@ -43,7 +43,11 @@ const serverError = { status: 500, type: "server_error" } as const;
 const badGateway = { status: 502, type: "server_error" } as const;
 
 export const ERROR_CATALOG = {
+  /** 409 on the management API: rotating a key that has expired. */
+  api_key_expired: { ...unauthenticated, alternatives: [conflict] },
   api_key_revoked: conflict,
+  /** A key replaced by a rotation cannot be rotated again (its replacement can). */
+  api_key_rotated: conflict,
   attempt_budget_exhausted: badGateway,
   bad_request: invalidRequest,
   chunk_extensions_too_large: { status: 413, type: "invalid_request_error", closeConnection: true },
@@ -84,6 +88,8 @@ export const ERROR_CATALOG = {
   /** 400 when the key given cannot be sent (blank, or characters a header cannot carry). */
   missing_provider_api_key: { ...unauthenticated, alternatives: [invalidRequest] },
   missing_resource_name: invalidRequest,
+  /** The request's `model` is not in its API key's `allowed_models` (or it names none). */
+  model_not_allowed: forbidden,
   name_taken: conflict,
   no_credentials: invalidRequest,
   no_matching_condition: invalidRequest,

@@ -9,31 +9,50 @@
  * clearing it drops the key from the gateway's cache on every instance before the answer, as a
  * change of its rate limits does, so the next request anywhere is routed by the new one.
  *
- * The key registered from DETOUR_ADMIN_API_KEY cannot be revoked here: every start registers it
+ * A key may expire (`expires_at`) and may be limited to some models (`allowed_models`): both are
+ * checked by the gateway at each request (an expired key also fails on management routes). A
+ * rotation (`POST /v1/api-keys/{id}/rotate`) creates a key with the old one's settings, shown once,
+ * and ends the old one after the grace period (at once by default): the old one then answers 401
+ * `api_key_expired` naming its replacement's prefix.
+ *
+ * The key registered from DETOUR_ADMIN_API_KEY cannot be revoked or rotated here: every start registers it
  * again, so a revocation would silently undo itself. The operator changes or unsets the variable.
  */
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../crypto";
 import { getDb } from "../db";
 import { invalidateApiKeyHash } from "../gateway/cache/lookups";
 import {
+  apiKeyPrefixes,
   createNamedApiKey,
   findApiKey,
   listApiKeys,
   revokeApiKey,
+  rotateApiKey,
   updateApiKey,
   type ApiKeyRow,
   type SaveApiKeyResult,
 } from "../store/api-keys";
-import { createApiKeySchema, listApiKeysQuerySchema, updateApiKeySchema } from "./api-key-schemas";
+import { createApiKeySchema, listApiKeysQuerySchema, rotateApiKeySchema, updateApiKeySchema } from "./api-key-schemas";
+import { lifecycleColumns, lifecycleView } from "./key-lifecycle-schemas";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
 import { DetourError, issuesError } from "../errors";
 import { notFound } from "./errors";
-import { readJson, type ApiContext } from "./handler";
+import { readJson, readOptionalJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
 
 type IdParams = { id: string };
 
-export function apiKeyView(k: ApiKeyRow) {
+/** A key's status at `now`: revoked, else expired once past its expiry (a rotated key's grace period included), else active. */
+function statusOf(k: ApiKeyRow, now: number): "active" | "expired" | "revoked" {
+  if (k.revokedAt) return "revoked";
+  return k.expiresAt && k.expiresAt.getTime() <= now ? "expired" : "active";
+}
+
+/**
+ * How the API shows a key. `rotated_to` is the id of the key that replaced it in a rotation, with
+ * that key's prefix (`rotated_to_prefix`) when the caller looked it up (null when unknown).
+ */
+export function apiKeyView(k: ApiKeyRow, rotatedToPrefix: string | null = null, now = Date.now()) {
   return {
     object: "api-key",
     id: k.id,
@@ -42,14 +61,28 @@ export function apiKeyView(k: ApiKeyRow) {
     prefix: k.prefix,
     masked_key: `${k.prefix}...`,
     source: k.source,
-    status: k.revokedAt ? "revoked" : "active",
+    status: statusOf(k, now),
     created_at: iso(k.createdAt),
     created_by: k.createdById,
     last_used_at: iso(k.lastUsedAt),
     revoked_at: iso(k.revokedAt),
     rate_limits: rateLimitsView(k),
     default_config: k.defaultConfigSlug,
+    ...lifecycleView(k),
+    rotated_to: k.rotatedToId,
+    rotated_to_prefix: k.rotatedToId ? rotatedToPrefix : null,
   };
+}
+
+/** The views of `rows`, with the prefixes of the keys they were rotated to (one query). */
+async function viewsOf(workspaceId: string, rows: ApiKeyRow[]) {
+  const prefixes = await apiKeyPrefixes(
+    getDb(),
+    workspaceId,
+    rows.flatMap((r) => (r.rotatedToId ? [r.rotatedToId] : [])),
+  );
+  const now = Date.now();
+  return rows.map((r) => apiKeyView(r, r.rotatedToId ? (prefixes.get(r.rotatedToId) ?? null) : null, now));
 }
 
 function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
@@ -75,6 +108,17 @@ function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
         "env_managed_key",
         `API key ${JSON.stringify(id)} comes from DETOUR_ADMIN_API_KEY and is registered again at every start; change or unset that variable and restart instead.`,
       );
+    case "rotated":
+      throw new DetourError(
+        "api_key_rotated",
+        `API key ${JSON.stringify(id)} was already rotated; rotate the key that replaced it (its rotated_to) instead.`,
+      );
+    case "expired":
+      throw new DetourError(
+        "api_key_expired",
+        `API key ${JSON.stringify(id)} expired at ${result.at.toISOString()} and cannot be rotated; create a new key instead.`,
+        { status: 409 },
+      );
     default:
       throw notFound("API key", id);
   }
@@ -95,6 +139,7 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
       createdById: principal.actor,
       ...rateLimitColumns(body.rate_limits),
       defaultConfig: body.default_config,
+      ...lifecycleColumns(body),
     }),
     "",
     body.name,
@@ -106,36 +151,86 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
 export async function listApiKeysHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {
   const query = parseInput(pageQuerySchema.extend(listApiKeysQuerySchema.shape), queryObject(url));
   assertOwnWorkspace(principal, query.workspace_id);
-  const { total, rows } = await listApiKeys(getDb(), principal.workspaceId, { status: query.status, ...paging(query) });
-  return Response.json({ object: "list", total, data: rows.map(apiKeyView) });
+  const { total, rows } = await listApiKeys(getDb(), principal.workspaceId, {
+    status: query.status,
+    ...paging(query),
+    now: new Date(),
+  });
+  return Response.json({ object: "list", total, data: await viewsOf(principal.workspaceId, rows) });
 }
 
 export async function getApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
   const row = await findApiKey(getDb(), principal.workspaceId, params.id);
   if (!row) throw notFound("API key", params.id);
-  return Response.json(apiKeyView(row));
+  return Response.json((await viewsOf(principal.workspaceId, [row]))[0]);
 }
 
-/** PUT: the key's rate limits and default config; the gateway's cache entry is dropped (on every instance) before the answer. */
+/**
+ * PUT: the key's rate limits, default config, expiry and allowed models; the gateway's cache entry
+ * is dropped (on every instance) before the answer.
+ */
 export async function updateApiKeyHandler({ request, principal, params }: ApiContext<IdParams>): Promise<Response> {
   const body = parseInput(updateApiKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
-  if (body.rate_limits === undefined && body.default_config === undefined) {
-    throw new DetourError("bad_request", "Nothing to change: send rate_limits, default_config (a config id, or null for none) or both.");
+  if (
+    body.rate_limits === undefined &&
+    body.default_config === undefined &&
+    body.expires_at === undefined &&
+    body.allowed_models === undefined
+  ) {
+    throw new DetourError(
+      "bad_request",
+      "Nothing to change: send rate_limits, default_config (a config id, or null for none), expires_at or allowed_models (null removes either).",
+    );
   }
   const { row, hash } = unwrap(
     await updateApiKey(getDb(), principal.workspaceId, params.id, {
       ...rateLimitColumns(body.rate_limits),
       defaultConfig: body.default_config,
+      ...lifecycleColumns(body),
     }),
     params.id,
   );
   await invalidateApiKeyHash(hash);
-  return Response.json(apiKeyView(row));
+  return Response.json((await viewsOf(principal.workspaceId, [row]))[0]);
+}
+
+/**
+ * POST /{id}/rotate: a new key with the old one's settings, shown once (201, as a creation); the old
+ * one works for `grace_period_seconds` more (0: it stops now, answering 401 `api_key_expired` that
+ * names the new key's prefix), never past its own expiry. Both keys leave the gateway's cache
+ * before the answer.
+ */
+export async function rotateApiKeyHandler({ request, principal, params }: ApiContext<IdParams>): Promise<Response> {
+  const body = parseInput(rotateApiKeySchema, await readOptionalJson(request));
+  assertOwnWorkspace(principal, body.workspace_id);
+  const key = generateApiKey();
+  const hash = hashApiKey(key);
+  const now = new Date();
+  const { row, old, oldHash } = unwrap(
+    await rotateApiKey(getDb(), principal.workspaceId, params.id, {
+      hash,
+      prefix: apiKeyDisplayPrefix(key),
+      createdById: principal.actor,
+      now,
+      oldEndsAt: new Date(now.getTime() + body.grace_period_seconds * 1000),
+    }),
+    params.id,
+  );
+  await Promise.all([invalidateApiKeyHash(oldHash), invalidateApiKeyHash(hash)]);
+  return Response.json(
+    {
+      ...apiKeyView(row),
+      key,
+      rotated_from: old.id,
+      old_key_expires_at: iso(old.expiresAt),
+    },
+    { status: 201, headers: { "cache-control": "no-store" } },
+  );
 }
 
 export async function revokeApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
   const { row, hash } = unwrap(await revokeApiKey(getDb(), principal.workspaceId, params.id), params.id);
   await invalidateApiKeyHash(hash);
-  return Response.json(apiKeyView(row));
+  return Response.json((await viewsOf(principal.workspaceId, [row]))[0]);
 }

@@ -69,8 +69,19 @@ async function authenticate(request: Request): Promise<Principal> {
 
 /** The request's JSON body (an object), or a 413 past `limit` (default 1 MiB; nothing more read), or a 400 that says what is wrong with it. */
 export async function readJson(request: Request, limit = MANAGEMENT_MAX_BODY_BYTES): Promise<Record<string, unknown>> {
-  const text = (await readBodyWithin(request, limit)).toString("utf8");
-  if (!text.trim()) throw new DetourError("bad_request", "Request body is empty; send a JSON object.");
+  return parseJsonObject((await readBodyWithin(request, limit)).toString("utf8"), false);
+}
+
+/** As readJson, for a route whose every field is optional: an empty body is `{}`. */
+export async function readOptionalJson(request: Request): Promise<Record<string, unknown>> {
+  return parseJsonObject((await readBodyWithin(request, MANAGEMENT_MAX_BODY_BYTES)).toString("utf8"), true);
+}
+
+function parseJsonObject(text: string, emptyIsObject: boolean): Record<string, unknown> {
+  if (!text.trim()) {
+    if (emptyIsObject) return {};
+    throw new DetourError("bad_request", "Request body is empty; send a JSON object.");
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,7 +1,7 @@
 /** The management API's body schemas (shared with the dashboard's forms), without HTTP. */
 import { describe, expect, it } from "vitest";
 import { DetourError } from "../errors";
-import { createApiKeySchema, updateApiKeySchema } from "./api-key-schemas";
+import { createApiKeySchema, rotateApiKeySchema, updateApiKeySchema } from "./api-key-schemas";
 import { createConfigSchema, updateConfigSchema } from "./config-schemas";
 import { parseInput } from "./input";
 import { deploymentsFrom } from "../gateway/providers/azure-openai/key-fields";
@@ -117,7 +117,25 @@ describe("API key schema", () => {
     const clash = issuesOf(() => parseInput(updateApiKeySchema, { default_config: "pc-a", defaultConfig: "pc-b" }));
     expect(clash.issues[0]!.path).toBe("defaultConfig");
     expect(issuesOf(() => parseInput(updateApiKeySchema, { name: "x" })).issues[0]!.message).toContain(
-      "only rate_limits and default_config",
+      "only rate_limits, default_config, expires_at and allowed_models",
     );
+  });
+
+  it("expires_at and allowed_models (camelCase too) on create and PUT; rotate's grace period is 0 to 30 days, 0 by default", () => {
+    const at = "2999-01-01T00:00:00Z";
+    expect(parseInput(createApiKeySchema, { name: "ci", expiresAt: at, allowedModels: ["gpt-4o"] })).toMatchObject({
+      expires_at: new Date(at),
+      allowed_models: ["gpt-4o"],
+    });
+    expect(parseInput(updateApiKeySchema, { expires_at: null, allowed_models: null })).toMatchObject({
+      expires_at: null,
+      allowed_models: null,
+    });
+    expect(parseInput(rotateApiKeySchema, {})).toEqual({ grace_period_seconds: 0 });
+    expect(parseInput(rotateApiKeySchema, { gracePeriodSeconds: 2_592_000 })).toEqual({ grace_period_seconds: 2_592_000 });
+    for (const bad of [-1, 2_592_001, 0.5, "1"]) {
+      const found = issuesOf(() => parseInput(rotateApiKeySchema, { grace_period_seconds: bad }));
+      expect(found.issues[0], JSON.stringify(bad)).toMatchObject({ path: "grace_period_seconds" });
+    }
   });
 });

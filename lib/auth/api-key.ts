@@ -4,6 +4,8 @@
  * `x-api-key`), in `Authorization: Bearer` (the OpenAI SDK's `apiKey`, Anthropic's
  * `ANTHROPIC_AUTH_TOKEN`) or `x-api-key` (the Anthropic SDK's `apiKey`, `ANTHROPIC_API_KEY`): a
  * client that can only set a base URL and a key then reaches Detour unchanged (docs/GATEWAY.md §2).
+ * A key past its `expires_at` (a rotated key past its grace period) is refused with 401
+ * `api_key_expired`, checked against the clock at each use (the gateway caches keys).
  */
 import type { Db } from "../db";
 import { ERROR_CATALOG } from "../errors";
@@ -20,7 +22,25 @@ export function presentedApiKey(headers: Headers): string | null {
 
 export type ApiKeyAuth =
   | { ok: true; key: AuthenticatedKey }
-  | { ok: false; status: 401 | 403; code: "missing_api_key" | "invalid_api_key" | "insufficient_scope"; message: string };
+  | {
+      ok: false;
+      status: 401 | 403;
+      code: "missing_api_key" | "invalid_api_key" | "api_key_expired" | "insufficient_scope";
+      message: string;
+    };
+
+/**
+ * Why `key` no longer works at `now`, or null while it does: its expiry, or the end of its grace
+ * period after a rotation (naming the new key's prefix). Names the key by name and prefix, never itself.
+ */
+export function apiKeyExpiredMessage(key: AuthenticatedKey, now = Date.now()): string | null {
+  if (!key.expiresAt || key.expiresAt.getTime() > now) return null;
+  const which = `This Detour API key (${key.name}, ${key.prefix}...)`;
+  const at = key.expiresAt.toISOString();
+  return key.rotatedToPrefix
+    ? `${which} expired at ${at}: it was rotated, and its grace period is over. Use the key that replaced it (${key.rotatedToPrefix}...).`
+    : `${which} expired at ${at}.`;
+}
 
 export async function authenticateApiKey(db: Db, headers: Headers, required: ApiKeyScope): Promise<ApiKeyAuth> {
   const presented = presentedApiKey(headers);
@@ -40,6 +60,8 @@ export async function authenticateApiKey(db: Db, headers: Headers, required: Api
       code: "invalid_api_key",
       message: "Invalid or revoked Detour API key.",
     };
+  const expired = apiKeyExpiredMessage(key);
+  if (expired) return { ok: false, status: ERROR_CATALOG.api_key_expired.status, code: "api_key_expired", message: expired };
   if (required === "admin" && key.scope !== "admin") {
     return {
       ok: false,

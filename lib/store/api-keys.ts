@@ -1,3 +1,9 @@
+/**
+ * Detour API keys in the database: the gateway's lookup by hash, the env admin key's registration,
+ * and the management API's list, create, change, rotate and revoke. Only the hash and a display
+ * prefix of a key are stored.
+ */
+import { parseAllowedModels } from "../api/key-lifecycle-schemas";
 import type { Db } from "../db";
 import { hashApiKey } from "../crypto";
 import { retryOnUniqueViolation } from "../db/conflict";
@@ -19,9 +25,20 @@ export type AuthenticatedKey = {
    * then answers 404 saying so.
    */
   defaultConfigSlug: string | null;
+  /** The display prefix (`dtr_abc123`), for messages that must never echo the key. */
+  prefix: string;
+  /**
+   * When the key stops working (null: never). Checked at each use (lib/auth/api-key.ts), not at load,
+   * so a cached key stops at its time exactly.
+   */
+  expiresAt: Date | null;
+  /** The models it may ask for (exact names or globs, lib/gateway/model-allow.ts); null: any. */
+  allowedModels: string[] | null;
+  /** The prefix of the key that replaced it in a rotation (it then works until expiresAt), else null. */
+  rotatedToPrefix: string | null;
 };
 
-/** Looks a presented key up by its hash; revoked or unknown keys give null. */
+/** Looks a presented key up by its hash; revoked or unknown keys give null (an expired one is returned: its user decides). */
 export async function findActiveApiKey(db: Db, presented: string): Promise<AuthenticatedKey | null> {
   const row = await db.apiKey.findUnique({
     where: { hash: hashApiKey(presented) },
@@ -34,9 +51,14 @@ export async function findActiveApiKey(db: Db, presented: string): Promise<Authe
       rpmLimit: true,
       tpmLimit: true,
       defaultConfigSlug: true,
+      prefix: true,
+      expiresAt: true,
+      allowedModels: true,
+      rotatedToId: true,
     },
   });
   if (!row || row.revokedAt) return null;
+  const rotatedTo = row.rotatedToId ? await db.apiKey.findUnique({ where: { id: row.rotatedToId }, select: { prefix: true } }) : null;
   return {
     id: row.id,
     workspaceId: row.workspaceId,
@@ -45,6 +67,10 @@ export async function findActiveApiKey(db: Db, presented: string): Promise<Authe
     rpmLimit: row.rpmLimit,
     tpmLimit: row.tpmLimit,
     defaultConfigSlug: row.defaultConfigSlug,
+    prefix: row.prefix,
+    expiresAt: row.expiresAt,
+    allowedModels: parseAllowedModels(row.allowedModels),
+    rotatedToPrefix: rotatedTo?.prefix ?? null,
   };
 }
 
@@ -95,6 +121,10 @@ export type ApiKeyRow = {
   rpmLimit: number | null;
   tpmLimit: number | null;
   defaultConfigSlug: string | null;
+  expiresAt: Date | null;
+  /** JSON text: a list of model names or globs (parseAllowedModels). */
+  allowedModels: string | null;
+  rotatedToId: string | null;
 };
 
 const rowSelect = {
@@ -110,18 +140,40 @@ const rowSelect = {
   rpmLimit: true,
   tpmLimit: true,
   defaultConfigSlug: true,
+  expiresAt: true,
+  allowedModels: true,
+  rotatedToId: true,
 } as const;
 
-/** The workspace's API keys (revoked ones too, unless only active ones are asked for), newest first. */
+/**
+ * Which keys a status names at `now`: active (neither revoked nor expired), expired (past
+ * expiresAt, not revoked), revoked; not_revoked is active and expired (the dashboard's "Active" tab,
+ * where an expired key is shown as such and can still be changed or revoked).
+ */
+export type ApiKeyStatusFilter = "active" | "expired" | "revoked" | "not_revoked";
+
+function statusWhere(status: ApiKeyStatusFilter | undefined, now: Date) {
+  switch (status) {
+    case "not_revoked":
+      return { revokedAt: null };
+    case "active":
+      return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+    case "expired":
+      return { revokedAt: null, expiresAt: { lte: now } };
+    case "revoked":
+      return { NOT: { revokedAt: null } };
+    default:
+      return {};
+  }
+}
+
+/** The workspace's API keys (all of them, unless a status is asked for), newest first. */
 export async function listApiKeys(
   db: Db,
   workspaceId: string,
-  options: { status?: "active" | "revoked"; skip: number; take: number },
+  options: { status?: ApiKeyStatusFilter; skip: number; take: number; now: Date },
 ): Promise<{ total: number; rows: ApiKeyRow[] }> {
-  const where = {
-    workspaceId,
-    ...(options.status === "active" ? { revokedAt: null } : options.status === "revoked" ? { NOT: { revokedAt: null } } : {}),
-  };
+  const where = { workspaceId, ...statusWhere(options.status, options.now) };
   const [total, rows] = await Promise.all([
     db.apiKey.count({ where }),
     db.apiKey.findMany({
@@ -141,7 +193,8 @@ export async function findApiKey(db: Db, workspaceId: string, id: string): Promi
 
 export type SaveApiKeyResult<T> =
   | ({ ok: true } & T)
-  | { ok: false; reason: "not_found" | "name_taken" | "revoked" | "env_managed" }
+  | { ok: false; reason: "not_found" | "name_taken" | "revoked" | "env_managed" | "rotated" }
+  | { ok: false; reason: "expired"; at: Date }
   | { ok: false; reason: "config_not_found"; config: string };
 
 /**
@@ -171,6 +224,9 @@ export async function createNamedApiKey(
     tpmLimit?: number | null;
     /** A config's slug or id; null or absent: none. */
     defaultConfig?: string | null;
+    expiresAt?: Date | null;
+    /** JSON text (lifecycleColumns). */
+    allowedModels?: string | null;
   },
 ): Promise<SaveApiKeyResult<{ row: ApiKeyRow }>> {
   const { defaultConfig, ...data } = input;
@@ -216,10 +272,13 @@ export type ApiKeyPatch = {
   tpmLimit?: number | null;
   /** A config's slug or id; null: clear it; absent: leave it as it is. */
   defaultConfig?: string | null;
+  expiresAt?: Date | null;
+  /** JSON text (lifecycleColumns); null: any model. */
+  allowedModels?: string | null;
 };
 
 /**
- * Changes an active key's rate limits and default config (only the ones given); returns its hash so
+ * Changes an active key's rate limits, default config, expiry and allowed models (only the ones given); returns its hash so
  * the caller can drop it from the gateway's cache (on every instance).
  */
 export async function updateApiKey(
@@ -233,7 +292,13 @@ export async function updateApiKey(
     const key = await tx.apiKey.findFirst({ where: { workspaceId, id }, select: { id: true, revokedAt: true } });
     if (!key) return { ok: false as const, reason: "not_found" as const };
     if (key.revokedAt) return { ok: false as const, reason: "revoked" as const };
-    const data: { rpmLimit?: number | null; tpmLimit?: number | null; defaultConfigSlug?: string | null } = { ...limits };
+    const data: {
+      rpmLimit?: number | null;
+      tpmLimit?: number | null;
+      defaultConfigSlug?: string | null;
+      expiresAt?: Date | null;
+      allowedModels?: string | null;
+    } = { ...limits };
     if (defaultConfig === null) data.defaultConfigSlug = null;
     else if (defaultConfig !== undefined) {
       const slug = await defaultConfigSlugOf(tx, workspaceId, defaultConfig);
@@ -243,6 +308,61 @@ export async function updateApiKey(
     const { hash, ...row } = await tx.apiKey.update({ where: { id: key.id }, data, select: { ...rowSelect, hash: true } });
     return { ok: true as const, row, hash };
   });
+}
+
+/**
+ * Rotates a key: a new key (the given hash and prefix) with the old one's name, scope, limits,
+ * default config, expiry and allowed models; the old one records it (`rotatedToId`) and ends at
+ * `oldEndsAt`, or at its own expiry when that is sooner. Refused for a key that is revoked, expired,
+ * already rotated, or registered from DETOUR_ADMIN_API_KEY (as revocation is). Returns the new row,
+ * the old one and the old one's hash (for the gateway's cache).
+ */
+export async function rotateApiKey(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  input: { hash: string; prefix: string; createdById: string; now: Date; oldEndsAt: Date },
+): Promise<SaveApiKeyResult<{ row: ApiKeyRow; old: ApiKeyRow; oldHash: string }>> {
+  return db.$transaction(async (tx) => {
+    await lockWorkspace(tx, workspaceId);
+    const key = await tx.apiKey.findFirst({ where: { workspaceId, id }, select: { ...rowSelect, workspaceId: true } });
+    if (!key) return { ok: false as const, reason: "not_found" as const };
+    if (key.revokedAt) return { ok: false as const, reason: "revoked" as const };
+    if (key.source === "env") return { ok: false as const, reason: "env_managed" as const };
+    if (key.rotatedToId) return { ok: false as const, reason: "rotated" as const };
+    if (key.expiresAt && key.expiresAt <= input.now) return { ok: false as const, reason: "expired" as const, at: key.expiresAt };
+    const row = await tx.apiKey.create({
+      data: {
+        workspaceId,
+        name: key.name,
+        scope: key.scope,
+        hash: input.hash,
+        prefix: input.prefix,
+        createdById: input.createdById,
+        source: "user",
+        rpmLimit: key.rpmLimit,
+        tpmLimit: key.tpmLimit,
+        defaultConfigSlug: key.defaultConfigSlug,
+        expiresAt: key.expiresAt,
+        allowedModels: key.allowedModels,
+      },
+      select: rowSelect,
+    });
+    const endsAt = key.expiresAt && key.expiresAt < input.oldEndsAt ? key.expiresAt : input.oldEndsAt;
+    const { hash: oldHash, ...old } = await tx.apiKey.update({
+      where: { id: key.id },
+      data: { rotatedToId: row.id, expiresAt: endsAt },
+      select: { ...rowSelect, hash: true },
+    });
+    return { ok: true as const, row, old, oldHash };
+  });
+}
+
+/** The display prefixes of the given keys of the workspace, by id (for "rotated to <prefix>"). */
+export async function apiKeyPrefixes(db: Db, workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await db.apiKey.findMany({ where: { workspaceId, id: { in: [...new Set(ids)] } }, select: { id: true, prefix: true } });
+  return new Map(rows.map((r) => [r.id, r.prefix]));
 }
 
 /**

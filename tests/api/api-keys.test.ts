@@ -1,7 +1,9 @@
 /**
  * /v1/api-keys over real HTTP: the key is shown once; scopes gateway (inference only) and admin
  * (management too); revocation takes effect on the next request, on the gateway and on management;
- * a key's default config is set, changed and cleared, and only to a live config of the key's workspace.
+ * a key's default config is set, changed and cleared, and only to a live config of the key's workspace;
+ * expires_at and allowed_models are set, changed, cleared and validated; a rotation shows the new key
+ * once and refuses expired, revoked, already rotated and env keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "@/lib/crypto";
@@ -228,6 +230,157 @@ describe("management API: API keys", () => {
       const r = await api.put(`/api-keys/${key.id}`, { default_config: configA.slug });
       expect(r.status).toBe(409);
       expect(errorOf(r).code).toBe("api_key_revoked");
+    });
+  });
+
+  describe("expiry, allowed models and rotation", () => {
+    const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, ".000Z");
+
+    it("create and PUT take expires_at and allowed_models (camelCase too); GET and the list return them", async () => {
+      const expiresAt = inAnHour();
+      const created = await api.post("/api-keys", { name: "lifecycle", expiresAt, allowedModels: ["gpt-4o-mini", "o3-*"] });
+      expect(created.status, created.text).toBe(201);
+      expect(created.json).toMatchObject({
+        expires_at: expiresAt,
+        allowed_models: ["gpt-4o-mini", "o3-*"],
+        rotated_to: null,
+        status: "active",
+      });
+      const id = created.json.id;
+      expect((await api.get(`/api-keys/${id}`)).json).toMatchObject({ expires_at: expiresAt, allowed_models: ["gpt-4o-mini", "o3-*"] });
+      const listed = (await api.get("/api-keys")).json.data.find((k: { id: string }) => k.id === id);
+      expect(listed).toMatchObject({ expires_at: expiresAt, allowed_models: ["gpt-4o-mini", "o3-*"] });
+
+      const later = new Date(Date.now() + 7_200_000).toISOString();
+      const put = await api.put(`/api-keys/${id}`, { expires_at: later.replace("Z", "+00:00"), allowed_models: ["gpt-4.1"] });
+      expect(put.status, put.text).toBe(200);
+      expect(put.json).toMatchObject({ expires_at: later, allowed_models: ["gpt-4.1"] });
+      const cleared = await api.put(`/api-keys/${id}`, { expires_at: null, allowed_models: null });
+      expect(cleared.json).toMatchObject({ expires_at: null, allowed_models: null });
+      expect(await h.db.apiKey.findUnique({ where: { id } })).toMatchObject({ expiresAt: null, allowedModels: null });
+    });
+
+    it("validation errors name the field: past or bad expiry, an empty list, duplicates", async () => {
+      const key = (await api.post("/api-keys", { name: "validated" })).json;
+      const cases: [Record<string, unknown>, string, RegExp][] = [
+        [{ expires_at: "2020-01-01T00:00:00Z" }, "expires_at", /must be in the future/],
+        [{ expires_at: "tomorrow" }, "expires_at", /ISO 8601/],
+        [{ expires_at: "2030-13-40T00:00:00Z" }, "expires_at", /not a valid time/],
+        [{ expires_at: "2030-01-01T00:00:00" }, "expires_at", /ISO 8601/],
+        [{ allowed_models: [] }, "allowed_models", /at least one model/],
+        [{ allowed_models: "gpt-4o" }, "allowed_models", /list of model names/],
+        [{ allowed_models: ["gpt-4o", "gpt-4o"] }, "allowed_models[1]", /listed twice/],
+        [{ allowed_models: [" "] }, "allowed_models[0]", /must not be empty/],
+      ];
+      for (const [body, path, message] of cases) {
+        for (const r of [await api.post("/api-keys", { name: "refused lifecycle", ...body }), await api.put(`/api-keys/${key.id}`, body)]) {
+          expect(r.status, JSON.stringify(body)).toBe(400);
+          const issue = errorOf(r).issues?.find((i) => i.path === path);
+          expect(issue?.message, `${JSON.stringify(body)}: ${r.text}`).toMatch(message);
+        }
+      }
+      const names = (await api.get("/api-keys")).json.data.map((k: { name: string }) => k.name);
+      expect(names).not.toContain("refused lifecycle");
+    });
+
+    it("rotate: the new key is shown once with the old one's settings; the old one records it and its end", async () => {
+      const expiresAt = inAnHour();
+      const old = (
+        await api.post("/api-keys", {
+          name: "to rotate",
+          scope: "admin",
+          rate_limits: { rpm: 50 },
+          expires_at: expiresAt,
+          allowed_models: ["gpt-4o"],
+        })
+      ).json;
+      const before = Date.now();
+      const r = await api.post(`/api-keys/${old.id}/rotate`, { gracePeriodSeconds: 600 });
+      expect(r.status, r.text).toBe(201);
+      expect(r.headers.get("cache-control")).toBe("no-store");
+      expect(r.json).toMatchObject({
+        name: "to rotate",
+        scope: "admin",
+        rate_limits: { rpm: 50, tpm: null },
+        expires_at: expiresAt,
+        allowed_models: ["gpt-4o"],
+        status: "active",
+        key: expect.stringMatching(/^dtr_/),
+        rotated_from: old.id,
+      });
+      expect(r.json.id).not.toBe(old.id);
+      const oldEnd = Date.parse(r.json.old_key_expires_at);
+      expect(oldEnd).toBeGreaterThanOrEqual(before + 600_000 - 1_000);
+      expect(oldEnd).toBeLessThanOrEqual(Date.now() + 600_000);
+      expect((await api.get(`/api-keys/${r.json.id}`)).text).not.toContain(r.json.key);
+
+      const oldView = (await api.get(`/api-keys/${old.id}`)).json;
+      expect(oldView).toMatchObject({
+        status: "active",
+        rotated_to: r.json.id,
+        rotated_to_prefix: r.json.prefix,
+        expires_at: r.json.old_key_expires_at,
+      });
+      // Both work on the management API during the grace period (both are admin keys).
+      expect((await withKey(h, old.key).get("/configs")).status).toBe(200);
+      expect((await withKey(h, r.json.key).get("/configs")).status).toBe(200);
+
+      const again = await api.post(`/api-keys/${old.id}/rotate`, {});
+      expect(again.status).toBe(409);
+      expect(errorOf(again)).toMatchObject({ code: "api_key_rotated", type: "conflict_error" });
+      expect(errorOf(again).message).toContain("rotated_to");
+    });
+
+    it("the grace period never outlasts the old key's own expiry; an empty body rotates with none", async () => {
+      const soon = new Date(Date.now() + 60_000).toISOString();
+      const old = (await api.post("/api-keys", { name: "expires soon", expires_at: soon })).json;
+      const r = await api.post(`/api-keys/${old.id}/rotate`, { grace_period_seconds: 3600 });
+      expect(r.json.old_key_expires_at).toBe(soon);
+      expect(r.json.expires_at).toBe(soon);
+
+      const other = (await api.post("/api-keys", { name: "empty body rotate" })).json;
+      const res = await fetch(`${h.baseURL}/api-keys/${other.id}/rotate`, { method: "POST", headers: { "x-portkey-api-key": ADMIN_KEY } });
+      expect(res.status).toBe(201);
+      const body = await res.json();
+      expect(Date.parse(body.old_key_expires_at)).toBeLessThanOrEqual(Date.now());
+      expect((await api.get(`/api-keys/${other.id}`)).json.status).toBe("expired");
+      expect((await api.get("/api-keys?status=expired")).json.data.map((k: { id: string }) => k.id)).toContain(other.id);
+      expect((await api.get("/api-keys?status=active")).json.data.map((k: { id: string }) => k.id)).not.toContain(other.id);
+      const expiredRotate = await api.post(`/api-keys/${other.id}/rotate`, {});
+      expect(expiredRotate.status).toBe(409);
+      expect(errorOf(expiredRotate).code).toBe("api_key_rotated");
+    });
+
+    it("refusals: a revoked key, the env key, an unknown id, a bad grace period", async () => {
+      const revoked = (await api.post("/api-keys", { name: "revoked rotate" })).json;
+      await api.del(`/api-keys/${revoked.id}`);
+      const r1 = await api.post(`/api-keys/${revoked.id}/rotate`, {});
+      expect(r1.status).toBe(409);
+      expect(errorOf(r1).code).toBe("api_key_revoked");
+
+      const env = (await api.get("/api-keys")).json.data.find((k: { source: string }) => k.source === "env");
+      const r2 = await api.post(`/api-keys/${env.id}/rotate`, {});
+      expect(r2.status).toBe(409);
+      expect(errorOf(r2).code).toBe("env_managed_key");
+
+      expect((await api.post("/api-keys/nope/rotate", {})).status).toBe(404);
+
+      const key = (await api.post("/api-keys", { name: "bad grace" })).json;
+      for (const grace of [-1, 2_592_001, 1.5, "60"]) {
+        const r = await api.post(`/api-keys/${key.id}/rotate`, { grace_period_seconds: grace });
+        expect(r.status, String(grace)).toBe(400);
+        expect(errorOf(r).issues?.[0]?.path).toBe("grace_period_seconds");
+      }
+      expect((await api.get(`/api-keys/${key.id}`)).json.rotated_to).toBeNull();
+      expect((await api.post(`/api-keys/${key.id}/rotate`, { grace_period_seconds: 2_592_000 })).status).toBe(201);
+    });
+
+    it("an expired key rejects rotation with 409 api_key_expired", async () => {
+      const key = (await api.post("/api-keys", { name: "will expire" })).json;
+      await h.db.apiKey.update({ where: { id: key.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+      const r = await api.post(`/api-keys/${key.id}/rotate`, {});
+      expect(r.status).toBe(409);
+      expect(errorOf(r)).toMatchObject({ code: "api_key_expired", type: "conflict_error" });
     });
   });
 });

@@ -9,12 +9,15 @@ import { ToastRegion } from "@/components/ui/toast";
 import { API_KEY_NAME_MAX } from "@/lib/api/api-key-schemas";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { describeDefaultConfigs, listApiKeys, type ApiKeyRow } from "@/lib/store/api-keys";
+import { parseAllowedModels } from "@/lib/api/key-lifecycle-schemas";
+import { apiKeyPrefixes, describeDefaultConfigs, listApiKeys, type ApiKeyRow } from "@/lib/store/api-keys";
 import { listConfigs } from "@/lib/store/configs";
 import { CreateApiKey } from "./_components/create-api-key";
 import type { ConfigChoice } from "./_components/default-config-select";
+import { EditApiKeyLifecycle } from "./_components/edit-api-key-lifecycle";
 import { EditDefaultConfig } from "./_components/edit-default-config";
 import { RevokeApiKey } from "./_components/revoke-api-key";
+import { RotateApiKey } from "./_components/rotate-api-key";
 
 export const metadata: Metadata = { title: "API keys" };
 
@@ -29,15 +32,32 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
   const query = parseListQuery(await searchParams);
   const db = getDb();
   const [{ page: list, counts, all }, choices] = await Promise.all([
-    loadStatusList((options) => listApiKeys(db, user.workspaceId, options), query, PAGE_SIZE),
+    // "Active" lists every key not revoked: an expired one is marked so in its row, and can still be changed or revoked.
+    loadStatusList(
+      (options) =>
+        listApiKeys(db, user.workspaceId, {
+          ...options,
+          status: options.status === "active" ? "not_revoked" : options.status,
+          now: new Date(),
+        }),
+      query,
+      PAGE_SIZE,
+    ),
     listConfigs(db, user.workspaceId, { skip: 0, take: CONFIG_CHOICES }),
   ]);
   const configs: ConfigChoice[] = choices.rows.map((c) => ({ slug: c.slug, name: c.name, status: c.status }));
-  const named = await describeDefaultConfigs(
-    db,
-    user.workspaceId,
-    list.rows.flatMap((k) => (k.defaultConfigSlug ? [k.defaultConfigSlug] : [])),
-  );
+  const [named, successors] = await Promise.all([
+    describeDefaultConfigs(
+      db,
+      user.workspaceId,
+      list.rows.flatMap((k) => (k.defaultConfigSlug ? [k.defaultConfigSlug] : [])),
+    ),
+    apiKeyPrefixes(
+      db,
+      user.workspaceId,
+      list.rows.flatMap((k) => (k.rotatedToId ? [k.rotatedToId] : [])),
+    ),
+  ]);
   const now = Date.now();
 
   return (
@@ -48,7 +68,9 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
           <p className="page-sub">
             What your apps send in <code>x-portkey-api-key</code>. <strong>Gateway</strong> keys call inference only; <strong>admin</strong>{" "}
             keys can also manage configs, keys and logs. Detour stores a hash: a key is shown once, when it is created. A key&apos;s{" "}
-            <strong>default config</strong> routes its requests that name none, for clients that can set only a base URL and a key.
+            <strong>default config</strong> routes its requests that name none, for clients that can set only a base URL and a key. A key
+            can expire, be limited to some models, and be <strong>rotated</strong> with a grace period in which the old and the new key both
+            work.
           </p>
         </div>
         <div className="page-actions">
@@ -78,12 +100,21 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
               <th scope="col" title="Recorded within about 5 seconds of a request">
                 Last used
               </th>
+              <th scope="col">Expires</th>
+              <th scope="col">Allowed models</th>
               <th scope="col">Default config</th>
             </>
           }
         >
           {list.rows.map((key) => (
-            <ApiKeyTableRow key={key.id} apiKey={key} now={now} configs={configs} named={named} />
+            <ApiKeyTableRow
+              key={key.id}
+              apiKey={key}
+              now={now}
+              configs={configs}
+              named={named}
+              successor={key.rotatedToId ? successors.get(key.rotatedToId) : undefined}
+            />
           ))}
         </StatusList>
       )}
@@ -97,17 +128,22 @@ function ApiKeyTableRow({
   now,
   configs,
   named,
+  successor,
 }: {
   apiKey: ApiKeyRow;
   now: number;
   configs: ConfigChoice[];
   named: Map<string, { name: string; status: string }>;
+  /** The prefix of the key that replaced this one in a rotation. */
+  successor: string | undefined;
 }) {
   const revoked = k.revokedAt !== null;
+  const expired = !revoked && k.expiresAt !== null && k.expiresAt.getTime() <= now;
   const fromEnv = k.source === "env";
   const masked = `${k.prefix}...`;
+  const allowedModels = parseAllowedModels(k.allowedModels);
   return (
-    <tr className={revoked ? "is-muted" : undefined}>
+    <tr className={revoked || expired ? "is-muted" : undefined}>
       <td className="ui-cell-main">
         <span className="ui-cell-title">{k.name}</span>
         {fromEnv ? <span className="ui-cell-sub">from the environment</span> : null}
@@ -117,13 +153,7 @@ function ApiKeyTableRow({
       </td>
       <td>{k.scope === "admin" ? <Badge tone="warn">admin</Badge> : <Badge>gateway</Badge>}</td>
       <td>
-        {k.revokedAt !== null ? (
-          <Badge tone="danger" title={`Revoked ${formatAbsolute(k.revokedAt)}`}>
-            Revoked
-          </Badge>
-        ) : (
-          <Badge tone="ok">Active</Badge>
-        )}
+        <StatusCell apiKey={k} expired={expired} successor={successor} />
       </td>
       <td>
         <RelativeTime value={k.createdAt} now={now} />
@@ -131,6 +161,19 @@ function ApiKeyTableRow({
       <td>
         <RelativeTime value={k.lastUsedAt} now={now} />
       </td>
+      <td>
+        <span className="ak-default">
+          {k.expiresAt ? (
+            <span title={formatAbsolute(k.expiresAt)}>{formatAbsolute(k.expiresAt)}</span>
+          ) : (
+            <span className="muted">never</span>
+          )}
+          {revoked || fromEnv ? null : (
+            <EditApiKeyLifecycle id={k.id} name={k.name} expiresAt={k.expiresAt?.toISOString() ?? null} allowedModels={allowedModels} />
+          )}
+        </span>
+      </td>
+      <td>{allowedModels ? <span className="mono">{allowedModels.join(", ")}</span> : <span className="muted">any</span>}</td>
       <td>
         <span className="ak-default">
           <DefaultConfigCell slug={k.defaultConfigSlug} config={k.defaultConfigSlug ? named.get(k.defaultConfigSlug) : undefined} />
@@ -150,11 +193,47 @@ function ApiKeyTableRow({
             set by DETOUR_ADMIN_API_KEY
           </span>
         ) : (
-          <RevokeApiKey id={k.id} name={k.name} maskedKey={masked} />
+          <span className="ak-default">
+            {expired || k.rotatedToId ? null : <RotateApiKey id={k.id} name={k.name} maskedKey={masked} />}
+            <RevokeApiKey id={k.id} name={k.name} maskedKey={masked} />
+          </span>
         )}
       </td>
     </tr>
   );
+}
+
+/** Revoked, expired (a rotated key past its grace period says by which key), rotated and still working until its end, or active. */
+function StatusCell({ apiKey: k, expired, successor }: { apiKey: ApiKeyRow; expired: boolean; successor: string | undefined }) {
+  if (k.revokedAt !== null) {
+    return (
+      <Badge tone="danger" title={`Revoked ${formatAbsolute(k.revokedAt)}`}>
+        Revoked
+      </Badge>
+    );
+  }
+  const rotatedTo = k.rotatedToId ? <span className="ui-cell-sub">rotated -&gt; {successor ? `${successor}...` : "a new key"}</span> : null;
+  if (expired) {
+    return (
+      <span className="ui-cell-main">
+        <Badge tone="danger" title={k.expiresAt ? `Expired ${formatAbsolute(k.expiresAt)}` : undefined}>
+          Expired
+        </Badge>
+        {rotatedTo}
+      </span>
+    );
+  }
+  if (k.rotatedToId) {
+    return (
+      <span className="ui-cell-main">
+        <Badge tone="warn">Rotated</Badge>
+        <span className="ui-cell-sub">
+          rotated -&gt; {successor ? `${successor}...` : "a new key"}, works until {k.expiresAt ? formatAbsolute(k.expiresAt) : "revoked"}
+        </span>
+      </span>
+    );
+  }
+  return <Badge tone="ok">Active</Badge>;
 }
 
 /** The key's default config: linked by name, or marked deleted (its requests then get 404 config_not_found until it gets another). */

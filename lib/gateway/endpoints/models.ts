@@ -2,16 +2,18 @@
  * GET /v1/models: the models reachable with the caller's config or virtual key, else its API key's
  * default config (all the workspace's active virtual keys when there is none of these): what each target's adapter lists
  * (`listModels`: Azure's deployments' model names), else the provider's own list fetched with the
- * key (`modelsRequest`: OpenAI's GET /models, bounded in time).
+ * key (`modelsRequest`: OpenAI's GET /models, bounded in time). An API key with `allowed_models`
+ * sees only the models its list allows; an expired key is refused as on inference.
  */
 import type { Readable } from "node:stream";
-import { presentedApiKey } from "../../auth/api-key";
+import { apiKeyExpiredMessage, presentedApiKey } from "../../auth/api-key";
 import { DetourError } from "../../errors";
 import { isRecord } from "../../is-record";
 import { parseRequestContext, toHeaderValue } from "../request/headers";
 import { resolveRouting, type ResolvedTarget } from "../request/resolve-targets";
 import { listRouteLeaves, type RouteNode } from "../router";
 import { lookupActiveVirtualKeySlugs, lookupApiKey } from "../cache/lookups";
+import { modelAllowed } from "../model-allow";
 import { sendUpstream } from "../upstream/agent";
 
 const UPSTREAM_TIMEOUT_MS = 10_000;
@@ -24,6 +26,8 @@ export async function handleModels(request: Request): Promise<Response> {
     if (!presented) throw new DetourError("missing_api_key", "Missing Detour API key: send it in the x-portkey-api-key header.");
     const key = await lookupApiKey(presented);
     if (!key) throw new DetourError("invalid_api_key", "Invalid or revoked Detour API key.");
+    const expired = apiKeyExpiredMessage(key);
+    if (expired) throw new DetourError("api_key_expired", expired);
     const ctx = parseRequestContext(request.headers);
     const leaves: ResolvedTarget[] = [];
     if (ctx.config || ctx.virtualKey || ctx.direct || key.defaultConfigSlug) {
@@ -36,7 +40,10 @@ export async function handleModels(request: Request): Promise<Response> {
     }
     const lists = await Promise.all(leaves.map((t) => modelsOf(t, request.signal)));
     const seen = new Map<string, ModelEntry>();
-    for (const entry of lists.flat()) if (!seen.has(entry.id)) seen.set(entry.id, entry);
+    const allowed = key.allowedModels;
+    for (const entry of lists.flat()) {
+      if (!seen.has(entry.id) && (!allowed || modelAllowed(allowed, entry.id))) seen.set(entry.id, entry);
+    }
     return Response.json({ object: "list", data: [...seen.values()] }, { headers: { "x-portkey-trace-id": toHeaderValue(ctx.traceId) } });
   } catch (err) {
     const error =

@@ -15,6 +15,7 @@ import { newServed, type Served } from "./served";
 import {
   authenticate,
   cacheLookup,
+  checkAllowedModels,
   noBody,
   parseHeaders,
   rateLimitByApiKey,
@@ -25,7 +26,7 @@ import {
 } from "./stages";
 
 const INFERENCE = pipeline<Served>()
-  // The Detour API key (x-portkey-api-key) -> s.key. 401 when missing, unknown or revoked (not logged).
+  // The Detour API key (x-portkey-api-key) -> s.key. 401 when missing, unknown, revoked or expired (not logged).
   .stage(authenticate)
   // The x-portkey-* request headers (trace id, metadata, config, virtual key, ...) -> s.ctx. 400 naming a bad one.
   .stage(parseHeaders)
@@ -33,6 +34,8 @@ const INFERENCE = pipeline<Served>()
   .stage(rateLimitByApiKey)
   // The JSON body within the size and time limits -> s.body, s.requestText. 413, 408, 400.
   .stage(readBody)
+  // The API key's allowed_models: 403 model_not_allowed naming the body's model (or its absence).
+  .stage(checkAllowedModels)
   // Responses API: the target holding the response or conversation continued (previous_response_id) -> s.origin.
   .stage(findOrigin)
   // Config (saved, inline, virtual key or direct mode) -> tree of targets with credentials -> s.routing.

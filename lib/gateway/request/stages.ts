@@ -3,7 +3,7 @@
  * Each takes the context typed as the stages before it leave it (served.ts) and fills in its part.
  */
 import { getEnv } from "../../env";
-import { presentedApiKey } from "../../auth/api-key";
+import { apiKeyExpiredMessage, presentedApiKey } from "../../auth/api-key";
 import { isRecord } from "../../is-record";
 import { lookupApiKey, markUsed } from "../cache/lookups";
 import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey } from "../cache/response-cache";
@@ -11,6 +11,7 @@ import { circuitRouteOptions } from "../circuit/hooks";
 import { DetourError } from "../../errors";
 import { timeoutErrorBody } from "../errors";
 import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
+import { modelAllowed } from "../model-allow";
 import { route } from "../router";
 import { type Endpoint, RESPONSES_ENDPOINTS, wireOf } from "../providers/types";
 import {
@@ -40,12 +41,17 @@ import {
   type WithHeaders,
 } from "./served";
 
-/** The Detour API key (x-portkey-api-key): 401 when it is missing, unknown or revoked. */
+/**
+ * The Detour API key (x-portkey-api-key): 401 when it is missing, unknown, revoked or expired. The
+ * expiry is checked against the clock now: the key may have been cached before it passed.
+ */
 export async function authenticate(s: Served): Promise<Authenticated> {
   const presented = presentedApiKey(s.request.headers);
   if (!presented) throw new DetourError("missing_api_key", "Missing Detour API key: send it in the x-portkey-api-key header.");
   const key = await lookupApiKey(presented);
   if (!key) throw new DetourError("invalid_api_key", "Invalid or revoked Detour API key.");
+  const expired = apiKeyExpiredMessage(key);
+  if (expired) throw new DetourError("api_key_expired", expired);
   return fill(s, "key", key);
 }
 
@@ -64,6 +70,29 @@ export function rateLimitByApiKey(s: Authenticated): Promise<void> | undefined {
 export async function readBody(s: WithHeaders): Promise<WithBody> {
   const { body, text } = await readJsonBody(s.request, bodyLimits());
   return fill(fill(s, "body", body), "requestText", text);
+}
+
+/** The endpoints whose body names its model: without one, a key with an allow-list refuses the request. */
+const MODEL_NAMED: ReadonlySet<Endpoint> = new Set(["chat/completions", "completions", "embeddings", "messages", "responses"]);
+
+/** How many patterns a refusal lists before "and N more". */
+const LISTED_PATTERNS = 20;
+
+/**
+ * The API key's `allowed_models`, before any routing: the body's `model` must match one of them,
+ * else 403 `model_not_allowed` naming the model (or saying the request names none, on an endpoint
+ * whose body names one). A key without a list allows any model.
+ */
+export function checkAllowedModels(s: WithBody): undefined {
+  const allowed = s.key.allowedModels;
+  if (!allowed) return undefined;
+  const model = typeof s.body.model === "string" ? s.body.model : null;
+  if (model !== null ? modelAllowed(allowed, model) : !MODEL_NAMED.has(s.endpoint)) return undefined;
+  const shown =
+    allowed.slice(0, LISTED_PATTERNS).join(", ") +
+    (allowed.length > LISTED_PATTERNS ? `, and ${allowed.length - LISTED_PATTERNS} more` : "");
+  const what = model !== null ? `Model ${JSON.stringify(model)} is not allowed` : "A request that names no model is not allowed";
+  throw new DetourError("model_not_allowed", `${what} for this API key (${s.key.name}): it allows ${shown}.`, { param: "model" });
 }
 
 /** A call on one stored response has no body: the context gets an empty one. */

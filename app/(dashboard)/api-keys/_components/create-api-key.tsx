@@ -10,8 +10,19 @@ import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/li
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
 import type { ApiKeyScope } from "@/lib/store/api-keys";
 import { DefaultConfigSelect, NO_DEFAULT_CONFIG, type ConfigChoice } from "./default-config-select";
+import { expiryFromInput, LifecycleFields, modelsFromInput } from "./lifecycle-fields";
 
-type Created = { id: string; key: string; name: string; scope: ApiKeyScope; prefix: string; default_config: string | null };
+/** A key as its creation or rotation answers it: the only answer that holds the key itself. */
+export type Created = {
+  id: string;
+  key: string;
+  name: string;
+  scope: ApiKeyScope;
+  prefix: string;
+  default_config: string | null;
+  expires_at: string | null;
+  allowed_models: string[] | null;
+};
 
 const SCOPES: { value: ApiKeyScope; label: string; description: string }[] = [
   { value: "gateway", label: "Gateway", description: "Inference only: chat completions, completions, embeddings, models." },
@@ -19,7 +30,7 @@ const SCOPES: { value: ApiKeyScope; label: string; description: string }[] = [
 ];
 
 /**
- * "Create API key": a name, a scope and optionally a default config, then the key itself, shown once with a copy button. Detour
+ * "Create API key": a name, a scope and optionally a default config, an expiry and allowed models, then the key itself, shown once with a copy button. Detour
  * keeps only its hash, so closing the dialog drops the only copy from the page.
  */
 export function CreateApiKey({ nameMax, configs }: { nameMax: number; configs: readonly ConfigChoice[] }) {
@@ -70,18 +81,27 @@ function CreateApiKeyForm({
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const defaultConfig = String(data.get("default_config") ?? NO_DEFAULT_CONFIG);
+    const expiresAt = expiryFromInput(String(data.get("expires_at") ?? ""));
+    const allowedModels = modelsFromInput(String(data.get("allowed_models") ?? ""));
     setPending(true);
     onBusy(true);
     const result = await sendJson<Created>("/v1/api-keys", "POST", {
       name: String(data.get("name") ?? "").trim(),
       scope: String(data.get("scope") ?? "gateway"),
       ...(defaultConfig === NO_DEFAULT_CONFIG ? {} : { default_config: defaultConfig }),
+      ...(expiresAt ? { expires_at: expiresAt } : {}),
+      ...(allowedModels ? { allowed_models: allowedModels } : {}),
     });
     setPending(false);
     onBusy(false);
     if (!result.ok) {
       setErrors(result.fieldErrors);
-      setFormErrors(unplacedErrors(result, (path) => path === "name" || path === "scope" || path === "default_config"));
+      setFormErrors(
+        unplacedErrors(
+          result,
+          (path) => ["name", "scope", "default_config", "expires_at"].includes(path) || path.startsWith("allowed_models"),
+        ),
+      );
       focus.refused();
       return;
     }
@@ -132,6 +152,7 @@ function CreateApiKeyForm({
           ) : null}
         </fieldset>
         <DefaultConfigSelect configs={configs} error={errors.default_config} />
+        <LifecycleFields expiresAt={null} allowedModels={null} errors={errors} />
       </DialogBody>
       <DialogFooter>
         <Button onClick={onCancel} disabled={pending}>
@@ -145,7 +166,7 @@ function CreateApiKeyForm({
   );
 }
 
-function ShowKeyOnce({ created, onDone }: { created: Created; onDone: () => void }) {
+export function ShowKeyOnce({ created, onDone, note }: { created: Created; onDone: () => void; note?: React.ReactNode }) {
   const id = useId();
   return (
     <>
@@ -153,6 +174,7 @@ function ShowKeyOnce({ created, onDone }: { created: Created; onDone: () => void
         <p className="ak-once">
           <strong>This is the only time Detour shows this key.</strong> It stores only a hash: copy the key into your secret manager now.
         </p>
+        {note}
         <div className="field">
           <label htmlFor={id}>New API key</label>
           <div className="ui-secret">
