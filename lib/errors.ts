@@ -84,6 +84,8 @@ export const ERROR_CATALOG = {
   /** 400 when the key given cannot be sent (blank, or characters a header cannot carry). */
   missing_provider_api_key: { ...unauthenticated, alternatives: [invalidRequest] },
   missing_resource_name: invalidRequest,
+  /** The model asked for is not in the API key's or the virtual key's `allowed_models`. */
+  model_not_allowed: forbidden,
   name_taken: conflict,
   no_credentials: invalidRequest,
   no_matching_condition: invalidRequest,
@@ -111,6 +113,8 @@ export const ERROR_CATALOG = {
   upstream_redirect: badGateway,
   upstream_stream_broken: badGateway,
   upstream_unreachable: badGateway,
+  /** The virtual key's `expires_at` has passed (refused like a revoked key). */
+  virtual_key_expired: forbidden,
   virtual_key_not_found: notFound,
   /** 409 on the management API: changing or revoking a key that is already revoked. */
   virtual_key_revoked: { ...forbidden, alternatives: [conflict] },

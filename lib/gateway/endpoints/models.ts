@@ -2,17 +2,19 @@
  * GET /v1/models: the models reachable with the caller's config or virtual key, else its API key's
  * default config (all the workspace's active virtual keys when there is none of these): what each target's adapter lists
  * (`listModels`: Azure's deployments' model names), else the provider's own list fetched with the
- * key (`modelsRequest`: OpenAI's GET /models, bounded in time).
+ * key (`modelsRequest`: OpenAI's GET /models, bounded in time). A target whose virtual key has
+ * `allowed_models` lists only the models the list allows.
  */
 import type { Readable } from "node:stream";
 import { presentedApiKey } from "../../auth/api-key";
 import { DetourError } from "../../errors";
 import { isRecord } from "../../is-record";
-import { parseRequestContext, toHeaderValue } from "../request/headers";
+import { parseRequestContext, toHeaderValue, type RequestContext } from "../request/headers";
 import { resolveRouting, type ResolvedTarget } from "../request/resolve-targets";
 import { listRouteLeaves, type RouteNode } from "../router";
 import { lookupActiveVirtualKeySlugs, lookupApiKey } from "../cache/lookups";
 import { sendUpstream } from "../upstream/agent";
+import { modelAllowed } from "../model-allow";
 
 const UPSTREAM_TIMEOUT_MS = 10_000;
 
@@ -31,10 +33,10 @@ export async function handleModels(request: Request): Promise<Response> {
       leaves.push(...targetsOf((await resolveRouting(ctx, key.workspaceId, key.defaultConfigSlug)).tree));
     } else {
       for (const slug of await lookupActiveVirtualKeySlugs(key.workspaceId)) {
-        leaves.push(...targetsOf((await resolveRouting({ ...ctx, virtualKey: slug }, key.workspaceId)).tree));
+        leaves.push(...(await unexpiredTargetsOf(ctx, slug, key.workspaceId)));
       }
     }
-    const lists = await Promise.all(leaves.map((t) => modelsOf(t, request.signal)));
+    const lists = await Promise.all(leaves.map((t) => allowedModelsOf(t, request.signal)));
     const seen = new Map<string, ModelEntry>();
     for (const entry of lists.flat()) if (!seen.has(entry.id)) seen.set(entry.id, entry);
     return Response.json({ object: "list", data: [...seen.values()] }, { headers: { "x-portkey-trace-id": toHeaderValue(ctx.traceId) } });
@@ -42,6 +44,16 @@ export async function handleModels(request: Request): Promise<Response> {
     const error =
       err instanceof DetourError ? err : new DetourError("internal_error", "Detour hit an unexpected error while listing models.");
     return Response.json(error.toBody(), { status: error.status, headers: { "x-portkey-gateway-exception": "true" } });
+  }
+}
+
+/** The targets of one of the workspace's active keys; none once it has expired (it cannot serve a request). */
+async function unexpiredTargetsOf(ctx: RequestContext, slug: string, workspaceId: string): Promise<ResolvedTarget[]> {
+  try {
+    return targetsOf((await resolveRouting({ ...ctx, virtualKey: slug }, workspaceId)).tree);
+  } catch (err) {
+    if (err instanceof DetourError && err.code === "virtual_key_expired") return [];
+    throw err;
   }
 }
 
@@ -61,6 +73,12 @@ function modelEntry(m: unknown, provider: string): ModelEntry[] {
     typeof m.created === "number" && Number.isFinite(m.created) ? m.created : Number.isNaN(createdAt) ? 0 : Math.floor(createdAt / 1000);
   const ownedBy = typeof m.owned_by === "string" && m.owned_by ? m.owned_by : provider;
   return [{ id: m.id, object: "model", created, owned_by: ownedBy }];
+}
+
+async function allowedModelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Promise<ModelEntry[]> {
+  const allowed = target.virtualKey?.allowedModels;
+  const entries = await modelsOf(target, clientSignal);
+  return allowed ? entries.filter((m) => modelAllowed(allowed, m.id)) : entries;
 }
 
 async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Promise<ModelEntry[]> {
