@@ -67,12 +67,12 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
               <th scope="col">Provider</th>
               <th scope="col">Key</th>
               <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Models</th>
               <th scope="col" title="Recorded within about 5 seconds of a request">
                 Last used
               </th>
               <th scope="col">Rotated</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Models</th>
             </>
           }
         >
@@ -142,6 +142,12 @@ function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
         )}
       </td>
       <td>
+        <RelativeTime value={vk.lastUsedAt} now={now} />
+      </td>
+      <td>
+        <RelativeTime value={vk.rotatedAt} now={now} />
+      </td>
+      <td>
         {vk.expiresAt ? (
           <time dateTime={vk.expiresAt.toISOString()} className={expired ? "muted" : undefined}>
             {expired ? "expired " : ""}
@@ -153,12 +159,6 @@ function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
       </td>
       <td className="ui-cell-clip" title={models?.join(", ")}>
         {models ? <code>{models.join(", ")}</code> : <span className="muted">any</span>}
-      </td>
-      <td>
-        <RelativeTime value={vk.lastUsedAt} now={now} />
-      </td>
-      <td>
-        <RelativeTime value={vk.rotatedAt} now={now} />
       </td>
       <td className="ui-col-actions">
         {revoked ? null : (
