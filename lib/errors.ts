@@ -88,7 +88,7 @@ export const ERROR_CATALOG = {
   /** 400 when the key given cannot be sent (blank, or characters a header cannot carry). */
   missing_provider_api_key: { ...unauthenticated, alternatives: [invalidRequest] },
   missing_resource_name: invalidRequest,
-  /** The request's `model` is not in its API key's `allowed_models` (or it names none). */
+  /** The model asked for is not in the API key's `allowed_models` (or it names none), or not in a target's virtual key's. */
   model_not_allowed: forbidden,
   name_taken: conflict,
   no_credentials: invalidRequest,
@@ -117,6 +117,8 @@ export const ERROR_CATALOG = {
   upstream_redirect: badGateway,
   upstream_stream_broken: badGateway,
   upstream_unreachable: badGateway,
+  /** The virtual key's `expires_at` has passed (refused like a revoked key). */
+  virtual_key_expired: forbidden,
   virtual_key_not_found: notFound,
   /** 409 on the management API: changing or revoking a key that is already revoked. */
   virtual_key_revoked: { ...forbidden, alternatives: [conflict] },

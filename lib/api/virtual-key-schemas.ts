@@ -1,7 +1,7 @@
 /**
  * Bodies of the virtual-key routes (`/v1/virtual-keys`), for the API and the dashboard's forms.
  * Snake_case is canonical; the portkey-ai SDK's spellings work too (`customHost`, `allowedHosts`,
- * and each provider's own, e.g. Azure's `resourceName`, `deploymentConfig`).
+ * `expiresAt`, `allowedModels`, and each provider's own, e.g. Azure's `resourceName`, `deploymentConfig`).
  *
  * The fields every key has are here; the fields only one provider's keys use (Azure's
  * resource_name, api_version, deployments), their spellings and rules are that provider's
@@ -15,6 +15,7 @@ import { PROVIDER_KEY_FIELDS, type ProviderKeyShape } from "../gateway/providers
 import type { Issue, VirtualKeyShape } from "../gateway/providers/types";
 import { originOf, originProblem } from "../gateway/upstream/origin";
 import { renameAliases } from "./input";
+import { allowedModelsSchema, expiresAtSchema } from "./key-lifecycle-schemas";
 import { rateLimitsSchema } from "./rate-limit-schemas";
 
 export type { VirtualKeyShape } from "../gateway/providers/types";
@@ -81,10 +82,12 @@ const ALIASES: Record<string, string> = Object.assign({}, ...PROVIDER_KEY_FIELDS
   allowedHosts: "allowed_hosts",
   workspaceId: "workspace_id",
   rateLimits: "rate_limits",
+  expiresAt: "expires_at",
+  allowedModels: "allowed_models",
 });
 
 const unsupported = (key: string) =>
-  ["usage_limits", "usageLimits", "expires_at"].includes(key)
+  ["usage_limits", "usageLimits"].includes(key)
     ? `${key} is a Portkey virtual-key field that Detour does not support`
     : key === "slug"
       ? "the slug is chosen by Detour and never changes"
@@ -98,6 +101,10 @@ const commonFields = {
   allowed_hosts: allowedHostsSchema.optional(),
   /** Detour's own limits: {rpm?, tpm?} (not Portkey's list form). */
   rate_limits: rateLimitsSchema.optional(),
+  /** When the key stops working (a future time with its zone; null: never). */
+  expires_at: expiresAtSchema().optional(),
+  /** The models requests through the key may ask for (names or globs; null: any). */
+  allowed_models: allowedModelsSchema.optional(),
   workspace_id: z.string().optional(),
 };
 

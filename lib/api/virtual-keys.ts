@@ -6,7 +6,9 @@
  * with who and when) and the gateway's cache entry is dropped before the answer is sent. Requests
  * that resolved the key before that keep the secret they hold; every request that starts after
  * the answer loads the new version. Revocation (`DELETE`) works the same way: the next request
- * naming the key gets 403 `virtual_key_revoked`.
+ * naming the key gets 403 `virtual_key_revoked`. `expires_at` and `allowed_models` (the key's
+ * lifecycle, lib/api/key-lifecycle-schemas.ts) are enforced by the gateway at each use: 403
+ * `virtual_key_expired` once the time has passed, 403 `model_not_allowed` for a model off the list.
  */
 import { getDb } from "../db";
 import { getEnv } from "../env";
@@ -27,6 +29,7 @@ import { DetourError, issuesError } from "../errors";
 import { notFound } from "./errors";
 import { readJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
+import { lifecycleColumns, lifecycleView } from "./key-lifecycle-schemas";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
 import {
   createVirtualKeySchema,
@@ -62,6 +65,7 @@ export function virtualKeyView(vk: VirtualKeyDetail) {
     })),
     version: vk.currentVersion,
     rate_limits: rateLimitsView(vk),
+    ...lifecycleView(vk),
     created_at: iso(vk.createdAt),
     created_by: vk.createdById,
     updated_at: iso(vk.updatedAt),
@@ -144,6 +148,7 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
       deployments: details.deployments ?? [],
       createdById: principal.actor,
       ...rateLimitColumns(body.rate_limits),
+      ...lifecycleColumns(body),
     }),
     "",
     body.name,
@@ -188,11 +193,12 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     deployments,
     secret: body.key,
     ...rateLimitColumns(body.rate_limits),
+    ...lifecycleColumns(body),
   };
   if (Object.values(patch).every((v) => v === undefined) && body.rate_limits === undefined) {
     throw new DetourError(
       "bad_request",
-      "Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments or rate_limits.",
+      "Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments, rate_limits, expires_at or allowed_models.",
     );
   }
   const touchesProvider = [resourceName, apiVersion, body.custom_host, deployments].some((v) => v !== undefined);

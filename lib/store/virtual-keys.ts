@@ -21,6 +21,10 @@ export type VirtualKeyForGateway = {
   deployments: { deploymentName: string; alias: string | null; apiVersion: string | null; isDefault: boolean }[];
   rpmLimit: number | null;
   tpmLimit: number | null;
+  /** When the key stops working (null: never): the gateway compares it with the time of each use. */
+  expiresAt: Date | null;
+  /** The models requests through the key may ask for, as stored (JSON text of names or globs); null: any. */
+  allowedModels: string | null;
 };
 
 /** The key named `slug` in the workspace (any status), or null when the workspace has none by that slug. */
@@ -55,6 +59,8 @@ export async function getVirtualKeyForGateway(db: Db, workspaceId: string, slug:
     })),
     rpmLimit: row.rpmLimit,
     tpmLimit: row.tpmLimit,
+    expiresAt: row.expiresAt,
+    allowedModels: row.allowedModels,
   };
 }
 
@@ -117,6 +123,9 @@ export type NewVirtualKey = {
   createdById?: string | null;
   rpmLimit?: number | null;
   tpmLimit?: number | null;
+  expiresAt?: Date | null;
+  /** The allow-list as stored (JSON text of names or globs); null: any model. */
+  allowedModels?: string | null;
 };
 
 export async function createVirtualKey(db: Db, encryptionKey: Buffer, input: NewVirtualKey): Promise<{ id: string; slug: string }> {
@@ -137,6 +146,8 @@ function virtualKeyCreateData(encryptionKey: Buffer, input: NewVirtualKey) {
     createdById: input.createdById ?? null,
     rpmLimit: input.rpmLimit ?? null,
     tpmLimit: input.tpmLimit ?? null,
+    expiresAt: input.expiresAt ?? null,
+    allowedModels: input.allowedModels ?? null,
     currentVersion: 1,
     secrets: {
       create: {
@@ -234,6 +245,9 @@ export type VirtualKeyDetail = {
   currentVersion: number;
   rpmLimit: number | null;
   tpmLimit: number | null;
+  expiresAt: Date | null;
+  /** As stored: JSON text of names or globs, or null (`lifecycleView` shows it). */
+  allowedModels: string | null;
   createdById: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -260,6 +274,8 @@ const detailSelect = {
   currentVersion: true,
   rpmLimit: true,
   tpmLimit: true,
+  expiresAt: true,
+  allowedModels: true,
   createdById: true,
   createdAt: true,
   updatedAt: true,
@@ -349,6 +365,10 @@ export type VirtualKeyPatch = {
   /** Rate limits; null removes one. */
   rpmLimit?: number | null;
   tpmLimit?: number | null;
+  /** null removes the expiry. */
+  expiresAt?: Date | null;
+  /** JSON text of names or globs; null removes the list. */
+  allowedModels?: string | null;
 };
 
 /**
@@ -383,6 +403,8 @@ export async function updateVirtualKey(
       ...(patch.allowedHosts !== undefined ? { allowedHosts: JSON.stringify(patch.allowedHosts) } : {}),
       ...(patch.rpmLimit !== undefined ? { rpmLimit: patch.rpmLimit } : {}),
       ...(patch.tpmLimit !== undefined ? { tpmLimit: patch.tpmLimit } : {}),
+      ...(patch.expiresAt !== undefined ? { expiresAt: patch.expiresAt } : {}),
+      ...(patch.allowedModels !== undefined ? { allowedModels: patch.allowedModels } : {}),
     };
     if (patch.deployments !== undefined) {
       await tx.virtualKeyDeployment.deleteMany({ where: { virtualKeyId: vk.id } });

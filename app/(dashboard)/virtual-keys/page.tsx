@@ -10,6 +10,7 @@ import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { listVirtualKeys, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
+import { parseAllowedModels } from "@/lib/api/key-lifecycle-schemas";
 import { getProviderAdapter } from "@/lib/gateway/providers/registry";
 import { keyDefaultBaseUrl } from "@/lib/gateway/upstream/virtual-key-hosts";
 import { CreateVirtualKey } from "./_components/create-virtual-key";
@@ -70,6 +71,8 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
                 Last used
               </th>
               <th scope="col">Rotated</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Models</th>
             </>
           }
         >
@@ -97,6 +100,8 @@ function keyHost(vk: VirtualKeyDetail): string | null {
 function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
   const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
   const revoked = vk.status !== "active";
+  const expired = vk.expiresAt !== null && vk.expiresAt.getTime() <= now;
+  const models = parseAllowedModels(vk.allowedModels);
   const where = vk.customHost ? shortHost(vk.customHost) : keyHost(vk);
   return (
     <tr className={revoked ? "is-muted" : undefined}>
@@ -128,6 +133,10 @@ function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
           <Badge tone="danger" title={vk.revokedAt ? `Revoked ${formatAbsolute(vk.revokedAt)}` : undefined}>
             Revoked
           </Badge>
+        ) : expired ? (
+          <Badge tone="warn" title={`Expired ${formatAbsolute(vk.expiresAt!)}`}>
+            Expired
+          </Badge>
         ) : (
           <Badge tone="ok">Active</Badge>
         )}
@@ -137,6 +146,19 @@ function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
       </td>
       <td>
         <RelativeTime value={vk.rotatedAt} now={now} />
+      </td>
+      <td>
+        {vk.expiresAt ? (
+          <time dateTime={vk.expiresAt.toISOString()} className={expired ? "muted" : undefined}>
+            {expired ? "expired " : ""}
+            {formatAbsolute(vk.expiresAt)}
+          </time>
+        ) : (
+          <span className="muted">never</span>
+        )}
+      </td>
+      <td className="ui-cell-clip" title={models?.join(", ")}>
+        {models ? <code>{models.join(", ")}</code> : <span className="muted">any</span>}
       </td>
       <td className="ui-col-actions">
         {revoked ? null : (

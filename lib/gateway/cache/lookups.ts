@@ -9,6 +9,7 @@
  * An entry past its TTL is reloaded in the background while it keeps serving (STALE_MS), so a
  * database outage does not stop inference for the keys and configs in use.
  */
+import { parseAllowedModels } from "../../api/key-lifecycle-schemas";
 import { openConfigKeys } from "../../config-secrets";
 import { decryptSecret, hashApiKey } from "../../crypto";
 import { getDb } from "../../db";
@@ -55,6 +56,13 @@ export type CachedVirtualKey = {
   /** Detour's own limits (null: none). */
   rpmLimit: number | null;
   tpmLimit: number | null;
+  /**
+   * When the key stops working (epoch ms; null: never). Compared with the clock at each use
+   * (resolve-targets.ts), so a cached entry never outlives it.
+   */
+  expiresAt: number | null;
+  /** The models requests through the key may ask for (names or globs); null: any. */
+  allowedModels: string[] | null;
 };
 
 export type CachedConfig =
@@ -230,6 +238,9 @@ export async function lookupVirtualKey(workspaceId: string, slug: string): Promi
       deployments: row.deployments,
       rpmLimit: row.rpmLimit,
       tpmLimit: row.tpmLimit,
+      expiresAt: row.expiresAt?.getTime() ?? null,
+      // A stored list that does not parse allows nothing (fail closed), unlike no list at all.
+      allowedModels: row.allowedModels === null ? null : (parseAllowedModels(row.allowedModels) ?? []),
     };
     if (row.resourceName) key.resourceName = row.resourceName;
     if (row.apiVersion) key.apiVersion = row.apiVersion;

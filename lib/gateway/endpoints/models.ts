@@ -3,13 +3,14 @@
  * default config (all the workspace's active virtual keys when there is none of these): what each target's adapter lists
  * (`listModels`: Azure's deployments' model names), else the provider's own list fetched with the
  * key (`modelsRequest`: OpenAI's GET /models, bounded in time). An API key with `allowed_models`
- * sees only the models its list allows; an expired key is refused as on inference.
+ * sees only the models its list allows, and a target whose virtual key has a list lists only what
+ * it allows; an expired API key is refused as on inference.
  */
 import type { Readable } from "node:stream";
 import { apiKeyExpiredMessage, presentedApiKey } from "../../auth/api-key";
 import { DetourError } from "../../errors";
 import { isRecord } from "../../is-record";
-import { parseRequestContext, toHeaderValue } from "../request/headers";
+import { parseRequestContext, toHeaderValue, type RequestContext } from "../request/headers";
 import { resolveRouting, type ResolvedTarget } from "../request/resolve-targets";
 import { listRouteLeaves, type RouteNode } from "../router";
 import { lookupActiveVirtualKeySlugs, lookupApiKey } from "../cache/lookups";
@@ -35,10 +36,10 @@ export async function handleModels(request: Request): Promise<Response> {
       leaves.push(...targetsOf((await resolveRouting(ctx, key.workspaceId, key.defaultConfigSlug)).tree));
     } else {
       for (const slug of await lookupActiveVirtualKeySlugs(key.workspaceId)) {
-        leaves.push(...targetsOf((await resolveRouting({ ...ctx, virtualKey: slug }, key.workspaceId)).tree));
+        leaves.push(...(await unexpiredTargetsOf(ctx, slug, key.workspaceId)));
       }
     }
-    const lists = await Promise.all(leaves.map((t) => modelsOf(t, request.signal)));
+    const lists = await Promise.all(leaves.map((t) => allowedModelsOf(t, request.signal)));
     const seen = new Map<string, ModelEntry>();
     const allowed = key.allowedModels;
     for (const entry of lists.flat()) {
@@ -49,6 +50,16 @@ export async function handleModels(request: Request): Promise<Response> {
     const error =
       err instanceof DetourError ? err : new DetourError("internal_error", "Detour hit an unexpected error while listing models.");
     return Response.json(error.toBody(), { status: error.status, headers: { "x-portkey-gateway-exception": "true" } });
+  }
+}
+
+/** The targets of one of the workspace's active keys; none once it has expired (it cannot serve a request). */
+async function unexpiredTargetsOf(ctx: RequestContext, slug: string, workspaceId: string): Promise<ResolvedTarget[]> {
+  try {
+    return targetsOf((await resolveRouting({ ...ctx, virtualKey: slug }, workspaceId)).tree);
+  } catch (err) {
+    if (err instanceof DetourError && err.code === "virtual_key_expired") return [];
+    throw err;
   }
 }
 
@@ -68,6 +79,12 @@ function modelEntry(m: unknown, provider: string): ModelEntry[] {
     typeof m.created === "number" && Number.isFinite(m.created) ? m.created : Number.isNaN(createdAt) ? 0 : Math.floor(createdAt / 1000);
   const ownedBy = typeof m.owned_by === "string" && m.owned_by ? m.owned_by : provider;
   return [{ id: m.id, object: "model", created, owned_by: ownedBy }];
+}
+
+async function allowedModelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Promise<ModelEntry[]> {
+  const allowed = target.virtualKey?.allowedModels;
+  const entries = await modelsOf(target, clientSignal);
+  return allowed ? entries.filter((m) => modelAllowed(allowed, m.id)) : entries;
 }
 
 async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Promise<ModelEntry[]> {

@@ -9,6 +9,11 @@
  * is never passed on, so a provider key cannot be walked to another host). A connection the
  * upstream lookup refused (the name resolved to a non-public address when Detour connected) is a
  * 400 `custom_host_not_allowed` for a custom host, a 502 `upstream_address_not_allowed` otherwise.
+ *
+ * A target whose virtual key has `allowed_models` is refused before any call when the model it
+ * would send (the body's, after the target's `override_params`; for Azure the alias the request
+ * names, not the deployment) is not on the list: 403 `model_not_allowed` as this attempt's outcome,
+ * so a fallback moves on to its next target.
  */
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -21,6 +26,7 @@ import { readAnthropicUsage, readResponsesUsage, readUsage, SseRelay } from "./s
 import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
 import { findAddressNotAllowed } from "../upstream/lookup";
 import { isRecord } from "../../is-record";
+import { modelAllowed } from "../model-allow";
 import { type DetourErrorBody, ERROR_CATALOG, errorBody } from "../../errors";
 
 export type UpstreamPayload =
@@ -69,6 +75,9 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const streamOptions = typeof body.stream_options === "object" && body.stream_options !== null ? body.stream_options : {};
       body = { ...body, stream_options: { ...streamOptions, include_usage: true } };
     }
+    // A call on a stored response (setup.call) asks for no model: the list applied when it was created.
+    const refused = setup.call ? null : modelRefusal(leaf.target, body);
+    if (refused) return refused;
     const built = adapter.buildRequest(setup.endpoint, body, creds, setup.call);
     if (isBuildError(built)) {
       const { status, message, type, param, code } = built.error;
@@ -168,6 +177,23 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
     } finally {
       setup.timing.upstreamMs += performance.now() - started;
     }
+  };
+}
+
+/** 403 `model_not_allowed` when the target's virtual key has a list the body's model is not on (or there is no model). */
+function modelRefusal(target: ResolvedTarget, body: Record<string, unknown>): AttemptOutcome<UpstreamPayload> | null {
+  const key = target.virtualKey;
+  if (!key?.allowedModels) return null;
+  const model = typeof body.model === "string" ? body.model : null;
+  if (model !== null && modelAllowed(key.allowedModels, model)) return null;
+  const allows = key.allowedModels.join(", ");
+  const message =
+    model === null
+      ? `The request names no model, and virtual key ${JSON.stringify(key.slug)} allows only ${allows}: send model.`
+      : `Model ${JSON.stringify(model)} is not allowed for virtual key ${JSON.stringify(key.slug)}: it allows ${allows}.`;
+  return {
+    status: ERROR_CATALOG.model_not_allowed.status,
+    response: { kind: "error", body: errorBody("model_not_allowed", message, "model"), headers: null, gateway: true, message },
   };
 }
 

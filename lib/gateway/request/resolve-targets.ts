@@ -20,7 +20,15 @@ export type ResolvedTarget = {
   provider: ProviderId;
   adapter: ProviderAdapter;
   creds: ProviderCredentials;
-  virtualKey: { id: string; slug: string; version: number; rpmLimit: number | null; tpmLimit: number | null } | null;
+  virtualKey: {
+    id: string;
+    slug: string;
+    version: number;
+    rpmLimit: number | null;
+    tpmLimit: number | null;
+    /** The models this target may send (names or globs; null: any): checked per attempt (attempt.ts). */
+    allowedModels: string[] | null;
+  } | null;
 };
 
 export type Routing = {
@@ -125,12 +133,26 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
     if (!vk)
       throw new DetourError("virtual_key_not_found", `Virtual key ${JSON.stringify(slug)} does not exist in this workspace${where}.`);
     if (vk.status !== "active") throw new DetourError("virtual_key_revoked", `Virtual key ${JSON.stringify(slug)} was revoked${where}.`);
+    // The clock at each use, not the cache's load time: a cached key stops at its expiresAt.
+    if (vk.expiresAt !== null && vk.expiresAt <= Date.now()) {
+      throw new DetourError(
+        "virtual_key_expired",
+        `Virtual key ${JSON.stringify(slug)} expired at ${new Date(vk.expiresAt).toISOString()}${where}.`,
+      );
+    }
     const found = getProviderAdapter(vk.provider);
     if (!found) throw new DetourError("unknown_provider", `Virtual key ${slug} names an unsupported provider.`, { status: 500 });
     adapter = found;
     creds = adapter.credentials(vk.apiKey, vk, t);
     keyHost = vk.customHost || undefined;
-    virtualKey = { id: vk.id, slug: vk.slug, version: vk.version, rpmLimit: vk.rpmLimit, tpmLimit: vk.tpmLimit };
+    virtualKey = {
+      id: vk.id,
+      slug: vk.slug,
+      version: vk.version,
+      rpmLimit: vk.rpmLimit,
+      tpmLimit: vk.tpmLimit,
+      allowedModels: vk.allowedModels,
+    };
     allowedOrigins = vk.allowedOrigins;
   } else if (t.provider || ctx.direct) {
     const provider = (t.provider ?? ctx.direct?.provider) as string;

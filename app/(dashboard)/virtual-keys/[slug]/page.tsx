@@ -4,7 +4,7 @@ import { notFound } from "next/navigation";
 import { Badge } from "@/components/ui/badge";
 import { CopyButton } from "@/components/ui/copy-button";
 import { DescriptionItem, DescriptionList } from "@/components/ui/description-list";
-import { RelativeTime } from "@/components/ui/time";
+import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
@@ -14,7 +14,9 @@ import { providerInfo } from "@/lib/gateway/providers/catalog";
 import { getProviderAdapter } from "@/lib/gateway/providers/registry";
 import { keyDefaultBaseUrl } from "@/lib/gateway/upstream/virtual-key-hosts";
 import { findVirtualKey, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
+import { parseAllowedModels } from "@/lib/api/key-lifecycle-schemas";
 import { AllowedHostsForm } from "../_components/allowed-hosts-form";
+import { LifecycleForm } from "../_components/lifecycle-fields";
 import { actorNames } from "../../_components/actor-names";
 import { providerLabel } from "../_components/labels";
 import { VIRTUAL_KEY_LIMITS } from "../_components/limits";
@@ -38,6 +40,8 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
   const actors = await actorNames(user, [vk.createdById, vk.revokedById, ...vk.versions.flatMap((v) => [v.createdById, v.retiredById])]);
   const who = (actor: string | null) => (actor ? (actors.get(actor) ?? actor) : <span className="muted">—</span>);
   const active = vk.status === "active";
+  const expired = vk.expiresAt !== null && vk.expiresAt.getTime() <= now;
+  const allowedModels = parseAllowedModels(vk.allowedModels);
   // The fields this provider's keys use (lib/gateway/providers/<name>/info.ts).
   const fields = providerInfo(vk.provider)?.keyFields ?? {};
 
@@ -52,7 +56,13 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
         <div>
           <h1 className="title-with-badge">
             {vk.name}
-            {active ? <Badge tone="ok">Active</Badge> : <Badge tone="danger">Revoked</Badge>}
+            {!active ? (
+              <Badge tone="danger">Revoked</Badge>
+            ) : expired ? (
+              <Badge tone="warn">Expired</Badge>
+            ) : (
+              <Badge tone="ok">Active</Badge>
+            )}
           </h1>
           {vk.note ? <p className="page-sub">{vk.note}</p> : null}
         </div>
@@ -71,6 +81,11 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
         <div className="alert-error vk-revoked-banner" role="note">
           Revoked <RelativeTime value={vk.revokedAt} now={now} /> by {who(vk.revokedById)}. Requests naming <code>{vk.slug}</code> get 403
           virtual_key_revoked.
+        </div>
+      ) : expired ? (
+        <div className="alert-error vk-expired-banner" role="note">
+          Expired {formatAbsolute(vk.expiresAt!)}. Requests naming <code>{vk.slug}</code> get 403 virtual_key_expired; set a later expiry
+          (or none) below to use it again.
         </div>
       ) : null}
 
@@ -111,6 +126,19 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
               {vk.apiVersion ? <code>{vk.apiVersion}</code> : <span className="muted">default</span>}
             </DescriptionItem>
           ) : null}
+          <DescriptionItem id="expires" term="Expires">
+            {vk.expiresAt ? (
+              <time dateTime={vk.expiresAt.toISOString()}>
+                {expired ? "expired " : ""}
+                {formatAbsolute(vk.expiresAt)}
+              </time>
+            ) : (
+              <span className="muted">never</span>
+            )}
+          </DescriptionItem>
+          <DescriptionItem id="allowed-models" term="Allowed models">
+            {allowedModels ? <code>{allowedModels.join(", ")}</code> : <span className="muted">any model</span>}
+          </DescriptionItem>
           <DescriptionItem id="upstream" term="Upstream" wide>
             <code>{upstreamUrl(vk)}</code>
             {vk.customHost ? <span className="muted"> (custom host)</span> : null}
@@ -121,6 +149,13 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
           target.
         </p>
       </section>
+
+      {active ? (
+        <section className="panel" aria-labelledby="vk-lifecycle">
+          <h2 id="vk-lifecycle">Expiry and models</h2>
+          <LifecycleForm slug={vk.slug} name={vk.name} expiresAt={vk.expiresAt?.toISOString() ?? null} allowedModels={allowedModels} />
+        </section>
+      ) : null}
 
       <section className="panel" aria-labelledby="vk-destinations">
         <h2 id="vk-destinations">Where its key may go</h2>

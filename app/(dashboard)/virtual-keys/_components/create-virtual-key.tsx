@@ -15,6 +15,7 @@ import { PROVIDER_IDS, PROVIDER_INFOS, providerInfo } from "@/lib/gateway/provid
 // The canonical (snake_case) body: the schema's output type, since its input type is `unknown` (it preprocesses aliases).
 import type { CreateVirtualKeyBody } from "@/lib/api/virtual-key-schemas";
 import { DeploymentsEditor, newDeploymentRow, type DeploymentRow } from "./deployments-editor";
+import { allowedModelsFromInput, expiresAtFromInput, LifecycleInputs, lifecycleErrors } from "./lifecycle-fields";
 
 export type VirtualKeyLimits = { name: number; note: number; key: number };
 
@@ -56,7 +57,8 @@ export function CreateVirtualKey({ limits, label = "Create virtual key" }: { lim
   );
 }
 
-const PLACED = /^(name|provider|key|note|custom_host|resource_name|api_version|deployments|deployment_name)(\[|$)/;
+const PLACED =
+  /^(name|provider|key|note|custom_host|resource_name|api_version|deployments|deployment_name|expires_at|allowed_models)(\[|$)/;
 
 function CreateVirtualKeyForm({
   limits,
@@ -102,9 +104,13 @@ function CreateVirtualKeyForm({
           }
         : {}),
     };
+    // expires_at travels as text (the body type holds the parsed Date).
+    const expiresAt = expiresAtFromInput(text("expires_at"));
+    const allowedModels = allowedModelsFromInput(String(data.get("allowed_models") ?? ""));
+    const lifecycle = { ...(expiresAt ? { expires_at: expiresAt } : {}), ...(allowedModels ? { allowed_models: allowedModels } : {}) };
     setPending(true);
     onBusy(true);
-    const result = await sendJson<Created>("/v1/virtual-keys", "POST", body);
+    const result = await sendJson<Created>("/v1/virtual-keys", "POST", { ...body, ...lifecycle });
     setPending(false);
     onBusy(false);
     if (!result.ok) {
@@ -213,6 +219,7 @@ function CreateVirtualKeyForm({
           autoComplete="off"
           hint={info.keyForm.customHost.hint}
         />
+        <LifecycleInputs errors={lifecycleErrors(errors)} />
         <Textarea
           label="Note"
           aside="optional"
