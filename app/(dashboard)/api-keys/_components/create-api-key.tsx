@@ -10,7 +10,8 @@ import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/li
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
 import type { ApiKeyScope } from "@/lib/store/api-keys";
 import { DefaultConfigSelect, NO_DEFAULT_CONFIG, type ConfigChoice } from "./default-config-select";
-import { expiryFromInput, LifecycleFields, modelsFromInput } from "./lifecycle-fields";
+import { allowedModelsFromInput, expiresAtFromInput } from "@/lib/dashboard/key-lifecycle-input";
+import { LifecycleFields } from "./lifecycle-fields";
 
 /** A key as its creation or rotation answers it: the only answer that holds the key itself. */
 export type Created = {
@@ -81,8 +82,8 @@ function CreateApiKeyForm({
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const defaultConfig = String(data.get("default_config") ?? NO_DEFAULT_CONFIG);
-    const expiresAt = expiryFromInput(String(data.get("expires_at") ?? ""));
-    const allowedModels = modelsFromInput(String(data.get("allowed_models") ?? ""));
+    const expiresAt = expiresAtFromInput(String(data.get("expires_at") ?? ""));
+    const allowedModels = allowedModelsFromInput(String(data.get("allowed_models") ?? ""));
     setPending(true);
     onBusy(true);
     const result = await sendJson<Created>("/v1/api-keys", "POST", {

@@ -7,7 +7,8 @@ import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
 import { notify } from "@/components/ui/toast";
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
 import { sendJson, unplacedErrors, withoutErrorOf, type FieldErrors } from "@/lib/browser/submit-json";
-import { expiryFromInput, expiryToInput, LifecycleFields, modelsFromInput } from "./lifecycle-fields";
+import { allowedModelsFromInput, expiresAtFromInput, expiresAtToInput } from "@/lib/dashboard/key-lifecycle-input";
+import { LifecycleFields } from "./lifecycle-fields";
 
 /**
  * "Edit" in a key's Expiry column: changes its expiry and allowed models (PUT /v1/api-keys/{id}),
@@ -42,9 +43,9 @@ export function EditApiKeyLifecycle({
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const expiryText = String(data.get("expires_at") ?? "");
-    const models = modelsFromInput(String(data.get("allowed_models") ?? ""));
+    const models = allowedModelsFromInput(String(data.get("allowed_models") ?? ""));
     const body: Record<string, unknown> = {};
-    if (expiryText !== expiryToInput(expiresAt)) body.expires_at = expiryFromInput(expiryText);
+    if (expiryText !== expiresAtToInput(expiresAt)) body.expires_at = expiresAtFromInput(expiryText);
     if (JSON.stringify(models) !== JSON.stringify(allowedModels)) body.allowed_models = models;
     if (Object.keys(body).length === 0) {
       close();

@@ -2,33 +2,13 @@
 
 import { TextInput, Textarea } from "@/components/ui/field";
 import type { FieldErrors } from "@/lib/browser/submit-json";
+import { expiresAtToInput } from "@/lib/dashboard/key-lifecycle-input";
 
 /**
  * The lifecycle fields of an API key's forms: its expiry (a datetime-local input read as UTC, as the
  * dashboard shows every time) and its allowed models (names or globs, comma or newline separated;
  * empty: any model). The management API validates both and names the field in its errors.
  */
-
-/** `2027-01-31T12:00` (read as UTC) -> `2027-01-31T12:00:00Z`; empty -> null. */
-export function expiryFromInput(value: string): string | null {
-  const v = value.trim();
-  if (!v) return null;
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) ? `${v}:00Z` : `${v}Z`;
-}
-
-/** A stored expiry as the input's value (UTC, to the minute). */
-export function expiryToInput(iso: string | null): string {
-  return iso ? iso.slice(0, 16) : "";
-}
-
-/** The patterns typed, split on commas and newlines; null when there are none (any model). */
-export function modelsFromInput(value: string): string[] | null {
-  const list = value
-    .split(/[,\n]/)
-    .map((p) => p.trim())
-    .filter(Boolean);
-  return list.length ? list : null;
-}
 
 /** The first error at `field` or under it (`allowed_models[1]`: "Entry 2: ..."). */
 export function errorAt(errors: FieldErrors, field: string): string | undefined {
@@ -53,7 +33,7 @@ export function LifecycleFields({
         label="Expires at (UTC)"
         name="expires_at"
         type="datetime-local"
-        defaultValue={expiryToInput(expiresAt)}
+        defaultValue={expiresAtToInput(expiresAt)}
         error={errorAt(errors, "expires_at")}
         aside="optional"
         hint="Requests with the key get 401 from then on. Empty: it never expires."

@@ -15,7 +15,8 @@ import { PROVIDER_IDS, PROVIDER_INFOS, providerInfo } from "@/lib/gateway/provid
 // The canonical (snake_case) body: the schema's output type, since its input type is `unknown` (it preprocesses aliases).
 import type { CreateVirtualKeyBody } from "@/lib/api/virtual-key-schemas";
 import { DeploymentsEditor, newDeploymentRow, type DeploymentRow } from "./deployments-editor";
-import { allowedModelsFromInput, expiresAtFromInput, LifecycleInputs, lifecycleErrors } from "./lifecycle-fields";
+import { allowedModelsFromInput, expiresAtFromInput } from "@/lib/dashboard/key-lifecycle-input";
+import { LifecycleInputs, lifecycleErrors } from "./lifecycle-fields";
 
 export type VirtualKeyLimits = { name: number; note: number; key: number };
 

@@ -7,31 +7,13 @@ import { TextInput, Textarea } from "@/components/ui/field";
 import { sendJson, type FieldErrors } from "@/lib/browser/submit-json";
 import { notify } from "@/components/ui/toast";
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
+import { allowedModelsFromInput, expiresAtFromInput, expiresAtToInput } from "@/lib/dashboard/key-lifecycle-input";
 
 /**
  * A virtual key's expiry (`expires_at`, entered as UTC in a datetime-local field) and model
  * allow-list (`allowed_models`, comma or newline separated), for the create dialog and the key's
  * page. The API validates both; its errors are shown at the field (a list entry's with its line).
  */
-
-/** "2031-06-01T10:00" (a datetime-local value, read as UTC) to "2031-06-01T10:00Z"; empty: none. */
-export function expiresAtFromInput(value: string): string | null {
-  return value.trim() ? `${value.trim()}Z` : null;
-}
-
-/** An ISO time to a datetime-local value in UTC ("2031-06-01T10:00"). */
-export function expiresAtToInput(iso: string | null): string {
-  return iso ? iso.slice(0, 16) : "";
-}
-
-/** The names and globs typed, one per comma or line; an empty list means none (any model). */
-export function allowedModelsFromInput(value: string): string[] | null {
-  const list = value
-    .split(/[,\n]/)
-    .map((m) => m.trim())
-    .filter(Boolean);
-  return list.length ? list : null;
-}
 
 /** The API's errors at `expires_at` and `allowed_models` (a list entry's as "Entry n: ..."). */
 export function lifecycleErrors(fieldErrors: FieldErrors): { expires_at?: string; allowed_models?: string } {
