@@ -7,7 +7,7 @@
  * (`expiresAt`, `allowedModels`), mapped by each body's aliases.
  */
 import { z } from "zod";
-import { MAX_ALLOWED_MODELS, MAX_MODEL_PATTERN_LENGTH } from "../gateway/model-allow";
+import { MAX_ALLOWED_MODELS, MAX_MODEL_PATTERN_LENGTH, parseAllowedModels } from "../gateway/model-allow";
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -74,15 +74,4 @@ export function lifecycleColumns(body: { expires_at?: Date | null; allowed_model
 /** How the API shows them: `expires_at` as ISO text or null, `allowed_models` as a list or null. */
 export function lifecycleView(row: { expiresAt: Date | null; allowedModels: string | null }) {
   return { expires_at: row.expiresAt?.toISOString() ?? null, allowed_models: parseAllowedModels(row.allowedModels) };
-}
-
-/** A stored list (JSON text) back to its patterns; null for none (or a value that is not a list of text). */
-export function parseAllowedModels(stored: string | null): string[] | null {
-  if (stored === null) return null;
-  try {
-    const value: unknown = JSON.parse(stored);
-    return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : null;
-  } catch {
-    return null;
-  }
 }

@@ -37,3 +37,14 @@ export function globMatches(pattern: string, text: string): boolean {
   while (p < pattern.length && pattern[p] === "*") p++;
   return p === pattern.length;
 }
+
+/** A stored list (JSON text) back to its patterns; null for none (or a value that is not a list of text). */
+export function parseAllowedModels(stored: string | null): string[] | null {
+  if (stored === null) return null;
+  try {
+    const value: unknown = JSON.parse(stored);
+    return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : null;
+  } catch {
+    return null;
+  }
+}

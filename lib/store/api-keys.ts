@@ -3,7 +3,7 @@
  * and the management API's list, create, change, rotate and revoke. Only the hash and a display
  * prefix of a key are stored.
  */
-import { parseAllowedModels } from "../api/key-lifecycle-schemas";
+import { parseAllowedModels } from "../gateway/model-allow";
 import type { Db } from "../db";
 import { hashApiKey } from "../crypto";
 import { retryOnUniqueViolation } from "../db/conflict";

@@ -9,7 +9,7 @@ import { ToastRegion } from "@/components/ui/toast";
 import { API_KEY_NAME_MAX } from "@/lib/api/api-key-schemas";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
-import { parseAllowedModels } from "@/lib/api/key-lifecycle-schemas";
+import { parseAllowedModels } from "@/lib/gateway/model-allow";
 import { apiKeyPrefixes, describeDefaultConfigs, listApiKeys, type ApiKeyRow } from "@/lib/store/api-keys";
 import { listConfigs } from "@/lib/store/configs";
 import { CreateApiKey } from "./_components/create-api-key";

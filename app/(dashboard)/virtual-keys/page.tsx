@@ -10,7 +10,7 @@ import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { listVirtualKeys, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
-import { parseAllowedModels } from "@/lib/api/key-lifecycle-schemas";
+import { parseAllowedModels } from "@/lib/gateway/model-allow";
 import { getProviderAdapter } from "@/lib/gateway/providers/registry";
 import { keyDefaultBaseUrl } from "@/lib/gateway/upstream/virtual-key-hosts";
 import { CreateVirtualKey } from "./_components/create-virtual-key";

@@ -9,7 +9,7 @@
  * An entry past its TTL is reloaded in the background while it keeps serving (STALE_MS), so a
  * database outage does not stop inference for the keys and configs in use.
  */
-import { parseAllowedModels } from "../../api/key-lifecycle-schemas";
+import { parseAllowedModels } from "../model-allow";
 import { openConfigKeys } from "../../config-secrets";
 import { decryptSecret, hashApiKey } from "../../crypto";
 import { getDb } from "../../db";

@@ -14,7 +14,7 @@ import { providerInfo } from "@/lib/gateway/providers/catalog";
 import { getProviderAdapter } from "@/lib/gateway/providers/registry";
 import { keyDefaultBaseUrl } from "@/lib/gateway/upstream/virtual-key-hosts";
 import { findVirtualKey, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
-import { parseAllowedModels } from "@/lib/api/key-lifecycle-schemas";
+import { parseAllowedModels } from "@/lib/gateway/model-allow";
 import { AllowedHostsForm } from "../_components/allowed-hosts-form";
 import { LifecycleForm } from "../_components/lifecycle-fields";
 import { actorNames } from "../../_components/actor-names";
