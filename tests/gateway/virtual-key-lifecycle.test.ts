@@ -49,7 +49,7 @@ describe("virtual key expiry and allowed models", () => {
 
   it("an expired key gets 403 virtual_key_expired, even while its cache entry (loaded before) is still fresh", async () => {
     const secret = "sk-lifecycle-expiring-00000000000003";
-    const expiresAt = new Date(Date.now() + 2_000);
+    const expiresAt = new Date(Date.now() + 5_000);
     const slug = await h.vk({ name: "expiring", provider: "openai", secret, customHost: `${h.mock.url}/v1`, expiresAt });
     const client = openai({ "x-portkey-virtual-key": slug });
     const ok = await client.chat.completions.create(chatBody());
