@@ -20,6 +20,7 @@ export type ErrorType =
   | "not_found_error"
   | "conflict_error"
   | "rate_limit_error"
+  | "insufficient_quota"
   | "server_error"
   | "timeout_error";
 
@@ -50,6 +51,8 @@ export const ERROR_CATALOG = {
   api_key_rotated: conflict,
   attempt_budget_exhausted: badGateway,
   bad_request: invalidRequest,
+  /** A budget (lib/budgets) would be exceeded: refused before any upstream call; `error.budget` says which. */
+  budget_exceeded: { status: 429, type: "insufficient_quota" },
   chunk_extensions_too_large: { status: 413, type: "invalid_request_error", closeConnection: true },
   circuit_open: { status: 503, type: "server_error" },
   /** nginx's "client closed request": logged only, nobody receives it. */
@@ -97,6 +100,8 @@ export const ERROR_CATALOG = {
   not_found: notFound,
   origin_required: forbidden,
   payload_too_large: { status: 413, type: "invalid_request_error", closeConnection: true },
+  /** A request under a budget whose cost Detour cannot bound: a model it has no price for. */
+  price_unknown: invalidRequest,
   request_body_timeout: { status: 408, type: "timeout_error", closeConnection: true },
   request_headers_too_large: { status: 431, type: "invalid_request_error", closeConnection: true },
   request_timeout: { status: 408, type: "timeout_error", closeConnection: true },
@@ -161,6 +166,24 @@ export type DetourErrorOptions<C extends ErrorCode> = {
   retryAfterSeconds?: number;
   /** Detour's own rate limit: which limit was reached (counted in the metrics). */
   rateLimitScope?: RateLimitScope;
+  /** `budget_exceeded`: the budget refused (answered as `error.budget`; its reset time as `retry-after`). */
+  budget?: BudgetRefusal;
+};
+
+/** What a `budget_exceeded` answer says about the budget that refused (docs/GATEWAY.md, budgets). */
+export type BudgetRefusal = {
+  id: string;
+  scope: "workspace" | "api_key" | "virtual_key" | "config";
+  /** The workspace's, key's or config's name. */
+  name: string;
+  limit_usd: number;
+  period: string;
+  /** ISO time the period resets (a rolling budget: when its oldest day leaves it); null for a total budget. */
+  resets_at: string | null;
+  spent_usd: number;
+  reserved_usd: number;
+  /** What this request would have reserved (its worst-case cost). */
+  requested_usd: number;
 };
 
 type OptionsArgs<C extends ErrorCode> = [C] extends [RetryAfterCode]
@@ -177,6 +200,7 @@ export class DetourError<C extends ErrorCode = ErrorCode> extends Error {
   readonly headers: Readonly<Record<string, string>> | null;
   readonly retryAfterSeconds: number | null;
   readonly rateLimitScope: RateLimitScope | null;
+  readonly budget: BudgetRefusal | null;
 
   constructor(
     readonly code: C,
@@ -194,7 +218,12 @@ export class DetourError<C extends ErrorCode = ErrorCode> extends Error {
     this.issues = options?.issues ?? null;
     this.retryAfterSeconds = options?.retryAfterSeconds ?? null;
     this.rateLimitScope = options?.rateLimitScope ?? null;
-    this.headers = responseHeaders(entry, this.retryAfterSeconds);
+    this.budget = options?.budget ?? null;
+    const resetsAt = this.budget?.resets_at ? Date.parse(this.budget.resets_at) : null;
+    this.headers =
+      resetsAt === null
+        ? responseHeaders(entry, this.retryAfterSeconds)
+        : { ...responseHeaders(entry, null), "retry-after": String(Math.max(1, Math.ceil((resetsAt - Date.now()) / 1000))) };
   }
 
   /** Answered with `connection: close` (the request body was not read to its end). */
@@ -204,7 +233,9 @@ export class DetourError<C extends ErrorCode = ErrorCode> extends Error {
 
   /** OpenAI's error body, as the gateway answers it: `{error: {message, type, param, code}}`. */
   toBody(): DetourErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    const error: DetourErrorBody["error"] = { message: this.message, type: this.type, param: this.param, code: this.code };
+    if (this.budget) error.budget = this.budget;
+    return { error };
   }
 }
 
@@ -216,7 +247,9 @@ function responseHeaders(entry: CatalogEntry, retryAfterSeconds: number | null):
   return headers;
 }
 
-export type DetourErrorBody = { error: { message: string; type: ErrorType; param: string | null; code: ErrorCode } };
+export type DetourErrorBody = {
+  error: { message: string; type: ErrorType; param: string | null; code: ErrorCode; budget?: BudgetRefusal };
+};
 
 /**
  * OpenAI's error body for a code, without an error object: for answers that are values, not

@@ -28,9 +28,13 @@ export type PriceRates = {
   cachedInput?: number;
   /** USD per 1M input tokens written to the prompt cache (Anthropic's 5-minute writes), where it charges extra. */
   cacheWrite?: number;
+  /** USD per 1M reasoning tokens, where the provider prices them apart from output (else they are output tokens). */
+  reasoning?: number;
 };
 
 export type ModelPrice = PriceRates & {
+  /** The most output tokens one answer of the model can hold: a budget's worst case when the request sets no limit. */
+  maxOutputTokens?: number;
   /**
    * The prices of every token of a request whose prompt (cache reads and writes included) holds
    * more than `tokens` tokens, output included. Lists the same kinds of price as the base tier, so
