@@ -6,7 +6,12 @@ const at = (iso: string) => Date.parse(iso);
 describe("budget periods (UTC)", () => {
   it("daily resets at 00:00 UTC, to the millisecond", () => {
     const p = currentPeriod("daily", at("2026-12-05T23:59:59.999Z"));
-    expect(p).toEqual({ fields: ["d:2026-12-05"], start: at("2026-12-05T00:00:00Z"), resetsAt: at("2026-12-06T00:00:00Z"), key: "2026-12-05" });
+    expect(p).toEqual({
+      fields: ["d:2026-12-05"],
+      start: at("2026-12-05T00:00:00Z"),
+      resetsAt: at("2026-12-06T00:00:00Z"),
+      key: "2026-12-05",
+    });
     expect(currentPeriod("daily", at("2026-12-06T00:00:00.000Z")).fields).toEqual(["d:2026-12-06"]);
   });
 
@@ -43,8 +48,10 @@ describe("budget periods (UTC)", () => {
   });
 
   it("accepts only the named periods and rolling 1-366 days", () => {
-    for (const ok of ["total", "daily", "weekly", "monthly", "rolling_1d", "rolling_30d", "rolling_366d"]) expect(isBudgetPeriod(ok)).toBe(true);
-    for (const bad of ["yearly", "rolling_0d", "rolling_367d", "rolling_07d", "rolling_d", "Daily", ""]) expect(isBudgetPeriod(bad)).toBe(false);
+    for (const ok of ["total", "daily", "weekly", "monthly", "rolling_1d", "rolling_30d", "rolling_366d"])
+      expect(isBudgetPeriod(ok)).toBe(true);
+    for (const bad of ["yearly", "rolling_0d", "rolling_367d", "rolling_07d", "rolling_d", "Daily", ""])
+      expect(isBudgetPeriod(bad)).toBe(false);
     expect(rollingDays("rolling_30d")).toBe(30);
   });
 

@@ -47,6 +47,7 @@ function instance(broker: FakeBroker, id: string) {
     api_key: new LoadingCache({ ttlMs: 60_000, maxEntries: 100 }),
     config: new LoadingCache({ ttlMs: 60_000, maxEntries: 100 }),
     virtual_key: new LoadingCache({ ttlMs: 60_000, maxEntries: 100 }),
+    budget: new LoadingCache({ ttlMs: 60_000, maxEntries: 100 }),
   };
   const logged: Logged[] = [];
   const log: BusLog = {

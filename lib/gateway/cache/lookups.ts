@@ -20,6 +20,8 @@ import { getRedis, instanceId, publish, redisKey, subscribe } from "../../redis"
 import { getRuntime } from "../../runtime";
 import { findActiveApiKey, touchApiKeys, type AuthenticatedKey } from "../../store/api-keys";
 import { getConfigForGateway } from "../../store/configs";
+import { listWorkspaceBudgets } from "../../store/budgets";
+import { type Budget, subjectKey } from "../../budgets/types";
 import { getVirtualKeyForGateway, listActiveVirtualKeySlugs, touchVirtualKeys } from "../../store/virtual-keys";
 import { LoadingCache } from "./memory-cache";
 import { parseConfigJson, type Config, type ConfigIssue } from "../config/schema";
@@ -76,6 +78,8 @@ export type GatewayState = {
   virtualKeys: LoadingCache<CachedVirtualKey | null>;
   /** The slugs of a workspace's active virtual keys (GET /v1/models without a config or key), by workspace id. */
   virtualKeyLists: LoadingCache<string[]>;
+  /** Each workspace's budgets by subject (`scope:id`), by workspace id. */
+  budgets: LoadingCache<WorkspaceBudgets>;
   touchedApiKeys: Set<string>;
   touchedVirtualKeys: Set<string>;
   touchTimer?: NodeJS.Timeout;
@@ -121,6 +125,7 @@ function createState(): GatewayState {
     configs: new LoadingCache(options("configs")),
     virtualKeys: new LoadingCache(options("virtual keys")),
     virtualKeyLists: new LoadingCache({ ...options("virtual key lists"), maxEntries: 1_000 }),
+    budgets: new LoadingCache({ ...options("budgets"), maxEntries: 10_000 }),
     touchedApiKeys: new Set(),
     touchedVirtualKeys: new Set(),
     bus: null,
@@ -169,7 +174,7 @@ function createBus(s: GatewayState): InvalidationBus {
 }
 
 function cacheOf(s: GatewayState, kind: InvalidationKind): LoadingCache<unknown> {
-  return kind === "api_key" ? s.apiKeys : kind === "config" ? s.configs : s.virtualKeys;
+  return kind === "api_key" ? s.apiKeys : kind === "config" ? s.configs : kind === "budget" ? s.budgets : s.virtualKeys;
 }
 
 /** Drops `key` of `kind` in this process; a virtual key's change also drops its workspace's key list. */
@@ -183,6 +188,7 @@ function clearCaches(s: GatewayState): void {
   s.configs.clear();
   s.virtualKeys.clear();
   s.virtualKeyLists.clear();
+  s.budgets.clear();
 }
 
 /**
@@ -270,6 +276,21 @@ export function invalidateConfig(workspaceId: string, slug: string): Promise<voi
 export function invalidateVirtualKey(workspaceId: string, slug: string): Promise<void> {
   return invalidate("virtual_key", `${workspaceId}:${slug}`);
 }
+/** A workspace's budgets by subject (`scope:id`); an empty map for most workspaces. */
+export type WorkspaceBudgets = ReadonlyMap<string, Budget>;
+
+export function lookupWorkspaceBudgets(workspaceId: string): Promise<WorkspaceBudgets> {
+  return state().budgets.get(workspaceId, async () => {
+    const budgets = await listWorkspaceBudgets(getDb(), workspaceId);
+    return new Map(budgets.map((b) => [subjectKey({ scope: b.scope, id: b.subjectId }), b]));
+  });
+}
+
+/** After a budget of the workspace changed (set, changed, removed): here at once, elsewhere once Redis acknowledged. */
+export function invalidateWorkspaceBudgets(workspaceId: string): Promise<void> {
+  return invalidate("budget", workspaceId);
+}
+
 /** Clears this process's caches (not the other instances'). */
 export function clearGatewayCaches(): void {
   clearCaches(state());
