@@ -38,6 +38,9 @@ export type Metrics = {
   circuitTargets: Set<string>;
   signIns: Counter<"outcome">;
   signInLocks: Counter<"scope">;
+  spend: Counter<"scope" | "name">;
+  budgetRemaining: Gauge<"scope" | "name" | "period">;
+  budgetRefused: Counter<"scope">;
 };
 
 function metrics(): Metrics {
@@ -155,6 +158,24 @@ function createMetrics(): Metrics {
       labelNames: ["scope"],
       registers: [registry],
     }),
+    spend: new Counter({
+      name: "detour_spend_usd_total",
+      help: "Settled cost in USD, by subject (workspace, API key, config, the virtual key that answered), as budgets count it",
+      labelNames: ["scope", "name"],
+      registers: [registry],
+    }),
+    budgetRemaining: new Gauge({
+      name: "detour_budget_remaining_usd",
+      help: "What a budget has left in its current period (limit minus settled spend), as of its last charge",
+      labelNames: ["scope", "name", "period"],
+      registers: [registry],
+    }),
+    budgetRefused: new Counter({
+      name: "detour_budget_refused_total",
+      help: "Requests refused with budget_exceeded, by the scope of the budget that refused",
+      labelNames: ["scope"],
+      registers: [registry],
+    }),
   };
 }
 
@@ -262,4 +283,18 @@ export async function renderMetrics(logStats: LogWriterStats): Promise<{ content
   m.spillErrors.set(logStats.spill.errors);
   m.spillTornLines.set(logStats.spill.tornLines);
   return { contentType: m.registry.contentType, body: await m.registry.metrics() };
+}
+
+/** Settled cost charged to one subject (detour_spend_usd_total). */
+export function observeSpend(scope: string, name: string, usd: number): void {
+  if (usd > 0) metrics().spend.inc({ scope, name }, usd);
+}
+
+/** What a budget has left after a charge (detour_budget_remaining_usd). */
+export function observeBudgetRemaining(scope: string, name: string, period: string, usd: number): void {
+  metrics().budgetRemaining.set({ scope, name, period }, usd);
+}
+
+export function observeBudgetRefused(scope: string): void {
+  metrics().budgetRefused.inc({ scope });
 }

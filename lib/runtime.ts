@@ -22,6 +22,7 @@ import type { LoadedKey } from "./crypto";
 import type { Db } from "./db";
 import type { Env } from "./env";
 import type { AffinityStore } from "./gateway/affinity/store";
+import type { LedgerState } from "./budgets/ledger-runtime";
 import type { GatewayState } from "./gateway/cache/lookups";
 import type { ParseMemos } from "./gateway/cache/parse-memo";
 import type { ResponseCache } from "./gateway/cache/response-cache";
@@ -65,6 +66,8 @@ export type Runtime = {
   circuit: CircuitState | undefined;
   /** lib/gateway/affinity: where Responses API objects live (local cache, Redis, database). */
   affinity: AffinityStore | undefined;
+  /** lib/budgets/ledger-runtime.ts: the budget ledger (Redis or memory) and its in-memory fallback. */
+  budgets: LedgerState | undefined;
   /** lib/gateway/upstream/agent.ts getUpstreamAgent(). */
   upstreamAgent: Agent | undefined;
   /** lib/auth/sign-in-throttle.ts getSignInThrottle(). */
@@ -96,6 +99,7 @@ function createRuntime(): Runtime {
     responseCache: undefined,
     circuit: undefined,
     affinity: undefined,
+    budgets: undefined,
     upstreamAgent: undefined,
     signInThrottle: undefined,
     inferenceHandlers: undefined,

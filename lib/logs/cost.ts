@@ -175,6 +175,21 @@ export const PRICE_TABLES: Readonly<Record<string, Readonly<Record<string, Model
 /** Every model name some table prices (the log explorer's model suggestions). */
 export const PRICED_MODELS: readonly string[] = [...new Set(Object.values(PRICE_TABLES).flatMap((table) => Object.keys(table)))];
 
+/** A workspace's own prices (USD per 1M tokens), keyed by `priceOverrideKey`: they win over the tables. */
+export type PriceOverrides = ReadonlyMap<string, ModelPrice>;
+
+export function priceOverrideKey(provider: string, model: string): string {
+  return `${provider}\u0000${canonicalName(model)}`;
+}
+
+/** The output limit a budget assumes when a request names none and the table has no figure for the model. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 128_000;
+
+/** The most output tokens one answer of the model can hold: its own figure, else DEFAULT_MAX_OUTPUT_TOKENS. */
+export function maxOutputTokens(price: ModelPrice): number {
+  return price.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+}
+
 /** `<family>-YYYY-MM-DD` (OpenAI), `<family>-YYYYMMDD` (Anthropic) and `<family>-latest` (Anthropic's aliases). */
 const SNAPSHOT_SUFFIXES = [/^(.+)-\d{4}-\d{2}-\d{2}$/, /^(.+)-\d{8}$/, /^(.+)-latest$/];
 
@@ -195,7 +210,12 @@ function canonicalName(model: string): string {
 export function findModelPrice(
   provider: string | null | undefined,
   model: string | null | undefined,
+  overrides?: PriceOverrides,
 ): { key: string; price: ModelPrice } | null {
+  if (overrides?.size && typeof provider === "string" && typeof model === "string") {
+    const own = overrides.get(priceOverrideKey(provider, model));
+    if (own) return { key: canonicalName(model), price: own };
+  }
   if (typeof provider !== "string" || !Object.hasOwn(PRICE_TABLES, provider)) return null;
   const table = PRICE_TABLES[provider]!;
   if (typeof model !== "string") return null;

@@ -9,6 +9,9 @@ import type { AffinityRecord } from "../gateway/affinity/types";
 /** A ResponseAffinity row written with its log row (lib/gateway/affinity): which target created a response or conversation. */
 export type AffinityRow = AffinityRecord;
 
+/** A request's charge: USD, the UTC day it counts on, and the subjects (`scope`, `id`) it counts for. */
+export type SpendEntry = { usd: number; day: string; subjects: { scope: string; id: string }[] };
+
 /** One call (or skip) of one target while serving the request, in order. */
 export type AttemptRecordRow = {
   index: number;
@@ -64,6 +67,13 @@ export type LogRecord = {
   responseId: string | null;
   /** USD; null when the model is not in the price table (never 0 for "unknown"). */
   cost: number | null;
+  /** Tokens and cost estimated by Detour (a stream the client cut before its usage arrived). */
+  usageEstimated?: boolean;
+  /**
+   * What the budgets charged for this request (lib/budgets/enforce.ts): written to SpendDaily in the
+   * same transaction as the row, so the persisted spend is exactly the charged spend. Absent: nothing.
+   */
+  spend?: SpendEntry | null;
   latencyMs: number;
   overheadMs: number;
   retryCount: number;

@@ -3,13 +3,14 @@ import { retryOnUniqueViolation } from "../db/conflict";
 import { newConfigSlug } from "./slugs";
 import { lockWorkspace, type Tx } from "./workspace-lock";
 
-export type ConfigForGateway = { slug: string; status: string; version: number; body: string };
+export type ConfigForGateway = { id: string; slug: string; status: string; version: number; body: string };
 
 /** The newest version of the workspace's config `slug` (any status), or null. */
 export async function getConfigForGateway(db: Db, workspaceId: string, slug: string): Promise<ConfigForGateway | null> {
   const row = await db.config.findFirst({
     where: { workspaceId, slug },
     select: {
+      id: true,
       slug: true,
       status: true,
       currentVersion: true,
@@ -18,7 +19,7 @@ export async function getConfigForGateway(db: Db, workspaceId: string, slug: str
   });
   const version = row?.versions[0];
   if (!row || !version) return null;
-  return { slug: row.slug, status: row.status, version: version.version, body: version.body };
+  return { id: row.id, slug: row.slug, status: row.status, version: version.version, body: version.body };
 }
 
 /** A new config with its first version; the slug (`pc-...`) is unique and never reused. */

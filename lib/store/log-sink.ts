@@ -5,13 +5,15 @@
  * (bench/log-write-cost.ts). Here: prepared statements, INSERT ... ON CONFLICT DO NOTHING by id
  * (exactly once across retries), and on SQLite short transactions of at most 50 logs with the
  * event loop turning between them. A log's response-affinity rows go in with it, ON CONFLICT
- * (workspaceId, id) DO NOTHING: the first write of a response or conversation id wins.
+ * (workspaceId, id) DO NOTHING: the first write of a response or conversation id wins. The spend
+ * the budgets charged (`record.spend`) is added to SpendDaily in the same transaction, for the logs
+ * actually inserted only, so the persisted spend counts each request exactly once.
  */
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { DatabaseTarget } from "../db";
 import type { LogRecord } from "../logs/types";
-import { dedupeAffinity, dedupeById, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows } from "./logs";
+import { dedupeAffinity, dedupeById, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./logs";
 
 type LogRow = ReturnType<typeof toLogRow>;
 type AttemptRow = ReturnType<typeof toAttemptRows>[number] & { id: string };
@@ -46,6 +48,7 @@ const LOG_COLUMNS = [
   "reasoningTokens",
   "responseId",
   "cost",
+  "usageEstimated",
   "latencyMs",
   "overheadMs",
   "retryCount",
@@ -91,6 +94,10 @@ const AFFINITY_COLUMNS = [
   "createdAt",
 ] as const satisfies readonly (keyof AffinityRow)[];
 
+const SPEND_UPSERT_SQL = (placeholders: string) =>
+  `INSERT INTO "SpendDaily" ("scope", "subjectId", "day", "workspaceId", "costUsd", "requests") VALUES ${placeholders}
+   ON CONFLICT ("scope", "subjectId", "day") DO UPDATE SET "costUsd" = "SpendDaily"."costUsd" + excluded."costUsd", "requests" = "SpendDaily"."requests" + excluded."requests"`;
+
 const SQLITE_CHUNK = 50;
 
 export type LogBatchWrite = (batch: readonly LogRecord[]) => Promise<void>;
@@ -128,14 +135,18 @@ function sqliteSink(file: string): LogSink {
     const attempt = insert("RequestAttempt", ATTEMPT_COLUMNS);
     const metadata = insert("RequestLogMetadata", METADATA_COLUMNS);
     const affinity = insert("ResponseAffinity", AFFINITY_COLUMNS);
+    const spend = db.prepare(SPEND_UPSERT_SQL("(?, ?, ?, ?, ?, ?)"));
     const insertChunk = db.transaction((records: LogRecord[]) => {
+      const fresh: LogRecord[] = [];
       for (const r of records) {
         const row = toLogRow(r);
         if (log.run(LOG_COLUMNS.map((c) => value(row[c]))).changes === 0) continue; // already written
+        fresh.push(r);
         for (const a of attemptRows(r)) attempt.run(ATTEMPT_COLUMNS.map((c) => value(a[c])));
         for (const m of toMetadataRows(r)) metadata.run(METADATA_COLUMNS.map((c) => value(m[c])));
         for (const a of toAffinityRows(r)) affinity.run(AFFINITY_COLUMNS.map((c) => value(a[c])));
       }
+      for (const s of toSpendRows(fresh)) spend.run(s.scope, s.subjectId, s.day, s.workspaceId, s.costUsd, s.requests);
     });
     statements = { log, attempt, metadata, affinity, insertChunk };
     return statements;
@@ -193,6 +204,14 @@ function postgresSink(url: string): LogSink {
         await insert(client, "RequestAttempt", ATTEMPT_COLUMNS, fresh.flatMap(attemptRows), '("id")');
         await insert(client, "RequestLogMetadata", METADATA_COLUMNS, fresh.flatMap(toMetadataRows), '("logId", "key")');
         await insert(client, "ResponseAffinity", AFFINITY_COLUMNS, dedupeAffinity(fresh.flatMap(toAffinityRows)), '("workspaceId", "id")');
+        const spend = toSpendRows(fresh);
+        if (spend.length) {
+          const params: unknown[] = [];
+          const tuples = spend.map(
+            (s) => `(${[s.scope, s.subjectId, s.day, s.workspaceId, s.costUsd, s.requests].map((v) => `$${params.push(v)}`).join(", ")})`,
+          );
+          await client.query(SPEND_UPSERT_SQL(tuples.join(", ")), params);
+        }
         await client.query("COMMIT");
       } catch (err) {
         // Discard the connection (the server rolls the transaction back): after a timeout or a

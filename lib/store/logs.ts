@@ -27,6 +27,13 @@ export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Pro
     if (attempts.length > 0) await tx.requestAttempt.createMany({ data: attempts });
     const metadata = fresh.flatMap(toMetadataRows);
     if (metadata.length > 0) await tx.requestLogMetadata.createMany({ data: metadata });
+    for (const s of toSpendRows(fresh)) {
+      await tx.spendDaily.upsert({
+        where: { scope_subjectId_day: { scope: s.scope, subjectId: s.subjectId, day: s.day } },
+        create: s,
+        update: { costUsd: { increment: s.costUsd }, requests: { increment: s.requests } },
+      });
+    }
     const affinity = dedupeAffinity(fresh.flatMap(toAffinityRows));
     if (affinity.length === 0) return;
     const taken = await tx.responseAffinity.findMany({
@@ -91,6 +98,39 @@ function text(value: string | null): string | null {
   return value?.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
 }
 
+/** A SpendDaily increment: a subject's charged cost on one day. */
+export type SpendRow = { scope: string; subjectId: string; day: string; workspaceId: string; costUsd: number; requests: number };
+
+/**
+ * The SpendDaily increments of the logs written (only those: a retried batch does not count twice),
+ * one per (scope, subject, day), from each record's `spend` (what the budgets charged).
+ */
+export function toSpendRows(records: readonly LogRecord[]): SpendRow[] {
+  const rows = new Map<string, SpendRow>();
+  for (const r of records) {
+    const spend = r.spend;
+    if (!spend || !(spend.usd > 0)) continue;
+    for (const subject of spend.subjects) {
+      const key = `${subject.scope}\0${subject.id}\0${spend.day}`;
+      const row = rows.get(key);
+      if (row) {
+        row.costUsd += spend.usd;
+        row.requests++;
+      } else {
+        rows.set(key, {
+          scope: subject.scope,
+          subjectId: subject.id,
+          day: spend.day,
+          workspaceId: r.workspaceId,
+          costUsd: spend.usd,
+          requests: 1,
+        });
+      }
+    }
+  }
+  return [...rows.values()];
+}
+
 export function toLogRow(r: LogRecord) {
   return {
     id: r.id,
@@ -121,6 +161,7 @@ export function toLogRow(r: LogRecord) {
     reasoningTokens: r.reasoningTokens ?? null,
     responseId: text(r.responseId ?? null),
     cost: r.cost,
+    usageEstimated: r.usageEstimated ?? false,
     latencyMs: Math.round(r.latencyMs),
     overheadMs: r.overheadMs,
     retryCount: r.retryCount,

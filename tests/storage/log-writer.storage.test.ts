@@ -58,7 +58,7 @@ function makeRecord(workspaceId: string, i: number): LogRecord {
   });
 }
 
-const { attempts: _a, metadata: _m, affinity: _f, ...sampleColumns } = makeRecord("ws", 0);
+const { attempts: _a, metadata: _m, affinity: _f, spend: _s, ...sampleColumns } = makeRecord("ws", 0);
 const LOG_COLUMNS = Object.keys(sampleColumns) as (keyof typeof sampleColumns)[];
 
 // Both write paths store the same rows: Prisma's (used by tests and tools) and the drivers' (the

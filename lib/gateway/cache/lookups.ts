@@ -68,8 +68,8 @@ export type CachedVirtualKey = {
 };
 
 export type CachedConfig =
-  | { ok: true; slug: string; status: string; version: number; config: Config }
-  | { ok: false; slug: string; status: string; version: number; issues: ConfigIssue[] };
+  | { ok: true; id: string; slug: string; status: string; version: number; config: Config }
+  | { ok: false; id: string; slug: string; status: string; version: number; issues: ConfigIssue[] };
 
 /** The runtime's `gateway`: what this module caches and keeps for the process. */
 export type GatewayState = {
@@ -219,8 +219,15 @@ export async function lookupConfig(workspaceId: string, slug: string): Promise<C
     const parsed = parseConfigJson(row.body);
     // Provider keys are stored sealed: opened once here, so the cached config holds them in memory only.
     return parsed.ok
-      ? { ok: true, slug: row.slug, status: row.status, version: row.version, config: openConfigKeys(parsed.config, getEncryptionKey()) }
-      : { ok: false, slug: row.slug, status: row.status, version: row.version, issues: parsed.issues };
+      ? {
+          ok: true,
+          id: row.id,
+          slug: row.slug,
+          status: row.status,
+          version: row.version,
+          config: openConfigKeys(parsed.config, getEncryptionKey()),
+        }
+      : { ok: false, id: row.id, slug: row.slug, status: row.status, version: row.version, issues: parsed.issues };
   });
 }
 

@@ -21,6 +21,7 @@ import {
   rateLimitByApiKey,
   rateLimitByVirtualKeys,
   readBody,
+  reserveBudget,
   resolveTargets,
   routeUpstream,
 } from "./stages";
@@ -46,6 +47,8 @@ const INFERENCE = pipeline<Served>()
   .stage(pinToOrigin)
   // Response cache (config `cache`, non-streaming) -> s.cache, cache status; a fresh cached answer ends here.
   .stage(cacheLookup)
+  // Budgets: the worst-case cost reserved on each before any upstream call -> s.budget; 429 budget_exceeded.
+  .stage(reserveBudget)
   // The router over the targets, each attempt an upstream call -> s.result.
   .stage(routeUpstream)
   // The router's answer (JSON, a relayed stream, or an error) with Detour's headers; queues the log row.

@@ -110,6 +110,8 @@ export type LogInput = {
   usage: ReturnType<typeof usageFields>;
   responseText: string | null;
   responseTruncated?: boolean;
+  /** The usage is Detour's estimate (a stream cut before its usage, respond.ts). */
+  usageEstimated?: boolean;
 };
 
 /**
@@ -180,6 +182,7 @@ export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: L
     reasoningTokens: input.usage.reasoningTokens,
     responseId: s.call?.id ?? s.created.findLast((r) => r.kind === "response")?.id ?? null,
     cost: input.usage.cost,
+    usageEstimated: input.usageEstimated ?? false,
     latencyMs,
     overheadMs: Math.round(input.overheadMs * 1000) / 1000,
     retryCount: input.result?.retryCount ?? 0,

@@ -34,7 +34,7 @@ export type ResolvedTarget = {
 export type Routing = {
   tree: RouteNode<ResolvedTarget>;
   /** The saved config that routed the request; `fromKey`: the API key's default (the request named none). */
-  config: { slug: string; version: number; fromKey?: boolean } | null;
+  config: { id: string; slug: string; version: number; fromKey?: boolean } | null;
 };
 
 /** `defaultConfigSlug`: the API key's default config, used when the request names no target (docs/GATEWAY.md §2). */
@@ -109,7 +109,8 @@ async function loadSavedConfig(
       `Saved config ${slug} (version ${found.version}${fromKey ? ", this API key's default config" : ""}) is no longer valid: ${formatConfigIssues(found.issues)}`,
     );
   }
-  return { config: found.config, saved: fromKey ? { slug, version: found.version, fromKey: true } : { slug, version: found.version } };
+  const saved = { id: found.id, slug, version: found.version };
+  return { config: found.config, saved: fromKey ? { ...saved, fromKey: true } : saved };
 }
 
 function withTimeout<T>(node: RouteNode<T>, ms: number): RouteNode<T> {

@@ -60,6 +60,23 @@ function finishedBackgroundId(json: Record<string, unknown>): string | null {
     : null;
 }
 
+/**
+ * A stream the client cut before its usage arrived, under a budget: the provider bills what it
+ * generated until then, which Detour estimates (never below what it can bill): the prompt at its
+ * reserved upper bound, and one output token per event relayed (providers stream about one token
+ * per event). Without a budget the usage stays unknown.
+ */
+function cutStreamUsage(s: Routed, events: number): TokenUsage | null {
+  if (!s.budget) return null;
+  return {
+    promptTokens: s.budget.promptTokens,
+    completionTokens: events,
+    totalTokens: s.budget.promptTokens + events,
+    cacheReadTokens: null,
+    cacheWriteTokens: null,
+  };
+}
+
 /** Requests the client abandoned are logged with nginx's "client closed request". */
 const CLIENT_CLOSED = ERROR_CATALOG.client_closed.status;
 
@@ -77,8 +94,10 @@ export function respond(s: Routed): Response {
     headers.set("cache-control", "no-cache");
     const streamBody = payload.relay.toReadableStream((summary) => {
       const background = summary.background ? summary.responseId : null;
-      withCountedUsage(s, { usage: summary.usage, model: summary.model }, background, (fields) =>
+      const estimated = summary.usage === null && summary.end === "client_closed" ? cutStreamUsage(s, summary.events) : null;
+      withCountedUsage(s, { usage: estimated ?? summary.usage, model: summary.model }, background, (fields) =>
         enqueueLog(s, {
+          usageEstimated: estimated !== null,
           status: summary.end === "client_closed" ? CLIENT_CLOSED : result.outcome.status,
           errorType: summary.end === "done" ? null : summary.end === "broken" ? "upstream_stream_broken" : "client_closed",
           result,

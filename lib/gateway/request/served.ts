@@ -16,6 +16,9 @@ import type { RouteResult } from "../router";
 import type { AttemptTiming, UpstreamPayload } from "./attempt";
 import type { RequestContext } from "./headers";
 import { buildLogRecord, type LogInput } from "./log-record";
+import { type BudgetHold, settleBudgets, spendSubjects } from "../../budgets/enforce";
+import { dayOf } from "../../budgets/period";
+import type { LogRecord } from "../../logs/types";
 
 /** Where the answer goes in the response cache, when the config caches (`cacheLookup`). */
 export type CachePlan = { key: string; ttlMs: number };
@@ -60,6 +63,8 @@ export type Served = {
   timing: AttemptTiming;
   sleptMs: number;
   cacheStatus: "HIT" | "MISS" | "REFRESH" | "DISABLED";
+  /** The reservation held against the request's budgets (`reserveBudget`), released when its log row is built. */
+  budget: BudgetHold | null;
 };
 
 /** `S` with the fields `K` known to be set. */
@@ -94,6 +99,7 @@ export function newServed(request: Request, endpoint: Endpoint, call: ResourceCa
     timing: { upstreamMs: 0 },
     sleptMs: 0,
     cacheStatus: "DISABLED",
+    budget: null,
   };
 }
 
@@ -149,9 +155,29 @@ export function enqueueLog(s: Served, input: LogInput): void {
       const record = buildLogRecord(s, key, input, latencyMs);
       observeRequest(record);
       countTokens(record, input.result?.target ?? null, key);
+      chargeBudgets(s, key, input, record);
       getLogWriter().enqueue(record);
     } catch (err) {
       logger.error({ err: errorDetail(err), logId: s.logId }, "could not build a request log row");
     }
   });
+}
+
+/**
+ * What the request costs its budgets: its logged cost, or, when an answer came but its cost is
+ * unknown, the whole reservation (never less than the provider can bill). Recorded on the row
+ * (`spend`: persisted with it) and settled on the ledger, which releases the reservation.
+ */
+function chargeBudgets(s: Served, key: AuthenticatedKey, input: LogInput, record: LogRecord): void {
+  const answered = input.result?.target ?? null;
+  const subjects = spendSubjects(key, s.routing, answered);
+  const hold = s.budget;
+  s.budget = null;
+  const succeeded = record.status >= 200 && record.status < 300;
+  const usd = record.cost ?? (hold && succeeded ? hold.nanos / 1e9 : 0);
+  if (usd > 0) record.spend = { usd, day: dayOf(Date.now()), subjects: subjects.map(({ scope, id }) => ({ scope, id })) };
+  if (hold || usd > 0)
+    void settleBudgets(hold, key.workspaceId, subjects, usd).catch((err: unknown) =>
+      logger.error({ err: errorDetail(err), logId: s.logId }, "could not settle a request's budgets"),
+    );
 }

@@ -51,6 +51,8 @@ export type StreamSummary = {
   /** The relayed text, bounded, for the request log. */
   logText: string;
   logTruncated: boolean;
+  /** Events read in the client's wire: a stream cut before its usage estimates its output from them (about one token each). */
+  events: number;
 };
 
 const encoder = new TextEncoder();
@@ -94,6 +96,7 @@ export class SseRelay {
   private readonly iterator: AsyncIterator<Buffer>;
   private readonly wire: Wire;
   private usage: TokenUsage | null = null;
+  private events = 0;
   private model: string | null = null;
   private logText = "";
   private logTruncated = false;
@@ -195,6 +198,7 @@ export class SseRelay {
 
   /** Reads one event of the client's wire; queues it unless it must be stripped. */
   private inspect(event: string, lookForContent: boolean): Verdict {
+    this.events++;
     const verdict =
       this.wire === "anthropic"
         ? this.inspectAnthropic(event, lookForContent)
@@ -399,6 +403,7 @@ export class SseRelay {
         errorMessage,
         logText: this.logText,
         logTruncated: this.logTruncated,
+        events: this.events,
       });
     };
     return new ReadableStream<Uint8Array>(

@@ -11,6 +11,7 @@ import { circuitRouteOptions } from "../circuit/hooks";
 import { DetourError } from "../../errors";
 import { timeoutErrorBody } from "../errors";
 import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
+import { reserveBudgets } from "../../budgets/enforce";
 import { modelAllowed } from "../model-allow";
 import { route } from "../router";
 import { type Endpoint, RESPONSES_ENDPOINTS, wireOf } from "../providers/types";
@@ -151,6 +152,23 @@ export function cacheLookup(s: Resolved): Promise<Response | undefined> | undefi
 async function cachedAnswer(s: Resolved, key: string): Promise<Response | undefined> {
   const hit = await getResponseCache().get(key);
   return hit ? respondFromCache(s, hit) : undefined;
+}
+
+/**
+ * The request's budgets (docs/GATEWAY.md §12), after the cache (a cached answer costs nothing) and
+ * before any upstream call: its worst-case cost reserved on each, or 429 `budget_exceeded` / 400
+ * `price_unknown`. Released and charged when the log row is built (served.ts).
+ */
+export async function reserveBudget(s: Resolved): Promise<void> {
+  const hold = await reserveBudgets({
+    id: s.logId,
+    key: s.key,
+    routing: s.routing,
+    endpoint: s.endpoint,
+    body: s.body,
+    requestText: s.requestText,
+  });
+  if (hold) s.budget = hold;
 }
 
 /** The endpoints that answer with an event stream when the body says `stream: true`. */

@@ -2,6 +2,9 @@
 -- keys, virtual keys and configs; settled spend per subject and UTC day (written with the log
 -- rows); the alerts sent (one per budget, period and threshold); workspace price overrides.
 
+-- AlterTable
+ALTER TABLE "RequestLog" ADD COLUMN "usageEstimated" BOOLEAN NOT NULL DEFAULT false;
+
 -- CreateTable
 CREATE TABLE "Budget" (
     "id" TEXT NOT NULL PRIMARY KEY,
