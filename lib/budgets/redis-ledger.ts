@@ -269,7 +269,7 @@ export class RedisLedger implements BudgetLedger {
 
   private async refresh(): Promise<void> {
     const client = this.options.client();
-    if (!client || client.status !== "ready") return;
+    if (client?.status !== "ready") return;
     const now = this.options.clock?.() ?? Date.now();
     const pipeline = client.pipeline();
     for (const [id, run] of this.running) {
