@@ -51,4 +51,45 @@ describe("parseEnv", () => {
     );
     expect(() => parseEnv({ DETOUR_MAX_UPSTREAM_ATTEMPTS: "lots" })).toThrow(/DETOUR_MAX_UPSTREAM_ATTEMPTS must be a whole number/);
   });
+  it("reads the budget alerts' webhook: off by default, a secret required with the URL", () => {
+    expect(parseEnv({}).alertWebhook).toBeNull();
+    const env = parseEnv({
+      DETOUR_ALERT_WEBHOOK_URL: "https://hooks.example.com/detour/T0KEN",
+      DETOUR_ALERT_WEBHOOK_SECRET: "whsec_0123456789abcdef",
+    });
+    expect(env.alertWebhook).toEqual({ url: "https://hooks.example.com/detour/T0KEN", secret: "whsec_0123456789abcdef" });
+    expect(() => parseEnv({ DETOUR_ALERT_WEBHOOK_URL: "https://hooks.example.com/x" })).toThrow(
+      "DETOUR_ALERT_WEBHOOK_SECRET is required when DETOUR_ALERT_WEBHOOK_URL is set",
+    );
+    expect(() =>
+      parseEnv({ DETOUR_ALERT_WEBHOOK_URL: "https://hooks.example.com/x", DETOUR_ALERT_WEBHOOK_SECRET: "short-secret" }),
+    ).toThrow(/DETOUR_ALERT_WEBHOOK_SECRET must be at least 16 characters \(got \(value hidden\)\)/);
+  });
+  it("holds the webhook URL to the custom_host rule, without echoing the URL", () => {
+    const secret = { DETOUR_ALERT_WEBHOOK_SECRET: "whsec_0123456789abcdef" };
+    const problems = (url: string, allowed?: string) => {
+      try {
+        parseEnv({ ...secret, DETOUR_ALERT_WEBHOOK_URL: url, DETOUR_ALLOWED_PRIVATE_HOSTS: allowed });
+      } catch (err) {
+        expect(err).toBeInstanceOf(EnvError);
+        return (err as EnvError).problems;
+      }
+      return [];
+    };
+    expect(problems("ftp://hooks.example.com/T0KEN")).toEqual(["DETOUR_ALERT_WEBHOOK_URL must be an http(s) URL (got a ftp: URL)"]);
+    expect(problems("hooks.example.com/T0KEN")).toEqual([
+      "DETOUR_ALERT_WEBHOOK_URL must be an http(s) URL (got a value that is not a URL)",
+    ]);
+    expect(problems("https://user:pw@hooks.example.com/T0KEN")).toEqual([
+      'DETOUR_ALERT_WEBHOOK_URL must not contain a user name or password ("https://hooks.example.com" with user info was given)',
+    ]);
+    expect(problems("http://10.1.2.3:8080/T0KEN")).toEqual([
+      'DETOUR_ALERT_WEBHOOK_URL host "10.1.2.3" is a private address; loopback, private, link-local and other special-purpose ' +
+        "addresses are refused unless the host is listed in DETOUR_ALLOWED_PRIVATE_HOSTS",
+    ]);
+    expect(problems("http://10.1.2.3:8080/T0KEN", "10.1.2.3")).toEqual([]);
+    // A name is resolved when Detour connects, not at start.
+    expect(problems("http://alerts.internal/T0KEN")).toEqual([]);
+    expect(problems("ftp://x/T0KEN").join(" ")).not.toContain("T0KEN");
+  });
 });

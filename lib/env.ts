@@ -5,6 +5,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { MAX_UPSTREAM_ATTEMPTS } from "./gateway/config/limits";
+import { checkCustomHostWithoutDns } from "./gateway/upstream/custom-host";
 import { getRuntime } from "./runtime";
 
 const optionalString = z
@@ -85,6 +86,12 @@ const envSchema = z.object({
       .max(10)
       .default(0),
   ),
+  /**
+   * Budget alerts' webhook (docs/GATEWAY.md §12.4): each alert is POSTed here, signed with
+   * DETOUR_ALERT_WEBHOOK_SECRET (required with it). Held to the custom_host private-address rule.
+   */
+  DETOUR_ALERT_WEBHOOK_URL: optionalString,
+  DETOUR_ALERT_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -94,7 +101,12 @@ export type Env = RawEnv & {
   dataDir: string;
   database: { kind: "sqlite"; file: string } | { kind: "postgresql"; url: string };
   allowedPrivateHosts: string[];
+  /** DETOUR_ALERT_WEBHOOK_URL and its secret, or null: budget alerts are only logged and counted. */
+  alertWebhook: AlertWebhookEnv | null;
 };
+
+/** Where budget alerts are POSTed and the key of their signature. */
+export type AlertWebhookEnv = { url: string; secret: string };
 
 export class EnvError extends Error {
   constructor(public readonly problems: string[]) {
@@ -130,7 +142,38 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     .split(",")
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
-  return { ...raw, dataDir, database, allowedPrivateHosts };
+  const alertWebhook = parseAlertWebhook(raw, allowedPrivateHosts);
+  return { ...raw, dataDir, database, allowedPrivateHosts, alertWebhook };
+}
+
+/**
+ * DETOUR_ALERT_WEBHOOK_URL with its secret, checked for what needs no DNS: an http(s) URL without
+ * user info whose host, when an IP literal, is public or in DETOUR_ALLOWED_PRIVATE_HOSTS (the
+ * addresses of a name are checked when Detour connects: lib/budgets/webhook.ts). Throws EnvError
+ * naming each problem.
+ */
+function parseAlertWebhook(raw: RawEnv, allowedPrivateHosts: readonly string[]): AlertWebhookEnv | null {
+  const url = raw.DETOUR_ALERT_WEBHOOK_URL;
+  if (url === undefined) return null;
+  const problems: string[] = [];
+  // The URL itself is not echoed: a webhook's path often holds a token.
+  const scheme = URL.canParse(url) ? new URL(url).protocol : null;
+  if (scheme === null) {
+    problems.push("DETOUR_ALERT_WEBHOOK_URL must be an http(s) URL (got a value that is not a URL)");
+  } else if (scheme !== "http:" && scheme !== "https:") {
+    problems.push(`DETOUR_ALERT_WEBHOOK_URL must be an http(s) URL (got a ${scheme} URL)`);
+  } else {
+    const check = checkCustomHostWithoutDns(url, allowedPrivateHosts, "DETOUR_ALERT_WEBHOOK_URL");
+    if (check !== "resolve" && !check.ok) problems.push(check.message);
+  }
+  const secret = raw.DETOUR_ALERT_WEBHOOK_SECRET;
+  if (secret === undefined) {
+    problems.push(
+      "DETOUR_ALERT_WEBHOOK_SECRET is required when DETOUR_ALERT_WEBHOOK_URL is set (it keys the alerts' HMAC-SHA256 signature)",
+    );
+  }
+  if (problems.length > 0 || secret === undefined) throw new EnvError(problems);
+  return { url, secret };
 }
 
 /** The process's environment, parsed on first use and kept in the runtime. */

@@ -5,6 +5,7 @@
  * rest count as "other", so user-supplied model names cannot blow up the series count.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { BudgetScope } from "./budgets/types";
 import type { LogRecord } from "./logs/types";
 import type { LogWriterStats } from "./logs/writer";
 import { getRuntime } from "./runtime";
@@ -41,6 +42,8 @@ export type Metrics = {
   spend: Counter<"scope" | "name">;
   budgetRemaining: Gauge<"scope" | "name" | "period">;
   budgetRefused: Counter<"scope">;
+  budgetAlerts: Counter<"scope" | "threshold">;
+  budgetAlertWebhooks: Counter<"outcome">;
 };
 
 function metrics(): Metrics {
@@ -176,6 +179,18 @@ function createMetrics(): Metrics {
       labelNames: ["scope"],
       registers: [registry],
     }),
+    budgetAlerts: new Counter({
+      name: "detour_budget_alerts_total",
+      help: "Budget alerts raised (once per budget, period and threshold across instances), by budget scope and threshold percent",
+      labelNames: ["scope", "threshold"],
+      registers: [registry],
+    }),
+    budgetAlertWebhooks: new Counter({
+      name: "detour_budget_alert_webhooks_total",
+      help: "Budget alert webhook deliveries by outcome: delivered, failed (after retries or a 4xx), refused (private address), dropped (queue full or shutdown)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
   };
 }
 
@@ -251,6 +266,24 @@ export function observeSignInLock(scope: "account" | "address"): void {
     metrics().signInLocks.inc({ scope });
   } catch {
     // Metrics must never break a request.
+  }
+}
+
+/** Counts one budget alert (the instance that claimed it); `thresholdPct` is 1-100, so the label is bounded. Never throws. */
+export function observeBudgetAlert(scope: BudgetScope, thresholdPct: number): void {
+  try {
+    metrics().budgetAlerts.inc({ scope, threshold: String(thresholdPct) });
+  } catch {
+    // Metrics must never break the caller.
+  }
+}
+
+/** Counts budget alert webhooks (`count`, default 1) by outcome. Never throws. */
+export function observeBudgetAlertWebhook(outcome: "delivered" | "failed" | "refused" | "dropped", count = 1): void {
+  try {
+    metrics().budgetAlertWebhooks.inc({ outcome }, count);
+  } catch {
+    // Metrics must never break the caller.
   }
 }
 

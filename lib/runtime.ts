@@ -1,7 +1,7 @@
 /**
  * The process's runtime: every long-lived object Detour keeps (the environment, the database
- * client, the log writer, Redis, caches, metrics, circuit state, the upstream agent...) in one
- * typed object, in one global slot (lib/runtime-slot.ts).
+ * client, the log writer, Redis, caches, metrics, circuit state, the upstream agent, the budget
+ * alerts...) in one typed object, in one global slot (lib/runtime-slot.ts).
  *
  * Why a global slot: Next.js may load `lib/` more than once in one process (each route bundle and
  * instrumentation have their own copy of its modules; dev reloads them), and Detour's HTTP server
@@ -18,6 +18,7 @@ import type { Server } from "node:http";
 import type { Logger } from "pino";
 import type { Agent } from "undici";
 import type { SignInThrottle } from "./auth/sign-in-throttle";
+import type { BudgetAlerts } from "./budgets/alerts";
 import type { LoadedKey } from "./crypto";
 import type { Db } from "./db";
 import type { Env } from "./env";
@@ -72,6 +73,8 @@ export type Runtime = {
   upstreamAgent: Agent | undefined;
   /** lib/auth/sign-in-throttle.ts getSignInThrottle(). */
   signInThrottle: SignInThrottle | undefined;
+  /** lib/budgets/alerts.ts getBudgetAlerts(): budget alerts and their webhook queue. */
+  budgetAlerts: BudgetAlerts | undefined;
   /** The /v1 inference handlers Detour's HTTP server answers with (lib/gateway/endpoints/handler-table.ts). */
   inferenceHandlers: InferenceRoutes | undefined;
   /** lib/server-start.ts installed the process's shutdown hooks. */
@@ -102,6 +105,7 @@ function createRuntime(): Runtime {
     budgets: undefined,
     upstreamAgent: undefined,
     signInThrottle: undefined,
+    budgetAlerts: undefined,
     inferenceHandlers: undefined,
     shutdownHooksInstalled: false,
     stopping: false,

@@ -17,7 +17,8 @@
  *  8. "Detour is ready"; the background scrub of earlier log rows starts 10 s later (lib/logs/scrub.ts)
  * A failure prints `Detour cannot start: <why>` and exits 1. The other parts are created on first
  * use: the metrics registry, the upstream agent, the response cache, the parse memos, the circuit
- * breaker's state and the sign-in throttle.
+ * breaker's state, the sign-in throttle and the budget alerts (the webhook's URL and secret are
+ * checked with the environment, step 1).
  *
  * Shutdown (SIGTERM/SIGINT): at the signal the log writer starts writing eagerly (it still accepts
  * the rows of requests in flight); scripts/server.ts stops accepting, lets in-flight requests
@@ -27,7 +28,10 @@
  *  2. the metrics listener closes
  *  3. the log writer closes: its queue goes to the database, what the database does not take in
  *     time to the spill file (at most 10 s)
- *  4. the Redis connections, the database client and the log writer's database connection close
+ *  4. the budget alerts close: the claims of crossings noted so far (the last settles included) and
+ *     the webhook deliveries still queued get at most 2 s, then what is left is dropped and logged
+ *     (lib/budgets/alerts.ts)
+ *  5. the Redis connections, the database client and the log writer's database connection close
  *     (together, at most 1 s)
  * Then the process exits with 128 + the signal's number.
  */
@@ -49,7 +53,9 @@ import { installShutdownHooks } from "./shutdown-hooks";
 
 /** Start step 5: how long the start waits for the log spill directory to be counted. */
 const SPILL_COUNT_WAIT_MS = 10_000;
-/** Shutdown step 4: how long closing Redis and the database may take. */
+/** Shutdown step 4: how long pending budget alerts (claims, webhook deliveries) may take. */
+const ALERTS_CLOSE_MS = 2_000;
+/** Shutdown step 5: how long closing Redis and the database may take. */
 const CONNECTIONS_CLOSE_MS = 1_000;
 
 function fail(message: string): never {
@@ -129,7 +135,9 @@ export async function stopServerProcess(timeoutMs: number): Promise<void> {
   await stopMetricsServer().catch(() => {});
   // 3. log writer (it reports its own failures)
   await rt.logWriter?.close(timeoutMs).catch(() => {});
-  // 4. Redis and the database connections
+  // 4. budget alerts (they report what they drop)
+  await rt.budgetAlerts?.close(ALERTS_CLOSE_MS).catch(() => {});
+  // 5. Redis and the database connections
   await withinMs(
     Promise.allSettled([closeRedis(), rt.db?.$disconnect(), rt.logSink?.close()]).then(() => {}),
     CONNECTIONS_CLOSE_MS,

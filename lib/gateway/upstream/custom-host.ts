@@ -126,28 +126,31 @@ export function createCustomHostValidator(options: CustomHostValidatorOptions = 
 
 /**
  * The part of the rule that needs no DNS: the URL, its scheme, user info, the operator's allow-list
- * and IP-literal hosts. "resolve" means the host is a name whose addresses decide.
+ * and IP-literal hosts. "resolve" means the host is a name whose addresses decide. `label` names the
+ * URL in messages: `custom_host`, or another URL held to the same rule (the budget alerts' webhook).
  */
-export function checkCustomHostWithoutDns(rawUrl: string, allowedPrivateHosts: readonly string[]): CustomHostCheck | "resolve" {
+export function checkCustomHostWithoutDns(
+  rawUrl: string,
+  allowedPrivateHosts: readonly string[],
+  label = "custom_host",
+): CustomHostCheck | "resolve" {
   let url: URL;
   try {
     url = new URL(rawUrl.trim());
   } catch {
-    return refuse(`custom_host ${quote(rawUrl)} is not a valid URL`);
+    return refuse(`${label} ${quote(rawUrl)} is not a valid URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return refuse(`custom_host ${quote(rawUrl)} must use http or https`);
+    return refuse(`${label} ${quote(rawUrl)} must use http or https`);
   }
   if (url.username || url.password) {
-    return refuse(
-      `custom_host must not contain a user name or password (${quote(`${url.protocol}//${url.host}`)} with user info was given)`,
-    );
+    return refuse(`${label} must not contain a user name or password (${quote(`${url.protocol}//${url.host}`)} with user info was given)`);
   }
   const host = url.hostname;
   if (isAllowed(url, allowedPrivateHosts)) return { ok: true };
   if (isIpLiteral(host)) {
     const kind = nonPublicKind(host);
-    return kind ? refuse(`custom_host host ${quote(host)} is ${withArticle(kind)} address; ${NON_PUBLIC_HINT}`) : { ok: true };
+    return kind ? refuse(`${label} host ${quote(host)} is ${withArticle(kind)} address; ${NON_PUBLIC_HINT}`) : { ok: true };
   }
   return "resolve";
 }
