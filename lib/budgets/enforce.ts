@@ -19,6 +19,7 @@ import { observeBudgetRefused, observeSpend, observeBudgetRemaining } from "../m
 import { worstCaseCost, type PricedTarget } from "./estimate";
 import { type BudgetLedger, type Charged, type LedgerBudget, toNanos, toUsd } from "./ledger";
 import { reserve, settle } from "./ledger-runtime";
+import { noteSpend } from "./alerts";
 import { countersAt, currentPeriod } from "./period";
 import { type Budget, type BudgetScope, subjectKey } from "./types";
 
@@ -188,22 +189,6 @@ export async function reserveBudgets(input: {
   return { id: input.id, ledger, reservedOn: apply.map((a) => a.budget.id), nanos, promptTokens: worst.promptTokens };
 }
 
-/** Called with each budget a settlement charged: its period spend before and after (the alerts). */
-export type ChargeListener = (charged: {
-  budget: Budget;
-  name: string;
-  spentBeforeUsd: number;
-  spentAfterUsd: number;
-  now: number;
-}) => void;
-
-const listeners: ChargeListener[] = [];
-
-/** Registers a listener for charges (alerts). */
-export function onBudgetCharged(listener: ChargeListener): void {
-  listeners.push(listener);
-}
-
 /**
  * Releases a request's reservation and charges `costUsd` to the budgets of `subjects` (workspace,
  * API key, config, the virtual key that answered). Off the request path; never throws.
@@ -233,12 +218,13 @@ export async function settleBudgets(
     if (!a) continue;
     const after = toUsd(c.spentAfterNanos);
     observeBudgetRemaining(a.budget.scope, a.label, a.budget.period, Math.max(0, a.budget.limitUsd - after));
-    for (const listener of listeners) {
-      try {
-        listener({ budget: a.budget, name: a.name, spentBeforeUsd: toUsd(c.spentBeforeNanos), spentAfterUsd: after, now });
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    // The alerts (alerts.ts): once per budget, period and threshold crossed; never on this path.
+    noteSpend({
+      budget: a.budget,
+      name: a.label,
+      period: currentPeriod(a.budget.period, now),
+      spentBeforeUsd: toUsd(c.spentBeforeNanos),
+      spentAfterUsd: after,
+    });
   }
 }
