@@ -29,6 +29,8 @@ export interface Generation {
   /** One text per choice (completions: one per prompt). */
   texts: string[];
   promptTokens: number;
+  /** "length" when the request's output limit cut the texts (OpenAI's `finish_reason`); "stop" otherwise. */
+  finish?: "stop" | "length";
 }
 
 export interface Envelope {
@@ -125,7 +127,7 @@ export function chatCompletionJson(env: Envelope, gen: Generation): string {
     index: 0,
     message: { role: "assistant", content: gen.texts[0] ?? "", refusal: null, annotations: [] },
     logprobs: null,
-    finish_reason: "stop",
+    finish_reason: gen.finish ?? "stop",
   };
   if (azure) choice.content_filter_results = CONTENT_FILTER_RESULTS;
   const body: Record<string, unknown> = {
@@ -169,7 +171,7 @@ export function chatStream(env: Envelope, gen: Generation): StreamPlan {
   if (azure && env.promptFilterChunk) head.push(azurePromptChunk(1));
   head.push(chunk([choice({ role: "assistant", content: "", refusal: null }, null, {})]));
   const content = splitPieces(gen.texts[0] ?? "").map((piece) => chunk([choice({ content: piece }, null, CONTENT_FILTER_RESULTS)]));
-  const tail = [chunk([choice({}, "stop", {})])];
+  const tail = [chunk([choice({}, gen.finish ?? "stop", {})])];
   if (env.includeUsage) tail.push(chunk([], chatUsage(gen.promptTokens, completionTokens(gen))));
   tail.push(DONE_FRAME);
   return { head, content, tail };
@@ -186,8 +188,8 @@ export function completionJson(env: Envelope, gen: Generation): string {
     model: env.model,
     choices: gen.texts.map((text, index) =>
       azure
-        ? { text, index, logprobs: null, finish_reason: "stop", content_filter_results: CONTENT_FILTER_RESULTS }
-        : { text, index, logprobs: null, finish_reason: "stop" },
+        ? { text, index, logprobs: null, finish_reason: gen.finish ?? "stop", content_filter_results: CONTENT_FILTER_RESULTS }
+        : { text, index, logprobs: null, finish_reason: gen.finish ?? "stop" },
     ),
     usage: plainUsage(gen.promptTokens, completionTokens(gen)),
     system_fingerprint: SYSTEM_FINGERPRINT,
@@ -215,7 +217,7 @@ export function completionStream(env: Envelope, gen: Generation): StreamPlan {
   gen.texts.forEach((text, i) => {
     for (const piece of splitPieces(text)) content.push(chunk([choice(piece, i, null)]));
   });
-  const tail = gen.texts.map((_, i) => chunk([choice("", i, "stop")]));
+  const tail = gen.texts.map((_, i) => chunk([choice("", i, gen.finish ?? "stop")]));
   if (env.includeUsage) tail.push(chunk([], plainUsage(gen.promptTokens, completionTokens(gen))));
   tail.push(DONE_FRAME);
   return { head, content, tail };

@@ -100,6 +100,22 @@ describe("OpenAI routes", () => {
     expect(mock.requests()[0]).toMatchObject({ stream: true, includeUsage: true });
   });
 
+  it("cuts the answer at max_completion_tokens (else max_tokens) with finish_reason length, in JSON and streams", async () => {
+    const json = await (await openai(mock.url, "chat/completions", chatBody("Cut me", { max_tokens: 3 }))).json();
+    // 3 tokens of 4 characters: the first 12 characters of the answer.
+    expect(json.choices[0]).toMatchObject({ message: { content: "Mock answer " }, finish_reason: "length" });
+    expect(json.usage).toMatchObject({ completion_tokens: 3 });
+    const both = await (await openai(mock.url, "chat/completions", chatBody("Cut me", { max_tokens: 3, max_completion_tokens: 2 }))).json();
+    expect(both.choices[0].message.content).toBe("Mock ans");
+    const roomy = await (await openai(mock.url, "chat/completions", chatBody("Cut me", { max_tokens: 500 }))).json();
+    expect(roomy.choices[0].finish_reason).toBe("stop");
+    const body = chatBody("Cut me", { stream: true, stream_options: { include_usage: true }, max_completion_tokens: 4 });
+    const chunks = sseJson(await (await openai(mock.url, "chat/completions", body)).text());
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("")).toBe("Mock answer from");
+    expect(chunks.at(-2)!.choices[0].finish_reason).toBe("length");
+    expect(chunks.at(-1)!.usage).toMatchObject({ completion_tokens: 4 });
+  });
+
   it("leaves out obfuscation when stream_options.include_obfuscation is false", async () => {
     const body = chatBody("Plain", { stream: true, stream_options: { include_obfuscation: false } });
     const chunks = sseJson(await (await openai(mock.url, "chat/completions", body)).text());

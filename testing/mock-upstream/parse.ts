@@ -84,7 +84,20 @@ export function chatGeneration(provider: Provider, key: string, body: Record<str
     chars += text.length;
     if (m.role === "user") lastUser = text;
   }
-  return { texts: [answerText(provider, key, lastUser)], promptTokens: Math.max(1, tokenCount(chars)) };
+  return limitOutput({ texts: [answerText(provider, key, lastUser)], promptTokens: Math.max(1, tokenCount(chars)) }, body);
+}
+
+/**
+ * The request's output limit (`max_completion_tokens`, else `max_tokens`), as OpenAI applies it:
+ * each text cut to that many tokens (4 characters each here), `finish_reason: "length"`.
+ */
+function limitOutput(gen: Generation, body: Record<string, unknown>): Generation {
+  const limit = [body.max_completion_tokens, body.max_tokens].find((v) => typeof v === "number" && Number.isInteger(v) && v > 0) as
+    | number
+    | undefined;
+  if (limit === undefined || gen.texts.every((t) => tokenCount(t.length) <= limit)) return gen;
+  const cut = (t: string) => t.slice(0, limit * 4).replace(/[\uD800-\uDBFF]$/, ""); // never a lone high surrogate
+  return { ...gen, texts: gen.texts.map(cut), finish: "length" };
 }
 
 /** Prompts or embedding inputs as strings (token arrays are stringified; their token count is their length). */
@@ -110,7 +123,7 @@ function textInputs(v: unknown): { texts: string[]; tokens: number } {
 
 export function completionGeneration(provider: Provider, key: string, body: Record<string, unknown>): Generation {
   const { texts, tokens } = textInputs(body.prompt);
-  return { texts: texts.map((p) => answerText(provider, key, p)), promptTokens: tokens };
+  return limitOutput({ texts: texts.map((p) => answerText(provider, key, p)), promptTokens: tokens }, body);
 }
 
 export function embeddingInputs(body: Record<string, unknown>): { inputs: string[]; promptTokens: number; dims: number; base64: boolean } {
