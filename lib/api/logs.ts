@@ -53,6 +53,7 @@ export function toLogItem(r: LogListRow) {
     reasoning_tokens: r.reasoningTokens,
     response_id: r.responseId,
     cost: r.cost,
+    usage_estimated: r.usageEstimated,
     latency_ms: r.latencyMs,
     overhead_ms: r.overheadMs,
     retry_count: r.retryCount,

@@ -104,6 +104,7 @@ const LIST_SELECT = {
   cacheReadTokens: true,
   cacheWriteTokens: true,
   reasoningTokens: true,
+  usageEstimated: true,
   responseId: true,
   cost: true,
   latencyMs: true,

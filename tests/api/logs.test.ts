@@ -168,6 +168,7 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
       reasoning_tokens: null,
       response_id: null,
       cost: 0.0001,
+      usage_estimated: false,
       latency_ms: 90,
       overhead_ms: 1.5,
       retry_count: 0,
