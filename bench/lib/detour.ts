@@ -84,6 +84,8 @@ export type Seeded = {
   azureKey(name: string, secret: string, deploymentName: string, alias: string): Promise<string>;
   anthropicKey(name: string, secret: string): Promise<string>;
   config(name: string, body: unknown): Promise<string>;
+  /** Sets a budget on the virtual key `slug` (docs/GATEWAY.md §12). */
+  virtualKeyBudget(slug: string, limitUsd: number, period: "total" | "daily" | "monthly"): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -99,6 +101,7 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
   const { parseEnv } = await import("../../lib/env");
   const { createConfig } = await import("../../lib/store/configs");
   const { createVirtualKey } = await import("../../lib/store/virtual-keys");
+  const { setBudget } = await import("../../lib/store/budgets");
   const encryptionKey = Buffer.from(keyHex, "hex");
   const env = parseEnv({ DETOUR_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DETOUR_ADMIN_PASSWORD: "bench-admin-password" });
   const db = createDb(env.database);
@@ -128,6 +131,10 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
     anthropicKey: async (name, secret) =>
       (await createVirtualKey(db, encryptionKey, { workspaceId, name, provider: "anthropic", secret, customHost: mockUrl })).slug,
     config: async (name, body) => (await createConfig(db, { workspaceId, name, body: JSON.stringify(body), author: "bench" })).slug,
+    virtualKeyBudget: async (slug, limitUsd, period) => {
+      const { id } = await db.virtualKey.findUniqueOrThrow({ where: { slug }, select: { id: true } });
+      await setBudget(db, workspaceId, { scope: "virtual_key", id }, { limit_usd: limitUsd, period, alert_at_pct: null });
+    },
     close: () => db.$disconnect(),
   };
 }
