@@ -140,6 +140,7 @@ describe("budget alerts", () => {
         alert_at_pct: 80,
       },
       threshold_pct: 80,
+      trigger: "spend",
       spent_usd: 8.25,
       period_start: "2026-03-01T00:00:00.000Z",
       resets_at: "2026-04-01T00:00:00.000Z",
@@ -185,6 +186,20 @@ describe("budget alerts", () => {
       period_start: "2026-03-18T00:00:00.000Z",
       resets_at: "2026-03-19T00:00:00.000Z",
     });
+    expect(receiver.received.every(verifies)).toBe(true);
+  });
+
+  it("a refusal raises the 100% alert once per period (trigger refused), even though spend stays below the limit", async () => {
+    const claims = memoryClaims();
+    const { alerts, lines, settle } = setup(claims.claim);
+    alerts.noteSpend(crossing(9.7, 9.7, { refused: true }));
+    alerts.noteSpend(crossing(9.8, 9.8, { refused: true })); // a second refusal in the same period
+    await settle();
+    expect(claims.calls).toEqual(["bud_1|2026-03-01|100", "bud_1|2026-03-01|100"]);
+    const bodies = receiver.received.map((h) => JSON.parse(h.body));
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toMatchObject({ threshold_pct: 100, trigger: "refused", spent_usd: 9.7 });
+    expect(lines.map((l) => l.msg)).toContainEqual(expect.stringContaining("refused a request: its monthly limit of $10 is reached ($9.7 spent"));
     expect(receiver.received.every(verifies)).toBe(true);
   });
 

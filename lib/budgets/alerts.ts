@@ -32,6 +32,12 @@ export type SpendCrossing = {
   spentBeforeUsd: number;
   /** The period's settled spend after it. */
   spentAfterUsd: number;
+  /**
+   * Set when the budget refused a request (429 budget_exceeded) rather than took a charge: spend
+   * never passes the limit (requests are refused first), so the first refusal of a period raises the
+   * 100% alert (`trigger: "refused"`), with the spend as it stands (before = after).
+   */
+  refused?: boolean;
 };
 
 /** The webhook's JSON body (docs/GATEWAY.md §12.4). */
@@ -51,6 +57,8 @@ export type BudgetAlertEvent = {
     alert_at_pct: number | null;
   };
   threshold_pct: number;
+  /** "spend": settled spend crossed the threshold; "refused": the budget refused a request (100% only). */
+  trigger: "spend" | "refused";
   spent_usd: number;
   /** The period's first instant (ISO), null for a total budget. */
   period_start: string | null;
@@ -89,6 +97,12 @@ export function crossedThresholds(budget: Pick<Budget, "limitUsd" | "alertAtPct"
   });
 }
 
+/** The thresholds a crossing raises: those its spend crossed, and 100 for a refusal. */
+export function thresholdsOf(crossing: SpendCrossing): number[] {
+  const crossed = crossedThresholds(crossing.budget, crossing.spentBeforeUsd, crossing.spentAfterUsd);
+  return crossing.refused && !crossed.includes(100) ? [...crossed, 100] : crossed;
+}
+
 /** The webhook body of one alert. */
 export function budgetAlertEvent(crossing: SpendCrossing, thresholdPct: number, at: number, id: string = randomUUID()): BudgetAlertEvent {
   const { budget, period } = crossing;
@@ -107,6 +121,7 @@ export function budgetAlertEvent(crossing: SpendCrossing, thresholdPct: number, 
       alert_at_pct: budget.alertAtPct,
     },
     threshold_pct: thresholdPct,
+    trigger: crossing.refused && crossedThresholds(crossing.budget, crossing.spentBeforeUsd, crossing.spentAfterUsd).length === 0 ? "refused" : "spend",
     spent_usd: crossing.spentAfterUsd,
     period_start: period.start === null ? null : new Date(period.start).toISOString(),
     resets_at: period.resetsAt === null ? null : new Date(period.resetsAt).toISOString(),
@@ -156,8 +171,11 @@ export function createBudgetAlerts(options: BudgetAlertsOptions): BudgetAlerts {
       const { budget } = crossing;
       log.warn(
         { ...logFields(crossing, pct), event_id: event.id, period_start: event.period_start, resets_at: event.resets_at },
-        `budget alert: ${budget.scope} ${JSON.stringify(crossing.name)} spent ${usd(crossing.spentAfterUsd)}, ` +
-          `${pct}% or more of its ${budget.period} limit of ${usd(budget.limitUsd)} (period ${crossing.period.key})`,
+        event.trigger === "refused"
+          ? `budget alert: ${budget.scope} ${JSON.stringify(crossing.name)} refused a request: its ${budget.period} limit of ` +
+              `${usd(budget.limitUsd)} is reached (${usd(crossing.spentAfterUsd)} spent, period ${crossing.period.key})`
+          : `budget alert: ${budget.scope} ${JSON.stringify(crossing.name)} spent ${usd(crossing.spentAfterUsd)}, ` +
+              `${pct}% or more of its ${budget.period} limit of ${usd(budget.limitUsd)} (period ${crossing.period.key})`,
       );
       observeBudgetAlert(budget.scope, pct);
       options.webhook?.enqueue({ id: event.id, body: JSON.stringify(event) });
@@ -166,7 +184,7 @@ export function createBudgetAlerts(options: BudgetAlertsOptions): BudgetAlerts {
 
   function noteSpend(crossing: SpendCrossing): void {
     try {
-      const thresholds = crossedThresholds(crossing.budget, crossing.spentBeforeUsd, crossing.spentAfterUsd);
+      const thresholds = thresholdsOf(crossing);
       if (thresholds.length === 0) return;
       if (closed) {
         log.warn({ ...logFields(crossing, thresholds.at(-1) ?? 100) }, "budget alert not raised: Detour is shutting down");
@@ -214,7 +232,7 @@ export function getBudgetAlerts(): BudgetAlerts {
 export function noteSpend(crossing: SpendCrossing): void {
   try {
     // Most settles cross nothing: nothing is created or looked up for them.
-    if (crossedThresholds(crossing.budget, crossing.spentBeforeUsd, crossing.spentAfterUsd).length === 0) return;
+    if (thresholdsOf(crossing).length === 0) return;
     getBudgetAlerts().noteSpend(crossing);
   } catch (err) {
     processLogger.error({ err: errorDetail(err) }, "budget alert: unexpected error");

@@ -166,6 +166,8 @@ export async function reserveBudgets(input: {
     const spent = toUsd(outcome.spentNanos);
     const reserved = toUsd(outcome.reservedNanos);
     observeBudgetRefused(b.scope);
+    // The first refusal of a period raises the 100% alert (spend itself stops short of the limit).
+    noteSpend({ budget: b, name: refused.label, period, spentBeforeUsd: spent, spentAfterUsd: spent, refused: true });
     const resets =
       period.resetsAt === null ? "It is a total budget: it does not reset." : `It resets at ${new Date(period.resetsAt).toISOString()}.`;
     throw new DetourError(
