@@ -27,7 +27,7 @@ describe("budget alerts from real traffic", () => {
     receiver = await startWebhookReceiver();
     h = await startHarness({
       DETOUR_ADMIN_API_KEY: ADMIN_KEY,
-      DETOUR_ALERT_WEBHOOK_URL: `${receiver.url}/hooks/detour`,
+      DETOUR_ALERT_WEBHOOK_URL: receiver.url,
       DETOUR_ALERT_WEBHOOK_SECRET: SECRET,
     });
     vk = await h.openaiKey("alerted", "sk-budget-alerted-0000000000001");
@@ -47,11 +47,13 @@ describe("budget alerts from real traffic", () => {
       maxRetries: 0,
       defaultHeaders: { "x-portkey-api-key": h.apiKey, "x-portkey-virtual-key": vk },
     });
+    // Each request may cost up to ~$0.0003 (its prompt's bytes and 5 output tokens at gpt-4o's prices) and
+    // costs ~$0.00007: spend crosses 80% of $0.002 before a worst case no longer fits.
     let answered = 0;
     let refused = null as { status?: number; error?: { code: string } } | null;
-    while (!refused && answered < 40) {
+    while (!refused && answered < 60) {
       try {
-        const { response } = await client.chat.completions.create(chatBody({ max_tokens: 30 })).withResponse();
+        const { response } = await client.chat.completions.create(chatBody({ max_tokens: 5 })).withResponse();
         await h.waitForLog(response.headers.get("x-portkey-request-id")!);
         answered++;
       } catch (err) {
@@ -61,7 +63,7 @@ describe("budget alerts from real traffic", () => {
     expect(refused?.status).toBe(429);
     expect(refused?.error?.code).toBe("budget_exceeded");
     // A second refusal in the same period alerts nothing more.
-    await expect(client.chat.completions.create(chatBody({ max_tokens: 30 }))).rejects.toMatchObject({ status: 429 });
+    await expect(client.chat.completions.create(chatBody({ max_tokens: 5 }))).rejects.toMatchObject({ status: 429 });
 
     const hooks = await receiver.waitFor(2, 10_000);
     await new Promise((r) => setTimeout(r, 500));
@@ -97,7 +99,7 @@ describe("budget alerts from real traffic", () => {
       apiKey: "unused",
       baseURL: h.baseURL,
       defaultHeaders: { "x-portkey-api-key": h.apiKey, "x-portkey-virtual-key": other },
-    }).chat.completions.create(chatBody({ max_tokens: 30 }));
+    }).chat.completions.create(chatBody({ max_tokens: 5 }));
     expect(fine.choices[0]?.message.content).toContain("Mock answer");
 
     const metrics = await (await fetch(`${h.url}/metrics`, { headers: { "x-portkey-api-key": ADMIN_KEY } })).text();
