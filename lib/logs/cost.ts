@@ -109,7 +109,7 @@ export function priceOverrideKey(provider: string, model: string): string {
   return `${provider}\u0000${canonicalModelName(model)}`;
 }
 
-/** A stored override (lib/store/price-overrides.ts): null for a price it does not set. */
+/** The prices of one override (lib/store/price-overrides.ts): null for a price it does not set. */
 export type PriceOverrideInput = {
   provider: string;
   model: string;
