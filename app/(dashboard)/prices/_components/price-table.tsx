@@ -108,7 +108,6 @@ export function PriceTable({ rows }: { rows: PriceListRow[] }) {
                 <th scope="col" className="num" title="The most output tokens one answer can hold">
                   Max output
                 </th>
-                <th scope="col">Date</th>
                 <th scope="col">Source</th>
                 <th scope="col" className="ui-col-actions">
                   <span className="sr-only">Actions</span>
@@ -157,8 +156,11 @@ function PriceRow({ row, onAction }: { row: PriceListRow; onAction: (action: Act
       <td className="ui-cell-main">
         <code>{row.model}</code>
         {above ? (
-          <span className="ui-cell-sub">
-            above {formatThreshold(above.tokens)} prompt tokens: {formatPrice(above.input)} in / {formatPrice(above.output ?? null)} out
+          <span
+            className="ui-cell-sub"
+            title={`Every token of a request whose prompt holds more than ${above.tokens.toLocaleString("en-US")} tokens: input ${formatPrice(above.input)}, cached input ${formatPrice(above.cachedInput ?? null)}, cache write ${formatPrice(above.cacheWrite ?? null)}, output ${formatPrice(above.output ?? null)}`}
+          >
+            over {formatThreshold(above.tokens)} prompt: {formatPrice(above.input)} / {formatPrice(above.output ?? null)}
           </span>
         ) : null}
       </td>
@@ -169,9 +171,11 @@ function PriceRow({ row, onAction }: { row: PriceListRow; onAction: (action: Act
       <td className="num">{formatPrice(row.reasoning)}</td>
       <td className="num">{formatTokens(row.maxOutputTokens)}</td>
       <td>
-        <time dateTime={row.date}>{row.date}</time>
+        {override ? <Badge tone="info">Override</Badge> : <Badge>Table</Badge>}
+        <time className="ui-cell-sub" dateTime={row.date} title={override ? "Set on" : "Prices read on"}>
+          {row.date}
+        </time>
       </td>
-      <td>{override ? <Badge tone="info">Override</Badge> : <Badge>Table</Badge>}</td>
       <td className="ui-col-actions">
         <div className="vk-actions">
           {override ? (
@@ -180,7 +184,7 @@ function PriceRow({ row, onAction }: { row: PriceListRow; onAction: (action: Act
                 Edit<span className="sr-only"> {row.model}</span>
               </Button>
               <Button size="sm" variant="danger" onClick={() => onAction({ kind: "remove", row })}>
-                Remove override<span className="sr-only"> of {row.model}</span>
+                Remove<span className="sr-only"> override of {row.model}</span>
               </Button>
             </>
           ) : (
