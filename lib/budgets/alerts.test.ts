@@ -199,7 +199,9 @@ describe("budget alerts", () => {
     const bodies = receiver.received.map((h) => JSON.parse(h.body));
     expect(bodies).toHaveLength(1);
     expect(bodies[0]).toMatchObject({ threshold_pct: 100, trigger: "refused", spent_usd: 9.7 });
-    expect(lines.map((l) => l.msg)).toContainEqual(expect.stringContaining("refused a request: its monthly limit of $10 is reached ($9.7 spent"));
+    expect(lines.map((l) => l.msg)).toContainEqual(
+      expect.stringContaining("refused a request: its monthly limit of $10 is reached ($9.7 spent"),
+    );
     expect(receiver.received.every(verifies)).toBe(true);
   });
 

@@ -121,7 +121,10 @@ export function budgetAlertEvent(crossing: SpendCrossing, thresholdPct: number, 
       alert_at_pct: budget.alertAtPct,
     },
     threshold_pct: thresholdPct,
-    trigger: crossing.refused && crossedThresholds(crossing.budget, crossing.spentBeforeUsd, crossing.spentAfterUsd).length === 0 ? "refused" : "spend",
+    trigger:
+      crossing.refused && crossedThresholds(crossing.budget, crossing.spentBeforeUsd, crossing.spentAfterUsd).length === 0
+        ? "refused"
+        : "spend",
     spent_usd: crossing.spentAfterUsd,
     period_start: period.start === null ? null : new Date(period.start).toISOString(),
     resets_at: period.resetsAt === null ? null : new Date(period.resetsAt).toISOString(),

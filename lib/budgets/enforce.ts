@@ -137,14 +137,15 @@ export async function reserveBudgets(input: {
   endpoint: Endpoint;
   body: Record<string, unknown>;
   requestText: string;
-  overrides?: PriceOverrides;
+  /** The workspace's price overrides. */
+  prices?: PriceOverrides;
 }): Promise<BudgetHold | null> {
   const budgets = await lookupWorkspaceBudgets(input.key.workspaceId);
   if (!budgets.size) return null;
   const now = Date.now();
   const apply = applied(budgets, requestSubjects(input.key, input.routing), now);
   if (!apply.length) return null;
-  const worst = worstCaseCost(input.endpoint, input.requestText, input.body, pricedTargets(input.routing, input.body), input.overrides);
+  const worst = worstCaseCost(input.endpoint, input.requestText, input.body, pricedTargets(input.routing, input.body), input.prices);
   if (!worst.ok) {
     throw new DetourError(
       "price_unknown",

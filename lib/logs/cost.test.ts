@@ -3,12 +3,18 @@ import {
   ANTHROPIC_PRICE_DATE,
   ANTHROPIC_PRICES,
   cost as costOf,
+  DEFAULT_MAX_OUTPUT_TOKENS,
   findModelPrice as findPrice,
   GROQ_PRICE_DATE,
+  maxOutputTokens,
   PRICE_TABLE,
   PRICE_TABLE_DATE,
   PRICE_TABLES,
   PRICED_MODELS,
+  priceOverrideKey,
+  toPriceOverrides,
+  type ModelPrice,
+  type PriceOverrides,
 } from "./cost";
 
 // OpenAI's table through the provider-aware lookup (the tests of the days of one table).
@@ -57,16 +63,16 @@ describe("price table", () => {
 
 describe("costUsd", () => {
   it("prices input and output per 1M tokens", () => {
-    expect(cost("gpt-4o", 1_000_000, 1_000_000)).toBe(12.5);
+    expect(cost("gpt-4o", 1_000_000, 1_000_000)).toBe(12.5); // 1M * 2.50 + 1M * 10 = 2.5 + 10
     expect(cost("gpt-4o-mini", 1000, 500)).toBe(0.00045); // 1000 * 0.15e-6 + 500 * 0.6e-6
-    expect(cost("gpt-4", 10, 20)).toBe(0.0015);
-    expect(cost("o3", 1234, 5678)).toBe(0.047892);
+    expect(cost("gpt-4", 10, 20)).toBe(0.0015); // 10 * 30e-6 + 20 * 60e-6 = 0.0003 + 0.0012
+    expect(cost("o3", 1234, 5678)).toBe(0.047892); // 1234 * 2e-6 + 5678 * 8e-6 = 0.002468 + 0.045424
   });
 
   it("prices embeddings by input only", () => {
-    expect(cost("text-embedding-3-small", 1_000_000)).toBe(0.02);
-    expect(cost("text-embedding-3-large", 8, 0)).toBe(0.00000104);
-    expect(cost("text-embedding-ada-002", 500, 7)).toBe(0.00005);
+    expect(cost("text-embedding-3-small", 1_000_000)).toBe(0.02); // 1M * 0.02e-6
+    expect(cost("text-embedding-3-large", 8, 0)).toBe(0.00000104); // 8 * 0.13e-6
+    expect(cost("text-embedding-ada-002", 500, 7)).toBe(0.00005); // 500 * 0.10e-6; no output price: the 7 cost nothing
   });
 
   it("returns null, never 0, for an unknown or missing model", () => {
@@ -129,8 +135,16 @@ describe("costUsd", () => {
 
   it("bills cached prompt tokens at the cached price, capped at the prompt tokens", () => {
     expect(cost("gpt-4o", 1_000_000, 0, 400_000)).toBe(2); // 600k * 2.5 + 400k * 1.25
-    expect(cost("gpt-4o", 1000, 0, 5000)).toBe(0.00125);
-    expect(cost("gpt-4", 1000, 0, 1000)).toBe(0.03); // no cached price: full input price
+    expect(cost("gpt-4o", 1000, 0, 5000)).toBe(0.00125); // only the 1000 prompt tokens can be cached: 1000 * 1.25e-6
+    expect(cost("gpt-4", 1000, 0, 1000)).toBe(0.03); // no cached price: full input price, 1000 * 30e-6
+  });
+
+  it("bills OpenAI's cached_tokens (part of prompt_tokens) once: cached at the cached rate, the rest at input", () => {
+    // prompt 1000 of which 400 cached, completion 100: 600 * 2.50e-6 + 400 * 1.25e-6 + 100 * 10e-6
+    // = 0.0015 + 0.0005 + 0.001 = 0.003 (never 1000 * 2.50e-6 + 400 * 1.25e-6 = 0.003 + ...: no token twice)
+    expect(cost("gpt-4o", 1000, 100, 400)).toBe(0.003);
+    // gpt-4.1-mini: 2000 prompt, 1500 cached, 0 out: 500 * 0.40e-6 + 1500 * 0.10e-6 = 0.0002 + 0.00015
+    expect(cost("gpt-4.1-mini", 2000, 0, 1500)).toBe(0.00035);
   });
 
   it("returns null for token counts that are not finite numbers >= 0", () => {
@@ -161,7 +175,7 @@ describe("prices by provider", () => {
         // A long-prompt tier costs more and names the same kinds of price, so no rate is ever filled in by guess.
         expect(Number.isInteger(above.tokens) && above.tokens > 0, where).toBe(true);
         expect(above.input, where).toBeGreaterThan(price.input);
-        for (const kind of ["output", "cachedInput", "cacheWrite"] as const) {
+        for (const kind of ["output", "cachedInput", "cacheWrite", "reasoning"] as const) {
           expect(above[kind] === undefined, `${where} ${kind}`).toBe(price[kind] === undefined);
         }
       }
@@ -312,5 +326,136 @@ describe("prices by provider", () => {
     expect(costOf("constructor", "gpt-4o", usage)).toBeNull();
     expect(costOf("__proto__", "gpt-4o", usage)).toBeNull();
     expect(costOf("anthropic", "toString", usage)).toBeNull();
+  });
+});
+
+describe("reasoning tokens", () => {
+  const usage = { promptTokens: 1000, completionTokens: 500, reasoningTokens: 300 };
+
+  it("cost nothing extra without a reasoning rate: they are part of the completion, billed once as output", () => {
+    // o3: 1000 * 2e-6 + 500 * 8e-6 = 0.002 + 0.004 (the 300 reasoning tokens are inside the 500)
+    expect(costOf("openai", "o3", usage)).toBe(0.006);
+    expect(costOf("openai", "o3", { ...usage, reasoningTokens: null })).toBe(0.006);
+  });
+
+  it("are billed at a price's own reasoning rate, the rest of the completion at output", () => {
+    const overrides = toPriceOverrides([
+      { provider: "openai", model: "o3", input: 1, output: 4, cachedInput: null, cacheWrite: null, reasoning: 2 },
+    ]);
+    // 1000 * 1e-6 + (500 - 300) * 4e-6 + 300 * 2e-6 = 0.001 + 0.0008 + 0.0006
+    expect(costOf("openai", "o3", usage, overrides)).toBe(0.0024);
+    // More reasoning tokens reported than completion tokens: at most the 500 are reasoning.
+    // 1000 * 1e-6 + 0 * 4e-6 + 500 * 2e-6 = 0.001 + 0.001
+    expect(costOf("openai", "o3", { ...usage, reasoningTokens: 900 }, overrides)).toBe(0.002);
+    expect(costOf("openai", "o3", { ...usage, reasoningTokens: -1 }, overrides)).toBeNull();
+  });
+});
+
+describe("workspace price overrides", () => {
+  const row = (provider: string, model: string, input: number, output: number | null = null, extra: Partial<ModelPrice> = {}) => ({
+    provider,
+    model,
+    input,
+    output,
+    cachedInput: extra.cachedInput ?? null,
+    cacheWrite: extra.cacheWrite ?? null,
+    reasoning: extra.reasoning ?? null,
+  });
+  const usage = { promptTokens: 1000, completionTokens: 500 };
+
+  it("keys an override by provider and canonical model name", () => {
+    expect(priceOverrideKey("azure-openai", " GPT-35-Turbo ")).toBe("azure-openai\u0000gpt-3.5-turbo");
+    const overrides = toPriceOverrides([row("openai", "GPT-4o", 1, 2)]);
+    expect([...overrides.keys()]).toEqual([priceOverrideKey("openai", "gpt-4o")]);
+  });
+
+  it("beats the table's price", () => {
+    const overrides = toPriceOverrides([row("openai", "gpt-4o", 1, 2)]);
+    // table: 1000 * 2.50e-6 + 500 * 10e-6 = 0.0025 + 0.005
+    expect(costOf("openai", "gpt-4o", usage)).toBe(0.0075);
+    // override: 1000 * 1e-6 + 500 * 2e-6 = 0.001 + 0.001
+    expect(costOf("openai", "gpt-4o", usage, overrides)).toBe(0.002);
+    expect(findPrice("openai", "gpt-4o", overrides)).toMatchObject({ key: "gpt-4o", source: "override" });
+    expect(findPrice("openai", "gpt-4o")).toMatchObject({ key: "gpt-4o", source: "table" });
+    // An empty map changes nothing.
+    expect(costOf("openai", "gpt-4o", usage, new Map())).toBe(0.0075);
+  });
+
+  it("of an exact snapshot beats the table's family; of a family prices its dated snapshots; never beats a listed snapshot", () => {
+    const snapshot = toPriceOverrides([row("openai", "gpt-4o-2024-08-06", 3, 3)]);
+    // 1000 * 3e-6 + 500 * 3e-6 = 0.003 + 0.0015 (the table's gpt-4o family would be 0.0075)
+    expect(costOf("openai", "gpt-4o-2024-08-06", usage, snapshot)).toBe(0.0045);
+    expect(costOf("openai", "gpt-4o-2024-11-20", usage, snapshot)).toBe(0.0075); // another snapshot: the table's family
+    const family = toPriceOverrides([row("openai", "gpt-4o", 1, 2)]);
+    expect(costOf("openai", "gpt-4o-2024-11-20", usage, family)).toBe(0.002); // 1000 * 1e-6 + 500 * 2e-6
+    expect(findPrice("openai", "gpt-4o-2024-11-20", family)).toMatchObject({ key: "gpt-4o", source: "override" });
+    // gpt-4o-2024-05-13 has its own table price: 1000 * 5e-6 + 500 * 15e-6 = 0.005 + 0.0075
+    expect(costOf("openai", "gpt-4o-2024-05-13", usage, family)).toBe(0.0125);
+  });
+
+  it("prices a model the table does not know, for a provider without a table too", () => {
+    const overrides = toPriceOverrides([
+      row("together-ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 0.88, 0.88),
+      row("openai", "ft:gpt-4o-mini-2024-07-18:org::abc", 0.3, 1.2),
+    ]);
+    const model = "meta-llama/Llama-3.3-70B-Instruct-Turbo";
+    expect(costOf("together-ai", model, usage)).toBeNull();
+    // 1000 * 0.88e-6 + 500 * 0.88e-6 = 0.00088 + 0.00044
+    expect(costOf("together-ai", model, usage, overrides)).toBe(0.00132);
+    expect(costOf("together-ai", model.toLowerCase(), usage, overrides)).toBe(0.00132);
+    // 1000 * 0.30e-6 + 500 * 1.20e-6 = 0.0003 + 0.0006
+    expect(costOf("openai", "ft:gpt-4o-mini-2024-07-18:org::abc", usage, overrides)).toBe(0.0009);
+    // Another provider serving the same name is not priced by it.
+    expect(costOf("fireworks-ai", model, usage, overrides)).toBeNull();
+  });
+
+  it("applies to its own provider only: Azure OpenAI's is keyed azure-openai", () => {
+    const overrides = toPriceOverrides([row("azure-openai", "gpt-35-turbo", 0.4, 1.2)]);
+    // Azure: 1000 * 0.40e-6 + 500 * 1.20e-6 = 0.0004 + 0.0006
+    expect(costOf("azure-openai", "gpt-35-turbo", usage, overrides)).toBe(0.001);
+    expect(costOf("azure-openai", "gpt-3.5-turbo", usage, overrides)).toBe(0.001);
+    // OpenAI keeps its table: 1000 * 0.50e-6 + 500 * 1.50e-6 = 0.0005 + 0.00075
+    expect(costOf("openai", "gpt-3.5-turbo", usage, overrides)).toBe(0.00125);
+  });
+
+  it("bills cache reads and writes at the override's rates, and as input where it sets none", () => {
+    const overrides = toPriceOverrides([
+      row("anthropic", "claude-sonnet-4-6", 2, 10, { cachedInput: 0.2, cacheWrite: 2.5 }),
+      row("anthropic", "claude-haiku-4-5", 1, 5),
+    ]);
+    const cached = { promptTokens: 1000, completionTokens: 100, cacheReadTokens: 600, cacheWriteTokens: 300 };
+    // 100 * 2e-6 + 600 * 0.2e-6 + 300 * 2.5e-6 + 100 * 10e-6 = 0.0002 + 0.00012 + 0.00075 + 0.001
+    expect(costOf("anthropic", "claude-sonnet-4-6", cached, overrides)).toBe(0.00207);
+    // No cache prices: the whole prompt at input. 1000 * 1e-6 + 100 * 5e-6 = 0.001 + 0.0005
+    expect(costOf("anthropic", "claude-haiku-4-5", cached, overrides)).toBe(0.0015);
+  });
+
+  it("is a flat price: an override of a tiered model has no long-prompt tier", () => {
+    const overrides = toPriceOverrides([row("anthropic", "claude-sonnet-4-5", 3, 15)]);
+    // 300k prompt: the table would bill 300k * 6 + 0 = 1.8; the override 300k * 3e-6 = 0.9
+    expect(costOf("anthropic", "claude-sonnet-4-5", { promptTokens: 300_000, completionTokens: 0 }, overrides)).toBe(0.9);
+    expect(costOf("anthropic", "claude-sonnet-4-5", { promptTokens: 300_000, completionTokens: 0 })).toBe(1.8);
+  });
+});
+
+describe("maxOutputTokens", () => {
+  it("is the price's own figure, else the default", () => {
+    expect(maxOutputTokens(findPrice("openai", "gpt-4o")!.price)).toBe(16_384);
+    expect(maxOutputTokens(findPrice("openai", "gpt-4.1-2025-04-14")!.price)).toBe(32_768);
+    expect(maxOutputTokens(findPrice("openai", "o3")!.price)).toBe(100_000);
+    expect(maxOutputTokens(findPrice("anthropic", "claude-haiku-4-5-20251001")!.price)).toBe(64_000);
+    expect(maxOutputTokens(findPrice("openai", "gpt-4-0613")!.price)).toBe(DEFAULT_MAX_OUTPUT_TOKENS);
+    expect(DEFAULT_MAX_OUTPUT_TOKENS).toBe(128_000);
+  });
+
+  it("survives an override of a table model; a model the table does not know gets the default", () => {
+    const overrides: PriceOverrides = toPriceOverrides([
+      { provider: "openai", model: "gpt-4o", input: 1, output: 2, cachedInput: null, cacheWrite: null, reasoning: null },
+      { provider: "ollama", model: "llama3.2", input: 0, output: 0, cachedInput: null, cacheWrite: null, reasoning: null },
+    ]);
+    expect(maxOutputTokens(findPrice("openai", "gpt-4o", overrides)!.price)).toBe(16_384);
+    expect(maxOutputTokens(findPrice("ollama", "llama3.2", overrides)!.price)).toBe(DEFAULT_MAX_OUTPUT_TOKENS);
+    // A price of 0 is a known 0, not unknown.
+    expect(costOf("ollama", "llama3.2", { promptTokens: 10, completionTokens: 10 }, overrides)).toBe(0);
   });
 });

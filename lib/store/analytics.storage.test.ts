@@ -121,10 +121,22 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
     expect(h0.cost).toBeCloseTo(0.03, 12);
     expect(h1).toMatchObject({ requests: 11, errors: 2, rescued: 1 });
     expect(h1.cost).toBeCloseTo(1.75, 12);
-    expect(h2).toMatchObject({ requests: 0, errors: 0, cost: 0, rescued: 0, p50: null, p95: null });
+    expect(h2).toMatchObject({ requests: 0, errors: 0, cost: 0, unpriced: 0, rescued: 0, p50: null, p95: null });
     expect(a.totals).toMatchObject({ requests: 15, errors: 4, rescued: 2 });
     expect(a.totals.errorRate).toBeCloseTo(4 / 15, 12);
     expect(a.totals.cost).toBeCloseTo(1.78, 12);
+  });
+
+  it("counts the answered requests of unknown cost, which the cost sums leave out (errors are not counted)", async () => {
+    const a = await hours(null);
+    // Hour 0: both answered requests have a cost; the 503 and the 429 are errors.
+    expect(a.series[0]!.unpriced).toBe(0);
+    // Hour 1: m-a (third), m-b (first), m-c, m-d, m-f, m-g answered without a cost; m-b's 500 and the 400 are errors.
+    expect(a.series[1]!.unpriced).toBe(6);
+    expect(a.totals.unpriced).toBe(6);
+    const m = await hours("model");
+    expect(m.series[1]!.byKey["m-a"]!.unpriced).toBe(1);
+    expect(m.byKey.find((k) => k.key === "other")!.unpriced).toBe(2); // m-f and m-g; m-e has a cost, unknown is a 400
   });
 
   it("computes latency p50/p95 like percentile_cont (linear interpolation), per bucket and overall", async () => {
@@ -149,9 +161,11 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
     expect(other).toMatchObject({ errors: 1, rescued: 1 });
     expect(other.cost).toBeCloseTo(1, 12);
     expect(a.series[0]!.byKey["gpt-4o"]).toMatchObject({ requests: 3, errors: 1, rescued: 1 });
-    expect(a.series[0]!.byKey["m-a"]).toEqual({ requests: 0, errors: 0, cost: 0, rescued: 0 });
+    expect(a.series[0]!.byKey["m-a"]).toEqual({ requests: 0, errors: 0, cost: 0, unpriced: 0, rescued: 0 });
     expect(a.series[1]!.byKey["m-a"]!.cost).toBeCloseTo(0.75, 12);
-    expect(a.series[2]!.byKey).toEqual(Object.fromEntries(a.keys.map((k) => [k, { requests: 0, errors: 0, cost: 0, rescued: 0 }])));
+    expect(a.series[2]!.byKey).toEqual(
+      Object.fromEntries(a.keys.map((k) => [k, { requests: 0, errors: 0, cost: 0, unpriced: 0, rescued: 0 }])),
+    );
     // The split parts add up to the bucket.
     for (const p of a.series) expect(Object.values(p.byKey).reduce((s, c) => s + c.requests, 0)).toBe(p.requests);
   });
@@ -243,6 +257,6 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
     );
     expect(a.keys).toEqual([]);
     expect(a.series).toHaveLength(2);
-    expect(a.totals).toEqual({ requests: 0, errors: 0, cost: 0, rescued: 0, errorRate: null, p50: null, p95: null });
+    expect(a.totals).toEqual({ requests: 0, errors: 0, cost: 0, unpriced: 0, rescued: 0, errorRate: null, p50: null, p95: null });
   });
 });

@@ -40,7 +40,11 @@ export type AnalyticsQuery = {
   splitBy: AnalyticsSplit | null;
 };
 
-export type Counts = { requests: number; errors: number; cost: number; rescued: number };
+/**
+ * `cost`: the sum of the known costs; `unpriced`: answered requests (status below 400) whose cost is
+ * unknown (no price for the model, or no usage reported), which that sum leaves out.
+ */
+export type Counts = { requests: number; errors: number; cost: number; unpriced: number; rescued: number };
 export type AnalyticsPoint = Counts & {
   /** Start of the bucket, ISO 8601 UTC. */
   start: string;
@@ -105,6 +109,7 @@ type GroupRow = {
   requests: number | bigint;
   errors: number | bigint | null;
   cost: number | null;
+  unpriced: number | bigint | null;
   rescued: number | bigint | null;
 };
 /**
@@ -164,6 +169,7 @@ function sqliteSql(q: AnalyticsQuery): DialectSql {
       SELECT ${bucket} AS bucket, ${key} AS key, COUNT(*) AS requests,
         SUM(CASE WHEN "status" >= 400 THEN 1 ELSE 0 END) AS errors,
         SUM("cost") AS cost,
+        SUM(CASE WHEN "cost" IS NULL AND "status" < 400 THEN 1 ELSE 0 END) AS unpriced,
         SUM(CASE WHEN "fallbackUsed" = 1 AND "status" >= 200 AND "status" < 300 THEN 1 ELSE 0 END) AS rescued
       FROM "RequestLog" WHERE ${where}
       GROUP BY 1, 2`,
@@ -237,6 +243,7 @@ function postgresSql(q: AnalyticsQuery): DialectSql {
       SELECT ${bucket} AS bucket, ${key} AS key, COUNT(*) AS requests,
         COUNT(*) FILTER (WHERE "status" >= 400) AS errors,
         SUM("cost") AS cost,
+        COUNT(*) FILTER (WHERE "cost" IS NULL AND "status" < 400) AS unpriced,
         COUNT(*) FILTER (WHERE "fallbackUsed" AND "status" >= 200 AND "status" < 300) AS rescued
       FROM "RequestLog" WHERE ${where}
       GROUP BY 1, 2`,
@@ -328,12 +335,13 @@ function num(v: number | bigint | null | undefined): number | null {
   return v === null || v === undefined ? null : Number(v);
 }
 
-const zero = (): Counts => ({ requests: 0, errors: 0, cost: 0, rescued: 0 });
+const zero = (): Counts => ({ requests: 0, errors: 0, cost: 0, unpriced: 0, rescued: 0 });
 
 function add(into: Counts, r: Counts): void {
   into.requests += r.requests;
   into.errors += r.errors;
   into.cost += r.cost;
+  into.unpriced += r.unpriced;
   into.rescued += r.rescued;
 }
 
@@ -365,6 +373,7 @@ function assemble(q: AnalyticsQuery, groups: GroupRow[], pct: Percentiles, split
     requests: Number(g.requests),
     errors: num(g.errors) ?? 0,
     cost: num(g.cost) ?? 0,
+    unpriced: num(g.unpriced) ?? 0,
     rescued: num(g.rescued) ?? 0,
   }));
   const { keys, keyOf } = split;

@@ -11,6 +11,7 @@ const LINKS = [
   { href: "/virtual-keys", label: "Virtual keys" },
   { href: "/api-keys", label: "API keys" },
   { href: "/analytics", label: "Analytics" },
+  { href: "/prices", label: "Prices" },
 ];
 
 export function NavLinks() {

@@ -20,12 +20,23 @@ type SearchParams = Record<string, string | string[] | undefined>;
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
+/** The range's cost: the sum of the known costs; "unknown" (never $0) when every answered request's cost is unknown. */
+function costText(t: Analytics["totals"]): string {
+  if (t.cost === 0 && t.unpriced > 0) return "unknown";
+  return `$${t.cost.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: t.cost < 1 ? 4 : 2 })}`;
+}
+
+/** Says how many answered requests the cost leaves out (no price for their model, or no usage). */
+function unpricedText(n: number): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? "request" : "requests"} of unknown cost not included`;
+}
+
 function SummaryCards({ data }: { data: Analytics }) {
   const t = data.totals;
   const stats = [
     { label: "Requests", value: t.requests.toLocaleString("en-US") },
     { label: "Error rate", value: t.errorRate === null ? "–" : `${(t.errorRate * 100).toFixed(1)}%` },
-    { label: "Cost", value: `$${t.cost.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: t.cost < 1 ? 4 : 2 })}` },
+    { label: "Cost", value: costText(t), note: t.unpriced ? unpricedText(t.unpriced) : undefined },
     { label: "Latency p50", value: t.p50 === null ? "–" : `${Math.round(t.p50).toLocaleString("en-US")} ms` },
     { label: "Latency p95", value: t.p95 === null ? "–" : `${Math.round(t.p95).toLocaleString("en-US")} ms` },
     { label: "Rescued by fallback", value: t.rescued.toLocaleString("en-US") },
@@ -36,6 +47,7 @@ function SummaryCards({ data }: { data: Analytics }) {
         <div className="card" key={s.label} data-testid={`total-${s.label.toLowerCase().replaceAll(" ", "-")}`}>
           <div className="label">{s.label}</div>
           <div className="value">{s.value}</div>
+          {"note" in s && s.note ? <div className="an-card-note">{s.note}</div> : null}
         </div>
       ))}
     </section>

@@ -48,6 +48,7 @@ function instance(broker: FakeBroker, id: string) {
     config: new LoadingCache({ ttlMs: 60_000, maxEntries: 100 }),
     virtual_key: new LoadingCache({ ttlMs: 60_000, maxEntries: 100 }),
     budget: new LoadingCache({ ttlMs: 60_000, maxEntries: 100 }),
+    prices: new LoadingCache({ ttlMs: 60_000, maxEntries: 100 }),
   };
   const logged: Logged[] = [];
   const log: BusLog = {
@@ -89,6 +90,7 @@ async function twoWarm() {
     await i.read("config", "ws:pc-1", "v1");
     await i.read("virtual_key", "ws:vk-1", "sk-old");
     await i.read("api_key", "hash-1", "active");
+    await i.read("prices", "ws", "gpt-4o at $2.50");
   }
   return { broker, a, b };
 }
@@ -126,6 +128,15 @@ describe("InvalidationBus", () => {
     await a.bus.publish("api_key", "hash-1");
     expect(await b.read("virtual_key", "ws:vk-1", "sk-new")).toBe("sk-new");
     expect(await b.read("api_key", "hash-1", "revoked")).toBe("revoked");
+    expect(await b.read("config", "ws:pc-1", "v2")).toBe("v1");
+    expect(await b.read("prices", "ws", "gpt-4o at $1")).toBe("gpt-4o at $2.50");
+  });
+
+  it("drops a workspace's prices on the others when one instance changes an override", async () => {
+    const { a, b } = await twoWarm();
+    await a.bus.publish("prices", "ws");
+    expect(b.bus.stats.applied).toBe(1);
+    expect(await b.read("prices", "ws", "gpt-4o at $1")).toBe("gpt-4o at $1");
     expect(await b.read("config", "ws:pc-1", "v2")).toBe("v1");
   });
 

@@ -13,10 +13,10 @@
  *   come back a little later), so every other instance drops everything it may hold stale.
  * - A message of a kind this version does not know clears everything (a newer instance's message).
  */
-export type InvalidationKind = "api_key" | "config" | "virtual_key" | "budget";
+export type InvalidationKind = "api_key" | "config" | "virtual_key" | "budget" | "prices";
 export type InvalidationMessage = { kind: InvalidationKind | "all"; key: string; origin: string };
 
-const KINDS = new Set<string>(["api_key", "config", "virtual_key", "budget"]);
+const KINDS = new Set<string>(["api_key", "config", "virtual_key", "budget", "prices"]);
 
 export type BusListener = {
   message(raw: string): void;

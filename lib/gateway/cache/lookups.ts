@@ -1,7 +1,8 @@
 /**
  * What the gateway reads on every request, cached in memory: API keys by hash, saved configs and
- * virtual keys (decrypted, in memory only) by workspace and slug, and each workspace's list of
- * active virtual keys (for GET /v1/models; dropped whenever one of its keys changes). The control plane calls the
+ * virtual keys (decrypted, in memory only) by workspace and slug, each workspace's list of
+ * active virtual keys (for GET /v1/models; dropped whenever one of its keys changes) and each
+ * workspace's price overrides (read through lib/pricing/workspace-prices.ts). The control plane calls the
  * `invalidate*` functions when it changes one: they drop this process's entry at once and, when
  * REDIS_URL is set, publish the invalidation to every other instance (`invalidation.ts`) and
  * resolve once Redis acknowledged it (or failed: never throws). The TTL bounds staleness for
@@ -28,6 +29,7 @@ import { parseConfigJson, type Config, type ConfigIssue } from "../config/schema
 import { InvalidationBus, type InvalidationKind } from "./invalidation";
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "../rate-limit/limiter";
 import { getProviderAdapter } from "../providers/registry";
+import type { PriceOverrides } from "../../logs/cost";
 import type { VirtualKeyDeployment } from "../providers/types";
 import { virtualKeyOrigins } from "../upstream/virtual-key-hosts";
 
@@ -80,6 +82,8 @@ export type GatewayState = {
   virtualKeyLists: LoadingCache<string[]>;
   /** Each workspace's budgets by subject (`scope:id`), by workspace id. */
   budgets: LoadingCache<WorkspaceBudgets>;
+  /** Each workspace's price overrides (lib/pricing/workspace-prices.ts), by workspace id. */
+  prices: LoadingCache<PriceOverrides>;
   touchedApiKeys: Set<string>;
   touchedVirtualKeys: Set<string>;
   touchTimer?: NodeJS.Timeout;
@@ -126,6 +130,7 @@ function createState(): GatewayState {
     virtualKeys: new LoadingCache(options("virtual keys")),
     virtualKeyLists: new LoadingCache({ ...options("virtual key lists"), maxEntries: 1_000 }),
     budgets: new LoadingCache({ ...options("budgets"), maxEntries: 10_000 }),
+    prices: new LoadingCache({ ...options("price overrides"), maxEntries: 1_000 }),
     touchedApiKeys: new Set(),
     touchedVirtualKeys: new Set(),
     bus: null,
@@ -174,7 +179,15 @@ function createBus(s: GatewayState): InvalidationBus {
 }
 
 function cacheOf(s: GatewayState, kind: InvalidationKind): LoadingCache<unknown> {
-  return kind === "api_key" ? s.apiKeys : kind === "config" ? s.configs : kind === "budget" ? s.budgets : s.virtualKeys;
+  return kind === "api_key"
+    ? s.apiKeys
+    : kind === "config"
+      ? s.configs
+      : kind === "budget"
+        ? s.budgets
+        : kind === "prices"
+          ? s.prices
+          : s.virtualKeys;
 }
 
 /** Drops `key` of `kind` in this process; a virtual key's change also drops its workspace's key list. */
@@ -189,6 +202,7 @@ function clearCaches(s: GatewayState): void {
   s.virtualKeys.clear();
   s.virtualKeyLists.clear();
   s.budgets.clear();
+  s.prices.clear();
 }
 
 /**
@@ -298,6 +312,14 @@ export function invalidateWorkspaceBudgets(workspaceId: string): Promise<void> {
   return invalidate("budget", workspaceId);
 }
 
+/** Drops the workspace's price overrides here and on every other instance (lib/pricing/workspace-prices.ts calls it). */
+export function invalidatePriceOverrides(workspaceId: string): Promise<void> {
+  return invalidate("prices", workspaceId);
+}
+/** The cache of workspaces' price overrides, read through lib/pricing/workspace-prices.ts (which loads them). */
+export function priceOverrideCache(): LoadingCache<PriceOverrides> {
+  return state().prices;
+}
 /** Clears this process's caches (not the other instances'). */
 export function clearGatewayCaches(): void {
   clearCaches(state());

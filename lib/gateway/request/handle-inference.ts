@@ -20,6 +20,7 @@ import {
   parseHeaders,
   rateLimitByApiKey,
   rateLimitByVirtualKeys,
+  loadPrices,
   readBody,
   reserveBudget,
   resolveTargets,
@@ -47,6 +48,8 @@ const INFERENCE = pipeline<Served>()
   .stage(pinToOrigin)
   // Response cache (config `cache`, non-streaming) -> s.cache, cache status; a fresh cached answer ends here.
   .stage(cacheLookup)
+  // The workspace's price overrides (cached) -> s.prices: what the answer and the budgets are priced with.
+  .stage(loadPrices)
   // Budgets: the worst-case cost reserved on each before any upstream call -> s.budget; 429 budget_exceeded.
   .stage(reserveBudget)
   // The router over the targets, each attempt an upstream call -> s.result.
@@ -67,6 +70,8 @@ const RESPONSE_CALL = pipeline<Served>()
   .stage(rateLimitByVirtualKeys)
   // Pinned to the origin; a response with no record is looked for on each of the config's targets.
   .stage(pinToOrigin)
+  // A background response's usage is priced when a read first shows it finished.
+  .stage(loadPrices)
   .stage(routeUpstream)
   .answer(respond)
   .onError(errorResponse);

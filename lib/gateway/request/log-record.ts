@@ -1,5 +1,5 @@
 /** Turns a served request into its log row (docs/GATEWAY.md §9). Secrets never reach the row (`log-redaction.ts`). */
-import { cost } from "../../logs/cost";
+import { cost, type PriceOverrides } from "../../logs/cost";
 import { boundBody, type AffinityRow, type AttemptRecordRow, type LogRecord } from "../../logs/types";
 import type { AuthenticatedKey } from "../../store/api-keys";
 import type { UpstreamPayload } from "./attempt";
@@ -47,8 +47,11 @@ export type Served = {
   model: string | null;
 };
 
-/** `provider`: the answering provider, whose price table prices the answer (lib/logs/cost.ts). */
-export function usageFields(served: Served, modelRequested: string | null, provider: string | null = null) {
+/**
+ * `provider`: the answering provider, whose price table prices the answer (lib/logs/cost.ts);
+ * `overrides`: the workspace's own prices (lib/pricing/workspace-prices.ts), which win over the table.
+ */
+export function usageFields(served: Served, modelRequested: string | null, provider: string | null = null, overrides?: PriceOverrides) {
   const model = served.model ?? modelRequested;
   const u = served.usage;
   const promptTokens = u?.promptTokens ?? null;
@@ -58,10 +61,10 @@ export function usageFields(served: Served, modelRequested: string | null, provi
   const reasoningTokens = u?.reasoningTokens ?? null;
   const totalTokens =
     u?.totalTokens ?? (promptTokens !== null || completionTokens !== null ? (promptTokens ?? 0) + (completionTokens ?? 0) : null);
-  const counts = { promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens };
+  const counts = { promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens };
   // An Azure answer may name its deployment rather than a model: then the model asked for prices it.
-  let usd = u && model ? cost(provider, model, counts) : null;
-  if (usd === null && u && modelRequested && modelRequested !== model) usd = cost(provider, modelRequested, counts);
+  let usd = u && model ? cost(provider, model, counts, overrides) : null;
+  if (usd === null && u && modelRequested && modelRequested !== model) usd = cost(provider, modelRequested, counts, overrides);
   return { model, promptTokens, completionTokens, totalTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens, cost: usd };
 }
 

@@ -41,7 +41,7 @@ function withCountedUsage(
   // A read names no model: an answer naming a deployment is priced by the model it stands for.
   const asked = modelRequested(s) ?? (served.model ? (adapter.modelOfDeployment?.(served.model, creds) ?? null) : null);
   const count = (counted: boolean) => {
-    const fields = usageFields(counted ? served : { usage: null, model: served.model }, asked, provider);
+    const fields = usageFields(counted ? served : { usage: null, model: served.model }, asked, provider, s.prices ?? undefined);
     // Counting tokens generates nothing and is free; a call that counts nothing costs nothing: known to be 0, not unknown.
     if (FREE_ENDPOINTS.has(s.endpoint) || (s.call && !counted)) fields.cost = 0;
     then(fields);

@@ -19,6 +19,7 @@ import { buildLogRecord, type LogInput } from "./log-record";
 import { type BudgetHold, settleBudgets, spendSubjects } from "../../budgets/enforce";
 import { dayOf } from "../../budgets/period";
 import type { LogRecord } from "../../logs/types";
+import type { PriceOverrides } from "../../logs/cost";
 
 /** Where the answer goes in the response cache, when the config caches (`cacheLookup`). */
 export type CachePlan = { key: string; ttlMs: number };
@@ -65,6 +66,8 @@ export type Served = {
   cacheStatus: "HIT" | "MISS" | "REFRESH" | "DISABLED";
   /** The reservation held against the request's budgets (`reserveBudget`), released when its log row is built. */
   budget: BudgetHold | null;
+  /** The workspace's price overrides (`loadPrices`): what its answers and its budgets are priced with. */
+  prices: PriceOverrides | null;
 };
 
 /** `S` with the fields `K` known to be set. */
@@ -100,6 +103,7 @@ export function newServed(request: Request, endpoint: Endpoint, call: ResourceCa
     sleptMs: 0,
     cacheStatus: "DISABLED",
     budget: null,
+    prices: null,
   };
 }
 

@@ -12,6 +12,7 @@ import { DetourError } from "../../errors";
 import { timeoutErrorBody } from "../errors";
 import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
 import { reserveBudgets } from "../../budgets/enforce";
+import { workspacePrices } from "../../pricing/workspace-prices";
 import { modelAllowed } from "../model-allow";
 import { route } from "../router";
 import { type Endpoint, RESPONSES_ENDPOINTS, wireOf } from "../providers/types";
@@ -154,6 +155,11 @@ async function cachedAnswer(s: Resolved, key: string): Promise<Response | undefi
   return hit ? respondFromCache(s, hit) : undefined;
 }
 
+/** The workspace's price overrides (cached per workspace): its answers and budgets are priced with them. */
+export async function loadPrices(s: Authenticated): Promise<void> {
+  s.prices = await workspacePrices(s.key.workspaceId);
+}
+
 /**
  * The request's budgets (docs/GATEWAY.md §12), after the cache (a cached answer costs nothing) and
  * before any upstream call: its worst-case cost reserved on each, or 429 `budget_exceeded` / 400
@@ -161,6 +167,7 @@ async function cachedAnswer(s: Resolved, key: string): Promise<Response | undefi
  */
 export async function reserveBudget(s: Resolved): Promise<void> {
   const hold = await reserveBudgets({
+    prices: s.prices ?? undefined,
     id: s.logId,
     key: s.key,
     routing: s.routing,

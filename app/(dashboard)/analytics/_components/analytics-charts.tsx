@@ -119,12 +119,21 @@ function StackedCounts({
   pick,
   fmt,
   totalOf,
-}: ChartProps & { id: string; title: string; pick: (c: Counts) => number; fmt: (n: number) => string; totalOf: (c: Counts) => number }) {
+  note,
+}: ChartProps & {
+  id: string;
+  title: string;
+  pick: (c: Counts) => number;
+  fmt: (n: number) => string;
+  totalOf: (c: Counts) => number;
+  /** A last sentence of the summary (what the sums leave out). */
+  note?: string;
+}) {
   const series = seriesOf(data);
   const rows = rowsOf(data, pick, (p) => pick(p));
   const total = totalOf(data.totals);
   const parts = data.byKey.length ? `; by ${data.splitBy}: ${data.byKey.map((k) => `${k.key} ${fmt(totalOf(k))}`).join(", ")}` : "";
-  const summary = `${title} per ${data.bucket}, ${rangeLabel.toLowerCase()}: ${fmt(total)} in total, ${peak(data, (p) => pick(p), fmt)}${parts}.`;
+  const summary = `${title} per ${data.bucket}, ${rangeLabel.toLowerCase()}: ${fmt(total)} in total, ${peak(data, (p) => pick(p), fmt)}${parts}.${note ? ` ${note}` : ""}`;
   return (
     <ChartFigure id={id} title={title} summary={summary}>
       <BarChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
@@ -241,7 +250,19 @@ export function AnalyticsCharts({ data, rangeLabel }: { data: Analytics; rangeLa
     <div className="an-grid">
       <StackedCounts id="requests" title="Requests" {...common} pick={(c) => c.requests} totalOf={(c) => c.requests} fmt={fmtInt} />
       <ErrorRateChart {...common} />
-      <StackedCounts id="cost" title="Cost (USD)" {...common} pick={(c) => c.cost} totalOf={(c) => c.cost} fmt={fmtUsd} />
+      <StackedCounts
+        id="cost"
+        title="Cost (USD)"
+        {...common}
+        pick={(c) => c.cost}
+        totalOf={(c) => c.cost}
+        fmt={fmtUsd}
+        note={
+          data.totals.unpriced
+            ? `${data.totals.unpriced.toLocaleString("en-US")} answered ${data.totals.unpriced === 1 ? "request has" : "requests have"} an unknown cost (no price for the model, or no usage) and ${data.totals.unpriced === 1 ? "is" : "are"} not in these sums.`
+            : undefined
+        }
+      />
       <LatencyChart {...common} />
       <StackedCounts id="rescued" title="Rescued by fallback" {...common} pick={(c) => c.rescued} totalOf={(c) => c.rescued} fmt={fmtInt} />
     </div>

@@ -12,7 +12,7 @@ export function formatTime(iso: string, withMs = false): string {
 
 /** US dollars with enough digits for fractions of a cent; null means the price is unknown. */
 export function formatCost(cost: number | null): string {
-  if (cost === null) return "—";
+  if (cost === null) return "unknown"; // never $0: no usage, or a model without a price
   if (cost === 0) return "$0";
   if (cost >= 1) return `$${cost.toFixed(2)}`;
   if (cost >= 0.01) return `$${cost.toFixed(4)}`;
