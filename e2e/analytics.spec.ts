@@ -118,6 +118,27 @@ test("charts this run's requests, and the range and split selects change the URL
   await expect(perKey("p50")).toBeVisible();
   await expect(page.getByRole("button", { name: "p50" })).toHaveAttribute("aria-pressed", "true");
 
+  // By API key, virtual key and config: the names, not the ids or slugs.
+  const esc = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  await split.selectOption("api_key");
+  await expect(page).toHaveURL(/[?&]split=api_key/);
+  await expect(
+    page.getByRole("img", { name: new RegExp(`^Requests per hour, .*; by API key: .*${esc(`e2e analytics ${RUN}`)} ${TOTAL}`) }),
+  ).toBeVisible();
+  await expect(page.getByRole("figure", { name: /^Latency p(50|95) by API key$/ })).toBeVisible();
+  await split.selectOption("virtual_key");
+  await expect(
+    page.getByRole("img", { name: new RegExp(`^Requests per hour, .*; by virtual key: .*${esc(`Analytics Azure ${RUN}`)} \\d+`) }),
+  ).toBeVisible();
+  await split.selectOption("config");
+  await expect(
+    page.getByRole("img", { name: new RegExp(`^Requests per hour, .*; by config: .*${esc(`Analytics fallback ${RUN}`)} ${SENT.rescued}`) }),
+  ).toBeVisible();
+  await expect(page.getByRole("img", { name: /^Requests per hour, .*; by config: .*no config \d+/ })).toBeVisible();
+
+  await split.selectOption("provider");
+  await expect(page).toHaveURL(/[?&]split=provider/);
+
   // Last 30 days, by model: daily buckets.
   await range.selectOption("30d");
   await expect(page).toHaveURL(/[?&]range=30d/);

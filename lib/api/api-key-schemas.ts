@@ -4,10 +4,12 @@
  * `default_config` (`defaultConfig` too) names the config that routes the key's requests that name
  * none (docs/GATEWAY.md §2); whether it exists is checked by the store, in the key's transaction.
  * `expires_at` and `allowed_models` (`expiresAt`, `allowedModels` too) are the lifecycle fields
- * shared with virtual keys (key-lifecycle-schemas.ts). A rotation's body names its grace period.
+ * shared with virtual keys (key-lifecycle-schemas.ts). `budget` is the key's spend limit
+ * (budget-schemas.ts). A rotation's body names its grace period.
  */
 import { z } from "zod";
 import { enumOf, intInRange, nonEmptyString, strictObject } from "../gateway/config/messages";
+import { budgetSchema } from "./budget-schemas";
 import { renameAliases } from "./input";
 import { allowedModelsSchema, expiresAtSchema } from "./key-lifecycle-schemas";
 import { rateLimitsSchema } from "./rate-limit-schemas";
@@ -49,15 +51,16 @@ export const createApiKeySchema = z.preprocess(
       default_config: defaultConfigSchema.optional(),
       expires_at: expiresAtSchema().optional(),
       allowed_models: allowedModelsSchema.optional(),
+      budget: budgetSchema.optional(),
       workspace_id: z.string().optional(),
     },
-    "a JSON object {name, scope, rate_limits?, default_config?, expires_at?, allowed_models?}",
+    "a JSON object {name, scope, rate_limits?, default_config?, expires_at?, allowed_models?, budget?}",
     (key) => (key === "scopes" ? 'Detour has one scope per key: send scope: "gateway" or "admin"' : undefined),
   ),
 );
 
 /**
- * PUT /v1/api-keys/{id}: the key's rate limits, default config, expiry and allowed models, each left
+ * PUT /v1/api-keys/{id}: the key's rate limits, default config, expiry, allowed models and budget, each left
  * as it is when absent (its name, scope and secret never change; create or rotate a key). The
  * handler refuses a body that changes nothing.
  */
@@ -69,12 +72,13 @@ export const updateApiKeySchema = z.preprocess(
       default_config: defaultConfigSchema.optional(),
       expires_at: expiresAtSchema().optional(),
       allowed_models: allowedModelsSchema.optional(),
+      budget: budgetSchema.optional(),
       workspace_id: z.string().optional(),
     },
-    "a JSON object {rate_limits?: {rpm?, tpm?}, default_config?, expires_at?, allowed_models?}",
+    "a JSON object {rate_limits?: {rpm?, tpm?}, default_config?, expires_at?, allowed_models?, budget?}",
     (key) =>
       ["name", "scope", "key"].includes(key)
-        ? `${key} of an API key cannot be changed; only rate_limits, default_config, expires_at and allowed_models can (create or rotate a key instead)`
+        ? `${key} of an API key cannot be changed; only rate_limits, default_config, expires_at, allowed_models and budget can (create or rotate a key instead)`
         : undefined,
   ),
 );

@@ -13,14 +13,18 @@
  * checked by the gateway at each request (an expired key also fails on management routes). A
  * rotation (`POST /v1/api-keys/{id}/rotate`) creates a key with the old one's settings, shown once,
  * and ends the old one after the grace period (at once by default): the old one then answers 401
- * `api_key_expired` naming its replacement's prefix.
+ * `api_key_expired` naming its replacement's prefix. The new key inherits the old one's budget (a
+ * copy: both keys have one while both work; the new key's spend starts from nothing).
+ *
+ * A key's `budget` (budget-schemas.ts) is written in the key's own transaction; the gateway's cached
+ * budgets are dropped on every instance before the answer. Every answer shows it with its spend.
  *
  * The key registered from DETOUR_ADMIN_API_KEY cannot be revoked or rotated here: every start registers it
  * again, so a revocation would silently undo itself. The operator changes or unsets the variable.
  */
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../crypto";
 import { getDb } from "../db";
-import { invalidateApiKeyHash } from "../gateway/cache/lookups";
+import { invalidateApiKeyHash, invalidateWorkspaceBudgets } from "../gateway/cache/lookups";
 import {
   apiKeyPrefixes,
   createNamedApiKey,
@@ -32,6 +36,8 @@ import {
   type ApiKeyRow,
   type SaveApiKeyResult,
 } from "../store/api-keys";
+import type { BudgetView } from "./budget-schemas";
+import { budgetViewsOf } from "./budgets";
 import { createApiKeySchema, listApiKeysQuerySchema, rotateApiKeySchema, updateApiKeySchema } from "./api-key-schemas";
 import { lifecycleColumns, lifecycleView } from "./key-lifecycle-schemas";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
@@ -52,7 +58,7 @@ function statusOf(k: ApiKeyRow, now: number): "active" | "expired" | "revoked" {
  * How the API shows a key. `rotated_to` is the id of the key that replaced it in a rotation, with
  * that key's prefix (`rotated_to_prefix`) when the caller looked it up (null when unknown).
  */
-export function apiKeyView(k: ApiKeyRow, rotatedToPrefix: string | null = null, now = Date.now()) {
+export function apiKeyView(k: ApiKeyRow, rotatedToPrefix: string | null = null, budget: BudgetView | null = null, now = Date.now()) {
   return {
     object: "api-key",
     id: k.id,
@@ -71,18 +77,28 @@ export function apiKeyView(k: ApiKeyRow, rotatedToPrefix: string | null = null, 
     ...lifecycleView(k),
     rotated_to: k.rotatedToId,
     rotated_to_prefix: k.rotatedToId ? rotatedToPrefix : null,
+    budget,
   };
 }
 
-/** The views of `rows`, with the prefixes of the keys they were rotated to (one query). */
+/** The views of `rows`, with the prefixes of the keys they were rotated to (one query) and their budgets (three at most). */
 async function viewsOf(workspaceId: string, rows: ApiKeyRow[]) {
-  const prefixes = await apiKeyPrefixes(
-    getDb(),
-    workspaceId,
-    rows.flatMap((r) => (r.rotatedToId ? [r.rotatedToId] : [])),
-  );
   const now = Date.now();
-  return rows.map((r) => apiKeyView(r, r.rotatedToId ? (prefixes.get(r.rotatedToId) ?? null) : null, now));
+  const [prefixes, budgets] = await Promise.all([
+    apiKeyPrefixes(
+      getDb(),
+      workspaceId,
+      rows.flatMap((r) => (r.rotatedToId ? [r.rotatedToId] : [])),
+    ),
+    budgetViewsOf(
+      getDb(),
+      workspaceId,
+      "api_key",
+      rows.map((r) => r.id),
+      now,
+    ),
+  ]);
+  return rows.map((r) => apiKeyView(r, r.rotatedToId ? (prefixes.get(r.rotatedToId) ?? null) : null, budgets.get(r.id) ?? null, now));
 }
 
 function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
@@ -140,12 +156,17 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
       ...rateLimitColumns(body.rate_limits),
       defaultConfig: body.default_config,
       ...lifecycleColumns(body),
+      budget: body.budget,
     }),
     "",
     body.name,
   );
   await invalidateApiKeyHash(hash);
-  return Response.json({ ...apiKeyView(row), key }, { status: 201, headers: { "cache-control": "no-store" } });
+  if (body.budget) await invalidateWorkspaceBudgets(principal.workspaceId);
+  return Response.json(
+    { ...(await viewsOf(principal.workspaceId, [row]))[0], key },
+    { status: 201, headers: { "cache-control": "no-store" } },
+  );
 }
 
 export async function listApiKeysHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {
@@ -166,8 +187,8 @@ export async function getApiKeyHandler({ principal, params }: ApiContext<IdParam
 }
 
 /**
- * PUT: the key's rate limits, default config, expiry and allowed models; the gateway's cache entry
- * is dropped (on every instance) before the answer.
+ * PUT: the key's rate limits, default config, expiry, allowed models and budget; the gateway's cache entries
+ * are dropped (on every instance) before the answer.
  */
 export async function updateApiKeyHandler({ request, principal, params }: ApiContext<IdParams>): Promise<Response> {
   const body = parseInput(updateApiKeySchema, await readJson(request));
@@ -176,11 +197,12 @@ export async function updateApiKeyHandler({ request, principal, params }: ApiCon
     body.rate_limits === undefined &&
     body.default_config === undefined &&
     body.expires_at === undefined &&
-    body.allowed_models === undefined
+    body.allowed_models === undefined &&
+    body.budget === undefined
   ) {
     throw new DetourError(
       "bad_request",
-      "Nothing to change: send rate_limits, default_config (a config id, or null for none), expires_at or allowed_models (null removes either).",
+      "Nothing to change: send rate_limits, default_config (a config id, or null for none), expires_at, allowed_models or budget (null removes any of them).",
     );
   }
   const { row, hash } = unwrap(
@@ -188,15 +210,17 @@ export async function updateApiKeyHandler({ request, principal, params }: ApiCon
       ...rateLimitColumns(body.rate_limits),
       defaultConfig: body.default_config,
       ...lifecycleColumns(body),
+      budget: body.budget,
     }),
     params.id,
   );
   await invalidateApiKeyHash(hash);
+  if (body.budget !== undefined) await invalidateWorkspaceBudgets(principal.workspaceId);
   return Response.json((await viewsOf(principal.workspaceId, [row]))[0]);
 }
 
 /**
- * POST /{id}/rotate: a new key with the old one's settings, shown once (201, as a creation); the old
+ * POST /{id}/rotate: a new key with the old one's settings and budget, shown once (201, as a creation); the old
  * one works for `grace_period_seconds` more (0: it stops now, answering 401 `api_key_expired` that
  * names the new key's prefix), never past its own expiry. Both keys leave the gateway's cache
  * before the answer.
@@ -207,7 +231,7 @@ export async function rotateApiKeyHandler({ request, principal, params }: ApiCon
   const key = generateApiKey();
   const hash = hashApiKey(key);
   const now = new Date();
-  const { row, old, oldHash } = unwrap(
+  const { row, old, oldHash, budgetCopied } = unwrap(
     await rotateApiKey(getDb(), principal.workspaceId, params.id, {
       hash,
       prefix: apiKeyDisplayPrefix(key),
@@ -217,10 +241,14 @@ export async function rotateApiKeyHandler({ request, principal, params }: ApiCon
     }),
     params.id,
   );
-  await Promise.all([invalidateApiKeyHash(oldHash), invalidateApiKeyHash(hash)]);
+  await Promise.all([
+    invalidateApiKeyHash(oldHash),
+    invalidateApiKeyHash(hash),
+    budgetCopied ? invalidateWorkspaceBudgets(principal.workspaceId) : undefined,
+  ]);
   return Response.json(
     {
-      ...apiKeyView(row),
+      ...(await viewsOf(principal.workspaceId, [row]))[0],
       key,
       rotated_from: old.id,
       old_key_expires_at: iso(old.expiresAt),

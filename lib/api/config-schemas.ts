@@ -2,10 +2,12 @@
  * Bodies of the saved-config routes (`/v1/configs`), for the API and the dashboard's forms. The
  * config itself is validated by the engine's own schema (`configSchema`), so a config the API
  * accepts is one the gateway can run; its issues are reported under `config.` (`config.targets[1].retry.attempts`).
+ * `budget` is the spend limit of the requests the config routes (budget-schemas.ts).
  */
 import { z } from "zod";
 import { configSchema } from "../gateway/config/schema";
 import { booleanValue, enumOf, nonEmptyString, strictObject } from "../gateway/config/messages";
+import { budgetSchema } from "./budget-schemas";
 import { renameAliases } from "./input";
 
 export const CONFIG_NAME_MAX = 100;
@@ -39,9 +41,10 @@ export const createConfigSchema = z.preprocess(
       name: configNameSchema,
       config: configContentSchema,
       is_default: isDefaultSchema.optional(),
+      budget: budgetSchema.optional(),
       workspace_id: z.string().optional(),
     },
-    "a JSON object {name, config, is_default?}",
+    "a JSON object {name, config, is_default?, budget?}",
   ),
 );
 
@@ -55,11 +58,13 @@ export const updateConfigSchema = z.preprocess(
         input === "deleted" ? "deleted is set with DELETE /v1/configs/{slug}" : `must be one of ${EDITABLE_CONFIG_STATUSES.join(", ")}`,
       ).optional(),
       is_default: isDefaultSchema.optional(),
+      /** Not a new version: the config's own setting. */
+      budget: budgetSchema.optional(),
       /** The portkey-ai SDK sends the slug in the body too: it must name this config. */
       slug: z.string().optional(),
       workspace_id: z.string().optional(),
     },
-    "a JSON object {name?, config?, status?, is_default?}",
+    "a JSON object {name?, config?, status?, is_default?, budget?}",
     (key) =>
       key === "version_id" ? "to make an old version current again, POST /v1/configs/{slug}/versions/{version}/restore" : undefined,
   ),

@@ -5,11 +5,14 @@
  * `POST /v1/configs/{slug}/versions/{version}/restore`: a new version with the old content.
  * A config (created, updated or restored) that would send a virtual key's secret to a custom host
  * the key does not allow is refused at save, as the gateway refuses it at use (config-destinations.ts).
+ * A config's `budget` (budget-schemas.ts) is the config's own setting, not part of a version: it is
+ * written in the config's transaction, the gateway's cached budgets are dropped on every instance
+ * before the answer, and every answer shows it with its spend.
  */
 import { envelopesByMask, maskConfigKeys, sealClearKeys, sealConfigInput } from "../config-secrets";
 import { getDb } from "../db";
 import { parseConfigJson, toCanonicalJson, type Config } from "../gateway/config/schema";
-import { invalidateConfig } from "../gateway/cache/lookups";
+import { invalidateConfig, invalidateWorkspaceBudgets } from "../gateway/cache/lookups";
 import { getEncryptionKey } from "../secrets";
 import {
   createNamedConfig,
@@ -24,6 +27,8 @@ import {
   type ConfigVersionRow,
   type SaveConfigResult,
 } from "../store/configs";
+import type { BudgetView } from "./budget-schemas";
+import { budgetViewOf, budgetViewsOf } from "./budgets";
 import { assertVirtualKeyHosts } from "./config-destinations";
 import { createConfigSchema, listConfigsQuerySchema, updateConfigSchema } from "./config-schemas";
 import { DetourError, type ErrorIssue, issuesError } from "../errors";
@@ -74,7 +79,7 @@ function sealedText(config: Config, stored: string[]): string {
   return storedText(sealed);
 }
 
-function summaryView(c: ConfigSummary) {
+function summaryView(c: ConfigSummary, budget: BudgetView | null) {
   return {
     object: "config",
     id: c.id,
@@ -85,12 +90,16 @@ function summaryView(c: ConfigSummary) {
     version: c.version,
     created_at: iso(c.createdAt),
     updated_at: iso(c.updatedAt),
+    budget,
   };
 }
 
-function detailView(c: ConfigDetail) {
-  return { ...summaryView(c), version_id: c.versionId, created_by: c.createdById, config: shownConfig(c.body) };
+function detailView(c: ConfigDetail, budget: BudgetView | null) {
+  return { ...summaryView(c, budget), version_id: c.versionId, created_by: c.createdById, config: shownConfig(c.body) };
 }
+
+/** A config's budget view (null: none). */
+const configBudget = (workspaceId: string, configId: string) => budgetViewOf(getDb(), workspaceId, { scope: "config", id: configId });
 
 function versionView(v: ConfigVersionRow, current: number) {
   return {
@@ -127,13 +136,22 @@ export async function createConfigHandler({ request, principal }: ApiContext<Rec
       body: sealedText(body.config, []),
       isDefault: body.is_default ?? false,
       author: principal.actor,
+      budget: body.budget ?? null,
     }),
     "",
     body.name,
   );
   await invalidateConfig(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
+  if (body.budget) await invalidateWorkspaceBudgets(principal.workspaceId);
   return Response.json(
-    { object: "config", id: saved.id, slug: saved.slug, version_id: saved.versionId, version: saved.version },
+    {
+      object: "config",
+      id: saved.id,
+      slug: saved.slug,
+      version_id: saved.versionId,
+      version: saved.version,
+      budget: await configBudget(principal.workspaceId, saved.id),
+    },
     { status: 201 },
   );
 }
@@ -142,13 +160,19 @@ export async function listConfigsHandler({ principal, url }: ApiContext<Record<s
   const query = parseInput(pageQuerySchema.extend(listConfigsQuerySchema.shape), queryObject(url));
   assertOwnWorkspace(principal, query.workspace_id);
   const { total, rows } = await listConfigs(getDb(), principal.workspaceId, { status: query.status, ...paging(query) });
-  return Response.json({ object: "list", total, data: rows.map(summaryView) });
+  const budgets = await budgetViewsOf(
+    getDb(),
+    principal.workspaceId,
+    "config",
+    rows.map((r) => r.id),
+  );
+  return Response.json({ object: "list", total, data: rows.map((r) => summaryView(r, budgets.get(r.id) ?? null)) });
 }
 
 export async function getConfigHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const config = await findConfig(getDb(), principal.workspaceId, params.slug);
   if (!config) throw notFound("Config", params.slug);
-  return Response.json(detailView(config));
+  return Response.json(detailView(config, await configBudget(principal.workspaceId, config.id)));
 }
 
 export async function updateConfigHandler({ request, principal, params }: ApiContext<SlugParams>): Promise<Response> {
@@ -161,8 +185,14 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
       param: "slug",
     });
   }
-  if (body.name === undefined && body.config === undefined && body.status === undefined && body.is_default === undefined) {
-    throw new DetourError("bad_request", "Nothing to change: send name, config, status or is_default.");
+  if (
+    body.name === undefined &&
+    body.config === undefined &&
+    body.status === undefined &&
+    body.is_default === undefined &&
+    body.budget === undefined
+  ) {
+    throw new DetourError("bad_request", "Nothing to change: send name, config, status, is_default or budget.");
   }
   if (body.config !== undefined) await assertVirtualKeyHosts(principal.workspaceId, body.config);
   const stored = body.config === undefined ? null : await storedBodies(principal.workspaceId, current.id);
@@ -176,6 +206,7 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
         status: body.status,
         isDefault: body.is_default,
         body: body.config === undefined ? undefined : sealedText(body.config, stored ?? []),
+        budget: body.budget,
       },
       principal.actor,
     ),
@@ -183,6 +214,7 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
     body.name,
   );
   await invalidateConfig(principal.workspaceId, saved.slug);
+  if (body.budget !== undefined) await invalidateWorkspaceBudgets(principal.workspaceId);
   return Response.json({
     object: "config",
     id: saved.id,
@@ -190,6 +222,7 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
     version_id: saved.versionId,
     version: saved.version,
     new_version: saved.newVersion,
+    budget: await configBudget(principal.workspaceId, saved.id),
   });
 }
 

@@ -117,7 +117,7 @@ describe("API key schema", () => {
     const clash = issuesOf(() => parseInput(updateApiKeySchema, { default_config: "pc-a", defaultConfig: "pc-b" }));
     expect(clash.issues[0]!.path).toBe("defaultConfig");
     expect(issuesOf(() => parseInput(updateApiKeySchema, { name: "x" })).issues[0]!.message).toContain(
-      "only rate_limits, default_config, expires_at and allowed_models",
+      "only rate_limits, default_config, expires_at, allowed_models and budget",
     );
   });
 

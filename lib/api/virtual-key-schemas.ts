@@ -14,6 +14,7 @@ import { enumOf, listOf, nonEmptyString, strictObject } from "../gateway/config/
 import { PROVIDER_KEY_FIELDS, type ProviderKeyShape } from "../gateway/providers/registry";
 import type { Issue, VirtualKeyShape } from "../gateway/providers/types";
 import { originOf, originProblem } from "../gateway/upstream/origin";
+import { budgetSchema } from "./budget-schemas";
 import { renameAliases } from "./input";
 import { allowedModelsSchema, expiresAtSchema } from "./key-lifecycle-schemas";
 import { rateLimitsSchema } from "./rate-limit-schemas";
@@ -105,6 +106,8 @@ const commonFields = {
   expires_at: expiresAtSchema().optional(),
   /** The models requests through the key may ask for (names or globs; null: any). */
   allowed_models: allowedModelsSchema.optional(),
+  /** Its spend limit: {limit_usd, period, alert_at_pct?}, or null for none (budget-schemas.ts). */
+  budget: budgetSchema.optional(),
   workspace_id: z.string().optional(),
 };
 

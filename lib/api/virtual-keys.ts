@@ -9,11 +9,13 @@
  * naming the key gets 403 `virtual_key_revoked`. `expires_at` and `allowed_models` (the key's
  * lifecycle, lib/api/key-lifecycle-schemas.ts) are enforced by the gateway at each use: 403
  * `virtual_key_expired` once the time has passed, 403 `model_not_allowed` for a model off the list.
+ * Its `budget` (budget-schemas.ts) is written in the key's own transaction, and the gateway's cached
+ * budgets dropped on every instance before the answer; every answer shows it with its spend.
  */
 import { getDb } from "../db";
 import { getEnv } from "../env";
 import { validateCustomHost } from "../gateway/upstream/custom-host";
-import { invalidateVirtualKey } from "../gateway/cache/lookups";
+import { invalidateVirtualKey, invalidateWorkspaceBudgets } from "../gateway/cache/lookups";
 import { getEncryptionKey } from "../secrets";
 import {
   createNamedVirtualKey,
@@ -26,6 +28,8 @@ import {
   type VirtualKeyPatch,
 } from "../store/virtual-keys";
 import { DetourError, issuesError } from "../errors";
+import type { BudgetView } from "./budget-schemas";
+import { budgetViewsOf } from "./budgets";
 import { notFound } from "./errors";
 import { readJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
@@ -42,7 +46,8 @@ import {
 
 type SlugParams = { slug: string };
 
-export function virtualKeyView(vk: VirtualKeyDetail) {
+/** How the API shows a key (never its secret: `masked_api_key`), with its budget and spend (null: none). */
+export function virtualKeyView(vk: VirtualKeyDetail, budget: BudgetView | null = null) {
   const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
   return {
     object: "virtual-key",
@@ -66,6 +71,7 @@ export function virtualKeyView(vk: VirtualKeyDetail) {
     version: vk.currentVersion,
     rate_limits: rateLimitsView(vk),
     ...lifecycleView(vk),
+    budget,
     created_at: iso(vk.createdAt),
     created_by: vk.createdById,
     updated_at: iso(vk.updatedAt),
@@ -123,10 +129,21 @@ function unwrap<T>(result: SaveVirtualKeyResult<T>, slug: string, name?: string)
   throw notFound("Virtual key", slug);
 }
 
+/** The views of `rows` with their budgets (three queries at most for the whole page). */
+async function viewsOf(workspaceId: string, rows: VirtualKeyDetail[]) {
+  const budgets = await budgetViewsOf(
+    getDb(),
+    workspaceId,
+    "virtual_key",
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => virtualKeyView(r, budgets.get(r.id) ?? null));
+}
+
 async function viewOf(workspaceId: string, slug: string) {
   const vk = await findVirtualKey(getDb(), workspaceId, slug);
   if (!vk) throw notFound("Virtual key", slug);
-  return virtualKeyView(vk);
+  return (await viewsOf(workspaceId, [vk]))[0]!;
 }
 
 export async function createVirtualKeyHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
@@ -135,25 +152,31 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
   await checkHosts(body.custom_host, body.allowed_hosts);
   const details = keyDetailsFrom(body, "create");
   const saved = unwrap(
-    await createNamedVirtualKey(getDb(), getEncryptionKey(), {
-      workspaceId: principal.workspaceId,
-      name: body.name,
-      provider: body.provider,
-      secret: body.key,
-      note: body.note ?? null,
-      resourceName: details.resourceName ?? null,
-      apiVersion: details.apiVersion ?? null,
-      customHost: body.custom_host ?? null,
-      allowedHosts: body.allowed_hosts ?? [],
-      deployments: details.deployments ?? [],
-      createdById: principal.actor,
-      ...rateLimitColumns(body.rate_limits),
-      ...lifecycleColumns(body),
-    }),
+    await createNamedVirtualKey(
+      getDb(),
+      getEncryptionKey(),
+      {
+        workspaceId: principal.workspaceId,
+        name: body.name,
+        provider: body.provider,
+        secret: body.key,
+        note: body.note ?? null,
+        resourceName: details.resourceName ?? null,
+        apiVersion: details.apiVersion ?? null,
+        customHost: body.custom_host ?? null,
+        allowedHosts: body.allowed_hosts ?? [],
+        deployments: details.deployments ?? [],
+        createdById: principal.actor,
+        ...rateLimitColumns(body.rate_limits),
+        ...lifecycleColumns(body),
+      },
+      body.budget ?? null,
+    ),
     "",
     body.name,
   );
   await invalidateVirtualKey(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
+  if (body.budget) await invalidateWorkspaceBudgets(principal.workspaceId);
   return Response.json(await viewOf(principal.workspaceId, saved.slug), { status: 201 });
 }
 
@@ -161,7 +184,7 @@ export async function listVirtualKeysHandler({ principal, url }: ApiContext<Reco
   const query = parseInput(pageQuerySchema.extend(listVirtualKeysQuerySchema.shape), queryObject(url));
   assertOwnWorkspace(principal, query.workspace_id);
   const { total, rows } = await listVirtualKeys(getDb(), principal.workspaceId, { status: query.status, ...paging(query) });
-  return Response.json({ object: "list", total, data: rows.map(virtualKeyView) });
+  return Response.json({ object: "list", total, data: await viewsOf(principal.workspaceId, rows) });
 }
 
 export async function getVirtualKeyHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
@@ -194,11 +217,12 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     secret: body.key,
     ...rateLimitColumns(body.rate_limits),
     ...lifecycleColumns(body),
+    budget: body.budget,
   };
   if (Object.values(patch).every((v) => v === undefined) && body.rate_limits === undefined) {
     throw new DetourError(
       "bad_request",
-      "Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments, rate_limits, expires_at or allowed_models.",
+      "Nothing to change: send name, key (a rotation), note, resource_name, api_version, custom_host, allowed_hosts, deployments, rate_limits, expires_at, allowed_models or budget.",
     );
   }
   const touchesProvider = [resourceName, apiVersion, body.custom_host, deployments].some((v) => v !== undefined);
@@ -221,8 +245,9 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
     params.slug,
     body.name,
   );
-  // Before the answer: every request that starts after it loads the new version.
+  // Before the answer: every request that starts after it loads the new version (and budget).
   await invalidateVirtualKey(principal.workspaceId, saved.slug);
+  if (body.budget !== undefined) await invalidateWorkspaceBudgets(principal.workspaceId);
   return Response.json({ ...(await viewOf(principal.workspaceId, saved.slug)), rotated: saved.rotated });
 }
 

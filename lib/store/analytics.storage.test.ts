@@ -1,7 +1,7 @@
 /** getAnalytics on known rows: counts, error rates, cost sums, rescued counts, exact percentiles, bucket edges, the split with "other", workspace isolation. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newLogId, type LogRecord } from "@/lib/logs/types";
-import { getAnalytics, type Analytics } from "@/lib/store/analytics";
+import { getAnalytics, type Analytics, type AnalyticsSplit } from "@/lib/store/analytics";
 import { insertLogBatch } from "@/lib/store/logs";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "@/testing/test-db";
@@ -19,6 +19,9 @@ type Row = {
   latencyMs: number;
   fallbackUsed?: boolean;
   path?: string;
+  apiKeyId?: string | null;
+  virtualKeySlug?: string | null;
+  configSlug?: string | null;
 };
 
 let seq = 0;
@@ -31,8 +34,8 @@ function log(workspaceId: string, r: Row): LogRecord {
     createdAt,
     traceId: `t${i}`,
     metadata: null,
-    apiKeyId: null,
-    configSlug: null,
+    apiKeyId: r.apiKeyId ?? null,
+    configSlug: r.configSlug ?? null,
     configVersion: null,
     configFromKey: false,
     method: "POST",
@@ -43,7 +46,7 @@ function log(workspaceId: string, r: Row): LogRecord {
     errorType: null,
     provider: r.provider === undefined ? "openai" : r.provider,
     model: r.model === undefined ? "gpt-4o" : r.model,
-    virtualKeySlug: null,
+    virtualKeySlug: r.virtualKeySlug ?? null,
     virtualKeyVersion: null,
     promptTokens: 1,
     completionTokens: 1,
@@ -72,7 +75,7 @@ function log(workspaceId: string, r: Row): LogRecord {
 describe(`getAnalytics (${TEST_DB_KIND})`, () => {
   let t: TestDatabase;
   let ws: string;
-  const hours = (splitBy: "provider" | "model" | "endpoint" | null) =>
+  const hours = (splitBy: AnalyticsSplit | null) =>
     getAnalytics(t.db, { workspaceId: ws, from: new Date(T0), to: new Date(T0 + 3 * HOUR), bucket: "hour", splitBy }, TEST_DB_KIND);
 
   beforeAll(async () => {
@@ -258,5 +261,88 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
     expect(a.keys).toEqual([]);
     expect(a.series).toHaveLength(2);
     expect(a.totals).toEqual({ requests: 0, errors: 0, cost: 0, unpriced: 0, rescued: 0, errorRate: null, p50: null, p95: null });
+  });
+  describe("splits by API key, virtual key and config, shown by name", () => {
+    // Ten days after T0: outside every range above.
+    const T1 = T0 + 10 * DAY;
+    const split = (splitBy: AnalyticsSplit) =>
+      getAnalytics(t.db, { workspaceId: ws, from: new Date(T1), to: new Date(T1 + HOUR), bucket: "hour", splitBy }, TEST_DB_KIND);
+    const ids: Record<string, string> = {};
+
+    beforeAll(async () => {
+      const key = (name: string, prefix: string, workspaceId = ws) =>
+        t.db.apiKey.create({ data: { workspaceId, name, prefix, hash: `hash-${prefix}`, scope: "gateway" } });
+      // Two keys named alike (a rotation keeps the name): their prefixes tell them apart.
+      ids.billingOld = (await key("billing", "dtr_aaaa01")).id;
+      ids.billingNew = (await key("billing", "dtr_bbbb02")).id;
+      ids.search = (await key("search", "dtr_cccc03")).id;
+      const otherWs = (await t.db.workspace.findFirstOrThrow({ where: { slug: "other-ws" } })).id;
+      ids.foreign = (await key("theirs", "dtr_dddd04", otherWs)).id;
+      await t.db.virtualKey.create({ data: { workspaceId: ws, slug: "openai-prod-a1b2c3", name: "OpenAI prod", provider: "openai" } });
+      await t.db.virtualKey.create({
+        data: { workspaceId: ws, slug: "azure-eu-d4e5f6", name: "Azure EU", provider: "azure-openai", status: "revoked" },
+      });
+      await t.db.config.create({ data: { workspaceId: ws, slug: "pc-chatfa-000001", name: "chat fallback" } });
+      const rows: Row[] = [
+        { at: T1, latencyMs: 10, cost: 1, apiKeyId: ids.billingOld, virtualKeySlug: "openai-prod-a1b2c3", configSlug: "pc-chatfa-000001" },
+        {
+          at: T1 + 1,
+          latencyMs: 20,
+          cost: 2,
+          apiKeyId: ids.billingOld,
+          virtualKeySlug: "openai-prod-a1b2c3",
+          configSlug: "pc-chatfa-000001",
+        },
+        { at: T1 + 2, latencyMs: 30, cost: 4, apiKeyId: ids.billingNew, virtualKeySlug: "azure-eu-d4e5f6" },
+        { at: T1 + 3, latencyMs: 40, apiKeyId: ids.search, virtualKeySlug: "gone-slug-000000", configSlug: "pc-gone-000002" },
+        { at: T1 + 4, latencyMs: 50, status: 401, apiKeyId: null },
+        { at: T1 + 5, latencyMs: 60, apiKeyId: ids.foreign },
+      ];
+      await insertLogBatch(
+        t.db,
+        rows.map((r) => log(ws, r)),
+      );
+    });
+
+    it("by API key: ids as keys, names as labels, a shared name with its prefix, none and unknown ids named so", async () => {
+      const a = await split("api_key");
+      expect(a.keys).toEqual([ids.billingOld, ...[ids.billingNew, ids.foreign, ids.search].sort(), "unknown"]);
+      expect(a.byKey.find((k) => k.key === ids.billingOld)).toMatchObject({ requests: 2, cost: 3 });
+      expect(a.labels).toEqual({
+        [ids.billingOld!]: "billing (dtr_aaaa01...)",
+        [ids.billingNew!]: "billing (dtr_bbbb02...)",
+        [ids.search!]: "search",
+        // Another workspace's key is never named here.
+        [ids.foreign!]: ids.foreign,
+        unknown: "no API key",
+      });
+    });
+
+    it("by virtual key and by config: slugs as keys, names as labels (revoked keys too), a slug no row holds as it is", async () => {
+      const v = await split("virtual_key");
+      expect(v.keys).toEqual(["openai-prod-a1b2c3", "unknown", "azure-eu-d4e5f6", "gone-slug-000000"]);
+      expect(v.labels).toEqual({
+        "openai-prod-a1b2c3": "OpenAI prod",
+        "azure-eu-d4e5f6": "Azure EU",
+        "gone-slug-000000": "gone-slug-000000",
+        unknown: "no virtual key",
+      });
+      expect(v.byKey.map((k) => [k.key, k.requests])).toEqual([
+        ["openai-prod-a1b2c3", 2],
+        ["unknown", 2],
+        ["azure-eu-d4e5f6", 1],
+        ["gone-slug-000000", 1],
+      ]);
+
+      const c = await split("config");
+      expect(c.keys).toEqual(["unknown", "pc-chatfa-000001", "pc-gone-000002"]);
+      expect(c.labels).toEqual({ "pc-chatfa-000001": "chat fallback", "pc-gone-000002": "pc-gone-000002", unknown: "no config" });
+      expect(c.series[0]!.latencyByKey["pc-chatfa-000001"]).toEqual({ p50: 15, p95: 19.5 });
+    });
+
+    it("keeps the other splits' keys as their labels, and has none without a split", async () => {
+      expect((await split("provider")).labels).toEqual({ openai: "openai" });
+      expect((await hours(null)).labels).toEqual({});
+    });
   });
 });

@@ -14,6 +14,9 @@
  *   both databases, and the sort happens inside the database, not in JS.
  * The split keeps the TOP_KEYS keys with most requests in the range; the rest are folded into
  * "other". Requests without a provider/model (failed before routing) are under "unknown".
+ * Splits by API key, virtual key and config group by the log's id or slug (what the row holds, and
+ * what stays true when a name changes); `labels` names each kept key for display (the key's or
+ * config's name, with its prefix or slug when two kept keys share a name), in one more query.
  *
  * Latency per split key (only with a split): a percentile cannot be folded after the fact, so once
  * the counts query has ranked the keys, a third query maps each row to its key in SQL (the top keys
@@ -27,7 +30,7 @@ import { Prisma } from "../generated/sqlite/client";
 import { getEnv } from "../env";
 
 export type AnalyticsBucket = "hour" | "day";
-export type AnalyticsSplit = "provider" | "model" | "endpoint";
+export type AnalyticsSplit = "provider" | "model" | "endpoint" | "api_key" | "virtual_key" | "config";
 export type Dialect = "sqlite" | "postgresql";
 
 export type AnalyticsQuery = {
@@ -63,6 +66,8 @@ export type Analytics = {
   splitBy: AnalyticsSplit | null;
   /** Split keys, most requests first, "other" last when present; empty without a split. */
   keys: string[];
+  /** What to show for each key of `keys` (for API keys, virtual keys and configs their names; else the key itself). */
+  labels: Record<string, string>;
   /** Every bucket of the range in time order, empty ones included. */
   series: AnalyticsPoint[];
   totals: AnalyticsTotals;
@@ -100,7 +105,49 @@ export async function getAnalytics(db: Db, query: AnalyticsQuery, dialect: Diale
     const ksql = dialect === "sqlite" ? sqliteKeyPercentiles(query, split.top) : postgresKeyPercentiles(query, split.top);
     keyPct = readKeyPercentiles(await db.$queryRaw<KeyPctRow[]>(ksql), dialect);
   }
-  return assemble(query, groups, readPercentiles(pct, dialect), split, keyPct);
+  const labels = query.splitBy ? await splitLabels(db, query.workspaceId, query.splitBy, split.keys) : {};
+  return { ...assemble(query, groups, readPercentiles(pct, dialect), split, keyPct), labels };
+}
+
+/** What a request without an API key, virtual key or config is shown as in those splits. */
+export const NONE_LABELS: Partial<Record<AnalyticsSplit, string>> = {
+  api_key: "no API key",
+  virtual_key: "no virtual key",
+  config: "no config",
+};
+
+/**
+ * The display name of each split key: for API keys (by id), virtual keys and configs (by slug) the
+ * workspace's name for it, one query for all; a name two keys share gets the key's prefix or slug
+ * ("billing (dtr_ab12cd...)"); a key no row names any more is shown as it is. Other splits show the keys.
+ */
+export async function splitLabels(
+  db: Db,
+  workspaceId: string,
+  split: AnalyticsSplit,
+  keys: readonly string[],
+): Promise<Record<string, string>> {
+  const real = keys.filter((k) => k !== OTHER_KEY && k !== UNKNOWN_KEY);
+  const named = new Map<string, { name: string; tag: string }>();
+  if (real.length && split === "api_key") {
+    const rows = await db.apiKey.findMany({ where: { workspaceId, id: { in: real } }, select: { id: true, name: true, prefix: true } });
+    for (const r of rows) named.set(r.id, { name: r.name, tag: `${r.prefix}...` });
+  } else if (real.length && split === "virtual_key") {
+    const rows = await db.virtualKey.findMany({ where: { workspaceId, slug: { in: real } }, select: { slug: true, name: true } });
+    for (const r of rows) named.set(r.slug, { name: r.name, tag: r.slug });
+  } else if (real.length && split === "config") {
+    const rows = await db.config.findMany({ where: { workspaceId, slug: { in: real } }, select: { slug: true, name: true } });
+    for (const r of rows) named.set(r.slug, { name: r.name, tag: r.slug });
+  }
+  const counts = new Map<string, number>();
+  for (const { name } of named.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const labels: Record<string, string> = {};
+  for (const k of keys) {
+    const n = named.get(k);
+    if (n) labels[k] = (counts.get(n.name) ?? 0) > 1 ? `${n.name} (${n.tag})` : n.name;
+    else labels[k] = k === UNKNOWN_KEY ? (NONE_LABELS[split] ?? k) : k;
+  }
+  return labels;
 }
 
 type GroupRow = {
@@ -262,6 +309,9 @@ function splitColumn(split: AnalyticsSplit | null): Prisma.Sql {
   if (split === "provider") return Prisma.sql`"provider"`;
   if (split === "model") return Prisma.sql`"model"`;
   if (split === "endpoint") return Prisma.sql`"path"`;
+  if (split === "api_key") return Prisma.sql`"apiKeyId"`;
+  if (split === "virtual_key") return Prisma.sql`"virtualKeySlug"`;
+  if (split === "config") return Prisma.sql`"configSlug"`;
   return Prisma.sql`NULL`;
 }
 
@@ -366,7 +416,13 @@ function splitKeys(q: AnalyticsQuery, groups: GroupRow[]): SplitKeys {
   return { keys: ranked.length > TOP_KEYS ? [...top, OTHER_KEY] : top, top, keyOf };
 }
 
-function assemble(q: AnalyticsQuery, groups: GroupRow[], pct: Percentiles, split: SplitKeys, keyPct: KeyPercentiles): Analytics {
+function assemble(
+  q: AnalyticsQuery,
+  groups: GroupRow[],
+  pct: Percentiles,
+  split: SplitKeys,
+  keyPct: KeyPercentiles,
+): Omit<Analytics, "labels"> {
   const rows = groups.map((g) => ({
     bucket: g.bucket,
     key: g.key ?? UNKNOWN_KEY,

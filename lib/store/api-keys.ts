@@ -7,6 +7,8 @@ import { parseAllowedModels } from "../gateway/model-allow";
 import type { Db } from "../db";
 import { hashApiKey } from "../crypto";
 import { retryOnUniqueViolation } from "../db/conflict";
+import type { BudgetInput } from "../budgets/types";
+import { copyBudget, writeBudget } from "./budgets";
 import { lockWorkspace, type Tx } from "./workspace-lock";
 
 export type ApiKeyScope = "gateway" | "admin";
@@ -227,9 +229,11 @@ export async function createNamedApiKey(
     expiresAt?: Date | null;
     /** JSON text (lifecycleColumns). */
     allowedModels?: string | null;
+    /** Its budget, written in the same transaction (absent or null: none). */
+    budget?: BudgetInput | null;
   },
 ): Promise<SaveApiKeyResult<{ row: ApiKeyRow }>> {
-  const { defaultConfig, ...data } = input;
+  const { defaultConfig, budget, ...data } = input;
   return db.$transaction(async (tx) => {
     await lockWorkspace(tx, input.workspaceId);
     const clash = await tx.apiKey.findFirst({
@@ -243,6 +247,7 @@ export async function createNamedApiKey(
       if (!defaultConfigSlug) return { ok: false as const, reason: "config_not_found" as const, config: defaultConfig };
     }
     const row = await tx.apiKey.create({ data: { ...data, defaultConfigSlug, source: "user" }, select: rowSelect });
+    if (budget) await writeBudget(tx, input.workspaceId, { scope: "api_key", id: row.id }, budget);
     return { ok: true as const, row };
   });
 }
@@ -275,10 +280,12 @@ export type ApiKeyPatch = {
   expiresAt?: Date | null;
   /** JSON text (lifecycleColumns); null: any model. */
   allowedModels?: string | null;
+  /** Its budget (null: remove it; absent: leave it as it is), written in the same transaction. */
+  budget?: BudgetInput | null;
 };
 
 /**
- * Changes an active key's rate limits, default config, expiry and allowed models (only the ones given); returns its hash so
+ * Changes an active key's rate limits, default config, expiry, allowed models and budget (only the ones given); returns its hash so
  * the caller can drop it from the gateway's cache (on every instance).
  */
 export async function updateApiKey(
@@ -287,7 +294,7 @@ export async function updateApiKey(
   id: string,
   patch: ApiKeyPatch,
 ): Promise<SaveApiKeyResult<{ row: ApiKeyRow; hash: string }>> {
-  const { defaultConfig, ...limits } = patch;
+  const { defaultConfig, budget, ...limits } = patch;
   return db.$transaction(async (tx) => {
     const key = await tx.apiKey.findFirst({ where: { workspaceId, id }, select: { id: true, revokedAt: true } });
     if (!key) return { ok: false as const, reason: "not_found" as const };
@@ -306,23 +313,25 @@ export async function updateApiKey(
       data.defaultConfigSlug = slug;
     }
     const { hash, ...row } = await tx.apiKey.update({ where: { id: key.id }, data, select: { ...rowSelect, hash: true } });
+    if (budget !== undefined) await writeBudget(tx, workspaceId, { scope: "api_key", id: key.id }, budget);
     return { ok: true as const, row, hash };
   });
 }
 
 /**
  * Rotates a key: a new key (the given hash and prefix) with the old one's name, scope, limits,
- * default config, expiry and allowed models; the old one records it (`rotatedToId`) and ends at
+ * default config, expiry, allowed models and budget (a copy: the old key keeps its own while it
+ * works; the new key's spend starts from nothing); the old one records it (`rotatedToId`) and ends at
  * `oldEndsAt`, or at its own expiry when that is sooner. Refused for a key that is revoked, expired,
  * already rotated, or registered from DETOUR_ADMIN_API_KEY (as revocation is). Returns the new row,
- * the old one and the old one's hash (for the gateway's cache).
+ * the old one, the old one's hash (for the gateway's cache) and whether a budget was copied.
  */
 export async function rotateApiKey(
   db: Db,
   workspaceId: string,
   id: string,
   input: { hash: string; prefix: string; createdById: string; now: Date; oldEndsAt: Date },
-): Promise<SaveApiKeyResult<{ row: ApiKeyRow; old: ApiKeyRow; oldHash: string }>> {
+): Promise<SaveApiKeyResult<{ row: ApiKeyRow; old: ApiKeyRow; oldHash: string; budgetCopied: boolean }>> {
   return db.$transaction(async (tx) => {
     await lockWorkspace(tx, workspaceId);
     const key = await tx.apiKey.findFirst({ where: { workspaceId, id }, select: { ...rowSelect, workspaceId: true } });
@@ -348,13 +357,14 @@ export async function rotateApiKey(
       },
       select: rowSelect,
     });
+    const budgetCopied = await copyBudget(tx, workspaceId, { scope: "api_key", id: key.id }, { scope: "api_key", id: row.id });
     const endsAt = key.expiresAt && key.expiresAt < input.oldEndsAt ? key.expiresAt : input.oldEndsAt;
     const { hash: oldHash, ...old } = await tx.apiKey.update({
       where: { id: key.id },
       data: { rotatedToId: row.id, expiresAt: endsAt },
       select: { ...rowSelect, hash: true },
     });
-    return { ok: true as const, row, old, oldHash };
+    return { ok: true as const, row, old, oldHash, budgetCopied };
   });
 }
 

@@ -1,6 +1,8 @@
 import type { Db } from "../db";
 import { retryOnUniqueViolation } from "../db/conflict";
 import { newConfigSlug } from "./slugs";
+import type { BudgetInput } from "../budgets/types";
+import { writeBudget } from "./budgets";
 import { lockWorkspace, type Tx } from "./workspace-lock";
 
 export type ConfigForGateway = { id: string; slug: string; status: string; version: number; body: string };
@@ -225,11 +227,12 @@ async function clearOtherDefaults(tx: Tx, workspaceId: string, exceptId: string)
 
 /**
  * A new config (management API): the name must be free among the workspace's configs that are not
- * deleted; the slug is new (a random collision is retried).
+ * deleted; the slug is new (a random collision is retried). Its budget, when given, is written in
+ * the same transaction.
  */
 export async function createNamedConfig(
   db: Db,
-  input: { workspaceId: string; name: string; body: string; isDefault: boolean; author: string },
+  input: { workspaceId: string; name: string; body: string; isDefault: boolean; author: string; budget?: BudgetInput | null },
 ): Promise<SaveConfigResult<{ id: string; slug: string; version: number; versionId: string }>> {
   return retryOnUniqueViolation(() =>
     db.$transaction(async (tx) => {
@@ -248,12 +251,21 @@ export async function createNamedConfig(
         select: { id: true, slug: true, versions: { select: { id: true } } },
       });
       if (input.isDefault) await clearOtherDefaults(tx, input.workspaceId, row.id);
+      if (input.budget) await writeBudget(tx, input.workspaceId, { scope: "config", id: row.id }, input.budget);
       return { ok: true as const, id: row.id, slug: row.slug, version: 1, versionId: row.versions[0]!.id };
     }),
   );
 }
 
-export type ConfigPatch = { name?: string; status?: "active" | "archived"; isDefault?: boolean; body?: string; note?: string | null };
+export type ConfigPatch = {
+  name?: string;
+  status?: "active" | "archived";
+  isDefault?: boolean;
+  body?: string;
+  note?: string | null;
+  /** Its budget (null removes it), written in the same transaction; not a new version. */
+  budget?: BudgetInput | null;
+};
 
 /**
  * Changes a config (not deleted). A new `body` is a new version (the gateway uses it at once once
@@ -281,6 +293,7 @@ export async function updateConfig(
       };
       if (Object.keys(meta).length) await tx.config.update({ where: { id: cfg.id }, data: meta });
       if (patch.isDefault) await clearOtherDefaults(tx, workspaceId, cfg.id);
+      if (patch.budget !== undefined) await writeBudget(tx, workspaceId, { scope: "config", id: cfg.id }, patch.budget);
       if (patch.body !== undefined) {
         const added = await appendVersion(tx, cfg.id, patch.body, author, patch.note ?? null);
         return { ok: true as const, id: cfg.id, slug: cfg.slug, ...added, newVersion: true };

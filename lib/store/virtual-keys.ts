@@ -2,6 +2,8 @@ import type { Db } from "../db";
 import { encryptSecret, maskSecret } from "../crypto";
 import { retryOnUniqueViolation } from "../db/conflict";
 import { newVirtualKeySlug } from "./slugs";
+import type { BudgetInput } from "../budgets/types";
+import { writeBudget } from "./budgets";
 import { lockWorkspace, type Tx } from "./workspace-lock";
 
 /** What the gateway needs of a virtual key: its current secret (encrypted) and provider details. */
@@ -334,17 +336,22 @@ async function activeNameTaken(tx: Tx, workspaceId: string, name: string, except
   return clash !== null;
 }
 
-/** A new key (management API): the name must be free among the workspace's active keys. */
+/**
+ * A new key (management API): the name must be free among the workspace's active keys. `budget`
+ * (absent or null: none) is written in the same transaction.
+ */
 export async function createNamedVirtualKey(
   db: Db,
   encryptionKey: Buffer,
   input: NewVirtualKey,
+  budget: BudgetInput | null = null,
 ): Promise<SaveVirtualKeyResult<{ id: string; slug: string }>> {
   return retryOnUniqueViolation(() =>
     db.$transaction(async (tx) => {
       await lockWorkspace(tx, input.workspaceId);
       if (await activeNameTaken(tx, input.workspaceId, input.name)) return { ok: false as const, reason: "name_taken" as const };
       const row = await tx.virtualKey.create({ data: virtualKeyCreateData(encryptionKey, input), select: { id: true, slug: true } });
+      if (budget) await writeBudget(tx, input.workspaceId, { scope: "virtual_key", id: row.id }, budget);
       return { ok: true as const, ...row };
     }),
   );
@@ -369,10 +376,12 @@ export type VirtualKeyPatch = {
   expiresAt?: Date | null;
   /** JSON text of names or globs; null removes the list. */
   allowedModels?: string | null;
+  /** Its budget; null removes it. */
+  budget?: BudgetInput | null;
 };
 
 /**
- * Changes an active key in one transaction. A new `secret` is a rotation: the slug stays, the
+ * Changes an active key (its budget included) in one transaction. A new `secret` is a rotation: the slug stays, the
  * current secret is retired (kept, encrypted, with who and when) and the new one is the next version.
  */
 export async function updateVirtualKey(
@@ -410,6 +419,7 @@ export async function updateVirtualKey(
       await tx.virtualKeyDeployment.deleteMany({ where: { virtualKeyId: vk.id } });
       await tx.virtualKeyDeployment.createMany({ data: deploymentRows(patch.deployments).map((d) => ({ ...d, virtualKeyId: vk.id })) });
     }
+    if (patch.budget !== undefined) await writeBudget(tx, workspaceId, { scope: "virtual_key", id: vk.id }, patch.budget);
     // The deployments are part of the key: replacing them counts as a change of the key (updatedAt).
     if (Object.keys(data).length || patch.deployments !== undefined)
       await tx.virtualKey.update({ where: { id: vk.id }, data: { ...data, updatedAt: new Date() } });

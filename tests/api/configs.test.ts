@@ -112,6 +112,7 @@ describe("management API: configs", () => {
       version: 1,
       created_at: expect.any(String),
       updated_at: expect.any(String),
+      budget: null,
     });
 
     const archived = await api.get("/configs?status=archived");

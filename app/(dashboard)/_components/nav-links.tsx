@@ -10,6 +10,7 @@ const LINKS = [
   { href: "/logs", label: "Logs" },
   { href: "/virtual-keys", label: "Virtual keys" },
   { href: "/api-keys", label: "API keys" },
+  { href: "/budgets", label: "Budgets" },
   { href: "/analytics", label: "Analytics" },
   { href: "/prices", label: "Prices" },
 ];

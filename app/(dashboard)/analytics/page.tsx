@@ -1,6 +1,7 @@
 /**
  * `/analytics`: requests, error rate, cost, latency p50/p95 and requests rescued by fallback over
- * a time range, optionally split by provider, model or endpoint. The URL is the state (`?range=&split=`),
+ * a time range, optionally split by provider, model, endpoint, API key, virtual key or config (the
+ * last three shown by name). The URL is the state (`?range=&split=`),
  * parsed here with one zod schema; an invalid parameter shows an error naming it, with the
  * controls to pick a valid value. Aggregation happens in the database (lib/store/analytics.ts);
  * the client components only draw.

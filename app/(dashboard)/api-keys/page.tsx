@@ -4,9 +4,13 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { parseListQuery } from "@/lib/dashboard/list-query";
 import { loadStatusList, StatusList } from "../_components/status-list";
+import { BudgetCell } from "../_components/budget-bar";
+import { EditBudget } from "../_components/edit-budget";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { API_KEY_NAME_MAX } from "@/lib/api/api-key-schemas";
+import type { BudgetView } from "@/lib/api/budget-schemas";
+import { budgetViewsOf } from "@/lib/api/budgets";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { parseAllowedModels } from "@/lib/gateway/model-allow";
@@ -46,7 +50,7 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
     listConfigs(db, user.workspaceId, { skip: 0, take: CONFIG_CHOICES }),
   ]);
   const configs: ConfigChoice[] = choices.rows.map((c) => ({ slug: c.slug, name: c.name, status: c.status }));
-  const [named, successors] = await Promise.all([
+  const [named, successors, budgets] = await Promise.all([
     describeDefaultConfigs(
       db,
       user.workspaceId,
@@ -56,6 +60,12 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
       db,
       user.workspaceId,
       list.rows.flatMap((k) => (k.rotatedToId ? [k.rotatedToId] : [])),
+    ),
+    budgetViewsOf(
+      db,
+      user.workspaceId,
+      "api_key",
+      list.rows.map((k) => k.id),
     ),
   ]);
   const now = Date.now();
@@ -69,8 +79,8 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
             What your apps send in <code>x-portkey-api-key</code>. <strong>Gateway</strong> keys call inference only; <strong>admin</strong>{" "}
             keys can also manage configs, keys and logs. Detour stores a hash: a key is shown once, when it is created. A key&apos;s{" "}
             <strong>default config</strong> routes its requests that name none, for clients that can set only a base URL and a key. A key
-            can expire, be limited to some models, and be <strong>rotated</strong> with a grace period in which the old and the new key both
-            work.
+            can expire, be limited to some models, have a <strong>budget</strong> (a spend limit in USD per period), and be{" "}
+            <strong>rotated</strong> with a grace period in which the old and the new key both work.
           </p>
         </div>
         <div className="page-actions">
@@ -103,6 +113,7 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
               <th scope="col">Expires</th>
               <th scope="col">Allowed models</th>
               <th scope="col">Default config</th>
+              <th scope="col">Budget</th>
             </>
           }
         >
@@ -114,6 +125,7 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
               configs={configs}
               named={named}
               successor={key.rotatedToId ? successors.get(key.rotatedToId) : undefined}
+              budget={budgets.get(key.id) ?? null}
             />
           ))}
         </StatusList>
@@ -129,6 +141,7 @@ function ApiKeyTableRow({
   configs,
   named,
   successor,
+  budget,
 }: {
   apiKey: ApiKeyRow;
   now: number;
@@ -136,6 +149,7 @@ function ApiKeyTableRow({
   named: Map<string, { name: string; status: string }>;
   /** The prefix of the key that replaced this one in a rotation. */
   successor: string | undefined;
+  budget: BudgetView | null;
 }) {
   const revoked = k.revokedAt !== null;
   const expired = !revoked && k.expiresAt !== null && k.expiresAt.getTime() <= now;
@@ -178,6 +192,14 @@ function ApiKeyTableRow({
         <span className="ak-default">
           <DefaultConfigCell slug={k.defaultConfigSlug} config={k.defaultConfigSlug ? named.get(k.defaultConfigSlug) : undefined} />
           {revoked ? null : <EditDefaultConfig id={k.id} name={k.name} current={k.defaultConfigSlug} configs={configs} />}
+        </span>
+      </td>
+      <td className="budget-col">
+        <span className="budget-cell">
+          <BudgetCell budget={budget} label={`Budget of ${k.name} (${masked})`} />
+          {revoked ? null : (
+            <EditBudget endpoint={`/v1/api-keys/${encodeURIComponent(k.id)}`} subject={`“${k.name}” (${masked})`} budget={budget} />
+          )}
         </span>
       </td>
       <td className="ui-col-actions">

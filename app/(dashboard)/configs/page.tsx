@@ -7,9 +7,12 @@ import { FilterTabs } from "@/components/ui/filter-tabs";
 import { Pagination } from "@/components/ui/pagination";
 import { RelativeTime } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
+import type { BudgetView } from "@/lib/api/budget-schemas";
+import { budgetViewsOf } from "@/lib/api/budgets";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { listConfigs, type ConfigSummary } from "@/lib/store/configs";
+import { BudgetCell } from "../_components/budget-bar";
 
 export const metadata: Metadata = { title: "Configs" };
 
@@ -45,6 +48,13 @@ export default async function ConfigsPage({ searchParams }: { searchParams: Prom
   ]);
   const all = active.total + archived.total;
   const now = Date.now();
+  const budgets = await budgetViewsOf(
+    db,
+    user.workspaceId,
+    "config",
+    list.rows.map((c) => c.id),
+    now,
+  );
   const newButton = (label: string) => (
     <Link href="/configs/new" className="btn btn-primary">
       {label}
@@ -94,11 +104,12 @@ export default async function ConfigsPage({ searchParams }: { searchParams: Prom
                     <th scope="col">Version</th>
                     <th scope="col">Last change</th>
                     <th scope="col">Status</th>
+                    <th scope="col">Budget</th>
                   </tr>
                 </thead>
                 <tbody>
                   {list.rows.map((c) => (
-                    <ConfigRow key={c.id} config={c} now={now} />
+                    <ConfigRow key={c.id} config={c} now={now} budget={budgets.get(c.id) ?? null} />
                   ))}
                 </tbody>
               </table>
@@ -111,7 +122,7 @@ export default async function ConfigsPage({ searchParams }: { searchParams: Prom
   );
 }
 
-function ConfigRow({ config: c, now }: { config: ConfigSummary; now: number }) {
+function ConfigRow({ config: c, now, budget }: { config: ConfigSummary; now: number; budget: BudgetView | null }) {
   return (
     <tr className={c.status === "archived" ? "is-muted" : undefined}>
       <td className="ui-cell-main">
@@ -137,6 +148,9 @@ function ConfigRow({ config: c, now }: { config: ConfigSummary; now: number }) {
             <Badge tone="info">Default</Badge>
           </>
         ) : null}
+      </td>
+      <td className="budget-col">
+        <BudgetCell budget={budget} label={`Budget of ${c.name} (${c.slug})`} />
       </td>
     </tr>
   );

@@ -5,8 +5,11 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { parseListQuery } from "@/lib/dashboard/list-query";
 import { loadStatusList, StatusList } from "../_components/status-list";
+import { BudgetCell } from "../_components/budget-bar";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
+import type { BudgetView } from "@/lib/api/budget-schemas";
+import { budgetViewsOf } from "@/lib/api/budgets";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { listVirtualKeys, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
@@ -30,6 +33,13 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
   const db = getDb();
   const { page: list, counts, all } = await loadStatusList((options) => listVirtualKeys(db, user.workspaceId, options), query, PAGE_SIZE);
   const now = Date.now();
+  const budgets = await budgetViewsOf(
+    db,
+    user.workspaceId,
+    "virtual_key",
+    list.rows.map((vk) => vk.id),
+    now,
+  );
 
   return (
     <>
@@ -38,7 +48,8 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
           <h1>Virtual keys</h1>
           <p className="page-sub">
             Provider keys, encrypted at rest. Apps name them by slug (<code>x-portkey-virtual-key</code> or a config target); rotate one
-            here and the next request uses the new key.
+            here and the next request uses the new key. A key&apos;s <strong>budget</strong> caps what requests through it may cost per
+            period; set it when you create the key or on its page.
           </p>
         </div>
         {all > 0 ? (
@@ -73,11 +84,12 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
               <th scope="col">Rotated</th>
               <th scope="col">Expires</th>
               <th scope="col">Models</th>
+              <th scope="col">Budget</th>
             </>
           }
         >
           {list.rows.map((vk) => (
-            <VirtualKeyRow key={vk.id} vk={vk} now={now} />
+            <VirtualKeyRow key={vk.id} vk={vk} now={now} budget={budgets.get(vk.id) ?? null} />
           ))}
         </StatusList>
       )}
@@ -97,7 +109,7 @@ function keyHost(vk: VirtualKeyDetail): string | null {
   return new URL(url).host;
 }
 
-function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
+function VirtualKeyRow({ vk, now, budget }: { vk: VirtualKeyDetail; now: number; budget: BudgetView | null }) {
   const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
   const revoked = vk.status !== "active";
   const expired = vk.expiresAt !== null && vk.expiresAt.getTime() <= now;
@@ -159,6 +171,9 @@ function VirtualKeyRow({ vk, now }: { vk: VirtualKeyDetail; now: number }) {
       </td>
       <td className="ui-cell-clip" title={models?.join(", ")}>
         {models ? <code>{models.join(", ")}</code> : <span className="muted">any</span>}
+      </td>
+      <td className="budget-col">
+        <BudgetCell budget={budget} label={`Budget of ${vk.name} (${vk.slug})`} />
       </td>
       <td className="ui-col-actions">
         {revoked ? null : (

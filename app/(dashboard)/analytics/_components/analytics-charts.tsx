@@ -1,7 +1,8 @@
 "use client";
 
 /**
- * The analytics charts (recharts). Each chart is a figure with a visible heading and a plot whose
+ * The analytics charts (recharts). Split keys are shown by their labels (an API key's, virtual key's
+ * or config's name rather than its id or slug). Each chart is a figure with a visible heading and a plot whose
  * accessible name (role="img") summarises it in words, since the SVG itself says nothing to a
  * screen reader. Series are keyed by index (`s0`, `s1`...) because model names contain dots, which
  * recharts would read as paths.
@@ -33,8 +34,18 @@ function tickLabel(iso: string, bucket: Analytics["bucket"], long: boolean): str
   return long ? `${md} ${time.slice(0, 5)}` : time.slice(0, 5);
 }
 
+/** A split key as people read it: its label (a name), else the key. */
+const labelOf = (data: Analytics, key: string) => data.labels[key] ?? key;
+
+/** The split's name in a sentence: "by API key". */
+const splitWords = (data: Analytics) => (data.splitBy ?? "").replaceAll("_", " ").replace("api key", "API key");
+
 function seriesOf(data: Analytics): Series[] {
-  return data.keys.map((k, i) => ({ id: `s${i}`, name: k, color: k === "other" ? OTHER_COLOR : COLORS[i % COLORS.length]! }));
+  return data.keys.map((k, i) => ({
+    id: `s${i}`,
+    name: labelOf(data, k),
+    color: k === "other" ? OTHER_COLOR : COLORS[i % COLORS.length]!,
+  }));
 }
 
 /** One row per bucket: `t` and one value per series. */
@@ -132,7 +143,9 @@ function StackedCounts({
   const series = seriesOf(data);
   const rows = rowsOf(data, pick, (p) => pick(p));
   const total = totalOf(data.totals);
-  const parts = data.byKey.length ? `; by ${data.splitBy}: ${data.byKey.map((k) => `${k.key} ${fmt(totalOf(k))}`).join(", ")}` : "";
+  const parts = data.byKey.length
+    ? `; by ${splitWords(data)}: ${data.byKey.map((k) => `${labelOf(data, k.key)} ${fmt(totalOf(k))}`).join(", ")}`
+    : "";
   const summary = `${title} per ${data.bucket}, ${rangeLabel.toLowerCase()}: ${fmt(total)} in total, ${peak(data, (p) => pick(p), fmt)}${parts}.${note ? ` ${note}` : ""}`;
   return (
     <ChartFigure id={id} title={title} summary={summary}>
@@ -155,7 +168,7 @@ function ErrorRateChart({ data, rangeLabel, longTicks }: ChartProps) {
   const rows = rowsOf(data, rate, rate);
   const overall = data.totals.errorRate;
   const parts = data.byKey.length
-    ? `; by ${data.splitBy}: ${data.byKey.map((k) => `${k.key} ${rate(k) === null ? "no requests" : fmtPct(rate(k)!)}`).join(", ")}`
+    ? `; by ${splitWords(data)}: ${data.byKey.map((k) => `${labelOf(data, k.key)} ${rate(k) === null ? "no requests" : fmtPct(rate(k)!)}`).join(", ")}`
     : "";
   const summary = `Error rate (status 400 and above) per ${data.bucket}, ${rangeLabel.toLowerCase()}: ${overall === null ? "no requests" : fmtPct(overall)} overall, ${peak(data, rate, fmtPct)}${parts}.`;
   return (
@@ -212,15 +225,15 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
         if (v !== null && (best === null || v > best.v)) best = { v, key: k, start: p.start };
       }
     return best
-      ? `highest ${pct} ${fmtMs(best.v)} (${best.key}) at ${tickLabel(best.start, data.bucket, true)} UTC`
+      ? `highest ${pct} ${fmtMs(best.v)} (${labelOf(data, best.key)}) at ${tickLabel(best.start, data.bucket, true)} UTC`
       : `no ${pct} in any bucket`;
   };
   // Each key's highest p50 and p95 in any bucket (percentiles over the range per key are not computed).
   const max = (k: string, pct: Percentile) => Math.max(...data.series.map((p) => p.latencyByKey[k]?.[pct] ?? -1));
   const parts = data.keys
-    .map((k) => (max(k, "p95") < 0 ? `${k} none` : `${k} ${fmtMs(max(k, "p50"))} / ${fmtMs(max(k, "p95"))}`))
+    .map((k) => (max(k, "p95") < 0 ? `${labelOf(data, k)} none` : `${labelOf(data, k)} ${fmtMs(max(k, "p50"))} / ${fmtMs(max(k, "p95"))}`))
     .join(", ");
-  const summary = `${overall}; by ${data.splitBy}, highest p50 / p95 in any ${data.bucket}: ${parts}; ${highest(shown)}; lines show ${shown} per ${data.splitBy}.`;
+  const summary = `${overall}; by ${splitWords(data)}, highest p50 / p95 in any ${data.bucket}: ${parts}; ${highest(shown)}; lines show ${shown} per ${splitWords(data)}.`;
   const toggle = (
     <fieldset className="an-toggle" aria-label="Latency percentile">
       {(["p50", "p95"] as const).map((p) => (
@@ -231,7 +244,7 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
     </fieldset>
   );
   return (
-    <ChartFigure id="latency" title={`Latency ${shown} by ${data.splitBy}`} summary={summary} actions={toggle}>
+    <ChartFigure id="latency" title={`Latency ${shown} by ${splitWords(data)}`} summary={summary} actions={toggle}>
       <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         {axes(data, longTicks, fmtMs)}
         {series.map((s) => (

@@ -1,4 +1,7 @@
-/** The analytics page's URL state: `?range=24h|7d|30d&split=provider|model|endpoint|none`, one schema for the page and the controls. */
+/**
+ * The analytics page's URL state: `?range=24h|7d|30d&split=provider|model|endpoint|api_key|virtual_key|config|none`,
+ * one schema for the page and the controls.
+ */
 import { z } from "zod";
 import type { AnalyticsBucket } from "@/lib/store/analytics";
 
@@ -9,7 +12,15 @@ export const RANGES = {
 } as const satisfies Record<string, { label: string; bucket: AnalyticsBucket; buckets: number }>;
 export type RangeId = keyof typeof RANGES;
 
-export const SPLITS = { none: "Nothing (all requests)", provider: "Provider", model: "Model", endpoint: "Endpoint" } as const;
+export const SPLITS = {
+  none: "Nothing (all requests)",
+  provider: "Provider",
+  model: "Model",
+  endpoint: "Endpoint",
+  api_key: "API key",
+  virtual_key: "Virtual key",
+  config: "Config",
+} as const;
 export type SplitId = keyof typeof SPLITS;
 
 export const RANGE_IDS = Object.keys(RANGES) as [RangeId, ...RangeId[]];

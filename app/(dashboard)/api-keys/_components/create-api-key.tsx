@@ -12,6 +12,8 @@ import type { ApiKeyScope } from "@/lib/store/api-keys";
 import { DefaultConfigSelect, NO_DEFAULT_CONFIG, type ConfigChoice } from "./default-config-select";
 import { allowedModelsFromInput, expiresAtFromInput } from "@/lib/dashboard/key-lifecycle-input";
 import { LifecycleFields } from "./lifecycle-fields";
+import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";
+import { BudgetFields } from "../../_components/budget-fields";
 
 /** A key as its creation or rotation answers it: the only answer that holds the key itself. */
 export type Created = {
@@ -31,7 +33,7 @@ const SCOPES: { value: ApiKeyScope; label: string; description: string }[] = [
 ];
 
 /**
- * "Create API key": a name, a scope and optionally a default config, an expiry and allowed models, then the key itself, shown once with a copy button. Detour
+ * "Create API key": a name, a scope and optionally a default config, an expiry, allowed models and a budget, then the key itself, shown once with a copy button. Detour
  * keeps only its hash, so closing the dialog drops the only copy from the page.
  */
 export function CreateApiKey({ nameMax, configs }: { nameMax: number; configs: readonly ConfigChoice[] }) {
@@ -84,6 +86,7 @@ function CreateApiKeyForm({
     const defaultConfig = String(data.get("default_config") ?? NO_DEFAULT_CONFIG);
     const expiresAt = expiresAtFromInput(String(data.get("expires_at") ?? ""));
     const allowedModels = allowedModelsFromInput(String(data.get("allowed_models") ?? ""));
+    const budget = budgetFromInput(budgetValuesOf((name) => String(data.get(name) ?? "")));
     setPending(true);
     onBusy(true);
     const result = await sendJson<Created>("/v1/api-keys", "POST", {
@@ -92,6 +95,7 @@ function CreateApiKeyForm({
       ...(defaultConfig === NO_DEFAULT_CONFIG ? {} : { default_config: defaultConfig }),
       ...(expiresAt ? { expires_at: expiresAt } : {}),
       ...(allowedModels ? { allowed_models: allowedModels } : {}),
+      ...(budget ? { budget } : {}),
     });
     setPending(false);
     onBusy(false);
@@ -100,7 +104,9 @@ function CreateApiKeyForm({
       setFormErrors(
         unplacedErrors(
           result,
-          (path) => ["name", "scope", "default_config", "expires_at"].includes(path) || path.startsWith("allowed_models"),
+          (path) =>
+            ["name", "scope", "default_config", "expires_at", "budget.limit_usd", "budget.period", "budget.alert_at_pct"].includes(path) ||
+            path.startsWith("allowed_models"),
         ),
       );
       focus.refused();
@@ -154,6 +160,7 @@ function CreateApiKeyForm({
         </fieldset>
         <DefaultConfigSelect configs={configs} error={errors.default_config} />
         <LifecycleFields expiresAt={null} allowedModels={null} errors={errors} />
+        <BudgetFields initial={EMPTY_BUDGET_FORM} errors={budgetErrors(errors)} />
       </DialogBody>
       <DialogFooter>
         <Button onClick={onCancel} disabled={pending}>

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Badge } from "@/components/ui/badge";
 import { ToastRegion } from "@/components/ui/toast";
+import { budgetViewOf } from "@/lib/api/budgets";
 import { requireSession } from "@/lib/auth/session";
 import { maskConfigText } from "@/lib/config-secrets";
 import { getDb } from "@/lib/db";
@@ -13,6 +14,8 @@ import { ConfigBuilder } from "../_components/config-builder";
 import { prettyBody } from "../_components/draft";
 import { isRecord } from "@/lib/is-record";
 import { actorNames } from "../../_components/actor-names";
+import { BudgetBar } from "../../_components/budget-bar";
+import { EditBudget } from "../../_components/edit-budget";
 import { requestOrigin, virtualKeyOptions } from "../_components/server-data";
 import { ConfigSnippets } from "../_components/config-snippets";
 import { VersionsPanel } from "../_components/versions-panel";
@@ -38,7 +41,7 @@ export default async function ConfigPage({
   const { config, versions } = found;
   const newest = versions[0];
   if (!newest) notFound();
-  const [virtualKeys, origin, actors, search] = await Promise.all([
+  const [virtualKeys, origin, actors, search, budget] = await Promise.all([
     virtualKeyOptions(user.workspaceId),
     requestOrigin(),
     actorNames(
@@ -46,6 +49,7 @@ export default async function ConfigPage({
       versions.map((v) => v.author),
     ),
     searchParams,
+    budgetViewOf(getDb(), user.workspaceId, { scope: "config", id: config.id }),
   ]);
   const savedParam = Number(Array.isArray(search.saved) ? search.saved[0] : search.saved);
   const justSaved = Number.isInteger(savedParam) && savedParam === config.version ? savedParam : undefined;
@@ -79,6 +83,21 @@ export default async function ConfigPage({
       </header>
 
       <ConfigSnippets slug={config.slug} origin={origin} justSaved={justSaved} />
+
+      <section className="panel" aria-labelledby="cfg-budget">
+        <div className="budget-panel-head">
+          <h2 id="cfg-budget">Budget</h2>
+          <EditBudget endpoint={`/v1/configs/${encodeURIComponent(config.slug)}`} subject={`“${config.name}”`} budget={budget} />
+        </div>
+        {budget ? (
+          <BudgetBar budget={budget} label={`Budget of ${config.name}`} />
+        ) : (
+          <p className="muted budget-none">
+            No budget: requests routed by this config may spend without a limit of its own. A budget is the config&apos;s setting, not part
+            of a version.
+          </p>
+        )}
+      </section>
 
       <h2 className="cfg-section-title">Edit</h2>
       <ConfigBuilder

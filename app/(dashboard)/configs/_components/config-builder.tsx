@@ -14,6 +14,8 @@ import type { BuilderContext, VirtualKeyOption } from "./builder-context";
 import { indexIssues, prettyJson, setIn, type Json, type Path } from "./draft";
 import { isRecord } from "@/lib/is-record";
 import { NodeEditor } from "./node-editor";
+import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";
+import { BudgetFields, type BudgetFieldErrors } from "../../_components/budget-fields";
 
 type Saved = { slug: string; version: number };
 
@@ -21,6 +23,8 @@ type Saved = { slug: string; version: number };
  * The config builder: a form for the whole config and its JSON, kept in step both ways (one draft
  * object; the JSON text follows the form, and valid JSON typed in the view replaces the draft).
  * Validated live by the engine's own schema; each issue shows at its field and in the JSON view.
+ * A new config may get a budget with it (saved in the same request); an existing config's budget
+ * is edited on its page (not part of a version).
  */
 export function ConfigBuilder({
   slug,
@@ -44,6 +48,7 @@ export function ConfigBuilder({
   const [keyIssues, setKeyIssues] = useState<ConfigIssue[]>([]);
   const [nameError, setNameError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
+  const [budgetIssues, setBudgetIssues] = useState<BudgetFieldErrors>({});
   const [pending, setPending] = useState(false);
   const editing = slug !== undefined;
   const savedText = useMemo(() => prettyJson(initialConfig), [initialConfig]);
@@ -111,9 +116,11 @@ export function ConfigBuilder({
       return;
     }
     setPending(true);
+    const form = new FormData(formRef.current ?? undefined);
+    const budget = editing ? null : budgetFromInput(budgetValuesOf((field) => String(form.get(field) ?? "")));
     const body = editing
       ? { ...(name.trim() !== initialName ? { name: name.trim() } : {}), config: draft }
-      : { name: name.trim(), config: draft };
+      : { name: name.trim(), config: draft, ...(budget ? { budget } : {}) };
     const result = await sendJson<Saved>(
       editing ? `/v1/configs/${encodeURIComponent(slug)}` : "/v1/configs",
       editing ? "PUT" : "POST",
@@ -128,6 +135,7 @@ export function ConfigBuilder({
           fromServer.push({ path: path.replace(/^config\.?/, ""), message });
       }
       setServerIssues(fromServer);
+      setBudgetIssues(budgetErrors(result.fieldErrors));
       setFormError(result.message);
       focusFirstInvalid();
       return;
@@ -197,6 +205,15 @@ export function ConfigBuilder({
           <h2 id="cfg-routing">Routing</h2>
           <NodeEditor node={isRecord(draft) ? draft : {}} path={[]} label="Config" ctx={ctx} />
         </section>
+        {editing ? null : (
+          <section className="panel" onChange={() => setBudgetIssues({})}>
+            <BudgetFields
+              initial={EMPTY_BUDGET_FORM}
+              errors={budgetIssues}
+              hint="A limit on what requests routed by this config may cost. Once it is spent, they get 429 budget_exceeded until the period resets. Empty: no budget. You can change it later on the config's page."
+            />
+          </section>
+        )}
       </div>
       <div className="cfg-json-pane">
         <Field label="Config JSON" error={jsonError} hint={jsonHint}>

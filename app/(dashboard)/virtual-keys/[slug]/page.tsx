@@ -6,6 +6,7 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { DescriptionItem, DescriptionList } from "@/components/ui/description-list";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
+import { budgetViewOf } from "@/lib/api/budgets";
 import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { MAX_ALLOWED_HOSTS } from "@/lib/api/virtual-key-schemas";
@@ -18,6 +19,8 @@ import { parseAllowedModels } from "@/lib/gateway/model-allow";
 import { AllowedHostsForm } from "../_components/allowed-hosts-form";
 import { LifecycleForm } from "../_components/lifecycle-fields";
 import { actorNames } from "../../_components/actor-names";
+import { BudgetBar } from "../../_components/budget-bar";
+import { EditBudget } from "../../_components/edit-budget";
 import { providerLabel } from "../_components/labels";
 import { VIRTUAL_KEY_LIMITS } from "../_components/limits";
 import { VirtualKeyActions } from "../_components/virtual-key-actions";
@@ -37,7 +40,10 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
   if (!vk) notFound();
   const now = Date.now();
   const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
-  const actors = await actorNames(user, [vk.createdById, vk.revokedById, ...vk.versions.flatMap((v) => [v.createdById, v.retiredById])]);
+  const [actors, budget] = await Promise.all([
+    actorNames(user, [vk.createdById, vk.revokedById, ...vk.versions.flatMap((v) => [v.createdById, v.retiredById])]),
+    budgetViewOf(db, user.workspaceId, { scope: "virtual_key", id: vk.id }, now),
+  ]);
   const who = (actor: string | null) => (actor ? (actors.get(actor) ?? actor) : <span className="muted">—</span>);
   const active = vk.status === "active";
   const expired = vk.expiresAt !== null && vk.expiresAt.getTime() <= now;
@@ -148,6 +154,20 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
           Use it: <code>x-portkey-virtual-key: {vk.slug}</code>, or <code>&quot;virtual_key&quot;: &quot;{vk.slug}&quot;</code> in a config
           target.
         </p>
+      </section>
+
+      <section className="panel" aria-labelledby="vk-budget">
+        <div className="budget-panel-head">
+          <h2 id="vk-budget">Budget</h2>
+          {active ? (
+            <EditBudget endpoint={`/v1/virtual-keys/${encodeURIComponent(vk.slug)}`} subject={`“${vk.name}”`} budget={budget} />
+          ) : null}
+        </div>
+        {budget ? (
+          <BudgetBar budget={budget} label={`Budget of ${vk.name}`} />
+        ) : (
+          <p className="muted budget-none">No budget: requests through this key may spend without a limit of its own.</p>
+        )}
       </section>
 
       {active ? (

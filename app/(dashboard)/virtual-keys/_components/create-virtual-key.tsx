@@ -17,6 +17,8 @@ import type { CreateVirtualKeyBody } from "@/lib/api/virtual-key-schemas";
 import { DeploymentsEditor, newDeploymentRow, type DeploymentRow } from "./deployments-editor";
 import { allowedModelsFromInput, expiresAtFromInput } from "@/lib/dashboard/key-lifecycle-input";
 import { LifecycleInputs, lifecycleErrors } from "./lifecycle-fields";
+import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";
+import { BudgetFields } from "../../_components/budget-fields";
 
 export type VirtualKeyLimits = { name: number; note: number; key: number };
 
@@ -59,7 +61,7 @@ export function CreateVirtualKey({ limits, label = "Create virtual key" }: { lim
 }
 
 const PLACED =
-  /^(name|provider|key|note|custom_host|resource_name|api_version|deployments|deployment_name|expires_at|allowed_models)(\[|$)/;
+  /^(name|provider|key|note|custom_host|resource_name|api_version|deployments|deployment_name|expires_at|allowed_models|budget\.limit_usd|budget\.period|budget\.alert_at_pct)(\[|$)/;
 
 function CreateVirtualKeyForm({
   limits,
@@ -109,9 +111,11 @@ function CreateVirtualKeyForm({
     const expiresAt = expiresAtFromInput(text("expires_at"));
     const allowedModels = allowedModelsFromInput(String(data.get("allowed_models") ?? ""));
     const lifecycle = { ...(expiresAt ? { expires_at: expiresAt } : {}), ...(allowedModels ? { allowed_models: allowedModels } : {}) };
+    // The budget travels as typed (its numbers are checked by the API, which names the field).
+    const budget = budgetFromInput(budgetValuesOf((name) => String(data.get(name) ?? "")));
     setPending(true);
     onBusy(true);
-    const result = await sendJson<Created>("/v1/virtual-keys", "POST", { ...body, ...lifecycle });
+    const result = await sendJson<Created>("/v1/virtual-keys", "POST", { ...body, ...lifecycle, ...(budget ? { budget } : {}) });
     setPending(false);
     onBusy(false);
     if (!result.ok) {
@@ -221,6 +225,7 @@ function CreateVirtualKeyForm({
           hint={info.keyForm.customHost.hint}
         />
         <LifecycleInputs errors={lifecycleErrors(errors)} />
+        <BudgetFields initial={EMPTY_BUDGET_FORM} errors={budgetErrors(errors)} />
         <Textarea
           label="Note"
           aside="optional"

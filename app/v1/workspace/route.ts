@@ -1,0 +1,6 @@
+import { withManagement } from "@/lib/api/handler";
+import { getWorkspaceHandler, updateWorkspaceHandler } from "@/lib/api/workspace";
+
+export const dynamic = "force-dynamic";
+export const GET = withManagement(getWorkspaceHandler);
+export const PUT = withManagement(updateWorkspaceHandler);
