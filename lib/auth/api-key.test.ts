@@ -15,6 +15,7 @@ const key = (over: Partial<AuthenticatedKey>): AuthenticatedKey => ({
   expiresAt: null,
   allowedModels: null,
   rotatedToPrefix: null,
+  rotatedToId: null,
   ...over,
 });
 

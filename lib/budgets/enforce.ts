@@ -40,7 +40,14 @@ export type BudgetHold = {
  * A subject a request spends on: `name` says it in messages (`API key "ci"`), `label` in metrics
  * (the key's name, the virtual key's or config's slug, the workspace's id).
  */
-export type Subject = { scope: BudgetScope; id: string; name: string; label: string };
+export type Subject = {
+  scope: BudgetScope;
+  id: string;
+  name: string;
+  label: string;
+  /** False for a rotated key's replacement charged alongside it (the same name: counted once in detour_spend_usd_total). */
+  metric?: false;
+};
 
 const workspaceSubject = (key: AuthenticatedKey): Subject => ({
   scope: "workspace",
@@ -67,9 +74,23 @@ const virtualKeySubject = (vk: { id: string; slug: string }): Subject => ({
   label: vk.slug,
 });
 
-/** The subjects a request may spend on before routing: workspace, API key, saved config, every virtual key of its targets. */
+/** A rotated API key in its grace period spends for the key that replaced it too (its budget goes on from the old key's spend). */
+const replacementSubject = (key: AuthenticatedKey): Subject[] =>
+  key.rotatedToId
+    ? [
+        {
+          scope: "api_key",
+          id: key.rotatedToId,
+          name: `API key ${JSON.stringify(key.name)} (${key.rotatedToPrefix ?? "its replacement"})`,
+          label: key.name,
+          metric: false,
+        },
+      ]
+    : [];
+
+/** The subjects a request may spend on before routing: workspace, API key (and its replacement), saved config, every virtual key of its targets. */
 export function requestSubjects(key: AuthenticatedKey, routing: Routing): Subject[] {
-  const subjects = [workspaceSubject(key), apiKeySubject(key)];
+  const subjects = [workspaceSubject(key), apiKeySubject(key), ...replacementSubject(key)];
   if (routing.config) subjects.push(configSubject(routing.config));
   const seen = new Set<string>();
   for (const leaf of listRouteLeaves(routing.tree)) {
@@ -83,7 +104,7 @@ export function requestSubjects(key: AuthenticatedKey, routing: Routing): Subjec
 
 /** The subjects a finished request's cost counts for: workspace, API key, saved config, the virtual key that answered. */
 export function spendSubjects(key: AuthenticatedKey, routing: Routing | null, answered: ResolvedTarget | null): Subject[] {
-  const subjects = [workspaceSubject(key), apiKeySubject(key)];
+  const subjects = [workspaceSubject(key), apiKeySubject(key), ...replacementSubject(key)];
   if (routing?.config) subjects.push(configSubject(routing.config));
   if (answered?.virtualKey) subjects.push(virtualKeySubject(answered.virtualKey));
   return subjects;
@@ -202,7 +223,7 @@ export async function settleBudgets(
   subjects: readonly Subject[],
   costUsd: number,
 ): Promise<void> {
-  if (costUsd > 0) for (const s of subjects) observeSpend(s.scope, s.label, costUsd);
+  if (costUsd > 0) for (const s of subjects) if (s.metric !== false) observeSpend(s.scope, s.label, costUsd);
   const budgets = await lookupWorkspaceBudgets(workspaceId).catch(() => new Map<string, Budget>());
   const now = Date.now();
   const apply = applied(budgets, subjects, now);

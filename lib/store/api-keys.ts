@@ -8,7 +8,7 @@ import type { Db } from "../db";
 import { hashApiKey } from "../crypto";
 import { retryOnUniqueViolation } from "../db/conflict";
 import type { BudgetInput } from "../budgets/types";
-import { copyBudget, writeBudget } from "./budgets";
+import { copyBudget, copySpend, writeBudget } from "./budgets";
 import { lockWorkspace, type Tx } from "./workspace-lock";
 
 export type ApiKeyScope = "gateway" | "admin";
@@ -38,6 +38,8 @@ export type AuthenticatedKey = {
   allowedModels: string[] | null;
   /** The prefix of the key that replaced it in a rotation (it then works until expiresAt), else null. */
   rotatedToPrefix: string | null;
+  /** The id of that key: while this one still works (a grace period), its spend counts for that key's budget too. */
+  rotatedToId: string | null;
 };
 
 /** Looks a presented key up by its hash; revoked or unknown keys give null (an expired one is returned: its user decides). */
@@ -73,6 +75,7 @@ export async function findActiveApiKey(db: Db, presented: string): Promise<Authe
     expiresAt: row.expiresAt,
     allowedModels: parseAllowedModels(row.allowedModels),
     rotatedToPrefix: rotatedTo?.prefix ?? null,
+    rotatedToId: row.rotatedToId,
   };
 }
 
@@ -321,7 +324,9 @@ export async function updateApiKey(
 /**
  * Rotates a key: a new key (the given hash and prefix) with the old one's name, scope, limits,
  * default config, expiry, allowed models and budget (a copy: the old key keeps its own while it
- * works; the new key's spend starts from nothing); the old one records it (`rotatedToId`) and ends at
+ * works), and the old key's spend so far (its SpendDaily rows, so the new key's budget goes on from
+ * where the old one's was; what the old key spends in its grace period counts for both, in the
+ * gateway); the old one records it (`rotatedToId`) and ends at
  * `oldEndsAt`, or at its own expiry when that is sooner. Refused for a key that is revoked, expired,
  * already rotated, or registered from DETOUR_ADMIN_API_KEY (as revocation is). Returns the new row,
  * the old one, the old one's hash (for the gateway's cache) and whether a budget was copied.
@@ -358,6 +363,7 @@ export async function rotateApiKey(
       select: rowSelect,
     });
     const budgetCopied = await copyBudget(tx, workspaceId, { scope: "api_key", id: key.id }, { scope: "api_key", id: row.id });
+    await copySpend(tx, { scope: "api_key", id: key.id }, { scope: "api_key", id: row.id });
     const endsAt = key.expiresAt && key.expiresAt < input.oldEndsAt ? key.expiresAt : input.oldEndsAt;
     const { hash: oldHash, ...old } = await tx.apiKey.update({
       where: { id: key.id },

@@ -120,7 +120,7 @@ function round(usd: number): number {
 // transaction of their item's own write, read for whole pages at once, and named.
 
 /** The client a budget write needs: the database or a transaction's client (`Tx`). */
-export type BudgetClient = Pick<Db, "budget">;
+export type BudgetClient = Pick<Db, "budget" | "spendDaily">;
 
 /**
  * As setBudget, on any client: the API key, virtual key and config writes call it inside their own
@@ -283,4 +283,11 @@ export async function describeBudgetSubjects(
   }
   for (const c of configs) out.set(subjectKey({ scope: "config", id: c.id }), { name: c.name, slug: c.slug, status: c.status });
   return out;
+}
+
+/** Copies one subject's settled spend (every SpendDaily row) to another that has none yet (an API key's rotation). */
+export async function copySpend(client: BudgetClient, from: SpendSubject, to: SpendSubject): Promise<void> {
+  const rows = await client.spendDaily.findMany({ where: { scope: from.scope, subjectId: from.id } });
+  if (!rows.length) return;
+  await client.spendDaily.createMany({ data: rows.map((r) => ({ ...r, scope: to.scope, subjectId: to.id })) });
 }

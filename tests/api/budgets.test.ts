@@ -198,11 +198,27 @@ describe("management API: budgets", () => {
     expect(ours).toEqual(expect.arrayContaining([vk.json.id, cfg.json.id, key.json.id]));
   });
 
-  it("a rotated API key's replacement inherits its budget; the old key keeps its own while it works", async () => {
+  it("a rotated API key's replacement inherits its budget and its spend; the old key keeps its own while it works", async () => {
     const key = await newApiKey("budget rotation", { budget: { limit_usd: 5, period: "weekly", alert_at_pct: 50 } });
+    // The old key spent $1.25 today: a rotation does not reset the budget.
+    await h.db.spendDaily.create({
+      data: {
+        scope: "api_key",
+        subjectId: key.json.id,
+        day: new Date().toISOString().slice(0, 10),
+        workspaceId: h.workspaceId,
+        costUsd: 1.25,
+        requests: 2,
+      },
+    });
     const rotated = await api.post(`/api-keys/${key.json.id}/rotate`, { grace_period_seconds: 60 });
     expect(rotated.status).toBe(201);
-    const expected = { limit_usd: 5, period: "weekly", alert_at_pct: 50, spend: unspent("weekly", 5) };
+    const expected = {
+      limit_usd: 5,
+      period: "weekly",
+      alert_at_pct: 50,
+      spend: { ...unspent("weekly", 5), spent_usd: 1.25, remaining_usd: 3.75 },
+    };
     expect(rotated.json.budget).toEqual(expected);
     expect((await api.get(`/api-keys/${rotated.json.id}`)).json.budget).toEqual(expected);
     expect((await api.get(`/api-keys/${key.json.id}`)).json.budget).toEqual(expected);

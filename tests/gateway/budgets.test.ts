@@ -31,6 +31,8 @@ type BudgetError = {
   };
 };
 
+const ADMIN_KEY = "detour-budgets-test-admin-key-000001";
+
 const monthly = (limit_usd: number, alert_at_pct: number | null = null): BudgetInput => ({ limit_usd, period: "monthly", alert_at_pct });
 
 /** The first instant of next month (UTC). */
@@ -65,7 +67,7 @@ describe("budgets at the gateway", () => {
   };
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY });
     limited = await h.openaiKey("limited", "sk-budget-limited-000000000001");
     free = await h.openaiKey("free", "sk-budget-free-00000000000000002");
     cut = await h.openaiKey("cut", "sk-budget-cut-000000000000000003");
@@ -210,5 +212,34 @@ describe("budgets at the gateway", () => {
     expect(row.completionTokens).toBeLessThan(8);
     expect(row.cost).toBeCloseTo((bodyBytes * 2.5 + row.completionTokens! * 10) / 1e6, 10);
     await expect.poll(() => spendOf("virtual_key", cutId), { timeout: 5_000 }).toBeCloseTo(row.cost!, 10);
+  });
+
+  it("an API key rotated with a grace period: the old key's spend counts for the new key's budget too, which goes on from it", async () => {
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${h.baseURL}${path}`, {
+        method,
+        headers: { "x-portkey-api-key": ADMIN_KEY, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      }).then(async (r) => ({ status: r.status, json: await r.json() }));
+    const created = await admin("POST", "/api-keys", {
+      name: "rotating",
+      scope: "gateway",
+      budget: { limit_usd: 0.0015, period: "daily" },
+    });
+    expect(created.status).toBe(201);
+    const oldClient = sdk({ "x-portkey-virtual-key": free }, created.json.key);
+    const before = await oldClient.chat.completions.create(chatBody({ max_tokens: 20 })).withResponse();
+    const first = await h.waitForLog(before.response.headers.get("x-portkey-request-id")!);
+    await expect.poll(() => spendOf("api_key", created.json.id), { timeout: 5_000 }).toBeCloseTo(first.cost!, 10);
+
+    const rotated = await admin("POST", `/api-keys/${created.json.id}/rotate`, { grace_period_seconds: 600 });
+    expect(rotated.status).toBe(201);
+    // The new key starts from the old one's spend...
+    expect(rotated.json.budget.spend.spent_usd).toBeCloseTo(first.cost!, 10);
+    // ...and what the old key spends in its grace period counts for both.
+    const during = await oldClient.chat.completions.create(chatBody({ max_tokens: 20 })).withResponse();
+    const second = await h.waitForLog(during.response.headers.get("x-portkey-request-id")!);
+    await expect.poll(() => spendOf("api_key", rotated.json.id), { timeout: 5_000 }).toBeCloseTo(first.cost! + second.cost!, 10);
+    expect(await spendOf("api_key", created.json.id)).toBeCloseTo(first.cost! + second.cost!, 10);
   });
 });
