@@ -67,7 +67,7 @@ export type LogRecord = {
   responseId: string | null;
   /** USD; null when the model is not in the price table (never 0 for "unknown"). */
   cost: number | null;
-  /** Tokens and cost estimated by Detour (a stream the client cut before its usage arrived). */
+  /** Tokens and cost estimated by Detour (a stream cut before its usage arrived, under a budget). */
   usageEstimated?: boolean;
   /**
    * What the budgets charged for this request (lib/budgets/enforce.ts): written to SpendDaily in the

@@ -214,6 +214,29 @@ describe("budgets at the gateway", () => {
     await expect.poll(() => spendOf("virtual_key", cutId), { timeout: 5_000 }).toBeCloseTo(row.cost!, 10);
   });
 
+  it("a stream the upstream breaks after content is charged the same estimate", async () => {
+    const before = await spendOf("virtual_key", cutId);
+    h.mock.script({
+      match: { key: "sk-budget-cut-000000000000000003" },
+      fault: { kind: "stream_break_after_chunks", chunks: 2 },
+      times: 1,
+    });
+    const res = await fetch(`${h.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: h.headers({ "x-portkey-virtual-key": cut }),
+      body: JSON.stringify(chatBody({ stream: true, max_tokens: 200 })),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain("upstream_stream_broken");
+    const row = await h.waitForLog(res.headers.get("x-portkey-request-id")!);
+    expect(row.errorType).toBe("upstream_stream_broken");
+    expect(row.usageEstimated).toBe(true);
+    expect(row.completionTokens).toBeGreaterThanOrEqual(2);
+    expect(row.cost).toBeGreaterThan(0);
+    await expect.poll(() => spendOf("virtual_key", cutId), { timeout: 5_000 }).toBeCloseTo(before + row.cost!, 10);
+  });
+
   it("an API key rotated with a grace period: the old key's spend counts for the new key's budget too, which goes on from it", async () => {
     const admin = (method: string, path: string, body?: unknown) =>
       fetch(`${h.baseURL}${path}`, {

@@ -1,7 +1,7 @@
 /**
  * Budgets across instances (docs/GATEWAY.md §12.3): two instances on one PostgreSQL and one Redis
- * share one ledger. 300 requests of mixed sizes, 50 at a time, alternating A and B, with 20% of
- * upstream answers failing, against a $0.05 budget: the settled spend stays within the limit (the
+ * share one ledger. Waves of 300 concurrent requests of mixed sizes, alternating A and B, with 20%
+ * of upstream answers failing, against a $0.05 budget until a wave finds it spent: the settled spend stays within the limit (the
  * documented bound is 0 for these requests), every refusal came before any upstream call (the
  * mock's counters), each refusal was due (spend + reservations + the request's worst case passed
  * the limit at that instant), and at rest nothing stays reserved. Then both
@@ -74,21 +74,24 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: one budg
     return { rows: rows.length, usd: rows.reduce((s, r) => s + (r.cost ?? 0), 0) };
   };
 
-  it("300 requests, 50 at a time over A and B, 20% upstream failures: spend within the limit, refusals before any call and only when due", async () => {
+  it("waves of 300 concurrent requests over A and B, 20% upstream failures: spend within the limit, refusals before any call and only when due", async () => {
     c.mock.script({ match: { key: SECRET }, fault: { kind: "status", status: 500 }, probability: 0.2 });
+    // 300 at once, alternating A and B, again and again until a whole wave is refused: the first
+    // waves race for the budget's room; the last finds it spent.
     const answers: { status: number; json: any }[] = [];
-    let next = 0;
-    const worker = async () => {
-      for (let n = next++; n < 300; n = next++) answers.push(await send(n % 2 ? c.b : c.a, n));
-    };
-    await Promise.all(Array.from({ length: 50 }, worker));
-    expect(answers).toHaveLength(300);
+    let waves = 0;
+    for (; waves < 12; waves++) {
+      const wave = await Promise.all(Array.from({ length: 300 }, (_, n) => send(n % 2 ? c.b : c.a, waves * 300 + n)));
+      answers.push(...wave);
+      if (wave.every((a) => a.status === 429)) break;
+    }
+    expect(waves, "a wave found the budget spent").toBeLessThan(12);
 
     const ok = answers.filter((a) => a.status === 200);
     const failed = answers.filter((a) => a.status === 500);
     const refused = answers.filter((a) => a.status === 429);
     expect(ok.length + failed.length + refused.length, JSON.stringify(answers.filter((a) => ![200, 500, 429].includes(a.status)))).toBe(
-      300,
+      answers.length,
     );
     expect(ok.length).toBeGreaterThan(10);
     expect(failed.length).toBeGreaterThan(0);
@@ -176,4 +179,40 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: one budg
     }
     expect(c.mock.requests()).toHaveLength(0);
   }, 120_000);
+
+  it("while B cannot reach Redis, B enforces the budget alone from the database: still refused, no error", async () => {
+    c.mock.reset();
+    const spent = await spendRows();
+    await c.redisProxy.cut();
+    try {
+      await waitFor(async () => (await c.b.health()).body.redis !== "ok", 10_000, "B to see Redis gone");
+      const r = await call(
+        c.b,
+        "POST",
+        "/chat/completions",
+        { ...body(1), max_tokens: 4_000 },
+        {
+          "x-portkey-api-key": c.gatewayKey,
+          "x-portkey-virtual-key": vk,
+        },
+      );
+      expect(r.status, r.text).toBe(429);
+      expect(r.json.error.budget.spent_usd).toBeCloseTo(spent, 9);
+      // A's view, through Redis, is the same.
+      const a = await call(
+        c.a,
+        "POST",
+        "/chat/completions",
+        { ...body(1), max_tokens: 4_000 },
+        {
+          "x-portkey-api-key": c.gatewayKey,
+          "x-portkey-virtual-key": vk,
+        },
+      );
+      expect(a.status, a.text).toBe(429);
+    } finally {
+      await c.redisProxy.restore();
+    }
+    expect(c.mock.requests()).toHaveLength(0);
+  }, 60_000);
 });

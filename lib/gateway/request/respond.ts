@@ -61,8 +61,8 @@ function finishedBackgroundId(json: Record<string, unknown>): string | null {
 }
 
 /**
- * A stream the client cut before its usage arrived, under a budget: the provider bills what it
- * generated until then, which Detour estimates (never below what it can bill): the prompt at its
+ * A stream cut before its usage arrived (the client left, or the upstream broke), under a budget:
+ * the provider bills what it generated until then, which Detour estimates (never below what it can bill): the prompt at its
  * reserved upper bound, and one output token per event relayed (providers stream about one token
  * per event). Without a budget the usage stays unknown.
  */
@@ -94,7 +94,7 @@ export function respond(s: Routed): Response {
     headers.set("cache-control", "no-cache");
     const streamBody = payload.relay.toReadableStream((summary) => {
       const background = summary.background ? summary.responseId : null;
-      const estimated = summary.usage === null && summary.end === "client_closed" ? cutStreamUsage(s, summary.events) : null;
+      const estimated = summary.usage === null && summary.end !== "done" ? cutStreamUsage(s, summary.events) : null;
       withCountedUsage(s, { usage: estimated ?? summary.usage, model: summary.model }, background, (fields) =>
         enqueueLog(s, {
           usageEstimated: estimated !== null,

@@ -127,7 +127,7 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       "Cost",
       <span key="c" title={log.cost === null ? "unknown: no usage, or a model without a price" : undefined}>
         {formatCost(log.cost)}
-        {log.usage_estimated ? " (estimated: the client cut the stream before its usage arrived; charged to the budgets as such)" : ""}
+        {log.usage_estimated ? " (estimated: the stream was cut before its usage arrived; charged to the budgets as such)" : ""}
       </span>,
     ],
     ["Latency", `${formatMs(log.latency_ms)} (Detour's overhead ${log.overhead_ms} ms)`],
