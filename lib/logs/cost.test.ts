@@ -7,6 +7,7 @@ import {
   findModelPrice as findPrice,
   GROQ_PRICE_DATE,
   maxOutputTokens,
+  PRICE_FILE,
   PRICE_TABLE,
   PRICE_TABLE_DATE,
   PRICE_TABLES,
@@ -163,6 +164,10 @@ describe("costUsd", () => {
 describe("prices by provider", () => {
   it("dates every table and keeps every price sane", () => {
     for (const date of [ANTHROPIC_PRICE_DATE, GROQ_PRICE_DATE]) expect(Number.isNaN(Date.parse(date))).toBe(false);
+    for (const [provider, { date }] of Object.entries(PRICE_FILE.providers)) {
+      expect(date, provider).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(date <= PRICE_FILE.updated, provider).toBe(true);
+    }
     for (const [provider, table] of Object.entries(PRICE_TABLES)) {
       for (const [model, price] of Object.entries(table)) {
         const where = `${provider} ${model}`;
@@ -198,39 +203,47 @@ describe("prices by provider", () => {
     const usage = { promptTokens: 1_000_000, completionTokens: 1_000_000 };
     expect(costOf("groq", "llama-3.3-70b-versatile", usage)).toBe(1.38);
     expect(costOf("groq", "llama-3.1-8b-instant", usage)).toBe(0.13);
+    // Together's own id of Llama 3.3 70B: 1M * 1.04 + 1M * 1.04
+    expect(costOf("together-ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo", usage)).toBe(2.08);
     expect(costOf("together-ai", "llama-3.3-70b-versatile", usage)).toBeNull();
+    expect(costOf("groq", "meta-llama/Llama-3.3-70B-Instruct-Turbo", usage)).toBeNull();
     expect(costOf("openrouter", "meta-llama/llama-3.3-70b-instruct", usage)).toBeNull();
     expect(costOf("ollama", "llama3.2", usage)).toBeNull();
     expect(costOf("groq", "llama-9", usage)).toBeNull();
+    // gpt-oss-120b, half the prompt from the cache: Together has no cache price (all input), Fireworks has one.
+    const cached = { promptTokens: 1_000_000, completionTokens: 1_000_000, cacheReadTokens: 500_000 };
+    expect(costOf("together-ai", "openai/gpt-oss-120b", cached)).toBe(0.75); // 1M * 0.15 + 1M * 0.60
+    // 500k * 0.15 + 500k * 0.015 + 1M * 0.60 = 0.075 + 0.0075 + 0.6
+    expect(costOf("fireworks-ai", "accounts/fireworks/models/gpt-oss-120b", cached)).toBe(0.6825);
+    expect(costOf("fireworks-ai", "openai/gpt-oss-120b", cached)).toBeNull();
   });
 
-  it("leaves providers without a confirmed table at null", () => {
+  it("leaves providers and models without a confirmed price at null", () => {
     const usage = { promptTokens: 1000, completionTokens: 1000 };
     const cases: [string, string][] = [
-      ["deepseek", "deepseek-chat"],
-      ["deepseek", "deepseek-reasoner"],
+      ["deepseek", "deepseek-flash"],
+      ["deepseek", "deepseek-v4-pro"],
       ["mistral-ai", "mistral-large-latest"],
-      ["together-ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo"],
-      ["fireworks-ai", "accounts/fireworks/models/llama-v3p3-70b-instruct"],
-      ["x-ai", "grok-4"],
-      ["google", "gemini-2.5-pro"],
+      ["x-ai", "grok-4.7"],
       ["perplexity-ai", "sonar"],
       ["openai-compatible", "gpt-4o"],
+      // Left out of tables that exist: shut down, a promotional rate that ends on a date, no cache price read,
+      // sources that disagree, size-based prices, routers (Fast, US-only).
+      ["google", "gemini-2.5-pro"],
+      ["google", "gemini-2.5-flash"],
+      ["google", "gemini-2.0-flash"],
+      ["google", "gemini-3.8-flash"],
+      ["google", "gemini-3.5-flash-lite"],
+      ["together-ai", "Qwen/Qwen3.8-2.4T-A95B"],
+      ["fireworks-ai", "accounts/fireworks/models/llama-v3p3-70b-instruct"],
+      ["fireworks-ai", "accounts/fireworks/routers/kimi-k3-us"],
     ];
     for (const [provider, model] of cases) expect(costOf(provider, model, usage), `${provider} ${model}`).toBeNull();
-    for (const provider of [
-      "deepseek",
-      "mistral-ai",
-      "together-ai",
-      "fireworks-ai",
-      "x-ai",
-      "google",
-      "perplexity-ai",
-      "openrouter",
-      "ollama",
-    ]) {
+    for (const provider of ["deepseek", "mistral-ai", "x-ai", "perplexity-ai", "openrouter", "ollama", "openai-compatible"]) {
       expect(Object.hasOwn(PRICE_TABLES, provider), provider).toBe(false);
+      expect(PRICE_FILE.unpriced[provider], provider).toEqual(expect.any(String));
     }
+    for (const provider of ["google", "together-ai", "fireworks-ai"]) expect(Object.hasOwn(PRICE_TABLES, provider), provider).toBe(true);
   });
 
   it("prices Claude by family: dated snapshots and -latest aliases, never a shorter family", () => {
@@ -329,6 +342,77 @@ describe("prices by provider", () => {
   });
 });
 
+describe("Google, Together and Fireworks prices", () => {
+  it("prices Gemini by its API model ids; thinking tokens are output, cached reads at the context-caching price", () => {
+    expect(costOf("google", "gemini-3.5-flash", { promptTokens: 1_000_000, completionTokens: 1_000_000 })).toBe(10.5); // 1.50 + 9
+    // 1M prompt of which 400k read from the cache, 200k completion of which 150k thinking (billed as output):
+    // 600k * 1.50 + 400k * 0.15 + 200k * 9 = 0.9 + 0.06 + 1.8
+    expect(
+      costOf("google", "gemini-3.5-flash", {
+        promptTokens: 1_000_000,
+        completionTokens: 200_000,
+        cacheReadTokens: 400_000,
+        reasoningTokens: 150_000,
+      }),
+    ).toBe(2.76);
+    // 8000 fresh * 0.10 + 2000 read * 0.01 + 1000 out * 0.40 = 0.0008 + 0.00002 + 0.0004
+    expect(costOf("google", "gemini-2.5-flash-lite", { promptTokens: 10_000, completionTokens: 1000, cacheReadTokens: 2000 })).toBe(
+      0.00122,
+    );
+    // 3000 * 0.25 + 1000 * 1.50 = 0.00075 + 0.0015
+    expect(costOf("google", "gemini-3.1-flash-lite", { promptTokens: 3000, completionTokens: 1000 })).toBe(0.00225);
+    // Embeddings, input only: 1M * 0.15; 500k * 0.20 (Gemini Embedding 2's text rate)
+    expect(costOf("google", "gemini-embedding-001", { promptTokens: 1_000_000, completionTokens: 0 })).toBe(0.15);
+    expect(costOf("google", "gemini-embedding-2", { promptTokens: 500_000, completionTokens: null })).toBe(0.1);
+    expect(maxOutputTokens(findPrice("google", "gemini-3.5-flash")!.price)).toBe(65_536);
+    expect(findPrice("google", "gemini-embedding-001")!.price.maxOutputTokens).toBeUndefined();
+  });
+
+  it("prices Gemini 3.1 Pro Preview above 200K prompt tokens at its long-prompt rates, every token of the request", () => {
+    const at = (promptTokens: number, completionTokens: number, cacheReadTokens = 0) =>
+      costOf("google", "gemini-3.1-pro-preview", { promptTokens, completionTokens, cacheReadTokens });
+    expect(at(200_000, 10_000)).toBe(0.52); // 200k * 2 + 10k * 12: exactly 200K is still the lower tier
+    expect(at(200_001, 10_000)).toBe(0.980004); // 200,001 * 4 + 10k * 18 = 0.800004 + 0.18
+    // 300k prompt of which 100k read: 200k * 4 + 100k * 0.40 = 0.8 + 0.04
+    expect(at(300_000, 0, 100_000)).toBe(0.84);
+    // The same split under 200K: 100k * 2 + 50k * 0.20 + 1k * 12 = 0.2 + 0.01 + 0.012
+    expect(at(150_000, 1000, 50_000)).toBe(0.222);
+  });
+
+  it("prices Together's serverless models by their API model strings, in any case", () => {
+    // 1000 * 1.04e-6 + 500 * 1.04e-6; no cache price: the 600 cached tokens are input
+    const llama = "meta-llama/Llama-3.3-70B-Instruct-Turbo";
+    expect(costOf("together-ai", llama, { promptTokens: 1000, completionTokens: 500 })).toBe(0.00156);
+    expect(costOf("together-ai", llama, { promptTokens: 1000, completionTokens: 500, cacheReadTokens: 600 })).toBe(0.00156);
+    expect(costOf("together-ai", llama.toLowerCase(), { promptTokens: 1000, completionTokens: 500 })).toBe(0.00156);
+    // 1M prompt of which 800k cached, 100k out: 200k * 0.14 + 800k * 0.03 + 100k * 0.28 = 0.028 + 0.024 + 0.028
+    expect(
+      costOf("together-ai", "deepseek-ai/DeepSeek-V4-Flash-0731", {
+        promptTokens: 1_000_000,
+        completionTokens: 100_000,
+        cacheReadTokens: 800_000,
+      }),
+    ).toBe(0.08);
+    // 2M * 0.17 + 1M * 0.25 = 0.34 + 0.25
+    expect(costOf("together-ai", "Qwen/Qwen3.5-9B", { promptTokens: 2_000_000, completionTokens: 1_000_000 })).toBe(0.59);
+    expect(costOf("together-ai", "deepseek-ai/DeepSeek-V4-Flash", { promptTokens: 1000, completionTokens: 500 })).toBeNull();
+  });
+
+  it("prices Fireworks' serverless models by their accounts/fireworks/models ids", () => {
+    // 100k prompt of which 60k cached, 10k out: 40k * 3 + 60k * 0.30 + 10k * 15 = 0.12 + 0.018 + 0.15
+    const usage = { promptTokens: 100_000, completionTokens: 10_000, cacheReadTokens: 60_000 };
+    expect(costOf("fireworks-ai", "accounts/fireworks/models/kimi-k3", usage)).toBe(0.288);
+    // The same on Together's Kimi K3, at the same prices: 0.288
+    expect(costOf("together-ai", "moonshotai/Kimi-K3", usage)).toBe(0.288);
+    // GLM 5.2 costs alike on both but its cache reads do not: 40k * 1.40 + 60k * 0.14 + 10k * 4.40 = 0.056 + 0.0084 + 0.044
+    expect(costOf("fireworks-ai", "accounts/fireworks/models/glm-5p2", usage)).toBe(0.1084);
+    // 40k * 1.40 + 60k * 0.26 + 10k * 4.40 = 0.056 + 0.0156 + 0.044
+    expect(costOf("together-ai", "zai-org/GLM-5.2", usage)).toBe(0.1156);
+    expect(costOf("fireworks-ai", "kimi-k3", usage)).toBeNull();
+    expect(costOf("fireworks-ai", "accounts/fireworks/routers/kimi-k2p6-turbo", usage)).toBeNull();
+  });
+});
+
 describe("reasoning tokens", () => {
   const usage = { promptTokens: 1000, completionTokens: 500, reasoningTokens: 300 };
 
@@ -395,14 +479,18 @@ describe("workspace price overrides", () => {
 
   it("prices a model the table does not know, for a provider without a table too", () => {
     const overrides = toPriceOverrides([
-      row("together-ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 0.88, 0.88),
+      row("together-ai", "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8", 0.88, 0.88),
+      row("mistral-ai", "mistral-medium-latest", 0.4, 2),
       row("openai", "ft:gpt-4o-mini-2024-07-18:org::abc", 0.3, 1.2),
     ]);
-    const model = "meta-llama/Llama-3.3-70B-Instruct-Turbo";
+    const model = "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8";
     expect(costOf("together-ai", model, usage)).toBeNull();
     // 1000 * 0.88e-6 + 500 * 0.88e-6 = 0.00088 + 0.00044
     expect(costOf("together-ai", model, usage, overrides)).toBe(0.00132);
     expect(costOf("together-ai", model.toLowerCase(), usage, overrides)).toBe(0.00132);
+    // Mistral has no table: 1000 * 0.40e-6 + 500 * 2e-6 = 0.0004 + 0.001
+    expect(costOf("mistral-ai", "mistral-medium-latest", usage)).toBeNull();
+    expect(costOf("mistral-ai", "mistral-medium-latest", usage, overrides)).toBe(0.0014);
     // 1000 * 0.30e-6 + 500 * 1.20e-6 = 0.0003 + 0.0006
     expect(costOf("openai", "ft:gpt-4o-mini-2024-07-18:org::abc", usage, overrides)).toBe(0.0009);
     // Another provider serving the same name is not priced by it.

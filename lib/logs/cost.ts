@@ -7,8 +7,8 @@
  * (lib/pricing/price-file.ts; a bad file stops Detour with the path of the problem). Each provider
  * there carries the date its prices were read, the page they come from, and what is left out.
  * Azure OpenAI reuses OpenAI's table (`same_as`). Prices that change with the prompt's size (Claude
- * Haiku 5.5 above 100K prompt tokens, Claude Sonnet 4 and 4.5 above 200K) are a second tier
- * (`above`), chosen per request.
+ * Haiku 5.5 above 100K prompt tokens, Claude Sonnet 4 and 4.5 and Gemini 3.1 Pro Preview above 200K)
+ * are a second tier (`above`), chosen per request.
  *
  * A workspace may override the price of any model of a known provider (`PriceOverrides`, loaded
  * from the database by lib/pricing/workspace-prices.ts): an override for a model wins over the

@@ -61,7 +61,7 @@ describe("the committed price file", () => {
   it("is valid", () => {
     const file = parsePriceFile(committed);
     expect(file.schemaVersion).toBe(1);
-    expect(Object.keys(file.providers)).toEqual(["openai", "azure-openai", "anthropic", "groq"]);
+    expect(Object.keys(file.providers)).toEqual(["openai", "azure-openai", "anthropic", "groq", "together-ai", "fireworks-ai", "google"]);
     for (const provider of Object.values(file.providers)) expect(provider.date <= file.updated).toBe(true);
   });
 

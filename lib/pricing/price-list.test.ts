@@ -18,7 +18,7 @@ describe("priceList", () => {
   it("lists every table entry, by provider in catalog order, each with its table's date", () => {
     const rows = priceList([]);
     const providers = [...new Set(rows.map((r) => r.provider))];
-    expect(providers).toEqual(["openai", "azure-openai", "anthropic", "groq"]);
+    expect(providers).toEqual(["openai", "azure-openai", "anthropic", "groq", "together-ai", "fireworks-ai", "google"]);
     const count = Object.values(PRICE_FILE.providers).reduce((n, p) => n + Object.keys(p.models).length, 0);
     expect(rows).toHaveLength(count);
     expect(rows.every((r) => r.source === "table")).toBe(true);
@@ -61,8 +61,11 @@ describe("priceList", () => {
     expect(openai.at(-1)).toMatchObject({ model: "my-finetune", source: "override", maxOutputTokens: null, output: null });
     // Azure keeps the table's price: the override was OpenAI's.
     expect(rows.find((r) => r.provider === "azure-openai" && r.model === "gpt-4o")?.source).toBe("table");
-    // A provider without a table lists its overrides, in catalog order (ollama after groq).
-    expect(rows.at(-1)).toMatchObject({ provider: "ollama", model: "llama3.2", input: 0, source: "override" });
+    // A provider without a table lists its overrides, in catalog order (ollama after fireworks-ai, before google).
+    const ollama = rows.findIndex((r) => r.provider === "ollama");
+    expect(rows[ollama]).toMatchObject({ provider: "ollama", model: "llama3.2", input: 0, source: "override" });
+    expect(rows[ollama - 1]!.provider).toBe("fireworks-ai");
+    expect(rows.slice(ollama + 1).every((r) => r.provider === "google")).toBe(true);
   });
 
   it("filters by exact provider and by a part of the model name, in any case", () => {
@@ -72,7 +75,10 @@ describe("priceList", () => {
       "llama-3.1-8b-instant",
       "llama-guard-4-12b",
     ]);
-    expect(priceList(overrides, { model: "LLAMA-3.3" }).map((r) => `${r.provider}/${r.model}`)).toEqual(["groq/llama-3.3-70b-versatile"]);
+    expect(priceList(overrides, { model: "LLAMA-3.3" }).map((r) => `${r.provider}/${r.model}`)).toEqual([
+      "groq/llama-3.3-70b-versatile",
+      "together-ai/meta-llama/llama-3.3-70b-instruct-turbo",
+    ]);
     expect(priceList(overrides, { provider: "anthropic", model: "haiku-4-5" }).map((r) => r.model)).toEqual(["claude-haiku-4-5"]);
     expect(priceList(overrides, { provider: "x-ai" })).toEqual([]);
   });

@@ -59,7 +59,24 @@ describe("management API: prices", () => {
       date: "2026-12-05",
     });
     expect(find(r, "azure-openai", "gpt-3.5-turbo")).toMatchObject({ input: 0.5, output: 1.5, source: "table" });
-    expect([...new Set(rowsOf(r).map((p) => p.provider))]).toEqual(["openai", "azure-openai", "anthropic", "groq"]);
+    expect([...new Set(rowsOf(r).map((p) => p.provider))]).toEqual([
+      "openai",
+      "azure-openai",
+      "anthropic",
+      "groq",
+      "together-ai",
+      "fireworks-ai",
+      "google",
+    ]);
+    expect(find(r, "google", "gemini-3.1-pro-preview")).toMatchObject({
+      input: 2,
+      output: 12,
+      cached_input: 0.2,
+      max_output_tokens: 65536,
+      above: { tokens: 200000, input: 4, output: 18, cached_input: 0.4, cache_write: null, reasoning: null },
+      source: "table",
+      date: "2026-11-09",
+    });
   });
 
   it("filters by provider (exact) and by part of the model name; an unknown provider is a 400 naming it", async () => {
@@ -110,7 +127,7 @@ describe("management API: prices", () => {
   it("prices a model no table lists, for any provider, in camelCase too; listed after the provider's table", async () => {
     const r = await api.put("/prices", {
       provider: "together-ai",
-      model: "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+      model: "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8",
       input: 0.88,
       output: 0.88,
       cachedInput: 0.44,
@@ -119,7 +136,7 @@ describe("management API: prices", () => {
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({
       provider: "together-ai",
-      model: "meta-llama/llama-3.3-70b-instruct-turbo",
+      model: "meta-llama/llama-4-maverick-17b-128e-instruct-fp8",
       cached_input: 0.44,
       cache_write: 1.1,
       max_output_tokens: null,
@@ -128,10 +145,13 @@ describe("management API: prices", () => {
     const azure = await api.put("/prices", { provider: "azure-openai", model: "gpt-35-turbo", input: 0.4, output: 1.2 });
     expect(azure.json).toMatchObject({ model: "gpt-3.5-turbo", max_output_tokens: 4096 });
     const all = await api.get("/prices");
-    expect(rowsOf(all).at(-1)).toMatchObject({ provider: "together-ai", source: "override" });
+    // After Together's own table, which it does not change.
+    const together = rowsOf(all).filter((p) => p.provider === "together-ai");
+    expect(together.at(-1)).toMatchObject({ model: "meta-llama/llama-4-maverick-17b-128e-instruct-fp8", source: "override" });
+    expect(together.slice(0, -1).every((p) => p.source === "table")).toBe(true);
     expect(rowsOf(all).filter((p) => p.source === "override")).toHaveLength(2);
     for (const [provider, model] of [
-      ["together-ai", "meta-llama/llama-3.3-70b-instruct-turbo"],
+      ["together-ai", "meta-llama/llama-4-maverick-17b-128e-instruct-fp8"],
       ["azure-openai", "gpt-3.5-turbo"],
     ] as const)
       expect((await remove(provider, model)).status).toBe(200);
