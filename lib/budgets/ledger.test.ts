@@ -1,14 +1,10 @@
 import { randomBytes } from "node:crypto";
-import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BudgetLedger, type LedgerBudget, MemoryLedger, RESERVATION_TTL_MS, type SeedLoader } from "./ledger";
 import { countersAt, currentPeriod } from "./period";
 import { RedisLedger } from "./redis-ledger";
 import type { BudgetPeriod } from "./types";
-
-const REDIS_URL = process.env.DETOUR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-/** With CI=true Redis is mandatory: its absence fails these tests instead of skipping them. */
-const REDIS_REQUIRED = process.env.CI === "true";
+import { connectTestRedis, REDIS_REQUIRED, TEST_REDIS_URL } from "../../testing/test-redis";
 
 const NOW = Date.parse("2026-12-05T12:00:00Z");
 let n = 0;
@@ -32,23 +28,7 @@ const seed: SeedLoader = async (subject) => {
   return new Map(seeds.get(subject.id) ?? []);
 };
 
-const redis = new Redis(REDIS_URL, {
-  lazyConnect: true,
-  connectTimeout: 5_000,
-  maxRetriesPerRequest: 0,
-  retryStrategy: () => null,
-  enableOfflineQueue: false,
-});
-let why = "";
-const redisUp = await redis.connect().then(
-  () => true,
-  (err: Error) => {
-    why = err.message;
-    return false;
-  },
-);
-if (!redisUp && !REDIS_REQUIRED)
-  console.warn(`[ledger.test] Redis cases SKIPPED: no Redis at ${REDIS_URL} (${why}); with CI=true they fail`);
+const { client: redis, up: redisUp, why } = await connectTestRedis("ledger.test");
 const prefix = `detour-budget-test-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}:budget`;
 
 afterAll(async () => {
@@ -67,7 +47,7 @@ describe.each(kinds)("%s ledger", (kind) => {
   let ledger: BudgetLedger;
   beforeAll(() => {
     if (kind === "redis" && !redisUp && REDIS_REQUIRED)
-      throw new Error(`Redis is required with CI=true: no Redis at ${REDIS_URL} (${why})`);
+      throw new Error(`Redis is required with CI=true: no Redis at ${TEST_REDIS_URL} (${why})`);
     ledger =
       kind === "memory" ? new MemoryLedger(seed, () => NOW) : new RedisLedger({ client: () => redis, prefix, seed, clock: () => NOW });
   });

@@ -11,25 +11,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "@/lib/crypto";
 import { setBudget } from "@/lib/store/budgets";
 import type { BudgetInput } from "@/lib/budgets/types";
+import type { BudgetRefusal } from "@/lib/errors";
 import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
-type BudgetError = {
-  message: string;
-  type: string;
-  param: string | null;
-  code: string;
-  budget: {
-    id: string;
-    scope: string;
-    name: string;
-    limit_usd: number;
-    period: string;
-    resets_at: string | null;
-    spent_usd: number;
-    reserved_usd: number;
-    requested_usd: number;
-  };
-};
+type BudgetError = { message: string; type: string; param: string | null; code: string; budget: BudgetRefusal };
 
 const ADMIN_KEY = "detour-budgets-test-admin-key-000001";
 

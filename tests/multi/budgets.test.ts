@@ -64,6 +64,15 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: one budg
     max_tokens: [5, 20, 50, 100][i % 4],
     messages: [{ role: "user", content: `request ${i} ${"lorem ipsum ".repeat((i * 37) % 170)}` }],
   });
+  /** Request `n` with its output limit replaced (a worst case too big for what is left, in the checks below). */
+  const sendWith = (i: Instance, n: number, maxTokens: number) =>
+    call(
+      i,
+      "POST",
+      "/chat/completions",
+      { ...body(n), max_tokens: maxTokens },
+      { "x-portkey-api-key": c.gatewayKey, "x-portkey-virtual-key": vk },
+    );
   const send = (i: Instance, n: number) =>
     call(i, "POST", "/chat/completions", body(n), { "x-portkey-api-key": c.gatewayKey, "x-portkey-virtual-key": vk });
 
@@ -116,16 +125,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: one budg
     // for what is left is refused with nothing reserved, and a small one that fits is answered (the
     // refusals above were due to requests then in flight, not to reservations left behind).
     c.mock.reset();
-    const tooBig = await call(
-      c.b,
-      "POST",
-      "/chat/completions",
-      { ...body(2), max_tokens: 100_000 },
-      {
-        "x-portkey-api-key": c.gatewayKey,
-        "x-portkey-virtual-key": vk,
-      },
-    );
+    const tooBig = await sendWith(c.b, 2, 100_000);
     expect(tooBig.status, tooBig.text).toBe(429);
     expect(tooBig.json.error.budget.reserved_usd).toBe(0);
     expect(tooBig.json.error.budget.spent_usd).toBeCloseTo(spent, 9);
@@ -149,14 +149,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: one budg
     const spent = await spendRows();
     expect(spent).toBeGreaterThan(0);
 
-    const big = (i: Instance) =>
-      call(
-        i,
-        "POST",
-        "/chat/completions",
-        { ...body(1), max_tokens: 4_000 },
-        { "x-portkey-api-key": c.gatewayKey, "x-portkey-virtual-key": vk },
-      );
+    const big = (i: Instance) => sendWith(i, 1, 4_000);
     for (const i of [c.a, c.b]) {
       const r = await big(i);
       expect(r.status, r.text).toBe(429);
@@ -186,29 +179,11 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: one budg
     await c.redisProxy.cut();
     try {
       await waitFor(async () => (await c.b.health()).body.redis !== "ok", 10_000, "B to see Redis gone");
-      const r = await call(
-        c.b,
-        "POST",
-        "/chat/completions",
-        { ...body(1), max_tokens: 4_000 },
-        {
-          "x-portkey-api-key": c.gatewayKey,
-          "x-portkey-virtual-key": vk,
-        },
-      );
+      const r = await sendWith(c.b, 1, 4_000);
       expect(r.status, r.text).toBe(429);
       expect(r.json.error.budget.spent_usd).toBeCloseTo(spent, 9);
       // A's view, through Redis, is the same.
-      const a = await call(
-        c.a,
-        "POST",
-        "/chat/completions",
-        { ...body(1), max_tokens: 4_000 },
-        {
-          "x-portkey-api-key": c.gatewayKey,
-          "x-portkey-virtual-key": vk,
-        },
-      );
+      const a = await sendWith(c.a, 1, 4_000);
       expect(a.status, a.text).toBe(429);
     } finally {
       await c.redisProxy.restore();

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRateLimiter, RedisRateLimiter, WINDOW_MS, rateLimitMessage, type RateLimitSubject } from "./limiter";
+import { connectTestRedis, REDIS_REQUIRED, TEST_REDIS_URL } from "../../../testing/test-redis";
 
 const key = (over: Partial<RateLimitSubject> = {}): RateLimitSubject => ({
   scope: "api_key",
@@ -59,35 +59,14 @@ describe("MemoryRateLimiter", () => {
   });
 });
 
-const REDIS_URL = process.env.DETOUR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-/** With CI=true Redis is mandatory: its absence fails these tests instead of skipping them. */
-const REDIS_REQUIRED = process.env.CI === "true";
-
 describe("RedisRateLimiter (needs Redis at DETOUR_TEST_REDIS_URL or 127.0.0.1:6379)", async () => {
-  const probe = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    // A Redis that is there answers at once; the bound is for a host that swallows packets (and a loaded machine).
-    connectTimeout: 5_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  let why = "";
-  const up = await probe.connect().then(
-    () => true,
-    (err: Error) => {
-      why = err.message;
-      return false;
-    },
-  );
-  if (!up && !REDIS_REQUIRED)
-    console.warn(`[rate-limit.test] Redis tests SKIPPED: no Redis at ${REDIS_URL} (${why}); with CI=true they fail`);
+  const { client: probe, up, why } = await connectTestRedis("rate-limit.test");
   const prefix = `detour-rl-test-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}:rl`;
   const warnings: string[] = [];
   let limiter: RedisRateLimiter;
 
   beforeAll(() => {
-    if (!up && REDIS_REQUIRED) throw new Error(`Redis is required with CI=true: no Redis at ${REDIS_URL} (${why})`);
+    if (!up && REDIS_REQUIRED) throw new Error(`Redis is required with CI=true: no Redis at ${TEST_REDIS_URL} (${why})`);
     limiter = new RedisRateLimiter({ client: () => probe, prefix, warn: (_o, msg) => warnings.push(msg) });
   });
   afterAll(async () => {
