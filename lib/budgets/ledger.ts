@@ -137,7 +137,7 @@ export class MemoryLedger implements BudgetLedger {
     reservedOn: readonly string[],
     charges: readonly { budget: LedgerBudget; nanos: number }[],
     counters: readonly string[],
-    now: number,
+    _now: number,
   ): Promise<Charged[]> {
     this.running.delete(reservationId);
     for (const id of reservedOn) {
@@ -157,7 +157,6 @@ export class MemoryLedger implements BudgetLedger {
       for (const field of counters) state.counters.set(field, (state.counters.get(field) ?? 0) + nanos);
       charged.push({ budgetId: budget.id, spentBeforeNanos: before, spentAfterNanos: sum(state.counters, budget.fields) });
     }
-    void now;
     return charged;
   }
 
