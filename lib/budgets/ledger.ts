@@ -14,6 +14,7 @@
  * Two implementations: `MemoryLedger` (one process: exact, as JavaScript runs one reservation at a
  * time) and `RedisLedger` (redis-ledger.ts: several instances, one Lua script per operation).
  */
+import { staleCountersAt } from "./period";
 import type { SpendSubject } from "./types";
 
 /** How long a reservation lives without a refresh. */
@@ -46,7 +47,8 @@ export interface BudgetLedger {
   reserve(reservationId: string, budgets: readonly LedgerBudget[], nanos: number, now: number): Promise<ReserveOutcome>;
   /**
    * Releases the reservation on the budgets it was made against (`reservedOn`, ids) and adds each
-   * charge to its budget's counters `counters` (the settle instant's total, day, week and month).
+   * charge to its budget's counters `counters` (the settle instant's total, day, week and month),
+   * dropping the counters no period reads any more at `now` (period.ts `staleCountersAt`).
    */
   settle(
     reservationId: string,
@@ -137,7 +139,7 @@ export class MemoryLedger implements BudgetLedger {
     reservedOn: readonly string[],
     charges: readonly { budget: LedgerBudget; nanos: number }[],
     counters: readonly string[],
-    _now: number,
+    now: number,
   ): Promise<Charged[]> {
     this.running.delete(reservationId);
     for (const id of reservedOn) {
@@ -155,6 +157,7 @@ export class MemoryLedger implements BudgetLedger {
       if (!state) continue;
       const before = sum(state.counters, budget.fields);
       for (const field of counters) state.counters.set(field, (state.counters.get(field) ?? 0) + nanos);
+      for (const field of staleCountersAt(now)) state.counters.delete(field);
       charged.push({ budgetId: budget.id, spentBeforeNanos: before, spentAfterNanos: sum(state.counters, budget.fields) });
     }
     return charged;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countersAt, countersFromDays, currentPeriod, isBudgetPeriod, rollingDays } from "./period";
+import { countersAt, countersFromDays, currentPeriod, isBudgetPeriod, rollingDays, staleCountersAt } from "./period";
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -57,6 +57,12 @@ describe("budget periods (UTC)", () => {
 
   it("a settled cost counts in its total, day, week and month", () => {
     expect(countersAt(at("2026-12-05T12:00:00Z"))).toEqual(["t", "d:2026-12-05", "w:2026-11-30", "m:2026-12"]);
+  });
+
+  it("names the counters no period reads any more: the day leaving the longest window, last week, last month", () => {
+    // 2026-12-05 minus 366 days is 2025-12-04 (2026 has 365 days); the week before 2026-11-30 began 2026-11-23.
+    expect(staleCountersAt(at("2026-12-05T12:00:00Z"))).toEqual(["d:2025-12-04", "w:2026-11-23", "m:2026-11"]);
+    expect(staleCountersAt(at("2027-01-01T00:00:00Z"))).toEqual(["d:2025-12-31", "w:2026-12-21", "m:2026-12"]);
   });
 
   it("rebuilds the counters from daily rows", () => {

@@ -94,6 +94,21 @@ export function countersAt(now: number): string[] {
 }
 
 /**
+ * Counters no period reads any more at `now` (a settle drops them): last week's, last month's, and
+ * the day that just left the longest rolling window. A counter missed (no settle that day) goes with
+ * its budget's keys when they expire unused, or stays as a few stray fields.
+ */
+export function staleCountersAt(now: number): string[] {
+  const day = startOfDay(now);
+  const lastMonth = new Date(startOfMonth(now) - DAY_MS);
+  return [
+    `d:${dayOf(day - MAX_ROLLING_DAYS * DAY_MS)}`,
+    `w:${dayOf(startOfWeek(now) - 7 * DAY_MS)}`,
+    `m:${dayOf(lastMonth.getTime()).slice(0, 7)}`,
+  ];
+}
+
+/**
  * The counters of a subject rebuilt from its daily spend rows (the database), as of `now`: total,
  * every day of the last MAX_ROLLING_DAYS days, this week and this month.
  */

@@ -13,6 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import type Redis from "ioredis";
+import { staleCountersAt } from "./period";
 import {
   type BudgetLedger,
   type Charged,
@@ -76,9 +77,10 @@ return {0}
 `;
 
 // KEYS: per budget, its hash and sorted set (released ones first, then the charged ones). ARGV:
-// reservation id, how many keys pairs are releases, the number of counters, the counters, then per
-// charged budget: nanos, the number of its period fields, the fields. Returns per charged budget
-// {before, after} (or {-1, -1} when its hash is not seeded: not charged).
+// reservation id, how many keys pairs are releases, the number of counters, the counters, the number
+// of stale counters, the stale counters (dropped), then per charged budget: nanos, the number of its
+// period fields, the fields. Returns per charged budget {before, after} (or {-1, -1} when its hash is
+// not seeded: not charged).
 const SETTLE = `
 local rid = ARGV[1]
 local nrelease = tonumber(ARGV[2])
@@ -92,8 +94,11 @@ local function release(h, z)
   redis.call('ZREM', z, rid)
 end
 for i = 1, nrelease do release(KEYS[2 * i - 1], KEYS[2 * i]) end
+local ns = tonumber(ARGV[4 + nc])
+local stale = {}
+for f = 1, ns do stale[f] = ARGV[4 + nc + f] end
 local out = {}
-local a = 4 + nc
+local a = 5 + nc + ns
 for i = nrelease + 1, #KEYS / 2 do
   local h = KEYS[2 * i - 1]
   local nanos = tonumber(ARGV[a])
@@ -113,6 +118,7 @@ for i = nrelease + 1, #KEYS / 2 do
     end
     local before = period()
     for c = 1, nc do redis.call('HINCRBY', h, ARGV[3 + c], nanos) end
+    if ns > 0 then redis.call('HDEL', h, unpack(stale)) end
     redis.call('PEXPIRE', h, ${IDLE_TTL_MS})
     out[#out + 1] = {before, period()}
   else
@@ -248,13 +254,14 @@ export class RedisLedger implements BudgetLedger {
     reservedOn: readonly string[],
     charges: readonly { budget: LedgerBudget; nanos: number }[],
     counters: readonly string[],
-    _now: number,
+    now: number,
   ): Promise<Charged[]> {
     this.running.delete(reservationId);
     const charged = charges.filter((c) => c.nanos > 0);
     if (!reservedOn.length && !charged.length) return [];
     const keys = [...this.keys(reservedOn.map((id) => ({ id }))), ...this.keys(charged.map((c) => c.budget))];
-    const args: (string | number)[] = [reservationId, reservedOn.length, counters.length, ...counters];
+    const stale = staleCountersAt(now);
+    const args: (string | number)[] = [reservationId, reservedOn.length, counters.length, ...counters, stale.length, ...stale];
     for (const c of charged) args.push(c.nanos, c.budget.fields.length, ...c.budget.fields);
     const reply = (await this.run(SETTLE, keys, args)) as [number, number][];
     const out: Charged[] = [];
