@@ -215,17 +215,19 @@ export async function reserveBudgets(input: {
 
 /**
  * Releases a request's reservation and charges `costUsd` to the budgets of `subjects` (workspace,
- * API key, config, the virtual key that answered). Off the request path; never throws.
+ * API key, config, the virtual key that answered), on the counters of `now`: the instant whose UTC
+ * day the log row's spend is persisted under, so the ledger and the database agree. Off the request
+ * path; never throws.
  */
 export async function settleBudgets(
   hold: BudgetHold | null,
   workspaceId: string,
   subjects: readonly Subject[],
   costUsd: number,
+  now: number,
 ): Promise<void> {
   if (costUsd > 0) for (const s of subjects) if (s.metric !== false) observeSpend(s.scope, s.label, costUsd);
   const budgets = await lookupWorkspaceBudgets(workspaceId).catch(() => new Map<string, Budget>());
-  const now = Date.now();
   const apply = applied(budgets, subjects, now);
   const nanos = toNanos(costUsd);
   if (!hold && (!apply.length || nanos <= 0)) return;

@@ -179,9 +179,10 @@ function chargeBudgets(s: Served, key: AuthenticatedKey, input: LogInput, record
   s.budget = null;
   const succeeded = record.status >= 200 && record.status < 300;
   const usd = record.cost ?? (hold && succeeded ? hold.nanos / 1e9 : 0);
-  if (usd > 0) record.spend = { usd, day: dayOf(Date.now()), subjects: subjects.map(({ scope, id }) => ({ scope, id })) };
+  const now = Date.now();
+  if (usd > 0) record.spend = { usd, day: dayOf(now), subjects: subjects.map(({ scope, id }) => ({ scope, id })) };
   if (hold || usd > 0)
-    void settleBudgets(hold, key.workspaceId, subjects, usd).catch((err: unknown) =>
+    void settleBudgets(hold, key.workspaceId, subjects, usd, now).catch((err: unknown) =>
       logger.error({ err: errorDetail(err), logId: s.logId }, "could not settle a request's budgets"),
     );
 }
