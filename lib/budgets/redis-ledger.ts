@@ -11,8 +11,8 @@
  * `MemoryLedger` (ledger-runtime.ts) and marks the budgets it charged there: their hashes are
  * rebuilt from the database once Redis answers again.
  */
-import { createHash } from "node:crypto";
 import type Redis from "ioredis";
+import { evalScript } from "../redis-script";
 import { staleCountersAt } from "./period";
 import {
   type BudgetLedger,
@@ -158,23 +158,6 @@ end
 return {spent, tonumber(redis.call('HGET', KEYS[1], 'res') or '0')}
 `;
 
-const shas = new Map<string, string>();
-
-/** EVALSHA (the script's text is not sent on every call), loading the script when Redis does not have it (NOSCRIPT). */
-async function evalCached(client: Redis, script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-  let sha = shas.get(script);
-  if (!sha) {
-    sha = createHash("sha1").update(script).digest("hex");
-    shas.set(script, sha);
-  }
-  try {
-    return await client.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-    return client.eval(script, keys.length, ...keys, ...args);
-  }
-}
-
 export type RedisLedgerOptions = {
   client: () => Redis | null;
   /** `<DETOUR_REDIS_PREFIX>:budget`. */
@@ -207,7 +190,7 @@ export class RedisLedger implements BudgetLedger {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        evalCached(client, script, keys, args),
+        evalScript(client, script, keys, args),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`budget script took longer than ${timeoutMs} ms`)), timeoutMs);
         }),

@@ -19,6 +19,7 @@
  * recorded. Times are the calling instance's clock (instances are assumed NTP-synced).
  */
 import type Redis from "ioredis";
+import { evalScript } from "../../redis-script";
 import type { AttemptOutcome, CircuitBreakerPolicy } from "../router";
 
 export const DEFAULT_CIRCUIT_FAILURE_STATUS_CODES = [429, 500, 502, 503, 504, 529];
@@ -207,7 +208,7 @@ export class RedisCircuitStore implements CircuitStore {
     let timer: NodeJS.Timeout | undefined;
     try {
       const answer = await Promise.race([
-        client.eval(script, 1, this.key(id), ...args.map(String)),
+        evalScript(client, script, [this.key(id)], args.map(String)),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`circuit script took longer than ${this.timeoutMs} ms`)), this.timeoutMs);
         }),

@@ -13,6 +13,7 @@
  * logged (at most every 10 s); inference never stops because of Redis.
  */
 import type Redis from "ioredis";
+import { evalScript } from "../../redis-script";
 
 export const WINDOW_MS = 60_000;
 /** Upper bound on a limiter round trip on the request path (Redis); past it the request is allowed. */
@@ -153,7 +154,7 @@ export class RedisRateLimiter implements RateLimiter {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        client.eval(script, keys.length, ...keys, ...args),
+        evalScript(client, script, keys, args),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`rate-limit script took longer than ${this.options.timeoutMs ?? REDIS_LIMIT_TIMEOUT_MS} ms`)),
