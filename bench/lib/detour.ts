@@ -101,7 +101,7 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
   const { parseEnv } = await import("../../lib/env");
   const { createConfig } = await import("../../lib/store/configs");
   const { createVirtualKey } = await import("../../lib/store/virtual-keys");
-  const { setBudget } = await import("../../lib/store/budgets");
+  const { writeBudget } = await import("../../lib/store/budgets");
   const encryptionKey = Buffer.from(keyHex, "hex");
   const env = parseEnv({ DETOUR_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DETOUR_ADMIN_PASSWORD: "bench-admin-password" });
   const db = createDb(env.database);
@@ -133,7 +133,7 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
     config: async (name, body) => (await createConfig(db, { workspaceId, name, body: JSON.stringify(body), author: "bench" })).slug,
     virtualKeyBudget: async (slug, limitUsd, period) => {
       const { id } = await db.virtualKey.findUniqueOrThrow({ where: { slug }, select: { id: true } });
-      await setBudget(db, workspaceId, { scope: "virtual_key", id }, { limit_usd: limitUsd, period, alert_at_pct: null });
+      await writeBudget(db, workspaceId, { scope: "virtual_key", id }, { limit_usd: limitUsd, period, alert_at_pct: null });
     },
     close: () => db.$disconnect(),
   };

@@ -47,23 +47,6 @@ export async function getBudget(db: Db, workspaceId: string, subject: SpendSubje
   return row ? toBudget(row) : null;
 }
 
-/** Sets (`input`) or removes (null) the budget of one subject; answers the budget now in force. */
-export async function setBudget(db: Db, workspaceId: string, subject: SpendSubject, input: BudgetInput | null): Promise<Budget | null> {
-  const where = { scope_subjectId: { scope: subject.scope, subjectId: subject.id } };
-  if (input === null) {
-    await db.budget.deleteMany({ where: { workspaceId, scope: subject.scope, subjectId: subject.id } });
-    return null;
-  }
-  const data = { limitUsd: input.limit_usd, period: input.period, alertAtPct: input.alert_at_pct };
-  const row = await db.budget.upsert({
-    where,
-    create: { workspaceId, scope: subject.scope, subjectId: subject.id, ...data },
-    update: data,
-    select: SELECT,
-  });
-  return toBudget(row);
-}
-
 /**
  * A subject's ledger counters rebuilt from its daily rows as of `now` (lib/budgets/period.ts):
  * total, each day of the last 366, this week, this month. Older days count in the total only.
@@ -123,7 +106,7 @@ function round(usd: number): number {
 export type BudgetClient = Pick<Db, "budget" | "spendDaily">;
 
 /**
- * As setBudget, on any client: the API key, virtual key and config writes call it inside their own
+ * As writeBudget, on any client: the API key, virtual key and config writes call it inside their own
  * transaction, so an item and its budget are saved together or not at all.
  */
 export async function writeBudget(

@@ -8,7 +8,7 @@
 import { createHmac } from "node:crypto";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setBudget } from "@/lib/store/budgets";
+import { writeBudget } from "@/lib/store/budgets";
 import { startWebhookReceiver, type WebhookReceiver } from "../../testing/webhook-receiver";
 import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 
@@ -33,7 +33,7 @@ describe("budget alerts from real traffic", () => {
     vk = await h.openaiKey("alerted", "sk-budget-alerted-0000000000001");
     other = await h.openaiKey("other", "sk-budget-other-00000000000002");
     vkId = (await h.db.virtualKey.findUniqueOrThrow({ where: { slug: vk }, select: { id: true } })).id;
-    await setBudget(h.db, h.workspaceId, { scope: "virtual_key", id: vkId }, { limit_usd: LIMIT, period: "monthly", alert_at_pct: 80 });
+    await writeBudget(h.db, h.workspaceId, { scope: "virtual_key", id: vkId }, { limit_usd: LIMIT, period: "monthly", alert_at_pct: 80 });
   });
   afterAll(async () => {
     await h?.close();

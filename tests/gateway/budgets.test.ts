@@ -9,7 +9,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "@/lib/crypto";
-import { setBudget } from "@/lib/store/budgets";
+import { writeBudget } from "@/lib/store/budgets";
 import type { BudgetInput } from "@/lib/budgets/types";
 import type { BudgetRefusal } from "@/lib/errors";
 import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
@@ -72,10 +72,10 @@ describe("budgets at the gateway", () => {
       },
     });
     // Budgets are read per workspace and cached: all of them are set before the first request.
-    await setBudget(h.db, h.workspaceId, { scope: "virtual_key", id: limitedId }, monthly(0.004, 80));
-    await setBudget(h.db, h.workspaceId, { scope: "virtual_key", id: cutId }, { limit_usd: 1, period: "total", alert_at_pct: null });
-    await setBudget(h.db, h.workspaceId, { scope: "config", id: config.id }, monthly(0.001));
-    await setBudget(h.db, h.workspaceId, { scope: "api_key", id: second.id }, { limit_usd: 0.0005, period: "daily", alert_at_pct: null });
+    await writeBudget(h.db, h.workspaceId, { scope: "virtual_key", id: limitedId }, monthly(0.004, 80));
+    await writeBudget(h.db, h.workspaceId, { scope: "virtual_key", id: cutId }, { limit_usd: 1, period: "total", alert_at_pct: null });
+    await writeBudget(h.db, h.workspaceId, { scope: "config", id: config.id }, monthly(0.001));
+    await writeBudget(h.db, h.workspaceId, { scope: "api_key", id: second.id }, { limit_usd: 0.0005, period: "daily", alert_at_pct: null });
     void freeId;
   });
   afterAll(async () => h?.close());

@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setBudget } from "@/lib/store/budgets";
+import { writeBudget } from "@/lib/store/budgets";
 import { startServer, waitForHealthOrExit } from "@/testing/server-process";
 import {
   admin,
@@ -54,7 +54,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: one budg
     vk = r.json.slug;
     vkId = (await c.db.virtualKey.findUniqueOrThrow({ where: { slug: vk }, select: { id: true } })).id;
     // Before any request: each instance reads the workspace's budgets once and caches them.
-    await setBudget(c.db, c.workspaceId, { scope: "virtual_key", id: vkId }, { limit_usd: LIMIT, period: "monthly", alert_at_pct: 80 });
+    await writeBudget(c.db, c.workspaceId, { scope: "virtual_key", id: vkId }, { limit_usd: LIMIT, period: "monthly", alert_at_pct: 80 });
   }, 120_000);
   afterAll(async () => c?.close());
 
