@@ -92,6 +92,27 @@ const envSchema = z.object({
    */
   DETOUR_ALERT_WEBHOOK_URL: optionalString,
   DETOUR_ALERT_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+  /** Days an audit event is kept (docs/MANAGEMENT-API.md, audit trail); 0 keeps every event. */
+  DETOUR_AUDIT_RETENTION_DAYS: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().min(0).max(36500).default(365),
+  ),
+  /** Invitations are also mailed through this server (smtp://user:pass@host:port, smtps://...); unset: the admin copies the link. */
+  DETOUR_SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), "must be an smtp:// or smtps:// URL"),
+  /** The From address of Detour's mail. */
+  DETOUR_SMTP_FROM: optionalString.transform((v) => v ?? "Detour <detour@localhost>"),
+  /** Single sign-on (OpenID Connect): the issuer URL, with the client id and secret registered there. */
+  DETOUR_OIDC_ISSUER: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), "must be an http(s) URL"),
+  DETOUR_OIDC_CLIENT_ID: optionalString,
+  DETOUR_OIDC_CLIENT_SECRET: optionalString,
+  /** The sign-in button's words ("Sign in with <name>"). */
+  DETOUR_OIDC_NAME: optionalString.transform((v) => v ?? "SSO"),
+  /** Comma-separated email domains SSO users may come from; unset: any domain. */
+  DETOUR_OIDC_ALLOWED_DOMAINS: optionalString,
+  /** The role a new SSO user gets in the default workspace; "none": only invited users get in. */
+  DETOUR_OIDC_DEFAULT_ROLE: z.enum(["none", "viewer", "member", "admin"]).default("viewer"),
+  /** "off" turns password sign-in off (SSO only; needs DETOUR_OIDC_ISSUER). */
+  DETOUR_PASSWORD_SIGN_IN: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -103,10 +124,13 @@ export type Env = RawEnv & {
   allowedPrivateHosts: string[];
   /** DETOUR_ALERT_WEBHOOK_URL and its secret, or null: budget alerts are only logged and counted. */
   alertWebhook: AlertWebhookEnv | null;
+  /** Single sign-on, or null when DETOUR_OIDC_ISSUER is unset. */
+  oidc: OidcEnv | null;
 };
 
 /** Where budget alerts are POSTed and the key of their signature. */
 export type AlertWebhookEnv = { url: string; secret: string };
+export type OidcEnv = { issuer: string; clientId: string; clientSecret: string; name: string; allowedDomains: string[] | null };
 
 export class EnvError extends Error {
   constructor(public readonly problems: string[]) {
@@ -143,7 +167,38 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
   const alertWebhook = parseAlertWebhook(raw, allowedPrivateHosts);
-  return { ...raw, dataDir, database, allowedPrivateHosts, alertWebhook };
+  const oidc = parseOidc(raw);
+  return { ...raw, dataDir, database, allowedPrivateHosts, alertWebhook, oidc };
+}
+
+/** DETOUR_OIDC_*: the issuer needs its client id and secret; password sign-in may be off only with SSO on. */
+function parseOidc(raw: RawEnv): OidcEnv | null {
+  const problems: string[] = [];
+  const issuer = raw.DETOUR_OIDC_ISSUER;
+  if (issuer === undefined) {
+    if (raw.DETOUR_OIDC_CLIENT_ID !== undefined || raw.DETOUR_OIDC_CLIENT_SECRET !== undefined)
+      problems.push("DETOUR_OIDC_CLIENT_ID and DETOUR_OIDC_CLIENT_SECRET need DETOUR_OIDC_ISSUER (the OpenID Connect issuer URL)");
+    if (raw.DETOUR_PASSWORD_SIGN_IN === "off")
+      problems.push("DETOUR_PASSWORD_SIGN_IN=off needs single sign-on (DETOUR_OIDC_ISSUER): otherwise no one could sign in");
+    if (problems.length) throw new EnvError(problems);
+    return null;
+  }
+  if (raw.DETOUR_OIDC_CLIENT_ID === undefined) problems.push("DETOUR_OIDC_CLIENT_ID is required when DETOUR_OIDC_ISSUER is set");
+  if (raw.DETOUR_OIDC_CLIENT_SECRET === undefined) problems.push("DETOUR_OIDC_CLIENT_SECRET is required when DETOUR_OIDC_ISSUER is set");
+  const domains = (raw.DETOUR_OIDC_ALLOWED_DOMAINS ?? "")
+    .split(",")
+    .map((d) => d.trim().toLowerCase().replace(/^@/, ""))
+    .filter(Boolean);
+  for (const d of domains)
+    if (!/^[a-z0-9.-]+\.[a-z0-9-]+$/.test(d)) problems.push(`DETOUR_OIDC_ALLOWED_DOMAINS: ${JSON.stringify(d)} is not a domain`);
+  if (problems.length) throw new EnvError(problems);
+  return {
+    issuer: issuer.replace(/\/+$/, ""),
+    clientId: raw.DETOUR_OIDC_CLIENT_ID!,
+    clientSecret: raw.DETOUR_OIDC_CLIENT_SECRET!,
+    name: raw.DETOUR_OIDC_NAME,
+    allowedDomains: domains.length ? domains : null,
+  };
 }
 
 /**

@@ -12,6 +12,8 @@ export default async function DashboardLayout({ children }: { children: React.Re
   const user = await requireSession();
   return (
     <div className="shell">
+      {/* The workspace this page shows: the dashboard's writes name it (lib/browser/submit-json.ts). */}
+      <meta name="detour-workspace" content={user.workspaceId} />
       <aside className="sidebar">
         <div>
           <div className="brand">

@@ -22,6 +22,7 @@
  * The key registered from DETOUR_ADMIN_API_KEY cannot be revoked or rotated here: every start registers it
  * again, so a revocation would silently undo itself. The operator changes or unsets the variable.
  */
+import { hasRole } from "../auth/roles";
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../crypto";
 import { getDb } from "../db";
 import { invalidateApiKeyHash, invalidateWorkspaceBudgets } from "../gateway/cache/lookups";
@@ -43,7 +44,7 @@ import { lifecycleColumns, lifecycleView } from "./key-lifecycle-schemas";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
 import { DetourError, issuesError } from "../errors";
 import { notFound } from "./errors";
-import { readJson, readOptionalJson, type ApiContext } from "./handler";
+import { readJson, readOptionalJson, requireRole, type ApiContext, type Principal } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
 
 type IdParams = { id: string };
@@ -140,9 +141,22 @@ function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
   }
 }
 
+/**
+ * Members manage gateway-scope keys; an admin-scope key (which acts as an admin) and any budget are
+ * an admin's to create, change, rotate or revoke, so no one can mint more rights than they hold.
+ */
+async function requireRightsOver(principal: Principal, id: string, budget: unknown): Promise<void> {
+  if (hasRole(principal.role, "admin")) return;
+  if (budget !== undefined) requireRole(principal, "admin", "Setting a budget");
+  const row = await findApiKey(getDb(), principal.workspaceId, id);
+  if (row?.scope === "admin") requireRole(principal, "admin", "Changing an admin-scope API key");
+}
+
 export async function createApiKeyHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const body = parseInput(createApiKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
+  if (body.scope === "admin") requireRole(principal, "admin", "Creating an admin-scope API key");
+  if (body.budget !== undefined) requireRole(principal, "admin", "Setting a budget");
   const key = generateApiKey();
   const hash = hashApiKey(key);
   const { row } = unwrap(
@@ -193,6 +207,7 @@ export async function getApiKeyHandler({ principal, params }: ApiContext<IdParam
 export async function updateApiKeyHandler({ request, principal, params }: ApiContext<IdParams>): Promise<Response> {
   const body = parseInput(updateApiKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
+  await requireRightsOver(principal, params.id, body.budget);
   if (
     body.rate_limits === undefined &&
     body.default_config === undefined &&
@@ -228,6 +243,7 @@ export async function updateApiKeyHandler({ request, principal, params }: ApiCon
 export async function rotateApiKeyHandler({ request, principal, params }: ApiContext<IdParams>): Promise<Response> {
   const body = parseInput(rotateApiKeySchema, await readOptionalJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
+  await requireRightsOver(principal, params.id, undefined);
   const key = generateApiKey();
   const hash = hashApiKey(key);
   const now = new Date();
@@ -258,6 +274,7 @@ export async function rotateApiKeyHandler({ request, principal, params }: ApiCon
 }
 
 export async function revokeApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
+  await requireRightsOver(principal, params.id, undefined);
   const { row, hash } = unwrap(await revokeApiKey(getDb(), principal.workspaceId, params.id), params.id);
   await invalidateApiKeyHash(hash);
   return Response.json((await viewsOf(principal.workspaceId, [row]))[0]);

@@ -33,8 +33,7 @@ import { assertVirtualKeyHosts } from "./config-destinations";
 import { createConfigSchema, listConfigsQuerySchema, updateConfigSchema } from "./config-schemas";
 import { DetourError, type ErrorIssue, issuesError } from "../errors";
 import { notFound } from "./errors";
-import type { ApiContext } from "./handler";
-import { readJson } from "./handler";
+import { readJson, requireRole, type ApiContext } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
 
 type SlugParams = { slug: string };
@@ -128,6 +127,7 @@ function unwrap<T>(result: SaveConfigResult<T>, slug: string, name?: string): T 
 export async function createConfigHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const body = parseInput(createConfigSchema, await readJson(request), configCode);
   assertOwnWorkspace(principal, body.workspace_id);
+  if (body.budget !== undefined) requireRole(principal, "admin", "Setting a budget");
   await assertVirtualKeyHosts(principal.workspaceId, body.config);
   const saved = unwrap(
     await createNamedConfig(getDb(), {
@@ -178,6 +178,7 @@ export async function getConfigHandler({ principal, params }: ApiContext<SlugPar
 export async function updateConfigHandler({ request, principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const body = parseInput(updateConfigSchema, await readJson(request), configCode);
   assertOwnWorkspace(principal, body.workspace_id);
+  if (body.budget !== undefined) requireRole(principal, "admin", "Setting a budget");
   const current = await findConfig(getDb(), principal.workspaceId, params.slug);
   if (!current) throw notFound("Config", params.slug);
   if (body.slug !== undefined && body.slug !== current.slug) {

@@ -1,11 +1,14 @@
 /**
  * The wrapper every management route uses (route files are wiring): authenticate with a session
- * (the dashboard) or an admin-scope API key (scripts, the portkey-ai SDK), refuse a cookie-
+ * (the dashboard) or an admin-scope API key (scripts, the portkey-ai SDK), check the role the route
+ * needs in the workspace it acts in (lib/auth/roles.ts; 403 `forbidden` naming it), refuse a cookie-
  * authenticated write from another origin or without a JSON body (csrf.ts), await Next's params,
  * parse JSON bodies within 1 MiB (body-limits.ts), map every error to the one error shape, and
  * mark every answer `Cache-Control: no-store` (each one holds a workspace's data).
  */
 import { authenticateApiKey } from "../auth/api-key";
+import { clientAddress } from "../auth/client-address";
+import { hasRole, type Role } from "../auth/roles";
 import { getSessionUser } from "../auth/session";
 import { getDb } from "../db";
 import { getEnv } from "../env";
@@ -20,15 +23,26 @@ export type Principal = {
   workspaceId: string;
   /** Who acts, as stored in audit fields: `user:<id>` or `api_key:<id>`. */
   actor: string;
+  /** The actor as people read it: the user's email, or the API key's name and prefix. */
+  actorLabel: string;
   userId: string | null;
   apiKeyId: string | null;
+  /** The role the actor has in the workspace (an admin-scope key: admin; DETOUR_ADMIN_API_KEY: owner). */
+  role: Role;
+  /** Where the request came from (lib/auth/client-address.ts) and its User-Agent, for the audit trail. */
+  address: string;
+  userAgent: string | null;
 };
 
 export type ApiContext<P> = { request: Request; principal: Principal; params: P; url: URL };
 
 type RouteContext<P> = { params: Promise<P> };
 
-export function withManagement<P = Record<string, never>>(handler: (ctx: ApiContext<P>) => Promise<Response>) {
+/**
+ * `needs` is the least role the route requires (`viewer` for reads); a handler that needs more for
+ * some inputs (a budget, an admin-scope key) checks with requireRole().
+ */
+export function withManagement<P = Record<string, never>>(needs: Role, handler: (ctx: ApiContext<P>) => Promise<Response>) {
   return async (request: Request, route: RouteContext<P>): Promise<Response> => {
     let response: Response;
     try {
@@ -37,6 +51,7 @@ export function withManagement<P = Record<string, never>>(handler: (ctx: ApiCont
       refuseDeclaredOversize(request, MANAGEMENT_MAX_BODY_BYTES);
       const principal = await authenticate(request);
       if (principal.apiKeyId === null) checkCookieWrite(request, getEnv().NEXTAUTH_URL);
+      requireRole(principal, needs);
       const params = (await route?.params) ?? ({} as P);
       response = await handler({ request, principal, params, url: new URL(request.url) });
     } catch (err) {
@@ -56,15 +71,46 @@ export function withManagement<P = Record<string, never>>(handler: (ctx: ApiCont
 }
 
 async function authenticate(request: Request): Promise<Principal> {
+  const address = clientAddress(request.headers, getEnv().DETOUR_TRUST_PROXY);
+  const userAgent = request.headers.get("user-agent")?.slice(0, 300) ?? null;
   const hasKey = request.headers.has("x-portkey-api-key") || /^Bearer\s/i.test(request.headers.get("authorization") ?? "");
   if (hasKey) {
     const auth = await authenticateApiKey(getDb(), request.headers, "admin");
     if (!auth.ok) throw new DetourError(auth.code, auth.message);
-    return { workspaceId: auth.key.workspaceId, actor: `api_key:${auth.key.id}`, userId: null, apiKeyId: auth.key.id };
+    const { key } = auth;
+    return {
+      workspaceId: key.workspaceId,
+      actor: `api_key:${key.id}`,
+      actorLabel: `${key.name} (${key.prefix}...)`,
+      userId: null,
+      apiKeyId: key.id,
+      role: key.source === "env" ? "owner" : "admin",
+      address,
+      userAgent,
+    };
   }
   const user = await getSessionUser();
   if (!user) throw new DetourError("unauthorized", "Sign in, or send an admin-scope Detour API key in x-portkey-api-key.");
-  return { workspaceId: user.workspaceId, actor: `user:${user.id}`, userId: user.id, apiKeyId: null };
+  return {
+    workspaceId: user.workspaceId,
+    actor: `user:${user.id}`,
+    actorLabel: user.email,
+    userId: user.id,
+    apiKeyId: null,
+    role: user.role,
+    address,
+    userAgent,
+  };
+}
+
+/** 403 `forbidden` unless the principal has `needed` or above; `what` says what needed it. */
+export function requireRole(principal: Principal, needed: Role, what?: string): void {
+  if (hasRole(principal.role, needed)) return;
+  const who = principal.apiKeyId ? "This API key" : "Your role";
+  throw new DetourError(
+    "forbidden",
+    `${what ? `${what} needs` : "This needs"} the ${needed} role or above; ${who} in this workspace is ${principal.role}.`,
+  );
 }
 
 /** The request's JSON body (an object), or a 413 past `limit` (default 1 MiB; nothing more read), or a 400 that says what is wrong with it. */

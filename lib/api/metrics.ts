@@ -14,7 +14,8 @@ const serve = async () => {
   return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-store" } });
 };
 
-const withAdmin = withManagement(serve);
+// Metrics span every workspace of the installation: an admin's view.
+const withAdmin = withManagement("admin", serve);
 
 export async function handleMetrics(request: Request, route: { params: Promise<Record<string, never>> }): Promise<Response> {
   const token = getEnv().DETOUR_METRICS_TOKEN;

@@ -31,7 +31,7 @@ import { DetourError, issuesError } from "../errors";
 import type { BudgetView } from "./budget-schemas";
 import { budgetViewsOf } from "./budgets";
 import { notFound } from "./errors";
-import { readJson, type ApiContext } from "./handler";
+import { readJson, type ApiContext, requireRole } from "./handler";
 import { assertOwnWorkspace, iso, pageQuerySchema, paging, parseInput, queryObject } from "./input";
 import { lifecycleColumns, lifecycleView } from "./key-lifecycle-schemas";
 import { rateLimitColumns, rateLimitsView } from "./rate-limit-schemas";
@@ -149,6 +149,7 @@ async function viewOf(workspaceId: string, slug: string) {
 export async function createVirtualKeyHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const body = parseInput(createVirtualKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
+  if (body.budget !== undefined) requireRole(principal, "admin", "Setting a budget");
   await checkHosts(body.custom_host, body.allowed_hosts);
   const details = keyDetailsFrom(body, "create");
   const saved = unwrap(
@@ -194,6 +195,7 @@ export async function getVirtualKeyHandler({ principal, params }: ApiContext<Slu
 export async function updateVirtualKeyHandler({ request, principal, params }: ApiContext<SlugParams>): Promise<Response> {
   const body = parseInput(updateVirtualKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
+  if (body.budget !== undefined) requireRole(principal, "admin", "Setting a budget");
   const current = await findVirtualKey(getDb(), principal.workspaceId, params.slug);
   if (!current) throw notFound("Virtual key", params.slug);
   if (current.status !== "active") throw revoked(current.slug);

@@ -12,6 +12,7 @@ const key = (over: Partial<AuthenticatedKey>): AuthenticatedKey => ({
   tpmLimit: null,
   defaultConfigSlug: null,
   prefix: "dtr_abc123",
+  source: "user",
   expiresAt: null,
   allowedModels: null,
   rotatedToPrefix: null,

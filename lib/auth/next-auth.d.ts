@@ -7,8 +7,6 @@ declare module "next-auth" {
       email?: string | null;
       name?: string | null;
       image?: string | null;
-      workspaceId: string;
-      workspaceName: string;
     };
   }
 }

@@ -36,7 +36,8 @@ type RequestLike = { headers?: Record<string, string | string[] | undefined> } |
 async function checkPassword(db: ReturnType<typeof getDb>, email: string, password: string) {
   const user = await getUserForSignIn(db, email);
   // Verify against a dummy hash when the user is unknown, so timing does not reveal which emails exist.
-  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  // A user with no password (signed up through single sign-on) cannot sign in with one.
+  const ok = (await verifyPassword(password, user?.passwordHash || DUMMY_HASH)) && Boolean(user?.passwordHash);
   const membership = user?.memberships[0];
   return user && ok && membership ? { user, membership } : null;
 }
@@ -57,15 +58,13 @@ export async function authorizeCredentials(raw: unknown, req?: RequestLike) {
   }
   if (result.outcome === "locked") throw new SignInRefusedError(result.message);
   if (result.outcome === "failure") return null;
-  const { user, membership } = result.user;
+  const { user } = result.user;
   await recordSignIn(db, user.id);
   logger.info({ user_id: user.id, address }, "signed in");
   return {
     id: user.id,
     email: user.email,
     name: user.name ?? user.email,
-    workspaceId: membership.workspaceId,
-    workspaceName: membership.workspace.name,
     sessionVersion: user.sessionVersion,
   };
 }
@@ -86,10 +85,8 @@ export const authOptions: NextAuthOptions = {
   callbacks: {
     jwt({ token, user }) {
       if (user) {
-        const u = user as typeof user & { workspaceId: string; workspaceName: string; sessionVersion: number };
+        const u = user as typeof user & { sessionVersion: number };
         token.userId = u.id;
-        token.workspaceId = u.workspaceId;
-        token.workspaceName = u.workspaceName;
         const claims = newSessionClaims(u.id, u.sessionVersion);
         token.sid = claims.sid;
         token.sv = claims.sv;
@@ -101,12 +98,7 @@ export const authOptions: NextAuthOptions = {
     // database; a refused session throws, and next-auth answers "no session" and clears the cookie.
     async session({ session, token }) {
       await assertSessionActive(getDb(), token);
-      session.user = {
-        ...session.user,
-        id: String(token.userId ?? ""),
-        workspaceId: String(token.workspaceId ?? ""),
-        workspaceName: String(token.workspaceName ?? ""),
-      };
+      session.user = { ...session.user, id: String(token.userId ?? "") };
       return session;
     },
     redirect: safeRedirect,

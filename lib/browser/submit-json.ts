@@ -11,12 +11,27 @@ export type JsonResult<T> =
 
 type ErrorBody = { error?: { message?: unknown; code?: unknown; param?: unknown; issues?: unknown } };
 
+/**
+ * The workspace the page was rendered for (the dashboard layout's `<meta name="detour-workspace">`),
+ * sent with every write as `x-detour-workspace` (lib/auth/session.ts): a tab opened before another
+ * tab switched workspace still writes to the workspace it shows.
+ */
+function workspaceHeader(): Record<string, string> {
+  if (typeof document === "undefined") return {};
+  const id = document.querySelector('meta[name="detour-workspace"]')?.getAttribute("content");
+  return id ? { "x-detour-workspace": id } : {};
+}
+
 export async function sendJson<T>(url: string, method: "POST" | "PUT" | "PATCH" | "DELETE", body?: unknown): Promise<JsonResult<T>> {
   let res: Response;
   try {
     res = await fetch(url, {
       method,
-      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      headers: {
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...workspaceHeader(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",

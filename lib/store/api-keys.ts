@@ -40,6 +40,8 @@ export type AuthenticatedKey = {
   rotatedToPrefix: string | null;
   /** The id of that key: while this one still works (a grace period), its spend counts for that key's budget too. */
   rotatedToId: string | null;
+  /** "env": DETOUR_ADMIN_API_KEY (acts as an owner of its workspace); "user": made through the API or dashboard. */
+  source: string;
 };
 
 /** Looks a presented key up by its hash; revoked or unknown keys give null (an expired one is returned: its user decides). */
@@ -59,6 +61,7 @@ export async function findActiveApiKey(db: Db, presented: string): Promise<Authe
       expiresAt: true,
       allowedModels: true,
       rotatedToId: true,
+      source: true,
     },
   });
   if (!row || row.revokedAt) return null;
@@ -76,6 +79,7 @@ export async function findActiveApiKey(db: Db, presented: string): Promise<Authe
     allowedModels: parseAllowedModels(row.allowedModels),
     rotatedToPrefix: rotatedTo?.prefix ?? null,
     rotatedToId: row.rotatedToId,
+    source: row.source,
   };
 }
 

@@ -2,6 +2,6 @@ import { withManagement } from "@/lib/api/handler";
 import { getApiKeyHandler, revokeApiKeyHandler, updateApiKeyHandler } from "@/lib/api/api-keys";
 
 export const dynamic = "force-dynamic";
-export const GET = withManagement<{ id: string }>(getApiKeyHandler);
-export const PUT = withManagement<{ id: string }>(updateApiKeyHandler);
-export const DELETE = withManagement<{ id: string }>(revokeApiKeyHandler);
+export const GET = withManagement<{ id: string }>("viewer", getApiKeyHandler);
+export const PUT = withManagement<{ id: string }>("member", updateApiKeyHandler);
+export const DELETE = withManagement<{ id: string }>("member", revokeApiKeyHandler);

@@ -2,4 +2,4 @@ import { getLogHandler } from "@/lib/api/logs";
 import { withManagement } from "@/lib/api/handler";
 
 export const dynamic = "force-dynamic";
-export const GET = withManagement<{ id: string }>(getLogHandler);
+export const GET = withManagement<{ id: string }>("viewer", getLogHandler);

@@ -2,4 +2,4 @@ import { withManagement } from "@/lib/api/handler";
 import { rotateApiKeyHandler } from "@/lib/api/api-keys";
 
 export const dynamic = "force-dynamic";
-export const POST = withManagement<{ id: string }>(rotateApiKeyHandler);
+export const POST = withManagement<{ id: string }>("member", rotateApiKeyHandler);

@@ -2,4 +2,4 @@ import { withManagement } from "@/lib/api/handler";
 import { listConfigVersionsHandler } from "@/lib/api/configs";
 
 export const dynamic = "force-dynamic";
-export const GET = withManagement<{ slug: string }>(listConfigVersionsHandler);
+export const GET = withManagement<{ slug: string }>("viewer", listConfigVersionsHandler);

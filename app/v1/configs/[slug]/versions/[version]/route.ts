@@ -2,4 +2,4 @@ import { withManagement } from "@/lib/api/handler";
 import { getConfigVersionHandler } from "@/lib/api/configs";
 
 export const dynamic = "force-dynamic";
-export const GET = withManagement<{ slug: string; version: string }>(getConfigVersionHandler);
+export const GET = withManagement<{ slug: string; version: string }>("viewer", getConfigVersionHandler);

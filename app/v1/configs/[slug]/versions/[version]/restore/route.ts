@@ -2,4 +2,4 @@ import { withManagement } from "@/lib/api/handler";
 import { restoreConfigVersionHandler } from "@/lib/api/configs";
 
 export const dynamic = "force-dynamic";
-export const POST = withManagement<{ slug: string; version: string }>(restoreConfigVersionHandler);
+export const POST = withManagement<{ slug: string; version: string }>("member", restoreConfigVersionHandler);
