@@ -6,6 +6,7 @@
  * parse JSON bodies within 1 MiB (body-limits.ts), map every error to the one error shape, and
  * mark every answer `Cache-Control: no-store` (each one holds a workspace's data).
  */
+import { recordAudit } from "../audit/record";
 import { authenticateApiKey } from "../auth/api-key";
 import { clientAddress } from "../auth/client-address";
 import { hasRole, type Role } from "../auth/roles";
@@ -45,16 +46,24 @@ type RouteContext<P> = { params: Promise<P> };
 export function withManagement<P = Record<string, never>>(needs: Role, handler: (ctx: ApiContext<P>) => Promise<Response>) {
   return async (request: Request, route: RouteContext<P>): Promise<Response> => {
     let response: Response;
+    let principal: Principal | null = null;
     try {
       // A declared oversize body is refused before anything else (scripts/server.ts does the same
       // before Next.js reads a byte; this covers `next dev` and the routes that read no body).
       refuseDeclaredOversize(request, MANAGEMENT_MAX_BODY_BYTES);
-      const principal = await authenticate(request);
+      principal = await authenticate(request);
       if (principal.apiKeyId === null) checkCookieWrite(request, getEnv().NEXTAUTH_URL);
       requireRole(principal, needs);
       const params = (await route?.params) ?? ({} as P);
       response = await handler({ request, principal, params, url: new URL(request.url) });
     } catch (err) {
+      // A signed-in user or a key refused for its role is in the audit trail: who tried what.
+      if (principal && err instanceof DetourError && err.code === "forbidden") {
+        await recordAudit(principal, {
+          action: "access.denied",
+          after: { method: request.method, path: new URL(request.url).pathname, reason: err.message },
+        });
+      }
       response = errorResponse(err, (e) =>
         logger.error(
           {

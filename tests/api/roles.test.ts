@@ -7,7 +7,8 @@
  * then says about the empty body or the unknown id: never 403 `forbidden`). The table below is the
  * specification; a route file missing from it fails the test, so a new route cannot ship without
  * its role. The inputs that need more than the route's role (a budget, an admin-scope API key) and
- * the workspace a session acts in are checked after the table.
+ * the workspace a session acts in are checked after the table, and a refusal lands in the audit
+ * trail (`access.denied`).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -221,6 +222,13 @@ describe("management API: every route x every role", () => {
     const gid = (gateway.json as { id: string }).id;
     expect((await call("POST", `/v1/api-keys/${gid}/rotate`, as("viewer"), {})).status).toBe(403);
     expect((await call("POST", `/v1/api-keys/${gid}/rotate`, member, {})).status).toBe(201);
+    // The refusal is in the audit trail: who tried what, from where.
+    const denied = await h.db.auditEvent.findFirst({
+      where: { workspaceId: h.workspaceId, action: "access.denied", actorLabel: "viewer@roles.test" },
+      orderBy: { at: "desc" },
+    });
+    expect(denied).toMatchObject({ actorType: "user", address: expect.any(String) });
+    expect(JSON.parse(denied!.after!)).toMatchObject({ method: "POST", path: `/v1/api-keys/${gid}/rotate` });
   });
 
   it("a session acts in the workspace its header or cookie names, and never in one it does not belong to", async () => {
