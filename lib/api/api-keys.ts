@@ -199,10 +199,7 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
   const view = (await viewsOf(principal.workspaceId, [row]))[0]!;
   await recordAudit(principal, { action: "api_key.create", ...auditTarget(view), before: null, after: view });
   await recordBudgetChange(principal, budgetSubject(view), null, view.budget);
-  return Response.json(
-    { ...view, key },
-    { status: 201, headers: { "cache-control": "no-store" } },
-  );
+  return Response.json({ ...view, key }, { status: 201, headers: { "cache-control": "no-store" } });
 }
 
 export async function listApiKeysHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {

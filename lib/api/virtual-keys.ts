@@ -154,7 +154,11 @@ async function viewOf(workspaceId: string, slug: string) {
 type VirtualKeyView = ReturnType<typeof virtualKeyView>;
 
 /** The audit trail's target fields for a key. */
-const auditTarget = (view: VirtualKeyView) => ({ targetType: "virtual_key", targetId: view.id, targetLabel: `${view.name} (${view.slug})` });
+const auditTarget = (view: VirtualKeyView) => ({
+  targetType: "virtual_key",
+  targetId: view.id,
+  targetLabel: `${view.name} (${view.slug})`,
+});
 const budgetSubject = (view: VirtualKeyView) => ({ type: "virtual_key" as const, id: view.id, label: `${view.name} (${view.slug})` });
 
 export async function createVirtualKeyHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {

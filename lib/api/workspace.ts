@@ -49,7 +49,14 @@ export async function updateWorkspaceHandler({ request, principal }: ApiContext<
   await invalidateWorkspaceBudgets(principal.workspaceId);
   const after = await workspaceView(principal.workspaceId);
   const label = `${after.name} (${after.slug})`;
-  await recordAudit(principal, { action: "workspace.update", targetType: "workspace", targetId: after.id, targetLabel: label, before, after });
+  await recordAudit(principal, {
+    action: "workspace.update",
+    targetType: "workspace",
+    targetId: after.id,
+    targetLabel: label,
+    before,
+    after,
+  });
   await recordBudgetChange(principal, { type: "workspace", id: after.id, label }, before.budget, after.budget);
   return Response.json(after);
 }
