@@ -14,7 +14,8 @@
  *  6. the gateway's caches; with REDIS_URL the Redis connections and the cache-invalidation
  *     subscription, not waited for (a Redis that is down never stops Detour)
  *  7. the inference handler table, published for Detour's HTTP server (scripts/server.ts)
- *  8. "Detour is ready"; the background scrub of earlier log rows starts 10 s later (lib/logs/scrub.ts)
+ *  8. "Detour is ready"; the background scrub of earlier log rows starts 10 s later (lib/logs/scrub.ts),
+ *     the audit trail's retention a minute later, then hourly (lib/audit/retention.ts)
  * A failure prints `Detour cannot start: <why>` and exits 1. The other parts are created on first
  * use: the metrics registry, the upstream agent, the response cache, the parse memos, the circuit
  * breaker's state, the sign-in throttle and the budget alerts (the webhook's URL and secret are
@@ -24,7 +25,7 @@
  * the rows of requests in flight); scripts/server.ts stops accepting, lets in-flight requests
  * finish, closes Next.js and calls process.exit, which the hooks (lib/shutdown-hooks.ts) defer
  * until stopServerProcess has run (when nothing else handles the signal, the hooks run it at once):
- *  1. the runtime is marked stopping: background work (the log scrub) ends quietly
+ *  1. the runtime is marked stopping: background work (the log scrub, audit pruning) ends quietly
  *  2. the metrics listener closes
  *  3. the log writer closes: its queue goes to the database, what the database does not take in
  *     time to the spill file (at most 10 s)
@@ -35,6 +36,7 @@
  *     (together, at most 1 s)
  * Then the process exits with 128 + the signal's number.
  */
+import { startAuditRetention, stopAuditRetention } from "./audit/retention";
 import { bootstrap, StartupError } from "./bootstrap";
 import { EncryptionKeyError } from "./crypto";
 import { describeDatabase, getDb } from "./db";
@@ -110,6 +112,7 @@ export async function startServerProcess(): Promise<void> {
     // 8. ready; the log scrub later, in the background
     logger.info({ database: describeDatabase(env.database) }, "Detour is ready");
     startLogScrub();
+    startAuditRetention();
   } catch (err) {
     if (err instanceof EnvError || err instanceof EncryptionKeyError || err instanceof StartupError || err instanceof MigrationError) {
       fail(err.message);
@@ -131,6 +134,7 @@ export async function stopServerProcess(timeoutMs: number): Promise<void> {
   const rt = getRuntime();
   // 1. stopping
   rt.stopping = true;
+  stopAuditRetention();
   // 2. metrics listener
   await stopMetricsServer().catch(() => {});
   // 3. log writer (it reports its own failures)

@@ -21,7 +21,14 @@
  *
  * The key registered from DETOUR_ADMIN_API_KEY cannot be revoked or rotated here: every start registers it
  * again, so a revocation would silently undo itself. The operator changes or unsets the variable.
+ *
+ * Every change is recorded in the audit trail (lib/audit/record.ts) with the key's view before and
+ * after (never the key itself, which only the creation's answer holds): `api_key.create`,
+ * `api_key.update`, `api_key.rotate` (the old key's view: `rotated_to` names its replacement),
+ * `api_key.revoke`, and `budget.update` when its budget changes.
  */
+import { recordBudgetChange } from "../audit/budget-change";
+import { recordAudit } from "../audit/record";
 import { hasRole } from "../auth/roles";
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../crypto";
 import { getDb } from "../db";
@@ -102,6 +109,18 @@ async function viewsOf(workspaceId: string, rows: ApiKeyRow[]) {
   return rows.map((r) => apiKeyView(r, r.rotatedToId ? (prefixes.get(r.rotatedToId) ?? null) : null, budgets.get(r.id) ?? null, now));
 }
 
+type ApiKeyView = ReturnType<typeof apiKeyView>;
+
+/** The audit trail's target fields for a key. */
+const auditTarget = (view: ApiKeyView) => ({ targetType: "api_key", targetId: view.id, targetLabel: `${view.name} (${view.prefix}...)` });
+const budgetSubject = (view: ApiKeyView) => ({ type: "api_key" as const, id: view.id, label: `${view.name} (${view.prefix}...)` });
+
+/** A key's view before a change (null when there is no such key: the change then fails with 404). */
+async function viewBefore(workspaceId: string, id: string): Promise<ApiKeyView | null> {
+  const row = await findApiKey(getDb(), workspaceId, id);
+  return row ? ((await viewsOf(workspaceId, [row]))[0] ?? null) : null;
+}
+
 function unwrap<T>(result: SaveApiKeyResult<T>, id: string, name?: string): T {
   if (result.ok) return result;
   switch (result.reason) {
@@ -177,10 +196,10 @@ export async function createApiKeyHandler({ request, principal }: ApiContext<Rec
   );
   await invalidateApiKeyHash(hash);
   if (body.budget) await invalidateWorkspaceBudgets(principal.workspaceId);
-  return Response.json(
-    { ...(await viewsOf(principal.workspaceId, [row]))[0], key },
-    { status: 201, headers: { "cache-control": "no-store" } },
-  );
+  const view = (await viewsOf(principal.workspaceId, [row]))[0]!;
+  await recordAudit(principal, { action: "api_key.create", ...auditTarget(view), before: null, after: view });
+  await recordBudgetChange(principal, budgetSubject(view), null, view.budget);
+  return Response.json({ ...view, key }, { status: 201, headers: { "cache-control": "no-store" } });
 }
 
 export async function listApiKeysHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {
@@ -220,6 +239,7 @@ export async function updateApiKeyHandler({ request, principal, params }: ApiCon
       "Nothing to change: send rate_limits, default_config (a config id, or null for none), expires_at, allowed_models or budget (null removes any of them).",
     );
   }
+  const before = await viewBefore(principal.workspaceId, params.id);
   const { row, hash } = unwrap(
     await updateApiKey(getDb(), principal.workspaceId, params.id, {
       ...rateLimitColumns(body.rate_limits),
@@ -231,7 +251,10 @@ export async function updateApiKeyHandler({ request, principal, params }: ApiCon
   );
   await invalidateApiKeyHash(hash);
   if (body.budget !== undefined) await invalidateWorkspaceBudgets(principal.workspaceId);
-  return Response.json((await viewsOf(principal.workspaceId, [row]))[0]);
+  const after = (await viewsOf(principal.workspaceId, [row]))[0]!;
+  await recordAudit(principal, { action: "api_key.update", ...auditTarget(after), before, after });
+  if (body.budget !== undefined) await recordBudgetChange(principal, budgetSubject(after), before?.budget ?? null, after.budget);
+  return Response.json(after);
 }
 
 /**
@@ -247,6 +270,7 @@ export async function rotateApiKeyHandler({ request, principal, params }: ApiCon
   const key = generateApiKey();
   const hash = hashApiKey(key);
   const now = new Date();
+  const before = await viewBefore(principal.workspaceId, params.id);
   const { row, old, oldHash, budgetCopied } = unwrap(
     await rotateApiKey(getDb(), principal.workspaceId, params.id, {
       hash,
@@ -262,9 +286,11 @@ export async function rotateApiKeyHandler({ request, principal, params }: ApiCon
     invalidateApiKeyHash(hash),
     budgetCopied ? invalidateWorkspaceBudgets(principal.workspaceId) : undefined,
   ]);
+  const [view, oldAfter] = await viewsOf(principal.workspaceId, [row, old]);
+  await recordAudit(principal, { action: "api_key.rotate", ...auditTarget(oldAfter!), before, after: oldAfter });
   return Response.json(
     {
-      ...(await viewsOf(principal.workspaceId, [row]))[0],
+      ...view,
       key,
       rotated_from: old.id,
       old_key_expires_at: iso(old.expiresAt),
@@ -275,7 +301,10 @@ export async function rotateApiKeyHandler({ request, principal, params }: ApiCon
 
 export async function revokeApiKeyHandler({ principal, params }: ApiContext<IdParams>): Promise<Response> {
   await requireRightsOver(principal, params.id, undefined);
+  const before = await viewBefore(principal.workspaceId, params.id);
   const { row, hash } = unwrap(await revokeApiKey(getDb(), principal.workspaceId, params.id), params.id);
   await invalidateApiKeyHash(hash);
-  return Response.json((await viewsOf(principal.workspaceId, [row]))[0]);
+  const after = (await viewsOf(principal.workspaceId, [row]))[0]!;
+  await recordAudit(principal, { action: "api_key.revoke", ...auditTarget(after), before, after });
+  return Response.json(after);
 }

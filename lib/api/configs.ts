@@ -8,7 +8,12 @@
  * A config's `budget` (budget-schemas.ts) is the config's own setting, not part of a version: it is
  * written in the config's transaction, the gateway's cached budgets are dropped on every instance
  * before the answer, and every answer shows it with its spend.
+ * Every change is recorded in the audit trail (lib/audit/record.ts): `config.create`, `config.update`,
+ * `config.delete`, `config.restore`, with the config's view before and after (keys masked, then
+ * redacted), and `budget.update` when its budget changes.
  */
+import { recordBudgetChange } from "../audit/budget-change";
+import { recordAudit } from "../audit/record";
 import { envelopesByMask, maskConfigKeys, sealClearKeys, sealConfigInput } from "../config-secrets";
 import { getDb } from "../db";
 import { parseConfigJson, toCanonicalJson, type Config } from "../gateway/config/schema";
@@ -100,6 +105,12 @@ function detailView(c: ConfigDetail, budget: BudgetView | null) {
 /** A config's budget view (null: none). */
 const configBudget = (workspaceId: string, configId: string) => budgetViewOf(getDb(), workspaceId, { scope: "config", id: configId });
 
+/** A config's full view (as GET answers it) for the audit trail; null when it is gone. */
+async function auditView(workspaceId: string, slugOrId: string) {
+  const config = await findConfig(getDb(), workspaceId, slugOrId);
+  return config ? detailView(config, await configBudget(workspaceId, config.id)) : null;
+}
+
 function versionView(v: ConfigVersionRow, current: number) {
   return {
     object: "config-version",
@@ -143,6 +154,10 @@ export async function createConfigHandler({ request, principal }: ApiContext<Rec
   );
   await invalidateConfig(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
   if (body.budget) await invalidateWorkspaceBudgets(principal.workspaceId);
+  const after = await auditView(principal.workspaceId, saved.id);
+  const target = { targetType: "config", targetId: saved.id, targetLabel: `${body.name} (${saved.slug})` };
+  await recordAudit(principal, { action: "config.create", ...target, before: null, after });
+  await recordBudgetChange(principal, { type: "config", id: saved.id, label: target.targetLabel }, null, after?.budget ?? null);
   return Response.json(
     {
       object: "config",
@@ -150,7 +165,7 @@ export async function createConfigHandler({ request, principal }: ApiContext<Rec
       slug: saved.slug,
       version_id: saved.versionId,
       version: saved.version,
-      budget: await configBudget(principal.workspaceId, saved.id),
+      budget: after?.budget ?? (await configBudget(principal.workspaceId, saved.id)),
     },
     { status: 201 },
   );
@@ -196,6 +211,7 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
     throw new DetourError("bad_request", "Nothing to change: send name, config, status, is_default or budget.");
   }
   if (body.config !== undefined) await assertVirtualKeyHosts(principal.workspaceId, body.config);
+  const before = detailView(current, await configBudget(principal.workspaceId, current.id));
   const stored = body.config === undefined ? null : await storedBodies(principal.workspaceId, current.id);
   const saved = unwrap(
     await updateConfig(
@@ -216,6 +232,11 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
   );
   await invalidateConfig(principal.workspaceId, saved.slug);
   if (body.budget !== undefined) await invalidateWorkspaceBudgets(principal.workspaceId);
+  const after = await auditView(principal.workspaceId, saved.id);
+  const label = `${after?.name ?? current.name} (${saved.slug})`;
+  await recordAudit(principal, { action: "config.update", targetType: "config", targetId: saved.id, targetLabel: label, before, after });
+  if (body.budget !== undefined)
+    await recordBudgetChange(principal, { type: "config", id: saved.id, label }, before.budget, after?.budget ?? null);
   return Response.json({
     object: "config",
     id: saved.id,
@@ -223,7 +244,7 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
     version_id: saved.versionId,
     version: saved.version,
     new_version: saved.newVersion,
-    budget: await configBudget(principal.workspaceId, saved.id),
+    budget: after?.budget ?? (await configBudget(principal.workspaceId, saved.id)),
   });
 }
 
@@ -234,9 +255,18 @@ async function storedBodies(workspaceId: string, configId: string): Promise<stri
 }
 
 export async function deleteConfigHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  const before = await auditView(principal.workspaceId, params.slug);
   const deleted = await softDeleteConfig(getDb(), principal.workspaceId, params.slug);
   if (!deleted) throw notFound("Config", params.slug);
   await invalidateConfig(principal.workspaceId, deleted.slug);
+  await recordAudit(principal, {
+    action: "config.delete",
+    targetType: "config",
+    targetId: deleted.id,
+    targetLabel: `${before?.name ?? deleted.slug} (${deleted.slug})`,
+    before,
+    after: before ? { ...before, status: "deleted", is_default: false } : null,
+  });
   return Response.json({ object: "config", id: deleted.id, slug: deleted.slug, status: "deleted", deleted: true });
 }
 
@@ -283,6 +313,7 @@ export async function restoreConfigVersionHandler({ principal, params }: ApiCont
   }
   // A version saved before the rule (or before its key's allow-list changed) may break it.
   await assertVirtualKeyHosts(principal.workspaceId, parsed.config, `Version ${found.version.version} cannot be restored: `);
+  const before = await auditView(principal.workspaceId, found.config.id);
   const saved = unwrap(
     await updateConfig(
       getDb(),
@@ -294,6 +325,15 @@ export async function restoreConfigVersionHandler({ principal, params }: ApiCont
     params.slug,
   );
   await invalidateConfig(principal.workspaceId, saved.slug);
+  const after = await auditView(principal.workspaceId, saved.id);
+  await recordAudit(principal, {
+    action: "config.restore",
+    targetType: "config",
+    targetId: saved.id,
+    targetLabel: `${after?.name ?? found.config.name} (${saved.slug})`,
+    before,
+    after: after ? { ...after, restored_from: found.version.version } : null,
+  });
   return Response.json({
     object: "config",
     id: saved.id,

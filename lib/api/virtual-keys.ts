@@ -11,7 +11,12 @@
  * `virtual_key_expired` once the time has passed, 403 `model_not_allowed` for a model off the list.
  * Its `budget` (budget-schemas.ts) is written in the key's own transaction, and the gateway's cached
  * budgets dropped on every instance before the answer; every answer shows it with its spend.
+ * Every change is recorded in the audit trail (lib/audit/record.ts) with the key's view before and
+ * after (never a secret): `virtual_key.create`, `virtual_key.update`, `virtual_key.rotate` (a new
+ * `key`), `virtual_key.revoke`, and `budget.update` when its budget changes.
  */
+import { recordBudgetChange } from "../audit/budget-change";
+import { recordAudit } from "../audit/record";
 import { getDb } from "../db";
 import { getEnv } from "../env";
 import { validateCustomHost } from "../gateway/upstream/custom-host";
@@ -146,6 +151,16 @@ async function viewOf(workspaceId: string, slug: string) {
   return (await viewsOf(workspaceId, [vk]))[0]!;
 }
 
+type VirtualKeyView = ReturnType<typeof virtualKeyView>;
+
+/** The audit trail's target fields for a key. */
+const auditTarget = (view: VirtualKeyView) => ({
+  targetType: "virtual_key",
+  targetId: view.id,
+  targetLabel: `${view.name} (${view.slug})`,
+});
+const budgetSubject = (view: VirtualKeyView) => ({ type: "virtual_key" as const, id: view.id, label: `${view.name} (${view.slug})` });
+
 export async function createVirtualKeyHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const body = parseInput(createVirtualKeySchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
@@ -178,7 +193,10 @@ export async function createVirtualKeyHandler({ request, principal }: ApiContext
   );
   await invalidateVirtualKey(principal.workspaceId, saved.slug); // a lookup of this slug may have cached "none"
   if (body.budget) await invalidateWorkspaceBudgets(principal.workspaceId);
-  return Response.json(await viewOf(principal.workspaceId, saved.slug), { status: 201 });
+  const view = await viewOf(principal.workspaceId, saved.slug);
+  await recordAudit(principal, { action: "virtual_key.create", ...auditTarget(view), before: null, after: view });
+  await recordBudgetChange(principal, budgetSubject(view), null, view.budget);
+  return Response.json(view, { status: 201 });
 }
 
 export async function listVirtualKeysHandler({ principal, url }: ApiContext<Record<string, never>>): Promise<Response> {
@@ -242,6 +260,7 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
   }
   await checkHosts(undefined, body.allowed_hosts);
 
+  const before = (await viewsOf(principal.workspaceId, [current]))[0]!;
   const saved = unwrap(
     await updateVirtualKey(getDb(), getEncryptionKey(), principal.workspaceId, current.id, patch, principal.actor),
     params.slug,
@@ -250,11 +269,19 @@ export async function updateVirtualKeyHandler({ request, principal, params }: Ap
   // Before the answer: every request that starts after it loads the new version (and budget).
   await invalidateVirtualKey(principal.workspaceId, saved.slug);
   if (body.budget !== undefined) await invalidateWorkspaceBudgets(principal.workspaceId);
-  return Response.json({ ...(await viewOf(principal.workspaceId, saved.slug)), rotated: saved.rotated });
+  const after = await viewOf(principal.workspaceId, saved.slug);
+  const action = saved.rotated ? "virtual_key.rotate" : "virtual_key.update";
+  await recordAudit(principal, { action, ...auditTarget(after), before, after });
+  if (body.budget !== undefined) await recordBudgetChange(principal, budgetSubject(after), before.budget, after.budget);
+  return Response.json({ ...after, rotated: saved.rotated });
 }
 
 export async function deleteVirtualKeyHandler({ principal, params }: ApiContext<SlugParams>): Promise<Response> {
+  const current = await findVirtualKey(getDb(), principal.workspaceId, params.slug);
+  const before = current ? (await viewsOf(principal.workspaceId, [current]))[0]! : null;
   const saved = unwrap(await revokeVirtualKeyBySlugOrId(getDb(), principal.workspaceId, params.slug, principal.actor), params.slug);
   await invalidateVirtualKey(principal.workspaceId, saved.slug);
-  return Response.json(await viewOf(principal.workspaceId, saved.slug));
+  const after = await viewOf(principal.workspaceId, saved.slug);
+  await recordAudit(principal, { action: "virtual_key.revoke", ...auditTarget(after), before, after });
+  return Response.json(after);
 }

@@ -2,8 +2,11 @@
  * The caller's workspace (`/v1/workspace`): `GET` answers `{id, name, slug, budget}`; `PUT` sets or
  * removes the workspace's budget (`{budget}`, the only field that changes here for now). The
  * gateway's cached budgets are dropped on every instance before the answer, so the next request
- * anywhere is checked against the new budget.
+ * anywhere is checked against the new budget. A change is recorded in the audit trail as
+ * `workspace.update` (the view before and after) and `budget.update`.
  */
+import { recordBudgetChange } from "../audit/budget-change";
+import { recordAudit } from "../audit/record";
 import { getDb } from "../db";
 import { strictObject } from "../gateway/config/messages";
 import { invalidateWorkspaceBudgets } from "../gateway/cache/lookups";
@@ -41,7 +44,19 @@ export async function getWorkspaceHandler({ principal }: ApiContext<Record<strin
 export async function updateWorkspaceHandler({ request, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const body = parseInput(updateWorkspaceSchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
+  const before = await workspaceView(principal.workspaceId);
   await writeBudget(getDb(), principal.workspaceId, { scope: "workspace", id: principal.workspaceId }, body.budget);
   await invalidateWorkspaceBudgets(principal.workspaceId);
-  return Response.json(await workspaceView(principal.workspaceId));
+  const after = await workspaceView(principal.workspaceId);
+  const label = `${after.name} (${after.slug})`;
+  await recordAudit(principal, {
+    action: "workspace.update",
+    targetType: "workspace",
+    targetId: after.id,
+    targetLabel: label,
+    before,
+    after,
+  });
+  await recordBudgetChange(principal, { type: "workspace", id: after.id, label }, before.budget, after.budget);
+  return Response.json(after);
 }

@@ -52,6 +52,20 @@ const SECRET_FIELDS = new Set([
   "url", // an invitation's URL carries its one-time token
 ]);
 
+/**
+ * Names that hold a secret by their form, wherever they appear (a config's `aws_secret_access_key`,
+ * a header `x-api-key`, an `access_token`); `masked_*` fields are display hints made to be shown.
+ * Counts such as `max_tokens` do not match (`_token` only at the end).
+ */
+const SECRET_PATTERN = /(^|_)(secret|password|passwd|private_key|access_key|api_?key|token)$|(^|_)(secret|password)_/;
+
+/** Whether a snapshot field's value is a secret, by its name. */
+export function isSecretField(name: string): boolean {
+  const k = name.toLowerCase().replace(/-/g, "_");
+  if (k.startsWith("masked_")) return false;
+  return SECRET_FIELDS.has(k) || SECRET_PATTERN.test(k);
+}
+
 /** A JSON copy of `value` with every secret field's value replaced by `[redacted]` (null stays null). */
 export function auditSnapshot(value: unknown): string | null {
   if (value === undefined || value === null) return null;
@@ -64,7 +78,7 @@ function redact(value: unknown): unknown {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = SECRET_FIELDS.has(k.toLowerCase()) && v !== null && v !== undefined ? REDACTED : redact(v);
+      out[k] = isSecretField(k) && v !== null && v !== undefined ? REDACTED : redact(v);
     }
     return out;
   }

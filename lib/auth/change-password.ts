@@ -4,10 +4,13 @@
  * count against the account like failed sign-ins); the new one must be PASSWORD_MIN_LENGTH to
  * PASSWORD_MAX_LENGTH characters and differ from the current one. On success the user's session
  * version is bumped, so every other session is refused from its next request, and this session
- * gets a new cookie (new session id, the new version) and stays signed in.
+ * gets a new cookie (new session id, the new version) and stays signed in. The change is recorded
+ * in the audit trail of every workspace the user belongs to (`user.password_change`; no before or
+ * after: there is nothing to show of a password).
  */
 import { cookies } from "next/headers";
 import { z } from "zod";
+import { writeAuditEvent } from "../audit/record";
 import { checkCookieWrite } from "../api/csrf";
 import { errorResponse } from "../api/errors";
 import { readJson } from "../api/handler";
@@ -82,6 +85,22 @@ export async function handleChangePassword(request: Request): Promise<Response> 
     const fresh = newSessionClaims(user.id, version, claims.authTime);
     const setCookie = await sessionSetCookie(current.name, { ...current.token, ...fresh });
     logger.info({ user_id: user.id, address }, "password changed; other sessions ended");
+    const userAgent = request.headers.get("user-agent");
+    const workspaceIds = new Set([user.workspaceId, ...user.workspaces.map((w) => w.workspaceId)]);
+    for (const workspaceId of workspaceIds) {
+      await writeAuditEvent(db, {
+        workspaceId,
+        actorType: "user",
+        actorId: user.id,
+        actorLabel: user.email,
+        action: "user.password_change",
+        targetType: "user",
+        targetId: user.id,
+        targetLabel: user.email,
+        address,
+        userAgent,
+      });
+    }
     return new Response(JSON.stringify({ ok: true, other_sessions_ended: true }), {
       status: 200,
       headers: { "content-type": "application/json", "cache-control": "no-store", "set-cookie": setCookie },

@@ -1,0 +1,5 @@
+import { exportAuditHandler } from "@/lib/api/audit";
+import { withManagement } from "@/lib/api/handler";
+
+export const dynamic = "force-dynamic";
+export const GET = withManagement("admin", exportAuditHandler);
