@@ -28,6 +28,8 @@ const LEAST_ROLE: Record<string, Role> = {
   "PUT /v1/api-keys/[id]": "member",
   "DELETE /v1/api-keys/[id]": "member",
   "POST /v1/api-keys/[id]/rotate": "member",
+  "GET /v1/audit": "admin",
+  "GET /v1/audit/export": "admin",
   "GET /v1/budgets": "viewer",
   "GET /v1/configs": "viewer",
   "POST /v1/configs": "member",
