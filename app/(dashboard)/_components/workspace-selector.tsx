@@ -53,7 +53,7 @@ export function WorkspaceSelector({ current, workspaces }: { current: WorkspaceC
           >
             {workspaces.map((w) => (
               <option key={w.workspaceId} value={w.workspaceId}>
-                {w.workspaceName} · {roleLabel(w.role)}
+                {`${w.workspaceName} · ${roleLabel(w.role)}`}
               </option>
             ))}
           </select>
@@ -64,7 +64,7 @@ export function WorkspaceSelector({ current, workspaces }: { current: WorkspaceC
         </div>
       )}
       <div className="workspace-meta">
-        <span className="workspace-role" title="Your role in this workspace">
+        <span className="workspace-role" title="Your role here">
           {roleLabel(current.role)}
         </span>
         {canCreate ? (
