@@ -74,7 +74,7 @@ test("an owner creates a workspace, switches, renames it, invites and revokes, a
     const shown = page.getByRole("dialog", { name: `Invitation for ${invitee}` });
     await expect(shown).toContainText("This is the only time Detour shows this link.");
     await expect(shown).toContainText("No mail server is configured");
-    const link = shown.getByLabel("Invitation link");
+    const link = shown.getByLabel("Invitation link", { exact: true });
     const url = await link.inputValue();
     expect(url).toMatch(/^https?:\/\//);
     await expect(shown.getByRole("button", { name: "Copy invitation link" })).toBeVisible();
