@@ -4,6 +4,7 @@ import { useId, useState } from "react";
 import { TextInput } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { PERIOD_CHOICES, type BudgetFormValues, type PeriodChoice } from "@/lib/dashboard/budget-input";
+import { RoleNote, useCan } from "./role";
 
 export type BudgetFieldErrors = { limit?: string; period?: string; alert?: string };
 
@@ -14,6 +15,7 @@ export type BudgetFieldErrors = { limit?: string; period?: string; alert?: strin
  * reads them by name (`budgetValuesOf`, lib/dashboard/budget-input.ts). The names are the API's paths
  * of the fields (`budget.limit_usd`, `budget.period`, `budget.alert_at_pct`; and `budget.rolling_days`),
  * so a form that drops a field's error when it is edited (`withoutErrorOf`) drops the API's.
+ * Budgets are an admin's to set: others see why instead of the inputs, and the form sends no budget.
  */
 export function BudgetFields({
   initial,
@@ -28,6 +30,15 @@ export function BudgetFields({
 }) {
   const [period, setPeriod] = useState<PeriodChoice>(initial.period);
   const hintId = useId();
+  const canSet = useCan("admin");
+  if (!canSet) {
+    return (
+      <fieldset className="budget-fields">
+        <legend>{legend}</legend>
+        <RoleNote need="admin" what="budgets" className="budget-fields-hint" />
+      </fieldset>
+    );
+  }
   return (
     <fieldset className="budget-fields" aria-describedby={hintId}>
       <legend>{legend}</legend>

@@ -19,11 +19,13 @@ import {
 } from "@/lib/dashboard/budget-input";
 import { BudgetFields, type BudgetFieldErrors } from "./budget-fields";
 import { BudgetBar } from "./budget-bar";
+import { useCan } from "./role";
 
 /**
  * "Set budget" / "Edit budget" and its dialog, for one subject: `PUT endpoint {budget}` (an API
  * key, a virtual key, a config or the workspace). An empty limit, or "Remove budget", sends
  * `budget: null`. The gateway applies the change from the next request on, on every instance.
+ * Budgets are an admin's to set: for others there is no button (the bar still shows the budget).
  */
 export function EditBudget({
   endpoint,
@@ -44,6 +46,7 @@ export function EditBudget({
   const [errors, setErrors] = useState<BudgetFieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const focus = useFocusFirstInvalid();
+  const canEdit = useCan("admin");
 
   function close() {
     setErrors({});
@@ -84,6 +87,7 @@ export function EditBudget({
     await save(budgetFromInput(values));
   }
 
+  if (!canEdit) return null;
   return (
     <>
       <Button size={size} onClick={() => setOpen(true)}>

@@ -6,6 +6,7 @@ import { parseListQuery } from "@/lib/dashboard/list-query";
 import { loadStatusList, StatusList } from "../_components/status-list";
 import { BudgetCell } from "../_components/budget-bar";
 import { EditBudget } from "../_components/edit-budget";
+import { Can, RoleNote } from "../_components/role";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import { API_KEY_NAME_MAX } from "@/lib/api/api-key-schemas";
@@ -83,10 +84,13 @@ export default async function ApiKeysPage({ searchParams }: { searchParams: Prom
             <strong>rotated</strong> with a grace period in which the old and the new key both work.
           </p>
         </div>
-        <div className="page-actions">
-          <CreateApiKey nameMax={API_KEY_NAME_MAX} configs={configs} />
-        </div>
+        <Can need="member">
+          <div className="page-actions">
+            <CreateApiKey nameMax={API_KEY_NAME_MAX} configs={configs} />
+          </div>
+        </Can>
       </header>
+      <RoleNote need="admin" what="admin API keys and budgets" />
 
       {all === 0 ? (
         <EmptyState title="No API keys yet">
@@ -156,6 +160,8 @@ function ApiKeyTableRow({
   const fromEnv = k.source === "env";
   const masked = `${k.prefix}...`;
   const allowedModels = parseAllowedModels(k.allowedModels);
+  // Members manage gateway keys; an admin-scope key (which acts as an admin) is an admin's to change.
+  const manage = k.scope === "admin" ? "admin" : "member";
   return (
     <tr className={revoked || expired ? "is-muted" : undefined}>
       <td className="ui-cell-main">
@@ -183,7 +189,9 @@ function ApiKeyTableRow({
             <span className="muted">never</span>
           )}
           {revoked || fromEnv ? null : (
-            <EditApiKeyLifecycle id={k.id} name={k.name} expiresAt={k.expiresAt?.toISOString() ?? null} allowedModels={allowedModels} />
+            <Can need={manage}>
+              <EditApiKeyLifecycle id={k.id} name={k.name} expiresAt={k.expiresAt?.toISOString() ?? null} allowedModels={allowedModels} />
+            </Can>
           )}
         </span>
       </td>
@@ -191,7 +199,11 @@ function ApiKeyTableRow({
       <td>
         <span className="ak-default">
           <DefaultConfigCell slug={k.defaultConfigSlug} config={k.defaultConfigSlug ? named.get(k.defaultConfigSlug) : undefined} />
-          {revoked ? null : <EditDefaultConfig id={k.id} name={k.name} current={k.defaultConfigSlug} configs={configs} />}
+          {revoked ? null : (
+            <Can need={manage}>
+              <EditDefaultConfig id={k.id} name={k.name} current={k.defaultConfigSlug} configs={configs} />
+            </Can>
+          )}
         </span>
       </td>
       <td className="budget-col">
@@ -215,10 +227,12 @@ function ApiKeyTableRow({
             set by DETOUR_ADMIN_API_KEY
           </span>
         ) : (
-          <span className="ak-default">
-            {expired || k.rotatedToId ? null : <RotateApiKey id={k.id} name={k.name} maskedKey={masked} />}
-            <RevokeApiKey id={k.id} name={k.name} maskedKey={masked} />
-          </span>
+          <Can need={manage}>
+            <span className="ak-default">
+              {expired || k.rotatedToId ? null : <RotateApiKey id={k.id} name={k.name} maskedKey={masked} />}
+              <RevokeApiKey id={k.id} name={k.name} maskedKey={masked} />
+            </span>
+          </Can>
         )}
       </td>
     </tr>

@@ -15,6 +15,7 @@ import { getDb } from "@/lib/db";
 import { periodName } from "@/lib/dashboard/budget-input";
 import { BudgetBar } from "../_components/budget-bar";
 import { EditBudget } from "../_components/edit-budget";
+import { RoleNote } from "../_components/role";
 
 export const metadata: Metadata = { title: "Budgets" };
 
@@ -66,6 +67,7 @@ export default async function BudgetsPage({ searchParams }: { searchParams: Prom
           </p>
         </div>
       </header>
+      <RoleNote need="admin" what="budgets" />
 
       <section className="panel" aria-labelledby="budget-workspace">
         <div className="budget-panel-head">

@@ -13,6 +13,7 @@ import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { listConfigs, type ConfigSummary } from "@/lib/store/configs";
 import { BudgetCell } from "../_components/budget-bar";
+import { Can, RoleNote } from "../_components/role";
 
 export const metadata: Metadata = { title: "Configs" };
 
@@ -56,9 +57,11 @@ export default async function ConfigsPage({ searchParams }: { searchParams: Prom
     now,
   );
   const newButton = (label: string) => (
-    <Link href="/configs/new" className="btn btn-primary">
-      {label}
-    </Link>
+    <Can need="member">
+      <Link href="/configs/new" className="btn btn-primary">
+        {label}
+      </Link>
+    </Can>
   );
 
   return (
@@ -73,6 +76,7 @@ export default async function ConfigsPage({ searchParams }: { searchParams: Prom
         </div>
         {all > 0 ? <div className="page-actions">{newButton("New config")}</div> : null}
       </header>
+      <RoleNote need="member" />
 
       {all === 0 ? (
         <EmptyState title="No configs yet" action={newButton("Build your first config")}>

@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db";
 import { PRICE_FILE } from "@/lib/logs/cost";
 import { priceList } from "@/lib/pricing/price-list";
 import { listPriceOverrides } from "@/lib/store/price-overrides";
+import { RoleNote } from "../_components/role";
 import { PriceTable } from "./_components/price-table";
 
 export const metadata: Metadata = { title: "Prices" };
@@ -25,6 +26,7 @@ export default async function PricesPage() {
           </p>
         </div>
       </header>
+      <RoleNote need="admin" what="prices" />
       <PriceTable rows={rows} />
       <ToastRegion />
     </>

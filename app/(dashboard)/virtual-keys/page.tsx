@@ -6,6 +6,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { parseListQuery } from "@/lib/dashboard/list-query";
 import { loadStatusList, StatusList } from "../_components/status-list";
 import { BudgetCell } from "../_components/budget-bar";
+import { Can, RoleNote } from "../_components/role";
 import { RelativeTime, formatAbsolute } from "@/components/ui/time";
 import { ToastRegion } from "@/components/ui/toast";
 import type { BudgetView } from "@/lib/api/budget-schemas";
@@ -53,14 +54,24 @@ export default async function VirtualKeysPage({ searchParams }: { searchParams: 
           </p>
         </div>
         {all > 0 ? (
-          <div className="page-actions">
-            <CreateVirtualKey limits={LIMITS} />
-          </div>
+          <Can need="member">
+            <div className="page-actions">
+              <CreateVirtualKey limits={LIMITS} />
+            </div>
+          </Can>
         ) : null}
       </header>
+      <RoleNote need="member" />
 
       {all === 0 ? (
-        <EmptyState title="No virtual keys yet" action={<CreateVirtualKey limits={LIMITS} label="Create your first virtual key" />}>
+        <EmptyState
+          title="No virtual keys yet"
+          action={
+            <Can need="member">
+              <CreateVirtualKey limits={LIMITS} label="Create your first virtual key" />
+            </Can>
+          }
+        >
           A virtual key holds one provider key (OpenAI or Azure OpenAI) behind a slug, so apps and configs never see the secret and you can
           rotate it without a deploy.
         </EmptyState>
@@ -177,10 +188,12 @@ function VirtualKeyRow({ vk, now, budget }: { vk: VirtualKeyDetail; now: number;
       </td>
       <td className="ui-col-actions">
         {revoked ? null : (
-          <VirtualKeyActions
-            vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }}
-            keyMax={LIMITS.key}
-          />
+          <Can need="member">
+            <VirtualKeyActions
+              vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }}
+              keyMax={LIMITS.key}
+            />
+          </Can>
         )}
       </td>
     </tr>

@@ -14,6 +14,7 @@ import { allowedModelsFromInput, expiresAtFromInput } from "@/lib/dashboard/key-
 import { LifecycleFields } from "./lifecycle-fields";
 import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";
 import { BudgetFields } from "../../_components/budget-fields";
+import { RoleNote, useCan } from "../../_components/role";
 
 /** A key as its creation or rotation answers it: the only answer that holds the key itself. */
 export type Created = {
@@ -79,6 +80,8 @@ function CreateApiKeyForm({
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const [pending, setPending] = useState(false);
   const focus = useFocusFirstInvalid();
+  // An admin-scope key acts as an admin: only an admin may create one.
+  const canAdminScope = useCan("admin");
 
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -144,6 +147,7 @@ function CreateApiKeyForm({
                 name="scope"
                 value={s.value}
                 defaultChecked={i === 0}
+                disabled={s.value === "admin" && !canAdminScope}
                 aria-describedby={`${id}-${s.value}-d`}
               />
               <label htmlFor={`${id}-${s.value}`}>{s.label}</label>
@@ -152,6 +156,7 @@ function CreateApiKeyForm({
               </span>
             </div>
           ))}
+          <RoleNote need="admin" what="admin-scope keys" />
           {errors.scope ? (
             <div id={`${id}-scope-error`} className="field-error">
               {errors.scope}

@@ -16,6 +16,7 @@ import { isRecord } from "@/lib/is-record";
 import { actorNames } from "../../_components/actor-names";
 import { BudgetBar } from "../../_components/budget-bar";
 import { EditBudget } from "../../_components/edit-budget";
+import { Can, RoleNote } from "../../_components/role";
 import { requestOrigin, virtualKeyOptions } from "../_components/server-data";
 import { ConfigSnippets } from "../_components/config-snippets";
 import { VersionsPanel } from "../_components/versions-panel";
@@ -77,10 +78,13 @@ export default async function ConfigPage({
             <span className="ui-version">v{config.version}</span>
           </h1>
         </div>
-        <div className="page-actions">
-          <ConfigActions slug={config.slug} name={config.name} status={config.status} />
-        </div>
+        <Can need="member">
+          <div className="page-actions">
+            <ConfigActions slug={config.slug} name={config.name} status={config.status} />
+          </div>
+        </Can>
       </header>
+      <RoleNote need="member" />
 
       <ConfigSnippets slug={config.slug} origin={origin} justSaved={justSaved} />
 
@@ -100,13 +104,16 @@ export default async function ConfigPage({
       </section>
 
       <h2 className="cfg-section-title">Edit</h2>
-      <ConfigBuilder
-        key={newest.id}
-        slug={config.slug}
-        initialName={config.name}
-        initialConfig={isRecord(current) ? current : {}}
-        virtualKeys={virtualKeys}
-      />
+      {/* A viewer reads the config in the builder, every control disabled. */}
+      <Can need="member" disable>
+        <ConfigBuilder
+          key={newest.id}
+          slug={config.slug}
+          initialName={config.name}
+          initialConfig={isRecord(current) ? current : {}}
+          virtualKeys={virtualKeys}
+        />
+      </Can>
 
       <VersionsPanel
         key={`versions-${newest.id}`}

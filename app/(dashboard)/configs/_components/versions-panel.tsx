@@ -10,6 +10,7 @@ import { sendJson } from "@/lib/browser/submit-json";
 import { RelativeTime } from "@/components/ui/time";
 import { notify } from "@/components/ui/toast";
 import { diffLines } from "./line-diff";
+import { useCan } from "../../_components/role";
 
 export type VersionView = { version: number; author: string; createdAt: string; note: string | null; text: string };
 
@@ -19,6 +20,7 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
   const [from, setFrom] = useState(versions[1]?.version ?? versions[0]?.version ?? 1);
   const [to, setTo] = useState(versions[0]?.version ?? 1);
   const [restoring, setRestoring] = useState<number | null>(null);
+  const canRestore = useCan("member");
   const options = versions.map((v) => ({ value: String(v.version), label: `v${v.version}${v.version === current ? " (current)" : ""}` }));
   const diff = useMemo(() => {
     const textOf = (n: number) => versions.find((v) => v.version === n)?.text ?? "";
@@ -68,7 +70,7 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
                 </td>
                 <td>{v.note ?? <span className="muted">—</span>}</td>
                 <td className="ui-col-actions">
-                  {v.version === current ? null : (
+                  {v.version === current || !canRestore ? null : (
                     <Button size="sm" onClick={() => setRestoring(v.version)}>
                       Restore version {v.version}
                     </Button>

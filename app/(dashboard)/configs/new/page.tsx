@@ -4,6 +4,7 @@ import { ToastRegion } from "@/components/ui/toast";
 import { requireSession } from "@/lib/auth/session";
 import { ConfigBuilder } from "../_components/config-builder";
 import { virtualKeyOptions } from "../_components/server-data";
+import { Can, RoleNote } from "../../_components/role";
 
 export const metadata: Metadata = { title: "New config · Configs" };
 
@@ -28,7 +29,10 @@ export default async function NewConfigPage() {
           </p>
         </div>
       </header>
-      <ConfigBuilder initialName="" initialConfig={STARTER} virtualKeys={virtualKeys} />
+      <RoleNote need="member" />
+      <Can need="member" disable>
+        <ConfigBuilder initialName="" initialConfig={STARTER} virtualKeys={virtualKeys} />
+      </Can>
       <ToastRegion />
     </>
   );

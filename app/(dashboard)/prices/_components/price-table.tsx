@@ -12,6 +12,7 @@ import { providerLabel } from "@/lib/gateway/providers/catalog";
 import type { PriceListRow } from "@/lib/pricing/price-list";
 import { formatPrice, formatThreshold, formatTokens } from "./format";
 import { PriceOverrideDialog, type PriceDraft } from "./price-override-dialog";
+import { Can } from "../../_components/role";
 
 type Action = { kind: "add" } | { kind: "override" | "edit" | "remove"; row: PriceListRow };
 
@@ -30,7 +31,8 @@ const searchText = (row: PriceListRow) => `${row.provider} ${providerLabel(row.p
 
 /**
  * Every price the workspace is billed at, filtered as you type (provider or model), with the
- * actions of each row: "Override" a table's price, "Edit" or "Remove override" of the workspace's own.
+ * actions of each row: "Override" a table's price, "Edit" or "Remove override" of the workspace's own
+ * (an admin's to take: others see the prices only).
  */
 export function PriceTable({ rows }: { rows: PriceListRow[] }) {
   const router = useRouter();
@@ -74,11 +76,13 @@ export function PriceTable({ rows }: { rows: PriceListRow[] }) {
           {shown.length === rows.length ? `${rows.length} prices` : `${shown.length} of ${rows.length} prices`}
           {overrides ? ` · ${overrides} overridden here` : ""}
         </span>
-        <div className="page-actions">
-          <Button variant="primary" onClick={() => setAction({ kind: "add" })}>
-            Add price override
-          </Button>
-        </div>
+        <Can need="admin">
+          <div className="page-actions">
+            <Button variant="primary" onClick={() => setAction({ kind: "add" })}>
+              Add price override
+            </Button>
+          </div>
+        </Can>
       </div>
       {shown.length === 0 ? (
         <p className="muted ui-table-empty">No price matches “{filter.trim()}”. Add an override to price a model no table lists.</p>
@@ -177,22 +181,24 @@ function PriceRow({ row, onAction }: { row: PriceListRow; onAction: (action: Act
         </time>
       </td>
       <td className="ui-col-actions">
-        <div className="vk-actions">
-          {override ? (
-            <>
-              <Button size="sm" onClick={() => onAction({ kind: "edit", row })}>
-                Edit<span className="sr-only"> {row.model}</span>
+        <Can need="admin">
+          <div className="vk-actions">
+            {override ? (
+              <>
+                <Button size="sm" onClick={() => onAction({ kind: "edit", row })}>
+                  Edit<span className="sr-only"> {row.model}</span>
+                </Button>
+                <Button size="sm" variant="danger" onClick={() => onAction({ kind: "remove", row })}>
+                  Remove<span className="sr-only"> override of {row.model}</span>
+                </Button>
+              </>
+            ) : (
+              <Button size="sm" onClick={() => onAction({ kind: "override", row })}>
+                Override<span className="sr-only"> {row.model}</span>
               </Button>
-              <Button size="sm" variant="danger" onClick={() => onAction({ kind: "remove", row })}>
-                Remove<span className="sr-only"> override of {row.model}</span>
-              </Button>
-            </>
-          ) : (
-            <Button size="sm" onClick={() => onAction({ kind: "override", row })}>
-              Override<span className="sr-only"> {row.model}</span>
-            </Button>
-          )}
-        </div>
+            )}
+          </div>
+        </Can>
       </td>
     </tr>
   );

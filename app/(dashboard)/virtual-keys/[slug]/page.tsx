@@ -21,6 +21,7 @@ import { LifecycleForm } from "../_components/lifecycle-fields";
 import { actorNames } from "../../_components/actor-names";
 import { BudgetBar } from "../../_components/budget-bar";
 import { EditBudget } from "../../_components/edit-budget";
+import { Can, RoleNote } from "../../_components/role";
 import { providerLabel } from "../_components/labels";
 import { VIRTUAL_KEY_LIMITS } from "../_components/limits";
 import { VirtualKeyActions } from "../_components/virtual-key-actions";
@@ -73,15 +74,18 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
           {vk.note ? <p className="page-sub">{vk.note}</p> : null}
         </div>
         {active ? (
-          <div className="page-actions">
-            <VirtualKeyActions
-              vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }}
-              keyMax={VIRTUAL_KEY_LIMITS.key}
-              size="md"
-            />
-          </div>
+          <Can need="member">
+            <div className="page-actions">
+              <VirtualKeyActions
+                vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }}
+                keyMax={VIRTUAL_KEY_LIMITS.key}
+                size="md"
+              />
+            </div>
+          </Can>
         ) : null}
       </header>
+      <RoleNote need="member" />
 
       {!active ? (
         <div className="alert-error vk-revoked-banner" role="note">
@@ -171,10 +175,12 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
       </section>
 
       {active ? (
-        <section className="panel" aria-labelledby="vk-lifecycle">
-          <h2 id="vk-lifecycle">Expiry and models</h2>
-          <LifecycleForm slug={vk.slug} name={vk.name} expiresAt={vk.expiresAt?.toISOString() ?? null} allowedModels={allowedModels} />
-        </section>
+        <Can need="member">
+          <section className="panel" aria-labelledby="vk-lifecycle">
+            <h2 id="vk-lifecycle">Expiry and models</h2>
+            <LifecycleForm slug={vk.slug} name={vk.name} expiresAt={vk.expiresAt?.toISOString() ?? null} allowedModels={allowedModels} />
+          </section>
+        </Can>
       ) : null}
 
       <section className="panel" aria-labelledby="vk-destinations">
@@ -190,7 +196,11 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
             </li>
           ))}
         </ul>
-        {active ? <AllowedHostsForm slug={vk.slug} name={vk.name} initial={vk.allowedHosts} max={MAX_ALLOWED_HOSTS} /> : null}
+        {active ? (
+          <Can need="member">
+            <AllowedHostsForm slug={vk.slug} name={vk.name} initial={vk.allowedHosts} max={MAX_ALLOWED_HOSTS} />
+          </Can>
+        ) : null}
       </section>
 
       {fields.deployments ? (
