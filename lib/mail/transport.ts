@@ -68,9 +68,13 @@ export async function sendMail(mail: Mail): Promise<MailResult | null> {
 /** A short reason for a failed send, without credentials (nodemailer's messages never carry the password). */
 function describeMailError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const e = err as Error & { code?: string; response?: string; address?: string; port?: number };
-  if (e.code === "ECONNREFUSED") return `the SMTP server refused the connection (${e.address ?? "host"}:${e.port ?? "port"})`;
-  if (e.code === "EDNS" || e.code === "ENOTFOUND") return `the SMTP server's host name does not resolve: ${e.message}`;
+  const e = err as Error & { code?: string; response?: string };
+  // nodemailer wraps socket errors (code ESOCKET/ECONNECTION) and keeps the system's message.
+  const refused = /ECONNREFUSED\s*(\S+)?/.exec(e.message);
+  if (refused)
+    return `the SMTP server refused the connection${refused[1] ? ` (${refused[1]})` : ""}: is DETOUR_SMTP_URL right and the server up?`;
+  if (e.code === "EDNS" || /ENOTFOUND|EAI_AGAIN/.test(e.message)) return `the SMTP server's host name does not resolve: ${e.message}`;
+  if (e.code === "ETIMEDOUT") return `the SMTP server did not answer in time: ${e.message}`;
   if (e.code === "EAUTH") return `the SMTP server refused the credentials of DETOUR_SMTP_URL: ${e.response ?? e.message}`;
   if (e.response) return `the SMTP server answered: ${e.response}`;
   return e.message;
