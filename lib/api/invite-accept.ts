@@ -40,7 +40,7 @@ export function unusableMessage(
   const status = inviteStatus(invite);
   const ask = `Ask an admin of ${invite.workspaceName} for a new invitation.`;
   if (status === "accepted")
-    return `This invitation was already used. Each link works once; sign in to reach ${invite.workspaceName}, or ${ask.charAt(0).toLowerCase()}${ask.slice(1)}`;
+    return `This invitation was already used: each link works once. If it was you, sign in to reach ${invite.workspaceName}; otherwise ask an admin of it for a new invitation.`;
   if (status === "revoked") return `This invitation was revoked. ${ask}`;
   if (status === "expired") return `This invitation expired on ${invite.expiresAt.toUTCString()}. ${ask}`;
   return null;
