@@ -55,7 +55,7 @@ export type CreateInviteResult = { ok: true; row: InviteRow; replaced: string[] 
  */
 export async function createInvite(
   db: Db,
-  input: { workspaceId: string; email: string; role: string; tokenHash: string; createdById: string; expiresAt: Date },
+  input: { workspaceId: string; email: string; role: string; tokenHash: string; createdById: string | null; expiresAt: Date },
   now = new Date(),
 ): Promise<CreateInviteResult> {
   const email = input.email.trim().toLowerCase();
