@@ -50,3 +50,8 @@ export async function changePasswordHash(db: Db, userId: string, expectedVersion
   });
   return count === 1 ? expectedVersion + 1 : null;
 }
+
+/** The user with this email (any case), or null. */
+export async function findUserByEmail(db: Db, email: string): Promise<{ id: string; email: string; name: string | null } | null> {
+  return db.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: { id: true, email: true, name: true } });
+}

@@ -1,0 +1,4 @@
+import { handleSelectWorkspace } from "@/lib/api/workspace-select";
+
+export const dynamic = "force-dynamic";
+export const POST = handleSelectWorkspace;
