@@ -45,7 +45,10 @@ test("a change made in the dashboard's session is in the audit trail with its be
   await expect(row).toContainText(/127\.0\.0\.1|::1/);
   await expect(table.getByRole("row").filter({ hasText: "config.create" })).toHaveCount(0);
 
-  await expect(page.getByRole("link", { name: "Export JSONL" })).toHaveAttribute("href", /\/v1\/audit\/export\?action=config\.update&actor=/);
+  await expect(page.getByRole("link", { name: "Export JSONL" })).toHaveAttribute(
+    "href",
+    /\/v1\/audit\/export\?action=config\.update&actor=/,
+  );
 
   await row.getByRole("button", { name: /Before and after/ }).click();
   const dialog = page.getByRole("dialog");
