@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { admin } from "../testing/e2e-admin-api";
-import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
+import { E2E_ADMIN } from "../playwright.config";
+import { screenshotPath } from "../testing/e2e-fixtures";
 
 /** The absolute URL of a path on the server under test. */
 const at = (path: string) => new URL(path, test.info().project.use.baseURL).href;
@@ -34,9 +35,14 @@ test.describe("invitations", () => {
   });
 
   test.describe("signed in as someone else", () => {
-    test.use({ storageState: ADMIN_STATE });
-
     test("the page says whom the link is for and offers to sign out", async ({ page }) => {
+      // A session of its own: signing the shared e2e admin session (ADMIN_STATE) out would end it
+      // for every spec after this one.
+      await page.goto("/login");
+      await page.getByLabel("Email").fill(E2E_ADMIN.email);
+      await page.getByLabel("Password").fill(E2E_ADMIN.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
       const invite = await admin<Invite>("POST", "/invites", { email: "e2e-other@detour.test", role: "viewer" });
       await page.goto(new URL(invite.url).pathname);
       await expect(page.getByRole("main")).toContainText("This invitation is for e2e-other@detour.test");
