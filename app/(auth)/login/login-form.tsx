@@ -5,10 +5,21 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
 
-export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
+type LoginFormProps = {
+  callbackUrl: string;
+  /** DETOUR_PASSWORD_SIGN_IN: off shows the single sign-on button alone. */
+  passwordSignIn: boolean;
+  /** Single sign-on, when DETOUR_OIDC_ISSUER is set: the button reads "Sign in with <name>". */
+  sso: { name: string } | null;
+  /** A refused sign-in the server sent back (`?error=`), already a sentence (sign-in-errors.ts). */
+  initialError: string | null;
+};
+
+export function LoginForm({ callbackUrl, passwordSignIn, sso, initialError }: LoginFormProps) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
   const [pending, setPending] = useState(false);
+  const [ssoPending, setSsoPending] = useState(false);
   // Until React has hydrated, submitting would be a native form post: keep the button disabled
   // (which also blocks Enter) so a password is never sent anywhere but through signIn().
   const [hydrated, setHydrated] = useState(false);
@@ -41,12 +52,53 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
     }
   }
 
+  async function onSso() {
+    setSsoPending(true);
+    setError(null);
+    try {
+      // next-auth leaves for the identity provider, and comes back to /login?error=... if refused.
+      await signIn("oidc", { callbackUrl: safeCallbackPath(callbackUrl) });
+    } catch {
+      setError("Could not reach the server. Try again.");
+      setSsoPending(false);
+    }
+  }
+
+  const alert = error ? (
+    <div role="alert" className="alert-error">
+      {error}
+    </div>
+  ) : null;
+
+  const ssoButton = sso ? (
+    <button
+      type="button"
+      className="btn btn-primary"
+      onClick={onSso}
+      disabled={ssoPending || pending || !hydrated}
+      style={passwordSignIn ? { marginBottom: 16 } : undefined}
+    >
+      {ssoPending ? "Redirecting…" : `Sign in with ${sso.name}`}
+    </button>
+  ) : null;
+
+  if (!passwordSignIn) {
+    return (
+      <div>
+        {alert}
+        {ssoButton}
+      </div>
+    );
+  }
+
   return (
     <form onSubmit={onSubmit} method="post" noValidate>
-      {error ? (
-        <div role="alert" className="alert-error">
-          {error}
-        </div>
+      {alert}
+      {ssoButton}
+      {sso ? (
+        <p className="muted" style={{ textAlign: "center", margin: "0 0 12px" }}>
+          or with your email and password
+        </p>
       ) : null}
       <div className="field">
         <label htmlFor="email">Email</label>
