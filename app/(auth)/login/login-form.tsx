@@ -52,11 +52,14 @@ export function LoginForm({ callbackUrl, passwordSignIn, sso, initialError }: Lo
     }
   }
 
-  async function onSso() {
+  async function onSso(event: React.MouseEvent<HTMLAnchorElement>) {
+    event.preventDefault();
+    if (ssoPending || pending || !hydrated) return;
     setSsoPending(true);
     setError(null);
     try {
-      // next-auth leaves for the identity provider, and comes back to /login?error=... if refused.
+      // A POST with next-auth's CSRF token, then off to the identity provider; a refusal comes back
+      // as /login?error=... (sign-in-errors.ts).
       await signIn("oidc", { callbackUrl: safeCallbackPath(callbackUrl) });
     } catch {
       setError("Could not reach the server. Try again.");
@@ -70,23 +73,25 @@ export function LoginForm({ callbackUrl, passwordSignIn, sso, initialError }: Lo
     </div>
   ) : null;
 
-  const ssoButton = sso ? (
-    <button
-      type="button"
+  // A link styled as a button: it leaves for the identity provider. (Before hydration its href,
+  // next-auth's GET sign-in page, only comes back here.)
+  const ssoLink = sso ? (
+    <a
+      href={`/api/auth/signin/oidc?callbackUrl=${encodeURIComponent(safeCallbackPath(callbackUrl))}`}
       className="btn btn-primary"
       onClick={onSso}
-      disabled={ssoPending || pending || !hydrated}
-      style={passwordSignIn ? { marginBottom: 16 } : undefined}
+      aria-disabled={ssoPending || pending || !hydrated}
+      style={{ width: "100%", justifyContent: "center", padding: 8, marginBottom: passwordSignIn ? 16 : 0 }}
     >
       {ssoPending ? "Redirecting…" : `Sign in with ${sso.name}`}
-    </button>
+    </a>
   ) : null;
 
   if (!passwordSignIn) {
     return (
       <div>
         {alert}
-        {ssoButton}
+        {ssoLink}
       </div>
     );
   }
@@ -94,7 +99,7 @@ export function LoginForm({ callbackUrl, passwordSignIn, sso, initialError }: Lo
   return (
     <form onSubmit={onSubmit} method="post" noValidate>
       {alert}
-      {ssoButton}
+      {ssoLink}
       {sso ? (
         <p className="muted" style={{ textAlign: "center", margin: "0 0 12px" }}>
           or with your email and password
