@@ -2,11 +2,12 @@
  * A real OpenID Connect provider (panva's oidc-provider, the certified implementation) for the
  * single sign-on tests: one confidential client, authorization code + PKCE, and the library's
  * development interactions (a login form that takes any name and password, then a consent form).
- * The name typed as the login is the account: its `email` (e.g. "alice@corp.example"), with
- * `email_verified: true` and a `name` derived from it unless `accounts` says otherwise. The ID token
- * carries only `sub` (the library's default for the code flow); email and name come from userinfo.
+ * The name typed as the login is the account: its `sub` (the development interactions make the
+ * login the account id) and its `email` (e.g. "alice@corp.example"), with `email_verified: true` and
+ * a `name` derived from it unless `accounts` says otherwise. The ID token carries only `sub` (the
+ * library's default for the code flow); email and name come from userinfo.
  */
-import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 // ESM only: Node >= 20.19 loads it from CommonJS too (Playwright compiles the e2e setup to CommonJS).
@@ -31,9 +32,6 @@ export type TestOidcProvider = {
   setAccount(login: string, claims: TestAccountClaims): void;
   close(): Promise<void>;
 };
-
-/** The stable subject of a login name: what a real IdP would keep across email changes. */
-export const testSubject = (login: string) => `u-${createHash("sha256").update(login.trim().toLowerCase()).digest("hex").slice(0, 16)}`;
 
 export async function startOidcProvider(options: TestOidcOptions): Promise<TestOidcProvider> {
   const accounts = new Map(Object.entries(options.accounts ?? {}));
@@ -71,7 +69,7 @@ export async function startOidcProvider(options: TestOidcOptions): Promise<TestO
           const email = extra.email ?? login;
           const verified = extra.email_verified ?? true;
           return {
-            sub: testSubject(login),
+            sub: id,
             email,
             ...(verified === "omit" ? {} : { email_verified: verified }),
             name: extra.name ?? email.split("@")[0]!.replace(/^./, (c: string) => c.toUpperCase()),
