@@ -60,6 +60,8 @@ export async function startOidcProvider(options: TestOidcOptions): Promise<TestO
     pkce: { required: () => true },
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     features: { devInteractions: { enabled: true } },
+    // Explicit lifetimes (seconds): the library notices every default it falls back to.
+    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
     async findAccount(_ctx, id) {
       const login = id.trim().toLowerCase();
       return {
