@@ -45,6 +45,8 @@ const credentialsSchema = z.object({ email: z.string().trim().min(1).max(320), p
 export class SignInRefusedError extends Error {}
 
 export const SIGN_IN_UNAVAILABLE = "Sign-in is unavailable right now. Try again in a moment.";
+/** The login page's `?error=` when an SSO sign-in failed on Detour's side (the database, say). */
+const SSO_UNAVAILABLE = "sso_unavailable";
 
 type RequestLike = { headers?: Record<string, string | string[] | undefined> } | undefined;
 
@@ -131,7 +133,14 @@ export const authOptions: NextAuthOptions = {
       const env = getEnv();
       if (!env.oidc) return false;
       const origin = await currentRequestOrigin();
-      const result = await signInWithSso(getDb(), { ...env, oidc: env.oidc }, (profile ?? {}) as OidcClaims, origin);
+      let result: Awaited<ReturnType<typeof signInWithSso>>;
+      try {
+        result = await signInWithSso(getDb(), { ...env, oidc: env.oidc }, (profile ?? {}) as OidcClaims, origin);
+      } catch (err) {
+        // next-auth would put the message in the URL: log it here, show a code there.
+        logger.error({ err: errorDetail(err), address: origin.address }, "single sign-on failed on an internal error");
+        throw new Error(SSO_UNAVAILABLE);
+      }
       // next-auth sends the browser to /login?error=<message>.
       if (!result.ok) throw new Error(ssoErrorCode(result.reason));
       Object.assign(user, result.user);

@@ -11,6 +11,7 @@ const MESSAGES: Record<string, string> = {
     "Single sign-on refused: your identity provider did not confirm that your email address is verified. Verify it there, or ask an admin.",
   sso_no_email: "Single sign-on refused: your identity provider did not share an email address, which Detour needs.",
   sso_account_linked_elsewhere: "Single sign-on refused: the Detour account with your email is linked to another single sign-on identity.",
+  sso_unavailable: "Sign-in is unavailable right now. Try again in a moment.",
   OAuthSignin: "The single sign-on provider could not be reached. Try again in a moment; if it persists, tell an admin.",
   OAuthCallback:
     "Single sign-on did not complete: the identity provider refused or could not be reached, or the sign-in was cancelled. Try again.",
