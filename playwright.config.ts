@@ -7,6 +7,18 @@ import { defineConfig, devices } from "@playwright/test";
 export const E2E_PORT = Number(process.env.DETOUR_E2E_PORT ?? 3100);
 export const E2E_ADMIN = { email: "e2e-admin@detour.test", password: "e2e-password-0123" };
 export const E2E_ADMIN_API_KEY = "detour-e2e-admin-key-0123456789";
+/**
+ * Single sign-on: the OpenID Connect provider e2e/global-setup.ts runs (testing/oidc-provider.ts)
+ * on a port next to Detour's; only accounts at corp.example may sign in, as viewers of the default workspace.
+ */
+export const E2E_OIDC = {
+  port: E2E_PORT + 7,
+  issuer: `http://127.0.0.1:${E2E_PORT + 7}`,
+  clientId: "detour-e2e",
+  clientSecret: "detour-e2e-oidc-client-secret",
+  name: "Corp SSO",
+  allowedDomains: "corp.example",
+} as const;
 
 const chromiumArgs = [
   "--headless",
@@ -64,6 +76,12 @@ export default defineConfig({
       DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
       LOG_LEVEL: "warn",
       DATABASE_URL: "",
+      DETOUR_OIDC_ISSUER: E2E_OIDC.issuer,
+      DETOUR_OIDC_CLIENT_ID: E2E_OIDC.clientId,
+      DETOUR_OIDC_CLIENT_SECRET: E2E_OIDC.clientSecret,
+      DETOUR_OIDC_NAME: E2E_OIDC.name,
+      DETOUR_OIDC_ALLOWED_DOMAINS: E2E_OIDC.allowedDomains,
+      DETOUR_OIDC_DEFAULT_ROLE: "viewer",
     },
   },
 });

@@ -92,4 +92,56 @@ describe("parseEnv", () => {
     expect(problems("http://alerts.internal/T0KEN")).toEqual([]);
     expect(problems("ftp://x/T0KEN").join(" ")).not.toContain("T0KEN");
   });
+  it("reads single sign-on: off by default; the issuer needs its client, password sign-in off needs SSO", () => {
+    const env = parseEnv({});
+    expect(env.oidc).toBeNull();
+    expect(env.DETOUR_PASSWORD_SIGN_IN).toBe("on");
+    expect(env.DETOUR_OIDC_DEFAULT_ROLE).toBe("viewer");
+    const sso = {
+      DETOUR_OIDC_ISSUER: "https://login.corp.example/realms/detour/",
+      DETOUR_OIDC_CLIENT_ID: "detour",
+      DETOUR_OIDC_CLIENT_SECRET: "client-secret-0123",
+    };
+    expect(
+      parseEnv({ ...sso, DETOUR_OIDC_ALLOWED_DOMAINS: " Corp.example, @sub.corp.example ,", DETOUR_PASSWORD_SIGN_IN: "off" }).oidc,
+    ).toEqual({
+      issuer: "https://login.corp.example/realms/detour",
+      clientId: "detour",
+      clientSecret: "client-secret-0123",
+      name: "SSO",
+      allowedDomains: ["corp.example", "sub.corp.example"],
+    });
+    expect(parseEnv({ ...sso, DETOUR_OIDC_NAME: "Okta" }).oidc?.name).toBe("Okta");
+
+    const problems = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+      } catch (err) {
+        expect(err).toBeInstanceOf(EnvError);
+        return (err as EnvError).problems;
+      }
+      return [];
+    };
+    expect(problems({ DETOUR_OIDC_ISSUER: sso.DETOUR_OIDC_ISSUER })).toEqual([
+      "DETOUR_OIDC_CLIENT_ID is required when DETOUR_OIDC_ISSUER is set",
+      "DETOUR_OIDC_CLIENT_SECRET is required when DETOUR_OIDC_ISSUER is set",
+    ]);
+    expect(problems({ DETOUR_OIDC_ISSUER: sso.DETOUR_OIDC_ISSUER, DETOUR_OIDC_CLIENT_ID: "detour" })).toEqual([
+      "DETOUR_OIDC_CLIENT_SECRET is required when DETOUR_OIDC_ISSUER is set",
+    ]);
+    expect(problems({ DETOUR_OIDC_CLIENT_ID: "detour", DETOUR_OIDC_CLIENT_SECRET: "x" })).toEqual([
+      "DETOUR_OIDC_CLIENT_ID and DETOUR_OIDC_CLIENT_SECRET need DETOUR_OIDC_ISSUER (the OpenID Connect issuer URL)",
+    ]);
+    expect(problems({ DETOUR_PASSWORD_SIGN_IN: "off" })).toEqual([
+      "DETOUR_PASSWORD_SIGN_IN=off needs single sign-on (DETOUR_OIDC_ISSUER): otherwise no one could sign in",
+    ]);
+    expect(problems({ ...sso, DETOUR_OIDC_ALLOWED_DOMAINS: "corp.example,not a domain" })).toEqual([
+      'DETOUR_OIDC_ALLOWED_DOMAINS: "not a domain" is not a domain',
+    ]);
+    expect(problems({ DETOUR_OIDC_ISSUER: "login.corp.example" })[0]).toMatch(/^DETOUR_OIDC_ISSUER must be an http\(s\) URL/);
+    expect(problems({ ...sso, DETOUR_OIDC_DEFAULT_ROLE: "owner" })[0]).toMatch(/^DETOUR_OIDC_DEFAULT_ROLE /);
+    expect(problems({ ...sso, DETOUR_PASSWORD_SIGN_IN: "no" })[0]).toMatch(/^DETOUR_PASSWORD_SIGN_IN /);
+    // The client secret is never echoed.
+    expect(problems({ DETOUR_OIDC_CLIENT_SECRET: "s3cret-value" }).join(" ")).not.toContain("s3cret-value");
+  });
 });

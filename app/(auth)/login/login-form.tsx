@@ -5,10 +5,21 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
 
-export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
+type LoginFormProps = {
+  callbackUrl: string;
+  /** DETOUR_PASSWORD_SIGN_IN: off shows the single sign-on button alone. */
+  passwordSignIn: boolean;
+  /** Single sign-on, when DETOUR_OIDC_ISSUER is set: the button reads "Sign in with <name>". */
+  sso: { name: string } | null;
+  /** A refused sign-in the server sent back (`?error=`), already a sentence (sign-in-errors.ts). */
+  initialError: string | null;
+};
+
+export function LoginForm({ callbackUrl, passwordSignIn, sso, initialError }: LoginFormProps) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
   const [pending, setPending] = useState(false);
+  const [ssoPending, setSsoPending] = useState(false);
   // Until React has hydrated, submitting would be a native form post: keep the button disabled
   // (which also blocks Enter) so a password is never sent anywhere but through signIn().
   const [hydrated, setHydrated] = useState(false);
@@ -41,12 +52,58 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
     }
   }
 
+  async function onSso(event: React.MouseEvent<HTMLAnchorElement>) {
+    event.preventDefault();
+    if (ssoPending || pending || !hydrated) return;
+    setSsoPending(true);
+    setError(null);
+    try {
+      // A POST with next-auth's CSRF token, then off to the identity provider; a refusal comes back
+      // as /login?error=... (sign-in-errors.ts).
+      await signIn("oidc", { callbackUrl: safeCallbackPath(callbackUrl) });
+    } catch {
+      setError("Could not reach the server. Try again.");
+      setSsoPending(false);
+    }
+  }
+
+  const alert = error ? (
+    <div role="alert" className="alert-error">
+      {error}
+    </div>
+  ) : null;
+
+  // A link styled as a button: it leaves for the identity provider. (Before hydration its href,
+  // next-auth's GET sign-in page, only comes back here.)
+  const ssoLink = sso ? (
+    <a
+      href={`/api/auth/signin/oidc?callbackUrl=${encodeURIComponent(safeCallbackPath(callbackUrl))}`}
+      className="btn btn-primary"
+      onClick={onSso}
+      aria-disabled={ssoPending || pending || !hydrated}
+      style={{ width: "100%", justifyContent: "center", padding: 8, marginBottom: passwordSignIn ? 16 : 0 }}
+    >
+      {ssoPending ? "Redirecting…" : `Sign in with ${sso.name}`}
+    </a>
+  ) : null;
+
+  if (!passwordSignIn) {
+    return (
+      <div>
+        {alert}
+        {ssoLink}
+      </div>
+    );
+  }
+
   return (
     <form onSubmit={onSubmit} method="post" noValidate>
-      {error ? (
-        <div role="alert" className="alert-error">
-          {error}
-        </div>
+      {alert}
+      {ssoLink}
+      {sso ? (
+        <p className="muted" style={{ textAlign: "center", margin: "0 0 12px" }}>
+          or with your email and password
+        </p>
       ) : null}
       <div className="field">
         <label htmlFor="email">Email</label>
