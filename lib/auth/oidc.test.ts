@@ -93,6 +93,11 @@ describe("decideSsoSignIn", () => {
     expect(decideSsoSignIn(identity(), facts, open)).toEqual({ outcome: "refuse", reason: "account_linked_elsewhere" });
   });
 
+  it("a newcomer with a pending invitation gets no default membership: the invitation's workspace and role decide", () => {
+    expect(decideSsoSignIn(identity(), { ...none, pendingInvite: true }, open)).toEqual({ outcome: "create", role: null });
+    expect(decideSsoSignIn(identity(), none, open)).toEqual({ outcome: "create", role: open.defaultRole });
+  });
+
   it("with default role none, lets in only newcomers with a pending invitation (no membership yet)", () => {
     const policy: SsoPolicy = { ...open, defaultRole: "none" };
     expect(decideSsoSignIn(identity(), none, policy)).toEqual({ outcome: "refuse", reason: "no_invitation" });

@@ -73,8 +73,9 @@ export function isDomainAllowed(email: string, allowedDomains: readonly string[]
  * 4. else a user with the same email is linked to the identity only when the IdP says the email is
  *    verified (an IdP that lets people type any email must not hand over an existing account), and
  *    only if they are not linked to another identity already;
- * 5. else a new user is created: in the default workspace with DETOUR_OIDC_DEFAULT_ROLE, or, when
- *    that is "none", only if an invitation for the email is pending (accepted on its page);
+ * 5. else a new user is created: with no membership when an invitation for the email is pending
+ *    (they accept it on its page, with the role the admin chose), else in the default workspace
+ *    with DETOUR_OIDC_DEFAULT_ROLE, else ("none") not at all;
  * 6. an existing user who belongs to no workspace gets in only with a pending invitation: the
  *    default role is for newcomers, it never undoes an admin's removal.
  */
@@ -94,8 +95,11 @@ export function decideSsoSignIn(identity: SsoIdentity, facts: SsoFacts, policy: 
     if (existing.memberships === 0 && !facts.pendingInvite) return refuse("no_invitation");
     return linked ? { outcome: "sign_in", userId: existing.id } : { outcome: "link", userId: existing.id };
   }
+  // An invitation names the workspace and role an admin chose: it wins over the default role
+  // (which would otherwise make them a member of the default workspace first, with another role).
+  if (facts.pendingInvite) return { outcome: "create", role: null };
   if (policy.defaultRole !== "none") return { outcome: "create", role: policy.defaultRole };
-  return facts.pendingInvite ? { outcome: "create", role: null } : refuse("no_invitation");
+  return refuse("no_invitation");
 }
 
 const refuse = (reason: SsoRefusal): SsoDecision => ({ outcome: "refuse", reason });

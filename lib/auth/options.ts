@@ -18,7 +18,7 @@ import { getDb } from "../db";
 import { getEnv } from "../env";
 import { errorDetail, logger } from "../logger";
 import { getAuthSecret } from "../secrets";
-import { getUserForSignIn, recordSignIn } from "../store/users";
+import { getUserForSignIn, hasPendingInvite, recordSignIn } from "../store/users";
 import { safeRedirect } from "./callback-url";
 import { UNKNOWN_ADDRESS } from "./client-address";
 import { OIDC_PROVIDER_ID, type OidcClaims, oidcProvider, ssoErrorCode } from "./oidc";
@@ -63,7 +63,8 @@ async function checkPassword(db: ReturnType<typeof getDb>, email: string, passwo
   if (!user) return { ok: false, reason: "unknown_user", userId: null };
   if (!user.passwordHash) return { ok: false, reason: "no_password", userId: user.id };
   if (!ok) return { ok: false, reason: "wrong_password", userId: user.id };
-  if (!user.memberships[0]) return { ok: false, reason: "no_workspace", userId: user.id };
+  // Removed from every workspace: only a pending invitation lets them in (to accept it on its page).
+  if (!user.memberships[0] && !(await hasPendingInvite(db, user.email))) return { ok: false, reason: "no_workspace", userId: user.id };
   return { ok: true, user };
 }
 type SignInMatch = Extract<PasswordCheck, { ok: true }>["user"];

@@ -64,7 +64,12 @@ describe(`bootstrap on ${TEST_DB_KIND}`, () => {
     getRuntime().db = db;
     try {
       const ok = await authorizeCredentials({ email: "ops@example.com", password: "correct horse battery" });
-      expect(ok).toMatchObject({ email: "ops@example.com", workspaceId: result.workspaceId, workspaceName: "Default workspace" });
+      expect(ok).toMatchObject({ email: "ops@example.com" });
+      // The first admin owns the default workspace.
+      expect(await db.workspaceMember.findFirst({ where: { userId: ok!.id } })).toMatchObject({
+        workspaceId: result.workspaceId,
+        role: "owner",
+      });
       expect(await authorizeCredentials({ email: "ops@example.com", password: "wrong password" })).toBeNull();
       expect(await authorizeCredentials({ email: "nobody@example.com", password: "correct horse battery" })).toBeNull();
       expect(await authorizeCredentials({ email: "", password: "" })).toBeNull();
