@@ -19,6 +19,18 @@ export type ApiClient = {
   del(path: string): Promise<ApiAnswer>;
 };
 
+/** An HTTP answer read whole: its status, its text, and the text parsed as JSON (null when it is not JSON). */
+export async function answerOf(res: Response): Promise<ApiAnswer> {
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
 /** A client for `/v1` that sends `auth` headers (an API key, a session cookie, or nothing). */
 export function apiClient(h: Harness, auth: Record<string, string>): ApiClient {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -27,14 +39,7 @@ export function apiClient(h: Harness, auth: Record<string, string>): ApiClient {
       headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...auth, ...headers },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
-    const text = await res.text();
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-    return { status: res.status, json, text, headers: res.headers };
+    return answerOf(res);
   };
   return {
     call,
@@ -105,14 +110,8 @@ export async function chat(h: Harness, apiKey: string, headers: Record<string, s
     headers: { "content-type": "application/json", "x-portkey-api-key": apiKey, ...headers },
     body: JSON.stringify(body),
   });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text, requestId: res.headers.get("x-portkey-request-id") ?? "" };
+  const { status, json, text } = await answerOf(res);
+  return { status, json, text, requestId: res.headers.get("x-portkey-request-id") ?? "" };
 }
 
 /** Asserts the one error shape: `{error: {message, type, code, param}}`, no stack traces. */

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hashPassword } from "@/lib/crypto";
 import type { Role } from "@/lib/auth/roles";
-import { apiClient, type ApiClient } from "./api-client";
+import { answerOf, apiClient, type ApiClient } from "./api-client";
 import { attemptSignIn, cookieHeader, type Jar } from "./auth-client";
 import type { Harness } from "./gateway-harness";
 
@@ -46,12 +46,5 @@ export async function postPage(h: Harness, path: string, body: unknown, headers:
     headers: { "content-type": "application/json", origin: h.url, ...headers },
     body: JSON.stringify(body),
   });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text, headers: res.headers };
+  return answerOf(res);
 }

@@ -54,24 +54,7 @@ export async function auditSignIn(
   db: Db,
   input: { userId: string; email: string; method: SignInMethod; origin: RequestOrigin; newUser?: boolean },
 ): Promise<void> {
-  const workspaces = await listSignInWorkspaceIds(db, { userId: input.userId, email: input.email });
-  await Promise.all(
-    workspaces.map((workspaceId) =>
-      writeAuditEvent(db, {
-        workspaceId,
-        actorType: "user",
-        actorId: input.userId,
-        actorLabel: input.email,
-        action: "auth.sign_in",
-        targetType: "user",
-        targetId: input.userId,
-        targetLabel: input.email,
-        address: input.origin.address,
-        userAgent: input.origin.userAgent,
-        after: { method: input.method, ...(input.newUser ? { new_user: true } : {}) },
-      }),
-    ),
-  );
+  await auditUserEvent(db, "auth.sign_in", input, { method: input.method, ...(input.newUser ? { new_user: true } : {}) });
 }
 
 /**
@@ -105,6 +88,16 @@ export async function auditSignInFailure(
 }
 
 export async function auditSignOut(db: Db, input: { userId: string; email: string | null; origin: RequestOrigin }): Promise<void> {
+  await auditUserEvent(db, "auth.sign_out", input, undefined);
+}
+
+/** An event of a signed-in user about themselves, in each workspace their sign-ins are recorded in. */
+async function auditUserEvent(
+  db: Db,
+  action: string,
+  input: { userId: string; email: string | null; origin: RequestOrigin },
+  after: Record<string, unknown> | undefined,
+): Promise<void> {
   const workspaces = await listSignInWorkspaceIds(db, { userId: input.userId, email: input.email ?? "" });
   await Promise.all(
     workspaces.map((workspaceId) =>
@@ -113,12 +106,13 @@ export async function auditSignOut(db: Db, input: { userId: string; email: strin
         actorType: "user",
         actorId: input.userId,
         actorLabel: input.email,
-        action: "auth.sign_out",
+        action,
         targetType: "user",
         targetId: input.userId,
         targetLabel: input.email,
         address: input.origin.address,
         userAgent: input.origin.userAgent,
+        after,
       }),
     ),
   );

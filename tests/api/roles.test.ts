@@ -17,7 +17,7 @@ import { type Role, ROLES, hasRole } from "@/lib/auth/roles";
 import { hashPassword } from "@/lib/crypto";
 import { createUserInWorkspace } from "@/lib/store/users";
 import { startHarness, type Harness } from "../../testing/gateway-harness";
-import { ADMIN_KEY, createWorkspace, errorOf, insertApiKey, type ApiAnswer } from "../../testing/api-client";
+import { ADMIN_KEY, answerOf, createWorkspace, errorOf, insertApiKey, type ApiAnswer } from "../../testing/api-client";
 import { attemptSignIn, cookieHeader } from "../../testing/auth-client";
 
 /** The least role of each management route ("METHOD /path" as the route files name it). */
@@ -139,12 +139,7 @@ describe("management API: every route x every role", () => {
       headers: { ...(withBody ? { "content-type": "application/json" } : {}), ...headers },
       body: withBody ? JSON.stringify(body ?? {}) : undefined,
     });
-    const text = await res.text();
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch {}
-    return { status: res.status, json, text, headers: res.headers };
+    return answerOf(res);
   };
 
   it("the table names every management route, and nothing else", () => {
