@@ -4,7 +4,10 @@
  * every change goes through the management API (/v1/users, /v1/invites), which checks the role and
  * writes the audit trail.
  */
+import { ROLES } from "../auth/roles";
 import type { Db } from "../db";
+import { listInvites } from "./invites";
+import { listMembers } from "./memberships";
 
 export type MemberView = {
   id: string;
@@ -18,30 +21,22 @@ export type MemberView = {
   hasPassword: boolean;
 };
 
-/** The workspace's members, owners first, then by when they joined. */
+/** The workspace's members, owners first, then by when they joined (listMembers' rows, ranked for the page). */
 export async function listWorkspaceMembers(db: Db, workspaceId: string): Promise<MemberView[]> {
-  const rows = await db.workspaceMember.findMany({
-    where: { workspaceId },
-    orderBy: { createdAt: "asc" },
-    select: {
-      role: true,
-      createdAt: true,
-      user: { select: { id: true, email: true, name: true, lastLoginAt: true, oidcSubject: true, passwordHash: true } },
-    },
-  });
-  const rank: Record<string, number> = { owner: 0, admin: 1, member: 2, viewer: 3 };
-  return rows
-    .map((r) => ({
-      id: r.user.id,
-      email: r.user.email,
-      name: r.user.name,
-      role: r.role,
-      joinedAt: r.createdAt,
-      lastSignInAt: r.user.lastLoginAt,
-      sso: r.user.oidcSubject !== null,
-      hasPassword: r.user.passwordHash !== "",
+  // Higher roles first; a role Detour does not know (-1) sorts last.
+  const rank = (role: string) => -(ROLES as readonly string[]).indexOf(role);
+  return (await listMembers(db, workspaceId))
+    .map((m) => ({
+      id: m.userId,
+      email: m.email,
+      name: m.name,
+      role: m.role,
+      joinedAt: m.joinedAt,
+      lastSignInAt: m.lastLoginAt,
+      sso: m.sso,
+      hasPassword: m.hasPassword,
     }))
-    .sort((a, b) => (rank[a.role] ?? 9) - (rank[b.role] ?? 9) || a.joinedAt.getTime() - b.joinedAt.getTime());
+    .sort((a, b) => rank(a.role) - rank(b.role) || a.joinedAt.getTime() - b.joinedAt.getTime());
 }
 
 export type PendingInviteView = {
@@ -56,12 +51,7 @@ export type PendingInviteView = {
 
 /** Invitations not yet accepted, revoked or expired at `now`, newest first (at most `take`). */
 export async function listPendingInvites(db: Db, workspaceId: string, now: Date, take = 200): Promise<PendingInviteView[]> {
-  const rows = await db.invite.findMany({
-    where: { workspaceId, acceptedAt: null, revokedAt: null, expiresAt: { gt: now } },
-    orderBy: { createdAt: "desc" },
-    take,
-    select: { id: true, email: true, role: true, createdAt: true, expiresAt: true, createdById: true },
-  });
+  const rows = (await listInvites(db, workspaceId, { pendingOnly: true, now })).slice(0, take);
   const ids = (kind: string) => [
     ...new Set(rows.flatMap((r) => (r.createdById?.startsWith(`${kind}:`) ? [r.createdById.slice(kind.length + 1)] : []))),
   ];
