@@ -13,6 +13,7 @@
  * - Unknown parameters, empty values and repeated parameters are errors naming the parameter.
  */
 import { z } from "zod";
+import { dateTimeFilter } from "../logs/query";
 
 export const AUDIT_PAGE_LIMIT = { min: 1, max: 200, default: 50 } as const;
 
@@ -64,15 +65,7 @@ const text = (id: AuditFilterId) =>
     .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
     .refine(printable, "must not contain control characters");
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const datetime = (id: AuditFilterId) =>
-  z
-    .string()
-    .refine((s) => (DATE_ONLY.test(s) ? z.iso.date().safeParse(s).success : z.iso.datetime({ offset: true }).safeParse(s).success), {
-      message: `must be ${HINTS[id]}, with Z or an offset when it has a time`,
-    })
-    .transform((s) => new Date(DATE_ONLY.test(s) ? `${s}T00:00:00Z` : s))
-    .refine((d) => !Number.isNaN(d.getTime()), `must be ${HINTS[id]}`);
+const datetime = (id: AuditFilterId) => dateTimeFilter(HINTS[id]);
 
 /** `action`: exact, or a prefix when it ends in `.` (`config.*` is read as `config.`). */
 export type ActionFilter = { exact: string } | { prefix: string };

@@ -120,14 +120,16 @@ const number = (id: LogFilterId) =>
 const boolean = (id: LogFilterId) => z.enum(["true", "false"], { error: `must be ${HINTS[id]}` }).transform((v) => v === "true");
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const datetime = (id: LogFilterId) =>
+/** A date (midnight UTC) or an ISO date-time with Z or an offset, to a Date; `hint` says the form in errors. Shared by the audit filters. */
+export const dateTimeFilter = (hint: string) =>
   z
     .string()
     .refine((s) => (DATE_ONLY.test(s) ? z.iso.date().safeParse(s).success : z.iso.datetime({ offset: true }).safeParse(s).success), {
-      message: `must be ${HINTS[id]}, with Z or an offset when it has a time`,
+      message: `must be ${hint}, with Z or an offset when it has a time`,
     })
     .transform((s) => new Date(DATE_ONLY.test(s) ? `${s}T00:00:00Z` : s))
-    .refine((d) => !Number.isNaN(d.getTime()), `must be ${HINTS[id]}`);
+    .refine((d) => !Number.isNaN(d.getTime()), `must be ${hint}`);
+const datetime = (id: LogFilterId) => dateTimeFilter(HINTS[id]);
 
 const keyValue = z
   .record(
