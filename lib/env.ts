@@ -97,6 +97,19 @@ const envSchema = z.object({
     (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
     z.coerce.number().int().min(0).max(36500).default(365),
   ),
+  /**
+   * Days a request log (with its attempts and metadata) is kept (docs/GATEWAY.md, log retention);
+   * 0 keeps every log. A workspace may override it (Workspace.logRetentionDays).
+   */
+  DETOUR_LOG_RETENTION_DAYS: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().min(0).max(36500).default(30),
+  ),
+  /** Days the analytics rollups are kept (longer than the raw logs they summarise); 0 keeps them all. */
+  DETOUR_ROLLUP_RETENTION_DAYS: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().min(0).max(36500).default(400),
+  ),
   /** Invitations are also mailed through this server (smtp://user:pass@host:port, smtps://...); unset: the admin copies the link. */
   DETOUR_SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), "must be an smtp:// or smtps:// URL"),
   /** The From address of Detour's mail. */
