@@ -43,6 +43,12 @@ export type Metrics = {
   budgetRemaining: Gauge<"scope" | "name" | "period">;
   budgetRefused: Counter<"scope">;
   budgetAlerts: Counter<"scope" | "threshold">;
+  retentionRuns: Counter<"outcome">;
+  retentionDeleted: Counter<"kind">;
+  retentionPartitionsDropped: Counter;
+  retentionLastRun: Gauge;
+  logPartitions: Gauge;
+  logPartitionOldest: Gauge;
   budgetAlertWebhooks: Counter<"outcome">;
 };
 
@@ -183,6 +189,38 @@ function createMetrics(): Metrics {
       name: "detour_budget_alerts_total",
       help: "Budget alerts raised (once per budget, period and threshold across instances), by budget scope and threshold percent",
       labelNames: ["scope", "threshold"],
+      registers: [registry],
+    }),
+    retentionRuns: new Counter({
+      name: "detour_log_retention_runs_total",
+      help: "Log retention runs on this instance by outcome: complete, partial (time budget spent; the next run carries on), failed",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: "detour_log_retention_deleted_total",
+      help: "Rows deleted in batches by the log retention on this instance, by kind: logs (with their attempts and metadata), affinity, rollups",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
+    retentionPartitionsDropped: new Counter({
+      name: "detour_log_retention_partitions_dropped_total",
+      help: "PostgreSQL: days of request logs dropped whole by the log retention on this instance",
+      registers: [registry],
+    }),
+    retentionLastRun: new Gauge({
+      name: "detour_log_retention_last_run_timestamp_seconds",
+      help: "When this instance last ran the log retention (Unix time)",
+      registers: [registry],
+    }),
+    logPartitions: new Gauge({
+      name: "detour_log_partitions",
+      help: "PostgreSQL: partitions of RequestLog holding days (the legacy partition included, the default not)",
+      registers: [registry],
+    }),
+    logPartitionOldest: new Gauge({
+      name: "detour_log_partition_oldest_timestamp_seconds",
+      help: "PostgreSQL: the start of the oldest day partition of RequestLog (the end of the legacy partition while it exists; Unix time)",
       registers: [registry],
     }),
     budgetAlertWebhooks: new Counter({
@@ -330,4 +368,34 @@ export function observeBudgetRemaining(scope: string, name: string, period: stri
 
 export function observeBudgetRefused(scope: string): void {
   metrics().budgetRefused.inc({ scope });
+}
+
+/** One log retention run on this instance (lib/logs/retention.ts). */
+export function observeRetentionRun(run: {
+  outcome: "complete" | "partial" | "failed";
+  startedAtMs: number;
+  deleted: Record<string, number>;
+  partitionsDropped: number;
+}): void {
+  try {
+    const m = metrics();
+    m.retentionRuns.inc({ outcome: run.outcome });
+    for (const [kind, n] of Object.entries(run.deleted)) if (n > 0) m.retentionDeleted.inc({ kind }, n);
+    if (run.partitionsDropped > 0) m.retentionPartitionsDropped.inc(run.partitionsDropped);
+    m.retentionLastRun.set(run.startedAtMs / 1000);
+  } catch {
+    // Metrics must never break the caller.
+  }
+}
+
+/** PostgreSQL: the day partitions of RequestLog and where the oldest starts (null: none). */
+export function observeLogPartitions(count: number, oldest: Date | null): void {
+  try {
+    const m = metrics();
+    m.logPartitions.set(count);
+    if (oldest) m.logPartitionOldest.set(oldest.getTime() / 1000);
+    else m.logPartitionOldest.reset();
+  } catch {
+    // Metrics must never break the caller.
+  }
 }

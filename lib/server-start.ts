@@ -8,6 +8,8 @@
  *  3. the database client, then bootstrap: migrate, check the key against the database, encrypt
  *     provider keys stored in clear by earlier versions, create the default workspace and the first
  *     admin, register DETOUR_ADMIN_API_KEY (lib/bootstrap.ts)
+ *     PostgreSQL: the request logs' day partitions from yesterday to a week ahead (lib/logs/retention.ts);
+ *     the log retention's schedule starts (its first run a minute later, then every 10 minutes)
  *  4. the metrics listener (DETOUR_METRICS_PORT, lib/metrics-server.ts)
  *  5. the request-log writer and the process's shutdown hooks; then a wait (at most 10 s) until the
  *     spill files of an earlier run are counted, so /api/health is complete from the first answer
@@ -25,7 +27,7 @@
  * the rows of requests in flight); scripts/server.ts stops accepting, lets in-flight requests
  * finish, closes Next.js and calls process.exit, which the hooks (lib/shutdown-hooks.ts) defer
  * until stopServerProcess has run (when nothing else handles the signal, the hooks run it at once):
- *  1. the runtime is marked stopping: background work (the log scrub, audit pruning) ends quietly
+ *  1. the runtime is marked stopping: background work (the log scrub, audit and log retention) ends quietly
  *  2. the metrics listener closes
  *  3. the log writer closes: its queue goes to the database, what the database does not take in
  *     time to the spill file (at most 10 s)
@@ -37,6 +39,7 @@
  * Then the process exits with 128 + the signal's number.
  */
 import { startAuditRetention, stopAuditRetention } from "./audit/retention";
+import { startLogRetention, stopLogRetention } from "./logs/retention";
 import { bootstrap, StartupError } from "./bootstrap";
 import { EncryptionKeyError } from "./crypto";
 import { describeDatabase, getDb } from "./db";
@@ -99,6 +102,7 @@ export async function startServerProcess(): Promise<void> {
     } else if (result.adminCreated) {
       logger.info({ email: result.adminCreated.email }, "created the first admin from DETOUR_ADMIN_EMAIL / DETOUR_ADMIN_PASSWORD");
     }
+    await startLogRetention();
     // 4. metrics listener
     await startMetricsServer(env).catch((err: Error) => fail(err.message));
     // 5. request-log writer, shutdown hooks
@@ -135,6 +139,7 @@ export async function stopServerProcess(timeoutMs: number): Promise<void> {
   // 1. stopping
   rt.stopping = true;
   stopAuditRetention();
+  stopLogRetention();
   // 2. metrics listener
   await stopMetricsServer().catch(() => {});
   // 3. log writer (it reports its own failures)

@@ -36,7 +36,10 @@ export const createWorkspaceSchema = strictObject(
 export const updateWorkspaceSchema = strictObject(
   { name: nameSchema.optional(), slug: workspaceSlugSchema.optional() },
   "a JSON object {name?, slug?}",
-  (key) => (key === "budget" ? "a workspace's budget is set with PUT /v1/workspace" : undefined),
+  (key) =>
+    key === "budget" || key === "log_retention_days"
+      ? `a workspace's ${key === "budget" ? "budget" : "log retention"} is set with PUT /v1/workspace`
+      : undefined,
 );
 
 /** `DELETE /v1/workspaces/{id}?confirm=<slug>`. */

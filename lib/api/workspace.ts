@@ -1,9 +1,11 @@
 /**
- * The caller's workspace (`/v1/workspace`): `GET` answers `{id, name, slug, budget}`; `PUT` sets or
- * removes the workspace's budget (`{budget}`, the only field that changes here for now). The
- * gateway's cached budgets are dropped on every instance before the answer, so the next request
- * anywhere is checked against the new budget. A change is recorded in the audit trail as
- * `workspace.update` (the view before and after) and `budget.update`.
+ * The caller's workspace (`/v1/workspace`): `GET` answers `{id, name, slug, budget, log_retention}`;
+ * `PUT` sets or removes the workspace's budget (`{budget}`) and its own log retention
+ * (`{log_retention_days}`: days, 0 = forever, null = the deployment's DETOUR_LOG_RETENTION_DAYS), one
+ * or both. The gateway's cached budgets are dropped on every instance before the answer, so the next
+ * request anywhere is checked against the new budget; the retention applies from the next
+ * retention run (lib/logs/retention.ts). A change is recorded in the audit trail as
+ * `workspace.update` (the view before and after) and `budget.update` when the budget changed.
  */
 import { recordBudgetChange } from "../audit/budget-change";
 import { recordAudit } from "../audit/record";
@@ -11,7 +13,8 @@ import { getDb } from "../db";
 import { strictObject } from "../gateway/config/messages";
 import { invalidateWorkspaceBudgets } from "../gateway/cache/lookups";
 import { writeBudget } from "../store/budgets";
-import { getWorkspaceById } from "../store/workspaces";
+import { getEnv } from "../env";
+import { getWorkspaceById, setWorkspaceLogRetention } from "../store/workspaces";
 import { z } from "zod";
 import { DetourError } from "../errors";
 import { budgetSchema } from "./budget-schemas";
@@ -19,12 +22,27 @@ import { budgetViewOf } from "./budgets";
 import { readJson, type ApiContext } from "./handler";
 import { assertOwnWorkspace, parseInput, renameAliases } from "./input";
 
-/** PUT /v1/workspace: `{budget}` (an object, or null to remove it). */
+/** A workspace's own log retention in days: 0 keeps every log, null follows DETOUR_LOG_RETENTION_DAYS. */
+export const logRetentionDaysSchema = z
+  .number({ error: "must be a whole number of days (0 keeps every log), or null for the default" })
+  .int("must be a whole number of days (0 keeps every log), or null for the default")
+  .min(0, "must be 0 (keep every log) or more")
+  .max(36500, "must be at most 36500 days")
+  .nullable();
+
+/** PUT /v1/workspace: `{budget?, log_retention_days?}`, at least one. */
 export const updateWorkspaceSchema = z.preprocess(
-  renameAliases({ workspaceId: "workspace_id" }),
-  strictObject({ budget: budgetSchema, workspace_id: z.string().optional() }, "a JSON object {budget}", (key) =>
-    ["name", "slug"].includes(key) ? `the workspace's ${key} cannot be changed through the API; only budget can` : undefined,
-  ),
+  renameAliases({ workspaceId: "workspace_id", logRetentionDays: "log_retention_days" }),
+  strictObject(
+    { budget: budgetSchema.optional(), log_retention_days: logRetentionDaysSchema.optional(), workspace_id: z.string().optional() },
+    "a JSON object {budget?, log_retention_days?}",
+    (key) =>
+      ["name", "slug"].includes(key)
+        ? `the workspace's ${key} cannot be changed here; rename it with PATCH /v1/workspaces/{id}`
+        : undefined,
+  ).refine((b) => b.budget !== undefined || b.log_retention_days !== undefined, {
+    message: "nothing to change: give budget, log_retention_days or both",
+  }),
 );
 
 async function workspaceView(workspaceId: string) {
@@ -34,7 +52,15 @@ async function workspaceView(workspaceId: string) {
     budgetViewOf(db, workspaceId, { scope: "workspace", id: workspaceId }),
   ]);
   if (!workspace) throw new DetourError("not_found", "This workspace does not exist any more.");
-  return { object: "workspace", id: workspace.id, name: workspace.name, slug: workspace.slug, budget };
+  const defaultDays = getEnv().DETOUR_LOG_RETENTION_DAYS;
+  const log_retention = {
+    /** The workspace's own setting; null follows the default. */
+    days: workspace.logRetentionDays,
+    default_days: defaultDays,
+    /** What applies: days, 0 = every log is kept. */
+    effective_days: workspace.logRetentionDays ?? defaultDays,
+  };
+  return { object: "workspace", id: workspace.id, name: workspace.name, slug: workspace.slug, budget, log_retention };
 }
 
 export async function getWorkspaceHandler({ principal }: ApiContext<Record<string, never>>): Promise<Response> {
@@ -45,8 +71,11 @@ export async function updateWorkspaceHandler({ request, principal }: ApiContext<
   const body = parseInput(updateWorkspaceSchema, await readJson(request));
   assertOwnWorkspace(principal, body.workspace_id);
   const before = await workspaceView(principal.workspaceId);
-  await writeBudget(getDb(), principal.workspaceId, { scope: "workspace", id: principal.workspaceId }, body.budget);
-  await invalidateWorkspaceBudgets(principal.workspaceId);
+  if (body.log_retention_days !== undefined) await setWorkspaceLogRetention(getDb(), principal.workspaceId, body.log_retention_days);
+  if (body.budget !== undefined) {
+    await writeBudget(getDb(), principal.workspaceId, { scope: "workspace", id: principal.workspaceId }, body.budget);
+    await invalidateWorkspaceBudgets(principal.workspaceId);
+  }
   const after = await workspaceView(principal.workspaceId);
   const label = `${after.name} (${after.slug})`;
   await recordAudit(principal, {
@@ -57,6 +86,7 @@ export async function updateWorkspaceHandler({ request, principal }: ApiContext<
     before,
     after,
   });
-  await recordBudgetChange(principal, { type: "workspace", id: after.id, label }, before.budget, after.budget);
+  if (body.budget !== undefined)
+    await recordBudgetChange(principal, { type: "workspace", id: after.id, label }, before.budget, after.budget);
   return Response.json(after);
 }

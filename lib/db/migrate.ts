@@ -107,9 +107,27 @@ function migrateSqlite(file: string, migrations: Migration[]): MigrateResult {
       }
       return { applied: pending.map((m) => m.name), alreadyApplied: rows.length };
     });
-    return run.immediate();
+    const result = run.immediate();
+    enableIncrementalVacuum(db);
+    return result;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * SQLite: auto_vacuum = INCREMENTAL, so that the pages the log retention frees can be returned to
+ * the file system a few at a time (lib/logs/retention.ts). The mode of a database that has tables
+ * only changes with a VACUUM, which rewrites the file once (seconds for a large one); a database
+ * another process holds busy keeps its mode until a later start.
+ */
+function enableIncrementalVacuum(db: Database.Database): void {
+  if (db.pragma("auto_vacuum", { simple: true }) === 2) return;
+  try {
+    db.pragma("auto_vacuum = INCREMENTAL");
+    db.exec("VACUUM");
+  } catch (err) {
+    if ((err as { code?: string }).code !== "SQLITE_BUSY") throw err;
   }
 }
 

@@ -64,6 +64,8 @@ const LOG_COLUMNS = [
 const ATTEMPT_COLUMNS = [
   "id",
   "logId",
+  "workspaceId",
+  "logCreatedAt",
   "index",
   "targetPath",
   "provider",
@@ -77,7 +79,7 @@ const ATTEMPT_COLUMNS = [
   "retry",
   "startedAt",
 ] as const satisfies readonly (keyof AttemptRow)[];
-const METADATA_COLUMNS = ["logId", "workspaceId", "key", "value"] as const satisfies readonly (keyof MetadataRow)[];
+const METADATA_COLUMNS = ["logId", "workspaceId", "logCreatedAt", "key", "value"] as const satisfies readonly (keyof MetadataRow)[];
 const AFFINITY_COLUMNS = [
   "workspaceId",
   "id",
@@ -199,10 +201,13 @@ function postgresSink(url: string): LogSink {
       const client = await pool.connect();
       try {
         await client.query("BEGIN");
-        const written = new Set((await insert(client, "RequestLog", LOG_COLUMNS, records.map(toLogRow), '("id")')).map((r) => r.id));
+        // The unique keys of the partitioned tables hold their partition key (0011_log_retention.sql).
+        const written = new Set(
+          (await insert(client, "RequestLog", LOG_COLUMNS, records.map(toLogRow), '("id", "createdAt")')).map((r) => r.id),
+        );
         const fresh = records.filter((r) => written.has(r.id));
-        await insert(client, "RequestAttempt", ATTEMPT_COLUMNS, fresh.flatMap(attemptRows), '("id")');
-        await insert(client, "RequestLogMetadata", METADATA_COLUMNS, fresh.flatMap(toMetadataRows), '("logId", "key")');
+        await insert(client, "RequestAttempt", ATTEMPT_COLUMNS, fresh.flatMap(attemptRows), '("id", "logCreatedAt")');
+        await insert(client, "RequestLogMetadata", METADATA_COLUMNS, fresh.flatMap(toMetadataRows), '("logId", "key", "logCreatedAt")');
         await insert(client, "ResponseAffinity", AFFINITY_COLUMNS, dedupeAffinity(fresh.flatMap(toAffinityRows)), '("workspaceId", "id")');
         const spend = toSpendRows(fresh);
         if (spend.length) {

@@ -179,6 +179,8 @@ export function toLogRow(r: LogRecord) {
 export function toAttemptRows(r: LogRecord) {
   return r.attempts.map((a) => ({
     logId: r.id,
+    workspaceId: r.workspaceId,
+    logCreatedAt: r.createdAt,
     index: a.index,
     targetPath: text(a.targetPath),
     provider: a.provider,
@@ -199,6 +201,7 @@ export function toMetadataRows(r: LogRecord) {
   return Object.entries(r.metadata).map(([key, value]) => ({
     logId: r.id,
     workspaceId: r.workspaceId,
+    logCreatedAt: r.createdAt,
     key: text(key),
     value: text(value),
   }));

@@ -24,6 +24,11 @@ export async function getWorkspaceById(db: Db, id: string) {
   return db.workspace.findUnique({ where: { id } });
 }
 
+/** Sets the workspace's own log retention (days; 0 = forever; null = the deployment's default). */
+export async function setWorkspaceLogRetention(db: Db, id: string, days: number | null): Promise<void> {
+  await db.workspace.update({ where: { id }, data: { logRetentionDays: days } });
+}
+
 /** A workspace as the management API lists it. */
 export type WorkspaceRow = { id: string; name: string; slug: string; isDefault: boolean; createdAt: Date };
 

@@ -209,7 +209,8 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
     await t?.drop();
   });
   beforeEach(async () => {
-    await t.db.requestLog.deleteMany({});
+    // On PostgreSQL attempts and metadata have no foreign key to their (partitioned) log: delete all three.
+    await t.db.$transaction([t.db.requestAttempt.deleteMany({}), t.db.requestLogMetadata.deleteMany({}), t.db.requestLog.deleteMany({})]);
     name = `log_scrub_test_${run++}`;
   });
 

@@ -87,7 +87,8 @@ describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (wr
     await t?.drop();
   });
   beforeEach(async () => {
-    await t.db.requestLog.deleteMany({});
+    // On PostgreSQL attempts and metadata have no foreign key to their (partitioned) log: delete all three.
+    await t.db.$transaction([t.db.requestAttempt.deleteMany({}), t.db.requestLogMetadata.deleteMany({}), t.db.requestLog.deleteMany({})]);
   });
 
   async function counts() {
@@ -122,11 +123,13 @@ describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (wr
       });
       for (const column of LOG_COLUMNS) expect(row[column], column).toEqual(original[column]);
       expect(row.metadata === null ? null : JSON.parse(row.metadata)).toEqual(original.metadata);
-      expect(row.attempts.map(({ id: _id, logId: _logId, ...a }) => a)).toEqual(original.attempts);
+      expect(row.attempts.map(({ id: _id, logId: _logId, ...a }) => a)).toEqual(
+        original.attempts.map((a) => ({ ...a, workspaceId, logCreatedAt: original.createdAt })),
+      );
       expect(row.metadataEntries).toEqual(
         Object.entries(original.metadata ?? {})
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([key, value]) => ({ logId: original.id, workspaceId, key, value })),
+          .map(([key, value]) => ({ logId: original.id, workspaceId, logCreatedAt: original.createdAt, key, value })),
       );
     }
     const unpriced = await t.db.requestLog.findUniqueOrThrow({ where: { id: records[6]!.id } });

@@ -128,6 +128,8 @@ describe(`data model on ${TEST_DB_KIND}`, () => {
         attempts: {
           create: [
             {
+              workspaceId,
+              logCreatedAt: createdAt,
               index: 0,
               targetPath: "config.targets[0]",
               provider: "openai",
@@ -138,6 +140,8 @@ describe(`data model on ${TEST_DB_KIND}`, () => {
               startedAt: createdAt,
             },
             {
+              workspaceId,
+              logCreatedAt: createdAt,
               index: 1,
               targetPath: "config.targets[1]",
               provider: "azure-openai",
@@ -149,7 +153,7 @@ describe(`data model on ${TEST_DB_KIND}`, () => {
             },
           ],
         },
-        metadataEntries: { create: [{ workspaceId, key: "team", value: "search" }] },
+        metadataEntries: { create: [{ workspaceId, logCreatedAt: createdAt, key: "team", value: "search" }] },
       },
     });
     const found = await t.db.requestLog.findMany({
@@ -193,22 +197,27 @@ describe(`data model on ${TEST_DB_KIND}`, () => {
 
   it("removes a workspace's rows with it (cascade)", async () => {
     const other = await t.db.workspace.create({ data: { name: "Other", slug: "other" } });
+    const createdAt = new Date();
     await t.db.requestLog.create({
       data: {
         id: "log_other",
         workspaceId: other.id,
-        createdAt: new Date(),
+        createdAt,
         traceId: "x",
         path: "/v1/embeddings",
         status: 500,
         latencyMs: 1,
         overheadMs: 0.1,
-        attempts: { create: { index: 0, targetPath: "config", status: 500, startedAt: new Date() } },
+        attempts: {
+          create: { workspaceId: other.id, logCreatedAt: createdAt, index: 0, targetPath: "config", status: 500, startedAt: createdAt },
+        },
+        metadataEntries: { create: { workspaceId: other.id, logCreatedAt: createdAt, key: "env", value: "prod" } },
       },
     });
     await t.db.workspace.delete({ where: { id: other.id } });
     expect(await t.db.requestLog.count({ where: { workspaceId: other.id } })).toBe(0);
     expect(await t.db.requestAttempt.count({ where: { logId: "log_other" } })).toBe(0);
+    expect(await t.db.requestLogMetadata.count({ where: { logId: "log_other" } })).toBe(0);
   });
 
   it("answers the health check, and reports an unreachable database as an error", async () => {

@@ -9,22 +9,27 @@ import { hasRole } from "@/lib/auth/roles";
 import { requireSession } from "@/lib/auth/session";
 import { roleLabel } from "@/lib/dashboard/team-input";
 import { getDb } from "@/lib/db";
+import { retentionWords } from "@/lib/dashboard/log-retention";
+import { getEnv } from "@/lib/env";
 import { getWorkspaceById } from "@/lib/store/workspaces";
 import { Can, RoleNote } from "../_components/role";
 import { DeleteWorkspace } from "./_components/delete-workspace";
+import { LogRetentionForm } from "./_components/log-retention-form";
 import { WorkspaceSettingsForm } from "./_components/workspace-settings-form";
 
 export const metadata: Metadata = { title: "Workspace" };
 
 /**
- * The workspace on screen: its name and slug (an admin renames it), its id, and for owners the
- * danger zone (delete, with what is lost named; the default workspace cannot be deleted).
+ * The workspace on screen: its name and slug (an admin renames it), its id, how long its request
+ * logs are kept (an admin changes it), and for owners the danger zone (delete, with what is lost named; the default workspace cannot be deleted).
  */
 export default async function WorkspacePage() {
   const user = await requireSession("/workspace");
   const workspace = await getWorkspaceById(getDb(), user.workspaceId);
   if (!workspace) notFound();
   const now = Date.now();
+  const defaultDays = getEnv().DETOUR_LOG_RETENTION_DAYS;
+  const effectiveDays = workspace.logRetentionDays ?? defaultDays;
 
   return (
     <>
@@ -66,6 +71,17 @@ export default async function WorkspacePage() {
         <h2 id="ws-settings">Name and slug</h2>
         <Can need="admin" disable what="the workspace's settings">
           <WorkspaceSettingsForm id={workspace.id} name={workspace.name} slug={workspace.slug} />
+        </Can>
+      </section>
+
+      <section className="panel" aria-labelledby="ws-retention">
+        <h2 id="ws-retention">Log retention</h2>
+        <p className="muted" data-testid="retention-in-force">
+          Now: {retentionWords(effectiveDays)}
+          {workspace.logRetentionDays === null ? " (the deployment's default, DETOUR_LOG_RETENTION_DAYS)" : ""}.
+        </p>
+        <Can need="admin" disable what="the workspace's log retention">
+          <LogRetentionForm days={workspace.logRetentionDays} defaultDays={defaultDays} />
         </Can>
       </section>
 

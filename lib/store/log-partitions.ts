@@ -1,0 +1,190 @@
+/**
+ * PostgreSQL only: the daily partitions of the request-log tables (0011_log_retention.sql).
+ *
+ * `RequestLog` is partitioned by "createdAt", `RequestAttempt` and `RequestLogMetadata` by their
+ * log's time ("logCreatedAt"), each with one partition per UTC day named `<table>_pYYYYMMDD`, a
+ * DEFAULT partition (`<table>_default`) that takes any row no day partition covers, and, after an
+ * upgrade, `<table>_legacy`: the former table, covering everything before the day after its newest row.
+ *
+ * - `ensureLogPartitions` creates the days from yesterday to `daysAhead` days ahead on all three
+ *   tables. Every instance calls it at start and hourly; a transaction-scoped advisory lock makes
+ *   them take turns, and a day that exists (or that the legacy partition covers) is skipped. Should
+ *   the DEFAULT partition hold rows of a day being created (written while its partition was
+ *   missing), they are moved into it in the same transaction.
+ * - `dropLogPartitionsBefore` drops every day (and the legacy partition) that ends at or before the
+ *   cutoff, a day's three tables in one transaction. Dropping needs a brief exclusive lock on the
+ *   parent tables; `lock_timeout` keeps a long explorer query or export from making the log writer
+ *   queue behind the drop: the drop gives up and the next retention run tries again.
+ *
+ * Identifiers are built here from dates, never from input.
+ */
+import type { Db } from "../db";
+
+export const PARTITIONED_LOG_TABLES = [
+  { table: "RequestLog", key: "createdAt" },
+  { table: "RequestAttempt", key: "logCreatedAt" },
+  { table: "RequestLogMetadata", key: "logCreatedAt" },
+] as const;
+export type PartitionedLogTable = (typeof PARTITIONED_LOG_TABLES)[number]["table"];
+
+/** Days created ahead of today: a week of slack should partition creation fail for a while. */
+export const PARTITION_DAYS_AHEAD = 7;
+/** How long creating or dropping a partition waits for the parent's lock before giving up. */
+export const PARTITION_LOCK_TIMEOUT = "2s";
+const DAY_MS = 86_400_000;
+// Any constant shared by every instance; only partition maintenance takes it.
+const PARTITION_LOCK_KEY = 4_173_920_011;
+
+export type LogPartition = {
+  table: PartitionedLogTable;
+  name: string;
+  kind: "day" | "legacy" | "default";
+  /** Inclusive lower bound (UTC); null for MINVALUE and the default partition. */
+  from: Date | null;
+  /** Exclusive upper bound (UTC); null for the default partition. */
+  to: Date | null;
+  /** PostgreSQL's estimate of its rows (pg_class.reltuples, -1 before its first ANALYZE). */
+  estimatedRows: number;
+};
+
+/** `2026-12-05` -> `20261205` */
+const dayTag = (d: Date) => d.toISOString().slice(0, 10).replaceAll("-", "");
+/** The timestamp literal of a UTC instant, as `timestamp without time zone` holds it. */
+const pgTimestamp = (d: Date) => d.toISOString().slice(0, 23).replace("T", " ");
+const startOfUtcDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
+
+/** Reads `FOR VALUES FROM ('2026-12-05 00:00:00') TO ('2026-12-06 00:00:00')`, MINVALUE or DEFAULT. */
+export function parsePartitionBound(bound: string): { from: Date | null; to: Date | null; isDefault: boolean } | null {
+  if (bound.trim() === "DEFAULT") return { from: null, to: null, isDefault: true };
+  const m = /^FOR VALUES FROM \((MINVALUE|'[^']+')\) TO \((MAXVALUE|'[^']+')\)$/.exec(bound.trim());
+  if (!m) return null;
+  const at = (v: string) => (v.startsWith("'") ? new Date(`${v.slice(1, -1).replace(" ", "T")}Z`) : null);
+  return { from: at(m[1]!), to: at(m[2]!), isDefault: false };
+}
+
+type Queryable = Pick<Db, "$queryRawUnsafe" | "$executeRawUnsafe">;
+
+/** The partitions of the three tables, oldest first (the default partition last). */
+export async function listLogPartitions(db: Queryable): Promise<LogPartition[]> {
+  const rows = await db.$queryRawUnsafe<{ parent: string; name: string; bound: string; rows: number }[]>(
+    `SELECT p.relname AS parent, c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, c.reltuples::float8 AS rows
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       JOIN pg_namespace n ON n.oid = p.relnamespace
+      WHERE n.nspname = current_schema() AND p.relname IN (${PARTITIONED_LOG_TABLES.map((t) => `'${t.table}'`).join(", ")})`,
+  );
+  const out: LogPartition[] = [];
+  for (const r of rows) {
+    const bound = parsePartitionBound(r.bound);
+    if (!bound) continue; // not one of ours (a partition someone added by hand with another shape)
+    out.push({
+      table: r.parent as PartitionedLogTable,
+      name: r.name,
+      kind: bound.isDefault ? "default" : bound.from === null ? "legacy" : "day",
+      from: bound.from,
+      to: bound.to,
+      estimatedRows: Number(r.rows),
+    });
+  }
+  const order = (p: LogPartition) => (p.kind === "default" ? Number.POSITIVE_INFINITY : (p.from?.getTime() ?? Number.NEGATIVE_INFINITY));
+  return out.sort((a, b) => order(a) - order(b) || a.table.localeCompare(b.table));
+}
+
+function overlaps(p: LogPartition, from: Date, to: Date): boolean {
+  if (p.kind === "default") return false;
+  const lo = p.from?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const hi = p.to?.getTime() ?? Number.POSITIVE_INFINITY;
+  return lo < to.getTime() && from.getTime() < hi;
+}
+
+/**
+ * Creates the missing day partitions from yesterday to `daysAhead` days after today (UTC) on the
+ * three tables. Returns the names created.
+ */
+export async function ensureLogPartitions(db: Db, options: { now?: Date; daysAhead?: number } = {}): Promise<string[]> {
+  const today = startOfUtcDay(options.now ?? new Date());
+  const days: Date[] = [];
+  for (let i = -1; i <= (options.daysAhead ?? PARTITION_DAYS_AHEAD); i++) days.push(new Date(today.getTime() + i * DAY_MS));
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT}'`);
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${PARTITION_LOCK_KEY})`);
+      const existing = await listLogPartitions(tx);
+      const created: string[] = [];
+      for (const { table, key } of PARTITIONED_LOG_TABLES) {
+        const mine = existing.filter((p) => p.table === table);
+        for (const day of days) {
+          const next = new Date(day.getTime() + DAY_MS);
+          if (mine.some((p) => overlaps(p, day, next))) continue;
+          const name = `${table}_p${dayTag(day)}`;
+          const range = `FROM ('${pgTimestamp(day)}') TO ('${pgTimestamp(next)}')`;
+          const strays = await tx.$queryRawUnsafe<unknown[]>(
+            `SELECT 1 FROM ONLY "${table}_default" WHERE "${key}" >= '${pgTimestamp(day)}' AND "${key}" < '${pgTimestamp(next)}' LIMIT 1`,
+          );
+          if (strays.length === 0) {
+            await tx.$executeRawUnsafe(`CREATE TABLE "${name}" PARTITION OF "${table}" FOR VALUES ${range}`);
+          } else {
+            // Rows written while the day had no partition: move them in, then attach it.
+            await tx.$executeRawUnsafe(`CREATE TABLE "${name}" (LIKE "${table}" INCLUDING DEFAULTS)`);
+            await tx.$executeRawUnsafe(
+              `WITH moved AS (DELETE FROM ONLY "${table}_default" WHERE "${key}" >= '${pgTimestamp(day)}' AND "${key}" < '${pgTimestamp(next)}' RETURNING *)
+               INSERT INTO "${name}" SELECT * FROM moved`,
+            );
+            await tx.$executeRawUnsafe(`ALTER TABLE "${table}" ATTACH PARTITION "${name}" FOR VALUES ${range}`);
+          }
+          created.push(name);
+        }
+      }
+      return created;
+    },
+    { timeout: 60_000, maxWait: 10_000 },
+  );
+}
+
+export type DroppedPartition = { day: string; tables: string[]; estimatedRows: number };
+
+/**
+ * Drops the days (and the legacy partition) of the three tables that end at or before `cutoff`,
+ * oldest first, one day per transaction; stops early when `shouldStop` says so. A day whose drop
+ * times out on a lock is left for the next run (reported in `blocked`).
+ */
+export async function dropLogPartitionsBefore(
+  db: Db,
+  cutoff: Date,
+  shouldStop: () => boolean = () => false,
+): Promise<{ dropped: DroppedPartition[]; blocked: string[] }> {
+  const all = await listLogPartitions(db);
+  const expired = all.filter((p) => p.kind !== "default" && p.to !== null && p.to.getTime() <= cutoff.getTime());
+  // One group per range: a day's (or the legacy) partitions of the three tables go together.
+  const groups = new Map<string, LogPartition[]>();
+  for (const p of expired) {
+    const key = p.kind === "legacy" ? "legacy" : dayTag(p.from!);
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const dropped: DroppedPartition[] = [];
+  const blocked: string[] = [];
+  for (const [day, parts] of groups) {
+    if (shouldStop()) break;
+    // One transaction: a reader never sees a day's logs without their attempts.
+    const ordered = [...parts].sort((a, b) => a.table.localeCompare(b.table));
+    try {
+      await db.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT}'`);
+        for (const p of ordered) await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS "${p.name}"`);
+      });
+      dropped.push({
+        day,
+        tables: ordered.map((p) => p.name),
+        estimatedRows: Math.max(0, parts.find((p) => p.table === "RequestLog")?.estimatedRows ?? 0),
+      });
+    } catch (err) {
+      if (!isLockTimeout(err)) throw err;
+      blocked.push(day);
+    }
+  }
+  return { dropped, blocked };
+}
+
+function isLockTimeout(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /lock timeout|55P03/.test(text);
+}
