@@ -110,7 +110,14 @@ describe("management API: budgets", () => {
 
   it("workspace: GET shows it (null at first), PUT sets, changes and removes it", async () => {
     const ws = await h.db.workspace.findUniqueOrThrow({ where: { id: h.workspaceId } });
-    expect((await api.get("/workspace")).json).toEqual({ object: "workspace", id: ws.id, name: ws.name, slug: ws.slug, budget: null });
+    expect((await api.get("/workspace")).json).toEqual({
+      object: "workspace",
+      id: ws.id,
+      name: ws.name,
+      slug: ws.slug,
+      budget: null,
+      log_retention: { days: null, default_days: 30, effective_days: 30 },
+    });
     const set = await api.put("/workspace", { budget: { limit_usd: 1000, period: "total", alert_at_pct: 90 } });
     expect(set.status).toBe(200);
     expect(set.json.budget).toEqual({ limit_usd: 1000, period: "total", alert_at_pct: 90, spend: unspent("total", 1000) });
@@ -172,12 +179,15 @@ describe("management API: budgets", () => {
     expect(await h.db.apiKey.count({ where: { name: "invalid budget" } })).toBe(0);
     expect((await api.get("/workspace")).json.budget).toBeNull();
 
-    // The workspace's PUT takes only `budget`, and requires it.
+    // The workspace's PUT takes `budget` and `log_retention_days`, at least one.
     const unknown = await api.put("/workspace", { budget: null, name: "renamed" });
     expect(errorOf(unknown)).toMatchObject({ code: "bad_request", param: "name" });
-    expect(errorOf(unknown).message).toMatch(/name cannot be changed through the API; only budget can/);
+    expect(errorOf(unknown).message).toMatch(/name cannot be changed here; rename it with PATCH \/v1\/workspaces\/\{id\}/);
     const missing = await api.put("/workspace", {});
-    expect(errorOf(missing)).toMatchObject({ param: "budget", message: expect.stringMatching(/is required/) });
+    expect(errorOf(missing)).toMatchObject({
+      code: "bad_request",
+      message: expect.stringMatching(/nothing to change: give budget, log_retention_days or both/),
+    });
   });
 
   it("another workspace's items answer 404 and keep their budget; each workspace lists only its own", async () => {
