@@ -5,7 +5,7 @@ import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
 /**
  * Teams in the dashboard, driven like a person would: the e2e admin (owner of the default
  * workspace) creates a second workspace from the sidebar, switches between the two, renames the new
- * one, invites someone and sees the one-time link exactly once, revokes the invitation, and deletes
+ * one, sets how long its logs are kept, invites someone and sees the one-time link exactly once, revokes the invitation, and deletes
  * the workspace through the confirmation that names what is lost. Then a viewer (invited and
  * accepted through the API) finds no way to change anything: no Rotate on a virtual key, no Invite
  * on /members, and the API refuses the write the page does not offer.
@@ -58,6 +58,22 @@ test("an owner creates a workspace, switches, renames it, invites and revokes, a
     await expect(page.getByRole("status").filter({ hasText: `Saved: the workspace is “${TEAM.renamed}”` })).toBeVisible();
     await expect(selectedWorkspace(page)).toHaveText(`${TEAM.renamed} · Owner`);
     await expect(page.getByRole("heading", { name: TEAM.renamed, level: 1 })).toBeVisible();
+  });
+
+  await test.step("keep the new workspace's logs 7 days instead of the default, then every log", async () => {
+    await expect(page.getByTestId("retention-in-force")).toHaveText(/Now: logs older than 30 days are deleted \(the deployment's default/);
+    const form = page.getByRole("form", { name: "Log retention" });
+    await form.getByLabel("Keep request logs").selectOption({ label: "A number of days" });
+    await form.getByLabel("Days").fill("0");
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(form.getByText("must be a whole number of days, 1 or more")).toBeVisible();
+    await form.getByLabel("Days").fill("7");
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved: logs older than 7 days are deleted." })).toBeVisible();
+    await expect(page.getByTestId("retention-in-force")).toHaveText("Now: logs older than 7 days are deleted.");
+    await form.getByLabel("Keep request logs").selectOption({ label: "Every log, forever" });
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByTestId("retention-in-force")).toHaveText("Now: every log is kept.");
   });
 
   const invitee = `invitee-${run}@detour.test`;
