@@ -13,6 +13,7 @@ import { hashPassword } from "@/lib/crypto";
 import type { LogRecord } from "@/lib/logs/types";
 import { insertLogBatch } from "@/lib/store/logs";
 import { createUserInWorkspace } from "@/lib/store/users";
+import { parseCsv } from "@/testing/csv";
 import { testLogRecord } from "@/testing/sample-log-record";
 import { ADMIN_KEY, ADMIN_PASSWORD, answerOf, createWorkspace, errorOf, withKey, type ApiClient } from "../../testing/api-client";
 import { attemptSignIn, cookieHeader } from "../../testing/auth-client";
@@ -64,48 +65,6 @@ function fixture(workspaceId: string, apiKeyId: string | null): LogRecord[] {
       responseHeaders: JSON.stringify({ "x-request-id": `up-${n}` }),
     });
   });
-}
-
-/** RFC 4180: fields, quoted fields with doubled quotes and line breaks, CRLF record ends. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let field = "";
-  let record: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '"' && field === "") {
-      i++;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        if (q === -1) throw new Error("unterminated quoted field");
-        field += text.slice(i, q);
-        if (text[q + 1] === '"') {
-          field += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-    } else if (c === ",") {
-      record.push(field);
-      field = "";
-      i++;
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-      i += 2;
-    } else {
-      if (c === "\n" || c === "\r" || c === '"') throw new Error(`bare ${JSON.stringify(c)} outside quotes at ${i}`);
-      field += c;
-      i++;
-    }
-  }
-  if (field !== "" || record.length > 0) throw new Error("last record without CRLF");
-  return records;
 }
 
 /** A CSV cell back to the value's text: the neutralising apostrophe removed. */
