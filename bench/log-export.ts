@@ -65,7 +65,11 @@ async function runExport(base: string, query: string, pid: number | undefined): 
   }
   const seconds = (performance.now() - t0) / 1000;
   const end = treeRssMiB(pid);
-  return { rows, bytes, seconds, rss: { start, peak: Math.max(peak, end), end } };
+  const run = { rows, bytes, seconds, rss: { start, peak: Math.max(peak, end), end } };
+  log(
+    `export ${query}: ${rows} lines, ${fmt(bytes / 1048576, 1)} MiB in ${fmt(seconds, 1)} s; RSS ${fmt(start, 0)} -> peak ${fmt(run.rss.peak, 0)} MiB`,
+  );
+  return run;
 }
 
 async function main(): Promise<void> {
