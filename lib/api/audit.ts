@@ -2,15 +2,17 @@
  * The audit trail (docs/MANAGEMENT-API.md, "Audit trail"), admins only: `GET /v1/audit` answers one
  * page of the workspace's events, newest first, with `next_cursor`; `GET /v1/audit/export` streams
  * every event the same filters match as JSONL (one event per line, the same fields), reading the
- * store a page at a time as the client takes it, so memory stays constant however long the trail.
+ * store a page at a time as the client takes it (lib/api/export-stream.ts, shared with the log
+ * export), so memory stays constant however long the trail.
  * The query is parsed by lib/audit/query.ts (the dashboard's /audit page uses the same schema).
  * before/after were stored with their secrets removed (lib/audit/record.ts).
  */
-import { parseAuditQuery, encodeAuditCursor, type AuditQuery } from "../audit/query";
+import { parseAuditQuery, encodeAuditCursor, type AuditCursor, type AuditQuery } from "../audit/query";
 import { getDb } from "../db";
 import { issuesError } from "../errors";
 import { listAuditEvents, type AuditEventRow } from "../store/audit";
 import { zodIssues } from "./errors";
+import { attachmentResponse, pagedExportStream } from "./export-stream";
 import type { ApiContext } from "./handler";
 
 /** Rows read per query while exporting. */
@@ -62,29 +64,11 @@ export async function exportAuditHandler({ principal, url }: ApiContext<Record<s
   const { filters, cursor: start } = parseQuery(url);
   const workspaceId = principal.workspaceId;
   const db = getDb();
-  const encoder = new TextEncoder();
-  let cursor = start;
-  let done = false;
-  // Pull-driven: the next page is read only when the client has taken the last one.
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (done) return;
-      const page = await listAuditEvents(db, workspaceId, { filters, limit: AUDIT_EXPORT_PAGE, cursor });
-      if (page.rows.length > 0) controller.enqueue(encoder.encode(page.rows.map((r) => `${JSON.stringify(auditEventView(r))}\n`).join("")));
-      cursor = page.next;
-      if (!cursor) {
-        done = true;
-        controller.close();
-      }
-    },
+  const body = await pagedExportStream<AuditEventRow, AuditCursor>({
+    what: "audit export",
+    readPage: (cursor) => listAuditEvents(db, workspaceId, { filters, limit: AUDIT_EXPORT_PAGE, cursor: cursor ?? start }),
+    encode: (rows) => rows.map((r) => `${JSON.stringify(auditEventView(r))}\n`).join(""),
   });
   const date = new Date().toISOString().slice(0, 10);
-  return new Response(body, {
-    status: 200,
-    headers: {
-      "content-type": "application/x-ndjson; charset=utf-8",
-      "content-disposition": `attachment; filename="detour-audit-${date}.jsonl"`,
-      "x-content-type-options": "nosniff",
-    },
-  });
+  return attachmentResponse(body, "application/x-ndjson; charset=utf-8", `detour-audit-${date}.jsonl`);
 }

@@ -71,12 +71,7 @@ export function toLogDetail(r: LogDetailRow) {
   return {
     ...toLogItem(r),
     api_key_id: r.apiKeyId,
-    request_body: r.requestBody,
-    request_body_truncated: r.requestBodyTruncated,
-    response_body: r.responseBody,
-    response_body_truncated: r.responseBodyTruncated,
-    request_headers: parseObject(r.requestHeaders) ?? {},
-    response_headers: parseObject(r.responseHeaders) ?? {},
+    ...toLogBodies(r),
     attempts: r.attempts.map((a) => ({
       index: a.index,
       target_path: a.targetPath,
@@ -91,6 +86,23 @@ export function toLogDetail(r: LogDetailRow) {
       retry: a.retry,
       started_at: a.startedAt.toISOString(),
     })),
+  };
+}
+
+type StoredBodies = Pick<
+  LogDetailRow,
+  "requestBody" | "requestBodyTruncated" | "responseBody" | "responseBodyTruncated" | "requestHeaders" | "responseHeaders"
+>;
+
+/** A log's stored request and response as the API shows them (GET /v1/logs/{id} and the export with bodies). */
+export function toLogBodies(r: StoredBodies) {
+  return {
+    request_body: r.requestBody,
+    request_body_truncated: r.requestBodyTruncated,
+    response_body: r.responseBody,
+    response_body_truncated: r.responseBodyTruncated,
+    request_headers: parseObject(r.requestHeaders) ?? {},
+    response_headers: parseObject(r.responseHeaders) ?? {},
   };
 }
 

@@ -288,3 +288,45 @@ export async function listFailedAttempts(db: Db, logIds: readonly string[]): Pro
     select: { logId: true, index: true, targetPath: true, provider: true, virtualKeySlug: true, status: true, errorClass: true },
   });
 }
+
+/** What an export adds to a list row: the API key, and the bodies and headers when asked (GET /v1/logs/{id} shows the same). */
+export type LogExportExtras = {
+  id: string;
+  apiKeyId: string | null;
+  requestBody?: string | null;
+  requestBodyTruncated?: boolean;
+  responseBody?: string | null;
+  responseBodyTruncated?: boolean;
+  requestHeaders?: string | null;
+  responseHeaders?: string | null;
+};
+
+/**
+ * The export's extra fields of the given logs of one workspace, by primary key (one query for a
+ * page; the list itself stays narrow, so a page without bodies reads no body).
+ */
+export async function listLogExportExtras(
+  db: Db,
+  workspaceId: string,
+  logIds: readonly string[],
+  bodies: boolean,
+): Promise<LogExportExtras[]> {
+  if (logIds.length === 0) return [];
+  return db.requestLog.findMany({
+    where: { id: { in: [...logIds] }, workspaceId },
+    select: {
+      id: true,
+      apiKeyId: true,
+      ...(bodies
+        ? {
+            requestBody: true,
+            requestBodyTruncated: true,
+            responseBody: true,
+            responseBodyTruncated: true,
+            requestHeaders: true,
+            responseHeaders: true,
+          }
+        : {}),
+    },
+  });
+}

@@ -41,6 +41,7 @@ const LEAST_ROLE: Record<string, Role> = {
   "POST /v1/configs/[slug]/versions/[version]/restore": "member",
   "GET /v1/logs": "viewer",
   "GET /v1/logs/[id]": "viewer",
+  "GET /v1/logs/export": "viewer",
   "GET /v1/prices": "viewer",
   "PUT /v1/prices": "admin",
   "DELETE /v1/prices": "admin",

@@ -4,7 +4,8 @@
  * The log explorer's interactive half. The server page parsed the URL, queried one page and
  * computed the pagination links; this renders the filters and the table and turns every change
  * (filters applied, a sort header clicked, a trace id clicked) into a new URL built by
- * logQueryToSearchParams, which the server then answers. Nothing is filtered or sorted here.
+ * logQueryToSearchParams, which the server then answers. Nothing is filtered or sorted here. The
+ * Export control downloads the same query from GET /v1/logs/export.
  */
 import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under the CSP
 import type { SortingState } from "@tanstack/react-table";
@@ -21,6 +22,7 @@ import {
   type LogSort,
   type LogSortField,
 } from "@/lib/logs/query";
+import { LogExport } from "./log-export";
 import { LogFiltersForm, type FilterSuggestions } from "./log-filters";
 import type { LogListItem } from "./log-row";
 import { createLogColumns, logDetailHref, SORTABLE_LOG_COLUMNS } from "./logs-columns";
@@ -89,6 +91,7 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
         </div>
       ) : (
         <>
+          <LogExport filters={current.filters} sort={current.sort} />
           <DataTable
             label="Request logs"
             columns={columns}
