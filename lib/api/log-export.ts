@@ -163,7 +163,7 @@ export async function exportLogsHandler({ url, principal }: ApiContext<Record<st
       const extras = await listLogExportExtras(
         db,
         workspaceId,
-        page.rows.map((r) => r.id),
+        page.rows.map((r) => ({ id: r.id, createdAt: r.createdAt })),
         bodies,
       );
       const byId = new Map(extras.map((e) => [e.id, e]));

@@ -308,12 +308,18 @@ export type LogExportExtras = {
 export async function listLogExportExtras(
   db: Db,
   workspaceId: string,
-  logIds: readonly string[],
+  logs: readonly { id: string; createdAt: Date }[],
   bodies: boolean,
 ): Promise<LogExportExtras[]> {
-  if (logIds.length === 0) return [];
+  if (logs.length === 0) return [];
+  // The page's time range too: on PostgreSQL only the day partitions holding the page are read.
+  const times = logs.map((l) => l.createdAt.getTime());
   return db.requestLog.findMany({
-    where: { id: { in: [...logIds] }, workspaceId },
+    where: {
+      id: { in: logs.map((l) => l.id) },
+      workspaceId,
+      createdAt: { gte: new Date(Math.min(...times)), lte: new Date(Math.max(...times)) },
+    },
     select: {
       id: true,
       apiKeyId: true,
