@@ -97,13 +97,14 @@ function overlaps(p: LogPartition, from: Date, to: Date): boolean {
 }
 
 /**
- * Creates the missing day partitions from yesterday to `daysAhead` days after today (UTC) on the
- * three tables. Returns the names created.
+ * Creates the missing day partitions from yesterday (or the day of `from`, for a seeder writing
+ * the past) to `daysAhead` days after today (UTC) on the three tables. Returns the names created.
  */
-export async function ensureLogPartitions(db: Db, options: { now?: Date; daysAhead?: number } = {}): Promise<string[]> {
+export async function ensureLogPartitions(db: Db, options: { now?: Date; daysAhead?: number; from?: Date } = {}): Promise<string[]> {
   const today = startOfUtcDay(options.now ?? new Date());
+  const first = Math.min(today.getTime() - DAY_MS, startOfUtcDay(options.from ?? today).getTime());
   const days: Date[] = [];
-  for (let i = -1; i <= (options.daysAhead ?? PARTITION_DAYS_AHEAD); i++) days.push(new Date(today.getTime() + i * DAY_MS));
+  for (let t = first; t <= today.getTime() + (options.daysAhead ?? PARTITION_DAYS_AHEAD) * DAY_MS; t += DAY_MS) days.push(new Date(t));
   return db.$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT}'`);

@@ -277,6 +277,13 @@ describe.runIf(TEST_DB_KIND === "postgresql")("PostgreSQL day partitions", () =>
     const late = record(ws.id, new Date("2026-03-13T23:59:59.999Z"));
     await sink.write([late]);
     expect(await where(late.id)).toBe('"RequestLog_p20260313"');
+    // A seeder writing the past asks for its first day too.
+    const past = await ensureLogPartitions(t.db, { now, daysAhead: 0, from: new Date("2026-03-06T15:00:00Z") });
+    expect(past.filter((n) => n.startsWith("RequestLog_p")).sort()).toEqual([
+      "RequestLog_p20260306",
+      "RequestLog_p20260307",
+      "RequestLog_p20260308",
+    ]);
   });
 
   it("drops whole days past the longest retention, and deletes the rest of a shorter one in batches", async () => {
@@ -296,7 +303,7 @@ describe.runIf(TEST_DB_KIND === "postgresql")("PostgreSQL day partitions", () =>
     // a keeps 4 days (cutoff 03-10 12:00): the day 03-09 ends before it and is dropped whole.
     const run = await runLogRetention(t.db, { dialect: "postgresql", defaultDays: 4, now });
     expect(run.complete).toBe(true);
-    expect(run.partitions_dropped).toBe(1);
+    expect(run.partitions_dropped).toBe(4); // 03-06 to 03-09 (the first three empty, made by the previous test)
     const names = (await listLogPartitions(t.db)).map((p) => p.name);
     expect(names).not.toContain("RequestLog_p20260309");
     expect(names).not.toContain("RequestAttempt_p20260309");
