@@ -115,6 +115,8 @@ export type RetentionRun = {
 
 export type RunOptions = {
   dialect: Dialect;
+  /** SQLite: the database file, for the incremental vacuum (without it, freed pages stay in the file). */
+  sqliteFile?: string;
   defaultDays: number;
   now?: Date;
   budgetMs?: number;
@@ -210,8 +212,8 @@ export async function runLogRetention(db: Db, options: RunOptions): Promise<Rete
       },
     );
   }
-  if (options.dialect === "sqlite") {
-    // Each step is a short write; stop when the free list is empty or the budget is spent.
+  if (options.dialect === "sqlite" && options.sqliteFile) {
+    // Each step is a short write; stop when the free list is empty (or stops shrinking) or the budget is spent.
     for (;;) {
       const { free } = await sqliteFreePages(db);
       if (free === 0) break;
@@ -219,8 +221,9 @@ export async function runLogRetention(db: Db, options: RunOptions): Promise<Rete
         complete = false;
         break;
       }
-      await sqliteIncrementalVacuum(db, Math.min(free, VACUUM_STEP_PAGES));
-      run.vacuumed_pages += Math.min(free, VACUUM_STEP_PAGES);
+      const freed = sqliteIncrementalVacuum(options.sqliteFile, VACUUM_STEP_PAGES);
+      run.vacuumed_pages += freed;
+      if (freed === 0) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -303,6 +306,7 @@ export async function startLogRetention(firstDelayMs = RUN_FIRST_DELAY_MS, inter
       if (!(await tryLease(db, LEASE, ttl))) return; // another instance prunes
       const run = await runLogRetention(db, {
         dialect,
+        sqliteFile: env.database.kind === "sqlite" ? env.database.file : undefined,
         defaultDays: env.DETOUR_LOG_RETENTION_DAYS,
         shouldStop: () => rt.stopping || state.stopped,
         between: () => tryLease(db, LEASE, ttl),

@@ -11,6 +11,7 @@
  * On both, the workspace's (workspaceId, createdAt) index finds the batch.
  */
 import { randomUUID } from "node:crypto";
+import Database from "better-sqlite3";
 import type { Db } from "../db";
 
 export type Dialect = "sqlite" | "postgresql";
@@ -66,9 +67,20 @@ export async function sqliteFreePages(db: Db): Promise<{ free: number; total: nu
   return { free: Number(free?.freelist_count ?? 0), total: Number(total?.page_count ?? 0) };
 }
 
-/** SQLite: returns up to `pages` free pages to the file system (auto_vacuum = INCREMENTAL). */
-export async function sqliteIncrementalVacuum(db: Db, pages: number): Promise<void> {
-  await db.$queryRawUnsafe(`PRAGMA incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
+/**
+ * SQLite: returns up to `pages` free pages of `file` to the file system (auto_vacuum = INCREMENTAL).
+ * Through its own connection: the pragma frees one page per step, and Prisma's raw queries take
+ * one step only. Returns the pages freed.
+ */
+export function sqliteIncrementalVacuum(file: string, pages: number): number {
+  const conn = new Database(file, { timeout: 5_000 });
+  try {
+    const before = Number(conn.pragma("freelist_count", { simple: true }));
+    conn.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
+    return before - Number(conn.pragma("freelist_count", { simple: true }));
+  } finally {
+    conn.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

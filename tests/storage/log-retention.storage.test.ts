@@ -213,7 +213,7 @@ describe.runIf(TEST_DB_KIND === "sqlite")("SQLite file size under retention", ()
       await sink.close();
       const file = t.target.kind === "sqlite" ? t.target.file : "";
       const full = statSync(file).size;
-      const run = await runLogRetention(t.db, { dialect: "sqlite", defaultDays: 30, now: NOW });
+      const run = await runLogRetention(t.db, { dialect: "sqlite", sqliteFile: file, defaultDays: 30, now: NOW });
       expect(run.deleted_logs).toBe(2_000);
       expect(run.vacuumed_pages).toBeGreaterThan(0);
       await t.db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
