@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     return { label, rps: r.answered / r.seconds, errors: r.errors, ...s };
   };
 
-  await startLoad([endpoint], 2, 2).done; // warm-up
+  await startLoad([endpoint], CONCURRENCY, 5).done; // warm-up: code loaded, caches and JIT warm
   log("inference alone...");
   const alone = await inference("inference alone");
 

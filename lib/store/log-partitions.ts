@@ -165,8 +165,11 @@ export async function dropLogPartitionsBefore(
   const blocked: string[] = [];
   for (const [day, parts] of groups) {
     if (shouldStop()) break;
-    // One transaction: a reader never sees a day's logs without their attempts.
-    const ordered = [...parts].sort((a, b) => a.table.localeCompare(b.table));
+    // One transaction: a reader never sees a day's logs without their attempts. Dropping a partition
+    // locks its parent, so the parents are taken in the log writer's order (logs, attempts,
+    // metadata): the other order deadlocks with a batch being written.
+    const rank = (p: LogPartition) => PARTITIONED_LOG_TABLES.findIndex((t) => t.table === p.table);
+    const ordered = [...parts].sort((a, b) => rank(a) - rank(b));
     try {
       await db.$transaction(async (tx) => {
         await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT}'`);

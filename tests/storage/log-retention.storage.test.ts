@@ -333,6 +333,33 @@ describe.runIf(TEST_DB_KIND === "postgresql")("PostgreSQL day partitions", () =>
       await client.end();
     }
   });
+
+  it("drops a day without deadlocking a log batch being written (parents locked in the writer's order)", async () => {
+    const ws = await t.db.workspace.create({ data: { name: "D", slug: "deadlock" } });
+    await ensureLogPartitions(t.db, { now: new Date("2026-04-02T00:00:00Z"), daysAhead: 0 });
+    const client = new pg.Client({ connectionString: t.target.kind === "postgresql" ? t.target.url : "" });
+    await client.connect();
+    try {
+      // A writer's transaction: the log row first (its parent locked), its attempt to come.
+      await client.query("BEGIN");
+      await client.query(
+        `INSERT INTO "RequestLog" ("id", "workspaceId", "createdAt", "traceId", "path", "status", "latencyMs", "overheadMs") VALUES ('dl1', $1, '2026-04-02 10:00:00', 't', '/v1/chat/completions', 200, 5, 0.1)`,
+        [ws.id],
+      );
+      const drop = dropLogPartitionsBefore(t.db, new Date("2026-04-02T00:00:00Z"));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the drop is now waiting for a lock
+      await client.query(
+        `INSERT INTO "RequestAttempt" ("id", "logId", "workspaceId", "logCreatedAt", "index", "targetPath", "startedAt") VALUES ('dl1:0', 'dl1', $1, '2026-04-02 10:00:00', 0, 'config', '2026-04-02 10:00:00')`,
+        [ws.id],
+      );
+      await client.query("COMMIT");
+      const { dropped } = await drop;
+      expect(dropped.map((d) => d.day)).toContain("20260401");
+      expect(await t.db.requestAttempt.count({ where: { logId: "dl1" } })).toBe(1);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
 });
 
 describe.runIf(TEST_DB_KIND === "postgresql")("upgrading a PostgreSQL database with logs to partitions", () => {
