@@ -19,6 +19,7 @@ import { type AnalyticsSplit, getAnalytics } from "@/lib/store/analytics";
 import { createLogSink, type LogSink } from "@/lib/store/log-sink";
 import { insertLogBatch } from "@/lib/store/logs";
 import { rebuildRollups } from "@/lib/store/rollup-rebuild";
+import { getWorkspaceOverview } from "@/lib/store/overview";
 import { pruneRollupsBatch, readRollups } from "@/lib/store/rollups";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
 import { testLogRecord } from "@/testing/sample-log-record";
@@ -278,6 +279,15 @@ describe(`rollups vs raw rows (${TEST_DB_KIND})`, () => {
       0.99,
     );
     expect(Math.abs(top.p99! - want) / want).toBeLessThanOrEqual(LATENCY_ERROR);
+  });
+
+  it("give the Overview its 24-hour requests and fallbacks", async () => {
+    const raw = await rawRows(ws);
+    const o = await getWorkspaceOverview(t.db, ws, new Date(T0 + HOURS * HOUR));
+    expect(o.requests24h).toBe(raw.length);
+    expect(o.fallbacks24h).toBe(raw.filter((r) => r.fallbackUsed).length);
+    // 30 hours later, the first 6 hours are out of the window.
+    expect((await getWorkspaceOverview(t.db, ws, new Date(T0 + 31 * HOUR))).requests24h).toBe(0);
   });
 
   it("count a batch spilled and then replayed once, whether or not it had been written", async () => {
