@@ -37,7 +37,7 @@ describe("GET /v1/analytics", () => {
 
   it("answers the workspace's hours, aligned to whole hours, with totals, percentiles and the stated error", async () => {
     // 10:30 to 11:30 reads 10:00 to 12:00.
-    const res = await api.get(`/v1/analytics?from=2025-06-01T10:30:00Z&to=2025-06-01T11:30:00Z&bucket=hour`);
+    const res = await api.get(`/analytics?from=2025-06-01T10:30:00Z&to=2025-06-01T11:30:00Z&bucket=hour`);
     expect(res.status).toBe(200);
     const a = res.json;
     expect(a).toMatchObject({
@@ -59,7 +59,7 @@ describe("GET /v1/analytics", () => {
   });
 
   it("splits by provider with labels and per-key figures; another workspace sees only its own", async () => {
-    const a = (await api.get(`/v1/analytics?from=2025-06-01&to=2025-06-02&bucket=day&split_by=provider`)).json;
+    const a = (await api.get(`/analytics?from=2025-06-01&to=2025-06-02&bucket=day&split_by=provider`)).json;
     expect(a.keys).toEqual([
       { key: "openai", label: "openai" },
       { key: "azure-openai", label: "azure-openai" },
@@ -70,13 +70,13 @@ describe("GET /v1/analytics", () => {
     ]);
     expect(a.series).toHaveLength(1);
     expect(a.series[0].by_key["azure-openai"]).toMatchObject({ requests: 1, rescued: 1, cost: 0.25 });
-    const b = (await otherApi.get(`/v1/analytics?from=2025-06-01&to=2025-06-02&bucket=day`)).json;
+    const b = (await otherApi.get(`/analytics?from=2025-06-01&to=2025-06-02&bucket=day`)).json;
     expect(b.totals).toMatchObject({ requests: 1, cost: 9 });
   });
 
   it("refuses bad parameters with a 400 naming each", async () => {
     const bad = async (query: string) => {
-      const res = await api.get(`/v1/analytics?${query}`);
+      const res = await api.get(`/analytics?${query}`);
       expect(res.status).toBe(400);
       return errorOf(res);
     };
