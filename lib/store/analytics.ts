@@ -193,6 +193,18 @@ function add(into: Acc, r: RollupRow): void {
   addHistogram(into.latency, r.latency);
 }
 
+function addAcc(into: Acc, a: Acc): void {
+  into.requests += a.requests;
+  into.errors += a.errors;
+  into.costNanoUsd += a.costNanoUsd;
+  into.unpriced += a.unpriced;
+  into.rescued += a.rescued;
+  into.promptTokens += a.promptTokens;
+  into.completionTokens += a.completionTokens;
+  into.totalTokens += a.totalTokens;
+  addHistogram(into.latency, a.latency);
+}
+
 function counts(a: Acc): Counts {
   return {
     requests: a.requests,
@@ -242,18 +254,21 @@ function assemble(q: AnalyticsQuery, rows: readonly RollupRow[], split: SplitKey
     starts.push(t);
     cells.push({ all: zeroAcc(), byKey: new Map(keys.map((k) => [k, zeroAcc()])) });
   }
-  const total = zeroAcc();
-  const perKey = new Map(keys.map((k) => [k, zeroAcc()]));
+  // Each row is added once, to its (bucket, key) cell (or its bucket without a split); the
+  // buckets' and keys' sums over the range are then sums of those few cells.
   for (const r of rows) {
     const cell = cells[Math.floor((r.hour.getTime() - first) / step)];
     if (!cell) continue; // cannot happen: rows are within [from, to)
-    add(cell.all, r);
-    add(total, r);
-    if (q.splitBy) {
-      const k = keyOf.get(r.key)!;
-      add(cell.byKey.get(k)!, r);
-      add(perKey.get(k)!, r);
+    add(q.splitBy ? cell.byKey.get(keyOf.get(r.key)!)! : cell.all, r);
+  }
+  const total = zeroAcc();
+  const perKey = new Map(keys.map((k) => [k, zeroAcc()]));
+  for (const cell of cells) {
+    for (const [k, acc] of cell.byKey) {
+      addAcc(cell.all, acc);
+      addAcc(perKey.get(k)!, acc);
     }
+    addAcc(total, cell.all);
   }
   const series: AnalyticsPoint[] = cells.map((c, i) => ({
     start: new Date(starts[i]!).toISOString(),

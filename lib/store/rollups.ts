@@ -117,7 +117,7 @@ export async function readRollups(
   dialect: Dialect = dialectOf(db),
 ): Promise<RollupRow[]> {
   const rows = await db.$queryRaw<RawRollupRow[]>(Prisma.sql`
-    SELECT * FROM "LogRollup"
+    SELECT "workspaceId", "dimension", "hour", "key", ${Prisma.raw(SUMMED.map((c) => `"${c}"`).join(", "))}, "latency" FROM "LogRollup"
     WHERE "workspaceId" = ${q.workspaceId} AND "dimension" = ${q.dimension}
       AND "hour" >= ${timeRaw(dialect, q.from)} AND "hour" < ${timeRaw(dialect, q.to)}`);
   return rows.map(toRollupRow);
