@@ -11,7 +11,9 @@
  *
  * Logs go to the default workspace with the current time, spread over 24 hours' worth of keys
  * (providers, models, virtual keys, configs, statuses as the seeder's). Prints rows/s and the
- * explorer's query times (median / p90) during the writes.
+ * explorer's query times (median / p90) during the writes. --rollups-only times just the rollup
+ * part of the same batches (fold + upsert in a transaction of its own, PostgreSQL), to tell what
+ * the rollups add to a batch.
  */
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -20,7 +22,10 @@ import { migrate } from "../lib/db/migrate";
 import { parseEnv } from "../lib/env";
 import { parseLogQuery } from "../lib/logs/query";
 import { newLogId, type LogRecord } from "../lib/logs/types";
+import pg from "pg";
 import { createLogSink } from "../lib/store/log-sink";
+import { rollupDeltas } from "../lib/store/logs";
+import { upsertRollupsPg } from "../lib/store/rollups";
 import { listLogs } from "../lib/store/log-query";
 import { ensureDefaultWorkspace } from "../lib/store/workspaces";
 import { testLogRecord } from "../testing/sample-log-record";
@@ -31,6 +36,7 @@ const { values: args } = parseArgs({
     rows: { type: "string", default: "50000" },
     batch: { type: "string", default: "200" },
     readers: { type: "string", default: "1" },
+    "rollups-only": { type: "boolean", default: false },
   },
 });
 const ROWS = Number(args.rows);
@@ -100,7 +106,16 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const readers = Array.from({ length: READERS }, reader);
-  for (const b of batches) await sink.write(b);
+  if (args["rollups-only"] && env.database.kind === "postgresql") {
+    const client = new pg.Client({ connectionString: env.database.url });
+    await client.connect();
+    for (const b of batches) {
+      await client.query("BEGIN");
+      await upsertRollupsPg(client, rollupDeltas(b));
+      await client.query("COMMIT");
+    }
+    await client.end();
+  } else for (const b of batches) await sink.write(b);
   const secs = (performance.now() - started) / 1000;
   writing = false;
   await Promise.all(readers);
@@ -110,7 +125,7 @@ async function main(): Promise<void> {
   const q = (p: number) => (readTimes[Math.min(readTimes.length - 1, Math.floor(p * readTimes.length))] ?? 0).toFixed(1);
   const rows = batches.length * BATCH;
   console.log(
-    `${describeDatabase(env.database)}: ${rows} logs in batches of ${BATCH}, rollups on, ${READERS} explorer reader(s): ` +
+    `${describeDatabase(env.database)}: ${rows} logs in batches of ${BATCH}, ${args["rollups-only"] ? "rollup upserts only" : "rollups on"}, ${READERS} explorer reader(s): ` +
       `${(rows / secs).toFixed(0)} rows/s (${secs.toFixed(1)} s); explorer queries during the writes: ${readTimes.length}, median ${q(0.5)} ms, p90 ${q(0.9)} ms`,
   );
 }

@@ -36,9 +36,11 @@ export const ROLLUP_CHUNK = 1000;
 
 /** `a` + `b`, two JSON arrays of counts of any lengths, as a JSON array (the longer one's length). */
 function mergeHistogramSql(dialect: Dialect, a: string, b: string): string {
+  // SQLite: walk the longer array and look the index up in both (json_extract reuses its parse of
+  // the same text): a FULL JOIN of two json_each has no index and costs ~12x more.
   if (dialect === "sqlite")
-    return `(SELECT json_group_array(COALESCE(x.value, 0) + COALESCE(y.value, 0) ORDER BY COALESCE(x.key, y.key))
-      FROM json_each(${a}) AS x FULL JOIN json_each(${b}) AS y ON x.key = y.key)`;
+    return `(SELECT json_group_array(COALESCE(json_extract(${a}, '$[' || x.key || ']'), 0) + COALESCE(json_extract(${b}, '$[' || x.key || ']'), 0) ORDER BY x.key)
+      FROM json_each(CASE WHEN json_array_length(${a}) >= json_array_length(${b}) THEN ${a} ELSE ${b} END) AS x)`;
   return `(SELECT COALESCE('[' || string_agg((COALESCE(x.n::bigint, 0) + COALESCE(y.n::bigint, 0))::text, ',' ORDER BY COALESCE(x.i, y.i)) || ']', '[]')
       FROM json_array_elements_text(${a}::json) WITH ORDINALITY AS x(n, i)
       FULL JOIN json_array_elements_text(${b}::json) WITH ORDINALITY AS y(n, i) ON x.i = y.i)`;
