@@ -12,8 +12,8 @@
  * Logs go to the default workspace with the current time, spread over 24 hours' worth of keys
  * (providers, models, virtual keys, configs, statuses as the seeder's). Prints rows/s and the
  * explorer's query times (median / p90) during the writes. --rollups-only times just the rollup
- * part of the same batches (fold + upsert in a transaction of its own, PostgreSQL), to tell what
- * the rollups add to a batch.
+ * part of the same batches (fold + upsert in a transaction of its own, rolled back: PostgreSQL),
+ * to tell what the rollups add to a batch.
  */
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     for (const b of batches) {
       await client.query("BEGIN");
       await upsertRollupsPg(client, rollupDeltas(b));
-      await client.query("COMMIT");
+      await client.query("ROLLBACK"); // rollups of logs that are not written must not stay
     }
     await client.end();
   } else for (const b of batches) await sink.write(b);
