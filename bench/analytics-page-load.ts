@@ -1,17 +1,21 @@
 /**
- * Times the server render of `/analytics` against a big database, for each range and split. A
+ * Times the server render of `/analytics` against a big database, for each range and every split
+ * (the page reads only the hourly rollups, so the time should not grow with the number of logs). A
  * measurement to run by hand, not a test (timings depend on the machine):
  *
- *   DETOUR_DATA_DIR=<scratch dir> npx tsx scripts/seed-logs.ts --rows 100000   # or --database-url for PostgreSQL
+ *   DETOUR_DATA_DIR=<scratch dir> npx tsx scripts/seed-logs.ts --rows 1000000 --batch 5000   # or --database-url for PostgreSQL
  *   npx tsx scripts/start.ts --prepare
- *   DETOUR_DATA_DIR=<scratch dir> [DATABASE_URL=postgresql://...] npx tsx bench/analytics-page-load.ts [--runs 15]
+ *   DETOUR_DATA_DIR=<scratch dir> [DATABASE_URL=postgresql://...] npx tsx bench/analytics-page-load.ts [--runs 15] [--ranges 24h,7d,30d]
  *
  * Prints the median and p90 of the whole HTML response (RSC payload with the chart data included).
+ * --ranges picks the ranges (default all three); every split is timed for each.
  */
 import { parseArgs } from "node:util";
 import { startServer, waitForHealthOrExit } from "../testing/server-process";
 
-const { values: args } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
+const { values: args } = parseArgs({
+  options: { runs: { type: "string", default: "15" }, ranges: { type: "string", default: "24h,7d,30d" } },
+});
 const RUNS = Math.max(1, Number(args.runs));
 const dataDir = process.env.DETOUR_DATA_DIR;
 if (!dataDir) {
@@ -67,8 +71,8 @@ async function main() {
     console.log(`\n/analytics server render, ${RUNS} runs after a warm-up, ms (whole response over localhost)\n`);
     console.log("| URL | median | p90 | HTML KiB |");
     console.log("|---|---:|---:|---:|");
-    for (const range of ["24h", "7d", "30d"]) {
-      for (const split of ["none", "provider", "model"]) {
+    for (const range of args.ranges.split(",")) {
+      for (const split of ["none", "provider", "model", "endpoint", "api_key", "virtual_key", "config", "status"]) {
         const path = `/analytics?range=${range}&split=${split}`;
         const first = await time(`${base}${path}`, cookie);
         if (first.status !== 200) throw new Error(`${path} -> ${first.status}`);

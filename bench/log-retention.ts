@@ -173,6 +173,7 @@ async function main(): Promise<void> {
         dialect: DIALECT,
         sqliteFile: DIALECT === "sqlite" ? dbFile : undefined,
         defaultDays: 30,
+        rollupDays: 400,
         budgetMs: 10 * 60_000,
       });
       pruned.runs += 1;

@@ -108,7 +108,7 @@ test("charts this run's requests, and the range and split selects change the URL
   const perKey = (shown: string) =>
     page.getByRole("img", {
       name: new RegExp(
-        `^Latency per hour, last 24 hours: p50 [\\d,]+ ms, p95 [\\d,]+ ms over the range; by provider, highest p50 / p95 in any hour: .*azure-openai [\\d,]+ ms / [\\d,]+ ms.*; highest ${shown} [\\d,]+ ms \\(.+\\) at .+ UTC; lines show ${shown} per provider\\.$`,
+        `^Latency per hour, last 24 hours: p50 [\\d,]+ ms, p95 [\\d,]+ ms, p99 [\\d,]+ ms over the range; by provider, highest p50 / p95 in any hour: .*azure-openai [\\d,]+ ms / [\\d,]+ ms.*; highest ${shown} [\\d,]+ ms \\(.+\\) at .+ UTC; lines show ${shown} per provider\\.$`,
       ),
     });
   await expect(perKey("p95")).toBeVisible();

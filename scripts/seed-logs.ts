@@ -11,9 +11,12 @@
  * another, created when missing). Rows are spread over the last --days (30) days: a mix of
  * providers, models (some without a price: cost null), statuses (2xx/4xx/5xx), fallbacks with
  * 2-3 attempts, metadata (env, team, user) and small bodies. Batches are written with the database
- * driver in one transaction each (100k rows in seconds); --prisma writes them through Prisma's
- * insertLogBatch instead (lib/store/logs.ts, about 1 ms a row). The running app's log writer uses
- * neither: it writes through lib/store/log-sink.ts.
+ * driver in one transaction each (100k rows in seconds; on PostgreSQL one INSERT ... SELECT FROM
+ * json_populate_recordset per table and batch), together with their analytics rollups (the
+ * writer's fold and upsert, lib/logs/rollup.ts and lib/store/rollups.ts), so the rollups match what
+ * was seeded; --prisma writes them through Prisma's insertLogBatch instead (lib/store/logs.ts,
+ * about 1 ms a row). The running app's log writer uses neither: it writes through
+ * lib/store/log-sink.ts. 10M rows over 30 days: `--rows 10000000 --batch 5000`.
  *
  * --measure runs each main query shape through lib/store/log-query.ts (the code behind the API)
  * --runs times after a warm-up and prints the median and p90 in ms as a Markdown table;
@@ -37,8 +40,10 @@ import { parseEnv } from "../lib/env";
 import { cost as costOf } from "../lib/logs/cost";
 import { parseLogQuery, type LogCursor, type LogQuery } from "../lib/logs/query";
 import { newLogId, type AttemptRecordRow, type LogRecord } from "../lib/logs/types";
+import { ensureLogPartitions } from "../lib/store/log-partitions";
 import { listLogs } from "../lib/store/log-query";
-import { insertLogBatch } from "../lib/store/logs";
+import { insertLogBatch, rollupDeltas, toAttemptRows, toMetadataRows } from "../lib/store/logs";
+import { rollupUpserterSqlite, upsertRollupsPg } from "../lib/store/rollups";
 import { ensureDefaultWorkspace } from "../lib/store/workspaces";
 
 const { values: args } = parseArgs({
@@ -224,6 +229,7 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
     reasoningTokens: null,
     responseId: null,
     cost,
+    usageEstimated: false,
     latencyMs,
     overheadMs: Math.round((0.5 + rand() * 4) * 100) / 100,
     retryCount,
@@ -248,10 +254,9 @@ function tableRows(records: LogRecord[]) {
     ...log,
     metadata: metadata === null ? null : JSON.stringify(metadata),
   }));
-  const attempts = records.flatMap((r) => r.attempts.map((a) => ({ id: `att_${randomBytes(10).toString("hex")}`, logId: r.id, ...a })));
-  const metadata = records.flatMap((r) =>
-    Object.entries(r.metadata ?? {}).map(([key, value]) => ({ logId: r.id, workspaceId: r.workspaceId, key, value })),
-  );
+  // The rows the app's writer stores (lib/store/logs.ts): attempts and metadata carry their log's workspace and time.
+  const attempts = records.flatMap((r) => toAttemptRows(r).map((a) => ({ id: `att_${randomBytes(10).toString("hex")}`, ...a })));
+  const metadata = records.flatMap(toMetadataRows);
   return { RequestLog: logs, RequestAttempt: attempts, RequestLogMetadata: metadata } as Record<string, Record<string, unknown>[]>;
 }
 
@@ -260,9 +265,10 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
     const conn = new Database(target.file);
     conn.pragma("busy_timeout = 10000");
     const statements = new Map<string, Database.Statement>();
+    const upsertRollups = rollupUpserterSqlite(conn);
     // Same encoding as Prisma's SQLite adapter: ISO time with +00:00, booleans as 0/1.
     const value = (v: unknown) => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : typeof v === "boolean" ? (v ? 1 : 0) : v);
-    const insertAll = conn.transaction((tables: Record<string, Record<string, unknown>[]>) => {
+    const insertAll = conn.transaction((tables: Record<string, Record<string, unknown>[]>, records: LogRecord[]) => {
       for (const [table, rows] of Object.entries(tables)) {
         for (const row of rows) {
           const cols = Object.keys(row);
@@ -277,8 +283,9 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
           stmt.run(...cols.map((c) => value(row[c])));
         }
       }
+      upsertRollups(rollupDeltas(records));
     });
-    return { write: async (records) => void insertAll(tableRows(records)), close: async () => void conn.close() };
+    return { write: async (records) => void insertAll(tableRows(records), records), close: async () => void conn.close() };
   }
   const client = new pg.Client({ connectionString: target.url });
   await client.connect();
@@ -292,6 +299,7 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
             JSON.stringify(rows),
           ]);
       }
+      await upsertRollupsPg(client, rollupDeltas(records));
       await client.query("COMMIT");
     },
     close: () => client.end(),
@@ -478,11 +486,14 @@ async function main(): Promise<void> {
       ? await db.workspace.upsert({ where: { slug: args.workspace }, update: {}, create: { name: args.workspace, slug: args.workspace } })
       : await ensureDefaultWorkspace(db);
     if (ROWS > 0) {
+      // PostgreSQL: the day partitions of the seeded range, as Detour makes them ahead of time (a
+      // row no day covers would land in the default partition).
+      if (target.kind === "postgresql") await ensureLogPartitions(db, { from: new Date(Date.now() - (DAYS + 1) * 86_400_000) });
       await seed(db, target, workspace.id);
       // PostgreSQL's autovacuum analyzes a table this size within a minute; do it now so the timing
       // sees the plans a running server would. SQLite keeps no statistics unless asked (the app
       // does not ask), so it is measured as the app runs it.
-      if (target.kind === "postgresql") await db.$executeRaw`ANALYZE "RequestLog", "RequestLogMetadata", "RequestAttempt"`;
+      if (target.kind === "postgresql") await db.$executeRaw`ANALYZE "RequestLog", "RequestLogMetadata", "RequestAttempt", "LogRollup"`;
     }
     if (args.measure) await measure(db, target, workspace.id, queries);
   } finally {

@@ -4,7 +4,7 @@ import path from "node:path";
 
 export type SchemaColumn = { name: string; type: string; optional: boolean };
 
-const SCALARS = new Set(["String", "Int", "Float", "Boolean", "DateTime"]);
+const SCALARS = new Set(["String", "Int", "BigInt", "Float", "Boolean", "DateTime"]);
 
 export function readSchemaModels(file = path.join(process.cwd(), "prisma/schema.prisma")): Map<string, SchemaColumn[]> {
   const text = readFileSync(file, "utf8");

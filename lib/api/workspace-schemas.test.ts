@@ -6,7 +6,7 @@ describe("workspace slugs and bodies", () => {
     expect(slugFromName("Team Ålpha (prod)")).toBe("team-alpha-prod");
     expect(slugFromName("  --Ops__EU--  ")).toBe("ops-eu");
     expect(slugFromName("日本")).toBe("workspace");
-    const long = slugFromName("a".repeat(30) + " " + "b".repeat(30));
+    const long = slugFromName(`${"a".repeat(30)} ${"b".repeat(30)}`);
     expect(long.length).toBeLessThanOrEqual(45); // room for a "-NN" suffix within 48
     expect(long).not.toMatch(/-$/);
   });

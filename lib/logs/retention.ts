@@ -14,7 +14,8 @@
  *    statement stays short (SQLite's driver runs on the event loop).
  * 3. Response affinity rows (which provider holds a response or conversation) older than the longest
  *    retention, never sooner than 30 days (what providers keep a response), go the same way.
- * 4. Analytics rollups older than DETOUR_ROLLUP_RETENTION_DAYS (they outlive the raw rows).
+ * 4. Analytics rollups older than DETOUR_ROLLUP_RETENTION_DAYS (default 400: they outlive the raw
+ *    rows, so analytics covers months whose logs are gone).
  * 5. SQLite: the pages freed go back to the file system (incremental vacuum), a few at a time.
  * A run stops after RUN_BUDGET_MS; the next one carries on. Budget spend (SpendDaily) is never touched:
  * a budget's period may be longer than the logs are kept.
@@ -43,6 +44,7 @@ import {
   sqliteIncrementalVacuum,
   tryLease,
 } from "../store/log-retention";
+import { pruneRollupsBatch } from "../store/rollups";
 
 const DAY_MS = 86_400_000;
 export const RUN_FIRST_DELAY_MS = 60_000;
@@ -83,18 +85,6 @@ export function retentionPlan(workspaces: readonly WorkspaceRetention[], default
   };
 }
 
-/** A pruner of rows that outlive the logs (the analytics rollups): one bounded batch before `cutoff`. */
-export type ExtraPruner = {
-  kind: string;
-  retentionDays: () => number;
-  batch: (db: Db, cutoff: Date, limit: number) => Promise<{ found: number; deleted: number }>;
-};
-const extraPruners: ExtraPruner[] = [];
-/** Adds a pruner run after the logs' (once per kind). */
-export function registerRetentionPruner(p: ExtraPruner): void {
-  if (!extraPruners.some((x) => x.kind === p.kind)) extraPruners.push(p);
-}
-
 export type RetentionRun = {
   started_at: string;
   duration_ms: number;
@@ -103,7 +93,8 @@ export type RetentionRun = {
   default_days: number;
   deleted_logs: number;
   deleted_affinity: number;
-  deleted_other: Record<string, number>;
+  /** Analytics rollup rows past DETOUR_ROLLUP_RETENTION_DAYS. */
+  deleted_rollups: number;
   partitions_dropped: number;
   /** PostgreSQL's estimate of the logs the dropped partitions held. */
   partition_rows_estimate: number;
@@ -115,6 +106,8 @@ export type RetentionRun = {
 
 export type RunOptions = {
   dialect: Dialect;
+  /** Days the analytics rollups are kept (DETOUR_ROLLUP_RETENTION_DAYS; 0 or absent: forever). */
+  rollupDays?: number;
   /** SQLite: the database file, for the incremental vacuum (without it, freed pages stay in the file). */
   sqliteFile?: string;
   defaultDays: number;
@@ -151,7 +144,7 @@ export async function runLogRetention(db: Db, options: RunOptions): Promise<Rete
     default_days: options.defaultDays,
     deleted_logs: 0,
     deleted_affinity: 0,
-    deleted_other: {},
+    deleted_rollups: 0,
     partitions_dropped: 0,
     partition_rows_estimate: 0,
     partitions_blocked: [],
@@ -201,14 +194,13 @@ export async function runLogRetention(db: Db, options: RunOptions): Promise<Rete
       },
     );
   }
-  for (const p of extraPruners) {
-    const days = p.retentionDays();
-    if (days <= 0 || !complete) continue;
-    const cutoff = new Date(now.getTime() - days * DAY_MS);
+  const rollupDays = options.rollupDays ?? 0;
+  if (rollupDays > 0 && complete) {
+    const cutoff = new Date(now.getTime() - rollupDays * DAY_MS);
     complete = await drain(
-      async (limit) => (await p.batch(db, cutoff, limit)).deleted,
+      async (limit) => (await pruneRollupsBatch(db, cutoff, limit)).deleted,
       (n) => {
-        run.deleted_other[p.kind] = (run.deleted_other[p.kind] ?? 0) + n;
+        run.deleted_rollups += n;
       },
     );
   }
@@ -243,7 +235,7 @@ function recordMetrics(run: RetentionRun): void {
   observeRetentionRun({
     outcome: run.error ? "failed" : run.complete ? "complete" : "partial",
     startedAtMs: Date.parse(run.started_at),
-    deleted: { logs: run.deleted_logs, affinity: run.deleted_affinity, ...run.deleted_other },
+    deleted: { logs: run.deleted_logs, affinity: run.deleted_affinity, rollups: run.deleted_rollups },
     partitionsDropped: run.partitions_dropped,
   });
 }
@@ -308,6 +300,7 @@ export async function startLogRetention(firstDelayMs = RUN_FIRST_DELAY_MS, inter
         dialect,
         sqliteFile: env.database.kind === "sqlite" ? env.database.file : undefined,
         defaultDays: env.DETOUR_LOG_RETENTION_DAYS,
+        rollupDays: env.DETOUR_ROLLUP_RETENTION_DAYS,
         shouldStop: () => rt.stopping || state.stopped,
         between: () => tryLease(db, LEASE, ttl),
       }).catch((err: unknown) => {
@@ -343,7 +336,7 @@ function emptyRun(defaultDays: number): RetentionRun {
     default_days: defaultDays,
     deleted_logs: 0,
     deleted_affinity: 0,
-    deleted_other: {},
+    deleted_rollups: 0,
     partitions_dropped: 0,
     partition_rows_estimate: 0,
     partitions_blocked: [],

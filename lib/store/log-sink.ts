@@ -7,13 +7,16 @@
  * event loop turning between them. A log's response-affinity rows go in with it, ON CONFLICT
  * (workspaceId, id) DO NOTHING: the first write of a response or conversation id wins. The spend
  * the budgets charged (`record.spend`) is added to SpendDaily in the same transaction, for the logs
- * actually inserted only, so the persisted spend counts each request exactly once.
+ * actually inserted only, so the persisted spend counts each request exactly once; so are the
+ * analytics rollups of those logs (lib/store/rollups.ts: deltas sorted by key, so concurrent
+ * writers lock rollup rows in one order). The spill replay writes through this sink too.
  */
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { DatabaseTarget } from "../db";
 import type { LogRecord } from "../logs/types";
-import { dedupeAffinity, dedupeById, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./logs";
+import { dedupeAffinity, dedupeById, rollupDeltas, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./logs";
+import { rollupUpserterSqlite, upsertRollupsPg } from "./rollups";
 
 type LogRow = ReturnType<typeof toLogRow>;
 type AttemptRow = ReturnType<typeof toAttemptRows>[number] & { id: string };
@@ -138,6 +141,7 @@ function sqliteSink(file: string): LogSink {
     const metadata = insert("RequestLogMetadata", METADATA_COLUMNS);
     const affinity = insert("ResponseAffinity", AFFINITY_COLUMNS);
     const spend = db.prepare(SPEND_UPSERT_SQL("(?, ?, ?, ?, ?, ?)"));
+    const upsertRollups = rollupUpserterSqlite(db);
     const insertChunk = db.transaction((records: LogRecord[]) => {
       const fresh: LogRecord[] = [];
       for (const r of records) {
@@ -149,6 +153,7 @@ function sqliteSink(file: string): LogSink {
         for (const a of toAffinityRows(r)) affinity.run(AFFINITY_COLUMNS.map((c) => value(a[c])));
       }
       for (const s of toSpendRows(fresh)) spend.run(s.scope, s.subjectId, s.day, s.workspaceId, s.costUsd, s.requests);
+      upsertRollups(rollupDeltas(fresh));
     });
     statements = { log, attempt, metadata, affinity, insertChunk };
     return statements;
@@ -217,6 +222,7 @@ function postgresSink(url: string): LogSink {
           );
           await client.query(SPEND_UPSERT_SQL(tuples.join(", ")), params);
         }
+        await upsertRollupsPg(client, rollupDeltas(fresh));
         await client.query("COMMIT");
       } catch (err) {
         // Discard the connection (the server rolls the transaction back): after a timeout or a

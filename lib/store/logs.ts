@@ -1,5 +1,7 @@
 import type { Db } from "../db";
+import { foldRollups, type RollupSource } from "../logs/rollup";
 import type { LogRecord } from "../logs/types";
+import { dialectOf, upsertRollupsPrisma } from "./rollups";
 
 // Interactive transaction limits: waiting for a pooled connection, and the whole batch.
 const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
@@ -12,11 +14,13 @@ const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
  * skipped together with their attempts, metadata and affinity rows (those were committed with the
  * log), so a retry after a lost COMMIT acknowledgement neither duplicates nor fails. An affinity id
  * already stored (by another log) keeps its first row. Prisma 7 has `skipDuplicates` on PostgreSQL
- * only, so both databases use the same in-transaction pre-filters.
+ * only, so both databases use the same in-transaction pre-filters. The analytics rollups of the
+ * logs written (and only those) are added in the same transaction (lib/store/rollups.ts).
  */
 export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Promise<void> {
   const unique = dedupeById(records);
   if (unique.length === 0) return;
+  const dialect = dialectOf(db);
   await db.$transaction(async (tx) => {
     const stored = await tx.requestLog.findMany({ where: { id: { in: unique.map((r) => r.id) } }, select: { id: true } });
     const storedIds = new Set(stored.map((r) => r.id));
@@ -34,6 +38,7 @@ export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Pro
         update: { costUsd: { increment: s.costUsd }, requests: { increment: s.requests } },
       });
     }
+    await upsertRollupsPrisma(tx, dialect, rollupDeltas(fresh));
     const affinity = dedupeAffinity(fresh.flatMap(toAffinityRows));
     if (affinity.length === 0) return;
     const taken = await tx.responseAffinity.findMany({
@@ -129,6 +134,32 @@ export function toSpendRows(records: readonly LogRecord[]): SpendRow[] {
     }
   }
   return [...rows.values()];
+}
+
+/** What a log adds to the analytics rollups, from its fields as stored (the same as toLogRow's). */
+export function toRollupSource(r: LogRecord): RollupSource {
+  return {
+    workspaceId: r.workspaceId,
+    createdAt: r.createdAt,
+    status: r.status,
+    provider: r.provider,
+    model: text(r.model),
+    path: text(r.path),
+    apiKeyId: r.apiKeyId,
+    virtualKeySlug: r.virtualKeySlug,
+    configSlug: r.configSlug,
+    cost: r.cost,
+    fallbackUsed: r.fallbackUsed,
+    promptTokens: r.promptTokens,
+    completionTokens: r.completionTokens,
+    totalTokens: r.totalTokens,
+    latencyMs: Math.round(r.latencyMs),
+  };
+}
+
+/** The rollup deltas of the logs written (only those: a retried batch adds nothing), sorted by key. */
+export function rollupDeltas(fresh: readonly LogRecord[]) {
+  return foldRollups(fresh.map(toRollupSource));
 }
 
 export function toLogRow(r: LogRecord) {

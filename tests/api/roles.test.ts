@@ -22,6 +22,7 @@ import { attemptSignIn, cookieHeader } from "../../testing/auth-client";
 
 /** The least role of each management route ("METHOD /path" as the route files name it). */
 const LEAST_ROLE: Record<string, Role> = {
+  "GET /v1/analytics": "viewer",
   "GET /v1/api-keys": "viewer",
   "POST /v1/api-keys": "member",
   "GET /v1/api-keys/[id]": "viewer",

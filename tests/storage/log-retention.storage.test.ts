@@ -153,10 +153,16 @@ describe(`log retention on ${TEST_DB_KIND}`, () => {
     expect(left.every((l) => l.attempts.length === 2)).toBe(true);
 
     // Once c keeps 30 days too, the old affinity row goes (older than every retention and 30 days).
+    // The analytics rollups outlive the logs: with 60 days, the 40-day-old hours stay, the 100-day-old go.
+    const rollupHours = async () =>
+      (await t.db.logRollup.findMany({ where: { workspaceId: a.id, dimension: "" }, orderBy: { hour: "asc" } })).map((r) => r.requests);
+    expect(await rollupHours()).toEqual([1, 1, 1, 1, 1]);
     await t.db.workspace.update({ where: { id: c.id }, data: { logRetentionDays: null } });
-    const second = await runLogRetention(t.db, { dialect: TEST_DB_KIND, defaultDays: 30, now: NOW });
+    const second = await runLogRetention(t.db, { dialect: TEST_DB_KIND, defaultDays: 30, rollupDays: 60, now: NOW });
     expect(second.deleted_affinity).toBe(1);
+    expect(second.deleted_rollups).toBeGreaterThan(0);
     expect(await counts(t.db, c.id)).toEqual({ logs: 3, attempts: 6, metadata: 6 });
+    expect(await rollupHours()).toEqual([1, 1, 1, 1]); // 40, 10, 5 and 1 days old: a's logs of 40 days are gone, not their totals
   });
 
   it("works in bounded batches: a run out of time says so and the next one finishes", async () => {

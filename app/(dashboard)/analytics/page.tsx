@@ -1,10 +1,11 @@
 /**
- * `/analytics`: requests, error rate, cost, latency p50/p95 and requests rescued by fallback over
+ * `/analytics`: requests, error rate, cost, latency p50/p95/p99 and requests rescued by fallback over
  * a time range, optionally split by provider, model, endpoint, API key, virtual key or config (the
  * last three shown by name). The URL is the state (`?range=&split=`),
  * parsed here with one zod schema; an invalid parameter shows an error naming it, with the
- * controls to pick a valid value. Aggregation happens in the database (lib/store/analytics.ts);
- * the client components only draw.
+ * controls to pick a valid value. The figures come from the hourly rollups only
+ * (lib/store/analytics.ts): ranges are aligned to whole hours and percentiles carry the latency
+ * histogram's stated error (±2.5%); the client components only draw.
  */
 import type { Metadata } from "next";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -40,6 +41,7 @@ function SummaryCards({ data }: { data: Analytics }) {
     { label: "Cost", value: costText(t), note: t.unpriced ? unpricedText(t.unpriced) : undefined },
     { label: "Latency p50", value: t.p50 === null ? "–" : `${Math.round(t.p50).toLocaleString("en-US")} ms` },
     { label: "Latency p95", value: t.p95 === null ? "–" : `${Math.round(t.p95).toLocaleString("en-US")} ms` },
+    { label: "Latency p99", value: t.p99 === null ? "–" : `${Math.round(t.p99).toLocaleString("en-US")} ms` },
     { label: "Rescued by fallback", value: t.rescued.toLocaleString("en-US") },
   ];
   return (
@@ -64,8 +66,9 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Pr
       <div>
         <h1>Analytics</h1>
         <p className="page-sub">
-          Requests through the gateway over time, in UTC buckets. Errors are responses with status 400 and above; rescued requests succeeded
-          on a fallback target.
+          Requests through the gateway over time, in UTC buckets, from hourly rollups: ranges are aligned to whole hours, and latency
+          percentiles are within ±2.5% of the exact values. Errors are responses with status 400 and above; rescued requests succeeded on a
+          fallback target.
         </p>
       </div>
     </div>

@@ -1,5 +1,5 @@
 /**
- * The analytics page's URL state: `?range=24h|7d|30d&split=provider|model|endpoint|api_key|virtual_key|config|none`,
+ * The analytics page's URL state: `?range=24h|7d|30d&split=provider|model|endpoint|api_key|virtual_key|config|status|none`,
  * one schema for the page and the controls.
  */
 import { z } from "zod";
@@ -20,6 +20,7 @@ export const SPLITS = {
   api_key: "API key",
   virtual_key: "Virtual key",
   config: "Config",
+  status: "Status class",
 } as const;
 export type SplitId = keyof typeof SPLITS;
 
