@@ -184,7 +184,9 @@ class OtelRequestTrace implements RequestTrace {
     if (row.status !== null) attrs["http.response.status_code"] = row.status;
     const failed = row.errorClass !== null || row.status === null || !ok(row.status);
     if (failed) {
-      attrs["error.type"] = row.errorClass ?? (row.status !== null ? String(row.status) : "_OTHER");
+      // An upstream's own error status is its number (the conventions' HTTP error.type); Detour's verdicts by their class.
+      const byStatus = row.errorClass === null || row.errorClass === "upstream_status";
+      attrs["error.type"] = byStatus ? (row.status !== null ? String(row.status) : "_OTHER") : row.errorClass!;
       if (row.errorClass) attrs["detour.error.class"] = row.errorClass;
       span.setStatus({ code: SpanStatusCode.ERROR, ...(row.errorMessage ? { message: row.errorMessage } : {}) });
     }
