@@ -7,7 +7,9 @@
  * opentelemetry-proto files (collector/trace/v1/trace_service.proto, trace/v1/trace.proto,
  * common/v1/common.proto, resource/v1/resource.proto): the SDK packages ship an encoder only, and a
  * decoder written apart from the exporter's encoder checks it rather than mirroring it. Only the
- * fields the tests read are kept; unknown fields are skipped by their wire type.
+ * fields the tests read are kept; unknown fields are skipped by their wire type. Bodies are decoded
+ * when the spans are read, not when they arrive, so a benchmark's receiver (in the load generator's
+ * process) costs little more than a collector's socket while the load runs.
  */
 import { once } from "node:events";
 import http from "node:http";
@@ -53,6 +55,12 @@ export type OtlpReceiver = {
 
 export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  /** Export bodies received and not decoded yet (decoded by `decoded()`, in arrival order). */
+  const pending: { json: boolean; raw: Buffer }[] = [];
+  const decoded = (): ReceivedSpan[] => {
+    for (const body of pending.splice(0)) spans.push(...(body.json ? decodeJson(body.raw.toString("utf8")) : decodeProtobuf(body.raw)));
+    return spans;
+  };
   const types: string[] = [];
   let headers: http.IncomingHttpHeaders | null = null;
   const server = http.createServer((req, res) => {
@@ -68,12 +76,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
       const type = String(req.headers["content-type"] ?? "");
       types.push(type);
       headers = req.headers;
-      try {
-        spans.push(...(type.startsWith("application/json") ? decodeJson(raw.toString("utf8")) : decodeProtobuf(raw)));
-      } catch (err) {
-        res.writeHead(400, { "content-type": "text/plain" }).end(String(err));
-        return;
-      }
+      pending.push({ json: type.startsWith("application/json"), raw });
       // An empty ExportTraceServiceResponse: protobuf has no bytes for it, JSON is `{}`.
       if (type.startsWith("application/json")) res.writeHead(200, { "content-type": "application/json" }).end("{}");
       else res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
@@ -84,13 +87,13 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    spans: () => [...spans],
+    spans: () => [...decoded()],
     contentTypes: () => [...types],
     lastHeaders: () => headers,
     waitFor: async (predicate, count = 1, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = spans.filter(predicate);
+        const found = decoded().filter(predicate);
         if (found.length >= count) return found;
         if (Date.now() > deadline)
           throw new Error(`${found.length} of ${count} spans arrived within ${timeoutMs} ms (${spans.length} in all)`);

@@ -55,6 +55,25 @@ const recordSetter: TextMapSetter<Record<string, string>> = {
   },
 };
 
+/** `server.address` and `server.port` of the upstream URLs seen (a target's URL repeats): parsed once each. */
+const servers = new Map<string, { address: string; port: number } | null>();
+const MAX_SERVERS = 1000;
+
+function serverOf(url: string): { address: string; port: number } | null {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  const origin = slash === -1 ? url : url.slice(0, slash);
+  let server = servers.get(origin);
+  if (server === undefined) {
+    const parsed = URL.canParse(origin) ? new URL(origin) : null;
+    server = parsed
+      ? { address: parsed.hostname.replace(/^\[|\]$/g, ""), port: Number(parsed.port) || (parsed.protocol === "https:" ? 443 : 80) }
+      : null;
+    if (servers.size >= MAX_SERVERS) servers.clear();
+    servers.set(origin, server);
+  }
+  return server;
+}
+
 /** Epoch ms with sub-ms precision (span times). */
 function nowMs(): number {
   return performance.timeOrigin + performance.now();
@@ -90,10 +109,10 @@ class OtelAttemptSpan implements AttemptSpan {
   sending(headers: Record<string, string>, url: string, model: string | null): void {
     this.model = model;
     if (model) this.span.setAttribute("gen_ai.request.model", model);
-    const parsed = URL.canParse(url) ? new URL(url) : null;
-    if (parsed) {
-      this.span.setAttribute("server.address", parsed.hostname.replace(/^\[|\]$/g, ""));
-      this.span.setAttribute("server.port", Number(parsed.port) || (parsed.protocol === "https:" ? 443 : 80));
+    const server = serverOf(url);
+    if (server) {
+      this.span.setAttribute("server.address", server.address);
+      this.span.setAttribute("server.port", server.port);
     }
     propagator.inject(trace.setSpan(ROOT_CONTEXT, this.span), headers, recordSetter);
   }
@@ -141,6 +160,8 @@ class OtelRequestTrace implements RequestTrace {
   }
 
   finish(end: FinishedRequest): void {
+    // A request the sampler left out: its spans record nothing, ending them does nothing.
+    if (!this.span.isRecording()) return;
     const rows = end.record?.attempts ?? [];
     let next = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -176,10 +197,7 @@ class OtelRequestTrace implements RequestTrace {
       "detour.attempt.retry": row.retry,
       "detour.target.path": row.targetPath,
     };
-    if (row.provider) {
-      attrs["gen_ai.provider.name"] = providerName(row.provider);
-      attrs["detour.provider"] = row.provider;
-    }
+    if (row.provider) attrs["gen_ai.provider.name"] = providerName(row.provider);
     if (row.virtualKeySlug) attrs["detour.virtual_key.slug"] = row.virtualKeySlug;
     if (row.status !== null) attrs["http.response.status_code"] = row.status;
     const failed = row.errorClass !== null || row.status === null || !ok(row.status);
@@ -209,13 +227,9 @@ class OtelRequestTrace implements RequestTrace {
       if (r.configSlug) attrs["detour.config.id"] = r.configSlug;
       if (r.configVersion !== null) attrs["detour.config.version"] = r.configVersion;
       if (r.virtualKeySlug) attrs["detour.virtual_key.slug"] = r.virtualKeySlug;
-      if (r.provider) {
-        attrs["gen_ai.provider.name"] = providerName(r.provider);
-        attrs["detour.provider"] = r.provider;
-      }
+      if (r.provider) attrs["gen_ai.provider.name"] = providerName(r.provider);
       attrs["detour.fallback_used"] = r.fallbackUsed;
       attrs["detour.retry_count"] = r.retryCount;
-      attrs["detour.attempt_count"] = r.attempts.length;
       attrs["detour.cache.status"] = r.cacheStatus;
       attrs["detour.stream"] = r.stream;
       if (r.cost !== null) attrs["detour.cost_usd"] = r.cost;
