@@ -6,13 +6,15 @@
  *
  *   npx tsx bench/otel-cost.ts [--rounds 16] [--seconds 3] [--c 8] [--sample 1] [--ports 45350]
  *
- * A closed loop of `c` clients (bench/lib/closed-loop.ts) sends non-streaming chat completions to
+ * Two phases of half the rounds each; the second swaps which process slot (port, start order) is
+ * traced, since the slots differ by themselves (`--control`). A closed loop of `c` clients (bench/lib/closed-loop.ts) sends non-streaming chat completions to
  * one OpenAI virtual key on the mock upstream (its own process). Reported per side: requests per
  * second, p50/p99 latency and CPU ms per request of the Detour process; then the ratio on/off of
  * requests per second (the target: >= 0.97), over the whole run and as the median of each round's
  * ratio (its two runs back to back), and the spans the receiver got (2 per request: the request's
- * and its attempt's). Ports: `--ports` and the next three (mock, receiver, Detour off,
- * Detour on). `--sample 0.1`: the traced Detour samples 10% (OTEL_TRACES_SAMPLER=parentbased_traceidratio).
+ * and its attempt's). Ports: `--ports` and the next four (mock, receiver, Detour off,
+ * Detour on, the in-process measure's receiver). `--sample 0.1`: the traced Detour samples 10% (OTEL_TRACES_SAMPLER=parentbased_traceidratio).
+ * `--control`: the second Detour without tracing too (an A/A run: the setup's own difference).
  * `--cpu-prof <dir>`: each Detour writes a CPU profile there when it stops. Needs the
  * production build (`npm run build`).
  */
@@ -36,6 +38,7 @@ const { values: opts } = parseArgs({
     ports: { type: "string", default: "45350" },
     "cpu-prof": { type: "string" },
     sample: { type: "string", default: "1" },
+    control: { type: "boolean", default: false },
   },
 });
 const ROUNDS = Number(opts.rounds);
@@ -45,7 +48,11 @@ const BASE_PORT = Number(opts.ports);
 /** `--sample <ratio>`: the traced Detour samples this share of requests (parentbased_traceidratio); 1: all. */
 const SAMPLE = Number(opts.sample);
 const SAMPLER_ENV: Record<string, string> =
-  SAMPLE < 1 ? { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: String(SAMPLE) } : {};
+  SAMPLE === 0
+    ? { OTEL_TRACES_SAMPLER: "always_off" }
+    : SAMPLE < 1
+      ? { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: String(SAMPLE) }
+      : {};
 /** `--cpu-prof <dir>`: both Detour processes write a V8 CPU profile there when they stop. */
 const PROFILE_ARGS = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(opts["cpu-prof"])}`] : [];
 
@@ -70,7 +77,7 @@ async function startDetourWith(name: string, dataDir: string, keyHex: string, mo
   const ready = await waitForHealthOrExit(server);
   if (ready.health !== 200) throw new Error(`${name} did not start (${JSON.stringify(ready)}):\n${server.output()}`);
   const headers = { "content-type": "application/json", "x-portkey-api-key": seed.apiKey, "x-portkey-virtual-key": vk };
-  return { origin: `http://127.0.0.1:${server.port}`, pid: server.child.pid, headers };
+  return { origin: `http://127.0.0.1:${server.port}`, pid: server.child.pid, headers, stop: () => server.stop() };
 }
 
 /** Detour with `--cpu-prof` (not allowed in NODE_OPTIONS, so spawned here with the server's arguments). */
@@ -145,8 +152,10 @@ async function main(): Promise<void> {
   const receiver = await startOtlpReceiver(BASE_PORT + 1);
   onCleanup("close the OTLP receiver", () => receiver.close());
   log(`mock upstream on ${mockUrl}, OTLP receiver on ${receiver.url}`);
-  const alone = await inProcessCost(receiver.url);
-  const spansBefore = receiver.spans().length;
+  // Its own receiver: its last batches may still be arriving when the servers' spans are counted.
+  const aside = await startOtlpReceiver(BASE_PORT + 4);
+  onCleanup("close the in-process receiver", () => aside.close());
+  const alone = await inProcessCost(aside.url);
   log(
     `tracing code alone: ${alone.syncUs.toFixed(1)} us CPU per request on the request's turn, ${alone.totalUs.toFixed(1)} us with the export`,
   );
@@ -154,55 +163,60 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-otel-bench-"));
   onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
   const keyHex = randomBytes(32).toString("hex");
-  const off = await startDetourWith("detour-off", dataDir, keyHex, mockUrl, BASE_PORT + 2, {});
-  const on = await startDetourWith("detour-on", dataDir, keyHex, mockUrl, BASE_PORT + 3, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    ...SAMPLER_ENV,
-  });
-  const sides: Side[] = [
-    { name: "off", ...off },
-    { name: "on", ...on },
-  ];
+  const traced = opts.control ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...SAMPLER_ENV };
   const body = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
   const endpoint = (s: Side) => ({ name: s.name, origin: s.origin, path: "/v1/chat/completions", headers: s.headers, body });
-
-  // Warm-up: both sides, so the JIT has seen every path (the tracing one included) before anything counts.
-  let warmedOn = 0;
-  for (const s of sides) {
-    const r = await startLoad([endpoint(s)], C, 3).done;
-    if (s.name === "on") warmedOn = r.answered;
-  }
-
   const tallies = new Map<Side["name"], Tally>(
-    sides.map((s) => [s.name, { answered: 0, errors: 0, nonOk: 0, seconds: 0, cpuMs: 0, latencies: [], rounds: [] }]),
+    (["off", "on"] as const).map((name) => [name, { answered: 0, errors: 0, nonOk: 0, seconds: 0, cpuMs: 0, latencies: [], rounds: [] }]),
   );
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const s of round % 2 ? [...sides].reverse() : sides) {
-      const t = tallies.get(s.name)!;
-      const cpu0 = treeCpuMs(s.pid);
-      const r = await startLoad([endpoint(s)], C, SECONDS).done;
-      t.cpuMs += treeCpuMs(s.pid) - cpu0;
-      t.answered += r.answered;
-      t.errors += r.errors;
-      t.seconds += r.seconds;
-      for (const [status, n] of r.perEndpoint[0]!.statuses) if (status !== 200) t.nonOk += n;
-      for (const ms of r.latencies) t.latencies.push(ms);
-      t.rounds.push(r.answered / r.seconds);
-      log(`round ${round + 1} ${s.name}: ${(r.answered / r.seconds).toFixed(0)} req/s`);
+  let warmedOn = 0;
+  // Two phases, the traced Detour on the other port and process slot in the second: an A/A run
+  // (--control) showed the two slots differ by themselves, by up to ~10% here; swapping cancels that.
+  for (const phase of [0, 1]) {
+    const slots = [BASE_PORT + 2, BASE_PORT + 3];
+    const [offPort, onPort] = phase === 0 ? slots : [slots[1]!, slots[0]!];
+    const off = await startDetourWith(`detour-off-${phase}`, dataDir, keyHex, mockUrl, offPort!, {});
+    const on = await startDetourWith(`detour-on-${phase}`, dataDir, keyHex, mockUrl, onPort!, traced);
+    const sides: (Side & { stop: () => Promise<void> })[] = [
+      { name: "off", ...off },
+      { name: "on", ...on },
+    ];
+    // Warm-up: both sides, so the JIT has seen every path (the tracing one included) before anything counts.
+    for (const s of sides) {
+      const r = await startLoad([endpoint(s)], C, 3).done;
+      if (s.name === "on") warmedOn += r.answered;
     }
+    for (let round = 0; round < ROUNDS / 2; round++) {
+      for (const s of round % 2 ? [...sides].reverse() : sides) {
+        const t = tallies.get(s.name)!;
+        const cpu0 = treeCpuMs(s.pid);
+        const r = await startLoad([endpoint(s)], C, SECONDS).done;
+        t.cpuMs += treeCpuMs(s.pid) - cpu0;
+        t.answered += r.answered;
+        t.errors += r.errors;
+        t.seconds += r.seconds;
+        for (const [status, n] of r.perEndpoint[0]!.statuses) if (status !== 200) t.nonOk += n;
+        for (const ms of r.latencies) t.latencies.push(ms);
+        t.rounds.push(r.answered / r.seconds);
+        log(`phase ${phase + 1} round ${round + 1} ${s.name}: ${(r.answered / r.seconds).toFixed(0)} req/s`);
+      }
+    }
+    await waitForLogDrain(sides.map((s) => s.origin));
+    // Stopping flushes the traced side's last spans (shutdown), so the count below is complete.
+    for (const s of sides) await s.stop();
   }
-  await waitForLogDrain(sides.map((s) => s.origin));
-  await new Promise((r) => setTimeout(r, 6_000)); // the batch processor exports every 5 s
 
-  console.log(`\n## Tracing cost (c=${C}, ${ROUNDS} rounds x ${SECONDS} s per side, ${new Date().toISOString()})\n`);
+  console.log(
+    `\n## Tracing cost (c=${C}, ${ROUNDS} rounds x ${SECONDS} s per side in two phases, the slots swapped, ${new Date().toISOString()})\n`,
+  );
   console.log("| Detour | requests | req/s | p50 ms | p99 ms | CPU ms/request | errors / non-200 |");
   console.log("|---|---|---|---|---|---|---|");
   const rps = (t: Tally) => t.answered / t.seconds;
-  for (const s of sides) {
-    const t = tallies.get(s.name)!;
+  for (const name of ["off", "on"] as const) {
+    const t = tallies.get(name)!;
     const sorted = Float64Array.from(t.latencies).sort();
     const sampled = SAMPLE < 1 ? `${SAMPLE * 100}% of requests sampled` : "every request sampled";
-    const label = s.name === "on" ? `tracing on (OTLP/protobuf, ${sampled})` : "tracing off";
+    const label = name === "off" ? "tracing off" : opts.control ? "tracing off (control)" : `tracing on (OTLP/protobuf, ${sampled})`;
     console.log(
       `| ${label} | ${t.answered} | ${rps(t).toFixed(0)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 99).toFixed(2)} | ${(t.cpuMs / t.answered).toFixed(3)} | ${t.errors} / ${t.nonOk} |`,
     );
@@ -210,7 +224,7 @@ async function main(): Promise<void> {
   const onT = tallies.get("on")!;
   const offT = tallies.get("off")!;
   const ratio = rps(onT) / rps(offT);
-  const spans = receiver.spans().length - spansBefore;
+  const spans = receiver.spans().length;
   // Each round's two runs are back to back: the median of their ratios resists the machine's swings.
   const pairs = onT.rounds.map((v, i) => v / offT.rounds[i]!).sort((a, b) => a - b);
   const medianRatio = percentile(Float64Array.from(pairs), 50);
