@@ -1,7 +1,7 @@
 /**
  * What OpenTelemetry tracing costs Detour (docs/GATEWAY.md §13): two Detour processes of the same
  * build, one without tracing and one exporting every request's spans (OTLP/HTTP protobuf, the
- * default, all sampled) to a real receiver (testing/otlp-receiver.ts, in this process), loaded in
+ * default, all sampled) to a real receiver (testing/otlp-receiver.ts, its own process), loaded in
  * turn, round by round, so the machine's noise falls on both alike.
  *
  *   npx tsx bench/otel-cost.ts [--rounds 16] [--seconds 3] [--c 8] [--sample 1] [--ports 45350]
@@ -149,8 +149,15 @@ async function main(): Promise<void> {
   );
   const mockUrl = `http://127.0.0.1:${mockPort}`;
   await waitForHttp(`${mockUrl}/__mock/health`, mockProc);
-  const receiver = await startOtlpReceiver(BASE_PORT + 1);
-  onCleanup("close the OTLP receiver", () => receiver.close());
+  // The servers' receiver is a process of its own, as a collector would be: none of its work lands on the load generator.
+  const receiverUrl = `http://127.0.0.1:${BASE_PORT + 1}`;
+  const receiverProc = spawnProc(
+    "otlp receiver",
+    ["--require", "tsx/cjs", "testing/otlp-receiver.ts", "--port", String(BASE_PORT + 1)],
+    {},
+  );
+  await waitForHttp(`${receiverUrl}/spans/count`, receiverProc);
+  const receiver = { url: receiverUrl };
   log(`mock upstream on ${mockUrl}, OTLP receiver on ${receiver.url}`);
   // Its own receiver: its last batches may still be arriving when the servers' spans are counted.
   const aside = await startOtlpReceiver(BASE_PORT + 4);
@@ -224,7 +231,7 @@ async function main(): Promise<void> {
   const onT = tallies.get("on")!;
   const offT = tallies.get("off")!;
   const ratio = rps(onT) / rps(offT);
-  const spans = receiver.spans().length;
+  const spans = ((await (await fetch(`${receiverUrl}/spans/count`)).json()) as { spans: number }).spans;
   // Each round's two runs are back to back: the median of their ratios resists the machine's swings.
   const pairs = onT.rounds.map((v, i) => v / offT.rounds[i]!).sort((a, b) => a - b);
   const medianRatio = percentile(Float64Array.from(pairs), 50);

@@ -1,7 +1,8 @@
 /**
  * A real OTLP/HTTP trace receiver for tests and benchmarks (node:http): `POST /v1/traces` in
  * OTLP/protobuf (`application/x-protobuf`) or OTLP/JSON (`application/json`), gzip or not,
- * decoded into one flat list of spans with their resource's attributes.
+ * decoded into one flat list of spans with their resource's attributes; `GET /spans/count` answers
+ * `{spans: n}`. As its own process: `node --require tsx/cjs testing/otlp-receiver.ts --port N`.
  *
  * Protobuf is decoded here, by the wire format and the field numbers of the official
  * opentelemetry-proto files (collector/trace/v1/trace_service.proto, trace/v1/trace.proto,
@@ -67,6 +68,10 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      if (req.method === "GET" && req.url === "/spans/count") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ spans: decoded().length }));
+        return;
+      }
       if (req.method !== "POST" || req.url !== "/v1/traces") {
         res.writeHead(404).end();
         return;
@@ -310,4 +315,15 @@ function decodeProtobuf(buf: Buffer): ReceivedSpan[] {
     }
   }
   return out;
+}
+
+if (typeof require !== "undefined" && require.main === module) {
+  const at = process.argv.indexOf("--port");
+  const port = at > 0 ? Number(process.argv[at + 1]) : 4318;
+  void startOtlpReceiver(port).then((r) => {
+    process.stdout.write(`${r.url}\n`);
+    const stop = () => void r.close().then(() => process.exit(0));
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
 }
