@@ -14,6 +14,7 @@
  * ratio (its two runs back to back), and the spans the receiver got (2 per request: the request's
  * and its attempt's). Ports: `--ports` and the next four (mock, receiver, Detour off,
  * Detour on, the in-process measure's receiver). `--sample 0.1`: the traced Detour samples 10% (OTEL_TRACES_SAMPLER=parentbased_traceidratio).
+ * The OTEL_* variables the bench runs with are passed to the traced Detour (batch settings, ...).
  * `--control`: the second Detour without tracing too (an A/A run: the setup's own difference).
  * `--cpu-prof <dir>`: each Detour writes a CPU profile there when it stops. Needs the
  * production build (`npm run build`).
@@ -170,7 +171,11 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-otel-bench-"));
   onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
   const keyHex = randomBytes(32).toString("hex");
-  const traced = opts.control ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...SAMPLER_ENV };
+  // OTEL_* variables the bench runs with (OTEL_BSP_SCHEDULE_DELAY, ...) go to the traced Detour too.
+  const passed = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("OTEL_") && e[1] !== undefined),
+  );
+  const traced = opts.control ? {} : { ...passed, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...SAMPLER_ENV };
   const body = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
   const endpoint = (s: Side) => ({ name: s.name, origin: s.origin, path: "/v1/chat/completions", headers: s.headers, body });
   const tallies = new Map<Side["name"], Tally>(
