@@ -31,6 +31,13 @@ describe("parseEnv", () => {
     expect(message).not.toContain("short-secret");
     expect((error as EnvError).problems).toHaveLength(4);
   });
+  it("reads DETOUR_OTEL_CAPTURE_BODIES: false by default, true or false, anything else named", () => {
+    expect(parseEnv({}).DETOUR_OTEL_CAPTURE_BODIES).toBe(false);
+    expect(parseEnv({ DETOUR_OTEL_CAPTURE_BODIES: " TRUE " }).DETOUR_OTEL_CAPTURE_BODIES).toBe(true);
+    expect(parseEnv({ DETOUR_OTEL_CAPTURE_BODIES: "false" }).DETOUR_OTEL_CAPTURE_BODIES).toBe(false);
+    expect(parseEnv({ DETOUR_OTEL_CAPTURE_BODIES: "" }).DETOUR_OTEL_CAPTURE_BODIES).toBe(false);
+    expect(() => parseEnv({ DETOUR_OTEL_CAPTURE_BODIES: "yes" })).toThrow(/DETOUR_OTEL_CAPTURE_BODIES/);
+  });
   it("treats empty values as unset", () => {
     expect(parseEnv({ DATABASE_URL: "", DETOUR_ADMIN_PASSWORD: " " }).database.kind).toBe("sqlite");
     expect(parseEnv({ DETOUR_METRICS_PORT: "" }).DETOUR_METRICS_PORT).toBeUndefined();

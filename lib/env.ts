@@ -126,6 +126,17 @@ const envSchema = z.object({
   DETOUR_OIDC_DEFAULT_ROLE: z.enum(["none", "viewer", "member", "admin"]).default("viewer"),
   /** "off" turns password sign-in off (SSO only; needs DETOUR_OIDC_ISSUER). */
   DETOUR_PASSWORD_SIGN_IN: z.enum(["on", "off"]).default("on"),
+  /**
+   * OpenTelemetry traces (on with OTEL_EXPORTER_OTLP_ENDPOINT, lib/tracing): "true" adds the request
+   * and response bodies, as the log row holds them (redacted, bounded), to the request's span.
+   */
+  DETOUR_OTEL_CAPTURE_BODIES: z.preprocess(
+    (v) => (typeof v === "string" ? (v.trim() === "" ? undefined : v.trim().toLowerCase()) : v),
+    z
+      .enum(["true", "false"], { error: 'must be "true" or "false"' })
+      .default("false")
+      .transform((v) => v === "true"),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

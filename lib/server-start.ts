@@ -3,7 +3,8 @@
  * (lib/runtime.ts) are created at start, and the order in which they are closed at the end.
  *
  * Start (startServerProcess, from instrumentation.ts, once per process before Next.js serves):
- *  1. the environment (lib/env.ts)
+ *  1. the environment (lib/env.ts); then OpenTelemetry tracing, only when OTEL_EXPORTER_OTLP_ENDPOINT
+ *     (or _TRACES_ENDPOINT) is set: the SDK is loaded then, never otherwise (lib/tracing)
  *  2. the encryption key (lib/secrets.ts; generated into the data directory when not set)
  *  3. the database client, then bootstrap: migrate, check the key against the database, encrypt
  *     provider keys stored in clear by earlier versions, create the default workspace and the first
@@ -30,7 +31,8 @@
  *  1. the runtime is marked stopping: background work (the log scrub, audit and log retention) ends quietly
  *  2. the metrics listener closes
  *  3. the log writer closes: its queue goes to the database, what the database does not take in
- *     time to the spill file (at most 10 s)
+ *     time to the spill file (at most 10 s); then the spans not yet exported are flushed (tracing
+ *     on only; at most 2 s)
  *  4. the budget alerts close: the claims of crossings noted so far (the last settles included) and
  *     the webhook deliveries still queued get at most 2 s, then what is left is dropped and logged
  *     (lib/budgets/alerts.ts)
@@ -55,9 +57,12 @@ import { closeRedis } from "./redis";
 import { getRuntime } from "./runtime";
 import { getEncryptionKeyInfo } from "./secrets";
 import { installShutdownHooks } from "./shutdown-hooks";
+import { startTracing, stopTracing, TracingConfigError } from "./tracing";
 
 /** Start step 5: how long the start waits for the log spill directory to be counted. */
 const SPILL_COUNT_WAIT_MS = 10_000;
+/** Shutdown step 3: how long the last spans may take to export. */
+const TRACES_FLUSH_MS = 2_000;
 /** Shutdown step 4: how long pending budget alerts (claims, webhook deliveries) may take. */
 const ALERTS_CLOSE_MS = 2_000;
 /** Shutdown step 5: how long closing Redis and the database may take. */
@@ -73,8 +78,10 @@ function fail(message: string): never {
 /** Runs the start sequence (above). Exits the process when Detour cannot start. */
 export async function startServerProcess(): Promise<void> {
   try {
-    // 1. environment
+    // 1. environment; tracing when configured
     const env = getEnv();
+    const tracing = await startTracing({ captureBodies: env.DETOUR_OTEL_CAPTURE_BODIES });
+    if (tracing) logger.info({ protocol: tracing, captureBodies: env.DETOUR_OTEL_CAPTURE_BODIES }, "OpenTelemetry traces on");
     // 2. encryption key
     const keyInfo = getEncryptionKeyInfo();
     if (keyInfo.generated) {
@@ -118,7 +125,13 @@ export async function startServerProcess(): Promise<void> {
     startLogScrub();
     startAuditRetention();
   } catch (err) {
-    if (err instanceof EnvError || err instanceof EncryptionKeyError || err instanceof StartupError || err instanceof MigrationError) {
+    if (
+      err instanceof EnvError ||
+      err instanceof EncryptionKeyError ||
+      err instanceof StartupError ||
+      err instanceof MigrationError ||
+      err instanceof TracingConfigError
+    ) {
       fail(err.message);
     }
     fail(`unexpected error during start-up: ${(err as Error).message}`);
@@ -144,6 +157,7 @@ export async function stopServerProcess(timeoutMs: number): Promise<void> {
   await stopMetricsServer().catch(() => {});
   // 3. log writer (it reports its own failures)
   await rt.logWriter?.close(timeoutMs).catch(() => {});
+  await stopTracing(TRACES_FLUSH_MS).catch(() => {});
   // 4. budget alerts (they report what they drop)
   await rt.budgetAlerts?.close(ALERTS_CLOSE_MS).catch(() => {});
   // 5. Redis and the database connections

@@ -44,10 +44,11 @@ async function readLog(db: Db, id: string) {
   return db.requestLog.findUnique({ where: { id }, include: { attempts: { orderBy: { index: "asc" } }, metadataEntries: true } });
 }
 
-export type HarnessOptions = { port?: number; adminPassword?: string };
+/** `port`: Detour's, `mockPort`: the mock upstream's (default: free ports the system picks). */
+export type HarnessOptions = { port?: number; mockPort?: number; adminPassword?: string };
 
 export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
-  const mock = await startMockUpstream({ port: 0 });
+  const mock = await startMockUpstream({ port: options.mockPort ?? 0 });
   const empty = await createEmptyTarget();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-gw-"));
   const keyHex = randomBytes(32).toString("hex");

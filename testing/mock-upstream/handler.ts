@@ -66,6 +66,8 @@ export function handleApi(
   const started = Date.now();
   const rec = state.log.begin(route.provider, route.path, req.url ?? "/", route.deployment);
   const ex = new Exchange(req, res, rec, started);
+  const traceparent = req.headers.traceparent;
+  if (typeof traceparent === "string") rec.traceparent = traceparent;
   state.inflight.add(ex);
   res.on("close", () => {
     ex.dispose();

@@ -123,6 +123,8 @@ export interface RecordedRequest {
   /** Anthropic: the `anthropic-version` and `anthropic-beta` headers sent. */
   anthropicVersion?: string;
   anthropicBeta?: string;
+  /** The W3C `traceparent` header sent (a tracing gateway's attempt span). */
+  traceparent?: string;
   model?: string;
   stream: boolean;
   includeUsage: boolean;

@@ -28,6 +28,7 @@ import { findAddressNotAllowed } from "../upstream/lookup";
 import { isRecord } from "../../is-record";
 import { modelAllowed } from "../model-allow";
 import { type DetourErrorBody, ERROR_CATALOG, errorBody } from "../../errors";
+import type { RequestTrace } from "../../tracing/types";
 
 export type UpstreamPayload =
   /** A 2xx JSON answer in the client's wire (translated when the provider answers in another format), with its usage. */
@@ -64,10 +65,14 @@ export type AttemptSetup = {
    * stream's `response.created`), with the target and deployment that hold it.
    */
   onResponseId?: (id: string, leaf: { target: ResolvedTarget; path: string }, deployment: string | undefined) => void;
+  /** The request's spans (lib/tracing): each attempt is a child span, its id sent upstream in `traceparent`. Null when off. */
+  trace?: RequestTrace | null;
 };
 
 export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, UpstreamPayload> {
   return async (leaf, info) => {
+    // Started first, so every call (refused ones too) has its span, in the router's order.
+    const span = setup.trace ? setup.trace.attempt() : null;
     const { adapter, creds } = leaf.target;
     const overrides = leaf.settings.overrideParams;
     let body = overrides ? { ...setup.body, ...overrides } : setup.body;
@@ -94,6 +99,8 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         if (value !== null) built.headers[name] = value;
       }
     }
+    // Only to the target's own destination (built.url), with this attempt's span as the parent.
+    if (span !== null) span.sending(built.headers, built.url, typeof body.model === "string" ? body.model : (built.deployment ?? null));
 
     const started = performance.now();
     try {

@@ -1,9 +1,10 @@
 /**
  * One inference request, end to end: the stages below, in order, over one context (served.ts), each
  * typed by what the stages before it filled in (pipeline.ts). A new concern (a budget check, a
- * guardrail, a tracing span) is one more stage in this list. Every answer carries Detour's headers
+ * guardrail) is one more stage in this list. Every answer carries Detour's headers
  * (gateway-headers.ts) and queues one log row, built after the answer is handed over (never written
- * on the request path).
+ * on the request path). Tracing is not a stage: the request's span opens with its context
+ * (`newServed`) and ends with its log row, whatever answered (lib/tracing).
  */
 import { DetourError } from "../../errors";
 import { matchResponseCall } from "../endpoints/paths";

@@ -192,15 +192,14 @@ export function errorResponse(s: Served, err: unknown): Response {
   if (error.rateLimitScope) observeRateLimited(error.rateLimitScope);
   const text = errorText(wireOf(s.endpoint), error.status, error.toBody());
   const last = attempts[attempts.length - 1];
-  if (s.key) {
-    enqueueLog(s, {
-      status: error.status,
-      errorType: error.code,
-      result: last ? { attempts, fallbackUsed: false, retryCount: 0, target: last.target } : null,
-      overheadMs: own,
-      usage: usageFields({ usage: null, model: null }, modelRequested(s)),
-      responseText: text,
-    });
-  }
+  // Without an API key nothing is logged (enqueueLog): only the request's span ends.
+  enqueueLog(s, {
+    status: error.status,
+    errorType: error.code,
+    result: last ? { attempts, fallbackUsed: false, retryCount: 0, target: last.target } : null,
+    overheadMs: own,
+    usage: usageFields({ usage: null, model: null }, modelRequested(s)),
+    responseText: text,
+  });
   return new Response(text, { status: error.status, headers });
 }

@@ -20,6 +20,9 @@ import { type BudgetHold, settleBudgets, spendSubjects } from "../../budgets/enf
 import { dayOf } from "../../budgets/period";
 import type { LogRecord } from "../../logs/types";
 import type { PriceOverrides } from "../../logs/cost";
+import { requestTracer } from "../../tracing";
+import { answerFacts } from "../../tracing/genai";
+import type { RequestTrace } from "../../tracing/types";
 
 /** Where the answer goes in the response cache, when the config caches (`cacheLookup`). */
 export type CachePlan = { key: string; ttlMs: number };
@@ -68,6 +71,8 @@ export type Served = {
   budget: BudgetHold | null;
   /** The workspace's price overrides (`loadPrices`): what its answers and its budgets are priced with. */
   prices: PriceOverrides | null;
+  /** The request's OpenTelemetry spans (lib/tracing), ended with its log row; null when tracing is off. */
+  trace: RequestTrace | null;
 };
 
 /** `S` with the fields `K` known to be set. */
@@ -81,6 +86,7 @@ export type Resolved = Known<WithBody, "routing">;
 export type Routed = Known<Resolved, "result">;
 
 export function newServed(request: Request, endpoint: Endpoint, call: ResourceCall | null = null): Served {
+  const tracer = requestTracer();
   return {
     t0: performance.now(),
     startedAt: new Date(),
@@ -104,6 +110,7 @@ export function newServed(request: Request, endpoint: Endpoint, call: ResourceCa
     cacheStatus: "DISABLED",
     budget: null,
     prices: null,
+    trace: tracer === null ? null : tracer.start(request, endpoint),
   };
 }
 
@@ -152,19 +159,36 @@ export function trackedSleep(s: Served, ms: number, signal: AbortSignal): Promis
  */
 export function enqueueLog(s: Served, input: LogInput): void {
   const key = s.key;
-  if (!key) return;
+  const trace = s.trace;
+  const endedAt = trace === null ? 0 : trace.now();
+  if (!key) {
+    if (trace !== null) trace.finish({ endedAt, status: input.status, errorType: input.errorType, record: null, answer: null });
+    return;
+  }
   const latencyMs = Math.round(performance.now() - s.t0);
   setImmediate(() => {
+    let record: LogRecord | null = null;
     try {
-      const record = buildLogRecord(s, key, input, latencyMs);
+      record = buildLogRecord(s, key, input, latencyMs);
+      if (trace !== null) finishTrace(s, trace, input, record, endedAt);
       observeRequest(record);
       countTokens(record, input.result?.target ?? null, key);
       chargeBudgets(s, key, input, record);
       getLogWriter().enqueue(record);
     } catch (err) {
       logger.error({ err: errorDetail(err), logId: s.logId }, "could not build a request log row");
+      // The spans end even without a row (once: a row built means they ended above).
+      if (trace !== null && record === null)
+        trace.finish({ endedAt, status: input.status, errorType: input.errorType, record, answer: null });
     }
   });
+}
+
+/** Ends the request's spans with its log row, and what its JSON answer says (id, model, finish reasons). */
+function finishTrace(s: Served, trace: RequestTrace, input: LogInput, record: LogRecord, endedAt: number): void {
+  const payload = s.result?.outcome.response;
+  const answer = payload?.kind === "json" && input.result !== null ? answerFacts(payload.json) : null;
+  trace.finish({ endedAt, status: input.status, errorType: input.errorType, record, answer });
 }
 
 /**

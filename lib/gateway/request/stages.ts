@@ -241,6 +241,7 @@ function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<
       stripUsageChunk: stream && !callerWantsUsage,
       maxLogBytes: 32 * 1024,
       timing: s.timing,
+      trace: s.trace,
       ...(s.call ? { call: s.call } : {}),
       ...(records ? { onResponseId: (id, leaf, deployment) => void rememberOrigin(s, id, "response", leaf, deployment) } : {}),
     }),

@@ -1,0 +1,214 @@
+/**
+ * The tracing module with the real SDK and exporters against the real OTLP receiver
+ * (testing/otlp-receiver.ts), protobuf and JSON: spans, parents, the traceparent sent upstream,
+ * the attempt spans as the log row lists them, the opt-in bodies. The gateway's own end-to-end
+ * test is tests/gateway/otel-traces.test.ts.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { AttemptRecordRow } from "@/lib/logs/types";
+import { testLogRecord } from "@/testing/sample-log-record";
+import { type OtlpReceiver, SPAN_KIND, STATUS_CODE, startOtlpReceiver } from "@/testing/otlp-receiver";
+import { otlpProtocol, requestTracer, startTracing, stopTracing, TracingConfigError, tracingWanted } from "./index";
+
+function row(index: number, overrides: Partial<AttemptRecordRow> = {}): AttemptRecordRow {
+  return {
+    index,
+    targetPath: `config.targets[${index}]`,
+    provider: "openai",
+    virtualKeySlug: `vk-${index}`,
+    virtualKeyVersion: 1,
+    model: null,
+    status: 200,
+    errorClass: null,
+    errorMessage: null,
+    latencyMs: 5,
+    retry: 0,
+    startedAt: new Date(),
+    ...overrides,
+  };
+}
+
+let receiver: OtlpReceiver | null = null;
+
+afterEach(async () => {
+  await stopTracing(2000);
+  vi.unstubAllEnvs();
+  await receiver?.close();
+  receiver = null;
+});
+
+async function on(protocol: "http/protobuf" | "http/json", captureBodies = false) {
+  receiver = await startOtlpReceiver(45301); // this task's port range
+  vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url);
+  vi.stubEnv("OTEL_EXPORTER_OTLP_PROTOCOL", protocol);
+  vi.stubEnv("OTEL_BSP_SCHEDULE_DELAY", "50");
+  vi.stubEnv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=test");
+  expect(await startTracing({ captureBodies })).toBe(protocol);
+  const tracer = requestTracer();
+  if (!tracer) throw new Error("tracing did not start");
+  return { tracer, receiver };
+}
+
+const CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CALLER_SPAN = "00f067aa0ba902b7";
+
+describe.each(["http/protobuf", "http/json"] as const)("tracing over %s", (protocol) => {
+  it("exports a SERVER span and CLIENT attempt spans in the log row's order, continuing the caller's trace", async () => {
+    const { tracer, receiver } = await on(protocol);
+    const request = new Request("http://detour/v1/chat/completions", {
+      method: "POST",
+      headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` },
+    });
+    const trace = tracer.start(request, "chat/completions");
+    const sent: Record<string, string>[] = [];
+    for (const url of ["https://api.openai.com/v1/chat/completions", "http://127.0.0.1:8080/v1/chat/completions"]) {
+      const headers: Record<string, string> = {};
+      trace.attempt().sending(headers, url, "gpt-4o");
+      sent.push(headers);
+    }
+    const record = testLogRecord({
+      status: 200,
+      fallbackUsed: true,
+      configSlug: "pc-prod",
+      configVersion: 3,
+      virtualKeySlug: "vk-1",
+      promptTokens: 12,
+      completionTokens: 7,
+      cost: 0.00042,
+      attempts: [
+        row(0, { status: 503, errorMessage: "fallback: status 503" }),
+        row(1, { errorClass: "circuit_open", status: null, errorMessage: "skipped: circuit open", latencyMs: 0 }),
+        row(2, { status: 200 }),
+      ],
+    });
+    trace.finish({
+      endedAt: trace.now(),
+      status: 200,
+      errorType: null,
+      record,
+      answer: { responseId: "chatcmpl-1", responseModel: "gpt-4o-2024-08-06", finishReasons: ["stop"] },
+    });
+
+    const [server] = await receiver.waitFor((s) => s.kind === SPAN_KIND.SERVER);
+    const clients = await receiver.waitFor((s) => s.kind === SPAN_KIND.CLIENT, 3);
+    expect(server!.traceId).toBe(CALLER_TRACE);
+    expect(server!.parentSpanId).toBe(CALLER_SPAN);
+    expect(server!.name).toBe("chat gpt-4o");
+    expect(server!.resource["service.name"]).toBe("detour");
+    expect(server!.resource["deployment.environment.name"]).toBe("test");
+    expect(server!.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "gpt-4o",
+      "gen_ai.response.model": "gpt-4o-2024-08-06",
+      "gen_ai.response.id": "chatcmpl-1",
+      "gen_ai.response.finish_reasons": ["stop"],
+      "gen_ai.usage.input_tokens": 12,
+      "gen_ai.usage.output_tokens": 7,
+      "detour.cost_usd": 0.00042,
+      "detour.config.id": "pc-prod",
+      "detour.config.version": 3,
+      "detour.virtual_key.slug": "vk-1",
+      "detour.fallback_used": true,
+      "detour.trace_id": record.traceId,
+      "detour.log_id": record.id,
+      "http.response.status_code": 200,
+    });
+    expect(server!.attributes["detour.request.body"]).toBeUndefined();
+
+    const ordered = clients.sort((a, b) => Number(a.attributes["detour.attempt.index"]) - Number(b.attributes["detour.attempt.index"]));
+    expect(ordered.map((c) => c.parentSpanId)).toEqual([server!.spanId, server!.spanId, server!.spanId]);
+    expect(ordered.map((c) => c.traceId)).toEqual([CALLER_TRACE, CALLER_TRACE, CALLER_TRACE]);
+    expect(ordered.map((c) => c.attributes["detour.target.path"])).toEqual(["config.targets[0]", "config.targets[1]", "config.targets[2]"]);
+    expect(ordered.map((c) => c.attributes["error.type"] ?? null)).toEqual(["503", "circuit_open", null]);
+    expect(ordered.map((c) => c.status.code)).toEqual([STATUS_CODE.ERROR, STATUS_CODE.ERROR, STATUS_CODE.UNSET]);
+    expect(ordered[0]!.status.message).toBe("fallback: status 503");
+    expect(ordered[0]!.attributes).toMatchObject({ "server.address": "api.openai.com", "server.port": 443 });
+    expect(ordered[2]!.attributes).toMatchObject({
+      "server.address": "127.0.0.1",
+      "server.port": 8080,
+      "gen_ai.usage.output_tokens": 7,
+      "gen_ai.response.id": "chatcmpl-1",
+    });
+    // The skipped target made no call: no traceparent went anywhere for it, its span has no length.
+    expect(ordered[1]!.endNs).toBe(ordered[1]!.startNs);
+    // Each traceparent names its attempt's span as the parent, in the caller's trace.
+    expect(sent.map((h) => h.traceparent)).toEqual([
+      `00-${CALLER_TRACE}-${ordered[0]!.spanId}-01`,
+      `00-${CALLER_TRACE}-${ordered[2]!.spanId}-01`,
+    ]);
+    expect(receiver.contentTypes()[0]).toContain(protocol === "http/json" ? "application/json" : "application/x-protobuf");
+  });
+});
+
+describe("tracing, the edges", () => {
+  it("starts a new trace when the incoming traceparent is malformed", async () => {
+    const { tracer, receiver } = await on("http/protobuf");
+    const trace = tracer.start(new Request("http://detour/v1/embeddings", { headers: { traceparent: "00-zz-nonsense-01" } }), "embeddings");
+    trace.finish({ endedAt: trace.now(), status: 401, errorType: "invalid_api_key", record: null, answer: null });
+    const [span] = await receiver.waitFor((s) => s.kind === SPAN_KIND.SERVER);
+    expect(span!.parentSpanId).toBe("");
+    expect(span!.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(span!.name).toBe("embeddings");
+    expect(span!.attributes["error.type"]).toBe("invalid_api_key");
+    // A 4xx is the caller's: the server span's status stays unset.
+    expect(span!.status.code).toBe(STATUS_CODE.UNSET);
+  });
+
+  it("adds the logged bodies only when DETOUR_OTEL_CAPTURE_BODIES is on", async () => {
+    const { tracer, receiver } = await on("http/json", true);
+    const trace = tracer.start(new Request("http://detour/v1/chat/completions", { method: "POST" }), "chat/completions");
+    const requestBody = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "Hello there" }] });
+    const responseBody = JSON.stringify({
+      id: "c1",
+      model: "gpt-4o",
+      choices: [{ index: 0, message: { role: "assistant", content: "Hi!" }, finish_reason: "stop" }],
+    });
+    trace.finish({
+      endedAt: trace.now(),
+      status: 200,
+      errorType: null,
+      record: testLogRecord({ requestBody, responseBody }),
+      answer: null,
+    });
+    const [span] = await receiver.waitFor((s) => s.kind === SPAN_KIND.SERVER);
+    expect(span!.attributes["detour.request.body"]).toBe(requestBody);
+    expect(span!.attributes["detour.response.body"]).toBe(responseBody);
+    expect(JSON.parse(String(span!.attributes["gen_ai.input.messages"]))).toEqual([
+      { role: "user", parts: [{ type: "text", content: "Hello there" }] },
+    ]);
+    expect(JSON.parse(String(span!.attributes["gen_ai.output.messages"]))).toEqual([
+      { role: "assistant", parts: [{ type: "text", content: "Hi!" }], finish_reason: "stop" },
+    ]);
+  });
+
+  it("is on only with an OTLP endpoint, and not when the SDK is disabled or the exporter is none", () => {
+    expect(tracingWanted({})).toBe(false);
+    expect(tracingWanted({ OTEL_SERVICE_NAME: "x" })).toBe(false);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: " " })).toBe(false);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })).toBe(true);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces" })).toBe(true);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "TRUE" })).toBe(false);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_TRACES_EXPORTER: "none" })).toBe(false);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_TRACES_EXPORTER: "otlp" })).toBe(true);
+  });
+
+  it("exports over http/protobuf by default, http/json when asked, and refuses grpc naming the variable", async () => {
+    expect(otlpProtocol({})).toBe("http/protobuf");
+    expect(otlpProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })).toBe("http/json");
+    expect(otlpProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf" })).toBe(
+      "http/protobuf",
+    );
+    expect(() => otlpProtocol({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc" })).toThrow(TracingConfigError);
+    expect(() => otlpProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported/);
+    await expect(
+      startTracing({ captureBodies: false }, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }),
+    ).rejects.toThrow(TracingConfigError);
+    expect(requestTracer()).toBeNull();
+  });
+
+  it("stays off without an endpoint: no tracer", async () => {
+    expect(await startTracing({ captureBodies: false }, {})).toBeNull();
+    expect(requestTracer()).toBeNull();
+  });
+});
