@@ -131,17 +131,13 @@ function batchSizer(dialect: Dialect) {
   };
 }
 
-/** One retention run over the whole database (the caller holds the lease). */
-export async function runLogRetention(db: Db, options: RunOptions): Promise<RetentionRun> {
-  const started = Date.now();
-  const now = options.now ?? new Date();
-  const deadline = started + (options.budgetMs ?? RUN_BUDGET_MS);
-  const stop = () => Date.now() >= deadline || (options.shouldStop?.() ?? false);
-  const run: RetentionRun = {
-    started_at: new Date(started).toISOString(),
+/** A run that has removed nothing yet. */
+function emptyRun(defaultDays: number, startedMs = Date.now()): RetentionRun {
+  return {
+    started_at: new Date(startedMs).toISOString(),
     duration_ms: 0,
     complete: false,
-    default_days: options.defaultDays,
+    default_days: defaultDays,
     deleted_logs: 0,
     deleted_affinity: 0,
     deleted_rollups: 0,
@@ -151,6 +147,15 @@ export async function runLogRetention(db: Db, options: RunOptions): Promise<Rete
     vacuumed_pages: 0,
     error: null,
   };
+}
+
+/** One retention run over the whole database (the caller holds the lease). */
+export async function runLogRetention(db: Db, options: RunOptions): Promise<RetentionRun> {
+  const started = Date.now();
+  const now = options.now ?? new Date();
+  const deadline = started + (options.budgetMs ?? RUN_BUDGET_MS);
+  const stop = () => Date.now() >= deadline || (options.shouldStop?.() ?? false);
+  const run = emptyRun(options.defaultDays, started);
   const plan = retentionPlan(await listWorkspaceRetention(db), options.defaultDays, now);
   const sizer = batchSizer(options.dialect);
   /** Runs batches until one finds less than its size; false when stopped first. */
@@ -326,23 +331,6 @@ export async function startLogRetention(firstDelayMs = RUN_FIRST_DELAY_MS, inter
     }
   };
   every(intervalMs, firstDelayMs, retention);
-}
-
-function emptyRun(defaultDays: number): RetentionRun {
-  return {
-    started_at: new Date().toISOString(),
-    duration_ms: 0,
-    complete: false,
-    default_days: defaultDays,
-    deleted_logs: 0,
-    deleted_affinity: 0,
-    deleted_rollups: 0,
-    partitions_dropped: 0,
-    partition_rows_estimate: 0,
-    partitions_blocked: [],
-    vacuumed_pages: 0,
-    error: null,
-  };
 }
 
 /** Stops the schedule; a run in progress ends after its current batch. */
