@@ -12,9 +12,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chatBody, type Harness, startHarness } from "@/testing/gateway-harness";
 import { type OtlpReceiver, type ReceivedSpan, SPAN_KIND, STATUS_CODE, startOtlpReceiver } from "@/testing/otlp-receiver";
 
-/** This suite's ports (45300-45399): receiver, Detour, mock upstream per server. */
-const PORTS = { on: [45310, 45311, 45312], json: [45320, 45321, 45322], off: [45330, 45331, 45332], disabled: [45340, 45341, 45342] };
-
 const PROBE = path.resolve("testing/module-probe.cjs");
 /** The SDK's packages: none may load when tracing is off (the API alone may: Next.js and prom-client carry it). */
 const SDK_MODULE = /node_modules\/@opentelemetry\/(sdk-trace|sdk-trace-base|resources|core|exporter-trace-otlp-[a-z]+|otlp-[a-z-]+)\//;
@@ -61,19 +58,16 @@ describe("OpenTelemetry traces on (http/protobuf, the default)", () => {
   const backupSecret = "sk-otel-backup-000000000000000bbbb";
 
   beforeAll(async () => {
-    const [receiverPort, port, mockPort] = PORTS.on;
-    receiver = await startOtlpReceiver(receiverPort);
+    // Every port is free and picked by the system: the SQLite and PostgreSQL runs of this suite run at once.
+    receiver = await startOtlpReceiver();
     probe = moduleProbe();
-    h = await startHarness(
-      {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_HEADERS: "x-collector-token=otel-test",
-        OTEL_SERVICE_NAME: "detour-under-test",
-        OTEL_BSP_SCHEDULE_DELAY: "100",
-        ...probe.env,
-      },
-      { port, mockPort },
-    );
+    h = await startHarness({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_HEADERS: "x-collector-token=otel-test",
+      OTEL_SERVICE_NAME: "detour-under-test",
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+      ...probe.env,
+    });
     primary = await h.openaiKey("Primary", primarySecret);
     backup = await h.openaiKey("Backup", backupSecret);
   });
@@ -241,17 +235,14 @@ describe("OpenTelemetry traces over http/json with DETOUR_OTEL_CAPTURE_BODIES", 
   const secret = "sk-otel-bodies-0000000000000000cccc";
 
   beforeAll(async () => {
-    const [receiverPort, port, mockPort] = PORTS.json;
-    receiver = await startOtlpReceiver(receiverPort);
-    h = await startHarness(
-      {
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        OTEL_BSP_SCHEDULE_DELAY: "100",
-        DETOUR_OTEL_CAPTURE_BODIES: "true",
-      },
-      { port, mockPort },
-    );
+    // Every port is free and picked by the system: the SQLite and PostgreSQL runs of this suite run at once.
+    receiver = await startOtlpReceiver();
+    h = await startHarness({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+      DETOUR_OTEL_CAPTURE_BODIES: "true",
+    });
     vk = await h.openaiKey("Bodies", secret);
   });
   afterAll(async () => {
@@ -276,20 +267,19 @@ describe("OpenTelemetry traces over http/json with DETOUR_OTEL_CAPTURE_BODIES", 
 });
 
 describe.each([
-  ["without OTEL_EXPORTER_OTLP_ENDPOINT", PORTS.off, false],
-  ["with OTEL_SDK_DISABLED=true", PORTS.disabled, true],
-] as const)("OpenTelemetry traces off %s", (_, ports, disabled) => {
+  ["without OTEL_EXPORTER_OTLP_ENDPOINT", false],
+  ["with OTEL_SDK_DISABLED=true", true],
+] as const)("OpenTelemetry traces off %s", (_, disabled) => {
   let receiver: OtlpReceiver;
   let h: Harness;
   let probe: Probe;
 
   beforeAll(async () => {
-    const [receiverPort, port, mockPort] = ports;
-    receiver = await startOtlpReceiver(receiverPort);
+    receiver = await startOtlpReceiver();
     probe = moduleProbe();
     const env: Record<string, string> = { OTEL_SERVICE_NAME: "never-used", OTEL_BSP_SCHEDULE_DELAY: "50", ...probe.env };
     if (disabled) Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SDK_DISABLED: "true" });
-    h = await startHarness(env, { port, mockPort });
+    h = await startHarness(env);
   });
   afterAll(async () => {
     await h?.close();
