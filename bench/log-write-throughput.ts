@@ -14,6 +14,12 @@
  * explorer's query times (median / p90) during the writes. --rollups-only times just the rollup
  * part of the same batches (fold + upsert in a transaction of its own, rolled back: PostgreSQL),
  * to tell what the rollups add to a batch.
+ *
+ * --rate N drives the app's LogWriter itself (lib/logs/log-writer.ts, default batching: a write is
+ * due at 200 queued records and takes up to 2,000 under a backlog) instead: a producer enqueues N
+ * logs a second in 10 ms ticks for --seconds (20), as a busy gateway would, and the bench reports
+ * the rows/s written, the deepest queue and the drops. The writer sustains N when it ends with an
+ * empty queue, nothing dropped, and rows/s ~ N.
  */
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -24,6 +30,7 @@ import { parseLogQuery } from "../lib/logs/query";
 import { newLogId, type LogRecord } from "../lib/logs/types";
 import pg from "pg";
 import { createLogSink } from "../lib/store/log-sink";
+import { LogWriter } from "../lib/logs/log-writer";
 import { rollupDeltas } from "../lib/store/logs";
 import { upsertRollupsPg } from "../lib/store/rollups";
 import { listLogs } from "../lib/store/log-query";
@@ -37,6 +44,8 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "200" },
     readers: { type: "string", default: "1" },
     "rollups-only": { type: "boolean", default: false },
+    rate: { type: "string" },
+    seconds: { type: "string", default: "20" },
   },
 });
 const ROWS = Number(args.rows);
@@ -88,7 +97,9 @@ async function main(): Promise<void> {
   const db = createDb(env.database);
   const workspaceId = (await ensureDefaultWorkspace(db)).id;
   const sink = createLogSink(env.database);
-  const batches = Array.from({ length: Math.ceil(ROWS / BATCH) }, () => Array.from({ length: BATCH }, () => record(workspaceId)));
+  const batches = args.rate
+    ? []
+    : Array.from({ length: Math.ceil(ROWS / BATCH) }, () => Array.from({ length: BATCH }, () => record(workspaceId)));
   await sink.write(Array.from({ length: BATCH }, () => record(workspaceId))); // warm-up
   const queries = QUERIES.map((q) => {
     const parsed = parseLogQuery(new URLSearchParams(q));
@@ -106,6 +117,36 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const readers = Array.from({ length: READERS }, reader);
+  if (args.rate) {
+    const rate = Number(args.rate);
+    const seconds = Number(args.seconds);
+    const writer = new LogWriter({ write: sink.write, onError: (err, info) => console.error(info.kind, String(err)) });
+    let offered = 0;
+    let deepest = 0;
+    while (performance.now() - started < seconds * 1000) {
+      const due = Math.floor(((performance.now() - started) / 1000) * rate);
+      for (; offered < due; offered++) writer.enqueue(record(workspaceId));
+      deepest = Math.max(deepest, writer.stats().queued);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const offeredSecs = (performance.now() - started) / 1000;
+    const queuedAtEnd = writer.stats().queued;
+    await writer.close();
+    const secs = (performance.now() - started) / 1000;
+    writing = false;
+    await Promise.all(readers);
+    await sink.close();
+    await db.$disconnect();
+    const stats = writer.stats();
+    readTimes.sort((a, b) => a - b);
+    const q = (p: number) => (readTimes[Math.min(readTimes.length - 1, Math.floor(p * readTimes.length))] ?? 0).toFixed(1);
+    console.log(
+      `${describeDatabase(env.database)}: the LogWriter offered ${rate} logs/s for ${offeredSecs.toFixed(1)} s (${offered} logs), rollups on, ${READERS} explorer reader(s): ` +
+        `${stats.written} written in ${secs.toFixed(1)} s (${(stats.written / secs).toFixed(0)} rows/s), deepest queue ${deepest}, ${queuedAtEnd} still queued when the offer stopped, ` +
+        `dropped ${stats.dropped}; explorer queries during the writes: ${readTimes.length}, median ${q(0.5)} ms, p90 ${q(0.9)} ms`,
+    );
+    return;
+  }
   if (args["rollups-only"] && env.database.kind === "postgresql") {
     const client = new pg.Client({ connectionString: env.database.url });
     await client.connect();

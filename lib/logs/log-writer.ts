@@ -42,7 +42,14 @@ export type LogWriterSpill = {
 export type LogWriterOptions = {
   write: LogWriteFn;
   maxQueue?: number;
+  /** Records that make a write due at once (default 200); fewer wait for the flush interval. */
   batchSize?: number;
+  /**
+   * The most records one write takes (default 2000): under a backlog (records queued while a
+   * write was in flight) the next write takes them all up to this, so the per-write costs (a
+   * transaction, the rollup upserts) are shared by more rows and the writer keeps up.
+   */
+  maxBatchSize?: number;
   flushIntervalMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -129,6 +136,7 @@ export class LogWriter {
       write: options.write,
       maxQueue,
       batchSize,
+      maxBatchSize: Math.max(batchSize, options.maxBatchSize ?? 2000),
       flushIntervalMs: options.flushIntervalMs ?? 250,
       retryBaseMs: options.retryBaseMs ?? 200,
       retryMaxMs: options.retryMaxMs ?? 5_000,
@@ -290,7 +298,7 @@ export class LogWriter {
     this.writing = true;
     try {
       for (;;) {
-        const batch = this.records.nextBatch(this.o.batchSize);
+        const batch = this.records.nextBatch(this.o.maxBatchSize);
         if (!batch) return;
         if (!(await this.writeBatch(batch))) return;
         if (this.records.aheadCount === 0 && !this.isUrgent()) return;

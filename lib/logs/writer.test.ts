@@ -46,7 +46,7 @@ afterEach(() => vi.useRealTimers());
 describe("LogWriter batching", () => {
   it("writes full batches at once and the remainder after the flush interval", async () => {
     const db = fakeWrite();
-    const w = writer({ write: db.write, batchSize: 3 });
+    const w = writer({ write: db.write, batchSize: 3, maxBatchSize: 3 });
     const records = Array.from({ length: 7 }, () => record());
     for (const r of records) w.enqueue(r);
     expect(db.calls).toHaveLength(0); // enqueue itself never writes
@@ -58,6 +58,15 @@ describe("LogWriter batching", () => {
     expect(db.calls.map((c) => c.ids.length)).toEqual([3, 3, 1]);
     expect(db.stored).toEqual(records.map((r) => r.id));
     expect(w.stats()).toMatchObject({ queued: 0, written: 7, dropped: 0, failedWrites: 0, lastWriteAt: new Date(250) });
+  });
+
+  it("takes a backlog in one write, up to maxBatchSize (2000 by default)", async () => {
+    const db = fakeWrite();
+    const w = writer({ write: db.write, batchSize: 200 });
+    for (let i = 0; i < 4500; i++) w.enqueue(record());
+    await settle();
+    expect(db.calls.map((c) => c.ids.length)).toEqual([2000, 2000, 500]);
+    expect(w.stats()).toMatchObject({ queued: 0, written: 4500 });
   });
 
   it("flushes a partial batch flushIntervalMs after the first record, without waiting for quiet", async () => {
@@ -81,10 +90,12 @@ describe("LogWriter batching", () => {
       gates.push(gate);
       return gate.promise;
     });
-    const w = writer({ write: db.write, batchSize: 2 });
-    for (let i = 0; i < 6; i++) w.enqueue(record());
+    const w = writer({ write: db.write, batchSize: 2, maxBatchSize: 3 });
+    for (let i = 0; i < 2; i++) w.enqueue(record());
     await settle();
     expect(db.calls).toHaveLength(1);
+    // A backlog builds up while the write is in flight: the next writes take up to maxBatchSize.
+    for (let i = 0; i < 4; i++) w.enqueue(record());
     await vi.advanceTimersByTimeAsync(1_000);
     expect(db.calls).toHaveLength(1);
     gates[0]!.resolve();
@@ -92,9 +103,10 @@ describe("LogWriter batching", () => {
     expect(db.calls).toHaveLength(2);
     gates[1]!.resolve();
     await settle();
+    await vi.advanceTimersByTimeAsync(250); // the last record alone waits for the flush interval
     gates[2]!.resolve();
     await settle();
-    expect(db.calls.map((c) => c.ids.length)).toEqual([2, 2, 2]);
+    expect(db.calls.map((c) => c.ids.length)).toEqual([2, 3, 1]);
     expect(db.maxInFlight()).toBe(1);
     expect(w.stats().written).toBe(6);
   });
@@ -104,7 +116,7 @@ describe("LogWriter failures", () => {
   it("retries the head batch with exponential back-off, then writes everything once, in order", async () => {
     const errors: LogWriterErrorInfo[] = [];
     const db = fakeWrite((call) => (call <= 3 ? new Error(`database down ${call}`) : "ok"));
-    const w = writer({ write: db.write, batchSize: 2, onError: (_err, info) => errors.push(info) });
+    const w = writer({ write: db.write, batchSize: 2, maxBatchSize: 2, onError: (_err, info) => errors.push(info) });
     const records = Array.from({ length: 5 }, () => record());
     for (const r of records.slice(0, 3)) w.enqueue(r);
     await settle();

@@ -182,7 +182,9 @@ const PG_POOL = { max: 2, connectionTimeoutMillis: 5_000, query_timeout: 15_000,
 function postgresSink(url: string): LogSink {
   const pool = new pg.Pool({ connectionString: url, ...PG_POOL });
   pool.on("error", () => undefined); // an idle client's error surfaces on the next query instead
-  const value = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+  // One parameter per table and batch: the rows as a JSON array, typed by the table's own row type
+  // (json_populate_recordset). A VALUES list with a parameter per cell costs PostgreSQL more to
+  // parse and bind, and a batch of 2000 logs would pass its 65,535-parameter limit.
   const insert = async (
     client: pg.PoolClient,
     table: string,
@@ -191,11 +193,10 @@ function postgresSink(url: string): LogSink {
     conflict: string,
   ) => {
     if (rows.length === 0) return [];
-    const params: unknown[] = [];
-    const tuples = rows.map((row) => `(${cols.map((c) => `$${params.push(value(row[c]))}`).join(", ")})`);
     const res = await client.query<{ id?: string }>(
-      `INSERT INTO "${table}" (${quoted(cols)}) VALUES ${tuples.join(", ")} ON CONFLICT ${conflict} DO NOTHING${table === "RequestLog" ? ' RETURNING "id"' : ""}`,
-      params,
+      `INSERT INTO "${table}" (${quoted(cols)}) SELECT ${quoted(cols)} FROM json_populate_recordset(NULL::"${table}", $1::json)
+       ON CONFLICT ${conflict} DO NOTHING${table === "RequestLog" ? ' RETURNING "id"' : ""}`,
+      [JSON.stringify(rows, cols as string[])],
     );
     return res.rows;
   };

@@ -100,8 +100,16 @@ export function dedupeAffinity<T extends { workspaceId: string; id: string }>(ro
 function text(value: string): string;
 function text(value: string | null): string | null;
 function text(value: string | null): string | null {
-  return value?.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+  if (value === null) return null;
+  const clean = value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+  // A lone UTF-16 surrogate (a metadata value parsed from "\ud800", say) becomes U+FFFD, as
+  // node-postgres's UTF-8 encoding would make it, where SQLite would store 3 bytes read back as
+  // three U+FFFD and PostgreSQL's json input (the sink's batches) would refuse the whole batch.
+  return (clean as WellFormed).isWellFormed() ? clean : (clean as WellFormed).toWellFormed();
 }
+
+/** ES2024 string methods (Node.js 20 has them; the project's TypeScript lib is ES2023). */
+type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 /** A SpendDaily increment: a subject's charged cost on one day. */
 export type SpendRow = { scope: string; subjectId: string; day: string; workspaceId: string; costUsd: number; requests: number };

@@ -186,11 +186,25 @@ describe.each(WRITE_PATHS)(`request log writer on ${TEST_DB_KIND}, %s path`, (wr
     expect(await counts()).toEqual(expectedCounts(good));
   });
 
-  it("stores text with NUL characters on both databases", async () => {
-    const record = { ...nextRecords(1)[0]!, requestBody: "a\u0000b", metadata: { k: "v\u0000" } };
+  it("stores text with NUL characters and lone surrogates on both databases", async () => {
+    // A metadata header parsed from JSON can hold a lone surrogate ("\ud800"); a backslash followed
+    // by "ud800" in a body is plain text and stays as it is.
+    const record = {
+      ...nextRecords(1)[0]!,
+      requestBody: "a\u0000b \\ud800 \ud83d\ude00",
+      responseBody: "x\udc00y\ud800",
+      metadata: { k: "v\u0000", s: "\ud800z" },
+    };
     await insertLogBatch(t.db, [record]);
     const row = await t.db.requestLog.findUniqueOrThrow({ where: { id: record.id }, include: { metadataEntries: true } });
-    expect(row.requestBody).toBe("a\uFFFDb");
-    expect(row.metadataEntries[0]?.value).toBe("v\uFFFD");
+    expect(row.requestBody).toBe("a\uFFFDb \\ud800 \ud83d\ude00");
+    expect(row.responseBody).toBe("x\uFFFDy\uFFFD");
+    expect(Object.fromEntries(row.metadataEntries.map((m) => [m.key, m.value]))).toEqual({ k: "v\uFFFD", s: "\uFFFDz" });
+  });
+
+  it("writes one batch of 2,500 logs (the writer's backlog batches pass 2,000)", async () => {
+    const records = nextRecords(2500);
+    await insertLogBatch(t.db, records);
+    expect(await counts()).toEqual(expectedCounts(records));
   });
 });
