@@ -317,6 +317,7 @@ async function seed(db: Db, target: DatabaseTarget, workspaceId: string): Promis
   const started = performance.now();
   let trace = randomUUID();
   let traceLeft = 0;
+  let inFlight: Promise<unknown> = Promise.resolve();
   for (let offset = 0; offset < ROWS; offset += BATCH) {
     const batch: LogRecord[] = [];
     for (let i = offset; i < Math.min(ROWS, offset + BATCH); i++) {
@@ -326,9 +327,11 @@ async function seed(db: Db, target: DatabaseTarget, workspaceId: string): Promis
       }
       batch.push(makeRecord(workspaceId, new Date(times[i]!), trace));
     }
-    await writer.write(batch);
-    process.stderr.write(`\rseeded ${Math.min(ROWS, offset + BATCH)}/${ROWS}`);
+    // The next batch is built while this one is written (PostgreSQL works in its own process).
+    await inFlight;
+    inFlight = writer.write(batch).then(() => process.stderr.write(`\rseeded ${Math.min(ROWS, offset + BATCH)}/${ROWS}`));
   }
+  await inFlight;
   await writer.close();
   process.stderr.write(`\nseeded ${ROWS} logs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
