@@ -29,7 +29,7 @@ describe("invitations", () => {
     sink = await startSmtpSink(45320);
     h = await startHarness(
       { DETOUR_ADMIN_API_KEY: ADMIN_KEY, DETOUR_SMTP_URL: sink.url, DETOUR_SMTP_FROM: "Detour Tests <detour@detour.test>" },
-      { adminPassword: ADMIN_PASSWORD, port: 45303 },
+      { adminPassword: ADMIN_PASSWORD },
     );
     await addMember(h, "i-admin@detour.test", "admin");
     await addMember(h, "i-member@detour.test", "member");
@@ -249,7 +249,7 @@ describe("invitations when the mail server is down", () => {
     await new Promise<void>((r) => probe.close(() => r()));
     h = await startHarness(
       { DETOUR_ADMIN_API_KEY: ADMIN_KEY, DETOUR_SMTP_URL: `smtp://127.0.0.1:${closedPort}`, NEXTAUTH_URL: "https://detour.example.com" },
-      { adminPassword: ADMIN_PASSWORD, port: 45304 },
+      { adminPassword: ADMIN_PASSWORD },
     );
   });
   afterAll(async () => h?.close());

@@ -18,7 +18,7 @@ describe("management API: users and roles", () => {
   let ids: Record<string, string>;
 
   beforeAll(async () => {
-    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD, port: 45302 });
+    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD });
     ids = {
       admin: await addMember(h, "u-admin@detour.test", "admin"),
       member: await addMember(h, "u-member@detour.test", "member"),

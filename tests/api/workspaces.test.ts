@@ -17,7 +17,7 @@ describe("management API: workspaces", () => {
   let viewer: Session;
 
   beforeAll(async () => {
-    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD, port: 45301 });
+    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD });
     await addMember(h, "ws-admin@detour.test", "admin");
     await addMember(h, "ws-viewer@detour.test", "viewer");
     owner = await signedIn(h, "admin@detour.local", ADMIN_PASSWORD);
