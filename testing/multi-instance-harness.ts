@@ -287,9 +287,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       b: { ...common, DETOUR_DATA_DIR: dataDirs[1]!, REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` },
     };
     const [serverA, serverB] = await Promise.all([startServer(env.a), startServer(env.b)]);
+    // A test may restart an instance (c.a = instance(...)): close stops whichever the cluster holds then.
+    let cluster: Cluster | null = null;
     cleanups.push(
-      () => serverA.stop(),
-      () => serverB.stop(),
+      () => (cluster?.a.server ?? serverA).stop(),
+      () => (cluster?.b.server ?? serverB).stop(),
     );
     const ready = await Promise.all([waitForHealthOrExit(serverA), waitForHealthOrExit(serverB)]);
     ready.forEach((r, i) => {
@@ -301,7 +303,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await Promise.all(
       [a, b].map((i) => waitFor(async () => (await i.health()).body.redis === "ok", 10_000, `instance ${i.name}: redis ok in /api/health`)),
     );
-    return {
+    cluster = {
       a,
       b,
       mock,
@@ -315,6 +317,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       gatewayKey,
       close: cleanup,
     };
+    return cluster;
   } catch (err) {
     await cleanup();
     throw err;
