@@ -26,7 +26,8 @@
  */
 import type { Db } from "../db";
 import { addHistogram, histogramPercentile, type RollupDimension } from "../logs/rollup";
-import { dialectOf, readRollups, type Dialect, type RollupRow } from "./rollups";
+import { type Dialect, dialectOf } from "../db/dialect";
+import { readRollups, type RollupRow } from "./rollups";
 
 export type AnalyticsBucket = "hour" | "day";
 export type AnalyticsSplit = "provider" | "model" | "endpoint" | "api_key" | "virtual_key" | "config" | "status";
@@ -181,7 +182,8 @@ const zeroAcc = (): Acc => ({
   latency: [],
 });
 
-function add(into: Acc, r: RollupRow): void {
+/** Adds a rollup row or another sum (a RollupRow has every field of a sum). */
+function add(into: Acc, r: Acc): void {
   into.requests += r.requests;
   into.errors += r.errors;
   into.costNanoUsd += r.costNanoUsd;
@@ -191,18 +193,6 @@ function add(into: Acc, r: RollupRow): void {
   into.completionTokens += r.completionTokens;
   into.totalTokens += r.totalTokens;
   addHistogram(into.latency, r.latency);
-}
-
-function addAcc(into: Acc, a: Acc): void {
-  into.requests += a.requests;
-  into.errors += a.errors;
-  into.costNanoUsd += a.costNanoUsd;
-  into.unpriced += a.unpriced;
-  into.rescued += a.rescued;
-  into.promptTokens += a.promptTokens;
-  into.completionTokens += a.completionTokens;
-  into.totalTokens += a.totalTokens;
-  addHistogram(into.latency, a.latency);
 }
 
 function counts(a: Acc): Counts {
@@ -265,10 +255,10 @@ function assemble(q: AnalyticsQuery, rows: readonly RollupRow[], split: SplitKey
   const perKey = new Map(keys.map((k) => [k, zeroAcc()]));
   for (const cell of cells) {
     for (const [k, acc] of cell.byKey) {
-      addAcc(cell.all, acc);
-      addAcc(perKey.get(k)!, acc);
+      add(cell.all, acc);
+      add(perKey.get(k)!, acc);
     }
-    addAcc(total, cell.all);
+    add(total, cell.all);
   }
   const series: AnalyticsPoint[] = cells.map((c, i) => ({
     start: new Date(starts[i]!).toISOString(),

@@ -13,17 +13,13 @@
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
 import type { Db } from "../db";
+import { type Dialect, timeParam } from "../db/dialect";
 
-export type Dialect = "sqlite" | "postgresql";
-
-/** SQLite stores DateTime as ISO text with an explicit offset; PostgreSQL timestamp(3) holds UTC wall-clock time. */
-function timeParam(d: Date, dialect: Dialect): string {
-  return dialect === "sqlite" ? d.toISOString().replace("Z", "+00:00") : d.toISOString().slice(0, 23);
-}
+export type { Dialect };
 
 /** Deletes at most `limit` logs of the workspace created before `cutoff`, with their attempts and metadata. Returns how many logs went. */
 export async function deleteOldLogsBatch(db: Db, dialect: Dialect, workspaceId: string, cutoff: Date, limit: number): Promise<number> {
-  const before = timeParam(cutoff, dialect);
+  const before = timeParam(dialect, cutoff);
   if (dialect === "sqlite") {
     return db.$executeRaw`DELETE FROM "RequestLog" WHERE "id" IN (
       SELECT "id" FROM "RequestLog" WHERE "workspaceId" = ${workspaceId} AND "createdAt" < ${before} ORDER BY "createdAt" LIMIT ${limit})`;
@@ -46,7 +42,7 @@ export async function deleteOldLogsBatch(db: Db, dialect: Dialect, workspaceId: 
 
 /** Deletes at most `limit` response-affinity rows created before `cutoff` (any workspace). */
 export async function deleteOldAffinityBatch(db: Db, dialect: Dialect, cutoff: Date, limit: number): Promise<number> {
-  const before = timeParam(cutoff, dialect);
+  const before = timeParam(dialect, cutoff);
   if (dialect === "sqlite") {
     return db.$executeRaw`DELETE FROM "ResponseAffinity" WHERE rowid IN (
       SELECT rowid FROM "ResponseAffinity" WHERE "createdAt" < ${before} ORDER BY "createdAt" LIMIT ${limit})`;

@@ -12,9 +12,10 @@
  */
 import { Prisma } from "../generated/sqlite/client";
 import type { Db } from "../db";
+import { type Dialect, timeSql } from "../db/dialect";
 import type { LogScrub, StoredLogText } from "../logs/scrub-row";
 
-export type Dialect = "sqlite" | "postgresql";
+export type { Dialect };
 
 export type LogWindow = {
   /** The window's last id (the next cursor); null when no row follows the cursor. */
@@ -119,23 +120,17 @@ export async function getScrubProgress(db: Db, name: string): Promise<ScrubProgr
   return { cursor: value(`${name}.cursor`), complete: value(`${name}.complete`) !== null };
 }
 
-/** A DateTime parameter as each database's column holds it (Prisma's SQLite adapter: ISO text with "+00:00"). */
-function timestamp(dialect: Dialect, at: Date): Prisma.Sql {
-  const iso = at.toISOString();
-  return dialect === "sqlite" ? Prisma.sql`${iso.replace("Z", "+00:00")}` : Prisma.sql`CAST(${iso} AS TIMESTAMP(3))`;
-}
-
 /**
  * Records that every log up to `cursor` is done, in one statement. The cursor only moves forward:
  * with several instances scrubbing at once, one that is behind does not move it back.
  */
 export async function saveScrubCursor(db: Db, dialect: Dialect, name: string, cursor: string, at: Date = new Date()): Promise<void> {
-  await db.$executeRaw`INSERT INTO "AppMeta" ("key", "value", "updatedAt") VALUES (${`${name}.cursor`}, ${cursor}, ${timestamp(dialect, at)})
+  await db.$executeRaw`INSERT INTO "AppMeta" ("key", "value", "updatedAt") VALUES (${`${name}.cursor`}, ${cursor}, ${timeSql(dialect, at)})
     ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "updatedAt" = excluded."updatedAt" WHERE "AppMeta"."value" < excluded."value"`;
 }
 
 /** Records that the scrub is finished (`at`: when), in one statement: it never runs again. */
 export async function markScrubComplete(db: Db, dialect: Dialect, name: string, at: Date): Promise<void> {
-  await db.$executeRaw`INSERT INTO "AppMeta" ("key", "value", "updatedAt") VALUES (${`${name}.complete`}, ${at.toISOString()}, ${timestamp(dialect, at)})
+  await db.$executeRaw`INSERT INTO "AppMeta" ("key", "value", "updatedAt") VALUES (${`${name}.complete`}, ${at.toISOString()}, ${timeSql(dialect, at)})
     ON CONFLICT ("key") DO NOTHING`;
 }

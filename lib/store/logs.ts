@@ -1,7 +1,8 @@
 import type { Db } from "../db";
 import { foldRollups, type RollupSource } from "../logs/rollup";
 import type { LogRecord } from "../logs/types";
-import { dialectOf, upsertRollupsPrisma } from "./rollups";
+import { dialectOf } from "../db/dialect";
+import { upsertRollupsPrisma } from "./rollups";
 
 // Interactive transaction limits: waiting for a pooled connection, and the whole batch.
 const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;

@@ -24,7 +24,8 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import type { DatabaseTarget } from "../db";
 import { hourOf, RollupFold, type RollupSource } from "../logs/rollup";
-import { rollupUpserterSqlite, timeParam, upsertRollupsPg } from "./rollups";
+import { timeParam } from "../db/dialect";
+import { rollupUpserterSqlite, upsertRollupsPg } from "./rollups";
 
 const HOUR_MS = 3_600_000;
 

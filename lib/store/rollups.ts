@@ -13,10 +13,9 @@
 import type Database from "better-sqlite3";
 import type pg from "pg";
 import type { Db } from "../db";
+import { type Dialect, dialectOf, timeParam, timeSql } from "../db/dialect";
 import { Prisma } from "../generated/sqlite/client";
 import { type RollupCounts, type RollupDelta, zeroCounts } from "../logs/rollup";
-
-export type Dialect = "sqlite" | "postgresql";
 
 const SUMMED = [
   "requests",
@@ -57,11 +56,6 @@ export function rollupUpsertSql(dialect: Dialect, rows: number): string {
     "latency" = ${mergeHistogramSql(dialect, `"LogRollup"."latency"`, `excluded."latency"`)}`;
 }
 
-/** A DateTime parameter as each database stores it (Prisma's SQLite adapter: ISO text with +00:00). */
-export function timeParam(dialect: Dialect, d: Date): string {
-  return dialect === "sqlite" ? d.toISOString().replace("Z", "+00:00") : d.toISOString().slice(0, 23);
-}
-
 function params(dialect: Dialect, d: RollupDelta): unknown[] {
   return [d.workspaceId, d.dimension, timeParam(dialect, d.hour), d.key, ...SUMMED.map((c) => d[c]), JSON.stringify(d.latency)];
 }
@@ -93,11 +87,6 @@ export async function upsertRollupsPrisma(tx: Prisma.TransactionClient, dialect:
     await tx.$executeRawUnsafe(rollupUpsertSql(dialect, part.length), ...part.flatMap((d) => params(dialect, d)));
 }
 
-/** The database a Prisma client talks to (the generated clients name their provider). */
-export function dialectOf(db: Db): Dialect {
-  return (db as unknown as { _activeProvider?: string })._activeProvider === "postgresql" ? "postgresql" : "sqlite";
-}
-
 /** One stored rollup row, numbers as numbers and the histogram parsed. */
 export type RollupRow = RollupDelta;
 
@@ -121,12 +110,8 @@ export async function readRollups(
   const rows = await db.$queryRaw<RawRollupRow[]>(Prisma.sql`
     SELECT "workspaceId", "dimension", "hour", "key", ${Prisma.raw(SUMMED.map((c) => `"${c}"`).join(", "))}, "latency" FROM "LogRollup"
     WHERE "workspaceId" = ${q.workspaceId} AND "dimension" = ${q.dimension}
-      AND "hour" >= ${timeRaw(dialect, q.from)} AND "hour" < ${timeRaw(dialect, q.to)}`);
+      AND "hour" >= ${timeSql(dialect, q.from)} AND "hour" < ${timeSql(dialect, q.to)}`);
   return rows.map(toRollupRow);
-}
-
-function timeRaw(dialect: Dialect, d: Date): Prisma.Sql {
-  return dialect === "sqlite" ? Prisma.sql`${timeParam(dialect, d)}` : Prisma.sql`${timeParam(dialect, d)}::timestamp`;
 }
 
 export function toRollupRow(r: RawRollupRow): RollupRow {
@@ -154,10 +139,10 @@ export async function pruneRollupsBatch(db: Db, cutoff: Date, batchSize: number)
   if (limit === 0) return { found: 0, deleted: 0 };
   const keys = await db.$queryRaw<{ workspaceId: string; dimension: string; hour: Date | string; key: string }[]>(Prisma.sql`
     SELECT "workspaceId", "dimension", "hour", "key" FROM "LogRollup"
-    WHERE "hour" < ${timeRaw(dialect, cutoff)} ORDER BY "hour" LIMIT ${limit}`);
+    WHERE "hour" < ${timeSql(dialect, cutoff)} ORDER BY "hour" LIMIT ${limit}`);
   if (keys.length === 0) return { found: 0, deleted: 0 };
   // The hour as read, compared as stored: text on SQLite, timestamp on PostgreSQL.
-  const hourOf = (h: Date | string) => (typeof h === "string" ? Prisma.sql`${h}` : timeRaw(dialect, h));
+  const hourOf = (h: Date | string) => (typeof h === "string" ? Prisma.sql`${h}` : timeSql(dialect, h));
   const tuples = keys.map((k) => Prisma.sql`(${k.workspaceId}, ${k.dimension}, ${hourOf(k.hour)}, ${k.key})`);
   let deleted = 0;
   for (const part of chunks(tuples, 500))
