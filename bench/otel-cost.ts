@@ -16,6 +16,9 @@
  * Detour on, the in-process measure's receiver). `--sample 0.1`: the traced Detour samples 10% (OTEL_TRACES_SAMPLER=parentbased_traceidratio).
  * The OTEL_* variables the bench runs with are passed to the traced Detour (batch settings, ...).
  * `--control`: the second Detour without tracing too (an A/A run: the setup's own difference).
+ * `--base-dist <dir>`: an A/B of two builds, both traced: the first side runs the build in <dir>
+ * (DETOUR_NEXT_DIST_DIR, e.g. a copy of `.next` made before a change), the second this worktree's;
+ * the ratio is then this build's req/s over the base build's.
  * `--cpu-prof <dir>`: each Detour writes a CPU profile there when it stops. Needs the
  * production build (`npm run build`).
  */
@@ -40,6 +43,7 @@ const { values: opts } = parseArgs({
     "cpu-prof": { type: "string" },
     sample: { type: "string", default: "1" },
     control: { type: "boolean", default: false },
+    "base-dist": { type: "string" },
   },
 });
 const ROUNDS = Number(opts.rounds);
@@ -176,18 +180,21 @@ async function main(): Promise<void> {
     Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("OTEL_") && e[1] !== undefined),
   );
   const traced = opts.control ? {} : { ...passed, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...SAMPLER_ENV };
+  const baseDist = opts["base-dist"];
+  const offEnv: Record<string, string> = baseDist ? { ...traced, DETOUR_NEXT_DIST_DIR: baseDist } : {};
   const body = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
   const endpoint = (s: Side) => ({ name: s.name, origin: s.origin, path: "/v1/chat/completions", headers: s.headers, body });
   const tallies = new Map<Side["name"], Tally>(
     (["off", "on"] as const).map((name) => [name, { answered: 0, errors: 0, nonOk: 0, seconds: 0, cpuMs: 0, latencies: [], rounds: [] }]),
   );
   let warmedOn = 0;
+  let warmedOff = 0;
   // Two phases, the traced Detour on the other port and process slot in the second: an A/A run
   // (--control) showed the two slots differ by themselves, by up to ~10% here; swapping cancels that.
   for (const phase of [0, 1]) {
     const slots = [BASE_PORT + 2, BASE_PORT + 3];
     const [offPort, onPort] = phase === 0 ? slots : [slots[1]!, slots[0]!];
-    const off = await startDetourWith(`detour-off-${phase}`, dataDir, keyHex, mockUrl, offPort!, {});
+    const off = await startDetourWith(`detour-off-${phase}`, dataDir, keyHex, mockUrl, offPort!, offEnv);
     const on = await startDetourWith(`detour-on-${phase}`, dataDir, keyHex, mockUrl, onPort!, traced);
     const sides: (Side & { stop: () => Promise<void> })[] = [
       { name: "off", ...off },
@@ -197,6 +204,7 @@ async function main(): Promise<void> {
     for (const s of sides) {
       const r = await startLoad([endpoint(s)], C, 3).done;
       if (s.name === "on") warmedOn += r.answered;
+      else warmedOff += r.answered;
     }
     for (let round = 0; round < ROUNDS / 2; round++) {
       for (const s of round % 2 ? [...sides].reverse() : sides) {
@@ -228,7 +236,13 @@ async function main(): Promise<void> {
     const t = tallies.get(name)!;
     const sorted = Float64Array.from(t.latencies).sort();
     const sampled = SAMPLE < 1 ? `${SAMPLE * 100}% of requests sampled` : "every request sampled";
-    const label = name === "off" ? "tracing off" : opts.control ? "tracing off (control)" : `tracing on (OTLP/protobuf, ${sampled})`;
+    const label = baseDist
+      ? `tracing on (${sampled}), ${name === "off" ? `base build ${baseDist}` : "this build"}`
+      : name === "off"
+        ? "tracing off"
+        : opts.control
+          ? "tracing off (control)"
+          : `tracing on (OTLP/protobuf, ${sampled})`;
     console.log(
       `| ${label} | ${t.answered} | ${rps(t).toFixed(0)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 99).toFixed(2)} | ${(t.cpuMs / t.answered).toFixed(3)} | ${t.errors} / ${t.nonOk} |`,
     );
@@ -241,13 +255,15 @@ async function main(): Promise<void> {
   const pairs = onT.rounds.map((v, i) => v / offT.rounds[i]!).sort((a, b) => a - b);
   const medianRatio = percentile(Float64Array.from(pairs), 50);
   console.log(
-    `\nreq/s on/off: ${ratio.toFixed(3)} over the run, ${medianRatio.toFixed(3)} median of the ${pairs.length} rounds' ratios (target >= 0.97)`,
+    `\nreq/s ${baseDist ? "this build / base build" : "on/off"}: ${ratio.toFixed(3)} over the run, ${medianRatio.toFixed(3)} median of the ${pairs.length} rounds' ratios${baseDist ? "" : " (target >= 0.97)"}`,
   );
-  console.log(`CPU ms/request on - off: ${(onT.cpuMs / onT.answered - offT.cpuMs / offT.answered).toFixed(3)}`);
+  console.log(
+    `CPU ms/request ${baseDist ? "this build - base build" : "on - off"}: ${(onT.cpuMs / onT.answered - offT.cpuMs / offT.answered).toFixed(3)}`,
+  );
   console.log(
     `tracing code alone (in process, 20,000 requests): ${alone.syncUs.toFixed(1)} us CPU per request when its spans end, ${alone.totalUs.toFixed(1)} us with the batch export`,
   );
-  const expected = Math.round(2 * (warmedOn + onT.answered) * SAMPLE);
+  const expected = Math.round(2 * (warmedOn + onT.answered + (baseDist ? warmedOff + offT.answered : 0)) * SAMPLE);
   console.log(
     `spans received from the traced Detour: ${spans} (2 per sampled request: ~${expected}; fewer when its batch queue, OTEL_BSP_MAX_QUEUE_SIZE, overflowed)`,
   );

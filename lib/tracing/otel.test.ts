@@ -155,6 +155,21 @@ describe("tracing, the edges", () => {
     expect(span!.status.code).toBe(STATUS_CODE.UNSET);
   });
 
+  it("sends the caller's unsampled decision upstream and exports nothing for it", async () => {
+    const { tracer, receiver } = await on("http/protobuf");
+    const request = new Request("http://detour/v1/chat/completions", {
+      method: "POST",
+      headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-00` },
+    });
+    const trace = tracer.start(request, "chat/completions");
+    const headers: Record<string, string> = {};
+    trace.attempt().sending(headers, "https://api.openai.com/v1/chat/completions", "gpt-4o");
+    expect(headers.traceparent).toMatch(new RegExp(`^00-${CALLER_TRACE}-(?!${CALLER_SPAN})[0-9a-f]{16}-00$`));
+    trace.finish({ endedAt: trace.now(), status: 200, errorType: null, record: testLogRecord({ attempts: [row(0)] }), answer: null });
+    await stopTracing(2000); // flushes whatever was queued
+    expect(receiver.spans()).toEqual([]);
+  });
+
   it("adds the logged bodies only when DETOUR_OTEL_CAPTURE_BODIES is on", async () => {
     const { tracer, receiver } = await on("http/json", true);
     const trace = tracer.start(new Request("http://detour/v1/chat/completions", { method: "POST" }), "chat/completions");

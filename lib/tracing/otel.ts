@@ -108,11 +108,14 @@ class OtelAttemptSpan implements AttemptSpan {
 
   sending(headers: Record<string, string>, url: string, model: string | null): void {
     this.model = model;
-    if (model) this.span.setAttribute("gen_ai.request.model", model);
-    const server = serverOf(url);
-    if (server) {
-      this.span.setAttribute("server.address", server.address);
-      this.span.setAttribute("server.port", server.port);
+    // A span the sampler left out records nothing: only its `traceparent` is sent.
+    if (this.span.isRecording()) {
+      if (model) this.span.setAttribute("gen_ai.request.model", model);
+      const server = serverOf(url);
+      if (server) {
+        this.span.setAttribute("server.address", server.address);
+        this.span.setAttribute("server.port", server.port);
+      }
     }
     propagator.inject(trace.setSpan(ROOT_CONTEXT, this.span), headers, recordSetter);
   }
@@ -208,7 +211,7 @@ class OtelRequestTrace implements RequestTrace {
       if (row.errorClass) attrs["detour.error.class"] = row.errorClass;
       span.setStatus({ code: SpanStatusCode.ERROR, ...(row.errorMessage ? { message: row.errorMessage } : {}) });
     }
-    if (answering && end.record) Object.assign(attrs, answerAttributes(end));
+    if (answering && end.record) addAnswerAttributes(attrs, end);
     span.setAttributes(attrs);
   }
 
@@ -234,8 +237,8 @@ class OtelRequestTrace implements RequestTrace {
       attrs["detour.stream"] = r.stream;
       if (r.cost !== null) attrs["detour.cost_usd"] = r.cost;
       if (r.usageEstimated) attrs["detour.usage.estimated"] = true;
-      Object.assign(attrs, answerAttributes(end));
-      if (this.captureBodies) Object.assign(attrs, bodyAttributes(r));
+      addAnswerAttributes(attrs, end);
+      if (this.captureBodies) addBodyAttributes(attrs, r);
     }
     this.span.setAttributes(attrs);
     // A server span is an error when Detour answered 5xx; a 4xx is the caller's (error.type still says why).
@@ -247,10 +250,9 @@ function ok(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-/** The answer's model, id, finish reasons and token counts (the request span and the answering attempt's). */
-function answerAttributes(end: FinishedRequest): Attributes {
+/** Adds the answer's model, id, finish reasons and token counts (the request span and the answering attempt's). */
+function addAnswerAttributes(attrs: Attributes, end: FinishedRequest): void {
   const r = end.record!;
-  const attrs: Attributes = {};
   const responseModel = end.answer?.responseModel ?? r.model;
   if (responseModel) attrs["gen_ai.response.model"] = responseModel;
   const responseId = end.answer?.responseId ?? r.responseId;
@@ -260,17 +262,14 @@ function answerAttributes(end: FinishedRequest): Attributes {
   if (r.completionTokens !== null) attrs["gen_ai.usage.output_tokens"] = r.completionTokens;
   if (r.cacheReadTokens !== null) attrs["gen_ai.usage.cache_read.input_tokens"] = r.cacheReadTokens;
   if (r.cacheWriteTokens !== null) attrs["gen_ai.usage.cache_creation.input_tokens"] = r.cacheWriteTokens;
-  return attrs;
 }
 
-/** DETOUR_OTEL_CAPTURE_BODIES: the bodies as the log row holds them (redacted, bounded), and as GenAI messages. */
-function bodyAttributes(r: LogRecord): Attributes {
-  const attrs: Attributes = {};
+/** DETOUR_OTEL_CAPTURE_BODIES: adds the bodies as the log row holds them (redacted, bounded), and as GenAI messages. */
+function addBodyAttributes(attrs: Attributes, r: LogRecord): void {
   if (r.requestBody !== null) attrs["detour.request.body"] = r.requestBody;
   if (r.responseBody !== null) attrs["detour.response.body"] = r.responseBody;
   const input = inputMessages(r.requestBody);
   if (input) attrs["gen_ai.input.messages"] = input;
   const output = outputMessages(r.responseBody);
   if (output) attrs["gen_ai.output.messages"] = output;
-  return attrs;
 }
