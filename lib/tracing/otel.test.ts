@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 async function on(protocol: "http/protobuf" | "http/json", captureBodies = false) {
-  receiver = await startOtlpReceiver(45301); // this task's port range
+  receiver = await startOtlpReceiver();
   vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url);
   vi.stubEnv("OTEL_EXPORTER_OTLP_PROTOCOL", protocol);
   vi.stubEnv("OTEL_BSP_SCHEDULE_DELAY", "50");
