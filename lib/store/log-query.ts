@@ -204,28 +204,19 @@ async function candidateIds(db: Db, workspaceId: string, query: LogQuery, dialec
     let smallest: Candidate[] | null = null;
     for (const [key, value] of Object.entries(filters.metadata)) {
       const where = { workspaceId, key, value };
-      // `orderBy` the index's own (constant) column: with `take` and no order, Prisma sorts every
-      // match by the primary key.
-      if (dialect === "postgresql") {
-        // One statement (planning each partition costs more than reading a bound's worth of rows).
-        const found = await db.requestLogMetadata.findMany({
-          where,
-          orderBy: { value: "asc" },
-          select: { logId: true, logCreatedAt: true },
-          take: METADATA_CANDIDATES + 1,
-        });
-        if (found.length === 0) return [];
-        if (found.length > METADATA_CANDIDATES || (smallest !== null && found.length >= smallest.length)) continue;
-        smallest = found.map((m) => ({ id: m.logId, at: m.logCreatedAt }));
-        continue;
-      }
-      // Counted on the index alone, stopping past the bound; the ids are read only for a rare value.
+      // Counted on the index alone, stopping past the bound; the ids are read only for a rare value
+      // (on PostgreSQL with their log's time). `orderBy` the index's own (constant) column: with
+      // `take` and no order, Prisma sorts every match by the primary key.
       const count = await db.requestLogMetadata.count({ where, orderBy: { value: "asc" }, take: METADATA_CANDIDATES + 1 });
       if (count === 0) return [];
       if (count > METADATA_CANDIDATES || (smallest !== null && count >= smallest.length)) continue;
-      smallest = (
-        await db.requestLogMetadata.findMany({ where, orderBy: { value: "asc" }, select: { logId: true }, take: METADATA_CANDIDATES })
-      ).map((m) => ({ id: m.logId }));
+      const found = await db.requestLogMetadata.findMany({
+        where,
+        orderBy: { value: "asc" },
+        select: { logId: true, logCreatedAt: dialect === "postgresql" },
+        take: METADATA_CANDIDATES,
+      });
+      smallest = found.map((m) => (m.logCreatedAt ? { id: m.logId, at: m.logCreatedAt } : { id: m.logId }));
     }
     if (smallest) return smallest;
   }
