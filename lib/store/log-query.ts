@@ -22,10 +22,20 @@
  *   page is among them.
  * The page itself is then one ordinary query restricted to those ids, so the database (and its
  * collation) orders it exactly as it would without them.
+ *
+ * PostgreSQL differs in two ways (its log tables are partitioned by day, about 40 partitions each,
+ * and planning a statement over all of them costs more than running it; it keeps statistics):
+ * - a status class or list is one statement: the planner reads the (workspaceId, createdAt) indexes
+ *   in time order and checks the status (a common class), or the status index (a rare one). The
+ *   per-code narrowing would plan every partition once per code present, plus once per seek.
+ * - a rare metadata value's candidates carry their log's time: sorted by time, the page is read a
+ *   chunk of candidates at a time within the chunk's time range, so only its days' partitions are
+ *   planned and read (not every candidate id in every partition).
  */
 import type { Db } from "../db";
 import type { Prisma } from "../generated/sqlite/client";
 import type { LogCursor, LogFilterId, LogFilters, LogQuery, LogSort, StatusFilter } from "../logs/query";
+import { type Dialect, dialectOf } from "./rollups";
 
 type Where = Prisma.RequestLogWhereInput;
 
@@ -121,17 +131,23 @@ export type LogPage = { rows: LogListRow[]; next: LogCursor | null };
 /** One page of a workspace's logs. `next` is null on the last page. */
 export async function listLogs(db: Db, workspaceId: string, query: LogQuery): Promise<LogPage> {
   const { sort, limit, cursor } = query;
-  const candidates = await candidateIds(db, workspaceId, query);
+  const candidates = await candidateIds(db, workspaceId, query, dialectOf(db));
   if (candidates?.length === 0) return { rows: [], next: null };
   // With candidates, the page is read by primary key: the workspace condition is left out of the
   // SQL so that no (workspaceId, ...) index can look cheaper to a planner without statistics. The
   // candidates were found within the workspace, and every row is checked again below.
-  const base = [candidates ? { id: { in: candidates } } : { workspaceId }, ...filtersWhere(workspaceId, query.filters)];
+  const base = [
+    candidates ? { id: { in: candidates.map((c) => c.id) } } : { workspaceId },
+    ...(candidates ? timeRange(candidates) : []),
+    ...filtersWhere(workspaceId, query.filters),
+  ];
   const dir = sort.direction;
   const want = limit + 1; // one more than asked: is there a next page?
   let rows: LogListRow[];
 
-  if (sort.field !== "cost") {
+  if (candidates && sort.field === "created_at" && hasTimes(candidates)) {
+    rows = await readInTimeChunks(db, workspaceId, query, candidates);
+  } else if (sort.field !== "cost") {
     const where = cursor ? [...base, afterCursor(sort, cursorValue(cursor), cursor.id)] : base;
     rows = await db.requestLog.findMany({
       where: { AND: where },
@@ -178,27 +194,35 @@ export const METADATA_CANDIDATES = 2000;
 /** A status filter spanning more codes present than this is one range query. */
 const MAX_STATUS_FANOUT = 16;
 
+/** A candidate log: its id, and on PostgreSQL its time (its partition). */
+type Candidate = { id: string; at?: Date };
+
 /** A bounded superset of the page's ids, or null when the filters need no narrowing (see the top of the file). */
-async function candidateIds(db: Db, workspaceId: string, query: LogQuery): Promise<string[] | null> {
+async function candidateIds(db: Db, workspaceId: string, query: LogQuery, dialect: Dialect): Promise<Candidate[] | null> {
   const { filters, sort, cursor } = query;
   if (filters.metadata) {
-    let smallest: string[] | null = null;
+    let smallest: Candidate[] | null = null;
     for (const [key, value] of Object.entries(filters.metadata)) {
       const where = { workspaceId, key, value };
-      // Counted on the index alone, stopping past the bound; the ids are read only for a rare value.
-      // `orderBy` the index's own (constant) column: with `take` and no order, Prisma sorts every
-      // match by the primary key.
+      // Counted on the index alone, stopping past the bound; the ids are read only for a rare value
+      // (on PostgreSQL with their log's time). `orderBy` the index's own (constant) column: with
+      // `take` and no order, Prisma sorts every match by the primary key.
       const count = await db.requestLogMetadata.count({ where, orderBy: { value: "asc" }, take: METADATA_CANDIDATES + 1 });
       if (count === 0) return [];
       if (count > METADATA_CANDIDATES || (smallest !== null && count >= smallest.length)) continue;
-      smallest = (
-        await db.requestLogMetadata.findMany({ where, orderBy: { value: "asc" }, select: { logId: true }, take: METADATA_CANDIDATES })
-      ).map((m) => m.logId);
+      const found = await db.requestLogMetadata.findMany({
+        where,
+        orderBy: { value: "asc" },
+        select: { logId: true, logCreatedAt: dialect === "postgresql" },
+        take: METADATA_CANDIDATES,
+      });
+      smallest = found.map((m) => (m.logCreatedAt ? { id: m.logId, at: m.logCreatedAt } : { id: m.logId }));
     }
     if (smallest) return smallest;
   }
   const status = filters.status;
-  if (status && sort.field === "created_at" && (status.classes.length > 0 || status.codes.length > 1)) {
+  const narrowStatus = dialect === "sqlite" && sort.field === "created_at";
+  if (status && narrowStatus && (status.classes.length > 0 || status.codes.length > 1)) {
     const codes = await presentStatusCodes(db, workspaceId, status);
     if (codes.length > MAX_STATUS_FANOUT) return null;
     const after = cursor ? [afterCursor(sort, cursorValue(cursor), cursor.id)] : [];
@@ -212,9 +236,52 @@ async function candidateIds(db: Db, workspaceId: string, query: LogQuery): Promi
         }),
       ),
     );
-    return perCode.flat().map((r) => r.id);
+    return perCode.flat();
   }
   return null;
+}
+
+const hasTimes = (c: Candidate[]): c is Required<Candidate>[] => c.every((x) => x.at !== undefined);
+
+/** The candidates' time range, when they carry times: PostgreSQL plans and reads only the partitions of those days. */
+function timeRange(candidates: Candidate[]): Where[] {
+  if (candidates.length === 0 || !hasTimes(candidates)) return [];
+  const times = candidates.map((c) => c.at.getTime());
+  return [{ createdAt: { gte: new Date(Math.min(...times)), lte: new Date(Math.max(...times)) } }];
+}
+
+/**
+ * A page sorted by time among candidates with times: they are taken in the sort's time order, a
+ * chunk at a time (one page's worth, then twice as many each time the filters leave the page short),
+ * each chunk read within its own time range. A chunk never splits a time, so every row of a chunk
+ * sorts before every row of the next, and the database orders each chunk's rows itself.
+ */
+async function readInTimeChunks(db: Db, workspaceId: string, query: LogQuery, candidates: Required<Candidate>[]): Promise<LogListRow[]> {
+  const { sort, cursor } = query;
+  const desc = sort.direction === "desc";
+  const want = query.limit + 1;
+  const bound = cursor ? (cursorValue(cursor) as Date).getTime() : null;
+  // Those not before the cursor's time (the rows at its time are sorted out by the cursor condition).
+  const left = candidates
+    .filter((c) => bound === null || (desc ? c.at.getTime() <= bound : c.at.getTime() >= bound))
+    .sort((a, b) => (desc ? b.at.getTime() - a.at.getTime() : a.at.getTime() - b.at.getTime()));
+  const where = [...filtersWhere(workspaceId, query.filters), ...(cursor ? [afterCursor(sort, cursorValue(cursor), cursor.id)] : [])];
+  let rows: LogListRow[] = [];
+  for (let start = 0, size = want; start < left.length && rows.length < want; size *= 2) {
+    let end = Math.min(left.length, start + size);
+    while (end < left.length && left[end]!.at.getTime() === left[end - 1]!.at.getTime()) end++;
+    const chunk = left.slice(start, end);
+    rows = rows.concat(
+      await db.requestLog.findMany({
+        where: { AND: [{ id: { in: chunk.map((c) => c.id) } }, ...timeRange(chunk), ...where] },
+        orderBy: [{ createdAt: sort.direction }, { id: sort.direction }],
+        take: want - rows.length,
+        select: LIST_SELECT,
+      }),
+    );
+    start = end;
+  }
+  return rows;
 }
 
 /**
