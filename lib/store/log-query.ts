@@ -35,7 +35,7 @@
 import type { Db } from "../db";
 import type { Prisma } from "../generated/sqlite/client";
 import type { LogCursor, LogFilterId, LogFilters, LogQuery, LogSort, StatusFilter } from "../logs/query";
-import { type Dialect, dialectOf } from "./rollups";
+import { type Dialect, dialectOf } from "../db/dialect";
 
 type Where = Prisma.RequestLogWhereInput;
 
