@@ -405,17 +405,22 @@ async function measure(db: Db, target: DatabaseTarget, workspaceId: string, quer
 }
 
 /** A cursor pointing at the row at `offset` in the query's order (found once with OFFSET, outside the timing). */
+/** The cursor after the first `offset` logs of the (unfiltered) query's order: one OFFSET read, not a walk through pages. */
 async function cursorAt(db: Db, workspaceId: string, query: LogQuery, offset: number): Promise<LogCursor | null> {
-  let cursor: LogCursor | null = null;
-  let seen = 0;
-  while (seen < offset) {
-    const limit = Math.min(200, offset - seen);
-    const page = await listLogs(db, workspaceId, { ...query, limit, cursor });
-    seen += page.rows.length;
-    if (!page.next) break;
-    cursor = page.next;
-  }
-  return cursor;
+  const { sort } = query;
+  const field = sort.field === "created_at" ? "createdAt" : sort.field === "cost" ? "cost" : "latencyMs";
+  // Sorted by cost, logs without one come last: the offset is taken among those with a cost.
+  const where = { workspaceId, ...(field === "cost" ? { cost: { not: null } } : {}) };
+  const within = field === "cost" ? Math.min(offset, await db.requestLog.count({ where })) : offset;
+  const row = await db.requestLog.findFirst({
+    where,
+    orderBy: [{ [field]: sort.direction }, { id: sort.direction }],
+    skip: Math.max(0, within - 1),
+    select: { id: true, createdAt: true, cost: true, latencyMs: true },
+  });
+  if (!row) return null;
+  const value = field === "createdAt" ? row.createdAt.toISOString() : field === "cost" ? row.cost : row.latencyMs;
+  return { sort, value, id: row.id };
 }
 
 type CapturedQuery = { sql: string; params: string };
