@@ -135,6 +135,17 @@ describe.each(kinds)("%s ledger", (kind) => {
     expect(await ledger.status(total, NOW)).toEqual({ spentNanos: 5_000, reservedNanos: 60 });
   });
 
+  it.skipIf(kind !== "redis" || skip)("a reply that arrived while the process was busy wins over the timeout", async () => {
+    const b = budget(1_000);
+    const busy = new RedisLedger({ client: () => redis, prefix, seed, clock: () => NOW, timeoutMs: 20 });
+    await busy.reserve("warm", [b], 1, NOW); // seeded and the script cached: one round trip below
+    const pending = busy.reserve("late", [b], 100, NOW);
+    // The event loop is blocked past the timeout while Redis answers: both are due when it turns.
+    const until = performance.now() + 150;
+    while (performance.now() < until);
+    expect(await pending).toEqual({ ok: true });
+  });
+
   it.skipIf(kind !== "redis" || skip)("rebuilds from the database after Redis lost the budget (a flush)", async () => {
     const b = budget(1_000, "total");
     seeds.set(b.subject.id, new Map([["t", 400]]));

@@ -192,7 +192,11 @@ export class RedisLedger implements BudgetLedger {
       return await Promise.race([
         evalScript(client, script, keys, args),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`budget script took longer than ${timeoutMs} ms`)), timeoutMs);
+          // The decision waits for the event loop's I/O phase: when the process was busy (a burst of
+          // requests), the timer and Redis's reply are both due at once, and the timers phase runs
+          // first; a reply already received must win, or a loaded gateway would take its own lag
+          // for a Redis failure and enforce budgets per instance (overspending across instances).
+          timer = setTimeout(() => setImmediate(() => reject(new Error(`budget script took longer than ${timeoutMs} ms`))), timeoutMs);
         }),
       ]);
     } finally {
