@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BudgetLedger, type LedgerBudget, MemoryLedger, RESERVATION_TTL_MS, type SeedLoader } from "./ledger";
 import { countersAt, currentPeriod } from "./period";
@@ -144,6 +145,47 @@ describe.each(kinds)("%s ledger", (kind) => {
     const until = performance.now() + 150;
     while (performance.now() < until);
     expect(await pending).toEqual({ ok: true });
+  });
+
+  it.skipIf(kind !== "redis" || skip)("a queue longer than the timeout: scripts wait while Redis answers the ones before", async () => {
+    const b = budget(1_000_000);
+    // Redis (the real one) behind a connection that hands its replies back one every 30 ms, in order:
+    // a busy Redis working through a queue, never quiet for the timeout (100 ms), the last reply at ~300 ms.
+    const queue: (() => void)[] = [];
+    const slow = {
+      status: "ready",
+      evalsha: (...a: Parameters<Redis["evalsha"]>) =>
+        redis.evalsha(...a).then((reply) => new Promise<unknown>((resolve) => queue.push(() => resolve(reply)))),
+      eval: (...a: Parameters<Redis["eval"]>) => redis.eval(...a),
+    } as unknown as Redis;
+    const drip = setInterval(() => queue.shift()?.(), 30);
+    try {
+      const fast = new RedisLedger({ client: () => redis, prefix, seed, clock: () => NOW, timeoutMs: 100 });
+      await fast.reserve("warm", [b], 1, NOW); // seeded and the script loaded
+      const ledger = new RedisLedger({ client: () => slow, prefix, seed, clock: () => NOW, timeoutMs: 100 });
+      const started = performance.now();
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.reserve(`q${i}`, [b], 1, NOW)));
+      expect(performance.now() - started).toBeGreaterThan(250);
+      expect(results.every((r) => r.ok)).toBe(true);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
+  it.skipIf(kind !== "redis" || skip)("fails within the timeout when Redis answers nothing", async () => {
+    const b = budget(1_000);
+    const quiet = new RedisLedger({ client: () => redis, prefix, seed, clock: () => NOW, timeoutMs: 50 });
+    await quiet.reserve("warm", [b], 1, NOW);
+    const pauser = new Redis(TEST_REDIS_URL); // its own connection (commands wait for it to connect)
+    try {
+      await pauser.client("PAUSE", 400, "WRITE"); // Redis holds every write command for 400 ms
+      const started = performance.now();
+      await expect(quiet.reserve("paused", [b], 1, NOW)).rejects.toThrow("budget script took longer than 50 ms");
+      expect(performance.now() - started).toBeLessThan(300);
+    } finally {
+      await pauser.client("UNPAUSE");
+      pauser.disconnect();
+    }
   });
 
   it.skipIf(kind !== "redis" || skip)("rebuilds from the database after Redis lost the budget (a flush)", async () => {

@@ -29,6 +29,8 @@ import {
 export const IDLE_TTL_MS = 35 * 86_400_000;
 /** A ledger round trip on the request path longer than this counts as a failure (the caller falls back). */
 export const REDIS_LEDGER_TIMEOUT_MS = 500;
+/** A script still waits while Redis answers others, up to this many timeouts in all. */
+const MAX_WAIT_FACTOR = 10;
 
 // KEYS: per budget, its hash and its sorted set. ARGV: now, reservation id, expiry, nanos, then per
 // budget: limit, the number of fields, the fields. Returns {0} (reserved), {-1, i} (budget i is not
@@ -171,6 +173,8 @@ export class RedisLedger implements BudgetLedger {
   private readonly seeding = new Map<string, Promise<void>>();
   private readonly running = new Map<string, { keys: string[]; madeAt: number }>();
   private refreshTimer: NodeJS.Timeout | null = null;
+  /** When Redis last answered a script (performance.now()). */
+  private lastReplyAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: RedisLedgerOptions) {}
 
@@ -187,19 +191,41 @@ export class RedisLedger implements BudgetLedger {
     if (!client) throw new Error("no Redis connection");
     if (client.status !== "ready") throw new Error(`Redis is not connected (${client.status})`);
     const timeoutMs = this.options.timeoutMs ?? REDIS_LEDGER_TIMEOUT_MS;
+    const started = performance.now();
+    const reply = evalScript(client, script, keys, args);
+    const answered = () => {
+      this.lastReplyAt = performance.now();
+    };
+    reply.then(answered, answered);
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     try {
       return await Promise.race([
-        evalScript(client, script, keys, args),
+        reply,
         new Promise<never>((_, reject) => {
-          // The decision waits for the event loop's I/O phase: when the process was busy (a burst of
-          // requests), the timer and Redis's reply are both due at once, and the timers phase runs
-          // first; a reply already received must win, or a loaded gateway would take its own lag
-          // for a Redis failure and enforce budgets per instance (overspending across instances).
-          timer = setTimeout(() => setImmediate(() => reject(new Error(`budget script took longer than ${timeoutMs} ms`))), timeoutMs);
+          // Redis has failed when it has answered nothing for `timeoutMs`, not when one script waited
+          // that long: in a burst, scripts queue on the one connection and the process is busy, while
+          // replies keep coming; taking that for a failure would enforce budgets per instance
+          // (overspending across instances) exactly under load. The check runs after the event loop's
+          // I/O phase, so a reply already received wins. Never longer than MAX_WAIT_FACTOR x timeoutMs.
+          const check = (delay: number) => {
+            timer = setTimeout(
+              () =>
+                setImmediate(() => {
+                  if (settled) return;
+                  const now = performance.now();
+                  const quiet = now - Math.max(started, this.lastReplyAt);
+                  if (quiet < timeoutMs && now - started < timeoutMs * MAX_WAIT_FACTOR) check(timeoutMs - quiet);
+                  else reject(new Error(`budget script took longer than ${timeoutMs} ms`));
+                }),
+              delay,
+            );
+          };
+          check(timeoutMs);
         }),
       ]);
     } finally {
+      settled = true;
       clearTimeout(timer);
     }
   }
