@@ -140,9 +140,9 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: one budg
     const restart = async (which: "a" | "b") => {
       await c[which].server.stop();
       const server = await startServer(c.env[which]);
+      c[which] = instance(which.toUpperCase(), server); // held by the cluster (stopped at close) even if it fails to start
       const ready = await waitForHealthOrExit(server);
       expect(ready.health, server.output()).toBe(200);
-      c[which] = instance(which.toUpperCase(), server);
     };
     await Promise.all([restart("a"), restart("b")]);
     // Stopping drained each instance's log writer: the database holds every charge.
