@@ -2,7 +2,8 @@
  * Reading request logs: the list (filters of lib/logs/query.ts, keyset pagination) and one log with
  * its attempts. Every query is scoped to one workspace and goes through Prisma with bound
  * parameters; each filter maps to an indexed column (see the RequestLog indexes in
- * prisma/schema.prisma), metadata filters to RequestLogMetadata's (workspaceId, key, value) index.
+ * prisma/schema.prisma), metadata filters to RequestLogMetadata's (workspaceId, key, value,
+ * logCreatedAt, logId) index.
  *
  * Keyset pagination on (sort value, id): the page after a cursor is "rows strictly after
  * (value, id) in the sort order", so rows written between two page fetches can only land before
@@ -11,26 +12,27 @@
  * segments, known costs first, then unknown costs by id, and a cursor with value null points into
  * the second segment. Each segment is one index range scan, so a deep page costs what the first does.
  *
- * Two filters cannot be served in sort order by one index range, and would otherwise make a page
- * cost grow with the table (SQLite keeps no statistics, so its planner cannot tell a rare filter
- * from a common one). They first narrow the rows to a bounded set of candidate ids:
- * - a rare `metadata.<key>=<value>` (at most METADATA_CANDIDATES matches, counted on the
- *   (workspaceId, key, value) index): its log ids; a common one is checked row by row while the
- *   sort index is read, which finds a page after reading about limit / share-of-rows rows.
- * - a status class or list when sorting by time: one index range per status code (a class's codes
- *   present are found by index seeks), each read in time order up to one page past the cursor; the
- *   page is among them.
+ * Two filters cannot be served in sort order by one RequestLog index range, and would otherwise
+ * make a page cost grow with the table (SQLite keeps no statistics, so its planner cannot tell a
+ * rare filter from a common one):
+ * - `metadata.<key>=<value>` sorted by time (the explorer's default) is read from the metadata
+ *   index, which lists a value's logs in (time, id) order: the matches after the cursor, then their
+ *   logs by primary key (readByMetadata), whatever the number of matches. Sorted by cost or
+ *   latency, a rare value (at most METADATA_CANDIDATES matches) narrows the rows to its log ids; a
+ *   common one is checked row by row while the sort index is read, which finds a page after
+ *   reading about limit / share-of-rows rows.
+ * - a status class or list when sorting by time (SQLite): one index range per status code (a
+ *   class's codes present are found by index seeks), each read in time order up to one page past
+ *   the cursor; the page is among those candidate ids.
  * The page itself is then one ordinary query restricted to those ids, so the database (and its
  * collation) orders it exactly as it would without them.
  *
- * PostgreSQL differs in two ways (its log tables are partitioned by day, about 40 partitions each,
- * and planning a statement over all of them costs more than running it; it keeps statistics):
- * - a status class or list is one statement: the planner reads the (workspaceId, createdAt) indexes
- *   in time order and checks the status (a common class), or the status index (a rare one). The
- *   per-code narrowing would plan every partition once per code present, plus once per seek.
- * - a rare metadata value's candidates carry their log's time: sorted by time, the page is read a
- *   chunk of candidates at a time within the chunk's time range, so only its days' partitions are
- *   planned and read (not every candidate id in every partition).
+ * PostgreSQL's log tables are partitioned by day (about 40 partitions each), and planning a
+ * statement over all of them costs more than running it, but it keeps statistics: a status class
+ * or list is one statement there (the planner reads the (workspaceId, createdAt) indexes in time
+ * order and checks the status for a common class, or the status index for a rare one), and every
+ * read by candidate ids carries the candidates' time range, so only their days' partitions are
+ * planned and read.
  */
 import type { Db } from "../db";
 import type { Prisma } from "../generated/sqlite/client";
@@ -128,59 +130,20 @@ export type LogListRow = Prisma.RequestLogGetPayload<{ select: typeof LIST_SELEC
 
 export type LogPage = { rows: LogListRow[]; next: LogCursor | null };
 
+/** Knobs for tests: how many metadata matches a page sorted by time may read before it checks rows instead. */
+export type ListTuning = { metadataScan?: number };
+
 /** One page of a workspace's logs. `next` is null on the last page. */
-export async function listLogs(db: Db, workspaceId: string, query: LogQuery): Promise<LogPage> {
-  const { sort, limit, cursor } = query;
-  const candidates = await candidateIds(db, workspaceId, query, dialectOf(db));
-  if (candidates?.length === 0) return { rows: [], next: null };
-  // With candidates, the page is read by primary key: the workspace condition is left out of the
-  // SQL so that no (workspaceId, ...) index can look cheaper to a planner without statistics. The
-  // candidates were found within the workspace, and every row is checked again below.
-  const base = [
-    candidates ? { id: { in: candidates.map((c) => c.id) } } : { workspaceId },
-    ...(candidates ? timeRange(candidates) : []),
-    ...filtersWhere(workspaceId, query.filters),
-  ];
-  const dir = sort.direction;
-  const want = limit + 1; // one more than asked: is there a next page?
+export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tuning: ListTuning = {}): Promise<LogPage> {
+  const { sort, limit } = query;
   let rows: LogListRow[];
-
-  if (candidates && sort.field === "created_at" && hasTimes(candidates)) {
-    rows = await readInTimeChunks(db, workspaceId, query, candidates);
-  } else if (sort.field !== "cost") {
-    const where = cursor ? [...base, afterCursor(sort, cursorValue(cursor), cursor.id)] : base;
-    rows = await db.requestLog.findMany({
-      where: { AND: where },
-      orderBy: [{ [COLUMN[sort.field]]: dir }, { id: dir }],
-      take: want,
-      select: LIST_SELECT,
-    });
+  if (query.filters.metadata && sort.field === "created_at") {
+    rows = await readByMetadata(db, workspaceId, query, tuning.metadataScan ?? METADATA_SCAN);
   } else {
-    rows = [];
-    const inNullSegment = cursor !== null && cursor.value === null;
-    if (!inNullSegment) {
-      const after = cursor ? [afterCursor(sort, cursor.value as number, cursor.id)] : [];
-      rows = await db.requestLog.findMany({
-        where: { AND: [...base, { cost: { not: null } }, ...after] },
-        orderBy: [{ cost: dir }, { id: dir }],
-        take: want,
-        select: LIST_SELECT,
-      });
-    }
-    // Logs without a cost, after the known ones; a cost range filter excludes them anyway.
-    const costFiltered = query.filters.cost_min !== undefined || query.filters.cost_max !== undefined;
-    if (rows.length < want && !costFiltered) {
-      const afterId = inNullSegment ? [{ id: { [dir === "desc" ? "lt" : "gt"]: cursor!.id } }] : [];
-      const nulls = await db.requestLog.findMany({
-        where: { AND: [...base, { cost: null }, ...afterId] },
-        orderBy: [{ id: dir }],
-        take: want - rows.length,
-        select: LIST_SELECT,
-      });
-      rows = rows.concat(nulls);
-    }
+    const candidates = await candidateIds(db, workspaceId, query, dialectOf(db));
+    if (candidates?.length === 0) return { rows: [], next: null };
+    rows = await readInOrder(db, workspaceId, query, candidates);
   }
-
   rows = rows.filter((r) => r.workspaceId === workspaceId);
   const hasMore = rows.length > limit;
   const page = hasMore ? rows.slice(0, limit) : rows;
@@ -189,13 +152,158 @@ export async function listLogs(db: Db, workspaceId: string, query: LogQuery): Pr
   return { rows: page, next };
 }
 
-/** A metadata filter with at most this many matching logs narrows by id; above it, rows are checked while read in order. */
+/** The page (and one row more) in the sort's order, among the candidates when there are some. */
+async function readInOrder(db: Db, workspaceId: string, query: LogQuery, candidates: Candidate[] | null): Promise<LogListRow[]> {
+  const { sort, cursor } = query;
+  // With candidates, the page is read by primary key: the workspace condition is left out of the
+  // SQL so that no (workspaceId, ...) index can look cheaper to a planner without statistics. The
+  // candidates were found within the workspace, and listLogs checks every row again.
+  const base = [
+    candidates ? { id: { in: candidates.map((c) => c.id) } } : { workspaceId },
+    ...(candidates ? timeRange(candidates) : []),
+    ...filtersWhere(workspaceId, query.filters),
+  ];
+  const dir = sort.direction;
+  const want = query.limit + 1; // one more than asked: is there a next page?
+  if (sort.field !== "cost") {
+    const where = cursor ? [...base, afterCursor(sort, cursorValue(cursor), cursor.id)] : base;
+    return db.requestLog.findMany({
+      where: { AND: where },
+      orderBy: [{ [COLUMN[sort.field]]: dir }, { id: dir }],
+      take: want,
+      select: LIST_SELECT,
+    });
+  }
+  let rows: LogListRow[] = [];
+  const inNullSegment = cursor !== null && cursor.value === null;
+  if (!inNullSegment) {
+    const after = cursor ? [afterCursor(sort, cursor.value as number, cursor.id)] : [];
+    rows = await db.requestLog.findMany({
+      where: { AND: [...base, { cost: { not: null } }, ...after] },
+      orderBy: [{ cost: dir }, { id: dir }],
+      take: want,
+      select: LIST_SELECT,
+    });
+  }
+  // Logs without a cost, after the known ones; a cost range filter excludes them anyway.
+  const costFiltered = query.filters.cost_min !== undefined || query.filters.cost_max !== undefined;
+  if (rows.length < want && !costFiltered) {
+    const afterId = inNullSegment ? [{ id: { [dir === "desc" ? "lt" : "gt"]: cursor!.id } }] : [];
+    const nulls = await db.requestLog.findMany({
+      where: { AND: [...base, { cost: null }, ...afterId] },
+      orderBy: [{ id: dir }],
+      take: want - rows.length,
+      select: LIST_SELECT,
+    });
+    rows = rows.concat(nulls);
+  }
+  return rows;
+}
+
+/** A metadata filter with at most this many matching logs narrows by id (sorts other than time); above it, rows are checked while read in order. */
 export const METADATA_CANDIDATES = 2000;
+/** A page sorted by time reads at most this many matches of its metadata filter before it checks rows in order instead. */
+export const METADATA_SCAN = 5000;
+/** The most matches of a metadata filter read in one statement (the ids of one log read). */
+const METADATA_CHUNK = 2000;
 /** A status filter spanning more codes present than this is one range query. */
 const MAX_STATUS_FANOUT = 16;
 
 /** A candidate log: its id, and on PostgreSQL its time (its partition). */
 type Candidate = { id: string; at?: Date };
+
+/**
+ * A page sorted by time with a metadata filter. The (workspaceId, key, value, logCreatedAt, logId)
+ * index lists the filter's matches in exactly the logs' (createdAt, id) order, so the page is read
+ * from it: the next matches after the cursor (one page's worth, then twice as many each time the
+ * other filters leave the page short), then their logs by primary key within the matches' time
+ * range (on PostgreSQL, only those days' partitions). Every chunk of matches sorts after the one
+ * before, so the chunks' rows concatenate in order. Several metadata keys: the rarest drives, the
+ * others are checked on each log. When the other filters keep almost none of the matches (past
+ * `scan` of them read), the rest of the page is read in order with every filter checked per row.
+ */
+async function readByMetadata(db: Db, workspaceId: string, query: LogQuery, scan: number): Promise<LogListRow[]> {
+  const { sort, cursor, filters } = query;
+  const dir = sort.direction;
+  const want = query.limit + 1;
+  const driver = await rarestEntry(db, workspaceId, filters.metadata!);
+  if (!driver) return [];
+  const [key, value] = driver;
+  const window = [
+    ...(filters.from ? [{ logCreatedAt: { gte: filters.from } }] : []),
+    ...(filters.to ? [{ logCreatedAt: { lt: filters.to } }] : []),
+  ];
+  const { [key]: _driven, ...restMetadata } = filters.metadata!;
+  const others = filtersWhere(workspaceId, { ...filters, metadata: Object.keys(restMetadata).length ? restMetadata : undefined });
+  let after = cursor ? { at: cursorValue(cursor) as Date, id: cursor.id } : null;
+  let rows: LogListRow[] = [];
+  for (let scanned = 0, size = want; rows.length < want; size = Math.min(size * 2, METADATA_CHUNK)) {
+    if (scanned >= scan) {
+      const rest = after ? [afterCursor(sort, after.at, after.id)] : [];
+      const tail = await db.requestLog.findMany({
+        where: { AND: [{ workspaceId }, ...filtersWhere(workspaceId, filters), ...rest] },
+        orderBy: [{ createdAt: dir }, { id: dir }],
+        take: want - rows.length,
+        select: LIST_SELECT,
+      });
+      return rows.concat(tail);
+    }
+    const matches = await db.requestLogMetadata.findMany({
+      where: { AND: [{ workspaceId, key, value }, ...window, ...(after ? [afterEntry(dir, after.at, after.id)] : [])] },
+      orderBy: [{ logCreatedAt: dir }, { logId: dir }],
+      take: size,
+      select: { logId: true, logCreatedAt: true },
+    });
+    if (matches.length === 0) break;
+    scanned += matches.length;
+    rows = rows.concat(
+      await db.requestLog.findMany({
+        where: {
+          AND: [
+            { id: { in: matches.map((m) => m.logId) } },
+            ...timeRange(matches.map((m) => ({ id: m.logId, at: m.logCreatedAt }))),
+            ...others,
+          ],
+        },
+        orderBy: [{ createdAt: dir }, { id: dir }],
+        take: want - rows.length,
+        select: LIST_SELECT,
+      }),
+    );
+    if (matches.length < size) break;
+    const last = matches[matches.length - 1]!;
+    after = { at: last.logCreatedAt, id: last.logId };
+  }
+  return rows;
+}
+
+/** Metadata entries strictly after (time, log id) in the order of `dir`, as afterCursor does for logs. */
+function afterEntry(dir: "asc" | "desc", at: Date, id: string): Prisma.RequestLogMetadataWhereInput {
+  const [le, lt] = dir === "desc" ? (["lte", "lt"] as const) : (["gte", "gt"] as const);
+  return { AND: [{ logCreatedAt: { [le]: at } }, { OR: [{ logCreatedAt: { [lt]: at } }, { logId: { [lt]: id } }] }] };
+}
+
+/**
+ * The filter's entry with the fewest matches (each counted on the index, stopping past
+ * METADATA_CANDIDATES), or null when one matches nothing. One entry is not counted.
+ */
+async function rarestEntry(db: Db, workspaceId: string, metadata: Record<string, string>): Promise<[string, string] | null> {
+  const entries = Object.entries(metadata);
+  if (entries.length === 1) return entries[0]!;
+  let best: { entry: [string, string]; count: number } | null = null;
+  for (const entry of entries) {
+    const count = await countMatches(db, workspaceId, entry[0], entry[1]);
+    if (count === 0) return null;
+    if (!best || count < best.count) best = { entry, count };
+  }
+  return best!.entry;
+}
+
+/** How many logs carry key=value, counted on the index alone up to METADATA_CANDIDATES + 1. */
+function countMatches(db: Db, workspaceId: string, key: string, value: string): Promise<number> {
+  // `orderBy` the index's own (constant) column: with `take` and no order, Prisma sorts every match by the primary key.
+  return db.requestLogMetadata.count({ where: { workspaceId, key, value }, orderBy: { value: "asc" }, take: METADATA_CANDIDATES + 1 });
+}
 
 /** A bounded superset of the page's ids, or null when the filters need no narrowing (see the top of the file). */
 async function candidateIds(db: Db, workspaceId: string, query: LogQuery, dialect: Dialect): Promise<Candidate[] | null> {
@@ -203,15 +311,12 @@ async function candidateIds(db: Db, workspaceId: string, query: LogQuery, dialec
   if (filters.metadata) {
     let smallest: Candidate[] | null = null;
     for (const [key, value] of Object.entries(filters.metadata)) {
-      const where = { workspaceId, key, value };
-      // Counted on the index alone, stopping past the bound; the ids are read only for a rare value
-      // (on PostgreSQL with their log's time). `orderBy` the index's own (constant) column: with
-      // `take` and no order, Prisma sorts every match by the primary key.
-      const count = await db.requestLogMetadata.count({ where, orderBy: { value: "asc" }, take: METADATA_CANDIDATES + 1 });
+      // The ids are read only for a rare value (on PostgreSQL with their log's time).
+      const count = await countMatches(db, workspaceId, key, value);
       if (count === 0) return [];
       if (count > METADATA_CANDIDATES || (smallest !== null && count >= smallest.length)) continue;
       const found = await db.requestLogMetadata.findMany({
-        where,
+        where: { workspaceId, key, value },
         orderBy: { value: "asc" },
         select: { logId: true, logCreatedAt: dialect === "postgresql" },
         take: METADATA_CANDIDATES,
@@ -248,40 +353,6 @@ function timeRange(candidates: Candidate[]): Where[] {
   if (candidates.length === 0 || !hasTimes(candidates)) return [];
   const times = candidates.map((c) => c.at.getTime());
   return [{ createdAt: { gte: new Date(Math.min(...times)), lte: new Date(Math.max(...times)) } }];
-}
-
-/**
- * A page sorted by time among candidates with times: they are taken in the sort's time order, a
- * chunk at a time (one page's worth, then twice as many each time the filters leave the page short),
- * each chunk read within its own time range. A chunk never splits a time, so every row of a chunk
- * sorts before every row of the next, and the database orders each chunk's rows itself.
- */
-async function readInTimeChunks(db: Db, workspaceId: string, query: LogQuery, candidates: Required<Candidate>[]): Promise<LogListRow[]> {
-  const { sort, cursor } = query;
-  const desc = sort.direction === "desc";
-  const want = query.limit + 1;
-  const bound = cursor ? (cursorValue(cursor) as Date).getTime() : null;
-  // Those not before the cursor's time (the rows at its time are sorted out by the cursor condition).
-  const left = candidates
-    .filter((c) => bound === null || (desc ? c.at.getTime() <= bound : c.at.getTime() >= bound))
-    .sort((a, b) => (desc ? b.at.getTime() - a.at.getTime() : a.at.getTime() - b.at.getTime()));
-  const where = [...filtersWhere(workspaceId, query.filters), ...(cursor ? [afterCursor(sort, cursorValue(cursor), cursor.id)] : [])];
-  let rows: LogListRow[] = [];
-  for (let start = 0, size = want; start < left.length && rows.length < want; size *= 2) {
-    let end = Math.min(left.length, start + size);
-    while (end < left.length && left[end]!.at.getTime() === left[end - 1]!.at.getTime()) end++;
-    const chunk = left.slice(start, end);
-    rows = rows.concat(
-      await db.requestLog.findMany({
-        where: { AND: [{ id: { in: chunk.map((c) => c.id) } }, ...timeRange(chunk), ...where] },
-        orderBy: [{ createdAt: sort.direction }, { id: sort.direction }],
-        take: want - rows.length,
-        select: LIST_SELECT,
-      }),
-    );
-    start = end;
-  }
-  return rows;
 }
 
 /**

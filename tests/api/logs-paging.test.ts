@@ -454,7 +454,7 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
       "RequestLog_workspaceId_virtualKeySlug_createdAt_idx",
       "RequestLog_workspaceId_provider_createdAt_idx",
       "RequestLog_workspaceId_model_createdAt_idx",
-      "RequestLogMetadata_workspaceId_key_value_idx",
+      "RequestLogMetadata_workspaceId_key_value_logCreatedAt_logId_idx",
       "RequestAttempt_logId_index_key",
     ]) {
       expect(names, index).toContain(index);

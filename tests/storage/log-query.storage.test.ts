@@ -2,13 +2,14 @@
  * The log explorer's list (lib/store/log-query.ts) on a real database (SQLite, or PostgreSQL with
  * DETOUR_TEST_DB=postgresql, where the logs sit in day partitions): every page walked through its
  * cursors equals the database's own ordering of all matching rows, for the paths that narrow first
- * (status classes and lists, a rare metadata value read in time chunks) and those that do not.
+ * (status classes and lists, a rare metadata value's ids), the page read from the metadata index in
+ * time order, and those that do not.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LogQuery, parseLogQuery } from "@/lib/logs/query";
 import type { LogRecord } from "@/lib/logs/types";
 import { ensureLogPartitions } from "@/lib/store/log-partitions";
-import { listLogs, METADATA_CANDIDATES } from "@/lib/store/log-query";
+import { type ListTuning, listLogs, METADATA_CANDIDATES } from "@/lib/store/log-query";
 import { createLogSink } from "@/lib/store/log-sink";
 import { testLogRecord } from "@/testing/sample-log-record";
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
@@ -53,13 +54,13 @@ describe(`log explorer list on ${TEST_DB_KIND}`, () => {
   });
 
   /** Every page of the query, `limit` at a time, following the cursors. */
-  async function walk(search: string, limit: number): Promise<string[]> {
+  async function walk(search: string, limit: number, tuning?: ListTuning): Promise<string[]> {
     const parsed = parseLogQuery(new URLSearchParams(search));
     if (!parsed.success) throw new Error(parsed.error.message);
     let query: LogQuery = { ...parsed.data, limit };
     const out: string[] = [];
     for (let n = 0; n < 1000; n++) {
-      const page = await listLogs(t.db, workspaceId, query);
+      const page = await listLogs(t.db, workspaceId, query, tuning);
       out.push(...page.rows.map((r) => r.id));
       if (!page.next) return out;
       query = { ...query, cursor: page.next };
@@ -78,7 +79,7 @@ describe(`log explorer list on ${TEST_DB_KIND}`, () => {
     return all.map((r) => r.id).filter((id) => kept.has(id));
   }
 
-  it("a rare metadata value: the same pages in time chunks, alone and with other filters", async () => {
+  it("a metadata value sorted by time: the same pages read from the metadata index, alone and with other filters", async () => {
     expect(records.filter((r) => r.metadata?.kind === "rare").length).toBeLessThan(METADATA_CANDIDATES);
     const rare = (r: LogRecord) => r.metadata?.kind === "rare";
     for (const limit of [1, 7, 50]) {
@@ -96,6 +97,19 @@ describe(`log explorer list on ${TEST_DB_KIND}`, () => {
     expect(await walk(`metadata.kind=rare&from=${from.toISOString()}`, 6)).toEqual(await expected(recent, "desc"));
     expect(await walk("metadata.kind=rare&sort=-latency_ms", 9)).toEqual(await expected(rare, "desc", "latencyMs"));
     expect(await walk("metadata.kind=none", 5)).toEqual([]);
+  });
+
+  it("a metadata value whose matches the other filters mostly drop: rows checked in order past the scan bound", async () => {
+    // After `metadataScan` matches read without filling the page, the rest is read in time order
+    // with every filter checked per row, from where the matches left off.
+    const few = (r: LogRecord) => r.metadata?.kind === "bulk" && r.status === 404;
+    expect(records.filter(few).length).toBeGreaterThan(10);
+    for (const metadataScan of [1, 5, 40]) {
+      expect(await walk("metadata.kind=bulk&status=404", 2, { metadataScan })).toEqual(await expected(few, "desc"));
+      expect(await walk("metadata.kind=bulk&status=404&sort=created_at", 3, { metadataScan })).toEqual(await expected(few, "asc"));
+    }
+    const two = (r: LogRecord) => r.metadata?.kind === "bulk" && r.metadata?.shard === "1";
+    expect(await walk("metadata.kind=bulk&metadata.shard=1", 4, { metadataScan: 7 })).toEqual(await expected(two, "desc"));
   });
 
   it("status classes and lists give the same pages as the rows in order", async () => {
