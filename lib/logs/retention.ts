@@ -31,11 +31,11 @@ import { getEnv } from "../env";
 import { errorDetail, logger } from "../logger";
 import { observeLogPartitions, observeRetentionRun } from "../metrics";
 import { getRuntime } from "../runtime";
+import type { Dialect } from "../db/dialect";
 import { dropLogPartitionsBefore, ensureLogPartitions, listLogPartitions } from "../store/log-partitions";
 import {
   deleteOldAffinityBatch,
   deleteOldLogsBatch,
-  type Dialect,
   listWorkspaceRetention,
   readLastRetentionRun,
   releaseLease,

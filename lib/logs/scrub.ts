@@ -16,15 +16,8 @@ import { getDb, type Db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { getRuntime } from "../runtime";
-import {
-  getScrubProgress,
-  loadLogTexts,
-  markScrubComplete,
-  saveScrubCursor,
-  scanLogWindow,
-  writeScrubbedLog,
-  type Dialect,
-} from "../store/log-scrub";
+import type { Dialect } from "../db/dialect";
+import { getScrubProgress, loadLogTexts, markScrubComplete, saveScrubCursor, scanLogWindow, writeScrubbedLog } from "../store/log-scrub";
 import { scrubStoredLog } from "./scrub-row";
 
 /** The AppMeta key prefix of this scrub's progress (`.cursor`, `.complete`). */

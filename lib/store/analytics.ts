@@ -31,7 +31,6 @@ import { readRollups, type RollupRow } from "./rollups";
 
 export type AnalyticsBucket = "hour" | "day";
 export type AnalyticsSplit = "provider" | "model" | "endpoint" | "api_key" | "virtual_key" | "config" | "status";
-export type { Dialect };
 
 export type AnalyticsQuery = {
   workspaceId: string;

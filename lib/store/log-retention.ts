@@ -15,8 +15,6 @@ import Database from "better-sqlite3";
 import type { Db } from "../db";
 import { type Dialect, timeParam } from "../db/dialect";
 
-export type { Dialect };
-
 /** Deletes at most `limit` logs of the workspace created before `cutoff`, with their attempts and metadata. Returns how many logs went. */
 export async function deleteOldLogsBatch(db: Db, dialect: Dialect, workspaceId: string, cutoff: Date, limit: number): Promise<number> {
   const before = timeParam(dialect, cutoff);

@@ -15,8 +15,6 @@ import type { Db } from "../db";
 import { type Dialect, timeSql } from "../db/dialect";
 import type { LogScrub, StoredLogText } from "../logs/scrub-row";
 
-export type { Dialect };
-
 export type LogWindow = {
   /** The window's last id (the next cursor); null when no row follows the cursor. */
   lastId: string | null;
