@@ -121,6 +121,15 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const readers = Array.from({ length: READERS }, reader);
+  /** Stops the readers, closes the sink and the client; the explorer's query time at a quantile, in ms. */
+  const finish = async () => {
+    writing = false;
+    await Promise.all(readers);
+    await sink.close();
+    await db.$disconnect();
+    readTimes.sort((a, b) => a - b);
+    return (p: number) => (readTimes[Math.min(readTimes.length - 1, Math.floor(p * readTimes.length))] ?? 0).toFixed(1);
+  };
   if (args.rate) {
     const rate = Number(args.rate);
     const seconds = Number(args.seconds);
@@ -137,13 +146,8 @@ async function main(): Promise<void> {
     const queuedAtEnd = writer.stats().queued;
     await writer.close();
     const secs = (performance.now() - started) / 1000;
-    writing = false;
-    await Promise.all(readers);
-    await sink.close();
-    await db.$disconnect();
+    const q = await finish();
     const stats = writer.stats();
-    readTimes.sort((a, b) => a - b);
-    const q = (p: number) => (readTimes[Math.min(readTimes.length - 1, Math.floor(p * readTimes.length))] ?? 0).toFixed(1);
     console.log(
       `${describeDatabase(env.database)}: the LogWriter offered ${rate} logs/s for ${offeredSecs.toFixed(1)} s (${offered} logs), rollups on, ${READERS} explorer reader(s): ` +
         `${stats.written} written in ${secs.toFixed(1)} s (${(stats.written / secs).toFixed(0)} rows/s), deepest queue ${deepest}, ${queuedAtEnd} still queued when the offer stopped, ` +
@@ -162,12 +166,7 @@ async function main(): Promise<void> {
     await client.end();
   } else for (const b of batches) await sink.write(b);
   const secs = (performance.now() - started) / 1000;
-  writing = false;
-  await Promise.all(readers);
-  await sink.close();
-  await db.$disconnect();
-  readTimes.sort((a, b) => a - b);
-  const q = (p: number) => (readTimes[Math.min(readTimes.length - 1, Math.floor(p * readTimes.length))] ?? 0).toFixed(1);
+  const q = await finish();
   const rows = batches.length * BATCH;
   console.log(
     `${describeDatabase(env.database)}: ${rows} logs in batches of ${BATCH}, ${args["rollups-only"] ? "rollup upserts only" : "rollups on"}, ${READERS} explorer reader(s): ` +
