@@ -63,7 +63,7 @@ export type ExportPacing = {
  * Chosen with bench/log-export.ts on 2 cores (docs/PERFORMANCE.md, "Log export"): against a closed
  * inference loop that keeps the event loop busy, a 5 ms slice and a 10% share kept 81-84% of the
  * inference throughput (10 ms and 15%: 79-81%, with a higher p99; unpaced: 24%), while the export
- * still moved at about 6,000 rows/s. A pause stays under 250 ms: the file keeps flowing.
+ * still moved at 6,000-7,000 rows/s. A pause stays under 250 ms: the file keeps flowing.
  */
 export const EXPORT_PACING: ExportPacing = {
   inFlight: inferenceInFlight,
