@@ -76,14 +76,14 @@ export const EXPORT_PACING: ExportPacing = {
 };
 
 /** The next page's size: full when no inference is in flight, else what fills `sliceMs` at the last page's pace. */
-export function pageSize(pacing: ExportPacing, full: number, msPerRow: number | null): number {
+function pageSize(pacing: ExportPacing, full: number, msPerRow: number | null): number {
   if (pacing.inFlight() === 0) return full;
   if (msPerRow === null) return Math.min(full, pacing.minRows);
   return Math.max(Math.min(full, pacing.minRows), Math.min(full, Math.round(pacing.sliceMs / Math.max(msPerRow, 1e-6))));
 }
 
 /** The pause after a page that took `pageMs`: none without inference in flight, else the share's complement, bounded. */
-export function pauseAfter(pacing: ExportPacing, pageMs: number): number {
+function pauseAfter(pacing: ExportPacing, pageMs: number): number {
   if (pacing.inFlight() === 0) return 0;
   return Math.min(pacing.maxPauseMs, pageMs * (1 / pacing.share - 1));
 }
