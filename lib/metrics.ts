@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { BudgetScope } from "./budgets/types";
 import type { LogRecord } from "./logs/types";
 import type { LogWriterStats } from "./logs/writer";
+import { inferenceInFlight } from "./gateway/in-flight";
 import { getRuntime } from "./runtime";
 
 const MAX_MODELS = 100;
@@ -20,6 +21,7 @@ const OVERHEAD_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50];
 export type Metrics = {
   registry: Registry;
   requests: Counter<"provider" | "model" | "status" | "cache">;
+  inFlight: Gauge;
   latency: Histogram<"provider">;
   overhead: Histogram<"provider">;
   fallbacks: Counter<"provider">;
@@ -68,6 +70,15 @@ function createMetrics(): Metrics {
       help: "Requests answered on /v1 inference routes",
       labelNames: ["provider", "model", "status", "cache"],
       registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: "detour_inference_requests_in_flight",
+      help: "Inference requests this instance is serving now (a stream until it ends)",
+      registers: [registry],
+      // Read when scraped: the request path only moves an integer (lib/gateway/in-flight.ts).
+      collect() {
+        this.set(inferenceInFlight());
+      },
     }),
     latency: new Histogram({
       name: "detour_request_duration_ms",

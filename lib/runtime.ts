@@ -77,6 +77,8 @@ export type Runtime = {
   budgetAlerts: BudgetAlerts | undefined;
   /** The /v1 inference handlers Detour's HTTP server answers with (lib/gateway/endpoints/handler-table.ts). */
   inferenceHandlers: InferenceRoutes | undefined;
+  /** lib/gateway/in-flight.ts: inference requests in this process not yet answered to the end. */
+  inferenceInFlight: number;
   /** lib/server-start.ts installed the process's shutdown hooks. */
   shutdownHooksInstalled: boolean;
   /** The shutdown sequence has begun (background work stops quietly). */
@@ -107,6 +109,7 @@ function createRuntime(): Runtime {
     signInThrottle: undefined,
     budgetAlerts: undefined,
     inferenceHandlers: undefined,
+    inferenceInFlight: 0,
     shutdownHooksInstalled: false,
     stopping: false,
   };

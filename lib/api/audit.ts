@@ -15,7 +15,7 @@ import { zodIssues } from "./errors";
 import { attachmentResponse, pagedExportStream } from "./export-stream";
 import type { ApiContext } from "./handler";
 
-/** Rows read per query while exporting. */
+/** Rows read per query while exporting (fewer while inference is in flight: lib/api/export-stream.ts). */
 export const AUDIT_EXPORT_PAGE = 500;
 
 function parseJson(text: string | null): unknown {
@@ -66,7 +66,8 @@ export async function exportAuditHandler({ principal, url }: ApiContext<Record<s
   const db = getDb();
   const body = await pagedExportStream<AuditEventRow, AuditCursor>({
     what: "audit export",
-    readPage: (cursor) => listAuditEvents(db, workspaceId, { filters, limit: AUDIT_EXPORT_PAGE, cursor: cursor ?? start }),
+    pageRows: AUDIT_EXPORT_PAGE,
+    readPage: (cursor, limit) => listAuditEvents(db, workspaceId, { filters, limit, cursor: cursor ?? start }),
     encode: (rows) => rows.map((r) => `${JSON.stringify(auditEventView(r))}\n`).join(""),
   });
   const date = new Date().toISOString().slice(0, 10);

@@ -15,13 +15,13 @@
  * Every parameter is checked before a byte of the file is sent.
  */
 import { z } from "zod";
-import { getDb } from "../db";
+import { getDb, type Db } from "../db";
 import { issuesError, type ErrorIssue } from "../errors";
 import { csvRecord } from "../http/csv";
 import { parseLogQuery, type LogCursor, type LogQuery } from "../logs/query";
 import { listLogExportExtras, listLogs, type LogExportExtras, type LogListRow } from "../store/log-query";
 import { zodIssues } from "./errors";
-import { attachmentResponse, fileTimestamp, pagedExportStream } from "./export-stream";
+import { attachmentResponse, fileTimestamp, pagedExportStream, type PagedExport } from "./export-stream";
 import type { ApiContext } from "./handler";
 import { toLogBodies, toLogItem } from "./logs";
 
@@ -148,17 +148,19 @@ function encoderFor(format: ExportFormat, bodies: boolean): { head: string; enco
   };
 }
 
-export async function exportLogsHandler({ url, principal }: ApiContext<Record<string, never>>): Promise<Response> {
-  const { query, format, bodies } = parseLogExportRequest(url.searchParams);
-  const db = getDb();
-  const workspaceId = principal.workspaceId;
-  const limit = bodies ? LOG_EXPORT_PAGE.withBodies : LOG_EXPORT_PAGE.rows;
+/** The export as pages of the store's keyset query (each page up to the size the stream asks for). */
+export function logExportPages(
+  db: Db,
+  workspaceId: string,
+  { query, format, bodies }: LogExportRequest,
+): PagedExport<ExportItem, LogCursor> {
   const { head, encode } = encoderFor(format, bodies);
-  const body = await pagedExportStream<ExportItem, LogCursor>({
+  return {
     what: "log export",
     head,
     encode,
-    async readPage(cursor) {
+    pageRows: bodies ? LOG_EXPORT_PAGE.withBodies : LOG_EXPORT_PAGE.rows,
+    async readPage(cursor, limit) {
       const page = await listLogs(db, workspaceId, { ...query, limit, cursor });
       const extras = await listLogExportExtras(
         db,
@@ -169,7 +171,12 @@ export async function exportLogsHandler({ url, principal }: ApiContext<Record<st
       const byId = new Map(extras.map((e) => [e.id, e]));
       return { rows: page.rows.map((r) => toExportItem(r, byId.get(r.id), bodies)), next: page.next };
     },
-  });
-  const { contentType, extension } = FORMATS[format];
+  };
+}
+
+export async function exportLogsHandler({ url, principal }: ApiContext<Record<string, never>>): Promise<Response> {
+  const request = parseLogExportRequest(url.searchParams);
+  const body = await pagedExportStream(logExportPages(getDb(), principal.workspaceId, request));
+  const { contentType, extension } = FORMATS[request.format];
   return attachmentResponse(body, contentType, `detour-logs-${fileTimestamp()}.${extension}`);
 }

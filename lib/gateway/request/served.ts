@@ -6,6 +6,7 @@ import { errorDetail, logger } from "../../logger";
 import { newLogId } from "../../logs/types";
 import { getLogWriter } from "../../logs/writer";
 import { observeRequest } from "../../metrics";
+import { inferenceEnded, inferenceStarted } from "../in-flight";
 import type { AuthenticatedKey } from "../../store/api-keys";
 import type { AffinityRecord } from "../affinity";
 import type { Endpoint, ResourceCall } from "../providers/types";
@@ -73,6 +74,8 @@ export type Served = {
   prices: PriceOverrides | null;
   /** The request's OpenTelemetry spans (lib/tracing), ended with its log row; null when tracing is off. */
   trace: RequestTrace | null;
+  /** Counted in the process's inference requests in flight (lib/gateway/in-flight.ts) until its log row is queued. */
+  inFlight: boolean;
 };
 
 /** `S` with the fields `K` known to be set. */
@@ -87,6 +90,7 @@ export type Routed = Known<Resolved, "result">;
 
 export function newServed(request: Request, endpoint: Endpoint, call: ResourceCall | null = null): Served {
   const tracer = requestTracer();
+  inferenceStarted();
   return {
     t0: performance.now(),
     startedAt: new Date(),
@@ -111,6 +115,7 @@ export function newServed(request: Request, endpoint: Endpoint, call: ResourceCa
     budget: null,
     prices: null,
     trace: tracer === null ? null : tracer.start(request, endpoint),
+    inFlight: true,
   };
 }
 
@@ -155,9 +160,14 @@ export function trackedSleep(s: Served, ms: number, signal: AbortSignal): Promis
  * Queues the request's log row. The row is built (bodies bounded and redacted, attempts, metrics,
  * token counts) on the next turn of the event loop, after the answer has been handed to the
  * client: none of that work delays the response. Times are taken now. Requests without an API key
- * belong to no workspace: they are not logged.
+ * belong to no workspace: they are not logged. Every answer comes here once it is complete (a
+ * stream once it has ended, or the client has gone): the request stops counting as in flight.
  */
 export function enqueueLog(s: Served, input: LogInput): void {
+  if (s.inFlight) {
+    s.inFlight = false;
+    inferenceEnded();
+  }
   const key = s.key;
   const trace = s.trace;
   const endedAt = trace === null ? 0 : trace.now();
