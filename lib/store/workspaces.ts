@@ -4,6 +4,7 @@
  */
 import type { Db } from "../db";
 import { isUniqueViolation, retryOnUniqueViolation } from "../db/conflict";
+import { dialectOf } from "../db/dialect";
 
 export const DEFAULT_WORKSPACE_SLUG = "default";
 
@@ -109,12 +110,15 @@ export type DeleteWorkspaceResult = { ok: true; deleted: DeletedWorkspace } | { 
  * Deletes a workspace and everything in it, in one transaction: the rows go with the workspace
  * (ON DELETE CASCADE: members, keys, configs and their versions, logs and their attempts, budgets,
  * spend, prices, invitations, audit trail), and the budgets' alert marks, which have no foreign key.
- * The default workspace is never deleted. Returns what the caller must drop from the gateway's caches.
+ * On PostgreSQL the attempts have no key to the workspace either (migration 0014: its cascade read
+ * every attempt partition): they are deleted through the workspace's logs first. The default
+ * workspace is never deleted. Returns what the caller must drop from the gateway's caches.
  */
 // A large workspace's log rows take time to delete: more than Prisma's 5 s default.
 const DELETE_TX = { maxWait: 10_000, timeout: 120_000 } as const;
 
 export async function deleteWorkspace(db: Db, id: string): Promise<DeleteWorkspaceResult> {
+  const dialect = dialectOf(db);
   return db.$transaction(async (tx) => {
     const row = await tx.workspace.findUnique({ where: { id }, select: WORKSPACE_SELECT });
     if (!row) return { ok: false, reason: "not_found" } as const;
@@ -126,6 +130,11 @@ export async function deleteWorkspace(db: Db, id: string): Promise<DeleteWorkspa
       tx.budget.findMany({ where: { workspaceId: id }, select: { id: true } }),
     ]);
     if (budgets.length) await tx.budgetAlert.deleteMany({ where: { budgetId: { in: budgets.map((b) => b.id) } } });
+    // Each log's attempts by their key with the log's time: one day partition probed per log.
+    if (dialect === "postgresql") {
+      await tx.$executeRaw`DELETE FROM "RequestAttempt" a USING "RequestLog" l
+        WHERE l."workspaceId" = ${id} AND a."logId" = l."id" AND a."logCreatedAt" = l."createdAt"`;
+    }
     await tx.workspace.delete({ where: { id } });
     return {
       ok: true,

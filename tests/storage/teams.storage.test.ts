@@ -7,7 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acceptInvite, createInvite } from "@/lib/store/invites";
 import { changeMember } from "@/lib/store/memberships";
+import type { AttemptRecordRow } from "@/lib/logs/types";
+import { createLogSink } from "@/lib/store/log-sink";
 import { createWorkspaceWithOwner, deleteWorkspace } from "@/lib/store/workspaces";
+import { testLogRecord } from "@/testing/sample-log-record";
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 describe(`teams store on ${TEST_DB_KIND}`, () => {
@@ -94,10 +97,40 @@ describe(`teams store on ${TEST_DB_KIND}`, () => {
     const budget = await t.db.budget.create({ data: { workspaceId: id, scope: "workspace", subjectId: id, limitUsd: 1, period: "total" } });
     await t.db.budgetAlert.create({ data: { budgetId: budget.id, periodStart: "total", threshold: 100 } });
     await t.db.apiKey.create({ data: { workspaceId: id, name: "k", prefix: "dtr_x", hash: "hash-gone-key", scope: "gateway" } });
+    // Logs with attempts and metadata in it and in another workspace: only its own go (on
+    // PostgreSQL its attempts are deleted through its logs: they have no key to the workspace).
+    const kept = await createWorkspaceWithOwner(t.db, { name: "Kept", slugs: ["kept"], ownerId });
+    if (!kept.ok) throw new Error("workspace not created");
+    const attempt = (index: number): AttemptRecordRow => ({
+      index,
+      targetPath: `config.targets[${index}]`,
+      provider: "openai",
+      virtualKeySlug: null,
+      virtualKeyVersion: null,
+      model: "gpt-4o",
+      status: index === 0 ? 503 : 200,
+      errorClass: null,
+      errorMessage: null,
+      latencyMs: 5,
+      retry: 0,
+      startedAt: new Date(),
+    });
+    const logs = [id, id, kept.row.id].map((workspaceId) =>
+      testLogRecord({ workspaceId, metadata: { team: "a" }, attempts: [attempt(0), attempt(1)] }),
+    );
+    const sink = createLogSink(t.target);
+    await sink.write(logs);
+    await sink.close();
+    expect(await t.db.requestAttempt.count({ where: { workspaceId: id } })).toBe(4);
     const result = await deleteWorkspace(t.db, id);
     expect(result).toMatchObject({ ok: true, deleted: { apiKeyHashes: ["hash-gone-key"], configSlugs: [], virtualKeySlugs: [] } });
     expect(await t.db.budgetAlert.count({ where: { budgetId: budget.id } })).toBe(0);
     expect(await t.db.workspaceMember.count({ where: { workspaceId: id } })).toBe(0);
+    expect(await t.db.requestLog.count({ where: { workspaceId: id } })).toBe(0);
+    expect(await t.db.requestAttempt.count({ where: { workspaceId: id } })).toBe(0);
+    expect(await t.db.requestLogMetadata.count({ where: { workspaceId: id } })).toBe(0);
+    expect(await t.db.requestAttempt.count({ where: { workspaceId: kept.row.id } })).toBe(2);
+    expect(await t.db.requestLogMetadata.count({ where: { workspaceId: kept.row.id } })).toBe(1);
     expect(await deleteWorkspace(t.db, id)).toEqual({ ok: false, reason: "not_found" });
 
     const def = await t.db.workspace.create({ data: { name: "Default", slug: "default", isDefault: true } });
