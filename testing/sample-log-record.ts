@@ -2,7 +2,7 @@
  * A request-log record for tests and benchmarks (never imported by the app): every field set to a
  * plain successful chat completion, each call a new id and trace id, `overrides` on top.
  */
-import type { LogRecord } from "../lib/logs/types";
+import type { AttemptRecordRow, LogRecord } from "../lib/logs/types";
 
 let seq = 0;
 
@@ -50,6 +50,25 @@ export function testLogRecord(overrides: Partial<LogRecord> = {}): LogRecord {
     responseHeaders: null,
     attempts: [],
     affinity: [],
+    ...overrides,
+  };
+}
+
+/** The attempt row of target `index` of a config (an OpenAI gpt-4o call answered 200), `overrides` on top. */
+export function testAttempt(index: number, overrides: Partial<AttemptRecordRow> = {}): AttemptRecordRow {
+  return {
+    index,
+    targetPath: `config.targets[${index}]`,
+    provider: "openai",
+    virtualKeySlug: null,
+    virtualKeyVersion: null,
+    model: "gpt-4o",
+    status: 200,
+    errorClass: null,
+    errorMessage: null,
+    latencyMs: 10,
+    retry: 0,
+    startedAt: new Date(0),
     ...overrides,
   };
 }

@@ -17,7 +17,7 @@ import { newLogId, type LogRecord } from "@/lib/logs/types";
 import { createLogSink, type LogSink } from "@/lib/store/log-sink";
 import { dropLogPartitionsBefore, ensureLogPartitions, listLogPartitions, parsePartitionBound } from "@/lib/store/log-partitions";
 import { releaseLease, tryLease } from "@/lib/store/log-retention";
-import { testLogRecord } from "@/testing/sample-log-record";
+import { testAttempt, testLogRecord } from "@/testing/sample-log-record";
 import { createEmptyTarget, createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 const DAY = 86_400_000;
@@ -31,20 +31,9 @@ function record(workspaceId: string, createdAt: Date, extra: Partial<LogRecord> 
     createdAt,
     metadata: { env: "prod", team: "search" },
     responseBody: "x".repeat(2_000),
-    attempts: [0, 1].map((index) => ({
-      index,
-      targetPath: `config.targets[${index}]`,
-      provider: "openai",
-      virtualKeySlug: null,
-      virtualKeyVersion: null,
-      model: "gpt-4o",
-      status: index === 0 ? 503 : 200,
-      errorClass: index === 0 ? "upstream_status" : null,
-      errorMessage: null,
-      latencyMs: 10,
-      retry: 0,
-      startedAt: createdAt,
-    })),
+    attempts: [0, 1].map((index) =>
+      testAttempt(index, { status: index === 0 ? 503 : 200, errorClass: index === 0 ? "upstream_status" : null, startedAt: createdAt }),
+    ),
     ...extra,
   });
 }

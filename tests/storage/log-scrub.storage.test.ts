@@ -9,7 +9,7 @@ import { createDb, type Db } from "@/lib/db";
 import { secretForms } from "@/lib/gateway/request/log-redaction";
 import { runLogScrub } from "@/lib/logs/scrub";
 import { scrubStoredLog } from "@/lib/logs/scrub-row";
-import { testLogRecord } from "@/testing/sample-log-record";
+import { testAttempt, testLogRecord } from "@/testing/sample-log-record";
 import type { LogRecord } from "@/lib/logs/types";
 import { getScrubProgress, loadLogTexts, saveScrubCursor, writeScrubbedLog } from "@/lib/store/log-scrub";
 import { createLogSink } from "@/lib/store/log-sink";
@@ -30,20 +30,8 @@ const headers = (h: Record<string, string>) => JSON.stringify(h);
 function fixtures(workspaceId: string) {
   const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6));
   const rec = (o: Partial<LogRecord>) => testLogRecord({ workspaceId, createdAt: at, ...o });
-  const attempt = (index: number, errorMessage: string | null) => ({
-    index,
-    targetPath: `config.targets[${index}]`,
-    provider: "openai",
-    virtualKeySlug: null,
-    virtualKeyVersion: null,
-    model: "gpt-4o",
-    status: 401,
-    errorClass: "upstream_4xx",
-    errorMessage,
-    latencyMs: 12,
-    retry: 0,
-    startedAt: at,
-  });
+  const attempt = (index: number, errorMessage: string | null) =>
+    testAttempt(index, { status: 401, errorClass: "upstream_4xx", errorMessage, latencyMs: 12, startedAt: at });
 
   const openaiConfig = JSON.stringify({ provider: "openai", api_key: OPENAI_KEY, override_params: { temperature: 0.2 } });
   const openai = rec({

@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acceptInvite, createInvite } from "@/lib/store/invites";
 import { changeMember } from "@/lib/store/memberships";
-import type { AttemptRecordRow } from "@/lib/logs/types";
 import { createLogSink } from "@/lib/store/log-sink";
 import { createWorkspaceWithOwner, deleteWorkspace } from "@/lib/store/workspaces";
-import { testLogRecord } from "@/testing/sample-log-record";
+import { testAttempt, testLogRecord } from "@/testing/sample-log-record";
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 describe(`teams store on ${TEST_DB_KIND}`, () => {
@@ -101,22 +100,8 @@ describe(`teams store on ${TEST_DB_KIND}`, () => {
     // PostgreSQL its attempts are deleted through its logs: they have no key to the workspace).
     const kept = await createWorkspaceWithOwner(t.db, { name: "Kept", slugs: ["kept"], ownerId });
     if (!kept.ok) throw new Error("workspace not created");
-    const attempt = (index: number): AttemptRecordRow => ({
-      index,
-      targetPath: `config.targets[${index}]`,
-      provider: "openai",
-      virtualKeySlug: null,
-      virtualKeyVersion: null,
-      model: "gpt-4o",
-      status: index === 0 ? 503 : 200,
-      errorClass: null,
-      errorMessage: null,
-      latencyMs: 5,
-      retry: 0,
-      startedAt: new Date(),
-    });
     const logs = [id, id, kept.row.id].map((workspaceId) =>
-      testLogRecord({ workspaceId, metadata: { team: "a" }, attempts: [attempt(0), attempt(1)] }),
+      testLogRecord({ workspaceId, metadata: { team: "a" }, attempts: [testAttempt(0, { status: 503 }), testAttempt(1)] }),
     );
     const sink = createLogSink(t.target);
     await sink.write(logs);
