@@ -19,13 +19,13 @@ const nextConfig: NextConfig = {
     "prom-client",
     "@prisma/adapter-better-sqlite3",
     "@prisma/adapter-pg",
-    // OpenTelemetry's SDK, loaded only when tracing is on (lib/tracing/otel.ts).
+    // OpenTelemetry's SDK parts, loaded only when tracing is on (lib/tracing/otel.ts).
     "@opentelemetry/sdk-trace-base",
     "@opentelemetry/resources",
     "@opentelemetry/core",
     "@opentelemetry/semantic-conventions",
-    "@opentelemetry/exporter-trace-otlp-proto",
-    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/otlp-exporter-base",
+    "@opentelemetry/otlp-transformer",
   ],
   // Security headers (lib/http/security-headers.ts): the base set on every answer, the API's CSP on
   // the API paths (pages get theirs, with a nonce, from proxy.ts). In production the inference

@@ -52,6 +52,7 @@ export type Metrics = {
   logPartitions: Gauge;
   logPartitionOldest: Gauge;
   budgetAlertWebhooks: Counter<"outcome">;
+  traceSpans: Counter<"outcome">;
 };
 
 function metrics(): Metrics {
@@ -240,6 +241,12 @@ function createMetrics(): Metrics {
       labelNames: ["outcome"],
       registers: [registry],
     }),
+    traceSpans: new Counter({
+      name: "detour_trace_spans_total",
+      help: "OpenTelemetry spans by outcome: exported (the collector took them), failed (the export failed after its retries), dropped (the queue was full, or spans were left at shutdown)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
   };
 }
 
@@ -331,6 +338,15 @@ export function observeBudgetAlert(scope: BudgetScope, thresholdPct: number): vo
 export function observeBudgetAlertWebhook(outcome: "delivered" | "failed" | "refused" | "dropped", count = 1): void {
   try {
     metrics().budgetAlertWebhooks.inc({ outcome }, count);
+  } catch {
+    // Metrics must never break the caller.
+  }
+}
+
+/** Counts OpenTelemetry spans by outcome (lib/tracing/otel.ts). Never throws. */
+export function observeTraceSpans(outcome: "exported" | "failed" | "dropped", count: number): void {
+  try {
+    metrics().traceSpans.inc({ outcome }, count);
   } catch {
     // Metrics must never break the caller.
   }

@@ -6,8 +6,8 @@
  *
  * Protobuf is decoded here, by the wire format and the field numbers of the official
  * opentelemetry-proto files (collector/trace/v1/trace_service.proto, trace/v1/trace.proto,
- * common/v1/common.proto, resource/v1/resource.proto): the SDK packages ship an encoder only, and a
- * decoder written apart from the exporter's encoder checks it rather than mirroring it. Only the
+ * common/v1/common.proto, resource/v1/resource.proto), written apart from Detour's encoder
+ * (lib/tracing/otlp-encode.ts) so that it checks it rather than mirroring it. Only the
  * fields the tests read are kept; unknown fields are skipped by their wire type. Bodies are decoded
  * when the spans are read, not when they arrive, so a benchmark's receiver (in the load generator's
  * process) costs little more than a collector's socket while the load runs.
@@ -32,11 +32,19 @@ export type ReceivedSpan = {
   startNs: bigint;
   endNs: bigint;
   attributes: Record<string, AttrValue>;
+  /** Each attribute's AnyValue field: string, bool, int, double, array, kvlist, bytes. */
+  types: Record<string, AttrType>;
+  droppedAttributes: number;
+  /** Span.flags: W3C trace flags in bits 0-7, 0x100 the parent's remoteness known, 0x200 the parent remote. */
+  flags: number;
   /** OTLP's status code: 0 unset, 1 ok, 2 error. */
   status: { code: number; message: string };
   resource: Record<string, AttrValue>;
   scope: string;
+  scopeVersion: string;
 };
+
+export type AttrType = "string" | "bool" | "int" | "double" | "array" | "kvlist" | "bytes" | "none";
 
 export const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
 export const STATUS_CODE = { UNSET: 0, OK: 1, ERROR: 2 } as const;
@@ -138,6 +146,22 @@ function jsonValue(v: JsonAny | undefined): AttrValue {
   return null;
 }
 
+function jsonType(v: JsonAny | undefined): AttrType {
+  if (!v) return "none";
+  if (v.stringValue !== undefined) return "string";
+  if (v.boolValue !== undefined) return "bool";
+  if (v.intValue !== undefined) return "int";
+  if (v.doubleValue !== undefined) return "double";
+  if (v.arrayValue) return "array";
+  if (v.kvlistValue) return "kvlist";
+  if (v.bytesValue !== undefined) return "bytes";
+  return "none";
+}
+
+function jsonTypes(list: JsonKv[] | undefined): Record<string, AttrType> {
+  return Object.fromEntries((list ?? []).map((kv) => [kv.key, jsonType(kv.value)]));
+}
+
 function jsonAttrs(list: JsonKv[] | undefined): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   for (const kv of list ?? []) out[kv.key] = jsonValue(kv.value);
@@ -154,12 +178,17 @@ type JsonSpan = {
   startTimeUnixNano: string | number;
   endTimeUnixNano: string | number;
   attributes?: JsonKv[];
+  droppedAttributesCount?: number;
+  flags?: number;
   status?: { code?: number; message?: string };
 };
 
-function decodeJson(text: string): ReceivedSpan[] {
+export function decodeJson(text: string): ReceivedSpan[] {
   const body = JSON.parse(text) as {
-    resourceSpans?: { resource?: { attributes?: JsonKv[] }; scopeSpans?: { scope?: { name?: string }; spans?: JsonSpan[] }[] }[];
+    resourceSpans?: {
+      resource?: { attributes?: JsonKv[] };
+      scopeSpans?: { scope?: { name?: string; version?: string }; spans?: JsonSpan[] }[];
+    }[];
   };
   const out: ReceivedSpan[] = [];
   for (const rs of body.resourceSpans ?? []) {
@@ -176,9 +205,13 @@ function decodeJson(text: string): ReceivedSpan[] {
           startNs: BigInt(s.startTimeUnixNano),
           endNs: BigInt(s.endTimeUnixNano),
           attributes: jsonAttrs(s.attributes),
+          types: jsonTypes(s.attributes),
+          droppedAttributes: s.droppedAttributesCount ?? 0,
+          flags: s.flags ?? 0,
           status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" },
           resource,
           scope: ss.scope?.name ?? "",
+          scopeVersion: ss.scope?.version ?? "",
         });
       }
     }
@@ -235,6 +268,27 @@ function pbValue(buf: Buffer): AttrValue {
   return null;
 }
 
+const PB_TYPES: Record<number, AttrType> = { 1: "string", 2: "bool", 3: "int", 4: "double", 5: "array", 6: "kvlist", 7: "bytes" };
+
+function pbType(buf: Buffer): AttrType {
+  for (const f of fields(buf)) return PB_TYPES[f.no] ?? "none";
+  return "none";
+}
+
+function pbTypes(list: Buffer[]): Record<string, AttrType> {
+  const out: Record<string, AttrType> = {};
+  for (const kv of list) {
+    let key = "";
+    let type: AttrType = "none";
+    for (const f of fields(kv)) {
+      if (f.no === 1) key = f.bytes.toString("utf8");
+      else if (f.no === 2) type = pbType(f.bytes);
+    }
+    out[key] = type;
+  }
+  return out;
+}
+
 /** KeyValue: 1 key, 2 value (AnyValue). */
 function pbAttrs(list: Buffer[]): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
@@ -252,9 +306,9 @@ function pbAttrs(list: Buffer[]): Record<string, AttrValue> {
 
 /**
  * Span: 1 trace_id, 2 span_id, 3 trace_state, 4 parent_span_id, 5 name, 6 kind, 7 start (fixed64),
- * 8 end (fixed64), 9 attributes, 15 status (2 message, 3 code).
+ * 8 end (fixed64), 9 attributes, 10 dropped_attributes_count, 15 status (2 message, 3 code), 16 flags (fixed32).
  */
-function pbSpan(buf: Buffer, resource: Record<string, AttrValue>, scope: string): ReceivedSpan {
+function pbSpan(buf: Buffer, resource: Record<string, AttrValue>, scope: string, scopeVersion: string): ReceivedSpan {
   const span: ReceivedSpan = {
     traceId: "",
     spanId: "",
@@ -265,9 +319,13 @@ function pbSpan(buf: Buffer, resource: Record<string, AttrValue>, scope: string)
     startNs: 0n,
     endNs: 0n,
     attributes: {},
+    types: {},
+    droppedAttributes: 0,
+    flags: 0,
     status: { code: 0, message: "" },
     resource,
     scope,
+    scopeVersion,
   };
   const attrs: Buffer[] = [];
   for (const f of fields(buf)) {
@@ -280,6 +338,8 @@ function pbSpan(buf: Buffer, resource: Record<string, AttrValue>, scope: string)
     else if (f.no === 7) span.startNs = f.bytes.readBigUInt64LE(0);
     else if (f.no === 8) span.endNs = f.bytes.readBigUInt64LE(0);
     else if (f.no === 9) attrs.push(f.bytes);
+    else if (f.no === 10) span.droppedAttributes = Number(f.varint);
+    else if (f.no === 16) span.flags = f.bytes.readUInt32LE(0);
     else if (f.no === 15) {
       for (const s of fields(f.bytes)) {
         if (s.no === 2) span.status.message = s.bytes.toString("utf8");
@@ -288,13 +348,14 @@ function pbSpan(buf: Buffer, resource: Record<string, AttrValue>, scope: string)
     }
   }
   span.attributes = pbAttrs(attrs);
+  span.types = pbTypes(attrs);
   return span;
 }
 
 /**
- * ExportTraceServiceRequest: 1 ResourceSpans (1 Resource (1 attributes), 2 ScopeSpans (1 scope (1 name), 2 spans)).
+ * ExportTraceServiceRequest: 1 ResourceSpans (1 Resource (1 attributes), 2 ScopeSpans (1 scope (1 name, 2 version), 2 spans)).
  */
-function decodeProtobuf(buf: Buffer): ReceivedSpan[] {
+export function decodeProtobuf(buf: Buffer): ReceivedSpan[] {
   const out: ReceivedSpan[] = [];
   for (const rsField of fields(buf)) {
     if (rsField.no !== 1) continue;
@@ -306,12 +367,17 @@ function decodeProtobuf(buf: Buffer): ReceivedSpan[] {
     }
     for (const ss of scopes) {
       let scope = "";
+      let scopeVersion = "";
       const spans: Buffer[] = [];
       for (const f of fields(ss)) {
-        if (f.no === 1) for (const s of fields(f.bytes)) if (s.no === 1) scope = s.bytes.toString("utf8");
+        if (f.no === 1)
+          for (const s of fields(f.bytes)) {
+            if (s.no === 1) scope = s.bytes.toString("utf8");
+            else if (s.no === 2) scopeVersion = s.bytes.toString("utf8");
+          }
         if (f.no === 2) spans.push(f.bytes);
       }
-      for (const s of spans) out.push(pbSpan(s, resource, scope));
+      for (const s of spans) out.push(pbSpan(s, resource, scope, scopeVersion));
     }
   }
   return out;

@@ -9,6 +9,7 @@ import type { AttemptRecordRow } from "@/lib/logs/types";
 import { testLogRecord } from "@/testing/sample-log-record";
 import { type OtlpReceiver, SPAN_KIND, STATUS_CODE, startOtlpReceiver } from "@/testing/otlp-receiver";
 import { otlpProtocol, requestTracer, startTracing, stopTracing, TracingConfigError, tracingWanted } from "./index";
+import { batchSettingsFromEnv, samplerFromEnv, spanLimitsFromEnv } from "./otel";
 
 function row(index: number, overrides: Partial<AttemptRecordRow> = {}): AttemptRecordRow {
   return {
@@ -220,6 +221,76 @@ describe("tracing, the edges", () => {
       startTracing({ captureBodies: false }, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }),
     ).rejects.toThrow(TracingConfigError);
     expect(requestTracer()).toBeNull();
+  });
+
+  it("passes the caller's tracestate on upstream and onto the spans", async () => {
+    const { tracer, receiver } = await on("http/protobuf");
+    const request = new Request("http://detour/v1/chat/completions", {
+      method: "POST",
+      headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`, tracestate: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE" },
+    });
+    const trace = tracer.start(request, "chat/completions");
+    const headers: Record<string, string> = {};
+    trace.attempt().sending(headers, "https://api.openai.com/v1/chat/completions", "gpt-4o");
+    expect(headers.tracestate).toBe("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+    trace.finish({ endedAt: trace.now(), status: 200, errorType: null, record: testLogRecord({ attempts: [row(0)] }), answer: null });
+    const [server] = await receiver.waitFor((s) => s.kind === SPAN_KIND.SERVER);
+    const [client] = await receiver.waitFor((s) => s.kind === SPAN_KIND.CLIENT);
+    expect(server!.traceState).toBe("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+    // Flags: sampled, and whether the parent is remote (the caller's) or local (the request span).
+    expect(server!.flags).toBe(0x301);
+    expect(client!.flags).toBe(0x101);
+    expect(client!.traceState).toBe("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+  });
+
+  it("applies the span attribute limits from the environment", async () => {
+    vi.stubEnv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4");
+    vi.stubEnv("OTEL_ATTRIBUTE_COUNT_LIMIT", "3");
+    const { tracer, receiver } = await on("http/protobuf");
+    const trace = tracer.start(new Request("http://detour/v1/chat/completions", { method: "POST" }), "chat/completions");
+    trace.finish({ endedAt: trace.now(), status: 200, errorType: null, record: testLogRecord({ attempts: [] }), answer: null });
+    const [span] = await receiver.waitFor((s) => s.kind === SPAN_KIND.SERVER);
+    expect(span!.attributes).toEqual({ "gen_ai.operation.name": "chat", "http.request.method": "POST", "http.route": "/v1/" });
+    expect(span!.droppedAttributes).toBeGreaterThan(10);
+  });
+
+  it("samples by the trace id with traceidratio: 0 exports nothing, and the traceparent says not sampled", async () => {
+    vi.stubEnv("OTEL_TRACES_SAMPLER", "traceidratio");
+    vi.stubEnv("OTEL_TRACES_SAMPLER_ARG", "0");
+    const { tracer, receiver } = await on("http/protobuf");
+    const trace = tracer.start(new Request("http://detour/v1/chat/completions", { method: "POST" }), "chat/completions");
+    const headers: Record<string, string> = {};
+    trace.attempt().sending(headers, "https://api.openai.com/v1/chat/completions", "gpt-4o");
+    expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    trace.finish({ endedAt: trace.now(), status: 200, errorType: null, record: testLogRecord({ attempts: [row(0)] }), answer: null });
+    await stopTracing(2000);
+    expect(receiver.spans()).toEqual([]);
+  });
+
+  it("reads the sampler, batch and limit variables with the SDK's defaults, and names a bad one", () => {
+    expect(samplerFromEnv({}).toString()).toMatch(/ParentBased\{root=AlwaysOnSampler/);
+    expect(samplerFromEnv({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" }).toString()).toMatch(
+      /root=TraceIdRatioBased\{0.25\}/,
+    );
+    expect(samplerFromEnv({ OTEL_TRACES_SAMPLER: "always_off" }).toString()).toBe("AlwaysOffSampler");
+    expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: "jaeger_remote" })).toThrow(/OTEL_TRACES_SAMPLER="jaeger_remote" is not supported/);
+    expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "1.5" })).toThrow(
+      /OTEL_TRACES_SAMPLER_ARG="1.5" is not valid/,
+    );
+    expect(batchSettingsFromEnv({})).toEqual({
+      scheduleDelayMs: 5000,
+      exportTimeoutMs: 30_000,
+      maxQueueSize: 2048,
+      maxExportBatchSize: 512,
+    });
+    // A batch larger than the queue is cut to the queue, as the SDK does.
+    expect(batchSettingsFromEnv({ OTEL_BSP_MAX_QUEUE_SIZE: "100", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "500" }).maxExportBatchSize).toBe(100);
+    expect(() => batchSettingsFromEnv({ OTEL_BSP_MAX_QUEUE_SIZE: "lots" })).toThrow(TracingConfigError);
+    expect(() => batchSettingsFromEnv({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "0" })).toThrow(/OTEL_BSP_MAX_EXPORT_BATCH_SIZE="0" is not valid/);
+    expect(spanLimitsFromEnv({})).toEqual({ attributeCountLimit: 128, attributeValueLengthLimit: Number.POSITIVE_INFINITY });
+    expect(spanLimitsFromEnv({ OTEL_ATTRIBUTE_COUNT_LIMIT: "10", OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "20" }).attributeCountLimit).toBe(20);
+    expect(spanLimitsFromEnv({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "64" }).attributeValueLengthLimit).toBe(64);
+    expect(() => spanLimitsFromEnv({ OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: "-1" })).toThrow(TracingConfigError);
   });
 
   it("stays off without an endpoint: no tracer", async () => {

@@ -1,6 +1,6 @@
 /**
- * Detour's spans with the OpenTelemetry JS SDK (docs/GATEWAY.md §13). Imported only when tracing is
- * configured (lib/tracing/index.ts): nothing here loads otherwise.
+ * Detour's spans (docs/GATEWAY.md §13). Imported only when tracing is configured
+ * (lib/tracing/index.ts): nothing here loads otherwise.
  *
  * One SERVER span per inference request, started when the request arrives (continuing the caller's
  * W3C `traceparent` when it sends a valid one; a malformed one is ignored: a new trace), and one
@@ -11,49 +11,256 @@
  * circuit breaker skipped is a span of no length. A stream's request span (and its answering
  * attempt's) ends after its last chunk.
  *
- * The provider is not registered globally and no context manager is installed: the spans travel
- * in the request's context object, so Next.js's own instrumentation (which uses the global API)
- * stays off and nothing depends on AsyncLocalStorage. The standard variables configure the rest:
- * the exporter (OTEL_EXPORTER_OTLP_*: endpoint, headers, timeout, compression), the sampler
- * (OTEL_TRACES_SAMPLER, _ARG), the batch processor (OTEL_BSP_*), the resource
- * (OTEL_SERVICE_NAME, default "detour"; OTEL_RESOURCE_ATTRIBUTES) and the span limits.
+ * What the request's turn does is small: ids from a pool of random bytes, the sampler's decision,
+ * a `traceparent` per attempt, and at the end one queue push. The spans are described and encoded
+ * when their batch is exported (lib/tracing/otlp-encode.ts, a fixed span shape written straight to
+ * OTLP), not built as SDK span objects: with every request sampled the SDK's spans and serializer
+ * cost ~14% of the gateway's throughput (docs/PERFORMANCE.md). The OpenTelemetry packages still do
+ * what is not Detour's shape: the sampler (OTEL_TRACES_SAMPLER, _ARG, with the SDK's samplers), the
+ * `traceparent`/`tracestate` parsing, the resource (OTEL_SERVICE_NAME, default "detour";
+ * OTEL_RESOURCE_ATTRIBUTES) and the OTLP/HTTP transport with its retries, timeout, headers and
+ * compression (OTEL_EXPORTER_OTLP_*). Batching follows OTEL_BSP_* (lib/tracing/span-batcher.ts) and
+ * the span attribute limits OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT / _VALUE_LENGTH_LIMIT (or the general
+ * OTEL_ATTRIBUTE_* ones).
+ *
+ * No provider is registered globally and no context manager is installed, so Next.js's own
+ * instrumentation (which uses the global API) stays off and nothing depends on AsyncLocalStorage.
  */
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Context,
-  type Span,
-  type TextMapGetter,
-  type TextMapSetter,
-  type Tracer,
-} from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as ProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { randomFillSync } from "node:crypto";
+import { type Context, ROOT_CONTEXT, type Sampler, SamplingDecision, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
+import { parseTraceParent, TraceState } from "@opentelemetry/core";
+import { createOtlpHttpExportDelegate, convertLegacyHttpOptions } from "@opentelemetry/otlp-exporter-base/node-http";
+import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { logger } from "../logger";
+import { observeTraceSpans } from "../metrics";
 import type { Endpoint } from "../gateway/providers/types";
 import type { AttemptRecordRow, LogRecord } from "../logs/types";
 import { inputMessages, operationName, outputMessages, providerName, spanName } from "./genai";
-import type { OtlpProtocol, TracingOptions } from "./index";
+import { type OtlpProtocol, TracingConfigError, type TracingOptions } from "./index";
+import {
+  AttrList,
+  type AttrValue,
+  Double,
+  encodeJson,
+  FLAG_HAS_IS_REMOTE,
+  FLAG_IS_REMOTE,
+  KIND,
+  ProtobufEncoder,
+  STATUS,
+  type Scope,
+  type SpanLimits,
+  type SpanOut,
+} from "./otlp-encode";
+import { type BatchSettings, SpanBatcher } from "./span-batcher";
 import type { AttemptSpan, FinishedRequest, RequestTrace, RequestTracer } from "./types";
 
-const propagator = new W3CTraceContextPropagator();
+type Source = Record<string, string | undefined>;
 
-const headersGetter: TextMapGetter<Headers> = {
-  get: (headers, key) => headers.get(key) ?? undefined,
-  keys: (headers) => [...headers.keys()],
+// ---- configuration from the standard variables
+
+function text(source: Source, name: string): string | undefined {
+  const v = source[name]?.trim();
+  return v ? v : undefined;
+}
+
+/** A number variable, or `fallback` when unset; anything else not a number stops the start, naming it. */
+function numberVar(source: Source, name: string, fallback: number, check: (n: number) => boolean, what: string): number {
+  const raw = text(source, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !check(n)) throw new TracingConfigError(`${name}=${JSON.stringify(raw)} is not valid: ${what}`);
+  return n;
+}
+
+const positive = (n: number) => n > 0;
+const wholePositive = (n: number) => Number.isInteger(n) && n > 0;
+
+/** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on), with the SDK's samplers. */
+export function samplerFromEnv(source: Source): Sampler {
+  const name = text(source, "OTEL_TRACES_SAMPLER")?.toLowerCase() ?? "parentbased_always_on";
+  const ratio = () => numberVar(source, "OTEL_TRACES_SAMPLER_ARG", 1, (n) => n >= 0 && n <= 1, "a sampling ratio from 0 to 1 (e.g. 0.1)");
+  switch (name) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "traceidratio":
+      return new TraceIdRatioBasedSampler(ratio());
+    case "parentbased_always_on":
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
+    default:
+      throw new TracingConfigError(
+        `OTEL_TRACES_SAMPLER=${JSON.stringify(name)} is not supported: use always_on, always_off, traceidratio, parentbased_always_on (the default), parentbased_always_off or parentbased_traceidratio`,
+      );
+  }
+}
+
+/** OTEL_BSP_*, with the SDK's defaults; a batch larger than the queue is cut to the queue. */
+export function batchSettingsFromEnv(source: Source): BatchSettings {
+  const maxQueueSize = numberVar(source, "OTEL_BSP_MAX_QUEUE_SIZE", 2048, wholePositive, "a whole number of spans above 0");
+  const maxExportBatchSize = numberVar(source, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, wholePositive, "a whole number of spans above 0");
+  return {
+    scheduleDelayMs: numberVar(source, "OTEL_BSP_SCHEDULE_DELAY", 5000, (n) => n >= 0, "milliseconds, 0 or more"),
+    exportTimeoutMs: numberVar(source, "OTEL_BSP_EXPORT_TIMEOUT", 30_000, positive, "milliseconds above 0"),
+    maxQueueSize,
+    maxExportBatchSize: Math.min(maxExportBatchSize, maxQueueSize),
+  };
+}
+
+/** The span limits: OTEL_SPAN_ATTRIBUTE_* first, then the general OTEL_ATTRIBUTE_*; 128 attributes, no length limit. */
+export function spanLimitsFromEnv(source: Source): SpanLimits {
+  const limit = (span: string, general: string, fallback: number) =>
+    numberVar(
+      source,
+      span,
+      numberVar(source, general, fallback, (n) => Number.isInteger(n) && n >= 0, "a whole number, 0 or more"),
+      (n) => Number.isInteger(n) && n >= 0,
+      "a whole number, 0 or more",
+    );
+  return {
+    attributeCountLimit: limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT", 128),
+    attributeValueLengthLimit: limit(
+      "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+      "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+      Number.POSITIVE_INFINITY,
+    ),
+  };
+}
+
+/** The resource's attributes: service.name "detour" unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say otherwise. */
+function resourceAttributes(): AttrList {
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: "detour" }).merge(detectResources({ detectors: [envDetector] }));
+  const list = new AttrList();
+  for (const [key, value] of Object.entries(resource.attributes)) {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") list.add(key, value);
+    else if (Array.isArray(value)) list.add(key, value.map(String));
+  }
+  return list;
+}
+
+// ---- ids
+
+/** Random bytes for ids, refilled 8 KiB at a time (one system call per ~340 requests). */
+const pool = Buffer.allocUnsafe(8192);
+let poolAt = pool.length;
+
+function randomHex(bytes: number): string {
+  for (;;) {
+    if (poolAt + bytes > pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const at = poolAt;
+    poolAt += bytes;
+    // An id of all zeros is invalid (W3C Trace Context): draw again.
+    for (let i = at; i < at + bytes; i++) if (pool[i] !== 0) return pool.toString("hex", at, at + bytes);
+  }
+}
+
+/** Epoch ms with sub-ms precision (span times). */
+function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+// ---- the request path
+
+type Shared = {
+  sampler: Sampler;
+  batcher: SpanBatcher<DetourTrace>;
+  captureBodies: boolean;
 };
 
-const recordSetter: TextMapSetter<Record<string, string>> = {
-  set: (carrier, key, value) => {
-    carrier[key] = value;
-  },
-};
+class DetourAttempt implements AttemptSpan {
+  readonly spanId = randomHex(8);
+  model: string | null = null;
+  url: string | null = null;
+  constructor(
+    private readonly owner: DetourTrace,
+    readonly startedAt: number,
+  ) {}
+
+  sending(headers: Record<string, string>, url: string, model: string | null): void {
+    this.model = model;
+    this.url = url;
+    const owner = this.owner;
+    headers.traceparent = `00-${owner.traceId}-${this.spanId}-${owner.sampled ? "01" : "00"}`;
+    if (owner.traceState) headers.tracestate = owner.traceState;
+  }
+}
+
+class DetourTrace implements RequestTrace {
+  readonly traceId: string;
+  readonly spanId = randomHex(8);
+  readonly parentSpanId: string;
+  readonly traceState: string;
+  readonly sampled: boolean;
+  readonly startedAt = nowMs();
+  readonly operation: string;
+  readonly method: string;
+  readonly route: string;
+  readonly attempts: DetourAttempt[] = [];
+  end: FinishedRequest | null = null;
+  /** The spans this request exports: its own, one per attempt started, one per target the circuit skipped. */
+  spanCount = 1;
+
+  constructor(
+    private readonly shared: Shared,
+    request: Request,
+    endpoint: Endpoint,
+  ) {
+    this.operation = operationName(endpoint);
+    this.method = request.method;
+    this.route = `/v1/${endpoint}`;
+    const header = request.headers.get("traceparent");
+    const caller = header ? parseTraceParent(header) : null;
+    let state: TraceState | undefined;
+    let context: Context = ROOT_CONTEXT;
+    if (caller) {
+      const tracestate = request.headers.get("tracestate");
+      if (tracestate) state = new TraceState(tracestate);
+      caller.traceState = state;
+      context = trace.setSpanContext(ROOT_CONTEXT, caller);
+    }
+    this.traceId = caller?.traceId ?? randomHex(16);
+    this.parentSpanId = caller?.spanId ?? "";
+    const decision = shared.sampler.shouldSample(context, this.traceId, this.operation, SpanKind.SERVER, {}, []);
+    // RECORD without SAMPLED records spans no exporter receives (the SDK's batch processor skips them): nothing to do here.
+    this.sampled = decision.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    this.traceState = (decision.traceState ?? state)?.serialize() ?? "";
+  }
+
+  get parentIsRemote(): boolean {
+    return this.parentSpanId !== "";
+  }
+
+  now(): number {
+    return nowMs();
+  }
+
+  attempt(): AttemptSpan {
+    const attempt = new DetourAttempt(this, nowMs());
+    this.attempts.push(attempt);
+    return attempt;
+  }
+
+  finish(end: FinishedRequest): void {
+    if (!this.sampled || this.end) return;
+    this.end = end;
+    let skipped = 0;
+    for (const row of end.record?.attempts ?? []) if (row.errorClass === "circuit_open") skipped++;
+    this.spanCount = 1 + this.attempts.length + skipped;
+    this.shared.batcher.add(this);
+  }
+}
+
+// ---- describing a finished request as spans (at export)
 
 /** `server.address` and `server.port` of the upstream URLs seen (a target's URL repeats): parsed once each. */
 const servers = new Map<string, { address: string; port: number } | null>();
@@ -74,202 +281,247 @@ function serverOf(url: string): { address: string; port: number } | null {
   return server;
 }
 
-/** Epoch ms with sub-ms precision (span times). */
-function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-export function createTracing(options: TracingOptions & { protocol: OtlpProtocol }): {
-  tracer: RequestTracer;
-  shutdown: (timeoutMs: number) => Promise<void>;
-} {
-  const exporter = options.protocol === "http/json" ? new JsonTraceExporter() : new ProtobufTraceExporter();
-  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over Detour's default name.
-  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: "detour" }).merge(detectResources({ detectors: [envDetector] }));
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
-  const tracer = provider.getTracer("detour", options.serviceVersion);
-  return {
-    tracer: { start: (request, endpoint) => new OtelRequestTrace(tracer, request, endpoint, options.captureBodies) },
-    shutdown: async (timeoutMs) => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([provider.shutdown().catch(() => {}), late]).finally(() => clearTimeout(timer));
-    },
-  };
-}
-
-/** One attempt's CLIENT span, started when `attempt()` is called; described and ended with the request. */
-class OtelAttemptSpan implements AttemptSpan {
-  model: string | null = null;
-  constructor(
-    readonly span: Span,
-    readonly startedAt: number,
-  ) {}
-
-  sending(headers: Record<string, string>, url: string, model: string | null): void {
-    this.model = model;
-    // A span the sampler left out records nothing: only its `traceparent` is sent.
-    if (this.span.isRecording()) {
-      if (model) this.span.setAttribute("gen_ai.request.model", model);
-      const server = serverOf(url);
-      if (server) {
-        this.span.setAttribute("server.address", server.address);
-        this.span.setAttribute("server.port", server.port);
-      }
-    }
-    propagator.inject(trace.setSpan(ROOT_CONTEXT, this.span), headers, recordSetter);
-  }
-}
-
-class OtelRequestTrace implements RequestTrace {
-  private readonly span: Span;
-  private readonly parent: Context;
-  private readonly attempts: OtelAttemptSpan[] = [];
-  private readonly operation: string;
-
-  constructor(
-    private readonly tracer: Tracer,
-    request: Request,
-    endpoint: Endpoint,
-    private readonly captureBodies: boolean,
-  ) {
-    this.operation = operationName(endpoint);
-    const caller = propagator.extract(ROOT_CONTEXT, request.headers, headersGetter);
-    this.span = tracer.startSpan(
-      this.operation,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { "gen_ai.operation.name": this.operation, "http.request.method": request.method, "http.route": `/v1/${endpoint}` },
-      },
-      caller,
-    );
-    this.parent = trace.setSpan(ROOT_CONTEXT, this.span);
-  }
-
-  now(): number {
-    return nowMs();
-  }
-
-  attempt(): AttemptSpan {
-    const startedAt = nowMs();
-    const span = this.tracer.startSpan(
-      this.operation,
-      { kind: SpanKind.CLIENT, startTime: startedAt, attributes: { "gen_ai.operation.name": this.operation } },
-      this.parent,
-    );
-    const attempt = new OtelAttemptSpan(span, startedAt);
-    this.attempts.push(attempt);
-    return attempt;
-  }
-
-  finish(end: FinishedRequest): void {
-    // A request the sampler left out: its spans record nothing, ending them does nothing.
-    if (!this.span.isRecording()) return;
-    const rows = end.record?.attempts ?? [];
-    let next = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const answering = i === rows.length - 1 && end.record !== null && ok(end.record.status);
-      if (row.errorClass === "circuit_open") {
-        const at = row.startedAt.getTime();
-        const skipped = this.tracer.startSpan(
-          spanName(this.operation, end.record?.modelRequested ?? null),
-          { kind: SpanKind.CLIENT, startTime: at, attributes: { "gen_ai.operation.name": this.operation } },
-          this.parent,
-        );
-        this.describeAttempt(skipped, row, null, end, false);
-        skipped.end(at);
-        continue;
-      }
-      const started = this.attempts[next++];
-      if (!started) continue;
-      this.describeAttempt(started.span, row, started.model ?? end.record?.modelRequested ?? null, end, answering);
-      // A stream's answering attempt lasts as long as the stream; the others as the router timed them.
-      started.span.end(answering && end.record?.stream ? end.endedAt : started.startedAt + row.latencyMs);
-    }
-    // Attempts the row does not list (none expected: the router records every call) end as they are.
-    for (; next < this.attempts.length; next++) this.attempts[next]!.span.end(end.endedAt);
-    this.describeRequest(end);
-    this.span.end(end.endedAt);
-  }
-
-  private describeAttempt(span: Span, row: AttemptRecordRow, model: string | null, end: FinishedRequest, answering: boolean): void {
-    span.updateName(spanName(this.operation, model));
-    const attrs: Attributes = {
-      "detour.attempt.index": row.index,
-      "detour.attempt.retry": row.retry,
-      "detour.target.path": row.targetPath,
-    };
-    if (row.provider) attrs["gen_ai.provider.name"] = providerName(row.provider);
-    if (row.virtualKeySlug) attrs["detour.virtual_key.slug"] = row.virtualKeySlug;
-    if (row.status !== null) attrs["http.response.status_code"] = row.status;
-    const failed = row.errorClass !== null || row.status === null || !ok(row.status);
-    if (failed) {
-      // An upstream's own error status is its number (the conventions' HTTP error.type); Detour's verdicts by their class.
-      const byStatus = row.errorClass === null || row.errorClass === "upstream_status";
-      attrs["error.type"] = byStatus ? (row.status !== null ? String(row.status) : "_OTHER") : row.errorClass!;
-      if (row.errorClass) attrs["detour.error.class"] = row.errorClass;
-      span.setStatus({ code: SpanStatusCode.ERROR, ...(row.errorMessage ? { message: row.errorMessage } : {}) });
-    }
-    if (answering && end.record) addAnswerAttributes(attrs, end);
-    span.setAttributes(attrs);
-  }
-
-  private describeRequest(end: FinishedRequest): void {
-    const r = end.record;
-    const model = r?.modelRequested ?? null;
-    this.span.updateName(spanName(this.operation, model));
-    const attrs: Attributes = { "http.response.status_code": end.status };
-    if (model) attrs["gen_ai.request.model"] = model;
-    const failed = !ok(end.status);
-    if (failed) attrs["error.type"] = end.errorType ?? String(end.status);
-    if (r) {
-      attrs["detour.log_id"] = r.id;
-      attrs["detour.trace_id"] = r.traceId;
-      attrs["detour.workspace.id"] = r.workspaceId;
-      if (r.configSlug) attrs["detour.config.id"] = r.configSlug;
-      if (r.configVersion !== null) attrs["detour.config.version"] = r.configVersion;
-      if (r.virtualKeySlug) attrs["detour.virtual_key.slug"] = r.virtualKeySlug;
-      if (r.provider) attrs["gen_ai.provider.name"] = providerName(r.provider);
-      attrs["detour.fallback_used"] = r.fallbackUsed;
-      attrs["detour.retry_count"] = r.retryCount;
-      attrs["detour.cache.status"] = r.cacheStatus;
-      attrs["detour.stream"] = r.stream;
-      if (r.cost !== null) attrs["detour.cost_usd"] = r.cost;
-      if (r.usageEstimated) attrs["detour.usage.estimated"] = true;
-      addAnswerAttributes(attrs, end);
-      if (this.captureBodies) addBodyAttributes(attrs, r);
-    }
-    this.span.setAttributes(attrs);
-    // A server span is an error when Detour answered 5xx; a 4xx is the caller's (error.type still says why).
-    if (end.status >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR, ...(end.errorType ? { message: end.errorType } : {}) });
-  }
-}
-
 function ok(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
+/** The spans of one finished request: its attempts' in the row's order, then its own. */
+export function spansOf(t: DetourTrace, captureBodies: boolean): SpanOut[] {
+  const end = t.end!;
+  const record = end.record;
+  const rows = record?.attempts ?? [];
+  const sampledFlag = t.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
+  const localChild = sampledFlag | FLAG_HAS_IS_REMOTE;
+  const out: SpanOut[] = [];
+  const client = (spanId: string, startMs: number, endMs: number, name: string, attributes: AttrList, failed: string | null) => {
+    out.push({
+      traceId: t.traceId,
+      spanId,
+      parentSpanId: t.spanId,
+      traceState: t.traceState,
+      flags: localChild,
+      name,
+      kind: KIND.CLIENT,
+      startMs,
+      endMs,
+      attributes,
+      droppedAttributes: 0,
+      statusCode: failed === null ? STATUS.UNSET : STATUS.ERROR,
+      statusMessage: failed ?? "",
+    });
+  };
+  let next = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const answering = i === rows.length - 1 && record !== null && ok(record.status);
+    if (row.errorClass === "circuit_open") {
+      const at = row.startedAt.getTime();
+      const attrs = attemptAttributes(t.operation, row, null, end, false);
+      client(randomHex(8), at, at, spanName(t.operation, record?.modelRequested ?? null), attrs, failure(row));
+      continue;
+    }
+    const started = t.attempts[next++];
+    if (!started) continue;
+    const model = started.model ?? record?.modelRequested ?? null;
+    const attrs = attemptAttributes(t.operation, row, started, end, answering);
+    // A stream's answering attempt lasts as long as the stream; the others as the router timed them.
+    const endMs = answering && record?.stream ? end.endedAt : started.startedAt + row.latencyMs;
+    client(started.spanId, started.startedAt, endMs, spanName(t.operation, model), attrs, failure(row));
+  }
+  // Attempts the row does not list (none expected: the router records every call) end with the request.
+  for (; next < t.attempts.length; next++) {
+    const started = t.attempts[next]!;
+    const attrs = new AttrList();
+    attrs.add("gen_ai.operation.name", t.operation);
+    if (started.model) attrs.add("gen_ai.request.model", started.model);
+    addServer(attrs, started);
+    client(started.spanId, started.startedAt, end.endedAt, spanName(t.operation, started.model), attrs, null);
+  }
+  out.push({
+    traceId: t.traceId,
+    spanId: t.spanId,
+    parentSpanId: t.parentSpanId,
+    traceState: t.traceState,
+    flags: sampledFlag | FLAG_HAS_IS_REMOTE | (t.parentIsRemote ? FLAG_IS_REMOTE : 0),
+    name: spanName(t.operation, record?.modelRequested ?? null),
+    kind: KIND.SERVER,
+    startMs: t.startedAt,
+    endMs: end.endedAt,
+    attributes: requestAttributes(t, end, captureBodies),
+    droppedAttributes: 0,
+    // A server span is an error when Detour answered 5xx; a 4xx is the caller's (error.type still says why).
+    statusCode: end.status >= 500 ? STATUS.ERROR : STATUS.UNSET,
+    statusMessage: end.status >= 500 ? (end.errorType ?? "") : "",
+  });
+  return out;
+}
+
+/** The attempt span's status message when it failed, else null. */
+function failure(row: AttemptRecordRow): string | null {
+  const failed = row.errorClass !== null || row.status === null || !ok(row.status);
+  return failed ? (row.errorMessage ?? "") : null;
+}
+
+function addServer(attrs: AttrList, started: DetourAttempt): void {
+  const server = started.url ? serverOf(started.url) : null;
+  if (server) {
+    attrs.add("server.address", server.address);
+    attrs.add("server.port", server.port);
+  }
+}
+
+function attemptAttributes(
+  operation: string,
+  row: AttemptRecordRow,
+  started: DetourAttempt | null,
+  end: FinishedRequest,
+  answering: boolean,
+): AttrList {
+  const attrs = new AttrList();
+  attrs.add("gen_ai.operation.name", operation);
+  if (started?.model) attrs.add("gen_ai.request.model", started.model);
+  if (started) addServer(attrs, started);
+  attrs.add("detour.attempt.index", row.index);
+  attrs.add("detour.attempt.retry", row.retry);
+  attrs.add("detour.target.path", row.targetPath);
+  if (row.provider) attrs.add("gen_ai.provider.name", providerName(row.provider));
+  if (row.virtualKeySlug) attrs.add("detour.virtual_key.slug", row.virtualKeySlug);
+  if (row.status !== null) attrs.add("http.response.status_code", row.status);
+  if (failure(row) !== null) {
+    // An upstream's own error status is its number (the conventions' HTTP error.type); Detour's verdicts by their class.
+    const byStatus = row.errorClass === null || row.errorClass === "upstream_status";
+    attrs.add("error.type", byStatus ? (row.status !== null ? String(row.status) : "_OTHER") : row.errorClass!);
+    if (row.errorClass) attrs.add("detour.error.class", row.errorClass);
+  }
+  if (answering) addAnswerAttributes(attrs, end);
+  return attrs;
+}
+
+function requestAttributes(t: DetourTrace, end: FinishedRequest, captureBodies: boolean): AttrList {
+  const r = end.record;
+  const attrs = new AttrList();
+  attrs.add("gen_ai.operation.name", t.operation);
+  attrs.add("http.request.method", t.method);
+  attrs.add("http.route", t.route);
+  attrs.add("http.response.status_code", end.status);
+  if (r?.modelRequested) attrs.add("gen_ai.request.model", r.modelRequested);
+  if (!ok(end.status)) attrs.add("error.type", end.errorType ?? String(end.status));
+  if (r) {
+    attrs.add("detour.log_id", r.id);
+    attrs.add("detour.trace_id", r.traceId);
+    attrs.add("detour.workspace.id", r.workspaceId);
+    if (r.configSlug) attrs.add("detour.config.id", r.configSlug);
+    if (r.configVersion !== null) attrs.add("detour.config.version", r.configVersion);
+    if (r.virtualKeySlug) attrs.add("detour.virtual_key.slug", r.virtualKeySlug);
+    if (r.provider) attrs.add("gen_ai.provider.name", providerName(r.provider));
+    attrs.add("detour.fallback_used", r.fallbackUsed);
+    attrs.add("detour.retry_count", r.retryCount);
+    attrs.add("detour.cache.status", r.cacheStatus);
+    attrs.add("detour.stream", r.stream);
+    if (r.cost !== null) attrs.add("detour.cost_usd", new Double(r.cost));
+    if (r.usageEstimated) attrs.add("detour.usage.estimated", true);
+    addAnswerAttributes(attrs, end);
+    if (captureBodies) addBodyAttributes(attrs, r);
+  }
+  return attrs;
+}
+
 /** Adds the answer's model, id, finish reasons and token counts (the request span and the answering attempt's). */
-function addAnswerAttributes(attrs: Attributes, end: FinishedRequest): void {
+function addAnswerAttributes(attrs: AttrList, end: FinishedRequest): void {
   const r = end.record!;
   const responseModel = end.answer?.responseModel ?? r.model;
-  if (responseModel) attrs["gen_ai.response.model"] = responseModel;
+  if (responseModel) attrs.add("gen_ai.response.model", responseModel);
   const responseId = end.answer?.responseId ?? r.responseId;
-  if (responseId) attrs["gen_ai.response.id"] = responseId;
-  if (end.answer?.finishReasons) attrs["gen_ai.response.finish_reasons"] = end.answer.finishReasons;
-  if (r.promptTokens !== null) attrs["gen_ai.usage.input_tokens"] = r.promptTokens;
-  if (r.completionTokens !== null) attrs["gen_ai.usage.output_tokens"] = r.completionTokens;
-  if (r.cacheReadTokens !== null) attrs["gen_ai.usage.cache_read.input_tokens"] = r.cacheReadTokens;
-  if (r.cacheWriteTokens !== null) attrs["gen_ai.usage.cache_creation.input_tokens"] = r.cacheWriteTokens;
+  if (responseId) attrs.add("gen_ai.response.id", responseId);
+  if (end.answer?.finishReasons) attrs.add("gen_ai.response.finish_reasons", end.answer.finishReasons);
+  const tokens: [string, number | null][] = [
+    ["gen_ai.usage.input_tokens", r.promptTokens],
+    ["gen_ai.usage.output_tokens", r.completionTokens],
+    ["gen_ai.usage.cache_read.input_tokens", r.cacheReadTokens],
+    ["gen_ai.usage.cache_creation.input_tokens", r.cacheWriteTokens],
+  ];
+  for (const [key, value] of tokens) if (value !== null) attrs.add(key, value);
 }
 
 /** DETOUR_OTEL_CAPTURE_BODIES: adds the bodies as the log row holds them (redacted, bounded), and as GenAI messages. */
-function addBodyAttributes(attrs: Attributes, r: LogRecord): void {
-  if (r.requestBody !== null) attrs["detour.request.body"] = r.requestBody;
-  if (r.responseBody !== null) attrs["detour.response.body"] = r.responseBody;
-  const input = inputMessages(r.requestBody);
-  if (input) attrs["gen_ai.input.messages"] = input;
-  const output = outputMessages(r.responseBody);
-  if (output) attrs["gen_ai.output.messages"] = output;
+function addBodyAttributes(attrs: AttrList, r: LogRecord): void {
+  const add = (key: string, value: AttrValue | null) => {
+    if (value !== null) attrs.add(key, value);
+  };
+  add("detour.request.body", r.requestBody);
+  add("detour.response.body", r.responseBody);
+  add("gen_ai.input.messages", inputMessages(r.requestBody));
+  add("gen_ai.output.messages", outputMessages(r.responseBody));
+}
+
+// ---- export
+
+/** Export failures are logged at most once a minute, with the spans lost since the last line. */
+const FAILURE_LOG_EVERY_MS = 60_000;
+
+export function createTracing(
+  options: TracingOptions & { protocol: OtlpProtocol },
+  source: Source = process.env,
+): {
+  tracer: RequestTracer;
+  shutdown: (timeoutMs: number) => Promise<void>;
+} {
+  const sampler = samplerFromEnv(source);
+  const settings = batchSettingsFromEnv(source);
+  const limits = spanLimitsFromEnv(source);
+  const resource = resourceAttributes();
+  const scope: Scope = { name: "detour", ...(options.serviceVersion ? { version: options.serviceVersion } : {}) };
+  const json = options.protocol === "http/json";
+  const protobuf = new ProtobufEncoder(resource, scope, limits);
+  const captureBodies = options.captureBodies;
+  const serializer = {
+    serializeRequest: (traces: DetourTrace[]): Uint8Array => {
+      const spans = traces.flatMap((t) => spansOf(t, captureBodies));
+      return json ? encodeJson(spans, resource, scope, limits) : protobuf.encode(spans);
+    },
+    // The collector's answer (a partial success names rejected spans) is read by the SDK's own decoders.
+    deserializeResponse: json ? JsonTraceSerializer.deserializeResponse : ProtobufTraceSerializer.deserializeResponse,
+  };
+  // The SDK's OTLP/HTTP transport, configured by OTEL_EXPORTER_OTLP_* exactly as its trace exporters are.
+  const delegate = createOtlpHttpExportDelegate(
+    convertLegacyHttpOptions({}, "TRACES", "v1/traces", { "Content-Type": json ? "application/json" : "application/x-protobuf" }),
+    serializer,
+    "otlp_http_span_exporter",
+    { name: "span", countItems: (traces: DetourTrace[]) => traces.reduce((n, t) => n + t.spanCount, 0) },
+    undefined,
+  );
+  let lost = 0;
+  let lastFailureLog = 0;
+  const lose = (spans: number, reason: "dropped" | "failed", error?: Error) => {
+    observeTraceSpans(reason, spans);
+    lost += spans;
+    const now = Date.now();
+    if (now - lastFailureLog < FAILURE_LOG_EVERY_MS) return;
+    lastFailureLog = now;
+    logger.warn({ spans: lost, reason, error: error?.message }, "OpenTelemetry spans were not exported");
+    lost = 0;
+  };
+  const batcher = new SpanBatcher<DetourTrace>(
+    settings,
+    (traces, done) => {
+      const spans = traces.reduce((n, t) => n + t.spanCount, 0);
+      delegate.export(traces, (result) => {
+        if (result.code === 0) observeTraceSpans("exported", spans);
+        else lose(spans, "failed", result.error);
+        done(result.code === 0);
+      });
+    },
+    (spans) => lose(spans, "dropped"),
+  );
+  const shared: Shared = { sampler, batcher, captureBodies };
+  return {
+    tracer: { start: (request, endpoint) => new DetourTrace(shared, request, endpoint) },
+    shutdown: async (timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      await batcher.shutdown(timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+      await Promise.race([delegate.shutdown().catch(() => {}), late]).finally(() => clearTimeout(timer));
+    },
+  };
 }

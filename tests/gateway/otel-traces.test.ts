@@ -44,6 +44,19 @@ async function spansOf(receiver: OtlpReceiver, logId: string, attempts: number) 
 
 const ms = (ns: bigint) => Number(ns / 1_000_000n);
 
+const METRICS_TOKEN = "metrics-scraper-token-otel-01";
+
+/** `detour_trace_spans_total{outcome}` as GET /metrics shows it. */
+async function spanCounts(h: Harness): Promise<Record<string, number>> {
+  const res = await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const counts: Record<string, number> = {};
+  for (const line of (await res.text()).split("\n")) {
+    const m = /^detour_trace_spans_total\{outcome="(\w+)"\} (\d+)/.exec(line);
+    if (m) counts[m[1]!] = Number(m[2]);
+  }
+  return counts;
+}
+
 function allAttributeText(spans: ReceivedSpan[]): string {
   return JSON.stringify(spans.map((s) => [s.name, s.attributes, s.status]));
 }
@@ -66,6 +79,7 @@ describe("OpenTelemetry traces on (http/protobuf, the default)", () => {
       OTEL_EXPORTER_OTLP_HEADERS: "x-collector-token=otel-test",
       OTEL_SERVICE_NAME: "detour-under-test",
       OTEL_BSP_SCHEDULE_DELAY: "100",
+      DETOUR_METRICS_TOKEN: METRICS_TOKEN,
       ...probe.env,
     });
     primary = await h.openaiKey("Primary", primarySecret);
@@ -138,6 +152,10 @@ describe("OpenTelemetry traces on (http/protobuf, the default)", () => {
     // The exporter sends protobuf with OTEL_EXPORTER_OTLP_HEADERS.
     expect(receiver.contentTypes()[0]).toBe("application/x-protobuf");
     expect(receiver.lastHeaders()?.["x-collector-token"]).toBe("otel-test");
+    // The export is counted once the collector has taken it.
+    for (let i = 0; i < 50 && !((await spanCounts(h)).exported! >= 3); i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await spanCounts(h)).exported).toBeGreaterThanOrEqual(3);
+    expect((await spanCounts(h)).dropped ?? 0).toBe(0);
   });
 
   it("a retry is its own CLIENT span on the same target, retry 0 then 1", async () => {

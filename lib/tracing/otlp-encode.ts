@@ -1,0 +1,451 @@
+/**
+ * Detour's spans as an OTLP `ExportTraceServiceRequest` (docs/GATEWAY.md §13), in protobuf or in
+ * OTLP/JSON, written straight from a fixed span shape: one resource, one scope, flat attributes.
+ *
+ * Field numbers and JSON names are those of the opentelemetry-proto files
+ * (collector/trace/v1/trace_service.proto, trace/v1/trace.proto, common/v1/common.proto,
+ * resource/v1/resource.proto). The test decodes what this writes with the receiver's own decoder
+ * (testing/otlp-receiver.ts), written apart from this encoder.
+ *
+ * Why not the SDK's serializer: it converts the SDK's span objects into an intermediate tree, then
+ * walks it; with ~35 attributes per request that was most of tracing's cost (docs/PERFORMANCE.md,
+ * "What OpenTelemetry tracing costs"). This writes each field once into one growing buffer.
+ */
+
+/** A double-typed attribute even when its value is a whole number (a cost of 0 stays a double). */
+export class Double {
+  constructor(readonly value: number) {}
+}
+
+export type AttrValue = string | number | boolean | Double | string[];
+
+/** Attributes in order, as parallel lists (no object per attribute). */
+export class AttrList {
+  readonly keys: string[] = [];
+  readonly values: AttrValue[] = [];
+  add(key: string, value: AttrValue): void {
+    this.keys.push(key);
+    this.values.push(value);
+  }
+  get length(): number {
+    return this.keys.length;
+  }
+}
+
+/** OTLP's SpanKind values (the API's plus one). */
+export const KIND = { SERVER: 2, CLIENT: 3 } as const;
+/** OTLP's Status.code values. */
+export const STATUS = { UNSET: 0, OK: 1, ERROR: 2 } as const;
+/** Span.flags: the W3C trace flags in bits 0-7, then whether the parent's remoteness is known, and whether it is remote. */
+export const FLAG_HAS_IS_REMOTE = 0x100;
+export const FLAG_IS_REMOTE = 0x200;
+
+export type SpanOut = {
+  /** 32 hex digits. */
+  traceId: string;
+  /** 16 hex digits. */
+  spanId: string;
+  /** 16 hex digits; "" for a root span. */
+  parentSpanId: string;
+  traceState: string;
+  flags: number;
+  name: string;
+  kind: number;
+  /** Epoch milliseconds, sub-millisecond precision (kept to the microsecond). */
+  startMs: number;
+  endMs: number;
+  attributes: AttrList;
+  droppedAttributes: number;
+  statusCode: number;
+  statusMessage: string;
+};
+
+export type Scope = { name: string; version?: string };
+
+export type SpanLimits = {
+  /** OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: attributes past it are dropped (and counted). */
+  attributeCountLimit: number;
+  /** OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: longer strings are cut to it. */
+  attributeValueLengthLimit: number;
+};
+
+// ---- protobuf
+
+const WIRE_VARINT = 0;
+const WIRE_I64 = 1;
+const WIRE_LEN = 2;
+const WIRE_I32 = 5;
+const TWO_32 = 2 ** 32;
+
+/** A protobuf writer into one buffer that doubles when full. */
+class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size = 256) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** A non-negative integer up to 2^53. */
+  varint(n: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    while (n >= 0x80) {
+      b[this.pos++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    b[this.pos++] = n;
+  }
+
+  tag(field: number, wire: number): void {
+    this.varint(field * 8 + wire);
+  }
+
+  /** int64 as a varint: negatives in two's complement (ten bytes). */
+  int64(n: number): void {
+    if (n >= 0) {
+      this.varint(n);
+      return;
+    }
+    let v = BigInt.asUintN(64, BigInt(n));
+    this.ensure(10);
+    while (v >= 0x80n) {
+      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.buf[this.pos++] = Number(v);
+  }
+
+  /** Opens a length-delimited field: writes its tag and one byte for the length; `close` fixes the length. */
+  open(field: number): number {
+    this.tag(field, WIRE_LEN);
+    this.ensure(1);
+    this.pos++;
+    return this.pos;
+  }
+
+  close(start: number): void {
+    const len = this.pos - start;
+    if (len < 0x80) {
+      this.buf[start - 1] = len;
+      return;
+    }
+    // The length takes more than the byte kept for it: move the content right.
+    let extra = 0;
+    for (let n = len; n >= 0x80; n = Math.floor(n / 0x80)) extra++;
+    this.ensure(extra);
+    this.buf.copyWithin(start + extra, start, this.pos);
+    this.pos = start - 1;
+    this.varint(len);
+    this.pos += len;
+  }
+
+  string(field: number, s: string): void {
+    this.tag(field, WIRE_LEN);
+    const n = s.length;
+    if (n < 0x80) {
+      // Most values are short ASCII: copied here byte by byte, cheaper than a call into the native encoder.
+      this.ensure(1 + 3 * n);
+      const b = this.buf;
+      const at = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[at + i] = c;
+      }
+      if (i === n) {
+        b[this.pos] = n;
+        this.pos = at + n;
+        return;
+      }
+      if (n < 43) {
+        // At most 126 UTF-8 bytes: the length still fits in its one byte.
+        const written = b.write(s, at, "utf8");
+        b[this.pos] = written;
+        this.pos = at + written;
+        return;
+      }
+    }
+    const len = Buffer.byteLength(s, "utf8");
+    this.varint(len);
+    this.ensure(len);
+    this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  hex(field: number, hex: string): void {
+    this.tag(field, WIRE_LEN);
+    const len = hex.length >> 1;
+    this.varint(len);
+    this.ensure(len);
+    this.pos += this.buf.write(hex, this.pos, "hex");
+  }
+
+  bool(field: number, v: boolean): void {
+    this.tag(field, WIRE_VARINT);
+    this.ensure(1);
+    this.buf[this.pos++] = v ? 1 : 0;
+  }
+
+  double(field: number, v: number): void {
+    this.tag(field, WIRE_I64);
+    this.ensure(8);
+    this.pos = this.buf.writeDoubleLE(v, this.pos);
+  }
+
+  fixed32(field: number, v: number): void {
+    this.tag(field, WIRE_I32);
+    this.ensure(4);
+    this.pos = this.buf.writeUInt32LE(v >>> 0, this.pos);
+  }
+
+  /** Epoch milliseconds as fixed64 nanoseconds, exact to the microsecond (no BigInt: split in 32-bit halves). */
+  nanos(field: number, ms: number): void {
+    this.tag(field, WIRE_I64);
+    this.ensure(8);
+    const us = Math.max(0, Math.round(ms * 1000));
+    const usHigh = Math.floor(us / TWO_32);
+    const lowNs = (us % TWO_32) * 1000;
+    const carry = Math.floor(lowNs / TWO_32);
+    this.buf.writeUInt32LE(lowNs % TWO_32, this.pos);
+    this.buf.writeUInt32LE(usHigh * 1000 + carry, this.pos + 4);
+    this.pos += 8;
+  }
+
+  bytes(chunk: Uint8Array): void {
+    this.ensure(chunk.length);
+    this.buf.set(chunk, this.pos);
+    this.pos += chunk.length;
+  }
+
+  /** What was written, in a buffer of its own. */
+  copy(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+}
+
+/** `AnyValue` fields: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5. */
+function writeValue(w: Writer, v: AttrValue, maxLength: number): void {
+  if (typeof v === "string") w.string(1, cut(v, maxLength));
+  else if (typeof v === "number") {
+    if (Number.isSafeInteger(v)) {
+      w.tag(3, WIRE_VARINT);
+      w.int64(v);
+    } else w.double(4, v);
+  } else if (typeof v === "boolean") w.bool(2, v);
+  else if (v instanceof Double) w.double(4, v.value);
+  else {
+    const array = w.open(5);
+    for (const item of v) {
+      const value = w.open(1); // ArrayValue.values
+      w.string(1, cut(item, maxLength));
+      w.close(value);
+    }
+    w.close(array);
+  }
+}
+
+function cut(s: string, maxLength: number): string {
+  return s.length > maxLength ? s.slice(0, maxLength) : s;
+}
+
+/** One `KeyValue` (key 1, value 2) as field `field` of its message. */
+function writeKeyValue(w: Writer, field: number, key: string, value: AttrValue, maxLength: number): void {
+  const kv = w.open(field);
+  w.string(1, key);
+  const v = w.open(2);
+  writeValue(w, value, maxLength);
+  w.close(v);
+  w.close(kv);
+}
+
+/**
+ * A span attribute's encoded `KeyValue`s by value, while the key has few distinct values (an
+ * operation, a provider, a model, a status): most of a request's attributes repeat from request to
+ * request, so most are one copy. A key seen with more values (ids, token counts) is encoded each time.
+ */
+type KeyCache = { values: Map<string | number | boolean, Buffer> | null };
+const VALUES_PER_KEY = 64;
+const MAX_CACHED_TEXT = 256;
+const CACHED_KEYS = 1024;
+
+/** Encodes Detour's spans as a protobuf `ExportTraceServiceRequest`; one per exporter (its limits, its resource). */
+export class ProtobufEncoder {
+  private readonly resource: Buffer;
+  private readonly scope: Buffer;
+  private readonly keys = new Map<string, KeyCache>();
+
+  constructor(
+    resource: AttrList,
+    scope: Scope,
+    private readonly limits: SpanLimits,
+  ) {
+    // ResourceSpans.resource (1) and ScopeSpans.scope (1): the same in every request, encoded once.
+    const r = new Writer();
+    const res = r.open(1);
+    for (let i = 0; i < resource.length; i++) writeKeyValue(r, 1, resource.keys[i]!, resource.values[i]!, Number.POSITIVE_INFINITY);
+    r.close(res);
+    this.resource = r.copy();
+    const s = new Writer();
+    const sc = s.open(1);
+    s.string(1, scope.name);
+    if (scope.version) s.string(2, scope.version);
+    s.close(sc);
+    this.scope = s.copy();
+  }
+
+  /** ExportTraceServiceRequest { resource_spans 1: ResourceSpans { resource 1, scope_spans 2: ScopeSpans { scope 1, spans 2 } } }. */
+  encode(spans: readonly SpanOut[]): Uint8Array {
+    // ~1 KiB a span, from what Detour writes: sized once, so the buffer rarely grows.
+    const w = new Writer(1024 + spans.length * 1024);
+    const resourceSpans = w.open(1);
+    w.bytes(this.resource);
+    const scopeSpans = w.open(2);
+    w.bytes(this.scope);
+    for (const span of spans) this.writeSpan(w, span);
+    w.close(scopeSpans);
+    w.close(resourceSpans);
+    return w.buf.subarray(0, w.pos);
+  }
+
+  /** Span fields: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9, dropped 10, status 15, flags 16. */
+  private writeSpan(w: Writer, s: SpanOut): void {
+    const span = w.open(2); // ScopeSpans.spans
+    w.hex(1, s.traceId);
+    w.hex(2, s.spanId);
+    if (s.traceState) w.string(3, s.traceState);
+    if (s.parentSpanId) w.hex(4, s.parentSpanId);
+    w.string(5, s.name);
+    w.tag(6, WIRE_VARINT);
+    w.varint(s.kind);
+    w.nanos(7, s.startMs);
+    w.nanos(8, s.endMs);
+    const { keys, values } = s.attributes;
+    const count = Math.min(keys.length, this.limits.attributeCountLimit);
+    for (let i = 0; i < count; i++) this.writeAttribute(w, keys[i]!, values[i]!);
+    const dropped = s.droppedAttributes + keys.length - count;
+    if (dropped > 0) {
+      w.tag(10, WIRE_VARINT);
+      w.varint(dropped);
+    }
+    if (s.statusCode !== STATUS.UNSET || s.statusMessage) {
+      const status = w.open(15);
+      if (s.statusMessage) w.string(2, s.statusMessage); // Status.message
+      if (s.statusCode !== STATUS.UNSET) {
+        w.tag(3, WIRE_VARINT); // Status.code
+        w.varint(s.statusCode);
+      }
+      w.close(status);
+    }
+    w.fixed32(16, s.flags);
+    w.close(span);
+  }
+
+  private writeAttribute(w: Writer, key: string, value: AttrValue): void {
+    const encoded = this.kept(key, value);
+    if (encoded) w.bytes(encoded);
+    else writeKeyValue(w, 9, key, value, this.limits.attributeValueLengthLimit);
+  }
+
+  /** The attribute's encoded `KeyValue` when its key keeps values (kept now if it is new), else null. */
+  private kept(key: string, value: AttrValue): Buffer | null {
+    // Doubles, arrays and long text (bodies) are encoded each time.
+    if (typeof value === "object" || (typeof value === "string" && value.length > MAX_CACHED_TEXT)) return null;
+    let cache = this.keys.get(key);
+    if (!cache) {
+      cache = { values: this.keys.size < CACHED_KEYS ? new Map() : null };
+      this.keys.set(key, cache);
+    }
+    const values = cache.values;
+    if (!values) return null;
+    let encoded = values.get(value);
+    if (!encoded) {
+      if (values.size >= VALUES_PER_KEY) {
+        cache.values = null; // too many values to be worth keeping: from now on encoded each time
+        return null;
+      }
+      const one = new Writer();
+      writeKeyValue(one, 9, key, value, this.limits.attributeValueLengthLimit);
+      encoded = one.copy();
+      values.set(value, encoded);
+    }
+    return encoded;
+  }
+}
+
+// ---- OTLP/JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): lowerCamelCase
+// names, ids in hex, enums as numbers, 64-bit integers as decimal strings.
+
+type JsonAny =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number | string }
+  | { arrayValue: { values: JsonAny[] } };
+
+function jsonDouble(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v); // NaN and the infinities are strings in proto3 JSON
+}
+
+function jsonValue(v: AttrValue, maxLength: number): JsonAny {
+  if (typeof v === "string") return { stringValue: cut(v, maxLength) };
+  if (typeof v === "number") return Number.isSafeInteger(v) ? { intValue: String(v) } : { doubleValue: jsonDouble(v) };
+  if (typeof v === "boolean") return { boolValue: v };
+  if (v instanceof Double) return { doubleValue: jsonDouble(v.value) };
+  return { arrayValue: { values: v.map((item) => ({ stringValue: cut(item, maxLength) })) } };
+}
+
+function jsonAttributes(attrs: AttrList, count: number, maxLength: number) {
+  const out = [];
+  for (let i = 0; i < count; i++) out.push({ key: attrs.keys[i]!, value: jsonValue(attrs.values[i]!, maxLength) });
+  return out;
+}
+
+/** Epoch milliseconds as decimal nanoseconds, to the microsecond. */
+function jsonNanos(ms: number): string {
+  const us = Math.max(0, Math.round(ms * 1000));
+  return us === 0 ? "0" : `${us}000`;
+}
+
+export function encodeJson(spans: readonly SpanOut[], resource: AttrList, scope: Scope, limits: SpanLimits): Uint8Array {
+  const body = {
+    resourceSpans: [
+      {
+        resource: { attributes: jsonAttributes(resource, resource.length, Number.POSITIVE_INFINITY) },
+        scopeSpans: [
+          {
+            scope: scope.version ? { name: scope.name, version: scope.version } : { name: scope.name },
+            spans: spans.map((s) => {
+              const count = Math.min(s.attributes.length, limits.attributeCountLimit);
+              const dropped = s.droppedAttributes + s.attributes.length - count;
+              return {
+                traceId: s.traceId,
+                spanId: s.spanId,
+                ...(s.traceState ? { traceState: s.traceState } : {}),
+                ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+                name: s.name,
+                kind: s.kind,
+                startTimeUnixNano: jsonNanos(s.startMs),
+                endTimeUnixNano: jsonNanos(s.endMs),
+                attributes: jsonAttributes(s.attributes, count, limits.attributeValueLengthLimit),
+                ...(dropped > 0 ? { droppedAttributesCount: dropped } : {}),
+                ...(s.statusCode !== STATUS.UNSET || s.statusMessage
+                  ? { status: { ...(s.statusMessage ? { message: s.statusMessage } : {}), code: s.statusCode } }
+                  : {}),
+                flags: s.flags,
+              };
+            }),
+          },
+        ],
+      },
+    ],
+  };
+  return Buffer.from(JSON.stringify(body), "utf8");
+}
