@@ -41,6 +41,7 @@ import type { AttemptRecordRow, LogRecord } from "../logs/types";
 import { inputMessages, operationName, outputMessages, providerName, spanName } from "./genai";
 import { type OtlpProtocol, TracingConfigError, type TracingOptions } from "./index";
 import {
+  AttrKey,
   AttrList,
   type AttrValue,
   Double,
@@ -139,8 +140,8 @@ function resourceAttributes(): AttrList {
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: "detour" }).merge(detectResources({ detectors: [envDetector] }));
   const list = new AttrList();
   for (const [key, value] of Object.entries(resource.attributes)) {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") list.add(key, value);
-    else if (Array.isArray(value)) list.add(key, value.map(String));
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") list.add(new AttrKey(key), value);
+    else if (Array.isArray(value)) list.add(new AttrKey(key), value.map(String));
   }
   return list;
 }
@@ -262,6 +263,46 @@ class DetourTrace implements RequestTrace {
 
 // ---- describing a finished request as spans (at export)
 
+/** Every attribute Detour writes (docs/GATEWAY.md §13), each with its encoded key and kept values. */
+const K = {
+  detourAttemptIndex: new AttrKey("detour.attempt.index"),
+  detourAttemptRetry: new AttrKey("detour.attempt.retry"),
+  detourCacheStatus: new AttrKey("detour.cache.status"),
+  detourConfigId: new AttrKey("detour.config.id"),
+  detourConfigVersion: new AttrKey("detour.config.version"),
+  detourCostUsd: new AttrKey("detour.cost_usd"),
+  detourErrorClass: new AttrKey("detour.error.class"),
+  detourFallbackUsed: new AttrKey("detour.fallback_used"),
+  detourLogId: new AttrKey("detour.log_id"),
+  detourRequestBody: new AttrKey("detour.request.body"),
+  detourResponseBody: new AttrKey("detour.response.body"),
+  detourRetryCount: new AttrKey("detour.retry_count"),
+  detourStream: new AttrKey("detour.stream"),
+  detourTargetPath: new AttrKey("detour.target.path"),
+  detourTraceId: new AttrKey("detour.trace_id"),
+  detourUsageEstimated: new AttrKey("detour.usage.estimated"),
+  detourVirtualKeySlug: new AttrKey("detour.virtual_key.slug"),
+  detourWorkspaceId: new AttrKey("detour.workspace.id"),
+  errorType: new AttrKey("error.type"),
+  genAiInputMessages: new AttrKey("gen_ai.input.messages"),
+  genAiOperationName: new AttrKey("gen_ai.operation.name"),
+  genAiOutputMessages: new AttrKey("gen_ai.output.messages"),
+  genAiProviderName: new AttrKey("gen_ai.provider.name"),
+  genAiRequestModel: new AttrKey("gen_ai.request.model"),
+  genAiResponseFinishReasons: new AttrKey("gen_ai.response.finish_reasons"),
+  genAiResponseId: new AttrKey("gen_ai.response.id"),
+  genAiResponseModel: new AttrKey("gen_ai.response.model"),
+  genAiUsageCacheCreationInputTokens: new AttrKey("gen_ai.usage.cache_creation.input_tokens"),
+  genAiUsageCacheReadInputTokens: new AttrKey("gen_ai.usage.cache_read.input_tokens"),
+  genAiUsageInputTokens: new AttrKey("gen_ai.usage.input_tokens"),
+  genAiUsageOutputTokens: new AttrKey("gen_ai.usage.output_tokens"),
+  httpRequestMethod: new AttrKey("http.request.method"),
+  httpResponseStatusCode: new AttrKey("http.response.status_code"),
+  httpRoute: new AttrKey("http.route"),
+  serverAddress: new AttrKey("server.address"),
+  serverPort: new AttrKey("server.port"),
+};
+
 /** `server.address` and `server.port` of the upstream URLs seen (a target's URL repeats): parsed once each. */
 const servers = new Map<string, { address: string; port: number } | null>();
 const MAX_SERVERS = 1000;
@@ -332,8 +373,8 @@ export function spansOf(t: DetourTrace, captureBodies: boolean): SpanOut[] {
   for (; next < t.attempts.length; next++) {
     const started = t.attempts[next]!;
     const attrs = new AttrList();
-    attrs.add("gen_ai.operation.name", t.operation);
-    if (started.model) attrs.add("gen_ai.request.model", started.model);
+    attrs.add(K.genAiOperationName, t.operation);
+    if (started.model) attrs.add(K.genAiRequestModel, started.model);
     addServer(attrs, started);
     client(started.spanId, started.startedAt, end.endedAt, spanName(t.operation, started.model), attrs, null);
   }
@@ -365,8 +406,8 @@ function failure(row: AttemptRecordRow): string | null {
 function addServer(attrs: AttrList, started: DetourAttempt): void {
   const server = started.url ? serverOf(started.url) : null;
   if (server) {
-    attrs.add("server.address", server.address);
-    attrs.add("server.port", server.port);
+    attrs.add(K.serverAddress, server.address);
+    attrs.add(K.serverPort, server.port);
   }
 }
 
@@ -378,20 +419,20 @@ function attemptAttributes(
   answering: boolean,
 ): AttrList {
   const attrs = new AttrList();
-  attrs.add("gen_ai.operation.name", operation);
-  if (started?.model) attrs.add("gen_ai.request.model", started.model);
+  attrs.add(K.genAiOperationName, operation);
+  if (started?.model) attrs.add(K.genAiRequestModel, started.model);
   if (started) addServer(attrs, started);
-  attrs.add("detour.attempt.index", row.index);
-  attrs.add("detour.attempt.retry", row.retry);
-  attrs.add("detour.target.path", row.targetPath);
-  if (row.provider) attrs.add("gen_ai.provider.name", providerName(row.provider));
-  if (row.virtualKeySlug) attrs.add("detour.virtual_key.slug", row.virtualKeySlug);
-  if (row.status !== null) attrs.add("http.response.status_code", row.status);
+  attrs.add(K.detourAttemptIndex, row.index);
+  attrs.add(K.detourAttemptRetry, row.retry);
+  attrs.add(K.detourTargetPath, row.targetPath);
+  if (row.provider) attrs.add(K.genAiProviderName, providerName(row.provider));
+  if (row.virtualKeySlug) attrs.add(K.detourVirtualKeySlug, row.virtualKeySlug);
+  if (row.status !== null) attrs.add(K.httpResponseStatusCode, row.status);
   if (failure(row) !== null) {
     // An upstream's own error status is its number (the conventions' HTTP error.type); Detour's verdicts by their class.
     const byStatus = row.errorClass === null || row.errorClass === "upstream_status";
-    attrs.add("error.type", byStatus ? (row.status !== null ? String(row.status) : "_OTHER") : row.errorClass!);
-    if (row.errorClass) attrs.add("detour.error.class", row.errorClass);
+    attrs.add(K.errorType, byStatus ? (row.status !== null ? String(row.status) : "_OTHER") : row.errorClass!);
+    if (row.errorClass) attrs.add(K.detourErrorClass, row.errorClass);
   }
   if (answering) addAnswerAttributes(attrs, end);
   return attrs;
@@ -400,26 +441,26 @@ function attemptAttributes(
 function requestAttributes(t: DetourTrace, end: FinishedRequest, captureBodies: boolean): AttrList {
   const r = end.record;
   const attrs = new AttrList();
-  attrs.add("gen_ai.operation.name", t.operation);
-  attrs.add("http.request.method", t.method);
-  attrs.add("http.route", t.route);
-  attrs.add("http.response.status_code", end.status);
-  if (r?.modelRequested) attrs.add("gen_ai.request.model", r.modelRequested);
-  if (!ok(end.status)) attrs.add("error.type", end.errorType ?? String(end.status));
+  attrs.add(K.genAiOperationName, t.operation);
+  attrs.add(K.httpRequestMethod, t.method);
+  attrs.add(K.httpRoute, t.route);
+  attrs.add(K.httpResponseStatusCode, end.status);
+  if (r?.modelRequested) attrs.add(K.genAiRequestModel, r.modelRequested);
+  if (!ok(end.status)) attrs.add(K.errorType, end.errorType ?? String(end.status));
   if (r) {
-    attrs.add("detour.log_id", r.id);
-    attrs.add("detour.trace_id", r.traceId);
-    attrs.add("detour.workspace.id", r.workspaceId);
-    if (r.configSlug) attrs.add("detour.config.id", r.configSlug);
-    if (r.configVersion !== null) attrs.add("detour.config.version", r.configVersion);
-    if (r.virtualKeySlug) attrs.add("detour.virtual_key.slug", r.virtualKeySlug);
-    if (r.provider) attrs.add("gen_ai.provider.name", providerName(r.provider));
-    attrs.add("detour.fallback_used", r.fallbackUsed);
-    attrs.add("detour.retry_count", r.retryCount);
-    attrs.add("detour.cache.status", r.cacheStatus);
-    attrs.add("detour.stream", r.stream);
-    if (r.cost !== null) attrs.add("detour.cost_usd", new Double(r.cost));
-    if (r.usageEstimated) attrs.add("detour.usage.estimated", true);
+    attrs.add(K.detourLogId, r.id);
+    attrs.add(K.detourTraceId, r.traceId);
+    attrs.add(K.detourWorkspaceId, r.workspaceId);
+    if (r.configSlug) attrs.add(K.detourConfigId, r.configSlug);
+    if (r.configVersion !== null) attrs.add(K.detourConfigVersion, r.configVersion);
+    if (r.virtualKeySlug) attrs.add(K.detourVirtualKeySlug, r.virtualKeySlug);
+    if (r.provider) attrs.add(K.genAiProviderName, providerName(r.provider));
+    attrs.add(K.detourFallbackUsed, r.fallbackUsed);
+    attrs.add(K.detourRetryCount, r.retryCount);
+    attrs.add(K.detourCacheStatus, r.cacheStatus);
+    attrs.add(K.detourStream, r.stream);
+    if (r.cost !== null) attrs.add(K.detourCostUsd, new Double(r.cost));
+    if (r.usageEstimated) attrs.add(K.detourUsageEstimated, true);
     addAnswerAttributes(attrs, end);
     if (captureBodies) addBodyAttributes(attrs, r);
   }
@@ -430,28 +471,25 @@ function requestAttributes(t: DetourTrace, end: FinishedRequest, captureBodies: 
 function addAnswerAttributes(attrs: AttrList, end: FinishedRequest): void {
   const r = end.record!;
   const responseModel = end.answer?.responseModel ?? r.model;
-  if (responseModel) attrs.add("gen_ai.response.model", responseModel);
+  if (responseModel) attrs.add(K.genAiResponseModel, responseModel);
   const responseId = end.answer?.responseId ?? r.responseId;
-  if (responseId) attrs.add("gen_ai.response.id", responseId);
-  if (end.answer?.finishReasons) attrs.add("gen_ai.response.finish_reasons", end.answer.finishReasons);
-  const tokens: [string, number | null][] = [
-    ["gen_ai.usage.input_tokens", r.promptTokens],
-    ["gen_ai.usage.output_tokens", r.completionTokens],
-    ["gen_ai.usage.cache_read.input_tokens", r.cacheReadTokens],
-    ["gen_ai.usage.cache_creation.input_tokens", r.cacheWriteTokens],
-  ];
-  for (const [key, value] of tokens) if (value !== null) attrs.add(key, value);
+  if (responseId) attrs.add(K.genAiResponseId, responseId);
+  if (end.answer?.finishReasons) attrs.add(K.genAiResponseFinishReasons, end.answer.finishReasons);
+  if (r.promptTokens !== null) attrs.add(K.genAiUsageInputTokens, r.promptTokens);
+  if (r.completionTokens !== null) attrs.add(K.genAiUsageOutputTokens, r.completionTokens);
+  if (r.cacheReadTokens !== null) attrs.add(K.genAiUsageCacheReadInputTokens, r.cacheReadTokens);
+  if (r.cacheWriteTokens !== null) attrs.add(K.genAiUsageCacheCreationInputTokens, r.cacheWriteTokens);
 }
 
 /** DETOUR_OTEL_CAPTURE_BODIES: adds the bodies as the log row holds them (redacted, bounded), and as GenAI messages. */
 function addBodyAttributes(attrs: AttrList, r: LogRecord): void {
-  const add = (key: string, value: AttrValue | null) => {
+  const add = (key: AttrKey, value: AttrValue | null) => {
     if (value !== null) attrs.add(key, value);
   };
-  add("detour.request.body", r.requestBody);
-  add("detour.response.body", r.responseBody);
-  add("gen_ai.input.messages", inputMessages(r.requestBody));
-  add("gen_ai.output.messages", outputMessages(r.responseBody));
+  add(K.detourRequestBody, r.requestBody);
+  add(K.detourResponseBody, r.responseBody);
+  add(K.genAiInputMessages, inputMessages(r.requestBody));
+  add(K.genAiOutputMessages, outputMessages(r.responseBody));
 }
 
 // ---- export

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeJson, decodeProtobuf } from "@/testing/otlp-receiver";
 import {
+  AttrKey,
   AttrList,
   Double,
   encodeJson,
@@ -23,9 +24,15 @@ const NO_LIMITS: SpanLimits = { attributeCountLimit: 128, attributeValueLengthLi
 const long = "x".repeat(200); // a two-byte length
 const huge = "€".repeat(6000); // 18,000 UTF-8 bytes: a three-byte length, and every enclosing message's too
 
+/** One key object per name, shared by every test (as Detour's are): their kept values carry over, under different limits. */
+const keys = new Map<string, AttrKey>();
+
 function attrs(entries: [string, string | number | boolean | Double | string[]][]): AttrList {
   const list = new AttrList();
-  for (const [k, v] of entries) list.add(k, v);
+  for (const [k, v] of entries) {
+    if (!keys.has(k)) keys.set(k, new AttrKey(k));
+    list.add(keys.get(k)!, v);
+  }
   return list;
 }
 

@@ -19,11 +19,35 @@ export class Double {
 
 export type AttrValue = string | number | boolean | Double | string[];
 
+/**
+ * An attribute's name, with its `KeyValue.key` field encoded once and, while the key has few
+ * distinct values (an operation, a provider, a model, a status), each value's whole `KeyValue`: most
+ * of a request's attributes repeat from request to request, so most are one copy. A key seen with
+ * more values (ids, token counts) is encoded each time. Detour's keys are module constants
+ * (lib/tracing/otel.ts), so finding a key's cache costs a property read, not a lookup.
+ */
+export class AttrKey {
+  readonly field: Buffer;
+  /** The kept `KeyValue`s by value; null once the key has shown too many values. */
+  values: Map<string | number | boolean, Buffer> | null = new Map();
+  /** The value length limit the kept values were cut to (a new limit empties them). */
+  limit = Number.POSITIVE_INFINITY;
+  /** The last value asked for and its `KeyValue`: most keys repeat the same value, found without a lookup. */
+  last: string | number | boolean | undefined = undefined;
+  lastEncoded: Buffer | null = null;
+
+  constructor(readonly name: string) {
+    const w = new Writer(8 + 3 * name.length);
+    w.string(1, name);
+    this.field = w.copy();
+  }
+}
+
 /** Attributes in order, as parallel lists (no object per attribute). */
 export class AttrList {
-  readonly keys: string[] = [];
+  readonly keys: AttrKey[] = [];
   readonly values: AttrValue[] = [];
-  add(key: string, value: AttrValue): void {
+  add(key: AttrKey, value: AttrValue): void {
     this.keys.push(key);
     this.values.push(value);
   }
@@ -76,6 +100,11 @@ const WIRE_I64 = 1;
 const WIRE_LEN = 2;
 const WIRE_I32 = 5;
 const TWO_32 = 2 ** 32;
+
+/** Each hex digit's value by its character code. */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = HEX[65 + i] = 10 + i;
 
 /** A protobuf writer into one buffer that doubles when full. */
 class Writer {
@@ -180,12 +209,15 @@ class Writer {
     this.pos += this.buf.write(s, this.pos, "utf8");
   }
 
+  /** Lowercase or uppercase hex digits (ids Detour made or checked) as bytes. */
   hex(field: number, hex: string): void {
     this.tag(field, WIRE_LEN);
     const len = hex.length >> 1;
     this.varint(len);
     this.ensure(len);
-    this.pos += this.buf.write(hex, this.pos, "hex");
+    const b = this.buf;
+    for (let i = 0, at = this.pos; i < len; i++) b[at + i] = (HEX[hex.charCodeAt(2 * i)]! << 4) | HEX[hex.charCodeAt(2 * i + 1)]!;
+    this.pos += len;
   }
 
   bool(field: number, v: boolean): void {
@@ -203,7 +235,18 @@ class Writer {
   fixed32(field: number, v: number): void {
     this.tag(field, WIRE_I32);
     this.ensure(4);
-    this.pos = this.buf.writeUInt32LE(v >>> 0, this.pos);
+    this.u32(v);
+  }
+
+  /** Four bytes, little-endian, of a number below 2^32 (no bounds checks: the caller ensured room). */
+  private u32(v: number): void {
+    const b = this.buf;
+    const at = this.pos;
+    b[at] = v & 0xff;
+    b[at + 1] = (v >>> 8) & 0xff;
+    b[at + 2] = (v >>> 16) & 0xff;
+    b[at + 3] = v >>> 24;
+    this.pos = at + 4;
   }
 
   /** Epoch milliseconds as fixed64 nanoseconds, exact to the microsecond (no BigInt: split in 32-bit halves). */
@@ -214,9 +257,8 @@ class Writer {
     const usHigh = Math.floor(us / TWO_32);
     const lowNs = (us % TWO_32) * 1000;
     const carry = Math.floor(lowNs / TWO_32);
-    this.buf.writeUInt32LE(lowNs % TWO_32, this.pos);
-    this.buf.writeUInt32LE(usHigh * 1000 + carry, this.pos + 4);
-    this.pos += 8;
+    this.u32(lowNs % TWO_32);
+    this.u32(usHigh * 1000 + carry);
   }
 
   bytes(chunk: Uint8Array): void {
@@ -257,30 +299,23 @@ function cut(s: string, maxLength: number): string {
 }
 
 /** One `KeyValue` (key 1, value 2) as field `field` of its message. */
-function writeKeyValue(w: Writer, field: number, key: string, value: AttrValue, maxLength: number): void {
+function writeKeyValue(w: Writer, field: number, key: AttrKey, value: AttrValue, maxLength: number): void {
   const kv = w.open(field);
-  w.string(1, key);
+  w.bytes(key.field);
   const v = w.open(2);
   writeValue(w, value, maxLength);
   w.close(v);
   w.close(kv);
 }
 
-/**
- * A span attribute's encoded `KeyValue`s by value, while the key has few distinct values (an
- * operation, a provider, a model, a status): most of a request's attributes repeat from request to
- * request, so most are one copy. A key seen with more values (ids, token counts) is encoded each time.
- */
-type KeyCache = { values: Map<string | number | boolean, Buffer> | null };
+/** A key keeps at most this many values' `KeyValue`s, of text up to this long. */
 const VALUES_PER_KEY = 64;
 const MAX_CACHED_TEXT = 256;
-const CACHED_KEYS = 1024;
 
 /** Encodes Detour's spans as a protobuf `ExportTraceServiceRequest`; one per exporter (its limits, its resource). */
 export class ProtobufEncoder {
   private readonly resource: Buffer;
   private readonly scope: Buffer;
-  private readonly keys = new Map<string, KeyCache>();
 
   constructor(
     resource: AttrList,
@@ -348,27 +383,28 @@ export class ProtobufEncoder {
     w.close(span);
   }
 
-  private writeAttribute(w: Writer, key: string, value: AttrValue): void {
+  private writeAttribute(w: Writer, key: AttrKey, value: AttrValue): void {
     const encoded = this.kept(key, value);
     if (encoded) w.bytes(encoded);
     else writeKeyValue(w, 9, key, value, this.limits.attributeValueLengthLimit);
   }
 
   /** The attribute's encoded `KeyValue` when its key keeps values (kept now if it is new), else null. */
-  private kept(key: string, value: AttrValue): Buffer | null {
+  private kept(key: AttrKey, value: AttrValue): Buffer | null {
     // Doubles, arrays and long text (bodies) are encoded each time.
     if (typeof value === "object" || (typeof value === "string" && value.length > MAX_CACHED_TEXT)) return null;
-    let cache = this.keys.get(key);
-    if (!cache) {
-      cache = { values: this.keys.size < CACHED_KEYS ? new Map() : null };
-      this.keys.set(key, cache);
+    if (key.limit !== this.limits.attributeValueLengthLimit) {
+      key.limit = this.limits.attributeValueLengthLimit;
+      key.values = new Map();
+      key.lastEncoded = null;
     }
-    const values = cache.values;
+    if (key.lastEncoded && key.last === value) return key.lastEncoded;
+    const values = key.values;
     if (!values) return null;
     let encoded = values.get(value);
     if (!encoded) {
       if (values.size >= VALUES_PER_KEY) {
-        cache.values = null; // too many values to be worth keeping: from now on encoded each time
+        key.values = null; // too many values to be worth keeping: from now on encoded each time
         return null;
       }
       const one = new Writer();
@@ -376,6 +412,8 @@ export class ProtobufEncoder {
       encoded = one.copy();
       values.set(value, encoded);
     }
+    key.last = value;
+    key.lastEncoded = encoded;
     return encoded;
   }
 }
@@ -404,7 +442,7 @@ function jsonValue(v: AttrValue, maxLength: number): JsonAny {
 
 function jsonAttributes(attrs: AttrList, count: number, maxLength: number) {
   const out = [];
-  for (let i = 0; i < count; i++) out.push({ key: attrs.keys[i]!, value: jsonValue(attrs.values[i]!, maxLength) });
+  for (let i = 0; i < count; i++) out.push({ key: attrs.keys[i]!.name, value: jsonValue(attrs.values[i]!, maxLength) });
   return out;
 }
 
