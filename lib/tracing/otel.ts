@@ -12,10 +12,11 @@
  * attempt's) ends after its last chunk.
  *
  * What the request's turn does is small: ids from a pool of random bytes, the sampler's decision,
- * a `traceparent` per attempt, and at the end one queue push. The spans are described and encoded
- * when their batch is exported (lib/tracing/otlp-encode.ts, a fixed span shape written straight to
- * OTLP), not built as SDK span objects: with every request sampled the SDK's spans and serializer
- * cost ~14% of the gateway's throughput (docs/PERFORMANCE.md). The OpenTelemetry packages still do
+ * and a `traceparent` per attempt. When its log row is built (after the answer was handed over),
+ * a sampled request's spans are described and encoded at once (lib/tracing/otlp-encode.ts, a fixed
+ * span shape written straight to OTLP protobuf) and only those bytes wait for the batch's export:
+ * no SDK span objects, and nothing of the request is kept. With every request sampled, the SDK's
+ * spans and serializer cost ~14% of the gateway's throughput; this costs ~4-6% (docs/PERFORMANCE.md). The OpenTelemetry packages still do
  * what is not Detour's shape: the sampler (OTEL_TRACES_SAMPLER, _ARG, with the SDK's samplers), the
  * `traceparent`/`tracestate` parsing, the resource (OTEL_SERVICE_NAME, default "detour";
  * OTEL_RESOURCE_ATTRIBUTES) and the OTLP/HTTP transport with its retries, timeout, headers and
@@ -172,10 +173,17 @@ function nowMs(): number {
 
 // ---- the request path
 
+/**
+ * A finished request's spans as they wait for their export: protobuf, already encoded (while the
+ * log row it is read from is fresh in the CPU's caches; nothing of the request is kept); for
+ * OTLP/JSON, the spans themselves.
+ */
+type Finished = { spanCount: number; protobuf: Buffer | null; spans: SpanOut[] | null };
+
 type Shared = {
   sampler: Sampler;
-  batcher: SpanBatcher<DetourTrace>;
-  captureBodies: boolean;
+  /** Describes and encodes a finished request's spans, and queues them. */
+  finished: (t: DetourTrace) => void;
 };
 
 class DetourAttempt implements AttemptSpan {
@@ -208,8 +216,6 @@ class DetourTrace implements RequestTrace {
   readonly route: string;
   readonly attempts: DetourAttempt[] = [];
   end: FinishedRequest | null = null;
-  /** The spans this request exports: its own, one per attempt started, one per target the circuit skipped. */
-  spanCount = 1;
 
   constructor(
     private readonly shared: Shared,
@@ -254,10 +260,7 @@ class DetourTrace implements RequestTrace {
   finish(end: FinishedRequest): void {
     if (!this.sampled || this.end) return;
     this.end = end;
-    let skipped = 0;
-    for (const row of end.record?.attempts ?? []) if (row.errorClass === "circuit_open") skipped++;
-    this.spanCount = 1 + this.attempts.length + skipped;
-    this.shared.batcher.add(this);
+    this.shared.finished(this);
   }
 }
 
@@ -512,11 +515,17 @@ export function createTracing(
   const json = options.protocol === "http/json";
   const protobuf = new ProtobufEncoder(resource, scope, limits);
   const captureBodies = options.captureBodies;
+  const spanCount = (items: Finished[]) => items.reduce((n, f) => n + f.spanCount, 0);
   const serializer = {
-    serializeRequest: (traces: DetourTrace[]): Uint8Array => {
-      const spans = traces.flatMap((t) => spansOf(t, captureBodies));
-      return json ? encodeJson(spans, resource, scope, limits) : protobuf.encode(spans);
-    },
+    serializeRequest: (items: Finished[]): Uint8Array =>
+      json
+        ? encodeJson(
+            items.flatMap((f) => f.spans!),
+            resource,
+            scope,
+            limits,
+          )
+        : protobuf.request(items.map((f) => f.protobuf!)),
     // The collector's answer (a partial success names rejected spans) is read by the SDK's own decoders.
     deserializeResponse: json ? JsonTraceSerializer.deserializeResponse : ProtobufTraceSerializer.deserializeResponse,
   };
@@ -525,7 +534,7 @@ export function createTracing(
     convertLegacyHttpOptions({}, "TRACES", "v1/traces", { "Content-Type": json ? "application/json" : "application/x-protobuf" }),
     serializer,
     "otlp_http_span_exporter",
-    { name: "span", countItems: (traces: DetourTrace[]) => traces.reduce((n, t) => n + t.spanCount, 0) },
+    { name: "span", countItems: spanCount },
     undefined,
   );
   let lost = 0;
@@ -539,11 +548,11 @@ export function createTracing(
     logger.warn({ spans: lost, reason, error: error?.message }, "OpenTelemetry spans were not exported");
     lost = 0;
   };
-  const batcher = new SpanBatcher<DetourTrace>(
+  const batcher = new SpanBatcher<Finished>(
     settings,
-    (traces, done) => {
-      const spans = traces.reduce((n, t) => n + t.spanCount, 0);
-      delegate.export(traces, (result) => {
+    (items, done) => {
+      const spans = spanCount(items);
+      delegate.export(items, (result) => {
         if (result.code === 0) observeTraceSpans("exported", spans);
         else lose(spans, "failed", result.error);
         done(result.code === 0);
@@ -551,7 +560,13 @@ export function createTracing(
     },
     (spans) => lose(spans, "dropped"),
   );
-  const shared: Shared = { sampler, batcher, captureBodies };
+  const finished = (t: DetourTrace) => {
+    const spans = spansOf(t, captureBodies);
+    batcher.add(
+      json ? { spanCount: spans.length, protobuf: null, spans } : { spanCount: spans.length, protobuf: protobuf.spans(spans), spans: null },
+    );
+  };
+  const shared: Shared = { sampler, finished };
   return {
     tracer: { start: (request, endpoint) => new DetourTrace(shared, request, endpoint) },
     shutdown: async (timeoutMs) => {

@@ -101,6 +101,12 @@ const WIRE_LEN = 2;
 const WIRE_I32 = 5;
 const TWO_32 = 2 ** 32;
 
+function varintSize(n: number): number {
+  let size = 1;
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) size++;
+  return size;
+}
+
 /** Each hex digit's value by its character code. */
 const HEX = new Uint8Array(128);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
@@ -167,8 +173,7 @@ class Writer {
       return;
     }
     // The length takes more than the byte kept for it: move the content right.
-    let extra = 0;
-    for (let n = len; n >= 0x80; n = Math.floor(n / 0x80)) extra++;
+    const extra = varintSize(len) - 1;
     this.ensure(extra);
     this.buf.copyWithin(start + extra, start, this.pos);
     this.pos = start - 1;
@@ -338,15 +343,31 @@ export class ProtobufEncoder {
 
   /** ExportTraceServiceRequest { resource_spans 1: ResourceSpans { resource 1, scope_spans 2: ScopeSpans { scope 1, spans 2 } } }. */
   encode(spans: readonly SpanOut[]): Uint8Array {
-    // ~1 KiB a span, from what Detour writes: sized once, so the buffer rarely grows.
-    const w = new Writer(1024 + spans.length * 1024);
-    const resourceSpans = w.open(1);
-    w.bytes(this.resource);
-    const scopeSpans = w.open(2);
-    w.bytes(this.scope);
+    return this.request([this.spans(spans)]);
+  }
+
+  /** Spans as ScopeSpans.spans (2) fields, to be wrapped by `request` with others. */
+  spans(spans: readonly SpanOut[]): Buffer {
+    // ~1 KiB a span, from what Detour writes: sized once, so the buffer rarely grows (and small ones come from Node's pool).
+    const w = new Writer(256 + spans.length * 1024);
     for (const span of spans) this.writeSpan(w, span);
-    w.close(scopeSpans);
-    w.close(resourceSpans);
+    return w.buf.subarray(0, w.pos);
+  }
+
+  /** One export request of spans encoded by `spans`: their bytes copied after the resource and scope. */
+  request(chunks: readonly Buffer[]): Uint8Array {
+    // The lengths are known: written first, so nothing moves.
+    let scopeSpans = this.scope.length;
+    for (const chunk of chunks) scopeSpans += chunk.length;
+    const resourceSpans = this.resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
+    const w = new Writer(2 + varintSize(resourceSpans) + resourceSpans);
+    w.tag(1, WIRE_LEN);
+    w.varint(resourceSpans);
+    w.bytes(this.resource);
+    w.tag(2, WIRE_LEN);
+    w.varint(scopeSpans);
+    w.bytes(this.scope);
+    for (const chunk of chunks) w.bytes(chunk);
     return w.buf.subarray(0, w.pos);
   }
 
