@@ -21,6 +21,11 @@
  * the ratio is then this build's req/s over the base build's.
  * `--cpu-prof <dir>`: each Detour writes a CPU profile there when it stops. Needs the
  * production build (`npm run build`).
+ * `--paired`: both Detours are loaded at once, by one closed loop of 2c clients taking turns between
+ * them (each answers half the requests, in the same seconds), and the measure is each process's CPU
+ * per request over the same windows: the machine's swings fall on both sides at once, so a few
+ * percent shows through noise that moves the alternating runs' req/s by ten. Its ratio, CPU off /
+ * CPU on, is the share of req/s a CPU-bound Detour keeps with tracing.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -43,6 +48,7 @@ const { values: opts } = parseArgs({
     "cpu-prof": { type: "string" },
     sample: { type: "string", default: "1" },
     control: { type: "boolean", default: false },
+    paired: { type: "boolean", default: false },
     "base-dist": { type: "string" },
   },
 });
@@ -206,7 +212,30 @@ async function main(): Promise<void> {
       if (s.name === "on") warmedOn += r.answered;
       else warmedOff += r.answered;
     }
-    for (let round = 0; round < ROUNDS / 2; round++) {
+    for (let round = 0; round < ROUNDS / 2 && opts.paired; round++) {
+      // Both at once: the loop's turns alternate between the two, so each gets half the requests.
+      const order = round % 2 ? [...sides].reverse() : sides;
+      const cpu0 = order.map((s) => treeCpuMs(s.pid));
+      const r = await startLoad(order.map(endpoint), 2 * C, SECONDS).done;
+      const cpuRound: number[] = [];
+      order.forEach((s, i) => {
+        const t = tallies.get(s.name)!;
+        const answered = r.perEndpoint[i]!.answered;
+        const cpu = treeCpuMs(s.pid) - cpu0[i]!;
+        t.cpuMs += cpu;
+        t.answered += answered;
+        t.errors += r.perEndpoint[i]!.errors;
+        t.seconds += r.seconds;
+        for (const [status, n] of r.perEndpoint[i]!.statuses) if (status !== 200) t.nonOk += n;
+        // Each round's figure is its CPU per request: the ratio of the two is the paired measure.
+        t.rounds.push(answered / cpu);
+        cpuRound.push(cpu / answered);
+      });
+      log(
+        `phase ${phase + 1} round ${round + 1}: CPU ms/request ${order.map((s, i) => `${s.name} ${cpuRound[i]!.toFixed(3)}`).join(", ")}`,
+      );
+    }
+    for (let round = 0; round < ROUNDS / 2 && !opts.paired; round++) {
       for (const s of round % 2 ? [...sides].reverse() : sides) {
         const t = tallies.get(s.name)!;
         const cpu0 = treeCpuMs(s.pid);
@@ -226,15 +255,18 @@ async function main(): Promise<void> {
     for (const s of sides) await s.stop();
   }
 
-  console.log(
-    `\n## Tracing cost (c=${C}, ${ROUNDS} rounds x ${SECONDS} s per side in two phases, the slots swapped, ${new Date().toISOString()})\n`,
-  );
+  const design = opts.paired
+    ? `paired: both sides at once, c=${2 * C} taking turns, ${ROUNDS} rounds x ${SECONDS} s in two phases, the slots swapped`
+    : `c=${C}, ${ROUNDS} rounds x ${SECONDS} s per side in two phases, the slots swapped`;
+  console.log(`\n## Tracing cost (${design}, ${new Date().toISOString()})\n`);
   console.log("| Detour | requests | req/s | p50 ms | p99 ms | CPU ms/request | errors / non-200 |");
   console.log("|---|---|---|---|---|---|---|");
   const rps = (t: Tally) => t.answered / t.seconds;
   for (const name of ["off", "on"] as const) {
     const t = tallies.get(name)!;
     const sorted = Float64Array.from(t.latencies).sort();
+    // Paired, the loop's latencies are of both sides together: not shown.
+    const latency = sorted.length ? `${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 99).toFixed(2)}` : "- | -";
     const sampled = SAMPLE < 1 ? `${SAMPLE * 100}% of requests sampled` : "every request sampled";
     const label = baseDist
       ? `tracing on (${sampled}), ${name === "off" ? `base build ${baseDist}` : "this build"}`
@@ -244,7 +276,7 @@ async function main(): Promise<void> {
           ? "tracing off (control)"
           : `tracing on (OTLP/protobuf, ${sampled})`;
     console.log(
-      `| ${label} | ${t.answered} | ${rps(t).toFixed(0)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 99).toFixed(2)} | ${(t.cpuMs / t.answered).toFixed(3)} | ${t.errors} / ${t.nonOk} |`,
+      `| ${label} | ${t.answered} | ${rps(t).toFixed(0)} | ${latency} | ${(t.cpuMs / t.answered).toFixed(3)} | ${t.errors} / ${t.nonOk} |`,
     );
   }
   const onT = tallies.get("on")!;
@@ -252,10 +284,13 @@ async function main(): Promise<void> {
   const ratio = rps(onT) / rps(offT);
   const spans = ((await (await fetch(`${receiverUrl}/spans/count`)).json()) as { spans: number }).spans;
   // Each round's two runs are back to back: the median of their ratios resists the machine's swings.
+  // Paired, a round's figure is requests per CPU ms, so the same ratio reads CPU off / CPU on.
   const pairs = onT.rounds.map((v, i) => v / offT.rounds[i]!).sort((a, b) => a - b);
   const medianRatio = percentile(Float64Array.from(pairs), 50);
+  const cpuRatio = offT.cpuMs / offT.answered / (onT.cpuMs / onT.answered);
+  const measure = opts.paired ? "CPU per request off/on (the req/s a CPU-bound Detour keeps)" : "req/s";
   console.log(
-    `\nreq/s ${baseDist ? "this build / base build" : "on/off"}: ${ratio.toFixed(3)} over the run, ${medianRatio.toFixed(3)} median of the ${pairs.length} rounds' ratios${baseDist ? "" : " (target >= 0.97)"}`,
+    `\n${measure} ${baseDist ? "this build / base build" : "on/off"}: ${(opts.paired ? cpuRatio : ratio).toFixed(3)} over the run, ${medianRatio.toFixed(3)} median of the ${pairs.length} rounds' ratios${baseDist ? "" : " (target >= 0.97)"}`,
   );
   console.log(
     `CPU ms/request ${baseDist ? "this build - base build" : "on - off"}: ${(onT.cpuMs / onT.answered - offT.cpuMs / offT.answered).toFixed(3)}`,
