@@ -23,3 +23,6 @@ export function listHref(base: string, query: { status: StatusFilter; page?: num
   const qs = params.toString();
   return qs ? `${base}?${qs}` : base;
 }
+
+/** API keys a page of /api-keys (the log detail links to a key's page and row, `#api-key-<id>`). */
+export const API_KEYS_PAGE_SIZE = 100;

@@ -200,6 +200,16 @@ export async function findApiKey(db: Db, workspaceId: string, id: string): Promi
   return db.apiKey.findFirst({ where: { workspaceId, id }, select: rowSelect });
 }
 
+/**
+ * Where a key stands in the full list (every status, newest first, then by id: `listApiKeys`' order):
+ * how many keys come before it, so a link can open the page that shows it.
+ */
+export async function apiKeysBefore(db: Db, workspaceId: string, key: { id: string; createdAt: Date }): Promise<number> {
+  return db.apiKey.count({
+    where: { workspaceId, OR: [{ createdAt: { gt: key.createdAt } }, { createdAt: key.createdAt, id: { lt: key.id } }] },
+  });
+}
+
 export type SaveApiKeyResult<T> =
   | ({ ok: true } & T)
   | { ok: false; reason: "not_found" | "name_taken" | "revoked" | "env_managed" | "rotated" }

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
-import { parseListQuery } from "@/lib/dashboard/list-query";
+import { API_KEYS_PAGE_SIZE, parseListQuery } from "@/lib/dashboard/list-query";
 import { loadStatusList, StatusList } from "../_components/status-list";
 import { BudgetCell } from "../_components/budget-bar";
 import { EditBudget } from "../_components/edit-budget";
@@ -26,7 +26,7 @@ import { RotateApiKey } from "./_components/rotate-api-key";
 
 export const metadata: Metadata = { title: "API keys" };
 
-const PAGE_SIZE = 100;
+const PAGE_SIZE = API_KEYS_PAGE_SIZE;
 /** Configs offered as a key's default (newest change first); a workspace with more is not expected. */
 const CONFIG_CHOICES = 500;
 const BASE = "/api-keys";
@@ -163,7 +163,7 @@ function ApiKeyTableRow({
   // Members manage gateway keys; an admin-scope key (which acts as an admin) is an admin's to change.
   const manage = k.scope === "admin" ? "admin" : "member";
   return (
-    <tr className={revoked || expired ? "is-muted" : undefined}>
+    <tr id={`api-key-${k.id}`} className={revoked || expired ? "is-muted" : undefined}>
       <td className="ui-cell-main">
         <span className="ui-cell-title">{k.name}</span>
         {fromEnv ? <span className="ui-cell-sub">from the environment</span> : null}

@@ -60,7 +60,7 @@ export function VersionsPanel({ slug, current, versions, now }: { slug: string; 
           </thead>
           <tbody>
             {versions.map((v) => (
-              <tr key={v.version}>
+              <tr key={v.version} id={`cfg-v${v.version}`}>
                 <td>
                   v{v.version} {v.version === current ? <Badge tone="ok">Current</Badge> : null}
                 </td>

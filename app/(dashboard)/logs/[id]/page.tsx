@@ -13,7 +13,9 @@ import { getDb } from "@/lib/db";
 import { logQueryToSearchParams } from "@/lib/logs/query";
 import { assembleResponseJson, assembleStream } from "@/lib/logs/stream-text";
 import { getEncryptionKey } from "@/lib/secrets";
-import { findConfigVersion } from "@/lib/store/configs";
+import { API_KEYS_PAGE_SIZE } from "@/lib/dashboard/list-query";
+import { apiKeysBefore, findApiKey } from "@/lib/store/api-keys";
+import { findConfig, findConfigVersion } from "@/lib/store/configs";
 import { getLogWithAttempts } from "@/lib/store/log-query";
 import { formatCost, formatCount, formatMs, formatTime } from "../_components/format";
 import { StatusBadge } from "../_components/status-badge";
@@ -38,8 +40,16 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
   const row = id.length <= MAX_ID ? await getLogWithAttempts(db, user.workspaceId, id) : null;
   if (!row) notFound();
   const log = toLogDetail(row);
-  const configVersion =
-    log.config && log.config_version !== null ? await findConfigVersion(db, user.workspaceId, log.config, log.config_version) : null;
+  const [configVersion, apiKey] = await Promise.all([
+    log.config && log.config_version !== null ? findConfigVersion(db, user.workspaceId, log.config, log.config_version) : null,
+    log.api_key_id ? findApiKey(db, user.workspaceId, log.api_key_id) : null,
+  ]);
+  // No version recorded: the request was refused before its config was read (the config named may
+  // not exist, or not be valid); the config as it is now, if there is one by that id.
+  const configNow = log.config && log.config_version === null ? await findConfig(db, user.workspaceId, log.config) : null;
+  const apiKeyPage = apiKey ? Math.floor((await apiKeysBefore(db, user.workspaceId, apiKey)) / API_KEYS_PAGE_SIZE) + 1 : 1;
+  const configHref = (slug: string, version?: number) =>
+    `/configs/${encodeURIComponent(slug)}${version !== undefined ? `#cfg-v${version}` : ""}`;
   const traceHref = `/logs?${logQueryToSearchParams({ filters: { trace_id: log.trace_id } })}`;
   const modelText =
     log.model_requested && log.model && log.model_requested !== log.model
@@ -104,13 +114,24 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       "Config",
       log.config ? (
         <span key="cfg">
-          <span className="mono">
-            {log.config} v{log.config_version ?? "?"}
-          </span>
+          {configVersion ? (
+            <Link className="mono" href={configHref(log.config, configVersion.version.version)}>
+              {log.config} v{configVersion.version.version}
+            </Link>
+          ) : configNow ? (
+            <Link className="mono" href={configHref(log.config)}>
+              {log.config}
+            </Link>
+          ) : (
+            <span className="mono">
+              {log.config}
+              {log.config_version !== null ? ` v${log.config_version}` : ""}
+            </span>
+          )}
           {log.config_from_api_key ? (
             <span title="The request named no config: its API key's default config routed it."> (the API key&apos;s default)</span>
           ) : null}
-          {configVersion ? null : <span className="muted"> (version not found: the config was deleted)</span>}
+          {configVersion ? null : <span className="muted"> ({configMissing(log.config_version, configNow !== null)})</span>}
         </span>
       ) : (
         "none (headers or inline)"
@@ -134,7 +155,22 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
     ["Retries", log.retry_count < 0 ? "gave up after its retries" : String(log.retry_count)],
     ["Cache", log.cache_status],
     ["Error", log.error_type ?? "—"],
-    ["API key", log.api_key_id ? <code key="k">{log.api_key_id}</code> : "—"],
+    [
+      "API key",
+      apiKey ? (
+        <span key="k">
+          <Link href={`/api-keys${apiKeyPage > 1 ? `?page=${apiKeyPage}` : ""}#api-key-${apiKey.id}`}>{apiKey.name}</Link>{" "}
+          <code>{apiKey.prefix}...</code>
+          {apiKey.revokedAt ? <span className="muted"> (revoked)</span> : null}
+        </span>
+      ) : log.api_key_id ? (
+        <span key="k" className="muted">
+          a key since deleted
+        </span>
+      ) : (
+        "—"
+      ),
+    ],
   ];
 
   return (
@@ -230,7 +266,7 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
           ) : configVersion ? (
             <>
               <p>
-                <Link href={`/configs/${encodeURIComponent(log.config)}`}>
+                <Link href={configHref(log.config, configVersion.version.version)}>
                   <span className="mono">{log.config}</span>
                 </Link>{" "}
                 “{configVersion.config.name}”, version {configVersion.version.version}
@@ -250,13 +286,28 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
             </>
           ) : (
             <p className="muted">
-              <span className="mono">{log.config}</span> v{log.config_version ?? "?"} is no longer available (the config was deleted).
+              {configNow ? (
+                <Link className="mono" href={configHref(log.config)}>
+                  {log.config}
+                </Link>
+              ) : (
+                <span className="mono">{log.config}</span>
+              )}
+              {log.config_version !== null ? ` v${log.config_version}` : ""}: {configMissing(log.config_version, configNow !== null)}.
             </p>
           )}
         </section>
       </div>
     </article>
   );
+}
+
+/** Why a log's config version cannot be shown. */
+function configMissing(version: number | null, existsNow: boolean): string {
+  if (version !== null) return "this version is no longer available: the config was deleted";
+  return existsNow
+    ? "no version recorded: the request was refused before its config was read (see Error)"
+    : "no version recorded: the request was refused before its config was read; no config has this id in the workspace";
 }
 
 /** The prompt's cached part, when the provider reported one: "; prompt cache: 2,000 read, 100 written". */
