@@ -54,7 +54,8 @@ export function answerFacts(json: Record<string, unknown>): AnswerFacts {
   const responseModel = typeof json.model === "string" && json.model ? json.model : null;
   let finishReasons: string[] | null = null;
   if (Array.isArray(json.choices)) {
-    finishReasons = json.choices.flatMap((c) => (isRecord(c) && typeof c.finish_reason === "string" ? [c.finish_reason] : []));
+    finishReasons = [];
+    for (const c of json.choices) if (isRecord(c) && typeof c.finish_reason === "string") finishReasons.push(c.finish_reason);
   } else if (typeof json.stop_reason === "string") {
     finishReasons = [json.stop_reason];
   } else if (json.object === "response" && typeof json.status === "string") {

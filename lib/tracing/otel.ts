@@ -166,9 +166,15 @@ function randomHex(bytes: number): string {
   }
 }
 
+const ZERO_TRACE = "0".repeat(32);
+const ZERO_SPAN = "0".repeat(16);
+
+/** `performance.timeOrigin`, read once (a getter): the epoch ms of `performance.now()`'s zero. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 /** Epoch ms with sub-ms precision (span times). */
 function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN + performance.now();
 }
 
 // ---- the request path
@@ -206,7 +212,7 @@ class DetourAttempt implements AttemptSpan {
 
 class DetourTrace implements RequestTrace {
   readonly traceId: string;
-  readonly spanId = randomHex(8);
+  readonly spanId: string;
   readonly parentSpanId: string;
   readonly traceState: string;
   readonly sampled: boolean;
@@ -235,12 +241,25 @@ class DetourTrace implements RequestTrace {
       caller.traceState = state;
       context = trace.setSpanContext(ROOT_CONTEXT, caller);
     }
-    this.traceId = caller?.traceId ?? randomHex(16);
+    if (caller) {
+      this.traceId = caller.traceId;
+      this.spanId = randomHex(8);
+    } else {
+      // A new trace's id and its root span's id from one draw (neither may be all zeros).
+      let ids = randomHex(24);
+      while (ids.startsWith(ZERO_TRACE) || ids.endsWith(ZERO_SPAN)) ids = randomHex(24);
+      this.traceId = ids.slice(0, 32);
+      this.spanId = ids.slice(32);
+    }
     this.parentSpanId = caller?.spanId ?? "";
     const decision = shared.sampler.shouldSample(context, this.traceId, this.operation, SpanKind.SERVER, {}, []);
     // RECORD without SAMPLED records spans no exporter receives (the SDK's batch processor skips them): nothing to do here.
     this.sampled = decision.decision === SamplingDecision.RECORD_AND_SAMPLED;
     this.traceState = (decision.traceState ?? state)?.serialize() ?? "";
+  }
+
+  get recording(): boolean {
+    return this.sampled;
   }
 
   get parentIsRemote(): boolean {

@@ -30,6 +30,8 @@ export type FinishedRequest = {
 
 /** One request's trace: its SERVER span, the CLIENT spans of its attempts, ended together with the log row. */
 export interface RequestTrace {
+  /** Whether the sampler kept this request: its spans are exported (else `finish` does nothing). */
+  readonly recording: boolean;
   /** An upstream attempt begins (every call of the router's `attempt()`, in order): its span starts now. */
   attempt(): AttemptSpan;
   /** Epoch ms now, with the precision of `performance.now()`. */

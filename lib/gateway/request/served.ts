@@ -197,7 +197,8 @@ export function enqueueLog(s: Served, input: LogInput): void {
 /** Ends the request's spans with its log row, and what its JSON answer says (id, model, finish reasons). */
 function finishTrace(s: Served, trace: RequestTrace, input: LogInput, record: LogRecord, endedAt: number): void {
   const payload = s.result?.outcome.response;
-  const answer = payload?.kind === "json" && input.result !== null ? answerFacts(payload.json) : null;
+  // Read only for a request whose spans are exported.
+  const answer = trace.recording && payload?.kind === "json" && input.result !== null ? answerFacts(payload.json) : null;
   trace.finish({ endedAt, status: input.status, errorType: input.errorType, record, answer });
 }
 
