@@ -192,6 +192,8 @@ describe(`getAnalytics (${TEST_DB_KIND})`, () => {
       ["azure-openai", 2, 1, 1],
       ["unknown", 1, 1, 0],
     ]);
+    // The requests no provider answered were answered by Detour itself: labelled so.
+    expect(a.labels).toEqual({ openai: "openai", "azure-openai": "azure-openai", unknown: "Detour" });
   });
 
   it("splits by endpoint: each path the requests were sent to", async () => {

@@ -19,7 +19,8 @@
  *   (cost: each request's cost to 1e-9 USD).
  *
  * The split keeps the TOP_KEYS keys with most requests in the range; the rest are folded into
- * "other". Requests without a provider/model (failed before routing) are under "unknown". Splits
+ * "other". Requests without a provider/model (failed before routing) are under "unknown" (labelled
+"Detour" in the provider split: Detour answered them itself). Splits
  * by API key, virtual key and config group by the log's id or slug (what the row holds, and what
  * stays true when a name changes); `labels` names each kept key for display (the key's or config's
  * name, with its prefix or slug when two kept keys share a name), in one more query.
@@ -127,6 +128,8 @@ export async function getAnalytics(db: Db, query: AnalyticsQuery, dialect: Diale
 
 /** What a request without an API key, virtual key or config is shown as in those splits. */
 export const NONE_LABELS: Partial<Record<AnalyticsSplit, string>> = {
+  // A request with no provider was answered by Detour itself (refused before routing: a bad key, config, budget, ...).
+  provider: "Detour",
   api_key: "no API key",
   virtual_key: "no virtual key",
   config: "no config",
