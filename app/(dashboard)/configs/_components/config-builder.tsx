@@ -13,6 +13,7 @@ import { formatIssuePath, parseConfig, type ConfigIssue } from "@/lib/gateway/co
 import type { BuilderContext, VirtualKeyOption } from "./builder-context";
 import { indexIssues, prettyJson, setIn, type Json, type Path } from "./draft";
 import { isRecord } from "@/lib/is-record";
+import { checkRunnable } from "@/lib/dashboard/config-runnable";
 import { NodeEditor } from "./node-editor";
 import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";
 import { BudgetFields, type BudgetFieldErrors } from "../../_components/budget-fields";
@@ -55,11 +56,14 @@ export function ConfigBuilder({
   const changed = !editing || name.trim() !== initialName || prettyJson(draft) !== savedText;
 
   const parsed = useMemo(() => parseConfig(draft), [draft]);
+  // The gateway's checks beyond the schema: the workspace's virtual keys, and targets with no credentials.
+  const activeSlugs = useMemo(() => new Set(virtualKeys.map((k) => k.slug)), [virtualKeys]);
+  const runnable = useMemo(() => checkRunnable(draft, activeSlugs), [draft, activeSlugs]);
   const issues = useMemo(
-    () => indexIssues([...keyIssues, ...(parsed.ok ? [] : parsed.issues), ...serverIssues]),
-    [keyIssues, parsed, serverIssues],
+    () => indexIssues([...keyIssues, ...(parsed.ok ? [] : parsed.issues), ...runnable.issues, ...serverIssues]),
+    [keyIssues, parsed, runnable, serverIssues],
   );
-  const valid = parsed.ok && !keyIssues.length;
+  const valid = parsed.ok && !keyIssues.length && !runnable.issues.length;
 
   const ctx: BuilderContext = {
     issues,
@@ -146,7 +150,19 @@ export function ConfigBuilder({
   }
 
   const jsonHint = jsonError ? undefined : valid && !serverIssues.length ? (
-    <span className="cfg-valid">Valid: the gateway can run this config.</span>
+    runnable.needHeaders.length ? (
+      <span className="cfg-valid">
+        Valid, and runs only when each request sends its credentials (<code>x-portkey-virtual-key</code>, or <code>x-portkey-provider</code>{" "}
+        with the provider&apos;s key); otherwise it is refused with 400 <code>no_credentials</code>:{" "}
+        {runnable.needHeaders.map((n) => (
+          <span key={n.path} className="cfg-issue">
+            <code>{n.path}</code> {n.why}
+          </span>
+        ))}
+      </span>
+    ) : (
+      <span className="cfg-valid">Valid: the gateway can run this config.</span>
+    )
   ) : (
     <span className="cfg-issue-list">
       {issues.all.length === 1 ? "1 problem:" : `${issues.all.length} problems:`}

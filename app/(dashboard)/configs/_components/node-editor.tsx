@@ -24,6 +24,21 @@ const MODE_OPTIONS = [
 ];
 const SOURCE_KEYS = ["virtual_key", ...DIRECT_KEYS] as const;
 
+/** The Select's value for a `strategy.mode` Detour does not have. */
+const UNKNOWN_MODE = "__unknown__";
+
+/**
+ * The JSON's `strategy.mode` as text when it is not a mode Detour has (a typo such as "fallbak",
+ * a number, or none under a strategy object), else null. The form then shows that value and the
+ * schema's error at the mode, and nothing of any other mode: it never reads it as "single".
+ */
+export function unknownMode(node: Json): string | null {
+  if (!isRecord(node.strategy)) return null;
+  const mode = node.strategy.mode;
+  if (typeof mode === "string" && (STRATEGY_MODES as readonly string[]).includes(mode)) return null;
+  return mode === undefined ? "no mode" : `“${typeof mode === "string" ? mode : JSON.stringify(mode)}”`;
+}
+
 export function nodeMode(node: Json): StrategyMode | "" {
   const mode = isRecord(node.strategy) ? node.strategy.mode : undefined;
   return typeof mode === "string" && (STRATEGY_MODES as readonly string[]).includes(mode)
@@ -51,6 +66,7 @@ export function NodeEditor({
   ctx: BuilderContext;
 }) {
   const mode = nodeMode(node);
+  const unknown = unknownMode(node);
   const isRoot = path.length === 0;
   const strategy: Json = isRecord(node.strategy) ? node.strategy : {};
   const targets: unknown[] = Array.isArray(node.targets) ? node.targets : [];
@@ -134,12 +150,14 @@ export function NodeEditor({
         <Select
           label="Strategy mode"
           id={controlId(path, "mode")}
-          value={mode}
-          onChange={(e) => switchMode(e.target.value)}
-          options={MODE_OPTIONS}
+          value={unknown === null ? mode : UNKNOWN_MODE}
+          onChange={(e) => {
+            if (e.target.value !== UNKNOWN_MODE) switchMode(e.target.value);
+          }}
+          options={unknown === null ? MODE_OPTIONS : [{ value: UNKNOWN_MODE, label: `${unknown}: not a strategy mode` }, ...MODE_OPTIONS]}
           error={ctx.issues.under([...path, "strategy", "mode"]) ?? ctx.issues.at([...path, "strategy"])}
         />
-        {mode === "fallback" ? (
+        {unknown === null && mode === "fallback" ? (
           <StatusCodesInput
             label="Fallback on status codes"
             value={strategy.on_status_codes}
@@ -150,7 +168,7 @@ export function NodeEditor({
           />
         ) : null}
       </div>
-      {mode === "conditional" ? <ConditionsEditor strategy={strategy} targets={targets} path={path} ctx={ctx} /> : null}
+      {unknown === null && mode === "conditional" ? <ConditionsEditor strategy={strategy} targets={targets} path={path} ctx={ctx} /> : null}
       {mode === "" ? <TargetSourceFields node={node} path={path} ctx={ctx} /> : null}
       {isRoot ? (
         <CommonFields node={node} path={path} ctx={ctx} />
@@ -177,7 +195,7 @@ export function NodeEditor({
   return (
     <>
       {settings}
-      <TargetList targets={targets} path={path} label={label} mode={mode} ctx={ctx} />
+      <TargetList targets={targets} path={path} label={label} mode={mode} modeUnknown={unknown !== null} ctx={ctx} />
     </>
   );
 }
@@ -187,12 +205,15 @@ function TargetList({
   path,
   label,
   mode,
+  modeUnknown,
   ctx,
 }: {
   targets: unknown[];
   path: Path;
   label: string;
   mode: StrategyMode;
+  /** The strategy's mode is not one Detour has: the list says so rather than how a mode uses it. */
+  modeUnknown: boolean;
   ctx: BuilderContext;
 }) {
   const listPath = [...path, "targets"];
@@ -224,13 +245,15 @@ function TargetList({
       <h3 className="cfg-targets-title">
         {path.length === 0 ? "Targets" : `Targets of ${label}`}{" "}
         <span className="muted">
-          {mode === "fallback"
-            ? "tried in this order"
-            : mode === "single"
-              ? "the first one serves"
-              : mode === "loadbalance"
-                ? "one drawn per request"
-                : "chosen by the conditions"}
+          {modeUnknown
+            ? "how they are used depends on the strategy mode, which is not valid"
+            : mode === "fallback"
+              ? "tried in this order"
+              : mode === "single"
+                ? "the first one serves"
+                : mode === "loadbalance"
+                  ? "one drawn per request"
+                  : "chosen by the conditions"}
         </span>
       </h3>
       {listError ? <p className="field-error">{listError}</p> : null}

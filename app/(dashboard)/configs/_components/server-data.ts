@@ -9,8 +9,17 @@ export async function requestOrigin(): Promise<string> {
   return `${h.get("x-forwarded-proto") ?? "http"}://${h.get("x-forwarded-host") ?? h.get("host") ?? "localhost"}`;
 }
 
-/** The workspace's active virtual keys, for the builder's picker. */
+const PAGE = 500;
+
+/**
+ * The workspace's active virtual keys, every one of them: the builder's picker, and its check that
+ * each slug a config names is an active key (lib/dashboard/config-runnable.ts).
+ */
 export async function virtualKeyOptions(workspaceId: string): Promise<VirtualKeyOption[]> {
-  const { rows } = await listVirtualKeys(getDb(), workspaceId, { status: "active", skip: 0, take: 500 });
-  return rows.map((k) => ({ slug: k.slug, name: k.name, provider: k.provider }));
+  const options: VirtualKeyOption[] = [];
+  for (let skip = 0; ; skip += PAGE) {
+    const { rows } = await listVirtualKeys(getDb(), workspaceId, { status: "active", skip, take: PAGE });
+    for (const k of rows) options.push({ slug: k.slug, name: k.name, provider: k.provider });
+    if (rows.length < PAGE) return options;
+  }
 }
