@@ -23,6 +23,10 @@ export default async function DashboardLayout({ children }: { children: React.Re
       <div className="shell">
         {/* The workspace this page shows: the dashboard's writes name it (lib/browser/submit-json.ts). */}
         <meta name="detour-workspace" content={user.workspaceId} />
+        {/* The first stop of the Tab key: past the navigation, to the page. */}
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
         <aside className="sidebar">
           <div>
             <div className="brand">
@@ -38,7 +42,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <SignOutButton />
           </div>
         </aside>
-        <main className="main">{children}</main>
+        <main id="main" tabIndex={-1} className="main">
+          {children}
+        </main>
       </div>
     </RoleProvider>
   );
