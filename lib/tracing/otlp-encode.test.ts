@@ -17,6 +17,7 @@ import {
   STATUS,
   type SpanLimits,
   type SpanOut,
+  writeSpans,
 } from "./otlp-encode";
 
 const NO_LIMITS: SpanLimits = { attributeCountLimit: 128, attributeValueLengthLimit: Number.POSITIVE_INFINITY };
@@ -61,7 +62,6 @@ function server(overrides: Partial<SpanOut> = {}): SpanOut {
       ["unicode", "héllo wörld 🚀"],
       ["huge", huge],
     ]),
-    droppedAttributes: 0,
     statusCode: STATUS.ERROR,
     statusMessage: "upstream_unavailable",
     ...overrides,
@@ -110,7 +110,6 @@ describe.each(Object.entries(decoders))("OTLP %s", (_, roundTrip) => {
       resource: { "service.name": "detour", "deployment.environment.name": "test" },
       scope: "detour",
       scopeVersion: "1.2.3",
-      droppedAttributes: 0,
     });
     // Nanoseconds, exact to the microsecond (no float rounding past 2^53).
     expect(s!.startNs).toBe(1_765_000_000_123_456_000n);
@@ -208,5 +207,49 @@ describe("ProtobufEncoder's encoded attributes kept by value", () => {
         expect(s.types["detour.cost_usd"]).toBe("double");
       });
     }
+  });
+});
+
+describe("ProtobufEncoder's arena", () => {
+  it("keeps every request's spans whole across arenas, a request that outgrows its arena, and batches of any cut", () => {
+    const encoder = new ProtobufEncoder(resource, scope, NO_LIMITS);
+    const chunks = [];
+    // ~300 requests of two spans (~2.5 KiB): past several 256 KiB arenas; every 50th carries 18 KB bodies, and one 600 KB.
+    for (let i = 0; i < 300; i++) {
+      const big = i === 123 ? "b".repeat(600_000) : i % 50 === 0 ? huge : `s${"p".repeat(2000)}`;
+      encoder.open();
+      writeSpans(encoder, [
+        client(),
+        server({
+          spanId: (i + 1).toString(16).padStart(16, "0"),
+          attributes: attrs([
+            ["i", i],
+            ["body", big],
+          ]),
+        }),
+      ]);
+      chunks.push(encoder.close());
+    }
+    expect(new Set(chunks.map((c) => c.buf)).size).toBeGreaterThanOrEqual(3);
+    // Batches as the batcher cuts them: contiguous chunks of one arena, and runs that cross arenas.
+    const seen: number[] = [];
+    for (const [from, to] of [
+      [0, 1],
+      [1, 97],
+      [97, 124],
+      [124, 300],
+    ] as const) {
+      const decoded = decodeProtobuf(Buffer.from(encoder.request(chunks.slice(from, to))));
+      expect(decoded).toHaveLength(2 * (to - from));
+      for (let k = 0; k < decoded.length; k += 2) {
+        expect(decoded[k]!.kind).toBe(KIND.CLIENT);
+        const request = decoded[k + 1]!;
+        const i = request.attributes.i as number;
+        seen.push(i);
+        expect(request.attributes.body).toBe(i === 123 ? "b".repeat(600_000) : i % 50 === 0 ? huge : `s${"p".repeat(2000)}`);
+        expect(request.spanId).toBe((i + 1).toString(16).padStart(16, "0"));
+      }
+    }
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 });

@@ -79,7 +79,6 @@ export type SpanOut = {
   startMs: number;
   endMs: number;
   attributes: AttrList;
-  droppedAttributes: number;
   statusCode: number;
   statusMessage: string;
 };
@@ -267,9 +266,21 @@ class Writer {
   }
 
   bytes(chunk: Uint8Array): void {
-    this.ensure(chunk.length);
-    this.buf.set(chunk, this.pos);
-    this.pos += chunk.length;
+    const n = chunk.length;
+    this.ensure(n);
+    const b = this.buf;
+    const at = this.pos;
+    // Most chunks are one attribute's KeyValue (a few dozen bytes): a loop is cheaper than the native copy's call.
+    if (n < 64) for (let i = 0; i < n; i++) b[at + i] = chunk[i]!;
+    else b.set(chunk, at);
+    this.pos = at + n;
+  }
+
+  /** `end - start` bytes of `from`. */
+  range(from: Buffer, start: number, end: number): void {
+    this.ensure(end - start);
+    from.copy(this.buf, this.pos, start, end);
+    this.pos += end - start;
   }
 
   /** What was written, in a buffer of its own. */
@@ -313,14 +324,111 @@ function writeKeyValue(w: Writer, field: number, key: AttrKey, value: AttrValue,
   w.close(kv);
 }
 
+/**
+ * Where a request's spans are written as they are described (lib/tracing/otel.ts): each span's
+ * fixed fields, then its attributes one by one, then its status. No span or attribute objects are
+ * made on the way to protobuf (`ProtobufEncoder`); `SpanCollector` keeps them, for OTLP/JSON.
+ */
+export interface SpanSink {
+  begin(
+    traceId: string,
+    spanId: string,
+    parentSpanId: string,
+    traceState: string,
+    flags: number,
+    name: string,
+    kind: number,
+    startMs: number,
+    endMs: number,
+  ): void;
+  attr(key: AttrKey, value: AttrValue): void;
+  end(statusCode: number, statusMessage: string): void;
+}
+
+/** Writes spans that were kept as objects into a sink (tests, and the JSON path's own order). */
+export function writeSpans(sink: SpanSink, spans: readonly SpanOut[]): void {
+  for (const s of spans) {
+    sink.begin(s.traceId, s.spanId, s.parentSpanId, s.traceState, s.flags, s.name, s.kind, s.startMs, s.endMs);
+    const { keys, values } = s.attributes;
+    for (let i = 0; i < keys.length; i++) sink.attr(keys[i]!, values[i]!);
+    sink.end(s.statusCode, s.statusMessage);
+  }
+}
+
+/** Keeps the spans written into it as `SpanOut`s. */
+export class SpanCollector implements SpanSink {
+  readonly spans: SpanOut[] = [];
+  private current: SpanOut | null = null;
+
+  begin(
+    traceId: string,
+    spanId: string,
+    parentSpanId: string,
+    traceState: string,
+    flags: number,
+    name: string,
+    kind: number,
+    startMs: number,
+    endMs: number,
+  ): void {
+    this.current = {
+      traceId,
+      spanId,
+      parentSpanId,
+      traceState,
+      flags,
+      name,
+      kind,
+      startMs,
+      endMs,
+      attributes: new AttrList(),
+      statusCode: 0,
+      statusMessage: "",
+    };
+  }
+
+  attr(key: AttrKey, value: AttrValue): void {
+    this.current!.attributes.add(key, value);
+  }
+
+  end(statusCode: number, statusMessage: string): void {
+    const span = this.current!;
+    span.statusCode = statusCode;
+    span.statusMessage = statusMessage;
+    this.spans.push(span);
+    this.current = null;
+  }
+}
+
+/** A request's encoded spans: bytes `start` to `end` of `buf` (an arena shared by many requests). */
+export type Chunk = { readonly buf: Buffer; readonly start: number; readonly end: number };
+
 /** A key keeps at most this many values' `KeyValue`s, of text up to this long. */
 const VALUES_PER_KEY = 64;
 const MAX_CACHED_TEXT = 256;
 
-/** Encodes Detour's spans as a protobuf `ExportTraceServiceRequest`; one per exporter (its limits, its resource). */
-export class ProtobufEncoder {
+/**
+ * Requests' spans are written one after another into an arena of this size (a request's typical
+ * two spans take ~2 KiB): no buffer per request. A new arena starts when less than `ARENA_SLACK`
+ * is left; an arena is freed once every request written in it was exported.
+ */
+const ARENA_SIZE = 256 * 1024;
+const ARENA_SLACK = 16 * 1024;
+
+/**
+ * Encodes Detour's spans as protobuf, for an `ExportTraceServiceRequest`; one per exporter (its
+ * limits, its resource). As a `SpanSink` it writes the spans of one request at a time, between
+ * `open` and `close`.
+ */
+export class ProtobufEncoder implements SpanSink {
   private readonly resource: Buffer;
   private readonly scope: Buffer;
+  private w = new Writer(ARENA_SIZE);
+  private mark = 0;
+  // The span being written.
+  private span = 0;
+  private attributes = 0;
+  private flags = 0;
 
   constructor(
     resource: AttrList,
@@ -343,22 +451,27 @@ export class ProtobufEncoder {
 
   /** ExportTraceServiceRequest { resource_spans 1: ResourceSpans { resource 1, scope_spans 2: ScopeSpans { scope 1, spans 2 } } }. */
   encode(spans: readonly SpanOut[]): Uint8Array {
-    return this.request([this.spans(spans)]);
+    this.open();
+    writeSpans(this, spans);
+    return this.request([this.close()]);
   }
 
-  /** Spans as ScopeSpans.spans (2) fields, to be wrapped by `request` with others. */
-  spans(spans: readonly SpanOut[]): Buffer {
-    // ~1 KiB a span, from what Detour writes: sized once, so the buffer rarely grows (and small ones come from Node's pool).
-    const w = new Writer(256 + spans.length * 1024);
-    for (const span of spans) this.writeSpan(w, span);
-    return w.buf.subarray(0, w.pos);
+  /** Starts a request's spans (written as ScopeSpans.spans fields, to be wrapped by `request` with others'). */
+  open(): void {
+    if (this.w.buf.length - this.w.pos < ARENA_SLACK) this.w = new Writer(ARENA_SIZE);
+    this.mark = this.w.pos;
   }
 
-  /** One export request of spans encoded by `spans`: their bytes copied after the resource and scope. */
-  request(chunks: readonly Buffer[]): Uint8Array {
+  /** The request's spans written since `open`. */
+  close(): Chunk {
+    return { buf: this.w.buf, start: this.mark, end: this.w.pos };
+  }
+
+  /** One export request of chunks from `close`: their bytes copied after the resource and scope. */
+  request(chunks: readonly Chunk[]): Uint8Array {
     // The lengths are known: written first, so nothing moves.
     let scopeSpans = this.scope.length;
-    for (const chunk of chunks) scopeSpans += chunk.length;
+    for (const chunk of chunks) scopeSpans += chunk.end - chunk.start;
     const resourceSpans = this.resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
     const w = new Writer(2 + varintSize(resourceSpans) + resourceSpans);
     w.tag(1, WIRE_LEN);
@@ -367,47 +480,69 @@ export class ProtobufEncoder {
     w.tag(2, WIRE_LEN);
     w.varint(scopeSpans);
     w.bytes(this.scope);
-    for (const chunk of chunks) w.bytes(chunk);
+    // Requests written one after another in the same arena are copied as one range.
+    for (let i = 0; i < chunks.length; ) {
+      const { buf, start } = chunks[i]!;
+      let end = chunks[i]!.end;
+      for (i++; i < chunks.length && chunks[i]!.buf === buf && chunks[i]!.start === end; i++) end = chunks[i]!.end;
+      w.range(buf, start, end);
+    }
     return w.buf.subarray(0, w.pos);
   }
 
   /** Span fields: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9, dropped 10, status 15, flags 16. */
-  private writeSpan(w: Writer, s: SpanOut): void {
-    const span = w.open(2); // ScopeSpans.spans
-    w.hex(1, s.traceId);
-    w.hex(2, s.spanId);
-    if (s.traceState) w.string(3, s.traceState);
-    if (s.parentSpanId) w.hex(4, s.parentSpanId);
-    w.string(5, s.name);
+  begin(
+    traceId: string,
+    spanId: string,
+    parentSpanId: string,
+    traceState: string,
+    flags: number,
+    name: string,
+    kind: number,
+    startMs: number,
+    endMs: number,
+  ): void {
+    const w = this.w;
+    this.span = w.open(2); // ScopeSpans.spans
+    this.attributes = 0;
+    this.flags = flags;
+    w.hex(1, traceId);
+    w.hex(2, spanId);
+    if (traceState) w.string(3, traceState);
+    if (parentSpanId) w.hex(4, parentSpanId);
+    w.string(5, name);
     w.tag(6, WIRE_VARINT);
-    w.varint(s.kind);
-    w.nanos(7, s.startMs);
-    w.nanos(8, s.endMs);
-    const { keys, values } = s.attributes;
-    const count = Math.min(keys.length, this.limits.attributeCountLimit);
-    for (let i = 0; i < count; i++) this.writeAttribute(w, keys[i]!, values[i]!);
-    const dropped = s.droppedAttributes + keys.length - count;
+    w.varint(kind);
+    w.nanos(7, startMs);
+    w.nanos(8, endMs);
+  }
+
+  attr(key: AttrKey, value: AttrValue): void {
+    // Attributes past the count limit are dropped, and counted.
+    if (this.attributes++ >= this.limits.attributeCountLimit) return;
+    const encoded = this.kept(key, value);
+    if (encoded) this.w.bytes(encoded);
+    else writeKeyValue(this.w, 9, key, value, this.limits.attributeValueLengthLimit);
+  }
+
+  end(statusCode: number, statusMessage: string): void {
+    const w = this.w;
+    const dropped = this.attributes - Math.min(this.attributes, this.limits.attributeCountLimit);
     if (dropped > 0) {
       w.tag(10, WIRE_VARINT);
       w.varint(dropped);
     }
-    if (s.statusCode !== STATUS.UNSET || s.statusMessage) {
+    if (statusCode !== STATUS.UNSET || statusMessage) {
       const status = w.open(15);
-      if (s.statusMessage) w.string(2, s.statusMessage); // Status.message
-      if (s.statusCode !== STATUS.UNSET) {
+      if (statusMessage) w.string(2, statusMessage); // Status.message
+      if (statusCode !== STATUS.UNSET) {
         w.tag(3, WIRE_VARINT); // Status.code
-        w.varint(s.statusCode);
+        w.varint(statusCode);
       }
       w.close(status);
     }
-    w.fixed32(16, s.flags);
-    w.close(span);
-  }
-
-  private writeAttribute(w: Writer, key: AttrKey, value: AttrValue): void {
-    const encoded = this.kept(key, value);
-    if (encoded) w.bytes(encoded);
-    else writeKeyValue(w, 9, key, value, this.limits.attributeValueLengthLimit);
+    w.fixed32(16, this.flags);
+    w.close(this.span);
   }
 
   /** The attribute's encoded `KeyValue` when its key keeps values (kept now if it is new), else null. */
@@ -483,7 +618,7 @@ export function encodeJson(spans: readonly SpanOut[], resource: AttrList, scope:
             scope: scope.version ? { name: scope.name, version: scope.version } : { name: scope.name },
             spans: spans.map((s) => {
               const count = Math.min(s.attributes.length, limits.attributeCountLimit);
-              const dropped = s.droppedAttributes + s.attributes.length - count;
+              const dropped = s.attributes.length - count;
               return {
                 traceId: s.traceId,
                 spanId: s.spanId,
