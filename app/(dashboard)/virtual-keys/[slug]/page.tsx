@@ -25,6 +25,8 @@ import { Can, RoleNote } from "../../_components/role";
 import { providerLabel } from "../_components/labels";
 import { VIRTUAL_KEY_LIMITS } from "../_components/limits";
 import { VirtualKeyActions } from "../_components/virtual-key-actions";
+import { EditVirtualKey } from "../_components/edit-virtual-key";
+import type { VirtualKeySettings } from "@/lib/dashboard/virtual-key-settings";
 
 type Params = { slug: string };
 
@@ -76,6 +78,7 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
         {active ? (
           <Can need="member">
             <div className="page-actions">
+              <EditVirtualKey slug={vk.slug} settings={settingsOf(vk)} providerId={vk.provider} limits={VIRTUAL_KEY_LIMITS} />
               <VirtualKeyActions
                 vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }}
                 keyMax={VIRTUAL_KEY_LIMITS.key}
@@ -148,6 +151,18 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
           </DescriptionItem>
           <DescriptionItem id="allowed-models" term="Allowed models">
             {allowedModels ? <code>{allowedModels.join(", ")}</code> : <span className="muted">any model</span>}
+          </DescriptionItem>
+          <DescriptionItem id="rate-limits" term="Rate limits">
+            {vk.rpmLimit === null && vk.tpmLimit === null ? (
+              <span className="muted">none</span>
+            ) : (
+              [
+                vk.rpmLimit !== null ? `${vk.rpmLimit.toLocaleString("en-US")} requests/min` : null,
+                vk.tpmLimit !== null ? `${vk.tpmLimit.toLocaleString("en-US")} tokens/min` : null,
+              ]
+                .filter(Boolean)
+                .join(", ")
+            )}
           </DescriptionItem>
           <DescriptionItem id="upstream" term="Upstream" wide>
             <code>{upstreamUrl(vk)}</code>
@@ -293,6 +308,25 @@ function destinations(vk: VirtualKeyDetail): { origin: string; why: string }[] {
 function providerDefaultUrl(vk: VirtualKeyDetail): string | undefined {
   const adapter = getProviderAdapter(vk.provider);
   return adapter ? keyDefaultBaseUrl(adapter, vk) : undefined;
+}
+
+/** What the "Edit settings" dialog starts from. */
+function settingsOf(vk: VirtualKeyDetail): VirtualKeySettings {
+  return {
+    name: vk.name,
+    note: vk.note,
+    customHost: vk.customHost,
+    resourceName: vk.resourceName,
+    apiVersion: vk.apiVersion,
+    deployments: vk.deployments.map((d) => ({
+      alias: d.alias,
+      deploymentName: d.deploymentName,
+      apiVersion: d.apiVersion,
+      isDefault: d.isDefault,
+    })),
+    rpm: vk.rpmLimit,
+    tpm: vk.tpmLimit,
+  };
 }
 
 /** Where requests with this key go (before the endpoint path). */
