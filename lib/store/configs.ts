@@ -340,3 +340,49 @@ export async function replaceConfigVersionBody(db: Db, id: string, expected: str
   const { count } = await db.configVersion.updateMany({ where: { id, body: expected }, data: { body } });
   return count === 1;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Which configs route to a virtual key (its page, before a revoke).
+
+/** The `virtual_key` slugs a config's targets name, at any depth. */
+export function virtualKeySlugsOf(node: unknown, out: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(node)) for (const item of node) virtualKeySlugsOf(item, out);
+  else if (node !== null && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "virtual_key" && typeof value === "string") out.add(value);
+      else virtualKeySlugsOf(value, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * The workspace's configs (not deleted) whose newest version routes a target to the virtual key
+ * `slug`, by name. The text is narrowed by the database (the quoted slug), then each candidate's
+ * JSON is read: a slug that only appears elsewhere (a name, a note) does not count.
+ */
+export async function configsUsingVirtualKey(
+  db: Db,
+  workspaceId: string,
+  slug: string,
+): Promise<{ slug: string; name: string; status: string; version: number }[]> {
+  const quoted = JSON.stringify(slug);
+  const rows = await db.config.findMany({
+    where: { workspaceId, status: { not: "deleted" }, versions: { some: { body: { contains: quoted } } } },
+    select: { slug: true, name: true, status: true, versions: { orderBy: { version: "desc" }, take: 1, select: { version: true, body: true } } },
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+  });
+  const out: { slug: string; name: string; status: string; version: number }[] = [];
+  for (const row of rows) {
+    const newest = row.versions[0];
+    if (!newest?.body.includes(quoted)) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(newest.body);
+    } catch {
+      continue;
+    }
+    if (virtualKeySlugsOf(parsed).has(slug)) out.push({ slug: row.slug, name: row.name, status: row.status, version: newest.version });
+  }
+  return out;
+}

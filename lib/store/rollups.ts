@@ -151,3 +151,22 @@ export async function pruneRollupsBatch(db: Db, cutoff: Date, batchSize: number)
     );
   return { found: keys.length, deleted };
 }
+
+/**
+ * The summed counts of one key of one dimension over [from, to) (whole hours): e.g. a virtual
+ * key's requests, errors and cost over the last 7 days, for its page. Summed by the database.
+ */
+export async function rollupTotals(
+  db: Db,
+  q: { workspaceId: string; dimension: string; key: string; from: Date; to: Date },
+  dialect: Dialect = dialectOf(db),
+): Promise<RollupCounts> {
+  const sums = SUMMED.map((c) => `COALESCE(SUM("${c}"), 0) AS "${c}"`).join(", ");
+  const rows = await db.$queryRaw<Record<string, unknown>[]>(Prisma.sql`
+    SELECT ${Prisma.raw(sums)} FROM "LogRollup"
+    WHERE "workspaceId" = ${q.workspaceId} AND "dimension" = ${q.dimension} AND "key" = ${q.key}
+      AND "hour" >= ${timeSql(dialect, q.from)} AND "hour" < ${timeSql(dialect, q.to)}`);
+  const counts = zeroCounts();
+  for (const c of SUMMED) counts[c] = Number(rows[0]?.[c] ?? 0);
+  return counts;
+}

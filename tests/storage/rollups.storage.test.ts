@@ -20,7 +20,7 @@ import { createLogSink, type LogSink } from "@/lib/store/log-sink";
 import { insertLogBatch } from "@/lib/store/logs";
 import { rebuildRollups } from "@/lib/store/rollup-rebuild";
 import { getWorkspaceOverview } from "@/lib/store/overview";
-import { pruneRollupsBatch, readRollups } from "@/lib/store/rollups";
+import { pruneRollupsBatch, readRollups, rollupTotals } from "@/lib/store/rollups";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
 import { testLogRecord } from "@/testing/sample-log-record";
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "@/testing/test-db";
@@ -288,6 +288,27 @@ describe(`rollups vs raw rows (${TEST_DB_KIND})`, () => {
     expect(o.fallbacks24h).toBe(raw.filter((r) => r.fallbackUsed).length);
     // 30 hours later, the first 6 hours are out of the window.
     expect((await getWorkspaceOverview(t.db, ws, new Date(T0 + 31 * HOUR))).requests24h).toBe(0);
+  });
+
+  it("give a virtual key's page its totals over a range, summed by the database", async () => {
+    const raw = await rawRows(ws);
+    const cases = [
+      { key: "vk-2", from: range.from, to: range.to },
+      { key: "vk-3", from: new Date(T0 + 2 * HOUR), to: new Date(T0 + 4 * HOUR) },
+      { key: "vk-none", from: range.from, to: range.to },
+    ];
+    for (const c of cases) {
+      const rows = raw.filter((r) => r.virtualKeySlug === c.key && r.createdAt >= c.from && r.createdAt < c.to);
+      const got = await rollupTotals(t.db, { workspaceId: ws, dimension: "virtual_key", ...c });
+      expect(got.requests, c.key).toBe(rows.length);
+      expect(got.errors).toBe(rows.filter((r) => r.status >= 400).length);
+      expect(got.totalTokens).toBe(rows.reduce((s, r) => s + (r.totalTokens ?? 0), 0));
+      expect(got.costNanoUsd).toBe(rows.reduce((s, r) => s + costNanoUsd(r.cost), 0));
+    }
+    // Another workspace's rows are not counted.
+    expect((await rollupTotals(t.db, { workspaceId: other, dimension: "virtual_key", key: "vk-2", ...range })).requests).toBe(
+      (await rawRows(other)).filter((r) => r.virtualKeySlug === "vk-2").length,
+    );
   });
 
   it("count a batch spilled and then replayed once, whether or not it had been written", async () => {

@@ -15,6 +15,10 @@ import { providerInfo } from "@/lib/gateway/providers/catalog";
 import { getProviderAdapter } from "@/lib/gateway/providers/registry";
 import { keyDefaultBaseUrl } from "@/lib/gateway/upstream/virtual-key-hosts";
 import { findVirtualKey, type VirtualKeyDetail } from "@/lib/store/virtual-keys";
+import { configsUsingVirtualKey } from "@/lib/store/configs";
+import { rollupTotals } from "@/lib/store/rollups";
+import type { RollupCounts } from "@/lib/logs/rollup";
+import { formatUsd } from "@/lib/dashboard/budget-input";
 import { parseAllowedModels } from "@/lib/gateway/model-allow";
 import { AllowedHostsForm } from "../_components/allowed-hosts-form";
 import { LifecycleForm } from "../_components/lifecycle-fields";
@@ -43,9 +47,11 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
   if (!vk) notFound();
   const now = Date.now();
   const current = vk.versions.find((v) => v.version === vk.currentVersion) ?? vk.versions[0];
-  const [actors, budget] = await Promise.all([
+  const [actors, budget, usedBy, usage] = await Promise.all([
     actorNames(user, [vk.createdById, vk.revokedById, ...vk.versions.flatMap((v) => [v.createdById, v.retiredById])]),
     budgetViewOf(db, user.workspaceId, { scope: "virtual_key", id: vk.id }, now),
+    configsUsingVirtualKey(db, user.workspaceId, vk.slug),
+    usageOf(user.workspaceId, vk.slug, now),
   ]);
   const who = (actor: string | null) => (actor ? (actors.get(actor) ?? actor) : <span className="muted">—</span>);
   const active = vk.status === "active";
@@ -83,6 +89,10 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
                 vk={{ slug: vk.slug, name: vk.name, maskedKey: current?.hint ?? null, version: vk.currentVersion }}
                 keyMax={VIRTUAL_KEY_LIMITS.key}
                 size="md"
+                impact={{
+                  configs: usedBy.filter((c) => c.status === "active").map((c) => ({ slug: c.slug, name: c.name })),
+                  requests7d: usage[1]!.counts.requests,
+                }}
               />
             </div>
           </Can>
@@ -173,6 +183,62 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
           Use it: <code>x-portkey-virtual-key: {vk.slug}</code>, or <code>&quot;virtual_key&quot;: &quot;{vk.slug}&quot;</code> in a config
           target.
         </p>
+      </section>
+
+      <section className="panel" aria-labelledby="vk-usage">
+        <h2 id="vk-usage">Usage</h2>
+        <div className="vk-usage-scroll">
+          <table className="ui-table ui-table-compact vk-usage-table">
+            <thead>
+              <tr>
+                <th scope="col">
+                  <span className="sr-only">Period</span>
+                </th>
+                <th scope="col" className="num">
+                  Requests
+                </th>
+                <th scope="col" className="num">
+                  Errors
+                </th>
+                <th scope="col" className="num">
+                  Tokens
+                </th>
+                <th scope="col" className="num">
+                  Cost
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {usage.map(({ label, counts }) => (
+                <tr key={label}>
+                  <th scope="row">{label}</th>
+                  <td className="num">{counts.requests.toLocaleString("en-US")}</td>
+                  <td className="num">{counts.errors.toLocaleString("en-US")}</td>
+                  <td className="num">{counts.totalTokens.toLocaleString("en-US")}</td>
+                  <td className="num">{formatUsd(counts.costNanoUsd / 1e9)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p className="muted vk-usage-links">
+          <Link href={`/logs?virtual_key=${encodeURIComponent(vk.slug)}`}>Its requests in Logs</Link> ·{" "}
+          <Link href="/analytics?split=virtual_key">Analytics by virtual key</Link>
+        </p>
+        <h3 id="vk-used-by">Configs that route to it</h3>
+        {usedBy.length ? (
+          <ul className="vk-used-by" aria-labelledby="vk-used-by">
+            {usedBy.map((c) => (
+              <li key={c.slug}>
+                <Link href={`/configs/${encodeURIComponent(c.slug)}#cfg-v${c.version}`}>{c.name}</Link> <code>{c.slug}</code>{" "}
+                <span className="muted">v{c.version}</span>
+                {c.status !== "active" ? <Badge>{c.status === "archived" ? "Archived" : c.status}</Badge> : null}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">No saved config routes to it; requests may still name it in x-portkey-virtual-key.</p>
+        )}
       </section>
 
       <section className="panel" aria-labelledby="vk-budget">
@@ -308,6 +374,30 @@ function destinations(vk: VirtualKeyDetail): { origin: string; why: string }[] {
 function providerDefaultUrl(vk: VirtualKeyDetail): string | undefined {
   const adapter = getProviderAdapter(vk.provider);
   return adapter ? keyDefaultBaseUrl(adapter, vk) : undefined;
+}
+
+const HOUR = 3_600_000;
+
+/** The key's requests, errors, tokens and cost over the last 24 hours, 7 and 30 days (whole hours, from the analytics rollups). */
+async function usageOf(workspaceId: string, slug: string, now: number): Promise<{ label: string; counts: RollupCounts }[]> {
+  const to = new Date(Math.floor(now / HOUR) * HOUR + HOUR);
+  const periods = [
+    { label: "Last 24 hours", hours: 24 },
+    { label: "Last 7 days", hours: 7 * 24 },
+    { label: "Last 30 days", hours: 30 * 24 },
+  ];
+  return Promise.all(
+    periods.map(async ({ label, hours }) => ({
+      label,
+      counts: await rollupTotals(getDb(), {
+        workspaceId,
+        dimension: "virtual_key",
+        key: slug,
+        from: new Date(to.getTime() - hours * HOUR),
+        to,
+      }),
+    })),
+  );
 }
 
 /** What the "Edit settings" dialog starts from. */

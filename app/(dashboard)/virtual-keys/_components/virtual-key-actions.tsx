@@ -14,8 +14,21 @@ export type VirtualKeySummary = { slug: string; name: string; maskedKey: string 
 
 type Rotated = { masked_api_key: string | null; version: number; rotated_at: string | null };
 
-/** Rotate and Revoke for one active key: small buttons in a table row, full-size on the key's page. */
-export function VirtualKeyActions({ vk, keyMax, size = "sm" }: { vk: VirtualKeySummary; keyMax: number; size?: "sm" | "md" }) {
+/** What a revoke would break, known on the key's page: the active configs that route to it and its recent traffic. */
+export type RevokeImpact = { configs: { slug: string; name: string }[]; requests7d: number };
+
+/** Rotate and Revoke for one active key: small buttons in a table row, full-size on the key's page (with what a revoke breaks). */
+export function VirtualKeyActions({
+  vk,
+  keyMax,
+  size = "sm",
+  impact,
+}: {
+  vk: VirtualKeySummary;
+  keyMax: number;
+  size?: "sm" | "md";
+  impact?: RevokeImpact;
+}) {
   const router = useRouter();
   const [dialog, setDialog] = useState<"rotate" | "revoke" | null>(null);
   const close = () => setDialog(null);
@@ -52,6 +65,32 @@ export function VirtualKeyActions({ vk, keyMax, size = "sm" }: { vk: VirtualKeyS
           Every request naming <code>{vk.slug}</code> gets <strong>403 virtual_key_revoked</strong> from the next request on, including
           requests whose config names it in any target (a fallback target too): move those configs to another key first.
         </p>
+        {impact ? (
+          <div className="vk-revoke-impact" role="note">
+            {impact.configs.length ? (
+              <>
+                <p>
+                  <strong>
+                    {impact.configs.length === 1 ? "1 active config routes" : `${impact.configs.length} active configs route`} to it:
+                  </strong>
+                </p>
+                <ul>
+                  {impact.configs.map((c) => (
+                    <li key={c.slug}>
+                      <a href={`/configs/${encodeURIComponent(c.slug)}`}>{c.name}</a> <code>{c.slug}</code>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : (
+              <p>No active saved config routes to it.</p>
+            )}
+            <p>
+              It served <strong>{impact.requests7d.toLocaleString("en-US")}</strong> {impact.requests7d === 1 ? "request" : "requests"} in
+              the last 7 days.
+            </p>
+          </div>
+        ) : null}
         <p className="muted">
           There is no undo: to use this provider account again, create a new virtual key. The key stays listed for the audit trail.
         </p>
