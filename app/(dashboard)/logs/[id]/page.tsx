@@ -21,6 +21,7 @@ import { formatCost, formatCount, formatMs, formatTime } from "../_components/fo
 import { StatusBadge } from "../_components/status-badge";
 import { AnswerView } from "./_components/answer-view";
 import { AttemptTimeline } from "./_components/attempt-timeline";
+import { CopyCurl } from "./_components/copy-curl";
 import { JsonBlock, KeyValueTable } from "./_components/json-block";
 
 type Params = { id: string };
@@ -223,6 +224,16 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       <div className="detail-grid">
         <section className="panel" aria-labelledby="req-h">
           <h2 id="req-h">Request</h2>
+          <CopyCurl
+            request={{
+              method: log.method,
+              path: log.path,
+              headers: stringEntries(log.request_headers),
+              body: log.request_body,
+              bodyTruncated: log.request_body_truncated,
+              responseId: log.response_id,
+            }}
+          />
           <h3>Body</h3>
           <JsonBlock label="Request body" text={log.request_body} truncated={log.request_body_truncated} />
           <h3>Headers</h3>
@@ -300,6 +311,11 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       </div>
     </article>
   );
+}
+
+/** The headers as stored are text; anything else (a hand-edited row) is left out of the curl. */
+function stringEntries(headers: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === "string"));
 }
 
 /** Why a log's config version cannot be shown. */
