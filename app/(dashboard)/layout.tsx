@@ -2,6 +2,7 @@ import Link from "next/link";
 import { Logo } from "@/components/logo";
 import { requireSession } from "@/lib/auth/session";
 import { NavLinks } from "./_components/nav-links";
+import { NavShell } from "./_components/nav-shell";
 import { RoleProvider } from "./_components/role";
 import { SignOutButton } from "./_components/sign-out-button";
 import { WorkspaceSelector } from "./_components/workspace-selector";
@@ -27,13 +28,14 @@ export default async function DashboardLayout({ children }: { children: React.Re
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        <aside className="sidebar">
-          <div>
-            <div className="brand">
+        <NavShell
+          brand={
+            <>
               <Logo /> Detour
-            </div>
-            <WorkspaceSelector current={choice(user)} workspaces={user.workspaces.map(choice)} />
-          </div>
+            </>
+          }
+        >
+          <WorkspaceSelector current={choice(user)} workspaces={user.workspaces.map(choice)} />
           <NavLinks />
           <div className="account">
             <Link href="/account" title="Signed in as: your account">
@@ -41,7 +43,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             </Link>
             <SignOutButton />
           </div>
-        </aside>
+        </NavShell>
         <main id="main" tabIndex={-1} className="main">
           {children}
         </main>
