@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["lib/**/*.test.ts", "testing/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "components/**/*.test.ts", "testing/**/*.test.ts", "scripts/**/*.test.ts"],
           exclude: ["**/*.storage.test.ts", "node_modules/**"],
           environment: "node",
         },

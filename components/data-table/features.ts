@@ -11,6 +11,8 @@ export type DataTableColumnMeta = {
   className?: string;
   /** Shown as the header's tooltip (what the column holds, its unit). */
   description?: string;
+  /** In a table drawn as cards (narrow screens), the word shown before the cell's value. */
+  cardLabel?: string;
 };
 
 export const dataTableFeatures = tableFeatures({ rowSortingFeature, columnMeta: {} as DataTableColumnMeta });

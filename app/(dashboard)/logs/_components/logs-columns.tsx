@@ -114,7 +114,7 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
       id: "tokens",
       header: "Tokens",
       enableSorting: false,
-      meta: { className: "num", description: "Total tokens (prompt + completion)" },
+      meta: { className: "num", description: "Total tokens (prompt + completion)", cardLabel: "Tokens" },
       cell: ({ row }) => {
         const r = row.original;
         return (
@@ -132,7 +132,7 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
     }),
     col.accessor("cost", {
       header: "Cost",
-      meta: { className: "num", description: "USD, from the price table" },
+      meta: { className: "num", description: "USD, from the price table", cardLabel: "Cost" },
       cell: ({ getValue }) => {
         const cost = getValue();
         return <span title={cost === null ? "unknown: no usage, or a model without a price" : `$${cost}`}>{formatCost(cost)}</span>;
@@ -140,13 +140,13 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
     }),
     col.accessor("latency_ms", {
       header: "Latency",
-      meta: { className: "num", description: "Total time, Detour's overhead included" },
+      meta: { className: "num", description: "Total time, Detour's overhead included", cardLabel: "Latency" },
       cell: ({ row }) => <span title={`${row.original.overhead_ms} ms of it in Detour`}>{formatMs(row.original.latency_ms)}</span>,
     }),
     col.accessor("trace_id", {
       header: "Trace ID",
       enableSorting: false,
-      meta: { className: "col-trace mono" },
+      meta: { className: "col-trace mono", cardLabel: "Trace" },
       cell: ({ getValue }) => (
         <Link href={traceHref(getValue())} title={`Show only trace ${getValue()}`}>
           {getValue()}
@@ -156,13 +156,14 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
     col.accessor("config", {
       header: "Config",
       enableSorting: false,
-      meta: { className: "col-slug mono" },
+      meta: { className: "col-slug mono", cardLabel: "Config" },
       cell: ({ row }) =>
         row.original.config ? (
-          <span title={`${row.original.config}, version ${row.original.config_version ?? "?"}`}>
-            {row.original.config}
-            {row.original.config_version !== null ? <span className="muted"> v{row.original.config_version}</span> : null}
-          </span>
+          <SlugWithVersion
+            slug={row.original.config}
+            version={row.original.config_version}
+            title={`${row.original.config}, version ${row.original.config_version ?? "?"}`}
+          />
         ) : (
           <span className="muted">—</span>
         ),
@@ -170,16 +171,27 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
     col.accessor("virtual_key", {
       header: "Virtual key",
       enableSorting: false,
-      meta: { className: "col-slug mono" },
+      meta: { className: "col-slug mono", cardLabel: "Virtual key" },
       cell: ({ row }) =>
         row.original.virtual_key ? (
-          <span title={`${row.original.virtual_key}, key version ${row.original.virtual_key_version ?? "?"}`}>
-            {row.original.virtual_key}
-            {row.original.virtual_key_version !== null ? <span className="muted"> v{row.original.virtual_key_version}</span> : null}
-          </span>
+          <SlugWithVersion
+            slug={row.original.virtual_key}
+            version={row.original.virtual_key_version}
+            title={`${row.original.virtual_key}, key version ${row.original.virtual_key_version ?? "?"}`}
+          />
         ) : (
           <span className="muted">—</span>
         ),
     }),
   ]);
+}
+
+/** A slug and its version: a long slug is cut with an ellipsis, the version never is. */
+function SlugWithVersion({ slug, version, title }: { slug: string; version: number | null; title: string }) {
+  return (
+    <span className="slug-version" title={title}>
+      <span className="slug-version-slug">{slug}</span>
+      {version !== null ? <span className="slug-version-v muted">v{version}</span> : null}
+    </span>
+  );
 }

@@ -73,6 +73,23 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
 
   return (
     <>
+      {rows?.length ? (
+        // The keyboard's way past the filters, straight to the list's one Tab stop (a row). Without
+        // script it is a plain link to the list.
+        // biome-ignore lint/a11y/useValidAnchor: a real link (#log-results); the handler only puts the focus on the row
+        <a
+          className="skip-link skip-link-inline"
+          href="#log-results"
+          onClick={(event) => {
+            const row = document.querySelector<HTMLElement>('#log-results tbody tr[tabindex="0"]');
+            if (!row) return;
+            event.preventDefault();
+            row.focus();
+          }}
+        >
+          Skip to results
+        </a>
+      ) : null}
       <LogFiltersForm
         urlKey={urlKey}
         values={filterValues}
@@ -93,7 +110,10 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
         <>
           <LogExport filters={current.filters} sort={current.sort} />
           <DataTable
+            id="log-results"
             label="Request logs"
+            cards
+            className="logs-table"
             columns={columns}
             data={rows}
             getRowId={(row) => row.id}
