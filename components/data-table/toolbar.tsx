@@ -154,3 +154,25 @@ export function ToolbarSelect({
     </div>
   );
 }
+
+/**
+ * A labelled date-and-time picker (`datetime-local`, to the second). Its value has no zone: the
+ * owner says which one in the label and converts (the log explorer's pickers mean UTC).
+ */
+export function ToolbarDateTime({ name, label, defaultValue, hint, invalid, className }: FieldProps) {
+  const id = useId();
+  return (
+    <div className={["dt-field", "dt-field-datetime", className].filter(Boolean).join(" ")}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        type="datetime-local"
+        step={1}
+        defaultValue={defaultValue}
+        title={hint}
+        aria-invalid={invalid || undefined}
+      />
+    </div>
+  );
+}

@@ -7,7 +7,8 @@
  */
 import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under the CSP
 import { useEffect, useRef, useState } from "react";
-import { DataTableToolbar, ToolbarInput, ToolbarSelect } from "@/components/data-table/toolbar";
+import { DataTableToolbar, ToolbarDateTime, ToolbarInput, ToolbarSelect } from "@/components/data-table/toolbar";
+import { dateToUtcPicker, urlTimeToUtcPicker, utcPickerToUrlTime } from "@/lib/dashboard/utc-picker";
 import { LOG_FILTERS, METADATA_PREFIX, parseLogQuery, type LogFilterDef, type LogFilters } from "@/lib/logs/query";
 import { LOGGED_ENDPOINTS } from "./endpoints";
 import { describeQueryIssues, fieldOf, type QueryIssue } from "./query-issues";
@@ -20,9 +21,18 @@ const PLACEHOLDERS: Partial<Record<string, string>> = {
   status: "5xx or 429,503",
   cost_min: "0.001",
   cost_max: "0.5",
-  from: "2026-01-31T12:00:00Z",
-  to: "2026-02-01",
   metadata: "env=prod; team=search",
+};
+
+/**
+ * The words on screen where the registry's (also the API's) would not fit the control: the pickers
+ * say their zone, and a Yes/No select is not typed as "true or false".
+ */
+const FIELD_LABELS: Partial<Record<string, string>> = { from: "From (UTC)", to: "To (UTC)" };
+const FIELD_HINTS: Partial<Record<string, string>> = {
+  fallback: "Yes: only requests that a later target answered after an earlier one failed. No: only those without a fallback. Any: both.",
+  from: "UTC. Requests at or after this time (inclusive).",
+  to: "UTC. Requests before this time (exclusive).",
 };
 
 const QUICK_RANGES = [
@@ -56,6 +66,12 @@ export function readFilterForm(form: HTMLFormElement): { filters: LogFilters | n
   const issues: QueryIssue[] = [];
   for (const def of LOG_FILTERS) {
     const value = String(data.get(def.id) ?? "").trim();
+    if (def.type === "datetime") {
+      const time = readPicker(form, def, value);
+      if ("issue" in time) issues.push(time.issue);
+      else if (time.value) params.set(def.id, time.value);
+      continue;
+    }
     if (value === "") continue;
     if (def.type === "key_value") parseMetadataText(value, params, issues);
     else params.set(def.id, value);
@@ -63,6 +79,30 @@ export function readFilterForm(form: HTMLFormElement): { filters: LogFilters | n
   const parsed = parseLogQuery(params);
   if (!parsed.success) issues.push(...describeQueryIssues(parsed.error));
   return { filters: issues.length === 0 && parsed.success ? parsed.data.filters : null, issues };
+}
+
+/** A UTC picker's value as the URL's text; a half-filled picker (its value is then empty) is an issue naming the field. */
+function readPicker(form: HTMLFormElement, def: LogFilterDef, value: string): { value: string | null } | { issue: QueryIssue } {
+  const label = def.label;
+  const input = form.elements.namedItem(def.id);
+  if (input instanceof HTMLInputElement && input.validity.badInput) {
+    return { issue: { param: def.id, label, message: "is not a complete date and time: fill in every part, or clear the field" } };
+  }
+  if (value === "") return { value: null };
+  const url = utcPickerToUrlTime(value);
+  return url ? { value: url } : { issue: { param: def.id, label, message: `must be a date and time (UTC), e.g. ${PICKER_EXAMPLE}` } };
+}
+
+const PICKER_EXAMPLE = "2026-01-31 12:00:00";
+
+/** Issues of the URL's from / to also quote the URL, since a picker cannot show a text it does not accept. */
+function withUrlText(issues: readonly QueryIssue[], values: Record<string, string>): QueryIssue[] {
+  return issues.map((issue) => {
+    const raw = values[issue.param];
+    const def = LOG_FILTERS.find((f) => f.id === issue.param);
+    if (def?.type !== "datetime" || raw === undefined || urlTimeToUtcPicker(raw) !== null) return issue;
+    return { ...issue, message: `${issue.message} (the URL says “${raw.slice(0, 60)}”)` };
+  });
 }
 
 export function LogFiltersForm({
@@ -85,13 +125,13 @@ export function LogFiltersForm({
   onApply: (filters: LogFilters) => void;
   onClear: () => void;
 }) {
-  const [issues, setIssues] = useState<readonly QueryIssue[]>(urlIssues);
+  const [issues, setIssues] = useState<readonly QueryIssue[]>(() => withUrlText(urlIssues, values));
   const formRef = useRef<HTMLFormElement>(null);
   const [shownKey, setShownKey] = useState(urlKey);
   if (shownKey !== urlKey) {
     // A new URL (applied here, a link, the back button): its problems replace the form's.
     setShownKey(urlKey);
-    setIssues(urlIssues);
+    setIssues(withUrlText(urlIssues, values));
   }
   const appliedKey = useRef(urlKey);
   useEffect(() => {
@@ -102,7 +142,8 @@ export function LogFiltersForm({
     appliedKey.current = urlKey;
     for (const def of LOG_FILTERS) {
       const el = form.elements.namedItem(def.id);
-      if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = values[def.id] ?? "";
+      if (el instanceof HTMLInputElement && def.type === "datetime") el.value = urlTimeToUtcPicker(values[def.id]) ?? "";
+      else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = values[def.id] ?? "";
     }
     const quick = form.elements.namedItem("logs-quick-range");
     if (quick instanceof HTMLSelectElement) quick.value = "";
@@ -112,7 +153,13 @@ export function LogFiltersForm({
   const invalid = new Set(issues.map((i) => fieldOf(i.param)));
 
   const field = (def: LogFilterDef) => {
-    const common = { name: def.id, label: def.label, hint: def.hint, defaultValue: values[def.id] ?? "", invalid: invalid.has(def.id) };
+    const common = {
+      name: def.id,
+      label: FIELD_LABELS[def.id] ?? def.label,
+      hint: FIELD_HINTS[def.id] ?? def.hint,
+      defaultValue: values[def.id] ?? "",
+      invalid: invalid.has(def.id),
+    };
     if (def.id === "endpoint") {
       // The URL may name a path that is not in the list: it stays an option, so applying keeps it.
       const fromUrl = values.endpoint;
@@ -134,6 +181,10 @@ export function LogFiltersForm({
               { value: "false", label: "No" },
             ]}
           />
+        );
+      case "datetime":
+        return (
+          <ToolbarDateTime key={def.id} {...common} defaultValue={urlTimeToUtcPicker(values[def.id]) ?? ""} className="dt-field-wide" />
         );
       case "number":
         return <ToolbarInput key={def.id} {...common} className="dt-field-narrow" inputMode="decimal" placeholder={PLACEHOLDERS[def.id]} />;
@@ -174,7 +225,7 @@ export function LogFiltersForm({
               if (!seconds || !form) return;
               const from = form.elements.namedItem("from") as HTMLInputElement | null;
               const to = form.elements.namedItem("to") as HTMLInputElement | null;
-              if (from) from.value = new Date(Date.now() - seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+              if (from) from.value = dateToUtcPicker(new Date(Math.floor(Date.now() / 1000 - seconds) * 1000));
               if (to) to.value = "";
               form.requestSubmit();
             }}
