@@ -47,3 +47,37 @@ test("health reports the database", async ({ request }) => {
   expect(res.status()).toBe(200);
   expect(await res.json()).toMatchObject({ status: "ok", db: "ok", database: "sqlite" });
 });
+
+for (const viewport of [
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+]) {
+  test(`the overview's cards line up their values when a label wraps (${viewport.width}x${viewport.height})`, async ({ page }, info) => {
+    await page.setViewportSize(viewport);
+    await page.goto("/");
+    const cards = page.getByRole("region", { name: "Workspace summary" }).locator(".card");
+    await expect(cards).toHaveCount(5);
+    const boxes = await cards.evaluateAll((els) =>
+      els.map((card) => {
+        const label = card.querySelector(".label")!.getBoundingClientRect();
+        return {
+          top: Math.round(card.getBoundingClientRect().top),
+          labelLines: Math.round(label.height / Number.parseFloat(getComputedStyle(card.querySelector(".label")!).lineHeight)),
+          valueBottom: Math.round(card.querySelector(".value")!.getBoundingClientRect().bottom),
+          cardBottom: Math.round(card.getBoundingClientRect().bottom),
+        };
+      }),
+    );
+    const rows = new Map<number, typeof boxes>();
+    for (const b of boxes) rows.set(b.top, [...(rows.get(b.top) ?? []), b]);
+    for (const [top, row] of rows) {
+      expect(new Set(row.map((b) => b.valueBottom)).size, `values of the row at ${top}px: ${JSON.stringify(row)}`).toBe(1);
+      expect(new Set(row.map((b) => b.cardBottom)).size).toBe(1);
+    }
+    if (viewport.width === 390) {
+      // Two cards a row here: "Rescued by fallback (24 h)" wraps, and its neighbour's value still lines up with its own.
+      expect(Math.max(...boxes.map((b) => b.labelLines))).toBeGreaterThan(1);
+    }
+    await page.screenshot({ path: screenshotPath(info.outputDir, `overview-cards-${viewport.width}`) });
+  });
+}
