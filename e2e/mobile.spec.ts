@@ -249,9 +249,20 @@ test("the first day on a phone: a key, a fallback config, traffic, logs as cards
 
   // 4. The logs, as cards: the two rescued requests.
   await go("Logs");
+  // The filters fold behind a button on a phone, which says how many are applied.
+  const filters = page.getByRole("button", { name: /^Filters/ });
   const trace_ = page.getByLabel("Trace ID", { exact: true });
+  await expect(filters).toHaveAttribute("aria-expanded", "false");
+  await expect(filters).toContainText("none applied");
+  await expect(trace_).toBeHidden();
+  await filters.click();
+  await expect(filters).toHaveAttribute("aria-expanded", "true");
   await trace_.fill(trace);
   await trace_.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`trace_id=${trace}`));
+  await expect(filters).toContainText("1 applied");
+  await filters.click();
+  await expect(trace_).toBeHidden();
   const rows = page.getByRole("table", { name: "Request logs" }).locator("tbody tr");
   await expect(rows).toHaveCount(2);
   for (const row of await rows.all()) {

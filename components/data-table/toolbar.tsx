@@ -7,7 +7,7 @@
  * values in through `formRef`, so the form is not remounted and keyboard focus stays where it was.
  */
 import type { FormEvent, ReactNode, Ref } from "react";
-import { useId } from "react";
+import { useId, useState } from "react";
 
 export type ToolbarIssue = { param: string; label?: string; message: string };
 
@@ -20,7 +20,13 @@ export function DataTableToolbar({
   children,
   actions,
   formRef,
+  activeCount,
 }: {
+  /**
+   * When given, narrow screens (below 700 px) fold the fields behind a "Filters" button that says
+   * how many are applied; they open by themselves while there are issues to fix.
+   */
+  activeCount?: number;
   /** The form's accessible name, e.g. "Filter logs". */
   label: string;
   onApply: (form: HTMLFormElement) => void;
@@ -33,6 +39,10 @@ export function DataTableToolbar({
   formRef?: Ref<HTMLFormElement>;
 }) {
   const issuesId = useId();
+  const bodyId = useId();
+  const [open, setOpen] = useState(false);
+  const collapsible = activeCount !== undefined;
+  const shown = open || Boolean(issues?.length);
   return (
     <form
       ref={formRef}
@@ -45,22 +55,36 @@ export function DataTableToolbar({
         onApply(event.currentTarget);
       }}
     >
-      <div className="dt-toolbar-fields">{children}</div>
-      <div className="dt-toolbar-actions">
-        <button type="submit" className="btn btn-primary btn-sm" disabled={busy}>
-          Apply
+      {collapsible ? (
+        <button
+          type="button"
+          className="btn btn-sm dt-toolbar-toggle"
+          aria-expanded={shown}
+          aria-controls={bodyId}
+          onClick={() => setOpen(!shown)}
+        >
+          Filters
+          <span className="muted">{activeCount ? `(${activeCount} applied)` : "(none applied)"}</span>
         </button>
-        {onClear ? (
-          <button type="button" className="btn btn-sm" onClick={onClear}>
-            Clear
+      ) : null}
+      <div id={bodyId} className="dt-toolbar-body" data-folded={collapsible && !shown ? "" : undefined}>
+        <div className="dt-toolbar-fields">{children}</div>
+        <div className="dt-toolbar-actions">
+          <button type="submit" className="btn btn-primary btn-sm" disabled={busy}>
+            Apply
           </button>
-        ) : null}
-        {actions}
-        {busy ? (
-          <span className="muted" role="status">
-            Loading…
-          </span>
-        ) : null}
+          {onClear ? (
+            <button type="button" className="btn btn-sm" onClick={onClear}>
+              Clear
+            </button>
+          ) : null}
+          {actions}
+          {busy ? (
+            <span className="muted" role="status">
+              Loading…
+            </span>
+          ) : null}
+        </div>
       </div>
       {issues?.length ? (
         <div id={issuesId} role="alert" className="alert-error dt-toolbar-issues">

@@ -204,6 +204,7 @@ export function LogFiltersForm({
   return (
     <DataTableToolbar
       label="Filter logs"
+      activeCount={Object.keys(values).length}
       formRef={formRef}
       issues={issues}
       busy={busy}
