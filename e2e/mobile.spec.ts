@@ -320,7 +320,18 @@ test("the first day on a phone: a key, a fallback config, traffic, logs as cards
   // 9. Revoke the key from the list.
   await go("Virtual keys");
   const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: FLOW.openai, exact: true }) });
-  await row.getByRole("button", { name: `Revoke ${FLOW.openai}` }).click();
+  // The list is a list of cards: the key's actions are on screen, not at the end of a table to scroll sideways.
+  expect(await row.evaluate((el) => getComputedStyle(el).display)).toBe("grid");
+  const revoke = row.getByRole("button", { name: `Revoke ${FLOW.openai}` });
+  const box = (await revoke.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+  expect(await page.locator(".ui-table-wrap").evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  // Each value says what it is (the cell's label, drawn before it).
+  const rotated = row.locator("td[data-label='Rotated']");
+  await expect(rotated).toBeVisible();
+  expect(await rotated.evaluate((el) => getComputedStyle(el, "::before").content)).toBe('"Rotated"');
+  await page.screenshot({ path: screenshotPath(info.outputDir, "phone-flow-key-list") });
+  await revoke.click();
   const confirm = page.getByRole("dialog", { name: `Revoke “${FLOW.openai}”?` });
   await confirm.getByRole("button", { name: "Revoke key" }).click();
   await expect(confirm).toBeHidden();

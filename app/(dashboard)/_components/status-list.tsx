@@ -23,7 +23,8 @@ export async function loadStatusList<R>(
 
 /**
  * The body of a list page whose rows are active or revoked (API keys, virtual keys): status tabs
- * with counts, pagination in the URL, and the table (`columns` in its head, `children` as rows).
+ * with counts, pagination in the URL, and the table (`columns` in its head, `children` as rows;
+ * their cells carry `data-label`, which names them when narrow screens show each row as a card).
  */
 export function StatusList({
   base,
@@ -73,8 +74,9 @@ export function StatusList({
       {rowCount === 0 ? (
         <p className="muted ui-table-empty">No {query.status ?? ""} keys on this page.</p>
       ) : (
+        // Below 700 px each row is a card, its cells named by their `data-label` (globals.css: .ui-table-cards).
         <div className="ui-table-wrap">
-          <table className="ui-table">
+          <table className="ui-table ui-table-cards">
             <thead>
               <tr>
                 {columns}

@@ -168,20 +168,20 @@ function ApiKeyTableRow({
         <span className="ui-cell-title">{k.name}</span>
         {fromEnv ? <span className="ui-cell-sub">from the environment</span> : null}
       </td>
-      <td>
+      <td data-label="Key">
         <code>{masked}</code>
       </td>
-      <td>{k.scope === "admin" ? <Badge tone="warn">admin</Badge> : <Badge>gateway</Badge>}</td>
-      <td>
+      <td data-label="Scope">{k.scope === "admin" ? <Badge tone="warn">admin</Badge> : <Badge>gateway</Badge>}</td>
+      <td data-label="Status">
         <StatusCell apiKey={k} expired={expired} successor={successor} />
       </td>
-      <td>
+      <td data-label="Created">
         <RelativeTime value={k.createdAt} now={now} />
       </td>
-      <td>
+      <td data-label="Last used">
         <RelativeTime value={k.lastUsedAt} now={now} />
       </td>
-      <td>
+      <td data-label="Expires">
         <span className="ak-default">
           {k.expiresAt ? (
             <span title={formatAbsolute(k.expiresAt)}>{formatAbsolute(k.expiresAt)}</span>
@@ -195,8 +195,10 @@ function ApiKeyTableRow({
           )}
         </span>
       </td>
-      <td>{allowedModels ? <span className="mono">{allowedModels.join(", ")}</span> : <span className="muted">any</span>}</td>
-      <td>
+      <td data-label="Allowed models">
+        {allowedModels ? <span className="mono">{allowedModels.join(", ")}</span> : <span className="muted">any</span>}
+      </td>
+      <td data-label="Default config">
         <span className="ak-default">
           <DefaultConfigCell slug={k.defaultConfigSlug} config={k.defaultConfigSlug ? named.get(k.defaultConfigSlug) : undefined} />
           {revoked ? null : (
@@ -206,7 +208,7 @@ function ApiKeyTableRow({
           )}
         </span>
       </td>
-      <td className="budget-col">
+      <td data-label="Budget" className="budget-col">
         <span className="budget-cell">
           <BudgetCell budget={budget} label={`Budget of ${k.name} (${masked})`} />
           {revoked ? null : (

@@ -137,7 +137,7 @@ function VirtualKeyRow({ vk, now, budget }: { vk: VirtualKeyDetail; now: number;
           <CopyButton value={vk.slug} label={`Copy slug ${vk.slug}`} />
         </span>
       </td>
-      <td>
+      <td data-label="Provider">
         {providerLabel(vk.provider)}
         {vk.deployments.length ? (
           <span className="muted"> · {vk.deployments.length === 1 ? "1 deployment" : `${vk.deployments.length} deployments`}</span>
@@ -148,10 +148,10 @@ function VirtualKeyRow({ vk, now, budget }: { vk: VirtualKeyDetail; now: number;
           </span>
         ) : null}
       </td>
-      <td>
+      <td data-label="Key">
         <code>{current?.hint ?? "—"}</code> <span className="ui-version">v{vk.currentVersion}</span>
       </td>
-      <td>
+      <td data-label="Status">
         {revoked ? (
           <Badge tone="danger" title={vk.revokedAt ? `Revoked ${formatAbsolute(vk.revokedAt)}` : undefined}>
             Revoked
@@ -164,13 +164,13 @@ function VirtualKeyRow({ vk, now, budget }: { vk: VirtualKeyDetail; now: number;
           <Badge tone="ok">Active</Badge>
         )}
       </td>
-      <td>
+      <td data-label="Last used">
         <RelativeTime value={vk.lastUsedAt} now={now} />
       </td>
-      <td>
+      <td data-label="Rotated">
         <RelativeTime value={vk.rotatedAt} now={now} />
       </td>
-      <td>
+      <td data-label="Expires">
         {vk.expiresAt ? (
           <time dateTime={vk.expiresAt.toISOString()} className={expired ? "muted" : undefined}>
             {expired ? "expired " : ""}
@@ -180,10 +180,10 @@ function VirtualKeyRow({ vk, now, budget }: { vk: VirtualKeyDetail; now: number;
           <span className="muted">never</span>
         )}
       </td>
-      <td className="ui-cell-clip" title={models?.join(", ")}>
+      <td data-label="Models" className="ui-cell-clip" title={models?.join(", ")}>
         {models ? <code>{models.join(", ")}</code> : <span className="muted">any</span>}
       </td>
-      <td className="budget-col">
+      <td data-label="Budget" className="budget-col">
         <BudgetCell budget={budget} label={`Budget of ${vk.name} (${vk.slug})`} />
       </td>
       <td className="ui-col-actions">
