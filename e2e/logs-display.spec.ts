@@ -18,6 +18,7 @@ const RUN_FILTER = `metadata.e2e_run=${RUN}`;
 
 let mock: MockUpstream;
 let keySlug: string;
+let configSlug: string;
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
@@ -25,13 +26,20 @@ test.beforeAll(async () => {
   keySlug = await openaiVirtualKey(`Rotated display key with a long name ${RUN}`, "sk-e2e-display-old-0000aaaa1111", mock.url);
   // Rotated: the requests below are logged with key version 2.
   await admin("PUT", `/virtual-keys/${keySlug}`, { key: "sk-e2e-display-new-0000bbbb2222" });
+  // Through a config with a long name too: both slug columns as wide as they get.
+  configSlug = (
+    await admin<{ slug: string }>("POST", "/configs", {
+      name: `Display config with a long name ${RUN}`,
+      config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: keySlug }] },
+    })
+  ).slug;
   for (let i = 0; i < 2; i++) {
     const res = await fetch(`${API}/chat/completions`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
         "x-portkey-api-key": E2E_ADMIN_API_KEY,
-        "x-portkey-virtual-key": keySlug,
+        "x-portkey-config": configSlug,
         "x-portkey-metadata": JSON.stringify({ e2e_run: RUN }),
       },
       body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: `ping ${i}` }] }),
@@ -42,6 +50,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  if (configSlug) await admin("DELETE", `/configs/${configSlug}`).catch(() => undefined);
   if (keySlug) await admin("DELETE", `/virtual-keys/${keySlug}`).catch(() => undefined);
   await mock?.close();
 });
@@ -53,6 +62,11 @@ test("after a rotation the virtual-key column shows the whole key version; every
   await page.goto(`/logs?${RUN_FILTER}`);
   const rows = table(page).locator("tbody tr");
   await expect(rows).toHaveCount(2);
+  // At 1440 px the whole table fits its frame: no column is scrolled out of sight.
+  const frame = page.locator(".dt-scroll");
+  const fit = await frame.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+  expect(fit.scroll, JSON.stringify(fit)).toBeLessThanOrEqual(fit.client);
+  const frameBox = (await frame.boundingBox())!;
   for (const row of await rows.all()) {
     const cell = row.locator("td[data-col='virtual_key']");
     const version = cell.locator(".slug-version-v");
@@ -60,8 +74,10 @@ test("after a rotation the virtual-key column shows the whole key version; every
     await expect(version).toBeVisible();
     const [v, c] = [(await version.boundingBox())!, (await cell.boundingBox())!];
     expect(v.x + v.width).toBeLessThanOrEqual(c.x + c.width); // inside its cell, not cut by it
+    expect(v.x + v.width).toBeLessThanOrEqual(frameBox.x + frameBox.width); // and on screen
     expect(await version.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     await expect(cell.locator(".slug-version")).toHaveAttribute("title", `${keySlug}, key version 2`);
+    await expect(row.locator("td[data-col='config'] .slug-version-v")).toHaveText("v1");
   }
 
   const fonts = await table(page)
