@@ -8,6 +8,7 @@
 import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
 import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { configJsonValue } from "../testing/config-editor";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -75,7 +76,7 @@ test("an Anthropic key in the dialog, an OpenAI -> Azure -> Anthropic config in 
   await page.getByRole("group", { name: "Target 2", exact: true }).getByLabel("Virtual key").selectOption(azureKey);
   await page.getByRole("button", { name: "Add target", exact: true }).click();
   await page.getByRole("group", { name: "Target 3", exact: true }).getByLabel("Virtual key").selectOption(anthropicKey);
-  expect(JSON.parse(await page.getByLabel("Config JSON").inputValue())).toEqual({
+  expect(await configJsonValue(page)).toEqual({
     strategy: { mode: "fallback" },
     targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }, { virtual_key: anthropicKey }],
   });

@@ -2,6 +2,7 @@ import { expect, test, type Locator, type Page } from "@playwright/test";
 import { formatUsd } from "../lib/dashboard/budget-input";
 import { admin } from "../testing/e2e-admin-api";
 import { addSpendToday } from "../testing/e2e-db";
+import { fillConfigJson } from "../testing/config-editor";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 
 /**
@@ -170,7 +171,7 @@ test("a new config gets a budget in the builder, changed later on the config's p
   const name = `budget-config-${run}`;
   await page.goto("/configs/new");
   await page.getByLabel("Config name").fill(name);
-  await page.getByLabel("Config JSON").fill(JSON.stringify({ virtual_key: slug }, null, 2));
+  await fillConfigJson(page, JSON.stringify({ virtual_key: slug }, null, 2));
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
   await page.getByLabel("Limit (USD)").fill("20");
   await page.getByLabel("Period").selectOption("weekly");

@@ -7,6 +7,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { admin, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { configJsonValue, fillConfigJson } from "../testing/config-editor";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 
 test.use({ storageState: ADMIN_STATE });
@@ -33,7 +34,7 @@ test("an unknown mode typed in the JSON shows as itself with its error, not as S
 
   const json = page.getByLabel("Config JSON");
   const typo = { strategy: { mode: "fallbak", on_status_codes: [503] }, targets: [{ virtual_key: "vk-a" }, { virtual_key: "vk-b" }] };
-  await json.fill(JSON.stringify(typo, null, 2));
+  await fillConfigJson(page, JSON.stringify(typo, null, 2));
 
   // The form shows the JSON's value and the engine's error, not "Single: the first target".
   await expect(mode.locator("option:checked")).toHaveText("“fallbak”: not a strategy mode");
@@ -43,13 +44,13 @@ test("an unknown mode typed in the JSON shows as itself with its error, not as S
   await expect(page.getByRole("group", { name: "Config targets" })).toContainText("the strategy mode, which is not valid");
   await expect(json).toHaveAccessibleDescription(/strategy\.mode must be one of single, fallback, loadbalance, conditional/);
   // The JSON is left as typed.
-  expect(JSON.parse(await json.inputValue())).toEqual(typo);
+  expect(await configJsonValue(page)).toEqual(typo);
   await page.screenshot({ path: screenshotPath(info.outputDir, "config-unknown-mode"), fullPage: true });
 
   // Picking a mode in the form fixes the JSON (the fallback list kept).
   await mode.selectOption("fallback");
   await expect(mode).not.toHaveAttribute("aria-invalid", "true");
-  expect(JSON.parse(await json.inputValue())).toEqual({ ...typo, strategy: { mode: "fallback", on_status_codes: [503] } });
+  expect(await configJsonValue(page)).toEqual({ ...typo, strategy: { mode: "fallback", on_status_codes: [503] } });
   await expect(root.getByRole("button", { name: "Remove 503" })).toBeVisible();
   expect(errors).toEqual([]);
 });
@@ -63,7 +64,10 @@ test("a slug that is no active key is an error at its target; a target without c
   await page.getByLabel("Config name").fill(`e2e builder check ${RUN}`);
   const json = page.getByLabel("Config JSON");
   const missing = `vk-nosuch-${RUN}`;
-  await json.fill(JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: missing }, { virtual_key: vk }] }, null, 2));
+  await fillConfigJson(
+    page,
+    JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: missing }, { virtual_key: vk }] }, null, 2),
+  );
   await expect(json).toHaveAccessibleDescription(
     new RegExp(`targets\\[0\\]\\.virtual_key no active virtual key "${missing}" in this workspace`),
   );
@@ -73,14 +77,17 @@ test("a slug that is no active key is an error at its target; a target without c
   await expect(page).toHaveURL(/\/configs\/new$/);
 
   // An empty target: valid for the schema, but it runs only with the key each request sends.
-  await json.fill(JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: vk }, {}] }, null, 2));
+  await fillConfigJson(page, JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: vk }, {}] }, null, 2));
   await expect(json).toHaveAccessibleDescription(/Valid, and runs only when each request sends its credentials/);
   await expect(json).toHaveAccessibleDescription(/targets\[1\] names no virtual key or provider/);
   await expect(json).not.toHaveAccessibleDescription(/Valid: the gateway can run this config/);
   await page.screenshot({ path: screenshotPath(info.outputDir, "config-needs-credentials"), fullPage: true });
 
   // Both targets with an active key: simply valid.
-  await json.fill(JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: vk }, { virtual_key: vk }] }, null, 2));
+  await fillConfigJson(
+    page,
+    JSON.stringify({ strategy: { mode: "fallback" }, targets: [{ virtual_key: vk }, { virtual_key: vk }] }, null, 2),
+  );
   await expect(json).toHaveAccessibleDescription(/Valid: the gateway can run this config/);
   expect(errors).toEqual([]);
 });

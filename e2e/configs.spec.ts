@@ -9,6 +9,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { Portkey } from "portkey-ai";
 import { E2E_ADMIN, E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
 import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { configJsonValue, fillConfigJson } from "../testing/config-editor";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -50,7 +51,7 @@ test.afterAll(async () => {
 });
 
 async function jsonView(page: Page): Promise<unknown> {
-  return JSON.parse(await page.getByLabel("Config JSON").inputValue());
+  return await configJsonValue(page);
 }
 
 /** Saves a new config typed into the builder's JSON view (as the signed-in admin); returns its id. */
@@ -58,7 +59,7 @@ async function saveNewConfig(page: Page, name: string, config: unknown): Promise
   await page.goto("/configs/new");
   await expect(page.getByRole("heading", { name: "New config", level: 1 })).toBeVisible();
   await page.getByLabel("Config name").fill(name);
-  await page.getByLabel("Config JSON").fill(JSON.stringify(config, null, 2));
+  await fillConfigJson(page, JSON.stringify(config, null, 2));
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
   await page.getByRole("button", { name: "Save config" }).click();
   await expect(page).toHaveURL(/\/configs\/pc-[a-z0-9]+-[0-9a-f]{6}\?saved=1$/);
@@ -119,9 +120,9 @@ test("build a fallback config in the browser, copy its id, and the portkey-ai SD
     targets: [{ virtual_key: openaiKey }, { virtual_key: azureKey }],
     request_timeout: 30000,
   };
-  await page.getByLabel("Config JSON").fill(JSON.stringify(edited, null, 2));
+  await fillConfigJson(page, JSON.stringify(edited, null, 2));
   await expect(root.getByLabel("Request timeout (ms)")).toHaveValue("30000");
-  await page.getByLabel("Config JSON").fill("{ not json");
+  await fillConfigJson(page, "{ not json");
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Not valid JSON/);
   await expect(root.getByLabel("Request timeout (ms)")).toHaveValue("30000"); // the form keeps the last valid config
   await root.getByLabel("Request timeout (ms)").fill("45000"); // a form edit rewrites the JSON view
@@ -289,7 +290,7 @@ test("cache, affinity and a target's own on_status_codes in the form and the JSO
     requestTimeout: 30000,
     affinity: { onOriginFailure: "fallback_without_state" },
   };
-  await page.getByLabel("Config JSON").fill(JSON.stringify(camel, null, 2));
+  await fillConfigJson(page, JSON.stringify(camel, null, 2));
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/);
   await expect(root.getByLabel("Request timeout (ms)")).toHaveValue("30000");
   await expect(root.getByLabel("Cache", { exact: true })).toHaveValue("simple");
@@ -349,7 +350,7 @@ test("saving a config that sends a virtual key to a host it does not allow: the 
     strategy: { mode: "fallback" },
     targets: [{ virtual_key: openaiKey }, { virtual_key: openaiKey, custom_host: "https://elsewhere.example/v1" }],
   };
-  await page.getByLabel("Config JSON").fill(JSON.stringify(config, null, 2));
+  await fillConfigJson(page, JSON.stringify(config, null, 2));
   await expect(page.getByLabel("Config JSON")).toHaveAccessibleDescription(/Valid/); // the engine's schema has nothing against it
   const target2 = page.getByRole("group", { name: "Target 2", exact: true });
   await expect(target2.getByLabel("Virtual key")).toHaveValue(openaiKey);

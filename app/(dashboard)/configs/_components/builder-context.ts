@@ -1,3 +1,4 @@
+import type { KeyProviders } from "@/lib/dashboard/config-summary";
 import type { IssueIndex, Path } from "./draft";
 
 export type VirtualKeyOption = { slug: string; name: string; provider: string };
@@ -7,6 +8,8 @@ export type BuilderContext = {
   update: (path: Path, value: unknown) => void;
   issues: IssueIndex;
   virtualKeys: VirtualKeyOption[];
+  /** The same keys, slug -> provider: the targets' provider badges. */
+  keyProviders: KeyProviders;
 };
 
 /** A stable DOM id for a control at `path` (for focus after a move, and labels). */

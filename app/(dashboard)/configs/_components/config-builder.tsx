@@ -4,7 +4,7 @@ import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under 
 import { useRouter } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { Field, TextInput } from "@/components/ui/field";
+import { TextInput } from "@/components/ui/field";
 import { sendJson } from "@/lib/browser/submit-json";
 import { notify } from "@/components/ui/toast";
 import { CONFIG_NAME_MAX } from "@/lib/api/config-schemas";
@@ -14,6 +14,11 @@ import type { BuilderContext, VirtualKeyOption } from "./builder-context";
 import { indexIssues, prettyJson, setIn, type Json, type Path } from "./draft";
 import { isRecord } from "@/lib/is-record";
 import { checkRunnable } from "@/lib/dashboard/config-runnable";
+import { jsonSyntaxError, locatePath, parseIssuePath } from "@/lib/dashboard/config-json";
+import { summarizeConfig } from "@/lib/dashboard/config-summary";
+import { providerLabel } from "@/lib/gateway/providers/catalog";
+import { useCan } from "../../_components/role";
+import { type EditorDiagnostic, JsonEditor } from "./json-editor";
 import { NodeEditor } from "./node-editor";
 import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";
 import { BudgetFields, type BudgetFieldErrors } from "../../_components/budget-fields";
@@ -64,9 +69,28 @@ export function ConfigBuilder({
     [keyIssues, parsed, runnable, serverIssues],
   );
   const valid = parsed.ok && !keyIssues.length && !runnable.issues.length;
+  const canEdit = useCan("member");
+  const keyProviders = useMemo(() => new Map(virtualKeys.map((k) => [k.slug, k.provider])), [virtualKeys]);
+  const slugs = useMemo(
+    () => virtualKeys.map((k) => ({ slug: k.slug, detail: `${providerLabel(k.provider)} · ${k.name}` })),
+    [virtualKeys],
+  );
+  const summary = useMemo(() => summarizeConfig(draft, keyProviders), [draft, keyProviders]);
+  // Each problem at its place in the text: the syntax error where parsing stops, an issue at its path.
+  const diagnostics = useMemo((): EditorDiagnostic[] => {
+    if (jsonError) {
+      const at = jsonSyntaxError(jsonText);
+      return at ? [{ from: at.pos, to: at.pos + 1, message: jsonError }] : [];
+    }
+    return issues.all.flatMap((issue) => {
+      const place = locatePath(jsonText, parseIssuePath(issue.path));
+      return place ? [{ from: place.from, to: place.to, message: `${issue.path || "config"}: ${issue.message}` }] : [];
+    });
+  }, [jsonError, jsonText, issues]);
 
   const ctx: BuilderContext = {
     issues,
+    keyProviders,
     virtualKeys,
     update: (path: Path, value: unknown) => {
       setDraft((current: unknown) => {
@@ -188,6 +212,9 @@ export function ConfigBuilder({
         }
       }}
     >
+      <p className="cfg-summary" aria-live="polite">
+        <span className="cfg-summary-label">Routing:</span> <span data-testid="config-summary">{summary}</span>
+      </p>
       <div className="cfg-builder-form">
         {formError ? (
           <div role="alert" className="alert-error">
@@ -232,18 +259,16 @@ export function ConfigBuilder({
         )}
       </div>
       <div className="cfg-json-pane">
-        <Field label="Config JSON" error={jsonError} hint={jsonHint}>
-          {(ids) => (
-            <textarea
-              {...ids}
-              className="cfg-json"
-              spellCheck={false}
-              value={jsonText}
-              onChange={(e) => onJsonChange(e.target.value)}
-              rows={24}
-            />
-          )}
-        </Field>
+        <JsonEditor
+          label="Config JSON"
+          value={jsonText}
+          onChange={onJsonChange}
+          diagnostics={diagnostics}
+          slugs={slugs}
+          error={jsonError}
+          hint={jsonHint}
+          readOnly={!canEdit}
+        />
         <div className="cfg-save-row">
           <Button type="submit" variant="primary" disabled={pending || !changed} aria-keyshortcuts="Control+S">
             {pending ? "Saving…" : editing ? "Save new version" : "Save config"}

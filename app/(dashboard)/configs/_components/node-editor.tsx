@@ -8,6 +8,8 @@ import { controlId, numberOrUndefined, type BuilderContext } from "./builder-con
 import { CommonFields } from "./common-fields";
 import type { Json, Path } from "./draft";
 import { isRecord } from "@/lib/is-record";
+import { sourceBadge, targetRoles, targetSource } from "@/lib/dashboard/config-summary";
+import { Badge } from "@/components/ui/badge";
 import { ConditionsEditor } from "./conditions-editor";
 import { StatusCodesInput } from "./status-codes-input";
 import { DIRECT_KEYS, TargetSourceFields, withoutKeys } from "./target-fields";
@@ -195,13 +197,22 @@ export function NodeEditor({
   return (
     <>
       {settings}
-      <TargetList targets={targets} path={path} label={label} mode={mode} modeUnknown={unknown !== null} ctx={ctx} />
+      <TargetList
+        targets={targets}
+        roles={targetRoles(node)}
+        path={path}
+        label={label}
+        mode={mode}
+        modeUnknown={unknown !== null}
+        ctx={ctx}
+      />
     </>
   );
 }
 
 function TargetList({
   targets,
+  roles,
   path,
   label,
   mode,
@@ -209,6 +220,8 @@ function TargetList({
   ctx,
 }: {
   targets: unknown[];
+  /** What each target is for under this mode ("Primary", "Fallback 1"...): config-summary.ts. */
+  roles: string[];
   path: Path;
   label: string;
   mode: StrategyMode;
@@ -262,11 +275,38 @@ function TargetList({
           const name = nameOf(index);
           const childPath = [...listPath, index];
           const childNode = isRecord(child) ? child : {};
+          const source = targetSource(child, ctx.keyProviders);
+          const roleId = controlId(childPath, "role");
           return (
             // biome-ignore lint/suspicious/noArrayIndexKey: a target is its position in the draft (its path config.targets[i], which issues and control ids name); its fields read the draft
             <li key={index}>
-              <fieldset className="cfg-node" aria-invalid={ctx.issues.under(childPath) ? true : undefined}>
+              <fieldset className="cfg-node" aria-invalid={ctx.issues.under(childPath) ? true : undefined} aria-describedby={roleId}>
                 <legend>{name}</legend>
+                {/* What the target is for and where it goes: read with the group's name ("Target 1", then "Primary, OpenAI"). */}
+                <p className="cfg-node-role" id={roleId}>
+                  <span className="cfg-role">{roles[index] ?? name}</span>
+                  <span className="sr-only">, </span>
+                  <Badge
+                    tone={
+                      source.kind === "unknown_key"
+                        ? "danger"
+                        : source.kind === "none"
+                          ? "warn"
+                          : source.kind === "provider"
+                            ? "info"
+                            : "neutral"
+                    }
+                    title={
+                      source.kind === "provider"
+                        ? source.via === "virtual_key"
+                          ? `through virtual key ${isRecord(child) ? String(child.virtual_key) : ""}`
+                          : "provider named in the config"
+                        : undefined
+                    }
+                  >
+                    {sourceBadge(source)}
+                  </Badge>
+                </p>
                 <div className="cfg-node-tools">
                   <Button
                     variant="ghost"
