@@ -13,7 +13,7 @@ import { lookupWorkspaceBudgets } from "../gateway/cache/lookups";
 import type { Endpoint } from "../gateway/providers/types";
 import type { ResolvedTarget, Routing } from "../gateway/request/resolve-targets";
 import { listRouteLeaves } from "../gateway/router";
-import type { AuthenticatedKey } from "../store/api-keys";
+import type { Caller } from "../gateway/request/served";
 import type { PriceOverrides } from "../logs/cost";
 import { observeBudgetRefused, observeSpend, observeBudgetRemaining } from "../metrics";
 import { worstCaseCost, type PricedTarget } from "./estimate";
@@ -49,18 +49,15 @@ export type Subject = {
   metric?: false;
 };
 
-const workspaceSubject = (key: AuthenticatedKey): Subject => ({
+const workspaceSubject = (key: Caller): Subject => ({
   scope: "workspace",
   id: key.workspaceId,
   name: "this workspace",
   label: key.workspaceId,
 });
-const apiKeySubject = (key: AuthenticatedKey): Subject => ({
-  scope: "api_key",
-  id: key.id,
-  name: `API key ${JSON.stringify(key.name)}`,
-  label: key.name,
-});
+/** The API key's subject; none for a caller without one (a config test from the dashboard). */
+const apiKeySubject = (key: Caller): Subject[] =>
+  key.id === null ? [] : [{ scope: "api_key", id: key.id, name: `API key ${JSON.stringify(key.name)}`, label: key.name }];
 const configSubject = (config: NonNullable<Routing["config"]>): Subject => ({
   scope: "config",
   id: config.id,
@@ -75,7 +72,7 @@ const virtualKeySubject = (vk: { id: string; slug: string }): Subject => ({
 });
 
 /** A rotated API key in its grace period spends for the key that replaced it too (its budget goes on from the old key's spend). */
-const replacementSubject = (key: AuthenticatedKey): Subject[] =>
+const replacementSubject = (key: Caller): Subject[] =>
   key.rotatedToId
     ? [
         {
@@ -89,8 +86,8 @@ const replacementSubject = (key: AuthenticatedKey): Subject[] =>
     : [];
 
 /** The subjects a request may spend on before routing: workspace, API key (and its replacement), saved config, every virtual key of its targets. */
-export function requestSubjects(key: AuthenticatedKey, routing: Routing): Subject[] {
-  const subjects = [workspaceSubject(key), apiKeySubject(key), ...replacementSubject(key)];
+export function requestSubjects(key: Caller, routing: Routing): Subject[] {
+  const subjects = [workspaceSubject(key), ...apiKeySubject(key), ...replacementSubject(key)];
   if (routing.config) subjects.push(configSubject(routing.config));
   const seen = new Set<string>();
   for (const leaf of listRouteLeaves(routing.tree)) {
@@ -103,8 +100,8 @@ export function requestSubjects(key: AuthenticatedKey, routing: Routing): Subjec
 }
 
 /** The subjects a finished request's cost counts for: workspace, API key, saved config, the virtual key that answered. */
-export function spendSubjects(key: AuthenticatedKey, routing: Routing | null, answered: ResolvedTarget | null): Subject[] {
-  const subjects = [workspaceSubject(key), apiKeySubject(key), ...replacementSubject(key)];
+export function spendSubjects(key: Caller, routing: Routing | null, answered: ResolvedTarget | null): Subject[] {
+  const subjects = [workspaceSubject(key), ...apiKeySubject(key), ...replacementSubject(key)];
   if (routing?.config) subjects.push(configSubject(routing.config));
   if (answered?.virtualKey) subjects.push(virtualKeySubject(answered.virtualKey));
   return subjects;
@@ -153,7 +150,7 @@ const usd = (n: number) => `$${n < 0.01 && n > 0 ? n.toPrecision(2) : n.toFixed(
  */
 export async function reserveBudgets(input: {
   id: string;
-  key: AuthenticatedKey;
+  key: Caller;
   routing: Routing;
   endpoint: Endpoint;
   body: Record<string, unknown>;

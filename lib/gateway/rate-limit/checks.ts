@@ -4,15 +4,15 @@
  */
 import { logger } from "../../logger";
 import type { LogRecord } from "../../logs/types";
-import type { AuthenticatedKey } from "../../store/api-keys";
+import type { Caller } from "../request/served";
 import { DetourError } from "../../errors";
 import { rateLimitMessage, type RateLimitSubject } from "./limiter";
 import type { ResolvedTarget, Routing } from "../request/resolve-targets";
 import { listRouteLeaves } from "../router";
 import { rateLimiter } from "../cache/lookups";
 
-export function apiKeySubjects(key: AuthenticatedKey): RateLimitSubject[] {
-  if (key.rpmLimit === null && key.tpmLimit === null) return [];
+export function apiKeySubjects(key: Caller): RateLimitSubject[] {
+  if (key.id === null || (key.rpmLimit === null && key.tpmLimit === null)) return [];
   return [{ scope: "api_key", id: key.id, label: `API key ${JSON.stringify(key.name)}`, rpm: key.rpmLimit, tpm: key.tpmLimit }];
 }
 
@@ -45,10 +45,10 @@ export async function enforceRateLimits(subjects: RateLimitSubject[]): Promise<v
 }
 
 /** Adds a finished request's tokens to the TPM windows of its API key and of the virtual key that answered. */
-export function countTokens(record: LogRecord, answered: ResolvedTarget | null, key: AuthenticatedKey): void {
+export function countTokens(record: LogRecord, answered: ResolvedTarget | null, key: Caller): void {
   if (!record.totalTokens || record.totalTokens <= 0 || record.cacheStatus === "HIT") return;
   const subjects: Pick<RateLimitSubject, "scope" | "id">[] = [];
-  if (key.tpmLimit !== null) subjects.push({ scope: "api_key", id: key.id });
+  if (key.tpmLimit !== null && key.id !== null) subjects.push({ scope: "api_key", id: key.id });
   if (answered?.virtualKey && answered.virtualKey.tpmLimit !== null) subjects.push({ scope: "virtual_key", id: answered.virtualKey.id });
   if (!subjects.length) return;
   rateLimiter()

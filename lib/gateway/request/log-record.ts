@@ -1,11 +1,11 @@
 /** Turns a served request into its log row (docs/GATEWAY.md §9). Secrets never reach the row (`log-redaction.ts`). */
 import { cost, type PriceOverrides } from "../../logs/cost";
 import { boundBody, type AffinityRow, type AttemptRecordRow, type LogRecord } from "../../logs/types";
-import type { AuthenticatedKey } from "../../store/api-keys";
 import type { UpstreamPayload } from "./attempt";
 import type { Endpoint, ResourceCall } from "../providers/types";
 import type { RequestContext } from "./headers";
 import type { ResolvedTarget, Routing } from "./resolve-targets";
+import type { Caller } from "./served";
 import type { AttemptRecord, RouteResult } from "../router";
 import type { TokenUsage } from "../providers/types";
 import { Redactor, redactHeaders, routingSecrets } from "./log-redaction";
@@ -143,13 +143,13 @@ function namesNoTarget(s: RequestForLog): boolean {
 }
 
 /** The config a request refused before routing asked for: the one it named (even one not found), else its API key's default. */
-function requestedConfig(s: RequestForLog, key: AuthenticatedKey): string | null {
+function requestedConfig(s: RequestForLog, key: Caller): string | null {
   if (s.ctx?.config?.kind === "id") return s.ctx.config.slug;
   return namesNoTarget(s) ? key.defaultConfigSlug : null;
 }
 
 /** The log row of a served request (built once its answer has been handed over; times taken before). No provider key reaches it. */
-export function buildLogRecord(s: RequestForLog, key: AuthenticatedKey, input: LogInput, latencyMs: number): LogRecord {
+export function buildLogRecord(s: RequestForLog, key: Caller, input: LogInput, latencyMs: number): LogRecord {
   const answered = input.result?.target ?? null;
   const headerSecrets = new Set<string>();
   const headers = redactedHeaders(s.request.headers, headerSecrets);

@@ -40,10 +40,17 @@ export type Routing = {
 /** `defaultConfigSlug`: the API key's default config, used when the request names no target (docs/GATEWAY.md §2). */
 export async function resolveRouting(ctx: RequestContext, workspaceId: string, defaultConfigSlug: string | null = null): Promise<Routing> {
   const { config, saved } = await loadConfig(ctx, workspaceId, defaultConfigSlug);
+  return { tree: await resolveTree(config, ctx, workspaceId), config: saved };
+}
+
+/**
+ * A config object's tree of targets with their credentials, as for a request naming it: the
+ * dashboard's "Test this config" routes its unsaved config this way (config-test.ts).
+ */
+export async function resolveTree(config: Config, ctx: RequestContext, workspaceId: string): Promise<RouteNode<ResolvedTarget>> {
   let tree = buildRouteTree(config) as RouteNode<LeafTarget>;
   if (ctx.requestTimeoutMs !== null) tree = withTimeout(tree, ctx.requestTimeoutMs);
-  const resolved = await mapRouteLeaves(tree, (leaf) => resolveLeaf(leaf, ctx, workspaceId));
-  return { tree: resolved, config: saved };
+  return mapRouteLeaves(tree, (leaf) => resolveLeaf(leaf, ctx, workspaceId));
 }
 
 /**

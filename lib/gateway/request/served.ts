@@ -25,6 +25,13 @@ import { requestTracer } from "../../tracing";
 import { answerFacts } from "../../tracing/genai";
 import type { RequestTrace } from "../../tracing/types";
 
+/**
+ * Who sends an inference request: a Detour API key, or a signed-in dashboard user trying a config
+ * ("Test this config": config-test.ts), who has no API key: then `id` is null, and nothing is
+ * limited, allowed or charged for an API key (no rpm/tpm, no allow-list, no API-key budget).
+ */
+export type Caller = Omit<AuthenticatedKey, "id"> & { id: string | null };
+
 /** Where the answer goes in the response cache, when the config caches (`cacheLookup`). */
 export type CachePlan = { key: string; ttlMs: number };
 
@@ -53,8 +60,8 @@ export type Served = {
   created: AffinityRecord[];
   /** The x-portkey-* request headers (`parseHeaders`). */
   ctx: RequestContext | null;
-  /** The Detour API key (`authenticate`). */
-  key: AuthenticatedKey | null;
+  /** The Detour API key (`authenticate`), or the dashboard user testing a config. */
+  key: Caller | null;
   /** The body as received and as parsed (`readBody`). */
   requestText: string | null;
   body: Record<string, unknown> | null;
@@ -207,7 +214,7 @@ function finishTrace(s: Served, trace: RequestTrace, input: LogInput, record: Lo
  * unknown, the whole reservation (never less than the provider can bill). Recorded on the row
  * (`spend`: persisted with it) and settled on the ledger, which releases the reservation.
  */
-function chargeBudgets(s: Served, key: AuthenticatedKey, input: LogInput, record: LogRecord): void {
+function chargeBudgets(s: Served, key: Caller, input: LogInput, record: LogRecord): void {
   const answered = input.result?.target ?? null;
   const subjects = spendSubjects(key, s.routing, answered);
   const hold = s.budget;

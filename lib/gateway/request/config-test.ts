@@ -1,0 +1,198 @@
+/**
+ * "Test this config" (the dashboard's config builder, `POST /v1/configs/test`): one real chat
+ * completion routed by a config that may not be saved, through the gateway's own stages after
+ * authentication (rate limits, allowed models, targets and their credentials, budgets, the router
+ * and its attempts, the answer and its log row), so what it shows is what a request would get.
+ *
+ * - The caller is the management principal: its API key when it used one, else the signed-in user
+ *   (a `Caller` without an id: nothing limited or charged for an API key).
+ * - Bounded: a short prompt, a small `max_tokens`, not streamed, never answered from the response
+ *   cache, and the whole test stops after CONFIG_TEST_TIMEOUT_MS (or when the caller goes away).
+ * - Logged like any request (it appears in /logs), marked with the metadata `detour_test`.
+ * - What comes back names no secret: attempt reasons, the answer and its error are redacted of
+ *   every provider key the config and its virtual keys hold (as the log row is).
+ */
+import { randomUUID } from "node:crypto";
+import { forEachConfigCredential } from "../config/credentials";
+import type { Config } from "../config/schema";
+import { type AttemptRecord, RouteError } from "../router";
+import { attemptRows } from "./log-record";
+import { Redactor, routingSecrets } from "./log-redaction";
+import { pipeline } from "./pipeline";
+import { type ResolvedTarget, resolveTree } from "./resolve-targets";
+import { errorResponse, respond } from "./respond";
+import { type Caller, fill, newServed, type Resolved, type Served, type WithBody } from "./served";
+import { checkAllowedModels, loadPrices, rateLimitByApiKey, rateLimitByVirtualKeys, reserveBudget, routeUpstream } from "./stages";
+
+import { CONFIG_TEST_METADATA_KEY, CONFIG_TEST_TIMEOUT_MS } from "./config-test-limits";
+
+export type ConfigTestInput = {
+  caller: Caller;
+  /** The config as parsed by the engine's schema, provider keys in clear (in memory only). */
+  config: Config;
+  model: string;
+  prompt: string;
+  maxTokens: number;
+  /** Written on the log row (with `detour_test`). */
+  metadata: Record<string, string>;
+  /** The management request: the test stops when it is aborted; its User-Agent is logged. */
+  request: Request;
+};
+
+/** One attempt, in the words of a log's detail (`GET /v1/logs/{id}`). */
+export type ConfigTestAttempt = {
+  index: number;
+  target_path: string;
+  provider: string | null;
+  virtual_key: string | null;
+  virtual_key_version: number | null;
+  status: number | null;
+  error: string | null;
+  error_message: string | null;
+  latency_ms: number;
+  retry: number;
+  started_at: string;
+};
+
+export type ConfigTestResult = {
+  object: "config.test";
+  /** The request's log row (written off the request path: it shows in /logs moments later). */
+  log_id: string;
+  trace_id: string;
+  created_at: string;
+  /** The HTTP status a client would have got. */
+  status: number;
+  latency_ms: number;
+  model: string | null;
+  /** The assistant's text, when the answer is a chat completion with one. */
+  answer: string | null;
+  /** The error a client would have got (OpenAI's shape), when the status is not 2xx. */
+  error: { message: string; type: string | null; code: string | null } | null;
+  fallback_used: boolean;
+  retry_count: number;
+  attempts: ConfigTestAttempt[];
+};
+
+/** The config each test routes, by its context (the stages take only the context). */
+const testConfigs = new WeakMap<Served, Config>();
+/** The attempts of a test the router stopped with an error (they are on the error, not the context). */
+const failedAttempts = new WeakMap<Served, AttemptRecord<unknown>[]>();
+
+/** The test's config and its targets with their credentials, as `resolveTargets` does for a config a request names. */
+async function resolveTestTargets(s: WithBody): Promise<Resolved> {
+  const config = testConfigs.get(s);
+  if (!config) throw new Error("a config test without its config");
+  return fill(s, "routing", { tree: await resolveTree(config, s.ctx, s.key.workspaceId), config: null });
+}
+
+function testErrorAnswer(s: Served, err: unknown): Response {
+  if (err instanceof RouteError) failedAttempts.set(s, err.attempts);
+  return errorResponse(s, err);
+}
+
+/** The inference stages after authentication, minus the response cache (a test always calls providers). */
+const CONFIG_TEST = pipeline<WithBody>()
+  .stage(rateLimitByApiKey)
+  .stage(checkAllowedModels)
+  .stage(resolveTestTargets)
+  .stage(rateLimitByVirtualKeys)
+  .stage(loadPrices)
+  .stage(reserveBudget)
+  .stage(routeUpstream)
+  .answer(respond)
+  .onError(testErrorAnswer);
+
+export async function runConfigTest(input: ConfigTestInput): Promise<ConfigTestResult> {
+  const body = { model: input.model, messages: [{ role: "user", content: input.prompt }], max_tokens: input.maxTokens };
+  const requestText = JSON.stringify(body);
+  const signal = AbortSignal.any([input.request.signal, AbortSignal.timeout(CONFIG_TEST_TIMEOUT_MS)]);
+  const userAgent = input.request.headers.get("user-agent");
+  const request = new Request(new URL("/v1/chat/completions", input.request.url), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(userAgent ? { "user-agent": userAgent.slice(0, 300) } : {}) },
+    signal,
+  });
+  const served = newServed(request, "chat/completions");
+  fill(served, "key", input.caller);
+  fill(served, "ctx", {
+    traceId: randomUUID(),
+    metadata: { ...input.metadata, [CONFIG_TEST_METADATA_KEY]: input.metadata[CONFIG_TEST_METADATA_KEY] ?? "config" },
+    config: null,
+    virtualKey: null,
+    direct: null,
+    requestTimeoutMs: null,
+    customHost: null,
+    cacheForceRefresh: false,
+  });
+  fill(served, "body", body);
+  const ready = fill(served, "requestText", requestText) as WithBody;
+  testConfigs.set(served, input.config);
+
+  const response = await CONFIG_TEST.run(ready);
+  const text = await response.text();
+  const latencyMs = Math.round(performance.now() - served.t0);
+
+  // Every provider key the test could have used or been answered with: the config's and its targets' (virtual keys decrypted).
+  const secrets = new Set<string>();
+  forEachConfigCredential(input.config, (value) => secrets.add(value));
+  routingSecrets(served.routing?.tree, secrets);
+  const redactor = new Redactor(secrets);
+
+  const attempts = (served.result?.attempts ?? failedAttempts.get(served) ?? []) as AttemptRecord<ResolvedTarget>[];
+  let parsed: Record<string, unknown> | null = null;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === "object" && !Array.isArray(value)) parsed = value as Record<string, unknown>;
+  } catch {
+    parsed = null;
+  }
+  const ok = response.status >= 200 && response.status < 300;
+  return {
+    object: "config.test",
+    log_id: served.logId,
+    trace_id: served.ctx?.traceId ?? served.logId,
+    created_at: served.startedAt.toISOString(),
+    status: response.status,
+    latency_ms: latencyMs,
+    model: typeof parsed?.model === "string" ? parsed.model : null,
+    answer: ok ? answerText(parsed, redactor) : null,
+    error: ok ? null : errorOf(parsed, text, redactor),
+    fallback_used: served.result?.fallbackUsed ?? false,
+    retry_count: served.result?.retryCount ?? 0,
+    attempts: attemptRows(attempts, served.startedAt.getTime(), redactor).map((a) => ({
+      index: a.index,
+      target_path: a.targetPath,
+      provider: a.provider,
+      virtual_key: a.virtualKeySlug,
+      virtual_key_version: a.virtualKeyVersion,
+      status: a.status,
+      error: a.errorClass,
+      error_message: a.errorMessage,
+      latency_ms: a.latencyMs,
+      retry: a.retry,
+      started_at: a.startedAt.toISOString(),
+    })),
+  };
+}
+
+/** The first choice's message text of a chat completion (null when it has none, e.g. only tool calls). */
+function answerText(json: Record<string, unknown> | null, redactor: Redactor): string | null {
+  const choices = json?.choices;
+  const first: unknown = Array.isArray(choices) ? choices[0] : undefined;
+  const message = first && typeof first === "object" ? (first as { message?: unknown }).message : undefined;
+  const content = message && typeof message === "object" ? (message as { content?: unknown }).content : undefined;
+  return typeof content === "string" ? redactor.text(content) : null;
+}
+
+function errorOf(json: Record<string, unknown> | null, text: string, redactor: Redactor): NonNullable<ConfigTestResult["error"]> {
+  const error = json?.error;
+  if (error && typeof error === "object") {
+    const e = error as { message?: unknown; type?: unknown; code?: unknown };
+    return {
+      message: redactor.text(typeof e.message === "string" ? e.message : JSON.stringify(error)),
+      type: typeof e.type === "string" ? e.type : null,
+      code: typeof e.code === "string" ? e.code : e.code === undefined || e.code === null ? null : String(e.code),
+    };
+  }
+  return { message: redactor.text(text.slice(0, 2_000)), type: null, code: null };
+}
