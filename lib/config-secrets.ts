@@ -108,3 +108,20 @@ export function sealConfigInput<T>(config: T, key: Buffer, known: Map<string, st
   });
   return { config: sealed, unknownMasks };
 }
+
+/**
+ * A config from a client, to run now and not to store (`POST /v1/configs/test`): a mask becomes the
+ * key it stands for among `known` (mask -> envelope, `envelopesByMask`), opened in memory; any other
+ * value is a key the client typed. Masks that stand for no stored key are returned.
+ */
+export function openConfigInput<T>(config: T, key: Buffer, known: Map<string, string>): { config: T; unknownMasks: UnknownMask[] } {
+  const unknownMasks: UnknownMask[] = [];
+  const opened = mapConfigCredentials(config, (value, path) => {
+    if (!isConfigKeyMask(value)) return value;
+    const envelope = known.get(value);
+    if (envelope) return openKey(envelope, key);
+    unknownMasks.push({ path, mask: value });
+    return value;
+  });
+  return { config: opened, unknownMasks };
+}

@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { configSchema } from "../gateway/config/schema";
-import { booleanValue, enumOf, nonEmptyString, strictObject } from "../gateway/config/messages";
+import { booleanValue, enumOf, intInRange, nonEmptyString, strictObject } from "../gateway/config/messages";
+import { CONFIG_TEST_MAX_MODEL, CONFIG_TEST_MAX_PROMPT, CONFIG_TEST_MAX_TOKENS } from "../gateway/request/config-test-limits";
 import { budgetSchema } from "./budget-schemas";
 import { renameAliases } from "./input";
 
@@ -78,3 +79,19 @@ export type UpdateConfigBody = z.output<typeof updateConfigSchema>;
 export const listConfigsQuerySchema = z.object({
   status: enumOf(EDITABLE_CONFIG_STATUSES).optional(),
 });
+
+/** `POST /v1/configs/test`: one request through a config (saved or not); `slug`: the saved config its masked keys stand for. */
+export const testConfigSchema = strictObject(
+  {
+    config: configContentSchema,
+    slug: nonEmptyString("the id (pc-...) of the saved config whose masked keys the config holds").optional(),
+    model: nonEmptyString("a model name").max(CONFIG_TEST_MAX_MODEL, { error: `must be at most ${CONFIG_TEST_MAX_MODEL} characters` }),
+    prompt: nonEmptyString("a non-empty prompt")
+      .max(CONFIG_TEST_MAX_PROMPT, { error: `must be at most ${CONFIG_TEST_MAX_PROMPT} characters` })
+      .optional(),
+    max_tokens: intInRange(1, CONFIG_TEST_MAX_TOKENS).optional(),
+  },
+  "a JSON object {config, model, slug?, prompt?, max_tokens?}",
+);
+
+export type TestConfigInput = z.input<typeof testConfigSchema>;

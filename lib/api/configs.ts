@@ -45,7 +45,7 @@ type SlugParams = { slug: string };
 type VersionParams = { slug: string; version: string };
 
 /** Issues inside the config object get their own code, the rest of the body `bad_request`. */
-const configCode = (issues: ErrorIssue[]) =>
+export const configCode = (issues: ErrorIssue[]) =>
   issues.every((i) => i.path === "config" || i.path.startsWith("config.") || i.path.startsWith("config["))
     ? "invalid_config"
     : "bad_request";
@@ -249,7 +249,7 @@ export async function updateConfigHandler({ request, principal, params }: ApiCon
 }
 
 /** The stored text of every version of a config, newest first: the keys a mask sent back may stand for. */
-async function storedBodies(workspaceId: string, configId: string): Promise<string[]> {
+export async function storedBodies(workspaceId: string, configId: string): Promise<string[]> {
   const found = await listConfigVersions(getDb(), workspaceId, configId);
   return found ? found.versions.map((v) => v.body) : [];
 }
