@@ -18,6 +18,7 @@ import { jsonSyntaxError, locatePath, parseIssuePath } from "@/lib/dashboard/con
 import { summarizeConfig } from "@/lib/dashboard/config-summary";
 import { providerLabel } from "@/lib/gateway/providers/catalog";
 import { useCan } from "../../_components/role";
+import { ConfigTestPanel } from "./config-test-panel";
 import { type EditorDiagnostic, JsonEditor } from "./json-editor";
 import { NodeEditor } from "./node-editor";
 import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";
@@ -275,6 +276,11 @@ export function ConfigBuilder({
           </Button>
           <span className="muted">{editing && !changed ? "No changes to save." : "Ctrl+S saves."}</span>
         </div>
+        <ConfigTestPanel
+          config={draft}
+          slug={slug}
+          blocked={jsonError ? "The JSON does not parse: fix it first." : !valid ? "Fix the problems shown before testing." : null}
+        />
       </div>
     </form>
   );

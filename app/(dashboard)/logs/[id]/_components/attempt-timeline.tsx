@@ -7,13 +7,16 @@ import { StatusBadge } from "../../_components/status-badge";
 import { describeAttemptOutcome, formatMs } from "../../_components/format";
 
 type Detail = ReturnType<typeof toLogDetail>;
-type Attempt = Detail["attempts"][number];
+type Attempt = Omit<Detail["attempts"][number], "model">;
+
+/** What the timeline reads of a request: a log's detail, or a config test's answer (the builder's "Test this config"). */
+export type TimelineRequest = Pick<Detail, "created_at" | "latency_ms" | "cache_status" | "error_type"> & { attempts: Attempt[] };
 
 function isSuccess(a: Attempt): boolean {
   return a.status !== null && a.status >= 200 && a.status < 300 && (a.error === null || a.error === undefined);
 }
 
-export function AttemptTimeline({ log }: { log: Detail }) {
+export function AttemptTimeline({ log }: { log: TimelineRequest }) {
   const attempts = log.attempts;
   if (attempts.length === 0) {
     const why =

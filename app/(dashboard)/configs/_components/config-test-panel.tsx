@@ -1,0 +1,157 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useId, useState } from "react";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { TextInput } from "@/components/ui/field";
+import { sendJson } from "@/lib/browser/submit-json";
+import type { ConfigTestResult } from "@/lib/gateway/request/config-test";
+import { CONFIG_TEST_DEFAULT_PROMPT, CONFIG_TEST_MAX_MODEL, CONFIG_TEST_MAX_PROMPT } from "@/lib/gateway/request/config-test-limits";
+import { isRecord } from "@/lib/is-record";
+import { AttemptTimeline } from "../../logs/[id]/_components/attempt-timeline";
+import { formatMs } from "../../logs/_components/format";
+import { StatusBadge } from "../../logs/_components/status-badge";
+
+/** The model last tested, remembered in this browser: the next test starts with it. */
+const MODEL_STORE = "detour.config-test.model";
+const FALLBACK_MODEL = "gpt-4o-mini";
+
+/** The model the config itself sets (`override_params.model` at its top), if any. */
+function configModel(config: unknown): string | null {
+  const params = isRecord(config) && isRecord(config.override_params) ? config.override_params : null;
+  return typeof params?.model === "string" && params.model ? params.model : null;
+}
+
+/**
+ * "Test this config": one real request through the config as it is in the builder (unsaved edits
+ * included; `POST /v1/configs/test`), then what a client would have got and each attempt, on the
+ * log detail's timeline. Disabled while the config has problems (`blocked` says which).
+ */
+export function ConfigTestPanel({ config, slug, blocked }: { config: unknown; slug?: string; blocked: string | null }) {
+  const [model, setModel] = useState(FALLBACK_MODEL);
+  const [prompt, setPrompt] = useState(CONFIG_TEST_DEFAULT_PROMPT);
+  const [pending, setPending] = useState(false);
+  const [result, setResult] = useState<ConfigTestResult | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [modelError, setModelError] = useState<string | null>(null);
+  const headingId = useId();
+  const fromConfig = configModel(config);
+
+  // After hydration: the model the config names, else the one tested last in this browser.
+  useEffect(() => {
+    const remembered = window.localStorage.getItem(MODEL_STORE);
+    if (fromConfig) setModel(fromConfig);
+    else if (remembered) setModel(remembered);
+  }, [fromConfig]);
+
+  async function run() {
+    if (!model.trim()) {
+      setModelError("is required: the model the request asks for, e.g. gpt-4o-mini");
+      return;
+    }
+    setPending(true);
+    setFailure(null);
+    setResult(null);
+    window.localStorage.setItem(MODEL_STORE, model.trim());
+    const answer = await sendJson<ConfigTestResult>("/v1/configs/test", "POST", {
+      config,
+      model: model.trim(),
+      ...(prompt.trim() && prompt.trim() !== CONFIG_TEST_DEFAULT_PROMPT ? { prompt: prompt.trim() } : {}),
+      ...(slug ? { slug } : {}),
+    });
+    setPending(false);
+    if (!answer.ok) {
+      if (answer.fieldErrors.model) setModelError(answer.fieldErrors.model);
+      setFailure(answer.message);
+      return;
+    }
+    setResult(answer.data);
+  }
+
+  const ok = result !== null && result.status >= 200 && result.status < 300;
+  return (
+    <section className="cfg-test" aria-labelledby={headingId}>
+      <h2 id={headingId} className="cfg-test-title">
+        Test this config
+      </h2>
+      <p className="muted">
+        Sends one real request through the config as it is here, unsaved edits included, with the workspace&apos;s virtual keys. It is
+        billed and logged like any request (metadata <code>detour_test</code>).
+      </p>
+      <div className="cfg-test-form">
+        <TextInput
+          label="Model"
+          value={model}
+          maxLength={CONFIG_TEST_MAX_MODEL}
+          onChange={(e) => {
+            setModel(e.target.value);
+            setModelError(null);
+          }}
+          error={modelError}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <TextInput
+          label="Prompt"
+          value={prompt}
+          maxLength={CONFIG_TEST_MAX_PROMPT}
+          onChange={(e) => setPrompt(e.target.value)}
+          hint="Answered in at most 16 tokens."
+          autoComplete="off"
+        />
+      </div>
+      <div className="cfg-save-row">
+        <Button onClick={run} disabled={pending || blocked !== null} aria-describedby={blocked ? `${headingId}-blocked` : undefined}>
+          {pending ? "Testing…" : "Test this config"}
+        </Button>
+        {blocked ? (
+          <span id={`${headingId}-blocked`} className="muted">
+            {blocked}
+          </span>
+        ) : null}
+      </div>
+      <div aria-live="polite">
+        {failure ? (
+          <p role="alert" className="alert-error">
+            {failure}
+          </p>
+        ) : null}
+        {result ? (
+          <section aria-label="Test result">
+            <p className="cfg-test-answer">
+              <StatusBadge status={result.status} />
+              <span>
+                {ok ? "Answered" : "Failed"} in {formatMs(result.latency_ms)}
+                {result.model ? (
+                  <>
+                    {" "}
+                    by <code>{result.model}</code>
+                  </>
+                ) : null}
+              </span>
+              {result.fallback_used ? <Badge tone="info">fallback used</Badge> : null}
+              {result.retry_count > 0 ? <Badge tone="warn">retried</Badge> : null}
+              <Link href={`/logs/${encodeURIComponent(result.log_id)}`}>Open in logs</Link>
+            </p>
+            {result.answer !== null ? <pre className="cfg-test-text">{result.answer}</pre> : null}
+            {result.error ? (
+              <p className="field-error">
+                {result.error.code ? <code>{result.error.code}</code> : null} {result.error.message}
+              </p>
+            ) : null}
+            <AttemptTimeline
+              log={{
+                attempts: result.attempts,
+                created_at: result.created_at,
+                latency_ms: result.latency_ms,
+                cache_status: "DISABLED",
+                error_type: result.error?.code ?? null,
+              }}
+            />
+          </section>
+        ) : null}
+      </div>
+    </section>
+  );
+}
