@@ -5,12 +5,15 @@ import { defaultKeymap, history, historyKeymap, indentWithTab, temporarilySetTab
 import { json } from "@codemirror/lang-json";
 import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
 import { type Diagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
-import { Compartment, EditorState } from "@codemirror/state";
+import { Annotation, Compartment, EditorState } from "@codemirror/state";
 import { EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
 import { useEffect, useId, useRef } from "react";
 import { completeAt } from "@/lib/dashboard/config-json";
 
 export type EditorDiagnostic = { from: number; to: number; message: string };
+
+/** Marks a change that came from `value` (the form): not handed back to `onChange`. */
+const fromProps = Annotation.define<boolean>();
 
 type Props = {
   label: string;
@@ -97,7 +100,8 @@ export function JsonEditor({ label, value, onChange, diagnostics, slugs, error, 
           attributes.current.of(EditorView.contentAttributes.of({})),
           editable.current.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
           EditorView.updateListener.of((update) => {
-            if (update.docChanged) latest.current.onChange(update.state.doc.toString());
+            if (update.docChanged && !update.transactions.some((tr) => tr.annotation(fromProps)))
+              latest.current.onChange(update.state.doc.toString());
           }),
         ],
       }),
@@ -116,7 +120,7 @@ export function JsonEditor({ label, value, onChange, diagnostics, slugs, error, 
     const current = v.state.doc.toString();
     if (current === value) return;
     const head = Math.min(v.state.selection.main.head, value.length);
-    v.dispatch({ changes: { from: 0, to: current.length, insert: value }, selection: { anchor: head } });
+    v.dispatch({ changes: { from: 0, to: current.length, insert: value }, selection: { anchor: head }, annotations: fromProps.of(true) });
   }, [value]);
 
   useEffect(() => {
