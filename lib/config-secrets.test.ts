@@ -5,6 +5,7 @@ import {
   envelopesByMask,
   isEnvelope,
   maskConfigKeys,
+  openConfigInput,
   openConfigKeys,
   sealClearKeys,
   sealConfigInput,
@@ -65,5 +66,25 @@ describe("saved-config provider keys", () => {
     const foreign = sealClearKeys({ api_key: "sk-other-workspace-000" }, key).config.api_key;
     const { config: sealed } = sealConfigInput({ provider: "openai", api_key: foreign }, key, new Map());
     expect(openConfigKeys(sealed, key).api_key).toBe(foreign);
+  });
+
+  it("a config to run now: a mask opens to the key it stands for, a typed key stays, an unknown mask is reported, an envelope is never opened", () => {
+    const stored = sealClearKeys(config, key).config;
+    const shown = maskConfigKeys(stored, key);
+    const foreign = sealClearKeys({ api_key: "sk-other-workspace-000" }, key).config.api_key;
+    const edited = {
+      ...shown,
+      targets: [
+        shown.targets[0],
+        { provider: "openai", api_key: "sk-typed-key-000000000" },
+        { provider: "openai", api_key: "...wxyz#0000abcd" },
+        { provider: "openai", api_key: foreign },
+      ],
+    };
+    const { config: opened, unknownMasks } = openConfigInput(edited, key, envelopesByMask([stored], key));
+    expect(opened.targets[0]!.api_key).toBe("sk-proj-0123456789abcd");
+    expect(opened.targets[1]!.api_key).toBe("sk-typed-key-000000000");
+    expect(opened.targets[3]!.api_key).toBe(foreign);
+    expect(unknownMasks).toEqual([{ path: "targets[2].api_key", mask: "...wxyz#0000abcd" }]);
   });
 });
