@@ -43,7 +43,7 @@ function weightOf(target: unknown): number {
  * What each of a node's targets is for, in order (one label per target). Fallback: "Primary",
  * "Fallback 1"...; single: "Primary" then "Unused"; load balance: each one's share of traffic;
  * conditional: the conditions that route to it, "Default", or "Not routed to". A mode Detour does
- * not have gives "Target n": the builder shows the mode's error instead of inventing a role.
+ * not have gives no role (""): the builder shows the mode's error instead of inventing one.
  */
 export function targetRoles(node: unknown): string[] {
   if (!isRecord(node)) return [];
@@ -73,7 +73,7 @@ export function targetRoles(node: unknown): string[] {
       });
     }
     default:
-      return targets.map((_, i) => `Target ${i + 1}`);
+      return targets.map(() => "");
   }
 }
 

@@ -7,7 +7,12 @@ import { Button } from "@/components/ui/button";
 import { TextInput } from "@/components/ui/field";
 import { sendJson } from "@/lib/browser/submit-json";
 import type { ConfigTestResult } from "@/lib/gateway/request/config-test";
-import { CONFIG_TEST_DEFAULT_PROMPT, CONFIG_TEST_MAX_MODEL, CONFIG_TEST_MAX_PROMPT } from "@/lib/gateway/request/config-test-limits";
+import {
+  CONFIG_TEST_DEFAULT_MAX_TOKENS,
+  CONFIG_TEST_DEFAULT_PROMPT,
+  CONFIG_TEST_MAX_MODEL,
+  CONFIG_TEST_MAX_PROMPT,
+} from "@/lib/gateway/request/config-test-limits";
 import { isRecord } from "@/lib/is-record";
 import { AttemptTimeline } from "../../logs/[id]/_components/attempt-timeline";
 import { formatMs } from "../../logs/_components/format";
@@ -97,7 +102,7 @@ export function ConfigTestPanel({ config, slug, blocked }: { config: unknown; sl
           value={prompt}
           maxLength={CONFIG_TEST_MAX_PROMPT}
           onChange={(e) => setPrompt(e.target.value)}
-          hint="Answered in at most 16 tokens."
+          hint={`Answered in at most ${CONFIG_TEST_DEFAULT_MAX_TOKENS} tokens.`}
           autoComplete="off"
         />
       </div>

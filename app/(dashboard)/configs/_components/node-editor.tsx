@@ -284,8 +284,12 @@ function TargetList({
                 <legend>{name}</legend>
                 {/* What the target is for and where it goes: read with the group's name ("Target 1", then "Primary, OpenAI"). */}
                 <p className="cfg-node-role" id={roleId}>
-                  <span className="cfg-role">{roles[index] ?? name}</span>
-                  <span className="sr-only">, </span>
+                  {roles[index] ? (
+                    <>
+                      <span className="cfg-role">{roles[index]}</span>
+                      <span className="sr-only">, </span>
+                    </>
+                  ) : null}
                   <Badge
                     tone={
                       source.kind === "unknown_key"
