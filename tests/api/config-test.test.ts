@@ -151,4 +151,25 @@ describe("management API: test a config with one real request", () => {
     expect(errorOf(cross).code).toBe("cross_origin_write");
     expect(h.mock.requests()).toHaveLength(0);
   });
+
+  it("counts like a request: the workspace's spent budget refuses it before any attempt (signed-in user, no API key)", async () => {
+    const set = await api.put("/workspace", { budget: { limit_usd: 0.000001, period: "total" } });
+    expect(set.status, set.text).toBe(200);
+    try {
+      const r = await session.post("/configs/test", { config: fallback, model: "gpt-4o" });
+      expect(r.status, r.text).toBe(200);
+      expect(r.json).toMatchObject({ status: 429, attempts: [], error: { code: "budget_exceeded" } });
+      expect(r.json.error.message).toMatch(/this workspace/);
+      expect(h.mock.requests()).toHaveLength(0);
+    } finally {
+      expect((await api.put("/workspace", { budget: null })).status).toBe(200);
+    }
+  });
+
+  it("is refused to a gateway-scope API key: a management route", async () => {
+    const r = await withKey(h, h.apiKey).post("/configs/test", { config: fallback, model: "gpt-4o" });
+    expect(r.status).toBe(403);
+    expect(errorOf(r).code).toBe("insufficient_scope");
+    expect(h.mock.requests()).toHaveLength(0);
+  });
 });
