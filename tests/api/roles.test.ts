@@ -40,6 +40,7 @@ const LEAST_ROLE: Record<string, Role> = {
   "GET /v1/configs/[slug]/versions": "viewer",
   "GET /v1/configs/[slug]/versions/[version]": "viewer",
   "POST /v1/configs/[slug]/versions/[version]/restore": "member",
+  "POST /v1/configs/test": "member",
   "GET /v1/logs": "viewer",
   "GET /v1/logs/[id]": "viewer",
   "GET /v1/logs/export": "viewer",
