@@ -140,6 +140,9 @@ for (const [width, height] of [
       await expect(editor).not.toBeFocused();
       await expect(page.getByRole("button", { name: "Save config" })).toBeFocused();
       await expect(editor).toHaveAccessibleDescription(/press Esc then Tab \(or Shift\+Tab\) to leave the editor/);
+      // Ctrl+S still saves from inside the editor (here refused: the JSON does not parse yet).
+      await editor.press("Control+s");
+      await expect(page.getByRole("form", { name: "New config" }).getByRole("alert")).toContainText("The JSON view does not parse");
       expect(errors).toEqual([]);
     });
 
