@@ -128,4 +128,17 @@ describe("completeAt", () => {
     expect(completeAt(...at('{"weight": 1|}'), slugs)).toBeNull();
     expect(completeAt(...at("|"), slugs)).toBeNull();
   });
+
+  it("offers the node's target names as a condition's then and a strategy's default, even before the targets in the text", () => {
+    const [text, pos] = at(
+      '{"strategy": {"mode": "conditional", "conditions": [{"query": {}, "then": "|"}]}, "targets": [{"name": "fast"}, {"name": "cheap"}, {}]}',
+    );
+    const result = completeAt(text, pos, slugs)!;
+    expect(result.options.map((o) => o.label)).toEqual(["fast", "cheap"]);
+    expect(result.options[0]).toMatchObject({ detail: "target name", apply: "fast" });
+    const [d, q] = at(
+      '{"targets": [{}, {"strategy": {"mode": "conditional", "default": "c|"}, "targets": [{"name": "a"}, {"name": "b"}]}]}',
+    );
+    expect(completeAt(d, q, slugs)!.options.map((o) => o.label)).toEqual(["a", "b"]);
+  });
 });

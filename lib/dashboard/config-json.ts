@@ -2,7 +2,7 @@
  * The config builder's JSON editor, without the editor: where in the text a JSON syntax error is,
  * where a config issue's path (`targets[1].retry.attempts`) is, and what to complete at a position
  * (the config keys each level takes, read from the gateway's own zod schema, and values: virtual-key
- * slugs, strategy modes, providers). Pure: the editor (app/(dashboard)/configs/_components/json-editor.tsx)
+ * slugs, strategy modes, providers, the target names a condition routes to). Pure: the editor (app/(dashboard)/configs/_components/json-editor.tsx)
  * turns these into CodeMirror diagnostics and completions.
  */
 import { parser } from "@lezer/json";
@@ -263,7 +263,18 @@ export function completeAt(text: string, pos: number, slugs: readonly { slug: st
     if (frame.kind !== "object" || keyOfValue === null) return null;
     const level = levelAt(path);
     if (!level) return null;
-    const options = valueOptions(level, camelToSnake(keyOfValue), slugs);
+    const key = camelToSnake(keyOfValue);
+    // A condition's `then` and a strategy's `default` name one of the node's targets.
+    const strategyAt = level === CONDITION ? path.length - 3 : level === STRATEGY && key === "default" ? path.length - 1 : -1;
+    const options =
+      strategyAt >= 0 && (key === "then" || key === "default")
+        ? targetNames(text, path.slice(0, strategyAt)).map((name) => ({
+            label: name,
+            detail: "target name",
+            apply: name,
+            type: "variable" as const,
+          }))
+        : valueOptions(level, key, slugs);
     return options.length ? { from: open.from, to, options } : null;
   }
   // Outside a string: a bare word where a key goes (the option adds the quotes and the colon).
@@ -272,6 +283,37 @@ export function completeAt(text: string, pos: number, slugs: readonly { slug: st
   if (!level) return null;
   const word = /[A-Za-z_$][\w$]*$/.exec(text.slice(0, pos))?.[0] ?? "";
   return { from: pos - word.length, to: pos, options: keyOptions(level, true) };
+}
+
+/** The `name`s of the targets of the node at `nodePath` (read from the whole text, tolerant of an unfinished document). */
+export function targetNames(text: string, nodePath: readonly Seg[]): string[] {
+  let node: SyntaxNode | null = parser.parse(text).topNode.firstChild;
+  while (node?.type.isError) node = node.nextSibling;
+  for (const seg of [...nodePath, "targets"]) {
+    if (!node) return [];
+    node = childAt(text, node, seg);
+  }
+  if (node?.name !== "Array") return [];
+  const names: string[] = [];
+  for (const target of valueChildren(node)) {
+    const name = target.name === "Object" ? childAt(text, target, "name") : null;
+    const value = name?.name === "String" ? stringValue(text, name) : null;
+    if (value && !names.includes(value)) names.push(value);
+  }
+  return names;
+}
+
+/** The value at `seg` of an object (by key, camelCase spellings too) or an array (by index). */
+function childAt(text: string, node: SyntaxNode, seg: Seg): SyntaxNode | null {
+  if (node.name === "Array" && typeof seg === "number") return valueChildren(node)[seg] ?? null;
+  if (node.name !== "Object" || typeof seg !== "string") return null;
+  for (const prop of valueChildren(node)) {
+    const name = prop.getChild("PropertyName");
+    const written = name ? stringValue(text, name) : null;
+    if (written !== null && (written === seg || camelToSnake(written) === seg))
+      return valueChildren(prop).find((c) => c.name !== "PropertyName") ?? null;
+  }
+  return null;
 }
 
 function keyOptions(level: Level, quoted: boolean): CompletionOption[] {
