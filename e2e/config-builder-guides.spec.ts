@@ -8,7 +8,7 @@
  */
 import { expect, test, type Page } from "@playwright/test";
 import { admin, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
-import { configJson, configJsonText, fillConfigJson } from "../testing/config-editor";
+import { configJson, configJsonText, configJsonValue, fillConfigJson } from "../testing/config-editor";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -22,6 +22,7 @@ const AZURE_SECRET = `e2e-guides-azure-${RUN}-00000000`;
 let mock: MockUpstream;
 let openaiKey: string;
 let azureKey: string;
+const savedConfigs: string[] = [];
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
@@ -30,6 +31,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  for (const slug of savedConfigs) await admin("DELETE", `/configs/${slug}`).catch(() => undefined);
   for (const slug of [openaiKey, azureKey]) if (slug) await admin("DELETE", `/virtual-keys/${slug}`).catch(() => undefined);
   await mock?.close();
 });
@@ -178,6 +180,41 @@ for (const [width, height] of [
       await result.getByRole("link", { name: "Open in logs" }).click();
       await expect(page).toHaveURL(/\/logs\/[^/]+$/);
       await expect(page.getByText("detour_test").first()).toBeVisible();
+      expect(errors).toEqual([]);
+    });
+
+    test("on a saved config, the test runs its unsaved edits, its masked key standing for the stored one", async ({ page }) => {
+      const errors = consoleErrors(page);
+      const direct = `sk-e2e-guides-direct-${RUN}-${width}`;
+      const saved = await admin<{ slug: string }>("POST", "/configs", {
+        name: `e2e guides saved ${RUN} ${width}`,
+        config: {
+          strategy: { mode: "fallback" },
+          targets: [{ provider: "openai", api_key: direct, custom_host: `${mock.url}/v1` }, { virtual_key: azureKey }],
+        },
+      });
+      savedConfigs.push(saved.slug);
+      await page.goto(`/configs/${saved.slug}`);
+      await expect(configJson(page)).toHaveAccessibleDescription(/Valid: the gateway can run this config/);
+      const shown = (await configJsonValue(page)) as { strategy: unknown; targets: Record<string, unknown>[] };
+      expect(JSON.stringify(shown)).not.toContain(direct);
+      // An edit not saved: Azure first, the masked OpenAI target second.
+      await fillConfigJson(page, JSON.stringify({ ...shown, targets: [shown.targets[1], shown.targets[0]] }, null, 2));
+      await expect(page.getByTestId("config-summary")).toHaveText("Azure OpenAI -> OpenAI on any failure");
+      mock.reset();
+      mock.script({ match: { key: AZURE_SECRET }, fault: { kind: "status", status: 500 }, times: 1 });
+      const panel = page.getByRole("region", { name: "Test this config" });
+      await panel.getByRole("button", { name: "Test this config" }).click();
+      const items = panel
+        .getByRole("region", { name: "Test result" })
+        .getByRole("list", { name: "Attempt timeline" })
+        .getByRole("listitem");
+      await expect(items).toHaveCount(2);
+      await expect(items.nth(0)).toContainText("azure-openai");
+      await expect(items.nth(1)).toContainText("openai");
+      await expect(items.nth(1)).toContainText("answered");
+      expect(mock.requests().map((r) => r.key)).toEqual([AZURE_SECRET, direct]);
+      await expect(panel).not.toContainText(direct);
       expect(errors).toEqual([]);
     });
   });
