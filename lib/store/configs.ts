@@ -369,7 +369,12 @@ export async function configsUsingVirtualKey(
   const quoted = JSON.stringify(slug);
   const rows = await db.config.findMany({
     where: { workspaceId, status: { not: "deleted" }, versions: { some: { body: { contains: quoted } } } },
-    select: { slug: true, name: true, status: true, versions: { orderBy: { version: "desc" }, take: 1, select: { version: true, body: true } } },
+    select: {
+      slug: true,
+      name: true,
+      status: true,
+      versions: { orderBy: { version: "desc" }, take: 1, select: { version: true, body: true } },
+    },
     orderBy: [{ name: "asc" }, { id: "asc" }],
   });
   const out: { slug: string; name: string; status: string; version: number }[] = [];

@@ -26,7 +26,10 @@ describe(`configs using a virtual key (${TEST_DB_KIND})`, () => {
     other = (await t.db.workspace.create({ data: { name: "Other", slug: "other-ws" } })).id;
     await make(ws, "B fallback", {
       strategy: { mode: "fallback", on_status_codes: [503] },
-      targets: [{ virtual_key: "vk-openai" }, { strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "vk-azure" }, { virtual_key: "vk-main" }] }],
+      targets: [
+        { virtual_key: "vk-openai" },
+        { strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "vk-azure" }, { virtual_key: "vk-main" }] },
+      ],
     });
     await make(ws, "A single", { virtual_key: "vk-main" });
     await make(ws, "vk-main lookalikes", {
