@@ -6,6 +6,7 @@
  */
 import { getDb } from "../db";
 import { encodeCursor, parseLogQuery } from "../logs/query";
+import { attemptView } from "../logs/types";
 import { getLogWithAttempts, listLogs, type LogDetailRow, type LogListRow } from "../store/log-query";
 import { issuesError } from "../errors";
 import { notFound, zodIssues } from "./errors";
@@ -72,20 +73,7 @@ export function toLogDetail(r: LogDetailRow) {
     ...toLogItem(r),
     api_key_id: r.apiKeyId,
     ...toLogBodies(r),
-    attempts: r.attempts.map((a) => ({
-      index: a.index,
-      target_path: a.targetPath,
-      provider: a.provider,
-      model: a.model,
-      virtual_key: a.virtualKeySlug,
-      virtual_key_version: a.virtualKeyVersion,
-      status: a.status,
-      error: a.errorClass,
-      error_message: a.errorMessage,
-      latency_ms: a.latencyMs,
-      retry: a.retry,
-      started_at: a.startedAt.toISOString(),
-    })),
+    attempts: r.attempts.map(attemptView),
   };
 }
 

@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import { forEachConfigCredential } from "../config/credentials";
 import type { Config } from "../config/schema";
 import { type AttemptRecord, RouteError } from "../router";
+import { attemptView } from "../../logs/types";
 import { attemptRows } from "./log-record";
 import { Redactor, routingSecrets } from "./log-redaction";
 import { pipeline } from "./pipeline";
@@ -40,19 +41,7 @@ export type ConfigTestInput = {
 };
 
 /** One attempt, in the words of a log's detail (`GET /v1/logs/{id}`). */
-export type ConfigTestAttempt = {
-  index: number;
-  target_path: string;
-  provider: string | null;
-  virtual_key: string | null;
-  virtual_key_version: number | null;
-  status: number | null;
-  error: string | null;
-  error_message: string | null;
-  latency_ms: number;
-  retry: number;
-  started_at: string;
-};
+export type ConfigTestAttempt = ReturnType<typeof attemptView>;
 
 export type ConfigTestResult = {
   object: "config.test";
@@ -159,19 +148,7 @@ export async function runConfigTest(input: ConfigTestInput): Promise<ConfigTestR
     error: ok ? null : errorOf(parsed, text, redactor),
     fallback_used: served.result?.fallbackUsed ?? false,
     retry_count: served.result?.retryCount ?? 0,
-    attempts: attemptRows(attempts, served.startedAt.getTime(), redactor).map((a) => ({
-      index: a.index,
-      target_path: a.targetPath,
-      provider: a.provider,
-      virtual_key: a.virtualKeySlug,
-      virtual_key_version: a.virtualKeyVersion,
-      status: a.status,
-      error: a.errorClass,
-      error_message: a.errorMessage,
-      latency_ms: a.latencyMs,
-      retry: a.retry,
-      started_at: a.startedAt.toISOString(),
-    })),
+    attempts: attemptRows(attempts, served.startedAt.getTime(), redactor).map(attemptView),
   };
 }
 

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
+import { FormErrors } from "@/components/ui/form-errors";
 import { TextInput } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { notify } from "@/components/ui/toast";
@@ -112,19 +113,7 @@ function PriceOverrideForm({ draft, onBusy, onDone }: { draft: PriceDraft | null
   return (
     <form ref={focus.ref} onSubmit={submit} onChange={(e) => setErrors((current) => withoutErrorOf(current, e.target))} noValidate>
       <DialogBody>
-        {formErrors.length ? (
-          <div role="alert" className="alert-error">
-            {formErrors.length === 1 ? (
-              formErrors[0]
-            ) : (
-              <ul>
-                {formErrors.map((e) => (
-                  <li key={e}>{e}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-        ) : null}
+        <FormErrors errors={formErrors} />
         <div className="ui-form-grid">
           {fixedModel !== null ? (
             <TextInput label="Provider" value={providerLabel(provider)} readOnly />

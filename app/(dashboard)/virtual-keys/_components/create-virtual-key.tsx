@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
+import { FormErrors } from "@/components/ui/form-errors";
 import { TextInput, Textarea } from "@/components/ui/field";
 import { SecretInput } from "@/components/ui/secret-input";
 import { Select } from "@/components/ui/select";
@@ -133,19 +134,7 @@ function CreateVirtualKeyForm({
   return (
     <form ref={focus.ref} onSubmit={submit} onChange={(e) => setErrors((current) => withoutErrorOf(current, e.target))} noValidate>
       <DialogBody>
-        {formErrors.length ? (
-          <div role="alert" className="alert-error">
-            {formErrors.length === 1 ? (
-              formErrors[0]
-            ) : (
-              <ul>
-                {formErrors.map((e) => (
-                  <li key={e}>{e}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-        ) : null}
+        <FormErrors errors={formErrors} />
         <div className="ui-form-grid">
           <TextInput
             label="Name"

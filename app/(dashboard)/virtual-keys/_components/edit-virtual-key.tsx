@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogBody, DialogFooter } from "@/components/ui/dialog";
+import { FormErrors } from "@/components/ui/form-errors";
 import { TextInput, Textarea } from "@/components/ui/field";
 import { notify } from "@/components/ui/toast";
 import { useFocusFirstInvalid } from "@/components/ui/use-focus-invalid";
@@ -135,19 +136,7 @@ function EditForm({
   return (
     <form ref={focus.ref} onSubmit={submit} onChange={(e) => setErrors((now) => withoutErrorOf(now, e.target))} noValidate>
       <DialogBody>
-        {formErrors.length ? (
-          <div role="alert" className="alert-error">
-            {formErrors.length === 1 ? (
-              formErrors[0]
-            ) : (
-              <ul>
-                {formErrors.map((e) => (
-                  <li key={e}>{e}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-        ) : null}
+        <FormErrors errors={formErrors} />
         <TextInput
           label="Name"
           name="name"
