@@ -87,6 +87,36 @@ test("a key's page shows its usage and the configs that route to it, and the rev
   expect(errors).toEqual([]);
 });
 
+test("test a key from its page: one real request through it alone, its attempt shown, logged as a test", async ({ page }, info) => {
+  await page.goto(`/virtual-keys/${slug}`);
+  const panel = page.getByRole("region", { name: "Test this key" });
+  await expect(panel.getByLabel("Model")).toHaveValue("gpt-4o-mini");
+  // The mock still answers this provider 503 (scripted above): the test says so, attempt by attempt.
+  await panel.getByRole("button", { name: "Test this key" }).click();
+  const result = panel.getByRole("region", { name: "Test result" });
+  await expect(result).toContainText("Failed in");
+  await expect(result.getByRole("listitem")).toHaveCount(1);
+  await expect(result.getByRole("listitem").first()).toContainText("503");
+
+  mock.clearScript();
+  await panel.getByRole("button", { name: "Test this key" }).click();
+  await expect(result).toContainText("Answered in");
+  await expect(result.getByRole("listitem").first()).toContainText("200");
+  await page.screenshot({ path: screenshotPath(info.outputDir, "virtual-key-test"), fullPage: true });
+  // Both tests are logged through this key, marked as tests.
+  await expect
+    .poll(
+      async () =>
+        (await admin<{ data: { status: number }[] }>("GET", `/logs?virtual_key=${slug}&metadata.detour_test=config`)).data.map(
+          (l) => l.status,
+        ),
+      {
+        timeout: 15_000,
+      },
+    )
+    .toEqual([200, 503]);
+});
+
 test("the usage panel fits a phone", async ({ page }, info) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`/virtual-keys/${slug}`);

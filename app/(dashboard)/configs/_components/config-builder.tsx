@@ -18,7 +18,7 @@ import { jsonSyntaxError, locatePath, parseIssuePath } from "@/lib/dashboard/con
 import { summarizeConfig } from "@/lib/dashboard/config-summary";
 import { providerLabel } from "@/lib/gateway/providers/catalog";
 import { useCan } from "../../_components/role";
-import { ConfigTestPanel } from "./config-test-panel";
+import { ConfigTestPanel } from "../../_components/config-test-panel";
 import { type EditorDiagnostic, JsonEditor } from "./json-editor";
 import { NodeEditor } from "./node-editor";
 import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";

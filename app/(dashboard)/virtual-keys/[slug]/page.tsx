@@ -29,6 +29,7 @@ import { Can, RoleNote } from "../../_components/role";
 import { providerLabel } from "../_components/labels";
 import { VIRTUAL_KEY_LIMITS } from "../_components/limits";
 import { VirtualKeyActions } from "../_components/virtual-key-actions";
+import { ConfigTestPanel } from "../../_components/config-test-panel";
 import { EditVirtualKey } from "../_components/edit-virtual-key";
 import type { VirtualKeySettings } from "@/lib/dashboard/virtual-key-settings";
 
@@ -264,6 +265,14 @@ export default async function VirtualKeyPage({ params }: { params: Promise<Param
         </Can>
       ) : null}
 
+      {active && !expired ? (
+        <Can need="member">
+          <div className="panel vk-test">
+            <ConfigTestPanel config={{ virtual_key: vk.slug }} blocked={null} subject="key" model={testModel(vk, allowedModels)} />
+          </div>
+        </Can>
+      ) : null}
+
       <section className="panel" aria-labelledby="vk-destinations">
         <h2 id="vk-destinations">Where its key may go</h2>
         <p className="muted vk-destinations-hint">
@@ -398,6 +407,17 @@ async function usageOf(workspaceId: string, slug: string, now: number): Promise<
       }),
     })),
   );
+}
+
+/** A model of the provider's for "Test this key" (the first for which there is no better guess). */
+const TEST_MODELS: Record<string, string> = { openai: "gpt-4o-mini", anthropic: "claude-haiku-4-5" };
+
+/** The model "Test this key" starts with: an Azure key's default deployment, else a model the key allows by name, else the provider's. */
+function testModel(vk: VirtualKeyDetail, allowed: string[] | null): string | undefined {
+  const deployment = vk.deployments.find((d) => d.isDefault) ?? vk.deployments[0];
+  if (deployment) return deployment.alias ?? deployment.deploymentName;
+  const named = allowed?.find((m) => !/[*?[]/.test(m));
+  return named ?? TEST_MODELS[vk.provider];
 }
 
 /** What the "Edit settings" dialog starts from. */

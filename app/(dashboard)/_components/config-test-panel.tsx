@@ -14,9 +14,9 @@ import {
   CONFIG_TEST_MAX_PROMPT,
 } from "@/lib/gateway/request/config-test-limits";
 import { isRecord } from "@/lib/is-record";
-import { AttemptTimeline } from "../../logs/[id]/_components/attempt-timeline";
-import { formatMs } from "../../logs/_components/format";
-import { StatusBadge } from "../../logs/_components/status-badge";
+import { AttemptTimeline } from "../logs/[id]/_components/attempt-timeline";
+import { formatMs } from "../logs/_components/format";
+import { StatusBadge } from "../logs/_components/status-badge";
 
 /** The model last tested, remembered in this browser: the next test starts with it. */
 const MODEL_STORE = "detour.config-test.model";
@@ -28,13 +28,38 @@ function configModel(config: unknown): string | null {
   return typeof params?.model === "string" && params.model ? params.model : null;
 }
 
+/** The panel's words: the config builder's (the default), or a virtual key page's. */
+const WORDS = {
+  config: {
+    title: "Test this config",
+    intro: "Sends one real request through the config as it is here, unsaved edits included, with the workspace's virtual keys.",
+  },
+  key: { title: "Test this key", intro: "Sends one real request through this virtual key alone (a config of one target naming it)." },
+} as const;
+
 /**
- * "Test this config": one real request through the config as it is in the builder (unsaved edits
- * included; `POST /v1/configs/test`), then what a client would have got and each attempt, on the
- * log detail's timeline. Disabled while the config has problems (`blocked` says which).
+ * "Test this config" (the builder) and "Test this key" (a virtual key's page): one real request
+ * through the config as it is in the builder (unsaved edits included; `POST /v1/configs/test`), or
+ * through `{virtual_key}` alone, then what a client would have got and each attempt, on the log
+ * detail's timeline. Disabled while the config has problems (`blocked` says which). `model`: the
+ * model to start with (e.g. an Azure key's default deployment), else the one the config sets, else
+ * the one tested last in this browser.
  */
-export function ConfigTestPanel({ config, slug, blocked }: { config: unknown; slug?: string; blocked: string | null }) {
-  const [model, setModel] = useState(FALLBACK_MODEL);
+export function ConfigTestPanel({
+  config,
+  slug,
+  blocked,
+  subject = "config",
+  model: initialModel,
+}: {
+  config: unknown;
+  slug?: string;
+  blocked: string | null;
+  subject?: keyof typeof WORDS;
+  model?: string;
+}) {
+  const words = WORDS[subject];
+  const [model, setModel] = useState(initialModel ?? FALLBACK_MODEL);
   const [prompt, setPrompt] = useState(CONFIG_TEST_DEFAULT_PROMPT);
   const [pending, setPending] = useState(false);
   const [result, setResult] = useState<ConfigTestResult | null>(null);
@@ -45,10 +70,11 @@ export function ConfigTestPanel({ config, slug, blocked }: { config: unknown; sl
 
   // After hydration: the model the config names, else the one tested last in this browser.
   useEffect(() => {
+    if (initialModel) return;
     const remembered = window.localStorage.getItem(MODEL_STORE);
     if (fromConfig) setModel(fromConfig);
     else if (remembered) setModel(remembered);
-  }, [fromConfig]);
+  }, [fromConfig, initialModel]);
 
   async function run() {
     if (!model.trim()) {
@@ -78,11 +104,10 @@ export function ConfigTestPanel({ config, slug, blocked }: { config: unknown; sl
   return (
     <section className="cfg-test" aria-labelledby={headingId}>
       <h2 id={headingId} className="cfg-test-title">
-        Test this config
+        {words.title}
       </h2>
       <p className="muted">
-        Sends one real request through the config as it is here, unsaved edits included, with the workspace&apos;s virtual keys. It is
-        billed and logged like any request (metadata <code>detour_test</code>).
+        {words.intro} It is billed and logged like any request (metadata <code>detour_test</code>).
       </p>
       <div className="cfg-test-form">
         <TextInput
@@ -108,7 +133,7 @@ export function ConfigTestPanel({ config, slug, blocked }: { config: unknown; sl
       </div>
       <div className="cfg-save-row">
         <Button onClick={run} disabled={pending || blocked !== null} aria-describedby={blocked ? `${headingId}-blocked` : undefined}>
-          {pending ? "Testing…" : "Test this config"}
+          {pending ? "Testing…" : words.title}
         </Button>
         {blocked ? (
           <span id={`${headingId}-blocked`} className="muted">
