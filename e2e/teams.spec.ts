@@ -19,6 +19,12 @@ const DEFAULT_NAME = "Default workspace";
 
 const workspaceSelect = (page: Page) => page.getByRole("combobox", { name: "Workspace", exact: true });
 const selectedWorkspace = (page: Page) => workspaceSelect(page).locator("option:checked");
+/** Chooses a workspace in the selector and waits for the page it reloads in that workspace (the select shows the choice at once). */
+async function switchTo(page: Page, label: string): Promise<void> {
+  const reloaded = page.waitForEvent("load");
+  await workspaceSelect(page).selectOption({ label });
+  await reloaded;
+}
 
 test("an owner creates a workspace, switches, renames it, invites and revokes, and deletes it", async ({ page }, info) => {
   await test.step("create a second workspace from the selector: it becomes the one on screen", async () => {
@@ -41,14 +47,14 @@ test("an owner creates a workspace, switches, renames it, invites and revokes, a
 
   await test.step("switch back to the default workspace, on the same section of the dashboard", async () => {
     await page.goto("/virtual-keys");
-    await workspaceSelect(page).selectOption({ label: `${DEFAULT_NAME} · Owner` });
+    await switchTo(page, `${DEFAULT_NAME} · Owner`);
     await expect(selectedWorkspace(page)).toHaveText(`${DEFAULT_NAME} · Owner`);
     await expect(page).toHaveURL(/\/virtual-keys$/);
     await expect(page.getByRole("heading", { name: "Virtual keys", level: 1 })).toBeVisible();
   });
 
   await test.step("rename the new workspace on /workspace", async () => {
-    await workspaceSelect(page).selectOption({ label: `${TEAM.name} · Owner` });
+    await switchTo(page, `${TEAM.name} · Owner`);
     await expect(selectedWorkspace(page)).toHaveText(`${TEAM.name} · Owner`);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Workspace" }).click();
     await expect(page.getByRole("heading", { name: TEAM.name, level: 1 })).toBeVisible();

@@ -4,6 +4,7 @@ import { requireSession } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { getWorkspaceOverview } from "@/lib/store/overview";
+import { GettingStarted } from "./_components/getting-started";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -23,6 +24,10 @@ export default async function OverviewPage() {
   return (
     <>
       <h1>Overview</h1>
+      <GettingStarted
+        workspaceId={user.workspaceId}
+        facts={{ virtualKeys: overview.virtualKeys, configs: overview.configs, anyRequest: overview.anyRequest }}
+      />
       <section className="cards" aria-label="Workspace summary">
         {stats.map((s) => (
           <div className="card" key={s.label}>

@@ -22,7 +22,16 @@ function workspaceHeader(): Record<string, string> {
   return id ? { "x-detour-workspace": id } : {};
 }
 
-export async function sendJson<T>(url: string, method: "POST" | "PUT" | "PATCH" | "DELETE", body?: unknown): Promise<JsonResult<T>> {
+/**
+ * `options.workspace: false`: no `x-detour-workspace` (a call that chooses the workspace acts in
+ * none; after the page's workspace was deleted, naming it would be refused with 403).
+ */
+export async function sendJson<T>(
+  url: string,
+  method: "POST" | "PUT" | "PATCH" | "DELETE",
+  body?: unknown,
+  options: { workspace?: boolean } = {},
+): Promise<JsonResult<T>> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -30,7 +39,7 @@ export async function sendJson<T>(url: string, method: "POST" | "PUT" | "PATCH" 
       headers: {
         accept: "application/json",
         ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...workspaceHeader(),
+        ...(options.workspace === false ? {} : workspaceHeader()),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",

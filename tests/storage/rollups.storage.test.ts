@@ -286,8 +286,13 @@ describe(`rollups vs raw rows (${TEST_DB_KIND})`, () => {
     const o = await getWorkspaceOverview(t.db, ws, new Date(T0 + HOURS * HOUR));
     expect(o.requests24h).toBe(raw.length);
     expect(o.fallbacks24h).toBe(raw.filter((r) => r.fallbackUsed).length);
-    // 30 hours later, the first 6 hours are out of the window.
-    expect((await getWorkspaceOverview(t.db, ws, new Date(T0 + 31 * HOUR))).requests24h).toBe(0);
+    // 30 hours later, the first 6 hours are out of the window; the workspace has still sent requests.
+    const later = await getWorkspaceOverview(t.db, ws, new Date(T0 + 31 * HOUR));
+    expect(later.requests24h).toBe(0);
+    expect(later.anyRequest).toBe(true);
+    // A workspace that never sent one (the getting-started checklist's "send a request").
+    const empty = (await t.db.workspace.create({ data: { name: "Empty", slug: "empty-overview" } })).id;
+    expect(await getWorkspaceOverview(t.db, empty)).toMatchObject({ anyRequest: false, requests24h: 0, virtualKeys: 0, configs: 0 });
   });
 
   it("give a virtual key's page its totals over a range, summed by the database", async () => {

@@ -7,7 +7,13 @@ import { sendJson } from "@/lib/browser/submit-json";
  * when the switch is refused.
  */
 export async function switchWorkspace(workspaceId: string, to: string): Promise<string | null> {
-  const result = await sendJson<{ workspace_id: string }>("/api/workspace/select", "POST", { workspace_id: workspaceId });
+  // Not bound to the page's workspace: the switch leaves it (which may just have been deleted).
+  const result = await sendJson<{ workspace_id: string }>(
+    "/api/workspace/select",
+    "POST",
+    { workspace_id: workspaceId },
+    { workspace: false },
+  );
   if (!result.ok) return result.message;
   window.location.assign(to);
   return null;

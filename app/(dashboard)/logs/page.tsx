@@ -19,6 +19,7 @@ import { listActiveVirtualKeySlugs } from "@/lib/store/virtual-keys";
 import type { FilterSuggestions } from "./_components/log-filters";
 import type { FailedAttempt, LogListItem } from "./_components/log-row";
 import { LogsExplorer } from "./_components/logs-explorer";
+import { LogsSeen } from "../_components/getting-started";
 import { describeQueryIssues } from "./_components/query-issues";
 
 export const metadata: Metadata = { title: "Logs" };
@@ -140,6 +141,7 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
   return (
     <>
       <h1>Logs</h1>
+      {rows.length ? <LogsSeen workspaceId={user.workspaceId} /> : null}
       <LogsExplorer
         queryString={logQueryToSearchParams(base).toString()}
         urlKey={urlKey}
