@@ -157,6 +157,33 @@ test("charts this run's requests, and the range and split selects change the URL
   expect(errors).toEqual([]);
 });
 
+test("line and bar charts share their x positions, and a lone point sits in its bucket, not on the edge", async ({ page }, testInfo) => {
+  await page.goto("/analytics?range=24h&split=none");
+  // This run's requests are all in the current hour: one bar there, and one error-rate point.
+  const bar = await page.getByTestId("chart-requests").evaluate((el) => {
+    const rects = [...el.querySelectorAll(".recharts-bar-rectangle path")].map((r) => (r as SVGGraphicsElement).getBBox());
+    const tallest = rects.reduce((a, b) => (b.height > a.height ? b : a));
+    return { center: tallest.x + tallest.width / 2, width: tallest.width };
+  });
+  const dots = await page.getByTestId("chart-error-rate").evaluate((el) =>
+    [...el.querySelectorAll(".recharts-line-dots circle")].map((c) => ({
+      cx: Number(c.getAttribute("cx")),
+      r: Number(c.getAttribute("r")),
+    })),
+  );
+  const plotWidth = await page
+    .getByTestId("chart-error-rate")
+    .evaluate((el) => el.querySelector("svg.recharts-surface")!.getBoundingClientRect().width);
+  expect(dots.length).toBeGreaterThanOrEqual(1);
+  const last = dots[dots.length - 1]!;
+  // Both charts are as wide, with the same y-axis: the point is over the bar's middle.
+  expect(Math.abs(last.cx - bar.center)).toBeLessThan(1.5);
+  // Half a bucket in from the plot's right edge, drawn larger when it stands alone.
+  expect(plotWidth - 8 - last.cx).toBeGreaterThan(bar.width / 2 - 1);
+  if (dots.length === 1) expect(last.r).toBe(4);
+  await page.getByTestId("chart-error-rate").screenshot({ path: screenshotPath(testInfo.outputDir, "analytics-lone-point") });
+});
+
 test("an invalid parameter is named, with the controls to fix it", async ({ page }) => {
   await page.goto("/analytics?range=1y&split=model");
   const alert = page.getByRole("alert").filter({ hasText: "invalid parameter" });

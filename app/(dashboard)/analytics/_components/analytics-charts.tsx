@@ -106,12 +106,22 @@ function ChartFigure({
   );
 }
 
+/** A line's dots: larger when it has a single point (no line is drawn through one point). */
+function dotOf(rows: readonly Record<string, unknown>[], key: string): { r: number } {
+  let points = 0;
+  for (const row of rows) if (typeof row[key] === "number") points++;
+  return { r: points <= 1 ? 4 : 2 };
+}
+
 function axes(data: Analytics, longTicks: boolean, fmt: (n: number) => string) {
   return [
     <CartesianGrid key="grid" stroke="#eceef2" vertical={false} />,
+    // Band scale on every chart: a line's point sits in the middle of its bucket, where the bar
+    // charts draw that bucket's bar, so the charts' x-axes line up (and a lone point is never on the edge).
     <XAxis
       key="x"
       dataKey="t"
+      scale="band"
       tickFormatter={(v: string) => tickLabel(v, data.bucket, longTicks)}
       tick={{ fontSize: 11 }}
       minTickGap={24}
@@ -182,10 +192,10 @@ function ErrorRateChart({ data, rangeLabel, longTicks }: ChartProps) {
         {axes(data, longTicks, fmtPct)}
         {series.length ? (
           series.map((s) => (
-            <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+            <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={dotOf(rows, s.id)} connectNulls isAnimationActive={false} />
           ))
         ) : (
-          <Line dataKey="total" name="Error rate" stroke="#b42318" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line dataKey="total" name="Error rate" stroke="#b42318" dot={dotOf(rows, "total")} connectNulls isAnimationActive={false} />
         )}
         {series.length ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
       </LineChart>
@@ -208,9 +218,9 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
       <ChartFigure id="latency" title="Latency p50 / p95 / p99 (all requests)" summary={summary} note={PCT_NOTE}>
         <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           {axes(data, longTicks, fmtMs)}
-          <Line dataKey="p50" name="p50" stroke="#2f5bea" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-          <Line dataKey="p95" name="p95" stroke="#f79009" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-          <Line dataKey="p99" name="p99" stroke="#d92d20" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line dataKey="p50" name="p50" stroke="#2f5bea" dot={dotOf(rows, "p50")} connectNulls isAnimationActive={false} />
+          <Line dataKey="p95" name="p95" stroke="#f79009" dot={dotOf(rows, "p95")} connectNulls isAnimationActive={false} />
+          <Line dataKey="p99" name="p99" stroke="#d92d20" dot={dotOf(rows, "p99")} connectNulls isAnimationActive={false} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
         </LineChart>
       </ChartFigure>
@@ -255,7 +265,7 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
       <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         {axes(data, longTicks, fmtMs)}
         {series.map((s) => (
-          <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={dotOf(rows, s.id)} connectNulls isAnimationActive={false} />
         ))}
         <Legend wrapperStyle={{ fontSize: 12 }} />
       </LineChart>
