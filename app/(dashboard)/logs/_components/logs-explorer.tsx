@@ -11,7 +11,7 @@ import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under 
 import type { SortingState } from "@tanstack/react-table";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useMemo, useTransition } from "react";
+import { useMemo, useState, useTransition } from "react";
 import { CursorPagination, type CursorPaginationProps } from "@/components/data-table/cursor-pagination";
 import { DataTable } from "@/components/data-table/data-table";
 import {
@@ -22,6 +22,7 @@ import {
   type LogSort,
   type LogSortField,
 } from "@/lib/logs/query";
+import { LiveTail } from "./live-tail";
 import { LogExport } from "./log-export";
 import { LogFiltersForm, type FilterSuggestions } from "./log-filters";
 import type { LogListItem } from "./log-row";
@@ -48,6 +49,8 @@ function href(filters: LogFilters, sort: LogSort, limit?: number): string {
 
 export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, suggestions, rows, pagination }: LogsExplorerProps) {
   const router = useRouter();
+  /** Rows the last live refresh brought (marked until the next one). */
+  const [newRows, setNewRows] = useState<ReadonlySet<string>>(() => new Set());
   const [busy, startTransition] = useTransition();
   const current = useMemo(() => {
     const parsed = parseLogQuery(new URLSearchParams(queryString));
@@ -108,7 +111,14 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
         </div>
       ) : (
         <>
-          <LogExport filters={current.filters} sort={current.sort} />
+          <div className="logs-actions">
+            <LiveTail
+              available={current.sort.field === "created_at" && current.sort.direction === "desc" && !pagination?.previousHref}
+              rowIds={rows.map((r) => r.id)}
+              onNewRows={setNewRows}
+            />
+            <LogExport filters={current.filters} sort={current.sort} />
+          </div>
           <DataTable
             id="log-results"
             label="Request logs"
@@ -120,7 +130,9 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
             sorting={sorting}
             onSortingChange={onSortingChange}
             rowHref={(row) => logDetailHref(row.id)}
-            rowClassName={(row) => (row.status >= 400 ? "row-error" : undefined)}
+            rowClassName={(row) =>
+              [row.status >= 400 ? "row-error" : "", newRows.has(row.id) ? "row-new" : ""].filter(Boolean).join(" ") || undefined
+            }
             busy={busy}
             empty={
               hasFilters ? (
