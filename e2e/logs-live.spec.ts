@@ -55,7 +55,7 @@ test("go live: new requests appear without a reload and are marked; pause stops 
   await toggle.click();
   const live = page.getByRole("button", { name: "Live", exact: true });
   await expect(live).toHaveAttribute("aria-pressed", "true");
-  await expect(page.getByRole("status").filter({ hasText: /^Live, updated/ })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: /^Live, checked \d\d:\d\d:\d\d UTC/ })).toBeVisible();
 
   await send(2);
   await expect(rows).toHaveCount(2, { timeout: 15_000 });

@@ -24,7 +24,8 @@ export function LiveTail({
 }) {
   const router = useRouter();
   const [live, setLive] = useState(false);
-  const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
+  /** When the page was last re-read (whether or not it brought rows). */
+  const [checkedAt, setCheckedAt] = useState<Date | null>(null);
   const [arrived, setArrived] = useState(0);
   const known = useRef<Set<string> | null>(null);
   const on = live && available;
@@ -32,7 +33,9 @@ export function LiveTail({
   useEffect(() => {
     if (!on) return;
     const timer = setInterval(() => {
-      if (document.visibilityState === "visible") router.refresh();
+      if (document.visibilityState !== "visible") return;
+      router.refresh();
+      setCheckedAt(new Date());
     }, LIVE_INTERVAL_MS);
     return () => clearInterval(timer);
   }, [on, router]);
@@ -48,12 +51,11 @@ export function LiveTail({
     }
     if (known.current === null) {
       known.current = new Set(rowIds);
-      setUpdatedAt(new Date());
+      setCheckedAt(new Date());
       return;
     }
     const fresh = new Set(rowIds.filter((id) => !known.current!.has(id)));
     for (const id of rowIds) known.current.add(id);
-    setUpdatedAt(new Date());
     if (fresh.size) {
       setArrived((n) => n + fresh.size);
       onNewRows(fresh);
@@ -78,7 +80,7 @@ export function LiveTail({
       </button>
       <span className="muted" role="status">
         {live
-          ? `Live${updatedAt ? `, updated ${updatedAt.toISOString().slice(11, 19)} UTC` : ""}${arrived ? `: ${arrived} new` : ""}`
+          ? `Live${checkedAt ? `, checked ${checkedAt.toISOString().slice(11, 19)} UTC` : ""}${arrived ? `: ${arrived} new` : ""}`
           : "Paused"}
       </span>
     </div>
