@@ -49,8 +49,9 @@ async function time(url: string, cookie: string): Promise<{ ms: number; status: 
   const res = await fetch(url, { headers: { cookie }, redirect: "manual" });
   const body = await res.text();
   const ms = performance.now() - started;
-  // Rows in the HTML: each row's time cell links to its detail page.
-  const rows = (body.match(/<tr class="dt-link-row/g) ?? []).length;
+  // Rows in the HTML: each row's time cell links to its detail page (the row's index and tab stop
+  // are written before its class).
+  const rows = (body.match(/<tr [^>]*class="dt-link-row/g) ?? []).length;
   return { ms, status: res.status, bytes: body.length, rows };
 }
 
