@@ -548,16 +548,20 @@ export function createTracing(
   const protobuf = new ProtobufEncoder(resource, scope, limits);
   const captureBodies = options.captureBodies;
   const spanCount = (items: Finished[]) => items.reduce((n, f) => n + f.spanCount, 0);
+  /** The protobuf body the transport was last given (the delegate serializes as `export` is called). */
+  let serialized: Uint8Array | null = null;
   const serializer = {
-    serializeRequest: (items: Finished[]): Uint8Array =>
-      json
-        ? encodeJson(
-            items.flatMap((f) => f.spans!),
-            resource,
-            scope,
-            limits,
-          )
-        : protobuf.request(items.map((f) => f.protobuf!)),
+    serializeRequest: (items: Finished[]): Uint8Array => {
+      if (json)
+        return encodeJson(
+          items.flatMap((f) => f.spans!),
+          resource,
+          scope,
+          limits,
+        );
+      serialized = protobuf.request(items.map((f) => f.protobuf!));
+      return serialized;
+    },
     // The collector's answer (a partial success names rejected spans) is read by the SDK's own decoders.
     deserializeResponse: json ? JsonTraceSerializer.deserializeResponse : ProtobufTraceSerializer.deserializeResponse,
   };
@@ -584,11 +588,16 @@ export function createTracing(
     settings,
     (items, done) => {
       const spans = spanCount(items);
+      serialized = null;
+      let body: Uint8Array | null = null;
       delegate.export(items, (result) => {
+        // Sent and answered: its buffer is the encoder's to reuse (not after a failure: a socket may still read it).
+        if (result.code === 0 && body !== null) protobuf.exported(body);
         if (result.code === 0) observeTraceSpans("exported", spans);
         else lose(spans, "failed", result.error);
         done(result.code === 0);
       });
+      body = serialized;
     },
     (spans) => lose(spans, "dropped"),
   );

@@ -116,8 +116,9 @@ class Writer {
   buf: Buffer;
   pos = 0;
 
-  constructor(size = 256) {
-    this.buf = Buffer.allocUnsafe(size);
+  /** A new buffer of `size` bytes, or `into` (written from its start) when one is given. */
+  constructor(size = 256, into?: Buffer) {
+    this.buf = into ?? Buffer.allocUnsafe(size);
   }
 
   ensure(n: number): void {
@@ -414,6 +415,15 @@ const MAX_CACHED_TEXT = 256;
  */
 const ARENA_SIZE = 256 * 1024;
 const ARENA_SLACK = 16 * 1024;
+/**
+ * Arenas and export buffers are reused rather than freed: a fresh buffer of this size is new memory
+ * to the process, and writing into it page-faults each page (measured: a 400 KiB copy into a new
+ * buffer costs 6-15x the same copy into one reused; docs/PERFORMANCE.md), besides the garbage
+ * collector's work. At most this many arenas wait to be reused.
+ */
+const SPARE_ARENAS = 2;
+/** An export buffer is at least this large (a smaller one would come from Node's shared pool), and grows by a quarter. */
+const MIN_EXPORT_BUFFER = 64 * 1024;
 
 /**
  * Encodes Detour's spans as protobuf, for an `ExportTraceServiceRequest`; one per exporter (its
@@ -425,6 +435,14 @@ export class ProtobufEncoder implements SpanSink {
   private readonly scope: Buffer;
   private w = new Writer(ARENA_SIZE);
   private mark = 0;
+  /** Per arena, how many of its requests' chunks are not yet copied into an export request. */
+  private readonly unsent = new WeakMap<Buffer, number>();
+  /** Arenas whose chunks were all copied out, to be written into again. */
+  private readonly spare: Buffer[] = [];
+  /** The export buffer, while no export holds it. */
+  private out: Buffer | null = null;
+  /** The buffer an export holds, and the view of it that export was given (see `exported`). */
+  private lent: { buf: Buffer; view: Uint8Array } | null = null;
   // The span being written.
   private span = 0;
   private attributes = 0;
@@ -458,22 +476,37 @@ export class ProtobufEncoder implements SpanSink {
 
   /** Starts a request's spans (written as ScopeSpans.spans fields, to be wrapped by `request` with others'). */
   open(): void {
-    if (this.w.buf.length - this.w.pos < ARENA_SLACK) this.w = new Writer(ARENA_SIZE);
+    if (this.w.buf.length - this.w.pos < ARENA_SLACK) {
+      const full = this.w.buf;
+      // An arena whose chunks were all copied out already is kept now (`copied` saw it still in use).
+      if (!this.unsent.has(full) && full.length === ARENA_SIZE && this.spare.length < SPARE_ARENAS) this.spare.push(full);
+      this.w = new Writer(ARENA_SIZE, this.spare.pop());
+    }
     this.mark = this.w.pos;
   }
 
   /** The request's spans written since `open`. */
   close(): Chunk {
-    return { buf: this.w.buf, start: this.mark, end: this.w.pos };
+    const buf = this.w.buf;
+    this.unsent.set(buf, (this.unsent.get(buf) ?? 0) + 1);
+    return { buf, start: this.mark, end: this.w.pos };
   }
 
-  /** One export request of chunks from `close`: their bytes copied after the resource and scope. */
+  /**
+   * One export request of chunks from `close`: their bytes copied after the resource and scope,
+   * into the export buffer when no export holds it (then hand the view back with `exported` once
+   * it was sent), else into a new one. A chunk's bytes may be overwritten once it was copied here.
+   */
   request(chunks: readonly Chunk[]): Uint8Array {
     // The lengths are known: written first, so nothing moves.
     let scopeSpans = this.scope.length;
     for (const chunk of chunks) scopeSpans += chunk.end - chunk.start;
     const resourceSpans = this.resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
-    const w = new Writer(2 + varintSize(resourceSpans) + resourceSpans);
+    const size = 2 + varintSize(resourceSpans) + resourceSpans;
+    let out = this.out;
+    if (out === null || out.length < size) out = Buffer.allocUnsafe(Math.max(MIN_EXPORT_BUFFER, Math.ceil(size * 1.25)));
+    this.out = null;
+    const w = new Writer(size, out);
     w.tag(1, WIRE_LEN);
     w.varint(resourceSpans);
     w.bytes(this.resource);
@@ -484,10 +517,35 @@ export class ProtobufEncoder implements SpanSink {
     for (let i = 0; i < chunks.length; ) {
       const { buf, start } = chunks[i]!;
       let end = chunks[i]!.end;
-      for (i++; i < chunks.length && chunks[i]!.buf === buf && chunks[i]!.start === end; i++) end = chunks[i]!.end;
+      let count = 1;
+      for (i++; i < chunks.length && chunks[i]!.buf === buf && chunks[i]!.start === end; i++, count++) end = chunks[i]!.end;
       w.range(buf, start, end);
+      this.copied(buf, count);
     }
-    return w.buf.subarray(0, w.pos);
+    const view = w.buf.subarray(0, w.pos);
+    this.lent = { buf: out, view };
+    return view;
+  }
+
+  /**
+   * An export request from `request` was sent (the collector answered): its buffer is free again.
+   * Not called for an export that failed or timed out, whose buffer a socket may still be reading.
+   */
+  exported(view: Uint8Array): void {
+    if (this.lent?.view !== view) return;
+    this.out = this.lent.buf;
+    this.lent = null;
+  }
+
+  /** `count` chunks of `arena` were copied out; a full arena with none left is kept for reuse. */
+  private copied(arena: Buffer, count: number): void {
+    const left = (this.unsent.get(arena) ?? count) - count;
+    if (left > 0) {
+      this.unsent.set(arena, left);
+      return;
+    }
+    this.unsent.delete(arena);
+    if (arena !== this.w.buf && arena.length === ARENA_SIZE && this.spare.length < SPARE_ARENAS) this.spare.push(arena);
   }
 
   /** Span fields: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9, dropped 10, status 15, flags 16. */
