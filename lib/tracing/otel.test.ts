@@ -50,6 +50,15 @@ async function on(protocol: "http/protobuf" | "http/json", captureBodies = false
   return { tracer, receiver };
 }
 
+/** The answer's attributes: on the answering attempt's span, or the request's when no attempt answered. */
+const ANSWER_KEYS = [
+  "gen_ai.response.model",
+  "gen_ai.response.id",
+  "gen_ai.response.finish_reasons",
+  "gen_ai.usage.input_tokens",
+  "gen_ai.usage.output_tokens",
+];
+
 const CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN = "00f067aa0ba902b7";
 
@@ -101,11 +110,6 @@ describe.each(["http/protobuf", "http/json"] as const)("tracing over %s", (proto
       "gen_ai.operation.name": "chat",
       "gen_ai.provider.name": "openai",
       "gen_ai.request.model": "gpt-4o",
-      "gen_ai.response.model": "gpt-4o-2024-08-06",
-      "gen_ai.response.id": "chatcmpl-1",
-      "gen_ai.response.finish_reasons": ["stop"],
-      "gen_ai.usage.input_tokens": 12,
-      "gen_ai.usage.output_tokens": 7,
       "detour.cost_usd": 0.00042,
       "detour.config.id": "pc-prod",
       "detour.config.version": 3,
@@ -116,6 +120,8 @@ describe.each(["http/protobuf", "http/json"] as const)("tracing over %s", (proto
       "http.response.status_code": 200,
     });
     expect(server!.attributes["detour.request.body"]).toBeUndefined();
+    // The answer and its usage are the answering attempt's alone: a trace counts a request's tokens once.
+    for (const key of ANSWER_KEYS) expect(server!.attributes[key]).toBeUndefined();
 
     const ordered = clients.sort((a, b) => Number(a.attributes["detour.attempt.index"]) - Number(b.attributes["detour.attempt.index"]));
     expect(ordered.map((c) => c.parentSpanId)).toEqual([server!.spanId, server!.spanId, server!.spanId]);
@@ -128,9 +134,16 @@ describe.each(["http/protobuf", "http/json"] as const)("tracing over %s", (proto
     expect(ordered[2]!.attributes).toMatchObject({
       "server.address": "127.0.0.1",
       "server.port": 8080,
-      "gen_ai.usage.output_tokens": 7,
+      "gen_ai.response.model": "gpt-4o-2024-08-06",
       "gen_ai.response.id": "chatcmpl-1",
+      "gen_ai.response.finish_reasons": ["stop"],
+      "gen_ai.usage.input_tokens": 12,
+      "gen_ai.usage.output_tokens": 7,
     });
+    for (const key of ANSWER_KEYS) expect(ordered[0]!.attributes[key]).toBeUndefined();
+    // Summed over the trace, as a backend that totals usage would: the request's counts, once.
+    const sum = (key: string) => [server!, ...ordered].reduce((n, s) => n + Number(s.attributes[key] ?? 0), 0);
+    expect([sum("gen_ai.usage.input_tokens"), sum("gen_ai.usage.output_tokens")]).toEqual([12, 7]);
     // The skipped target made no call: no traceparent went anywhere for it, its span has no length.
     expect(ordered[1]!.endNs).toBe(ordered[1]!.startNs);
     // Each traceparent names its attempt's span as the parent, in the caller's trace.
@@ -143,6 +156,30 @@ describe.each(["http/protobuf", "http/json"] as const)("tracing over %s", (proto
 });
 
 describe("tracing, the edges", () => {
+  it("puts a cache hit's answer and usage on the request span, which has no attempt span", async () => {
+    const { tracer, receiver } = await on("http/protobuf");
+    const trace = tracer.start(new Request("http://detour/v1/chat/completions", { method: "POST" }), "chat/completions");
+    const record = testLogRecord({ status: 200, cacheStatus: "HIT", promptTokens: 12, completionTokens: 7, cost: 0, attempts: [] });
+    trace.finish({
+      endedAt: trace.now(),
+      status: 200,
+      errorType: null,
+      record,
+      answer: { responseId: "chatcmpl-9", responseModel: "gpt-4o-2024-08-06", finishReasons: ["stop"] },
+    });
+    const spans = await receiver.waitFor((s) => s.kind === SPAN_KIND.SERVER);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes).toMatchObject({
+      "detour.cache.status": "HIT",
+      "gen_ai.response.model": "gpt-4o-2024-08-06",
+      "gen_ai.response.id": "chatcmpl-9",
+      "gen_ai.response.finish_reasons": ["stop"],
+      "gen_ai.usage.input_tokens": 12,
+      "gen_ai.usage.output_tokens": 7,
+    });
+    expect(receiver.spans().filter((s) => s.kind === SPAN_KIND.CLIENT)).toHaveLength(0);
+  });
+
   it("starts a new trace when the incoming traceparent is malformed", async () => {
     const { tracer, receiver } = await on("http/protobuf");
     const trace = tracer.start(new Request("http://detour/v1/embeddings", { headers: { traceparent: "00-zz-nonsense-01" } }), "embeddings");

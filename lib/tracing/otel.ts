@@ -373,6 +373,7 @@ function describe(t: DetourTrace, sink: SpanSink, captureBodies: boolean): numbe
   const localChild = sampledFlag | FLAG_HAS_IS_REMOTE;
   let count = 0;
   let next = 0;
+  let answered = false;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const answering = i === rows.length - 1 && record !== null && ok(record.status);
@@ -400,6 +401,7 @@ function describe(t: DetourTrace, sink: SpanSink, captureBodies: boolean): numbe
         endMs,
       );
       attemptAttributes(sink, t.operation, row, started, end, answering, failed);
+      answered ||= answering;
     }
     sink.end(failed === null ? STATUS.UNSET : STATUS.ERROR, failed ?? "");
     count++;
@@ -418,7 +420,7 @@ function describe(t: DetourTrace, sink: SpanSink, captureBodies: boolean): numbe
   const flags = sampledFlag | FLAG_HAS_IS_REMOTE | (t.parentIsRemote ? FLAG_IS_REMOTE : 0);
   const name = spanName(t.operation, record?.modelRequested ?? null);
   sink.begin(t.traceId, t.spanId, t.parentSpanId, t.traceState, flags, name, KIND.SERVER, t.startedAt, end.endedAt);
-  requestAttributes(sink, t, end, captureBodies);
+  requestAttributes(sink, t, end, captureBodies, !answered);
   // A server span is an error when Detour answered 5xx; a 4xx is the caller's (error.type still says why).
   if (end.status >= 500) sink.end(STATUS.ERROR, end.errorType ?? "");
   else sink.end(STATUS.UNSET, "");
@@ -466,7 +468,12 @@ function attemptAttributes(
   if (answering) addAnswerAttributes(sink, end);
 }
 
-function requestAttributes(sink: SpanSink, t: DetourTrace, end: FinishedRequest, captureBodies: boolean): void {
+/**
+ * The request span's attributes. The answer's (model, id, finish reasons, token usage) only when no
+ * attempt span carries them (a cache hit): a trace holds them once, so a backend that sums
+ * `gen_ai.usage.*` over a trace's spans counts a request's tokens once.
+ */
+function requestAttributes(sink: SpanSink, t: DetourTrace, end: FinishedRequest, captureBodies: boolean, withAnswer: boolean): void {
   const r = end.record;
   sink.attr(K.genAiOperationName, t.operation);
   sink.attr(K.httpRequestMethod, t.method);
@@ -488,11 +495,11 @@ function requestAttributes(sink: SpanSink, t: DetourTrace, end: FinishedRequest,
   sink.attr(K.detourStream, r.stream);
   if (r.cost !== null) sink.attr(K.detourCostUsd, new Double(r.cost));
   if (r.usageEstimated) sink.attr(K.detourUsageEstimated, true);
-  addAnswerAttributes(sink, end);
+  if (withAnswer) addAnswerAttributes(sink, end);
   if (captureBodies) addBodyAttributes(sink, r);
 }
 
-/** Adds the answer's model, id, finish reasons and token counts (the request span and the answering attempt's). */
+/** Adds the answer's model, id, finish reasons and token counts (to the answering attempt's span, else the request's). */
 function addAnswerAttributes(sink: SpanSink, end: FinishedRequest): void {
   const r = end.record!;
   const responseModel = end.answer?.responseModel ?? r.model;

@@ -110,10 +110,6 @@ describe("OpenTelemetry traces on (http/protobuf, the default)", () => {
       "gen_ai.operation.name": "chat",
       "gen_ai.provider.name": "openai",
       "gen_ai.request.model": "gpt-4o",
-      "gen_ai.response.model": "gpt-4o",
-      "gen_ai.usage.input_tokens": log.promptTokens,
-      "gen_ai.usage.output_tokens": log.completionTokens,
-      "gen_ai.response.finish_reasons": ["stop"],
       "detour.config.id": slug,
       "detour.config.version": 1,
       "detour.virtual_key.slug": backup,
@@ -123,7 +119,9 @@ describe("OpenTelemetry traces on (http/protobuf, the default)", () => {
     });
     expect(log.cost).not.toBeNull();
     expect(server.attributes["detour.cost_usd"]).toBeCloseTo(log.cost!, 12);
-    expect(server.attributes["gen_ai.response.id"]).toMatch(/^chatcmpl-/);
+    // The answer and its usage are on the answering attempt's span only: summed over the trace, once.
+    for (const key of ["gen_ai.response.model", "gen_ai.response.id", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"])
+      expect(server.attributes[key]).toBeUndefined();
 
     // The CLIENT spans are the log row's attempts: same order, target path, status, error class.
     expect(clients.map((c) => c.name)).toEqual(["chat gpt-4o", "chat gpt-4o"]);
@@ -137,8 +135,13 @@ describe("OpenTelemetry traces on (http/protobuf, the default)", () => {
     expect(clients[1]!.attributes).toMatchObject({
       "server.address": "127.0.0.1",
       "server.port": h.mock.port,
+      "gen_ai.response.model": "gpt-4o",
+      "gen_ai.response.finish_reasons": ["stop"],
+      "gen_ai.usage.input_tokens": log.promptTokens,
       "gen_ai.usage.output_tokens": log.completionTokens,
     });
+    expect(clients[1]!.attributes["gen_ai.response.id"]).toMatch(/^chatcmpl-/);
+    expect(clients[0]!.attributes["gen_ai.usage.input_tokens"]).toBeUndefined();
 
     // Each upstream call carried a traceparent naming its attempt's span as the parent.
     const upstream = h.mock.requests();
@@ -222,8 +225,8 @@ describe("OpenTelemetry traces on (http/protobuf, the default)", () => {
     expect(clients[0]!.endNs).toBe(server.endNs);
     const log = await h.waitForLog(requestId);
     expect(log.completionTokens).not.toBeNull();
-    expect(server.attributes).toMatchObject({
-      "detour.stream": true,
+    expect(server.attributes).toMatchObject({ "detour.stream": true });
+    expect(clients[0]!.attributes).toMatchObject({
       "gen_ai.usage.input_tokens": log.promptTokens,
       "gen_ai.usage.output_tokens": log.completionTokens,
     });
