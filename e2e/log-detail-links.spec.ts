@@ -6,7 +6,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
-import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
+import { ADMIN_STATE, consoleErrors, screenshotPath, VIEWPORTS } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE });
@@ -72,40 +72,46 @@ test.afterAll(async () => {
   await mock?.close();
 });
 
-test("the detail names the API key and links it, and links the config's exact version", async ({ page }, info) => {
-  const errors = consoleErrors(page);
-  const [log] = await logsOfTrace(`links-ok-${RUN}`);
-  await page.goto(`/logs/${log!.id}`);
+for (const viewport of VIEWPORTS) {
+  test.describe(`at ${viewport.width}x${viewport.height}`, () => {
+    test.use({ viewport });
 
-  // The API key by name and prefix, never its internal id.
-  const keyLink = page.getByRole("link", { name: KEY_NAME });
-  await expect(keyLink).toBeVisible();
-  await expect(page.getByText(`${prefix}...`, { exact: true })).toBeVisible();
-  await expect(page.getByText(apiKeyId, { exact: true })).toHaveCount(0);
+    test("the detail names the API key and links it, and links the config's exact version", async ({ page }, info) => {
+      const errors = consoleErrors(page);
+      const [log] = await logsOfTrace(`links-ok-${RUN}`);
+      await page.goto(`/logs/${log!.id}`);
 
-  // The config field names and links version 2, the version that routed the request.
-  const configLink = page.getByRole("link", { name: `${configSlug} v2` });
-  await expect(configLink).toHaveAttribute("href", `/configs/${configSlug}#cfg-v2`);
-  await page.screenshot({ path: screenshotPath(info.outputDir, "log-detail-links"), fullPage: true });
+      // The API key by name and prefix, never its internal id.
+      const keyLink = page.getByRole("link", { name: KEY_NAME });
+      await expect(keyLink).toBeVisible();
+      await expect(page.getByText(`${prefix}...`, { exact: true })).toBeVisible();
+      await expect(page.getByText(apiKeyId, { exact: true })).toHaveCount(0);
 
-  await keyLink.click();
-  await expect(page).toHaveURL(new RegExp(`/api-keys(\\?page=\\d+)?#api-key-${apiKeyId}$`));
-  await expect(page.locator(`#api-key-${apiKeyId}`)).toContainText(KEY_NAME);
+      // The config field names and links version 2, the version that routed the request.
+      const configLink = page.getByRole("link", { name: `${configSlug} v2` });
+      await expect(configLink).toHaveAttribute("href", `/configs/${configSlug}#cfg-v2`);
+      await page.screenshot({ path: screenshotPath(info.outputDir, `log-detail-links-${viewport.width}`), fullPage: true });
 
-  await page.goBack();
-  await configLink.click();
-  await expect(page).toHaveURL(new RegExp(`/configs/${configSlug}#cfg-v2$`));
-  await expect(page.locator("#cfg-v2")).toContainText("v2");
-  expect(errors).toEqual([]);
-});
+      await keyLink.click();
+      await expect(page).toHaveURL(new RegExp(`/api-keys(\\?page=\\d+)?#api-key-${apiKeyId}$`));
+      await expect(page.locator(`#api-key-${apiKeyId}`)).toContainText(KEY_NAME);
 
-test("a request refused before its config was read says so, and does not call the config deleted", async ({ page }) => {
-  const [log] = await logsOfTrace(`links-refused-${RUN}`);
-  expect(log!.config).toBe(`pc-nosuch-${RUN}`);
-  await page.goto(`/logs/${log!.id}`);
-  const main = page.getByRole("main");
-  await expect(main).toContainText("no version recorded: the request was refused before its config was read");
-  await expect(main).toContainText("no config has this id in the workspace");
-  await expect(main).not.toContainText("deleted");
-  await expect(main).not.toContainText("v?");
-});
+      await page.goBack();
+      await configLink.click();
+      await expect(page).toHaveURL(new RegExp(`/configs/${configSlug}#cfg-v2$`));
+      await expect(page.locator("#cfg-v2")).toContainText("v2");
+      expect(errors).toEqual([]);
+    });
+
+    test("a request refused before its config was read says so, and does not call the config deleted", async ({ page }) => {
+      const [log] = await logsOfTrace(`links-refused-${RUN}`);
+      expect(log!.config).toBe(`pc-nosuch-${RUN}`);
+      await page.goto(`/logs/${log!.id}`);
+      const main = page.getByRole("main");
+      await expect(main).toContainText("no version recorded: the request was refused before its config was read");
+      await expect(main).toContainText("no config has this id in the workspace");
+      await expect(main).not.toContainText("deleted");
+      await expect(main).not.toContainText("v?");
+    });
+  });
+}

@@ -10,7 +10,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { expect, test, type Page } from "@playwright/test";
 import OpenAI from "openai";
 import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
-import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
+import { ADMIN_STATE, consoleErrors, screenshotPath, VIEWPORTS } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE });
@@ -170,86 +170,92 @@ test("the list names each row's endpoint, and filters by endpoint", async ({ pag
   expect(errors).toEqual([]);
 });
 
-test("a whole stream's detail shows the assembled text and status, the raw events one click away", async ({ page }, info) => {
-  const errors = consoleErrors(page);
-  await page.goto(`/logs/${logs.whole}`);
-  await expect(page.getByText("POST /v1/chat/completions (stream)")).toBeVisible();
-  await expect(page.getByRole("region", { name: "Answer text" })).toContainText(
-    "Mock answer from openai (key ...5555) to: Stream me an answer",
-  );
-  await expect(page.getByText("Final status")).toBeVisible();
-  await expect(page.getByText("stop", { exact: true })).toBeVisible();
-  await expect(page.getByText(/^Usage reported in the stream: \d+ input/)).toBeVisible();
+for (const viewport of VIEWPORTS) {
+  test.describe(`at ${viewport.width}x${viewport.height}`, () => {
+    test.use({ viewport });
 
-  const raw = page.getByRole("region", { name: "Response body" });
-  await expect(raw).toBeHidden();
-  await page.getByText("Raw events", { exact: true }).click();
-  await expect(raw).toBeVisible();
-  await expect(raw).toContainText("data: [DONE]");
-  await page.screenshot({ path: screenshotPath(info.outputDir, "stream-detail"), fullPage: true });
-  expect(errors).toEqual([]);
-});
+    test("a whole stream's detail shows the assembled text and status, the raw events one click away", async ({ page }, info) => {
+      const errors = consoleErrors(page);
+      await page.goto(`/logs/${logs.whole}`);
+      await expect(page.getByText("POST /v1/chat/completions (stream)")).toBeVisible();
+      await expect(page.getByRole("region", { name: "Answer text" })).toContainText(
+        "Mock answer from openai (key ...5555) to: Stream me an answer",
+      );
+      await expect(page.getByText("Final status")).toBeVisible();
+      await expect(page.getByText("stop", { exact: true })).toBeVisible();
+      await expect(page.getByText(/^Usage reported in the stream: \d+ input/)).toBeVisible();
 
-test("a broken stream's detail shows the text before the break and the error", async ({ page }) => {
-  const errors = consoleErrors(page);
-  await page.goto(`/logs/${logs.broken}`);
-  const text = (await page.getByRole("region", { name: "Answer text" }).textContent()) ?? "";
-  expect("Mock answer from openai (key ...5555) to: Stream me a broken answer".startsWith(text)).toBe(true);
-  expect(text.length).toBeGreaterThan(0);
-  await expect(page.locator(".answer-end").getByText("Error", { exact: true })).toBeVisible();
-  await expect(page.locator(".answer-error")).not.toBeEmpty();
-  expect(errors).toEqual([]);
-});
+      const raw = page.getByRole("region", { name: "Response body" });
+      await expect(raw).toBeHidden();
+      await page.getByText("Raw events", { exact: true }).click();
+      await expect(raw).toBeVisible();
+      await expect(raw).toContainText("data: [DONE]");
+      await page.screenshot({ path: screenshotPath(info.outputDir, `stream-detail-${viewport.width}`), fullPage: true });
+      expect(errors).toEqual([]);
+    });
 
-test("a streamed tool call's detail shows its name and pretty-printed arguments, markup as text", async ({ page }, info) => {
-  const errors = consoleErrors(page);
-  let dialogs = 0;
-  page.on("dialog", (d) => {
-    dialogs++;
-    void d.dismiss();
+    test("a broken stream's detail shows the text before the break and the error", async ({ page }) => {
+      const errors = consoleErrors(page);
+      await page.goto(`/logs/${logs.broken}`);
+      const text = (await page.getByRole("region", { name: "Answer text" }).textContent()) ?? "";
+      expect("Mock answer from openai (key ...5555) to: Stream me a broken answer".startsWith(text)).toBe(true);
+      expect(text.length).toBeGreaterThan(0);
+      await expect(page.locator(".answer-end").getByText("Error", { exact: true })).toBeVisible();
+      await expect(page.locator(".answer-error")).not.toBeEmpty();
+      expect(errors).toEqual([]);
+    });
+
+    test("a streamed tool call's detail shows its name and pretty-printed arguments, markup as text", async ({ page }, info) => {
+      const errors = consoleErrors(page);
+      let dialogs = 0;
+      page.on("dialog", (d) => {
+        dialogs++;
+        void d.dismiss();
+      });
+      await page.goto(`/logs/${logs.tool}`);
+      await expect(page.getByText("POST /v1/messages (stream)")).toBeVisible();
+      const calls = page.getByRole("list", { name: "Tool calls" });
+      await expect(calls.getByRole("listitem")).toHaveCount(1);
+      await expect(calls).toContainText("get_weather");
+      await expect(calls).toContainText(/toolu_/);
+      const args = page.getByRole("region", { name: "Arguments of get_weather 1" });
+      await expect(args).toContainText(`"city": "${MARKUP_CITY}"`);
+      await expect(page.getByText("tool_use", { exact: true })).toBeVisible();
+      await expect(page.getByText("No text.")).toBeVisible();
+      expect(await page.locator("script", { hasText: "alert(1)" }).count()).toBe(0);
+      expect(dialogs).toBe(0);
+      await page.screenshot({ path: screenshotPath(info.outputDir, `tool-call-detail-${viewport.width}`), fullPage: true });
+      expect(errors).toEqual([]);
+    });
+
+    test("a Responses stream's detail shows the assembled text, its response id, and the function call of another", async ({ page }) => {
+      const errors = consoleErrors(page);
+      await page.goto(`/logs/${logs.responses}`);
+      await expect(page.getByText("POST /v1/responses (stream)")).toBeVisible();
+      await expect(page.getByRole("region", { name: "Answer text" })).toContainText(
+        "Mock answer from openai (key ...5555) to: Stream me a response",
+      );
+      await expect(page.getByText("completed", { exact: true })).toBeVisible();
+      await expect(page.getByText(/^resp_/).first()).toBeVisible();
+      await page.getByText("Raw events", { exact: true }).click();
+      await expect(page.getByRole("region", { name: "Response body" })).toContainText("event: response.completed");
+
+      await page.goto(`/logs/${logs.responsesTool}`);
+      const calls = page.getByRole("list", { name: "Tool calls" });
+      await expect(calls.getByRole("listitem")).toHaveCount(1);
+      await expect(calls).toContainText("get_weather");
+      await expect(page.getByRole("region", { name: "Arguments of get_weather 1" })).toContainText(`"city": "${MARKUP_CITY}"`);
+      expect(await page.locator("script", { hasText: "alert(1)" }).count()).toBe(0);
+
+      // The read by id: its own row, the template path, the same response id.
+      await page.goto(`/logs/${logs.responsesRead}`);
+      await expect(page.getByText("GET /v1/responses/{id}")).toBeVisible();
+      // Every request of that response: its create and the read.
+      await page.getByRole("link", { name: "All requests of this response" }).click();
+      await expect(page).toHaveURL(/response_id=resp_/);
+      await expect(dataRows(page)).toHaveCount(2);
+      await expect(dataRows(page).filter({ hasText: "GET responses/{id}" })).toHaveCount(1);
+      expect(errors).toEqual([]);
+    });
   });
-  await page.goto(`/logs/${logs.tool}`);
-  await expect(page.getByText("POST /v1/messages (stream)")).toBeVisible();
-  const calls = page.getByRole("list", { name: "Tool calls" });
-  await expect(calls.getByRole("listitem")).toHaveCount(1);
-  await expect(calls).toContainText("get_weather");
-  await expect(calls).toContainText(/toolu_/);
-  const args = page.getByRole("region", { name: "Arguments of get_weather 1" });
-  await expect(args).toContainText(`"city": "${MARKUP_CITY}"`);
-  await expect(page.getByText("tool_use", { exact: true })).toBeVisible();
-  await expect(page.getByText("No text.")).toBeVisible();
-  expect(await page.locator("script", { hasText: "alert(1)" }).count()).toBe(0);
-  expect(dialogs).toBe(0);
-  await page.screenshot({ path: screenshotPath(info.outputDir, "tool-call-detail"), fullPage: true });
-  expect(errors).toEqual([]);
-});
-
-test("a Responses stream's detail shows the assembled text, its response id, and the function call of another", async ({ page }) => {
-  const errors = consoleErrors(page);
-  await page.goto(`/logs/${logs.responses}`);
-  await expect(page.getByText("POST /v1/responses (stream)")).toBeVisible();
-  await expect(page.getByRole("region", { name: "Answer text" })).toContainText(
-    "Mock answer from openai (key ...5555) to: Stream me a response",
-  );
-  await expect(page.getByText("completed", { exact: true })).toBeVisible();
-  await expect(page.getByText(/^resp_/).first()).toBeVisible();
-  await page.getByText("Raw events", { exact: true }).click();
-  await expect(page.getByRole("region", { name: "Response body" })).toContainText("event: response.completed");
-
-  await page.goto(`/logs/${logs.responsesTool}`);
-  const calls = page.getByRole("list", { name: "Tool calls" });
-  await expect(calls.getByRole("listitem")).toHaveCount(1);
-  await expect(calls).toContainText("get_weather");
-  await expect(page.getByRole("region", { name: "Arguments of get_weather 1" })).toContainText(`"city": "${MARKUP_CITY}"`);
-  expect(await page.locator("script", { hasText: "alert(1)" }).count()).toBe(0);
-
-  // The read by id: its own row, the template path, the same response id.
-  await page.goto(`/logs/${logs.responsesRead}`);
-  await expect(page.getByText("GET /v1/responses/{id}")).toBeVisible();
-  // Every request of that response: its create and the read.
-  await page.getByRole("link", { name: "All requests of this response" }).click();
-  await expect(page).toHaveURL(/response_id=resp_/);
-  await expect(dataRows(page)).toHaveCount(2);
-  await expect(dataRows(page).filter({ hasText: "GET responses/{id}" })).toHaveCount(1);
-  expect(errors).toEqual([]);
-});
+}

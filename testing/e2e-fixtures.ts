@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 
 export const ADMIN_STATE = path.join(process.cwd(), ".e2e", `admin-state-${process.env.DETOUR_E2E_PORT ?? 3100}.json`);
 
@@ -17,4 +17,22 @@ export function consoleErrors(page: Page): string[] {
   });
   page.on("pageerror", (err) => errors.push(err.message));
   return errors;
+}
+
+/** The two screens every dashboard flow is tested on: a laptop and a phone. */
+export const VIEWPORTS = [
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+] as const;
+
+/**
+ * The main navigation, ready to click: below 900 px wide it folds behind the Menu button, which is
+ * opened first.
+ */
+export async function mainNav(page: Page): Promise<Locator> {
+  const menu = page.getByRole("button", { name: "Menu" });
+  if (await menu.isVisible()) {
+    if ((await menu.getAttribute("aria-expanded")) !== "true") await menu.click();
+  }
+  return page.getByRole("navigation", { name: "Main" });
 }
