@@ -15,7 +15,8 @@ import type { Provider } from "@/lib/gateway/config/schema";
 import { PROVIDER_IDS, PROVIDER_INFOS, providerInfo } from "@/lib/gateway/providers/catalog";
 // The canonical (snake_case) body: the schema's output type, since its input type is `unknown` (it preprocesses aliases).
 import type { CreateVirtualKeyBody } from "@/lib/api/virtual-key-schemas";
-import { DeploymentsEditor, newDeploymentRow, type DeploymentRow } from "./deployments-editor";
+import { newDeploymentRow } from "./deployments-editor";
+import { type DeploymentsTable, ProviderFields } from "./provider-fields";
 import { allowedModelsFromInput, expiresAtFromInput } from "@/lib/dashboard/key-lifecycle-input";
 import { LifecycleInputs, lifecycleErrors } from "./lifecycle-fields";
 import { budgetErrors, budgetFromInput, budgetValuesOf, EMPTY_BUDGET_FORM } from "@/lib/dashboard/budget-input";
@@ -75,8 +76,10 @@ function CreateVirtualKeyForm({
 }) {
   const router = useRouter();
   const [provider, setProvider] = useState<Provider>(PROVIDER_IDS[0]);
-  const [rows, setRows] = useState<DeploymentRow[]>(() => [newDeploymentRow()]);
-  const [defaultUid, setDefaultUid] = useState<number | null>(() => rows[0]?.uid ?? null);
+  const [table, setTable] = useState<DeploymentsTable>(() => {
+    const first = newDeploymentRow();
+    return { rows: [first], defaultUid: first.uid };
+  });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const [pending, setPending] = useState(false);
@@ -99,11 +102,11 @@ function CreateVirtualKeyForm({
       ...(fields.api_version && text("api_version") ? { api_version: text("api_version") } : {}),
       ...(fields.deployments
         ? {
-            deployments: rows.map((r) => ({
+            deployments: table.rows.map((r) => ({
               deployment_name: r.deployment.trim(),
               ...(r.alias.trim() ? { alias: r.alias.trim() } : {}),
               ...(r.apiVersion.trim() ? { api_version: r.apiVersion.trim() } : {}),
-              is_default: r.uid === defaultUid,
+              is_default: r.uid === table.defaultUid,
             })),
           }
         : {}),
@@ -163,56 +166,7 @@ function CreateVirtualKeyForm({
           placeholder={info.keyForm.secretPlaceholder}
           hint="Encrypted at rest. Only its last 4 characters are ever shown again."
         />
-        {fields.resource_name || fields.api_version ? (
-          <div className="ui-form-grid">
-            {fields.resource_name ? (
-              <TextInput
-                label={fields.resource_name.label}
-                name="resource_name"
-                error={errors.resource_name}
-                placeholder={fields.resource_name.placeholder}
-                autoComplete="off"
-                hint={fields.resource_name.hint}
-              />
-            ) : null}
-            {fields.api_version ? (
-              <TextInput
-                label={fields.api_version.label}
-                aside={fields.api_version.optional ? "optional" : undefined}
-                name="api_version"
-                error={errors.api_version}
-                placeholder={fields.api_version.placeholder}
-                autoComplete="off"
-                hint={fields.api_version.hint}
-              />
-            ) : null}
-          </div>
-        ) : null}
-        {fields.deployments ? (
-          <DeploymentsEditor
-            rows={rows}
-            defaultUid={defaultUid}
-            onChange={(next, nextDefault) => {
-              // Adding or removing a row shifts the indexes the errors are keyed by: drop the table's errors.
-              if (next.length !== rows.length)
-                setErrors((current) => Object.fromEntries(Object.entries(current).filter(([path]) => !path.startsWith("deployments"))));
-              setRows(next);
-              setDefaultUid(nextDefault);
-            }}
-            errors={errors}
-            apiVersionPlaceholder={fields.deployments.placeholder ?? ""}
-          />
-        ) : null}
-        <TextInput
-          label={info.keyForm.customHost.label}
-          aside={info.keyForm.customHost.optional === false ? "required" : "optional"}
-          name="custom_host"
-          type="url"
-          error={errors.custom_host}
-          placeholder={info.keyForm.customHost.placeholder}
-          autoComplete="off"
-          hint={info.keyForm.customHost.hint}
-        />
+        <ProviderFields provider={info} errors={errors} setErrors={setErrors} table={table} onTable={setTable} />
         <LifecycleInputs errors={lifecycleErrors(errors)} />
         <BudgetFields initial={EMPTY_BUDGET_FORM} errors={budgetErrors(errors)} />
         <Textarea

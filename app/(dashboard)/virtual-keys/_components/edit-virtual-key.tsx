@@ -18,7 +18,8 @@ import {
 } from "@/lib/dashboard/virtual-key-settings";
 import { PROVIDER_INFOS, providerInfo } from "@/lib/gateway/providers/catalog";
 import type { VirtualKeyLimits } from "./create-virtual-key";
-import { DeploymentsEditor, newDeploymentRow, type DeploymentRow } from "./deployments-editor";
+import { newDeploymentRow, type DeploymentRow } from "./deployments-editor";
+import { ProviderFields } from "./provider-fields";
 
 const PLACED = /^(name|note|custom_host|resource_name|api_version|deployments|deployment_name|rate_limits)(\[|\.|$)/;
 
@@ -148,60 +149,13 @@ function EditForm({
           autoComplete="off"
           hint={`Requests keep naming it by its slug, ${slug}, which never changes.`}
         />
-        {fields.resourceName || fields.apiVersion ? (
-          <div className="ui-form-grid">
-            {keyFields.resource_name ? (
-              <TextInput
-                label={keyFields.resource_name.label}
-                name="resource_name"
-                value={input.resourceName}
-                onChange={set("resourceName")}
-                error={errors.resource_name}
-                placeholder={keyFields.resource_name.placeholder}
-                autoComplete="off"
-                hint={keyFields.resource_name.hint}
-              />
-            ) : null}
-            {keyFields.api_version ? (
-              <TextInput
-                label={keyFields.api_version.label}
-                aside={keyFields.api_version.optional ? "optional" : undefined}
-                name="api_version"
-                value={input.apiVersion}
-                onChange={set("apiVersion")}
-                error={errors.api_version}
-                placeholder={keyFields.api_version.placeholder}
-                autoComplete="off"
-                hint={keyFields.api_version.hint}
-              />
-            ) : null}
-          </div>
-        ) : null}
-        {keyFields.deployments ? (
-          <DeploymentsEditor
-            rows={table.rows}
-            defaultUid={table.defaultUid}
-            onChange={(rows, defaultUid) => {
-              // Adding or removing a row shifts the indexes the errors are keyed by: drop the table's errors.
-              if (rows.length !== table.rows.length)
-                setErrors((now) => Object.fromEntries(Object.entries(now).filter(([path]) => !path.startsWith("deployments"))));
-              setTable({ rows, defaultUid });
-            }}
-            errors={errors}
-            apiVersionPlaceholder={keyFields.deployments.placeholder ?? ""}
-          />
-        ) : null}
-        <TextInput
-          label={provider.keyForm.customHost.label}
-          aside={provider.keyForm.customHost.optional === false ? "required" : "optional"}
-          name="custom_host"
-          type="url"
-          value={input.customHost}
-          onChange={set("customHost")}
-          error={errors.custom_host}
-          placeholder={provider.keyForm.customHost.placeholder}
-          autoComplete="off"
-          hint={provider.keyForm.customHost.hint}
+        <ProviderFields
+          provider={provider}
+          errors={errors}
+          setErrors={setErrors}
+          table={table}
+          onTable={setTable}
+          text={{ values: input, set }}
         />
         <div className="ui-form-grid">
           <TextInput
