@@ -102,6 +102,8 @@ export const ERROR_CATALOG = {
   payload_too_large: { status: 413, type: "invalid_request_error", closeConnection: true },
   /** A request under a budget whose cost Detour cannot bound: a model it has no price for. */
   price_unknown: invalidRequest,
+  /** `POST /v1/logs/{id}/replay`: the log cannot be replayed (its body was not logged, was cut...); the message says why. */
+  replay_unavailable: { status: 422, type: "invalid_request_error" },
   request_body_timeout: { status: 408, type: "timeout_error", closeConnection: true },
   request_headers_too_large: { status: 431, type: "invalid_request_error", closeConnection: true },
   request_timeout: { status: 408, type: "timeout_error", closeConnection: true },

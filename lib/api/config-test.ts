@@ -71,8 +71,8 @@ function parseStored(text: string): unknown {
   }
 }
 
-/** Who the test runs as: the API key that authenticated the call, else the signed-in user (no key). */
-async function callerOf(request: Request, principal: Principal): Promise<Caller> {
+/** Who the test (or a replay) runs as: the API key that authenticated the call, else the signed-in user (no key). */
+export async function callerOf(request: Request, principal: Principal): Promise<Caller> {
   if (principal.apiKeyId !== null) {
     const presented = presentedApiKey(request.headers);
     const found = presented ? await lookupApiKey(presented) : null;

@@ -43,6 +43,7 @@ const LEAST_ROLE: Record<string, Role> = {
   "POST /v1/configs/test": "member",
   "GET /v1/logs": "viewer",
   "GET /v1/logs/[id]": "viewer",
+  "POST /v1/logs/[id]/replay": "member",
   "GET /v1/logs/export": "viewer",
   "GET /v1/prices": "viewer",
   "PUT /v1/prices": "admin",

@@ -16,7 +16,9 @@ import { randomUUID } from "node:crypto";
 import { forEachConfigCredential } from "../config/credentials";
 import type { Config } from "../config/schema";
 import { type AttemptRecord, RouteError } from "../router";
+import { assembleResponseJson, assembleStream } from "../../logs/stream-text";
 import { attemptView } from "../../logs/types";
+import type { Endpoint } from "../providers/types";
 import { attemptRows } from "./log-record";
 import { Redactor, routingSecrets } from "./log-redaction";
 import { pipeline } from "./pipeline";
@@ -93,15 +95,48 @@ const CONFIG_TEST = pipeline<WithBody>()
 
 export async function runConfigTest(input: ConfigTestInput): Promise<ConfigTestResult> {
   const body = { model: input.model, messages: [{ role: "user", content: input.prompt }], max_tokens: input.maxTokens };
-  const requestText = JSON.stringify(body);
-  const signal = AbortSignal.any([input.request.signal, AbortSignal.timeout(CONFIG_TEST_TIMEOUT_MS)]);
+  return runThroughConfig({
+    caller: input.caller,
+    config: input.config,
+    endpoint: "chat/completions",
+    body,
+    metadata: input.metadata,
+    request: input.request,
+    timeoutMs: CONFIG_TEST_TIMEOUT_MS,
+  });
+}
+
+/** One request through a config (a test's, or a logged request replayed: lib/api/log-replay.ts). */
+export type ConfigRunInput = {
+  caller: Caller;
+  /** The config as parsed by the engine's schema, provider keys in clear (in memory only). */
+  config: Config;
+  /** An endpoint with a JSON body (`chat/completions`, `messages`, `responses`...). */
+  endpoint: Endpoint;
+  body: Record<string, unknown>;
+  /** Written on the log row (with `detour_test`). */
+  metadata: Record<string, string>;
+  /** The management request: the run stops when it is aborted; its User-Agent is logged. */
+  request: Request;
+  /** The whole run, every attempt and retry included. */
+  timeoutMs: number;
+};
+
+/**
+ * Sends `body` to `endpoint` through `config` with the gateway's stages (CONFIG_TEST above), as
+ * `caller`, and reads the answer to its end: a streamed request (`stream: true`) is relayed as a
+ * client would get it and its log row is the stream's. What comes back names no provider key.
+ */
+export async function runThroughConfig(input: ConfigRunInput): Promise<ConfigTestResult> {
+  const requestText = JSON.stringify(input.body);
+  const signal = AbortSignal.any([input.request.signal, AbortSignal.timeout(input.timeoutMs)]);
   const userAgent = input.request.headers.get("user-agent");
-  const request = new Request(new URL("/v1/chat/completions", input.request.url), {
+  const request = new Request(new URL(`/v1/${input.endpoint}`, input.request.url), {
     method: "POST",
     headers: { "content-type": "application/json", ...(userAgent ? { "user-agent": userAgent.slice(0, 300) } : {}) },
     signal,
   });
-  const served = newServed(request, "chat/completions");
+  const served = newServed(request, input.endpoint);
   fill(served, "key", input.caller);
   fill(served, "ctx", {
     traceId: randomUUID(),
@@ -113,7 +148,7 @@ export async function runConfigTest(input: ConfigTestInput): Promise<ConfigTestR
     customHost: null,
     cacheForceRefresh: false,
   });
-  fill(served, "body", body);
+  fill(served, "body", input.body);
   const ready = fill(served, "requestText", requestText) as WithBody;
   testConfigs.set(served, input.config);
 
@@ -128,14 +163,16 @@ export async function runConfigTest(input: ConfigTestInput): Promise<ConfigTestR
   const redactor = new Redactor(secrets);
 
   const attempts = (served.result?.attempts ?? failedAttempts.get(served) ?? []) as AttemptRecord<ResolvedTarget>[];
+  const streamed = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
   let parsed: Record<string, unknown> | null = null;
   try {
-    const value: unknown = JSON.parse(text);
+    const value: unknown = streamed ? null : JSON.parse(text);
     if (value && typeof value === "object" && !Array.isArray(value)) parsed = value as Record<string, unknown>;
   } catch {
     parsed = null;
   }
   const ok = response.status >= 200 && response.status < 300;
+  const path = `/v1/${input.endpoint}`;
   return {
     object: "config.test",
     log_id: served.logId,
@@ -144,7 +181,7 @@ export async function runConfigTest(input: ConfigTestInput): Promise<ConfigTestR
     status: response.status,
     latency_ms: latencyMs,
     model: typeof parsed?.model === "string" ? parsed.model : null,
-    answer: ok ? answerText(parsed, redactor) : null,
+    answer: ok ? answerText(path, streamed, text, parsed, redactor) : null,
     error: ok ? null : errorOf(parsed, text, redactor),
     fallback_used: served.result?.fallbackUsed ?? false,
     retry_count: served.result?.retryCount ?? 0,
@@ -152,8 +189,35 @@ export async function runConfigTest(input: ConfigTestInput): Promise<ConfigTestR
   };
 }
 
+/** The answer's text: a chat completion's first message, a Responses answer's output text, a Messages answer's text blocks, a stream assembled. */
+function answerText(
+  path: string,
+  streamed: boolean,
+  text: string,
+  json: Record<string, unknown> | null,
+  redactor: Redactor,
+): string | null {
+  if (streamed) {
+    const assembled = assembleStream(path, text);
+    return assembled.events > 0 ? redactor.text(assembled.text) : null;
+  }
+  if (path === "/v1/responses") {
+    const assembled = assembleResponseJson(text);
+    return assembled ? redactor.text(assembled.text) : null;
+  }
+  if (path === "/v1/messages" && Array.isArray(json?.content)) {
+    const parts = (json.content as unknown[]).flatMap((b) =>
+      b && typeof b === "object" && (b as { type?: unknown }).type === "text" && typeof (b as { text?: unknown }).text === "string"
+        ? [(b as { text: string }).text]
+        : [],
+    );
+    return parts.length ? redactor.text(parts.join("")) : null;
+  }
+  return chatText(json, redactor);
+}
+
 /** The first choice's message text of a chat completion (null when it has none, e.g. only tool calls). */
-function answerText(json: Record<string, unknown> | null, redactor: Redactor): string | null {
+function chatText(json: Record<string, unknown> | null, redactor: Redactor): string | null {
   const choices = json?.choices;
   const first: unknown = Array.isArray(choices) ? choices[0] : undefined;
   const message = first && typeof first === "object" ? (first as { message?: unknown }).message : undefined;
