@@ -15,7 +15,8 @@ import { assembleResponseJson, assembleStream } from "@/lib/logs/stream-text";
 import { getEncryptionKey } from "@/lib/secrets";
 import { API_KEYS_PAGE_SIZE } from "@/lib/dashboard/list-query";
 import { apiKeysBefore, findApiKey } from "@/lib/store/api-keys";
-import { findConfig, findConfigVersion } from "@/lib/store/configs";
+import { replayableBody } from "@/lib/logs/replay";
+import { findConfig, findConfigVersion, listConfigs } from "@/lib/store/configs";
 import { getLogWithAttempts } from "@/lib/store/log-query";
 import { formatCost, formatCount, formatMs, formatTime } from "../_components/format";
 import { StatusBadge } from "../_components/status-badge";
@@ -23,6 +24,10 @@ import { AnswerView } from "./_components/answer-view";
 import { AttemptTimeline } from "./_components/attempt-timeline";
 import { CopyCurl } from "./_components/copy-curl";
 import { JsonBlock, KeyValueTable } from "./_components/json-block";
+import { ReplayPanel } from "./_components/replay-panel";
+
+/** How many saved configs the replay's choice lists (the most recently changed first). */
+const REPLAY_CONFIGS = 200;
 
 type Params = { id: string };
 
@@ -41,10 +46,12 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
   const row = id.length <= MAX_ID ? await getLogWithAttempts(db, user.workspaceId, id) : null;
   if (!row) notFound();
   const log = toLogDetail(row);
-  const [configVersion, apiKey] = await Promise.all([
+  const [configVersion, apiKey, savedConfigs] = await Promise.all([
     log.config && log.config_version !== null ? findConfigVersion(db, user.workspaceId, log.config, log.config_version) : null,
     log.api_key_id ? findApiKey(db, user.workspaceId, log.api_key_id) : null,
+    listConfigs(db, user.workspaceId, { status: "active", skip: 0, take: REPLAY_CONFIGS }),
   ]);
+  const replayCheck = replayableBody(row);
   // No version recorded: the request was refused before its config was read (the config named may
   // not exist, or not be valid); the config as it is now, if there is one by that id.
   const configNow = log.config && log.config_version === null ? await findConfig(db, user.workspaceId, log.config) : null;
@@ -221,6 +228,28 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
         </section>
       </div>
 
+      <ReplayPanel
+        logId={log.id}
+        unavailable={replayCheck.ok ? null : replayCheck.reason}
+        logged={
+          configVersion
+            ? { slug: configVersion.config.slug, name: configVersion.config.name, version: configVersion.version.version }
+            : null
+        }
+        configs={savedConfigs.rows.map((c) => ({ slug: c.slug, name: c.name, version: c.version }))}
+        editedText={
+          configVersion ? prettyJson(maskConfigText(configVersion.version.body, getEncryptionKey())) : '{\n  "virtual_key": ""\n}'
+        }
+        original={{
+          attempts: log.attempts,
+          created_at: log.created_at,
+          latency_ms: log.latency_ms,
+          cache_status: log.cache_status,
+          error_type: log.error_type,
+        }}
+        stream={log.stream}
+      />
+
       <div className="detail-grid">
         <section className="panel" aria-labelledby="req-h">
           <h2 id="req-h">Request</h2>
@@ -311,6 +340,15 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
       </div>
     </article>
   );
+}
+
+/** A stored config's JSON, indented for editing. */
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
 }
 
 /** The headers as stored are text; anything else (a hand-edited row) is left out of the curl. */
