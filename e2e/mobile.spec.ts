@@ -4,12 +4,11 @@
  * list of cards, and the whole first-day flow (a virtual key, a fallback config, traffic, the logs,
  * one log, analytics, a rotation, the versions, a revoke) is done in the browser at that size.
  */
-import { readdirSync } from "node:fs";
-import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
 import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
+import { dashboardPages } from "../testing/e2e-pages";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 const PHONE = { width: 390, height: 844 };
@@ -64,20 +63,6 @@ test.afterAll(async () => {
   for (const slug of virtualKeys) await admin("DELETE", `/virtual-keys/${slug}`).catch(() => undefined);
   await mock?.close();
 });
-
-/** Every page under app/(dashboard)/, as URL templates (`/logs/[id]`), read from the folder itself. */
-function dashboardPages(): string[] {
-  const root = path.join(process.cwd(), "app", "(dashboard)");
-  const found: string[] = [];
-  const walk = (dir: string, url: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isFile() && entry.name === "page.tsx") found.push(url || "/");
-      if (entry.isDirectory() && !entry.name.startsWith("_")) walk(path.join(dir, entry.name), `${url}/${entry.name}`);
-    }
-  };
-  walk(root, "");
-  return found.sort();
-}
 
 /** The page's real URL for a template: ids are the ones beforeAll made. */
 function urlOf(template: string): string {

@@ -16,11 +16,19 @@ import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { Analytics, AnalyticsPoint, Counts } from "@/lib/store/analytics";
 
-const COLORS = ["#2f5bea", "#12b76a", "#f79009", "#7a5af8", "#ee46bc", "#06aed4"];
-const OTHER_COLOR = "#98a2b3";
+/** Series colours are the theme's (app/globals.css: a light and a dark set, chosen by the system setting). */
+const COLORS = ["var(--chart-1)", "var(--chart-2)", "var(--chart-3)", "var(--chart-4)", "var(--chart-5)", "var(--chart-6)"];
+const OTHER_COLOR = "var(--chart-other)";
+const AXIS = { fontSize: 11, fill: "var(--chart-axis)" };
+const AXIS_LINE = { stroke: "var(--chart-grid)" };
+const TOOLTIP_STYLE = { background: "var(--panel)", border: "1px solid var(--border)", borderRadius: 6, color: "var(--text)" };
+const LEGEND_STYLE = { fontSize: 12, color: "var(--text)" };
 
 type Series = { id: string; name: string; color: string };
 type Row = Record<string, number | string | null>;
+
+/** A legend entry's words in the text colour (its swatch carries the series colour): readable in both themes. */
+const legendText = (value: unknown) => <span style={{ color: "var(--text)" }}>{String(value)}</span>;
 
 const fmtInt = (n: number) => n.toLocaleString("en-US");
 const fmtUsd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: n < 1 ? 4 : 2 })}`;
@@ -115,7 +123,7 @@ function dotOf(rows: readonly Record<string, unknown>[], key: string): { r: numb
 
 function axes(data: Analytics, longTicks: boolean, fmt: (n: number) => string) {
   return [
-    <CartesianGrid key="grid" stroke="#eceef2" vertical={false} />,
+    <CartesianGrid key="grid" stroke="var(--chart-grid)" vertical={false} />,
     // Band scale on every chart: a line's point sits in the middle of its bucket, where the bar
     // charts draw that bucket's bar, so the charts' x-axes line up (and a lone point is never on the edge).
     <XAxis
@@ -123,13 +131,18 @@ function axes(data: Analytics, longTicks: boolean, fmt: (n: number) => string) {
       dataKey="t"
       scale="band"
       tickFormatter={(v: string) => tickLabel(v, data.bucket, longTicks)}
-      tick={{ fontSize: 11 }}
+      tick={AXIS}
+      axisLine={AXIS_LINE}
+      tickLine={AXIS_LINE}
       minTickGap={24}
     />,
-    <YAxis key="y" tickFormatter={(v: number) => fmt(v)} tick={{ fontSize: 11 }} width={64} allowDecimals />,
+    <YAxis key="y" tickFormatter={(v: number) => fmt(v)} tick={AXIS} axisLine={AXIS_LINE} tickLine={AXIS_LINE} width={64} allowDecimals />,
     <Tooltip
       key="tip"
       labelFormatter={(v) => `${tickLabel(String(v), data.bucket, true)} UTC`}
+      contentStyle={TOOLTIP_STYLE}
+      labelStyle={{ color: "var(--text)" }}
+      cursor={{ fill: "var(--chart-cursor)", stroke: "var(--chart-grid)" }}
       formatter={(v) => (typeof v === "number" ? fmt(v) : String(v ?? "–"))}
     />,
   ];
@@ -171,7 +184,7 @@ function StackedCounts({
         ) : (
           <Bar dataKey="total" name={title} fill={COLORS[0]} isAnimationActive={false} />
         )}
-        {series.length ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
+        {series.length ? <Legend wrapperStyle={LEGEND_STYLE} formatter={legendText} /> : null}
       </BarChart>
     </ChartFigure>
   );
@@ -195,9 +208,16 @@ function ErrorRateChart({ data, rangeLabel, longTicks }: ChartProps) {
             <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={dotOf(rows, s.id)} connectNulls isAnimationActive={false} />
           ))
         ) : (
-          <Line dataKey="total" name="Error rate" stroke="#b42318" dot={dotOf(rows, "total")} connectNulls isAnimationActive={false} />
+          <Line
+            dataKey="total"
+            name="Error rate"
+            stroke="var(--chart-error)"
+            dot={dotOf(rows, "total")}
+            connectNulls
+            isAnimationActive={false}
+          />
         )}
-        {series.length ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
+        {series.length ? <Legend wrapperStyle={LEGEND_STYLE} formatter={legendText} /> : null}
       </LineChart>
     </ChartFigure>
   );
@@ -218,10 +238,10 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
       <ChartFigure id="latency" title="Latency p50 / p95 / p99 (all requests)" summary={summary} note={PCT_NOTE}>
         <LineChart data={rows} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           {axes(data, longTicks, fmtMs)}
-          <Line dataKey="p50" name="p50" stroke="#2f5bea" dot={dotOf(rows, "p50")} connectNulls isAnimationActive={false} />
-          <Line dataKey="p95" name="p95" stroke="#f79009" dot={dotOf(rows, "p95")} connectNulls isAnimationActive={false} />
-          <Line dataKey="p99" name="p99" stroke="#d92d20" dot={dotOf(rows, "p99")} connectNulls isAnimationActive={false} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Line dataKey="p50" name="p50" stroke="var(--chart-1)" dot={dotOf(rows, "p50")} connectNulls isAnimationActive={false} />
+          <Line dataKey="p95" name="p95" stroke="var(--chart-3)" dot={dotOf(rows, "p95")} connectNulls isAnimationActive={false} />
+          <Line dataKey="p99" name="p99" stroke="var(--chart-p99)" dot={dotOf(rows, "p99")} connectNulls isAnimationActive={false} />
+          <Legend wrapperStyle={LEGEND_STYLE} formatter={legendText} />
         </LineChart>
       </ChartFigure>
     );
@@ -267,7 +287,7 @@ function LatencyChart({ data, rangeLabel, longTicks }: ChartProps) {
         {series.map((s) => (
           <Line key={s.id} dataKey={s.id} name={s.name} stroke={s.color} dot={dotOf(rows, s.id)} connectNulls isAnimationActive={false} />
         ))}
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={LEGEND_STYLE} formatter={legendText} />
       </LineChart>
     </ChartFigure>
   );

@@ -3,14 +3,46 @@
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap, type CompletionSource } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab, temporarilySetTabFocusMode } from "@codemirror/commands";
 import { json } from "@codemirror/lang-json";
-import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
+import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
 import { type Diagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
 import { Annotation, Compartment, EditorState } from "@codemirror/state";
 import { EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
+import { tags } from "@lezer/highlight";
 import { useEffect, useId, useRef } from "react";
 import { completeAt } from "@/lib/dashboard/config-json";
 
 export type EditorDiagnostic = { from: number; to: number; message: string };
+
+/**
+ * The editor's colours are the theme's custom properties (app/globals.css: a light and a dark set,
+ * chosen by the system setting), so one editor serves both themes and follows a change of the setting.
+ */
+const themeColors = EditorView.theme({
+  "&": { color: "var(--text)", backgroundColor: "var(--input-bg)" },
+  ".cm-content": { caretColor: "var(--text)" },
+  ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--text)" },
+  ".cm-gutters": { backgroundColor: "var(--code-gutter-bg)", color: "var(--code-gutter-text)", borderRight: "1px solid var(--border)" },
+  ".cm-activeLine": { backgroundColor: "var(--code-active-line)" },
+  ".cm-activeLineGutter": { backgroundColor: "var(--code-active-line)", color: "var(--text)" },
+  "&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, .cm-content ::selection": {
+    backgroundColor: "var(--code-selection)",
+  },
+  "&.cm-focused .cm-matchingBracket": { backgroundColor: "var(--code-matching)", color: "inherit" },
+  "&.cm-focused .cm-nonmatchingBracket": { backgroundColor: "var(--danger-bg)", color: "var(--danger)" },
+  ".cm-tooltip": { color: "var(--text)" },
+  ".cm-tooltip-autocomplete ul li[aria-selected]": { backgroundColor: "var(--accent)", color: "var(--accent-text)" },
+  ".cm-diagnostic-error": { borderLeftColor: "var(--danger)" },
+});
+
+/** JSON's tokens in the theme's colours. */
+const jsonHighlight = HighlightStyle.define([
+  { tag: tags.propertyName, color: "var(--code-property)" },
+  { tag: tags.string, color: "var(--code-string)" },
+  { tag: tags.number, color: "var(--code-number)" },
+  { tag: [tags.bool, tags.null, tags.atom], color: "var(--code-atom)" },
+  { tag: [tags.punctuation, tags.separator, tags.brace, tags.squareBracket], color: "var(--code-punctuation)" },
+  { tag: tags.invalid, color: "var(--danger)" },
+]);
 
 /** Marks a change that came from `value` (the form): not handed back to `onChange`. */
 const fromProps = Annotation.define<boolean>();
@@ -84,7 +116,8 @@ export function JsonEditor({ label, value, onChange, diagnostics, slugs, error, 
           bracketMatching(),
           closeBrackets(),
           json(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          themeColors,
+          syntaxHighlighting(jsonHighlight),
           lintGutter(),
           autocompletion({ override: [complete], icons: false }),
           EditorState.tabSize.of(2),
