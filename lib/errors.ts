@@ -124,6 +124,8 @@ export const ERROR_CATALOG = {
   upstream_redirect: badGateway,
   upstream_stream_broken: badGateway,
   upstream_unreachable: badGateway,
+  /** Management API: a route about the signed-in user (saved log views, column layout) called with an API key, which is no user. */
+  user_required: forbidden,
   /** The virtual key's `expires_at` has passed (refused like a revoked key). */
   virtual_key_expired: forbidden,
   virtual_key_not_found: notFound,

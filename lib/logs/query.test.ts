@@ -12,6 +12,8 @@ import {
   logQuerySchema,
   logQueryToSearchParams,
   parseLogQuery,
+  describeLogRange,
+  parseLogRange,
   type LogCursor,
 } from "./query";
 
@@ -154,7 +156,7 @@ describe("log query schema", () => {
       expect(f.hint.length).toBeGreaterThan(0);
     }
     expect(fail("stauts=5xx").message).toContain(
-      "allowed: trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, endpoint, response_id, from, to, metadata.<key>, sort, order, limit, cursor",
+      "allowed: trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, endpoint, response_id, from, to, metadata.<key>, range, sort, order, limit, cursor",
     );
   });
 
@@ -169,6 +171,45 @@ describe("log query schema", () => {
       const parsed = ok(query);
       expect(ok(logQueryToSearchParams(parsed).toString())).toEqual(parsed);
     }
+  });
+
+  it("range: a relative range resolved against the clock at parse time, kept relative in links", () => {
+    const before = Date.now();
+    const q = ok("range=1h&status=5xx");
+    const after = Date.now();
+    expect(q.range).toEqual({ text: "1h", ms: 3_600_000 });
+    expect(q.filters.from!.getTime()).toBeGreaterThanOrEqual(before - 3_600_000);
+    expect(q.filters.from!.getTime()).toBeLessThanOrEqual(after - 3_600_000);
+    expect(q.filters.to).toBeUndefined();
+    // Written back as the range, never as the resolved time.
+    const params = logQueryToSearchParams(q);
+    expect(params.get("range")).toBe("1h");
+    expect(params.has("from")).toBe(false);
+    for (const [text, ms] of [
+      ["15m", 900_000],
+      ["24h", 86_400_000],
+      ["7d", 604_800_000],
+      ["30d", 2_592_000_000],
+      ["90m", 5_400_000],
+    ] as const)
+      expect(ok(`range=${text}`).range).toEqual({ text, ms });
+    expect(describeLogRange("1h")).toBe("Last hour");
+    expect(describeLogRange("90m")).toBe("Last 90 min");
+    expect(describeLogRange("1d")).toBe("Last 1 day");
+  });
+
+  it("range: refused with from or to, or when it is not a duration, naming range", () => {
+    for (const q of ["range=1h&from=2026-01-01", "range=1h&to=2026-01-01"]) {
+      const err = fail(q);
+      expect(err.param).toBe("range");
+      expect(err.message).toMatch(/range: cannot be combined with (from|to)/);
+    }
+    for (const bad of ["1", "h", "0h", "1.5h", "1w", "-1h", "401d", "1 h"]) {
+      const err = fail(`range=${encodeURIComponent(bad)}`);
+      expect(err.param).toBe("range");
+      expect(err.message).toContain("must be a relative range");
+    }
+    expect(parseLogRange("400d")).toEqual({ text: "400d", ms: 400 * 86_400_000 });
   });
 
   it("stays browser-safe: no Node imports (the dashboard imports it)", () => {

@@ -10,6 +10,11 @@
  * - Filters combine with AND; `status` takes a comma list (`429,5xx`) whose items combine with OR;
  *   `metadata.<key>=<value>` may be repeated with different keys (all must match).
  * - `from` is inclusive, `to` exclusive. A plain date (`2026-01-31`) means its UTC midnight.
+ * - `range` (`15m`, `1h`, `24h`, `7d`, `30d`, any whole minutes, hours or days up to 400 days) is a
+ *   relative time range: the last so long before the clock of whoever parses the query, i.e. the
+ *   server at query time (`from` = now - range, no `to`). It stays relative in the URL, a saved
+ *   view and every link made from the parsed query (logQueryToSearchParams writes `range`, not the
+ *   resolved `from`). Given with `from` or `to`, it is an error.
  * - `sort`: `created_at` | `cost` | `latency_ms`; a `-` prefix or `order=desc` sorts descending,
  *   no prefix and no `order` ascending; without `sort` the newest come first. Ties are broken by
  *   the log id in the same direction, so the order is total and pages never overlap.
@@ -243,13 +248,64 @@ function base64UrlDecode(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // The schema
 
-export type LogQuery = { filters: LogFilters; sort: LogSort; limit: number; cursor: LogCursor | null };
+export type LogQuery = {
+  filters: LogFilters;
+  sort: LogSort;
+  limit: number;
+  cursor: LogCursor | null;
+  /** The relative range the query was written with (`filters.from` is then its resolution); absent for a fixed range. */
+  range?: LogRange;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Relative time ranges
+
+/** A relative range as written (`1h`) and its length. */
+export type LogRange = { text: string; ms: number };
+
+/** The ranges the explorer offers in one click (any other duration of the same form is accepted too). */
+export const QUICK_LOG_RANGES = [
+  { value: "15m", label: "Last 15 min" },
+  { value: "1h", label: "Last hour" },
+  { value: "24h", label: "Last 24 hours" },
+  { value: "7d", label: "Last 7 days" },
+  { value: "30d", label: "Last 30 days" },
+] as const;
+
+const RANGE_UNITS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_RANGE_MS = 400 * RANGE_UNITS.d;
+const RANGE_HINT = "a relative range: a whole number of minutes, hours or days, e.g. 15m, 1h, 24h, 7d, 30d (at most 400d)";
+
+/** `1h` -> { text: "1h", ms: 3600000 }, or null when it is not a range. */
+export function parseLogRange(text: string): LogRange | null {
+  const m = /^([1-9]\d{0,5})([mhd])$/.exec(text);
+  if (!m) return null;
+  const ms = Number(m[1]) * RANGE_UNITS[m[2] as keyof typeof RANGE_UNITS];
+  return ms <= MAX_RANGE_MS ? { text, ms } : null;
+}
+
+/** How a range reads on screen: the quick pick's label, else "Last 90 min". */
+export function describeLogRange(text: string): string {
+  const quick = QUICK_LOG_RANGES.find((r) => r.value === text);
+  if (quick) return quick.label;
+  const m = /^(\d+)([mhd])$/.exec(text);
+  if (!m) return text;
+  const unit = { m: "min", h: "hours", d: "days" }[m[2] as "m" | "h" | "d"];
+  return `Last ${m[1]} ${m[1] === "1" ? unit.replace(/s$/, "") : unit}`;
+}
 
 /** What a URL's query gives: URLSearchParams, or Next's `searchParams` object. */
 export type LogQueryInput = URLSearchParams | Record<string, string | string[] | undefined>;
 
-const PARAMS = new Set<string>([...LOG_FILTERS.filter((f) => f.type !== "key_value").map((f) => f.id), "sort", "order", "limit", "cursor"]);
-const ALLOWED = [...LOG_FILTERS.map((f) => (f.type === "key_value" ? `${f.id}.<key>` : f.id)), "sort", "order", "limit", "cursor"];
+const PARAMS = new Set<string>([
+  ...LOG_FILTERS.filter((f) => f.type !== "key_value").map((f) => f.id),
+  "range",
+  "sort",
+  "order",
+  "limit",
+  "cursor",
+]);
+const ALLOWED = [...LOG_FILTERS.map((f) => (f.type === "key_value" ? `${f.id}.<key>` : f.id)), "range", "sort", "order", "limit", "cursor"];
 
 /** Query parameters -> a plain object: `metadata.<key>` gathered under `metadata`; repeats are errors. */
 function normalize(input: unknown, ctx: z.core.$RefinementCtx): unknown {
@@ -302,6 +358,17 @@ const baseSchema = z.strictObject({
     )
     .optional(),
   cursor: z.string().optional(),
+  range: z
+    .string()
+    .transform((text, ctx) => {
+      const range = parseLogRange(text);
+      if (!range) {
+        ctx.addIssue({ code: "custom", message: `must be ${RANGE_HINT}` });
+        return z.NEVER;
+      }
+      return range;
+    })
+    .optional(),
 });
 
 /**
@@ -311,8 +378,20 @@ const baseSchema = z.strictObject({
 export const logQuerySchema = z.preprocess(
   normalize,
   baseSchema.transform((p, ctx): LogQuery => {
-    const { sort: rawSort, order, limit, cursor: rawCursor, ...rest } = p;
+    const { sort: rawSort, order, limit, cursor: rawCursor, range, ...rest } = p;
     const filters = rest as LogFilters;
+    if (range) {
+      for (const fixed of ["from", "to"] as const) {
+        if (filters[fixed] !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["range"],
+            message: `cannot be combined with ${fixed}: give a relative range (range) or a fixed one (from, to), not both`,
+          });
+      }
+      // Resolved here, against the clock of whoever parses: the server, at query time.
+      filters.from = new Date(Date.now() - range.ms);
+    }
     let sort = DEFAULT_LOG_SORT;
     if (rawSort !== undefined) {
       const desc = rawSort.startsWith("-");
@@ -345,7 +424,7 @@ export const logQuerySchema = z.preprocess(
         });
       }
     }
-    return { filters, sort, limit: limit ?? LOG_PAGE_LIMIT.default, cursor };
+    return { filters, sort, limit: limit ?? LOG_PAGE_LIMIT.default, cursor, ...(range ? { range } : {}) };
   }),
 );
 
@@ -361,6 +440,8 @@ export function logQueryToSearchParams(query: Partial<LogQuery>): URLSearchParam
   for (const def of LOG_FILTERS) {
     const value = f[def.id];
     if (value === undefined) continue;
+    // A relative range stays relative: its resolved `from` is not written.
+    if (def.id === "from" && query.range) continue;
     if (def.id === "metadata") {
       for (const [k, v] of Object.entries(value as Record<string, string>)) out.set(`${METADATA_PREFIX}${k}`, v);
     } else if (def.id === "status") {
@@ -372,6 +453,7 @@ export function logQueryToSearchParams(query: Partial<LogQuery>): URLSearchParam
       out.set(def.id, String(value));
     }
   }
+  if (query.range) out.set("range", query.range.text);
   if (query.sort && (query.sort.field !== DEFAULT_LOG_SORT.field || query.sort.direction !== DEFAULT_LOG_SORT.direction))
     out.set("sort", formatSort(query.sort));
   if (query.limit !== undefined && query.limit !== LOG_PAGE_LIMIT.default) out.set("limit", String(query.limit));
