@@ -9,11 +9,14 @@
  * Ctrl or Cmd in a new tab), Right and Left walk the row's own links and Escape returns to the row.
  * `cards`: below 700 px wide each row is drawn as a card (CSS: `.dt-cards`), the sortable headers
  * as a sort bar above them.
+ * Columns may be hidden (`columnVisibility`) and given widths (`columnWidths`, drawn from 700 px
+ * up: cards ignore them); with `onColumnResize` each header has a resize handle, dragged with the
+ * pointer or moved with the arrow keys (column-header.tsx). The owner keeps both and stores them.
  */
-import { useTable, type RowData, type SortingState, type Updater } from "@tanstack/react-table";
+import { useTable, type ColumnVisibilityState, type RowData, type SortingState, type Updater } from "@tanstack/react-table";
 import { useRouter } from "next/navigation";
 import { type KeyboardEvent, type ReactNode, useId, useLayoutEffect, useRef, useState } from "react";
-import { DataTableColumnHeader } from "./column-header";
+import { DataTableColumnHeader, widthStyle } from "./column-header";
 import { dataTableFeatures, type DataTableColumns } from "./features";
 import { controlIndexForKey, rowIndexForKey } from "./row-keys";
 
@@ -38,6 +41,12 @@ export type DataTableProps<TData extends RowData> = {
   className?: string;
   /** The id of the table's frame (a link target). */
   id?: string;
+  /** Columns shown (false: hidden); a column not named is shown. */
+  columnVisibility?: ColumnVisibilityState;
+  /** Widths in pixels of the columns that have one (the others size to their content). */
+  columnWidths?: Readonly<Record<string, number>>;
+  /** Given: headers get a resize handle; called with the new width, or null to go back to the content's width. */
+  onColumnResize?: (columnId: string, width: number | null) => void;
 };
 
 const INTERACTIVE = "a, button, input, select, textarea, summary, [tabindex]";
@@ -56,6 +65,9 @@ export function DataTable<TData extends RowData>({
   cards,
   className,
   id,
+  columnVisibility,
+  columnWidths,
+  onColumnResize,
 }: DataTableProps<TData>) {
   const router = useRouter();
   const hintId = useId();
@@ -71,14 +83,14 @@ export function DataTable<TData extends RowData>({
     manualSorting: true,
     enableMultiSort: false,
     sortDescFirst: true,
-    state: { sorting },
+    state: { sorting, columnVisibility: columnVisibility ?? {} },
     onSortingChange: (updater: Updater<SortingState>) => {
       const next = typeof updater === "function" ? updater(sorting) : updater;
       onSortingChange?.(next);
     },
   });
   const rows = table.getRowModel().rows;
-  const columnCount = table.getAllLeafColumns().length;
+  const columnCount = table.getVisibleLeafColumns().length;
   const tabStop = Math.min(focusIndex, Math.max(rows.length - 1, 0));
 
   // The controls inside rows (links, the fallback icon) leave the Tab order: the row is the stop,
@@ -142,7 +154,12 @@ export function DataTable<TData extends RowData>({
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id}>
               {group.headers.map((header) => (
-                <DataTableColumnHeader key={header.id} header={header}>
+                <DataTableColumnHeader
+                  key={header.id}
+                  header={header}
+                  width={columnWidths?.[header.column.id]}
+                  onResize={onColumnResize ? (width) => onColumnResize(header.column.id, width) : undefined}
+                >
                   {header.isPlaceholder ? null : <table.FlexRender header={header} />}
                 </DataTableColumnHeader>
               ))}
@@ -177,12 +194,14 @@ export function DataTable<TData extends RowData>({
                       : undefined
                   }
                 >
-                  {row.getAllCells().map((cell) => {
+                  {row.getVisibleCells().map((cell) => {
                     const meta = cell.column.columnDef.meta;
+                    const sized = widthStyle(columnWidths?.[cell.column.id]);
                     return (
                       <td
                         key={cell.id}
-                        className={meta?.className}
+                        className={[meta?.className, sized.className].filter(Boolean).join(" ") || undefined}
+                        style={sized.style}
                         data-col={cards ? cell.column.id : undefined}
                         data-label={cards ? meta?.cardLabel : undefined}
                       >

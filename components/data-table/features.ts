@@ -1,9 +1,17 @@
 /**
- * The one feature set of Detour's server-driven tables: sorting only, and manual (the server sorts,
- * filters and pages; the table renders what it was given). Columns are written with
+ * The one feature set of Detour's server-driven tables: sorting, manual (the server sorts, filters
+ * and pages; the table renders what it was given), and the columns' visibility and sizes (the log
+ * explorer's column chooser and resizable columns; the table's owner holds and stores both). Columns are written with
  * `createColumnHelper<DataTableFeatures, Row>()` so their types match the table's.
  */
-import { rowSortingFeature, tableFeatures, type ColumnDef, type RowData } from "@tanstack/react-table";
+import {
+  columnSizingFeature,
+  columnVisibilityFeature,
+  rowSortingFeature,
+  tableFeatures,
+  type ColumnDef,
+  type RowData,
+} from "@tanstack/react-table";
 
 /** Presentation hints a column may carry (`meta` on its definition). */
 export type DataTableColumnMeta = {
@@ -15,7 +23,12 @@ export type DataTableColumnMeta = {
   cardLabel?: string;
 };
 
-export const dataTableFeatures = tableFeatures({ rowSortingFeature, columnMeta: {} as DataTableColumnMeta });
+export const dataTableFeatures = tableFeatures({
+  rowSortingFeature,
+  columnVisibilityFeature,
+  columnSizingFeature,
+  columnMeta: {} as DataTableColumnMeta,
+});
 
 export type DataTableFeatures = typeof dataTableFeatures;
 

@@ -2,8 +2,10 @@
  * `/logs`: the log explorer. The URL is the table's state: this server component parses it with
  * the log query schema (the one `GET /v1/logs` uses), reads one page from the store, and hands the
  * rows to the client table with links for the next and previous pages. An invalid URL is not an
- * error page: the filters show what it said and which parameter is wrong.
+ * error page: the filters show what it said and which parameter is wrong. Beside the rows: the
+ * user's saved views and column layout, and the matching requests' totals (streamed after the rows).
  */
+import { Suspense } from "react";
 import type { Metadata } from "next";
 import type { CursorPaginationProps } from "@/components/data-table/cursor-pagination";
 import { CURSOR_STACK_PARAM, cursorLinks, formatCursorStack, parseCursorStack } from "@/components/data-table/cursor-stack";
@@ -16,6 +18,11 @@ import { encodeCursor, LOG_FILTERS, logQueryToSearchParams, METADATA_PREFIX, par
 import { listConfigs } from "@/lib/store/configs";
 import { listFailedAttempts, listLogs } from "@/lib/store/log-query";
 import { listActiveVirtualKeySlugs } from "@/lib/store/virtual-keys";
+import { readLogColumnLayout } from "@/lib/logs/views";
+import { listLogViews } from "@/lib/store/log-views";
+import { getUserPreference, LOG_COLUMNS_PREFERENCE } from "@/lib/store/user-preferences";
+import { LogTotalsLine, LogTotalsPending } from "./_components/log-totals";
+import type { LogViewItem } from "./_components/log-views";
 import type { FilterSuggestions } from "./_components/log-filters";
 import type { FailedAttempt, LogListItem } from "./_components/log-row";
 import { LogsExplorer } from "./_components/logs-explorer";
@@ -69,10 +76,25 @@ async function loadSuggestions(workspaceId: string): Promise<FilterSuggestions> 
   };
 }
 
+/** The user's views and column layout; a failure leaves them empty and default, not the page broken. */
+async function loadUserLayout(userId: string, workspaceId: string) {
+  const db = getDb();
+  const [views, layout] = await Promise.all([
+    listLogViews(db, { workspaceId, userId }).catch(() => []),
+    getUserPreference(db, userId, LOG_COLUMNS_PREFERENCE).catch(() => null),
+  ]);
+  return {
+    views: views.map((v): LogViewItem => ({ id: v.id, name: v.name, query: v.query, hidden_columns: v.hiddenColumns })),
+    columnLayout: readLogColumnLayout(layout),
+  };
+}
+
 export default async function LogsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const user = await requireSession("/logs");
   const { [CURSOR_STACK_PARAM]: rawStack, ...params } = await searchParams;
   const parsed = parseLogQuery(params);
+  const userLayoutPromise = loadUserLayout(user.id, user.workspaceId);
+  const rawRange = typeof params.range === "string" ? params.range : undefined;
   // Suggestions are a convenience: a failure leaves the datalists empty, not the page broken.
   const suggestionsPromise = loadSuggestions(user.workspaceId).catch((): FilterSuggestions => ({}));
   const urlKey = new URLSearchParams(
@@ -92,6 +114,8 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
           suggestions={await suggestionsPromise}
           rows={null}
           pagination={null}
+          range={rawRange}
+          {...(await userLayoutPromise)}
         />
       </>
     );
@@ -120,7 +144,7 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
   }
   const rows: LogListItem[] = page.rows.map((r) => ({ ...toLogItem(r), failed_attempts: failedByLog.get(r.id) ?? [] }));
 
-  const base = { filters: query.filters, sort: query.sort, limit: query.limit };
+  const base = { filters: query.filters, sort: query.sort, limit: query.limit, range: query.range };
   const currentCursor = query.cursor ? encodeCursor(query.cursor) : null;
   const links = cursorLinks(
     parseCursorStack(typeof rawStack === "string" ? rawStack : undefined),
@@ -150,6 +174,13 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
         suggestions={await suggestionsPromise}
         rows={rows}
         pagination={pagination}
+        range={query.range?.text}
+        {...(await userLayoutPromise)}
+        totals={
+          <Suspense fallback={<LogTotalsPending />}>
+            <LogTotalsLine workspaceId={user.workspaceId} filters={query.filters} />
+          </Suspense>
+        }
       />
     </>
   );

@@ -7,19 +7,19 @@
  * matching log, streamed by the server (docs/MANAGEMENT-API.md, "Log export").
  */
 import { useState } from "react";
-import { logQueryToSearchParams, type LogFilters, type LogSort } from "@/lib/logs/query";
+import { logQueryToSearchParams, type LogFilters, type LogRange, type LogSort } from "@/lib/logs/query";
 
 export type ExportFormat = "csv" | "jsonl";
 
-/** The export URL of a query. */
-export function logExportHref(filters: LogFilters, sort: LogSort, format: ExportFormat, bodies: boolean): string {
-  const params = logQueryToSearchParams({ filters, sort });
+/** The export URL of a query (a relative range stays relative: the export resolves it when it starts). */
+export function logExportHref(filters: LogFilters, sort: LogSort, format: ExportFormat, bodies: boolean, range?: LogRange): string {
+  const params = logQueryToSearchParams({ filters, sort, range });
   params.set("format", format);
   if (bodies) params.set("bodies", "true");
   return `/v1/logs/export?${params.toString()}`;
 }
 
-export function LogExport({ filters, sort }: { filters: LogFilters; sort: LogSort }) {
+export function LogExport({ filters, sort, range }: { filters: LogFilters; sort: LogSort; range?: LogRange }) {
   const [format, setFormat] = useState<ExportFormat>("csv");
   const [bodies, setBodies] = useState(false);
   return (
@@ -34,7 +34,7 @@ export function LogExport({ filters, sort }: { filters: LogFilters; sort: LogSor
       <label className="dt-field-inline log-export-bodies">
         <input type="checkbox" checked={bodies} onChange={(e) => setBodies(e.target.checked)} /> Include bodies
       </label>
-      <a className="btn btn-sm" href={logExportHref(filters, sort, format, bodies)} download>
+      <a className="btn btn-sm" href={logExportHref(filters, sort, format, bodies, range)} download>
         Export
       </a>
     </fieldset>

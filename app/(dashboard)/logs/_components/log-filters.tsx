@@ -9,7 +9,16 @@ import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under 
 import { useEffect, useRef, useState } from "react";
 import { DataTableToolbar, ToolbarDateTime, ToolbarInput, ToolbarSelect } from "@/components/data-table/toolbar";
 import { dateToUtcPicker, urlTimeToUtcPicker, utcPickerToUrlTime } from "@/lib/dashboard/utc-picker";
-import { LOG_FILTERS, METADATA_PREFIX, parseLogQuery, type LogFilterDef, type LogFilters } from "@/lib/logs/query";
+import {
+  describeLogRange,
+  LOG_FILTERS,
+  METADATA_PREFIX,
+  parseLogQuery,
+  parseLogRange,
+  QUICK_LOG_RANGES,
+  type LogFilterDef,
+  type LogFilters,
+} from "@/lib/logs/query";
 import { LOGGED_ENDPOINTS } from "./endpoints";
 import { describeQueryIssues, fieldOf, type QueryIssue } from "./query-issues";
 
@@ -35,14 +44,15 @@ const FIELD_HINTS: Partial<Record<string, string>> = {
   to: "UTC. Requests before this time (exclusive).",
 };
 
-const QUICK_RANGES = [
-  { value: "", label: "Custom" },
-  { value: "900", label: "Last 15 min" },
-  { value: "3600", label: "Last hour" },
-  { value: "86400", label: "Last 24 hours" },
-  { value: "604800", label: "Last 7 days" },
-  { value: "2592000", label: "Last 30 days" },
-];
+/**
+ * The quick ranges are relative (`range=1h` in the URL): each load shows the latest hour. "Custom"
+ * is From / To; choosing it keeps the current range's start as a fixed From.
+ */
+function quickRanges(fromUrl: string | undefined) {
+  const quick: { value: string; label: string }[] = [{ value: "", label: "Custom (From / To)" }, ...QUICK_LOG_RANGES];
+  if (fromUrl && !quick.some((r) => r.value === fromUrl)) quick.push({ value: fromUrl, label: describeLogRange(fromUrl) });
+  return quick;
+}
 
 /** `env=prod; team=search` -> metadata.env=prod, metadata.team=search (a pair without `=` is an issue). */
 function parseMetadataText(text: string, into: URLSearchParams, issues: QueryIssue[]): void {
@@ -60,7 +70,7 @@ function parseMetadataText(text: string, into: URLSearchParams, issues: QueryIss
 }
 
 /** The form's fields as URL parameters, and what is wrong with them. */
-export function readFilterForm(form: HTMLFormElement): { filters: LogFilters | null; issues: QueryIssue[] } {
+export function readFilterForm(form: HTMLFormElement): { filters: LogFilters | null; range?: string; issues: QueryIssue[] } {
   const data = new FormData(form);
   const params = new URLSearchParams();
   const issues: QueryIssue[] = [];
@@ -76,9 +86,11 @@ export function readFilterForm(form: HTMLFormElement): { filters: LogFilters | n
     if (def.type === "key_value") parseMetadataText(value, params, issues);
     else params.set(def.id, value);
   }
+  const range = String(data.get("range") ?? "").trim();
+  if (range) params.set("range", range);
   const parsed = parseLogQuery(params);
   if (!parsed.success) issues.push(...describeQueryIssues(parsed.error));
-  return { filters: issues.length === 0 && parsed.success ? parsed.data.filters : null, issues };
+  return { filters: issues.length === 0 && parsed.success ? parsed.data.filters : null, range: range || undefined, issues };
 }
 
 /** A UTC picker's value as the URL's text; a half-filled picker (its value is then empty) is an issue naming the field. */
@@ -113,6 +125,7 @@ export function LogFiltersForm({
   busy,
   onApply,
   onClear,
+  range,
 }: {
   /** Changes with the URL: the fields then show the URL's values again. */
   urlKey: string;
@@ -122,7 +135,10 @@ export function LogFiltersForm({
   /** Problems with the URL's query, shown until the form is applied. */
   urlIssues: readonly QueryIssue[];
   busy: boolean;
-  onApply: (filters: LogFilters) => void;
+  /** The URL's relative range (`1h`), when it has one: the quick range shows it and From / To stay empty. */
+  range?: string;
+  /** `range`: the relative range chosen (From / To are then empty). */
+  onApply: (filters: LogFilters, range?: string) => void;
   onClear: () => void;
 }) {
   const [issues, setIssues] = useState<readonly QueryIssue[]>(() => withUrlText(urlIssues, values));
@@ -145,11 +161,23 @@ export function LogFiltersForm({
       if (el instanceof HTMLInputElement && def.type === "datetime") el.value = urlTimeToUtcPicker(values[def.id]) ?? "";
       else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) el.value = values[def.id] ?? "";
     }
-    const quick = form.elements.namedItem("logs-quick-range");
-    if (quick instanceof HTMLSelectElement) quick.value = "";
+    const quick = form.elements.namedItem("range");
+    if (quick instanceof HTMLSelectElement) quick.value = range ?? "";
     // Only a new URL rewrites the fields (`values` is derived from it; the check above skips a
     // render where only `values` changed).
-  }, [urlKey, values]);
+  }, [urlKey, values, range]);
+  useEffect(() => {
+    // A date typed into From or To makes the range a fixed one: the quick range says "Custom".
+    const form = formRef.current;
+    if (!form) return;
+    const onInput = (event: Event) => {
+      const target = event.target as HTMLInputElement;
+      const quick = form.elements.namedItem("range");
+      if ((target.name === "from" || target.name === "to") && quick instanceof HTMLSelectElement && target.value) quick.value = "";
+    };
+    form.addEventListener("input", onInput);
+    return () => form.removeEventListener("input", onInput);
+  }, []);
   const invalid = new Set(issues.map((i) => fieldOf(i.param)));
 
   const field = (def: LogFilterDef) => {
@@ -204,39 +232,52 @@ export function LogFiltersForm({
   return (
     <DataTableToolbar
       label="Filter logs"
-      activeCount={Object.keys(values).length}
+      activeCount={Object.keys(values).length + (range ? 1 : 0)}
       formRef={formRef}
       issues={issues}
       busy={busy}
       onApply={(form) => {
-        const { filters, issues: found } = readFilterForm(form);
+        const { filters, range: chosen, issues: found } = readFilterForm(form);
         setIssues(found);
-        if (filters) onApply(filters);
+        if (filters) onApply(filters, chosen);
       }}
       onClear={onClear}
       actions={
         <div className="dt-field dt-field-inline">
-          <label htmlFor="logs-quick-range">Quick range</label>
+          <label htmlFor="logs-quick-range">Time range</label>
           <select
             id="logs-quick-range"
-            defaultValue=""
+            name="range"
+            defaultValue={range ?? ""}
+            aria-describedby={range ? "logs-range-note" : undefined}
             onChange={(e) => {
-              const seconds = Number(e.target.value);
               const form = e.currentTarget.form;
-              if (!seconds || !form) return;
+              if (!form) return;
               const from = form.elements.namedItem("from") as HTMLInputElement | null;
               const to = form.elements.namedItem("to") as HTMLInputElement | null;
-              if (from) from.value = dateToUtcPicker(new Date(Math.floor(Date.now() / 1000 - seconds) * 1000));
+              const chosen = parseLogRange(e.target.value);
+              if (!chosen) {
+                // Custom: the relative range becomes a fixed From (now), to adjust by hand.
+                const was = parseLogRange(range ?? "");
+                if (from && was && !from.value) from.value = dateToUtcPicker(new Date(Math.floor((Date.now() - was.ms) / 1000) * 1000));
+                return;
+              }
+              if (from) from.value = "";
               if (to) to.value = "";
               form.requestSubmit();
             }}
           >
-            {QUICK_RANGES.map((r) => (
+            {quickRanges(range).map((r) => (
               <option key={r.value} value={r.value}>
                 {r.label}
               </option>
             ))}
           </select>
+          {range ? (
+            <span id="logs-range-note" className="logs-range-note">
+              Relative: {describeLogRange(range).toLowerCase()}, counted back from each load
+            </span>
+          ) : null}
         </div>
       }
     >

@@ -5,23 +5,31 @@
  * computed the pagination links; this renders the filters and the table and turns every change
  * (filters applied, a sort header clicked, a trace id clicked) into a new URL built by
  * logQueryToSearchParams, which the server then answers. Nothing is filtered or sorted here. The
- * Export control downloads the same query from GET /v1/logs/export.
+ * Export control downloads the same query from GET /v1/logs/export. A relative range (`range=1h`)
+ * is carried by every link made here. Saved views and the column layout (hidden columns, widths)
+ * are the signed-in user's, stored through /v1/log-views and /v1/log-columns.
  */
 import "@/lib/browser/zod-jitless"; // first: zod must not probe for eval under the CSP
 import type { SortingState } from "@tanstack/react-table";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useMemo, useState, useTransition } from "react";
+import { type ReactNode, useEffect, useMemo, useRef, useState, useTransition } from "react";
 import { CursorPagination, type CursorPaginationProps } from "@/components/data-table/cursor-pagination";
 import { DataTable } from "@/components/data-table/data-table";
 import {
   DEFAULT_LOG_SORT,
   logQueryToSearchParams,
   parseLogQuery,
+  parseLogRange,
   type LogFilters,
+  type LogRange,
   type LogSort,
   type LogSortField,
 } from "@/lib/logs/query";
+import { sendJson } from "@/lib/browser/submit-json";
+import { DEFAULT_LOG_COLUMN_LAYOUT, type LogColumnLayout } from "@/lib/logs/views";
+import { ColumnChooser } from "./column-chooser";
+import { LogViews, type LogViewItem } from "./log-views";
 import { LiveTail } from "./live-tail";
 import { LogExport } from "./log-export";
 import { LogFiltersForm, type FilterSuggestions } from "./log-filters";
@@ -40,26 +48,71 @@ export type LogsExplorerProps = {
   /** null when the URL's query is invalid (nothing was queried). */
   rows: LogListItem[] | null;
   pagination: CursorPaginationProps | null;
+  /** The URL's relative range as written (`1h`), when it has one. */
+  range?: string;
+  /** The signed-in user's saved views in this workspace. */
+  views?: readonly LogViewItem[];
+  /** The user's column layout, as stored. */
+  columnLayout?: LogColumnLayout;
+  /** The matching requests' count and cost (streamed by the server page). */
+  totals?: ReactNode;
 };
 
-function href(filters: LogFilters, sort: LogSort, limit?: number): string {
-  const qs = logQueryToSearchParams({ filters, sort, limit }).toString();
+function href(filters: LogFilters, sort: LogSort, limit?: number, range?: LogRange): string {
+  const qs = logQueryToSearchParams({ filters, sort, limit, range }).toString();
   return qs ? `/logs?${qs}` : "/logs";
 }
 
-export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, suggestions, rows, pagination }: LogsExplorerProps) {
+/** How long after the last change the column layout is stored (a drag is many changes). */
+const LAYOUT_SAVE_DELAY_MS = 400;
+
+export function LogsExplorer({
+  queryString,
+  urlKey,
+  filterValues,
+  urlIssues,
+  suggestions,
+  rows,
+  pagination,
+  range,
+  views = [],
+  columnLayout = DEFAULT_LOG_COLUMN_LAYOUT,
+  totals,
+}: LogsExplorerProps) {
   const router = useRouter();
   /** Rows the last live refresh brought (marked until the next one). */
   const [newRows, setNewRows] = useState<ReadonlySet<string>>(() => new Set());
   const [busy, startTransition] = useTransition();
   const current = useMemo(() => {
     const parsed = parseLogQuery(new URLSearchParams(queryString));
-    return parsed.success ? parsed.data : { filters: {}, sort: DEFAULT_LOG_SORT, limit: undefined };
+    return parsed.success ? parsed.data : { filters: {}, sort: DEFAULT_LOG_SORT, limit: undefined, range: undefined };
   }, [queryString]);
+  const [layout, setLayout] = useState<LogColumnLayout>(columnLayout);
+  const [layoutStatus, setLayoutStatus] = useState("");
+  const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const changeLayout = (next: LogColumnLayout) => {
+    setLayout(next);
+    setLayoutStatus("Saving…");
+    if (saveTimer.current) clearTimeout(saveTimer.current);
+    saveTimer.current = setTimeout(async () => {
+      const r = await sendJson<LogColumnLayout>("/v1/log-columns", "PUT", next);
+      setLayoutStatus(r.ok ? "Saved for your account." : `Could not save: ${r.message}`);
+    }, LAYOUT_SAVE_DELAY_MS);
+  };
+  useEffect(
+    () => () => {
+      if (saveTimer.current) clearTimeout(saveTimer.current);
+    },
+    [],
+  );
+  const columnVisibility = useMemo(() => Object.fromEntries(layout.hidden.map((id) => [id, false])), [layout.hidden]);
 
   const go = (to: string) => startTransition(() => router.push(to));
   const columns = useMemo(
-    () => createLogColumns({ traceHref: (traceId) => href({ ...current.filters, trace_id: traceId }, current.sort, current.limit) }),
+    () =>
+      createLogColumns({
+        traceHref: (traceId) => href({ ...current.filters, trace_id: traceId }, current.sort, current.limit, current.range),
+      }),
     [current],
   );
   const sorting: SortingState = [{ id: current.sort.field, desc: current.sort.direction === "desc" }];
@@ -71,7 +124,7 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
       first && (SORTABLE_LOG_COLUMNS as readonly string[]).includes(first.id)
         ? { field: first.id as LogSortField, direction: first.desc ? "desc" : "asc" }
         : DEFAULT_LOG_SORT;
-    go(href(current.filters, sort, current.limit));
+    go(href(current.filters, sort, current.limit, current.range));
   };
 
   return (
@@ -93,13 +146,22 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
           Skip to results
         </a>
       ) : null}
+      <LogViews
+        views={views}
+        currentQuery={rows === null ? null : logQueryToSearchParams({ ...current, cursor: null }).toString()}
+        hiddenColumns={layout.hidden}
+        onApplyColumns={(hidden) =>
+          changeLayout({ ...layout, hidden: hidden.filter((id) => id !== "created_at") as LogColumnLayout["hidden"] })
+        }
+      />
       <LogFiltersForm
+        range={range}
         urlKey={urlKey}
         values={filterValues}
         suggestions={suggestions}
         urlIssues={urlIssues}
         busy={busy}
-        onApply={(filters) => go(href(filters, current.sort, current.limit))}
+        onApply={(filters, chosen) => go(href(filters, current.sort, current.limit, parseLogRange(chosen ?? "") ?? undefined))}
         onClear={() => go(href({}, current.sort, current.limit))}
       />
       {rows === null ? (
@@ -117,8 +179,18 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
               rowIds={rows.map((r) => r.id)}
               onNewRows={setNewRows}
             />
-            <LogExport filters={current.filters} sort={current.sort} />
+            <ColumnChooser
+              hidden={layout.hidden}
+              hasWidths={Object.keys(layout.widths).length > 0}
+              status={layoutStatus}
+              onToggle={(id, shown) =>
+                changeLayout({ ...layout, hidden: shown ? layout.hidden.filter((h) => h !== id) : [...layout.hidden, id] })
+              }
+              onResetWidths={() => changeLayout({ ...layout, widths: {} })}
+            />
+            <LogExport filters={current.filters} sort={current.sort} range={current.range} />
           </div>
+          {totals}
           <DataTable
             id="log-results"
             label="Request logs"
@@ -134,6 +206,14 @@ export function LogsExplorer({ queryString, urlKey, filterValues, urlIssues, sug
               [row.status >= 400 ? "row-error" : "", newRows.has(row.id) ? "row-new" : ""].filter(Boolean).join(" ") || undefined
             }
             busy={busy}
+            columnVisibility={columnVisibility}
+            columnWidths={layout.widths}
+            onColumnResize={(id, width) => {
+              const widths = { ...layout.widths };
+              if (width === null) delete widths[id as keyof typeof widths];
+              else widths[id as keyof typeof widths] = width;
+              changeLayout({ ...layout, widths });
+            }}
             empty={
               hasFilters ? (
                 <div className="empty-state">
