@@ -173,13 +173,18 @@ test("From and To are UTC date-time pickers that write the URL's ISO times, and 
   await expect(alert).toContainText("“yesterday”");
   await expect(from).toHaveValue("");
 
-  // Quick range fills From with a UTC time and applies it.
+  // A quick range is relative (range=1h: each load shows the latest hour); "Custom" turns it into a fixed From.
   await page.goto(`/logs?${RUN_FILTER}`);
-  await form.getByLabel("Quick range").selectOption({ label: "Last hour" });
-  await expect(page).toHaveURL(/[?&]from=\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}\.000Z/);
-  const fromUrl = new URL(page.url()).searchParams.get("from")!;
-  expect(Math.abs(Date.parse(fromUrl) - (Date.now() - 3_600_000))).toBeLessThan(120_000);
-  const shown = fromUrl.slice(0, 19);
-  await expect(from).toHaveValue(shown.endsWith(":00") ? shown.slice(0, 16) : shown);
+  await form.getByLabel("Time range").selectOption({ label: "Last hour" });
+  await expect(page).toHaveURL(/[?&]range=1h(&|$)/);
+  expect(new URL(page.url()).searchParams.has("from")).toBe(false);
+  await expect(from).toHaveValue("");
+  await expect(form.getByText("Relative: last hour, counted back from each load")).toBeVisible();
+  await form.getByLabel("Time range").selectOption({ label: "Custom (From / To)" });
+  const fixed = Date.parse(`${(await from.inputValue()).replace(" ", "T")}Z`);
+  expect(Math.abs(fixed - (Date.now() - 3_600_000))).toBeLessThan(120_000);
+  await from.press("Enter");
+  await expect(page).toHaveURL(/[?&]from=\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}/);
+  expect(new URL(page.url()).searchParams.has("range")).toBe(false);
   await expect(table(page).locator("tbody tr")).toHaveCount(2);
 });

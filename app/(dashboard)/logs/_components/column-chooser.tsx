@@ -46,6 +46,7 @@ export function ColumnChooser({
                       onChange={(e) => onToggle(c.id, e.target.checked)}
                     />
                     {c.label}
+                    <span className="sr-only"> column</span>
                     {required ? <span className="muted">(always shown)</span> : null}
                   </label>
                 </li>
