@@ -188,15 +188,22 @@ test("columns: hidden and resized by keyboard and pointer, kept after a reload a
   await expect(page.getByRole("checkbox", { name: /Time \(UTC\) column/ })).toBeDisabled();
   await columnsMenu(page).click();
 
-  // The keyboard: focus the Model column's edge and move it right by 3 x 10 px.
+  // The keyboard: Tab into the Columns chooser's width field of the Model column and type a width.
   const modelEdge = page.getByRole("separator", { name: "Resize Model column" });
+  await columnsMenu(page).focus();
+  await page.keyboard.press("Enter");
+  const modelWidth = page.getByRole("spinbutton", { name: "Model column width (px)" });
+  for (let i = 0; i < 40 && !(await modelWidth.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press("Tab");
+  await page.keyboard.type("230");
+  await page.keyboard.press("Enter");
+  await expect(modelEdge).toHaveAttribute("aria-valuenow", "230");
+  // A clicked (focused) edge moves with the arrow keys too.
   await modelEdge.focus();
   await modelEdge.press("ArrowRight");
-  const first = Number(await modelEdge.getAttribute("aria-valuenow"));
   await modelEdge.press("ArrowRight");
-  await modelEdge.press("ArrowRight");
-  await expect(modelEdge).toHaveAttribute("aria-valuenow", String(first + 20));
-  const model = first + 20;
+  await expect(modelEdge).toHaveAttribute("aria-valuenow", "250");
+  const model = 250;
+  await columnsMenu(page).click();
 
   // The pointer: drag the Provider column's edge 80 px to the right.
   const providerEdge = page.getByRole("separator", { name: "Resize Provider column" });

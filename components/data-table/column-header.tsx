@@ -3,9 +3,11 @@
 /**
  * A header cell: plain text, or for a sortable column a button that toggles the sort, with
  * `aria-sort` on the cell so assistive technology announces the order. With `onResize`, a resize
- * handle on its right edge: a focusable vertical separator whose value is the width, dragged with
- * the pointer, or moved with Left / Right (10 px; with Shift 50 px), Home / End (narrowest,
- * widest); Delete or a double click gives the column its content's width again.
+ * handle on its right edge: a vertical separator whose value is the width, dragged with the
+ * pointer; once clicked (focused) Left / Right move it (10 px; with Shift 50 px), Home / End
+ * (narrowest, widest); Delete or a double click gives the column its content's width again. The
+ * handles stay out of the Tab order (a table is a few Tab stops, not one per column): the owner
+ * offers the keyboard's way to set widths (the log explorer: width fields in its Columns chooser).
  */
 import type { Header, RowData } from "@tanstack/react-table";
 import type { CSSProperties, KeyboardEvent, PointerEvent, ReactNode } from "react";
@@ -125,7 +127,7 @@ function ResizeHandle({ label, width, onResize }: { label: string; width?: numbe
       aria-valuemax={COLUMN_WIDTH_LIMITS.max}
       aria-valuetext={width === undefined ? "fits its content" : `${width} pixels`}
       title="Drag, or use the Left and Right arrow keys, to resize; Delete or a double click fits the content"
-      tabIndex={0}
+      tabIndex={-1}
       className="dt-resize"
       onKeyDown={onKeyDown}
       onPointerDown={onPointerDown}

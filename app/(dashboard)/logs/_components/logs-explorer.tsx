@@ -181,7 +181,13 @@ export function LogsExplorer({
             />
             <ColumnChooser
               hidden={layout.hidden}
-              hasWidths={Object.keys(layout.widths).length > 0}
+              widths={layout.widths}
+              onWidth={(id, width) => {
+                const widths = { ...layout.widths };
+                if (width === null) delete widths[id];
+                else widths[id] = width;
+                changeLayout({ ...layout, widths });
+              }}
               status={layoutStatus}
               onToggle={(id, shown) =>
                 changeLayout({ ...layout, hidden: shown ? layout.hidden.filter((h) => h !== id) : [...layout.hidden, id] })
