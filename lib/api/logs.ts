@@ -7,7 +7,8 @@
 import { getDb } from "../db";
 import { encodeCursor, parseLogQuery } from "../logs/query";
 import { attemptView } from "../logs/types";
-import { getLogWithAttempts, listLogs, type LogDetailRow, type LogListRow } from "../store/log-query";
+import { describeLogKeys, logKeyFields } from "../store/log-key-names";
+import { getLogWithAttempts, listLogs, SearchTooBroadError, type LogDetailRow, type LogListRow } from "../store/log-query";
 import { issuesError } from "../errors";
 import { notFound, zodIssues } from "./errors";
 import type { ApiContext } from "./handler";
@@ -16,8 +17,20 @@ import { isRecord } from "../is-record";
 export async function listLogsHandler({ url, principal }: ApiContext<Record<string, never>>): Promise<Response> {
   const parsed = parseLogQuery(url.searchParams);
   if (!parsed.success) throw issuesError("bad_request", zodIssues(parsed.error));
-  const page = await listLogs(getDb(), principal.workspaceId, parsed.data);
-  return Response.json({ object: "list", data: page.rows.map(toLogItem), next_cursor: page.next ? encodeCursor(page.next) : null });
+  const db = getDb();
+  const page = await listLogs(db, principal.workspaceId, parsed.data).catch(searchTooBroadIs400);
+  const names = await describeLogKeys(db, principal.workspaceId, page.rows);
+  return Response.json({
+    object: "list",
+    data: page.rows.map((r) => ({ ...toLogItem(r), ...logKeyFields(names, r) })),
+    next_cursor: page.next ? encodeCursor(page.next) : null,
+  });
+}
+
+/** A search too broad for the asked sort is the caller's to narrow: a 400 naming `q`. */
+export function searchTooBroadIs400(err: unknown): never {
+  if (err instanceof SearchTooBroadError) throw issuesError("bad_request", [{ path: err.param, message: err.message }]);
+  throw err;
 }
 
 // Log ids are `log_` + 26 characters; anything much longer cannot be one.
@@ -41,6 +54,7 @@ export function toLogItem(r: LogListRow) {
     provider: r.provider,
     model: r.model,
     stream: r.stream,
+    api_key_id: r.apiKeyId,
     virtual_key: r.virtualKeySlug,
     virtual_key_version: r.virtualKeyVersion,
     config: r.configSlug,

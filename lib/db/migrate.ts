@@ -126,6 +126,13 @@ function enableIncrementalVacuum(db: Database.Database): void {
   try {
     db.pragma("auto_vacuum = INCREMENTAL");
     db.exec("VACUUM");
+    // VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY, and the full-text
+    // index of the logs (0016_log_search) refers to RequestLog's rowids: rebuilt from the logs.
+    if (db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'RequestLogSearch'`).get()) {
+      // Not 'rebuild': that would index the logs without text too, which the triggers never remove.
+      db.exec(`INSERT INTO "RequestLogSearch"("RequestLogSearch") VALUES ('delete-all');
+        INSERT INTO "RequestLogSearch"(rowid, "searchText") SELECT rowid, "searchText" FROM "RequestLog" WHERE "searchText" IS NOT NULL;`);
+    }
   } catch (err) {
     if ((err as { code?: string }).code !== "SQLITE_BUSY") throw err;
   }

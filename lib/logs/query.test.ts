@@ -14,8 +14,11 @@ import {
   parseLogQuery,
   describeLogRange,
   parseLogRange,
+  parseSearchTerms,
+  traceIdPrefix,
   type LogCursor,
 } from "./query";
+import { fts5Query, tsQuery } from "../store/log-query";
 
 /** The 400 the log API answers for a query that fails (lib/api/logs.ts). */
 const queryError = (error: ZodError) => issuesError("bad_request", zodIssues(error));
@@ -136,6 +139,7 @@ describe("log query schema", () => {
 
   it("the registry and the schema agree: every filter is a parameter, nothing else filters", () => {
     expect(LOG_FILTERS.map((f) => f.id)).toEqual([
+      "q",
       "trace_id",
       "status",
       "cost_min",
@@ -145,6 +149,7 @@ describe("log query schema", () => {
       "model",
       "config",
       "virtual_key",
+      "api_key",
       "endpoint",
       "response_id",
       "from",
@@ -156,7 +161,7 @@ describe("log query schema", () => {
       expect(f.hint.length).toBeGreaterThan(0);
     }
     expect(fail("stauts=5xx").message).toContain(
-      "allowed: trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, endpoint, response_id, from, to, metadata.<key>, range, sort, order, limit, cursor",
+      "allowed: q, trace_id, status, cost_min, cost_max, fallback, provider, model, config, virtual_key, api_key, endpoint, response_id, from, to, metadata.<key>, range, sort, order, limit, cursor",
     );
   });
 
@@ -167,6 +172,7 @@ describe("log query schema", () => {
       "from=2026-01-01T00:00:00.000Z&fallback=true&cost_min=0.25&order=asc",
       "provider=openai&model=gpt-4o&config=pc-1&virtual_key=vk&trace_id=t&to=2026-02-01",
       "endpoint=/v1/responses&response_id=resp_abc",
+      "q=%22refund+policy%22+gpt*&trace_id=abc*&api_key=dtr_ab12cd...",
     ]) {
       const parsed = ok(query);
       expect(ok(logQueryToSearchParams(parsed).toString())).toEqual(parsed);
@@ -258,3 +264,50 @@ describe("log cursor", () => {
 function encodeJson(value: unknown): string {
   return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
+
+describe("search, trace-id prefixes and API keys in the log query", () => {
+  it("q: words, quoted phrases and prefixes; every one must occur", () => {
+    expect(ok("q=Refund").filters.q).toBe("Refund");
+    expect(parseSearchTerms('Refund "late  Delivery" gpt-4o pol* 2026 é*')).toEqual([
+      { kind: "word", words: ["refund"] },
+      { kind: "phrase", words: ["late", "delivery"] },
+      { kind: "phrase", words: ["gpt", "4o"] },
+      { kind: "prefix", words: ["pol"] },
+      { kind: "word", words: ["2026"] },
+      { kind: "prefix", words: ["é"] },
+    ]);
+    // Punctuation alone, an unpaired quote, a lone * are no terms.
+    expect(parseSearchTerms('"unclosed ... * -- !')).toEqual([{ kind: "word", words: ["unclosed"] }]);
+  });
+
+  it("q: refuses what has no word, too many terms, or is too long", () => {
+    expect(fail("q=%22%22").message).toContain("q: must contain a word");
+    expect(fail("q=*+--").message).toContain("q: must contain a word");
+    expect(fail(`q=${Array.from({ length: 17 }, (_, i) => `w${i}`).join("+")}`).message).toContain("at most 16 words");
+    expect(fail(`q=${"a".repeat(257)}`).message).toContain("q: must be at most 256 characters");
+    expect(fail("q=").message).toContain("q: must not be empty");
+  });
+
+  it("q as each database's query: only quoted words, no operator a user can inject", () => {
+    const terms = parseSearchTerms('refund "late delivery" pol* OR NOT NEAR(x) \'); DROP');
+    expect(fts5Query(terms)).toBe('"refund" AND "late delivery" AND "pol" * AND "or" AND "not" AND "near x" AND "drop"');
+    expect(tsQuery(terms)).toBe("'refund' & 'late' <-> 'delivery' & 'pol':* & 'or' & 'not' & 'near' <-> 'x' & 'drop'");
+  });
+
+  it("trace_id: a final * makes a prefix; * elsewhere or alone is refused", () => {
+    expect(ok("trace_id=abc*").filters.trace_id).toBe("abc*");
+    expect(traceIdPrefix("abc*")).toBe("abc");
+    expect(traceIdPrefix("abc")).toBeNull();
+    expect(fail("trace_id=*").message).toContain("trace_id:");
+    expect(fail("trace_id=a*b").message).toContain("* only at the end");
+    expect(fail("trace_id=a**").message).toContain("* only at the end");
+  });
+
+  it("api_key: an id or a prefix as shown (with its ...), nothing else", () => {
+    expect(ok("api_key=cmx9i5abc").filters.api_key).toBe("cmx9i5abc");
+    expect(ok("api_key=dtr_ab12cd...").filters.api_key).toBe("dtr_ab12cd...");
+    expect(ok("api_key=dtr_ab12cd%E2%80%A6").filters.api_key).toBe("dtr_ab12cd…");
+    expect(fail("api_key=a,b").message).toContain("api_key: must be an API key's id, or its prefix");
+    expect(fail("api_key=dtr%20x").message).toContain("api_key:");
+  });
+});

@@ -15,6 +15,10 @@
  *   server at query time (`from` = now - range, no `to`). It stays relative in the URL, a saved
  *   view and every link made from the parsed query (logQueryToSearchParams writes `range`, not the
  *   resolved `from`). Given with `from` or `to`, it is an error.
+ * - `q` searches the words of the logged request and response text (lib/logs/search-text.ts), case
+ *   insensitive: every word, `"quoted phrase"` and `prefix*` must occur (parseSearchTerms).
+ * - `trace_id` ending in `*` matches the trace ids starting with the text before it.
+ * - `api_key` names one API key by id or by its prefix as shown (`dtr_ab12cd` or `dtr_ab12cd...`).
  * - `sort`: `created_at` | `cost` | `latency_ms`; a `-` prefix or `order=desc` sorts descending,
  *   no prefix and no `order` ascending; without `sort` the newest come first. Ties are broken by
  *   the log id in the same direction, so the order is total and pages never overlap.
@@ -47,7 +51,13 @@ export type LogFilterDef = {
 };
 
 export const LOG_FILTERS = [
-  { id: "trace_id", label: "Trace ID", type: "text", hint: "a trace id (x-portkey-trace-id)" },
+  {
+    id: "q",
+    label: "Search",
+    type: "text",
+    hint: 'words in the request or response text (all must occur; "a phrase" in quotes, word* for a prefix)',
+  },
+  { id: "trace_id", label: "Trace ID", type: "text", hint: "a trace id (x-portkey-trace-id), or its start followed by * (abc*)" },
   { id: "status", label: "Status", type: "status", hint: "a status code (503) or class (2xx, 4xx, 5xx), or a comma list of them" },
   { id: "cost_min", label: "Cost at least (USD)", type: "number", hint: "a number >= 0, e.g. 0.01" },
   { id: "cost_max", label: "Cost at most (USD)", type: "number", hint: "a number >= 0, e.g. 0.5" },
@@ -56,6 +66,7 @@ export const LOG_FILTERS = [
   { id: "model", label: "Model", type: "text", hint: "the model that answered, e.g. gpt-4o" },
   { id: "config", label: "Config", type: "text", hint: "a config slug (pc-...)" },
   { id: "virtual_key", label: "Virtual key", type: "text", hint: "a virtual key slug" },
+  { id: "api_key", label: "API key", type: "text", hint: "an API key's id, or its prefix as shown (dtr_...)" },
   {
     id: "endpoint",
     label: "Endpoint",
@@ -76,6 +87,37 @@ export const METADATA_PREFIX = "metadata.";
 export const MAX_METADATA_FILTERS = 10;
 const MAX_TEXT = 256;
 const MAX_METADATA_VALUE = 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Search (`q`) and trace-id prefixes
+
+/**
+ * One term of `q`: every term must occur (AND). `words` are lower-cased runs of letters and digits;
+ * a phrase (`"refund policy"`, or a word joined by punctuation such as `gpt-4o`) must occur as
+ * those words in a row; a prefix (`refund*`) matches any word starting with its one word.
+ */
+export type SearchTerm = { kind: "word" | "phrase" | "prefix"; words: string[] };
+
+export const MAX_SEARCH_TERMS = 16;
+
+/** The terms of `q` (quotes pair up; an unpaired quote is ignored); words longer than 100 characters are cut. */
+export function parseSearchTerms(q: string): SearchTerm[] {
+  const out: SearchTerm[] = [];
+  for (const m of q.matchAll(/"([^"]*)"|(\S+)/g)) {
+    const quoted = m[1] !== undefined;
+    const raw = (quoted ? m[1] : m[2]) ?? "";
+    const words = [...raw.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)].map((w) => w[0].slice(0, 100));
+    if (words.length === 0) continue;
+    if (!quoted && words.length === 1 && /[\p{L}\p{N}]\*$/u.test(raw)) out.push({ kind: "prefix", words });
+    else out.push({ kind: words.length > 1 ? "phrase" : "word", words });
+  }
+  return out;
+}
+
+/** `trace_id`'s prefix (the text before a final `*`), or null for an exact trace id. */
+export function traceIdPrefix(traceId: string): string | null {
+  return traceId.length > 1 && traceId.endsWith("*") ? traceId.slice(0, -1) : null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Value parsers, one per filter type (the error names the parameter through the path)
@@ -156,7 +198,13 @@ const keyValue = z
 
 /** Each filter id with its parser, derived from the registry's types. */
 const filterShape = {
-  trace_id: text("trace_id").optional(),
+  q: text("q")
+    .refine((v) => parseSearchTerms(v).length > 0, "must contain a word (letters or digits) to search for")
+    .refine((v) => parseSearchTerms(v).length <= MAX_SEARCH_TERMS, `must have at most ${MAX_SEARCH_TERMS} words and phrases`)
+    .optional(),
+  trace_id: text("trace_id")
+    .refine((v) => !v.slice(0, -1).includes("*") && v !== "*", `must be ${HINTS.trace_id}; * only at the end, after at least one character`)
+    .optional(),
   status: status.optional(),
   cost_min: number("cost_min").optional(),
   cost_max: number("cost_max").optional(),
@@ -165,6 +213,9 @@ const filterShape = {
   model: text("model").optional(),
   config: text("config").optional(),
   virtual_key: text("virtual_key").optional(),
+  api_key: text("api_key")
+    .refine((v) => /^[A-Za-z0-9_-]+(\.\.\.|…)?$/.test(v), `must be ${HINTS.api_key}`)
+    .optional(),
   endpoint: text("endpoint")
     .refine((s) => s.startsWith("/"), `must be ${HINTS.endpoint}`)
     .optional(),

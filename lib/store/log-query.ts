@@ -36,14 +36,27 @@
  */
 import type { Db } from "../db";
 import type { Prisma } from "../generated/sqlite/client";
-import type { LogCursor, LogFilterId, LogFilters, LogQuery, LogSort, StatusFilter } from "../logs/query";
-import { type Dialect, dialectOf } from "../db/dialect";
+import { Prisma as PrismaRuntime } from "../generated/sqlite/client";
+import {
+  parseSearchTerms,
+  traceIdPrefix,
+  type LogCursor,
+  type LogFilterId,
+  type LogFilters,
+  type LogQuery,
+  type LogSort,
+  type SearchTerm,
+  type StatusFilter,
+} from "../logs/query";
+import { type Dialect, dialectOf, timeSql } from "../db/dialect";
 
 type Where = Prisma.RequestLogWhereInput;
 
 /** Each registry filter as Prisma conditions (keyed by LogFilterId: a new filter without a query does not compile). */
 const FILTER_QUERIES: { [K in LogFilterId]-?: (value: NonNullable<LogFilters[K]>, workspaceId: string) => Where } = {
-  trace_id: (v) => ({ traceId: v }),
+  // Read from the full-text index by readBySearch / candidateIds, which every query with `q` goes through.
+  q: () => ({}),
+  trace_id: (v) => traceIdWhere(v),
   status: (v) => statusWhere(v),
   cost_min: (v) => ({ cost: { gte: v } }),
   cost_max: (v) => ({ cost: { lte: v } }),
@@ -52,6 +65,8 @@ const FILTER_QUERIES: { [K in LogFilterId]-?: (value: NonNullable<LogFilters[K]>
   model: (v) => ({ model: v }),
   config: (v) => ({ configSlug: v }),
   virtual_key: (v) => ({ virtualKeySlug: v }),
+  // listLogs resolves the id or prefix to the key's id (ids, comma-joined, when a prefix names several).
+  api_key: (v) => (v.includes(",") ? { apiKeyId: { in: v.split(",") } } : { apiKeyId: v }),
   endpoint: (v) => ({ path: v }),
   response_id: (v) => ({ responseId: v }),
   from: (v) => ({ createdAt: { gte: v } }),
@@ -62,6 +77,22 @@ const FILTER_QUERIES: { [K in LogFilterId]-?: (value: NonNullable<LogFilters[K]>
     AND: Object.entries(v).map(([key, value]) => ({ metadataEntries: { some: { workspaceId, key, value } } })),
   }),
 };
+
+/**
+ * An exact trace id, or a prefix (`abc*`) as the range [abc, abd): on the (workspaceId, traceId,
+ * createdAt) index, exact because the column sorts by code point (SQLite's BINARY collation;
+ * PostgreSQL's "C", 0016_log_search).
+ */
+function traceIdWhere(v: string): Where {
+  const prefix = traceIdPrefix(v);
+  if (prefix === null) return { traceId: v };
+  const chars = [...prefix];
+  const last = chars.pop()!.codePointAt(0)!;
+  // The next code point after the last character (surrogates are not characters; U+10FFFF has none).
+  const next = last === 0xd7ff ? 0xe000 : last + 1;
+  if (next > 0x10ffff) return { traceId: { gte: prefix } };
+  return { traceId: { gte: prefix, lt: chars.join("") + String.fromCodePoint(next) } };
+}
 
 function statusWhere(s: StatusFilter): Where {
   const parts: Where[] = [];
@@ -96,6 +127,7 @@ const LIST_SELECT = {
   workspaceId: true,
   createdAt: true,
   traceId: true,
+  apiKeyId: true,
   metadata: true,
   method: true,
   path: true,
@@ -130,14 +162,25 @@ export type LogListRow = Prisma.RequestLogGetPayload<{ select: typeof LIST_SELEC
 
 export type LogPage = { rows: LogListRow[]; next: LogCursor | null };
 
-/** Knobs for tests: how many metadata matches a page sorted by time may read before it checks rows instead. */
-export type ListTuning = { metadataScan?: number };
+/**
+ * Knobs for tests: how many metadata matches a page sorted by time may read before it checks rows
+ * instead; how many search matches a page may read before it ends short.
+ */
+export type ListTuning = { metadataScan?: number; searchScan?: number };
 
 /** One page of a workspace's logs. `next` is null on the last page. */
 export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tuning: ListTuning = {}): Promise<LogPage> {
   const { sort, limit } = query;
+  if (query.filters.api_key !== undefined) {
+    const ids = await apiKeyIds(db, workspaceId, query.filters.api_key);
+    if (ids.length === 0) return { rows: [], next: null };
+    query = { ...query, filters: { ...query.filters, api_key: ids.join(",") } };
+  }
   let rows: LogListRow[];
-  if (query.filters.metadata && sort.field === "created_at") {
+  let resume: Match | null = null;
+  if (query.filters.q !== undefined && sort.field === "created_at") {
+    ({ rows, resume } = await readBySearch(db, workspaceId, query, tuning.searchScan ?? SEARCH_SCAN));
+  } else if (query.filters.metadata && sort.field === "created_at") {
     rows = await readByMetadata(db, workspaceId, query, tuning.metadataScan ?? METADATA_SCAN);
   } else {
     const candidates = await candidateIds(db, workspaceId, query, dialectOf(db));
@@ -149,7 +192,22 @@ export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tun
   const page = hasMore ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
   const next = hasMore && last ? { sort, value: sortValue(sort, last), id: last.id } : null;
+  // A search that read SEARCH_SCAN matches without filling the page: a short page, and the next
+  // one carries on from the last match read.
+  if (!hasMore && resume) return { rows: page, next: { sort, value: resume.at.toISOString(), id: resume.id } };
   return { rows: page, next };
+}
+
+/** The ids of the workspace's API keys that `api_key` names: its id, or keys with that prefix (as shown, "..." allowed). */
+async function apiKeyIds(db: Db, workspaceId: string, ref: string): Promise<string[]> {
+  const prefix = ref.replace(/(\.\.\.|…)$/, "");
+  const rows = await db.apiKey.findMany({
+    where: { workspaceId, OR: [{ id: ref }, { prefix }] },
+    select: { id: true },
+    orderBy: { id: "asc" },
+    take: 100,
+  });
+  return rows.map((r) => r.id);
 }
 
 /** The page (and one row more) in the sort's order, among the candidates when there are some. */
@@ -305,9 +363,128 @@ function countMatches(db: Db, workspaceId: string, key: string, value: string): 
   return db.requestLogMetadata.count({ where: { workspaceId, key, value }, orderBy: { value: "asc" }, take: METADATA_CANDIDATES + 1 });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Full-text search (`q`)
+
+/** A page sorted by time reads at most this many search matches; past them, it ends short (see readBySearch). */
+export const SEARCH_SCAN = 20_000;
+/** A search sorted by cost or latency narrows to its matches, when there are at most this many. */
+export const SEARCH_CANDIDATES = 10_000;
+const SEARCH_CHUNK = 2000;
+
+/** `q` matched more logs than a page sorted by cost or latency can sort; the message says what to do. */
+export class SearchTooBroadError extends Error {
+  readonly param = "q";
+  constructor() {
+    super(
+      `matches more than ${SEARCH_CANDIDATES.toLocaleString("en-US")} logs, too many to sort by cost or latency: sort by time, or narrow it (from/to, more words)`,
+    );
+    this.name = "SearchTooBroadError";
+  }
+}
+
+type Match = { id: string; at: Date };
+
+/** `q`'s terms as an FTS5 query: each word quoted (no operator can be injected), phrases in one quote, prefixes with *. */
+export function fts5Query(terms: readonly SearchTerm[]): string {
+  return terms.map((t) => `"${t.words.join(" ")}"${t.kind === "prefix" ? " *" : ""}`).join(" AND ");
+}
+
+/** `q`'s terms as a PostgreSQL tsquery (words quoted as lexemes; phrases with <->, prefixes with :*). */
+export function tsQuery(terms: readonly SearchTerm[]): string {
+  return terms.map((t) => (t.kind === "prefix" ? `'${t.words[0]}':*` : t.words.map((w) => `'${w}'`).join(" <-> "))).join(" & ");
+}
+
+/**
+ * The workspace's logs matching `q` (and `from`/`to`), in (createdAt, id) order after `after`, at
+ * most `take`. PostgreSQL: the GIN index of each day partition, the newest partitions first
+ * (a page stops at the first ones that fill it); SQLite: the FTS5 index joined to its logs.
+ */
+async function searchMatches(
+  db: Db,
+  dialect: Dialect,
+  workspaceId: string,
+  query: LogQuery,
+  after: Match | null,
+  take: number,
+): Promise<Match[]> {
+  const { filters, sort } = query;
+  const terms = parseSearchTerms(filters.q!);
+  const dir = sort.field === "created_at" && sort.direction === "asc" ? PrismaRuntime.raw("ASC") : PrismaRuntime.raw("DESC");
+  const lt = dir.text === "ASC" ? ">" : "<"; // "before" in the sort's order
+  const col = (c: string) => PrismaRuntime.raw(dialect === "sqlite" ? `l."${c}"` : `"${c}"`);
+  const conds: Prisma.Sql[] = [PrismaRuntime.sql`${col("workspaceId")} = ${workspaceId}`];
+  if (filters.from) conds.push(PrismaRuntime.sql`${col("createdAt")} >= ${timeSql(dialect, filters.from)}`);
+  if (filters.to) conds.push(PrismaRuntime.sql`${col("createdAt")} < ${timeSql(dialect, filters.to)}`);
+  if (after) {
+    const at = timeSql(dialect, after.at);
+    const op = PrismaRuntime.raw(lt);
+    conds.push(PrismaRuntime.sql`${col("createdAt")} ${op}= ${at} AND (${col("createdAt")} ${op} ${at} OR ${col("id")} ${op} ${after.id})`);
+  }
+  const where = PrismaRuntime.join(conds, " AND ");
+  const rows =
+    dialect === "sqlite"
+      ? await db.$queryRaw<{ id: string; createdAt: string | Date }[]>`
+          SELECT l."id", l."createdAt" FROM "RequestLogSearch" s JOIN "RequestLog" l ON l.rowid = s.rowid
+          WHERE "RequestLogSearch" MATCH ${fts5Query(terms)} AND ${where}
+          ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${take}`
+      : await db.$queryRaw<{ id: string; createdAt: string | Date }[]>`
+          SELECT "id", "createdAt" FROM "RequestLog"
+          WHERE to_tsvector('simple'::regconfig, "searchText") @@ to_tsquery('simple'::regconfig, ${tsQuery(terms)}) AND ${where}
+          ORDER BY "createdAt" ${dir}, "id" ${dir} LIMIT ${take}`;
+  return rows.map((r) => ({ id: r.id, at: r.createdAt instanceof Date ? r.createdAt : new Date(r.createdAt) }));
+}
+
+/**
+ * A page sorted by time with `q`: the matches are read from the full-text index in (createdAt, id)
+ * order after the cursor, one page's worth and then twice as many each time the other filters
+ * leave the page short, and their logs read by primary key with every other filter (on
+ * PostgreSQL within the matches' days). Chunks of matches follow one another in order, so their
+ * rows concatenate in order. Past `scan` matches read, the page ends (short) and `resume` is the
+ * last match read: the next page starts after it, so no row is skipped or repeated, and a search
+ * whose other filters keep almost nothing costs a bounded amount per page.
+ */
+async function readBySearch(
+  db: Db,
+  workspaceId: string,
+  query: LogQuery,
+  scan: number,
+): Promise<{ rows: LogListRow[]; resume: Match | null }> {
+  const { sort, cursor, filters } = query;
+  const dialect = dialectOf(db);
+  const dir = sort.direction;
+  const want = query.limit + 1;
+  const others = filtersWhere(workspaceId, filters);
+  let after: Match | null = cursor ? { at: cursorValue(cursor) as Date, id: cursor.id } : null;
+  let rows: LogListRow[] = [];
+  for (let scanned = 0, size = want; rows.length < want; size = Math.min(size * 2, SEARCH_CHUNK)) {
+    if (scanned >= scan) return { rows, resume: after };
+    const matches = await searchMatches(db, dialect, workspaceId, query, after, size);
+    if (matches.length === 0) break;
+    scanned += matches.length;
+    rows = rows.concat(
+      await db.requestLog.findMany({
+        where: { AND: [{ id: { in: matches.map((m) => m.id) } }, ...timeRange(matches), ...others] },
+        orderBy: [{ createdAt: dir }, { id: dir }],
+        take: want - rows.length,
+        select: LIST_SELECT,
+      }),
+    );
+    if (matches.length < size) break;
+    after = matches[matches.length - 1]!;
+  }
+  return { rows, resume: null };
+}
+
 /** A bounded superset of the page's ids, or null when the filters need no narrowing (see the top of the file). */
 async function candidateIds(db: Db, workspaceId: string, query: LogQuery, dialect: Dialect): Promise<Candidate[] | null> {
   const { filters, sort, cursor } = query;
+  if (filters.q !== undefined) {
+    // Sorted by cost or latency: all the matches, then the page among them in that order.
+    const matches = await searchMatches(db, dialect, workspaceId, query, null, SEARCH_CANDIDATES + 1);
+    if (matches.length > SEARCH_CANDIDATES) throw new SearchTooBroadError();
+    return matches;
+  }
   if (filters.metadata) {
     let smallest: Candidate[] | null = null;
     for (const [key, value] of Object.entries(filters.metadata)) {

@@ -63,6 +63,7 @@ const LOG_COLUMNS = [
   "responseBodyTruncated",
   "requestHeaders",
   "responseHeaders",
+  "searchText",
 ] as const satisfies readonly (keyof LogRow)[];
 const ATTEMPT_COLUMNS = [
   "id",

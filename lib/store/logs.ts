@@ -2,6 +2,7 @@ import type { Db } from "../db";
 import { foldRollups, type RollupSource } from "../logs/rollup";
 import type { LogRecord } from "../logs/types";
 import { dialectOf } from "../db/dialect";
+import { logSearchText } from "../logs/search-text";
 import { upsertRollupsPrisma } from "./rollups";
 
 // Interactive transaction limits: waiting for a pooled connection, and the whole batch.
@@ -213,6 +214,8 @@ export function toLogRow(r: LogRecord) {
     responseBodyTruncated: r.responseBodyTruncated,
     requestHeaders: text(r.requestHeaders),
     responseHeaders: text(r.responseHeaders),
+    // The words `q` searches (lib/logs/search-text.ts), indexed by the database (0016_log_search).
+    searchText: text(logSearchText(r)),
   };
 }
 

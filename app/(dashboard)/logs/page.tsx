@@ -16,7 +16,8 @@ import { PROVIDERS } from "@/lib/gateway/config/schema";
 import { PRICED_MODELS } from "@/lib/logs/cost";
 import { encodeCursor, LOG_FILTERS, logQueryToSearchParams, METADATA_PREFIX, parseLogQuery, type LogQuery } from "@/lib/logs/query";
 import { listConfigs } from "@/lib/store/configs";
-import { listFailedAttempts, listLogs } from "@/lib/store/log-query";
+import { listFailedAttempts, listLogs, SearchTooBroadError } from "@/lib/store/log-query";
+import { describeLogKeys, listKeyChoices, logKeyFields } from "@/lib/store/log-key-names";
 import { listActiveVirtualKeySlugs } from "@/lib/store/virtual-keys";
 import { readLogColumnLayout } from "@/lib/logs/views";
 import { listLogViews } from "@/lib/store/log-views";
@@ -63,16 +64,18 @@ function listHref(query: Partial<LogQuery>, cursor: string | null = null, stack:
 
 async function loadSuggestions(workspaceId: string): Promise<FilterSuggestions> {
   const db = getDb();
-  const [configs, keys] = await Promise.all([
-    listConfigs(db, workspaceId, { skip: 0, take: 200 }),
-    listActiveVirtualKeySlugs(db, workspaceId),
-  ]);
+  const [configs, keys] = await Promise.all([listConfigs(db, workspaceId, { skip: 0, take: 200 }), listKeyChoices(db, workspaceId)]);
   return {
     status: ["2xx", "4xx", "5xx", "429", "500", "502", "503", "504", "4xx,5xx"],
     provider: [...PROVIDERS],
     model: [...PRICED_MODELS],
     config: configs.rows.map((c) => c.slug),
-    virtual_key: keys,
+    // Selects by name: the URL keeps the key's id (API keys) or slug (virtual keys), as the logs do.
+    virtual_key: keys.virtualKeys.map((k) => ({
+      value: k.slug,
+      label: `${k.name} (${k.slug})${k.status === "revoked" ? ", revoked" : ""}`,
+    })),
+    api_key: keys.apiKeys.map((k) => ({ value: k.id, label: `${k.name} (${k.prefix}...)${k.revokedAt ? ", revoked" : ""}` })),
   };
 }
 
@@ -123,7 +126,27 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
 
   const query = parsed.data;
   const db = getDb();
-  const page = await listLogs(db, user.workspaceId, query);
+  const page = await listLogs(db, user.workspaceId, query).catch((err: unknown) => {
+    if (err instanceof SearchTooBroadError) return err;
+    throw err;
+  });
+  if (page instanceof SearchTooBroadError) {
+    return (
+      <>
+        <h1>Logs</h1>
+        <LogsExplorer
+          queryString=""
+          urlKey={urlKey}
+          filterValues={values}
+          urlIssues={[{ param: page.param, label: "Search", message: page.message }]}
+          suggestions={await suggestionsPromise}
+          rows={null}
+          pagination={null}
+        />
+      </>
+    );
+  }
+  const names = await describeLogKeys(db, user.workspaceId, page.rows);
   // Rows of this workspace only (listLogs checks each), so their attempts are too.
   const failed = await listFailedAttempts(
     db,
@@ -142,7 +165,11 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
     });
     failedByLog.set(a.logId, list);
   }
-  const rows: LogListItem[] = page.rows.map((r) => ({ ...toLogItem(r), failed_attempts: failedByLog.get(r.id) ?? [] }));
+  const rows: LogListItem[] = page.rows.map((r) => ({
+    ...toLogItem(r),
+    ...logKeyFields(names, r),
+    failed_attempts: failedByLog.get(r.id) ?? [],
+  }));
 
   const base = { filters: query.filters, sort: query.sort, limit: query.limit, range: query.range };
   const currentCursor = query.cursor ? encodeCursor(query.cursor) : null;

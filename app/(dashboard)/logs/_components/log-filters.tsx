@@ -22,10 +22,21 @@ import {
 import { LOGGED_ENDPOINTS } from "./endpoints";
 import { describeQueryIssues, fieldOf, type QueryIssue } from "./query-issues";
 
-export type FilterSuggestions = Partial<Record<string, readonly string[]>>;
+/** One option of a filter's select: the URL's value and what the option says. */
+export type FilterChoice = { value: string; label: string };
+
+/**
+ * Per filter: texts its field suggests (a datalist), or choices (the field is then a select of
+ * them, "Any" first: the API keys and virtual keys by name).
+ */
+export type FilterSuggestions = Partial<Record<string, readonly string[] | readonly FilterChoice[]>>;
+
+const isChoices = (list: readonly string[] | readonly FilterChoice[] | undefined): list is readonly FilterChoice[] =>
+  list !== undefined && list.length > 0 && typeof list[0] !== "string";
 
 const PLACEHOLDERS: Partial<Record<string, string>> = {
-  trace_id: "trace id",
+  q: 'words, "a phrase", prefix*',
+  trace_id: "trace id, or its start*",
   response_id: "resp_...",
   status: "5xx or 429,503",
   cost_min: "0.001",
@@ -188,6 +199,14 @@ export function LogFiltersForm({
       defaultValue: values[def.id] ?? "",
       invalid: invalid.has(def.id),
     };
+    const listed = suggestions[def.id];
+    if (isChoices(listed)) {
+      // A value of the URL that is not listed (a deleted key, a prefix typed in the URL) stays an option.
+      const fromUrl = values[def.id];
+      const options = [{ value: "", label: "Any" }, ...listed];
+      if (fromUrl && !listed.some((c) => c.value === fromUrl)) options.push({ value: fromUrl, label: fromUrl });
+      return <ToolbarSelect key={def.id} {...common} className="dt-field-wide" options={options} />;
+    }
     if (def.id === "endpoint") {
       // The URL may name a path that is not in the list: it stays an option, so applying keeps it.
       const fromUrl = values.endpoint;
@@ -221,9 +240,11 @@ export function LogFiltersForm({
           <ToolbarInput
             key={def.id}
             {...common}
-            className={def.id === "trace_id" || def.id === "response_id" || def.type === "key_value" ? "dt-field-wide" : undefined}
+            className={
+              def.id === "q" || def.id === "trace_id" || def.id === "response_id" || def.type === "key_value" ? "dt-field-wide" : undefined
+            }
             placeholder={PLACEHOLDERS[def.id]}
-            suggestions={suggestions[def.id]}
+            suggestions={listed as readonly string[] | undefined}
           />
         );
     }

@@ -6,6 +6,7 @@
  */
 import { createColumnHelper } from "@tanstack/react-table";
 import Link from "next/link";
+import type { ReactNode } from "react";
 import type { DataTableColumns, DataTableFeatures } from "@/components/data-table/features";
 import type { LogSortField } from "@/lib/logs/query";
 import { describeEndpoint } from "./endpoints";
@@ -171,19 +172,55 @@ export function createLogColumns({ traceHref }: { traceHref: (traceId: string) =
     col.accessor("virtual_key", {
       header: "Virtual key",
       enableSorting: false,
-      meta: { className: "col-slug mono", cardLabel: "Virtual key" },
-      cell: ({ row }) =>
-        row.original.virtual_key ? (
-          <SlugWithVersion
-            slug={row.original.virtual_key}
-            version={row.original.virtual_key_version}
-            title={`${row.original.virtual_key}, key version ${row.original.virtual_key_version ?? "?"}`}
-          />
-        ) : (
-          <span className="muted">—</span>
-        ),
+      meta: { className: "col-key", cardLabel: "Virtual key" },
+      cell: ({ row }) => {
+        const { virtual_key: slug, virtual_key_version: version, virtual_key_name: name, virtual_key_state: state } = row.original;
+        if (!slug) return <span className="muted">—</span>;
+        return (
+          <KeyName
+            name={name}
+            state={state}
+            title={`${name ?? "a deleted virtual key"}: ${slug}, key version ${version ?? "?"}${stateNote(state)}`}
+          >
+            <SlugWithVersion slug={slug} version={version} title={`${slug}, key version ${version ?? "?"}`} />
+          </KeyName>
+        );
+      },
+    }),
+    col.accessor("api_key_id", {
+      id: "api_key",
+      header: "API key",
+      enableSorting: false,
+      meta: { className: "col-key", cardLabel: "API key" },
+      cell: ({ row }) => {
+        const { api_key_id: id, api_key_name: name, api_key_prefix: prefix, api_key_state: state } = row.original;
+        if (!id) return <span className="muted">—</span>;
+        return (
+          <KeyName name={name} state={state} title={`${name ?? "a deleted API key"}: ${prefix ? `${prefix}...` : id}${stateNote(state)}`}>
+            <span className="mono muted">{prefix ? `${prefix}...` : id}</span>
+          </KeyName>
+        );
+      },
     }),
   ]);
+}
+
+type KeyState = LogListItem["api_key_state"];
+
+const stateNote = (state: KeyState) =>
+  state === "revoked" ? " (revoked)" : state === "expired" ? " (expired)" : state === "deleted" ? " (deleted)" : "";
+
+/** A key's name over what the log stores (prefix or slug); a revoked, expired or deleted key says so. */
+function KeyName({ name, state, title, children }: { name: string | null; state: KeyState; title: string; children: ReactNode }) {
+  return (
+    <span className="key-name" title={title}>
+      <span className="key-name-name">
+        {name ?? <span className="muted">deleted key</span>}
+        {state === "revoked" || state === "expired" ? <span className="key-name-state muted"> · {state}</span> : null}
+      </span>
+      {children}
+    </span>
+  );
 }
 
 /** A slug and its version: a long slug is cut with an ellipsis, the version never is. */

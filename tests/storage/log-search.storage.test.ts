@@ -1,0 +1,283 @@
+/**
+ * Search and attribution in the log explorer (lib/store/log-query.ts, 0016_log_search) on a real
+ * database (SQLite's FTS5 table, PostgreSQL's GIN index over day partitions): `q` finds words of the
+ * request and the response (streamed too), never JSON keys or ids; it combines with the other
+ * filters and pages without gaps or repeats (also when a page ends short of its scan bound); the
+ * retention's deletes take the index entries with the logs. `trace_id=abc*` is a prefix; `api_key`
+ * takes an id or a prefix; the names of a page's keys are resolved, a deleted key said to be one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dialectOf } from "@/lib/db/dialect";
+import { type LogQuery, parseLogQuery } from "@/lib/logs/query";
+import type { LogRecord } from "@/lib/logs/types";
+import { describeLogKeys } from "@/lib/store/log-key-names";
+import { ensureLogPartitions } from "@/lib/store/log-partitions";
+import { type ListTuning, listLogs, SearchTooBroadError } from "@/lib/store/log-query";
+import { deleteOldLogsBatch } from "@/lib/store/log-retention";
+import { createLogSink } from "@/lib/store/log-sink";
+import { insertLogBatch } from "@/lib/store/logs";
+import { testLogRecord } from "@/testing/sample-log-record";
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
+
+const DAY = 86_400_000;
+const NOW = Date.now();
+
+const chat = (content: string) => JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content }] });
+const answer = (content: string) =>
+  JSON.stringify({ id: "chatcmpl-zebra", object: "chat.completion", choices: [{ message: { role: "assistant", content } }] });
+const sse = (...deltas: string[]) =>
+  `${deltas.map((d) => `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: d } }] })}\n\n`).join("")}data: [DONE]\n\n`;
+
+describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
+  let t: TestDatabase;
+  let workspaceId: string;
+  let otherWorkspaceId: string;
+  let keyA: { id: string; prefix: string };
+  let keyB: { id: string; prefix: string };
+  const records: LogRecord[] = [];
+  const special: Record<string, LogRecord> = {};
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    workspaceId = (await t.db.workspace.create({ data: { name: "search", slug: "search" } })).id;
+    otherWorkspaceId = (await t.db.workspace.create({ data: { name: "other", slug: "other" } })).id;
+    if (TEST_DB_KIND === "postgresql") await ensureLogPartitions(t.db, { from: new Date(NOW - 12 * DAY), daysAhead: 2 });
+    const key = (name: string, prefix: string) =>
+      t.db.apiKey.create({
+        data: { workspaceId, name, prefix, hash: `hash-${prefix}`, scope: "gateway" },
+        select: { id: true, prefix: true },
+      });
+    keyA = await key("billing service", "dtr_aaaa11");
+    keyB = await key("search service", "dtr_bbbb22");
+    await t.db.virtualKey.create({ data: { workspaceId, slug: "openai-prod-x1", name: "OpenAI production", provider: "openai" } });
+    await t.db.virtualKey.create({
+      data: { workspaceId, slug: "openai-old-x2", name: "OpenAI old", provider: "openai", status: "revoked", revokedAt: new Date() },
+    });
+
+    // 120 logs over 10 days, two per time (ids against time), each with "common" in its prompt;
+    // one in three says "banana" in its answer; statuses alternate 200 / 503.
+    for (let i = 0; i < 120; i++) {
+      records.push(
+        testLogRecord({
+          workspaceId,
+          createdAt: new Date(NOW - Math.floor(i / 2) * ((10 * DAY) / 60)),
+          status: i % 2 ? 503 : 200,
+          traceId: `trace-${String(i).padStart(3, "0")}`,
+          apiKeyId: i % 4 === 0 ? keyA.id : keyB.id,
+          cost: (i % 7) / 100,
+          requestBody: chat(`common question number ${i}`),
+          responseBody: answer(i % 3 === 0 ? "a ripe Banana, peeled" : "an apple"),
+        }),
+      );
+    }
+    const ids = records.map((r) => r.id);
+    for (const [i, r] of records.entries()) r.id = ids[(i * 47) % ids.length]!;
+    special.streamed = testLogRecord({
+      workspaceId,
+      createdAt: new Date(NOW - DAY / 3),
+      stream: true,
+      requestBody: chat("tell me a story"),
+      responseBody: sse("Once upon a ti", "me, a drag", "on slept."),
+      traceId: "abc-stream",
+      virtualKeySlug: "openai-prod-x1",
+    });
+    special.phrase = testLogRecord({
+      workspaceId,
+      createdAt: new Date(NOW - DAY / 2),
+      requestBody: chat("what is the refund policy for gpt-4o orders?"),
+      responseBody: null,
+      traceId: "abc-phrase",
+      virtualKeySlug: "openai-old-x2",
+    });
+    special.truncated = testLogRecord({
+      workspaceId,
+      createdAt: new Date(NOW - DAY / 4),
+      requestBody: `${chat("quokka sighting reported").slice(0, -3)}`,
+      requestBodyTruncated: true,
+      responseBody: null,
+      traceId: "abd-cut",
+      virtualKeySlug: "gone-vk-z9",
+      apiKeyId: "deleted-key-id",
+    });
+    special.noBodies = testLogRecord({ workspaceId, createdAt: new Date(NOW - DAY / 5), requestBody: null, responseBody: null });
+    special.elsewhere = testLogRecord({
+      workspaceId: otherWorkspaceId,
+      createdAt: new Date(NOW - DAY / 6),
+      requestBody: chat("common banana quokka"),
+      traceId: "abc-elsewhere",
+    });
+    const sink = createLogSink(t.target);
+    await sink.write([...records, special.streamed, special.phrase, special.noBodies, special.elsewhere]);
+    await sink.close();
+    // Through Prisma too (tests and seeding write that way): the index follows it as well.
+    await insertLogBatch(t.db, [special.truncated]);
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  function parse(search: string): LogQuery {
+    const parsed = parseLogQuery(new URLSearchParams(search));
+    if (!parsed.success) throw new Error(parsed.error.message);
+    return parsed.data;
+  }
+
+  /** Every page of the query, `limit` at a time, following the cursors (and how many pages it took). */
+  async function walk(search: string, limit: number, tuning?: ListTuning): Promise<{ ids: string[]; pages: number }> {
+    let query: LogQuery = { ...parse(search), limit };
+    const ids: string[] = [];
+    for (let n = 1; n < 1000; n++) {
+      const page = await listLogs(t.db, workspaceId, query, tuning);
+      ids.push(...page.rows.map((r) => r.id));
+      if (!page.next) return { ids, pages: n };
+      query = { ...query, cursor: page.next };
+    }
+    throw new Error("no last page");
+  }
+
+  const ids = async (search: string) => (await walk(search, 200)).ids;
+
+  /** The database's own order (time, then id) of the workspace's rows the predicate keeps. */
+  async function expected(keep: (r: LogRecord) => boolean, direction: "asc" | "desc" = "desc") {
+    const all = await t.db.requestLog.findMany({
+      where: { workspaceId },
+      orderBy: [{ createdAt: direction }, { id: direction }],
+      select: { id: true },
+    });
+    const everything = [...records, ...Object.values(special)];
+    const kept = new Set(everything.filter(keep).map((r) => r.id));
+    return all.map((r) => r.id).filter((id) => kept.has(id));
+  }
+
+  const says = (r: LogRecord, word: RegExp) => word.test(`${r.requestBody ?? ""} ${r.responseBody ?? ""}`);
+
+  it("finds words of the request and of the response, case-insensitive, within the workspace", async () => {
+    expect(await ids("q=common")).toEqual(await expected((r) => r.workspaceId === workspaceId && says(r, /common/)));
+    expect((await ids("q=common")).length).toBe(120);
+    expect(await ids("q=BANANA")).toEqual(await expected((r) => r.workspaceId === workspaceId && says(r, /Banana/)));
+    expect((await ids("q=banana")).length).toBe(40);
+    expect(await ids("q=quokka")).toEqual([special.truncated!.id]); // a body cut at the limit: its complete text fields
+  });
+
+  it("reads a streamed answer assembled, and phrases and prefixes", async () => {
+    expect(await ids("q=dragon")).toEqual([special.streamed!.id]); // "drag" + "on" in two chunks
+    expect(await ids("q=time")).toEqual([special.streamed!.id]);
+    expect(await ids(`q=${encodeURIComponent('"refund policy"')}`)).toEqual([special.phrase!.id]);
+    expect(await ids(`q=${encodeURIComponent('"policy refund"')}`)).toEqual([]);
+    expect(await ids("q=gpt-4o")).toEqual([special.phrase!.id]); // the prompt's words; the model field is not text
+    expect(await ids("q=refu*")).toEqual([special.phrase!.id]);
+    expect(await ids("q=ban*+ripe")).toEqual(await ids("q=banana"));
+  });
+
+  it("never matches JSON keys, roles or ids", async () => {
+    for (const word of ["messages", "role", "assistant", "choices", "model", "chatcmpl", "zebra", "object"]) {
+      expect(await ids(`q=${word}`), word).toEqual([]);
+    }
+  });
+
+  it("combines with the other filters and pages in order without gaps or repeats", async () => {
+    const want = await expected((r) => r.workspaceId === workspaceId && says(r, /Banana/) && r.status === 503);
+    expect(want.length).toBe(20);
+    for (const limit of [1, 3, 7, 50]) expect((await walk("q=banana&status=5xx", limit)).ids, `limit ${limit}`).toEqual(want);
+    const asc = await expected((r) => r.workspaceId === workspaceId && says(r, /Banana/) && r.apiKeyId === keyA.id, "asc");
+    expect((await walk(`q=banana&api_key=${keyA.id}&sort=created_at`, 4)).ids).toEqual(asc);
+    const from = new Date(NOW - 5 * DAY).toISOString();
+    expect(await ids(`q=common&from=${from}`)).toEqual(
+      await expected((r) => r.workspaceId === workspaceId && says(r, /common/) && r.createdAt.getTime() >= NOW - 5 * DAY),
+    );
+  });
+
+  it("ends a page short after its scan bound, and the next page carries on from there", async () => {
+    // 20 matches a chunk at most, pages of 5: with status=503 only half the matches stay.
+    const want = await expected((r) => r.workspaceId === workspaceId && says(r, /common/) && r.status === 503);
+    const bounded = await walk("q=common&status=503", 5, { searchScan: 6 });
+    expect(bounded.ids).toEqual(want);
+    expect(bounded.pages).toBeGreaterThan(want.length / 5);
+  });
+
+  it("sorts a search by cost among its matches, and refuses to when it matches too many", async () => {
+    const rows = await walk("q=banana&sort=-cost", 6);
+    const costs = await t.db.requestLog.findMany({ where: { id: { in: rows.ids } }, select: { id: true, cost: true } });
+    const byId = new Map(costs.map((c) => [c.id, c.cost ?? -1]));
+    const seen = rows.ids.map((id) => byId.get(id)!);
+    expect(rows.ids.length).toBe(40);
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    expect(new Set(rows.ids).size).toBe(40);
+    // SEARCH_CANDIDATES is 10,000: a spy on the bound would need a bigger table; the error type is what callers map to 400.
+    expect(new SearchTooBroadError().message).toMatch(/sort by time/);
+  });
+
+  it("forgets deleted logs: the retention's batches take their index entries", async () => {
+    const before = await ids("q=banana");
+    const cutoff = new Date(NOW - 5 * DAY);
+    let deleted = 0;
+    for (let n = 1; n > 0; deleted += n) n = await deleteOldLogsBatch(t.db, dialectOf(t.db), workspaceId, cutoff, 7);
+    expect(deleted).toBeGreaterThan(0);
+    const after = await ids("q=banana");
+    const kept = await expected((r) => r.workspaceId === workspaceId && says(r, /Banana/) && r.createdAt.getTime() >= cutoff.getTime());
+    expect(after).toEqual(kept);
+    expect(after.length).toBeLessThan(before.length);
+    if (TEST_DB_KIND === "sqlite") {
+      // One index entry per log with text, none left behind, and the index itself sound.
+      const [docs] = await t.db.$queryRawUnsafe<{ n: bigint | number }[]>(`SELECT count(*) AS n FROM "RequestLogSearch_docsize"`);
+      const [texts] = await t.db.$queryRawUnsafe<{ n: bigint | number }[]>(
+        `SELECT count(*) AS n FROM "RequestLog" WHERE "searchText" IS NOT NULL`,
+      );
+      expect(Number(docs!.n)).toBe(Number(texts!.n));
+      await t.db.$executeRawUnsafe(`INSERT INTO "RequestLogSearch"("RequestLogSearch") VALUES ('integrity-check')`);
+    }
+  });
+
+  it("matches trace ids by prefix with a final *, and exactly without", async () => {
+    expect((await ids("trace_id=abc*")).sort()).toEqual([special.phrase!.id, special.streamed!.id].sort());
+    expect((await ids("trace_id=ab*")).sort()).toEqual([special.phrase!.id, special.streamed!.id, special.truncated!.id].sort());
+    expect(await ids("trace_id=abc")).toEqual([]);
+    expect(await ids("trace_id=abc-phrase")).toEqual([special.phrase!.id]);
+    expect(await ids("trace_id=trace-11*")).toEqual(
+      await expected((r) => /^trace-11/.test(r.traceId) && r.createdAt.getTime() >= NOW - 5 * DAY),
+    );
+  });
+
+  it("filters by API key id or prefix as shown; an unknown key matches nothing", async () => {
+    const byA = await expected((r) => r.apiKeyId === keyA.id);
+    expect(byA.length).toBeGreaterThan(0);
+    expect(await ids(`api_key=${keyA.id}`)).toEqual(byA);
+    expect(await ids(`api_key=${keyA.prefix}`)).toEqual(byA);
+    expect(await ids(`api_key=${keyA.prefix}...`)).toEqual(byA);
+    expect(await ids("api_key=dtr_nope00")).toEqual([]);
+    expect(await ids(`api_key=${keyB.id}&status=503`)).toEqual(await expected((r) => r.apiKeyId === keyB.id && r.status === 503));
+  });
+
+  it("serves the api_key filter from its index", async () => {
+    if (TEST_DB_KIND === "sqlite") {
+      const plan = await t.db.$queryRawUnsafe<{ detail: string }[]>(
+        `EXPLAIN QUERY PLAN SELECT "id" FROM "RequestLog" WHERE "workspaceId" = 'w' AND "apiKeyId" = 'k' ORDER BY "createdAt" DESC LIMIT 50`,
+      );
+      expect(plan.map((p) => p.detail).join(" ")).toContain("RequestLog_workspaceId_apiKeyId_createdAt_idx");
+    } else {
+      const idx = await t.db.$queryRawUnsafe<{ indexname: string }[]>(
+        `SELECT indexname FROM pg_indexes WHERE tablename = 'RequestLog' AND indexname IN ('RequestLog_workspaceId_apiKeyId_createdAt_idx', 'RequestLog_searchText_fts_idx')`,
+      );
+      expect(idx.map((i) => i.indexname).sort()).toEqual([
+        "RequestLog_searchText_fts_idx",
+        "RequestLog_workspaceId_apiKeyId_createdAt_idx",
+      ]);
+    }
+  });
+
+  it("resolves the names of a page's keys in one go, and says which are revoked or deleted", async () => {
+    await t.db.apiKey.update({ where: { id: keyB.id }, data: { revokedAt: new Date() } });
+    const page = await listLogs(t.db, workspaceId, { ...parse(""), limit: 200 });
+    const names = await describeLogKeys(t.db, workspaceId, page.rows);
+    expect(names.apiKeys.get(keyA.id)).toEqual({ name: "billing service", prefix: "dtr_aaaa11", state: "active" });
+    expect(names.apiKeys.get(keyB.id)).toEqual({ name: "search service", prefix: "dtr_bbbb22", state: "revoked" });
+    expect(names.apiKeys.get("deleted-key-id")).toEqual({ name: null, prefix: null, state: "deleted" });
+    expect(names.virtualKeys.get("openai-prod-x1")).toEqual({ name: "OpenAI production", state: "active" });
+    expect(names.virtualKeys.get("openai-old-x2")).toEqual({ name: "OpenAI old", state: "revoked" });
+    expect(names.virtualKeys.get("gone-vk-z9")).toEqual({ name: null, state: "deleted" });
+    // Another workspace's key of the same id is not this workspace's: deleted, not borrowed.
+    const foreign = await describeLogKeys(t.db, otherWorkspaceId, [{ apiKeyId: keyA.id, virtualKeySlug: "openai-prod-x1" }]);
+    expect(foreign.apiKeys.get(keyA.id)?.state).toBe("deleted");
+    expect(foreign.virtualKeys.get("openai-prod-x1")?.state).toBe("deleted");
+  });
+});
