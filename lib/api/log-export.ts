@@ -23,6 +23,7 @@ import { listLogExportExtras, listLogs, type LogExportExtras, type LogListRow } 
 import { zodIssues } from "./errors";
 import { attachmentResponse, fileTimestamp, pagedExportStream, type PagedExport } from "./export-stream";
 import type { ApiContext } from "./handler";
+import { describeLogKeys, type LogKeyNames, logKeyFields } from "../store/log-key-names";
 import { toLogBodies, toLogItem } from "./logs";
 
 /** Rows read per page: lists are narrow; with bodies a row may hold 2 x 32 KiB of body text. */
@@ -44,8 +45,10 @@ export const EXPORT_COLUMNS = [
   "config_version",
   "config_from_api_key",
   "virtual_key",
+  "virtual_key_name",
   "virtual_key_version",
   "api_key_id",
+  "api_key_name",
   "prompt_tokens",
   "completion_tokens",
   "total_tokens",
@@ -73,7 +76,7 @@ export const EXPORT_BODY_COLUMNS = [
   "response_headers",
 ] as const satisfies readonly (keyof ReturnType<typeof toLogBodies>)[];
 
-export type LogExportItem = ReturnType<typeof toLogItem> & { api_key_id: string | null };
+export type LogExportItem = ReturnType<typeof toLogItem> & ReturnType<typeof logKeyFields> & { api_key_id: string | null };
 
 const FORMATS = {
   csv: { contentType: "text/csv; charset=utf-8", extension: "csv" },
@@ -121,8 +124,8 @@ export function parseLogExportRequest(params: URLSearchParams): LogExportRequest
 }
 
 /** One exported log: the list object, its API key, and (bodies) what GET /v1/logs/{id} shows of its request and response. */
-export function toExportItem(row: LogListRow, extras: LogExportExtras | undefined, bodies: boolean) {
-  const item: LogExportItem = { ...toLogItem(row), api_key_id: extras?.apiKeyId ?? null };
+export function toExportItem(row: LogListRow, extras: LogExportExtras | undefined, bodies: boolean, names: LogKeyNames) {
+  const item: LogExportItem = { ...toLogItem(row), ...logKeyFields(names, row), api_key_id: extras?.apiKeyId ?? null };
   if (!bodies) return item;
   return {
     ...item,
@@ -169,7 +172,8 @@ export function logExportPages(
         bodies,
       );
       const byId = new Map(extras.map((e) => [e.id, e]));
-      return { rows: page.rows.map((r) => toExportItem(r, byId.get(r.id), bodies)), next: page.next };
+      const names = await describeLogKeys(db, workspaceId, page.rows);
+      return { rows: page.rows.map((r) => toExportItem(r, byId.get(r.id), bodies, names)), next: page.next };
     },
   };
 }

@@ -14,6 +14,7 @@ import { describeLogKeys } from "@/lib/store/log-key-names";
 import { ensureLogPartitions } from "@/lib/store/log-partitions";
 import { type ListTuning, listLogs, SearchTooBroadError } from "@/lib/store/log-query";
 import { deleteOldLogsBatch } from "@/lib/store/log-retention";
+import { backfillSearchText } from "@/lib/store/log-search-backfill";
 import { createLogSink } from "@/lib/store/log-sink";
 import { insertLogBatch } from "@/lib/store/logs";
 import { testLogRecord } from "@/testing/sample-log-record";
@@ -226,6 +227,20 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
       expect(Number(docs!.n)).toBe(Number(texts!.n));
       await t.db.$executeRawUnsafe(`INSERT INTO "RequestLogSearch"("RequestLogSearch") VALUES ('integrity-check')`);
     }
+  });
+
+  it("gives logs written before search their text with the backfill, once", async () => {
+    // As a log written before 0016: bodies, no search text.
+    await t.db.requestLog.updateMany({ where: { id: { in: [special.phrase!.id, special.streamed!.id] } }, data: { searchText: null } });
+    expect(await ids("q=refund")).toEqual([]);
+    expect(await ids("q=dragon")).toEqual([]);
+    const first = await backfillSearchText(t.db, { batch: 1 });
+    expect(first.updated).toBe(2);
+    expect(await ids("q=refund")).toEqual([special.phrase!.id]);
+    expect(await ids("q=dragon")).toEqual([special.streamed!.id]);
+    expect((await backfillSearchText(t.db)).updated).toBe(0);
+    if (TEST_DB_KIND === "sqlite")
+      await t.db.$executeRawUnsafe(`INSERT INTO "RequestLogSearch"("RequestLogSearch") VALUES ('integrity-check')`);
   });
 
   it("matches trace ids by prefix with a final *, and exactly without", async () => {
