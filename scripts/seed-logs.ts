@@ -39,6 +39,7 @@ import { migrate } from "../lib/db/migrate";
 import { parseEnv } from "../lib/env";
 import { cost as costOf } from "../lib/logs/cost";
 import { parseLogQuery, type LogCursor, type LogQuery } from "../lib/logs/query";
+import { logSearchText } from "../lib/logs/search-text";
 import { newLogId, type AttemptRecordRow, type LogRecord } from "../lib/logs/types";
 import { ensureLogPartitions } from "../lib/store/log-partitions";
 import { listLogs } from "../lib/store/log-query";
@@ -133,6 +134,60 @@ const VKS = [
   ["azure-dev-778899", azureOpenAiInfo.id],
 ] as const;
 
+// Prompts and answers from a small vocabulary, so that `q` meets words of every frequency: "the"
+// in nearly every log, a topic's words in about 1 in 40, an order number in about one.
+const TOPICS = [
+  "refund policy",
+  "shipping delay",
+  "password reset",
+  "invoice copy",
+  "account deletion",
+  "billing address",
+  "delivery window",
+  "damaged parcel",
+  "gift card",
+  "subscription upgrade",
+  "subscription cancel",
+  "price match",
+  "warranty claim",
+  "return label",
+  "store hours",
+  "loyalty points",
+  "payment failed",
+  "two factor login",
+  "email change",
+  "order tracking",
+  "bulk discount",
+  "tax exemption",
+  "size exchange",
+  "missing item",
+  "late payment fee",
+  "student discount",
+  "api quota",
+  "data export",
+  "privacy request",
+  "wholesale pricing",
+  "installation guide",
+  "battery replacement",
+  "firmware update",
+  "screen repair",
+  "coupon code",
+  "pickup point",
+  "currency conversion",
+  "customs duty",
+  "express shipping",
+  "carbon offset",
+] as const;
+const OPENERS = ["Can you explain the", "I have a question about the", "Summarize the", "Write a reply about the", "What is the"];
+const ANSWERS = [
+  "Thanks for reaching out. Here is what the policy says about",
+  "Sure. The short answer about",
+  "I checked the account. Regarding",
+  "Happy to help with",
+];
+/** The seeded workspace's API keys, set before seeding: each log names one (one in ten none). */
+let seedApiKeyIds: string[] = [];
+
 function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogRecord {
   const model = weighted(MODELS);
   const embeddings = model.startsWith("text-embedding");
@@ -186,10 +241,19 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
     });
     t += aLatency;
   }
+  const topic = pick(TOPICS);
+  const prompt = `${pick(OPENERS)} ${topic} for order ${1_000_000 + Math.floor(rand() * 9_000_000)}?`;
   const requestBody = JSON.stringify(
     embeddings
-      ? { model, input: "The quick brown fox" }
-      : { model, messages: [{ role: "user", content: "What are the 7 wonders of the world?" }], stream },
+      ? { model, input: `The ${topic}` }
+      : {
+          model,
+          messages: [
+            { role: "system", content: "You are a helpful support agent." },
+            { role: "user", content: prompt },
+          ],
+          stream,
+        },
   );
   const responseBody = ok
     ? JSON.stringify(
@@ -197,7 +261,7 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
           ? { object: "list", data: [{ index: 0, embedding: "[1536 floats]" }] }
           : {
               id: `chatcmpl-${randomBytes(6).toString("hex")}`,
-              choices: [{ message: { role: "assistant", content: "The Great Pyramid of Giza, ..." } }],
+              choices: [{ message: { role: "assistant", content: `${pick(ANSWERS)} the ${topic}: it depends on the plan.` } }],
             },
       )
     : JSON.stringify({ error: { message: "upstream error", type: "server_error" } });
@@ -207,7 +271,7 @@ function makeRecord(workspaceId: string, createdAt: Date, traceId: string): LogR
     createdAt,
     traceId,
     metadata,
-    apiKeyId: null,
+    apiKeyId: seedApiKeyIds.length && rand() < 0.9 ? pick(seedApiKeyIds) : null,
     configSlug,
     configVersion: configSlug ? 1 + Math.floor(rand() * 3) : null,
     configFromKey: false,
@@ -253,6 +317,7 @@ function tableRows(records: LogRecord[]) {
   const logs = records.map(({ attempts: _a, affinity: _f, metadata, ...log }) => ({
     ...log,
     metadata: metadata === null ? null : JSON.stringify(metadata),
+    searchText: logSearchText(log), // as the writer stores it (lib/store/logs.ts toLogRow)
   }));
   // The rows the app's writer stores (lib/store/logs.ts): attempts and metadata carry their log's workspace and time.
   const attempts = records.flatMap((r) => toAttemptRows(r).map((a) => ({ id: `att_${randomBytes(10).toString("hex")}`, ...a })));
@@ -306,7 +371,23 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
   };
 }
 
+/** The workspace's seed API keys ("seed key 1".."seed key 6"), created once. */
+async function ensureSeedApiKeys(db: Db, workspaceId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 1; i <= 6; i++) {
+    const name = `seed key ${i}`;
+    const found = await db.apiKey.findFirst({ where: { workspaceId, name }, select: { id: true } });
+    const hash = randomBytes(32).toString("hex");
+    ids.push(
+      found?.id ??
+        (await db.apiKey.create({ data: { workspaceId, name, prefix: `dtr_seed${i}0`, hash, scope: "gateway" }, select: { id: true } })).id,
+    );
+  }
+  return ids;
+}
+
 async function seed(db: Db, target: DatabaseTarget, workspaceId: string): Promise<void> {
+  seedApiKeyIds = await ensureSeedApiKeys(db, workspaceId);
   const writer: BatchWriter = args.prisma
     ? { write: (records) => insertLogBatch(db, records), close: async () => undefined }
     : await driverWriter(target);
@@ -347,8 +428,10 @@ async function measure(db: Db, target: DatabaseTarget, workspaceId: string, quer
     where: { workspaceId },
     orderBy: { createdAt: "desc" },
     skip: Math.floor(total / 2),
-    select: { traceId: true },
+    select: { traceId: true, searchText: true },
   });
+  const keys = await ensureSeedApiKeys(db, workspaceId);
+  const orderNo = /order (\d+)/.exec(sample?.searchText ?? "")?.[1] ?? "1234567";
   const shapes: Shape[] = [
     { name: "no filter (newest first)", query: "" },
     { name: "trace_id", query: `trace_id=${sample?.traceId ?? "none"}` },
@@ -363,6 +446,20 @@ async function measure(db: Db, target: DatabaseTarget, workspaceId: string, quer
     { name: "metadata.team=billing", query: "metadata.team=billing" },
     { name: "metadata.user=user-42 (rare)", query: "metadata.user=user-42" },
     { name: "last 24 h", query: `from=${new Date(Date.now() - 24 * 3600 * 1000).toISOString()}` },
+    { name: "trace_id prefix (8 chars)", query: `trace_id=${(sample?.traceId ?? "none").slice(0, 8)}*` },
+    { name: "trace_id prefix (4 chars)", query: `trace_id=${(sample?.traceId ?? "none").slice(0, 4)}*` },
+    { name: "api_key", query: `api_key=${keys[2]}` },
+    { name: "api_key + status=5xx", query: `api_key=${keys[2]}&status=5xx` },
+    { name: "q common word", query: "q=the" },
+    { name: "q topic (1 in 40)", query: "q=warranty" },
+    { name: "q phrase", query: `q=${encodeURIComponent('"battery replacement"')}` },
+    { name: "q prefix", query: "q=firmw*" },
+    { name: "q rare (one order number)", query: `q=${orderNo}` },
+    { name: "q absent word", query: "q=xylophone" },
+    { name: "q topic + status=503", query: "q=warranty&status=503" },
+    { name: "q topic + metadata.team=billing", query: "q=warranty&metadata.team=billing" },
+    { name: "q topic + last 24 h", query: `q=warranty&from=${new Date(Date.now() - 24 * 3600 * 1000).toISOString()}` },
+    { name: "q rare, sort -cost", query: `q=${orderNo}&sort=-cost` },
     { name: "deep page (90%) via cursor", query: "", cursorAt: 0.9 },
     { name: "deep page, sort -cost, via cursor", query: "sort=-cost", cursorAt: 0.9 },
   ];
