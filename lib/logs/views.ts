@@ -22,6 +22,7 @@ export const LOG_COLUMNS = [
   { id: "trace_id", label: "Trace ID" },
   { id: "config", label: "Config" },
   { id: "virtual_key", label: "Virtual key" },
+  { id: "api_key", label: "API key" },
 ] as const;
 
 export type LogColumnId = (typeof LOG_COLUMNS)[number]["id"];
