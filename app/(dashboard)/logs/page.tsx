@@ -18,7 +18,6 @@ import { encodeCursor, LOG_FILTERS, logQueryToSearchParams, METADATA_PREFIX, par
 import { listConfigs } from "@/lib/store/configs";
 import { listFailedAttempts, listLogs, SearchTooBroadError } from "@/lib/store/log-query";
 import { describeLogKeys, listKeyChoices, logKeyFields } from "@/lib/store/log-key-names";
-import { listActiveVirtualKeySlugs } from "@/lib/store/virtual-keys";
 import { readLogColumnLayout } from "@/lib/logs/views";
 import { listLogViews } from "@/lib/store/log-views";
 import { getUserPreference, LOG_COLUMNS_PREFERENCE } from "@/lib/store/user-preferences";
