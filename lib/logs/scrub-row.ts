@@ -6,8 +6,8 @@
  * The stored request headers (JSON text of the headers object) are re-derived with the gateway's
  * own redaction (`redactHeaderValue`: the inline `x-portkey-config`'s `api_key`/`apiKey` fields,
  * credential headers, custom hosts' user info), collecting the secrets they held; every form of
- * those secrets is then replaced in the row's bodies, headers, metadata (column and indexed rows)
- * and attempt messages (`Redactor`). A header whose redaction changes nothing keeps its stored text
+ * those secrets is then replaced in the row's bodies, headers, metadata (column and indexed rows),
+ * search text and attempt messages (`Redactor`). A header whose redaction changes nothing keeps its stored text
  * byte for byte (a config without a key is not re-serialised), and a row where nothing changes is
  * reported as such: it is not written.
  */
@@ -22,6 +22,8 @@ export type StoredLogText = {
   responseBody: string | null;
   responseBodyTruncated: boolean;
   metadata: string | null;
+  /** The words `q` searches, taken from the bodies (lib/logs/search-text.ts): a key in a body is in it too. */
+  searchText: string | null;
   attempts: { id: string; errorMessage: string | null }[];
   metadataEntries: { key: string; value: string }[];
 };
@@ -32,7 +34,7 @@ export type TextChange = { from: string; to: string };
 export type LogScrub = {
   id: string;
   /** Only the columns that change. */
-  log: Partial<Record<"requestHeaders" | "requestBody" | "responseBody" | "metadata", TextChange>>;
+  log: Partial<Record<"requestHeaders" | "requestBody" | "responseBody" | "metadata" | "searchText", TextChange>>;
   attempts: { id: string; errorMessage: TextChange }[];
   metadataEntries: { key: string; value: TextChange }[];
 };
@@ -95,6 +97,8 @@ export function scrubStoredLog(row: StoredLogText): LogScrub | null {
     set("requestBody", row.requestBody, row.requestBody === null ? null : redactor.cutText(row.requestBody, row.requestBodyTruncated));
     set("responseBody", row.responseBody, row.responseBody === null ? null : redactor.cutText(row.responseBody, row.responseBodyTruncated));
     set("metadata", row.metadata, row.metadata === null ? null : redactor.text(row.metadata));
+    // Cut at spaces from the bodies' text: a key is in it whole or not at all.
+    set("searchText", row.searchText, row.searchText === null ? null : redactor.text(row.searchText));
     for (const a of row.attempts) {
       const c = change(a.errorMessage, a.errorMessage === null ? null : redactor.text(a.errorMessage));
       if (c) out.attempts.push({ id: a.id, errorMessage: c });

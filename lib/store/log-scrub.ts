@@ -56,6 +56,7 @@ export async function loadLogTexts(db: Db, ids: readonly string[]): Promise<Stor
       responseBody: true,
       responseBodyTruncated: true,
       metadata: true,
+      searchText: true,
       attempts: { select: { id: true, errorMessage: true }, orderBy: { index: "asc" } },
       metadataEntries: { select: { key: true, value: true }, orderBy: { key: "asc" } },
     },
@@ -68,6 +69,7 @@ const LOG_COLUMNS: Record<LogColumn, Prisma.Sql> = {
   requestBody: Prisma.raw('"requestBody"'),
   responseBody: Prisma.raw('"responseBody"'),
   metadata: Prisma.raw('"metadata"'),
+  searchText: Prisma.raw('"searchText"'),
 };
 
 /**

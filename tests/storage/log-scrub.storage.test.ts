@@ -9,6 +9,7 @@ import { createDb, type Db } from "@/lib/db";
 import { secretForms } from "@/lib/gateway/request/log-redaction";
 import { runLogScrub } from "@/lib/logs/scrub";
 import { scrubStoredLog } from "@/lib/logs/scrub-row";
+import { logSearchText } from "@/lib/logs/search-text";
 import { testAttempt, testLogRecord } from "@/testing/sample-log-record";
 import type { LogRecord } from "@/lib/logs/types";
 import { getScrubProgress, loadLogTexts, saveScrubCursor, writeScrubbedLog } from "@/lib/store/log-scrub";
@@ -162,9 +163,11 @@ async function readRows(db: Db) {
 /** `before` with the changes a scrub must make. */
 function scrubbed(before: StoredRow, change: Record<string, unknown>): StoredRow {
   const { attempts, metadataEntries, ...columns } = change as { attempts?: (string | null)[]; metadataEntries?: Record<string, string> };
+  const bodies = { ...before, ...columns };
   return {
-    ...before,
-    ...columns,
+    ...bodies,
+    // The search words are the scrubbed bodies' (a key in a body was in them too).
+    searchText: logSearchText(bodies),
     attempts: attempts ? before.attempts.map((a, i) => ({ ...a, errorMessage: attempts[i]! })) : before.attempts,
     metadataEntries: metadataEntries
       ? before.metadataEntries.map((m) => ({ ...m, value: metadataEntries[m.key]! }))
