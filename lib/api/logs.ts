@@ -40,7 +40,9 @@ export async function getLogHandler({ params, principal }: ApiContext<{ id: stri
   const id = params.id;
   const row = id.length <= MAX_ID ? await getLogWithAttempts(getDb(), principal.workspaceId, id) : null;
   if (!row) throw notFound("Log", id.slice(0, MAX_ID));
-  return Response.json(toLogDetail(row));
+  // The keys' names as the list shows them: one log reads the same in the list, the detail and the export.
+  const names = await describeLogKeys(getDb(), principal.workspaceId, [row]);
+  return Response.json({ ...toLogDetail(row), ...logKeyFields(names, row) });
 }
 
 /** A list row in section 9's snake_case (no bodies). */

@@ -329,21 +329,11 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
       request_headers,
       response_headers,
       attempts,
-      api_key_id,
       request_body_truncated,
       response_body_truncated,
       ...rest
     } = r.json;
-    void [
-      request_body,
-      response_body,
-      request_headers,
-      response_headers,
-      attempts,
-      api_key_id,
-      request_body_truncated,
-      response_body_truncated,
-    ];
+    void [request_body, response_body, request_headers, response_headers, attempts, request_body_truncated, response_body_truncated];
     expect(listed).toEqual(rest);
     for (const hidden of ["request_body", "response_body", "request_headers", "attempts"]) expect(listed).not.toHaveProperty(hidden);
   });

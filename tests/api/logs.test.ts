@@ -155,7 +155,14 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
       provider: "openai",
       model: "text-embedding-3-small",
       stream: false,
+      // No API key on these rows; the virtual key's slug names no key of the workspace (the rows are written raw).
+      api_key_id: null,
+      api_key_name: null,
+      api_key_prefix: null,
+      api_key_state: null,
       virtual_key: OPENAI,
+      virtual_key_name: null,
+      virtual_key_state: "deleted",
       virtual_key_version: 1,
       config: null,
       config_version: null,
@@ -318,7 +325,7 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
     ["status=500&status=502", "status", /comma list/],
     ["metadata=env", "metadata", /metadata\.<key>=<value>/],
     ["metadata.=prod", "metadata.", /needs a key/],
-    ["stauts=5xx", "stauts", /not a log query parameter; allowed: trace_id, status,/],
+    ["stauts=5xx", "stauts", /not a log query parameter; allowed: q, trace_id, status,/],
     ["virtual-key=abc", "virtual-key", /allowed: .*virtual_key/],
     ["page=2", "page", /not a log query parameter/],
   ];
@@ -345,10 +352,22 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
 
   it("filter values are data, never SQL", async () => {
     for (const value of ["' OR 1=1 --", 'x" OR "1"="1', "%", "_", "*"]) {
-      for (const param of ["trace_id", "provider", "model", "config", "virtual_key", "response_id", "metadata.env"]) {
+      for (const param of ["trace_id", "provider", "model", "config", "virtual_key", "api_key", "response_id", "metadata.env"]) {
+        // A lone * is no trace-id prefix (one character at least comes before it), and an API key is
+        // named by its id or prefix (dtr_...): refused by the schema, naming the parameter, never run.
+        if ((param === "trace_id" && value === "*") || param === "api_key") {
+          const refused = await withKey(h, ADMIN_KEY).get(`/logs?${new URLSearchParams({ [param]: value })}`);
+          if (refused.status !== 200) {
+            expect(refused.status).toBe(400);
+            expect(errorOf(refused).param).toBe(param);
+            continue;
+          }
+        }
         expect(await idsOf(new URLSearchParams({ [param]: value }))).toEqual([]);
       }
     }
+    // A trace-id prefix is matched as text: LIKE's wildcards and quotes in it match nothing.
+    for (const prefix of ["%*", "_*", "' OR 1=1 --*", "\\*"]) expect(await idsOf(new URLSearchParams({ trace_id: prefix }))).toEqual([]);
     expect(await idsOf("")).toHaveLength(ROWS.length); // nothing was changed
   });
 
