@@ -249,7 +249,8 @@ for (const viewport of VIEWPORTS) {
 
       // The read by id: its own row, the template path, the same response id.
       await page.goto(`/logs/${logs.responsesRead}`);
-      await expect(page.getByText("GET /v1/responses/{id}")).toBeVisible();
+      // Exact: the Replay panel's reason quotes the same method and path.
+      await expect(page.getByText("GET /v1/responses/{id}", { exact: true })).toBeVisible();
       // Every request of that response: its create and the read.
       await page.getByRole("link", { name: "All requests of this response" }).click();
       await expect(page).toHaveURL(/response_id=resp_/);
