@@ -12,7 +12,7 @@ import { expect, type Locator, type Page, test } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
 import { backdrop, contrastOf, contrastRatio, luminance, lowContrast, pageColors, parseColor, textSamples } from "../testing/contrast";
 import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
-import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
+import { ADMIN_STATE, consoleErrors, screenshotPath, VIEWPORTS } from "../testing/e2e-fixtures";
 import { dashboardPages, pageName } from "../testing/e2e-pages";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -21,10 +21,6 @@ test.describe.configure({ mode: "serial" });
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 const DOWN_KEY = `sk-e2e-dark-down-${RUN}-0000aaaa`;
-const VIEWPORTS = [
-  { name: "desktop", size: { width: 1440, height: 900 } },
-  { name: "phone", size: { width: 390, height: 844 } },
-] as const;
 
 let mock: MockUpstream;
 let fallbackConfig: string;
@@ -110,7 +106,8 @@ async function boundaryRatio(el: Locator, property: "outlineColor" | "color" | "
   return contrastRatio(parseColor(color), bg);
 }
 
-for (const vp of VIEWPORTS) {
+for (const size of VIEWPORTS) {
+  const vp = { name: size.width < 900 ? "phone" : "desktop", size };
   test.describe(`${vp.name} ${vp.size.width}x${vp.size.height}`, () => {
     test.use({ viewport: vp.size });
 
