@@ -83,15 +83,20 @@ const FILTER_QUERIES: { [K in LogFilterId]-?: (value: NonNullable<LogFilters[K]>
  * createdAt) index, exact because the column sorts by code point (SQLite's BINARY collation;
  * PostgreSQL's "C", 0016_log_search).
  */
-function traceIdWhere(v: string): Where {
+function traceIdRange(v: string): { eq: string } | { gte: string; lt?: string } {
   const prefix = traceIdPrefix(v);
-  if (prefix === null) return { traceId: v };
+  if (prefix === null) return { eq: v };
   const chars = [...prefix];
   const last = chars.pop()!.codePointAt(0)!;
   // The next code point after the last character (surrogates are not characters; U+10FFFF has none).
   const next = last === 0xd7ff ? 0xe000 : last + 1;
-  if (next > 0x10ffff) return { traceId: { gte: prefix } };
-  return { traceId: { gte: prefix, lt: chars.join("") + String.fromCodePoint(next) } };
+  if (next > 0x10ffff) return { gte: prefix };
+  return { gte: prefix, lt: chars.join("") + String.fromCodePoint(next) };
+}
+
+function traceIdWhere(v: string): Where {
+  const range = traceIdRange(v);
+  return "eq" in range ? { traceId: range.eq } : { traceId: range };
 }
 
 function statusWhere(s: StatusFilter): Where {
@@ -100,6 +105,80 @@ function statusWhere(s: StatusFilter): Where {
   else if (s.codes.length > 1) parts.push({ status: { in: s.codes } });
   for (const c of s.classes) parts.push({ status: { gte: c * 100, lte: c * 100 + 99 } });
   return parts.length === 1 ? parts[0]! : { OR: parts };
+}
+
+/**
+ * Where a filter's SQL is put: the statement's dialect and its log row's columns (`col("status")`);
+ * `day`: the statement reads one day's partition (PostgreSQL), so a metadata probe names that day
+ * too and reads one metadata partition, not all of them.
+ */
+type SqlScope = { dialect: Dialect; workspaceId: string; col: (name: string) => Prisma.Sql; day?: { from: Date; to: Date } };
+
+const sql = PrismaRuntime.sql;
+
+/**
+ * The same filters as SQL on the log row, for a statement Prisma cannot write: the full-text
+ * search's (searchMatches), so that a search combined with other filters is one read of rows that
+ * pass them all. Each entry must select exactly the rows its FILTER_QUERIES entry does
+ * (tests/storage/log-search.storage.test.ts compares the two for every filter). Keyed by
+ * LogFilterId like FILTER_QUERIES; null: the statement handles it itself.
+ */
+const FILTER_SQL: { [K in LogFilterId]-?: (value: NonNullable<LogFilters[K]>, scope: SqlScope) => Prisma.Sql | null } = {
+  q: () => null,
+  trace_id: (v, { col }) => {
+    const range = traceIdRange(v);
+    if ("eq" in range) return sql`${col("traceId")} = ${range.eq}`;
+    return range.lt === undefined
+      ? sql`${col("traceId")} >= ${range.gte}`
+      : sql`${col("traceId")} >= ${range.gte} AND ${col("traceId")} < ${range.lt}`;
+  },
+  status: (s, { col }) => {
+    const parts: Prisma.Sql[] = [];
+    if (s.codes.length > 0) parts.push(sql`${col("status")} IN (${PrismaRuntime.join(s.codes)})`);
+    for (const c of s.classes) parts.push(sql`${col("status")} BETWEEN ${c * 100} AND ${c * 100 + 99}`);
+    return sql`(${PrismaRuntime.join(parts, " OR ")})`;
+  },
+  cost_min: (v, { col }) => sql`${col("cost")} >= ${v}`,
+  cost_max: (v, { col }) => sql`${col("cost")} <= ${v}`,
+  // Booleans as each database stores them (SQLite: 0/1), written out: nothing from the caller.
+  fallback: (v, { col, dialect }) =>
+    sql`${col("fallbackUsed")} = ${PrismaRuntime.raw(dialect === "sqlite" ? (v ? "1" : "0") : v ? "TRUE" : "FALSE")}`,
+  provider: (v, { col }) => sql`${col("provider")} = ${v}`,
+  model: (v, { col }) => sql`${col("model")} = ${v}`,
+  config: (v, { col }) => sql`${col("configSlug")} = ${v}`,
+  virtual_key: (v, { col }) => sql`${col("virtualKeySlug")} = ${v}`,
+  api_key: (v, { col }) => sql`${col("apiKeyId")} IN (${PrismaRuntime.join(v.split(","))})`,
+  endpoint: (v, { col }) => sql`${col("path")} = ${v}`,
+  response_id: (v, { col }) => sql`${col("responseId")} = ${v}`,
+  from: (v, { col, dialect }) => sql`${col("createdAt")} >= ${timeSql(dialect, v)}`,
+  to: (v, { col, dialect }) => sql`${col("createdAt")} < ${timeSql(dialect, v)}`,
+  // One probe per key of the (workspaceId, key, value, logCreatedAt, logId) index.
+  metadata: (v, { col, dialect, workspaceId, day }) => {
+    const time =
+      dialect === "postgresql"
+        ? sql` AND m."logCreatedAt" = ${col("createdAt")}${day ? sql` AND m."logCreatedAt" >= ${timeSql(dialect, day.from)} AND m."logCreatedAt" < ${timeSql(dialect, day.to)}` : PrismaRuntime.empty}`
+        : PrismaRuntime.empty;
+    return PrismaRuntime.join(
+      Object.entries(v).map(
+        ([key, value]) =>
+          sql`EXISTS (SELECT 1 FROM "RequestLogMetadata" m WHERE m."workspaceId" = ${workspaceId} AND m."key" = ${key} AND m."value" = ${value}
+            AND m."logId" = ${col("id")}${time})`,
+      ),
+      " AND ",
+    );
+  },
+};
+
+/** The filters' SQL conditions (FILTER_SQL), without the workspace. */
+function filtersSql(scope: SqlScope, filters: LogFilters): Prisma.Sql[] {
+  const out: Prisma.Sql[] = [];
+  for (const id of Object.keys(FILTER_SQL) as LogFilterId[]) {
+    const value = filters[id];
+    if (value === undefined) continue;
+    const cond = (FILTER_SQL[id] as (v: unknown, s: SqlScope) => Prisma.Sql | null)(value, scope);
+    if (cond) out.push(cond);
+  }
+  return out;
 }
 
 /** The filters' conditions, without the workspace (the caller adds it, see listLogs). */
@@ -162,11 +241,8 @@ export type LogListRow = Prisma.RequestLogGetPayload<{ select: typeof LIST_SELEC
 
 export type LogPage = { rows: LogListRow[]; next: LogCursor | null };
 
-/**
- * Knobs for tests: how many metadata matches a page sorted by time may read before it checks rows
- * instead; how many search matches a page may read before it ends short.
- */
-export type ListTuning = { metadataScan?: number; searchScan?: number };
+/** A knob for tests: how many metadata matches a page sorted by time may read before it checks rows instead. */
+export type ListTuning = { metadataScan?: number };
 
 /** One page of a workspace's logs. `next` is null on the last page. */
 export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tuning: ListTuning = {}): Promise<LogPage> {
@@ -177,9 +253,8 @@ export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tun
     query = { ...query, filters: { ...query.filters, api_key: ids.join(",") } };
   }
   let rows: LogListRow[];
-  let resume: Match | null = null;
   if (query.filters.q !== undefined && sort.field === "created_at") {
-    ({ rows, resume } = await readBySearch(db, workspaceId, query, tuning.searchScan ?? SEARCH_SCAN));
+    rows = await readBySearch(db, workspaceId, query);
   } else if (query.filters.metadata && sort.field === "created_at") {
     rows = await readByMetadata(db, workspaceId, query, tuning.metadataScan ?? METADATA_SCAN);
   } else {
@@ -192,9 +267,6 @@ export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tun
   const page = hasMore ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
   const next = hasMore && last ? { sort, value: sortValue(sort, last), id: last.id } : null;
-  // A search that read SEARCH_SCAN matches without filling the page: a short page, and the next
-  // one carries on from the last match read.
-  if (!hasMore && resume) return { rows: page, next: { sort, value: resume.at.toISOString(), id: resume.id } };
   return { rows: page, next };
 }
 
@@ -366,11 +438,8 @@ function countMatches(db: Db, workspaceId: string, key: string, value: string): 
 // ---------------------------------------------------------------------------------------------
 // Full-text search (`q`)
 
-/** A page sorted by time reads at most this many search matches; past them, it ends short (see readBySearch). */
-export const SEARCH_SCAN = 20_000;
 /** A search sorted by cost or latency narrows to its matches, when there are at most this many. */
 export const SEARCH_CANDIDATES = 10_000;
-const SEARCH_CHUNK = 2000;
 
 /** `q` matched more logs than a page sorted by cost or latency can sort; the message says what to do. */
 export class SearchTooBroadError extends Error {
@@ -383,7 +452,7 @@ export class SearchTooBroadError extends Error {
   }
 }
 
-type Match = { id: string; at: Date };
+type Match = { id: string; at: Date; cost: number | null };
 
 /** `q`'s terms as an FTS5 query: each word quoted (no operator can be injected), phrases in one quote, prefixes with *. */
 export function fts5Query(terms: readonly SearchTerm[]): string {
@@ -405,30 +474,36 @@ async function searchMatches(
   dialect: Dialect,
   workspaceId: string,
   query: LogQuery,
-  after: Match | null,
+  after: Pick<Match, "id" | "at"> | null,
   take: number,
 ): Promise<Match[]> {
   const { filters, sort } = query;
   const terms = parseSearchTerms(filters.q!);
   const dir = sort.field === "created_at" && sort.direction === "asc" ? PrismaRuntime.raw("ASC") : PrismaRuntime.raw("DESC");
   const lt = dir.text === "ASC" ? ">" : "<"; // "before" in the sort's order
-  const col = (c: string) => PrismaRuntime.raw(dialect === "sqlite" ? `l."${c}"` : `"${c}"`);
-  const conds: Prisma.Sql[] = [PrismaRuntime.sql`${col("workspaceId")} = ${workspaceId}`];
-  if (filters.from) conds.push(PrismaRuntime.sql`${col("createdAt")} >= ${timeSql(dialect, filters.from)}`);
-  if (filters.to) conds.push(PrismaRuntime.sql`${col("createdAt")} < ${timeSql(dialect, filters.to)}`);
-  if (after) {
-    const at = timeSql(dialect, after.at);
-    const op = PrismaRuntime.raw(lt);
-    conds.push(PrismaRuntime.sql`${col("createdAt")} ${op}= ${at} AND (${col("createdAt")} ${op} ${at} OR ${col("id")} ${op} ${after.id})`);
-  }
-  const where = PrismaRuntime.join(conds, " AND ");
-  const toMatches = (rows: { id: string; createdAt: string | Date }[]) =>
-    rows.map((r) => ({ id: r.id, at: r.createdAt instanceof Date ? r.createdAt : new Date(r.createdAt) }));
+  const col = (c: string) => PrismaRuntime.raw(`l."${c}"`);
+  // Every other filter in the same statement: the database reads only rows that pass them all.
+  const whereFor = (day?: { from: Date; to: Date }) => {
+    const conds: Prisma.Sql[] = [
+      PrismaRuntime.sql`${col("workspaceId")} = ${workspaceId}`,
+      ...filtersSql({ dialect, workspaceId, col, ...(day ? { day } : {}) }, filters),
+    ];
+    if (day) conds.push(PrismaRuntime.sql`${col("createdAt")} >= ${timeSql(dialect, day.from)} AND ${col("createdAt")} < ${timeSql(dialect, day.to)}`);
+    if (after) {
+      const at = timeSql(dialect, after.at);
+      const op = PrismaRuntime.raw(lt);
+      conds.push(PrismaRuntime.sql`${col("createdAt")} ${op}= ${at} AND (${col("createdAt")} ${op} ${at} OR ${col("id")} ${op} ${after.id})`);
+    }
+    return PrismaRuntime.join(conds, " AND ");
+  };
+  type MatchRow = { id: string; createdAt: string | Date; cost: number | null };
+  const toMatches = (rows: MatchRow[]) =>
+    rows.map((r) => ({ id: r.id, at: r.createdAt instanceof Date ? r.createdAt : new Date(r.createdAt), cost: r.cost }));
   if (dialect === "sqlite") {
     return toMatches(
-      await db.$queryRaw<{ id: string; createdAt: string | Date }[]>`
-        SELECT l."id", l."createdAt" FROM "RequestLogSearch" s JOIN "RequestLog" l ON l.rowid = s.rowid
-        WHERE "RequestLogSearch" MATCH ${fts5Query(terms)} AND ${where}
+      await db.$queryRaw<MatchRow[]>`
+        SELECT l."id", l."createdAt", l."cost" FROM "RequestLogSearch" s JOIN "RequestLog" l ON l.rowid = s.rowid
+        WHERE "RequestLogSearch" MATCH ${fts5Query(terms)} AND ${whereFor()}
         ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${take}`,
     );
   }
@@ -448,11 +523,11 @@ async function searchMatches(
   const out: Match[] = [];
   while (lo < hi && out.length < take) {
     const [from, to] = dir.text === "ASC" ? [lo, Math.min(hi, nextUtcDay(lo))] : [Math.max(lo, utcDay(hi - 1)), hi];
-    const rows = await db.$queryRaw<{ id: string; createdAt: string | Date }[]>`
-      SELECT "id", "createdAt" FROM "RequestLog"
-      WHERE to_tsvector('simple'::regconfig, "searchText") @@ to_tsquery('simple'::regconfig, ${ts}) AND ${where}
-        AND "createdAt" >= ${timeSql(dialect, new Date(from))} AND "createdAt" < ${timeSql(dialect, new Date(to))}
-      ORDER BY "createdAt" ${dir}, "id" ${dir} LIMIT ${take - out.length}`;
+    const rows = await db.$queryRaw<MatchRow[]>`
+      SELECT l."id", l."createdAt", l."cost" FROM "RequestLog" l
+      WHERE to_tsvector('simple'::regconfig, l."searchText") @@ to_tsquery('simple'::regconfig, ${ts})
+        AND ${whereFor({ from: new Date(from), to: new Date(to) })}
+      ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${take - out.length}`;
     out.push(...toMatches(rows));
     if (dir.text === "ASC") lo = to;
     else hi = from;
@@ -474,45 +549,27 @@ async function timeSpan(db: Db, workspaceId: string, from?: Date, to?: Date): Pr
   return oldest && newest ? { oldest: oldest.createdAt, newest: newest.createdAt } : null;
 }
 
+/** The cost of each of the newest `take` logs that `filters` (with `q`) match: what a count of a search reads (log-totals.ts). */
+export async function searchMatchCosts(db: Db, workspaceId: string, filters: LogFilters, take: number): Promise<(number | null)[]> {
+  const query: LogQuery = { filters, sort: { field: "created_at", direction: "desc" }, limit: take, cursor: null };
+  return (await searchMatches(db, dialectOf(db), workspaceId, query, null, take)).map((m) => m.cost);
+}
+
 /**
- * A page sorted by time with `q`: the matches are read from the full-text index in (createdAt, id)
- * order after the cursor, one page's worth and then twice as many each time the other filters
- * leave the page short, and their logs read by primary key with every other filter (on
- * PostgreSQL within the matches' days). Chunks of matches follow one another in order, so their
- * rows concatenate in order. Past `scan` matches read, the page ends (short) and `resume` is the
- * last match read: the next page starts after it, so no row is skipped or repeated, and a search
- * whose other filters keep almost nothing costs a bounded amount per page.
+ * A page sorted by time with `q`: one page and one row of matches after the cursor, read from the
+ * full-text index with every other filter in the same statement (searchMatches), then their rows
+ * by primary key (on PostgreSQL within the matches' days).
  */
-async function readBySearch(
-  db: Db,
-  workspaceId: string,
-  query: LogQuery,
-  scan: number,
-): Promise<{ rows: LogListRow[]; resume: Match | null }> {
-  const { sort, cursor, filters } = query;
-  const dialect = dialectOf(db);
-  const dir = sort.direction;
-  const want = query.limit + 1;
-  const others = filtersWhere(workspaceId, filters);
-  let after: Match | null = cursor ? { at: cursorValue(cursor) as Date, id: cursor.id } : null;
-  let rows: LogListRow[] = [];
-  for (let scanned = 0, size = want; rows.length < want; size = Math.min(size * 2, SEARCH_CHUNK)) {
-    if (scanned >= scan) return { rows, resume: after };
-    const matches = await searchMatches(db, dialect, workspaceId, query, after, size);
-    if (matches.length === 0) break;
-    scanned += matches.length;
-    rows = rows.concat(
-      await db.requestLog.findMany({
-        where: { AND: [{ id: { in: matches.map((m) => m.id) } }, ...timeRange(matches), ...others] },
-        orderBy: [{ createdAt: dir }, { id: dir }],
-        take: want - rows.length,
-        select: LIST_SELECT,
-      }),
-    );
-    if (matches.length < size) break;
-    after = matches[matches.length - 1]!;
-  }
-  return { rows, resume: null };
+async function readBySearch(db: Db, workspaceId: string, query: LogQuery): Promise<LogListRow[]> {
+  const { sort, cursor } = query;
+  const after = cursor ? { at: cursorValue(cursor) as Date, id: cursor.id } : null;
+  const matches = await searchMatches(db, dialectOf(db), workspaceId, query, after, query.limit + 1);
+  if (matches.length === 0) return [];
+  return db.requestLog.findMany({
+    where: { AND: [{ id: { in: matches.map((m) => m.id) } }, ...timeRange(matches)] },
+    orderBy: [{ createdAt: sort.direction }, { id: sort.direction }],
+    select: LIST_SELECT,
+  });
 }
 
 /** A bounded superset of the page's ids, or null when the filters need no narrowing (see the top of the file). */
