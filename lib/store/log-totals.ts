@@ -18,6 +18,16 @@
  *   TOTALS_CAP", and its cost is the sum over the newest TOTALS_CAP matching rows (a lower bound,
  *   costs being >= 0).
  *
+ * - A search (`q`) counts its matches through the full-text index with every other filter in the
+ *   same statement (lib/store/log-query.ts), up to TOTALS_CAP + 1, as a row count does.
+ *
+ * On PostgreSQL a count runs in a read-only transaction bounded by TOTALS_TIMEOUT_MS (each
+ * statement by `statement_timeout`, the whole by the transaction's timeout): past it, the answer
+ * is "not counted" (`counted: false`) rather than a database kept busy for a line of text.
+ * SQLite has no such bound (a statement runs to its end on the event loop), so the dashboard counts
+ * raw rows there only when asked (app/(dashboard)/logs/_components/log-totals.tsx); the rollups'
+ * sums are cheap and always shown.
+ *
  * This relies on every log row having been added to the rollups in the transaction that wrote it
  * (lib/store/log-sink.ts); a database upgraded past 0012 without `npm run rollups:rebuild` reads
  * too little from the rollups (so does /analytics).
@@ -27,7 +37,7 @@ import { dialectOf, timeSql } from "../db/dialect";
 import { Prisma } from "../generated/sqlite/client";
 import type { LogFilters } from "../logs/query";
 import { hourOf, type RollupDimension } from "../logs/rollup";
-import { filtersWhere } from "./log-query";
+import { filtersWhere, searchMatchCosts } from "./log-query";
 
 /**
  * The most raw rows one count reads (the answer is then "at least"). Each page load of the log
@@ -35,6 +45,9 @@ import { filtersWhere } from "./log-query";
  * (bench/logs-page-load.ts), so a count reads at most a fifth of that.
  */
 export const TOTALS_CAP = 2_000;
+
+/** How long a count may take on PostgreSQL before it is given up ("not counted"). */
+export const TOTALS_TIMEOUT_MS = 2_000;
 
 export type LogTotals = {
   /** Matching logs (a lower bound when not exact). */
@@ -45,7 +58,11 @@ export type LogTotals = {
   exact: boolean;
   /** Where the numbers came from: the rollups (with raw edge hours) or a count of raw rows. */
   source: "rollups" | "rows";
+  /** False: the count was given up after TOTALS_TIMEOUT_MS (PostgreSQL); the numbers are then 0 and mean nothing. */
+  counted: boolean;
 };
+
+export type TotalsOptions = { cap?: number; timeoutMs?: number };
 
 const HOUR_MS = 3_600_000;
 
@@ -81,7 +98,35 @@ export function rollupSlice(filters: LogFilters): { dimension: RollupDimension; 
 }
 
 /** The totals of the logs of `workspaceId` that `filters` match (see the top of the file). */
-export async function logTotals(db: Db, workspaceId: string, filters: LogFilters, cap = TOTALS_CAP): Promise<LogTotals> {
+export async function logTotals(db: Db, workspaceId: string, filters: LogFilters, options: TotalsOptions = {}): Promise<LogTotals> {
+  const source = rollupSlice(filters) ? "rollups" : "rows";
+  const timeoutMs = options.timeoutMs ?? TOTALS_TIMEOUT_MS;
+  if (dialectOf(db) !== "postgresql") return { ...(await totalsOf(db, workspaceId, filters, options.cap ?? TOTALS_CAP)), counted: true };
+  try {
+    return await db.$transaction(
+      async (tx) => {
+        // Each statement, lock waits included, and (the transaction's timeout) all of them together.
+        await tx.$executeRawUnsafe(`SET TRANSACTION READ ONLY`);
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+        return { ...(await totalsOf(tx as Db, workspaceId, filters, options.cap ?? TOTALS_CAP)), counted: true };
+      },
+      { timeout: timeoutMs, maxWait: timeoutMs },
+    );
+  } catch (err) {
+    if (!isTimeout(err)) throw err;
+    return { requests: 0, costUsd: 0, exact: false, source, counted: false };
+  }
+}
+
+/** PostgreSQL's statement timeout (57014, query_canceled) or Prisma's transaction timeout / wait (P2028). */
+function isTimeout(err: unknown): boolean {
+  const text = `${(err as { code?: unknown })?.code ?? ""} ${err instanceof Error ? err.message : String(err)} ${
+    (err as { cause?: { originalCode?: unknown; message?: unknown } })?.cause?.originalCode ?? ""
+  }`;
+  return /P2028|57014|statement timeout|Transaction (already closed|API error: Unable to start)|expired/i.test(text);
+}
+
+async function totalsOf(db: Db, workspaceId: string, filters: LogFilters, cap: number): Promise<Omit<LogTotals, "counted">> {
   const slice = rollupSlice(filters);
   if (!slice) return { ...(await countRows(db, workspaceId, filters, cap)), source: "rows" };
   const oldest = await db.requestLog.findFirst({ where: { workspaceId }, orderBy: { createdAt: "asc" }, select: { createdAt: true } });
@@ -119,7 +164,7 @@ async function sumRollups(
   slice: { dimension: RollupDimension; keys: string[] },
   from: Date,
   to: Date | null,
-): Promise<Omit<LogTotals, "source">> {
+): Promise<Omit<LogTotals, "source" | "counted">> {
   const dialect = dialectOf(db);
   const rows = await db.$queryRaw<{ requests: number | bigint | string | null; cost: number | bigint | string | null }[]>(Prisma.sql`
     SELECT CAST(COALESCE(SUM("requests"), 0) AS BIGINT) AS "requests", CAST(COALESCE(SUM("costNanoUsd"), 0) AS BIGINT) AS "cost" FROM "LogRollup"
@@ -136,15 +181,19 @@ async function sumRollups(
  * read of the newest cap + 1 matches' costs, on the (workspaceId, createdAt) order the first page
  * reads. Past the cap, the cap and the newest cap rows' cost.
  */
-async function countRows(db: Db, workspaceId: string, filters: LogFilters, cap: number): Promise<Omit<LogTotals, "source">> {
-  const where = { AND: [{ workspaceId }, ...filtersWhere(workspaceId, filters)] };
-  const rows = await db.requestLog.findMany({
-    where,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: cap + 1,
-    select: { cost: true },
-  });
-  const counted = rows.length <= cap ? rows : rows.slice(0, cap);
-  const costUsd = counted.reduce((sum, r) => sum + (r.cost ?? 0), 0);
-  return { requests: counted.length, costUsd, exact: rows.length <= cap };
+async function countRows(db: Db, workspaceId: string, filters: LogFilters, cap: number): Promise<Omit<LogTotals, "source" | "counted">> {
+  const costs =
+    filters.q !== undefined
+      ? await searchMatchCosts(db, workspaceId, filters, cap + 1)
+      : (
+          await db.requestLog.findMany({
+            where: { AND: [{ workspaceId }, ...filtersWhere(workspaceId, filters)] },
+            orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+            take: cap + 1,
+            select: { cost: true },
+          })
+        ).map((r) => r.cost);
+  const counted = costs.length <= cap ? costs : costs.slice(0, cap);
+  const costUsd = counted.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+  return { requests: counted.length, costUsd, exact: costs.length <= cap };
 }

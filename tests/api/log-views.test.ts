@@ -165,7 +165,13 @@ describe("management API: log views, column layouts, relative ranges, totals", (
 
     expect((await key.get("/logs/totals?range=1h")).json).toMatchObject({ object: "log_totals", requests: 2, cost_usd: 0.25, exact: true });
     expect((await key.get("/logs/totals?range=24h&provider=openai")).json).toMatchObject({ requests: 2, cost_usd: 0.25, exact: true });
-    expect((await key.get("/logs/totals")).json).toMatchObject({ requests: 4, cost_usd: 1.75, exact: true, source: "rollups" });
+    expect((await key.get("/logs/totals")).json).toMatchObject({
+      requests: 4,
+      cost_usd: 1.75,
+      exact: true,
+      counted: true,
+      source: "rollups",
+    });
     expect((await key.get("/logs/totals?range=7d&cost_min=0.3")).json).toMatchObject({
       requests: 2,
       cost_usd: 1.5,

@@ -134,7 +134,7 @@ describe(`log totals against raw rows (${TEST_DB_KIND})`, () => {
   });
 
   it("past the cap: the cap and the newest rows' cost, marked not exact (rows and rollup edges alike)", async () => {
-    const got = await logTotals(t.db, workspaceId, filtersOf("cost_min=0"), 100);
+    const got = await logTotals(t.db, workspaceId, filtersOf("cost_min=0"), { cap: 100 });
     const newest = rows
       .filter((r) => r.cost !== null)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (b.id < a.id ? -1 : 1))
@@ -145,14 +145,63 @@ describe(`log totals against raw rows (${TEST_DB_KIND})`, () => {
       8,
     );
     // An edge hour with more rows than the cap: the rollups' hours are still counted, but "at least".
-    const edge = await logTotals(t.db, workspaceId, filtersOf(`from=${at(1.5)}`), 50);
+    const edge = await logTotals(t.db, workspaceId, filtersOf(`from=${at(1.5)}`), { cap: 50 });
     expect(edge.exact).toBe(false);
     expect(edge.requests).toBeLessThan(expectedOf((r) => inRange(r, 1.5)).requests);
   });
 
+  it("counts a search's matches with its other filters, not every row (capped like any count)", async () => {
+    const ws = (await t.db.workspace.create({ data: { name: "Search", slug: "search-totals" } })).id;
+    const body = (words: string) => JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: words }] });
+    await insertLogBatch(
+      t.db,
+      Array.from({ length: 40 }, (_, i) =>
+        testLogRecord({
+          workspaceId: ws,
+          createdAt: new Date(T0 + i * 60_000),
+          status: i % 2 ? 503 : 200,
+          cost: i / 1000,
+          requestBody: body(i % 4 === 0 ? "a needle in the haystack" : "only hay"),
+        }),
+      ),
+    );
+    const needles = (keep: (i: number) => boolean) => {
+      const is = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 4 === 0 && keep(i));
+      return { requests: is.length, cost: is.reduce((sum, i) => sum + i / 1000, 0) };
+    };
+    const all = await logTotals(t.db, ws, filtersOf("q=needle"));
+    expect(all).toMatchObject({ source: "rows", exact: true, counted: true, requests: needles(() => true).requests });
+    expect(all.costUsd).toBeCloseTo(needles(() => true).cost, 9);
+    const hay = await logTotals(t.db, ws, filtersOf("q=hay"));
+    expect(hay).toMatchObject({ exact: true, requests: 30 }); // words, not substrings: "haystack" is not "hay"
+    expect(await logTotals(t.db, ws, filtersOf("q=needle&status=503"))).toMatchObject({ exact: true, requests: 0 });
+    expect(await logTotals(t.db, ws, filtersOf("q=only&status=503"))).toMatchObject({ exact: true, requests: 20 });
+    expect(await logTotals(t.db, ws, filtersOf("q=hay"), { cap: 7 })).toMatchObject({ exact: false, requests: 7 });
+  });
+
+  it.runIf(TEST_DB_KIND === "postgresql")("gives up a count that takes too long, and says it was not counted", async () => {
+    // A transaction elsewhere holds the table: the count waits on its lock until statement_timeout.
+    const { Client } = await import("pg");
+    const holder = new Client({ connectionString: (t.target as { url: string }).url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`LOCK TABLE "RequestLog" IN ACCESS EXCLUSIVE MODE`);
+      const started = Date.now();
+      const got = await logTotals(t.db, workspaceId, filtersOf("cost_min=0.0005"), { timeoutMs: 300 });
+      expect(got).toMatchObject({ counted: false, exact: false, source: "rows" });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await holder.query("ROLLBACK").catch(() => {});
+      await holder.end();
+    }
+    // The lock gone, the same count runs.
+    expect(await logTotals(t.db, workspaceId, filtersOf("cost_min=0.0005"), { timeoutMs: 300 })).toMatchObject({ counted: true });
+  });
+
   it("a workspace without logs, and a range before every log, count nothing", async () => {
     const empty = (await t.db.workspace.create({ data: { name: "Empty", slug: "empty-totals" } })).id;
-    expect(await logTotals(t.db, empty, {})).toEqual({ requests: 0, costUsd: 0, exact: true, source: "rollups" });
+    expect(await logTotals(t.db, empty, {})).toEqual({ requests: 0, costUsd: 0, exact: true, source: "rollups", counted: true });
     const before = await logTotals(t.db, workspaceId, filtersOf(`to=${at(0)}`));
     expect(before).toMatchObject({ requests: 0, exact: true });
   });

@@ -204,7 +204,11 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
         {...(await userLayoutPromise)}
         totals={
           <Suspense fallback={<LogTotalsPending />}>
-            <LogTotalsLine workspaceId={user.workspaceId} filters={query.filters} />
+            <LogTotalsLine
+              workspaceId={user.workspaceId}
+              filters={query.filters}
+              queryString={logQueryToSearchParams({ filters: query.filters, ...(query.range ? { range: query.range } : {}) }).toString()}
+            />
           </Suspense>
         }
       />

@@ -1,45 +1,34 @@
 /**
  * The line above the log list: how many requests the filters match and what they cost (a server
  * component, streamed after the rows: lib/store/log-totals.ts). Exact numbers say so plainly;
- * a capped count says "at least" and what the cost covers.
+ * a capped count says "at least" and what the cost covers; a count given up says so. On SQLite a
+ * count of raw rows (filters the rollups cannot answer) is made only when asked.
  */
 import { getDb } from "@/lib/db";
+import { dialectOf } from "@/lib/db/dialect";
 import type { LogFilters } from "@/lib/logs/query";
-import { logTotals, TOTALS_CAP } from "@/lib/store/log-totals";
+import { logTotals, rollupSlice, TOTALS_CAP } from "@/lib/store/log-totals";
+import { LogTotalsOnDemand } from "./log-totals-count";
+import { TotalsText } from "./log-totals-text";
 
-const count = new Intl.NumberFormat("en-US");
-
-function usd(n: number): string {
-  if (n === 0) return "$0.00";
-  if (n < 0.01) return `$${n.toPrecision(2)}`;
-  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
-
-export async function LogTotalsLine({ workspaceId, filters }: { workspaceId: string; filters: LogFilters }) {
+export async function LogTotalsLine({
+  workspaceId,
+  filters,
+  queryString,
+}: {
+  workspaceId: string;
+  filters: LogFilters;
+  queryString: string;
+}) {
+  const db = getDb();
+  if (dialectOf(db) === "sqlite" && !rollupSlice(filters)) return <LogTotalsOnDemand queryString={queryString} />;
   let totals: Awaited<ReturnType<typeof logTotals>>;
   try {
-    totals = await logTotals(getDb(), workspaceId, filters);
+    totals = await logTotals(db, workspaceId, filters);
   } catch {
     return <p className="logs-totals">Totals are not available right now.</p>;
   }
-  const noun = totals.requests === 1 ? "request" : "requests";
-  if (totals.exact) {
-    return (
-      <p className="logs-totals" data-exact="true">
-        <strong>{count.format(totals.requests)}</strong> {noun} match, costing <strong>{usd(totals.costUsd)}</strong> in total
-      </p>
-    );
-  }
-  return (
-    <p
-      className="logs-totals"
-      data-exact="false"
-      title={`Counted up to ${count.format(TOTALS_CAP)} rows; narrow the filters for an exact count`}
-    >
-      At least <strong>{count.format(totals.requests)}</strong> {noun} match, costing at least <strong>{usd(totals.costUsd)}</strong>
-      {totals.source === "rows" ? ` (the newest ${count.format(TOTALS_CAP)})` : ""}
-    </p>
-  );
+  return <TotalsText totals={{ ...totals, cap: TOTALS_CAP }} />;
 }
 
 export function LogTotalsPending() {
