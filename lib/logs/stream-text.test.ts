@@ -9,6 +9,7 @@ import type { Response, ResponseStreamEvent } from "openai/resources/responses/r
 import { describe, expect, it } from "vitest";
 import { anthropicErrorEvent, anthropicStream } from "../../testing/mock-upstream/anthropic-format";
 import { chatStream, completionStream, type Envelope, type StreamPlan } from "../../testing/mock-upstream/formats";
+import { logSearchText } from "./search-text";
 import { assembleResponseJson, assembleStream, parseSseEvents, streamFormatOf } from "./stream-text";
 
 /** Responses' SSE framing: `event: <type>` then the event as data. */
@@ -537,5 +538,70 @@ describe("assembleResponseJson", () => {
     for (const body of [null, "", "{", "[]", '{"object":"chat.completion","choices":[]}', '{"output":"text"}']) {
       expect(assembleResponseJson(body)).toBeNull();
     }
+  });
+});
+
+describe("the search text of a stream (lib/logs/search-text.ts reads events without assembling them)", () => {
+  const words = (text: string) => new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+  const chatToolCalls = chunks([
+    {
+      id: "chatcmpl-2",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "gpt-4o",
+      choices: [
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"locat' } }] },
+          finish_reason: null,
+          logprobs: null,
+        },
+      ],
+    },
+    {
+      id: "chatcmpl-2",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "gpt-4o",
+      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ion":"Paris"}' } }] }, finish_reason: null, logprobs: null }],
+    },
+  ]);
+  const anthropic = anthropicStream(
+    "claude-sonnet-4-5",
+    {
+      content: [
+        { type: "thinking", thinking: "The user wants the weather.", signature: "c2ln" },
+        { type: "text", text: "Let me look that up." },
+        { type: "tool_use", id: "toolu_01A", name: "get_weather", input: { location: "Paris", unit: "celsius" } },
+      ],
+      stopReason: "tool_use",
+      outputTokens: 42,
+    },
+    { input: 20, cacheCreation: 5, cacheRead: 100 },
+  );
+  const brokenChat = `${planText(chatStream(ENVELOPE, { texts: ["Mock answer from openai to: a question"], promptTokens: 3 }))
+    .split("\n\n")
+    .slice(0, 3)
+    .join("\n\n")}\n\ndata: ${JSON.stringify({ error: { message: "The upstream's stream broke: socket hang up", type: "server_error" } })}\n\n`;
+  const cases: [string, string, string][] = [
+    ["Responses text and reasoning", "/v1/responses", sse(responsesTextStream())],
+    ["Responses function calls", "/v1/responses", sse(responsesToolStream())],
+    ["chat text (obfuscated chunks)", "/v1/chat/completions", planText(chatStream(ENVELOPE, { texts: ["Mock answer: dragonfly wings"], promptTokens: 3 }))],
+    ["chat tool calls", "/v1/chat/completions", chatToolCalls],
+    ["a broken chat stream", "/v1/chat/completions", brokenChat],
+    ["completions", "/v1/completions", planText(completionStream(ENVELOPE, { texts: ["Once upon a time"], promptTokens: 4 }))],
+    ["Anthropic thinking, text and a tool call", "/v1/messages", planText(anthropic)],
+  ];
+
+  it.each(cases)("%s: every word a person reads in the assembled answer is searchable, and no key or id", (_name, path, body) => {
+    const answer = assembleStream(path, body);
+    const shown = [answer.text, answer.reasoning, answer.refusal, ...answer.toolCalls.flatMap((c) => [c.name, c.arguments]), answer.error?.message]
+      .filter((p): p is string => typeof p === "string")
+      .join("\n");
+    expect(shown.trim()).not.toBe("");
+    const searched = words(logSearchText({ path, requestBody: null, responseBody: body }) ?? "");
+    for (const word of words(shown)) expect(searched.has(word), `${word} in ${[...searched].join(" ")}`).toBe(true);
+    for (const key of ["chatcmpl", "sequence_number", "obfuscation", "object", "role", "choices", "usage", "content_block_delta"])
+      expect(searched.has(key), key).toBe(false);
   });
 });
