@@ -2,7 +2,8 @@
 # `npm test`: every test Detour has, in one command, on a fresh machine of this kind.
 #   installs the npm packages when missing, lints and checks the formatting (a finding stops here),
 #   sets up chromium, PostgreSQL and Redis (scripts/setup-services.sh), generates and builds,
-#   type-checks, runs unit tests, storage tests on SQLite and on PostgreSQL, then the e2e suite.
+#   type-checks, then runs unit tests, storage and gateway tests on SQLite and on PostgreSQL, and the
+#   e2e suite, in two lanes at once (see below).
 # With CI=true, PostgreSQL and Redis are mandatory: they are started when down and their tests never skip.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,40 +40,66 @@ npx tsc --noEmit || die "typecheck"
 FAILED=0
 # A suite that did not run is listed by the summary as "not run: <suite> (why)", not counted as skipped tests.
 not_run() { printf '%s\n' "$2" >"$REPORTS/$1.not-run"; }
-# After a run: no JSON report means the suite stopped before its tests ran.
-reported() { [ -f "$REPORTS/$1.json" ] || { not_run "$1" "stopped before its tests ran: no report"; FAILED=1; }; }
 
-say "unit tests"
-npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json" || FAILED=1
-reported unit
+# The suites run in two lanes at once (the machine has two cores and each suite runs one file at a
+# time): lane A the unit tests, both storage suites and the gateway tests on SQLite; lane B the
+# gateway tests on PostgreSQL and then the end-to-end tests. They share nothing: each test file makes
+# its own database (a temp SQLite file or a new PostgreSQL database), Redis key prefix, ports and
+# temp dirs. Each lane's output goes to its log, printed whole when the lane ends.
+# A suite's run: its name, then the command (its exit code recorded; the report checked).
+run_suite() {
+  local name="$1"
+  shift
+  printf '\n\033[1m[test] %s\033[0m\n' "$name"
+  "$@" || echo 1 >"$REPORTS/$name.failed"
+  [ -f "$REPORTS/$name.json" ] || { not_run "$name" "stopped before its tests ran: no report"; echo 1 >"$REPORTS/$name.failed"; }
+}
+vitest_suite() {
+  local name="$1" project="$2"
+  shift 2
+  run_suite "$name" env "$@" npx vitest run --project "$project" --reporter=default --reporter=json --outputFile.json="$REPORTS/$name.json"
+}
 
-say "storage tests on SQLite"
-DETOUR_TEST_DB=sqlite npx vitest run --project storage --reporter=default --reporter=json --outputFile.json="$REPORTS/storage-sqlite.json" || FAILED=1
-reported storage-sqlite
+lane_a() {
+  vitest_suite unit unit
+  vitest_suite storage-sqlite storage DETOUR_TEST_DB=sqlite
+  if [ "$SERVICES_PG_UP" = true ]; then
+    vitest_suite storage-postgresql storage DETOUR_TEST_DB=postgresql
+  else
+    not_run storage-postgresql "$SERVICES_PG_WHY"
+  fi
+  vitest_suite gateway-sqlite gateway DETOUR_TEST_DB=sqlite
+}
 
-if [ "$SERVICES_PG_UP" = true ]; then
-  say "storage tests on PostgreSQL"
-  DETOUR_TEST_DB=postgresql npx vitest run --project storage --reporter=default --reporter=json --outputFile.json="$REPORTS/storage-postgresql.json" || FAILED=1
-  reported storage-postgresql
-else
-  not_run storage-postgresql "$SERVICES_PG_WHY"
-fi
+lane_b() {
+  if [ "$SERVICES_PG_UP" = true ]; then
+    vitest_suite gateway-postgresql gateway DETOUR_TEST_DB=postgresql
+  else
+    not_run gateway-postgresql "$SERVICES_PG_WHY"
+  fi
+  run_suite e2e env PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/e2e.json" npx playwright test --reporter=list,json,html
+}
 
-say "gateway tests on SQLite (real HTTP: production build + mock upstream)"
-DETOUR_TEST_DB=sqlite npx vitest run --project gateway --reporter=default --reporter=json --outputFile.json="$REPORTS/gateway-sqlite.json" || FAILED=1
-reported gateway-sqlite
-
-if [ "$SERVICES_PG_UP" = true ]; then
-  say "gateway tests on PostgreSQL"
-  DETOUR_TEST_DB=postgresql npx vitest run --project gateway --reporter=default --reporter=json --outputFile.json="$REPORTS/gateway-postgresql.json" || FAILED=1
-  reported gateway-postgresql
-else
-  not_run gateway-postgresql "$SERVICES_PG_WHY"
-fi
-
-say "end-to-end tests in Chromium"
-PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/e2e.json" npx playwright test --reporter=list,json,html || FAILED=1
-reported e2e
+say "tests, in two lanes at once (A: unit, storage, gateway on SQLite; B: gateway on PostgreSQL, end-to-end)"
+started=$SECONDS
+lane_a >"$REPORTS/lane-a.log" 2>&1 &
+pid_a=$!
+lane_b >"$REPORTS/lane-b.log" 2>&1 &
+pid_b=$!
+# While they run: a line a minute, so a long CI run shows it is alive.
+while kill -0 "$pid_a" 2>/dev/null || kill -0 "$pid_b" 2>/dev/null; do
+  sleep 5
+  if (((SECONDS - started) % 60 < 5)); then
+    printf '[test] %d min: lane A %s, lane B %s\n' $(((SECONDS - started) / 60)) \
+      "$(kill -0 "$pid_a" 2>/dev/null && echo running || echo done)" "$(kill -0 "$pid_b" 2>/dev/null && echo running || echo done)"
+  fi
+done
+wait "$pid_a" "$pid_b"
+for lane in a b; do
+  say "lane ${lane^^} output"
+  cat "$REPORTS/lane-$lane.log"
+done
+ls "$REPORTS"/*.failed >/dev/null 2>&1 && FAILED=1
 
 node scripts/test-summary.mjs "$REPORTS" || FAILED=1
 exit $FAILED

@@ -26,7 +26,7 @@ describe("invitations", () => {
   let member: Session;
 
   beforeAll(async () => {
-    sink = await startSmtpSink(45320);
+    sink = await startSmtpSink(); // any free port: the suites of both databases may run at once
     h = await startHarness(
       { DETOUR_ADMIN_API_KEY: ADMIN_KEY, DETOUR_SMTP_URL: sink.url, DETOUR_SMTP_FROM: "Detour Tests <detour@detour.test>" },
       { adminPassword: ADMIN_PASSWORD },
@@ -244,7 +244,7 @@ describe("invitations when the mail server is down", () => {
   beforeAll(async () => {
     // A port nothing listens on: bind it, then close it.
     const probe = net.createServer();
-    await new Promise<void>((r) => probe.listen(45398, "127.0.0.1", () => r()));
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
     closedPort = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     h = await startHarness(
