@@ -39,6 +39,8 @@ export type Metrics = {
   circuitSkips: Counter<"provider">;
   circuitOpen: Gauge<"target">;
   circuitTargets: Set<string>;
+  balanceLatency: Gauge<"target">;
+  balanceInFlight: Gauge<"target">;
   signIns: Counter<"outcome">;
   signInLocks: Counter<"scope">;
   spend: Counter<"scope" | "name">;
@@ -167,6 +169,25 @@ function createMetrics(): Metrics {
       registers: [registry],
     }),
     circuitTargets: new Set(),
+    // Read when scraped from the loadbalance figures (lib/gateway/balance): at most 200 targets.
+    balanceLatency: new Gauge({
+      name: "detour_balance_latency_ms",
+      help: "Moving average of a loadbalanced target's time to response headers (a stream: its first content chunk), as this instance measured it",
+      labelNames: ["target"],
+      registers: [registry],
+      collect() {
+        collectBalance(this, "latency");
+      },
+    }),
+    balanceInFlight: new Gauge({
+      name: "detour_balance_in_flight",
+      help: "Attempts this instance has in flight to a loadbalanced target (a stream until it ends)",
+      labelNames: ["target"],
+      registers: [registry],
+      collect() {
+        collectBalance(this, "in_flight");
+      },
+    }),
     signIns: new Counter({
       name: "detour_sign_in_attempts_total",
       help: "Dashboard sign-in attempts (and password-change checks) by outcome: success, failure (wrong email or password), locked (refused while throttled)",
@@ -363,6 +384,19 @@ export function setCircuitOpen(target: string, open: boolean): void {
     m.circuitOpen.set({ target }, open ? 1 : 0);
   } catch {
     // Metrics must never break the request path.
+  }
+}
+
+/** Sets a loadbalance gauge from the figures (targets with a metric label only); never throws. */
+function collectBalance(gauge: Gauge<"target">, what: "latency" | "in_flight"): void {
+  gauge.reset();
+  const balance = getRuntime().balance;
+  if (!balance) return;
+  for (const [id, latency, inFlight] of balance.figures.local()) {
+    const target = balance.labels.get(id);
+    if (target === undefined) continue;
+    if (what === "in_flight") gauge.set({ target }, inFlight);
+    else if (latency !== undefined) gauge.set({ target }, Math.round(latency));
   }
 }
 

@@ -28,6 +28,7 @@ import type { GatewayState } from "./gateway/cache/lookups";
 import type { ParseMemos } from "./gateway/cache/parse-memo";
 import type { ResponseCache } from "./gateway/cache/response-cache";
 import type { CircuitState } from "./gateway/circuit/hooks";
+import type { BalanceState } from "./gateway/balance/hooks";
 import type { InferenceRoutes } from "./gateway/endpoints/handler-table";
 import type { LogWriter } from "./logs/log-writer";
 import type { Metrics } from "./metrics";
@@ -65,6 +66,8 @@ export type Runtime = {
   responseCache: ResponseCache | undefined;
   /** lib/gateway/circuit/hooks.ts: the circuit breaker and its open circuits. */
   circuit: CircuitState | undefined;
+  /** lib/gateway/balance/hooks.ts: per-target figures for loadbalance by latency / in_flight. */
+  balance: BalanceState | undefined;
   /** lib/gateway/affinity: where Responses API objects live (local cache, Redis, database). */
   affinity: AffinityStore | undefined;
   /** lib/budgets/ledger-runtime.ts: the budget ledger (Redis or memory) and its in-memory fallback. */
@@ -103,6 +106,7 @@ function createRuntime(): Runtime {
     parseMemos: undefined,
     responseCache: undefined,
     circuit: undefined,
+    balance: undefined,
     affinity: undefined,
     budgets: undefined,
     upstreamAgent: undefined,

@@ -91,7 +91,7 @@ describe("completeAt", () => {
 
   it("offers a nested level's keys: strategy, retry", () => {
     const [s, p] = at('{"strategy": {"|"}}');
-    expect(completeAt(s, p, slugs)!.options.map((o) => o.label)).toEqual(["mode", "on_status_codes", "conditions", "default"]);
+    expect(completeAt(s, p, slugs)!.options.map((o) => o.label)).toEqual(["mode", "on_status_codes", "by", "conditions", "default"]);
     const [r, q] = at('{"targets": [{}, {"retry": {"a|');
     expect(completeAt(r, q, slugs)!.options.map((o) => o.label)).toEqual(["attempts", "on_status_codes", "use_retry_after_header"]);
   });
@@ -116,6 +116,8 @@ describe("completeAt", () => {
   it("offers strategy modes and providers as values, camelCase keys included", () => {
     const [m, p] = at('{"strategy": {"mode": "|"}}');
     expect(completeAt(m, p, slugs)!.options.map((o) => o.label)).toEqual(["single", "fallback", "loadbalance", "conditional"]);
+    const [b, bp] = at('{"strategy": {"mode": "loadbalance", "by": "|"}}');
+    expect(completeAt(b, bp, slugs)!.options.map((o) => o.label)).toEqual(["weight", "latency", "in_flight"]);
     const [v, q] = at('{"virtualKey": "|');
     expect(completeAt(v, q, slugs)!.options).toHaveLength(2);
     const [pr, r] = at('{"provider": "|"}');

@@ -10,6 +10,7 @@ import type { SyntaxNode } from "@lezer/common";
 import { camelToSnake } from "../gateway/config/keys";
 import {
   AFFINITY_ON_ORIGIN_FAILURE,
+  BALANCE_BY,
   CACHE_MODES,
   PROVIDERS,
   STRATEGY_MODES,
@@ -235,6 +236,7 @@ function valueOptions(level: Level, key: string, slugs: readonly { slug: string;
     return slugs.map((s) => ({ label: s.slug, detail: s.detail, apply: s.slug, type: "variable" }));
   if (level === NODE && key === "provider") return words(PROVIDERS, "provider");
   if (level === STRATEGY && key === "mode") return words(STRATEGY_MODES, "strategy mode");
+  if (level === STRATEGY && key === "by") return words(BALANCE_BY, "loadbalance by");
   if (level.name === "cache" && key === "mode") return words(CACHE_MODES, "cache mode");
   if (level.name === "affinity" && key === "on_origin_failure") return words(AFFINITY_ON_ORIGIN_FAILURE, "affinity");
   return [];

@@ -31,6 +31,22 @@ describe("targetRoles", () => {
     ]);
   });
 
+  it("says a load balance by latency or in flight puts the best target first, weights sharing ties", () => {
+    expect(targetRoles({ strategy: { mode: "loadbalance", by: "latency" }, targets: [{ weight: 3 }, {}, { weight: 0 }] })).toEqual([
+      "Fastest first; 75% of ties",
+      "Fastest first; 25% of ties",
+      "Never drawn (weight 0)",
+    ]);
+    expect(targetRoles({ strategy: { mode: "loadbalance", by: "in_flight" }, targets: [{}, {}] })[0]).toBe("Least busy first; 50% of ties");
+    const lb = (by: string) => ({
+      strategy: { mode: "loadbalance", by },
+      targets: [{ virtual_key: "azure-eu" }, { virtual_key: "claude" }, { virtual_key: "openai-prod", weight: 0 }],
+    });
+    expect(summarizeConfig(lb("latency"), keys)).toBe("Azure OpenAI / Anthropic / OpenAI 0% by lowest latency");
+    expect(summarizeConfig(lb("in_flight"), keys)).toBe("Azure OpenAI / Anthropic / OpenAI 0% by fewest in flight");
+    expect(summarizeConfig(lb("weight"), keys)).toBe("Azure OpenAI 50% / Anthropic 50% / OpenAI 0%");
+  });
+
   it("names a conditional's targets by the conditions that route to them and the default", () => {
     const node = {
       strategy: {

@@ -34,6 +34,12 @@ function targetsOf(node: Record<string, unknown>): unknown[] {
   return Array.isArray(node.targets) ? node.targets : [];
 }
 
+/** A loadbalance node's `strategy.by` when it draws by figures (latency, in_flight), else null (by weight). */
+function balanceBy(node: Record<string, unknown>): "latency" | "in_flight" | null {
+  const by = isRecord(node.strategy) ? node.strategy.by : undefined;
+  return by === "latency" || by === "in_flight" ? by : null;
+}
+
 function weightOf(target: unknown): number {
   const w = isRecord(target) ? target.weight : undefined;
   return typeof w === "number" && Number.isFinite(w) && w >= 0 ? w : DEFAULT_TARGET_WEIGHT;
@@ -57,6 +63,11 @@ export function targetRoles(node: unknown): string[] {
     case "loadbalance": {
       const weights = targets.map(weightOf);
       const total = weights.reduce((a, b) => a + b, 0);
+      const by = balanceBy(node);
+      if (by) {
+        const first = by === "latency" ? "Fastest first" : "Least busy first";
+        return weights.map((w) => (w === 0 || total === 0 ? "Never drawn (weight 0)" : `${first}; ${formatShare(w / total)} of ties`));
+      }
       return weights.map((w) => (w === 0 || total === 0 ? "Never drawn (weight 0)" : `${formatShare(w / total)} of traffic`));
     }
     case "conditional": {
@@ -176,6 +187,11 @@ function describe(node: unknown, keys: KeyProviders, nested: boolean): string {
       return withOwn(`${parts.join(" -> ")}${parts.length > 1 ? (on ? ` on ${on}` : " on any failure") : ""}`, parts.length > 1);
     }
     case "loadbalance": {
+      const by = balanceBy(node);
+      if (by) {
+        const drawn = parts.map((p, i) => (weightOf(targets[i]) === 0 ? `${p} 0%` : p));
+        return withOwn(`${drawn.join(" / ")} ${by === "latency" ? "by lowest latency" : "by fewest in flight"}`, true);
+      }
       const roles = targetRoles(node);
       const shares = parts.map(
         (p, i) => `${p} ${(roles[i] ?? "").replace(/ of traffic$/, "").replace(/^Never drawn \(weight 0\)$/, "0%")}`,

@@ -30,7 +30,7 @@ export const NODE_KEYS = [
   "targets",
 ] as const;
 // The other levels' keys, also in canonical order.
-export const STRATEGY_KEYS = ["mode", "on_status_codes", "conditions", "default"] as const;
+export const STRATEGY_KEYS = ["mode", "by", "on_status_codes", "conditions", "default"] as const;
 export const CONDITION_KEYS = ["query", "then"] as const;
 export const RETRY_KEYS = ["attempts", "on_status_codes", "use_retry_after_header"] as const;
 export const CACHE_KEYS = ["mode", "max_age"] as const;

@@ -140,6 +140,23 @@ describe("strategy", () => {
     expect(issueAt(config, "strategy.on_status_codes")).toBe("on_status_codes is only allowed with mode fallback");
   });
 
+  it("takes loadbalance by weight, latency or in_flight, and by only with loadbalance", () => {
+    const lb = (by: unknown) => ({ strategy: { mode: "loadbalance", by }, targets: [{ virtual_key: "a" }] });
+    expect(valid(lb("latency")).strategy).toEqual({ mode: "loadbalance", by: "latency" });
+    expect(valid(lb("in_flight")).strategy).toEqual({ mode: "loadbalance", by: "in_flight" });
+    expect(valid(lb("weight")).strategy).toEqual({ mode: "loadbalance", by: "weight" });
+    expect(issueAt(lb("fastest"), "strategy.by")).toBe('must be one of weight, latency, in_flight, not "fastest"');
+    const nested = {
+      strategy: { mode: "fallback" },
+      targets: [{ strategy: { mode: "fallback", by: "latency" }, targets: [{ virtual_key: "a" }] }],
+    };
+    expect(issueAt(nested, "targets[0].strategy.by")).toBe("by is only allowed with mode loadbalance");
+    // camelCase is accepted for the node keys around it (by has one spelling).
+    expect(valid({ strategy: { mode: "loadbalance", by: "in_flight" }, targets: [{ virtualKey: "a" }] }).targets?.[0]?.virtual_key).toBe(
+      "a",
+    );
+  });
+
   it("needs a target with weight > 0 under loadbalance", () => {
     const config = { strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "a", weight: 0 }] };
     expect(issueAt(config, "targets")).toBe("loadbalance needs at least one target with weight > 0");

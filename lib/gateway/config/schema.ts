@@ -22,6 +22,8 @@ export const STRATEGY_MODES = ["single", "fallback", "loadbalance", "conditional
 /** The provider ids (lib/gateway/providers/catalog.ts). */
 export const PROVIDERS = PROVIDER_IDS;
 export const CACHE_MODES = ["simple"] as const;
+/** What a loadbalance node draws by (docs/GATEWAY.md §5.10): weight alone (the default), or figures kept per target. */
+export const BALANCE_BY = ["weight", "latency", "in_flight"] as const;
 export const MAX_RETRY_ATTEMPTS = 5;
 export const MAX_REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_TARGET_WEIGHT = 1;
@@ -30,6 +32,7 @@ export const MIN_CIRCUIT_COOLDOWN_MS = 1000;
 export const MAX_CIRCUIT_COOLDOWN_MS = 10 * 60 * 1000;
 
 export type StrategyMode = (typeof STRATEGY_MODES)[number];
+export type BalanceBy = (typeof BALANCE_BY)[number];
 export type Provider = ProviderId;
 
 const statusCodeList = listOf(intInRange(100, 599, " (an HTTP status code)"), "HTTP status codes").min(1, {
@@ -99,6 +102,7 @@ const MODE_ONLY_KEYS: Record<string, StrategyMode> = {
   on_status_codes: "fallback",
   conditions: "conditional",
   default: "conditional",
+  by: "loadbalance",
 };
 const modeHint = (key: string) => {
   const mode = ownValue(MODE_ONLY_KEYS, key);
@@ -111,7 +115,14 @@ export const strategySchema = z.discriminatedUnion(
   [
     strictObject({ mode: z.literal("single") }, strategyWhat, modeHint),
     strictObject({ mode: z.literal("fallback"), on_status_codes: statusCodeList.optional() }, strategyWhat, modeHint),
-    strictObject({ mode: z.literal("loadbalance") }, strategyWhat, modeHint),
+    strictObject(
+      {
+        mode: z.literal("loadbalance"),
+        by: enumOf(BALANCE_BY, (input) => `must be one of ${BALANCE_BY.join(", ")}, not ${JSON.stringify(input)}`).optional(),
+      },
+      strategyWhat,
+      modeHint,
+    ),
     strictObject(
       {
         mode: z.literal("conditional"),

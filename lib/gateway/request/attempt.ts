@@ -21,7 +21,7 @@ import { originOf } from "../upstream/origin";
 import type { Endpoint, OpenAiErrorBody, ResourceCall, TokenUsage, Wire } from "../providers/types";
 import { isBuildError } from "../providers/types";
 import type { ResolvedTarget } from "./resolve-targets";
-import type { AttemptFn, AttemptOutcome } from "../router";
+import type { AttemptFn, AttemptOutcome, NodeSettings } from "../router";
 import { readAnthropicUsage, readResponsesUsage, readUsage, SseRelay } from "./sse-relay";
 import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
 import { findAddressNotAllowed } from "../upstream/lookup";
@@ -67,6 +67,12 @@ export type AttemptSetup = {
   onResponseId?: (id: string, leaf: { target: ResolvedTarget; path: string }, deployment: string | undefined) => void;
   /** The request's spans (lib/tracing): each attempt is a child span, its id sent upstream in `traceparent`. Null when off. */
   trace?: RequestTrace | null;
+  /**
+   * Counts a measured leaf's attempt in flight (loadbalance by in_flight, balance/hooks.ts): called
+   * as it is sent; the function it returns is called once the exchange is over (the answer read, the
+   * stream ended or abandoned, or no answer).
+   */
+  track?: (leaf: { target: ResolvedTarget; path: string; settings: NodeSettings }) => () => void;
 };
 
 export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, UpstreamPayload> {
@@ -103,8 +109,10 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
     if (span !== null) span.sending(built.headers, built.url, typeof body.model === "string" ? body.model : (built.deployment ?? null));
 
     const started = performance.now();
+    const over = leaf.settings.measured && setup.track ? setup.track(leaf) : undefined;
     try {
       const res = await sendUpstream(built, info.signal, setup.dispatcher);
+      if (over) whenClosed(res.body as Readable, over);
       const headers = passThroughHeaders(res.headers);
       const flat = flatHeaders(res.headers);
       if (res.statusCode >= 300 && res.statusCode < 400) {
@@ -172,6 +180,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       if (built.deployment) payload.deployment = built.deployment;
       return { status: res.statusCode, headers: flat, response: payload };
     } catch (err) {
+      over?.();
       if (info.signal.aborted) throw err;
       const refused = findAddressNotAllowed(err);
       if (refused) return addressRefused(refused.message, creds.customHost !== undefined);
@@ -185,6 +194,12 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       setup.timing.upstreamMs += performance.now() - started;
     }
   };
+}
+
+/** Calls `fn` once the upstream body is closed (read to its end, destroyed, or failed). */
+function whenClosed(body: Readable, fn: () => void): void {
+  if (body.closed || body.destroyed) fn();
+  else body.once("close", fn);
 }
 
 /** 403 `model_not_allowed` when the target's virtual key has a list the body's model is not on (or there is no model). */

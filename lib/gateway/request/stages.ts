@@ -8,6 +8,7 @@ import { isRecord } from "../../is-record";
 import { lookupApiKey, markUsed } from "../cache/lookups";
 import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey } from "../cache/response-cache";
 import { circuitRouteOptions } from "../circuit/hooks";
+import { balanceRouteOptions } from "../balance/hooks";
 import { DetourError } from "../../errors";
 import { timeoutErrorBody } from "../errors";
 import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
@@ -231,6 +232,7 @@ function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<
   const callerWantsUsage = wire !== "openai" || (isRecord(body.stream_options) && body.stream_options.include_usage === true);
   // A created response is recorded where it lives (unless it is not stored: then nobody can continue it).
   const records = s.endpoint === "responses" && body.store !== false;
+  const { balance, track } = balanceRouteOptions(s.key.workspaceId, body);
   return route<ResolvedTarget, UpstreamPayload>(tree, {
     attempt: createAttempt({
       endpoint: s.endpoint,
@@ -242,6 +244,7 @@ function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<
       maxLogBytes: 32 * 1024,
       timing: s.timing,
       trace: s.trace,
+      track,
       ...(s.call ? { call: s.call } : {}),
       ...(records ? { onResponseId: (id, leaf, deployment) => void rememberOrigin(s, id, "response", leaf, deployment) } : {}),
     }),
@@ -250,6 +253,7 @@ function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<
     params: body,
     maxAttempts: getEnv().DETOUR_MAX_UPSTREAM_ATTEMPTS,
     ...circuitRouteOptions(s.key.workspaceId),
+    balance,
     sleep: (ms, signal) => trackedSleep(s, ms, signal),
     timeoutResponse,
   });

@@ -5,7 +5,8 @@
  *   `on_status_codes` (the child's own list, else the strategy's) or, with no list, unless it is
  *   not 2xx. A stream broken before its first chunk always moves on. When every child fails, the
  *   last child's outcome is returned;
- * - loadbalance: one child drawn by weight (never one of weight 0); no fallback among them;
+ * - loadbalance: one child drawn by weight (never one of weight 0), or with `by: latency | in_flight`
+ *   by the per-target figures of `balance` (balance.ts); no fallback among them;
  * - conditional: the child named by the first matching condition, else by `default`, else
  *   `NoMatchingConditionError` (400).
  * A leaf runs its retries (retry-policy.ts) before its parent decides anything. Every attempt is
@@ -35,6 +36,7 @@ import type {
   StrategySpec,
 } from "./types";
 import { pickWeighted } from "./weighted";
+import { pickByFigures, scoreChildren } from "./balance";
 
 type RouteEnv<T, R> = AttemptEnv<T, R> & {
   context: ConditionContext;
@@ -47,6 +49,7 @@ type RouteEnv<T, R> = AttemptEnv<T, R> & {
   maxAttempts: number;
   admit?: RouteOptions<T, R>["admit"];
   report?: RouteOptions<T, R>["report"];
+  balance?: RouteOptions<T, R>["balance"];
   skippedResponse?: RouteOptions<T, R>["skippedResponse"];
 };
 
@@ -75,6 +78,7 @@ export async function route<T, R = unknown>(root: RouteNode<T>, options: RouteOp
     maxAttempts: options.maxAttempts ?? MAX_UPSTREAM_ATTEMPTS,
     admit: options.admit,
     report: options.report,
+    balance: options.balance,
     skippedResponse: options.skippedResponse,
   };
   try {
@@ -103,7 +107,10 @@ function runNode<T, R>(node: RouteNode<T>, env: RouteEnv<T, R>): Promise<NodeRes
     case "fallback":
       return runFallback(node, strategy, env);
     case "loadbalance": {
-      const drawn = pickWeighted(node.children, (child) => child.weight, env.random);
+      const drawn =
+        strategy.by && env.balance
+          ? pickByFigures(scoreChildren(node.children, strategy.by, env.balance), strategy.by, env.random)
+          : pickWeighted(node.children, (child) => child.weight, env.random);
       if (!drawn) throw new InvalidRouteTreeError(node.path, "loadbalance has no target with weight > 0");
       return runNode(drawn.node, env);
     }
@@ -245,6 +252,7 @@ function skipLeaf<T, R>(leaf: RouteLeaf<T>, reason: string, env: RouteEnv<T, R>)
   };
   env.attempts.push(record);
   const outcome: AttemptOutcome<R> = { status: 503, errorClass: "circuit_open" };
+  if (leaf.settings.measured) env.balance?.observe(leaf, outcome, 0);
   if (env.skippedResponse) outcome.response = env.skippedResponse({ path: leaf.path, target: leaf.target, reason });
   return { outcome, leaf, retryCount: 0, last: record, skipped: true };
 }
@@ -273,6 +281,7 @@ async function attemptOnce<T, R>(
   }
   record.status = settled.outcome.status;
   if (settled.outcome.errorClass) record.errorClass = settled.outcome.errorClass;
+  if (leaf.settings.measured) env.balance?.observe(leaf, settled.outcome, record.latencyMs);
   return { outcome: settled.outcome, record };
 }
 

@@ -23,6 +23,7 @@ export function mergeSettings(parent: NodeSettings, child: NodeSettings): NodeSe
   if (circuitBreaker) merged.circuitBreaker = circuitBreaker;
   const onOriginFailure = child.onOriginFailure ?? parent.onOriginFailure;
   if (onOriginFailure) merged.onOriginFailure = onOriginFailure;
+  if (parent.measured || child.measured) merged.measured = true;
   return merged;
 }
 

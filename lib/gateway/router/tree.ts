@@ -22,6 +22,8 @@ function buildNode(node: Target, path: string, inherited: NodeSettings): RouteNo
   const settings = mergeSettings(inherited, settingsFromTarget(node));
   const { strategy, targets, ...leafFields } = node;
   if (!strategy || !targets) return { kind: "leaf", path, target: leafFields, settings };
+  // The leaves below a node that draws by figures feed them (router/balance.ts).
+  if (strategy.mode === "loadbalance" && strategy.by !== undefined && strategy.by !== "weight") settings.measured = true;
   const children = targets.map((child, index): RouteChild<LeafTarget> => {
     const entry: RouteChild<LeafTarget> = {
       weight: child.weight,
@@ -39,7 +41,7 @@ function toStrategySpec(strategy: Strategy): StrategySpec {
     case "single":
       return { mode: "single" };
     case "loadbalance":
-      return { mode: "loadbalance" };
+      return strategy.by === undefined || strategy.by === "weight" ? { mode: "loadbalance" } : { mode: "loadbalance", by: strategy.by };
     case "fallback":
       return strategy.on_status_codes ? { mode: "fallback", onStatusCodes: strategy.on_status_codes } : { mode: "fallback" };
     case "conditional": {

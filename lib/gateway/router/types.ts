@@ -27,7 +27,15 @@ export type NodeSettings = {
   circuitBreaker?: CircuitBreakerPolicy;
   /** The config's `affinity.on_origin_failure` (top level only): a Responses follow-up whose origin fails. */
   onOriginFailure?: "error" | "fallback_without_state";
+  /**
+   * Set on every leaf below a loadbalance node that draws by figures (`by: latency | in_flight`):
+   * its attempts feed the per-target figures (RouteOptions.balance). Absent, nothing is measured.
+   */
+  measured?: true;
 };
+
+/** What a loadbalance node draws by: weight alone, or per-target figures (docs/GATEWAY.md §5.10). */
+export type BalanceBy = "weight" | "latency" | "in_flight";
 
 export type CircuitBreakerPolicy = {
   /** Consecutive failures that open the circuit: 1..100. */
@@ -49,7 +57,7 @@ export type RouteLeaf<T> = {
 export type StrategySpec =
   | { mode: "single" }
   | { mode: "fallback"; onStatusCodes?: number[] }
-  | { mode: "loadbalance" }
+  | { mode: "loadbalance"; by?: "latency" | "in_flight" }
   | { mode: "conditional"; conditions: { query: Query; then: string }[]; default?: string };
 
 export type RouteChild<T> = {
@@ -174,8 +182,24 @@ export type RouteOptions<T, R = unknown> = {
    * the budget every validated config fits in.
    */
   maxAttempts?: number;
+  /** Figures for loadbalance by latency / in_flight; without it such nodes draw by weight. */
+  balance?: Balance<T>;
   /** Payload of a skipped leaf's outcome (status 503), e.g. Detour's OpenAI-shaped `circuit_open` error. */
   skippedResponse?: (info: { path: string; target: T; reason: string }) => R;
+};
+
+/**
+ * Per-target figures for loadbalance by latency / in_flight (lib/gateway/balance): read when a
+ * node draws, told each attempt of a measured leaf. Without it, such a node draws by weight.
+ */
+export type Balance<T> = {
+  /** The leaf's figure: latency (ms, undefined when unknown) or attempts in flight; `failing` when it fails more than it answers. */
+  figure(leaf: RouteLeaf<T>, by: "latency" | "in_flight"): { value: number | undefined; failing: boolean };
+  /**
+   * The outcome of an attempt of a measured leaf (`skipped`: refused by admit()), with the time it
+   * took to settle (response headers, or a stream's first content chunk). Not called for client aborts.
+   */
+  observe(leaf: RouteLeaf<T>, outcome: AttemptOutcome<unknown>, latencyMs: number): void;
 };
 
 export type Admission = { ok: true; probe?: boolean } | { ok: false; reason: string };

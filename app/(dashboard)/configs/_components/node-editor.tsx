@@ -3,7 +3,7 @@
 import { Button } from "@/components/ui/button";
 import { TextInput } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
-import { STRATEGY_MODES, type StrategyMode } from "@/lib/gateway/config/schema";
+import { BALANCE_BY, STRATEGY_MODES, type BalanceBy, type StrategyMode } from "@/lib/gateway/config/schema";
 import { controlId, numberOrUndefined, type BuilderContext } from "./builder-context";
 import { CommonFields } from "./common-fields";
 import type { Json, Path } from "./draft";
@@ -17,13 +17,19 @@ import { DIRECT_KEYS, TargetSourceFields, withoutKeys } from "./target-fields";
 const MODE_LABELS: Record<StrategyMode, string> = {
   single: "Single: the first target",
   fallback: "Fallback: targets in order",
-  loadbalance: "Load balance: by weight",
+  loadbalance: "Load balance: one target per request",
   conditional: "Conditional: by metadata or params",
 };
 const MODE_OPTIONS = [
   { value: "", label: "None: this is one target" },
   ...STRATEGY_MODES.map((m) => ({ value: m, label: MODE_LABELS[m] })),
 ];
+const BY_LABELS: Record<BalanceBy, string> = {
+  weight: "Weight: a random draw by weight",
+  latency: "Latency: the fastest target (weights break ties)",
+  in_flight: "In flight: the least busy target per unit of weight",
+};
+const BY_OPTIONS = BALANCE_BY.map((b) => ({ value: b, label: BY_LABELS[b] }));
 const SOURCE_KEYS = ["virtual_key", ...DIRECT_KEYS] as const;
 
 /** The Select's value for a `strategy.mode` Detour does not have. */
@@ -83,6 +89,7 @@ export function NodeEditor({
     }
     const nextStrategy: Json = { mode: next };
     if (next === "fallback" && strategy.on_status_codes !== undefined) nextStrategy.on_status_codes = strategy.on_status_codes;
+    if (next === "loadbalance" && strategy.by !== undefined) nextStrategy.by = strategy.by;
     if (next === "conditional") {
       for (const k of ["conditions", "default"]) if (strategy[k] !== undefined) nextStrategy[k] = strategy[k];
     }
@@ -167,6 +174,20 @@ export function NodeEditor({
             error={ctx.issues.under([...path, "strategy", "on_status_codes"])}
             hint="Empty: any non-2xx (timeouts and network errors too) moves to the next target."
             placeholder="any non-2xx"
+          />
+        ) : null}
+        {unknown === null && mode === "loadbalance" ? (
+          <Select
+            label="Draw by"
+            id={controlId(path, "by")}
+            value={typeof strategy.by === "string" ? strategy.by : "weight"}
+            onChange={(e) => ctx.update([...path, "strategy", "by"], e.target.value === "weight" ? undefined : e.target.value)}
+            options={
+              typeof strategy.by === "string" && !(BALANCE_BY as readonly string[]).includes(strategy.by)
+                ? [{ value: strategy.by, label: `“${strategy.by}”: not a choice` }, ...BY_OPTIONS]
+                : BY_OPTIONS
+            }
+            error={ctx.issues.under([...path, "strategy", "by"])}
           />
         ) : null}
       </div>

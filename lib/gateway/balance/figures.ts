@@ -1,0 +1,194 @@
+/**
+ * Per-target figures for loadbalance by latency / in_flight (docs/GATEWAY.md §5.10), kept per
+ * instance, in memory, bounded, and merged with the other instances' (shared.ts).
+ *
+ * For each target (its identity: hooks.ts):
+ * - latency: a moving average (EWMA, weight LATENCY_ALPHA per attempt) of the time an attempt took
+ *   to settle: response headers, for a stream its first content chunk (§5.2, §5.6). A figure with no
+ *   sample for STALE_MS is unknown again (the target is then only tried by exploration, and its
+ *   next sample starts the average afresh).
+ * - failure: a moving average of 1 per failed attempt, 0 per answer (same weight); at
+ *   FAILING_AT or more the target is `failing`. A failed attempt (any status but 2xx, a timeout, a
+ *   network error, a broken stream, an open circuit's skip) also counts as a latency sample of at
+ *   least FAILURE_FLOOR_MS and twice the current figure, so a target that fails fast never looks fast.
+ * - in flight: attempts of this instance sent and not yet over (a stream until it ends).
+ *
+ * Figures of the other instances (`merge`, from their reports every second): a target's latency
+ * and failure are the mean of every fresh figure (this instance's and the others'), its in-flight
+ * count the sum of this instance's and the others' last reports (REMOTE_TTL_MS old at most).
+ */
+
+export const LATENCY_ALPHA = 0.3;
+export const STALE_MS = 60_000;
+export const FAILURE_FLOOR_MS = 2_000;
+export const FAILING_AT = 0.5;
+/** Targets remembered at most (the least recently measured is forgotten first). */
+export const MAX_TARGETS = 10_000;
+/** Another instance's report counts this long after it arrived. */
+export const REMOTE_TTL_MS = 5_000;
+/** Instances whose reports are kept at most. */
+export const MAX_INSTANCES = 64;
+/** Targets one report carries at most. */
+export const MAX_REPORTED = 1_000;
+
+type Entry = { latency: number | undefined; failure: number; at: number; inFlight: number };
+
+/** One target in a report: [id, latency ms or null, age of the figure in ms, failure, in flight]. */
+export type ReportedFigure = [string, number | null, number, number, number];
+
+type Remote = { receivedAt: number; figures: Map<string, { latency: number | null; at: number; failure: number; inFlight: number }> };
+
+export type Figure = { value: number | undefined; failing: boolean };
+
+export class TargetFigures {
+  private readonly entries = new Map<string, Entry>();
+  private readonly remotes = new Map<string, Remote>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** An attempt is sent to the target. */
+  begin(id: string): void {
+    this.entry(id).inFlight++;
+  }
+
+  /** That attempt is over (answered, failed, aborted, or its stream ended). */
+  end(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry && entry.inFlight > 0) entry.inFlight--;
+  }
+
+  /** An attempt settled after `latencyMs`: an answer (`ok`) or a failure. */
+  observe(id: string, ok: boolean, latencyMs: number): void {
+    const now = this.now();
+    const entry = this.entry(id);
+    const fresh = entry.latency !== undefined && now - entry.at < STALE_MS;
+    const sample = ok ? latencyMs : Math.max(latencyMs, FAILURE_FLOOR_MS, 2 * (fresh ? (entry.latency ?? 0) : 0));
+    const failed = ok ? 0 : 1;
+    if (fresh) {
+      entry.latency = (entry.latency ?? sample) + LATENCY_ALPHA * (sample - (entry.latency ?? sample));
+      entry.failure += LATENCY_ALPHA * (failed - entry.failure);
+    } else {
+      entry.latency = sample;
+      entry.failure = failed;
+    }
+    entry.at = now;
+    // Most recently measured last: the first one is the one to forget.
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+  }
+
+  /** The figure the draw reads: latency (undefined when unknown) or attempts in flight, both instances-wide. */
+  figure(id: string, by: "latency" | "in_flight"): Figure {
+    const now = this.now();
+    const entry = this.entries.get(id);
+    let sum = 0;
+    let failure = 0;
+    let known = 0;
+    let inFlight = entry?.inFlight ?? 0;
+    if (entry?.latency !== undefined && now - entry.at < STALE_MS) {
+      sum += entry.latency;
+      failure += entry.failure;
+      known++;
+    }
+    for (const [origin, remote] of this.remotes) {
+      if (now - remote.receivedAt > REMOTE_TTL_MS) {
+        this.remotes.delete(origin);
+        continue;
+      }
+      const figure = remote.figures.get(id);
+      if (!figure) continue;
+      inFlight += figure.inFlight;
+      if (figure.latency !== null && now - figure.at < STALE_MS) {
+        sum += figure.latency;
+        failure += figure.failure;
+        known++;
+      }
+    }
+    const failing = known > 0 && failure / known >= FAILING_AT;
+    if (by === "in_flight") return { value: inFlight, failing };
+    return { value: known > 0 ? sum / known : undefined, failing };
+  }
+
+  /** This instance's figures for the others: fresh ones and those with attempts in flight, at most MAX_REPORTED. */
+  report(): ReportedFigure[] {
+    const now = this.now();
+    const out: ReportedFigure[] = [];
+    // Newest first: the most recently measured targets are the ones worth sharing.
+    const ids = [...this.entries.keys()];
+    for (let i = ids.length - 1; i >= 0 && out.length < MAX_REPORTED; i--) {
+      const id = ids[i] as string;
+      const entry = this.entries.get(id) as Entry;
+      const age = now - entry.at;
+      const fresh = entry.latency !== undefined && age < STALE_MS;
+      if (!fresh && entry.inFlight === 0) continue;
+      out.push([id, fresh ? Math.round(entry.latency as number) : null, Math.max(0, age), round2(entry.failure), entry.inFlight]);
+    }
+    return out;
+  }
+
+  /** Another instance's report (its figures replace what it sent before). */
+  merge(origin: string, figures: readonly ReportedFigure[]): void {
+    const now = this.now();
+    const map: Remote["figures"] = new Map();
+    for (const [id, latency, age, failure, inFlight] of figures.slice(0, MAX_REPORTED)) {
+      map.set(id, { latency, at: now - age, failure, inFlight });
+    }
+    this.remotes.delete(origin);
+    if (this.remotes.size >= MAX_INSTANCES) {
+      const oldest = this.remotes.keys().next().value;
+      if (oldest !== undefined) this.remotes.delete(oldest);
+    }
+    this.remotes.set(origin, { receivedAt: now, figures: map });
+  }
+
+  /** Targets this instance keeps figures for (bounded by MAX_TARGETS). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** This instance's own figures, for the metrics: [id, latency or undefined, in flight]. */
+  *local(): Generator<[string, number | undefined, number]> {
+    const now = this.now();
+    for (const [id, entry] of this.entries) {
+      yield [id, entry.latency !== undefined && now - entry.at < STALE_MS ? entry.latency : undefined, entry.inFlight];
+    }
+  }
+
+  private entry(id: string): Entry {
+    let entry = this.entries.get(id);
+    if (entry) return entry;
+    if (this.entries.size >= MAX_TARGETS) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    entry = { latency: undefined, failure: 0, at: 0, inFlight: 0 };
+    this.entries.set(id, entry);
+    return entry;
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Parses another instance's report; null when it is not one (never throws). */
+export function parseReport(raw: string): { origin: string; figures: ReportedFigure[] } | null {
+  try {
+    const m = JSON.parse(raw) as { origin?: unknown; figures?: unknown };
+    if (typeof m.origin !== "string" || !Array.isArray(m.figures)) return null;
+    const figures: ReportedFigure[] = [];
+    for (const f of m.figures.slice(0, MAX_REPORTED) as unknown[]) {
+      if (!Array.isArray(f) || f.length !== 5) continue;
+      const [id, latency, age, failure, inFlight] = f as unknown[];
+      if (typeof id !== "string" || (latency !== null && !isNum(latency)) || !isNum(age) || !isNum(failure) || !isNum(inFlight)) continue;
+      figures.push([id, latency as number | null, age as number, failure as number, inFlight as number]);
+    }
+    return { origin: m.origin, figures };
+  } catch {
+    return null;
+  }
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0;
+}

@@ -1,0 +1,103 @@
+/**
+ * Loadbalance figures shared through Redis: attempts instance A holds in flight to a slow target
+ * reach instance B in A's report (published every second), so B's draws by in_flight avoid that
+ * target though B itself has nothing in flight there. With B cut off from Redis, its requests are
+ * still answered (it goes by its own figures).
+ */
+import { randomBytes } from "node:crypto";
+import Redis from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  chatVia,
+  probeServices,
+  REDIS_URL,
+  SERVICES_REQUIRED,
+  startCluster,
+  waitFor,
+  admin,
+  type Cluster,
+} from "../../testing/multi-instance-harness";
+
+const services = await probeServices();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: loadbalance figures through Redis", () => {
+  let c: Cluster;
+
+  beforeAll(async () => {
+    if (!services.ok) throw new Error(`PostgreSQL and Redis are required with CI=true: ${services.reason}`);
+    c = await startCluster();
+  });
+  afterAll(async () => c?.close());
+
+  const newVk = async (name: string, key: string) => {
+    const r = await admin(c.a, "POST", "/virtual-keys", {
+      name: `${name} ${randomBytes(3).toString("hex")}`,
+      provider: "openai",
+      key,
+      custom_host: `${c.mock.url}/v1`,
+    });
+    expect(r.status, r.text).toBe(201);
+    return r.json.slug as string;
+  };
+  const subscribers = async () => {
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const [, count] = (await redis.pubsub("NUMSUB", `${c.prefix}:balance`)) as [string, number];
+      return Number(count);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it("B avoids a target A keeps busy, and answers without Redis", async () => {
+    const slowKey = `sk-slow-${randomBytes(8).toString("hex")}`;
+    const fastKey = `sk-fast-${randomBytes(8).toString("hex")}`;
+    const [slow, fast] = [await newVk("slow", slowKey), await newVk("fast", fastKey)];
+    const both = {
+      "x-portkey-config": JSON.stringify({
+        strategy: { mode: "loadbalance", by: "in_flight" },
+        targets: [{ virtual_key: slow }, { virtual_key: fast }],
+      }),
+    };
+    const onlySlow = {
+      "x-portkey-config": JSON.stringify({ strategy: { mode: "loadbalance", by: "in_flight" }, targets: [{ virtual_key: slow }] }),
+    };
+
+    // Each instance sets up its figures (and subscribes) on its first request with such a node.
+    for (const i of [c.a, c.b])
+      expect(
+        (
+          await chatVia(i, c.mock, c.gatewayKey, {
+            "x-portkey-config": JSON.stringify({ strategy: { mode: "loadbalance", by: "in_flight" }, targets: [{ virtual_key: fast }] }),
+          })
+        ).status,
+      ).toBe(200);
+    await waitFor(async () => (await subscribers()) === 2, 10_000, "A and B to subscribe to the figures channel");
+
+    // A holds four requests on the slow target for 6 s; B hears of them within a report or two.
+    c.mock.script({ match: { key: slowKey }, fault: { kind: "delay", ms: 6000 } });
+    const held = Array.from({ length: 4 }, () => chatVia(c.a, c.mock, c.gatewayKey, onlySlow));
+    await sleep(2_500);
+
+    // B has nothing in flight anywhere: without A's figures its draws would be even (about 10 of 20).
+    let toSlow = 0;
+    for (let i = 0; i < 20; i++) {
+      const r = await chatVia(c.b, c.mock, c.gatewayKey, both);
+      expect(r.status).toBe(200);
+      if (r.key !== fastKey) toSlow++;
+    }
+    expect(toSlow).toBeLessThanOrEqual(4);
+    for (const r of await Promise.all(held)) expect(r.status).toBe(200);
+
+    // B loses Redis: its requests are still answered, at once (by its own figures).
+    c.mock.clearScript();
+    await c.redisProxy.cut();
+    try {
+      for (let i = 0; i < 5; i++) expect((await chatVia(c.b, c.mock, c.gatewayKey, both)).status).toBe(200);
+    } finally {
+      await c.redisProxy.restore();
+    }
+  });
+});
