@@ -91,7 +91,14 @@ describe("completeAt", () => {
 
   it("offers a nested level's keys: strategy, retry", () => {
     const [s, p] = at('{"strategy": {"|"}}');
-    expect(completeAt(s, p, slugs)!.options.map((o) => o.label)).toEqual(["mode", "on_status_codes", "by", "conditions", "default"]);
+    expect(completeAt(s, p, slugs)!.options.map((o) => o.label)).toEqual([
+      "mode",
+      "on_status_codes",
+      "hedge",
+      "by",
+      "conditions",
+      "default",
+    ]);
     const [r, q] = at('{"targets": [{}, {"retry": {"a|');
     expect(completeAt(r, q, slugs)!.options.map((o) => o.label)).toEqual(["attempts", "on_status_codes", "use_retry_after_header"]);
   });

@@ -5,7 +5,7 @@
  * default, and meaningless without a parent) is left out too. Equal configs give equal text.
  * The orders are the key lists of keys.ts (one list per level, written in reading order there).
  */
-import { AFFINITY_KEYS, CACHE_KEYS, CIRCUIT_BREAKER_KEYS, CONDITION_KEYS, NODE_KEYS, RETRY_KEYS, STRATEGY_KEYS } from "./keys";
+import { AFFINITY_KEYS, CACHE_KEYS, CIRCUIT_BREAKER_KEYS, CONDITION_KEYS, HEDGE_KEYS, NODE_KEYS, RETRY_KEYS, STRATEGY_KEYS } from "./keys";
 import { isRecord } from "../../is-record";
 import type { Config } from "./schema";
 
@@ -41,6 +41,7 @@ function canonicalNode(node: Record<string, unknown>): Record<string, Json> {
 
 function canonicalStrategy(strategy: Record<string, unknown>): Record<string, Json> {
   const out = pick(strategy, STRATEGY_ORDER);
+  if (isRecord(strategy.hedge)) out.hedge = pick(strategy.hedge, HEDGE_KEYS);
   if (Array.isArray(strategy.conditions)) {
     out.conditions = strategy.conditions.map((condition) => {
       const ordered = pick(asRecord(condition), CONDITION_ORDER);

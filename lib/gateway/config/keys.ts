@@ -30,7 +30,8 @@ export const NODE_KEYS = [
   "targets",
 ] as const;
 // The other levels' keys, also in canonical order.
-export const STRATEGY_KEYS = ["mode", "by", "on_status_codes", "conditions", "default"] as const;
+export const STRATEGY_KEYS = ["mode", "by", "on_status_codes", "hedge", "conditions", "default"] as const;
+export const HEDGE_KEYS = ["after_ms", "max", "allow_non_idempotent"] as const;
 export const CONDITION_KEYS = ["query", "then"] as const;
 export const RETRY_KEYS = ["attempts", "on_status_codes", "use_retry_after_header"] as const;
 export const CACHE_KEYS = ["mode", "max_age"] as const;
@@ -45,7 +46,7 @@ type Level = {
 };
 
 const conditionLevel: Level = { keys: CONDITION_KEYS };
-const strategyLevel: Level = { keys: STRATEGY_KEYS, arrays: { conditions: conditionLevel } };
+const strategyLevel: Level = { keys: STRATEGY_KEYS, objects: { hedge: { keys: HEDGE_KEYS } }, arrays: { conditions: conditionLevel } };
 const nodeLevel: Level = {
   keys: NODE_KEYS,
   objects: {

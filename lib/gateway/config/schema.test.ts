@@ -157,6 +157,21 @@ describe("strategy", () => {
     );
   });
 
+  it("takes a hedge on fallback only, with after_ms and max in range", () => {
+    const fb = (hedge: unknown, mode = "fallback") => ({
+      strategy: { mode, hedge },
+      targets: [{ virtual_key: "a" }, { virtual_key: "b" }],
+    });
+    expect(valid(fb({ afterMs: 800, max: 2, allowNonIdempotent: true })).strategy).toEqual({
+      mode: "fallback",
+      hedge: { after_ms: 800, max: 2, allow_non_idempotent: true },
+    });
+    expect(issueAt(fb({ after_ms: 0 }), "strategy.hedge.after_ms")).toBe("must be an integer from 1 to 600000 milliseconds");
+    expect(issueAt(fb({ after_ms: 10, max: 4 }), "strategy.hedge.max")).toBe("must be an integer from 1 to 3 (extra attempts at once)");
+    expect(issueAt(fb({}), "strategy.hedge.after_ms")).toMatch(/^is required/);
+    expect(issueAt(fb({ after_ms: 10 }, "single"), "strategy.hedge")).toBe("hedge is only allowed with mode fallback");
+  });
+
   it("needs a target with weight > 0 under loadbalance", () => {
     const config = { strategy: { mode: "loadbalance" }, targets: [{ virtual_key: "a", weight: 0 }] };
     expect(issueAt(config, "targets")).toBe("loadbalance needs at least one target with weight > 0");

@@ -97,12 +97,26 @@ export const conditionSchema = strictObject(
   'an object {"query": {...}, "then": "<target name>"}',
 );
 
+/** Extra attempts a hedge may run at once beside the first (docs/GATEWAY.md §5.11). */
+export const MAX_HEDGES = 3;
+
+/** Hedged requests on a fallback node: after `after_ms` without an answer, the next target is tried too. */
+export const hedgeSettingsSchema = strictObject(
+  {
+    after_ms: intInRange(1, MAX_REQUEST_TIMEOUT_MS, " milliseconds"),
+    max: intInRange(1, MAX_HEDGES, " (extra attempts at once)").optional(),
+    allow_non_idempotent: booleanValue().optional(),
+  },
+  'an object such as {"after_ms": 2000}',
+);
+
 /** Keys that belong to one strategy mode only: named when used with another mode. */
 const MODE_ONLY_KEYS: Record<string, StrategyMode> = {
   on_status_codes: "fallback",
   conditions: "conditional",
   default: "conditional",
   by: "loadbalance",
+  hedge: "fallback",
 };
 const modeHint = (key: string) => {
   const mode = ownValue(MODE_ONLY_KEYS, key);
@@ -114,7 +128,11 @@ export const strategySchema = z.discriminatedUnion(
   "mode",
   [
     strictObject({ mode: z.literal("single") }, strategyWhat, modeHint),
-    strictObject({ mode: z.literal("fallback"), on_status_codes: statusCodeList.optional() }, strategyWhat, modeHint),
+    strictObject(
+      { mode: z.literal("fallback"), on_status_codes: statusCodeList.optional(), hedge: hedgeSettingsSchema.optional() },
+      strategyWhat,
+      modeHint,
+    ),
     strictObject(
       {
         mode: z.literal("loadbalance"),
@@ -240,6 +258,7 @@ export type Strategy = z.output<typeof strategySchema>;
 export type RetrySettings = z.output<typeof retrySettingsSchema>;
 export type CacheSettings = z.output<typeof cacheSettingsSchema>;
 export type CircuitBreakerSettings = z.output<typeof circuitBreakerSettingsSchema>;
+export type HedgeSettings = z.output<typeof hedgeSettingsSchema>;
 export type Condition = z.output<typeof conditionSchema>;
 export type { Query } from "./condition-query";
 

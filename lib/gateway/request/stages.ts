@@ -254,6 +254,8 @@ function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<
     maxAttempts: getEnv().DETOUR_MAX_UPSTREAM_ATTEMPTS,
     ...circuitRouteOptions(s.key.workspaceId),
     balance,
+    // A create that stores its response, or a call that changes one, is not sent twice by a hedge (unless the config allows it).
+    nonIdempotent: records || (s.call ? s.call.method !== "GET" : false),
     sleep: (ms, signal) => trackedSleep(s, ms, signal),
     timeoutResponse,
   });

@@ -25,6 +25,7 @@ import { isRetryTrigger, MAX_TOTAL_RETRY_WAIT_MS, retryDelayMs } from "./retry-p
 import { runAttempt, type AttemptEnv } from "./run-attempt";
 import type {
   AttemptOutcome,
+  HedgePolicy,
   AttemptRecord,
   RouteChild,
   RouteLeaf,
@@ -44,8 +45,11 @@ type RouteEnv<T, R> = AttemptEnv<T, R> & {
   random: () => number;
   now: () => number;
   attempts: AttemptRecord<T>[];
-  /** Attempts that called attempt() (the records minus skips). */
-  made: number;
+  /** Attempts that called attempt() (the records minus skips): shared by a hedge's branches. */
+  counts: { made: number; firstPath?: string };
+  /** Inside a hedge's branch: aborted when another branch answered first (its attempt is `hedge_cancelled`). */
+  hedgeSignal?: AbortSignal;
+  nonIdempotent: boolean;
   maxAttempts: number;
   admit?: RouteOptions<T, R>["admit"];
   report?: RouteOptions<T, R>["report"];
@@ -74,7 +78,8 @@ export async function route<T, R = unknown>(root: RouteNode<T>, options: RouteOp
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
     attempts: [],
-    made: 0,
+    counts: { made: 0 },
+    nonIdempotent: options.nonIdempotent === true,
     maxAttempts: options.maxAttempts ?? MAX_UPSTREAM_ATTEMPTS,
     admit: options.admit,
     report: options.report,
@@ -83,13 +88,13 @@ export async function route<T, R = unknown>(root: RouteNode<T>, options: RouteOp
   };
   try {
     const answer = await runNode(root, env);
-    const first = env.attempts[0];
+    const firstPath = env.counts.firstPath;
     return {
       outcome: answer.outcome,
       path: answer.leaf.path,
       target: answer.leaf.target,
       retryCount: answer.retryCount,
-      fallbackUsed: first !== undefined && first.path !== answer.leaf.path,
+      fallbackUsed: firstPath !== undefined && firstPath !== answer.leaf.path,
       attempts: env.attempts,
     };
   } catch (error) {
@@ -124,6 +129,8 @@ async function runFallback<T, R>(
   strategy: Extract<StrategySpec, { mode: "fallback" }>,
   env: RouteEnv<T, R>,
 ): Promise<NodeResult<T, R>> {
+  const { hedge } = strategy;
+  if (hedge && (!env.nonIdempotent || hedge.allowNonIdempotent)) return runHedgedFallback(node, strategy, hedge, env);
   let result: NodeResult<T, R> | undefined;
   let lastTried: NodeResult<T, R> | undefined;
   for (const [index, child] of node.children.entries()) {
@@ -141,6 +148,87 @@ async function runFallback<T, R>(
     return lastTried;
   }
   return result;
+}
+
+type Branch<T, R> = { index: number; cancel: AbortController; done: Promise<BranchSettled<T, R>> };
+type BranchSettled<T, R> = { branch: Branch<T, R>; result: NodeResult<T, R> } | { branch: Branch<T, R>; error: unknown };
+
+/**
+ * A fallback with `hedge` (docs/GATEWAY.md §5.11): the children in order, as without it, but when
+ * the running ones have not answered within `afterMs`, the next child is started too (at most
+ * `max` beside the first, each within the attempt budget). The first answer that a fallback would
+ * stop at wins: the other branches are aborted (their attempts in flight are `hedge_cancelled`).
+ * A failed branch moves on like a fallback only when no other branch is still running. A client
+ * abort or a router error (budget) ends every branch.
+ */
+async function runHedgedFallback<T, R>(
+  node: RouteStrategyNode<T>,
+  strategy: Extract<StrategySpec, { mode: "fallback" }>,
+  hedge: HedgePolicy,
+  env: RouteEnv<T, R>,
+): Promise<NodeResult<T, R>> {
+  const { children } = node;
+  if (children.length === 0) throw new InvalidRouteTreeError(node.path, "fallback has no targets");
+  const running = new Set<Branch<T, R>>();
+  let next = 0;
+  let lastTried: NodeResult<T, R> | undefined;
+  const start = () => {
+    const index = next++;
+    const cancel = new AbortController();
+    const branchEnv: RouteEnv<T, R> = { ...env, signal: AbortSignal.any([env.signal, cancel.signal]), hedgeSignal: cancel.signal };
+    const branch = { index, cancel } as Branch<T, R>;
+    branch.done = runNode(childAt(node, index).node, branchEnv).then(
+      (result) => ({ branch, result }),
+      (error: unknown) => ({ branch, error }),
+    );
+    running.add(branch);
+  };
+  const cancelOthers = () => {
+    for (const branch of running) branch.cancel.abort();
+    running.clear();
+  };
+  start();
+  for (;;) {
+    const canHedge = next < children.length && running.size <= hedge.max && env.counts.made < env.maxAttempts;
+    let cancelTimer: (() => void) | undefined;
+    const waits: Promise<BranchSettled<T, R> | "hedge">[] = [...running].map((branch) => branch.done);
+    if (canHedge) waits.push(new Promise((resolve) => (cancelTimer = env.schedule(hedge.afterMs, () => resolve("hedge")))));
+    const settled = await Promise.race(waits);
+    cancelTimer?.();
+    if (settled === "hedge") {
+      if (env.signal.aborted) throw new RouteAbortedError();
+      // The budget is read again when the timer fires: the first attempt may have been made since.
+      if (env.counts.made < env.maxAttempts) start();
+      continue;
+    }
+    running.delete(settled.branch);
+    if ("error" in settled) {
+      cancelOthers();
+      throw settled.error;
+    }
+    const { result } = settled;
+    if (!result.skipped) lastTried = result;
+    const child = childAt(node, settled.branch.index);
+    const reason = fallbackReason(result.outcome, child.onStatusCodes ?? strategy.onStatusCodes);
+    if (reason === undefined) {
+      cancelOthers();
+      return result;
+    }
+    if (running.size > 0) {
+      result.last.reason ??= reason;
+      continue;
+    }
+    if (next < children.length) {
+      result.last.reason ??= reason;
+      start();
+      continue;
+    }
+    if (result.skipped && lastTried) {
+      delete lastTried.last.reason;
+      return lastTried;
+    }
+    return result;
+  }
 }
 
 /** Why a fallback moves past this outcome, or undefined when the outcome is the answer. */
@@ -174,6 +262,8 @@ function describeOutcome(outcome: AttemptOutcome<unknown>): string {
       return "client disconnected";
     case "circuit_open":
       return "circuit open";
+    case "hedge_cancelled":
+      return "cancelled: another attempt answered first";
     case undefined:
       return `status ${outcome.status}`;
   }
@@ -222,7 +312,7 @@ async function runLeaf<T, R>(leaf: RouteLeaf<T>, env: RouteEnv<T, R>): Promise<N
 
 /** Throws `AttemptBudgetError` when no upstream attempt is left for the one routing is about to make. */
 function ensureBudget<T, R>(env: RouteEnv<T, R>): void {
-  if (env.made < env.maxAttempts) return;
+  if (env.counts.made < env.maxAttempts) return;
   const last = env.attempts.findLast((record) => record.errorClass !== "circuit_open");
   if (last) last.reason = `stopped: ${env.maxAttempts} upstream attempts made, the limit for one request`;
   throw new AttemptBudgetError(env.maxAttempts, last?.status);
@@ -251,6 +341,7 @@ function skipLeaf<T, R>(leaf: RouteLeaf<T>, reason: string, env: RouteEnv<T, R>)
     reason: `skipped: ${reason}`,
   };
   env.attempts.push(record);
+  env.counts.firstPath ??= leaf.path;
   const outcome: AttemptOutcome<R> = { status: 503, errorClass: "circuit_open" };
   if (leaf.settings.measured) env.balance?.observe(leaf, outcome, 0);
   if (env.skippedResponse) outcome.response = env.skippedResponse({ path: leaf.path, target: leaf.target, reason });
@@ -264,7 +355,8 @@ async function attemptOnce<T, R>(
 ): Promise<{ outcome: AttemptOutcome<R>; record: AttemptRecord<T> }> {
   if (env.signal.aborted) throw new RouteAbortedError();
   const startedAt = env.now();
-  env.made += 1;
+  env.counts.made += 1;
+  env.counts.firstPath ??= leaf.path;
   const settled = await runAttempt(leaf, retryIndex, env);
   const record: AttemptRecord<T> = {
     index: env.attempts.length,
@@ -275,8 +367,13 @@ async function attemptOnce<T, R>(
   };
   env.attempts.push(record);
   if (settled.kind === "aborted") {
-    record.errorClass = "aborted";
-    record.reason = "client disconnected";
+    if (env.hedgeSignal?.aborted) {
+      record.errorClass = "hedge_cancelled";
+      record.reason = "hedge_cancelled: another attempt answered first";
+    } else {
+      record.errorClass = "aborted";
+      record.reason = "client disconnected";
+    }
     throw new RouteAbortedError();
   }
   record.status = settled.outcome.status;

@@ -42,8 +42,15 @@ function toStrategySpec(strategy: Strategy): StrategySpec {
       return { mode: "single" };
     case "loadbalance":
       return strategy.by === undefined || strategy.by === "weight" ? { mode: "loadbalance" } : { mode: "loadbalance", by: strategy.by };
-    case "fallback":
-      return strategy.on_status_codes ? { mode: "fallback", onStatusCodes: strategy.on_status_codes } : { mode: "fallback" };
+    case "fallback": {
+      const spec: Extract<StrategySpec, { mode: "fallback" }> = { mode: "fallback" };
+      if (strategy.on_status_codes) spec.onStatusCodes = strategy.on_status_codes;
+      if (strategy.hedge) {
+        spec.hedge = { afterMs: strategy.hedge.after_ms, max: strategy.hedge.max ?? 1 };
+        if (strategy.hedge.allow_non_idempotent) spec.hedge.allowNonIdempotent = true;
+      }
+      return spec;
+    }
     case "conditional": {
       const spec: StrategySpec = { mode: "conditional", conditions: strategy.conditions };
       if (strategy.default !== undefined) spec.default = strategy.default;

@@ -34,6 +34,16 @@ export type NodeSettings = {
   measured?: true;
 };
 
+/** Hedged requests on a fallback (docs/GATEWAY.md §5.11). */
+export type HedgePolicy = {
+  /** Wait this long for the running attempts before the next target is tried too. */
+  afterMs: number;
+  /** Extra attempts at once beside the first: 1..3. */
+  max: number;
+  /** Hedge even a request that is not idempotent (RouteOptions.nonIdempotent). */
+  allowNonIdempotent?: boolean;
+};
+
 /** What a loadbalance node draws by: weight alone, or per-target figures (docs/GATEWAY.md §5.10). */
 export type BalanceBy = "weight" | "latency" | "in_flight";
 
@@ -56,7 +66,7 @@ export type RouteLeaf<T> = {
 
 export type StrategySpec =
   | { mode: "single" }
-  | { mode: "fallback"; onStatusCodes?: number[] }
+  | { mode: "fallback"; onStatusCodes?: number[]; hedge?: HedgePolicy }
   | { mode: "loadbalance"; by?: "latency" | "in_flight" }
   | { mode: "conditional"; conditions: { query: Query; then: string }[]; default?: string };
 
@@ -92,7 +102,8 @@ export type AttemptErrorClass =
   | "redirect"
   | "address_not_allowed"
   | "aborted"
-  | "circuit_open";
+  | "circuit_open"
+  | "hedge_cancelled";
 
 export type AttemptOutcome<R = unknown> = {
   status: number;
@@ -182,6 +193,11 @@ export type RouteOptions<T, R = unknown> = {
    * the budget every validated config fits in.
    */
   maxAttempts?: number;
+  /**
+   * The request is not idempotent (a Responses create that stores its response): fallback nodes
+   * do not hedge it unless their hedge says `allow_non_idempotent`.
+   */
+  nonIdempotent?: boolean;
   /** Figures for loadbalance by latency / in_flight; without it such nodes draw by weight. */
   balance?: Balance<T>;
   /** Payload of a skipped leaf's outcome (status 503), e.g. Detour's OpenAI-shaped `circuit_open` error. */
