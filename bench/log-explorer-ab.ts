@@ -71,7 +71,10 @@ async function main(): Promise<void> {
       const refused = (err: Error) => ({ rows: [], next: null, refused: err.name });
       const a = await other.listLogs(db, workspaceId, q).catch(refused);
       const b = await listLogs(db, workspaceId, q).catch(refused);
-      for (const [side, page] of [["old", a], ["new", b]] as const)
+      for (const [side, page] of [
+        ["old", a],
+        ["new", b],
+      ] as const)
         if ("refused" in page) console.log(`(${shape}: ${side} refuses it: ${page.refused})`);
       // A version may end a page short where the other fills it (an old bound on the rows it reads):
       // then the rows of the shorter page must begin the longer one; anything else is a defect.

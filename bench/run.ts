@@ -13,8 +13,11 @@
  *
  * Processes: the mock upstream (testing/mock-upstream/cli.ts), Detour (scripts/server.ts, production
  * build, fresh SQLite in a temp dir, request logging on as always), the same build under `next start`
- * (Next's route handlers answer the inference routes: the baseline for what scripts/server.ts saves)
- * and Portkey's gateway, each its own process; autocannon runs here. Detour's databases are seeded
+ * (Next's route handlers answer the inference routes: the baseline for what scripts/server.ts saves),
+ * Portkey's gateway, and the floor (bench/floor-relay.ts: a bare Node.js relay reading the same
+ * `x-portkey-config`, falling back on non-2xx, piping streams, with nothing else), each its own
+ * process; autocannon runs here. Throughput of streams is measured at c=32 too (autocannon reads
+ * each stream to its end). Detour's databases are seeded
  * from this process before it starts.
  */
 import { randomBytes } from "node:crypto";
@@ -56,8 +59,8 @@ if (![DURATION_S, WARMUP_S, STREAM_S].every((n) => Number.isFinite(n) && n > 0 &
   throw new Error("--duration, --warmup and --stream-seconds must be numbers of seconds in (0, 30]");
 }
 const PREWARM_S = 1.5; // per gateway target, before any case is measured
-// Expected run time with these settings (18 load cases, two undici round-trip cases, 6 stream cases, start-up), and a hard cap.
-const EXPECTED_S = 40 + 7 * PREWARM_S + 18 * (WARMUP_S + DURATION_S + 1) + DURATION_S + 6 * (Math.min(WARMUP_S, 1) + STREAM_S + 0.5);
+// Expected run time with these settings (26 load cases, two undici round-trip cases, 8 stream cases, start-up), and a hard cap.
+const EXPECTED_S = 45 + 9 * PREWARM_S + 26 * (WARMUP_S + DURATION_S + 1) + DURATION_S + 8 * (Math.min(WARMUP_S, 1) + STREAM_S + 0.5);
 const HARD_TIMEOUT_MS = Math.max(300, 1.5 * EXPECTED_S) * 1000;
 const PAUSE_MS = 500; // between cases, so one case's tail does not bleed into the next
 
@@ -285,6 +288,15 @@ async function main(): Promise<void> {
   await waitForHttp(`${portkeyUrl}/`, portkey);
   log(`Portkey gateway 1.15.2 on ${portkeyUrl} (pid ${portkey.child.pid})`);
 
+  // 3b. the floor: a bare Node.js relay (bench/floor-relay.ts), its own process
+  const floorPort = await freePort();
+  const floor = spawnProc("floor relay", ["--import", "tsx", "bench/floor-relay.ts", "--port", String(floorPort)], {
+    NODE_ENV: "production",
+  });
+  const floorUrl = `http://127.0.0.1:${floorPort}`;
+  await waitForHttp(`${floorUrl}/`, floor);
+  log(`floor relay (bare Node.js, undici) on ${floorUrl} (pid ${floor.child.pid})`);
+
   // 4. targets
   const body = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
   const streamBody = JSON.stringify({
@@ -310,6 +322,10 @@ async function main(): Promise<void> {
     ],
   });
   const directHeaders = (key: string) => ({ ...json, authorization: `Bearer ${key}` });
+  const floorHeaders = (key: string) => ({
+    ...json,
+    "x-portkey-config": JSON.stringify({ provider: "openai", api_key: key, custom_host: `${mockUrl}/v1` }),
+  });
   const providerHeaders = (key: string) => ({
     ...json,
     "x-portkey-provider": "openai",
@@ -356,6 +372,13 @@ async function main(): Promise<void> {
       body,
       pid: portkey.child.pid,
     },
+    floor: { url: `${floorUrl}/v1/chat/completions`, headers: floorHeaders(KEY_OK), body, pid: floor.child.pid },
+    floorFallback: {
+      url: `${floorUrl}/v1/chat/completions`,
+      headers: { ...json, "x-portkey-config": inlineFallback },
+      body,
+      pid: floor.child.pid,
+    },
   } satisfies Record<string, Target>;
 
   // 5. sanity: every target answers 200 (503 for the failing baseline), fallbacks really fall back
@@ -393,7 +416,21 @@ async function main(): Promise<void> {
     results.push(await measure("Detour fallback (saved config)", "fallback", "detour", T.detourFallback, c));
     results.push(await measure("Detour fallback (inline config)", "fallback", "detour", T.detourFallbackInline, c));
     results.push(await measure("Portkey fallback (inline config)", "fallback", "portkey", T.portkeyFallback, c));
+    results.push(await measure("floor relay", "single", "floor", T.floor, c));
+    results.push(await measure("floor relay fallback (inline config)", "fallback", "floor", T.floorFallback, c));
   }
+
+  // 6a. stream throughput at c=32: the whole stream (burst) read by autocannon, per system.
+  const streamTargets = {
+    direct: { ...T.direct, body: streamBody },
+    detour: { ...T.detourVk, body: streamBody },
+    portkey: { ...T.portkey, body: streamBody },
+    floor: { ...T.floor, body: streamBody },
+  } satisfies Record<string, Target>;
+  results.push(await measure("direct to mock, stream", "stream", "direct", streamTargets.direct, 32));
+  results.push(await measure("Detour (virtual key), stream", "stream", "detour", streamTargets.detour, 32));
+  results.push(await measure("Portkey (provider headers), stream", "stream", "portkey", streamTargets.portkey, 32));
+  results.push(await measure("floor relay, stream", "stream", "floor", streamTargets.floor, 32));
 
   // 6b. the same two direct calls at c=1 through undici, the HTTP client Detour uses upstream: a
   // gateway's failed attempt costs what its own client takes for the round trip, not autocannon's.
@@ -433,6 +470,7 @@ async function main(): Promise<void> {
         body: streamBody_,
       }),
     );
+    streams.push(await measureStream("floor relay", "floor", mode, { url: T.floor.url, headers: floorHeaders(key), body: streamBody_ }));
   }
 
   // 8. Detour's log rows == requests it answered
@@ -475,6 +513,36 @@ async function main(): Promise<void> {
     table(
       ["figure", "c=1", "c=32"],
       [
+        [
+          "Detour (virtual key) req/s ÷ floor relay req/s (target >= 0.5 at c=32)",
+          ratio("Detour (virtual key)", "floor relay", 1),
+          ratio("Detour (virtual key)", "floor relay", 32),
+        ],
+        [
+          "Detour fallback (saved) req/s ÷ floor relay fallback req/s",
+          ratio("Detour fallback (saved config)", "floor relay fallback (inline config)", 1),
+          ratio("Detour fallback (saved config)", "floor relay fallback (inline config)", 32),
+        ],
+        ["Detour stream req/s ÷ floor relay stream req/s", "–", ratio("Detour (virtual key), stream", "floor relay, stream", 32)],
+        [
+          "Detour's p50 added at c=1 minus the floor's (target <= 0.30 ms): single / fallback / stream total (burst)",
+          `${signed(get("Detour (virtual key)", 1).p50 - get("floor relay", 1).p50)} / ${signed(
+            get("Detour fallback (saved config)", 1).p50 - get("floor relay fallback (inline config)", 1).p50,
+          )} / ${signed(burst("detour").total.p50 - burst("floor").total.p50)} ms`,
+          "–",
+        ],
+        [
+          "p99 at c=32: Detour / floor (target <= 2x): single, fallback, stream",
+          "–",
+          `${fmt(get("Detour (virtual key)", 32).p99 / get("floor relay", 32).p99)}x, ${fmt(
+            get("Detour fallback (saved config)", 32).p99 / get("floor relay fallback (inline config)", 32).p99,
+          )}x, ${fmt(get("Detour (virtual key), stream", 32).p99 / get("floor relay, stream", 32).p99)}x`,
+        ],
+        [
+          "server CPU per request: Detour / floor (single)",
+          `${fmt(get("Detour (virtual key)", 1).serverCpuMsPerReq, 3)} / ${fmt(get("floor relay", 1).serverCpuMsPerReq, 3)} ms`,
+          `${fmt(get("Detour (virtual key)", 32).serverCpuMsPerReq, 3)} / ${fmt(get("floor relay", 32).serverCpuMsPerReq, 3)} ms`,
+        ],
         [
           "Detour (virtual key) req/s ÷ Portkey req/s",
           ratio("Detour (virtual key)", "Portkey (provider headers)", 1),
@@ -537,7 +605,7 @@ async function main(): Promise<void> {
   const singleRows: string[][] = [];
   for (const c of [1, 32]) {
     const d = get("direct to mock", c);
-    for (const r of results.filter((x) => x.c === c && x.group !== "fallback")) {
+    for (const r of results.filter((x) => x.c === c && (x.group === "single" || x.group === "baseline503"))) {
       const isDirect = r.system === "direct";
       singleRows.push([
         r.name,
@@ -579,7 +647,9 @@ async function main(): Promise<void> {
           ? r.name.includes("inline")
             ? "Detour (provider headers)"
             : "Detour (virtual key)"
-          : "Portkey (provider headers)",
+          : r.system === "floor"
+            ? "floor relay"
+            : "Portkey (provider headers)",
         c,
       );
       fbRows.push([
@@ -617,6 +687,26 @@ async function main(): Promise<void> {
         "answers",
       ],
       fbRows,
+    ),
+  );
+  out.push("");
+  out.push("### Stream throughput, c=32 (burst: each stream read to its end)");
+  out.push("");
+  const directStream = get("direct to mock, stream", 32);
+  out.push(
+    table(
+      ["case", "req/s", "p50 ms", "p99 ms", "req/s vs direct", "server CPU ms/req", "answers"],
+      results
+        .filter((r) => r.group === "stream")
+        .map((r) => [
+          r.name,
+          fmt(r.rps, 0),
+          fmt(r.p50),
+          fmt(r.p99),
+          fmt(r.rps / directStream.rps),
+          fmt(r.serverCpuMsPerReq, 3),
+          statusText(r.statuses, r.errors),
+        ]),
     ),
   );
   out.push("");

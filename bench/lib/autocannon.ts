@@ -48,9 +48,12 @@ export type Target = { url: string; headers: Record<string, string>; body: strin
 
 export type CaseResult = {
   name: string;
-  group: "single" | "fallback" | "baseline503";
-  /** detour-next: the same build served by `next start`, where Next's route handlers answer /v1 too. */
-  system: "direct" | "detour" | "detour-next" | "portkey";
+  group: "single" | "fallback" | "baseline503" | "stream";
+  /**
+   * detour-next: the same build served by `next start`, where Next's route handlers answer /v1 too;
+   * floor: the bare Node.js relay of bench/floor-relay.ts.
+   */
+  system: "direct" | "detour" | "detour-next" | "portkey" | "floor";
   c: number;
   requests: number;
   seconds: number;
