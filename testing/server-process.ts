@@ -47,7 +47,7 @@ export async function startServer(env: Record<string, string>, fixedPort?: numbe
   };
 }
 
-/** Resolves with the health status once the server answers, or with the exit code if it exits first. */
+/** Resolves with the health status once the server answers 200 (its last answer at the deadline), or with the exit code if it exits first. */
 export async function waitForHealthOrExit(
   server: ServerProcess,
   timeoutMs = 60_000,
@@ -55,15 +55,21 @@ export async function waitForHealthOrExit(
   const exited = once(server.child, "exit").then(([code]) => ({ exitCode: code as number | null }));
   const deadline = Date.now() + timeoutMs;
   const healthy = (async () => {
+    let last: { health: number; body: unknown } | null = null;
     while (Date.now() < deadline) {
       if (server.child.exitCode !== null) return null;
       try {
         const res = await fetch(`http://127.0.0.1:${server.port}/api/health`);
-        return { health: res.status, body: await res.json() };
+        last = { health: res.status, body: await res.json() };
+        // A 503 while starting (its database check is bounded by 2 s, which a loaded machine can
+        // pass, e.g. while PostgreSQL creates the day partitions) is asked again until the deadline.
+        if (last.health === 200) return last;
       } catch {
-        await new Promise((r) => setTimeout(r, 200)); // polling a port that is not listening yet
+        // polling a port that is not listening yet
       }
+      await new Promise((r) => setTimeout(r, 200));
     }
+    if (last) return last;
     throw new Error(`server did not answer within ${timeoutMs} ms:\n${server.output()}`);
   })();
   const first = await Promise.race([exited, healthy]);
