@@ -144,3 +144,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
 export function chatBody(extra: Record<string, unknown> = {}) {
   return { model: "gpt-4o", messages: [{ role: "user" as const, content: "What are the 7 wonders of the world?" }], ...extra };
 }
+
+/** A log row's metadata as an object (key -> value). */
+export function metadataOf(log: Pick<LogWithAttempts, "metadataEntries">): Record<string, string> {
+  return Object.fromEntries(log.metadataEntries.map((m) => [m.key, m.value]));
+}

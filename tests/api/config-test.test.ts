@@ -6,8 +6,9 @@
  * the saved config's; nothing secret comes back; bad input is refused like the config routes refuse it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, ADMIN_PASSWORD, apiClient, errorOf, signIn, withKey, type ApiClient } from "../../testing/api-client";
-import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { errorOf, withKey, type ApiClient } from "../../testing/api-client";
+import { startConfigRunHarness } from "../../testing/config-run-harness";
+import { metadataOf, type Harness } from "../../testing/gateway-harness";
 
 const OPENAI_SECRET = "sk-openai-cfgtest-000000000000aaaa";
 const AZURE_SECRET = "azure-cfgtest-0000000000000000bbbb";
@@ -22,11 +23,7 @@ describe("management API: test a config with one real request", () => {
   let fallback: { strategy: unknown; targets: unknown[] };
 
   beforeAll(async () => {
-    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD });
-    api = withKey(h, ADMIN_KEY);
-    session = apiClient(h, { cookie: await signIn(h), origin: h.url });
-    openai = await h.openaiKey("OpenAI main", OPENAI_SECRET);
-    azure = await h.azureKey("Azure EU", AZURE_SECRET);
+    ({ h, api, session, openai, azure } = await startConfigRunHarness({ openai: OPENAI_SECRET, azure: AZURE_SECRET }));
     fallback = { strategy: { mode: "fallback", on_status_codes: [429, 503] }, targets: [{ virtual_key: openai }, { virtual_key: azure }] };
   });
   afterAll(async () => h?.close());
@@ -72,8 +69,7 @@ describe("management API: test a config with one real request", () => {
       ["openai", 503],
       ["azure-openai", 200],
     ]);
-    const metadata = Object.fromEntries(log.metadataEntries.map((m) => [m.key, m.value]));
-    expect(metadata).toEqual({ detour_test: "config", detour_test_by: "admin@detour.local" });
+    expect(metadataOf(log)).toEqual({ detour_test: "config", detour_test_by: "admin@detour.local" });
     // Bounded: the short default prompt and a small max_tokens.
     expect(JSON.parse(log.requestBody!)).toEqual({
       model: "gpt-4o-mini",
@@ -92,7 +88,7 @@ describe("management API: test a config with one real request", () => {
     const log = await h.waitForLog(r.json.log_id);
     const adminKey = await h.db.apiKey.findFirst({ where: { source: "env" } });
     expect(log.apiKeyId).toBe(adminKey?.id);
-    expect(Object.fromEntries(log.metadataEntries.map((m) => [m.key, m.value]))).toMatchObject({
+    expect(metadataOf(log)).toMatchObject({
       detour_test: "config",
       detour_test_config: slug,
     });

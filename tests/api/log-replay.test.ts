@@ -6,18 +6,9 @@
  * workspace's log is a 404; a log that cannot be replayed is a 422 `replay_unavailable` saying why.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ADMIN_KEY,
-  ADMIN_PASSWORD,
-  apiClient,
-  chat,
-  createWorkspace,
-  errorOf,
-  signIn,
-  withKey,
-  type ApiClient,
-} from "../../testing/api-client";
-import { startHarness, type Harness } from "../../testing/gateway-harness";
+import { chat, createWorkspace, errorOf, withKey, type ApiClient } from "../../testing/api-client";
+import { startConfigRunHarness } from "../../testing/config-run-harness";
+import { metadataOf, type Harness } from "../../testing/gateway-harness";
 import { addMember, signedIn } from "../../testing/team-client";
 
 const OPENAI_SECRET = "sk-openai-replay-00000000000aaaa";
@@ -34,15 +25,8 @@ describe("management API: replay a logged request", () => {
   /** A chat completion that fell back from a 503 to a 200, logged with config fallbackSlug v1. */
   let rescued: string;
 
-  const metadataOf = (log: { metadataEntries: { key: string; value: string }[] }) =>
-    Object.fromEntries(log.metadataEntries.map((m) => [m.key, m.value]));
-
   beforeAll(async () => {
-    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY }, { adminPassword: ADMIN_PASSWORD });
-    api = withKey(h, ADMIN_KEY);
-    session = apiClient(h, { cookie: await signIn(h), origin: h.url });
-    openai = await h.openaiKey("OpenAI main", OPENAI_SECRET);
-    azure = await h.azureKey("Azure EU", AZURE_SECRET);
+    ({ h, api, session, openai, azure } = await startConfigRunHarness({ openai: OPENAI_SECRET, azure: AZURE_SECRET }));
     fallbackSlug = await h.config("fallback", {
       strategy: { mode: "fallback", on_status_codes: [503] },
       targets: [{ virtual_key: openai }, { virtual_key: azure }],
