@@ -1,8 +1,6 @@
 "use client";
 
-import Link from "next/link";
 import { useEffect, useId, useState } from "react";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { TextInput } from "@/components/ui/field";
 import { sendJson } from "@/lib/browser/submit-json";
@@ -14,9 +12,7 @@ import {
   CONFIG_TEST_MAX_PROMPT,
 } from "@/lib/gateway/request/config-test-limits";
 import { isRecord } from "@/lib/is-record";
-import { AttemptTimeline } from "../logs/[id]/_components/attempt-timeline";
-import { formatMs } from "../logs/_components/format";
-import { StatusBadge } from "../logs/_components/status-badge";
+import { RunResultError, RunResultHeader, RunResultTimeline } from "./run-result";
 
 /** The model last tested, remembered in this browser: the next test starts with it. */
 const MODEL_STORE = "detour.config-test.model";
@@ -100,7 +96,6 @@ export function ConfigTestPanel({
     setResult(answer.data);
   }
 
-  const ok = result !== null && result.status >= 200 && result.status < 300;
   return (
     <section className="cfg-test" aria-labelledby={headingId}>
       <h2 id={headingId} className="cfg-test-title">
@@ -149,36 +144,21 @@ export function ConfigTestPanel({
         ) : null}
         {result ? (
           <section aria-label="Test result">
-            <p className="cfg-test-answer">
-              <StatusBadge status={result.status} />
-              <span>
-                {ok ? "Answered" : "Failed"} in {formatMs(result.latency_ms)}
-                {result.model ? (
+            <RunResultHeader
+              result={result}
+              logLabel="Open in logs"
+              via={
+                result.model ? (
                   <>
                     {" "}
                     by <code>{result.model}</code>
                   </>
-                ) : null}
-              </span>
-              {result.fallback_used ? <Badge tone="info">fallback used</Badge> : null}
-              {result.retry_count > 0 ? <Badge tone="warn">retried</Badge> : null}
-              <Link href={`/logs/${encodeURIComponent(result.log_id)}`}>Open in logs</Link>
-            </p>
-            {result.answer !== null ? <pre className="cfg-test-text">{result.answer}</pre> : null}
-            {result.error ? (
-              <p className="field-error">
-                {result.error.code ? <code>{result.error.code}</code> : null} {result.error.message}
-              </p>
-            ) : null}
-            <AttemptTimeline
-              log={{
-                attempts: result.attempts,
-                created_at: result.created_at,
-                latency_ms: result.latency_ms,
-                cache_status: "DISABLED",
-                error_type: result.error?.code ?? null,
-              }}
+                ) : null
+              }
             />
+            {result.answer !== null ? <pre className="cfg-test-text">{result.answer}</pre> : null}
+            <RunResultError result={result} />
+            <RunResultTimeline result={result} />
           </section>
         ) : null}
       </div>

@@ -1,16 +1,13 @@
 "use client";
 
-import Link from "next/link";
 import { useId, useState } from "react";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Textarea } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import type { LogReplayResult } from "@/lib/api/log-replay";
 import { sendJson } from "@/lib/browser/submit-json";
 import { RoleNote, useCan } from "../../../_components/role";
-import { formatMs } from "../../_components/format";
-import { StatusBadge } from "../../_components/status-badge";
+import { RunResultError, RunResultHeader, RunResultTimeline } from "../../../_components/run-result";
 import { AttemptTimeline, type TimelineRequest } from "./attempt-timeline";
 
 export type ReplayConfigOption = { slug: string; name: string; version: number };
@@ -85,7 +82,6 @@ export function ReplayPanel({
     setResult(answer.data);
   }
 
-  const ok = result !== null && result.status >= 200 && result.status < 300;
   return (
     <section className="panel replay" aria-labelledby={headingId}>
       <h2 id={headingId}>Replay</h2>
@@ -133,27 +129,24 @@ export function ReplayPanel({
         ) : null}
         {result ? (
           <section aria-label="Replay result">
-            <p className="cfg-test-answer">
-              <StatusBadge status={result.status} />
-              <span>
-                {ok ? "Answered" : "Failed"} in {formatMs(result.latency_ms)} with{" "}
-                {result.config.kind === "saved" ? (
-                  <code>
-                    {result.config.slug} v{result.config.version}
-                  </code>
-                ) : (
-                  "an edited config"
-                )}
-              </span>
-              {result.fallback_used ? <Badge tone="info">fallback used</Badge> : null}
-              {result.retry_count > 0 ? <Badge tone="warn">retried</Badge> : null}
-              <Link href={`/logs/${encodeURIComponent(result.log_id)}`}>Open the replay&apos;s log</Link>
-            </p>
-            {result.error ? (
-              <p className="field-error">
-                {result.error.code ? <code>{result.error.code}</code> : null} {result.error.message}
-              </p>
-            ) : null}
+            <RunResultHeader
+              result={result}
+              logLabel="Open the replay's log"
+              via={
+                <>
+                  {" "}
+                  with{" "}
+                  {result.config.kind === "saved" ? (
+                    <code>
+                      {result.config.slug} v{result.config.version}
+                    </code>
+                  ) : (
+                    "an edited config"
+                  )}
+                </>
+              }
+            />
+            <RunResultError result={result} />
             <div className="replay-compare">
               <section aria-label="Original attempts">
                 <h3>Original</h3>
@@ -161,15 +154,7 @@ export function ReplayPanel({
               </section>
               <section aria-label="Replay attempts">
                 <h3>Replay</h3>
-                <AttemptTimeline
-                  log={{
-                    attempts: result.attempts,
-                    created_at: result.created_at,
-                    latency_ms: result.latency_ms,
-                    cache_status: "DISABLED",
-                    error_type: result.error?.code ?? null,
-                  }}
-                />
+                <RunResultTimeline result={result} />
               </section>
             </div>
           </section>
