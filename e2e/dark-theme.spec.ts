@@ -9,9 +9,8 @@
  * unchanged (the same page in light: light background, dark text, the same contrast).
  */
 import { expect, type Locator, type Page, test } from "@playwright/test";
-import { E2E_ADMIN_API_KEY } from "../playwright.config";
 import { backdrop, contrastOf, contrastRatio, luminance, lowContrast, pageColors, parseColor, textSamples } from "../testing/contrast";
-import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath, VIEWPORTS } from "../testing/e2e-fixtures";
 import { dashboardPages, pageName } from "../testing/e2e-pages";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
@@ -29,14 +28,6 @@ let logId: string;
 let revokedKey: string;
 const configs: string[] = [];
 const virtualKeys: string[] = [];
-
-async function chat(headers: Record<string, string>): Promise<Response> {
-  return fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-portkey-api-key": E2E_ADMIN_API_KEY, ...headers },
-    body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "dark theme" }] }),
-  });
-}
 
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
@@ -57,8 +48,8 @@ test.beforeAll(async () => {
   configs.push(fallbackConfig, failing);
   // A rescued request (503, then 200: the fallback icon, a failed attempt) and a failed one (a 5xx badge).
   const trace = `dark-${RUN}`;
-  expect((await chat({ "x-portkey-config": fallbackConfig, "x-portkey-trace-id": trace })).status).toBe(200);
-  expect((await chat({ "x-portkey-config": failing, "x-portkey-trace-id": `${trace}-failed` })).status).toBe(503);
+  expect((await gatewayChat({ config: fallbackConfig, traceId: trace, content: "dark theme" })).status).toBe(200);
+  expect((await gatewayChat({ config: failing, traceId: `${trace}-failed`, content: "dark theme" })).status).toBe(503);
   await expect
     .poll(async () => (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data.length, { timeout: 15_000 })
     .toBe(1);

@@ -5,7 +5,7 @@
  * config id) says so, instead of calling the config deleted.
  */
 import { expect, test } from "@playwright/test";
-import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath, VIEWPORTS } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -28,16 +28,6 @@ async function logsOfTrace(trace: string): Promise<ApiLog[]> {
   return (await admin<{ data: ApiLog[] }>("GET", `/logs?trace_id=${trace}&limit=10`)).data;
 }
 
-async function chat(headers: Record<string, string>): Promise<number> {
-  const res = await fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-portkey-api-key": apiKey, ...headers },
-    body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "Hello" }] }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
   const created = await admin<{ id: string; key: string; prefix: string }>("POST", "/api-keys", { name: KEY_NAME, scope: "gateway" });
@@ -56,8 +46,10 @@ test.beforeAll(async () => {
     config: { strategy: { mode: "single" }, retry: { attempts: 1 }, targets: [{ virtual_key: vk }] },
   });
 
-  expect(await chat({ "x-portkey-config": configSlug, "x-portkey-trace-id": `links-ok-${RUN}` })).toBe(200);
-  expect(await chat({ "x-portkey-config": `pc-nosuch-${RUN}`, "x-portkey-trace-id": `links-refused-${RUN}` })).toBeGreaterThanOrEqual(400);
+  expect((await gatewayChat({ config: configSlug, traceId: `links-ok-${RUN}`, content: "Hello", apiKey })).status).toBe(200);
+  expect(
+    (await gatewayChat({ config: `pc-nosuch-${RUN}`, traceId: `links-refused-${RUN}`, content: "Hello", apiKey })).status,
+  ).toBeGreaterThanOrEqual(400);
   await expect
     .poll(async () => (await logsOfTrace(`links-ok-${RUN}`)).length + (await logsOfTrace(`links-refused-${RUN}`)).length, {
       timeout: 15_000,

@@ -5,8 +5,7 @@
  * one log, analytics, a rotation, the versions, a revoke) is done in the browser at that size.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, API, azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, azureVirtualKey, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { dashboardPages } from "../testing/e2e-pages";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
@@ -26,15 +25,6 @@ let logId: string;
 const configs: string[] = [];
 const virtualKeys: string[] = [];
 
-/** One chat completion through Detour with the admin key, routed by the given headers. */
-async function chat(headers: Record<string, string>): Promise<Response> {
-  return fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-portkey-api-key": E2E_ADMIN_API_KEY, ...headers },
-    body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "ping" }] }),
-  });
-}
-
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
   azureKey = await azureVirtualKey(`Phone Azure ${RUN}`, "e2e-phone-azure-00000000cccc2222", mock.url);
@@ -50,7 +40,7 @@ test.beforeAll(async () => {
   ).slug;
   configs.push(pageConfig);
   const trace = `phone-${RUN}`;
-  expect((await chat({ "x-portkey-config": pageConfig, "x-portkey-trace-id": trace })).status).toBe(200);
+  expect((await gatewayChat({ config: pageConfig, traceId: trace })).status).toBe(200);
   await expect
     .poll(async () => (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data.length, { timeout: 15_000 })
     .toBe(1);
@@ -226,7 +216,7 @@ test("the first day on a phone: a key, a fallback config, traffic, logs as cards
   // 3. Traffic: OpenAI is down, Azure answers.
   mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 } });
   const trace = `phone-flow-${RUN}`;
-  for (let i = 0; i < 2; i++) expect((await chat({ "x-portkey-config": configSlug, "x-portkey-trace-id": trace })).status).toBe(200);
+  for (let i = 0; i < 2; i++) expect((await gatewayChat({ config: configSlug, traceId: trace })).status).toBe(200);
   mock.reset();
   await expect
     .poll(async () => (await admin<{ data: unknown[] }>("GET", `/logs?trace_id=${trace}`)).data.length, { timeout: 15_000 })
@@ -322,6 +312,6 @@ test("the first day on a phone: a key, a fallback config, traffic, logs as cards
   await expect(confirm).toBeHidden();
   await expect(row).toContainText("Revoked");
   await expectNoSidewaysScroll(page, "the list after a revoke");
-  expect((await chat({ "x-portkey-virtual-key": openaiSlug })).status).toBe(403);
+  expect((await gatewayChat({ virtualKey: openaiSlug })).status).toBe(403);
   expect(errors).toEqual([]);
 });

@@ -1,6 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, azureVirtualKey } from "../testing/e2e-admin-api";
+import { admin, azureVirtualKey, gatewayChat } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -32,14 +31,6 @@ test.afterAll(async () => {
   if (slug) await admin("DELETE", `/virtual-keys/${slug}`);
   await mock?.close();
 });
-
-async function chat(model: string): Promise<Response> {
-  return fetch(new URL("/v1/chat/completions", test.info().project.use.baseURL), {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-portkey-api-key": E2E_ADMIN_API_KEY, "x-portkey-virtual-key": slug },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: "ping" }] }),
-  });
-}
 
 test("edit a key's settings: a bad value is refused at its field, the rest saved only on a valid save, limits enforced", async ({
   page,
@@ -94,10 +85,10 @@ test("edit a key's settings: a bad value is refused at its field, the rest saved
   ]);
 
   // The new deployment answers, and the limit of 2 a minute holds from the next request on.
-  const first = await chat("o3");
+  const first = await gatewayChat({ virtualKey: slug, model: "o3" });
   expect(first.status).toBe(200);
-  expect((await chat("gpt-4o")).status).toBe(200);
-  const third = await chat("gpt-4o");
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o" })).status).toBe(200);
+  const third = await gatewayChat({ virtualKey: slug, model: "gpt-4o" });
   expect(third.status).toBe(429);
   expect((await third.json()).error.code).toBe("detour_rate_limit");
 
@@ -110,7 +101,7 @@ test("edit a key's settings: a bad value is refused at its field, the rest saved
   await expect(again).toBeHidden();
   await expect(limits).toContainText("none");
   expect(await admin<KeyView>("GET", `/virtual-keys/${slug}`)).toMatchObject({ note: null, rate_limits: { rpm: null, tpm: null } });
-  expect((await chat("gpt-4o")).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o" })).status).toBe(200);
   // The one refused save is the only failed load.
   expect(errors).toEqual([expect.stringContaining("status of 400 (Bad Request)")]);
 });

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -34,14 +34,6 @@ test.afterAll(async () => {
   await mock?.close();
 });
 
-async function chat(slug: string, model: string): Promise<Response> {
-  return fetch(new URL("/v1/chat/completions", test.info().project.use.baseURL), {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-portkey-api-key": E2E_ADMIN_API_KEY, "x-portkey-virtual-key": slug },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: "ping" }] }),
-  });
-}
-
 const rowOf = (page: Page, name: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
 
 test("create a key with an expiry and allowed models: refused at the field when past, shown in the list, enforced", async ({ page }) => {
@@ -72,14 +64,14 @@ test("create a key with an expiry and allowed models: refused at the field when 
   const slug = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
   slugs.push(slug);
 
-  const refused = await chat(slug, "gpt-4o");
+  const refused = await gatewayChat({ virtualKey: slug, model: "gpt-4o" });
   expect(refused.status).toBe(403);
   expect((await refused.json()).error).toMatchObject({
     code: "model_not_allowed",
     param: "model",
     message: `Model "gpt-4o" is not allowed for virtual key "${slug}": it allows gpt-4o-mini, o3-*.`,
   });
-  expect((await chat(slug, "gpt-4o-mini")).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o-mini" })).status).toBe(200);
   expect(mock.requests({ key: LIMITED.key }).map((r) => r.model)).toEqual(["gpt-4o-mini"]);
 });
 
@@ -105,8 +97,8 @@ test("edit the expiry and allowed models on the key's page: the gateway follows 
   await expect(page.getByRole("group", { name: "Allowed models" })).toContainText(/gpt-4o$/);
   await expect(page.getByRole("group", { name: "Expires" })).toContainText("never");
 
-  expect((await chat(slug, "gpt-4o")).status).toBe(200);
-  expect((await chat(slug, "gpt-4o-mini")).status).toBe(403);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o" })).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o-mini" })).status).toBe(403);
   const view = await admin<{ expires_at: string | null; allowed_models: string[] | null }>("GET", `/virtual-keys/${slug}`);
   expect(view).toMatchObject({ expires_at: null, allowed_models: ["gpt-4o"] });
 });
@@ -116,10 +108,10 @@ test("an expired key says so in the list and on its page, and the gateway refuse
   slugs.push(slug);
   const expiresAt = new Date(Date.now() + 2_000);
   await admin("PUT", `/virtual-keys/${slug}`, { expires_at: expiresAt.toISOString() });
-  expect((await chat(slug, "gpt-4o")).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o" })).status).toBe(200);
   while (Date.now() <= expiresAt.getTime()) await new Promise((r) => setTimeout(r, 100));
 
-  const refused = await chat(slug, "gpt-4o");
+  const refused = await gatewayChat({ virtualKey: slug, model: "gpt-4o" });
   expect(refused.status).toBe(403);
   const body = await refused.text();
   expect(JSON.parse(body).error).toMatchObject({

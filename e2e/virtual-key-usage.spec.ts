@@ -1,6 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -18,19 +17,6 @@ let slug = "";
 let unused = "";
 const configs: string[] = [];
 
-async function chat(body: object): Promise<Response> {
-  return fetch(new URL("/v1/chat/completions", test.info().project.use.baseURL), {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-api-key": E2E_ADMIN_API_KEY,
-      "x-portkey-virtual-key": slug,
-      "x-portkey-metadata": JSON.stringify({ e2e_run: RUN }),
-    },
-    body: JSON.stringify({ messages: [{ role: "user", content: "ping" }], ...body }),
-  });
-}
-
 test.beforeAll(async () => {
   mock = await startMockUpstream({ port: 0 });
   slug = await openaiVirtualKey(`usage-e2e-${RUN}`, "sk-e2e-usage-key-0000kkkk", mock.url);
@@ -40,10 +26,10 @@ test.beforeAll(async () => {
     [`Names it elsewhere ${RUN}`, { virtual_key: unused, override_params: { user: slug } }],
   ] as const)
     configs.push((await admin<{ slug: string }>("POST", "/configs", { name, config })).slug);
-  expect((await chat({ model: "gpt-4o" })).status).toBe(200);
-  expect((await chat({ model: "gpt-4o-mini" })).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o", metadata: { e2e_run: RUN } })).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o-mini", metadata: { e2e_run: RUN } })).status).toBe(200);
   mock.script({ match: { provider: "openai" }, fault: { kind: "status", status: 503 } });
-  expect((await chat({ model: "gpt-4o" })).status).toBe(503);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o", metadata: { e2e_run: RUN } })).status).toBe(503);
   await expect
     .poll(async () => (await admin<{ data: unknown[] }>("GET", `/logs?metadata.e2e_run=${RUN}`)).data.length, { timeout: 15_000 })
     .toBe(3);

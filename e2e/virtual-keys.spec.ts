@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { azureVirtualKey, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { azureVirtualKey, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -43,15 +43,6 @@ test.afterAll(async () => {
   }
   await mock?.close();
 });
-
-/** One chat completion through Detour with the admin API key (admin keys may call inference too). */
-async function chat(slug: string, model = "gpt-4o-mini"): Promise<Response> {
-  return fetch(new URL("/v1/chat/completions", test.info().project.use.baseURL), {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-portkey-api-key": E2E_ADMIN_API_KEY, "x-portkey-virtual-key": slug },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: "ping" }] }),
-  });
-}
 
 async function openCreateDialog(page: Page) {
   await page.goto("/virtual-keys");
@@ -116,7 +107,7 @@ test("create an OpenAI key in the dialog: errors show at the field, the secret i
   expect(await page.content()).not.toContain(OPENAI.key);
 
   const slug = made(await openKeyPage(page, OPENAI.name));
-  const res = await chat(slug);
+  const res = await gatewayChat({ virtualKey: slug, model: "gpt-4o-mini" });
   expect(res.status, await res.clone().text()).toBe(200);
   expect((await mock.waitForRequest({ provider: "openai", key: OPENAI.key })).status).toBe(200);
 });
@@ -174,12 +165,12 @@ test("create an Azure key with a deployments table (alias -> deployment, default
   await expect(deployments.getByRole("row").filter({ hasText: "gpt4o-prod" })).toContainText("2024-06-01");
 
   // The table is what the gateway uses: alias -> deployment with its api-version; other models -> the default.
-  expect((await chat(slug, "gpt-4o")).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o" })).status).toBe(200);
   expect(await mock.waitForRequest({ provider: "azure", deployment: "gpt4o-prod" })).toMatchObject({
     key: AZURE.key,
     apiVersion: "2024-06-01",
   });
-  expect((await chat(slug, "some-other-model")).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "some-other-model" })).status).toBe(200);
   expect(await mock.waitForRequest({ provider: "azure", deployment: "mini-prod" })).toMatchObject({
     key: AZURE.key,
     apiVersion: "2025-01-01-preview",
@@ -191,7 +182,7 @@ test("rotate an OpenAI key in the UI: the page shows the new masked key and hist
 }, info) => {
   const slug = made(await openaiVirtualKey(ROTATE.name, ROTATE.oldKey, mock.url));
   // In use before the rotation: the gateway holds the old key in its cache.
-  expect((await chat(slug)).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o-mini" })).status).toBe(200);
   expect((await mock.waitForRequest({ provider: "openai", key: ROTATE.oldKey })).status).toBe(200);
   await openKeyPage(page, ROTATE.name);
   const settings = page.getByRole("region", { name: "Settings" });
@@ -234,7 +225,7 @@ test("rotate an OpenAI key in the UI: the page shows the new masked key and hist
 
   // The very next request goes upstream with the new key.
   const before = mock.requests({ provider: "openai" }).length;
-  const res = await chat(slug);
+  const res = await gatewayChat({ virtualKey: slug, model: "gpt-4o-mini" });
   expect(res.status).toBe(200);
   await mock.waitForRequest({ provider: "openai", key: ROTATE.newKey });
   expect(
@@ -256,16 +247,7 @@ test("allow another host for a key on its page: the gateway refuses it before, s
   const slug = made(await openaiVirtualKey(HOSTS.name, HOSTS.key, mock.url));
   const elsewhere = `http://localhost:${mock.port}`;
   const viaElsewhere = () =>
-    fetch(new URL("/v1/chat/completions", test.info().project.use.baseURL), {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-portkey-api-key": E2E_ADMIN_API_KEY,
-        "x-portkey-virtual-key": slug,
-        "x-portkey-custom-host": `${elsewhere}/v1`,
-      },
-      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ping" }] }),
-    });
+    gatewayChat({ virtualKey: slug, model: "gpt-4o-mini", headers: { "x-portkey-custom-host": `${elsewhere}/v1` } });
   const refused = await viaElsewhere();
   expect(refused.status).toBe(400);
   expect((await refused.json()).error).toMatchObject({ code: "custom_host_not_allowed_for_virtual_key" });
@@ -309,7 +291,7 @@ test("allow another host for a key on its page: the gateway refuses it before, s
 test("revoke a key after confirming: the gateway answers 403 and the list says revoked", async ({ page }, info) => {
   const slug = made(await azureVirtualKey(REVOKE.name, REVOKE.key, mock.url));
   const kept = made(await openaiVirtualKey(KEPT.name, KEPT.key, mock.url));
-  expect((await chat(slug, "gpt-4o")).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o" })).status).toBe(200);
 
   await page.goto("/virtual-keys");
   const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: REVOKE.name, exact: true }) });
@@ -320,7 +302,7 @@ test("revoke a key after confirming: the gateway answers 403 and the list says r
   await confirm.getByRole("button", { name: "Cancel" }).click();
   await expect(confirm).toBeHidden();
   await expect(row).toContainText("Active");
-  expect((await chat(slug, "gpt-4o")).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: slug, model: "gpt-4o" })).status).toBe(200);
 
   await row.getByRole("button", { name: `Revoke ${REVOKE.name}` }).click();
   await confirm.getByRole("button", { name: "Revoke key" }).click();
@@ -330,13 +312,13 @@ test("revoke a key after confirming: the gateway answers 403 and the list says r
   await expect(row.getByRole("button", { name: /^Revoke/ })).toHaveCount(0);
 
   const upstreamBefore = mock.requests({ provider: "azure" }).length;
-  const res = await chat(slug, "gpt-4o");
+  const res = await gatewayChat({ virtualKey: slug, model: "gpt-4o" });
   expect(res.status).toBe(403);
   expect(await res.json()).toMatchObject({ error: { code: "virtual_key_revoked" } });
   expect(mock.requests({ provider: "azure" })).toHaveLength(upstreamBefore); // nothing went upstream
 
   // The other key still works; the filter shows revoked keys on their own.
-  expect((await chat(kept)).status).toBe(200);
+  expect((await gatewayChat({ virtualKey: kept, model: "gpt-4o-mini" })).status).toBe(200);
   await page
     .getByRole("navigation", { name: "Filter by status" })
     .getByRole("link", { name: /Revoked/ })

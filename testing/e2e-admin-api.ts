@@ -33,3 +33,41 @@ export async function azureVirtualKey(name: string, key: string, mockUrl: string
   };
   return (await admin<{ slug: string }>("POST", "/virtual-keys", body)).slug;
 }
+
+/** A chat completion through the gateway, as the specs send one to have something logged or to see a key's rules hold. */
+export type GatewayChat = {
+  /** Sent as `x-portkey-virtual-key`. */
+  virtualKey?: string;
+  /** Sent as `x-portkey-config`. */
+  config?: string;
+  /** Sent as `x-portkey-trace-id`. */
+  traceId?: string;
+  /** Sent as `x-portkey-metadata` (JSON). */
+  metadata?: Record<string, string>;
+  /** More headers, sent last (e.g. `x-portkey-custom-host`, or a metadata header that is not JSON). */
+  headers?: Record<string, string>;
+  /** Default gpt-4o. */
+  model?: string;
+  /** The one user message; default "ping". */
+  content?: string;
+  /** The key that calls; default the admin key (it may call the gateway too). */
+  apiKey?: string;
+};
+
+/** Sends one chat completion to the gateway (`POST /v1/chat/completions`); the answer comes back unread, whatever its status. */
+export function gatewayChat(chat: GatewayChat = {}): Promise<Response> {
+  const { virtualKey, config, traceId, metadata, model = "gpt-4o", content = "ping", apiKey = E2E_ADMIN_API_KEY } = chat;
+  return fetch(`${API}/chat/completions`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-portkey-api-key": apiKey,
+      ...(virtualKey === undefined ? {} : { "x-portkey-virtual-key": virtualKey }),
+      ...(config === undefined ? {} : { "x-portkey-config": config }),
+      ...(traceId === undefined ? {} : { "x-portkey-trace-id": traceId }),
+      ...(metadata === undefined ? {} : { "x-portkey-metadata": JSON.stringify(metadata) }),
+      ...chat.headers,
+    },
+    body: JSON.stringify({ model, messages: [{ role: "user", content }] }),
+  });
+}
