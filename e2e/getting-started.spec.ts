@@ -6,7 +6,7 @@
  * removes it early. The workspace is deleted at the end (and by the API if the test stops early).
  */
 import { expect, type Page, test } from "@playwright/test";
-import { API } from "../testing/e2e-admin-api";
+import { gatewayChat } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { fillConfigJson } from "../testing/config-editor";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
@@ -101,11 +101,7 @@ test("a new workspace's checklist ticks each step as it is done, then disappears
     .getByRole("dialog", { name: `Copy the key for “gs-app-${RUN}”` })
     .getByLabel("New API key")
     .inputValue();
-  const res = await fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-portkey-api-key": apiKey, "x-portkey-config": configSlug },
-    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] }),
-  });
+  const res = await gatewayChat({ apiKey, config: configSlug, model: "gpt-4o-mini", content: "Hello" });
   expect(res.status).toBe(200);
   await expect
     .poll(

@@ -5,8 +5,7 @@
  * rows, Right and Left reach a row's links, Enter opens the row.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, screenshotPath, VIEWPORTS } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -51,16 +50,11 @@ for (const viewport of VIEWPORTS)
       mock = await startMockUpstream({ port: 0 });
       keySlug = await openaiVirtualKey(`Keyboard ${RUN}`, "sk-e2e-keyboard-0000eeee5555", mock.url);
       for (let i = 0; i < COUNT; i++) {
-        const res = await fetch(`${API}/chat/completions`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-portkey-api-key": E2E_ADMIN_API_KEY,
-            "x-portkey-virtual-key": keySlug,
-            "x-portkey-trace-id": `keyboard-${RUN}-${i}`,
-            "x-portkey-metadata": JSON.stringify({ e2e_run: RUN }),
-          },
-          body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: `row ${i}` }] }),
+        const res = await gatewayChat({
+          virtualKey: keySlug,
+          traceId: `keyboard-${RUN}-${i}`,
+          metadata: { e2e_run: RUN },
+          content: `row ${i}`,
         });
         expect(res.status).toBe(200);
       }

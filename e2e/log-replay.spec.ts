@@ -7,7 +7,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, API, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -38,16 +38,7 @@ test.beforeAll(async () => {
   const answers = (await admin<{ slug: string }>("POST", "/configs", { name: UP_NAME, config: { virtual_key: up } })).slug;
   configs.push(fallback, answers);
   const trace = `replay-${RUN}`;
-  const res = await fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-api-key": E2E_ADMIN_API_KEY,
-      "x-portkey-config": fallback,
-      "x-portkey-trace-id": trace,
-    },
-    body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "replay me" }] }),
-  });
+  const res = await gatewayChat({ config: fallback, traceId: trace, content: "replay me" });
   expect(res.status).toBe(200);
   await expect
     .poll(async () => (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data.length, { timeout: 15_000 })
@@ -115,16 +106,7 @@ for (const vp of [
 
 test("a request whose body cannot be replayed says why instead of offering the button", async ({ page }) => {
   // Refused at its headers (bad metadata), before its body was read: logged without a body.
-  const res = await fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-api-key": E2E_ADMIN_API_KEY,
-      "x-portkey-config": configs[1]!,
-      "x-portkey-metadata": "not json",
-    },
-    body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] }),
-  });
+  const res = await gatewayChat({ config: configs[1]!, headers: { "x-portkey-metadata": "not json" }, content: "x" });
   expect(res.status).toBe(400);
   const id = res.headers.get("x-portkey-request-id")!;
   await expect

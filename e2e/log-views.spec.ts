@@ -6,8 +6,7 @@
  * reload and in a new browser context (stored for the user, not in the browser).
  */
 import { expect, type Page, test } from "@playwright/test";
-import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -21,16 +20,12 @@ let sent = 0;
 
 async function send(): Promise<void> {
   sent += 1;
-  const res = await fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-api-key": E2E_ADMIN_API_KEY,
-      "x-portkey-virtual-key": vk,
-      "x-portkey-metadata": JSON.stringify({ e2e_run: RUN }),
-      "x-portkey-trace-id": `views-${RUN}-${sent}`,
-    },
-    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: `views ${sent}` }] }),
+  const res = await gatewayChat({
+    virtualKey: vk,
+    metadata: { e2e_run: RUN },
+    traceId: `views-${RUN}-${sent}`,
+    model: "gpt-4o-mini",
+    content: `views ${sent}`,
   });
   expect(res.status).toBe(200);
 }

@@ -5,8 +5,7 @@
  * the words on screen, and the URL the pickers write.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -34,16 +33,7 @@ test.beforeAll(async () => {
     })
   ).slug;
   for (let i = 0; i < 2; i++) {
-    const res = await fetch(`${API}/chat/completions`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-portkey-api-key": E2E_ADMIN_API_KEY,
-        "x-portkey-config": configSlug,
-        "x-portkey-metadata": JSON.stringify({ e2e_run: RUN }),
-      },
-      body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: `ping ${i}` }] }),
-    });
+    const res = await gatewayChat({ config: configSlug, metadata: { e2e_run: RUN }, content: `ping ${i}` });
     expect(res.status).toBe(200);
   }
   await expect.poll(async () => (await admin<{ data: unknown[] }>("GET", `/logs?${RUN_FILTER}`)).data.length, { timeout: 15_000 }).toBe(2);

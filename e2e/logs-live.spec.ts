@@ -4,8 +4,7 @@
  * offered where new rows could not appear (another sort, a later page).
  */
 import { expect, test } from "@playwright/test";
-import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -16,16 +15,12 @@ let mock: MockUpstream;
 let vk = "";
 
 async function send(n: number): Promise<void> {
-  const res = await fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-api-key": E2E_ADMIN_API_KEY,
-      "x-portkey-virtual-key": vk,
-      "x-portkey-metadata": JSON.stringify({ e2e_run: RUN, n: String(n) }),
-      "x-portkey-trace-id": `live-${RUN}-${n}`,
-    },
-    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: `live ${n}` }] }),
+  const res = await gatewayChat({
+    virtualKey: vk,
+    metadata: { e2e_run: RUN, n: String(n) },
+    traceId: `live-${RUN}-${n}`,
+    model: "gpt-4o-mini",
+    content: `live ${n}`,
   });
   expect(res.status).toBe(200);
 }

@@ -6,7 +6,7 @@
  * cards and the filters fold behind a button.
  */
 import { expect, type Page, test } from "@playwright/test";
-import { admin, API, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { type MockUpstream, startMockUpstream } from "../testing/mock-upstream/server";
 
@@ -32,16 +32,7 @@ async function createKey(name: string) {
 }
 
 async function send(key: string, content: string) {
-  const res = await fetch(`${API}/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-api-key": key,
-      "x-portkey-virtual-key": vkSlug,
-      "x-portkey-metadata": JSON.stringify({ e2e_run: RUN }),
-    },
-    body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content }] }),
-  });
+  const res = await gatewayChat({ apiKey: key, virtualKey: vkSlug, metadata: { e2e_run: RUN }, content });
   expect(res.status).toBe(200);
 }
 
