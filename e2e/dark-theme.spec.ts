@@ -10,7 +10,7 @@
  */
 import { expect, type Locator, type Page, test } from "@playwright/test";
 import { backdrop, contrastOf, contrastRatio, luminance, lowContrast, pageColors, parseColor, textSamples } from "../testing/contrast";
-import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, gatewayChat, openaiVirtualKey, tracedLogs } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath, VIEWPORTS } from "../testing/e2e-fixtures";
 import { dashboardPages, pageName } from "../testing/e2e-pages";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
@@ -50,13 +50,8 @@ test.beforeAll(async () => {
   const trace = `dark-${RUN}`;
   expect((await gatewayChat({ config: fallbackConfig, traceId: trace, content: "dark theme" })).status).toBe(200);
   expect((await gatewayChat({ config: failing, traceId: `${trace}-failed`, content: "dark theme" })).status).toBe(503);
-  await expect
-    .poll(async () => (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data.length, { timeout: 15_000 })
-    .toBe(1);
-  await expect
-    .poll(async () => (await admin<{ data: unknown[] }>("GET", `/logs?trace_id=${trace}-failed`)).data.length, { timeout: 15_000 })
-    .toBe(1);
-  logId = (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data[0]!.id;
+  logId = (await tracedLogs(trace))[0]!.id;
+  await tracedLogs(`${trace}-failed`);
 });
 
 test.afterAll(async () => {

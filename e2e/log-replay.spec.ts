@@ -7,7 +7,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN_API_KEY } from "../playwright.config";
-import { admin, API, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, API, gatewayChat, openaiVirtualKey, tracedLogs } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
@@ -40,10 +40,7 @@ test.beforeAll(async () => {
   const trace = `replay-${RUN}`;
   const res = await gatewayChat({ config: fallback, traceId: trace, content: "replay me" });
   expect(res.status).toBe(200);
-  await expect
-    .poll(async () => (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data.length, { timeout: 15_000 })
-    .toBe(1);
-  logId = (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data[0]!.id;
+  logId = (await tracedLogs(trace))[0]!.id;
 });
 
 test.afterAll(async () => {

@@ -5,7 +5,7 @@
  * one log, analytics, a rotation, the versions, a revoke) is done in the browser at that size.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { admin, azureVirtualKey, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, azureVirtualKey, gatewayChat, openaiVirtualKey, tracedLogs } from "../testing/e2e-admin-api";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { dashboardPages } from "../testing/e2e-pages";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
@@ -41,10 +41,7 @@ test.beforeAll(async () => {
   configs.push(pageConfig);
   const trace = `phone-${RUN}`;
   expect((await gatewayChat({ config: pageConfig, traceId: trace })).status).toBe(200);
-  await expect
-    .poll(async () => (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data.length, { timeout: 15_000 })
-    .toBe(1);
-  logId = (await admin<{ data: { id: string }[] }>("GET", `/logs?trace_id=${trace}`)).data[0]!.id;
+  logId = (await tracedLogs(trace))[0]!.id;
 });
 
 test.afterAll(async () => {
@@ -218,9 +215,7 @@ test("the first day on a phone: a key, a fallback config, traffic, logs as cards
   const trace = `phone-flow-${RUN}`;
   for (let i = 0; i < 2; i++) expect((await gatewayChat({ config: configSlug, traceId: trace })).status).toBe(200);
   mock.reset();
-  await expect
-    .poll(async () => (await admin<{ data: unknown[] }>("GET", `/logs?trace_id=${trace}`)).data.length, { timeout: 15_000 })
-    .toBe(2);
+  await tracedLogs(trace, 2);
 
   // 4. The logs, as cards: the two rescued requests.
   await go("Logs");

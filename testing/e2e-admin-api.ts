@@ -1,4 +1,5 @@
 /** The management API as the e2e specs call it: with the admin key the e2e server registers at start. */
+import { expect } from "@playwright/test";
 import { E2E_ADMIN_API_KEY, E2E_PORT } from "../playwright.config";
 
 export const API = `http://127.0.0.1:${E2E_PORT}/v1`;
@@ -70,4 +71,22 @@ export function gatewayChat(chat: GatewayChat = {}): Promise<Response> {
     },
     body: JSON.stringify({ model, messages: [{ role: "user", content }] }),
   });
+}
+
+/**
+ * The logged requests of a trace once there are `count` of them (log rows are written in batches, off
+ * the request path: they show moments after the answer), newest first.
+ */
+export async function tracedLogs<T = { id: string }>(trace: string, count = 1): Promise<T[]> {
+  let rows: T[] = [];
+  await expect
+    .poll(
+      async () => {
+        rows = (await admin<{ data: T[] }>("GET", `/logs?trace_id=${trace}`)).data;
+        return rows.length;
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(count);
+  return rows;
 }
