@@ -25,7 +25,7 @@ import type { Caller } from "../gateway/request/served";
 import { getEncryptionKey } from "../secrets";
 import { findConfig } from "../store/configs";
 import { testConfigSchema } from "./config-schemas";
-import { configCode, storedBodies } from "./configs";
+import { configCode, parseStored, storedBodies } from "./configs";
 import { notFound } from "./errors";
 import { type ApiContext, type Principal, readJson } from "./handler";
 import { parseInput } from "./input";
@@ -38,15 +38,7 @@ export async function testConfigHandler({ request, principal }: ApiContext<Recor
     if (!saved) throw notFound("Config", body.slug);
     stored = await storedBodies(principal.workspaceId, saved.id);
   }
-  const key = getEncryptionKey();
-  const { config, unknownMasks } = openConfigInput(body.config, key, envelopesByMask(stored.map(parseStored), key));
-  if (unknownMasks.length) {
-    const issues = unknownMasks.map((m) => ({
-      path: `config.${m.path}`,
-      message: `is a masked key (${m.mask}) that stands for no key stored in ${body.slug ? `config ${body.slug}` : "a saved config (send slug, or the provider key itself)"}`,
-    }));
-    throw issuesError("invalid_config", issues);
-  }
+  const config = openSentConfig(body.config, getEncryptionKey(), stored, body.slug);
   const result = await runConfigTest({
     caller: await callerOf(request, principal),
     config,
@@ -63,12 +55,21 @@ export async function testConfigHandler({ request, principal }: ApiContext<Recor
   return Response.json(result);
 }
 
-function parseStored(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
+/**
+ * A config a client sent for one request (a test, or a replay's edited config): its masked keys
+ * (`sk-...abcd#1a2b3c4d`) opened from `stored`, the versions of config `slug`. A mask that stands for
+ * none is a 400 naming where it is.
+ */
+export function openSentConfig<T>(config: T, key: Buffer, stored: string[], slug: string | null | undefined): T {
+  const { config: opened, unknownMasks } = openConfigInput(config, key, envelopesByMask(stored.map(parseStored), key));
+  if (unknownMasks.length) {
+    const issues = unknownMasks.map((m) => ({
+      path: `config.${m.path}`,
+      message: `is a masked key (${m.mask}) that stands for no key stored in ${slug ? `config ${slug}` : "a saved config (send slug, or the provider key itself)"}`,
+    }));
+    throw issuesError("invalid_config", issues);
   }
+  return opened;
 }
 
 /** Who the test (or a replay) runs as: the API key that authenticated the call, else the signed-in user (no key). */

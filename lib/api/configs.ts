@@ -53,7 +53,8 @@ export const configCode = (issues: ErrorIssue[]) =>
 /** Stored as compact canonical JSON: equal configs give equal text. */
 const storedText = (config: Config) => toCanonicalJson(config, 0);
 
-function parseStored(body: string): unknown {
+/** A stored config body as JSON (null if it is not JSON). */
+export function parseStored(body: string): unknown {
   try {
     return JSON.parse(body) as unknown;
   } catch {

@@ -16,9 +16,9 @@
  *   metadata `detour_test: "replay"`, `detour_replay_of: <log id>` and the config it used.
  */
 import type { z } from "zod";
-import { envelopesByMask, openConfigInput, openConfigKeys } from "../config-secrets";
+import { openConfigKeys } from "../config-secrets";
 import { getDb } from "../db";
-import { DetourError, issuesError } from "../errors";
+import { DetourError } from "../errors";
 import { intInRange, nonEmptyString, strictObject } from "../gateway/config/messages";
 import { type Config, parseConfigJson } from "../gateway/config/schema";
 import type { Endpoint } from "../gateway/providers/types";
@@ -29,7 +29,7 @@ import { getEncryptionKey } from "../secrets";
 import { findConfig, findConfigVersion } from "../store/configs";
 import { getLogWithAttempts } from "../store/log-query";
 import { configContentSchema } from "./config-schemas";
-import { callerOf } from "./config-test";
+import { callerOf, openSentConfig } from "./config-test";
 import { configCode, storedBodies } from "./configs";
 import { notFound } from "./errors";
 import { type ApiContext, readOptionalJson } from "./handler";
@@ -90,15 +90,7 @@ export async function replayLogHandler({ request, principal, params }: ApiContex
       if (!saved && input.slug !== undefined) throw notFound("Config", input.slug);
       if (saved) stored = await storedBodies(principal.workspaceId, saved.id);
     }
-    const opened = openConfigInput(input.config, key, envelopesByMask(stored.map(parseStored), key));
-    if (opened.unknownMasks.length) {
-      const issues = opened.unknownMasks.map((m) => ({
-        path: `config.${m.path}`,
-        message: `is a masked key (${m.mask}) that stands for no key stored in ${maskSlug ? `config ${maskSlug}` : "a saved config (send slug, or the provider key itself)"}`,
-      }));
-      throw issuesError("invalid_config", issues);
-    }
-    config = opened.config;
+    config = openSentConfig(input.config, key, stored, maskSlug);
     used = { kind: "edited", slug: input.slug ?? null };
   } else {
     const slug = input.slug ?? log.configSlug;
@@ -149,12 +141,4 @@ export async function replayLogHandler({ request, principal, params }: ApiContex
   });
   const answer: LogReplayResult = { ...result, object: "log.replay", replay_of: log.id, stream: check.body.stream === true, config: used };
   return Response.json(answer);
-}
-
-function parseStored(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
 }
