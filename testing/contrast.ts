@@ -106,16 +106,7 @@ export function requiredRatio(sample: Pick<ColorSample, "large" | "disabled">): 
  */
 export async function textSamples(root: Locator, limit = 400): Promise<ColorSample[]> {
   return root.evaluate((top, max) => {
-    const out: {
-      what: string;
-      text: string;
-      color: string;
-      backgrounds: string[];
-      opacity: number;
-      faded: number;
-      large: boolean;
-      disabled: boolean;
-    }[] = [];
+    const out: ColorSample[] = [];
     const walker = document.createTreeWalker(top, NodeFilter.SHOW_ELEMENT);
     const seen = new Set<Element>();
     for (let node: Node | null = top; node && out.length < max; node = walker.nextNode()) {
