@@ -67,15 +67,21 @@ async function putLayout(page: Page, layout: { hidden: string[]; widths: Record<
   expect(res.status()).toBe(200);
 }
 
-test("a relative range stays relative; a saved view applies in one click after a reload; totals match the rows (1440x900)", async ({
-  page,
-  browser,
-}, info) => {
+/** This run's requests at 1440x900, every column shown at its width by default; returns the console errors from here on. */
+async function openRunLogs(page: Page): Promise<string[]> {
   await page.setViewportSize({ width: 1440, height: 900 });
   const errors = consoleErrors(page);
   await page.goto(`/logs?metadata.e2e_run=${RUN}`);
   await putLayout(page, { hidden: [], widths: {} });
   await page.reload();
+  return errors;
+}
+
+test("a relative range stays relative; a saved view applies in one click after a reload; totals match the rows (1440x900)", async ({
+  page,
+  browser,
+}, info) => {
+  const errors = await openRunLogs(page);
   const rows = table(page).locator("tbody tr[data-row-index]");
   await expect(rows).toHaveCount(2);
 
@@ -176,11 +182,7 @@ test("columns: hidden and resized by keyboard and pointer, kept after a reload a
   page,
   browser,
 }, info) => {
-  await page.setViewportSize({ width: 1440, height: 900 });
-  const errors = consoleErrors(page);
-  await page.goto(`/logs?metadata.e2e_run=${RUN}`);
-  await putLayout(page, { hidden: [], widths: {} });
-  await page.reload();
+  const errors = await openRunLogs(page);
 
   await columnsMenu(page).click();
   await page.getByRole("checkbox", { name: "Config column" }).uncheck();
