@@ -43,6 +43,25 @@ export function Field({
         <label htmlFor={controlId}>{label}</label>
       )}
       {children({ id: controlId, "aria-describedby": describedBy, ...(error ? { "aria-invalid": true as const } : {}) })}
+      <FieldNotes error={error} errorId={errorId} hint={hint} hintId={hintId} />
+    </div>
+  );
+}
+
+/** A field's error and hint under its control, with the ids its aria-describedby names (nothing for an empty one). */
+export function FieldNotes({
+  error,
+  errorId,
+  hint,
+  hintId,
+}: {
+  error?: string | null;
+  errorId?: string;
+  hint?: React.ReactNode;
+  hintId?: string;
+}) {
+  return (
+    <>
       {error ? (
         <div id={errorId} className="field-error">
           {error}
@@ -53,7 +72,7 @@ export function Field({
           {hint}
         </div>
       ) : null}
-    </div>
+    </>
   );
 }
 

@@ -9,6 +9,7 @@ import { Annotation, Compartment, EditorState } from "@codemirror/state";
 import { EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
 import { useEffect, useId, useRef } from "react";
+import { FieldNotes } from "@/components/ui/field";
 import { completeAt } from "@/lib/dashboard/config-json";
 
 export type EditorDiagnostic = { from: number; to: number; message: string };
@@ -193,16 +194,7 @@ export function JsonEditor({ label, value, onChange, diagnostics, slugs, error, 
       <div id={keysId} className="field-hint cfg-json-keys">
         Tab indents; press Esc then Tab (or Shift+Tab) to leave the editor. Ctrl+Space completes keys and virtual-key slugs.
       </div>
-      {error ? (
-        <div id={errorId} className="field-error">
-          {error}
-        </div>
-      ) : null}
-      {hint ? (
-        <div id={hintId} className="field-hint">
-          {hint}
-        </div>
-      ) : null}
+      <FieldNotes error={error} errorId={errorId} hint={hint} hintId={hintId} />
     </div>
   );
 }
