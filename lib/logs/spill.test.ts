@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogWriter } from "./log-writer";
 import { LogSpill, SpillFullError } from "./spill";
 import { SpillFiles, parseSpillLine } from "./spill-files";
-import { testLogRecord } from "../../testing/sample-log-record";
+import { testAttempt, testLogRecord } from "../../testing/sample-log-record";
 import type { LogRecord } from "./types";
 
 function record(): LogRecord {
@@ -48,22 +48,7 @@ function record(): LogRecord {
         createdAt,
       },
     ],
-    attempts: [
-      {
-        index: 0,
-        targetPath: "config",
-        provider: "openai",
-        virtualKeySlug: null,
-        virtualKeyVersion: null,
-        model: "gpt-4o",
-        status: 200,
-        errorClass: null,
-        errorMessage: null,
-        latencyMs: 9,
-        retry: 0,
-        startedAt,
-      },
-    ],
+    attempts: [testAttempt(0, { targetPath: "config", latencyMs: 9, startedAt })],
   };
 }
 const records = (n: number) => Array.from({ length: n }, record);

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testLogRecord } from "@/testing/sample-log-record";
+import { testAttempt, testLogRecord } from "@/testing/sample-log-record";
 import type { AttemptRecordRow, LogRecord } from "@/lib/logs/types";
 import { insertLogBatch } from "@/lib/store/logs";
 import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
@@ -219,21 +219,8 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
       model: "gpt-4o",
       messages: [{ role: "user", content: '<script>alert(1)</script> & "quotes" é 😀' }],
     });
-    const attempt = (index: number, fields: Partial<AttemptRecordRow>): AttemptRecordRow => ({
-      index,
-      targetPath: `config.targets[${index}]`,
-      provider: "openai",
-      virtualKeySlug: "openai-main-aaaaaa",
-      virtualKeyVersion: 2,
-      model: "gpt-4o",
-      status: 200,
-      errorClass: null,
-      errorMessage: null,
-      latencyMs: 10,
-      retry: 0,
-      startedAt: new Date(BASE + index),
-      ...fields,
-    });
+    const attempt = (index: number, fields: Partial<AttemptRecordRow>): AttemptRecordRow =>
+      testAttempt(index, { virtualKeySlug: "openai-main-aaaaaa", virtualKeyVersion: 2, startedAt: new Date(BASE + index), ...fields });
     const log = record(h.workspaceId, {
       traceId: "detail-trace",
       metadata: { env: "prod" },
