@@ -141,6 +141,8 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
           suggestions={await suggestionsPromise}
           rows={null}
           pagination={null}
+          range={query.range?.text}
+          {...(await userLayoutPromise)}
         />
       </>
     );
