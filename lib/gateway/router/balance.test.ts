@@ -98,7 +98,8 @@ describe("route() with loadbalance by figures", () => {
     const tree = strategy("config", { mode: "loadbalance", by: "latency" }, [leaf(A, measured), leaf(B, measured), leaf(C, measured)]);
     const { balance, observed } = tableBalance({ [A]: 900, [B]: 40, [C]: 300 });
     const { attempt, calls } = scriptedAttempt({ [A]: [ok()], [B]: [ok("B")], [C]: [ok()] });
-    const result = await route(tree, { attempt, balance, random: randomFrom(0.5) });
+    // A fixed clock: the attempt's measured latency is 0 however busy the machine is.
+    const result = await route(tree, { attempt, balance, random: randomFrom(0.5), now: () => 0 });
     expect(result.path).toBe(B);
     expect(calls.map((c) => c.path)).toEqual([B]);
     expect(observed).toEqual([{ path: B, status: 200, latencyMs: 0 }]);
