@@ -100,7 +100,8 @@ function streamText(body: string): string {
       }
     }
     if (DATA_URL.test(value)) continue;
-    if (m[1] === field) out += value; // the run goes on, whitespace too ("dragon" + " " + "fly")
+    // The run goes on, whitespace too ("dragon" + " " + "fly"); a new field starts a line.
+    if (m[1] === field) out += value;
     else if (value.trim() !== "") {
       out += out === "" ? value : `\n${value}`;
       field = m[1]!;

@@ -563,7 +563,9 @@ describe("the search text of a stream (lib/logs/search-text.ts reads events with
       object: "chat.completion.chunk",
       created: 1,
       model: "gpt-4o",
-      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ion":"Paris"}' } }] }, finish_reason: null, logprobs: null }],
+      choices: [
+        { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ion":"Paris"}' } }] }, finish_reason: null, logprobs: null },
+      ],
     },
   ]);
   const anthropic = anthropicStream(
@@ -582,11 +584,17 @@ describe("the search text of a stream (lib/logs/search-text.ts reads events with
   const brokenChat = `${planText(chatStream(ENVELOPE, { texts: ["Mock answer from openai to: a question"], promptTokens: 3 }))
     .split("\n\n")
     .slice(0, 3)
-    .join("\n\n")}\n\ndata: ${JSON.stringify({ error: { message: "The upstream's stream broke: socket hang up", type: "server_error" } })}\n\n`;
+    .join(
+      "\n\n",
+    )}\n\ndata: ${JSON.stringify({ error: { message: "The upstream's stream broke: socket hang up", type: "server_error" } })}\n\n`;
   const cases: [string, string, string][] = [
     ["Responses text and reasoning", "/v1/responses", sse(responsesTextStream())],
     ["Responses function calls", "/v1/responses", sse(responsesToolStream())],
-    ["chat text (obfuscated chunks)", "/v1/chat/completions", planText(chatStream(ENVELOPE, { texts: ["Mock answer: dragonfly wings"], promptTokens: 3 }))],
+    [
+      "chat text (obfuscated chunks)",
+      "/v1/chat/completions",
+      planText(chatStream(ENVELOPE, { texts: ["Mock answer: dragonfly wings"], promptTokens: 3 })),
+    ],
     ["chat tool calls", "/v1/chat/completions", chatToolCalls],
     ["a broken chat stream", "/v1/chat/completions", brokenChat],
     ["completions", "/v1/completions", planText(completionStream(ENVELOPE, { texts: ["Once upon a time"], promptTokens: 4 }))],
@@ -595,7 +603,13 @@ describe("the search text of a stream (lib/logs/search-text.ts reads events with
 
   it.each(cases)("%s: every word a person reads in the assembled answer is searchable, and no key or id", (_name, path, body) => {
     const answer = assembleStream(path, body);
-    const shown = [answer.text, answer.reasoning, answer.refusal, ...answer.toolCalls.flatMap((c) => [c.name, c.arguments]), answer.error?.message]
+    const shown = [
+      answer.text,
+      answer.reasoning,
+      answer.refusal,
+      ...answer.toolCalls.flatMap((c) => [c.name, c.arguments]),
+      answer.error?.message,
+    ]
       .filter((p): p is string => typeof p === "string")
       .join("\n");
     expect(shown.trim()).not.toBe("");

@@ -488,11 +488,16 @@ async function searchMatches(
       PrismaRuntime.sql`${col("workspaceId")} = ${workspaceId}`,
       ...filtersSql({ dialect, workspaceId, col, ...(day ? { day } : {}) }, filters),
     ];
-    if (day) conds.push(PrismaRuntime.sql`${col("createdAt")} >= ${timeSql(dialect, day.from)} AND ${col("createdAt")} < ${timeSql(dialect, day.to)}`);
+    if (day)
+      conds.push(
+        PrismaRuntime.sql`${col("createdAt")} >= ${timeSql(dialect, day.from)} AND ${col("createdAt")} < ${timeSql(dialect, day.to)}`,
+      );
     if (after) {
       const at = timeSql(dialect, after.at);
       const op = PrismaRuntime.raw(lt);
-      conds.push(PrismaRuntime.sql`${col("createdAt")} ${op}= ${at} AND (${col("createdAt")} ${op} ${at} OR ${col("id")} ${op} ${after.id})`);
+      conds.push(
+        PrismaRuntime.sql`${col("createdAt")} ${op}= ${at} AND (${col("createdAt")} ${op} ${at} OR ${col("id")} ${op} ${after.id})`,
+      );
     }
     return PrismaRuntime.join(conds, " AND ");
   };
