@@ -36,6 +36,7 @@ export function testLogRecord(overrides: Partial<LogRecord> = {}): LogRecord {
     reasoningTokens: null,
     responseId: null,
     cost: null,
+    costSaved: null,
     usageEstimated: false,
     latencyMs: 10,
     overheadMs: 0.5,

@@ -57,6 +57,7 @@ export const EXPORT_COLUMNS = [
   "reasoning_tokens",
   "usage_estimated",
   "cost",
+  "cost_saved",
   "latency_ms",
   "overhead_ms",
   "fallback_used",

@@ -70,6 +70,7 @@ export function toLogItem(r: LogListRow) {
     reasoning_tokens: r.reasoningTokens,
     response_id: r.responseId,
     cost: r.cost,
+    cost_saved: r.costSaved,
     usage_estimated: r.usageEstimated,
     latency_ms: r.latencyMs,
     overhead_ms: r.overheadMs,

@@ -85,6 +85,12 @@ export type LogRecord = {
   responseId: string | null;
   /** USD; null when the model is not in the price table (never 0 for "unknown"). */
   cost: number | null;
+  /**
+   * A cache hit (cost 0): what its answer would have cost had it gone upstream, its stored usage and
+   * model at today's prices; null for other rows and when the price is unknown. Absent in records
+   * spilled by an older version.
+   */
+  costSaved?: number | null;
   /** Tokens and cost estimated by Detour (a stream cut before its usage arrived, under a budget). */
   usageEstimated?: boolean;
   /**

@@ -230,6 +230,7 @@ const LIST_SELECT = {
   usageEstimated: true,
   responseId: true,
   cost: true,
+  costSaved: true,
   latencyMs: true,
   overheadMs: true,
   retryCount: true,

@@ -51,6 +51,7 @@ const LOG_COLUMNS = [
   "reasoningTokens",
   "responseId",
   "cost",
+  "costSaved",
   "usageEstimated",
   "latencyMs",
   "overheadMs",

@@ -202,6 +202,7 @@ export function toLogRow(r: LogRecord) {
     reasoningTokens: r.reasoningTokens ?? null,
     responseId: text(r.responseId ?? null),
     cost: r.cost,
+    costSaved: r.costSaved ?? null,
     usageEstimated: r.usageEstimated ?? false,
     latencyMs: Math.round(r.latencyMs),
     overheadMs: r.overheadMs,

@@ -101,6 +101,7 @@ const COLUMNS = [
   "reasoning_tokens",
   "usage_estimated",
   "cost",
+  "cost_saved",
   "latency_ms",
   "overhead_ms",
   "fallback_used",

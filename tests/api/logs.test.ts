@@ -175,6 +175,7 @@ describe("GET /v1/logs: filters, sorting, validation", () => {
       reasoning_tokens: null,
       response_id: null,
       cost: 0.0001,
+      cost_saved: null,
       usage_estimated: false,
       latency_ms: 90,
       overhead_ms: 1.5,

@@ -33,6 +33,8 @@ function makeRecord(workspaceId: string, i: number): LogRecord {
     reasoningTokens: i % 3 === 0 ? i : null,
     responseId: i % 8 === 0 ? `resp_${i}` : null,
     cost: i % 6 === 0 ? null : 0.000123 * i,
+    // A cache hit's saved cost (migration 0017): checked column by column below, on both write paths.
+    costSaved: i % 4 === 1 ? 0.000456 * i : null,
     latencyMs: 100 + i,
     overheadMs: 1.25 + i / 1000,
     retryCount: attemptCount > 0 ? attemptCount - 1 : 0,

@@ -115,6 +115,8 @@ export type LogInput = {
   responseTruncated?: boolean;
   /** The usage is Detour's estimate (a stream cut before its usage, respond.ts). */
   usageEstimated?: boolean;
+  /** A cache hit: what its answer would have cost upstream (null: unknown price). */
+  costSaved?: number | null;
 };
 
 /**
@@ -185,6 +187,7 @@ export function buildLogRecord(s: RequestForLog, key: Caller, input: LogInput, l
     reasoningTokens: input.usage.reasoningTokens,
     responseId: s.call?.id ?? s.created.findLast((r) => r.kind === "response")?.id ?? null,
     cost: input.usage.cost,
+    costSaved: input.costSaved ?? null,
     usageEstimated: input.usageEstimated ?? false,
     latencyMs,
     overheadMs: Math.round(input.overheadMs * 1000) / 1000,

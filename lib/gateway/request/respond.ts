@@ -154,13 +154,16 @@ export function respond(s: Routed): Response {
   return new Response(text, { status: result.outcome.status, headers });
 }
 
-/** A fresh cached answer: no upstream call, so it costs 0 (not "unknown"). */
+/**
+ * A fresh cached answer: no upstream call, so it costs 0 (not "unknown"); what it saved is its
+ * stored usage priced as its answer was (provider, model, the workspace's overrides), at today's prices.
+ */
 export function respondFromCache(s: Resolved, hit: CachedAnswer): Response {
   s.cacheStatus = "HIT";
   const own = ownMs(s);
   const headers = new Headers({ "content-type": hit.contentType });
   setGatewayHeaders(headers, s, own, { path: hit.path, retryCount: 0, fallbackUsed: false, target: { provider: hit.provider } }, false);
-  const usage = usageFields({ usage: hit.usage, model: hit.model }, modelRequested(s), hit.provider);
+  const usage = usageFields({ usage: hit.usage, model: hit.model }, modelRequested(s), hit.provider, s.prices ?? undefined);
   enqueueLog(s, {
     status: hit.status,
     errorType: null,
@@ -168,6 +171,7 @@ export function respondFromCache(s: Resolved, hit: CachedAnswer): Response {
     provider: hit.provider,
     overheadMs: own,
     usage: { ...usage, cost: 0 },
+    costSaved: usage.cost,
     responseText: hit.text,
   });
   return new Response(hit.text, { status: hit.status, headers });

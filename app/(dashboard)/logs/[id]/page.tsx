@@ -161,7 +161,26 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
     ],
     ["Latency", `${formatMs(log.latency_ms)} (Detour's overhead ${log.overhead_ms} ms)`],
     ["Retries", log.retry_count < 0 ? "gave up after its retries" : String(log.retry_count)],
-    ["Cache", log.cache_status],
+    [
+      "Cache",
+      log.cache_status === "HIT" ? (
+        <span key="cache">
+          HIT{" "}
+          <span
+            className="muted"
+            title={
+              log.cost_saved === null
+                ? "unknown: the cached answer has no usage, or its model has no price"
+                : "what this answer would have cost from the provider, at today's prices"
+            }
+          >
+            (saved {formatCost(log.cost_saved)})
+          </span>
+        </span>
+      ) : (
+        log.cache_status
+      ),
+    ],
     ["Error", log.error_type ?? "—"],
     [
       "API key",
@@ -198,7 +217,9 @@ export default async function LogDetailPage({ params }: { params: Promise<Params
               {log.retry_count < 0 ? "retries exhausted" : `${log.retry_count} ${log.retry_count === 1 ? "retry" : "retries"}`}
             </span>
           ) : null}
-          {log.cache_status === "HIT" ? <span className="badge">cache hit</span> : null}
+          {log.cache_status === "HIT" ? (
+            <span className="badge">cache hit{log.cost_saved !== null ? `, saved ${formatCost(log.cost_saved)}` : ""}</span>
+          ) : null}
           <span className="muted">
             {log.provider ?? "no provider"} · {formatMs(log.latency_ms)} · {formatCost(log.cost)}
           </span>
