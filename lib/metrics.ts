@@ -55,6 +55,8 @@ export type Metrics = {
   logPartitionOldest: Gauge;
   budgetAlertWebhooks: Counter<"outcome">;
   traceSpans: Counter<"outcome">;
+  responseCache: Counter<"store" | "op" | "outcome">;
+  costSaved: Counter<"provider">;
 };
 
 function metrics(): Metrics {
@@ -268,6 +270,18 @@ function createMetrics(): Metrics {
       labelNames: ["outcome"],
       registers: [registry],
     }),
+    responseCache: new Counter({
+      name: "detour_response_cache_operations_total",
+      help: "Response cache reads (outcome hit, miss, error: Redis down, slow or an unreadable value, answered as a miss) and writes (stored, skipped: over 1 MiB, error) by store (memory, redis)",
+      labelNames: ["store", "op", "outcome"],
+      registers: [registry],
+    }),
+    costSaved: new Counter({
+      name: "detour_cache_saved_cost_usd_total",
+      help: "What cache hits saved: the cost their answers would have had upstream, at today's prices (USD)",
+      labelNames: ["provider"],
+      registers: [registry],
+    }),
   };
 }
 
@@ -314,6 +328,7 @@ export function observeRequest(record: LogRecord): void {
     // Part of the completion count above: what the model spent on reasoning.
     if (record.reasoningTokens) m.tokens.inc({ provider, kind: "reasoning" }, record.reasoningTokens);
     if (record.cost) m.cost.inc({ provider }, record.cost);
+    if (record.costSaved) m.costSaved.inc({ provider }, record.costSaved);
   } catch {
     // Metrics must never break the request path.
   }
@@ -323,6 +338,19 @@ export function observeRequest(record: LogRecord): void {
 export function observeRateLimited(scope: "api_key" | "virtual_key"): void {
   try {
     metrics().rateLimited.inc({ scope });
+  } catch {
+    // Metrics must never break the request path.
+  }
+}
+
+/** Counts one response cache read or write (lib/gateway/cache). Never throws. */
+export function observeResponseCache(
+  store: "memory" | "redis",
+  op: "get" | "set",
+  outcome: "hit" | "miss" | "error" | "stored" | "skipped",
+): void {
+  try {
+    metrics().responseCache.inc({ store, op, outcome });
   } catch {
     // Metrics must never break the request path.
   }

@@ -10,7 +10,9 @@
  * at most. The inference request path waits on Redis only for the rate-limit check of a key that
  * has limits (`lib/gateway/rate-limit/limiter.ts`: bounded to 250 ms, fails open) and for a circuit-breaker
  * target whose circuit is not known to be closed (`lib/gateway/circuit/mirror.ts`: after a cooldown,
- * or while the announcements channel is down; bounded to 250 ms, fails open).
+ * or while the announcements channel is down; bounded to 250 ms, fails open), and for the response
+ * cache's read of a request whose config caches (`lib/gateway/cache/redis-response-cache.ts`:
+ * bounded to 100 ms, a MISS when it fails).
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";

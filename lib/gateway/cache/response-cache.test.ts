@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryResponseCache, responseCacheKey, type CachedAnswer } from "./response-cache";
+import { MemoryResponseCache, responseCacheKey, type CachedAnswer, type CacheScope } from "./response-cache";
 
 const answer = (text: string): CachedAnswer => ({
   status: 200,
@@ -10,6 +10,18 @@ const answer = (text: string): CachedAnswer => ({
   model: "gpt-4o",
   usage: null,
 });
+
+const scope: CacheScope = {
+  workspaceId: "w",
+  endpoint: "chat/completions",
+  config: "saved:cfg_1@1",
+  virtualKey: null,
+  direct: null,
+  customHost: null,
+  targets: ["openai:vk_1@1"],
+  clientHeaders: [],
+  body: { model: "m" },
+};
 
 describe("MemoryResponseCache", () => {
   it("answers until max age passes", async () => {
@@ -37,12 +49,37 @@ describe("MemoryResponseCache", () => {
     expect(await small.get("y")).not.toBeNull();
   });
   it("keys differ by workspace, endpoint, config and body", () => {
-    const base = { workspaceId: "w", endpoint: "chat/completions", config: "pc-a@1", body: { model: "m" } };
-    const k = responseCacheKey(base);
-    expect(responseCacheKey({ ...base })).toBe(k);
-    expect(responseCacheKey({ ...base, workspaceId: "w2" })).not.toBe(k);
-    expect(responseCacheKey({ ...base, endpoint: "embeddings" })).not.toBe(k);
-    expect(responseCacheKey({ ...base, config: "pc-a@2" })).not.toBe(k);
-    expect(responseCacheKey({ ...base, body: { model: "n" } })).not.toBe(k);
+    const k = responseCacheKey(scope);
+    expect(responseCacheKey({ ...scope })).toBe(k);
+    expect(responseCacheKey({ ...scope, workspaceId: "w2" })).not.toBe(k);
+    expect(responseCacheKey({ ...scope, endpoint: "embeddings" })).not.toBe(k);
+    expect(responseCacheKey({ ...scope, config: "saved:cfg_1@2" })).not.toBe(k);
+    expect(responseCacheKey({ ...scope, body: { model: "n" } })).not.toBe(k);
+  });
+  it("keys differ by everything else that changes the answer", () => {
+    const k = responseCacheKey(scope);
+    // A config deleted and made again under the same slug is another config (its id).
+    expect(responseCacheKey({ ...scope, config: "saved:cfg_2@1" })).not.toBe(k);
+    expect(responseCacheKey({ ...scope, virtualKey: "openai-b" })).not.toBe(k);
+    expect(responseCacheKey({ ...scope, customHost: "https://other.example/v1" })).not.toBe(k);
+    // A rotated virtual key may reach another account or destination.
+    expect(responseCacheKey({ ...scope, targets: ["openai:vk_1@2"] })).not.toBe(k);
+    expect(responseCacheKey({ ...scope, clientHeaders: [["anthropic-version", "2024-01-01"]] })).not.toBe(k);
+    expect(responseCacheKey({ ...scope, clientHeaders: [["anthropic-beta", "a"]] })).not.toBe(
+      responseCacheKey({ ...scope, clientHeaders: [["anthropic-beta", "b"]] }),
+    );
+    const direct = { provider: "anthropic", apiKey: "sk-a", fields: { anthropic_version: "2023-06-01" } };
+    const d = responseCacheKey({ ...scope, direct });
+    expect(d).not.toBe(k);
+    expect(responseCacheKey({ ...scope, direct: { ...direct, apiKey: "sk-b" } })).not.toBe(d);
+    expect(responseCacheKey({ ...scope, direct: { ...direct, provider: "openai" } })).not.toBe(d);
+    expect(responseCacheKey({ ...scope, direct: { ...direct, fields: { anthropic_version: "2024-01-01" } } })).not.toBe(d);
+    expect(
+      responseCacheKey({ ...scope, direct: { ...direct, fields: { anthropic_version: "2023-06-01", anthropic_beta: "x" } } }),
+    ).not.toBe(d);
+  });
+  it("the key is a hash: no secret of the scope is readable in it", () => {
+    const key = responseCacheKey({ ...scope, direct: { provider: "openai", apiKey: "sk-secret-123", fields: null } });
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -6,7 +6,7 @@ import { getEnv } from "../../env";
 import { apiKeyExpiredMessage, presentedApiKey } from "../../auth/api-key";
 import { isRecord } from "../../is-record";
 import { lookupApiKey, markUsed } from "../cache/lookups";
-import { DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey } from "../cache/response-cache";
+import { type CacheScope, DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey } from "../cache/response-cache";
 import { circuitRouteOptions } from "../circuit/hooks";
 import { balanceRouteOptions } from "../balance/hooks";
 import { DetourError } from "../../errors";
@@ -15,7 +15,8 @@ import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-l
 import { reserveBudgets } from "../../budgets/enforce";
 import { workspacePrices } from "../../pricing/workspace-prices";
 import { modelAllowed } from "../model-allow";
-import { route } from "../router";
+import { listRouteLeaves, route } from "../router";
+import { ADAPTER_LIST } from "../providers/registry";
 import { type Endpoint, RESPONSES_ENDPOINTS, wireOf } from "../providers/types";
 import {
   conversationOf,
@@ -133,27 +134,49 @@ export function cacheLookup(s: Resolved): Promise<Response | undefined> | undefi
   // A Responses create makes a stored response (an id, a conversation's state): never answered from a cache.
   if (!settings || s.body.stream === true || RESPONSES_ENDPOINTS.has(s.endpoint)) return undefined;
   s.cacheStatus = s.ctx.cacheForceRefresh ? "REFRESH" : "MISS";
-  const config = s.routing.config
-    ? `${s.routing.config.slug}@${s.routing.config.version}`
-    : s.ctx.config?.kind === "inline"
-      ? s.ctx.config.text
-      : "";
-  const plan: CachePlan = {
-    key: responseCacheKey({
-      workspaceId: s.key.workspaceId,
-      endpoint: s.endpoint,
-      config: `${config}\0${s.ctx.virtualKey ?? ""}`,
-      body: s.body,
-    }),
-    ttlMs: (settings.maxAgeSeconds ?? DEFAULT_MAX_AGE_S) * 1000,
-  };
+  const plan: CachePlan = { key: responseCacheKey(cacheScope(s)), ttlMs: (settings.maxAgeSeconds ?? DEFAULT_MAX_AGE_S) * 1000 };
   s.cache = plan;
   return s.cacheStatus === "MISS" ? cachedAnswer(s, plan.key) : undefined;
 }
 
+/** The client headers some provider passes upstream as sent (Anthropic's `anthropic-version`, `anthropic-beta`). */
+const CLIENT_HEADER_NAMES: readonly string[] = [...new Set(ADAPTER_LIST.flatMap((a) => a.clientHeaders?.names ?? []))].sort();
+
+/** Everything besides the body that the answer depends on (response-cache.ts CacheScope). */
+function cacheScope(s: Resolved): CacheScope {
+  const { ctx, routing } = s;
+  const config = routing.config
+    ? `saved:${routing.config.id}@${routing.config.version}`
+    : ctx.config?.kind === "inline"
+      ? `inline:${ctx.config.text}`
+      : null;
+  const targets = listRouteLeaves(routing.tree).map(({ target: t }) =>
+    t.virtualKey ? `${t.provider}:${t.virtualKey.id}@${t.virtualKey.version}` : t.provider,
+  );
+  const clientHeaders: [string, string][] = [];
+  for (const name of CLIENT_HEADER_NAMES) {
+    const value = s.request.headers.get(name);
+    if (value !== null) clientHeaders.push([name, value]);
+  }
+  return {
+    workspaceId: s.key.workspaceId,
+    endpoint: s.endpoint,
+    config,
+    virtualKey: ctx.virtualKey,
+    direct: ctx.direct ? { provider: ctx.direct.provider, apiKey: ctx.direct.apiKey, fields: ctx.direct.fields ?? null } : null,
+    customHost: ctx.customHost,
+    targets,
+    clientHeaders,
+    body: s.body,
+  };
+}
+
 async function cachedAnswer(s: Resolved, key: string): Promise<Response | undefined> {
   const hit = await getResponseCache().get(key);
-  return hit ? respondFromCache(s, hit) : undefined;
+  if (!hit) return undefined;
+  // What the hit saved is priced like its answer was: the workspace's overrides first (cached in memory).
+  await loadPrices(s);
+  return respondFromCache(s, hit);
 }
 
 /** The workspace's price overrides (cached per workspace): its answers and budgets are priced with them. */
