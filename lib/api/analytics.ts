@@ -55,6 +55,7 @@ const counts = (c: Counts) => ({
   errors: c.errors,
   cost: c.cost,
   unpriced: c.unpriced,
+  cost_saved: c.saved,
   rescued: c.rescued,
   prompt_tokens: c.promptTokens,
   completion_tokens: c.completionTokens,

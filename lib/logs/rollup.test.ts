@@ -102,33 +102,36 @@ describe("foldRollups", () => {
       src({ fallbackUsed: true, status: 429, cost: null }), // a fallback, not rescued, an error
       src({ cost: null, configSlug: "pc-1", apiKeyId: "key-1" }), // unpriced
       src({ createdAt: new Date(T + 3_599_999) }), // same hour
+      src({ cost: 0, costSaved: 0.0004 }), // a cache hit
     ]);
     expect(new Set(deltas.map((d) => d.dimension))).toEqual(new Set(ROLLUP_DIMENSIONS));
     const all = deltas.find((d) => d.dimension === "")!;
     expect(all).toMatchObject({
       key: "",
       hour: new Date(T),
-      requests: 6,
+      requests: 7,
       errors: 2,
       rescued: 1,
       fallbacks: 2,
       unpriced: 1,
       costNanoUsd: 1_000_000 * 2 + 2_500_000,
-      promptTokens: 50,
-      completionTokens: 25,
-      totalTokens: 75,
+      savedNanoUsd: 400_000,
+      promptTokens: 60,
+      completionTokens: 30,
+      totalTokens: 90,
     });
-    expect(all.latency.reduce((s, c) => s + c, 0)).toBe(6);
+    expect(all.latency.reduce((s, c) => s + c, 0)).toBe(7);
     // Each dimension's rows add up to the whole.
-    for (const dim of ROLLUP_DIMENSIONS) expect(deltas.filter((d) => d.dimension === dim).reduce((s, d) => s + d.requests, 0)).toBe(6);
+    for (const dim of ROLLUP_DIMENSIONS) expect(deltas.filter((d) => d.dimension === dim).reduce((s, d) => s + d.requests, 0)).toBe(7);
     const key = (dimension: string, k: string) => deltas.find((d) => d.dimension === dimension && d.key === k);
     expect(key("provider", "azure-openai")).toMatchObject({ requests: 1, rescued: 1 });
     expect(key("status", "5xx")).toMatchObject({ requests: 1, errors: 1 });
     expect(key("status", "4xx")).toMatchObject({ requests: 1, errors: 1, fallbacks: 1 });
-    expect(key("status", "2xx")!.requests).toBe(4);
-    expect(key("config", "")!.requests).toBe(5); // absent: "" (never null)
+    expect(key("status", "2xx")!.requests).toBe(5);
+    expect(key("config", "")!.requests).toBe(6); // absent: "" (never null)
     expect(key("api_key", "key-1")).toMatchObject({ requests: 1, unpriced: 1 });
-    expect(key("endpoint", "/v1/chat/completions")!.requests).toBe(6);
+    expect(key("endpoint", "/v1/chat/completions")!.requests).toBe(7);
+    expect(key("provider", "openai")!.savedNanoUsd).toBe(400_000);
   });
 
   it("returns deltas sorted by (workspace, hour, dimension, key) whatever the input order", () => {

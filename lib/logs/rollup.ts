@@ -42,6 +42,8 @@ export type RollupSource = {
   virtualKeySlug: string | null;
   configSlug: string | null;
   cost: number | null;
+  /** A cache hit's saved cost (absent or null: none). */
+  costSaved?: number | null;
   fallbackUsed: boolean;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -56,6 +58,8 @@ export type RollupCounts = {
   fallbacks: number;
   unpriced: number;
   costNanoUsd: number;
+  /** What cache hits saved, in nano-USD. */
+  savedNanoUsd: number;
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
@@ -196,6 +200,7 @@ export class RollupFold {
       if (r.fallbackUsed && twoXx) c.rescued++;
       if (ok && r.cost === null) c.unpriced++;
       c.costNanoUsd += costNanoUsd(r.cost);
+      c.savedNanoUsd += costNanoUsd(r.costSaved ?? null);
       c.promptTokens += r.promptTokens ?? 0;
       c.completionTokens += r.completionTokens ?? 0;
       c.totalTokens += r.totalTokens ?? 0;
@@ -221,6 +226,7 @@ export function zeroCounts(): RollupCounts {
     fallbacks: 0,
     unpriced: 0,
     costNanoUsd: 0,
+    savedNanoUsd: 0,
     promptTokens: 0,
     completionTokens: 0,
     totalTokens: 0,

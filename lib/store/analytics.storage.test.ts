@@ -29,7 +29,7 @@ type Row = {
   configSlug?: string | null;
 };
 
-const ZERO = { requests: 0, errors: 0, cost: 0, unpriced: 0, rescued: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+const ZERO = { requests: 0, errors: 0, cost: 0, unpriced: 0, saved: 0, rescued: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 
 /** A percentile read from a rollup histogram: within the stated relative error of the exact one. */
 function within(got: number | null | undefined, want: number): void {

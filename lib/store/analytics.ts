@@ -52,6 +52,8 @@ export type Counts = {
   errors: number;
   cost: number;
   unpriced: number;
+  /** What cache hits saved (USD): the sum of their cost_saved. */
+  saved: number;
   rescued: number;
   promptTokens: number;
   completionTokens: number;
@@ -170,12 +172,13 @@ export async function splitLabels(
 }
 
 /** A running sum: counts, cost in nano-USD (exact) and the latency histogram. */
-type Acc = Omit<Counts, "cost"> & { costNanoUsd: number; latency: number[] };
+type Acc = Omit<Counts, "cost" | "saved"> & { costNanoUsd: number; savedNanoUsd: number; latency: number[] };
 
 const zeroAcc = (): Acc => ({
   requests: 0,
   errors: 0,
   costNanoUsd: 0,
+  savedNanoUsd: 0,
   unpriced: 0,
   rescued: 0,
   promptTokens: 0,
@@ -189,6 +192,7 @@ function add(into: Acc, r: Acc): void {
   into.requests += r.requests;
   into.errors += r.errors;
   into.costNanoUsd += r.costNanoUsd;
+  into.savedNanoUsd += r.savedNanoUsd;
   into.unpriced += r.unpriced;
   into.rescued += r.rescued;
   into.promptTokens += r.promptTokens;
@@ -203,6 +207,7 @@ function counts(a: Acc): Counts {
     errors: a.errors,
     cost: a.costNanoUsd / 1e9,
     unpriced: a.unpriced,
+    saved: a.savedNanoUsd / 1e9,
     rescued: a.rescued,
     promptTokens: a.promptTokens,
     completionTokens: a.completionTokens,

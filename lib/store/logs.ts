@@ -159,6 +159,7 @@ export function toRollupSource(r: LogRecord): RollupSource {
     virtualKeySlug: r.virtualKeySlug,
     configSlug: r.configSlug,
     cost: r.cost,
+    costSaved: r.costSaved ?? null,
     fallbackUsed: r.fallbackUsed,
     promptTokens: r.promptTokens,
     completionTokens: r.completionTokens,

@@ -52,6 +52,7 @@ type RawRow = {
   virtualKeySlug: string | null;
   configSlug: string | null;
   cost: number | null;
+  costSaved: number | null;
   fallbackUsed: boolean | number;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -59,7 +60,7 @@ type RawRow = {
   latencyMs: number;
 };
 
-const FOLD_COLUMNS = `"id", "status", "provider", "model", "path", "apiKeyId", "virtualKeySlug", "configSlug", "cost", "fallbackUsed", "promptTokens", "completionTokens", "totalTokens", "latencyMs"`;
+const FOLD_COLUMNS = `"id", "status", "provider", "model", "path", "apiKeyId", "virtualKeySlug", "configSlug", "cost", "costSaved", "fallbackUsed", "promptTokens", "completionTokens", "totalTokens", "latencyMs"`;
 
 function source(workspaceId: string, hour: Date, r: RawRow): RollupSource {
   return {
@@ -73,6 +74,7 @@ function source(workspaceId: string, hour: Date, r: RawRow): RollupSource {
     virtualKeySlug: r.virtualKeySlug,
     configSlug: r.configSlug,
     cost: r.cost,
+    costSaved: r.costSaved,
     fallbackUsed: Boolean(r.fallbackUsed),
     promptTokens: r.promptTokens,
     completionTokens: r.completionTokens,
@@ -192,7 +194,14 @@ async function postgresEngine(url: string): Promise<Engine> {
         let n = 0;
         let page = (await client.query<RawRow>(select(false), [workspaceId, lo, hi, pageSize])).rows;
         while (page.length > 0) {
-          for (const r of page) fold.add(source(workspaceId, hour, { ...r, cost: r.cost === null ? null : Number(r.cost) }));
+          for (const r of page)
+            fold.add(
+              source(workspaceId, hour, {
+                ...r,
+                cost: r.cost === null ? null : Number(r.cost),
+                costSaved: r.costSaved === null ? null : Number(r.costSaved),
+              }),
+            );
           n += page.length;
           if (page.length < pageSize) break;
           const last = page[page.length - 1]!;

@@ -24,13 +24,14 @@ const SUMMED = [
   "fallbacks",
   "unpriced",
   "costNanoUsd",
+  "savedNanoUsd",
   "promptTokens",
   "completionTokens",
   "totalTokens",
 ] as const satisfies readonly (keyof RollupCounts)[];
 const COLUMNS = ["workspaceId", "dimension", "hour", "key", ...SUMMED, "latency"] as const;
 
-/** At most this many rows per statement (14 parameters each: well under PostgreSQL's 65535). */
+/** At most this many rows per statement (15 parameters each: well under PostgreSQL's 65535). */
 export const ROLLUP_CHUNK = 1000;
 
 /** `a` + `b`, two JSON arrays of counts of any lengths, as a JSON array (the longer one's length). */

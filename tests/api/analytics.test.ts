@@ -30,6 +30,7 @@ describe("GET /v1/analytics", () => {
       log(10, { latencyMs: 200, status: 503, cost: null }),
       log(20, { latencyMs: 300, provider: "azure-openai", fallbackUsed: true, cost: 0.25 }),
       log(70, { latencyMs: 10, cost: null, promptTokens: 3, completionTokens: 4, totalTokens: 7 }),
+      log(80, { latencyMs: 1, cost: 0, costSaved: 0.125, cacheStatus: "HIT" }),
       testLogRecord({ workspaceId: other.workspaceId, createdAt: new Date(T0), latencyMs: 5000, cost: 9 }),
     ]);
   }, 180_000);
@@ -51,10 +52,10 @@ describe("GET /v1/analytics", () => {
     });
     expect(a.series.map((p: { start: string; requests: number }) => [p.start, p.requests])).toEqual([
       ["2025-06-01T10:00:00.000Z", 3],
-      ["2025-06-01T11:00:00.000Z", 1],
+      ["2025-06-01T11:00:00.000Z", 2],
     ]);
-    expect(a.totals).toMatchObject({ requests: 4, errors: 1, rescued: 1, unpriced: 1, cost: 0.75, error_rate: 0.25 });
-    expect(a.series[1]).toMatchObject({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, p50: 10, p95: 10, p99: 10 });
+    expect(a.totals).toMatchObject({ requests: 5, errors: 1, rescued: 1, unpriced: 1, cost: 0.75, cost_saved: 0.125, error_rate: 0.2 });
+    expect(a.series[1]).toMatchObject({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, cost_saved: 0.125 });
     expect(Math.abs(a.series[0].p50 - 200) / 200).toBeLessThanOrEqual(0.025);
   });
 
@@ -65,7 +66,7 @@ describe("GET /v1/analytics", () => {
       { key: "azure-openai", label: "azure-openai" },
     ]);
     expect(a.by_key.map((k: { key: string; requests: number }) => [k.key, k.requests])).toEqual([
-      ["openai", 3],
+      ["openai", 4],
       ["azure-openai", 1],
     ]);
     expect(a.series).toHaveLength(1);

@@ -56,6 +56,8 @@ function randomLog(workspaceId: string): LogRecord {
     completionTokens: completion,
     totalTokens: prompt === null ? null : prompt + completion!,
     cost: ok && rand() < 0.8 ? Math.round(rand() * 1e7) / 1e9 + rand() * 1e-3 : null,
+    // A cache hit's saved cost (about one log in ten).
+    costSaved: ok && rand() < 0.1 ? Math.round(rand() * 1e7) / 1e9 + rand() * 1e-4 : null,
     fallbackUsed: rand() < 0.15,
     latencyMs: Math.round(5 + -Math.log(1 - rand()) * 800),
   });
@@ -71,6 +73,7 @@ type Raw = {
   virtualKeySlug: string | null;
   configSlug: string | null;
   cost: number | null;
+  costSaved: number | null;
   fallbackUsed: boolean;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -104,6 +107,7 @@ function expected(raw: Raw[], dimension: string) {
       fallbacks: number;
       unpriced: number;
       nano: number;
+      saved: number;
       cost: number;
       prompt: number;
       completion: number;
@@ -119,6 +123,7 @@ function expected(raw: Raw[], dimension: string) {
       fallbacks: 0,
       unpriced: 0,
       nano: 0,
+      saved: 0,
       cost: 0,
       prompt: 0,
       completion: 0,
@@ -130,6 +135,7 @@ function expected(raw: Raw[], dimension: string) {
     if (r.fallbackUsed) e.fallbacks++;
     if (r.status < 400 && r.cost === null) e.unpriced++;
     e.nano += costNanoUsd(r.cost);
+    e.saved += costNanoUsd(r.costSaved);
     e.cost += r.cost ?? 0;
     e.prompt += r.promptTokens ?? 0;
     e.completion += r.completionTokens ?? 0;
@@ -167,6 +173,7 @@ describe(`rollups vs raw rows (${TEST_DB_KIND})`, () => {
         virtualKeySlug: true,
         configSlug: true,
         cost: true,
+        costSaved: true,
         fallbackUsed: true,
         promptTokens: true,
         completionTokens: true,
@@ -223,6 +230,7 @@ describe(`rollups vs raw rows (${TEST_DB_KIND})`, () => {
           fallbacks: r.fallbacks,
           unpriced: r.unpriced,
           nano: r.costNanoUsd,
+          saved: r.savedNanoUsd,
           prompt: r.promptTokens,
           completion: r.completionTokens,
           total: r.totalTokens,
@@ -246,6 +254,11 @@ describe(`rollups vs raw rows (${TEST_DB_KIND})`, () => {
           raw.reduce((s, r) => s + costNanoUsd(r.cost), 0),
           3,
         );
+        expect(a.totals.saved * 1e9).toBeCloseTo(
+          raw.reduce((s, r) => s + costNanoUsd(r.costSaved), 0),
+          3,
+        );
+        expect(a.totals.saved).toBeGreaterThan(0);
         expect(a.totals.totalTokens).toBe(raw.reduce((s, r) => s + (r.totalTokens ?? 0), 0));
         for (const p of [0.5, 0.95, 0.99] as const) {
           const want = exactPercentile(

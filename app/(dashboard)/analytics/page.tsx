@@ -28,6 +28,11 @@ function costText(t: Analytics["totals"]): string {
   return `$${t.cost.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: t.cost < 1 ? 4 : 2 })}`;
 }
 
+/** What cache hits saved (their answers' cost at the time of the hit). */
+function savedText(usd: number): string {
+  return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: usd < 1 ? 4 : 2 })}`;
+}
+
 /** Says how many answered requests the cost leaves out (no price for their model, or no usage). */
 function unpricedText(n: number): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? "request" : "requests"} of unknown cost not included`;
@@ -38,7 +43,14 @@ function SummaryCards({ data }: { data: Analytics }) {
   const stats = [
     { label: "Requests", value: t.requests.toLocaleString("en-US") },
     { label: "Error rate", value: t.errorRate === null ? "–" : `${(t.errorRate * 100).toFixed(1)}%` },
-    { label: "Cost", value: costText(t), note: t.unpriced ? unpricedText(t.unpriced) : undefined },
+    {
+      label: "Cost",
+      value: costText(t),
+      note:
+        [t.unpriced ? unpricedText(t.unpriced) : null, t.saved > 0 ? `${savedText(t.saved)} saved by the response cache` : null]
+          .filter(Boolean)
+          .join("; ") || undefined,
+    },
     { label: "Latency p50", value: t.p50 === null ? "–" : `${Math.round(t.p50).toLocaleString("en-US")} ms` },
     { label: "Latency p95", value: t.p95 === null ? "–" : `${Math.round(t.p95).toLocaleString("en-US")} ms` },
     { label: "Latency p99", value: t.p99 === null ? "–" : `${Math.round(t.p99).toLocaleString("en-US")} ms` },

@@ -3,5 +3,10 @@
 -- the prices of the time of the hit). Null for every other row, and for a hit whose price is unknown.
 -- A nullable column without a default: adding it rewrites nothing.
 
+-- The analytics rollups sum it ("saved by cache"): one more integer per rollup row, added in the
+-- same upsert. Rollups written before this migration hold 0 there; `npm run rollups:rebuild`
+-- recomputes them from the logs still kept (hits logged before it have no saved cost anyway).
+
 -- AlterTable
 ALTER TABLE "RequestLog" ADD COLUMN "costSaved" REAL;
+ALTER TABLE "LogRollup" ADD COLUMN "savedNanoUsd" BIGINT NOT NULL DEFAULT 0;
