@@ -2,19 +2,39 @@
  * `cache: {mode: "simple"}` (docs/GATEWAY.md §5.5): MISS then HIT for the same request, logged with
  * cost 0 and the cost it saved; force-refresh; streams bypass it; and the key's scope: a request
  * whose answer would differ (another provider key, destination, client header, key rotation) is
- * never answered with another request's answer.
+ * never answered with another request's answer. Each case runs on both stores: this process's
+ * memory, and Redis (REDIS_URL: DETOUR_TEST_REDIS_URL, under a prefix of its own).
  */
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ADMIN_KEY, withKey } from "../../testing/api-client";
 import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
+import { connectTestRedis, REDIS_REQUIRED, TEST_REDIS_URL } from "../../testing/test-redis";
 
-describe("simple cache", () => {
+const redis = await connectTestRedis("gateway cache.test");
+redis.client.disconnect();
+const STORES = [
+  ["in memory", {}],
+  ...(redis.up || REDIS_REQUIRED
+    ? [
+        [
+          "in Redis",
+          {
+            REDIS_URL: TEST_REDIS_URL,
+            DETOUR_REDIS_PREFIX: `detour-gw-cache-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`,
+          },
+        ],
+      ]
+    : []),
+] as [string, Record<string, string>][];
+
+describe.each(STORES)("simple cache, %s", (_store, env) => {
   let h: Harness;
   let vk: string;
   let config: string;
 
   beforeAll(async () => {
-    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY });
+    h = await startHarness({ DETOUR_ADMIN_API_KEY: ADMIN_KEY, ...env });
     vk = await h.openaiKey("OpenAI");
     config = JSON.stringify({ cache: { mode: "simple", max_age: 60 }, virtual_key: vk });
   });
