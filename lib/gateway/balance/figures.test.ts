@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { FAILURE_FLOOR_MS, LATENCY_ALPHA, MAX_TARGETS, parseReport, REMOTE_TTL_MS, STALE_MS, TargetFigures } from "./figures";
+import {
+  FAILURE_FLOOR_MS,
+  LATENCY_ALPHA,
+  MAX_TARGETS,
+  P95_MIN_SAMPLES,
+  P95_RATIO,
+  P95_WINDOW,
+  parseReport,
+  REMOTE_TTL_MS,
+  STALE_MS,
+  TargetFigures,
+} from "./figures";
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -93,5 +104,48 @@ describe("TargetFigures", () => {
         }),
       )?.figures,
     ).toEqual([["b", null, 5, 0, 1]]);
+  });
+});
+
+describe("TargetFigures p95", () => {
+  it("is unknown below P95_MIN_SAMPLES samples, then the 95th percentile within one bucket", () => {
+    const f = new TargetFigures(clock().now);
+    for (let i = 0; i < P95_MIN_SAMPLES - 1; i++) f.time("a", 100);
+    expect(f.p95("a")).toBeUndefined();
+    f.time("a", 100);
+    expect(f.p95("a")).toBeGreaterThanOrEqual(100);
+    expect(f.p95("a")).toBeLessThanOrEqual(100 * P95_RATIO);
+    // 90 fast, 10 slow: the 95th is a slow one.
+    const g = new TargetFigures(clock().now);
+    for (let i = 0; i < 90; i++) g.time("b", 50);
+    for (let i = 0; i < 10; i++) g.time("b", 2000);
+    expect(g.p95("b")).toBeGreaterThanOrEqual(2000);
+    expect(g.p95("b")).toBeLessThanOrEqual(2000 * P95_RATIO);
+    // 97 fast, 3 slow: the 95th is a fast one.
+    const h = new TargetFigures(clock().now);
+    for (let i = 0; i < 97; i++) h.time("c", 50);
+    for (let i = 0; i < 3; i++) h.time("c", 2000);
+    expect(h.p95("c")).toBeLessThanOrEqual(50 * P95_RATIO);
+  });
+
+  it("decays: after a change, the p95 follows the new times within a window", () => {
+    const f = new TargetFigures(clock().now);
+    for (let i = 0; i < P95_WINDOW; i++) f.time("a", 1000);
+    expect(f.p95("a")).toBeGreaterThanOrEqual(1000);
+    // A sample's weight halves every P95_WINDOW / 2 samples: the old tail is under 5% after 3 windows.
+    for (let i = 0; i < 3 * P95_WINDOW; i++) f.time("a", 20);
+    expect(f.p95("a")).toBeLessThanOrEqual(20 * P95_RATIO);
+  });
+
+  it("starts afresh after STALE_MS without a sample; only targets given times keep a histogram", () => {
+    const c = clock();
+    const f = new TargetFigures(c.now);
+    for (let i = 0; i < P95_MIN_SAMPLES; i++) f.time("a", 100);
+    c.advance(STALE_MS);
+    expect(f.p95("a")).toBeUndefined();
+    f.time("a", 100);
+    expect(f.p95("a")).toBeUndefined();
+    f.observe("b", true, 100);
+    expect(f.p95("b")).toBeUndefined();
   });
 });

@@ -16,6 +16,16 @@
  * Figures of the other instances (`merge`, from their reports every second): a target's latency
  * and failure are the mean of every fresh figure (this instance's and the others'), its in-flight
  * count the sum of this instance's and the others' last reports (REMOTE_TTL_MS old at most).
+ *
+ * p95 time to answer (hedge `after_ms: "p95"`, docs/GATEWAY.md §5.11), this instance's only (a
+ * p95 is not the mean of the instances' p95s, and a histogram per target is too much to publish
+ * every second): a fixed log-scale histogram per target (P95_BUCKETS buckets, each P95_RATIO times
+ * the one before, from 1 ms), kept only for targets whose leaves ask for it. Samples are answers'
+ * times (same measure as latency) and the time a hedge's cancelled loser had run (a lower bound of
+ * its answer time: without it, the slow answers a hedge cuts short would vanish from the tail and
+ * the p95 would sink). Decay: when the count reaches P95_WINDOW every bucket is halved, so a
+ * sample's weight halves every P95_WINDOW / 2 samples after it; a histogram with no sample for
+ * STALE_MS starts afresh. `p95()` is undefined below P95_MIN_SAMPLES samples.
  */
 
 export const LATENCY_ALPHA = 0.3;
@@ -31,7 +41,18 @@ export const MAX_INSTANCES = 64;
 /** Targets one report carries at most. */
 export const MAX_REPORTED = 1_000;
 
-type Entry = { latency: number | undefined; failure: number; at: number; inFlight: number };
+/** Buckets of the p95 histogram, and the ratio of one bucket's upper bound to the one before (1 ms first). */
+export const P95_BUCKETS = 64;
+export const P95_RATIO = 1.2;
+/** The histogram is halved when it holds this many samples. */
+export const P95_WINDOW = 200;
+/** Samples needed before a p95 is given. */
+export const P95_MIN_SAMPLES = 20;
+const LOG_RATIO = Math.log(P95_RATIO);
+
+type Histogram = { counts: Float32Array; total: number; at: number };
+
+type Entry = { latency: number | undefined; failure: number; at: number; inFlight: number; times?: Histogram };
 
 /** One target in a report: [id, latency ms or null, age of the figure in ms, failure, in flight]. */
 export type ReportedFigure = [string, number | null, number, number, number];
@@ -75,6 +96,41 @@ export class TargetFigures {
     // Most recently measured last: the first one is the one to forget.
     this.entries.delete(id);
     this.entries.set(id, entry);
+  }
+
+  /**
+   * A time to answer for the target's p95 histogram (only targets whose leaves ask for it): an
+   * answer's latency, or how long a hedge's cancelled loser had run.
+   */
+  time(id: string, ms: number): void {
+    const now = this.now();
+    const entry = this.entry(id);
+    let h = entry.times;
+    if (!h || now - h.at >= STALE_MS) {
+      h = { counts: new Float32Array(P95_BUCKETS), total: 0, at: now };
+      entry.times = h;
+    }
+    const bucket = ms <= 1 ? 0 : Math.min(P95_BUCKETS - 1, Math.ceil(Math.log(ms) / LOG_RATIO));
+    h.counts[bucket] = (h.counts[bucket] ?? 0) + 1;
+    h.total++;
+    h.at = now;
+    if (h.total >= P95_WINDOW) {
+      for (let i = 0; i < P95_BUCKETS; i++) h.counts[i] = (h.counts[i] ?? 0) / 2;
+      h.total /= 2;
+    }
+  }
+
+  /** The target's p95 time to answer in ms (a bucket's upper bound), undefined below P95_MIN_SAMPLES fresh samples. */
+  p95(id: string): number | undefined {
+    const h = this.entries.get(id)?.times;
+    if (!h || h.total < P95_MIN_SAMPLES || this.now() - h.at >= STALE_MS) return undefined;
+    const rank = h.total * 0.95;
+    let seen = 0;
+    for (let i = 0; i < P95_BUCKETS; i++) {
+      seen += h.counts[i] ?? 0;
+      if (seen >= rank) return Math.round(P95_RATIO ** i);
+    }
+    return Math.round(P95_RATIO ** (P95_BUCKETS - 1));
   }
 
   /** The figure the draw reads: latency (undefined when unknown) or attempts in flight, both instances-wide. */

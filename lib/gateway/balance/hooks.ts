@@ -9,6 +9,9 @@
  * model in 300 ms and a reasoning model in 30 s, and a provider's capacity is per model (or per
  * deployment), so figures of different models are not one target's.
  *
+ * The p95 time to answer of leaves below a hedge `after_ms: "p95"` (`timed`) is this instance's
+ * own (figures.ts); it is not published.
+ *
  * Figures live in this process (runtime `balance`); with REDIS_URL each instance publishes its own
  * every second on `<DETOUR_REDIS_PREFIX>:balance` and merges the others' (no Redis call on the
  * request path; Redis down only means each instance goes by its own figures).
@@ -102,7 +105,14 @@ export function balanceRouteOptions(workspaceId: string, body: Record<string, un
   return {
     balance: {
       figure: (leaf, by) => s.figures.figure(idOf(leaf), by),
-      observe: (leaf, outcome, latencyMs) => s.figures.observe(idOf(leaf), isAnswer(outcome), latencyMs),
+      observe: (leaf, outcome, latencyMs) => {
+        const id = idOf(leaf);
+        const ok = isAnswer(outcome);
+        s.figures.observe(id, ok, latencyMs);
+        if (ok && leaf.settings.timed) s.figures.time(id, latencyMs);
+      },
+      p95: (leaf) => s.figures.p95(idOf(leaf)),
+      cancelled: (leaf, latencyMs) => s.figures.time(idOf(leaf), latencyMs),
     },
     track: (leaf) => {
       const id = idOf(leaf);

@@ -6,7 +6,8 @@
  * - a plan of at most MAX_UPSTREAM_ATTEMPTS upstream attempts for one request in the worst case
  *   (every target fails and every retry is used), computed with the router's own rules: a
  *   fallback tries each child in turn (their worst cases add up), single tries its first child,
- *   loadbalance and conditional one child (the largest worst case counts), a target makes
+ *   loadbalance and conditional one child (the largest worst case counts; a loadbalance with
+ *   `hedge` up to 1 + `hedge.max` children: the largest ones add up), a target makes
  *   1 + `retry.attempts` attempts (`retry` inherited down the tree, replaced whole).
  * Refused at validation, so a saved config can always run its whole plan; the router enforces the
  * same budget at run time (router/route-request.ts `maxAttempts`), which an operator may lower
@@ -28,7 +29,7 @@ export function countLeafTargets(node: unknown): number {
 
 /** The fields the worst case reads (a parsed config node). */
 export type PlanNode = {
-  strategy?: { mode: string };
+  strategy?: { mode: string; hedge?: { max?: number } };
   targets?: PlanNode[];
   weight?: number;
   retry?: { attempts: number };
@@ -44,9 +45,14 @@ export function worstCaseAttempts(node: PlanNode, inheritedRetries = 0): number 
       return children.reduce((sum, { worst }) => sum + worst, 0);
     case "single":
       return children[0]?.worst ?? 0;
-    case "loadbalance":
-      // A target of weight 0 is never drawn.
-      return Math.max(0, ...children.filter(({ child }) => (child.weight ?? 1) > 0).map(({ worst }) => worst));
+    case "loadbalance": {
+      // A target of weight 0 is never drawn; a hedge draws up to 1 + max of them for one request.
+      const drawn = children.filter(({ child }) => (child.weight ?? 1) > 0).map(({ worst }) => worst);
+      const hedge = node.strategy.hedge;
+      if (!hedge) return Math.max(0, ...drawn);
+      drawn.sort((a, b) => b - a);
+      return drawn.slice(0, 1 + (hedge.max ?? 1)).reduce((sum, worst) => sum + worst, 0);
+    }
     default:
       return Math.max(0, ...children.map(({ worst }) => worst));
   }

@@ -157,7 +157,7 @@ describe("strategy", () => {
     );
   });
 
-  it("takes a hedge on fallback only, with after_ms and max in range", () => {
+  it("takes a hedge on fallback and loadbalance, with after_ms (or p95) and max in range", () => {
     const fb = (hedge: unknown, mode = "fallback") => ({
       strategy: { mode, hedge },
       targets: [{ virtual_key: "a" }, { virtual_key: "b" }],
@@ -166,10 +166,15 @@ describe("strategy", () => {
       mode: "fallback",
       hedge: { after_ms: 800, max: 2, allow_non_idempotent: true },
     });
-    expect(issueAt(fb({ after_ms: 0 }), "strategy.hedge.after_ms")).toBe("must be an integer from 1 to 600000 milliseconds");
+    expect(issueAt(fb({ after_ms: 0 }), "strategy.hedge.after_ms")).toBe('must be an integer from 1 to 600000 milliseconds, or "p95"');
     expect(issueAt(fb({ after_ms: 10, max: 4 }), "strategy.hedge.max")).toBe("must be an integer from 1 to 3 (extra attempts at once)");
     expect(issueAt(fb({}), "strategy.hedge.after_ms")).toMatch(/^is required/);
-    expect(issueAt(fb({ after_ms: 10 }, "single"), "strategy.hedge")).toBe("hedge is only allowed with mode fallback");
+    expect(issueAt(fb({ after_ms: 10 }, "single"), "strategy.hedge")).toBe("hedge is only allowed with mode fallback or loadbalance");
+    expect(valid(fb({ after_ms: "p95" }, "loadbalance")).strategy).toEqual({ mode: "loadbalance", hedge: { after_ms: "p95" } });
+    expect(issueAt(fb({ after_ms: "p99" }), "strategy.hedge.after_ms")).toBe('must be an integer from 1 to 600000 milliseconds, or "p95"');
+    expect(issueAt(fb({ after_ms: 1.5 }, "loadbalance"), "strategy.hedge.after_ms")).toBe(
+      'must be an integer from 1 to 600000 milliseconds, or "p95"',
+    );
   });
 
   it("needs a target with weight > 0 under loadbalance", () => {
@@ -492,6 +497,18 @@ describe("limits: targets and upstream attempts", () => {
         }),
       ),
     ).toBe(2);
+    // A hedged loadbalance may try 1 + max of its drawable children: the largest ones add up.
+    const hedgedLb = (max: number) => ({
+      strategy: { mode: "loadbalance", hedge: { after_ms: 100, max } },
+      targets: [
+        { virtual_key: "a", ...retry(3) },
+        { virtual_key: "b", ...retry(1) },
+        { virtual_key: "c", weight: 0, ...retry(5) },
+        { virtual_key: "d" },
+      ],
+    });
+    expect(worstCaseAttempts(valid(hedgedLb(1)))).toBe(6);
+    expect(worstCaseAttempts(valid(hedgedLb(3)))).toBe(7);
     expect(
       worstCaseAttempts(valid({ strategy: { mode: "single" }, targets: [{ virtual_key: "a" }, { virtual_key: "b", ...retry(5) }] })),
     ).toBe(1);

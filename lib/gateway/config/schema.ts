@@ -100,10 +100,18 @@ export const conditionSchema = strictObject(
 /** Extra attempts a hedge may run at once beside the first (docs/GATEWAY.md §5.11). */
 export const MAX_HEDGES = 3;
 
-/** Hedged requests on a fallback node: after `after_ms` without an answer, the next target is tried too. */
+const hedgeAfterWhat = `an integer from 1 to ${MAX_REQUEST_TIMEOUT_MS} milliseconds, or "p95"`;
+const hedgeAfterError = { error: `must be ${hedgeAfterWhat}` };
+
+/** Hedged requests on a fallback or loadbalance node: after `after_ms` (or the running target's p95) without an answer, another target is tried too. */
 export const hedgeSettingsSchema = strictObject(
   {
-    after_ms: intInRange(1, MAX_REQUEST_TIMEOUT_MS, " milliseconds"),
+    after_ms: z.union(
+      [z.literal("p95"), z.number().int(hedgeAfterError).min(1, hedgeAfterError).max(MAX_REQUEST_TIMEOUT_MS, hedgeAfterError)],
+      {
+        error: (issue) => (issue.input === undefined ? `is required (${hedgeAfterWhat})` : `must be ${hedgeAfterWhat}`),
+      },
+    ),
     max: intInRange(1, MAX_HEDGES, " (extra attempts at once)").optional(),
     allow_non_idempotent: booleanValue().optional(),
   },
@@ -116,9 +124,9 @@ const MODE_ONLY_KEYS: Record<string, StrategyMode> = {
   conditions: "conditional",
   default: "conditional",
   by: "loadbalance",
-  hedge: "fallback",
 };
 const modeHint = (key: string) => {
+  if (key === "hedge") return "hedge is only allowed with mode fallback or loadbalance";
   const mode = ownValue(MODE_ONLY_KEYS, key);
   return mode ? `${key} is only allowed with mode ${mode}` : undefined;
 };
@@ -137,6 +145,7 @@ export const strategySchema = z.discriminatedUnion(
       {
         mode: z.literal("loadbalance"),
         by: enumOf(BALANCE_BY, (input) => `must be one of ${BALANCE_BY.join(", ")}, not ${JSON.stringify(input)}`).optional(),
+        hedge: hedgeSettingsSchema.optional(),
       },
       strategyWhat,
       modeHint,

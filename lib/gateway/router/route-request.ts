@@ -112,10 +112,10 @@ function runNode<T, R>(node: RouteNode<T>, env: RouteEnv<T, R>): Promise<NodeRes
     case "fallback":
       return runFallback(node, strategy, env);
     case "loadbalance": {
-      const drawn =
-        strategy.by && env.balance
-          ? pickByFigures(scoreChildren(node.children, strategy.by, env.balance), strategy.by, env.random)
-          : pickWeighted(node.children, (child) => child.weight, env.random);
+      const { hedge } = strategy;
+      if (hedge && (!env.nonIdempotent || hedge.allowNonIdempotent))
+        return runHedged(node, hedge, loadbalanceRule(node, strategy, env), env);
+      const drawn = drawChild(node.children, strategy, env);
       if (!drawn) throw new InvalidRouteTreeError(node.path, "loadbalance has no target with weight > 0");
       return runNode(drawn.node, env);
     }
@@ -130,7 +130,7 @@ async function runFallback<T, R>(
   env: RouteEnv<T, R>,
 ): Promise<NodeResult<T, R>> {
   const { hedge } = strategy;
-  if (hedge && (!env.nonIdempotent || hedge.allowNonIdempotent)) return runHedgedFallback(node, strategy, hedge, env);
+  if (hedge && (!env.nonIdempotent || hedge.allowNonIdempotent)) return runHedged(node, hedge, fallbackRule(node, strategy), env);
   let result: NodeResult<T, R> | undefined;
   let lastTried: NodeResult<T, R> | undefined;
   for (const [index, child] of node.children.entries()) {
@@ -150,34 +150,51 @@ async function runFallback<T, R>(
   return result;
 }
 
-type Branch<T, R> = { index: number; cancel: AbortController; done: Promise<BranchSettled<T, R>> };
+type Branch<T, R> = { child: RouteChild<T>; cancel: AbortController; done: Promise<BranchSettled<T, R>> };
 type BranchSettled<T, R> = { branch: Branch<T, R>; result: NodeResult<T, R> } | { branch: Branch<T, R>; error: unknown };
 
+/** How a hedged node picks its children and judges their answers. */
+type HedgeRule<T> = {
+  /** Whether a child is left to start. */
+  hasNext: () => boolean;
+  /** The next child to start (the first call: the first attempt), drawn when it starts; undefined when none is left. */
+  next: () => RouteChild<T> | undefined;
+  /** Why the node moves past this child's outcome (undefined: it is the answer). */
+  reason: (outcome: AttemptOutcome<unknown>, child: RouteChild<T>) => string | undefined;
+  /** A failed attempt with no other running starts the next child (fallback), or is the answer (loadbalance). */
+  movesOn: boolean;
+};
+
+/** Delay before a hedge when the target's p95 is not known yet (too few samples): docs/GATEWAY.md §5.11. */
+export const HEDGE_P95_FALLBACK_MS = 2_000;
+
 /**
- * A fallback with `hedge` (docs/GATEWAY.md §5.11): the children in order, as without it, but when
- * the running ones have not answered within `afterMs`, the next child is started too (at most
- * `max` beside the first, each within the attempt budget). The first answer that a fallback would
- * stop at wins: the other branches are aborted (their attempts in flight are `hedge_cancelled`).
- * A failed branch moves on like a fallback only when no other branch is still running. A client
- * abort or a router error (budget) ends every branch.
+ * A fallback or loadbalance with `hedge` (docs/GATEWAY.md §5.11): the children as without it, but
+ * when the running ones have not answered within the delay (`afterMs`, or the p95 of the child
+ * started last), another child is started too (at most `max` beside the first, each within the
+ * attempt budget): a fallback's next one, a loadbalance's next draw among the children not started.
+ * The first answer the node would stop at wins: the other branches are aborted (their attempts in
+ * flight are `hedge_cancelled`). A failed branch moves on like a fallback (or, under loadbalance,
+ * is the answer) only when no other branch is still running. A client abort or a router error
+ * (budget) ends every branch.
  */
-async function runHedgedFallback<T, R>(
+async function runHedged<T, R>(
   node: RouteStrategyNode<T>,
-  strategy: Extract<StrategySpec, { mode: "fallback" }>,
   hedge: HedgePolicy,
+  rule: HedgeRule<T>,
   env: RouteEnv<T, R>,
 ): Promise<NodeResult<T, R>> {
-  const { children } = node;
-  if (children.length === 0) throw new InvalidRouteTreeError(node.path, "fallback has no targets");
   const running = new Set<Branch<T, R>>();
-  let next = 0;
   let lastTried: NodeResult<T, R> | undefined;
+  let lastStarted: RouteChild<T> | undefined;
   const start = () => {
-    const index = next++;
+    const child = rule.next();
+    if (!child) throw new InvalidRouteTreeError(node.path, `${node.strategy.mode} has no targets`);
+    lastStarted = child;
     const cancel = new AbortController();
     const branchEnv: RouteEnv<T, R> = { ...env, signal: AbortSignal.any([env.signal, cancel.signal]), hedgeSignal: cancel.signal };
-    const branch = { index, cancel } as Branch<T, R>;
-    branch.done = runNode(childAt(node, index).node, branchEnv).then(
+    const branch = { child, cancel } as Branch<T, R>;
+    branch.done = runNode(child.node, branchEnv).then(
       (result) => ({ branch, result }),
       (error: unknown) => ({ branch, error }),
     );
@@ -189,10 +206,13 @@ async function runHedgedFallback<T, R>(
   };
   start();
   for (;;) {
-    const canHedge = next < children.length && running.size <= hedge.max && env.counts.made < env.maxAttempts;
+    const canHedge = rule.hasNext() && running.size <= hedge.max && env.counts.made < env.maxAttempts;
     let cancelTimer: (() => void) | undefined;
     const waits: Promise<BranchSettled<T, R> | "hedge">[] = [...running].map((branch) => branch.done);
-    if (canHedge) waits.push(new Promise((resolve) => (cancelTimer = env.schedule(hedge.afterMs, () => resolve("hedge")))));
+    if (canHedge) {
+      const delay = hedgeDelay(hedge, (lastStarted as RouteChild<T>).node, env);
+      waits.push(new Promise((resolve) => (cancelTimer = env.schedule(delay, () => resolve("hedge")))));
+    }
     const settled = await Promise.race(waits);
     cancelTimer?.();
     if (settled === "hedge") {
@@ -208,8 +228,7 @@ async function runHedgedFallback<T, R>(
     }
     const { result } = settled;
     if (!result.skipped) lastTried = result;
-    const child = childAt(node, settled.branch.index);
-    const reason = fallbackReason(result.outcome, child.onStatusCodes ?? strategy.onStatusCodes);
+    const reason = rule.reason(result.outcome, settled.branch.child);
     if (reason === undefined) {
       cancelOthers();
       return result;
@@ -218,7 +237,7 @@ async function runHedgedFallback<T, R>(
       result.last.reason ??= reason;
       continue;
     }
-    if (next < children.length) {
+    if (rule.movesOn && rule.hasNext()) {
       result.last.reason ??= reason;
       start();
       continue;
@@ -229,6 +248,70 @@ async function runHedgedFallback<T, R>(
     }
     return result;
   }
+}
+
+/** The hedge's wait for a child: `afterMs`, or its p95 (a subtree: the largest of its leaves'), HEDGE_P95_FALLBACK_MS while unknown. */
+function hedgeDelay<T, R>(hedge: HedgePolicy, node: RouteNode<T>, env: RouteEnv<T, R>): number {
+  if (hedge.afterMs !== "p95") return hedge.afterMs;
+  const p95 = env.balance?.p95 ? nodeP95(node, env.balance.p95) : undefined;
+  return p95 === undefined ? HEDGE_P95_FALLBACK_MS : Math.max(1, p95);
+}
+
+function nodeP95<T>(node: RouteNode<T>, p95: (leaf: RouteLeaf<T>) => number | undefined): number | undefined {
+  if (node.kind === "leaf") return p95(node);
+  let most: number | undefined;
+  for (const child of node.children) {
+    const value = nodeP95(child.node, p95);
+    if (value === undefined) return undefined;
+    most = Math.max(most ?? 0, value);
+  }
+  return most;
+}
+
+/** The hedge rule of a fallback: its children in order. */
+function fallbackRule<T>(node: RouteStrategyNode<T>, strategy: Extract<StrategySpec, { mode: "fallback" }>): HedgeRule<T> {
+  let index = 0;
+  return {
+    hasNext: () => index < node.children.length,
+    next: () => node.children[index++],
+    reason: (outcome, child) => fallbackReason(outcome, child.onStatusCodes ?? strategy.onStatusCodes),
+    movesOn: true,
+  };
+}
+
+/** The hedge rule of a loadbalance: each start draws among the children not started yet (by weight or `by`). */
+function loadbalanceRule<T, R>(
+  node: RouteStrategyNode<T>,
+  strategy: Extract<StrategySpec, { mode: "loadbalance" }>,
+  env: RouteEnv<T, R>,
+): HedgeRule<T> {
+  const left = [...node.children];
+  let first = true;
+  return {
+    hasNext: () => left.some((child) => child.weight > 0 && Number.isFinite(child.weight)),
+    next: () => {
+      const drawn = drawChild(left, strategy, env);
+      if (!drawn && first) throw new InvalidRouteTreeError(node.path, "loadbalance has no target with weight > 0");
+      first = false;
+      if (drawn) left.splice(left.indexOf(drawn), 1);
+      return drawn;
+    },
+    reason: (outcome) => {
+      const why = fallbackReason(outcome, undefined);
+      return why === undefined ? undefined : `hedge: ${why.replace(/^fallback: /, "")}, another attempt still running`;
+    },
+    movesOn: false,
+  };
+}
+
+function drawChild<T, R>(
+  children: readonly RouteChild<T>[],
+  strategy: Extract<StrategySpec, { mode: "loadbalance" }>,
+  env: RouteEnv<T, R>,
+): RouteChild<T> | undefined {
+  return strategy.by && env.balance
+    ? pickByFigures(scoreChildren(children, strategy.by, env.balance), strategy.by, env.random)
+    : pickWeighted(children, (child) => child.weight, env.random);
 }
 
 /** Why a fallback moves past this outcome, or undefined when the outcome is the answer. */
@@ -370,6 +453,7 @@ async function attemptOnce<T, R>(
     if (env.hedgeSignal?.aborted) {
       record.errorClass = "hedge_cancelled";
       record.reason = "hedge_cancelled: another attempt answered first";
+      if (leaf.settings.timed) env.balance?.cancelled?.(leaf, record.latencyMs);
     } else {
       record.errorClass = "aborted";
       record.reason = "client disconnected";

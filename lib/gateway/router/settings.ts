@@ -24,6 +24,7 @@ export function mergeSettings(parent: NodeSettings, child: NodeSettings): NodeSe
   const onOriginFailure = child.onOriginFailure ?? parent.onOriginFailure;
   if (onOriginFailure) merged.onOriginFailure = onOriginFailure;
   if (parent.measured || child.measured) merged.measured = true;
+  if (parent.timed || child.timed) merged.timed = true;
   return merged;
 }
 

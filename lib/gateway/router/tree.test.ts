@@ -197,3 +197,28 @@ describe("circuit_breaker inheritance", () => {
     ]);
   });
 });
+
+describe("buildRouteTree with hedge", () => {
+  it("measures and times the leaves below a hedge after p95 only, and carries the hedge on loadbalance", () => {
+    const tree = buildRouteTree(
+      config({
+        strategy: { mode: "fallback" },
+        targets: [
+          { strategy: { mode: "loadbalance", hedge: { after_ms: "p95", max: 2 } }, targets: [{ virtual_key: "a" }, { virtual_key: "b" }] },
+          { strategy: { mode: "fallback", hedge: { after_ms: 300 } }, targets: [{ virtual_key: "c" }, { virtual_key: "d" }] },
+        ],
+      }),
+    );
+    const leaves = listRouteLeaves(tree);
+    expect(leaves.map((l) => [l.settings.measured, l.settings.timed])).toEqual([
+      [true, true],
+      [true, true],
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    if (tree.kind !== "strategy") throw new Error("not a strategy");
+    const [lb, fb] = tree.children.map((c) => c.node);
+    expect(lb?.kind === "strategy" && lb.strategy).toEqual({ mode: "loadbalance", hedge: { afterMs: "p95", max: 2 } });
+    expect(fb?.kind === "strategy" && fb.strategy).toEqual({ mode: "fallback", hedge: { afterMs: 300, max: 1 } });
+  });
+});

@@ -5,9 +5,9 @@
  * Leaves hold the config's leaf fields; the resolver turns them into concrete targets (virtual
  * key lookup, provider defaults) with `mapRouteLeaves`, before routing or lazily inside attempt().
  */
-import type { Config, Strategy, Target } from "../config/schema";
+import type { Config, HedgeSettings, Strategy, Target } from "../config/schema";
 import { mergeSettings, settingsFromTarget } from "./settings";
-import type { NodeSettings, RouteChild, RouteLeaf, RouteNode, StrategySpec } from "./types";
+import type { HedgePolicy, NodeSettings, RouteChild, RouteLeaf, RouteNode, StrategySpec } from "./types";
 
 /** A config node without its nested strategy: what a leaf of the tree holds before resolution. */
 export type LeafTarget = Omit<Target, "strategy" | "targets">;
@@ -24,6 +24,11 @@ function buildNode(node: Target, path: string, inherited: NodeSettings): RouteNo
   if (!strategy || !targets) return { kind: "leaf", path, target: leafFields, settings };
   // The leaves below a node that draws by figures feed them (router/balance.ts).
   if (strategy.mode === "loadbalance" && strategy.by !== undefined && strategy.by !== "weight") settings.measured = true;
+  // The leaves below a hedge after their p95 feed their time histogram (balance/figures.ts).
+  if ((strategy.mode === "fallback" || strategy.mode === "loadbalance") && strategy.hedge?.after_ms === "p95") {
+    settings.measured = true;
+    settings.timed = true;
+  }
   const children = targets.map((child, index): RouteChild<LeafTarget> => {
     const entry: RouteChild<LeafTarget> = {
       weight: child.weight,
@@ -40,15 +45,16 @@ function toStrategySpec(strategy: Strategy): StrategySpec {
   switch (strategy.mode) {
     case "single":
       return { mode: "single" };
-    case "loadbalance":
-      return strategy.by === undefined || strategy.by === "weight" ? { mode: "loadbalance" } : { mode: "loadbalance", by: strategy.by };
+    case "loadbalance": {
+      const spec: Extract<StrategySpec, { mode: "loadbalance" }> = { mode: "loadbalance" };
+      if (strategy.by !== undefined && strategy.by !== "weight") spec.by = strategy.by;
+      if (strategy.hedge) spec.hedge = toHedgePolicy(strategy.hedge);
+      return spec;
+    }
     case "fallback": {
       const spec: Extract<StrategySpec, { mode: "fallback" }> = { mode: "fallback" };
       if (strategy.on_status_codes) spec.onStatusCodes = strategy.on_status_codes;
-      if (strategy.hedge) {
-        spec.hedge = { afterMs: strategy.hedge.after_ms, max: strategy.hedge.max ?? 1 };
-        if (strategy.hedge.allow_non_idempotent) spec.hedge.allowNonIdempotent = true;
-      }
+      if (strategy.hedge) spec.hedge = toHedgePolicy(strategy.hedge);
       return spec;
     }
     case "conditional": {
@@ -57,6 +63,12 @@ function toStrategySpec(strategy: Strategy): StrategySpec {
       return spec;
     }
   }
+}
+
+function toHedgePolicy(hedge: HedgeSettings): HedgePolicy {
+  const policy: HedgePolicy = { afterMs: hedge.after_ms, max: hedge.max ?? 1 };
+  if (hedge.allow_non_idempotent) policy.allowNonIdempotent = true;
+  return policy;
 }
 
 /** The same tree with every leaf's target replaced by `resolve(leaf)`; leaves resolve in parallel. */

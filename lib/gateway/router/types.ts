@@ -32,12 +32,17 @@ export type NodeSettings = {
    * its attempts feed the per-target figures (RouteOptions.balance). Absent, nothing is measured.
    */
   measured?: true;
+  /**
+   * Set (with `measured`) on every leaf below a hedge with `after_ms: "p95"`: its answer times also
+   * feed the target's p95 (Balance.p95). Absent, no histogram is kept.
+   */
+  timed?: true;
 };
 
-/** Hedged requests on a fallback (docs/GATEWAY.md §5.11). */
+/** Hedged requests on a fallback or loadbalance node (docs/GATEWAY.md §5.11). */
 export type HedgePolicy = {
-  /** Wait this long for the running attempts before the next target is tried too. */
-  afterMs: number;
+  /** Wait this long for the running attempts before another target is tried too; "p95": the running target's p95. */
+  afterMs: number | "p95";
   /** Extra attempts at once beside the first: 1..3. */
   max: number;
   /** Hedge even a request that is not idempotent (RouteOptions.nonIdempotent). */
@@ -67,7 +72,7 @@ export type RouteLeaf<T> = {
 export type StrategySpec =
   | { mode: "single" }
   | { mode: "fallback"; onStatusCodes?: number[]; hedge?: HedgePolicy }
-  | { mode: "loadbalance"; by?: "latency" | "in_flight" }
+  | { mode: "loadbalance"; by?: "latency" | "in_flight"; hedge?: HedgePolicy }
   | { mode: "conditional"; conditions: { query: Query; then: string }[]; default?: string };
 
 export type RouteChild<T> = {
@@ -216,6 +221,10 @@ export type Balance<T> = {
    * took to settle (response headers, or a stream's first content chunk). Not called for client aborts.
    */
   observe(leaf: RouteLeaf<T>, outcome: AttemptOutcome<unknown>, latencyMs: number): void;
+  /** The leaf's p95 time to answer (ms), undefined while too few samples are known (hedge `after_ms: "p95"`). */
+  p95?(leaf: RouteLeaf<T>): number | undefined;
+  /** A hedge's loser of a `timed` leaf was cancelled after `latencyMs`: a lower bound of its answer time. */
+  cancelled?(leaf: RouteLeaf<T>, latencyMs: number): void;
 };
 
 export type Admission = { ok: true; probe?: boolean } | { ok: false; reason: string };
