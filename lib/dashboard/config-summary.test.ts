@@ -87,6 +87,19 @@ describe("summarizeConfig", () => {
     expect(summarizeConfig(config, keys)).toBe("OpenAI -> Azure OpenAI on 429, 503");
   });
 
+  it("says a hedge on a fallback or a load balance: after N ms or each target's p95, and how many more", () => {
+    const targets = [{ virtual_key: "openai-prod" }, { virtual_key: "azure-eu" }];
+    expect(summarizeConfig({ strategy: { mode: "fallback", hedge: { after_ms: 300 } }, targets }, keys)).toBe(
+      "OpenAI -> Azure OpenAI on any failure, hedged after 300 ms",
+    );
+    expect(summarizeConfig({ strategy: { mode: "loadbalance", hedge: { after_ms: "p95", max: 2 } }, targets }, keys)).toBe(
+      "OpenAI 50% / Azure OpenAI 50%, hedged after each target's p95, up to 2 more at once",
+    );
+    expect(summarizeConfig({ strategy: { mode: "loadbalance", by: "latency", hedge: { after_ms: 2000 } }, targets }, keys)).toBe(
+      "OpenAI / Azure OpenAI by lowest latency, hedged after 2 s",
+    );
+  });
+
   it("says 'on any failure' without a status list, and adds retries, timeout and cache", () => {
     const config = {
       strategy: { mode: "fallback" },

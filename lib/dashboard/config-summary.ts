@@ -138,6 +138,16 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+/** A fallback or loadbalance node's `strategy.hedge` in words ("hedged after 300 ms", "hedged after p95, up to 2 more"), or "". */
+function hedgeWords(node: Record<string, unknown>): string {
+  const hedge = isRecord(node.strategy) ? node.strategy.hedge : undefined;
+  if (!isRecord(hedge)) return "";
+  const after =
+    hedge.after_ms === "p95" ? "each target's p95" : typeof hedge.after_ms === "number" ? seconds(hedge.after_ms) : "an invalid delay";
+  const max = typeof hedge.max === "number" && hedge.max > 1 ? `, up to ${hedge.max} more at once` : "";
+  return `, hedged after ${after}${max}`;
+}
+
 /** A node's own settings, in words: retries, timeout, cache, circuit breaker. */
 function settingWords(node: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -184,19 +194,20 @@ function describe(node: unknown, keys: KeyProviders, nested: boolean): string {
     case "fallback": {
       const strategy = isRecord(node.strategy) ? node.strategy : {};
       const on = codes(strategy.on_status_codes);
-      return withOwn(`${parts.join(" -> ")}${parts.length > 1 ? (on ? ` on ${on}` : " on any failure") : ""}`, parts.length > 1);
+      const hedge = parts.length > 1 ? hedgeWords(node) : "";
+      return withOwn(`${parts.join(" -> ")}${parts.length > 1 ? (on ? ` on ${on}` : " on any failure") : ""}${hedge}`, parts.length > 1);
     }
     case "loadbalance": {
       const by = balanceBy(node);
       if (by) {
         const drawn = parts.map((p, i) => (weightOf(targets[i]) === 0 ? `${p} 0%` : p));
-        return withOwn(`${drawn.join(" / ")} ${by === "latency" ? "by lowest latency" : "by fewest in flight"}`, true);
+        return withOwn(`${drawn.join(" / ")} ${by === "latency" ? "by lowest latency" : "by fewest in flight"}${hedgeWords(node)}`, true);
       }
       const roles = targetRoles(node);
       const shares = parts.map(
         (p, i) => `${p} ${(roles[i] ?? "").replace(/ of traffic$/, "").replace(/^Never drawn \(weight 0\)$/, "0%")}`,
       );
-      return withOwn(shares.join(" / "), true);
+      return withOwn(`${shares.join(" / ")}${hedgeWords(node)}`, true);
     }
     case "conditional": {
       const strategy = isRecord(node.strategy) ? node.strategy : {};

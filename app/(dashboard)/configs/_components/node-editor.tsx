@@ -90,6 +90,7 @@ export function NodeEditor({
     const nextStrategy: Json = { mode: next };
     if (next === "fallback" && strategy.on_status_codes !== undefined) nextStrategy.on_status_codes = strategy.on_status_codes;
     if (next === "loadbalance" && strategy.by !== undefined) nextStrategy.by = strategy.by;
+    if ((next === "fallback" || next === "loadbalance") && strategy.hedge !== undefined) nextStrategy.hedge = strategy.hedge;
     if (next === "conditional") {
       for (const k of ["conditions", "default"]) if (strategy[k] !== undefined) nextStrategy[k] = strategy[k];
     }
@@ -190,6 +191,9 @@ export function NodeEditor({
             error={ctx.issues.under([...path, "strategy", "by"])}
           />
         ) : null}
+        {unknown === null && (mode === "fallback" || mode === "loadbalance") ? (
+          <HedgeFields strategy={strategy} path={path} ctx={ctx} />
+        ) : null}
       </div>
       {unknown === null && mode === "conditional" ? <ConditionsEditor strategy={strategy} targets={targets} path={path} ctx={ctx} /> : null}
       {mode === "" ? <TargetSourceFields node={node} path={path} ctx={ctx} /> : null}
@@ -227,6 +231,80 @@ export function NodeEditor({
         modeUnknown={unknown !== null}
         ctx={ctx}
       />
+    </>
+  );
+}
+
+const HEDGE_OPTIONS = [
+  { value: "off", label: "Off: one attempt at a time" },
+  { value: "ms", label: "After a fixed delay" },
+  { value: "p95", label: "After the target's p95 time to answer" },
+];
+const HEDGE_MAX_OPTIONS = [1, 2, 3].map((n) => ({ value: String(n), label: n === 1 ? "1 more attempt" : `${n} more attempts` }));
+/** The delay a new hedge starts with (the p95's fallback delay too). */
+const DEFAULT_HEDGE_MS = 2000;
+
+/**
+ * `strategy.hedge` of a fallback or loadbalance (docs/GATEWAY.md §5.11): off, after N ms, or after
+ * the running target's p95; and how many more attempts may run at once.
+ */
+function HedgeFields({ strategy, path, ctx }: { strategy: Json; path: Path; ctx: BuilderContext }) {
+  const hedge = isRecord(strategy.hedge) ? strategy.hedge : undefined;
+  const hedgePath = [...path, "strategy", "hedge"];
+  const kind = hedge === undefined ? "off" : hedge.after_ms === "p95" ? "p95" : "ms";
+  const keep = hedge && hedge.max !== undefined ? { max: hedge.max } : {};
+  const allow = hedge && hedge.allow_non_idempotent !== undefined ? { allow_non_idempotent: hedge.allow_non_idempotent } : {};
+  return (
+    <>
+      <Select
+        label="Hedge"
+        id={controlId(path, "hedge")}
+        value={kind}
+        onChange={(e) => {
+          const next = e.target.value;
+          if (next === "off") ctx.update(hedgePath, undefined);
+          else
+            ctx.update(hedgePath, {
+              after_ms: next === "p95" ? "p95" : typeof hedge?.after_ms === "number" ? hedge.after_ms : DEFAULT_HEDGE_MS,
+              ...keep,
+              ...allow,
+            });
+        }}
+        options={HEDGE_OPTIONS}
+        error={ctx.issues.at(hedgePath)}
+        hint={
+          kind === "p95"
+            ? "Each target's p95 is learnt from its answers; until a target has 20, the hedge waits 2000 ms."
+            : "Sends the same request to another target too when the running one has not answered in time; the first answer wins, the other is cancelled (and may still be billed)."
+        }
+      />
+      {kind === "ms" ? (
+        <TextInput
+          label="Hedge after (ms)"
+          id={controlId(path, "hedge-after")}
+          type="number"
+          min={1}
+          step={1}
+          value={typeof hedge?.after_ms === "number" || typeof hedge?.after_ms === "string" ? String(hedge.after_ms) : ""}
+          onChange={(e) =>
+            ctx.update(
+              [...hedgePath, "after_ms"],
+              numberOrUndefined(e.target.value) ?? (e.target.value.trim() ? e.target.value : undefined),
+            )
+          }
+          error={ctx.issues.under([...hedgePath, "after_ms"])}
+        />
+      ) : null}
+      {kind !== "off" ? (
+        <Select
+          label="Hedge at most"
+          id={controlId(path, "hedge-max")}
+          value={typeof hedge?.max === "number" ? String(hedge.max) : "1"}
+          onChange={(e) => ctx.update([...hedgePath, "max"], e.target.value === "1" ? undefined : Number(e.target.value))}
+          options={HEDGE_MAX_OPTIONS}
+          error={ctx.issues.under([...hedgePath, "max"])}
+        />
+      ) : null}
     </>
   );
 }
