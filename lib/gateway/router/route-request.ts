@@ -7,6 +7,8 @@
  *   last child's outcome is returned;
  * - loadbalance: one child drawn by weight (never one of weight 0), or with `by: latency | in_flight`
  *   by the per-target figures of `balance` (balance.ts); no fallback among them;
+ * - fallback and loadbalance with `hedge`: another child is started too when the running ones have
+ *   not answered in time (runHedged, docs/GATEWAY.md §5.11);
  * - conditional: the child named by the first matching condition, else by `default`, else
  *   `NoMatchingConditionError` (400).
  * A leaf runs its retries (retry-policy.ts) before its parent decides anything. Every attempt is
