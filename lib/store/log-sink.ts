@@ -9,13 +9,15 @@
  * the budgets charged (`record.spend`) is added to SpendDaily in the same transaction, for the logs
  * actually inserted only, so the persisted spend counts each request exactly once; so are the
  * analytics rollups of those logs (lib/store/rollups.ts: deltas sorted by key, so concurrent
- * writers lock rollup rows in one order). The spill replay writes through this sink too.
+ * writers lock rollup rows in one order). On SQLite a log's full-text index entry goes in with it
+ * (lib/store/log-search-index.ts). The spill replay writes through this sink too.
  */
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { DatabaseTarget } from "../db";
 import type { LogRecord } from "../logs/types";
 import { dedupeAffinity, dedupeById, rollupDeltas, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./logs";
+import { SQLITE_INDEX_LOG_SQL } from "./log-search-index";
 import { rollupUpserterSqlite, upsertRollupsPg } from "./rollups";
 
 type LogRow = ReturnType<typeof toLogRow>;
@@ -142,14 +144,17 @@ function sqliteSink(file: string): LogSink {
     const attempt = insert("RequestAttempt", ATTEMPT_COLUMNS);
     const metadata = insert("RequestLogMetadata", METADATA_COLUMNS);
     const affinity = insert("ResponseAffinity", AFFINITY_COLUMNS);
+    const searchIndex = db.prepare(SQLITE_INDEX_LOG_SQL);
     const spend = db.prepare(SPEND_UPSERT_SQL("(?, ?, ?, ?, ?, ?)"));
     const upsertRollups = rollupUpserterSqlite(db);
     const insertChunk = db.transaction((records: LogRecord[]) => {
       const fresh: LogRecord[] = [];
       for (const r of records) {
         const row = toLogRow(r);
-        if (log.run(LOG_COLUMNS.map((c) => value(row[c]))).changes === 0) continue; // already written
+        const inserted = log.run(LOG_COLUMNS.map((c) => value(row[c])));
+        if (inserted.changes === 0) continue; // already written
         fresh.push(r);
+        if (row.searchText != null) searchIndex.run(inserted.lastInsertRowid, row.searchText);
         for (const a of attemptRows(r)) attempt.run(ATTEMPT_COLUMNS.map((c) => value(a[c])));
         for (const m of toMetadataRows(r)) metadata.run(METADATA_COLUMNS.map((c) => value(m[c])));
         for (const a of toAffinityRows(r)) affinity.run(AFFINITY_COLUMNS.map((c) => value(a[c])));

@@ -4,6 +4,7 @@ import type { LogRecord } from "../logs/types";
 import { dialectOf } from "../db/dialect";
 import { logSearchText } from "../logs/search-text";
 import { upsertRollupsPrisma } from "./rollups";
+import { SQLITE_INDEX_LOGS_BY_ID_SQL } from "./log-search-index";
 
 // Interactive transaction limits: waiting for a pooled connection, and the whole batch.
 const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
@@ -29,6 +30,7 @@ export async function insertLogBatch(db: Db, records: readonly LogRecord[]): Pro
     const fresh = unique.filter((r) => !storedIds.has(r.id));
     if (fresh.length === 0) return;
     await tx.requestLog.createMany({ data: fresh.map(toLogRow) });
+    if (dialect === "sqlite") await tx.$executeRawUnsafe(SQLITE_INDEX_LOGS_BY_ID_SQL, JSON.stringify(fresh.map((r) => r.id)));
     const attempts = fresh.flatMap(toAttemptRows);
     if (attempts.length > 0) await tx.requestAttempt.createMany({ data: attempts });
     const metadata = fresh.flatMap(toMetadataRows);

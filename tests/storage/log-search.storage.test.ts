@@ -281,6 +281,49 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     }
   });
 
+  it.runIf(TEST_DB_KIND === "sqlite")("keeps SQLite's index sound whoever writes: a retried batch, a row without an entry", async () => {
+    const count = async (sql: string) => Number((await t.db.$queryRawUnsafe<{ n: bigint | number }[]>(sql))[0]!.n);
+    const entries = () => count(`SELECT count(*) AS n FROM "RequestLogSearch_docsize"`);
+    const texts = () => count(`SELECT count(*) AS n FROM "RequestLog" WHERE "searchText" IS NOT NULL`);
+    const integrity = () => t.db.$executeRawUnsafe(`INSERT INTO "RequestLogSearch"("RequestLogSearch") VALUES ('integrity-check')`);
+    // The writers index what they insert, once: the same records again (a retried batch) add nothing.
+    const retried = testLogRecord({ workspaceId, createdAt: new Date(NOW - DAY), requestBody: chat("retried walrus") });
+    const sink = createLogSink(t.target);
+    await sink.write([retried]);
+    await sink.write([retried]);
+    await sink.close();
+    await insertLogBatch(t.db, [retried]);
+    expect(await ids("q=walrus")).toEqual([retried.id]);
+    expect(await entries()).toBe(await texts());
+    await integrity();
+    // A row with a text but no index entry (a writer that forgot it): unsearchable, and its update
+    // and its deletion leave the index sound, as the triggers touch only rows that are in it.
+    await t.db.$executeRawUnsafe(
+      `INSERT INTO "RequestLog" ("id", "workspaceId", "createdAt", "traceId", "path", "status", "latencyMs", "overheadMs", "searchText")
+       VALUES ('no-entry', ?, ?, 't-no-entry', '/v1/chat/completions', 200, 5, 0.1, 'orphan narwhal')`,
+      workspaceId,
+      new Date(NOW - DAY).toISOString().replace("Z", "+00:00"),
+    );
+    expect(await ids("q=narwhal")).toEqual([]);
+    await integrity();
+    await t.db.$executeRawUnsafe(`UPDATE "RequestLog" SET "searchText" = 'adopted narwhal' WHERE "id" = 'no-entry'`);
+    expect(await ids("q=narwhal")).toEqual(["no-entry"]);
+    await integrity();
+    await t.db.$executeRawUnsafe(`UPDATE "RequestLog" SET "searchText" = NULL WHERE "id" = 'no-entry'`);
+    await t.db.$executeRawUnsafe(`UPDATE "RequestLog" SET "searchText" = 'orphan again' WHERE "id" = 'no-entry'`);
+    await t.db.$executeRawUnsafe(`DELETE FROM "RequestLog" WHERE "id" = 'no-entry'`);
+    expect(await entries()).toBe(await texts());
+    await integrity();
+    await t.db.$executeRawUnsafe(
+      `INSERT INTO "RequestLog" ("id", "workspaceId", "createdAt", "traceId", "path", "status", "latencyMs", "overheadMs", "searchText")
+       VALUES ('no-entry-2', ?, ?, 't-no-entry', '/v1/chat/completions', 200, 5, 0.1, 'orphan narwhal')`,
+      workspaceId,
+      new Date(NOW - DAY).toISOString().replace("Z", "+00:00"),
+    );
+    await t.db.$executeRawUnsafe(`DELETE FROM "RequestLog" WHERE "id" = 'no-entry-2'`);
+    await integrity();
+  });
+
   it("gives logs written before search their text with the backfill, once", async () => {
     // As a log written before 0016: bodies, no search text.
     await t.db.requestLog.updateMany({ where: { id: { in: [special.phrase!.id, special.streamed!.id] } }, data: { searchText: null } });
