@@ -2,7 +2,11 @@
  * Where Detour's CPU goes: summarises a V8 CPU profile written by `npx tsx bench/run.ts --cpu-prof DIR`
  * (Detour runs with --cpu-prof and writes DIR/*.cpuprofile when it stops).
  *
- *   npx tsx bench/profile-summary.ts DIR/CPU.*.cpuprofile [--top 30]
+ *   npx tsx bench/profile-summary.ts DIR/CPU.*.cpuprofile [--top 30] [--from S] [--to S]
+ *
+ * --from/--to keep only the samples taken between S seconds after the profile started (e.g. past
+ * the start-up's module loading). A frame in a minified bundle is named with its column too, and
+ * the top lists show the first characters of its source there.
  *
  * Prints self time grouped by area (Next.js, React, Prisma, better-sqlite3, undici, Detour's lib/,
  * Node internals, GC, idle) and the top functions by self time and by total (inclusive) time.
@@ -14,7 +18,10 @@ type CallFrame = { functionName: string; url: string; lineNumber: number; column
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
 type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: "string", default: "30" }, from: { type: "string" }, to: { type: "string" } },
+});
 const file = positionals[0];
 if (!file) {
   process.stderr.write("usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [--top N]\n");
@@ -30,10 +37,15 @@ for (const n of profile.nodes) {
   for (const c of n.children ?? []) parent.set(c, n.id);
 }
 
-// Self time per node: each sample's delta goes to the node sampled.
+// Self time per node: each sample's delta goes to the node sampled (within --from/--to).
+const fromUs = values.from === undefined ? -Infinity : Number(values.from) * 1e6;
+const toUs = values.to === undefined ? Infinity : Number(values.to) * 1e6;
 const selfUs = new Map<number, number>();
+let atUs = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i]!;
+  atUs += profile.timeDeltas[i] ?? 0;
+  if (atUs < fromUs || atUs > toUs) continue;
   selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 }
 const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
@@ -69,13 +81,32 @@ function area(cf: CallFrame): string {
 
 const areas = new Map<string, number>();
 const fnSelf = new Map<string, number>();
+const bundled = (cf: CallFrame) => /\/\.next[^/]*\//.test(cf.url);
 const fnName = (cf: CallFrame) =>
-  `${cf.functionName || "(anonymous)"} ${cf.url.replace(/^.*?(node_modules\/|\.next[^/]*\/)/, "$1")}:${cf.lineNumber + 1}`;
+  `${cf.functionName || "(anonymous)"} ${cf.url.replace(/^.*?(node_modules\/|\.next[^/]*\/)/, "$1")}:${cf.lineNumber + 1}` +
+  (bundled(cf) ? `:${cf.columnNumber + 1}` : "");
+// The source at a bundled frame (minified: the name alone rarely says what it is).
+const sources = new Map<string, string[] | null>();
+const sourceAt = (cf: CallFrame): string => {
+  if (!bundled(cf)) return "";
+  const file = cf.url.replace(/^file:\/\//, "");
+  if (!sources.has(file)) {
+    try {
+      sources.set(file, readFileSync(file, "utf8").split("\n"));
+    } catch {
+      sources.set(file, null);
+    }
+  }
+  const line = sources.get(file)?.[cf.lineNumber];
+  return line ? `  « ${line.slice(cf.columnNumber, cf.columnNumber + 70).replace(/\s+/g, " ")} »` : "";
+};
+const frameOf = new Map<string, CallFrame>();
 for (const [id, us] of selfUs) {
   const cf = byId.get(id)!.callFrame;
   const a = area(cf);
   areas.set(a, (areas.get(a) ?? 0) + us);
   const k = fnName(cf);
+  frameOf.set(k, cf);
   fnSelf.set(k, (fnSelf.get(k) ?? 0) + us);
 }
 
@@ -94,6 +125,7 @@ for (const [id, us] of selfUs) {
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const k = fnName(byId.get(cur)!.callFrame);
+    frameOf.set(k, byId.get(cur)!.callFrame);
     if (seen.has(k)) continue;
     seen.add(k);
     fnTotal.set(k, (fnTotal.get(k) ?? 0) + us);
@@ -109,6 +141,8 @@ process.stdout.write(`\ntime with a frame of the area on the stack (areas overla
 for (const [a, us] of [...areaIncl].filter(([a]) => a !== "idle" && !a.startsWith("(")).sort((x, y) => y[1] - x[1]))
   process.stdout.write(`${ms(us)} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${a}\n`);
 process.stdout.write(`\ntop ${top} functions by self time:\n`);
-for (const [k, us] of [...fnSelf].sort((x, y) => y[1] - x[1]).slice(0, top)) process.stdout.write(`${ms(us)} ms ${pct(us)}  ${k}\n`);
+for (const [k, us] of [...fnSelf].sort((x, y) => y[1] - x[1]).slice(0, top))
+  process.stdout.write(`${ms(us)} ms ${pct(us)}  ${k}${sourceAt(frameOf.get(k)!)}\n`);
 process.stdout.write(`\ntop ${top} functions by total time (self + callees):\n`);
-for (const [k, us] of [...fnTotal].sort((x, y) => y[1] - x[1]).slice(0, top)) process.stdout.write(`${ms(us)} ms ${pct(us)}  ${k}\n`);
+for (const [k, us] of [...fnTotal].sort((x, y) => y[1] - x[1]).slice(0, top))
+  process.stdout.write(`${ms(us)} ms ${pct(us)}  ${k}${sourceAt(frameOf.get(k)!)}\n`);
