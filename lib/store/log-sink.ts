@@ -3,8 +3,9 @@
  * written with the database drivers directly. Prisma's per-query compile costs ~0.7 ms of CPU per
  * log row, and on SQLite its synchronous driver held the event loop for a whole 200-row batch
  * (bench/log-write-cost.ts). Here: prepared statements, INSERT ... ON CONFLICT DO NOTHING by id
- * (exactly once across retries), and on SQLite short transactions of at most 50 logs with the
- * event loop turning between them. A log's response-affinity rows go in with it, ON CONFLICT
+ * (exactly once across retries), and on SQLite transactions of at most 200 logs (50 with the
+ * event loop turning between them, when the sink runs on the serving thread). The app runs it on
+ * its own thread (lib/store/log-sink-thread.ts). A log's response-affinity rows go in with it, ON CONFLICT
  * (workspaceId, id) DO NOTHING: the first write of a response or conversation id wins. The spend
  * the budgets charged (`record.spend`) is added to SpendDaily in the same transaction, for the logs
  * actually inserted only, so the persisted spend counts each request exactly once; so are the
@@ -18,6 +19,7 @@ import type { DatabaseTarget } from "../db";
 import type { LogRecord } from "../logs/types";
 import { dedupeAffinity, dedupeById, rollupDeltas, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./logs";
 import { SQLITE_INDEX_LOG_SQL } from "./log-search-index";
+import { threadedLogSink } from "./log-sink-thread";
 import { rollupUpserterSqlite, upsertRollupsPg } from "./rollups";
 
 type LogRow = ReturnType<typeof toLogRow>;
@@ -107,7 +109,10 @@ const SPEND_UPSERT_SQL = (placeholders: string) =>
   `INSERT INTO "SpendDaily" ("scope", "subjectId", "day", "workspaceId", "costUsd", "requests") VALUES ${placeholders}
    ON CONFLICT ("scope", "subjectId", "day") DO UPDATE SET "costUsd" = "SpendDaily"."costUsd" + excluded."costUsd", "requests" = "SpendDaily"."requests" + excluded."requests"`;
 
+/** Logs per SQLite transaction on the event loop: short, so requests run between them. */
 const SQLITE_CHUNK = 50;
+/** On the sink's own thread nothing waits between transactions, and fewer, larger ones cost less per log. */
+export const THREAD_SQLITE_CHUNK = 200;
 
 export type LogBatchWrite = (batch: readonly LogRecord[]) => Promise<void>;
 export type LogSink = { write: LogBatchWrite; close(): Promise<void> };
@@ -119,11 +124,20 @@ function attemptRows(record: LogRecord): AttemptRow[] {
 
 const quoted = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
 
-export function createLogSink(target: DatabaseTarget): LogSink {
-  return target.kind === "sqlite" ? sqliteSink(target.file) : postgresSink(target.url);
+/**
+ * The app's sink: on its own thread (lib/store/log-sink-thread.ts), unless `thread: false` (the
+ * sink's own thread runs it in process; so can a test that needs to).
+ */
+export function createLogSink(target: DatabaseTarget, options: { thread?: boolean } = {}): LogSink {
+  return (options.thread ?? true) ? threadedLogSink(target) : inThreadLogSink(target);
 }
 
-function sqliteSink(file: string): LogSink {
+/** The sink on the calling thread. */
+export function inThreadLogSink(target: DatabaseTarget, options: { sqliteChunk?: number } = {}): LogSink {
+  return target.kind === "sqlite" ? sqliteSink(target.file, options.sqliteChunk ?? SQLITE_CHUNK) : postgresSink(target.url);
+}
+
+function sqliteSink(file: string, chunk: number): LogSink {
   let db: Database.Database | null = null;
   let statements: {
     log: Database.Statement;
@@ -169,9 +183,9 @@ function sqliteSink(file: string): LogSink {
     write: async (batch) => {
       const records = dedupeById(batch);
       const { insertChunk } = open();
-      for (let i = 0; i < records.length; i += SQLITE_CHUNK) {
+      for (let i = 0; i < records.length; i += chunk) {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve)); // let requests run between chunks
-        insertChunk(records.slice(i, i + SQLITE_CHUNK));
+        insertChunk(records.slice(i, i + chunk));
       }
     },
     close: async () => {
