@@ -142,8 +142,8 @@ async function main(): Promise<void> {
 
   const results: (CaseResult & { system_: string; kase: string })[] = [];
   for (let round = 1; round <= ROUNDS; round += 1)
+    // alternate the order each round: the first system of a case is not always the same
     for (const c of CONCURRENCY)
-      // alternate the order each round: the first system of a case is not always the same
       for (const kase of CASES)
         for (const s of round % 2 ? systems : [...systems].reverse()) {
           const r = await measureCase({

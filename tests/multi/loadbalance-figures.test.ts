@@ -65,6 +65,17 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: loadbala
       "x-portkey-config": JSON.stringify({ strategy: { mode: "loadbalance", by: "in_flight" }, targets: [{ virtual_key: slow }] }),
     };
 
+    // Requests whose configs measure nothing (a fallback, a loadbalance by weight) set up no figures:
+    // no subscription, no report timer.
+    for (const i of [c.a, c.b])
+      for (const strategy of [{ mode: "fallback" }, { mode: "loadbalance" }])
+        expect(
+          (await chatVia(i, c.mock, c.gatewayKey, { "x-portkey-config": JSON.stringify({ strategy, targets: [{ virtual_key: fast }] }) }))
+            .status,
+        ).toBe(200);
+    await sleep(300);
+    expect(await subscribers()).toBe(0);
+
     // Each instance sets up its figures (and subscribes) on its first request with such a node.
     for (const i of [c.a, c.b])
       expect(

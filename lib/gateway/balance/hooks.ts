@@ -16,9 +16,8 @@
  * every second on `<DETOUR_REDIS_PREFIX>:balance` and merges the others' (no Redis call on the
  * request path; Redis down only means each instance goes by its own figures).
  */
-import { getEnv } from "../../env";
 import { logger } from "../../logger";
-import { instanceId, isRedisConfigured, publish, subscribe } from "../../redis";
+import { instanceId, isRedisConfigured, publish, redisKey, subscribe } from "../../redis";
 import { getRuntime } from "../../runtime";
 import { circuitId } from "../circuit/hooks";
 import type { ResolvedTarget } from "../request/resolve-targets";
@@ -47,7 +46,7 @@ function createState(): BalanceState {
 
 /** Publishes this instance's figures every second and merges the others'; failures are logged, never thrown. */
 function share(figures: TargetFigures): void {
-  const channel = `${getEnv().DETOUR_REDIS_PREFIX}:balance`;
+  const channel = redisKey("balance");
   const origin = instanceId();
   let warned = 0;
   const timer = setInterval(() => {

@@ -8,14 +8,14 @@ import { isRecord } from "../../is-record";
 import { lookupApiKey, markUsed } from "../cache/lookups";
 import { type CacheScope, DEFAULT_MAX_AGE_S, getResponseCache, responseCacheKey } from "../cache/response-cache";
 import { circuitRouteOptions } from "../circuit/hooks";
-import { balanceRouteOptions } from "../balance/hooks";
+import { type BalanceHooks, balanceRouteOptions } from "../balance/hooks";
 import { DetourError } from "../../errors";
 import { timeoutErrorBody } from "../errors";
 import { apiKeySubjects, enforceRateLimits, virtualKeySubjects } from "../rate-limit/checks";
 import { reserveBudgets } from "../../budgets/enforce";
 import { workspacePrices } from "../../pricing/workspace-prices";
 import { modelAllowed } from "../model-allow";
-import { listRouteLeaves, route } from "../router";
+import { hasMeasuredLeaf, listRouteLeaves, route } from "../router";
 import { ADAPTER_LIST } from "../providers/registry";
 import { type Endpoint, RESPONSES_ENDPOINTS, wireOf } from "../providers/types";
 import {
@@ -248,6 +248,8 @@ export async function routeUpstream(s: Resolved): Promise<Routed> {
   return fill(s, "result", result);
 }
 
+const NOT_MEASURED: Partial<BalanceHooks> = {};
+
 function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<string, unknown>) {
   const wire = wireOf(s.endpoint);
   const stream = wantsStream(s);
@@ -255,7 +257,8 @@ function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<
   const callerWantsUsage = wire !== "openai" || (isRecord(body.stream_options) && body.stream_options.include_usage === true);
   // A created response is recorded where it lives (unless it is not stored: then nobody can continue it).
   const records = s.endpoint === "responses" && body.store !== false;
-  const { balance, track } = balanceRouteOptions(s.key.workspaceId, body);
+  // The figures' state (and with Redis its sharing) exists once a tree measures a leaf; other trees skip it.
+  const { balance, track } = hasMeasuredLeaf(tree) ? balanceRouteOptions(s.key.workspaceId, body) : NOT_MEASURED;
   return route<ResolvedTarget, UpstreamPayload>(tree, {
     attempt: createAttempt({
       endpoint: s.endpoint,

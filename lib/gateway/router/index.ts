@@ -1,6 +1,6 @@
 /** The router's public surface: route a request over a resolved target tree (docs/GATEWAY.md §5). */
 export { route, fallbackReason } from "./route-request";
-export { buildRouteTree, mapRouteLeaves, listRouteLeaves, ROOT_PATH, type LeafTarget } from "./tree";
+export { buildRouteTree, hasMeasuredLeaf, mapRouteLeaves, listRouteLeaves, ROOT_PATH, type LeafTarget } from "./tree";
 export { mergeSettings, settingsFromTarget } from "./settings";
 export { matchesQuery, chooseConditionalTarget, type ConditionContext } from "./conditions";
 export { pickWeighted } from "./weighted";

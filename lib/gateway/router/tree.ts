@@ -88,6 +88,13 @@ export async function mapRouteLeaves<From, To>(
   return { ...node, children };
 }
 
+/** Whether a leaf of the tree feeds the per-target figures (`settings.measured`): most trees have none. */
+export function hasMeasuredLeaf<T>(node: RouteNode<T>): boolean {
+  if (node.kind === "leaf") return node.settings.measured === true;
+  for (const child of node.children) if (hasMeasuredLeaf(child.node)) return true;
+  return false;
+}
+
 /** Every leaf of a tree, in order. */
 export function listRouteLeaves<T>(node: RouteNode<T>): RouteLeaf<T>[] {
   return node.kind === "leaf" ? [node] : node.children.flatMap((child) => listRouteLeaves(child.node));
