@@ -17,7 +17,8 @@
  * Environment: PORT (default 3000), DETOUR_HOST (default every interface), DETOUR_NEXT_DIST_DIR
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
  * lib/env.ts (parseEnv; its module also loads lib/runtime.ts, types and the slot only, and creates
- * nothing), two dependency-free tables of constants (security headers, body limits), the runtime's
+ * nothing), two dependency-free tables of constants (security headers, body limits), the symbol that
+ * hands the engine Node's request (lib/http/node-request.ts), the runtime's
  * slot (lib/runtime-slot.ts) and the runtime's types are imported here: the engine itself comes
  * from the build, never a second copy.
  *
@@ -34,6 +35,7 @@ import { Readable } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
+import { NODE_REQUEST } from "../lib/http/node-request";
 import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
 import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
@@ -61,8 +63,11 @@ async function main(): Promise<void> {
   const handleInference = getRequestListener(
     (request: Request, env) => {
       const incoming = env.incoming as http.IncomingMessage;
-      // The body as a Web stream straight from Node's request. The adapter's own `body` builds a
+      // The engine reads the body from Node's request itself (lib/http/node-request.ts): no Web
+      // stream (each costs a transferable object and a reader's promises per chunk). `body`, for
+      // any other reader, is a Web stream straight from Node's request: the adapter's own builds a
       // complete Web Request first (~8% of the CPU of a proxied request).
+      (request as unknown as Record<symbol, unknown>)[NODE_REQUEST] = incoming;
       if (incoming.method !== "GET") {
         let body: ReadableStream<Uint8Array> | undefined;
         Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(incoming) as ReadableStream<Uint8Array>) });

@@ -6,9 +6,13 @@
  *   is then read and discarded in the background for up to LINGER_MS, so a client still sending
  *   gets the 413 instead of EPIPE, and the connection stays usable; past that it is closed.
  * - 408: the body stalled; answered with `connection: close`, so Node closes it after the answer.
+ * Behind Detour's own server the body is read from Node's request (lib/http/node-request.ts), with
+ * the same limits and answers; otherwise (`next dev`, the route files) from the Web request's stream.
  */
+import type { IncomingMessage } from "node:http";
 import { getEnv } from "../../env";
 import { DetourError } from "../../errors";
+import { nodeRequestOf } from "../../http/node-request";
 
 export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
@@ -38,8 +42,10 @@ export async function readJsonBody(
   request: Request,
   limits: BodyLimits = { maxBytes: DEFAULT_MAX_BODY_BYTES, timeoutMs: DEFAULT_BODY_TIMEOUT_MS },
 ): Promise<{ body: Record<string, unknown>; text: string }> {
+  const incoming = nodeRequestOf(request);
+  if (incoming) return parseBody(await readNodeBody(incoming, limits));
   const { maxBytes, timeoutMs } = limits;
-  const tooLarge = () => new DetourError("request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`);
+  const tooLarge = () => tooLargeError(maxBytes);
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     if (request.body) discardRest(request.body);
@@ -77,6 +83,60 @@ export async function readJsonBody(
     clearTimeout(timer);
   }
   return parseBody(Buffer.concat(chunks).toString("utf8"));
+}
+
+function tooLargeError(maxBytes: number): DetourError {
+  return new DetourError("request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`);
+}
+
+/** Reads and drops the rest of Node's request for at most LINGER_MS, then lets the connection go. */
+function discardNodeRest(incoming: IncomingMessage): void {
+  const stop = setTimeout(() => incoming.destroy(), LINGER_MS);
+  incoming.once("end", () => clearTimeout(stop));
+  incoming.once("close", () => clearTimeout(stop));
+  incoming.resume();
+}
+
+/** The body of Node's request as text, within the limits (the answers of readJsonBody). */
+function readNodeBody(incoming: IncomingMessage, { maxBytes, timeoutMs }: BodyLimits): Promise<string> {
+  const declared = Number(incoming.headers["content-length"] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    discardNodeRest(incoming);
+    return Promise.reject(tooLargeError(maxBytes));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (err: DetourError | null) => {
+      clearTimeout(timer);
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onGone);
+      incoming.off("close", onGone);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks, size).toString("utf8"));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      stop(tooLargeError(maxBytes));
+      discardNodeRest(incoming);
+    };
+    const onEnd = () => stop(null);
+    // The request fails or closes before its end only when the client's connection does.
+    const onGone = () => stop(new DetourError("client_closed", "The client closed the request while sending its body."));
+    const timer = setTimeout(() => {
+      incoming.pause();
+      stop(bodyTimedOut(timeoutMs, size));
+    }, timeoutMs);
+    incoming.on("data", onData);
+    incoming.once("end", onEnd);
+    incoming.once("error", onGone);
+    incoming.once("close", onGone);
+  });
 }
 
 function parseBody(text: string): { body: Record<string, unknown>; text: string } {
