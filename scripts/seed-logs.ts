@@ -354,15 +354,29 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
   }
   const client = new pg.Client({ connectionString: target.url });
   await client.connect();
+  const columns = new Map<string, string>();
+  const storedColumns = async (table: string) => {
+    if (!columns.has(table)) {
+      const { rows } = await client.query<{ name: string }>(
+        `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
+        [`"${table}"`],
+      );
+      columns.set(table, rows.map((r) => `"${r.name}"`).join(", "));
+    }
+    return columns.get(table)!;
+  };
   return {
     write: async (records) => {
       await client.query("BEGIN");
       for (const [table, rows] of Object.entries(tableRows(records))) {
-        // One statement per table: the rows as JSON, typed by the table's own row type.
-        if (rows.length)
-          await client.query(`INSERT INTO "${table}" SELECT * FROM json_populate_recordset(null::"${table}", $1::json)`, [
+        // One statement per table: the rows as JSON, typed by the table's own row type. The
+        // columns named: a generated column (RequestLog's "searchVector") takes no value.
+        if (rows.length) {
+          const cols = await storedColumns(table);
+          await client.query(`INSERT INTO "${table}" (${cols}) SELECT ${cols} FROM json_populate_recordset(null::"${table}", $1::json)`, [
             JSON.stringify(rows),
           ]);
+        }
       }
       await upsertRollupsPg(client, rollupDeltas(records));
       await client.query("COMMIT");

@@ -124,11 +124,14 @@ export async function ensureLogPartitions(db: Db, options: { now?: Date; daysAhe
           if (strays.length === 0) {
             await tx.$executeRawUnsafe(`CREATE TABLE "${name}" PARTITION OF "${table}" FOR VALUES ${range}`);
           } else {
-            // Rows written while the day had no partition: move them in, then attach it.
-            await tx.$executeRawUnsafe(`CREATE TABLE "${name}" (LIKE "${table}" INCLUDING DEFAULTS)`);
+            // Rows written while the day had no partition: move them in, then attach it. A
+            // partition's generated columns must be generated too (RequestLog's "searchVector",
+            // 0019_log_search_vector), and take no value on insert: they are recomputed.
+            await tx.$executeRawUnsafe(`CREATE TABLE "${name}" (LIKE "${table}" INCLUDING DEFAULTS INCLUDING GENERATED)`);
+            const cols = (await storedColumns(tx, table)).map((c) => `"${c}"`).join(", ");
             await tx.$executeRawUnsafe(
               `WITH moved AS (DELETE FROM ONLY "${table}_default" WHERE "${key}" >= '${pgTimestamp(day)}' AND "${key}" < '${pgTimestamp(next)}' RETURNING *)
-               INSERT INTO "${name}" SELECT * FROM moved`,
+               INSERT INTO "${name}" (${cols}) SELECT ${cols} FROM moved`,
             );
             await tx.$executeRawUnsafe(`ALTER TABLE "${table}" ATTACH PARTITION "${name}" FOR VALUES ${range}`);
           }
@@ -139,6 +142,16 @@ export async function ensureLogPartitions(db: Db, options: { now?: Date; daysAhe
     },
     { timeout: 60_000, maxWait: 10_000 },
   );
+}
+
+/** The table's columns that take a value on insert: all but the dropped and the generated ones, in order. */
+async function storedColumns(db: Queryable, table: PartitionedLogTable): Promise<string[]> {
+  const rows = await db.$queryRawUnsafe<{ name: string }[]>(
+    `SELECT attname AS name FROM pg_attribute
+      WHERE attrelid = '"${table}"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+      ORDER BY attnum`,
+  );
+  return rows.map((r) => r.name);
 }
 
 export type DroppedPartition = { day: string; tables: string[]; estimatedRows: number };
