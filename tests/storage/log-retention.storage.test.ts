@@ -12,10 +12,12 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@/lib/db";
 import { migrate, migrationsDir } from "@/lib/db/migrate";
+import { parseLogQuery } from "@/lib/logs/query";
 import { retentionPlan, runLogRetention } from "@/lib/logs/retention";
 import { newLogId, type LogRecord } from "@/lib/logs/types";
 import { createLogSink, type LogSink } from "@/lib/store/log-sink";
 import { dropLogPartitionsBefore, ensureLogPartitions, listLogPartitions, parsePartitionBound } from "@/lib/store/log-partitions";
+import { listLogs } from "@/lib/store/log-query";
 import { releaseLease, tryLease } from "@/lib/store/log-retention";
 import { testAttempt, testLogRecord } from "@/testing/sample-log-record";
 import { createEmptyTarget, createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
@@ -23,6 +25,12 @@ import { createEmptyTarget, createTestDatabase, TEST_DB_KIND, type TestDatabase 
 const DAY = 86_400_000;
 const NOW = new Date();
 const daysAgo = (d: number, plusMs = 0) => new Date(NOW.getTime() - d * DAY + plusMs);
+
+function searchQuery(search: string) {
+  const parsed = parseLogQuery(new URLSearchParams(search));
+  if (!parsed.success) throw new Error(parsed.error.message);
+  return parsed.data;
+}
 
 function record(workspaceId: string, createdAt: Date, extra: Partial<LogRecord> = {}): LogRecord {
   return testLogRecord({
@@ -250,7 +258,9 @@ describe.runIf(TEST_DB_KIND === "postgresql")("PostgreSQL day partitions", () =>
     const ws = await t.db.workspace.create({ data: { name: "P", slug: "p" } });
     const now = new Date("2026-03-10T08:00:00Z");
     // A row written before its day's partition existed lands in the default partition.
-    const early = record(ws.id, new Date("2026-03-12T10:00:00Z"));
+    const early = record(ws.id, new Date("2026-03-12T10:00:00Z"), {
+      requestBody: JSON.stringify({ messages: [{ role: "user", content: "a stray kumquat" }] }),
+    });
     await sink.write([early]);
     expect(await where(early.id)).toBe('"RequestLog_default"');
 
@@ -269,6 +279,9 @@ describe.runIf(TEST_DB_KIND === "postgresql")("PostgreSQL day partitions", () =>
     const back = await t.db.requestLog.findUniqueOrThrow({ where: { id: early.id }, include: { attempts: true, metadataEntries: true } });
     expect(back.attempts).toHaveLength(2);
     expect(back.metadataEntries).toHaveLength(2);
+    // With its search text's generated vector (0019_log_search_vector): `q` still finds it.
+    const found = await listLogs(t.db, ws.id, { ...searchQuery("q=kumquat"), limit: 10 });
+    expect(found.rows.map((r) => r.id)).toEqual([early.id]);
     const late = record(ws.id, new Date("2026-03-13T23:59:59.999Z"));
     await sink.write([late]);
     expect(await where(late.id)).toBe('"RequestLog_p20260313"');

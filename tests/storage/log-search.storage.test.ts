@@ -366,10 +366,10 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
       expect(plan.map((p) => p.detail).join(" ")).toContain("RequestLog_workspaceId_apiKeyId_createdAt_idx");
     } else {
       const idx = await t.db.$queryRawUnsafe<{ indexname: string }[]>(
-        `SELECT indexname FROM pg_indexes WHERE tablename = 'RequestLog' AND indexname IN ('RequestLog_workspaceId_apiKeyId_createdAt_idx', 'RequestLog_searchText_fts_idx')`,
+        `SELECT indexname FROM pg_indexes WHERE tablename = 'RequestLog' AND indexname IN ('RequestLog_workspaceId_apiKeyId_createdAt_idx', 'RequestLog_searchVector_idx')`,
       );
       expect(idx.map((i) => i.indexname).sort()).toEqual([
-        "RequestLog_searchText_fts_idx",
+        "RequestLog_searchVector_idx",
         "RequestLog_workspaceId_apiKeyId_createdAt_idx",
       ]);
     }
