@@ -1,13 +1,21 @@
 /**
  * Search and attribution in the log explorer (lib/store/log-query.ts, 0016_log_search) on a real
- * database (SQLite's FTS5 table, PostgreSQL's GIN index over day partitions): `q` finds words of the
- * request and the response (streamed too), never JSON keys or ids; it combines with the other
- * filters (in the search's own statement) and pages without gaps or repeats; the
- * retention's deletes take the index entries with the logs. `trace_id=abc*` is a prefix; `api_key`
+ * database (SQLite's FTS5 table, PostgreSQL's stored tsvector and its GIN index over day partitions,
+ * 0019_log_search_vector): `q` finds words of the request and the response (streamed too), never
+ * JSON keys or ids; it combines with the other filters (in the search's own statement) and pages
+ * without gaps or repeats; the retention's deletes take the index entries with the logs. On
+ * PostgreSQL its plans never compute a tsvector per row, and a database migrated with logs in it
+ * finds them. `trace_id=abc*` is a prefix; `api_key`
  * takes an id or a prefix; the names of a page's keys are resolved, a deleted key said to be one.
  */
+import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db } from "@/lib/db";
 import { dialectOf } from "@/lib/db/dialect";
+import { migrate, migrationsDir } from "@/lib/db/migrate";
+import type { Prisma } from "@/lib/generated/sqlite/client";
 import { type LogQuery, parseLogQuery } from "@/lib/logs/query";
 import type { LogRecord } from "@/lib/logs/types";
 import { describeLogKeys } from "@/lib/store/log-key-names";
@@ -18,7 +26,7 @@ import { backfillSearchText } from "@/lib/store/log-search-backfill";
 import { createLogSink } from "@/lib/store/log-sink";
 import { insertLogBatch } from "@/lib/store/logs";
 import { testLogRecord } from "@/testing/sample-log-record";
-import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
+import { createEmptyTarget, createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 const DAY = 86_400_000;
 const NOW = Date.now();
@@ -368,10 +376,7 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
       const idx = await t.db.$queryRawUnsafe<{ indexname: string }[]>(
         `SELECT indexname FROM pg_indexes WHERE tablename = 'RequestLog' AND indexname IN ('RequestLog_workspaceId_apiKeyId_createdAt_idx', 'RequestLog_searchVector_idx')`,
       );
-      expect(idx.map((i) => i.indexname).sort()).toEqual([
-        "RequestLog_searchVector_idx",
-        "RequestLog_workspaceId_apiKeyId_createdAt_idx",
-      ]);
+      expect(idx.map((i) => i.indexname).sort()).toEqual(["RequestLog_searchVector_idx", "RequestLog_workspaceId_apiKeyId_createdAt_idx"]);
     }
   });
 
@@ -389,5 +394,119 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     const foreign = await describeLogKeys(t.db, otherWorkspaceId, [{ apiKeyId: keyA.id, virtualKeySlug: "openai-prod-x1" }]);
     expect(foreign.apiKeys.get(keyA.id)?.state).toBe("deleted");
     expect(foreign.virtualKeys.get("openai-prod-x1")?.state).toBe("deleted");
+  });
+});
+
+describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored tsvector (0019_log_search_vector)", () => {
+  const parse = (search: string): LogQuery => {
+    const parsed = parseLogQuery(new URLSearchParams(search));
+    if (!parsed.success) throw new Error(parsed.error.message);
+    return parsed.data;
+  };
+  const day = (d: number) => new Date(Math.floor(NOW / DAY) * DAY - d * DAY);
+
+  it("reads the column's GIN index for a rare word, and never computes a tsvector per row", async () => {
+    const t = await createTestDatabase();
+    try {
+      const ws = (await t.db.workspace.create({ data: { name: "plan", slug: "plan" } })).id;
+      await ensureLogPartitions(t.db, { from: day(3), daysAhead: 1 });
+      // One day of 3,000 logs that all say "common"; 3 of them say "zanzibar" too.
+      const sink = createLogSink(t.target);
+      await sink.write(
+        Array.from({ length: 3000 }, (_, i) =>
+          testLogRecord({
+            workspaceId: ws,
+            createdAt: new Date(day(1).getTime() + i * 20_000),
+            status: i % 2 ? 503 : 200,
+            cost: (i % 7) / 100,
+            requestBody: chat(`common question ${i}${i % 1000 === 7 ? " zanzibar" : ""}`),
+          }),
+        ),
+      );
+      await sink.close();
+      await t.db.$executeRawUnsafe(`ANALYZE "RequestLog"`);
+      // Every statement the search runs, as listLogs runs it, then its plan.
+      const statements: Prisma.Sql[] = [];
+      const spy = t.db.$extends({
+        query: {
+          $queryRaw: ({ args, query }) => {
+            statements.push(args);
+            return query(args);
+          },
+        },
+      }) as unknown as Db;
+      for (const search of ["q=zanzibar", "q=zanzibar&status=503", "q=zanzibar&sort=-cost", "q=common&status=503"]) {
+        statements.length = 0;
+        const page = await listLogs(spy, ws, parse(search));
+        expect(page.rows.length, search).toBeGreaterThan(0);
+        const searches = statements.filter((s) => s.text.includes("@@"));
+        expect(searches.length, search).toBeGreaterThan(0);
+        for (const s of searches) {
+          const rows = await t.db.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${s.text}`, ...s.values);
+          const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+          expect(plan, search).not.toMatch(/to_tsvector/);
+          expect(plan, search).toMatch(/"searchVector" @@/);
+          if (search.startsWith("q=zanzibar")) expect(plan, search).toMatch(/Bitmap Index Scan on "RequestLog_p\d{8}_searchVector_idx"/);
+        }
+      }
+    } finally {
+      await t.drop();
+    }
+  });
+
+  it("finds the logs a database held before the migration, and keeps finding new ones", async () => {
+    const empty = await createEmptyTarget();
+    const dir = mkdtempSync(path.join(os.tmpdir(), "detour-migrations-"));
+    for (const f of readdirSync(migrationsDir("postgresql")).filter((f) => f < "0019")) {
+      copyFileSync(path.join(migrationsDir("postgresql"), f), path.join(dir, f));
+    }
+    await migrate(empty.target, dir);
+    const db = createDb(empty.target);
+    try {
+      const ws = (await db.workspace.create({ data: { name: "old", slug: "old" } })).id;
+      await ensureLogPartitions(db, { from: day(3), daysAhead: 1 });
+      // Logs written before the migration: in day partitions, and one in the DEFAULT partition
+      // (a day with no partition yet).
+      const before = [1, 2, 3].map((d) =>
+        testLogRecord({ workspaceId: ws, createdAt: new Date(day(d).getTime() + 3_600_000), requestBody: chat(`an old pelican ${d}`) }),
+      );
+      const stray = testLogRecord({
+        workspaceId: ws,
+        createdAt: day(-5),
+        requestBody: chat("a stray pelican"),
+        responseBody: answer("yes"),
+      });
+      const sink = createLogSink(empty.target);
+      await sink.write([...before, stray]);
+      await sink.close();
+
+      const result = await migrate(empty.target);
+      expect(result.applied).toContain("0019_log_search_vector");
+      const [idx] = await db.$queryRawUnsafe<{ n: bigint }[]>(
+        `SELECT count(*) AS n FROM pg_indexes WHERE indexname IN ('RequestLog_searchText_fts_idx', 'RequestLog_searchVector_idx')`,
+      );
+      expect(Number(idx!.n)).toBe(1);
+      const found = async (search: string) => (await listLogs(db, ws, { ...parse(search), limit: 50 })).rows.map((r) => r.id);
+      const newestFirst = [stray, ...before].map((r) => r.id);
+      expect(await found("q=pelican")).toEqual(newestFirst);
+      expect(await found("q=pelican&sort=-cost")).toHaveLength(4);
+      // Prisma reads a row whole without knowing the column.
+      expect((await db.requestLog.findFirst({ where: { id: stray.id }, include: { attempts: true } }))?.id).toBe(stray.id);
+      // The stray's day gets its partition: the row moves, its vector with it.
+      await ensureLogPartitions(db, { daysAhead: 6 });
+      const [part] = await db.$queryRawUnsafe<{ part: string }[]>(
+        `SELECT tableoid::regclass::text AS part FROM "RequestLog" WHERE "id" = $1`,
+        stray.id,
+      );
+      expect(part!.part).toMatch(/^"RequestLog_p\d{8}"$/);
+      expect(await found("q=stray")).toEqual([stray.id]);
+      // Written after it through Prisma (the plan test writes through the log sink).
+      const viaPrisma = testLogRecord({ workspaceId: ws, createdAt: new Date(NOW - 60_000), requestBody: chat("a new pelican") });
+      await insertLogBatch(db, [viaPrisma]);
+      expect(await found("q=pelican")).toEqual([stray.id, viaPrisma.id, ...before.map((r) => r.id)]);
+    } finally {
+      await db.$disconnect();
+      await empty.drop();
+    }
   });
 });
