@@ -1,7 +1,8 @@
 /**
  * The words of a logged request and response that `q` searches (docs/GATEWAY.md §8), stored in
- * `RequestLog.searchText` by the log writer and indexed by the database (PostgreSQL: a GIN index
- * over its tsvector; SQLite: the FTS5 table "RequestLogSearch"; migration 0016_log_search).
+ * `RequestLog.searchText` by the log writer and indexed by the database (PostgreSQL: its tsvector
+ * stored in the generated column "searchVector" with a GIN index over it, migration
+ * 0019_log_search_vector; SQLite: the FTS5 table "RequestLogSearch", migration 0016_log_search).
  *
  * What is taken: the text a person wrote or read, not the JSON around it. From JSON bodies, the
  * string values of the fields that carry text (`content`, `text`, `input`, `instructions`,

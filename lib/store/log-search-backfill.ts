@@ -5,7 +5,7 @@
  * (workspaceId, createdAt) index after the last one, each batch one short transaction: safe while
  * Detour runs and writes (new logs get their text from the writer), and resumable (a log that
  * already has a text is left as it is). SQLite's FTS5 index follows through its update trigger;
- * PostgreSQL's GIN index through the row's new version.
+ * PostgreSQL's generated "searchVector" and its GIN index through the row's new version.
  */
 import type { Db } from "../db";
 import { dialectOf } from "../db/dialect";
