@@ -18,7 +18,8 @@
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
  * lib/env.ts (parseEnv; its module also loads lib/runtime.ts, types and the slot only, and creates
  * nothing), two dependency-free tables of constants (security headers, body limits), the symbol that
- * hands the engine Node's request (lib/http/node-request.ts), the runtime's
+ * hands the engine Node's request (lib/http/node-request.ts) and the one of answers with a text body
+ * (lib/http/text-response.ts), the runtime's
  * slot (lib/runtime-slot.ts) and the runtime's types are imported here: the engine itself comes
  * from the build, never a second copy.
  *
@@ -33,10 +34,12 @@ import http from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
 import { NODE_REQUEST } from "../lib/http/node-request";
 import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
+import { textBodyOf } from "../lib/http/text-response";
 import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/endpoints/handler-table";
@@ -72,7 +75,9 @@ async function main(): Promise<void> {
         let body: ReadableStream<Uint8Array> | undefined;
         Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(incoming) as ReadableStream<Uint8Array>) });
       }
-      return chosen.get(incoming)!(request);
+      return chosen.get(incoming)!(request).then((response) =>
+        writeText(response, env.outgoing as http.ServerResponse) ? RESPONSE_ALREADY_SENT : response,
+      );
     },
     {
       // Next.js shares this process: keep the global Request and Response as they are.
@@ -147,6 +152,22 @@ async function main(): Promise<void> {
       setInterval(() => server.closeIdleConnections(), 100).unref();
     });
   }
+}
+
+/**
+ * An answer whose body is a string (lib/http/text-response.ts: JSON answers and errors): written
+ * here at once, head and text in one write, where the adapter would read the Response's body stream
+ * back chunk by chunk. False for any other answer (streams), which the adapter writes.
+ */
+function writeText(response: Response, res: http.ServerResponse): boolean {
+  const text = textBodyOf(response);
+  if (text === undefined) return false;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of response.headers) headers[name] = value;
+  headers["content-length"] = String(Buffer.byteLength(text));
+  res.writeHead(response.status, headers);
+  res.end(text);
+  return true;
 }
 
 /**

@@ -3,6 +3,7 @@
  * queued log row: the router's (JSON, a relayed stream, or an error), a cached one, and Detour's own
  * error for anything a stage threw.
  */
+import { TextResponse } from "../../http/text-response";
 import { errorDetail, logger } from "../../logger";
 import { observeRateLimited } from "../../metrics";
 import { getResponseCache, type CachedAnswer } from "../cache/response-cache";
@@ -136,7 +137,7 @@ export function respond(s: Routed): Response {
       enqueueLog(s, { status: result.outcome.status, errorType: null, result, overheadMs: own, usage: fields, responseText: payload.text }),
     );
     headers.set("content-type", "application/json");
-    return new Response(payload.text, { status: result.outcome.status, headers });
+    return new TextResponse(payload.text, { status: result.outcome.status, headers });
   }
 
   const errorBody =
@@ -151,7 +152,7 @@ export function respond(s: Routed): Response {
     responseText: text,
   });
   headers.set("content-type", "application/json");
-  return new Response(text, { status: result.outcome.status, headers });
+  return new TextResponse(text, { status: result.outcome.status, headers });
 }
 
 /**
@@ -174,7 +175,7 @@ export function respondFromCache(s: Resolved, hit: CachedAnswer): Response {
     costSaved: usage.cost,
     responseText: hit.text,
   });
-  return new Response(hit.text, { status: hit.status, headers });
+  return new TextResponse(hit.text, { status: hit.status, headers });
 }
 
 /** Detour's error answer for whatever a stage threw; logged once the API key is known. */
@@ -205,5 +206,5 @@ export function errorResponse(s: Served, err: unknown): Response {
     usage: usageFields({ usage: null, model: null }, modelRequested(s)),
     responseText: text,
   });
-  return new Response(text, { status: error.status, headers });
+  return new TextResponse(text, { status: error.status, headers });
 }
