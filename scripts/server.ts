@@ -18,8 +18,8 @@
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
  * lib/env.ts (parseEnv; its module also loads lib/runtime.ts, types and the slot only, and creates
  * nothing), two dependency-free tables of constants (security headers, body limits), the symbol that
- * hands the engine Node's request (lib/http/node-request.ts) and the one of answers with a text body
- * (lib/http/text-response.ts), the runtime's
+ * hands the engine Node's request (lib/http/node-request.ts), the answers Detour writes itself (text:
+ * lib/http/text-response.ts; relayed streams: lib/http/stream-response.ts), the runtime's
  * slot (lib/runtime-slot.ts) and the runtime's types are imported here: the engine itself comes
  * from the build, never a second copy.
  *
@@ -39,6 +39,7 @@ import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
 import { NODE_REQUEST } from "../lib/http/node-request";
 import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
+import { chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
 import { textBodyOf } from "../lib/http/text-response";
 import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
         Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(incoming) as ReadableStream<Uint8Array>) });
       }
       return chosen.get(incoming)!(request).then((response) =>
-        writeText(response, env.outgoing as http.ServerResponse) ? RESPONSE_ALREADY_SENT : response,
+        writeDirect(response, env.outgoing as http.ServerResponse) ? RESPONSE_ALREADY_SENT : response,
       );
     },
     {
@@ -155,18 +156,25 @@ async function main(): Promise<void> {
 }
 
 /**
- * An answer whose body is a string (lib/http/text-response.ts: JSON answers and errors): written
- * here at once, head and text in one write, where the adapter would read the Response's body stream
- * back chunk by chunk. False for any other answer (streams), which the adapter writes.
+ * Detour's own answers, written here: a text body (lib/http/text-response.ts: JSON answers, errors)
+ * head and text in one write; a relayed stream (lib/http/stream-response.ts) chunk by chunk as it
+ * comes. The adapter would read either back from a Web stream. False for any other answer, which
+ * the adapter writes.
  */
-function writeText(response: Response, res: http.ServerResponse): boolean {
+function writeDirect(response: Response, res: http.ServerResponse): boolean {
   const text = textBodyOf(response);
-  if (text === undefined) return false;
+  const source = text === undefined ? chunkSourceOf(response) : undefined;
+  if (text === undefined && source === undefined) return false;
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers) headers[name] = value;
-  headers["content-length"] = String(Buffer.byteLength(text));
-  res.writeHead(response.status, headers);
-  res.end(text);
+  if (text !== undefined) {
+    headers["content-length"] = String(Buffer.byteLength(text));
+    res.writeHead(response.status, headers);
+    res.end(text);
+  } else {
+    res.writeHead(response.status, headers);
+    void pumpChunks(source!, res);
+  }
   return true;
 }
 

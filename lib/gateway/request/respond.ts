@@ -3,6 +3,7 @@
  * queued log row: the router's (JSON, a relayed stream, or an error), a cached one, and Detour's own
  * error for anything a stage threw.
  */
+import { StreamResponse } from "../../http/stream-response";
 import { TextResponse } from "../../http/text-response";
 import { errorDetail, logger } from "../../logger";
 import { observeRateLimited } from "../../metrics";
@@ -93,7 +94,7 @@ export function respond(s: Routed): Response {
   if (payload?.kind === "stream") {
     headers.set("content-type", "text/event-stream; charset=utf-8");
     headers.set("cache-control", "no-cache");
-    const streamBody = payload.relay.toReadableStream((summary) => {
+    const source = payload.relay.source((summary) => {
       const background = summary.background ? summary.responseId : null;
       const estimated = summary.usage === null && summary.end !== "done" ? cutStreamUsage(s, summary.events) : null;
       withCountedUsage(s, { usage: estimated ?? summary.usage, model: summary.model }, background, (fields) =>
@@ -109,7 +110,7 @@ export function respond(s: Routed): Response {
         }),
       );
     });
-    return new Response(streamBody, { status: result.outcome.status, headers });
+    return new StreamResponse(source, { status: result.outcome.status, headers });
   }
 
   // A deleted response is gone: so is its record (local, Redis, database).

@@ -33,6 +33,7 @@
 import type { Readable } from "node:stream";
 import { isRecord } from "../../is-record";
 import { errorBody } from "../../errors";
+import { type ChunkSource, chunkStream } from "../../http/stream-response";
 import type { StreamTranslator, TokenUsage, Wire } from "../providers/types";
 
 /** @deprecated name: the token counts of a stream are a `TokenUsage`. */
@@ -55,7 +56,6 @@ export type StreamSummary = {
   events: number;
 };
 
-const encoder = new TextEncoder();
 const EVENT_END = /\r?\n\r?\n/;
 
 type Options = {
@@ -389,9 +389,16 @@ export class SseRelay {
     return this.options.translate?.usage() ?? this.usage;
   }
 
-  /** The caller's stream: the events read so far, then the rest as they come. */
-  toReadableStream(onEnd: (summary: StreamSummary) => void): ReadableStream<Uint8Array> {
+  /**
+   * The caller's stream as a pull source: the events read so far, then the rest as they come; each
+   * pull gives the next text to send, null once the stream is over (after `onEnd` has run). Detour's
+   * server writes it to the socket itself (lib/http/stream-response.ts); anyone else reads it as a
+   * Web stream (toReadableStream).
+   */
+  source(onEnd: (summary: StreamSummary) => void): ChunkSource {
+    let over = false;
     const finish = (end: StreamSummary["end"], errorMessage: string | null) => {
+      over = true;
       if (this.finished) return;
       this.finished = true;
       onEnd({
@@ -406,44 +413,46 @@ export class SseRelay {
         events: this.events,
       });
     };
-    return new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          try {
-            while (this.ready.length === 0) {
-              if (this.sawDone || this.upstreamError !== null) {
-                controller.close();
-                this.body.destroy();
-                if (this.upstreamError !== null)
-                  finish("broken", `The upstream sent an error after the stream started: ${this.upstreamError}`);
-                else finish("done", null);
-                return;
-              }
-              const next = await this.iterator.next();
-              if (next.done) throw new Error(`the upstream stream ended without ${STREAM_END[this.wire]}`);
-              this.absorb(next.value.toString("utf8"), false);
+    return {
+      pull: async () => {
+        if (over) return null;
+        try {
+          while (this.ready.length === 0) {
+            if (this.sawDone || this.upstreamError !== null) {
+              this.body.destroy();
+              if (this.upstreamError !== null)
+                finish("broken", `The upstream sent an error after the stream started: ${this.upstreamError}`);
+              else finish("done", null);
+              return null;
             }
-            const out = this.ready.splice(0, this.ready.length).join("");
-            this.record(out);
-            controller.enqueue(encoder.encode(out));
-          } catch (err) {
-            const message = `The upstream stream broke after it started: ${(err as Error).message}`;
-            const event = this.brokenEvent(message);
-            this.record(event);
-            controller.enqueue(encoder.encode(event));
-            controller.close();
-            this.body.destroy();
-            finish("broken", message);
+            const next = await this.iterator.next();
+            if (next.done) throw new Error(`the upstream stream ended without ${STREAM_END[this.wire]}`);
+            this.absorb(next.value.toString("utf8"), false);
           }
-        },
-        cancel: () => {
-          // The caller went away: stop reading, which closes the upstream connection.
+          const out = this.ready.splice(0, this.ready.length).join("");
+          this.record(out);
+          return out;
+        } catch (err) {
+          if (over) return null; // cancelled while waiting for the upstream
+          const message = `The upstream stream broke after it started: ${(err as Error).message}`;
+          const event = this.brokenEvent(message);
+          this.record(event);
           this.body.destroy();
-          finish("client_closed", "the client closed the stream");
-        },
+          finish("broken", message);
+          return event; // the last text: the next pull says the stream is over
+        }
       },
-      { highWaterMark: 0 },
-    );
+      cancel: () => {
+        // The caller went away: stop reading, which closes the upstream connection.
+        this.body.destroy();
+        finish("client_closed", "the client closed the stream");
+      },
+    };
+  }
+
+  /** The caller's stream as a Web stream (see source). */
+  toReadableStream(onEnd: (summary: StreamSummary) => void): ReadableStream<Uint8Array> {
+    return chunkStream(this.source(onEnd));
   }
 
   /** Abandons the stream (a fallback moved on, or the request ended). */

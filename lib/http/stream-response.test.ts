@@ -1,0 +1,105 @@
+/**
+ * StreamResponse and pumpChunks: a relayed stream written by Detour's server straight to a real
+ * node:http socket (every chunk in order, a slow reader held by backpressure, a reader that goes
+ * away cancels the source), and read as a Web stream by anyone else.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { type ChunkSource, chunkSourceOf, pumpChunks, StreamResponse } from "./stream-response";
+
+/** A source of `n` chunks of `size` characters; counts pulls and cancels. */
+function counted(n: number, size = 10): ChunkSource & { pulls: number; cancels: number } {
+  const s = {
+    pulls: 0,
+    cancels: 0,
+    pull: async () => {
+      s.pulls++;
+      await new Promise((r) => setImmediate(r));
+      return s.pulls <= n ? `${String(s.pulls).padStart(size, ".")}` : null;
+    },
+    cancel: () => {
+      s.cancels++;
+    },
+  };
+  return s;
+}
+
+let server: http.Server | null = null;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+async function serve(source: ChunkSource): Promise<{ port: number; done: Promise<void> }> {
+  let finished!: () => void;
+  const done = new Promise<void>((r) => (finished = r));
+  server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    void pumpChunks(source, res).then(finished);
+  });
+  server.listen(0, "127.0.0.1");
+  await new Promise((r) => server!.once("listening", r));
+  return { port: (server.address() as AddressInfo).port, done };
+}
+
+describe("pumpChunks", () => {
+  it("writes every chunk in order, then ends", async () => {
+    const source = counted(50);
+    const { port, done } = await serve(source);
+    const text = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    await done;
+    expect(text).toBe(Array.from({ length: 50 }, (_, i) => String(i + 1).padStart(10, ".")).join(""));
+    expect(source.cancels).toBe(0);
+  });
+
+  it("waits for a slow reader (no more pulls than the socket holds), and all of it arrives", async () => {
+    const source = counted(400, 64 * 1024); // 25 MiB in all
+    const { port, done } = await serve(source);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    await new Promise((r) => setTimeout(r, 300)); // the reader stalls: the server must stop pulling
+    expect(source.pulls).toBeLessThan(200);
+    let bytes = first.value!.byteLength;
+    for (let c = await reader.read(); !c.done; c = await reader.read()) bytes += c.value.byteLength;
+    await done;
+    expect(bytes).toBe(400 * 64 * 1024);
+  });
+
+  it("cancels the source when the reader goes away", async () => {
+    const source: ChunkSource & { cancels: number } = {
+      cancels: 0,
+      pull: () => new Promise((r) => setTimeout(() => r("tick\n"), 20)),
+      cancel: () => {
+        source.cancels++;
+      },
+    };
+    const { port, done } = await serve(source);
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await done;
+    expect(source.cancels).toBe(1);
+  });
+});
+
+describe("StreamResponse", () => {
+  it("hands Detour's server its source, and reads as a Web stream for anyone else", async () => {
+    const r = new StreamResponse(counted(3, 2), { status: 200, headers: new Headers({ "content-type": "text/event-stream" }) });
+    expect(r).toBeInstanceOf(Response);
+    expect(chunkSourceOf(r)).toBeDefined();
+    expect(chunkSourceOf(new Response("x"))).toBeUndefined();
+    expect(r.headers.get("content-type")).toBe("text/event-stream");
+    expect(await r.text()).toBe(".1.2.3");
+    expect(r.bodyUsed).toBe(true);
+  });
+
+  it("cancels its source when the Web stream is cancelled", async () => {
+    const source = counted(100);
+    const r = new StreamResponse(source, { status: 200, headers: new Headers() });
+    const reader = r.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(source.cancels).toBe(1);
+  });
+});

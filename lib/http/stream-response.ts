@@ -1,0 +1,121 @@
+/**
+ * A Web `Response` whose body is a stream of text chunks pulled from a source (a relayed SSE
+ * stream, lib/gateway/request/sse-relay.ts), built without a Web stream: Detour's HTTP server
+ * (scripts/server.ts) finds the source under the registered symbol CHUNK_SOURCE and writes each
+ * chunk to the socket as it comes (pumpChunks, with backpressure), where the adapter would read a
+ * Web stream (a reader's promises per chunk, a transferable object per stream). Anyone else
+ * (Next's route files under `next dev`, a caller of the handler) reads `body`, a Web stream over
+ * the same source made when it is first asked for. Dependency-free: the server loads it too.
+ */
+import type { ServerResponse } from "node:http";
+
+/** Text chunks on demand: `pull` gives the next one, null once the stream is over; `cancel` stops it (the reader went away). */
+export type ChunkSource = { pull(): Promise<string | null>; cancel(): void };
+
+export const CHUNK_SOURCE = Symbol.for("detour.chunkSource");
+
+const encoder = new TextEncoder();
+
+/** A Web stream over a chunk source, one pull per read. */
+export function chunkStream(source: ChunkSource): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      pull: async (controller) => {
+        const chunk = await source.pull();
+        if (chunk === null) controller.close();
+        else controller.enqueue(encoder.encode(chunk));
+      },
+      cancel: () => source.cancel(),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+export class StreamResponse extends Response {
+  readonly [CHUNK_SOURCE]: ChunkSource;
+  #full: Response | null = null;
+
+  constructor(source: ChunkSource, init: { status: number; headers: Headers }) {
+    super(null, init);
+    this[CHUNK_SOURCE] = source;
+  }
+
+  /** The same response over a Web stream of the source, made once. */
+  #withBody(): Response {
+    this.#full ??= new Response(chunkStream(this[CHUNK_SOURCE]), {
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.headers,
+    });
+    return this.#full;
+  }
+
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    return this.#withBody().body;
+  }
+  override get bodyUsed(): boolean {
+    return this.#full?.bodyUsed ?? false;
+  }
+  override text(): Promise<string> {
+    return this.#withBody().text();
+  }
+  override json(): Promise<unknown> {
+    return this.#withBody().json();
+  }
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#withBody().arrayBuffer();
+  }
+  override blob(): Promise<Blob> {
+    return this.#withBody().blob();
+  }
+  override formData(): Promise<FormData> {
+    return this.#withBody().formData();
+  }
+  override clone(): Response {
+    return this.#withBody().clone();
+  }
+}
+
+/** The chunk source of a StreamResponse (from either copy of this module), or undefined for any other response. */
+export function chunkSourceOf(response: Response): ChunkSource | undefined {
+  return (response as unknown as { [CHUNK_SOURCE]?: ChunkSource })[CHUNK_SOURCE];
+}
+
+/**
+ * Writes a source's chunks to Node's response as they come: each write waits for `drain` when the
+ * socket is full; the client going away cancels the source. Resolves when it is over either way.
+ */
+export async function pumpChunks(source: ChunkSource, res: ServerResponse): Promise<void> {
+  let gone = false;
+  let wake: (() => void) | null = null;
+  const onClose = () => {
+    if (res.writableFinished) return;
+    gone = true;
+    source.cancel();
+    wake?.();
+  };
+  res.on("close", onClose);
+  try {
+    for (;;) {
+      const chunk = await source.pull();
+      if (gone) return;
+      if (chunk === null) break;
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          res.once("drain", resolve);
+        });
+        res.off("drain", wake!);
+        wake = null;
+        if (gone) return;
+      }
+    }
+    res.end();
+  } catch (err) {
+    // A source that fails past its own error handling: the client cannot be told in the stream.
+    res.destroy(err instanceof Error ? err : new Error(String(err)));
+    source.cancel();
+  } finally {
+    res.off("close", onClose);
+  }
+}
