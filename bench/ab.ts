@@ -6,7 +6,10 @@
  * CPU per request, and each build's ratio to the floor and to the first build.
  *
  *   npx tsx bench/ab.ts [--builds .next,.next-b] [--rounds 3] [--duration 3] [--warmup 1]
- *                       [--c 1,32] [--cases single,fallback,stream] [--cpu-prof DIR]
+ *                       [--c 1,32] [--cases single,fallback,stream,cache] [--cpu-prof DIR]
+ *
+ * `cache`: a saved config with the response cache on, every request the same (all hits after the
+ * first), beside the floor's single target (issue: a hit's req/s >= the floor's single-target req/s).
  *
  * --cpu-prof profiles the first build's process (V8 profile written on exit; read it with
  * bench/profile-summary.ts). Needs `npm run build` (and the other builds) and `npm --prefix bench ci`.
@@ -37,8 +40,9 @@ const { values: opts } = parseArgs({
 const builds = opts.builds.split(",").filter(Boolean);
 const ROUNDS = Number(opts.rounds);
 const CONCURRENCY = opts.c.split(",").map(Number);
-const CASES = opts.cases.split(",") as ("single" | "fallback" | "stream")[];
-for (const k of CASES) if (!["single", "fallback", "stream"].includes(k)) throw new Error(`--cases: unknown case ${k}`);
+const KINDS = ["single", "fallback", "stream", "cache"] as const;
+const CASES = opts.cases.split(",") as (typeof KINDS)[number][];
+for (const k of CASES) if (!(KINDS as readonly string[]).includes(k)) throw new Error(`--cases: unknown case ${k}`);
 if (!(ROUNDS >= 1) || CONCURRENCY.some((c) => !(c >= 1))) throw new Error("--rounds and --c must be positive numbers");
 
 async function main(): Promise<void> {
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     single: JSON.stringify({ model: "gpt-4o", messages }),
     fallback: JSON.stringify({ model: "gpt-4o", messages }),
     stream: JSON.stringify({ model: "gpt-4o", stream: true, messages }),
+    cache: JSON.stringify({ model: "gpt-4o", messages }),
   };
 
   // one Detour per build
@@ -71,6 +76,7 @@ async function main(): Promise<void> {
       strategy: { mode: "fallback" },
       targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }],
     });
+    const cacheSlug = await seed.config("bench cache", { cache: { mode: "simple", max_age: 3600 }, virtual_key: vkOk });
     await seed.close();
     const profDir = i === 0 && opts["cpu-prof"] ? path.resolve(opts["cpu-prof"]) : null;
     const env = {
@@ -95,6 +101,7 @@ async function main(): Promise<void> {
         single: { url, headers: { ...auth, "x-portkey-virtual-key": vkOk }, body: bodies.single, pid: detour.child.pid },
         fallback: { url, headers: { ...auth, "x-portkey-config": fallbackSlug }, body: bodies.fallback, pid: detour.child.pid },
         stream: { url, headers: { ...auth, "x-portkey-virtual-key": vkOk }, body: bodies.stream, pid: detour.child.pid },
+        cache: { url, headers: { ...auth, "x-portkey-config": cacheSlug }, body: bodies.cache, pid: detour.child.pid },
       },
     });
     log(`Detour ${distDir} on port ${detour.port} (pid ${detour.child.pid})${profDir ? `, CPU profile to ${profDir}` : ""}`);
@@ -128,6 +135,8 @@ async function main(): Promise<void> {
         pid: floor.child.pid,
       },
       stream: { url: floorUrl, headers: { ...json, "x-portkey-config": floorConfig([KEY_OK]) }, body: bodies.stream, pid: floor.child.pid },
+      // The floor has no cache: its single target is what a hit is held against.
+      cache: { url: floorUrl, headers: { ...json, "x-portkey-config": floorConfig([KEY_OK]) }, body: bodies.single, pid: floor.child.pid },
     },
   });
 
@@ -149,7 +158,7 @@ async function main(): Promise<void> {
           const r = await measureCase({
             autocannon,
             name: `${s.name} ${kase}`,
-            group: kase,
+            group: kase === "cache" ? "single" : kase,
             system: s.name === "floor" ? "floor" : "detour",
             target: s.targets[kase],
             c,

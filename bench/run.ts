@@ -246,6 +246,8 @@ async function main(): Promise<void> {
     strategy: { mode: "fallback" },
     targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }],
   });
+  // The response cache on: every request of its case is the same, so all but the first are hits.
+  const cacheSlug = await seed.config("bench cache", { cache: { mode: "simple", max_age: 3600 }, virtual_key: vkOk });
   await seed.close();
 
   // The environment of both Detour processes (this one and the one under `next start`, below).
@@ -360,6 +362,12 @@ async function main(): Promise<void> {
       body,
       pid: detour.child.pid,
     },
+    detourCacheHit: {
+      url: `${detourUrl}/v1/chat/completions`,
+      headers: { ...detourAuth, "x-portkey-config": cacheSlug },
+      body,
+      pid: detour.child.pid,
+    },
     detourFallbackInline: {
       url: `${detourUrl}/v1/chat/completions`,
       headers: { ...detourAuth, "x-portkey-config": inlineFallback },
@@ -391,6 +399,13 @@ async function main(): Promise<void> {
     const index = res.headers.get("x-portkey-last-used-option-index");
     if (name.toLowerCase().includes("fallback") && index !== "config.targets[1]")
       throw new Error(`${name}: answered by ${index}, not by the second target`);
+    if (name === "detourCacheHit") {
+      const again = await fetch(t.url, { method: "POST", headers: t.headers, body: t.body });
+      await again.arrayBuffer();
+      detourAnswered += 1;
+      if (again.headers.get("x-portkey-cache-status") !== "HIT")
+        throw new Error(`${name}: the second request was ${again.headers.get("x-portkey-cache-status")}, not a cache HIT`);
+    }
   }
   log("all targets answer as expected; warming every gateway path up (JIT), then measuring");
   // Without this the first gateway case of a run pays for the JIT warm-up of code shared by all.
@@ -418,6 +433,7 @@ async function main(): Promise<void> {
     results.push(await measure("Portkey fallback (inline config)", "fallback", "portkey", T.portkeyFallback, c));
     results.push(await measure("floor relay", "single", "floor", T.floor, c));
     results.push(await measure("floor relay fallback (inline config)", "fallback", "floor", T.floorFallback, c));
+    results.push(await measure("Detour cache hit (saved config)", "single", "detour", T.detourCacheHit, c));
   }
 
   // 6a. stream throughput at c=32: the whole stream (burst) read by autocannon, per system.
@@ -524,6 +540,11 @@ async function main(): Promise<void> {
           ratio("Detour fallback (saved config)", "floor relay fallback (inline config)", 32),
         ],
         ["Detour stream req/s ÷ floor relay stream req/s", "–", ratio("Detour (virtual key), stream", "floor relay, stream", 32)],
+        [
+          "Detour cache hit req/s ÷ floor relay (single target) req/s (target >= 1)",
+          ratio("Detour cache hit (saved config)", "floor relay", 1),
+          ratio("Detour cache hit (saved config)", "floor relay", 32),
+        ],
         [
           "Detour's p50 added at c=1 minus the floor's (target <= 0.30 ms): single / fallback / stream total (burst)",
           `${signed(get("Detour (virtual key)", 1).p50 - get("floor relay", 1).p50)} / ${signed(
