@@ -113,4 +113,42 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: loadbala
       await c.redisProxy.restore();
     }
   });
+
+  it("B hedges after the fleet's p95: A's answer times reach it with A's figures", async () => {
+    const slowKey = `sk-p95s-${randomBytes(8).toString("hex")}`;
+    const fastKey = `sk-p95f-${randomBytes(8).toString("hex")}`;
+    const [slow, fast] = [await newVk("p95 slow", slowKey), await newVk("p95 fast", fastKey)];
+    const hedged = {
+      "x-portkey-config": JSON.stringify({
+        strategy: { mode: "fallback", hedge: { after_ms: "p95" } },
+        targets: [{ virtual_key: slow }, { virtual_key: fast }],
+      }),
+    };
+    /** The key (its last four characters) whose answer the client got: the mock names it in the text. */
+    const answeredBy = (r: { json: { choices?: { message?: { content?: string } }[] } }) =>
+      /key \.\.\.(\w{4})/.exec(r.json.choices?.[0]?.message?.content ?? "")?.[1];
+
+    // B routes such a config once (an answer at once: 1 sample); both listen to the figures channel.
+    expect((await chatVia(c.b, c.mock, c.gatewayKey, hedged)).status).toBe(200);
+    await waitFor(async () => (await subscribers()) === 2, 10_000, "A and B to listen to the figures channel");
+    // A learns the first target's time: 24 answers in ~300 ms (under the 2000 ms wait of a target
+    // without a p95, so no hedge yet).
+    c.mock.script({ match: { key: slowKey }, fault: { kind: "delay", ms: 300 } });
+    for (let i = 0; i < 24; i++) {
+      const r = await chatVia(c.a, c.mock, c.gatewayKey, hedged);
+      expect(r.status).toBe(200);
+      expect(answeredBy(r)).toBe(slowKey.slice(-4));
+    }
+    await sleep(2_500); // a report or two from A
+
+    // Now the first target takes 1500 ms. On its own B would wait 2000 ms (1 sample: no p95) and get
+    // the first target's answer; with A's histogram its p95 is ~300-360 ms, and the hedge to the
+    // second target answers first.
+    c.mock.clearScript();
+    c.mock.script({ match: { key: slowKey }, fault: { kind: "delay", ms: 1500 } });
+    const r = await chatVia(c.b, c.mock, c.gatewayKey, hedged);
+    expect(r.status).toBe(200);
+    expect(answeredBy(r)).toBe(fastKey.slice(-4));
+    c.mock.clearScript();
+  });
 });

@@ -70,9 +70,9 @@ describe("TargetFigures", () => {
     there.begin("a");
     there.begin("a");
     there.observe("only-there", true, 40);
-    const wire = parseReport(JSON.stringify({ origin: "i2", figures: there.report() }));
+    const wire = parseReport(JSON.stringify({ origin: "i2", ...there.report() }));
     expect(wire?.figures).toHaveLength(2);
-    here.merge("i2", wire!.figures);
+    here.merge("i2", wire!);
     expect(here.figure("a", "latency").value).toBe(200);
     expect(here.figure("a", "in_flight").value).toBe(3);
     expect(here.figure("only-there", "latency").value).toBe(40);
@@ -87,7 +87,7 @@ describe("TargetFigures", () => {
     expect(f.size).toBe(MAX_TARGETS);
     expect(f.figure("t0", "latency").value).toBeUndefined();
     expect(f.figure(`t${MAX_TARGETS}`, "latency").value).toBe(10);
-    expect(f.report().length).toBeLessThanOrEqual(1000);
+    expect(f.report().figures.length).toBeLessThanOrEqual(1000);
   });
 
   it("ignores reports that are not ones", () => {
@@ -104,10 +104,62 @@ describe("TargetFigures", () => {
         }),
       )?.figures,
     ).toEqual([["b", null, 5, 0, 1]]);
+    // An older instance's report has no histograms; a malformed histogram is skipped, not thrown on.
+    expect(parseReport(JSON.stringify({ origin: "x", figures: [] }))?.times).toEqual([]);
+    expect(
+      parseReport(
+        JSON.stringify({
+          origin: "x",
+          figures: [],
+          times: [
+            ["a", 10, [3, 2.5, 7, 1]],
+            ["b", 10, [3, -1]],
+            ["c", 10, "x"],
+            ["d", 10],
+          ],
+        }),
+      )?.times,
+    ).toEqual([["a", 10, [3, 2.5, 7, 1]]]);
   });
 });
 
 describe("TargetFigures p95", () => {
+  it("is read from every instance's samples: the others' published histograms count with this one's", () => {
+    const c = clock();
+    const here = new TargetFigures(c.now);
+    const there = new TargetFigures(c.now);
+    // Neither has enough samples alone; together they do. There: mostly slow; here: a few fast.
+    for (let i = 0; i < P95_MIN_SAMPLES - 5; i++) there.time("a", 2000);
+    for (let i = 0; i < 5; i++) here.time("a", 50);
+    expect(here.p95("a")).toBeUndefined();
+    expect(there.p95("a")).toBeUndefined();
+    const wire = parseReport(JSON.stringify({ origin: "i2", ...there.report() }));
+    expect(wire?.times.map((t) => t[0])).toEqual(["a"]);
+    here.merge("i2", wire!);
+    expect(here.p95("a")).toBeGreaterThanOrEqual(2000);
+    expect(here.p95("a")).toBeLessThanOrEqual(2000 * P95_RATIO);
+    // A newly started instance hedges after the fleet's p95 at once.
+    const fresh = new TargetFigures(c.now);
+    for (let i = 0; i < P95_MIN_SAMPLES; i++) there.time("b", 300);
+    fresh.merge("i2", parseReport(JSON.stringify({ origin: "i2", ...there.report() }))!);
+    expect(fresh.p95("b")).toBeGreaterThanOrEqual(300);
+    expect(fresh.p95("b")).toBeLessThanOrEqual(300 * P95_RATIO);
+    // Reports expire: back to this instance's own samples.
+    c.advance(REMOTE_TTL_MS + 1);
+    expect(here.p95("a")).toBeUndefined();
+    expect(fresh.p95("b")).toBeUndefined();
+  });
+
+  it("does not publish histograms that are stale or empty, nor targets without one", () => {
+    const c = clock();
+    const f = new TargetFigures(c.now);
+    f.observe("latency-only", true, 10);
+    f.time("timed", 100);
+    expect(f.report().times.map((t) => t[0])).toEqual(["timed"]);
+    c.advance(STALE_MS);
+    expect(f.report().times).toEqual([]);
+  });
+
   it("is unknown below P95_MIN_SAMPLES samples, then the 95th percentile within one bucket", () => {
     const f = new TargetFigures(clock().now);
     for (let i = 0; i < P95_MIN_SAMPLES - 1; i++) f.time("a", 100);

@@ -17,10 +17,12 @@
  * and failure are the mean of every fresh figure (this instance's and the others'), its in-flight
  * count the sum of this instance's and the others' last reports (REMOTE_TTL_MS old at most).
  *
- * p95 time to answer (hedge `after_ms: "p95"`, docs/GATEWAY.md §5.11), this instance's only (a
- * p95 is not the mean of the instances' p95s, and a histogram per target is too much to publish
- * every second): a fixed log-scale histogram per target (P95_BUCKETS buckets, each P95_RATIO times
- * the one before, from 1 ms), kept only for targets whose leaves ask for it. Samples are answers'
+ * p95 time to answer (hedge `after_ms: "p95"`, docs/GATEWAY.md §5.11): a fixed log-scale histogram
+ * per target (P95_BUCKETS buckets, each P95_RATIO times the one before, from 1 ms), kept only for
+ * targets whose leaves ask for it. Instances publish their histograms with their reports (the
+ * buckets that hold samples), and a target's p95 is read from the sum of this instance's histogram
+ * and the others' fresh ones: the p95 of all the instances' samples (not a mean of p95s), so an
+ * instance that has just started hedges after the fleet's p95 instead of waiting for samples. Samples are answers'
  * times (same measure as latency) and the time a hedge's cancelled loser had run (a lower bound of
  * its answer time: without it, the slow answers a hedge cuts short would vanish from the tail and
  * the p95 would sink). Decay: when the count reaches P95_WINDOW every bucket is halved, so a
@@ -56,8 +58,19 @@ type Entry = { latency: number | undefined; failure: number; at: number; inFligh
 
 /** One target in a report: [id, latency ms or null, age of the figure in ms, failure, in flight]. */
 export type ReportedFigure = [string, number | null, number, number, number];
+/** One target's p95 histogram in a report: [id, age of its last sample in ms, [bucket, count, bucket, count, ...]] (buckets with samples only). */
+export type ReportedTimes = [string, number, number[]];
+/** What an instance publishes every second. `times` is absent in the reports of older instances. */
+export type Report = { figures: ReportedFigure[]; times: ReportedTimes[] };
 
-type Remote = { receivedAt: number; figures: Map<string, { latency: number | null; at: number; failure: number; inFlight: number }> };
+type Remote = {
+  receivedAt: number;
+  figures: Map<string, { latency: number | null; at: number; failure: number; inFlight: number }>;
+  times: Map<string, Histogram>;
+};
+
+/** The histograms of a target summed for one p95 (reused: p95 allocates nothing). */
+const merged = new Float32Array(P95_BUCKETS);
 
 export type Figure = { value: number | undefined; failing: boolean };
 
@@ -120,14 +133,29 @@ export class TargetFigures {
     }
   }
 
-  /** The target's p95 time to answer in ms (a bucket's upper bound), undefined below P95_MIN_SAMPLES fresh samples. */
+  /**
+   * The target's p95 time to answer in ms (a bucket's upper bound), from this instance's samples and
+   * the other instances' reported ones; undefined below P95_MIN_SAMPLES fresh samples in all.
+   */
   p95(id: string): number | undefined {
-    const h = this.entries.get(id)?.times;
-    if (!h || h.total < P95_MIN_SAMPLES || this.now() - h.at >= STALE_MS) return undefined;
-    const rank = h.total * 0.95;
+    const now = this.now();
+    merged.fill(0);
+    let total = 0;
+    const add = (h: Histogram | undefined) => {
+      if (!h || now - h.at >= STALE_MS) return;
+      for (let i = 0; i < P95_BUCKETS; i++) merged[i] = (merged[i] ?? 0) + (h.counts[i] ?? 0);
+      total += h.total;
+    };
+    add(this.entries.get(id)?.times);
+    for (const [origin, remote] of this.remotes) {
+      if (now - remote.receivedAt > REMOTE_TTL_MS) this.remotes.delete(origin);
+      else add(remote.times.get(id));
+    }
+    if (total < P95_MIN_SAMPLES) return undefined;
+    const rank = total * 0.95;
     let seen = 0;
     for (let i = 0; i < P95_BUCKETS; i++) {
-      seen += h.counts[i] ?? 0;
+      seen += merged[i] ?? 0;
       if (seen >= rank) return Math.round(P95_RATIO ** i);
     }
     return Math.round(P95_RATIO ** (P95_BUCKETS - 1));
@@ -165,36 +193,60 @@ export class TargetFigures {
     return { value: known > 0 ? sum / known : undefined, failing };
   }
 
-  /** This instance's figures for the others: fresh ones and those with attempts in flight, at most MAX_REPORTED. */
-  report(): ReportedFigure[] {
+  /**
+   * This instance's figures for the others: fresh ones and those with attempts in flight, and the
+   * fresh p95 histograms, at most MAX_REPORTED of each.
+   */
+  report(): Report {
     const now = this.now();
-    const out: ReportedFigure[] = [];
+    const figures: ReportedFigure[] = [];
+    const times: ReportedTimes[] = [];
     // Newest first: the most recently measured targets are the ones worth sharing.
     const ids = [...this.entries.keys()];
-    for (let i = ids.length - 1; i >= 0 && out.length < MAX_REPORTED; i--) {
+    for (let i = ids.length - 1; i >= 0; i--) {
       const id = ids[i] as string;
       const entry = this.entries.get(id) as Entry;
       const age = now - entry.at;
       const fresh = entry.latency !== undefined && age < STALE_MS;
-      if (!fresh && entry.inFlight === 0) continue;
-      out.push([id, fresh ? Math.round(entry.latency as number) : null, Math.max(0, age), round2(entry.failure), entry.inFlight]);
+      if ((fresh || entry.inFlight > 0) && figures.length < MAX_REPORTED)
+        figures.push([id, fresh ? Math.round(entry.latency as number) : null, Math.max(0, age), round2(entry.failure), entry.inFlight]);
+      const h = entry.times;
+      if (h && h.total > 0 && now - h.at < STALE_MS && times.length < MAX_REPORTED) {
+        const buckets: number[] = [];
+        for (let b = 0; b < P95_BUCKETS; b++) if ((h.counts[b] ?? 0) > 0) buckets.push(b, round2(h.counts[b] as number));
+        times.push([id, Math.max(0, now - h.at), buckets]);
+      }
+      if (figures.length >= MAX_REPORTED && times.length >= MAX_REPORTED) break;
     }
-    return out;
+    return { figures, times };
   }
 
-  /** Another instance's report (its figures replace what it sent before). */
-  merge(origin: string, figures: readonly ReportedFigure[]): void {
+  /** Another instance's report (it replaces what that instance sent before). */
+  merge(origin: string, report: Report): void {
     const now = this.now();
-    const map: Remote["figures"] = new Map();
-    for (const [id, latency, age, failure, inFlight] of figures.slice(0, MAX_REPORTED)) {
-      map.set(id, { latency, at: now - age, failure, inFlight });
+    const figures: Remote["figures"] = new Map();
+    for (const [id, latency, age, failure, inFlight] of report.figures.slice(0, MAX_REPORTED)) {
+      figures.set(id, { latency, at: now - age, failure, inFlight });
+    }
+    const times: Remote["times"] = new Map();
+    for (const [id, age, buckets] of report.times.slice(0, MAX_REPORTED)) {
+      const counts = new Float32Array(P95_BUCKETS);
+      let total = 0;
+      for (let i = 0; i + 1 < buckets.length; i += 2) {
+        const b = buckets[i] as number;
+        const n = buckets[i + 1] as number;
+        if (!Number.isInteger(b) || b < 0 || b >= P95_BUCKETS) continue;
+        counts[b] = (counts[b] ?? 0) + n;
+        total += n;
+      }
+      if (total > 0) times.set(id, { counts, total, at: now - age });
     }
     this.remotes.delete(origin);
     if (this.remotes.size >= MAX_INSTANCES) {
       const oldest = this.remotes.keys().next().value;
       if (oldest !== undefined) this.remotes.delete(oldest);
     }
-    this.remotes.set(origin, { receivedAt: now, figures: map });
+    this.remotes.set(origin, { receivedAt: now, figures, times });
   }
 
   /** Targets this instance keeps figures for (bounded by MAX_TARGETS). */
@@ -227,10 +279,10 @@ function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** Parses another instance's report; null when it is not one (never throws). */
-export function parseReport(raw: string): { origin: string; figures: ReportedFigure[] } | null {
+/** Parses another instance's report; null when it is not one (never throws). Malformed entries are skipped. */
+export function parseReport(raw: string): ({ origin: string } & Report) | null {
   try {
-    const m = JSON.parse(raw) as { origin?: unknown; figures?: unknown };
+    const m = JSON.parse(raw) as { origin?: unknown; figures?: unknown; times?: unknown };
     if (typeof m.origin !== "string" || !Array.isArray(m.figures)) return null;
     const figures: ReportedFigure[] = [];
     for (const f of m.figures.slice(0, MAX_REPORTED) as unknown[]) {
@@ -239,7 +291,15 @@ export function parseReport(raw: string): { origin: string; figures: ReportedFig
       if (typeof id !== "string" || (latency !== null && !isNum(latency)) || !isNum(age) || !isNum(failure) || !isNum(inFlight)) continue;
       figures.push([id, latency as number | null, age as number, failure as number, inFlight as number]);
     }
-    return { origin: m.origin, figures };
+    const times: ReportedTimes[] = [];
+    for (const t of (Array.isArray(m.times) ? m.times.slice(0, MAX_REPORTED) : []) as unknown[]) {
+      if (!Array.isArray(t) || t.length !== 3) continue;
+      const [id, age, buckets] = t as unknown[];
+      if (typeof id !== "string" || !isNum(age) || !Array.isArray(buckets) || buckets.length > 2 * P95_BUCKETS || !buckets.every(isNum))
+        continue;
+      times.push([id, age, buckets as number[]]);
+    }
+    return { origin: m.origin, figures, times };
   } catch {
     return null;
   }

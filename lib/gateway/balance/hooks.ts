@@ -9,8 +9,8 @@
  * model in 300 ms and a reasoning model in 30 s, and a provider's capacity is per model (or per
  * deployment), so figures of different models are not one target's.
  *
- * The p95 time to answer of leaves below a hedge `after_ms: "p95"` (`timed`) is this instance's
- * own (figures.ts); it is not published.
+ * The p95 time to answer of leaves below a hedge `after_ms: "p95"` (`timed`) is read from a
+ * histogram per target (figures.ts), this instance's summed with the others' published ones.
  *
  * Figures live in this process (runtime `balance`); with REDIS_URL each instance publishes its own
  * every second on `<DETOUR_REDIS_PREFIX>:balance` and merges the others' (no Redis call on the
@@ -51,8 +51,8 @@ function share(figures: TargetFigures): void {
   let warned = 0;
   const timer = setInterval(() => {
     const report = figures.report();
-    if (report.length === 0) return;
-    publish(channel, JSON.stringify({ origin, figures: report })).catch((err: Error) => {
+    if (report.figures.length === 0 && report.times.length === 0) return;
+    publish(channel, JSON.stringify({ origin, ...report })).catch((err: Error) => {
       if (Date.now() - warned < 30_000) return;
       warned = Date.now();
       logger.warn({ err: err.message }, "loadbalance: could not publish this instance's target figures (each instance uses its own)");
@@ -63,7 +63,7 @@ function share(figures: TargetFigures): void {
     subscribe(channel, {
       message: (raw) => {
         const report = parseReport(raw);
-        if (report && report.origin !== origin) figures.merge(report.origin, report.figures);
+        if (report && report.origin !== origin) figures.merge(report.origin, report);
       },
       up: () => {},
       down: () => {},
