@@ -21,7 +21,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { type CaseResult, loadAutocannon, measure as measureCase, type Target } from "./lib/autocannon";
-import { seedDetour, startMock } from "./lib/detour";
+import { seedDetour, sqliteDetourEnv, startMock } from "./lib/detour";
 import { log, onCleanup, root, runMain, spawnProc, startDetour, waitForHttp } from "./lib/procs";
 import { fmt, table } from "./lib/stats";
 import { freePort, waitForHealthOrExit } from "../testing/server-process";
@@ -79,15 +79,7 @@ async function main(): Promise<void> {
     const cacheSlug = await seed.config("bench cache", { cache: { mode: "simple", max_age: 3600 }, virtual_key: vkOk });
     await seed.close();
     const profDir = i === 0 && opts["cpu-prof"] ? path.resolve(opts["cpu-prof"]) : null;
-    const env = {
-      DETOUR_NEXT_DIST_DIR: distDir,
-      DETOUR_DATA_DIR: dataDir,
-      DATABASE_URL: `file:${dbFile}`,
-      DETOUR_ENCRYPTION_KEY: keyHex,
-      DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
-      NODE_ENV: "production",
-      LOG_LEVEL: "info",
-    };
+    const env = { ...sqliteDetourEnv(dataDir, dbFile, keyHex), DETOUR_NEXT_DIST_DIR: distDir };
     // startDetour spawns with node flags only; an empty flag list goes through startServer.
     const detour = await startDetour(`Detour ${distDir}`, env, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
     const ready = await waitForHealthOrExit(detour);

@@ -35,7 +35,7 @@ import {
   type CaseResult,
   type Target,
 } from "./lib/autocannon";
-import { countLogs, seedDetour, startMock } from "./lib/detour";
+import { countLogs, sqliteDetourEnv, seedDetour, startMock } from "./lib/detour";
 import { benchDir, buildInfo, exitedOutputs, log, onCleanup, root, runMain, sleep, spawnProc, startDetour, waitForHttp } from "./lib/procs";
 import { startLoad } from "./lib/closed-loop";
 import { fmt, signed, statusText, summary, table, type Summary } from "./lib/stats";
@@ -251,14 +251,7 @@ async function main(): Promise<void> {
   await seed.close();
 
   // The environment of both Detour processes (this one and the one under `next start`, below).
-  const detourEnv = (dir: string, file: string) => ({
-    DETOUR_DATA_DIR: dir,
-    DATABASE_URL: `file:${file}`,
-    DETOUR_ENCRYPTION_KEY: keyHex,
-    DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
-    NODE_ENV: "production",
-    LOG_LEVEL: "info", // the default of `npm start`
-  });
+  const detourEnv = (dir: string, file: string) => sqliteDetourEnv(dir, file, keyHex);
   const profDir = opts["cpu-prof"] ? path.resolve(opts["cpu-prof"]) : null;
   detour = await startDetour("Detour", detourEnv(dataDir, dbFile), profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
   const ready = await waitForHealthOrExit(detour);

@@ -20,7 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { waitForHealthOrExit } from "../testing/server-process";
-import { seedDetour, startMock, waitForLogDrain, countLogs } from "./lib/detour";
+import { countLogs, seedDetour, sqliteDetourEnv, startMock, waitForLogDrain } from "./lib/detour";
 import { log, onCleanup, root, runMain, startDetour, treeCpuMs } from "./lib/procs";
 
 const { values: opts } = parseArgs({
@@ -49,14 +49,7 @@ async function main(): Promise<void> {
   const anthropic = await seed.anthropicKey("bench anthropic", "sk-ant-bench-0002");
   await seed.close();
 
-  const detour = await startDetour("Detour", {
-    DETOUR_DATA_DIR: dataDir,
-    DATABASE_URL: `file:${dbFile}`,
-    DETOUR_ENCRYPTION_KEY: keyHex,
-    DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
-    NODE_ENV: "production",
-    LOG_LEVEL: "info",
-  });
+  const detour = await startDetour("Detour", sqliteDetourEnv(dataDir, dbFile, keyHex));
   const ready = await waitForHealthOrExit(detour);
   if (ready.health !== 200) throw new Error(`Detour did not start (${JSON.stringify(ready)}):\n${detour.output()}`);
   const origin = `http://127.0.0.1:${detour.port}`;

@@ -139,6 +139,21 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
   };
 }
 
+/**
+ * The environment of a Detour process serving a benchmark's SQLite database: production mode, the
+ * mock on loopback allowed as a custom host, `npm start`'s log level.
+ */
+export function sqliteDetourEnv(dataDir: string, dbFile: string, keyHex: string): Record<string, string> {
+  return {
+    DETOUR_DATA_DIR: dataDir,
+    DATABASE_URL: `file:${dbFile}`,
+    DETOUR_ENCRYPTION_KEY: keyHex,
+    DETOUR_ALLOWED_PRIVATE_HOSTS: "127.0.0.1,localhost",
+    NODE_ENV: "production",
+    LOG_LEVEL: "info", // the default of `npm start`
+  };
+}
+
 // ---------- request log ----------
 
 export type LogQueue = {

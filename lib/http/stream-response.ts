@@ -8,6 +8,7 @@
  * the same source made when it is first asked for. Dependency-free: the server loads it too.
  */
 import type { ServerResponse } from "node:http";
+import { DeferredBodyResponse } from "./deferred-body-response";
 
 /** Text chunks on demand: `pull` gives the next one, null once the stream is over; `cancel` stops it (the reader went away). */
 export type ChunkSource = { pull(): Promise<string | null>; cancel(): void };
@@ -31,48 +32,16 @@ export function chunkStream(source: ChunkSource): ReadableStream<Uint8Array> {
   );
 }
 
-export class StreamResponse extends Response {
+export class StreamResponse extends DeferredBodyResponse {
   readonly [CHUNK_SOURCE]: ChunkSource;
-  #full: Response | null = null;
 
   constructor(source: ChunkSource, init: { status: number; headers: Headers }) {
-    super(null, init);
+    super(init);
     this[CHUNK_SOURCE] = source;
   }
 
-  /** The same response over a Web stream of the source, made once. */
-  #withBody(): Response {
-    this.#full ??= new Response(chunkStream(this[CHUNK_SOURCE]), {
-      status: this.status,
-      statusText: this.statusText,
-      headers: this.headers,
-    });
-    return this.#full;
-  }
-
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
-    return this.#withBody().body;
-  }
-  override get bodyUsed(): boolean {
-    return this.#full?.bodyUsed ?? false;
-  }
-  override text(): Promise<string> {
-    return this.#withBody().text();
-  }
-  override json(): Promise<unknown> {
-    return this.#withBody().json();
-  }
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#withBody().arrayBuffer();
-  }
-  override blob(): Promise<Blob> {
-    return this.#withBody().blob();
-  }
-  override formData(): Promise<FormData> {
-    return this.#withBody().formData();
-  }
-  override clone(): Response {
-    return this.#withBody().clone();
+  protected makeBody(): BodyInit {
+    return chunkStream(this[CHUNK_SOURCE]);
   }
 }
 

@@ -6,46 +6,25 @@
  * `next dev`, a caller of the handler) reads the body as from any Response: the full one is made
  * from the text the first time the body is asked for. Dependency-free: the server loads it too.
  */
+import { DeferredBodyResponse } from "./deferred-body-response";
+
 export const TEXT_BODY = Symbol.for("detour.textBody");
 
-export class TextResponse extends Response {
+export class TextResponse extends DeferredBodyResponse {
   readonly [TEXT_BODY]: string;
-  #full: Response | null = null;
 
   constructor(text: string, init: { status: number; headers: Headers }) {
-    super(null, init);
+    super(init);
     this[TEXT_BODY] = text;
   }
 
-  /** The same response with a real body stream, made once. */
-  #withBody(): Response {
-    this.#full ??= new Response(this[TEXT_BODY], { status: this.status, statusText: this.statusText, headers: this.headers });
-    return this.#full;
+  protected makeBody(): BodyInit {
+    return this[TEXT_BODY];
   }
 
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
-    return this.#withBody().body;
-  }
-  override get bodyUsed(): boolean {
-    return this.#full?.bodyUsed ?? false;
-  }
-  override text(): Promise<string> {
-    return this.#withBody().text();
-  }
-  override json(): Promise<unknown> {
-    return this.#withBody().json();
-  }
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#withBody().arrayBuffer();
-  }
-  override blob(): Promise<Blob> {
-    return this.#withBody().blob();
-  }
-  override formData(): Promise<FormData> {
-    return this.#withBody().formData();
-  }
+  /** A copy that is a TextResponse too, while the body has not been asked for. */
   override clone(): Response {
-    return this.#full ? this.#full.clone() : new TextResponse(this[TEXT_BODY], { status: this.status, headers: new Headers(this.headers) });
+    return this.bodyMade ? super.clone() : new TextResponse(this[TEXT_BODY], { status: this.status, headers: new Headers(this.headers) });
   }
 }
 

@@ -294,6 +294,14 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     const entries = () => count(`SELECT count(*) AS n FROM "RequestLogSearch_docsize"`);
     const texts = () => count(`SELECT count(*) AS n FROM "RequestLog" WHERE "searchText" IS NOT NULL`);
     const integrity = () => t.db.$executeRawUnsafe(`INSERT INTO "RequestLogSearch"("RequestLogSearch") VALUES ('integrity-check')`);
+    const insertWithoutEntry = (id: string) =>
+      t.db.$executeRawUnsafe(
+        `INSERT INTO "RequestLog" ("id", "workspaceId", "createdAt", "traceId", "path", "status", "latencyMs", "overheadMs", "searchText")
+         VALUES (?, ?, ?, 't-no-entry', '/v1/chat/completions', 200, 5, 0.1, 'orphan narwhal')`,
+        id,
+        workspaceId,
+        new Date(NOW - DAY).toISOString().replace("Z", "+00:00"),
+      );
     // The writers index what they insert, once: the same records again (a retried batch) add nothing.
     const retried = testLogRecord({ workspaceId, createdAt: new Date(NOW - DAY), requestBody: chat("retried walrus") });
     const sink = createLogSink(t.target);
@@ -306,12 +314,7 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     await integrity();
     // A row with a text but no index entry (a writer that forgot it): unsearchable, and its update
     // and its deletion leave the index sound, as the triggers touch only rows that are in it.
-    await t.db.$executeRawUnsafe(
-      `INSERT INTO "RequestLog" ("id", "workspaceId", "createdAt", "traceId", "path", "status", "latencyMs", "overheadMs", "searchText")
-       VALUES ('no-entry', ?, ?, 't-no-entry', '/v1/chat/completions', 200, 5, 0.1, 'orphan narwhal')`,
-      workspaceId,
-      new Date(NOW - DAY).toISOString().replace("Z", "+00:00"),
-    );
+    await insertWithoutEntry("no-entry");
     expect(await ids("q=narwhal")).toEqual([]);
     await integrity();
     await t.db.$executeRawUnsafe(`UPDATE "RequestLog" SET "searchText" = 'adopted narwhal' WHERE "id" = 'no-entry'`);
@@ -322,12 +325,7 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     await t.db.$executeRawUnsafe(`DELETE FROM "RequestLog" WHERE "id" = 'no-entry'`);
     expect(await entries()).toBe(await texts());
     await integrity();
-    await t.db.$executeRawUnsafe(
-      `INSERT INTO "RequestLog" ("id", "workspaceId", "createdAt", "traceId", "path", "status", "latencyMs", "overheadMs", "searchText")
-       VALUES ('no-entry-2', ?, ?, 't-no-entry', '/v1/chat/completions', 200, 5, 0.1, 'orphan narwhal')`,
-      workspaceId,
-      new Date(NOW - DAY).toISOString().replace("Z", "+00:00"),
-    );
+    await insertWithoutEntry("no-entry-2");
     await t.db.$executeRawUnsafe(`DELETE FROM "RequestLog" WHERE "id" = 'no-entry-2'`);
     await integrity();
   });
