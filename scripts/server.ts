@@ -168,9 +168,12 @@ function writeDirect(response: Response, res: http.ServerResponse): boolean {
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers) headers[name] = value;
   if (text !== undefined) {
-    headers["content-length"] = String(Buffer.byteLength(text));
+    // As bytes: with a string, Node sends the head and the body in one write encoded as the body
+    // (UTF-8), which would re-encode a header value's bytes (a UTF-8 trace id is sent as Latin-1).
+    const body = Buffer.from(text, "utf8");
+    headers["content-length"] = String(body.byteLength);
     res.writeHead(response.status, headers);
-    res.end(text);
+    res.end(body);
   } else {
     res.writeHead(response.status, headers);
     void pumpChunks(source!, res);

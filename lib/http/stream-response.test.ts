@@ -28,11 +28,11 @@ function counted(n: number, size = 10): ChunkSource & { pulls: number; cancels: 
 let server: http.Server | null = null;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-async function serve(source: ChunkSource): Promise<{ port: number; done: Promise<void> }> {
+async function serve(source: ChunkSource, head: Record<string, string> = {}): Promise<{ port: number; done: Promise<void> }> {
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.writeHead(200, { "content-type": "text/event-stream", ...head });
     void pumpChunks(source, res).then(finished);
   });
   server.listen(0, "127.0.0.1");
@@ -48,6 +48,22 @@ describe("pumpChunks", () => {
     await done;
     expect(text).toBe(Array.from({ length: 50 }, (_, i) => String(i + 1).padStart(10, ".")).join(""));
     expect(source.cancels).toBe(0);
+  });
+
+  it("sends the head's bytes as they are, whatever the chunks hold (a UTF-8 value set as Latin-1)", async () => {
+    const bytes = Buffer.from("trace-zoë-🚀", "utf8").toString("latin1");
+    const source: ChunkSource = {
+      pull: (() => {
+        let n = 0;
+        return async () => (n++ === 0 ? "data: é 🚀\n\n" : null);
+      })(),
+      cancel: () => undefined,
+    };
+    const { port, done } = await serve(source, { "x-portkey-trace-id": bytes });
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(res.headers.get("x-portkey-trace-id")).toBe(bytes);
+    expect(await res.text()).toBe("data: é 🚀\n\n");
+    await done;
   });
 
   it("waits for a slow reader (no more pulls than the socket holds), and all of it arrives", async () => {

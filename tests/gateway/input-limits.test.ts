@@ -134,6 +134,20 @@ describe("bad input and amplification", () => {
       expect(found.json.data[0].metadata).toEqual({ user: "Zoë 🚀", team: "日本" });
       const byTrace = await admin.get(`/logs?${new URLSearchParams({ trace_id: "trace-zoë-🚀" })}`);
       expect(byTrace.json.data.map((row: { id: string }) => row.id)).toEqual([r.requestId]);
+
+      // A streamed answer and an error answer carry it back the same way (Detour's server writes
+      // both itself: the head must go out as bytes, not re-encoded with a text body).
+      const streamed = await fetch(`${h.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: h.headers({ "x-portkey-virtual-key": vk, "x-portkey-trace-id": utf8Header("trace-zoë-🚀") }),
+        body: JSON.stringify(chatBody({ stream: true })),
+      });
+      expect(streamed.status).toBe(200);
+      expect(streamed.headers.get("x-portkey-trace-id")).toBe(utf8Header("trace-zoë-🚀"));
+      expect(await streamed.text()).toContain("data: [DONE]");
+      const refused = await post({ "x-portkey-virtual-key": "no-such-key", "x-portkey-trace-id": utf8Header("trace-zoë-🚀") });
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect(refused.res.headers.get("x-portkey-trace-id")).toBe(utf8Header("trace-zoë-🚀"));
     });
 
     it.each(["__proto__", "constructor", "prototype"])("refuses the metadata key %s with a 400 naming it", async (key) => {
