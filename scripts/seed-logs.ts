@@ -44,6 +44,7 @@ import { newLogId, type AttemptRecordRow, type LogRecord } from "../lib/logs/typ
 import { ensureLogPartitions } from "../lib/store/log-partitions";
 import { listLogs } from "../lib/store/log-query";
 import { insertLogBatch, rollupDeltas, toAttemptRows, toMetadataRows } from "../lib/store/logs";
+import { SQLITE_INDEX_LOG_SQL } from "../lib/store/log-search-index";
 import { rollupUpserterSqlite, upsertRollupsPg } from "../lib/store/rollups";
 import { ensureDefaultWorkspace } from "../lib/store/workspaces";
 
@@ -331,6 +332,7 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
     conn.pragma("busy_timeout = 10000");
     const statements = new Map<string, Database.Statement>();
     const upsertRollups = rollupUpserterSqlite(conn);
+    const searchIndex = conn.prepare(SQLITE_INDEX_LOG_SQL);
     // Same encoding as Prisma's SQLite adapter: ISO time with +00:00, booleans as 0/1.
     const value = (v: unknown) => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : typeof v === "boolean" ? (v ? 1 : 0) : v);
     const insertAll = conn.transaction((tables: Record<string, Record<string, unknown>[]>, records: LogRecord[]) => {
@@ -345,7 +347,9 @@ async function driverWriter(target: DatabaseTarget): Promise<BatchWriter> {
             );
             statements.set(key, stmt);
           }
-          stmt.run(...cols.map((c) => value(row[c])));
+          const { lastInsertRowid } = stmt.run(...cols.map((c) => value(row[c])));
+          // Its full-text entry, as the log sink adds it (lib/store/log-search-index.ts): no trigger does since 0018.
+          if (table === "RequestLog" && row.searchText != null) searchIndex.run(lastInsertRowid, row.searchText);
         }
       }
       upsertRollups(rollupDeltas(records));
