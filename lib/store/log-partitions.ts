@@ -89,6 +89,48 @@ export async function listLogPartitions(db: Queryable): Promise<LogPartition[]> 
   return out.sort((a, b) => order(a) - order(b) || a.table.localeCompare(b.table));
 }
 
+/**
+ * The UTC days (their start) that may hold logs of the workspace, oldest first: each day of every
+ * partition of "RequestLog" that has ever been written to, and the days of the workspace's own rows
+ * in a partition without a bounded range (DEFAULT, legacy, MAXVALUE: one index seek per day). A
+ * partition no row was ever inserted into has no pages: its size on disk, unlike the planner's
+ * estimate, is current, so the partitions created ahead are skipped without reading them. A day
+ * listed may still hold none of the workspace's logs; a log is never on a day not listed.
+ *
+ * One catalog query, and one more per unbounded partition with pages (none while every day has had
+ * its partition). What the log explorer searches, a day at a time (lib/store/log-query.ts), instead
+ * of the workspace's oldest and newest log, which take a plan of every partition each.
+ */
+export async function logDaysWithRows(db: Queryable, workspaceId: string): Promise<Date[]> {
+  const parts = await db.$queryRawUnsafe<{ rel: string; bound: string; filled: boolean }[]>(
+    `SELECT c.oid::regclass::text AS rel, pg_get_expr(c.relpartbound, c.oid) AS bound, pg_relation_size(c.oid) > 0 AS filled
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = '"RequestLog"'::regclass`,
+  );
+  const days = new Set<number>();
+  for (const p of parts) {
+    if (!p.filled) continue;
+    const bound = parsePartitionBound(p.bound);
+    if (bound && !bound.isDefault && bound.from && bound.to) {
+      for (let t = startOfUtcDay(bound.from).getTime(); t < bound.to.getTime(); t += DAY_MS) days.add(t);
+      continue;
+    }
+    // `rel` is the partition's name as PostgreSQL quotes it (regclass output), not input.
+    const rows = await db.$queryRawUnsafe<{ day: Date }[]>(
+      `WITH RECURSIVE d("day") AS (
+         SELECT date_trunc('day', min("createdAt")) FROM ${p.rel} WHERE "workspaceId" = $1
+         UNION ALL
+         SELECT (SELECT date_trunc('day', min("createdAt")) FROM ${p.rel} WHERE "workspaceId" = $1 AND "createdAt" >= d."day" + interval '1 day')
+         FROM d WHERE d."day" IS NOT NULL
+       )
+       SELECT "day" FROM d WHERE "day" IS NOT NULL`,
+      workspaceId,
+    );
+    for (const r of rows) days.add(startOfUtcDay(new Date(r.day)).getTime());
+  }
+  return [...days].sort((a, b) => a - b).map((t) => new Date(t));
+}
+
 function overlaps(p: LogPartition, from: Date, to: Date): boolean {
   if (p.kind === "default") return false;
   const lo = p.from?.getTime() ?? Number.NEGATIVE_INFINITY;

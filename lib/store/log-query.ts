@@ -32,7 +32,9 @@
  * or list is one statement there (the planner reads the (workspaceId, createdAt) indexes in time
  * order and checks the status for a common class, or the status index for a rare one), and every
  * read by candidate ids carries the candidates' time range, so only their days' partitions are
- * planned and read.
+ * planned and read; a page sorted by cost or latency among candidates spread over many days is
+ * one statement with a branch per day (readCandidatesByDay). A full-text search reads one branch
+ * per day too, several days per statement, over the days whose partitions hold rows (searchByDay).
  */
 import type { Db } from "../db";
 import type { Prisma } from "../generated/sqlite/client";
@@ -49,6 +51,7 @@ import {
   type StatusFilter,
 } from "../logs/query";
 import { type Dialect, dialectOf, timeSql } from "../db/dialect";
+import { logDaysWithRows } from "./log-partitions";
 
 type Where = Prisma.RequestLogWhereInput;
 
@@ -256,6 +259,8 @@ export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tun
   let rows: LogListRow[];
   if (query.filters.q !== undefined && sort.field === "created_at") {
     rows = await readBySearch(db, workspaceId, query);
+  } else if (query.filters.q !== undefined && dialectOf(db) === "postgresql") {
+    rows = await readSearchByValue(db, workspaceId, query);
   } else if (query.filters.metadata && sort.field === "created_at") {
     rows = await readByMetadata(db, workspaceId, query, tuning.metadataScan ?? METADATA_SCAN);
   } else {
@@ -286,6 +291,8 @@ async function apiKeyIds(db: Db, workspaceId: string, ref: string): Promise<stri
 /** The page (and one row more) in the sort's order, among the candidates when there are some. */
 async function readInOrder(db: Db, workspaceId: string, query: LogQuery, candidates: Candidate[] | null): Promise<LogListRow[]> {
   const { sort, cursor } = query;
+  if (candidates && sort.field !== "created_at" && hasTimes(candidates) && dialectOf(db) === "postgresql")
+    return readCandidatesByDay(db, workspaceId, query, candidates);
   // With candidates, the page is read by primary key: the workspace condition is left out of the
   // SQL so that no (workspaceId, ...) index can look cheaper to a planner without statistics. The
   // candidates were found within the workspace, and listLogs checks every row again.
@@ -329,6 +336,59 @@ async function readInOrder(db: Db, workspaceId: string, query: LogQuery, candida
     rows = rows.concat(nulls);
   }
   return rows;
+}
+
+/**
+ * PostgreSQL: the page sorted by cost or latency among candidates that carry their log's time, in
+ * one statement. One branch per UTC day reads that day's candidates by primary key in that day's
+ * partition alone (a read of all of them by id within their time range plans and probes every
+ * partition between their oldest and newest, for every id: two such reads took ~40 ms each for 700
+ * search matches over a month at 1M logs), with every filter; the database orders their union as
+ * readInOrder's two segments do: known costs first, then the logs without a cost by id.
+ */
+async function readCandidatesByDay(db: Db, workspaceId: string, query: LogQuery, candidates: Required<Candidate>[]): Promise<LogListRow[]> {
+  const byDay = new Map<number, string[]>();
+  for (const c of candidates) {
+    const day = utcDay(c.at.getTime());
+    byDay.set(day, [...(byDay.get(day) ?? []), c.id]);
+  }
+  const after = afterValue(query, "l");
+  const branches = [...byDay].map(([t, ids]) => {
+    const day = { from: new Date(t), to: new Date(t + DAY_MS) };
+    // No workspace condition (as readInOrder with candidates): they were found within it, and listLogs checks each row.
+    const conds = [
+      sql`l."createdAt" >= ${timeSql("postgresql", day.from)} AND l."createdAt" < ${timeSql("postgresql", day.to)}`,
+      sql`l."id" IN (${PrismaRuntime.join(ids)})`,
+      ...filtersSql({ dialect: "postgresql", workspaceId, col: logCol, day }, query.filters),
+      ...(after ? [after] : []),
+    ];
+    return sql`SELECT ${LIST_COLUMNS} FROM "RequestLog" l WHERE ${PrismaRuntime.join(conds, " AND ")}`;
+  });
+  return db.$queryRaw<LogListRow[]>`SELECT * FROM (${PrismaRuntime.join(branches, " UNION ALL ")}) s
+    ORDER BY ${valueOrder(query.sort, "s")} LIMIT ${query.limit + 1}`;
+}
+
+/**
+ * A page sorted by cost or latency as raw SQL over the rows of `t`: the order of readInOrder's two
+ * segments (known costs first, then the logs without a cost by id), and the rows after the
+ * cursor in it (null without a cursor).
+ */
+function valueOrder(sort: LogSort, t: string): Prisma.Sql {
+  const dir = sort.direction === "desc" ? "DESC" : "ASC";
+  const col = COLUMN[sort.field];
+  return PrismaRuntime.raw(`${col === "cost" ? `(${t}."cost" IS NULL), ` : ""}${t}."${col}" ${dir}, ${t}."id" ${dir}`);
+}
+
+function afterValue(query: LogQuery, t: string): Prisma.Sql | null {
+  const { sort, cursor } = query;
+  if (!cursor) return null;
+  const op = PrismaRuntime.raw(sort.direction === "desc" ? "<" : ">"); // "after" in the sort's order
+  const c = (name: string) => PrismaRuntime.raw(`${t}."${name}"`);
+  if (cursor.value === null) return sql`${c("cost")} IS NULL AND ${c("id")} ${op} ${cursor.id}`;
+  const col = COLUMN[sort.field];
+  const v = cursor.value as number;
+  const nulls = col === "cost" ? sql`${c("cost")} IS NULL OR ` : PrismaRuntime.empty;
+  return sql`(${nulls}${c(col)} ${op} ${v} OR (${c(col)} = ${v} AND ${c("id")} ${op} ${cursor.id}))`;
 }
 
 /** A metadata filter with at most this many matching logs narrows by id (sorts other than time); above it, rows are checked while read in order. */
@@ -453,7 +513,16 @@ export class SearchTooBroadError extends Error {
   }
 }
 
-type Match = { id: string; at: Date; cost: number | null };
+/** A log that `q` and every other filter match: its time, and the values a page sorted by cost or latency orders by. */
+type Match = { id: string; at: Date; cost: number | null; latencyMs: number };
+type MatchRow = { id: string; createdAt: string | Date; cost: number | null; latencyMs: number };
+const toMatches = (rows: MatchRow[]): Match[] =>
+  rows.map((r) => ({
+    id: r.id,
+    at: r.createdAt instanceof Date ? r.createdAt : new Date(r.createdAt),
+    cost: r.cost,
+    latencyMs: Number(r.latencyMs),
+  }));
 
 /** `q`'s terms as an FTS5 query: each word quoted (no operator can be injected), phrases in one quote, prefixes with *. */
 export function fts5Query(terms: readonly SearchTerm[]): string {
@@ -465,114 +534,220 @@ export function tsQuery(terms: readonly SearchTerm[]): string {
   return terms.map((t) => (t.kind === "prefix" ? `'${t.words[0]}':*` : t.words.map((w) => `'${w}'`).join(" <-> "))).join(" & ");
 }
 
+/** Where a search reads: its workspace and filters, the time order, and the match it continues after (a cursor). */
+type SearchScope = { dialect: Dialect; workspaceId: string; filters: LogFilters; asc: boolean; after: Pick<Match, "id" | "at"> | null };
+
+function searchScope(dialect: Dialect, workspaceId: string, query: LogQuery, after: Pick<Match, "id" | "at"> | null): SearchScope {
+  const asc = query.sort.field === "created_at" && query.sort.direction === "asc";
+  return { dialect, workspaceId, filters: query.filters, asc, after };
+}
+
+const logCol = (c: string) => PrismaRuntime.raw(`l."${c}"`);
+const MATCH_COLUMNS = PrismaRuntime.raw(`l."id", l."createdAt", l."cost", l."latencyMs"`);
+const LIST_COLUMNS = PrismaRuntime.raw(
+  Object.keys(LIST_SELECT)
+    .map((c) => `l."${c}"`)
+    .join(", "),
+);
+
 /**
- * The workspace's logs matching `q` (and `from`/`to`), in (createdAt, id) order after `after`, at
- * most `take`. PostgreSQL: the stored tsvector "searchVector" (0019_log_search_vector) and its GIN
- * index in each day partition, the newest partitions first (a page stops at the first ones that
- * fill it); SQLite: the FTS5 index joined to its logs.
+ * The conditions of a search on a log row `l` besides its text: the workspace, every other filter
+ * (the database reads only rows that pass them all), the cursor, and on PostgreSQL the UTC day
+ * read (one day partition of the logs and, for a metadata filter, of the metadata).
  */
-async function searchMatches(
-  db: Db,
-  dialect: Dialect,
-  workspaceId: string,
-  query: LogQuery,
-  after: Pick<Match, "id" | "at"> | null,
-  take: number,
-): Promise<Match[]> {
-  const { filters, sort } = query;
-  const terms = parseSearchTerms(filters.q!);
-  const dir = sort.field === "created_at" && sort.direction === "asc" ? PrismaRuntime.raw("ASC") : PrismaRuntime.raw("DESC");
-  const lt = dir.text === "ASC" ? ">" : "<"; // "before" in the sort's order
-  const col = (c: string) => PrismaRuntime.raw(`l."${c}"`);
-  // Every other filter in the same statement: the database reads only rows that pass them all.
-  const whereFor = (day?: { from: Date; to: Date }) => {
-    const conds: Prisma.Sql[] = [
-      PrismaRuntime.sql`${col("workspaceId")} = ${workspaceId}`,
-      ...filtersSql({ dialect, workspaceId, col, ...(day ? { day } : {}) }, filters),
-    ];
-    if (day)
-      conds.push(
-        PrismaRuntime.sql`${col("createdAt")} >= ${timeSql(dialect, day.from)} AND ${col("createdAt")} < ${timeSql(dialect, day.to)}`,
-      );
-    if (after) {
-      const at = timeSql(dialect, after.at);
-      const op = PrismaRuntime.raw(lt);
-      conds.push(
-        PrismaRuntime.sql`${col("createdAt")} ${op}= ${at} AND (${col("createdAt")} ${op} ${at} OR ${col("id")} ${op} ${after.id})`,
-      );
-    }
-    return PrismaRuntime.join(conds, " AND ");
-  };
-  type MatchRow = { id: string; createdAt: string | Date; cost: number | null };
-  const toMatches = (rows: MatchRow[]) =>
-    rows.map((r) => ({ id: r.id, at: r.createdAt instanceof Date ? r.createdAt : new Date(r.createdAt), cost: r.cost }));
-  if (dialect === "sqlite") {
-    return toMatches(
-      await db.$queryRaw<MatchRow[]>`
-        SELECT l."id", l."createdAt", l."cost" FROM "RequestLogSearch" s JOIN "RequestLog" l ON l.rowid = s.rowid
-        WHERE "RequestLogSearch" MATCH ${fts5Query(terms)} AND ${whereFor()}
-        ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${take}`,
-    );
-  }
-  // PostgreSQL, one UTC day (one partition) at a time in the sort's order: over several
-  // partitions the planner merges them all (Merge Append) and so walks the time index with the
-  // text check on every row even for a rare word (seconds at 1M logs); within one day it chooses
-  // per word, the GIN index for a rare one and the time index for a common one. Either way a row
-  // is checked against its stored vector: nothing calls to_tsvector per row (which the former
-  // expression index, 0016, left to every row read outside it: 12-16 µs each at 1M logs).
-  const span = await timeSpan(db, workspaceId, filters.from, filters.to);
-  if (!span) return [];
-  let lo = span.oldest.getTime();
-  let hi = span.newest.getTime() + 1; // exclusive
+function searchConditions(scope: SearchScope, day?: Date): Prisma.Sql {
+  const { dialect, workspaceId, filters, after } = scope;
+  const bounds = day ? { from: day, to: new Date(day.getTime() + DAY_MS) } : undefined;
+  const conds: Prisma.Sql[] = [
+    sql`${logCol("workspaceId")} = ${workspaceId}`,
+    ...filtersSql({ dialect, workspaceId, col: logCol, ...(bounds ? { day: bounds } : {}) }, filters),
+  ];
+  if (bounds) conds.push(sql`l."createdAt" >= ${timeSql(dialect, bounds.from)} AND l."createdAt" < ${timeSql(dialect, bounds.to)}`);
   if (after) {
-    if (dir.text === "ASC") lo = Math.max(lo, after.at.getTime());
-    else hi = Math.min(hi, after.at.getTime() + 1);
+    const at = timeSql(dialect, after.at);
+    const op = PrismaRuntime.raw(scope.asc ? ">" : "<"); // "after" in the sort's order
+    conds.push(sql`l."createdAt" ${op}= ${at} AND (l."createdAt" ${op} ${at} OR l."id" ${op} ${after.id})`);
   }
+  return PrismaRuntime.join(conds, " AND ");
+}
+
+/**
+ * The workspace's logs matching `q` (and every other filter), in (createdAt, id) order after
+ * `after`, at most `take`. SQLite: the FTS5 index joined to its logs, one statement.
+ * PostgreSQL: the stored tsvector "searchVector" (0019_log_search_vector) and its GIN index, read
+ * by searchByDay in the sort's order.
+ */
+async function searchMatches(db: Db, scope: SearchScope, take: number): Promise<Match[]> {
+  const terms = parseSearchTerms(scope.filters.q!);
+  if (scope.dialect === "postgresql") return toMatches(await searchByDay<MatchRow>(db, scope, terms, MATCH_COLUMNS, take));
+  const dir = PrismaRuntime.raw(scope.asc ? "ASC" : "DESC");
+  return toMatches(
+    await db.$queryRaw<MatchRow[]>`
+      SELECT ${MATCH_COLUMNS} FROM "RequestLogSearch" s JOIN "RequestLog" l ON l.rowid = s.rowid
+      WHERE "RequestLogSearch" MATCH ${fts5Query(terms)} AND ${searchConditions(scope)}
+      ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${take}`,
+  );
+}
+
+/** PostgreSQL: at most this many days (one branch each) in one search statement. */
+const SEARCH_DAYS_PER_STATEMENT = 32;
+/** PostgreSQL: a search statement in time order spans no more days than keep (days x rows still wanted) under this, beyond doubling. */
+const SEARCH_ROWS_PER_STATEMENT = 10_000;
+
+/**
+ * PostgreSQL: the days that may hold the workspace's logs (log-partitions.ts: the day partitions
+ * written to, and the days of its rows elsewhere) within the filters' from/to and after the
+ * cursor, in the search's order.
+ */
+async function searchDays(db: Db, scope: SearchScope): Promise<Date[]> {
+  const { from, to } = scope.filters;
+  const after = scope.after?.at.getTime();
+  const days = (await logDaysWithRows(db, scope.workspaceId)).filter((d) => {
+    const t = d.getTime();
+    if (from && t + DAY_MS <= from.getTime()) return false;
+    if (to && t >= to.getTime()) return false;
+    if (after !== undefined && (scope.asc ? t + DAY_MS <= after : t > after)) return false;
+    return true;
+  });
+  return scope.asc ? days : days.reverse();
+}
+
+/**
+ * PostgreSQL: the search in time order, one UTC day (one partition) per branch of a statement.
+ * Over several partitions in one plan the planner merges them all (Merge Append) and walks the time
+ * index with the text check on every row even for a rare word (seconds at 1M logs); within one
+ * day it chooses per word, the GIN index for a rare one and the time index for a common one. So
+ * each day is its own branch, `(... ORDER BY createdAt, id LIMIT n)`, and a statement is the
+ * UNION ALL of some days' branches, ordered and limited once more. The union is a MATERIALIZED
+ * CTE: under a bare outer ORDER BY ... LIMIT the planner merges the branches (Merge Append) and
+ * plans each one to return its first rows fast, which is the time index again (a word no log says,
+ * over 30 days at 1M logs: 760 ms instead of 40).
+ *
+ * The first statement reads the first day alone (a common word fills a page there); each next one
+ * as many days as the matches so far, at their rate per elapsed time, say would fill the rest
+ * twice over, at least twice as many as the last, and no more than keeps days x rows still wanted
+ * under SEARCH_ROWS_PER_STATEMENT (a page: every day of a month in one statement; a count's 2,001:
+ * a few days). A rare match over a month: two statements, where one per day took 31.
+ *
+ * A row is checked against its stored vector: nothing calls to_tsvector per row (which the
+ * former expression index, 0016, left to every row read outside it).
+ */
+async function searchByDay<T>(db: Db, scope: SearchScope, terms: SearchTerm[], columns: Prisma.Sql, take: number): Promise<T[]> {
+  const days = await searchDays(db, scope);
   const ts = tsQuery(terms);
-  const out: Match[] = [];
-  while (lo < hi && out.length < take) {
-    const [from, to] = dir.text === "ASC" ? [lo, Math.min(hi, nextUtcDay(lo))] : [Math.max(lo, utcDay(hi - 1)), hi];
-    const rows = await db.$queryRaw<MatchRow[]>`
-      SELECT l."id", l."createdAt", l."cost" FROM "RequestLog" l
-      WHERE l."searchVector" @@ to_tsquery('simple'::regconfig, ${ts})
-        AND ${whereFor({ from: new Date(from), to: new Date(to) })}
-      ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${take - out.length}`;
-    out.push(...toMatches(rows));
-    if (dir.text === "ASC") lo = to;
-    else hi = from;
+  const dir = PrismaRuntime.raw(scope.asc ? "ASC" : "DESC");
+  const out: T[] = [];
+  const now = Date.now();
+  let covered = 0; // ms of the days read so far, today's up to now
+  for (let i = 0, n = 1; i < days.length && out.length < take; ) {
+    const need = take - out.length;
+    const batch = days.slice(i, i + n);
+    const branches = batch.map(
+      (day) => sql`(SELECT ${columns} FROM "RequestLog" l
+        WHERE l."searchVector" @@ to_tsquery('simple'::regconfig, ${ts}) AND ${searchConditions(scope, day)}
+        ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${need})`,
+    );
+    const rows =
+      branches.length === 1
+        ? await db.$queryRaw<T[]>(branches[0]!)
+        : await db.$queryRaw<T[]>`WITH m AS MATERIALIZED (${PrismaRuntime.join(branches, " UNION ALL ")})
+            SELECT * FROM m ORDER BY m."createdAt" ${dir}, m."id" ${dir} LIMIT ${need}`;
+    out.push(...rows);
+    i += batch.length;
+    for (const day of batch) covered += Math.max(0, Math.min(DAY_MS, now - day.getTime()));
+    const left = take - out.length;
+    if (left <= 0) break;
+    // Days the rate so far says would fill the rest twice over (all, before any match).
+    const byRate = out.length === 0 ? Infinity : Math.ceil((2 * left * Math.max(covered, 60_000)) / (out.length * DAY_MS));
+    const byRows = Math.floor(SEARCH_ROWS_PER_STATEMENT / left);
+    n = Math.min(SEARCH_DAYS_PER_STATEMENT, Math.max(2 * batch.length, Math.min(byRate, byRows)));
   }
   return out;
 }
 
+/**
+ * PostgreSQL: up to `take` of the search's matches in no particular order (the candidates of a
+ * page sorted by cost or latency: all of them, or too many). The days' branches of up to
+ * SEARCH_DAYS_PER_STATEMENT days in one statement, each without an order or limit of its own, so
+ * the planner reads each day by the cheapest way to all its matches; the statement's LIMIT stops
+ * reading at `take` rows, as one day at a time did.
+ */
+async function searchAllByDay(db: Db, scope: SearchScope, days: Date[], take: number): Promise<Match[]> {
+  const ts = tsQuery(parseSearchTerms(scope.filters.q!));
+  const out: Match[] = [];
+  for (let i = 0; i < days.length && out.length < take; i += SEARCH_DAYS_PER_STATEMENT) {
+    const branches = days.slice(i, i + SEARCH_DAYS_PER_STATEMENT).map(
+      (day) => sql`SELECT ${MATCH_COLUMNS} FROM "RequestLog" l
+        WHERE l."searchVector" @@ to_tsquery('simple'::regconfig, ${ts}) AND ${searchConditions(scope, day)}`,
+    );
+    out.push(
+      ...toMatches(
+        await db.$queryRaw<MatchRow[]>`SELECT * FROM (${PrismaRuntime.join(branches, " UNION ALL ")}) s LIMIT ${take - out.length}`,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * PostgreSQL: a page with `q` sorted by cost or latency, in one statement: every match with its
+ * row, one branch per day as searchAllByDay reads them (at most SEARCH_CANDIDATES + 1 kept), their
+ * count, and the page among them in the sort's order (valueOrder). More matches than
+ * SEARCH_CANDIDATES: SearchTooBroadError, whatever the cursor, as before. The page's rows come
+ * from the search itself: no second read by id, which would plan and probe every partition of the
+ * matches' time range. More days than one statement takes (a legacy partition's): the matches,
+ * then their page by day (readCandidatesByDay).
+ */
+async function readSearchByValue(db: Db, workspaceId: string, query: LogQuery): Promise<LogListRow[]> {
+  const scope = searchScope("postgresql", workspaceId, query, null);
+  const days = await searchDays(db, scope);
+  if (days.length === 0) return [];
+  const take = SEARCH_CANDIDATES + 1;
+  if (days.length > SEARCH_DAYS_PER_STATEMENT) {
+    const matches = await searchAllByDay(db, scope, days, take);
+    if (matches.length > SEARCH_CANDIDATES) throw new SearchTooBroadError();
+    return matches.length === 0 ? [] : readCandidatesByDay(db, workspaceId, query, matches);
+  }
+  const ts = tsQuery(parseSearchTerms(scope.filters.q!));
+  const branches = days.map(
+    (day) => sql`SELECT ${LIST_COLUMNS} FROM "RequestLog" l
+      WHERE l."searchVector" @@ to_tsquery('simple'::regconfig, ${ts}) AND ${searchConditions(scope, day)}`,
+  );
+  const after = afterValue(query, "m");
+  // One row even when the page is empty (past the last page): the count still decides.
+  const rows = await db.$queryRaw<(LogListRow & { matchCount: bigint | number })[]>`
+    WITH m AS MATERIALIZED (SELECT * FROM (${PrismaRuntime.join(branches, " UNION ALL ")}) s LIMIT ${take})
+    SELECT c."n" AS "matchCount", p.* FROM (SELECT count(*) AS "n" FROM m) c
+    LEFT JOIN LATERAL (
+      SELECT * FROM m ${after ? sql`WHERE ${after}` : PrismaRuntime.empty} ORDER BY ${valueOrder(query.sort, "m")} LIMIT ${query.limit + 1}
+    ) p ON TRUE
+    ORDER BY ${valueOrder(query.sort, "p")}`;
+  if (Number(rows[0]?.matchCount ?? 0) > SEARCH_CANDIDATES) throw new SearchTooBroadError();
+  return rows.filter((r) => r.id !== null).map(({ matchCount: _, ...row }) => row);
+}
+
 const DAY_MS = 86_400_000;
 const utcDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
-const nextUtcDay = (t: number) => utcDay(t) + DAY_MS;
-
-/** The workspace's oldest and newest log times within [from, to): two reads of the (workspaceId, createdAt) index. */
-async function timeSpan(db: Db, workspaceId: string, from?: Date, to?: Date): Promise<{ oldest: Date; newest: Date } | null> {
-  const where = { workspaceId, createdAt: { ...(from ? { gte: from } : {}), ...(to ? { lt: to } : {}) } };
-  const [oldest, newest] = await Promise.all([
-    db.requestLog.findFirst({ where, orderBy: { createdAt: "asc" }, select: { createdAt: true } }),
-    db.requestLog.findFirst({ where, orderBy: { createdAt: "desc" }, select: { createdAt: true } }),
-  ]);
-  return oldest && newest ? { oldest: oldest.createdAt, newest: newest.createdAt } : null;
-}
 
 /** The cost of each of the newest `take` logs that `filters` (with `q`) match: what a count of a search reads (log-totals.ts). */
 export async function searchMatchCosts(db: Db, workspaceId: string, filters: LogFilters, take: number): Promise<(number | null)[]> {
   const query: LogQuery = { filters, sort: { field: "created_at", direction: "desc" }, limit: take, cursor: null };
-  return (await searchMatches(db, dialectOf(db), workspaceId, query, null, take)).map((m) => m.cost);
+  return (await searchMatches(db, searchScope(dialectOf(db), workspaceId, query, null), take)).map((m) => m.cost);
 }
 
 /**
  * A page sorted by time with `q`: one page and one row of matches after the cursor, read from the
- * full-text index with every other filter in the same statement (searchMatches), then their rows
- * by primary key (on PostgreSQL within the matches' days).
+ * full-text index with every other filter in the same statement. PostgreSQL: the search's
+ * statements return the page's rows themselves; SQLite: the matches, then their rows by primary key.
  */
 async function readBySearch(db: Db, workspaceId: string, query: LogQuery): Promise<LogListRow[]> {
   const { sort, cursor } = query;
+  const dialect = dialectOf(db);
   const after = cursor ? { at: cursorValue(cursor) as Date, id: cursor.id } : null;
-  const matches = await searchMatches(db, dialectOf(db), workspaceId, query, after, query.limit + 1);
+  const scope = searchScope(dialect, workspaceId, query, after);
+  if (dialect === "postgresql")
+    return searchByDay<LogListRow>(db, scope, parseSearchTerms(query.filters.q!), LIST_COLUMNS, query.limit + 1);
+  const matches = await searchMatches(db, scope, query.limit + 1);
   if (matches.length === 0) return [];
   return db.requestLog.findMany({
     where: { AND: [{ id: { in: matches.map((m) => m.id) } }, ...timeRange(matches)] },
@@ -585,8 +760,10 @@ async function readBySearch(db: Db, workspaceId: string, query: LogQuery): Promi
 async function candidateIds(db: Db, workspaceId: string, query: LogQuery, dialect: Dialect): Promise<Candidate[] | null> {
   const { filters, sort, cursor } = query;
   if (filters.q !== undefined) {
-    // Sorted by cost or latency: all the matches, then the page among them in that order.
-    const matches = await searchMatches(db, dialect, workspaceId, query, null, SEARCH_CANDIDATES + 1);
+    // Sorted by cost or latency (SQLite; PostgreSQL: readSearchByValue): all the matches, then the page among them in that order.
+    const scope = searchScope(dialect, workspaceId, query, null);
+    const take = SEARCH_CANDIDATES + 1;
+    const matches = await searchMatches(db, scope, take);
     if (matches.length > SEARCH_CANDIDATES) throw new SearchTooBroadError();
     return matches;
   }

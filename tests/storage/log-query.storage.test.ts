@@ -99,6 +99,29 @@ describe(`log explorer list on ${TEST_DB_KIND}`, () => {
     expect(await walk("metadata.kind=none", 5)).toEqual([]);
   });
 
+  it("a rare metadata value sorted by cost: its candidates over nine days read as one page in the database's order", async () => {
+    // Known costs first (ties by id), then the logs without a cost by id; pages cross from one to the other.
+    const byCost = async (keep: (r: LogRecord) => boolean, direction: "asc" | "desc") => {
+      const ids = (where: object) =>
+        t.db.requestLog.findMany({
+          where: { workspaceId, ...where },
+          select: { id: true },
+          orderBy: [{ cost: direction }, { id: direction }],
+        });
+      const kept = new Set(records.filter(keep).map((r) => r.id));
+      return [...(await ids({ cost: { not: null } })), ...(await ids({ cost: null }))].map((r) => r.id).filter((id) => kept.has(id));
+    };
+    const rare = (r: LogRecord) => r.metadata?.kind === "rare";
+    for (const limit of [1, 7, 60]) {
+      expect(await walk("metadata.kind=rare&sort=-cost", limit), `limit ${limit}`).toEqual(await byCost(rare, "desc"));
+      expect(await walk("metadata.kind=rare&sort=cost", limit), `limit ${limit}`).toEqual(await byCost(rare, "asc"));
+    }
+    const failed = (r: LogRecord) => rare(r) && r.status >= 500 && r.createdAt.getTime() >= NOW - 5 * DAY;
+    expect(await walk(`metadata.kind=rare&status=5xx&from=${new Date(NOW - 5 * DAY).toISOString()}&sort=-cost`, 4)).toEqual(
+      await byCost(failed, "desc"),
+    );
+  });
+
   it("a metadata value whose matches the other filters mostly drop: rows checked in order past the scan bound", async () => {
     // After `metadataScan` matches read without filling the page, the rest is read in time order
     // with every filter checked per row, from where the matches left off.

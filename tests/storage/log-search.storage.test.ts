@@ -19,7 +19,7 @@ import type { Prisma } from "@/lib/generated/sqlite/client";
 import { type LogQuery, parseLogQuery } from "@/lib/logs/query";
 import type { LogRecord } from "@/lib/logs/types";
 import { describeLogKeys } from "@/lib/store/log-key-names";
-import { ensureLogPartitions } from "@/lib/store/log-partitions";
+import { ensureLogPartitions, logDaysWithRows } from "@/lib/store/log-partitions";
 import { listLogs, SearchTooBroadError } from "@/lib/store/log-query";
 import { deleteOldLogsBatch } from "@/lib/store/log-retention";
 import { backfillSearchText } from "@/lib/store/log-search-backfill";
@@ -34,6 +34,7 @@ const NOW = Date.now();
 const chat = (content: string) => JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content }] });
 const answer = (content: string) =>
   JSON.stringify({ id: "chatcmpl-zebra", object: "chat.completion", choices: [{ message: { role: "assistant", content } }] });
+const says = (r: LogRecord, word: RegExp) => word.test(`${r.requestBody ?? ""} ${r.responseBody ?? ""}`);
 const sse = (...deltas: string[]) =>
   `${deltas.map((d) => `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: d } }] })}\n\n`).join("")}data: [DONE]\n\n`;
 
@@ -167,8 +168,6 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     return all.map((r) => r.id).filter((id) => kept.has(id));
   }
 
-  const says = (r: LogRecord, word: RegExp) => word.test(`${r.requestBody ?? ""} ${r.responseBody ?? ""}`);
-
   it("finds words of the request and of the response, case-insensitive, within the workspace", async () => {
     expect(await ids("q=common")).toEqual(await expected((r) => r.workspaceId === workspaceId && says(r, /common/)));
     expect((await ids("q=common")).length).toBe(120);
@@ -266,6 +265,50 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     expect(new Set(rows.ids).size).toBe(40);
     // SEARCH_CANDIDATES is 10,000: a spy on the bound would need a bigger table; the error type is what callers map to 400.
     expect(new SearchTooBroadError().message).toMatch(/sort by time/);
+  });
+
+  it("sorts a search by cost or latency in the database's order of all its matches: every page, both ways, with filters", async () => {
+    // readInOrder's order: known costs first, ties by id; then the logs without a cost, by id.
+    async function byValue(keep: (r: LogRecord) => boolean, field: "cost" | "latencyMs", direction: "asc" | "desc") {
+      const known = await t.db.requestLog.findMany({
+        where: { workspaceId, ...(field === "cost" ? { cost: { not: null } } : {}) },
+        orderBy: [{ [field]: direction }, { id: direction }],
+        select: { id: true },
+      });
+      const unknown =
+        field === "cost"
+          ? await t.db.requestLog.findMany({ where: { workspaceId, cost: null }, orderBy: { id: direction }, select: { id: true } })
+          : [];
+      const kept = new Set([...records, ...Object.values(special)].filter(keep).map((r) => r.id));
+      return [...known, ...unknown].map((r) => r.id).filter((id) => kept.has(id));
+    }
+    const mine = (r: LogRecord) => r.workspaceId === workspaceId;
+    const [from, to] = [NOW - 6 * DAY, NOW - 2 * DAY];
+    const sorts = [
+      ["-cost", "cost", "desc"],
+      ["cost", "cost", "asc"],
+      ["-latency_ms", "latencyMs", "desc"],
+      ["latency_ms", "latencyMs", "asc"],
+    ] as const;
+    for (const [sort, field, direction] of sorts) {
+      const banana = (r: LogRecord) => mine(r) && says(r, /Banana/);
+      for (const limit of [1, 4, 50]) {
+        expect((await walk(`q=banana&sort=${sort}`, limit)).ids, `${sort} ${limit}`).toEqual(await byValue(banana, field, direction));
+      }
+      const failed = (r: LogRecord) => mine(r) && says(r, /common/) && r.status === 503;
+      expect((await walk(`q=common&status=503&sort=${sort}`, 7)).ids, sort).toEqual(await byValue(failed, field, direction));
+      const window = (r: LogRecord) => mine(r) && says(r, /common/) && r.createdAt.getTime() >= from && r.createdAt.getTime() < to;
+      const range = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+      expect((await walk(`q=common&${range}&sort=${sort}`, 9)).ids, sort).toEqual(await byValue(window, field, direction));
+    }
+    // The rows are the logs as Prisma reads them (PostgreSQL reads them in the search's own statement).
+    for (const search of ["q=banana&sort=-cost", "q=banana"]) {
+      const page = await listLogs(t.db, workspaceId, { ...parse(search), limit: 5 });
+      for (const row of page.rows) {
+        const select = Object.fromEntries(Object.keys(row).map((k) => [k, true])) as Prisma.RequestLogSelect;
+        expect(row, search).toEqual(await t.db.requestLog.findUnique({ where: { id: row.id }, select }));
+      }
+    }
   });
 
   it("forgets deleted logs: the retention's batches take their index entries", async () => {
@@ -447,6 +490,120 @@ describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored
           if (search.startsWith("q=zanzibar")) expect(plan, search).toMatch(/Bitmap Index Scan on "RequestLog_p\d{8}_searchVector_idx"/);
         }
       }
+    } finally {
+      await t.drop();
+    }
+  });
+
+  it("searches the days that hold logs, a few statements for many days, and misses none: gaps, a wider partition, the DEFAULT one", async () => {
+    const t = await createTestDatabase();
+    try {
+      const ws = (await t.db.workspace.create({ data: { name: "days", slug: "days" } })).id;
+      const other = (await t.db.workspace.create({ data: { name: "other", slug: "other" } })).id;
+      // Day partitions from 10 days ago to 2 days ahead, logs on 3 of them (the others empty); one
+      // partition of 5 days (20 to 15 days ago) made by hand; and 36 days before those, one log each,
+      // in the DEFAULT partition (no partition of theirs).
+      await ensureLogPartitions(t.db, { from: day(10), daysAhead: 2 });
+      const stamp = (d: Date) => d.toISOString().slice(0, 23).replace("T", " ");
+      await t.db.$executeRawUnsafe(
+        `CREATE TABLE "RequestLog_wide" PARTITION OF "RequestLog" FOR VALUES FROM ('${stamp(day(20))}') TO ('${stamp(day(15))}')`,
+      );
+      const at = (d: number, hour: number) => new Date(day(d).getTime() + hour * 3_600_000);
+      const logs: LogRecord[] = [];
+      const add = (workspaceId: string, d: number, hour: number, words: string, cost: number | null) =>
+        logs.push(testLogRecord({ workspaceId, createdAt: at(d, hour), cost, latencyMs: (d * 7 + hour) % 5, requestBody: chat(words) }));
+      for (const d of [1, 2, 6])
+        for (let h = 0; h < 6; h++) add(ws, d, h * 4, `heron ${h % 3 === 0 ? "ibis" : ""}`, h % 4 ? h / 100 : null);
+      for (const d of [19, 16]) for (let h = 0; h < 3; h++) add(ws, d, h * 7, `heron ${h === 1 ? "ibis" : ""}`, h / 50);
+      for (let d = 25; d < 61; d++) add(ws, d, d % 24, `heron ${d % 5 === 0 ? "ibis" : ""}`, d % 3 ? d / 1000 : null);
+      add(other, 3, 1, "heron ibis", 0.5); // another workspace's, on a day this one has none
+      const sink = createLogSink(t.target);
+      await sink.write(logs);
+      await sink.close();
+      await t.db.$executeRawUnsafe(`ANALYZE "RequestLog"`);
+
+      // The days: those of the partitions written to (the wide one whole) and those of the DEFAULT rows.
+      const days = (await logDaysWithRows(t.db, ws)).map((d) => (day(0).getTime() - d.getTime()) / DAY);
+      expect(days).toEqual([...Array.from({ length: 36 }, (_, i) => 60 - i), 20, 19, 18, 17, 16, 6, 3, 2, 1]);
+
+      // Every statement of the search, and every Prisma read of the logs (an all-partition plan).
+      const searches: string[] = [];
+      let modelReads = 0;
+      const spy = t.db.$extends({
+        query: {
+          $queryRaw: ({ args, query }) => {
+            if (args.text.includes("@@")) searches.push(args.text);
+            return query(args);
+          },
+          requestLog: {
+            $allOperations: ({ args, query }) => {
+              modelReads += 1;
+              return query(args);
+            },
+          },
+        },
+      }) as unknown as Db;
+      const walk = async (search: string, limit: number) => {
+        let query: LogQuery = { ...parse(search), limit };
+        const out: string[] = [];
+        for (;;) {
+          const page = await listLogs(spy, ws, query);
+          out.push(...page.rows.map((r) => r.id));
+          if (!page.next) return out;
+          query = { ...query, cursor: page.next };
+        }
+      };
+      const mine = logs.filter((r) => r.workspaceId === ws);
+      const inTimeOrder = (keep: (r: LogRecord) => boolean, direction: "asc" | "desc") =>
+        t.db.requestLog
+          .findMany({ where: { workspaceId: ws }, orderBy: [{ createdAt: direction }, { id: direction }], select: { id: true } })
+          .then((all) => all.map((r) => r.id).filter((id) => mine.some((r) => r.id === id && keep(r))));
+      const ibis = (r: LogRecord) => says(r, /ibis/);
+
+      // A rare word: its first page in a few statements (the newest day, then 32 days, then the rest),
+      // no read of every partition; then every page, both ways, equal to the rows in order.
+      searches.length = 0;
+      const first = await listLogs(spy, ws, { ...parse("q=ibis"), limit: 50 });
+      expect(first.rows.map((r) => r.id)).toEqual(await inTimeOrder(ibis, "desc"));
+      expect(searches.length).toBeLessThanOrEqual(3);
+      expect(modelReads).toBe(0);
+      for (const limit of [1, 4]) {
+        expect(await walk("q=ibis", limit), `limit ${limit}`).toEqual(await inTimeOrder(ibis, "desc"));
+        expect(await walk("q=ibis&sort=created_at", limit), `limit ${limit}`).toEqual(await inTimeOrder(ibis, "asc"));
+      }
+      expect(await walk("q=heron", 7)).toEqual(await inTimeOrder(() => true, "desc"));
+      // Bounded by from/to: inside the wide partition and the DEFAULT days, and beyond every log.
+      const window = (lo: number, hi: number) => (r: LogRecord) => r.createdAt.getTime() >= lo && r.createdAt.getTime() < hi;
+      for (const [lo, hi] of [
+        [at(30, 5), at(17, 3)],
+        [at(2, 6), at(1, 2)],
+        [day(400), day(-400)],
+      ] as const) {
+        const range = `from=${lo.toISOString()}&to=${hi.toISOString()}`;
+        expect(await walk(`q=heron&${range}`, 5), range).toEqual(await inTimeOrder(window(lo.getTime(), hi.getTime()), "desc"));
+      }
+      expect(await walk(`q=heron&from=${day(-1).toISOString()}`, 5)).toEqual([]);
+      expect(await walk(`q=heron&to=${day(61).toISOString()}`, 5)).toEqual([]);
+      // Sorted by cost over more days than one statement takes: the matches, then their page by day.
+      const costOrder = async (keep: (r: LogRecord) => boolean, direction: "asc" | "desc") => {
+        const known = mine.filter((r) => keep(r) && r.cost !== null);
+        const rows = await t.db.requestLog.findMany({
+          where: { id: { in: known.map((r) => r.id) } },
+          orderBy: [{ cost: direction }, { id: direction }],
+          select: { id: true },
+        });
+        const nulls = await t.db.requestLog.findMany({
+          where: { id: { in: mine.filter((r) => keep(r) && r.cost === null).map((r) => r.id) } },
+          orderBy: { id: direction },
+          select: { id: true },
+        });
+        return [...rows, ...nulls].map((r) => r.id);
+      };
+      for (const limit of [3, 50]) {
+        expect(await walk("q=heron&sort=-cost", limit)).toEqual(await costOrder(() => true, "desc"));
+        expect(await walk("q=ibis&sort=cost", limit)).toEqual(await costOrder(ibis, "asc"));
+      }
+      expect(modelReads).toBe(0);
     } finally {
       await t.drop();
     }
