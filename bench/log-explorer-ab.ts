@@ -45,6 +45,12 @@ async function main(): Promise<void> {
       "q=the&status=503",
       "q=the&fallback=true",
       "q=warranty&sort=-cost&status=503",
+      "q=warranty&sort=-latency_ms&status=503",
+      "q=warranty&metadata.user=user-42&sort=-cost",
+      "metadata.user=user-42&sort=-cost",
+      // A word no log says: every day is searched.
+      "q=quixotic",
+      `q=warranty&status=503&from=${new Date(Date.now() - 7 * 86_400_000).toISOString()}`,
     ];
     console.log(`${total} logs; ${RUNS} runs each, interleaved\n`);
     console.log("| query | old median | old p90 | new median | new p90 | rows |");
