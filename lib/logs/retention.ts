@@ -16,7 +16,10 @@
  *    retention, never sooner than 30 days (what providers keep a response), go the same way.
  * 4. Analytics rollups older than DETOUR_ROLLUP_RETENTION_DAYS (default 400: they outlive the raw
  *    rows, so analytics covers months whose logs are gone).
- * 5. SQLite: the pages freed go back to the file system (incremental vacuum), a few at a time.
+ * 5. PostgreSQL: the full-text index's pending entries of the days that have ended are merged into
+ *    the index (lib/store/log-partitions.ts, mergeSearchIndexPending): autovacuum leaves a finished
+ *    day's last entries pending for good, and every search of that day would read them all.
+ * 6. SQLite: the pages freed go back to the file system (incremental vacuum), a few at a time.
  * A run stops after RUN_BUDGET_MS; the next one carries on. Budget spend (SpendDaily) is never touched:
  * a budget's period may be longer than the logs are kept.
  *
@@ -32,7 +35,7 @@ import { errorDetail, logger } from "../logger";
 import { observeLogPartitions, observeRetentionRun } from "../metrics";
 import { getRuntime } from "../runtime";
 import type { Dialect } from "../db/dialect";
-import { dropLogPartitionsBefore, ensureLogPartitions, listLogPartitions } from "../store/log-partitions";
+import { dropLogPartitionsBefore, ensureLogPartitions, listLogPartitions, mergeSearchIndexPending } from "../store/log-partitions";
 import {
   deleteOldAffinityBatch,
   deleteOldLogsBatch,
@@ -101,6 +104,8 @@ export type RetentionRun = {
   /** Days whose partitions could not be dropped this run (a lock was not granted in time). */
   partitions_blocked: string[];
   vacuumed_pages: number;
+  /** PostgreSQL: pages of the full-text index's pending entries merged, on days that have ended. */
+  search_pending_pages: number;
   error: string | null;
 };
 
@@ -145,6 +150,7 @@ function emptyRun(defaultDays: number, startedMs = Date.now()): RetentionRun {
     partition_rows_estimate: 0,
     partitions_blocked: [],
     vacuumed_pages: 0,
+    search_pending_pages: 0,
     error: null,
   };
 }
@@ -208,6 +214,17 @@ export async function runLogRetention(db: Db, options: RunOptions): Promise<Rete
         run.deleted_rollups += n;
       },
     );
+  }
+  if (options.dialect === "postgresql") {
+    // Whatever the steps before left of the budget: the next run carries on. Not merged (say, the
+    // database user does not own the tables): searches read more, nothing is lost.
+    try {
+      const merged = await mergeSearchIndexPending(db, now, stop);
+      run.search_pending_pages = merged.pages;
+      if (!merged.complete) complete = false;
+    } catch (err) {
+      logger.warn({ err: errorDetail(err) }, "log retention: the search index's pending entries could not be merged");
+    }
   }
   if (options.dialect === "sqlite" && options.sqliteFile) {
     // Each step is a short write; stop when the free list is empty (or stops shrinking) or the budget is spent.

@@ -323,6 +323,40 @@ describe.runIf(TEST_DB_KIND === "postgresql")("PostgreSQL day partitions", () =>
     expect(run.deleted_logs).toBe(1);
   });
 
+  it("merges the search index's pending entries of the days that have ended, and leaves today's to autovacuum", async () => {
+    const ws = await t.db.workspace.create({ data: { name: "S", slug: "s-pending" } });
+    const now = new Date("2026-03-14T12:00:00Z");
+    const said = (at: string, words: string) =>
+      record(ws.id, new Date(at), { requestBody: JSON.stringify({ messages: [{ role: "user", content: words }] }) });
+    await sink.write([said("2026-03-12T09:00:00Z", "a pending wombat"), said("2026-03-14T09:00:00Z", "a pending quoll")]);
+    const pending = (day: string) =>
+      t.db
+        .$queryRawUnsafe<{ pages: number }[]>(
+          `SELECT gin_clean_pending_list('"RequestLog_p${day}_searchVector_idx"'::regclass)::int AS pages`,
+        )
+        .then((r) => r[0]!.pages);
+    const first = await runLogRetention(t.db, { dialect: "postgresql", defaultDays: 0, now });
+    expect(first.complete).toBe(true);
+    expect(first.search_pending_pages).toBeGreaterThan(0);
+    expect(await pending("20260312")).toBe(0); // merged by the run
+    const second = await runLogRetention(t.db, { dialect: "postgresql", defaultDays: 0, now });
+    expect(second.search_pending_pages).toBe(0);
+    expect(await pending("20260314")).toBeGreaterThan(0); // today's, left as it was
+    // Merged or not, the words are found.
+    for (const [q, day] of [
+      ["wombat", "2026-03-12"],
+      ["quoll", "2026-03-14"],
+    ]) {
+      const found = await listLogs(t.db, ws.id, { ...searchQuery(`q=${q}`), limit: 5 });
+      expect(found.rows.map((r) => r.createdAt.toISOString().slice(0, 10))).toEqual([day]);
+    }
+    // Out of budget before it starts: nothing merged, the run says it is not complete.
+    await sink.write([said("2026-03-13T09:00:00Z", "a pending numbat")]);
+    const stopped = await runLogRetention(t.db, { dialect: "postgresql", defaultDays: 0, now, shouldStop: () => true });
+    expect(stopped.search_pending_pages).toBe(0);
+    expect(stopped.complete).toBe(false);
+  });
+
   it("leaves a day whose parent is locked by a long query for the next run", async () => {
     const client = new pg.Client({ connectionString: t.target.kind === "postgresql" ? t.target.url : "" });
     await client.connect();
