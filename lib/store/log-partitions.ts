@@ -89,10 +89,13 @@ export async function listLogPartitions(db: Queryable): Promise<LogPartition[]> 
   return out.sort((a, b) => order(a) - order(b) || a.table.localeCompare(b.table));
 }
 
+/** A UTC day (its start) that may hold logs, and the partition of "RequestLog" (its name) holding them. */
+export type LogDay = { day: Date; partition: string };
+
 /**
- * The UTC days (their start) that may hold logs of the workspace, oldest first: each day of every
- * partition of "RequestLog" that has ever been written to, and the days of the workspace's own rows
- * in a partition without a bounded range (DEFAULT, legacy, MAXVALUE: one index seek per day). A
+ * The UTC days that may hold logs of the workspace, oldest first: each day of every partition of
+ * "RequestLog" that has ever been written to, and the days of the workspace's own rows in a
+ * partition without a bounded range (DEFAULT, legacy, MAXVALUE: one index seek per day). A
  * partition no row was ever inserted into has no pages: its size on disk, unlike the planner's
  * estimate, is current, so the partitions created ahead are skipped without reading them. A day
  * listed may still hold none of the workspace's logs; a log is never on a day not listed.
@@ -101,18 +104,18 @@ export async function listLogPartitions(db: Queryable): Promise<LogPartition[]> 
  * its partition). What the log explorer searches, a day at a time (lib/store/log-query.ts), instead
  * of the workspace's oldest and newest log, which take a plan of every partition each.
  */
-export async function logDaysWithRows(db: Queryable, workspaceId: string): Promise<Date[]> {
-  const parts = await db.$queryRawUnsafe<{ rel: string; bound: string; filled: boolean }[]>(
-    `SELECT c.oid::regclass::text AS rel, pg_get_expr(c.relpartbound, c.oid) AS bound, pg_relation_size(c.oid) > 0 AS filled
+export async function logDaysWithRows(db: Queryable, workspaceId: string): Promise<LogDay[]> {
+  const parts = await db.$queryRawUnsafe<{ rel: string; name: string; bound: string; filled: boolean }[]>(
+    `SELECT c.oid::regclass::text AS rel, c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, pg_relation_size(c.oid) > 0 AS filled
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent = '"RequestLog"'::regclass`,
   );
-  const days = new Set<number>();
+  const days = new Map<number, string>();
   for (const p of parts) {
     if (!p.filled) continue;
     const bound = parsePartitionBound(p.bound);
     if (bound && !bound.isDefault && bound.from && bound.to) {
-      for (let t = startOfUtcDay(bound.from).getTime(); t < bound.to.getTime(); t += DAY_MS) days.add(t);
+      for (let t = startOfUtcDay(bound.from).getTime(); t < bound.to.getTime(); t += DAY_MS) if (!days.has(t)) days.set(t, p.name);
       continue;
     }
     // `rel` is the partition's name as PostgreSQL quotes it (regclass output), not input.
@@ -126,9 +129,12 @@ export async function logDaysWithRows(db: Queryable, workspaceId: string): Promi
        SELECT "day" FROM d WHERE "day" IS NOT NULL`,
       workspaceId,
     );
-    for (const r of rows) days.add(startOfUtcDay(new Date(r.day)).getTime());
+    for (const r of rows) {
+      const t = startOfUtcDay(new Date(r.day)).getTime();
+      if (!days.has(t)) days.set(t, p.name);
+    }
   }
-  return [...days].sort((a, b) => a - b).map((t) => new Date(t));
+  return [...days].sort(([a], [b]) => a - b).map(([t, partition]) => ({ day: new Date(t), partition }));
 }
 
 /**
