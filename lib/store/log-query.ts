@@ -652,9 +652,13 @@ function knownLexemes(db: Db): Promise<Map<string, Set<string>>> {
     JOIN pg_stats s ON s."schemaname" = n.nspname AND s."tablename" = c.relname AND s."attname" = 'searchVector'
     WHERE i.inhparent = '"RequestLog"'::regclass AND s."most_common_elems" IS NOT NULL`.then(
     (rows) => new Map(rows.map((r) => [r.partition, new Set(r.known)])),
+    // Unreadable: every day keeps the planner's choice (as before this was read), and the next search asks again.
+    () => {
+      knownLexemesCache.delete(db);
+      return new Map<string, Set<string>>();
+    },
   );
   knownLexemesCache.set(db, { at: Date.now(), known });
-  known.catch(() => knownLexemesCache.delete(db));
   return known;
 }
 
