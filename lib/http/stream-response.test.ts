@@ -28,12 +28,21 @@ function counted(n: number, size = 10): ChunkSource & { pulls: number; cancels: 
 let server: http.Server | null = null;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-async function serve(source: ChunkSource, head: Record<string, string> = {}): Promise<{ port: number; done: Promise<void> }> {
+async function serve(
+  source: ChunkSource,
+  head: Record<string, string> = {},
+  options: { goneFirst?: boolean } = {},
+): Promise<{ port: number; done: Promise<void> }> {
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   server = http.createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream", ...head });
-    void pumpChunks(source, res).then(finished);
+    if (!options.goneFirst) void pumpChunks(source, res).then(finished);
+    else {
+      // The client is gone, and its "close" has been emitted, before the pump starts.
+      res.once("close", () => void pumpChunks(source, res).then(finished));
+      res.destroy();
+    }
   });
   server.listen(0, "127.0.0.1");
   await new Promise((r) => server!.once("listening", r));
@@ -96,6 +105,22 @@ describe("pumpChunks", () => {
     controller.abort();
     await done;
     expect(source.cancels).toBe(1);
+  });
+});
+
+describe("pumpChunks, the client gone before it starts", () => {
+  it("cancels the source at once, pulling nothing", async () => {
+    const source = counted(100);
+    const { port, done } = await serve(source, {}, { goneFirst: true });
+    await fetch(`http://127.0.0.1:${port}/`)
+      .then(
+        (r) => r.text(),
+        () => "",
+      )
+      .catch(() => "");
+    await done;
+    expect(source.cancels).toBe(1);
+    expect(source.pulls).toBe(0);
   });
 });
 

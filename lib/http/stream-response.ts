@@ -66,6 +66,9 @@ export async function pumpChunks(source: ChunkSource, res: ServerResponse): Prom
   res.on("close", onClose);
   try {
     for (;;) {
+      // A client gone before the pump started (or between its writes) has no "close" left to see.
+      if (!gone && res.destroyed) onClose();
+      if (gone) return;
       const chunk = await source.pull();
       if (gone) return;
       if (chunk === null) break;
