@@ -29,7 +29,10 @@ describe.each(["node", "web"] as const)("readJsonBody, reading the %s request", 
         way === "node"
           ? Object.assign(new Request(url, { method: "POST", headers }), { [NODE_REQUEST]: incoming })
           : new Request(url, { method: "POST", headers, body: Readable.toWeb(incoming) as ReadableStream, duplex: "half" } as RequestInit);
-      readJsonBody(request, LIMITS).then(
+      // "/late": the body is asked for only once the client has gone (its "close" already emitted).
+      const read = () => readJsonBody(request, LIMITS);
+      const reading = incoming.url === "/late" ? new Promise<void>((r) => incoming.once("close", () => r())).then(read) : read();
+      reading.then(
         ({ body }) => {
           outcomes.push({ body });
           res.end("ok");
@@ -47,13 +50,16 @@ describe.each(["node", "web"] as const)("readJsonBody, reading the %s request", 
   afterAll(() => new Promise((r) => server.close(r)));
 
   /** Sends the chunks (a number: wait that many ms), then ends the request unless `end` is false; the server's outcome. */
-  async function send(chunks: (string | number)[], options: { length?: number; end?: boolean; destroy?: boolean } = {}): Promise<Outcome> {
+  async function send(
+    chunks: (string | number)[],
+    options: { length?: number; end?: boolean; destroy?: boolean; path?: string } = {},
+  ): Promise<Outcome> {
     const before = outcomes.length;
     const req = http.request({
       host: "127.0.0.1",
       port,
       method: "POST",
-      path: "/v1/chat/completions",
+      path: options.path ?? "/v1/chat/completions",
       headers: { "content-type": "application/json", ...(options.length !== undefined ? { "content-length": options.length } : {}) },
     });
     req.on("error", () => undefined);
@@ -84,7 +90,8 @@ describe.each(["node", "web"] as const)("readJsonBody, reading the %s request", 
     expect(await send([])).toEqual({ code: "invalid_body" });
     expect(await send(["[1,2]"])).toEqual({ code: "invalid_body" });
   });
-  it("answers 499 when the client goes away mid-body", async () => {
+  it("answers 499 when the client goes away mid-body, or went away before the body was read", async () => {
     expect(await send(['{"model":', 30], { destroy: true })).toEqual({ code: "client_closed" });
+    expect(await send(['{"model":', 30], { destroy: true, path: "/late" })).toEqual({ code: "client_closed" });
   });
 });

@@ -78,11 +78,15 @@ export async function readJsonBody(
     if (timedOut) throw bodyTimedOut(timeoutMs, size);
     if (err instanceof DetourError) throw err;
     // The request stream fails only when the client's connection does (aborted, reset).
-    throw new DetourError("client_closed", "The client closed the request while sending its body.");
+    throw clientClosed();
   } finally {
     clearTimeout(timer);
   }
   return parseBody(Buffer.concat(chunks).toString("utf8"));
+}
+
+function clientClosed(): DetourError {
+  return new DetourError("client_closed", "The client closed the request while sending its body.");
 }
 
 function tooLargeError(maxBytes: number): DetourError {
@@ -104,6 +108,8 @@ function readNodeBody(incoming: IncomingMessage, { maxBytes, timeoutMs }: BodyLi
     discardNodeRest(incoming);
     return Promise.reject(tooLargeError(maxBytes));
   }
+  // Gone before the body was asked for: its "close" has been emitted already.
+  if (incoming.destroyed) return Promise.reject(clientClosed());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -127,7 +133,7 @@ function readNodeBody(incoming: IncomingMessage, { maxBytes, timeoutMs }: BodyLi
     };
     const onEnd = () => stop(null);
     // The request fails or closes before its end only when the client's connection does.
-    const onGone = () => stop(new DetourError("client_closed", "The client closed the request while sending its body."));
+    const onGone = () => stop(clientClosed());
     const timer = setTimeout(() => {
       incoming.pause();
       stop(bodyTimedOut(timeoutMs, size));
