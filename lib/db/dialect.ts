@@ -5,17 +5,13 @@
  */
 import { Prisma } from "../generated/sqlite/client";
 import type { Db } from "./index";
+import { type Dialect, timeParam } from "./sql-time";
 
-export type Dialect = "sqlite" | "postgresql";
+export { type Dialect, timeParam } from "./sql-time";
 
 /** The database a Prisma client talks to (the generated clients name their provider). */
 export function dialectOf(db: Db): Dialect {
   return (db as unknown as { _activeProvider?: string })._activeProvider === "postgresql" ? "postgresql" : "sqlite";
-}
-
-/** A DateTime as a text parameter in the column's own form. */
-export function timeParam(dialect: Dialect, d: Date): string {
-  return dialect === "sqlite" ? d.toISOString().replace("Z", "+00:00") : d.toISOString().slice(0, 23);
 }
 
 /** A DateTime as a typed SQL value (a timestamp on PostgreSQL, so comparisons use the column's index). */

@@ -17,10 +17,10 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import type { DatabaseTarget } from "../db";
 import type { LogRecord } from "../logs/types";
-import { dedupeAffinity, dedupeById, rollupDeltas, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./logs";
+import { dedupeAffinity, dedupeById, rollupDeltas, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./log-rows";
 import { SQLITE_INDEX_LOG_SQL } from "./log-search-index";
 import { threadedLogSink } from "./log-sink-thread";
-import { rollupUpserterSqlite, upsertRollupsPg } from "./rollups";
+import { rollupUpserterSqlite, upsertRollupsPg } from "./rollup-sql";
 
 type LogRow = ReturnType<typeof toLogRow>;
 type AttemptRow = ReturnType<typeof toAttemptRows>[number] & { id: string };
