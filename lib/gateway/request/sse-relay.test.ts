@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { carriesContent, readResponsesUsage, readUsage, SseRelay, type StreamSummary } from "./sse-relay";
+import { chunkStream } from "../../http/stream-response";
 
 const frame = (o: unknown): string => `data: ${JSON.stringify(o)}\n\n`;
 const DONE = "data: [DONE]\n\n";
@@ -74,7 +75,8 @@ function relayOf(reads: string[], end: "end" | "break" = "end", options: Partial
 
 async function drain(relay: SseRelay): Promise<{ text: string; summary: StreamSummary }> {
   let summary: StreamSummary | null = null;
-  const reader = relay.toReadableStream((s) => (summary = s)).getReader();
+  // As the route files read it: a Web stream over the relay's pull source.
+  const reader = chunkStream(relay.source((s) => (summary = s))).getReader();
   const decoder = new TextDecoder();
   let text = "";
   for (;;) {

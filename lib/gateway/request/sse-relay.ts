@@ -33,7 +33,7 @@
 import type { Readable } from "node:stream";
 import { isRecord } from "../../is-record";
 import { errorBody } from "../../errors";
-import { type ChunkSource, chunkStream } from "../../http/stream-response";
+import type { ChunkSource } from "../../http/stream-response";
 import type { StreamTranslator, TokenUsage, Wire } from "../providers/types";
 
 /** @deprecated name: the token counts of a stream are a `TokenUsage`. */
@@ -392,8 +392,8 @@ export class SseRelay {
   /**
    * The caller's stream as a pull source: the events read so far, then the rest as they come; each
    * pull gives the next text to send, null once the stream is over (after `onEnd` has run). Detour's
-   * server writes it to the socket itself (lib/http/stream-response.ts); anyone else reads it as a
-   * Web stream (toReadableStream).
+   * server writes it to the socket itself; anyone else reads it as a Web stream over it
+   * (lib/http/stream-response.ts: StreamResponse, chunkStream).
    */
   source(onEnd: (summary: StreamSummary) => void): ChunkSource {
     let over = false;
@@ -448,11 +448,6 @@ export class SseRelay {
         finish("client_closed", "the client closed the stream");
       },
     };
-  }
-
-  /** The caller's stream as a Web stream (see source). */
-  toReadableStream(onEnd: (summary: StreamSummary) => void): ReadableStream<Uint8Array> {
-    return chunkStream(this.source(onEnd));
   }
 
   /** Abandons the stream (a fallback moved on, or the request ended). */
