@@ -15,7 +15,7 @@ import { resolveRouting, type ResolvedTarget } from "../request/resolve-targets"
 import { listRouteLeaves, type RouteNode } from "../router";
 import { lookupActiveVirtualKeySlugs, lookupApiKey } from "../cache/lookups";
 import { modelAllowed } from "../model-allow";
-import { sendUpstream } from "../upstream/agent";
+import { discardBody, sendUpstream } from "../upstream/agent";
 
 const UPSTREAM_TIMEOUT_MS = 10_000;
 
@@ -94,7 +94,7 @@ async function modelsOf(target: ResolvedTarget, clientSignal: AbortSignal): Prom
   try {
     const res = await sendUpstream(request, AbortSignal.any([clientSignal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]));
     if (res.statusCode !== 200) {
-      (res.body as Readable).destroy();
+      discardBody(res.body as Readable);
       return [];
     }
     const json = (await res.body.json()) as { data?: unknown } | unknown[] | null;

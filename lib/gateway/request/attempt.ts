@@ -23,7 +23,7 @@ import { isBuildError } from "../providers/types";
 import type { ResolvedTarget } from "./resolve-targets";
 import type { AttemptFn, AttemptOutcome, NodeSettings } from "../router";
 import { readAnthropicUsage, readResponsesUsage, readUsage, SseRelay } from "./sse-relay";
-import { flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
+import { discardBody, flatHeaders, passThroughHeaders, sendUpstream, type UpstreamResponse } from "../upstream/agent";
 import { findAddressNotAllowed } from "../upstream/lookup";
 import { isRecord } from "../../is-record";
 import { modelAllowed } from "../model-allow";
@@ -116,7 +116,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       const headers = passThroughHeaders(res.headers);
       const flat = flatHeaders(res.headers);
       if (res.statusCode >= 300 && res.statusCode < 400) {
-        (res.body as Readable).destroy(); // never read, never relayed: the location stays here
+        discardBody(res.body as Readable); // never read, never relayed: the location stays here
         headers.delete("location");
         delete flat.location;
         const where = originOf(built.url) ?? adapter.id;

@@ -5,6 +5,7 @@
  * connect time (DNS rebinding), and it never follows redirects (`attempt.ts` answers 502).
  */
 import type { LookupFunction } from "node:net";
+import type { Readable } from "node:stream";
 import { Agent, request as undiciRequest, type Dispatcher } from "undici";
 import { getEnv } from "../../env";
 import { getRuntime } from "../../runtime";
@@ -49,6 +50,19 @@ export async function sendUpstream(
     signal,
     dispatcher,
   });
+}
+
+const ignore = () => {};
+
+/**
+ * Drops an upstream body Detour will not read (a redirect's, a failed model list's). Destroying an
+ * unread undici body emits a RequestAbortedError as its 'error' event; without a listener that is an
+ * uncaught exception, which ends the process (Next.js's server happened to swallow it; the
+ * gateway-only role has no such handler and must not need one).
+ */
+export function discardBody(body: Readable): void {
+  body.on("error", ignore);
+  body.destroy();
 }
 
 const HOP_BY_HOP = new Set([
