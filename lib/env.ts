@@ -18,6 +18,19 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** The address Detour's HTTP server binds (scripts/server.ts); unset: every interface. */
   DETOUR_HOST: optionalString,
+  /**
+   * What this process serves (scripts/server.ts): "all" (the default) the dashboard, the management
+   * API and inference; "gateway" the inference routes, /api/health and /metrics only, without
+   * loading Next.js (a data-plane replica beside one or more "all" instances on the same database).
+   */
+  DETOUR_ROLE: z.preprocess(
+    (v) => (typeof v === "string" ? (v.trim() === "" ? undefined : v.trim().toLowerCase()) : v),
+    z
+      .enum(["all", "gateway"], {
+        error: 'must be "all" (the default: everything) or "gateway" (inference, /api/health and /metrics only)',
+      })
+      .default("all"),
+  ),
   DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^(postgres|postgresql):\/\//.test(v) || v.startsWith("file:"),
     "must be a postgresql://... URL, or file:<path> for SQLite (leave unset for ./data/detour.db)",

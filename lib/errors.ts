@@ -85,6 +85,8 @@ export const ERROR_CATALOG = {
   invalid_saved_config: serverError,
   invalid_trace_id: invalidRequest,
   malformed_request: { ...invalidRequest, closeConnection: true },
+  /** The gateway-only role (DETOUR_ROLE=gateway): a method an inference path does not serve. */
+  method_not_allowed: { status: 405, type: "invalid_request_error" },
   missing_api_key: unauthenticated,
   missing_custom_host: invalidRequest,
   missing_deployment: invalidRequest,

@@ -56,6 +56,11 @@ export type Runtime = {
   /** lib/logs/writer.ts getLogWriter(), and the database connection it writes with (lib/store/log-sink.ts). */
   logWriter: LogWriter | undefined;
   logSink: LogSink | undefined;
+  /**
+   * The bundled script the log sink's thread runs (the gateway-only role, lib/gateway-role.ts);
+   * undefined: the thread loads the sink's sources through tsx (lib/store/log-sink-thread.ts).
+   */
+  logSinkWorkerFile: string | undefined;
   /** lib/logs/scrub.ts startLogScrub() ran. */
   logScrubStarted: boolean;
   /** lib/gateway/cache/lookups.ts: API keys, configs, virtual keys; invalidation bus; rate limiter. */
@@ -101,6 +106,7 @@ function createRuntime(): Runtime {
     redis: undefined,
     logWriter: undefined,
     logSink: undefined,
+    logSinkWorkerFile: undefined,
     logScrubStarted: false,
     gateway: undefined,
     parseMemos: undefined,

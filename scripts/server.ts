@@ -29,10 +29,18 @@
  * before Next.js reads a byte of it.
  * `next dev` (`npm run dev`) does not use this file: there the route files answer the inference
  * routes, with the same handlers.
+ *
+ * DETOUR_ROLE=gateway (docs/GATEWAY.md §11.1): Next.js is not loaded at all. The engine comes from
+ * the role's own build (`<build>/detour-gateway/engine.mjs`, lib/gateway-role.ts bundled by
+ * scripts/build-gateway.ts), which runs the start sequence before the server listens and answers the
+ * inference routes, GET /api/health and GET /metrics; anything else is a 404 (405 for another
+ * method on an inference path) naming the role.
  */
+import { existsSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
@@ -43,6 +51,7 @@ import { chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
 import { textBodyOf } from "../lib/http/text-response";
 import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
+import { GATEWAY_BUILD_DIR, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE } from "./gateway-build-files";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/endpoints/handler-table";
 
 // tsx turns source maps on; Node then keeps the map of every module loaded after, Next's included
@@ -51,20 +60,25 @@ process.setSourceMapsEnabled(false);
 
 const root = path.resolve(__dirname, "..");
 
+/** What the listener answers with, per role. */
+type Role = {
+  /** The routes it answers itself (inference; in the gateway-only role also health and metrics). */
+  routes(): InferenceRoutes | undefined;
+  /** Any other request. */
+  otherwise(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void;
+  /** Once listening (the default role's start-up check). */
+  listening(self: string): Promise<void>;
+  close(): Promise<void>;
+};
+
 async function main(): Promise<void> {
-  // The full check runs again inside the server (instrumentation.ts); this one only needs the address.
-  const { PORT: port, DETOUR_HOST: host } = parseEnv();
+  // The full check runs again inside the server (instrumentation.ts); this one only needs the address and the role.
+  const { PORT: port, DETOUR_HOST: host, DETOUR_ROLE: roleName } = parseEnv();
   // Production build, production mode (as `next start` sets it).
   Object.assign(process.env, { NODE_ENV: "production" });
-  const { default: next } = await import("next");
-  const app = next({ dev: false, dir: root, port, hostname: host ?? "localhost" });
-  await app.prepare();
-  const handleWithNext = app.getRequestHandler();
-  // The inference handlers, once the start sequence has published them in the runtime.
-  let inferenceRoutes: InferenceRoutes | undefined;
   // The handler chosen below rides on the Node request to the listener's callback.
   const chosen = new WeakMap<object, InferenceHandler>();
-  const handleInference = getRequestListener(
+  const handleChosen = getRequestListener(
     (request: Request, env) => {
       const incoming = env.incoming as http.IncomingMessage;
       // The engine reads the body from Node's request itself (lib/http/node-request.ts): no Web
@@ -81,29 +95,24 @@ async function main(): Promise<void> {
       );
     },
     {
-      // Next.js shares this process: keep the global Request and Response as they are.
+      // Next.js shares the default role's process: keep the global Request and Response as they are.
       overrideGlobalObjects: false,
     },
   );
+  const answerWith = (handler: InferenceHandler, req: http.IncomingMessage, res: http.ServerResponse) => {
+    for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
+    chosen.set(req, handler);
+    void handleChosen(req, res);
+  };
+  const role = roleName === "gateway" ? await gatewayRole(answerWith) : await defaultRole(port, host);
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const pathname = q === -1 ? url : url.slice(0, q);
-    // Until the first request has run instrumentation.ts (Next does that lazily), the routes are not
-    // published yet and Next's route files answer, with the same handlers.
-    inferenceRoutes ??= peekRuntime()?.inferenceHandlers;
-    const handler = inferenceRoutes?.get(`${req.method} ${pathname}`);
-    if (handler) {
-      for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
-      chosen.set(req, handler);
-      void handleInference(req, res);
-    } else if (!refuseDeclaredOversize(req, res, pathname)) {
-      // The peer's address for sign-in throttling, always overwritten (lib/auth/client-address.ts).
-      // Not on the inference path: it would be stored with the request log's headers.
-      req.headers["x-detour-client-address"] = req.socket.remoteAddress ?? "";
-      void handleWithNext(req, res);
-    }
+    const handler = role.routes()?.get(`${req.method} ${pathname}`);
+    if (handler) answerWith(handler, req, res);
+    else role.otherwise(req, res, pathname);
   });
   // Requests the HTTP parser refuses (oversized headers: 431, malformed: 400): a JSON error, then close.
   server.on("clientError", (err: Error, socket) => handleClientError(err, socket, http.maxHeaderSize));
@@ -118,25 +127,19 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   server.listen(port, host, () => {
-    // Next runs instrumentation.ts on the first request it handles: ask for /api/health at once, so
-    // the start-up checks run (and a misconfigured Detour exits) now, not at a user's first request.
     const self = !host || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
-    fetch(`http://${self}:${port}/api/health`)
-      .then((res) => res.arrayBuffer())
-      .then(() => {
-        if (!peekRuntime()?.inferenceHandlers) {
-          // Next would answer them through the route files, correctly but at several times the cost.
-          process.stderr.write("Detour cannot start: instrumentation.ts ran but did not publish the inference routes.\n");
-          process.exit(1);
-        }
-        process.stdout.write(`[detour] ready on http://${host ?? "localhost"}:${port}\n`);
-      })
-      .catch((err: unknown) => process.stderr.write(`[detour] start-up health check failed: ${String(err)}\n`));
+    role.listening(`http://${self}:${port}`).then(
+      () =>
+        process.stdout.write(
+          `[detour] ready on http://${host ?? "localhost"}:${port}${roleName === "gateway" ? " (DETOUR_ROLE=gateway)" : ""}\n`,
+        ),
+      (err: unknown) => process.stderr.write(`[detour] start-up health check failed: ${String(err)}\n`),
+    );
   });
 
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close Next, then exit with
-  // 128 + signal (the shutdown hooks defer that exit until the runtime's shutdown sequence has run:
-  // log writer, then Redis and database connections; lib/server-start.ts).
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close Next (default role), then
+  // exit with 128 + signal (the shutdown hooks defer that exit until the runtime's shutdown sequence
+  // has run: log writer, then Redis and database connections; lib/server-start.ts).
   let closing = false;
   for (const [signal, code] of [
     ["SIGTERM", 143],
@@ -146,13 +149,75 @@ async function main(): Promise<void> {
       if (closing) return;
       closing = true;
       server.close(() => {
-        void app.close().finally(() => process.exit(code));
+        void role.close().finally(() => process.exit(code));
       });
       // close() drops the connections idle now; a keep-alive connection whose request ends later
       // would hold the exit for its keep-alive timeout: drop those as they become idle.
       setInterval(() => server.closeIdleConnections(), 100).unref();
     });
   }
+}
+
+/** Everything: the inference routes here, every other request to the Next.js build. */
+async function defaultRole(port: number, host: string | undefined): Promise<Role> {
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: root, port, hostname: host ?? "localhost" });
+  await app.prepare();
+  const handleWithNext = app.getRequestHandler();
+  // The inference handlers, once the start sequence has published them in the runtime. Until the
+  // first request has run instrumentation.ts (Next does that lazily), Next's route files answer
+  // them, with the same handlers.
+  let inferenceRoutes: InferenceRoutes | undefined;
+  return {
+    routes: () => (inferenceRoutes ??= peekRuntime()?.inferenceHandlers),
+    otherwise(req, res, pathname) {
+      if (refuseDeclaredOversize(req, res, pathname)) return;
+      // The peer's address for sign-in throttling, always overwritten (lib/auth/client-address.ts).
+      // Not on the inference path: it would be stored with the request log's headers.
+      req.headers["x-detour-client-address"] = req.socket.remoteAddress ?? "";
+      void handleWithNext(req, res);
+    },
+    async listening(self) {
+      // Next runs instrumentation.ts on the first request it handles: ask for /api/health at once, so
+      // the start-up checks run (and a misconfigured Detour exits) now, not at a user's first request.
+      await (await fetch(`${self}/api/health`)).arrayBuffer();
+      if (!peekRuntime()?.inferenceHandlers) {
+        // Next would answer them through the route files, correctly but at several times the cost.
+        process.stderr.write("Detour cannot start: instrumentation.ts ran but did not publish the inference routes.\n");
+        process.exit(1);
+      }
+    },
+    close: () => app.close(),
+  };
+}
+
+/**
+ * DETOUR_ROLE=gateway: the inference routes, GET /api/health and GET /metrics from the role's own
+ * build (lib/gateway-role.ts, bundled by scripts/build-gateway.ts); Next.js is never loaded. The
+ * start sequence runs before the server listens, so the first answer to /api/health is the real one.
+ */
+async function gatewayRole(
+  answerWith: (handler: InferenceHandler, req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<Role> {
+  const dir = path.join(root, process.env.DETOUR_NEXT_DIST_DIR || ".next", GATEWAY_BUILD_DIR);
+  const engineFile = path.join(dir, GATEWAY_ENGINE_FILE);
+  if (!existsSync(engineFile)) {
+    process.stderr.write(
+      `Detour cannot start: DETOUR_ROLE=gateway needs the gateway-only build (${path.relative(root, engineFile)} is missing): run \`npm run build\`\n`,
+    );
+    process.exit(1);
+  }
+  const engine = (await import(pathToFileURL(engineFile).href)) as typeof import("../lib/gateway-role");
+  const routes = await engine.startGatewayRole({ sinkWorkerFile: path.join(dir, GATEWAY_SINK_WORKER_FILE) });
+  return {
+    routes: () => routes,
+    otherwise(req, res, pathname) {
+      const method = req.method ?? "GET";
+      answerWith(async () => engine.notServedHere(routes, method, pathname), req, res);
+    },
+    listening: async () => {},
+    close: async () => {},
+  };
 }
 
 /**

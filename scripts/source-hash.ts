@@ -43,4 +43,5 @@ export const BUILD_INPUTS = [
   "tsconfig.json",
   "package-lock.json",
   "prisma/schema.prisma",
+  "scripts/build-gateway.ts",
 ];

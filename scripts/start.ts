@@ -11,6 +11,8 @@ import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EnvError, type Env, parseEnv } from "../lib/env";
+import { buildGateway } from "./build-gateway";
+import { GATEWAY_BUILD_DIR, GATEWAY_ENGINE_FILE } from "./gateway-build-files";
 import { BUILD_INPUTS, SCHEMA_INPUTS, hashFiles } from "./source-hash";
 
 const root = path.resolve(__dirname, "..");
@@ -50,10 +52,11 @@ function ensureClients(): void {
   writeFileSync(stampFile, `${hash}\n`);
 }
 
-function ensureBuild(): void {
+async function ensureBuild(): Promise<void> {
   const stampFile = path.join(root, distDir, "detour-source-hash");
   const hash = hashFiles(root, BUILD_INPUTS);
-  if (readStamp(stampFile) === hash && existsSync(path.join(root, distDir, "BUILD_ID"))) {
+  const gatewayBuilt = existsSync(path.join(root, distDir, GATEWAY_BUILD_DIR, GATEWAY_ENGINE_FILE));
+  if (readStamp(stampFile) === hash && existsSync(path.join(root, distDir, "BUILD_ID")) && gatewayBuilt) {
     step("build is up to date");
     return;
   }
@@ -65,6 +68,16 @@ function ensureBuild(): void {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
     }),
   );
+  // The gateway-only role (DETOUR_ROLE=gateway) from the same sources, beside the Next build.
+  step("building the gateway-only role (esbuild)");
+  try {
+    await buildGateway(root, distDir);
+  } catch (err) {
+    process.stderr.write(
+      `\nDetour cannot start: building the gateway-only role failed: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    process.exit(1);
+  }
   writeFileSync(stampFile, `${hash}\n`);
 }
 
@@ -83,7 +96,7 @@ function serve(dev: boolean, port: number): void {
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let env: Env;
   try {
     env = parseEnv();
@@ -96,10 +109,10 @@ function main(): void {
   }
   ensureClients();
   const dev = args.has("--dev");
-  if (!dev) ensureBuild();
+  if (!dev) await ensureBuild();
   if (args.has("--prepare")) return;
   step(`serving on http://localhost:${env.PORT} (${env.database.kind === "sqlite" ? `SQLite ${env.database.file}` : "PostgreSQL"})`);
   serve(dev, env.PORT);
 }
 
-main();
+void main();

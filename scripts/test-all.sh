@@ -42,7 +42,8 @@ FAILED=0
 not_run() { printf '%s\n' "$2" >"$REPORTS/$1.not-run"; }
 
 # The suites run in two lanes at once (the machine has two cores and each suite runs one file at a
-# time): lane A the unit tests, both storage suites and the gateway tests on SQLite; lane B the
+# time): lane A the unit tests, both storage suites, the gateway tests on SQLite and against the
+# gateway-only role; lane B the
 # gateway tests on PostgreSQL and then the end-to-end tests. They share nothing: each test file makes
 # its own database (a temp SQLite file or a new PostgreSQL database), Redis key prefix, ports and
 # temp dirs. Each lane's output goes to its log, printed whole when the lane ends.
@@ -69,7 +70,19 @@ lane_a() {
     not_run storage-postgresql "$SERVICES_PG_WHY"
   fi
   vitest_suite gateway-sqlite gateway DETOUR_TEST_DB=sqlite
+  # The gateway-only role (DETOUR_ROLE=gateway: no Next.js, its own build of the engine) through a
+  # cross-section of the gateway tests; tests/multi/gateway-role.test.ts runs it beside a default instance.
+  run_suite gateway-role env DETOUR_TEST_DB=sqlite DETOUR_TEST_ROLE=gateway npx vitest run --project gateway \
+    --reporter=default --reporter=json --outputFile.json="$REPORTS/gateway-role.json" "${GATEWAY_ROLE_FILES[@]}"
 }
+
+# The gateway tests that also run against the gateway-only role (lane A, after the SQLite suite).
+GATEWAY_ROLE_FILES=(
+  tests/gateway/server.test.ts tests/gateway/routing.test.ts tests/gateway/streaming.test.ts
+  tests/gateway/seed-fallback.test.ts tests/gateway/log-durability.test.ts tests/gateway/responses.test.ts
+  tests/gateway/anthropic-messages.test.ts tests/gateway/hedge.test.ts
+  tests/gateway/bad-input.test.ts tests/gateway/abuse-client.test.ts tests/gateway/upstream-destinations.test.ts
+)
 
 lane_b() {
   if [ "$SERVICES_PG_UP" = true ]; then
@@ -80,7 +93,7 @@ lane_b() {
   run_suite e2e env PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/e2e.json" npx playwright test --reporter=list,json,html
 }
 
-say "tests, in two lanes at once (A: unit, storage, gateway on SQLite; B: gateway on PostgreSQL, end-to-end)"
+say "tests, in two lanes at once (A: unit, storage, gateway on SQLite and its gateway-only role; B: gateway on PostgreSQL, end-to-end)"
 started=$SECONDS
 lane_a >"$REPORTS/lane-a.log" 2>&1 &
 pid_a=$!

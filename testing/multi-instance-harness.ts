@@ -210,7 +210,8 @@ export function instance(name: string, server: ServerProcess): Instance {
   };
 }
 
-export type ClusterOptions = { pgProxy?: boolean; extraEnv?: Record<string, string> };
+/** `extraEnv`: both instances' extra environment; `envB`: B's only (e.g. DETOUR_ROLE=gateway). */
+export type ClusterOptions = { pgProxy?: boolean; extraEnv?: Record<string, string>; envB?: Record<string, string> };
 
 /** Two instances (A direct to Redis, B through `redisProxy`), started side by side on one new database. */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
@@ -284,7 +285,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     };
     const env = {
       a: { ...common, DETOUR_DATA_DIR: dataDirs[0]!, REDIS_URL },
-      b: { ...common, DETOUR_DATA_DIR: dataDirs[1]!, REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` },
+      b: { ...common, DETOUR_DATA_DIR: dataDirs[1]!, REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`, ...options.envB },
     };
     const [serverA, serverB] = await Promise.all([startServer(env.a), startServer(env.b)]);
     // A test may restart an instance (c.a = instance(...)): close stops whichever the cluster holds then.

@@ -28,6 +28,8 @@ export async function startServer(env: Record<string, string>, fixedPort?: numbe
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "warn",
       ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
+      // A suite run against the gateway-only role (scripts/test-all.sh): every server it starts takes it.
+      ...(process.env.DETOUR_TEST_ROLE ? { DETOUR_ROLE: process.env.DETOUR_TEST_ROLE } : {}),
       PORT: String(port),
       ...env,
     } as unknown as NodeJS.ProcessEnv,

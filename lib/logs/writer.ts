@@ -30,7 +30,7 @@ export function getLogWriter(): LogWriter {
 function createLogWriter(): LogWriter {
   const env = getEnv();
   const rt = getRuntime();
-  rt.logSink = createLogSink(env.database);
+  rt.logSink = createLogSink(env.database, { workerFile: rt.logSinkWorkerFile });
   const write = rt.logSink.write;
   const spill =
     env.DETOUR_LOG_SPILL_MAX_MB > 0

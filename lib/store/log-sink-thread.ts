@@ -8,7 +8,8 @@
  *
  * The worker loads the sink's TypeScript sources through tsx's CommonJS hook (a dependency of the
  * production start as well), from the app's root (the working directory, where the migrations are
- * read from too): the engine's Next build cannot hand a thread its bundled modules. Errors come back
+ * read from too): the engine's Next build cannot hand a thread its bundled modules. The gateway-only
+ * role (lib/gateway-role.ts) runs its own bundle of the worker instead. Errors come back
  * with their name, message and code, so the writer's `isPermanentError` sees what it would see in
  * process. A worker that dies fails the writes in flight (the writer retries them: inserts are
  * idempotent by id) and is started again at the next write. It is unref'd while no write is in
@@ -16,6 +17,7 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { DatabaseTarget } from "../db";
 import type { LogRecord } from "../logs/types";
@@ -32,7 +34,15 @@ const CLOSE_BOUND_MS = 10_000;
 /** The sink, and its thread as it is now (null before the first write and after `close`). */
 export type ThreadedLogSink = LogSink & { thread(): Worker | null };
 
-export function threadedLogSink(target: DatabaseTarget, root: string = process.cwd()): ThreadedLogSink {
+/**
+ * `root`: the app's root, where the worker's sources are (default: the working directory).
+ * `workerFile`: a bundled worker script (ESM) to run instead of the sources through tsx: the
+ * gateway-only role's build (scripts/build-gateway.ts), which has no tsx hook to spare.
+ */
+export function threadedLogSink(
+  target: DatabaseTarget,
+  { root = process.cwd(), workerFile }: { root?: string; workerFile?: string } = {},
+): ThreadedLogSink {
   let worker: Worker | null = null;
   let nextId = 1;
   const pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
@@ -51,10 +61,8 @@ export function threadedLogSink(target: DatabaseTarget, root: string = process.c
 
   const start = (): Worker => {
     if (worker) return worker;
-    const tsx = createRequire(path.join(root, "package.json")).resolve("tsx/cjs");
-    const entry = path.join(root, LOG_SINK_WORKER_FILE);
-    const w = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, {
-      eval: true,
+    const w = new Worker(workerFile ? pathToFileURL(workerFile) : sourceWorkerScript(root), {
+      eval: !workerFile,
       workerData: { target },
       name: "detour log sink",
       // Its own flags only: the parent's (a test runner's, --cpu-prof) are not meant for it.
@@ -109,4 +117,11 @@ export function threadedLogSink(target: DatabaseTarget, root: string = process.c
       }
     },
   };
+}
+
+/** A script that loads the worker's TypeScript sources under `root` through tsx's CommonJS hook. */
+function sourceWorkerScript(root: string): string {
+  const tsx = createRequire(path.join(root, "package.json")).resolve("tsx/cjs");
+  const entry = path.join(root, LOG_SINK_WORKER_FILE);
+  return `require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`;
 }

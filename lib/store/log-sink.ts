@@ -125,11 +125,12 @@ function attemptRows(record: LogRecord): AttemptRow[] {
 const quoted = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
 
 /**
- * The app's sink: on its own thread (lib/store/log-sink-thread.ts), unless `thread: false` (the
- * sink's own thread runs it in process; so can a test that needs to).
+ * The app's sink: on its own thread (lib/store/log-sink-thread.ts; `workerFile`: a bundled worker
+ * script instead of the sources), unless `thread: false` (the sink's own thread runs it in process;
+ * so can a test that needs to).
  */
-export function createLogSink(target: DatabaseTarget, options: { thread?: boolean } = {}): LogSink {
-  return (options.thread ?? true) ? threadedLogSink(target) : inThreadLogSink(target);
+export function createLogSink(target: DatabaseTarget, options: { thread?: boolean; workerFile?: string } = {}): LogSink {
+  return (options.thread ?? true) ? threadedLogSink(target, { workerFile: options.workerFile }) : inThreadLogSink(target);
 }
 
 /** The sink on the calling thread. */

@@ -1,0 +1,92 @@
+/**
+ * Builds the gateway-only role (DETOUR_ROLE=gateway, lib/gateway-role.ts): its engine and the log
+ * sink's worker, each one ES module bundled by esbuild from `lib/` (packages stay in node_modules),
+ * into `<build>/detour-gateway/` beside the Next.js build they are made from the same sources as.
+ * Run by `npm run build` (scripts/start.ts) after `next build`; `node scripts/server.ts` loads them
+ * with plain `node`, no tsx, no Next.js.
+ *
+ * ES modules because the generated Prisma clients use `import.meta.url`. The build fails if the
+ * bundle reaches Next.js, React or next-auth: the role exists to not load them.
+ *
+ * The role's Prisma clients use Prisma's "small" query compiler (the same compiler built for size,
+ * Prisma's `compilerBuild = "small"`), and the role runs WebAssembly in V8's baseline tier only
+ * (lib/gateway-role.ts): the "fast" build optimised by V8 held ~45-90 MiB of resident memory in a
+ * process whose database work is a few cached lookups. Measured: the time of a repeated query did
+ * not change (Prisma caches each query shape's plan); docs/PERFORMANCE.md has the figures.
+ */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { build, type Plugin } from "esbuild";
+import { GATEWAY_BUILD_DIR, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE } from "./gateway-build-files";
+
+/** Packages the gateway-only role must never load. */
+const FORBIDDEN = /^(next|react|react-dom|next-auth|@next\/)(\/|$)/;
+
+/** The generated clients' query compiler, "fast" -> "small": its runtime, its module and the module's import name. */
+const smallQueryCompiler: Plugin = {
+  name: "detour-small-query-compiler",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]lib[\\/]generated[\\/](sqlite|postgresql)[\\/]internal[\\/]class\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const uses = source.match(/query_compiler_fast_bg/g)?.length ?? 0;
+      if (uses !== 3) {
+        return {
+          errors: [
+            {
+              text: `expected the generated client to name query_compiler_fast_bg 3 times (runtime, module, import name), found ${uses}: has Prisma's generated code changed?`,
+            },
+          ],
+        };
+      }
+      return { contents: source.replaceAll("query_compiler_fast_bg", "query_compiler_small_bg"), loader: "ts" };
+    });
+  },
+};
+
+export async function buildGateway(root: string, distDir: string): Promise<{ outDir: string; bytes: number }> {
+  const outDir = path.join(root, distDir, GATEWAY_BUILD_DIR);
+  rmSync(outDir, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: {
+      [GATEWAY_ENGINE_FILE.replace(/\.mjs$/, "")]: path.join(root, "lib/gateway-role.ts"),
+      [GATEWAY_SINK_WORKER_FILE.replace(/\.mjs$/, "")]: path.join(root, "lib/store/log-sink-worker.ts"),
+    },
+    outdir: outDir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    tsconfig: path.join(root, "tsconfig.json"),
+    metafile: true,
+    logLevel: "warning",
+    plugins: [smallQueryCompiler],
+  });
+  const reached = new Set<string>();
+  for (const [file, input] of Object.entries(result.metafile.inputs)) {
+    for (const imp of input.imports) if (imp.external && FORBIDDEN.test(imp.path)) reached.add(`${file} imports ${imp.path}`);
+  }
+  if (reached.size > 0) {
+    rmSync(outDir, { recursive: true, force: true });
+    throw new Error(`the gateway-only role must not load Next.js, React or next-auth:\n  ${[...reached].join("\n  ")}`);
+  }
+  for (const file of [GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE]) {
+    if (!existsSync(path.join(outDir, file))) throw new Error(`esbuild did not write ${file}`);
+  }
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  return { outDir, bytes };
+}
+
+if (require.main === module) {
+  const root = path.resolve(__dirname, "..");
+  buildGateway(root, process.env.DETOUR_NEXT_DIST_DIR || ".next").then(
+    ({ outDir, bytes }) =>
+      process.stdout.write(`[detour] gateway-only role built: ${path.relative(root, outDir)} (${Math.round(bytes / 1024)} KiB)\n`),
+    (err: unknown) => {
+      process.stderr.write(`Building the gateway-only role failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
