@@ -55,6 +55,11 @@ export async function buildGateway(root: string, distDir: string): Promise<{ out
     outdir: outDir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
+    // A dynamic import stays lazy, in a chunk of its own: OpenTelemetry's SDK is loaded only when
+    // tracing is on (lib/tracing/index.ts), as in the default role. Without splitting, esbuild
+    // would inline the module and hoist its packages' imports to the top of the engine.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     platform: "node",
     format: "esm",
     target: "node20",

@@ -82,6 +82,7 @@ GATEWAY_ROLE_FILES=(
   tests/gateway/seed-fallback.test.ts tests/gateway/log-durability.test.ts tests/gateway/responses.test.ts
   tests/gateway/anthropic-messages.test.ts tests/gateway/hedge.test.ts
   tests/gateway/bad-input.test.ts tests/gateway/abuse-client.test.ts tests/gateway/upstream-destinations.test.ts
+  tests/gateway/otel-traces.test.ts
 )
 
 lane_b() {
