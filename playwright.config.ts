@@ -1,8 +1,9 @@
 import { defineConfig, devices } from "@playwright/test";
+import { serverNodeArgs } from "./scripts/server-build-files";
 
 /**
  * End-to-end tests in Debian's Chromium (/usr/bin/chromium; Playwright cannot download browsers
- * here) against a production build served by Detour's server (scripts/server.ts) on a fresh SQLite data directory.
+ * here) against a production build served by Detour's server (scripts/server.ts, as built) on a fresh SQLite data directory.
  */
 export const E2E_PORT = Number(process.env.DETOUR_E2E_PORT ?? 3100);
 export const E2E_ADMIN = { email: "e2e-admin@detour.test", password: "e2e-password-0123" };
@@ -59,7 +60,7 @@ export default defineConfig({
   ],
   webServer: {
     // A fresh data directory every run: the first start migrates and creates the admin below.
-    command: `rm -rf .e2e/data-${E2E_PORT} && exec node --require tsx/cjs scripts/server.ts`,
+    command: `rm -rf .e2e/data-${E2E_PORT} && exec node ${serverNodeArgs(".").join(" ")}`,
     url: `http://127.0.0.1:${E2E_PORT}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -9,7 +9,7 @@
  *   - a burst of load (single target, c=32, `--load` seconds): req/s and server CPU per request;
  *   - RSS `--idle` seconds after that load.
  * The floor is bundled by esbuild and run by plain `node` (no tsx loader in its memory); Detour runs
- * as the README says to run the server itself (`node --require tsx/cjs scripts/server.ts`).
+ * as the README says to run the server itself (`node .next/detour-server/server.cjs`, the build of scripts/server.ts).
  *
  *   npx tsx bench/footprint.ts [--starts 3] [--idle 10] [--load 5] [--db sqlite,postgresql]
  *
@@ -27,7 +27,7 @@ import { loadAutocannon, measure, type Target } from "./lib/autocannon";
 import { createPgDatabase, seedDetour, sqliteDetourEnv, startMock } from "./lib/detour";
 import { benchDir, log, onCleanup, root, runMain, sleep, stopChild, treeRssMiB } from "./lib/procs";
 import { fmt, table } from "./lib/stats";
-import { freePort, SERVER_NODE_ARGS } from "../testing/server-process";
+import { freePort, serverArgs } from "../testing/server-process";
 
 const { values: opts } = parseArgs({
   options: {
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     for (const role of ["all", "gateway"] as const) {
       systems.push({
         name: `Detour, DETOUR_ROLE=${role}, ${db === "sqlite" ? "SQLite" : "PostgreSQL"}`,
-        args: () => SERVER_NODE_ARGS,
+        args: () => serverArgs(),
         env: {
           ...env,
           DETOUR_ROLE: role,

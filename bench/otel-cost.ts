@@ -33,7 +33,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startOtlpReceiver } from "../testing/otlp-receiver";
-import { SERVER_NODE_ARGS, type ServerProcess, startServer, waitForHealthOrExit } from "../testing/server-process";
+import { serverArgs, type ServerProcess, startServer, waitForHealthOrExit } from "../testing/server-process";
 import { startLoad } from "./lib/closed-loop";
 import { seedDetour, waitForLogDrain } from "./lib/detour";
 import { log, onCleanup, root, runMain, spawnProc, stopChild, track, treeCpuMs, waitForHttp } from "./lib/procs";
@@ -93,7 +93,7 @@ async function startDetourWith(name: string, dataDir: string, keyHex: string, mo
 
 /** Detour with `--cpu-prof` (not allowed in NODE_OPTIONS, so spawned here with the server's arguments). */
 function profiled(name: string, env: Record<string, string>, port: number): ServerProcess {
-  const p = spawnProc(name, [...PROFILE_ARGS, ...SERVER_NODE_ARGS], { NEXT_TELEMETRY_DISABLED: "1", ...env, PORT: String(port) });
+  const p = spawnProc(name, [...PROFILE_ARGS, ...serverArgs()], { NEXT_TELEMETRY_DISABLED: "1", ...env, PORT: String(port) });
   return { child: p.child, port, output: p.output, stop: () => stopChild(p.child) };
 }
 

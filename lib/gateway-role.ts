@@ -1,8 +1,8 @@
 /**
  * The gateway-only role's engine (DETOUR_ROLE=gateway): what Detour's HTTP server
  * (scripts/server.ts) loads instead of Next.js. `npm run build` bundles this module, with the whole
- * of `lib/` it reaches, into `<build>/detour-gateway/engine.mjs`, and the log sink's worker into
- * `log-sink-worker.mjs` beside it (scripts/build-gateway.ts); plain `node` loads both, without
+ * of `lib/` it reaches, into `<build>/detour-server/engine.mjs`, and the log sink's worker into
+ * `log-sink-worker.mjs` beside it (scripts/build-server.ts); plain `node` loads both, without
  * tsx, React, Next.js or next-auth.
  *
  * It runs the same start sequence as the default role (lib/server-start.ts: environment, database

@@ -12,8 +12,10 @@
  * request and response are converted to and from the Web `Request`/`Response` by
  * @hono/node-server, which streams both ways and aborts `request.signal` when the client goes away.
  *
- * Run with `node --require tsx/cjs scripts/server.ts` (one process, as `npm start` and the tests do;
- * tsx's CommonJS hook only: `--import tsx` would add a loader thread, ~30 MiB of resident memory).
+ * `npm run build` bundles it into `<build>/detour-server/server.cjs` (scripts/build-server.ts); run
+ * that with plain `node` (one process, as `npm start` and the tests do: `serverNodeArgs()` in
+ * scripts/server-build-files.ts). `node --require tsx/cjs scripts/server.ts` runs the same source
+ * (tsx's loader costs ~8 MiB and a few hundred ms of start).
  * Environment: PORT (default 3000), DETOUR_HOST (default every interface), DETOUR_NEXT_DIST_DIR
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
  * lib/env.ts (parseEnv; its module also loads lib/runtime.ts, types and the slot only, and creates
@@ -31,12 +33,12 @@
  * routes, with the same handlers.
  *
  * DETOUR_ROLE=gateway (docs/GATEWAY.md §11.1): Next.js is not loaded at all. The engine comes from
- * the role's own build (`<build>/detour-gateway/engine.mjs`, lib/gateway-role.ts bundled by
- * scripts/build-gateway.ts), which runs the start sequence before the server listens and answers the
+ * the role's own build (`<build>/detour-server/engine.mjs`, lib/gateway-role.ts bundled by
+ * scripts/build-server.ts), which runs the start sequence before the server listens and answers the
  * inference routes, GET /api/health and GET /metrics; anything else is a 404 (405 for another
  * method on an inference path) naming the role.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -51,14 +53,26 @@ import { chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
 import { textBodyOf } from "../lib/http/text-response";
 import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
-import { GATEWAY_BUILD_DIR, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE } from "./gateway-build-files";
+import { distDirOf, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE, SERVER_BUILD_DIR } from "./server-build-files";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/endpoints/handler-table";
 
-// tsx turns source maps on; Node then keeps the map of every module loaded after, Next's included
-// (~60 MiB of resident memory). `next start` runs without them: so does this server.
+// Under tsx, source maps are on; Node then keeps the map of every module loaded after, Next's
+// included (~60 MiB of resident memory). `next start` runs without them: so does this server.
 process.setSourceMapsEnabled(false);
 
-const root = path.resolve(__dirname, "..");
+const root = appRoot(__dirname);
+
+/**
+ * The app's directory (where package.json, the build and the migrations are): up from this file,
+ * which is `scripts/server.ts` under tsx or `<build>/detour-server/server.cjs` when built.
+ */
+function appRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, "package.json");
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "detour") return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no Detour package.json above ${from}`);
+  }
+}
 
 /** What the listener answers with, per role. */
 type Role = {
@@ -193,13 +207,13 @@ async function defaultRole(port: number, host: string | undefined): Promise<Role
 
 /**
  * DETOUR_ROLE=gateway: the inference routes, GET /api/health and GET /metrics from the role's own
- * build (lib/gateway-role.ts, bundled by scripts/build-gateway.ts); Next.js is never loaded. The
+ * build (lib/gateway-role.ts, bundled by scripts/build-server.ts); Next.js is never loaded. The
  * start sequence runs before the server listens, so the first answer to /api/health is the real one.
  */
 async function gatewayRole(
   answerWith: (handler: InferenceHandler, req: http.IncomingMessage, res: http.ServerResponse) => void,
 ): Promise<Role> {
-  const dir = path.join(root, process.env.DETOUR_NEXT_DIST_DIR || ".next", GATEWAY_BUILD_DIR);
+  const dir = path.join(root, distDirOf(), SERVER_BUILD_DIR);
   const engineFile = path.join(dir, GATEWAY_ENGINE_FILE);
   if (!existsSync(engineFile)) {
     process.stderr.write(

@@ -43,5 +43,8 @@ export const BUILD_INPUTS = [
   "tsconfig.json",
   "package-lock.json",
   "prisma/schema.prisma",
-  "scripts/build-gateway.ts",
+  "scripts/build-server.ts",
+  "scripts/server.ts",
+  "scripts/server-build-files.ts",
+  "scripts/client-error.ts",
 ];

@@ -11,14 +11,14 @@ import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EnvError, type Env, parseEnv } from "../lib/env";
-import { buildGateway } from "./build-gateway";
-import { GATEWAY_BUILD_DIR, GATEWAY_ENGINE_FILE } from "./gateway-build-files";
+import { buildServer } from "./build-server";
+import { distDirOf, GATEWAY_ENGINE_FILE, SERVER_BUILD_DIR, SERVER_FILE, serverNodeArgs } from "./server-build-files";
 import { BUILD_INPUTS, SCHEMA_INPUTS, hashFiles } from "./source-hash";
 
 const root = path.resolve(__dirname, "..");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
 const args = new Set(process.argv.slice(2));
-const distDir = process.env.DETOUR_NEXT_DIST_DIR || ".next";
+const distDir = distDirOf();
 
 function readStamp(file: string): string | null {
   return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
@@ -55,8 +55,8 @@ function ensureClients(): void {
 async function ensureBuild(): Promise<void> {
   const stampFile = path.join(root, distDir, "detour-source-hash");
   const hash = hashFiles(root, BUILD_INPUTS);
-  const gatewayBuilt = existsSync(path.join(root, distDir, GATEWAY_BUILD_DIR, GATEWAY_ENGINE_FILE));
-  if (readStamp(stampFile) === hash && existsSync(path.join(root, distDir, "BUILD_ID")) && gatewayBuilt) {
+  const serverBuilt = [SERVER_FILE, GATEWAY_ENGINE_FILE].every((f) => existsSync(path.join(root, distDir, SERVER_BUILD_DIR, f)));
+  if (readStamp(stampFile) === hash && existsSync(path.join(root, distDir, "BUILD_ID")) && serverBuilt) {
     step("build is up to date");
     return;
   }
@@ -71,7 +71,7 @@ async function ensureBuild(): Promise<void> {
   // The gateway-only role (DETOUR_ROLE=gateway) from the same sources, beside the Next build.
   step("building the gateway-only role (esbuild)");
   try {
-    await buildGateway(root, distDir);
+    await buildServer(root, distDir);
   } catch (err) {
     process.stderr.write(
       `\nDetour cannot start: building the gateway-only role failed: ${err instanceof Error ? err.message : String(err)}\n`,
@@ -84,7 +84,7 @@ async function ensureBuild(): Promise<void> {
 function serve(dev: boolean, port: number): void {
   // Production: Detour's HTTP server (scripts/server.ts) over the build. Dev: `next dev`, where the
   // route files answer every route.
-  const args = dev ? [nextBin, "dev", "-p", String(port)] : ["--require", "tsx/cjs", path.join(root, "scripts/server.ts")];
+  const args = dev ? [nextBin, "dev", "-p", String(port)] : serverNodeArgs(root, distDir);
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: "inherit",

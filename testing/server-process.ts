@@ -2,11 +2,18 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
+import { serverNodeArgs } from "../scripts/server-build-files";
 
 export type ServerProcess = { child: ChildProcess; port: number; output: () => string; stop: () => Promise<void> };
 
-/** `node` arguments that serve the production build: Detour's HTTP server (scripts/server.ts); PORT sets the port. */
-export const SERVER_NODE_ARGS = ["--require", "tsx/cjs", "scripts/server.ts"];
+/**
+ * `node` arguments that serve the production build: Detour's HTTP server as `npm run build` bundles
+ * it (scripts/server.ts -> <build>/detour-server/server.cjs; DETOUR_NEXT_DIST_DIR picks the build);
+ * PORT sets the port.
+ */
+export function serverArgs(): string[] {
+  return serverNodeArgs(process.cwd());
+}
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -21,7 +28,7 @@ export async function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string>, fixedPort?: number): Promise<ServerProcess> {
   const port = fixedPort ?? (await freePort());
   let output = "";
-  const child = spawn(process.execPath, SERVER_NODE_ARGS, {
+  const child = spawn(process.execPath, serverArgs(), {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",

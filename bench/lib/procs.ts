@@ -7,7 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { freePort, SERVER_NODE_ARGS, startServer, type ServerProcess } from "../../testing/server-process";
+import { freePort, serverArgs, startServer, type ServerProcess } from "../../testing/server-process";
 import { BUILD_INPUTS, hashFiles } from "../../scripts/source-hash";
 
 export const root = path.resolve(__dirname, "../..");
@@ -152,7 +152,7 @@ export async function waitForHttp(url: string, proc: Proc, timeoutMs = 30_000): 
 export async function startDetour(name: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   if (nodeArgs.length === 0) return track(name, await startServer(env));
   const port = await freePort();
-  const p = spawnProc(name, [...nodeArgs, ...SERVER_NODE_ARGS], {
+  const p = spawnProc(name, [...nodeArgs, ...serverArgs()], {
     NEXT_TELEMETRY_DISABLED: "1",
     ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
     ...env,

@@ -37,7 +37,7 @@ export type ThreadedLogSink = LogSink & { thread(): Worker | null };
 /**
  * `root`: the app's root, where the worker's sources are (default: the working directory).
  * `workerFile`: a bundled worker script (ESM) to run instead of the sources through tsx: the
- * gateway-only role's build (scripts/build-gateway.ts), which has no tsx hook to spare.
+ * gateway-only role's build (scripts/build-server.ts), which has no tsx hook to spare.
  */
 export function threadedLogSink(
   target: DatabaseTarget,

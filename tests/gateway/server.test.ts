@@ -124,7 +124,7 @@ describe("Detour's HTTP server", () => {
     });
     expect((await waitForHealthOrExit(unbuilt, 30_000)).exitCode).toBe(1);
     expect(unbuilt.output()).toContain(
-      "Detour cannot start: DETOUR_ROLE=gateway needs the gateway-only build (.next-not-built/detour-gateway/engine.mjs is missing): run `npm run build`",
+      "Detour cannot start: DETOUR_ROLE=gateway needs the gateway-only build (.next-not-built/detour-server/engine.mjs is missing): run `npm run build`",
     );
   });
 });

@@ -1,12 +1,13 @@
 /**
- * Builds the gateway-only role (DETOUR_ROLE=gateway, lib/gateway-role.ts): its engine and the log
- * sink's worker, each one ES module bundled by esbuild from `lib/` (packages stay in node_modules),
- * into `<build>/detour-gateway/` beside the Next.js build they are made from the same sources as.
- * Run by `npm run build` (scripts/start.ts) after `next build`; `node scripts/server.ts` loads them
- * with plain `node`, no tsx, no Next.js.
- *
- * ES modules because the generated Prisma clients use `import.meta.url`. The build fails if the
- * bundle reaches Next.js, React or next-auth: the role exists to not load them.
+ * Builds Detour's server for plain `node`, beside the Next.js build made from the same sources
+ * (`<build>/detour-server/`, scripts/server-build-files.ts). Run by `npm run build` (scripts/start.ts)
+ * after `next build`:
+ *  - the HTTP server itself (scripts/server.ts -> server.cjs, packages left in node_modules): started
+ *    without tsx's loader, which cost ~8 MiB of memory and a few hundred ms of start;
+ *  - the gateway-only role (DETOUR_ROLE=gateway, lib/gateway-role.ts): its engine and the log sink's
+ *    worker, ES modules bundled from `lib/` (the generated Prisma clients use `import.meta.url`).
+ *    The build fails if the role's bundle reaches Next.js, React or next-auth: the role exists to not
+ *    load them.
  *
  * The role's Prisma clients use Prisma's "small" query compiler (the same compiler built for size,
  * Prisma's `compilerBuild = "small"`), and the role runs WebAssembly in V8's baseline tier only
@@ -17,7 +18,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { build, type Plugin } from "esbuild";
-import { GATEWAY_BUILD_DIR, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE } from "./gateway-build-files";
+import { distDirOf, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE, SERVER_BUILD_DIR, SERVER_FILE } from "./server-build-files";
 
 /** Packages the gateway-only role must never load. */
 const FORBIDDEN = /^(next|react|react-dom|next-auth|@next\/)(\/|$)/;
@@ -43,9 +44,22 @@ const smallQueryCompiler: Plugin = {
   },
 };
 
-export async function buildGateway(root: string, distDir: string): Promise<{ outDir: string; bytes: number }> {
-  const outDir = path.join(root, distDir, GATEWAY_BUILD_DIR);
+export async function buildServer(root: string, distDir: string): Promise<{ outDir: string; bytes: number }> {
+  const outDir = path.join(root, distDir, SERVER_BUILD_DIR);
   rmSync(outDir, { recursive: true, force: true });
+  const server = await build({
+    absWorkingDir: root,
+    entryPoints: [path.join(root, "scripts/server.ts")],
+    outfile: path.join(outDir, SERVER_FILE),
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    packages: "external",
+    tsconfig: path.join(root, "tsconfig.json"),
+    metafile: true,
+    logLevel: "warning",
+  });
   const result = await build({
     absWorkingDir: root,
     entryPoints: {
@@ -77,20 +91,20 @@ export async function buildGateway(root: string, distDir: string): Promise<{ out
     rmSync(outDir, { recursive: true, force: true });
     throw new Error(`the gateway-only role must not load Next.js, React or next-auth:\n  ${[...reached].join("\n  ")}`);
   }
-  for (const file of [GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE]) {
+  for (const file of [SERVER_FILE, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE]) {
     if (!existsSync(path.join(outDir, file))) throw new Error(`esbuild did not write ${file}`);
   }
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  const bytes = [...Object.values(server.metafile.outputs), ...Object.values(result.metafile.outputs)].reduce((n, o) => n + o.bytes, 0);
   return { outDir, bytes };
 }
 
 if (require.main === module) {
   const root = path.resolve(__dirname, "..");
-  buildGateway(root, process.env.DETOUR_NEXT_DIST_DIR || ".next").then(
+  buildServer(root, distDirOf()).then(
     ({ outDir, bytes }) =>
-      process.stdout.write(`[detour] gateway-only role built: ${path.relative(root, outDir)} (${Math.round(bytes / 1024)} KiB)\n`),
+      process.stdout.write(`[detour] server built: ${path.relative(root, outDir)} (${Math.round(bytes / 1024)} KiB)\n`),
     (err: unknown) => {
-      process.stderr.write(`Building the gateway-only role failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`Building Detour's server failed: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
     },
   );
