@@ -23,26 +23,35 @@ import { distDirOf, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE, SERVER_BUILD_
 /** Packages the gateway-only role must never load. */
 const FORBIDDEN = /^(next|react|react-dom|next-auth|@next\/)(\/|$)/;
 
-/** The generated clients' query compiler, "fast" -> "small": its runtime, its module and the module's import name. */
-const smallQueryCompiler: Plugin = {
+/** Where the generated client imports its compiler's base64 module and decodes it. */
+const WASM_IMPORT =
+  /const \{ wasm \} = await import\(("@prisma\/client\/runtime\/query_compiler_small_bg\.\w+\.wasm-base64\.mjs")\)\s*\n\s*return await decodeBase64AsWasm\(wasm\)/g;
+
+/**
+ * The generated clients' query compiler: "fast" -> "small" (its runtime, its module and the
+ * module's import name), and the module read from its file rather than imported (lib/db/wasm-file.ts:
+ * an imported base64 module keeps ~4 MiB of strings for the life of the process).
+ */
+const smallQueryCompiler = (root: string): Plugin => ({
   name: "detour-small-query-compiler",
   setup(b) {
     b.onLoad({ filter: /[\\/]lib[\\/]generated[\\/](sqlite|postgresql)[\\/]internal[\\/]class\.ts$/ }, (args) => {
       const source = readFileSync(args.path, "utf8");
       const uses = source.match(/query_compiler_fast_bg/g)?.length ?? 0;
-      if (uses !== 3) {
-        return {
-          errors: [
-            {
-              text: `expected the generated client to name query_compiler_fast_bg 3 times (runtime, module, import name), found ${uses}: has Prisma's generated code changed?`,
-            },
-          ],
-        };
+      const small = source.replaceAll("query_compiler_fast_bg", "query_compiler_small_bg");
+      const imports = small.match(WASM_IMPORT)?.length ?? 0;
+      if (uses !== 3 || imports !== 1) {
+        const text =
+          `expected the generated client to name query_compiler_fast_bg 3 times (runtime, module, import name) and to import ` +
+          `and decode its base64 module once; found ${uses} and ${imports}: has Prisma's generated code changed?`;
+        return { errors: [{ text }] };
       }
-      return { contents: source.replaceAll("query_compiler_fast_bg", "query_compiler_small_bg"), loader: "ts" };
+      const helper = JSON.stringify(path.join(root, "lib/db/wasm-file"));
+      const contents = `import { wasmModuleFromPackage } from ${helper};\n${small.replace(WASM_IMPORT, "return await wasmModuleFromPackage($1, import.meta.url)")}`;
+      return { contents, loader: "ts" };
     });
   },
-};
+});
 
 export async function buildServer(root: string, distDir: string): Promise<{ outDir: string; bytes: number }> {
   const outDir = path.join(root, distDir, SERVER_BUILD_DIR);
@@ -81,7 +90,7 @@ export async function buildServer(root: string, distDir: string): Promise<{ outD
     tsconfig: path.join(root, "tsconfig.json"),
     metafile: true,
     logLevel: "warning",
-    plugins: [smallQueryCompiler],
+    plugins: [smallQueryCompiler(root)],
   });
   const reached = new Set<string>();
   for (const [file, input] of Object.entries(result.metafile.inputs)) {
