@@ -1,8 +1,9 @@
 /**
  * `npm start`: the one command that runs Detour on a fresh machine (after `npm ci`).
  * Checks the environment, generates the Prisma clients and builds the app when they are missing or
- * stale, then serves the build with Detour's HTTP server (scripts/server.ts: Next.js, with the /v1
- * inference routes answered directly) on PORT (default 3000). The server process itself migrates
+ * stale, then serves the build with Detour's HTTP server (scripts/server.ts as built: Next.js, with
+ * the /v1 inference routes answered directly; DETOUR_ROLE=gateway: inference, health and metrics
+ * only, without Next.js) on PORT (default 3000). The server process itself migrates
  * the database and creates the first admin before it serves (instrumentation.ts).
  *   --dev       serve with `next dev` instead (no build)
  *   --prepare   generate and build only, do not serve
@@ -68,14 +69,12 @@ async function ensureBuild(): Promise<void> {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
     }),
   );
-  // The gateway-only role (DETOUR_ROLE=gateway) from the same sources, beside the Next build.
-  step("building the gateway-only role (esbuild)");
+  // Detour's server for plain node, and the gateway-only role's engine, from the same sources.
+  step("building the server and the gateway-only role (esbuild)");
   try {
     await buildServer(root, distDir);
   } catch (err) {
-    process.stderr.write(
-      `\nDetour cannot start: building the gateway-only role failed: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
+    process.stderr.write(`\nDetour cannot start: building the server failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
   writeFileSync(stampFile, `${hash}\n`);
