@@ -5,8 +5,10 @@
  * machine's drift hits all of them alike; the summary gives each system's median req/s and server
  * CPU per request, and each build's ratio to the floor and to the first build.
  *
- *   npx tsx bench/ab.ts [--builds .next,.next-b] [--rounds 3] [--duration 3] [--warmup 1]
+ *   npx tsx bench/ab.ts [--builds .next,.next-b] [--roles all,gateway] [--rounds 3] [--duration 3] [--warmup 1]
  *                       [--c 1,32] [--cases single,fallback,stream,cache] [--cpu-prof DIR]
+ *
+ * `--roles`: each build is served in each DETOUR_ROLE listed (default: `all`), one process each.
  *
  * `cache`: a saved config with the response cache on, every request the same (all hits after the
  * first), beside the floor's single target (issue: a hit's req/s >= the floor's single-target req/s).
@@ -29,6 +31,7 @@ import { freePort, waitForHealthOrExit } from "../testing/server-process";
 const { values: opts } = parseArgs({
   options: {
     builds: { type: "string", default: ".next" },
+    roles: { type: "string", default: "all" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "3" },
     warmup: { type: "string", default: "1" },
@@ -38,6 +41,12 @@ const { values: opts } = parseArgs({
   },
 });
 const builds = opts.builds.split(",").filter(Boolean);
+const roles = opts.roles.split(",").filter(Boolean);
+for (const r of roles) if (r !== "all" && r !== "gateway") throw new Error(`--roles: unknown role ${r} (all, gateway)`);
+/** Each build in each role. */
+const servers = builds.flatMap((distDir) =>
+  roles.map((role) => ({ distDir, role, name: roles.length > 1 ? `Detour ${distDir} ${role}` : `Detour ${distDir}` })),
+);
 const ROUNDS = Number(opts.rounds);
 const CONCURRENCY = opts.c.split(",").map(Number);
 const KINDS = ["single", "fallback", "stream", "cache"] as const;
@@ -65,7 +74,7 @@ async function main(): Promise<void> {
   // one Detour per build
   type System = { name: string; pid: number | undefined; targets: Record<(typeof CASES)[number], Target> };
   const systems: System[] = [];
-  for (const [i, distDir] of builds.entries()) {
+  for (const [i, { distDir, role, name }] of servers.entries()) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-ab-"));
     onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
     const dbFile = path.join(dataDir, "detour.db");
@@ -79,15 +88,15 @@ async function main(): Promise<void> {
     const cacheSlug = await seed.config("bench cache", { cache: { mode: "simple", max_age: 3600 }, virtual_key: vkOk });
     await seed.close();
     const profDir = i === 0 && opts["cpu-prof"] ? path.resolve(opts["cpu-prof"]) : null;
-    const env = { ...sqliteDetourEnv(dataDir, dbFile, keyHex), DETOUR_NEXT_DIST_DIR: distDir };
+    const env = { ...sqliteDetourEnv(dataDir, dbFile, keyHex), DETOUR_NEXT_DIST_DIR: distDir, DETOUR_ROLE: role };
     // startDetour spawns with node flags only; an empty flag list goes through startServer.
-    const detour = await startDetour(`Detour ${distDir}`, env, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
+    const detour = await startDetour(name, env, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
     const ready = await waitForHealthOrExit(detour);
-    if (ready.health !== 200) throw new Error(`Detour ${distDir} did not start (${JSON.stringify(ready)}):\n${detour.output()}`);
+    if (ready.health !== 200) throw new Error(`${name} did not start (${JSON.stringify(ready)}):\n${detour.output()}`);
     const url = `http://127.0.0.1:${detour.port}/v1/chat/completions`;
     const auth = { ...json, "x-portkey-api-key": seed.apiKey };
     systems.push({
-      name: `Detour ${distDir}`,
+      name,
       pid: detour.child.pid,
       targets: {
         single: { url, headers: { ...auth, "x-portkey-virtual-key": vkOk }, body: bodies.single, pid: detour.child.pid },
@@ -96,7 +105,7 @@ async function main(): Promise<void> {
         cache: { url, headers: { ...auth, "x-portkey-config": cacheSlug }, body: bodies.cache, pid: detour.child.pid },
       },
     });
-    log(`Detour ${distDir} on port ${detour.port} (pid ${detour.child.pid})${profDir ? `, CPU profile to ${profDir}` : ""}`);
+    log(`${name} on port ${detour.port} (pid ${detour.child.pid})${profDir ? `, CPU profile to ${profDir}` : ""}`);
   }
 
   // the floor

@@ -93,7 +93,11 @@ async function startDetourWith(name: string, dataDir: string, keyHex: string, mo
 
 /** Detour with `--cpu-prof` (not allowed in NODE_OPTIONS, so spawned here with the server's arguments). */
 function profiled(name: string, env: Record<string, string>, port: number): ServerProcess {
-  const p = spawnProc(name, [...PROFILE_ARGS, ...serverArgs()], { NEXT_TELEMETRY_DISABLED: "1", ...env, PORT: String(port) });
+  const p = spawnProc(name, [...PROFILE_ARGS, ...serverArgs(env.DETOUR_NEXT_DIST_DIR)], {
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...env,
+    PORT: String(port),
+  });
   return { child: p.child, port, output: p.output, stop: () => stopChild(p.child) };
 }
 

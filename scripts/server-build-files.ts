@@ -21,5 +21,5 @@ export function distDirOf(env: NodeJS.ProcessEnv = process.env): string {
 
 /** `node`'s arguments that run Detour's server from the build in `distDir` under `root`. */
 export function serverNodeArgs(root: string, distDir = distDirOf()): string[] {
-  return [path.join(root, distDir, SERVER_BUILD_DIR, SERVER_FILE)];
+  return [path.resolve(root, distDir, SERVER_BUILD_DIR, SERVER_FILE)];
 }

@@ -213,7 +213,7 @@ async function defaultRole(port: number, host: string | undefined): Promise<Role
 async function gatewayRole(
   answerWith: (handler: InferenceHandler, req: http.IncomingMessage, res: http.ServerResponse) => void,
 ): Promise<Role> {
-  const dir = path.join(root, distDirOf(), SERVER_BUILD_DIR);
+  const dir = path.resolve(root, distDirOf(), SERVER_BUILD_DIR);
   const engineFile = path.join(dir, GATEWAY_ENGINE_FILE);
   if (!existsSync(engineFile)) {
     process.stderr.write(

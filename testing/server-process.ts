@@ -8,11 +8,11 @@ export type ServerProcess = { child: ChildProcess; port: number; output: () => s
 
 /**
  * `node` arguments that serve the production build: Detour's HTTP server as `npm run build` bundles
- * it (scripts/server.ts -> <build>/detour-server/server.cjs; DETOUR_NEXT_DIST_DIR picks the build);
- * PORT sets the port.
+ * it (scripts/server.ts -> <build>/detour-server/server.cjs), from the build `distDir` (default:
+ * DETOUR_NEXT_DIST_DIR, else .next); PORT sets the port.
  */
-export function serverArgs(): string[] {
-  return serverNodeArgs(process.cwd());
+export function serverArgs(distDir?: string): string[] {
+  return serverNodeArgs(process.cwd(), distDir);
 }
 
 export async function freePort(): Promise<number> {
@@ -28,7 +28,8 @@ export async function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string>, fixedPort?: number): Promise<ServerProcess> {
   const port = fixedPort ?? (await freePort());
   let output = "";
-  const child = spawn(process.execPath, serverArgs(), {
+  // The server of the build the process is told to serve.
+  const child = spawn(process.execPath, serverArgs(env.DETOUR_NEXT_DIST_DIR), {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",

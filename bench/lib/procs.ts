@@ -152,7 +152,7 @@ export async function waitForHttp(url: string, proc: Proc, timeoutMs = 30_000): 
 export async function startDetour(name: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   if (nodeArgs.length === 0) return track(name, await startServer(env));
   const port = await freePort();
-  const p = spawnProc(name, [...nodeArgs, ...serverArgs()], {
+  const p = spawnProc(name, [...nodeArgs, ...serverArgs(env.DETOUR_NEXT_DIST_DIR)], {
     NEXT_TELEMETRY_DISABLED: "1",
     ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
     ...env,

@@ -5,6 +5,7 @@
  * (DETOUR_TEST_ROLE=gateway), where the routes that role does not serve are 404/405.
  */
 import { once } from "node:events";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -117,14 +118,23 @@ describe("Detour's HTTP server", () => {
     const unknown = await startServer({ DETOUR_ROLE: "proxy" });
     expect((await waitForHealthOrExit(unknown, 30_000)).exitCode).toBe(1);
     expect(unknown.output()).toMatch(/Detour cannot start:[\s\S]*DETOUR_ROLE must be "all" \(the default: everything\) or "gateway"/);
-    const unbuilt = await startServer({
-      DETOUR_ROLE: "gateway",
-      DETOUR_NEXT_DIST_DIR: ".next-not-built",
-      DETOUR_DATA_DIR: path.join(os.tmpdir(), "detour-role-unbuilt"),
-    });
-    expect((await waitForHealthOrExit(unbuilt, 30_000)).exitCode).toBe(1);
-    expect(unbuilt.output()).toContain(
-      "Detour cannot start: DETOUR_ROLE=gateway needs the gateway-only build (.next-not-built/detour-server/engine.mjs is missing): run `npm run build`",
-    );
+    // A build with the server but not the role's engine (a partial copy of this build).
+    const partial = `.next-partial-${process.pid}`;
+    const built = path.resolve(process.env.DETOUR_NEXT_DIST_DIR || ".next", "detour-server");
+    mkdirSync(path.join(partial, "detour-server"), { recursive: true });
+    copyFileSync(path.join(built, "server.cjs"), path.join(partial, "detour-server", "server.cjs"));
+    try {
+      const unbuilt = await startServer({
+        DETOUR_ROLE: "gateway",
+        DETOUR_NEXT_DIST_DIR: partial,
+        DETOUR_DATA_DIR: path.join(os.tmpdir(), "detour-role-unbuilt"),
+      });
+      expect((await waitForHealthOrExit(unbuilt, 30_000)).exitCode).toBe(1);
+      expect(unbuilt.output()).toContain(
+        `Detour cannot start: DETOUR_ROLE=gateway needs the gateway-only build (${partial}/detour-server/engine.mjs is missing): run \`npm run build\``,
+      );
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+    }
   });
 });
