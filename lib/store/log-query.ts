@@ -245,8 +245,13 @@ export type LogListRow = Prisma.RequestLogGetPayload<{ select: typeof LIST_SELEC
 
 export type LogPage = { rows: LogListRow[]; next: LogCursor | null };
 
-/** A knob for tests: how many metadata matches a page sorted by time may read before it checks rows instead. */
-export type ListTuning = { metadataScan?: number };
+/**
+ * Knobs for tests: how many metadata matches a page sorted by time may read before it checks rows
+ * instead; on SQLite, up to how many matches a search reads them all first
+ * (SEARCH_MATCHES_FIRST), and up to how many logs a metadata value, cost range or status class
+ * drives a search with more (SEARCH_RARE_FILTER).
+ */
+export type ListTuning = { metadataScan?: number; searchMatchesFirst?: number; searchRareFilter?: number };
 
 /** One page of a workspace's logs. `next` is null on the last page. */
 export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tuning: ListTuning = {}): Promise<LogPage> {
@@ -258,13 +263,13 @@ export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tun
   }
   let rows: LogListRow[];
   if (query.filters.q !== undefined && sort.field === "created_at") {
-    rows = await readBySearch(db, workspaceId, query);
+    rows = await readBySearch(db, workspaceId, query, tuning);
   } else if (query.filters.q !== undefined && dialectOf(db) === "postgresql") {
     rows = await readSearchByValue(db, workspaceId, query);
   } else if (query.filters.metadata && sort.field === "created_at") {
     rows = await readByMetadata(db, workspaceId, query, tuning.metadataScan ?? METADATA_SCAN);
   } else {
-    const candidates = await candidateIds(db, workspaceId, query, dialectOf(db));
+    const candidates = await candidateIds(db, workspaceId, query, dialectOf(db), tuning);
     if (candidates?.length === 0) return { rows: [], next: null };
     rows = await readInOrder(db, workspaceId, query, candidates);
   }
@@ -535,11 +540,24 @@ export function tsQuery(terms: readonly SearchTerm[]): string {
 }
 
 /** Where a search reads: its workspace and filters, the time order, and the match it continues after (a cursor). */
-type SearchScope = { dialect: Dialect; workspaceId: string; filters: LogFilters; asc: boolean; after: Pick<Match, "id" | "at"> | null };
+type SearchScope = {
+  dialect: Dialect;
+  workspaceId: string;
+  filters: LogFilters;
+  asc: boolean;
+  after: Pick<Match, "id" | "at"> | null;
+  tuning?: ListTuning;
+};
 
-function searchScope(dialect: Dialect, workspaceId: string, query: LogQuery, after: Pick<Match, "id" | "at"> | null): SearchScope {
+function searchScope(
+  dialect: Dialect,
+  workspaceId: string,
+  query: LogQuery,
+  after: Pick<Match, "id" | "at"> | null,
+  tuning: ListTuning = {},
+): SearchScope {
   const asc = query.sort.field === "created_at" && query.sort.direction === "asc";
-  return { dialect, workspaceId, filters: query.filters, asc, after };
+  return { dialect, workspaceId, filters: query.filters, asc, after, tuning };
 }
 
 const logCol = (c: string) => PrismaRuntime.raw(`l."${c}"`);
@@ -555,12 +573,12 @@ const LIST_COLUMNS = PrismaRuntime.raw(
  * (the database reads only rows that pass them all), the cursor, and on PostgreSQL the UTC day
  * read (one day partition of the logs and, for a metadata filter, of the metadata).
  */
-function searchConditions(scope: SearchScope, day?: Date): Prisma.Sql {
+function searchConditions(scope: SearchScope, day?: Date, col: (name: string) => Prisma.Sql = logCol): Prisma.Sql {
   const { dialect, workspaceId, filters, after } = scope;
   const bounds = day ? { from: day, to: new Date(day.getTime() + DAY_MS) } : undefined;
   const conds: Prisma.Sql[] = [
     sql`${logCol("workspaceId")} = ${workspaceId}`,
-    ...filtersSql({ dialect, workspaceId, col: logCol, ...(bounds ? { day: bounds } : {}) }, filters),
+    ...filtersSql({ dialect, workspaceId, col, ...(bounds ? { day: bounds } : {}) }, filters),
   ];
   if (bounds) conds.push(sql`l."createdAt" >= ${timeSql(dialect, bounds.from)} AND l."createdAt" < ${timeSql(dialect, bounds.to)}`);
   if (after) {
@@ -573,20 +591,132 @@ function searchConditions(scope: SearchScope, day?: Date): Prisma.Sql {
 
 /**
  * The workspace's logs matching `q` (and every other filter), in (createdAt, id) order after
- * `after`, at most `take`. SQLite: the FTS5 index joined to its logs, one statement.
- * PostgreSQL: the stored tsvector "searchVector" (0019_log_search_vector) and its GIN index, read
- * by searchByDay in the sort's order.
+ * `after`, at most `take`. SQLite: searchMatchesSqlite. PostgreSQL: the stored tsvector
+ * "searchVector" (0019_log_search_vector) and its GIN index, read by searchByDay in the sort's order.
  */
 async function searchMatches(db: Db, scope: SearchScope, take: number): Promise<Match[]> {
   const terms = parseSearchTerms(scope.filters.q!);
   if (scope.dialect === "postgresql") return toMatches(await searchByDay<MatchRow>(db, scope, terms, MATCH_COLUMNS, take));
+  return searchMatchesSqlite(db, scope, fts5Query(terms), take);
+}
+
+/** SQLite: a search whose words match at most this many logs (all workspaces) reads them all first. */
+const SEARCH_MATCHES_FIRST = 1000;
+/** SQLite: a search with more matches reads a metadata value's logs, or a cost range's or status class's it matches, from their index when at most this many. */
+const SEARCH_RARE_FILTER = METADATA_CANDIDATES;
+
+/**
+ * SQLite: the search's matches, by one of three plans chosen on how many logs its words match
+ * (counted on the full-text index up to SEARCH_MATCHES_FIRST + 1: 0.1-3 ms at 100k logs).
+ *
+ * A plain join of the FTS5 table and the logs let the planner, which has no statistics, drive it
+ * from a filter's index and ask the FTS5 table about each row read (~30 µs a probe: the MATCH is
+ * evaluated again): `q=warranty&cost_min=0.001&cost_max=0.01` probed the 28k logs in the cost
+ * range (750 ms at 100k logs), `q=warranty&status=5xx` the 5.9k 5xx (150 ms), `q=warranty` with
+ * the last 24 h every log of the day (80 ms). Without such a filter it read every match's log by
+ * rowid and sorted them all: `q=the` (every log) 155 ms, `q=the&status=503` 90.
+ *
+ * - At most SEARCH_MATCHES_FIRST matches: all of them, then their logs by rowid (CROSS JOIN pins
+ *   that order), then the sort (~5 µs a match).
+ * - More: the matches once into a set (`rowid IN (...)`, ~0.1 µs a match: 7-10 ms for 100k),
+ *   checked on each index entry the planner walks, before its log is read; the walk in time order
+ *   stops at a page (`q=the` 11 ms).
+ *   - A metadata value with at most `rare` logs (SEARCH_RARE_FILTER): its logs from the metadata
+ *     index (`q=the&metadata.user=user-42`, 74 logs: the time walk checked the value on each log,
+ *     160 ms).
+ *   - A cost range or status class (or list) is no order of time: its index is read whole, and
+ *     the planner takes it. Kept out (`+`) when more than `rare` of its logs match, so the time
+ *     index is walked (`q=the` with the cost range: 170 ms read from its index, 14 in time order;
+ *     with `status=5xx` 50 ms, 11); read when fewer do (`q=error` with the cost range, no log in
+ *     common: 4 ms from its index, 65 walking every log in time order). Counted on its index
+ *     against the set, up to rare + 1.
+ */
+async function searchMatchesSqlite(db: Db, scope: SearchScope, match: string, take: number): Promise<Match[]> {
   const dir = PrismaRuntime.raw(scope.asc ? "ASC" : "DESC");
+  const order = sql`ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${take}`;
+  const first = scope.tuning?.searchMatchesFirst ?? SEARCH_MATCHES_FIRST;
+  const [count] = await db.$queryRaw<{ n: number | bigint }[]>`
+    SELECT count(*) AS "n" FROM (SELECT 1 FROM "RequestLogSearch" WHERE "RequestLogSearch" MATCH ${match} LIMIT ${first + 1})`;
+  const matches = Number(count?.n ?? 0);
+  if (matches === 0) return [];
+  if (matches <= first)
+    return toMatches(
+      await db.$queryRaw<MatchRow[]>`
+        SELECT ${MATCH_COLUMNS} FROM "RequestLogSearch" s CROSS JOIN "RequestLog" l ON l.rowid = s.rowid
+        WHERE "RequestLogSearch" MATCH ${match} AND ${searchConditions(scope)} ${order}`,
+    );
+  const inSet = sql`l.rowid IN (SELECT rowid FROM "RequestLogSearch" WHERE "RequestLogSearch" MATCH ${match})`;
+  const { filters, workspaceId } = scope;
+  const rare = scope.tuning?.searchRareFilter ?? SEARCH_RARE_FILTER;
+  if (filters.metadata) {
+    const driver = await rareEntry(db, workspaceId, filters.metadata, rare);
+    if (driver === null) return [];
+    if (driver !== undefined) {
+      const [key, value] = driver;
+      const { [key]: _driven, ...rest } = filters.metadata;
+      const others = { ...scope, filters: { ...filters, metadata: Object.keys(rest).length ? rest : undefined } };
+      return toMatches(
+        await db.$queryRaw<MatchRow[]>`
+          SELECT ${MATCH_COLUMNS} FROM "RequestLogMetadata" m CROSS JOIN "RequestLog" l ON l."id" = m."logId"
+          WHERE m."workspaceId" = ${workspaceId} AND m."key" = ${key} AND m."value" = ${value}
+            AND ${inSet} AND ${searchConditions(others)} ${order}`,
+      );
+    }
+  }
+  // A cost range or a status class (or list) with more than `rare` of the matches is kept out of
+  // the planner's choice (the time index finds a page soon); with fewer, it is read from its index
+  // (all of it: no page is found sooner). Counted on the index, up to rare + 1 a range: a status
+  // code list and each class apart (their OR would read the workspace's whole status index).
+  const { status, cost_min, cost_max } = filters;
+  const ranges: [string, Prisma.Sql[]][] = [];
+  if (cost_min !== undefined || cost_max !== undefined)
+    ranges.push(["cost", [PrismaRuntime.join(filtersSql(sqliteScope(workspaceId), { cost_min, cost_max }), " AND ")]]);
+  if (status !== undefined && (status.classes.length > 0 || status.codes.length > 1)) {
+    const parts = [
+      ...(status.codes.length > 0 ? [{ codes: status.codes, classes: [] }] : []),
+      ...status.classes.map((c) => ({ codes: [], classes: [c] })),
+    ];
+    ranges.push(["status", parts.flatMap((part) => filtersSql(sqliteScope(workspaceId), { status: part }))]);
+  }
+  const wide = new Set<string>();
+  for (const [column, parts] of ranges) {
+    const counts = parts.map(
+      (cond) =>
+        sql`(SELECT count(*) FROM (SELECT 1 FROM "RequestLog" l WHERE l."workspaceId" = ${workspaceId} AND ${cond} AND ${inSet} LIMIT ${rare + 1}))`,
+    );
+    const [inRange] = await db.$queryRaw<{ n: number | bigint }[]>`SELECT ${PrismaRuntime.join(counts, " + ")} AS "n"`;
+    const n = Number(inRange?.n ?? 0);
+    if (n === 0) return [];
+    if (n > rare) wide.add(column);
+  }
+  const col = (c: string) => (wide.has(c) ? PrismaRuntime.raw(`+l."${c}"`) : logCol(c));
   return toMatches(
-    await db.$queryRaw<MatchRow[]>`
-      SELECT ${MATCH_COLUMNS} FROM "RequestLogSearch" s JOIN "RequestLog" l ON l.rowid = s.rowid
-      WHERE "RequestLogSearch" MATCH ${fts5Query(terms)} AND ${searchConditions(scope)}
-      ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${take}`,
+    await db.$queryRaw<
+      MatchRow[]
+    >`SELECT ${MATCH_COLUMNS} FROM "RequestLog" l WHERE ${inSet} AND ${searchConditions(scope, undefined, col)} ${order}`,
   );
+}
+
+const sqliteScope = (workspaceId: string): SqlScope => ({ dialect: "sqlite", workspaceId, col: logCol });
+
+/**
+ * SQLite: the metadata filter's entry with the fewest logs when that is at most `rare`
+ * (METADATA_CANDIDATES; counted on the index), undefined when none is that rare, null when one
+ * matches nothing.
+ */
+async function rareEntry(
+  db: Db,
+  workspaceId: string,
+  metadata: Record<string, string>,
+  rare: number,
+): Promise<[string, string] | null | undefined> {
+  let best: { entry: [string, string]; count: number } | undefined;
+  for (const entry of Object.entries(metadata)) {
+    const count = await countMatches(db, workspaceId, entry[0], entry[1]);
+    if (count === 0) return null;
+    if (count <= rare && (!best || count < best.count)) best = { entry, count };
+  }
+  return best?.entry;
 }
 
 /** PostgreSQL: at most this many days (one branch each) in one search statement. */
@@ -793,11 +923,11 @@ export async function searchMatchCosts(db: Db, workspaceId: string, filters: Log
  * full-text index with every other filter in the same statement. PostgreSQL: the search's
  * statements return the page's rows themselves; SQLite: the matches, then their rows by primary key.
  */
-async function readBySearch(db: Db, workspaceId: string, query: LogQuery): Promise<LogListRow[]> {
+async function readBySearch(db: Db, workspaceId: string, query: LogQuery, tuning: ListTuning): Promise<LogListRow[]> {
   const { sort, cursor } = query;
   const dialect = dialectOf(db);
   const after = cursor ? { at: cursorValue(cursor) as Date, id: cursor.id } : null;
-  const scope = searchScope(dialect, workspaceId, query, after);
+  const scope = searchScope(dialect, workspaceId, query, after, tuning);
   if (dialect === "postgresql")
     return searchByDay<LogListRow>(db, scope, parseSearchTerms(query.filters.q!), LIST_COLUMNS, query.limit + 1);
   const matches = await searchMatches(db, scope, query.limit + 1);
@@ -810,11 +940,17 @@ async function readBySearch(db: Db, workspaceId: string, query: LogQuery): Promi
 }
 
 /** A bounded superset of the page's ids, or null when the filters need no narrowing (see the top of the file). */
-async function candidateIds(db: Db, workspaceId: string, query: LogQuery, dialect: Dialect): Promise<Candidate[] | null> {
+async function candidateIds(
+  db: Db,
+  workspaceId: string,
+  query: LogQuery,
+  dialect: Dialect,
+  tuning: ListTuning,
+): Promise<Candidate[] | null> {
   const { filters, sort, cursor } = query;
   if (filters.q !== undefined) {
     // Sorted by cost or latency (SQLite; PostgreSQL: readSearchByValue): all the matches, then the page among them in that order.
-    const scope = searchScope(dialect, workspaceId, query, null);
+    const scope = searchScope(dialect, workspaceId, query, null, tuning);
     const take = SEARCH_CANDIDATES + 1;
     const matches = await searchMatches(db, scope, take);
     if (matches.length > SEARCH_CANDIDATES) throw new SearchTooBroadError();

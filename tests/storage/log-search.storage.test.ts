@@ -20,7 +20,7 @@ import { type LogQuery, parseLogQuery } from "@/lib/logs/query";
 import type { LogRecord } from "@/lib/logs/types";
 import { describeLogKeys } from "@/lib/store/log-key-names";
 import { ensureLogPartitions, logDaysWithRows } from "@/lib/store/log-partitions";
-import { listLogs, SearchTooBroadError } from "@/lib/store/log-query";
+import { type ListTuning, listLogs, SearchTooBroadError } from "@/lib/store/log-query";
 import { deleteOldLogsBatch } from "@/lib/store/log-retention";
 import { backfillSearchText } from "@/lib/store/log-search-backfill";
 import { createLogSink } from "@/lib/store/log-sink";
@@ -142,11 +142,11 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
   }
 
   /** Every page of the query, `limit` at a time, following the cursors (and how many pages it took). */
-  async function walk(search: string, limit: number): Promise<{ ids: string[]; pages: number }> {
+  async function walk(search: string, limit: number, tuning: ListTuning = {}): Promise<{ ids: string[]; pages: number }> {
     let query: LogQuery = { ...parse(search), limit };
     const ids: string[] = [];
     for (let n = 1; n < 1000; n++) {
-      const page = await listLogs(t.db, workspaceId, query);
+      const page = await listLogs(t.db, workspaceId, query, tuning);
       ids.push(...page.rows.map((r) => r.id));
       if (!page.next) return { ids, pages: n };
       query = { ...query, cursor: page.next };
@@ -204,38 +204,40 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     );
   });
 
+  // Every filter besides `q`, and a few together.
+  const others = (): string[] => [
+    "status=503",
+    "status=2xx",
+    "status=404,5xx",
+    "cost_min=0.03",
+    "cost_max=0.02",
+    "cost_min=0.01&cost_max=0.04",
+    "fallback=true",
+    "fallback=false",
+    "provider=azure-openai",
+    "model=gpt-4o-mini",
+    "config=pc-search-a1",
+    "virtual_key=openai-prod-x1",
+    `api_key=${keyA.id}`,
+    `api_key=${keyB.prefix}`,
+    "endpoint=/v1/responses",
+    "response_id=resp_search42",
+    "trace_id=trace-04*",
+    "trace_id=trace-042",
+    "metadata.team=billing",
+    "metadata.team=growth&metadata.user=u-7",
+    `from=${new Date(NOW - 3 * DAY).toISOString()}&to=${new Date(NOW - DAY).toISOString()}`,
+    "status=2xx&provider=openai&metadata.team=growth&cost_min=0.01",
+  ];
+
   it("reads a search with any other filter as those filters alone do, in one statement", async () => {
     // The search's own SQL (FILTER_SQL) must keep exactly the rows the other filters' Prisma
     // conditions keep: each filter with q equals q's rows among the filter's rows, in order and
     // paged, sorted by time both ways.
-    const others = [
-      "status=503",
-      "status=2xx",
-      "status=404,5xx",
-      "cost_min=0.03",
-      "cost_max=0.02",
-      "cost_min=0.01&cost_max=0.04",
-      "fallback=true",
-      "fallback=false",
-      "provider=azure-openai",
-      "model=gpt-4o-mini",
-      "config=pc-search-a1",
-      "virtual_key=openai-prod-x1",
-      `api_key=${keyA.id}`,
-      `api_key=${keyB.prefix}`,
-      "endpoint=/v1/responses",
-      "response_id=resp_search42",
-      "trace_id=trace-04*",
-      "trace_id=trace-042",
-      "metadata.team=billing",
-      "metadata.team=growth&metadata.user=u-7",
-      `from=${new Date(NOW - 3 * DAY).toISOString()}&to=${new Date(NOW - DAY).toISOString()}`,
-      "status=2xx&provider=openai&metadata.team=growth&cost_min=0.01",
-    ];
     for (const sort of ["", "&sort=created_at"]) {
       const common = new Set(await ids(`q=common${sort}`));
       const banana = new Set(await ids(`q=banana${sort}`));
-      for (const other of others) {
+      for (const other of others()) {
         const alone = await ids(`${other}${sort}`);
         const want = alone.filter((id) => common.has(id));
         expect(want.length, other).toBeGreaterThan(0);
@@ -243,6 +245,31 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
         expect(await ids(`q=banana&${other}${sort}`), `banana ${other}${sort}`).toEqual(alone.filter((id) => banana.has(id)));
       }
     }
+  });
+
+  it.runIf(TEST_DB_KIND === "sqlite")("reads the same pages whichever plan SQLite picks for the number of matches", async () => {
+    // A few matches are read first, then their logs; more are a set checked on the index entries
+    // the planner walks, a rare metadata value's or cost range's or status class's, else the time
+    // index (a wide cost range or status class kept out). The knobs send this table's searches
+    // down each plan; every one gives the pages of the first.
+    const plans: ListTuning[] = [
+      { searchMatchesFirst: 0 }, // every metadata value, cost range and status class here is rare
+      { searchMatchesFirst: 0, searchRareFilter: 0 }, // none is
+      { searchMatchesFirst: 0, searchRareFilter: 20 }, // team=billing (30 logs) checked per row, user=u-7 (12) drives
+    ];
+    for (const sort of ["", "&sort=created_at", "&sort=-cost"]) {
+      for (const other of ["", ...others()]) {
+        for (const word of ["common", "banana"]) {
+          const search = `q=${word}${other ? `&${other}` : ""}${sort}`;
+          const want = (await walk(search, 7)).ids;
+          if (other === "") expect(want.length, search).toBeGreaterThan(0);
+          for (const tuning of plans) expect((await walk(search, 7, tuning)).ids, `${search} ${JSON.stringify(tuning)}`).toEqual(want);
+        }
+      }
+    }
+    // No match at all, whichever plan: none passes the other filters, or they hold no log.
+    for (const search of ["q=quokka&status=503", "q=common&cost_min=5", "q=common&status=1xx,3xx", "q=common&metadata.team=nobody"])
+      for (const tuning of [{}, ...plans]) expect((await walk(search, 4, tuning)).ids, search).toEqual([]);
   });
 
   it("fills each page from the matches that pass the other filters, however few", async () => {
