@@ -624,12 +624,12 @@ const SEARCH_RARE_FILTER = METADATA_CANDIDATES;
  *   - A metadata value with at most `rare` logs (SEARCH_RARE_FILTER): its logs from the metadata
  *     index (`q=the&metadata.user=user-42`, 74 logs: the time walk checked the value on each log,
  *     160 ms).
- *   - A cost range or status class (or list) is no order of time: its index is read whole, and
- *     the planner takes it. Kept out (`+`) when more than `rare` of its logs match, so the time
- *     index is walked (`q=the` with the cost range: 170 ms read from its index, 14 in time order;
- *     with `status=5xx` 50 ms, 11); read when fewer do (`q=error` with the cost range, no log in
- *     common: 4 ms from its index, 65 walking every log in time order). Counted on its index
- *     against the set, up to rare + 1.
+ *   - A cost range or status class (or list) is no order of time, yet the planner reads it from
+ *     its index, whole, each log in it. Its matches are read from its index against the set (up
+ *     to rare + 1): at most `rare`, they are the candidates, read by rowid (`q=error` with the cost
+ *     range, no log in common: 7 ms; walking every log in time order, 65); more, the range is
+ *     kept out of the planner's choice (`+`) and the time index walked (`q=the` with the cost
+ *     range: 170 ms from its index, 14 in time order; with `status=5xx` 50 ms, 11).
  */
 async function searchMatchesSqlite(db: Db, scope: SearchScope, match: string, take: number): Promise<Match[]> {
   const dir = PrismaRuntime.raw(scope.asc ? "ASC" : "DESC");
@@ -664,9 +664,9 @@ async function searchMatchesSqlite(db: Db, scope: SearchScope, match: string, ta
     }
   }
   // A cost range or a status class (or list) with more than `rare` of the matches is kept out of
-  // the planner's choice (the time index finds a page soon); with fewer, it is read from its index
-  // (all of it: no page is found sooner). Counted on the index, up to rare + 1 a range: a status
-  // code list and each class apart (their OR would read the workspace's whole status index).
+  // the planner's choice (the time index finds a page soon); with fewer, those matches are the
+  // candidates, read by rowid. Found on the range's index, up to rare + 1: a status code list and
+  // each class apart (their OR would read the workspace's whole status index).
   const { status, cost_min, cost_max } = filters;
   const ranges: [string, Prisma.Sql[]][] = [];
   if (cost_min !== undefined || cost_max !== undefined)
@@ -679,16 +679,23 @@ async function searchMatchesSqlite(db: Db, scope: SearchScope, match: string, ta
     ranges.push(["status", parts.flatMap((part) => filtersSql(sqliteScope(workspaceId), { status: part }))]);
   }
   const wide = new Set<string>();
+  let rarest: number[] | null = null; // the rowids of the matches in the rarest range
   for (const [column, parts] of ranges) {
-    const counts = parts.map(
+    const branches = parts.map(
       (cond) =>
-        sql`(SELECT count(*) FROM (SELECT 1 FROM "RequestLog" l WHERE l."workspaceId" = ${workspaceId} AND ${cond} AND ${inSet} LIMIT ${rare + 1}))`,
+        sql`SELECT * FROM (SELECT l.rowid AS "r" FROM "RequestLog" l WHERE l."workspaceId" = ${workspaceId} AND ${cond} AND ${inSet} LIMIT ${rare + 1})`,
     );
-    const [inRange] = await db.$queryRaw<{ n: number | bigint }[]>`SELECT ${PrismaRuntime.join(counts, " + ")} AS "n"`;
-    const n = Number(inRange?.n ?? 0);
-    if (n === 0) return [];
-    if (n > rare) wide.add(column);
+    const rows = await db.$queryRaw<{ r: number | bigint }[]>`${PrismaRuntime.join(branches, " UNION ALL ")}`;
+    if (rows.length === 0) return [];
+    if (rows.length > rare) wide.add(column);
+    else if (rarest === null || rows.length < rarest.length) rarest = rows.map((r) => Number(r.r));
   }
+  if (rarest !== null)
+    return toMatches(
+      await db.$queryRaw<MatchRow[]>`
+        SELECT ${MATCH_COLUMNS} FROM json_each(${JSON.stringify(rarest)}) j CROSS JOIN "RequestLog" l ON l.rowid = j."value"
+        WHERE ${searchConditions(scope)} ${order}`,
+    );
   const col = (c: string) => (wide.has(c) ? PrismaRuntime.raw(`+l."${c}"`) : logCol(c));
   return toMatches(
     await db.$queryRaw<
