@@ -296,6 +296,17 @@ async function apiKeyIds(db: Db, workspaceId: string, ref: string): Promise<stri
 /** The page (and one row more) in the sort's order, among the candidates when there are some. */
 async function readInOrder(db: Db, workspaceId: string, query: LogQuery, candidates: Candidate[] | null): Promise<LogListRow[]> {
   const { sort, cursor } = query;
+  // SQLite: Prisma binds at most 999 values, one per id of the list (a search sorted by cost or
+  // latency has up to SEARCH_CANDIDATES, and failed past ~990). Over more, each chunk's page is
+  // read, then the page among those pages: the same order, cursor and filters apply to every read,
+  // so the page of all is among the chunks' pages (at most 201 of 500 each: it converges).
+  if (candidates && candidates.length > SQLITE_IDS_PER_READ && dialectOf(db) === "sqlite") {
+    const pages: Candidate[] = [];
+    for (let i = 0; i < candidates.length; i += SQLITE_IDS_PER_READ)
+      for (const row of await readInOrder(db, workspaceId, query, candidates.slice(i, i + SQLITE_IDS_PER_READ)))
+        pages.push({ id: row.id, at: row.createdAt });
+    return readInOrder(db, workspaceId, query, pages);
+  }
   if (candidates && sort.field !== "created_at" && hasTimes(candidates) && dialectOf(db) === "postgresql")
     return readCandidatesByDay(db, workspaceId, query, candidates);
   // With candidates, the page is read by primary key: the workspace condition is left out of the
@@ -398,6 +409,8 @@ function afterValue(query: LogQuery, t: string): Prisma.Sql | null {
 
 /** A metadata filter with at most this many matching logs narrows by id (sorts other than time); above it, rows are checked while read in order. */
 export const METADATA_CANDIDATES = 2000;
+/** SQLite: the most ids one read of a page binds (Prisma takes 999 values; the filters need a few). */
+const SQLITE_IDS_PER_READ = 500;
 /** A page sorted by time reads at most this many matches of its metadata filter before it checks rows in order instead. */
 export const METADATA_SCAN = 5000;
 /** The most matches of a metadata filter read in one statement (the ids of one log read). */
