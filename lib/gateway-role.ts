@@ -31,12 +31,17 @@ const EXTRA_ROUTES: ReadonlyMap<string, InferenceHandler> = new Map([
  * the bundled log sink worker.
  */
 export async function startGatewayRole(options: { sinkWorkerFile: string }): Promise<InferenceRoutes> {
-  // WebAssembly (Prisma's query compiler, the only module) in V8's baseline tier: its optimised
-  // code held ~45-90 MiB; a query's plan is cached per shape, so the hot path does not feel it.
-  // Set before the first query compiles the module.
-  v8.setFlagsFromString("--liftoff-only");
   getRuntime().logSinkWorkerFile = options.sinkWorkerFile;
-  await startServerProcess();
+  // The start sequence's queries (migrations, bootstrap) in V8's baseline tier: optimising Prisma's
+  // query compiler (WebAssembly) for them held ~20 MiB and ~0.5 s of start. Off again before the
+  // first request: undici's HTTP parser is WebAssembly too, and must be optimised (in the baseline
+  // tier a fallback's two upstream answers cost ~0.35 ms more). docs/PERFORMANCE.md.
+  v8.setFlagsFromString("--liftoff-only");
+  try {
+    await startServerProcess();
+  } finally {
+    v8.setFlagsFromString("--no-liftoff-only");
+  }
   const inference = getRuntime().inferenceHandlers;
   if (!inference) throw new Error("the start sequence did not publish the inference routes");
   return { get: (routeKey) => EXTRA_ROUTES.get(routeKey) ?? inference.get(routeKey) };

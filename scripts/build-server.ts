@@ -10,10 +10,11 @@
  *    load them.
  *
  * The role's Prisma clients use Prisma's "small" query compiler (the same compiler built for size,
- * Prisma's `compilerBuild = "small"`), and the role runs WebAssembly in V8's baseline tier only
- * (lib/gateway-role.ts): the "fast" build optimised by V8 held ~45-90 MiB of resident memory in a
- * process whose database work is a few cached lookups. Measured: the time of a repeated query did
- * not change (Prisma caches each query shape's plan); docs/PERFORMANCE.md has the figures.
+ * Prisma's `compilerBuild = "small"`): the "fast" build, once V8 had optimised it, held ~45-90 MiB
+ * of resident memory in a process whose database work is a few cached lookups. The time of a
+ * repeated query did not change (Prisma caches each query shape's plan). V8's baseline tier only
+ * (--liftoff-only) would save ~10 MiB more, but it holds undici's HTTP parser (WebAssembly too)
+ * in that tier: a fallback's two upstream answers cost ~0.35 ms more. docs/PERFORMANCE.md.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
