@@ -12,9 +12,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { TcpProxy } from "./tcp-proxy";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { startMockUpstream } from "@/testing/mock-upstream/server";
 import type { MockUpstream } from "@/testing/mock-upstream/types";
@@ -75,98 +78,67 @@ function redisPing(url: string): Promise<void> {
 }
 
 /**
- * A TCP proxy to `target`, on a fixed port, that can be cut (connections dropped, new ones
- * refused), blackholed (connections accepted and kept, nothing forwarded, no error: a network
- * that swallows packets) and restored. `whenQuiet` runs one of those at a moment when no
- * connection has a request forwarded and unanswered (for a request/response protocol such as
- * PostgreSQL's): a COMMIT then never reaches the server with its answer lost on the way back, so
- * the client never has to send again what the server already took.
+ * A TcpProxy on its own thread (testing/tcp-proxy-worker.ts), for instance B's way to Redis: a test
+ * that sends hundreds of requests at once keeps this process's event loop busy, and an in-process
+ * proxy then held B's Redis replies back past the budget ledger's 500 ms (B fell back to enforcing
+ * budgets alone: the multi-instance budget test overspent). Cut, blackhole and restore act as
+ * TcpProxy's, each answered once done.
  */
-export class TcpProxy {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  /** Connections whose last forwarded bytes went to the target (a request not answered yet). */
-  private readonly awaitingAnswer = new Set<net.Socket>();
-  private blackholed = false;
+export class ThreadedTcpProxy {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   port = 0;
 
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async start(port = 0): Promise<void> {
-    const server = net.createServer((client) => {
-      if (this.blackholed) {
-        this.sockets.add(client);
-        client.on("error", () => client.destroy()).pause();
-        return;
-      }
-      const upstream = net.connect(this.target);
-      this.sockets.add(client).add(upstream);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-        this.awaitingAnswer.delete(client);
-      };
-      client.on("error", drop).on("close", drop);
-      upstream.on("error", drop).on("close", drop);
-      client.pipe(upstream).pipe(client);
-      // After pipe's own listeners: these see each chunk once it has been forwarded.
-      client.on("data", () => this.awaitingAnswer.add(client));
-      upstream.on("data", () => this.awaitingAnswer.delete(client));
+  constructor(target: { host: string; port: number }) {
+    const tsx = createRequire(path.join(process.cwd(), "package.json")).resolve("tsx/cjs");
+    const entry = path.join(process.cwd(), "testing/tcp-proxy-worker.ts");
+    this.worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, {
+      eval: true,
+      workerData: { target },
+      execArgv: [],
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve());
+    this.worker.on("message", (m: { id: number; ok: boolean; port: number; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      this.port = m.port;
+      if (m.ok) p.resolve();
+      else p.reject(new Error(m.error));
     });
-    this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
+    this.worker.on("error", (err) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
   }
 
-  /** Drops every connection and refuses new ones (ECONNREFUSED), like a Redis that went away. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  private send(op: "start" | "cut" | "blackhole" | "restore" | "close", port?: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, port });
+    });
   }
 
-  /** Existing connections stop forwarding (both ways) and new ones hang: no reset, no answer. */
-  blackhole(): void {
-    this.blackholed = true;
-    for (const s of this.sockets) {
-      s.unpipe();
-      s.pause();
-    }
+  start(port = 0): Promise<void> {
+    return this.send("start", port);
   }
-
-  /**
-   * Resolves with `action()`'s result, run synchronously at the first moment (polled every
-   * millisecond, up to `timeoutMs`) when every connection's last forwarded bytes were an answer.
-   */
-  async whenQuiet<T>(action: () => T, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.awaitingAnswer.size > 0) {
-      if (Date.now() > deadline) throw new Error(`TcpProxy: requests still unanswered after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    return action();
+  cut(): Promise<void> {
+    return this.send("cut");
   }
-
-  /** Accepts (and forwards) connections again on the same port; connections held by a blackhole are dropped. */
-  async restore(): Promise<void> {
-    if (this.blackholed) {
-      this.blackholed = false;
-      await this.cut();
-    }
-    await this.start(this.port);
+  blackhole(): Promise<void> {
+    return this.send("blackhole");
   }
-
+  restore(): Promise<void> {
+    return this.send("restore");
+  }
   async close(): Promise<void> {
-    await this.cut();
+    await this.send("close").catch(() => {});
+    await this.worker.terminate();
   }
 }
+
+export { TcpProxy };
 
 export type Instance = {
   name: string;
@@ -185,7 +157,7 @@ export type Cluster = {
   /** DETOUR_REDIS_PREFIX of this run: its channel is `<prefix>:invalidate`. */
   prefix: string;
   /** Instance B's way to Redis. */
-  redisProxy: TcpProxy;
+  redisProxy: ThreadedTcpProxy;
   /** Both instances' way to PostgreSQL, with `startCluster({ pgProxy: true })`. */
   pgProxy: TcpProxy | null;
   /** The database (direct URL), the data directories, and each instance's environment (to start it again). */
@@ -225,7 +197,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const database = await createPgDatabase(PG_ADMIN_URL, "detour_multi");
     cleanups.push(() => database.drop());
     const redis = new URL(REDIS_URL);
-    const redisProxy = new TcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    const redisProxy = new ThreadedTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
     await redisProxy.start();
     cleanups.push(() => redisProxy.close());
     let pgProxy: TcpProxy | null = null;
