@@ -148,6 +148,11 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
       }),
     );
     for (let i = 0; i < rows.length; i += 500) await insertLogBatch(h.db, rows.slice(i, i + 500));
+    // SQLite's inserts are synchronous (better-sqlite3): they held this process's event loop for
+    // seconds, past the server's 5 s keep-alive, so the fetch pool had not yet seen the server close
+    // its idle connection and sent the next request on it ("other side closed"). One turn of the
+    // loop lets it see the close first.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const newestFirst = [...rows].reverse();
     const expectPages = async (query: string, expected: LogRecord[], limit: number, pages: number) => {
       const got: string[] = [];
