@@ -10,6 +10,7 @@ import { PrismaClient as PostgresClient } from "../generated/postgresql/client";
 import type { Env } from "../env";
 import { getEnv } from "../env";
 import { getRuntime } from "../runtime";
+import { withWriteLockFirst } from "./sqlite-write-lock";
 
 export type Db = SqliteClient;
 export type DatabaseTarget = Env["database"];
@@ -28,8 +29,9 @@ export function createDb(target: DatabaseTarget): Db {
     // Same models, same API: the PostgreSQL client is used through the SQLite client's type.
     return new PostgresClient({ adapter }) as unknown as Db;
   }
-  // The directory exists: the migrator creates it before any client is used.
-  const adapter = new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 10_000 });
+  // The directory exists: the migrator creates it before any client is used. Transactions take the
+  // write lock first (lib/db/sqlite-write-lock.ts): another connection's commit cannot fail them.
+  const adapter = withWriteLockFirst(new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 10_000 }));
   return new SqliteClient({ adapter });
 }
 
