@@ -48,7 +48,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
 import { NODE_REQUEST } from "../lib/http/node-request";
-import { API_SECURITY_HEADERS } from "../lib/http/security-headers";
+import { API_SECURITY_HEADER_OBJECT, API_SECURITY_HEADERS } from "../lib/http/security-headers";
 import { chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
 import { textBodyOf } from "../lib/http/text-response";
 import { peekRuntime } from "../lib/runtime-slot";
@@ -104,17 +104,32 @@ async function main(): Promise<void> {
         let body: ReadableStream<Uint8Array> | undefined;
         Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(incoming) as ReadableStream<Uint8Array>) });
       }
-      return chosen.get(incoming)!(request).then((response) =>
-        writeDirect(response, env.outgoing as http.ServerResponse) ? RESPONSE_ALREADY_SENT : response,
-      );
+      const res = env.outgoing as http.ServerResponse;
+      return chosen.get(incoming)!(request).then((response) => {
+        if (writeDirect(response, res)) return RESPONSE_ALREADY_SENT;
+        for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
+        return response;
+      });
     },
     {
       // Next.js shares the default role's process: keep the global Request and Response as they are.
       overrideGlobalObjects: false,
+      // A request the adapter cannot read (400) or a handler that throws (500): an empty answer,
+      // with the security headers, as the adapter's own would be without them.
+      errorHandler: (err: unknown) => {
+        const requestError = err instanceof Error && err.name === "RequestError";
+        if (!requestError)
+          process.stderr.write(
+            `[detour] an inference handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+          );
+        return new Response(null, { status: requestError ? 400 : 500, headers: API_SECURITY_HEADER_OBJECT });
+      },
     },
   );
+  // The security headers go out with each answer's head (writeDirect, or set just before the adapter
+  // writes one), never set on the response first: a header set before writeHead() makes Node merge
+  // the head into a kept table of every header (an array each) that a stream holds for its whole life.
   const answerWith = (handler: InferenceHandler, req: http.IncomingMessage, res: http.ServerResponse) => {
-    for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
     chosen.set(req, handler);
     void handleChosen(req, res);
   };
@@ -244,7 +259,7 @@ function writeDirect(response: Response, res: http.ServerResponse): boolean {
   const text = textBodyOf(response);
   const source = text === undefined ? chunkSourceOf(response) : undefined;
   if (text === undefined && source === undefined) return false;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...API_SECURITY_HEADER_OBJECT };
   for (const [name, value] of response.headers) headers[name] = value;
   if (text !== undefined) {
     // As bytes: with a string, Node sends the head and the body in one write encoded as the body

@@ -28,6 +28,14 @@ export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'no
 export const API_SECURITY_HEADERS: HeaderList = [...BASE_SECURITY_HEADERS, ["Content-Security-Policy", API_CSP]];
 
 /**
+ * The same as one object of lower-case names: the head of an answer Detour's server writes itself
+ * starts from it (scripts/server.ts), and a Web `Response` takes it as its headers.
+ */
+export const API_SECURITY_HEADER_OBJECT: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(API_SECURITY_HEADERS.map(([name, value]) => [name.toLowerCase(), value])),
+);
+
+/**
  * The CSP of one page view. `dev` (next dev only) adds what React's development build needs:
  * `'unsafe-eval'` (error overlays rebuild server stacks) and inline `<style>` (CSS hot reload).
  */

@@ -3,6 +3,7 @@
  * every script of the page), the management API (no-store), the inference routes (answered by
  * scripts/server.ts, not Next.js), auth, health and metrics; errors included.
  */
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, startHarness, type Harness } from "../../testing/gateway-harness";
 import { ADMIN_KEY, ADMIN_PASSWORD, signIn } from "../../testing/api-client";
@@ -18,6 +19,22 @@ function expectBase(headers: Headers, what: string) {
 function expectApi(headers: Headers, what: string) {
   expectBase(headers, what);
   expect(headers.get("content-security-policy"), what).toBe(API_CSP);
+}
+
+/** A POST over node:http with exactly these headers (fetch would not send this Host). */
+function rawPost(base: URL, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Headers }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: base.hostname, port: base.port, method: "POST", path, headers }, (res) => {
+      res.resume();
+      res.on("end", () => {
+        const out = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (typeof value === "string") out.set(name, value);
+        resolve({ status: res.statusCode ?? 0, headers: out });
+      });
+    });
+    req.on("error", reject);
+    req.end("{}");
+  });
 }
 
 describe("security headers", () => {
@@ -113,6 +130,10 @@ describe("security headers", () => {
     const denied = await fetch(`${h.baseURL}/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(denied.status).toBe(401);
     expectApi(denied.headers, "401");
+    // A request the HTTP adapter cannot turn into a Web Request (a Host that is not a host): 400, headers included.
+    const bad = await rawPost(new URL(h.url), "/v1/chat/completions", { host: "user@evil.example", "content-type": "application/json" });
+    expect(bad.status).toBe(400);
+    expectApi(bad.headers, "400 from the adapter");
   });
 
   it("auth, health and metrics", async () => {
