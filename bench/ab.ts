@@ -5,10 +5,13 @@
  * machine's drift hits all of them alike; the summary gives each system's median req/s and server
  * CPU per request, and each build's ratio to the floor and to the first build.
  *
- *   npx tsx bench/ab.ts [--builds .next,.next-b] [--roles all,gateway] [--rounds 3] [--duration 3] [--warmup 1]
+ *   npx tsx bench/ab.ts [--builds .next,.next-b] [--roles all,gateway] [--node-flags ';--max-semi-space-size=2']
+ *                       [--rounds 3] [--duration 3] [--warmup 1]
  *                       [--c 1,32] [--cases single,fallback,stream,cache] [--cpu-prof DIR]
  *
  * `--roles`: each build is served in each DETOUR_ROLE listed (default: `all`), one process each.
+ * `--node-flags`: `;`-separated sets of node flags (an empty set: none); each build and role is served
+ * once with each set, e.g. to weigh a V8 setting's memory against its throughput in one run.
  *
  * `cache`: a saved config with the response cache on, every request the same (all hits after the
  * first), beside the floor's single target (issue: a hit's req/s >= the floor's single-target req/s).
@@ -32,6 +35,7 @@ const { values: opts } = parseArgs({
   options: {
     builds: { type: "string", default: ".next" },
     roles: { type: "string", default: "all" },
+    "node-flags": { type: "string", default: "" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "3" },
     warmup: { type: "string", default: "1" },
@@ -44,8 +48,18 @@ const builds = opts.builds.split(",").filter(Boolean);
 const roles = opts.roles.split(",").filter(Boolean);
 for (const r of roles) if (r !== "all" && r !== "gateway") throw new Error(`--roles: unknown role ${r} (all, gateway)`);
 /** Each build in each role. */
+const flagSets = opts["node-flags"].split(";").map((set) => set.split(" ").filter(Boolean));
 const servers = builds.flatMap((distDir) =>
-  roles.map((role) => ({ distDir, role, name: roles.length > 1 ? `Detour ${distDir} ${role}` : `Detour ${distDir}` })),
+  roles.flatMap((role) =>
+    flagSets.map((flags) => ({
+      distDir,
+      role,
+      flags,
+      name: ["Detour", distDir, roles.length > 1 ? role : "", flagSets.length > 1 ? flags.join(" ") || "(no flags)" : ""]
+        .filter(Boolean)
+        .join(" "),
+    })),
+  ),
 );
 const ROUNDS = Number(opts.rounds);
 const CONCURRENCY = opts.c.split(",").map(Number);
@@ -74,7 +88,7 @@ async function main(): Promise<void> {
   // one Detour per build
   type System = { name: string; pid: number | undefined; targets: Record<(typeof CASES)[number], Target> };
   const systems: System[] = [];
-  for (const [i, { distDir, role, name }] of servers.entries()) {
+  for (const [i, { distDir, role, flags, name }] of servers.entries()) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-ab-"));
     onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
     const dbFile = path.join(dataDir, "detour.db");
@@ -90,7 +104,7 @@ async function main(): Promise<void> {
     const profDir = i === 0 && opts["cpu-prof"] ? path.resolve(opts["cpu-prof"]) : null;
     const env = { ...sqliteDetourEnv(dataDir, dbFile, keyHex), DETOUR_NEXT_DIST_DIR: distDir, DETOUR_ROLE: role };
     // startDetour spawns with node flags only; an empty flag list goes through startServer.
-    const detour = await startDetour(name, env, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
+    const detour = await startDetour(name, env, [...flags, ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [])]);
     const ready = await waitForHealthOrExit(detour);
     if (ready.health !== 200) throw new Error(`${name} did not start (${JSON.stringify(ready)}):\n${detour.output()}`);
     const url = `http://127.0.0.1:${detour.port}/v1/chat/completions`;

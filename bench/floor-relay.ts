@@ -20,7 +20,9 @@ const { values } = parseArgs({ options: { port: { type: "string", default: "0" }
 type Target = { api_key?: string; custom_host?: string };
 type Config = Target & { strategy?: { mode?: string }; targets?: Target[] };
 
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+// No cap on connections per origin, as Detour's upstream agent: with a cap, streams past it would
+// wait for a connection (bench/stream-memory.ts holds 2,000 open at once).
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: null, pipelining: 1 });
 
 function targetsOf(header: string | undefined): Target[] {
   const config = JSON.parse(header ?? "{}") as Config;

@@ -16,18 +16,16 @@
  * Needs `npm run build` and `npm --prefix bench ci`; PostgreSQL at DETOUR_BENCH_PG_URL for the
  * PostgreSQL rows.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
-import { loadAutocannon, measure, type Target } from "./lib/autocannon";
+import { loadAutocannon, measure } from "./lib/autocannon";
 import { createPgDatabase, seedDetour, sqliteDetourEnv, startMock } from "./lib/detour";
-import { benchDir, log, onCleanup, root, runMain, sleep, stopChild, treeRssMiB } from "./lib/procs";
+import { log, onCleanup, root, runMain, sleep, stopChild, treeRssMiB } from "./lib/procs";
 import { fmt, table } from "./lib/stats";
-import { freePort, serverArgs } from "../testing/server-process";
+import { detourSystem, floorSystem, portkeySystem, type Running, type System, startSystem } from "./lib/systems";
 
 const { values: opts } = parseArgs({
   options: {
@@ -44,54 +42,6 @@ const DBS = opts.db.split(",").filter(Boolean) as ("sqlite" | "postgresql")[];
 if (!(STARTS >= 1 && IDLE_S >= 0 && LOAD_S >= 1)) throw new Error("--starts, --idle and --load must be positive numbers");
 for (const d of DBS) if (d !== "sqlite" && d !== "postgresql") throw new Error(`--db: unknown database ${d}`);
 
-/** How to start one system, and what to ask of it. */
-type System = {
-  name: string;
-  args: (port: number) => string[];
-  env: Record<string, string>;
-  healthPath: string;
-  /** Whether its health route's status means ready (the floor and Portkey: any answer). */
-  ready: (status: number) => boolean;
-  /** The single-target request, at this port. */
-  target: (port: number) => Target;
-};
-
-type Running = { child: ChildProcess; port: number; ms: number; output: () => string };
-
-/** Spawns the system and polls its health route every 10 ms; the time is spawn to the first answer that says ready. */
-async function start(s: System): Promise<Running> {
-  const port = await freePort();
-  let output = "";
-  const t0 = performance.now();
-  const child = spawn(process.execPath, s.args(port), {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      NEXT_TELEMETRY_DISABLED: "1",
-      ...s.env,
-      PORT: String(port),
-    } as unknown as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  onCleanup(`stop ${s.name}`, () => stopChild(child));
-  const deadline = t0 + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${s.name} exited before it was healthy:\n${output}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}${s.healthPath}`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (s.ready(res.status)) return { child, port, ms: performance.now() - t0, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() > deadline) throw new Error(`${s.name} was not healthy within 60 s:\n${output}`);
-    await sleep(10);
-  }
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -102,50 +52,12 @@ async function main(): Promise<void> {
   const autocannon = loadAutocannon();
   const mock = await startMock();
   const KEY = "sk-bench-footprint-0001";
-  const json = { "content-type": "application/json" };
   const body = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
   const systems: System[] = [];
 
-  // The floor, bundled with undici so plain node runs it from a temp dir.
   const tmp = mkdtempSync(path.join(os.tmpdir(), "detour-footprint-"));
   onCleanup("remove the temp dir", () => rmSync(tmp, { recursive: true, force: true }));
-  const floorFile = path.join(tmp, "floor-relay.cjs");
-  await build({
-    entryPoints: [path.join(benchDir, "floor-relay.ts")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    outfile: floorFile,
-    logLevel: "warning",
-  });
-  const floorConfig = JSON.stringify({ provider: "openai", api_key: KEY, custom_host: `${mock.url}/v1` });
-  systems.push({
-    name: "floor (bare Node.js relay)",
-    args: (port) => [floorFile, "--port", String(port)],
-    env: { NODE_ENV: "production" },
-    healthPath: "/",
-    ready: () => true,
-    target: (port) => ({
-      url: `http://127.0.0.1:${port}/v1/chat/completions`,
-      headers: { ...json, "x-portkey-config": floorConfig },
-      body,
-    }),
-  });
-  // Portkey's gateway.
-  const portkeyBin = path.join(benchDir, "node_modules/@portkey-ai/gateway/build/start-server.js");
-  if (!existsSync(portkeyBin)) throw new Error("@portkey-ai/gateway is not installed: run `npm --prefix bench ci` first");
-  systems.push({
-    name: "Portkey gateway",
-    args: (port) => [portkeyBin, `--port=${port}`, "--headless"],
-    env: { NODE_ENV: "production" },
-    healthPath: "/",
-    ready: () => true,
-    target: (port) => ({
-      url: `http://127.0.0.1:${port}/v1/chat/completions`,
-      headers: { ...json, "x-portkey-provider": "openai", authorization: `Bearer ${KEY}`, "x-portkey-custom-host": `${mock.url}/v1` },
-      body,
-    }),
-  });
+  systems.push(await floorSystem(tmp, mock.url), portkeySystem(mock.url));
   // Detour, both roles, on each database (migrated and seeded once here; the roles take turns on it).
   const keyHex = randomBytes(32).toString("hex");
   for (const db of DBS) {
@@ -158,22 +70,8 @@ async function main(): Promise<void> {
     await seed.close();
     const env = { ...sqliteDetourEnv(dataDir, dbFile, keyHex), DATABASE_URL: databaseUrl };
     for (const role of ["all", "gateway"] as const) {
-      systems.push({
-        name: `Detour, DETOUR_ROLE=${role}, ${db === "sqlite" ? "SQLite" : "PostgreSQL"}`,
-        args: () => serverArgs(),
-        env: {
-          ...env,
-          DETOUR_ROLE: role,
-          ...(process.env.DETOUR_NEXT_DIST_DIR ? { DETOUR_NEXT_DIST_DIR: process.env.DETOUR_NEXT_DIST_DIR } : {}),
-        },
-        healthPath: "/api/health",
-        ready: (status) => status === 200,
-        target: (port) => ({
-          url: `http://127.0.0.1:${port}/v1/chat/completions`,
-          headers: { ...json, "x-portkey-api-key": seed.apiKey, "x-portkey-virtual-key": vk },
-          body,
-        }),
-      });
+      const name = `Detour, DETOUR_ROLE=${role}, ${db === "sqlite" ? "SQLite" : "PostgreSQL"}`;
+      systems.push(detourSystem({ name, role, env, apiKey: seed.apiKey, virtualKeyOf: () => vk }));
     }
   }
 
@@ -182,7 +80,7 @@ async function main(): Promise<void> {
     const times: number[] = [];
     let running: Running | null = null;
     for (let i = 0; i < STARTS; i += 1) {
-      const r = await start(s);
+      const r = await startSystem(s);
       times.push(r.ms);
       if (i < STARTS - 1) await stopChild(r.child);
       else running = r;
@@ -191,7 +89,7 @@ async function main(): Promise<void> {
     const pid = r.child.pid;
     await sleep(IDLE_S * 1000);
     const idleRss = treeRssMiB(pid);
-    const target = { ...s.target(r.port), pid };
+    const target = { url: `http://127.0.0.1:${r.port}/v1/chat/completions`, headers: s.headers(KEY), body, pid };
     const check = await fetch(target.url, { method: "POST", headers: target.headers, body: target.body });
     if (check.status !== 200) throw new Error(`${s.name}: ${check.status} ${(await check.text()).slice(0, 300)}`);
     const loaded = await measure({
