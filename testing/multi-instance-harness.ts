@@ -18,6 +18,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import Redis from "ioredis";
 import pg from "pg";
 import { startMockUpstream } from "@/testing/mock-upstream/server";
 import type { MockUpstream } from "@/testing/mock-upstream/types";
@@ -354,6 +355,30 @@ export async function call(
 /** The management API on `i` with the admin key. */
 export const admin = (i: Instance, method: string, path: string, body?: unknown) =>
   call(i, method, path, body, { "x-portkey-api-key": ADMIN_KEY });
+
+/** An OpenAI virtual key created through `on` (A by default) for the mock upstream with provider key `key`; its slug. */
+export async function newVirtualKey(c: Cluster, name: string, key: string, on: Instance = c.a): Promise<string> {
+  const r = await admin(on, "POST", "/virtual-keys", {
+    name: `${name} ${randomBytes(3).toString("hex")}`,
+    provider: "openai",
+    key,
+    custom_host: `${c.mock.url}/v1`,
+  });
+  if (r.status !== 201) throw new Error(`creating virtual key ${name} answered ${r.status}: ${r.text}`);
+  return r.json.slug as string;
+}
+
+/** How many connections Redis counts as subscribed to this run's channel `<prefix>:<channel>`. */
+export async function channelSubscribers(c: Cluster, channel: string): Promise<number> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const [, count] = (await redis.pubsub("NUMSUB", `${c.prefix}:${channel}`)) as [string, number];
+    return Number(count);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** A chat completion through `i`; `key` is the provider key the mock saw for it (undefined if none was sent). */
 export async function chatVia(

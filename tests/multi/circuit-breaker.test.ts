@@ -5,19 +5,18 @@
  * (calls the target) for circuits it knows nothing about, instead of failing requests.
  */
 import { randomBytes } from "node:crypto";
-import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ADMIN_KEY,
-  admin,
   chatVia,
   probeServices,
-  REDIS_URL,
   SERVICES_REQUIRED,
   startCluster,
   waitFor,
   type Cluster,
   type Instance,
+  newVirtualKey,
+  channelSubscribers,
 } from "../../testing/multi-instance-harness";
 
 const services = await probeServices();
@@ -31,28 +30,9 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: circuit 
   });
   afterAll(async () => c?.close());
 
-  const newVk = async (name: string, key: string) => {
-    const r = await admin(c.a, "POST", "/virtual-keys", {
-      name: `${name} ${randomBytes(3).toString("hex")}`,
-      provider: "openai",
-      key,
-      custom_host: `${c.mock.url}/v1`,
-    });
-    expect(r.status, r.text).toBe(201);
-    return r.json.slug as string;
-  };
+  const newVk = (name: string, key: string) => newVirtualKey(c, name, key);
   const metricsOf = async (i: Instance) => (await fetch(`${i.url}/metrics`, { headers: { "x-portkey-api-key": ADMIN_KEY } })).text();
-  /** How many connections Redis counts on this run's circuit announcements channel. */
-  const circuitSubscribers = async () => {
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await redis.connect();
-      const [, count] = (await redis.pubsub("NUMSUB", `${c.prefix}:circuit`)) as [string, number];
-      return Number(count);
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const circuitSubscribers = () => channelSubscribers(c, "circuit");
 
   it("B skips a target whose circuit A opened; without Redis B keeps what it knows and fails open for the rest", async () => {
     const badKey = `sk-bad-${randomBytes(8).toString("hex")}`;

@@ -16,6 +16,7 @@ import {
   startCluster,
   waitFor,
   type Cluster,
+  newVirtualKey,
 } from "../../testing/multi-instance-harness";
 
 const METRICS_TOKEN = "multi-tests-metrics-token-0001";
@@ -36,16 +37,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("a gateway-only instance bes
   });
   afterAll(async () => c?.close());
 
-  const vkOnA = async (name: string, key: string) => {
-    const r = await admin(c.a, "POST", "/virtual-keys", {
-      name: `${name} ${randomBytes(3).toString("hex")}`,
-      provider: "openai",
-      key,
-      custom_host: `${c.mock.url}/v1`,
-    });
-    expect(r.status, r.text).toBe(201);
-    return r.json.slug as string;
-  };
+  const vkOnA = (name: string, key: string) => newVirtualKey(c, name, key);
   const chatOnB = (headers: Record<string, string>) =>
     fetch(`${c.b.baseURL}/chat/completions`, {
       method: "POST",

@@ -18,6 +18,7 @@ import {
   waitFor,
   type Cluster,
   type Instance,
+  newVirtualKey,
 } from "../../testing/multi-instance-harness";
 
 /**
@@ -53,16 +54,7 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: cross-in
 
   const secret = (name: string) => `sk-${name}-${randomBytes(6).toString("hex")}`;
   /** A virtual key created through A's management API, pointing at the mock. */
-  const newVk = async (name: string, key: string) => {
-    const r = await admin(c.a, "POST", "/virtual-keys", {
-      name: `${name} ${randomBytes(3).toString("hex")}`,
-      provider: "openai",
-      key,
-      custom_host: `${c.mock.url}/v1`,
-    });
-    expect(r.status, r.text).toBe(201);
-    return r.json.slug as string;
-  };
+  const newVk = (name: string, key: string) => newVirtualKey(c, name, key);
   const newConfig = async (name: string, vk: string) => {
     const r = await admin(c.a, "POST", "/configs", { name: `${name} ${randomBytes(3).toString("hex")}`, config: { virtual_key: vk } });
     expect(r.status, r.text).toBe(201);

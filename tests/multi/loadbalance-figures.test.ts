@@ -5,17 +5,16 @@
  * still answered (it goes by its own figures).
  */
 import { randomBytes } from "node:crypto";
-import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   chatVia,
   probeServices,
-  REDIS_URL,
   SERVICES_REQUIRED,
   startCluster,
   waitFor,
-  admin,
   type Cluster,
+  newVirtualKey,
+  channelSubscribers,
 } from "../../testing/multi-instance-harness";
 
 const services = await probeServices();
@@ -30,26 +29,8 @@ describe.skipIf(!services.ok && !SERVICES_REQUIRED)("several instances: loadbala
   });
   afterAll(async () => c?.close());
 
-  const newVk = async (name: string, key: string) => {
-    const r = await admin(c.a, "POST", "/virtual-keys", {
-      name: `${name} ${randomBytes(3).toString("hex")}`,
-      provider: "openai",
-      key,
-      custom_host: `${c.mock.url}/v1`,
-    });
-    expect(r.status, r.text).toBe(201);
-    return r.json.slug as string;
-  };
-  const subscribers = async () => {
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await redis.connect();
-      const [, count] = (await redis.pubsub("NUMSUB", `${c.prefix}:balance`)) as [string, number];
-      return Number(count);
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const newVk = (name: string, key: string) => newVirtualKey(c, name, key);
+  const subscribers = () => channelSubscribers(c, "balance");
 
   it("B avoids a target A keeps busy, and answers without Redis", async () => {
     const slowKey = `sk-slow-${randomBytes(8).toString("hex")}`;

@@ -8,6 +8,7 @@ import { parseLogQuery, type LogQuery } from "@/lib/logs/query";
 import { ensureLogPartitions } from "@/lib/store/log-partitions";
 import { listLogs } from "@/lib/store/log-query";
 import { insertLogBatch } from "@/lib/store/logs";
+import { idsInValueOrder } from "@/testing/log-order";
 import { testLogRecord } from "@/testing/sample-log-record";
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
@@ -66,17 +67,7 @@ describe(`a search sorted by value over ${LOGS} matches on ${TEST_DB_KIND}`, () 
       ["cost", "cost", "asc"],
       ["-latency_ms", "latencyMs", "desc"],
     ] as const) {
-      // The order readInOrder gives: known values first, ties by id; then the logs without a cost, by id.
-      const known = await t.db.requestLog.findMany({
-        where: { workspaceId, ...(field === "cost" ? { cost: { not: null } } : {}) },
-        orderBy: [{ [field]: direction }, { id: direction }],
-        select: { id: true },
-      });
-      const unknown =
-        field === "cost"
-          ? await t.db.requestLog.findMany({ where: { workspaceId, cost: null }, orderBy: { id: direction }, select: { id: true } })
-          : [];
-      const want = [...known, ...unknown].map((r) => r.id);
+      const want = await idsInValueOrder(t.db, workspaceId, field, direction);
       expect(want).toHaveLength(LOGS);
       expect(await walk(`q=zebra&sort=${sort}`, 200), sort).toEqual(want);
     }

@@ -25,6 +25,7 @@ import { deleteOldLogsBatch } from "@/lib/store/log-retention";
 import { backfillSearchText } from "@/lib/store/log-search-backfill";
 import { createLogSink } from "@/lib/store/log-sink";
 import { insertLogBatch } from "@/lib/store/logs";
+import { idsInValueOrder } from "@/testing/log-order";
 import { testLogRecord } from "@/testing/sample-log-record";
 import { createEmptyTarget, createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
@@ -295,19 +296,10 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
   });
 
   it("sorts a search by cost or latency in the database's order of all its matches: every page, both ways, with filters", async () => {
-    // readInOrder's order: known costs first, ties by id; then the logs without a cost, by id.
+    // The store's order of all the workspace's logs, narrowed to those `keep` selects.
     async function byValue(keep: (r: LogRecord) => boolean, field: "cost" | "latencyMs", direction: "asc" | "desc") {
-      const known = await t.db.requestLog.findMany({
-        where: { workspaceId, ...(field === "cost" ? { cost: { not: null } } : {}) },
-        orderBy: [{ [field]: direction }, { id: direction }],
-        select: { id: true },
-      });
-      const unknown =
-        field === "cost"
-          ? await t.db.requestLog.findMany({ where: { workspaceId, cost: null }, orderBy: { id: direction }, select: { id: true } })
-          : [];
       const kept = new Set([...records, ...Object.values(special)].filter(keep).map((r) => r.id));
-      return [...known, ...unknown].map((r) => r.id).filter((id) => kept.has(id));
+      return (await idsInValueOrder(t.db, workspaceId, field, direction)).filter((id) => kept.has(id));
     }
     const mine = (r: LogRecord) => r.workspaceId === workspaceId;
     const [from, to] = [NOW - 6 * DAY, NOW - 2 * DAY];
