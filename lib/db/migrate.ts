@@ -4,11 +4,11 @@
  * migration whose file has changed stops start-up: history is never rewritten silently.
  * PostgreSQL takes an advisory lock so that several instances starting at once migrate once.
  */
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
+import { loadPgDriver, loadSqliteDriver } from "./drivers";
 import type { DatabaseTarget } from "./index";
 
 export type Migration = { name: string; sql: string; checksum: string };
@@ -62,12 +62,12 @@ function checkHistory(applied: Map<string, string>, migrations: Migration[]): Mi
  * and a file left more open by an earlier version is tightened. SQLite gives its -wal and -shm
  * files the database file's mode; they are tightened too once the journal mode is set.
  */
-function openOwnerOnly(file: string): Database.Database {
+function openOwnerOnly(Sqlite: typeof Database, file: string): Database.Database {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   // "a": create if missing (mode 0600, whatever the umask leaves of it is fixed below), never truncate.
   closeSync(openSync(file, "a", 0o600));
   tighten(file);
-  const db = new Database(file, { timeout: 10_000 });
+  const db = new Sqlite(file, { timeout: 10_000 });
   try {
     db.pragma("journal_mode = WAL");
     for (const suffix of ["-wal", "-shm"]) tighten(file + suffix);
@@ -88,8 +88,8 @@ function tighten(file: string): void {
   }
 }
 
-function migrateSqlite(file: string, migrations: Migration[]): MigrateResult {
-  const db = openOwnerOnly(file);
+async function migrateSqlite(file: string, migrations: Migration[]): Promise<MigrateResult> {
+  const db = openOwnerOnly(await loadSqliteDriver(), file);
   try {
     db.exec(`CREATE TABLE IF NOT EXISTS "_detour_migrations" (
       "name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TEXT NOT NULL)`);
@@ -139,6 +139,7 @@ function enableIncrementalVacuum(db: Database.Database): void {
 }
 
 async function migratePostgres(url: string, migrations: Migration[]): Promise<MigrateResult> {
+  const pg = await loadPgDriver();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {

@@ -235,7 +235,7 @@ export async function runLogRetention(db: Db, options: RunOptions): Promise<Rete
         complete = false;
         break;
       }
-      const freed = sqliteIncrementalVacuum(options.sqliteFile, VACUUM_STEP_PAGES);
+      const freed = await sqliteIncrementalVacuum(options.sqliteFile, VACUUM_STEP_PAGES);
       run.vacuumed_pages += freed;
       if (freed === 0) break;
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -11,8 +11,8 @@
  * On both, the workspace's (workspaceId, createdAt) index finds the batch.
  */
 import { randomUUID } from "node:crypto";
-import Database from "better-sqlite3";
 import type { Db } from "../db";
+import { loadSqliteDriver } from "../db/drivers";
 import { type Dialect, timeParam } from "../db/dialect";
 
 /** Deletes at most `limit` logs of the workspace created before `cutoff`, with their attempts and metadata. Returns how many logs went. */
@@ -66,7 +66,8 @@ export async function sqliteFreePages(db: Db): Promise<{ free: number; total: nu
  * Through its own connection: the pragma frees one page per step, and Prisma's raw queries take
  * one step only. Returns the pages freed.
  */
-export function sqliteIncrementalVacuum(file: string, pages: number): number {
+export async function sqliteIncrementalVacuum(file: string, pages: number): Promise<number> {
+  const Database = await loadSqliteDriver();
   const conn = new Database(file, { timeout: 5_000 });
   try {
     const before = Number(conn.pragma("freelist_count", { simple: true }));

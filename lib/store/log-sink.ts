@@ -13,9 +13,10 @@
  * writers lock rollup rows in one order). On SQLite a log's full-text index entry goes in with it
  * (lib/store/log-search-index.ts). The spill replay writes through this sink too.
  */
-import Database from "better-sqlite3";
-import pg from "pg";
+import type Database from "better-sqlite3";
+import type pg from "pg";
 import type { DatabaseTarget } from "../db";
+import { loadPgDriver, loadSqliteDriver } from "../db/drivers";
 import type { LogRecord } from "../logs/types";
 import { dedupeAffinity, dedupeById, rollupDeltas, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./log-rows";
 import { SQLITE_INDEX_LOG_SQL } from "./log-search-index";
@@ -149,9 +150,11 @@ function sqliteSink(file: string, chunk: number): LogSink {
   } | null = null;
   // Prisma's SQLite adapter stores DateTime as ISO text with "+00:00" and booleans as 0/1.
   const value = (v: unknown) => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : typeof v === "boolean" ? (v ? 1 : 0) : v);
-  const open = () => {
+  const open = async () => {
     if (statements) return statements;
-    db = new Database(file, { timeout: 5_000 });
+    const Sqlite = await loadSqliteDriver();
+    if (statements) return statements;
+    db = new Sqlite(file, { timeout: 5_000 });
     db.pragma("journal_mode = WAL");
     const insert = (table: string, cols: readonly string[]) =>
       db!.prepare(`INSERT INTO "${table}" (${quoted(cols)}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`);
@@ -183,7 +186,7 @@ function sqliteSink(file: string, chunk: number): LogSink {
   return {
     write: async (batch) => {
       const records = dedupeById(batch);
-      const { insertChunk } = open();
+      const { insertChunk } = await open();
       for (let i = 0; i < records.length; i += chunk) {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve)); // let requests run between chunks
         insertChunk(records.slice(i, i + chunk));
@@ -202,8 +205,14 @@ function sqliteSink(file: string, chunk: number): LogSink {
 const PG_POOL = { max: 2, connectionTimeoutMillis: 5_000, query_timeout: 15_000, keepAlive: true, idleTimeoutMillis: 30_000 } as const;
 
 function postgresSink(url: string): LogSink {
-  const pool = new pg.Pool({ connectionString: url, ...PG_POOL });
-  pool.on("error", () => undefined); // an idle client's error surfaces on the next query instead
+  // The pool (and the driver) comes with the first write.
+  let pooled: Promise<pg.Pool> | null = null;
+  const pool = () =>
+    (pooled ??= loadPgDriver().then((driver) => {
+      const p = new driver.Pool({ connectionString: url, ...PG_POOL });
+      p.on("error", () => undefined); // an idle client's error surfaces on the next query instead
+      return p;
+    }));
   // One parameter per table and batch: the rows as a JSON array, typed by the table's own row type
   // (json_populate_recordset). A VALUES list with a parameter per cell costs PostgreSQL more to
   // parse and bind, and a batch of 2000 logs would pass its 65,535-parameter limit.
@@ -226,7 +235,7 @@ function postgresSink(url: string): LogSink {
     write: async (batch) => {
       const records = dedupeById(batch);
       if (records.length === 0) return;
-      const client = await pool.connect();
+      const client = await (await pool()).connect();
       try {
         await client.query("BEGIN");
         // The unique keys of the partitioned tables hold their partition key (0011_log_retention.sql).
@@ -255,6 +264,8 @@ function postgresSink(url: string): LogSink {
       }
       client.release();
     },
-    close: () => pool.end(),
+    close: async () => {
+      if (pooled) await (await pooled).end();
+    },
   };
 }

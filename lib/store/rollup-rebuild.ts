@@ -20,9 +20,8 @@
  * Hours before the oldest log are never touched (unless --from says so): rollups outlive the raw
  * rows' retention, and rebuilding an hour whose logs were pruned would lose it.
  */
-import Database from "better-sqlite3";
-import pg from "pg";
 import type { DatabaseTarget } from "../db";
+import { loadPgDriver, loadSqliteDriver } from "../db/drivers";
 import { hourOf, RollupFold, type RollupSource } from "../logs/rollup";
 import { timeParam } from "../db/dialect";
 import { rollupUpserterSqlite, upsertRollupsPg } from "./rollups";
@@ -92,7 +91,7 @@ type Engine = {
 };
 
 export async function rebuildRollups(target: DatabaseTarget, options: RebuildOptions = {}): Promise<RebuildResult> {
-  const engine = target.kind === "sqlite" ? sqliteEngine(target.file) : await postgresEngine(target.url);
+  const engine = target.kind === "sqlite" ? sqliteEngine(await loadSqliteDriver(), target.file) : await postgresEngine(target.url);
   try {
     const pageSize = Math.max(1, options.pageSize ?? 5000);
     let from = options.from ?? null;
@@ -122,7 +121,7 @@ export async function rebuildRollups(target: DatabaseTarget, options: RebuildOpt
   }
 }
 
-function sqliteEngine(file: string): Engine {
+function sqliteEngine(Database: Awaited<ReturnType<typeof loadSqliteDriver>>, file: string): Engine {
   const db = new Database(file, { timeout: 10_000 });
   db.pragma("journal_mode = WAL");
   const upsert = rollupUpserterSqlite(db);
@@ -167,6 +166,7 @@ function sqliteEngine(file: string): Engine {
 }
 
 async function postgresEngine(url: string): Promise<Engine> {
+  const pg = await loadPgDriver();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   // createdAt as text: node-postgres would read a timestamp without time zone in local time.
