@@ -1,9 +1,15 @@
-/** The Redis helpers that need no server: back-off, URL redaction, the env variables, health without Redis. */
+/**
+ * The Redis helpers that need no server: back-off, URL redaction, the env variables, health without
+ * Redis; and, against a real Redis, the driver loaded lazily.
+ */
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Db } from "./db";
 import { parseEnv } from "./env";
 import { checkHealth } from "./health";
-import { redactRedisUrl, reconnectDelay } from "./redis";
+import { closeRedis, getRedis, loadRedisDriver, redactRedisUrl, reconnectDelay, whenReady } from "./redis";
+import { getRuntime } from "./runtime";
+import { connectTestRedis, REDIS_REQUIRED, TEST_REDIS_URL } from "../testing/test-redis";
 
 describe("Redis helpers", () => {
   it("reconnects with a capped exponential back-off (100 ms doubling to 2 s, up to 20% jitter)", () => {
@@ -49,5 +55,34 @@ describe("Redis helpers", () => {
       Promise.resolve({ redis: "error" as const, redis_reason: "Redis is not connected (reconnecting)" }),
     );
     expect(down).toMatchObject({ status: "ok", db: "ok", redis: "error", redis_reason: "Redis is not connected (reconnecting)" });
+  });
+
+  it("ioredis is loaded when first needed: by the start sequence, or on the first getRedis() without it", async () => {
+    const probe = await connectTestRedis("redis.test");
+    probe.client.disconnect();
+    if (!probe.up) {
+      if (REDIS_REQUIRED) throw new Error(`Redis is required with CI=true: no Redis at ${TEST_REDIS_URL} (${probe.why})`);
+      return;
+    }
+    const rt = getRuntime();
+    const saved = { env: rt.env, redis: rt.redis };
+    const driverLoaded = () => getRuntime().redis?.driver !== undefined;
+    try {
+      for (const preload of [false, true]) {
+        rt.env = parseEnv({ REDIS_URL: TEST_REDIS_URL, DETOUR_REDIS_PREFIX: `redis-test-${randomBytes(4).toString("hex")}` });
+        rt.redis = undefined;
+        if (preload) await loadRedisDriver();
+        expect(driverLoaded(), "loaded before first use").toBe(preload);
+        const redis = getRedis();
+        expect(redis).not.toBeNull();
+        await whenReady(redis!.command, 5_000);
+        expect(await redis!.command.ping()).toBe("PONG");
+        expect(driverLoaded()).toBe(true);
+        await closeRedis();
+      }
+    } finally {
+      rt.env = saved.env;
+      rt.redis = saved.redis;
+    }
   });
 });

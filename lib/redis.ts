@@ -16,7 +16,9 @@
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import Redis, { type RedisOptions } from "ioredis";
+import { createRequire } from "node:module";
+import type Redis from "ioredis";
+import type { RedisOptions } from "ioredis";
 import { getEnv } from "./env";
 import { logger } from "./logger";
 import { getRuntime } from "./runtime";
@@ -46,6 +48,8 @@ type ConnectionState = {
 
 /** The runtime's `redis`: this process's connections and identity. */
 export type RedisState = {
+  /** ioredis, once loaded (loadRedisDriver()). */
+  driver?: typeof Redis;
   instanceId: string | undefined;
   /** undefined: not created yet; null: REDIS_URL is not set. */
   connections: { command: ConnectionState; subscriber: ConnectionState; url: string; prefix: string } | null | undefined;
@@ -77,6 +81,22 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+/**
+ * Imports ioredis: the start sequence does when REDIS_URL is set, so a process without Redis never
+ * loads it. Kept in the process's runtime: Next.js's bundles each have their own copy of this module.
+ */
+export async function loadRedisDriver(): Promise<void> {
+  const s = g();
+  s.driver ??= (await import("ioredis")).default;
+}
+
+/** ioredis: as loaded by the start sequence, else (a test or script that uses Redis without it) required now. */
+function driver(): typeof Redis {
+  const s = g();
+  s.driver ??= createRequire(import.meta.url)("ioredis") as typeof Redis;
+  return s.driver;
+}
+
 function connect(url: string, role: Role): ConnectionState {
   const options: RedisOptions = {
     connectTimeout: CONNECT_TIMEOUT_MS,
@@ -91,7 +111,8 @@ function connect(url: string, role: Role): ConnectionState {
     keepAlive: 10_000,
     lazyConnect: false,
   };
-  const client = new Redis(url, options);
+  const Driver = driver();
+  const client = new Driver(url, options);
   const state: ConnectionState = { client, lastError: null, down: false, closing: false };
   const where = redactRedisUrl(url);
   client.on("error", (err: Error) => {

@@ -53,7 +53,7 @@ import { logger } from "./logger";
 import { getLogWriter } from "./logs/writer";
 import { startLogScrub } from "./logs/scrub";
 import { startMetricsServer, stopMetricsServer } from "./metrics-server";
-import { closeRedis } from "./redis";
+import { closeRedis, loadRedisDriver } from "./redis";
 import { getRuntime } from "./runtime";
 import { getEncryptionKeyInfo } from "./secrets";
 import { installShutdownHooks } from "./shutdown-hooks";
@@ -82,6 +82,7 @@ export async function startServerProcess(): Promise<void> {
     const env = getEnv();
     const tracing = await startTracing({ captureBodies: env.DETOUR_OTEL_CAPTURE_BODIES });
     if (tracing) logger.info({ protocol: tracing, captureBodies: env.DETOUR_OTEL_CAPTURE_BODIES }, "OpenTelemetry traces on");
+    if (env.REDIS_URL) await loadRedisDriver();
     // 2. encryption key
     const keyInfo = getEncryptionKeyInfo();
     if (keyInfo.generated) {
