@@ -6,7 +6,8 @@
  * cards and the filters fold behind a button.
  */
 import { expect, type Page, test } from "@playwright/test";
-import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { admin, API, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
+import { E2E_ADMIN_API_KEY } from "../playwright.config";
 import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
 import { type MockUpstream, startMockUpstream } from "../testing/mock-upstream/server";
 
@@ -159,4 +160,30 @@ test.describe("on a phone", () => {
     await page.screenshot({ path: screenshotPath(info.outputDir, "phone-logs-filter-api-key"), fullPage: true });
     expect(errors).toEqual([]);
   });
+});
+
+test("a search too broad to sort by cost links to the window of its newest matches, which sorts", async ({ page }, info) => {
+  const errors = consoleErrors(page);
+  // 2,001 requests say the word: one more than a search sorted by cost sorts (2,000).
+  const word = `tangelo${RUN}`;
+  for (let i = 0; i < 2001; i += 25) {
+    await Promise.all(Array.from({ length: Math.min(25, 2001 - i) }, (_, k) => send(billing.key, `${word} number ${i + k}`)));
+  }
+  const byCost = `q=${word}&sort=-cost`;
+  await expect
+    .poll(async () => (await fetch(`${API}/logs?${byCost}&limit=1`, { headers: { "x-portkey-api-key": E2E_ADMIN_API_KEY } })).status, {
+      timeout: 30_000,
+    })
+    .toBe(400);
+
+  await page.goto(`/logs?${byCost}`);
+  const alert = page.getByRole("alert").filter({ hasText: "too many to sort by cost or latency" });
+  await expect(alert).toContainText("matches more than 2,000 logs");
+  await expect(rows(page)).toHaveCount(0);
+  await page.screenshot({ path: screenshotPath(info.outputDir, "logs-search-too-broad"), fullPage: true });
+  await alert.getByRole("link", { name: "Sort the newest 2,000 matches" }).click();
+  await expect(page).toHaveURL(/[?&]from=[^&]+.*[?&]to=[^&]+/);
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  await expect(rows(page)).toHaveCount(50);
+  expect(errors).toEqual([]);
 });

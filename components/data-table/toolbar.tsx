@@ -9,7 +9,8 @@
 import type { FormEvent, ReactNode, Ref } from "react";
 import { useId, useState } from "react";
 
-export type ToolbarIssue = { param: string; label?: string; message: string };
+/** A problem in what was typed; `fix`, when the page knows one, is a link that applies it. */
+export type ToolbarIssue = { param: string; label?: string; message: string; fix?: { label: string; href: string } };
 
 export function DataTableToolbar({
   label,
@@ -94,6 +95,12 @@ export function DataTableToolbar({
               <li key={`${issue.param}:${issue.message}`}>
                 <code>{issue.param}</code>
                 {issue.label ? ` (${issue.label})` : ""}: {issue.message}
+                {issue.fix ? (
+                  <>
+                    {" "}
+                    <a href={issue.fix.href}>{issue.fix.label}</a>
+                  </>
+                ) : null}
               </li>
             ))}
           </ul>

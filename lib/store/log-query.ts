@@ -248,10 +248,11 @@ export type LogPage = { rows: LogListRow[]; next: LogCursor | null };
 /**
  * Knobs for tests: how many metadata matches a page sorted by time may read before it checks rows
  * instead; on SQLite, up to how many matches a search reads them all first
- * (SEARCH_MATCHES_FIRST), and up to how many logs a metadata value, cost range or status class
- * drives a search with more (SEARCH_RARE_FILTER).
+ * (SEARCH_MATCHES_FIRST), up to how many logs a metadata value, cost range or status class
+ * drives a search with more (SEARCH_RARE_FILTER), and how many matches a search sorted by cost or
+ * latency may sort (SEARCH_CANDIDATES).
  */
-export type ListTuning = { metadataScan?: number; searchMatchesFirst?: number; searchRareFilter?: number };
+export type ListTuning = { metadataScan?: number; searchMatchesFirst?: number; searchRareFilter?: number; searchCandidates?: number };
 
 /** One page of a workspace's logs. `next` is null on the last page. */
 export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tuning: ListTuning = {}): Promise<LogPage> {
@@ -265,7 +266,7 @@ export async function listLogs(db: Db, workspaceId: string, query: LogQuery, tun
   if (query.filters.q !== undefined && sort.field === "created_at") {
     rows = await readBySearch(db, workspaceId, query, tuning);
   } else if (query.filters.q !== undefined && dialectOf(db) === "postgresql") {
-    rows = await readSearchByValue(db, workspaceId, query);
+    rows = await readSearchByValue(db, workspaceId, query, tuning);
   } else if (query.filters.metadata && sort.field === "created_at") {
     rows = await readByMetadata(db, workspaceId, query, tuning.metadataScan ?? METADATA_SCAN);
   } else {
@@ -517,16 +518,30 @@ function countMatches(db: Db, workspaceId: string, key: string, value: string): 
 // ---------------------------------------------------------------------------------------------
 // Full-text search (`q`)
 
-/** A search sorted by cost or latency narrows to its matches, when there are at most this many. */
-export const SEARCH_CANDIDATES = 10_000;
+/**
+ * A search sorted by cost or latency reads all its matches to sort them, when there are at most
+ * this many; with more it is refused (SearchTooBroadError), naming the window of the newest it
+ * can sort. The bound is the page's cost: on PostgreSQL at 10M logs over 30 days, reading 10,000
+ * matches took ~110 ms (docs/PERFORMANCE.md "At 10M rows").
+ */
+export const SEARCH_CANDIDATES = 2_000;
 
-/** `q` matched more logs than a page sorted by cost or latency can sort; the message says what to do. */
+/** The time window (`from`, `to`) that holds a too broad search's newest SEARCH_CANDIDATES matches or fewer. */
+export type NewestWindow = { from: Date; to: Date };
+
+/**
+ * `q` matched more logs than a page sorted by cost or latency can sort. The message says what to
+ * do, and `newest` is the window to narrow to that sorts the newest matches (a link in the explorer).
+ */
 export class SearchTooBroadError extends Error {
   readonly param = "q";
-  constructor() {
-    super(
-      `matches more than ${SEARCH_CANDIDATES.toLocaleString("en-US")} logs, too many to sort by cost or latency: sort by time, or narrow it (from/to, more words)`,
-    );
+  constructor(
+    readonly newest: NewestWindow | null,
+    readonly bound: number = SEARCH_CANDIDATES,
+  ) {
+    const n = bound.toLocaleString("en-US");
+    const window = newest ? `; from=${newest.from.toISOString()}&to=${newest.to.toISOString()} holds the newest ${n} or fewer` : "";
+    super(`matches more than ${n} logs, too many to sort by cost or latency: sort by time, or narrow it (from/to, more words)${window}`);
     this.name = "SearchTooBroadError";
   }
 }
@@ -901,14 +916,15 @@ async function searchAllByDay(db: Db, scope: SearchScope, days: LogDay[], take: 
  * matches' time range. More days than one statement takes (a legacy partition's): the matches,
  * then their page by day (readCandidatesByDay).
  */
-async function readSearchByValue(db: Db, workspaceId: string, query: LogQuery): Promise<LogListRow[]> {
+async function readSearchByValue(db: Db, workspaceId: string, query: LogQuery, tuning: ListTuning): Promise<LogListRow[]> {
   const scope = searchScope("postgresql", workspaceId, query, null);
   const days = await searchDays(db, scope);
   if (days.length === 0) return [];
-  const take = SEARCH_CANDIDATES + 1;
+  const bound = tuning.searchCandidates ?? SEARCH_CANDIDATES;
+  const take = bound + 1;
   if (days.length > SEARCH_DAYS_PER_STATEMENT) {
     const matches = await searchAllByDay(db, scope, days, take);
-    if (matches.length > SEARCH_CANDIDATES) throw new SearchTooBroadError();
+    if (matches.length > bound) throw await tooBroad(db, workspaceId, query, bound);
     return matches.length === 0 ? [] : readCandidatesByDay(db, workspaceId, query, matches);
   }
   const ts = tsQuery(parseSearchTerms(scope.filters.q!));
@@ -925,8 +941,24 @@ async function readSearchByValue(db: Db, workspaceId: string, query: LogQuery): 
       SELECT * FROM m ${after ? sql`WHERE ${after}` : PrismaRuntime.empty} ORDER BY ${valueOrder(query.sort, "m")} LIMIT ${query.limit + 1}
     ) p ON TRUE
     ORDER BY ${valueOrder(query.sort, "p")}`;
-  if (Number(rows[0]?.matchCount ?? 0) > SEARCH_CANDIDATES) throw new SearchTooBroadError();
+  if (Number(rows[0]?.matchCount ?? 0) > bound) throw await tooBroad(db, workspaceId, query, bound);
   return rows.filter((r) => r.id !== null).map(({ matchCount: _, ...row }) => row);
+}
+
+/**
+ * The refusal of a search sorted by cost or latency with more than `bound` matches, with the window
+ * that holds its newest `bound` or fewer: its newest bound + 1 matches in time order (the search a
+ * page sorted by time reads) say where it starts, after the oldest of them; it ends where the query
+ * does, else just after the newest match (logs written since, with earlier times, may still join).
+ */
+async function tooBroad(db: Db, workspaceId: string, query: LogQuery, bound: number): Promise<SearchTooBroadError> {
+  const newest: LogQuery = { ...query, sort: { field: "created_at", direction: "desc" }, cursor: null };
+  const matches = await searchMatches(db, searchScope(dialectOf(db), workspaceId, newest, null), bound + 1);
+  const first = matches[0];
+  const past = matches[bound];
+  if (!first || !past) return new SearchTooBroadError(null, bound);
+  const to = query.filters.to ?? new Date(first.at.getTime() + 1);
+  return new SearchTooBroadError({ from: new Date(past.at.getTime() + 1), to }, bound);
 }
 
 const DAY_MS = 86_400_000;
@@ -971,9 +1003,9 @@ async function candidateIds(
   if (filters.q !== undefined) {
     // Sorted by cost or latency (SQLite; PostgreSQL: readSearchByValue): all the matches, then the page among them in that order.
     const scope = searchScope(dialect, workspaceId, query, null, tuning);
-    const take = SEARCH_CANDIDATES + 1;
-    const matches = await searchMatches(db, scope, take);
-    if (matches.length > SEARCH_CANDIDATES) throw new SearchTooBroadError();
+    const bound = tuning.searchCandidates ?? SEARCH_CANDIDATES;
+    const matches = await searchMatches(db, scope, bound + 1);
+    if (matches.length > bound) throw await tooBroad(db, workspaceId, query, bound);
     return matches;
   }
   if (filters.metadata) {

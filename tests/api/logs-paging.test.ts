@@ -145,6 +145,7 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
         metadata: { kind: i % 441 === 0 ? "rare" : "bulk", shard: String(i % 3) },
         status: [200, 200, 200, 503, 429, 200, 500][i % 7]!,
         cost: i % 5 === 0 ? null : (i % 13) / 100,
+        requestBody: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: `where is parcel ${i}?` }] }),
       }),
     );
     for (let i = 0; i < rows.length; i += 500) await insertLogBatch(h.db, rows.slice(i, i + 500));
@@ -217,6 +218,18 @@ describe("GET /v1/logs: paging, detail, isolation", () => {
         (p.id < q.id ? 1 : -1),
     );
     await expectPages("sort=-cost", byCostDesc, 200, 12);
+
+    // A search sorted by cost with more matches than it may sort (2,000): a 400 naming `q` and the
+    // window of its newest 2,000, which then sorts, every page.
+    const broad = await api.get("/logs?q=parcel&sort=-cost");
+    expect(broad.status, broad.text.slice(0, 300)).toBe(400);
+    expect(errorOf(broad).issues?.[0]?.path).toBe("q");
+    const window = /from=(\S+)&to=(\S+) holds the newest 2,000 or fewer/.exec(errorOf(broad).message);
+    expect(window, errorOf(broad).message).not.toBeNull();
+    const [from, to] = [new Date(window![1]!), new Date(window![2]!)];
+    const newest = byCostDesc.filter((r) => r.createdAt >= from && r.createdAt < to);
+    expect(new Set(newest.map((r) => r.id))).toEqual(new Set(newestFirst.slice(0, 2000).map((r) => r.id)));
+    await expectPages(`q=parcel&from=${from.toISOString()}&to=${to.toISOString()}&sort=-cost`, newest, 200, 10);
   });
 
   it("one log: every field, the stored bodies verbatim, the headers as an object, the attempts in order", async () => {

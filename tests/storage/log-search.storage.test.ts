@@ -291,8 +291,42 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     expect(rows.ids.length).toBe(40);
     expect(seen).toEqual([...seen].sort((a, b) => b - a));
     expect(new Set(rows.ids).size).toBe(40);
-    // SEARCH_CANDIDATES is 10,000: a spy on the bound would need a bigger table; the error type is what callers map to 400.
-    expect(new SearchTooBroadError().message).toMatch(/sort by time/);
+    // The bound (SEARCH_CANDIDATES, tuned down): 40 matches sort, 39 may not.
+    expect((await walk("q=banana&sort=-cost", 6, { searchCandidates: 40 })).ids).toEqual(rows.ids);
+    await expect(listLogs(t.db, workspaceId, parse("q=banana&sort=-cost"), { searchCandidates: 39 })).rejects.toThrow(SearchTooBroadError);
+  });
+
+  it("refuses to sort more matches than its bound by cost or latency, naming the window of the newest it can sort", async () => {
+    const bound = 15;
+    const cases = [
+      // Two logs share each time: the window's start leaves out both of the pair the 16th newest is in.
+      ["q=common&sort=-cost", 14],
+      ["q=banana&sort=latency_ms", 15],
+      ["q=common&status=503&sort=-latency_ms", 15],
+      [`q=common&to=${new Date(NOW - 2 * DAY).toISOString()}&sort=cost`, 14],
+    ] as const;
+    for (const [search, held] of cases) {
+      const err = await listLogs(t.db, workspaceId, parse(search), { searchCandidates: bound }).catch((e: unknown) => e);
+      expect(err, search).toBeInstanceOf(SearchTooBroadError);
+      const { message, newest } = err as SearchTooBroadError;
+      expect(message).toMatch(/^matches more than 15 logs, too many to sort by cost or latency: sort by time, or narrow it/);
+      expect(message).toContain(`from=${newest!.from.toISOString()}&to=${newest!.to.toISOString()} holds the newest 15 or fewer`);
+      // The same search sorted by time: the newest come first.
+      const byTime = (await walk(search.replace(/&sort=[^&]*/, ""), 200)).ids;
+      const to = parse(search).filters.to;
+      if (to) expect(newest!.to).toEqual(to);
+      // The window: the newest matches, as many as fit, sorted as asked, on every page.
+      const narrowed = { ...parse(search), filters: { ...parse(search).filters, from: newest!.from, to: newest!.to } };
+      const inWindow: string[] = [];
+      for (let query: LogQuery = { ...narrowed, limit: 4 }; ; ) {
+        const page = await listLogs(t.db, workspaceId, query, { searchCandidates: bound });
+        inWindow.push(...page.rows.map((r) => r.id));
+        if (!page.next) break;
+        query = { ...query, cursor: page.next };
+      }
+      expect(inWindow.length, search).toBe(held);
+      expect(new Set(inWindow), search).toEqual(new Set(byTime.slice(0, held)));
+    }
   });
 
   it("sorts a search by cost or latency in the database's order of all its matches: every page, both ways, with filters", async () => {

@@ -51,6 +51,14 @@ function filterValues(params: SearchParams): Record<string, string> {
   return out;
 }
 
+/** A too broad search's fix: the same list narrowed to the window of its newest matches (an absolute from/to). */
+function newestFix(query: LogQuery, err: SearchTooBroadError): { fix?: { label: string; href: string } } {
+  if (!err.newest) return {};
+  const { from, to } = err.newest;
+  const href = listHref({ ...query, range: undefined, filters: { ...query.filters, from, to } });
+  return { fix: { label: `Sort the newest ${err.bound.toLocaleString("en-US")} matches`, href } };
+}
+
 /** A link to the list: the query (its cursor and sort included) and the stack of earlier pages. */
 function listHref(query: Partial<LogQuery>, cursor: string | null = null, stack: readonly (string | null)[] = []): string {
   const params = logQueryToSearchParams({ ...query, cursor: null });
@@ -137,7 +145,7 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
           queryString=""
           urlKey={urlKey}
           filterValues={values}
-          urlIssues={[{ param: page.param, label: "Search", message: page.message }]}
+          urlIssues={[{ param: page.param, label: "Search", message: page.message, ...newestFix(query, page) }]}
           suggestions={await suggestionsPromise}
           rows={null}
           pagination={null}

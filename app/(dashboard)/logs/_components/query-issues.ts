@@ -1,8 +1,9 @@
 /** The log query's zod issues as "which parameter, what is wrong", for the URL error state and the filter form. */
 import type { z } from "zod";
+import type { ToolbarIssue } from "@/components/data-table/toolbar";
 import { LOG_FILTERS, METADATA_PREFIX } from "@/lib/logs/query";
 
-export type QueryIssue = { param: string; label?: string; message: string };
+export type QueryIssue = ToolbarIssue;
 
 const LABELS: Record<string, string> = Object.fromEntries(LOG_FILTERS.map((f) => [f.id, f.label]));
 
