@@ -47,9 +47,10 @@ import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
-import { NODE_REQUEST } from "../lib/http/node-request";
+import { NODE_REQUEST, REQUEST_START } from "../lib/http/node-request";
 import { API_SECURITY_HEADER_OBJECT, API_SECURITY_HEADERS } from "../lib/http/security-headers";
-import { chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
+import { acceptsTrailers, chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
+import { writtenHookOf } from "../lib/http/deferred-body-response";
 import { textBodyOf } from "../lib/http/text-response";
 import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
@@ -136,12 +137,16 @@ async function main(): Promise<void> {
   const role = roleName === "gateway" ? await gatewayRole(answerWith) : await defaultRole(port, host);
 
   const server = http.createServer((req, res) => {
+    const start = performance.now();
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const pathname = q === -1 ? url : url.slice(0, q);
     const handler = role.routes()?.get(`${req.method} ${pathname}`);
-    if (handler) answerWith(handler, req, res);
-    else role.otherwise(req, res, pathname);
+    if (handler) {
+      // Detour's own time (server-timing) counts from here, the request's headers just read.
+      (req as unknown as Record<symbol, number>)[REQUEST_START] = start;
+      answerWith(handler, req, res);
+    } else role.otherwise(req, res, pathname);
   });
   // Requests the HTTP parser refuses (oversized headers: 431, malformed: 400): a JSON error, then close.
   server.on("clientError", (err: Error, socket) => handleClientError(err, socket, http.maxHeaderSize));
@@ -264,13 +269,19 @@ function writeDirect(response: Response, res: http.ServerResponse): boolean {
   if (text !== undefined) {
     // As bytes: with a string, Node sends the head and the body in one write encoded as the body
     // (UTF-8), which would re-encode a header value's bytes (a UTF-8 trace id is sent as Latin-1).
+    const from = performance.now();
     const body = Buffer.from(text, "utf8");
     headers["content-length"] = String(body.byteLength);
     res.writeHead(response.status, headers);
     res.end(body);
+    writtenHookOf(response)?.(performance.now() - from);
   } else {
+    // Trailer fields (server-timing over the whole stream) to a client that asked for them.
+    const te = res.req.headers.te;
+    const trailers = source!.trailers !== undefined && acceptsTrailers(typeof te === "string" ? te : undefined);
+    if (trailers) headers.trailer = source!.trailers!.names;
     res.writeHead(response.status, headers);
-    void pumpChunks(source!, res);
+    void pumpChunks(source!, res, trailers, writtenHookOf(response));
   }
   return true;
 }

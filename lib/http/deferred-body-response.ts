@@ -5,8 +5,16 @@
  * Dependency-free: the server loads the subclasses too (lib/http/text-response.ts,
  * lib/http/stream-response.ts).
  */
+/**
+ * Under this registered symbol on a DeferredBodyResponse, what to tell of the time Detour's server
+ * took to write the answer's last bytes (a JSON answer's head and body, a stream's end): the
+ * request's log row counts it in Detour's own time (lib/gateway/request/respond.ts).
+ */
+export const WRITTEN = Symbol.for("detour.written");
+
 export abstract class DeferredBodyResponse extends Response {
   #full: Response | null = null;
+  [WRITTEN]: ((ms: number) => void) | null = null;
 
   constructor(init: { status: number; headers: Headers }) {
     super(null, init);
@@ -50,4 +58,9 @@ export abstract class DeferredBodyResponse extends Response {
   override clone(): Response {
     return this.withBody().clone();
   }
+}
+
+/** The write hook of a DeferredBodyResponse (from either copy of this module), when it has one. */
+export function writtenHookOf(response: Response): ((ms: number) => void) | null {
+  return (response as unknown as { [WRITTEN]?: ((ms: number) => void) | null })[WRITTEN] ?? null;
 }

@@ -6,7 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ChunkSource, chunkSourceOf, pumpChunks, StreamResponse } from "./stream-response";
+import { acceptsTrailers, type ChunkSource, chunkSourceOf, pumpChunks, StreamResponse } from "./stream-response";
 
 /** A source of `n` chunks of `size` characters; counts pulls and cancels. */
 function counted(n: number, size = 10): ChunkSource & { pulls: number; cancels: number } {
@@ -31,13 +31,13 @@ afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r()
 async function serve(
   source: ChunkSource,
   head: Record<string, string> = {},
-  options: { goneFirst?: boolean } = {},
+  options: { goneFirst?: boolean; trailers?: boolean } = {},
 ): Promise<{ port: number; done: Promise<void> }> {
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   server = http.createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream", ...head });
-    if (!options.goneFirst) void pumpChunks(source, res).then(finished);
+    if (!options.goneFirst) void pumpChunks(source, res, options.trailers).then(finished);
     else {
       // The client is gone, and its "close" has been emitted, before the pump starts.
       res.once("close", () => void pumpChunks(source, res).then(finished));
@@ -75,8 +75,9 @@ describe("pumpChunks", () => {
     await done;
   });
 
-  it("waits for a slow reader (no more pulls than the socket holds), and all of it arrives", async () => {
-    const source = counted(400, 64 * 1024); // 25 MiB in all
+  it("waits for a slow reader (no more pulls than the socket holds), tells the source how long, and all of it arrives", async () => {
+    const waits: number[] = [];
+    const source = { ...counted(400, 64 * 1024), waited: (ms: number) => waits.push(ms) }; // 25 MiB in all
     const { port, done } = await serve(source);
     const res = await fetch(`http://127.0.0.1:${port}/`);
     const reader = res.body!.getReader();
@@ -87,6 +88,42 @@ describe("pumpChunks", () => {
     for (let c = await reader.read(); !c.done; c = await reader.read()) bytes += c.value.byteLength;
     await done;
     expect(bytes).toBe(400 * 64 * 1024);
+    // The 300 ms stall is among the waits the source was told of.
+    expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(250);
+  });
+
+  it("ends with the source's trailer fields when the head declared them, asked after the last chunk", async () => {
+    const order: string[] = [];
+    const base = counted(3, 2);
+    const source: ChunkSource = {
+      pull: async () => {
+        const chunk = await base.pull();
+        order.push(chunk === null ? "end" : "chunk");
+        return chunk;
+      },
+      cancel: base.cancel,
+      trailers: {
+        names: "server-timing",
+        values: () => {
+          order.push("trailers");
+          return { "server-timing": "gateway;dur=1.50" };
+        },
+      },
+    };
+    const { port, done } = await serve(source, { trailer: "server-timing" }, { trailers: true });
+    const answer = await new Promise<{ body: string; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+      http
+        .get({ host: "127.0.0.1", port, headers: { te: "trailers" } }, (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (body += c));
+          res.on("end", () => resolve({ body, trailers: res.trailers }));
+        })
+        .on("error", reject);
+    });
+    await done;
+    expect(answer).toEqual({ body: ".1.2.3", trailers: { "server-timing": "gateway;dur=1.50" } });
+    expect(order).toEqual(["chunk", "chunk", "chunk", "end", "trailers"]);
   });
 
   it("cancels the source when the reader goes away", async () => {
@@ -105,6 +142,14 @@ describe("pumpChunks", () => {
     controller.abort();
     await done;
     expect(source.cancels).toBe(1);
+  });
+});
+
+describe("acceptsTrailers", () => {
+  it("reads TE: trailers among other codings, and nothing else", () => {
+    for (const te of ["trailers", "Trailers", "gzip, trailers", "trailers, deflate;q=0.5", " trailers "])
+      expect(acceptsTrailers(te), te).toBe(true);
+    for (const te of [undefined, "", "gzip", "notrailers", "trailers-x", "deflate;q=trailers"]) expect(acceptsTrailers(te), te).toBe(false);
   });
 });
 

@@ -10,8 +10,19 @@
 import type { ServerResponse } from "node:http";
 import { DeferredBodyResponse } from "./deferred-body-response";
 
-/** Text chunks on demand: `pull` gives the next one, null once the stream is over; `cancel` stops it (the reader went away). */
-export type ChunkSource = { pull(): Promise<string | null>; cancel(): void };
+/**
+ * Text chunks on demand: `pull` gives the next one, null once the stream is over; `cancel` stops it
+ * (the reader went away). Told by the writer, when it has them: how long each wait for the client to
+ * read took (`waited`: a full socket); and the trailer fields to end the stream with (`trailers`:
+ * their names go in the head, their values are asked once the last chunk is written), which the
+ * writer sends only to a client that accepts them (`TE: trailers`).
+ */
+export type ChunkSource = {
+  pull(): Promise<string | null>;
+  cancel(): void;
+  waited?(ms: number): void;
+  trailers?: { names: string; values(): Record<string, string> };
+};
 
 export const CHUNK_SOURCE = Symbol.for("detour.chunkSource");
 
@@ -62,11 +73,23 @@ export function chunkSourceOf(response: Response): ChunkSource | undefined {
   return (response as unknown as { [CHUNK_SOURCE]?: ChunkSource })[CHUNK_SOURCE];
 }
 
+/** Whether a request's `TE` header accepts trailer fields (`TE: trailers`, RFC 9110 10.1.4). */
+export function acceptsTrailers(te: string | undefined): boolean {
+  return te !== undefined && /(?:^|,)\s*trailers\s*(?:,|$)/i.test(te);
+}
+
 /**
  * Writes a source's chunks to Node's response as they come: each write waits for `drain` when the
- * socket is full; the client going away cancels the source. Resolves when it is over either way.
+ * socket is full (the wait told to the source); the client going away cancels the source. With
+ * `trailers` (the head declared them), the source's trailer fields end the stream; `ended` is told
+ * how long the end's write took. Resolves when it is over either way.
  */
-export async function pumpChunks(source: ChunkSource, res: ServerResponse): Promise<void> {
+export async function pumpChunks(
+  source: ChunkSource,
+  res: ServerResponse,
+  trailers = false,
+  ended: ((ms: number) => void) | null = null,
+): Promise<void> {
   flattenHead(res);
   let gone = false;
   let wake: (() => void) | null = null;
@@ -86,16 +109,21 @@ export async function pumpChunks(source: ChunkSource, res: ServerResponse): Prom
       if (gone) return;
       if (chunk === null) break;
       if (!res.write(chunk)) {
+        const from = performance.now();
         await new Promise<void>((resolve) => {
           wake = resolve;
           res.once("drain", resolve);
         });
         res.off("drain", wake!);
         wake = null;
+        source.waited?.(performance.now() - from);
         if (gone) return;
       }
     }
+    const from = performance.now();
+    if (trailers && source.trailers) res.addTrailers(source.trailers.values());
     res.end();
+    ended?.(performance.now() - from);
   } catch (err) {
     // A source that fails past its own error handling: the client cannot be told in the stream.
     res.destroy(err instanceof Error ? err : new Error(String(err)));

@@ -18,7 +18,7 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { originOf } from "../upstream/origin";
-import type { Endpoint, OpenAiErrorBody, ResourceCall, TokenUsage, Wire } from "../providers/types";
+import type { Endpoint, OpenAiErrorBody, ResourceCall, TokenUsage, UpstreamRequest, Wire } from "../providers/types";
 import { isBuildError } from "../providers/types";
 import type { ResolvedTarget } from "./resolve-targets";
 import type { AttemptFn, AttemptOutcome, NodeSettings } from "../router";
@@ -29,6 +29,7 @@ import { isRecord } from "../../is-record";
 import { modelAllowed } from "../model-allow";
 import { type DetourErrorBody, ERROR_CATALOG, errorBody } from "../../errors";
 import type { RequestTrace } from "../../tracing/types";
+import { ExchangeWait, upstreamWait, type Waits } from "./waits";
 
 export type UpstreamPayload =
   /** A 2xx JSON answer in the client's wire (translated when the provider answers in another format), with its usage. */
@@ -39,8 +40,6 @@ export type UpstreamPayload =
    * client of the provider's own wire), or Detour's (`gateway: true`).
    */
   | { kind: "error"; body: OpenAiErrorBody; headers: Headers | null; gateway: boolean; message: string; raw?: string };
-
-export type AttemptTiming = { upstreamMs: number };
 
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -53,7 +52,8 @@ export type AttemptSetup = {
   /** The caller did not ask for usage in the stream: Detour asks, then strips that chunk. */
   stripUsageChunk: boolean;
   maxLogBytes: number;
-  timing: AttemptTiming;
+  /** The request's waits: each attempt's waits on its upstream are counted there (waits.ts). */
+  timing: Waits;
   /** The client's request headers (a provider's `clientHeaders` are read from them). */
   requestHeaders?: Headers;
   /** The HTTP client (default: the process-wide agent); tests pass one with their own DNS. */
@@ -108,10 +108,10 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
     // Only to the target's own destination (built.url), with this attempt's span as the parent.
     if (span !== null) span.sending(built.headers, built.url, typeof body.model === "string" ? body.model : (built.deployment ?? null));
 
-    const started = performance.now();
     const over = leaf.settings.measured && setup.track ? setup.track(leaf) : undefined;
+    const waits = setup.timing;
     try {
-      const res = await sendUpstream(built, info.signal, setup.dispatcher);
+      const res = await exchange(built, info.signal, setup.dispatcher, waits);
       if (over) whenClosed(res.body as Readable, over);
       const headers = passThroughHeaders(res.headers);
       const flat = flatHeaders(res.headers);
@@ -125,7 +125,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
       }
       if (res.statusCode < 200 || res.statusCode >= 300) {
         // A provider may echo the key it was given; it must never reach the caller or a log row.
-        const text = redactSecret(await readErrorBody(res), creds.apiKey);
+        const text = redactSecret(await upstreamWait(waits, readErrorBody(res)), creds.apiKey);
         const normalized = adapter.normalizeError(res.statusCode, text);
         return errorOutcome(res.statusCode, normalized.body, headers, flat, normalized.body.error.message, text);
       }
@@ -136,6 +136,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
           wire: setup.wire,
           translate: built.translate?.stream(),
           onResponseId: setup.onResponseId && ((id) => setup.onResponseId!(id, leaf, built.deployment)),
+          waits,
         });
         const first = await relay.waitForFirstContent();
         if (!first.ok) {
@@ -151,7 +152,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         if (built.deployment) payload.deployment = built.deployment;
         return { status: res.statusCode, headers: flat, response: payload };
       }
-      const text = await res.body.text();
+      const text = await upstreamWait(waits, res.body.text());
       const json = parseObject(text);
       if (!json) {
         const message = `${adapter.id} answered ${res.statusCode} with a body that is not a JSON object (${describeBody(text)})`;
@@ -190,10 +191,24 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
         errorClass: "network",
         response: { kind: "error", body: errorBody("upstream_unreachable", message), headers: null, gateway: true, message },
       };
-    } finally {
-      setup.timing.upstreamMs += performance.now() - started;
     }
   };
+}
+
+/** The request sent and its answer's headers awaited, the wait counted in `waits` but for the request's write. */
+async function exchange(
+  built: UpstreamRequest,
+  signal: AbortSignal,
+  dispatcher: Dispatcher | undefined,
+  waits: Waits,
+): Promise<UpstreamResponse> {
+  const wait = new ExchangeWait(waits);
+  wait.start();
+  try {
+    return await sendUpstream(built, signal, dispatcher, wait);
+  } finally {
+    wait.stop();
+  }
 }
 
 /** Calls `fn` once the upstream body is closed (read to its end, destroyed, or failed). */

@@ -13,6 +13,7 @@ import type { IncomingMessage } from "node:http";
 import { getEnv } from "../../env";
 import { DetourError } from "../../errors";
 import { nodeRequestOf } from "../../http/node-request";
+import type { Waits } from "./waits";
 
 export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
@@ -41,9 +42,10 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
 export async function readJsonBody(
   request: Request,
   limits: BodyLimits = { maxBytes: DEFAULT_MAX_BODY_BYTES, timeoutMs: DEFAULT_BODY_TIMEOUT_MS },
+  waits?: Waits,
 ): Promise<{ body: Record<string, unknown>; text: string }> {
   const incoming = nodeRequestOf(request);
-  if (incoming) return parseBody(await readNodeBody(incoming, limits));
+  if (incoming) return parseBody(await readNodeBody(incoming, limits, waits));
   const { maxBytes, timeoutMs } = limits;
   const tooLarge = () => tooLargeError(maxBytes);
   const declared = Number(request.headers.get("content-length") ?? NaN);
@@ -101,8 +103,11 @@ function discardNodeRest(incoming: IncomingMessage): void {
   incoming.resume();
 }
 
-/** The body of Node's request as text, within the limits (the answers of readJsonBody). */
-function readNodeBody(incoming: IncomingMessage, { maxBytes, timeoutMs }: BodyLimits): Promise<string> {
+/**
+ * The body of Node's request as text, within the limits (the answers of readJsonBody). The time
+ * until its end arrived is the client's (`waits.clientMs`): a slow upload is not Detour's own time.
+ */
+function readNodeBody(incoming: IncomingMessage, { maxBytes, timeoutMs }: BodyLimits, waits?: Waits): Promise<string> {
   const declared = Number(incoming.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     discardNodeRest(incoming);
@@ -110,10 +115,12 @@ function readNodeBody(incoming: IncomingMessage, { maxBytes, timeoutMs }: BodyLi
   }
   // Gone before the body was asked for: its "close" has been emitted already.
   if (incoming.destroyed) return Promise.reject(clientClosed());
+  const from = performance.now();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = (err: DetourError | null) => {
+      if (waits) waits.clientMs += performance.now() - from;
       clearTimeout(timer);
       incoming.off("data", onData);
       incoming.off("end", onEnd);

@@ -17,7 +17,7 @@ describe("setGatewayHeaders", () => {
     setGatewayHeaders(
       h,
       served({ ctx, cacheStatus: "MISS" }),
-      1.234,
+      { own: 1.234, upstream: 250.5 },
       { path: "config.targets[1]", retryCount: -1, fallbackUsed: true, target: { provider: "openai" } },
       false,
     );
@@ -30,29 +30,35 @@ describe("setGatewayHeaders", () => {
       "x-portkey-cache-status": "MISS",
       "x-portkey-provider": "openai",
       "x-portkey-fallback": "true",
-      "server-timing": "gateway;dur=1.23",
+      "server-timing": "gateway;dur=1.23, upstream;dur=250.50",
     });
   });
 
   it("Detour's own error on a routed answer adds x-portkey-gateway-exception", () => {
     const h = new Headers();
-    setGatewayHeaders(h, served({ ctx }), 0, { path: "config", retryCount: 0, fallbackUsed: false, target: { provider: "openai" } }, true);
+    setGatewayHeaders(
+      h,
+      served({ ctx }),
+      { own: 0, upstream: 0 },
+      { path: "config", retryCount: 0, fallbackUsed: false, target: { provider: "openai" } },
+      true,
+    );
     expect(h.get("x-portkey-gateway-exception")).toBe("true");
     expect(h.get("x-portkey-fallback")).toBe("false");
   });
 
   it("an error before routing: no routing headers; before the headers were parsed, the trace id as sent, else the request id", () => {
     const sent = new Headers();
-    setGatewayHeaders(sent, served({}, { "x-portkey-trace-id": "  mine  " }), 0.5, null, true);
+    setGatewayHeaders(sent, served({}, { "x-portkey-trace-id": "  mine  " }), { own: 0.5, upstream: 0 }, null, true);
     expect(entries(sent)).toEqual({
       "x-portkey-trace-id": "mine",
       "x-portkey-request-id": "log_01",
       "x-portkey-cache-status": "DISABLED",
       "x-portkey-gateway-exception": "true",
-      "server-timing": "gateway;dur=0.50",
+      "server-timing": "gateway;dur=0.50, upstream;dur=0.00",
     });
     const none = new Headers();
-    setGatewayHeaders(none, served(), 0, null, true);
+    setGatewayHeaders(none, served(), { own: 0, upstream: 0 }, null, true);
     expect(none.get("x-portkey-trace-id")).toBe("log_01");
   });
 });

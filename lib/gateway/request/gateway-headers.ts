@@ -14,13 +14,21 @@ export type HeaderSource = {
 /** What answered a routed request: the router's result, or a cached answer (its path, `0`, `false`). */
 export type Answered = { path: string; retryCount: number; fallbackUsed: boolean; target: { provider: string } };
 
+/** Detour's own time and the upstream waits so far, in ms (served.ts: `ownMs`, `upstreamMs`). */
+export type Times = { own: number; upstream: number };
+
+/** `server-timing`'s value: `gateway` is Detour's own time, `upstream` the waits on providers (docs/GATEWAY.md §3). */
+export function serverTiming(t: Times): string {
+  return `gateway;dur=${t.own.toFixed(2)}, upstream;dur=${t.upstream.toFixed(2)}`;
+}
+
 /**
  * Sets Detour's headers on `headers` (after any upstream headers, so these win; a Headers object
  * lists its names sorted, so the order of the calls does not show). `answered` null: an
  * error Detour raised before or outside routing, which carries no routing headers. `exception`:
- * Detour's own error (`x-portkey-gateway-exception: true`). `ownMs`: Detour's own time (`ownMs()`).
+ * Detour's own error (`x-portkey-gateway-exception: true`). `times`: for `server-timing`.
  */
-export function setGatewayHeaders(headers: Headers, s: HeaderSource, ownMs: number, answered: Answered | null, exception: boolean): void {
+export function setGatewayHeaders(headers: Headers, s: HeaderSource, times: Times, answered: Answered | null, exception: boolean): void {
   // Refused before its headers were parsed (401, a bad header): the trace id as sent, else the request id.
   headers.set(
     "x-portkey-trace-id",
@@ -36,5 +44,5 @@ export function setGatewayHeaders(headers: Headers, s: HeaderSource, ownMs: numb
   headers.set("x-portkey-cache-status", s.cacheStatus);
   if (exception) headers.set("x-portkey-gateway-exception", "true");
   if (s.affinity) headers.set("x-detour-affinity", s.affinity);
-  headers.set("server-timing", `gateway;dur=${ownMs.toFixed(2)}`);
+  headers.set("server-timing", serverTiming(times));
 }

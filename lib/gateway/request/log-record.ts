@@ -100,6 +100,8 @@ export type RequestForLog = {
   call: ResourceCall | null;
   /** Responses and conversations the request created (written with the row: where they live). */
   created: AffinityRow[];
+  /** The server's write of the answer's last bytes, after it was handed over (Detour's own time too). */
+  writeMs: number;
 };
 
 /** The answer side of a log row. */
@@ -190,7 +192,7 @@ export function buildLogRecord(s: RequestForLog, key: Caller, input: LogInput, l
     costSaved: input.costSaved ?? null,
     usageEstimated: input.usageEstimated ?? false,
     latencyMs,
-    overheadMs: Math.round(input.overheadMs * 1000) / 1000,
+    overheadMs: Math.round((input.overheadMs + s.writeMs) * 1000) / 1000,
     retryCount: input.result?.retryCount ?? 0,
     cacheStatus: s.cacheStatus,
     fallbackUsed: input.result?.fallbackUsed ?? false,

@@ -3,6 +3,7 @@
  * queued log row: the router's (JSON, a relayed stream, or an error), a cached one, and Detour's own
  * error for anything a stage threw.
  */
+import { type DeferredBodyResponse, WRITTEN } from "../../http/deferred-body-response";
 import { StreamResponse } from "../../http/stream-response";
 import { TextResponse } from "../../http/text-response";
 import { errorDetail, logger } from "../../logger";
@@ -11,9 +12,9 @@ import { getResponseCache, type CachedAnswer } from "../cache/response-cache";
 import { DetourError, ERROR_CATALOG } from "../../errors";
 import { gatewayError } from "../errors";
 import { RouteError } from "../router";
-import { setGatewayHeaders } from "./gateway-headers";
+import { serverTiming, setGatewayHeaders, type Times } from "./gateway-headers";
 import { usageFields, type LogInput } from "./log-record";
-import { enqueueLog, modelRequested, ownMs, type Resolved, type Routed, type Served } from "./served";
+import { enqueueLog, modelRequested, ownMs, type Resolved, type Routed, type Served, upstreamMs } from "./served";
 import { type Endpoint, type TokenUsage, wireOf } from "../providers/types";
 import { errorText } from "./wire-errors";
 import { claimBackgroundUsage, forgetAffinity } from "../affinity";
@@ -79,6 +80,18 @@ function cutStreamUsage(s: Routed, events: number): TokenUsage | null {
   };
 }
 
+/**
+ * The answer, told how long Detour's server took to write its last bytes (a JSON answer's head and
+ * body, a stream's end): after `server-timing` went out, so only the log row counts it. The row is
+ * built on the next turn (enqueueLog), after the write.
+ */
+function handOver<R extends DeferredBodyResponse>(s: Served, response: R): R {
+  response[WRITTEN] = (ms) => {
+    s.writeMs += ms;
+  };
+  return response;
+}
+
 /** Requests the client abandoned are logged with nginx's "client closed request". */
 const CLIENT_CLOSED = ERROR_CATALOG.client_closed.status;
 
@@ -89,12 +102,16 @@ export function respond(s: Routed): Response {
   const headers = payload && payload.kind !== "error" ? new Headers(payload.headers) : new Headers(payload?.headers ?? undefined);
   const own = ownMs(s);
   const gatewayError = payload?.kind === "error" && payload.gateway;
-  setGatewayHeaders(headers, s, own, result, gatewayError);
+  setGatewayHeaders(headers, s, { own, upstream: upstreamMs(s) }, result, gatewayError);
 
   if (payload?.kind === "stream") {
     headers.set("content-type", "text/event-stream; charset=utf-8");
     headers.set("cache-control", "no-cache");
+    // The stream's own time runs on until its last chunk is written: its log row and its trailer
+    // (`server-timing` to a client that accepts trailers) say the whole of it.
+    const times = (): Times => ({ own: ownMs(s), upstream: upstreamMs(s) });
     const source = payload.relay.source((summary) => {
+      const whole = ownMs(s);
       const background = summary.background ? summary.responseId : null;
       const estimated = summary.usage === null && summary.end !== "done" ? cutStreamUsage(s, summary.events) : null;
       withCountedUsage(s, { usage: estimated ?? summary.usage, model: summary.model }, background, (fields) =>
@@ -103,14 +120,18 @@ export function respond(s: Routed): Response {
           status: summary.end === "client_closed" ? CLIENT_CLOSED : result.outcome.status,
           errorType: summary.end === "done" ? null : summary.end === "broken" ? "upstream_stream_broken" : "client_closed",
           result,
-          overheadMs: own,
+          overheadMs: whole,
           usage: fields,
           responseText: summary.logText,
           responseTruncated: summary.logTruncated,
         }),
       );
     });
-    return new StreamResponse(source, { status: result.outcome.status, headers });
+    source.waited = (ms) => {
+      s.timing.clientMs += ms;
+    };
+    source.trailers = { names: "server-timing", values: () => ({ "server-timing": serverTiming(times()) }) };
+    return handOver(s, new StreamResponse(source, { status: result.outcome.status, headers }));
   }
 
   // A deleted response is gone: so is its record (local, Redis, database).
@@ -138,7 +159,7 @@ export function respond(s: Routed): Response {
       enqueueLog(s, { status: result.outcome.status, errorType: null, result, overheadMs: own, usage: fields, responseText: payload.text }),
     );
     headers.set("content-type", "application/json");
-    return new TextResponse(payload.text, { status: result.outcome.status, headers });
+    return handOver(s, new TextResponse(payload.text, { status: result.outcome.status, headers }));
   }
 
   const errorBody =
@@ -153,7 +174,7 @@ export function respond(s: Routed): Response {
     responseText: text,
   });
   headers.set("content-type", "application/json");
-  return new TextResponse(text, { status: result.outcome.status, headers });
+  return handOver(s, new TextResponse(text, { status: result.outcome.status, headers }));
 }
 
 /**
@@ -164,7 +185,13 @@ export function respondFromCache(s: Resolved, hit: CachedAnswer): Response {
   s.cacheStatus = "HIT";
   const own = ownMs(s);
   const headers = new Headers({ "content-type": hit.contentType });
-  setGatewayHeaders(headers, s, own, { path: hit.path, retryCount: 0, fallbackUsed: false, target: { provider: hit.provider } }, false);
+  setGatewayHeaders(
+    headers,
+    s,
+    { own, upstream: 0 },
+    { path: hit.path, retryCount: 0, fallbackUsed: false, target: { provider: hit.provider } },
+    false,
+  );
   const usage = usageFields({ usage: hit.usage, model: hit.model }, modelRequested(s), hit.provider, s.prices ?? undefined);
   enqueueLog(s, {
     status: hit.status,
@@ -176,7 +203,7 @@ export function respondFromCache(s: Resolved, hit: CachedAnswer): Response {
     costSaved: usage.cost,
     responseText: hit.text,
   });
-  return new TextResponse(hit.text, { status: hit.status, headers });
+  return handOver(s, new TextResponse(hit.text, { status: hit.status, headers }));
 }
 
 /** Detour's error answer for whatever a stage threw; logged once the API key is known. */
@@ -193,7 +220,7 @@ export function errorResponse(s: Served, err: unknown): Response {
   }
   const own = ownMs(s);
   const headers = new Headers({ "content-type": "application/json" });
-  setGatewayHeaders(headers, s, own, null, true);
+  setGatewayHeaders(headers, s, { own, upstream: upstreamMs(s) }, null, true);
   if (error.headers) for (const name in error.headers) headers.set(name, error.headers[name]!);
   if (error.rateLimitScope) observeRateLimited(error.rateLimitScope);
   const text = errorText(wireOf(s.endpoint), error.status, error.toBody());
@@ -207,5 +234,5 @@ export function errorResponse(s: Served, err: unknown): Response {
     usage: usageFields({ usage: null, model: null }, modelRequested(s)),
     responseText: text,
   });
-  return new TextResponse(text, { status: error.status, headers });
+  return handOver(s, new TextResponse(text, { status: error.status, headers }));
 }

@@ -14,7 +14,9 @@ import type { Pinned } from "./origin";
 import { countTokens } from "../rate-limit/checks";
 import type { ResolvedTarget, Routing } from "./resolve-targets";
 import type { RouteResult } from "../router";
-import type { AttemptTiming, UpstreamPayload } from "./attempt";
+import type { UpstreamPayload } from "./attempt";
+import { newWaits, upstreamMsNow, type Waits } from "./waits";
+import { requestStartOf } from "../../http/node-request";
 import type { RequestContext } from "./headers";
 import { buildLogRecord, type LogInput } from "./log-record";
 import { type BudgetHold, settleBudgets, spendSubjects } from "../../budgets/enforce";
@@ -40,6 +42,7 @@ export type CachePlan = { key: string; ttlMs: number };
  * a stage fills in are null until then. The error answer and the log row read it as is.
  */
 export type Served = {
+  /** When the request started (`performance.now()`): taken by Detour's server, else when the handler was called. */
   t0: number;
   startedAt: Date;
   logId: string;
@@ -71,9 +74,11 @@ export type Served = {
   cache: CachePlan | null;
   /** The router's answer (`routeUpstream`). */
   result: RouteResult<ResolvedTarget, UpstreamPayload> | null;
-  /** Time spent waiting on upstreams (the attempts add to it) and in retry back-off: not Detour's own. */
-  timing: AttemptTiming;
+  /** Time spent waiting on upstreams and on the client (waits.ts), and in retry back-off: not Detour's own. */
+  timing: Waits;
   sleptMs: number;
+  /** The server's write of the answer's last bytes (respond.ts: handOver), which its log row counts as Detour's own time. */
+  writeMs: number;
   cacheStatus: "HIT" | "MISS" | "REFRESH" | "DISABLED";
   /** The reservation held against the request's budgets (`reserveBudget`), released when its log row is built. */
   budget: BudgetHold | null;
@@ -99,7 +104,7 @@ export function newServed(request: Request, endpoint: Endpoint, call: ResourceCa
   const tracer = requestTracer();
   inferenceStarted();
   return {
-    t0: performance.now(),
+    t0: requestStartOf(request) ?? performance.now(),
     startedAt: new Date(),
     logId: newLogId(),
     request,
@@ -116,8 +121,9 @@ export function newServed(request: Request, endpoint: Endpoint, call: ResourceCa
     routing: null,
     cache: null,
     result: null,
-    timing: { upstreamMs: 0 },
+    timing: newWaits(),
     sleptMs: 0,
+    writeMs: 0,
     cacheStatus: "DISABLED",
     budget: null,
     prices: null,
@@ -136,9 +142,18 @@ export function modelRequested(s: Served): string | null {
   return typeof s.body?.model === "string" ? s.body.model : null;
 }
 
-/** Detour's own time so far: elapsed minus time spent waiting on upstreams and retry back-off. */
+/**
+ * Detour's own time so far: elapsed since the request started, minus the waits on upstreams and on
+ * the client and the retry back-off. Everything else Detour did for it counts: the adapter, the
+ * stages, reading and relaying the upstream's answer (docs/GATEWAY.md §3, `server-timing`).
+ */
 export function ownMs(s: Served): number {
-  return Math.max(0, performance.now() - s.t0 - s.timing.upstreamMs - s.sleptMs);
+  return Math.max(0, performance.now() - s.t0 - upstreamMsNow(s.timing) - s.timing.clientMs - s.sleptMs);
+}
+
+/** The upstream waits so far (`server-timing`'s `upstream`). */
+export function upstreamMs(s: Served): number {
+  return upstreamMsNow(s.timing);
 }
 
 /** The router's wait between retries, counted in `sleptMs` (not Detour's own time). */
@@ -182,11 +197,12 @@ export function enqueueLog(s: Served, input: LogInput): void {
     if (trace !== null) trace.finish({ endedAt, status: input.status, errorType: input.errorType, record: null, answer: null });
     return;
   }
-  const latencyMs = Math.round(performance.now() - s.t0);
+  const elapsed = performance.now() - s.t0;
   setImmediate(() => {
     let record: LogRecord | null = null;
     try {
-      record = buildLogRecord(s, key, input, latencyMs);
+      // The server's write of the answer's last bytes, done by now, ends the latency as it ends Detour's own time.
+      record = buildLogRecord(s, key, input, Math.round(elapsed + s.writeMs));
       if (trace !== null) finishTrace(s, trace, input, record, endedAt);
       observeRequest(record);
       countTokens(record, input.result?.target ?? null, key);

@@ -35,6 +35,7 @@ import { isRecord } from "../../is-record";
 import { errorBody } from "../../errors";
 import type { ChunkSource } from "../../http/stream-response";
 import type { StreamTranslator, TokenUsage, Wire } from "../providers/types";
+import { upstreamWait, type Waits } from "./waits";
 
 /** @deprecated name: the token counts of a stream are a `TokenUsage`. */
 export type StreamUsage = TokenUsage;
@@ -73,6 +74,8 @@ type Options = {
   translate?: StreamTranslator;
   /** Told the id of a Responses stream's response as soon as `response.created` carries it. */
   onResponseId?: (id: string) => void;
+  /** The request's waits: each read of the upstream's next bytes counts there (waits.ts). */
+  waits?: Waits;
 };
 
 const MAX_HELD_BYTES = 1024 * 1024;
@@ -134,7 +137,7 @@ export class SseRelay {
     const maxHeld = this.options.maxHeldBytes ?? MAX_HELD_BYTES;
     try {
       for (;;) {
-        const next = await this.iterator.next();
+        const next = await upstreamWait(this.options.waits, this.iterator.next());
         if (next.done) return { ok: false, message: `its stream ended before the first content chunk${this.describeHeld()}` };
         const found = this.absorb(next.value.toString("utf8"), true);
         // An error in the same read after the first content event is relayed after it (see absorb).
@@ -425,7 +428,7 @@ export class SseRelay {
               else finish("done", null);
               return null;
             }
-            const next = await this.iterator.next();
+            const next = await upstreamWait(this.options.waits, this.iterator.next());
             if (next.done) throw new Error(`the upstream stream ended without ${STREAM_END[this.wire]}`);
             this.absorb(next.value.toString("utf8"), false);
           }

@@ -72,7 +72,7 @@ export function rateLimitByApiKey(s: Authenticated): Promise<void> | undefined {
 
 /** The JSON body, within the size and time limits (413, 408; 400 when it is not a JSON object). */
 export async function readBody(s: WithHeaders): Promise<WithBody> {
-  const { body, text } = await readJsonBody(s.request, bodyLimits());
+  const { body, text } = await readJsonBody(s.request, bodyLimits(), s.timing);
   return fill(fill(s, "body", body), "requestText", text);
 }
 

@@ -38,18 +38,48 @@ export function createUpstreamAgent(options: { lookup: LookupFunction }): Agent 
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
+/** Told when the request's write starts (its socket's turn) and when it has been written. */
+export type SendHooks = { writing(): void; written(): void };
+
 export async function sendUpstream(
   req: UpstreamRequest,
   signal: AbortSignal,
   dispatcher: Dispatcher = getUpstreamAgent(),
+  hooks?: SendHooks,
 ): Promise<UpstreamResponse> {
   return undiciRequest(req.url, {
     method: req.method,
     headers: req.headers,
     body: req.body,
     signal,
-    dispatcher,
+    dispatcher: hooks ? withSendHooks(dispatcher, hooks) : dispatcher,
   });
+}
+
+/** undici's (legacy) handler methods the hooks wrap: `undici.request` hands its dispatcher such a handler. */
+type HookedHandler = {
+  onConnect?: (abort: (err?: Error) => void, context?: object) => void;
+  onRequestSent?: () => void;
+};
+
+/**
+ * `dispatcher`, with the hooks told about the request's write: undici calls its handler's
+ * `onConnect` as the request's socket takes it (right before the head is built and written), and
+ * `onRequestSent` once it is written.
+ */
+function withSendHooks(dispatcher: Dispatcher, hooks: SendHooks): Dispatcher {
+  return {
+    dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      const h = handler as unknown as HookedHandler;
+      const connect = h.onConnect;
+      h.onConnect = (abort, context) => {
+        hooks.writing();
+        connect?.call(h, abort, context);
+      };
+      h.onRequestSent = hooks.written;
+      return dispatcher.dispatch(opts, handler);
+    },
+  } as Dispatcher;
 }
 
 const ignore = () => {};

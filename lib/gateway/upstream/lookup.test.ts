@@ -14,6 +14,7 @@ import { openAiAdapter } from "../providers/openai";
 import type { ResolvedTarget } from "../request/resolve-targets";
 import { createUpstreamAgent, sendUpstream } from "./agent";
 import { AddressNotAllowedError, createGuardedLookup, findAddressNotAllowed, type ResolveAll } from "./lookup";
+import { newWaits } from "../request/waits";
 
 /** A DNS the test rewrites between calls, like an attacker's name server with TTL 0. */
 function controlledDns(table: Record<string, string[]>) {
@@ -138,7 +139,7 @@ describe("connections of the upstream agent", () => {
       stream: false,
       stripUsageChunk: false,
       maxLogBytes: 1024,
-      timing: { upstreamMs: 0 },
+      timing: newWaits(),
       dispatcher: agent,
     });
     const target = (customHost?: string): ResolvedTarget => ({
