@@ -86,7 +86,18 @@ type Role = {
   close(): Promise<void>;
 };
 
+/**
+ * A reader of stdout or stderr that went away (a closed pipe: EPIPE) loses what is written there
+ * from then on; the server goes on serving. Without a listener the write's error ended the start
+ * sequence (a hang: the first admin's banner) or the process. Any other error is thrown, as before.
+ */
+function survivingClosedOutput(err: NodeJS.ErrnoException): void {
+  if (err.code !== "EPIPE") throw err;
+}
+
 async function main(): Promise<void> {
+  process.stdout.on("error", survivingClosedOutput);
+  process.stderr.on("error", survivingClosedOutput);
   // The full check runs again inside the server (instrumentation.ts); this one only needs the address and the role.
   const { PORT: port, DETOUR_HOST: host, DETOUR_ROLE: roleName } = parseEnv();
   // Production build, production mode (as `next start` sets it).
