@@ -10,6 +10,15 @@ import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type BetterSqlite3 from "better-sqlite3";
 import type Pg from "pg";
 
+/**
+ * The session settings of Detour's own PostgreSQL connections (the app's client and the log sink's
+ * pool): no JIT compilation. Detour's statements take milliseconds; at 10M logs the planner's cost
+ * of a search over a month of day partitions passes `jit_above_cost`, and compiling it took ~290 ms
+ * of a 325 ms statement (docs/PERFORMANCE.md "At 10M rows"). An `options` parameter in
+ * DATABASE_URL replaces this one (pg reads the URL's parameters over its config's).
+ */
+export const PG_SESSION_OPTIONS = "-c jit=off";
+
 export async function loadSqliteDriver(): Promise<typeof BetterSqlite3> {
   return (await import("better-sqlite3")).default;
 }

@@ -9,7 +9,7 @@ import { PrismaClient as PostgresClient } from "../generated/postgresql/client";
 import type { Env } from "../env";
 import { getEnv } from "../env";
 import { getRuntime } from "../runtime";
-import { lazyAdapter } from "./drivers";
+import { lazyAdapter, PG_SESSION_OPTIONS } from "./drivers";
 import { withWriteLockFirst } from "./sqlite-write-lock";
 
 export type Db = SqliteClient;
@@ -23,6 +23,7 @@ export function createDb(target: DatabaseTarget): Db {
       const { PrismaPg } = await import("@prisma/adapter-pg");
       return new PrismaPg({
         connectionString: target.url,
+        options: PG_SESSION_OPTIONS,
         max: 10,
         connectionTimeoutMillis: 5_000,
         query_timeout: 30_000,

@@ -16,7 +16,7 @@
 import type Database from "better-sqlite3";
 import type pg from "pg";
 import type { DatabaseTarget } from "../db";
-import { loadPgDriver, loadSqliteDriver } from "../db/drivers";
+import { loadPgDriver, loadSqliteDriver, PG_SESSION_OPTIONS } from "../db/drivers";
 import type { LogRecord } from "../logs/types";
 import { dedupeAffinity, dedupeById, rollupDeltas, toAffinityRows, toAttemptRows, toLogRow, toMetadataRows, toSpendRows } from "./log-rows";
 import { SQLITE_INDEX_LOG_SQL } from "./log-search-index";
@@ -209,7 +209,7 @@ function postgresSink(url: string): LogSink {
   let pooled: Promise<pg.Pool> | null = null;
   const pool = () =>
     (pooled ??= loadPgDriver().then((driver) => {
-      const p = new driver.Pool({ connectionString: url, ...PG_POOL });
+      const p = new driver.Pool({ connectionString: url, options: PG_SESSION_OPTIONS, ...PG_POOL });
       p.on("error", () => undefined); // an idle client's error surfaces on the next query instead
       return p;
     }));
