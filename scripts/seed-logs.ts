@@ -35,6 +35,7 @@ import { PrismaClient as PostgresClient } from "../lib/generated/postgresql/clie
 import { azureOpenAiInfo, openAiInfo } from "../lib/gateway/providers/catalog";
 import type { Db, DatabaseTarget } from "../lib/db";
 import { describeDatabase } from "../lib/db";
+import { PG_SESSION_OPTIONS } from "../lib/db/drivers";
 import { migrate } from "../lib/db/migrate";
 import { parseEnv } from "../lib/env";
 import { cost as costOf } from "../lib/logs/cost";
@@ -604,7 +605,10 @@ function createClient(target: DatabaseTarget, queries: CapturedQuery[]): Db {
   const log = args.explain ? ([{ emit: "event", level: "query" }] as const) : [];
   const client =
     target.kind === "postgresql"
-      ? (new PostgresClient({ adapter: new PrismaPg({ connectionString: target.url, max: 4 }), log: [...log] }) as unknown as Db)
+      ? (new PostgresClient({
+          adapter: new PrismaPg({ connectionString: target.url, options: PG_SESSION_OPTIONS, max: 4 }),
+          log: [...log],
+        }) as unknown as Db)
       : new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 10_000 }), log: [...log] });
   if (args.explain)
     (client as unknown as { $on(e: "query", cb: (ev: { query: string; params: string }) => void): void }).$on("query", (ev) =>

@@ -548,6 +548,75 @@ describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored
     }
   });
 
+  it("probes a common metadata value per row with a known word, every value with an unknown one, and finds the same logs", async () => {
+    const t = await createTestDatabase();
+    try {
+      const ws = (await t.db.workspace.create({ data: { name: "probe", slug: "probe" } })).id;
+      await ensureLogPartitions(t.db, { from: day(3), daysAhead: 1 });
+      // One day of 3,000 logs that all say "common", 3 of them "zanzibar" too; a third of them
+      // team=billing (a common value), each its own user (rare values). Statistics taken, as
+      // autovacuum would: they decide which values are common and which words known.
+      const logs = Array.from({ length: 3000 }, (_, i) =>
+        testLogRecord({
+          workspaceId: ws,
+          createdAt: new Date(day(1).getTime() + i * 20_000),
+          metadata: { ...(i % 3 === 0 ? { team: "billing" } : { team: `t-${i % 97}` }), user: `u-${i}` },
+          requestBody: chat(`common question ${i}${i % 1000 === 7 ? " zanzibar" : ""}`),
+        }),
+      );
+      const sink = createLogSink(t.target);
+      await sink.write(logs);
+      await sink.close();
+      await t.db.$executeRawUnsafe(`ANALYZE "RequestLog"`);
+      await t.db.$executeRawUnsafe(`ANALYZE "RequestLogMetadata"`);
+      const statements: Prisma.Sql[] = [];
+      const spy = t.db.$extends({
+        query: {
+          $queryRaw: ({ args, query }) => {
+            statements.push(args);
+            return query(args);
+          },
+        },
+      }) as unknown as Db;
+      const newestFirst = [...logs].reverse();
+      const cases = [
+        ["q=common&metadata.team=billing", true, (r: LogRecord) => r.metadata?.team === "billing"],
+        ["q=common&metadata.user=u-1500", false, (r: LogRecord) => r.metadata?.user === "u-1500"],
+        ["q=zanzibar&metadata.team=billing", true, (r: LogRecord) => /zanzibar/.test(r.requestBody!) && r.metadata?.team === "billing"],
+        // A word no log says, so none the statistics know (3 logs of 3,000 are enough to be known).
+        ["q=quixotic&metadata.user=u-7", true, () => false],
+      ] as const;
+      for (const [search, probed, keep] of cases) {
+        statements.length = 0;
+        const got: string[] = [];
+        for (let query: LogQuery = { ...parse(search), limit: 20 }; ; ) {
+          const page = await listLogs(spy, ws, query);
+          got.push(...page.rows.map((r) => r.id));
+          if (!page.next || got.length >= 60) break;
+          query = { ...query, cursor: page.next };
+        }
+        expect(got, search).toEqual(
+          newestFirst
+            .filter(keep)
+            .slice(0, got.length)
+            .map((r) => r.id),
+        );
+        expect(got.length, search).toBe(Math.min(60, newestFirst.filter(keep).length));
+        const searches = statements.filter((st) => st.text.includes("@@"));
+        expect(searches.length, search).toBeGreaterThan(0);
+        for (const st of searches) {
+          const plan = (await t.db.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${st.text}`, ...st.values))
+            .map((r) => r["QUERY PLAN"])
+            .join("\n");
+          if (probed) expect(plan, search).toMatch(/SubPlan/);
+          else expect(plan, search).not.toMatch(/SubPlan/);
+        }
+      }
+    } finally {
+      await t.drop();
+    }
+  });
+
   it("searches the days that hold logs, a few statements for many days, and misses none: gaps, a wider partition, the DEFAULT one", async () => {
     const t = await createTestDatabase();
     try {
