@@ -489,6 +489,8 @@ async function measure(db: Db, target: DatabaseTarget, workspaceId: string, quer
     { name: "q common word + status=503", query: "q=the&status=503" },
     { name: "q common word + metadata.user=user-42", query: "q=the&metadata.user=user-42" },
     { name: "q topic + metadata.team=billing", query: "q=warranty&metadata.team=billing" },
+    { name: "q topic + metadata.user=user-42", query: "q=warranty&metadata.user=user-42" },
+    { name: "q rare + metadata.team=billing", query: `q=${orderNo}&metadata.team=billing` },
     { name: "q topic + last 24 h", query: `q=warranty&from=${daysAgo(1)}` },
     { name: "q rare, sort -cost", query: `q=${orderNo}&sort=-cost` },
     { name: "q topic + status=503 last 7 days, sort -cost", query: `q=warranty&status=503&from=${daysAgo(7)}&sort=-cost` },

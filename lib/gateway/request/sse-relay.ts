@@ -35,7 +35,7 @@ import { isRecord } from "../../is-record";
 import { errorBody } from "../../errors";
 import type { ChunkSource } from "../../http/stream-response";
 import type { StreamTranslator, TokenUsage, Wire } from "../providers/types";
-import { upstreamWait, type Waits } from "./waits";
+import { endWait, startWait, upstreamWait, type Waits } from "./waits";
 
 /** @deprecated name: the token counts of a stream are a `TokenUsage`. */
 export type StreamUsage = TokenUsage;
@@ -428,7 +428,15 @@ export class SseRelay {
               else finish("done", null);
               return null;
             }
-            const next = await upstreamWait(this.options.waits, this.iterator.next());
+            // The wait counted inline: a relayed stream reads many times, each read one promise.
+            const waits = this.options.waits;
+            if (waits) startWait(waits);
+            let next: IteratorResult<Buffer>;
+            try {
+              next = await this.iterator.next();
+            } finally {
+              if (waits) endWait(waits);
+            }
             if (next.done) throw new Error(`the upstream stream ended without ${STREAM_END[this.wire]}`);
             this.absorb(next.value.toString("utf8"), false);
           }

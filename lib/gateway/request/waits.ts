@@ -17,11 +17,13 @@ export type Waits = {
 
 export const newWaits = (): Waits => ({ upstreamMs: 0, waiting: 0, since: 0, clientMs: 0 });
 
-function startWait(waits: Waits): void {
+/** A wait on an upstream begins (upstreamWait, or inline where an async wrapper per read would cost: sse-relay.ts). */
+export function startWait(waits: Waits): void {
   if (waits.waiting++ === 0) waits.since = performance.now();
 }
 
-function endWait(waits: Waits): void {
+/** ... and ends. */
+export function endWait(waits: Waits): void {
   if (--waits.waiting === 0) waits.upstreamMs += performance.now() - waits.since;
 }
 
