@@ -832,7 +832,9 @@ function commonMetadataValues(db: Db): Promise<Set<string>> {
     WHERE i.inhparent = '"RequestLogMetadata"'::regclass AND s."most_common_vals" IS NOT NULL`.then(
     (rows) => {
       const out = new Set<string>();
-      for (const { vals, freqs } of rows) vals.forEach((v, i) => (freqs[i] ?? 0) >= COMMON_METADATA_SHARE && out.add(v));
+      for (const { vals, freqs } of rows) {
+        for (const [i, v] of vals.entries()) if ((freqs[i] ?? 0) >= COMMON_METADATA_SHARE) out.add(v);
+      }
       return out;
     },
     // Unreadable: every value stays joined (as before this was read), and the next search asks again.

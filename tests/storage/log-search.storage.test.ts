@@ -499,6 +499,25 @@ describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored
   };
   const day = (d: number) => new Date(Math.floor(NOW / DAY) * DAY - d * DAY);
 
+  /** A client that records every raw statement it runs (as listLogs runs them), for their plans. */
+  function statementSpy(db: Db): { spy: Db; statements: Prisma.Sql[] } {
+    const statements: Prisma.Sql[] = [];
+    const spy = db.$extends({
+      query: {
+        $queryRaw: ({ args, query }) => {
+          statements.push(args);
+          return query(args);
+        },
+      },
+    }) as unknown as Db;
+    return { spy, statements };
+  }
+
+  const planOf = async (db: Db, statement: Prisma.Sql) =>
+    (await db.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${statement.text}`, ...statement.values))
+      .map((r) => r["QUERY PLAN"])
+      .join("\n");
+
   it("reads the column's GIN index for a rare word, and never computes a tsvector per row", async () => {
     const t = await createTestDatabase();
     try {
@@ -519,16 +538,7 @@ describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored
       );
       await sink.close();
       await t.db.$executeRawUnsafe(`ANALYZE "RequestLog"`);
-      // Every statement the search runs, as listLogs runs it, then its plan.
-      const statements: Prisma.Sql[] = [];
-      const spy = t.db.$extends({
-        query: {
-          $queryRaw: ({ args, query }) => {
-            statements.push(args);
-            return query(args);
-          },
-        },
-      }) as unknown as Db;
+      const { spy, statements } = statementSpy(t.db);
       for (const search of ["q=zanzibar", "q=zanzibar&status=503", "q=zanzibar&sort=-cost", "q=common&status=503"]) {
         statements.length = 0;
         const page = await listLogs(spy, ws, parse(search));
@@ -536,8 +546,7 @@ describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored
         const searches = statements.filter((s) => s.text.includes("@@"));
         expect(searches.length, search).toBeGreaterThan(0);
         for (const s of searches) {
-          const rows = await t.db.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${s.text}`, ...s.values);
-          const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+          const plan = await planOf(t.db, s);
           expect(plan, search).not.toMatch(/to_tsvector/);
           expect(plan, search).toMatch(/"searchVector" @@/);
           if (search.startsWith("q=zanzibar")) expect(plan, search).toMatch(/Bitmap Index Scan on "RequestLog_p\d{8}_searchVector_idx"/);
@@ -569,15 +578,7 @@ describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored
       await sink.close();
       await t.db.$executeRawUnsafe(`ANALYZE "RequestLog"`);
       await t.db.$executeRawUnsafe(`ANALYZE "RequestLogMetadata"`);
-      const statements: Prisma.Sql[] = [];
-      const spy = t.db.$extends({
-        query: {
-          $queryRaw: ({ args, query }) => {
-            statements.push(args);
-            return query(args);
-          },
-        },
-      }) as unknown as Db;
+      const { spy, statements } = statementSpy(t.db);
       const newestFirst = [...logs].reverse();
       const cases = [
         ["q=common&metadata.team=billing", true, (r: LogRecord) => r.metadata?.team === "billing"],
@@ -605,9 +606,7 @@ describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored
         const searches = statements.filter((st) => st.text.includes("@@"));
         expect(searches.length, search).toBeGreaterThan(0);
         for (const st of searches) {
-          const plan = (await t.db.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${st.text}`, ...st.values))
-            .map((r) => r["QUERY PLAN"])
-            .join("\n");
+          const plan = await planOf(t.db, st);
           if (probed) expect(plan, search).toMatch(/SubPlan/);
           else expect(plan, search).not.toMatch(/SubPlan/);
         }
