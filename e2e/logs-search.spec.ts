@@ -183,7 +183,8 @@ test("a search too broad to sort by cost links to the window of its newest match
   await page.screenshot({ path: screenshotPath(info.outputDir, "logs-search-too-broad"), fullPage: true });
   await alert.getByRole("link", { name: "Sort the newest 2,000 matches" }).click();
   await expect(page).toHaveURL(/[?&]from=[^&]+.*[?&]to=[^&]+/);
-  await expect(page.getByRole("alert")).toHaveCount(0);
+  // The filter's alert is gone (Next.js's route announcer, also an alert, may speak the new page).
+  await expect(page.getByRole("alert").filter({ hasText: "too many to sort" })).toHaveCount(0);
   await expect(rows(page)).toHaveCount(50);
   expect(errors).toEqual([]);
 });
