@@ -813,7 +813,7 @@ async function partitionsNotKnowing(db: Db, terms: SearchTerm[]): Promise<Set<st
 
 /** A metadata value at least this share of a day's metadata rows is common (commonMetadataValues). */
 const COMMON_METADATA_SHARE = 0.01;
-const commonValuesCache = new WeakMap<Db, { at: number; values: Promise<Set<string>> }>();
+const commonValuesCache: StatsCache<Set<string>> = new WeakMap();
 
 /**
  * PostgreSQL: the metadata values that the statistics of some day partition of "RequestLogMetadata"
@@ -823,33 +823,47 @@ const commonValuesCache = new WeakMap<Db, { at: number; values: Promise<Set<stri
  * rare value read all of it (363 ms against 4 ms at 333k logs a day).
  */
 function commonMetadataValues(db: Db): Promise<Set<string>> {
-  const hit = commonValuesCache.get(db);
-  if (hit && Date.now() - hit.at < KNOWN_LEXEMES_TTL_MS) return hit.values;
-  const values = db.$queryRaw<{ vals: string[]; freqs: number[] }[]>`
-    SELECT CAST(CAST(s."most_common_vals" AS text) AS text[]) AS "vals", s."most_common_freqs" AS "freqs"
-    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_stats s ON s."schemaname" = n.nspname AND s."tablename" = c.relname AND s."attname" = 'value'
-    WHERE i.inhparent = '"RequestLogMetadata"'::regclass AND s."most_common_vals" IS NOT NULL`.then(
-    (rows) => {
+  return fromStats(
+    commonValuesCache,
+    db,
+    async () => {
+      const rows = await db.$queryRaw<{ vals: string[]; freqs: number[] }[]>`
+        SELECT CAST(CAST(s."most_common_vals" AS text) AS text[]) AS "vals", s."most_common_freqs" AS "freqs"
+        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_stats s ON s."schemaname" = n.nspname AND s."tablename" = c.relname AND s."attname" = 'value'
+        WHERE i.inhparent = '"RequestLogMetadata"'::regclass AND s."most_common_vals" IS NOT NULL`;
       const out = new Set<string>();
       for (const { vals, freqs } of rows) {
         for (const [i, v] of vals.entries()) if ((freqs[i] ?? 0) >= COMMON_METADATA_SHARE) out.add(v);
       }
       return out;
     },
-    // Unreadable: every value stays joined (as before this was read), and the next search asks again.
-    () => {
-      commonValuesCache.delete(db);
-      return new Set<string>();
-    },
+    // Unreadable: every value stays joined, as before this was read.
+    () => new Set<string>(),
   );
-  commonValuesCache.set(db, { at: Date.now(), values });
-  return values;
 }
 
-/** How long the lexemes the statistics know are kept: they change with an ANALYZE, and only decide plans. */
-const KNOWN_LEXEMES_TTL_MS = 60_000;
-const knownLexemesCache = new WeakMap<Db, { at: number; known: Promise<Map<string, Set<string>>> }>();
+/** How long what the statistics say is kept per client: it changes with an ANALYZE, and only decides plans. */
+const STATS_TTL_MS = 60_000;
+
+type StatsCache<T> = WeakMap<Db, { at: number; value: Promise<T> }>;
+
+/**
+ * What `read` makes of the planner's statistics, kept STATS_TTL_MS per client. Unreadable: `none`
+ * (the plans as before it was read), and the next caller reads again.
+ */
+function fromStats<T>(cache: StatsCache<T>, db: Db, read: () => Promise<T>, none: () => T): Promise<T> {
+  const hit = cache.get(db);
+  if (hit && Date.now() - hit.at < STATS_TTL_MS) return hit.value;
+  const value = read().catch(() => {
+    cache.delete(db);
+    return none();
+  });
+  cache.set(db, { at: Date.now(), value });
+  return value;
+}
+
+const knownLexemesCache: StatsCache<Map<string, Set<string>>> = new WeakMap();
 
 /**
  * PostgreSQL: per partition of "RequestLog" with statistics, the lexemes they know (the most
@@ -857,22 +871,20 @@ const knownLexemesCache = new WeakMap<Db, { at: number; known: Promise<Map<strin
  * partitions, as much as a whole page of a common word.
  */
 function knownLexemes(db: Db): Promise<Map<string, Set<string>>> {
-  const hit = knownLexemesCache.get(db);
-  if (hit && Date.now() - hit.at < KNOWN_LEXEMES_TTL_MS) return hit.known;
-  const known = db.$queryRaw<{ partition: string; known: string[] }[]>`
-    SELECT c.relname AS "partition", CAST(CAST(s."most_common_elems" AS text) AS text[]) AS "known"
-    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_stats s ON s."schemaname" = n.nspname AND s."tablename" = c.relname AND s."attname" = 'searchVector'
-    WHERE i.inhparent = '"RequestLog"'::regclass AND s."most_common_elems" IS NOT NULL`.then(
-    (rows) => new Map(rows.map((r) => [r.partition, new Set(r.known)])),
-    // Unreadable: every day keeps the planner's choice (as before this was read), and the next search asks again.
-    () => {
-      knownLexemesCache.delete(db);
-      return new Map<string, Set<string>>();
+  return fromStats(
+    knownLexemesCache,
+    db,
+    async () => {
+      const rows = await db.$queryRaw<{ partition: string; known: string[] }[]>`
+        SELECT c.relname AS "partition", CAST(CAST(s."most_common_elems" AS text) AS text[]) AS "known"
+        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_stats s ON s."schemaname" = n.nspname AND s."tablename" = c.relname AND s."attname" = 'searchVector'
+        WHERE i.inhparent = '"RequestLog"'::regclass AND s."most_common_elems" IS NOT NULL`;
+      return new Map(rows.map((r) => [r.partition, new Set(r.known)]));
     },
+    // Unreadable: every day keeps the planner's choice, as before this was read.
+    () => new Map<string, Set<string>>(),
   );
-  knownLexemesCache.set(db, { at: Date.now(), known });
-  return known;
 }
 
 /**
@@ -1017,9 +1029,13 @@ async function readSearchByValue(db: Db, workspaceId: string, query: LogQuery, t
  */
 async function tooBroad(db: Db, workspaceId: string, query: LogQuery, bound: number): Promise<SearchTooBroadError> {
   const newest: LogQuery = { ...query, sort: { field: "created_at", direction: "desc" }, cursor: null };
-  const matches = await searchMatches(db, searchScope(dialectOf(db), workspaceId, newest, null), bound + 1);
-  const first = matches[0];
-  const past = matches[bound];
+  return newestWindowError(query, await searchMatches(db, searchScope(dialectOf(db), workspaceId, newest, null), bound + 1), bound);
+}
+
+/** The refusal, from a search's newest bound + 1 matches, newest first (tooBroad). */
+function newestWindowError(query: LogQuery, newestFirst: Pick<Match, "at">[], bound: number): SearchTooBroadError {
+  const first = newestFirst[0];
+  const past = newestFirst[bound];
   if (!first || !past) return new SearchTooBroadError(null, bound);
   const to = query.filters.to ?? new Date(first.at.getTime() + 1);
   return new SearchTooBroadError({ from: new Date(past.at.getTime() + 1), to }, bound);
@@ -1069,7 +1085,8 @@ async function candidateIds(
     const scope = searchScope(dialect, workspaceId, query, null, tuning);
     const bound = tuning.searchCandidates ?? SEARCH_CANDIDATES;
     const matches = await searchMatches(db, scope, bound + 1);
-    if (matches.length > bound) throw await tooBroad(db, workspaceId, query, bound);
+    // A search sorted by value reads its matches newest first (searchScope): the window is theirs.
+    if (matches.length > bound) throw newestWindowError(query, matches, bound);
     return matches;
   }
   if (filters.metadata) {
