@@ -91,7 +91,7 @@ type Engine = {
 };
 
 export async function rebuildRollups(target: DatabaseTarget, options: RebuildOptions = {}): Promise<RebuildResult> {
-  const engine = target.kind === "sqlite" ? sqliteEngine(await loadSqliteDriver(), target.file) : await postgresEngine(target.url);
+  const engine = target.kind === "sqlite" ? await sqliteEngine(target.file) : await postgresEngine(target.url);
   try {
     const pageSize = Math.max(1, options.pageSize ?? 5000);
     let from = options.from ?? null;
@@ -121,7 +121,8 @@ export async function rebuildRollups(target: DatabaseTarget, options: RebuildOpt
   }
 }
 
-function sqliteEngine(Database: Awaited<ReturnType<typeof loadSqliteDriver>>, file: string): Engine {
+async function sqliteEngine(file: string): Promise<Engine> {
+  const Database = await loadSqliteDriver();
   const db = new Database(file, { timeout: 10_000 });
   db.pragma("journal_mode = WAL");
   const upsert = rollupUpserterSqlite(db);
