@@ -20,14 +20,12 @@
  * bench/profile-summary.ts). Needs `npm run build` (and the other builds) and `npm --prefix bench ci`.
  * The schema is this checkout's: builds from commits with other migrations are not comparable.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { type CaseResult, loadAutocannon, measure as measureCase, type Target } from "./lib/autocannon";
-import { seedDetour, sqliteDetourEnv, startMock } from "./lib/detour";
-import { log, onCleanup, root, runMain, spawnProc, startDetour, waitForHttp } from "./lib/procs";
+import { seedHotPath, sqliteDetourEnv, startMock } from "./lib/detour";
+import { log, root, runMain, spawnProc, startDetour, waitForHttp } from "./lib/procs";
 import { fmt, table } from "./lib/stats";
 import { freePort, waitForHealthOrExit } from "../testing/server-process";
 
@@ -89,17 +87,8 @@ async function main(): Promise<void> {
   type System = { name: string; pid: number | undefined; targets: Record<(typeof CASES)[number], Target> };
   const systems: System[] = [];
   for (const [i, { distDir, role, flags, name }] of servers.entries()) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-ab-"));
-    onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
-    const dbFile = path.join(dataDir, "detour.db");
-    const seed = await seedDetour(`file:${dbFile}`, dataDir, keyHex, mock.url);
-    const vkOk = await seed.openaiKey("bench ok", KEY_OK);
-    const vkFail = await seed.openaiKey("bench fail", KEY_FAIL);
-    const fallbackSlug = await seed.config("bench fallback", {
-      strategy: { mode: "fallback" },
-      targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }],
-    });
-    const cacheSlug = await seed.config("bench cache", { cache: { mode: "simple", max_age: 3600 }, virtual_key: vkOk });
+    const hot = await seedHotPath("detour-ab-", keyHex, mock.url, { ok: KEY_OK, fail: KEY_FAIL });
+    const { dataDir, dbFile, seed, vkOk, fallback: fallbackSlug, cache: cacheSlug } = hot;
     await seed.close();
     const profDir = i === 0 && opts["cpu-prof"] ? path.resolve(opts["cpu-prof"]) : null;
     const env = { ...sqliteDetourEnv(dataDir, dbFile, keyHex), DETOUR_NEXT_DIST_DIR: distDir, DETOUR_ROLE: role };

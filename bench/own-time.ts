@@ -13,15 +13,14 @@
  * --cpu-prof profiles each Detour process (V8 profile written on exit; bench/profile-summary.ts).
  * Needs `npm run build`. Detour logs every request (SQLite), as in production.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { Client } from "undici";
-import { seedDetour, sqliteDetourEnv, startMock } from "./lib/detour";
-import { log, onCleanup, root, runMain, startDetour } from "./lib/procs";
+import { seedHotPath, sqliteDetourEnv, startMock } from "./lib/detour";
+import { log, root, runMain, startDetour } from "./lib/procs";
 import { fmt, table } from "./lib/stats";
 import { waitForHealthOrExit } from "../testing/server-process";
 
@@ -83,17 +82,10 @@ async function main(): Promise<void> {
   const messages = [{ role: "user", content: "What are the 7 wonders of the world?" }];
   const rows: string[][] = [];
   for (const role of ROLES) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-own-"));
-    onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
-    const dbFile = path.join(dataDir, "detour.db");
-    const seed = await seedDetour(`file:${dbFile}`, dataDir, keyHex, mock.url);
-    const vkOk = await seed.openaiKey("bench ok", KEY_OK);
-    const vkFail = await seed.openaiKey("bench fail", KEY_FAIL);
-    const fallback = await seed.config("bench fallback", {
-      strategy: { mode: "fallback" },
-      targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }],
+    const { dataDir, dbFile, seed, vkOk, fallback, cache } = await seedHotPath("detour-own-", keyHex, mock.url, {
+      ok: KEY_OK,
+      fail: KEY_FAIL,
     });
-    const cache = await seed.config("bench cache", { cache: { mode: "simple", max_age: 3600 }, virtual_key: vkOk });
     await seed.close();
     const prof = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(opts["cpu-prof"])}`] : [];
     const detour = await startDetour(`Detour ${role}`, { ...sqliteDetourEnv(dataDir, dbFile, keyHex), DETOUR_ROLE: role }, prof);

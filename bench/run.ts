@@ -21,7 +21,7 @@
  * from this process before it starts.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -35,8 +35,8 @@ import {
   type CaseResult,
   type Target,
 } from "./lib/autocannon";
-import { countLogs, sqliteDetourEnv, seedDetour, startMock } from "./lib/detour";
-import { benchDir, buildInfo, exitedOutputs, log, onCleanup, root, runMain, sleep, spawnProc, startDetour, waitForHttp } from "./lib/procs";
+import { countLogs, seedDetour, seedHotPath, sqliteDetourEnv, startMock } from "./lib/detour";
+import { benchDir, buildInfo, exitedOutputs, log, root, runMain, sleep, spawnProc, startDetour, waitForHttp } from "./lib/procs";
 import { startLoad } from "./lib/closed-loop";
 import { fmt, signed, statusText, summary, table, type Summary } from "./lib/stats";
 // Detour's own modules (bootstrap, stores) are imported in main() (bench/lib/detour.ts's seedDetour), after LOG_LEVEL is set: their
@@ -233,21 +233,11 @@ async function main(): Promise<void> {
   log(`mock upstream on ${mockUrl} (pid ${mockPid})`);
 
   // 2. Detour: fresh SQLite, seeded here, then the production build as its own process
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "detour-bench-"));
-  onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
-  const dbFile = path.join(dataDir, "detour.db");
   const keyHex = randomBytes(32).toString("hex");
-  const seed = await seedDetour(`file:${dbFile}`, dataDir, keyHex, mockUrl);
+  const hot = await seedHotPath("detour-bench-", keyHex, mockUrl, { ok: KEY_OK, fail: KEY_FAIL });
+  const { dataDir, dbFile, seed, vkOk, fallback: fallbackSlug, cache: cacheSlug } = hot;
   const apiKey = seed.apiKey;
-  const vkOk = await seed.openaiKey("bench ok", KEY_OK);
-  const vkFail = await seed.openaiKey("bench fail", KEY_FAIL);
   const vkPaced = await seed.openaiKey("bench paced", KEY_PACED);
-  const fallbackSlug = await seed.config("bench fallback", {
-    strategy: { mode: "fallback" },
-    targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }],
-  });
-  // The response cache on: every request of its case is the same, so all but the first are hits.
-  const cacheSlug = await seed.config("bench cache", { cache: { mode: "simple", max_age: 3600 }, virtual_key: vkOk });
   await seed.close();
 
   // The environment of both Detour processes (this one and the one under `next start`, below).

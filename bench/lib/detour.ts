@@ -7,6 +7,9 @@
  * Detour's own modules are imported inside the functions (not at the top), so that the caller can
  * set LOG_LEVEL first: their logger must not print to stdout, which carries the Markdown report.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { FaultRule, ScriptedRule } from "../../testing/mock-upstream/types";
@@ -137,6 +140,28 @@ export async function seedDetour(databaseUrl: string, dataDir: string, keyHex: s
     },
     close: () => db.$disconnect(),
   };
+}
+
+/**
+ * The hot path's cases in a fresh SQLite data dir (removed at the end), as bench/run.ts, ab.ts and
+ * own-time.ts serve them: a virtual key the mock answers (`ok`), one it fails (`fail`: the caller
+ * scripts the fault), a fallback config from the failing key to the answering one, and a config
+ * with the response cache on. The seed stays open for more: the caller closes it.
+ */
+export async function seedHotPath(prefix: string, keyHex: string, mockUrl: string, keys: { ok: string; fail: string }) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  onCleanup("remove the data dir", () => rmSync(dataDir, { recursive: true, force: true }));
+  const dbFile = path.join(dataDir, "detour.db");
+  const seed = await seedDetour(`file:${dbFile}`, dataDir, keyHex, mockUrl);
+  const vkOk = await seed.openaiKey("bench ok", keys.ok);
+  const vkFail = await seed.openaiKey("bench fail", keys.fail);
+  const fallback = await seed.config("bench fallback", {
+    strategy: { mode: "fallback" },
+    targets: [{ virtual_key: vkFail }, { virtual_key: vkOk }],
+  });
+  // Every request of the cache case is the same: all but the first are hits.
+  const cache = await seed.config("bench cache", { cache: { mode: "simple", max_age: 3600 }, virtual_key: vkOk });
+  return { dataDir, dbFile, seed, vkOk, vkFail, fallback, cache };
 }
 
 /**
