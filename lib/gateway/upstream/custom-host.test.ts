@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCustomHostValidator, validateCustomHost, type LookupAll } from "./custom-host";
+import { checkCustomHostWithoutDns, createCustomHostValidator, validateCustomHost, type LookupAll } from "./custom-host";
 
 function fakeDns(table: Record<string, string[]>) {
   const calls: string[] = [];
@@ -106,6 +106,31 @@ describe("custom_host private-address rule", () => {
     expect(await validate("http://127.0.0.1:4010/", ["127.0.0.1:9999"])).toMatchObject({ ok: false });
     expect(await validate("http://127.0.0.2/", ["127.0.0.1"])).toMatchObject({ ok: false });
     expect(calls).toEqual([]);
+  });
+
+  it("keeps each URL's classification per allow-list and label, never another's", async () => {
+    const { lookup, calls } = fakeDns(DNS);
+    const validate = createCustomHostValidator({ lookup });
+    const open = ["127.0.0.1"];
+    const closed: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect(await validate("http://127.0.0.1:4010/v1", open)).toEqual({ ok: true });
+      expect(await validate("http://127.0.0.1:4010/v1", closed)).toMatchObject({ ok: false, message: expect.stringContaining("loopback") });
+      expect(checkCustomHostWithoutDns("http://127.0.0.1:4010/v1", closed, "budget alert webhook")).toMatchObject({
+        message: expect.stringMatching(/^budget alert webhook host "127.0.0.1"/),
+      });
+      expect(checkCustomHostWithoutDns("http://127.0.0.1:4010/v1", closed)).toMatchObject({
+        message: expect.stringMatching(/^custom_host host/),
+      });
+      // A name is resolved on every check (the lookup's own cache decides), whatever was kept of its URL.
+      expect(await validate("https://internal.example.com/v1", [])).toMatchObject({ ok: false });
+      expect(await validate("https://internal.example.com/v1", ["internal.example.com"])).toEqual({ ok: true });
+    }
+    expect(calls).toEqual(["internal.example.com"]);
+    // Long URLs are checked each time, the same way.
+    const long = `http://127.0.0.1/${"a".repeat(600)}`;
+    expect(checkCustomHostWithoutDns(long, closed)).toMatchObject({ ok: false });
+    expect(checkCustomHostWithoutDns(long, open)).toEqual({ ok: true });
   });
 
   it("refuses other schemes, bad URLs and names that do not resolve", async () => {

@@ -104,9 +104,9 @@ export function createCustomHostValidator(options: CustomHostValidatorOptions = 
   }
 
   return async function validateCustomHost(rawUrl: string, allowedPrivateHosts: readonly string[]): Promise<CustomHostCheck> {
-    const first = checkCustomHostWithoutDns(rawUrl, allowedPrivateHosts);
-    if (first !== "resolve") return first;
-    const host = new URL(rawUrl.trim()).hostname;
+    const first = classify(rawUrl, allowedPrivateHosts, "custom_host");
+    if (!("resolve" in first)) return first;
+    const host = first.resolve;
     let addresses: string[];
     try {
       addresses = await cachedLookup(host);
@@ -134,6 +134,40 @@ export function checkCustomHostWithoutDns(
   allowedPrivateHosts: readonly string[],
   label = "custom_host",
 ): CustomHostCheck | "resolve" {
+  const found = classify(rawUrl, allowedPrivateHosts, label);
+  return "resolve" in found ? "resolve" : found;
+}
+
+type Classified = CustomHostCheck | { resolve: string };
+
+/** URLs up to this long have their classification kept: each request through a custom host checks it again. */
+const MEMO_URL_CHARS = 512;
+/** Classifications kept per allow-list (all dropped when full: custom hosts are few, a header's may be many). */
+const MEMO_ENTRIES = 1000;
+const memo = new WeakMap<readonly string[], Map<string, Classified>>();
+
+/**
+ * checkCustomHostWithoutDns, with the host name to resolve. Kept per allow-list, label and URL:
+ * every request through a custom host parsed its URL and normalised the allow-list's entries twice.
+ */
+function classify(rawUrl: string, allowed: readonly string[], label: string): Classified {
+  if (rawUrl.length > MEMO_URL_CHARS) return classifyNow(rawUrl, allowed, label);
+  let byUrl = memo.get(allowed);
+  if (!byUrl) {
+    byUrl = new Map();
+    memo.set(allowed, byUrl);
+  }
+  const key = `${label}\n${rawUrl}`;
+  let found = byUrl.get(key);
+  if (found === undefined) {
+    found = Object.freeze(classifyNow(rawUrl, allowed, label));
+    if (byUrl.size >= MEMO_ENTRIES) byUrl.clear();
+    byUrl.set(key, found);
+  }
+  return found;
+}
+
+function classifyNow(rawUrl: string, allowedPrivateHosts: readonly string[], label: string): Classified {
   let url: URL;
   try {
     url = new URL(rawUrl.trim());
@@ -152,7 +186,7 @@ export function checkCustomHostWithoutDns(
     const kind = nonPublicKind(host);
     return kind ? refuse(`${label} host ${quote(host)} is ${withArticle(kind)} address; ${NON_PUBLIC_HINT}`) : { ok: true };
   }
-  return "resolve";
+  return { resolve: host };
 }
 
 /** docs/GATEWAY.md §7 check of a custom host, with a shared 60 s lookup cache. */
