@@ -4,6 +4,7 @@
  *   npx tsx scripts/seed-logs.ts --rows 100000                      # seed ./data (or DATABASE_URL)
  *   npx tsx scripts/seed-logs.ts --rows 100000 --database-url postgresql://postgres@127.0.0.1:5432/x
  *   npx tsx scripts/seed-logs.ts --measure [--runs 15] [--explain]   # time each query shape
+ *   npx tsx scripts/seed-logs.ts --measure --only 'sort -cost'       # only the shapes whose name matches
  *   npx tsx scripts/seed-logs.ts --rows 10000 --measure               # both, in that order
  *
  * The database is the app's (DATABASE_URL, else DETOUR_DATA_DIR or ./data/detour.db; --database-url
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     measure: { type: "boolean", default: false },
     runs: { type: "string", default: "15" },
     explain: { type: "boolean", default: false },
+    only: { type: "string" },
     prisma: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
@@ -66,7 +68,7 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(
-    "usage: npx tsx scripts/seed-logs.ts [--rows N] [--database-url URL] [--workspace SLUG] [--days 30] [--batch 1000] [--prisma] [--measure [--runs 15] [--explain]]",
+    "usage: npx tsx scripts/seed-logs.ts [--rows N] [--database-url URL] [--workspace SLUG] [--days 30] [--batch 1000] [--prisma] [--measure [--runs 15] [--explain] [--only REGEX]]",
   );
   process.exit(0);
 }
@@ -502,7 +504,8 @@ async function measure(db: Db, target: DatabaseTarget, workspaceId: string, quer
   // Resolve each shape's query (and its deep cursor) first, then warm up the client, the JIT and
   // the database cache on all of them, so that no shape pays for the ones before it.
   const prepared: { shape: Shape; query: LogQuery }[] = [];
-  for (const shape of shapes) {
+  const only = args.only === undefined ? null : new RegExp(args.only);
+  for (const shape of shapes.filter((s) => only === null || only.test(s.name))) {
     const parsed = parseLogQuery(new URLSearchParams(shape.query));
     if (!parsed.success) throw new Error(`${shape.name}: ${parsed.error.message}`);
     let query: LogQuery = parsed.data;
