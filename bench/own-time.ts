@@ -5,7 +5,9 @@
  * `TE: trailers`), and of the log rows' `overheadMs` (the same, plus the server's write of the
  * answer's last bytes, which no header can hold), are set beside the CPU the process spent per
  * request over the same requests: its main thread's alone and the whole process's (the log sink's
- * thread, V8's helpers), from /proc/<pid>/task/<tid>/schedstat (nanoseconds on the CPU).
+ * thread, V8's helpers), from /proc/<pid>/task/<tid>/schedstat (nanoseconds on the CPU). The main
+ * thread's is split into user and kernel time (/proc/<pid>/task/<pid>/stat, clock ticks): the kernel's
+ * share is mostly the loopback network's work on each send and receive, which no timer in Detour sees.
  *
  *   npx tsx bench/own-time.ts [--roles all,gateway] [--n 3000] [--warmup 500] [--cases single,fallback,stream,cache]
  *                             [--cpu-prof DIR]
@@ -57,6 +59,17 @@ function cpuNs(pid: number): [number, number] {
     }
   }
   return [main, all];
+}
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/** The main thread's user and kernel (system) time in ms, from /proc/<pid>/task/<pid>/stat. */
+function mainUserSystemMs(pid: number): [number, number] {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces), from field 3 on: utime is field 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return [(Number(fields[11]) * 1000) / USER_HZ, (Number(fields[12]) * 1000) / USER_HZ];
 }
 
 const TIMING = /gateway;dur=(\d+(?:\.\d+)?)/;
@@ -112,12 +125,16 @@ async function main(): Promise<void> {
       // The warm-up's log rows written first, so that this case's CPU is its own.
       await new Promise((r) => setTimeout(r, 1500));
       const [main0, all0] = cpuNs(pid);
+      const [user0, sys0] = mainUserSystemMs(pid);
       let own = 0;
       const started = performance.now();
       for (let i = 0; i < N; i++) own += await once(client, "/v1/chat/completions", headers(i), body);
       const wall = performance.now() - started;
       await new Promise((r) => setTimeout(r, 1500)); // and this case's rows, counted in its CPU
       const [main1, all1] = cpuNs(pid);
+      const [user1, sys1] = mainUserSystemMs(pid);
+      const userMs = (user1 - user0) / N;
+      const sysMs = (sys1 - sys0) / N;
       const ownMs = own / N;
       const mainMs = (main1 - main0) / 1e6 / N;
       const allMs = (all1 - all0) / 1e6 / N;
@@ -128,7 +145,7 @@ async function main(): Promise<void> {
       db.close();
       if (logged.n !== N) throw new Error(`${role} ${kase}: ${logged.n} rows logged of ${N}`);
       log(
-        `${role} ${kase}: own ${ownMs.toFixed(3)} ms (log ${logged.mean.toFixed(3)}), main thread ${mainMs.toFixed(3)} ms, process ${allMs.toFixed(3)} ms`,
+        `${role} ${kase}: own ${ownMs.toFixed(3)} ms (log ${logged.mean.toFixed(3)}), main thread ${mainMs.toFixed(3)} ms (user ${userMs.toFixed(3)}, kernel ${sysMs.toFixed(3)}), process ${allMs.toFixed(3)} ms`,
       );
       rows.push([
         role,
@@ -137,9 +154,12 @@ async function main(): Promise<void> {
         fmt(ownMs, 3),
         fmt(logged.mean, 3),
         fmt(mainMs, 3),
+        fmt(userMs, 3),
+        fmt(sysMs, 3),
         fmt(allMs, 3),
         fmt(ownMs / mainMs, 2),
         fmt(logged.mean / mainMs, 2),
+        fmt(logged.mean / userMs, 2),
         fmt(logged.mean / allMs, 2),
       ]);
     }
@@ -155,9 +175,12 @@ async function main(): Promise<void> {
         "server-timing",
         "log overhead_ms",
         "CPU main thread",
+        "of it user",
+        "of it kernel",
         "CPU process",
         "timing ÷ main",
         "log ÷ main",
+        "log ÷ main user",
         "log ÷ process",
       ],
       rows,
