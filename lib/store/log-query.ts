@@ -768,8 +768,6 @@ async function rareEntry(
 
 /** PostgreSQL: at most this many days (one branch each) in one search statement. */
 const SEARCH_DAYS_PER_STATEMENT = 32;
-/** PostgreSQL: a search statement in time order spans no more days than keep (days x rows still wanted) under this, beyond doubling. */
-const SEARCH_ROWS_PER_STATEMENT = 10_000;
 
 /**
  * PostgreSQL: the days that may hold the workspace's logs (log-partitions.ts: the day partitions
@@ -893,16 +891,22 @@ function knownLexemes(db: Db): Promise<Map<string, Set<string>>> {
  * index with the text check on every row even for a rare word (seconds at 1M logs); within one
  * day it chooses per word, the GIN index for a rare one and the time index for a common one. So
  * each day is its own branch, `(... ORDER BY createdAt, id LIMIT n)`, and a statement is the
- * UNION ALL of some days' branches, ordered and limited once more. The union is a MATERIALIZED
- * CTE: under a bare outer ORDER BY ... LIMIT the planner merges the branches (Merge Append) and
- * plans each one to return its first rows fast, which is the time index again (a word no log says,
- * over 30 days at 1M logs: 760 ms instead of 40).
+ * UNION ALL of some days' branches, in the search's order of days, under a LIMIT and no ORDER BY:
+ * - an outer ORDER BY ... LIMIT made the planner merge the branches (Merge Append), each planned to
+ *   return its first rows fast, which is the time index again (a word no log says, over 30 days at
+ *   1M logs: 760 ms instead of 40);
+ * - the union as a MATERIALIZED CTE, ordered and limited once more (what this did before), ran
+ *   every branch to its own limit: a count's 2,001 matches of a common word over five days read
+ *   each day's 2,001;
+ * - without either, the Append runs the branches one after the other and stops once the LIMIT is
+ *   met: a day is read only when the days before it fell short. A branch with a LIMIT has no
+ *   parallel plan, so the Append is never a Parallel Append that could interleave them; the rows
+ *   are checked to be in time order all the same, and read the former way if they are not.
  *
  * The first statement reads the first day alone (a common word fills a page there); each next one
  * as many days as the matches so far, at their rate per elapsed time, say would fill the rest
- * twice over, at least twice as many as the last, and no more than keeps days x rows still wanted
- * under SEARCH_ROWS_PER_STATEMENT (a page: every day of a month in one statement; a count's 2,001:
- * a few days). A rare match over a month: two statements, where one per day took 31.
+ * twice over, and at least twice as many as the last. A rare match over a month: two statements,
+ * where one per day took 31.
  *
  * A row is checked against its stored vector: nothing calls to_tsvector per row (which the
  * former expression index, 0016, left to every row read outside it).
@@ -939,11 +943,13 @@ async function searchByDay<T>(db: Db, scope: SearchScope, terms: SearchTerm[], c
         ? sql`(SELECT * FROM (${rows} OFFSET 0) f ORDER BY f."createdAt" ${dir}, f."id" ${dir} LIMIT ${need})`
         : sql`(${rows} ORDER BY l."createdAt" ${dir}, l."id" ${dir} LIMIT ${need})`;
     });
-    const rows =
-      branches.length === 1
-        ? await db.$queryRaw<T[]>(branches[0]!)
-        : await db.$queryRaw<T[]>`WITH m AS MATERIALIZED (${PrismaRuntime.join(branches, " UNION ALL ")})
-            SELECT * FROM m ORDER BY m."createdAt" ${dir}, m."id" ${dir} LIMIT ${need}`;
+    const union = PrismaRuntime.join(branches, " UNION ALL ");
+    let rows = await db.$queryRaw<T[]>(branches.length === 1 ? branches[0]! : sql`SELECT * FROM (${union}) m LIMIT ${need}`);
+    // The days' rows come in the days' order, each day's in its own: the statement is in order. Were
+    // a plan ever to interleave the branches, the union is read whole and ordered instead.
+    if (!inTimeOrder(rows as { createdAt: Date | string }[], scope.asc))
+      rows = await db.$queryRaw<T[]>`WITH m AS MATERIALIZED (${union})
+        SELECT * FROM m ORDER BY m."createdAt" ${dir}, m."id" ${dir} LIMIT ${need}`;
     out.push(...rows);
     i += batch.length;
     for (const { day } of batch) covered += Math.max(0, Math.min(DAY_MS, now - day.getTime()));
@@ -953,10 +959,19 @@ async function searchByDay<T>(db: Db, scope: SearchScope, terms: SearchTerm[], c
     // found: the few hours of today alone do not say that a month is needed (a rare metadata value
     // with a common word, ~5 ms a day at 333k logs: 30 days read where ~10 filled the page).
     const byRate = Math.ceil((2 * left * Math.max(covered, 60_000)) / (Math.max(out.length, 1) * DAY_MS));
-    const byRows = Math.floor(SEARCH_ROWS_PER_STATEMENT / left);
-    n = Math.min(SEARCH_DAYS_PER_STATEMENT, Math.max(2 * batch.length, Math.min(byRate, byRows)));
+    n = Math.min(SEARCH_DAYS_PER_STATEMENT, Math.max(2 * batch.length, byRate));
   }
   return out;
+}
+
+/** Whether rows are in time order (ascending or descending; equal times either way). */
+function inTimeOrder(rows: { createdAt: Date | string }[], asc: boolean): boolean {
+  for (let i = 1; i < rows.length; i++) {
+    const a = new Date(rows[i - 1]!.createdAt).getTime();
+    const b = new Date(rows[i]!.createdAt).getTime();
+    if (asc ? b < a : b > a) return false;
+  }
+  return true;
 }
 
 /**

@@ -577,6 +577,66 @@ describe.runIf(TEST_DB_KIND === "postgresql")("log search on PostgreSQL's stored
     }
   });
 
+  it("reads a day only when the days before it fell short, and in time order", async () => {
+    const t = await createTestDatabase();
+    try {
+      const ws = (await t.db.workspace.create({ data: { name: "lazy", slug: "lazy" } })).id;
+      await ensureLogPartitions(t.db, { from: day(13), daysAhead: 1 });
+      // 12 days of 40 logs, every one says "heron".
+      const logs = Array.from({ length: 480 }, (_, i) =>
+        testLogRecord({
+          workspaceId: ws,
+          createdAt: new Date(day(1 + Math.floor(i / 40)).getTime() + (i % 40) * 2_000_000),
+          requestBody: chat(`heron number ${i}`),
+        }),
+      );
+      const sink = createLogSink(t.target);
+      await sink.write(logs);
+      await sink.close();
+      await t.db.$executeRawUnsafe(`ANALYZE "RequestLog"`);
+      const expected = (
+        await t.db.requestLog.findMany({
+          where: { workspaceId: ws },
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+          select: { id: true },
+        })
+      ).map((r) => r.id);
+      const { spy, statements } = statementSpy(t.db);
+      // 201 rows: the newest day alone (40), then a statement over the next days, which 161 rows need
+      // four of and a bit of a fifth: the days after that are never read.
+      const page = await listLogs(spy, ws, { ...parse("q=heron"), limit: 200 });
+      expect(page.rows.map((r) => r.id)).toEqual(expected.slice(0, 200));
+      const searches = statements.filter((s) => s.text.includes("@@"));
+      expect(searches.length).toBe(2);
+      const analyzed = (
+        await t.db.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN (ANALYZE, COSTS OFF) ${searches[1]!.text}`, ...searches[1]!.values)
+      )
+        .map((r) => r["QUERY PLAN"])
+        .join("\n");
+      const branches = analyzed.match(/Limit \(actual/g)?.length ?? 0;
+      const unread = analyzed.match(/Limit \(never executed\)/g)?.length ?? 0;
+      expect(branches + unread, analyzed).toBeGreaterThan(6);
+      expect(unread, analyzed).toBeGreaterThanOrEqual(3);
+      // Every page, both ways: the same rows as the database's order.
+      for (const [search, order] of [
+        ["q=heron", expected],
+        ["q=heron&sort=created_at", [...expected].reverse()],
+      ] as const) {
+        let query: LogQuery = { ...parse(search), limit: 70 };
+        const seen: string[] = [];
+        for (;;) {
+          const p = await listLogs(t.db, ws, query);
+          seen.push(...p.rows.map((r) => r.id));
+          if (!p.next) break;
+          query = { ...query, cursor: p.next };
+        }
+        expect(seen, search).toEqual(order);
+      }
+    } finally {
+      await t.drop();
+    }
+  });
+
   it("probes a common metadata value per row with a known word, every value with an unknown one, and finds the same logs", async () => {
     const t = await createTestDatabase();
     try {
