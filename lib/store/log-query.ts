@@ -980,9 +980,11 @@ function inTimeOrder(rows: { createdAt: Date | string }[], asc: boolean): boolea
  * latency), and it serves both outcomes:
  * - more than SEARCH_CANDIDATES: SearchTooBroadError, whatever the cursor, with the window of the
  *   newest of them (newestWindowError). Before, the matches were read in no order to count them,
- *   then again in time order for the window: 99-147 ms at 10M logs.
+ *   then again in time order for the window: 99-228 ms at 10M logs (82 and 39-44 now, docs/PERFORMANCE.md).
  * - all of them: the page among them, ordered by the database (pageOfMatches), then those logs'
- *   rows by day (readCandidatesByDay).
+ *   rows by day (readCandidatesByDay). This costs ~15 ms more than the one unordered statement did
+ *   (1,468 matches over 7 days: two statements and the page's order, where the planner had read the
+ *   days with parallel workers).
  */
 async function readSearchByValue(db: Db, workspaceId: string, query: LogQuery, tuning: ListTuning): Promise<LogListRow[]> {
   const bound = tuning.searchCandidates ?? SEARCH_CANDIDATES;
