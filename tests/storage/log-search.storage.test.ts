@@ -329,7 +329,7 @@ describe(`log search and key attribution on ${TEST_DB_KIND}`, () => {
     }
     if (TEST_DB_KIND === "postgresql") {
       // One read serves the refusal: the newest matches in time order, never counted in another
-      // order first (that read and the window's were 99-147 ms at 10M logs).
+      // order first (that read and the window's took 99-228 ms at 10M logs).
       const statements: string[] = [];
       const spy = t.db.$extends({
         query: {
