@@ -68,9 +68,10 @@ describe("server-timing: Detour's own time", () => {
     expect(t.gateway).toBeGreaterThan(0);
     expect(t.gateway).toBeLessThan(t.upstream - 300);
     const log = await h.waitForLog(r.headers["x-portkey-request-id"] as string);
-    // The header's figure, and the write of the answer after it (well under a few ms).
+    // The header's figure, and the write of the answer after it: well under the 400 ms upstream
+    // (a few ms, more on a machine starved of CPU).
     expect(log.overheadMs).toBeGreaterThanOrEqual(t.gateway - 0.01);
-    expect(log.overheadMs).toBeLessThan(t.gateway + 5);
+    expect(log.overheadMs).toBeLessThan(t.gateway + 50);
     // Detour's latency covers both, from the request taken by the server.
     expect(log.latencyMs).toBeGreaterThanOrEqual(Math.floor(t.upstream + t.gateway) - 1);
   });
@@ -98,7 +99,9 @@ describe("server-timing: Detour's own time", () => {
     expect(whole.gateway).toBeLessThan(whole.upstream - 200);
     const log = await h.waitForLog(r.headers["x-portkey-request-id"] as string);
     expect(log.overheadMs).toBeGreaterThanOrEqual(head.gateway - 0.01);
-    expect(log.overheadMs).toBeLessThan(whole.gateway + 5);
+    // Plus the last write, and well under the 150 ms and more the stream waited upstream (a CI
+    // machine starved of CPU took 7 ms between the trailer and the write's end).
+    expect(log.overheadMs).toBeLessThan(whole.gateway + 50);
   });
 
   it("a stream without TE: trailers declares and sends none", async () => {
