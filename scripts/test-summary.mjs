@@ -1,4 +1,5 @@
-// Adds up the JSON reports of vitest and Playwright into one closing line: "N passed, N failed, N skipped".
+// Adds up the JSON reports of vitest and Playwright into one closing line: "N passed, N failed, N skipped",
+// after one line per suite and one "FAILED <test>: <first line of its error>" line per failed test.
 // scripts/test-all.sh writes one `<suite>.json` per suite that ran and one `<suite>.not-run` (its text:
 // why) per suite that did not, e.g. the PostgreSQL runs without PostgreSQL. Those are listed as
 // "not run: <suite> (why)"; their tests are not counted at all, in particular not as skipped.
@@ -23,15 +24,51 @@ for (const file of files.filter((f) => f.endsWith(".json"))) {
   } else {
     // vitest
     p = report.numPassedTests;
-    // A file that fails to load has no failed test but a failed suite: count it once.
-    f = report.numFailedTests > 0 ? report.numFailedTests : (report.numFailedTestSuites ?? 0);
+    // A file that fails to load has no failed test but a failed suite: it counts as one failure.
+    const unloaded = (report.testResults ?? []).filter(
+      (file) => file.status === "failed" && !(file.assertionResults ?? []).some((a) => a.status === "failed"),
+    ).length;
+    f = report.numFailedTests + unloaded;
     s = report.numPendingTests + (report.numTodoTests ?? 0);
   }
   console.log(`  ${file.replace(/\.json$/, "").padEnd(20)} ${p} passed, ${f} failed, ${s} skipped`);
+  for (const line of failures(report)) console.log(`    FAILED ${line}`);
   passed += p;
   failed += f;
   skipped += s;
 }
+// The failed tests' names and the first line of each one's error, so that the last lines of a CI log,
+// which may be all that is kept of it, say what failed and not only how many.
+function failures(report) {
+  const out = [];
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Playwright's messages carry ANSI colour codes
+  const plain = (text) => String(text ?? "").replace(/\u001b\[[0-9;]*m/g, "");
+  const firstLine = (text) =>
+    plain(text)
+      .split("\n")
+      .find((l) => l.trim()) ?? "";
+  const clip = (text) => (text.length > 240 ? `${text.slice(0, 240)}...` : text);
+  if (report.stats && "expected" in report.stats) {
+    const walk = (suite, file) => {
+      for (const spec of suite.specs ?? []) {
+        if (spec.ok) continue;
+        const result = spec.tests?.flatMap((t) => t.results ?? []).find((r) => r.status !== "passed" && r.status !== "skipped");
+        out.push(clip(`${spec.file ?? file}:${spec.line} ${spec.title}: ${firstLine(result?.error?.message)}`));
+      }
+      for (const child of suite.suites ?? []) walk(child, suite.file ?? file);
+    };
+    for (const suite of report.suites ?? []) walk(suite, suite.file);
+    return out;
+  }
+  for (const file of report.testResults ?? []) {
+    const name = path.relative(process.cwd(), file.name ?? "");
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === "failed");
+    for (const a of failed) out.push(clip(`${name} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`));
+    if (!failed.length && file.status === "failed") out.push(clip(`${name}: ${firstLine(file.message)}`));
+  }
+  return out;
+}
+
 const notRun = files
   .filter((f) => f.endsWith(".not-run"))
   .map((f) => ({ suite: f.replace(/\.not-run$/, ""), why: readFileSync(path.join(dir, f), "utf8").trim() || "no reason given" }));
