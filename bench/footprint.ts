@@ -8,10 +8,12 @@
  *   - idle RSS: the process (and any children) `--idle` seconds after it became healthy, no traffic;
  *   - a burst of load (single target, c=32, `--load` seconds): req/s and server CPU per request;
  *   - RSS `--idle` seconds after that load.
+ * 20 s by default: an idle Detour gives memory back ~8 s after its start and 10-15 s after load ends
+ * (lib/settle-heap.ts), and "idle" here means the state it settles in, not those first seconds.
  * The floor is bundled by esbuild and run by plain `node` (no tsx loader in its memory); Detour runs
  * as the README says to run the server itself (`node .next/detour-server/server.cjs`, the build of scripts/server.ts).
  *
- *   npx tsx bench/footprint.ts [--starts 3] [--idle 10] [--load 5] [--db sqlite,postgresql]
+ *   npx tsx bench/footprint.ts [--starts 3] [--idle 20] [--load 5] [--db sqlite,postgresql]
  *
  * Needs `npm run build` and `npm --prefix bench ci`; PostgreSQL at DETOUR_BENCH_PG_URL for the
  * PostgreSQL rows.
@@ -30,7 +32,7 @@ import { detourSystem, floorSystem, portkeySystem, type Running, type System, st
 const { values: opts } = parseArgs({
   options: {
     starts: { type: "string", default: "3" },
-    idle: { type: "string", default: "10" },
+    idle: { type: "string", default: "20" },
     load: { type: "string", default: "5" },
     db: { type: "string", default: "sqlite,postgresql" },
   },

@@ -54,7 +54,7 @@ import { writtenHookOf } from "../lib/http/deferred-body-response";
 import { textBodyOf } from "../lib/http/text-response";
 import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
-import { settleHeap } from "./settle-heap";
+import { settleHeap, settleWhenIdle } from "../lib/settle-heap";
 import { distDirOf, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE, SERVER_BUILD_DIR } from "./server-build-files";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/endpoints/handler-table";
 
@@ -172,8 +172,10 @@ async function main(): Promise<void> {
     process.stderr.write(`Detour cannot start: ${why}\n`);
     process.exit(1);
   });
-  // The start is done: its garbage collected now, so that an idle instance gives back what the start grew.
+  // The start is done: its garbage collected now, so that an idle instance gives back what the start
+  // grew; and the same once a burst of load is over (lib/settle-heap.ts).
   settleHeap();
+  settleWhenIdle();
   server.listen(port, host, () => {
     const self = !host || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
     role.listening(`http://${self}:${port}`).then(

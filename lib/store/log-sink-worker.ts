@@ -4,12 +4,16 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { DatabaseTarget } from "../db";
+import { settleWhenIdle } from "../settle-heap";
 import { inThreadLogSink, THREAD_SQLITE_CHUNK } from "./log-sink";
 import type { SinkReply, SinkRequest } from "./log-sink-thread";
 
 const port = parentPort;
 if (!port) throw new Error("lib/store/log-sink-worker.ts runs as a worker thread only");
 const sink = inThreadLogSink((workerData as { target: DatabaseTarget }).target, { sqliteChunk: THREAD_SQLITE_CHUNK });
+
+// This thread's heap is its own: after a burst of writes, it gives back what the burst grew too.
+settleWhenIdle();
 
 const reply = (r: SinkReply) => port.postMessage(r);
 port.on("message", (req: SinkRequest) => {
