@@ -186,20 +186,22 @@ export class LogWriter {
 
   /**
    * Resolves true once every record enqueued before the call is settled (written, spilled, or
-   * rejected for good); false after `timeoutMs`, leaving the rest queued and reporting how many.
+   * rejected for good); false after `timeoutMs`, leaving the rest queued and reporting how many
+   * (unless `quiet`: a caller that only waits a moment, not the shutdown).
    */
-  flush(timeoutMs = 10_000): Promise<boolean> {
+  flush(timeoutMs = 10_000, { quiet = false }: { quiet?: boolean } = {}): Promise<boolean> {
     const target = this.accepted;
     if (this.settled >= target) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       // Not unref'd: a flush at shutdown must keep the process alive until it ends (bounded).
       const timeout = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        this.report(new Error(`request log flush timed out after ${timeoutMs} ms`), {
-          kind: "unwritten",
-          count: this.held,
-          reason: "flush_timeout",
-        });
+        if (!quiet)
+          this.report(new Error(`request log flush timed out after ${timeoutMs} ms`), {
+            kind: "unwritten",
+            count: this.held,
+            reason: "flush_timeout",
+          });
         resolve(false);
       }, timeoutMs);
       const waiter: Waiter = {

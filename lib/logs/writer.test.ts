@@ -228,6 +228,22 @@ describe("LogWriter flush and close", () => {
     expect(reports.at(-1)).toEqual({ kind: "unwritten", count: 1, reason: "flush_timeout" });
   });
 
+  it("a quiet flush (a config test waiting for its row) times out the same, reporting nothing", async () => {
+    const reports: LogWriterErrorInfo[] = [];
+    const w = writer({
+      write: async () => {
+        throw new Error("down");
+      },
+      onError: (_e, info) => reports.push(info),
+    });
+    w.enqueue(record());
+    const flushed = w.flush(1_000, { quiet: true });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await flushed).toBe(false);
+    expect(w.stats().queued).toBe(1);
+    expect(reports.filter((r) => r.kind === "unwritten")).toEqual([]);
+  });
+
   it("close flushes, then counts later records as dropped", async () => {
     const db = fakeWrite();
     const w = writer({ write: db.write });

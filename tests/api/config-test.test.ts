@@ -55,6 +55,9 @@ describe("management API: test a config with one real request", () => {
     });
     expect(r.json.attempts[1].latency_ms).toBeGreaterThanOrEqual(0);
     expect(h.mock.requests().map((q) => q.key)).toEqual([OPENAI_SECRET, AZURE_SECRET]);
+    // The answer links to its log: already written when the answer came (not up to a writer flush later).
+    const linked = await session.get(`/logs/${r.json.log_id}`);
+    expect(linked.status, linked.text).toBe(200);
 
     const log = await h.waitForLog(r.json.log_id);
     expect(log).toMatchObject({

@@ -60,6 +60,9 @@ describe("management API: replay a logged request", () => {
     expect(r.json.answer).toMatch(/Mock answer/);
     expect(r.text).not.toContain(AZURE_SECRET);
     expect(h.mock.requests().map((q) => q.key)).toEqual([AZURE_SECRET]);
+    // "Open the replay's log" right away finds it: written before the answer came.
+    const linked = await session.get(`/logs/${r.json.log_id}`);
+    expect(linked.status, linked.text).toBe(200);
 
     const replay = await h.waitForLog(r.json.log_id);
     expect(replay.id).not.toBe(rescued);

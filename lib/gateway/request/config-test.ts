@@ -17,6 +17,7 @@ import { forEachConfigCredential } from "../config/credentials";
 import type { Config } from "../config/schema";
 import { type AttemptRecord, RouteError } from "../router";
 import { assembleResponseJson, assembleStream } from "../../logs/stream-text";
+import { getLogWriter } from "../../logs/writer";
 import { attemptView } from "../../logs/types";
 import type { Endpoint } from "../providers/types";
 import { attemptRows } from "./log-record";
@@ -151,10 +152,17 @@ export async function runThroughConfig(input: ConfigRunInput): Promise<ConfigTes
   fill(served, "body", input.body);
   const ready = fill(served, "requestText", requestText) as WithBody;
   testConfigs.set(served, input.config);
+  const logged = new Promise<void>((resolve) => {
+    served.onLogged = resolve;
+  });
 
   const response = await CONFIG_TEST.run(ready);
   const text = await response.text();
   const latencyMs = Math.round(performance.now() - served.t0);
+  // The answer links to the run's log: written before it goes, or the link would find no log yet
+  // (the writer flushes every 250 ms). Bounded: a database that is down leaves the row queued or
+  // spilled, and the answer goes anyway.
+  await logWritten(logged);
 
   // Every provider key the test could have used or been answered with: the config's and its targets' (virtual keys decrypted).
   const secrets = new Set<string>();
@@ -187,6 +195,22 @@ export async function runThroughConfig(input: ConfigRunInput): Promise<ConfigTes
     retry_count: served.result?.retryCount ?? 0,
     attempts: attemptRows(attempts, served.startedAt.getTime(), redactor).map(attemptView),
   };
+}
+
+/** How long a config run's answer waits for its log row to be written. */
+const LOG_WRITE_WAIT_MS = 5_000;
+
+async function logWritten(queued: Promise<void>): Promise<void> {
+  const deadline = performance.now() + LOG_WRITE_WAIT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([
+    queued.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), LOG_WRITE_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (inTime) await getLogWriter().flush(Math.max(1, deadline - performance.now()), { quiet: true });
 }
 
 /** The answer's text: a chat completion's first message, a Responses answer's output text, a Messages answer's text blocks, a stream assembled. */

@@ -88,6 +88,8 @@ export type Served = {
   trace: RequestTrace | null;
   /** Counted in the process's inference requests in flight (lib/gateway/in-flight.ts) until its log row is queued. */
   inFlight: boolean;
+  /** Called once its log row is queued, or could not be built: a config test waits for it (config-test.ts). */
+  onLogged: (() => void) | null;
 };
 
 /** `S` with the fields `K` known to be set. */
@@ -129,6 +131,7 @@ export function newServed(request: Request, endpoint: Endpoint, call: ResourceCa
     prices: null,
     trace: tracer === null ? null : tracer.start(request, endpoint),
     inFlight: true,
+    onLogged: null,
   };
 }
 
@@ -195,6 +198,7 @@ export function enqueueLog(s: Served, input: LogInput): void {
   const endedAt = trace === null ? 0 : trace.now();
   if (!key) {
     if (trace !== null) trace.finish({ endedAt, status: input.status, errorType: input.errorType, record: null, answer: null });
+    s.onLogged?.();
     return;
   }
   const elapsed = performance.now() - s.t0;
@@ -214,6 +218,7 @@ export function enqueueLog(s: Served, input: LogInput): void {
       if (trace !== null && record === null)
         trace.finish({ endedAt, status: input.status, errorType: input.errorType, record, answer: null });
     }
+    s.onLogged?.();
   });
 }
 
