@@ -25,10 +25,7 @@ for (const file of files.filter((f) => f.endsWith(".json"))) {
     // vitest
     p = report.numPassedTests;
     // A file that fails to load has no failed test but a failed suite: it counts as one failure.
-    const unloaded = (report.testResults ?? []).filter(
-      (file) => file.status === "failed" && !(file.assertionResults ?? []).some((a) => a.status === "failed"),
-    ).length;
-    f = report.numFailedTests + unloaded;
+    f = report.numFailedTests + unloadedFiles(report).length;
     s = report.numPendingTests + (report.numTodoTests ?? 0);
   }
   console.log(`  ${file.replace(/\.json$/, "").padEnd(20)} ${p} passed, ${f} failed, ${s} skipped`);
@@ -37,6 +34,13 @@ for (const file of files.filter((f) => f.endsWith(".json"))) {
   failed += f;
   skipped += s;
 }
+// A vitest report's files that failed with no failed test in them: they did not load (or a hook failed).
+function unloadedFiles(report) {
+  return (report.testResults ?? []).filter(
+    (file) => file.status === "failed" && !(file.assertionResults ?? []).some((a) => a.status === "failed"),
+  );
+}
+
 // The failed tests' names and the first line of each one's error, so that the last lines of a CI log,
 // which may be all that is kept of it, say what failed and not only how many.
 function failures(report) {
@@ -60,12 +64,11 @@ function failures(report) {
     for (const suite of report.suites ?? []) walk(suite, suite.file);
     return out;
   }
-  for (const file of report.testResults ?? []) {
-    const name = path.relative(process.cwd(), file.name ?? "");
-    const failed = (file.assertionResults ?? []).filter((a) => a.status === "failed");
-    for (const a of failed) out.push(clip(`${name} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`));
-    if (!failed.length && file.status === "failed") out.push(clip(`${name}: ${firstLine(file.message)}`));
-  }
+  const nameOf = (file) => path.relative(process.cwd(), file.name ?? "");
+  for (const file of report.testResults ?? [])
+    for (const a of (file.assertionResults ?? []).filter((a) => a.status === "failed"))
+      out.push(clip(`${nameOf(file)} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`));
+  for (const file of unloadedFiles(report)) out.push(clip(`${nameOf(file)}: ${firstLine(file.message)}`));
   return out;
 }
 
