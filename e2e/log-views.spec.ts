@@ -3,11 +3,12 @@
  * stays relative (a view saved with "Last hour" shows a request written after it was saved), a
  * saved view is applied in one click after a reload, renamed, updated and deleted; the totals
  * above the table match the seeded requests; a hidden and a resized column persist after a
- * reload and in a new browser context (stored for the user, not in the browser).
+ * reload and in a new browser context (stored for the user, not in the browser), and a change made
+ * just before the explorer is left is not lost.
  */
 import { expect, type Page, test } from "@playwright/test";
 import { admin, gatewayChat, openaiVirtualKey } from "../testing/e2e-admin-api";
-import { ADMIN_STATE, consoleErrors, screenshotPath } from "../testing/e2e-fixtures";
+import { ADMIN_STATE, consoleErrors, mainNav, screenshotPath } from "../testing/e2e-fixtures";
 import { startMockUpstream, type MockUpstream } from "../testing/mock-upstream/server";
 
 test.use({ storageState: ADMIN_STATE });
@@ -244,6 +245,30 @@ test("columns: hidden and resized by keyboard and pointer, kept after a reload a
   await second.getByRole("checkbox", { name: "Config column" }).check();
   await expect(second.getByText("Saved for your account.")).toBeVisible();
   await other.close();
+  expect(errors).toEqual([]);
+});
+
+test("a column change made just before the explorer is left is kept: another page of the dashboard, a reload (1440x900)", async ({
+  page,
+}) => {
+  const errors = await openRunLogs(page);
+  const hidden = async () => ((await (await page.request.get("/v1/log-columns")).json()) as { hidden: string[] }).hidden.toSorted();
+  // Left for another page well within the 400 ms a change waits to be saved: the explorer unmounts.
+  await columnsMenu(page).click();
+  await page.getByRole("checkbox", { name: "Config column" }).uncheck();
+  await (await mainNav(page)).getByRole("link", { name: "Analytics" }).click();
+  await expect(page).toHaveURL(/\/analytics/);
+  await expect.poll(hidden).toEqual(["config"]);
+  // Left by a reload: the page is hidden, then gone.
+  await page.goto(`/logs?metadata.e2e_run=${RUN}`);
+  await columnsMenu(page).click();
+  await page.getByRole("checkbox", { name: "Provider column" }).uncheck();
+  await page.reload();
+  await expect.poll(hidden).toEqual(["config", "provider"]);
+  await page.reload();
+  await expect(table(page).getByRole("columnheader", { name: "Provider" })).toHaveCount(0);
+  await expect(table(page).getByRole("columnheader", { name: "Config" })).toHaveCount(0);
+  await putLayout(page, { hidden: [], widths: {} });
   expect(errors).toEqual([]);
 });
 

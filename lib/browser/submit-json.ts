@@ -25,12 +25,13 @@ function workspaceHeader(): Record<string, string> {
 /**
  * `options.workspace: false`: no `x-detour-workspace` (a call that chooses the workspace acts in
  * none; after the page's workspace was deleted, naming it would be refused with 403).
+ * `options.keepalive`: the request outlives the page (sent as it is left; bodies up to 64 KiB).
  */
 export async function sendJson<T>(
   url: string,
   method: "POST" | "PUT" | "PATCH" | "DELETE",
   body?: unknown,
-  options: { workspace?: boolean } = {},
+  options: { workspace?: boolean; keepalive?: boolean } = {},
 ): Promise<JsonResult<T>> {
   let res: Response;
   try {
@@ -44,6 +45,7 @@ export async function sendJson<T>(
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
+      ...(options.keepalive ? { keepalive: true } : {}),
     });
   } catch {
     return {

@@ -90,21 +90,36 @@ export function LogsExplorer({
   const [layout, setLayout] = useState<LogColumnLayout>(columnLayout);
   const [layoutStatus, setLayoutStatus] = useState("");
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** The layout changed and not yet sent to be stored. */
+  const unsaved = useRef<LogColumnLayout | null>(null);
   const changeLayout = (next: LogColumnLayout) => {
     setLayout(next);
     setLayoutStatus("Saving…");
+    unsaved.current = next;
     if (saveTimer.current) clearTimeout(saveTimer.current);
     saveTimer.current = setTimeout(async () => {
+      saveTimer.current = null;
+      unsaved.current = null;
       const r = await sendJson<LogColumnLayout>("/v1/log-columns", "PUT", next);
       setLayoutStatus(r.ok ? "Saved for your account." : `Could not save: ${r.message}`);
     }, LAYOUT_SAVE_DELAY_MS);
   };
-  useEffect(
-    () => () => {
+  useEffect(() => {
+    // A change still waiting for its save when the explorer is left (another page of the dashboard,
+    // a reload, the tab closed) is sent then, with keepalive so that it outlives the page.
+    const saveNow = () => {
       if (saveTimer.current) clearTimeout(saveTimer.current);
-    },
-    [],
-  );
+      saveTimer.current = null;
+      const next = unsaved.current;
+      unsaved.current = null;
+      if (next) void sendJson<LogColumnLayout>("/v1/log-columns", "PUT", next, { keepalive: true });
+    };
+    window.addEventListener("pagehide", saveNow);
+    return () => {
+      window.removeEventListener("pagehide", saveNow);
+      saveNow();
+    };
+  }, []);
   const columnVisibility = useMemo(() => Object.fromEntries(layout.hidden.map((id) => [id, false])), [layout.hidden]);
 
   const go = (to: string) => startTransition(() => router.push(to));
