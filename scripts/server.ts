@@ -21,14 +21,14 @@
  * lib/env.ts (parseEnv; its module also loads lib/runtime.ts, types and the slot only, and creates
  * nothing), two dependency-free tables of constants (security headers, body limits), the symbol that
  * hands the engine Node's request (lib/http/node-request.ts), the answers Detour writes itself (text:
- * lib/http/text-response.ts; relayed streams: lib/http/stream-response.ts), the runtime's
- * slot (lib/runtime-slot.ts) and the runtime's types are imported here: the engine itself comes
- * from the build, never a second copy.
+ * lib/http/text-response.ts; relayed streams: lib/http/stream-response.ts), the lingering close
+ * (lib/http/lingering-close.ts), the runtime's slot (lib/runtime-slot.ts) and the runtime's types
+ * are imported here: the engine itself comes from the build, never a second copy.
  *
  * Besides routing, this listener sets the API security headers on the inference answers (a
  * precomputed list; Next sets them on everything else, next.config.ts and proxy.ts) and refuses a
  * non-inference request whose declared body is over its limit (lib/api/body-limits.ts) with a 413
- * before Next.js reads a byte of it.
+ * before Next.js reads a byte of it; such an answer closes lingering (lib/http/lingering-close.ts).
  * `next dev` (`npm run dev`) does not use this file: there the route files answer the inference
  * routes, with the same handlers.
  *
@@ -48,6 +48,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
 import { NODE_REQUEST, REQUEST_START } from "../lib/http/node-request";
+import { lingerOnUnreadBody } from "../lib/http/lingering-close";
 import { API_SECURITY_HEADER_OBJECT, API_SECURITY_HEADERS } from "../lib/http/security-headers";
 import { acceptsTrailers, chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
 import { writtenHookOf } from "../lib/http/deferred-body-response";
@@ -221,6 +222,8 @@ async function defaultRole(port: number, host: string | undefined): Promise<Role
   return {
     routes: () => (inferenceRoutes ??= peekRuntime()?.inferenceHandlers),
     otherwise(req, res, pathname) {
+      // A 413 before the body's end (here, or from a route past its limit) closes without a reset.
+      lingerOnUnreadBody(req, res);
       if (refuseDeclaredOversize(req, res, pathname)) return;
       // The peer's address for sign-in throttling, always overwritten (lib/auth/client-address.ts).
       // Not on the inference path: it would be stored with the request log's headers.
@@ -304,9 +307,10 @@ function writeDirect(response: Response, res: http.ServerResponse): boolean {
 
 /**
  * A declared body over its route's limit (sign-in 64 KiB, management API 1 MiB): 413 at once in the
- * management API's error shape, before Next.js reads a byte, and `connection: close`: Node closes
- * the connection once the answer is out, so the rest of the upload is not drained. A chunked body
- * is counted by the route that reads it (lib/api/read-body.ts).
+ * management API's error shape, before Next.js reads a byte, and `connection: close`: once the
+ * answer is out the connection closes, lingering (lib/http/lingering-close.ts): the rest of the
+ * upload is dropped until the client closes, so that it reads the 413 rather than a reset. A
+ * chunked body is counted by the route that reads it (lib/api/read-body.ts).
  */
 function refuseDeclaredOversize(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): boolean {
   const declared = req.headers["content-length"];

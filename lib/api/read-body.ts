@@ -4,8 +4,9 @@
  * - otherwise (chunked, or a lying length) the bytes are counted as they arrive and reading stops
  *   at the first chunk past the limit.
  * Both throw a 413 (answered with `connection: close`, errors.ts). The rest of the upload is not
- * read: Node closes a connection whose request body was not read to its end once the answer is
- * out. The stream is not cancelled here: that would destroy the socket before the answer.
+ * read here: Detour's server closes such a connection lingering once the answer is out (the rest
+ * dropped until the client closes, lib/http/lingering-close.ts). The stream is not cancelled here:
+ * that would destroy the socket before the answer.
  */
 import { NextRequest } from "next/server";
 import { tooLargeMessage } from "./body-limits";

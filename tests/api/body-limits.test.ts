@@ -2,10 +2,12 @@
  * Body limits outside the inference routes, over real HTTP: sign-in and the other /api/auth/*
  * routes take at most 64 KiB, the management API 1 MiB. A declared oversize body is answered 413
  * at once (nothing read); a chunked one is counted while read and stopped past the limit; either
- * way the connection is closed after the 413 (the rest is not drained), the server stays healthy,
- * and its memory does not grow by the size of the bodies.
+ * way the connection is closed after the 413, lingering: the rest of the upload is dropped until the
+ * client closes, so that a client still sending reads the 413 rather than a reset. The server stays
+ * healthy, and its memory does not grow by the size of the bodies.
  */
 import http from "node:http";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rssMiB, sleep } from "../../testing/abuse-helpers";
 import { startHarness, type Harness } from "../../testing/gateway-harness";
@@ -79,6 +81,57 @@ function upload(h: Harness, path: string, total: number, mode: "declared" | "chu
   });
 }
 
+/**
+ * A client that sends its whole body before it reads anything (as a simple one does): the head, then
+ * `total` bytes in 64 KiB pieces (chunked: framed, then the last chunk), each after the one before
+ * was written, whatever arrives meanwhile; then it ends its side. Resolves once the server closed
+ * the connection, with the answer's status line and the first socket error (a write into a closed
+ * connection: EPIPE or ECONNRESET), if any.
+ */
+function uploadWithoutListening(
+  h: Harness,
+  path: string,
+  total: number,
+  mode: "declared" | "chunked",
+  headers: Record<string, string>,
+): Promise<{ statusLine: string; error: string | null }> {
+  const { hostname, port, host } = new URL(h.url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let received = "";
+    let error: string | null = null;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server did not close the connection within 20 s (${path}, ${mode})`));
+    }, 20_000);
+    socket.on("data", (d: Buffer) => {
+      received += d.toString("latin1");
+    });
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      error ??= err.code ?? err.message;
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve({ statusLine: received.split("\r\n")[0] ?? "", error });
+    });
+    const write = (data: Buffer | string) => new Promise<boolean>((done) => socket.write(data, (err) => done(!err)));
+    void (async () => {
+      const head = [`POST ${path} HTTP/1.1`, `host: ${host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+      head.push(mode === "declared" ? `content-length: ${total}` : "transfer-encoding: chunked");
+      if (!(await write(`${head.join("\r\n")}\r\n\r\n`))) return;
+      for (let sent = 0; sent < total; ) {
+        const piece = CHUNK.subarray(0, Math.min(CHUNK.length, total - sent));
+        sent += piece.length;
+        const framed =
+          mode === "chunked" ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")]) : piece;
+        if (!(await write(framed))) return;
+      }
+      if (mode === "chunked" && !(await write("0\r\n\r\n"))) return;
+      socket.end();
+    })();
+  });
+}
+
 describe("body limits outside the inference routes", () => {
   let h: Harness;
   const form = { "content-type": "application/x-www-form-urlencoded" };
@@ -120,6 +173,23 @@ describe("body limits outside the inference routes", () => {
     expectTooLarge(await upload(h, "/v1/configs", BIG, "chunked", adminJson), MiB);
     expectTooLarge(await upload(h, "/v1/virtual-keys", BIG, "chunked", adminJson), MiB);
     expectTooLarge(await upload(h, "/v1/configs/pc-nothing-000000/versions/1/restore", BIG, "declared", adminJson), MiB);
+  });
+
+  it("a client that sends its whole body before reading gets the 413 and a close, not a reset: declared and chunked", async () => {
+    // Node closed the connection as soon as the 413 was out: the bytes still arriving were answered
+    // with a reset, and the client's next write failed with EPIPE or ECONNRESET. Now the rest is read
+    // and dropped until the client closes its side (lib/http/lingering-close.ts).
+    for (const [path, mode, headers] of [
+      ["/v1/configs", "declared", adminJson],
+      ["/v1/configs", "chunked", adminJson],
+      ["/api/auth/callback/credentials", "declared", form],
+      ["/api/auth/callback/credentials", "chunked", form],
+    ] as const) {
+      const r = await uploadWithoutListening(h, path, 4 * MiB, mode, headers);
+      expect(r, `${path} ${mode}`).toEqual({ statusLine: "HTTP/1.1 413 Payload Too Large", error: null });
+    }
+    // The server is none the worse: a request on a new connection is answered.
+    expect((await fetch(`${h.url}/api/health`)).status).toBe(200);
   });
 
   it("a body within the limit is read and parsed: sign-in works, a 1 MiB - 4 KiB body gets its validation answer", async () => {

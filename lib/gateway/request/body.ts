@@ -12,13 +12,12 @@
 import type { IncomingMessage } from "node:http";
 import { getEnv } from "../../env";
 import { DetourError } from "../../errors";
+import { LINGER_MS } from "../../http/lingering-close";
 import { nodeRequestOf } from "../../http/node-request";
 import type { Waits } from "./waits";
 
 export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
-/** How long the rest of an oversized upload is drained after the 413 (nginx's lingering_time, shorter). */
-const LINGER_MS = 10_000;
 
 export type BodyLimits = { maxBytes: number; timeoutMs: number };
 
