@@ -925,8 +925,9 @@ function knownLexemes(db: Db): Promise<Map<string, Set<string>>> {
  * margin for the rate's uncertainty), and at least twice as many as the last. A round the rate says
  * will be read whole is split into SEARCH_STATEMENTS_AT_ONCE statements of contiguous days, sent at
  * once on connections of their own: a sorted search's 2,001 matches of `q=warranty&status=503` (ten
- * days of ~5 ms, at 10M logs) took ~42 ms one day after the other, ~31 ms in two parts. A rare match
- * over a month: two rounds, where one per day took 31.
+ * days of ~6 ms, at 10M logs) took 43 ms one day after the other, 37 ms in two parts (the median of
+ * five same-run rounds, docs/PERFORMANCE.md). A rare match over a month: two rounds, where one per
+ * day took 31.
  *
  * A row is checked against its stored vector: nothing calls to_tsvector per row (which the
  * former expression index, 0016, left to every row read outside it).
@@ -977,7 +978,7 @@ async function searchByDay<T>(db: Db, scope: SearchScope, terms: SearchTerm[], c
     const batch = days.slice(i, i + n);
     // A batch the rate says will be read (nearly) whole is read in contiguous parts, one statement
     // each, all sent at once, and taken in order as far as the page needs: a day of a topic word with
-    // status=503 takes ~5 ms at 333k logs a day, and a sorted search's 2,001 matches need ten. One
+    // status=503 takes ~6 ms at 333k logs a day, and a sorted search's 2,001 matches need ten. One
     // that is mostly margin is one statement, which stops once the page is full: in parts, the later
     // ones would be read for nothing while they slow the first down (`q=warranty&metadata.user=
     // user-42`, two matches today: 21 days for the ~10 that fill the page). All are waited for, so
