@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Client } from "undici";
 import { startMockUpstream, type MockUpstream } from "./server";
 import { azure, AZURE_KEY, causeCode, chatBody, openai, OPENAI_KEY, readBody, sseData, sseJson } from "./testing";
 
@@ -306,6 +307,42 @@ describe("stream faults", () => {
     const rec = await mock.waitForRequest({ key: "sk-gone" });
     expect(rec).toMatchObject({ fault: "slow_chunks", status: 200, aborted: true });
     expect(mock.requests()[0]).toMatchObject({ fault: "slow_chunks", aborted: false });
+  });
+
+  it("late_end: every event at once, then the body's end `ms` later, on a connection kept alive", async () => {
+    mock.script({ fault: { kind: "late_end", ms: 150 }, times: 1 });
+    // One connection: a second request comes on it unless the first's closed it.
+    const client = new Client(mock.url);
+    try {
+      const post = () =>
+        client.request({
+          method: "POST",
+          path: "/v1/chat/completions",
+          headers: { "content-type": "application/json", authorization: `Bearer ${OPENAI_KEY}` },
+          body: JSON.stringify(streamBody),
+        });
+      const started = performance.now();
+      const res = await post();
+      let text = "";
+      let firstAt = 0;
+      for await (const chunk of res.body) {
+        firstAt ||= performance.now();
+        text += chunk.toString();
+      }
+      expect(sseData(text).at(-1)).toBe("[DONE]");
+      // The events come in the first write; the body's end only after the delay.
+      expect(firstAt - started).toBeLessThan(150);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(150 - 2);
+      await (await post()).body.text();
+      const [late, next] = mock.requests();
+      expect(late).toMatchObject({ fault: "late_end", status: 200, aborted: false });
+      expect(next!.connection).toBe(late!.connection);
+      // Another connection (fetch's own pool) gets another number.
+      await (await openai(mock.url, "chat/completions", chatBody("x"))).text();
+      expect(mock.requests()[2]!.connection).toBeGreaterThan(late!.connection);
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -89,14 +89,21 @@ const headersFor = (ctx: ResponseContext, contentType: string) => apiHeaders(ctx
 
 const allFrames = (p: StreamPlan): string[] => [...p.head, ...p.content, ...p.tail];
 
-/** Normal answer; `slowMs` (slow_chunks) spaces stream frames, or 5 JSON body pieces when not streaming. */
-export function deliver(ctx: ResponseContext, reply: Reply, slowMs?: number): void {
+/**
+ * Normal answer; `slowMs` (slow_chunks) spaces stream frames, or 5 JSON body pieces when not
+ * streaming; `endAfterMs` (late_end) ends a stream's body that long after its last frame.
+ */
+export function deliver(ctx: ResponseContext, reply: Reply, slowMs?: number, endAfterMs = 0): void {
   const { ex } = ctx;
   if (reply.stream) {
     ex.head(200, headersFor(ctx, SSE_TYPE));
     ex.writeFrames(allFrames(reply.plan()), slowMs ?? ctx.chunkDelayMs, () => {
-      ex.res.end();
-      reply.delivered?.();
+      const end = () => {
+        ex.res.end();
+        reply.delivered?.();
+      };
+      if (endAfterMs > 0) ex.later(endAfterMs, end);
+      else end();
     });
     return;
   }
@@ -180,6 +187,9 @@ export function applyFault(ctx: ResponseContext, fault: Fault, reply: Reply): vo
       return;
     case "slow_chunks":
       deliver(ctx, reply, fault.delayMs);
+      return;
+    case "late_end":
+      deliver(ctx, reply, undefined, fault.ms);
       return;
     case "echo_key":
       echoKey(ctx, reply);

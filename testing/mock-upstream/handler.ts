@@ -64,7 +64,7 @@ export function handleApi(
   query: URLSearchParams | undefined,
 ): void {
   const started = Date.now();
-  const rec = state.log.begin(route.provider, route.path, req.url ?? "/", route.deployment);
+  const rec = state.log.begin(route.provider, route.path, req.url ?? "/", req.socket, route.deployment);
   const ex = new Exchange(req, res, rec, started);
   const traceparent = req.headers.traceparent;
   if (typeof traceparent === "string") rec.traceparent = traceparent;

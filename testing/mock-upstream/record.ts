@@ -26,14 +26,22 @@ export class RequestLog {
   private buf: RecordedRequest[] = [];
   private head = 0; // index of the oldest entry once the buffer is full
   private seq = 0;
+  private connectionSeq = 0;
+  private connections = new WeakMap<object, number>(); // socket -> its number
   private received = new WeakSet<RecordedRequest>();
   private waiters = new Set<Waiter>();
 
   constructor(private readonly cap: number) {}
 
-  begin(provider: Provider, path: ApiPath, url: string, deployment?: string): RecordedRequest {
+  begin(provider: Provider, path: ApiPath, url: string, socket: object, deployment?: string): RecordedRequest {
+    let connection = this.connections.get(socket);
+    if (connection === undefined) {
+      connection = ++this.connectionSeq;
+      this.connections.set(socket, connection);
+    }
     const rec: RecordedRequest = {
       seq: ++this.seq,
+      connection,
       time: Date.now(),
       provider,
       path,

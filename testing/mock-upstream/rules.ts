@@ -180,6 +180,8 @@ export function parseFault(v: unknown): Fault {
       return { kind: "stream_break_after_chunks", chunks: num(v, "chunks", 0, true)! };
     case "slow_chunks":
       return { kind: "slow_chunks", delayMs: num(v, "delayMs", 0, true)! };
+    case "late_end":
+      return { kind: "late_end", ms: num(v, "ms", 0, true)! };
     case "redirect": {
       const f: Fault = { kind: "redirect" };
       const status = num(v, "status", 0, false);

@@ -46,6 +46,12 @@ export type Fault =
   /** Normal answer with `delayMs` between stream chunks (between body pieces when not streaming). */
   | { kind: "slow_chunks"; delayMs: number }
   /**
+   * A normal stream whose body ends `ms` after its last event (the chunked encoding's last chunk
+   * comes later, as from a provider that closes its stream in a packet of its own). Not streaming:
+   * the normal answer.
+   */
+  | { kind: "late_end"; ms: number }
+  /**
    * The key the request carried, echoed: a 200 JSON answer with it in an `echo` field and in the
    * text (non-streaming), or the preamble + the first content chunk, then an `error` event whose
    * message holds it (streaming). For tests that a gateway keeps keys out of its logs.
@@ -106,6 +112,8 @@ export interface ScriptedRule extends FaultRule {
 
 export interface RecordedRequest {
   seq: number;
+  /** The TCP connection the request came on: 1 for the server's first, then 2, ... (keep-alive reuse shows as a repeat). */
+  connection: number;
   /** Epoch ms when the request headers arrived. */
   time: number;
   provider: Provider;

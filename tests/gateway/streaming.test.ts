@@ -59,6 +59,22 @@ describe("streaming", () => {
     expect(log.cost).toBeGreaterThan(0);
   });
 
+  it("reads an upstream body that ends after its [DONE] to its end, keeping the connection", async () => {
+    h.mock.script({ match: { provider: "openai" }, fault: { kind: "late_end", ms: 1000 }, times: 1 });
+    const first = await stream({ "x-portkey-virtual-key": openaiVk });
+
+    expect(events(first.text).at(-1)).toBe("[DONE]");
+    // The caller's stream ended at the [DONE]: Detour did not wait for the upstream body's end.
+    expect(h.mock.requests()[0]).toMatchObject({ fault: "late_end", settled: false });
+    // It was read to its end, not cut (which closed the connection, and the mock saw an abort).
+    const late = await h.mock.waitForRequest({ fault: "late_end" });
+    expect(late).toMatchObject({ status: 200, aborted: false });
+    // The mock is done once it has written the end; Detour's client, once it has read it.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await stream({ "x-portkey-virtual-key": openaiVk });
+    expect(h.mock.requests()[1]!.connection).toBe(late.connection);
+  });
+
   it("keeps the usage chunk when the caller asked for it (openai SDK)", async () => {
     const client = new OpenAI({
       apiKey: "x",

@@ -93,6 +93,10 @@ const TOOL_PROGRESS = /\.(in_progress|searching|interpreting|generating)$/;
 const Verdict = { Empty: 0, Content: 1, Error: 2 } as const;
 type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
+/** What of an upstream body is still read after its stream's end marker (SseRelay.readToEnd). */
+const REST_BYTES = 64 * 1024;
+const REST_MS = 5_000;
+
 export class SseRelay {
   private buffer = "";
   private readonly ready: string[] = [];
@@ -422,7 +426,8 @@ export class SseRelay {
         try {
           while (this.ready.length === 0) {
             if (this.sawDone || this.upstreamError !== null) {
-              this.body.destroy();
+              if (this.upstreamError === null) this.readToEnd();
+              else this.body.destroy();
               if (this.upstreamError !== null)
                 finish("broken", `The upstream sent an error after the stream started: ${this.upstreamError}`);
               else finish("done", null);
@@ -459,6 +464,38 @@ export class SseRelay {
         finish("client_closed", "the client closed the stream");
       },
     };
+  }
+
+  /**
+   * After the stream's end marker, the rest of the upstream body, in the background: its HTTP end
+   * (the chunked encoding's last chunk) comes with the marker or right after it. Destroyed before
+   * that, undici's body aborts its request (making an error, stack and all) and closes the
+   * connection, whose answer is unfinished: the next request to that provider opens another (a TLS
+   * handshake, with a real one). At most REST_BYTES more within REST_MS; past either, closed.
+   */
+  private readToEnd(): void {
+    const body = this.body;
+    if (body.readableEnded || body.destroyed) return;
+    const timer = setTimeout(() => body.destroy(), REST_MS);
+    timer.unref();
+    void (async () => {
+      let bytes = 0;
+      try {
+        for (;;) {
+          const next = await this.iterator.next();
+          if (next.done) break;
+          bytes += next.value.length;
+          if (bytes > REST_BYTES) {
+            body.destroy();
+            break;
+          }
+        }
+      } catch {
+        // Broken after its end marker: the caller's stream is whole; undici closed the connection.
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
   }
 
   /** Abandons the stream (a fallback moved on, or the request ended). */
