@@ -4,7 +4,7 @@
  * default, all sampled) to a real receiver (testing/otlp-receiver.ts, its own process), loaded in
  * turn, round by round, so the machine's noise falls on both alike.
  *
- *   npx tsx bench/otel-cost.ts [--rounds 16] [--seconds 3] [--c 8] [--sample 1] [--ports 45350]
+ *   npx tsx bench/otel-cost.ts [--rounds 16] [--seconds 3] [--warmup 10] [--c 8] [--sample 1] [--ports 45350]
  *
  * Two phases of half the rounds each; the second swaps which process slot (port, start order) is
  * traced, since the slots differ by themselves (`--control`). A closed loop of `c` clients (bench/lib/closed-loop.ts) sends non-streaming chat completions to
@@ -21,6 +21,11 @@
  * the ratio is then this build's req/s over the base build's.
  * `--cpu-prof <dir>`: each Detour writes a CPU profile there when it stops. Needs the
  * production build (`npm run build`).
+ * `--warmup S`: each phase first loads its two processes for S seconds that do not count (paired:
+ * both at once, as the rounds do): a process's CPU per request falls for ~10 s after its start, as
+ * V8 optimises and the log database warms, more on the traced side (more code to optimise), so
+ * rounds right after a start read the start, not the steady cost (3 s before 2026-12-07: the first
+ * rounds at 1.1 ms a request, the later ones at 0.7).
  * `--paired`: both Detours are loaded at once, by one closed loop of 2c clients taking turns between
  * them (each answers half the requests, in the same seconds), and the measure is each process's CPU
  * per request over the same windows: the machine's swings fall on both sides at once, so a few
@@ -43,6 +48,7 @@ const { values: opts } = parseArgs({
   options: {
     rounds: { type: "string", default: "16" },
     seconds: { type: "string", default: "3" },
+    warmup: { type: "string", default: "10" },
     c: { type: "string", default: "8" },
     ports: { type: "string", default: "45350" },
     "cpu-prof": { type: "string" },
@@ -54,6 +60,8 @@ const { values: opts } = parseArgs({
 });
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
+const WARMUP = Number(opts.warmup);
+if (!(WARMUP >= 1)) throw new Error(`--warmup must be a number of seconds, at least 1 (got ${opts.warmup})`);
 const C = Number(opts.c);
 const BASE_PORT = Number(opts.ports);
 /** `--sample <ratio>`: the traced Detour samples this share of requests (parentbased_traceidratio); 1: all. */
@@ -210,11 +218,18 @@ async function main(): Promise<void> {
       { name: "off", ...off },
       { name: "on", ...on },
     ];
-    // Warm-up: both sides, so the JIT has seen every path (the tracing one included) before anything counts.
-    for (const s of sides) {
-      const r = await startLoad([endpoint(s)], C, 3).done;
-      if (s.name === "on") warmedOn += r.answered;
-      else warmedOff += r.answered;
+    // Warm-up: both sides, so the JIT has optimised every path (the tracing one included) before
+    // anything counts; paired, both at once, as the rounds load them.
+    if (opts.paired) {
+      const r = await startLoad(sides.map(endpoint), 2 * C, WARMUP).done;
+      warmedOff += r.perEndpoint[0]!.answered;
+      warmedOn += r.perEndpoint[1]!.answered;
+    } else {
+      for (const s of sides) {
+        const r = await startLoad([endpoint(s)], C, WARMUP).done;
+        if (s.name === "on") warmedOn += r.answered;
+        else warmedOff += r.answered;
+      }
     }
     for (let round = 0; round < ROUNDS / 2 && opts.paired; round++) {
       // Both at once: the loop's turns alternate between the two, so each gets half the requests.
