@@ -472,6 +472,8 @@ export class SseRelay {
    * that, undici's body aborts its request (making an error, stack and all) and closes the
    * connection, whose answer is unfinished: the next request to that provider opens another (a TLS
    * handshake, with a real one). At most REST_BYTES more within REST_MS; past either, closed.
+   * Not undici's `dump()`: it counts the whole body against its limit (a long stream would be cut
+   * at once) and reads through 'data' events, while this relay's iterator holds the stream.
    */
   private readToEnd(): void {
     const body = this.body;
