@@ -425,12 +425,14 @@ export class SseRelay {
         if (over) return null;
         try {
           while (this.ready.length === 0) {
-            if (this.sawDone || this.upstreamError !== null) {
-              if (this.upstreamError === null) this.readToEnd();
-              else this.body.destroy();
-              if (this.upstreamError !== null)
-                finish("broken", `The upstream sent an error after the stream started: ${this.upstreamError}`);
-              else finish("done", null);
+            if (this.upstreamError !== null) {
+              this.body.destroy();
+              finish("broken", `The upstream sent an error after the stream started: ${this.upstreamError}`);
+              return null;
+            }
+            if (this.sawDone) {
+              this.readToEnd();
+              finish("done", null);
               return null;
             }
             // The wait counted inline: a relayed stream reads many times, each read one promise.
