@@ -1,0 +1,135 @@
+/**
+ * What the log sink's thread spends per request log on SQLite, by the kind of trace id the logs
+ * carry: the app's own sink (lib/store/log-sink.ts, transactions of the thread's 200 logs) on a
+ * migrated temp database, run on this thread so its CPU is this process's. Logs look like the
+ * benchmark's chat completions (bodies ~0.2 and ~0.4 KB, one attempt, a provider response id and a
+ * latency each their own), and each round writes them with trace ids generated as Detour did
+ * before (random, UUID version 4) or as it does now (time-ordered, version 7): one database per
+ * kind, the rounds alternating, the figure the median of each kind's rounds.
+ *
+ *   npx tsx bench/log-sink-cost.ts [--logs 20000] [--rounds 6]
+ *
+ * Each kind's database keeps growing over its rounds (a round's logs add to the previous ones'), as a
+ * server's does. Temp files only; nothing else is started.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
+import { v7 as uuidV7 } from "uuid";
+import { migrate } from "../lib/db/migrate";
+import type { LogRecord } from "../lib/logs/types";
+import { newLogId } from "../lib/logs/types";
+import { inThreadLogSink, THREAD_SQLITE_CHUNK } from "../lib/store/log-sink";
+import { testLogRecord } from "../testing/sample-log-record";
+import { runMain } from "./lib/procs";
+
+const { values } = parseArgs({ options: { logs: { type: "string", default: "20000" }, rounds: { type: "string", default: "6" } } });
+const LOGS = Number(values.logs);
+const ROUNDS = Number(values.rounds);
+
+const REQUEST_BODY = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
+const answer = (id: string) =>
+  JSON.stringify({
+    id,
+    object: "chat.completion",
+    created: 1795619717,
+    model: "gpt-4o",
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: "Mock answer from openai (key ...0001) to: What are the 7 wonders of the world?" },
+        finish_reason: "stop",
+      },
+    ],
+    usage: { prompt_tokens: 17, completion_tokens: 24, total_tokens: 41 },
+  });
+
+const KINDS = { "random (v4)": randomUUID, "time-ordered (v7)": uuidV7 } as const;
+type Kind = keyof typeof KINDS;
+
+function record(workspaceId: string, traceId: string): LogRecord {
+  const responseId = `chatcmpl-${randomUUID().replaceAll("-", "").slice(0, 29)}`;
+  const r = testLogRecord({
+    id: newLogId(),
+    workspaceId,
+    traceId,
+    requestBody: REQUEST_BODY,
+    responseBody: answer(responseId),
+    responseId,
+    promptTokens: 17,
+    completionTokens: 24,
+    cost: 0.000283,
+    virtualKeySlug: "vk-bench",
+    latencyMs: 200 + Math.floor(Math.random() * 2000),
+  });
+  r.attempts = [
+    {
+      index: 0,
+      targetPath: "config",
+      provider: "openai",
+      virtualKeySlug: "vk-bench",
+      virtualKeyVersion: 1,
+      model: null,
+      status: 200,
+      errorClass: null,
+      errorMessage: null,
+      latencyMs: r.latencyMs,
+      retry: 0,
+      startedAt: r.createdAt,
+    },
+  ];
+  return r;
+}
+
+function cpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "detour-sinkcost-"));
+  try {
+    const sinks = new Map<Kind, ReturnType<typeof inThreadLogSink>>();
+    for (const [i, kind] of (Object.keys(KINDS) as Kind[]).entries()) {
+      const file = path.join(dir, `detour-${i}.db`);
+      await migrate({ kind: "sqlite", file });
+      const db = new Database(file);
+      db.prepare(`INSERT INTO "Workspace" ("id", "name", "slug") VALUES ('ws', 'bench', 'bench')`).run();
+      db.close();
+      sinks.set(kind, inThreadLogSink({ kind: "sqlite", file }, { sqliteChunk: THREAD_SQLITE_CHUNK }));
+    }
+    const perLog = new Map<Kind, number[]>([...sinks.keys()].map((k) => [k, []]));
+    for (let round = 0; round <= ROUNDS; round++) {
+      const kinds = [...sinks.keys()];
+      for (const kind of round % 2 ? kinds.reverse() : kinds) {
+        const sink = sinks.get(kind)!;
+        // Records made beforehand: their making is not the sink's.
+        const batches: LogRecord[][] = [];
+        for (let i = 0; i < LOGS; i += THREAD_SQLITE_CHUNK) {
+          batches.push(Array.from({ length: Math.min(THREAD_SQLITE_CHUNK, LOGS - i) }, () => record("ws", KINDS[kind]())));
+        }
+        const before = cpuUs();
+        for (const batch of batches) await sink.write(batch);
+        const us = (cpuUs() - before) / LOGS;
+        // Round 0 warms up (the JIT, the first pages): not counted.
+        if (round > 0) perLog.get(kind)!.push(us);
+        process.stderr.write(`[bench] round ${round}${round === 0 ? " (warm-up)" : ""}: ${kind} ${us.toFixed(1)} us CPU per log\n`);
+      }
+    }
+    for (const sink of sinks.values()) await sink.close();
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`\n## The log sink's CPU per log on SQLite, by trace id (${ROUNDS} rounds x ${LOGS} logs, ${new Date().toISOString()})\n`);
+    console.log("| trace ids | CPU us per log, median of rounds | rounds |");
+    console.log("|---|---:|---|");
+    for (const [kind, xs] of perLog) console.log(`| ${kind} | ${median(xs).toFixed(1)} | ${xs.map((x) => x.toFixed(1)).join(", ")} |`);
+    const [v4, v7] = [...perLog.values()].map(median);
+    console.log(`\ntime-ordered / random: ${(v7! / v4!).toFixed(3)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runMain(main, 20 * 60_000);
