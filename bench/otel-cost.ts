@@ -41,7 +41,7 @@ import { startOtlpReceiver } from "../testing/otlp-receiver";
 import { serverArgs, type ServerProcess, startServer, waitForHealthOrExit } from "../testing/server-process";
 import { startLoad } from "./lib/closed-loop";
 import { seedDetour, waitForLogDrain } from "./lib/detour";
-import { log, onCleanup, root, runMain, spawnProc, stopChild, track, treeCpuMs, waitForHttp } from "./lib/procs";
+import { log, mainThreadCpuMs, onCleanup, root, runMain, spawnProc, stopChild, track, treeCpuMs, waitForHttp } from "./lib/procs";
 import { percentile } from "./lib/stats";
 
 const { values: opts } = parseArgs({
@@ -76,7 +76,17 @@ const SAMPLER_ENV: Record<string, string> =
 const PROFILE_ARGS = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(opts["cpu-prof"])}`] : [];
 
 type Side = { name: "off" | "on"; origin: string; pid: number | undefined; headers: Record<string, string> };
-type Tally = { answered: number; errors: number; nonOk: number; seconds: number; cpuMs: number; latencies: number[]; rounds: number[] };
+type Tally = {
+  answered: number;
+  errors: number;
+  nonOk: number;
+  seconds: number;
+  cpuMs: number;
+  /** The process's main thread alone: the event loop that serves requests. */
+  mainMs: number;
+  latencies: number[];
+  rounds: number[];
+};
 
 async function startDetourWith(name: string, dataDir: string, keyHex: string, mockUrl: string, port: number, env: Record<string, string>) {
   const dbFile = path.join(dataDir, `${name}.db`);
@@ -113,7 +123,7 @@ function profiled(name: string, env: Record<string, string>, port: number): Serv
  * The tracing code alone, in this process: CPU per request of one request span and one attempt span
  * built from a log row, ended, batched and exported (protobuf) to the receiver.
  */
-async function inProcessCost(receiverUrl: string, requests = 20_000): Promise<{ syncUs: number; totalUs: number }> {
+async function inProcessCost(receiverUrl: string, requests = 20_000): Promise<{ syncUs: number; totalUs: number; mainUs: number }> {
   const { createTracing } = await import("../lib/tracing/otel");
   const { testLogRecord } = await import("../testing/sample-log-record");
   // The exporter and the batch processor read the environment when they are made.
@@ -154,12 +164,18 @@ async function inProcessCost(receiverUrl: string, requests = 20_000): Promise<{ 
   run(warm.tracer, 5_000);
   await warm.shutdown(10_000);
   const measured = make();
+  const main0 = mainThreadCpuMs(process.pid);
   const cpu0 = process.cpuUsage();
   run(measured.tracer, requests);
   const sync = process.cpuUsage(cpu0);
+  const main = mainThreadCpuMs(process.pid) - main0;
   await measured.shutdown(10_000); // flushes: the export's serialization and sending are counted
   const total = process.cpuUsage(cpu0);
-  return { syncUs: (sync.user + sync.system) / requests, totalUs: (total.user + total.system) / requests };
+  return {
+    syncUs: (sync.user + sync.system) / requests,
+    totalUs: (total.user + total.system) / requests,
+    mainUs: (main * 1000) / requests,
+  };
 }
 
 async function main(): Promise<void> {
@@ -203,7 +219,10 @@ async function main(): Promise<void> {
   const body = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
   const endpoint = (s: Side) => ({ name: s.name, origin: s.origin, path: "/v1/chat/completions", headers: s.headers, body });
   const tallies = new Map<Side["name"], Tally>(
-    (["off", "on"] as const).map((name) => [name, { answered: 0, errors: 0, nonOk: 0, seconds: 0, cpuMs: 0, latencies: [], rounds: [] }]),
+    (["off", "on"] as const).map((name) => [
+      name,
+      { answered: 0, errors: 0, nonOk: 0, seconds: 0, cpuMs: 0, mainMs: 0, latencies: [], rounds: [] },
+    ]),
   );
   let warmedOn = 0;
   let warmedOff = 0;
@@ -235,6 +254,7 @@ async function main(): Promise<void> {
       // Both at once: the loop's turns alternate between the two, so each gets half the requests.
       const order = round % 2 ? [...sides].reverse() : sides;
       const cpu0 = order.map((s) => treeCpuMs(s.pid));
+      const main0 = order.map((s) => mainThreadCpuMs(s.pid));
       const r = await startLoad(order.map(endpoint), 2 * C, SECONDS).done;
       const cpuRound: number[] = [];
       order.forEach((s, i) => {
@@ -242,6 +262,7 @@ async function main(): Promise<void> {
         const answered = r.perEndpoint[i]!.answered;
         const cpu = treeCpuMs(s.pid) - cpu0[i]!;
         t.cpuMs += cpu;
+        t.mainMs += mainThreadCpuMs(s.pid) - main0[i]!;
         t.answered += answered;
         t.errors += r.perEndpoint[i]!.errors;
         t.seconds += r.seconds;
@@ -258,8 +279,10 @@ async function main(): Promise<void> {
       for (const s of round % 2 ? [...sides].reverse() : sides) {
         const t = tallies.get(s.name)!;
         const cpu0 = treeCpuMs(s.pid);
+        const main0 = mainThreadCpuMs(s.pid);
         const r = await startLoad([endpoint(s)], C, SECONDS).done;
         t.cpuMs += treeCpuMs(s.pid) - cpu0;
+        t.mainMs += mainThreadCpuMs(s.pid) - main0;
         t.answered += r.answered;
         t.errors += r.errors;
         t.seconds += r.seconds;
@@ -278,8 +301,8 @@ async function main(): Promise<void> {
     ? `paired: both sides at once, c=${2 * C} taking turns, ${ROUNDS} rounds x ${SECONDS} s in two phases, the slots swapped`
     : `c=${C}, ${ROUNDS} rounds x ${SECONDS} s per side in two phases, the slots swapped`;
   console.log(`\n## Tracing cost (${design}, ${new Date().toISOString()})\n`);
-  console.log("| Detour | requests | req/s | p50 ms | p99 ms | CPU ms/request | errors / non-200 |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("| Detour | requests | req/s | p50 ms | p99 ms | CPU ms/request | main thread CPU ms/request | errors / non-200 |");
+  console.log("|---|---|---|---|---|---|---|---|");
   const rps = (t: Tally) => t.answered / t.seconds;
   for (const name of ["off", "on"] as const) {
     const t = tallies.get(name)!;
@@ -295,7 +318,7 @@ async function main(): Promise<void> {
           ? "tracing off (control)"
           : `tracing on (OTLP/protobuf, ${sampled})`;
     console.log(
-      `| ${label} | ${t.answered} | ${rps(t).toFixed(0)} | ${latency} | ${(t.cpuMs / t.answered).toFixed(3)} | ${t.errors} / ${t.nonOk} |`,
+      `| ${label} | ${t.answered} | ${rps(t).toFixed(0)} | ${latency} | ${(t.cpuMs / t.answered).toFixed(3)} | ${(t.mainMs / t.answered).toFixed(3)} | ${t.errors} / ${t.nonOk} |`,
     );
   }
   const onT = tallies.get("on")!;
@@ -314,8 +337,14 @@ async function main(): Promise<void> {
   console.log(
     `CPU ms/request ${baseDist ? "this build - base build" : "on - off"}: ${(onT.cpuMs / onT.answered - offT.cpuMs / offT.answered).toFixed(3)}`,
   );
+  if (opts.paired) {
+    const mainRatio = offT.mainMs / offT.answered / (onT.mainMs / onT.answered);
+    console.log(
+      `main thread CPU per request off/on (the req/s a Detour whose event loop is the bound keeps): ${mainRatio.toFixed(3)}; on - off ${(onT.mainMs / onT.answered - offT.mainMs / offT.answered).toFixed(3)} ms`,
+    );
+  }
   console.log(
-    `tracing code alone (in process, 20,000 requests): ${alone.syncUs.toFixed(1)} us CPU per request when its spans end, ${alone.totalUs.toFixed(1)} us with the batch export`,
+    `tracing code alone (in process, 20,000 requests): ${alone.syncUs.toFixed(1)} us CPU per request when its spans end (${alone.mainUs.toFixed(1)} us of it on the main thread), ${alone.totalUs.toFixed(1)} us with the batch export`,
   );
   const expected = Math.round(2 * (warmedOn + onT.answered + (baseDist ? warmedOff + offT.answered : 0)) * SAMPLE);
   console.log(

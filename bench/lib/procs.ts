@@ -209,6 +209,18 @@ export function treeCpuMs(pid: number | undefined): number {
   return (ticks * 1000) / CLK_TCK;
 }
 
+/** CPU ms (user + system) of a process's main thread alone (its other threads not counted); 0 when it is gone. */
+export function mainThreadCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const raw = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+    const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
 /** VmRSS of a process and all its descendants, in MiB (from /proc/<pid>/status); NaN when it is gone. */
 export function treeRssMiB(pid: number | undefined): number {
   if (pid === undefined) return NaN;
