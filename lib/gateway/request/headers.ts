@@ -15,8 +15,8 @@ import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "./metadata-keys";
  * A trace id for a request that sent none: a UUID of version 7 (RFC 9562), whose first 48 bits are
  * the time in ms, so ids made later sort after (monotonic within a millisecond too). The log's
  * trace-id index then grows at its end, as its time-ordered indexes do: with random (version 4) ids
- * each log dirtied a leaf page of its own there, ~13 us of the log sink's ~55-70 us per log
- * (docs/PERFORMANCE.md).
+ * each log dirtied a leaf page of its own there, a fifth of the log sink's CPU per log on SQLite
+ * (bench/log-sink-cost.ts: 105 us per log with v4 ids, 81 with v7; docs/PERFORMANCE.md).
  */
 export function newTraceId(): string {
   return uuidV7();
