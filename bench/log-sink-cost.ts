@@ -7,10 +7,12 @@
  * before (random, UUID version 4) or as it does now (time-ordered, version 7): one database per
  * kind, the rounds alternating, the figure the median of each kind's rounds.
  *
- *   npx tsx bench/log-sink-cost.ts [--logs 20000] [--rounds 6]
+ *   npx tsx bench/log-sink-cost.ts [--logs 20000] [--rounds 6] [--prefill 0] [--kinds v4,v7]
  *
  * Each kind's database keeps growing over its rounds (a round's logs add to the previous ones'), as a
- * server's does. Temp files only; nothing else is started.
+ * server's does; `--prefill N` first writes N logs (with that kind's ids, not counted) into each, to
+ * measure at the size of a database that has been serving for a while. `--kinds v7`: one kind only.
+ * Temp files only; nothing else is started.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,9 +28,17 @@ import { inThreadLogSink, THREAD_SQLITE_CHUNK } from "../lib/store/log-sink";
 import { testLogRecord } from "../testing/sample-log-record";
 import { runMain } from "./lib/procs";
 
-const { values } = parseArgs({ options: { logs: { type: "string", default: "20000" }, rounds: { type: "string", default: "6" } } });
+const { values } = parseArgs({
+  options: {
+    logs: { type: "string", default: "20000" },
+    rounds: { type: "string", default: "6" },
+    prefill: { type: "string", default: "0" },
+    kinds: { type: "string", default: "v4,v7" },
+  },
+});
 const LOGS = Number(values.logs);
 const ROUNDS = Number(values.rounds);
+const PREFILL = Number(values.prefill);
 
 const REQUEST_BODY = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "What are the 7 wonders of the world?" }] });
 const answer = (id: string) =>
@@ -47,8 +57,14 @@ const answer = (id: string) =>
     usage: { prompt_tokens: 17, completion_tokens: 24, total_tokens: 41 },
   });
 
-const KINDS = { "random (v4)": randomUUID, "time-ordered (v7)": uuidV7 } as const;
-type Kind = keyof typeof KINDS;
+const ALL_KINDS = { "random (v4)": randomUUID, "time-ordered (v7)": uuidV7 } as const;
+type Kind = keyof typeof ALL_KINDS;
+const KINDS: Partial<Record<Kind, () => string>> = {};
+for (const name of values.kinds.split(",")) {
+  const kind = (Object.keys(ALL_KINDS) as Kind[]).find((k) => k.includes(`(${name.trim()})`));
+  if (!kind) throw new Error(`--kinds: unknown kind ${name} (v4, v7)`);
+  KINDS[kind] = ALL_KINDS[kind];
+}
 
 function record(workspaceId: string, traceId: string): LogRecord {
   const responseId = `chatcmpl-${randomUUID().replaceAll("-", "").slice(0, 29)}`;
@@ -99,7 +115,12 @@ async function main(): Promise<void> {
       const db = new Database(file);
       db.prepare(`INSERT INTO "Workspace" ("id", "name", "slug") VALUES ('ws', 'bench', 'bench')`).run();
       db.close();
-      sinks.set(kind, inThreadLogSink({ kind: "sqlite", file }, { sqliteChunk: THREAD_SQLITE_CHUNK }));
+      const sink = inThreadLogSink({ kind: "sqlite", file }, { sqliteChunk: THREAD_SQLITE_CHUNK });
+      for (let i = 0; i < PREFILL; i += THREAD_SQLITE_CHUNK) {
+        await sink.write(Array.from({ length: Math.min(THREAD_SQLITE_CHUNK, PREFILL - i) }, () => record("ws", KINDS[kind]!())));
+        if (i % 100_000 === 0 && i > 0) process.stderr.write(`[bench] ${kind}: ${i} logs written before the rounds\n`);
+      }
+      sinks.set(kind, sink);
     }
     const perLog = new Map<Kind, number[]>([...sinks.keys()].map((k) => [k, []]));
     for (let round = 0; round <= ROUNDS; round++) {
@@ -109,7 +130,7 @@ async function main(): Promise<void> {
         // Records made beforehand: their making is not the sink's.
         const batches: LogRecord[][] = [];
         for (let i = 0; i < LOGS; i += THREAD_SQLITE_CHUNK) {
-          batches.push(Array.from({ length: Math.min(THREAD_SQLITE_CHUNK, LOGS - i) }, () => record("ws", KINDS[kind]())));
+          batches.push(Array.from({ length: Math.min(THREAD_SQLITE_CHUNK, LOGS - i) }, () => record("ws", KINDS[kind]!())));
         }
         const before = cpuUs();
         for (const batch of batches) await sink.write(batch);
@@ -121,12 +142,17 @@ async function main(): Promise<void> {
     }
     for (const sink of sinks.values()) await sink.close();
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`\n## The log sink's CPU per log on SQLite, by trace id (${ROUNDS} rounds x ${LOGS} logs, ${new Date().toISOString()})\n`);
+    const prefilled = PREFILL ? `, after ${PREFILL} logs` : "";
+    console.log(
+      `\n## The log sink's CPU per log on SQLite, by trace id (${ROUNDS} rounds x ${LOGS} logs${prefilled}, ${new Date().toISOString()})\n`,
+    );
     console.log("| trace ids | CPU us per log, median of rounds | rounds |");
     console.log("|---|---:|---|");
     for (const [kind, xs] of perLog) console.log(`| ${kind} | ${median(xs).toFixed(1)} | ${xs.map((x) => x.toFixed(1)).join(", ")} |`);
-    const [v4, v7] = [...perLog.values()].map(median);
-    console.log(`\ntime-ordered / random: ${(v7! / v4!).toFixed(3)}`);
+    if (perLog.size === 2) {
+      const [v4, v7] = [...perLog.values()].map(median);
+      console.log(`\ntime-ordered / random: ${(v7! / v4!).toFixed(3)}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
