@@ -3,9 +3,10 @@
  * carry: the app's own sink (lib/store/log-sink.ts, transactions of the thread's 200 logs) on a
  * migrated temp database, run on this thread so its CPU is this process's. Logs look like the
  * benchmark's chat completions (bodies ~0.2 and ~0.4 KB, one attempt, a provider response id and a
- * latency each their own), and each round writes them with trace ids generated as Detour did
- * before (random, UUID version 4) or as it does now (time-ordered, version 7): one database per
- * kind, the rounds alternating, the figure the median of each kind's rounds.
+ * latency each their own), and each round writes them with trace ids generated as Detour does
+ * (random, UUID version 4) or time-ordered ones (version 7, RFC 9562): one database per kind, the
+ * rounds alternating, the figure the median of each kind's rounds. docs/PERFORMANCE.md says why
+ * Detour still generates random ones.
  *
  *   npx tsx bench/log-sink-cost.ts [--logs 20000] [--rounds 6] [--prefill 0] [--kinds v4,v7]
  *

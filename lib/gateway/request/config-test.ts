@@ -12,6 +12,7 @@
  * - What comes back names no secret: attempt reasons, the answer and its error are redacted of
  *   every provider key the config and its virtual keys hold (as the log row is).
  */
+import { randomUUID } from "node:crypto";
 import { forEachConfigCredential } from "../config/credentials";
 import type { Config } from "../config/schema";
 import { type AttemptRecord, RouteError } from "../router";
@@ -20,7 +21,6 @@ import { getLogWriter } from "../../logs/writer";
 import { attemptView } from "../../logs/types";
 import type { Endpoint } from "../providers/types";
 import { attemptRows } from "./log-record";
-import { newTraceId } from "./headers";
 import { Redactor, routingSecrets } from "./log-redaction";
 import { pipeline } from "./pipeline";
 import { type ResolvedTarget, resolveTree } from "./resolve-targets";
@@ -140,7 +140,7 @@ export async function runThroughConfig(input: ConfigRunInput): Promise<ConfigTes
   const served = newServed(request, input.endpoint);
   fill(served, "key", input.caller);
   fill(served, "ctx", {
-    traceId: newTraceId(),
+    traceId: randomUUID(),
     metadata: { ...input.metadata, [CONFIG_TEST_METADATA_KEY]: input.metadata[CONFIG_TEST_METADATA_KEY] ?? "config" },
     config: null,
     virtualKey: null,

@@ -88,16 +88,3 @@ describe("x-portkey-config: inline JSON or a config id", () => {
     expect(parse({ "x-portkey-config": "{strategy:" }).config).toEqual({ kind: "inline", text: "{strategy:" });
   });
 });
-
-describe("the trace id", () => {
-  it("keeps the caller's; else generates a version 7 UUID, later ones sorting after earlier ones", () => {
-    expect(parse({ "x-portkey-trace-id": "abc-123" }).traceId).toBe("abc-123");
-    const ids = Array.from({ length: 2000 }, () => parse({}).traceId);
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    // Time first: the log's trace-id index grows at its end (many ids fall in one millisecond here).
-    expect([...ids].sort()).toEqual(ids);
-    expect(new Set(ids).size).toBe(ids.length);
-    const ms = Number.parseInt(ids[0]!.replaceAll("-", "").slice(0, 12), 16);
-    expect(Math.abs(ms - Date.now())).toBeLessThan(60_000);
-  });
-});

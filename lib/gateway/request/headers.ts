@@ -6,21 +6,10 @@
  * value read here is decoded as UTF-8 when its bytes are valid UTF-8 (`{"user":"Zoë 🚀"}`), and kept
  * as it came otherwise. A value sent back as a header (the trace id) goes through `toHeaderValue`.
  */
-import { v7 as uuidV7 } from "uuid";
+import { randomUUID } from "node:crypto";
 import { DetourError } from "../../errors";
 import { PROVIDER_DIRECT_HEADERS } from "../providers/catalog";
 import { isReservedMetadataKey, RESERVED_METADATA_KEYS } from "./metadata-keys";
-
-/**
- * A trace id for a request that sent none: a UUID of version 7 (RFC 9562), whose first 48 bits are
- * the time in ms, so ids made later sort after (monotonic within a millisecond too). The log's
- * trace-id index then grows at its end, as its time-ordered indexes do: with random (version 4) ids
- * each log dirtied a leaf page of its own there, a fifth of the log sink's CPU per log on SQLite
- * (bench/log-sink-cost.ts: 105 us per log with v4 ids, 81 with v7; docs/PERFORMANCE.md).
- */
-export function newTraceId(): string {
-  return uuidV7();
-}
 
 export type DirectProvider = {
   provider: string;
@@ -69,7 +58,7 @@ export function parseRequestContext(headers: Headers): RequestContext {
   }
 
   return {
-    traceId: traceHeader || newTraceId(),
+    traceId: traceHeader || randomUUID(),
     metadata: parseMetadata(headers.get("x-portkey-metadata")),
     config,
     virtualKey: textHeader(headers, "x-portkey-virtual-key"),
