@@ -115,4 +115,22 @@ describe("SpanBatcher", () => {
     await done;
     expect(dropped).toEqual([2]); // 4 were handed to the exporter; 2 never left the queue
   });
+
+  it("exports a long queue whole and in order, batch after batch, while more keeps arriving", async () => {
+    const { batcher, exports, pending, dropped } = harness(
+      { scheduleDelayMs: 1000, maxQueueSize: 20_000, maxExportBatchSize: 4, exportTimeoutMs: 5000 },
+      "later",
+    );
+    // 5,000 requests queue behind the first export; each answer lets the next batch go.
+    for (let id = 1; id <= 5000; id++) batcher.add({ id, spanCount: 1 });
+    for (let round = 0; pending.length > 0; round++) {
+      pending.shift()!();
+      await vi.advanceTimersByTimeAsync(0);
+      if (round === 600) for (let id = 5001; id <= 6000; id++) batcher.add({ id, spanCount: 1 });
+    }
+    expect(exports.flat()).toEqual(Array.from({ length: 6000 }, (_, i) => i + 1));
+    expect(exports.every((batch) => batch.length <= 4)).toBe(true);
+    expect(batcher.queuedSpans).toBe(0);
+    expect(dropped).toEqual([]);
+  });
 });
