@@ -30,7 +30,8 @@
  * them (each answers half the requests, in the same seconds), and the measure is each process's CPU
  * per request over the same windows: the machine's swings fall on both sides at once, so a few
  * percent shows through noise that moves the alternating runs' req/s by ten. Its ratio, CPU off /
- * CPU on, is the share of req/s a CPU-bound Detour keeps with tracing.
+ * CPU on, is the share of req/s a CPU-bound Detour keeps with tracing. Each side's main thread is
+ * also read alone (`/proc/<pid>/task/<pid>`): the share a Detour whose event loop is the bound keeps.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
