@@ -26,7 +26,7 @@ import { migrate } from "../lib/db/migrate";
 import type { LogRecord } from "../lib/logs/types";
 import { newLogId } from "../lib/logs/types";
 import { inThreadLogSink, THREAD_SQLITE_CHUNK } from "../lib/store/log-sink";
-import { testLogRecord } from "../testing/sample-log-record";
+import { testAttempt, testLogRecord } from "../testing/sample-log-record";
 import { runMain } from "./lib/procs";
 
 const { values } = parseArgs({
@@ -83,20 +83,13 @@ function record(workspaceId: string, traceId: string): LogRecord {
     latencyMs: 200 + Math.floor(Math.random() * 2000),
   });
   r.attempts = [
-    {
-      index: 0,
+    testAttempt(0, {
       targetPath: "config",
-      provider: "openai",
       virtualKeySlug: "vk-bench",
       virtualKeyVersion: 1,
-      model: null,
-      status: 200,
-      errorClass: null,
-      errorMessage: null,
       latencyMs: r.latencyMs,
-      retry: 0,
       startedAt: r.createdAt,
-    },
+    }),
   ];
   return r;
 }
