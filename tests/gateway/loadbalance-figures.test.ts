@@ -56,7 +56,10 @@ describe("loadbalance by figures", () => {
     const config = { strategy: { mode: "loadbalance", by: "latency" }, targets: [{ virtual_key: openaiVk }, { virtual_key: azureVk }] };
     // Its own model: figures are per target and model, so other tests' figures do not count here.
     const model = "gpt-4o-latency";
-    h.mock.script({ match: { provider: "openai" }, fault: { kind: "delay", ms: 300 } });
+    // Slow by far more than the fast one's time can grow on a loaded machine: at 300 ms, a CI run
+    // with both lanes busy measured the fast target slow enough to be tied with it (within 1.2x +
+    // 5 ms), and a quarter of the draws went to the slow one.
+    h.mock.script({ match: { provider: "openai" }, fault: { kind: "delay", ms: 1000 } });
 
     // Both are measured within the first draws (unknown figures draw by weight), then the slow one
     // gets only the exploration share: about 5% with equal weights (a weight draw gives 50%).
