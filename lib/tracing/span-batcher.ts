@@ -10,6 +10,8 @@
  * `onDrop`. `shutdown` exports what is queued, within its time.
  */
 
+import { FrontQueue } from "../front-queue";
+
 export type BatchSettings = {
   scheduleDelayMs: number;
   maxQueueSize: number;
@@ -22,9 +24,7 @@ export type Batched = { readonly spanCount: number };
 export type ExportFn<T> = (items: T[], done: (ok: boolean) => void) => void;
 
 export class SpanBatcher<T extends Batched> {
-  /** Items from `head` on are queued: a batch moves `head` on (slots before it are cleared), the rest is not copied. */
-  private queue: (T | undefined)[] = [];
-  private head = 0;
+  private readonly queue = new FrontQueue<T>();
   private queued = 0;
   private timer: NodeJS.Timeout | null = null;
   private exporting: Promise<void> | null = null;
@@ -73,25 +73,14 @@ export class SpanBatcher<T extends Batched> {
   /** Hands the next batch to the exporter; the promise settles when it is done or its time is up. */
   private exportOne(): Promise<void> {
     if (this.exporting) return this.exporting;
-    const batch: T[] = [];
+    let count = 0;
     let spans = 0;
-    let i = this.head;
-    for (; i < this.queue.length; i++) {
-      const item = this.queue[i]!;
-      if (batch.length > 0 && spans + item.spanCount > this.settings.maxExportBatchSize) break;
-      batch.push(item);
+    for (; count < this.queue.length; count++) {
+      const item = this.queue.at(count);
+      if (count > 0 && spans + item.spanCount > this.settings.maxExportBatchSize) break;
       spans += item.spanCount;
-      this.queue[i] = undefined; // exported items are not kept reachable by the queue
     }
-    this.head = i;
-    // The emptied front is dropped once it is most of the array (a copy of the rest now and then, not per batch).
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
+    const batch = this.queue.take(count);
     this.queued -= spans;
     if (batch.length === 0) return Promise.resolve();
     this.exporting = new Promise<void>((resolve) => {
@@ -121,14 +110,13 @@ export class SpanBatcher<T extends Batched> {
     const deadline = Date.now() + timeoutMs;
     this.clearTimer();
     this.closed = true;
-    while (Date.now() < deadline && (this.exporting || this.queue.length > this.head)) {
+    while (Date.now() < deadline && (this.exporting || this.queue.length > 0)) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
       await Promise.race([this.exporting ?? this.exportOne(), late]).finally(() => clearTimeout(timer));
     }
     const left = this.queued;
-    this.queue = [];
-    this.head = 0;
+    this.queue.clear();
     this.queued = 0;
     if (left > 0) this.onDrop(left);
   }
