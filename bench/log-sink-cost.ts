@@ -94,6 +94,15 @@ function record(workspaceId: string, traceId: string): LogRecord {
   return r;
 }
 
+/** `n` logs with `kind`'s trace ids, in the sink thread's transactions. */
+function batches(n: number, kind: Kind): LogRecord[][] {
+  const out: LogRecord[][] = [];
+  for (let i = 0; i < n; i += THREAD_SQLITE_CHUNK) {
+    out.push(Array.from({ length: Math.min(THREAD_SQLITE_CHUNK, n - i) }, () => record("ws", KINDS[kind]!())));
+  }
+  return out;
+}
+
 function cpuUs(): number {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -110,9 +119,12 @@ async function main(): Promise<void> {
       db.prepare(`INSERT INTO "Workspace" ("id", "name", "slug") VALUES ('ws', 'bench', 'bench')`).run();
       db.close();
       const sink = inThreadLogSink({ kind: "sqlite", file }, { sqliteChunk: THREAD_SQLITE_CHUNK });
-      for (let i = 0; i < PREFILL; i += THREAD_SQLITE_CHUNK) {
-        await sink.write(Array.from({ length: Math.min(THREAD_SQLITE_CHUNK, PREFILL - i) }, () => record("ws", KINDS[kind]!())));
-        if (i % 100_000 === 0 && i > 0) process.stderr.write(`[bench] ${kind}: ${i} logs written before the rounds\n`);
+      for (let written = 0; written < PREFILL; ) {
+        // Made a few thousand at a time, not all at once: a long prefill's records need not all be in memory.
+        for (const batch of batches(Math.min(10_000, PREFILL - written), kind)) await sink.write(batch);
+        written = Math.min(PREFILL, written + 10_000);
+        if (written % 100_000 === 0 || written === PREFILL)
+          process.stderr.write(`[bench] ${kind}: ${written} logs written before the rounds\n`);
       }
       sinks.set(kind, sink);
     }
@@ -122,12 +134,9 @@ async function main(): Promise<void> {
       for (const kind of round % 2 ? kinds.reverse() : kinds) {
         const sink = sinks.get(kind)!;
         // Records made beforehand: their making is not the sink's.
-        const batches: LogRecord[][] = [];
-        for (let i = 0; i < LOGS; i += THREAD_SQLITE_CHUNK) {
-          batches.push(Array.from({ length: Math.min(THREAD_SQLITE_CHUNK, LOGS - i) }, () => record("ws", KINDS[kind]!())));
-        }
+        const logs = batches(LOGS, kind);
         const before = cpuUs();
-        for (const batch of batches) await sink.write(batch);
+        for (const batch of logs) await sink.write(batch);
         const us = (cpuUs() - before) / LOGS;
         // Round 0 warms up (the JIT, the first pages): not counted.
         if (round > 0) perLog.get(kind)!.push(us);

@@ -193,32 +193,29 @@ function processTree(pid: number): number[] {
   return out;
 }
 
+/** utime + stime in clock ticks from a `stat` file of /proc (a process's or a thread's); 0 when it is gone. */
+function statTicks(file: string): number {
+  try {
+    const raw = readFileSync(file, "utf8");
+    const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0; // ended meanwhile
+  }
+}
+
 /** utime + stime of a process and all its descendants, in ms. */
 export function treeCpuMs(pid: number | undefined): number {
   if (pid === undefined) return 0;
   let ticks = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const raw = readFileSync(`/proc/${p}/stat`, "utf8");
-      const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // ended meanwhile
-    }
-  }
+  for (const p of processTree(pid)) ticks += statTicks(`/proc/${p}/stat`);
   return (ticks * 1000) / CLK_TCK;
 }
 
 /** CPU ms (user + system) of a process's main thread alone (its other threads not counted); 0 when it is gone. */
 export function mainThreadCpuMs(pid: number | undefined): number {
   if (pid === undefined) return 0;
-  try {
-    const raw = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
-    const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return 0;
-  }
+  return (statTicks(`/proc/${pid}/task/${pid}/stat`) * 1000) / CLK_TCK;
 }
 
 /** VmRSS of a process and all its descendants, in MiB (from /proc/<pid>/status); NaN when it is gone. */
