@@ -309,6 +309,23 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
 }
 
 /**
+ * Waits until an instance's output matches `pattern`. Detour logs through pino's asynchronous
+ * destination (the write goes through libuv's thread pool), so a line logged before a response can
+ * reach the test after it: assert on output by waiting, never at once.
+ */
+export async function waitForOutput(instance: Instance, pattern: RegExp, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(instance.server.output())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${instance.name}'s output to match ${pattern}; its last lines:\n${instance.server.output().slice(-2_000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * Measures how long after `since` (performance.now()) `probe` first returns true, probing back to
  * back (a probe is a real request, a few ms). Gives up after `limitMs` and returns what it saw.
  */
