@@ -22,8 +22,8 @@
  * nothing), two dependency-free tables of constants (security headers, body limits), the symbol that
  * hands the engine Node's request (lib/http/node-request.ts), the answers Detour writes itself (text:
  * lib/http/text-response.ts; relayed streams: lib/http/stream-response.ts), the lingering close
- * (lib/http/lingering-close.ts), the runtime's slot (lib/runtime-slot.ts) and the runtime's types
- * are imported here: the engine itself comes from the build, never a second copy.
+ * (lib/http/lingering-close.ts), the runtime's slot (lib/runtime-slot.ts), the runtime's types and
+ * a dependency-free copy helper (lib/object.ts) are imported here: the engine itself comes from the build, never a second copy.
  *
  * Besides routing, this listener sets the API security headers on the inference answers (a
  * precomputed list; Next sets them on everything else, next.config.ts and proxy.ts) and refuses a
@@ -58,6 +58,7 @@ import { handleClientError } from "./client-error";
 import { settleHeap, settleWhenIdle } from "../lib/settle-heap";
 import { distDirOf, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE, SERVER_BUILD_DIR } from "./server-build-files";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/endpoints/handler-table";
+import { copyOf } from "../lib/object";
 
 // Under tsx, source maps are on; Node then keeps the map of every module loaded after, Next's
 // included (~60 MiB of resident memory). `next start` runs without them: so does this server.
@@ -283,7 +284,8 @@ function writeDirect(response: Response, res: http.ServerResponse): boolean {
   const text = textBodyOf(response);
   const source = text === undefined ? chunkSourceOf(response) : undefined;
   if (text === undefined && source === undefined) return false;
-  const headers: Record<string, string> = { ...API_SECURITY_HEADER_OBJECT };
+  // Not `{ ...API_SECURITY_HEADER_OBJECT }`: each key added to a spread's copy makes a new map (lib/object.ts).
+  const headers: Record<string, string> = copyOf(API_SECURITY_HEADER_OBJECT);
   for (const [name, value] of response.headers) headers[name] = value;
   if (text !== undefined) {
     // As bytes: with a string, Node sends the head and the body in one write encoded as the body

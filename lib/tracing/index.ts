@@ -10,6 +10,7 @@
  * always the copy that serves requests.
  */
 import type { RequestTracer } from "./types";
+import { withChanges } from "../object";
 
 const SLOT = Symbol.for("detour.tracing");
 
@@ -66,7 +67,7 @@ export async function startTracing(options: TracingOptions, source: Source = pro
   const slotted = globalThis as Slotted;
   if (slotted[SLOT]) return protocol;
   const { createTracing } = await import("./otel");
-  slotted[SLOT] = createTracing({ ...options, protocol });
+  slotted[SLOT] = createTracing(withChanges(options, { protocol }));
   return protocol;
 }
 

@@ -689,7 +689,7 @@ export function encodeJson(spans: readonly SpanOut[], resource: AttrList, scope:
                 attributes: jsonAttributes(s.attributes, count, limits.attributeValueLengthLimit),
                 ...(dropped > 0 ? { droppedAttributesCount: dropped } : {}),
                 ...(s.statusCode !== STATUS.UNSET || s.statusMessage
-                  ? { status: { ...(s.statusMessage ? { message: s.statusMessage } : {}), code: s.statusCode } }
+                  ? { status: s.statusMessage ? { message: s.statusMessage, code: s.statusCode } : { code: s.statusCode } }
                   : {}),
                 flags: s.flags,
               };

@@ -32,6 +32,7 @@ import { getProviderAdapter } from "../providers/registry";
 import type { PriceOverrides } from "../../logs/cost";
 import type { VirtualKeyDeployment } from "../providers/types";
 import { virtualKeyOrigins } from "../upstream/virtual-key-hosts";
+import { withChanges } from "../../object";
 
 /** Cache TTL: the only bound without Redis, a safety net with it. */
 export const TTL_MS = 60_000;
@@ -128,9 +129,9 @@ function createState(): GatewayState {
     apiKeys: new LoadingCache(options("API keys")),
     configs: new LoadingCache(options("configs")),
     virtualKeys: new LoadingCache(options("virtual keys")),
-    virtualKeyLists: new LoadingCache({ ...options("virtual key lists"), maxEntries: 1_000 }),
-    budgets: new LoadingCache({ ...options("budgets"), maxEntries: 10_000 }),
-    prices: new LoadingCache({ ...options("price overrides"), maxEntries: 1_000 }),
+    virtualKeyLists: new LoadingCache(withChanges(options("virtual key lists"), { maxEntries: 1_000 })),
+    budgets: new LoadingCache(withChanges(options("budgets"), { maxEntries: 10_000 })),
+    prices: new LoadingCache(withChanges(options("price overrides"), { maxEntries: 1_000 })),
     touchedApiKeys: new Set(),
     touchedVirtualKeys: new Set(),
     bus: null,

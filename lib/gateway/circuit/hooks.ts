@@ -20,6 +20,7 @@ import { CircuitBreaker, MemoryCircuitStore, RedisCircuitStore } from "./breaker
 import { MirroredCircuitStore, parseAnnouncement } from "./mirror";
 import type { ResolvedTarget } from "../request/resolve-targets";
 import type { RouteLeaf, RouteOptions } from "../router";
+import { withChanges } from "../../object";
 
 type Hooks = Pick<RouteOptions<ResolvedTarget, UpstreamPayload>, "admit" | "report" | "skippedResponse">;
 
@@ -64,7 +65,7 @@ function sharedStore(s: { redisDown: boolean }, onState: (id: string, open: bool
   const channel = `${prefix}:circuit`;
   const origin = instanceId();
   const mirror = new MirroredCircuitStore(redisStore, (a) => {
-    publish(channel, JSON.stringify({ ...a, origin })).catch((err: Error) => {
+    publish(channel, JSON.stringify(withChanges(a, { origin }))).catch((err: Error) => {
       logger.warn(
         { err: err.message, circuit: a.id },
         "circuit breaker: could not announce a state change (other instances learn it from the store)",

@@ -8,6 +8,7 @@
 import { AFFINITY_KEYS, CACHE_KEYS, CIRCUIT_BREAKER_KEYS, CONDITION_KEYS, HEDGE_KEYS, NODE_KEYS, RETRY_KEYS, STRATEGY_KEYS } from "./keys";
 import { isRecord } from "../../is-record";
 import type { Config } from "./schema";
+import { withChanges } from "../../object";
 
 const NODE_ORDER = NODE_KEYS;
 const STRATEGY_ORDER = STRATEGY_KEYS;
@@ -45,7 +46,7 @@ function canonicalStrategy(strategy: Record<string, unknown>): Record<string, Js
   if (Array.isArray(strategy.conditions)) {
     out.conditions = strategy.conditions.map((condition) => {
       const ordered = pick(asRecord(condition), CONDITION_ORDER);
-      return { ...ordered, query: sortedUserData(ordered.query) };
+      return withChanges(ordered, { query: sortedUserData(ordered.query) });
     });
   }
   return out;

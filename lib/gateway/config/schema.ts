@@ -17,6 +17,7 @@ import { countLeafTargets, MAX_CONFIG_TARGETS } from "./limits";
 import { booleanValue, enumOf, intInRange, listOf, nonEmptyString, strictObject } from "./messages";
 import { checkNode, checkRoot } from "./node-rules";
 import { PROVIDER_IDS, PROVIDER_TARGET_KEYS, type ProviderId, type ProviderTargetKey } from "../providers/catalog";
+import { copyOf } from "../../object";
 
 export const STRATEGY_MODES = ["single", "fallback", "loadbalance", "conditional"] as const;
 /** The provider ids (lib/gateway/providers/catalog.ts). */
@@ -192,7 +193,7 @@ const bodyParams = z
       ctx.addIssue({ code: "custom", path: ["__proto__"], message: "__proto__ is not a body parameter" });
     }
   })
-  .transform((params) => ({ ...params }));
+  .transform((params) => copyOf(params));
 
 /** The keys a `provider` target of one provider takes (`resource_name`...): each provider's own, all non-empty strings. */
 const providerTargetFields = Object.fromEntries(PROVIDER_TARGET_KEYS.map((key) => [key, nonEmptyString().optional()])) as {

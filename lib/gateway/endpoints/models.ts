@@ -16,6 +16,7 @@ import { listRouteLeaves, type RouteNode } from "../router";
 import { lookupActiveVirtualKeySlugs, lookupApiKey } from "../cache/lookups";
 import { modelAllowed } from "../model-allow";
 import { discardBody, sendUpstream } from "../upstream/agent";
+import { withChanges } from "../../object";
 
 const UPSTREAM_TIMEOUT_MS = 10_000;
 
@@ -56,7 +57,7 @@ export async function handleModels(request: Request): Promise<Response> {
 /** The targets of one of the workspace's active keys; none once it has expired (it cannot serve a request). */
 async function unexpiredTargetsOf(ctx: RequestContext, slug: string, workspaceId: string): Promise<ResolvedTarget[]> {
   try {
-    return targetsOf((await resolveRouting({ ...ctx, virtualKey: slug }, workspaceId)).tree);
+    return targetsOf((await resolveRouting(withChanges(ctx, { virtualKey: slug }), workspaceId)).tree);
   } catch (err) {
     if (err instanceof DetourError && err.code === "virtual_key_expired") return [];
     throw err;

@@ -30,6 +30,7 @@ import { modelAllowed } from "../model-allow";
 import { type DetourErrorBody, ERROR_CATALOG, errorBody } from "../../errors";
 import type { RequestTrace } from "../../tracing/types";
 import { ExchangeWait, upstreamWait, type Waits } from "./waits";
+import { withChanges } from "../../object";
 
 export type UpstreamPayload =
   /** A 2xx JSON answer in the client's wire (translated when the provider answers in another format), with its usage. */
@@ -81,10 +82,10 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
     const span = setup.trace ? setup.trace.attempt() : null;
     const { adapter, creds } = leaf.target;
     const overrides = leaf.settings.overrideParams;
-    let body = overrides ? { ...setup.body, ...overrides } : setup.body;
+    let body = overrides ? withChanges(setup.body, overrides) : setup.body;
     if (setup.stream && setup.stripUsageChunk) {
       const streamOptions = typeof body.stream_options === "object" && body.stream_options !== null ? body.stream_options : {};
-      body = { ...body, stream_options: { ...streamOptions, include_usage: true } };
+      body = withChanges(body, { stream_options: withChanges(streamOptions, { include_usage: true }) });
     }
     // A call on a stored response (setup.call) asks for no model: the list applied when it was created.
     const refused = setup.call ? null : modelRefusal(leaf.target, body);

@@ -29,6 +29,7 @@ import { type Caller, fill, newServed, type Resolved, type Served, type WithBody
 import { checkAllowedModels, loadPrices, rateLimitByApiKey, rateLimitByVirtualKeys, reserveBudget, routeUpstream } from "./stages";
 
 import { CONFIG_TEST_METADATA_KEY, CONFIG_TEST_TIMEOUT_MS } from "./config-test-limits";
+import { withChanges } from "../../object";
 
 export type ConfigTestInput = {
   caller: Caller;
@@ -141,7 +142,7 @@ export async function runThroughConfig(input: ConfigRunInput): Promise<ConfigTes
   fill(served, "key", input.caller);
   fill(served, "ctx", {
     traceId: randomUUID(),
-    metadata: { ...input.metadata, [CONFIG_TEST_METADATA_KEY]: input.metadata[CONFIG_TEST_METADATA_KEY] ?? "config" },
+    metadata: withChanges(input.metadata, { [CONFIG_TEST_METADATA_KEY]: input.metadata[CONFIG_TEST_METADATA_KEY] ?? "config" }),
     config: null,
     virtualKey: null,
     direct: null,

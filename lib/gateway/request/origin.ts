@@ -24,6 +24,7 @@ import { listRouteLeaves, type AttemptRecord, type RouteLeaf, type RouteNode, ty
 import type { UpstreamPayload } from "./attempt";
 import { resolveRouting, type ResolvedTarget, type Routing } from "./resolve-targets";
 import type { Resolved, WithBody } from "./served";
+import { copyOf, withChanges } from "../../object";
 
 /** A request pinned to its origin: the record, the origin's leaf, and the config's tree before pinning. */
 export type Pinned = {
@@ -89,13 +90,12 @@ export function rememberOrigin(
   leaf: { target: ResolvedTarget; path: string },
   deployment: string | undefined,
 ): AffinityRecord {
-  const record: AffinityRecord = {
-    ...affinityTarget(leaf.target, leaf.path, deployment, s.routing.config?.slug ?? null),
+  const record: AffinityRecord = withChanges(affinityTarget(leaf.target, leaf.path, deployment, s.routing.config?.slug ?? null), {
     workspaceId: s.key.workspaceId,
     id,
     kind,
     createdAt: new Date(),
-  };
+  });
   rememberAffinity(record);
   s.created.push(record);
   return record;
@@ -123,7 +123,7 @@ export function findOrigin(s: WithBody): Promise<void> | undefined {
 export async function originRouting(s: WithBody): Promise<Routing | null> {
   const slug = s.origin?.virtualKeySlug;
   if (!slug) return null;
-  return resolveRouting({ ...s.ctx, config: null, virtualKey: slug, direct: null }, s.key.workspaceId);
+  return resolveRouting(withChanges(s.ctx, { config: null, virtualKey: slug, direct: null }), s.key.workspaceId);
 }
 
 /** How a record's target is named in messages: `openai (virtual key "openai-prod" v2, deployment "gpt-4o")`. */
@@ -167,7 +167,7 @@ export async function pinToOrigin(s: Resolved): Promise<void> {
   if (!RESPONSES_ENDPOINTS.has(s.endpoint)) return;
   const record = s.origin;
   if (!record) {
-    if (s.call) s.routing = { ...s.routing, tree: searchTree(s.routing.tree) };
+    if (s.call) s.routing = withChanges(s.routing, { tree: searchTree(s.routing.tree) });
     return;
   }
   const leaves = listRouteLeaves(s.routing.tree);
@@ -175,7 +175,8 @@ export async function pinToOrigin(s: Resolved): Promise<void> {
   if (!leaf && record.virtualKeySlug) {
     try {
       const own = listRouteLeaves(
-        (await resolveRouting({ ...s.ctx, config: null, virtualKey: record.virtualKeySlug, direct: null }, s.key.workspaceId)).tree,
+        (await resolveRouting(withChanges(s.ctx, { config: null, virtualKey: record.virtualKeySlug, direct: null }), s.key.workspaceId))
+          .tree,
       );
       leaf = own.find((l) => matchesOrigin(l.target, record));
       if (!leaf) throw new Error(`virtual key ${JSON.stringify(record.virtualKeySlug)} now names another key`);
@@ -194,7 +195,7 @@ export async function pinToOrigin(s: Resolved): Promise<void> {
     );
   }
   s.pinned = { record, leaf, full: s.routing.tree };
-  s.routing = { ...s.routing, tree: { ...leaf } };
+  s.routing = withChanges(s.routing, { tree: copyOf(leaf) });
 }
 
 /**
@@ -252,13 +253,12 @@ export function originUnavailable(
     "response_origin_unavailable",
     `${whatIsContinued(record)} lives on ${describeOrigin(record)}, which is failing: ${failureReason(result)}.${hint}`,
   );
-  return {
-    ...result,
+  return withChanges(result, {
     outcome: {
       status: 503,
       response: { kind: "error", body, headers: null, gateway: true, message: body.error.message },
     },
-  };
+  });
 }
 
 /** The body for a fallback without the conversation's state: the follow-up fields removed. */
@@ -276,10 +276,10 @@ export function treeWithoutOrigin(tree: RouteNode<ResolvedTarget>, record: Affin
   if (tree.strategy.mode === "conditional") return tree;
   const children = tree.children.flatMap((child) => {
     const node = treeWithoutOrigin(child.node, record);
-    return node ? [{ ...child, node }] : [];
+    return node ? [withChanges(child, { node })] : [];
   });
   if (children.length === 0) return null;
-  return { ...tree, children };
+  return withChanges(tree, { children });
 }
 
 /** Two routings of one request as one result: the second's answer, every attempt in order. */
@@ -289,8 +289,8 @@ export function joinResults(
 ): RouteResult<ResolvedTarget, UpstreamPayload> {
   const reason = `fallback without state: ${failureReason(first)}`;
   const attempts: AttemptRecord<ResolvedTarget>[] = [
-    ...first.attempts.map((a, i) => (i === first.attempts.length - 1 && a.reason === undefined ? { ...a, reason } : a)),
-    ...second.attempts.map((a, i) => ({ ...a, index: first.attempts.length + i })),
+    ...first.attempts.map((a, i) => (i === first.attempts.length - 1 && a.reason === undefined ? withChanges(a, { reason }) : a)),
+    ...second.attempts.map((a, i) => withChanges(a, { index: first.attempts.length + i })),
   ];
-  return { ...second, attempts, fallbackUsed: true };
+  return withChanges(second, { attempts, fallbackUsed: true });
 }

@@ -15,6 +15,7 @@ import type { RequestContext } from "./headers";
 import { buildRouteTree, mapRouteLeaves, type LeafTarget, type RouteLeaf, type RouteNode } from "../router";
 import { lookupConfig, lookupVirtualKey } from "../cache/lookups";
 import { assertVirtualKeyDestination, type DestinationSource } from "../upstream/virtual-key-hosts";
+import { withChanges } from "../../object";
 
 export type ResolvedTarget = {
   provider: ProviderId;
@@ -117,13 +118,13 @@ async function loadSavedConfig(
     );
   }
   const saved = { id: found.id, slug, version: found.version };
-  return { config: found.config, saved: fromKey ? { ...saved, fromKey: true } : saved };
+  return { config: found.config, saved: fromKey ? withChanges(saved, { fromKey: true }) : saved };
 }
 
 function withTimeout<T>(node: RouteNode<T>, ms: number): RouteNode<T> {
-  const settings = { ...node.settings, requestTimeoutMs: ms };
-  if (node.kind === "leaf") return { ...node, settings };
-  return { ...node, settings, children: node.children.map((c) => ({ ...c, node: withTimeout(c.node, ms) })) };
+  const settings = withChanges(node.settings, { requestTimeoutMs: ms });
+  if (node.kind === "leaf") return withChanges(node, { settings });
+  return withChanges(node, { settings, children: node.children.map((c) => withChanges(c, { node: withTimeout(c.node, ms) })) });
 }
 
 async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, workspaceId: string): Promise<ResolvedTarget> {
@@ -195,7 +196,7 @@ async function resolveLeaf(leaf: RouteLeaf<LeafTarget>, ctx: RequestContext, wor
   const early = customHost ? refused(checkCustomHostWithoutDns(customHost, allowedPrivateHosts)) : null;
   if (early) throw early;
   if (virtualKey && allowedOrigins) {
-    const destination = customHost ? { ...creds, customHost } : creds;
+    const destination = customHost ? withChanges(creds, { customHost }) : creds;
     assertVirtualKeyDestination(virtualKey.slug, allowedOrigins, adapter, destination, destinationSource(ctx, leaf, where));
   }
   if (customHost) {

@@ -18,6 +18,7 @@ import { enqueueLog, modelRequested, ownMs, type Resolved, type Routed, type Ser
 import { type Endpoint, type TokenUsage, wireOf } from "../providers/types";
 import { errorText } from "./wire-errors";
 import { claimBackgroundUsage, forgetAffinity } from "../affinity";
+import { withChanges } from "../../object";
 
 /** Endpoints whose answers the provider does not bill: token counting (Anthropic's, the Responses API's). */
 const FREE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["messages/count_tokens", "responses/input_tokens"]);
@@ -199,7 +200,7 @@ export function respondFromCache(s: Resolved, hit: CachedAnswer): Response {
     result: null,
     provider: hit.provider,
     overheadMs: own,
-    usage: { ...usage, cost: 0 },
+    usage: withChanges(usage, { cost: 0 }),
     costSaved: usage.cost,
     responseText: hit.text,
   });

@@ -40,6 +40,7 @@ import type {
 } from "./types";
 import { pickWeighted } from "./weighted";
 import { pickByFigures, scoreChildren } from "./balance";
+import { withChanges } from "../../object";
 
 type RouteEnv<T, R> = AttemptEnv<T, R> & {
   context: ConditionContext;
@@ -194,7 +195,10 @@ async function runHedged<T, R>(
     if (!child) throw new InvalidRouteTreeError(node.path, `${node.strategy.mode} has no targets`);
     lastStarted = child;
     const cancel = new AbortController();
-    const branchEnv: RouteEnv<T, R> = { ...env, signal: AbortSignal.any([env.signal, cancel.signal]), hedgeSignal: cancel.signal };
+    const branchEnv: RouteEnv<T, R> = withChanges(env, {
+      signal: AbortSignal.any([env.signal, cancel.signal]),
+      hedgeSignal: cancel.signal,
+    });
     const branch = { child, cancel } as Branch<T, R>;
     branch.done = runNode(child.node, branchEnv).then(
       (result) => ({ branch, result }),

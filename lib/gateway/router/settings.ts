@@ -5,6 +5,7 @@
  */
 import type { Target } from "../config/schema";
 import type { NodeSettings } from "./types";
+import { withChanges } from "../../object";
 
 export function mergeSettings(parent: NodeSettings, child: NodeSettings): NodeSettings {
   const merged: NodeSettings = {};
@@ -16,7 +17,7 @@ export function mergeSettings(parent: NodeSettings, child: NodeSettings): NodeSe
   if (retry) merged.retry = retry;
   if (cache) merged.cache = cache;
   if (parent.overrideParams || child.overrideParams) {
-    merged.overrideParams = { ...parent.overrideParams, ...child.overrideParams };
+    merged.overrideParams = withChanges(parent.overrideParams ?? {}, child.overrideParams ?? {});
   }
   if (requestTimeoutMs !== undefined) merged.requestTimeoutMs = requestTimeoutMs;
   if (customHost !== undefined) merged.customHost = customHost;

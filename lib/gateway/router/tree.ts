@@ -8,6 +8,7 @@
 import type { Config, HedgeSettings, Strategy, Target } from "../config/schema";
 import { mergeSettings, settingsFromTarget } from "./settings";
 import type { HedgePolicy, NodeSettings, RouteChild, RouteLeaf, RouteNode, StrategySpec } from "./types";
+import { withChanges } from "../../object";
 
 /** A config node without its nested strategy: what a leaf of the tree holds before resolution. */
 export type LeafTarget = Omit<Target, "strategy" | "targets">;
@@ -76,16 +77,11 @@ export async function mapRouteLeaves<From, To>(
   node: RouteNode<From>,
   resolve: (leaf: RouteLeaf<From>) => To | Promise<To>,
 ): Promise<RouteNode<To>> {
-  if (node.kind === "leaf") return { ...node, target: await resolve(node) };
+  if (node.kind === "leaf") return withChanges(node, { target: await resolve(node) });
   const children = await Promise.all(
-    node.children.map(
-      async (child): Promise<RouteChild<To>> => ({
-        ...child,
-        node: await mapRouteLeaves(child.node, resolve),
-      }),
-    ),
+    node.children.map(async (child): Promise<RouteChild<To>> => withChanges(child, { node: await mapRouteLeaves(child.node, resolve) })),
   );
-  return { ...node, children };
+  return withChanges(node, { children });
 }
 
 /** Whether a leaf of the tree feeds the per-target figures (`settings.measured`): most trees have none. */

@@ -15,6 +15,7 @@ import { joinUrl, parseBaseUrl } from "../url";
 import { anthropicInfo, DEFAULT_ANTHROPIC_VERSION } from "./info";
 import { translateChatRequest } from "./request";
 import { anthropicChatTranslator } from "./response";
+import { withChanges } from "../../../object";
 
 export { DEFAULT_ANTHROPIC_VERSION } from "./info";
 export { DEFAULT_MAX_TOKENS, THINKING_BUDGETS, translateChatRequest } from "./request";
@@ -104,7 +105,7 @@ export function buildAnthropicRequest(endpoint: Endpoint, body: Record<string, u
     return {
       url: joinUrl(base.url, [], "v1/messages"),
       method: "POST",
-      headers: { ...jsonHeaders(translated.body), ...auth.headers },
+      headers: withChanges(jsonHeaders(translated.body), auth.headers),
       body: text.text,
       translate: anthropicChatTranslator({ model: String(translated.body.model), includeUsage: translated.includeUsage }),
     };
@@ -113,7 +114,7 @@ export function buildAnthropicRequest(endpoint: Endpoint, body: Record<string, u
   const text = serializeBody(body);
   if ("error" in text) return text;
   const headers = endpoint === "messages" ? jsonHeaders(body) : { "content-type": "application/json", accept: "application/json" };
-  return { url: joinUrl(base.url, [], `v1/${endpoint}`), method: "POST", headers: { ...headers, ...auth.headers }, body: text.text };
+  return { url: joinUrl(base.url, [], `v1/${endpoint}`), method: "POST", headers: withChanges(headers, auth.headers), body: text.text };
 }
 
 export const anthropicAdapter = {
@@ -141,7 +142,7 @@ export const anthropicAdapter = {
     return {
       url: `${(creds.customHost ?? ANTHROPIC_BASE_URL).replace(/\/+$/, "")}/v1/models`,
       method: "GET",
-      headers: { ...headers, accept: "application/json" },
+      headers: withChanges(headers, { accept: "application/json" }),
     };
   },
 } satisfies ProviderAdapter<AnthropicCredentials>;

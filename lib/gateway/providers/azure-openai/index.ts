@@ -47,6 +47,7 @@ import {
 } from "./forms";
 import { apiVersionConflict, azureOpenAiInfo } from "./info";
 import { azureKeyFields } from "./key-fields";
+import { withChanges } from "../../../object";
 
 export { DEFAULT_AZURE_API_VERSION, chooseAzureDeployment, deploymentModelName } from "./deployments";
 export type { AzureCredentials } from "./credentials";
@@ -122,7 +123,7 @@ export function buildAzureRequest(
   }
   const keyProblem = checkHeaderValue(creds.apiKey, "Azure OpenAI API key", "missing_provider_api_key");
   if (keyProblem) return keyProblem;
-  const text = serializeBody(v1 || responses ? { ...body, model: choice.deployment } : body);
+  const text = serializeBody(v1 || responses ? withChanges(body, { model: choice.deployment }) : body);
   if ("error" in text) return text;
   const sentVersion = v1 || !responses ? apiVersion : azureResponsesApiVersion(apiVersion);
   const url = v1
@@ -133,7 +134,7 @@ export function buildAzureRequest(
   return {
     url,
     method: "POST",
-    headers: { ...jsonHeaders(body), "api-key": creds.apiKey },
+    headers: withChanges(jsonHeaders(body), { "api-key": creds.apiKey }),
     body: text.text,
     deployment: choice.deployment,
     apiVersion: sentVersion,
@@ -166,7 +167,7 @@ function buildAzureResourceCall(endpoint: Endpoint, call: ResourceCall, base: Az
       )
     : joinUrl(base.url, [], path, [...query, ["api-version", sentVersion]]);
   const parts = resourceCallParts(call);
-  return { url, method: parts.method, headers: { ...parts.headers, "api-key": creds.apiKey }, apiVersion: sentVersion };
+  return { url, method: parts.method, headers: withChanges(parts.headers, { "api-key": creds.apiKey }), apiVersion: sentVersion };
 }
 
 export const azureOpenAiAdapter = {

@@ -12,6 +12,7 @@ import type { BuildResult, Endpoint, KeyFields, ProviderAdapter, ProviderCredent
 import { joinUrl, parseBaseUrl } from "../url";
 import { customHostRequiredMessage, type CompatInfo } from "./define-info";
 import { normalizeCompatError, type ErrorReader } from "./errors";
+import { withChanges } from "../../../object";
 
 /** The OpenAI-format endpoints a compatible provider may serve (Anthropic's never). */
 export type CompatEndpoint = Extract<Endpoint, "chat/completions" | "completions" | "embeddings">;
@@ -51,7 +52,7 @@ function buildCompatRequest<Id extends ProviderId>(
   return {
     url: joinUrl(base.url, [], endpoint),
     method: "POST",
-    headers: { ...jsonHeaders(body), authorization: `Bearer ${creds.apiKey}` },
+    headers: withChanges(jsonHeaders(body), { authorization: `Bearer ${creds.apiKey}` }),
     body: text.text,
   };
 }

@@ -9,6 +9,7 @@ import { checkHeaderValue, jsonHeaders, serializeBody } from "../request-parts";
 import { type BuildResult, type Endpoint, endpointPath, type ProviderAdapter, type ProviderCredentials, type ResourceCall } from "../types";
 import { joinUrl, parseBaseUrl } from "../url";
 import { openAiInfo } from "./info";
+import { withChanges } from "../../../object";
 
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
@@ -56,7 +57,9 @@ export function buildOpenAiRequest(
   const keyProblem = checkHeaderValue(creds.apiKey, "OpenAI API key", "missing_provider_api_key");
   if (keyProblem) return keyProblem;
   const parts = call ? resourceCallParts(call) : null;
-  const headers: Record<string, string> = { ...(parts ? parts.headers : jsonHeaders(body)), authorization: `Bearer ${creds.apiKey}` };
+  const headers: Record<string, string> = withChanges(parts ? parts.headers : jsonHeaders(body), {
+    authorization: `Bearer ${creds.apiKey}`,
+  });
   for (const [name, value, what] of [
     ["openai-organization", creds.organization, "OpenAI organization"],
     ["openai-project", creds.project, "OpenAI project"],
