@@ -9,7 +9,7 @@ import type { AttemptRecordRow } from "@/lib/logs/types";
 import { testLogRecord } from "@/testing/sample-log-record";
 import { type OtlpReceiver, SPAN_KIND, STATUS_CODE, startOtlpReceiver } from "@/testing/otlp-receiver";
 import { otlpProtocol, requestTracer, startTracing, stopTracing, TracingConfigError, tracingWanted } from "./index";
-import { batchSettingsFromEnv, samplerFromEnv, spanLimitsFromEnv } from "./otel";
+import { batchSettingsFromEnv, samplerFromEnv, samplesEveryRoot, spanLimitsFromEnv } from "./otel";
 
 function row(index: number, overrides: Partial<AttemptRecordRow> = {}): AttemptRecordRow {
   return {
@@ -306,6 +306,11 @@ describe("tracing, the edges", () => {
 
   it("reads the sampler, batch and limit variables with the SDK's defaults, and names a bad one", () => {
     expect(samplerFromEnv({}).toString()).toMatch(/ParentBased\{root=AlwaysOnSampler/);
+    // Which samplers keep every new trace (asked for none of them).
+    expect(samplesEveryRoot({})).toBe(true);
+    expect(samplesEveryRoot({ OTEL_TRACES_SAMPLER: "always_on" })).toBe(true);
+    expect(samplesEveryRoot({ OTEL_TRACES_SAMPLER: "parentbased_always_off" })).toBe(false);
+    expect(samplesEveryRoot({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "1" })).toBe(false);
     expect(samplerFromEnv({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" }).toString()).toMatch(
       /root=TraceIdRatioBased\{0.25\}/,
     );

@@ -37,6 +37,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { nodeRequestOf } from "../http/node-request";
 import { logger } from "../logger";
 import { observeTraceSpans } from "../metrics";
 import { ENDPOINTS, type Endpoint } from "../gateway/providers/types";
@@ -85,9 +86,23 @@ function numberVar(source: Source, name: string, fallback: number, check: (n: nu
 const positive = (n: number) => n > 0;
 const wholePositive = (n: number) => Number.isInteger(n) && n > 0;
 
+function samplerName(source: Source): string {
+  return text(source, "OTEL_TRACES_SAMPLER")?.toLowerCase() ?? "parentbased_always_on";
+}
+
+/**
+ * Whether the sampler keeps every request that continues no trace, as always_on and
+ * parentbased_always_on (the default) do: a new trace is then sampled without asking it (what it
+ * would answer: RECORD_AND_SAMPLED, no trace state).
+ */
+export function samplesEveryRoot(source: Source): boolean {
+  const name = samplerName(source);
+  return name === "always_on" || name === "parentbased_always_on";
+}
+
 /** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on), with the SDK's samplers. */
 export function samplerFromEnv(source: Source): Sampler {
-  const name = text(source, "OTEL_TRACES_SAMPLER")?.toLowerCase() ?? "parentbased_always_on";
+  const name = samplerName(source);
   const ratio = () => numberVar(source, "OTEL_TRACES_SAMPLER_ARG", 1, (n) => n >= 0 && n <= 1, "a sampling ratio from 0 to 1 (e.g. 0.1)");
   switch (name) {
     case "always_on":
@@ -176,6 +191,11 @@ function randomHex(bytes: number): string {
   }
 }
 
+/** A header of Node's request as the Web Headers' `get` gives it: repeated values joined. */
+function joined(value: string | string[] | undefined): string | null {
+  return value === undefined ? null : typeof value === "string" ? value : value.join(", ");
+}
+
 /** `http.route` of each endpoint. */
 const ROUTES = Object.fromEntries(ENDPOINTS.map((e) => [e, `/v1/${e}`])) as Record<Endpoint, string>;
 
@@ -201,6 +221,8 @@ type Finished = { spanCount: number; protobuf: Chunk | null; spans: SpanOut[] | 
 
 type Shared = {
   sampler: Sampler;
+  /** `samplesEveryRoot`: a request that continues no trace is sampled without asking the sampler. */
+  everyRoot: boolean;
   /** Describes and encodes a finished request's spans, and queues them. */
   finished: (t: DetourTrace) => void;
 };
@@ -244,12 +266,14 @@ class DetourTrace implements RequestTrace {
     this.operation = operationName(endpoint);
     this.method = request.method;
     this.route = ROUTES[endpoint];
-    const header = request.headers.get("traceparent");
+    // Read from Node's request when Detour's server made it: the same text, without the Web Headers' checks.
+    const node = nodeRequestOf(request)?.headers;
+    const header = node ? joined(node.traceparent) : request.headers.get("traceparent");
     const caller = header ? parseTraceParent(header) : null;
     let state: TraceState | undefined;
     let context: Context = ROOT_CONTEXT;
     if (caller) {
-      const tracestate = request.headers.get("tracestate");
+      const tracestate = node ? joined(node.tracestate) : request.headers.get("tracestate");
       if (tracestate) state = new TraceState(tracestate);
       caller.traceState = state;
       context = trace.setSpanContext(ROOT_CONTEXT, caller);
@@ -265,6 +289,11 @@ class DetourTrace implements RequestTrace {
       this.spanId = ids.slice(32);
     }
     this.parentSpanId = caller?.spanId ?? "";
+    if (!caller && shared.everyRoot) {
+      this.sampled = true;
+      this.traceState = "";
+      return;
+    }
     const decision = shared.sampler.shouldSample(context, this.traceId, this.operation, SpanKind.SERVER, {}, []);
     // RECORD without SAMPLED records spans no exporter receives (the SDK's batch processor skips them): nothing to do here.
     this.sampled = decision.decision === SamplingDecision.RECORD_AND_SAMPLED;
@@ -636,7 +665,7 @@ export function createTracing(
       pendingTimer.unref();
     }
   };
-  const shared: Shared = { sampler, finished };
+  const shared: Shared = { sampler, everyRoot: samplesEveryRoot(source), finished };
   return {
     tracer: { start: (request, endpoint) => new DetourTrace(shared, request, endpoint) },
     shutdown: async (timeoutMs) => {

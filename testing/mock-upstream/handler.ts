@@ -68,6 +68,8 @@ export function handleApi(
   const ex = new Exchange(req, res, rec, started);
   const traceparent = req.headers.traceparent;
   if (typeof traceparent === "string") rec.traceparent = traceparent;
+  const tracestate = req.headers.tracestate;
+  if (typeof tracestate === "string") rec.tracestate = tracestate;
   state.inflight.add(ex);
   res.on("close", () => {
     ex.dispose();

@@ -133,6 +133,8 @@ export interface RecordedRequest {
   anthropicBeta?: string;
   /** The W3C `traceparent` header sent (a tracing gateway's attempt span). */
   traceparent?: string;
+  /** The W3C `tracestate` header sent with it. */
+  tracestate?: string;
   model?: string;
   stream: boolean;
   includeUsage: boolean;

@@ -182,16 +182,20 @@ describe("OpenTelemetry traces on (http/protobuf, the default)", () => {
     expect(server.attributes["detour.config.id"]).toBeUndefined();
   });
 
-  it("continues an incoming W3C traceparent; a malformed one starts a new trace", async () => {
+  it("continues an incoming W3C traceparent and its tracestate; a malformed one starts a new trace", async () => {
     const traceId = "0af7651916cd43dd8448eb211c80319c";
     const parent = "b7ad6b7169203331";
-    const r = await chat(h, { "x-portkey-virtual-key": primary, traceparent: `00-${traceId}-${parent}-01` });
+    const tracestate = "vendor=abc,other=1";
+    const r = await chat(h, { "x-portkey-virtual-key": primary, traceparent: `00-${traceId}-${parent}-01`, tracestate });
     expect(r.status).toBe(200);
     const { server, clients } = await spansOf(receiver, r.requestId, 1);
     expect(server.traceId).toBe(traceId);
     expect(server.parentSpanId).toBe(parent);
+    expect(server.traceState).toBe(tracestate);
     expect(clients[0]!.traceId).toBe(traceId);
+    expect(clients[0]!.traceState).toBe(tracestate);
     expect(h.mock.requests()[0]!.traceparent).toBe(`00-${traceId}-${clients[0]!.spanId}-01`);
+    expect(h.mock.requests()[0]!.tracestate).toBe(tracestate);
 
     const bad = await chat(h, { "x-portkey-virtual-key": primary, traceparent: "00-not-a-trace-01" });
     expect(bad.status).toBe(200);
