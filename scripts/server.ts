@@ -19,11 +19,12 @@
  * Environment: PORT (default 3000), DETOUR_HOST (default every interface), DETOUR_NEXT_DIST_DIR
  * (the build to serve, read by next.config.ts); the rest is read by the app (lib/env.ts). Only
  * lib/env.ts (parseEnv; its module also loads lib/runtime.ts, types and the slot only, and creates
- * nothing), two dependency-free tables of constants (security headers, body limits), the symbol that
- * hands the engine Node's request (lib/http/node-request.ts), the answers Detour writes itself (text:
- * lib/http/text-response.ts; relayed streams: lib/http/stream-response.ts), the lingering close
- * (lib/http/lingering-close.ts), the runtime's slot (lib/runtime-slot.ts), the runtime's types and
- * a dependency-free copy helper (lib/object.ts) are imported here: the engine itself comes from the build, never a second copy.
+ * nothing), two dependency-free tables of constants (security headers, body limits), the symbol
+ * that hands the engine Node's request and the Web body made from it (lib/http/node-request.ts),
+ * the answers Detour writes itself (text: lib/http/text-response.ts; relayed streams:
+ * lib/http/stream-response.ts), the lingering close (lib/http/lingering-close.ts), the runtime's
+ * slot (lib/runtime-slot.ts), the runtime's types and a dependency-free copy helper
+ * (lib/object.ts) are imported here: the engine itself comes from the build, never a second copy.
  *
  * Besides routing, this listener sets the API security headers on the inference answers (a
  * precomputed list; Next sets them on everything else, next.config.ts and proxy.ts) and refuses a
@@ -41,13 +42,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
-import { NODE_REQUEST, REQUEST_START } from "../lib/http/node-request";
+import { NODE_REQUEST, REQUEST_START, serveBodyFromNode } from "../lib/http/node-request";
 import { lingerOnUnreadBody } from "../lib/http/lingering-close";
 import { API_SECURITY_HEADER_OBJECT, API_SECURITY_HEADERS } from "../lib/http/security-headers";
 import { acceptsTrailers, chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
@@ -107,18 +107,17 @@ async function main(): Promise<void> {
   Object.assign(process.env, { NODE_ENV: "production" });
   // The handler chosen below rides on the Node request to the listener's callback.
   const chosen = new WeakMap<object, InferenceHandler>();
+  let bodyFromNode = false;
   const handleChosen = getRequestListener(
     (request: Request, env) => {
       const incoming = env.incoming as http.IncomingMessage;
       // The engine reads the body from Node's request itself (lib/http/node-request.ts): no Web
       // stream (each costs a transferable object and a reader's promises per chunk). `body`, for
-      // any other reader, is a Web stream straight from Node's request: the adapter's own builds a
-      // complete Web Request first (~8% of the CPU of a proxied request).
+      // any other reader, is a Web stream straight from Node's request (set once on the adapter's
+      // request prototype): the adapter's own builds a complete Web Request first (~8% of the CPU
+      // of a proxied request).
       (request as unknown as Record<symbol, unknown>)[NODE_REQUEST] = incoming;
-      if (incoming.method !== "GET") {
-        let body: ReadableStream<Uint8Array> | undefined;
-        Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(incoming) as ReadableStream<Uint8Array>) });
-      }
+      if (!bodyFromNode) bodyFromNode = serveBodyFromNode(Object.getPrototypeOf(request) as object);
       const res = env.outgoing as http.ServerResponse;
       return chosen.get(incoming)!(request).then((response) => {
         if (writeDirect(response, res)) return RESPONSE_ALREADY_SENT;
