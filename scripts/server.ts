@@ -23,8 +23,8 @@
  * that hands the engine Node's request and the Web body made from it (lib/http/node-request.ts),
  * the answers Detour writes itself (text: lib/http/text-response.ts; relayed streams:
  * lib/http/stream-response.ts), the lingering close (lib/http/lingering-close.ts), the runtime's
- * slot (lib/runtime-slot.ts), the runtime's types and a dependency-free copy helper
- * (lib/object.ts) are imported here: the engine itself comes from the build, never a second copy.
+ * slot (lib/runtime-slot.ts) and the runtime's types are imported here: the engine itself comes
+ * from the build, never a second copy.
  *
  * Besides routing, this listener sets the API security headers on the inference answers (a
  * precomputed list; Next sets them on everything else, next.config.ts and proxy.ts) and refuses a
@@ -58,7 +58,6 @@ import { handleClientError } from "./client-error";
 import { settleHeap, settleWhenIdle } from "../lib/settle-heap";
 import { distDirOf, GATEWAY_ENGINE_FILE, GATEWAY_SINK_WORKER_FILE, SERVER_BUILD_DIR } from "./server-build-files";
 import type { InferenceHandler, InferenceRoutes } from "../lib/gateway/endpoints/handler-table";
-import { copyOf } from "../lib/object";
 
 // Under tsx, source maps are on; Node then keeps the map of every module loaded after, Next's
 // included (~60 MiB of resident memory). `next start` runs without them: so does this server.
@@ -283,28 +282,43 @@ function writeDirect(response: Response, res: http.ServerResponse): boolean {
   const text = textBodyOf(response);
   const source = text === undefined ? chunkSourceOf(response) : undefined;
   if (text === undefined && source === undefined) return false;
-  // Not `{ ...API_SECURITY_HEADER_OBJECT }`: each key added to a spread's copy makes a new map (lib/object.ts).
-  const headers: Record<string, string> = copyOf(API_SECURITY_HEADER_OBJECT);
-  for (const [name, value] of response.headers) headers[name] = value;
+  // Trailer fields (server-timing over the whole stream) to a client that asked for them.
+  const te = source === undefined ? undefined : res.req.headers.te;
+  const trailers = source?.trailers !== undefined && acceptsTrailers(typeof te === "string" ? te : undefined);
+  // The head as a flat list (name, value, name, value...), which writeHead takes as it is: an object
+  // given a dozen names one by one turns into a dictionary, on every answer. The security headers
+  // first, unless the answer sets one itself; the answer's own, but the length or trailer set here.
+  const head: string[] = [];
+  let own = 0;
+  for (const [name] of response.headers) {
+    const i = SECURITY_NAMES.indexOf(name);
+    if (i !== -1) own |= 1 << i;
+  }
+  for (let i = 0; i < SECURITY_NAMES.length; i++) if ((own & (1 << i)) === 0) head.push(SECURITY_NAMES[i]!, SECURITY_VALUES[i]!);
+  for (const [name, value] of response.headers) {
+    if ((text !== undefined && name === "content-length") || (trailers && name === "trailer")) continue;
+    head.push(name, value);
+  }
   if (text !== undefined) {
     // As bytes: with a string, Node sends the head and the body in one write encoded as the body
     // (UTF-8), which would re-encode a header value's bytes (a UTF-8 trace id is sent as Latin-1).
     const from = performance.now();
     const body = Buffer.from(text, "utf8");
-    headers["content-length"] = String(body.byteLength);
-    res.writeHead(response.status, headers);
+    head.push("content-length", String(body.byteLength));
+    res.writeHead(response.status, head);
     res.end(body);
     writtenHookOf(response)?.(performance.now() - from);
   } else {
-    // Trailer fields (server-timing over the whole stream) to a client that asked for them.
-    const te = res.req.headers.te;
-    const trailers = source!.trailers !== undefined && acceptsTrailers(typeof te === "string" ? te : undefined);
-    if (trailers) headers.trailer = source!.trailers!.names;
-    res.writeHead(response.status, headers);
+    if (trailers) head.push("trailer", source!.trailers!.names);
+    res.writeHead(response.status, head);
     void pumpChunks(source!, res, trailers, writtenHookOf(response));
   }
   return true;
 }
+
+/** The API security headers' lower-case names and their values, as writeDirect sends them. */
+const SECURITY_NAMES = API_SECURITY_HEADERS.map(([name]) => name.toLowerCase());
+const SECURITY_VALUES = API_SECURITY_HEADERS.map(([, value]) => value);
 
 /**
  * A declared body over its route's limit (sign-in 64 KiB, management API 1 MiB): 413 at once in the
