@@ -6,7 +6,7 @@
  */
 import type { LookupFunction } from "node:net";
 import type { Readable } from "node:stream";
-import { Agent, request as undiciRequest, type Dispatcher } from "undici";
+import { Agent, Dispatcher, errors } from "undici";
 import { getEnv } from "../../env";
 import { getRuntime } from "../../runtime";
 import type { UpstreamRequest } from "../providers/types";
@@ -41,18 +41,50 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 /** Told when the request's write starts (its socket's turn) and when it has been written. */
 export type SendHooks = { writing(): void; written(): void };
 
+/** The origin and path of each upstream URL seen (a target's URLs repeat), parsed once each. */
+const destinations = new Map<string, { origin: string; path: string }>();
+const MAX_DESTINATIONS = 1000;
+
+/** `url`'s origin, and its path with the query (no fragment): what undici's `request(url)` sends. */
+export function destinationOf(url: string): { origin: string; path: string } {
+  let known = destinations.get(url);
+  if (known === undefined) {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new errors.InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
+    }
+    known = { origin: parsed.origin, path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname };
+    if (destinations.size >= MAX_DESTINATIONS) destinations.clear();
+    destinations.set(url, known);
+  }
+  return known;
+}
+
+/**
+ * The dispatcher's `request` with the options as one literal. Not undici's `request(url, options)`:
+ * it parses the URL on every call, and spreads the options into a copy it adds the origin, the
+ * path and the method to, which gives each request's options a map of their own (lib/object.ts),
+ * read by all of undici's dispatch.
+ */
+const dispatch = Dispatcher.prototype.request as (
+  this: Pick<Dispatcher, "dispatch">,
+  options: Dispatcher.RequestOptions,
+) => Promise<UpstreamResponse>;
+
 export async function sendUpstream(
   req: UpstreamRequest,
   signal: AbortSignal,
   dispatcher: Dispatcher = getUpstreamAgent(),
   hooks?: SendHooks,
 ): Promise<UpstreamResponse> {
-  return undiciRequest(req.url, {
+  const { origin, path } = destinationOf(req.url);
+  return dispatch.call(hooks ? withSendHooks(dispatcher, hooks) : dispatcher, {
+    origin,
+    path,
     method: req.method,
     headers: req.headers,
     body: req.body,
     signal,
-    dispatcher: hooks ? withSendHooks(dispatcher, hooks) : dispatcher,
   });
 }
 
