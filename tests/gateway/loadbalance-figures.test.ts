@@ -58,8 +58,10 @@ describe("loadbalance by figures", () => {
     const model = "gpt-4o-latency";
     // Slow by far more than the fast one's time can grow on a loaded machine: at 300 ms, a CI run
     // with both lanes busy measured the fast target slow enough to be tied with it (within 1.2x +
-    // 5 ms), and a quarter of the draws went to the slow one.
-    h.mock.script({ match: { provider: "openai" }, fault: { kind: "delay", ms: 1000 } });
+    // 5 ms), and a quarter of the draws went to the slow one; at 1,000 ms, a gateway suite run
+    // beside 2,000 concurrent streams (abuse-load) measured it slower still, and 75 of 80 went to
+    // the delayed target.
+    h.mock.script({ match: { provider: "openai" }, fault: { kind: "delay", ms: 3000 } });
 
     // Both are measured within the first draws (unknown figures draw by weight), then the slow one
     // gets only the exploration share: about 5% with equal weights (a weight draw gives 50%).
