@@ -286,19 +286,17 @@ function writeDirect(response: Response, res: http.ServerResponse): boolean {
   const te = source === undefined ? undefined : res.req.headers.te;
   const trailers = source?.trailers !== undefined && acceptsTrailers(typeof te === "string" ? te : undefined);
   // The head as a flat list (name, value, name, value...), which writeHead takes as it is: an object
-  // given a dozen names one by one turns into a dictionary, on every answer. The security headers
-  // first, unless the answer sets one itself; the answer's own, but the length or trailer set here.
+  // given a dozen names one by one turns into a dictionary, on every answer. The answer's own headers
+  // (but the length or trailer set here), then the security headers the answer does not set itself.
   const head: string[] = [];
   let own = 0;
-  for (const [name] of response.headers) {
+  for (const [name, value] of response.headers) {
     const i = SECURITY_NAMES.indexOf(name);
     if (i !== -1) own |= 1 << i;
-  }
-  for (let i = 0; i < SECURITY_NAMES.length; i++) if ((own & (1 << i)) === 0) head.push(SECURITY_NAMES[i]!, SECURITY_VALUES[i]!);
-  for (const [name, value] of response.headers) {
     if ((text !== undefined && name === "content-length") || (trailers && name === "trailer")) continue;
     head.push(name, value);
   }
+  for (let i = 0; i < SECURITY_NAMES.length; i++) if ((own & (1 << i)) === 0) head.push(SECURITY_NAMES[i]!, SECURITY_VALUES[i]!);
   if (text !== undefined) {
     // As bytes: with a string, Node sends the head and the body in one write encoded as the body
     // (UTF-8), which would re-encode a header value's bytes (a UTF-8 trace id is sent as Latin-1).
