@@ -20,7 +20,10 @@ import type { Dialect } from "../db/dialect";
 import { getScrubProgress, loadLogTexts, markScrubComplete, saveScrubCursor, scanLogWindow, writeScrubbedLog } from "../store/log-scrub";
 import { scrubStoredLog } from "./scrub-row";
 
-/** The AppMeta key prefix of this scrub's progress (`.cursor`, `.complete`). */
+/**
+ * The AppMeta key prefix of this scrub's progress (`.cursor`, `.complete`). Migration 0020 writes
+ * `.complete` in a database that holds no log when it is migrated (a new one): nothing to scrub.
+ */
 export const LOG_SCRUB_NAME = "log_scrub_config_keys";
 export const LOG_SCRUB_BATCH = 500;
 export const LOG_SCRUB_PAUSE_MS = 200;

@@ -5,9 +5,13 @@
  * messages), and the whole stored rows are compared before and after.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { createDb, type Db } from "@/lib/db";
+import { migrate, migrationsDir } from "@/lib/db/migrate";
 import { secretForms } from "@/lib/gateway/request/log-redaction";
-import { runLogScrub } from "@/lib/logs/scrub";
+import { LOG_SCRUB_NAME, runLogScrub } from "@/lib/logs/scrub";
 import { scrubStoredLog } from "@/lib/logs/scrub-row";
 import { logSearchText } from "@/lib/logs/search-text";
 import { testAttempt, testLogRecord } from "@/testing/sample-log-record";
@@ -16,7 +20,7 @@ import { getScrubProgress, loadLogTexts, saveScrubCursor, writeScrubbedLog } fro
 import { createLogSink } from "@/lib/store/log-sink";
 import { insertLogBatch } from "@/lib/store/logs";
 import { ensureDefaultWorkspace } from "@/lib/store/workspaces";
-import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
+import { createEmptyTarget, createTestDatabase, TEST_DB_KIND, type TestDatabase } from "../../testing/test-db";
 
 const OPENAI_KEY = "sk-proj-OldLogKey0123456789abcdefXYZ";
 const AZURE_KEY = "azure0123456789abcdef0123456789ab";
@@ -352,5 +356,47 @@ describe(`request log scrub of earlier rows' provider keys on ${TEST_DB_KIND}`, 
     expect(await writeScrubbedLog(t.db, scrub)).toBe(true);
     expect(await writeScrubbedLog(t.db, scrub)).toBe(false);
     expect((await readRows(t.db))[index]).toEqual(scrubbed(before[index]!, dirty.get(openai.id)!));
+  });
+});
+
+describe(`the scrub in a database migrated without logs on ${TEST_DB_KIND}`, () => {
+  /** The migrations up to (not including) 0020, which marks the scrub done in a database with no logs. */
+  function migrationsBefore0020(): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "detour-migrations-"));
+    for (const f of readdirSync(migrationsDir(TEST_DB_KIND)).filter((f) => f < "0020_"))
+      copyFileSync(path.join(migrationsDir(TEST_DB_KIND), f), path.join(dir, f));
+    return dir;
+  }
+
+  it("is done from the start: nothing to read in a new database", async () => {
+    const t = await createTestDatabase();
+    try {
+      expect((await getScrubProgress(t.db, LOG_SCRUB_NAME)).complete).toBe(true);
+      expect(await runLogScrub(t.db, { dialect: TEST_DB_KIND, pauseMs: 0 })).toMatchObject({ status: "already_complete", scanned: 0 });
+      const row = await t.db.appMeta.findUnique({ where: { key: `${LOG_SCRUB_NAME}.complete` } });
+      // Read back by Prisma as any AppMeta row: a time in both columns, within the last minute.
+      expect(Math.abs(Date.parse(row!.value) - Date.now())).toBeLessThan(60_000);
+      expect(Math.abs(row!.updatedAt.getTime() - Date.now())).toBeLessThan(60_000);
+    } finally {
+      await t.drop();
+    }
+  });
+
+  it("still runs in a database that held logs when it was migrated", async () => {
+    const empty = await createEmptyTarget();
+    const db = createDb(empty.target);
+    try {
+      await migrate(empty.target, migrationsBefore0020());
+      const workspaceId = (await ensureDefaultWorkspace(db)).id;
+      await insertLogBatch(db, fixtures(workspaceId).records);
+      expect((await migrate(empty.target)).applied).toEqual(["0020_log_scrub_done_when_no_logs"]);
+      expect(await getScrubProgress(db, LOG_SCRUB_NAME)).toEqual({ cursor: null, complete: false });
+      const summary = await runLogScrub(db, { dialect: TEST_DB_KIND, pauseMs: 0 });
+      expect(summary).toMatchObject({ status: "complete", scrubbed: 3 });
+      expectNoSecret(await readRows(db));
+    } finally {
+      await db.$disconnect();
+      await empty.drop();
+    }
   });
 });
