@@ -34,11 +34,12 @@ export function createDb(target: DatabaseTarget): Db {
     return new PostgresClient({ adapter }) as unknown as Db;
   }
   // The directory exists: the migrator creates it before any client is used. Transactions take the
-  // write lock first (lib/db/sqlite-write-lock.ts): another connection's commit cannot fail them.
+  // write lock first, and a statement waits for the lock on a timer, not in a busy timeout that
+  // stops the event loop (lib/db/sqlite-write-lock.ts).
   const adapter = withWriteLockFirst(
     lazyAdapter("sqlite", "@prisma/adapter-better-sqlite3", async () => {
       const { PrismaBetterSqlite3 } = await import("@prisma/adapter-better-sqlite3");
-      return new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 10_000 });
+      return new PrismaBetterSqlite3({ url: `file:${target.file}`, timeout: 0 });
     }),
   );
   return new SqliteClient({ adapter });
