@@ -51,7 +51,7 @@ import { NODE_REQUEST, REQUEST_START, serveBodyFromNode } from "../lib/http/node
 import { lingerOnUnreadBody } from "../lib/http/lingering-close";
 import { API_SECURITY_HEADER_OBJECT, API_SECURITY_HEADERS } from "../lib/http/security-headers";
 import { acceptsTrailers, chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
-import { writtenHookOf } from "../lib/http/deferred-body-response";
+import { headerItemsOf, writtenHookOf } from "../lib/http/deferred-body-response";
 import { textBodyOf } from "../lib/http/text-response";
 import { peekRuntime } from "../lib/runtime-slot";
 import { handleClientError } from "./client-error";
@@ -288,13 +288,17 @@ function writeDirect(response: Response, res: http.ServerResponse): boolean {
   // The head as a flat list (name, value, name, value...), which writeHead takes as it is: an object
   // given a dozen names one by one turns into a dictionary, on every answer. The answer's own headers
   // (but the length or trailer set here), then the security headers the answer does not set itself.
+  // The answer's headers as Detour built them (lib/http/header-list.ts), unless someone made a Web
+  // Headers of them (then that one, which may have been changed).
+  const items = headerItemsOf(response) ?? [...response.headers].flat();
   const head: string[] = [];
   let own = 0;
-  for (const [name, value] of response.headers) {
+  for (let n = 0; n < items.length; n += 2) {
+    const name = items[n]!;
     const i = SECURITY_NAMES.indexOf(name);
     if (i !== -1) own |= 1 << i;
     if ((text !== undefined && name === "content-length") || (trailers && name === "trailer")) continue;
-    head.push(name, value);
+    head.push(name, items[n + 1]!);
   }
   for (let i = 0; i < SECURITY_NAMES.length; i++) if ((own & (1 << i)) === 0) head.push(SECURITY_NAMES[i]!, SECURITY_VALUES[i]!);
   if (text !== undefined) {

@@ -7,6 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { acceptsTrailers, type ChunkSource, chunkSourceOf, pumpChunks, StreamResponse } from "./stream-response";
+import { HeaderList } from "./header-list";
 
 /** A source of `n` chunks of `size` characters; counts pulls and cancels. */
 function counted(n: number, size = 10): ChunkSource & { pulls: number; cancels: number } {
@@ -171,7 +172,7 @@ describe("pumpChunks, the client gone before it starts", () => {
 
 describe("StreamResponse", () => {
   it("hands Detour's server its source, and reads as a Web stream for anyone else", async () => {
-    const r = new StreamResponse(counted(3, 2), { status: 200, headers: new Headers({ "content-type": "text/event-stream" }) });
+    const r = new StreamResponse(counted(3, 2), { status: 200, headers: new HeaderList({ "content-type": "text/event-stream" }) });
     expect(r).toBeInstanceOf(Response);
     expect(chunkSourceOf(r)).toBeDefined();
     expect(chunkSourceOf(new Response("x"))).toBeUndefined();
@@ -182,7 +183,7 @@ describe("StreamResponse", () => {
 
   it("cancels its source when the Web stream is cancelled", async () => {
     const source = counted(100);
-    const r = new StreamResponse(source, { status: 200, headers: new Headers() });
+    const r = new StreamResponse(source, { status: 200, headers: new HeaderList() });
     const reader = r.body!.getReader();
     await reader.read();
     await reader.cancel();

@@ -9,6 +9,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { DeferredBodyResponse } from "./deferred-body-response";
+import type { HeaderList } from "./header-list";
 
 /**
  * Text chunks on demand: `pull` gives the next one, null once the stream is over; `cancel` stops it
@@ -46,7 +47,7 @@ export function chunkStream(source: ChunkSource): ReadableStream<Uint8Array> {
 export class StreamResponse extends DeferredBodyResponse {
   readonly [CHUNK_SOURCE]: ChunkSource;
 
-  constructor(source: ChunkSource, init: { status: number; headers: Headers }) {
+  constructor(source: ChunkSource, init: { status: number; headers: HeaderList }) {
     super(init);
     this[CHUNK_SOURCE] = source;
   }

@@ -1,8 +1,9 @@
+import { HeaderList } from "./header-list";
 import { describe, expect, it } from "vitest";
 import { TEXT_BODY, TextResponse, textBodyOf } from "./text-response";
 
 const make = (text = '{"answer":"héllo €"}', status = 200) =>
-  new TextResponse(text, { status, headers: new Headers({ "content-type": "application/json", "x-portkey-trace-id": "t1" }) });
+  new TextResponse(text, { status, headers: new HeaderList({ "content-type": "application/json", "x-portkey-trace-id": "t1" }) });
 
 describe("TextResponse", () => {
   it("is a Response with its status and headers, and hands Detour's server its text", () => {

@@ -7,13 +7,14 @@
  * from the text the first time the body is asked for. Dependency-free: the server loads it too.
  */
 import { DeferredBodyResponse } from "./deferred-body-response";
+import { HeaderList } from "./header-list";
 
 export const TEXT_BODY = Symbol.for("detour.textBody");
 
 export class TextResponse extends DeferredBodyResponse {
   readonly [TEXT_BODY]: string;
 
-  constructor(text: string, init: { status: number; headers: Headers }) {
+  constructor(text: string, init: { status: number; headers: HeaderList }) {
     super(init);
     this[TEXT_BODY] = text;
   }
@@ -24,7 +25,9 @@ export class TextResponse extends DeferredBodyResponse {
 
   /** A copy that is a TextResponse too, while the body has not been asked for. */
   override clone(): Response {
-    return this.bodyMade ? super.clone() : new TextResponse(this[TEXT_BODY], { status: this.status, headers: new Headers(this.headers) });
+    return this.bodyMade
+      ? super.clone()
+      : new TextResponse(this[TEXT_BODY], { status: this.status, headers: HeaderList.from(this.headers) });
   }
 }
 

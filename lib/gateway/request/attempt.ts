@@ -31,16 +31,17 @@ import { type DetourErrorBody, ERROR_CATALOG, errorBody } from "../../errors";
 import type { RequestTrace } from "../../tracing/types";
 import { ExchangeWait, upstreamWait, type Waits } from "./waits";
 import { withChanges } from "../../object";
+import type { HeaderList } from "../../http/header-list";
 
 export type UpstreamPayload =
   /** A 2xx JSON answer in the client's wire (translated when the provider answers in another format), with its usage. */
-  | { kind: "json"; text: string; json: Record<string, unknown>; usage: TokenUsage | null; headers: Headers; deployment?: string }
-  | { kind: "stream"; relay: SseRelay; headers: Headers; deployment?: string }
+  | { kind: "json"; text: string; json: Record<string, unknown>; usage: TokenUsage | null; headers: HeaderList; deployment?: string }
+  | { kind: "stream"; relay: SseRelay; headers: HeaderList; deployment?: string }
   /**
    * An error answer in OpenAI's shape: the provider's own (`raw`: its body as sent, redacted, for a
    * client of the provider's own wire), or Detour's (`gateway: true`).
    */
-  | { kind: "error"; body: OpenAiErrorBody; headers: Headers | null; gateway: boolean; message: string; raw?: string };
+  | { kind: "error"; body: OpenAiErrorBody; headers: HeaderList | null; gateway: boolean; message: string; raw?: string };
 
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -238,7 +239,7 @@ function modelRefusal(target: ResolvedTarget, body: Record<string, unknown>): At
 function errorOutcome(
   status: number,
   body: OpenAiErrorBody,
-  headers: Headers,
+  headers: HeaderList,
   flat: Record<string, string>,
   message: string,
   raw: string,
@@ -262,7 +263,7 @@ function addressRefused(detail: string, customHost: boolean): AttemptOutcome<Ups
 function detourVerdict(
   errorClass: "stream_broken" | "invalid_json" | "redirect",
   body: DetourErrorBody,
-  headers: Headers,
+  headers: HeaderList,
   flat: Record<string, string>,
 ): AttemptOutcome<UpstreamPayload> {
   return {

@@ -1,5 +1,6 @@
 /** Detour's response headers: one function for the routed, cached and error answers. */
 import { describe, expect, it } from "vitest";
+import { HeaderList } from "../../http/header-list";
 import { type HeaderSource, setGatewayHeaders } from "./gateway-headers";
 import type { RequestContext } from "./headers";
 
@@ -9,11 +10,11 @@ function served(over: Partial<HeaderSource> = {}, requestHeaders: Record<string,
 }
 
 const ctx = { traceId: "trace-Zoë" } as RequestContext;
-const entries = (h: Headers) => Object.fromEntries(h);
+const entries = (h: HeaderList) => Object.fromEntries(h.toHeaders());
 
 describe("setGatewayHeaders", () => {
   it("a routed answer: every x-portkey-* routing header and server-timing, over the upstream's own", () => {
-    const h = new Headers({ "x-portkey-provider": "spoofed", "x-request-id": "up-1" });
+    const h = new HeaderList({ "x-portkey-provider": "spoofed", "x-request-id": "up-1" });
     setGatewayHeaders(
       h,
       served({ ctx, cacheStatus: "MISS" }),
@@ -21,6 +22,8 @@ describe("setGatewayHeaders", () => {
       { path: "config.targets[1]", retryCount: -1, fallbackUsed: true, target: { provider: "openai" } },
       false,
     );
+    // The upstream's spoofed name replaced in its place, not added again.
+    expect(h.items.filter((item) => item === "x-portkey-provider")).toHaveLength(1);
     expect(entries(h)).toEqual({
       "x-request-id": "up-1",
       "x-portkey-trace-id": Buffer.from("trace-Zoë", "utf8").toString("latin1"),
@@ -35,7 +38,7 @@ describe("setGatewayHeaders", () => {
   });
 
   it("Detour's own error on a routed answer adds x-portkey-gateway-exception", () => {
-    const h = new Headers();
+    const h = new HeaderList();
     setGatewayHeaders(
       h,
       served({ ctx }),
@@ -48,7 +51,7 @@ describe("setGatewayHeaders", () => {
   });
 
   it("an error before routing: no routing headers; before the headers were parsed, the trace id as sent, else the request id", () => {
-    const sent = new Headers();
+    const sent = new HeaderList();
     setGatewayHeaders(sent, served({}, { "x-portkey-trace-id": "  mine  " }), { own: 0.5, upstream: 0 }, null, true);
     expect(entries(sent)).toEqual({
       "x-portkey-trace-id": "mine",
@@ -57,7 +60,7 @@ describe("setGatewayHeaders", () => {
       "x-portkey-gateway-exception": "true",
       "server-timing": "gateway;dur=0.50, upstream;dur=0.00",
     });
-    const none = new Headers();
+    const none = new HeaderList();
     setGatewayHeaders(none, served(), { own: 0, upstream: 0 }, null, true);
     expect(none.get("x-portkey-trace-id")).toBe("log_01");
   });

@@ -1,4 +1,5 @@
 /** Detour's response headers on an inference answer (docs/GATEWAY.md §3): the x-portkey-* ones and `server-timing`. */
+import type { HeaderList } from "../../http/header-list";
 import { type RequestContext, toHeaderValue } from "./headers";
 
 /** What the headers are made of: the request's ids, its parsed headers (null before they are parsed) and its cache status. */
@@ -23,12 +24,11 @@ export function serverTiming(t: Times): string {
 }
 
 /**
- * Sets Detour's headers on `headers` (after any upstream headers, so these win; a Headers object
- * lists its names sorted, so the order of the calls does not show). `answered` null: an
+ * Sets Detour's headers on `headers` (after any upstream headers, so these win). `answered` null: an
  * error Detour raised before or outside routing, which carries no routing headers. `exception`:
  * Detour's own error (`x-portkey-gateway-exception: true`). `times`: for `server-timing`.
  */
-export function setGatewayHeaders(headers: Headers, s: HeaderSource, times: Times, answered: Answered | null, exception: boolean): void {
+export function setGatewayHeaders(headers: HeaderList, s: HeaderSource, times: Times, answered: Answered | null, exception: boolean): void {
   // Refused before its headers were parsed (401, a bad header): the trace id as sent, else the request id.
   headers.set(
     "x-portkey-trace-id",

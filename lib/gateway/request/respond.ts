@@ -4,6 +4,7 @@
  * error for anything a stage threw.
  */
 import { type DeferredBodyResponse, WRITTEN } from "../../http/deferred-body-response";
+import { HeaderList } from "../../http/header-list";
 import { StreamResponse } from "../../http/stream-response";
 import { TextResponse } from "../../http/text-response";
 import { errorDetail, logger } from "../../logger";
@@ -100,7 +101,7 @@ const CLIENT_CLOSED = ERROR_CATALOG.client_closed.status;
 export function respond(s: Routed): Response {
   const result = s.result;
   const payload = result.outcome.response;
-  const headers = payload && payload.kind !== "error" ? new Headers(payload.headers) : new Headers(payload?.headers ?? undefined);
+  const headers = payload?.headers ? HeaderList.from(payload.headers) : new HeaderList();
   const own = ownMs(s);
   const gatewayError = payload?.kind === "error" && payload.gateway;
   setGatewayHeaders(headers, s, { own, upstream: upstreamMs(s) }, result, gatewayError);
@@ -185,7 +186,7 @@ export function respond(s: Routed): Response {
 export function respondFromCache(s: Resolved, hit: CachedAnswer): Response {
   s.cacheStatus = "HIT";
   const own = ownMs(s);
-  const headers = new Headers({ "content-type": hit.contentType });
+  const headers = new HeaderList({ "content-type": hit.contentType });
   setGatewayHeaders(
     headers,
     s,
@@ -220,7 +221,7 @@ export function errorResponse(s: Served, err: unknown): Response {
     );
   }
   const own = ownMs(s);
-  const headers = new Headers({ "content-type": "application/json" });
+  const headers = new HeaderList({ "content-type": "application/json" });
   setGatewayHeaders(headers, s, { own, upstream: upstreamMs(s) }, null, true);
   if (error.headers) for (const name in error.headers) headers.set(name, error.headers[name]!);
   if (error.rateLimitScope) observeRateLimited(error.rateLimitScope);

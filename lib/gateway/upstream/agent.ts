@@ -11,6 +11,7 @@ import { getEnv } from "../../env";
 import { getRuntime } from "../../runtime";
 import type { UpstreamRequest } from "../providers/types";
 import { createGuardedLookup } from "./lookup";
+import { HeaderList } from "../../http/header-list";
 
 /** The process's agent (kept in the runtime), created on first use. */
 export function getUpstreamAgent(): Agent {
@@ -142,12 +143,13 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Upstream response headers a caller may see (hop-by-hop, length and encoding removed). */
-export function passThroughHeaders(headers: Dispatcher.ResponseData["headers"]): Headers {
-  const out = new Headers();
-  for (const [name, value] of Object.entries(headers)) {
+export function passThroughHeaders(headers: Dispatcher.ResponseData["headers"]): HeaderList {
+  const out = new HeaderList();
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name)) continue;
     if (Array.isArray(value)) for (const v of value) out.append(name, v);
-    else out.set(name, value);
+    else out.append(name, value);
   }
   return out;
 }
