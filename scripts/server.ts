@@ -47,7 +47,7 @@ import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { bodyLimitFor, tooLargeBody } from "../lib/api/body-limits";
 import { EnvError, parseEnv } from "../lib/env";
-import { NODE_REQUEST, REQUEST_START, serveBodyFromNode } from "../lib/http/node-request";
+import { NODE_REQUEST, NODE_RESPONSE, REQUEST_START, serveBodyFromNode } from "../lib/http/node-request";
 import { lingerOnUnreadBody } from "../lib/http/lingering-close";
 import { API_SECURITY_HEADER_OBJECT, API_SECURITY_HEADERS } from "../lib/http/security-headers";
 import { acceptsTrailers, chunkSourceOf, pumpChunks } from "../lib/http/stream-response";
@@ -157,6 +157,8 @@ async function main(): Promise<void> {
     if (handler) {
       // Detour's own time (server-timing) counts from here, the request's headers just read.
       (req as unknown as Record<symbol, number>)[REQUEST_START] = start;
+      // The client's connection, for the router's cancellation (lib/gateway/request/client-signal.ts).
+      (req as unknown as Record<symbol, http.ServerResponse>)[NODE_RESPONSE] = res;
       answerWith(handler, req, res);
     } else role.otherwise(req, res, pathname);
   });

@@ -2,6 +2,7 @@
  * Fakes for the router's tests: a scripted attempt(), a manual clock and timer, a seeded random,
  * and tree builders. Not imported by production code.
  */
+import type { CancelSignal } from "../lib/gateway/router/cancel";
 import type {
   AttemptFn,
   AttemptOutcome,
@@ -16,7 +17,7 @@ import type {
 /** `hang`: never answers on its own (only a timeout or a client abort ends it). */
 export type ScriptStep = AttemptOutcome<string> | "hang";
 
-export type AttemptCall = { path: string; retryIndex: number; signal: AbortSignal };
+export type AttemptCall = { path: string; retryIndex: number; signal: CancelSignal };
 
 /**
  * attempt() answering from a script: each call for a path takes that path's next step (the last

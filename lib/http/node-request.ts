@@ -6,15 +6,23 @@
  * (served.ts: ownMs) counts from there, the adapter's work included. Registered symbols: the server
  * and the engine (in the Next build) load this module separately. Dependency-free.
  */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 
 export const NODE_REQUEST = Symbol.for("detour.nodeRequest");
 export const REQUEST_START = Symbol.for("detour.requestStart");
+/** On Node's request: Node's response to it (the client's connection, for `clientSignal`). */
+export const NODE_RESPONSE = Symbol.for("detour.nodeResponse");
 
 /** Node's request behind a Web request, when Detour's server made it. */
 export function nodeRequestOf(request: Request): IncomingMessage | undefined {
   return (request as unknown as { [NODE_REQUEST]?: IncomingMessage })[NODE_REQUEST];
+}
+
+/** Node's response to a Web request, when Detour's server made the request. */
+export function nodeResponseOf(request: Request): ServerResponse | undefined {
+  const node = nodeRequestOf(request) as { [NODE_RESPONSE]?: ServerResponse } | undefined;
+  return node?.[NODE_RESPONSE];
 }
 
 /** When Detour's server took the request (`performance.now()`), when it did. */

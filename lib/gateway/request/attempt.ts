@@ -32,6 +32,7 @@ import type { RequestTrace } from "../../tracing/types";
 import { ExchangeWait, upstreamWait, type Waits } from "./waits";
 import { withChanges } from "../../object";
 import type { HeaderList } from "../../http/header-list";
+import type { CancelSignal } from "../router/cancel";
 
 export type UpstreamPayload =
   /** A 2xx JSON answer in the client's wire (translated when the provider answers in another format), with its usage. */
@@ -200,7 +201,7 @@ export function createAttempt(setup: AttemptSetup): AttemptFn<ResolvedTarget, Up
 /** The request sent and its answer's headers awaited, the wait counted in `waits` but for the request's write. */
 async function exchange(
   built: UpstreamRequest,
-  signal: AbortSignal,
+  signal: CancelSignal,
   dispatcher: Dispatcher | undefined,
   waits: Waits,
 ): Promise<UpstreamResponse> {

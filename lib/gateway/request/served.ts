@@ -26,6 +26,7 @@ import type { PriceOverrides } from "../../logs/cost";
 import { requestTracer } from "../../tracing";
 import { answerFacts } from "../../tracing/genai";
 import type { RequestTrace } from "../../tracing/types";
+import type { CancelSignal } from "../router/cancel";
 
 /**
  * Who sends an inference request: a Detour API key, or a signed-in dashboard user trying a config
@@ -160,7 +161,7 @@ export function upstreamMs(s: Served): number {
 }
 
 /** The router's wait between retries, counted in `sleptMs` (not Detour's own time). */
-export function trackedSleep(s: Served, ms: number, signal: AbortSignal): Promise<void> {
+export function trackedSleep(s: Served, ms: number, signal: CancelSignal): Promise<void> {
   const started = performance.now();
   return new Promise<void>((resolve, reject) => {
     const done = () => {

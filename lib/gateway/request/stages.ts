@@ -33,6 +33,7 @@ import { bodyLimits, readJsonBody } from "./body";
 import { parseRequestContext } from "./headers";
 import { resolveRouting, type ResolvedTarget } from "./resolve-targets";
 import { respondFromCache } from "./respond";
+import { clientSignal } from "./client-signal";
 import {
   fill,
   trackedSleep,
@@ -274,7 +275,7 @@ function routeOnce(s: Resolved, tree: Resolved["routing"]["tree"], body: Record<
       ...(s.call ? { call: s.call } : {}),
       ...(records ? { onResponseId: (id, leaf, deployment) => void rememberOrigin(s, id, "response", leaf, deployment) } : {}),
     }),
-    signal: s.request.signal,
+    signal: clientSignal(s.request),
     metadata: s.ctx.metadata ?? {},
     params: body,
     maxAttempts: getEnv().DETOUR_MAX_UPSTREAM_ATTEMPTS,

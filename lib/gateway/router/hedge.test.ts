@@ -3,6 +3,7 @@ import { AttemptBudgetError, RouteAbortedError } from "./errors";
 import { HEDGE_P95_FALLBACK_MS, route } from "./route-request";
 import type { AttemptFn, AttemptOutcome, Balance, HedgePolicy, RouteLeaf } from "./types";
 import { fakeClock, leaf, ok, status, strategy } from "../../../testing/router-fakes";
+import type { CancelSignal } from "./cancel";
 
 const A = "config.targets[0]";
 const B = "config.targets[1]";
@@ -10,7 +11,7 @@ const C = "config.targets[2]";
 
 /** attempt() whose answers the test releases: each call waits until `answer(path, outcome)`. */
 function controlledAttempt() {
-  const pending = new Map<string, { resolve: (o: AttemptOutcome<string>) => void; signal: AbortSignal }[]>();
+  const pending = new Map<string, { resolve: (o: AttemptOutcome<string>) => void; signal: CancelSignal }[]>();
   const calls: string[] = [];
   const attempt: AttemptFn<string, string> = (l, info) => {
     calls.push(l.path);

@@ -41,17 +41,18 @@ import type {
 import { pickWeighted } from "./weighted";
 import { pickByFigures, scoreChildren } from "./balance";
 import { withChanges } from "../../object";
+import { Cancel, type CancelSignal, eitherCancel } from "./cancel";
 
 type RouteEnv<T, R> = AttemptEnv<T, R> & {
   context: ConditionContext;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep: (ms: number, signal: CancelSignal) => Promise<void>;
   random: () => number;
   now: () => number;
   attempts: AttemptRecord<T>[];
   /** Attempts that called attempt() (the records minus skips): shared by a hedge's branches. */
   counts: { made: number; firstPath?: string };
   /** Inside a hedge's branch: aborted when another branch answered first (its attempt is `hedge_cancelled`). */
-  hedgeSignal?: AbortSignal;
+  hedgeSignal?: CancelSignal;
   nonIdempotent: boolean;
   maxAttempts: number;
   admit?: RouteOptions<T, R>["admit"];
@@ -73,7 +74,7 @@ type NodeResult<T, R> = {
 export async function route<T, R = unknown>(root: RouteNode<T>, options: RouteOptions<T, R>): Promise<RouteResult<T, R>> {
   const env: RouteEnv<T, R> = {
     attempt: options.attempt,
-    signal: options.signal ?? new AbortController().signal,
+    signal: options.signal ?? new Cancel(),
     schedule: options.schedule ?? realSchedule,
     timeoutResponse: options.timeoutResponse,
     context: { metadata: options.metadata, params: options.params },
@@ -153,7 +154,7 @@ async function runFallback<T, R>(
   return result;
 }
 
-type Branch<T, R> = { child: RouteChild<T>; cancel: AbortController; done: Promise<BranchSettled<T, R>> };
+type Branch<T, R> = { child: RouteChild<T>; cancel: Cancel; done: Promise<BranchSettled<T, R>> };
 type BranchSettled<T, R> = { branch: Branch<T, R>; result: NodeResult<T, R> } | { branch: Branch<T, R>; error: unknown };
 
 /** How a hedged node picks its children and judges their answers. */
@@ -194,10 +195,10 @@ async function runHedged<T, R>(
     const child = rule.next();
     if (!child) throw new InvalidRouteTreeError(node.path, `${node.strategy.mode} has no targets`);
     lastStarted = child;
-    const cancel = new AbortController();
+    const cancel = new Cancel();
     const branchEnv: RouteEnv<T, R> = withChanges(env, {
-      signal: AbortSignal.any([env.signal, cancel.signal]),
-      hedgeSignal: cancel.signal,
+      signal: eitherCancel(env.signal, cancel),
+      hedgeSignal: cancel,
     });
     const branch = { child, cancel } as Branch<T, R>;
     branch.done = runNode(child.node, branchEnv).then(
@@ -497,7 +498,7 @@ const realSchedule: Schedule = (ms, fn) => {
   return () => clearTimeout(timer);
 };
 
-function realSleep(ms: number, signal: AbortSignal): Promise<void> {
+function realSleep(ms: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });

@@ -3,7 +3,7 @@
  * connection.
  *
  * Design decision: the router owns the timeout, not `attempt()`. Each attempt gets its own
- * AbortSignal; a timer from the injected `schedule` aborts it after `requestTimeoutMs`, and the
+ * cancellation signal (./cancel.ts); a timer from the injected `schedule` aborts it after `requestTimeoutMs`, and the
  * attempt then counts at once as `{ status: 408, errorClass: "timeout" }`, without waiting for
  * `attempt()` to notice. The timer is cleared when `attempt()` resolves, which is when the response
  * headers are in (docs/GATEWAY.md §5: the timeout bounds each attempt until the headers arrive).
@@ -11,6 +11,7 @@
  * Whatever `attempt()` resolves or rejects with after its signal was aborted is ignored, so it
  * must release its resources (e.g. the upstream body) on abort, as fetch does.
  */
+import { Cancel, type CancelSignal } from "./cancel";
 import type { AttemptFn, AttemptOutcome, RouteLeaf, Schedule } from "./types";
 
 export type AttemptSettled<R> = { kind: "outcome"; outcome: AttemptOutcome<R> } | { kind: "aborted" };
@@ -18,7 +19,7 @@ export type AttemptSettled<R> = { kind: "outcome"; outcome: AttemptOutcome<R> } 
 export type AttemptEnv<T, R> = {
   attempt: AttemptFn<T, R>;
   /** The client's connection. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   schedule: Schedule;
   timeoutResponse?: (info: { path: string; timeoutMs: number }) => R;
 };
@@ -27,7 +28,7 @@ export function runAttempt<T, R>(leaf: RouteLeaf<T>, retryIndex: number, env: At
   const client = env.signal;
   if (client.aborted) return Promise.resolve({ kind: "aborted" });
 
-  const controller = new AbortController();
+  const controller = new Cancel();
   const timeoutMs = leaf.settings.requestTimeoutMs;
   let cancelTimer: () => void = () => {};
   let onClientAbort: () => void = () => {};
@@ -52,7 +53,7 @@ export function runAttempt<T, R>(leaf: RouteLeaf<T>, retryIndex: number, env: At
         { target: leaf.target, path: leaf.path, settings: leaf.settings },
         {
           retryIndex,
-          signal: controller.signal,
+          signal: controller,
         },
       );
     } catch (error) {
@@ -63,7 +64,7 @@ export function runAttempt<T, R>(leaf: RouteLeaf<T>, retryIndex: number, env: At
       (outcome) => resolve({ kind: "outcome", outcome }),
       (error: unknown) => {
         // After an abort the attempt already counts as timed out or aborted: ignore its rejection.
-        if (!controller.signal.aborted) reject(error);
+        if (!controller.aborted) reject(error);
       },
     );
   });

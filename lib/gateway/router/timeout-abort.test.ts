@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RouteAbortedError } from "./errors";
 import { route } from "./route-request";
 import { fakeClock, leaf, ok, scriptedAttempt, strategy } from "../../../testing/router-fakes";
+import type { CancelSignal } from "./cancel";
 
 const A = "config.targets[0]";
 const B = "config.targets[1]";
@@ -89,8 +90,8 @@ describe("client abort", () => {
   it("stops during a back-off wait without another attempt", async () => {
     const client = new AbortController();
     const { attempt, calls } = scriptedAttempt({ config: [{ status: 503 }] });
-    const sleepSignals: AbortSignal[] = [];
-    const sleep = (_ms: number, signal: AbortSignal) => {
+    const sleepSignals: CancelSignal[] = [];
+    const sleep = (_ms: number, signal: CancelSignal) => {
       sleepSignals.push(signal);
       client.abort();
       return new Promise<void>(() => {}); // a sleep that would never end by itself

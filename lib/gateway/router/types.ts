@@ -5,6 +5,7 @@
  * payload an attempt returns (e.g. the upstream response), handed back untouched.
  */
 import type { Query } from "../config/condition-query";
+import type { CancelSignal } from "./cancel";
 
 export type StrategyMode = "single" | "fallback" | "loadbalance" | "conditional";
 
@@ -121,8 +122,8 @@ export type AttemptOutcome<R = unknown> = {
 export type AttemptInfo = {
   /** 0 for the first try of a target, n for its n-th retry. */
   retryIndex: number;
-  /** Aborted when the attempt times out or the client disconnects: pass it to the upstream fetch. */
-  signal: AbortSignal;
+  /** Aborted when the attempt times out or the client disconnects: pass it to the upstream request. */
+  signal: CancelSignal;
 };
 
 /**
@@ -168,13 +169,13 @@ export type Schedule = (ms: number, fn: () => void) => () => void;
 export type RouteOptions<T, R = unknown> = {
   attempt: AttemptFn<T, R>;
   /** The client's connection: when it aborts, routing stops at once. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** `x-portkey-metadata`, read by conditional routing as `metadata.<key>`. */
   metadata?: Record<string, unknown>;
   /** The request body, read by conditional routing as `params.<key>`. */
   params?: Record<string, unknown>;
   /** Waits between retries; default a real timer. Should reject or resolve early on abort. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: (ms: number, signal: CancelSignal) => Promise<void>;
   /** In [0, 1): draws for loadbalance and back-off jitter. Default Math.random. */
   random?: () => number;
   /** Wall clock in ms (latency, HTTP-date Retry-After). Default Date.now. */

@@ -12,6 +12,7 @@ import { getRuntime } from "../../runtime";
 import type { UpstreamRequest } from "../providers/types";
 import { createGuardedLookup } from "./lookup";
 import { HeaderList } from "../../http/header-list";
+import type { CancelSignal } from "../router/cancel";
 
 /** The process's agent (kept in the runtime), created on first use. */
 export function getUpstreamAgent(): Agent {
@@ -74,7 +75,7 @@ const dispatch = Dispatcher.prototype.request as (
 
 export async function sendUpstream(
   req: UpstreamRequest,
-  signal: AbortSignal,
+  signal: CancelSignal,
   dispatcher: Dispatcher = getUpstreamAgent(),
   hooks?: SendHooks,
 ): Promise<UpstreamResponse> {
@@ -85,7 +86,8 @@ export async function sendUpstream(
     method: req.method,
     headers: req.headers,
     body: req.body,
-    signal,
+    // undici takes any object with addEventListener (an AbortSignal, a Cancel) as an EventTarget.
+    signal: signal as AbortSignal,
   });
 }
 
