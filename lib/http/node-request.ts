@@ -56,3 +56,37 @@ export function serveBodyFromNode(proto: object): boolean {
   });
   return true;
 }
+
+/** HTTP whitespace (tab, LF, CR, space) at a value's ends, which a Web Headers strips. */
+function trimHttpWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  const ws = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+  while (start < end && ws(value.charCodeAt(start))) start++;
+  while (end > start && ws(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+/**
+ * `fn(value, name)` for each of the request's headers, as a Web Headers' `forEach` gives them:
+ * names in lower case and in order, the values of a repeated name joined by ", ", each value
+ * without HTTP whitespace at its ends. Read off Node's raw headers when Detour's server made the
+ * request: the adapter's `headers` makes a whole Web Headers (every name and value through web-IDL
+ * checks) the first time it is iterated.
+ */
+export function forEachRequestHeader(request: Request, fn: (value: string, name: string) => void): void {
+  const raw = nodeRequestOf(request)?.rawHeaders;
+  if (raw === undefined) {
+    request.headers.forEach(fn);
+    return;
+  }
+  const merged = new Map<string, string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name.startsWith(":")) continue; // HTTP/2 pseudo-headers, which the adapter leaves out too
+    const value = trimHttpWhitespace(raw[i + 1]!);
+    const had = merged.get(name);
+    merged.set(name, had === undefined ? value : `${had}, ${value}`);
+  }
+  for (const name of [...merged.keys()].sort()) fn(merged.get(name)!, name);
+}

@@ -11,8 +11,8 @@ import type { TokenUsage } from "../providers/types";
 import { Redactor, redactHeaders, routingSecrets } from "./log-redaction";
 
 /** Request headers as JSON with credentials removed (`log-redaction.ts`); the secrets they carried are added to `secrets`. */
-export function redactedHeaders(headers: Headers, secrets: Set<string> = new Set()): string {
-  return JSON.stringify(redactHeaders(headers, secrets));
+export function redactedHeaders(request: Request, secrets: Set<string> = new Set()): string {
+  return JSON.stringify(redactHeaders(request, secrets));
 }
 
 export function attemptRows(
@@ -156,7 +156,7 @@ function requestedConfig(s: RequestForLog, key: Caller): string | null {
 export function buildLogRecord(s: RequestForLog, key: Caller, input: LogInput, latencyMs: number): LogRecord {
   const answered = input.result?.target ?? null;
   const headerSecrets = new Set<string>();
-  const headers = redactedHeaders(s.request.headers, headerSecrets);
+  const headers = redactedHeaders(s.request, headerSecrets);
   const redactor = new Redactor(requestSecrets(s, headerSecrets));
   const bodies = bodyFields(s.requestText, input.responseText, redactor, input.responseTruncated ?? false);
   const modelRequested = typeof s.body?.model === "string" ? s.body.model : null;

@@ -59,10 +59,13 @@ describe("redactConfigText", () => {
   });
 });
 
+/** A request with these headers (not from Detour's server: its Web Headers are read). */
+const withHeaders = (headers: Record<string, string>) => new Request("http://detour.test/v1/chat/completions", { headers });
+
 describe("redactHeaders", () => {
   it("redacts credential headers and the inline config, and collects their secrets", () => {
     const secrets = new Set<string>();
-    const headers = new Headers({
+    const headers = withHeaders({
       authorization: "Bearer sk-direct-22222222",
       "x-portkey-api-key": "dtr_abc",
       "x-portkey-config": '{"provider":"openai","api_key":"sk-inline-3333333"}',
@@ -82,10 +85,10 @@ describe("redactHeaders", () => {
 
   it("redacts a config header that is JSON but not an object (an invalid config is logged too); keeps a saved config's id", () => {
     const secrets = new Set<string>();
-    const stored = redactHeaders(new Headers({ "x-portkey-config": '[{"provider":"openai","api_key":"sk-array-config-444"}]' }), secrets);
+    const stored = redactHeaders(withHeaders({ "x-portkey-config": '[{"provider":"openai","api_key":"sk-array-config-444"}]' }), secrets);
     expect(stored["x-portkey-config"]).toBe('[{"provider":"openai","api_key":"[redacted]"}]');
     expect([...secrets]).toEqual(["sk-array-config-444"]);
-    expect(redactHeaders(new Headers({ "x-portkey-config": "pc-fallback-3f9a1c" }), new Set())["x-portkey-config"]).toBe(
+    expect(redactHeaders(withHeaders({ "x-portkey-config": "pc-fallback-3f9a1c" }), new Set())["x-portkey-config"]).toBe(
       "pc-fallback-3f9a1c",
     );
   });

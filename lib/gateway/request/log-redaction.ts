@@ -8,6 +8,7 @@
  * per secret and text (a replacement only where one is found), off the request path.
  */
 import { CREDENTIAL_KEYS } from "../config/credentials";
+import { forEachRequestHeader } from "../../http/node-request";
 import { decodeHeaderValue, isJsonText } from "./headers";
 import type { ResolvedTarget } from "./resolve-targets";
 import type { RouteNode } from "../router";
@@ -149,9 +150,9 @@ export function redactHeaderValue(name: string, value: string, secrets: Set<stri
 }
 
 /** Request headers with credentials redacted (see the file comment); the secrets they carried are added to `secrets`. */
-export function redactHeaders(headers: Headers, secrets: Set<string>): Record<string, string> {
+export function redactHeaders(request: Request, secrets: Set<string>): Record<string, string> {
   const out: Record<string, string> = {};
-  headers.forEach((raw, name) => {
+  forEachRequestHeader(request, (raw, name) => {
     // Node hands header values over as latin1: store the UTF-8 text that was sent.
     out[name] = redactHeaderValue(name, decodeHeaderValue(raw), secrets);
   });
