@@ -31,16 +31,26 @@ export const MIN_SEARCHED_SECRET = 8;
 const MIN_TAIL = 4;
 
 /** The forms a secret takes in stored text: as it is, JSON-escaped (`"` `\` controls), with `\/`, and ASCII-only JSON (`\u00e9`). Longest first. */
-export function secretForms(secret: string): string[] {
-  const json = JSON.stringify(secret).slice(1, -1);
-  const forms = new Set([
-    secret,
-    json,
-    json.replaceAll("/", "\\/"),
-    json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
-  ]);
-  return [...forms].sort((a, b) => b.length - a.length);
+export function secretForms(secret: string): readonly string[] {
+  let forms = knownForms.get(secret);
+  if (forms === undefined) {
+    const json = JSON.stringify(secret).slice(1, -1);
+    const all = new Set([
+      secret,
+      json,
+      json.replaceAll("/", "\\/"),
+      json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+    ]);
+    forms = Object.freeze([...all].sort((a, b) => b.length - a.length));
+    // The same few keys come back on every request: their forms are made once (a bounded memo, in
+    // memory only, as the keys themselves are while requests use them).
+    if (knownForms.size >= KNOWN_FORMS_MAX) knownForms.clear();
+    knownForms.set(secret, forms);
+  }
+  return forms;
 }
+const knownForms = new Map<string, readonly string[]>();
+const KNOWN_FORMS_MAX = 1_000;
 
 /** Replaces every form of the given secrets in texts. */
 export class Redactor {
