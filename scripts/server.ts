@@ -97,6 +97,9 @@ function survivingClosedOutput(err: NodeJS.ErrnoException): void {
   if (err.code !== "EPIPE") throw err;
 }
 
+/** On Node's request: the inference handler chosen for it. */
+const CHOSEN_HANDLER = Symbol("detour.chosenHandler");
+
 async function main(): Promise<void> {
   process.stdout.on("error", survivingClosedOutput);
   process.stderr.on("error", survivingClosedOutput);
@@ -104,8 +107,9 @@ async function main(): Promise<void> {
   const { PORT: port, DETOUR_HOST: host, DETOUR_ROLE: roleName } = parseEnv();
   // Production build, production mode (as `next start` sets it).
   Object.assign(process.env, { NODE_ENV: "production" });
-  // The handler chosen below rides on the Node request to the listener's callback.
-  const chosen = new WeakMap<object, InferenceHandler>();
+  // The handler chosen below rides on the Node request to the listener's callback, as a property
+  // (a WeakMap entry per request cost an ephemeron for the collector to trace).
+  type Chosen = { [CHOSEN_HANDLER]?: InferenceHandler };
   let bodyFromNode = false;
   const handleChosen = getRequestListener(
     (request: Request, env) => {
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
       (request as unknown as Record<symbol, unknown>)[NODE_REQUEST] = incoming;
       if (!bodyFromNode) bodyFromNode = serveBodyFromNode(Object.getPrototypeOf(request) as object);
       const res = env.outgoing as http.ServerResponse;
-      return chosen.get(incoming)!(request).then((response) => {
+      return (incoming as Chosen)[CHOSEN_HANDLER]!(request).then((response) => {
         if (writeDirect(response, res)) return RESPONSE_ALREADY_SENT;
         for (const [name, value] of API_SECURITY_HEADERS) res.setHeader(name, value);
         return response;
@@ -143,7 +147,7 @@ async function main(): Promise<void> {
   // writes one), never set on the response first: a header set before writeHead() makes Node merge
   // the head into a kept table of every header (an array each) that a stream holds for its whole life.
   const answerWith = (handler: InferenceHandler, req: http.IncomingMessage, res: http.ServerResponse) => {
-    chosen.set(req, handler);
+    (req as Chosen)[CHOSEN_HANDLER] = handler;
     void handleChosen(req, res);
   };
   const role = roleName === "gateway" ? await gatewayRole(answerWith) : await defaultRole(port, host);
